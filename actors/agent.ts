@@ -1,0 +1,37 @@
+// Agent actor binding: reservations become assignments, lost agents hand their tasks back,
+// free capacity asks the router for waiting tasks; the topics and query columns of an agent.
+import { agentMachine, freeCapacity, type AgentContext, type AgentEmitted } from "../machines/agent.ts"
+import type { ActorKind, Output } from "../src/runtime/actor-kind.ts"
+
+const task = (id: string) => ({ kind: "task", id })
+
+const outputs = (effect: AgentEmitted, id: string, agent: AgentContext): Output[] => {
+  switch (effect.type) {
+    case "agent.reserved":
+      return [{ _tag: "send", to: task(effect.taskId), type: "ASSIGN", payload: { agentId: id } }]
+    case "agent.reserve_refused":
+      return [{ _tag: "route_task", taskId: effect.taskId, exclude: [id] }]
+    case "agent.capacity":
+      return [{ _tag: "fill_agent", agentId: id, capabilities: agent.capabilities, free: effect.free }]
+    case "agent.lost":
+      return effect.taskIds.map((taskId) => ({ _tag: "send", to: task(taskId), type: "AGENT_LOST", payload: { agentId: id } }))
+    default:
+      return []
+  }
+}
+
+/** States in which an agent takes new work. */
+const TAKES_WORK = new Set(["online"])
+
+export const agentKind: ActorKind = {
+  kind: "agent",
+  machine: agentMachine,
+  createType: "CREATE",
+  outputs: (effect, self) => outputs(effect as AgentEmitted, self.id, self.context as AgentContext),
+  topics: (id) => ["agents", `agent:${id}`],
+  columns: (context, state) => {
+    const agent = context as AgentContext
+    const free = TAKES_WORK.has(state) && agent.breaker !== "open" ? freeCapacity(agent) : 0
+    return { capabilities: agent.capabilities, freeCapacity: free, load: agent.load }
+  },
+}

@@ -1,0 +1,53 @@
+// Task actor binding: which emitted task effects become commands to agents and sessions,
+// routing requests and bot pushes; the topics and query columns of a task.
+import { taskMachine, type TaskContext, type TaskEmitted } from "../machines/task.ts"
+import type { ActorKind, Output } from "../src/runtime/actor-kind.ts"
+
+const agent = (id: string) => ({ kind: "agent", id })
+
+const outputs = (effect: TaskEmitted, id: string, task: TaskContext): Output[] => {
+  switch (effect.type) {
+    case "task.ready":
+      return [{ _tag: "route_task", taskId: id, capability: effect.capability, exclude: [] }]
+    case "task.assigned":
+      return [{
+        _tag: "push", agentId: effect.agentId,
+        frame: {
+          type: "task_assigned",
+          payload: {
+            task_id: id, ...(task.sessionId ? { session_id: task.sessionId } : {}), capability: task.capability,
+            title: task.title, payload: task.payload, attempt: effect.attempt, deadline: new Date(effect.deadline).toISOString(),
+          },
+        },
+      }]
+    case "task.released":
+      return [{ _tag: "send", to: agent(effect.agentId), type: "RELEASE", payload: { taskId: id, outcome: effect.outcome } }]
+    case "task.assign_refused":
+      return [{ _tag: "send", to: agent(effect.agentId), type: "RELEASE", payload: { taskId: id, outcome: "cancelled" } }]
+    case "task.cancelled":
+      return effect.agentId
+        ? [{ _tag: "push", agentId: effect.agentId, frame: { type: "task_cancelled", payload: { task_id: id, reason: effect.reason } } }]
+        : []
+    case "task.status":
+      return task.sessionId
+        ? [{ _tag: "send", to: { kind: "session", id: task.sessionId }, type: "TASK_STATUS", payload: { taskId: id, status: effect.status } }]
+        : []
+    default:
+      return []
+  }
+}
+
+export const taskKind: ActorKind = {
+  kind: "task",
+  machine: taskMachine,
+  createType: "CREATE",
+  outputs: (effect, self) => outputs(effect as TaskEmitted, self.id, self.context as TaskContext),
+  topics: (id, context) => {
+    const sessionId = (context as TaskContext).sessionId
+    return ["tasks", `task:${id}`, ...(sessionId ? [`session:${sessionId}`] : [])]
+  },
+  columns: (context) => {
+    const task = context as TaskContext
+    return { sessionId: task.sessionId, capability: task.capability, agentId: task.agentId, priority: task.priority }
+  },
+}

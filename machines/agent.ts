@@ -1,0 +1,321 @@
+// Agent machine: one bot's presence (heartbeats), reservation capacity and circuit breaker. Pure; contract in docs/machines.md.
+import { assertEvent, assign, emit, enqueueActions, setup } from "xstate"
+import { armTimer, clearTimer, rejectCommand, type CommonEffect } from "./effects.ts"
+
+/** An agent goes offline after this many heartbeat intervals without a heartbeat. */
+export const HEARTBEAT_MISSES = 3
+/** The outcomes the breaker judges by, and when it opens and for how long. */
+export const BREAKER = { window: 10, minOutcomes: 5, minSuccessRate: 0.3, cooldownMs: 30_000 } as const
+
+export type BreakerState = "closed" | "open" | "half_open"
+export type ReportedStatus = "healthy" | "degraded" | "busy"
+/** How a reserved task ended for this agent (the task's `task.released` outcome). */
+export type ReleaseOutcome = "completed" | "failed" | "cancelled" | "timed_out" | "lost"
+export type ReserveRefusal = "offline" | "draining" | "no_capacity" | "breaker_open" | "deregistered"
+
+export interface AgentInput {
+  id: string
+  name: string
+  capabilities: string[]
+  type?: string
+  maxConcurrency?: number
+  metadata?: Record<string, unknown>
+  heartbeatIntervalMs?: number
+  at: number
+}
+
+export interface AgentContext {
+  id: string
+  name: string
+  capabilities: string[]
+  type: string | null
+  maxConcurrency: number
+  metadata: Record<string, unknown>
+  heartbeatIntervalMs: number
+  createdAt: number
+  /** Task ids reserved on this agent and not yet released. */
+  inflight: string[]
+  /** inflight / maxConcurrency, or the load the bot last reported. */
+  load: number
+  reportedStatus: ReportedStatus | null
+  lastHeartbeatAt: number | null
+  /** Bumped at every heartbeat arm; an expiry carrying an older seq is stale. */
+  heartbeatSeq: number
+  successes: number
+  failures: number
+  /** The last `BREAKER.window` outcomes, oldest first (true = completed). */
+  recent: boolean[]
+  breaker: BreakerState
+  breakerOpenedAt: number | null
+  /** The one task a half-open breaker let through; its outcome closes or re-opens the breaker. */
+  probeTaskId: string | null
+}
+
+export type AgentEvent =
+  | { type: "CONNECT"; at: number }
+  | { type: "HEARTBEAT"; at: number; load?: number; status?: ReportedStatus }
+  | { type: "HEARTBEAT_EXPIRED"; at: number; seq: number }
+  | { type: "DISCONNECT"; at: number }
+  | { type: "RESERVE"; at: number; taskId: string }
+  | { type: "RELEASE"; at: number; taskId: string; outcome: ReleaseOutcome }
+  | { type: "DRAIN"; at: number }
+  | { type: "UNDRAIN"; at: number }
+  | { type: "BREAKER_COOLDOWN"; at: number; openedAt: number }
+  | { type: "DEREGISTER"; at: number }
+
+type ReleaseEvent = Extract<AgentEvent, { type: "RELEASE" }>
+/** The events the agent's durable timers deliver (without `at`, which the runtime stamps). */
+export type AgentTimerEvent = { type: "HEARTBEAT_EXPIRED"; seq: number } | { type: "BREAKER_COOLDOWN"; openedAt: number }
+
+export type AgentEmitted =
+  | CommonEffect<AgentTimerEvent>
+  | { type: "agent.reserved"; taskId: string }
+  | { type: "agent.reserve_refused"; taskId: string; reason: ReserveRefusal }
+  | { type: "agent.capacity"; free: number }
+  | { type: "agent.lost"; taskIds: string[] }
+
+/** Reservation slots left. */
+export function freeCapacity(context: Pick<AgentContext, "maxConcurrency" | "inflight">): number {
+  return Math.max(0, context.maxConcurrency - context.inflight.length)
+}
+
+/** Share of completed tasks among the recent outcomes; 1 for an agent with no recent outcome yet. */
+export function successRate(context: Pick<AgentContext, "recent">): number {
+  if (context.recent.length === 0) return 1
+  return context.recent.filter(Boolean).length / context.recent.length
+}
+
+/** Whether the breaker lets a new reservation through (half-open admits one at a time). */
+function breakerAdmits(context: AgentContext): boolean {
+  return context.breaker === "closed" || (context.breaker === "half_open" && context.probeTaskId === null)
+}
+
+function loadOf(context: AgentContext, inflight: string[]): number {
+  return inflight.length / context.maxConcurrency
+}
+
+/** The context after `event` releases a held task: capacity freed, outcome counted, breaker moved. */
+function released(context: AgentContext, event: ReleaseEvent): AgentContext {
+  const inflight = context.inflight.filter((id) => id !== event.taskId)
+  const isProbe = context.probeTaskId === event.taskId
+  const freed = { ...context, inflight, load: loadOf(context, inflight), probeTaskId: isProbe ? null : context.probeTaskId }
+  if (event.outcome !== "completed" && event.outcome !== "failed" && event.outcome !== "timed_out") return freed
+  const success = event.outcome === "completed"
+  const counted = {
+    ...freed,
+    successes: context.successes + (success ? 1 : 0),
+    failures: context.failures + (success ? 0 : 1),
+    recent: [...context.recent, success].slice(-BREAKER.window),
+  }
+  if (isProbe) {
+    // The probe decides: success closes the breaker and starts a fresh window with it, failure re-opens it.
+    return success
+      ? { ...counted, breaker: "closed", breakerOpenedAt: null, recent: [true] }
+      : { ...counted, breaker: "open", breakerOpenedAt: event.at }
+  }
+  const tripped =
+    context.breaker === "closed" &&
+    counted.recent.length >= BREAKER.minOutcomes &&
+    successRate(counted) < BREAKER.minSuccessRate
+  return tripped ? { ...counted, breaker: "open", breakerOpenedAt: event.at } : counted
+}
+
+/**
+ * A deregistered agent is a final (done) actor that receives no more events; the runtime answers
+ * events sent to it with these effects: a reservation is refused, late timers and releases are
+ * ignored, anything else is a conflict.
+ */
+export function deregisteredEffects(event: AgentEvent): AgentEmitted[] {
+  switch (event.type) {
+    case "RESERVE":
+      return [{ type: "agent.reserve_refused", taskId: event.taskId, reason: "deregistered" }]
+    case "HEARTBEAT_EXPIRED":
+    case "BREAKER_COOLDOWN":
+    case "RELEASE":
+      return []
+    default:
+      return [rejectCommand(event.type, "deregistered", "conflict", `${event.type} is not accepted while deregistered`)]
+  }
+}
+
+const LATE_TIMER = "late timer (an older seq or opening): ignored"
+const NOT_HELD = "task not held (already released or lost): nothing to free"
+
+/** Transitions online, busy and draining share: heartbeats keep them, an expiry or a disconnect takes them offline. */
+const connected = {
+  HEARTBEAT: { actions: ["beat", "recordReport", "armHeartbeat"] },
+  HEARTBEAT_EXPIRED: [
+    { guard: "isCurrentHeartbeat", target: "offline", actions: ["reportLost", "dropInflight"] },
+    { description: LATE_TIMER },
+  ],
+  DISCONNECT: { target: "offline", actions: ["reportLost", "dropInflight", "clearHeartbeat"] },
+} as const
+/** A RESERVE for a task already held is confirmed again, never counted twice. */
+const reaffirm = { guard: "holdsTask", actions: "confirmReservation", description: "duplicate: confirmed again" } as const
+/** The breaker cool-down where no capacity is announced (every state but online). */
+const cooldown = [{ guard: "isCurrentCooldown", actions: "halfOpenBreaker" }, { description: LATE_TIMER }] as const
+
+export const agentMachine = setup({
+  types: {
+    context: {} as AgentContext,
+    events: {} as AgentEvent,
+    input: {} as AgentInput,
+    emitted: {} as AgentEmitted,
+  },
+  guards: {
+    holdsTask: ({ context, event }) => {
+      assertEvent(event, ["RESERVE", "RELEASE"])
+      return context.inflight.includes(event.taskId)
+    },
+    canTakeTask: ({ context }) => freeCapacity(context) > 0 && breakerAdmits(context),
+    isFull: ({ context }) => freeCapacity(context) === 0,
+    hasFreeCapacity: ({ context }) => freeCapacity(context) > 0,
+    isCurrentHeartbeat: ({ context, event }) => {
+      assertEvent(event, "HEARTBEAT_EXPIRED")
+      return event.seq === context.heartbeatSeq
+    },
+    isCurrentCooldown: ({ context, event }) => {
+      assertEvent(event, "BREAKER_COOLDOWN")
+      return context.breaker === "open" && event.openedAt === context.breakerOpenedAt
+    },
+  },
+  actions: {
+    beat: assign(({ context, event }) => ({ lastHeartbeatAt: event.at, heartbeatSeq: context.heartbeatSeq + 1 })),
+    recordReport: assign(({ context, event }) => {
+      assertEvent(event, "HEARTBEAT")
+      return { load: event.load ?? context.load, reportedStatus: event.status ?? context.reportedStatus }
+    }),
+    armHeartbeat: emit(({ context, event }) =>
+      armTimer<AgentTimerEvent>("heartbeat", event.at + HEARTBEAT_MISSES * context.heartbeatIntervalMs, {
+        type: "HEARTBEAT_EXPIRED",
+        seq: context.heartbeatSeq,
+      }),
+    ),
+    clearHeartbeat: emit(() => clearTimer("heartbeat")),
+    clearBreaker: emit(() => clearTimer("breaker")),
+    reportLost: emit(({ context }) => ({ type: "agent.lost" as const, taskIds: context.inflight })),
+    dropInflight: assign({ inflight: [], load: 0, probeTaskId: null }),
+    reserve: assign(({ context, event }) => {
+      assertEvent(event, "RESERVE")
+      const inflight = [...context.inflight, event.taskId]
+      return {
+        inflight,
+        load: loadOf(context, inflight),
+        probeTaskId: context.breaker === "half_open" ? event.taskId : context.probeTaskId,
+      }
+    }),
+    confirmReservation: emit(({ event }) => {
+      assertEvent(event, "RESERVE")
+      return { type: "agent.reserved" as const, taskId: event.taskId }
+    }),
+    refuseReservation: emit(({ event }, params: { reason: ReserveRefusal }) => {
+      assertEvent(event, "RESERVE")
+      return { type: "agent.reserve_refused" as const, taskId: event.taskId, reason: params.reason }
+    }),
+    release: enqueueActions(({ context, event, enqueue }) => {
+      assertEvent(event, "RELEASE")
+      const next = released(context, event)
+      enqueue.assign(next)
+      if (next.breaker === "open" && context.breaker !== "open" && next.breakerOpenedAt !== null) {
+        enqueue.emit(armTimer<AgentTimerEvent>("breaker", next.breakerOpenedAt + BREAKER.cooldownMs, {
+          type: "BREAKER_COOLDOWN",
+          openedAt: next.breakerOpenedAt,
+        }))
+      }
+    }),
+    halfOpenBreaker: assign({ breaker: "half_open" as const }),
+    /** Tells the router this online agent can take work now. */
+    announceCapacity: enqueueActions(({ context, enqueue }) => {
+      const free = freeCapacity(context)
+      if (free > 0 && breakerAdmits(context)) enqueue.emit({ type: "agent.capacity", free })
+    }),
+    rejectCommand: emit(({ event, self }) => {
+      const state = String(self.getSnapshot().value)
+      return rejectCommand(event.type, state, "conflict", `${event.type} is not accepted while ${state}`)
+    }),
+  },
+}).createMachine({
+  id: "agent",
+  initial: "offline",
+  context: ({ input }) => ({
+    id: input.id,
+    name: input.name,
+    capabilities: input.capabilities,
+    type: input.type ?? null,
+    maxConcurrency: input.maxConcurrency ?? 1,
+    metadata: input.metadata ?? {},
+    heartbeatIntervalMs: input.heartbeatIntervalMs ?? 10_000,
+    createdAt: input.at,
+    inflight: [],
+    load: 0,
+    reportedStatus: null,
+    lastHeartbeatAt: null,
+    heartbeatSeq: 0,
+    successes: 0,
+    failures: 0,
+    recent: [],
+    breaker: "closed",
+    breakerOpenedAt: null,
+    probeTaskId: null,
+  }),
+  on: {
+    DEREGISTER: { target: ".deregistered", actions: ["reportLost", "clearHeartbeat", "clearBreaker"] },
+    "*": { actions: "rejectCommand", description: "not accepted in this state: command.rejected (conflict)" },
+  },
+  states: {
+    offline: {
+      on: {
+        CONNECT: { target: "online", actions: ["beat", "armHeartbeat"] },
+        HEARTBEAT: { target: "online", actions: ["beat", "recordReport", "armHeartbeat"] },
+        HEARTBEAT_EXPIRED: { description: LATE_TIMER },
+        RESERVE: { actions: { type: "refuseReservation", params: { reason: "offline" } } },
+        RELEASE: { description: "nothing is held while offline: nothing to free" },
+        BREAKER_COOLDOWN: cooldown,
+      },
+    },
+    online: {
+      entry: "announceCapacity",
+      always: { guard: "isFull", target: "busy" },
+      on: {
+        ...connected,
+        RESERVE: [
+          reaffirm,
+          { guard: "canTakeTask", actions: ["reserve", "confirmReservation"] },
+          { actions: { type: "refuseReservation", params: { reason: "breaker_open" } } },
+        ],
+        RELEASE: [{ guard: "holdsTask", actions: ["release", "announceCapacity"] }, { description: NOT_HELD }],
+        DRAIN: { target: "draining" },
+        BREAKER_COOLDOWN: [
+          { guard: "isCurrentCooldown", actions: ["halfOpenBreaker", "announceCapacity"] },
+          { description: LATE_TIMER },
+        ],
+      },
+    },
+    busy: {
+      always: { guard: "hasFreeCapacity", target: "online" },
+      on: {
+        ...connected,
+        RESERVE: [
+          reaffirm,
+          { actions: { type: "refuseReservation", params: { reason: "no_capacity" } } },
+        ],
+        RELEASE: [{ guard: "holdsTask", actions: "release" }, { description: NOT_HELD }],
+        DRAIN: { target: "draining" },
+        BREAKER_COOLDOWN: cooldown,
+      },
+    },
+    draining: {
+      on: {
+        ...connected,
+        RESERVE: [
+          reaffirm,
+          { actions: { type: "refuseReservation", params: { reason: "draining" } } },
+        ],
+        RELEASE: [{ guard: "holdsTask", actions: "release" }, { description: NOT_HELD }],
+        UNDRAIN: { target: "online" },
+        BREAKER_COOLDOWN: cooldown,
+      },
+    },
+    deregistered: { type: "final" },
+  },
+})

@@ -1,0 +1,46 @@
+// Effect events every machine may emit (docs/machines.md, "Conventions"): durable timers and visible refusals.
+
+/** Arms the actor's durable timer `name` (replacing one of the same name); at `fireAt` the runtime delivers `event`, stamped with `at`. */
+export interface TimerArm<TTimerEvent extends { type: string }> {
+  type: "timer.arm"
+  name: string
+  fireAt: number
+  event: TTimerEvent
+}
+
+/** Removes the actor's durable timer `name`, if armed. */
+export interface TimerClear {
+  type: "timer.clear"
+  name: string
+}
+
+/** `conflict`: wrong state for this command (409); `forbidden`: the caller may not do this (403). */
+export type RejectionCode = "conflict" | "forbidden"
+
+/** The machine refused `command` in `state`; nothing changed. */
+export interface CommandRejected {
+  type: "command.rejected"
+  command: string
+  state: string
+  code: RejectionCode
+  reason: string
+}
+
+/** The effects shared by all machines, for a machine whose timers deliver `TTimerEvent`. */
+export type CommonEffect<TTimerEvent extends { type: string }> = TimerArm<TTimerEvent> | TimerClear | CommandRejected
+
+export function armTimer<TTimerEvent extends { type: string }>(
+  name: string,
+  fireAt: number,
+  event: TTimerEvent,
+): TimerArm<TTimerEvent> {
+  return { type: "timer.arm", name, fireAt, event }
+}
+
+export function clearTimer(name: string): TimerClear {
+  return { type: "timer.clear", name }
+}
+
+export function rejectCommand(command: string, state: string, code: RejectionCode, reason: string): CommandRejected {
+  return { type: "command.rejected", command, state, code, reason }
+}

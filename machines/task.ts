@@ -1,0 +1,402 @@
+// Task machine (docs/machines.md, "Task"): one task's lifecycle as a pure XState v5 statechart whose effects are emitted events.
+import { assertEvent, assign, emit, enqueueActions, not, setup } from "xstate"
+import { armTimer, clearTimer, rejectCommand, type CommonEffect } from "./effects.ts"
+
+export type TaskStatus =
+  | "blocked"
+  | "ready"
+  | "assigned"
+  | "in_progress"
+  | "retry_wait"
+  | "completed"
+  | "failed"
+  | "cancelled"
+  | "timed_out"
+
+/** Why an agent stops holding the task. */
+export type TaskReleaseOutcome = "completed" | "failed" | "cancelled" | "timed_out" | "lost"
+
+/** The creation command's payload; `at` is the creation time. */
+export interface TaskInput {
+  id: string
+  sessionId?: string
+  key?: string
+  title: string
+  capability: string
+  payload: unknown
+  dependsOn: string[]
+  timeoutS?: number
+  maxAttempts?: number
+  priority?: number
+  blocked: boolean
+  at: number
+}
+
+export interface TaskContext {
+  id: string
+  sessionId: string | null
+  key: string | null
+  title: string
+  capability: string
+  payload: unknown
+  dependsOn: string[]
+  timeoutS: number
+  maxAttempts: number
+  priority: number
+  /** Mirrors the state value, so refusals can name the state. */
+  status: TaskStatus
+  agentId: string | null
+  /** 1-based, counts starts; 0 until the first START. */
+  attempt: number
+  progress: number
+  progressMessage: string | null
+  result: unknown
+  error: string | null
+  cancelReason: string | null
+  /** When the armed `deadline` timer fires (assigned, in_progress). */
+  deadlineAt: number | null
+  /** When the armed `retry` timer fires (retry_wait). */
+  retryAt: number | null
+  createdAt: number
+  readyAt: number | null
+  assignedAt: number | null
+  claimedAt: number | null
+  startedAt: number | null
+  finishedAt: number | null
+  updatedAt: number
+}
+
+export type TaskEvent =
+  | { type: "DEPENDENCIES_MET"; at: number }
+  | { type: "ASSIGN"; agentId: string; at: number }
+  | { type: "CLAIM"; agentId: string; at: number }
+  | { type: "START"; agentId: string; at: number }
+  | { type: "PROGRESS"; agentId: string; progress: number; message?: string; at: number }
+  | { type: "COMPLETE"; agentId: string; result?: unknown; at: number }
+  | { type: "FAIL"; agentId: string; error?: string; at: number }
+  | { type: "RETRY_DUE"; attempt: number; at: number }
+  | { type: "DEADLINE"; attempt: number; at: number }
+  | { type: "AGENT_LOST"; agentId: string; at: number }
+  | { type: "CANCEL"; reason: string; at: number }
+  | { type: "RETRY"; at: number }
+
+/** Events the task's durable timers deliver (the runtime adds `at`). */
+export type TaskTimerEvent = { type: "DEADLINE"; attempt: number } | { type: "RETRY_DUE"; attempt: number }
+
+export type TaskEmitted =
+  | CommonEffect<TaskTimerEvent>
+  | { type: "task.ready"; capability: string; priority: number }
+  /** `attempt` is the attempt the agent is about to run (the next START's number). */
+  | { type: "task.assigned"; agentId: string; attempt: number; deadline: number }
+  | { type: "task.released"; agentId: string; outcome: TaskReleaseOutcome }
+  | { type: "task.cancelled"; agentId?: string; reason: string }
+  | { type: "task.assign_refused"; agentId: string }
+  | { type: "task.status"; status: TaskStatus }
+
+const RETRY_BASE_MS = 1_000
+const RETRY_CAP_MS = 60_000
+const RETRY_JITTER = 0.2
+
+/** Delay before retrying after failed attempt `attempt` (1-based): min(base·2^(attempt-1), cap), ±20% jitter hashed from (taskId, attempt). */
+export function backoffMs(taskId: string, attempt: number): number {
+  const exponential = Math.min(RETRY_BASE_MS * 2 ** (attempt - 1), RETRY_CAP_MS)
+  const unit = hash32(`${taskId}:${attempt}`) / 2 ** 32
+  return Math.round(exponential * (1 + RETRY_JITTER * (2 * unit - 1)))
+}
+
+/** FNV-1a with a murmur3 finalizer, so neighbouring inputs land far apart. */
+function hash32(text: string): number {
+  let hash = 0x811c9dc5
+  for (let i = 0; i < text.length; i++) {
+    hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193)
+  }
+  hash = Math.imul(hash ^ (hash >>> 16), 0x85ebca6b)
+  hash = Math.imul(hash ^ (hash >>> 13), 0xc2b2ae35)
+  return (hash ^ (hash >>> 16)) >>> 0
+}
+
+const HELD: readonly TaskStatus[] = ["assigned", "in_progress"]
+
+/** The agent holding the task; only called in states where one does. */
+function holder(context: TaskContext): string {
+  if (context.agentId === null) throw new Error(`task ${context.id} has no agent in state ${context.status}`)
+  return context.agentId
+}
+
+function deadlineFrom(context: TaskContext, at: number): number {
+  return at + context.timeoutS * 1000
+}
+
+/** The creation macrostep runs with XState's init event; its status is published by the runtime, not emitted. */
+function isCreation(event: { type: string }): boolean {
+  return event.type === "xstate.init"
+}
+
+/** What a new run starts from: creation, and RETRY after a final outcome. */
+const freshRun = {
+  agentId: null,
+  attempt: 0,
+  progress: 0,
+  progressMessage: null,
+  result: null,
+  error: null,
+  cancelReason: null,
+  deadlineAt: null,
+  retryAt: null,
+  readyAt: null,
+  assignedAt: null,
+  claimedAt: null,
+  startedAt: null,
+  finishedAt: null,
+} satisfies Partial<TaskContext>
+
+export const taskMachine = setup({
+  types: {} as {
+    context: TaskContext
+    input: TaskInput
+    events: TaskEvent
+    emitted: TaskEmitted
+  },
+  guards: {
+    /** Created with `blocked: false`: leave `blocked` within the creation step. */
+    createdReady: ({ context }) => context.readyAt !== null,
+    isOwnAgent: ({ context, event }) => "agentId" in event && event.agentId === context.agentId,
+    hasAttemptsLeft: ({ context }) => context.attempt < context.maxAttempts,
+    /** Armed for this attempt and not renewed since it was armed. */
+    isCurrentDeadline: ({ context, event }) =>
+      event.type === "DEADLINE" &&
+      event.attempt === context.attempt &&
+      context.deadlineAt !== null &&
+      event.at >= context.deadlineAt,
+    isCurrentRetry: ({ context, event }) =>
+      event.type === "RETRY_DUE" &&
+      event.attempt === context.attempt &&
+      context.retryAt !== null &&
+      event.at >= context.retryAt,
+  },
+  actions: {
+    enter: enqueueActions(({ enqueue, event }, params: { status: TaskStatus }) => {
+      enqueue.assign({ status: params.status })
+      if (!isCreation(event)) enqueue.emit({ type: "task.status", status: params.status })
+    }),
+    announceReady: emit(({ context }) => ({
+      type: "task.ready" as const,
+      capability: context.capability,
+      priority: context.priority,
+    })),
+    markReady: assign(({ event }) => ({ agentId: null, readyAt: event.at, updatedAt: event.at })),
+    recordAssignment: assign(({ event }) => {
+      assertEvent(event, "ASSIGN")
+      return { agentId: event.agentId, assignedAt: event.at, claimedAt: null, updatedAt: event.at }
+    }),
+    announceAssignment: emit(({ context, event }) => ({
+      type: "task.assigned" as const,
+      agentId: holder(context),
+      attempt: context.attempt + 1,
+      deadline: deadlineFrom(context, event.at),
+    })),
+    recordClaim: assign(({ event }) => ({ claimedAt: event.at, updatedAt: event.at })),
+    recordStart: assign(({ context, event }) => ({
+      attempt: context.attempt + 1,
+      startedAt: event.at,
+      progress: 0,
+      progressMessage: null,
+      updatedAt: event.at,
+    })),
+    recordProgress: assign(({ context, event }) => {
+      assertEvent(event, "PROGRESS")
+      return {
+        progress: Math.min(1, Math.max(0, event.progress)),
+        progressMessage: event.message ?? context.progressMessage,
+        updatedAt: event.at,
+      }
+    }),
+    armDeadline: enqueueActions(({ context, event, enqueue }) => {
+      const fireAt = deadlineFrom(context, event.at)
+      enqueue.assign({ deadlineAt: fireAt })
+      enqueue.emit(armTimer("deadline", fireAt, { type: "DEADLINE" as const, attempt: context.attempt }))
+    }),
+    clearDeadline: emit(clearTimer("deadline")),
+    recordCompletion: assign(({ event }) => {
+      assertEvent(event, "COMPLETE")
+      return { result: event.result ?? null, progress: 1, finishedAt: event.at, updatedAt: event.at }
+    }),
+    recordFailure: assign(({ event }) => {
+      assertEvent(event, "FAIL")
+      return { error: event.error ?? null, updatedAt: event.at }
+    }),
+    markFinished: assign(({ event }) => ({ finishedAt: event.at, updatedAt: event.at })),
+    scheduleRetry: enqueueActions(({ context, event, enqueue }) => {
+      const fireAt = event.at + backoffMs(context.id, context.attempt)
+      enqueue.assign({ retryAt: fireAt })
+      enqueue.emit(armTimer("retry", fireAt, { type: "RETRY_DUE" as const, attempt: context.attempt }))
+    }),
+    clearRetry: emit(clearTimer("retry")),
+    release: emit(({ context }, params: { outcome: TaskReleaseOutcome }) => ({
+      type: "task.released" as const,
+      agentId: holder(context),
+      outcome: params.outcome,
+    })),
+    recordCancel: assign(({ event }) => {
+      assertEvent(event, "CANCEL")
+      return { cancelReason: event.reason, finishedAt: event.at, updatedAt: event.at }
+    }),
+    /** Tells the holding agent, if any, to stop working on the task. */
+    announceCancel: emit(({ context, event }) => {
+      assertEvent(event, "CANCEL")
+      return HELD.includes(context.status)
+        ? { type: "task.cancelled" as const, agentId: holder(context), reason: event.reason }
+        : { type: "task.cancelled" as const, reason: event.reason }
+    }),
+    announceTimeout: emit(({ context }) => ({
+      type: "task.cancelled" as const,
+      agentId: holder(context),
+      reason: "timed_out",
+    })),
+    resetForRetry: assign(({ event }) => ({ ...freshRun, updatedAt: event.at })),
+    refuseAssignment: emit(({ event }) => {
+      assertEvent(event, "ASSIGN")
+      return { type: "task.assign_refused" as const, agentId: event.agentId }
+    }),
+    rejectConflict: emit(({ context, event }) =>
+      rejectCommand(event.type, context.status, "conflict", `${event.type} is not accepted while the task is ${context.status}`),
+    ),
+    rejectForbidden: emit(({ context, event }) =>
+      rejectCommand(event.type, context.status, "forbidden", "the task is assigned to another agent"),
+    ),
+  },
+}).createMachine({
+  id: "task",
+  context: ({ input }) => ({
+    ...freshRun,
+    id: input.id,
+    sessionId: input.sessionId ?? null,
+    key: input.key ?? null,
+    title: input.title,
+    capability: input.capability,
+    payload: input.payload ?? null,
+    dependsOn: input.dependsOn,
+    timeoutS: input.timeoutS ?? 300,
+    maxAttempts: input.maxAttempts ?? 3,
+    priority: input.priority ?? 2,
+    status: "blocked",
+    readyAt: input.blocked ? null : input.at,
+    createdAt: input.at,
+    updatedAt: input.at,
+  }),
+  initial: "blocked",
+  on: {
+    ASSIGN: { actions: "refuseAssignment" },
+    // Timers that fire for an attempt that is over are ignored on purpose, without a refusal.
+    DEADLINE: {},
+    RETRY_DUE: {},
+    "*": { actions: "rejectConflict" },
+  },
+  states: {
+    blocked: {
+      entry: { type: "enter", params: { status: "blocked" } },
+      always: { guard: "createdReady", target: "ready" },
+      on: {
+        DEPENDENCIES_MET: { target: "ready", actions: "markReady" },
+        CANCEL: { target: "cancelled", actions: ["recordCancel", "announceCancel"] },
+      },
+    },
+    ready: {
+      entry: [{ type: "enter", params: { status: "ready" } }, "announceReady"],
+      on: {
+        ASSIGN: { target: "assigned", actions: ["recordAssignment", "armDeadline", "announceAssignment"] },
+        CANCEL: { target: "cancelled", actions: ["recordCancel", "announceCancel"] },
+      },
+    },
+    assigned: {
+      entry: { type: "enter", params: { status: "assigned" } },
+      on: {
+        CLAIM: [{ guard: not("isOwnAgent"), actions: "rejectForbidden" }, { actions: "recordClaim" }],
+        START: [
+          { guard: not("isOwnAgent"), actions: "rejectForbidden" },
+          { target: "in_progress", actions: ["recordStart", "armDeadline"] },
+        ],
+        DEADLINE: {
+          guard: "isCurrentDeadline",
+          target: "timed_out",
+          actions: ["markFinished", "announceTimeout", { type: "release", params: { outcome: "timed_out" } }],
+        },
+        AGENT_LOST: {
+          guard: "isOwnAgent",
+          target: "ready",
+          actions: ["clearDeadline", { type: "release", params: { outcome: "lost" } }, "markReady"],
+        },
+        CANCEL: {
+          target: "cancelled",
+          actions: ["clearDeadline", "recordCancel", "announceCancel", { type: "release", params: { outcome: "cancelled" } }],
+        },
+      },
+    },
+    in_progress: {
+      entry: { type: "enter", params: { status: "in_progress" } },
+      on: {
+        PROGRESS: [
+          { guard: not("isOwnAgent"), actions: "rejectForbidden" },
+          { actions: ["recordProgress", "armDeadline"] },
+        ],
+        COMPLETE: [
+          { guard: not("isOwnAgent"), actions: "rejectForbidden" },
+          {
+            target: "completed",
+            actions: ["clearDeadline", "recordCompletion", { type: "release", params: { outcome: "completed" } }],
+          },
+        ],
+        FAIL: [
+          { guard: not("isOwnAgent"), actions: "rejectForbidden" },
+          {
+            guard: "hasAttemptsLeft",
+            target: "retry_wait",
+            actions: ["clearDeadline", "recordFailure", "scheduleRetry", { type: "release", params: { outcome: "failed" } }],
+          },
+          {
+            target: "failed",
+            actions: ["clearDeadline", "recordFailure", "markFinished", { type: "release", params: { outcome: "failed" } }],
+          },
+        ],
+        DEADLINE: {
+          guard: "isCurrentDeadline",
+          target: "timed_out",
+          actions: ["markFinished", "announceTimeout", { type: "release", params: { outcome: "timed_out" } }],
+        },
+        AGENT_LOST: {
+          guard: "isOwnAgent",
+          target: "ready",
+          actions: ["clearDeadline", { type: "release", params: { outcome: "lost" } }, "markReady"],
+        },
+        CANCEL: {
+          target: "cancelled",
+          actions: ["clearDeadline", "recordCancel", "announceCancel", { type: "release", params: { outcome: "cancelled" } }],
+        },
+      },
+    },
+    retry_wait: {
+      entry: { type: "enter", params: { status: "retry_wait" } },
+      on: {
+        RETRY_DUE: { guard: "isCurrentRetry", target: "ready", actions: "markReady" },
+        CANCEL: { target: "cancelled", actions: ["clearRetry", "recordCancel", "announceCancel"] },
+      },
+    },
+    // Not `type: "final"`: a done XState actor drops every later event, so refusals (and ASSIGN's
+    // task.assign_refused, which frees the agent's capacity) would silently vanish.
+    completed: {
+      entry: { type: "enter", params: { status: "completed" } },
+    },
+    failed: {
+      entry: { type: "enter", params: { status: "failed" } },
+      on: { RETRY: { target: "blocked", actions: "resetForRetry" } },
+    },
+    cancelled: {
+      entry: { type: "enter", params: { status: "cancelled" } },
+      on: { RETRY: { target: "blocked", actions: "resetForRetry" } },
+    },
+    timed_out: {
+      entry: { type: "enter", params: { status: "timed_out" } },
+      on: { RETRY: { target: "blocked", actions: "resetForRetry" } },
+    },
+  },
+})

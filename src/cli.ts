@@ -1,0 +1,54 @@
+// `clawbot` command line and composition root: picks the subcommand, loads the
+// configuration and hands the actor kinds (actors/) to the runtime.
+import { parseArgs } from "node:util"
+import { CONFIG_FLAGS, ConfigError, loadConfig } from "./config.ts"
+
+const USAGE = `usage: clawbot <command> [options]
+
+commands:
+  start      runtime and edge in one process; starts local Redis/Postgres when no URL is given
+  runtime    a runtime process (applies commands from the inbox partitions it owns)
+  edge       an edge process (HTTP API and WebSockets)
+  migrate    apply the database migrations and exit
+  machines   print the machines' definitions (--json for JSON)
+
+options (each also read from the environment, see README.md):
+  --redis-url URL  --database-url URL  --port N  --host ADDR  --prefix NAME
+  --partitions N   --operator-token T  --log-level LEVEL  --data-dir DIR
+`
+
+const COMMANDS: Record<string, (flags: Flags) => Promise<number | "running">> = {
+  machines: async (flags) => (await import("./commands/machines.ts")).machinesCommand(flags.json === true),
+  migrate: async (flags) => (await import("./commands/migrate.ts")).migrateCommand(loadConfig(flags)),
+  runtime: async (flags) => (await import("./commands/runtime.ts")).runtimeCommand(loadConfig(flags)),
+  edge: async (flags) => (await import("./commands/edge.ts")).edgeCommand(loadConfig(flags)),
+  start: async (flags) => (await import("./commands/start.ts")).startCommand(loadConfig(flags)),
+}
+
+type Flags = Record<string, string | boolean | undefined>
+
+const main = async (argv: string[]): Promise<number | "running"> => {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { ...CONFIG_FLAGS, json: { type: "boolean" }, help: { type: "boolean", short: "h" } },
+  })
+  const name = positionals[0]
+  const command = name ? COMMANDS[name] : undefined
+  if (values.help || !command) {
+    ;(command || values.help ? process.stdout : process.stderr).write(USAGE)
+    return values.help ? 0 : 2
+  }
+  return command(values)
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code !== "running") process.exitCode = code
+  },
+  (error: unknown) => {
+    const message = error instanceof ConfigError || error instanceof TypeError ? error.message : String((error as Error)?.stack ?? error)
+    process.stderr.write(`clawbot: ${message}\n`)
+    process.exitCode = 1
+  },
+)

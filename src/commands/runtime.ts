@@ -1,0 +1,21 @@
+// `clawbot runtime`: one runtime process against shared Redis and Postgres; any number of
+// them share the partitions.
+import { KINDS } from "../../actors/index.ts"
+import { ConfigError, type Config } from "../config.ts"
+import { createLogger } from "../log.ts"
+import { startRuntime } from "../runtime/runtime.ts"
+import { decodeInboxEntry } from "../schema/commands.ts"
+import { openServices } from "../services.ts"
+import { onShutdown } from "./shutdown.ts"
+
+export const runtimeCommand = async (config: Config): Promise<"running"> => {
+  const { redisUrl, databaseUrl } = config
+  if (!redisUrl || !databaseUrl) {
+    throw new ConfigError("clawbot runtime needs REDIS_URL and DATABASE_URL (or --redis-url, --database-url); `clawbot start` starts local servers instead")
+  }
+  const log = createLogger(config.logLevel, { component: "runtime" })
+  const services = await openServices({ ...config, redisUrl, databaseUrl }, log, "runtime")
+  const runtime = await startRuntime({ ...services, sql: services.db.sql, kinds: KINDS, decode: decodeInboxEntry, log })
+  onShutdown(log, [() => runtime.stop(), () => services.close()])
+  return "running"
+}

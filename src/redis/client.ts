@@ -1,0 +1,59 @@
+// The one ioredis factory every process uses, and its clean close.
+//
+// Choices, on purpose:
+// - `enableOfflineQueue: false`: a command sent while Redis is unreachable fails at once
+//   instead of waiting in memory. The edge then answers `unavailable` (503, nothing was
+//   accepted) and the runtime loops retry on their own schedule; nothing piles up to be
+//   replayed late. Because of it, `openRedis` resolves only once the connection is ready.
+// - `maxRetriesPerRequest: 2`: a command in flight when the connection drops is resent after
+//   the reconnect (appends dedupe on cmdId, events carry deterministic ids, XACK and timer
+//   firing are idempotent; a repeated lease acquire answers LeaseHeld and the lease lapses
+//   after its TTL), but fails after two failed reconnect attempts rather than hanging.
+// - Reconnect forever with capped exponential backoff: processes are long-lived.
+// A process that wants Redis errors in its log attaches `redis.on("error", …)`; otherwise
+// ioredis prints them to stderr.
+import { Redis } from "ioredis"
+
+export interface OpenRedisOptions {
+  /** CLIENT SETNAME, shown by CLIENT LIST (e.g. "runtime-1:consumer"). */
+  name?: string
+}
+
+const RECONNECT_BASE_MS = 50
+const RECONNECT_MAX_MS = 2_000
+
+/** Connects to `url` and resolves once the connection is ready; rejects on the first error. */
+export const openRedis = async (url: string, options: OpenRedisOptions = {}): Promise<Redis> => {
+  const redis = new Redis(url, {
+    connectionName: options.name,
+    lazyConnect: false,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 2,
+    connectTimeout: 5_000,
+    retryStrategy: (attempt) => Math.min(RECONNECT_BASE_MS * 2 ** (attempt - 1), RECONNECT_MAX_MS),
+  })
+  await new Promise<void>((resolve, reject) => {
+    const onReady = (): void => {
+      redis.off("error", onError)
+      resolve()
+    }
+    const onError = (error: Error): void => {
+      redis.off("ready", onReady)
+      redis.disconnect()
+      reject(error)
+    }
+    redis.once("ready", onReady)
+    redis.once("error", onError)
+  })
+  return redis
+}
+
+/** Closes gracefully (QUIT waits for pending replies), or drops the socket if that fails. */
+export const close = async (redis: Redis): Promise<void> => {
+  if (redis.status === "end") return
+  try {
+    await redis.quit()
+  } catch {
+    redis.disconnect()
+  }
+}

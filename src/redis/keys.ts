@@ -1,0 +1,65 @@
+// Redis key names for one deployment prefix (default `cb`). Every key of a partition carries
+// the hash tag `{prefix:p}`, so Redis Cluster keeps a partition in one slot and one script
+// can touch all of them; no script is ever given keys of two partitions.
+
+/** The consumer group every runtime process reads partition inboxes with. */
+export const RUNTIME_GROUP = "runtime"
+
+/** The keys of one partition; all share the hash tag `{prefix:p}`. */
+export interface PartitionKeys {
+  readonly partition: number
+  /** Inbox stream: every command to an actor of this partition. */
+  readonly inbox: string
+  /** Sorted set of durable timers, member `kind:id:name`, score = fire time (ms). */
+  readonly timers: string
+  /** Hash of timer member → the entry to append when it fires (JSON). */
+  readonly timerData: string
+  /** Dead-letter stream: inbox entries that could not be applied, with the reason. */
+  readonly dead: string
+  /** Partition lease: hash {owner, token} with a PX expiry. */
+  readonly lease: string
+  /** Monotonic fencing counter, INCRed on every lease acquisition. */
+  readonly fence: string
+  /** Idempotent-append marker for a command id: holds the stream id it was appended as. */
+  dedupe(cmdId: string): string
+}
+
+export interface Keys {
+  readonly prefix: string
+  partition(p: number): PartitionKeys
+  /** Event stream every edge and subscriber reads. */
+  readonly events: string
+  /** Sorted set of runtime processes, score = last heartbeat (ms). */
+  readonly members: string
+  /** Rate-limit counter for one subject (a token, an IP) under one scope (a route, a socket). */
+  rateLimit(scope: string, subject: string): string
+  /** SCAN patterns matching every key of this prefix (tooling, test cleanup). */
+  readonly patterns: readonly string[]
+}
+
+export const keysFor = (prefix = "cb"): Keys => {
+  if (!/^[A-Za-z0-9_.-]+$/.test(prefix)) {
+    throw new RangeError(`Redis key prefix must match [A-Za-z0-9_.-]+, got ${JSON.stringify(prefix)}`)
+  }
+  return {
+    prefix,
+    partition: (p) => {
+      if (!Number.isInteger(p) || p < 0) throw new RangeError(`partition must be a non-negative integer, got ${p}`)
+      const tag = `{${prefix}:${p}}`
+      return {
+        partition: p,
+        inbox: `${tag}:in`,
+        timers: `${tag}:timers`,
+        timerData: `${tag}:timer:data`,
+        dead: `${tag}:dead`,
+        lease: `${tag}:lease`,
+        fence: `${tag}:fence`,
+        dedupe: (cmdId) => `${tag}:dedupe:${cmdId}`,
+      }
+    },
+    events: `${prefix}:ev`,
+    members: `${prefix}:members`,
+    rateLimit: (scope, subject) => `${prefix}:rl:${scope}:${subject}`,
+    patterns: [`{${prefix}:*`, `${prefix}:*`],
+  }
+}

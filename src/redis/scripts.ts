@@ -1,0 +1,145 @@
+// The Lua scripts (one per atomic Redis operation, in ./scripts/), loaded with ioredis
+// `defineCommand` (EVALSHA, falling back to EVAL after a script cache flush), behind typed
+// wrappers that each take one partition's keys. Error codes returned by scripts map to
+// `ScriptError`.
+import { readFileSync } from "node:fs"
+import type { Redis } from "ioredis"
+import { RUNTIME_GROUP, type PartitionKeys } from "./keys.ts"
+
+/** Error codes the scripts return (negative integers), as BullMQ does. */
+export enum ScriptError {
+  /** Lease renew/release by a process that is not the current owner with the current token. */
+  NotOwner = -1,
+  /** Lease acquire while the lease is held and not expired. */
+  LeaseHeld = -2,
+  /** Dead-lettering an entry that is no longer in the inbox. */
+  EntryNotFound = -3,
+}
+
+export type ScriptResult<T> = { ok: true; value: T } | { ok: false; error: ScriptError }
+
+export interface AppendCommand {
+  type: string
+  /** `kind:id` */
+  actor: string
+  /** JSON text */
+  payload: string
+  /** The client's command id: a second append with the same id writes nothing. */
+  cmdId?: string
+  /** Extra entry fields, e.g. `{ replyTo }`. */
+  fields?: Readonly<Record<string, string>>
+}
+
+export interface Appended {
+  id: string
+  /** True when `cmdId` was appended before; `id` is then that first entry's id. */
+  duplicate: boolean
+}
+
+export interface TimerSpec {
+  /** `kind:id` */
+  actor: string
+  name: string
+  /** ms since the epoch */
+  fireAt: number
+  /** The event type to append when it fires. */
+  type: string
+  /** The event's payload (JSON text). */
+  payload: string
+}
+
+export interface RedisScripts {
+  append(p: PartitionKeys, command: AppendCommand): Promise<Appended>
+  /** True when it replaced a timer of the same name. */
+  armTimer(p: PartitionKeys, timer: TimerSpec): Promise<boolean>
+  /** True when a timer was cleared. */
+  clearTimer(p: PartitionKeys, actor: string, name: string): Promise<boolean>
+  /** Moves up to `max` timers due at or before `nowMs` into the inbox; returns how many. */
+  fireTimers(p: PartitionKeys, nowMs: number, max: number): Promise<number>
+  /** The new fencing token, or LeaseHeld. */
+  acquireLease(p: PartitionKeys, owner: string, ttlMs: number): Promise<ScriptResult<number>>
+  renewLease(p: PartitionKeys, owner: string, token: number, ttlMs: number): Promise<ScriptResult<void>>
+  releaseLease(p: PartitionKeys, owner: string, token: number): Promise<ScriptResult<void>>
+  /** Moves an inbox entry to the dead-letter stream and acknowledges it in the `runtime`
+   * group; the dead-letter entry id, or EntryNotFound (the id is acknowledged all the same). */
+  deadLetter(p: PartitionKeys, entryId: string, reason: string): Promise<ScriptResult<string>>
+}
+
+export interface ScriptOptions {
+  /** How long an appended cmdId is remembered (ms); default one day. */
+  dedupeTtlMs?: number
+}
+
+const KEY_COUNTS = {
+  append: 2,
+  "timer-arm": 2,
+  "timer-clear": 2,
+  "timers-fire": 3,
+  "lease-acquire": 2,
+  "lease-renew": 1,
+  "lease-release": 1,
+  "dead-letter": 2,
+} as const
+
+type ScriptName = keyof typeof KEY_COUNTS
+const SCRIPT_NAMES = Object.keys(KEY_COUNTS) as ScriptName[]
+type Invoke = (...args: (string | number)[]) => Promise<unknown>
+
+const sources = Object.fromEntries(
+  SCRIPT_NAMES.map((name) => [
+    name,
+    readFileSync(new URL(`./scripts/${name}.lua`, import.meta.url), "utf8"),
+  ]),
+) as Record<ScriptName, string>
+
+const define = (redis: Redis, name: ScriptName): Invoke => {
+  const command = `cb:${name}`
+  redis.defineCommand(command, { lua: sources[name], numberOfKeys: KEY_COUNTS[name] })
+  const fn = (redis as unknown as Record<string, Invoke | undefined>)[command]
+  if (!fn) throw new Error(`ioredis did not define ${command}`)
+  return (...args) => fn.apply(redis, args)
+}
+
+const toResult = <T>(reply: unknown, value: (reply: unknown) => T): ScriptResult<T> => {
+  if (typeof reply === "number" && reply < 0) {
+    if (!(reply in ScriptError)) throw new Error(`unknown script error code ${reply}`)
+    return { ok: false, error: reply as ScriptError }
+  }
+  return { ok: true, value: value(reply) }
+}
+
+const timerMember = (actor: string, name: string): string => `${actor}:${name}`
+
+/** Defines the scripts on `redis` and returns their typed wrappers. */
+export const createScripts = (redis: Redis, options: ScriptOptions = {}): RedisScripts => {
+  const dedupeTtlMs = options.dedupeTtlMs ?? 86_400_000
+  const run = Object.fromEntries(
+    SCRIPT_NAMES.map((name) => [name, define(redis, name)]),
+  ) as Record<ScriptName, Invoke>
+
+  return {
+    append: async (p, { type, actor, payload, cmdId = "", fields = {} }) => {
+      const extra = Object.entries(fields).flat()
+      const [id, duplicate] = (await run.append(
+        p.inbox, p.dedupe(cmdId), type, actor, payload, cmdId, dedupeTtlMs, ...extra,
+      )) as [string, number]
+      return { id, duplicate: duplicate === 1 }
+    },
+    armTimer: async (p, { actor, name, fireAt, type, payload }) =>
+      (await run["timer-arm"](
+        p.timers, p.timerData, timerMember(actor, name), fireAt, JSON.stringify({ type, actor, payload }),
+      )) === 0,
+    clearTimer: async (p, actor, name) =>
+      (await run["timer-clear"](p.timers, p.timerData, timerMember(actor, name))) === 1,
+    fireTimers: async (p, nowMs, max) =>
+      (await run["timers-fire"](p.timers, p.timerData, p.inbox, nowMs, max)) as number,
+    acquireLease: async (p, owner, ttlMs) =>
+      toResult(await run["lease-acquire"](p.lease, p.fence, owner, ttlMs), Number),
+    renewLease: async (p, owner, token, ttlMs) =>
+      toResult(await run["lease-renew"](p.lease, owner, token, ttlMs), () => undefined),
+    releaseLease: async (p, owner, token) =>
+      toResult(await run["lease-release"](p.lease, owner, token), () => undefined),
+    deadLetter: async (p, entryId, reason) =>
+      toResult(await run["dead-letter"](p.inbox, p.dead, RUNTIME_GROUP, entryId, reason), String),
+  }
+}

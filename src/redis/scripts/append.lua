@@ -1,0 +1,42 @@
+--[[
+  Idempotently append a command to a partition inbox.
+
+  Input:
+    KEYS[1] inbox stream                    {prefix:p}:in
+    KEYS[2] dedupe marker for the cmdId     {prefix:p}:dedupe:<cmdId> (untouched when cmdId is empty)
+
+    ARGV[1] type
+    ARGV[2] actor ("kind:id")
+    ARGV[3] payload (JSON)
+    ARGV[4] cmdId ("" = no deduplication)
+    ARGV[5] dedupe marker TTL (ms)
+    ARGV[6..] extra field/value pairs (e.g. replyTo, <reply address>)
+
+  Output:
+    {streamId, duplicate}: duplicate is 1 when the cmdId was seen already, and streamId is
+    then the id of the first append (no new entry is written), else 0.
+
+  Entry fields: type, actor, payload, then cmdId when given, then the extra pairs.
+]]
+local cmdId = ARGV[4]
+if cmdId ~= "" then
+  local seen = redis.call("GET", KEYS[2])
+  if seen then
+    return {seen, 1}
+  end
+end
+
+local fields = {"type", ARGV[1], "actor", ARGV[2], "payload", ARGV[3]}
+if cmdId ~= "" then
+  fields[#fields + 1] = "cmdId"
+  fields[#fields + 1] = cmdId
+end
+for i = 6, #ARGV do
+  fields[#fields + 1] = ARGV[i]
+end
+
+local id = redis.call("XADD", KEYS[1], "*", unpack(fields))
+if cmdId ~= "" then
+  redis.call("SET", KEYS[2], id, "PX", ARGV[5])
+end
+return {id, 0}

@@ -1,0 +1,14 @@
+--[[
+  Clear a named durable timer of an actor.
+
+  Input:
+    KEYS[1] timer sorted set    {prefix:p}:timers
+    KEYS[2] timer data hash     {prefix:p}:timer:data
+
+    ARGV[1] member ("kind:id:name")
+
+  Output:
+    1 when a timer was cleared, 0 when there was none.
+]]
+redis.call("HDEL", KEYS[2], ARGV[1])
+return redis.call("ZREM", KEYS[1], ARGV[1])

@@ -1,0 +1,100 @@
+// Typed helpers over Redis Streams for the runtime and the edge: the `runtime` consumer group
+// on partition inboxes (create, read, reclaim, ack) and the event stream (publish, read,
+// oldest retained id). Blocking reads hold their connection: give them a connection of
+// their own. Stream id ordering lives in ./stream-id.ts.
+import type { Redis } from "ioredis"
+import { RUNTIME_GROUP } from "./keys.ts"
+
+export interface StreamEntry {
+  id: string
+  fields: Record<string, string>
+}
+
+export interface Autoclaimed {
+  /** Cursor for the next call; "0-0" once the whole pending list was scanned. */
+  next: string
+  /** Entries now owned by the claiming consumer, to apply again. */
+  entries: StreamEntry[]
+  /** Ids that were pending but deleted from the stream: Redis 7 drops them from the pending
+   * list itself; they are reported so the caller can log what was lost. */
+  deleted: string[]
+}
+
+type RawEntry = [id: string, flat: string[]]
+type RawRead = [key: string, entries: RawEntry[]][] | null
+
+const toEntry = ([id, flat]: RawEntry): StreamEntry => {
+  const pairs: [string, string][] = []
+  for (let i = 0; i + 1 < flat.length; i += 2) pairs.push([flat[i]!, flat[i + 1]!])
+  // fromEntries defines own properties, so a field named "__proto__" stays a plain field.
+  return { id, fields: Object.fromEntries(pairs) }
+}
+
+const firstStream = (reply: RawRead): StreamEntry[] => (reply?.[0]?.[1] ?? []).map(toEntry)
+
+const blockArgs = (blockMs: number | undefined): (string | number)[] =>
+  blockMs === undefined ? [] : ["BLOCK", blockMs]
+
+/** Creates the `runtime` group on `stream` (and the stream), reading from its start; no-op if it exists. */
+export const ensureGroup = async (redis: Redis, stream: string): Promise<void> => {
+  try {
+    await redis.xgroup("CREATE", stream, RUNTIME_GROUP, "0", "MKSTREAM")
+  } catch (error) {
+    if (!(error instanceof Error && error.message.startsWith("BUSYGROUP"))) throw error
+  }
+}
+
+/** New entries for `consumer` in the `runtime` group. `blockMs` undefined: answer at once;
+ * 0: wait forever (Redis semantics). */
+export const readGroup = async (
+  redis: Redis, inbox: string, consumer: string, count: number, blockMs?: number,
+): Promise<StreamEntry[]> =>
+  firstStream((await redis.call(
+    "XREADGROUP", "GROUP", RUNTIME_GROUP, consumer, "COUNT", count, ...blockArgs(blockMs), "STREAMS", inbox, ">",
+  )) as RawRead)
+
+/** Claims for `consumer` up to `count` entries pending longer than `minIdleMs` (a crashed or
+ * stalled consumer's), scanning the pending list from `start`. */
+export const autoclaim = async (
+  redis: Redis, inbox: string, consumer: string, minIdleMs: number, count: number, start = "0-0",
+): Promise<Autoclaimed> => {
+  const [next, entries, deleted] = (await redis.xautoclaim(
+    inbox, RUNTIME_GROUP, consumer, minIdleMs, start, "COUNT", count,
+  )) as [string, RawEntry[], string[]]
+  return { next, entries: entries.map(toEntry), deleted }
+}
+
+/** Acknowledges `ids` in the `runtime` group (one XACK: one round trip); returns how many were pending. */
+export const ack = async (redis: Redis, inbox: string, ids: readonly string[]): Promise<number> =>
+  ids.length === 0 ? 0 : redis.xack(inbox, RUNTIME_GROUP, ...ids)
+
+/** Appends `events` to `evKey` in one pipeline, trimming to about `maxLenApprox` entries;
+ * returns their stream ids in order. */
+export const publishEvents = async (
+  redis: Redis, evKey: string, events: readonly Readonly<Record<string, string>>[], maxLenApprox: number,
+): Promise<string[]> => {
+  if (events.length === 0) return []
+  const pipeline = redis.pipeline()
+  for (const fields of events) {
+    pipeline.xadd(evKey, "MAXLEN", "~", maxLenApprox, "*", ...Object.entries(fields).flat())
+  }
+  const results = (await pipeline.exec()) ?? []
+  return results.map(([error, id]) => {
+    if (error) throw error
+    return id as string
+  })
+}
+
+/** Up to `count` entries of `evKey` after `afterId` ("0" from the start, "$" only new ones). */
+export const readEvents = async (
+  redis: Redis, evKey: string, afterId: string, count: number, blockMs?: number,
+): Promise<StreamEntry[]> =>
+  firstStream((await redis.call(
+    "XREAD", "COUNT", count, ...blockArgs(blockMs), "STREAMS", evKey, afterId,
+  )) as RawRead)
+
+/** The id of the oldest entry still in `stream`, or null when it is empty or missing. */
+export const oldestId = async (redis: Redis, stream: string): Promise<string | null> => {
+  const [first] = await redis.xrange(stream, "-", "+", "COUNT", 1)
+  return first?.[0] ?? null
+}

@@ -1,0 +1,74 @@
+// The runtime's whole view of an actor kind: its machine plus the rules binding it to the
+// streams. `actors/` implements one per kind; the runtime never imports machines/ or actors/.
+import type { AnyStateMachine } from "xstate"
+
+export interface ActorRef {
+  readonly kind: string
+  readonly id: string
+}
+
+/** An event a machine emitted while it applied a command (see docs/machines.md). */
+export interface Emitted {
+  readonly type: string
+  readonly [field: string]: unknown
+}
+
+/** A command for another actor's inbox. */
+export interface SendOutput {
+  readonly _tag: "send"
+  readonly to: ActorRef
+  readonly type: string
+  readonly payload: Readonly<Record<string, unknown>>
+}
+
+/** Ask the router to find an agent for a ready task (agents it must skip in `exclude`). */
+export interface RouteTaskOutput {
+  readonly _tag: "route_task"
+  readonly taskId: string
+  /** Looked up from the task's row when the emitter does not know it. */
+  readonly capability?: string
+  readonly exclude: ReadonlyArray<string>
+}
+
+/** Ask the router to offer waiting ready tasks to an agent with free capacity. */
+export interface FillAgentOutput {
+  readonly _tag: "fill_agent"
+  readonly agentId: string
+  readonly capabilities: ReadonlyArray<string>
+  readonly free: number
+}
+
+/** A frame for one bot's control socket (delivered by the edge). */
+export interface PushOutput {
+  readonly _tag: "push"
+  readonly agentId: string
+  readonly frame: { readonly type: string; readonly payload: Readonly<Record<string, unknown>> }
+}
+
+export type Output = SendOutput | RouteTaskOutput | FillAgentOutput | PushOutput
+
+/** Columns stored beside the snapshot so operators and the router can query them. */
+export interface ActorColumns {
+  readonly sessionId?: string | null
+  readonly capability?: string | null
+  readonly agentId?: string | null
+  readonly capabilities?: ReadonlyArray<string> | null
+  readonly freeCapacity?: number | null
+  readonly load?: number | null
+  readonly priority?: number | null
+}
+
+export interface ActorKind {
+  readonly kind: string
+  readonly machine: AnyStateMachine
+  /** The command type that creates an actor of this kind; its payload is the machine input. */
+  readonly createType: string
+  /** Turns one emitted domain effect into outputs (timers and refusals are the runtime's). */
+  readonly outputs: (effect: Emitted, self: { readonly id: string; readonly context: unknown }) => ReadonlyArray<Output>
+  /** Topics a change of this actor is published on, besides `machines`. */
+  readonly topics: (id: string, context: unknown) => ReadonlyArray<string>
+  /** Columns for queries, from the actor's context and state. */
+  readonly columns: (context: unknown, state: string) => ActorColumns
+}
+
+export const refKey = (ref: ActorRef): string => `${ref.kind}:${ref.id}`

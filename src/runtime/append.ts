@@ -1,0 +1,45 @@
+// The one way in (invariant 2): validates a command with its Schema and appends it to the
+// inbox of its actor's partition, idempotently when it carries a command id.
+import type { Keys } from "../redis/keys.ts"
+import { partitionOf } from "../redis/partition.ts"
+import type { RedisScripts } from "../redis/scripts.ts"
+
+export interface AppendInput {
+  readonly kind: string
+  readonly id: string
+  readonly type: string
+  readonly payload: Readonly<Record<string, unknown>>
+  /** Same id twice: appended once (bot frame ids, derived follow-up ids). */
+  readonly cmdId?: string
+  /** Where the runtime sends its answer (see ReplyItem). */
+  readonly replyTo?: string
+}
+
+export interface Appended {
+  readonly partition: number
+  readonly streamId: string
+  readonly duplicate: boolean
+}
+
+export type AppendFn = (command: AppendInput) => Promise<Appended>
+
+/** Throws the caller-facing error when the command is not valid for its actor kind. */
+export type ValidateCommand = (command: AppendInput) => void
+
+export const createAppend = (options: {
+  readonly scripts: RedisScripts
+  readonly keys: Keys
+  readonly partitions: number
+  readonly validate: ValidateCommand
+}): AppendFn => async (command) => {
+  options.validate(command)
+  const partition = partitionOf(command.kind, command.id, options.partitions)
+  const appended = await options.scripts.append(options.keys.partition(partition), {
+    type: command.type,
+    actor: `${command.kind}:${command.id}`,
+    payload: JSON.stringify(command.payload),
+    ...(command.cmdId ? { cmdId: command.cmdId } : {}),
+    ...(command.replyTo ? { fields: { replyTo: command.replyTo } } : {}),
+  })
+  return { partition, streamId: appended.id, duplicate: appended.duplicate }
+}

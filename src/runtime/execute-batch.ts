@@ -1,0 +1,107 @@
+// Carries out a planned batch (invariant 4): persist the rows under the partition's fence
+// in one statement, then publish events, arm timers, append follow-up commands and route,
+// then dead-letter and acknowledge. Any failure leaves the entries pending for a redelivery.
+import type { Redis } from "ioredis"
+import type { Keys } from "../redis/keys.ts"
+import { partitionOf } from "../redis/partition.ts"
+import type { RedisScripts } from "../redis/scripts.ts"
+import { ack, publishEvents } from "../redis/streams.ts"
+import type { Sql } from "../store/db.ts"
+import { writeBatch } from "../store/snapshots.ts"
+import type { AppendFn } from "./append.ts"
+import type { BatchPlan } from "./plan-batch.ts"
+import type { OutboxItem } from "./outbox.ts"
+import type { Router } from "./router.ts"
+
+export interface BatchIo {
+  readonly sql: Sql
+  readonly redis: Redis
+  readonly scripts: RedisScripts
+  readonly keys: Keys
+  readonly partitions: number
+  /** About how many entries the event stream keeps (MAXLEN ~). */
+  readonly eventRetention: number
+  readonly append: AppendFn
+  readonly router: Router
+}
+
+export type BatchOutcome = "done" | "stale_fence"
+
+/** An entry of the event stream: `type` event | push | reply, `topics` comma-separated, `body` JSON. */
+export const eventStreamEntry = (item: OutboxItem): Record<string, string> | undefined => {
+  switch (item._tag) {
+    case "event": {
+      const { _tag, entryId, cmdId, topics, ...body } = item
+      return { type: "event", topics: topics.join(","), body: JSON.stringify(body) }
+    }
+    case "push":
+      return { type: "push", topics: `control:${item.agentId}`, body: JSON.stringify({ id: item.cmdId, ...item.frame }) }
+    case "reply": {
+      const { _tag, entryId, cmdId, replyTo, ...body } = item
+      return { type: "reply", topics: `reply:${replyTo}`, body: JSON.stringify({ ...body, stream_id: entryId }) }
+    }
+    default:
+      return undefined
+  }
+}
+
+export const executeBatch = async (io: BatchIo, partition: number, fence: number, plan: BatchPlan): Promise<BatchOutcome> => {
+  if (plan.rows.length > 0 || plan.transitions.length > 0) {
+    const written = await writeBatch(io.sql, {
+      partition,
+      fence,
+      rows: plan.rows.map(({ columns, ...row }) => ({ ...row, ...columns })),
+      transitions: plan.transitions,
+    })
+    if (written._tag === "StaleFence") return "stale_fence"
+  }
+  await carryOut(io, plan.outbox)
+  const keys = io.keys.partition(partition)
+  for (const { entry, reason } of plan.deadLetters) await io.scripts.deadLetter(keys, entry.id, reason)
+  await ack(io.redis, keys.inbox, plan.ackIds)
+  return "done"
+}
+
+/** Carries out outbox items; every one is idempotent, so doing them twice is harmless. */
+export const carryOut = async (io: BatchIo, items: ReadonlyArray<OutboxItem>): Promise<void> => {
+  const entries = items.map(eventStreamEntry).filter((entry) => entry !== undefined)
+  await publishEvents(io.redis, io.keys.events, entries, io.eventRetention)
+
+  // Commands to one actor keep their order: one chain per target, chains run side by side.
+  const chains = new Map<string, Promise<unknown>>()
+  const chain = (target: string, step: () => Promise<unknown>) =>
+    chains.set(target, (chains.get(target) ?? Promise.resolve()).then(step))
+  const routing: Promise<void>[] = []
+  for (const item of items) {
+    switch (item._tag) {
+      case "timer_arm": {
+        const actor = `${item.ref.kind}:${item.ref.id}`
+        const { type, ...payload } = item.event
+        chain(`timer:${actor}`, () =>
+          io.scripts.armTimer(partitionKeys(io, item.ref), { actor, name: item.name, fireAt: item.fireAt, type, payload: JSON.stringify(payload) }))
+        break
+      }
+      case "timer_clear": {
+        const actor = `${item.ref.kind}:${item.ref.id}`
+        chain(`timer:${actor}`, () => io.scripts.clearTimer(partitionKeys(io, item.ref), actor, item.name))
+        break
+      }
+      case "send":
+        chain(`${item.to.kind}:${item.to.id}`, () =>
+          io.append({ kind: item.to.kind, id: item.to.id, type: item.type, payload: item.payload, cmdId: item.cmdId ?? "" }))
+        break
+      case "route_task":
+        routing.push(io.router.routeTask(item, item.cmdId ?? item.entryId))
+        break
+      case "fill_agent":
+        routing.push(io.router.fillAgent(item, item.cmdId ?? item.entryId))
+        break
+      default:
+        break
+    }
+  }
+  await Promise.all([...chains.values(), ...routing])
+}
+
+const partitionKeys = (io: BatchIo, ref: { kind: string; id: string }) =>
+  io.keys.partition(partitionOf(ref.kind, ref.id, io.partitions))

@@ -1,0 +1,51 @@
+// Outbox items: everything applying an inbox entry causes outside its actor. They are
+// stored with the actor's snapshot (same statement), then carried out; a redelivered entry
+// carries out its stored items again, and every item is idempotent downstream.
+import type { ActorRef, Output } from "./actor-kind.ts"
+
+/** A transition for the event stream (PROTOCOL.md event payload, less the per-topic field). */
+export interface EventItem {
+  readonly _tag: "event"
+  readonly id: string
+  readonly topics: ReadonlyArray<string>
+  readonly kind: string
+  readonly actor_id: string
+  readonly from: string | null
+  readonly to: string
+  readonly event: string
+  readonly context: unknown
+  readonly at: string
+}
+
+export interface TimerArmItem {
+  readonly _tag: "timer_arm"
+  readonly ref: ActorRef
+  readonly name: string
+  readonly fireAt: number
+  readonly event: { readonly type: string; readonly [field: string]: unknown }
+}
+
+export interface TimerClearItem {
+  readonly _tag: "timer_clear"
+  readonly ref: ActorRef
+  readonly name: string
+}
+
+/** The answer to a command that asked for one (HTTP `?wait=1`, bot frames with an `id`). */
+export interface ReplyItem {
+  readonly _tag: "reply"
+  readonly replyTo: string
+  readonly entryId: string
+  readonly actor: ActorRef
+  readonly outcome: "applied" | "rejected"
+  readonly state: string | null
+  readonly code?: string
+  readonly reason?: string
+}
+
+export type OutboxItem = (EventItem | TimerArmItem | TimerClearItem | ReplyItem | Output) & {
+  /** The inbox entry that caused it, so a redelivery finds its own items. */
+  readonly entryId: string
+  /** Deterministic id used to de-duplicate commands appended to other inboxes. */
+  readonly cmdId?: string
+}

@@ -1,0 +1,91 @@
+// Shared wire primitives: ids, times, priorities, capabilities, actor references, stream ids,
+// progress, load and JSON values. Every other schema module builds on these.
+import { Schema } from "effect"
+
+/** A UUID string (any version). Ids are UUIDs unless PROTOCOL.md says otherwise. */
+export const Uuid = Schema.String.check(Schema.isUUID()).annotate({
+  identifier: "Uuid",
+  description: "A UUID string",
+})
+export type Uuid = typeof Uuid.Type
+
+const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?Z$/
+const ISO_EXPECTED = "an ISO-8601 UTC time like 2026-11-21T10:00:00Z"
+
+/** An ISO-8601 UTC time string ending in `Z`. */
+export const IsoTime = Schema.String.check(
+  Schema.isPattern(ISO_UTC, { expected: ISO_EXPECTED }),
+  Schema.makeFilter((s: string) => !Number.isNaN(Date.parse(s)), { expected: ISO_EXPECTED }),
+).annotate({ identifier: "IsoTime", format: "date-time", description: "ISO-8601 UTC time" })
+export type IsoTime = typeof IsoTime.Type
+
+/** Task or session priority: 0 critical … 4 deferred. */
+export const Priority = Schema.Int.check(Schema.isBetween({ minimum: 0, maximum: 4 })).annotate({
+  identifier: "Priority",
+  description: "0 critical … 4 deferred",
+})
+export type Priority = typeof Priority.Type
+
+/** A capability name: 1 to 64 characters of a-z, 0-9, `_`, `.`, `:`, `-`. */
+export const Capability = Schema.String.check(
+  Schema.isPattern(/^[a-z0-9_.:-]{1,64}$/, {
+    expected: "a capability (1 to 64 characters of a-z, 0-9, _ . : -)",
+  }),
+).annotate({ identifier: "Capability" })
+export type Capability = typeof Capability.Type
+
+export const ActorKind = Schema.Literals(["session", "task", "agent"]).annotate({ identifier: "ActorKind" })
+export type ActorKind = typeof ActorKind.Type
+
+const isUuid = Schema.is(Uuid)
+const isActorKind = Schema.is(ActorKind)
+
+/** Splits `kind:id` into its parts, or returns undefined when it is not a valid actor reference. */
+export function parseActorRef(ref: string): { readonly kind: ActorKind; readonly id: Uuid } | undefined {
+  const colon = ref.indexOf(":")
+  const kind = ref.slice(0, colon)
+  const id = ref.slice(colon + 1)
+  return colon > 0 && isActorKind(kind) && isUuid(id) ? { kind, id } : undefined
+}
+
+/** Formats an actor reference `kind:id`. */
+export const actorRef = (kind: ActorKind, id: Uuid): string => `${kind}:${id}`
+
+/** An actor reference `kind:id`, e.g. `task:6f1c…`. */
+export const ActorRef = Schema.String.check(
+  Schema.makeFilter((s: string) => parseActorRef(s) !== undefined, {
+    expected: "an actor reference <session|task|agent>:<uuid>",
+  }),
+).annotate({ identifier: "ActorRef" })
+
+/** A Redis stream entry id `<ms>-<seq>`. */
+export const StreamId = Schema.String.check(
+  Schema.isPattern(/^\d+-\d+$/, { expected: "a stream id like 1732185600000-3" }),
+).annotate({ identifier: "StreamId" })
+export type StreamId = typeof StreamId.Type
+
+/** A fraction of work done, in [0, 1]. */
+export const Progress = Schema.Finite.check(Schema.isBetween({ minimum: 0, maximum: 1 })).annotate({
+  identifier: "Progress",
+})
+
+/** A load figure reported by a bot (0 idle; 1 means at capacity). */
+export const Load = Schema.Finite.check(Schema.isGreaterThanOrEqualTo(0)).annotate({ identifier: "Load" })
+
+/** The health a bot reports with its heartbeat. */
+export const HealthStatus = Schema.Literals(["healthy", "degraded", "busy"]).annotate({ identifier: "HealthStatus" })
+export type HealthStatus = typeof HealthStatus.Type
+
+/** A non-negative integer (attempt numbers, sequence numbers, versions, epoch milliseconds). */
+export const NonNegativeInt = Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))
+
+/** A non-empty string (titles, names, reasons, keys). */
+export const NonEmptyString = Schema.String.check(Schema.isNonEmpty({ expected: "a non-empty string" }))
+
+/** Any JSON value. */
+export const Json = Schema.Json.annotate({ expected: "a JSON value" })
+export type Json = typeof Json.Type
+
+/** A JSON object (string keys, JSON values). */
+export const JsonObject = Schema.Record(Schema.String, Json)
+export type JsonObject = typeof JsonObject.Type

@@ -1,0 +1,77 @@
+// Checks a list of tasks that name each other as dependencies (session task keys, or task ids):
+// names are unique, every dependency names a task of the list, and the dependencies form no cycle.
+// Failures come back as `{path, issue}`, the shape a Schema filter reports at a nested field.
+
+export interface DagFailure {
+  readonly path: ReadonlyArray<PropertyKey>
+  readonly issue: string
+}
+
+/** Wire names used in the failure path and message, e.g. `{list: "tasks", name: "key", deps: "depends_on", noun: "task key"}`. */
+export interface DagFields {
+  readonly list: string
+  readonly name: string
+  readonly deps: string
+  readonly noun: string
+}
+
+export interface DagNode {
+  readonly name: string
+  readonly deps: ReadonlyArray<string>
+}
+
+/** The index of the first value that repeats an earlier one. */
+export function firstDuplicate(values: ReadonlyArray<string>): number | undefined {
+  const seen = new Set<string>()
+  for (const [i, value] of values.entries()) {
+    if (seen.has(value)) return i
+    seen.add(value)
+  }
+  return undefined
+}
+
+/** A cycle as the list of node indexes, first node repeated at the end. */
+function findCycle(nodes: ReadonlyArray<DagNode>, index: ReadonlyMap<string, number>): number[] | undefined {
+  const done = new Set<number>()
+  const onPath: number[] = []
+  const visit = (i: number): number[] | undefined => {
+    onPath.push(i)
+    for (const dep of nodes[i]?.deps ?? []) {
+      const j = index.get(dep)
+      if (j === undefined || done.has(j)) continue
+      const at = onPath.indexOf(j)
+      if (at >= 0) return [...onPath.slice(at), j]
+      const cycle = visit(j)
+      if (cycle !== undefined) return cycle
+    }
+    onPath.pop()
+    done.add(i)
+    return undefined
+  }
+  for (const i of nodes.keys()) {
+    const cycle = done.has(i) ? undefined : visit(i)
+    if (cycle !== undefined) return cycle
+  }
+  return undefined
+}
+
+/** The first problem with the dependency graph, or undefined when it is a valid DAG. */
+export function checkDag(nodes: ReadonlyArray<DagNode>, fields: DagFields): DagFailure | undefined {
+  const names = nodes.map((n) => n.name)
+  const duplicate = firstDuplicate(names)
+  if (duplicate !== undefined) {
+    return { path: [fields.list, duplicate, fields.name], issue: `duplicate ${fields.noun} ${JSON.stringify(names[duplicate])}` }
+  }
+  const index = new Map(names.map((name, i) => [name, i]))
+  for (const [i, node] of nodes.entries()) {
+    for (const [j, dep] of node.deps.entries()) {
+      if (!index.has(dep)) {
+        return { path: [fields.list, i, fields.deps, j], issue: `unknown ${fields.noun} ${JSON.stringify(dep)}` }
+      }
+    }
+  }
+  const cycle = findCycle(nodes, index)
+  if (cycle === undefined || cycle[0] === undefined) return undefined
+  const chain = cycle.map((i) => JSON.stringify(names[i])).join(" -> ")
+  return { path: [fields.list, cycle[0], fields.deps], issue: `dependency cycle ${chain}` }
+}

@@ -1,0 +1,36 @@
+// The state names of each machine (docs/machines.md), used by list filters and by TASK_STATUS.
+import { Schema } from "effect"
+
+export const TaskState = Schema.Literals([
+  "blocked",
+  "ready",
+  "assigned",
+  "in_progress",
+  "retry_wait",
+  "completed",
+  "failed",
+  "cancelled",
+  "timed_out",
+]).annotate({ identifier: "TaskState" })
+export type TaskState = typeof TaskState.Type
+
+export const AgentState = Schema.Literals(["offline", "online", "busy", "draining", "deregistered"]).annotate({
+  identifier: "AgentState",
+})
+export type AgentState = typeof AgentState.Type
+
+export const SessionState = Schema.Literals([
+  "pending",
+  "queued",
+  "running",
+  "paused",
+  "completed",
+  "partially_completed",
+  "failed",
+  "timeout",
+  "stopped",
+  "cancelled",
+  "orphaned",
+  "degraded",
+]).annotate({ identifier: "SessionState" })
+export type SessionState = typeof SessionState.Type

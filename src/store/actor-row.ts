@@ -1,0 +1,80 @@
+// The shape of a stored actor as the store's readers return it, and its mapping from an
+// `actors` row (bigints arrive as strings, timestamps as Dates; both become numbers here).
+
+export interface ActorRef {
+  readonly kind: string
+  readonly id: string
+}
+
+export interface StoredActor extends ActorRef {
+  readonly state: string
+  readonly snapshot: unknown
+  readonly streamId: string
+  readonly fence: number
+  readonly version: number
+  readonly outbox: unknown
+  readonly sessionId: string | null
+  readonly capability: string | null
+  readonly agentId: string | null
+  readonly priority: number | null
+  readonly capabilities: readonly string[] | null
+  readonly load: number | null
+  readonly freeCapacity: number | null
+  /** Milliseconds since the epoch, all three. */
+  readonly createdAt: number
+  readonly updatedAt: number
+  readonly stateSince: number
+}
+
+export interface ActorRow {
+  kind: string
+  id: string
+  state: string
+  snapshot: unknown
+  stream_id: string
+  fence: string
+  version: string
+  outbox: unknown
+  session_id: string | null
+  capability: string | null
+  agent_id: string | null
+  priority: number | null
+  capabilities: string[] | null
+  load: number | null
+  free_capacity: number | null
+  created_at: Date
+  updated_at: Date
+  state_since: Date
+}
+
+/** The `actors` columns an `ActorRow` holds, for `select ${sql(ACTOR_COLUMNS)}`. */
+export const ACTOR_COLUMNS = [
+  "kind", "id", "state", "snapshot", "stream_id", "fence", "version", "outbox", "session_id", "capability",
+  "agent_id", "priority", "capabilities", "load", "free_capacity", "created_at", "updated_at", "state_since",
+] as const satisfies readonly (keyof ActorRow)[]
+
+/** `kind:id`, the key `loadSnapshots` answers by (the `actor` field of a raw inbox entry). */
+export const actorKey = (ref: ActorRef): string => `${ref.kind}:${ref.id}`
+
+export function toStoredActor(row: ActorRow): StoredActor {
+  return {
+    kind: row.kind,
+    id: row.id,
+    state: row.state,
+    snapshot: row.snapshot,
+    streamId: row.stream_id,
+    fence: Number(row.fence),
+    version: Number(row.version),
+    outbox: row.outbox,
+    sessionId: row.session_id,
+    capability: row.capability,
+    agentId: row.agent_id,
+    priority: row.priority,
+    capabilities: row.capabilities,
+    load: row.load,
+    freeCapacity: row.free_capacity,
+    createdAt: row.created_at.getTime(),
+    updatedAt: row.updated_at.getTime(),
+    stateSince: row.state_since.getTime(),
+  }
+}

@@ -1,0 +1,133 @@
+// Read queries over the stored actors and their history, for the edge (lists, timelines,
+// inspection) and the router (ready tasks, candidate agents). Each is one indexed query.
+import { ACTOR_COLUMNS, type ActorRow, type StoredActor, toStoredActor } from "./actor-row.ts"
+import type { Sql } from "./db.ts"
+
+export interface ListActorsOptions {
+  readonly kind: string
+  readonly state?: string
+  /** Only actors that have been in their current state for longer than this many seconds. */
+  readonly olderThanS?: number
+  readonly sessionId?: string
+  readonly agentId?: string
+  readonly capability?: string
+  readonly limit: number
+  /** The `next` cursor of the previous page. */
+  readonly after?: string
+}
+
+export interface ActorPage {
+  readonly actors: StoredActor[]
+  /** Cursor of the next page; `null` on the last page. */
+  readonly next: string | null
+}
+
+export interface StoredTransition {
+  readonly id: number
+  readonly kind: string
+  readonly actorId: string
+  readonly sessionId: string | null
+  readonly from: string | null
+  readonly to: string
+  readonly event: string
+  readonly streamId: string
+  /** Milliseconds since the epoch. */
+  readonly at: number
+  readonly context: unknown
+}
+
+export class InvalidCursor extends Error {
+  readonly _tag = "InvalidCursor"
+  constructor(readonly cursor: string) {
+    super(`cursor ${JSON.stringify(cursor)}: not a cursor this listing returned`)
+  }
+}
+
+export async function getActor(sql: Sql, kind: string, id: string): Promise<StoredActor | undefined> {
+  const [row] = await sql<ActorRow[]>`select ${sql(ACTOR_COLUMNS)} from actors where kind = ${kind} and id = ${id}`
+  return row && toStoredActor(row)
+}
+
+// A page position is (state_since, id): the listing runs oldest in its state first.
+const encodeCursor = (actor: StoredActor): string =>
+  Buffer.from(`${actor.stateSince}:${actor.id}`).toString("base64url")
+
+function decodeCursor(cursor: string): { sinceMs: number; id: string } {
+  const match = /^(\d+):(.+)$/s.exec(Buffer.from(cursor, "base64url").toString())
+  if (!match?.[1] || !match[2]) throw new InvalidCursor(cursor)
+  return { sinceMs: Number(match[1]), id: match[2] }
+}
+
+/** Actors of a kind, oldest in their current state first, filtered, one page at a time. */
+export async function listActors(sql: Sql, options: ListActorsOptions): Promise<ActorPage> {
+  const { kind, state, olderThanS, sessionId, agentId, capability, limit, after } = options
+  const from = after === undefined ? undefined : decodeCursor(after)
+  const rows = await sql<ActorRow[]>`
+    select ${sql(ACTOR_COLUMNS)} from actors
+    where kind = ${kind}
+      ${state === undefined ? sql`` : sql`and state = ${state}`}
+      ${olderThanS === undefined ? sql`` : sql`and state_since < now() - make_interval(secs => ${olderThanS})`}
+      ${sessionId === undefined ? sql`` : sql`and session_id = ${sessionId}`}
+      ${agentId === undefined ? sql`` : sql`and agent_id = ${agentId}`}
+      ${capability === undefined ? sql`` : sql`and capability = ${capability}`}
+      ${from === undefined ? sql`` : sql`and (state_since, id) > (to_timestamp(${from.sinceMs} / 1000.0), ${from.id})`}
+    order by state_since, id
+    limit ${limit + 1}`
+  const actors = rows.slice(0, limit).map(toStoredActor)
+  const last = actors.at(-1)
+  return { actors, next: rows.length > limit && last ? encodeCursor(last) : null }
+}
+
+/** Every transition of the session and of its tasks, in the order they happened. */
+export async function timeline(sql: Sql, sessionId: string): Promise<StoredTransition[]> {
+  const rows = await sql<
+    {
+      id: string
+      kind: string
+      actor_id: string
+      session_id: string | null
+      from_state: string | null
+      to_state: string
+      event: string
+      stream_id: string
+      at: Date
+      context: unknown
+    }[]
+  >`
+    select id, kind, actor_id, session_id, from_state, to_state, event, stream_id, at, context
+    from transitions where session_id = ${sessionId} order by id`
+  return rows.map((row) => ({
+    id: Number(row.id),
+    kind: row.kind,
+    actorId: row.actor_id,
+    sessionId: row.session_id,
+    from: row.from_state,
+    to: row.to_state,
+    event: row.event,
+    streamId: row.stream_id,
+    at: row.at.getTime(),
+    context: row.context,
+  }))
+}
+
+/** Ready tasks needing one of `capabilities`: most urgent priority first, then longest ready. */
+export async function readyTasksFor(sql: Sql, capabilities: readonly string[], limit: number): Promise<StoredActor[]> {
+  const rows = await sql<ActorRow[]>`
+    select ${sql(ACTOR_COLUMNS)} from actors
+    where kind = 'task' and state = 'ready' and capability = any(${sql.array([...capabilities])}::text[])
+    order by priority, state_since, id
+    limit ${limit}`
+  return rows.map(toStoredActor)
+}
+
+/** Online agents with `capability` and free capacity, least loaded first. */
+export async function candidateAgents(sql: Sql, capability: string, limit = 20): Promise<StoredActor[]> {
+  const rows = await sql<ActorRow[]>`
+    select ${sql(ACTOR_COLUMNS)} from actors
+    where kind = 'agent' and state = 'online'
+      and capabilities @> array[${capability}]::text[]
+      and (free_capacity is null or free_capacity > 0)
+    order by load nulls last, free_capacity desc nulls last, id
+    limit ${limit}`
+  return rows.map(toStoredActor)
+}

@@ -1,0 +1,183 @@
+// Snapshot store: persists one batch of applied inbox entries (actor snapshots, their stream
+// ids and outboxes, and their transitions) in ONE statement guarded by the partition's
+// fencing token, and loads the snapshots of a batch of actors in one query.
+import postgres from "postgres"
+import { ACTOR_COLUMNS, type ActorRef, type ActorRow, type StoredActor, actorKey, toStoredActor } from "./actor-row.ts"
+import type { Sql } from "./db.ts"
+
+/** An actor's state after the batch, with the id of the last inbox entry applied to it. */
+export interface SnapshotWrite extends ActorRef {
+  readonly state: string
+  readonly snapshot: unknown
+  readonly streamId: string
+  readonly version: number
+  /** The effects of the actor's last applied batch, kept so a redelivered entry can publish them again. */
+  readonly outbox: unknown
+  readonly sessionId?: string | null
+  readonly capability?: string | null
+  readonly agentId?: string | null
+  readonly priority?: number | null
+  readonly capabilities?: readonly string[] | null
+  readonly load?: number | null
+  readonly freeCapacity?: number | null
+}
+
+/** One state change caused by one inbox entry (at most one per actor per entry). */
+export interface TransitionWrite {
+  readonly kind: string
+  readonly actorId: string
+  /** Defaults to the row's `sessionId`, or the actor's own id for a session. */
+  readonly sessionId?: string | null
+  /** `null` when the entry created the actor. */
+  readonly from: string | null
+  readonly to: string
+  readonly event: string
+  readonly streamId: string
+  /** Milliseconds since the epoch. */
+  readonly at: number
+  readonly context?: unknown
+}
+
+export interface Batch {
+  readonly partition: number
+  readonly fence: number
+  readonly rows: readonly SnapshotWrite[]
+  readonly transitions: readonly TransitionWrite[]
+}
+
+export type BatchResult =
+  /** `actors`: rows written (a row not newer than the stored one is skipped); `transitions`: new history rows. */
+  | { readonly _tag: "Written"; readonly actors: number; readonly transitions: number }
+  /** The partition has been written with a newer fence: this process no longer owns it; nothing was written. */
+  | { readonly _tag: "StaleFence"; readonly partition: number; readonly fence: number }
+
+const STREAM_ID = /^(\d+)-(\d+)$/
+
+/** Splits `<ms>-<seq>` into the two bigints (as decimal strings) that order it in SQL. */
+function streamParts(streamId: string): { stream_ms: string; stream_seq: string } {
+  const match = STREAM_ID.exec(streamId)
+  if (!match?.[1] || !match[2]) throw new Error(`stream id ${JSON.stringify(streamId)}: expected <ms>-<seq>`)
+  return { stream_ms: match[1], stream_seq: match[2] }
+}
+
+// Values are plain data meant for JSON; postgres.js's JSONValue type cannot express `unknown` fields.
+const asJson = (value: unknown) => value as postgres.JSONValue
+
+/**
+ * Raises the partition's fence to `fence` and, unless a newer fence is stored, upserts the rows
+ * (the newest per actor, and only where its stream id is newer than the stored one) and appends
+ * the transitions (a redelivered one is skipped). With no rows it just claims the partition.
+ */
+export async function writeBatch(sql: Sql, batch: Batch): Promise<BatchResult> {
+  const rows = batch.rows.map((row) => ({
+    kind: row.kind,
+    id: row.id,
+    state: row.state,
+    snapshot: row.snapshot,
+    stream_id: row.streamId,
+    ...streamParts(row.streamId),
+    version: row.version,
+    outbox: row.outbox ?? [],
+    session_id: row.sessionId,
+    capability: row.capability,
+    agent_id: row.agentId,
+    priority: row.priority,
+    capabilities: row.capabilities,
+    load: row.load,
+    free_capacity: row.freeCapacity,
+  }))
+  const transitions = batch.transitions.map((t) => ({
+    kind: t.kind,
+    actor_id: t.actorId,
+    session_id: t.sessionId,
+    from_state: t.from,
+    to_state: t.to,
+    event: t.event,
+    stream_id: t.streamId,
+    ...streamParts(t.streamId),
+    at_ms: t.at,
+    context: t.context,
+  }))
+  const [result] = await sql<{ accepted: boolean; actors: number; transitions: number }[]>`
+    with fence as (
+      insert into partition_fences as f (partition, fence) values (${batch.partition}, ${batch.fence})
+      on conflict (partition) do update set fence = excluded.fence, updated_at = now()
+        where f.fence <= excluded.fence
+      returning 1
+    ),
+    batch as (
+      select distinct on (r.kind, r.id) r.*
+      from jsonb_to_recordset(${sql.json(asJson(rows))}) as r(
+        kind text, id text, state text, snapshot jsonb, stream_id text, stream_ms bigint, stream_seq bigint,
+        version bigint, outbox jsonb, session_id text, capability text, agent_id text, priority smallint,
+        capabilities text[], load real, free_capacity integer)
+      where exists (select from fence)
+      order by r.kind, r.id, r.stream_ms desc, r.stream_seq desc
+    ),
+    moves as (
+      select t.*
+      from jsonb_to_recordset(${sql.json(asJson(transitions))}) as t(
+        kind text, actor_id text, session_id text, from_state text, to_state text, event text,
+        stream_id text, stream_ms bigint, stream_seq bigint, at_ms bigint, context jsonb)
+      where exists (select from fence)
+    ),
+    entered as (
+      select m.kind, m.actor_id, max(m.at_ms) as at_ms
+      from moves m join batch b on b.kind = m.kind and b.id = m.actor_id and b.state = m.to_state
+      where m.from_state is distinct from m.to_state
+      group by m.kind, m.actor_id
+    ),
+    written as (
+      insert into actors as a (
+        kind, id, state, snapshot, stream_id, stream_ms, stream_seq, fence, version, outbox, session_id,
+        capability, agent_id, priority, capabilities, load, free_capacity, created_at, updated_at, state_since)
+      select b.kind, b.id, b.state, b.snapshot, b.stream_id, b.stream_ms, b.stream_seq, ${batch.fence}, b.version,
+        b.outbox, b.session_id, b.capability, b.agent_id, b.priority, b.capabilities, b.load, b.free_capacity,
+        to_timestamp(b.stream_ms / 1000.0), to_timestamp(b.stream_ms / 1000.0),
+        to_timestamp(coalesce(e.at_ms, b.stream_ms) / 1000.0)
+      from batch b left join entered e on e.kind = b.kind and e.actor_id = b.id
+      on conflict (kind, id) do update set
+        state = excluded.state, snapshot = excluded.snapshot, stream_id = excluded.stream_id,
+        stream_ms = excluded.stream_ms, stream_seq = excluded.stream_seq, fence = excluded.fence,
+        version = excluded.version, outbox = excluded.outbox, session_id = excluded.session_id,
+        capability = excluded.capability, agent_id = excluded.agent_id, priority = excluded.priority,
+        capabilities = excluded.capabilities, load = excluded.load, free_capacity = excluded.free_capacity,
+        updated_at = excluded.updated_at,
+        state_since = case
+          when a.state = excluded.state
+            and not exists (select from entered e where e.kind = excluded.kind and e.actor_id = excluded.id)
+          then a.state_since
+          else excluded.state_since
+        end
+      where (a.stream_ms, a.stream_seq) < (excluded.stream_ms, excluded.stream_seq)
+      returning 1
+    ),
+    recorded as (
+      insert into transitions (
+        kind, actor_id, session_id, from_state, to_state, event, stream_id, stream_ms, stream_seq, at, context)
+      select m.kind, m.actor_id,
+        coalesce(m.session_id, b.session_id, case when m.kind = 'session' then m.actor_id end),
+        m.from_state, m.to_state, m.event, m.stream_id, m.stream_ms, m.stream_seq,
+        to_timestamp(m.at_ms / 1000.0), m.context
+      from moves m left join batch b on b.kind = m.kind and b.id = m.actor_id
+      order by m.stream_ms, m.stream_seq
+      on conflict (kind, actor_id, stream_ms, stream_seq) do nothing
+      returning 1
+    )
+    select exists (select from fence) as accepted,
+      (select count(*) from written)::int as actors,
+      (select count(*) from recorded)::int as transitions`
+  if (!result?.accepted) return { _tag: "StaleFence", partition: batch.partition, fence: batch.fence }
+  return { _tag: "Written", actors: result.actors, transitions: result.transitions }
+}
+
+/** The stored snapshots of `refs` (one query), keyed by `actorKey`; actors never written are absent. */
+export async function loadSnapshots(sql: Sql, refs: readonly ActorRef[]): Promise<Map<string, StoredActor>> {
+  if (refs.length === 0) return new Map()
+  const rows = await sql<ActorRow[]>`
+    select ${sql(ACTOR_COLUMNS)} from actors
+    where (kind, id) in (
+      select * from unnest(${sql.array(refs.map((ref) => ref.kind))}::text[], ${sql.array(refs.map((ref) => ref.id))}::text[])
+    )`
+  return new Map(rows.map((row) => [actorKey(row), toStoredActor(row)]))
+}

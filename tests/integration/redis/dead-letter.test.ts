@@ -1,0 +1,44 @@
+// Dead-lettering: a bad inbox entry moves to the partition's dead-letter stream with its reason
+// and original fields, and leaves the inbox and the pending list in the same step.
+import { describe, expect, it } from "vitest"
+import { createScripts, ScriptError } from "../../../src/redis/scripts.ts"
+import { ensureGroup, readGroup } from "../../../src/redis/streams.ts"
+import { freshRedis } from "../../support/redis.ts"
+
+const fresh = freshRedis()
+
+describe("dead-letter", () => {
+  it("keeps the reason and the original fields, and removes the entry from inbox and pending list", async () => {
+    const p = fresh.keys.partition(0)
+    const scripts = createScripts(fresh.redis)
+    await ensureGroup(fresh.redis, p.inbox)
+    const bad = await fresh.redis.xadd(p.inbox, "*", "type", "START", "actor", "task:x", "payload", "{not json", "reason", "mine")
+    const good = await fresh.redis.xadd(p.inbox, "*", "type", "START", "actor", "task:t-1", "payload", "{}")
+    await readGroup(fresh.redis, p.inbox, "c-1", 10)
+
+    const result = await scripts.deadLetter(p, bad!, "payload: expected JSON")
+    if (!result.ok) throw new Error(ScriptError[result.error])
+    const [[deadId, flat]] = (await fresh.redis.xrange(p.dead, "-", "+")) as [[string, string[]]]
+    expect(deadId).toBe(result.value)
+    expect(flat.slice(0, 4)).toEqual(["reason", "payload: expected JSON", "source", bad])
+    expect(flat[4]).toBe("fields")
+    expect(JSON.parse(flat[5]!)).toEqual({ type: "START", actor: "task:x", payload: "{not json", reason: "mine" })
+
+    expect((await fresh.redis.xrange(p.inbox, "-", "+")).map(([id]) => id)).toEqual([good])
+    const pending = (await fresh.redis.xpending(p.inbox, "runtime", "-", "+", 10)) as [string][]
+    expect(pending.map(([id]) => id)).toEqual([good])
+  })
+
+  it("answers EntryNotFound for an entry already gone, and still clears it from the pending list", async () => {
+    const p = fresh.keys.partition(1)
+    const scripts = createScripts(fresh.redis)
+    await ensureGroup(fresh.redis, p.inbox)
+    const id = await fresh.redis.xadd(p.inbox, "*", "type", "T")
+    await readGroup(fresh.redis, p.inbox, "c-1", 10)
+    await fresh.redis.xdel(p.inbox, id!)
+
+    expect(await scripts.deadLetter(p, id!, "gone")).toEqual({ ok: false, error: ScriptError.EntryNotFound })
+    expect(await fresh.redis.xpending(p.inbox, "runtime", "-", "+", 10)).toEqual([])
+    expect(await fresh.redis.exists(p.dead)).toBe(0)
+  })
+})

@@ -1,0 +1,48 @@
+// The event stream: pipelined publishing, reading after an id, trimming, and the oldest retained id.
+import { describe, expect, it } from "vitest"
+import { compareStreamIds } from "../../../src/redis/stream-id.ts"
+import { oldestId, publishEvents, readEvents } from "../../../src/redis/streams.ts"
+import { freshRedis } from "../../support/redis.ts"
+
+const fresh = freshRedis()
+
+const event = (n: number) => ({ id: `1-${n}:0`, topic: "task:t-1", data: JSON.stringify({ n }) })
+
+describe("event stream", () => {
+  it("publishes a batch in order and reads it back after any id", async () => {
+    const ev = `${fresh.keys.events}:read`
+    expect(await publishEvents(fresh.redis, ev, [], 100)).toEqual([])
+    const ids = await publishEvents(fresh.redis, ev, [event(1), event(2), event(3)], 100)
+    expect([...ids].sort(compareStreamIds)).toEqual(ids)
+
+    expect(await readEvents(fresh.redis, ev, "0", 10)).toEqual(ids.map((id, i) => ({ id, fields: event(i + 1) })))
+    expect((await readEvents(fresh.redis, ev, ids[0]!, 1)).map((entry) => entry.id)).toEqual([ids[1]])
+    expect(await readEvents(fresh.redis, ev, ids[2]!, 10)).toEqual([])
+  })
+
+  it("wakes a blocked reader when an event is published", async () => {
+    const ev = `${fresh.keys.events}:live`
+    const reader = await fresh.connect("event-reader")
+    const waiting = readEvents(reader, ev, "$", 10, 5_000)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    const [id] = await publishEvents(fresh.redis, ev, [event(1)], 100)
+    expect((await waiting).map((entry) => entry.id)).toEqual([id])
+  })
+
+  it("trims to about maxLen and names the oldest retained id", async () => {
+    const ev = fresh.keys.events
+    expect(await oldestId(fresh.redis, ev)).toBeNull()
+    const published: string[] = []
+    for (let batch = 0; batch < 10; batch++) {
+      const events = Array.from({ length: 100 }, (_, i) => event(batch * 100 + i))
+      published.push(...(await publishEvents(fresh.redis, ev, events, 100)))
+    }
+    const length = await fresh.redis.xlen(ev)
+    expect(length).toBeGreaterThanOrEqual(100)
+    expect(length).toBeLessThan(published.length)
+
+    const oldest = await oldestId(fresh.redis, ev)
+    expect(oldest).toBe(published[published.length - length])
+    expect(compareStreamIds(oldest!, published[0]!)).toBeGreaterThan(0)
+  })
+})

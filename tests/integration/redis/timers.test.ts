@@ -1,0 +1,95 @@
+// Durable timers: armed, replaced and cleared by name; due ones move into the inbox atomically.
+import { describe, expect, it } from "vitest"
+import { close } from "../../../src/redis/client.ts"
+import { createScripts, type TimerSpec } from "../../../src/redis/scripts.ts"
+import { freshRedis } from "../../support/redis.ts"
+
+const fresh = freshRedis()
+
+const deadline = (fireAt: number, attempt = 1): TimerSpec => ({
+  actor: "task:t-1", name: "deadline", fireAt, type: "DEADLINE", payload: JSON.stringify({ attempt }),
+})
+
+const inbox = async (key: string) =>
+  (await fresh.redis.xrange(key, "-", "+")).map(([, flat]) => flat)
+
+describe("durable timers", () => {
+  it("fire only the due ones, as inbox entries naming the timer, and leave the rest", async () => {
+    const p = fresh.keys.partition(0)
+    const scripts = createScripts(fresh.redis)
+    await scripts.armTimer(p, deadline(1_000))
+    await scripts.armTimer(p, { ...deadline(2_000), actor: "task:t-2" })
+    await scripts.armTimer(p, { ...deadline(3_000), actor: "task:t-3" })
+
+    expect(await scripts.fireTimers(p, 999, 10)).toBe(0)
+    expect(await scripts.fireTimers(p, 2_000, 10)).toBe(2)
+    expect(await inbox(p.inbox)).toEqual([
+      ["type", "DEADLINE", "actor", "task:t-1", "payload", '{"attempt":1}', "timer", "task:t-1:deadline"],
+      ["type", "DEADLINE", "actor", "task:t-2", "payload", '{"attempt":1}', "timer", "task:t-2:deadline"],
+    ])
+    expect(await fresh.redis.zrange(p.timers, 0, -1)).toEqual(["task:t-3:deadline"])
+    expect(await fresh.redis.hkeys(p.timerData)).toEqual(["task:t-3:deadline"])
+  })
+
+  it("fire at most N per call, earliest first", async () => {
+    const p = fresh.keys.partition(1)
+    const scripts = createScripts(fresh.redis)
+    for (const i of [3, 1, 2]) await scripts.armTimer(p, { ...deadline(i * 100), actor: `task:t-${i}` })
+    expect(await scripts.fireTimers(p, 1_000, 2)).toBe(2)
+    expect((await inbox(p.inbox)).map((fields) => fields[3])).toEqual(["task:t-1", "task:t-2"])
+    expect(await scripts.fireTimers(p, 1_000, 2)).toBe(1)
+  })
+
+  it("replace a timer of the same name: its new time and event, once", async () => {
+    const p = fresh.keys.partition(2)
+    const scripts = createScripts(fresh.redis)
+    expect(await scripts.armTimer(p, deadline(1_000, 1))).toBe(false)
+    expect(await scripts.armTimer(p, deadline(5_000, 2))).toBe(true)
+    expect(await scripts.fireTimers(p, 4_999, 10)).toBe(0)
+    expect(await scripts.fireTimers(p, 5_000, 10)).toBe(1)
+    expect(await inbox(p.inbox)).toEqual([
+      ["type", "DEADLINE", "actor", "task:t-1", "payload", '{"attempt":2}', "timer", "task:t-1:deadline"],
+    ])
+  })
+
+  it("clear a timer so it never fires; other names of the same actor stay", async () => {
+    const p = fresh.keys.partition(3)
+    const scripts = createScripts(fresh.redis)
+    await scripts.armTimer(p, deadline(1_000))
+    await scripts.armTimer(p, { ...deadline(1_000), name: "retry", type: "RETRY" })
+    expect(await scripts.clearTimer(p, "task:t-1", "deadline")).toBe(true)
+    expect(await scripts.clearTimer(p, "task:t-1", "deadline")).toBe(false)
+    expect(await scripts.fireTimers(p, 10_000, 10)).toBe(1)
+    expect((await inbox(p.inbox)).map((fields) => fields[1])).toEqual(["RETRY"])
+    expect(await fresh.redis.hlen(p.timerData)).toBe(0)
+  })
+
+  it("fire each timer exactly once when several processes fire at the same time", async () => {
+    const p = fresh.keys.partition(4)
+    const scripts = createScripts(fresh.redis)
+    const timers = 200
+    for (let i = 0; i < timers; i++) await scripts.armTimer(p, { ...deadline(i), actor: `task:t-${i}` })
+    const others = await Promise.all([fresh.connect("firer-1"), fresh.connect("firer-2"), fresh.connect("firer-3")])
+    const moved = await Promise.all(
+      others.flatMap((redis) => {
+        const firer = createScripts(redis)
+        return Array.from({ length: 10 }, () => firer.fireTimers(p, 1_000, 7))
+      }),
+    )
+    const rest = await scripts.fireTimers(p, 1_000, timers)
+    expect(moved.reduce((a, b) => a + b, 0) + rest).toBe(timers)
+    const actors = (await inbox(p.inbox)).map((fields) => fields[3])
+    expect(actors).toHaveLength(timers)
+    expect(new Set(actors).size).toBe(timers)
+  })
+
+  it("survive the connection that armed them", async () => {
+    const p = fresh.keys.partition(5)
+    const armer = await fresh.connect("armer")
+    await createScripts(armer).armTimer(p, deadline(1_000))
+    await close(armer)
+    const later = await fresh.connect("later")
+    expect(await createScripts(later).fireTimers(p, 1_000, 10)).toBe(1)
+    expect(await inbox(p.inbox)).toHaveLength(1)
+  })
+})

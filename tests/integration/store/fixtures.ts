@@ -1,0 +1,39 @@
+// Builders for the store's integration tests: snapshot rows and transitions keyed by stream id.
+import type { SnapshotWrite, TransitionWrite } from "../../../src/store/snapshots.ts"
+
+/** A stream id `<ms>-<seq>`. */
+export const sid = (ms: number, seq = 0): string => `${ms}-${seq}`
+
+const msOf = (streamId: string): number => Number(streamId.split("-")[0])
+
+/** A snapshot row whose snapshot records the state and stream id it was written with. */
+export function row(
+  kind: string,
+  id: string,
+  state: string,
+  streamId: string,
+  extra: Partial<SnapshotWrite> = {},
+): SnapshotWrite {
+  return {
+    kind,
+    id,
+    state,
+    snapshot: { status: "active", value: state, context: { id, streamId } },
+    streamId,
+    version: 1,
+    outbox: [{ type: "event", id: `${streamId}:0`, to: state }],
+    ...extra,
+  }
+}
+
+/** A transition caused by the entry `streamId`, at that entry's time. */
+export function move(
+  kind: string,
+  actorId: string,
+  from: string | null,
+  to: string,
+  streamId: string,
+  extra: Partial<TransitionWrite> = {},
+): TransitionWrite {
+  return { kind, actorId, from, to, event: `TO_${to.toUpperCase()}`, streamId, at: msOf(streamId), ...extra }
+}

@@ -1,0 +1,72 @@
+// Test support: a test file's own Redis connection and random key prefix, its keys deleted
+// afterwards. Uses REDIS_URL, else Redis on 127.0.0.1:6379, else a redis:7 testcontainer.
+import { randomBytes } from "node:crypto"
+import { connect } from "node:net"
+import type { Redis } from "ioredis"
+import { afterAll, beforeAll } from "vitest"
+import { close, openRedis } from "../../src/redis/client.ts"
+import { keysFor, type Keys } from "../../src/redis/keys.ts"
+
+export interface FreshRedis {
+  /** The file's connection (available in hooks and tests). */
+  readonly redis: Redis
+  readonly keys: Keys
+  /** Another connection to the same server, closed after the file. */
+  connect(name?: string): Promise<Redis>
+}
+
+const answers = (host: string, port: number): Promise<boolean> =>
+  new Promise((resolve) => {
+    const socket = connect({ host, port, timeout: 500 })
+    const done = (ok: boolean) => () => {
+      socket.destroy()
+      resolve(ok)
+    }
+    socket.once("connect", done(true)).once("error", done(false)).once("timeout", done(false))
+  })
+
+const deleteKeys = async (redis: Redis, pattern: string): Promise<void> => {
+  for await (const batch of redis.scanStream({ match: pattern, count: 1000 })) {
+    const keys = batch as string[]
+    if (keys.length > 0) await redis.unlink(...keys)
+  }
+}
+
+export const freshRedis = (): FreshRedis => {
+  const keys = keysFor(`t${randomBytes(5).toString("hex")}`)
+  const opened: Redis[] = []
+  let url = process.env.REDIS_URL ?? "redis://127.0.0.1:6379"
+  let stopContainer: (() => Promise<unknown>) | undefined
+
+  const fresh: FreshRedis = {
+    get redis() {
+      const redis = opened[0]
+      if (!redis) throw new Error("freshRedis: the connection opens in beforeAll")
+      return redis
+    },
+    keys,
+    connect: async (name = "test") => {
+      const redis = await openRedis(url, { name })
+      opened.push(redis)
+      return redis
+    },
+  }
+
+  beforeAll(async () => {
+    if (!process.env.REDIS_URL && !(await answers("127.0.0.1", 6379))) {
+      const { GenericContainer } = await import("testcontainers")
+      const container = await new GenericContainer("redis:7").withExposedPorts(6379).start()
+      stopContainer = () => container.stop()
+      url = `redis://${container.getHost()}:${container.getMappedPort(6379)}`
+    }
+    await fresh.connect()
+  })
+
+  afterAll(async () => {
+    if (opened[0]) for (const pattern of keys.patterns) await deleteKeys(opened[0], pattern)
+    await Promise.all(opened.map(close))
+    await stopContainer?.()
+  })
+
+  return fresh
+}

@@ -1,0 +1,97 @@
+// Refusals: every event a state does not accept is answered with command.rejected (conflict), wrong agents with forbidden.
+import { describe, expect, it } from "vitest"
+import type { TaskEvent, TaskStatus } from "../../../../machines/task.ts"
+import { AGENT, ALL_STATUSES, OTHER_AGENT, T0, taskIn } from "./harness.ts"
+
+const at = T0 + 50_000
+
+/** One of each user-facing event, from the agent that holds the task in the routes. */
+const EVENTS: TaskEvent[] = [
+  { type: "DEPENDENCIES_MET", at },
+  { type: "CLAIM", agentId: AGENT, at },
+  { type: "START", agentId: AGENT, at },
+  { type: "PROGRESS", agentId: AGENT, progress: 0.5, at },
+  { type: "COMPLETE", agentId: AGENT, at },
+  { type: "FAIL", agentId: AGENT, at },
+  { type: "AGENT_LOST", agentId: AGENT, at },
+  { type: "CANCEL", reason: "operator", at },
+  { type: "RETRY", at },
+]
+
+/** docs/machines.md: the events each state accepts (ASSIGN and the timer events have their own tests). */
+const ACCEPTS: Record<TaskStatus, TaskEvent["type"][]> = {
+  blocked: ["DEPENDENCIES_MET", "CANCEL"],
+  ready: ["CANCEL"],
+  assigned: ["CLAIM", "START", "AGENT_LOST", "CANCEL"],
+  in_progress: ["PROGRESS", "COMPLETE", "FAIL", "AGENT_LOST", "CANCEL"],
+  retry_wait: ["CANCEL"],
+  completed: [],
+  failed: ["RETRY"],
+  cancelled: ["RETRY"],
+  timed_out: ["RETRY"],
+}
+
+describe("task refusals", () => {
+  for (const status of ALL_STATUSES) {
+    for (const event of EVENTS.filter((e) => !ACCEPTS[status].includes(e.type))) {
+      it(`${event.type} in ${status} is rejected as a conflict and changes nothing`, () => {
+        const task = taskIn(status)
+        const before = task.context()
+        expect(task.send(event)).toEqual([
+          {
+            type: "command.rejected",
+            command: event.type,
+            state: status,
+            code: "conflict",
+            reason: `${event.type} is not accepted while the task is ${status}`,
+          },
+        ])
+        expect(task.state()).toBe(status)
+        expect(task.context()).toEqual(before)
+      })
+    }
+  }
+
+  const wrongAgent: [TaskStatus, TaskEvent][] = [
+    ["assigned", { type: "CLAIM", agentId: OTHER_AGENT, at }],
+    ["assigned", { type: "START", agentId: OTHER_AGENT, at }],
+    ["in_progress", { type: "PROGRESS", agentId: OTHER_AGENT, progress: 0.5, at }],
+    ["in_progress", { type: "COMPLETE", agentId: OTHER_AGENT, result: "stolen", at }],
+    ["in_progress", { type: "FAIL", agentId: OTHER_AGENT, at }],
+  ]
+  for (const [status, event] of wrongAgent) {
+    it(`${event.type} in ${status} by another agent is forbidden and changes nothing`, () => {
+      const task = taskIn(status)
+      const before = task.context()
+      expect(task.send(event)).toEqual([
+        {
+          type: "command.rejected",
+          command: event.type,
+          state: status,
+          code: "forbidden",
+          reason: "the task is assigned to another agent",
+        },
+      ])
+      expect(task.state()).toBe(status)
+      expect(task.context()).toEqual(before)
+    })
+  }
+
+  for (const status of ["assigned", "in_progress"] as const) {
+    it(`AGENT_LOST for an agent that does not hold the task in ${status} is a conflict`, () => {
+      const task = taskIn(status)
+      expect(task.send({ type: "AGENT_LOST", agentId: OTHER_AGENT, at })).toEqual([
+        expect.objectContaining({ type: "command.rejected", command: "AGENT_LOST", code: "conflict" }),
+      ])
+      expect(task.state()).toBe(status)
+      expect(task.context().agentId).toBe(AGENT)
+    })
+  }
+
+  it("a wrong agent's command in a state that does not accept it is a conflict, not forbidden", () => {
+    const task = taskIn("in_progress")
+    expect(task.send({ type: "CLAIM", agentId: OTHER_AGENT, at })).toEqual([
+      expect.objectContaining({ type: "command.rejected", command: "CLAIM", state: "in_progress", code: "conflict" }),
+    ])
+  })
+})

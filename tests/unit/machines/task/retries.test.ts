@@ -1,0 +1,124 @@
+// FAIL, RETRY_DUE and RETRY: retrying with backoff until maxAttempts, and a manual retry after a final outcome.
+import { describe, expect, it } from "vitest"
+import { backoffMs } from "../../../../machines/task.ts"
+import { AGENT, T0, taskIn } from "./harness.ts"
+
+describe("task retries", () => {
+  it("FAIL with attempts left waits for a retry timer at the backoff delay", () => {
+    const task = taskIn("in_progress")
+    const at = T0 + 3_000
+    const effects = task.send({ type: "FAIL", agentId: AGENT, error: "segfault", at })
+    const fireAt = at + backoffMs("task-1", 1)
+    expect(task.state()).toBe("retry_wait")
+    expect(effects).toEqual([
+      { type: "timer.clear", name: "deadline" },
+      { type: "timer.arm", name: "retry", fireAt, event: { type: "RETRY_DUE", attempt: 1 } },
+      { type: "task.released", agentId: AGENT, outcome: "failed" },
+      { type: "task.status", status: "retry_wait" },
+    ])
+    expect(task.context()).toMatchObject({ error: "segfault", retryAt: fireAt, finishedAt: null, attempt: 1 })
+  })
+
+  it("RETRY_DUE for the waiting attempt makes the task ready to be routed again", () => {
+    const task = taskIn("retry_wait")
+    const due = task.context().retryAt ?? Number.NaN
+    const effects = task.send({ type: "RETRY_DUE", attempt: 1, at: due })
+    expect(task.state()).toBe("ready")
+    expect(effects).toEqual([
+      { type: "task.status", status: "ready" },
+      { type: "task.ready", capability: "code", priority: 2 },
+    ])
+    expect(task.context()).toMatchObject({ agentId: null, readyAt: due, attempt: 1 })
+  })
+
+  it("RETRY_DUE for another attempt, or before the retry is due, is ignored without a refusal", () => {
+    const task = taskIn("retry_wait")
+    const due = task.context().retryAt ?? Number.NaN
+    const before = task.context()
+    expect(task.send({ type: "RETRY_DUE", attempt: 2, at: due })).toEqual([])
+    expect(task.send({ type: "RETRY_DUE", attempt: 1, at: due - 1 })).toEqual([])
+    expect(task.state()).toBe("retry_wait")
+    expect(task.context()).toEqual(before)
+  })
+
+  it("the second attempt backs off longer, from the attempt's own hash", () => {
+    const task = taskIn("retry_wait")
+    task.send({ type: "RETRY_DUE", attempt: 1, at: T0 + 10_000 })
+    task.send({ type: "ASSIGN", agentId: AGENT, at: T0 + 11_000 })
+    task.send({ type: "START", agentId: AGENT, at: T0 + 12_000 })
+    const effects = task.send({ type: "FAIL", agentId: AGENT, at: T0 + 13_000 })
+    expect(effects).toContainEqual({
+      type: "timer.arm",
+      name: "retry",
+      fireAt: T0 + 13_000 + backoffMs("task-1", 2),
+      event: { type: "RETRY_DUE", attempt: 2 },
+    })
+    expect(task.context().error).toBeNull()
+  })
+
+  it("FAIL on the last attempt fails the task for good", () => {
+    const task = taskIn("in_progress", { maxAttempts: 1 })
+    const at = T0 + 3_000
+    const effects = task.send({ type: "FAIL", agentId: AGENT, error: "boom", at })
+    expect(task.state()).toBe("failed")
+    expect(effects).toEqual([
+      { type: "timer.clear", name: "deadline" },
+      { type: "task.released", agentId: AGENT, outcome: "failed" },
+      { type: "task.status", status: "failed" },
+    ])
+    expect(task.context()).toMatchObject({ error: "boom", finishedAt: at, attempt: 1, retryAt: null })
+  })
+
+  it("runs exactly maxAttempts attempts before failing", () => {
+    const task = taskIn("ready", { maxAttempts: 3 })
+    const outcomes: string[] = []
+    for (let attempt = 1, at = T0; attempt <= 3; attempt++, at += 100_000) {
+      task.send({ type: "ASSIGN", agentId: AGENT, at })
+      task.send({ type: "START", agentId: AGENT, at: at + 1 })
+      task.send({ type: "FAIL", agentId: AGENT, at: at + 2 })
+      outcomes.push(task.state())
+      if (task.state() === "retry_wait") task.send({ type: "RETRY_DUE", attempt, at: at + 90_000 })
+    }
+    expect(outcomes).toEqual(["retry_wait", "retry_wait", "failed"])
+    expect(task.context().attempt).toBe(3)
+  })
+
+  for (const status of ["failed", "cancelled", "timed_out"] as const) {
+    it(`RETRY from ${status} starts a fresh run, blocked until the session unblocks it`, () => {
+      const task = taskIn(status)
+      const at = T0 + 900_000
+      const effects = task.send({ type: "RETRY", at })
+      expect(task.state()).toBe("blocked")
+      expect(effects).toEqual([{ type: "task.status", status: "blocked" }])
+      expect(task.context()).toMatchObject({
+        attempt: 0,
+        agentId: null,
+        progress: 0,
+        progressMessage: null,
+        result: null,
+        error: null,
+        cancelReason: null,
+        deadlineAt: null,
+        retryAt: null,
+        readyAt: null,
+        assignedAt: null,
+        claimedAt: null,
+        startedAt: null,
+        finishedAt: null,
+        createdAt: T0,
+        updatedAt: at,
+      })
+    })
+  }
+
+  it("a retried task runs its full budget of attempts again", () => {
+    const task = taskIn("failed", { maxAttempts: 1 })
+    task.send({ type: "RETRY", at: T0 + 900_000 })
+    task.send({ type: "DEPENDENCIES_MET", at: T0 + 900_001 })
+    const assigned = task.send({ type: "ASSIGN", agentId: AGENT, at: T0 + 900_002 })
+    expect(assigned).toContainEqual(expect.objectContaining({ type: "task.assigned", attempt: 1 }))
+    task.send({ type: "START", agentId: AGENT, at: T0 + 900_003 })
+    task.send({ type: "COMPLETE", agentId: AGENT, at: T0 + 900_004 })
+    expect(task.state()).toBe("completed")
+  })
+})

@@ -1,0 +1,130 @@
+// Batch planning (restore → send → collect) against a toy machine: creation, refusals,
+// redelivery, dead letters and the order and ids of outbox items.
+import { describe, expect, it } from "vitest"
+import { assign, emit, setup } from "xstate"
+import { ActorHost } from "../../../src/runtime/actor-host.ts"
+import type { ActorKind } from "../../../src/runtime/actor-kind.ts"
+import { planBatch, type Decoded, type InboxEntry, type StoredWithOutbox } from "../../../src/runtime/plan-batch.ts"
+
+const lampMachine = setup({
+  types: {} as {
+    context: { watts: number; litAt: number | null }
+    events: { type: "ON"; at: number } | { type: "OFF"; at: number } | { type: "BREAK"; at: number }
+    input: { watts: number }
+  },
+  actions: {
+    light: assign({ litAt: ({ event }) => event.at }),
+    armTimer: emit(({ event }) => ({ type: "timer.arm", name: "auto_off", fireAt: event.at + 1000, event: { type: "OFF" } })),
+    tellNeighbour: emit({ type: "lamp.lit" }),
+    reject: emit(({ event, self }) => ({
+      type: "command.rejected", command: event.type, state: String(self.getSnapshot().value), code: "conflict", reason: `${event.type} refused`,
+    })),
+    explode: () => {
+      throw new Error("filament burst")
+    },
+  },
+}).createMachine({
+  id: "lamp",
+  context: ({ input }) => ({ watts: input.watts, litAt: null }),
+  initial: "off",
+  on: { "*": { actions: "reject" } },
+  states: {
+    off: { on: { ON: { target: "on", actions: ["light", "armTimer", "tellNeighbour"] }, BREAK: { actions: "explode" } } },
+    on: { on: { OFF: { target: "off" } } },
+  },
+})
+
+const lampKind: ActorKind = {
+  kind: "lamp",
+  machine: lampMachine,
+  createType: "CREATE",
+  outputs: (effect, self) =>
+    effect.type === "lamp.lit" ? [{ _tag: "send", to: { kind: "lamp", id: `${self.id}-next` }, type: "ON", payload: {} }] : [],
+  topics: (id) => ["lamps", `lamp:${id}`],
+  columns: () => ({}),
+}
+
+const kinds = new Map([["lamp", lampKind]])
+
+const decode = (fields: Readonly<Record<string, string>>): Decoded => {
+  const [kind, id] = (fields["actor"] ?? "").split(":")
+  if (!fields["type"] || !kind || !id) return { ok: false, reason: "type: is missing" }
+  return {
+    ok: true,
+    command: { kind, id, type: fields["type"], payload: JSON.parse(fields["payload"] ?? "{}"), replyTo: fields["replyTo"] },
+  }
+}
+
+const entry = (id: string, type: string, payload: object = {}, replyTo?: string): InboxEntry => ({
+  id,
+  fields: { type, actor: "lamp:a", payload: JSON.stringify(payload), ...(replyTo ? { replyTo } : {}) },
+})
+
+const plan = (entries: InboxEntry[], host = new ActorHost({ maxActors: 100 }), stored = new Map<string, StoredWithOutbox>()) =>
+  planBatch({ partition: 3, entries, decode, kinds, host, stored, now: 0 })
+
+describe("planBatch", () => {
+  it("creates an actor, applies its commands in order and plans one row with every effect", () => {
+    const result = plan([entry("1000-0", "CREATE", { watts: 40 }), entry("1005-0", "ON")])
+    expect(result.counts).toEqual({ applied: 2, rejected: 0, redelivered: 0 })
+    expect(result.rows).toHaveLength(1)
+    expect(result.rows[0]).toMatchObject({ kind: "lamp", id: "a", state: "on", streamId: "1005-0", version: 2 })
+    expect(result.transitions.map((t) => [t.from, t.to, t.event, t.at])).toEqual([
+      [null, "off", "CREATE", 1000],
+      ["off", "on", "ON", 1005],
+    ])
+    expect(result.outbox.map((item) => item._tag)).toEqual(["event", "event", "timer_arm", "send"])
+    expect(result.outbox[1]).toMatchObject({ id: "1005-0:3", topics: ["lamps", "lamp:a", "machines"], from: "off", to: "on" })
+    expect(result.outbox[2]).toMatchObject({ name: "auto_off", fireAt: 2005, ref: { kind: "lamp", id: "a" } })
+    expect(result.outbox[3]).toMatchObject({ to: { kind: "lamp", id: "a-next" }, type: "ON", cmdId: "3/1005-0/1" })
+    expect(result.ackIds).toEqual(["1000-0", "1005-0"])
+  })
+
+  it("answers not_found for a command to an actor that does not exist, and writes nothing", () => {
+    const result = plan([entry("1000-0", "ON", {}, "edge-1/7")])
+    expect(result.rows).toEqual([])
+    expect(result.outbox).toEqual([
+      expect.objectContaining({ _tag: "reply", replyTo: "edge-1/7", outcome: "rejected", code: "not_found", reason: "lamp a does not exist" }),
+    ])
+  })
+
+  it("refuses a second creation with conflict", () => {
+    const result = plan([entry("1000-0", "CREATE", { watts: 40 }), entry("1001-0", "CREATE", { watts: 60 }, "r")])
+    expect(result.outbox.at(-1)).toMatchObject({ _tag: "reply", code: "conflict", reason: "lamp a already exists" })
+    expect(result.rows[0]?.streamId).toBe("1001-0")
+  })
+
+  it("keeps a machine's refusal visible: a rejected reply, no transition, the stream id still advances", () => {
+    const result = plan([entry("1000-0", "CREATE", { watts: 40 }), entry("1001-0", "OFF", {}, "r")])
+    expect(result.transitions).toHaveLength(1)
+    expect(result.outbox.at(-1)).toMatchObject({ outcome: "rejected", code: "conflict", reason: "OFF refused", state: "off" })
+    expect(result.rows[0]).toMatchObject({ streamId: "1001-0", version: 1 })
+  })
+
+  it("turns a redelivered entry into a no-op that carries out its stored outbox again", () => {
+    const first = plan([entry("1000-0", "CREATE", { watts: 40 }), entry("1005-0", "ON")])
+    const row = first.rows[0]!
+    const stored = new Map([["lamp:a", { snapshot: row.snapshot, streamId: row.streamId, version: row.version, outbox: row.outbox }]])
+    const again = plan([entry("1000-0", "CREATE", { watts: 40 }), entry("1005-0", "ON")], new ActorHost({ maxActors: 10 }), stored)
+    expect(again.counts).toEqual({ applied: 0, rejected: 0, redelivered: 2 })
+    expect(again.rows).toEqual([])
+    expect(again.transitions).toEqual([])
+    expect(again.outbox).toEqual(first.outbox.filter((item) => item.entryId === "1000-0" || item.entryId === "1005-0"))
+    expect(again.ackIds).toEqual(["1000-0", "1005-0"])
+  })
+
+  it("dead-letters entries it cannot decode or whose machine throws, and the actor stays as it was", () => {
+    const result = plan([
+      { id: "999-0", fields: { actor: "lamp:a" } },
+      entry("1000-0", "CREATE", { watts: 40 }),
+      entry("1001-0", "BREAK"),
+      entry("1002-0", "ON"),
+    ])
+    expect(result.deadLetters.map((d) => [d.entry.id, d.reason])).toEqual([
+      ["999-0", "type: is missing"],
+      ["1001-0", "BREAK made lamp:a fail: filament burst"],
+    ])
+    expect(result.rows[0]).toMatchObject({ state: "on", streamId: "1002-0" })
+    expect(result.ackIds).toEqual(["1000-0", "1002-0"])
+  })
+})
