@@ -29,9 +29,11 @@ const outputs = (effect: TaskEmitted, id: string, task: TaskContext): Output[] =
         ? [{ _tag: "push", agentId: effect.agentId, frame: { type: "task_cancelled", payload: { task_id: id, reason: effect.reason } } }]
         : []
     case "task.status":
-      return task.sessionId
-        ? [{ _tag: "send", to: { kind: "session", id: task.sessionId }, type: "TASK_STATUS", payload: { taskId: id, status: effect.status } }]
-        : []
+      if (task.sessionId) {
+        return [{ _tag: "send", to: { kind: "session", id: task.sessionId }, type: "TASK_STATUS", payload: { taskId: id, status: effect.status } }]
+      }
+      // A standalone task has no session to unblock it again after RETRY: it unblocks itself.
+      return effect.status === "blocked" ? [{ _tag: "send", to: { kind: "task", id }, type: "DEPENDENCIES_MET", payload: {} }] : []
     default:
       return []
   }

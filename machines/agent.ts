@@ -3,7 +3,7 @@ import { assertEvent, assign, emit, enqueueActions, setup } from "xstate"
 import { armTimer, clearTimer, rejectCommand, type CommonEffect } from "./effects.ts"
 
 /** An agent goes offline after this many heartbeat intervals without a heartbeat. */
-export const HEARTBEAT_MISSES = 3
+const HEARTBEAT_MISSES = 3
 /** The outcomes the breaker judges by, and when it opens and for how long. */
 export const BREAKER = { window: 10, minOutcomes: 5, minSuccessRate: 0.3, cooldownMs: 30_000 } as const
 
@@ -16,7 +16,7 @@ export type ReserveRefusal = "offline" | "draining" | "no_capacity" | "breaker_o
 export interface AgentInput {
   id: string
   name: string
-  capabilities: string[]
+  capabilities: readonly string[]
   type?: string
   maxConcurrency?: number
   metadata?: Record<string, unknown>
@@ -27,7 +27,7 @@ export interface AgentInput {
 export interface AgentContext {
   id: string
   name: string
-  capabilities: string[]
+  capabilities: readonly string[]
   type: string | null
   maxConcurrency: number
   metadata: Record<string, unknown>
@@ -94,13 +94,22 @@ function loadOf(context: AgentContext, inflight: string[]): number {
   return inflight.length / context.maxConcurrency
 }
 
+/** What an outcome says about the agent: a success, a failure, or nothing (the task was cancelled or lost). */
+const VERDICT: Record<ReleaseOutcome, boolean | null> = {
+  completed: true,
+  failed: false,
+  timed_out: false,
+  cancelled: null,
+  lost: null,
+}
+
 /** The context after `event` releases a held task: capacity freed, outcome counted, breaker moved. */
 function released(context: AgentContext, event: ReleaseEvent): AgentContext {
   const inflight = context.inflight.filter((id) => id !== event.taskId)
   const isProbe = context.probeTaskId === event.taskId
   const freed = { ...context, inflight, load: loadOf(context, inflight), probeTaskId: isProbe ? null : context.probeTaskId }
-  if (event.outcome !== "completed" && event.outcome !== "failed" && event.outcome !== "timed_out") return freed
-  const success = event.outcome === "completed"
+  const success = VERDICT[event.outcome]
+  if (success === null) return freed
   const counted = {
     ...freed,
     successes: context.successes + (success ? 1 : 0),
@@ -152,7 +161,7 @@ const connected = {
 } as const
 /** A RESERVE for a task already held is confirmed again, never counted twice. */
 const reaffirm = { guard: "holdsTask", actions: "confirmReservation", description: "duplicate: confirmed again" } as const
-/** The breaker cool-down where no capacity is announced (every state but online). */
+/** The breaker cool-down where no capacity is announced (offline, draining). */
 const cooldown = [{ guard: "isCurrentCooldown", actions: "halfOpenBreaker" }, { description: LATE_TIMER }] as const
 
 export const agentMachine = setup({
@@ -301,7 +310,9 @@ export const agentMachine = setup({
         ],
         RELEASE: [{ guard: "holdsTask", actions: "release" }, { description: NOT_HELD }],
         DRAIN: { target: "draining" },
-        BREAKER_COOLDOWN: cooldown,
+        BREAKER_COOLDOWN: {
+          description: "never open while busy (it opens on a release, which frees a slot): a late timer, ignored",
+        },
       },
     },
     draining: {

@@ -198,6 +198,17 @@ interface TaskPlan {
   effects: SessionEmitted[]
 }
 
+/** Where an action puts a plan: the new task view (with its metrics) and the commands, in order. */
+interface PlanSink {
+  assign(patch: Pick<SessionContext, "tasks" | "metrics">): void
+  emit(effect: SessionEmitted): void
+}
+
+function applyPlan(sink: PlanSink, context: SessionContext, plan: TaskPlan): void {
+  sink.assign(withTasks(plan.tasks, context.metrics))
+  for (const effect of plan.effects) sink.emit(effect)
+}
+
 /** START: create the tasks not created yet and retry those that failed for good, blocked unless their dependencies completed. */
 function planStart(tasks: SessionTask[]): TaskPlan {
   const index = indexById(tasks)
@@ -286,8 +297,9 @@ function refusalReason(state: SessionState, context: SessionContext, event: Sess
   if (event.type === "RETRY" && (state === "failed" || state === "timeout")) {
     return `retry limit reached (${context.metrics.retries} of ${context.maxRetries})`
   }
-  if (event.type === "TASK_STATUS" && !context.tasks.some((task) => task.id === event.taskId)) {
-    return `unknown task ${event.taskId}`
+  if (event.type === "TASK_STATUS") {
+    const known = context.tasks.some((task) => task.id === event.taskId)
+    return known ? `task ${event.taskId} has not been created yet` : `unknown task ${event.taskId}`
   }
   return `${event.type} is not accepted while the session is ${state}`
 }
@@ -300,8 +312,10 @@ export const sessionMachine = setup({
     emitted: SessionEmitted
   },
   guards: {
-    isKnownTask: ({ context, event }) =>
-      event.type === "TASK_STATUS" && context.tasks.some((task) => task.id === event.taskId),
+    /** A task of this session that START has created (reports about others cannot be genuine). */
+    isCreatedTask: ({ context, event }) =>
+      event.type === "TASK_STATUS" &&
+      context.tasks.some((task) => task.id === event.taskId && task.status !== "not_created"),
     /** The timer armed last, still armed (not paused, not cleared). */
     isTimeoutDue: ({ context, event }) =>
       event.type === "TIMEOUT" && context.timeoutAt !== undefined && event.seq === context.timeoutSeq,
@@ -340,24 +354,16 @@ export const sessionMachine = setup({
     /** The timer fired, so there is nothing left to clear. */
     expireTimeout: assign({ timeoutAt: undefined }),
     createTasks: enqueueActions(({ context, enqueue }) => {
-      const plan = planStart(context.tasks)
-      enqueue.assign(withTasks(plan.tasks, context.metrics))
-      for (const effect of plan.effects) enqueue.emit(effect)
+      applyPlan(enqueue, context, planStart(context.tasks))
     }),
     unblockReadyTasks: enqueueActions(({ context, enqueue }) => {
-      const plan = planUnblock(context.tasks)
-      enqueue.assign(withTasks(plan.tasks, context.metrics))
-      for (const effect of plan.effects) enqueue.emit(effect)
+      applyPlan(enqueue, context, planUnblock(context.tasks))
     }),
     cancelDependants: enqueueActions(({ context, enqueue }) => {
-      const plan = planCancelDependants(context.tasks)
-      enqueue.assign(withTasks(plan.tasks, context.metrics))
-      for (const effect of plan.effects) enqueue.emit(effect)
+      applyPlan(enqueue, context, planCancelDependants(context.tasks))
     }),
     cancelUnfinishedTasks: enqueueActions(({ context, enqueue }, params: { reason: string }) => {
-      const plan = planCancelUnfinished(context.tasks, params.reason)
-      enqueue.assign(withTasks(plan.tasks, context.metrics))
-      for (const effect of plan.effects) enqueue.emit(effect)
+      applyPlan(enqueue, context, planCancelUnfinished(context.tasks, params.reason))
     }),
     recordTaskStatus: assign(({ context, event }) => {
       assertEvent(event, "TASK_STATUS")
@@ -433,7 +439,7 @@ export const sessionMachine = setup({
         START: { target: "running", actions: ["markStarted", "armTimeout", "createTasks", "unblockReadyTasks"] },
         CANCEL: { target: "cancelled", actions: { type: "cancelUnfinishedTasks", params: { reason: "session cancelled" } } },
         FAIL: { target: "failed", actions: "recordFailure" },
-        TASK_STATUS: { guard: "isKnownTask", actions: "recordTaskStatus" },
+        TASK_STATUS: { guard: "isCreatedTask", actions: "recordTaskStatus" },
       },
     },
     queued: {
@@ -441,7 +447,7 @@ export const sessionMachine = setup({
         START: { target: "running", actions: ["markStarted", "armTimeout", "createTasks", "unblockReadyTasks"] },
         CANCEL: { target: "cancelled", actions: { type: "cancelUnfinishedTasks", params: { reason: "session cancelled" } } },
         FAIL: { target: "failed", actions: "recordFailure" },
-        TASK_STATUS: { guard: "isKnownTask", actions: "recordTaskStatus" },
+        TASK_STATUS: { guard: "isCreatedTask", actions: "recordTaskStatus" },
       },
     },
     running: {
@@ -460,7 +466,7 @@ export const sessionMachine = setup({
           target: "timeout",
           actions: ["expireTimeout", { type: "cancelUnfinishedTasks", params: { reason: "session timed out" } }],
         },
-        TASK_STATUS: { guard: "isKnownTask", actions: ["recordTaskStatus", "cancelDependants", "unblockReadyTasks"] },
+        TASK_STATUS: { guard: "isCreatedTask", actions: ["recordTaskStatus", "cancelDependants", "unblockReadyTasks"] },
       },
     },
     paused: {
@@ -469,7 +475,7 @@ export const sessionMachine = setup({
         STOP: { target: "stopped", actions: { type: "cancelUnfinishedTasks", params: { reason: "session stopped" } } },
         CANCEL: { target: "cancelled", actions: { type: "cancelUnfinishedTasks", params: { reason: "session cancelled" } } },
         // Unblocks are held until RESUME; dependants of a lost task are still cancelled at once.
-        TASK_STATUS: { guard: "isKnownTask", actions: ["recordTaskStatus", "cancelDependants"] },
+        TASK_STATUS: { guard: "isCreatedTask", actions: ["recordTaskStatus", "cancelDependants"] },
       },
     },
     degraded: {
@@ -486,21 +492,21 @@ export const sessionMachine = setup({
           target: "timeout",
           actions: ["expireTimeout", { type: "cancelUnfinishedTasks", params: { reason: "session timed out" } }],
         },
-        TASK_STATUS: { guard: "isKnownTask", actions: ["recordTaskStatus", "cancelDependants", "unblockReadyTasks"] },
+        TASK_STATUS: { guard: "isCreatedTask", actions: ["recordTaskStatus", "cancelDependants", "unblockReadyTasks"] },
       },
     },
     failed: {
       entry: "finish",
       on: {
         RETRY: { guard: "canRetry", target: "pending", actions: "beginRetry" },
-        TASK_STATUS: { guard: "isKnownTask", actions: "recordTaskStatus" },
+        TASK_STATUS: { guard: "isCreatedTask", actions: "recordTaskStatus" },
       },
     },
     timeout: {
       entry: "finish",
       on: {
         RETRY: { guard: "canRetry", target: "pending", actions: "beginRetry" },
-        TASK_STATUS: { guard: "isKnownTask", actions: "recordTaskStatus" },
+        TASK_STATUS: { guard: "isCreatedTask", actions: "recordTaskStatus" },
       },
     },
     completed: { type: "final", entry: "finish" },

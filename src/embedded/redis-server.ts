@@ -45,9 +45,12 @@ export async function startRedisServer(options: EmbeddedServerOptions): Promise<
       clearTimeout(timer)
     })())
 
-  const deadline = Date.now() + READY_TIMEOUT_MS
+  let deadline = Date.now() + READY_TIMEOUT_MS
   while (exit.current() === undefined && Date.now() < deadline) {
-    if (await answersPing(port)) return { url: `redis://127.0.0.1:${port}`, stop }
+    const reply = await pingReply(port)
+    if (reply.startsWith("+PONG")) return { url: `redis://127.0.0.1:${port}`, stop }
+    // Still loading a large AOF is progress, not a hang.
+    if (reply.startsWith("-LOADING")) deadline = Date.now() + READY_TIMEOUT_MS
     await sleep(PING_INTERVAL_MS)
   }
   const early = exit.current()
@@ -82,21 +85,22 @@ async function spawnRedis(port: number, dataDir: string, logPath: string): Promi
   }
 }
 
-/** True when a fresh connection gets `+PONG` back (a server still loading its AOF answers `-LOADING`). */
-function answersPing(port: number): Promise<boolean> {
+/** The first reply line to PING on a fresh connection (`+PONG`, or `-LOADING …` while the AOF loads); "" when unreachable. */
+function pingReply(port: number): Promise<string> {
   return new Promise((settle) => {
     const socket = connect({ port, host: "127.0.0.1" })
     let reply = ""
-    const finish = (ok: boolean) => {
+    const finish = (line: string) => {
       socket.destroy()
-      settle(ok)
+      settle(line)
     }
-    socket.setTimeout(1_000, () => finish(false))
-    socket.once("error", () => finish(false))
+    socket.setTimeout(1_000, () => finish(""))
+    socket.once("error", () => finish(""))
     socket.once("connect", () => socket.write("PING\r\n"))
     socket.on("data", (chunk) => {
       reply += chunk.toString("utf8")
-      if (reply.includes("\r\n")) finish(reply.startsWith("+PONG"))
+      const end = reply.indexOf("\r\n")
+      if (end >= 0) finish(reply.slice(0, end))
     })
   })
 }

@@ -98,10 +98,15 @@ export class ActorHost {
     this.live.set(key, entry)
     entry.buffer.length = 0
     const before = entry.actor.getSnapshot() as AnyMachineSnapshot
+    entry.streamId = streamId
+    if (before.status === "done") {
+      // XState drops events sent to a finished actor; make the refusal visible instead.
+      const state = stateName(before.value)
+      return { _tag: "rejected", code: "conflict", reason: `${event.type} is not allowed: ${key} is ${state}, a final state`, state }
+    }
     entry.actor.send(event)
     const after = entry.actor.getSnapshot() as AnyMachineSnapshot
     const effects = entry.buffer.splice(0)
-    entry.streamId = streamId
     if (after.status === "error") {
       // A machine that throws is a bug; put the actor back as it was and report it.
       entry.actor.stop()

@@ -1,6 +1,6 @@
 // Shared wire primitives: ids, times, priorities, capabilities, actor references, stream ids,
 // progress, load and JSON values. Every other schema module builds on these.
-import { Schema } from "effect"
+import { Schema, SchemaTransformation } from "effect"
 
 /** A UUID string (any version). Ids are UUIDs unless PROTOCOL.md says otherwise. */
 export const Uuid = Schema.String.check(Schema.isUUID()).annotate({
@@ -9,14 +9,17 @@ export const Uuid = Schema.String.check(Schema.isUUID()).annotate({
 })
 export type Uuid = typeof Uuid.Type
 
-const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?Z$/
+const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?Z$/u
 const ISO_EXPECTED = "an ISO-8601 UTC time like 2026-11-21T10:00:00Z"
 
 /** An ISO-8601 UTC time string ending in `Z`. */
 export const IsoTime = Schema.String.check(
   Schema.isPattern(ISO_UTC, { expected: ISO_EXPECTED }),
-  Schema.makeFilter((s: string) => !Number.isNaN(Date.parse(s)), { expected: ISO_EXPECTED }),
-).annotate({ identifier: "IsoTime", format: "date-time", description: "ISO-8601 UTC time" })
+  Schema.makeFilter((s: string) => !Number.isNaN(Date.parse(s)), {
+    expected: ISO_EXPECTED,
+    toJsonSchema: () => ({ format: "date-time" }),
+  }),
+).annotate({ identifier: "IsoTime", description: "ISO-8601 UTC time" })
 export type IsoTime = typeof IsoTime.Type
 
 /** Task or session priority: 0 critical … 4 deferred. */
@@ -28,7 +31,7 @@ export type Priority = typeof Priority.Type
 
 /** A capability name: 1 to 64 characters of a-z, 0-9, `_`, `.`, `:`, `-`. */
 export const Capability = Schema.String.check(
-  Schema.isPattern(/^[a-z0-9_.:-]{1,64}$/, {
+  Schema.isPattern(/^[a-z0-9_.:-]{1,64}$/u, {
     expected: "a capability (1 to 64 characters of a-z, 0-9, _ . : -)",
   }),
 ).annotate({ identifier: "Capability" })
@@ -37,15 +40,19 @@ export type Capability = typeof Capability.Type
 export const ActorKind = Schema.Literals(["session", "task", "agent"]).annotate({ identifier: "ActorKind" })
 export type ActorKind = typeof ActorKind.Type
 
-const isUuid = Schema.is(Uuid)
-const isActorKind = Schema.is(ActorKind)
+const ActorParts = Schema.Struct({ kind: ActorKind, id: Uuid })
+export type ActorParts = typeof ActorParts.Type
+const isActorParts = Schema.is(ActorParts)
+
+const splitActorRef = (ref: string) => {
+  const colon = ref.indexOf(":")
+  return { kind: ref.slice(0, colon), id: ref.slice(colon + 1) }
+}
 
 /** Splits `kind:id` into its parts, or returns undefined when it is not a valid actor reference. */
-export function parseActorRef(ref: string): { readonly kind: ActorKind; readonly id: Uuid } | undefined {
-  const colon = ref.indexOf(":")
-  const kind = ref.slice(0, colon)
-  const id = ref.slice(colon + 1)
-  return colon > 0 && isActorKind(kind) && isUuid(id) ? { kind, id } : undefined
+export function parseActorRef(ref: string): ActorParts | undefined {
+  const parts = splitActorRef(ref)
+  return isActorParts(parts) ? parts : undefined
 }
 
 /** Formats an actor reference `kind:id`. */
@@ -58,9 +65,20 @@ export const ActorRef = Schema.String.check(
   }),
 ).annotate({ identifier: "ActorRef" })
 
+/** `kind:id` on the wire, `{kind, id}` decoded. */
+export const ActorRefParts = ActorRef.pipe(
+  Schema.decodeTo(
+    ActorParts,
+    SchemaTransformation.transform({
+      decode: (ref: string) => splitActorRef(ref) as ActorParts,
+      encode: (parts: ActorParts) => actorRef(parts.kind, parts.id),
+    }),
+  ),
+)
+
 /** A Redis stream entry id `<ms>-<seq>`. */
 export const StreamId = Schema.String.check(
-  Schema.isPattern(/^\d+-\d+$/, { expected: "a stream id like 1732185600000-3" }),
+  Schema.isPattern(/^\d+-\d+$/u, { expected: "a stream id like 1732185600000-3" }),
 ).annotate({ identifier: "StreamId" })
 export type StreamId = typeof StreamId.Type
 

@@ -21,7 +21,7 @@ export interface DbOptions {
 const SAFE_IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/
 
 /** Throws unless `schema` is a lower-case Postgres identifier that needs no quoting. */
-export function assertSchemaName(schema: string): string {
+function assertSchemaName(schema: string): string {
   if (!SAFE_IDENTIFIER.test(schema)) {
     throw new Error(
       `schema ${JSON.stringify(schema)}: expected lower-case letters, digits and "_", not starting with a digit, at most 63 characters`,

@@ -67,6 +67,9 @@ const asJson = (value: unknown) => value as postgres.JSONValue
  * Raises the partition's fence to `fence` and, unless a newer fence is stored, upserts the rows
  * (the newest per actor, and only where its stream id is newer than the stored one) and appends
  * the transitions (a redelivered one is skipped). With no rows it just claims the partition.
+ * Times come from stream ids: `updated_at` is the row's entry time; `state_since` is the time of
+ * the batch's last transition into the row's state, else kept while the state is unchanged,
+ * else the row's entry time.
  */
 export async function writeBatch(sql: Sql, batch: Batch): Promise<BatchResult> {
   const rows = batch.rows.map((row) => ({
@@ -134,21 +137,18 @@ export async function writeBatch(sql: Sql, batch: Batch): Promise<BatchResult> {
       select b.kind, b.id, b.state, b.snapshot, b.stream_id, b.stream_ms, b.stream_seq, ${batch.fence}, b.version,
         b.outbox, b.session_id, b.capability, b.agent_id, b.priority, b.capabilities, b.load, b.free_capacity,
         to_timestamp(b.stream_ms / 1000.0), to_timestamp(b.stream_ms / 1000.0),
-        to_timestamp(coalesce(e.at_ms, b.stream_ms) / 1000.0)
-      from batch b left join entered e on e.kind = b.kind and e.actor_id = b.id
+        coalesce(to_timestamp(e.at_ms / 1000.0), case when stored.state = b.state then stored.state_since end,
+          to_timestamp(b.stream_ms / 1000.0))
+      from batch b
+        left join entered e on e.kind = b.kind and e.actor_id = b.id
+        left join actors stored on stored.kind = b.kind and stored.id = b.id
       on conflict (kind, id) do update set
         state = excluded.state, snapshot = excluded.snapshot, stream_id = excluded.stream_id,
         stream_ms = excluded.stream_ms, stream_seq = excluded.stream_seq, fence = excluded.fence,
         version = excluded.version, outbox = excluded.outbox, session_id = excluded.session_id,
         capability = excluded.capability, agent_id = excluded.agent_id, priority = excluded.priority,
         capabilities = excluded.capabilities, load = excluded.load, free_capacity = excluded.free_capacity,
-        updated_at = excluded.updated_at,
-        state_since = case
-          when a.state = excluded.state
-            and not exists (select from entered e where e.kind = excluded.kind and e.actor_id = excluded.id)
-          then a.state_since
-          else excluded.state_since
-        end
+        updated_at = excluded.updated_at, state_since = excluded.state_since
       where (a.stream_ms, a.stream_seq) < (excluded.stream_ms, excluded.stream_seq)
       returning 1
     ),

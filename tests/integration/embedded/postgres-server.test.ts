@@ -1,10 +1,10 @@
 // Starts a real embedded Postgres in a temp dir: connects, keeps data across restarts, stops cleanly and frees its port.
 import { execFileSync } from "node:child_process"
-import { readFile, stat } from "node:fs/promises"
+import { mkdir, readFile, stat, writeFile } from "node:fs/promises"
 import { join } from "node:path"
 import postgres from "postgres"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { startEmbeddedPostgres, type EmbeddedServer } from "../../../src/embedded/index.ts"
+import { MissingDependency, NO_POSTGRES_OS_USER, startEmbeddedPostgres, type EmbeddedServer } from "../../../src/embedded/index.ts"
 import { portIsFree, tempDir } from "./helpers.ts"
 
 describe("startEmbeddedPostgres", () => {
@@ -62,4 +62,20 @@ describe("startEmbeddedPostgres", () => {
     },
     120_000,
   )
+
+  it.runIf(process.getuid?.() === 0)("as root with no `postgres` OS user, says what to create or set instead", async () => {
+    const fakeBin = join(dir.path, "no-postgres-user-bin")
+    await mkdir(fakeBin)
+    await writeFile(join(fakeBin, "id"), "#!/bin/sh\necho \"id: '$2': no such user\" >&2\nexit 1\n", { mode: 0o755 })
+    const savedPath = process.env.PATH
+    process.env.PATH = `${fakeBin}:${savedPath}`
+    try {
+      const failure = startEmbeddedPostgres({ dataDir: join(dir.path, "no-user") })
+      await expect(failure).rejects.toBeInstanceOf(MissingDependency)
+      await expect(failure).rejects.toThrow(NO_POSTGRES_OS_USER)
+    } finally {
+      process.env.PATH = savedPath
+    }
+    expect(NO_POSTGRES_OS_USER).toContain("DATABASE_URL=")
+  })
 })

@@ -20,9 +20,11 @@ beforeAll(async () => {
   pg = await freshSchema()
   const task = (id: string, state: string, at: string, extra: Partial<SnapshotWrite> = {}) =>
     row("task", id, state, at, { sessionId: "s-1", capability: "code", ...extra })
-  // Assigned 10 minutes ago, claimed 1 minute ago (a self-transition: still assigned since then).
+  // Assigned 10 minutes ago, claimed 1 minute ago (a self-transition), then rewritten without a
+  // transition: still assigned since 10 minutes ago.
   await apply([task("t-old", "assigned", ago(600), { agentId: "a-1" })], [move("task", "t-old", "ready", "assigned", ago(600))])
   await apply([task("t-old", "assigned", ago(60), { agentId: "a-1" })], [move("task", "t-old", "assigned", "assigned", ago(60))])
+  await apply([task("t-old", "assigned", ago(50), { agentId: "a-1", version: 3 })])
   // Assigned 1 minute ago.
   await apply([task("t-new", "assigned", ago(60, 1), { agentId: "a-2" })], [move("task", "t-new", "ready", "assigned", ago(60, 1))])
   // Assigned 10 minutes ago, lost its agent and was assigned again 30 s ago, within one batch.

@@ -128,3 +128,19 @@ describe("planBatch", () => {
     expect(result.ackIds).toEqual(["1000-0", "1002-0"])
   })
 })
+
+describe("planBatch with finished actors", () => {
+  it("refuses visibly a command to an actor in a final state (XState would drop it)", () => {
+    const doneMachine = setup({ types: {} as { events: { type: "POKE"; at: number } } }).createMachine({ id: "done", initial: "over", states: { over: { type: "final" } } })
+    const doneKind: ActorKind = { ...lampKind, kind: "done", machine: doneMachine }
+    const result = planBatch({
+      partition: 0,
+      entries: [
+        { id: "1-0", fields: { type: "CREATE", actor: "done:x", payload: "{}" } },
+        { id: "2-0", fields: { type: "POKE", actor: "done:x", payload: "{}", replyTo: "r" } },
+      ],
+      decode, kinds: new Map([["done", doneKind]]), host: new ActorHost({ maxActors: 10 }), stored: new Map(), now: 0,
+    })
+    expect(result.outbox.at(-1)).toMatchObject({ outcome: "rejected", code: "conflict", reason: "POKE is not allowed: done:x is over, a final state" })
+  })
+})

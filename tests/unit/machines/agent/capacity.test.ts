@@ -1,8 +1,8 @@
 // Capacity: RESERVE is the only way to take a slot, RELEASE frees it, online ⇄ busy follows free
 // capacity, and no interleaving of reservations and releases ever over-reserves.
 import { describe, expect, it } from "vitest"
-import { freeCapacity, type AgentEmitted, type AgentEvent, type ReleaseOutcome } from "../../../../machines/agent.ts"
-import { agentIn, startAgent, type Agent } from "./harness.ts"
+import { freeCapacity, type ReleaseOutcome } from "../../../../machines/agent.ts"
+import { agentIn, startAgent, type Agent, type Command } from "./harness.ts"
 
 const OUTCOMES: ReleaseOutcome[] = ["completed", "failed", "cancelled", "timed_out", "lost"]
 
@@ -71,7 +71,7 @@ describe("reserving and releasing", () => {
   })
 
   it("cancelled and lost outcomes free the slot but are neither success nor failure", () => {
-    const agent = agentIn("online", ["t1", "t2"], { maxConcurrency: 2 })
+    const agent = agentIn("online", ["t1", "t2"], { maxConcurrency: 3 })
     agent.send({ type: "RELEASE", taskId: "t1", outcome: "cancelled" })
     agent.send({ type: "RELEASE", taskId: "t2", outcome: "lost" })
     expect(agent.context).toMatchObject({ inflight: [], successes: 0, failures: 0, recent: [] })
@@ -108,50 +108,68 @@ function prng(seed: number): () => number {
   }
 }
 
+const sameMembers = (a: Iterable<string>, b: Set<string>): boolean => {
+  const list = [...a]
+  return list.length === b.size && list.every((id) => b.has(id))
+}
+
 /**
  * Sends `event` and checks the agent against a model of what it holds: a task is held from its
- * `agent.reserved` until its RELEASE or an `agent.lost`; the agent never holds more than its
- * maxConcurrency, every RESERVE is answered exactly once, and online/busy match free capacity.
+ * `agent.reserved` until its RELEASE or an `agent.lost`. Returns the first broken rule, if any:
+ * more held than maxConcurrency, a RESERVE not answered exactly once, a reservation without a
+ * free slot, online without free capacity, busy with some or with an open breaker, held tasks while offline.
  */
-function sendAndCheck(agent: Agent, held: Set<string>, event: Omit<AgentEvent, "at">): void {
+function sendAndCheck(agent: Agent, held: Set<string>, event: Command): string | null {
   const before = { state: agent.state, free: freeCapacity(agent.context) }
-  const effects: AgentEmitted[] = agent.send(event as AgentEvent)
+  const effects = agent.send(event)
   for (const effect of effects) {
-    if (effect.type === "agent.lost") {
-      expect(new Set(effect.taskIds)).toEqual(held)
-      held.clear()
-    }
+    if (effect.type !== "agent.lost") continue
+    if (!sameMembers(effect.taskIds, held)) return `agent.lost ${effect.taskIds} but held ${[...held]}`
+    held.clear()
   }
-  if (event.type === "RESERVE" && "taskId" in event) {
+  if (event.type === "RESERVE") {
     const answers = effects.filter((e) => e.type === "agent.reserved" || e.type === "agent.reserve_refused")
-    expect(answers).toHaveLength(1)
+    if (answers.length !== 1) return `RESERVE answered ${answers.length} times`
     if (answers[0]?.type === "agent.reserved") {
-      expect(held.has(event.taskId) || (before.state === "online" && before.free > 0)).toBe(true)
+      if (!held.has(event.taskId) && !(before.state === "online" && before.free > 0)) {
+        return `reserved ${event.taskId} while ${before.state} with ${before.free} free`
+      }
       held.add(event.taskId)
     }
   }
-  if (event.type === "RELEASE" && "taskId" in event) held.delete(event.taskId)
+  if (event.type === "RELEASE") held.delete(event.taskId)
   const { inflight, maxConcurrency } = agent.context
-  expect(new Set(inflight)).toEqual(held)
-  expect(inflight).toHaveLength(held.size)
-  expect(inflight.length).toBeLessThanOrEqual(maxConcurrency)
-  if (agent.state === "online") expect(freeCapacity(agent.context)).toBeGreaterThan(0)
-  if (agent.state === "busy") expect(freeCapacity(agent.context)).toBe(0)
-  if (agent.state === "offline") expect(inflight).toEqual([])
+  const free = freeCapacity(agent.context)
+  if (!sameMembers(inflight, held)) return `inflight ${inflight} but held ${[...held]}`
+  if (inflight.length > maxConcurrency) return `${inflight.length} inflight over ${maxConcurrency}`
+  if (agent.state === "online" && free === 0) return "online without free capacity"
+  if (agent.state === "busy" && free > 0) return "busy with free capacity"
+  if (agent.state === "busy" && agent.context.breaker === "open") return "busy with an open breaker"
+  if (agent.state === "offline" && inflight.length > 0) return "offline holding tasks"
+  return null
+}
+
+/** Runs `events` on `agent`, failing the test at the first broken rule with the sequence so far. */
+function checkAll(agent: Agent, events: Iterable<Command>): void {
+  const held = new Set<string>()
+  const sent: Command[] = []
+  for (const event of events) {
+    sent.push(event)
+    const broken = sendAndCheck(agent, held, event)
+    if (broken) expect.fail(`${broken} after ${JSON.stringify(sent)}`)
+  }
 }
 
 describe("capacity is never over-reserved", () => {
   it("under every sequence of 5 reservations and releases of 3 tasks on 2 slots", () => {
-    const moves: Omit<AgentEvent, "at">[] = ["a", "b", "c"].flatMap((taskId) => [
+    const moves: Command[] = ["a", "b", "c"].flatMap((taskId) => [
       { type: "RESERVE", taskId },
       { type: "RELEASE", taskId, outcome: "completed" },
     ])
     const sequences = (length: number): number[][] =>
       length === 0 ? [[]] : sequences(length - 1).flatMap((s) => moves.map((_, i) => [...s, i]))
     for (const sequence of sequences(5)) {
-      const agent = agentIn("online", [], { maxConcurrency: 2 })
-      const held = new Set<string>()
-      for (const i of sequence) sendAndCheck(agent, held, moves[i]!)
+      checkAll(agentIn("online", [], { maxConcurrency: 2 }), sequence.map((i) => moves[i]!))
     }
   })
 
@@ -160,17 +178,16 @@ describe("capacity is never over-reserved", () => {
       const random = prng(seed)
       const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!
       const agent = startAgent({ maxConcurrency: 1 + Math.floor(random() * 3) })
-      const held = new Set<string>()
       const tasks = ["t0", "t1", "t2", "t3", "t4", "t5"]
-      for (let step = 0; step < 150; step++) {
-        const r = random()
-        const { heartbeatSeq, breakerOpenedAt } = agent.context
-        const event: Omit<AgentEvent, "at"> =
-          r < 0.35
+      function* events(): Generator<Command> {
+        for (let step = 0; step < 150; step++) {
+          const r = random()
+          const { heartbeatSeq, breakerOpenedAt } = agent.context
+          yield r < 0.35
             ? { type: "RESERVE", taskId: pick(tasks) }
             : r < 0.7
               ? { type: "RELEASE", taskId: pick(tasks), outcome: pick(OUTCOMES) }
-              : pick<Omit<AgentEvent, "at">>([
+              : pick<Command>([
                   { type: "CONNECT" },
                   { type: "HEARTBEAT" },
                   { type: "DISCONNECT" },
@@ -179,8 +196,9 @@ describe("capacity is never over-reserved", () => {
                   { type: "HEARTBEAT_EXPIRED", seq: heartbeatSeq - Math.floor(random() * 2) },
                   { type: "BREAKER_COOLDOWN", openedAt: breakerOpenedAt ?? 0 },
                 ])
-        sendAndCheck(agent, held, event)
+        }
       }
+      checkAll(agent, events())
     }
   })
 })

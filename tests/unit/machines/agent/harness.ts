@@ -4,7 +4,7 @@ import { agentMachine, type AgentContext, type AgentEmitted, type AgentEvent, ty
 
 /** Any agent event, with `at` filled in by the harness when left out. */
 type WithoutAt<E> = E extends AgentEvent ? Omit<E, "at"> : never
-type Command = WithoutAt<AgentEvent> & { at?: number }
+export type Command = WithoutAt<AgentEvent> & { at?: number }
 
 export interface Agent {
   /** Sends one event and returns exactly the effects it emitted, in order. */

@@ -1,5 +1,5 @@
 // Test harness for the task machine: runs an actor from input and returns the effects each event emits.
-import { createActor } from "xstate"
+import { createActor, type Actor, type Snapshot } from "xstate"
 import {
   taskMachine,
   type TaskContext,
@@ -29,16 +29,17 @@ export function taskInput(overrides: Partial<TaskInput> = {}): TaskInput {
 }
 
 export interface TaskHarness {
-  /** Effects emitted while the actor was created and started. */
+  /** Effects emitted while the actor was created (or restored) and started. */
   creation: TaskEmitted[]
   /** Sends one event and returns exactly the effects it emitted. */
   send(event: TaskEvent): TaskEmitted[]
   state(): string
   context(): TaskContext
+  /** The snapshot as the runtime stores it: JSON, round-tripped. */
+  stored(): Snapshot<unknown>
 }
 
-export function startTask(overrides: Partial<TaskInput> = {}): TaskHarness {
-  const actor = createActor(taskMachine, { input: taskInput(overrides) })
+function run(actor: Actor<typeof taskMachine>): TaskHarness {
   let effects: TaskEmitted[] = []
   actor.on("*", (effect) => effects.push(effect))
   actor.start()
@@ -52,7 +53,17 @@ export function startTask(overrides: Partial<TaskInput> = {}): TaskHarness {
     },
     state: () => String(actor.getSnapshot().value),
     context: () => actor.getSnapshot().context,
+    stored: () => JSON.parse(JSON.stringify(actor.getPersistedSnapshot())) as Snapshot<unknown>,
   }
+}
+
+export function startTask(overrides: Partial<TaskInput> = {}): TaskHarness {
+  return run(createActor(taskMachine, { input: taskInput(overrides) }))
+}
+
+/** A task actor restored from a stored snapshot, as the runtime restores one from Postgres. */
+export function restoreTask(stored: Snapshot<unknown>): TaskHarness {
+  return run(createActor(taskMachine, { snapshot: stored, input: taskInput() }))
 }
 
 /** The events (after creation) that take a fresh task to each state; times advance one second per step. */

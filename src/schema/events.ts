@@ -1,0 +1,53 @@
+// Published events (the `payload` of an event socket frame and the entries of the event stream),
+// their ids and the topic names subscribers choose from.
+import { Schema } from "effect"
+import { ActorKind, IsoTime, JsonObject, Uuid } from "./common.ts"
+import { wire } from "./wire.ts"
+
+const isUuid = Schema.is(Uuid)
+const TOPIC_FAMILIES: ReadonlySet<string> = new Set(["session", "task", "agent"])
+
+/** True for `sessions`, `session:{id}`, `tasks`, `task:{id}`, `agents`, `agent:{id}` and `machines`. */
+export function isTopic(topic: string): boolean {
+  if (topic === "machines" || topic === "sessions" || topic === "tasks" || topic === "agents") return true
+  const colon = topic.indexOf(":")
+  return TOPIC_FAMILIES.has(topic.slice(0, colon)) && isUuid(topic.slice(colon + 1))
+}
+
+const HEX_UUID = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+
+export const Topic = Schema.String.check(
+  Schema.makeFilter(isTopic, {
+    expected: "a topic (sessions, session:<id>, tasks, task:<id>, agents, agent:<id> or machines)",
+    toJsonSchema: () => ({ pattern: `^(sessions|tasks|agents|machines|(session|task|agent):${HEX_UUID})$` }),
+  }),
+).annotate({ identifier: "Topic" })
+export type Topic = typeof Topic.Type
+
+/** Every topic an actor's transition is published on: its kind's list, its own topic, and `machines`. */
+export const topicsOf = (kind: ActorKind, id: Uuid): ReadonlyArray<Topic> => [`${kind}s`, `${kind}:${id}`, "machines"]
+
+/** An event id `<stream id>:<n>`: the inbox entry that caused it and its rank among that entry's events. */
+export const EventId = Schema.String.check(
+  Schema.isPattern(/^\d+-\d+:\d+$/u, { expected: "an event id like 1732185600000-3:0" }),
+).annotate({ identifier: "EventId" })
+
+/** The id of the `n`th event caused by inbox entry `streamId`: stable across redeliveries. */
+export const eventId = (streamId: string, n: number): string => `${streamId}:${n}`
+
+/** One transition of one actor, as subscribers receive it. `from` is null for the creation. */
+export const PublishedEvent = wire(
+  "PublishedEvent",
+  Schema.Struct({
+    id: EventId,
+    topic: Topic,
+    kind: ActorKind,
+    actorId: Uuid,
+    from: Schema.NullOr(Schema.String),
+    to: Schema.String,
+    event: Schema.String,
+    context: JsonObject,
+    at: IsoTime,
+  }),
+)
+export type PublishedEvent = typeof PublishedEvent.Type

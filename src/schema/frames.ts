@@ -1,0 +1,128 @@
+// WebSocket frames, both sockets and both ways: `{type, id?, payload, timestamp?}`. The bot control
+// socket (server→bot: connected, task_assigned, task_cancelled, ack, error; bot→server: claim_task,
+// task_started, task_progress, task_complete, heartbeat) and the event socket (client: subscribe,
+// unsubscribe; server: event, error). Payload fields are camelCase in TypeScript, snake_case on the wire.
+import { Schema } from "effect"
+import { Capability, HealthStatus, IsoTime, Json, Load, NonNegativeInt, Progress, StreamId, Uuid } from "./common.ts"
+import { decodeOr, ErrorDetail, parseJson, type Decoded } from "./errors.ts"
+import { PublishedEvent, Topic } from "./events.ts"
+import { wire } from "./wire.ts"
+
+/** A client's frame id, echoed as `ref` in the answer. */
+export const FrameId = Schema.String.check(Schema.isBetweenLength(1, 128)).annotate({ identifier: "FrameId" })
+
+const frame = <T extends string, P extends Schema.Top>(type: T, payload: P) =>
+  Schema.Struct({
+    type: Schema.Literal(type),
+    id: Schema.optionalKey(FrameId),
+    payload,
+    timestamp: Schema.optionalKey(IsoTime),
+  })
+
+// ---- bot control socket, server → bot ----
+
+export const ConnectedPayload = wire(
+  "ConnectedPayload",
+  Schema.Struct({
+    agentId: Uuid,
+    heartbeatIntervalMs: Schema.Int.check(Schema.isGreaterThan(0)),
+    sessionResumed: Schema.Boolean,
+  }),
+)
+
+export const TaskAssignedPayload = wire(
+  "TaskAssignedPayload",
+  Schema.Struct({
+    taskId: Uuid,
+    sessionId: Schema.optionalKey(Uuid),
+    capability: Capability,
+    title: Schema.String,
+    payload: Json,
+    attempt: NonNegativeInt,
+    deadline: IsoTime,
+  }),
+)
+
+export const TaskCancelledPayload = wire("TaskCancelledPayload", Schema.Struct({ taskId: Uuid, reason: Schema.String }))
+
+export const AckPayload = wire("AckPayload", Schema.Struct({ ref: FrameId, streamId: StreamId }))
+
+export const ServerFrame = Schema.Union([
+  frame("connected", ConnectedPayload),
+  frame("task_assigned", TaskAssignedPayload),
+  frame("task_cancelled", TaskCancelledPayload),
+  frame("ack", AckPayload),
+  frame("error", ErrorDetail),
+]).annotate({ identifier: "ServerFrame" })
+export type ServerFrame = typeof ServerFrame.Type
+
+// ---- bot control socket, bot → server ----
+
+export const TaskRefPayload = wire("TaskRefPayload", Schema.Struct({ taskId: Uuid }))
+
+export const TaskProgressPayload = wire(
+  "TaskProgressPayload",
+  Schema.Struct({ taskId: Uuid, progress: Progress, message: Schema.optionalKey(Schema.String) }),
+)
+
+export const TaskCompletePayload = wire(
+  "TaskCompletePayload",
+  Schema.Struct({
+    taskId: Uuid,
+    success: Schema.Boolean,
+    result: Schema.optionalKey(Json),
+    error: Schema.optionalKey(Schema.String),
+  }),
+)
+
+/** A bot's heartbeat, over the socket or `POST /agents/{id}/heartbeat`. */
+export const HeartbeatPayload = Schema.Struct({
+  load: Schema.optionalKey(Load),
+  status: Schema.optionalKey(HealthStatus),
+}).annotate({ identifier: "HeartbeatPayload" })
+
+export const BotFrame = Schema.Union([
+  frame("claim_task", TaskRefPayload),
+  frame("task_started", TaskRefPayload),
+  frame("task_progress", TaskProgressPayload),
+  frame("task_complete", TaskCompletePayload),
+  frame("heartbeat", HeartbeatPayload),
+]).annotate({ identifier: "BotFrame" })
+export type BotFrame = typeof BotFrame.Type
+
+// ---- event socket ----
+
+export const TopicsPayload = Schema.Struct({ topics: Schema.Array(Topic).check(Schema.isNonEmpty()) }).annotate({
+  identifier: "TopicsPayload",
+})
+
+export const EventClientFrame = Schema.Union([
+  frame("subscribe", TopicsPayload),
+  frame("unsubscribe", TopicsPayload),
+]).annotate({ identifier: "EventClientFrame" })
+export type EventClientFrame = typeof EventClientFrame.Type
+
+export const EventServerFrame = Schema.Union([frame("event", PublishedEvent), frame("error", ErrorDetail)]).annotate({
+  identifier: "EventServerFrame",
+})
+export type EventServerFrame = typeof EventServerFrame.Type
+
+// ---- text in and out ----
+
+const isFrameId = Schema.is(FrameId)
+
+/** The frame's own `id` when it has a usable one, to echo as `ref` even when the frame is rejected. */
+function refOf(value: unknown): string | undefined {
+  if (typeof value !== "object" || value === null || !("id" in value)) return undefined
+  return isFrameId(value.id) ? value.id : undefined
+}
+
+/** Parses and decodes one frame's text; a rejection carries the frame's `id` as `ref`. */
+export function decodeFrame<S extends Schema.ConstraintDecoder<unknown>>(schema: S, text: string): Decoded<S["Type"]> {
+  const parsed = parseJson(text)
+  return parsed.ok ? decodeOr(schema, parsed.value, refOf(parsed.value)) : parsed
+}
+
+/** The wire text of a frame the server sends. */
+export const encodeFrame = <T, E>(schema: Schema.Codec<T, E>, value: T): string =>
+  JSON.stringify(Schema.encodeSync(schema)(value))

@@ -1,0 +1,273 @@
+// HTTP request bodies and query strings of PROTOCOL.md (`/api/v1`). Fields are camelCase in TypeScript
+// and snake_case on the wire; defaults are applied on decoding. Query strings decode from the raw
+// query text (`decodeQuery`), so numbers and flags are parsed from strings.
+import { Effect, Schema, SchemaTransformation } from "effect"
+import {
+  ActorKind,
+  Capability,
+  Json,
+  JsonObject,
+  NonEmptyString,
+  NonNegativeInt,
+  StreamId,
+  Uuid,
+} from "./common.ts"
+import { agentProfileFields, sessionProfileFields, taskSpecFields } from "./commands.ts"
+import { checkDag } from "./dag.ts"
+import { decodeOr, type Decoded } from "./errors.ts"
+import { Topic } from "./events.ts"
+import { HeartbeatPayload } from "./frames.ts"
+import { AgentState, SessionState, TaskState } from "./states.ts"
+import { wire } from "./wire.ts"
+
+/** A list that may be left out, decoding to `[]`. */
+const optionalList = <S extends Schema.Top>(item: S) =>
+  Schema.Array(item).pipe(Schema.withDecodingDefaultKey(Effect.succeed([])))
+
+// ---- agents ----
+
+/** `POST /agents` */
+export const RegisterAgentBody = wire("RegisterAgentBody", Schema.Struct(agentProfileFields))
+export type RegisterAgentBody = typeof RegisterAgentBody.Type
+
+/** `POST /agents/{id}/heartbeat` */
+export const AgentHeartbeatBody = HeartbeatPayload
+export type AgentHeartbeatBody = typeof AgentHeartbeatBody.Type
+
+/** `POST /agents/route` */
+export const RouteAgentBody = wire(
+  "RouteAgentBody",
+  Schema.Struct({
+    capabilities: Schema.Array(Capability).check(Schema.isNonEmpty()),
+    exclude: optionalList(Uuid),
+  }),
+)
+export type RouteAgentBody = typeof RouteAgentBody.Type
+
+// ---- sessions and workflows ----
+
+/** One task of `POST /sessions`; `depends_on` names other tasks of the same body by `key`. */
+export const SessionTaskBody = wire(
+  "SessionTaskBody",
+  Schema.Struct({
+    key: NonEmptyString,
+    title: NonEmptyString,
+    capability: Capability,
+    dependsOn: optionalList(NonEmptyString),
+    ...taskSpecFields,
+  }),
+)
+export type SessionTaskBody = typeof SessionTaskBody.Type
+
+const SessionBody = wire(
+  "CreateSessionBody",
+  Schema.Struct({ ...sessionProfileFields, tasks: optionalList(SessionTaskBody) }),
+)
+
+/** `POST /sessions`: task keys are unique, `depends_on` names known keys, and there is no cycle. */
+export const CreateSessionBody = SessionBody.check(
+  Schema.makeFilter((body: typeof SessionBody.Type) =>
+    checkDag(
+      body.tasks.map((t) => ({ name: t.key, deps: t.dependsOn })),
+      { list: "tasks", name: "key", deps: "depends_on", noun: "task key" },
+    ),
+  ),
+)
+export type CreateSessionBody = typeof CreateSessionBody.Type
+
+/** One step of `POST /workflows`. */
+export const WorkflowStepBody = wire(
+  "WorkflowStepBody",
+  Schema.Struct({ title: NonEmptyString, capability: Capability, ...taskSpecFields }),
+)
+
+/** `POST /workflows`: a session whose steps run one after another. */
+export const CreateWorkflowBody = Schema.Struct({
+  name: NonEmptyString,
+  steps: Schema.Array(WorkflowStepBody).check(Schema.isNonEmpty()),
+}).annotate({ identifier: "CreateWorkflowBody" })
+export type CreateWorkflowBody = typeof CreateWorkflowBody.Type
+
+/** `POST /sessions/{id}/checkpoints` */
+export const CheckpointBody = Schema.Struct({ data: Json }).annotate({ identifier: "CheckpointBody" })
+export type CheckpointBody = typeof CheckpointBody.Type
+
+// ---- tasks ----
+
+/** `POST /tasks`: a standalone task; `depends_on` holds task ids. */
+export const CreateTaskBody = wire(
+  "CreateTaskBody",
+  Schema.Struct({
+    sessionId: Schema.optionalKey(Uuid),
+    key: Schema.optionalKey(NonEmptyString),
+    title: NonEmptyString,
+    capability: Capability,
+    dependsOn: optionalList(Uuid),
+    ...taskSpecFields,
+  }),
+)
+export type CreateTaskBody = typeof CreateTaskBody.Type
+
+/** `POST /tasks/{id}/claim` and `/start`: `agent_id` when an operator acts for an agent. */
+export const TaskAgentBody = wire("TaskAgentBody", Schema.Struct({ agentId: Schema.optionalKey(Uuid) }))
+export type TaskAgentBody = typeof TaskAgentBody.Type
+
+/** `POST /tasks/{id}/complete` */
+export const CompleteTaskBody = wire(
+  "CompleteTaskBody",
+  Schema.Struct({ agentId: Schema.optionalKey(Uuid), result: Schema.optionalKey(Json) }),
+)
+export type CompleteTaskBody = typeof CompleteTaskBody.Type
+
+/** `POST /tasks/{id}/fail` */
+export const FailTaskBody = wire(
+  "FailTaskBody",
+  Schema.Struct({ agentId: Schema.optionalKey(Uuid), error: Schema.optionalKey(Schema.String) }),
+)
+export type FailTaskBody = typeof FailTaskBody.Type
+
+/** `POST /tasks/{id}/cancel` */
+export const CancelTaskBody = Schema.Struct({
+  reason: Schema.String.pipe(Schema.withDecodingDefaultKey(Effect.succeed("cancelled"))),
+}).annotate({ identifier: "CancelTaskBody" })
+export type CancelTaskBody = typeof CancelTaskBody.Type
+
+export const DecomposeTemplate = Schema.Literals(["microservice", "crud", "security", "ui_component"])
+
+/** `POST /tasks/{id}/decompose` */
+export const DecomposeBody = wire(
+  "DecomposeBody",
+  Schema.Struct({
+    template: DecomposeTemplate,
+    maxDepth: Schema.optionalKey(Schema.Int.check(Schema.isBetween({ minimum: 1, maximum: 5 }))),
+  }),
+)
+export type DecomposeBody = typeof DecomposeBody.Type
+
+// ---- contexts ----
+
+/** A path into a context document: `a.b.c`, no empty segment. */
+export const DotPath = Schema.String.check(
+  Schema.isPattern(/^[^.]+(\.[^.]+)*$/u, { expected: "a dot path like a.b.c" }),
+).annotate({ identifier: "DotPath" })
+
+/** `POST /contexts` */
+export const CreateContextBody = Schema.Struct({
+  data: JsonObject.pipe(Schema.withDecodingDefaultKey(Effect.succeed({}))),
+}).annotate({ identifier: "CreateContextBody" })
+export type CreateContextBody = typeof CreateContextBody.Type
+
+/** `PATCH /contexts/{id}`: a stale `expected_version` answers 409. */
+export const PatchContextBody = wire(
+  "PatchContextBody",
+  Schema.Struct({
+    set: Schema.Record(Schema.String, Json).check(Schema.isPropertyNames(DotPath)),
+    unset: optionalList(DotPath),
+    expectedVersion: Schema.optionalKey(NonNegativeInt),
+  }),
+)
+export type PatchContextBody = typeof PatchContextBody.Type
+
+/** `POST /contexts/merge` */
+export const MergeContextsBody = Schema.Struct({
+  ids: Schema.Array(Uuid).check(Schema.isMinLength(2)),
+  strategy: Schema.Literals(["last_write_wins", "fail_on_conflict"]),
+}).annotate({ identifier: "MergeContextsBody" })
+export type MergeContextsBody = typeof MergeContextsBody.Type
+
+// ---- query strings ----
+
+/** A whole number written in a query string. */
+const WholeNumber = Schema.String.check(Schema.isPattern(/^\d{1,15}$/u, { expected: "a whole number" })).pipe(
+  Schema.decodeTo(NonNegativeInt, SchemaTransformation.numberFromString),
+)
+
+/** `?wait=1`: wait (bounded) for the transition and answer with the new state. */
+const Flag = Schema.Literals(["0", "1", "true", "false"]).pipe(
+  Schema.decodeTo(
+    Schema.Boolean,
+    SchemaTransformation.transform<boolean, "0" | "1" | "true" | "false">({
+      decode: (s) => s === "1" || s === "true",
+      encode: (b) => (b ? "1" : "0"),
+    }),
+  ),
+)
+
+/** A comma-separated list of topics. */
+const TopicList = Schema.String.pipe(
+  Schema.decodeTo(
+    Schema.Array(Topic),
+    SchemaTransformation.transform<ReadonlyArray<string>, string>({
+      decode: (s) => s.split(",").filter((topic) => topic !== ""),
+      encode: (topics) => topics.join(","),
+    }),
+  ),
+)
+
+/** `?limit` (1..200, default 50) and `?cursor`. */
+export const paginationFields = {
+  limit: WholeNumber.check(Schema.isBetween({ minimum: 1, maximum: 200 })).pipe(
+    Schema.withDecodingDefaultKey(Effect.succeed("50")),
+  ),
+  cursor: Schema.optionalKey(NonEmptyString),
+}
+
+/** `GET /agents` */
+export const ListAgentsQuery = Schema.Struct({
+  status: Schema.optionalKey(AgentState),
+  capability: Schema.optionalKey(Capability),
+  ...paginationFields,
+})
+export type ListAgentsQuery = typeof ListAgentsQuery.Type
+
+/** `GET /sessions` */
+export const ListSessionsQuery = Schema.Struct({ status: Schema.optionalKey(SessionState), ...paginationFields })
+export type ListSessionsQuery = typeof ListSessionsQuery.Type
+
+/** `GET /tasks` */
+export const ListTasksQuery = wire(
+  "ListTasksQuery",
+  Schema.Struct({
+    status: Schema.optionalKey(TaskState),
+    sessionId: Schema.optionalKey(Uuid),
+    agentId: Schema.optionalKey(Uuid),
+    capability: Schema.optionalKey(Capability),
+    ...paginationFields,
+  }),
+)
+export type ListTasksQuery = typeof ListTasksQuery.Type
+
+/** `?wait=1` on a command. */
+export const WaitQuery = Schema.Struct({ wait: Flag.pipe(Schema.withDecodingDefaultKey(Effect.succeed("0"))) })
+export type WaitQuery = typeof WaitQuery.Type
+
+/** `GET /contexts/{id}/diff?from=&to=` (versions). */
+export const ContextDiffQuery = Schema.Struct({ from: WholeNumber, to: WholeNumber })
+export type ContextDiffQuery = typeof ContextDiffQuery.Type
+
+/** `GET /actors?kind=&state=&older_than_s=` */
+export const ActorsQuery = wire(
+  "ActorsQuery",
+  Schema.Struct({
+    kind: Schema.optionalKey(ActorKind),
+    state: Schema.optionalKey(NonEmptyString),
+    olderThanS: Schema.optionalKey(WholeNumber),
+  }),
+)
+export type ActorsQuery = typeof ActorsQuery.Type
+
+/** `GET /ws/events?topics=a,b&since=<stream id>` */
+export const EventsSocketQuery = Schema.Struct({
+  topics: TopicList.pipe(Schema.withDecodingDefaultKey(Effect.succeed(""))),
+  since: Schema.optionalKey(StreamId),
+})
+export type EventsSocketQuery = typeof EventsSocketQuery.Type
+
+/** Decodes a raw query string (`a=1&b=2`, with or without `?`); an empty value counts as absent. */
+export function decodeQuery<S extends Schema.ConstraintDecoder<unknown>>(schema: S, query: string): Decoded<S["Type"]> {
+  const params: Record<string, string> = {}
+  for (const [name, value] of new URLSearchParams(query)) {
+    if (value !== "" && !Object.hasOwn(params, name)) params[name] = value
+  }
+  return decodeOr(schema, params)
+}

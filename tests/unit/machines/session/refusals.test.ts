@@ -1,0 +1,94 @@
+// Every move docs/machines.md does not list is refused visibly with command.rejected and changes nothing.
+import { transition } from "xstate"
+import { describe, expect, it } from "vitest"
+import { sessionMachine, type SessionEvent } from "../../../../machines/session.ts"
+import { FINAL_STATES, LIVE_STATES, T0, sessionIn, startSession, task } from "./harness.ts"
+
+type Command = "QUEUE" | "START" | "PAUSE" | "RESUME" | "STOP" | "CANCEL" | "FAIL" | "RETRY"
+
+const ACCEPTED: Record<(typeof LIVE_STATES)[number], Command[]> = {
+  pending: ["QUEUE", "START", "CANCEL", "FAIL"],
+  queued: ["START", "CANCEL", "FAIL"],
+  running: ["PAUSE", "STOP", "FAIL"],
+  paused: ["RESUME", "STOP", "CANCEL"],
+  degraded: ["STOP", "FAIL"],
+  failed: ["RETRY"],
+  timeout: ["RETRY"],
+}
+const COMMANDS: Command[] = ["QUEUE", "START", "PAUSE", "RESUME", "STOP", "CANCEL", "FAIL", "RETRY"]
+
+function commandEvent(type: Command, at: number): SessionEvent {
+  return type === "FAIL" ? { type, reason: "no", at } : { type, at }
+}
+
+describe("refused commands", () => {
+  for (const state of LIVE_STATES) {
+    for (const type of COMMANDS.filter((command) => !ACCEPTED[state as keyof typeof ACCEPTED].includes(command))) {
+      it(`${type} in ${state} is rejected with a conflict and changes nothing`, () => {
+        const session = sessionIn(state)
+        const before = session.context()
+        const effects = session.send(commandEvent(type, session.now()))
+        expect(effects).toEqual([
+          {
+            type: "command.rejected",
+            command: type,
+            state,
+            code: "conflict",
+            reason: `${type} is not accepted while the session is ${state}`,
+          },
+        ])
+        expect(session.state()).toBe(state)
+        expect(session.context()).toEqual(before)
+      })
+    }
+  }
+
+  it("rejects RETRY once maxRetries retries were used", () => {
+    const session = sessionIn("failed", { maxRetries: 1 })
+    session.send({ type: "RETRY", at: session.now() })
+    session.send({ type: "START", at: session.now() })
+    session.send({ type: "FAIL", reason: "again", at: session.now() })
+    const effects = session.send({ type: "RETRY", at: session.now() })
+    expect(effects).toEqual([
+      { type: "command.rejected", command: "RETRY", state: "failed", code: "conflict", reason: "retry limit reached (1 of 1)" },
+    ])
+    expect(session.state()).toBe("failed")
+  })
+
+  it("rejects a TASK_STATUS about a task the session does not have", () => {
+    const session = sessionIn("running")
+    const before = session.context()
+    const effects = session.send({ type: "TASK_STATUS", taskId: "ghost", status: "completed", at: session.now() })
+    expect(effects).toEqual([
+      { type: "command.rejected", command: "TASK_STATUS", state: "running", code: "conflict", reason: "unknown task ghost" },
+    ])
+    expect(session.context()).toEqual(before)
+  })
+
+  it("rejects a TASK_STATUS about a task START has not created yet", () => {
+    const session = startSession({ tasks: [task("a")] })
+    const effects = session.send({ type: "TASK_STATUS", taskId: "a", status: "completed", at: T0 + 1 })
+    expect(effects).toEqual([
+      {
+        type: "command.rejected",
+        command: "TASK_STATUS",
+        state: "pending",
+        code: "conflict",
+        reason: "task a has not been created yet",
+      },
+    ])
+    expect(session.context().tasks[0]?.status).toBe("not_created")
+  })
+
+  for (const state of FINAL_STATES) {
+    it(`a session in ${state} is done: later events leave the snapshot as it is and run no actions`, () => {
+      const session = sessionIn(state)
+      expect(session.status()).toBe("done")
+      for (const type of COMMANDS) {
+        const [next, actions] = transition(sessionMachine, session.snapshot(), commandEvent(type, session.now()))
+        expect(next).toBe(session.snapshot())
+        expect(actions).toEqual([])
+      }
+    })
+  }
+})

@@ -1,0 +1,180 @@
+// Model-based paths (@xstate/graph): every state and every transition of the definition is reached, and every
+// generated path, replayed on a real actor, keeps the effect invariants the runtime relies on.
+import { getShortestPaths } from "@xstate/graph"
+import { createActor, type AnyTransitionDefinition, type SnapshotFrom } from "xstate"
+import { describe, expect, it } from "vitest"
+import { taskMachine, type TaskEmitted, type TaskEvent, type TaskInput } from "../../../../machines/task.ts"
+import { AGENT, OTHER_AGENT, T0, TIMEOUT_MS, taskInput } from "./harness.ts"
+
+type TaskSnapshot = SnapshotFrom<typeof taskMachine>
+
+const MAX_ATTEMPTS = 2
+const at = T0 + 1_000
+/** Timer events arrive after any deadline or backoff the paths can arm. */
+const late = T0 + 10 * TIMEOUT_MS
+
+/** Concrete events offered in every state: both agents, the current attempt's timers and a stale attempt's. */
+function eventsFor(snapshot: TaskSnapshot): TaskEvent[] {
+  const { attempt } = snapshot.context
+  const byBothAgents = (make: (agentId: string) => TaskEvent) => [make(AGENT), make(OTHER_AGENT)]
+  return [
+    { type: "DEPENDENCIES_MET", at },
+    { type: "ASSIGN", agentId: AGENT, at },
+    ...byBothAgents((agentId) => ({ type: "CLAIM", agentId, at })),
+    ...byBothAgents((agentId) => ({ type: "START", agentId, at })),
+    ...byBothAgents((agentId) => ({ type: "PROGRESS", agentId, progress: 0.5, message: "halfway", at })),
+    ...byBothAgents((agentId) => ({ type: "COMPLETE", agentId, result: { ok: true }, at })),
+    ...byBothAgents((agentId) => ({ type: "FAIL", agentId, error: "boom", at })),
+    ...byBothAgents((agentId) => ({ type: "AGENT_LOST", agentId, at })),
+    { type: "DEADLINE", attempt, at: late },
+    { type: "DEADLINE", attempt: attempt + 1, at: late },
+    { type: "RETRY_DUE", attempt, at: late },
+    { type: "RETRY_DUE", attempt: attempt + 1, at: late },
+    { type: "CANCEL", reason: "operator", at },
+    { type: "RETRY", at },
+  ]
+}
+
+function pathsFrom(input: TaskInput) {
+  return getShortestPaths(taskMachine, {
+    input,
+    events: eventsFor,
+    // A vertex is what the guards can tell apart (state, attempt, holder) *and the step that produced it*, so
+    // every edge (self-loops and refusals included) ends some shortest path, not only the first into a state.
+    serializeState: (snapshot, event, previous) =>
+      JSON.stringify({
+        value: snapshot.value,
+        attempt: snapshot.context.attempt,
+        agentId: snapshot.context.agentId,
+        via: event && previous ? [previous.value, previous.context.attempt, previous.context.agentId, event] : null,
+      }),
+    // AGENT_LOST mid-run lets attempts grow without bound; one past the budget covers every guard.
+    stopWhen: (snapshot) => snapshot.context.attempt > MAX_ATTEMPTS,
+  })
+}
+
+const inputs = [true, false].map((blocked) => taskInput({ blocked, maxAttempts: MAX_ATTEMPTS }))
+const paths = inputs.flatMap((input) => pathsFrom(input).map((path) => ({ input, path })))
+
+/** Updates the model of the actor's durable timers (name → event) after one step, as the runtime's sorted set holds them. */
+function applyTimers(armed: Map<string, string>, effects: TaskEmitted[], sent: TaskEvent): void {
+  if (sent.type === "DEADLINE" || sent.type === "RETRY_DUE") {
+    const name = sent.type === "DEADLINE" ? "deadline" : "retry"
+    // The poller removes a timer when it delivers it.
+    if (armed.get(name) === JSON.stringify({ type: sent.type, attempt: sent.attempt })) armed.delete(name)
+  }
+  for (const effect of effects) {
+    if (effect.type === "timer.arm") armed.set(effect.name, JSON.stringify(effect.event))
+    if (effect.type === "timer.clear") armed.delete(effect.name)
+  }
+}
+
+interface Replay {
+  states: Set<string>
+  transitions: Set<AnyTransitionDefinition>
+}
+
+/** Replays one path on a real actor, checking each step's effects against the invariants; returns the last snapshot. */
+function replay(input: TaskInput, events: TaskEvent[], seen: Replay): TaskSnapshot {
+  const actor = createActor(taskMachine, {
+    input,
+    inspect: (inspection) => {
+      if (inspection.type === "@xstate.microstep") inspection._transitions.forEach((t) => seen.transitions.add(t))
+    },
+  })
+  let effects: TaskEmitted[] = []
+  actor.on("*", (effect) => effects.push(effect))
+  actor.start()
+  const armed = new Map<string, string>()
+  let holders = 0
+  seen.states.add(String(actor.getSnapshot().value))
+
+  for (const event of events) {
+    const before = actor.getSnapshot()
+    effects = []
+    actor.send(event)
+    const after = actor.getSnapshot()
+    const from = String(before.value)
+    const to = String(after.value)
+    seen.states.add(to)
+
+    // A state change is announced exactly once, with the new state; no change, no announcement.
+    expect(effects.filter((e) => e.type === "task.status")).toEqual(from === to ? [] : [{ type: "task.status", status: to }])
+    // Routing is requested exactly when the task becomes ready.
+    expect(effects.filter((e) => e.type === "task.ready")).toHaveLength(to === "ready" && from !== "ready" ? 1 : 0)
+    // A refusal changes nothing.
+    if (effects.some((e) => e.type === "command.rejected")) {
+      expect(effects).toHaveLength(1)
+      expect(after.value).toEqual(before.value)
+      expect(after.context).toEqual(before.context)
+    }
+    // An ASSIGN the task cannot take gives the agent its capacity back.
+    if (event.type === "ASSIGN" && from !== "ready") {
+      expect(effects).toEqual([{ type: "task.assign_refused", agentId: event.agentId }])
+    }
+    // Agent capacity never leaks: the task holds an agent exactly while assigned or in progress.
+    for (const effect of effects) {
+      if (effect.type === "task.assigned") holders += 1
+      if (effect.type === "task.released") {
+        expect(effect.agentId).toBe(before.context.agentId)
+        holders -= 1
+      }
+    }
+    expect(holders).toBe(to === "assigned" || to === "in_progress" ? 1 : 0)
+    // The durable timers match the state: a deadline while held, a retry while waiting, nothing otherwise.
+    applyTimers(armed, effects, event)
+    const expected = new Map<string, string>()
+    if (to === "assigned" || to === "in_progress") {
+      expected.set("deadline", JSON.stringify({ type: "DEADLINE", attempt: after.context.attempt }))
+    }
+    if (to === "retry_wait") expected.set("retry", JSON.stringify({ type: "RETRY_DUE", attempt: after.context.attempt }))
+    expect(armed).toEqual(expected)
+  }
+  const last = actor.getSnapshot()
+  actor.stop()
+  return last
+}
+
+let replayed: Replay | undefined
+/** Replays every generated path once (asserting the invariants on the way) and records what was covered. */
+function replayAll(): Replay {
+  if (replayed) return replayed
+  const seen: Replay = { states: new Set(), transitions: new Set() }
+  for (const { input, path } of paths) {
+    const last = replay(
+      input,
+      path.steps.slice(1).map((step) => step.event),
+      seen,
+    )
+    const { attempt, agentId } = path.state.context
+    expect([last.value, last.context.attempt, last.context.agentId]).toEqual([path.state.value, attempt, agentId])
+  }
+  replayed = seen
+  return seen
+}
+
+describe("task machine paths", () => {
+  it("generates paths from both creations that a real actor replays to the same state, keeping the invariants", () => {
+    expect(paths.length).toBeGreaterThan(100)
+    expect(replayAll().states.size).toBeGreaterThan(0)
+  })
+
+  it("reaches every state of the definition", () => {
+    expect([...replayAll().states].sort()).toEqual(Object.keys(taskMachine.root.states).sort())
+  })
+
+  it("takes every transition of the definition, guarded branches and refusals included", () => {
+    const nodes = [taskMachine.root, ...Object.values(taskMachine.root.states)]
+    const defined = nodes.flatMap((node) =>
+      [...node.transitions.values()].flat().concat(node.always ?? []).map((transition) => ({
+        state: node.key,
+        event: transition.eventType,
+        target: transition.target?.map((t) => t.key).join(",") ?? "(stay)",
+        guard: JSON.stringify(transition.guard ?? null),
+        taken: replayAll().transitions.has(transition),
+      })),
+    )
+    expect(defined.length).toBeGreaterThan(30)
+    expect(defined.filter((t) => !t.taken)).toEqual([])
+  })
+})
