@@ -1,6 +1,6 @@
 // Agent actor binding: reservations become assignments, lost agents hand their tasks back,
 // free capacity asks the router for waiting tasks; the topics and query columns of an agent.
-import { agentMachine, freeCapacity, type AgentContext, type AgentEmitted } from "../machines/agent.ts"
+import { agentMachine, deregisteredEffects, freeCapacity, type AgentContext, type AgentEmitted, type AgentEvent } from "../machines/agent.ts"
 import type { ActorKind, Output } from "../src/runtime/actor-kind.ts"
 
 const task = (id: string) => ({ kind: "task", id })
@@ -28,6 +28,7 @@ export const agentKind: ActorKind = {
   machine: agentMachine,
   createType: "CREATE",
   outputs: (effect, self) => outputs(effect as AgentEmitted, self.id, self.context as AgentContext),
+  afterFinal: (event) => deregisteredEffects(event as AgentEvent),
   topics: (id) => ["agents", `agent:${id}`],
   columns: (context, state) => {
     const agent = context as AgentContext

@@ -24,7 +24,10 @@ export type SessionState = (typeof SESSION_STATES)[number]
 /** The states a session can leave; the others are `type: "final"`. */
 const LIVE_STATES = ["pending", "queued", "running", "paused", "failed", "timeout", "degraded"] as const
 
-/** What the session knows of one task: its last reported status, or `not_created` before START. */
+/**
+ * What the session knows of one task: the status its own last command set (create, unblock, retry,
+ * cancel) or the task last reported, whichever came later; `not_created` before START.
+ */
 export type SessionTaskStatus = TaskStatus | "not_created"
 
 const TASK_STATUSES: readonly SessionTaskStatus[] = [
@@ -62,7 +65,7 @@ export interface SessionTaskInput {
   title: string
   capability: string
   /** Ids of the tasks this one waits for. */
-  dependsOn: string[]
+  dependsOn: readonly string[]
   /** Opaque to the machine: what the runtime needs to create the task. */
   spec: unknown
 }
@@ -74,7 +77,7 @@ export interface SessionInput {
   type?: string
   /** 0 (critical) … 4 (deferred); default 2. */
   priority?: number
-  tasks: SessionTaskInput[]
+  tasks: readonly SessionTaskInput[]
   timeoutS?: number
   /** Session RETRYs allowed; default 3. */
   maxRetries?: number
@@ -261,7 +264,10 @@ function planCancelDependants(tasks: SessionTask[]): TaskPlan {
       changed = true
     }
   }
-  return { tasks: tasks.map((task) => ({ ...task, status: status.get(task.id) ?? task.status })), effects }
+  return {
+    tasks: tasks.map((task) => (status.get(task.id) === task.status ? task : { ...task, status: "cancelled" })),
+    effects,
+  }
 }
 
 /** Applies a TASK_STATUS report to the task view and the attempt counters. */
@@ -289,8 +295,13 @@ function recordReport(
   )
 }
 
-function allFinished(context: SessionContext): boolean {
-  return context.tasks.every((task) => FINISHED.has(task.status))
+/** The `timeout` timer armed for `fireAt` under the next sequence number, and the context that records it. */
+function armTimeoutAt(context: SessionContext, fireAt: number) {
+  const seq = context.timeoutSeq + 1
+  return {
+    patch: { timeoutSeq: seq, timeoutAt: fireAt },
+    effect: armTimer(TIMEOUT_TIMER, fireAt, { type: "TIMEOUT" as const, seq }),
+  }
 }
 
 function refusalReason(state: SessionState, context: SessionContext, event: SessionEvent): string {
@@ -321,7 +332,7 @@ export const sessionMachine = setup({
       event.type === "TIMEOUT" && context.timeoutAt !== undefined && event.seq === context.timeoutSeq,
     canRetry: ({ context }) => context.metrics.retries < context.maxRetries,
     allTasksCompleted: ({ context }) => context.tasks.every((task) => task.status === "completed"),
-    allTasksFinished: ({ context }) => allFinished(context),
+    allTasksFinished: ({ context }) => context.tasks.every((task) => FINISHED.has(task.status)),
     anyTaskCompleted: ({ context }) => context.tasks.some((task) => task.status === "completed"),
     isUnhealthy: ({ context }) =>
       context.metrics.attemptsEnded >= DEGRADE_MIN_ATTEMPTS && context.metrics.health < DEGRADED_BELOW,
@@ -333,10 +344,9 @@ export const sessionMachine = setup({
     })),
     armTimeout: enqueueActions(({ context, event, enqueue }) => {
       if (context.timeoutS === undefined) return
-      const seq = context.timeoutSeq + 1
-      const fireAt = event.at + context.timeoutS * 1000
-      enqueue.assign({ timeoutSeq: seq, timeoutAt: fireAt })
-      enqueue.emit(armTimer(TIMEOUT_TIMER, fireAt, { type: "TIMEOUT" as const, seq }))
+      const armed = armTimeoutAt(context, event.at + context.timeoutS * 1000)
+      enqueue.assign(armed.patch)
+      enqueue.emit(armed.effect)
     }),
     /** PAUSE stops the session's clock: the timer is cleared and the time left kept. */
     holdTimeout: enqueueActions(({ context, event, enqueue }) => {
@@ -346,10 +356,9 @@ export const sessionMachine = setup({
     }),
     resumeTimeout: enqueueActions(({ context, event, enqueue }) => {
       if (context.remainingMs === undefined) return
-      const seq = context.timeoutSeq + 1
-      const fireAt = event.at + context.remainingMs
-      enqueue.assign({ timeoutSeq: seq, timeoutAt: fireAt, remainingMs: undefined })
-      enqueue.emit(armTimer(TIMEOUT_TIMER, fireAt, { type: "TIMEOUT" as const, seq }))
+      const armed = armTimeoutAt(context, event.at + context.remainingMs)
+      enqueue.assign({ ...armed.patch, remainingMs: undefined })
+      enqueue.emit(armed.effect)
     }),
     /** The timer fired, so there is nothing left to clear. */
     expireTimeout: assign({ timeoutAt: undefined }),
@@ -409,7 +418,7 @@ export const sessionMachine = setup({
 }).createMachine({
   id: "session",
   context: ({ input }) => {
-    const tasks = input.tasks.map((task): SessionTask => ({ ...task, dependsOn: [...task.dependsOn], status: "not_created" }))
+    const tasks = input.tasks.map((task): SessionTask => ({ ...task, status: "not_created" }))
     return {
       id: input.id,
       title: input.title,

@@ -8,7 +8,7 @@ import { close as closeRedis, openRedis } from "./redis/client.ts"
 import { keysFor, type Keys } from "./redis/keys.ts"
 import { createScripts, type RedisScripts } from "./redis/scripts.ts"
 import { createAppend, type AppendFn } from "./runtime/append.ts"
-import { validateCommand } from "./schema/commands.ts"
+import { validateCommand } from "./runtime/inbox-codec.ts"
 import { openDb, type Db } from "./store/db.ts"
 import { migrate } from "./store/migrate.ts"
 

@@ -4,7 +4,7 @@ import { KINDS } from "../../actors/index.ts"
 import { ConfigError, type Config } from "../config.ts"
 import { createLogger } from "../log.ts"
 import { startRuntime } from "../runtime/runtime.ts"
-import { decodeInboxEntry } from "../schema/commands.ts"
+import { decodeInboxEntry } from "../runtime/inbox-codec.ts"
 import { openServices } from "../services.ts"
 import { onShutdown } from "./shutdown.ts"
 

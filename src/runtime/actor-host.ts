@@ -99,11 +99,7 @@ export class ActorHost {
     entry.buffer.length = 0
     const before = entry.actor.getSnapshot() as AnyMachineSnapshot
     entry.streamId = streamId
-    if (before.status === "done") {
-      // XState drops events sent to a finished actor; make the refusal visible instead.
-      const state = stateName(before.value)
-      return { _tag: "rejected", code: "conflict", reason: `${event.type} is not allowed: ${key} is ${state}, a final state`, state }
-    }
+    if (before.status === "done") return this.afterFinal(entry, key, event, before)
     entry.actor.send(event)
     const after = entry.actor.getSnapshot() as AnyMachineSnapshot
     const effects = entry.buffer.splice(0)
@@ -113,20 +109,22 @@ export class ActorHost {
       entry.actor = startActor(entry.kind, { snapshot: entry.kind.machine.getPersistedSnapshot(before) }, entry.buffer)
       return { _tag: "failed", reason: `${event.type} made ${key} fail: ${describe(after.error)}` }
     }
-    const rejection = effects.find((effect) => effect.type === REJECTED)
-    if (rejection) {
-      return {
-        _tag: "rejected",
-        code: String(rejection["code"] ?? "conflict"),
-        reason: String(rejection["reason"] ?? `${event.type} is not allowed`),
-        state: stateName(before.value),
-      }
-    }
+    const rejection = rejected(effects, event.type, stateName(before.value))
+    if (rejection) return rejection
     const from = stateName(before.value)
     const to = stateName(after.value)
     const changed = from !== to || before.context !== after.context
     if (changed) entry.version += 1
     return { _tag: "applied", from, to, changed, effects, context: after.context }
+  }
+
+  /** XState drops events sent to a finished actor: the kind's `afterFinal` answers, else a refusal. */
+  private afterFinal(entry: Live, key: string, event: { type: string }, snapshot: AnyMachineSnapshot): ApplyResult {
+    const state = stateName(snapshot.value)
+    const effects = (entry.kind.afterFinal?.(event) as ReadonlyArray<Emitted> | undefined) ?? [
+      { type: REJECTED, code: "conflict", reason: `${event.type} is not allowed: ${key} is ${state}, a final state` },
+    ]
+    return rejected(effects, event.type, state) ?? { _tag: "applied", from: state, to: state, changed: false, effects, context: snapshot.context }
   }
 
   /** Records that an entry was handled without reaching the machine (refused by the runtime). */
@@ -180,6 +178,17 @@ export class ActorHost {
       const oldest = this.live.keys().next().value as string
       this.forget([oldest])
     }
+  }
+}
+
+/** The refusal among a command's effects, if the machine refused it. */
+const rejected = (effects: ReadonlyArray<Emitted>, command: string, state: string): ApplyResult | undefined => {
+  const rejection = effects.find((effect) => effect.type === REJECTED)
+  return rejection && {
+    _tag: "rejected",
+    code: String(rejection["code"] ?? "conflict"),
+    reason: String(rejection["reason"] ?? `${command} is not allowed`),
+    state,
   }
 }
 

@@ -67,6 +67,9 @@ export interface ActorKind {
   readonly outputs: (effect: Emitted, self: { readonly id: string; readonly context: unknown }) => ReadonlyArray<Output>
   /** Topics a change of this actor is published on, besides `machines`. */
   readonly topics: (id: string, context: unknown) => ReadonlyArray<string>
+  /** Effects for an event sent to an actor in a final state (XState drops such events).
+   * Without it, the runtime refuses the event with `conflict`. */
+  readonly afterFinal?: (event: { readonly type: string; readonly [field: string]: unknown }) => ReadonlyArray<{ readonly type: string }>
   /** Columns for queries, from the actor's context and state. */
   readonly columns: (context: unknown, state: string) => ActorColumns
 }

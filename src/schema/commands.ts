@@ -3,6 +3,7 @@
 // payload is the machine input, the InboxCommand envelope, and the codec of raw inbox stream entries.
 import { Effect, Schema, SchemaTransformation, Tuple } from "effect"
 import {
+  ActorKind,
   ActorRefParts,
   Capability,
   HealthStatus,
@@ -14,7 +15,6 @@ import {
   Priority,
   Progress,
   Uuid,
-  ActorKind,
   actorRef,
 } from "./common.ts"
 import { checkDag, firstDuplicate } from "./dag.ts"
@@ -152,7 +152,8 @@ export const SessionInput = Schema.Struct({
   Schema.makeFilter((input) => {
     const duplicateKey = firstDuplicate(input.tasks.map((t) => t.key))
     if (duplicateKey !== undefined) {
-      return { path: ["tasks", duplicateKey, "key"], issue: `duplicate task key ${JSON.stringify(input.tasks[duplicateKey]?.key)}` }
+      const key = JSON.stringify(input.tasks[duplicateKey]?.key)
+      return { path: ["tasks", duplicateKey, "key"], issue: `duplicate task key ${key}` }
     }
     const nodes = input.tasks.map((t) => ({ name: t.id, deps: t.dependsOn }))
     return checkDag(nodes, { list: "tasks", name: "id", deps: "dependsOn", noun: "task id" })
@@ -169,7 +170,7 @@ export const SessionCommand = Schema.Union([
   bare("STOP"),
   bare("CANCEL"),
   command("FAIL", { reason: Schema.String }),
-  bare("TIMEOUT"),
+  command("TIMEOUT", { seq: NonNegativeInt }),
   bare("RETRY"),
   bare("ORPHAN"),
   command("TASK_STATUS", { taskId: Uuid, status: TaskState }),
@@ -209,24 +210,24 @@ export function decodeInboxCommand(input: unknown): Decoded<InboxCommand> {
   const { kind, id } = header.value
   const decoded: Decoded<InboxCommand> = decodeOr(inboxByKind[kind], input)
   if (decoded.ok && decoded.value.type === "CREATE" && decoded.value.payload.id !== id) {
-    const message = `payload.id: expected the actor id ${JSON.stringify(id)}, got ${JSON.stringify(decoded.value.payload.id)}`
-    return { ok: false, error: validationError(message) }
+    const [expected, got] = [JSON.stringify(id), JSON.stringify(decoded.value.payload.id)]
+    return { ok: false, error: validationError(`payload.id: expected the actor id ${expected}, got ${got}`) }
   }
   return decoded
 }
 
 // ---- raw stream entries ----
 
-/** The fields of an inbox stream entry, as a raw producer XADDs them (PROTOCOL.md). */
+/** An inbox stream entry: PROTOCOL.md's `type`, `actor`, `payload`, plus the runtime's `cmdId`, `replyTo`. */
 const StreamEntry = Schema.Struct({
   type: Schema.String,
   actor: ActorRefParts,
   payload: Schema.fromJsonString(Schema.Unknown),
-  cmd_id: Schema.optionalKey(NonEmptyString),
-  reply_to: Schema.optionalKey(NonEmptyString),
+  cmdId: Schema.optionalKey(NonEmptyString),
+  replyTo: Schema.optionalKey(NonEmptyString),
 })
 
-/** Pairs a flat `[field, value, ...]` list (what XREADGROUP returns) into a record; a repeated field keeps its first value. */
+/** Pairs a flat `[field, value, ...]` list (XREADGROUP's shape) into a record; a repeated field keeps the first. */
 function fieldRecord(fields: ReadonlyArray<string>): Record<string, string> {
   const record: Record<string, string> = {}
   for (let i = 0; i + 1 < fields.length; i += 2) {
@@ -238,12 +239,15 @@ function fieldRecord(fields: ReadonlyArray<string>): Record<string, string> {
 
 /**
  * Decodes a raw inbox stream entry (fields `type`, `actor` = `kind:id`, `payload` = JSON text, optional
- * `cmd_id`, `reply_to`). A failure's `error.message` is the reason to record in the dead-letter stream.
+ * `cmdId`, `replyTo`; other fields such as `timer` are ignored). A failure's `error.message` is the
+ * reason to record in the dead-letter stream.
  */
-export function decodeStreamEntry(fields: ReadonlyArray<string> | Readonly<Record<string, string>>): Decoded<InboxCommand> {
+export function decodeStreamEntry(
+  fields: ReadonlyArray<string> | Readonly<Record<string, string>>,
+): Decoded<InboxCommand> {
   const entry = decodeOr(StreamEntry, Array.isArray(fields) ? fieldRecord(fields) : fields)
   if (!entry.ok) return entry
-  const { type, actor, payload, cmd_id: cmdId, reply_to: replyTo } = entry.value
+  const { type, actor, payload, cmdId, replyTo } = entry.value
   return decodeInboxCommand({
     ...actor,
     type,
@@ -256,7 +260,7 @@ export function decodeStreamEntry(fields: ReadonlyArray<string> | Readonly<Recor
 /** The flat `[field, value, ...]` list to XADD for a command; `decodeStreamEntry` reads it back. */
 export function toStreamFields(cmd: InboxCommand): string[] {
   const fields = ["type", cmd.type, "actor", actorRef(cmd.kind, cmd.id), "payload", JSON.stringify(cmd.payload)]
-  if (cmd.cmdId !== undefined) fields.push("cmd_id", cmd.cmdId)
-  if (cmd.replyTo !== undefined) fields.push("reply_to", cmd.replyTo)
+  if (cmd.cmdId !== undefined) fields.push("cmdId", cmd.cmdId)
+  if (cmd.replyTo !== undefined) fields.push("replyTo", cmd.replyTo)
   return fields
 }

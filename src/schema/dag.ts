@@ -7,7 +7,10 @@ export interface DagFailure {
   readonly issue: string
 }
 
-/** Wire names used in the failure path and message, e.g. `{list: "tasks", name: "key", deps: "depends_on", noun: "task key"}`. */
+/**
+ * Wire names used in the failure path and message,
+ * e.g. `{list: "tasks", name: "key", deps: "depends_on", noun: "task key"}`.
+ */
 export interface DagFields {
   readonly list: string
   readonly name: string
@@ -60,7 +63,8 @@ export function checkDag(nodes: ReadonlyArray<DagNode>, fields: DagFields): DagF
   const names = nodes.map((n) => n.name)
   const duplicate = firstDuplicate(names)
   if (duplicate !== undefined) {
-    return { path: [fields.list, duplicate, fields.name], issue: `duplicate ${fields.noun} ${JSON.stringify(names[duplicate])}` }
+    const name = JSON.stringify(names[duplicate])
+    return { path: [fields.list, duplicate, fields.name], issue: `duplicate ${fields.noun} ${name}` }
   }
   const index = new Map(names.map((name, i) => [name, i]))
   for (const [i, node] of nodes.entries()) {

@@ -65,7 +65,8 @@ export class ApiError extends Schema.TaggedError<ApiError>()("ApiError", {
 }) {
   /** The `{error: {...}}` body (HTTP) or, via `.error`, the `error` frame payload (WebSocket). */
   toBody(): ErrorBody {
-    return { error: this.ref === undefined ? { code: this.code, message: this.message } : { code: this.code, message: this.message, ref: this.ref } }
+    const { code, message, ref } = this
+    return { error: ref === undefined ? { code, message } : { code, message, ref } }
   }
 }
 

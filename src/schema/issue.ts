@@ -60,12 +60,17 @@ function describe(ast: SchemaAST.AST): string {
 const oneOf = (literals: ReadonlyArray<SchemaAST.Literal>): string =>
   `expected one of ${literals.map((l) => show(l.literal)).join(", ")}`
 
+interface Discriminant {
+  readonly key: PropertyKey
+  readonly literals: ReadonlyArray<SchemaAST.Literal>
+}
+
 /** The property whose literal values tell the members of a union of structs apart (e.g. `type`). */
-function discriminant(members: ReadonlyArray<SchemaAST.AST>): { key: PropertyKey; literals: SchemaAST.Literal[] } | undefined {
+function discriminant(members: ReadonlyArray<SchemaAST.AST>): Discriminant | undefined {
   const objects = members.filter(SchemaAST.isObjects)
   const first = objects[0]
   if (first === undefined || objects.length !== members.length) return undefined
-  let best: { key: PropertyKey; literals: SchemaAST.Literal[] } | undefined
+  let best: Discriminant | undefined
   for (const { name } of first.propertySignatures) {
     const literals: SchemaAST.Literal[] = []
     const everyMemberHasLiteral = objects.every((member) => {

@@ -2,7 +2,7 @@
 import { createActor } from "xstate"
 import { describe, expect, it } from "vitest"
 import { sessionMachine } from "../../../../machines/session.ts"
-import { LIVE_STATES, sessionIn, startSession } from "./harness.ts"
+import { LIVE_STATES, sessionIn, sessionInput, startSession } from "./harness.ts"
 
 describe("checkpoints", () => {
   it("are numbered 1, 2, 3 with their data and time, and counted in the metrics", () => {
@@ -38,7 +38,7 @@ describe("checkpoints", () => {
         metrics: { ...created.context.metrics, checkpoints: 7 },
       },
     })
-    const actor = createActor(sessionMachine, { snapshot: pruned }).start()
+    const actor = createActor(sessionMachine, { input: sessionInput(), snapshot: pruned }).start()
     actor.send({ type: "CHECKPOINT", data: "next", at: 2 })
     expect(actor.getSnapshot().context.checkpoints.map((c) => c.number)).toEqual([7, 8])
     expect(actor.getSnapshot().context.metrics.checkpoints).toBe(8)

@@ -124,7 +124,8 @@ export function sessionIn(state: SessionState, overrides: Partial<SessionInput> 
   return session
 }
 
-export const LIVE_STATES: SessionState[] = ["pending", "queued", "running", "paused", "failed", "timeout", "degraded"]
+export const LIVE_STATES = ["pending", "queued", "running", "paused", "failed", "timeout", "degraded"] as const satisfies SessionState[]
+export type LiveState = (typeof LIVE_STATES)[number]
 export const FINAL_STATES: SessionState[] = ["completed", "partially_completed", "stopped", "cancelled", "orphaned"]
 
 /** Only the effects of one type, e.g. `ofType(effects, "session.unblock_task")`. */

@@ -2,11 +2,11 @@
 import { transition } from "xstate"
 import { describe, expect, it } from "vitest"
 import { sessionMachine, type SessionEvent } from "../../../../machines/session.ts"
-import { FINAL_STATES, LIVE_STATES, T0, sessionIn, startSession, task } from "./harness.ts"
+import { FINAL_STATES, LIVE_STATES, T0, sessionIn, startSession, task, type LiveState } from "./harness.ts"
 
 type Command = "QUEUE" | "START" | "PAUSE" | "RESUME" | "STOP" | "CANCEL" | "FAIL" | "RETRY"
 
-const ACCEPTED: Record<(typeof LIVE_STATES)[number], Command[]> = {
+const ACCEPTED: Record<LiveState, Command[]> = {
   pending: ["QUEUE", "START", "CANCEL", "FAIL"],
   queued: ["START", "CANCEL", "FAIL"],
   running: ["PAUSE", "STOP", "FAIL"],
@@ -23,7 +23,7 @@ function commandEvent(type: Command, at: number): SessionEvent {
 
 describe("refused commands", () => {
   for (const state of LIVE_STATES) {
-    for (const type of COMMANDS.filter((command) => !ACCEPTED[state as keyof typeof ACCEPTED].includes(command))) {
+    for (const type of COMMANDS.filter((command) => !ACCEPTED[state].includes(command))) {
       it(`${type} in ${state} is rejected with a conflict and changes nothing`, () => {
         const session = sessionIn(state)
         const before = session.context()

@@ -1,0 +1,244 @@
+// Inbox commands: every command of docs/machines.md decodes, creation defaults apply, refusals are exact,
+// and raw stream entries are decoded (or refused with the reason for the dead-letter stream).
+import { Schema } from "effect"
+import { describe, expect, it } from "vitest"
+import {
+  InboxCommand,
+  decodeInboxCommand,
+  decodeStreamEntry,
+  toStreamFields,
+} from "../../../src/schema/commands.ts"
+import { ID, message, value } from "./helpers.ts"
+
+const taskCreate = { id: ID.a, title: "build", capability: "code", dependsOn: [], blocked: false }
+const agentCreate = { id: ID.b, name: "bot-1", capabilities: ["code"] }
+const sessionTask = (id: string, key: string, dependsOn: string[] = []) => ({
+  id,
+  key,
+  title: key,
+  capability: "code",
+  dependsOn,
+  spec: {},
+})
+
+const samples = {
+  task: {
+    CREATE: taskCreate,
+    DEPENDENCIES_MET: {},
+    ASSIGN: { agentId: ID.b },
+    CLAIM: { agentId: ID.b },
+    START: { agentId: ID.b },
+    PROGRESS: { agentId: ID.b, progress: 0.5, message: "half" },
+    COMPLETE: { agentId: ID.b, result: { ok: true } },
+    FAIL: { agentId: ID.b, error: "boom" },
+    RETRY_DUE: { attempt: 1 },
+    DEADLINE: { attempt: 0 },
+    AGENT_LOST: { agentId: ID.b },
+    CANCEL: { reason: "operator" },
+    RETRY: {},
+  },
+  agent: {
+    CREATE: agentCreate,
+    CONNECT: {},
+    HEARTBEAT: { load: 0.5, status: "healthy" },
+    HEARTBEAT_EXPIRED: { seq: 3 },
+    DISCONNECT: {},
+    RESERVE: { taskId: ID.a },
+    RELEASE: { taskId: ID.a, outcome: "timed_out" },
+    DRAIN: {},
+    UNDRAIN: {},
+    BREAKER_COOLDOWN: { openedAt: 1732185600000 },
+    DEREGISTER: {},
+  },
+  session: {
+    CREATE: { id: ID.c, title: "release", tasks: [sessionTask(ID.a, "a")] },
+    QUEUE: {},
+    START: {},
+    PAUSE: {},
+    RESUME: {},
+    STOP: {},
+    CANCEL: {},
+    FAIL: { reason: "gave up" },
+    TIMEOUT: { seq: 2 },
+    RETRY: {},
+    ORPHAN: {},
+    TASK_STATUS: { taskId: ID.a, status: "completed" },
+    CHECKPOINT: { data: { step: 2 } },
+  },
+} as const
+
+const actorId = { task: ID.a, agent: ID.b, session: ID.c } as const
+
+describe("commands of each machine", () => {
+  for (const [kind, commands] of Object.entries(samples) as [keyof typeof samples, Record<string, object>][]) {
+    for (const [type, payload] of Object.entries(commands)) {
+      it(`${kind} ${type} decodes`, () => {
+        const cmd = value(decodeInboxCommand({ kind, id: actorId[kind], type, payload }))
+        expect(cmd).toMatchObject({ kind, id: actorId[kind], type, payload })
+      })
+    }
+  }
+
+  it("refuses a type the kind does not accept, listing exactly the kind's commands", () => {
+    expect(message(decodeInboxCommand({ kind: "agent", id: ID.b, type: "ASSIGN", payload: {} }))).toBe(
+      'type: expected one of "CREATE", "CONNECT", "HEARTBEAT", "HEARTBEAT_EXPIRED", "DISCONNECT", "RESERVE", ' +
+        '"RELEASE", "DRAIN", "UNDRAIN", "BREAKER_COOLDOWN", "DEREGISTER", got "ASSIGN"',
+    )
+    expect(message(decodeInboxCommand({ kind: "task", id: ID.a, type: "DRAIN", payload: {} }))).toMatch(
+      /^type: expected one of "CREATE", "DEPENDENCIES_MET", .*"RETRY", got "DRAIN"$/,
+    )
+  })
+
+  it("checks the envelope first", () => {
+    expect(message(decodeInboxCommand({ kind: "robot", id: ID.a, type: "START", payload: {} }))).toBe(
+      'kind: expected one of "session", "task", "agent", got "robot"',
+    )
+    expect(message(decodeInboxCommand({ kind: "task", id: "t1", type: "START", payload: {} }))).toBe(
+      'id: expected a UUID, got "t1"',
+    )
+    expect(message(decodeInboxCommand({ kind: "task", id: ID.a, type: "RETRY" }))).toBe("payload: is missing")
+  })
+
+  it("names the failing payload field", () => {
+    expect(message(decodeInboxCommand({ kind: "task", id: ID.a, type: "ASSIGN", payload: { agentId: "b" } }))).toBe(
+      'payload.agentId: expected a UUID, got "b"',
+    )
+    expect(
+      message(decodeInboxCommand({ kind: "task", id: ID.a, type: "PROGRESS", payload: { agentId: ID.b, progress: 2 } })),
+    ).toBe("payload.progress: expected a value between 0 and 1, got 2")
+    expect(
+      message(decodeInboxCommand({ kind: "agent", id: ID.b, type: "RELEASE", payload: { taskId: ID.a, outcome: "meh" } })),
+    ).toBe('payload.outcome: expected one of "completed", "failed", "cancelled", "timed_out", "lost", got "meh"')
+  })
+
+  it("decodes a payload-less command's payload to {} and refuses a non-object", () => {
+    const cmd = value(decodeInboxCommand({ kind: "agent", id: ID.b, type: "DRAIN", payload: { at: 5, junk: 1 } }))
+    expect(cmd.payload).toEqual({})
+    expect(message(decodeInboxCommand({ kind: "agent", id: ID.b, type: "DRAIN", payload: "x" }))).toBe(
+      'payload: expected an object, got "x"',
+    )
+  })
+
+  it("drops payload fields the command does not define", () => {
+    const cmd = value(decodeInboxCommand({ kind: "task", id: ID.a, type: "ASSIGN", payload: { agentId: ID.b, at: 1 } }))
+    expect(cmd.payload).toEqual({ agentId: ID.b })
+  })
+})
+
+describe("CREATE", () => {
+  it("applies the task defaults", () => {
+    const cmd = value(decodeInboxCommand({ kind: "task", id: ID.a, type: "CREATE", payload: taskCreate }))
+    expect(cmd.payload).toEqual({ ...taskCreate, payload: {}, timeoutS: 300, maxAttempts: 3, priority: 2 })
+  })
+
+  it("applies the agent defaults", () => {
+    const cmd = value(decodeInboxCommand({ kind: "agent", id: ID.b, type: "CREATE", payload: agentCreate }))
+    expect(cmd.payload).toEqual({ ...agentCreate, maxConcurrency: 1, heartbeatIntervalMs: 10_000 })
+  })
+
+  it("applies the session defaults, also to each task's spec", () => {
+    const cmd = value(decodeInboxCommand({ kind: "session", id: ID.c, type: "CREATE", payload: samples.session.CREATE }))
+    expect(cmd.payload).toEqual({
+      id: ID.c,
+      title: "release",
+      priority: 2,
+      maxRetries: 3,
+      tasks: [{ ...sessionTask(ID.a, "a"), spec: { payload: {}, timeoutS: 300, maxAttempts: 3, priority: 2 } }],
+    })
+  })
+
+  it("keeps the task bounds", () => {
+    const create = (extra: object) => decodeInboxCommand({ kind: "task", id: ID.a, type: "CREATE", payload: { ...taskCreate, ...extra } })
+    expect(message(create({ timeoutS: 3601 }))).toBe("payload.timeoutS: expected a value between 1 and 3600, got 3601")
+    expect(message(create({ timeoutS: 0 }))).toBe("payload.timeoutS: expected a value between 1 and 3600, got 0")
+    expect(message(create({ maxAttempts: 21 }))).toBe("payload.maxAttempts: expected a value between 1 and 20, got 21")
+    expect(message(create({ priority: 5 }))).toBe("payload.priority: expected a value between 0 and 4, got 5")
+    expect(value(create({ timeoutS: 3600, maxAttempts: 20, priority: 0 })).payload).toMatchObject({
+      timeoutS: 3600,
+      maxAttempts: 20,
+      priority: 0,
+    })
+  })
+
+  it("keeps the agent bounds", () => {
+    const create = (extra: object) =>
+      decodeInboxCommand({ kind: "agent", id: ID.b, type: "CREATE", payload: { ...agentCreate, ...extra } })
+    expect(message(create({ capabilities: [] }))).toBe(
+      "payload.capabilities: expected a value with a length of at least 1, got []",
+    )
+    expect(message(create({ maxConcurrency: 1001 }))).toBe(
+      "payload.maxConcurrency: expected a value between 1 and 1000, got 1001",
+    )
+  })
+
+  it("must create the actor it is addressed to", () => {
+    expect(message(decodeInboxCommand({ kind: "task", id: ID.b, type: "CREATE", payload: taskCreate }))).toBe(
+      `payload.id: expected the actor id "${ID.b}", got "${ID.a}"`,
+    )
+  })
+
+  it("refuses a session whose tasks do not form a DAG", () => {
+    const session = (tasks: object[]) =>
+      decodeInboxCommand({ kind: "session", id: ID.c, type: "CREATE", payload: { id: ID.c, title: "s", tasks } })
+    expect(message(session([sessionTask(ID.a, "a", [ID.c])]))).toBe(
+      `payload.tasks.0.dependsOn.0: unknown task id "${ID.c}"`,
+    )
+    expect(message(session([sessionTask(ID.a, "a", [ID.b]), sessionTask(ID.b, "b", [ID.a])]))).toBe(
+      `payload.tasks.0.dependsOn: dependency cycle "${ID.a}" -> "${ID.b}" -> "${ID.a}"`,
+    )
+    expect(message(session([sessionTask(ID.a, "a"), sessionTask(ID.b, "a")]))).toBe(
+      'payload.tasks.1.key: duplicate task key "a"',
+    )
+    expect(message(session([sessionTask(ID.a, "a"), sessionTask(ID.a, "b")]))).toBe(
+      `payload.tasks.1.id: duplicate task id "${ID.a}"`,
+    )
+  })
+})
+
+describe("round trip", () => {
+  it("encodes a decoded command back to its input", () => {
+    const inputs = [
+      { kind: "task", id: ID.a, type: "PROGRESS", payload: { agentId: ID.b, progress: 0.25, message: "x" }, cmdId: "c-1" },
+      { kind: "agent", id: ID.b, type: "HEARTBEAT", payload: { load: 1, status: "busy" }, replyTo: "edge-1" },
+      { kind: "task", id: ID.a, type: "CREATE", payload: { ...taskCreate, payload: { a: 1 }, timeoutS: 60, maxAttempts: 2, priority: 1 } },
+    ]
+    for (const input of inputs) {
+      const decoded = value(decodeInboxCommand(input))
+      expect(Schema.encodeSync(InboxCommand)(decoded)).toEqual(input)
+    }
+  })
+})
+
+describe("raw stream entries", () => {
+  it("decodes the flat field list XREADGROUP returns", () => {
+    const fields = ["type", "ASSIGN", "actor", `task:${ID.a}`, "payload", JSON.stringify({ agentId: ID.b }), "cmdId", "c-9"]
+    expect(value(decodeStreamEntry(fields))).toEqual({
+      kind: "task",
+      id: ID.a,
+      type: "ASSIGN",
+      payload: { agentId: ID.b },
+      cmdId: "c-9",
+    })
+  })
+
+  it("reads back what toStreamFields writes", () => {
+    const cmd = value(decodeInboxCommand({ kind: "session", id: ID.c, type: "CHECKPOINT", payload: { data: [1] }, replyTo: "r" }))
+    const fields = toStreamFields(cmd)
+    expect(fields).toEqual(["type", "CHECKPOINT", "actor", `session:${ID.c}`, "payload", '{"data":[1]}', "replyTo", "r"])
+    expect(value(decodeStreamEntry(fields))).toEqual(cmd)
+  })
+
+  it("gives the reason for a malformed entry", () => {
+    const entry = (fields: Record<string, string>) => message(decodeStreamEntry(fields))
+    expect(entry({ type: "ASSIGN", actor: `tusk:${ID.a}`, payload: "{}" })).toBe(
+      `actor: expected an actor reference <session|task|agent>:<uuid>, got "tusk:${ID.a}"`,
+    )
+    expect(entry({ type: "ASSIGN", actor: `task:${ID.a}`, payload: "{x" })).toBe(
+      'payload: expected a valid JSON string, got "{x"',
+    )
+    expect(entry({ type: "ASSIGN", actor: `task:${ID.a}` })).toBe("payload: is missing")
+    expect(entry({ actor: `task:${ID.a}`, payload: "{}" })).toBe("type: is missing")
+    expect(entry({ type: "ASSIGN", actor: `task:${ID.a}`, payload: "{}" })).toBe("payload.agentId: is missing")
+    expect(entry({ type: "NOPE", actor: `session:${ID.c}`, payload: "{}" })).toMatch(/^type: expected one of "CREATE", .* got "NOPE"$/)
+  })
+})
