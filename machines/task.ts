@@ -150,6 +150,13 @@ const freshRun = {
   finishedAt: null,
 } satisfies Partial<TaskContext>
 
+/** An agent may propose a task it already holds again (its RESERVE is idempotent): that ASSIGN
+ * changes nothing; refusing it would make the agent release a slot the task still uses. */
+const REPEATED_ASSIGN = [
+  { guard: "isOwnAgent", description: "repeated by the agent that holds the task: nothing to do" },
+  { actions: "refuseAssignment" },
+] as const
+
 export const taskMachine = setup({
   types: {} as {
     context: TaskContext
@@ -311,6 +318,7 @@ export const taskMachine = setup({
     assigned: {
       entry: { type: "enter", params: { status: "assigned" } },
       on: {
+        ASSIGN: REPEATED_ASSIGN,
         CLAIM: [{ guard: not("isOwnAgent"), actions: "rejectForbidden" }, { actions: "recordClaim" }],
         START: [
           { guard: not("isOwnAgent"), actions: "rejectForbidden" },
@@ -335,6 +343,7 @@ export const taskMachine = setup({
     in_progress: {
       entry: { type: "enter", params: { status: "in_progress" } },
       on: {
+        ASSIGN: REPEATED_ASSIGN,
         PROGRESS: [
           { guard: not("isOwnAgent"), actions: "rejectForbidden" },
           { actions: ["recordProgress", "armDeadline"] },

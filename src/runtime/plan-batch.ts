@@ -127,7 +127,7 @@ export const planBatch = (input: PlanInput): BatchPlan => {
       counts.rejected += 1
       if (command.replyTo) {
         items.push({
-          _tag: "reply", entryId: entry.id, replyTo: command.replyTo, actor: command, outcome: "rejected",
+          _tag: "reply", entryId: entry.id, replyTo: command.replyTo, actor: { kind: command.kind, id: command.id }, outcome: "rejected",
           state: result.state, code: result.code, reason: result.reason,
         })
       }
@@ -148,7 +148,7 @@ export const planBatch = (input: PlanInput): BatchPlan => {
       }
       items.push(...effectItems(kind, command, result.effects, context, entry.id, partition))
       if (command.replyTo) {
-        items.push({ _tag: "reply", entryId: entry.id, replyTo: command.replyTo, actor: command, outcome: "applied", state: result.to })
+        items.push({ _tag: "reply", entryId: entry.id, replyTo: command.replyTo, actor: { kind: command.kind, id: command.id }, outcome: "applied", state: result.to })
       }
     }
     outbox.push(...items)

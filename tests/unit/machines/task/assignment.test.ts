@@ -39,6 +39,17 @@ describe("task assignment", () => {
     })
   }
 
+  for (const status of ["assigned", "in_progress"] as const) {
+    it(`a repeated ASSIGN from the agent that holds the task in ${status} changes nothing and frees nothing`, () => {
+      const task = taskIn(status)
+      const before = task.context()
+      const effects = task.send({ type: "ASSIGN", agentId: AGENT, at: T0 + 60_000 })
+      expect(effects).toEqual([])
+      expect(task.state()).toBe(status)
+      expect(task.context()).toEqual(before)
+    })
+  }
+
   it("CLAIM by the assigned agent records claimedAt and stays assigned without effects", () => {
     const task = taskIn("assigned")
     const effects = task.send({ type: "CLAIM", agentId: AGENT, at: T0 + 1_500 })

@@ -1,0 +1,106 @@
+// The basic lifecycle between actors, through the streams: a ready task is assigned to an
+// online agent with the capability, runs, completes and frees the capacity; a task with no
+// capable agent waits until one comes online; a session runs its DAG to completion.
+import { randomUUID } from "node:crypto"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { testDeployment, waitFor, type TestDeployment } from "../../support/runtime.ts"
+
+let deployment: TestDeployment
+beforeAll(async () => {
+  deployment = await testDeployment()
+  await deployment.startRuntime()
+})
+afterAll(() => deployment.close())
+
+const registerAgent = async (capabilities: string[], maxConcurrency = 1) => {
+  const id = randomUUID()
+  await deployment.append({ kind: "agent", id, type: "CREATE", payload: { id, name: `bot-${id.slice(0, 4)}`, capabilities, maxConcurrency } })
+  await deployment.append({ kind: "agent", id, type: "CONNECT", payload: {} })
+  // Online, or busy already if waiting work reached it first.
+  await deployment.actor("agent", id, (agent) => agent.state === "online" || agent.state === "busy")
+  return id
+}
+
+const createTask = async (capability: string) => {
+  const id = randomUUID()
+  await deployment.append({ kind: "task", id, type: "CREATE", payload: { id, title: `task ${id.slice(0, 4)}`, capability, dependsOn: [], blocked: false } })
+  return id
+}
+
+const runTask = async (taskId: string, agentId: string) => {
+  await deployment.append({ kind: "task", id: taskId, type: "START", payload: { agentId } })
+  await deployment.append({ kind: "task", id: taskId, type: "COMPLETE", payload: { agentId, result: { ok: true } } })
+  return deployment.actor("task", taskId, (task) => task.state === "completed")
+}
+
+describe("runtime lifecycle", () => {
+  it("assigns a ready task to an online agent with the capability, and frees the capacity on completion", async () => {
+    const agentId = await registerAgent(["lint"])
+    const taskId = await createTask("lint")
+    const assigned = await deployment.actor("task", taskId, (task) => task.state === "assigned")
+    expect(assigned.agentId).toBe(agentId)
+    await deployment.actor("agent", agentId, (agent) => agent.state === "busy" && agent.freeCapacity === 0)
+    await runTask(taskId, agentId)
+    const agent = await deployment.actor("agent", agentId, (row) => row.freeCapacity === 1)
+    expect((agent.snapshot as { context: { successes: number } }).context.successes).toBe(1)
+  })
+
+  it("keeps a task with no capable agent ready, and assigns it when one comes online", async () => {
+    const taskId = await createTask("translate")
+    await deployment.actor("task", taskId, (task) => task.state === "ready")
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    expect((await deployment.actor("task", taskId)).state).toBe("ready")
+    const agentId = await registerAgent(["translate"])
+    const assigned = await deployment.actor("task", taskId, (task) => task.state === "assigned")
+    expect(assigned.agentId).toBe(agentId)
+  })
+
+  it("never reserves more than an agent's capacity, and hands out the rest as capacity frees", async () => {
+    const agentId = await registerAgent(["resize"], 2)
+    const tasks = await Promise.all(Array.from({ length: 5 }, () => createTask("resize")))
+    await deployment.actor("agent", agentId, (agent) => agent.freeCapacity === 0)
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    const states = await Promise.all(tasks.map((id) => deployment.actor("task", id)))
+    expect(states.filter((task) => task.state === "assigned")).toHaveLength(2)
+    const assignedNow = async () =>
+      (await Promise.all(tasks.map((id) => deployment.actor("task", id)))).filter((task) => task.state === "assigned")
+    for (let remaining = 5; remaining > 0; ) {
+      // Each round: exactly as many assigned as capacity allows, never more.
+      const expected = Math.min(2, remaining)
+      const assigned = await waitFor("assignments", async () => {
+        const now = await assignedNow()
+        expect(now.length).toBeLessThanOrEqual(2)
+        return now.length === expected ? now : undefined
+      })
+      await Promise.all(assigned.map((task) => runTask(task.id, agentId)))
+      remaining -= assigned.length
+    }
+    const final = await Promise.all(tasks.map((id) => deployment.actor("task", id)))
+    expect(final.every((task) => task.state === "completed")).toBe(true)
+  })
+
+  it("runs a session's DAG: the dependant task waits for its dependency, and the session completes", async () => {
+    const agentId = await registerAgent(["build"])
+    const sessionId = randomUUID()
+    const [first, second] = [randomUUID(), randomUUID()]
+    const spec = { payload: {}, timeoutS: 60, maxAttempts: 2, priority: 2 }
+    await deployment.append({
+      kind: "session", id: sessionId, type: "CREATE",
+      payload: {
+        id: sessionId, title: "release",
+        tasks: [
+          { id: first, key: "compile", title: "compile", capability: "build", dependsOn: [], spec },
+          { id: second, key: "package", title: "package", capability: "build", dependsOn: [first], spec },
+        ],
+      },
+    })
+    await deployment.append({ kind: "session", id: sessionId, type: "START", payload: {} })
+    await deployment.actor("task", first, (task) => task.state === "assigned")
+    expect((await deployment.actor("task", second)).state).toBe("blocked")
+    await runTask(first, agentId)
+    await deployment.actor("task", second, (task) => task.state === "assigned")
+    await runTask(second, agentId)
+    const session = await deployment.actor("session", sessionId, (row) => row.state === "completed")
+    expect(session.state).toBe("completed")
+  })
+})
