@@ -150,14 +150,16 @@ export function deregisteredEffects(event: AgentEvent): AgentEmitted[] {
 const LATE_TIMER = "late timer (an older seq or opening): ignored"
 const NOT_HELD = "task not held (already released or lost): nothing to free"
 
-/** Transitions online, busy and draining share: heartbeats keep them, an expiry or a disconnect takes them offline. */
+/** Transitions online, busy and draining share: heartbeats keep them, an expiry (tasks given back) or a disconnect (tasks kept until the expiry) takes them offline. */
 const connected = {
   HEARTBEAT: { actions: ["beat", "recordReport", "armHeartbeat"] },
   HEARTBEAT_EXPIRED: [
     { guard: "isCurrentHeartbeat", target: "offline", actions: ["reportLost", "dropInflight"] },
     { description: LATE_TIMER },
   ],
-  DISCONNECT: { target: "offline", actions: ["reportLost", "dropInflight", "clearHeartbeat"] },
+  // A dropped socket keeps its tasks and its armed heartbeat: a bot that reconnects in time
+  // resumes them; the expiry gives them back (see offline).
+  DISCONNECT: { target: "offline" },
 } as const
 /** A RESERVE for a task already held is confirmed again, never counted twice. */
 const reaffirm = { guard: "holdsTask", actions: "confirmReservation", description: "duplicate: confirmed again" } as const
@@ -276,9 +278,12 @@ export const agentMachine = setup({
       on: {
         CONNECT: { target: "online", actions: ["beat", "armHeartbeat"] },
         HEARTBEAT: { target: "online", actions: ["beat", "recordReport", "armHeartbeat"] },
-        HEARTBEAT_EXPIRED: { description: LATE_TIMER },
+        HEARTBEAT_EXPIRED: [
+          { guard: "isCurrentHeartbeat", actions: ["reportLost", "dropInflight"], description: "disconnected and not back in time: its tasks go back" },
+          { description: LATE_TIMER },
+        ],
         RESERVE: { actions: { type: "refuseReservation", params: { reason: "offline" } } },
-        RELEASE: { description: "nothing is held while offline: nothing to free" },
+        RELEASE: [{ guard: "holdsTask", actions: "release" }, { description: NOT_HELD }],
         BREAKER_COOLDOWN: cooldown,
       },
     },

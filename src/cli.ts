@@ -14,7 +14,7 @@ commands:
 
 options (each also read from the environment, see README.md):
   --redis-url URL  --database-url URL  --port N  --host ADDR  --prefix NAME
-  --partitions N   --operator-token T  --log-level LEVEL  --data-dir DIR
+  --partitions N   --operator-token T  --log-level LEVEL  --data-dir DIR  --lease-ttl-ms N
 `
 
 const COMMANDS: Record<string, (flags: Flags) => Promise<number | "running">> = {

@@ -21,6 +21,7 @@ const ConfigSchema = Schema.Struct({
   partitions: Partitions,
   logLevel: LogLevel,
   dataDir: Schema.String,
+  leaseTtlMs: Schema.FiniteFromString.check(Schema.isInt(), Schema.isBetween({ minimum: 200, maximum: 600_000 })),
 })
 
 export type Config = typeof ConfigSchema.Type
@@ -36,6 +37,7 @@ const SETTINGS = {
   partitions: { flag: "partitions", env: "CLAWBOT_PARTITIONS", default: "16" },
   logLevel: { flag: "log-level", env: "LOG_LEVEL", default: "info" },
   dataDir: { flag: "data-dir", env: "CLAWBOT_DATA_DIR", default: ".clawbot" },
+  leaseTtlMs: { flag: "lease-ttl-ms", env: "CLAWBOT_LEASE_TTL_MS", default: "5000" },
 } as const satisfies Record<keyof Config, { flag: string; env: string; default?: string }>
 
 /** The flags `parseArgs` should accept, all taking a value. */

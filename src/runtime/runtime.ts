@@ -42,6 +42,13 @@ export const DEFAULT_TUNING: RuntimeTuning = {
   eventRetention: 100_000,
 }
 
+/** Tuning derived from a lease TTL: renew five times per TTL; a silent member expires with its leases. */
+export const tuningForLease = (leaseTtlMs: number): Partial<RuntimeTuning> => ({
+  leaseTtlMs,
+  memberExpiryMs: leaseTtlMs,
+  tickMs: Math.max(50, Math.floor(leaseTtlMs / 5)),
+})
+
 export interface RuntimeDeps {
   readonly redis: Redis
   readonly sql: Sql

@@ -145,7 +145,6 @@ function sendAndCheck(agent: Agent, held: Set<string>, event: Command): string |
   if (agent.state === "online" && free === 0) return "online without free capacity"
   if (agent.state === "busy" && free > 0) return "busy with free capacity"
   if (agent.state === "busy" && agent.context.breaker === "open") return "busy with an open breaker"
-  if (agent.state === "offline" && inflight.length > 0) return "offline holding tasks"
   return null
 }
 

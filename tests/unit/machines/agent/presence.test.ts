@@ -84,21 +84,35 @@ describe("agent presence", () => {
     expect(agent.context).toEqual(before)
   })
 
-  it("a HEARTBEAT_EXPIRED that arrives after the agent went offline is ignored", () => {
-    const agent = agentIn("online")
-    agent.send({ type: "DISCONNECT" })
-    expect(agent.send({ type: "HEARTBEAT_EXPIRED", seq: 1 })).toEqual([])
+  it("DISCONNECT goes offline keeping its tasks and its armed heartbeat", () => {
+    const agent = agentIn("online", ["t1", "t2"], { maxConcurrency: 3 })
+    expect(agent.send({ type: "DISCONNECT" })).toEqual([])
     expect(agent.state).toBe("offline")
+    expect(agent.context.inflight).toEqual(["t1", "t2"])
   })
 
-  it("DISCONNECT goes offline, reports the held tasks lost and clears the heartbeat timer", () => {
+  it("a disconnected agent whose heartbeat expires gives its tasks back", () => {
     const agent = agentIn("online", ["t1", "t2"], { maxConcurrency: 3 })
-    expect(agent.send({ type: "DISCONNECT" })).toEqual([
-      { type: "agent.lost", taskIds: ["t1", "t2"] },
-      { type: "timer.clear", name: "heartbeat" },
-    ])
+    agent.send({ type: "DISCONNECT" })
+    expect(agent.send({ type: "HEARTBEAT_EXPIRED", seq: 1 })).toEqual([{ type: "agent.lost", taskIds: ["t1", "t2"] }])
     expect(agent.state).toBe("offline")
     expect(agent.context.inflight).toEqual([])
+  })
+
+  it("a disconnected agent that reconnects in time resumes its tasks", () => {
+    const agent = agentIn("busy", ["t1"], { maxConcurrency: 1 })
+    agent.send({ type: "DISCONNECT" })
+    agent.send({ type: "CONNECT", at: 9_000 })
+    expect(agent.state).toBe("busy")
+    expect(agent.context.inflight).toEqual(["t1"])
+  })
+
+  it("a task released while its agent is disconnected frees the slot without announcing capacity", () => {
+    const agent = agentIn("busy", ["t1"], { maxConcurrency: 1 })
+    agent.send({ type: "DISCONNECT" })
+    expect(agent.send({ type: "RELEASE", taskId: "t1", outcome: "completed" })).toEqual([])
+    expect(agent.context.inflight).toEqual([])
+    expect(agent.context.successes).toBe(1)
   })
 
   it("reconnecting after a disconnect arms a fresh seq, so the old timer is stale", () => {

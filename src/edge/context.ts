@@ -1,0 +1,75 @@
+// The contracts between the edge's parts: what every HTTP route and socket handler is given
+// (EdgeContext), the runtime's answers to commands (Replies, fed by the event-stream reader)
+// and the metrics registry they record into.
+import type { Redis } from "ioredis"
+import type { Logger } from "../log.ts"
+import type { Keys } from "../redis/keys.ts"
+import type { AppendFn } from "../runtime/append.ts"
+import type { MachineDescription } from "../runtime/describe-machine.ts"
+import type { Sql } from "../store/db.ts"
+
+/** The runtime's answer to one command that carried a `replyTo` (an event-stream `reply` entry). */
+export interface Reply {
+  readonly outcome: "applied" | "rejected"
+  readonly actor: { readonly kind: string; readonly id: string }
+  /** The actor's state after the command (applied) or when it was refused. */
+  readonly state: string | null
+  /** `conflict`, `forbidden` or `not_found` when rejected. */
+  readonly code?: string
+  readonly reason?: string
+  /** The inbox entry id of the command. */
+  readonly stream_id: string
+}
+
+export interface Replies {
+  /** A new reply address owned by this edge process (`<edgeId>:<n>`). */
+  address(): string
+  /** The runtime's answer for `replyTo`, or undefined after `timeoutMs`. */
+  wait(replyTo: string, timeoutMs: number): Promise<Reply | undefined>
+  /** Calls `onReply` for each answer to an address starting with `prefix` until the returned function is called. */
+  listen(prefix: string, onReply: (replyTo: string, reply: Reply) => void): () => void
+}
+
+/** Prometheus metrics: names are declared (with help and type) by src/edge/metrics.ts. */
+export interface Metrics {
+  inc(name: string, labels?: Readonly<Record<string, string>>, by?: number): void
+  set(name: string, value: number, labels?: Readonly<Record<string, string>>): void
+  observe(name: string, value: number, labels?: Readonly<Record<string, string>>): void
+}
+
+export interface EdgeLimits {
+  /** Largest HTTP body and WebSocket message, in bytes. */
+  readonly maxPayloadBytes: number
+  /** Bytes buffered for one socket before it counts as a slow consumer and is closed. */
+  readonly maxBackpressureBytes: number
+  /** Messages per second one connection may send, and requests per second one token may make. */
+  readonly perConnectionPerSecond: number
+  readonly perTokenPerSecond: number
+  /** Browser origins allowed (CORS and the WebSocket `Origin` check); empty: same host only. */
+  readonly allowedOrigins: ReadonlyArray<string>
+  /** How long `?wait=1` and lifecycle verdicts wait for the runtime. */
+  readonly waitMs: number
+}
+
+export interface Readiness {
+  readonly ready: boolean
+  readonly checks: Readonly<Record<string, unknown>>
+}
+
+export interface EdgeContext {
+  readonly edgeId: string
+  readonly sql: Sql
+  /** For commands (not blocking reads). */
+  readonly redis: Redis
+  readonly keys: Keys
+  readonly partitions: number
+  readonly append: AppendFn
+  readonly replies: Replies
+  readonly metrics: Metrics
+  readonly log: Logger
+  readonly limits: EdgeLimits
+  readonly machines: Readonly<Record<string, MachineDescription>>
+  /** Redis and Postgres reachable; in `clawbot start` also the in-process runtime's partitions. */
+  readonly readiness: () => Promise<Readiness>
+  readonly clock: () => number
+}
