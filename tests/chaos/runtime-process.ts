@@ -1,0 +1,80 @@
+// Chaos support: one real `clawbot runtime` child process. Its JSON log lines on stdout tell
+// when it started (and its member id) and which partitions it acquired; warnings and errors
+// are kept so a test can report what the crashes made the runtime go through.
+import { spawn, type ChildProcess } from "node:child_process"
+import { once } from "node:events"
+import { createInterface } from "node:readline"
+import { fileURLToPath } from "node:url"
+
+const REPO = fileURLToPath(new URL("../../", import.meta.url))
+
+export interface LogLine {
+  readonly time: string
+  readonly level: string
+  readonly msg: string
+  readonly [field: string]: unknown
+}
+
+export class RuntimeProcess {
+  readonly child: ChildProcess
+  /** Resolves with the member id once the runtime logged "runtime started". */
+  readonly started: Promise<string>
+  readonly exited: Promise<number | null>
+  /** Warnings and errors it logged, plus anything on stderr. */
+  readonly problems: LogLine[] = []
+  member: string | undefined
+  killed = false
+
+  constructor(readonly name: string, env: NodeJS.ProcessEnv) {
+    this.child = spawn(process.execPath, ["bin/clawbot.js", "runtime"], { cwd: REPO, env, stdio: ["ignore", "pipe", "pipe"] })
+    this.exited = once(this.child, "exit").then(([code]) => code as number | null)
+    let resolveStarted: (member: string) => void = () => undefined
+    let rejectStarted: (error: Error) => void = () => undefined
+    this.started = new Promise((resolve, reject) => {
+      resolveStarted = resolve
+      rejectStarted = reject
+    })
+    this.started.catch(() => undefined)
+    void this.exited.then((code) => rejectStarted(new Error(`${name} exited (${code}) before it started`)))
+    createInterface({ input: this.child.stdout! }).on("line", (text) => {
+      const line = parse(text)
+      if (line.msg === "runtime started" && typeof line["member"] === "string") {
+        this.member = line["member"]
+        resolveStarted(line["member"])
+      }
+      if (line.level === "warn" || line.level === "error") this.problems.push(line)
+    })
+    createInterface({ input: this.child.stderr! }).on("line", (text) => {
+      this.problems.push({ time: new Date().toISOString(), level: "stderr", msg: text })
+    })
+  }
+
+  get alive(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null
+  }
+
+  /** SIGKILL: no shutdown step runs; its leases and pending entries are left behind. */
+  crash(): void {
+    this.killed = true
+    this.child.kill("SIGKILL")
+  }
+
+  /** SIGTERM, then SIGKILL if it has not exited after `graceMs`. */
+  async stop(graceMs = 10_000): Promise<void> {
+    if (!this.alive) return
+    this.child.kill("SIGTERM")
+    const timer = setTimeout(() => this.child.kill("SIGKILL"), graceMs)
+    await this.exited
+    clearTimeout(timer)
+  }
+}
+
+const parse = (text: string): LogLine => {
+  try {
+    const value = JSON.parse(text) as unknown
+    if (value && typeof value === "object" && "msg" in value) return value as LogLine
+  } catch {
+    // not a JSON log line
+  }
+  return { time: new Date().toISOString(), level: "stdout", msg: text }
+}
