@@ -315,6 +315,15 @@ function refusalReason(state: SessionState, context: SessionContext, event: Sess
   return `${event.type} is not accepted while the session is ${state}`
 }
 
+/** STOP from running, paused and degraded: every unfinished task is cancelled. */
+const STOP = { target: "stopped", actions: { type: "cancelUnfinishedTasks", params: { reason: "session stopped" } } } as const
+/** The session's own durable deadline, from running and degraded. */
+const TIME_OUT = {
+  guard: "isTimeoutDue",
+  target: "timeout",
+  actions: ["expireTimeout", { type: "cancelUnfinishedTasks", params: { reason: "session timed out" } }],
+} as const
+
 export const sessionMachine = setup({
   types: {} as {
     context: SessionContext
@@ -468,20 +477,16 @@ export const sessionMachine = setup({
       ],
       on: {
         PAUSE: { target: "paused", actions: "holdTimeout" },
-        STOP: { target: "stopped", actions: { type: "cancelUnfinishedTasks", params: { reason: "session stopped" } } },
+        STOP: STOP,
         FAIL: { target: "failed", actions: "recordFailure" },
-        TIMEOUT: {
-          guard: "isTimeoutDue",
-          target: "timeout",
-          actions: ["expireTimeout", { type: "cancelUnfinishedTasks", params: { reason: "session timed out" } }],
-        },
+        TIMEOUT: TIME_OUT,
         TASK_STATUS: { guard: "isCreatedTask", actions: ["recordTaskStatus", "cancelDependants", "unblockReadyTasks"] },
       },
     },
     paused: {
       on: {
         RESUME: { target: "running", actions: ["resumeTimeout", "unblockReadyTasks"] },
-        STOP: { target: "stopped", actions: { type: "cancelUnfinishedTasks", params: { reason: "session stopped" } } },
+        STOP: STOP,
         CANCEL: { target: "cancelled", actions: { type: "cancelUnfinishedTasks", params: { reason: "session cancelled" } } },
         // Unblocks are held until RESUME; dependants of a lost task are still cancelled at once.
         TASK_STATUS: { guard: "isCreatedTask", actions: ["recordTaskStatus", "cancelDependants"] },
@@ -494,13 +499,9 @@ export const sessionMachine = setup({
         { guard: "isRecovered", target: "running" },
       ],
       on: {
-        STOP: { target: "stopped", actions: { type: "cancelUnfinishedTasks", params: { reason: "session stopped" } } },
+        STOP: STOP,
         FAIL: { target: "failed", actions: "recordFailure" },
-        TIMEOUT: {
-          guard: "isTimeoutDue",
-          target: "timeout",
-          actions: ["expireTimeout", { type: "cancelUnfinishedTasks", params: { reason: "session timed out" } }],
-        },
+        TIMEOUT: TIME_OUT,
         TASK_STATUS: { guard: "isCreatedTask", actions: ["recordTaskStatus", "cancelDependants", "unblockReadyTasks"] },
       },
     },

@@ -150,12 +150,29 @@ const freshRun = {
   finishedAt: null,
 } satisfies Partial<TaskContext>
 
-/** An agent may propose a task it already holds again (its RESERVE is idempotent): that ASSIGN
- * changes nothing; refusing it would make the agent release a slot the task still uses. */
-const REPEATED_ASSIGN = [
-  { guard: "isOwnAgent", description: "repeated by the agent that holds the task: nothing to do" },
-  { actions: "refuseAssignment" },
-] as const
+/** What assigned and in_progress share while an agent holds the task. */
+const WHILE_HELD = {
+  // An agent may propose a task it already holds again (its RESERVE is idempotent): that ASSIGN
+  // changes nothing; refusing it would make the agent release a slot the task still uses.
+  ASSIGN: [
+    { guard: "isOwnAgent", description: "repeated by the agent that holds the task: nothing to do" },
+    { actions: "refuseAssignment" },
+  ],
+  DEADLINE: {
+    guard: "isCurrentDeadline",
+    target: "timed_out",
+    actions: ["markFinished", "announceTimeout", { type: "release", params: { outcome: "timed_out" } }],
+  },
+  AGENT_LOST: {
+    guard: "isOwnAgent",
+    target: "ready",
+    actions: ["clearDeadline", { type: "release", params: { outcome: "lost" } }, "markReady"],
+  },
+  CANCEL: {
+    target: "cancelled",
+    actions: ["clearDeadline", "recordCancel", "announceCancel", { type: "release", params: { outcome: "cancelled" } }],
+  },
+} as const
 
 export const taskMachine = setup({
   types: {} as {
@@ -318,32 +335,17 @@ export const taskMachine = setup({
     assigned: {
       entry: { type: "enter", params: { status: "assigned" } },
       on: {
-        ASSIGN: REPEATED_ASSIGN,
         CLAIM: [{ guard: not("isOwnAgent"), actions: "rejectForbidden" }, { actions: "recordClaim" }],
         START: [
           { guard: not("isOwnAgent"), actions: "rejectForbidden" },
           { target: "in_progress", actions: ["recordStart", "armDeadline"] },
         ],
-        DEADLINE: {
-          guard: "isCurrentDeadline",
-          target: "timed_out",
-          actions: ["markFinished", "announceTimeout", { type: "release", params: { outcome: "timed_out" } }],
-        },
-        AGENT_LOST: {
-          guard: "isOwnAgent",
-          target: "ready",
-          actions: ["clearDeadline", { type: "release", params: { outcome: "lost" } }, "markReady"],
-        },
-        CANCEL: {
-          target: "cancelled",
-          actions: ["clearDeadline", "recordCancel", "announceCancel", { type: "release", params: { outcome: "cancelled" } }],
-        },
+        ...WHILE_HELD,
       },
     },
     in_progress: {
       entry: { type: "enter", params: { status: "in_progress" } },
       on: {
-        ASSIGN: REPEATED_ASSIGN,
         PROGRESS: [
           { guard: not("isOwnAgent"), actions: "rejectForbidden" },
           { actions: ["recordProgress", "armDeadline"] },
@@ -367,20 +369,7 @@ export const taskMachine = setup({
             actions: ["clearDeadline", "recordFailure", "markFinished", { type: "release", params: { outcome: "failed" } }],
           },
         ],
-        DEADLINE: {
-          guard: "isCurrentDeadline",
-          target: "timed_out",
-          actions: ["markFinished", "announceTimeout", { type: "release", params: { outcome: "timed_out" } }],
-        },
-        AGENT_LOST: {
-          guard: "isOwnAgent",
-          target: "ready",
-          actions: ["clearDeadline", { type: "release", params: { outcome: "lost" } }, "markReady"],
-        },
-        CANCEL: {
-          target: "cancelled",
-          actions: ["clearDeadline", "recordCancel", "announceCancel", { type: "release", params: { outcome: "cancelled" } }],
-        },
+        ...WHILE_HELD,
       },
     },
     retry_wait: {

@@ -1,18 +1,60 @@
 // Test support: one test file's deployment (its own Postgres schema and Redis key prefix)
-// with any number of in-process runtimes, the `append` function, and polling helpers.
-import { randomBytes } from "node:crypto"
+// with any number of in-process runtimes or hand-driven partition workers, the `append`
+// function, and helpers to poll actors and read their history and published events.
+import { randomBytes, randomUUID } from "node:crypto"
 import type { Redis } from "ioredis"
 import { KINDS } from "../../actors/index.ts"
-import { createLogger } from "../../src/log.ts"
+import { createLogger, type Logger } from "../../src/log.ts"
 import { close, openRedis } from "../../src/redis/client.ts"
 import { keysFor, type Keys } from "../../src/redis/keys.ts"
+import { partitionOf } from "../../src/redis/partition.ts"
 import { createScripts, type RedisScripts } from "../../src/redis/scripts.ts"
 import { createAppend, type AppendFn } from "../../src/runtime/append.ts"
+import type { BatchIo } from "../../src/runtime/execute-batch.ts"
 import { decodeInboxEntry, validateCommand } from "../../src/runtime/inbox-codec.ts"
-import { startRuntime, type Runtime, type RuntimeTuning } from "../../src/runtime/runtime.ts"
-import { getActor } from "../../src/store/queries.ts"
+import { PartitionWorker } from "../../src/runtime/partition-worker.ts"
+import { createRouter } from "../../src/runtime/router.ts"
+import { DEFAULT_TUNING, startRuntime, type Runtime, type RuntimeTuning } from "../../src/runtime/runtime.ts"
+import { RuntimeStats } from "../../src/runtime/stats.ts"
 import type { StoredActor } from "../../src/store/actor-row.ts"
+import { openDb, type Sql } from "../../src/store/db.ts"
+import { migrate } from "../../src/store/migrate.ts"
+import { getActor } from "../../src/store/queries.ts"
 import { freshSchema, type TestSchema } from "./postgres.ts"
+
+export interface DeploymentOptions {
+  readonly partitions?: number
+  /** A database of the test's own (a throwaway server) instead of a fresh schema on the shared one. */
+  readonly databaseUrl?: string
+}
+
+export interface WorkerOptions {
+  /** The consumer name it reads as (a runtime uses its member id, which also owns the lease). */
+  readonly consumer: string
+  /** Connections to use instead of the deployment's (e.g. wrapped to fail or pause). */
+  readonly redis?: Redis
+  readonly sql?: Sql
+  readonly tuning?: Partial<RuntimeTuning>
+}
+
+/** One transition row of an actor. */
+export interface Transition {
+  readonly event: string
+  readonly from: string | null
+  readonly to: string
+  readonly streamId: string
+}
+
+/** A transition as published on the event stream. */
+export interface PublishedEvent {
+  readonly id: string
+  readonly kind: string
+  readonly actor_id: string
+  readonly from: string | null
+  readonly to: string
+  readonly event: string
+  readonly context: Record<string, unknown>
+}
 
 export interface TestDeployment {
   readonly schema: TestSchema
@@ -24,8 +66,18 @@ export interface TestDeployment {
   readonly redisUrl: string
   /** Starts a runtime process's worth of loops in this process. */
   startRuntime(tuning?: Partial<RuntimeTuning>): Promise<Runtime>
+  /** Starts one partition worker by hand, with a fencing token the test obtained (stopped by close()). */
+  startWorker(partition: number, fence: number, options: WorkerOptions): Promise<PartitionWorker>
+  /** What a worker carries out a batch with, on the deployment's connections or the given ones. */
+  batchIo(connections?: { redis?: Redis; sql?: Sql }): BatchIo
+  /** A new actor id of `kind` that lives in `partition`. */
+  idIn(kind: string, partition: number): string
   /** Polls an actor's stored row until `until` holds (or fails after `timeoutMs`). */
   actor(kind: string, id: string, until?: (actor: StoredActor) => boolean, timeoutMs?: number): Promise<StoredActor>
+  /** An actor's stored transitions, in the order they were recorded. */
+  transitions(kind: string, id: string): Promise<Transition[]>
+  /** The transitions published on the event stream for one actor, in stream order. */
+  events(actorId: string): Promise<PublishedEvent[]>
   close(): Promise<void>
 }
 
@@ -46,23 +98,39 @@ export const waitFor = async <T>(what: string, probe: () => Promise<T | undefine
   }
 }
 
-export const testDeployment = async (options: { partitions?: number } = {}): Promise<TestDeployment> => {
+/** A schema on a throwaway server: it goes with the server, so "dropping" only closes the pool. */
+const schemaOn = async (url: string): Promise<TestSchema> => {
+  const db = await openDb({ url, schema: "test" })
+  await migrate(db.sql)
+  return { url, schema: db.schema, db, sql: db.sql, drop: () => db.close() }
+}
+
+export const testDeployment = async (options: DeploymentOptions = {}): Promise<TestDeployment> => {
   const partitions = options.partitions ?? 4
-  const schema = await freshSchema()
+  const schema = options.databaseUrl === undefined ? await freshSchema() : await schemaOn(options.databaseUrl)
   const redisUrl = process.env.REDIS_URL ?? "redis://127.0.0.1:6379"
   const redis = await openRedis(redisUrl, { name: "test" })
   const keys = keysFor(`t${randomBytes(5).toString("hex")}`)
   const scripts = createScripts(redis)
   const append = createAppend({ scripts, keys, partitions, validate: validateCommand })
   const runtimes: Runtime[] = []
+  const workers: PartitionWorker[] = []
   const connections: Redis[] = []
-  const log = createLogger(process.env.TEST_LOG === "1" ? "debug" : "error")
+  const log: Logger = createLogger(process.env.TEST_LOG === "1" ? "debug" : "error")
+  const connect = async (name: string) => {
+    const own = await openRedis(redisUrl, { name })
+    connections.push(own)
+    return own
+  }
+  const batchIo = ({ redis: onRedis = redis, sql = schema.sql }: { redis?: Redis; sql?: Sql } = {}): BatchIo => ({
+    sql, redis: onRedis, scripts: createScripts(onRedis), keys, partitions, eventRetention: DEFAULT_TUNING.eventRetention,
+    append, router: createRouter(sql, append),
+  })
 
   return {
-    schema, redis, keys, scripts, partitions, append, redisUrl,
+    schema, redis, keys, scripts, partitions, append, redisUrl, batchIo,
     async startRuntime(tuning = QUICK) {
-      const own = await openRedis(redisUrl, { name: "test-runtime" })
-      connections.push(own)
+      const own = await connect("test-runtime")
       const runtime = await startRuntime({
         redis: own, sql: schema.sql, scripts: createScripts(own), keys, partitions, append, kinds: KINDS,
         decode: decodeInboxEntry, log, tuning,
@@ -70,13 +138,47 @@ export const testDeployment = async (options: { partitions?: number } = {}): Pro
       runtimes.push(runtime)
       return runtime
     },
+    async startWorker(partition, fence, { consumer, redis: onRedis, sql, tuning = QUICK }) {
+      const settings = { ...DEFAULT_TUNING, ...tuning }
+      const worker = new PartitionWorker(
+        {
+          io: batchIo({ redis: onRedis ?? (await connect("test-worker")), sql }), blocking: await connect("test-worker-blocking"),
+          kinds: new Map(KINDS.map((kind) => [kind.kind, kind])), decode: decodeInboxEntry, consumer,
+          batchSize: settings.batchSize, blockMs: settings.blockMs, timerTickMs: settings.timerTickMs, maxActors: settings.maxActors,
+          passivateAfterMs: settings.passivateAfterMs, clock: Date.now, log, stats: new RuntimeStats(),
+        },
+        partition,
+        fence,
+      )
+      workers.push(worker)
+      worker.start()
+      return worker
+    },
+    idIn(kind, partition) {
+      for (;;) {
+        const id = randomUUID()
+        if (partitionOf(kind, id, partitions) === partition) return id
+      }
+    },
     actor: (kind, id, until = () => true, timeoutMs) =>
       waitFor(`${kind} ${id}`, async () => {
         const actor = await getActor(schema.sql, kind, id)
         return actor && until(actor) ? actor : undefined
       }, timeoutMs),
+    transitions: async (kind, id) =>
+      schema.sql<Transition[]>`
+        select event, from_state as "from", to_state as "to", stream_id as "streamId"
+        from transitions where kind = ${kind} and actor_id = ${id} order by id`,
+    async events(actorId) {
+      const entries = await redis.xrange(keys.events, "-", "+")
+      return entries
+        .map(([, fields]) => Object.fromEntries(pairs(fields)))
+        .filter((fields) => fields["type"] === "event")
+        .map((fields) => JSON.parse(fields["body"] ?? "{}") as PublishedEvent)
+        .filter((event) => event.actor_id === actorId)
+    },
     async close() {
-      await Promise.all(runtimes.map((runtime) => runtime.stop()))
+      await Promise.all([...runtimes.map((runtime) => runtime.stop()), ...workers.map((worker) => worker.stop())])
       for (const pattern of keys.patterns) {
         for await (const batch of redis.scanStream({ match: pattern, count: 1000 })) {
           if ((batch as string[]).length > 0) await redis.unlink(...(batch as string[]))
@@ -86,4 +188,10 @@ export const testDeployment = async (options: { partitions?: number } = {}): Pro
       await schema.drop()
     },
   }
+}
+
+const pairs = (flat: ReadonlyArray<string>): Array<[string, string]> => {
+  const result: Array<[string, string]> = []
+  for (let i = 0; i + 1 < flat.length; i += 2) result.push([flat[i] as string, flat[i + 1] as string])
+  return result
 }

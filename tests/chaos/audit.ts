@@ -1,0 +1,258 @@
+// Chaos support: proves, after the fact, from Postgres and the event stream, that every
+// lifecycle completed exactly once. Postgres: each actor's transitions form one unbroken chain
+// whose length is its version and whose end is its state; each task went through exactly its
+// expected lifecycle; every agent ended idle with one success per task. Event stream: every
+// transition has its event (same id on every copy, same content), nothing else is there, an
+// actor's events come in order, and every assignment was pushed to its bot.
+import type { Redis } from "ioredis"
+import type { Keys } from "../../src/redis/keys.ts"
+import { RUNTIME_GROUP } from "../../src/redis/keys.ts"
+import { partitionOf } from "../../src/redis/partition.ts"
+import { compareStreamIds } from "../../src/redis/stream-id.ts"
+import type { Sql } from "../../src/store/db.ts"
+import type { SessionPlan } from "./workload.ts"
+
+export interface AuditInput {
+  readonly sql: Sql
+  readonly redis: Redis
+  readonly keys: Keys
+  readonly partitions: number
+  readonly standalone: readonly string[]
+  readonly sessions: readonly SessionPlan[]
+  readonly agentIds: readonly string[]
+  readonly maxConcurrency: number
+}
+
+export interface Audit {
+  readonly lifecycles: number
+  /** Tasks that did not end `completed` (id: state). */
+  readonly lost: string[]
+  /** Tasks with a transition more than their lifecycle, or one repeated. */
+  readonly duplicated: string[]
+  /** Tasks and sessions whose history is not their expected lifecycle otherwise. */
+  readonly malformed: string[]
+  /** Actors whose transitions do not chain, or disagree with their version or state. */
+  readonly broken: string[]
+  readonly agentProblems: string[]
+  /** Transitions without their event in the stream. */
+  readonly missingEvents: string[]
+  /** Events without a transition, or whose content differs from it or from another copy. */
+  readonly strayEvents: string[]
+  /** Actors whose events a subscriber would see out of order. */
+  readonly outOfOrder: string[]
+  /** Assignments never pushed to their bot. */
+  readonly missingPushes: string[]
+  /** Inbox entries left unread, unacknowledged or dead-lettered. */
+  readonly leftovers: string[]
+  readonly transitions: number
+  readonly events: number
+  /** Copies of an event beyond its first (redeliveries; subscribers drop them by id). */
+  readonly eventDuplicates: number
+  readonly pushDuplicates: number
+}
+
+interface TransitionRow {
+  kind: string
+  actor_id: string
+  from_state: string | null
+  to_state: string
+  event: string
+  stream_id: string
+}
+
+interface ActorRow {
+  kind: string
+  id: string
+  state: string
+  version: string
+  context: { inflight?: string[]; successes?: number; failures?: number }
+}
+
+interface EventBody {
+  id: string
+  kind: string
+  actor_id: string
+  from: string | null
+  to: string
+  event: string
+  context: { inflight?: string[] }
+}
+
+const STANDALONE = ["CREATE:null>ready", "ASSIGN:ready>assigned", "START:assigned>in_progress", "COMPLETE:in_progress>completed"]
+const UNBLOCKED = ["CREATE:null>blocked", "DEPENDENCIES_MET:blocked>ready", ...STANDALONE.slice(1)]
+/** TASK_STATUS reports a session applies per task: assigned, in_progress, completed (+ ready when it was blocked). */
+const REPORTS = { root: 3, dependant: 4 }
+
+const step = (row: TransitionRow) => `${row.event}:${row.from_state ?? "null"}>${row.to_state}`
+
+export const audit = async (input: AuditInput): Promise<Audit> => {
+  const { sql } = input
+  const transitions = await sql<TransitionRow[]>`
+    select kind, actor_id, from_state, to_state, event, stream_id from transitions order by kind, actor_id, stream_ms, stream_seq`
+  const actors = await sql<ActorRow[]>`select kind, id, state, version, snapshot->'context' as context from actors`
+  const history = new Map<string, TransitionRow[]>()
+  for (const row of transitions) {
+    const key = `${row.kind}:${row.actor_id}`
+    history.set(key, [...(history.get(key) ?? []), row])
+  }
+  const byKey = new Map(actors.map((actor) => [`${actor.kind}:${actor.id}`, actor]))
+
+  const result = {
+    lost: [] as string[], duplicated: [] as string[], malformed: [] as string[], broken: [] as string[], agentProblems: [] as string[],
+  }
+  for (const actor of actors) result.broken.push(...chainProblems(actor, history.get(`${actor.kind}:${actor.id}`) ?? []))
+
+  const checkTask = (id: string, expected: readonly string[]) => {
+    const task = byKey.get(`task:${id}`)
+    if (task?.state !== "completed") result.lost.push(`${id}: ${task?.state ?? "missing"}`)
+    const steps = (history.get(`task:${id}`) ?? []).map(step)
+    if (steps.join() === expected.join()) return
+    const repeated = new Set(steps).size < steps.length
+    ;(steps.length > expected.length || repeated ? result.duplicated : result.malformed).push(`${id}: ${steps.join(" ")}`)
+  }
+  for (const id of input.standalone) checkTask(id, STANDALONE)
+  for (const session of input.sessions) {
+    for (const id of session.roots) checkTask(id, STANDALONE)
+    for (const id of session.dependants) checkTask(id, UNBLOCKED)
+    const reports = REPORTS.root * session.roots.length + REPORTS.dependant * session.dependants.length
+    const expected = ["CREATE:null>pending", "START:pending>running", ...Array.from({ length: reports - 1 }, () => "TASK_STATUS:running>running"), "TASK_STATUS:running>completed"]
+    const steps = (history.get(`session:${session.id}`) ?? []).map(step)
+    if (steps.join() !== expected.join()) {
+      ;(steps.length > expected.length ? result.duplicated : result.malformed).push(`session ${session.id}: ${steps.join(" ")}`)
+    }
+  }
+
+  const lifecycles = input.standalone.length + input.sessions.reduce((n, s) => n + s.roots.length + s.dependants.length, 0)
+  let successes = 0
+  for (const id of input.agentIds) {
+    const agent = byKey.get(`agent:${id}`)
+    successes += agent?.context.successes ?? 0
+    if (agent?.state !== "online" || (agent.context.inflight ?? []).length > 0 || (agent.context.failures ?? 0) > 0) {
+      result.agentProblems.push(`agent ${id}: ${agent?.state} inflight ${JSON.stringify(agent?.context.inflight)} failures ${agent?.context.failures}`)
+    }
+  }
+  if (successes !== lifecycles) result.agentProblems.push(`agents counted ${successes} successes for ${lifecycles} completed tasks`)
+
+  const stream = await eventStream(input, transitions)
+  result.agentProblems.push(...stream.overReserved)
+  return {
+    lifecycles, ...result, transitions: transitions.length, ...stream.figures,
+    missingEvents: stream.missingEvents, strayEvents: stream.strayEvents, outOfOrder: stream.outOfOrder,
+    missingPushes: stream.missingPushes, leftovers: await leftovers(input),
+  }
+}
+
+/** An actor's transitions: a chain from creation to its state, one per version. */
+const chainProblems = (actor: ActorRow, rows: readonly TransitionRow[]): string[] => {
+  const name = `${actor.kind} ${actor.id}`
+  const problems: string[] = []
+  if (rows.length !== Number(actor.version)) problems.push(`${name}: ${rows.length} transitions for version ${actor.version}`)
+  rows.forEach((row, n) => {
+    const previous = n === 0 ? null : rows[n - 1]!.to_state
+    if (row.from_state !== previous) problems.push(`${name}: ${step(row)} at ${row.stream_id} follows ${previous ?? "nothing"}`)
+  })
+  if (rows.at(-1)?.to_state !== actor.state) problems.push(`${name}: history ends in ${rows.at(-1)?.to_state}, state is ${actor.state}`)
+  return problems
+}
+
+/** Reads the whole event stream and checks it against the transitions. */
+const eventStream = async (input: AuditInput, transitions: readonly TransitionRow[]) => {
+  const events = new Map<string, { body: string; count: number; position: number }>()
+  const pushes = new Map<string, number>()
+  const overReserved: string[] = []
+  const divergent: string[] = []
+  let position = 0
+  let total = 0
+  for (let after = "-"; ;) {
+    const page = (await input.redis.xrange(input.keys.events, after, "+", "COUNT", 5_000)) as Array<[string, string[]]>
+    if (page.length === 0) break
+    for (const [id, flat] of page) {
+      const fields = Object.fromEntries(Array.from({ length: flat.length / 2 }, (_, i) => [flat[2 * i], flat[2 * i + 1]]))
+      const body = fields["body"] ?? "{}"
+      if (fields["type"] === "event") {
+        total += 1
+        const event = JSON.parse(body) as EventBody
+        const seen = events.get(event.id)
+        if (seen) {
+          seen.count += 1
+          if (seen.body !== body) divergent.push(`event ${event.id} published again with different content`)
+        } else {
+          events.set(event.id, { body, count: 1, position: position++ })
+        }
+        const inflight = event.kind === "agent" ? event.context.inflight ?? [] : []
+        if (inflight.length > input.maxConcurrency || new Set(inflight).size < inflight.length) {
+          overReserved.push(`agent ${event.actor_id} over-reserved at ${event.id}: ${JSON.stringify(inflight)}`)
+        }
+      } else if (fields["type"] === "push") {
+        const push = JSON.parse(body) as { type: string; payload: { task_id: string; attempt: number } }
+        if (push.type === "task_assigned") {
+          const key = `${push.payload.task_id}:${push.payload.attempt}`
+          pushes.set(key, (pushes.get(key) ?? 0) + 1)
+        }
+      }
+    }
+    after = `(${page.at(-1)![0]}`
+  }
+
+  const missingEvents: string[] = []
+  const strayEvents = [...divergent]
+  const outOfOrder = new Set<string>()
+  const missingPushes: string[] = []
+  const expectedIds = new Set<string>()
+  const lastPosition = new Map<string, number>()
+  for (const row of transitions) {
+    const id = `${row.stream_id}:${partitionOf(row.kind, row.actor_id, input.partitions)}`
+    expectedIds.add(id)
+    const event = events.get(id)
+    if (!event) {
+      missingEvents.push(`${row.kind} ${row.actor_id} ${step(row)} (${id})`)
+      continue
+    }
+    const body = JSON.parse(event.body) as EventBody
+    if (body.kind !== row.kind || body.actor_id !== row.actor_id || body.from !== row.from_state || body.to !== row.to_state || body.event !== row.event) {
+      strayEvents.push(`event ${id} says ${body.event}:${body.from}>${body.to}, the transition ${step(row)}`)
+    }
+    // Rows come in stream order per actor: the first copies must come in that order too.
+    const actor = `${row.kind}:${row.actor_id}`
+    if ((lastPosition.get(actor) ?? -1) > event.position) outOfOrder.add(actor)
+    lastPosition.set(actor, event.position)
+    if (row.event === "ASSIGN" && row.from_state !== row.to_state && !pushes.has(`${row.actor_id}:1`)) missingPushes.push(row.actor_id)
+  }
+  for (const id of events.keys()) if (!expectedIds.has(id)) strayEvents.push(`event ${id} has no transition`)
+
+  const sum = (values: Iterable<number>) => [...values].reduce((n, v) => n + v, 0)
+  return {
+    missingEvents, strayEvents, outOfOrder: [...outOfOrder], missingPushes, overReserved,
+    figures: {
+      events: total,
+      eventDuplicates: sum([...events.values()].map((event) => event.count - 1)),
+      pushDuplicates: sum([...pushes.values()].map((count) => count - 1)),
+    },
+  }
+}
+
+/** Inbox entries not yet applied: never read, or read and not acknowledged. */
+export const unsettledInboxes = async (redis: Redis, keys: Keys, partitions: number): Promise<string[]> => {
+  const found: string[] = []
+  for (let p = 0; p < partitions; p += 1) {
+    const inbox = keys.partition(p).inbox
+    const [last] = (await redis.xrevrange(inbox, "+", "-", "COUNT", 1)) as Array<[string, string[]]>
+    const groups = (await redis.xinfo("GROUPS", inbox)) as Array<Array<string | number>>
+    const group = groups.map((flat) => Object.fromEntries(Array.from({ length: flat.length / 2 }, (_, i) => [flat[2 * i], flat[2 * i + 1]])))
+      .find((g) => g["name"] === RUNTIME_GROUP)
+    const lastDelivered = String(group?.["last-delivered-id"] ?? "0-0")
+    if (last && compareStreamIds(lastDelivered, last[0]) < 0) found.push(`partition ${p}: unread after ${lastDelivered}`)
+    if (Number(group?.["pending"] ?? 0) > 0) found.push(`partition ${p}: ${group?.["pending"]} unacknowledged`)
+  }
+  return found
+}
+
+/** What the inboxes still hold: entries not applied, and dead letters. */
+const leftovers = async (input: AuditInput): Promise<string[]> => {
+  const found = await unsettledInboxes(input.redis, input.keys, input.partitions)
+  for (let p = 0; p < input.partitions; p += 1) {
+    const dead = await input.redis.xlen(input.keys.partition(p).dead)
+    if (dead > 0) found.push(`partition ${p}: ${dead} dead letters`)
+  }
+  return found
+}

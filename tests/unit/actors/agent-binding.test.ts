@@ -1,0 +1,39 @@
+// The agent binding: reservations become assignments, refusals are routed again, free
+// capacity asks for waiting work, a lost agent hands its tasks back; free capacity only while
+// it takes work.
+import { describe, expect, it } from "vitest"
+import { agentKind } from "../../../actors/agent.ts"
+
+const agent = { capabilities: ["lint", "test"], maxConcurrency: 3, inflight: ["t1"], breaker: "closed", load: 0.33 }
+const out = (effect: Record<string, unknown>) => agentKind.outputs(effect as never, { id: "a1", context: agent })
+
+describe("agent binding", () => {
+  it("turns a reservation into an ASSIGN to the task", () => {
+    expect(out({ type: "agent.reserved", taskId: "t1" })).toEqual([{ _tag: "send", to: { kind: "task", id: "t1" }, type: "ASSIGN", payload: { agentId: "a1" } }])
+  })
+
+  it("routes a refused reservation again, skipping this agent", () => {
+    expect(out({ type: "agent.reserve_refused", taskId: "t2", reason: "no_capacity" })).toEqual([{ _tag: "route_task", taskId: "t2", exclude: ["a1"] }])
+  })
+
+  it("offers free capacity to waiting tasks of its capabilities", () => {
+    expect(out({ type: "agent.capacity", free: 2 })).toEqual([{ _tag: "fill_agent", agentId: "a1", capabilities: ["lint", "test"], free: 2 }])
+  })
+
+  it("hands every task of a lost agent back", () => {
+    expect(out({ type: "agent.lost", taskIds: ["t1", "t2"] })).toEqual([
+      { _tag: "send", to: { kind: "task", id: "t1" }, type: "AGENT_LOST", payload: { agentId: "a1" } },
+      { _tag: "send", to: { kind: "task", id: "t2" }, type: "AGENT_LOST", payload: { agentId: "a1" } },
+    ])
+  })
+
+  it("refuses a reservation for a deregistered agent so the task is routed elsewhere", () => {
+    expect(agentKind.afterFinal?.({ type: "RESERVE", taskId: "t9" })).toEqual([{ type: "agent.reserve_refused", taskId: "t9", reason: "deregistered" }])
+  })
+
+  it("shows free capacity only while online with the breaker not open", () => {
+    expect(agentKind.columns(agent, "online")).toEqual({ capabilities: ["lint", "test"], freeCapacity: 2, load: 0.33 })
+    expect(agentKind.columns(agent, "draining").freeCapacity).toBe(0)
+    expect(agentKind.columns({ ...agent, breaker: "open" }, "online").freeCapacity).toBe(0)
+  })
+})

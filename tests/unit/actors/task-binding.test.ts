@@ -1,0 +1,52 @@
+// The task binding: which task effects become routing requests, bot pushes and commands to
+// agents and sessions; topics and query columns.
+import { describe, expect, it } from "vitest"
+import { taskKind } from "../../../actors/task.ts"
+
+const task = { id: "t1", sessionId: "s1", capability: "lint", title: "Lint", payload: { repo: "x" }, agentId: "a1", priority: 1 }
+const out = (effect: Record<string, unknown>, context: object = task) => taskKind.outputs(effect as never, { id: "t1", context })
+
+describe("task binding", () => {
+  it("routes a ready task by its capability", () => {
+    expect(out({ type: "task.ready", capability: "lint", priority: 1 })).toEqual([{ _tag: "route_task", taskId: "t1", capability: "lint", exclude: [] }])
+  })
+
+  it("pushes task_assigned to the bot with PROTOCOL's payload", () => {
+    expect(out({ type: "task.assigned", agentId: "a1", attempt: 1, deadline: Date.UTC(2026, 10, 21, 10) })).toEqual([{
+      _tag: "push", agentId: "a1",
+      frame: { type: "task_assigned", payload: { task_id: "t1", session_id: "s1", capability: "lint", title: "Lint", payload: { repo: "x" }, attempt: 1, deadline: "2026-11-21T10:00:00.000Z" } },
+    }])
+  })
+
+  it("gives the agent its capacity back on release and on a refused assignment", () => {
+    expect(out({ type: "task.released", agentId: "a1", outcome: "completed" })).toEqual([
+      { _tag: "send", to: { kind: "agent", id: "a1" }, type: "RELEASE", payload: { taskId: "t1", outcome: "completed" } },
+    ])
+    expect(out({ type: "task.assign_refused", agentId: "a2" })).toEqual([
+      { _tag: "send", to: { kind: "agent", id: "a2" }, type: "RELEASE", payload: { taskId: "t1", outcome: "cancelled" } },
+    ])
+  })
+
+  it("tells the bot a task was cancelled only when a bot holds it", () => {
+    expect(out({ type: "task.cancelled", agentId: "a1", reason: "session stopped" })).toEqual([
+      { _tag: "push", agentId: "a1", frame: { type: "task_cancelled", payload: { task_id: "t1", reason: "session stopped" } } },
+    ])
+    expect(out({ type: "task.cancelled", reason: "session stopped" })).toEqual([])
+  })
+
+  it("reports status changes to its session; a standalone task unblocks itself after RETRY", () => {
+    expect(out({ type: "task.status", status: "in_progress" })).toEqual([
+      { _tag: "send", to: { kind: "session", id: "s1" }, type: "TASK_STATUS", payload: { taskId: "t1", status: "in_progress" } },
+    ])
+    const standalone = { ...task, sessionId: null }
+    expect(out({ type: "task.status", status: "blocked" }, standalone)).toEqual([
+      { _tag: "send", to: { kind: "task", id: "t1" }, type: "DEPENDENCIES_MET", payload: {} },
+    ])
+    expect(out({ type: "task.status", status: "ready" }, standalone)).toEqual([])
+  })
+
+  it("publishes on tasks, its own topic and its session's, with its query columns", () => {
+    expect(taskKind.topics("t1", task)).toEqual(["tasks", "task:t1", "session:s1"])
+    expect(taskKind.columns(task, "assigned")).toEqual({ sessionId: "s1", capability: "lint", agentId: "a1", priority: 1 })
+  })
+})
