@@ -9,8 +9,8 @@ import type { AppendFn } from "../src/runtime/append.ts"
 export interface Fleet {
   /** Task id → Date.now() when its `completed` event was read. */
   readonly completed: Map<string, number>
-  /** Resolves once `taskIds` have all completed; rejects on a failed append or after `timeoutMs`. */
-  allCompleted(taskIds: ReadonlySet<string>, timeoutMs: number): Promise<void>
+  /** Resolves once `taskIds` have all completed; rejects on a failed append, after `timeoutMs` or once `signal` aborts. */
+  allCompleted(taskIds: ReadonlySet<string>, timeoutMs: number, signal: AbortSignal): Promise<void>
   stop(): Promise<void>
 }
 
@@ -66,11 +66,12 @@ export const startFleet = (options: { readonly reader: Redis; readonly events: s
 
   return {
     completed,
-    async allCompleted(taskIds, timeoutMs) {
+    async allCompleted(taskIds, timeoutMs, signal) {
       const deadline = Date.now() + timeoutMs
       for (const id of taskIds) if (!completed.has(id)) waiting.add(id)
       while (waiting.size > 0) {
         if (failure !== undefined) throw failure
+        signal.throwIfAborted()
         if (Date.now() > deadline) throw new Error(`fleet: ${taskIds.size - waiting.size} of ${taskIds.size} tasks completed after ${timeoutMs} ms`)
         await new Promise((resolve) => setTimeout(resolve, 5))
       }

@@ -15,7 +15,7 @@ export interface BullmqRun extends Measurement {
   readonly durable: number
 }
 
-export const bullmqLifecycle = async (options: BenchOptions): Promise<BullmqRun> => {
+export const bullmqLifecycle = async (options: BenchOptions, signal: AbortSignal): Promise<BullmqRun> => {
   const space = peerSpace(options.redisUrl)
   const { prefix, connection } = space
   const queue = new Queue(QUEUE, { connection, prefix })
@@ -33,6 +33,7 @@ export const bullmqLifecycle = async (options: BenchOptions): Promise<BullmqRun>
     const deadline = Date.now() + TIMEOUT_MS
     while (ids.some((id) => !completed.has(id))) {
       if (failure !== undefined) throw failure
+      signal.throwIfAborted()
       if (Date.now() > deadline) throw new Error(`bullmq: jobs still running after ${TIMEOUT_MS} ms`)
       await new Promise((resolve) => setTimeout(resolve, 5))
     }

@@ -47,10 +47,20 @@ const submit = async (deployment: TestDeployment, count: number): Promise<Map<st
   return submitted
 }
 
-const run = async (fleet: Fleet, deployment: TestDeployment, count: number) => {
+const run = async (fleet: Fleet, deployment: TestDeployment, count: number, signal: AbortSignal) => {
   const submitted = await submit(deployment, count)
-  await fleet.allCompleted(new Set(submitted.keys()), TIMEOUT_MS)
+  await fleet.allCompleted(new Set(submitted.keys()), TIMEOUT_MS, signal)
   return submitted
+}
+
+/** Waits until the runtimes have applied nothing for `quietMs`: the warm-up's last commands are done. */
+const quiescent = async (runtimes: ReadonlyArray<Runtime>, quietMs: number, signal: AbortSignal) => {
+  const applied = () => runtimes.reduce((sum, runtime) => sum + runtime.stats.entries, 0)
+  for (let last = -1; last !== applied(); ) {
+    signal.throwIfAborted()
+    last = applied()
+    await new Promise((resolve) => setTimeout(resolve, quietMs))
+  }
 }
 
 /** Every runtime owns a share of the partitions and together they own all of them. */
@@ -58,7 +68,7 @@ const settled = (runtimes: ReadonlyArray<Runtime>, partitions: number) =>
   runtimes.every((runtime) => runtime.owned().length > 0) &&
   runtimes.reduce((sum, runtime) => sum + runtime.owned().length, 0) === partitions
 
-export const clawbotLifecycle = async (options: BenchOptions): Promise<ClawbotRun> => {
+export const clawbotLifecycle = async (options: BenchOptions, signal: AbortSignal): Promise<ClawbotRun> => {
   const deployment = await testDeployment({ partitions: options.partitions })
   const reader = await openRedis(deployment.redisUrl, { name: "bench-fleet" })
   const fleet = startFleet({ reader, events: deployment.keys.events, append: deployment.append })
@@ -67,11 +77,12 @@ export const clawbotLifecycle = async (options: BenchOptions): Promise<ClawbotRu
     for (let i = 0; i < options.runtimes; i++) runtimes.push(await deployment.startRuntime({}))
     await waitFor("partitions spread over the runtimes", async () => (settled(runtimes, options.partitions) ? true : undefined), 30_000)
     await createAgents(deployment, options)
-    if (options.warmup > 0) await run(fleet, deployment, options.warmup)
+    if (options.warmup > 0) await run(fleet, deployment, options.warmup, signal)
+    await quiescent(runtimes, 500, signal)
 
     const before = runtimes.map((runtime) => ({ batches: runtime.stats.batches, entries: runtime.stats.entries }))
     const started = Date.now()
-    const submitted = await run(fleet, deployment, options.jobs)
+    const submitted = await run(fleet, deployment, options.jobs, signal)
     const finished = Math.max(...[...submitted.keys()].map((id) => fleet.completed.get(id) ?? Number.NaN))
     const [{ count }] = await deployment.schema.sql<[{ count: number }]>`
       select count(*)::int as count from actors where kind = 'task' and state = 'completed'`

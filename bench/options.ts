@@ -24,7 +24,7 @@ export interface BenchOptions {
 }
 
 const DEFAULTS = {
-  jobs: 3000, warmup: 300, agents: 8, concurrency: 16, runtimes: 1, partitions: 16, appends: 20000, window: 256,
+  jobs: 1000, warmup: 100, agents: 8, concurrency: 16, runtimes: 1, partitions: 16, appends: 20000, window: 256,
 }
 
 const flag = (argv: ReadonlyArray<string>, name: string): string | undefined => {

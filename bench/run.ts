@@ -8,18 +8,23 @@ import { clawbotLifecycle } from "./lifecycle-clawbot.ts"
 import { parseOptions, type BenchOptions } from "./options.ts"
 import { printComparison, summarize } from "./report.ts"
 
-const lifecycle = async (options: BenchOptions) => {
+/** Inbox entries one standalone task needs: task CREATE, ASSIGN, START, COMPLETE; agent RESERVE, RELEASE. */
+const MIN_ENTRIES = 6
+
+const lifecycle = async (options: BenchOptions, signal: AbortSignal) => {
   const slots = options.agents * options.concurrency
   console.log(`\n[lifecycle] ${options.jobs} jobs (+${options.warmup} warm-up), ${options.agents} agents × ${options.concurrency} = ${slots} slots, ${options.runtimes} runtime(s), ${options.partitions} partitions`)
-  const clawbot = await clawbotLifecycle(options)
-  const bullmq = await bullmqLifecycle(options)
+  const clawbot = await clawbotLifecycle(options, signal)
+  const bullmq = await bullmqLifecycle(options, signal)
   printComparison("durable job lifecycle: submit → worker takes it → complete", "jobs", summarize(clawbot), summarize(bullmq), "bullmq")
   const expected = options.jobs + options.warmup
   console.log(`  durable afterwards: clawbot ${clawbot.durable}/${expected} tasks completed in Postgres, bullmq ${bullmq.durable}/${expected} jobs in its completed set`)
-  console.log(`  clawbot runtime: ${clawbot.entries} inbox entries in ${clawbot.batches} batches (${(clawbot.entries / clawbot.jobs).toFixed(1)} per job, ${(clawbot.entries / Math.max(1, clawbot.batches)).toFixed(1)} per batch)`)
-  console.log("  Not like for like: per job Clawbot applies ~8 commands to two XState actors (task, agent), routes through")
-  console.log("  Postgres, commits snapshots + transition history in Postgres and publishes events; BullMQ moves one job")
-  console.log("  between Redis lists (durable only as far as Redis persistence is configured).")
+  const perJob = clawbot.entries / clawbot.jobs
+  console.log(`  clawbot runtime: ${clawbot.entries} inbox entries in ${clawbot.batches} batches: ${perJob.toFixed(1)} per job (a task needs ${MIN_ENTRIES}), ${(clawbot.entries / Math.max(1, clawbot.batches)).toFixed(1)} per batch`)
+  console.log(`  Not like for like: per job Clawbot applies at least ${MIN_ENTRIES} commands to two XState actors (task CREATE, ASSIGN,`)
+  console.log("  START, COMPLETE; agent RESERVE, RELEASE), routes with Postgres queries, commits snapshots and transition")
+  console.log("  history to Postgres and publishes events; BullMQ moves one job hash between Redis lists (durable only as far")
+  console.log("  as Redis persistence is configured).")
 }
 
 const ingest = async (options: BenchOptions) => {
@@ -31,9 +36,19 @@ const ingest = async (options: BenchOptions) => {
 
 const main = async () => {
   const options = parseOptions(process.argv.slice(2))
+  // Ctrl-C ends the wait for completions, so every scenario still removes its keys and schema;
+  // output piped into e.g. `head` must not kill the run before that either.
+  const interrupted = new AbortController()
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.once(signal, () => {
+      console.error(`\n${signal}: stopping, removing the benchmark's keys and schema`)
+      interrupted.abort(new Error(`interrupted by ${signal}`))
+    })
+  }
+  process.stdout.on("error", () => undefined)
   console.log(`clawbot bench ${new Date().toISOString()}  node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}`)
   console.log(`redis ${options.redisUrl}, postgres ${process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test"}; Clawbot and BullMQ run in this one process`)
-  if (options.only.includes("lifecycle")) await lifecycle(options)
+  if (options.only.includes("lifecycle")) await lifecycle(options, interrupted.signal)
   if (options.only.includes("ingest")) await ingest(options)
 }
 

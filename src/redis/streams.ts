@@ -64,6 +64,12 @@ export const autoclaim = async (
   return { next, entries: entries.map(toEntry), deleted }
 }
 
+/** Whether a consumer other than `consumer` has entries of `inbox` pending in the `runtime` group. */
+export const pendingElsewhere = async (redis: Redis, inbox: string, consumer: string): Promise<boolean> => {
+  const [, , , consumers] = (await redis.xpending(inbox, RUNTIME_GROUP)) as [number, string | null, string | null, [string, string][] | null]
+  return (consumers ?? []).some(([name]) => name !== consumer)
+}
+
 /** Acknowledges `ids` in the `runtime` group (one XACK: one round trip); returns how many were pending. */
 export const ack = async (redis: Redis, inbox: string, ids: readonly string[]): Promise<number> =>
   ids.length === 0 ? 0 : redis.xack(inbox, RUNTIME_GROUP, ...ids)

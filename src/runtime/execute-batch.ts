@@ -46,15 +46,15 @@ export const eventStreamEntry = (item: OutboxItem): Record<string, string> | und
 }
 
 export const executeBatch = async (io: BatchIo, partition: number, fence: number, plan: BatchPlan): Promise<BatchOutcome> => {
-  if (plan.rows.length > 0 || plan.transitions.length > 0) {
-    const written = await writeBatch(io.sql, {
-      partition,
-      fence,
-      rows: plan.rows.map(({ columns, ...row }) => ({ ...row, ...columns })),
-      transitions: plan.transitions,
-    })
-    if (written._tag === "StaleFence") return "stale_fence"
-  }
+  // Written even when nothing changed: the fence check then keeps a former owner from
+  // acknowledging entries (a redelivery, a refusal) that the new owner has yet to apply.
+  const written = await writeBatch(io.sql, {
+    partition,
+    fence,
+    rows: plan.rows.map(({ columns, ...row }) => ({ ...row, ...columns })),
+    transitions: plan.transitions,
+  })
+  if (written._tag === "StaleFence") return "stale_fence"
   await carryOut(io, plan.outbox)
   const keys = io.keys.partition(partition)
   for (const { entry, reason } of plan.deadLetters) await io.scripts.deadLetter(keys, entry.id, reason)

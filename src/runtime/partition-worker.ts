@@ -1,12 +1,13 @@
 // Partition worker: while this process holds a partition's lease, applies its inbox in
-// stream order. It first takes over the entries the previous owner left pending, then reads
-// new ones; it fires the partition's due timers; a failing batch is retried (never acked)
-// with backoff until it succeeds or the lease is lost.
+// stream order. It first stores its fence (so no former owner can write any more), takes over
+// the entries former owners left pending, then reads new ones; it fires the partition's due
+// timers; a failing batch is retried (never acked) with backoff until it succeeds or the
+// lease is lost.
 import type { Redis } from "ioredis"
 import type { Logger } from "../log.ts"
 import { errorFields } from "../log.ts"
-import { autoclaim, ensureGroup, readGroup, type StreamEntry } from "../redis/streams.ts"
-import { loadSnapshots } from "../store/snapshots.ts"
+import { autoclaim, ensureGroup, pendingElsewhere, readGroup, type StreamEntry } from "../redis/streams.ts"
+import { loadSnapshots, writeBatch } from "../store/snapshots.ts"
 import { ActorHost } from "./actor-host.ts"
 import type { ActorKind } from "./actor-kind.ts"
 import { executeBatch, type BatchIo } from "./execute-batch.ts"
@@ -70,7 +71,30 @@ export class PartitionWorker {
   private async run(): Promise<void> {
     const { io, consumer, batchSize } = this.options
     await this.retrying("join the consumer group", () => ensureGroup(io.redis, this.inbox))
-    // Take over what the previous owner left pending (in stream order) before anything new.
+    // Fence first: a former owner that has not noticed yet can write nothing from now on, so
+    // the state loaded below is the last written, and what it read but did not write is pending.
+    const claimed = await this.retrying("claim the partition", () =>
+      writeBatch(io.sql, { partition: this.partition, fence: this.fence, rows: [], transitions: [] }))
+    if (claimed === undefined) return
+    if (claimed._tag === "StaleFence") return this.lose()
+    await this.takeOver()
+
+    while (this.running) {
+      const entries = await this.retrying("read the inbox", () => readGroup(this.options.blocking, this.inbox, consumer, batchSize, this.options.blockMs))
+      if (entries === undefined) return
+      // A former owner may still have read entries after the takeover: they come before these,
+      // so take them over together, in stream order.
+      const strays = await this.retrying("look for entries pending elsewhere", () => pendingElsewhere(io.redis, this.inbox, consumer))
+      if (strays === undefined) return
+      if (strays) await this.takeOver()
+      else if (entries.length > 0) await this.apply(entries)
+      else this.host.passivate(this.options.clock(), this.options.passivateAfterMs)
+    }
+  }
+
+  /** Claims every pending entry of the partition (former owners' and its own) and applies them in stream order. */
+  private async takeOver(): Promise<void> {
+    const { io, consumer, batchSize } = this.options
     let cursor = "0-0"
     do {
       const claimed = await this.retrying("take over pending entries", () => autoclaim(io.redis, this.inbox, consumer, 0, batchSize, cursor))
@@ -81,13 +105,13 @@ export class PartitionWorker {
       await this.apply(claimed.entries)
       cursor = claimed.next
     } while (cursor !== "0-0" && this.running)
+  }
 
-    while (this.running) {
-      const entries = await this.retrying("read the inbox", () => readGroup(this.options.blocking, this.inbox, consumer, batchSize, this.options.blockMs))
-      if (entries === undefined) return
-      if (entries.length > 0) await this.apply(entries)
-      else this.host.passivate(this.options.clock(), this.options.passivateAfterMs)
-    }
+  /** A newer owner has written the partition: stop without acknowledging anything. */
+  private lose(): void {
+    this.options.log.warn("partition taken over by a newer owner; stopping", { partition: this.partition, fence: this.fence })
+    this.lost = true
+    this.running = false
   }
 
   /** Applies one batch, retrying until it is done or the partition is lost. */
@@ -105,10 +129,7 @@ export class PartitionWorker {
         const outcome = await executeBatch(this.options.io, this.partition, this.fence, plan)
         if (outcome === "stale_fence") {
           this.host.forget(plan.touched)
-          this.options.log.warn("partition taken over by a newer owner; stopping", { partition: this.partition, fence: this.fence })
-          this.lost = true
-          this.running = false
-          return
+          return this.lose()
         }
         stats.batch(this.partition, plan, performance.now() - started)
         return

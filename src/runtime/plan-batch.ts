@@ -58,7 +58,8 @@ export interface BatchPlan {
   readonly deadLetters: ReadonlyArray<{ readonly entry: InboxEntry; readonly reason: string }>
   /** Entries to acknowledge once the outbox is carried out (dead letters are acked apart). */
   readonly ackIds: ReadonlyArray<string>
-  /** Actors this batch changed in memory: forget them if the batch fails. */
+  /** Actors this batch changed in memory or replayed from their stored outbox: forget them if
+   * the batch fails, so a retry starts again from their stored state and outbox. */
   readonly touched: ReadonlyArray<string>
   readonly counts: { readonly applied: number; readonly rejected: number; readonly redelivered: number }
 }
@@ -84,6 +85,7 @@ export const planBatch = (input: PlanInput): BatchPlan => {
   const deadLetters: Array<{ entry: InboxEntry; reason: string }> = []
   const ackIds: string[] = []
   const touched = new Map<string, { kind: ActorKind; id: string; items: OutboxItem[] }>()
+  const replayed = new Set<string>()
   const counts = { applied: 0, rejected: 0, redelivered: 0 }
 
   for (const entry of input.entries) {
@@ -104,6 +106,8 @@ export const planBatch = (input: PlanInput): BatchPlan => {
       // Applied before (a redelivery): carry out what it caused again, change nothing.
       counts.redelivered += 1
       outbox.push(...(stored?.outbox ?? []).filter((item) => item.entryId === entry.id))
+      // Only the stored outbox knows what it caused: a retry must load it again.
+      replayed.add(key)
       continue
     }
 
@@ -167,7 +171,7 @@ export const planBatch = (input: PlanInput): BatchPlan => {
       version: persisted.version, outbox: items, columns: kind.columns(persisted.context, persisted.state),
     }
   })
-  return { rows, transitions, outbox, deadLetters, ackIds, touched: [...touched.keys()], counts }
+  return { rows, transitions, outbox, deadLetters, ackIds, touched: [...new Set([...touched.keys(), ...replayed])], counts }
 }
 
 const alreadyExists = (host: ActorHost, key: string, command: Command, entryId: string): ApplyResult => {

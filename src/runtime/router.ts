@@ -13,7 +13,7 @@ export interface Router {
 
 export const createRouter = (sql: Sql, append: AppendFn): Router => ({
   async routeTask(request, cmdId) {
-    const capability = request.capability ?? (await getActor(sql, "task", request.taskId))?.capability
+    const capability = request.capability ?? (await stillReady(sql, request.taskId))?.capability
     if (!capability) return
     const candidates = await candidateAgents(sql, capability, request.exclude.length + 1)
     const agent = candidates.find((candidate) => !request.exclude.includes(candidate.id))
@@ -32,3 +32,11 @@ export const createRouter = (sql: Sql, append: AppendFn): Router => ({
     )
   },
 })
+
+/** A refused proposal comes back without the capability: route it again only while the task
+ * waits. A task assigned, finished or gone meanwhile would otherwise bounce between busy
+ * agents for ever, one refusal causing the next. */
+const stillReady = async (sql: Sql, taskId: string) => {
+  const task = await getActor(sql, "task", taskId)
+  return task?.state === "ready" ? task : undefined
+}

@@ -82,6 +82,23 @@ export interface Runtime {
 interface Held {
   readonly worker: PartitionWorker
   readonly blocking: Redis
+  /** Its worker is finishing the batch in hand; the lease is still renewed meanwhile. */
+  releasing: boolean
+}
+
+/** A periodic step that never overlaps itself: a tick that comes while it runs is skipped. */
+class Step {
+  private current: Promise<void> | undefined
+  constructor(private readonly step: () => Promise<void>) {}
+  run(): Promise<void> {
+    this.current ??= this.step().finally(() => {
+      this.current = undefined
+    })
+    return this.current
+  }
+  idle(): Promise<void> {
+    return this.current ?? Promise.resolve()
+  }
 }
 
 export const startRuntime = async (deps: RuntimeDeps): Promise<Runtime> => {
@@ -99,10 +116,11 @@ export const startRuntime = async (deps: RuntimeDeps): Promise<Runtime> => {
 
   const release = async (partition: number, why: string) => {
     const entry = held.get(partition)
-    if (!entry) return
-    held.delete(partition)
+    if (!entry || entry.releasing) return
+    entry.releasing = true
     await entry.worker.stop()
     entry.blocking.disconnect()
+    held.delete(partition)
     stats.recovered(partition)
     if (!entry.worker.lost) await deps.scripts.releaseLease(deps.keys.partition(partition), member, entry.worker.fence).catch(() => undefined)
     log.info("partition released", { partition, why })
@@ -113,7 +131,6 @@ export const startRuntime = async (deps: RuntimeDeps): Promise<Runtime> => {
     if (!lease.ok) return
     const blocking = deps.redis.duplicate()
     blocking.on("error", () => undefined) // reconnects on its own; the worker logs failed reads
-    await once(blocking, "ready")
     const worker = new PartitionWorker(
       {
         io, blocking, kinds, decode: deps.decode, consumer: member, batchSize: tuning.batchSize, blockMs: tuning.blockMs,
@@ -122,41 +139,58 @@ export const startRuntime = async (deps: RuntimeDeps): Promise<Runtime> => {
       partition,
       lease.value,
     )
-    held.set(partition, { worker, blocking })
-    worker.start()
+    // Held (so renewed) from now on, while its connection opens.
+    const entry: Held = { worker, blocking, releasing: false }
+    held.set(partition, entry)
     log.info("partition acquired", { partition, fence: lease.value })
+    try {
+      await once(blocking, "ready")
+    } catch (error) {
+      await release(partition, `could not connect: ${errorFields(error)["error"]}`)
+      return
+    }
+    if (!entry.releasing) worker.start()
   }
 
+  // Keeping alive (membership heartbeat, lease renewals) never waits for a worker to start or
+  // stop, so a slow hand-over cannot let the other leases lapse.
   let membershipOk = false
-  const tick = async () => {
+  let members: string[] = []
+  const keepAlive = new Step(async () => {
     try {
-      const members = await heartbeat(deps.redis, deps.keys.members, member, clock(), tuning.memberExpiryMs)
+      members = await heartbeat(deps.redis, deps.keys.members, member, clock(), tuning.memberExpiryMs)
       membershipOk = true
-      const mine = assignedTo(member, members, deps.partitions)
-      for (const [partition, { worker }] of [...held]) {
-        if (worker.lost) await release(partition, "lost to a newer owner")
-        else if (!mine.has(partition)) await release(partition, "rebalanced to another process")
-        else {
-          const renewed = await deps.scripts.renewLease(deps.keys.partition(partition), member, worker.fence, tuning.leaseTtlMs)
-          if (!renewed.ok) {
-            worker.lost = true
-            await release(partition, "lease expired")
-          }
-        }
-      }
-      for (const partition of mine) if (!held.has(partition)) await acquire(partition)
     } catch (error) {
       membershipOk = false
       log.warn("membership tick failed", errorFields(error))
+      return
     }
-  }
+    await Promise.all([...held].map(async ([partition, { worker }]) => {
+      if (worker.lost) return
+      const renewed = await deps.scripts.renewLease(deps.keys.partition(partition), member, worker.fence, tuning.leaseTtlMs)
+        .catch((error: unknown) => log.warn("lease renewal failed", { partition, ...errorFields(error) }))
+      if (renewed && !renewed.ok) worker.lost = true
+    }))
+  })
 
   let stopping = false
-  let ticking: Promise<void> = tick()
+  const rebalance = new Step(async () => {
+    if (!membershipOk || stopping) return
+    const mine = assignedTo(member, members, deps.partitions)
+    const moves = [
+      ...[...held].filter(([partition, { worker }]) => worker.lost || !mine.has(partition))
+        .map(([partition, { worker }]) => release(partition, worker.lost ? "lease lost to another process" : "rebalanced to another process")),
+      ...[...mine].filter((partition) => !held.has(partition)).map(acquire),
+    ]
+    await Promise.all(moves.map((move) => move.catch((error: unknown) => log.warn("rebalancing failed", errorFields(error)))))
+  })
+
   const timer = setInterval(() => {
-    if (!stopping) ticking = ticking.then(tick)
+    void keepAlive.run()
+    void rebalance.run()
   }, tuning.tickMs)
-  await ticking
+  await keepAlive.run()
+  await rebalance.run()
   log.info("runtime started", { member, partitions: [...held.keys()].sort((a, b) => a - b) })
 
   return {
@@ -179,9 +213,11 @@ export const startRuntime = async (deps: RuntimeDeps): Promise<Runtime> => {
     },
     async stop() {
       stopping = true
-      clearInterval(timer)
-      await ticking
+      await rebalance.idle()
+      // Leases stay renewed until each worker has finished its batch in hand.
       await Promise.all([...held.keys()].map((partition) => release(partition, "shutdown")))
+      clearInterval(timer)
+      await keepAlive.idle()
       await leave(deps.redis, deps.keys.members, member).catch(() => undefined)
       log.info("runtime stopped", { member })
     },

@@ -83,6 +83,13 @@ const UNBLOCKED = ["CREATE:null>blocked", "DEPENDENCIES_MET:blocked>ready", ...S
 /** TASK_STATUS reports a session applies per task: assigned, in_progress, completed (+ ready when it was blocked). */
 const REPORTS = { root: 3, dependant: 4 }
 
+/** JSON with object keys sorted: a copy replayed from Postgres (jsonb) orders keys its own way. */
+const canonical = (value: unknown): string =>
+  JSON.stringify(value, (_, field: unknown) =>
+    field && typeof field === "object" && !Array.isArray(field)
+      ? Object.fromEntries(Object.entries(field).sort(([a], [b]) => (a < b ? -1 : 1)))
+      : field)
+
 const step = (row: TransitionRow) => `${row.event}:${row.from_state ?? "null"}>${row.to_state}`
 
 export const audit = async (input: AuditInput): Promise<Audit> => {
@@ -175,7 +182,7 @@ const eventStream = async (input: AuditInput, transitions: readonly TransitionRo
         const seen = events.get(event.id)
         if (seen) {
           seen.count += 1
-          if (seen.body !== body) divergent.push(`event ${event.id} published again with different content`)
+          if (canonical(JSON.parse(seen.body)) !== canonical(event)) divergent.push(`event ${event.id} published again with different content`)
         } else {
           events.set(event.id, { body, count: 1, position: position++ })
         }

@@ -35,7 +35,8 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const child of processes) if (child.alive) child.crash()
   await Promise.all(processes.map((child) => child.exited))
-  await deployment?.close()
+  if (!process.env.CHAOS_KEEP) await deployment?.close()
+  else console.log("kept", deployment.prefix)
 })
 
 const spawnRuntime = (): RuntimeProcess => {
@@ -66,7 +67,7 @@ describe("crash test", () => {
     })
     await fleet.register()
     fleet.start()
-    const workload = new Workload(deployment.append, { tasks: TASKS, sessions: SESSIONS, capability: CAPABILITY, window: 400 })
+    const workload = new Workload(deployment.append, { tasks: TASKS, sessions: SESSIONS, capability: CAPABILITY, window: Number(process.env.CHAOS_WINDOW ?? 48) })
     const feeding = workload.run(() => fleet.completesSent)
 
     // Crash a random started process every 2–4 s and start a new one at once, until done.
@@ -78,6 +79,7 @@ describe("crash test", () => {
     while (!(await done()) && Date.now() - workStarted < DEADLINE_MS) {
       const pause = KILL_EVERY_MS[0] + Math.random() * (KILL_EVERY_MS[1] - KILL_EVERY_MS[0])
       for (const wake = Date.now() + pause; Date.now() < wake && !(await done()); ) await sleep(250)
+      if (process.env.CHAOS_NO_KILL) continue
       const candidates = processes.filter((child) => child.alive && child.member !== undefined)
       const victim = candidates[Math.floor(Math.random() * candidates.length)]
       if (completed === workload.lifecycles || !victim?.member) continue
@@ -116,6 +118,10 @@ describe("crash test", () => {
         `work_s=${(workMs / 1000).toFixed(1)} wall_s=${((performance.now() - began) / 1000).toFixed(1)}\n` +
         `runtime warnings: ${JSON.stringify(Object.fromEntries(problems))}`,
     )
+    const findings = { ...result, errors: fleet.errors }
+    for (const [name, list] of Object.entries(findings)) {
+      if (Array.isArray(list) && list.length > 0) console.log(`${name} (${list.length}):\n  ${list.slice(0, 10).join("\n  ")}`)
+    }
 
     expect(fleet.errors).toEqual([])
     expect(takeovers.length).toBeGreaterThanOrEqual(5)

@@ -3,6 +3,8 @@
 // are kept so a test can report what the crashes made the runtime go through.
 import { spawn, type ChildProcess } from "node:child_process"
 import { once } from "node:events"
+import { createWriteStream, mkdirSync } from "node:fs"
+import { join } from "node:path"
 import { createInterface } from "node:readline"
 import { fileURLToPath } from "node:url"
 
@@ -36,6 +38,14 @@ export class RuntimeProcess {
     })
     this.started.catch(() => undefined)
     void this.exited.then((code) => rejectStarted(new Error(`${name} exited (${code}) before it started`)))
+    // CHAOS_LOG_DIR=<dir> keeps every process's whole log there, for investigating a failure.
+    const logDir = process.env.CHAOS_LOG_DIR
+    if (logDir) {
+      mkdirSync(logDir, { recursive: true })
+      const file = createWriteStream(join(logDir, `${name}.log`))
+      this.child.stdout!.pipe(file)
+      this.child.stderr!.pipe(file)
+    }
     createInterface({ input: this.child.stdout! }).on("line", (text) => {
       const line = parse(text)
       if (line.msg === "runtime started" && typeof line["member"] === "string") {

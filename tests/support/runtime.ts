@@ -33,6 +33,8 @@ export interface WorkerOptions {
   readonly consumer: string
   /** Connections to use instead of the deployment's (e.g. wrapped to fail or pause). */
   readonly redis?: Redis
+  /** The connection of its blocking inbox reads. */
+  readonly blocking?: Redis
   readonly sql?: Sql
   readonly tuning?: Partial<RuntimeTuning>
 }
@@ -66,6 +68,8 @@ export interface TestDeployment {
   readonly redisUrl: string
   /** Starts a runtime process's worth of loops in this process. */
   startRuntime(tuning?: Partial<RuntimeTuning>): Promise<Runtime>
+  /** Another connection to the deployment's Redis, closed by close(). */
+  connectRedis(name?: string): Promise<Redis>
   /** Starts one partition worker by hand, with a fencing token the test obtained (stopped by close()). */
   startWorker(partition: number, fence: number, options: WorkerOptions): Promise<PartitionWorker>
   /** What a worker carries out a batch with, on the deployment's connections or the given ones. */
@@ -78,6 +82,8 @@ export interface TestDeployment {
   transitions(kind: string, id: string): Promise<Transition[]>
   /** The transitions published on the event stream for one actor, in stream order. */
   events(actorId: string): Promise<PublishedEvent[]>
+  /** Stops every runtime and worker started so far (e.g. after each test). */
+  stopAll(): Promise<void>
   close(): Promise<void>
 }
 
@@ -97,6 +103,20 @@ export const waitFor = async <T>(what: string, probe: () => Promise<T | undefine
     await new Promise((resolve) => setTimeout(resolve, 25))
   }
 }
+
+type Method = (...args: unknown[]) => unknown
+
+/** `redis` with some methods replaced; each replacement is made from the original (bound). */
+export const withMethods = (redis: Redis, replace: Readonly<Record<string, (original: Method) => Method>>): Redis =>
+  new Proxy(redis, {
+    get(target, property) {
+      const value: unknown = Reflect.get(target, property, target)
+      if (typeof value !== "function") return value
+      const original = (value as Method).bind(target)
+      const make = typeof property === "string" ? replace[property] : undefined
+      return make ? make(original) : original
+    },
+  })
 
 /** A schema on a throwaway server: it goes with the server, so "dropping" only closes the pool. */
 const schemaOn = async (url: string): Promise<TestSchema> => {
@@ -122,13 +142,17 @@ export const testDeployment = async (options: DeploymentOptions = {}): Promise<T
     connections.push(own)
     return own
   }
+  const stopAll = async () => {
+    await Promise.all([...runtimes.splice(0).map((runtime) => runtime.stop()), ...workers.splice(0).map((worker) => worker.stop())])
+  }
   const batchIo = ({ redis: onRedis = redis, sql = schema.sql }: { redis?: Redis; sql?: Sql } = {}): BatchIo => ({
     sql, redis: onRedis, scripts: createScripts(onRedis), keys, partitions, eventRetention: DEFAULT_TUNING.eventRetention,
     append, router: createRouter(sql, append),
   })
 
   return {
-    schema, redis, keys, scripts, partitions, append, redisUrl, batchIo,
+    schema, redis, keys, scripts, partitions, append, redisUrl, batchIo, stopAll,
+    connectRedis: (name = "test") => connect(name),
     async startRuntime(tuning = QUICK) {
       const own = await connect("test-runtime")
       const runtime = await startRuntime({
@@ -138,11 +162,11 @@ export const testDeployment = async (options: DeploymentOptions = {}): Promise<T
       runtimes.push(runtime)
       return runtime
     },
-    async startWorker(partition, fence, { consumer, redis: onRedis, sql, tuning = QUICK }) {
+    async startWorker(partition, fence, { consumer, redis: onRedis, blocking, sql, tuning = QUICK }) {
       const settings = { ...DEFAULT_TUNING, ...tuning }
       const worker = new PartitionWorker(
         {
-          io: batchIo({ redis: onRedis ?? (await connect("test-worker")), sql }), blocking: await connect("test-worker-blocking"),
+          io: batchIo({ redis: onRedis ?? (await connect("test-worker")), sql }), blocking: blocking ?? (await connect("test-worker-blocking")),
           kinds: new Map(KINDS.map((kind) => [kind.kind, kind])), decode: decodeInboxEntry, consumer,
           batchSize: settings.batchSize, blockMs: settings.blockMs, timerTickMs: settings.timerTickMs, maxActors: settings.maxActors,
           passivateAfterMs: settings.passivateAfterMs, clock: Date.now, log, stats: new RuntimeStats(),
@@ -178,7 +202,7 @@ export const testDeployment = async (options: DeploymentOptions = {}): Promise<T
         .filter((event) => event.actor_id === actorId)
     },
     async close() {
-      await Promise.all([...runtimes.map((runtime) => runtime.stop()), ...workers.map((worker) => worker.stop())])
+      await stopAll()
       for (const pattern of keys.patterns) {
         for await (const batch of redis.scanStream({ match: pattern, count: 1000 })) {
           if ((batch as string[]).length > 0) await redis.unlink(...(batch as string[]))

@@ -63,12 +63,4 @@ describe("dead letters", () => {
     expect(runtime.stats.deadLettered).toBe(malformed.length)
     expect(await runtime.readiness()).toMatchObject({ ready: true, failing: {} })
   })
-
-  it("keeps applying commands sent after a dead letter", async () => {
-    const taskId = deployment.idIn("task", 1)
-    await xadd(deployment.keys.partition(1).inbox, { type: "CREATE", actor: `task:${taskId}`, payload: "[" })
-    await deployment.append({ kind: "task", id: taskId, type: "CREATE", payload: { id: taskId, title: "later", capability: "dead-letter", dependsOn: [], blocked: false } })
-    const task = await deployment.actor("task", taskId, (row) => row.state === "ready")
-    expect(task.version).toBe(1)
-  })
 })

@@ -2,7 +2,7 @@
 // inbox, one after another with none skipped, whether they trickle in one at a time or arrive
 // as large batches mixing many actors of every partition.
 import { randomUUID } from "node:crypto"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
 import { QUICK, testDeployment, type TestDeployment } from "../../support/runtime.ts"
 
 let deployment: TestDeployment
@@ -10,6 +10,7 @@ beforeAll(async () => {
   deployment = await testDeployment({ partitions: 4 })
 })
 afterAll(() => deployment.close())
+afterEach(() => deployment.stopAll())
 
 interface Plan {
   readonly taskId: string
@@ -56,14 +57,13 @@ const expectAppliedInOrder = async (plan: Plan, streamIds: ReadonlyArray<string>
 
 describe("order per actor", () => {
   it("applies a stream of commands to one actor one by one, in the order they were appended", async () => {
-    const runtime = await deployment.startRuntime(QUICK)
+    await deployment.startRuntime(QUICK)
     const plan = taskPlan(randomUUID(), 120)
     const streamIds: string[] = []
     for (const { type, payload } of plan.commands) {
       streamIds.push((await deployment.append({ kind: "task", id: plan.taskId, type, payload })).streamId)
     }
     await expectAppliedInOrder(plan, streamIds, 120)
-    await runtime.stop()
   })
 
   it("keeps every actor's order when a backlog of several actors per partition is applied in large batches", async () => {
@@ -88,6 +88,5 @@ describe("order per actor", () => {
     // Each partition's backlog (4 × 64 entries) was applied as several full batches.
     expect(runtime.owned()).toHaveLength(deployment.partitions)
     expect(runtime.stats.batchSizes.filter((size) => size === batchSize).length).toBeGreaterThanOrEqual(2 * deployment.partitions)
-    await runtime.stop()
   })
 })

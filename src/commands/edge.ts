@@ -1,0 +1,52 @@
+// `clawbot edge`: an edge process (HTTP API and WebSockets) against shared Redis and Postgres; also
+// `serveEdge`, which `clawbot start` uses too: the operator token at first start, then the edge.
+import { KINDS } from "../../actors/index.ts"
+import { ConfigError, type Config } from "../config.ts"
+import { createEdge, type Edge } from "../edge/app.ts"
+import { ensureOperatorToken } from "../edge/auth.ts"
+import type { RuntimeView } from "../edge/http/scrape.ts"
+import { createLogger, type Logger } from "../log.ts"
+import { describeMachine } from "../runtime/describe-machine.ts"
+import type { Services } from "../services.ts"
+import { openServices } from "../services.ts"
+import { onShutdown } from "./shutdown.ts"
+
+export const say = (line: string): void => {
+  process.stdout.write(`clawbot: ${line}\n`)
+}
+
+/** Makes sure an operator token exists (printing a new one, once), starts the edge and prints its URL. */
+export const serveEdge = async (config: Config, services: Services, log: Logger, runtime?: RuntimeView): Promise<Edge> => {
+  const operator = await ensureOperatorToken(services.db.sql, config.operatorToken)
+  const edge = await createEdge({
+    redis: services.redis, sql: services.db.sql, keys: services.keys, partitions: services.partitions, append: services.append, log,
+    machines: Object.fromEntries(KINDS.map((kind) => [kind.kind, describeMachine(kind.machine)])),
+    host: config.host, port: config.port,
+    ...(config.operatorToken === undefined ? {} : { operatorToken: config.operatorToken }),
+    ...(runtime === undefined ? {} : { runtime }),
+  })
+  say(`listening on http://${config.host}:${edge.port} (HTTP API under /api/v1, WebSockets /ws/control and /ws/events)`)
+  if (operator.source === "generated") {
+    say(`operator token (shown this once; only its hash is stored): ${operator.token}`)
+  } else if (operator.source === "stored") {
+    say("operator token: the one generated at first start (stored hashed); to use a new one set CLAWBOT_OPERATOR_TOKEN or --operator-token")
+  } else {
+    say("operator token: from CLAWBOT_OPERATOR_TOKEN / --operator-token")
+  }
+  return edge
+}
+
+export const edgeCommand = async (config: Config): Promise<"running"> => {
+  const { redisUrl, databaseUrl } = config
+  if (!redisUrl || !databaseUrl) {
+    throw new ConfigError("clawbot edge needs REDIS_URL and DATABASE_URL (or --redis-url, --database-url); `clawbot start` starts local servers instead")
+  }
+  const log = createLogger(config.logLevel, { component: "edge" })
+  const services = await openServices({ ...config, redisUrl, databaseUrl }, log, "edge")
+  const edge = await serveEdge(config, services, log).catch(async (error: unknown) => {
+    await services.close()
+    throw error
+  })
+  onShutdown(log, [() => edge.close(), () => services.close()])
+  return "running"
+}

@@ -1,0 +1,147 @@
+// The edge's one reader of the event stream: XREAD BLOCK on a connection of its own from the
+// stream's end at start-up, each entry decoded with its Schema and handed on: transitions are
+// published on their uWS topics, pushes on their bot's control topic, replies to the waiters.
+// A Redis failure is retried with capped backoff, resuming after the last entry handled.
+// Entries are handled synchronously batch by batch, so `lastId()` is always the id of the last
+// entry whose frames are already published (the event socket's replay relies on it).
+import type { Redis } from "ioredis"
+import type uWS from "uWebSockets.js"
+import type { Logger } from "../log.ts"
+import { errorFields } from "../log.ts"
+import type { Keys } from "../redis/keys.ts"
+import { readEvents, type StreamEntry } from "../redis/streams.ts"
+import { decodeEventStreamEntry } from "../schema/event-stream.ts"
+import { encodeFrame, ServerFrame } from "../schema/frames.ts"
+import type { Metrics, Replies } from "./context.ts"
+import { createReplies } from "./replies.ts"
+import { eventFramer } from "./sockets/event-frames.ts"
+import { SENT_METRIC } from "./sockets/send.ts"
+
+export interface Fanout {
+  /** Fed by the `reply` entries of the event stream. */
+  readonly replies: Replies
+  /** Id of the last event-stream entry the reader has handled ("0-0" before the stream's first). */
+  lastId(): string
+  stop(): Promise<void>
+}
+
+export interface FanoutOptions {
+  readonly app: uWS.TemplatedApp
+  /** Its own connection, held by XREAD BLOCK. */
+  readonly blocking: Redis
+  readonly redis: Redis
+  readonly keys: Keys
+  readonly log: Logger
+  readonly metrics: Metrics
+  readonly edgeId: string
+  /** Entries per read (default 500) and how long one read blocks (default 5 s; stop() unblocks it). */
+  readonly count?: number
+  readonly blockMs?: number
+}
+
+const RETRY_BASE_MS = 50
+const RETRY_MAX_MS = 2_000
+
+/** The id of the stream's newest entry, or "0-0" when it has none. */
+async function newestId(redis: Redis, stream: string): Promise<string> {
+  const [newest] = await redis.xrevrange(stream, "+", "-", "COUNT", 1)
+  return newest?.[0] ?? "0-0"
+}
+
+export const startFanout = async (options: FanoutOptions): Promise<Fanout> => {
+  const { app, blocking, redis, keys, log, metrics, edgeId } = options
+  const count = options.count ?? 500
+  const blockMs = options.blockMs ?? 5_000
+  const replies = createReplies(edgeId)
+  // The blocking connection's id, for CLIENT UNBLOCK at stop; it changes when the connection is made again.
+  let clientId = Number(await blocking.client("ID"))
+  let reconnected = false
+  const onReady = () => {
+    reconnected = true
+  }
+  blocking.on("ready", onReady)
+  let last = await newestId(redis, keys.events)
+  let running = true
+  let wake: (() => void) | undefined
+
+  /** Publishes on `topic` when it has subscribers (the frame is only built then). */
+  const publish = (topic: string, socket: "events" | "control", frame: () => string) => {
+    const subscribers = app.numSubscribers(topic)
+    if (subscribers === 0) return
+    app.publish(topic, frame())
+    metrics.inc(SENT_METRIC, { socket }, subscribers)
+  }
+
+  const handle = (entry: StreamEntry) => {
+    const decoded = decodeEventStreamEntry(entry.fields)
+    if (!decoded.ok) {
+      log.warn("malformed event-stream entry skipped", { id: entry.id, error: decoded.error.message })
+      return
+    }
+    const value = decoded.value
+    switch (value.type) {
+      case "event": {
+        const frameFor = eventFramer(value.event)
+        for (const topic of value.topics) publish(topic, "events", () => frameFor(topic))
+        return
+      }
+      case "push":
+        return publish(`control:${value.agentId}`, "control", () => encodeFrame(ServerFrame, value.frame))
+      case "reply":
+        return replies.deliver(value.replyTo, value.reply)
+    }
+  }
+
+  const pause = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms)
+      wake = () => {
+        clearTimeout(timer)
+        resolve()
+      }
+    })
+
+  const loop = async () => {
+    for (let failures = 0; running; ) {
+      let entries: StreamEntry[]
+      try {
+        if (reconnected) {
+          reconnected = false
+          clientId = Number(await blocking.client("ID"))
+        }
+        entries = await readEvents(blocking, keys.events, last, count, blockMs)
+      } catch (error) {
+        if (!running) return
+        failures += 1
+        log.warn("event stream read failed; retrying", { after: last, failures, ...errorFields(error) })
+        await pause(Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** (failures - 1)))
+        continue
+      }
+      if (failures > 0) log.info("event stream readable again", { after: last, failures })
+      failures = 0
+      for (const entry of entries) {
+        try {
+          handle(entry)
+        } catch (error) {
+          log.error("event-stream entry could not be fanned out", { id: entry.id, ...errorFields(error) })
+        }
+        last = entry.id
+      }
+    }
+  }
+  const done = loop()
+
+  return {
+    replies,
+    lastId: () => last,
+    stop: async () => {
+      running = false
+      blocking.off("ready", onReady)
+      wake?.()
+      // Ends a blocked XREAD now rather than after blockMs (best effort: Redis may be down).
+      await redis.client("UNBLOCK", clientId).catch(() => undefined)
+      await done
+      replies.close()
+    },
+  }
+}

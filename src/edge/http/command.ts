@@ -1,0 +1,51 @@
+// Sends one command to an actor the way every HTTP command goes: Postgres must answer (else nothing
+// is accepted), the command carries a reply address, and the runtime's verdict is awaited for at
+// most `limits.waitMs`; a machine refusal becomes the ApiError of its code with the machine's reason.
+import { Schema } from "effect"
+import type { AppendInput } from "../../runtime/append.ts"
+import { ApiError, ErrorCode } from "../../schema/errors.ts"
+import type { EdgeContext, Reply } from "../context.ts"
+import { json, type Answer, type Documented } from "./route.ts"
+import { Accepted, Applied } from "./views.ts"
+
+export interface Sent {
+  readonly id: string
+  /** The inbox entry id of the command. */
+  readonly streamId: string
+  /** The runtime's verdict (always `applied` here), or undefined when it did not arrive in time. */
+  readonly applied: Reply | undefined
+}
+
+const isErrorCode = Schema.is(ErrorCode)
+
+const refusal = (reply: Reply): ApiError =>
+  new ApiError({
+    code: reply.code !== undefined && isErrorCode(reply.code) ? reply.code : "conflict",
+    message: reply.reason ?? `${reply.actor.kind} ${reply.actor.id} refused the command in state ${reply.state}`,
+  })
+
+/** Appends the command and waits for its verdict; throws the refusal when the machine refused it. */
+export const sendCommand = async (ctx: EdgeContext, command: Omit<AppendInput, "replyTo" | "cmdId">): Promise<Sent> => {
+  // The runtime cannot apply anything without Postgres: refuse now rather than queue it unseen.
+  await ctx.sql`select 1`
+  const replyTo = ctx.replies.address()
+  const appended = await ctx.append({ ...command, replyTo })
+  const reply = await ctx.replies.wait(replyTo, ctx.limits.waitMs)
+  if (reply?.outcome === "rejected") throw refusal(reply)
+  return { id: command.id, streamId: appended.streamId, applied: reply }
+}
+
+/** 202 `{id, stream_id}`; with `?wait=1` and a verdict in time, 200 `{id, state, stream_id}`. */
+export const commandAnswer = (sent: Sent, wait: boolean): Answer =>
+  wait && sent.applied
+    ? json(200, { id: sent.id, state: sent.applied.state, stream_id: sent.streamId })
+    : json(202, { id: sent.id, stream_id: sent.streamId })
+
+/** A creation answers 201 once applied, 202 while its verdict is pending. */
+export const creationStatus = (sent: Sent): number => (sent.applied ? 201 : 202)
+
+/** The successful answers of a command route. */
+export const COMMAND_RESPONSES: Readonly<Record<number, Documented>> = {
+  200: { description: "with ?wait=1: applied; the actor's state after the command", schema: Applied },
+  202: { description: "accepted into the actor's inbox (verdict pending unless ?wait=1 was asked and answered)", schema: Accepted },
+}

@@ -1,0 +1,94 @@
+// One HTTP exchange on uWebSockets.js, following its rules: everything needed from the request is
+// copied before any await, `onAborted` is set at once and the response is never touched after it
+// fired, the body is read (capped) from the synchronous handler, and late writes are corked.
+import { STATUS_CODES } from "node:http"
+import type { HttpRequest, HttpResponse } from "uWebSockets.js"
+import type { Answer } from "./route.ts"
+
+export interface RequestInfo {
+  /** Upper case. */
+  readonly method: string
+  /** The raw (percent-encoded) path, without the query. */
+  readonly path: string
+  readonly query: string
+  readonly authorization: string
+  readonly origin: string
+  readonly host: string
+  readonly remoteAddress: string
+  readonly contentLength: number | undefined
+}
+
+export type Body = { readonly _tag: "text"; readonly text: string } | { readonly _tag: "too_large" } | { readonly _tag: "aborted" }
+
+const BODY_METHODS: ReadonlySet<string> = new Set(["POST", "PUT", "PATCH", "DELETE"])
+
+export interface Exchange {
+  readonly request: RequestInfo
+  /** The body (for methods that carry one), at most `maxBytes`. */
+  readonly body: Promise<Body>
+  /** Writes the answer unless the client has gone; `headers` are added to it. */
+  send(answer: Answer, headers: Readonly<Record<string, string>>): void
+}
+
+const copyRequest = (req: HttpRequest, res: HttpResponse): RequestInfo => {
+  const length = req.getHeader("content-length")
+  return {
+    method: req.getMethod().toUpperCase(),
+    path: req.getUrl(),
+    query: req.getQuery() ?? "",
+    authorization: req.getHeader("authorization"),
+    origin: req.getHeader("origin"),
+    host: req.getHeader("host"),
+    remoteAddress: Buffer.from(res.getRemoteAddressAsText()).toString(),
+    contentLength: /^\d+$/.test(length) ? Number(length) : undefined,
+  }
+}
+
+/** Starts an exchange; call it synchronously from the uWS handler. */
+export const openExchange = (res: HttpResponse, req: HttpRequest, maxBytes: number): Exchange => {
+  const request = copyRequest(req, res)
+  let done = false
+  let settleBody: (body: Body) => void = () => {}
+  const body = new Promise<Body>((settle) => {
+    settleBody = settle
+  })
+  res.onAborted(() => {
+    done = true
+    settleBody({ _tag: "aborted" })
+  })
+
+  if (!BODY_METHODS.has(request.method)) settleBody({ _tag: "text", text: "" })
+  else if (request.contentLength !== undefined && request.contentLength > maxBytes) settleBody({ _tag: "too_large" })
+  else {
+    const chunks: Buffer[] = []
+    let size = 0
+    res.onData((chunk, isLast) => {
+      if (size > maxBytes) return
+      size += chunk.byteLength
+      if (size > maxBytes) return settleBody({ _tag: "too_large" })
+      chunks.push(Buffer.from(chunk.slice(0))) // uWS reuses the chunk's memory after this call
+      if (isLast) settleBody({ _tag: "text", text: Buffer.concat(chunks).toString("utf8") })
+    })
+  }
+
+  return {
+    request,
+    body,
+    send(answer, headers) {
+      if (done) return
+      done = true
+      res.cork(() => {
+        res.writeStatus(`${answer.status} ${STATUS_CODES[answer.status] ?? ""}`)
+        for (const [name, value] of Object.entries(headers)) res.writeHeader(name, value)
+        if ("text" in answer) {
+          res.writeHeader("content-type", answer.contentType)
+          res.end(answer.text)
+        } else {
+          res.writeHeader("content-type", "application/json; charset=utf-8")
+          // A refused upload is not read to its end: close the connection after the answer.
+          res.end(JSON.stringify(answer.json), answer.close === true)
+        }
+      })
+    },
+  }
+}

@@ -1,0 +1,72 @@
+// What one HTTP route is: method, path pattern (`/api/v1/agents/{id}`), who may call it, the
+// Schemas its path parameters, query string and body decode with (also the source of the OpenAPI
+// document), its answers, and the handler that turns a decoded call into an answer.
+import { Schema } from "effect"
+import { paginationFields } from "../../schema/http.ts"
+import type { Principal } from "../auth.ts"
+import type { EdgeContext } from "../context.ts"
+
+export type Method = "GET" | "POST" | "DELETE"
+
+/** The API prefix of every route but the operational ones (/health, /live, /ready, /metrics). */
+export const API = "/api/v1"
+
+/** `public`: no token needed; `token`: a valid operator or agent token (the handler decides what the agent may do). */
+export type Access = "public" | "token"
+
+type Decoder = Schema.ConstraintDecoder<unknown>
+
+/** `?limit&cursor`, for routes whose query Schema does not carry them (`paged`). */
+export const PageQuery = Schema.Struct(paginationFields)
+export type Page = typeof PageQuery.Type
+
+export interface Call<P, Q, B> {
+  readonly ctx: EdgeContext
+  readonly params: P
+  readonly query: Q
+  readonly body: B
+  /** Present on `token` routes. */
+  readonly principal: Principal | undefined
+  /** `?limit&cursor` on routes declared `paged`. */
+  readonly page: Page | undefined
+}
+
+export type Answer =
+  | { readonly status: number; readonly json: unknown; readonly close?: boolean }
+  | { readonly status: number; readonly text: string; readonly contentType: string }
+
+/** A response a route documents: its status, what it means, and the Schema of its JSON body. */
+export interface Documented {
+  readonly description: string
+  readonly schema?: Schema.Top
+  readonly contentType?: string
+}
+
+export interface RouteDef<P extends Decoder, Q extends Decoder, B extends Decoder> {
+  readonly method: Method
+  readonly path: string
+  /** The OpenAPI operationId. */
+  readonly name: string
+  readonly summary: string
+  readonly access: Access
+  readonly params?: P
+  readonly query?: Q
+  /** Also accepts `?limit&cursor` (for query Schemas that do not carry them). */
+  readonly paged?: boolean
+  readonly body?: B
+  /** Successful answers by status; error answers are documented from the route's shape. */
+  readonly responses: Readonly<Record<number, Documented>>
+  /** Answers the machine may refuse with (409 and the like): a command route. */
+  readonly command?: boolean
+  handle(call: Call<P["Type"], Q["Type"], B["Type"]>): Promise<Answer>
+}
+
+export type Route = RouteDef<Decoder, Decoder, Decoder>
+
+/** Declares a route, keeping its decoded types for the handler and erasing them for the route table. */
+export const route = <P extends Decoder = Decoder, Q extends Decoder = Decoder, B extends Decoder = Decoder>(
+  def: RouteDef<P, Q, B>,
+): Route => def
+
+/** A JSON answer. */
+export const json = (status: number, body: unknown): Answer => ({ status, json: body })

@@ -1,0 +1,107 @@
+// Inspection: the machines' definitions (`/machines`) and the persisted actors (`/actors`), answered
+// from Postgres; `/actors` without `kind` lists sessions, then tasks, then agents.
+import { Schema } from "effect"
+import { ActorKind } from "../../../schema/common.ts"
+import { ApiError } from "../../../schema/errors.ts"
+import { ActorsQuery } from "../../../schema/http.ts"
+import type { StoredActor } from "../../../store/actor-row.ts"
+import type { Sql } from "../../../store/db.ts"
+import { InvalidCursor, listActors, type ActorPage } from "../../../store/queries.ts"
+import { ActorParams, actorOr404, KindParams } from "../params.ts"
+import { API, json, route, type Route } from "../route.ts"
+import { ActorRecord, actorRecord, pageOf } from "../views.ts"
+
+const Machine = Schema.Record(Schema.String, Schema.Unknown).annotate({
+  identifier: "Machine",
+  description: "A machine's definition: states, transitions with their events, targets, guards and actions by name",
+})
+
+const ALL_KINDS: ReadonlyArray<ActorKind> = ["session", "task", "agent"]
+
+interface ActorFilter {
+  readonly state?: string
+  readonly olderThanS?: number
+}
+
+// A position across kinds: the kind being listed and listActors' cursor within it.
+const encodeSpan = (kind: string, after: string | undefined): string => Buffer.from(`${kind}:${after ?? ""}`).toString("base64url")
+
+const decodeSpan = (cursor: string, kinds: ReadonlyArray<string>): { index: number; after: string | undefined } => {
+  const [kind = "", after = ""] = Buffer.from(cursor, "base64url").toString().split(/:(.*)/s)
+  const index = kinds.indexOf(kind)
+  if (index < 0) throw new InvalidCursor(cursor)
+  return { index, after: after === "" ? undefined : after }
+}
+
+/** One page of actors of `kinds`, listed one kind after another. */
+const listKinds = async (sql: Sql, kinds: ReadonlyArray<ActorKind>, filter: ActorFilter, limit: number, cursor?: string): Promise<ActorPage> => {
+  let { index, after } = cursor === undefined ? { index: 0, after: undefined } : decodeSpan(cursor, kinds)
+  const actors: StoredActor[] = []
+  for (let kind = kinds[index]; kind !== undefined; kind = kinds[index]) {
+    const page = await listActors(sql, { kind, ...filter, limit: limit - actors.length, ...(after === undefined ? {} : { after }) })
+    actors.push(...page.actors)
+    if (page.next !== null) return { actors, next: encodeSpan(kind, page.next) }
+    index += 1
+    after = undefined
+    const following = kinds[index]
+    if (actors.length >= limit) return { actors, next: following === undefined ? null : encodeSpan(following, undefined) }
+  }
+  return { actors, next: null }
+}
+
+export const inspectRoutes: Route[] = [
+  route({
+    method: "GET",
+    path: `${API}/machines`,
+    name: "listMachines",
+    summary: "Every machine's definition, by actor kind",
+    access: "public",
+    responses: { 200: { description: "the machines by kind", schema: Schema.Record(Schema.String, Machine) } },
+    async handle({ ctx }) {
+      return json(200, ctx.machines)
+    },
+  }),
+  route({
+    method: "GET",
+    path: `${API}/machines/{kind}`,
+    name: "getMachine",
+    summary: "One machine's definition",
+    access: "public",
+    params: KindParams,
+    responses: { 200: { description: "the machine", schema: Machine } },
+    async handle({ ctx, params }) {
+      const machine = ctx.machines[params.kind]
+      if (!machine) throw new ApiError({ code: "not_found", message: `kind: no machine ${JSON.stringify(params.kind)} (one of ${Object.keys(ctx.machines).join(", ")})` })
+      return json(200, machine)
+    },
+  }),
+  route({
+    method: "GET",
+    path: `${API}/actors`,
+    name: "listActors",
+    summary: "Persisted actors, oldest in their state first; filter by kind, state and time in state",
+    access: "public",
+    query: ActorsQuery,
+    paged: true,
+    responses: { 200: { description: "one page", schema: pageOf("ActorPage", ActorRecord) } },
+    async handle({ ctx, query, page }) {
+      const { kind, state, olderThanS } = query
+      const filter = { ...(state === undefined ? {} : { state }), ...(olderThanS === undefined ? {} : { olderThanS }) }
+      const limit = page?.limit ?? 50
+      const found = await listKinds(ctx.sql, kind === undefined ? ALL_KINDS : [kind], filter, limit, page?.cursor)
+      return json(200, { items: found.actors.map(actorRecord), next_cursor: found.next })
+    },
+  }),
+  route({
+    method: "GET",
+    path: `${API}/actors/{kind}/{id}`,
+    name: "getActor",
+    summary: "One persisted actor: snapshot, state, stream id, version",
+    access: "public",
+    params: ActorParams,
+    responses: { 200: { description: "the actor", schema: ActorRecord } },
+    async handle({ ctx, params }) {
+      return json(200, actorRecord(await actorOr404(ctx.sql, params.kind, params.id)))
+    },
+  }),
+]

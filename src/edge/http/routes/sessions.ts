@@ -1,0 +1,164 @@
+// `/api/v1/sessions`: create (task keys become fresh task ids), list, read with its tasks' states,
+// the lifecycle commands, numbered checkpoints and the timeline of the session and its tasks.
+import { randomUUID } from "node:crypto"
+import type { SessionContext } from "../../../../machines/session.ts"
+import { streamIdMs } from "../../../redis/stream-id.ts"
+import { CheckpointBody, CreateSessionBody, ListSessionsQuery, WaitQuery } from "../../../schema/http.ts"
+import { getActor, listActors, timeline } from "../../../store/queries.ts"
+import { requireOperator } from "../../auth.ts"
+import type { EdgeContext } from "../../context.ts"
+import { COMMAND_RESPONSES, commandAnswer, creationStatus, sendCommand } from "../command.ts"
+import { actorOr404, IdParams } from "../params.ts"
+import { API, json, route, type Route } from "../route.ts"
+import {
+  CheckpointCreated, contextOf, pageOf, SessionCreated, SessionSummary, SessionView, Timeline,
+  sessionSummary, sessionView, timelineView,
+} from "../views.ts"
+
+/** The machine command of each `POST /sessions/{id}/{action}`. */
+const LIFECYCLE = {
+  start: "START",
+  pause: "PAUSE",
+  resume: "RESUME",
+  stop: "STOP",
+  cancel: "CANCEL",
+  retry: "RETRY",
+} as const
+
+/** The session payload of CREATE: each task key gets a fresh task id, `depends_on` keys become ids. */
+const sessionInput = (id: string, body: CreateSessionBody) => {
+  const ids = new Map(body.tasks.map((task) => [task.key, randomUUID()]))
+  const idOf = (key: string): string => {
+    const taskId = ids.get(key)
+    if (taskId === undefined) throw new Error(`task key ${key} has no id`) // the body's DAG check rules this out
+    return taskId
+  }
+  const { tasks, ...profile } = body
+  return {
+    id,
+    ...profile,
+    tasks: tasks.map((task) => ({
+      id: idOf(task.key),
+      key: task.key,
+      title: task.title,
+      capability: task.capability,
+      dependsOn: task.dependsOn.map(idOf),
+      spec: { payload: task.payload, timeoutS: task.timeoutS, maxAttempts: task.maxAttempts, priority: task.priority },
+    })),
+  }
+}
+
+/** The number of the checkpoint appended as `streamId` (entries apply in stream order, stamped with their time). */
+const checkpointNumber = async (ctx: EdgeContext, sessionId: string, streamId: string): Promise<number | null> => {
+  const actor = await getActor(ctx.sql, "session", sessionId)
+  if (!actor) return null
+  const checkpoints = contextOf<SessionContext>(actor).checkpoints
+  const mine = actor.streamId === streamId ? checkpoints.at(-1) : checkpoints.find((checkpoint) => checkpoint.at === streamIdMs(streamId))
+  return mine?.number ?? null
+}
+
+const lifecycleRoutes: Route[] = Object.entries(LIFECYCLE).map(([action, type]) =>
+  route({
+    method: "POST",
+    path: `${API}/sessions/{id}/${action}`,
+    name: `${action}Session`,
+    summary: `${type} the session; 409 when its machine refuses in the current state`,
+    access: "token",
+    params: IdParams,
+    query: WaitQuery,
+    command: true,
+    responses: COMMAND_RESPONSES,
+    async handle({ ctx, principal, params, query }) {
+      requireOperator(principal)
+      return commandAnswer(await sendCommand(ctx, { kind: "session", id: params.id, type, payload: {} }), query.wait)
+    },
+  }),
+)
+
+export const sessionRoutes: Route[] = [
+  route({
+    method: "POST",
+    path: `${API}/sessions`,
+    name: "createSession",
+    summary: "Create a session and its task graph (tasks are created when it starts)",
+    access: "token",
+    body: CreateSessionBody,
+    command: true,
+    responses: {
+      201: { description: "created; `tasks` maps each key to its task id", schema: SessionCreated },
+      202: { description: "accepted, creation still pending (status null)", schema: SessionCreated },
+    },
+    async handle({ ctx, principal, body }) {
+      requireOperator(principal)
+      const input = sessionInput(randomUUID(), body)
+      const sent = await sendCommand(ctx, { kind: "session", id: input.id, type: "CREATE", payload: input })
+      const tasks = input.tasks.map((task) => ({ key: task.key, id: task.id }))
+      return json(creationStatus(sent), { id: input.id, status: sent.applied?.state ?? null, stream_id: sent.streamId, tasks })
+    },
+  }),
+  route({
+    method: "GET",
+    path: `${API}/sessions`,
+    name: "listSessions",
+    summary: "List sessions, oldest in their state first",
+    access: "public",
+    query: ListSessionsQuery,
+    responses: { 200: { description: "one page", schema: pageOf("SessionPage", SessionSummary) } },
+    async handle({ ctx, query }) {
+      const { status, limit, cursor } = query
+      const page = await listActors(ctx.sql, {
+        kind: "session", limit, ...(status === undefined ? {} : { state: status }), ...(cursor === undefined ? {} : { after: cursor }),
+      })
+      return json(200, { items: page.actors.map(sessionSummary), next_cursor: page.next })
+    },
+  }),
+  route({
+    method: "GET",
+    path: `${API}/sessions/{id}`,
+    name: "getSession",
+    summary: "One session with each of its tasks and the task's state",
+    access: "public",
+    params: IdParams,
+    responses: { 200: { description: "the session", schema: SessionView } },
+    async handle({ ctx, params }) {
+      const session = await actorOr404(ctx.sql, "session", params.id)
+      const size = Math.max(1, contextOf<SessionContext>(session).tasks.length)
+      const tasks = await listActors(ctx.sql, { kind: "task", sessionId: params.id, limit: size })
+      return json(200, sessionView(session, tasks.actors))
+    },
+  }),
+  ...lifecycleRoutes,
+  route({
+    method: "POST",
+    path: `${API}/sessions/{id}/checkpoints`,
+    name: "checkpointSession",
+    summary: "Record a numbered recovery point",
+    access: "token",
+    params: IdParams,
+    body: CheckpointBody,
+    command: true,
+    responses: {
+      201: { description: "recorded as checkpoint `number`", schema: CheckpointCreated },
+      202: { description: "accepted, still pending (number null)", schema: CheckpointCreated },
+    },
+    async handle({ ctx, principal, params, body }) {
+      requireOperator(principal)
+      const sent = await sendCommand(ctx, { kind: "session", id: params.id, type: "CHECKPOINT", payload: { data: body.data } })
+      const number = sent.applied ? await checkpointNumber(ctx, params.id, sent.streamId) : null
+      return json(creationStatus(sent), { id: params.id, number, stream_id: sent.streamId })
+    },
+  }),
+  route({
+    method: "GET",
+    path: `${API}/sessions/{id}/timeline`,
+    name: "sessionTimeline",
+    summary: "Every transition of the session and its tasks, in order",
+    access: "public",
+    params: IdParams,
+    responses: { 200: { description: "the transitions", schema: Timeline } },
+    async handle({ ctx, params }) {
+      await actorOr404(ctx.sql, "session", params.id)
+      return json(200, timelineView(params.id, await timeline(ctx.sql, params.id)))
+    },
+  }),
+]

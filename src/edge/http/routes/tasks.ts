@@ -1,0 +1,132 @@
+// `/api/v1/tasks`: standalone tasks (ready at once: no session, no dependencies), list, read, and the
+// task lifecycle for HTTP-only bots (claim, start, complete, fail) plus the operator's cancel.
+import { randomUUID } from "node:crypto"
+import type { Schema } from "effect"
+import {
+  CancelTaskBody, CompleteTaskBody, CreateTaskBody, FailTaskBody, ListTasksQuery, TaskAgentBody, WaitQuery,
+} from "../../../schema/http.ts"
+import { validationError } from "../../../schema/errors.ts"
+import { listActors } from "../../../store/queries.ts"
+import { actingAgent, requireOperator } from "../../auth.ts"
+import { COMMAND_RESPONSES, commandAnswer, creationStatus, sendCommand } from "../command.ts"
+import { actorOr404, IdParams } from "../params.ts"
+import { API, json, route, type Route } from "../route.ts"
+import { Created, pageOf, TaskView, taskView } from "../views.ts"
+
+/**
+ * A standalone task has nobody to unblock it or to take it into a session, so `session_id` and
+ * `depends_on` are refused rather than accepted into a task that would wait forever.
+ */
+const standalone = (body: CreateTaskBody): void => {
+  if (body.sessionId !== undefined) {
+    throw validationError("session_id: a standalone task cannot join a session; give a session its tasks in POST /sessions")
+  }
+  if (body.dependsOn.length > 0) {
+    throw validationError("depends_on: a standalone task cannot wait for other tasks; use POST /sessions with depends_on between its tasks")
+  }
+}
+
+/** A lifecycle command a bot makes about its own task (or the operator for a named `agent_id`). */
+const agentCommand = <B extends Schema.ConstraintDecoder<{ readonly agentId?: string }>>(
+  action: string,
+  type: string,
+  summary: string,
+  body: B,
+  payload: (body: B["Type"]) => Record<string, unknown>,
+): Route =>
+  route({
+    method: "POST",
+    path: `${API}/tasks/{id}/${action}`,
+    name: `${action}Task`,
+    summary,
+    access: "token",
+    params: IdParams,
+    query: WaitQuery,
+    body,
+    command: true,
+    responses: COMMAND_RESPONSES,
+    async handle({ ctx, principal, params, query, body: decoded }) {
+      const agentId = actingAgent(principal, decoded.agentId)
+      const sent = await sendCommand(ctx, { kind: "task", id: params.id, type, payload: { ...payload(decoded), agentId } })
+      return commandAnswer(sent, query.wait)
+    },
+  })
+
+export const taskRoutes: Route[] = [
+  route({
+    method: "POST",
+    path: `${API}/tasks`,
+    name: "createTask",
+    summary: "Create a standalone task, ready to be routed at once",
+    access: "token",
+    body: CreateTaskBody,
+    command: true,
+    responses: {
+      201: { description: "created", schema: Created },
+      202: { description: "accepted, creation still pending (status null)", schema: Created },
+    },
+    async handle({ ctx, principal, body }) {
+      requireOperator(principal)
+      standalone(body)
+      const id = randomUUID()
+      const sent = await sendCommand(ctx, { kind: "task", id, type: "CREATE", payload: { id, ...body, blocked: false } })
+      return json(creationStatus(sent), { id, status: sent.applied?.state ?? null, stream_id: sent.streamId })
+    },
+  }),
+  route({
+    method: "GET",
+    path: `${API}/tasks`,
+    name: "listTasks",
+    summary: "List tasks, oldest in their state first",
+    access: "public",
+    query: ListTasksQuery,
+    responses: { 200: { description: "one page", schema: pageOf("TaskPage", TaskView) } },
+    async handle({ ctx, query }) {
+      const { status, sessionId, agentId, capability, limit, cursor } = query
+      const page = await listActors(ctx.sql, {
+        kind: "task", limit,
+        ...(status === undefined ? {} : { state: status }),
+        ...(sessionId === undefined ? {} : { sessionId }),
+        ...(agentId === undefined ? {} : { agentId }),
+        ...(capability === undefined ? {} : { capability }),
+        ...(cursor === undefined ? {} : { after: cursor }),
+      })
+      return json(200, { items: page.actors.map(taskView), next_cursor: page.next })
+    },
+  }),
+  route({
+    method: "GET",
+    path: `${API}/tasks/{id}`,
+    name: "getTask",
+    summary: "One task",
+    access: "public",
+    params: IdParams,
+    responses: { 200: { description: "the task", schema: TaskView } },
+    async handle({ ctx, params }) {
+      return json(200, taskView(await actorOr404(ctx.sql, "task", params.id)))
+    },
+  }),
+  agentCommand("claim", "CLAIM", "Accept an assignment (the task stays assigned until start)", TaskAgentBody, () => ({})),
+  agentCommand("start", "START", "Start an assigned task", TaskAgentBody, () => ({})),
+  agentCommand("complete", "COMPLETE", "Complete a task in progress", CompleteTaskBody, (body) =>
+    body.result === undefined ? {} : { result: body.result }),
+  agentCommand("fail", "FAIL", "Fail a task in progress (retried with backoff until max_attempts)", FailTaskBody, (body) =>
+    body.error === undefined ? {} : { error: body.error }),
+  route({
+    method: "POST",
+    path: `${API}/tasks/{id}/cancel`,
+    name: "cancelTask",
+    summary: "Cancel a task (operator only)",
+    access: "token",
+    params: IdParams,
+    query: WaitQuery,
+    body: CancelTaskBody,
+    command: true,
+    responses: COMMAND_RESPONSES,
+    async handle({ ctx, principal, params, query, body }) {
+      requireOperator(principal)
+      const sent = await sendCommand(ctx, { kind: "task", id: params.id, type: "CANCEL", payload: { reason: body.reason } })
+      return commandAnswer(sent, query.wait)
+    },
+  }),
+]

@@ -1,0 +1,308 @@
+// The JSON bodies the HTTP API answers with: a Schema per shape (named for the OpenAPI document; the
+// builders below are typed by them, so the two cannot drift) and the builders that turn stored actors
+// (their machine's context) into those snake_case shapes.
+import { Schema } from "effect"
+import type { AgentContext } from "../../../machines/agent.ts"
+import type { SessionContext } from "../../../machines/session.ts"
+import type { TaskContext } from "../../../machines/task.ts"
+import { ActorKind, Json, JsonObject, StreamId, Uuid } from "../../schema/common.ts"
+import { AgentState, SessionState, TaskState } from "../../schema/states.ts"
+import type { StoredActor } from "../../store/actor-row.ts"
+import type { StoredTransition } from "../../store/queries.ts"
+
+const Time = Schema.String.annotate({ description: "ISO-8601 UTC time", format: "date-time" })
+const NullableTime = Schema.NullOr(Time)
+const Text = Schema.NullOr(Schema.String)
+const Count = Schema.Number
+
+/** The stored position of an actor: the inbox entry it last applied and its version. */
+const storedFields = { created_at: Time, updated_at: Time, stream_id: StreamId, version: Count }
+
+export const AgentView = Schema.Struct({
+  id: Uuid,
+  name: Schema.String,
+  capabilities: Schema.Array(Schema.String),
+  type: Text,
+  max_concurrency: Count,
+  metadata: JsonObject,
+  status: AgentState,
+  load: Count,
+  reported_status: Text,
+  inflight: Schema.Array(Uuid),
+  breaker: Schema.Literals(["closed", "open", "half_open"]),
+  successes: Count,
+  failures: Count,
+  heartbeat_interval_ms: Count,
+  last_heartbeat_at: NullableTime,
+  ...storedFields,
+}).annotate({ identifier: "Agent" })
+export type AgentView = typeof AgentView.Type
+
+export const TaskView = Schema.Struct({
+  id: Uuid,
+  session_id: Schema.NullOr(Uuid),
+  key: Text,
+  title: Schema.String,
+  capability: Schema.String,
+  payload: Json,
+  depends_on: Schema.Array(Uuid),
+  priority: Count,
+  timeout_s: Count,
+  max_attempts: Count,
+  status: TaskState,
+  agent_id: Schema.NullOr(Uuid),
+  attempt: Count,
+  progress: Count,
+  progress_message: Text,
+  result: Schema.NullOr(Json),
+  error: Text,
+  cancel_reason: Text,
+  deadline_at: NullableTime,
+  started_at: NullableTime,
+  finished_at: NullableTime,
+  ...storedFields,
+}).annotate({ identifier: "Task" })
+export type TaskView = typeof TaskView.Type
+
+const sessionFields = {
+  id: Uuid,
+  title: Schema.String,
+  prompt: Text,
+  type: Text,
+  priority: Count,
+  status: SessionState,
+  error: Text,
+  /** Task count per state, as the session last heard. */
+  task_counts: Schema.Record(Schema.String, Count),
+  health: Count,
+  checkpoints: Count,
+  retries: Count,
+  started_at: NullableTime,
+  finished_at: NullableTime,
+  ...storedFields,
+}
+
+export const SessionSummary = Schema.Struct(sessionFields).annotate({ identifier: "SessionSummary" })
+export type SessionSummary = typeof SessionSummary.Type
+
+export const SessionTaskView = Schema.Struct({
+  id: Uuid,
+  key: Schema.String,
+  title: Schema.String,
+  capability: Schema.String,
+  depends_on: Schema.Array(Uuid),
+  /** The task actor's state; `not_created` until the session has started it. */
+  status: Schema.String,
+  agent_id: Schema.NullOr(Uuid),
+  attempt: Count,
+}).annotate({ identifier: "SessionTask" })
+
+export const SessionView = Schema.Struct({ ...sessionFields, tasks: Schema.Array(SessionTaskView) }).annotate({
+  identifier: "Session",
+})
+export type SessionView = typeof SessionView.Type
+
+export const ActorRecord = Schema.Struct({
+  kind: ActorKind,
+  id: Uuid,
+  state: Schema.String,
+  snapshot: Json,
+  session_id: Schema.NullOr(Uuid),
+  fence: Count,
+  state_since: Time,
+  ...storedFields,
+}).annotate({ identifier: "ActorRecord" })
+export type ActorRecord = typeof ActorRecord.Type
+
+/** A page of a listing: `next_cursor` fetches the next one, null on the last. */
+export const pageOf = <S extends Schema.Top>(identifier: string, item: S) =>
+  Schema.Struct({ items: Schema.Array(item), next_cursor: Schema.NullOr(Schema.String) }).annotate({ identifier })
+
+export const TransitionView = Schema.Struct({
+  id: Count,
+  kind: ActorKind,
+  actor_id: Uuid,
+  from: Text,
+  to: Schema.String,
+  event: Schema.String,
+  stream_id: StreamId,
+  at: Time,
+  context: Json,
+}).annotate({ identifier: "Transition" })
+
+export const Timeline = Schema.Struct({ session_id: Uuid, transitions: Schema.Array(TransitionView) }).annotate({
+  identifier: "Timeline",
+})
+export type Timeline = typeof Timeline.Type
+
+/** A command accepted into the actor's inbox (202), its verdict pending or not asked for. */
+export const Accepted = Schema.Struct({ id: Uuid, stream_id: StreamId }).annotate({ identifier: "Accepted" })
+
+/** `?wait=1`: the command was applied and the actor is now in `state`. */
+export const Applied = Schema.Struct({ id: Uuid, state: Schema.String, stream_id: StreamId }).annotate({
+  identifier: "Applied",
+})
+
+/** A creation: 201 once applied (`status` set), 202 when the verdict is still pending (`status` null). */
+export const Created = Schema.Struct({ id: Uuid, status: Text, stream_id: StreamId }).annotate({ identifier: "Created" })
+
+export const AgentCreated = Schema.Struct({
+  id: Uuid,
+  /** Shown this once; only its hash is stored. */
+  token: Schema.String,
+  status: Text,
+  stream_id: StreamId,
+  name: Schema.String,
+  capabilities: Schema.Array(Schema.String),
+  type: Text,
+  max_concurrency: Count,
+  metadata: JsonObject,
+}).annotate({ identifier: "AgentCreated" })
+export type AgentCreated = typeof AgentCreated.Type
+
+export const SessionCreated = Schema.Struct({
+  id: Uuid,
+  status: Text,
+  stream_id: StreamId,
+  tasks: Schema.Array(Schema.Struct({ key: Schema.String, id: Uuid })),
+}).annotate({ identifier: "SessionCreated" })
+export type SessionCreated = typeof SessionCreated.Type
+
+export const CheckpointCreated = Schema.Struct({
+  id: Uuid,
+  /** Null when the verdict is still pending (202). */
+  number: Schema.NullOr(Count),
+  stream_id: StreamId,
+}).annotate({ identifier: "CheckpointCreated" })
+export type CheckpointCreated = typeof CheckpointCreated.Type
+
+const iso = (ms: number): string => new Date(ms).toISOString()
+const isoOrNull = (ms: number | null | undefined): string | null => (ms === null || ms === undefined ? null : iso(ms))
+
+const stored = (actor: StoredActor) => ({
+  created_at: iso(actor.createdAt),
+  updated_at: iso(actor.updatedAt),
+  stream_id: actor.streamId,
+  version: actor.version,
+})
+
+/** The machine context inside a stored XState snapshot. */
+export const contextOf = <C>(actor: StoredActor): C => (actor.snapshot as { readonly context: C }).context
+
+export const agentView = (actor: StoredActor): AgentView => {
+  const agent = contextOf<AgentContext>(actor)
+  return {
+    id: actor.id,
+    name: agent.name,
+    capabilities: agent.capabilities,
+    type: agent.type,
+    max_concurrency: agent.maxConcurrency,
+    metadata: agent.metadata as AgentView["metadata"],
+    status: actor.state as AgentView["status"],
+    load: agent.load,
+    reported_status: agent.reportedStatus,
+    inflight: agent.inflight,
+    breaker: agent.breaker,
+    successes: agent.successes,
+    failures: agent.failures,
+    heartbeat_interval_ms: agent.heartbeatIntervalMs,
+    last_heartbeat_at: isoOrNull(agent.lastHeartbeatAt),
+    ...stored(actor),
+  }
+}
+
+export const taskView = (actor: StoredActor): TaskView => {
+  const task = contextOf<TaskContext>(actor)
+  return {
+    id: actor.id,
+    session_id: task.sessionId,
+    key: task.key,
+    title: task.title,
+    capability: task.capability,
+    payload: task.payload as TaskView["payload"],
+    depends_on: task.dependsOn,
+    priority: task.priority,
+    timeout_s: task.timeoutS,
+    max_attempts: task.maxAttempts,
+    status: actor.state as TaskView["status"],
+    agent_id: task.agentId,
+    attempt: task.attempt,
+    progress: task.progress,
+    progress_message: task.progressMessage,
+    result: (task.result ?? null) as TaskView["result"],
+    error: task.error,
+    cancel_reason: task.cancelReason,
+    deadline_at: isoOrNull(task.deadlineAt),
+    started_at: isoOrNull(task.startedAt),
+    finished_at: isoOrNull(task.finishedAt),
+    ...stored(actor),
+  }
+}
+
+export const sessionSummary = (actor: StoredActor): SessionSummary => {
+  const session = contextOf<SessionContext>(actor)
+  return {
+    id: actor.id,
+    title: session.title,
+    prompt: session.prompt ?? null,
+    type: session.type ?? null,
+    priority: session.priority,
+    status: actor.state as SessionSummary["status"],
+    error: session.error ?? null,
+    task_counts: session.metrics.tasks,
+    health: session.metrics.health,
+    checkpoints: session.checkpoints.length,
+    retries: session.metrics.retries,
+    started_at: isoOrNull(session.metrics.startedAt),
+    finished_at: isoOrNull(session.metrics.finishedAt),
+    ...stored(actor),
+  }
+}
+
+/** A session with each of its tasks in the state its task actor is in (`not_created` before START). */
+export const sessionView = (actor: StoredActor, tasks: ReadonlyArray<StoredActor>): SessionView => {
+  const byId = new Map(tasks.map((task) => [task.id, task]))
+  return {
+    ...sessionSummary(actor),
+    tasks: contextOf<SessionContext>(actor).tasks.map((task) => {
+      const created = byId.get(task.id)
+      const context = created && contextOf<TaskContext>(created)
+      return {
+        id: task.id,
+        key: task.key,
+        title: task.title,
+        capability: task.capability,
+        depends_on: task.dependsOn,
+        status: created?.state ?? task.status,
+        agent_id: context?.agentId ?? null,
+        attempt: context?.attempt ?? 0,
+      }
+    }),
+  }
+}
+
+export const actorRecord = (actor: StoredActor): ActorRecord => ({
+  kind: actor.kind as ActorRecord["kind"],
+  id: actor.id,
+  state: actor.state,
+  snapshot: actor.snapshot as ActorRecord["snapshot"],
+  session_id: actor.sessionId,
+  fence: actor.fence,
+  state_since: iso(actor.stateSince),
+  ...stored(actor),
+})
+
+export const timelineView = (sessionId: string, transitions: ReadonlyArray<StoredTransition>): Timeline => ({
+  session_id: sessionId,
+  transitions: transitions.map((transition) => ({
+    id: transition.id,
+    kind: transition.kind as ActorKind,
+    actor_id: transition.actorId,
+    from: transition.from,
+    to: transition.to,
+    event: transition.event,
+    stream_id: transition.streamId,
+    at: iso(transition.at),
+    context: (transition.context ?? null) as Timeline["transitions"][number]["context"],
+  })),
+})

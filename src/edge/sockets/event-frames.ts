@@ -1,0 +1,15 @@
+// The wire text of a published event for each topic it is sent under: the live fan-out and the
+// `since` replay build their frames here, so a replayed event is byte-for-byte the live one.
+import { Schema } from "effect"
+import { PublishedEvent } from "../../schema/events.ts"
+
+const encodeEvent = Schema.encodeSync(PublishedEvent)
+
+/** The `{type: "event", payload}` frame of `event` for one topic; the event is encoded once, at the first call. */
+export const eventFramer = (event: PublishedEvent): ((topic: string) => string) => {
+  let payload: ReturnType<typeof encodeEvent> | undefined
+  return (topic) => {
+    payload ??= encodeEvent(event)
+    return JSON.stringify({ type: "event", payload: { ...payload, topic } })
+  }
+}

@@ -1,0 +1,208 @@
+// The event subscription socket `GET /ws/events?topics=a,b&since=<stream id>` (PROTOCOL.md) for
+// dashboards and subscribers: topics checked at the upgrade (400, no socket), `subscribe` /
+// `unsubscribe` frames, and `since` replayed from the stream before going live (./replay.ts).
+//
+// Choices where PROTOCOL is silent:
+// - Live events are uWS topic publishes: a socket subscribed to several topics of one event (say
+//   `tasks` and `task:<id>`) gets it once per such topic, each frame naming its `topic`, with the
+//   same `payload.id` (subscribers drop repeated ids, PROTOCOL says). A replayed event is sent the
+//   same way, so replayed and live frames are alike.
+// - `since` applies to the topics of the query and any subscribed during the replay; a topic
+//   subscribed after it is live from then on. A `since` that cannot be replayed (trimmed:
+//   `conflict`; after the newest event: `validation_failed`) is answered with an error and the
+//   socket stays open with no topic: a `subscribe` frame goes live from now, or reconnect.
+// - No token: the event socket is read-only; browsers must come from an allowed origin.
+// - Slow subscribers: over limits.maxBackpressureBytes uWS closes the socket without a close
+//   frame (1006) so it never silently misses an event; it reconnects with `since` = the last id it
+//   saw. The others are not slowed. Such closes (indistinguishable from a vanished client) are
+//   counted as clawbot_ws_messages_dropped_total{socket="events", reason="connection_dropped"}.
+// - Close codes: 1009 payload_too_large, 4429 rate_limited (as the control socket), 1013 when the
+//   replay failed (Redis unreachable: reconnect with `since`).
+import { Schema } from "effect"
+import type uWS from "uWebSockets.js"
+import { errorFields } from "../../log.ts"
+import type { StreamEntry } from "../../redis/streams.ts"
+import { StreamId } from "../../schema/common.ts"
+import { decodeOr, type ErrorDetail, validationError } from "../../schema/errors.ts"
+import { decodeEventStreamEntry } from "../../schema/event-stream.ts"
+import { decodeFrame, encodeFrame, EventClientFrame, EventServerFrame, TopicsPayload } from "../../schema/frames.ts"
+import type { EdgeContext } from "../context.ts"
+import type { Fanout } from "../fanout.ts"
+import { originAllowed } from "../http/cors.ts"
+import { FrameBudget } from "../rate-limit.ts"
+import { eventFramer } from "./event-frames.ts"
+import { admitFrame } from "./frame-guard.ts"
+import { replayThenLive } from "./replay.ts"
+import { DROPPED_METRIC, REJECTED_METRIC, sendText } from "./send.ts"
+import { forbiddenOrigin, pendingUpgrade } from "./upgrade.ts"
+
+/** Close code when the replay failed (Redis unreachable): reconnect with `since`. */
+export const REPLAY_FAILED_CLOSE = 1013
+
+const IDLE_TIMEOUT_S = 60
+const SUBSCRIBERS = "clawbot_event_subscribers"
+/** Abnormal closure: no close frame (uWS over the backpressure limit, or the client vanished). */
+const NO_CLOSE_FRAME = 1006
+
+export interface EventsData {
+  /** The topics asked for; subscribed in uWS once live. */
+  readonly topics: Set<string>
+  readonly since: string | undefined
+  readonly budget: FrameBudget
+  live: boolean
+  closed: boolean
+  /** Set by the server before it ends the socket itself. */
+  ending: boolean
+  /** Resolves the replay's wait for the socket to drain. */
+  drained?: () => void
+}
+
+const SinceQuery = Schema.Struct({ since: StreamId })
+
+export function eventsSocket(ctx: EdgeContext, fanout: Fanout): uWS.WebSocketBehavior<EventsData> {
+  const { limits, metrics, log } = ctx
+  /** The replay waits for the socket to drain below this before sending on. */
+  const lowWater = Math.floor(limits.maxBackpressureBytes / 4)
+  let open = 0
+
+  const send = (ws: uWS.WebSocket<EventsData>, text: string) => {
+    if (!ws.getUserData().closed) sendText(ws, text, "events", metrics)
+  }
+  const sendError = (ws: uWS.WebSocket<EventsData>, detail: ErrorDetail) => {
+    metrics.inc(REJECTED_METRIC, { code: detail.code })
+    send(ws, encodeFrame(EventServerFrame, { type: "error", payload: detail }))
+  }
+  const end = (ws: uWS.WebSocket<EventsData>, code: number, reason: string) => {
+    ws.getUserData().ending = true
+    ws.end(code, reason)
+  }
+  const later = (ws: uWS.WebSocket<EventsData>, write: () => void) => {
+    if (!ws.getUserData().closed) ws.cork(write)
+  }
+
+  const goLive = (ws: uWS.WebSocket<EventsData>) => {
+    const data = ws.getUserData()
+    if (data.closed) return
+    data.live = true
+    for (const topic of data.topics) ws.subscribe(topic)
+  }
+
+  /** Replays one stream entry to the socket, then waits while its buffer is high. */
+  const deliver = async (ws: uWS.WebSocket<EventsData>, entry: StreamEntry) => {
+    const data = ws.getUserData()
+    const decoded = decodeEventStreamEntry(entry.fields)
+    if (!decoded.ok || decoded.value.type !== "event" || data.closed) return
+    const { event, topics } = decoded.value
+    const frameFor = eventFramer(event)
+    ws.cork(() => {
+      for (const topic of topics) if (data.topics.has(topic)) send(ws, frameFor(topic))
+    })
+    if (!data.closed && ws.getBufferedAmount() > lowWater) await new Promise<void>((resolve) => (data.drained = resolve))
+  }
+
+  /** No replay after all: the socket stays open, with no topic, after an error. */
+  const refuseReplay = (ws: uWS.WebSocket<EventsData>, detail: ErrorDetail) =>
+    later(ws, () => {
+      const data = ws.getUserData()
+      data.topics.clear()
+      data.live = true
+      sendError(ws, detail)
+    })
+
+  const replay = (ws: uWS.WebSocket<EventsData>, since: string) => {
+    const data = ws.getUserData()
+    replayThenLive(
+      { redis: ctx.redis, stream: ctx.keys.events, since, lastId: () => fanout.lastId() },
+      { closed: () => data.closed, deliver: (entry) => deliver(ws, entry), goLive: () => goLive(ws) },
+    ).then(
+      (outcome) => {
+        if (outcome.type === "trimmed") {
+          const oldest = outcome.oldest === null ? "none is retained" : `the oldest retained is ${outcome.oldest}`
+          refuseReplay(ws, { code: "conflict", message: `since: ${since} is older than the retained event stream; ${oldest}` })
+        } else if (outcome.type === "ahead") {
+          refuseReplay(ws, validationError(`since: ${since} is after the newest event ${outcome.newest}`).toBody().error)
+        }
+      },
+      (error: unknown) => {
+        log.warn("event replay failed", { since, ...errorFields(error) })
+        later(ws, () => {
+          sendError(ws, { code: "unavailable", message: "since: the replay failed (event stream unreachable); reconnect with since" })
+          end(ws, REPLAY_FAILED_CLOSE, "unavailable")
+        })
+      },
+    )
+  }
+
+  return {
+    maxPayloadLength: limits.maxPayloadBytes * 2,
+    maxBackpressure: limits.maxBackpressureBytes,
+    closeOnBackpressureLimit: 1,
+    idleTimeout: IDLE_TIMEOUT_S,
+    sendPingsAutomatically: true,
+
+    upgrade: (res, req, context) => {
+      const upgrade = pendingUpgrade(res, req, context)
+      const { origin, host } = upgrade.request
+      if (!originAllowed(origin, host, limits.allowedOrigins)) return upgrade.refuse(forbiddenOrigin(origin))
+      const topicsParam = upgrade.request.query("topics")
+      const topics = topicsParam === "" ? { ok: true as const, value: { topics: [] } } : decodeOr(TopicsPayload, { topics: topicsParam.split(",") })
+      if (!topics.ok) return upgrade.refuse(topics.error)
+      const sinceParam = upgrade.request.query("since")
+      const since = sinceParam === "" ? undefined : decodeOr(SinceQuery, { since: sinceParam })
+      if (since !== undefined && !since.ok) return upgrade.refuse(since.error)
+      const data: EventsData = {
+        topics: new Set(topics.value.topics),
+        since: since?.value.since,
+        budget: new FrameBudget(limits.perConnectionPerSecond, ctx.clock),
+        live: false,
+        closed: false,
+        ending: false,
+      }
+      upgrade.accept(data)
+    },
+
+    open: (ws) => {
+      metrics.set(SUBSCRIBERS, (open += 1))
+      const { since } = ws.getUserData()
+      if (since === undefined) goLive(ws)
+      else replay(ws, since)
+    },
+
+    message: (ws, message, isBinary) => {
+      const text = admitFrame({ budget: ws.getUserData().budget, limits, metrics }, message, isBinary, {
+        error: (detail) => sendError(ws, detail),
+        close: (code, reason) => end(ws, code, reason),
+      })
+      if (text === undefined) return
+      const decoded = decodeFrame(EventClientFrame, text)
+      if (!decoded.ok) return sendError(ws, decoded.error.toBody().error)
+      const data = ws.getUserData()
+      const { type, payload } = decoded.value
+      for (const topic of payload.topics) {
+        if (type === "subscribe") {
+          data.topics.add(topic)
+          if (data.live) ws.subscribe(topic)
+        } else {
+          data.topics.delete(topic)
+          if (data.live) ws.unsubscribe(topic)
+        }
+      }
+    },
+
+    drain: (ws) => {
+      const data = ws.getUserData()
+      if (data.drained && ws.getBufferedAmount() <= lowWater) {
+        data.drained()
+        data.drained = undefined
+      }
+    },
+
+    close: (ws, code) => {
+      const data = ws.getUserData()
+      data.closed = true
+      data.drained?.()
+      metrics.set(SUBSCRIBERS, (open -= 1))
+      if (code === NO_CLOSE_FRAME && !data.ending) metrics.inc(DROPPED_METRIC, { socket: "events", reason: "connection_dropped" })
+    },
+  }
+}

@@ -1,0 +1,11 @@
+// The edge's two WebSocket endpoints: `/ws/control` (bots) and `/ws/events` (dashboards and subscribers).
+import type uWS from "uWebSockets.js"
+import type { EdgeContext } from "../context.ts"
+import type { Fanout } from "../fanout.ts"
+import { controlSocket } from "./control.ts"
+import { eventsSocket } from "./events.ts"
+
+export const registerSockets = (app: uWS.TemplatedApp, ctx: EdgeContext, fanout: Fanout): void => {
+  app.ws("/ws/control", controlSocket(ctx))
+  app.ws("/ws/events", eventsSocket(ctx, fanout))
+}

@@ -1,0 +1,96 @@
+// Refusals before a route runs, over real HTTP, each with its exact error body and nothing written:
+// unknown routes, bodies over the size cap (413), requests over the per-token rate (429), and CORS
+// (allowed origins get their headers and preflights, others are refused).
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { testEdge, type TestEdge } from "../../support/edge.ts"
+
+const taskCount = async (t: TestEdge): Promise<number> => {
+  const [row] = await t.deployment.schema.sql<{ n: number }[]>`select count(*)::int as n from actors where kind = 'task'`
+  return row?.n ?? -1
+}
+
+describe("limits and refusals", () => {
+  let small: TestEdge
+  let limited: TestEdge
+
+  beforeAll(async () => {
+    small = await testEdge({ limits: { maxPayloadBytes: 1024, allowedOrigins: ["https://dash.example"] } })
+    limited = await testEdge({ limits: { perTokenPerSecond: 3 } })
+  })
+  afterAll(async () => {
+    await small?.close()
+    await limited?.close()
+  })
+
+  it("answers 404 with the error object for a path or method that is not a route", async () => {
+    const nowhere = await small.api.get("/nowhere")
+    expect(nowhere.status).toBe(404)
+    expect(nowhere.body).toEqual({ error: { code: "not_found", message: "GET /nowhere: no such route" } })
+    const wrongMethod = await small.api.request("PUT", "/api/v1/agents", { body: {} })
+    expect(wrongMethod.status).toBe(404)
+    expect(wrongMethod.body).toEqual({ error: { code: "not_found", message: "PUT /api/v1/agents: no such route (this path takes POST, GET)" } })
+  })
+
+  it("refuses a body over the cap with 413, by Content-Length or while streaming, writing nothing", async () => {
+    const big = { title: "x".repeat(2048), capability: "c" }
+    const declared = await small.api.post("/api/v1/tasks", big)
+    expect(declared.status).toBe(413)
+    expect(declared.body).toEqual({ error: { code: "payload_too_large", message: "body: larger than 1024 bytes" } })
+
+    const chunk = new TextEncoder().encode(" ".repeat(512))
+    const stream = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (let i = 0; i < 4; i++) controller.enqueue(chunk)
+        controller.close()
+      },
+    })
+    const streamed = await fetch(`${small.url}/api/v1/tasks`, {
+      method: "POST", body: stream, duplex: "half", headers: { authorization: `Bearer ${small.operatorToken}`, "content-type": "application/json" },
+    } as RequestInit)
+    expect(streamed.status).toBe(413)
+    expect(await streamed.json()).toEqual({ error: { code: "payload_too_large", message: "body: larger than 1024 bytes" } })
+    expect(await taskCount(small)).toBe(0)
+    expect((await small.api.post("/api/v1/tasks", { title: "fits", capability: "c" })).status).toBe(201)
+  })
+
+  it("refuses requests over the per-token rate with 429, writing nothing, and serves again in the next second", async () => {
+    const burst = await Promise.all(
+      Array.from({ length: 5 }, (_, n) => limited.api.post("/api/v1/tasks", { title: `burst ${n}`, capability: "c" })),
+    )
+    const statuses = burst.map((answer) => answer.status).sort()
+    expect(statuses).toEqual([201, 201, 201, 429, 429])
+    for (const refused of burst.filter((answer) => answer.status === 429)) {
+      expect(refused.body.error.code).toBe("rate_limited")
+      expect(refused.body.error.message).toMatch(/^more than 3 requests per second; retry in \d+ ms$/)
+    }
+    expect(await taskCount(limited)).toBe(3)
+    await new Promise((resolve) => setTimeout(resolve, 1_100))
+    expect((await limited.api.post("/api/v1/tasks", { title: "later", capability: "c" })).status).toBe(201)
+  })
+
+  it("lets allowed origins in with CORS headers and preflights, and refuses others", async () => {
+    const origin = "https://dash.example"
+    const preflight = await small.api.request("OPTIONS", "/api/v1/agents", {
+      token: null, headers: { origin, "access-control-request-method": "POST", "access-control-request-headers": "authorization" },
+    })
+    expect(preflight.status).toBe(204)
+    expect(preflight.headers.get("access-control-allow-origin")).toBe(origin)
+    expect(preflight.headers.get("access-control-allow-methods")).toBe("POST, GET, OPTIONS")
+    expect(preflight.headers.get("access-control-allow-headers")).toBe("authorization, content-type")
+
+    const read = await small.api.get("/api/v1/agents", { headers: { origin } })
+    expect(read.status).toBe(200)
+    expect(read.headers.get("access-control-allow-origin")).toBe(origin)
+    const sameHost = await small.api.get("/api/v1/agents", { headers: { origin: small.url } })
+    expect(sameHost.headers.get("access-control-allow-origin")).toBe(small.url)
+
+    const evil = await small.api.post("/api/v1/tasks", { title: "evil", capability: "c" }, { headers: { origin: "https://evil.example" } })
+    expect(evil.status).toBe(403)
+    expect(evil.body).toEqual({ error: { code: "forbidden", message: 'origin "https://evil.example" is not allowed' } })
+    expect(evil.headers.get("access-control-allow-origin")).toBeNull()
+    const evilPreflight = await small.api.request("OPTIONS", "/api/v1/tasks", { token: null, headers: { origin: "https://evil.example" } })
+    expect(evilPreflight.status).toBe(403)
+    expect((await small.api.request("OPTIONS", "/api/v1/nowhere", { token: null, headers: { origin } })).status).toBe(404)
+    expect((await small.api.get("/api/v1/tasks?capability=c")).body.items.map((task: { title: string }) => task.title)).not.toContain("evil")
+  })
+})

@@ -1,0 +1,74 @@
+// GET /api/v1/openapi.json: a valid OpenAPI 3.1 document listing exactly the routes that exist, with
+// the bodies and parameters of the Schemas the routes decode; routes out of scope are absent and 404.
+import { Validator } from "@seriousme/openapi-schema-validator"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { testEdge, type TestEdge } from "../../support/edge.ts"
+
+const ROUTES = [
+  "get /api/v1/actors", "get /api/v1/actors/{kind}/{id}", "get /api/v1/agents", "post /api/v1/agents", "delete /api/v1/agents/{id}",
+  "get /api/v1/agents/{id}", "post /api/v1/agents/{id}/heartbeat", "get /api/v1/machines", "get /api/v1/machines/{kind}",
+  "get /api/v1/openapi.json", "get /api/v1/sessions", "post /api/v1/sessions", "get /api/v1/sessions/{id}",
+  "post /api/v1/sessions/{id}/cancel", "post /api/v1/sessions/{id}/checkpoints", "post /api/v1/sessions/{id}/pause",
+  "post /api/v1/sessions/{id}/resume", "post /api/v1/sessions/{id}/retry", "post /api/v1/sessions/{id}/start",
+  "post /api/v1/sessions/{id}/stop", "get /api/v1/sessions/{id}/timeline", "get /api/v1/tasks", "post /api/v1/tasks",
+  "get /api/v1/tasks/{id}", "post /api/v1/tasks/{id}/cancel", "post /api/v1/tasks/{id}/claim", "post /api/v1/tasks/{id}/complete",
+  "post /api/v1/tasks/{id}/fail", "post /api/v1/tasks/{id}/start", "get /health", "get /live", "get /metrics", "get /ready",
+]
+
+describe("the OpenAPI document", () => {
+  let t: TestEdge
+  let document: Record<string, any>
+
+  beforeAll(async () => {
+    t = await testEdge()
+    const answer = await t.api.get("/api/v1/openapi.json", { token: null })
+    expect(answer.status).toBe(200)
+    document = answer.body
+  })
+  afterAll(async () => {
+    await t?.close()
+  })
+
+  it("is valid OpenAPI 3.1", async () => {
+    const result = await new Validator().validate(document)
+    expect(result.errors).toBeUndefined()
+    expect(result.valid).toBe(true)
+    expect(document.openapi).toBe("3.1.0")
+  })
+
+  it("lists exactly the routes the edge serves", async () => {
+    const listed = Object.entries(document.paths as Record<string, Record<string, unknown>>).flatMap(([path, item]) =>
+      Object.keys(item).map((method) => `${method} ${path}`))
+    expect(listed.sort()).toEqual([...ROUTES].sort())
+    for (const [method, path] of [["POST", "/api/v1/agents/route"], ["POST", "/api/v1/workflows"], ["POST", "/api/v1/contexts"],
+      ["POST", "/api/v1/tasks/9b7f3b57-2f55-4f7e-b6a3-6b0b1c1a0a11/decompose"], ["GET", "/api/v1/tasks/9b7f3b57-2f55-4f7e-b6a3-6b0b1c1a0a11/dependencies"],
+      ["DELETE", "/api/v1/sessions/9b7f3b57-2f55-4f7e-b6a3-6b0b1c1a0a11"]] as const) {
+      const answer = await t.api.request(method, path, method === "GET" ? {} : { body: {} })
+      expect(answer.status, `${method} ${path}`).toBe(404)
+      expect(answer.body.error.code).toBe("not_found")
+    }
+  })
+
+  it("documents bodies, parameters, security and errors from the Schemas", () => {
+    const register = document.paths["/api/v1/agents"].post
+    expect(register.security).toEqual([{ bearer: [] }])
+    expect(register.requestBody.required).toBe(true)
+    const bodyRef = register.requestBody.content["application/json"].schema.$ref as string
+    const body = document.components.schemas[bodyRef.replace("#/components/schemas/", "")]
+    expect(body.required).toEqual(["name", "capabilities"])
+    expect(Object.keys(body.properties)).toEqual(["name", "capabilities", "type", "max_concurrency", "metadata"])
+    expect(Object.keys(register.responses).sort()).toEqual(["201", "202", "400", "401", "403", "409", "413", "429", "503"])
+    expect(register.responses["409"].content["application/json"].schema).toEqual({ $ref: "#/components/schemas/ErrorBody" })
+
+    const heartbeat = document.paths["/api/v1/agents/{id}/heartbeat"].post
+    expect(heartbeat.requestBody.required).toBe(false)
+    expect(heartbeat.parameters.map((p: { name: string; in: string }) => `${p.in}:${p.name}`)).toEqual(["path:id", "query:wait"])
+
+    const tasks = document.paths["/api/v1/tasks"].get
+    expect(tasks.security).toBeUndefined()
+    expect(tasks.parameters.map((p: { name: string }) => p.name)).toEqual(["status", "session_id", "agent_id", "capability", "limit", "cursor"])
+    const actors = document.paths["/api/v1/actors"].get
+    expect(actors.parameters.map((p: { name: string }) => p.name)).toEqual(["kind", "state", "older_than_s", "limit", "cursor"])
+    expect(document.paths["/metrics"].get.responses["200"].content["text/plain"]).toBeDefined()
+  })
+})

@@ -1,0 +1,115 @@
+// Redis or Postgres down, over real HTTP, on servers of this file's own (a redis-server and an
+// embedded Postgres on free ports, never the shared ones): commands answer 503 `unavailable` and
+// nothing is written, reads go on while only Redis is down, /ready answers 503 until it returns.
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { loadConfig } from "../../../src/config.ts"
+import { createEdge, type Edge } from "../../../src/edge/app.ts"
+import { startEmbeddedPostgres, startRedisServer, type EmbeddedServer } from "../../../src/embedded/index.ts"
+import { createLogger } from "../../../src/log.ts"
+import { decodeInboxEntry } from "../../../src/runtime/inbox-codec.ts"
+import { startRuntime, type Runtime } from "../../../src/runtime/runtime.ts"
+import { openServices, type Services } from "../../../src/services.ts"
+import { tempDir } from "../../integration/embedded/helpers.ts"
+import { KINDS } from "../../../actors/index.ts"
+import { httpClient, MACHINES, type Client } from "../../support/edge.ts"
+import { QUICK, waitFor } from "../../support/runtime.ts"
+
+const OPERATOR = "outage-operator-token"
+
+describe("Redis or Postgres unreachable", () => {
+  let dir: Awaited<ReturnType<typeof tempDir>>
+  let redis: EmbeddedServer
+  let postgres: EmbeddedServer
+  let services: Services
+  let runtime: Runtime
+  let edge: Edge
+  let api: Client
+  const log = createLogger("error")
+  const portOf = (url: string) => Number(new URL(url).port)
+
+  const inboxLength = async (): Promise<number> => {
+    const lengths = await Promise.all([0, 1].map((p) => services.redis.xlen(services.keys.partition(p).inbox)))
+    return lengths.reduce((a, b) => a + b, 0)
+  }
+  const count = async (table: string): Promise<number> => {
+    const [row] = await services.db.sql<{ n: number }[]>`select count(*)::int as n from ${services.db.sql(table)}`
+    return row?.n ?? -1
+  }
+  const readyAgain = () =>
+    waitFor("/ready to answer 200", async () => ((await api.get("/ready")).status === 200 ? true : undefined), 30_000)
+
+  beforeAll(async () => {
+    dir = await tempDir("outage")
+    redis = await startRedisServer({ dataDir: `${dir.path}/redis` })
+    postgres = await startEmbeddedPostgres({ dataDir: `${dir.path}/postgres` })
+    const config = loadConfig({}, { REDIS_URL: redis.url, DATABASE_URL: postgres.url, CLAWBOT_PARTITIONS: "2", CLAWBOT_PREFIX: "outage" })
+    services = await openServices({ ...config, redisUrl: redis.url, databaseUrl: postgres.url }, log, "test")
+    runtime = await startRuntime({ ...services, sql: services.db.sql, kinds: KINDS, decode: decodeInboxEntry, log, tuning: QUICK })
+    edge = await createEdge({
+      redis: services.redis, sql: services.db.sql, keys: services.keys, partitions: services.partitions, append: services.append, log,
+      machines: MACHINES, host: "127.0.0.1", port: 0, operatorToken: OPERATOR, runtime, limits: { waitMs: 2_000 },
+    })
+    api = httpClient(`http://127.0.0.1:${edge.port}`, OPERATOR)
+    await readyAgain()
+  })
+  afterAll(async () => {
+    await edge?.close()
+    await runtime?.stop()
+    await services?.close()
+    await redis?.stop()
+    await postgres?.stop()
+    await dir?.remove()
+  })
+
+  it("with Redis down: commands answer 503 and write nothing, reads still answer, /ready is 503 until it returns", async () => {
+    const agent = await api.post("/api/v1/agents", { name: "before", capabilities: ["o"] })
+    expect(agent.status).toBe(201)
+    const tokensBefore = await count("agent_tokens")
+    await redis.stop()
+
+    const unavailable = { error: { code: "unavailable", message: "Redis is unreachable; nothing was accepted" } }
+    const task = await api.post("/api/v1/tasks", { title: "t", capability: "o" })
+    expect(task.status).toBe(503)
+    expect(task.body).toEqual(unavailable)
+    const register = await api.post("/api/v1/agents", { name: "during", capabilities: ["o"] })
+    expect(register.status).toBe(503)
+    expect(register.body).toEqual(unavailable)
+    expect(await count("agent_tokens")).toBe(tokensBefore)
+    expect(await count("actors")).toBe(1)
+
+    const read = await api.get(`/api/v1/agents/${agent.body.id}`)
+    expect(read.status).toBe(200)
+    const ready = await api.get("/ready")
+    expect(ready.status).toBe(503)
+    expect(ready.body.error.code).toBe("unavailable")
+    expect(ready.body.checks).toMatchObject({ redis: false, postgres: true })
+
+    redis = await startRedisServer({ dataDir: `${dir.path}/redis`, port: portOf(redis.url) })
+    await readyAgain()
+    expect((await api.post("/api/v1/tasks", { title: "after", capability: "o" })).status).toBe(201)
+  }, 60_000)
+
+  it("with Postgres down: reads and commands answer 503, nothing reaches an inbox, /ready is 503 until it returns", async () => {
+    const inboxBefore = await inboxLength()
+    await postgres.stop()
+
+    const unavailable = { error: { code: "unavailable", message: "Postgres is unreachable; nothing was accepted" } }
+    const list = await api.get("/api/v1/agents")
+    expect(list.status).toBe(503)
+    expect(list.body).toEqual(unavailable)
+    const task = await api.post("/api/v1/tasks", { title: "t", capability: "o" })
+    expect(task.status).toBe(503)
+    expect(task.body).toEqual(unavailable)
+    expect(await inboxLength()).toBe(inboxBefore)
+
+    const ready = await api.get("/ready")
+    expect(ready.status).toBe(503)
+    expect(ready.body.error.code).toBe("unavailable")
+    expect(ready.body.checks).toMatchObject({ redis: true, postgres: false })
+
+    postgres = await startEmbeddedPostgres({ dataDir: `${dir.path}/postgres`, port: portOf(postgres.url) })
+    await readyAgain()
+    expect((await api.get("/api/v1/agents")).status).toBe(200)
+    expect((await api.post("/api/v1/tasks", { title: "back", capability: "o" })).status).toBe(201)
+  }, 60_000)
+})

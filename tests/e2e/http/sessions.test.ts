@@ -1,0 +1,187 @@
+// /api/v1/sessions over real HTTP: creation with a task graph by keys, reads with the tasks' states,
+// the lifecycle commands (409 with the machine's reason when refused, nothing changed), numbered
+// checkpoints, the timeline, listing with filters and pagination.
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { waitFor } from "../../support/runtime.ts"
+import { httpClient, testEdge, type Answer, type Client, type TestEdge } from "../../support/edge.ts"
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
+const STREAM_ID = /^\d+-\d+$/
+
+const GRAPH = {
+  title: "build",
+  priority: 1,
+  tasks: [
+    { key: "design", title: "Design", capability: "sx-design" },
+    { key: "code", title: "Code", capability: "sx-code", depends_on: ["design"], max_attempts: 1 },
+  ],
+}
+
+describe("sessions over HTTP", () => {
+  let t: TestEdge
+  let api: Client
+  const actors = async (): Promise<number> => {
+    const [row] = await t.deployment.schema.sql<{ n: number }[]>`select count(*)::int as n from actors`
+    return row?.n ?? -1
+  }
+  const create = async (body: unknown = GRAPH) => {
+    const answer = await api.post("/api/v1/sessions", body)
+    expect(answer.status).toBe(201)
+    return answer.body as { id: string; tasks: Array<{ key: string; id: string }> }
+  }
+
+  beforeAll(async () => {
+    t = await testEdge()
+    api = t.api
+  })
+  afterAll(async () => {
+    await t?.close()
+  })
+
+  it("refuses an invalid task graph naming the field, and agent tokens, writing nothing", async () => {
+    const unknownKey = await api.post("/api/v1/sessions", { title: "x", tasks: [{ key: "a", title: "A", capability: "c", depends_on: ["b"] }] })
+    expect(unknownKey.status).toBe(400)
+    expect(unknownKey.body).toEqual({ error: { code: "validation_failed", message: 'tasks.0.depends_on.0: unknown task key "b"' } })
+    const noTitle = await api.post("/api/v1/sessions", { tasks: [] })
+    expect(noTitle.body).toEqual({ error: { code: "validation_failed", message: "title: is missing" } })
+    const agent = await api.post("/api/v1/agents", { name: "nosy", capabilities: ["x"] })
+    const asAgent = await httpClient(t.url, agent.body.token).post("/api/v1/sessions", GRAPH)
+    expect(asAgent.status).toBe(403)
+    expect(asAgent.body).toEqual({ error: { code: "forbidden", message: "only the operator token may make this call" } })
+    expect(await actors()).toBe(1) // the agent only
+  })
+
+  it("creates a session: 201 with each task key's new id, readable at once with its tasks not yet created", async () => {
+    const answer = await api.post("/api/v1/sessions", GRAPH)
+    expect(answer.status).toBe(201)
+    expect(answer.body).toEqual({
+      id: expect.stringMatching(UUID), status: "pending", stream_id: expect.stringMatching(STREAM_ID),
+      tasks: [{ key: "design", id: expect.stringMatching(UUID) }, { key: "code", id: expect.stringMatching(UUID) }],
+    })
+    const { id, tasks } = answer.body as { id: string; tasks: Array<{ key: string; id: string }> }
+    const [design, code] = tasks
+    const read = await api.get(`/api/v1/sessions/${id}`, { token: null })
+    expect(read.status).toBe(200)
+    expect(read.body).toMatchObject({ id, title: "build", priority: 1, status: "pending", checkpoints: 0, version: 1 })
+    expect(read.body.tasks).toEqual([
+      { id: design?.id, key: "design", title: "Design", capability: "sx-design", depends_on: [], status: "not_created", agent_id: null, attempt: 0 },
+      { id: code?.id, key: "code", title: "Code", capability: "sx-code", depends_on: [design?.id], status: "not_created", agent_id: null, attempt: 0 },
+    ])
+  })
+
+  it("refuses a lifecycle command the machine does not accept with 409 and its reason, changing nothing", async () => {
+    const { id } = await create()
+    const before = (await api.get(`/api/v1/sessions/${id}`)).body
+    const refused = await api.post(`/api/v1/sessions/${id}/pause`)
+    expect(refused.status).toBe(409)
+    expect(refused.body).toEqual({ error: { code: "conflict", message: "PAUSE is not accepted while the session is pending" } })
+    const retry = await api.post(`/api/v1/sessions/${id}/retry`)
+    expect(retry.body).toEqual({ error: { code: "conflict", message: "RETRY is not accepted while the session is pending" } })
+    const after = (await api.get(`/api/v1/sessions/${id}`)).body
+    expect({ status: after.status, version: after.version }).toEqual({ status: before.status, version: before.version })
+    expect((await api.get(`/api/v1/sessions/${id}/timeline`)).body.transitions).toHaveLength(1)
+  })
+
+  it("starts, pauses, resumes and stops a session; ?wait=1 answers the new state", async () => {
+    const { id, tasks } = await create()
+    const started = await api.post(`/api/v1/sessions/${id}/start`)
+    expect(started.status).toBe(202)
+    expect(started.body).toEqual({ id, stream_id: expect.stringMatching(STREAM_ID) })
+    const session = await waitFor("the session's tasks", async () => {
+      const read = (await api.get(`/api/v1/sessions/${id}`)).body
+      return read.tasks.every((task: { status: string }) => task.status !== "not_created") ? read : undefined
+    })
+    expect(session.status).toBe("running")
+    expect(session.tasks.map((task: { status: string }) => task.status)).toEqual(["ready", "blocked"])
+    expect((await api.get(`/api/v1/tasks/${tasks[1]?.id}`)).body).toMatchObject({ session_id: id, key: "code", depends_on: [tasks[0]?.id] })
+
+    expect((await api.post(`/api/v1/sessions/${id}/pause?wait=1`)).body).toEqual({ id, state: "paused", stream_id: expect.stringMatching(STREAM_ID) })
+    expect((await api.post(`/api/v1/sessions/${id}/resume?wait=true`)).body).toMatchObject({ id, state: "running" })
+    expect((await api.post(`/api/v1/sessions/${id}/stop?wait=1`)).body).toMatchObject({ id, state: "stopped" })
+    const cancel = await api.post(`/api/v1/sessions/${id}/cancel`)
+    expect(cancel.status).toBe(409)
+    expect(cancel.body).toEqual({ error: { code: "conflict", message: `CANCEL is not allowed: session:${id} is stopped, a final state` } })
+    const tasksAfter = await waitFor("the tasks cancelled", async () => {
+      const read = (await api.get(`/api/v1/sessions/${id}`)).body
+      return read.tasks.every((task: { status: string }) => task.status === "cancelled") ? read.tasks : undefined
+    })
+    expect(tasksAfter).toHaveLength(2)
+    expect((await api.post(`/api/v1/sessions/${id}/start?wait=maybe`)).body).toEqual({
+      error: { code: "validation_failed", message: 'wait: expected one of "0", "1", "true", "false", got "maybe"' },
+    })
+  })
+
+  it("cancels a pending session", async () => {
+    const { id } = await create()
+    expect((await api.post(`/api/v1/sessions/${id}/cancel?wait=1`)).body).toMatchObject({ id, state: "cancelled" })
+  })
+
+  it("retries a failed session", async () => {
+    const { id, tasks } = await create({ title: "fragile", tasks: [{ key: "only", title: "Only", capability: "sx-fragile", max_attempts: 1 }] })
+    const agent = (await api.post("/api/v1/agents", { name: "fragile-bot", capabilities: ["sx-fragile"] })).body
+    const bot = httpClient(t.url, agent.token)
+    await bot.post(`/api/v1/agents/${agent.id}/heartbeat?wait=1`, {})
+    await api.post(`/api/v1/sessions/${id}/start?wait=1`)
+    const taskId = tasks[0]?.id
+    await waitFor("the assignment", async () => ((await api.get(`/api/v1/tasks/${taskId}`)).body.status === "assigned" ? true : undefined))
+    expect((await bot.post(`/api/v1/tasks/${taskId}/start?wait=1`, {})).body).toMatchObject({ state: "in_progress" })
+    expect((await bot.post(`/api/v1/tasks/${taskId}/fail?wait=1`, { error: "boom" })).body).toMatchObject({ state: "failed" })
+    await waitFor("the session to fail", async () => ((await api.get(`/api/v1/sessions/${id}`)).body.status === "failed" ? true : undefined))
+    expect((await api.post(`/api/v1/sessions/${id}/retry?wait=1`)).body).toMatchObject({ id, state: "pending" })
+    expect((await api.get(`/api/v1/sessions/${id}`)).body.retries).toBe(1)
+  })
+
+  it("numbers checkpoints, and refuses one on a finished session", async () => {
+    const { id } = await create()
+    const first = await api.post(`/api/v1/sessions/${id}/checkpoints`, { data: { step: 1 } })
+    expect(first.status).toBe(201)
+    expect(first.body).toEqual({ id, number: 1, stream_id: expect.stringMatching(STREAM_ID) })
+    expect((await api.post(`/api/v1/sessions/${id}/checkpoints`, { data: [2] })).body).toMatchObject({ number: 2 })
+    expect((await api.get(`/api/v1/sessions/${id}`)).body.checkpoints).toBe(2)
+    expect((await api.post(`/api/v1/sessions/${id}/checkpoints`, {})).body).toEqual({ error: { code: "validation_failed", message: "data: is missing" } })
+    await api.post(`/api/v1/sessions/${id}/cancel?wait=1`)
+    const late = await api.post(`/api/v1/sessions/${id}/checkpoints`, { data: 3 })
+    expect(late.status).toBe(409)
+    expect(late.body).toEqual({ error: { code: "conflict", message: `CHECKPOINT is not allowed: session:${id} is cancelled, a final state` } })
+  })
+
+  it("answers the timeline of the session and its tasks in order, 404 for an unknown session", async () => {
+    const { id, tasks } = await create()
+    await api.post(`/api/v1/sessions/${id}/start?wait=1`)
+    const timeline = await waitFor("the tasks' creation in the timeline", async () => {
+      const body = (await api.get(`/api/v1/sessions/${id}/timeline`)).body
+      return body.transitions.length >= 4 ? body : undefined
+    })
+    expect(timeline.session_id).toBe(id)
+    const steps = timeline.transitions.map((step: { kind: string; actor_id: string; from: string | null; to: string; event: string }) =>
+      `${step.kind}:${step.actor_id === id ? "session" : tasks.find((task) => task.id === step.actor_id)?.key} ${step.from}->${step.to} ${step.event}`)
+    expect(steps.slice(0, 2)).toEqual(["session:session null->pending CREATE", "session:session pending->running START"])
+    expect(steps.slice(2).sort()).toEqual(["task:code null->blocked CREATE", "task:design null->ready CREATE"])
+    expect(timeline.transitions[0]).toMatchObject({ stream_id: expect.stringMatching(STREAM_ID), at: expect.stringMatching(/Z$/), context: expect.any(Object) })
+    const ids = timeline.transitions.map((step: { id: number }) => step.id)
+    expect(ids).toEqual([...ids].sort((a, b) => a - b))
+    const unknown = "9b7f3b57-2f55-4f7e-b6a3-6b0b1c1a0a11"
+    expect(await api.get(`/api/v1/sessions/${unknown}/timeline`)).toMatchObject({
+      status: 404, body: { error: { code: "not_found", message: `session ${unknown} does not exist` } },
+    })
+    expect((await api.post(`/api/v1/sessions/${unknown}/start`)).body).toEqual({ error: { code: "not_found", message: `session ${unknown} does not exist` } })
+  })
+
+  it("lists sessions by status, a page at a time", async () => {
+    const made = [await create(), await create(), await create()]
+    for (const { id } of made) await api.post(`/api/v1/sessions/${id}/cancel?wait=1`)
+    const pages: string[][] = []
+    let cursor: string | null = null
+    do {
+      const page: Answer = await api.get(`/api/v1/sessions?status=cancelled&limit=2${cursor ? `&cursor=${cursor}` : ""}`)
+      expect(page.status).toBe(200)
+      pages.push(page.body.items.map((session: { id: string; status: string }) => session.id))
+      cursor = page.body.next_cursor
+    } while (cursor)
+    expect(pages.flat()).toEqual(expect.arrayContaining(made.map((session) => session.id)))
+    expect(pages[0]).toHaveLength(2)
+    const pending = (await api.get("/api/v1/sessions?status=pending&limit=200")).body.items
+    expect(pending.every((session: { status: string }) => session.status === "pending")).toBe(true)
+    expect(pending.map((session: { id: string }) => session.id)).not.toContain(made[0]?.id)
+  })
+})

@@ -1,0 +1,75 @@
+// A test WebSocket client (the plain `ws` package): every frame it receives, in order, waits for
+// the next one matching a predicate, and reports how the socket closed or why it never opened.
+import WebSocket from "ws"
+
+export interface Frame {
+  readonly type: string
+  readonly id?: string
+  readonly payload: Record<string, unknown>
+  readonly timestamp?: string
+}
+
+export interface Refusal {
+  readonly status: number
+  readonly body: unknown
+}
+
+export class TestClient {
+  readonly frames: Frame[] = []
+  readonly closed: Promise<{ code: number; reason: string }>
+  private readonly waiters: Array<{ match: (frame: Frame) => boolean; resolve: (frame: Frame) => void }> = []
+
+  private constructor(readonly ws: WebSocket) {
+    ws.on("message", (data) => {
+      const frame = JSON.parse(String(data)) as Frame
+      this.frames.push(frame)
+      for (const waiter of [...this.waiters]) {
+        if (waiter.match(frame)) {
+          this.waiters.splice(this.waiters.indexOf(waiter), 1)
+          waiter.resolve(frame)
+        }
+      }
+    })
+    this.closed = new Promise((resolve) => ws.on("close", (code, reason) => resolve({ code, reason: String(reason) })))
+  }
+
+  /** Opens a socket; rejects with the HTTP refusal (status and body) when the upgrade is refused. */
+  static open(url: string, headers: Record<string, string> = {}): Promise<TestClient> {
+    const ws = new WebSocket(url, { headers })
+    const client = new TestClient(ws)
+    return new Promise((resolve, reject) => {
+      ws.once("open", () => resolve(client))
+      ws.once("unexpected-response", (_request, response) => {
+        let body = ""
+        response.on("data", (chunk: Buffer) => (body += String(chunk)))
+        response.on("end", () => {
+          const refusal: Refusal = { status: response.statusCode ?? 0, body: body === "" ? undefined : JSON.parse(body) }
+          reject(refusal)
+        })
+      })
+      ws.once("error", (error) => reject(error))
+    })
+  }
+
+  /** The first frame matching `match` among those received from index `from` on (or still to come). */
+  next(match: (frame: Frame) => boolean, { from = 0, timeoutMs = 10_000 }: { from?: number; timeoutMs?: number } = {}): Promise<Frame> {
+    const seen = this.frames.slice(from).find(match)
+    if (seen) return Promise.resolve(seen)
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no matching frame within ${timeoutMs} ms; got ${JSON.stringify(this.frames.slice(-5))}`)), timeoutMs)
+      this.waiters.push({ match, resolve: (frame) => (clearTimeout(timer), resolve(frame)) })
+    })
+  }
+
+  send(frame: unknown): void {
+    this.ws.send(typeof frame === "string" ? frame : JSON.stringify(frame))
+  }
+
+  close(): Promise<{ code: number; reason: string }> {
+    if (this.ws.readyState === WebSocket.OPEN || this.ws.readyState === WebSocket.CONNECTING) this.ws.close()
+    return this.closed
+  }
+}
+
+export const ofType = (type: string) => (frame: Frame) => frame.type === type
+export const withRef = (type: string, ref: string) => (frame: Frame) => frame.type === type && frame.payload["ref"] === ref

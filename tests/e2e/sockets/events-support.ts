@@ -1,0 +1,48 @@
+// Synthetic event-stream entries for the event-socket tests, written straight to the deployment's
+// event stream (as the runtime writes them) so a test controls exactly what is published and when.
+import { publishEvents } from "../../../src/redis/streams.ts"
+import type { Frame, TestClient } from "./client.ts"
+import type { SocketEdge } from "./harness.ts"
+
+let sequence = 0
+
+/** One task transition on `tasks`, `task:<taskId>`, any `extra` topics and `machines`; `padding` bytes of context. */
+export const taskEvent = (taskId: string, { extra = [] as string[], padding = 0 } = {}): Record<string, string> => {
+  sequence += 1
+  return {
+    type: "event",
+    topics: ["tasks", `task:${taskId}`, ...extra, "machines"].join(","),
+    body: JSON.stringify({
+      id: `1-${sequence}:0`, kind: "task", actor_id: taskId, from: "ready", to: "assigned", event: "ASSIGN",
+      context: { sequence, ...(padding > 0 ? { padding: "x".repeat(padding) } : {}) }, at: new Date().toISOString(),
+    }),
+  }
+}
+
+/** Appends entries to the event stream (trimmed to about `maxLen`); their stream ids in order. */
+export const produce = (edge: SocketEdge, entries: ReadonlyArray<Record<string, string>>, maxLen = 1_000_000): Promise<string[]> =>
+  publishEvents(edge.deployment.redis, edge.ctx.keys.events, entries, maxLen)
+
+/** The event ids the stream holds after `since` for `topic`, in stream order. */
+export async function streamEventIds(edge: SocketEdge, topic: string, since: string): Promise<string[]> {
+  const entries = await edge.deployment.redis.xrange(edge.ctx.keys.events, `(${since}`, "+")
+  return entries.flatMap(([, fields]) => {
+    const record = Object.fromEntries(fields.flatMap((value, i) => (i % 2 === 0 ? [[value, fields[i + 1]]] : [])))
+    if (record["type"] !== "event" || !String(record["topics"]).split(",").includes(topic)) return []
+    return [(JSON.parse(String(record["body"])) as { id: string }).id]
+  })
+}
+
+/** The ids of the event frames received for `topic`, in order. */
+export const receivedIds = (frames: ReadonlyArray<Frame>, topic: string): string[] =>
+  frames.filter((frame) => frame.type === "event" && frame.payload["topic"] === topic).map((frame) => String(frame.payload["id"]))
+
+let syncs = 0
+
+/** Resolves once the server handled every frame `client` sent before: frames are handled in order,
+ * so the answer to a frame it refuses (an unknown type) marks the point. */
+export async function handled(client: TestClient): Promise<void> {
+  const ref = `sync-${(syncs += 1)}`
+  client.send({ type: "sync", id: ref, payload: {} })
+  await client.next((frame) => frame.type === "error" && frame.payload["ref"] === ref)
+}

@@ -1,0 +1,41 @@
+// The fan-out survives a Redis outage: while its connection is cut, reads fail and are retried
+// with backoff; once Redis is reachable again it resumes after the last entry it handled, so
+// subscribers get every event published meanwhile, once, in order.
+import { randomUUID } from "node:crypto"
+import { setTimeout as sleep } from "node:timers/promises"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { waitFor } from "../../support/runtime.ts"
+import { TestClient } from "./client.ts"
+import { produce, receivedIds, streamEventIds, taskEvent } from "./events-support.ts"
+import { startSocketEdge, type SocketEdge } from "./harness.ts"
+
+let edge: SocketEdge
+beforeAll(async () => {
+  edge = await startSocketEdge({ runtime: false, proxyFanout: true })
+})
+afterAll(() => edge.close())
+
+describe("fan-out through a Redis outage", () => {
+  it("resumes after the last entry handled, losing and repeating nothing", async () => {
+    const proxy = edge.fanoutProxy
+    if (!proxy) throw new Error("the harness was asked for a proxy")
+    const task = randomUUID()
+    const since = edge.fanout.lastId()
+    const client = await TestClient.open(edge.url(`/ws/events?topics=task:${task}`))
+    await produce(edge, Array.from({ length: 20 }, () => taskEvent(task)))
+    await waitFor("the first events", async () => (receivedIds(client.frames, `task:${task}`).length === 20 ? true : undefined))
+
+    for (let outage = 0; outage < 2; outage++) {
+      await proxy.cut()
+      await produce(edge, Array.from({ length: 20 }, () => taskEvent(task)))
+      await sleep(700) // several failed reads and reconnect attempts
+      expect(receivedIds(client.frames, `task:${task}`)).toHaveLength(20 + 20 * outage)
+      await proxy.restore()
+      await waitFor("the events of the outage", async () => (receivedIds(client.frames, `task:${task}`).length >= 40 + 20 * outage ? true : undefined))
+    }
+    const expected = await streamEventIds(edge, `task:${task}`, since)
+    expect(expected).toHaveLength(60)
+    expect(receivedIds(client.frames, `task:${task}`)).toEqual(expected)
+    await client.close()
+  })
+})

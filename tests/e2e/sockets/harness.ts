@@ -1,0 +1,110 @@
+// Test harness for the socket endpoints: one test file's deployment (own Redis prefix and Postgres
+// schema, an in-process runtime unless asked otherwise) behind a minimal edge made of a uWS app
+// on a free port, the event-stream fan-out and the two sockets; plus agents and tasks to drive.
+import { randomBytes, randomUUID } from "node:crypto"
+import type { Redis } from "ioredis"
+import uWS from "uWebSockets.js"
+import { createLogger } from "../../../src/log.ts"
+import { close, openRedis } from "../../../src/redis/client.ts"
+import type { EdgeContext, EdgeLimits } from "../../../src/edge/context.ts"
+import { startFanout, type Fanout } from "../../../src/edge/fanout.ts"
+import { createMetrics, type MetricsRegistry } from "../../../src/edge/metrics.ts"
+import { registerSockets } from "../../../src/edge/sockets/index.ts"
+import { saveAgentToken } from "../../../src/store/tokens.ts"
+import { testDeployment, type TestDeployment } from "../../support/runtime.ts"
+import { startRedisProxy, type RedisProxy } from "./redis-proxy.ts"
+
+export const TEST_LIMITS: EdgeLimits = {
+  maxPayloadBytes: 64 * 1024,
+  maxBackpressureBytes: 256 * 1024,
+  perConnectionPerSecond: 200,
+  perTokenPerSecond: 100,
+  allowedOrigins: ["https://dashboard.example"],
+  waitMs: 5_000,
+}
+
+export interface SocketEdge {
+  readonly deployment: TestDeployment
+  readonly ctx: EdgeContext
+  readonly fanout: Fanout
+  readonly metrics: MetricsRegistry
+  readonly port: number
+  /** The proxy the fan-out's blocking connection goes through, when asked for. */
+  readonly fanoutProxy: RedisProxy | undefined
+  /** `ws://127.0.0.1:<port><path>` */
+  url(path: string): string
+  /** Registers an agent (CREATE appended, token stored); the runtime has applied it when this resolves. */
+  agent(options?: { capabilities?: string[]; heartbeatIntervalMs?: number; maxConcurrency?: number }): Promise<{ id: string; token: string }>
+  /** Creates a ready standalone task. */
+  task(capability: string, title?: string): Promise<string>
+  close(): Promise<void>
+}
+
+export interface SocketEdgeOptions {
+  readonly limits?: Partial<EdgeLimits>
+  /** Start an in-process runtime (default true). */
+  readonly runtime?: boolean
+  /** Connect the fan-out's blocking connection through a proxy the test can cut (a Redis outage). */
+  readonly proxyFanout?: boolean
+}
+
+export async function startSocketEdge(options: SocketEdgeOptions = {}): Promise<SocketEdge> {
+  const deployment = await testDeployment()
+  if (options.runtime ?? true) await deployment.startRuntime()
+  const log = createLogger(process.env.TEST_LOG === "1" ? "debug" : "error")
+  const edgeId = `edge-${randomBytes(3).toString("hex")}`
+  const fanoutProxy = options.proxyFanout ? await startRedisProxy(deployment.redisUrl) : undefined
+  const blocking: Redis = await openRedis(fanoutProxy?.url ?? deployment.redisUrl, { name: "test-edge-fanout" })
+  blocking.on("error", () => undefined) // it reconnects on its own; the fan-out logs its failed reads
+  const app = uWS.App()
+  const metrics = createMetrics()
+  const fanout = await startFanout({ app, blocking, redis: deployment.redis, keys: deployment.keys, log, metrics, edgeId, blockMs: 1_000 })
+  const ctx: EdgeContext = {
+    edgeId,
+    sql: deployment.schema.sql,
+    redis: deployment.redis,
+    keys: deployment.keys,
+    partitions: deployment.partitions,
+    append: deployment.append,
+    replies: fanout.replies,
+    metrics,
+    log,
+    limits: { ...TEST_LIMITS, ...options.limits },
+    machines: {},
+    readiness: async () => ({ ready: true, checks: {} }),
+    clock: Date.now,
+  }
+  registerSockets(app, ctx, fanout)
+  const listening = await new Promise<uWS.us_listen_socket>((resolve, reject) =>
+    app.listen("127.0.0.1", 0, (socket) => (socket ? resolve(socket) : reject(new Error("cannot listen")))),
+  )
+  const port = uWS.us_socket_local_port(listening)
+
+  return {
+    deployment, ctx, fanout, metrics, port,
+    fanoutProxy,
+    url: (path) => `ws://127.0.0.1:${port}${path}`,
+    async agent({ capabilities = ["test"], heartbeatIntervalMs = 10_000, maxConcurrency = 1 } = {}) {
+      const id = randomUUID()
+      const token = randomBytes(16).toString("hex")
+      await deployment.append({ kind: "agent", id, type: "CREATE", payload: { id, name: `bot-${id.slice(0, 4)}`, capabilities, heartbeatIntervalMs, maxConcurrency } })
+      await saveAgentToken(deployment.schema.sql, id, token)
+      await deployment.actor("agent", id)
+      return { id, token }
+    },
+    async task(capability, title = "a task") {
+      const id = randomUUID()
+      await deployment.append({ kind: "task", id, type: "CREATE", payload: { id, title, capability, dependsOn: [], blocked: false } })
+      return id
+    },
+    async close() {
+      uWS.us_listen_socket_close(listening)
+      await fanout.stop()
+      // Not in this build's typings: closes every remaining connection.
+      ;(app as uWS.TemplatedApp & { close?: () => void }).close?.()
+      await close(blocking)
+      await fanoutProxy?.close()
+      await deployment.close()
+    },
+  }
+}

@@ -1,0 +1,53 @@
+// A TCP proxy in front of Redis that a test can cut (refusing and dropping connections) and
+// restore on the same port: a Redis outage as one client sees it, without touching the server.
+import { createServer, connect, type Server, type Socket } from "node:net"
+
+export interface RedisProxy {
+  /** The Redis URL through the proxy. */
+  readonly url: string
+  /** Drops every proxied connection and refuses new ones. */
+  cut(): Promise<void>
+  /** Accepts connections again. */
+  restore(): Promise<void>
+  close(): Promise<void>
+}
+
+const listen = (server: Server, port: number) =>
+  new Promise<void>((resolve, reject) => {
+    server.once("error", reject)
+    server.listen(port, "127.0.0.1", () => resolve())
+  })
+
+export async function startRedisProxy(redisUrl: string): Promise<RedisProxy> {
+  const target = new URL(redisUrl)
+  const sockets = new Set<Socket>()
+  const server = createServer((client) => {
+    const upstream = connect(Number(target.port || 6379), target.hostname)
+    for (const socket of [client, upstream]) {
+      sockets.add(socket)
+      socket.on("close", () => sockets.delete(socket))
+      socket.on("error", () => socket.destroy())
+    }
+    client.pipe(upstream).pipe(client)
+    client.on("close", () => upstream.destroy())
+    upstream.on("close", () => client.destroy())
+  })
+  await listen(server, 0)
+  const address = server.address()
+  const port = typeof address === "object" && address ? address.port : 0
+  const url = new URL(redisUrl)
+  url.hostname = "127.0.0.1"
+  url.port = String(port)
+
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      server.close(() => resolve())
+      for (const socket of sockets) socket.destroy()
+    })
+  return {
+    url: url.toString(),
+    cut: stop,
+    restore: () => listen(server, port),
+    close: stop,
+  }
+}

@@ -1,0 +1,55 @@
+// A bot that reconnects with the same token resumes its session: `connected` says
+// session_resumed true and every task it still holds is sent again (assigned or in progress),
+// right after `connected`; the bot then carries on with it.
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { ofType } from "./client.ts"
+import { connectBot } from "./bot.ts"
+import { startSocketEdge, type SocketEdge } from "./harness.ts"
+
+let edge: SocketEdge
+beforeAll(async () => {
+  edge = await startSocketEdge()
+})
+afterAll(() => edge.close())
+
+describe("reconnecting bots", () => {
+  it("resumes the session and is sent again the tasks it holds", async () => {
+    const agent = await edge.agent({ capabilities: ["resume"] })
+    const first = await connectBot(edge, agent)
+    expect(first.connected.payload["session_resumed"]).toBe(false)
+    const taskId = await edge.task("resume", "long job")
+    const assigned = await first.client.next(ofType("task_assigned"))
+    await first.client.close()
+    await edge.deployment.actor("agent", agent.id, (row) => row.state === "offline")
+
+    const second = await connectBot(edge, agent)
+    expect(second.client.frames[0]).toMatchObject({ type: "connected", payload: { session_resumed: true } })
+    const again = await second.client.next(ofType("task_assigned"))
+    expect(again.payload).toEqual(assigned.payload)
+
+    await second.acked("task_started", "s-1", { task_id: taskId })
+    await edge.deployment.actor("task", taskId, (row) => row.state === "in_progress")
+    await second.client.close()
+    await edge.deployment.actor("agent", agent.id, (row) => row.state === "offline")
+
+    const third = await connectBot(edge, agent)
+    expect(third.connected.payload["session_resumed"]).toBe(true)
+    const inProgress = await third.client.next(ofType("task_assigned"))
+    expect(inProgress.payload).toMatchObject({ task_id: taskId, title: "long job", attempt: 1 })
+    await third.acked("task_complete", "done", { task_id: taskId, success: true })
+    await edge.deployment.actor("task", taskId, (row) => row.state === "completed")
+    expect(third.client.frames.filter(ofType("error"))).toEqual([])
+    await third.client.close()
+  })
+
+  it("resumes with no task to send when the agent holds none", async () => {
+    const agent = await edge.agent({ capabilities: ["idle"] })
+    await (await connectBot(edge, agent)).client.close()
+    await edge.deployment.actor("agent", agent.id, (row) => row.state === "offline")
+    const again = await connectBot(edge, agent)
+    expect(again.connected.payload["session_resumed"]).toBe(true)
+    await again.acked("heartbeat", "hb", {})
+    expect(again.client.frames.filter(ofType("task_assigned"))).toEqual([])
+    await again.client.close()
+  })
+})
