@@ -10,7 +10,8 @@ const outputs = (effect: AgentEmitted, id: string, agent: AgentContext): Output[
     case "agent.reserved":
       return [{ _tag: "send", to: task(effect.taskId), type: "ASSIGN", payload: { agentId: id } }]
     case "agent.reserve_refused":
-      return [{ _tag: "route_task", taskId: effect.taskId, exclude: [id] }]
+      // Back to its ready queue (the refusal left this agent's row without free capacity).
+      return [{ _tag: "route_task", taskId: effect.taskId }]
     case "agent.capacity":
       return [{ _tag: "fill_agent", agentId: id, capabilities: agent.capabilities, free: effect.free }]
     case "agent.lost":

@@ -8,7 +8,7 @@ const agent = (id: string) => ({ kind: "agent", id })
 const outputs = (effect: TaskEmitted, id: string, task: TaskContext): Output[] => {
   switch (effect.type) {
     case "task.ready":
-      return [{ _tag: "route_task", taskId: id, capability: effect.capability, exclude: [] }]
+      return [{ _tag: "route_task", taskId: id, capability: effect.capability, priority: effect.priority, since: task.readyAt ?? task.updatedAt }]
     case "task.assigned":
       return [{
         _tag: "push", agentId: effect.agentId,

@@ -1,5 +1,5 @@
 // `clawbot edge`: an edge process (HTTP API and WebSockets) against shared Redis and Postgres; also
-// `serveEdge`, which `clawbot start` uses too: the operator token at first start, then the edge.
+// `serveEdge`, which `clawbot start` uses too: the edge, then the operator token at first start.
 import { KINDS } from "../../actors/index.ts"
 import { ConfigError, type Config } from "../config.ts"
 import { createEdge, type Edge } from "../edge/app.ts"
@@ -7,23 +7,26 @@ import { ensureOperatorToken } from "../edge/auth.ts"
 import type { RuntimeView } from "../edge/http/scrape.ts"
 import { createLogger, type Logger } from "../log.ts"
 import { describeMachine } from "../runtime/describe-machine.ts"
-import type { Services } from "../services.ts"
-import { openServices } from "../services.ts"
+import { openServices, type Services } from "../services.ts"
 import { onShutdown } from "./shutdown.ts"
 
 export const say = (line: string): void => {
   process.stdout.write(`clawbot: ${line}\n`)
 }
 
-/** Makes sure an operator token exists (printing a new one, once), starts the edge and prints its URL. */
+/** Starts the edge, prints its URL, and makes sure an operator token exists (printing a new one, once). */
 export const serveEdge = async (config: Config, services: Services, log: Logger, runtime?: RuntimeView): Promise<Edge> => {
-  const operator = await ensureOperatorToken(services.db.sql, config.operatorToken)
   const edge = await createEdge({
     redis: services.redis, sql: services.db.sql, keys: services.keys, partitions: services.partitions, append: services.append, log,
     machines: Object.fromEntries(KINDS.map((kind) => [kind.kind, describeMachine(kind.machine)])),
     host: config.host, port: config.port,
     ...(config.operatorToken === undefined ? {} : { operatorToken: config.operatorToken }),
     ...(runtime === undefined ? {} : { runtime }),
+  })
+  // Generated only once the edge serves, so a failed start never stores a token nobody was shown.
+  const operator = await ensureOperatorToken(services.db.sql, config.operatorToken).catch(async (error: unknown) => {
+    await edge.close()
+    throw error
   })
   say(`listening on http://${config.host}:${edge.port} (HTTP API under /api/v1, WebSockets /ws/control and /ws/events)`)
   if (operator.source === "generated") {

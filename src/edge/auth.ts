@@ -29,7 +29,7 @@ export const bearerToken = (authorization: string): string | undefined => {
 
 const unauthorized = (message: string): ApiError => new ApiError({ code: "unauthorized", message })
 
-export const forbidden = (message: string): ApiError => new ApiError({ code: "forbidden", message })
+const forbidden = (message: string): ApiError => new ApiError({ code: "forbidden", message })
 
 /** With `operatorToken` configured only it is the operator's; otherwise the tokens stored hashed are. */
 export const createAuthenticator = (sql: Sql, operatorToken?: string): Authenticator => {

@@ -34,7 +34,11 @@ export interface FanoutOptions {
   readonly log: Logger
   readonly metrics: Metrics
   readonly edgeId: string
-  /** Entries per read (default 500) and how long one read blocks (default 5 s; stop() unblocks it). */
+  /**
+   * Entries per read (default 100): one read is published in one go, so a read's worth of events must
+   * fit in a subscriber's socket buffer plus limits.maxBackpressureBytes, or even a fast subscriber is
+   * dropped; and how long one read blocks (default 5 s; stop() unblocks it).
+   */
   readonly count?: number
   readonly blockMs?: number
 }
@@ -50,7 +54,7 @@ async function newestId(redis: Redis, stream: string): Promise<string> {
 
 export const startFanout = async (options: FanoutOptions): Promise<Fanout> => {
   const { app, blocking, redis, keys, log, metrics, edgeId } = options
-  const count = options.count ?? 500
+  const count = options.count ?? 100
   const blockMs = options.blockMs ?? 5_000
   const replies = createReplies(edgeId)
   // The blocking connection's id, for CLIENT UNBLOCK at stop; it changes when the connection is made again.

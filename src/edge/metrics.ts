@@ -40,8 +40,6 @@ export const METRICS = {
   },
 } as const satisfies Record<string, Declaration>
 
-export type MetricName = keyof typeof METRICS
-
 export interface MetricsRegistry extends Metrics {
   /** The Prometheus text exposition (format 0.0.4) of every declared metric. */
   render(): string

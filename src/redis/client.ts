@@ -25,7 +25,6 @@ const RECONNECT_MAX_MS = 2_000
 /** Connects to `url` and resolves once the connection is ready; rejects on the first error. */
 export const openRedis = async (url: string, options: OpenRedisOptions = {}): Promise<Redis> => {
   const redis = new Redis(url, {
-    connectionName: options.name,
     lazyConnect: false,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 2,
@@ -45,6 +44,14 @@ export const openRedis = async (url: string, options: OpenRedisOptions = {}): Pr
     redis.once("ready", onReady)
     redis.once("error", onError)
   })
+  // ioredis's `connectionName` is sent before the connection is ready, which the disabled
+  // offline queue refuses: name the connection once it is ready, and again after reconnects.
+  if (options.name) {
+    const name = options.name
+    const setName = () => void redis.client("SETNAME", name).catch(() => undefined)
+    setName()
+    redis.on("ready", setName)
+  }
   return redis
 }
 

@@ -31,6 +31,8 @@ export interface Keys {
   readonly events: string
   /** Sorted set of runtime processes, score = last heartbeat (ms). */
   readonly members: string
+  /** Sorted set of ready tasks waiting for an agent with `capability`, most urgent first. */
+  ready(capability: string): string
   /** Rate-limit counter for one subject (a token, an IP) under one scope (a route, a socket). */
   rateLimit(scope: string, subject: string): string
   /** SCAN patterns matching every key of this prefix (tooling, test cleanup). */
@@ -59,6 +61,7 @@ export const keysFor = (prefix = "cb"): Keys => {
     },
     events: `${prefix}:ev`,
     members: `${prefix}:members`,
+    ready: (capability) => `${prefix}:ready:${capability}`,
     rateLimit: (scope, subject) => `${prefix}:rl:${scope}:${subject}`,
     patterns: [`{${prefix}:*`, `${prefix}:*`],
   }

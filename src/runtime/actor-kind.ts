@@ -21,16 +21,19 @@ export interface SendOutput {
   readonly payload: Readonly<Record<string, unknown>>
 }
 
-/** Ask the router to find an agent for a ready task (agents it must skip in `exclude`). */
+/** Put a ready task in its capability's ready queue, and wake agents with free capacity for it.
+ * A refused proposal comes back without the facts: the router reads them (and drops a task no
+ * longer ready). */
 export interface RouteTaskOutput {
   readonly _tag: "route_task"
   readonly taskId: string
-  /** Looked up from the task's row when the emitter does not know it. */
   readonly capability?: string
-  readonly exclude: ReadonlyArray<string>
+  readonly priority?: number
+  /** When the task became ready (ms since the epoch): its place among equals. */
+  readonly since?: number
 }
 
-/** Ask the router to offer waiting ready tasks to an agent with free capacity. */
+/** An agent with free capacity takes the most urgent ready tasks of its capabilities. */
 export interface FillAgentOutput {
   readonly _tag: "fill_agent"
   readonly agentId: string

@@ -11,6 +11,7 @@ import { writeBatch } from "../store/snapshots.ts"
 import type { AppendFn } from "./append.ts"
 import type { BatchPlan } from "./plan-batch.ts"
 import type { OutboxItem } from "./outbox.ts"
+import type { FillAgentOutput, RouteTaskOutput } from "./actor-kind.ts"
 import type { Router } from "./router.ts"
 
 export interface BatchIo {
@@ -71,7 +72,9 @@ export const carryOut = async (io: BatchIo, items: ReadonlyArray<OutboxItem>): P
   const chains = new Map<string, Promise<unknown>>()
   const chain = (target: string, step: () => Promise<unknown>) =>
     chains.set(target, (chains.get(target) ?? Promise.resolve()).then(step))
-  const routing: Promise<void>[] = []
+  const queue: RouteTaskOutput[] = []
+  const fills: FillAgentOutput[] = []
+  let routingId: string | undefined
   for (const item of items) {
     switch (item._tag) {
       case "timer_arm": {
@@ -91,16 +94,20 @@ export const carryOut = async (io: BatchIo, items: ReadonlyArray<OutboxItem>): P
           io.append({ kind: item.to.kind, id: item.to.id, type: item.type, payload: item.payload, cmdId: item.cmdId ?? "" }))
         break
       case "route_task":
-        routing.push(io.router.routeTask(item, item.cmdId ?? item.entryId))
+        queue.push(item)
+        routingId ??= item.cmdId ?? item.entryId
         break
       case "fill_agent":
-        routing.push(io.router.fillAgent(item, item.cmdId ?? item.entryId))
+        fills.push(item)
+        routingId ??= item.cmdId ?? item.entryId
         break
       default:
         break
     }
   }
-  await Promise.all([...chains.values(), ...routing])
+  // The batch's routing in one go: its queries and proposals are per batch, not per item.
+  const routing = routingId === undefined ? undefined : io.router.route(queue, fills, routingId)
+  await Promise.all([...chains.values(), routing])
 }
 
 const partitionKeys = (io: BatchIo, ref: { kind: string; id: string }) =>

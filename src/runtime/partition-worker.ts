@@ -86,8 +86,10 @@ export class PartitionWorker {
       // so take them over together, in stream order.
       const strays = await this.retrying("look for entries pending elsewhere", () => pendingElsewhere(io.redis, this.inbox, consumer))
       if (strays === undefined) return
-      if (strays) await this.takeOver()
-      else if (entries.length > 0) await this.apply(entries)
+      if (strays) {
+        this.options.log.warn("entries read by a former owner are pending; taking them over", { partition: this.partition })
+        await this.takeOver()
+      } else if (entries.length > 0) await this.apply(entries)
       else this.host.passivate(this.options.clock(), this.options.passivateAfterMs)
     }
   }

@@ -28,6 +28,9 @@ export interface RuntimeTuning {
   readonly maxActors: number
   readonly passivateAfterMs: number
   readonly eventRetention: number
+  /** How often the holder of partition 0 sweeps ready tasks back into their queues, and how
+   * long a task must have waited in `ready` to be swept. */
+  readonly sweepMs: number
 }
 
 export const DEFAULT_TUNING: RuntimeTuning = {
@@ -40,6 +43,7 @@ export const DEFAULT_TUNING: RuntimeTuning = {
   maxActors: 10_000,
   passivateAfterMs: 60_000,
   eventRetention: 100_000,
+  sweepMs: 2_000,
 }
 
 /** Tuning derived from a lease TTL: renew five times per TTL; a silent member expires with its leases. */
@@ -109,9 +113,10 @@ export const startRuntime = async (deps: RuntimeDeps): Promise<Runtime> => {
   const stats = new RuntimeStats()
   const held = new Map<number, Held>()
   const kinds = new Map(deps.kinds.map((kind) => [kind.kind, kind]))
+  const router = createRouter({ sql: deps.sql, redis: deps.redis, keys: deps.keys, append: deps.append, clock })
   const io = {
     sql: deps.sql, redis: deps.redis, scripts: deps.scripts, keys: deps.keys, partitions: deps.partitions,
-    eventRetention: tuning.eventRetention, append: deps.append, router: createRouter(deps.sql, deps.append),
+    eventRetention: tuning.eventRetention, append: deps.append, router,
   }
 
   const release = async (partition: number, why: string) => {
@@ -185,10 +190,18 @@ export const startRuntime = async (deps: RuntimeDeps): Promise<Runtime> => {
     await Promise.all(moves.map((move) => move.catch((error: unknown) => log.warn("rebalancing failed", errorFields(error)))))
   })
 
+  // One process (the holder of partition 0) sweeps: ready tasks a crash dropped between being
+  // taken from their queue and proposed go back, and agents with free capacity are woken.
+  const sweep = new Step(async () => {
+    if (!held.has(0) || stopping) return
+    await router.sweep(clock(), tuning.sweepMs).catch((error: unknown) => log.warn("routing sweep failed", errorFields(error)))
+  })
+
   const timer = setInterval(() => {
     void keepAlive.run()
     void rebalance.run()
   }, tuning.tickMs)
+  const sweeper = setInterval(() => void sweep.run(), tuning.sweepMs)
   await keepAlive.run()
   await rebalance.run()
   log.info("runtime started", { member, partitions: [...held.keys()].sort((a, b) => a - b) })
@@ -217,7 +230,8 @@ export const startRuntime = async (deps: RuntimeDeps): Promise<Runtime> => {
       // Leases stay renewed until each worker has finished its batch in hand.
       await Promise.all([...held.keys()].map((partition) => release(partition, "shutdown")))
       clearInterval(timer)
-      await keepAlive.idle()
+      clearInterval(sweeper)
+      await Promise.all([keepAlive.idle(), sweep.idle()])
       await leave(deps.redis, deps.keys.members, member).catch(() => undefined)
       log.info("runtime stopped", { member })
     },

@@ -44,7 +44,8 @@ export async function openDb({ url, schema = "cb", max }: DbOptions): Promise<Db
     await sql.end()
     throw error
   }
-  return { sql, schema, close: () => sql.end() }
+  // A timeout: postgres.js never resolves end() after a connection dropped mid-query (porsager/postgres#1097).
+  return { sql, schema, close: () => sql.end({ timeout: 5 }) }
 }
 
 async function createSchema(sql: Sql, schema: string): Promise<void> {

@@ -109,25 +109,3 @@ export async function timeline(sql: Sql, sessionId: string): Promise<StoredTrans
     context: row.context,
   }))
 }
-
-/** Ready tasks needing one of `capabilities`: most urgent priority first, then longest ready. */
-export async function readyTasksFor(sql: Sql, capabilities: readonly string[], limit: number): Promise<StoredActor[]> {
-  const rows = await sql<ActorRow[]>`
-    select ${sql(ACTOR_COLUMNS)} from actors
-    where kind = 'task' and state = 'ready' and capability = any(${sql.array([...capabilities])}::text[])
-    order by priority, state_since, id
-    limit ${limit}`
-  return rows.map(toStoredActor)
-}
-
-/** Online agents with `capability` and free capacity, least loaded first. */
-export async function candidateAgents(sql: Sql, capability: string, limit = 20): Promise<StoredActor[]> {
-  const rows = await sql<ActorRow[]>`
-    select ${sql(ACTOR_COLUMNS)} from actors
-    where kind = 'agent' and state = 'online'
-      and capabilities @> array[${capability}]::text[]
-      and (free_capacity is null or free_capacity > 0)
-    order by load nulls last, free_capacity desc nulls last, id
-    limit ${limit}`
-  return rows.map(toStoredActor)
-}

@@ -100,7 +100,9 @@ export const audit = async (input: AuditInput): Promise<Audit> => {
   const history = new Map<string, TransitionRow[]>()
   for (const row of transitions) {
     const key = `${row.kind}:${row.actor_id}`
-    history.set(key, [...(history.get(key) ?? []), row])
+    const rows = history.get(key) ?? []
+    rows.push(row)
+    history.set(key, rows)
   }
   const byKey = new Map(actors.map((actor) => [`${actor.kind}:${actor.id}`, actor]))
 

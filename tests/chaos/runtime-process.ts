@@ -69,6 +69,16 @@ export class RuntimeProcess {
     this.child.kill("SIGKILL")
   }
 
+  /** SIGSTOP: it holds its leases, connections and batch in hand without running; its leases lapse. */
+  pause(): void {
+    this.child.kill("SIGSTOP")
+  }
+
+  /** SIGCONT: it wakes up as a former owner, unaware of what happened meanwhile. */
+  resume(): void {
+    this.child.kill("SIGCONT")
+  }
+
   /** SIGTERM, then SIGKILL if it has not exited after `graceMs`. */
   async stop(graceMs = 10_000): Promise<void> {
     if (!this.alive) return

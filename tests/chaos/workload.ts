@@ -27,6 +27,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 export class Workload {
   readonly standalone: string[] = []
   readonly sessions: SessionPlan[] = []
+  private stopped = false
 
   constructor(private readonly append: AppendFn, private readonly options: WorkloadOptions) {}
 
@@ -43,7 +44,7 @@ export class Workload {
   async run(completed: () => number): Promise<void> {
     const { tasks, sessions, window } = this.options
     const sessionEvery = Math.max(1, Math.floor(tasks / Math.max(1, sessions)))
-    while (this.standalone.length < tasks || this.sessions.length < sessions) {
+    while ((this.standalone.length < tasks || this.sessions.length < sessions) && !this.stopped) {
       if (this.created - completed() >= window) {
         await sleep(20)
         continue
@@ -56,6 +57,11 @@ export class Workload {
       if (this.standalone.length >= tasks && this.sessions.length < sessions) burst.push(this.createSession())
       await Promise.all(burst)
     }
+  }
+
+  /** Ends `run` early (a failed test). */
+  stop(): void {
+    this.stopped = true
   }
 
   private async createTask(): Promise<void> {

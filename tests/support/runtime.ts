@@ -72,8 +72,6 @@ export interface TestDeployment {
   connectRedis(name?: string): Promise<Redis>
   /** Starts one partition worker by hand, with a fencing token the test obtained (stopped by close()). */
   startWorker(partition: number, fence: number, options: WorkerOptions): Promise<PartitionWorker>
-  /** What a worker carries out a batch with, on the deployment's connections or the given ones. */
-  batchIo(connections?: { redis?: Redis; sql?: Sql }): BatchIo
   /** A new actor id of `kind` that lives in `partition`. */
   idIn(kind: string, partition: number): string
   /** Polls an actor's stored row until `until` holds (or fails after `timeoutMs`). */
@@ -118,11 +116,13 @@ export const withMethods = (redis: Redis, replace: Readonly<Record<string, (orig
     },
   })
 
-/** A schema on a throwaway server: it goes with the server, so "dropping" only closes the pool. */
+/** A schema on a throwaway server: it goes with the server, so "dropping" only closes the pool,
+ * without waiting on connections an outage stranded (postgres.js 3.4.9's end() would wait
+ * forever: porsager/postgres#1097). */
 const schemaOn = async (url: string): Promise<TestSchema> => {
   const db = await openDb({ url, schema: "test" })
   await migrate(db.sql)
-  return { url, schema: db.schema, db, sql: db.sql, drop: () => db.close() }
+  return { url, schema: db.schema, db, sql: db.sql, drop: () => db.sql.end({ timeout: 1 }) }
 }
 
 export const testDeployment = async (options: DeploymentOptions = {}): Promise<TestDeployment> => {
@@ -145,13 +145,14 @@ export const testDeployment = async (options: DeploymentOptions = {}): Promise<T
   const stopAll = async () => {
     await Promise.all([...runtimes.splice(0).map((runtime) => runtime.stop()), ...workers.splice(0).map((worker) => worker.stop())])
   }
+  /** What a worker carries out a batch with, on the deployment's connections or the given ones. */
   const batchIo = ({ redis: onRedis = redis, sql = schema.sql }: { redis?: Redis; sql?: Sql } = {}): BatchIo => ({
     sql, redis: onRedis, scripts: createScripts(onRedis), keys, partitions, eventRetention: DEFAULT_TUNING.eventRetention,
-    append, router: createRouter(sql, append),
+    append, router: createRouter({ sql, redis: onRedis, keys, append, clock: Date.now }),
   })
 
   return {
-    schema, redis, keys, scripts, partitions, append, redisUrl, batchIo, stopAll,
+    schema, redis, keys, scripts, partitions, append, redisUrl, stopAll,
     connectRedis: (name = "test") => connect(name),
     async startRuntime(tuning = QUICK) {
       const own = await connect("test-runtime")

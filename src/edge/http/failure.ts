@@ -7,14 +7,15 @@ import { ApiError, httpStatus, validationError } from "../../schema/errors.ts"
 import { InvalidCursor } from "../../store/queries.ts"
 import type { Answer } from "./route.ts"
 
+// ioredis (no offline queue) says so in its messages; postgres.js and the socket layer in error codes.
+const REDIS_UNREACHABLE = /enableOfflineQueue|Connection is closed|MaxRetriesPerRequest/
 const POSTGRES_UNREACHABLE = /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|EPIPE|CONNECT_TIMEOUT|CONNECTION_\w+|57P0[1-3])$/
-const REDIS_UNREACHABLE = /enableOfflineQueue|Connection is closed|MaxRetriesPerRequest|ECONNREFUSED|ECONNRESET/
 
 const unavailableMessage = (error: unknown): string => {
-  const code = (error as { code?: unknown })?.code
-  if (typeof code === "string" && POSTGRES_UNREACHABLE.test(code)) return "Postgres is unreachable; nothing was accepted"
   const text = error instanceof Error ? `${error.name} ${error.message}` : String(error)
   if (REDIS_UNREACHABLE.test(text)) return "Redis is unreachable; nothing was accepted"
+  const code = (error as { code?: unknown } | null)?.code
+  if (typeof code === "string" && POSTGRES_UNREACHABLE.test(code)) return "Postgres is unreachable; nothing was accepted"
   return "the request could not be completed; nothing was accepted"
 }
 

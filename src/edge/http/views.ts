@@ -85,13 +85,13 @@ const sessionFields = {
 export const SessionSummary = Schema.Struct(sessionFields).annotate({ identifier: "SessionSummary" })
 export type SessionSummary = typeof SessionSummary.Type
 
-export const SessionTaskView = Schema.Struct({
+const SessionTaskView = Schema.Struct({
   id: Uuid,
   key: Schema.String,
   title: Schema.String,
   capability: Schema.String,
   depends_on: Schema.Array(Uuid),
-  /** The task actor's state; `not_created` until the session has started it. */
+  /** The task actor's state; `not_created` until its creation (at the session's START) is applied. */
   status: Schema.String,
   agent_id: Schema.NullOr(Uuid),
   attempt: Count,
@@ -118,7 +118,7 @@ export type ActorRecord = typeof ActorRecord.Type
 export const pageOf = <S extends Schema.Top>(identifier: string, item: S) =>
   Schema.Struct({ items: Schema.Array(item), next_cursor: Schema.NullOr(Schema.String) }).annotate({ identifier })
 
-export const TransitionView = Schema.Struct({
+const TransitionView = Schema.Struct({
   id: Count,
   kind: ActorKind,
   actor_id: Uuid,
@@ -259,7 +259,7 @@ export const sessionSummary = (actor: StoredActor): SessionSummary => {
   }
 }
 
-/** A session with each of its tasks in the state its task actor is in (`not_created` before START). */
+/** A session with each of its tasks in the state its task actor is in (`not_created` while it has none). */
 export const sessionView = (actor: StoredActor, tasks: ReadonlyArray<StoredActor>): SessionView => {
   const byId = new Map(tasks.map((task) => [task.id, task]))
   return {
@@ -273,7 +273,7 @@ export const sessionView = (actor: StoredActor, tasks: ReadonlyArray<StoredActor
         title: task.title,
         capability: task.capability,
         depends_on: task.dependsOn,
-        status: created?.state ?? task.status,
+        status: created?.state ?? "not_created",
         agent_id: context?.agentId ?? null,
         attempt: context?.attempt ?? 0,
       }

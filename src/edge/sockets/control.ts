@@ -21,7 +21,7 @@ import { FrameBudget } from "../rate-limit.ts"
 import { commandFor, type FrameCommand } from "./control-commands.ts"
 import { admitFrame } from "./frame-guard.ts"
 import { heldTaskFrames } from "./resume.ts"
-import { REJECTED_METRIC, sendText } from "./send.ts"
+import { drained, drainHandler, type Paced, REJECTED_METRIC, releasePaced, sendText } from "./send.ts"
 import { decodeAgentPresence } from "./stored.ts"
 import { forbiddenOrigin, pendingUpgrade } from "./upgrade.ts"
 
@@ -40,7 +40,7 @@ interface PendingFrame {
   rejection?: Reply
 }
 
-export interface ControlData {
+export interface ControlData extends Paced {
   readonly agentId: string
   readonly heartbeatIntervalMs: number
   readonly resumed: boolean
@@ -49,7 +49,6 @@ export interface ControlData {
   readonly replyPrefix: string
   readonly pending: Map<string, PendingFrame>
   seq: number
-  closed: boolean
   stopListening?: () => void
 }
 
@@ -71,6 +70,8 @@ const refusal = (reply: Reply, ref: string): ErrorDetail => ({
 
 export function controlSocket(ctx: EdgeContext): uWS.WebSocketBehavior<ControlData> {
   const { limits, metrics, log } = ctx
+  /** Held tasks resent to a resumed bot wait for its buffer to drain below this. */
+  const lowWater = Math.floor(limits.maxBackpressureBytes / 4)
   /** The open control socket of each agent on this edge. */
   const sockets = new Map<string, uWS.WebSocket<ControlData>>()
 
@@ -205,7 +206,12 @@ export function controlSocket(ctx: EdgeContext): uWS.WebSocketBehavior<ControlDa
       })
       if (!data.resumed) return
       heldTaskFrames(ctx.sql, data.agentId, log).then(
-        (frames) => later(ws, () => frames.forEach((text) => send(ws, text))),
+        async (frames) => {
+          for (const text of frames) {
+            later(ws, () => send(ws, text))
+            await drained(ws, lowWater)
+          }
+        },
         (error: unknown) => log.warn("held tasks not sent again", { agentId: data.agentId, ...errorFields(error) }),
       )
     },
@@ -222,9 +228,11 @@ export function controlSocket(ctx: EdgeContext): uWS.WebSocketBehavior<ControlDa
       submit(ws, commandFor(decoded.value, data.agentId), decoded.value.id)
     },
 
+    drain: drainHandler(lowWater),
+
     close: (ws) => {
       const data = ws.getUserData()
-      data.closed = true
+      releasePaced(data)
       data.stopListening?.()
       data.pending.clear()
       if (sockets.get(data.agentId) === ws) sockets.delete(data.agentId)

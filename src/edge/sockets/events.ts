@@ -33,7 +33,7 @@ import { FrameBudget } from "../rate-limit.ts"
 import { eventFramer } from "./event-frames.ts"
 import { admitFrame } from "./frame-guard.ts"
 import { replayThenLive } from "./replay.ts"
-import { DROPPED_METRIC, REJECTED_METRIC, sendText } from "./send.ts"
+import { drained, drainHandler, DROPPED_METRIC, type Paced, REJECTED_METRIC, releasePaced, sendText } from "./send.ts"
 import { forbiddenOrigin, pendingUpgrade } from "./upgrade.ts"
 
 /** Close code when the replay failed (Redis unreachable): reconnect with `since`. */
@@ -44,17 +44,14 @@ const SUBSCRIBERS = "clawbot_event_subscribers"
 /** Abnormal closure: no close frame (uWS over the backpressure limit, or the client vanished). */
 const NO_CLOSE_FRAME = 1006
 
-export interface EventsData {
+export interface EventsData extends Paced {
   /** The topics asked for; subscribed in uWS once live. */
   readonly topics: Set<string>
   readonly since: string | undefined
   readonly budget: FrameBudget
   live: boolean
-  closed: boolean
   /** Set by the server before it ends the socket itself. */
   ending: boolean
-  /** Resolves the replay's wait for the socket to drain. */
-  drained?: () => void
 }
 
 const SinceQuery = Schema.Struct({ since: StreamId })
@@ -97,7 +94,7 @@ export function eventsSocket(ctx: EdgeContext, fanout: Fanout): uWS.WebSocketBeh
     ws.cork(() => {
       for (const topic of topics) if (data.topics.has(topic)) send(ws, frameFor(topic))
     })
-    if (!data.closed && ws.getBufferedAmount() > lowWater) await new Promise<void>((resolve) => (data.drained = resolve))
+    await drained(ws, lowWater)
   }
 
   /** No replay after all: the socket stays open, with no topic, after an error. */
@@ -189,18 +186,11 @@ export function eventsSocket(ctx: EdgeContext, fanout: Fanout): uWS.WebSocketBeh
       }
     },
 
-    drain: (ws) => {
-      const data = ws.getUserData()
-      if (data.drained && ws.getBufferedAmount() <= lowWater) {
-        data.drained()
-        data.drained = undefined
-      }
-    },
+    drain: drainHandler(lowWater),
 
     close: (ws, code) => {
       const data = ws.getUserData()
-      data.closed = true
-      data.drained?.()
+      releasePaced(data)
       metrics.set(SUBSCRIBERS, (open -= 1))
       if (code === NO_CLOSE_FRAME && !data.ending) metrics.inc(DROPPED_METRIC, { socket: "events", reason: "connection_dropped" })
     },

@@ -1,5 +1,6 @@
 // Sending on a uWS socket with its result checked (1 sent, 0 sent but buffered, 2 dropped at the
-// backpressure limit, after which uWS closes the socket) and counted in the socket metrics.
+// backpressure limit, after which uWS closes the socket) and counted in the socket metrics; and
+// pacing a long run of sends (a replay, a resumed session) on the socket's `drain`.
 import type { WebSocket } from "uWebSockets.js"
 import type { Metrics } from "../context.ts"
 
@@ -19,4 +20,36 @@ export const sendText = <T>(ws: WebSocket<T>, text: string, socket: SocketKind, 
   }
   metrics.inc(SENT_METRIC, { socket })
   return true
+}
+
+/** Per-socket state of a sender that paces itself on the socket's buffer. */
+export interface Paced {
+  closed: boolean
+  /** Resolves the pending `drained` wait. */
+  onDrained?: () => void
+}
+
+/** Resolves once the socket's buffer is at most `lowWater` bytes again (at once when it is), or the socket closed. */
+export function drained<T extends Paced>(ws: WebSocket<T>, lowWater: number): Promise<void> {
+  const data = ws.getUserData()
+  if (data.closed || ws.getBufferedAmount() <= lowWater) return Promise.resolve()
+  return new Promise((resolve) => (data.onDrained = resolve))
+}
+
+/** The `drain` handler of a paced socket. */
+export function drainHandler<T extends Paced>(lowWater: number): (ws: WebSocket<T>) => void {
+  return (ws) => {
+    const data = ws.getUserData()
+    if (data.onDrained && ws.getBufferedAmount() <= lowWater) {
+      data.onDrained()
+      data.onDrained = undefined
+    }
+  }
+}
+
+/** Releases a pending `drained` wait when the socket closes. */
+export function releasePaced(data: Paced): void {
+  data.closed = true
+  data.onDrained?.()
+  data.onDrained = undefined
 }

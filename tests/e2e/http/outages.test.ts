@@ -1,6 +1,7 @@
 // Redis or Postgres down, over real HTTP, on servers of this file's own (a redis-server and an
 // embedded Postgres on free ports, never the shared ones): commands answer 503 `unavailable` and
 // nothing is written, reads go on while only Redis is down, /ready answers 503 until it returns.
+import { createServer, type Socket } from "node:net"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { loadConfig } from "../../../src/config.ts"
 import { createEdge, type Edge } from "../../../src/edge/app.ts"
@@ -15,6 +16,32 @@ import { httpClient, MACHINES, type Client } from "../../support/edge.ts"
 import { QUICK, waitFor } from "../../support/runtime.ts"
 
 const OPERATOR = "outage-operator-token"
+
+/**
+ * Keeps a stopped server's port taken, so no other process of the test run binds it before the
+ * server restarts there, answering each connection as a server that is down would; resolves to
+ * the function that frees the port.
+ */
+const holdPort = (port: number, answer: (socket: Socket) => void): Promise<() => Promise<void>> =>
+  new Promise((resolve, reject) => {
+    const server = createServer(answer)
+    server.once("error", reject)
+    server.listen({ port, host: "127.0.0.1", exclusive: true }, () =>
+      resolve(() => new Promise<void>((closed) => server.close(() => closed()))))
+  })
+
+const dropConnection = (socket: Socket) => socket.destroy()
+
+/** What Postgres answers a client's startup message while it cannot take connections (57P03). */
+const postgresShutDown = (socket: Socket) => {
+  socket.once("data", () => {
+    const fields = Buffer.from("SFATAL\0VFATAL\0C57P03\0Mthe database system is shut down\0\0")
+    const header = Buffer.alloc(5)
+    header.write("E")
+    header.writeInt32BE(fields.length + 4, 1)
+    socket.end(Buffer.concat([header, fields]))
+  })
+}
 
 describe("Redis or Postgres unreachable", () => {
   let dir: Awaited<ReturnType<typeof tempDir>>
@@ -66,6 +93,7 @@ describe("Redis or Postgres unreachable", () => {
     expect(agent.status).toBe(201)
     const tokensBefore = await count("agent_tokens")
     await redis.stop()
+    const release = await holdPort(portOf(redis.url), dropConnection)
 
     const unavailable = { error: { code: "unavailable", message: "Redis is unreachable; nothing was accepted" } }
     const task = await api.post("/api/v1/tasks", { title: "t", capability: "o" })
@@ -84,6 +112,7 @@ describe("Redis or Postgres unreachable", () => {
     expect(ready.body.error.code).toBe("unavailable")
     expect(ready.body.checks).toMatchObject({ redis: false, postgres: true })
 
+    await release()
     redis = await startRedisServer({ dataDir: `${dir.path}/redis`, port: portOf(redis.url) })
     await readyAgain()
     expect((await api.post("/api/v1/tasks", { title: "after", capability: "o" })).status).toBe(201)
@@ -92,6 +121,7 @@ describe("Redis or Postgres unreachable", () => {
   it("with Postgres down: reads and commands answer 503, nothing reaches an inbox, /ready is 503 until it returns", async () => {
     const inboxBefore = await inboxLength()
     await postgres.stop()
+    const release = await holdPort(portOf(postgres.url), postgresShutDown)
 
     const unavailable = { error: { code: "unavailable", message: "Postgres is unreachable; nothing was accepted" } }
     const list = await api.get("/api/v1/agents")
@@ -107,6 +137,7 @@ describe("Redis or Postgres unreachable", () => {
     expect(ready.body.error.code).toBe("unavailable")
     expect(ready.body.checks).toMatchObject({ redis: true, postgres: false })
 
+    await release()
     postgres = await startEmbeddedPostgres({ dataDir: `${dir.path}/postgres`, port: portOf(postgres.url) })
     await readyAgain()
     expect((await api.get("/api/v1/agents")).status).toBe(200)

@@ -56,7 +56,8 @@ export class TestClient {
     const seen = this.frames.slice(from).find(match)
     if (seen) return Promise.resolve(seen)
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no matching frame within ${timeoutMs} ms; got ${JSON.stringify(this.frames.slice(-5))}`)), timeoutMs)
+      const last = () => this.frames.slice(-5).map((frame) => `${frame.type} ${String(frame.payload["id"] ?? frame.payload["ref"] ?? "")}`)
+      const timer = setTimeout(() => reject(new Error(`no matching frame within ${timeoutMs} ms; ${this.frames.length} received, the last: ${last().join(", ")}`)), timeoutMs)
       this.waiters.push({ match, resolve: (frame) => (clearTimeout(timer), resolve(frame)) })
     })
   }

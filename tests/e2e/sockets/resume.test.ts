@@ -44,7 +44,9 @@ describe("reconnecting bots", () => {
 
   it("resumes with no task to send when the agent holds none", async () => {
     const agent = await edge.agent({ capabilities: ["idle"] })
-    await (await connectBot(edge, agent)).client.close()
+    const first = await connectBot(edge, agent)
+    await edge.deployment.actor("agent", agent.id, (row) => row.state === "online")
+    await first.client.close()
     await edge.deployment.actor("agent", agent.id, (row) => row.state === "offline")
     const again = await connectBot(edge, agent)
     expect(again.connected.payload["session_resumed"]).toBe(true)

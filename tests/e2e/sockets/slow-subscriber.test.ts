@@ -10,7 +10,7 @@ import { startSocketEdge, type SocketEdge } from "./harness.ts"
 
 let edge: SocketEdge
 beforeAll(async () => {
-  edge = await startSocketEdge({ runtime: false, limits: { maxBackpressureBytes: 64 * 1024 } })
+  edge = await startSocketEdge({ runtime: false, limits: { maxBackpressureBytes: 512 * 1024 } })
 })
 afterAll(() => edge.close())
 
@@ -23,9 +23,9 @@ describe("slow subscribers", () => {
     const slow = await TestClient.open(edge.url("/ws/events?topics=machines"))
     socketOf(slow).pause()
 
-    // About 20 MB: more than the kernel's socket buffers and the slow socket's 64 KiB allowance.
+    // About 12 MB: more than the kernel's socket buffers and the slow socket's 512 KiB allowance.
     const task = randomUUID()
-    for (let batch = 0; batch < 25; batch++) await produce(edge, Array.from({ length: 100 }, () => taskEvent(task, { padding: 8_000 })))
+    for (let batch = 0; batch < 60; batch++) await produce(edge, Array.from({ length: 100 }, () => taskEvent(task, { padding: 2_000 })))
     const expected = await streamEventIds(edge, "machines", since)
     await fast.next((frame) => frame.type === "event" && frame.payload["id"] === expected.at(-1), { timeoutMs: 20_000 })
     expect(receivedIds(fast.frames, "machines")).toEqual(expected)

@@ -13,7 +13,7 @@ import type { EmbeddedServer } from "../../../src/embedded/types.ts"
 import { RUNTIME_GROUP } from "../../../src/redis/keys.ts"
 import { testDeployment, waitFor, type TestDeployment } from "../../support/runtime.ts"
 
-const dataDir = join(tmpdir(), `clawbot-outage-${randomUUID()}`)
+const dataDir = join(tmpdir(), `runtime-outage-test-${randomUUID()}`)
 let port: number
 /** The throwaway server while it runs. */
 let server: EmbeddedServer | undefined
@@ -44,6 +44,7 @@ afterAll(async () => {
 })
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+const pendingCount = async (inbox: string) => ((await deployment?.redis.xpending(inbox, RUNTIME_GROUP)) as [number])[0]
 
 describe("a Postgres outage", () => {
   it("stops acknowledging, reports not ready, and resumes by itself when Postgres is back, losing nothing", async () => {
@@ -58,15 +59,9 @@ describe("a Postgres outage", () => {
     await live.append({ kind: "task", id: taskId, type: "ASSIGN", payload: { agentId } })
     await live.append({ kind: "task", id: taskId, type: "START", payload: { agentId } })
     await live.actor("task", taskId, (row) => row.state === "in_progress")
+    // Done once acknowledged: carrying a batch out may query Postgres too (routing).
+    await waitFor("the setup to be acknowledged", async () => ((await pendingCount(inbox)) === 0 ? true : undefined))
     expect((await runtime.readiness()).ready).toBe(true)
-    if (process.env.FAIL_HERE) {
-      const other = randomUUID()
-      await live.append({ kind: "task", id: other, type: "CREATE", payload: { id: other, title: "x", capability: "outage", dependsOn: [], blocked: false } })
-      await new Promise((resolve) => setTimeout(resolve, Number(process.env.FAIL_HERE)))
-      await stopPostgres()
-      await new Promise((resolve) => setTimeout(resolve, 700))
-      throw new Error("deliberate")
-    }
 
     await stopPostgres()
     // Commands keep being accepted: they only need Redis.
@@ -84,16 +79,15 @@ describe("a Postgres outage", () => {
     expect(Object.keys(down.failing)).not.toHaveLength(0)
     // The batch in hand stays pending: nothing is acknowledged while it cannot be written.
     await sleep(500)
-    const pending = (await live.redis.xpending(inbox, RUNTIME_GROUP)) as [number, string | null]
-    expect(pending[0]).toBeGreaterThan(0)
-    console.log("DEBUG", JSON.stringify(await live.redis.xpending(inbox, RUNTIME_GROUP, "-", "+", 20)), JSON.stringify((await live.redis.xrange(inbox, "-", "+")).map(([id, f]) => [id, f[1]])), JSON.stringify(appended))
-    expect(pending[1]).toBe(appended[0])
+    const [count, oldest] = (await live.redis.xpending(inbox, RUNTIME_GROUP)) as [number, string | null]
+    expect(count).toBeGreaterThan(0)
+    expect(oldest).toBe(appended[0])
 
     await startPostgres()
     const completed = await live.actor("task", taskId, (row) => row.state === "completed", 20_000)
     expect((await live.transitions("task", taskId)).slice(3).map((t) => t.streamId)).toEqual(appended)
     expect(completed.version).toBe(3 + appended.length)
     await waitFor("the runtime to be ready again", async () => ((await runtime.readiness()).ready ? true : undefined))
-    expect(((await live.redis.xpending(inbox, RUNTIME_GROUP)) as [number])[0]).toBe(0)
+    await waitFor("every entry to be acknowledged", async () => ((await pendingCount(inbox)) === 0 ? true : undefined))
   })
 })

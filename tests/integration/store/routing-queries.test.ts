@@ -1,7 +1,7 @@
-// The router's reads: ready tasks for a set of capabilities (priority, then age) and the online
-// agents that have a capability (least loaded first).
+// The router's lean reads: online agents with free capacity for a capability (least loaded
+// first), the routing facts of some tasks, and the tasks waiting in ready for a while.
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { candidateAgents, readyTasksFor } from "../../../src/store/queries.ts"
+import { agentsWithCapacity, taskRouting, waitingTasks } from "../../../src/store/routing.ts"
 import { type SnapshotWrite, writeBatch } from "../../../src/store/snapshots.ts"
 import { type TestSchema, freshSchema } from "../../support/postgres.ts"
 import { row, sid } from "./fixtures.ts"
@@ -41,27 +41,32 @@ afterAll(() => pg.drop())
 
 const ids = (actors: { id: string }[]) => actors.map((actor) => actor.id)
 
-describe("readyTasksFor", () => {
-  it("returns ready tasks needing one of the capabilities, most urgent first, then oldest", async () => {
-    expect(ids(await readyTasksFor(pg.sql, ["code", "review"], 10))).toEqual([
-      "code-p0",
-      "review-p1",
-      "code-p2-old",
-      "code-p2-new",
+describe("agentsWithCapacity", () => {
+  it("returns online agents with the capability and free capacity, least loaded first, with their free slots", async () => {
+    expect(await agentsWithCapacity(pg.sql, "code", 10)).toEqual([
+      { id: "a-idle", free: 2, streamId: sid(T0) },
+      { id: "a-half", free: 1, streamId: sid(T0) },
+      { id: "a-busy-slot", free: 1, streamId: sid(T0) },
     ])
-  })
-
-  it("stops at the limit and finds nothing for an unknown capability", async () => {
-    expect(ids(await readyTasksFor(pg.sql, ["code"], 2))).toEqual(["code-p0", "code-p2-old"])
-    expect(await readyTasksFor(pg.sql, ["painting"], 10)).toEqual([])
+    expect(ids(await agentsWithCapacity(pg.sql, "review", 10))).toEqual(["a-idle", "a-half"])
+    expect(ids(await agentsWithCapacity(pg.sql, "code", 1))).toEqual(["a-idle"])
+    expect(await agentsWithCapacity(pg.sql, "painting", 10)).toEqual([])
   })
 })
 
-describe("candidateAgents", () => {
-  it("returns online agents with the capability and free capacity, least loaded first", async () => {
-    expect(ids(await candidateAgents(pg.sql, "code"))).toEqual(["a-idle", "a-half", "a-busy-slot"])
-    expect(ids(await candidateAgents(pg.sql, "review"))).toEqual(["a-idle", "a-half"])
-    expect(ids(await candidateAgents(pg.sql, "code", 1))).toEqual(["a-idle"])
-    expect(await candidateAgents(pg.sql, "painting")).toEqual([])
+describe("taskRouting", () => {
+  it("answers the state, capability, priority and ready time of the tasks asked for", async () => {
+    const facts = await taskRouting(pg.sql, ["code-p0", "code-assigned", "nope"])
+    expect([...facts.keys()].sort()).toEqual(["code-assigned", "code-p0"])
+    expect(facts.get("code-p0")).toEqual({ id: "code-p0", state: "ready", capability: "code", priority: 0, since: T0 + 9000 })
+    expect(facts.get("code-assigned")?.state).toBe("assigned")
+    expect(await taskRouting(pg.sql, [])).toEqual(new Map())
+  })
+})
+
+describe("waitingTasks", () => {
+  it("lists tasks ready since before a time, oldest first", async () => {
+    expect(ids(await waitingTasks(pg.sql, T0 + 5000, 10))).toEqual(["code-p2-old", "deploy-p0", "review-p1"])
+    expect(ids(await waitingTasks(pg.sql, T0 + 60_000, 2))).toEqual(["code-p2-old", "deploy-p0"])
   })
 })

@@ -12,8 +12,8 @@ describe("agent binding", () => {
     expect(out({ type: "agent.reserved", taskId: "t1" })).toEqual([{ _tag: "send", to: { kind: "task", id: "t1" }, type: "ASSIGN", payload: { agentId: "a1" } }])
   })
 
-  it("routes a refused reservation again, skipping this agent", () => {
-    expect(out({ type: "agent.reserve_refused", taskId: "t2", reason: "no_capacity" })).toEqual([{ _tag: "route_task", taskId: "t2", exclude: ["a1"] }])
+  it("puts a refused reservation's task back in its queue", () => {
+    expect(out({ type: "agent.reserve_refused", taskId: "t2", reason: "no_capacity" })).toEqual([{ _tag: "route_task", taskId: "t2" }])
   })
 
   it("offers free capacity to waiting tasks of its capabilities", () => {

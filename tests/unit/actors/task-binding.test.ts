@@ -3,12 +3,12 @@
 import { describe, expect, it } from "vitest"
 import { taskKind } from "../../../actors/task.ts"
 
-const task = { id: "t1", sessionId: "s1", capability: "lint", title: "Lint", payload: { repo: "x" }, agentId: "a1", priority: 1 }
+const task = { id: "t1", sessionId: "s1", capability: "lint", title: "Lint", payload: { repo: "x" }, agentId: "a1", priority: 1, readyAt: 1_000 }
 const out = (effect: Record<string, unknown>, context: object = task) => taskKind.outputs(effect as never, { id: "t1", context })
 
 describe("task binding", () => {
-  it("routes a ready task by its capability", () => {
-    expect(out({ type: "task.ready", capability: "lint", priority: 1 })).toEqual([{ _tag: "route_task", taskId: "t1", capability: "lint", exclude: [] }])
+  it("queues a ready task by its capability, priority and the time it became ready", () => {
+    expect(out({ type: "task.ready", capability: "lint", priority: 1 })).toEqual([{ _tag: "route_task", taskId: "t1", capability: "lint", priority: 1, since: 1_000 }])
   })
 
   it("pushes task_assigned to the bot with PROTOCOL's payload", () => {

@@ -1,0 +1,56 @@
+// The router's reads, lean (ids and the few columns routing needs, never snapshots): agents
+// with free capacity for a capability, the routing facts of some tasks, and tasks that have
+// waited in `ready` long enough for the sweep to look at them again.
+import type { Sql } from "./db.ts"
+
+export interface AgentCapacity {
+  readonly id: string
+  readonly free: number
+  /** The last inbox entry applied to the agent (its row shows everything up to it). */
+  readonly streamId: string
+}
+
+export interface TaskRouting {
+  readonly id: string
+  readonly state: string
+  readonly capability: string
+  readonly priority: number
+  /** When the task entered its state (ms since the epoch). */
+  readonly since: number
+}
+
+/** Online agents with `capability` and free capacity, least loaded first. */
+export async function agentsWithCapacity(sql: Sql, capability: string, limit: number): Promise<AgentCapacity[]> {
+  const rows = await sql<{ id: string; free: number; stream_id: string }[]>`
+    select id, free_capacity as free, stream_id from actors
+    where kind = 'agent' and state = 'online'
+      and capabilities @> array[${capability}]::text[]
+      and free_capacity > 0
+    order by load nulls last, free_capacity desc, id
+    limit ${limit}`
+  return rows.map((row) => ({ id: row.id, free: row.free, streamId: row.stream_id }))
+}
+
+type TaskRow = { id: string; state: string; capability: string; priority: number | null; since: Date }
+const toRouting = (row: TaskRow): TaskRouting => ({
+  id: row.id, state: row.state, capability: row.capability, priority: row.priority ?? 2, since: row.since.getTime(),
+})
+
+/** The routing facts of these tasks (missing ids are absent from the answer). */
+export async function taskRouting(sql: Sql, ids: readonly string[]): Promise<Map<string, TaskRouting>> {
+  if (ids.length === 0) return new Map()
+  const rows = await sql<TaskRow[]>`
+    select id, state, capability, priority, state_since as since from actors
+    where kind = 'task' and id = any(${sql.array([...ids])}::text[])`
+  return new Map(rows.map((row) => [row.id, toRouting(row)]))
+}
+
+/** Tasks in `ready` since before `before` (ms), oldest first. */
+export async function waitingTasks(sql: Sql, before: number, limit: number): Promise<TaskRouting[]> {
+  const rows = await sql<TaskRow[]>`
+    select id, state, capability, priority, state_since as since from actors
+    where kind = 'task' and state = 'ready' and state_since < ${new Date(before)}
+    order by state_since, id
+    limit ${limit}`
+  return rows.map(toRouting)
+}
