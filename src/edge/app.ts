@@ -10,15 +10,16 @@ import { errorFields } from "../log.ts"
 import type { Keys } from "../redis/keys.ts"
 import type { AppendFn } from "../runtime/append.ts"
 import type { MachineDescription } from "../runtime/describe-machine.ts"
+import { DEFAULT_TUNING } from "../runtime/runtime.ts"
 import type { Sql } from "../store/db.ts"
 import { createAuthenticator } from "./auth.ts"
 import type { EdgeContext, EdgeLimits } from "./context.ts"
 import { startFanout } from "./fanout.ts"
 import { httpHandler } from "./http/dispatch.ts"
-import { edgeReadiness } from "./http/readiness.ts"
+import { edgeReadiness, type RuntimeView } from "./http/readiness.ts"
 import { createRouter } from "./http/router.ts"
 import { edgeRoutes } from "./http/routes/index.ts"
-import { collectInboxLag, runtimeCollector, type RuntimeView } from "./http/scrape.ts"
+import { collectInboxLag, collectRuntimeStats } from "./http/scrape.ts"
 import { FALLBACK_REFUSED, fallbackRequested, uwsBuild } from "./http/uws-build.ts"
 import { createMetrics } from "./metrics.ts"
 import { registerSockets } from "./sockets/index.ts"
@@ -47,8 +48,10 @@ export interface EdgeOptions {
   /** The configured operator token; without one the stored (hashed) operator tokens are accepted. */
   readonly operatorToken?: string
   readonly limits?: Partial<EdgeLimits>
-  /** A runtime in the same process: part of /ready, its statistics in /metrics. */
+  /** A runtime in the same process: part of /ready. (Every runtime's statistics reach /metrics through Redis.) */
   readonly runtime?: RuntimeView
+  /** How long a runtime member stays live without a heartbeat: /metrics shows only live members' statistics. */
+  readonly memberExpiryMs?: number
   readonly edgeId?: string
   readonly clock?: () => number
   /** Run on uWS's `ws` fallback (default: only when UWS_USE_FALLBACK asks for it). */
@@ -101,10 +104,13 @@ export const createEdge = async (options: EdgeOptions): Promise<Edge> => {
     limits: { ...DEFAULT_LIMITS, ...options.limits }, machines: options.machines,
     readiness: edgeReadiness(redis, sql, runtime), clock: options.clock ?? Date.now,
   }
-  const collectRuntime = runtime && runtimeCollector(runtime, metrics)
+  const memberExpiryMs = options.memberExpiryMs ?? DEFAULT_TUNING.memberExpiryMs
   const scrape = async () => {
-    collectRuntime?.()
-    await collectInboxLag(redis, keys, partitions, metrics).catch((error: unknown) => log.warn("inbox lag not collected", errorFields(error)))
+    await Promise.all([
+      collectInboxLag(redis, keys, partitions, metrics).catch((error: unknown) => log.warn("inbox lag not collected", errorFields(error))),
+      collectRuntimeStats(redis, keys, ctx.clock() - memberExpiryMs, metrics, log)
+        .catch((error: unknown) => log.warn("runtime statistics not collected", errorFields(error))),
+    ])
     return metrics.render()
   }
   const router = createRouter(edgeRoutes({ uws: build, scrape }))

@@ -1,5 +1,8 @@
 // The edge's Prometheus registry: every metric name declared once here (type, help, buckets), the
-// `Metrics` recorder of context.ts over them, and the text exposition format served at /metrics.
+// `Metrics` recorder of context.ts over them, series set from other processes' statistics (the
+// runtimes' counters and pre-aggregated histograms), and the text exposition format of /metrics.
+import { Histogram, SECONDS_BUCKETS, SIZE_BUCKETS } from "../runtime/histogram.ts"
+import type { HistogramSnapshot } from "../schema/runtime-stats.ts"
 import type { Metrics } from "./context.ts"
 
 type Labels = Readonly<Record<string, string>>
@@ -11,10 +14,10 @@ interface Declaration {
   readonly buckets?: ReadonlyArray<number>
 }
 
-const SECONDS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
-const SIZES = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024]
-
-/** Every metric the edge exposes. Recording a name not listed here is a programming error. */
+/**
+ * Every metric the edge exposes. Recording a name not listed here is a programming error. The
+ * `clawbot_runtime_` ones are read from what each live runtime process published (label `member`).
+ */
 export const METRICS = {
   clawbot_bots_connected: { type: "gauge", help: "Bots with an open control socket on this edge" },
   clawbot_event_subscribers: { type: "gauge", help: "Open event subscription sockets on this edge" },
@@ -22,33 +25,39 @@ export const METRICS = {
   clawbot_ws_messages_dropped_total: { type: "counter", help: "WebSocket messages not delivered, by socket and reason" },
   clawbot_ws_frames_rejected_total: { type: "counter", help: "Client frames refused, by error code" },
   clawbot_http_requests_total: { type: "counter", help: "HTTP requests answered, by route and status" },
-  clawbot_http_request_seconds: { type: "histogram", help: "HTTP request handling time, by route", buckets: SECONDS },
+  clawbot_http_request_seconds: { type: "histogram", help: "HTTP request handling time, by route", buckets: SECONDS_BUCKETS },
   clawbot_inbox_lag: { type: "gauge", help: "Inbox entries not yet read by the runtime consumer group, by partition" },
-  clawbot_runtime_partitions_owned: { type: "gauge", help: "Inbox partitions the in-process runtime holds" },
-  clawbot_runtime_transitions_total: { type: "counter", help: "State transitions applied by the in-process runtime, by actor kind" },
+  clawbot_runtime_partitions_owned: { type: "gauge", help: "Inbox partitions a runtime process holds, by member" },
+  clawbot_runtime_transitions_total: { type: "counter", help: "State transitions applied, by member and actor kind" },
   clawbot_runtime_commands_total: {
     type: "counter",
-    help: "Inbox entries handled by the in-process runtime, by outcome (applied, rejected, redelivered, dead_lettered)",
+    help: "Inbox entries handled, by member and outcome (applied, rejected, redelivered, dead_lettered)",
   },
-  clawbot_runtime_batches_total: { type: "counter", help: "Inbox batches applied by the in-process runtime" },
-  clawbot_runtime_failures_total: { type: "counter", help: "Failed steps of the in-process runtime's apply loops" },
-  clawbot_runtime_batch_size: { type: "histogram", help: "Inbox entries per applied batch", buckets: SIZES },
+  clawbot_runtime_batches_total: { type: "counter", help: "Inbox batches applied, by member" },
+  clawbot_runtime_failures_total: { type: "counter", help: "Failed steps of a runtime's apply loops, by member" },
+  clawbot_runtime_batch_size: { type: "histogram", help: "Inbox entries per applied batch, by member", buckets: SIZE_BUCKETS },
   clawbot_runtime_batch_seconds: {
     type: "histogram",
-    help: "Time to apply one batch, snapshot write included",
-    buckets: SECONDS,
+    help: "Time to apply one batch (load, plan, snapshot write, publish), by member",
+    buckets: SECONDS_BUCKETS,
+  },
+  clawbot_runtime_snapshot_write_seconds: {
+    type: "histogram",
+    help: "Time of a batch's one-statement Postgres write (snapshots, transitions, fence), by member",
+    buckets: SECONDS_BUCKETS,
   },
 } as const satisfies Record<string, Declaration>
 
+/** The prefix of the metrics read from the runtime processes' published statistics. */
+export const RUNTIME_METRICS_PREFIX = "clawbot_runtime_"
+
 export interface MetricsRegistry extends Metrics {
+  /** Sets a histogram series from pre-aggregated cumulative buckets (another process's histogram). */
+  setHistogram(name: string, histogram: HistogramSnapshot, labels?: Readonly<Record<string, string>>): void
+  /** Drops every series of the metrics whose names start with `prefix`, before they are set afresh. */
+  clear(prefix: string): void
   /** The Prometheus text exposition (format 0.0.4) of every declared metric. */
   render(): string
-}
-
-interface Histogram {
-  readonly counts: number[]
-  sum: number
-  count: number
 }
 
 interface Series<V> {
@@ -75,13 +84,20 @@ const formatValue = (value: number): string =>
 
 export const createMetrics = (): MetricsRegistry => {
   const scalars = new Map<string, Map<string, Series<number>>>()
-  const histograms = new Map<string, Map<string, Series<Histogram>>>()
+  /** Histograms recorded here, or set from another process's snapshot. */
+  const histograms = new Map<string, Map<string, Series<Histogram | HistogramSnapshot>>>()
 
   const declared = (name: string, allowed: ReadonlyArray<Declaration["type"]>): Declaration => {
     const declaration: Declaration | undefined = (METRICS as Record<string, Declaration>)[name]
     if (!declaration) throw new Error(`metric ${name} is not declared in src/edge/metrics.ts`)
     if (!allowed.includes(declaration.type)) throw new Error(`metric ${name} is a ${declaration.type}`)
     return declaration
+  }
+
+  const histogramSeries = (name: string): Map<string, Series<Histogram | HistogramSnapshot>> => {
+    const series = histograms.get(name) ?? new Map<string, Series<Histogram | HistogramSnapshot>>()
+    histograms.set(name, series)
+    return series
   }
 
   const scalar = (name: string, labels: Labels): Series<number> => {
@@ -107,24 +123,33 @@ export const createMetrics = (): MetricsRegistry => {
     },
     observe(name, value, labels = {}) {
       const buckets = declared(name, ["histogram"]).buckets ?? []
-      const series = histograms.get(name) ?? new Map<string, Series<Histogram>>()
-      histograms.set(name, series)
+      const series = histogramSeries(name)
       const key = labelKey(labels)
-      const entry = series.get(key) ?? { labels: { ...labels }, value: { counts: buckets.map(() => 0), sum: 0, count: 0 } }
-      series.set(key, entry)
-      buckets.forEach((bound, index) => {
-        if (value <= bound) entry.value.counts[index] = (entry.value.counts[index] ?? 0) + 1
-      })
-      entry.value.sum += value
-      entry.value.count += 1
+      const existing = series.get(key)?.value
+      if (existing instanceof Histogram) return existing.observe(value)
+      const histogram = new Histogram(buckets)
+      histogram.observe(value)
+      series.set(key, { labels: { ...labels }, value: histogram })
+    },
+    setHistogram(name, histogram, labels = {}) {
+      declared(name, ["histogram"])
+      histogramSeries(name).set(labelKey(labels), { labels: { ...labels }, value: histogram })
+    },
+    clear(prefix) {
+      for (const name of Object.keys(METRICS)) {
+        if (!name.startsWith(prefix)) continue
+        scalars.delete(name)
+        histograms.delete(name)
+      }
     },
     render() {
       const lines: string[] = []
       for (const [name, declaration] of Object.entries(METRICS) as Array<[string, Declaration]>) {
         lines.push(`# HELP ${name} ${declaration.help}`, `# TYPE ${name} ${declaration.type}`)
         if (declaration.type === "histogram") {
-          for (const { labels, value } of histograms.get(name)?.values() ?? []) {
-            ;(declaration.buckets ?? []).forEach((bound, index) => {
+          for (const { labels, value: recorded } of histograms.get(name)?.values() ?? []) {
+            const value = recorded instanceof Histogram ? recorded.data() : recorded
+            value.bounds.forEach((bound, index) => {
               lines.push(`${name}_bucket${formatLabels(labels, `le="${bound}"`)} ${value.counts[index] ?? 0}`)
             })
             lines.push(`${name}_bucket${formatLabels(labels, 'le="+Inf"')} ${value.count}`)

@@ -31,6 +31,8 @@ export interface Keys {
   readonly events: string
   /** Sorted set of runtime processes, score = last heartbeat (ms). */
   readonly members: string
+  /** Hash of runtime member id → its statistics (JSON, src/schema/runtime-stats.ts), for /metrics. */
+  readonly stats: string
   /** Sorted set of ready tasks waiting for an agent with `capability`, most urgent first. */
   ready(capability: string): string
   /** Rate-limit counter for one subject (a token, an IP) under one scope (a route, a socket). */
@@ -61,6 +63,7 @@ export const keysFor = (prefix = "cb"): Keys => {
     },
     events: `${prefix}:ev`,
     members: `${prefix}:members`,
+    stats: `${prefix}:stats`,
     ready: (capability) => `${prefix}:ready:${capability}`,
     rateLimit: (scope, subject) => `${prefix}:rl:${scope}:${subject}`,
     patterns: [`{${prefix}:*`, `${prefix}:*`],

@@ -26,7 +26,8 @@ export interface BatchIo {
   readonly router: Router
 }
 
-export type BatchOutcome = "done" | "stale_fence"
+/** Done (with how long the one-statement Postgres write took), or refused for a newer fence. */
+export type BatchOutcome = { readonly _tag: "Done"; readonly writeSeconds: number } | { readonly _tag: "StaleFence" }
 
 /** An entry of the event stream: `type` event | push | reply, `topics` comma-separated, `body` JSON. */
 export const eventStreamEntry = (item: OutboxItem): Record<string, string> | undefined => {
@@ -49,18 +50,20 @@ export const eventStreamEntry = (item: OutboxItem): Record<string, string> | und
 export const executeBatch = async (io: BatchIo, partition: number, fence: number, plan: BatchPlan): Promise<BatchOutcome> => {
   // Written even when nothing changed: the fence check then keeps a former owner from
   // acknowledging entries (a redelivery, a refusal) that the new owner has yet to apply.
+  const writing = performance.now()
   const written = await writeBatch(io.sql, {
     partition,
     fence,
     rows: plan.rows.map(({ columns, ...row }) => ({ ...row, ...columns })),
     transitions: plan.transitions,
   })
-  if (written._tag === "StaleFence") return "stale_fence"
+  if (written._tag === "StaleFence") return { _tag: "StaleFence" }
+  const writeSeconds = (performance.now() - writing) / 1000
   await carryOut(io, plan.outbox)
   const keys = io.keys.partition(partition)
   for (const { entry, reason } of plan.deadLetters) await io.scripts.deadLetter(keys, entry.id, reason)
   await ack(io.redis, keys.inbox, plan.ackIds)
-  return "done"
+  return { _tag: "Done", writeSeconds }
 }
 
 /** Carries out outbox items; every one is idempotent, so doing them twice is harmless. */

@@ -129,11 +129,11 @@ export class PartitionWorker {
           stored: await this.load(entries), now: this.options.clock(),
         })
         const outcome = await executeBatch(this.options.io, this.partition, this.fence, plan)
-        if (outcome === "stale_fence") {
+        if (outcome._tag === "StaleFence") {
           this.host.forget(plan.touched)
           return this.lose()
         }
-        stats.batch(this.partition, plan, performance.now() - started)
+        stats.batch(this.partition, plan, { seconds: (performance.now() - started) / 1000, writeSeconds: outcome.writeSeconds })
         return
       } catch (error) {
         // What is in memory may be ahead of Postgres: start again from the stored state.

@@ -1,6 +1,7 @@
 // A runtime process: joins the membership, holds the leases of the partitions rendezvous
 // hashing gives it (renewed every tick, fenced by a token), runs one worker per partition,
 // and hands them back on shutdown. Readiness: Redis and Postgres answer, no partition failing.
+// Every tick also publishes its statistics for the edges' /metrics.
 import { randomUUID } from "node:crypto"
 import { once } from "node:events"
 import { hostname } from "node:os"
@@ -14,6 +15,7 @@ import type { ActorKind } from "./actor-kind.ts"
 import type { AppendFn } from "./append.ts"
 import { heartbeat, leave, assignedTo } from "./membership.ts"
 import { PartitionWorker } from "./partition-worker.ts"
+import { publishStats, withdrawStats } from "./publish-stats.ts"
 import type { Decoded } from "./plan-batch.ts"
 import { createRouter } from "./router.ts"
 import { RuntimeStats } from "./stats.ts"
@@ -170,12 +172,16 @@ export const startRuntime = async (deps: RuntimeDeps): Promise<Runtime> => {
       log.warn("membership tick failed", errorFields(error))
       return
     }
-    await Promise.all([...held].map(async ([partition, { worker }]) => {
-      if (worker.lost) return
-      const renewed = await deps.scripts.renewLease(deps.keys.partition(partition), member, worker.fence, tuning.leaseTtlMs)
-        .catch((error: unknown) => log.warn("lease renewal failed", { partition, ...errorFields(error) }))
-      if (renewed && !renewed.ok) worker.lost = true
-    }))
+    await Promise.all([
+      ...[...held].map(async ([partition, { worker }]) => {
+        if (worker.lost) return
+        const renewed = await deps.scripts.renewLease(deps.keys.partition(partition), member, worker.fence, tuning.leaseTtlMs)
+          .catch((error: unknown) => log.warn("lease renewal failed", { partition, ...errorFields(error) }))
+        if (renewed && !renewed.ok) worker.lost = true
+      }),
+      publishStats(deps.redis, deps.keys.stats, member, stats.snapshot(held.size), members)
+        .catch((error: unknown) => log.warn("statistics not published", errorFields(error))),
+    ])
   })
 
   let stopping = false
@@ -232,7 +238,10 @@ export const startRuntime = async (deps: RuntimeDeps): Promise<Runtime> => {
       clearInterval(timer)
       clearInterval(sweeper)
       await Promise.all([keepAlive.idle(), sweep.idle()])
-      await leave(deps.redis, deps.keys.members, member).catch(() => undefined)
+      await Promise.all([
+        leave(deps.redis, deps.keys.members, member).catch(() => undefined),
+        withdrawStats(deps.redis, deps.keys.stats, member).catch(() => undefined),
+      ])
       log.info("runtime stopped", { member })
     },
   }

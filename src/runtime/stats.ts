@@ -1,6 +1,17 @@
-// Runtime statistics: what /metrics reports and what readiness is judged by (partitions
-// whose last batch or Redis step failed and has not succeeded since).
+// Runtime statistics: cumulative counters and histograms that the process publishes for /metrics
+// (see publish-stats.ts), and what readiness is judged by (partitions whose last batch or Redis
+// step failed and has not succeeded since).
+import type { RuntimeStatsSnapshot } from "../schema/runtime-stats.ts"
+import { Histogram, SECONDS_BUCKETS, SIZE_BUCKETS } from "./histogram.ts"
 import type { BatchPlan } from "./plan-batch.ts"
+
+/** How long one applied batch took, in seconds. */
+export interface BatchTimes {
+  /** Load, plan, the Postgres write and publishing. */
+  readonly seconds: number
+  /** The one-statement Postgres write alone. */
+  readonly writeSeconds: number
+}
 
 export class RuntimeStats {
   batches = 0
@@ -11,12 +22,12 @@ export class RuntimeStats {
   deadLettered = 0
   failures = 0
   readonly transitionsByKind = new Map<string, number>()
-  /** Batch sizes and batch durations (ms), for histograms. */
-  readonly batchSizes: number[] = []
-  readonly batchMillis: number[] = []
+  readonly batchSize = new Histogram(SIZE_BUCKETS)
+  readonly batchSeconds = new Histogram(SECONDS_BUCKETS)
+  readonly snapshotWriteSeconds = new Histogram(SECONDS_BUCKETS)
   private readonly failing = new Map<number, string>()
 
-  batch(partition: number, plan: BatchPlan, millis: number): void {
+  batch(partition: number, plan: BatchPlan, times: BatchTimes): void {
     this.recovered(partition)
     this.batches += 1
     const size = plan.ackIds.length + plan.deadLetters.length
@@ -28,8 +39,9 @@ export class RuntimeStats {
     for (const transition of plan.transitions) {
       this.transitionsByKind.set(transition.kind, (this.transitionsByKind.get(transition.kind) ?? 0) + 1)
     }
-    keepLast(this.batchSizes, size)
-    keepLast(this.batchMillis, millis)
+    this.batchSize.observe(size)
+    this.batchSeconds.observe(times.seconds)
+    this.snapshotWriteSeconds.observe(times.writeSeconds)
   }
 
   /** A step of the partition's apply loop failed: the partition is failing until one succeeds. */
@@ -47,10 +59,18 @@ export class RuntimeStats {
   failingPartitions(): ReadonlyMap<number, string> {
     return this.failing
   }
-}
 
-const WINDOW = 1024
-const keepLast = (values: number[], value: number) => {
-  values.push(value)
-  if (values.length > WINDOW) values.shift()
+  /** Every counter and histogram so far, as published for /metrics. */
+  snapshot(partitionsOwned: number): RuntimeStatsSnapshot {
+    return {
+      partitions_owned: partitionsOwned,
+      batches: this.batches,
+      failures: this.failures,
+      commands: { applied: this.applied, rejected: this.rejected, redelivered: this.redelivered, dead_lettered: this.deadLettered },
+      transitions: Object.fromEntries(this.transitionsByKind),
+      batch_size: this.batchSize.data(),
+      batch_seconds: this.batchSeconds.data(),
+      snapshot_write_seconds: this.snapshotWriteSeconds.data(),
+    }
+  }
 }

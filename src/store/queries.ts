@@ -10,6 +10,10 @@ export interface ListActorsOptions {
   readonly olderThanS?: number
   readonly sessionId?: string
   readonly agentId?: string
+  /**
+   * Tasks that need this capability (their `capability` column); agents that offer it (their
+   * `capabilities` array holds it, GIN-indexed). Sessions have none.
+   */
   readonly capability?: string
   readonly limit: number
   /** The `next` cursor of the previous page. */
@@ -58,6 +62,15 @@ function decodeCursor(cursor: string): { sinceMs: number; id: string } {
   return { sinceMs: Number(match[1]), id: match[2] }
 }
 
+/**
+ * The `capability` filter: an agent's list of capabilities holds it, a task's one capability is it.
+ * The literal `kind = 'agent'` lets a prepared (generic) plan use the partial GIN index on agents.
+ */
+const capabilityClause = (sql: Sql, kind: string, capability: string) =>
+  kind === "agent"
+    ? sql`and kind = 'agent' and capabilities @> array[${capability}]::text[]`
+    : sql`and capability = ${capability}`
+
 /** Actors of a kind, oldest in their current state first, filtered, one page at a time. */
 export async function listActors(sql: Sql, options: ListActorsOptions): Promise<ActorPage> {
   const { kind, state, olderThanS, sessionId, agentId, capability, limit, after } = options
@@ -69,7 +82,7 @@ export async function listActors(sql: Sql, options: ListActorsOptions): Promise<
       ${olderThanS === undefined ? sql`` : sql`and state_since < now() - make_interval(secs => ${olderThanS})`}
       ${sessionId === undefined ? sql`` : sql`and session_id = ${sessionId}`}
       ${agentId === undefined ? sql`` : sql`and agent_id = ${agentId}`}
-      ${capability === undefined ? sql`` : sql`and capability = ${capability}`}
+      ${capability === undefined ? sql`` : capabilityClause(sql, kind, capability)}
       ${from === undefined ? sql`` : sql`and (state_since, id) > (to_timestamp(${from.sinceMs} / 1000.0), ${from.id})`}
     order by state_since, id
     limit ${limit + 1}`

@@ -2,6 +2,7 @@
 // is both its Postgres schema and its Redis key prefix (CLAWBOT_PREFIX), as in production;
 // the test process appends through the same Schema-checked `append` the edge uses.
 import type { Redis } from "ioredis"
+import { redisUrl as resolveRedisUrl } from "../support/redis.ts"
 import { close, openRedis } from "../../src/redis/client.ts"
 import { keysFor, type Keys } from "../../src/redis/keys.ts"
 import { createScripts } from "../../src/redis/scripts.ts"
@@ -28,7 +29,7 @@ export interface ChaosDeployment {
 
 export const chaosDeployment = async (options: { partitions: number; leaseTtlMs: number }): Promise<ChaosDeployment> => {
   const schema: TestSchema = await freshSchema()
-  const redisUrl = process.env.REDIS_URL ?? "redis://127.0.0.1:6379"
+  const redisUrl = await resolveRedisUrl()
   const redis = await openRedis(redisUrl, { name: "chaos" })
   const connections: Redis[] = [redis]
   const keys = keysFor(schema.schema)

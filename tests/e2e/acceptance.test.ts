@@ -8,6 +8,7 @@ import { createInterface } from "node:readline"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import WebSocket from "ws"
 import { freshSchema, type TestSchema } from "../support/postgres.ts"
+import { redisUrl } from "../support/redis.ts"
 import { waitFor } from "../support/runtime.ts"
 import { openRedis, close } from "../../src/redis/client.ts"
 import { keysFor } from "../../src/redis/keys.ts"
@@ -54,7 +55,7 @@ beforeAll(async () => {
     cwd: ROOT,
     env: {
       ...process.env,
-      REDIS_URL: process.env.REDIS_URL ?? "redis://127.0.0.1:6379",
+      REDIS_URL: await redisUrl(),
       DATABASE_URL: schema.url,
       CLAWBOT_PREFIX: schema.schema,
       CLAWBOT_PARTITIONS: "4",
@@ -77,7 +78,7 @@ afterAll(async () => {
     child.kill("SIGTERM")
     await exited
   }
-  const redis = await openRedis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379")
+  const redis = await openRedis(await redisUrl())
   for (const pattern of keysFor(schema.schema).patterns) {
     for await (const batch of redis.scanStream({ match: pattern, count: 1000 })) {
       if ((batch as string[]).length > 0) await redis.unlink(...(batch as string[]))

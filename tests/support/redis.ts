@@ -32,11 +32,24 @@ const deleteKeys = async (redis: Redis, pattern: string): Promise<void> => {
   }
 }
 
+let server: Promise<string> | undefined
+
+/** The Redis for this test process: REDIS_URL, else 127.0.0.1:6379 when it answers, else a
+ * redis:7 testcontainer started once (removed by the testcontainers reaper at exit). */
+export const redisUrl = (): Promise<string> => {
+  server ??= (async () => {
+    if (process.env.REDIS_URL) return process.env.REDIS_URL
+    if (await answers("127.0.0.1", 6379)) return "redis://127.0.0.1:6379"
+    const { GenericContainer } = await import("testcontainers")
+    const container = await new GenericContainer("redis:7").withExposedPorts(6379).start()
+    return `redis://${container.getHost()}:${container.getMappedPort(6379)}`
+  })()
+  return server
+}
+
 export const freshRedis = (): FreshRedis => {
   const keys = keysFor(`t${randomBytes(5).toString("hex")}`)
   const opened: Redis[] = []
-  let url = process.env.REDIS_URL ?? "redis://127.0.0.1:6379"
-  let stopContainer: (() => Promise<unknown>) | undefined
 
   const fresh: FreshRedis = {
     get redis() {
@@ -46,26 +59,19 @@ export const freshRedis = (): FreshRedis => {
     },
     keys,
     connect: async (name = "test") => {
-      const redis = await openRedis(url, { name })
+      const redis = await openRedis(await redisUrl(), { name })
       opened.push(redis)
       return redis
     },
   }
 
   beforeAll(async () => {
-    if (!process.env.REDIS_URL && !(await answers("127.0.0.1", 6379))) {
-      const { GenericContainer } = await import("testcontainers")
-      const container = await new GenericContainer("redis:7").withExposedPorts(6379).start()
-      stopContainer = () => container.stop()
-      url = `redis://${container.getHost()}:${container.getMappedPort(6379)}`
-    }
     await fresh.connect()
   })
 
   afterAll(async () => {
     if (opened[0]) for (const pattern of keys.patterns) await deleteKeys(opened[0], pattern)
     await Promise.all(opened.map(close))
-    await stopContainer?.()
   })
 
   return fresh

@@ -20,6 +20,7 @@ import type { StoredActor } from "../../src/store/actor-row.ts"
 import { openDb, type Sql } from "../../src/store/db.ts"
 import { migrate } from "../../src/store/migrate.ts"
 import { getActor } from "../../src/store/queries.ts"
+import { redisUrl as resolveRedisUrl } from "./redis.ts"
 import { freshSchema, type TestSchema } from "./postgres.ts"
 
 export interface DeploymentOptions {
@@ -128,7 +129,7 @@ const schemaOn = async (url: string): Promise<TestSchema> => {
 export const testDeployment = async (options: DeploymentOptions = {}): Promise<TestDeployment> => {
   const partitions = options.partitions ?? 4
   const schema = options.databaseUrl === undefined ? await freshSchema() : await schemaOn(options.databaseUrl)
-  const redisUrl = process.env.REDIS_URL ?? "redis://127.0.0.1:6379"
+  const redisUrl = await resolveRedisUrl()
   const redis = await openRedis(redisUrl, { name: "test" })
   const keys = keysFor(`t${randomBytes(5).toString("hex")}`)
   const scripts = createScripts(redis)

@@ -2,9 +2,12 @@
 // in this process, the runtime is ready (its partitions owned, none failing); each probe is bounded.
 import { setTimeout as sleep } from "node:timers/promises"
 import type { Redis } from "ioredis"
+import type { Runtime } from "../../runtime/runtime.ts"
 import type { Sql } from "../../store/db.ts"
 import type { Readiness } from "../context.ts"
-import type { RuntimeView } from "./scrape.ts"
+
+/** What the edge reads of a runtime in the same process. */
+export type RuntimeView = Pick<Runtime, "readiness">
 
 const PROBE_TIMEOUT_MS = 2_000
 

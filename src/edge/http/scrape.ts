@@ -1,13 +1,13 @@
 // What /metrics collects at each scrape besides the edge's own counters: the inbox lag of every
-// partition (XINFO GROUPS `lag` of the runtime group) and, when a runtime runs in this process, its
-// statistics (transitions by kind, outcomes, failures, batch size and batch time histograms).
+// partition (XINFO GROUPS `lag` of the runtime group) and the statistics every live runtime process
+// published to `<prefix>:stats` (transitions by kind, outcomes, failures, partitions owned, batch
+// size, batch time and snapshot write histograms), one series per member.
 import type { Redis } from "ioredis"
+import type { Logger } from "../../log.ts"
 import { RUNTIME_GROUP, type Keys } from "../../redis/keys.ts"
-import type { Runtime } from "../../runtime/runtime.ts"
+import { decodeRuntimeStats, type RuntimeStatsSnapshot } from "../../schema/runtime-stats.ts"
 import type { Metrics } from "../context.ts"
-
-/** What the edge reads of an in-process runtime. */
-export type RuntimeView = Pick<Runtime, "stats" | "owned" | "readiness">
+import { RUNTIME_METRICS_PREFIX, type MetricsRegistry } from "../metrics.ts"
 
 /** `[name, value, name, value, ...]` as a record. */
 const pairs = (flat: unknown): Record<string, unknown> => {
@@ -30,23 +30,33 @@ export const collectInboxLag = async (redis: Redis, keys: Keys, partitions: numb
   })
 }
 
+const recordMember = (metrics: MetricsRegistry, member: string, stats: RuntimeStatsSnapshot): void => {
+  metrics.set("clawbot_runtime_partitions_owned", stats.partitions_owned, { member })
+  metrics.set("clawbot_runtime_batches_total", stats.batches, { member })
+  metrics.set("clawbot_runtime_failures_total", stats.failures, { member })
+  for (const [outcome, count] of Object.entries(stats.commands)) metrics.set("clawbot_runtime_commands_total", count, { member, outcome })
+  for (const [kind, count] of Object.entries(stats.transitions)) metrics.set("clawbot_runtime_transitions_total", count, { member, kind })
+  metrics.setHistogram("clawbot_runtime_batch_size", stats.batch_size, { member })
+  metrics.setHistogram("clawbot_runtime_batch_seconds", stats.batch_seconds, { member })
+  metrics.setHistogram("clawbot_runtime_snapshot_write_seconds", stats.snapshot_write_seconds, { member })
+}
+
 /**
- * A collector of the runtime's statistics. Counters mirror the runtime's totals; the histograms take
- * the batches recorded since the previous scrape (the runtime keeps the last 1024 of them).
+ * Replaces the `clawbot_runtime_` series with the statistics of the members whose heartbeat is newer
+ * than `liveSince` (ms): a member that died or left has none. Without Redis there are none either.
  */
-export const runtimeCollector = (runtime: RuntimeView, metrics: Metrics): (() => void) => {
-  let observed = 0
-  return () => {
-    const { stats } = runtime
-    metrics.set("clawbot_runtime_partitions_owned", runtime.owned().length)
-    for (const [kind, count] of stats.transitionsByKind) metrics.set("clawbot_runtime_transitions_total", count, { kind })
-    const outcomes = { applied: stats.applied, rejected: stats.rejected, redelivered: stats.redelivered, dead_lettered: stats.deadLettered }
-    for (const [outcome, count] of Object.entries(outcomes)) metrics.set("clawbot_runtime_commands_total", count, { outcome })
-    metrics.set("clawbot_runtime_batches_total", stats.batches)
-    metrics.set("clawbot_runtime_failures_total", stats.failures)
-    const fresh = Math.min(stats.batches - observed, stats.batchSizes.length)
-    for (const size of stats.batchSizes.slice(stats.batchSizes.length - fresh)) metrics.observe("clawbot_runtime_batch_size", size)
-    for (const ms of stats.batchMillis.slice(stats.batchMillis.length - fresh)) metrics.observe("clawbot_runtime_batch_seconds", ms / 1000)
-    observed = stats.batches
+export const collectRuntimeStats = async (redis: Redis, keys: Keys, liveSince: number, metrics: MetricsRegistry, log: Logger): Promise<void> => {
+  const read = Promise.all([redis.zrangebyscore(keys.members, `(${liveSince}`, "+inf"), redis.hgetall(keys.stats)])
+  const [live, published] = await read.catch((error: unknown) => {
+    metrics.clear(RUNTIME_METRICS_PREFIX)
+    throw error
+  })
+  metrics.clear(RUNTIME_METRICS_PREFIX)
+  for (const member of live) {
+    const text = published[member]
+    if (text === undefined) continue // joined, not published yet
+    const stats = decodeRuntimeStats(text)
+    if (stats.ok) recordMember(metrics, member, stats.value)
+    else log.warn("runtime statistics not understood", { member, error: stats.error.message })
   }
 }

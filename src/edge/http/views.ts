@@ -18,13 +18,18 @@ const Count = Schema.Number
 /** The stored position of an actor: the inbox entry it last applied and its version. */
 const storedFields = { created_at: Time, updated_at: Time, stream_id: StreamId, version: Count }
 
-export const AgentView = Schema.Struct({
-  id: Uuid,
+/** What an agent registered with, shown in its view and echoed by its registration. */
+const agentProfileFields = {
   name: Schema.String,
   capabilities: Schema.Array(Schema.String),
   type: Text,
   max_concurrency: Count,
   metadata: JsonObject,
+}
+
+export const AgentView = Schema.Struct({
+  id: Uuid,
+  ...agentProfileFields,
   status: AgentState,
   load: Count,
   reported_status: Text,
@@ -152,11 +157,7 @@ export const AgentCreated = Schema.Struct({
   token: Schema.String,
   status: Text,
   stream_id: StreamId,
-  name: Schema.String,
-  capabilities: Schema.Array(Schema.String),
-  type: Text,
-  max_concurrency: Count,
-  metadata: JsonObject,
+  ...agentProfileFields,
 }).annotate({ identifier: "AgentCreated" })
 export type AgentCreated = typeof AgentCreated.Type
 

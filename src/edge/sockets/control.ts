@@ -16,19 +16,16 @@ import { BotFrame, decodeFrame, encodeFrame, ServerFrame } from "../../schema/fr
 import { agentIdForToken } from "../../store/tokens.ts"
 import { getActor } from "../../store/queries.ts"
 import type { EdgeContext, Reply } from "../context.ts"
-import { originAllowed } from "../http/cors.ts"
 import { FrameBudget } from "../rate-limit.ts"
+import { lowWaterMark, socketBehavior } from "./behavior.ts"
 import { commandFor, type FrameCommand } from "./control-commands.ts"
 import { admitFrame } from "./frame-guard.ts"
 import { heldTaskFrames } from "./resume.ts"
-import { drained, drainHandler, type Paced, REJECTED_METRIC, releasePaced, sendText } from "./send.ts"
+import { corkIfOpen, drained, type Paced, REJECTED_METRIC, releasePaced, sendText } from "./send.ts"
 import { decodeAgentPresence } from "./stored.ts"
-import { forbiddenOrigin, pendingUpgrade } from "./upgrade.ts"
 
 export const CONTROL_CLOSE = { unavailable: 1013, replaced: 4409 } as const
 
-/** Seconds without any frame (pings included: uWS sends them) before uWS closes the socket. */
-const IDLE_TIMEOUT_S = 60
 /** Frames awaiting the runtime's verdict, per socket; the oldest is forgotten beyond this. */
 const MAX_PENDING = 1024
 const BOTS_CONNECTED = "clawbot_bots_connected"
@@ -71,22 +68,16 @@ const refusal = (reply: Reply, ref: string): ErrorDetail => ({
 export function controlSocket(ctx: EdgeContext): uWS.WebSocketBehavior<ControlData> {
   const { limits, metrics, log } = ctx
   /** Held tasks resent to a resumed bot wait for its buffer to drain below this. */
-  const lowWater = Math.floor(limits.maxBackpressureBytes / 4)
+  const lowWater = lowWaterMark(limits)
   /** The open control socket of each agent on this edge. */
   const sockets = new Map<string, uWS.WebSocket<ControlData>>()
 
   const frame = (value: ServerFrame): string =>
     encodeFrame(ServerFrame, { ...value, timestamp: new Date(ctx.clock()).toISOString() })
-  const send = (ws: uWS.WebSocket<ControlData>, text: string) => {
-    if (!ws.getUserData().closed) sendText(ws, text, "control", metrics)
-  }
+  const send = (ws: uWS.WebSocket<ControlData>, text: string) => sendText(ws, text, "control", metrics)
   const sendError = (ws: uWS.WebSocket<ControlData>, detail: ErrorDetail) => {
     metrics.inc(REJECTED_METRIC, { code: detail.code })
     send(ws, frame({ type: "error", payload: detail }))
-  }
-  /** Runs `write` corked, unless the socket closed meanwhile (for writes after an await). */
-  const later = (ws: uWS.WebSocket<ControlData>, write: () => void) => {
-    if (!ws.getUserData().closed) ws.cork(write)
   }
 
   const authenticate = async (token: string): Promise<Authenticated | ApiError> => {
@@ -102,9 +93,9 @@ export function controlSocket(ctx: EdgeContext): uWS.WebSocketBehavior<ControlDa
 
   const answerFailure = (ws: uWS.WebSocket<ControlData>, error: unknown, ref: string | undefined) => {
     const refed = ref === undefined ? {} : { ref }
-    if (error instanceof ApiError) return later(ws, () => sendError(ws, { code: error.code, message: error.message, ...refed }))
+    if (error instanceof ApiError) return corkIfOpen(ws, () => sendError(ws, { code: error.code, message: error.message, ...refed }))
     log.warn("control frame not appended", { agentId: ws.getUserData().agentId, ...errorFields(error) })
-    later(ws, () => sendError(ws, { code: "unavailable", message: "the command was not accepted: the stream is unreachable; send it again", ...refed }))
+    corkIfOpen(ws, () => sendError(ws, { code: "unavailable", message: "the command was not accepted: the stream is unreachable; send it again", ...refed }))
   }
 
   /** Appends the frame's command; with an id: deduplicated, acked, and a refusal answered. */
@@ -123,7 +114,7 @@ export function controlSocket(ctx: EdgeContext): uWS.WebSocketBehavior<ControlDa
       (appended) => {
         // A repeated id appends nothing: the runtime answers the first append's address only.
         if (appended.duplicate) data.pending.delete(replyTo)
-        later(ws, () => {
+        corkIfOpen(ws, () => {
           send(ws, frame({ type: "ack", payload: { ref, streamId: appended.streamId } }))
           pending.acked = true
           if (pending.rejection) {
@@ -149,23 +140,11 @@ export function controlSocket(ctx: EdgeContext): uWS.WebSocketBehavior<ControlDa
       return
     }
     data.pending.delete(replyTo)
-    later(ws, () => sendError(ws, refusal(reply, pending.ref)))
+    corkIfOpen(ws, () => sendError(ws, refusal(reply, pending.ref)))
   }
 
   return {
-    // Twice the limit, so a frame just over it is still read and answered (1009) rather than cut off by uWS.
-    maxPayloadLength: limits.maxPayloadBytes * 2,
-    maxBackpressure: limits.maxBackpressureBytes,
-    // A bot that does not read its frames would otherwise miss task_assigned silently; closed, it
-    // reconnects and is sent every task it still holds.
-    closeOnBackpressureLimit: 1,
-    idleTimeout: IDLE_TIMEOUT_S,
-    sendPingsAutomatically: true,
-
-    upgrade: (res, req, context) => {
-      const upgrade = pendingUpgrade(res, req, context)
-      const { origin, host } = upgrade.request
-      if (!originAllowed(origin, host, limits.allowedOrigins)) return upgrade.refuse(forbiddenOrigin(origin))
+    ...socketBehavior<ControlData>(limits, (upgrade) => {
       const token = upgrade.request.query("token")
       if (token === "") return upgrade.refuse(unauthorized("token: missing; connect with ?token=<agent token>"))
       authenticate(token).then(
@@ -186,7 +165,7 @@ export function controlSocket(ctx: EdgeContext): uWS.WebSocketBehavior<ControlDa
           upgrade.refuse(new ApiError({ code: "unavailable", message: "the agent store is unreachable; try again" }))
         },
       )
-    },
+    }),
 
     open: (ws) => {
       const data = ws.getUserData()
@@ -199,7 +178,7 @@ export function controlSocket(ctx: EdgeContext): uWS.WebSocketBehavior<ControlDa
       data.stopListening = ctx.replies.listen(`${data.replyPrefix}.`, (replyTo, reply) => onReply(ws, replyTo, reply))
       ctx.append({ kind: "agent", id: data.agentId, type: "CONNECT", payload: {} }).catch((error: unknown) => {
         log.warn("agent connection not recorded; closing", { agentId: data.agentId, ...errorFields(error) })
-        later(ws, () => {
+        corkIfOpen(ws, () => {
           sendError(ws, { code: "unavailable", message: "the connection could not be recorded; reconnect" })
           ws.end(CONTROL_CLOSE.unavailable, "unavailable")
         })
@@ -208,7 +187,7 @@ export function controlSocket(ctx: EdgeContext): uWS.WebSocketBehavior<ControlDa
       heldTaskFrames(ctx.sql, data.agentId, log).then(
         async (frames) => {
           for (const text of frames) {
-            later(ws, () => send(ws, text))
+            corkIfOpen(ws, () => send(ws, text))
             await drained(ws, lowWater)
           }
         },
@@ -227,8 +206,6 @@ export function controlSocket(ctx: EdgeContext): uWS.WebSocketBehavior<ControlDa
       if (!decoded.ok) return sendError(ws, decoded.error.toBody().error)
       submit(ws, commandFor(decoded.value, data.agentId), decoded.value.id)
     },
-
-    drain: drainHandler(lowWater),
 
     close: (ws) => {
       const data = ws.getUserData()

@@ -28,18 +28,16 @@ import { decodeEventStreamEntry } from "../../schema/event-stream.ts"
 import { decodeFrame, encodeFrame, EventClientFrame, EventServerFrame, TopicsPayload } from "../../schema/frames.ts"
 import type { EdgeContext } from "../context.ts"
 import type { Fanout } from "../fanout.ts"
-import { originAllowed } from "../http/cors.ts"
 import { FrameBudget } from "../rate-limit.ts"
+import { lowWaterMark, socketBehavior } from "./behavior.ts"
 import { eventFramer } from "./event-frames.ts"
 import { admitFrame } from "./frame-guard.ts"
 import { replayThenLive } from "./replay.ts"
-import { drained, drainHandler, DROPPED_METRIC, type Paced, REJECTED_METRIC, releasePaced, sendText } from "./send.ts"
-import { forbiddenOrigin, pendingUpgrade } from "./upgrade.ts"
+import { corkIfOpen, drained, DROPPED_METRIC, type Paced, REJECTED_METRIC, releasePaced, sendText } from "./send.ts"
 
 /** Close code when the replay failed (Redis unreachable): reconnect with `since`. */
 export const REPLAY_FAILED_CLOSE = 1013
 
-const IDLE_TIMEOUT_S = 60
 const SUBSCRIBERS = "clawbot_event_subscribers"
 /** Abnormal closure: no close frame (uWS over the backpressure limit, or the client vanished). */
 const NO_CLOSE_FRAME = 1006
@@ -59,12 +57,10 @@ const SinceQuery = Schema.Struct({ since: StreamId })
 export function eventsSocket(ctx: EdgeContext, fanout: Fanout): uWS.WebSocketBehavior<EventsData> {
   const { limits, metrics, log } = ctx
   /** The replay waits for the socket to drain below this before sending on. */
-  const lowWater = Math.floor(limits.maxBackpressureBytes / 4)
+  const lowWater = lowWaterMark(limits)
   let open = 0
 
-  const send = (ws: uWS.WebSocket<EventsData>, text: string) => {
-    if (!ws.getUserData().closed) sendText(ws, text, "events", metrics)
-  }
+  const send = (ws: uWS.WebSocket<EventsData>, text: string) => sendText(ws, text, "events", metrics)
   const sendError = (ws: uWS.WebSocket<EventsData>, detail: ErrorDetail) => {
     metrics.inc(REJECTED_METRIC, { code: detail.code })
     send(ws, encodeFrame(EventServerFrame, { type: "error", payload: detail }))
@@ -72,9 +68,6 @@ export function eventsSocket(ctx: EdgeContext, fanout: Fanout): uWS.WebSocketBeh
   const end = (ws: uWS.WebSocket<EventsData>, code: number, reason: string) => {
     ws.getUserData().ending = true
     ws.end(code, reason)
-  }
-  const later = (ws: uWS.WebSocket<EventsData>, write: () => void) => {
-    if (!ws.getUserData().closed) ws.cork(write)
   }
 
   const goLive = (ws: uWS.WebSocket<EventsData>) => {
@@ -99,7 +92,7 @@ export function eventsSocket(ctx: EdgeContext, fanout: Fanout): uWS.WebSocketBeh
 
   /** No replay after all: the socket stays open, with no topic, after an error. */
   const refuseReplay = (ws: uWS.WebSocket<EventsData>, detail: ErrorDetail) =>
-    later(ws, () => {
+    corkIfOpen(ws, () => {
       const data = ws.getUserData()
       data.topics.clear()
       data.live = true
@@ -122,7 +115,7 @@ export function eventsSocket(ctx: EdgeContext, fanout: Fanout): uWS.WebSocketBeh
       },
       (error: unknown) => {
         log.warn("event replay failed", { since, ...errorFields(error) })
-        later(ws, () => {
+        corkIfOpen(ws, () => {
           sendError(ws, { code: "unavailable", message: "since: the replay failed (event stream unreachable); reconnect with since" })
           end(ws, REPLAY_FAILED_CLOSE, "unavailable")
         })
@@ -131,16 +124,7 @@ export function eventsSocket(ctx: EdgeContext, fanout: Fanout): uWS.WebSocketBeh
   }
 
   return {
-    maxPayloadLength: limits.maxPayloadBytes * 2,
-    maxBackpressure: limits.maxBackpressureBytes,
-    closeOnBackpressureLimit: 1,
-    idleTimeout: IDLE_TIMEOUT_S,
-    sendPingsAutomatically: true,
-
-    upgrade: (res, req, context) => {
-      const upgrade = pendingUpgrade(res, req, context)
-      const { origin, host } = upgrade.request
-      if (!originAllowed(origin, host, limits.allowedOrigins)) return upgrade.refuse(forbiddenOrigin(origin))
+    ...socketBehavior<EventsData>(limits, (upgrade) => {
       const topicsParam = upgrade.request.query("topics")
       const topics = topicsParam === "" ? { ok: true as const, value: { topics: [] } } : decodeOr(TopicsPayload, { topics: topicsParam.split(",") })
       if (!topics.ok) return upgrade.refuse(topics.error)
@@ -156,7 +140,7 @@ export function eventsSocket(ctx: EdgeContext, fanout: Fanout): uWS.WebSocketBeh
         ending: false,
       }
       upgrade.accept(data)
-    },
+    }),
 
     open: (ws) => {
       metrics.set(SUBSCRIBERS, (open += 1))
@@ -185,8 +169,6 @@ export function eventsSocket(ctx: EdgeContext, fanout: Fanout): uWS.WebSocketBeh
         }
       }
     },
-
-    drain: drainHandler(lowWater),
 
     close: (ws, code) => {
       const data = ws.getUserData()

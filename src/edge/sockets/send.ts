@@ -1,6 +1,6 @@
-// Sending on a uWS socket with its result checked (1 sent, 0 sent but buffered, 2 dropped at the
-// backpressure limit, after which uWS closes the socket) and counted in the socket metrics; and
-// pacing a long run of sends (a replay, a resumed session) on the socket's `drain`.
+// Sending on a uWS socket while it is open, with the result checked (1 sent, 0 sent but buffered, 2
+// dropped at the backpressure limit, after which uWS closes the socket) and counted in the socket
+// metrics; and pacing a long run of sends (a replay, a resumed session) on the socket's `drain`.
 import type { WebSocket } from "uWebSockets.js"
 import type { Metrics } from "../context.ts"
 
@@ -12,8 +12,16 @@ export const REJECTED_METRIC = "clawbot_ws_frames_rejected_total"
 
 const DROPPED = 2
 
-/** Sends one text frame; false when uWS dropped it (the socket is over its backpressure limit and closing). */
-export const sendText = <T>(ws: WebSocket<T>, text: string, socket: SocketKind, metrics: Metrics): boolean => {
+/** Per-socket state of a sender that paces itself on the socket's buffer. */
+export interface Paced {
+  closed: boolean
+  /** Resolves the pending `drained` wait. */
+  onDrained?: () => void
+}
+
+/** Sends one text frame; false when it was not sent: the socket closed, or uWS dropped it (over its backpressure limit and closing). */
+export const sendText = <T extends Paced>(ws: WebSocket<T>, text: string, socket: SocketKind, metrics: Metrics): boolean => {
+  if (ws.getUserData().closed) return false
   if (ws.send(text) === DROPPED) {
     metrics.inc(DROPPED_METRIC, { socket, reason: "backpressure" })
     return false
@@ -22,11 +30,9 @@ export const sendText = <T>(ws: WebSocket<T>, text: string, socket: SocketKind, 
   return true
 }
 
-/** Per-socket state of a sender that paces itself on the socket's buffer. */
-export interface Paced {
-  closed: boolean
-  /** Resolves the pending `drained` wait. */
-  onDrained?: () => void
+/** Runs `write` corked, unless the socket closed meanwhile (for writes after an await). */
+export function corkIfOpen<T extends Paced>(ws: WebSocket<T>, write: () => void): void {
+  if (!ws.getUserData().closed) ws.cork(write)
 }
 
 /** Resolves once the socket's buffer is at most `lowWater` bytes again (at once when it is), or the socket closed. */

@@ -58,7 +58,3 @@ export function pendingUpgrade(res: HttpResponse, req: HttpRequest, context: us_
     },
   }
 }
-
-/** The refusal of a browser origin that is not allowed. */
-export const forbiddenOrigin = (origin: string): ApiError =>
-  new ApiError({ code: "forbidden", message: `origin: ${JSON.stringify(origin)} is not an allowed origin` })

@@ -2,6 +2,7 @@
 // schema): it serves with the configured operator token and stops cleanly on SIGTERM; without
 // REDIS_URL/DATABASE_URL it says what it needs.
 import { spawn } from "node:child_process"
+import { redisUrl } from "../../support/redis.ts"
 import { randomBytes } from "node:crypto"
 import { once } from "node:events"
 import { join } from "node:path"
@@ -14,7 +15,6 @@ import { databaseUrl } from "../../support/postgres.ts"
 import { httpClient } from "../../support/edge.ts"
 
 const ROOT = join(import.meta.dirname, "../../..")
-const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379"
 const prefix = `e${randomBytes(5).toString("hex")}`
 
 const childEnv = (extra: Record<string, string>): NodeJS.ProcessEnv => {
@@ -28,7 +28,7 @@ describe("clawbot edge", () => {
     const db = await openDb({ url: await databaseUrl(), schema: prefix })
     await db.sql`drop schema ${db.sql(prefix)} cascade`
     await db.close()
-    const redis = await openRedis(REDIS_URL)
+    const redis = await openRedis(await redisUrl())
     for (const pattern of keysFor(prefix).patterns) {
       const found = await redis.keys(pattern)
       if (found.length > 0) await redis.unlink(...found)
@@ -40,7 +40,7 @@ describe("clawbot edge", () => {
     const token = randomBytes(16).toString("hex")
     const child = spawn(process.execPath, ["bin/clawbot.js", "edge", "--port", "0", "--log-level", "warn"], {
       cwd: ROOT, stdio: ["ignore", "pipe", "pipe"],
-      env: childEnv({ REDIS_URL, DATABASE_URL: await databaseUrl(), CLAWBOT_PREFIX: prefix, CLAWBOT_OPERATOR_TOKEN: token }),
+      env: childEnv({ REDIS_URL: await redisUrl(), DATABASE_URL: await databaseUrl(), CLAWBOT_PREFIX: prefix, CLAWBOT_OPERATOR_TOKEN: token }),
     })
     const lines: string[] = []
     const url = await new Promise<string>((resolve, reject) => {

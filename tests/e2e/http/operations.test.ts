@@ -1,5 +1,6 @@
 // The operational routes over real HTTP: /health, /live, /ready (with the in-process runtime's
-// partitions) and /metrics (Prometheus text naming the edge's, the inbox's and the runtime's metrics).
+// partitions) and /metrics (Prometheus text naming the edge's, the inbox's and the runtime's metrics;
+// the in-process runtime's statistics reach it through Redis like any runtime process's).
 import { once } from "node:events"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import WebSocket from "ws"
@@ -40,13 +41,15 @@ describe("operational routes", () => {
   })
 
   it("serves Prometheus text naming every metric, with requests, inbox lag and runtime statistics", async () => {
+    /** A series of the runtime's, labelled with its member id. */
+    const runtime = (name: string, labels = "") => `${name}{member="${t.runtime?.member}"${labels}}`
     const agent = await api.post("/api/v1/agents", { name: "m", capabilities: ["mx"] })
     expect(agent.status).toBe(201)
     await api.get("/api/v1/agents/nope")
-    // The runtime records a batch just after it answered the command: scrape once it has.
+    // The runtime publishes its statistics on its next tick after the batch: scrape once it has.
     const answer = await waitFor("the runtime's first batch in /metrics", async () => {
       const scraped = await api.get("/metrics", { token: null })
-      return sample(scraped.body, 'clawbot_runtime_transitions_total{kind="agent"}') === undefined ? undefined : scraped
+      return sample(scraped.body, runtime("clawbot_runtime_transitions_total", ',kind="agent"')) === undefined ? undefined : scraped
     })
     expect(answer.status).toBe(200)
     expect(answer.headers.get("content-type")).toBe("text/plain; version=0.0.4; charset=utf-8")
@@ -61,19 +64,21 @@ describe("operational routes", () => {
     expect(sample(text, 'clawbot_http_request_seconds_bucket{route="POST /api/v1/agents",le="+Inf"}')).toBe(1)
     const lags = [0, 1].map((partition) => sample(text, `clawbot_inbox_lag{partition="${partition}"}`))
     expect(lags.some((lag) => lag === 0)).toBe(true)
-    expect(sample(text, 'clawbot_runtime_transitions_total{kind="agent"}')).toBeGreaterThanOrEqual(1)
-    expect(sample(text, 'clawbot_runtime_commands_total{outcome="applied"}')).toBeGreaterThanOrEqual(1)
-    expect(sample(text, "clawbot_runtime_partitions_owned")).toBe(2)
-    expect(sample(text, "clawbot_runtime_batch_size_count")).toBeGreaterThanOrEqual(1)
-    expect(sample(text, 'clawbot_runtime_batch_seconds_bucket{le="+Inf"}')).toBe(sample(text, "clawbot_runtime_batch_seconds_count"))
+    expect(sample(text, runtime("clawbot_runtime_transitions_total", ',kind="agent"'))).toBeGreaterThanOrEqual(1)
+    expect(sample(text, runtime("clawbot_runtime_commands_total", ',outcome="applied"'))).toBeGreaterThanOrEqual(1)
+    expect(sample(text, runtime("clawbot_runtime_partitions_owned"))).toBe(2)
+    const batchCount = sample(text, runtime("clawbot_runtime_batch_size_count"))
+    expect(batchCount).toBeGreaterThanOrEqual(1)
+    expect(sample(text, runtime("clawbot_runtime_batches_total"))).toBe(batchCount)
+    expect(sample(text, runtime("clawbot_runtime_batch_seconds_bucket", ',le="+Inf"'))).toBe(batchCount)
+    expect(sample(text, runtime("clawbot_runtime_snapshot_write_seconds_count"))).toBe(batchCount)
 
-    const batches = sample(text, "clawbot_runtime_batch_size_count") ?? 0
     await api.post("/api/v1/tasks", { title: "more", capability: "mx-more" })
     const later = await waitFor("the task's batch in /metrics", async () => {
       const scraped = (await api.get("/metrics")).body as string
-      return sample(scraped, 'clawbot_runtime_transitions_total{kind="task"}') === 1 ? scraped : undefined
+      return sample(scraped, runtime("clawbot_runtime_transitions_total", ',kind="task"')) === 1 ? scraped : undefined
     })
-    expect(sample(later, "clawbot_runtime_batch_size_count")).toBeGreaterThan(batches)
+    expect(sample(later, runtime("clawbot_runtime_batch_size_count"))).toBeGreaterThan(batchCount ?? 0)
   })
 
   it("serves the WebSockets on the same port: events of an agent registered over HTTP, and its control socket", async () => {

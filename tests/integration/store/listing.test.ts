@@ -1,5 +1,6 @@
 // Listing actors from Postgres: by kind and state, by how long they have been in that state
-// ("tasks assigned for more than 5 minutes"), by session, agent or capability, page by page.
+// ("tasks assigned for more than 5 minutes"), by session, agent or capability (the one a task needs,
+// the ones an agent offers), page by page.
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { InvalidCursor, listActors } from "../../../src/store/queries.ts"
 import { type SnapshotWrite, type TransitionWrite, writeBatch } from "../../../src/store/snapshots.ts"
@@ -74,6 +75,24 @@ describe("listActors", () => {
     }
     expect(sizes).toEqual([10, 10, 5])
     expect(seen.sort()).toEqual(agents.map((agent) => agent.id).sort())
+  })
+
+  it("lists the agents offering a capability, page by page, from their capabilities list", async () => {
+    const agent = (id: string, state: string, s: number, capabilities: string[]) => row("agent", id, state, ago(s), { capabilities })
+    await apply([
+      agent("cap-both", "online", 400, ["code", "review"]),
+      agent("cap-code", "busy", 300, ["code"]),
+      agent("cap-deploy", "online", 200, ["deploy"]),
+      agent("cap-late", "online", 100, ["review", "code"]),
+    ])
+    expect(ids(await listActors(pg.sql, { kind: "agent", capability: "code", limit: 10 }))).toEqual(["cap-both", "cap-code", "cap-late"])
+    expect(ids(await listActors(pg.sql, { kind: "agent", capability: "review", state: "online", limit: 10 }))).toEqual(["cap-both", "cap-late"])
+    expect(ids(await listActors(pg.sql, { kind: "agent", capability: "translate", limit: 10 }))).toEqual([])
+    const first = await listActors(pg.sql, { kind: "agent", capability: "code", limit: 2 })
+    expect(ids(first)).toEqual(["cap-both", "cap-code"])
+    const second = await listActors(pg.sql, { kind: "agent", capability: "code", limit: 2, after: first.next ?? undefined })
+    expect(ids(second)).toEqual(["cap-late"])
+    expect(second.next).toBeNull()
   })
 
   it("refuses a cursor it did not hand out", async () => {

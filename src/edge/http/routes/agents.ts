@@ -2,11 +2,10 @@
 // deregister (its tokens are revoked) and the HTTP heartbeat.
 import { randomUUID } from "node:crypto"
 import { AgentHeartbeatBody, ListAgentsQuery, RegisterAgentBody, WaitQuery } from "../../../schema/http.ts"
-import { listActors } from "../../../store/queries.ts"
 import { revokeAgentTokens, saveAgentToken } from "../../../store/tokens.ts"
 import { newToken, requireOperator, requireSelf } from "../../auth.ts"
-import { agentsWithCapability } from "../agents-query.ts"
 import { COMMAND_RESPONSES, commandAnswer, creationStatus, sendCommand } from "../command.ts"
+import { listAnswer } from "../listing.ts"
 import { actorOr404, IdParams } from "../params.ts"
 import { API, json, route } from "../route.ts"
 import { AgentCreated, AgentView, agentView, pageOf, type AgentCreated as AgentCreatedBody } from "../views.ts"
@@ -52,11 +51,7 @@ export const agentRoutes = [
     query: ListAgentsQuery,
     responses: { 200: { description: "one page", schema: pageOf("AgentPage", AgentView) } },
     async handle({ ctx, query }) {
-      const { status, capability, limit, cursor } = query
-      const filter = { ...(status === undefined ? {} : { state: status }), limit, ...(cursor === undefined ? {} : { after: cursor }) }
-      const page =
-        capability === undefined ? await listActors(ctx.sql, { kind: "agent", ...filter }) : await agentsWithCapability(ctx.sql, { capability, ...filter })
-      return json(200, { items: page.actors.map(agentView), next_cursor: page.next })
+      return listAnswer(ctx.sql, "agent", query, agentView)
     },
   }),
   route({

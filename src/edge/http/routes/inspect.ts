@@ -7,6 +7,7 @@ import { ActorsQuery } from "../../../schema/http.ts"
 import type { StoredActor } from "../../../store/actor-row.ts"
 import type { Sql } from "../../../store/db.ts"
 import { InvalidCursor, listActors, type ActorPage } from "../../../store/queries.ts"
+import { pageAnswer } from "../listing.ts"
 import { ActorParams, actorOr404, KindParams } from "../params.ts"
 import { API, json, route, type Route } from "../route.ts"
 import { ActorRecord, actorRecord, pageOf } from "../views.ts"
@@ -38,7 +39,7 @@ const listKinds = async (sql: Sql, kinds: ReadonlyArray<ActorKind>, filter: Acto
   let { index, after } = cursor === undefined ? { index: 0, after: undefined } : decodeSpan(cursor, kinds)
   const actors: StoredActor[] = []
   for (let kind = kinds[index]; kind !== undefined; kind = kinds[index]) {
-    const page = await listActors(sql, { kind, ...filter, limit: limit - actors.length, ...(after === undefined ? {} : { after }) })
+    const page = await listActors(sql, { kind, ...filter, limit: limit - actors.length, after })
     actors.push(...page.actors)
     if (page.next !== null) return { actors, next: encodeSpan(kind, page.next) }
     index += 1
@@ -86,10 +87,8 @@ export const inspectRoutes: Route[] = [
     responses: { 200: { description: "one page", schema: pageOf("ActorPage", ActorRecord) } },
     async handle({ ctx, query, page }) {
       const { kind, state, olderThanS } = query
-      const filter = { ...(state === undefined ? {} : { state }), ...(olderThanS === undefined ? {} : { olderThanS }) }
       const limit = page?.limit ?? 50
-      const found = await listKinds(ctx.sql, kind === undefined ? ALL_KINDS : [kind], filter, limit, page?.cursor)
-      return json(200, { items: found.actors.map(actorRecord), next_cursor: found.next })
+      return pageAnswer(await listKinds(ctx.sql, kind === undefined ? ALL_KINDS : [kind], { state, olderThanS }, limit, page?.cursor), actorRecord)
     },
   }),
   route({

@@ -8,6 +8,7 @@ import { getActor, listActors, timeline } from "../../../store/queries.ts"
 import { requireOperator } from "../../auth.ts"
 import type { EdgeContext } from "../../context.ts"
 import { COMMAND_RESPONSES, commandAnswer, creationStatus, sendCommand } from "../command.ts"
+import { listAnswer } from "../listing.ts"
 import { actorOr404, IdParams } from "../params.ts"
 import { API, json, route, type Route } from "../route.ts"
 import {
@@ -105,11 +106,7 @@ export const sessionRoutes: Route[] = [
     query: ListSessionsQuery,
     responses: { 200: { description: "one page", schema: pageOf("SessionPage", SessionSummary) } },
     async handle({ ctx, query }) {
-      const { status, limit, cursor } = query
-      const page = await listActors(ctx.sql, {
-        kind: "session", limit, ...(status === undefined ? {} : { state: status }), ...(cursor === undefined ? {} : { after: cursor }),
-      })
-      return json(200, { items: page.actors.map(sessionSummary), next_cursor: page.next })
+      return listAnswer(ctx.sql, "session", query, sessionSummary)
     },
   }),
   route({

@@ -6,9 +6,9 @@ import {
   CancelTaskBody, CompleteTaskBody, CreateTaskBody, FailTaskBody, ListTasksQuery, TaskAgentBody, WaitQuery,
 } from "../../../schema/http.ts"
 import { validationError } from "../../../schema/errors.ts"
-import { listActors } from "../../../store/queries.ts"
 import { actingAgent, requireOperator } from "../../auth.ts"
 import { COMMAND_RESPONSES, commandAnswer, creationStatus, sendCommand } from "../command.ts"
+import { listAnswer } from "../listing.ts"
 import { actorOr404, IdParams } from "../params.ts"
 import { API, json, route, type Route } from "../route.ts"
 import { Created, pageOf, TaskView, taskView } from "../views.ts"
@@ -82,16 +82,7 @@ export const taskRoutes: Route[] = [
     query: ListTasksQuery,
     responses: { 200: { description: "one page", schema: pageOf("TaskPage", TaskView) } },
     async handle({ ctx, query }) {
-      const { status, sessionId, agentId, capability, limit, cursor } = query
-      const page = await listActors(ctx.sql, {
-        kind: "task", limit,
-        ...(status === undefined ? {} : { state: status }),
-        ...(sessionId === undefined ? {} : { sessionId }),
-        ...(agentId === undefined ? {} : { agentId }),
-        ...(capability === undefined ? {} : { capability }),
-        ...(cursor === undefined ? {} : { after: cursor }),
-      })
-      return json(200, { items: page.actors.map(taskView), next_cursor: page.next })
+      return listAnswer(ctx.sql, "task", query, taskView)
     },
   }),
   route({

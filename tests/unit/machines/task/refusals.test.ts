@@ -31,23 +31,20 @@ const ACCEPTS: Record<TaskStatus, TaskEvent["type"][]> = {
   timed_out: ["RETRY"],
 }
 
+/** A task in `status` answers `event` with command.rejected (`code`, `reason`) and changes nothing. */
+const expectRefused = (status: TaskStatus, event: TaskEvent, code: string, reason: string): void => {
+  const task = taskIn(status)
+  const before = task.context()
+  expect(task.send(event)).toEqual([{ type: "command.rejected", command: event.type, state: status, code, reason }])
+  expect(task.state()).toBe(status)
+  expect(task.context()).toEqual(before)
+}
+
 describe("task refusals", () => {
   for (const status of ALL_STATUSES) {
     for (const event of EVENTS.filter((e) => !ACCEPTS[status].includes(e.type))) {
       it(`${event.type} in ${status} is rejected as a conflict and changes nothing`, () => {
-        const task = taskIn(status)
-        const before = task.context()
-        expect(task.send(event)).toEqual([
-          {
-            type: "command.rejected",
-            command: event.type,
-            state: status,
-            code: "conflict",
-            reason: `${event.type} is not accepted while the task is ${status}`,
-          },
-        ])
-        expect(task.state()).toBe(status)
-        expect(task.context()).toEqual(before)
+        expectRefused(status, event, "conflict", `${event.type} is not accepted while the task is ${status}`)
       })
     }
   }
@@ -61,19 +58,7 @@ describe("task refusals", () => {
   ]
   for (const [status, event] of wrongAgent) {
     it(`${event.type} in ${status} by another agent is forbidden and changes nothing`, () => {
-      const task = taskIn(status)
-      const before = task.context()
-      expect(task.send(event)).toEqual([
-        {
-          type: "command.rejected",
-          command: event.type,
-          state: status,
-          code: "forbidden",
-          reason: "the task is assigned to another agent",
-        },
-      ])
-      expect(task.state()).toBe(status)
-      expect(task.context()).toEqual(before)
+      expectRefused(status, event, "forbidden", "the task is assigned to another agent")
     })
   }
 

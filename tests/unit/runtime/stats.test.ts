@@ -1,0 +1,62 @@
+// The runtime's statistics as it publishes them: cumulative counters and Prometheus-style histograms
+// (fixed bounds, counts at or below each), which survive JSON and the schema every edge decodes with.
+import { describe, expect, it } from "vitest"
+import type { BatchPlan, PlannedTransition } from "../../../src/runtime/plan-batch.ts"
+import { RuntimeStats } from "../../../src/runtime/stats.ts"
+import { decodeRuntimeStats } from "../../../src/schema/runtime-stats.ts"
+
+const transition = (kind: string, n: number): PlannedTransition =>
+  ({ kind, actorId: `${kind}-${n}`, sessionId: null, from: null, to: "created", event: "CREATE", streamId: `${n}-0`, at: n })
+
+/** A batch of `acked` entries (and `dead` dead letters) that made the given transitions. */
+const plan = (acked: number, transitions: PlannedTransition[], dead = 0): BatchPlan => ({
+  rows: [], outbox: [], touched: [], transitions,
+  ackIds: Array.from({ length: acked }, (_, i) => `${i}-1`),
+  deadLetters: Array.from({ length: dead }, (_, i) => ({ entry: { id: `${i}-2`, fields: {} }, reason: "malformed" })),
+  counts: { applied: transitions.length, rejected: acked - transitions.length, redelivered: 0 },
+})
+
+describe("runtime statistics", () => {
+  it("counts outcomes and transitions by kind, and keeps cumulative batch histograms", () => {
+    const stats = new RuntimeStats()
+    stats.batch(0, plan(3, [transition("task", 1), transition("task", 2), transition("agent", 3)]), { seconds: 0.02, writeSeconds: 0.004 })
+    stats.batch(1, plan(40, [transition("session", 4)], 2), { seconds: 0.3, writeSeconds: 0.2 })
+    stats.failure(1, new Error("postgres down"))
+
+    const snapshot = stats.snapshot(2)
+    expect(snapshot).toMatchObject({
+      partitions_owned: 2,
+      batches: 2,
+      failures: 1,
+      commands: { applied: 4, rejected: 39, redelivered: 0, dead_lettered: 2 },
+      transitions: { task: 2, agent: 1, session: 1 },
+    })
+    const { bounds, counts, sum, count } = snapshot.batch_size
+    const at = (bound: number) => counts[bounds.indexOf(bound)]
+    expect([at(2), at(4), at(32), at(64), at(1024)]).toEqual([0, 1, 1, 2, 2])
+    expect({ sum, count }).toEqual({ sum: 45, count: 2 })
+    const seconds = snapshot.batch_seconds
+    expect(seconds.counts[seconds.bounds.indexOf(0.025)]).toBe(1)
+    expect(seconds.counts[seconds.bounds.indexOf(0.5)]).toBe(2)
+    expect(snapshot.snapshot_write_seconds.sum).toBeCloseTo(0.204)
+  })
+
+  it("survives JSON and the schema the edges decode with", () => {
+    const stats = new RuntimeStats()
+    stats.batch(0, plan(5, [transition("agent", 1)]), { seconds: 0.01, writeSeconds: 0.002 })
+    const decoded = decodeRuntimeStats(JSON.stringify(stats.snapshot(1)))
+    expect(decoded).toEqual({ ok: true, value: stats.snapshot(1) })
+  })
+
+  it("refuses a published value that is not valid statistics, naming what is wrong", () => {
+    const good = new RuntimeStats().snapshot(0)
+    const refused = (value: unknown) => {
+      const decoded = decodeRuntimeStats(typeof value === "string" ? value : JSON.stringify(value))
+      return decoded.ok ? "accepted" : decoded.error.message
+    }
+    expect(refused("{not json")).toMatch(/JSON/)
+    expect(refused({ ...good, batches: -1 })).toMatch(/batches/)
+    expect(refused({ ...good, batch_size: { ...good.batch_size, counts: [1] } })).toMatch(/batch_size/)
+    expect(refused({ ...good, transitions: { task: 1.5 } })).toMatch(/transitions/)
+  })
+})
