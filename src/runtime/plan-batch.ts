@@ -7,6 +7,7 @@ import type { ActorColumns, ActorKind, Emitted } from "./actor-kind.ts"
 import { refKey } from "./actor-kind.ts"
 import type { OutboxItem } from "./outbox.ts"
 import { compareStreamIds, streamIdMs } from "../redis/stream-id.ts"
+import type { TransitionWrite } from "../store/snapshots.ts"
 
 export interface InboxEntry {
   readonly id: string
@@ -39,16 +40,8 @@ export interface PlannedRow {
   readonly columns: ActorColumns
 }
 
-export interface PlannedTransition {
-  readonly kind: string
-  readonly actorId: string
-  readonly sessionId: string | null
-  readonly from: string | null
-  readonly to: string
-  readonly event: string
-  readonly streamId: string
-  readonly at: number
-}
+/** A transition for the `transitions` history, as the snapshot store writes it. */
+export type PlannedTransition = TransitionWrite
 
 export interface BatchPlan {
   readonly rows: ReadonlyArray<PlannedRow>

@@ -21,6 +21,8 @@ const SESSIONS = Number(process.env.CHAOS_SESSIONS ?? 40)
 const FLEET = { agents: 4, maxConcurrency: 16, capability: "chaos", heartbeatEveryMs: 2_000, redriveAfterMs: 3_000 }
 /** Lifecycles open at a time: below the fleet's capacity, so work does not queue up. */
 const WINDOW = 48
+// About 40 s of lifecycles whatever the machine's speed: a dozen faults fall among them.
+const PER_SECOND = 50
 /** Faults stop by then; what is still not completed after a quiet grace period is lost. */
 const FAULTS_FOR_MS = 90_000
 const GRACE_MS = 45_000
@@ -72,7 +74,7 @@ describe("crash test", () => {
     fleet = bots
     await bots.register()
     bots.start()
-    const work = new Workload(deployment.append, { tasks: TASKS, sessions: SESSIONS, capability: FLEET.capability, window: WINDOW })
+    const work = new Workload(deployment.append, { tasks: TASKS, sessions: SESSIONS, capability: FLEET.capability, window: WINDOW, perSecond: PER_SECOND })
     workload = work
     const feeding = work.run(() => bots.completesSent)
 

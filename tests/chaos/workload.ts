@@ -1,6 +1,7 @@
 // Chaos support: the work a crash test pushes through the runtime. Standalone tasks and small
 // session DAGs (one root, two dependants, the last depending on both) are created at the pace
-// the fleet completes them, keeping about `window` lifecycles open at a time. Timeouts are far
+// the fleet completes them, keeping about `window` lifecycles open at a time, and no faster
+// than `perSecond`, so the faults fall during the lifecycles however fast the machine is. Timeouts are far
 // beyond the test's length, so no deadline fires: every lifecycle should simply complete.
 import { randomUUID } from "node:crypto"
 import type { AppendFn } from "../../src/runtime/append.ts"
@@ -19,6 +20,8 @@ export interface WorkloadOptions {
   readonly capability: string
   /** How many created lifecycles may be waiting for their COMPLETE at a time. */
   readonly window: number
+  /** The most lifecycles created per second. */
+  readonly perSecond: number
 }
 
 const SPEC = { payload: {}, timeoutS: 3600, maxAttempts: 3, priority: 2 }
@@ -42,10 +45,11 @@ export class Workload {
 
   /** Creates everything, never more than `window` ahead of `completed()`. */
   async run(completed: () => number): Promise<void> {
-    const { tasks, sessions, window } = this.options
+    const { tasks, sessions, window, perSecond } = this.options
     const sessionEvery = Math.max(1, Math.floor(tasks / Math.max(1, sessions)))
+    const began = Date.now()
     while ((this.standalone.length < tasks || this.sessions.length < sessions) && !this.stopped) {
-      if (this.created - completed() >= window) {
+      if (this.created - completed() >= window || this.created >= ((Date.now() - began) / 1000) * perSecond) {
         await sleep(20)
         continue
       }
