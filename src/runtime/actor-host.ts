@@ -53,10 +53,6 @@ export class ActorHost {
   /** `maxActors` must exceed the largest batch, so no actor of a batch is evicted mid-batch. */
   constructor(private readonly options: { readonly maxActors: number }) {}
 
-  get size(): number {
-    return this.live.size
-  }
-
   has(key: string): boolean {
     return this.live.has(key)
   }

@@ -67,7 +67,7 @@ export const executeBatch = async (io: BatchIo, partition: number, fence: number
 }
 
 /** Carries out outbox items; every one is idempotent, so doing them twice is harmless. */
-export const carryOut = async (io: BatchIo, items: ReadonlyArray<OutboxItem>): Promise<void> => {
+const carryOut = async (io: BatchIo, items: ReadonlyArray<OutboxItem>): Promise<void> => {
   const entries = items.map(eventStreamEntry).filter((entry) => entry !== undefined)
   await publishEvents(io.redis, io.keys.events, entries, io.eventRetention)
 

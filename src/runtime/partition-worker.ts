@@ -48,6 +48,10 @@ export class PartitionWorker {
     readonly partition: number,
     readonly fence: number,
   ) {
+    // The host keeps every actor of the batch in hand only while it may hold a whole batch.
+    if (options.maxActors < options.batchSize) {
+      throw new RangeError(`maxActors (${options.maxActors}) must be at least batchSize (${options.batchSize})`)
+    }
     this.host = new ActorHost({ maxActors: options.maxActors })
   }
 
