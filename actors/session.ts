@@ -1,6 +1,7 @@
 // Session actor binding: the session's DAG decisions become commands to its tasks (create
 // from the session's own task specs, unblock, retry, cancel); topics and query columns.
 import { sessionMachine, type SessionContext, type SessionEmitted } from "../machines/session.ts"
+import { sessionView } from "./views.ts"
 import type { ActorKind, Output, SendOutput } from "../src/runtime/actor-kind.ts"
 
 interface TaskSpec {
@@ -48,4 +49,5 @@ export const sessionKind: ActorKind = {
   outputs: (effect, self) => outputs(effect as SessionEmitted, self.id, self.context as SessionContext),
   topics: (id) => ["sessions", `session:${id}`],
   columns: (context) => ({ priority: (context as SessionContext).priority }),
+  view: (id, context, state) => sessionView(id, context as SessionContext, state),
 }

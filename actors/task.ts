@@ -1,6 +1,7 @@
 // Task actor binding: which emitted task effects become commands to agents and sessions,
 // routing requests and bot pushes; the topics and query columns of a task.
 import { taskMachine, type TaskContext, type TaskEmitted } from "../machines/task.ts"
+import { taskView } from "./views.ts"
 import type { ActorKind, Output } from "../src/runtime/actor-kind.ts"
 
 const agent = (id: string) => ({ kind: "agent", id })
@@ -52,4 +53,5 @@ export const taskKind: ActorKind = {
     const task = context as TaskContext
     return { sessionId: task.sessionId, capability: task.capability, agentId: task.agentId, priority: task.priority }
   },
+  view: (id, context, state) => taskView(id, context as TaskContext, state),
 }

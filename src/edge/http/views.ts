@@ -9,6 +9,7 @@ import { ActorKind, Json, JsonObject, StreamId, Uuid } from "../../schema/common
 import { AgentState, SessionState, TaskState } from "../../schema/states.ts"
 import type { StoredActor } from "../../store/actor-row.ts"
 import type { StoredTransition } from "../../store/queries.ts"
+import * as views from "../../../actors/views.ts"
 
 const Time = Schema.String.annotate({ description: "ISO-8601 UTC time", format: "date-time" })
 const NullableTime = Schema.NullOr(Time)
@@ -178,7 +179,6 @@ export const CheckpointCreated = Schema.Struct({
 export type CheckpointCreated = typeof CheckpointCreated.Type
 
 const iso = (ms: number): string => new Date(ms).toISOString()
-const isoOrNull = (ms: number | null | undefined): string | null => (ms === null || ms === undefined ? null : iso(ms))
 
 const stored = (actor: StoredActor) => ({
   created_at: iso(actor.createdAt),
@@ -190,75 +190,14 @@ const stored = (actor: StoredActor) => ({
 /** The machine context inside a stored XState snapshot. */
 export const contextOf = <C>(actor: StoredActor): C => (actor.snapshot as { readonly context: C }).context
 
-export const agentView = (actor: StoredActor): AgentView => {
-  const agent = contextOf<AgentContext>(actor)
-  return {
-    id: actor.id,
-    name: agent.name,
-    capabilities: agent.capabilities,
-    type: agent.type,
-    max_concurrency: agent.maxConcurrency,
-    metadata: agent.metadata as AgentView["metadata"],
-    status: actor.state as AgentView["status"],
-    load: agent.load,
-    reported_status: agent.reportedStatus,
-    inflight: agent.inflight,
-    breaker: agent.breaker,
-    successes: agent.successes,
-    failures: agent.failures,
-    heartbeat_interval_ms: agent.heartbeatIntervalMs,
-    last_heartbeat_at: isoOrNull(agent.lastHeartbeatAt),
-    ...stored(actor),
-  }
-}
+export const agentView = (actor: StoredActor): AgentView =>
+  ({ ...views.agentView(actor.id, contextOf<AgentContext>(actor), actor.state), ...stored(actor) }) as AgentView
 
-export const taskView = (actor: StoredActor): TaskView => {
-  const task = contextOf<TaskContext>(actor)
-  return {
-    id: actor.id,
-    session_id: task.sessionId,
-    key: task.key,
-    title: task.title,
-    capability: task.capability,
-    payload: task.payload as TaskView["payload"],
-    depends_on: task.dependsOn,
-    priority: task.priority,
-    timeout_s: task.timeoutS,
-    max_attempts: task.maxAttempts,
-    status: actor.state as TaskView["status"],
-    agent_id: task.agentId,
-    attempt: task.attempt,
-    progress: task.progress,
-    progress_message: task.progressMessage,
-    result: (task.result ?? null) as TaskView["result"],
-    error: task.error,
-    cancel_reason: task.cancelReason,
-    deadline_at: isoOrNull(task.deadlineAt),
-    started_at: isoOrNull(task.startedAt),
-    finished_at: isoOrNull(task.finishedAt),
-    ...stored(actor),
-  }
-}
+export const taskView = (actor: StoredActor): TaskView =>
+  ({ ...views.taskView(actor.id, contextOf<TaskContext>(actor), actor.state), ...stored(actor) }) as TaskView
 
-export const sessionSummary = (actor: StoredActor): SessionSummary => {
-  const session = contextOf<SessionContext>(actor)
-  return {
-    id: actor.id,
-    title: session.title,
-    prompt: session.prompt ?? null,
-    type: session.type ?? null,
-    priority: session.priority,
-    status: actor.state as SessionSummary["status"],
-    error: session.error ?? null,
-    task_counts: session.metrics.tasks,
-    health: session.metrics.health,
-    checkpoints: session.checkpoints.length,
-    retries: session.metrics.retries,
-    started_at: isoOrNull(session.metrics.startedAt),
-    finished_at: isoOrNull(session.metrics.finishedAt),
-    ...stored(actor),
-  }
-}
+export const sessionSummary = (actor: StoredActor): SessionSummary =>
+  ({ ...views.sessionView(actor.id, contextOf<SessionContext>(actor), actor.state), ...stored(actor) }) as SessionSummary
 
 /** A session with each of its tasks in the state its task actor is in (`not_created` while it has none). */
 export const sessionView = (actor: StoredActor, tasks: ReadonlyArray<StoredActor>): SessionView => {

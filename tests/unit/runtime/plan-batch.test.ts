@@ -42,6 +42,7 @@ const lampKind: ActorKind = {
     effect.type === "lamp.lit" ? [{ _tag: "send", to: { kind: "lamp", id: `${self.id}-next` }, type: "ON", payload: {} }] : [],
   topics: (id) => ["lamps", `lamp:${id}`],
   columns: () => ({}),
+  view: (id, context, state) => ({ id, status: state, watts: (context as { watts: number }).watts }),
 }
 
 const kinds = new Map([["lamp", lampKind]])
