@@ -85,7 +85,7 @@ export const startFanout = async (options: FanoutOptions): Promise<Fanout> => {
     const value = decoded.value
     switch (value.type) {
       case "event": {
-        const frameFor = eventFramer(value.event)
+        const frameFor = eventFramer(value.event, entry.id)
         for (const topic of value.topics) publish(topic, "events", () => frameFor(topic))
         return
       }

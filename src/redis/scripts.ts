@@ -48,14 +48,21 @@ export interface TimerSpec {
   payload: string
 }
 
+export interface FiredTimers {
+  readonly moved: number
+  /** ms since the epoch */
+  readonly nextDue: number | null
+}
+
 export interface RedisScripts {
   append(p: PartitionKeys, command: AppendCommand): Promise<Appended>
   /** True when it replaced a timer of the same name. */
   armTimer(p: PartitionKeys, timer: TimerSpec): Promise<boolean>
   /** True when a timer was cleared. */
   clearTimer(p: PartitionKeys, actor: string, name: string): Promise<boolean>
-  /** Moves up to `max` timers due at or before `nowMs` into the inbox; returns how many. */
-  fireTimers(p: PartitionKeys, nowMs: number, max: number): Promise<number>
+  /** Moves up to `max` timers due at or before `nowMs` into the inbox; returns how many, and when
+   * the earliest timer still armed is due (null when none is). */
+  fireTimers(p: PartitionKeys, nowMs: number, max: number): Promise<FiredTimers>
   /** The new fencing token, or LeaseHeld. */
   acquireLease(p: PartitionKeys, owner: string, ttlMs: number): Promise<ScriptResult<number>>
   renewLease(p: PartitionKeys, owner: string, token: number, ttlMs: number): Promise<ScriptResult<void>>
@@ -131,8 +138,11 @@ export const createScripts = (redis: Redis, options: ScriptOptions = {}): RedisS
       )) === 0,
     clearTimer: async (p, actor, name) =>
       (await run["timer-clear"](p.timers, p.timerData, timerMember(actor, name))) === 1,
-    fireTimers: async (p, nowMs, max) =>
-      (await run["timers-fire"](p.timers, p.timerData, p.inbox, nowMs, max)) as number,
+    fireTimers: async (p, nowMs, max) => {
+      const [moved, next] = (await run["timers-fire"](p.timers, p.timerData, p.inbox, nowMs, max)) as [number, string | number]
+      const nextDue = Number(next)
+      return { moved, nextDue: nextDue < 0 ? null : nextDue }
+    },
     acquireLease: async (p, owner, ttlMs) =>
       toResult(await run["lease-acquire"](p.lease, p.fence, owner, ttlMs), Number),
     renewLease: async (p, owner, token, ttlMs) =>

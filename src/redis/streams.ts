@@ -64,15 +64,39 @@ export const autoclaim = async (
   return { next, entries: entries.map(toEntry), deleted }
 }
 
+type PendingSummary = [count: number, first: string | null, last: string | null, consumers: [string, string][] | null]
+
+const othersPending = ([, , , consumers]: PendingSummary, consumer: string): boolean =>
+  (consumers ?? []).some(([name]) => name !== consumer)
+
 /** Whether a consumer other than `consumer` has entries of `inbox` pending in the `runtime` group. */
-export const pendingElsewhere = async (redis: Redis, inbox: string, consumer: string): Promise<boolean> => {
-  const [, , , consumers] = (await redis.xpending(inbox, RUNTIME_GROUP)) as [number, string | null, string | null, [string, string][] | null]
-  return (consumers ?? []).some(([name]) => name !== consumer)
+export const pendingElsewhere = async (redis: Redis, inbox: string, consumer: string): Promise<boolean> =>
+  othersPending((await redis.xpending(inbox, RUNTIME_GROUP)) as PendingSummary, consumer)
+
+/** `readGroup`, and whether another consumer has entries pending right after it, in one round
+ * trip (the summary is pipelined behind the read). */
+export const readGroupAndPending = async (
+  redis: Redis, inbox: string, consumer: string, count: number, blockMs?: number,
+): Promise<{ entries: StreamEntry[]; pendingElsewhere: boolean }> => {
+  const replies = (await redis.pipeline()
+    .call("XREADGROUP", "GROUP", RUNTIME_GROUP, consumer, "COUNT", count, ...blockArgs(blockMs), "STREAMS", inbox, ">")
+    .xpending(inbox, RUNTIME_GROUP)
+    .exec()) ?? []
+  for (const [error] of replies) if (error) throw error
+  return {
+    entries: firstStream(replies[0]?.[1] as RawRead),
+    pendingElsewhere: othersPending(replies[1]?.[1] as PendingSummary, consumer),
+  }
 }
 
-/** Acknowledges `ids` in the `runtime` group (one XACK: one round trip); returns how many were pending. */
-export const ack = async (redis: Redis, inbox: string, ids: readonly string[]): Promise<number> =>
-  ids.length === 0 ? 0 : redis.xack(inbox, RUNTIME_GROUP, ...ids)
+/** Acknowledges `ids` in the `runtime` group and deletes them from the inbox, which keeps only
+ * what is live (one MULTI: one round trip); returns how many were pending. */
+export const ack = async (redis: Redis, inbox: string, ids: readonly string[]): Promise<number> => {
+  if (ids.length === 0) return 0
+  const replies = (await redis.multi().xack(inbox, RUNTIME_GROUP, ...ids).xdel(inbox, ...ids).exec()) ?? []
+  for (const [error] of replies) if (error) throw error
+  return Number(replies[0]?.[1] ?? 0)
+}
 
 /** Appends `events` to `evKey` in one pipeline, trimming to about `maxLenApprox` entries;
  * returns their stream ids in order. */

@@ -1,13 +1,14 @@
-// Carries out a planned batch (invariant 4): persist the rows under the partition's fence
-// in one statement, then publish events, arm timers, append follow-up commands and route,
+// Carries out a planned batch (invariant 4): persist the rows under the partition's fence (one
+// statement, committed with the other partitions' batches of this process), hand the applied
+// actors to the host, then publish events, arm timers, append follow-up commands and route,
 // then dead-letter and acknowledge. Any failure leaves the entries pending for a redelivery.
 import type { Redis } from "ioredis"
 import type { Keys } from "../redis/keys.ts"
+import type { Sql } from "../store/db.ts"
 import { partitionOf } from "../redis/partition.ts"
 import type { RedisScripts } from "../redis/scripts.ts"
 import { ack, publishEvents } from "../redis/streams.ts"
-import type { Sql } from "../store/db.ts"
-import { writeBatch } from "../store/snapshots.ts"
+import type { GroupCommit } from "./group-commit.ts"
 import type { AppendFn } from "./append.ts"
 import type { BatchPlan } from "./plan-batch.ts"
 import type { OutboxItem } from "./outbox.ts"
@@ -16,6 +17,7 @@ import type { Router } from "./router.ts"
 
 export interface BatchIo {
   readonly sql: Sql
+  readonly commit: GroupCommit
   readonly redis: Redis
   readonly scripts: RedisScripts
   readonly keys: Keys
@@ -47,11 +49,14 @@ export const eventStreamEntry = (item: OutboxItem): Record<string, string> | und
   }
 }
 
-export const executeBatch = async (io: BatchIo, partition: number, fence: number, plan: BatchPlan): Promise<BatchOutcome> => {
+/** `committed` runs once Postgres holds the batch, before anything is carried out. */
+export const executeBatch = async (
+  io: BatchIo, partition: number, fence: number, plan: BatchPlan, committed: () => void,
+): Promise<BatchOutcome> => {
   // Written even when nothing changed: the fence check then keeps a former owner from
   // acknowledging entries (a redelivery, a refusal) that the new owner has yet to apply.
   const writing = performance.now()
-  const written = await writeBatch(io.sql, {
+  const written = await io.commit.write({
     partition,
     fence,
     rows: plan.rows.map(({ columns, ...row }) => ({ ...row, ...columns })),
@@ -59,6 +64,7 @@ export const executeBatch = async (io: BatchIo, partition: number, fence: number
   })
   if (written._tag === "StaleFence") return { _tag: "StaleFence" }
   const writeSeconds = (performance.now() - writing) / 1000
+  committed()
   await carryOut(io, plan.outbox)
   const keys = io.keys.partition(partition)
   for (const { entry, reason } of plan.deadLetters) await io.scripts.deadLetter(keys, entry.id, reason)

@@ -11,6 +11,7 @@ import { partitionOf } from "../../src/redis/partition.ts"
 import { createScripts, type RedisScripts } from "../../src/redis/scripts.ts"
 import { createAppend, type AppendFn } from "../../src/runtime/append.ts"
 import type { BatchIo } from "../../src/runtime/execute-batch.ts"
+import { createGroupCommit } from "../../src/runtime/group-commit.ts"
 import { decodeInboxEntry, validateCommand } from "../../src/runtime/inbox-codec.ts"
 import { PartitionWorker } from "../../src/runtime/partition-worker.ts"
 import { createRouter } from "../../src/runtime/router.ts"
@@ -148,7 +149,7 @@ export const testDeployment = async (options: DeploymentOptions = {}): Promise<T
   }
   /** What a worker carries out a batch with, on the deployment's connections or the given ones. */
   const batchIo = ({ redis: onRedis = redis, sql = schema.sql }: { redis?: Redis; sql?: Sql } = {}): BatchIo => ({
-    sql, redis: onRedis, scripts: createScripts(onRedis), keys, partitions, eventRetention: DEFAULT_TUNING.eventRetention,
+    sql, commit: createGroupCommit(sql), redis: onRedis, scripts: createScripts(onRedis), keys, partitions, eventRetention: DEFAULT_TUNING.eventRetention,
     append, router: createRouter({ sql, redis: onRedis, keys, append, clock: Date.now }),
   })
 

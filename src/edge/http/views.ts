@@ -8,7 +8,7 @@ import type { TaskContext } from "../../../machines/task.ts"
 import { ActorKind, Json, JsonObject, StreamId, Uuid } from "../../schema/common.ts"
 import { AgentState, SessionState, TaskState } from "../../schema/states.ts"
 import type { StoredActor } from "../../store/actor-row.ts"
-import type { StoredTransition } from "../../store/queries.ts"
+import type { StoredTransition } from "../../store/history.ts"
 import * as views from "../../../actors/views.ts"
 
 const Time = Schema.String.annotate({ description: "ISO-8601 UTC time", format: "date-time" })
@@ -124,17 +124,32 @@ export type ActorRecord = typeof ActorRecord.Type
 export const pageOf = <S extends Schema.Top>(identifier: string, item: S) =>
   Schema.Struct({ items: Schema.Array(item), next_cursor: Schema.NullOr(Schema.String) }).annotate({ identifier })
 
+/** One transition: the actor's new version and the RFC 7396 merge patch of its view. */
+const transitionFields = {
+  version: Count,
+  from: Text,
+  to: Schema.String,
+  event: Schema.String,
+  patch: JsonObject,
+  at: Time,
+  by: Text,
+}
+
 const TransitionView = Schema.Struct({
   id: Count,
   kind: ActorKind,
   actor_id: Uuid,
-  from: Text,
-  to: Schema.String,
-  event: Schema.String,
   stream_id: StreamId,
-  at: Time,
-  context: Json,
+  ...transitionFields,
 }).annotate({ identifier: "Transition" })
+
+/** `GET /actors/{kind}/{id}/history`: its view at any version is the patches up to it, applied in order. */
+export const ActorHistory = Schema.Struct({
+  kind: ActorKind,
+  id: Uuid,
+  transitions: Schema.Array(Schema.Struct(transitionFields).annotate({ identifier: "HistoryEntry" })),
+}).annotate({ identifier: "ActorHistory" })
+export type ActorHistory = typeof ActorHistory.Type
 
 export const Timeline = Schema.Struct({ session_id: Uuid, transitions: Schema.Array(TransitionView) }).annotate({
   identifier: "Timeline",
@@ -232,17 +247,29 @@ export const actorRecord = (actor: StoredActor): ActorRecord => ({
   ...stored(actor),
 })
 
+const transitionView = (transition: StoredTransition) => ({
+  version: transition.version,
+  from: transition.from,
+  to: transition.to,
+  event: transition.event,
+  patch: (transition.patch ?? {}) as JsonObject,
+  at: iso(transition.at),
+  by: transition.by,
+})
+
 export const timelineView = (sessionId: string, transitions: ReadonlyArray<StoredTransition>): Timeline => ({
   session_id: sessionId,
   transitions: transitions.map((transition) => ({
     id: transition.id,
     kind: transition.kind as ActorKind,
     actor_id: transition.actorId,
-    from: transition.from,
-    to: transition.to,
-    event: transition.event,
     stream_id: transition.streamId,
-    at: iso(transition.at),
-    context: (transition.context ?? null) as Timeline["transitions"][number]["context"],
+    ...transitionView(transition),
   })),
+})
+
+export const historyView = (kind: ActorKind, id: string, transitions: ReadonlyArray<StoredTransition>): ActorHistory => ({
+  kind,
+  id,
+  transitions: transitions.map(transitionView),
 })
