@@ -73,29 +73,22 @@ const othersPending = ([, , , consumers]: PendingSummary, consumer: string): boo
 export const pendingElsewhere = async (redis: Redis, inbox: string, consumer: string): Promise<boolean> =>
   othersPending((await redis.xpending(inbox, RUNTIME_GROUP)) as PendingSummary, consumer)
 
-/** `readGroup`, and whether another consumer has entries pending right after it, in one round
- * trip (the summary is pipelined behind the read). */
+/** `readGroup`, then whether another consumer has entries pending now (a former owner that read
+ * after the read of `consumer` started): one summary per read, not per entry. */
 export const readGroupAndPending = async (
   redis: Redis, inbox: string, consumer: string, count: number, blockMs?: number,
 ): Promise<{ entries: StreamEntry[]; pendingElsewhere: boolean }> => {
-  const replies = (await redis.pipeline()
-    .call("XREADGROUP", "GROUP", RUNTIME_GROUP, consumer, "COUNT", count, ...blockArgs(blockMs), "STREAMS", inbox, ">")
-    .xpending(inbox, RUNTIME_GROUP)
-    .exec()) ?? []
-  for (const [error] of replies) if (error) throw error
-  return {
-    entries: firstStream(replies[0]?.[1] as RawRead),
-    pendingElsewhere: othersPending(replies[1]?.[1] as PendingSummary, consumer),
-  }
+  const entries = await readGroup(redis, inbox, consumer, count, blockMs)
+  return { entries, pendingElsewhere: await pendingElsewhere(redis, inbox, consumer) }
 }
 
 /** Acknowledges `ids` in the `runtime` group and deletes them from the inbox, which keeps only
- * what is live (one MULTI: one round trip); returns how many were pending. */
+ * what is live; returns how many were pending. */
 export const ack = async (redis: Redis, inbox: string, ids: readonly string[]): Promise<number> => {
   if (ids.length === 0) return 0
-  const replies = (await redis.multi().xack(inbox, RUNTIME_GROUP, ...ids).xdel(inbox, ...ids).exec()) ?? []
-  for (const [error] of replies) if (error) throw error
-  return Number(replies[0]?.[1] ?? 0)
+  // Sent back to back (one round trip); the deletion never runs ahead of the acknowledgement.
+  const [acked] = await Promise.all([redis.xack(inbox, RUNTIME_GROUP, ...ids), redis.xdel(inbox, ...ids)])
+  return acked
 }
 
 /** Appends `events` to `evKey` in one pipeline, trimming to about `maxLenApprox` entries;

@@ -49,15 +49,16 @@ export interface Transition {
   readonly streamId: string
 }
 
-/** A transition as published on the event stream. */
+/** A transition as published on the event stream: the actor's new version and the merge patch of its view. */
 export interface PublishedEvent {
   readonly id: string
   readonly kind: string
   readonly actor_id: string
+  readonly version: number
   readonly from: string | null
   readonly to: string
   readonly event: string
-  readonly context: Record<string, unknown>
+  readonly patch: Record<string, unknown>
 }
 
 export interface TestDeployment {

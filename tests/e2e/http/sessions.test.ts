@@ -157,7 +157,7 @@ describe("sessions over HTTP", () => {
       `${step.kind}:${step.actor_id === id ? "session" : tasks.find((task) => task.id === step.actor_id)?.key} ${step.from}->${step.to} ${step.event}`)
     expect(steps.slice(0, 2)).toEqual(["session:session null->pending CREATE", "session:session pending->running START"])
     expect(steps.slice(2).sort()).toEqual(["task:code null->blocked CREATE", "task:design null->ready CREATE"])
-    expect(timeline.transitions[0]).toMatchObject({ stream_id: expect.stringMatching(STREAM_ID), at: expect.stringMatching(/Z$/), context: expect.any(Object) })
+    expect(timeline.transitions[0]).toMatchObject({ stream_id: expect.stringMatching(STREAM_ID), at: expect.stringMatching(/Z$/), version: 1, patch: expect.objectContaining({ status: "pending", version: 1 }) })
     const ids = timeline.transitions.map((step: { id: number }) => step.id)
     expect(ids).toEqual([...ids].sort((a, b) => a - b))
     const unknown = "9b7f3b57-2f55-4f7e-b6a3-6b0b1c1a0a11"

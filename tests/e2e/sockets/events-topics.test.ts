@@ -30,7 +30,8 @@ describe("event socket topics", () => {
     await edge.deployment.append({ kind: "task", id: taskId, type: "DEPENDENCIES_MET", payload: {} })
     const ready = await onTask.next(eventOf(taskId, "ready"))
     expect(ready.payload).toMatchObject({ topic: `task:${taskId}`, kind: "task", actor_id: taskId, from: "blocked", event: "DEPENDENCIES_MET" })
-    expect(ready.payload["context"]).toMatchObject({ title: "watched" })
+    expect(ready.payload).toMatchObject({ version: 2, patch: { status: "ready", version: 2 } })
+    expect(ready["cursor"]).toMatch(/^\d+-\d+$/)
 
     const agent = await edge.agent()
     await onAgents.next((frame) => frame.type === "event" && frame.payload["actor_id"] === agent.id)
