@@ -75,7 +75,8 @@ interface EventBody {
   from: string | null
   to: string
   event: string
-  context: { inflight?: string[] }
+  /** The merge patch of the actor's view: an agent's `inflight` appears when it changes. */
+  patch: { inflight?: string[] }
 }
 
 const STANDALONE = ["CREATE:null>ready", "ASSIGN:ready>assigned", "START:assigned>in_progress", "COMPLETE:in_progress>completed"]
@@ -188,7 +189,7 @@ const eventStream = async (input: AuditInput, transitions: readonly TransitionRo
         } else {
           events.set(event.id, { body, count: 1, position: position++ })
         }
-        const inflight = event.kind === "agent" ? event.context.inflight ?? [] : []
+        const inflight = event.kind === "agent" ? event.patch.inflight ?? [] : []
         if (inflight.length > input.maxConcurrency || new Set(inflight).size < inflight.length) {
           overReserved.push(`agent ${event.actor_id} over-reserved at ${event.id}: ${JSON.stringify(inflight)}`)
         }
