@@ -35,6 +35,9 @@ export interface Keys {
   readonly stats: string
   /** Sorted set of ready tasks waiting for an agent with `capability`, most urgent first. */
   ready(capability: string): string
+  /** Sorted set of agents with `capability` that found nothing to take, score = their free slots:
+   * a hint for whom to wake when a task becomes ready (the agent's machine has the last word). */
+  idle(capability: string): string
   /** Rate-limit counter for one subject (a token, an IP) under one scope (a route, a socket). */
   rateLimit(scope: string, subject: string): string
   /** SCAN patterns matching every key of this prefix (tooling, test cleanup). */
@@ -65,6 +68,7 @@ export const keysFor = (prefix = "cb"): Keys => {
     members: `${prefix}:members`,
     stats: `${prefix}:stats`,
     ready: (capability) => `${prefix}:ready:${capability}`,
+    idle: (capability) => `${prefix}:idle:${capability}`,
     rateLimit: (scope, subject) => `${prefix}:rl:${scope}:${subject}`,
     patterns: [`{${prefix}:*`, `${prefix}:*`],
   }

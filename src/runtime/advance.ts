@@ -1,7 +1,7 @@
-// Advances actors with XState's pure `transition()` / `initialTransition()`: no live actor, no
-// `self`, nothing to undo when a batch fails. Emitted events are read from the returned actions;
+// Advances actors the way XState's pure `transition()` / `initialTransition()` do (the machine's
+// own pure step over an inert scope): no live actor, no `self`, nothing to undo when a batch fails. Emitted events are read from the returned actions;
 // a machine that throws (a bug, a stack overflow) is reported as a failure, never rethrown.
-import { initialTransition, transition, type AnyMachineSnapshot } from "xstate"
+import { createActor, type AnyActorScope, type AnyMachineSnapshot } from "xstate"
 import type { ActorKind, Emitted } from "./actor-kind.ts"
 
 export const REJECTED = "command.rejected"
@@ -30,12 +30,37 @@ export const stateName = (value: unknown): string => {
   return String(value)
 }
 
-/** The scope XState restores a stored snapshot with: these machines have no child actors. */
-const RESTORE_SCOPE = { self: undefined } as never
+interface Scope {
+  readonly scope: AnyActorScope
+  /** What the machine asked to execute during the current step (emits among them). */
+  readonly actions: Array<{ readonly type: string; readonly params?: unknown }>
+}
+
+/**
+ * One inert actor scope per machine, reused by every step: what XState's own `transition()` builds
+ * anew at each call (an actor and its initial snapshot), which a profile showed costing more
+ * than the step itself. Steps run one at a time, so one action list per scope is enough.
+ */
+const scopes = new WeakMap<object, Scope>()
+const scopeOf = (kind: ActorKind): Scope => {
+  let found = scopes.get(kind.machine)
+  if (!found) {
+    const self = createActor(kind.machine)
+    const actions: Scope["actions"] = []
+    const scope = {
+      self, defer: () => undefined, id: "", logger: () => undefined, sessionId: "", stopChild: () => undefined,
+      system: self.system, emit: () => undefined, actionExecutor: (action: Scope["actions"][number]) => actions.push(action),
+    } as unknown as AnyActorScope
+    found = { scope, actions }
+    scopes.set(kind.machine, found)
+  }
+  found.actions.length = 0
+  return found
+}
 
 /** A stored (persisted) snapshot brought back as a machine snapshot. */
 export const restoreSnapshot = (kind: ActorKind, persisted: unknown): AnyMachineSnapshot =>
-  kind.machine.restoreSnapshot(persisted as never, RESTORE_SCOPE) as AnyMachineSnapshot
+  kind.machine.restoreSnapshot(persisted as never, scopeOf(kind).scope) as AnyMachineSnapshot
 
 /** The snapshot to store (plain JSON). */
 export const persistSnapshot = (kind: ActorKind, snapshot: AnyMachineSnapshot): unknown =>
@@ -49,7 +74,8 @@ const describe = (error: unknown): string => (error instanceof Error ? error.mes
 /** The creation of an actor from its creation command's payload. */
 export const createStep = (kind: ActorKind, key: string, input: Record<string, unknown>): Step => {
   try {
-    const [snapshot, actions] = initialTransition(kind.machine, input)
+    const { scope, actions } = scopeOf(kind)
+    const snapshot = kind.machine.getInitialSnapshot(scope, input) as AnyMachineSnapshot
     if (snapshot.status === "error") return { _tag: "failed", reason: `creating ${key} failed: ${describe(snapshot.error)}` }
     return { _tag: "applied", snapshot, from: null, to: stateName(snapshot.value), changed: true, effects: emittedOf(actions) }
   } catch (error) {
@@ -70,8 +96,8 @@ export const sendStep = (kind: ActorKind, key: string, before: AnyMachineSnapsho
   let after: AnyMachineSnapshot
   let effects: Emitted[]
   try {
-    const [next, actions] = transition(kind.machine, before, event as never)
-    after = next as AnyMachineSnapshot
+    const { scope, actions } = scopeOf(kind)
+    after = kind.machine.transition(before, event as never, scope) as AnyMachineSnapshot
     effects = emittedOf(actions)
   } catch (error) {
     return { _tag: "failed", reason: `${event.type} made ${key} fail: ${describe(error)}` }

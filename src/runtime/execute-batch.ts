@@ -12,8 +12,8 @@ import type { GroupCommit } from "./group-commit.ts"
 import type { AppendFn } from "./append.ts"
 import type { BatchPlan } from "./plan-batch.ts"
 import type { OutboxItem } from "./outbox.ts"
-import type { FillAgentOutput, RouteTaskOutput } from "./actor-kind.ts"
-import type { Router } from "./router.ts"
+import type { RouteTaskOutput } from "./actor-kind.ts"
+import type { FillRequest, Router } from "./router.ts"
 
 export interface BatchIo {
   readonly sql: Sql
@@ -82,7 +82,7 @@ const carryOut = async (io: BatchIo, items: ReadonlyArray<OutboxItem>): Promise<
   const chain = (target: string, step: () => Promise<unknown>) =>
     chains.set(target, (chains.get(target) ?? Promise.resolve()).then(step))
   const queue: RouteTaskOutput[] = []
-  const fills: FillAgentOutput[] = []
+  const fills: FillRequest[] = []
   let routingId: string | undefined
   for (const item of items) {
     switch (item._tag) {
