@@ -10,7 +10,9 @@ import { keysFor, type Keys } from "../../src/redis/keys.ts"
 import { partitionOf } from "../../src/redis/partition.ts"
 import { createScripts, type RedisScripts } from "../../src/redis/scripts.ts"
 import { createAppend, type AppendFn } from "../../src/runtime/append.ts"
+import type { ActorKind } from "../../src/runtime/actor-kind.ts"
 import type { BatchIo } from "../../src/runtime/execute-batch.ts"
+import type { Decoded } from "../../src/runtime/plan-batch.ts"
 import { createGroupCommit } from "../../src/runtime/group-commit.ts"
 import { decodeInboxEntry, validateCommand } from "../../src/runtime/inbox-codec.ts"
 import { PartitionWorker } from "../../src/runtime/partition-worker.ts"
@@ -39,6 +41,9 @@ export interface WorkerOptions {
   readonly blocking?: Redis
   readonly sql?: Sql
   readonly tuning?: Partial<RuntimeTuning>
+  /** Actor kinds and inbox decoding other than the product's (a test's own machines). */
+  readonly kinds?: ReadonlyArray<ActorKind>
+  readonly decode?: (fields: Readonly<Record<string, string>>) => Decoded
 }
 
 /** One transition row of an actor. */
@@ -166,12 +171,12 @@ export const testDeployment = async (options: DeploymentOptions = {}): Promise<T
       runtimes.push(runtime)
       return runtime
     },
-    async startWorker(partition, fence, { consumer, redis: onRedis, blocking, sql, tuning = QUICK }) {
+    async startWorker(partition, fence, { consumer, redis: onRedis, blocking, sql, tuning = QUICK, kinds = KINDS, decode = decodeInboxEntry }) {
       const settings = { ...DEFAULT_TUNING, ...tuning }
       const worker = new PartitionWorker(
         {
           io: batchIo({ redis: onRedis ?? (await connect("test-worker")), sql }), blocking: blocking ?? (await connect("test-worker-blocking")),
-          kinds: new Map(KINDS.map((kind) => [kind.kind, kind])), decode: decodeInboxEntry, consumer,
+          kinds: new Map(kinds.map((kind) => [kind.kind, kind])), decode, consumer,
           batchSize: settings.batchSize, blockMs: settings.blockMs, timerTickMs: settings.timerTickMs, maxActors: settings.maxActors,
           passivateAfterMs: settings.passivateAfterMs, clock: Date.now, log, stats: new RuntimeStats(),
         },
