@@ -70,6 +70,8 @@ export interface RedisScripts {
   /** Moves an inbox entry to the dead-letter stream and acknowledges it in the `runtime`
    * group; the dead-letter entry id, or EntryNotFound (the id is acknowledged all the same). */
   deadLetter(p: PartitionKeys, entryId: string, reason: string): Promise<ScriptResult<string>>
+  /** Appends a dead letter's original fields to the inbox again and removes it; the new entry id, or EntryNotFound. */
+  replayDeadLetter(p: PartitionKeys, deadId: string): Promise<ScriptResult<string>>
 }
 
 export interface ScriptOptions {
@@ -86,6 +88,7 @@ const KEY_COUNTS = {
   "lease-renew": 1,
   "lease-release": 1,
   "dead-letter": 2,
+  "dead-letter-replay": 2,
 } as const
 
 type ScriptName = keyof typeof KEY_COUNTS
@@ -151,5 +154,19 @@ export const createScripts = (redis: Redis, options: ScriptOptions = {}): RedisS
       toResult(await run["lease-release"](p.lease, owner, token), () => undefined),
     deadLetter: async (p, entryId, reason) =>
       toResult(await run["dead-letter"](p.inbox, p.dead, RUNTIME_GROUP, entryId, reason), String),
+    replayDeadLetter: async (p, deadId) =>
+      toResult(await run["dead-letter-replay"](p.inbox, p.dead, deadId), String),
   }
+}
+
+const defined = new WeakMap<Redis, RedisScripts>()
+
+/** The scripts on `redis`, defined once per connection (for callers that hold only the connection). */
+export const scriptsOn = (redis: Redis): RedisScripts => {
+  let scripts = defined.get(redis)
+  if (!scripts) {
+    scripts = createScripts(redis)
+    defined.set(redis, scripts)
+  }
+  return scripts
 }

@@ -6,7 +6,8 @@ import { testEdge, type TestEdge } from "../../support/edge.ts"
 
 const ROUTES = [
   "get /api/v1/actors", "get /api/v1/actors/{kind}/{id}", "get /api/v1/actors/{kind}/{id}/history", "get /api/v1/agents", "post /api/v1/agents", "delete /api/v1/agents/{id}",
-  "get /api/v1/agents/{id}", "post /api/v1/agents/{id}/heartbeat", "get /api/v1/machines", "get /api/v1/machines/{kind}",
+  "get /api/v1/agents/{id}", "get /api/v1/dead-letters", "get /api/v1/dead-letters/{id}", "delete /api/v1/dead-letters/{id}",
+  "post /api/v1/dead-letters/{id}/replay", "post /api/v1/agents/{id}/heartbeat", "get /api/v1/machines", "get /api/v1/machines/{kind}",
   "get /api/v1/openapi.json", "get /api/v1/sessions", "post /api/v1/sessions", "get /api/v1/sessions/{id}",
   "post /api/v1/sessions/{id}/cancel", "post /api/v1/sessions/{id}/checkpoints", "post /api/v1/sessions/{id}/pause",
   "post /api/v1/sessions/{id}/resume", "post /api/v1/sessions/{id}/retry", "post /api/v1/sessions/{id}/start",
