@@ -1,8 +1,10 @@
 // The basic lifecycle between actors, through the streams: a ready task is assigned to an
 // online agent with the capability, runs, completes and frees the capacity; a task with no
-// capable agent waits until one comes online; a session runs its DAG to completion.
+// capable agent waits until one comes online; a session runs its DAG to completion (its tasks tell
+// each other), cancels the dependants of a task that failed for good and runs them again after RETRY.
 import { randomUUID } from "node:crypto"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { sessionTaskId } from "../../../machines/task-ids.ts"
 import { testDeployment, waitFor, type TestDeployment } from "../../support/runtime.ts"
 
 let deployment: TestDeployment
@@ -82,7 +84,8 @@ describe("runtime lifecycle", () => {
   it("runs a session's DAG: the dependant task waits for its dependency, and the session completes", async () => {
     const agentId = await registerAgent(["build"])
     const sessionId = randomUUID()
-    const [first, second] = [randomUUID(), randomUUID()]
+    // The session creates its tasks under ids derived from its own id and each task's index.
+    const [first, second] = [sessionTaskId(sessionId, 0), sessionTaskId(sessionId, 1)]
     const spec = { payload: {}, timeoutS: 60, maxAttempts: 2, priority: 2 }
     await deployment.append({
       kind: "session", id: sessionId, type: "CREATE",
@@ -102,5 +105,39 @@ describe("runtime lifecycle", () => {
     await runTask(second, agentId)
     const session = await deployment.actor("session", sessionId, (row) => row.state === "completed")
     expect(session.state).toBe("completed")
+  })
+
+  it("runs a session created with start: true; a lost task cancels its dependant, and RETRY with START runs both again", async () => {
+    const agentId = await registerAgent(["fragile"])
+    const sessionId = randomUUID()
+    const [first, second] = [sessionTaskId(sessionId, 0), sessionTaskId(sessionId, 1)]
+    const spec = { payload: {}, timeoutS: 60, maxAttempts: 1, priority: 2 }
+    await deployment.append({
+      kind: "session", id: sessionId, type: "CREATE",
+      payload: {
+        id: sessionId, title: "flaky release", start: true,
+        tasks: [
+          { id: first, key: "build", title: "build", capability: "fragile", dependsOn: [], spec },
+          { id: second, key: "ship", title: "ship", capability: "fragile", dependsOn: [first], spec },
+        ],
+      },
+    })
+    await deployment.actor("task", first, (task) => task.state === "assigned")
+    await deployment.append({ kind: "task", id: first, type: "START", payload: { agentId } })
+    await deployment.append({ kind: "task", id: first, type: "FAIL", payload: { agentId, error: "flaky" } })
+    const cancelled = await deployment.actor("task", second, (task) => task.state === "cancelled")
+    expect((cancelled.snapshot as { context: { cancelReason: string } }).context.cancelReason).toBe(`dependency ${first} failed`)
+    const failed = await deployment.actor("session", sessionId, (row) => row.state === "failed")
+    expect((failed.snapshot as { context: { metrics: { tasks: object } } }).context.metrics.tasks).toMatchObject({ failed: 1, cancelled: 1 })
+
+    await deployment.append({ kind: "session", id: sessionId, type: "RETRY", payload: {} })
+    await deployment.append({ kind: "session", id: sessionId, type: "START", payload: {} })
+    await deployment.actor("task", first, (task) => task.state === "assigned")
+    expect((await deployment.actor("task", second)).state).toBe("blocked")
+    await runTask(first, agentId)
+    await deployment.actor("task", second, (task) => task.state === "assigned")
+    await runTask(second, agentId)
+    const session = await deployment.actor("session", sessionId, (row) => row.state === "completed")
+    expect((session.snapshot as { context: { metrics: { tasks: object } } }).context.metrics.tasks).toMatchObject({ completed: 2, failed: 0, cancelled: 0 })
   })
 })
