@@ -240,8 +240,8 @@ export const taskMachine = setup({
     emitted: TaskEmitted
   },
   guards: {
-    /** Not held by its session, and every dependency completed. */
-    canRun: ({ context }) => !context.held && context.dependsOn.every((id) => context.dependenciesDone.includes(id)),
+    /** Not held by its session, and every dependency completed (`dependenciesDone` holds each of `dependsOn` once). */
+    canRun: ({ context }) => !context.held && context.dependenciesDone.length === context.dependsOn.length,
     isOwnAgent: ({ context, event }) => "agentId" in event && event.agentId === context.agentId,
     hasAttemptsLeft: ({ context }) => context.attempt < context.maxAttempts,
     /** Armed for this attempt and not renewed since it was armed. */
@@ -386,8 +386,8 @@ export const taskMachine = setup({
     title: input.title,
     capability: input.capability,
     payload: input.payload ?? null,
-    dependsOn: input.dependsOn,
-    dependants: input.dependants ?? [],
+    dependsOn: [...new Set(input.dependsOn)],
+    dependants: [...new Set(input.dependants ?? [])],
     dependenciesDone: [],
     held: input.blocked,
     epoch: input.epoch ?? 0,
