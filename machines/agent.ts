@@ -9,7 +9,7 @@ export const BREAKER = { window: 10, minOutcomes: 5, minSuccessRate: 0.3, cooldo
 
 /** The states an agent leaves; `deregistered` is final. */
 const PRESENCE_STATES = ["offline", "online", "busy", "draining"] as const
-export type AgentState = (typeof PRESENCE_STATES)[number] | "deregistered"
+type AgentState = (typeof PRESENCE_STATES)[number] | "deregistered"
 
 export type BreakerState = "closed" | "open" | "half_open"
 export type ReportedStatus = "healthy" | "degraded" | "busy"
