@@ -52,11 +52,14 @@ export const taskSpecFields = {
 export const TaskInput = Schema.Struct({
   id: Uuid,
   sessionId: Schema.optionalKey(Uuid),
+  index: Schema.optionalKey(NonNegativeInt),
   key: Schema.optionalKey(NonEmptyString),
   title: NonEmptyString,
   capability: Capability,
   dependsOn: Schema.Array(Uuid),
+  dependants: Schema.optionalKey(Schema.Array(Uuid)),
   blocked: Schema.Boolean,
+  epoch: Schema.optionalKey(NonNegativeInt),
   ...taskSpecFields,
 })
 export type TaskInput = typeof TaskInput.Type
@@ -65,9 +68,15 @@ export type TaskInput = typeof TaskInput.Type
 export const ReleaseOutcome = Schema.Literals(["completed", "failed", "cancelled", "timed_out", "lost"])
 export type ReleaseOutcome = typeof ReleaseOutcome.Type
 
+/** How a task's dependency finished, as it tells its dependants. */
+const FinishedStatus = Schema.Literals(["completed", "failed", "cancelled", "timed_out"])
+
 export const TaskCommand = Schema.Union([
   create(TaskInput),
-  bare("DEPENDENCIES_MET"),
+  command("DEPENDENCY_FINISHED", { taskId: Uuid, status: FinishedStatus, epoch: NonNegativeInt }),
+  command("SESSION_RUN", { epoch: NonNegativeInt }),
+  bare("SESSION_HOLD"),
+  command("SESSION_CANCEL", { reason: Schema.String, epoch: NonNegativeInt }),
   command("ASSIGN", { agentId: Uuid }),
   command("CLAIM", { agentId: Uuid }),
   command("START", { agentId: Uuid }),
@@ -139,6 +148,7 @@ export const sessionProfileFields = {
   prompt: Schema.optionalKey(Schema.String),
   type: Schema.optionalKey(NonEmptyString),
   priority: Priority.pipe(Schema.withDecodingDefaultKey(Effect.succeed(2))),
+  start: Schema.optionalKey(Schema.Boolean),
 }
 
 /** The session machine's input without `at`. */
@@ -173,7 +183,7 @@ export const SessionCommand = Schema.Union([
   command("TIMEOUT", { seq: NonNegativeInt }),
   bare("RETRY"),
   bare("ORPHAN"),
-  command("TASK_STATUS", { taskId: Uuid, status: TaskState }),
+  command("TASK_STATUS", { taskId: Uuid, index: NonNegativeInt, from: TaskState, status: TaskState, epoch: NonNegativeInt }),
   command("CHECKPOINT", { data: Json }),
 ])
 export type SessionCommand = typeof SessionCommand.Type

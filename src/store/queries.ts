@@ -76,3 +76,12 @@ export async function listActors(sql: Sql, options: ListActorsOptions): Promise<
   const last = actors.at(-1)
   return { actors, next: rows.length > limit && last ? encodeCursor(last) : null }
 }
+
+/** Every task of a session (its `session_id` column), in the order of the session's task list. */
+export async function sessionTasks(sql: Sql, sessionId: string): Promise<StoredActor[]> {
+  const rows = await sql<ActorRow[]>`
+    select ${sql(ACTOR_COLUMNS)} from actors
+    where kind = 'task' and session_id = ${sessionId}
+    order by (snapshot->'context'->>'index')::int, id`
+  return rows.map(toStoredActor)
+}

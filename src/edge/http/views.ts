@@ -97,8 +97,8 @@ const SessionTaskView = Schema.Struct({
   title: Schema.String,
   capability: Schema.String,
   depends_on: Schema.Array(Uuid),
-  /** The task actor's state; `not_created` until its creation (at the session's START) is applied. */
-  status: Schema.String,
+  /** The task actor's state. */
+  status: TaskState,
   agent_id: Schema.NullOr(Uuid),
   attempt: Count,
 }).annotate({ identifier: "SessionTask" })
@@ -214,27 +214,23 @@ export const taskView = (actor: StoredActor): TaskView =>
 export const sessionSummary = (actor: StoredActor): SessionSummary =>
   ({ ...views.sessionView(actor.id, contextOf<SessionContext>(actor), actor.state), ...stored(actor) }) as SessionSummary
 
-/** A session with each of its tasks in the state its task actor is in (`not_created` while it has none). */
-export const sessionView = (actor: StoredActor, tasks: ReadonlyArray<StoredActor>): SessionView => {
-  const byId = new Map(tasks.map((task) => [task.id, task]))
-  return {
-    ...sessionSummary(actor),
-    tasks: contextOf<SessionContext>(actor).tasks.map((task) => {
-      const created = byId.get(task.id)
-      const context = created && contextOf<TaskContext>(created)
-      return {
-        id: task.id,
-        key: task.key,
-        title: task.title,
-        capability: task.capability,
-        depends_on: task.dependsOn,
-        status: created?.state ?? "not_created",
-        agent_id: context?.agentId ?? null,
-        attempt: context?.attempt ?? 0,
-      }
-    }),
-  }
-}
+/** A session with each of its task actors (those created so far) in its state. */
+export const sessionView = (actor: StoredActor, tasks: ReadonlyArray<StoredActor>): SessionView => ({
+  ...sessionSummary(actor),
+  tasks: tasks.map((task) => {
+    const context = contextOf<TaskContext>(task)
+    return {
+      id: task.id,
+      key: context.key ?? "",
+      title: context.title,
+      capability: context.capability,
+      depends_on: context.dependsOn,
+      status: task.state as TaskState,
+      agent_id: context.agentId,
+      attempt: context.attempt,
+    }
+  }),
+})
 
 export const actorRecord = (actor: StoredActor): ActorRecord => ({
   kind: actor.kind as ActorRecord["kind"],

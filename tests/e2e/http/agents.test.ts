@@ -152,7 +152,7 @@ describe("agents over HTTP", () => {
     expect(await t.deployment.schema.sql`select from agent_tokens where agent_id = ${id}`).toHaveLength(0)
     const refused = await api.post(`/api/v1/agents/${id}/heartbeat`, {})
     expect(refused.status).toBe(409)
-    expect(refused.body).toEqual({ error: { code: "conflict", message: "HEARTBEAT is not accepted while deregistered" } })
+    expect(refused.body).toEqual({ error: { code: "conflict", message: "HEARTBEAT is not accepted while the agent is deregistered" } })
     expect((await api.get(`/api/v1/agents/${id}`)).body.status).toBe("deregistered")
   })
 })

@@ -20,7 +20,7 @@ describe("dead letters over HTTP", () => {
 
   const listed = async (count: number) =>
     waitFor(`${count} dead letters`, async () => {
-      const page = (await api.get("/api/v1/dead-letters")).body as { items: Array<{ id: string; reason: string; fields: Record<string, string> }> }
+      const page = (await api.get("/api/v1/dead-letters")).body as { items: Array<{ id: string; source: string; reason: string; fields: Record<string, string> }> }
       return page.items.length === count ? page.items : undefined
     })
 
