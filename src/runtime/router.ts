@@ -63,8 +63,18 @@ export const createRouter = (options: {
   /** An agent with `free` slots takes what waits for its capabilities; idle for them if that is not enough. */
   const fill = async (agentId: string, capabilities: ReadonlyArray<string>, free: number): Promise<Offer[]> => {
     if (free <= 0) return []
-    const taken = await take(redis, capabilities.map((capability) => keys.ready(capability)), free)
-    await markIdle(redis, capabilities.map((capability) => keys.idle(capability)), agentId, free - taken.length)
+    const queues = capabilities.map((capability) => keys.ready(capability))
+    const idle = capabilities.map((capability) => keys.idle(capability))
+    const taken = await take(redis, queues, free)
+    await markIdle(redis, idle, agentId, free - taken.length)
+    if (taken.length < free) {
+      // A task queued between the take and the mark found no idle agent to wake: look once more.
+      const late = await take(redis, queues, free - taken.length)
+      if (late.length > 0) {
+        taken.push(...late)
+        await markIdle(redis, idle, agentId, free - taken.length)
+      }
+    }
     return taken.map((taskId) => ({ agentId, taskId }))
   }
 
@@ -74,7 +84,8 @@ export const createRouter = (options: {
     for (let woken = 0; woken < WAKE_AGENTS; woken += 1) {
       const idle = await popIdle(redis, keys.idle(capability))
       if (idle === undefined) break
-      const taken = await fill(idle.agentId, [capability], idle.free - (pending.get(idle.agentId)?.length ?? 0))
+      // Its idle slots were counted after the proposals made to it so far.
+      const taken = await fill(idle.agentId, [capability], idle.free)
       offers.push(...taken)
       if (taken.length < idle.free) break
     }
