@@ -251,7 +251,8 @@ export const ActorsQuery = wire(
   Schema.Struct({
     kind: Schema.optionalKey(ActorKind),
     state: Schema.optionalKey(NonEmptyString),
-    olderThanS: Schema.optionalKey(WholeNumber),
+    // At most 100 years: Postgres cannot subtract more from now() (timestamp out of range).
+    olderThanS: Schema.optionalKey(WholeNumber.check(Schema.isLessThanOrEqualTo(3_153_600_000))),
   }),
 )
 export type ActorsQuery = typeof ActorsQuery.Type
