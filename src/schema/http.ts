@@ -178,9 +178,12 @@ export type MergeContextsBody = typeof MergeContextsBody.Type
 // ---- query strings ----
 
 /** A whole number written in a query string. */
-const WholeNumber = Schema.String.check(Schema.isPattern(/^\d{1,15}$/u, { expected: "a whole number" })).pipe(
-  Schema.decodeTo(NonNegativeInt, SchemaTransformation.numberFromString),
-)
+/** A whole number of at most `digits` digits, checked on the text (so a refusal names the wire field). */
+const wholeNumber = (digits: number, expected = "a whole number") =>
+  Schema.String.check(Schema.isPattern(new RegExp(`^\\d{1,${digits}}$`, "u"), { expected })).pipe(
+    Schema.decodeTo(NonNegativeInt, SchemaTransformation.numberFromString),
+  )
+const WholeNumber = wholeNumber(15)
 
 /** `?wait=1`: wait (bounded) for the transition and answer with the new state. */
 const Flag = Schema.Literals(["0", "1", "true", "false"]).pipe(
@@ -251,8 +254,8 @@ export const ActorsQuery = wire(
   Schema.Struct({
     kind: Schema.optionalKey(ActorKind),
     state: Schema.optionalKey(NonEmptyString),
-    // At most 100 years: Postgres cannot subtract more from now() (timestamp out of range).
-    olderThanS: Schema.optionalKey(WholeNumber.check(Schema.isLessThanOrEqualTo(3_153_600_000))),
+    // Ten digits (about 317 years): Postgres cannot subtract much more from now() (timestamp out of range).
+    olderThanS: Schema.optionalKey(wholeNumber(10, "a whole number of seconds, at most 10 digits")),
   }),
 )
 export type ActorsQuery = typeof ActorsQuery.Type
