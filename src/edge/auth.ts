@@ -1,7 +1,8 @@
 // Bearer tokens at the edge (PROTOCOL v1.1 "Tokens"): who a token is (operator: the configured
 // CLAWBOT_OPERATOR_TOKEN, else the stored ones; a viewer; an agent), verified tokens cached briefly in
 // memory (so a token costs one Postgres lookup per TOKEN_CACHE_MS, and a revocation evicts it at once),
-// what each may do, and the operator token's generation at first start.
+// what each may do, and the operator token's generation at first start. A token verified within
+// TOKEN_KNOWN_MS keeps counting against its own rate window (access.ts) even once it must be verified again.
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto"
 import { ApiError } from "../schema/errors.ts"
 import type { Sql } from "../store/db.ts"
@@ -14,12 +15,14 @@ export type Revoked = { readonly kind: "agent"; readonly id: string } | { readon
 
 /** How long a verified token is trusted without asking Postgres again (revocations evict at once). */
 export const TOKEN_CACHE_MS = 10_000
+/** How long a token once verified still counts against its own rate window (it is verified again before use). */
+export const TOKEN_KNOWN_MS = 600_000
 const TOKEN_CACHE_ENTRIES = 10_000
 
 export interface Authenticator {
-  /** The token's principal from the cache alone (no I/O), or undefined when it was not verified lately. */
-  cached(token: string): Principal | undefined
-  /** The token's principal (cache, else one Postgres lookup), or undefined for an unknown or revoked token. */
+  /** The principal of a token verified within TOKEN_KNOWN_MS (no I/O, for rate limits only), else undefined. */
+  known(token: string): Principal | undefined
+  /** The token's principal (cached within TOKEN_CACHE_MS, else one Postgres lookup), or undefined for an unknown or revoked token. */
   verify(token: string): Promise<Principal | undefined>
   /** The caller behind an `Authorization` header; throws `unauthorized` without a valid bearer token. */
   authenticate(authorization: string): Promise<Principal>
@@ -53,18 +56,20 @@ const revokes = (revoked: Revoked, principal: Principal): boolean =>
  */
 export const createAuthenticator = (sql: Sql, operatorToken: string | undefined, clock: () => number, onLookup: () => void = () => undefined): Authenticator => {
   const configured = operatorToken === undefined ? undefined : createHash("sha256").update(operatorToken).digest()
-  const cache = new Map<string, { readonly principal: Principal; readonly until: number }>()
+  const cache = new Map<string, { readonly principal: Principal; readonly verifiedAt: number }>()
 
-  const fromCache = (hash: string): Principal | undefined => {
+  /** The cached principal of `hash` if it was verified less than `withinMs` ago. */
+  const fromCache = (hash: string, withinMs: number): Principal | undefined => {
     const entry = cache.get(hash)
     if (entry === undefined) return undefined
-    if (entry.until > clock()) return entry.principal
-    cache.delete(hash)
+    const age = clock() - entry.verifiedAt
+    if (age < withinMs) return entry.principal
+    if (age >= TOKEN_KNOWN_MS) cache.delete(hash)
     return undefined
   }
   const remember = (hash: string, principal: Principal) => {
     cache.delete(hash)
-    cache.set(hash, { principal, until: clock() + TOKEN_CACHE_MS })
+    cache.set(hash, { principal, verifiedAt: clock() })
     if (cache.size > TOKEN_CACHE_ENTRIES) cache.delete(cache.keys().next().value as string)
   }
   const isConfigured = (token: string) =>
@@ -73,18 +78,21 @@ export const createAuthenticator = (sql: Sql, operatorToken: string | undefined,
   const verify = async (token: string): Promise<Principal | undefined> => {
     if (isConfigured(token)) return { role: "operator" }
     const hash = tokenHash(token)
-    const known = fromCache(hash)
-    if (known !== undefined) return known
+    const fresh = fromCache(hash, TOKEN_CACHE_MS)
+    if (fresh !== undefined) return fresh
     onLookup()
     const owner = await tokenOwner(sql, hash)
     // A configured operator token replaces the stored ones.
-    if (owner === undefined || (owner.role === "operator" && configured !== undefined)) return undefined
+    if (owner === undefined || (owner.role === "operator" && configured !== undefined)) {
+      cache.delete(hash)
+      return undefined
+    }
     remember(hash, owner)
     return owner
   }
 
   return {
-    cached: (token) => (isConfigured(token) ? { role: "operator" } : fromCache(tokenHash(token))),
+    known: (token) => (isConfigured(token) ? { role: "operator" } : fromCache(tokenHash(token), TOKEN_KNOWN_MS)),
     verify,
     async authenticate(authorization) {
       if (authorization === "") throw unauthorized("Authorization: a bearer token is required for this call")

@@ -14,13 +14,6 @@ export const OPERATOR_RATE_FACTOR = 10
 
 const WINDOW_MS = 1000
 
-/** The caller as far as it is known: its token (as sent) and, once verified, its principal. */
-export interface Caller {
-  readonly token: string | undefined
-  /** undefined: no token, or not verified (yet); null: verified and unknown or revoked. */
-  principal: Principal | null | undefined
-}
-
 const unauthorized = (message: string) => new ApiError({ code: "unauthorized", message })
 const forbidden = (message: string) => new ApiError({ code: "forbidden", message })
 
@@ -35,40 +28,32 @@ export const rateLimited = (limit: number, resetMs: number, per: string): Answer
  * Counts the request against its subject's window; a 429 answer when over. Without Redis, reads are
  * served (they do not need it) and anything else fails (503).
  */
-const admit = async (ctx: EdgeContext, request: RequestInfo, route: Route, caller: Caller): Promise<Answer | undefined> => {
+const admit = async (ctx: EdgeContext, request: RequestInfo, route: Route, token: string | undefined): Promise<Answer | undefined> => {
   const { auth, limits } = ctx
-  const cached = caller.token === undefined ? undefined : auth.cached(caller.token)
-  const limit = cached?.role === "operator" ? limits.perTokenPerSecond * OPERATOR_RATE_FACTOR : limits.perTokenPerSecond
-  const subject = cached === undefined ? `address:${request.remoteAddress}` : principalSubject(cached)
+  const known = token === undefined ? undefined : auth.known(token)
+  const limit = known?.role === "operator" ? limits.perTokenPerSecond * OPERATOR_RATE_FACTOR : limits.perTokenPerSecond
+  const subject = known === undefined ? `address:${request.remoteAddress}` : principalSubject(known)
   try {
     const verdict = await takeFromWindow(ctx.redis, ctx.keys, "http", subject, limit, WINDOW_MS)
     if (!verdict.allowed) {
-      ctx.metrics.inc("clawbot_rate_limited_total", { subject: cached === undefined ? "address" : "token" })
-      return rateLimited(limit, verdict.resetMs, cached === undefined ? " from this address" : " for this token")
+      ctx.metrics.inc("clawbot_rate_limited_total", { subject: known === undefined ? "address" : "token" })
+      return rateLimited(limit, verdict.resetMs, known === undefined ? " from this address" : " for this token")
     }
   } catch (error) {
     if (route.method !== "GET") throw error
   }
-  if (cached !== undefined) caller.principal = cached
   return undefined
 }
 
-/** Verifies the caller's token once (cache, else Postgres). */
-const verify = async (ctx: EdgeContext, caller: Caller, authorization: string): Promise<Principal | null> => {
-  if (caller.principal !== undefined) return caller.principal
-  if (caller.token === undefined) {
-    throw unauthorized(authorization === "" ? "Authorization: a bearer token is required for this call" : "Authorization: expected \"Bearer <token>\"")
-  }
-  caller.principal = (await ctx.auth.verify(caller.token)) ?? null
-  return caller.principal
-}
-
 /** The principal a route runs with; throws unauthorized or forbidden. */
-const authorize = async (ctx: EdgeContext, request: RequestInfo, route: Route, caller: Caller): Promise<Principal | undefined> => {
+const authorize = async (ctx: EdgeContext, request: RequestInfo, route: Route, token: string | undefined): Promise<Principal | undefined> => {
   if (route.access === "public") return undefined
   if (route.access === "read" && ctx.publicReads && request.authorization === "") return undefined
-  const principal = await verify(ctx, caller, request.authorization)
-  if (principal === null) throw unauthorized("Authorization: unknown or revoked token")
+  if (token === undefined) {
+    throw unauthorized(request.authorization === "" ? "Authorization: a bearer token is required for this call" : "Authorization: expected \"Bearer <token>\"")
+  }
+  const principal = await ctx.auth.verify(token)
+  if (principal === undefined) throw unauthorized("Authorization: unknown or revoked token")
   if (route.access === "token" && principal.role === "viewer") throw forbidden("a viewer token may only read")
   if (route.access === "read" && principal.role === "agent" && !route.agentReads && !ctx.publicReads) {
     throw forbidden("an agent token may read only its own agent; reads need a viewer or operator token")
@@ -82,10 +67,10 @@ export const checkAccess = async (
   request: RequestInfo,
   route: Route,
 ): Promise<{ readonly refused: Answer } | { readonly principal: Principal | undefined }> => {
-  const caller: Caller = { token: bearerToken(request.authorization), principal: undefined }
+  const token = bearerToken(request.authorization)
   if (route.path.startsWith(API)) {
-    const refused = await admit(ctx, request, route, caller)
+    const refused = await admit(ctx, request, route, token)
     if (refused !== undefined) return { refused }
   }
-  return { principal: await authorize(ctx, request, route, caller) }
+  return { principal: await authorize(ctx, request, route, token) }
 }
