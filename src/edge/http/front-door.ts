@@ -76,6 +76,8 @@ const answer = (client: Socket, status: number, code: ErrorCode, message: string
   const body = JSON.stringify(new ApiError({ code, message }).toBody())
   const fields = { "content-type": "application/json; charset=utf-8", "content-length": String(Buffer.byteLength(body)), connection: "close", ...headers }
   const head = [`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ""}`, ...Object.entries(fields).map(([name, value]) => `${name}: ${value}`)]
+  // Whatever else the client sends is read and dropped, so its close is seen (and the connection uncounted).
+  client.resume()
   client.end(`${head.join("\r\n")}\r\n\r\n${body}`)
 }
 
