@@ -179,8 +179,8 @@ export type MergeContextsBody = typeof MergeContextsBody.Type
 
 /** A whole number written in a query string. */
 /** A whole number of at most `digits` digits, checked on the text (so a refusal names the wire field). */
-const wholeNumber = (digits: number, expected = "a whole number") =>
-  Schema.String.check(Schema.isPattern(new RegExp(`^\\d{1,${digits}}$`, "u"), { expected })).pipe(
+const wholeNumber = (digits: number) =>
+  Schema.String.check(Schema.isPattern(new RegExp(`^\\d{1,${digits}}$`, "u"), { expected: "a whole number" })).pipe(
     Schema.decodeTo(NonNegativeInt, SchemaTransformation.numberFromString),
   )
 const WholeNumber = wholeNumber(15)
@@ -255,7 +255,7 @@ export const ActorsQuery = wire(
     kind: Schema.optionalKey(ActorKind),
     state: Schema.optionalKey(NonEmptyString),
     // Ten digits (about 317 years): Postgres cannot subtract much more from now() (timestamp out of range).
-    olderThanS: Schema.optionalKey(wholeNumber(10, "a whole number of seconds, at most 10 digits")),
+    olderThanS: Schema.optionalKey(wholeNumber(10)),
   }),
 )
 export type ActorsQuery = typeof ActorsQuery.Type

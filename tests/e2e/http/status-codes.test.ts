@@ -48,9 +48,8 @@ describe("status codes", () => {
   it("answers older_than_s beyond what Postgres can subtract with 400 naming the field", async () => {
     const answer = await t.api.get("/api/v1/actors?kind=task&older_than_s=999999999999999")
     expect(answer.status).toBe(400)
-    expect(answer.body.error.code).toBe("validation_failed")
-    expect(answer.body.error.message).toMatch(/^older_than_s: /)
-    expect((await t.api.get("/api/v1/actors?kind=task&older_than_s=3153600000")).status).toBe(200)
+    expect(answer.body).toEqual({ error: { code: "validation_failed", message: 'older_than_s: expected a whole number, got "999999999999999"' } })
+    expect((await t.api.get("/api/v1/actors?kind=task&older_than_s=9999999999")).status).toBe(200)
   })
 
   it("answers a bug in a route with 500 internal, logs it with its stack, and goes on serving", async () => {
