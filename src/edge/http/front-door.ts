@@ -179,9 +179,11 @@ export const openFrontDoor = (options: FrontDoorOptions): Promise<FrontDoor> => 
 
   const server: Server = createServer({ pauseOnConnect: false }, handle)
   return new Promise((resolve, reject) => {
-    server.once("error", reject)
+    const refused = (error: Error & { code?: string }) =>
+      reject(new Error(`the edge cannot listen on ${options.host}:${options.port} (${error.code ?? error.message})`))
+    server.once("error", refused)
     server.listen({ host: options.host, port: options.port, exclusive: true }, () => {
-      server.off("error", reject)
+      server.off("error", refused)
       const bound = server.address()
       resolve({
         port: typeof bound === "object" && bound !== null ? bound.port : options.port,

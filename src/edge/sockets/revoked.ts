@@ -5,6 +5,7 @@
 import type uWS from "uWebSockets.js"
 import { ApiError, wsCloseCode } from "../../schema/errors.ts"
 import type { EdgeContext } from "../context.ts"
+import { requestBudget } from "../http/deadline.ts"
 import { gatedUpgrade } from "./upgrade.ts"
 
 export const REVOKED_CLOSE = wsCloseCode.unauthorized ?? 4401
@@ -17,7 +18,8 @@ export function readersOnly<T>(ctx: EdgeContext, behavior: uWS.WebSocketBehavior
     if (token === "") {
       return ctx.publicReads ? undefined : new ApiError({ code: "unauthorized", message: "token: missing; connect with ?token=<viewer or operator token>" })
     }
-    const principal = await ctx.auth.verify(token)
+    // Bounded like an HTTP request: a silent Postgres refuses the upgrade (503) instead of holding it.
+    const principal = await requestBudget().race(ctx.auth.verify(token))
     if (principal === undefined) return new ApiError({ code: "unauthorized", message: "token: unknown or revoked" })
     if (principal.role === "agent" && !ctx.publicReads) {
       return new ApiError({ code: "forbidden", message: "token: an agent token opens /ws/control; /ws/events needs a viewer or operator token" })

@@ -70,7 +70,7 @@ export const agentRoutes = [
     params: IdParams,
     responses: { 200: { description: "the agent", schema: AgentView } },
     async handle({ ctx, principal, params }) {
-      if (principal?.role === "agent") requireSelf(principal, params.id)
+      if (principal?.role === "agent" && !ctx.publicReads) requireSelf(principal, params.id)
       return json(200, agentView(await actorOr404(ctx.sql, "agent", params.id)))
     },
   }),
