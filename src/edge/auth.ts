@@ -14,9 +14,9 @@ export type Principal = TokenOwner
 export type Revoked = { readonly kind: "agent"; readonly id: string } | { readonly kind: "viewer"; readonly id: string }
 
 /** How long a verified token is trusted without asking Postgres again (revocations evict at once). */
-export const TOKEN_CACHE_MS = 10_000
+const TOKEN_CACHE_MS = 10_000
 /** How long a token once verified still counts against its own rate window (it is verified again before use). */
-export const TOKEN_KNOWN_MS = 600_000
+const TOKEN_KNOWN_MS = 600_000
 const TOKEN_CACHE_ENTRIES = 10_000
 
 export interface Authenticator {
@@ -24,8 +24,6 @@ export interface Authenticator {
   known(token: string): Principal | undefined
   /** The token's principal (cached within TOKEN_CACHE_MS, else one Postgres lookup), or undefined for an unknown or revoked token. */
   verify(token: string): Promise<Principal | undefined>
-  /** The caller behind an `Authorization` header; throws `unauthorized` without a valid bearer token. */
-  authenticate(authorization: string): Promise<Principal>
   /** Evicts the cached tokens a revocation names. */
   forget(revoked: Revoked): void
 }
@@ -43,8 +41,6 @@ export const bearerToken = (authorization: string): string | undefined => {
 export const principalSubject = (principal: Principal): string =>
   principal.role === "operator" ? "operator" : principal.role === "viewer" ? `viewer:${principal.viewerId}` : `agent:${principal.agentId}`
 
-const unauthorized = (message: string): ApiError => new ApiError({ code: "unauthorized", message })
-
 const forbidden = (message: string): ApiError => new ApiError({ code: "forbidden", message })
 
 const revokes = (revoked: Revoked, principal: Principal): boolean =>
@@ -57,6 +53,7 @@ const revokes = (revoked: Revoked, principal: Principal): boolean =>
 export const createAuthenticator = (sql: Sql, operatorToken: string | undefined, clock: () => number, onLookup: () => void = () => undefined): Authenticator => {
   const configured = operatorToken === undefined ? undefined : createHash("sha256").update(operatorToken).digest()
   const cache = new Map<string, { readonly principal: Principal; readonly verifiedAt: number }>()
+  let revocations = 0
 
   /** The cached principal of `hash` if it was verified less than `withinMs` ago. */
   const fromCache = (hash: string, withinMs: number): Principal | undefined => {
@@ -81,28 +78,23 @@ export const createAuthenticator = (sql: Sql, operatorToken: string | undefined,
     const fresh = fromCache(hash, TOKEN_CACHE_MS)
     if (fresh !== undefined) return fresh
     onLookup()
+    const before = revocations
     const owner = await tokenOwner(sql, hash)
     // A configured operator token replaces the stored ones.
     if (owner === undefined || (owner.role === "operator" && configured !== undefined)) {
       cache.delete(hash)
       return undefined
     }
-    remember(hash, owner)
+    // A revocation heard during the lookup may postdate what it read: answer, but do not trust it later.
+    if (revocations === before) remember(hash, owner)
     return owner
   }
 
   return {
     known: (token) => (isConfigured(token) ? { role: "operator" } : fromCache(tokenHash(token), TOKEN_KNOWN_MS)),
     verify,
-    async authenticate(authorization) {
-      if (authorization === "") throw unauthorized("Authorization: a bearer token is required for this call")
-      const token = bearerToken(authorization)
-      if (token === undefined) throw unauthorized("Authorization: expected \"Bearer <token>\"")
-      const principal = await verify(token)
-      if (principal === undefined) throw unauthorized("Authorization: unknown or revoked token")
-      return principal
-    },
     forget(revoked) {
+      revocations += 1
       for (const [hash, entry] of cache) if (revokes(revoked, entry.principal)) cache.delete(hash)
     },
   }

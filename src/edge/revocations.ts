@@ -20,7 +20,7 @@ export interface Revocations {
   stop(): Promise<void>
 }
 
-export const revocationChannel = (keys: Keys): string => `${keys.prefix}:revocations`
+const revocationChannel = (keys: Keys): string => `${keys.prefix}:revocations`
 
 /**
  * Listens on `subscriber`, a ready connection of its own (a subscribed connection can do nothing else;

@@ -10,7 +10,7 @@ import type { RequestInfo } from "./exchange.ts"
 import { API, type Answer, type Route } from "./route.ts"
 
 /** The operator's limit is this many times CLAWBOT_RATE_LIMIT. */
-export const OPERATOR_RATE_FACTOR = 10
+const OPERATOR_RATE_FACTOR = 10
 
 const WINDOW_MS = 1000
 
@@ -18,7 +18,7 @@ const unauthorized = (message: string) => new ApiError({ code: "unauthorized", m
 const forbidden = (message: string) => new ApiError({ code: "forbidden", message })
 
 /** The 429 answer, with `Retry-After`. */
-export const rateLimited = (limit: number, resetMs: number, per: string): Answer => ({
+const rateLimited = (limit: number, resetMs: number, per: string): Answer => ({
   status: 429,
   json: new ApiError({ code: "rate_limited", message: `more than ${limit} requests per second${per}; retry in ${resetMs} ms` }).toBody(),
   headers: { "retry-after": String(retryAfterSeconds(resetMs)) },

@@ -3,7 +3,7 @@
 // ever reaches a recursive decoder or error formatter.
 import { validationError } from "../../schema/errors.ts"
 
-export const MAX_JSON_DEPTH = 64
+const MAX_JSON_DEPTH = 64
 
 const utf8 = new TextDecoder("utf-8", { fatal: true })
 
@@ -15,7 +15,7 @@ const QUOTE = 0x22
 const BACKSLASH = 0x5c
 
 /** Whether brackets outside strings nest deeper than `max` (one pass over the text, no parsing). */
-export const nestedDeeperThan = (text: string, max: number): boolean => {
+const nestedDeeperThan = (text: string, max: number): boolean => {
   let depth = 0
   let inString = false
   for (let i = 0; i < text.length; i++) {

@@ -6,7 +6,7 @@ import { performance } from "node:perf_hooks"
 import { Unreachable } from "./failure.ts"
 
 /** Redis and Postgres calls of one request take at most this long in total. */
-export const STORE_BUDGET_MS = 800
+const STORE_BUDGET_MS = 800
 
 export interface RequestBudget {
   /** `work`, or Unreachable once the budget is spent (time inside `exempt` not counted). */

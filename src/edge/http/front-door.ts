@@ -19,15 +19,15 @@ import { ApiError, type ErrorCode } from "../../schema/errors.ts"
 import type { Metrics } from "../context.ts"
 
 /** PROTOCOL: more than this many header fields → 431. */
-export const MAX_HEADER_FIELDS = 64
-export const MAX_HEAD_BYTES = 16 * 1024
+const MAX_HEADER_FIELDS = 64
+const MAX_HEAD_BYTES = 16 * 1024
 /** uWS answers requests with at most this many header fields. */
 const UWS_MAX_HEADER_FIELDS = 48
 /** A connection that sends no complete request head within this long is closed. */
 const HEAD_TIMEOUT_MS = 10_000
 
 /** The methods uWS routes (any other is answered 405 here). */
-export const KNOWN_METHODS: ReadonlySet<string> = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"])
+const KNOWN_METHODS: ReadonlySet<string> = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"])
 
 /** The header fields uWS or the edge read; the others are dropped from a head uWS would refuse. */
 const FIELDS_READ = new Set([
@@ -88,7 +88,7 @@ type Verdict =
 const REQUEST_LINE = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+) (\S+) HTTP\/1\.([01])$/
 
 /** What to do with a request head (the text before its blank line). */
-export const judgeHead = (head: string, methodsOf: FrontDoorOptions["methodsOf"]): Verdict => {
+const judgeHead = (head: string, methodsOf: FrontDoorOptions["methodsOf"]): Verdict => {
   const [line = "", ...fields] = head.split("\r\n")
   const request = REQUEST_LINE.exec(line)
   if (request === null) return { _tag: "refuse", status: 400, code: "validation_failed", message: "request line: expected \"<METHOD> <path> HTTP/1.1\"" }

@@ -11,7 +11,7 @@ import type { Readiness } from "../context.ts"
 /** What the edge reads of a runtime in the same process. */
 export type RuntimeView = Pick<Runtime, "readiness">
 
-export const PROBE_EVERY_MS = 500
+const PROBE_EVERY_MS = 500
 const PROBE_TIMEOUT_MS = 800
 
 /** The probe's value, or `fallback` when it fails or takes longer than the timeout. */

@@ -8,7 +8,7 @@ import type { EdgeContext } from "../context.ts"
 import { requestBudget } from "../http/deadline.ts"
 import { gatedUpgrade } from "./upgrade.ts"
 
-export const REVOKED_CLOSE = wsCloseCode.unauthorized ?? 4401
+const REVOKED_CLOSE = wsCloseCode.unauthorized ?? 4401
 
 /** The event socket's behavior, its upgrade gated on a viewer or operator token. */
 export function readersOnly<T>(ctx: EdgeContext, behavior: uWS.WebSocketBehavior<T>): uWS.WebSocketBehavior<T> {

@@ -87,7 +87,7 @@ const copyOf = (req: HttpRequest): HttpRequest => {
 }
 
 /** The bearer token of an upgrade: `?token=` (browsers) or an `Authorization: Bearer` header. */
-export const upgradeToken = (req: HttpRequest): string => {
+const upgradeToken = (req: HttpRequest): string => {
   const query = new URLSearchParams(req.getQuery() ?? "").get("token")
   if (query !== null && query !== "") return query
   return /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(req.getHeader("authorization"))?.[1] ?? ""

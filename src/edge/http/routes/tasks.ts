@@ -15,7 +15,7 @@ import { API, json, route, type Route } from "../route.ts"
 import { wire } from "../../../schema/wire.ts"
 import { Created, pageOf, TaskView, taskView } from "../views.ts"
 
-export const MAX_BATCH_TASKS = 1000
+const MAX_BATCH_TASKS = 1000
 
 /** `POST /tasks/batch` */
 const CreateTaskBatchBody = wire(
