@@ -1,7 +1,7 @@
 // Token checks around the two sockets that their own modules leave out: `/ws/events` opens only for a
 // viewer or operator token (or anyone with CLAWBOT_PUBLIC_READS); and an agent's control sockets on
 // this edge are closed with 4401 when its tokens are revoked (rotation, deregistration: a revocation
-// heard from any edge), with any frame arriving on such a socket meanwhile refused, never appended.
+// heard from any edge); an ended socket's frames are never handed to the control socket again.
 import type uWS from "uWebSockets.js"
 import { ApiError, wsCloseCode } from "../../schema/errors.ts"
 import type { EdgeContext } from "../context.ts"
@@ -32,13 +32,10 @@ export function readersOnly<T>(ctx: EdgeContext, behavior: uWS.WebSocketBehavior
 /** The control socket's behavior with its sockets closed (4401) when their agent's tokens are revoked. */
 export function revocable<T extends { readonly agentId: string }>(ctx: EdgeContext, behavior: uWS.WebSocketBehavior<T>): uWS.WebSocketBehavior<T> {
   const byAgent = new Map<string, Set<uWS.WebSocket<T>>>()
-  const revoked = new WeakSet<uWS.WebSocket<T>>()
   ctx.revocations.onRevoked((revocation) => {
     if (revocation.kind !== "agent") return
-    for (const ws of byAgent.get(revocation.id) ?? []) {
-      revoked.add(ws)
-      ws.end(REVOKED_CLOSE, "token revoked")
-    }
+    // end() runs the close handler at once; uWS hands an ended socket no further frame.
+    for (const ws of [...(byAgent.get(revocation.id) ?? [])]) ws.end(REVOKED_CLOSE, "token revoked")
   })
   return {
     ...behavior,
@@ -48,13 +45,6 @@ export function revocable<T extends { readonly agentId: string }>(ctx: EdgeConte
       sockets.add(ws)
       byAgent.set(agentId, sockets)
       return behavior.open?.(ws)
-    },
-    message: (ws, message, isBinary) => {
-      if (revoked.has(ws)) {
-        ctx.metrics.inc("clawbot_ws_frames_rejected_total", { code: "unauthorized" })
-        return
-      }
-      return behavior.message?.(ws, message, isBinary)
     },
     close: (ws, code, message) => {
       const { agentId } = ws.getUserData()
