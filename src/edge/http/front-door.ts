@@ -135,7 +135,8 @@ export const openFrontDoor = (options: FrontDoorOptions): Promise<FrontDoor> => 
       metrics.inc("clawbot_rate_limited_total", { subject: "connections" })
       return answer(client, 429, "rate_limited", `more than ${options.connectionsPerAddress} open connections from this address`, { "retry-after": "1" })
     }
-    const timer = setTimeout(() => client.destroy(), HEAD_TIMEOUT_MS)
+    const timer = setTimeout(() => client.destroy(), HEAD_TIMEOUT_MS).unref()
+    client.once("close", () => clearTimeout(timer))
     let buffered = Buffer.alloc(0)
     const onData = (chunk: Buffer) => {
       buffered = Buffer.concat([buffered, chunk])
