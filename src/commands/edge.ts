@@ -22,7 +22,8 @@ export const serveEdge = async (config: Config, services: Services, log: Logger,
   const edge = await createEdge({
     redis: services.redis, sql: services.db.sql, keys: services.keys, partitions: services.partitions, append: services.append, log,
     machines: Object.fromEntries(KINDS.map((kind) => [kind.kind, describeMachine(kind.machine)])),
-    host: config.host, port: config.port, memberExpiryMs,
+    host: config.host, port: config.port, memberExpiryMs, publicReads: config.publicReads, frontDoor: config.frontDoor,
+    limits: { perTokenPerSecond: config.rateLimit, connectionsPerAddress: config.maxConnectionsPerAddress },
     ...(config.operatorToken === undefined ? {} : { operatorToken: config.operatorToken }),
     ...(runtime === undefined ? {} : { runtime }),
   })

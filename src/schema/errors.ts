@@ -14,6 +14,7 @@ export const ErrorCode = Schema.Literals([
   "rate_limited",
   "payload_too_large",
   "unavailable",
+  "internal",
 ]).annotate({ identifier: "ErrorCode" })
 export type ErrorCode = typeof ErrorCode.Type
 
@@ -39,6 +40,7 @@ export const httpStatus: Readonly<Record<ErrorCode, number>> = {
   rate_limited: 429,
   payload_too_large: 413,
   unavailable: 503,
+  internal: 500,
 }
 
 /**
@@ -54,6 +56,7 @@ export const wsCloseCode: Readonly<Record<ErrorCode, number | null>> = {
   rate_limited: null,
   payload_too_large: 1009,
   unavailable: null,
+  internal: null,
 }
 
 /** A refusal to show the client: code, message naming the field, the client's frame id as `ref`. */

@@ -68,6 +68,18 @@ export interface TestEdge {
   close(): Promise<void>
 }
 
+/** Entries ever added to the deployment's inboxes (XINFO STREAM entries-added: trimming does not lower it). */
+export const inboxAppends = async (deployment: TestDeployment): Promise<number> => {
+  const added = await Promise.all(
+    Array.from({ length: deployment.partitions }, async (_, p) => {
+      const info = (await deployment.redis.xinfo("STREAM", deployment.keys.partition(p).inbox).catch(() => [])) as unknown[]
+      const at = info.indexOf("entries-added")
+      return at < 0 ? 0 : Number(info[at + 1])
+    }),
+  )
+  return added.reduce((a, b) => a + b, 0)
+}
+
 export const MACHINES = Object.fromEntries(KINDS.map((kind) => [kind.kind, describeMachine(kind.machine)]))
 
 export interface TestEdgeOptions {

@@ -4,8 +4,9 @@ import type { EdgeContext } from "../context.ts"
 import type { Fanout } from "../fanout.ts"
 import { controlSocket } from "./control.ts"
 import { eventsSocket } from "./events.ts"
+import { readersOnly, revocable } from "./revoked.ts"
 
 export const registerSockets = (app: uWS.TemplatedApp, ctx: EdgeContext, fanout: Fanout): void => {
-  app.ws("/ws/control", controlSocket(ctx))
-  app.ws("/ws/events", eventsSocket(ctx, fanout))
+  app.ws("/ws/control", revocable(ctx, controlSocket(ctx)))
+  app.ws("/ws/events", readersOnly(ctx, eventsSocket(ctx, fanout)))
 }

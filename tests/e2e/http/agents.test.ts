@@ -67,7 +67,7 @@ describe("agents over HTTP", () => {
     const stored = await t.deployment.schema.sql<{ token_hash: string; agent_id: string }[]>`select token_hash, agent_id from agent_tokens`
     expect(stored).toEqual([{ token_hash: createHash("sha256").update(token).digest("hex"), agent_id: id }])
 
-    const read = await api.get(`/api/v1/agents/${id}`, { token: null })
+    const read = await api.get(`/api/v1/agents/${id}`, { token })
     expect(read.status).toBe(200)
     expect(read.body).toMatchObject({ id, name: "coder", capabilities: ["code", "review"], status: "offline", max_concurrency: 2, stream_id, version: 1 })
   })

@@ -72,7 +72,7 @@ describe("sessions over HTTP", () => {
     const { id, tasks } = answer.body as { id: string; tasks: Array<{ key: string; id: string }> }
     const [design, code] = tasks
     expect([design?.id, code?.id]).toEqual([sessionTaskId(id, 0), sessionTaskId(id, 1)])
-    const read = await api.get(`/api/v1/sessions/${id}`, { token: null })
+    const read = await api.get(`/api/v1/sessions/${id}`)
     expect(read.status).toBe(200)
     expect(read.body).toMatchObject({ id, title: "build", priority: 1, status: "pending", checkpoints: 0, version: 1 })
     expect(read.body.task_counts).toMatchObject({ blocked: 2, ready: 0 })

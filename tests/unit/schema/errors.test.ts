@@ -24,6 +24,7 @@ describe("status and close codes", () => {
       rate_limited: 429,
       payload_too_large: 413,
       unavailable: 503,
+      internal: 500,
     })
     expect(wsCloseCode.unauthorized).toBe(4401)
     expect(wsCloseCode.forbidden).toBe(4403)

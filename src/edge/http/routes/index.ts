@@ -9,12 +9,13 @@ import { inspectRoutes } from "./inspect.ts"
 import { metaRoutes, type MetaDeps } from "./meta.ts"
 import { sessionRoutes } from "./sessions.ts"
 import { taskRoutes } from "./tasks.ts"
+import { viewerTokenRoutes } from "./viewer-tokens.ts"
 
 const OpenApi = Schema.Record(Schema.String, Schema.Unknown).annotate({ identifier: "OpenApiDocument" })
 
 export const edgeRoutes = (deps: MetaDeps): ReadonlyArray<Route> => {
   let document: unknown
-  const routes: Route[] = [...agentRoutes, ...sessionRoutes, ...taskRoutes, ...inspectRoutes, ...deadLetterRoutes, ...metaRoutes(deps)]
+  const routes: Route[] = [...agentRoutes, ...sessionRoutes, ...taskRoutes, ...inspectRoutes, ...deadLetterRoutes, ...viewerTokenRoutes, ...metaRoutes(deps)]
   routes.push(
     route({
       method: "GET",

@@ -58,7 +58,7 @@ export const inspectRoutes: Route[] = [
     path: `${API}/machines`,
     name: "listMachines",
     summary: "Every machine's definition, by actor kind",
-    access: "public",
+    access: "read",
     responses: { 200: { description: "the machines by kind", schema: Schema.Record(Schema.String, Machine) } },
     async handle({ ctx }) {
       return json(200, ctx.machines)
@@ -69,7 +69,7 @@ export const inspectRoutes: Route[] = [
     path: `${API}/machines/{kind}`,
     name: "getMachine",
     summary: "One machine's definition",
-    access: "public",
+    access: "read",
     params: KindParams,
     responses: { 200: { description: "the machine", schema: Machine } },
     async handle({ ctx, params }) {
@@ -83,7 +83,7 @@ export const inspectRoutes: Route[] = [
     path: `${API}/actors`,
     name: "listActors",
     summary: "Persisted actors, oldest in their state first; filter by kind, state and time in state",
-    access: "public",
+    access: "read",
     query: ActorsQuery,
     paged: true,
     responses: { 200: { description: "one page", schema: pageOf("ActorPage", ActorRecord) } },
@@ -98,7 +98,7 @@ export const inspectRoutes: Route[] = [
     path: `${API}/actors/{kind}/{id}`,
     name: "getActor",
     summary: "One persisted actor: snapshot, state, stream id, version",
-    access: "public",
+    access: "read",
     params: ActorParams,
     responses: { 200: { description: "the actor", schema: ActorRecord } },
     async handle({ ctx, params }) {

@@ -105,7 +105,7 @@ export const sessionRoutes: Route[] = [
     path: `${API}/sessions`,
     name: "listSessions",
     summary: "List sessions, oldest in their state first",
-    access: "public",
+    access: "read",
     query: ListSessionsQuery,
     responses: { 200: { description: "one page", schema: pageOf("SessionPage", SessionSummary) } },
     async handle({ ctx, query }) {
@@ -117,7 +117,7 @@ export const sessionRoutes: Route[] = [
     path: `${API}/sessions/{id}`,
     name: "getSession",
     summary: "One session with each of its tasks and the task's state",
-    access: "public",
+    access: "read",
     params: IdParams,
     responses: { 200: { description: "the session", schema: SessionView } },
     async handle({ ctx, params }) {
@@ -151,7 +151,7 @@ export const sessionRoutes: Route[] = [
     path: `${API}/sessions/{id}/timeline`,
     name: "sessionTimeline",
     summary: "Every transition of the session and its tasks, in order",
-    access: "public",
+    access: "read",
     params: IdParams,
     responses: { 200: { description: "the transitions", schema: Timeline } },
     async handle({ ctx, params }) {
