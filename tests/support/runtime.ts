@@ -95,6 +95,14 @@ export interface TestDeployment {
 
 export const QUICK: Partial<RuntimeTuning> = { tickMs: 200, leaseTtlMs: 1_000, memberExpiryMs: 1_000, blockMs: 100, timerTickMs: 20 }
 
+/** How many entries `stream` was ever given (XINFO STREAM entries-added): applied inbox entries are
+ * deleted, so its length says nothing about what was appended. 0 for a stream that does not exist. */
+export const entriesAdded = async (redis: Redis, stream: string): Promise<number> => {
+  const info = (await redis.xinfo("STREAM", stream).catch(() => [])) as unknown[]
+  const at = info.indexOf("entries-added")
+  return at < 0 ? 0 : Number(info[at + 1])
+}
+
 export const waitFor = async <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> => {
   const deadline = Date.now() + timeoutMs
   let last: unknown

@@ -122,6 +122,11 @@ describe("authorization matrix", () => {
     { route: "GET /api/v1/machines/{kind}", expected: READ, call: fixed("/api/v1/machines/task") },
     { route: "GET /api/v1/actors", expected: READ, call: fixed("/api/v1/actors") },
     { route: "GET /api/v1/actors/{kind}/{id}", expected: READ, call: async () => ({ path: `/api/v1/actors/task/${await task()}` }) },
+    { route: "GET /api/v1/actors/{kind}/{id}/history", expected: READ, call: async () => ({ path: `/api/v1/actors/task/${await task()}/history` }) },
+    { route: "GET /api/v1/dead-letters", expected: OPERATOR(200), call: fixed("/api/v1/dead-letters") },
+    { route: "GET /api/v1/dead-letters/{id}", expected: OPERATOR(404), call: fixed("/api/v1/dead-letters/0:1-0") },
+    { route: "DELETE /api/v1/dead-letters/{id}", expected: OPERATOR(404), call: fixed("/api/v1/dead-letters/0:1-0") },
+    { route: "POST /api/v1/dead-letters/{id}/replay", expected: OPERATOR(404), call: fixed("/api/v1/dead-letters/0:1-0/replay", {}) },
     { route: "POST /api/v1/viewer-tokens", expected: OPERATOR(201), call: fixed("/api/v1/viewer-tokens", {}) },
     {
       route: "DELETE /api/v1/viewer-tokens/{id}",

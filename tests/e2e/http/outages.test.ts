@@ -15,7 +15,7 @@ import { openServices, type Services } from "../../../src/services.ts"
 import { tempDir } from "../../integration/embedded/helpers.ts"
 import { KINDS } from "../../../actors/index.ts"
 import { httpClient, MACHINES, type Client } from "../../support/edge.ts"
-import { QUICK, waitFor } from "../../support/runtime.ts"
+import { entriesAdded, QUICK, waitFor } from "../../support/runtime.ts"
 
 const OPERATOR = "outage-operator-token"
 
@@ -70,9 +70,10 @@ describe("Redis or Postgres unreachable", () => {
   const log = createLogger("error")
   const portOf = (url: string) => Number(new URL(url).port)
 
+  /** Entries ever appended to the inboxes (applied ones are deleted from them). */
   const inboxLength = async (): Promise<number> => {
-    const lengths = await Promise.all([0, 1].map((p) => services.redis.xlen(services.keys.partition(p).inbox)))
-    return lengths.reduce((a, b) => a + b, 0)
+    const added = await Promise.all([0, 1].map((p) => entriesAdded(services.redis, services.keys.partition(p).inbox)))
+    return added.reduce((a, b) => a + b, 0)
   }
   const count = async (table: string): Promise<number> => {
     const [row] = await services.db.sql<{ n: number }[]>`select count(*)::int as n from ${services.db.sql(table)}`

@@ -7,7 +7,7 @@ import type { Redis } from "ioredis"
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
 import { RUNTIME_GROUP } from "../../../src/redis/keys.ts"
 import type { StoredActor } from "../../../src/store/actor-row.ts"
-import { QUICK, testDeployment, waitFor, withMethods, type TestDeployment } from "../../support/runtime.ts"
+import { entriesAdded, QUICK, testDeployment, waitFor, withMethods, type TestDeployment } from "../../support/runtime.ts"
 
 const TASK_PARTITION = 0
 const AGENT_PARTITION = 1
@@ -75,10 +75,7 @@ const crashDuring = async (step: Step, held: { taskId: string; agentId: string }
 }
 
 /** How many entries the agent's inbox ever received (applied ones are deleted from it). */
-const appendedToAgents = async () => {
-  const info = (await deployment.redis.call("XINFO", "STREAM", deployment.keys.partition(AGENT_PARTITION).inbox)) as unknown[]
-  return Number(info[info.indexOf("entries-added") + 1])
-}
+const appendedToAgents = () => entriesAdded(deployment.redis, deployment.keys.partition(AGENT_PARTITION).inbox)
 
 /** The RELEASE commands waiting in the agent's inbox for the task (before its partition applies them). */
 const releasesFor = async (agentId: string, taskId: string) =>

@@ -110,7 +110,7 @@ export const inspectRoutes: Route[] = [
     path: `${API}/actors/{kind}/{id}/history`,
     name: "getActorHistory",
     summary: "One actor's transitions in version order, each its version and the merge patch of its view (time travel)",
-    access: "public",
+    access: "read",
     params: ActorParams,
     query: HistoryQuery,
     responses: { 200: { description: "the transitions after `after_version`", schema: ActorHistory } },
