@@ -30,6 +30,8 @@ const ConfigSchema = Schema.Struct({
   rateLimit: PositiveInt,
   maxConnectionsPerAddress: PositiveInt,
   frontDoor: Flag,
+  eventRetention: Schema.FiniteFromString.check(Schema.isInt(), Schema.isBetween({ minimum: 100, maximum: 100_000_000 })),
+  dedupeWindowS: Schema.FiniteFromString.check(Schema.isInt(), Schema.isBetween({ minimum: 10, maximum: 86_400 })),
 })
 
 export type Config = typeof ConfigSchema.Type
@@ -50,6 +52,8 @@ const SETTINGS = {
   rateLimit: { flag: "rate-limit", env: "CLAWBOT_RATE_LIMIT", default: "200" },
   maxConnectionsPerAddress: { flag: "max-connections-per-address", env: "CLAWBOT_MAX_CONNECTIONS_PER_ADDRESS", default: "1024" },
   frontDoor: { flag: "front-door", env: "CLAWBOT_FRONT_DOOR", default: "true" },
+  eventRetention: { flag: "event-retention", env: "CLAWBOT_EVENT_RETENTION", default: "100000" },
+  dedupeWindowS: { flag: "dedupe-window-s", env: "CLAWBOT_DEDUPE_WINDOW_S", default: "120" },
 } as const satisfies Record<keyof Config, { flag: string; env: string; default?: string }>
 
 /** The flags `parseArgs` should accept, all taking a value. */

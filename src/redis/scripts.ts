@@ -75,7 +75,8 @@ export interface RedisScripts {
 }
 
 export interface ScriptOptions {
-  /** How long an appended cmdId is remembered (ms); default one day. */
+  /** How long an appended cmdId is remembered (ms; `CLAWBOT_DEDUPE_WINDOW_S`, default 120 s): longer
+   * than any redelivery (a lease TTL plus a takeover) and a bot's resend of an unacked frame. */
   dedupeTtlMs?: number
 }
 
@@ -122,7 +123,7 @@ const timerMember = (actor: string, name: string): string => `${actor}:${name}`
 
 /** Defines the scripts on `redis` and returns their typed wrappers. */
 export const createScripts = (redis: Redis, options: ScriptOptions = {}): RedisScripts => {
-  const dedupeTtlMs = options.dedupeTtlMs ?? 86_400_000
+  const dedupeTtlMs = options.dedupeTtlMs ?? 120_000
   const run = Object.fromEntries(
     SCRIPT_NAMES.map((name) => [name, define(redis, name)]),
   ) as Record<ScriptName, Invoke>

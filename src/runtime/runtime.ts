@@ -49,11 +49,13 @@ export const DEFAULT_TUNING: RuntimeTuning = {
   sweepMs: 2_000,
 }
 
-/** Tuning derived from a lease TTL: renew five times per TTL; a silent member expires with its leases. */
-export const tuningForLease = (leaseTtlMs: number): Partial<RuntimeTuning> => ({
-  leaseTtlMs,
-  memberExpiryMs: leaseTtlMs,
-  tickMs: Math.max(50, Math.floor(leaseTtlMs / 5)),
+/** Tuning from the configuration: renew five times per lease TTL (a silent member expires with its
+ * leases), and keep about `eventRetention` events for `since` replays. */
+export const tuningFor = (config: { readonly leaseTtlMs: number; readonly eventRetention: number }): Partial<RuntimeTuning> => ({
+  leaseTtlMs: config.leaseTtlMs,
+  memberExpiryMs: config.leaseTtlMs,
+  tickMs: Math.max(50, Math.floor(config.leaseTtlMs / 5)),
+  eventRetention: config.eventRetention,
 })
 
 export interface RuntimeDeps {

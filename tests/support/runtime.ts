@@ -30,6 +30,8 @@ export interface DeploymentOptions {
   readonly partitions?: number
   /** A database of the test's own (a throwaway server) instead of a fresh schema on the shared one. */
   readonly databaseUrl?: string
+  /** How long appended command ids are remembered (the default window otherwise). */
+  readonly dedupeTtlMs?: number
 }
 
 export interface WorkerOptions {
@@ -147,7 +149,7 @@ export const testDeployment = async (options: DeploymentOptions = {}): Promise<T
   const redisUrl = await resolveRedisUrl()
   const redis = await openRedis(redisUrl, { name: "test" })
   const keys = keysFor(`t${randomBytes(5).toString("hex")}`)
-  const scripts = createScripts(redis)
+  const scripts = createScripts(redis, options.dedupeTtlMs === undefined ? {} : { dedupeTtlMs: options.dedupeTtlMs })
   const append = createAppend({ scripts, keys, partitions, validate: validateCommand })
   const runtimes: Runtime[] = []
   const workers: PartitionWorker[] = []
