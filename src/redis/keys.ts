@@ -29,6 +29,9 @@ export interface Keys {
   partition(p: number): PartitionKeys
   /** Event stream every edge and subscriber reads. */
   readonly events: string
+  /** One edge's reply stream: the runtime's answers to the commands that edge appended (`replyTo`).
+   * It shares the event stream's hash tag, so the edge reads both with one blocking XREAD. */
+  replies(edgeId: string): string
   /** Sorted set of runtime processes, score = last heartbeat (ms). */
   readonly members: string
   /** Hash of runtime member id → its statistics (JSON, src/schema/runtime-stats.ts), for /metrics. */
@@ -64,7 +67,8 @@ export const keysFor = (prefix = "cb"): Keys => {
         dedupe: (cmdId) => `${tag}:dedupe:${cmdId}`,
       }
     },
-    events: `${prefix}:ev`,
+    events: `{${prefix}:ev}`,
+    replies: (edgeId) => `{${prefix}:ev}:reply:${edgeId}`,
     members: `${prefix}:members`,
     stats: `${prefix}:stats`,
     ready: (capability) => `${prefix}:ready:${capability}`,

@@ -116,6 +116,17 @@ export const readEvents = async (
     "XREAD", "COUNT", count, ...blockArgs(blockMs), "STREAMS", evKey, afterId,
   )) as RawRead)
 
+/** Entries after each stream's id, from one XREAD over several streams (they must share a hash
+ * slot in Redis Cluster); the answer is keyed by stream, empty for a stream with nothing new. */
+export const readStreams = async (
+  redis: Redis, after: ReadonlyArray<readonly [stream: string, afterId: string]>, count: number, blockMs?: number,
+): Promise<Map<string, StreamEntry[]>> => {
+  const reply = (await redis.call(
+    "XREAD", "COUNT", count, ...blockArgs(blockMs), "STREAMS", ...after.map(([stream]) => stream), ...after.map(([, id]) => id),
+  )) as RawRead
+  return new Map(after.map(([stream]) => [stream, (reply?.find(([key]) => key === stream)?.[1] ?? []).map(toEntry)]))
+}
+
 /** The id of the oldest entry still in `stream`, or null when it is empty or missing. */
 export const oldestId = async (redis: Redis, stream: string): Promise<string | null> => {
   const [first] = await redis.xrange(stream, "-", "+", "COUNT", 1)

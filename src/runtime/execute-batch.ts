@@ -49,6 +49,14 @@ export const eventStreamEntry = (item: OutboxItem): Record<string, string> | und
   }
 }
 
+/** The edge a reply address (`<edgeId>:<n>`) belongs to. */
+const edgeOf = (replyTo: string): string => replyTo.slice(0, Math.max(0, replyTo.lastIndexOf(":"))) || replyTo
+
+/** Answers kept per edge reply stream, and how long a stream outlives its last answer (an edge that
+ * went away leaves nothing behind). */
+const REPLIES_KEPT = 1_000
+const REPLIES_TTL_MS = 60_000
+
 /** `committed` runs once Postgres holds the batch, before anything is carried out. */
 export const executeBatch = async (
   io: BatchIo, partition: number, fence: number, plan: BatchPlan, committed: () => void,
@@ -74,8 +82,22 @@ export const executeBatch = async (
 
 /** Carries out outbox items; every one is idempotent, so doing them twice is harmless. */
 const carryOut = async (io: BatchIo, items: ReadonlyArray<OutboxItem>): Promise<void> => {
-  const entries = items.map(eventStreamEntry).filter((entry) => entry !== undefined)
-  await publishEvents(io.redis, io.keys.events, entries, io.eventRetention)
+  // Transitions and pushes go to the event stream every edge reads; an answer goes only to the
+  // stream of the edge that waits for it.
+  const published = items.filter((item) => item._tag !== "reply").map(eventStreamEntry).filter((entry) => entry !== undefined)
+  const replies = new Map<string, Record<string, string>[]>()
+  for (const item of items) {
+    if (item._tag !== "reply") continue
+    const stream = io.keys.replies(edgeOf(item.replyTo))
+    replies.set(stream, [...(replies.get(stream) ?? []), eventStreamEntry(item)!])
+  }
+  await Promise.all([
+    publishEvents(io.redis, io.keys.events, published, io.eventRetention),
+    ...[...replies].map(async ([stream, entries]) => {
+      await publishEvents(io.redis, stream, entries, REPLIES_KEPT)
+      await io.redis.pexpire(stream, REPLIES_TTL_MS)
+    }),
+  ])
 
   // Commands to one actor keep their order: one chain per target, chains run side by side.
   const chains = new Map<string, Promise<unknown>>()
