@@ -9,12 +9,12 @@ import type { Logger } from "../log.ts"
 import { errorFields } from "../log.ts"
 import { autoclaim, ensureGroup, readGroupAndPending, type StreamEntry } from "../redis/streams.ts"
 import { loadSnapshots, writeBatch } from "../store/snapshots.ts"
-import { ActorHost, type StoredActor } from "./actor-host.ts"
+import { ActorHost, type HeldActor, type StoredActor } from "./actor-host.ts"
 import type { ActorKind } from "./actor-kind.ts"
 import { executeBatch, type BatchIo } from "./execute-batch.ts"
 import { failureReason, isUnavailable } from "./failure.ts"
 import type { OutboxItem } from "./outbox.ts"
-import { planBatch, type Decoded } from "./plan-batch.ts"
+import { planBatch, type BatchPlan, type Decoded } from "./plan-batch.ts"
 import type { RuntimeStats } from "./stats.ts"
 
 export interface WorkerOptions {
@@ -42,6 +42,19 @@ const TIMERS_PER_STEP = 500
 
 /** A newer owner has written the partition. */
 class PartitionLost extends Error {}
+
+/** A planned batch, and when its planning began (for the batch's duration). */
+interface Prepared {
+  readonly plan: BatchPlan
+  readonly started: number
+}
+
+/** The batch being committed and carried out while the next one is read and planned. */
+interface InFlight {
+  readonly entries: ReadonlyArray<StreamEntry>
+  readonly plan: BatchPlan
+  readonly done: Promise<void>
+}
 
 export class PartitionWorker {
   private running = true
@@ -92,17 +105,50 @@ export class PartitionWorker {
     if (claimed._tag === "StaleFence") return this.lose()
     await this.takeOver()
 
+    // Pipelined: while one batch is committed and carried out, the next is read and planned on top
+    // of it; it is committed only once the one before is done (and planned again if that one failed).
+    let inFlight: InFlight | undefined
     while (this.running) {
       // A former owner may still have read entries after the takeover: the same round trip says
       // so, and they come before these, so they are taken over together, in stream order.
       const read = await this.retrying("read the inbox", () =>
         readGroupAndPending(this.options.blocking, this.keys.inbox, consumer, batchSize, this.options.blockMs))
-      if (read === undefined) return
-      if (read.pendingElsewhere) {
-        this.options.log.warn("entries read by a former owner are pending; taking them over", { partition: this.partition })
-        await this.takeOver()
-      } else if (read.entries.length > 0) await this.apply(read.entries)
-      else this.host.passivate(this.options.clock(), this.options.passivateAfterMs)
+      if (read === undefined) break
+      if (read.pendingElsewhere || read.entries.length === 0) {
+        await this.settle(inFlight)
+        inFlight = undefined
+        if (read.pendingElsewhere) {
+          this.options.log.warn("entries read by a former owner are pending; taking them over", { partition: this.partition })
+          await this.takeOver()
+        } else this.host.passivate(this.options.clock(), this.options.passivateAfterMs)
+        continue
+      }
+      const next = await this.prepare(read.entries, inFlight?.plan.working).catch(() => undefined)
+      const fast = await this.settle(inFlight)
+      inFlight = undefined
+      if (!this.running) break
+      if (!fast || next === undefined) await this.apply(read.entries)
+      else {
+        const done = this.execute(next)
+        // Handled when settled; marked handled now, so a failure while the next read waits is no crash.
+        done.catch(() => undefined)
+        inFlight = { entries: read.entries, plan: next.plan, done }
+      }
+    }
+    await this.settle(inFlight)
+  }
+
+  /** Waits for the batch in flight. If it failed, applies its entries again the careful way (retries,
+   * isolation); false then, since a batch planned on top of it must be planned again. */
+  private async settle(inFlight: InFlight | undefined): Promise<boolean> {
+    if (inFlight === undefined) return true
+    try {
+      await inFlight.done
+      return true
+    } catch (error) {
+      if (error instanceof PartitionLost) this.lose()
+      else if (this.running) await this.apply(inFlight.entries)
+      return false
     }
   }
 
@@ -161,12 +207,23 @@ export class PartitionWorker {
   }
 
   private async applyOnce(entries: ReadonlyArray<StreamEntry>): Promise<void> {
-    const { io, stats, clock } = this.options
+    await this.execute(await this.prepare(entries))
+  }
+
+  /** Loads and plans a batch, on top of `pending` (the batch before it, still being committed). */
+  private async prepare(entries: ReadonlyArray<StreamEntry>, pending?: ReadonlyMap<string, HeldActor>): Promise<Prepared> {
+    const { io } = this.options
     const started = performance.now()
     const plan = planBatch({
       partition: this.partition, partitions: io.partitions, entries, decode: this.options.decode, kinds: this.options.kinds,
-      host: this.host, stored: await this.load(entries),
+      host: this.host, pending, stored: await this.load(entries, pending),
     })
+    return { plan, started }
+  }
+
+  /** Commits a planned batch, hands its actors to the host, and carries out what it caused. */
+  private async execute({ plan, started }: Prepared): Promise<void> {
+    const { io, stats, clock } = this.options
     const outcome = await executeBatch(io, this.partition, this.fence, plan, () => this.host.commit(plan.working, clock()))
     if (outcome._tag === "StaleFence") throw new PartitionLost()
     for (const { entry, reason } of plan.deadLetters) this.reportDeadLetter(entry.id, reason)
@@ -187,12 +244,12 @@ export class PartitionWorker {
   }
 
   /** Stored state of the entries' actors that are not in memory, in one query. */
-  private async load(entries: ReadonlyArray<StreamEntry>): Promise<Map<string, StoredActor>> {
+  private async load(entries: ReadonlyArray<StreamEntry>, pending?: ReadonlyMap<string, HeldActor>): Promise<Map<string, StoredActor>> {
     const refs = new Map<string, { kind: string; id: string }>()
     for (const entry of entries) {
       const actor = entry.fields["actor"] ?? ""
       const colon = actor.indexOf(":")
-      if (colon > 0 && !this.host.get(actor)) refs.set(actor, { kind: actor.slice(0, colon), id: actor.slice(colon + 1) })
+      if (colon > 0 && !this.host.get(actor) && !pending?.has(actor)) refs.set(actor, { kind: actor.slice(0, colon), id: actor.slice(colon + 1) })
     }
     const stored = new Map<string, StoredActor>()
     if (refs.size === 0) return stored

@@ -60,6 +60,8 @@ export interface PlanInput {
   readonly decode: (fields: Readonly<Record<string, string>>) => Decoded
   readonly kinds: ReadonlyMap<string, ActorKind>
   readonly host: ActorHost
+  /** The previous batch's actors while it is still being committed: this batch is planned on top. */
+  readonly pending?: ReadonlyMap<string, HeldActor> | undefined
   /** Stored state of the batch's actors that the host does not hold (from one query). */
   readonly stored: ReadonlyMap<string, StoredActor>
 }
@@ -89,7 +91,7 @@ export const planBatch = (input: PlanInput): BatchPlan => {
   const counts = { applied: 0, rejected: 0, redelivered: 0 }
 
   const current = (key: string, kind: ActorKind, id: string): HeldActor | undefined => {
-    const held = working.get(key) ?? host.get(key)
+    const held = working.get(key) ?? input.pending?.get(key) ?? host.get(key)
     if (held) return held
     const stored = input.stored.get(key)
     return stored && restored(kind, id, stored)
