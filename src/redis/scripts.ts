@@ -5,6 +5,7 @@
 import { readFileSync } from "node:fs"
 import type { Redis } from "ioredis"
 import { RUNTIME_GROUP, type PartitionKeys } from "./keys.ts"
+import { streamEntries, type StreamEntry } from "./streams.ts"
 
 /** Error codes the scripts return (negative integers), as BullMQ does. */
 export enum ScriptError {
@@ -70,6 +71,8 @@ export interface RedisScripts {
   /** Moves an inbox entry to the dead-letter stream and acknowledges it in the `runtime`
    * group; the dead-letter entry id, or EntryNotFound (the id is acknowledged all the same). */
   deadLetter(p: PartitionKeys, entryId: string, reason: string): Promise<ScriptResult<string>>
+  /** New inbox entries for the lease holder `owner` (its consumer name) with `token`; NotOwner once the lease is gone. */
+  readInbox(p: PartitionKeys, owner: string, token: number, count: number): Promise<ScriptResult<StreamEntry[]>>
   /** Appends a dead letter's original fields to the inbox again and removes it; the new entry id, or EntryNotFound. */
   replayDeadLetter(p: PartitionKeys, deadId: string): Promise<ScriptResult<string>>
 }
@@ -90,6 +93,7 @@ const KEY_COUNTS = {
   "lease-release": 1,
   "dead-letter": 2,
   "dead-letter-replay": 2,
+  "inbox-read": 2,
 } as const
 
 type ScriptName = keyof typeof KEY_COUNTS
@@ -155,6 +159,8 @@ export const createScripts = (redis: Redis, options: ScriptOptions = {}): RedisS
       toResult(await run["lease-release"](p.lease, owner, token), () => undefined),
     deadLetter: async (p, entryId, reason) =>
       toResult(await run["dead-letter"](p.inbox, p.dead, RUNTIME_GROUP, entryId, reason), String),
+    readInbox: async (p, owner, token, count) =>
+      toResult(await run["inbox-read"](p.lease, p.inbox, owner, token, RUNTIME_GROUP, count), (reply) => streamEntries(reply)),
     replayDeadLetter: async (p, deadId) =>
       toResult(await run["dead-letter-replay"](p.inbox, p.dead, deadId), String),
   }

@@ -32,6 +32,9 @@ const toEntry = ([id, flat]: RawEntry): StreamEntry => {
 
 const firstStream = (reply: RawRead): StreamEntry[] => (reply?.[0]?.[1] ?? []).map(toEntry)
 
+/** The entries of a one-stream XREAD / XREADGROUP reply (none for a nil reply). */
+export const streamEntries = (reply: unknown): StreamEntry[] => firstStream(reply as RawRead)
+
 const blockArgs = (blockMs: number | undefined): (string | number)[] =>
   blockMs === undefined ? [] : ["BLOCK", blockMs]
 
@@ -64,22 +67,20 @@ export const autoclaim = async (
   return { next, entries: entries.map(toEntry), deleted }
 }
 
-type PendingSummary = [count: number, first: string | null, last: string | null, consumers: [string, string][] | null]
+/** Waits (XREAD BLOCK, no group state) until `stream` has an entry after `afterId`, or `blockMs` passed. */
+export const waitForEntries = async (redis: Redis, stream: string, afterId: string, blockMs: number): Promise<void> => {
+  await redis.call("XREAD", "COUNT", 1, "BLOCK", blockMs, "STREAMS", stream, afterId)
+}
 
-const othersPending = ([, , , consumers]: PendingSummary, consumer: string): boolean =>
-  (consumers ?? []).some(([name]) => name !== consumer)
-
-/** Whether a consumer other than `consumer` has entries of `inbox` pending in the `runtime` group. */
-export const pendingElsewhere = async (redis: Redis, inbox: string, consumer: string): Promise<boolean> =>
-  othersPending((await redis.xpending(inbox, RUNTIME_GROUP)) as PendingSummary, consumer)
-
-/** `readGroup`, then whether another consumer has entries pending now (a former owner that read
- * after the read of `consumer` started): one summary per read, not per entry. */
-export const readGroupAndPending = async (
-  redis: Redis, inbox: string, consumer: string, count: number, blockMs?: number,
-): Promise<{ entries: StreamEntry[]; pendingElsewhere: boolean }> => {
-  const entries = await readGroup(redis, inbox, consumer, count, blockMs)
-  return { entries, pendingElsewhere: await pendingElsewhere(redis, inbox, consumer) }
+/** The id of the last entry delivered to the `runtime` group ("0-0" before the first). */
+export const lastDelivered = async (redis: Redis, inbox: string): Promise<string> => {
+  const groups = (await redis.xinfo("GROUPS", inbox)) as unknown[][]
+  for (const flat of groups) {
+    const group: Record<string, unknown> = {}
+    for (let i = 0; i + 1 < flat.length; i += 2) group[String(flat[i])] = flat[i + 1]
+    if (group["name"] === RUNTIME_GROUP) return String(group["last-delivered-id"] ?? "0-0")
+  }
+  return "0-0"
 }
 
 /** Acknowledges `ids` in the `runtime` group and deletes them from the inbox, which keeps only

@@ -7,7 +7,7 @@
 import type { Redis } from "ioredis"
 import type { Logger } from "../log.ts"
 import { errorFields } from "../log.ts"
-import { autoclaim, ensureGroup, readGroupAndPending, type StreamEntry } from "../redis/streams.ts"
+import { autoclaim, ensureGroup, lastDelivered, waitForEntries, type StreamEntry } from "../redis/streams.ts"
 import { loadSnapshots, writeBatch } from "../store/snapshots.ts"
 import { ActorHost, type HeldActor, type StoredActor } from "./actor-host.ts"
 import type { ActorKind } from "./actor-kind.ts"
@@ -105,34 +105,40 @@ export class PartitionWorker {
     if (claimed._tag === "StaleFence") return this.lose()
     await this.takeOver()
 
+    // Where the group's reads stand: what was appended after it is new.
+    let position = await this.retrying("find the group's position", () => lastDelivered(io.redis, this.keys.inbox))
     // Pipelined: while one batch is committed and carried out, the next is read and planned on top
     // of it; it is committed only once the one before is done (and planned again if that one failed).
     let inFlight: InFlight | undefined
-    while (this.running) {
-      // A former owner may still have read entries after the takeover: the same round trip says
-      // so, and they come before these, so they are taken over together, in stream order.
-      const read = await this.retrying("read the inbox", () =>
-        readGroupAndPending(this.options.blocking, this.keys.inbox, consumer, batchSize, this.options.blockMs))
+    while (this.running && position !== undefined) {
+      // Only the lease holder can read (inbox-read.lua), so no former owner takes entries after
+      // the takeover: there are no strays to look for after each read.
+      const read = await this.retrying("read the inbox", () => io.scripts.readInbox(this.keys, consumer, this.fence, batchSize))
       if (read === undefined) break
-      if (read.pendingElsewhere || read.entries.length === 0) {
+      if (!read.ok) {
+        this.lose()
+        break
+      }
+      const entries = read.value
+      if (entries.length === 0) {
         await this.settle(inFlight)
         inFlight = undefined
-        if (read.pendingElsewhere) {
-          this.options.log.warn("entries read by a former owner are pending; taking them over", { partition: this.partition })
-          await this.takeOver()
-        } else this.host.passivate(this.options.clock(), this.options.passivateAfterMs)
+        this.host.passivate(this.options.clock(), this.options.passivateAfterMs)
+        const from = position
+        await this.retrying("wait for the inbox", () => waitForEntries(this.options.blocking, this.keys.inbox, from, this.options.blockMs))
         continue
       }
-      const next = await this.prepare(read.entries, inFlight?.plan.working).catch(() => undefined)
+      position = entries.at(-1)!.id
+      const next = await this.prepare(entries, inFlight?.plan.working).catch(() => undefined)
       const fast = await this.settle(inFlight)
       inFlight = undefined
       if (!this.running) break
-      if (!fast || next === undefined) await this.apply(read.entries)
+      if (!fast || next === undefined) await this.apply(entries)
       else {
         const done = this.execute(next)
         // Handled when settled; marked handled now, so a failure while the next read waits is no crash.
         done.catch(() => undefined)
-        inFlight = { entries: read.entries, plan: next.plan, done }
+        inFlight = { entries, plan: next.plan, done }
       }
     }
     await this.settle(inFlight)

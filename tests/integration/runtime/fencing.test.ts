@@ -64,10 +64,10 @@ const gatedSql = (sql: Sql, matches: (text: string) => boolean, at: Gate): Sql =
     },
   })
 
-/** `redis` whose group reads of the inbox pass through `at`. */
-const gatedReads = (redis: Redis, at: Gate): Redis =>
+/** `redis` whose waits for new inbox entries pass through `at`. */
+const gatedWaits = (redis: Redis, at: Gate): Redis =>
   withMethods(redis, {
-    call: (call) => (...args) => (args[0] === "XREADGROUP" ? at.through(() => call(...args)) : call(...args)),
+    call: (call) => (...args) => (args[0] === "XREAD" ? at.through(() => call(...args)) : call(...args)),
   })
 
 const isBatchWrite = (text: string) => text.includes("insert into partition_fences")
@@ -135,17 +135,18 @@ describe("fencing", () => {
     expect(ownerB.lost).toBe(false)
   })
 
-  it("stops a former owner that still read a command after the takeover, and applies that command in order", async () => {
+  it("refuses a former owner's reads after the takeover, so the new owner applies every command, in order", async () => {
     const partition = 1
     const fenceA = await takeLease(partition, "A")
     const ownerA = await deployment.startWorker(partition, fenceA, { consumer: "A" })
     const task = await startedTask(partition)
 
-    // A's lease lapses without A noticing; B takes over (B's first read is slow) while A keeps reading.
+    // A's lease lapses without A noticing; B takes over (B is slow to notice new entries) while A
+    // still tries to read: its next read is refused, so it stops without taking the command.
     const fenceB = await takeLease(partition, "B")
     const readOfB = gate()
     readOfB.shut()
-    const ownerB = await deployment.startWorker(partition, fenceB, { consumer: "B", blocking: gatedReads(await deployment.connectRedis(), readOfB) })
+    const ownerB = await deployment.startWorker(partition, fenceB, { consumer: "B", blocking: gatedWaits(await deployment.connectRedis(), readOfB) })
     await readOfB.held()
     const reports = 30
     const appended = [(await task.progress(1 / reports)).streamId]

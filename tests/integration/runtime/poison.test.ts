@@ -70,7 +70,9 @@ describe("poison entries", () => {
     }
     const [tooLarge, tooDeep] = ids
 
-    const worker = await deployment.startWorker(0, 1, { consumer: "poisoned", kinds: [meterKind], decode })
+    const lease = await deployment.scripts.acquireLease(deployment.keys.partition(0), "poisoned", 60_000)
+    if (!lease.ok) throw new Error("the partition is owned already")
+    const worker = await deployment.startWorker(0, lease.value, { consumer: "poisoned", kinds: [meterKind], decode })
     for (const id of meters) await deployment.actor("meter", id, (row) => row.priority === (id === poisoned ? 19 : 40))
     const letters = await waitFor("two dead letters", async () => {
       const entries = await deployment.redis.xrange(dead, "-", "+")
