@@ -1,3 +1,50 @@
-import type { ScenarioReport } from "./report.ts"
+// Scenario `fleet`: the full path. Clawbot: `clawbot start` (runtime + edge in one process), N
+// standalone tasks submitted with `POST /api/v1/tasks/batch` (1,000 a request), served by M
+// real bots on the control socket in a helper process, until all N are `completed` in
+// Postgres. BullMQ: the same N jobs with addBulk (1,000 a call), workers of concurrency M×C in a
+// helper process, until all N are in its completed set.
+import { bullmqJobs } from "./bullmq.ts"
+import { comparisonTable, failuresOf, topCommands, type Outcome, type ScenarioReport, type Side } from "./report.ts"
 import type { Bench } from "./support/bench.ts"
-export const fleet = async (_bench: Bench): Promise<ScenarioReport> => { throw new Error("todo") }
+import { epochMs } from "./support/clock.ts"
+import { startEdgeFleet, type EdgeFleet } from "./support/edge-fleet.ts"
+
+export const FALLBACK_NOTE = "the edge answered 404 for POST /tasks/batch: tasks were submitted with concurrent POST /tasks instead"
+
+const runClawbot = async (bench: Bench, tasks: number): Promise<{ outcome: Outcome; fleet: EdgeFleet }> => {
+  const fleet = await startEdgeFleet(bench, "bf")
+  try {
+    await fleet.warmUp(bench.options.warmup)
+    await fleet.deployment.quiesce()
+    const baseline = await fleet.deployment.observer.count("task", "completed")
+    const before = await fleet.deployment.sample()
+    const started = epochMs()
+    await fleet.submitTasks(tasks, (i) => ({ i }))
+    const run = await fleet.durable("fleet clawbot", tasks, baseline)
+    const cost = await fleet.deployment.finish(before)
+    const completed = (await fleet.deployment.observer.count("task", "completed")) - baseline
+    return { fleet, outcome: { tasks, completed, wallMs: run.endedAt - started, cost, ...(run.failure === undefined ? {} : { failure: run.failure }) } }
+  } finally {
+    await fleet.stop()
+  }
+}
+
+export const fleet = async (bench: Bench): Promise<ScenarioReport> => {
+  const { fleetTasks: tasks, agents, concurrency } = bench.options
+  const ours = await runClawbot(bench, tasks)
+  const clawbot: Side = { label: "clawbot", outcome: ours.outcome }
+  const bullmq: Side = { label: "bullmq", outcome: await bullmqJobs(bench, "fleet", { tasks, slots: agents * concurrency }) }
+  const limited = ours.fleet.api.rateLimited()
+  return {
+    name: "fleet",
+    headline: `${tasks} tasks via POST /tasks/batch to clawbot start, served by ${agents} WebSocket bots × ${concurrency}, to durable completion vs addBulk + Worker (concurrency ${agents * concurrency})`,
+    tables: [comparisonTable(`fleet: ${tasks} tasks, ${agents} bots × ${concurrency}`, [[clawbot, bullmq]], false)],
+    notes: [
+      ...(ours.fleet.fallback.used ? [FALLBACK_NOTE] : []),
+      ...(limited > 0 ? [`${limited} requests were answered 429 (rate limited) and retried after Retry-After`] : []),
+      "node CPU is the clawbot start process (runtime and edge); the bots run in a helper process",
+      topCommands(clawbot), topCommands(bullmq),
+    ],
+    failures: failuresOf([clawbot, bullmq]),
+  }
+}
