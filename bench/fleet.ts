@@ -9,8 +9,6 @@ import type { Bench } from "./support/bench.ts"
 import { epochMs } from "./support/clock.ts"
 import { startEdgeFleet, type EdgeFleet } from "./support/edge-fleet.ts"
 
-export const FALLBACK_NOTE = "the edge answered 404 for POST /tasks/batch: tasks were submitted with concurrent POST /tasks instead"
-
 const runClawbot = async (bench: Bench, tasks: number): Promise<{ outcome: Outcome; fleet: EdgeFleet }> => {
   const fleet = await startEdgeFleet(bench, "bf")
   try {
@@ -21,7 +19,7 @@ const runClawbot = async (bench: Bench, tasks: number): Promise<{ outcome: Outco
     const started = epochMs()
     await fleet.submitTasks(tasks, (i) => ({ i }))
     const run = await fleet.durable("fleet clawbot", tasks, baseline)
-    const cost = await fleet.deployment.finish(before)
+    const cost = await fleet.finish(before)
     const completed = (await fleet.deployment.observer.count("task", "completed")) - baseline
     return { fleet, outcome: { tasks, completed, wallMs: run.endedAt - started, cost, ...(run.failure === undefined ? {} : { failure: run.failure }) } }
   } finally {
@@ -34,14 +32,12 @@ export const fleet = async (bench: Bench): Promise<ScenarioReport> => {
   const ours = await runClawbot(bench, tasks)
   const clawbot: Side = { label: "clawbot", outcome: ours.outcome }
   const bullmq: Side = { label: "bullmq", outcome: await bullmqJobs(bench, "fleet", { tasks, slots: agents * concurrency }) }
-  const limited = ours.fleet.api.rateLimited()
   return {
     name: "fleet",
     headline: `${tasks} tasks via POST /tasks/batch to clawbot start, served by ${agents} WebSocket bots × ${concurrency}, to durable completion vs addBulk + Worker (concurrency ${agents * concurrency})`,
     tables: [comparisonTable(`fleet: ${tasks} tasks, ${agents} bots × ${concurrency}`, [[clawbot, bullmq]], false)],
     notes: [
-      ...(ours.fleet.fallback.used ? [FALLBACK_NOTE] : []),
-      ...(limited > 0 ? [`${limited} requests were answered 429 (rate limited) and retried after Retry-After`] : []),
+      ...ours.fleet.notes(),
       "node CPU is the clawbot start process (runtime and edge); the bots run in a helper process",
       topCommands(clawbot), topCommands(bullmq),
     ],

@@ -3,7 +3,7 @@
 // clawbot/bullmq and the cost per task, and writes the whole report to bench/results/latest.md.
 // Exits non-zero when a scenario broke or did not complete (never because of a ratio).
 // Options: bench/options.ts (`npm run bench -- --smoke`, `--only lifecycle`); bench/README.md.
-import { mkdir, writeFile } from "node:fs/promises"
+import { mkdir, rm, writeFile } from "node:fs/promises"
 import { cpus } from "node:os"
 import { close, openRedis } from "../src/redis/client.ts"
 import { dispatch } from "./dispatch.ts"
@@ -17,6 +17,8 @@ import { sessions } from "./sessions.ts"
 
 const SCENARIO: Record<Scenario, (bench: Bench) => Promise<ScenarioReport>> = { lifecycle, fleet, sessions, dispatch }
 const RESULTS = new URL("./results/latest.md", import.meta.url)
+/** The deployment processes' logs of the last run (git ignores *.log). */
+const LOGS = new URL("./results/logs/", import.meta.url)
 /** The bench's redis-server may hold at most this much: a runaway scenario fails rather than exhaust the machine. */
 const REDIS_MAX_MEMORY = "4gb"
 
@@ -69,11 +71,13 @@ const main = async () => {
     "servers: the bench's own redis-server (no persistence) and Postgres cluster, started for this run; Postgres through a counting proxy",
   ]
   for (const line of header) console.log(line)
+  await rm(LOGS, { recursive: true, force: true })
+  await mkdir(LOGS, { recursive: true })
   const servers = await startBenchServers(REDIS_MAX_MEMORY)
   const reports: ScenarioReport[] = []
   try {
     const redis = await openRedis(servers.redisUrl, { name: "bench-sampler" })
-    const bench: Bench = { options, servers, redis, signal: interrupted.signal }
+    const bench: Bench = { options, servers, redis, signal: interrupted.signal, logDir: LOGS.pathname }
     try {
       for (const name of options.only) {
         const report = await SCENARIO[name](bench).catch((error: unknown) => broken(name, error))
@@ -88,7 +92,6 @@ const main = async () => {
     await servers.stop()
   }
   const seconds = (Date.now() - started) / 1000
-  await mkdir(new URL(".", RESULTS), { recursive: true })
   await writeFile(RESULTS, markdown(header, reports, seconds))
   const failed = reports.filter((report) => report.failures.length > 0).map((report) => report.name)
   console.log(`\n${reports.length} scenarios in ${seconds.toFixed(0)} s; ${failed.length === 0 ? "all completed" : `FAILED: ${failed.join(", ")}`}; report in bench/results/latest.md`)

@@ -11,7 +11,6 @@ import { expectStatus } from "./support/api.ts"
 import type { Bench } from "./support/bench.ts"
 import { epochMs } from "./support/clock.ts"
 import { startEdgeFleet, type EdgeFleet } from "./support/edge-fleet.ts"
-import { FALLBACK_NOTE } from "./fleet.ts"
 
 /** Sessions created at once. */
 const IN_FLIGHT = 16
@@ -31,7 +30,6 @@ const runClawbot = async (bench: Bench, tasks: number, size: number, notes: stri
   const fleet = await startEdgeFleet(bench, "bs")
   try {
     await fleet.warmUp(bench.options.warmup)
-    if (fleet.fallback.used) notes.push(`warm-up: ${FALLBACK_NOTE}`)
     await fleet.deployment.quiesce()
     const baseline = await fleet.deployment.observer.count("task", "completed")
     const before = await fleet.deployment.sample()
@@ -51,10 +49,10 @@ const runClawbot = async (bench: Bench, tasks: number, size: number, notes: stri
     const submitted = Promise.all(Array.from({ length: Math.min(IN_FLIGHT, count) }, lane))
     const run = await fleet.durable(`sessions clawbot ${size}/session`, tasks, baseline)
     await submitted
-    const cost = await fleet.deployment.finish(before)
+    const cost = await fleet.finish(before)
     const completed = (await fleet.deployment.observer.count("task", "completed")) - baseline
     const sessionsDone = await fleet.deployment.observer.count("session", "completed")
-    notes.push(`clawbot ${size}/session: ${sessionsDone} of ${count} sessions completed${fleet.api.rateLimited() > 0 ? `, ${fleet.api.rateLimited()} requests answered 429 and retried` : ""}`)
+    notes.push(`clawbot ${size}/session: ${sessionsDone} of ${count} sessions completed`, ...fleet.notes().map((note) => `clawbot ${size}/session: ${note}`))
     return { tasks, completed, wallMs: run.endedAt - started, cost, ...(run.failure === undefined ? {} : { failure: run.failure }) }
   } finally {
     await fleet.stop()

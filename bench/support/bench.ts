@@ -13,6 +13,8 @@ export interface Bench {
   readonly servers: BenchServers
   readonly redis: Redis
   readonly signal: AbortSignal
+  /** Where the deployment processes' logs go (kept until the next run). */
+  readonly logDir: string
 }
 
 /** A fresh deployment prefix: a Redis key prefix and a Postgres schema name. */

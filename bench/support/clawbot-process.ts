@@ -1,10 +1,9 @@
 // A Clawbot process of the deployment under test, started as a user starts it: `node
 // bin/clawbot.js start|runtime` with REDIS_URL, DATABASE_URL (through the counting proxy), a fresh
-// CLAWBOT_PREFIX and, for `start`, a free --port. Its output goes to a log file, whose tail is
-// shown when it fails. Stopped with SIGTERM, as an operator would.
+// CLAWBOT_PREFIX and, for `start`, a free --port. Its output goes to a log file in `logDir`
+// (the run's bench/results/logs/), whose tail is shown when it fails to start. Stopped with SIGTERM, as an operator would.
 import { spawn } from "node:child_process"
 import { open, readFile } from "node:fs/promises"
-import { tmpdir } from "node:os"
 import { join } from "node:path"
 
 export interface ClawbotProcess {
@@ -18,6 +17,7 @@ export interface ClawbotProcess {
 }
 
 export interface ClawbotEnv {
+  readonly logDir: string
   readonly redisUrl: string
   readonly databaseUrl: string
   readonly prefix: string
@@ -31,7 +31,7 @@ const BIN = new URL("../../bin/clawbot.js", import.meta.url).pathname
 const STOP_TIMEOUT_MS = 15_000
 
 export const startClawbot = async (command: "start" | "runtime", env: ClawbotEnv, index = 0): Promise<ClawbotProcess> => {
-  const logPath = join(tmpdir(), `clawbot-bench-${env.prefix}-${command}-${index}.log`)
+  const logPath = join(env.logDir, `${env.prefix}-${command}-${index}.log`)
   const log = await open(logPath, "w")
   const child = spawn(process.execPath, [BIN, command, ...(env.port === undefined ? [] : ["--port", String(env.port)])], {
     stdio: ["ignore", log.fd, log.fd],

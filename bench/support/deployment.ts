@@ -46,7 +46,7 @@ export const startDeployment = async (bench: Bench, command: "start" | "runtime"
   const operatorToken = randomBytes(24).toString("base64url")
   const port = command === "start" ? await findFreePort() : undefined
   const env = {
-    redisUrl: servers.redisUrl, databaseUrl: servers.databaseUrl, prefix: keys.prefix, partitions: options.partitions, operatorToken,
+    logDir: bench.logDir, redisUrl: servers.redisUrl, databaseUrl: servers.databaseUrl, prefix: keys.prefix, partitions: options.partitions, operatorToken,
     ...(port === undefined ? {} : { port }),
   }
   const count = command === "start" ? 1 : options.runtimes

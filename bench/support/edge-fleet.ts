@@ -6,6 +6,7 @@ import { CAPABILITY } from "../lifecycle.ts"
 import { expectStatus, httpApi, type Api } from "./api.ts"
 import { track, type Bench, type Tracked } from "./bench.ts"
 import { startHelper, type Helper } from "./child.ts"
+import type { Cost, CostSample } from "./cost.ts"
 import { startDeployment, type Deployment } from "./deployment.ts"
 import { waitFor } from "./wait.ts"
 import type { WsBotsProgress, WsBotsSettings } from "./ws-bots.ts"
@@ -15,6 +16,7 @@ const BATCH = 1000
 /** Requests in flight at once when submitting over HTTP. */
 const IN_FLIGHT = 32
 const CONNECT_TIMEOUT_MS = 60_000
+const FALLBACK_NOTE = "the edge answered 404 for POST /tasks/batch: tasks were submitted with concurrent POST /tasks instead"
 
 export interface EdgeFleet {
   readonly deployment: Deployment
@@ -23,10 +25,14 @@ export interface EdgeFleet {
   /** Set once a submit found no batch route and fell back to one request per task. */
   readonly fallback: { used: boolean }
   failure(): string | undefined
+  /** For the report: the batch-route fallback, 429s waited out, the bots' error frames and reconnects. */
+  notes(): string[]
   /** Submits standalone no-op tasks; `payload(i)` is each one's payload. */
   submitTasks(count: number, payload: (i: number) => object): Promise<void>
   /** Polls Postgres until `count` more tasks than `baseline` are completed. */
   durable(label: string, count: number, baseline: number): Promise<Tracked>
+  /** The bots stop reconnecting; then the deployment's finish (deployment.ts). */
+  finish(before: CostSample): Promise<Cost>
   /** Runs `count` tasks through, unmeasured. */
   warmUp(count: number): Promise<void>
   stop(): Promise<void>
@@ -59,7 +65,7 @@ export const startEdgeFleet = async (bench: Bench, tag: string): Promise<EdgeFle
     const settings: WsBotsSettings = { url: deployment.baseUrl.replace(/^http/, "ws"), agents: registered }
     const helper = await startHelper<WsBotsProgress>(new URL("./ws-bots.ts", import.meta.url), settings)
     bots = helper
-    const failure = () => deployment.failure() ?? helper.failure() ?? (helper.latest()?.errors ? `bots: ${helper.latest()?.firstErrors.join("; ")}` : undefined)
+    const failure = () => deployment.failure() ?? helper.failure()
     await waitFor("every bot connected and its agent online", async () => {
       const failed = failure()
       if (failed !== undefined) throw new Error(failed)
@@ -88,6 +94,20 @@ export const startEdgeFleet = async (bench: Bench, tag: string): Promise<EdgeFle
       track(bench, label, count, async () => (await deployment.observer.count("task", "completed")) - baseline, failure, 100)
     return {
       deployment, api, bots: helper, fallback, failure, submitTasks, durable, stop,
+      async finish(before) {
+        await helper.request("hold")
+        return deployment.finish(before)
+      },
+      notes() {
+        const seen = helper.latest()
+        return [
+          ...(fallback.used ? [FALLBACK_NOTE] : []),
+          ...(api.rateLimited() > 0 ? [`${api.rateLimited()} requests were answered 429 (rate limited) and sent again after Retry-After`] : []),
+          ...(seen !== undefined && (seen.errors > 0 || seen.reconnects > 0)
+            ? [`bots: ${seen.errors} error frames, ${seen.reconnects} reconnects; first: ${seen.firstErrors.join("; ")}`]
+            : []),
+        ]
+      },
       async warmUp(count) {
         if (count === 0) return
         const baseline = await deployment.observer.count("task", "completed")

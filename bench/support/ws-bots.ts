@@ -2,7 +2,8 @@
 // `ws`. Each answers `task_assigned` with `task_started`, and once that is acknowledged with
 // `task_complete` (success, result { ok: true }): a bot whose work takes no time. It notes, for
 // tasks whose payload carries `at` (epoch ms of the submit), the delay until the assignment
-// arrived. Progress (every 100 ms): bots connected, assignments, completions acknowledged, errors.
+// arrived. A socket that closes is opened again after a short pause, as a bot would. Progress
+// (every 100 ms): bots connected, assignments, completions acknowledged, reconnects, errors.
 import WebSocket from "ws"
 import { helperSide } from "./child.ts"
 import { epochMs } from "./clock.ts"
@@ -14,11 +15,14 @@ export interface WsBotsSettings {
 }
 
 export interface WsBotsProgress {
+  /** Bots whose socket is open and greeted (`connected`). */
   readonly connected: number
+  readonly reconnects: number
   readonly assigned: number
   readonly completed: number
+  /** Error frames received. */
   readonly errors: number
-  /** The first few error frames and socket closes, as text. */
+  /** The first few error frames, socket errors and unexpected closes, as text. */
   readonly firstErrors: ReadonlyArray<string>
 }
 
@@ -33,20 +37,21 @@ interface Frame {
 }
 
 const side = helperSide<WsBotsSettings>()
-const counts = { connected: 0, assigned: 0, completed: 0, errors: 0 }
+const RECONNECT_MS = 200
+const counts = { connected: 0, reconnects: 0, assigned: 0, completed: 0, errors: 0 }
 const firstErrors: string[] = []
 const assignDelays: number[] = []
-const sockets: WebSocket[] = []
+const sockets = new Set<WebSocket>()
 let stopping = false
 
-const noteError = (text: string) => {
-  counts.errors += 1
+const remember = (text: string) => {
   if (firstErrors.length < 5) firstErrors.push(text)
 }
 
 const runBot = (token: string) => {
   const socket = new WebSocket(`${side.settings.url}/ws/control?token=${encodeURIComponent(token)}`)
-  sockets.push(socket)
+  sockets.add(socket)
+  let greeted = false
   /** Frame id → what to do once the server acknowledged it. */
   const onAck = new Map<string, () => void>()
   let heartbeat: NodeJS.Timeout | undefined
@@ -67,6 +72,7 @@ const runBot = (token: string) => {
     const frame = JSON.parse(data.toString("utf8")) as Frame
     const payload = frame.payload ?? {}
     if (frame.type === "connected") {
+      greeted = true
       counts.connected += 1
       const every = Number(payload["heartbeat_interval_ms"] ?? 10_000)
       heartbeat = setInterval(() => socket.send(JSON.stringify({ type: "heartbeat", payload: { status: "healthy" } })), every)
@@ -78,18 +84,29 @@ const runBot = (token: string) => {
       onAck.delete(ref)
       then?.()
     } else if (frame.type === "error") {
-      noteError(`error frame: ${JSON.stringify(payload)}`)
+      counts.errors += 1
+      remember(`error frame: ${JSON.stringify(payload)}`)
     }
   })
-  socket.on("error", (error) => noteError(`socket error: ${error.message}`))
+  socket.on("error", (error) => remember(`socket error: ${error.message}`))
   socket.on("close", (code, reason) => {
     clearInterval(heartbeat)
-    if (!stopping) noteError(`socket closed: ${code} ${reason.toString()}`)
+    if (!stopping) remember(`socket closed ${code} ${reason.toString()}`.trim())
+    sockets.delete(socket)
+    if (greeted) counts.connected -= 1
+    if (stopping) return
+    counts.reconnects += 1
+    setTimeout(() => runBot(token), RECONNECT_MS)
   })
 }
 
 for (const agent of side.settings.agents) runBot(agent.token)
 side.on("times", (): WsBotsTimes => ({ assignDelays }))
+/** The deployment is about to stop: its sockets will close, and must not be opened again. */
+side.on("hold", () => {
+  stopping = true
+  return {}
+})
 setInterval(() => side.send({ type: "progress", ...counts, firstErrors }), 100).unref()
 side.ready()
 process.once("SIGTERM", () => {
