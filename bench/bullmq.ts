@@ -59,7 +59,7 @@ export const bullmqJobs = async (bench: Bench, name: string, options: { readonly
     const before = await peer.sample()
     const started = epochMs()
     const ids = await addJobs(queue, options.tasks, (i) => ({ i }))
-    const run = await track(bench, `${name} bullmq`, warmup + options.tasks, async () => peer.completed(name), failure)
+    const run = await track(bench, `${name} bullmq`, options.tasks, async () => peer.completed(name) - warmup, failure)
     const times = new Map((await peer.workers.request<BullmqTimes>("times")).completedAt[name] ?? [])
     const finishedAt = ids.flatMap((id) => times.get(id) ?? [])
     const completed = (await queue.getCompletedCount()) - warmup

@@ -17,8 +17,7 @@ const runClawbot = async (bench: Bench, tasks: number): Promise<{ outcome: Outco
     const baseline = await fleet.deployment.observer.count("task", "completed")
     const before = await fleet.deployment.sample()
     const started = epochMs()
-    await fleet.submitTasks(tasks, (i) => ({ i }))
-    const run = await fleet.durable("fleet clawbot", tasks, baseline)
+    const run = await fleet.durable("fleet clawbot", tasks, baseline, fleet.submitTasks(tasks, (i) => ({ i })))
     const cost = await fleet.finish(before)
     const completed = (await fleet.deployment.observer.count("task", "completed")) - baseline
     return { fleet, outcome: { tasks, completed, wallMs: run.endedAt - started, cost, ...(run.failure === undefined ? {} : { failure: run.failure }) } }

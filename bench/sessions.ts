@@ -46,9 +46,7 @@ const runClawbot = async (bench: Bench, tasks: number, size: number, notes: stri
         await startSession(fleet, String(created["id"]))
       }
     }
-    const submitted = Promise.all(Array.from({ length: Math.min(IN_FLIGHT, count) }, lane))
-    const run = await fleet.durable(`sessions clawbot ${size}/session`, tasks, baseline)
-    await submitted
+    const run = await fleet.durable(`sessions clawbot ${size}/session`, tasks, baseline, Promise.all(Array.from({ length: Math.min(IN_FLIGHT, count) }, lane)))
     const cost = await fleet.finish(before)
     const completed = (await fleet.deployment.observer.count("task", "completed")) - baseline
     const sessionsDone = await fleet.deployment.observer.count("session", "completed")

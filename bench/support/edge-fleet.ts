@@ -29,8 +29,8 @@ export interface EdgeFleet {
   notes(): string[]
   /** Submits standalone no-op tasks; `payload(i)` is each one's payload. */
   submitTasks(count: number, payload: (i: number) => object): Promise<void>
-  /** Polls Postgres until `count` more tasks than `baseline` are completed. */
-  durable(label: string, count: number, baseline: number): Promise<Tracked>
+  /** Polls Postgres until `count` more tasks than `baseline` are completed; `submitting` is the submit under way, whose failure ends the wait. */
+  durable(label: string, count: number, baseline: number, submitting?: Promise<unknown>): Promise<Tracked>
   /** The bots stop reconnecting; then the deployment's finish (deployment.ts). */
   finish(before: CostSample): Promise<Cost>
   /** Runs `count` tasks through, unmeasured. */
@@ -90,8 +90,13 @@ export const startEdgeFleet = async (bench: Bench, tag: string): Promise<EdgeFle
         await limited(indices.map((i) => single(payload(i), i)))
       }))
     }
-    const durable = (label: string, count: number, baseline: number) =>
-      track(bench, label, count, async () => (await deployment.observer.count("task", "completed")) - baseline, failure, 100)
+    const durable = async (label: string, count: number, baseline: number, submitting?: Promise<unknown>) => {
+      let submitFailure: string | undefined
+      submitting?.catch((error: unknown) => (submitFailure = `submitting: ${String(error)}`))
+      const tracked = await track(bench, label, count, async () => (await deployment.observer.count("task", "completed")) - baseline, () => submitFailure ?? failure(), 100)
+      await submitting?.catch(() => undefined)
+      return tracked
+    }
     return {
       deployment, api, bots: helper, fallback, failure, submitTasks, durable, stop,
       async finish(before) {
@@ -111,8 +116,7 @@ export const startEdgeFleet = async (bench: Bench, tag: string): Promise<EdgeFle
       async warmUp(count) {
         if (count === 0) return
         const baseline = await deployment.observer.count("task", "completed")
-        await submitTasks(count, (i) => ({ i }))
-        const warm = await durable(`${tag} warm-up`, count, baseline)
+        const warm = await durable(`${tag} warm-up`, count, baseline, submitTasks(count, (i) => ({ i })))
         if (!warm.finished) throw new Error(`warm-up: ${warm.failure}`)
       },
     }
