@@ -29,7 +29,7 @@ export interface Deployment {
   /** A process's failure, with the tail of its log. */
   failure(): string | undefined
   sample(): Promise<CostSample>
-  /** Waits until the runtimes applied nothing for a while (their published batch count is still). */
+  /** Waits until the runtimes applied nothing for a while (their published batch count is still), at most QUIESCE_MAX_MS. */
   quiesce(): Promise<void>
   /** Quiesces, samples, stops the Clawbot processes and then reads the rows they wrote (flushed as they exit). */
   finish(before: CostSample): Promise<Cost>
@@ -39,6 +39,8 @@ export interface Deployment {
 const STARTUP_TIMEOUT_MS = 60_000
 /** Runtimes publish their statistics every 200 ms (lease TTL 1 s): still over three publications is quiet. */
 const QUIET_MS = 700
+/** A deployment still busy after this long (a run that timed out with a backlog) is sampled as it is. */
+const QUIESCE_MAX_MS = 30_000
 
 export const startDeployment = async (bench: Bench, command: "start" | "runtime", tag: string): Promise<Deployment> => {
   const { options, servers, signal } = bench
@@ -76,7 +78,8 @@ export const startDeployment = async (bench: Bench, command: "start" | "runtime"
     const sample = () => sampleCost(bench, target)
     const batches = async () => (await sample()).batches
     const quiesce = async () => {
-      for (let last = -1, now = await batches(); now !== last; last = now, now = await batches()) {
+      const deadline = Date.now() + QUIESCE_MAX_MS
+      for (let last = -1, now = await batches(); now !== last && Date.now() < deadline; last = now, now = await batches()) {
         signal.throwIfAborted()
         await new Promise((resolve) => setTimeout(resolve, QUIET_MS))
       }
