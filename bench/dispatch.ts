@@ -12,31 +12,23 @@ import type { Bench } from "./support/bench.ts"
 import { epochMs } from "./support/clock.ts"
 import { startEdgeFleet } from "./support/edge-fleet.ts"
 import { paced } from "./support/pace.ts"
-import type { WsBotsTimes } from "./support/ws-bots.ts"
 
 const runClawbot = async (bench: Bench, tasks: number, notes: string[]): Promise<Outcome> => {
   const fleet = await startEdgeFleet(bench, "bd")
   try {
-    await fleet.warmUp(bench.options.warmup)
-    await fleet.deployment.quiesce()
-    const baseline = await fleet.deployment.observer.count("task", "completed")
-    const before = await fleet.deployment.sample()
-    const started = epochMs()
-    const offered = paced(tasks, bench.options.rate, bench.signal, (i) => {
-      const id = randomUUID()
-      return fleet.deployment.append({
-        kind: "task", id, type: "CREATE",
-        payload: { id, title: `bench ${i}`, capability: CAPABILITY, dependsOn: [], blocked: false, payload: { i, at: epochMs() } },
+    const submit = async () => {
+      const errors = await paced(tasks, bench.options.rate, bench.signal, (i) => {
+        const id = randomUUID()
+        return fleet.deployment.append({
+          kind: "task", id, type: "CREATE",
+          payload: { id, title: `bench ${i}`, capability: CAPABILITY, dependsOn: [], blocked: false, payload: { i, at: epochMs() } },
+        })
       })
-    })
-    const run = await fleet.durable("dispatch clawbot", tasks, baseline)
-    const errors = await offered
-    const { assignDelays } = await fleet.bots.request<WsBotsTimes>("times")
-    const cost = await fleet.finish(before)
+      if (errors.length > 0) throw new Error(`${errors.length} appends failed: ${errors[0]}`)
+    }
+    const outcome = await fleet.measure("dispatch clawbot", tasks, submit, true)
     notes.push(...fleet.notes())
-    const completed = (await fleet.deployment.observer.count("task", "completed")) - baseline
-    const failure = run.failure ?? (errors.length > 0 ? `${errors.length} appends failed: ${errors[0]}` : undefined)
-    return { tasks, completed, wallMs: run.endedAt - started, latencies: assignDelays, cost, ...(failure === undefined ? {} : { failure }) }
+    return outcome
   } finally {
     await fleet.stop()
   }

@@ -6,21 +6,13 @@
 import { bullmqJobs } from "./bullmq.ts"
 import { comparisonTable, failuresOf, topCommands, type Outcome, type ScenarioReport, type Side } from "./report.ts"
 import type { Bench } from "./support/bench.ts"
-import { epochMs } from "./support/clock.ts"
-import { startEdgeFleet, type EdgeFleet } from "./support/edge-fleet.ts"
+import { startEdgeFleet } from "./support/edge-fleet.ts"
 
-const runClawbot = async (bench: Bench, tasks: number): Promise<{ outcome: Outcome; fleet: EdgeFleet }> => {
+const runClawbot = async (bench: Bench, tasks: number): Promise<{ outcome: Outcome; notes: string[] }> => {
   const fleet = await startEdgeFleet(bench, "bf")
   try {
-    await fleet.warmUp(bench.options.warmup)
-    await fleet.deployment.quiesce()
-    const baseline = await fleet.deployment.observer.count("task", "completed")
-    const before = await fleet.deployment.sample()
-    const started = epochMs()
-    const run = await fleet.durable("fleet clawbot", tasks, baseline, fleet.submitTasks(tasks, (i) => ({ i })))
-    const cost = await fleet.finish(before)
-    const completed = (await fleet.deployment.observer.count("task", "completed")) - baseline
-    return { fleet, outcome: { tasks, completed, wallMs: run.endedAt - started, cost, ...(run.failure === undefined ? {} : { failure: run.failure }) } }
+    const outcome = await fleet.measure("fleet clawbot", tasks, () => fleet.submitTasks(tasks, (i) => ({ i })))
+    return { outcome, notes: fleet.notes() }
   } finally {
     await fleet.stop()
   }
@@ -36,7 +28,7 @@ export const fleet = async (bench: Bench): Promise<ScenarioReport> => {
     headline: `${tasks} tasks via POST /tasks/batch to clawbot start, served by ${agents} WebSocket bots × ${concurrency}, to durable completion vs addBulk + Worker (concurrency ${agents * concurrency})`,
     tables: [comparisonTable(`fleet: ${tasks} tasks, ${agents} bots × ${concurrency}`, [[clawbot, bullmq]], false)],
     notes: [
-      ...ours.fleet.notes(),
+      ...ours.notes,
       "node CPU is the clawbot start process (runtime and edge); the bots run in a helper process",
       topCommands(clawbot), topCommands(bullmq),
     ],

@@ -9,7 +9,6 @@ import { CAPABILITY } from "./lifecycle.ts"
 import { comparisonTable, failuresOf, fixed, type Outcome, type ScenarioReport, type Side } from "./report.ts"
 import { expectStatus } from "./support/api.ts"
 import type { Bench } from "./support/bench.ts"
-import { epochMs } from "./support/clock.ts"
 import { startEdgeFleet, type EdgeFleet } from "./support/edge-fleet.ts"
 
 /** Sessions created at once. */
@@ -29,11 +28,6 @@ const startSession = async (fleet: EdgeFleet, id: string): Promise<void> => {
 const runClawbot = async (bench: Bench, tasks: number, size: number, notes: string[]): Promise<Outcome> => {
   const fleet = await startEdgeFleet(bench, "bs")
   try {
-    await fleet.warmUp(bench.options.warmup)
-    await fleet.deployment.quiesce()
-    const baseline = await fleet.deployment.observer.count("task", "completed")
-    const before = await fleet.deployment.sample()
-    const started = epochMs()
     const count = Math.ceil(tasks / size)
     let next = 0
     const lane = async () => {
@@ -46,12 +40,10 @@ const runClawbot = async (bench: Bench, tasks: number, size: number, notes: stri
         await startSession(fleet, String(created["id"]))
       }
     }
-    const run = await fleet.durable(`sessions clawbot ${size}/session`, tasks, baseline, Promise.all(Array.from({ length: Math.min(IN_FLIGHT, count) }, lane)))
-    const cost = await fleet.finish(before)
-    const completed = (await fleet.deployment.observer.count("task", "completed")) - baseline
+    const outcome = await fleet.measure(`sessions clawbot ${size}/session`, tasks, () => Promise.all(Array.from({ length: Math.min(IN_FLIGHT, count) }, lane)))
     const sessionsDone = await fleet.deployment.observer.count("session", "completed")
     notes.push(`clawbot ${size}/session: ${sessionsDone} of ${count} sessions completed`, ...fleet.notes().map((note) => `clawbot ${size}/session: ${note}`))
-    return { tasks, completed, wallMs: run.endedAt - started, cost, ...(run.failure === undefined ? {} : { failure: run.failure }) }
+    return outcome
   } finally {
     await fleet.stop()
   }

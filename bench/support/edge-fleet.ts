@@ -6,10 +6,11 @@ import { CAPABILITY } from "../lifecycle.ts"
 import { expectStatus, httpApi, type Api } from "./api.ts"
 import { track, type Bench, type Tracked } from "./bench.ts"
 import { startHelper, type Helper } from "./child.ts"
-import type { Cost, CostSample } from "./cost.ts"
+import type { Outcome } from "../report.ts"
+import { epochMs } from "./clock.ts"
 import { startDeployment, type Deployment } from "./deployment.ts"
 import { waitFor } from "./wait.ts"
-import type { WsBotsProgress, WsBotsSettings } from "./ws-bots.ts"
+import type { WsBotsProgress, WsBotsSettings, WsBotsTimes } from "./ws-bots.ts"
 
 /** Largest body of `POST /tasks/batch`. */
 const BATCH = 1000
@@ -21,20 +22,16 @@ const FALLBACK_NOTE = "the edge answered 404 for POST /tasks/batch: tasks were s
 export interface EdgeFleet {
   readonly deployment: Deployment
   readonly api: Api
-  readonly bots: Helper<WsBotsProgress>
-  /** Set once a submit found no batch route and fell back to one request per task. */
-  readonly fallback: { used: boolean }
-  failure(): string | undefined
   /** For the report: the batch-route fallback, 429s waited out, the bots' error frames and reconnects. */
   notes(): string[]
   /** Submits standalone no-op tasks; `payload(i)` is each one's payload. */
   submitTasks(count: number, payload: (i: number) => object): Promise<void>
-  /** Polls Postgres until `count` more tasks than `baseline` are completed; `submitting` is the submit under way, whose failure ends the wait. */
-  durable(label: string, count: number, baseline: number, submitting?: Promise<unknown>): Promise<Tracked>
-  /** The bots stop reconnecting; then the deployment's finish (deployment.ts). */
-  finish(before: CostSample): Promise<Cost>
-  /** Runs `count` tasks through, unmeasured. */
-  warmUp(count: number): Promise<void>
+  /**
+   * The warm-up, then one measured run: `submit()` submits `tasks` tasks (its failure fails the
+   * run), which ends once Postgres holds `tasks` more completed tasks, and the cost. `timed`: the
+   * latencies are the bots' submit → `task_assigned` delays.
+   */
+  measure(label: string, tasks: number, submit: () => Promise<unknown>, timed?: boolean): Promise<Outcome>
   stop(): Promise<void>
 }
 
@@ -73,36 +70,36 @@ export const startEdgeFleet = async (bench: Bench, tag: string): Promise<EdgeFle
       return online ? true : undefined
     }, CONNECT_TIMEOUT_MS, bench.signal, 100)
 
+    /** Set once a submit found no batch route and fell back to one request per task. */
     const fallback = { used: false }
-    const single = (payload: object, i: number) => async () => {
-      expectStatus("POST /tasks", await api.post("/tasks", { title: `bench ${i}`, capability: CAPABILITY, payload }), 201, 202)
-    }
     const submitTasks = async (count: number, payload: (i: number) => object) => {
-      const batches = Array.from({ length: Math.ceil(count / BATCH) }, (_, b) =>
-        Array.from({ length: Math.min(BATCH, count - b * BATCH) }, (_, k) => b * BATCH + k))
-      await limited(batches.map((indices) => async () => {
-        if (!fallback.used) {
-          const tasks = indices.map((i) => ({ title: `bench ${i}`, capability: CAPABILITY, payload: payload(i) }))
-          const answer = await api.post("/tasks/batch", { tasks })
-          if (answer.status !== 404) return void expectStatus("POST /tasks/batch", answer, 202)
-          fallback.used = true
+      const indices = Array.from({ length: count }, (_, i) => i)
+      const batches = Array.from({ length: Math.ceil(count / BATCH) }, (_, b) => indices.slice(b * BATCH, (b + 1) * BATCH))
+      const sendBatch = async (batch: ReadonlyArray<number>) => {
+        const tasks = batch.map((i) => ({ title: `bench ${i}`, capability: CAPABILITY, payload: payload(i) }))
+        return api.post("/tasks/batch", { tasks })
+      }
+      if (!fallback.used) {
+        const first = await sendBatch(batches[0] ?? [])
+        if (first.status !== 404) {
+          expectStatus("POST /tasks/batch", first, 202)
+          return limited(batches.slice(1).map((batch) => async () => expectStatus("POST /tasks/batch", await sendBatch(batch), 202)))
         }
-        await limited(indices.map((i) => single(payload(i), i)))
-      }))
+        fallback.used = true
+      }
+      await limited(indices.map((i) => async () =>
+        expectStatus("POST /tasks", await api.post("/tasks", { title: `bench ${i}`, capability: CAPABILITY, payload: payload(i) }), 201, 202)))
     }
-    const durable = async (label: string, count: number, baseline: number, submitting?: Promise<unknown>) => {
+    /** Polls Postgres until `count` more tasks than `baseline` are completed; a failure of `submitting` (the submit under way) ends it. */
+    const durable = async (label: string, count: number, baseline: number, submitting: Promise<unknown>): Promise<Tracked> => {
       let submitFailure: string | undefined
-      submitting?.catch((error: unknown) => (submitFailure = `submitting: ${String(error)}`))
+      submitting.catch((error: unknown) => (submitFailure = `submitting: ${String(error)}`))
       const tracked = await track(bench, label, count, async () => (await deployment.observer.count("task", "completed")) - baseline, () => submitFailure ?? failure(), 100)
-      await submitting?.catch(() => undefined)
+      await submitting.catch(() => undefined)
       return tracked
     }
     return {
-      deployment, api, bots: helper, fallback, failure, submitTasks, durable, stop,
-      async finish(before) {
-        await helper.request("hold")
-        return deployment.finish(before)
-      },
+      deployment, api, submitTasks, stop,
       notes() {
         const seen = helper.latest()
         return [
@@ -113,11 +110,23 @@ export const startEdgeFleet = async (bench: Bench, tag: string): Promise<EdgeFle
             : []),
         ]
       },
-      async warmUp(count) {
-        if (count === 0) return
-        const baseline = await deployment.observer.count("task", "completed")
-        const warm = await durable(`${tag} warm-up`, count, baseline, submitTasks(count, (i) => ({ i })))
-        if (!warm.finished) throw new Error(`warm-up: ${warm.failure}`)
+      async measure(label, tasks, submit, timed = false) {
+        const { warmup } = bench.options
+        const completed = () => deployment.observer.count("task", "completed")
+        if (warmup > 0) {
+          const warm = await durable(`${label} warm-up`, warmup, await completed(), submitTasks(warmup, (i) => ({ i })))
+          if (!warm.finished) throw new Error(`warm-up: ${warm.failure}`)
+        }
+        await deployment.quiesce()
+        const baseline = await completed()
+        const before = await deployment.sample()
+        const started = epochMs()
+        const run = await durable(label, tasks, baseline, submit())
+        const latencies = timed ? { latencies: (await helper.request<WsBotsTimes>("times")).assignDelays } : {}
+        await helper.request("hold")
+        const cost = await deployment.finish(before)
+        const failed = run.failure === undefined ? {} : { failure: run.failure }
+        return { tasks, completed: (await completed()) - baseline, wallMs: run.endedAt - started, cost, ...latencies, ...failed }
       },
     }
   } catch (error) {
