@@ -52,7 +52,8 @@ export const fixed = (value: number, digits = 0): string => {
   return digits === 0 && Math.abs(value) >= 10_000 ? Math.round(value).toLocaleString("en-US") : value.toFixed(digits)
 }
 
-const perTask = (outcome: Outcome, value: number) => value / Math.max(1, outcome.tasks)
+/** Per task durably completed: the tasks submitted when the run completed, the work actually done when it did not. */
+const perTask = (outcome: Outcome, value: number) => value / Math.max(1, outcome.completed)
 
 /** One metric: its label, how to read it from a side, the digits to print; `clawbotOnly` leaves the peer blank. */
 interface Metric {

@@ -49,7 +49,7 @@ const runClawbot = async (bench: Bench, tasks: number, size: number, notes: stri
   }
 }
 
-const perTask = (outcome: Outcome) => (outcome.cost.redisBytesIn + outcome.cost.pg.bytesToServer) / outcome.tasks
+const perTask = (outcome: Outcome) => (outcome.cost.redisBytesIn + outcome.cost.pg.bytesToServer) / Math.max(1, outcome.completed)
 const throughput = (outcome: Outcome) => (outcome.completed * 1000) / outcome.wallMs
 
 export const sessions = async (bench: Bench): Promise<ScenarioReport> => {

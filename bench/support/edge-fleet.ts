@@ -17,7 +17,7 @@ const BATCH = 1000
 /** Requests in flight at once when submitting over HTTP. */
 const IN_FLIGHT = 32
 const CONNECT_TIMEOUT_MS = 60_000
-const FALLBACK_NOTE = "the edge answered 404 for POST /tasks/batch: tasks were submitted with concurrent POST /tasks instead"
+const FALLBACK_NOTE = "the edge answered 404 for POST /tasks/batch: the tasks this deployment got that way (its warm-up included) were sent with concurrent POST /tasks instead"
 
 export interface EdgeFleet {
   readonly deployment: Deployment
@@ -104,7 +104,7 @@ export const startEdgeFleet = async (bench: Bench, tag: string): Promise<EdgeFle
         const seen = helper.latest()
         return [
           ...(fallback.used ? [FALLBACK_NOTE] : []),
-          ...(api.rateLimited() > 0 ? [`${api.rateLimited()} requests were answered 429 (rate limited) and sent again after Retry-After`] : []),
+          ...(api.rateLimited() > 0 ? [`${api.rateLimited()} HTTP requests (its warm-up included) were answered 429 (rate limited) and sent again after Retry-After`] : []),
           ...(seen !== undefined && (seen.errors > 0 || seen.reconnects > 0)
             ? [`bots: ${seen.errors} error frames, ${seen.reconnects} reconnects; first: ${seen.firstErrors.join("; ")}`]
             : []),
