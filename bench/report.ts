@@ -53,7 +53,7 @@ export const fixed = (value: number, digits = 0): string => {
 }
 
 /** Per task durably completed: the tasks submitted when the run completed, the work actually done when it did not. */
-const perTask = (outcome: Outcome, value: number) => value / Math.max(1, outcome.completed)
+export const perTask = (outcome: Outcome, value: number): number => value / Math.max(1, outcome.completed)
 
 /** One metric: its label, how to read it from a side, the digits to print; `clawbotOnly` leaves the peer blank. */
 interface Metric {
@@ -69,10 +69,16 @@ const latency = (p: number | "max") => (outcome: Outcome) => {
   return p === "max" ? (sorted.at(-1) ?? Number.NaN) : percentile(sorted, p)
 }
 
+/** Tasks durably completed per second of wall time. */
+export const throughput = (outcome: Outcome): number => (outcome.completed * 1000) / outcome.wallMs
+
+/** Bytes sent to Redis and to Postgres per task. */
+export const storeBytes = (outcome: Outcome): number => perTask(outcome, outcome.cost.redisBytesIn + outcome.cost.pg.bytesToServer)
+
 const OUTCOME: ReadonlyArray<Metric> = [
   { label: "tasks completed (durable)", value: (o) => o.completed, digits: 0 },
   { label: "wall time (ms)", value: (o) => o.wallMs, digits: 0 },
-  { label: "throughput (tasks/s)", value: (o) => (o.completed * 1000) / o.wallMs, digits: 0 },
+  { label: "throughput (tasks/s)", value: throughput, digits: 0 },
 ]
 
 const LATENCY: ReadonlyArray<Metric> = [
@@ -89,7 +95,7 @@ const COST: ReadonlyArray<Metric> = [
   { label: "per task: Postgres rows written", value: (o) => perTask(o, o.cost.pgRowsWritten), digits: 1, clawbotOnly: true },
   { label: "per task: Postgres rows returned", value: (o) => perTask(o, o.cost.pg.rowsRead), digits: 1, clawbotOnly: true },
   { label: "per task: bytes to Postgres", value: (o) => perTask(o, o.cost.pg.bytesToServer), digits: 0, clawbotOnly: true },
-  { label: "per task: bytes to Redis + Postgres", value: (o) => perTask(o, o.cost.redisBytesIn + o.cost.pg.bytesToServer), digits: 0 },
+  { label: "per task: bytes to Redis + Postgres", value: storeBytes, digits: 0 },
   { label: "per task: Postgres WAL bytes", value: (o) => perTask(o, o.cost.walBytes), digits: 0, clawbotOnly: true },
   { label: "per task: node CPU ms (runtime / worker)", value: (o) => perTask(o, o.cost.nodeCpuMs), digits: 2 },
   { label: "per task: Redis CPU ms", value: (o) => perTask(o, o.cost.redisCpuMs), digits: 2 },

@@ -6,7 +6,7 @@
 import { setTimeout as sleep } from "node:timers/promises"
 import { bullmqFlows } from "./bullmq.ts"
 import { CAPABILITY } from "./lifecycle.ts"
-import { comparisonTable, failuresOf, fixed, type Outcome, type ScenarioReport, type Side } from "./report.ts"
+import { comparisonTable, failuresOf, fixed, storeBytes, throughput, type Outcome, type ScenarioReport, type Side } from "./report.ts"
 import { expectStatus } from "./support/api.ts"
 import type { Bench } from "./support/bench.ts"
 import { startEdgeFleet, type EdgeFleet } from "./support/edge-fleet.ts"
@@ -49,8 +49,6 @@ const runClawbot = async (bench: Bench, tasks: number, size: number, notes: stri
   }
 }
 
-const perTask = (outcome: Outcome) => (outcome.cost.redisBytesIn + outcome.cost.pg.bytesToServer) / Math.max(1, outcome.completed)
-const throughput = (outcome: Outcome) => (outcome.completed * 1000) / outcome.wallMs
 
 export const sessions = async (bench: Bench): Promise<ScenarioReport> => {
   const { sessionTasks: tasks, smallSession, bigSession, agents, concurrency } = bench.options
@@ -64,7 +62,7 @@ export const sessions = async (bench: Bench): Promise<ScenarioReport> => {
   }
   const [small, big] = pairs.map(([clawbot]) => clawbot.outcome)
   if (small !== undefined && big !== undefined) {
-    notes.push(`clawbot ${bigSession}-task sessions vs ${smallSession}-task sessions: throughput ×${fixed(throughput(big) / throughput(small), 3)}, bytes to Redis + Postgres per task ×${fixed(perTask(big) / perTask(small), 3)}`)
+    notes.push(`clawbot ${bigSession}-task sessions vs ${smallSession}-task sessions: throughput ×${fixed(throughput(big) / throughput(small), 3)}, bytes to Redis + Postgres per task ×${fixed(storeBytes(big) / storeBytes(small), 3)}`)
   }
   return {
     name: "sessions",
