@@ -95,6 +95,7 @@ const COST: ReadonlyArray<Metric> = [
   { label: "per task: Postgres rows written", value: (o) => perTask(o, o.cost.pgRowsWritten), digits: 1, clawbotOnly: true },
   { label: "per task: Postgres rows returned", value: (o) => perTask(o, o.cost.pg.rowsRead), digits: 1, clawbotOnly: true },
   { label: "per task: bytes to Postgres", value: (o) => perTask(o, o.cost.pg.bytesToServer), digits: 0, clawbotOnly: true },
+  { label: "per task: bytes from Postgres", value: (o) => perTask(o, o.cost.pg.bytesFromServer), digits: 0, clawbotOnly: true },
   { label: "per task: bytes to Redis + Postgres", value: storeBytes, digits: 0 },
   { label: "per task: Postgres WAL bytes", value: (o) => perTask(o, o.cost.walBytes), digits: 0, clawbotOnly: true },
   { label: "per task: node CPU ms (runtime / worker)", value: (o) => perTask(o, o.cost.nodeCpuMs), digits: 2 },

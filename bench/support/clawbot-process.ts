@@ -8,7 +8,6 @@ import { join } from "node:path"
 
 export interface ClawbotProcess {
   readonly pid: number
-  readonly logPath: string
   /** Why it is gone, when it exited before stop(). */
   failure(): string | undefined
   /** The last lines of its log. */
@@ -60,7 +59,6 @@ export const startClawbot = async (command: "start" | "runtime", env: ClawbotEnv
   process.once("exit", killOnExit)
   return {
     pid: child.pid ?? 0,
-    logPath,
     failure: () => failure,
     logTail: async () => (await readFile(logPath, "utf8").catch(() => "")).trimEnd().split("\n").slice(-15).join("\n"),
     stop: async () => {

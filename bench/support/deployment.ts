@@ -2,7 +2,6 @@
 // (`clawbot start`, or `clawbot runtime` × R), an `append` for producers that write to the inbox
 // directly, the observer, and the cost probe aimed at its keys and processes.
 import { randomBytes } from "node:crypto"
-import type { Redis } from "ioredis"
 import { findFreePort } from "../../src/embedded/index.ts"
 import { close, openRedis } from "../../src/redis/client.ts"
 import { keysFor, type Keys } from "../../src/redis/keys.ts"
@@ -17,16 +16,12 @@ import { waitFor } from "./wait.ts"
 
 export interface Deployment {
   readonly keys: Keys
-  readonly partitions: number
   readonly append: AppendFn
-  /** A connection of the bench's own (e.g. for simulated bots). */
-  readonly connection: Redis
   readonly observer: Observer
-  readonly processes: ReadonlyArray<ClawbotProcess>
   /** `start` only: http://127.0.0.1:port and the operator token. */
   readonly baseUrl: string
   readonly operatorToken: string
-  /** A process's failure, with the tail of its log. */
+  /** Why a process of it is gone (naming its log), when one is. */
   failure(): string | undefined
   sample(): Promise<CostSample>
   /** Waits until the runtimes applied nothing for a while (their published batch count is still), at most QUIESCE_MAX_MS. */
@@ -85,7 +80,7 @@ export const startDeployment = async (bench: Bench, command: "start" | "runtime"
       }
     }
     return {
-      keys, partitions: options.partitions, connection, observer, processes, baseUrl, operatorToken, stop, sample, quiesce,
+      keys, observer, baseUrl, operatorToken, stop, sample, quiesce,
       append: createAppend({ scripts: createScripts(connection), keys, partitions: options.partitions, validate: validateCommand }),
       failure,
       async finish(before) {

@@ -5,10 +5,8 @@ import type { Redis } from "ioredis"
 import type { Keys } from "../../src/redis/keys.ts"
 import { decodeRuntimeStats } from "../../src/schema/runtime-stats.ts"
 import postgres from "postgres"
-import type { Sql } from "../../src/store/db.ts"
 
 export interface Observer {
-  readonly sql: Sql
   /** Actors of `kind` in `state`. */
   count(kind: string, state: string): Promise<number>
   /** Partitions owned by the runtimes, from what they last published. */
@@ -20,7 +18,6 @@ export const observe = async (directDatabaseUrl: string, redis: Redis, keys: Key
   // Named apart from the deployment's own sessions ("clawbot"), which the bench waits to see end.
   const sql = postgres(directDatabaseUrl, { max: 2, onnotice: () => {}, connection: { search_path: keys.prefix, application_name: "clawbot-bench" } })
   return {
-    sql,
     async count(kind, state) {
       const exists = await sql`select 1 from pg_tables where schemaname = ${keys.prefix} and tablename = 'actors'`
       if (exists.length === 0) return 0

@@ -8,7 +8,6 @@ import { close, openRedis } from "../../src/redis/client.ts"
 
 export interface BenchRedis {
   readonly url: string
-  readonly pid: number
   stop(): Promise<void>
 }
 
@@ -33,7 +32,7 @@ export const startBenchRedis = async (dir: string, maxMemory: string): Promise<B
     try {
       const redis = await openRedis(url, { name: "bench-probe" })
       await close(redis)
-      return { url, pid: child.pid ?? 0, stop }
+      return { url, stop }
     } catch (error) {
       if (Date.now() > deadline || child.exitCode !== null) {
         await stop()

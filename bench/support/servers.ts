@@ -13,7 +13,6 @@ import { startBenchRedis } from "./redis-server.ts"
 
 export interface BenchServers {
   readonly redisUrl: string
-  readonly redisPid: number
   /** Postgres through the counting proxy: what the measured processes use. */
   readonly databaseUrl: string
   /** Postgres directly: the bench's own observer queries, not counted. */
@@ -50,7 +49,7 @@ export const startBenchServers = async (maxRedisMemory: string): Promise<BenchSe
     const directSql = postgres(pg.url, { max: 1, onnotice: () => {} })
     stops.unshift(() => directSql.end({ timeout: 5 }))
     return {
-      redisUrl: redis.url, redisPid: redis.pid, databaseUrl: proxy.url, directDatabaseUrl: pg.url,
+      redisUrl: redis.url, databaseUrl: proxy.url, directDatabaseUrl: pg.url,
       postmasterPid: await postmasterOf(directSql), proxy, directSql, stop,
     }
   } catch (error) {
