@@ -1,84 +1,37 @@
-// Fleet simulator: plays the bots of a deployment. It tails the event stream, answers every
-// `task_assigned` push to one of its agents with START then COMPLETE (what a bot does when
-// the work itself takes no time), and notes when each task's `completed` transition was
-// published, which happens only after that transition is committed to Postgres.
-import type { Redis } from "ioredis"
-import { readEvents, type StreamEntry } from "../src/redis/streams.ts"
-import type { AppendFn } from "../src/runtime/append.ts"
+// Scenario `fleet`: the full path. Clawbot: `clawbot start` (runtime + edge in one process), N
+// standalone tasks submitted with `POST /api/v1/tasks/batch` (1,000 a request), served by M
+// real bots on the control socket in a helper process, until all N are `completed` in
+// Postgres. BullMQ: the same N jobs with addBulk (1,000 a call), workers of concurrency M×C in a
+// helper process, until all N are in its completed set.
+import { bullmqJobs } from "./bullmq.ts"
+import { comparisonTable, failuresOf, topCommands, type Outcome, type ScenarioReport, type Side } from "./report.ts"
+import type { Bench } from "./support/bench.ts"
+import { startEdgeFleet } from "./support/edge-fleet.ts"
 
-export interface Fleet {
-  /** Task id → Date.now() when its `completed` event was read. */
-  readonly completed: Map<string, number>
-  /** Resolves once `taskIds` have all completed; rejects on a failed append, after `timeoutMs` or once `signal` aborts. */
-  allCompleted(taskIds: ReadonlySet<string>, timeoutMs: number, signal: AbortSignal): Promise<void>
-  stop(): Promise<void>
-}
-
-interface Push {
-  readonly type: string
-  readonly payload: { readonly task_id: string; readonly attempt: number }
-}
-
-interface Transition {
-  readonly kind: string
-  readonly actor_id: string
-  readonly to: string
-}
-
-export const startFleet = (options: { readonly reader: Redis; readonly events: string; readonly append: AppendFn }): Fleet => {
-  const { reader, events, append } = options
-  const completed = new Map<string, number>()
-  let failure: unknown
-  let running = true
-  /** The tasks `allCompleted` still waits for. */
-  const waiting = new Set<string>()
-
-  const work = (agentId: string, push: Push) => {
-    const { task_id: id, attempt } = push.payload
-    const answer = (type: string) =>
-      append({ kind: "task", id, type, payload: { agentId, ...(type === "COMPLETE" ? { result: { ok: true } } : {}) }, cmdId: `bench/${id}/${attempt}/${type}` })
-    answer("START").then(() => answer("COMPLETE")).catch((error: unknown) => (failure ??= error))
+const runClawbot = async (bench: Bench, tasks: number): Promise<{ outcome: Outcome; notes: string[] }> => {
+  const fleet = await startEdgeFleet(bench, "bf")
+  try {
+    const outcome = await fleet.measure("fleet clawbot", tasks, () => fleet.submitTasks(tasks, (i) => ({ i })))
+    return { outcome, notes: fleet.notes() }
+  } finally {
+    await fleet.stop()
   }
+}
 
-  const see = ({ fields }: StreamEntry) => {
-    if (fields["type"] === "push") {
-      const push = JSON.parse(fields["body"] ?? "{}") as Push
-      const agentId = fields["topics"]?.slice("control:".length)
-      if (push.type === "task_assigned" && agentId) work(agentId, push)
-    } else if (fields["type"] === "event" && fields["topics"]?.startsWith("tasks")) {
-      const event = JSON.parse(fields["body"] ?? "{}") as Transition
-      if (event.kind === "task" && event.to === "completed" && !completed.has(event.actor_id)) {
-        completed.set(event.actor_id, Date.now())
-        waiting.delete(event.actor_id)
-      }
-    }
-  }
-
-  const tail = (async () => {
-    let after = "0"
-    while (running) {
-      const entries = await readEvents(reader, events, after, 1000, 200)
-      for (const entry of entries) see(entry)
-      after = entries.at(-1)?.id ?? after
-    }
-  })()
-  tail.catch((error: unknown) => (failure ??= error))
-
+export const fleet = async (bench: Bench): Promise<ScenarioReport> => {
+  const { fleetTasks: tasks, agents, concurrency } = bench.options
+  const ours = await runClawbot(bench, tasks)
+  const clawbot: Side = { label: "clawbot", outcome: ours.outcome }
+  const bullmq: Side = { label: "bullmq", outcome: await bullmqJobs(bench, "fleet", { tasks, slots: agents * concurrency }) }
   return {
-    completed,
-    async allCompleted(taskIds, timeoutMs, signal) {
-      const deadline = Date.now() + timeoutMs
-      for (const id of taskIds) if (!completed.has(id)) waiting.add(id)
-      while (waiting.size > 0) {
-        if (failure !== undefined) throw failure
-        signal.throwIfAborted()
-        if (Date.now() > deadline) throw new Error(`fleet: ${taskIds.size - waiting.size} of ${taskIds.size} tasks completed after ${timeoutMs} ms`)
-        await new Promise((resolve) => setTimeout(resolve, 5))
-      }
-    },
-    async stop() {
-      running = false
-      await tail.catch(() => undefined)
-    },
+    name: "fleet",
+    headline: `${tasks} tasks via POST /tasks/batch to clawbot start, served by ${agents} WebSocket bots × ${concurrency}, to durable completion vs addBulk + Worker (concurrency ${agents * concurrency})`,
+    tables: [comparisonTable(`fleet: ${tasks} tasks, ${agents} bots × ${concurrency}`, [[clawbot, bullmq]], false)],
+    notes: [
+      ...ours.notes,
+      "node CPU is the clawbot start process (runtime and edge); the bots run in a helper process",
+      topCommands(clawbot), topCommands(bullmq),
+    ],
+    failures: failuresOf([clawbot, bullmq]),
   }
 }

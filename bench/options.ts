@@ -1,30 +1,45 @@
 // Benchmark options: `--name value` (or `--name=value`) on the command line, else the
-// environment variable BENCH_<NAME>, else a default sized to finish in about a minute on a
-// 2-core machine. Connection URLs come from REDIS_URL / DATABASE_URL as everywhere else.
+// environment variable BENCH_<NAME> (dashes as underscores), else a default: the full size
+// (several minutes on a 2-core machine) or, with --smoke, a few hundred tasks per scenario.
 
-export const SCENARIOS = ["lifecycle", "ingest"] as const
+export const SCENARIOS = ["lifecycle", "fleet", "sessions", "dispatch"] as const
 export type Scenario = (typeof SCENARIOS)[number]
 
 export interface BenchOptions {
-  /** Lifecycle: jobs measured per system. */
-  readonly jobs: number
-  /** Lifecycle: jobs run through each system first, not measured (JIT, script cache, pools). */
+  readonly smoke: boolean
+  readonly only: ReadonlyArray<Scenario>
+  /** lifecycle: tasks measured per system, and run first unmeasured (also the other scenarios' warm-up). */
+  readonly tasks: number
   readonly warmup: number
-  /** Lifecycle: Clawbot agents (M) and each one's max_concurrency (C); BullMQ runs M×C. */
+  /** Agents (M) of max_concurrency C, in every scenario; BullMQ's workers get M×C. */
   readonly agents: number
   readonly concurrency: number
-  /** Lifecycle: in-process Clawbot runtimes sharing the partitions. */
+  /** lifecycle: `clawbot runtime` processes sharing the partitions; every scenario: inbox partitions. */
   readonly runtimes: number
   readonly partitions: number
-  /** Ingest: commands appended per system, and how many calls are in flight at once. */
-  readonly appends: number
-  readonly window: number
-  readonly only: ReadonlyArray<Scenario>
-  readonly redisUrl: string
+  /** fleet: tasks per system. */
+  readonly fleetTasks: number
+  /** sessions: tasks per system and variant, and the two session sizes. */
+  readonly sessionTasks: number
+  readonly smallSession: number
+  readonly bigSession: number
+  /** dispatch: offered tasks per second, and for how long. */
+  readonly rate: number
+  readonly seconds: number
+  /** Longest a side may take before it counts as not completed. */
+  readonly timeoutS: number
 }
 
-const DEFAULTS = {
-  jobs: 1000, warmup: 100, agents: 8, concurrency: 16, runtimes: 1, partitions: 16, appends: 20000, window: 256,
+type Sized = Omit<BenchOptions, "smoke" | "only">
+
+const FULL: Sized = {
+  tasks: 5000, warmup: 500, agents: 64, concurrency: 4, runtimes: 1, partitions: 16,
+  fleetTasks: 3000, sessionTasks: 5000, smallSession: 10, bigSession: 5000, rate: 1000, seconds: 10, timeoutS: 180,
+}
+
+const SMOKE: Sized = {
+  tasks: 300, warmup: 50, agents: 64, concurrency: 4, runtimes: 1, partitions: 16,
+  fleetTasks: 300, sessionTasks: 200, smallSession: 10, bigSession: 200, rate: 1000, seconds: 0.3, timeoutS: 60,
 }
 
 const flag = (argv: ReadonlyArray<string>, name: string): string | undefined => {
@@ -33,14 +48,21 @@ const flag = (argv: ReadonlyArray<string>, name: string): string | undefined => 
     if (arg === `--${name}`) return argv[i + 1]
     if (arg?.startsWith(`--${name}=`)) return arg.slice(name.length + 3)
   }
-  return process.env[`BENCH_${name.toUpperCase()}`]
+  return process.env[`BENCH_${name.toUpperCase().replaceAll("-", "_")}`]
 }
 
-const count = (argv: ReadonlyArray<string>, name: keyof typeof DEFAULTS, minimum: number): number => {
-  const raw = flag(argv, name)
-  if (raw === undefined) return DEFAULTS[name]
+const kebab = (name: string) => name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)
+
+const number = (argv: ReadonlyArray<string>, name: keyof Sized, fallback: number): number => {
+  const raw = flag(argv, kebab(name))
+  if (raw === undefined) return fallback
   const value = Number(raw)
-  if (!Number.isInteger(value) || value < minimum) throw new RangeError(`--${name}: expected an integer >= ${minimum}, got ${JSON.stringify(raw)}`)
+  const fractional = name === "seconds"
+  const zeroAllowed = name === "warmup"
+  if (!Number.isFinite(value) || (zeroAllowed ? value < 0 : value <= 0) || (!fractional && !Number.isInteger(value))) {
+    const what = `${zeroAllowed ? "non-negative" : "positive"} ${fractional ? "number" : "integer"}`
+    throw new RangeError(`--${kebab(name)}: expected a ${what}, got ${JSON.stringify(raw)}`)
+  }
   return value
 }
 
@@ -53,15 +75,15 @@ const scenarios = (raw: string | undefined): Scenario[] => {
   return names as Scenario[]
 }
 
-export const parseOptions = (argv: ReadonlyArray<string>): BenchOptions => ({
-  jobs: count(argv, "jobs", 1),
-  warmup: count(argv, "warmup", 0),
-  agents: count(argv, "agents", 1),
-  concurrency: count(argv, "concurrency", 1),
-  runtimes: count(argv, "runtimes", 1),
-  partitions: count(argv, "partitions", 1),
-  appends: count(argv, "appends", 1),
-  window: count(argv, "window", 1),
-  only: scenarios(flag(argv, "only")),
-  redisUrl: process.env.REDIS_URL ?? "redis://127.0.0.1:6379",
-})
+export const parseOptions = (argv: ReadonlyArray<string>): BenchOptions => {
+  const smoke = argv.includes("--smoke") || process.env["BENCH_SMOKE"] === "1"
+  const base = smoke ? SMOKE : FULL
+  const sized = Object.fromEntries(Object.entries(base).map(([name, value]) => [name, number(argv, name as keyof Sized, value)])) as unknown as Sized
+  return { ...sized, bigSession: Math.min(sized.bigSession, sized.sessionTasks), smoke, only: scenarios(flag(argv, "only")) }
+}
+
+/** The options as one line, for the report's header. */
+export const describeOptions = (options: BenchOptions): string =>
+  `${options.smoke ? "smoke" : "full"} size: lifecycle ${options.tasks} tasks (+${options.warmup} warm-up), fleet ${options.fleetTasks}, ` +
+  `sessions ${options.sessionTasks} as ${options.smallSession}- and ${options.bigSession}-task sessions, dispatch ${options.rate}/s for ${options.seconds} s; ` +
+  `${options.agents} agents × ${options.concurrency} = ${options.agents * options.concurrency} slots, ${options.partitions} partitions, timeout ${options.timeoutS} s per side`

@@ -1,45 +1,144 @@
-// Benchmark arithmetic and printing: a run's throughput and latency percentiles from its
-// per-job times, and the side-by-side table with the ratio Clawbot / peer for each metric.
+// What a scenario reports and how it is printed: per side its outcome (tasks, wall time,
+// latencies) and cost; a comparison table per pair Clawbot / BullMQ with the ratio of each
+// metric, rendered as aligned text for the terminal and as Markdown for bench/results/latest.md.
+import type { Cost } from "./support/cost.ts"
 
-/** What one system did in one scenario. */
-export interface Measurement {
-  readonly jobs: number
+/** What one system did in one measured run. */
+export interface Outcome {
+  readonly tasks: number
+  /** Tasks durably completed at the end (Postgres rows / BullMQ's completed set). */
+  readonly completed: number
+  /** First submit → last durable completion (or → giving up, when incomplete). */
   readonly wallMs: number
-  /** Per job, in ms (submit → complete, or call → answer). */
-  readonly latencies: ReadonlyArray<number>
+  /** Per task, ms; absent when the scenario does not time single tasks. */
+  readonly latencies?: ReadonlyArray<number>
+  readonly cost: Cost
+  /** Why it did not complete (a timeout, a process that died). */
+  readonly failure?: string
 }
 
-export interface Summary {
-  readonly jobs: number
-  readonly wallMs: number
-  readonly perSecond: number
-  readonly p50: number
-  readonly p99: number
+export interface Side {
+  readonly label: string
+  readonly outcome: Outcome
+}
+
+/** A scenario's failures: each side that did not durably complete all its tasks, and why. */
+export const failuresOf = (sides: ReadonlyArray<Side>): string[] =>
+  sides
+    .filter(({ outcome }) => outcome.failure !== undefined || outcome.completed < outcome.tasks)
+    .map(({ label, outcome }) => `${label}: ${outcome.completed} of ${outcome.tasks} tasks durably completed${outcome.failure === undefined ? "" : ` (${outcome.failure})`}`)
+
+export interface Table {
+  readonly title: string
+  readonly columns: ReadonlyArray<string>
+  readonly rows: ReadonlyArray<ReadonlyArray<string>>
+}
+
+export interface ScenarioReport {
+  readonly name: string
+  readonly headline: string
+  readonly tables: ReadonlyArray<Table>
+  readonly notes: ReadonlyArray<string>
+  /** Why the scenario did not complete; empty when it did. */
+  readonly failures: ReadonlyArray<string>
 }
 
 /** Nearest-rank percentile of already sorted values. */
 const percentile = (sorted: ReadonlyArray<number>, p: number): number =>
   sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? Number.NaN
 
-export const summarize = ({ jobs, wallMs, latencies }: Measurement): Summary => {
-  const sorted = [...latencies].sort((a, b) => a - b)
-  return { jobs, wallMs, perSecond: (jobs * 1000) / wallMs, p50: percentile(sorted, 50), p99: percentile(sorted, 99) }
+export const fixed = (value: number, digits = 0): string => {
+  if (!Number.isFinite(value)) return "n/a"
+  return digits === 0 && Math.abs(value) >= 10_000 ? Math.round(value).toLocaleString("en-US") : value.toFixed(digits)
 }
 
-const fixed = (value: number, digits: number) => (Number.isFinite(value) ? value.toFixed(digits) : "n/a")
+/** Per task durably completed: the tasks submitted when the run completed, the work actually done when it did not. */
+export const perTask = (outcome: Outcome, value: number): number => value / Math.max(1, outcome.completed)
 
-/** Prints the two summaries side by side with `ours / theirs` per metric. */
-export const printComparison = (title: string, unit: string, ours: Summary, theirs: Summary, peer: string): void => {
-  const rows: [string, number, number, number][] = [
-    ["wall time (ms)", ours.wallMs, theirs.wallMs, 0],
-    [`throughput (${unit}/s)`, ours.perSecond, theirs.perSecond, 0],
-    ["latency p50 (ms)", ours.p50, theirs.p50, 1],
-    ["latency p99 (ms)", ours.p99, theirs.p99, 1],
-  ]
-  const width = Math.max(...rows.map(([label]) => label.length))
-  console.log(`\n${title}  (${ours.jobs} ${unit} each)`)
-  console.log(`  ${"".padEnd(width)}  ${"clawbot".padStart(10)}  ${peer.padStart(10)}  ${"clawbot/" + peer}`)
-  for (const [label, a, b, digits] of rows) {
-    console.log(`  ${label.padEnd(width)}  ${fixed(a, digits).padStart(10)}  ${fixed(b, digits).padStart(10)}  ${fixed(a / b, 3).padStart(8)}`)
-  }
+/** One metric: its label, how to read it from a side, the digits to print; `clawbotOnly` leaves the peer blank. */
+interface Metric {
+  readonly label: string
+  readonly value: (outcome: Outcome) => number
+  readonly digits: number
+  readonly clawbotOnly?: boolean
 }
+
+const latency = (p: number | "max") => (outcome: Outcome) => {
+  if (outcome.latencies === undefined) return Number.NaN
+  const sorted = [...outcome.latencies].sort((a, b) => a - b)
+  return p === "max" ? (sorted.at(-1) ?? Number.NaN) : percentile(sorted, p)
+}
+
+/** Tasks durably completed per second of wall time. */
+export const throughput = (outcome: Outcome): number => (outcome.completed * 1000) / outcome.wallMs
+
+/** Bytes sent to Redis and to Postgres per task. */
+export const storeBytes = (outcome: Outcome): number => perTask(outcome, outcome.cost.redisBytesIn + outcome.cost.pg.bytesToServer)
+
+const OUTCOME: ReadonlyArray<Metric> = [
+  { label: "tasks completed (durable)", value: (o) => o.completed, digits: 0 },
+  { label: "wall time (ms)", value: (o) => o.wallMs, digits: 0 },
+  { label: "throughput (tasks/s)", value: throughput, digits: 0 },
+]
+
+const LATENCY: ReadonlyArray<Metric> = [
+  { label: "latency p50 (ms)", value: latency(50), digits: 1 },
+  { label: "latency p99 (ms)", value: latency(99), digits: 1 },
+  { label: "latency max (ms)", value: latency("max"), digits: 1 },
+]
+
+const COST: ReadonlyArray<Metric> = [
+  { label: "per task: inbox entries", value: (o) => perTask(o, o.cost.inboxEntries), digits: 1, clawbotOnly: true },
+  { label: "per task: Redis commands", value: (o) => perTask(o, o.cost.redisCommands), digits: 1 },
+  { label: "per task: bytes to Redis", value: (o) => perTask(o, o.cost.redisBytesIn), digits: 0 },
+  { label: "per task: Postgres statements", value: (o) => perTask(o, o.cost.pg.statements), digits: 1, clawbotOnly: true },
+  { label: "per task: Postgres rows written", value: (o) => perTask(o, o.cost.pgRowsWritten), digits: 1, clawbotOnly: true },
+  { label: "per task: Postgres rows returned", value: (o) => perTask(o, o.cost.pg.rowsRead), digits: 1, clawbotOnly: true },
+  { label: "per task: bytes to Postgres", value: (o) => perTask(o, o.cost.pg.bytesToServer), digits: 0, clawbotOnly: true },
+  { label: "per task: bytes from Postgres", value: (o) => perTask(o, o.cost.pg.bytesFromServer), digits: 0, clawbotOnly: true },
+  { label: "per task: bytes to Redis + Postgres", value: storeBytes, digits: 0 },
+  { label: "per task: Postgres WAL bytes", value: (o) => perTask(o, o.cost.walBytes), digits: 0, clawbotOnly: true },
+  { label: "per task: node CPU ms (runtime / worker)", value: (o) => perTask(o, o.cost.nodeCpuMs), digits: 2 },
+  { label: "per task: Redis CPU ms", value: (o) => perTask(o, o.cost.redisCpuMs), digits: 2 },
+  { label: "per task: Postgres CPU ms", value: (o) => perTask(o, o.cost.pgCpuMs), digits: 2, clawbotOnly: true },
+  { label: "runtime batches", value: (o) => o.cost.batches, digits: 0, clawbotOnly: true },
+  { label: "runtime entries per batch", value: (o) => o.cost.batchEntries / o.cost.batches, digits: 1, clawbotOnly: true },
+]
+
+/** One table: a column per side and, after each Clawbot/BullMQ pair, their ratio. */
+export const comparisonTable = (title: string, pairs: ReadonlyArray<readonly [Side, Side]>, timed: boolean): Table => {
+  const metrics = [...OUTCOME, ...(timed ? LATENCY : []), ...COST]
+  const columns = ["", ...pairs.flatMap(([ours, theirs]) => [ours.label, theirs.label, "ratio"])]
+  const rows = metrics.map((metric) => [
+    metric.label,
+    ...pairs.flatMap(([ours, theirs]) => {
+      const a = metric.value(ours.outcome)
+      if (metric.clawbotOnly) return [fixed(a, metric.digits), "", ""]
+      const b = metric.value(theirs.outcome)
+      return [fixed(a, metric.digits), fixed(b, metric.digits), fixed(a / b, 3)]
+    }),
+  ])
+  return { title, columns, rows }
+}
+
+/** The Redis commands a side sent most, per task. */
+export const topCommands = (side: Side, count = 6): string => {
+  const calls = [...side.outcome.cost.redisCalls].sort(([, a], [, b]) => b - a).slice(0, count)
+  return `${side.label} Redis commands per task: ${calls.map(([name, n]) => `${name} ${fixed(perTask(side.outcome, n), 2)}`).join(", ")}`
+}
+
+export const renderText = (table: Table): string => {
+  const widths = table.columns.map((column, i) => Math.max(column.length, ...table.rows.map((row) => (row[i] ?? "").length)))
+  const line = (cells: ReadonlyArray<string>) =>
+    `  ${cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join("  ")}`
+  return [table.title, line(table.columns), ...table.rows.map(line)].join("\n")
+}
+
+export const renderMarkdown = (table: Table): string =>
+  [
+    `**${table.title}**`,
+    "",
+    `| ${table.columns.join(" | ")} |`,
+    `| ${table.columns.map((_, i) => (i === 0 ? "---" : "---:")).join(" | ")} |`,
+    ...table.rows.map((row) => `| ${row.join(" | ")} |`),
+  ].join("\n")

@@ -1,55 +1,101 @@
-// `npm run bench`: measures Clawbot Coordinator against BullMQ on the same Redis in the same
-// run and prints each system's figures and the ratio clawbot/bullmq. Options: bench/options.ts
-// (e.g. `npm run bench -- --jobs 5000 --only lifecycle`); what is measured: bench/README.md.
+// `npm run bench`: measures Clawbot Coordinator against BullMQ, both on the bench's own Redis
+// (and Postgres for Clawbot) in the same run, prints each scenario's figures, the ratio
+// clawbot/bullmq and the cost per task, and writes the whole report to bench/results/latest.md.
+// Exits non-zero when a scenario broke or did not complete (never because of a ratio).
+// Options: bench/options.ts (`npm run bench -- --smoke`, `--only lifecycle`); bench/README.md.
+import { mkdir, rm, writeFile } from "node:fs/promises"
 import { cpus } from "node:os"
-import { bullmqIngest, clawbotIngest } from "./ingest.ts"
-import { bullmqLifecycle } from "./lifecycle-bullmq.ts"
-import { clawbotLifecycle } from "./lifecycle-clawbot.ts"
-import { parseOptions, type BenchOptions } from "./options.ts"
-import { printComparison, summarize } from "./report.ts"
+import { close, openRedis } from "../src/redis/client.ts"
+import { dispatch } from "./dispatch.ts"
+import { fleet } from "./fleet.ts"
+import { lifecycle } from "./lifecycle.ts"
+import { describeOptions, parseOptions, type Scenario } from "./options.ts"
+import { renderMarkdown, renderText, type ScenarioReport } from "./report.ts"
+import type { Bench } from "./support/bench.ts"
+import { startBenchServers } from "./support/servers.ts"
+import { sessions } from "./sessions.ts"
 
-/** Inbox entries one standalone task needs: task CREATE, ASSIGN, START, COMPLETE; agent RESERVE, RELEASE. */
-const MIN_ENTRIES = 6
+const SCENARIO: Record<Scenario, (bench: Bench) => Promise<ScenarioReport>> = { lifecycle, fleet, sessions, dispatch }
+const RESULTS = new URL("./results/latest.md", import.meta.url)
+/** The deployment processes' logs of the last run (git ignores *.log). */
+const LOGS = new URL("./results/logs/", import.meta.url)
+/** The bench's redis-server may hold at most this much: a runaway scenario fails rather than exhaust the machine. */
+const REDIS_MAX_MEMORY = "4gb"
 
-const lifecycle = async (options: BenchOptions, signal: AbortSignal) => {
-  const slots = options.agents * options.concurrency
-  console.log(`\n[lifecycle] ${options.jobs} jobs (+${options.warmup} warm-up), ${options.agents} agents × ${options.concurrency} = ${slots} slots, ${options.runtimes} runtime(s), ${options.partitions} partitions`)
-  const clawbot = await clawbotLifecycle(options, signal)
-  const bullmq = await bullmqLifecycle(options, signal)
-  printComparison("durable job lifecycle: submit → worker takes it → complete", "jobs", summarize(clawbot), summarize(bullmq), "bullmq")
-  const expected = options.jobs + options.warmup
-  console.log(`  durable afterwards: clawbot ${clawbot.durable}/${expected} tasks completed in Postgres, bullmq ${bullmq.durable}/${expected} jobs in its completed set`)
-  const perJob = clawbot.entries / clawbot.jobs
-  console.log(`  clawbot runtime: ${clawbot.entries} inbox entries in ${clawbot.batches} batches: ${perJob.toFixed(1)} per job (a task needs ${MIN_ENTRIES}), ${(clawbot.entries / Math.max(1, clawbot.batches)).toFixed(1)} per batch`)
-  console.log(`  Not like for like: per job Clawbot applies at least ${MIN_ENTRIES} commands to two XState actors (task CREATE, ASSIGN,`)
-  console.log("  START, COMPLETE; agent RESERVE, RELEASE), routes with Postgres queries, commits snapshots and transition")
-  console.log("  history to Postgres and publishes events; BullMQ moves one job hash between Redis lists (durable only as far")
-  console.log("  as Redis persistence is configured).")
+const broken = (name: string, error: unknown): ScenarioReport => ({
+  name, headline: "did not run to the end", tables: [], notes: [], failures: [error instanceof Error ? (error.stack ?? error.message) : String(error)],
+})
+
+const printReport = (report: ScenarioReport) => {
+  console.log(`\n[${report.name}] ${report.headline}`)
+  for (const table of report.tables) console.log(`\n${renderText(table)}`)
+  for (const note of report.notes) console.log(`  ${note}`)
+  for (const failure of report.failures) console.log(`  FAILED: ${failure}`)
 }
 
-const ingest = async (options: BenchOptions) => {
-  console.log(`\n[ingest] ${options.appends} commands per system, ${options.window} calls in flight`)
-  const clawbot = await clawbotIngest(options)
-  const bullmq = await bullmqIngest(options)
-  printComparison("raw command ingest: validated idempotent append vs Queue.add", "cmds", summarize(clawbot), summarize(bullmq), "bullmq")
-}
+const markdown = (header: ReadonlyArray<string>, reports: ReadonlyArray<ScenarioReport>, seconds: number): string =>
+  [
+    "# Latest bench run",
+    "",
+    "Written by `npm run bench` at the end of each run (see bench/README.md for what is measured).",
+    "",
+    ...header.map((line) => `- ${line}`),
+    `- run time: ${seconds.toFixed(0)} s`,
+    ...reports.flatMap((report) => [
+      "",
+      `## ${report.name}`,
+      "",
+      report.headline,
+      ...report.tables.flatMap((table) => ["", renderMarkdown(table)]),
+      ...(report.notes.length > 0 ? ["", ...report.notes.map((note) => `- ${note}`)] : []),
+      ...(report.failures.length > 0 ? ["", ...report.failures.map((failure) => `- **FAILED**: ${failure.split("\n")[0]}`)] : []),
+    ]),
+    "",
+  ].join("\n")
 
 const main = async () => {
+  const started = Date.now()
   const options = parseOptions(process.argv.slice(2))
-  // Ctrl-C ends the wait for completions, so every scenario still removes its keys and schema;
-  // output piped into e.g. `head` must not kill the run before that either.
+  // Ctrl-C ends the scenario under way, and the servers and processes are still stopped.
   const interrupted = new AbortController()
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     process.once(signal, () => {
-      console.error(`\n${signal}: stopping, removing the benchmark's keys and schema`)
+      console.error(`\n${signal}: stopping the scenario, its processes and the bench's servers`)
       interrupted.abort(new Error(`interrupted by ${signal}`))
     })
   }
   process.stdout.on("error", () => undefined)
-  console.log(`clawbot bench ${new Date().toISOString()}  node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}`)
-  console.log(`redis ${options.redisUrl}, postgres ${process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test"}; Clawbot and BullMQ run in this one process`)
-  if (options.only.includes("lifecycle")) await lifecycle(options, interrupted.signal)
-  if (options.only.includes("ingest")) await ingest(options)
+  const header = [
+    `clawbot bench ${new Date().toISOString()}, node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? "cpu"}`,
+    describeOptions(options),
+    "servers: the bench's own redis-server (no persistence) and Postgres cluster, started for this run; Postgres through a counting proxy",
+  ]
+  for (const line of header) console.log(line)
+  await rm(LOGS, { recursive: true, force: true })
+  await mkdir(LOGS, { recursive: true })
+  const servers = await startBenchServers(REDIS_MAX_MEMORY)
+  const reports: ScenarioReport[] = []
+  try {
+    const redis = await openRedis(servers.redisUrl, { name: "bench-sampler" })
+    const bench: Bench = { options, servers, redis, signal: interrupted.signal, logDir: LOGS.pathname }
+    try {
+      for (const name of options.only) {
+        const report = await SCENARIO[name](bench).catch((error: unknown) => broken(name, error))
+        reports.push(report)
+        printReport(report)
+        if (interrupted.signal.aborted) break
+      }
+    } finally {
+      await close(redis)
+    }
+  } finally {
+    await servers.stop()
+  }
+  const seconds = (Date.now() - started) / 1000
+  await writeFile(RESULTS, markdown(header, reports, seconds))
+  const failed = reports.filter((report) => report.failures.length > 0).map((report) => report.name)
+  console.log(`\n${reports.length} scenarios in ${seconds.toFixed(0)} s; ${failed.length === 0 ? "all completed" : `FAILED: ${failed.join(", ")}`}; report in bench/results/latest.md`)
+  if (failed.length > 0) process.exitCode = 1
 }
 
 main().catch((error: unknown) => {

@@ -1,0 +1,91 @@
+// Scenario `lifecycle`: N no-op tasks through the runtime alone. Clawbot: `clawbot runtime`
+// process(es); M agents (capability `bench`, max_concurrency C) played by simulated bots that
+// answer through the streams (support/stream-bots.ts); N standalone tasks created at once with
+// `append` (CREATE). A task counts when its `completed` transition is published (after commit).
+// BullMQ: `Queue.addBulk` of N jobs, workers of concurrency M×C in a helper process.
+import { randomUUID } from "node:crypto"
+import { close, openRedis } from "../src/redis/client.ts"
+import { bullmqJobs } from "./bullmq.ts"
+import { comparisonTable, failuresOf, topCommands, type Outcome, type ScenarioReport, type Side } from "./report.ts"
+import { track, type Bench } from "./support/bench.ts"
+import { epochMs } from "./support/clock.ts"
+import { startDeployment, type Deployment } from "./support/deployment.ts"
+import { startStreamBots, type StreamBots } from "./support/stream-bots.ts"
+import { waitFor } from "./support/wait.ts"
+
+export const CAPABILITY = "bench"
+/** Inbox entries one standalone task needs: task CREATE, ASSIGN, START, COMPLETE; agent RESERVE, RELEASE. */
+const MIN_ENTRIES = 6
+
+const createAgents = async (bench: Bench, deployment: Deployment): Promise<void> => {
+  const { agents, concurrency } = bench.options
+  await Promise.all(Array.from({ length: agents }, async (_, index) => {
+    const id = randomUUID()
+    const payload = { id, name: `bench-${index}`, capabilities: [CAPABILITY], maxConcurrency: concurrency, heartbeatIntervalMs: 3_600_000 }
+    await deployment.append({ kind: "agent", id, type: "CREATE", payload })
+    await deployment.append({ kind: "agent", id, type: "CONNECT", payload: {} })
+  }))
+  await waitFor("the agents to be online", async () => ((await deployment.observer.count("agent", "online")) === agents ? true : undefined), 60_000, bench.signal, 100)
+}
+
+/** Creates `count` tasks at once; answers each id with the epoch ms its append was issued. */
+const submit = async (deployment: Deployment, count: number): Promise<Map<string, number>> => {
+  const submitted = new Map<string, number>()
+  await Promise.all(Array.from({ length: count }, (_, i) => {
+    const id = randomUUID()
+    submitted.set(id, epochMs())
+    return deployment.append({ kind: "task", id, type: "CREATE", payload: { id, title: `bench ${i}`, capability: CAPABILITY, dependsOn: [], blocked: false, payload: { i } } })
+  }))
+  return submitted
+}
+
+const runClawbot = async (bench: Bench): Promise<Outcome> => {
+  const deployment = await startDeployment(bench, "runtime", "bl")
+  const reader = await openRedis(bench.servers.redisUrl, { name: "bench-stream-bots" })
+  const bots: StreamBots = startStreamBots({ reader, events: deployment.keys.events, append: deployment.append })
+  const failure = () => deployment.failure() ?? bots.failure()
+  try {
+    await createAgents(bench, deployment)
+    const { tasks, warmup } = bench.options
+    if (warmup > 0) {
+      const ids = await submit(deployment, warmup)
+      const warm = await track(bench, "lifecycle clawbot warm-up", warmup, async () => [...ids.keys()].filter((id) => bots.completed.has(id)).length, failure)
+      if (!warm.finished) throw new Error(`warm-up: ${warm.failure}`)
+    }
+    await deployment.quiesce()
+    const before = await deployment.sample()
+    const started = epochMs()
+    const submitted = await submit(deployment, tasks)
+    const ids = [...submitted.keys()]
+    const run = await track(bench, "lifecycle clawbot", tasks, async () => ids.filter((id) => bots.completed.has(id)).length, failure)
+    const finishedAt = ids.flatMap((id) => bots.completed.get(id) ?? [])
+    const latencies = ids.flatMap((id) => {
+      const done = bots.completed.get(id)
+      return done === undefined ? [] : [done - (submitted.get(id) ?? started)]
+    })
+    const cost = await deployment.finish(before)
+    const completed = (await deployment.observer.count("task", "completed")) - warmup
+    const wallMs = (run.finished ? Math.max(...finishedAt) : run.endedAt) - started
+    return { tasks, completed, wallMs, latencies, cost, ...(run.failure === undefined ? {} : { failure: run.failure }) }
+  } finally {
+    await bots.stop()
+    await close(reader)
+    await deployment.stop()
+  }
+}
+
+export const lifecycle = async (bench: Bench): Promise<ScenarioReport> => {
+  const { tasks, agents, concurrency } = bench.options
+  const clawbot: Side = { label: "clawbot", outcome: await runClawbot(bench) }
+  const bullmq: Side = { label: "bullmq", outcome: await bullmqJobs(bench, "lifecycle", { tasks, slots: agents * concurrency }) }
+  return {
+    name: "lifecycle",
+    headline: `${tasks} no-op tasks through the runtime (append CREATE, simulated bots answer through the streams) vs Queue.addBulk + Worker (concurrency ${agents * concurrency})`,
+    tables: [comparisonTable(`lifecycle: ${tasks} tasks, ${agents} agents × ${concurrency}`, [[clawbot, bullmq]], true)],
+    notes: [
+      `a task needs ${MIN_ENTRIES} inbox entries (task CREATE, ASSIGN, START, COMPLETE; agent RESERVE, RELEASE)`,
+      topCommands(clawbot), topCommands(bullmq),
+    ],
+    failures: failuresOf([clawbot, bullmq]),
+  }
+}

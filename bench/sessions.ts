@@ -1,0 +1,74 @@
+// Scenario `sessions`: the same N no-op tasks (no depends_on) as sessions of S tasks, for a small
+// S (10) and a large one (5,000, or N when smaller), each size on a fresh `clawbot start` with
+// the same bots as `fleet`: `POST /api/v1/sessions` with the session's tasks, then `POST
+// /sessions/{id}/start`, until all N tasks are `completed` in Postgres. BullMQ: the same N jobs as flows (a parent job
+// per session with its tasks as children), until every parent completed.
+import { setTimeout as sleep } from "node:timers/promises"
+import { bullmqFlows } from "./bullmq.ts"
+import { CAPABILITY } from "./lifecycle.ts"
+import { comparisonTable, failuresOf, fixed, storeBytes, throughput, type Outcome, type ScenarioReport, type Side } from "./report.ts"
+import { expectStatus } from "./support/api.ts"
+import type { Bench } from "./support/bench.ts"
+import { startEdgeFleet, type EdgeFleet } from "./support/edge-fleet.ts"
+
+/** Sessions created at once. */
+const IN_FLIGHT = 16
+/** A start that finds its session not created yet (404/409) is tried again after this long, this many times. */
+const START_RETRY_MS = 50
+const START_TRIES = 200
+
+const startSession = async (fleet: EdgeFleet, id: string): Promise<void> => {
+  for (let attempt = 1; ; attempt++) {
+    const answer = await fleet.api.post(`/sessions/${id}/start`, {})
+    if (![404, 409].includes(answer.status) || attempt === START_TRIES) return void expectStatus(`POST /sessions/${id}/start`, answer, 200, 202)
+    await sleep(START_RETRY_MS)
+  }
+}
+
+const runClawbot = async (bench: Bench, tasks: number, size: number, notes: string[]): Promise<Outcome> => {
+  const fleet = await startEdgeFleet(bench, "bs")
+  try {
+    const count = Math.ceil(tasks / size)
+    let next = 0
+    const lane = async () => {
+      for (let s = next++; s < count; s = next++) {
+        const body = {
+          title: `bench session ${s}`,
+          tasks: Array.from({ length: Math.min(size, tasks - s * size) }, (_, i) => ({ key: `t${i}`, title: `bench ${i}`, capability: CAPABILITY, payload: { i } })),
+        }
+        const created = expectStatus("POST /sessions", await fleet.api.post("/sessions", body), 201, 202)
+        await startSession(fleet, String(created["id"]))
+      }
+    }
+    const outcome = await fleet.measure(`sessions clawbot ${size}/session`, tasks, () => Promise.all(Array.from({ length: Math.min(IN_FLIGHT, count) }, lane)))
+    const sessionsDone = await fleet.deployment.observer.count("session", "completed")
+    notes.push(`clawbot ${size}/session: ${sessionsDone} of ${count} sessions completed`, ...fleet.notes().map((note) => `clawbot ${size}/session: ${note}`))
+    return outcome
+  } finally {
+    await fleet.stop()
+  }
+}
+
+
+export const sessions = async (bench: Bench): Promise<ScenarioReport> => {
+  const { sessionTasks: tasks, smallSession, bigSession, agents, concurrency } = bench.options
+  const slots = agents * concurrency
+  const notes: string[] = []
+  const pairs: Array<readonly [Side, Side]> = []
+  for (const size of [smallSession, bigSession]) {
+    const clawbot: Side = { label: `clawbot ${size}/session`, outcome: await runClawbot(bench, tasks, size, notes) }
+    const bullmq: Side = { label: `bullmq ${size}/flow`, outcome: await bullmqFlows(bench, { tasks, perFlow: size, slots }) }
+    pairs.push([clawbot, bullmq])
+  }
+  const [small, big] = pairs.map(([clawbot]) => clawbot.outcome)
+  if (small !== undefined && big !== undefined) {
+    notes.push(`clawbot ${bigSession}-task sessions vs ${smallSession}-task sessions: throughput ×${fixed(throughput(big) / throughput(small), 3)}, bytes to Redis + Postgres per task ×${fixed(storeBytes(big) / storeBytes(small), 3)}`)
+  }
+  return {
+    name: "sessions",
+    headline: `${tasks} tasks as ${smallSession}-task and as ${bigSession}-task sessions (POST /sessions, then POST /sessions/{id}/start; no depends_on), served by ${agents} WebSocket bots × ${concurrency}, vs BullMQ flows of the same sizes`,
+    tables: [comparisonTable(`sessions: ${tasks} tasks`, pairs, false)],
+    notes,
+    failures: failuresOf(pairs.flat()),
+  }
+}

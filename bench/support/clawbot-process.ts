@@ -1,0 +1,74 @@
+// A Clawbot process of the deployment under test, started as a user starts it: `node
+// bin/clawbot.js start|runtime` with REDIS_URL, DATABASE_URL (through the counting proxy), a fresh
+// CLAWBOT_PREFIX and, for `start`, a free --port. Its output goes to a log file in `logDir`
+// (the run's bench/results/logs/), whose tail is shown when it fails to start. Stopped with SIGTERM, as an operator would.
+import { spawn } from "node:child_process"
+import { open, readFile } from "node:fs/promises"
+import { join } from "node:path"
+
+export interface ClawbotProcess {
+  readonly pid: number
+  /** Why it is gone, when it exited before stop(). */
+  failure(): string | undefined
+  /** The last lines of its log. */
+  logTail(): Promise<string>
+  stop(): Promise<void>
+}
+
+export interface ClawbotEnv {
+  readonly logDir: string
+  readonly redisUrl: string
+  readonly databaseUrl: string
+  readonly prefix: string
+  readonly partitions: number
+  readonly operatorToken: string
+  /** `start` only: the edge's port. */
+  readonly port?: number
+}
+
+const BIN = new URL("../../bin/clawbot.js", import.meta.url).pathname
+const STOP_TIMEOUT_MS = 15_000
+
+export const startClawbot = async (command: "start" | "runtime", env: ClawbotEnv, index = 0): Promise<ClawbotProcess> => {
+  const logPath = join(env.logDir, `${env.prefix}-${command}-${index}.log`)
+  const log = await open(logPath, "w")
+  const child = spawn(process.execPath, [BIN, command, ...(env.port === undefined ? [] : ["--port", String(env.port)])], {
+    stdio: ["ignore", log.fd, log.fd],
+    env: {
+      ...process.env,
+      REDIS_URL: env.redisUrl,
+      DATABASE_URL: env.databaseUrl,
+      CLAWBOT_PREFIX: env.prefix,
+      CLAWBOT_PARTITIONS: String(env.partitions),
+      CLAWBOT_OPERATOR_TOKEN: env.operatorToken,
+      // Renew leases (and publish runtime statistics) every 200 ms, so the end of a run is seen soon.
+      CLAWBOT_LEASE_TTL_MS: "1000",
+      // The load is the point: a generous request limit where the deployment reads one.
+      CLAWBOT_RATE_LIMIT: "100000",
+      LOG_LEVEL: "warn",
+    },
+  })
+  await log.close()
+  let stopping = false
+  let failure: string | undefined
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()))
+  child.once("exit", (code, signal) => {
+    if (!stopping) failure = `clawbot ${command} exited (${signal ?? `code ${code}`}); log: ${logPath}`
+  })
+  const killOnExit = () => child.kill("SIGKILL")
+  process.once("exit", killOnExit)
+  return {
+    pid: child.pid ?? 0,
+    failure: () => failure,
+    logTail: async () => (await readFile(logPath, "utf8").catch(() => "")).trimEnd().split("\n").slice(-15).join("\n"),
+    stop: async () => {
+      stopping = true
+      process.off("exit", killOnExit)
+      if (child.exitCode !== null || child.signalCode !== null) return
+      child.kill("SIGTERM")
+      const timer = setTimeout(() => child.kill("SIGKILL"), STOP_TIMEOUT_MS)
+      await exited
+      clearTimeout(timer)
+    },
+  }
+}

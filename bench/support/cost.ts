@@ -1,0 +1,128 @@
+// The cost of a measured run, from counters sampled before and after it: Redis commands, bytes
+// in and CPU (INFO of the bench's own redis-server), Postgres traffic (the counting proxy), WAL
+// written and the cluster's CPU, the measured node processes' CPU (/proc), and for Clawbot the
+// inbox entries added (XINFO of each partition's inbox) and the runtimes' published batch stats.
+// Rows written come from pg_stat_database, which backends update at most once a second while
+// busy and at the latest when they exit: read them once the measured processes have stopped.
+import type { Redis } from "ioredis"
+import type { Keys } from "../../src/redis/keys.ts"
+import { decodeRuntimeStats } from "../../src/schema/runtime-stats.ts"
+import type { Bench } from "./bench.ts"
+import type { PgTraffic } from "./pg-proxy.ts"
+import { processCpuMs, treeCpuMs } from "./proc-cpu.ts"
+
+export interface CostSample {
+  readonly redisCalls: ReadonlyMap<string, number>
+  readonly redisBytesIn: number
+  readonly redisCpuMs: number
+  readonly pg: PgTraffic
+  readonly walBytes: number
+  readonly pgCpuMs: number
+  /** pg_stat_database's rows inserted + updated + deleted (see rowsWritten). */
+  readonly pgRowsWritten: number
+  readonly nodeCpuMs: number
+  readonly inboxEntries: number
+  readonly batches: number
+  readonly batchEntries: number
+}
+
+export type Cost = CostSample & { readonly redisCommands: number }
+
+/** Rows inserted, updated and deleted in the bench's database so far, as the statistics show them. */
+export const rowsWritten = async ({ servers }: Bench): Promise<number> => {
+  const [row] = await servers.directSql<[{ written: string }]>`
+    select (tup_inserted + tup_updated + tup_deleted)::text as written from pg_stat_database where datname = current_database()`
+  return Number(row.written)
+}
+
+/** What is measured: a Clawbot deployment (its keys) or a peer with no inbox; the node processes doing the work. */
+export interface CostTarget {
+  readonly keys?: Keys
+  readonly partitions?: number
+  readonly pids: () => ReadonlyArray<number>
+}
+
+/** Commands of the sampler itself, left out of the counts. */
+const OWN_COMMANDS = new Set(["info", "xinfo|stream", "hgetall", "client|setname", "quit"])
+
+const infoFields = (text: string): Map<string, string> =>
+  new Map(text.split("\r\n").filter((line) => line.includes(":")).map((line) => [line.slice(0, line.indexOf(":")), line.slice(line.indexOf(":") + 1)]))
+
+const redisCalls = (fields: ReadonlyMap<string, string>): Map<string, number> => {
+  const calls = new Map<string, number>()
+  for (const [name, value] of fields) {
+    if (!name.startsWith("cmdstat_")) continue
+    const command = name.slice("cmdstat_".length)
+    if (!OWN_COMMANDS.has(command)) calls.set(command, Number(/calls=(\d+)/.exec(value)?.[1] ?? 0))
+  }
+  return calls
+}
+
+const entriesAdded = async (redis: Redis, stream: string): Promise<number> => {
+  const info = (await redis.xinfo("STREAM", stream).catch(() => [])) as unknown[]
+  const at = info.indexOf("entries-added")
+  return at >= 0 ? Number(info[at + 1]) : 0
+}
+
+const runtimeBatches = async (redis: Redis, keys: Keys): Promise<{ batches: number; entries: number }> => {
+  let batches = 0
+  let entries = 0
+  for (const text of Object.values(await redis.hgetall(keys.stats))) {
+    const decoded = decodeRuntimeStats(text)
+    if (!decoded.ok) continue
+    batches += decoded.value.batches
+    entries += decoded.value.batch_size.sum
+  }
+  return { batches, entries }
+}
+
+export const sampleCost = async (bench: Bench, target: CostTarget): Promise<CostSample> => {
+  const { servers, redis } = bench
+  const fields = infoFields(await redis.info("all"))
+  const [{ wal }] = await servers.directSql<[{ wal: string }]>`select (pg_current_wal_lsn() - '0/0'::pg_lsn)::text as wal`
+  const cpu = await Promise.all(target.pids().map(processCpuMs))
+  const { keys, partitions = 0 } = target
+  const inbox = keys === undefined ? [] : await Promise.all(Array.from({ length: partitions }, (_, p) => entriesAdded(redis, keys.partition(p).inbox)))
+  const batches = keys === undefined ? { batches: 0, entries: 0 } : await runtimeBatches(redis, keys)
+  return {
+    redisCalls: redisCalls(fields),
+    redisBytesIn: Number(fields.get("total_net_input_bytes") ?? 0),
+    redisCpuMs: (Number(fields.get("used_cpu_sys") ?? 0) + Number(fields.get("used_cpu_user") ?? 0)) * 1000,
+    pg: await servers.proxy.read(),
+    walBytes: Number(wal),
+    pgCpuMs: await treeCpuMs(servers.postmasterPid),
+    pgRowsWritten: await rowsWritten(bench),
+    nodeCpuMs: cpu.reduce((sum, ms) => sum + ms, 0),
+    inboxEntries: inbox.reduce((sum, n) => sum + n, 0),
+    batches: batches.batches,
+    batchEntries: batches.entries,
+  }
+}
+
+const minus = (after: PgTraffic, before: PgTraffic): PgTraffic => ({
+  bytesToServer: after.bytesToServer - before.bytesToServer, bytesFromServer: after.bytesFromServer - before.bytesFromServer,
+  statements: after.statements - before.statements, rowsRead: after.rowsRead - before.rowsRead,
+})
+
+/** The cost between two samples. */
+export const costBetween = (before: CostSample, after: CostSample): Cost => {
+  const redisCallsDelta = new Map<string, number>()
+  for (const [command, calls] of after.redisCalls) {
+    const delta = calls - (before.redisCalls.get(command) ?? 0)
+    if (delta > 0) redisCallsDelta.set(command, delta)
+  }
+  return {
+    redisCalls: redisCallsDelta,
+    redisCommands: [...redisCallsDelta.values()].reduce((sum, n) => sum + n, 0),
+    redisBytesIn: after.redisBytesIn - before.redisBytesIn,
+    redisCpuMs: after.redisCpuMs - before.redisCpuMs,
+    pg: minus(after.pg, before.pg),
+    walBytes: after.walBytes - before.walBytes,
+    pgCpuMs: after.pgCpuMs - before.pgCpuMs,
+    pgRowsWritten: after.pgRowsWritten - before.pgRowsWritten,
+    nodeCpuMs: after.nodeCpuMs - before.nodeCpuMs,
+    inboxEntries: after.inboxEntries - before.inboxEntries,
+    batches: after.batches - before.batches,
+    batchEntries: after.batchEntries - before.batchEntries,
+  }
+}

@@ -1,0 +1,29 @@
+// Bench options: the smoke size, scenario selection, and the error a wrong value gets.
+import { describe, expect, it } from "vitest"
+import { parseOptions, SCENARIOS } from "../../../bench/options.ts"
+
+describe("parseOptions", () => {
+  it("runs every scenario at the full size by default, and at a few hundred tasks with --smoke", () => {
+    const full = parseOptions([])
+    const smoke = parseOptions(["--smoke"])
+    expect(full.only).toEqual(SCENARIOS)
+    expect(full.bigSession).toBe(5000)
+    expect(smoke.smoke).toBe(true)
+    expect(Math.max(smoke.tasks, smoke.fleetTasks, smoke.sessionTasks, smoke.rate * smoke.seconds)).toBeLessThanOrEqual(500)
+    expect(smoke.bigSession).toBeLessThanOrEqual(smoke.sessionTasks)
+  })
+
+  it("takes --name value and --name=value, and caps the big session at the session tasks", () => {
+    const options = parseOptions(["--only", "lifecycle,dispatch", "--session-tasks=300", "--seconds", "0.5"])
+    expect(options.only).toEqual(["lifecycle", "dispatch"])
+    expect(options.sessionTasks).toBe(300)
+    expect(options.bigSession).toBe(300)
+    expect(options.seconds).toBe(0.5)
+  })
+
+  it("names the option and the value it refuses", () => {
+    expect(() => parseOptions(["--only", "ingest"])).toThrow('--only: expected lifecycle | fleet | sessions | dispatch, got "ingest"')
+    expect(() => parseOptions(["--tasks", "1.5"])).toThrow('--tasks: expected a positive integer, got "1.5"')
+    expect(() => parseOptions(["--warmup", "-1"])).toThrow('--warmup: expected a non-negative integer, got "-1"')
+  })
+})
