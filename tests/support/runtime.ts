@@ -105,6 +105,29 @@ export const entriesAdded = async (redis: Redis, stream: string): Promise<number
   return at < 0 ? 0 : Number(info[at + 1])
 }
 
+/**
+ * Plays the bots of a test: starts and completes every task assigned to an agent (with command ids,
+ * so a repeat is appended once) until `count` tasks are completed, or fails after `timeoutMs`.
+ * Answers the ids of the completed tasks.
+ */
+export const completeAssignedTasks = async (deployment: TestDeployment, count: number, timeoutMs = 60_000): Promise<Set<string>> => {
+  const done = new Set<string>()
+  await waitFor(`${count} tasks completed`, async () => {
+    const rows = await deployment.schema.sql<{ id: string; agent_id: string; state: string }[]>`
+      select id, agent_id, state from actors where kind = 'task' and state in ('assigned', 'completed')`
+    await Promise.all(rows.map(async (row) => {
+      if (row.state === "completed") {
+        done.add(row.id)
+        return
+      }
+      await deployment.append({ kind: "task", id: row.id, type: "START", payload: { agentId: row.agent_id }, cmdId: `s/${row.id}` })
+      await deployment.append({ kind: "task", id: row.id, type: "COMPLETE", payload: { agentId: row.agent_id }, cmdId: `c/${row.id}` })
+    }))
+    return done.size >= count ? true : undefined
+  }, timeoutMs)
+  return done
+}
+
 export const waitFor = async <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> => {
   const deadline = Date.now() + timeoutMs
   let last: unknown

@@ -5,7 +5,7 @@
 // partition, per live agent and per runtime (docs/performance.md states the bound).
 import { randomUUID } from "node:crypto"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { QUICK, testDeployment, waitFor, type TestDeployment } from "../../support/runtime.ts"
+import { completeAssignedTasks, QUICK, testDeployment, waitFor, type TestDeployment } from "../../support/runtime.ts"
 
 const RETENTION = 400
 const DEDUPE_MS = 1_500
@@ -40,20 +40,7 @@ describe("what Redis keeps", () => {
     await Promise.all(tasks.map((id) =>
       deployment.append({ kind: "task", id, type: "CREATE", payload: { id, title: "bounded", capability: "bound", dependsOn: [], blocked: false } })))
 
-    // A bot per agent: start and complete whatever is assigned to it.
-    const done = new Set<string>()
-    await waitFor("every task completed", async () => {
-      const rows = await deployment.schema.sql<{ id: string; agent_id: string; state: string }[]>`
-        select id, agent_id, state from actors where kind = 'task' and state in ('assigned', 'completed')`
-      for (const row of rows) {
-        if (row.state === "completed") done.add(row.id)
-        else {
-          await deployment.append({ kind: "task", id: row.id, type: "START", payload: { agentId: row.agent_id }, cmdId: `s/${row.id}` })
-          await deployment.append({ kind: "task", id: row.id, type: "COMPLETE", payload: { agentId: row.agent_id }, cmdId: `c/${row.id}` })
-        }
-      }
-      return done.size === TASKS ? true : undefined
-    }, 60_000)
+    await completeAssignedTasks(deployment, TASKS)
 
     const inboxes = Array.from({ length: 16 }, (_, p) => deployment.keys.partition(p).inbox)
     await waitFor("the inboxes emptied", async () => ((await Promise.all(inboxes.map((inbox) => deployment.redis.xlen(inbox)))).every((n) => n === 0) ? true : undefined))
