@@ -105,6 +105,7 @@ export const startEdgeFleet = async (bench: Bench, tag: string): Promise<EdgeFle
         return [
           ...(fallback.used ? [FALLBACK_NOTE] : []),
           ...(api.rateLimited() > 0 ? [`${api.rateLimited()} HTTP requests (its warm-up included) were answered 429 (rate limited) and sent again after Retry-After`] : []),
+          ...(api.unavailable() > 0 ? [`${api.unavailable()} HTTP requests (its warm-up included) were answered 503 (unavailable) and sent again`] : []),
           ...(seen !== undefined && (seen.errors > 0 || seen.reconnects > 0)
             ? [`bots: ${seen.errors} error frames, ${seen.reconnects} reconnects; first: ${seen.firstErrors.join("; ")}`]
             : []),
