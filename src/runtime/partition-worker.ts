@@ -8,13 +8,15 @@ import type { Redis } from "ioredis"
 import type { Logger } from "../log.ts"
 import { errorFields } from "../log.ts"
 import { autoclaim, ensureGroup, lastDelivered, waitForEntries, type StreamEntry } from "../redis/streams.ts"
+import { transitionsAt } from "../store/history.ts"
 import { loadSnapshots, writeBatch } from "../store/snapshots.ts"
+import { compareStreamIds } from "../redis/stream-id.ts"
 import { ActorHost, type HeldActor, type StoredActor } from "./actor-host.ts"
 import type { ActorKind } from "./actor-kind.ts"
 import { executeBatch, type BatchIo } from "./execute-batch.ts"
 import { failureReason, isUnavailable } from "./failure.ts"
 import type { OutboxItem } from "./outbox.ts"
-import { planBatch, type BatchPlan, type Decoded } from "./plan-batch.ts"
+import { eventItem, planBatch, type BatchPlan, type Decoded } from "./plan-batch.ts"
 import type { RuntimeStats } from "./stats.ts"
 
 export interface WorkerOptions {
@@ -249,7 +251,8 @@ export class PartitionWorker {
     this.options.log.warn("inbox entry dead-lettered", { partition: this.partition, id, reason })
   }
 
-  /** Stored state of the entries' actors that are not in memory, in one query. */
+  /** Stored state of the entries' actors that are not in memory, in one query; for an entry applied
+   * before (a redelivery), the events it caused, from the history (the stored outbox leaves them out). */
   private async load(entries: ReadonlyArray<StreamEntry>, pending?: ReadonlyMap<string, HeldActor>): Promise<Map<string, StoredActor>> {
     const refs = new Map<string, { kind: string; id: string }>()
     for (const entry of entries) {
@@ -259,10 +262,21 @@ export class PartitionWorker {
     }
     const stored = new Map<string, StoredActor>()
     if (refs.size === 0) return stored
-    for (const [key, actor] of await loadSnapshots(this.options.io.sql, [...refs.values()])) {
+    const rows = await loadSnapshots(this.options.io.sql, [...refs.values()])
+    const redelivered = entries.flatMap((entry) => {
+      const row = rows.get(entry.fields["actor"] ?? "")
+      return row && compareStreamIds(entry.id, row.streamId) <= 0 ? [{ kind: row.kind, actorId: row.id, streamId: entry.id }] : []
+    })
+    const history = await transitionsAt(this.options.io.sql, redelivered)
+    for (const [key, actor] of rows) {
+      const kind = this.options.kinds.get(actor.kind)
+      const context = (actor.snapshot as { readonly context?: unknown }).context
+      const events = kind === undefined ? [] : history
+        .filter((transition) => transition.kind === actor.kind && transition.actorId === actor.id)
+        .map((transition) => eventItem(kind, actor.id, context, this.partition, transition))
       stored.set(key, {
         snapshot: actor.snapshot, streamId: actor.streamId, version: actor.version,
-        outbox: Array.isArray(actor.outbox) ? (actor.outbox as OutboxItem[]) : [],
+        outbox: [...events, ...(Array.isArray(actor.outbox) ? (actor.outbox as OutboxItem[]) : [])],
       })
     }
     return stored

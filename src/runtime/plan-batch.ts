@@ -163,11 +163,9 @@ export const planBatch = (input: PlanInput): BatchPlan => {
           kind: kind.kind, actorId: command.id, sessionId: kind.columns(snapshot.context, to).sessionId ?? (kind.kind === "session" ? command.id : null),
           from: step.from, to, event: command.type, streamId: entry.id, at, version, patch, by: by !== undefined && BY.test(by) ? by : null,
         })
-        items.push({
-          _tag: "event", entryId: entry.id, id: `${entry.id}:${partition}`,
-          topics: [...kind.topics(command.id, snapshot.context), "machines"], kind: kind.kind, actor_id: command.id,
-          version, from: step.from, to, event: command.type, patch, at: iso,
-        })
+        items.push(eventItem(kind, command.id, snapshot.context, partition, {
+          streamId: entry.id, version, from: step.from, to, event: command.type, patch, at,
+        }))
       }
       items.push(...effectItems(kind, command, step.effects, snapshot.context, entry.id, partition))
       reply("applied", to)
@@ -181,12 +179,26 @@ export const planBatch = (input: PlanInput): BatchPlan => {
     }
   }
 
+  // The stored outbox leaves out the events: the batch's `transitions` rows hold them (a redelivery
+  // of a stored actor rebuilds them with `eventItem`).
   const rows: PlannedRow[] = [...working.values()].map((actor) => ({
     kind: actor.kind.kind, id: actor.id, state: actor.state, snapshot: persistSnapshot(actor.kind, actor.snapshot),
-    streamId: actor.streamId, version: actor.version, outbox: actor.outbox, columns: actor.kind.columns(actor.snapshot.context, actor.state),
+    streamId: actor.streamId, version: actor.version, outbox: actor.outbox.filter((item) => item._tag !== "event"),
+    columns: actor.kind.columns(actor.snapshot.context, actor.state),
   }))
   return { rows, transitions, outbox, deadLetters, ackIds, working, counts }
 }
+
+/** A recorded transition of an actor as its event-stream item (topics from the actor's context). */
+export const eventItem = (
+  kind: ActorKind, actorId: string, context: unknown, partition: number,
+  transition: { readonly streamId: string; readonly version: number; readonly from: string | null; readonly to: string; readonly event: string; readonly patch: unknown; readonly at: number },
+): OutboxItem => ({
+  _tag: "event", entryId: transition.streamId, id: `${transition.streamId}:${partition}`,
+  topics: [...kind.topics(actorId, context), "machines"], kind: kind.kind, actor_id: actorId, version: transition.version,
+  from: transition.from, to: transition.to, event: transition.event, patch: transition.patch as Readonly<Record<string, unknown>>,
+  at: new Date(transition.at).toISOString(),
+})
 
 /** Timers and domain effects of one applied command, as outbox items. */
 const effectItems = (

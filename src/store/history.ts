@@ -69,3 +69,19 @@ export async function actorHistory(
     order by version limit ${options.limit}`
   return rows.map(toTransition)
 }
+
+/** The transitions caused by these inbox entries (an actor's redelivered entries), in stream order. */
+export async function transitionsAt(
+  sql: Sql, at: ReadonlyArray<{ readonly kind: string; readonly actorId: string; readonly streamId: string }>,
+): Promise<StoredTransition[]> {
+  if (at.length === 0) return []
+  const rows = await sql<TransitionRow[]>`
+    select id, kind, actor_id, session_id, version, from_state, to_state, event, stream_id, at, patch, caused_by
+    from transitions
+    where (kind, actor_id, stream_id) in (
+      select * from unnest(${sql.array(at.map((t) => t.kind))}::text[], ${sql.array(at.map((t) => t.actorId))}::text[],
+        ${sql.array(at.map((t) => t.streamId))}::text[])
+    )
+    order by stream_ms, stream_seq`
+  return rows.map(toTransition)
+}

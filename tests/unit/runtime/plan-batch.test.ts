@@ -5,7 +5,7 @@ import { assign, emit, setup } from "xstate"
 import { ActorHost, type StoredActor } from "../../../src/runtime/actor-host.ts"
 import { partitionOf } from "../../../src/redis/partition.ts"
 import type { ActorKind } from "../../../src/runtime/actor-kind.ts"
-import { planBatch, type Decoded, type InboxEntry } from "../../../src/runtime/plan-batch.ts"
+import { eventItem, planBatch, type Decoded, type InboxEntry } from "../../../src/runtime/plan-batch.ts"
 
 const lampMachine = setup({
   types: {} as {
@@ -107,10 +107,14 @@ describe("planBatch", () => {
     expect(result.rows[0]).toMatchObject({ streamId: "1001-0", version: 1 })
   })
 
-  it("turns a redelivered entry into a no-op that carries out its stored outbox again", () => {
+  it("turns a redelivered entry into a no-op that carries out its outbox again (events from the history)", () => {
     const first = plan([entry("1000-0", "CREATE", { watts: 40 }), entry("1005-0", "ON")])
     const row = first.rows[0]!
-    const stored = new Map([["lamp:a", { snapshot: row.snapshot, streamId: row.streamId, version: row.version, outbox: row.outbox }]])
+    // The stored outbox leaves the events out; the worker rebuilds them from the transitions rows.
+    expect(row.outbox.map((item) => item._tag)).toEqual(["timer_arm", "send"])
+    const events = first.transitions.map((t) => eventItem(lampKind, "a", (row.snapshot as { context: unknown }).context, P, t))
+    expect(events).toEqual(first.outbox.filter((item) => item._tag === "event"))
+    const stored = new Map([["lamp:a", { snapshot: row.snapshot, streamId: row.streamId, version: row.version, outbox: [...events, ...row.outbox] }]])
     const again = plan([entry("1000-0", "CREATE", { watts: 40 }), entry("1005-0", "ON")], new ActorHost({ maxActors: 10 }), stored)
     expect(again.counts).toEqual({ applied: 0, rejected: 0, redelivered: 2 })
     expect(again.rows).toEqual([])
