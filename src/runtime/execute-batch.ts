@@ -1,7 +1,7 @@
-// Carries out a planned batch (invariant 4): persist the rows under the partition's fence (one
-// statement, committed with the other partitions' batches of this process), hand the applied
-// actors to the host, then publish events, arm timers, append follow-up commands and route,
-// then dead-letter and acknowledge. Any failure leaves the entries pending for a redelivery.
+// Carries out a planned batch (invariant 4) in two steps: commit the rows under the partition's
+// fence (one statement, committed with the other partitions' batches of this process); then publish
+// events, arm timers, append follow-up commands and route, dead-letter and acknowledge. Any failure
+// leaves the entries pending for a redelivery.
 import type { Redis } from "ioredis"
 import type { Keys } from "../redis/keys.ts"
 import type { Sql } from "../store/db.ts"
@@ -57,12 +57,10 @@ const edgeOf = (replyTo: string): string => replyTo.slice(0, Math.max(0, replyTo
 const REPLIES_KEPT = 1_000
 const REPLIES_TTL_MS = 60_000
 
-/** `committed` runs once Postgres holds the batch, before anything is carried out. */
-export const executeBatch = async (
-  io: BatchIo, partition: number, fence: number, plan: BatchPlan, committed: () => void,
-): Promise<BatchOutcome> => {
-  // Written even when nothing changed: the fence check then keeps a former owner from
-  // acknowledging entries (a redelivery, a refusal) that the new owner has yet to apply.
+/** Persists a planned batch under the partition's fence (committed with the other partitions'
+ * batches of this process). Written even when nothing changed: the fence check then keeps a former
+ * owner from acknowledging entries (a redelivery, a refusal) that the new owner has yet to apply. */
+export const commitBatch = async (io: BatchIo, partition: number, fence: number, plan: BatchPlan): Promise<BatchOutcome> => {
   const writing = performance.now()
   const written = await io.commit.write({
     partition,
@@ -71,13 +69,15 @@ export const executeBatch = async (
     transitions: plan.transitions,
   })
   if (written._tag === "StaleFence") return { _tag: "StaleFence" }
-  const writeSeconds = (performance.now() - writing) / 1000
-  committed()
+  return { _tag: "Done", writeSeconds: (performance.now() - writing) / 1000 }
+}
+
+/** What a committed batch causes: its outbox carried out, its dead letters moved, its entries acknowledged. */
+export const finishBatch = async (io: BatchIo, partition: number, plan: BatchPlan): Promise<void> => {
   await carryOut(io, plan.outbox)
   const keys = io.keys.partition(partition)
   for (const { entry, reason } of plan.deadLetters) await io.scripts.deadLetter(keys, entry.id, reason)
   await ack(io.redis, keys.inbox, plan.ackIds)
-  return { _tag: "Done", writeSeconds }
 }
 
 /** Carries out outbox items; every one is idempotent, so doing them twice is harmless. */

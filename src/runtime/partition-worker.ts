@@ -13,7 +13,7 @@ import { loadSnapshots, writeBatch } from "../store/snapshots.ts"
 import { compareStreamIds } from "../redis/stream-id.ts"
 import { ActorHost, type HeldActor, type StoredActor } from "./actor-host.ts"
 import type { ActorKind } from "./actor-kind.ts"
-import { executeBatch, type BatchIo } from "./execute-batch.ts"
+import { commitBatch, finishBatch, type BatchIo } from "./execute-batch.ts"
 import { failureReason, isUnavailable } from "./failure.ts"
 import type { OutboxItem } from "./outbox.ts"
 import { eventItem, planBatch, type BatchPlan, type Decoded } from "./plan-batch.ts"
@@ -51,11 +51,16 @@ interface Prepared {
   readonly started: number
 }
 
-/** The batch being committed and carried out while the next one is read and planned. */
+/** A batch being committed or carried out while the next one is read, planned and committed. */
 interface InFlight {
   readonly entries: ReadonlyArray<StreamEntry>
   readonly plan: BatchPlan
+  /** Postgres holds it (the next batch may be committed). */
+  readonly committed: Promise<void>
+  /** Carried out and acknowledged, after the batch before it. */
   readonly done: Promise<void>
+  /** The batch before it, until it is settled. */
+  before: InFlight | undefined
 }
 
 export class PartitionWorker {
@@ -109,8 +114,8 @@ export class PartitionWorker {
 
     // Where the group's reads stand: what was appended after it is new.
     let position = await this.retrying("find the group's position", () => lastDelivered(io.redis, this.keys.inbox))
-    // Pipelined: while one batch is committed and carried out, the next is read and planned on top
-    // of it; it is committed only once the one before is done (and planned again if that one failed).
+    // Pipelined: the next batch is read and planned on top of the one before, and committed once that
+    // one is committed (while it is still carried out); planned again if that one failed.
     let inFlight: InFlight | undefined
     while (this.running && position !== undefined) {
       // Only the lease holder can read (inbox-read.lua), so no former owner takes entries after
@@ -132,27 +137,55 @@ export class PartitionWorker {
       }
       position = entries.at(-1)!.id
       const next = await this.prepare(entries, inFlight?.plan.working).catch(() => undefined)
-      const fast = await this.settle(inFlight)
-      inFlight = undefined
-      if (!this.running) break
-      if (!fast || next === undefined) await this.apply(entries)
-      else {
-        const done = this.execute(next)
-        // Handled when settled; marked handled now, so a failure while the next read waits is no crash.
-        done.catch(() => undefined)
-        inFlight = { entries, plan: next.plan, done }
+      // The batch before must be committed before this one is; its carrying out may still run.
+      const ready = inFlight === undefined || (await inFlight.committed.then(() => true, () => false))
+      if (!ready || next === undefined || !this.running) {
+        await this.settle(inFlight)
+        inFlight = undefined
+        if (this.running) await this.apply(entries)
+        continue
       }
+      // At most two batches in flight: the one before the previous must be done.
+      if (inFlight?.before !== undefined) {
+        const settled = await this.settle(inFlight.before)
+        inFlight.before = undefined
+        if (!settled) {
+          await this.settle(inFlight)
+          inFlight = undefined
+          if (this.running) await this.apply(entries)
+          continue
+        }
+      }
+      inFlight = this.launch(next, entries, inFlight)
     }
     await this.settle(inFlight)
   }
 
-  /** Waits for the batch in flight. If it failed, applies its entries again the careful way (retries,
-   * isolation); false then, since a batch planned on top of it must be planned again. */
+  /** Commits a planned batch, then carries it out once the batch before it is carried out. */
+  private launch(prepared: Prepared, entries: ReadonlyArray<StreamEntry>, before: InFlight | undefined): InFlight {
+    const outcome = this.commit(prepared)
+    const committed = outcome.then(() => undefined)
+    const done = (async () => {
+      const writeSeconds = await outcome
+      await before?.done
+      await this.finish(prepared, writeSeconds)
+    })()
+    // Handled when settled; marked handled now, so a failure while the next read waits is no crash.
+    committed.catch(() => undefined)
+    done.catch(() => undefined)
+    return { entries, plan: prepared.plan, committed, done, before }
+  }
+
+  /** Waits for a batch in flight and the ones before it, in order. A batch that failed is applied
+   * again the careful way (retries, isolation); false then, since a batch planned on top of it must
+   * be planned again. */
   private async settle(inFlight: InFlight | undefined): Promise<boolean> {
     if (inFlight === undefined) return true
+    const before = await this.settle(inFlight.before)
+    inFlight.before = undefined
     try {
       await inFlight.done
-      return true
+      return before
     } catch (error) {
       if (error instanceof PartitionLost) this.lose()
       else if (this.running) await this.apply(inFlight.entries)
@@ -229,15 +262,25 @@ export class PartitionWorker {
     return { plan, started }
   }
 
-  /** Commits a planned batch, hands its actors to the host, and carries out what it caused. */
-  private async execute({ plan, started }: Prepared): Promise<void> {
-    const { io, stats, clock } = this.options
-    const outcome = await executeBatch(io, this.partition, this.fence, plan, () => this.host.commit(plan.working, clock()))
+  private async execute(prepared: Prepared): Promise<void> {
+    await this.finish(prepared, await this.commit(prepared))
+  }
+
+  /** Commits a planned batch and hands its actors to the host; how long the write took (s). */
+  private async commit({ plan }: Prepared): Promise<number> {
+    const outcome = await commitBatch(this.options.io, this.partition, this.fence, plan)
     if (outcome._tag === "StaleFence") throw new PartitionLost()
+    this.host.commit(plan.working, this.options.clock())
+    return outcome.writeSeconds
+  }
+
+  /** Carries out what a committed batch caused and acknowledges it. */
+  private async finish({ plan, started }: Prepared, writeSeconds: number): Promise<void> {
+    await finishBatch(this.options.io, this.partition, plan)
     for (const { entry, reason } of plan.deadLetters) this.reportDeadLetter(entry.id, reason)
     const armed = plan.outbox.filter((item) => item._tag === "timer_arm").map((item) => item.fireAt)
     if (armed.length > 0) this.wakeTimersAt(Math.min(...armed))
-    stats.batch(this.partition, plan, { seconds: (performance.now() - started) / 1000, writeSeconds: outcome.writeSeconds })
+    this.options.stats.batch(this.partition, plan, { seconds: (performance.now() - started) / 1000, writeSeconds })
   }
 
   /** Moves one entry that cannot be applied or stored to the dead-letter stream; its actor is unchanged. */

@@ -3,7 +3,7 @@
 // as large batches mixing many actors of every partition.
 import { randomUUID } from "node:crypto"
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
-import { QUICK, testDeployment, type TestDeployment } from "../../support/runtime.ts"
+import { QUICK, testDeployment, waitFor, type TestDeployment } from "../../support/runtime.ts"
 
 let deployment: TestDeployment
 beforeAll(async () => {
@@ -49,7 +49,11 @@ const expectAppliedInOrder = async (plan: Plan, streamIds: ReadonlyArray<string>
   expect(transitions.map((t) => t.streamId)).toEqual(streamIds)
   expect(task.version).toBe(plan.commands.length)
 
-  const published = (await deployment.events(plan.taskId)).filter((event) => event.event === "PROGRESS")
+  // A batch is committed before the one ahead of it is carried out: its events may still be on their way.
+  const published = await waitFor("the progress events", async () => {
+    const events = (await deployment.events(plan.taskId)).filter((event) => event.event === "PROGRESS")
+    return events.length >= steps ? events : undefined
+  })
   expect(published.map((event) => progressOf(event.patch))).toEqual(
     Array.from({ length: steps }, (_, i) => (i + 1) / steps),
   )
