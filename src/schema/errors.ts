@@ -1,6 +1,9 @@
 // The error contract of PROTOCOL.md: error codes, the `{error: {code, message, ref?}}` body, the HTTP
-// status and WebSocket close code of each code, the ApiError class, and decoding that answers ApiError.
+// status and WebSocket close code of each code, the ApiError class, and decoding that answers ApiError:
+// `parseJsonInput` (PROTOCOL's input rules, ./input.ts), `decodeInput` (unknown fields refused) and
+// `decodeJsonOr` (both) for what clients send; `decodeOr` (unknown fields ignored) for stored data.
 import { Result, Schema } from "effect"
+import { inputRuleViolation, utf8Text } from "./input.ts"
 import { formatIssue } from "./issue.ts"
 
 export { formatIssue } from "./issue.ts"
@@ -14,6 +17,7 @@ export const ErrorCode = Schema.Literals([
   "rate_limited",
   "payload_too_large",
   "unavailable",
+  "internal",
 ]).annotate({ identifier: "ErrorCode" })
 export type ErrorCode = typeof ErrorCode.Type
 
@@ -39,6 +43,7 @@ export const httpStatus: Readonly<Record<ErrorCode, number>> = {
   rate_limited: 429,
   payload_too_large: 413,
   unavailable: 503,
+  internal: 500,
 }
 
 /**
@@ -54,6 +59,7 @@ export const wsCloseCode: Readonly<Record<ErrorCode, number | null>> = {
   rate_limited: null,
   payload_too_large: 1009,
   unavailable: null,
+  internal: null,
 }
 
 /** A refusal to show the client: code, message naming the field, the client's frame id as `ref`. */
@@ -73,39 +79,74 @@ export class ApiError extends Schema.TaggedError<ApiError>()("ApiError", {
 /** The outcome of decoding untrusted input. */
 export type Decoded<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: ApiError }
 
-const parseOptions = { errors: "first", reportInput: true, onExcessProperty: "ignore" } as const
+/** What a body, frame or raw entry arrives as: bytes (checked as UTF-8) or text already decoded. */
+export type JsonInput = ArrayBuffer | Uint8Array | string
 
 /** A validation_failed error with the given message. */
 export const validationError = (message: string, ref?: string, cause?: unknown): ApiError =>
   new ApiError({ code: "validation_failed", message, ref, cause })
 
-/** Decodes `input`; a failure becomes a validation_failed ApiError naming the first failing field. */
-export function decodeOr<S extends Schema.ConstraintDecoder<unknown>>(
+const lenient = { errors: "first", reportInput: true, onExcessProperty: "ignore" } as const
+const strict = { errors: "first", reportInput: true, onExcessProperty: "error" } as const
+
+function decodeWith<S extends Schema.ConstraintDecoder<unknown>>(
   schema: S,
   input: unknown,
-  ref?: string,
+  ref: string | undefined,
+  options: typeof lenient | typeof strict,
 ): Decoded<S["Type"]> {
-  const result = Schema.decodeUnknownResult(schema)(input, parseOptions)
+  const result = Schema.decodeUnknownResult(schema)(input, options)
   return Result.isSuccess(result)
     ? { ok: true, value: result.success }
     : { ok: false, error: validationError(formatIssue(result.failure.issue), ref, result.failure) }
 }
 
-/** Parses JSON text; invalid JSON is a validation_failed `body: invalid JSON`. */
-export function parseJson(text: string, ref?: string): Decoded<unknown> {
+/**
+ * Decodes data the system wrote itself (stored snapshots, stream entries) or query strings: fields
+ * the schema does not know are ignored. A failure is validation_failed naming the first failing field.
+ */
+export const decodeOr = <S extends Schema.ConstraintDecoder<unknown>>(schema: S, input: unknown, ref?: string): Decoded<S["Type"]> =>
+  decodeWith(schema, input, ref, lenient)
+
+/**
+ * Decodes what a client sent, once it passed the input rules (`parseJsonInput`, or
+ * `inputRuleViolation` for a value built in memory): a field the schema does not know is refused
+ * (`payload.timeout: unknown field`), like any other failure naming the field.
+ */
+export const decodeInput = <S extends Schema.ConstraintDecoder<unknown>>(schema: S, input: unknown, ref?: string): Decoded<S["Type"]> =>
+  decodeWith(schema, input, ref, strict)
+
+/** The `ref` of an answer: fixed, or read from the parsed input (a frame's own `id`). */
+export type RefOf = string | ((parsed: unknown) => string | undefined)
+
+/**
+ * Parses an HTTP body, a frame or a raw entry's JSON under PROTOCOL.md's input rules: bytes must be
+ * valid UTF-8, the text JSON, nested at most 64 levels, with no NUL or unpaired surrogate in any
+ * string or field name and only finite numbers. A failure is validation_failed naming the field
+ * (`body` for the whole: `body: invalid UTF-8`, `body: invalid JSON`). Nothing here recurses.
+ */
+export function parseJsonInput(input: JsonInput, refOf?: RefOf): Decoded<unknown> {
+  const text = typeof input === "string" ? input : utf8Text(input)
+  const fixedRef = typeof refOf === "function" ? undefined : refOf
+  if (text === undefined) return { ok: false, error: validationError("body: invalid UTF-8", fixedRef) }
+  let value: unknown
   try {
-    return { ok: true, value: JSON.parse(text) }
+    value = JSON.parse(text)
   } catch (cause) {
-    return { ok: false, error: validationError("body: invalid JSON", ref, cause) }
+    return { ok: false, error: validationError("body: invalid JSON", fixedRef, cause) }
   }
+  const violation = inputRuleViolation(value)
+  if (violation === undefined) return { ok: true, value }
+  return { ok: false, error: validationError(violation, typeof refOf === "function" ? refOf(value) : fixedRef) }
 }
 
-/** Parses JSON text then decodes it with `schema`. */
+/** `parseJsonInput`, then `decodeInput` with `schema`: the whole check of a client's JSON. */
 export function decodeJsonOr<S extends Schema.ConstraintDecoder<unknown>>(
   schema: S,
-  text: string,
-  ref?: string,
+  input: JsonInput,
+  refOf?: RefOf,
 ): Decoded<S["Type"]> {
-  const parsed = parseJson(text, ref)
-  return parsed.ok ? decodeOr(schema, parsed.value, ref) : parsed
+  const parsed = parseJsonInput(input, refOf)
+  if (!parsed.ok) return parsed
+  return decodeInput(schema, parsed.value, typeof refOf === "function" ? refOf(parsed.value) : refOf)
 }

@@ -24,11 +24,13 @@ describe("status and close codes", () => {
       rate_limited: 429,
       payload_too_large: 413,
       unavailable: 503,
+      internal: 500,
     })
     expect(wsCloseCode.unauthorized).toBe(4401)
     expect(wsCloseCode.forbidden).toBe(4403)
     expect(wsCloseCode.payload_too_large).toBe(1009)
     expect(wsCloseCode.validation_failed).toBeNull()
+    expect(wsCloseCode.internal).toBeNull()
   })
 })
 
