@@ -9,6 +9,7 @@ import { ack, publishEvents } from "../redis/streams.ts"
 import type { Sql } from "../store/db.ts"
 import { writeBatch } from "../store/snapshots.ts"
 import type { AppendFn } from "./append.ts"
+import { validateCommand } from "./inbox-codec.ts"
 import type { BatchPlan } from "./plan-batch.ts"
 import type { OutboxItem } from "./outbox.ts"
 import type { FillAgentOutput, RouteTaskOutput } from "./actor-kind.ts"
@@ -82,9 +83,11 @@ const carryOut = async (io: BatchIo, items: ReadonlyArray<OutboxItem>): Promise<
     switch (item._tag) {
       case "timer_arm": {
         const actor = `${item.ref.kind}:${item.ref.id}`
-        const { type, ...payload } = item.event
+        const { type, ...event } = item.event
+        // The entry the timer appends when it fires carries its payload in stream form, as any other.
+        const payload = validateCommand({ kind: item.ref.kind, id: item.ref.id, type, payload: event })
         chain(`timer:${actor}`, () =>
-          io.scripts.armTimer(partitionKeys(io, item.ref), { actor, name: item.name, fireAt: item.fireAt, type, payload: JSON.stringify(payload) }))
+          io.scripts.armTimer(partitionKeys(io, item.ref), { actor, name: item.name, fireAt: item.fireAt, type, payload }))
         break
       }
       case "timer_clear": {

@@ -1,7 +1,9 @@
 // Inbox commands: for each actor kind, the tagged union (by `type`) of the commands its machine accepts
 // (docs/machines.md; payloads without `at`, which the runtime stamps), its creation command CREATE whose
 // payload is the machine input, the InboxCommand envelope, and the codec of raw inbox stream entries.
-import { Effect, Schema, SchemaTransformation, Tuple } from "effect"
+// Payloads are camelCase in memory (what the machines use) and snake_case in the stream, as on HTTP
+// (PROTOCOL.md "Raw stream producers"): every payload Schema is snake-cased on its encoded side.
+import { Effect, Result, Schema, Tuple } from "effect"
 import {
   ActorKind,
   ActorRefParts,
@@ -14,22 +16,22 @@ import {
   NonNegativeInt,
   Priority,
   Progress,
+  ProgressMessage,
   Uuid,
-  actorRef,
 } from "./common.ts"
 import { checkDag, firstDuplicate } from "./dag.ts"
-import { decodeOr, validationError, type Decoded } from "./errors.ts"
+import { decodeInput, decodeOr, formatIssue, parseJsonInput, validationError, type Decoded } from "./errors.ts"
+import { inputRuleViolation, MAX_JSON_DEPTH } from "./input.ts"
 import { TaskState } from "./states.ts"
-
-/** A payload with no fields: any JSON object, decoded to `{}`. */
-const EmptyPayload = Schema.Record(Schema.String, Schema.Unknown).pipe(
-  Schema.decodeTo(Schema.Struct({}), SchemaTransformation.transform({ decode: () => ({}), encode: () => ({}) })),
-)
+import { snakeCased } from "./wire.ts"
 
 const command = <T extends string, F extends Schema.Struct.Fields>(type: T, fields: F) =>
-  Schema.Struct({ type: Schema.Literal(type), payload: Schema.Struct(fields) })
+  Schema.Struct({ type: Schema.Literal(type), payload: snakeCased(Schema.Struct(fields)) })
 
-const bare = <T extends string>(type: T) => Schema.Struct({ type: Schema.Literal(type), payload: EmptyPayload })
+/** The payload of a command without fields: `{}`, any field in it unknown (a Struct without fields would take any value). */
+const NoFields = Schema.Record(Schema.String, Schema.Never)
+
+const bare = <T extends string>(type: T) => Schema.Struct({ type: Schema.Literal(type), payload: NoFields })
 
 const create = <S extends Schema.Top>(payload: S) => Schema.Struct({ type: Schema.Literal("CREATE"), payload })
 
@@ -49,7 +51,7 @@ export const taskSpecFields = {
 }
 
 /** The task machine's input without `at`. */
-export const TaskInput = Schema.Struct({
+export const TaskInput = snakeCased(Schema.Struct({
   id: Uuid,
   sessionId: Schema.optionalKey(Uuid),
   key: Schema.optionalKey(NonEmptyString),
@@ -58,8 +60,11 @@ export const TaskInput = Schema.Struct({
   dependsOn: Schema.Array(Uuid),
   blocked: Schema.Boolean,
   ...taskSpecFields,
-})
+}))
 export type TaskInput = typeof TaskInput.Type
+
+/** The attempt a bot says it reports on (PROTOCOL v1.1), when it says so. */
+const reportedAttempt = Schema.optionalKey(NonNegativeInt)
 
 /** Why an agent gives a task back. */
 export const ReleaseOutcome = Schema.Literals(["completed", "failed", "cancelled", "timed_out", "lost"])
@@ -69,11 +74,11 @@ export const TaskCommand = Schema.Union([
   create(TaskInput),
   bare("DEPENDENCIES_MET"),
   command("ASSIGN", { agentId: Uuid }),
-  command("CLAIM", { agentId: Uuid }),
-  command("START", { agentId: Uuid }),
-  command("PROGRESS", { agentId: Uuid, progress: Progress, message: Schema.optionalKey(Schema.String) }),
-  command("COMPLETE", { agentId: Uuid, result: Schema.optionalKey(Json) }),
-  command("FAIL", { agentId: Uuid, error: Schema.optionalKey(Schema.String) }),
+  command("CLAIM", { agentId: Uuid, attempt: reportedAttempt }),
+  command("START", { agentId: Uuid, attempt: reportedAttempt }),
+  command("PROGRESS", { agentId: Uuid, attempt: reportedAttempt, progress: Progress, message: Schema.optionalKey(ProgressMessage) }),
+  command("COMPLETE", { agentId: Uuid, attempt: reportedAttempt, result: Schema.optionalKey(Json) }),
+  command("FAIL", { agentId: Uuid, attempt: reportedAttempt, error: Schema.optionalKey(Schema.String) }),
   command("RETRY_DUE", { attempt: NonNegativeInt }),
   command("DEADLINE", { attempt: NonNegativeInt }),
   command("AGENT_LOST", { agentId: Uuid }),
@@ -93,16 +98,13 @@ export const agentProfileFields = {
     Schema.withDecodingDefaultKey(Effect.succeed(1)),
   ),
   metadata: Schema.optionalKey(JsonObject),
-}
-
-/** The agent machine's input without `at`. */
-export const AgentInput = Schema.Struct({
-  id: Uuid,
-  ...agentProfileFields,
   heartbeatIntervalMs: Schema.Int.check(Schema.isBetween({ minimum: 100, maximum: 3_600_000 })).pipe(
     Schema.withDecodingDefaultKey(Effect.succeed(10_000)),
   ),
-})
+}
+
+/** The agent machine's input without `at`. */
+export const AgentInput = snakeCased(Schema.Struct({ id: Uuid, ...agentProfileFields }))
 export type AgentInput = typeof AgentInput.Type
 
 export const AgentCommand = Schema.Union([
@@ -123,14 +125,14 @@ export type AgentCommand = typeof AgentCommand.Type
 // ---- session ----
 
 /** One task of a session: dependencies are ids of other tasks of the same session. */
-export const SessionTask = Schema.Struct({
+export const SessionTask = snakeCased(Schema.Struct({
   id: Uuid,
   key: NonEmptyString,
   title: NonEmptyString,
   capability: Capability,
   dependsOn: Schema.Array(Uuid),
-  spec: Schema.Struct(taskSpecFields),
-})
+  spec: snakeCased(Schema.Struct(taskSpecFields)),
+}))
 export type SessionTask = typeof SessionTask.Type
 
 /** What a client says about a session it creates (`POST /sessions`), with defaults. */
@@ -139,16 +141,16 @@ export const sessionProfileFields = {
   prompt: Schema.optionalKey(Schema.String),
   type: Schema.optionalKey(NonEmptyString),
   priority: Priority.pipe(Schema.withDecodingDefaultKey(Effect.succeed(2))),
+  timeoutS: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThanOrEqualTo(1))),
 }
 
 /** The session machine's input without `at`. */
-export const SessionInput = Schema.Struct({
+export const SessionInput = snakeCased(Schema.Struct({
   id: Uuid,
   ...sessionProfileFields,
   tasks: Schema.Array(SessionTask),
-  timeoutS: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThanOrEqualTo(1))),
   maxRetries: NonNegativeInt.pipe(Schema.withDecodingDefaultKey(Effect.succeed(3))),
-}).check(
+})).check(
   Schema.makeFilter((input) => {
     const duplicateKey = firstDuplicate(input.tasks.map((t) => t.key))
     if (duplicateKey !== undefined) {
@@ -156,7 +158,7 @@ export const SessionInput = Schema.Struct({
       return { path: ["tasks", duplicateKey, "key"], issue: `duplicate task key ${key}` }
     }
     const nodes = input.tasks.map((t) => ({ name: t.id, deps: t.dependsOn }))
-    return checkDag(nodes, { list: "tasks", name: "id", deps: "dependsOn", noun: "task id" })
+    return checkDag(nodes, { list: "tasks", name: "id", deps: "depends_on", noun: "task id" })
   }),
 )
 export type SessionInput = typeof SessionInput.Type
@@ -203,12 +205,20 @@ const inboxByKind = { task: TaskInboxCommand, agent: AgentInboxCommand, session:
 
 const InboxHeader = Schema.Struct({ kind: ActorKind, id: Uuid, type: Schema.String, payload: Schema.Unknown })
 
-/** Decodes an envelope: the actor first, then the command against that kind's commands only. */
-export function decodeInboxCommand(input: unknown): Decoded<InboxCommand> {
+/**
+ * How deep a command's payload may nest: a client's value (at most MAX_JSON_DEPTH as a body) sits a
+ * few levels deeper inside a command (a session task's `spec.payload`).
+ */
+export const MAX_PAYLOAD_DEPTH = MAX_JSON_DEPTH + 4
+
+const strict = { errors: "first", reportInput: true, onExcessProperty: "error" } as const
+
+/** Decodes a command whose payload is in its stream form (snake_case), unknown fields refused. */
+function decodeStreamForm(input: unknown): Decoded<InboxCommand> {
   const header = decodeOr(InboxHeader, input)
   if (!header.ok) return header
   const { kind, id } = header.value
-  const decoded: Decoded<InboxCommand> = decodeOr(inboxByKind[kind], input)
+  const decoded: Decoded<InboxCommand> = decodeInput(inboxByKind[kind], input)
   if (decoded.ok && decoded.value.type === "CREATE" && decoded.value.payload.id !== id) {
     const [expected, got] = [JSON.stringify(id), JSON.stringify(decoded.value.payload.id)]
     return { ok: false, error: validationError(`payload.id: expected the actor id ${expected}, got ${got}`) }
@@ -216,13 +226,33 @@ export function decodeInboxCommand(input: unknown): Decoded<InboxCommand> {
   return decoded
 }
 
+/**
+ * Validates a command built in memory, payload in camelCase (`{kind, id, type, payload, cmdId?,
+ * replyTo?}`, what the edge and the runtime append): the input rules on its payload, then its
+ * Schema, unknown fields refused, defaults applied. A failure names the field.
+ */
+export function decodeInboxCommand(input: unknown): Decoded<InboxCommand> {
+  const header = decodeOr(InboxHeader, input)
+  if (!header.ok) return header
+  const violation = inputRuleViolation(header.value.payload, { at: ["payload"], maxDepth: MAX_PAYLOAD_DEPTH })
+  if (violation !== undefined) return { ok: false, error: validationError(violation) }
+  const streamForm = Schema.encodeUnknownResult(inboxByKind[header.value.kind])(input, strict)
+  if (Result.isFailure(streamForm)) return { ok: false, error: validationError(formatIssue(streamForm.failure.issue), undefined, streamForm.failure) }
+  return decodeStreamForm(streamForm.success)
+}
+
+const encodeCommand = Schema.encodeSync(InboxCommand)
+
+/** The `payload` field of a command's stream entry: its payload as snake_case JSON. */
+export const streamPayload = (cmd: InboxCommand): string => JSON.stringify(encodeCommand(cmd).payload)
+
 // ---- raw stream entries ----
 
 /** An inbox stream entry: PROTOCOL.md's `type`, `actor`, `payload`, plus the runtime's `cmdId`, `replyTo`. */
 const StreamEntry = Schema.Struct({
   type: Schema.String,
   actor: ActorRefParts,
-  payload: Schema.fromJsonString(Schema.Unknown),
+  payload: Schema.String,
   cmdId: Schema.optionalKey(NonEmptyString),
   replyTo: Schema.optionalKey(NonEmptyString),
 })
@@ -238,29 +268,23 @@ function fieldRecord(fields: ReadonlyArray<string>): Record<string, string> {
 }
 
 /**
- * Decodes a raw inbox stream entry (fields `type`, `actor` = `kind:id`, `payload` = JSON text, optional
- * `cmdId`, `replyTo`; other fields such as `timer` are ignored). A failure's `error.message` is the
- * reason to record in the dead-letter stream.
+ * Decodes a raw inbox stream entry (fields `type`, `actor` = `kind:id`, `payload` = snake_case JSON
+ * text, optional `cmdId`, `replyTo`; other fields such as `timer` are ignored), checked exactly like
+ * HTTP input. A failure's `error.message` is the reason to record in the dead-letter stream.
  */
 export function decodeStreamEntry(
   fields: ReadonlyArray<string> | Readonly<Record<string, string>>,
 ): Decoded<InboxCommand> {
   const entry = decodeOr(StreamEntry, Array.isArray(fields) ? fieldRecord(fields) : fields)
   if (!entry.ok) return entry
-  const { type, actor, payload, cmdId, replyTo } = entry.value
-  return decodeInboxCommand({
+  const { type, actor, cmdId, replyTo } = entry.value
+  const payload = parseJsonInput(entry.value.payload, { name: "payload", maxDepth: MAX_PAYLOAD_DEPTH })
+  if (!payload.ok) return payload
+  return decodeStreamForm({
     ...actor,
     type,
-    payload,
+    payload: payload.value,
     ...(cmdId === undefined ? {} : { cmdId }),
     ...(replyTo === undefined ? {} : { replyTo }),
   })
-}
-
-/** The flat `[field, value, ...]` list to XADD for a command; `decodeStreamEntry` reads it back. */
-export function toStreamFields(cmd: InboxCommand): string[] {
-  const fields = ["type", cmd.type, "actor", actorRef(cmd.kind, cmd.id), "payload", JSON.stringify(cmd.payload)]
-  if (cmd.cmdId !== undefined) fields.push("cmdId", cmd.cmdId)
-  if (cmd.replyTo !== undefined) fields.push("replyTo", cmd.replyTo)
-  return fields
 }

@@ -119,23 +119,33 @@ export const decodeInput = <S extends Schema.ConstraintDecoder<unknown>>(schema:
 /** The `ref` of an answer: fixed, or read from the parsed input (a frame's own `id`). */
 export type RefOf = string | ((parsed: unknown) => string | undefined)
 
+export interface ParseOptions {
+  readonly refOf?: RefOf
+  /** How messages name the whole input (default `body`); a field inside it is named by its path. */
+  readonly name?: string
+  /** Default MAX_JSON_DEPTH (64). */
+  readonly maxDepth?: number
+}
+
 /**
  * Parses an HTTP body, a frame or a raw entry's JSON under PROTOCOL.md's input rules: bytes must be
  * valid UTF-8, the text JSON, nested at most 64 levels, with no NUL or unpaired surrogate in any
  * string or field name and only finite numbers. A failure is validation_failed naming the field
  * (`body` for the whole: `body: invalid UTF-8`, `body: invalid JSON`). Nothing here recurses.
  */
-export function parseJsonInput(input: JsonInput, refOf?: RefOf): Decoded<unknown> {
-  const text = typeof input === "string" ? input : utf8Text(input)
+export function parseJsonInput(input: JsonInput, options: ParseOptions = {}): Decoded<unknown> {
+  const { refOf, name = "body" } = options
   const fixedRef = typeof refOf === "function" ? undefined : refOf
-  if (text === undefined) return { ok: false, error: validationError("body: invalid UTF-8", fixedRef) }
+  const text = typeof input === "string" ? input : utf8Text(input)
+  if (text === undefined) return { ok: false, error: validationError(`${name}: invalid UTF-8`, fixedRef) }
   let value: unknown
   try {
     value = JSON.parse(text)
   } catch (cause) {
-    return { ok: false, error: validationError("body: invalid JSON", fixedRef, cause) }
+    return { ok: false, error: validationError(`${name}: invalid JSON`, fixedRef, cause) }
   }
-  const violation = inputRuleViolation(value)
+  const at = name === "body" ? [] : [name]
+  const violation = inputRuleViolation(value, { at, ...(options.maxDepth === undefined ? {} : { maxDepth: options.maxDepth }) })
   if (violation === undefined) return { ok: true, value }
   return { ok: false, error: validationError(violation, typeof refOf === "function" ? refOf(value) : fixedRef) }
 }
@@ -146,7 +156,7 @@ export function decodeJsonOr<S extends Schema.ConstraintDecoder<unknown>>(
   input: JsonInput,
   refOf?: RefOf,
 ): Decoded<S["Type"]> {
-  const parsed = parseJsonInput(input, refOf)
+  const parsed = parseJsonInput(input, refOf === undefined ? {} : { refOf })
   if (!parsed.ok) return parsed
   return decodeInput(schema, parsed.value, typeof refOf === "function" ? refOf(parsed.value) : refOf)
 }

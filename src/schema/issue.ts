@@ -175,6 +175,8 @@ function locate(first: SchemaIssue.Issue): Located {
         return { path, text: message ?? `expected ${expected ?? "a valid value"}${got(issue)}` }
       }
       case "InvalidType":
+        // Only a field that must not be there is checked against Never (a record of no fields).
+        if (issue.ast._tag === "Never") return { path, text: "unknown field" }
         return { path, text: `expected ${describe(issue.ast)}${got(issue)}` }
       case "MissingKey":
         return { path, text: "is missing" }
