@@ -21,7 +21,7 @@ import {
 } from "./common.ts"
 import { checkDag, firstDuplicate } from "./dag.ts"
 import { decodeInput, decodeOr, formatIssue, parseJsonInput, validationError, type Decoded } from "./errors.ts"
-import { inputRuleViolation, MAX_JSON_DEPTH } from "./input.ts"
+import { inputRuleViolation } from "./input.ts"
 import { TaskState } from "./states.ts"
 import { snakeCased } from "./wire.ts"
 
@@ -205,12 +205,6 @@ const inboxByKind = { task: TaskInboxCommand, agent: AgentInboxCommand, session:
 
 const InboxHeader = Schema.Struct({ kind: ActorKind, id: Uuid, type: Schema.String, payload: Schema.Unknown })
 
-/**
- * How deep a command's payload may nest: a client's value (at most MAX_JSON_DEPTH as a body) sits a
- * few levels deeper inside a command (a session task's `spec.payload`).
- */
-export const MAX_PAYLOAD_DEPTH = MAX_JSON_DEPTH + 4
-
 const strict = { errors: "first", reportInput: true, onExcessProperty: "error" } as const
 
 /** Decodes a command whose payload is in its stream form (snake_case), unknown fields refused. */
@@ -234,7 +228,10 @@ function decodeStreamForm(input: unknown): Decoded<InboxCommand> {
 export function decodeInboxCommand(input: unknown): Decoded<InboxCommand> {
   const header = decodeOr(InboxHeader, input)
   if (!header.ok) return header
-  const violation = inputRuleViolation(header.value.payload, { at: ["payload"], maxDepth: MAX_PAYLOAD_DEPTH })
+  // The payload as the stream will carry it keeps the input rules, depth included: a raw producer's
+  // payload and an appended one are held to the same 64 levels (a session task's payload sits one
+  // level deeper in the command than in the body: at the very limit, the append refuses it).
+  const violation = inputRuleViolation(header.value.payload, ["payload"])
   if (violation !== undefined) return { ok: false, error: validationError(violation) }
   const streamForm = Schema.encodeUnknownResult(inboxByKind[header.value.kind])(input, strict)
   if (Result.isFailure(streamForm)) return { ok: false, error: validationError(formatIssue(streamForm.failure.issue), undefined, streamForm.failure) }
@@ -257,6 +254,9 @@ const StreamEntry = Schema.Struct({
   replyTo: Schema.optionalKey(NonEmptyString),
 })
 
+/** The largest raw entry payload, as an HTTP body: 1 MiB. */
+export const MAX_ENTRY_PAYLOAD_BYTES = 1024 * 1024
+
 /** Pairs a flat `[field, value, ...]` list (XREADGROUP's shape) into a record; a repeated field keeps the first. */
 function fieldRecord(fields: ReadonlyArray<string>): Record<string, string> {
   const record: Record<string, string> = {}
@@ -278,7 +278,9 @@ export function decodeStreamEntry(
   const entry = decodeOr(StreamEntry, Array.isArray(fields) ? fieldRecord(fields) : fields)
   if (!entry.ok) return entry
   const { type, actor, cmdId, replyTo } = entry.value
-  const payload = parseJsonInput(entry.value.payload, { name: "payload", maxDepth: MAX_PAYLOAD_DEPTH })
+  const size = Buffer.byteLength(entry.value.payload)
+  if (size > MAX_ENTRY_PAYLOAD_BYTES) return { ok: false, error: validationError(`payload: ${size} bytes, more than ${MAX_ENTRY_PAYLOAD_BYTES}`) }
+  const payload = parseJsonInput(entry.value.payload, { name: "payload" })
   if (!payload.ok) return payload
   return decodeStreamForm({
     ...actor,

@@ -123,8 +123,6 @@ export interface ParseOptions {
   readonly refOf?: RefOf
   /** How messages name the whole input (default `body`); a field inside it is named by its path. */
   readonly name?: string
-  /** Default MAX_JSON_DEPTH (64). */
-  readonly maxDepth?: number
 }
 
 /**
@@ -145,7 +143,7 @@ export function parseJsonInput(input: JsonInput, options: ParseOptions = {}): De
     return { ok: false, error: validationError(`${name}: invalid JSON`, fixedRef, cause) }
   }
   const at = name === "body" ? [] : [name]
-  const violation = inputRuleViolation(value, { at, ...(options.maxDepth === undefined ? {} : { maxDepth: options.maxDepth }) })
+  const violation = inputRuleViolation(value, at)
   if (violation === undefined) return { ok: true, value }
   return { ok: false, error: validationError(violation, typeof refOf === "function" ? refOf(value) : fixedRef) }
 }

@@ -45,30 +45,23 @@ const characterProblem = (text: string): string | undefined => {
   return found[0] === "\0" ? "holds a NUL character (\\u0000)" : "holds an unpaired surrogate"
 }
 
-export interface CheckOptions {
-  /** Segments before the value's own path in messages (e.g. `["payload"]`). */
-  readonly at?: ReadonlyArray<Segment>
-  readonly maxDepth?: number
-}
-
 /**
- * The first input-rule violation in a JSON-like value, as `<path>: <what>`, or undefined when it
- * keeps the rules. Values other than strings, numbers, arrays and objects are left to the Schema.
+ * The first input-rule violation in a JSON-like value, as `<path>: <what>` (the path after the
+ * segments `at`), or undefined when it keeps the rules. Values other than strings, numbers, arrays
+ * and objects are left to the Schema.
  */
-export function inputRuleViolation(value: unknown, options: CheckOptions = {}): string | undefined {
-  const prefix = options.at ?? []
-  const maxDepth = options.maxDepth ?? MAX_JSON_DEPTH
+export function inputRuleViolation(value: unknown, at: ReadonlyArray<Segment> = []): string | undefined {
   const stack: Node[] = [{ value, depth: 0, parent: undefined, key: undefined }]
   for (let node = stack.pop(); node !== undefined; node = stack.pop()) {
     const current = node.value
     if (typeof current === "string") {
       const problem = characterProblem(current)
-      if (problem !== undefined) return `${pathText(prefix, node)}: ${problem}`
+      if (problem !== undefined) return `${pathText(at, node)}: ${problem}`
     } else if (typeof current === "number") {
-      if (!Number.isFinite(current)) return `${pathText(prefix, node)}: expected a finite number, got ${current}`
+      if (!Number.isFinite(current)) return `${pathText(at, node)}: expected a finite number, got ${current}`
     } else if (typeof current === "object" && current !== null) {
       const depth = node.depth + 1
-      if (depth > maxDepth) return `${pathText(prefix, node)}: nested deeper than ${maxDepth} levels`
+      if (depth > MAX_JSON_DEPTH) return `${pathText(at, node)}: nested deeper than ${MAX_JSON_DEPTH} levels`
       if (Array.isArray(current)) {
         for (let i = current.length - 1; i >= 0; i -= 1) stack.push({ value: current[i], depth, parent: node, key: i })
       } else {
@@ -76,7 +69,7 @@ export function inputRuleViolation(value: unknown, options: CheckOptions = {}): 
         for (let i = keys.length - 1; i >= 0; i -= 1) {
           const key = keys[i] as string
           const problem = characterProblem(key)
-          if (problem !== undefined) return `${pathText(prefix, node)}: field name ${JSON.stringify(key)} ${problem}`
+          if (problem !== undefined) return `${pathText(at, node)}: field name ${JSON.stringify(key)} ${problem}`
           stack.push({ value: (current as Record<string, unknown>)[key], depth, parent: node, key })
         }
       }

@@ -131,7 +131,7 @@ describe("commands of each machine", () => {
     expect(message(complete(Number.POSITIVE_INFINITY))).toBe("payload.result: expected a finite number, got Infinity")
     let deep: unknown = 1
     for (let i = 0; i < 10_000; i += 1) deep = [deep]
-    expect(message(complete(deep))).toMatch(/^payload\.result\.0\.0\.0\.0\.0\.0\.…: nested deeper than 68 levels$/)
+    expect(message(complete(deep))).toMatch(/^payload\.result\.0\.0\.0\.0\.0\.0\.…: nested deeper than 64 levels$/)
   })
 })
 
@@ -259,6 +259,6 @@ describe("raw stream entries", () => {
     expect(complete('"a\\u0000b"')).toBe("payload.result: holds a NUL character (\\u0000)")
     expect(complete('{"\\udc00": 1}')).toBe('payload.result: field name "\\udc00" holds an unpaired surrogate')
     expect(complete("1e999")).toBe("payload.result: expected a finite number, got Infinity")
-    expect(complete(`${"[".repeat(5000)}${"]".repeat(5000)}`)).toMatch(/nested deeper than 68 levels$/)
+    expect(complete(`${"[".repeat(5000)}${"]".repeat(5000)}`)).toMatch(/nested deeper than 64 levels$/)
   })
 })
