@@ -229,5 +229,5 @@ describe(`fuzzing every boundary (FUZZ_N=${N}, FUZZ_SEED=${SEED})`, () => {
     const summary = `${N} inputs, 0 crashes, ${workload.length} workload tasks completed, ${lettered.length} dead letters, 0 invalid writes, RSS +${Math.round(growth / 1024 / 1024)} MB`
     console.log(`fuzz (seed ${SEED}): ${summary}\n${lines.join("\n")}`)
     await Promise.all([control.client.close(), events.client.close()])
-  }, 600_000)
+  }, Math.max(600_000, N * 100))
 })
