@@ -30,6 +30,16 @@ describe("acks and errors on the control socket", () => {
     expect(entry?.[1]).toEqual(expect.arrayContaining(["type", "HEARTBEAT", "actor", `agent:${bot.id}`]))
   })
 
+  it("appends the command in the stream's snake_case, with the attempt the frame names", async () => {
+    const taskId = randomUUID()
+    const ack = await bot.acked("task_progress", "p-attempt", { task_id: taskId, attempt: 2, progress: 0.5, message: "half" })
+    const inbox = edge.ctx.keys.partition(partitionOf("task", taskId, edge.ctx.partitions)).inbox
+    const streamId = String(ack.payload["stream_id"])
+    const [entry] = await edge.deployment.redis.xrange(inbox, streamId, streamId)
+    const fields = entry?.[1] ?? []
+    expect(JSON.parse(String(fields[fields.indexOf("payload") + 1]))).toEqual({ agent_id: bot.id, attempt: 2, progress: 0.5, message: "half" })
+  })
+
   it("answers a refused command with the ack, then an error naming the reason, with the ref", async () => {
     const ready = await edge.task("nobody-has-this")
     await edge.deployment.actor("task", ready, (task) => task.state === "ready")
