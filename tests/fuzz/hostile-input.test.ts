@@ -196,7 +196,11 @@ describe(`fuzzing every boundary (FUZZ_N=${N}, FUZZ_SEED=${SEED})`, () => {
     while (workload.length < WORKLOAD) workload.push((await edge.api.post("/api/v1/tasks", { title: "work", capability: "fuzz-work" })).body.id)
 
     // The valid workload completed, without a single error.
-    await waitFor("the workload", async () => (workload.every((id) => worker.completed.has(id)) ? true : undefined), 120_000)
+    const { sql } = edge.deployment.schema
+    await waitFor("the workload", async () => (workload.every((id) => worker.completed.has(id)) ? true : undefined), 120_000).catch(async (error: unknown) => {
+      const states = await sql`select state, count(*) from actors where kind = 'task' group by state`
+      throw new Error(`${String(error)}: ${worker.completed.size} of ${workload.length} completed; tasks by state ${JSON.stringify(states)}; worker errors ${JSON.stringify(worker.errors.slice(0, 3))}`)
+    })
     expect(worker.errors).toEqual([])
 
     // Every poisoned raw entry is a dead letter, none was stored.
@@ -211,7 +215,6 @@ describe(`fuzzing every boundary (FUZZ_N=${N}, FUZZ_SEED=${SEED})`, () => {
       return sources.length >= expected.length ? sources.sort() : undefined
     }, 60_000)
     expect(lettered).toEqual(expected)
-    const { sql } = edge.deployment.schema
     expect(await rows(sql`select count(*) from actors where id = any(${poisonedIds}::text[])`)).toBe(0)
 
     // Nothing a hostile input carried was stored: only the workload's tasks and the three agents exist.

@@ -1,5 +1,5 @@
-// The valid workload that runs alongside the fuzzing: a well-behaved bot that claims, starts and
-// completes every task it is assigned, each step acked before the next.
+// The valid workload that runs alongside the fuzzing: a well-behaved bot that heartbeats, and
+// claims, starts and completes every task it is assigned, each step acked before the next.
 import { TestClient, withRef, type Frame } from "../e2e/sockets/client.ts"
 
 export interface Worker {
@@ -9,6 +9,9 @@ export interface Worker {
   readonly errors: unknown[]
   close(): Promise<unknown>
 }
+
+/** Well within the default heartbeat interval (10 s; offline after three missed). */
+const HEARTBEAT_MS = 2_000
 
 export async function startWorker(url: string, token: string): Promise<Worker> {
   const client = await TestClient.open(`${url.replace(/^http/, "ws")}/ws/control?token=${token}`)
@@ -35,5 +38,13 @@ export async function startWorker(url: string, token: string): Promise<Worker> {
       completed.add(taskId)
     }).catch((error: unknown) => void errors.push(String(error)))
   })
-  return { completed, errors, close: () => client.close() }
+  const heartbeat = setInterval(() => client.send({ type: "heartbeat", payload: { status: "healthy" } }), HEARTBEAT_MS)
+  return {
+    completed,
+    errors,
+    close: () => {
+      clearInterval(heartbeat)
+      return client.close()
+    },
+  }
 }
