@@ -3,7 +3,7 @@
 // payload is the machine input, the InboxCommand envelope, and the codec of raw inbox stream entries.
 // Payloads are camelCase in memory (what the machines use) and snake_case in the stream, as on HTTP
 // (PROTOCOL.md "Raw stream producers"): every payload Schema is snake-cased on its encoded side.
-import { Effect, Result, Schema, Tuple } from "effect"
+import { Effect, Schema, Tuple } from "effect"
 import {
   ActorKind,
   ActorRefParts,
@@ -20,7 +20,7 @@ import {
   Uuid,
 } from "./common.ts"
 import { checkDag, firstDuplicate } from "./dag.ts"
-import { decodeInput, decodeOr, formatIssue, parseJsonInput, validationError, type Decoded } from "./errors.ts"
+import { decodeInput, decodeOr, encodeInput, parseJsonInput, validationError, type Decoded } from "./errors.ts"
 import { inputRuleViolation } from "./input.ts"
 import { TaskState } from "./states.ts"
 import { snakeCased } from "./wire.ts"
@@ -205,8 +205,6 @@ const inboxByKind = { task: TaskInboxCommand, agent: AgentInboxCommand, session:
 
 const InboxHeader = Schema.Struct({ kind: ActorKind, id: Uuid, type: Schema.String, payload: Schema.Unknown })
 
-const strict = { errors: "first", reportInput: true, onExcessProperty: "error" } as const
-
 /** Decodes a command whose payload is in its stream form (snake_case), unknown fields refused. */
 function decodeStreamForm(input: unknown): Decoded<InboxCommand> {
   const header = decodeOr(InboxHeader, input)
@@ -233,9 +231,8 @@ export function decodeInboxCommand(input: unknown): Decoded<InboxCommand> {
   // level deeper in the command than in the body: at the very limit, the append refuses it).
   const violation = inputRuleViolation(header.value.payload, ["payload"])
   if (violation !== undefined) return { ok: false, error: validationError(violation) }
-  const streamForm = Schema.encodeUnknownResult(inboxByKind[header.value.kind])(input, strict)
-  if (Result.isFailure(streamForm)) return { ok: false, error: validationError(formatIssue(streamForm.failure.issue), undefined, streamForm.failure) }
-  return decodeStreamForm(streamForm.success)
+  const streamForm = encodeInput(inboxByKind[header.value.kind], input)
+  return streamForm.ok ? decodeStreamForm(streamForm.value) : streamForm
 }
 
 const encodeCommand = Schema.encodeSync(InboxCommand)

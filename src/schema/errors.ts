@@ -102,6 +102,17 @@ function decodeWith<S extends Schema.ConstraintDecoder<unknown>>(
 }
 
 /**
+ * Encodes a value built in memory (a command the runtime or the edge appends) to its wire form,
+ * fields the schema does not know refused like any other failure naming the field.
+ */
+export function encodeInput<S extends Schema.ConstraintEncoder<unknown>>(schema: S, input: unknown): Decoded<S["Encoded"]> {
+  const result = Schema.encodeUnknownResult(schema)(input, strict)
+  return Result.isSuccess(result)
+    ? { ok: true, value: result.success }
+    : { ok: false, error: validationError(formatIssue(result.failure.issue), undefined, result.failure) }
+}
+
+/**
  * Decodes data the system wrote itself (stored snapshots, stream entries) or query strings: fields
  * the schema does not know are ignored. A failure is validation_failed naming the first failing field.
  */
