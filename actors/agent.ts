@@ -1,6 +1,7 @@
 // Agent actor binding: reservations become assignments, lost agents hand their tasks back,
 // free capacity asks the router for waiting tasks; the topics and query columns of an agent.
 import { agentMachine, deregisteredEffects, freeCapacity, type AgentContext, type AgentEmitted, type AgentEvent } from "../machines/agent.ts"
+import { agentView } from "./views.ts"
 import type { ActorKind, Output } from "../src/runtime/actor-kind.ts"
 
 const task = (id: string) => ({ kind: "task", id })
@@ -36,4 +37,5 @@ export const agentKind: ActorKind = {
     const free = TAKES_WORK.has(state) && agent.breaker !== "open" ? freeCapacity(agent) : 0
     return { capabilities: agent.capabilities, freeCapacity: free, load: agent.load }
   },
+  view: (id, context, state) => agentView(id, context as AgentContext, state),
 }

@@ -1,6 +1,9 @@
-// Session actor binding: the session's DAG decisions become commands to its tasks (create
-// from the session's own task specs, unblock, retry, cancel); topics and query columns.
-import { sessionMachine, type SessionContext, type SessionEmitted } from "../machines/session.ts"
+// Session actor binding: the session's creation becomes one CREATE per task, and its sweeps (run, hold,
+// cancel) one command to each of its tasks, addressed by their derived ids (machines/task-ids.ts) from the
+// session's task count alone; topics and query columns.
+import { sessionMachine, type SessionContext, type SessionEmitted, type SessionTaskCreation } from "../machines/session.ts"
+import { sessionTaskId } from "../machines/task-ids.ts"
+import { sessionView } from "./views.ts"
 import type { ActorKind, Output, SendOutput } from "../src/runtime/actor-kind.ts"
 
 interface TaskSpec {
@@ -13,29 +16,31 @@ interface TaskSpec {
 const toTask = (taskId: string, type: string, payload: Record<string, unknown> = {}): SendOutput =>
   ({ _tag: "send", to: { kind: "task", id: taskId }, type, payload })
 
+/** The same command to every task of the session, in index order. */
+const toEveryTask = (sessionId: string, session: SessionContext, type: string, payload: Record<string, unknown> = {}): Output[] =>
+  Array.from({ length: session.taskCount }, (_, index) => toTask(sessionTaskId(sessionId, index), type, payload))
+
+const creation = (sessionId: string, task: SessionTaskCreation): SendOutput => {
+  const spec = (task.spec ?? {}) as TaskSpec
+  return toTask(task.taskId, "CREATE", {
+    id: task.taskId, sessionId, index: task.index, key: task.key, title: task.title, capability: task.capability,
+    dependsOn: task.dependsOn, dependants: task.dependants, blocked: task.held, epoch: task.epoch, payload: spec.payload ?? {},
+    ...(spec.timeoutS === undefined ? {} : { timeoutS: spec.timeoutS }),
+    ...(spec.maxAttempts === undefined ? {} : { maxAttempts: spec.maxAttempts }),
+    ...(spec.priority === undefined ? {} : { priority: spec.priority }),
+  })
+}
+
 const outputs = (effect: SessionEmitted, id: string, session: SessionContext): Output[] => {
   switch (effect.type) {
-    case "session.create_task": {
-      const task = session.tasks.find((candidate) => candidate.id === effect.taskId)
-      if (!task) return []
-      const spec = (task.spec ?? {}) as TaskSpec
-      return [toTask(task.id, "CREATE", {
-        id: task.id, sessionId: id, key: task.key, title: task.title, capability: task.capability,
-        dependsOn: [...task.dependsOn], blocked: effect.blocked, payload: spec.payload ?? {},
-        ...(spec.timeoutS === undefined ? {} : { timeoutS: spec.timeoutS }),
-        ...(spec.maxAttempts === undefined ? {} : { maxAttempts: spec.maxAttempts }),
-        ...(spec.priority === undefined ? {} : { priority: spec.priority }),
-      })]
-    }
-    case "session.retry_task":
-      // RETRY leaves the task blocked; a task with nothing to wait for is unblocked right after.
-      return effect.blocked
-        ? [toTask(effect.taskId, "RETRY")]
-        : [toTask(effect.taskId, "RETRY"), toTask(effect.taskId, "DEPENDENCIES_MET")]
-    case "session.unblock_task":
-      return [toTask(effect.taskId, "DEPENDENCIES_MET")]
-    case "session.cancel_task":
-      return [toTask(effect.taskId, "CANCEL", { reason: effect.reason })]
+    case "session.create_task":
+      return [creation(id, effect)]
+    case "session.run_tasks":
+      return toEveryTask(id, session, "SESSION_RUN", { epoch: effect.epoch })
+    case "session.hold_tasks":
+      return toEveryTask(id, session, "SESSION_HOLD")
+    case "session.cancel_tasks":
+      return toEveryTask(id, session, "SESSION_CANCEL", { reason: effect.reason, epoch: effect.epoch })
     default:
       return []
   }
@@ -48,4 +53,5 @@ export const sessionKind: ActorKind = {
   outputs: (effect, self) => outputs(effect as SessionEmitted, self.id, self.context as SessionContext),
   topics: (id) => ["sessions", `session:${id}`],
   columns: (context) => ({ priority: (context as SessionContext).priority }),
+  view: (id, context, state) => sessionView(id, context as SessionContext, state),
 }

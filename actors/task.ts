@@ -1,6 +1,8 @@
-// Task actor binding: which emitted task effects become commands to agents and sessions,
-// routing requests and bot pushes; the topics and query columns of a task.
+// Task actor binding: which emitted task effects become commands to agents, to its session (its
+// status changes) and to its dependants (its outcome), routing requests and bot pushes; the topics
+// and query columns of a task.
 import { taskMachine, type TaskContext, type TaskEmitted } from "../machines/task.ts"
+import { taskView } from "./views.ts"
 import type { ActorKind, Output } from "../src/runtime/actor-kind.ts"
 
 const agent = (id: string) => ({ kind: "agent", id })
@@ -29,11 +31,17 @@ const outputs = (effect: TaskEmitted, id: string, task: TaskContext): Output[] =
         ? [{ _tag: "push", agentId: effect.agentId, frame: { type: "task_cancelled", payload: { task_id: id, reason: effect.reason } } }]
         : []
     case "task.status":
-      if (task.sessionId) {
-        return [{ _tag: "send", to: { kind: "session", id: task.sessionId }, type: "TASK_STATUS", payload: { taskId: id, status: effect.status } }]
-      }
-      // A standalone task has no session to unblock it again after RETRY: it unblocks itself.
-      return effect.status === "blocked" ? [{ _tag: "send", to: { kind: "task", id }, type: "DEPENDENCIES_MET", payload: {} }] : []
+      return task.sessionId === null
+        ? []
+        : [{
+          _tag: "send", to: { kind: "session", id: task.sessionId }, type: "TASK_STATUS",
+          payload: { taskId: id, index: task.index, from: effect.from, status: effect.status, epoch: effect.epoch },
+        }]
+    case "task.finished":
+      return task.dependants.map((dependant) => ({
+        _tag: "send", to: { kind: "task", id: dependant }, type: "DEPENDENCY_FINISHED",
+        payload: { taskId: id, status: effect.status, epoch: effect.epoch },
+      }))
     default:
       return []
   }
@@ -52,4 +60,5 @@ export const taskKind: ActorKind = {
     const task = context as TaskContext
     return { sessionId: task.sessionId, capability: task.capability, agentId: task.agentId, priority: task.priority }
   },
+  view: (id, context, state) => taskView(id, context as TaskContext, state),
 }

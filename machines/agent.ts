@@ -1,11 +1,15 @@
 // Agent machine: one bot's presence (heartbeats), reservation capacity and circuit breaker. Pure; contract in docs/machines.md.
-import { assertEvent, assign, emit, enqueueActions, setup } from "xstate"
-import { armTimer, clearTimer, rejectCommand, type CommonEffect } from "./effects.ts"
+import { assertEvent, assign, emit, enqueueActions, setup, stateIn } from "xstate"
+import { armTimer, clearTimer, refuseInState, type CommonEffect } from "./effects.ts"
 
 /** An agent goes offline after this many heartbeat intervals without a heartbeat. */
 const HEARTBEAT_MISSES = 3
 /** The outcomes the breaker judges by, and when it opens and for how long. */
 export const BREAKER = { window: 10, minOutcomes: 5, minSuccessRate: 0.3, cooldownMs: 30_000 } as const
+
+/** The states an agent leaves; `deregistered` is final. */
+const PRESENCE_STATES = ["offline", "online", "busy", "draining"] as const
+type AgentState = (typeof PRESENCE_STATES)[number] | "deregistered"
 
 export type BreakerState = "closed" | "open" | "half_open"
 export type ReportedStatus = "healthy" | "degraded" | "busy"
@@ -143,7 +147,7 @@ export function deregisteredEffects(event: AgentEvent): AgentEmitted[] {
     case "RELEASE":
       return []
     default:
-      return [rejectCommand(event.type, "deregistered", "conflict", `${event.type} is not accepted while deregistered`)]
+      return [refuseInState("agent", event.type, "deregistered")]
   }
 }
 
@@ -240,10 +244,7 @@ export const agentMachine = setup({
       const free = freeCapacity(context)
       if (free > 0 && breakerAdmits(context)) enqueue.emit({ type: "agent.capacity", free })
     }),
-    rejectCommand: emit(({ event, self }) => {
-      const state = String(self.getSnapshot().value)
-      return rejectCommand(event.type, state, "conflict", `${event.type} is not accepted while ${state}`)
-    }),
+    rejectCommand: emit(({ event }, params: { state: AgentState }) => refuseInState("agent", event.type, params.state)),
   },
 }).createMachine({
   id: "agent",
@@ -271,7 +272,11 @@ export const agentMachine = setup({
   }),
   on: {
     DEREGISTER: { target: ".deregistered", actions: ["reportLost", "clearHeartbeat", "clearBreaker"] },
-    "*": { actions: "rejectCommand", description: "not accepted in this state: command.rejected (conflict)" },
+    "*": PRESENCE_STATES.map((state) => ({
+      guard: stateIn(state),
+      actions: { type: "rejectCommand" as const, params: { state } },
+      description: "not accepted in this state: command.rejected (conflict)",
+    })),
   },
   states: {
     offline: {

@@ -44,3 +44,8 @@ export function clearTimer(name: string): TimerClear {
 export function rejectCommand(command: string, state: string, code: RejectionCode, reason: string): CommandRejected {
   return { type: "command.rejected", command, state, code, reason }
 }
+
+/** The one way every machine refuses a command its state does not accept: `<command> is not accepted while the <kind> is <state>`. */
+export function refuseInState(kind: "session" | "task" | "agent", command: string, state: string): CommandRejected {
+  return rejectCommand(command, state, "conflict", `${command} is not accepted while the ${kind} is ${state}`)
+}

@@ -1,8 +1,11 @@
-// Session machine (docs/machines.md, "Session"): the 12-state lifecycle of a session, the task DAG it owns
-// (which tasks to create, unblock, retry or cancel), its outcome, checkpoints, metrics and health score.
+// Session machine (docs/machines.md, "Session"): the 12-state lifecycle of a session, its tasks' creation and
+// the sweeps that reach all of them (run, hold, cancel), its outcome decided from counts of its tasks by
+// status, checkpoints, metrics and health score. Its context never lists its tasks: it has their number
+// (their ids derive from it, machines/task-ids.ts) and counts; the tasks run the DAG among themselves.
 import { and, assertEvent, assign, emit, enqueueActions, setup, stateIn } from "xstate"
-import { armTimer, clearTimer, rejectCommand, type CommonEffect } from "./effects.ts"
-import type { TaskStatus } from "./task.ts"
+import { armTimer, clearTimer, refuseInState, rejectCommand, type CommonEffect } from "./effects.ts"
+import { FAILED_FOR_GOOD, FINISHED_STATUSES, type TaskStatus } from "./task.ts"
+import { sessionTaskId } from "./task-ids.ts"
 
 export const SESSION_STATES = [
   "pending",
@@ -24,14 +27,7 @@ export type SessionState = (typeof SESSION_STATES)[number]
 /** The states a session can leave; the others are `type: "final"`. */
 const LIVE_STATES = ["pending", "queued", "running", "paused", "failed", "timeout", "degraded"] as const
 
-/**
- * What the session knows of one task: the status its own last command set (create, unblock, retry,
- * cancel) or the task last reported, whichever came later; `not_created` before START.
- */
-export type SessionTaskStatus = TaskStatus | "not_created"
-
-const TASK_STATUSES: readonly SessionTaskStatus[] = [
-  "not_created",
+const TASK_STATUSES: readonly TaskStatus[] = [
   "blocked",
   "ready",
   "assigned",
@@ -43,13 +39,9 @@ const TASK_STATUSES: readonly SessionTaskStatus[] = [
   "timed_out",
 ]
 
-/** Statuses a task does not leave by itself. */
-const FINISHED: ReadonlySet<SessionTaskStatus> = new Set(["completed", "failed", "cancelled", "timed_out"])
-/** Finished without completing: the task's dependants can never run. */
-const FAILED_FOR_GOOD: ReadonlySet<SessionTaskStatus> = new Set(["failed", "cancelled", "timed_out"])
 /** Leaving in_progress for one of these ends an attempt. */
-const ENDS_ATTEMPT: ReadonlySet<SessionTaskStatus> = new Set(["completed", "retry_wait", "failed", "timed_out"])
-const FAILS_ATTEMPT: ReadonlySet<SessionTaskStatus> = new Set(["retry_wait", "failed"])
+const ENDS_ATTEMPT: ReadonlySet<TaskStatus> = new Set(["completed", "retry_wait", "failed", "timed_out"])
+const FAILS_ATTEMPT: ReadonlySet<TaskStatus> = new Set(["retry_wait", "failed"])
 
 /** running → degraded when health drops below this after at least DEGRADE_MIN_ATTEMPTS ended attempts. */
 export const DEGRADED_BELOW = 0.5
@@ -59,14 +51,27 @@ export const RECOVERED_AT = 0.7
 
 const TIMEOUT_TIMER = "timeout"
 
+/**
+ * A session-wide command that changes the status of many tasks at once. The session counts its effect when
+ * it sends it (each one opens a new epoch); the tasks do not report the change. `run` (START): tasks that
+ * failed for good run again, blocked; `cancel` (STOP, CANCEL, TIMEOUT): unfinished tasks are cancelled.
+ */
+export type SessionSweep = "run" | "cancel"
+
+const SWEEPS: Record<SessionSweep, (status: TaskStatus) => TaskStatus> = {
+  run: (status) => (FAILED_FOR_GOOD.has(status) ? "blocked" : status),
+  cancel: (status) => (FINISHED_STATUSES.has(status) ? status : "cancelled"),
+}
+
 export interface SessionTaskInput {
+  /** Names the task for `dependsOn` in this input; the task's own id is `sessionTaskId(session, index)`. */
   id: string
   key: string
   title: string
   capability: string
-  /** Ids of the tasks this one waits for. */
+  /** Ids (of this input) of the tasks this one waits for. */
   dependsOn: readonly string[]
-  /** Opaque to the machine: what the runtime needs to create the task. */
+  /** Opaque to the machine: how the task runs (payload, timeout, attempts, priority). */
   spec: unknown
 }
 
@@ -78,16 +83,12 @@ export interface SessionInput {
   /** 0 (critical) … 4 (deferred); default 2. */
   priority?: number
   tasks: readonly SessionTaskInput[]
+  /** Start at once (as a START right after the creation); default false. */
+  start?: boolean
   timeoutS?: number
   /** Session RETRYs allowed; default 3. */
   maxRetries?: number
   at: number
-}
-
-export interface SessionTask extends SessionTaskInput {
-  status: SessionTaskStatus
-  /** When the task's current run first reported in_progress. */
-  startedAt?: number
 }
 
 export interface SessionCheckpoint {
@@ -97,14 +98,13 @@ export interface SessionCheckpoint {
 }
 
 export interface SessionMetrics {
-  tasks: Record<SessionTaskStatus, number>
+  /** The session's tasks by status, as its sweeps and its tasks' reports tell it. */
+  tasks: Record<TaskStatus, number>
   /** First START. */
   startedAt?: number
   /** Last entry into an ending state (failed, timeout or a final state); cleared by RETRY. */
   finishedAt?: number
   durationMs?: number
-  /** Task id → ms from its first in_progress to its finish. */
-  taskDurationsMs: Record<string, number>
   checkpoints: number
   retries: number
   attemptsEnded: number
@@ -123,7 +123,10 @@ export interface SessionContext {
   timeoutS?: number
   maxRetries: number
   createdAt: number
-  tasks: SessionTask[]
+  /** How many tasks the session has; task `i` has the id `sessionTaskId(id, i)`. */
+  taskCount: number
+  /** The sweeps sent so far, in order; their number is the session's epoch. */
+  sweeps: SessionSweep[]
   checkpoints: SessionCheckpoint[]
   metrics: SessionMetrics
   /** Why the session failed. */
@@ -138,6 +141,17 @@ export interface SessionContext {
 
 export type SessionTimerEvent = { type: "TIMEOUT"; seq: number }
 
+/** A task's change of status: `index` is its place in the session, `epoch` the sweeps it had seen when it changed. */
+export interface TaskStatusReport {
+  type: "TASK_STATUS"
+  taskId: string
+  index: number
+  from: TaskStatus
+  status: TaskStatus
+  epoch: number
+  at: number
+}
+
 export type SessionEvent =
   | { type: "QUEUE"; at: number }
   | { type: "START"; at: number }
@@ -149,15 +163,34 @@ export type SessionEvent =
   | { type: "TIMEOUT"; seq: number; at: number }
   | { type: "RETRY"; at: number }
   | { type: "ORPHAN"; at: number }
-  | { type: "TASK_STATUS"; taskId: string; status: TaskStatus; at: number }
+  | TaskStatusReport
   | { type: "CHECKPOINT"; data: unknown; at: number }
+
+/** What the session's creation makes of one task of its input. */
+export interface SessionTaskCreation {
+  type: "session.create_task"
+  taskId: string
+  index: number
+  key: string
+  title: string
+  capability: string
+  dependsOn: string[]
+  dependants: string[]
+  spec: unknown
+  /** Created held (the session is not running yet). */
+  held: boolean
+  epoch: number
+}
 
 export type SessionEmitted =
   | CommonEffect<SessionTimerEvent>
-  | { type: "session.create_task"; taskId: string; blocked: boolean }
-  | { type: "session.retry_task"; taskId: string; blocked: boolean }
-  | { type: "session.unblock_task"; taskId: string }
-  | { type: "session.cancel_task"; taskId: string; reason: string }
+  | SessionTaskCreation
+  /** Every task: run (in epoch `epoch`: a task that failed for good in an earlier epoch runs again). */
+  | { type: "session.run_tasks"; epoch: number }
+  /** Every task: stay blocked. */
+  | { type: "session.hold_tasks" }
+  /** Every task: cancel if unfinished. */
+  | { type: "session.cancel_tasks"; reason: string; epoch: number }
 
 /** `1 − (failedAttempts + 2 × timedOut) / max(1, attemptsEnded + timedOut)`, clamped to [0, 1]. */
 export function healthScore(metrics: Pick<SessionMetrics, "attemptsEnded" | "failedAttempts" | "timedOut">): number {
@@ -165,134 +198,79 @@ export function healthScore(metrics: Pick<SessionMetrics, "attemptsEnded" | "fai
   return Math.min(1, Math.max(0, 1 - penalty))
 }
 
-function indexById(tasks: readonly SessionTask[]): Map<string, SessionTask> {
-  return new Map(tasks.map((task) => [task.id, task]))
+function noTasks(): Record<TaskStatus, number> {
+  return Object.fromEntries(TASK_STATUSES.map((status) => [status, 0])) as Record<TaskStatus, number>
 }
 
-function dependenciesCompleted(task: SessionTaskInput, index: Map<string, SessionTask>): boolean {
-  return task.dependsOn.every((id) => index.get(id)?.status === "completed")
+/** Each task of the input with its derived id, dependencies and dependants (ids), created held unless `start`. */
+export function taskCreations(input: Pick<SessionInput, "id" | "tasks" | "start">, epoch: number): SessionTaskCreation[] {
+  const idOf = new Map(input.tasks.map((task, index) => [task.id, sessionTaskId(input.id, index)]))
+  const derived = (id: string): string => idOf.get(id) ?? id
+  const dependants = new Map<string, string[]>()
+  for (const task of input.tasks) {
+    for (const dependency of task.dependsOn) {
+      const list = dependants.get(derived(dependency)) ?? []
+      list.push(derived(task.id))
+      dependants.set(derived(dependency), list)
+    }
+  }
+  return input.tasks.map((task, index) => {
+    const taskId = sessionTaskId(input.id, index)
+    return {
+      type: "session.create_task",
+      taskId,
+      index,
+      key: task.key,
+      title: task.title,
+      capability: task.capability,
+      dependsOn: task.dependsOn.map(derived),
+      dependants: dependants.get(taskId) ?? [],
+      spec: task.spec,
+      held: input.start !== true,
+      epoch,
+    }
+  })
 }
 
-/** Tasks still blocked whose dependencies have all completed: the next to unblock (held while paused). */
-export function readyTasks(context: Pick<SessionContext, "tasks">): string[] {
-  const index = indexById(context.tasks)
-  return context.tasks.filter((task) => task.status === "blocked" && dependenciesCompleted(task, index)).map((task) => task.id)
-}
-
-function countTasks(tasks: readonly SessionTask[]): Record<SessionTaskStatus, number> {
-  const counts = Object.fromEntries(TASK_STATUSES.map((status) => [status, 0])) as Record<SessionTaskStatus, number>
-  for (const task of tasks) counts[task.status] += 1
+/** The counts as the session's creation leaves its tasks: a started session's tasks with nothing to wait for are ready. */
+function createdCounts(input: SessionInput): Record<TaskStatus, number> {
+  const counts = noTasks()
+  for (const task of input.tasks) counts[input.start === true && task.dependsOn.length === 0 ? "ready" : "blocked"] += 1
   return counts
 }
 
-function initialMetrics(tasks: readonly SessionTask[]): SessionMetrics {
-  const counters = { attemptsEnded: 0, failedAttempts: 0, timedOut: 0 }
-  return { tasks: countTasks(tasks), taskDurationsMs: {}, checkpoints: 0, retries: 0, ...counters, health: healthScore(counters) }
+function sweepCounts(counts: Record<TaskStatus, number>, sweep: SessionSweep): Record<TaskStatus, number> {
+  const next = noTasks()
+  for (const status of TASK_STATUSES) next[SWEEPS[sweep](status)] += counts[status]
+  return next
 }
 
-/** The task list and the metrics derived from it, kept in step. */
-function withTasks(tasks: SessionTask[], metrics: SessionMetrics): Pick<SessionContext, "tasks" | "metrics"> {
-  return { tasks, metrics: { ...metrics, tasks: countTasks(tasks), health: healthScore(metrics) } }
+/** What the session counts a task's `status` as, given the sweeps sent since the task's `epoch`. */
+function afterSweeps(context: SessionContext, status: TaskStatus, epoch: number): TaskStatus {
+  return context.sweeps.slice(epoch).reduce((current, sweep) => SWEEPS[sweep](current), status)
 }
 
-/** A change to the task view together with the commands that bring the tasks there. */
-interface TaskPlan {
-  tasks: SessionTask[]
-  effects: SessionEmitted[]
-}
-
-/** Where an action puts a plan: the new task view (with its metrics) and the commands, in order. */
-interface PlanSink {
-  assign(patch: Pick<SessionContext, "tasks" | "metrics">): void
-  emit(effect: SessionEmitted): void
-}
-
-function applyPlan(sink: PlanSink, context: SessionContext, plan: TaskPlan): void {
-  sink.assign(withTasks(plan.tasks, context.metrics))
-  for (const effect of plan.effects) sink.emit(effect)
-}
-
-/** START: create the tasks not created yet and retry those that failed for good, blocked unless their dependencies completed. */
-function planStart(tasks: SessionTask[]): TaskPlan {
-  const index = indexById(tasks)
-  const effects: SessionEmitted[] = []
-  const next = tasks.map((task): SessionTask => {
-    const blocked = !dependenciesCompleted(task, index)
-    const status = blocked ? "blocked" : "ready"
-    if (task.status === "not_created") {
-      effects.push({ type: "session.create_task", taskId: task.id, blocked })
-      return { ...task, status }
-    }
-    if (FAILED_FOR_GOOD.has(task.status)) {
-      effects.push({ type: "session.retry_task", taskId: task.id, blocked })
-      return { ...task, status, startedAt: undefined }
-    }
-    return task
-  })
-  return { tasks: next, effects }
-}
-
-function planUnblock(tasks: SessionTask[]): TaskPlan {
-  const ready = new Set(readyTasks({ tasks }))
-  return {
-    tasks: tasks.map((task) => (ready.has(task.id) ? { ...task, status: "ready" } : task)),
-    effects: [...ready].map((taskId) => ({ type: "session.unblock_task", taskId })),
+/** Applies a report to the counts (through the sweeps it had not seen) and to the attempt counters. */
+function recordReport(context: SessionContext, report: TaskStatusReport): Pick<SessionContext, "metrics"> {
+  const from = afterSweeps(context, report.from, report.epoch)
+  const to = afterSweeps(context, report.status, report.epoch)
+  const tasks = { ...context.metrics.tasks }
+  tasks[from] -= 1
+  tasks[to] += 1
+  const ended = report.from === "in_progress" && ENDS_ATTEMPT.has(report.status)
+  const metrics = {
+    ...context.metrics,
+    tasks,
+    attemptsEnded: context.metrics.attemptsEnded + (ended ? 1 : 0),
+    failedAttempts: context.metrics.failedAttempts + (ended && FAILS_ATTEMPT.has(report.status) ? 1 : 0),
+    timedOut: context.metrics.timedOut + (report.status === "timed_out" ? 1 : 0),
   }
+  return { metrics: { ...metrics, health: healthScore(metrics) } }
 }
 
-function planCancelUnfinished(tasks: SessionTask[], reason: string): TaskPlan {
-  const unfinished = (task: SessionTask) => task.status !== "not_created" && !FINISHED.has(task.status)
-  return {
-    tasks: tasks.map((task) => (unfinished(task) ? { ...task, status: "cancelled" } : task)),
-    effects: tasks.filter(unfinished).map((task) => ({ type: "session.cancel_task", taskId: task.id, reason })),
-  }
-}
-
-/** Blocked tasks with a dependency that failed for good are cancelled, and so, in turn, are their dependants. */
-function planCancelDependants(tasks: SessionTask[]): TaskPlan {
-  const status = new Map(tasks.map((task) => [task.id, task.status]))
-  const effects: SessionEmitted[] = []
-  let changed = true
-  while (changed) {
-    changed = false
-    for (const task of tasks) {
-      if (status.get(task.id) !== "blocked") continue
-      const lost = task.dependsOn.find((id) => FAILED_FOR_GOOD.has(status.get(id) ?? "not_created"))
-      if (lost === undefined) continue
-      effects.push({ type: "session.cancel_task", taskId: task.id, reason: `dependency ${lost} ${status.get(lost)}` })
-      status.set(task.id, "cancelled")
-      changed = true
-    }
-  }
-  return {
-    tasks: tasks.map((task) => (status.get(task.id) === task.status ? task : { ...task, status: "cancelled" })),
-    effects,
-  }
-}
-
-/** Applies a TASK_STATUS report to the task view and the attempt counters. */
-function recordReport(
-  context: SessionContext,
-  report: { taskId: string; status: TaskStatus; at: number },
-): Pick<SessionContext, "tasks" | "metrics"> {
-  const task = context.tasks.find((candidate) => candidate.id === report.taskId)
-  if (task === undefined || task.status === report.status) return context
-  const ended = task.status === "in_progress" && ENDS_ATTEMPT.has(report.status)
-  const startedAt = task.startedAt ?? (report.status === "in_progress" ? report.at : undefined)
-  const finishedRun = FINISHED.has(report.status) && startedAt !== undefined
-  const metrics = context.metrics
-  return withTasks(
-    context.tasks.map((candidate) => (candidate === task ? { ...task, status: report.status, startedAt } : candidate)),
-    {
-      ...metrics,
-      attemptsEnded: metrics.attemptsEnded + (ended ? 1 : 0),
-      failedAttempts: metrics.failedAttempts + (ended && FAILS_ATTEMPT.has(report.status) ? 1 : 0),
-      timedOut: metrics.timedOut + (report.status === "timed_out" ? 1 : 0),
-      taskDurationsMs: finishedRun
-        ? { ...metrics.taskDurationsMs, [task.id]: report.at - startedAt }
-        : metrics.taskDurationsMs,
-    },
-  )
+function finishedTasks(context: SessionContext): number {
+  const { tasks } = context.metrics
+  return tasks.completed + tasks.failed + tasks.cancelled + tasks.timed_out
 }
 
 /** The `timeout` timer armed for `fireAt` under the next sequence number, and the context that records it. */
@@ -304,25 +282,37 @@ function armTimeoutAt(context: SessionContext, fireAt: number) {
   }
 }
 
-function refusalReason(state: SessionState, context: SessionContext, event: SessionEvent): string {
+function refusal(state: SessionState, context: SessionContext, event: SessionEvent) {
   if (event.type === "RETRY" && (state === "failed" || state === "timeout")) {
-    return `retry limit reached (${context.metrics.retries} of ${context.maxRetries})`
+    return rejectCommand(event.type, state, "conflict", `retry limit reached (${context.metrics.retries} of ${context.maxRetries})`)
   }
-  if (event.type === "TASK_STATUS") {
-    const known = context.tasks.some((task) => task.id === event.taskId)
-    return known ? `task ${event.taskId} has not been created yet` : `unknown task ${event.taskId}`
-  }
-  return `${event.type} is not accepted while the session is ${state}`
+  if (event.type === "TASK_STATUS") return rejectCommand(event.type, state, "conflict", `unknown task ${event.taskId}`)
+  return refuseInState("session", event.type, state)
+}
+
+/** The event's time; the creation's (XState's init event has none) during the creation macrostep. */
+function timeOf(context: SessionContext, event: { type: string; at?: number }): number {
+  return event.at ?? context.createdAt
+}
+
+/** The session's creation: START at once when the input says so (XState's init event carries the input). */
+function startsAtCreation(event: { type: string }): boolean {
+  return event.type === "xstate.init" && (event as { input?: SessionInput }).input?.start === true
 }
 
 /** STOP from running, paused and degraded: every unfinished task is cancelled. */
-const STOP = { target: "stopped", actions: { type: "cancelUnfinishedTasks", params: { reason: "session stopped" } } } as const
+const STOP = { target: "stopped", actions: { type: "cancelTasks", params: { reason: "session stopped" } } } as const
+const CANCEL = { target: "cancelled", actions: { type: "cancelTasks", params: { reason: "session cancelled" } } } as const
+const START = { target: "running", actions: ["markStarted", "armTimeout", "runTasks"] } as const
+/** FAIL by command: the tasks keep running, but none starts until a RETRY and START. */
+const FAIL = { target: "failed", actions: ["recordFailure", "holdTasks"] } as const
 /** The session's own durable deadline, from running and degraded. */
 const TIME_OUT = {
   guard: "isTimeoutDue",
   target: "timeout",
-  actions: ["expireTimeout", { type: "cancelUnfinishedTasks", params: { reason: "session timed out" } }],
+  actions: ["expireTimeout", { type: "cancelTasks", params: { reason: "session timed out" } }],
 } as const
+const REPORT = { guard: "isOwnTaskReport", actions: "recordTaskStatus" } as const
 
 export const sessionMachine = setup({
   types: {} as {
@@ -332,28 +322,39 @@ export const sessionMachine = setup({
     emitted: SessionEmitted
   },
   guards: {
-    /** A task of this session that START has created (reports about others cannot be genuine). */
-    isCreatedTask: ({ context, event }) =>
+    /** A change of one of this session's tasks (its id matches its index), as a task reports it. */
+    isOwnTaskReport: ({ context, event }) =>
       event.type === "TASK_STATUS" &&
-      context.tasks.some((task) => task.id === event.taskId && task.status !== "not_created"),
+      Number.isInteger(event.index) &&
+      event.index >= 0 &&
+      event.index < context.taskCount &&
+      event.epoch <= context.sweeps.length &&
+      event.from !== event.status &&
+      event.taskId === sessionTaskId(context.id, event.index),
+    startsAtCreation: ({ event }) => startsAtCreation(event),
     /** The timer armed last, still armed (not paused, not cleared). */
     isTimeoutDue: ({ context, event }) =>
       event.type === "TIMEOUT" && context.timeoutAt !== undefined && event.seq === context.timeoutSeq,
     canRetry: ({ context }) => context.metrics.retries < context.maxRetries,
-    allTasksCompleted: ({ context }) => context.tasks.every((task) => task.status === "completed"),
-    allTasksFinished: ({ context }) => context.tasks.every((task) => FINISHED.has(task.status)),
-    anyTaskCompleted: ({ context }) => context.tasks.some((task) => task.status === "completed"),
+    allTasksCompleted: ({ context }) => context.metrics.tasks.completed === context.taskCount,
+    allTasksFinished: ({ context }) => finishedTasks(context) === context.taskCount,
+    anyTaskCompleted: ({ context }) => context.metrics.tasks.completed > 0,
     isUnhealthy: ({ context }) =>
       context.metrics.attemptsEnded >= DEGRADE_MIN_ATTEMPTS && context.metrics.health < DEGRADED_BELOW,
     isRecovered: ({ context }) => context.metrics.health >= RECOVERED_AT,
   },
   actions: {
+    /** The creation: one task per input task, held unless the session starts at once. */
+    createTasks: enqueueActions(({ context, event, enqueue }) => {
+      const { input } = event as unknown as { input: SessionInput }
+      for (const creation of taskCreations(input, context.sweeps.length)) enqueue.emit(creation)
+    }),
     markStarted: assign(({ context, event }) => ({
-      metrics: { ...context.metrics, startedAt: context.metrics.startedAt ?? event.at },
+      metrics: { ...context.metrics, startedAt: context.metrics.startedAt ?? timeOf(context, event) },
     })),
     armTimeout: enqueueActions(({ context, event, enqueue }) => {
       if (context.timeoutS === undefined) return
-      const armed = armTimeoutAt(context, event.at + context.timeoutS * 1000)
+      const armed = armTimeoutAt(context, timeOf(context, event) + context.timeoutS * 1000)
       enqueue.assign(armed.patch)
       enqueue.emit(armed.effect)
     }),
@@ -371,17 +372,21 @@ export const sessionMachine = setup({
     }),
     /** The timer fired, so there is nothing left to clear. */
     expireTimeout: assign({ timeoutAt: undefined }),
-    createTasks: enqueueActions(({ context, enqueue }) => {
-      applyPlan(enqueue, context, planStart(context.tasks))
+    /** START: a new epoch in which every task runs and those that failed for good run again (counted now). */
+    runTasks: enqueueActions(({ context, event, enqueue }) => {
+      // Started at creation: the tasks were created running and none has failed yet, so there is nothing to send.
+      if (startsAtCreation(event)) return
+      const sweeps = [...context.sweeps, "run" as const]
+      enqueue.assign({ sweeps, metrics: { ...context.metrics, tasks: sweepCounts(context.metrics.tasks, "run") } })
+      enqueue.emit({ type: "session.run_tasks", epoch: sweeps.length })
     }),
-    unblockReadyTasks: enqueueActions(({ context, enqueue }) => {
-      applyPlan(enqueue, context, planUnblock(context.tasks))
-    }),
-    cancelDependants: enqueueActions(({ context, enqueue }) => {
-      applyPlan(enqueue, context, planCancelDependants(context.tasks))
-    }),
-    cancelUnfinishedTasks: enqueueActions(({ context, enqueue }, params: { reason: string }) => {
-      applyPlan(enqueue, context, planCancelUnfinished(context.tasks, params.reason))
+    /** RESUME: the held tasks go on, in the current epoch (nothing runs again). */
+    releaseTasks: emit(({ context }) => ({ type: "session.run_tasks" as const, epoch: context.sweeps.length })),
+    holdTasks: emit({ type: "session.hold_tasks" }),
+    cancelTasks: enqueueActions(({ context, enqueue }, params: { reason: string }) => {
+      const sweeps = [...context.sweeps, "cancel" as const]
+      enqueue.assign({ sweeps, metrics: { ...context.metrics, tasks: sweepCounts(context.metrics.tasks, "cancel") } })
+      enqueue.emit({ type: "session.cancel_tasks", reason: params.reason, epoch: sweeps.length })
     }),
     recordTaskStatus: assign(({ context, event }) => {
       assertEvent(event, "TASK_STATUS")
@@ -392,19 +397,20 @@ export const sessionMachine = setup({
       return { error: event.reason }
     }),
     recordIncompleteOutcome: assign(({ context }) => ({
-      error: `${context.tasks.filter((task) => task.status !== "completed").length} of ${context.tasks.length} tasks did not complete`,
+      error: `${context.taskCount - context.metrics.tasks.completed} of ${context.taskCount} tasks did not complete`,
     })),
     /** Entering an ending state: stop the clock and record when. */
     finish: enqueueActions(({ context, event, enqueue }) => {
       if (context.timeoutAt !== undefined) enqueue.emit(clearTimer(TIMEOUT_TIMER))
       const { startedAt } = context.metrics
+      const at = timeOf(context, event)
       enqueue.assign({
         timeoutAt: undefined,
         remainingMs: undefined,
         metrics: {
           ...context.metrics,
-          finishedAt: event.at,
-          durationMs: startedAt === undefined ? undefined : event.at - startedAt,
+          finishedAt: at,
+          durationMs: startedAt === undefined ? undefined : at - startedAt,
         },
       })
     }),
@@ -420,14 +426,12 @@ export const sessionMachine = setup({
         metrics: { ...context.metrics, checkpoints: context.metrics.checkpoints + 1 },
       }
     }),
-    rejectCommand: emit(({ context, event }, params: { state: SessionState }) =>
-      rejectCommand(event.type, params.state, "conflict", refusalReason(params.state, context, event)),
-    ),
+    rejectCommand: emit(({ context, event }, params: { state: SessionState }) => refusal(params.state, context, event)),
   },
 }).createMachine({
   id: "session",
   context: ({ input }) => {
-    const tasks = input.tasks.map((task): SessionTask => ({ ...task, status: "not_created" }))
+    const counters = { attemptsEnded: 0, failedAttempts: 0, timedOut: 0 }
     return {
       id: input.id,
       title: input.title,
@@ -437,12 +441,14 @@ export const sessionMachine = setup({
       timeoutS: input.timeoutS,
       maxRetries: input.maxRetries ?? 3,
       createdAt: input.at,
-      tasks,
+      taskCount: input.tasks.length,
+      sweeps: [],
       checkpoints: [],
-      metrics: initialMetrics(tasks),
+      metrics: { tasks: createdCounts(input), checkpoints: 0, retries: 0, ...counters, health: healthScore(counters) },
       timeoutSeq: 0,
     }
   },
+  entry: "createTasks",
   initial: "pending",
   on: {
     ORPHAN: { target: ".orphaned" },
@@ -452,20 +458,21 @@ export const sessionMachine = setup({
   },
   states: {
     pending: {
+      always: { guard: "startsAtCreation", ...START, description: "created with start: true" },
       on: {
         QUEUE: { target: "queued" },
-        START: { target: "running", actions: ["markStarted", "armTimeout", "createTasks", "unblockReadyTasks"] },
-        CANCEL: { target: "cancelled", actions: { type: "cancelUnfinishedTasks", params: { reason: "session cancelled" } } },
+        START,
+        CANCEL,
         FAIL: { target: "failed", actions: "recordFailure" },
-        TASK_STATUS: { guard: "isCreatedTask", actions: "recordTaskStatus" },
+        TASK_STATUS: REPORT,
       },
     },
     queued: {
       on: {
-        START: { target: "running", actions: ["markStarted", "armTimeout", "createTasks", "unblockReadyTasks"] },
-        CANCEL: { target: "cancelled", actions: { type: "cancelUnfinishedTasks", params: { reason: "session cancelled" } } },
+        START,
+        CANCEL,
         FAIL: { target: "failed", actions: "recordFailure" },
-        TASK_STATUS: { guard: "isCreatedTask", actions: "recordTaskStatus" },
+        TASK_STATUS: REPORT,
       },
     },
     running: {
@@ -476,20 +483,19 @@ export const sessionMachine = setup({
         { guard: "isUnhealthy", target: "degraded" },
       ],
       on: {
-        PAUSE: { target: "paused", actions: "holdTimeout" },
-        STOP: STOP,
-        FAIL: { target: "failed", actions: "recordFailure" },
+        PAUSE: { target: "paused", actions: ["holdTimeout", "holdTasks"] },
+        STOP,
+        FAIL,
         TIMEOUT: TIME_OUT,
-        TASK_STATUS: { guard: "isCreatedTask", actions: ["recordTaskStatus", "cancelDependants", "unblockReadyTasks"] },
+        TASK_STATUS: REPORT,
       },
     },
     paused: {
       on: {
-        RESUME: { target: "running", actions: ["resumeTimeout", "unblockReadyTasks"] },
-        STOP: STOP,
-        CANCEL: { target: "cancelled", actions: { type: "cancelUnfinishedTasks", params: { reason: "session cancelled" } } },
-        // Unblocks are held until RESUME; dependants of a lost task are still cancelled at once.
-        TASK_STATUS: { guard: "isCreatedTask", actions: ["recordTaskStatus", "cancelDependants"] },
+        RESUME: { target: "running", actions: ["resumeTimeout", "releaseTasks"] },
+        STOP,
+        CANCEL,
+        TASK_STATUS: REPORT,
       },
     },
     degraded: {
@@ -499,24 +505,24 @@ export const sessionMachine = setup({
         { guard: "isRecovered", target: "running" },
       ],
       on: {
-        STOP: STOP,
-        FAIL: { target: "failed", actions: "recordFailure" },
+        STOP,
+        FAIL,
         TIMEOUT: TIME_OUT,
-        TASK_STATUS: { guard: "isCreatedTask", actions: ["recordTaskStatus", "cancelDependants", "unblockReadyTasks"] },
+        TASK_STATUS: REPORT,
       },
     },
     failed: {
       entry: "finish",
       on: {
         RETRY: { guard: "canRetry", target: "pending", actions: "beginRetry" },
-        TASK_STATUS: { guard: "isCreatedTask", actions: "recordTaskStatus" },
+        TASK_STATUS: REPORT,
       },
     },
     timeout: {
       entry: "finish",
       on: {
         RETRY: { guard: "canRetry", target: "pending", actions: "beginRetry" },
-        TASK_STATUS: { guard: "isCreatedTask", actions: "recordTaskStatus" },
+        TASK_STATUS: REPORT,
       },
     },
     completed: { type: "final", entry: "finish" },

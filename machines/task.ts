@@ -1,6 +1,7 @@
-// Task machine (docs/machines.md, "Task"): one task's lifecycle as a pure XState v5 statechart whose effects are emitted events.
-import { assertEvent, assign, emit, enqueueActions, not, setup } from "xstate"
-import { armTimer, clearTimer, rejectCommand, type CommonEffect } from "./effects.ts"
+// Task machine (docs/machines.md, "Task"): one task's lifecycle as a pure XState v5 statechart whose effects are emitted
+// events, and its side of a session's DAG: it waits for its dependencies' word and tells its dependants its outcome.
+import { and, assertEvent, assign, emit, enqueueActions, not, setup, stateIn } from "xstate"
+import { armTimer, clearTimer, refuseInState, rejectCommand, type CommonEffect } from "./effects.ts"
 
 export type TaskStatus =
   | "blocked"
@@ -13,6 +14,14 @@ export type TaskStatus =
   | "cancelled"
   | "timed_out"
 
+/** Statuses a task does not leave by itself. */
+export const FINISHED_STATUSES: ReadonlySet<TaskStatus> = new Set(["completed", "failed", "cancelled", "timed_out"])
+/** Finished without completing: the task's dependants can never run. */
+export const FAILED_FOR_GOOD: ReadonlySet<TaskStatus> = new Set(["failed", "cancelled", "timed_out"])
+
+/** How a finished dependency ended. */
+export type FinishedStatus = "completed" | "failed" | "cancelled" | "timed_out"
+
 /** Why an agent stops holding the task. */
 export type TaskReleaseOutcome = "completed" | "failed" | "cancelled" | "timed_out" | "lost"
 
@@ -20,26 +29,44 @@ export type TaskReleaseOutcome = "completed" | "failed" | "cancelled" | "timed_o
 export interface TaskInput {
   id: string
   sessionId?: string
+  /** Its place in its session (the session addresses its tasks by it). */
+  index?: number
   key?: string
   title: string
   capability: string
   payload: unknown
+  /** Ids of the tasks it waits for (each tells it when it finishes). */
   dependsOn: string[]
+  /** Ids of the tasks that wait for it: it tells each one when it finishes. */
+  dependants?: string[]
   timeoutS?: number
   maxAttempts?: number
   priority?: number
+  /** Held: its session is not running yet, so it stays blocked until SESSION_RUN. */
   blocked: boolean
+  /** The session's sweep count when it created the task. */
+  epoch?: number
   at: number
 }
 
 export interface TaskContext {
   id: string
   sessionId: string | null
+  index: number | null
   key: string | null
   title: string
   capability: string
   payload: unknown
   dependsOn: string[]
+  dependants: string[]
+  /** The dependencies that told it they completed (kept across retries: a completed task stays completed). */
+  dependenciesDone: string[]
+  /** Its session is not running (not started, paused or failed): it does not leave blocked. */
+  held: boolean
+  /** The session sweeps (SESSION_RUN, SESSION_CANCEL) it has seen, as their count; its reports carry it. */
+  epoch: number
+  /** The epoch in which it last finished; a SESSION_RUN of a later epoch re-runs it if it failed for good. */
+  finishedEpoch: number | null
   timeoutS: number
   maxAttempts: number
   priority: number
@@ -48,6 +75,8 @@ export interface TaskContext {
   agentId: string | null
   /** 1-based, counts starts; 0 until the first START. */
   attempt: number
+  /** The first START of this run (kept across retried attempts, cleared when the task is run again). */
+  firstStartedAt: number | null
   progress: number
   progressMessage: string | null
   result: unknown
@@ -67,7 +96,6 @@ export interface TaskContext {
 }
 
 export type TaskEvent =
-  | { type: "DEPENDENCIES_MET"; at: number }
   | { type: "ASSIGN"; agentId: string; at: number }
   | { type: "CLAIM"; agentId: string; at: number }
   | { type: "START"; agentId: string; at: number }
@@ -79,6 +107,14 @@ export type TaskEvent =
   | { type: "AGENT_LOST"; agentId: string; at: number }
   | { type: "CANCEL"; reason: string; at: number }
   | { type: "RETRY"; at: number }
+  /** From a dependency that finished (completed, or failed for good) in session epoch `epoch`. */
+  | { type: "DEPENDENCY_FINISHED"; taskId: string; status: FinishedStatus; epoch: number; at: number }
+  /** From the session (START, RESUME): run; in a new epoch, a task that failed for good in an earlier one runs again. */
+  | { type: "SESSION_RUN"; epoch: number; at: number }
+  /** From the session (PAUSE, FAIL): stay blocked even when the dependencies complete. */
+  | { type: "SESSION_HOLD"; at: number }
+  /** From the session (STOP, CANCEL, TIMEOUT): cancel if unfinished. The session counted it already: not reported. */
+  | { type: "SESSION_CANCEL"; reason: string; epoch: number; at: number }
 
 /** Events the task's durable timers deliver (the runtime adds `at`). */
 export type TaskTimerEvent = { type: "DEADLINE"; attempt: number } | { type: "RETRY_DUE"; attempt: number }
@@ -91,7 +127,10 @@ export type TaskEmitted =
   | { type: "task.released"; agentId: string; outcome: TaskReleaseOutcome }
   | { type: "task.cancelled"; agentId?: string; reason: string }
   | { type: "task.assign_refused"; agentId: string }
-  | { type: "task.status"; status: TaskStatus }
+  /** A change its session did not foresee, reported to it (`epoch`: the sweeps the task had seen). */
+  | { type: "task.status"; from: TaskStatus; status: TaskStatus; epoch: number }
+  /** Finished (not by a session sweep): its dependants are told. */
+  | { type: "task.finished"; status: FinishedStatus; epoch: number }
 
 const RETRY_BASE_MS = 1_000
 const RETRY_CAP_MS = 60_000
@@ -132,10 +171,24 @@ function isCreation(event: { type: string }): boolean {
   return event.type === "xstate.init"
 }
 
+/** The time of the event, or of the creation during the creation macrostep (XState's init event has none). */
+function eventTime(context: TaskContext, event: { type: string; at?: number }): number {
+  return event.at ?? context.createdAt
+}
+
+/**
+ * Status changes a session sweep makes are counted by the session when it sends the sweep, so the task
+ * does not report them: SESSION_CANCEL's cancellation, and SESSION_RUN's reset of a task that failed for good.
+ */
+function isSweep(event: { type: string }, status: TaskStatus): boolean {
+  return event.type === "SESSION_CANCEL" || (event.type === "SESSION_RUN" && status === "blocked")
+}
+
 /** What a new run starts from: creation, and RETRY after a final outcome. */
 const freshRun = {
   agentId: null,
   attempt: 0,
+  firstStartedAt: null,
   progress: 0,
   progressMessage: null,
   result: null,
@@ -149,6 +202,14 @@ const freshRun = {
   startedAt: null,
   finishedAt: null,
 } satisfies Partial<TaskContext>
+
+/** CANCEL from anyone, and its session's SESSION_CANCEL (which also records the session's epoch), with the same actions. */
+function cancellable<const A extends readonly unknown[]>(actions: A) {
+  return {
+    CANCEL: { target: "cancelled", actions },
+    SESSION_CANCEL: { target: "cancelled", actions: ["adoptEpoch", ...actions] },
+  } as const
+}
 
 /** What assigned and in_progress share while an agent holds the task. */
 const WHILE_HELD = {
@@ -168,10 +229,7 @@ const WHILE_HELD = {
     target: "ready",
     actions: ["clearDeadline", { type: "release", params: { outcome: "lost" } }, "markReady"],
   },
-  CANCEL: {
-    target: "cancelled",
-    actions: ["clearDeadline", "recordCancel", "announceCancel", { type: "release", params: { outcome: "cancelled" } }],
-  },
+  ...cancellable(["clearDeadline", "recordCancel", "announceCancel", { type: "release", params: { outcome: "cancelled" } }]),
 } as const
 
 export const taskMachine = setup({
@@ -182,8 +240,8 @@ export const taskMachine = setup({
     emitted: TaskEmitted
   },
   guards: {
-    /** Created with `blocked: false`: leave `blocked` within the creation step. */
-    createdReady: ({ context }) => context.readyAt !== null,
+    /** Not held by its session, and every dependency completed (`dependenciesDone` holds each of `dependsOn` once). */
+    canRun: ({ context }) => !context.held && context.dependenciesDone.length === context.dependsOn.length,
     isOwnAgent: ({ context, event }) => "agentId" in event && event.agentId === context.agentId,
     hasAttemptsLeft: ({ context }) => context.attempt < context.maxAttempts,
     /** Armed for this attempt and not renewed since it was armed. */
@@ -197,18 +255,47 @@ export const taskMachine = setup({
       event.attempt === context.attempt &&
       context.retryAt !== null &&
       event.at >= context.retryAt,
+    /** A SESSION_RUN of a later epoch than the one in which this task failed for good: run it again. */
+    isRerun: ({ context, event }) =>
+      event.type === "SESSION_RUN" && FAILED_FOR_GOOD.has(context.status) && (context.finishedEpoch ?? 0) < event.epoch,
+    /** One of its dependencies failed for good: it can never run. */
+    isLostDependency: ({ context, event }) =>
+      event.type === "DEPENDENCY_FINISHED" && event.status !== "completed" && context.dependsOn.includes(event.taskId),
   },
   actions: {
-    enter: enqueueActions(({ enqueue, event }, params: { status: TaskStatus }) => {
-      enqueue.assign({ status: params.status })
-      if (!isCreation(event)) enqueue.emit({ type: "task.status", status: params.status })
+    enter: enqueueActions(({ context, enqueue, event }, params: { status: TaskStatus }) => {
+      const { status } = params
+      const finished = FINISHED_STATUSES.has(status)
+      enqueue.assign(finished ? { status, finishedEpoch: context.epoch } : { status })
+      if (isCreation(event) || isSweep(event, status)) return
+      enqueue.emit({ type: "task.status", from: context.status, status, epoch: context.epoch })
+      if (finished) enqueue.emit({ type: "task.finished", status: status as FinishedStatus, epoch: context.epoch })
     }),
     announceReady: emit(({ context }) => ({
       type: "task.ready" as const,
       capability: context.capability,
       priority: context.priority,
     })),
-    markReady: assign(({ event }) => ({ agentId: null, readyAt: event.at, updatedAt: event.at })),
+    markReady: assign(({ context, event }) => {
+      const at = eventTime(context, event)
+      return { agentId: null, readyAt: at, updatedAt: at }
+    }),
+    /** Sweeps and dependencies carry the session epoch they were sent in; the task keeps the latest. */
+    adoptEpoch: assign(({ context, event }) => {
+      assertEvent(event, ["SESSION_RUN", "SESSION_CANCEL", "DEPENDENCY_FINISHED"])
+      return { epoch: Math.max(context.epoch, event.epoch) }
+    }),
+    run: assign({ held: false }),
+    hold: assign({ held: true }),
+    recordDependency: assign(({ context, event }) => {
+      assertEvent(event, "DEPENDENCY_FINISHED")
+      const counts = event.status === "completed" && context.dependsOn.includes(event.taskId) && !context.dependenciesDone.includes(event.taskId)
+      return counts ? { dependenciesDone: [...context.dependenciesDone, event.taskId] } : {}
+    }),
+    recordDependencyLoss: assign(({ event }) => {
+      assertEvent(event, "DEPENDENCY_FINISHED")
+      return { cancelReason: `dependency ${event.taskId} ${event.status}`, finishedAt: event.at, updatedAt: event.at }
+    }),
     recordAssignment: assign(({ event }) => {
       assertEvent(event, "ASSIGN")
       return { agentId: event.agentId, assignedAt: event.at, claimedAt: null, updatedAt: event.at }
@@ -223,6 +310,7 @@ export const taskMachine = setup({
     recordStart: assign(({ context, event }) => ({
       attempt: context.attempt + 1,
       startedAt: event.at,
+      firstStartedAt: context.firstStartedAt ?? event.at,
       progress: 0,
       progressMessage: null,
       updatedAt: event.at,
@@ -262,12 +350,12 @@ export const taskMachine = setup({
       outcome: params.outcome,
     })),
     recordCancel: assign(({ event }) => {
-      assertEvent(event, "CANCEL")
+      assertEvent(event, ["CANCEL", "SESSION_CANCEL"])
       return { cancelReason: event.reason, finishedAt: event.at, updatedAt: event.at }
     }),
     /** Tells the holding agent, if any, to stop working on the task. */
     announceCancel: emit(({ context, event }) => {
-      assertEvent(event, "CANCEL")
+      assertEvent(event, ["CANCEL", "SESSION_CANCEL"])
       return HELD.includes(context.status)
         ? { type: "task.cancelled" as const, agentId: holder(context), reason: event.reason }
         : { type: "task.cancelled" as const, reason: event.reason }
@@ -282,9 +370,7 @@ export const taskMachine = setup({
       assertEvent(event, "ASSIGN")
       return { type: "task.assign_refused" as const, agentId: event.agentId }
     }),
-    rejectConflict: emit(({ context, event }) =>
-      rejectCommand(event.type, context.status, "conflict", `${event.type} is not accepted while the task is ${context.status}`),
-    ),
+    rejectConflict: emit(({ context, event }) => refuseInState("task", event.type, context.status)),
     rejectForbidden: emit(({ context, event }) =>
       rejectCommand(event.type, context.status, "forbidden", "the task is assigned to another agent"),
     ),
@@ -295,16 +381,21 @@ export const taskMachine = setup({
     ...freshRun,
     id: input.id,
     sessionId: input.sessionId ?? null,
+    index: input.index ?? null,
     key: input.key ?? null,
     title: input.title,
     capability: input.capability,
     payload: input.payload ?? null,
-    dependsOn: input.dependsOn,
+    dependsOn: [...new Set(input.dependsOn)],
+    dependants: [...new Set(input.dependants ?? [])],
+    dependenciesDone: [],
+    held: input.blocked,
+    epoch: input.epoch ?? 0,
+    finishedEpoch: null,
     timeoutS: input.timeoutS ?? 300,
     maxAttempts: input.maxAttempts ?? 3,
     priority: input.priority ?? 2,
     status: "blocked",
-    readyAt: input.blocked ? null : input.at,
     createdAt: input.at,
     updatedAt: input.at,
   }),
@@ -314,22 +405,29 @@ export const taskMachine = setup({
     // Timers that fire for an attempt that is over are ignored on purpose, without a refusal.
     DEADLINE: {},
     RETRY_DUE: {},
+    SESSION_RUN: [
+      { guard: "isRerun", target: ".blocked", actions: ["adoptEpoch", "run", "resetForRetry"] },
+      { actions: ["adoptEpoch", "run"], description: "released; a blocked task whose dependencies completed goes ready" },
+    ],
+    SESSION_HOLD: { actions: "hold" },
+    SESSION_CANCEL: { actions: "adoptEpoch", description: "already finished: nothing to cancel" },
+    DEPENDENCY_FINISHED: [
+      { guard: and([stateIn("blocked"), "isLostDependency"]), target: ".cancelled", actions: ["adoptEpoch", "recordDependencyLoss"] },
+      { actions: ["adoptEpoch", "recordDependency"] },
+    ],
     "*": { actions: "rejectConflict" },
   },
   states: {
     blocked: {
       entry: { type: "enter", params: { status: "blocked" } },
-      always: { guard: "createdReady", target: "ready" },
-      on: {
-        DEPENDENCIES_MET: { target: "ready", actions: "markReady" },
-        CANCEL: { target: "cancelled", actions: ["recordCancel", "announceCancel"] },
-      },
+      always: { guard: "canRun", target: "ready", actions: "markReady" },
+      on: cancellable(["recordCancel", "announceCancel"]),
     },
     ready: {
       entry: [{ type: "enter", params: { status: "ready" } }, "announceReady"],
       on: {
         ASSIGN: { target: "assigned", actions: ["recordAssignment", "armDeadline", "announceAssignment"] },
-        CANCEL: { target: "cancelled", actions: ["recordCancel", "announceCancel"] },
+        ...cancellable(["recordCancel", "announceCancel"]),
       },
     },
     assigned: {
@@ -376,7 +474,7 @@ export const taskMachine = setup({
       entry: { type: "enter", params: { status: "retry_wait" } },
       on: {
         RETRY_DUE: { guard: "isCurrentRetry", target: "ready", actions: "markReady" },
-        CANCEL: { target: "cancelled", actions: ["clearRetry", "recordCancel", "announceCancel"] },
+        ...cancellable(["clearRetry", "recordCancel", "announceCancel"]),
       },
     },
     // Not `type: "final"`: a done XState actor drops every later event, so refusals (and ASSIGN's

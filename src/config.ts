@@ -1,6 +1,6 @@
 // Configuration for every process: environment variables (PROTOCOL.md "Configuration"),
 // overridden by command-line flags of the same meaning, decoded with Schema.
-import { Schema } from "effect"
+import { Schema, SchemaTransformation } from "effect"
 
 const Port = Schema.FiniteFromString.check(Schema.isInt(), Schema.isBetween({ minimum: 0, maximum: 65535 }))
 const Partitions = Schema.FiniteFromString.check(Schema.isInt(), Schema.isBetween({ minimum: 1, maximum: 4096 }))
@@ -10,6 +10,10 @@ const Prefix = Schema.String.check(
   }),
 )
 const LogLevel = Schema.Literals(["debug", "info", "warn", "error"])
+const Flag = Schema.Literals(["true", "false"]).pipe(
+  Schema.decodeTo(Schema.Boolean, SchemaTransformation.transform({ decode: (text) => text === "true", encode: (flag) => (flag ? "true" : "false") })),
+)
+const PositiveInt = Schema.FiniteFromString.check(Schema.isInt(), Schema.isBetween({ minimum: 1, maximum: 1_000_000 }))
 
 const ConfigSchema = Schema.Struct({
   redisUrl: Schema.optional(Schema.String),
@@ -22,6 +26,12 @@ const ConfigSchema = Schema.Struct({
   logLevel: LogLevel,
   dataDir: Schema.String,
   leaseTtlMs: Schema.FiniteFromString.check(Schema.isInt(), Schema.isBetween({ minimum: 200, maximum: 600_000 })),
+  publicReads: Flag,
+  rateLimit: PositiveInt,
+  maxConnectionsPerAddress: PositiveInt,
+  frontDoor: Flag,
+  eventRetention: Schema.FiniteFromString.check(Schema.isInt(), Schema.isBetween({ minimum: 100, maximum: 100_000_000 })),
+  dedupeWindowS: Schema.FiniteFromString.check(Schema.isInt(), Schema.isBetween({ minimum: 10, maximum: 86_400 })),
 })
 
 export type Config = typeof ConfigSchema.Type
@@ -38,6 +48,12 @@ const SETTINGS = {
   logLevel: { flag: "log-level", env: "LOG_LEVEL", default: "info" },
   dataDir: { flag: "data-dir", env: "CLAWBOT_DATA_DIR", default: ".clawbot" },
   leaseTtlMs: { flag: "lease-ttl-ms", env: "CLAWBOT_LEASE_TTL_MS", default: "5000" },
+  publicReads: { flag: "public-reads", env: "CLAWBOT_PUBLIC_READS", default: "false" },
+  rateLimit: { flag: "rate-limit", env: "CLAWBOT_RATE_LIMIT", default: "200" },
+  maxConnectionsPerAddress: { flag: "max-connections-per-address", env: "CLAWBOT_MAX_CONNECTIONS_PER_ADDRESS", default: "1024" },
+  frontDoor: { flag: "front-door", env: "CLAWBOT_FRONT_DOOR", default: "true" },
+  eventRetention: { flag: "event-retention", env: "CLAWBOT_EVENT_RETENTION", default: "100000" },
+  dedupeWindowS: { flag: "dedupe-window-s", env: "CLAWBOT_DEDUPE_WINDOW_S", default: "120" },
 } as const satisfies Record<keyof Config, { flag: string; env: string; default?: string }>
 
 /** The flags `parseArgs` should accept, all taking a value. */

@@ -44,7 +44,7 @@ export const openServices = async (
     throw error
   }
   const keys = keysFor(config.prefix)
-  const scripts = createScripts(redis)
+  const scripts = createScripts(redis, { dedupeTtlMs: config.dedupeWindowS * 1000 })
   const append = createAppend({ scripts, keys, partitions: config.partitions, validate: validateCommand })
   return {
     redis, db, keys, scripts, append, partitions: config.partitions,

@@ -7,7 +7,7 @@ import { ensureOperatorToken } from "../edge/auth.ts"
 import type { RuntimeView } from "../edge/http/readiness.ts"
 import { createLogger, type Logger } from "../log.ts"
 import { describeMachine } from "../runtime/describe-machine.ts"
-import { DEFAULT_TUNING, tuningForLease } from "../runtime/runtime.ts"
+import { DEFAULT_TUNING, tuningFor } from "../runtime/runtime.ts"
 import { openServices, type Services } from "../services.ts"
 import { onShutdown } from "./shutdown.ts"
 
@@ -18,11 +18,12 @@ export const say = (line: string): void => {
 /** Starts the edge, prints its URL, and makes sure an operator token exists (printing a new one, once). */
 export const serveEdge = async (config: Config, services: Services, log: Logger, runtime?: RuntimeView): Promise<Edge> => {
   // The runtimes' member expiry, tuned as they tune it: /metrics shows the statistics of live members.
-  const { memberExpiryMs } = { ...DEFAULT_TUNING, ...tuningForLease(config.leaseTtlMs) }
+  const { memberExpiryMs } = { ...DEFAULT_TUNING, ...tuningFor(config) }
   const edge = await createEdge({
     redis: services.redis, sql: services.db.sql, keys: services.keys, partitions: services.partitions, append: services.append, log,
     machines: Object.fromEntries(KINDS.map((kind) => [kind.kind, describeMachine(kind.machine)])),
-    host: config.host, port: config.port, memberExpiryMs,
+    host: config.host, port: config.port, memberExpiryMs, publicReads: config.publicReads, frontDoor: config.frontDoor,
+    limits: { perTokenPerSecond: config.rateLimit, connectionsPerAddress: config.maxConnectionsPerAddress },
     ...(config.operatorToken === undefined ? {} : { operatorToken: config.operatorToken }),
     ...(runtime === undefined ? {} : { runtime }),
   })

@@ -3,7 +3,7 @@
 import { KINDS } from "../../actors/index.ts"
 import { ConfigError, type Config } from "../config.ts"
 import { createLogger } from "../log.ts"
-import { startRuntime, tuningForLease } from "../runtime/runtime.ts"
+import { startRuntime, tuningFor } from "../runtime/runtime.ts"
 import { decodeInboxEntry } from "../runtime/inbox-codec.ts"
 import { openServices } from "../services.ts"
 import { onShutdown } from "./shutdown.ts"
@@ -15,7 +15,7 @@ export const runtimeCommand = async (config: Config): Promise<"running"> => {
   }
   const log = createLogger(config.logLevel, { component: "runtime" })
   const services = await openServices({ ...config, redisUrl, databaseUrl }, log, "runtime")
-  const runtime = await startRuntime({ ...services, sql: services.db.sql, kinds: KINDS, decode: decodeInboxEntry, log, tuning: tuningForLease(config.leaseTtlMs) })
+  const runtime = await startRuntime({ ...services, sql: services.db.sql, kinds: KINDS, decode: decodeInboxEntry, log, tuning: tuningFor(config) })
   onShutdown(log, [() => runtime.stop(), () => services.close()])
   return "running"
 }

@@ -7,7 +7,7 @@ import { ConfigError, type Config } from "../config.ts"
 import { MissingDependency, resolveInfrastructure } from "../embedded/index.ts"
 import { createLogger, errorFields } from "../log.ts"
 import { decodeInboxEntry } from "../runtime/inbox-codec.ts"
-import { startRuntime, tuningForLease } from "../runtime/runtime.ts"
+import { startRuntime, tuningFor } from "../runtime/runtime.ts"
 import { openServices } from "../services.ts"
 import { say, serveEdge } from "./edge.ts"
 import { onShutdown } from "./shutdown.ts"
@@ -36,7 +36,7 @@ export const startCommand = async (config: Config): Promise<"running"> => {
     const services = await openServices({ ...config, redisUrl, databaseUrl }, log, "start")
     closers.unshift(() => services.close())
     const runtime = await startRuntime({
-      ...services, sql: services.db.sql, kinds: KINDS, decode: decodeInboxEntry, log, tuning: tuningForLease(config.leaseTtlMs),
+      ...services, sql: services.db.sql, kinds: KINDS, decode: decodeInboxEntry, log, tuning: tuningFor(config),
     })
     closers.unshift(() => runtime.stop())
     const edge = await serveEdge(config, services, log, runtime)

@@ -1,8 +1,13 @@
 // The edge: one uWebSockets.js app serving the HTTP API and both WebSockets on one port. Builds the
-// app, starts the event-stream fan-out (its own blocking Redis connection), the EdgeContext, the
-// HTTP routes and the sockets, then listens; `close()` stops in reverse.
+// app, starts the event-stream fan-out (its own blocking Redis connection), the revocation listener
+// (its own subscribed connection), the readiness monitor, the EdgeContext, the HTTP routes and the
+// sockets, then listens: behind the front door (front-door.ts, uWS on a private Unix socket) unless
+// `frontDoor: false`, else uWS on the port itself; `close()` stops in reverse.
 import { randomUUID } from "node:crypto"
 import { once } from "node:events"
+import { mkdtemp, rm } from "node:fs/promises"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import type { Redis } from "ioredis"
 import uWS from "uWebSockets.js"
 import type { Logger } from "../log.ts"
@@ -15,20 +20,24 @@ import type { Sql } from "../store/db.ts"
 import { createAuthenticator } from "./auth.ts"
 import type { EdgeContext, EdgeLimits } from "./context.ts"
 import { startFanout } from "./fanout.ts"
+import { UNBOUNDED } from "./http/deadline.ts"
 import { httpHandler } from "./http/dispatch.ts"
-import { edgeReadiness, type RuntimeView } from "./http/readiness.ts"
+import { openFrontDoor, type FrontDoor } from "./http/front-door.ts"
+import { monitorReadiness, type RuntimeView } from "./http/readiness.ts"
 import { createRouter } from "./http/router.ts"
 import { edgeRoutes } from "./http/routes/index.ts"
 import { collectInboxLag, collectRuntimeStats } from "./http/scrape.ts"
 import { FALLBACK_REFUSED, fallbackRequested, uwsBuild } from "./http/uws-build.ts"
 import { createMetrics } from "./metrics.ts"
+import { startRevocations } from "./revocations.ts"
 import { registerSockets } from "./sockets/index.ts"
 
 export const DEFAULT_LIMITS: EdgeLimits = {
   maxPayloadBytes: 1024 * 1024,
   maxBackpressureBytes: 1024 * 1024,
   perConnectionPerSecond: 50,
-  perTokenPerSecond: 100,
+  perTokenPerSecond: 200,
+  connectionsPerAddress: 1024,
   allowedOrigins: [],
   waitMs: 5_000,
 }
@@ -56,6 +65,10 @@ export interface EdgeOptions {
   readonly clock?: () => number
   /** Run on uWS's `ws` fallback (default: only when UWS_USE_FALLBACK asks for it). */
   readonly allowFallback?: boolean
+  /** Serve reads (GET /api/v1/*, /ws/events) without a token (CLAWBOT_PUBLIC_READS). */
+  readonly publicReads?: boolean
+  /** Put the front door before uWS (default true; see front-door.ts for what it answers that uWS cannot). */
+  readonly frontDoor?: boolean
 }
 
 export interface Edge {
@@ -71,17 +84,29 @@ const listen = (app: uWS.TemplatedApp, host: string, port: number): Promise<uWS.
     app.listen(host, port, (socket) => (socket ? resolve(socket) : reject(new Error(`the edge cannot listen on ${host}:${port}`))))
   })
 
-/** A connection of its own for the fan-out's XREAD BLOCK. */
-const blockingConnection = async (redis: Redis): Promise<Redis> => {
-  const blocking = redis.duplicate()
-  blocking.on("error", () => undefined) // it reconnects on its own; the fan-out logs failed reads
+const listenUnix = (app: uWS.TemplatedApp, path: string): Promise<uWS.us_listen_socket> =>
+  new Promise((resolve, reject) => {
+    app.listen_unix((socket) => (socket ? resolve(socket) : reject(new Error(`the edge cannot listen on ${path}`))), path)
+  })
+
+/** A connection of its own (the fan-out's XREAD BLOCK, the revocations' SUBSCRIBE), once ready. */
+const ownConnection = async (redis: Redis): Promise<Redis> => {
+  const own = redis.duplicate()
+  own.on("error", () => undefined) // it reconnects on its own; its users log what failed
   try {
-    await once(blocking, "ready")
+    await once(own, "ready")
   } catch (error) {
-    blocking.disconnect()
+    own.disconnect()
     throw error
   }
-  return blocking
+  return own
+}
+
+/** Where uWS listens: the public port, or a private Unix socket behind the front door. */
+interface Listening {
+  readonly port: number
+  readonly remoteAddress: "direct" | "proxied"
+  close(): Promise<void>
 }
 
 export const createEdge = async (options: EdgeOptions): Promise<Edge> => {
@@ -93,16 +118,30 @@ export const createEdge = async (options: EdgeOptions): Promise<Edge> => {
   const edgeId = options.edgeId ?? `edge-${randomUUID().slice(0, 8)}`
   const app = uWS.App()
   const metrics = createMetrics()
-  const blocking = await blockingConnection(redis)
-  const fanout = await startFanout({ app, blocking, redis, keys, log, metrics, edgeId }).catch((error: unknown) => {
+  const clock = options.clock ?? Date.now
+  const limits = { ...DEFAULT_LIMITS, ...options.limits }
+  const blocking = await ownConnection(redis)
+  const subscriber = await ownConnection(redis).catch((error: unknown) => {
     blocking.disconnect()
     throw error
   })
+  const connections = () => {
+    blocking.disconnect()
+    subscriber.disconnect()
+  }
+  const fanout = await startFanout({ app, blocking, redis, keys, log, metrics, edgeId }).catch((error: unknown) => {
+    connections()
+    throw error
+  })
+  const revocations = await startRevocations(redis, subscriber, keys, log)
+  const readiness = await monitorReadiness(redis, sql, runtime)
+  const auth = createAuthenticator(sql, options.operatorToken, clock, () => metrics.inc("clawbot_token_lookups_total"))
+  revocations.onRevoked((revoked) => auth.forget(revoked))
 
   const ctx: EdgeContext = {
-    edgeId, sql, redis, keys, partitions, append: options.append, replies: fanout.replies, metrics, log,
-    limits: { ...DEFAULT_LIMITS, ...options.limits }, machines: options.machines,
-    readiness: edgeReadiness(redis, sql, runtime), clock: options.clock ?? Date.now,
+    edgeId, sql, redis, keys, partitions, append: options.append, replies: fanout.replies, metrics, log, limits,
+    machines: options.machines, readiness: readiness.current, clock, auth, revocations,
+    publicReads: options.publicReads ?? false, budget: UNBOUNDED,
   }
   const memberExpiryMs = options.memberExpiryMs ?? DEFAULT_TUNING.memberExpiryMs
   const scrape = async () => {
@@ -114,19 +153,56 @@ export const createEdge = async (options: EdgeOptions): Promise<Edge> => {
     return metrics.render()
   }
   const router = createRouter(edgeRoutes({ uws: build, scrape }))
-  app.any("/*", httpHandler({ ctx, router, auth: createAuthenticator(sql, options.operatorToken) }))
+  const frontDoor = options.frontDoor ?? true
+  app.any("/*", httpHandler({ ctx, router, remoteAddress: frontDoor ? "proxied" : "direct" }))
   registerSockets(app, ctx, fanout)
 
-  let listening: uWS.us_listen_socket
-  try {
-    listening = await listen(app, options.host, options.port)
-  } catch (error) {
+  /** uWS behind the front door, on a Unix socket in a private directory. */
+  const behindFrontDoor = async (): Promise<Listening> => {
+    const dir = await mkdtemp(join(tmpdir(), "clawbot-edge-"))
+    const path = join(dir, "uws.sock")
+    const inner = await listenUnix(app, path)
+    let door: FrontDoor
+    try {
+      door = await openFrontDoor({
+        host: options.host, port: options.port, upstream: path, connectionsPerAddress: limits.connectionsPerAddress,
+        methodsOf: (target) => router.methods(target), log, metrics,
+      })
+    } catch (error) {
+      uWS.us_listen_socket_close(inner)
+      await rm(dir, { recursive: true, force: true })
+      throw error
+    }
+    return {
+      port: door.port,
+      remoteAddress: "proxied",
+      close: async () => {
+        await door.close()
+        uWS.us_listen_socket_close(inner)
+        await rm(dir, { recursive: true, force: true })
+      },
+    }
+  }
+  const direct = async (): Promise<Listening> => {
+    const socket = await listen(app, options.host, options.port)
+    return { port: uWS.us_socket_local_port(socket), remoteAddress: "direct", close: async () => uWS.us_listen_socket_close(socket) }
+  }
+
+  const stopParts = async () => {
+    readiness.stop()
     await fanout.stop()
-    blocking.disconnect()
+    await revocations.stop()
+    connections()
+  }
+  let listening: Listening
+  try {
+    listening = frontDoor ? await behindFrontDoor() : await direct()
+  } catch (error) {
+    await stopParts()
     throw error
   }
-  const port = uWS.us_socket_local_port(listening)
-  log.info("edge listening", { edgeId, host: options.host, port, routes: router.routes.length })
+  const port = listening.port
+  log.info("edge listening", { edgeId, host: options.host, port, frontDoor, routes: router.routes.length })
 
   let closing: Promise<void> | undefined
   return {
@@ -134,11 +210,10 @@ export const createEdge = async (options: EdgeOptions): Promise<Edge> => {
     port,
     close: () =>
       (closing ??= (async () => {
-        uWS.us_listen_socket_close(listening)
-        await fanout.stop()
+        await listening.close()
         // Not in the typings of this build: closes every remaining connection (sockets, keep-alive).
         ;(app as uWS.TemplatedApp & { close?: () => void }).close?.()
-        blocking.disconnect()
+        await stopParts()
         log.info("edge stopped", { edgeId })
       })()),
   }

@@ -7,6 +7,9 @@ import type { Keys } from "../redis/keys.ts"
 import type { AppendFn } from "../runtime/append.ts"
 import type { MachineDescription } from "../runtime/describe-machine.ts"
 import type { Sql } from "../store/db.ts"
+import type { Authenticator } from "./auth.ts"
+import type { RequestBudget } from "./http/deadline.ts"
+import type { Revocations } from "./revocations.ts"
 
 /** The runtime's answer to one command that carried a `replyTo` (an event-stream `reply` entry). */
 export interface Reply {
@@ -42,9 +45,12 @@ export interface EdgeLimits {
   readonly maxPayloadBytes: number
   /** Bytes buffered for one socket before it counts as a slow consumer and is closed. */
   readonly maxBackpressureBytes: number
-  /** Messages per second one connection may send, and requests per second one token may make. */
+  /** Messages per second one connection may send. */
   readonly perConnectionPerSecond: number
+  /** Requests per second on /api/v1 per valid token (the operator's: 10 times this), or per client address without one (CLAWBOT_RATE_LIMIT). */
   readonly perTokenPerSecond: number
+  /** Open connections one client address may hold (CLAWBOT_MAX_CONNECTIONS_PER_ADDRESS; enforced by the front door). */
+  readonly connectionsPerAddress: number
   /** Browser origins allowed (CORS and the WebSocket `Origin` check); empty: same host only. */
   readonly allowedOrigins: ReadonlyArray<string>
   /** How long `?wait=1` and lifecycle verdicts wait for the runtime. */
@@ -53,6 +59,8 @@ export interface EdgeLimits {
 
 export interface Readiness {
   readonly ready: boolean
+  /** Whether the last probe reached each server. */
+  readonly reachable: { readonly redis: boolean; readonly postgres: boolean }
   readonly checks: Readonly<Record<string, unknown>>
 }
 
@@ -69,7 +77,14 @@ export interface EdgeContext {
   readonly log: Logger
   readonly limits: EdgeLimits
   readonly machines: Readonly<Record<string, MachineDescription>>
-  /** Redis and Postgres reachable; in `clawbot start` also the in-process runtime's partitions. */
-  readonly readiness: () => Promise<Readiness>
+  /** The last readiness probe (refreshed in the background): Redis and Postgres reachable; in `clawbot start` also the in-process runtime's partitions. */
+  readonly readiness: () => Readiness
   readonly clock: () => number
+  readonly auth: Authenticator
+  /** Token revocations, shared by every edge process (Redis pub/sub). */
+  readonly revocations: Revocations
+  /** Reads (GET /api/v1/*, /ws/events) without a token (CLAWBOT_PUBLIC_READS). */
+  readonly publicReads: boolean
+  /** The time budget of the current HTTP request's store calls; UNBOUNDED outside one. */
+  readonly budget: RequestBudget
 }

@@ -1,6 +1,7 @@
-// The edge's one reader of the event stream: XREAD BLOCK on a connection of its own from the
-// stream's end at start-up, each entry decoded with its Schema and handed on: transitions are
-// published on their uWS topics, pushes on their bot's control topic, replies to the waiters.
+// The edge's one reader of the event stream and of its own reply stream: one XREAD BLOCK over both,
+// on a connection of its own, from their ends at start-up; each entry decoded with its Schema and
+// handed on: transitions are published on their uWS topics, pushes on their bot's control topic,
+// the runtime's answers to this edge's commands to their waiters.
 // A Redis failure is retried with capped backoff, resuming after the last entry handled.
 // Entries are handled synchronously batch by batch, so `lastId()` is always the id of the last
 // entry whose frames are already published (the event socket's replay relies on it).
@@ -9,7 +10,7 @@ import type uWS from "uWebSockets.js"
 import type { Logger } from "../log.ts"
 import { errorFields } from "../log.ts"
 import type { Keys } from "../redis/keys.ts"
-import { readEvents, type StreamEntry } from "../redis/streams.ts"
+import { readStreams, type StreamEntry } from "../redis/streams.ts"
 import { decodeEventStreamEntry } from "../schema/event-stream.ts"
 import { encodeFrame, ServerFrame } from "../schema/frames.ts"
 import type { Metrics, Replies } from "./context.ts"
@@ -65,6 +66,9 @@ export const startFanout = async (options: FanoutOptions): Promise<Fanout> => {
   }
   blocking.on("ready", onReady)
   let last = await newestId(redis, keys.events)
+  // This edge's own reply stream: answers to commands it appends from now on.
+  const replyStream = keys.replies(edgeId)
+  let lastReply = await newestId(redis, replyStream)
   let running = true
   let wake: (() => void) | undefined
 
@@ -85,7 +89,7 @@ export const startFanout = async (options: FanoutOptions): Promise<Fanout> => {
     const value = decoded.value
     switch (value.type) {
       case "event": {
-        const frameFor = eventFramer(value.event)
+        const frameFor = eventFramer(value.event, entry.id)
         for (const topic of value.topics) publish(topic, "events", () => frameFor(topic))
         return
       }
@@ -93,6 +97,14 @@ export const startFanout = async (options: FanoutOptions): Promise<Fanout> => {
         return publish(`control:${value.agentId}`, "control", () => encodeFrame(ServerFrame, value.frame))
       case "reply":
         return replies.deliver(value.replyTo, value.reply)
+    }
+  }
+
+  const handleSafely = (entry: StreamEntry) => {
+    try {
+      handle(entry)
+    } catch (error) {
+      log.error("event-stream entry could not be fanned out", { id: entry.id, ...errorFields(error) })
     }
   }
 
@@ -113,7 +125,12 @@ export const startFanout = async (options: FanoutOptions): Promise<Fanout> => {
           reconnected = false
           clientId = Number(await blocking.client("ID"))
         }
-        entries = await readEvents(blocking, keys.events, last, count, blockMs)
+        const read = await readStreams(blocking, [[keys.events, last], [replyStream, lastReply]], count, blockMs)
+        entries = read.get(keys.events) ?? []
+        for (const entry of read.get(replyStream) ?? []) {
+          handleSafely(entry)
+          lastReply = entry.id
+        }
       } catch (error) {
         if (!running) return
         failures += 1
@@ -124,11 +141,7 @@ export const startFanout = async (options: FanoutOptions): Promise<Fanout> => {
       if (failures > 0) log.info("event stream readable again", { after: last, failures })
       failures = 0
       for (const entry of entries) {
-        try {
-          handle(entry)
-        } catch (error) {
-          log.error("event-stream entry could not be fanned out", { id: entry.id, ...errorFields(error) })
-        }
+        handleSafely(entry)
         last = entry.id
       }
     }

@@ -26,6 +26,8 @@ export const METRICS = {
   clawbot_ws_frames_rejected_total: { type: "counter", help: "Client frames refused, by error code" },
   clawbot_http_requests_total: { type: "counter", help: "HTTP requests answered, by route and status" },
   clawbot_http_request_seconds: { type: "histogram", help: "HTTP request handling time, by route", buckets: SECONDS_BUCKETS },
+  clawbot_token_lookups_total: { type: "counter", help: "Bearer tokens looked up in Postgres (not in the edge's short cache)" },
+  clawbot_rate_limited_total: { type: "counter", help: "HTTP requests refused with 429, by subject (token, address, connections)" },
   clawbot_inbox_lag: { type: "gauge", help: "Inbox entries not yet read by the runtime consumer group, by partition" },
   clawbot_runtime_partitions_owned: { type: "gauge", help: "Inbox partitions a runtime process holds, by member" },
   clawbot_runtime_transitions_total: { type: "counter", help: "State transitions applied, by member and actor kind" },

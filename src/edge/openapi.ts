@@ -60,14 +60,17 @@ const errorAnswers = (route: Route): ReadonlyArray<readonly [number, string]> =>
   if (route.params !== undefined || route.query !== undefined || route.body !== undefined || route.paged === true) {
     answers.push([400, "validation_failed: the message names the field"])
   }
-  if (route.access === "token") {
+  if (route.access !== "public") {
     answers.push([401, "unauthorized: missing or unknown bearer token"], [403, "forbidden: this token may not make this call"])
   }
   if (route.params !== undefined) answers.push([404, "not_found"])
   if (route.command === true) answers.push([409, "conflict (or 403/404): the machine refused the command, with its reason"])
   if (route.body !== undefined) answers.push([413, "payload_too_large"])
-  if (route.path.startsWith(API)) answers.push([429, "rate_limited"])
-  answers.push([503, "unavailable: Redis or Postgres unreachable, nothing was accepted"])
+  if (route.path.startsWith(API)) answers.push([429, "rate_limited: over CLAWBOT_RATE_LIMIT; see the Retry-After header (seconds)"])
+  answers.push(
+    [500, "internal: a bug, logged with its stack; nothing was accepted"],
+    [503, "unavailable: Redis or Postgres unreachable, nothing was accepted (answered within 1 s)"],
+  )
   return answers
 }
 
@@ -95,7 +98,7 @@ const operation = (components: Components, route: Route): Json => {
             content: { "application/json": { schema: components.of(route.body) } },
           },
         }),
-    ...(route.access === "token" ? { security: [{ bearer: [] }] } : {}),
+    ...(route.access === "public" ? {} : { security: [{ bearer: [] }] }),
     responses,
   }
 }
@@ -117,7 +120,13 @@ export const openApiDocument = (routes: ReadonlyArray<Route>): Json => {
     paths,
     components: {
       schemas: components.schemas,
-      securitySchemes: { bearer: { type: "http", scheme: "bearer", description: "the operator token or an agent's token" } },
+      securitySchemes: {
+        bearer: {
+          type: "http",
+          scheme: "bearer",
+          description: "the operator token, a viewer token (reads only) or an agent's token (itself and its tasks); reads need none with CLAWBOT_PUBLIC_READS=true",
+        },
+      },
     },
   }
 }

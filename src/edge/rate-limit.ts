@@ -97,3 +97,6 @@ export async function takeFromWindow(
   const used = count ?? 0
   return { allowed: used <= limit, remaining: Math.max(0, limit - used), resetMs: Math.max(0, ttl ?? windowMs) }
 }
+
+/** `Retry-After` in whole seconds (at least 1) for a window ending in `resetMs`. */
+export const retryAfterSeconds = (resetMs: number): number => Math.max(1, Math.ceil(resetMs / 1000))

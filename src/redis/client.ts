@@ -9,6 +9,9 @@
 //   the reconnect (appends dedupe on cmdId, events carry deterministic ids, XACK and timer
 //   firing are idempotent; a repeated lease acquire answers LeaseHeld and the lease lapses
 //   after its TTL), but fails after two failed reconnect attempts rather than hanging.
+// - `enableAutoPipelining`: the commands a process issues in one tick (a batch's appends, events,
+//   timers, acknowledgements) go out in one socket write instead of one write each; a profile
+//   of the runtime showed a fifth of its CPU in per-command socket writes without it.
 // - Reconnect forever with capped exponential backoff: processes are long-lived.
 // A process that wants Redis errors in its log attaches `redis.on("error", …)`; otherwise
 // ioredis prints them to stderr.
@@ -27,6 +30,7 @@ export const openRedis = async (url: string, options: OpenRedisOptions = {}): Pr
   const redis = new Redis(url, {
     lazyConnect: false,
     enableOfflineQueue: false,
+    enableAutoPipelining: true,
     maxRetriesPerRequest: 2,
     connectTimeout: 5_000,
     retryStrategy: (attempt) => Math.min(RECONNECT_BASE_MS * 2 ** (attempt - 1), RECONNECT_MAX_MS),

@@ -29,12 +29,18 @@ export interface Keys {
   partition(p: number): PartitionKeys
   /** Event stream every edge and subscriber reads. */
   readonly events: string
+  /** One edge's reply stream: the runtime's answers to the commands that edge appended (`replyTo`).
+   * It shares the event stream's hash tag, so the edge reads both with one blocking XREAD. */
+  replies(edgeId: string): string
   /** Sorted set of runtime processes, score = last heartbeat (ms). */
   readonly members: string
   /** Hash of runtime member id → its statistics (JSON, src/schema/runtime-stats.ts), for /metrics. */
   readonly stats: string
   /** Sorted set of ready tasks waiting for an agent with `capability`, most urgent first. */
   ready(capability: string): string
+  /** Sorted set of agents with `capability` that found nothing to take, score = their free slots:
+   * a hint for whom to wake when a task becomes ready (the agent's machine has the last word). */
+  idle(capability: string): string
   /** Rate-limit counter for one subject (a token, an IP) under one scope (a route, a socket). */
   rateLimit(scope: string, subject: string): string
   /** SCAN patterns matching every key of this prefix (tooling, test cleanup). */
@@ -61,10 +67,12 @@ export const keysFor = (prefix = "cb"): Keys => {
         dedupe: (cmdId) => `${tag}:dedupe:${cmdId}`,
       }
     },
-    events: `${prefix}:ev`,
+    events: `{${prefix}:ev}`,
+    replies: (edgeId) => `{${prefix}:ev}:reply:${edgeId}`,
     members: `${prefix}:members`,
     stats: `${prefix}:stats`,
     ready: (capability) => `${prefix}:ready:${capability}`,
+    idle: (capability) => `${prefix}:idle:${capability}`,
     rateLimit: (scope, subject) => `${prefix}:rl:${scope}:${subject}`,
     patterns: [`{${prefix}:*`, `${prefix}:*`],
   }

@@ -22,22 +22,25 @@ export const enqueue = async (redis: Redis, tasks: ReadonlyArray<QueuedTask>): P
   for (const [error] of (await pipeline.exec()) ?? []) if (error) throw error
 }
 
-/** Takes up to `count` of the most urgent tasks across `keys`; the taken ones leave their queues. */
+/**
+ * Takes up to `count` of the most urgent tasks across `keys`; the taken ones leave their queues.
+ * Each queue gives its `count` most urgent at once (ZPOPMIN: one taker gets each task); across
+ * several queues the less urgent ones popped beyond `count` go straight back, with their scores.
+ */
 export const take = async (redis: Redis, keys: ReadonlyArray<string>, count: number): Promise<string[]> => {
   if (count <= 0 || keys.length === 0) return []
-  const peek = redis.pipeline()
-  for (const key of keys) peek.zrange(key, 0, count - 1, "WITHSCORES")
-  const candidates: Array<{ key: string; taskId: string; score: number }> = []
-  ;((await peek.exec()) ?? []).forEach(([error, flat], index) => {
-    if (error) throw error
-    const pairs = flat as string[]
-    for (let i = 0; i + 1 < pairs.length; i += 2) candidates.push({ key: keys[index]!, taskId: pairs[i]!, score: Number(pairs[i + 1]) })
+  const popped = await Promise.all(keys.map((key) => redis.zpopmin(key, count)))
+  const candidates = popped.flatMap((flat, index) => {
+    const found: Array<{ key: string; taskId: string; score: number }> = []
+    for (let i = 0; i + 1 < flat.length; i += 2) found.push({ key: keys[index]!, taskId: flat[i]!, score: Number(flat[i + 1]) })
+    return found
   })
   candidates.sort((a, b) => a.score - b.score)
-  const taken: string[] = []
-  for (const candidate of candidates) {
-    if (taken.length >= count) break
-    if ((await redis.zrem(candidate.key, candidate.taskId)) === 1) taken.push(candidate.taskId)
+  const back = candidates.slice(count)
+  if (back.length > 0) {
+    const pipeline = redis.pipeline()
+    for (const task of back) pipeline.zadd(task.key, "NX", task.score, task.taskId)
+    for (const [error] of (await pipeline.exec()) ?? []) if (error) throw error
   }
-  return taken
+  return candidates.slice(0, count).map((task) => task.taskId)
 }

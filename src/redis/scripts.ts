@@ -48,14 +48,21 @@ export interface TimerSpec {
   payload: string
 }
 
+export interface FiredTimers {
+  readonly moved: number
+  /** ms since the epoch */
+  readonly nextDue: number | null
+}
+
 export interface RedisScripts {
   append(p: PartitionKeys, command: AppendCommand): Promise<Appended>
   /** True when it replaced a timer of the same name. */
   armTimer(p: PartitionKeys, timer: TimerSpec): Promise<boolean>
   /** True when a timer was cleared. */
   clearTimer(p: PartitionKeys, actor: string, name: string): Promise<boolean>
-  /** Moves up to `max` timers due at or before `nowMs` into the inbox; returns how many. */
-  fireTimers(p: PartitionKeys, nowMs: number, max: number): Promise<number>
+  /** Moves up to `max` timers due at or before `nowMs` into the inbox; returns how many, and when
+   * the earliest timer still armed is due (null when none is). */
+  fireTimers(p: PartitionKeys, nowMs: number, max: number): Promise<FiredTimers>
   /** The new fencing token, or LeaseHeld. */
   acquireLease(p: PartitionKeys, owner: string, ttlMs: number): Promise<ScriptResult<number>>
   renewLease(p: PartitionKeys, owner: string, token: number, ttlMs: number): Promise<ScriptResult<void>>
@@ -63,10 +70,13 @@ export interface RedisScripts {
   /** Moves an inbox entry to the dead-letter stream and acknowledges it in the `runtime`
    * group; the dead-letter entry id, or EntryNotFound (the id is acknowledged all the same). */
   deadLetter(p: PartitionKeys, entryId: string, reason: string): Promise<ScriptResult<string>>
+  /** Appends a dead letter's original fields to the inbox again and removes it; the new entry id, or EntryNotFound. */
+  replayDeadLetter(p: PartitionKeys, deadId: string): Promise<ScriptResult<string>>
 }
 
 export interface ScriptOptions {
-  /** How long an appended cmdId is remembered (ms); default one day. */
+  /** How long an appended cmdId is remembered (ms; `CLAWBOT_DEDUPE_WINDOW_S`, default 120 s): longer
+   * than any redelivery (a lease TTL plus a takeover) and a bot's resend of an unacked frame. */
   dedupeTtlMs?: number
 }
 
@@ -79,6 +89,7 @@ const KEY_COUNTS = {
   "lease-renew": 1,
   "lease-release": 1,
   "dead-letter": 2,
+  "dead-letter-replay": 2,
 } as const
 
 type ScriptName = keyof typeof KEY_COUNTS
@@ -112,7 +123,7 @@ const timerMember = (actor: string, name: string): string => `${actor}:${name}`
 
 /** Defines the scripts on `redis` and returns their typed wrappers. */
 export const createScripts = (redis: Redis, options: ScriptOptions = {}): RedisScripts => {
-  const dedupeTtlMs = options.dedupeTtlMs ?? 86_400_000
+  const dedupeTtlMs = options.dedupeTtlMs ?? 120_000
   const run = Object.fromEntries(
     SCRIPT_NAMES.map((name) => [name, define(redis, name)]),
   ) as Record<ScriptName, Invoke>
@@ -131,8 +142,11 @@ export const createScripts = (redis: Redis, options: ScriptOptions = {}): RedisS
       )) === 0,
     clearTimer: async (p, actor, name) =>
       (await run["timer-clear"](p.timers, p.timerData, timerMember(actor, name))) === 1,
-    fireTimers: async (p, nowMs, max) =>
-      (await run["timers-fire"](p.timers, p.timerData, p.inbox, nowMs, max)) as number,
+    fireTimers: async (p, nowMs, max) => {
+      const [moved, next] = (await run["timers-fire"](p.timers, p.timerData, p.inbox, nowMs, max)) as [number, string | number]
+      const nextDue = Number(next)
+      return { moved, nextDue: nextDue < 0 ? null : nextDue }
+    },
     acquireLease: async (p, owner, ttlMs) =>
       toResult(await run["lease-acquire"](p.lease, p.fence, owner, ttlMs), Number),
     renewLease: async (p, owner, token, ttlMs) =>
@@ -141,5 +155,19 @@ export const createScripts = (redis: Redis, options: ScriptOptions = {}): RedisS
       toResult(await run["lease-release"](p.lease, owner, token), () => undefined),
     deadLetter: async (p, entryId, reason) =>
       toResult(await run["dead-letter"](p.inbox, p.dead, RUNTIME_GROUP, entryId, reason), String),
+    replayDeadLetter: async (p, deadId) =>
+      toResult(await run["dead-letter-replay"](p.inbox, p.dead, deadId), String),
   }
+}
+
+const defined = new WeakMap<Redis, RedisScripts>()
+
+/** The scripts on `redis`, defined once per connection (for callers that hold only the connection). */
+export const scriptsOn = (redis: Redis): RedisScripts => {
+  let scripts = defined.get(redis)
+  if (!scripts) {
+    scripts = createScripts(redis)
+    defined.set(redis, scripts)
+  }
+  return scripts
 }

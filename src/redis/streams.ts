@@ -64,15 +64,32 @@ export const autoclaim = async (
   return { next, entries: entries.map(toEntry), deleted }
 }
 
+type PendingSummary = [count: number, first: string | null, last: string | null, consumers: [string, string][] | null]
+
+const othersPending = ([, , , consumers]: PendingSummary, consumer: string): boolean =>
+  (consumers ?? []).some(([name]) => name !== consumer)
+
 /** Whether a consumer other than `consumer` has entries of `inbox` pending in the `runtime` group. */
-export const pendingElsewhere = async (redis: Redis, inbox: string, consumer: string): Promise<boolean> => {
-  const [, , , consumers] = (await redis.xpending(inbox, RUNTIME_GROUP)) as [number, string | null, string | null, [string, string][] | null]
-  return (consumers ?? []).some(([name]) => name !== consumer)
+export const pendingElsewhere = async (redis: Redis, inbox: string, consumer: string): Promise<boolean> =>
+  othersPending((await redis.xpending(inbox, RUNTIME_GROUP)) as PendingSummary, consumer)
+
+/** `readGroup`, then whether another consumer has entries pending now (a former owner that read
+ * after the read of `consumer` started): one summary per read, not per entry. */
+export const readGroupAndPending = async (
+  redis: Redis, inbox: string, consumer: string, count: number, blockMs?: number,
+): Promise<{ entries: StreamEntry[]; pendingElsewhere: boolean }> => {
+  const entries = await readGroup(redis, inbox, consumer, count, blockMs)
+  return { entries, pendingElsewhere: await pendingElsewhere(redis, inbox, consumer) }
 }
 
-/** Acknowledges `ids` in the `runtime` group (one XACK: one round trip); returns how many were pending. */
-export const ack = async (redis: Redis, inbox: string, ids: readonly string[]): Promise<number> =>
-  ids.length === 0 ? 0 : redis.xack(inbox, RUNTIME_GROUP, ...ids)
+/** Acknowledges `ids` in the `runtime` group and deletes them from the inbox, which keeps only
+ * what is live; returns how many were pending. */
+export const ack = async (redis: Redis, inbox: string, ids: readonly string[]): Promise<number> => {
+  if (ids.length === 0) return 0
+  // Sent back to back (one round trip); the deletion never runs ahead of the acknowledgement.
+  const [acked] = await Promise.all([redis.xack(inbox, RUNTIME_GROUP, ...ids), redis.xdel(inbox, ...ids)])
+  return acked
+}
 
 /** Appends `events` to `evKey` in one pipeline, trimming to about `maxLenApprox` entries;
  * returns their stream ids in order. */
@@ -98,6 +115,17 @@ export const readEvents = async (
   firstStream((await redis.call(
     "XREAD", "COUNT", count, ...blockArgs(blockMs), "STREAMS", evKey, afterId,
   )) as RawRead)
+
+/** Entries after each stream's id, from one XREAD over several streams (they must share a hash
+ * slot in Redis Cluster); the answer is keyed by stream, empty for a stream with nothing new. */
+export const readStreams = async (
+  redis: Redis, after: ReadonlyArray<readonly [stream: string, afterId: string]>, count: number, blockMs?: number,
+): Promise<Map<string, StreamEntry[]>> => {
+  const reply = (await redis.call(
+    "XREAD", "COUNT", count, ...blockArgs(blockMs), "STREAMS", ...after.map(([stream]) => stream), ...after.map(([, id]) => id),
+  )) as RawRead
+  return new Map(after.map(([stream]) => [stream, (reply?.find(([key]) => key === stream)?.[1] ?? []).map(toEntry)]))
+}
 
 /** The id of the oldest entry still in `stream`, or null when it is empty or missing. */
 export const oldestId = async (redis: Redis, stream: string): Promise<string | null> => {

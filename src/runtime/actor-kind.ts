@@ -75,6 +75,10 @@ export interface ActorKind {
   readonly afterFinal?: (event: { readonly type: string; readonly [field: string]: unknown }) => ReadonlyArray<{ readonly type: string }>
   /** Columns for queries, from the actor's context and state. */
   readonly columns: (context: unknown, state: string) => ActorColumns
+  /** The actor's public view (PROTOCOL.md: what `GET` returns) without its stored position fields
+   * (`created_at`, `updated_at`, `stream_id`, `version`) and without lists it links to. Each
+   * transition is recorded as the RFC 7396 merge patch between two such views (invariant 9). */
+  readonly view: (id: string, context: unknown, state: string) => Readonly<Record<string, unknown>>
 }
 
 export const refKey = (ref: ActorRef): string => `${ref.kind}:${ref.id}`

@@ -1,22 +1,24 @@
-// Carries out a planned batch (invariant 4): persist the rows under the partition's fence
-// in one statement, then publish events, arm timers, append follow-up commands and route,
+// Carries out a planned batch (invariant 4): persist the rows under the partition's fence (one
+// statement, committed with the other partitions' batches of this process), hand the applied
+// actors to the host, then publish events, arm timers, append follow-up commands and route,
 // then dead-letter and acknowledge. Any failure leaves the entries pending for a redelivery.
 import type { Redis } from "ioredis"
 import type { Keys } from "../redis/keys.ts"
+import type { Sql } from "../store/db.ts"
 import { partitionOf } from "../redis/partition.ts"
 import type { RedisScripts } from "../redis/scripts.ts"
 import { ack, publishEvents } from "../redis/streams.ts"
-import type { Sql } from "../store/db.ts"
-import { writeBatch } from "../store/snapshots.ts"
+import type { GroupCommit } from "./group-commit.ts"
 import type { AppendFn } from "./append.ts"
 import { validateCommand } from "./inbox-codec.ts"
 import type { BatchPlan } from "./plan-batch.ts"
 import type { OutboxItem } from "./outbox.ts"
-import type { FillAgentOutput, RouteTaskOutput } from "./actor-kind.ts"
-import type { Router } from "./router.ts"
+import type { RouteTaskOutput } from "./actor-kind.ts"
+import type { FillRequest, Router } from "./router.ts"
 
 export interface BatchIo {
   readonly sql: Sql
+  readonly commit: GroupCommit
   readonly redis: Redis
   readonly scripts: RedisScripts
   readonly keys: Keys
@@ -48,11 +50,22 @@ export const eventStreamEntry = (item: OutboxItem): Record<string, string> | und
   }
 }
 
-export const executeBatch = async (io: BatchIo, partition: number, fence: number, plan: BatchPlan): Promise<BatchOutcome> => {
+/** The edge a reply address (`<edgeId>:<n>`) belongs to. */
+const edgeOf = (replyTo: string): string => replyTo.slice(0, Math.max(0, replyTo.lastIndexOf(":"))) || replyTo
+
+/** Answers kept per edge reply stream, and how long a stream outlives its last answer (an edge that
+ * went away leaves nothing behind). */
+const REPLIES_KEPT = 1_000
+const REPLIES_TTL_MS = 60_000
+
+/** `committed` runs once Postgres holds the batch, before anything is carried out. */
+export const executeBatch = async (
+  io: BatchIo, partition: number, fence: number, plan: BatchPlan, committed: () => void,
+): Promise<BatchOutcome> => {
   // Written even when nothing changed: the fence check then keeps a former owner from
   // acknowledging entries (a redelivery, a refusal) that the new owner has yet to apply.
   const writing = performance.now()
-  const written = await writeBatch(io.sql, {
+  const written = await io.commit.write({
     partition,
     fence,
     rows: plan.rows.map(({ columns, ...row }) => ({ ...row, ...columns })),
@@ -60,6 +73,7 @@ export const executeBatch = async (io: BatchIo, partition: number, fence: number
   })
   if (written._tag === "StaleFence") return { _tag: "StaleFence" }
   const writeSeconds = (performance.now() - writing) / 1000
+  committed()
   await carryOut(io, plan.outbox)
   const keys = io.keys.partition(partition)
   for (const { entry, reason } of plan.deadLetters) await io.scripts.deadLetter(keys, entry.id, reason)
@@ -69,15 +83,29 @@ export const executeBatch = async (io: BatchIo, partition: number, fence: number
 
 /** Carries out outbox items; every one is idempotent, so doing them twice is harmless. */
 const carryOut = async (io: BatchIo, items: ReadonlyArray<OutboxItem>): Promise<void> => {
-  const entries = items.map(eventStreamEntry).filter((entry) => entry !== undefined)
-  await publishEvents(io.redis, io.keys.events, entries, io.eventRetention)
+  // Transitions and pushes go to the event stream every edge reads; an answer goes only to the
+  // stream of the edge that waits for it.
+  const published = items.filter((item) => item._tag !== "reply").map(eventStreamEntry).filter((entry) => entry !== undefined)
+  const replies = new Map<string, Record<string, string>[]>()
+  for (const item of items) {
+    if (item._tag !== "reply") continue
+    const stream = io.keys.replies(edgeOf(item.replyTo))
+    replies.set(stream, [...(replies.get(stream) ?? []), eventStreamEntry(item)!])
+  }
+  await Promise.all([
+    publishEvents(io.redis, io.keys.events, published, io.eventRetention),
+    ...[...replies].map(async ([stream, entries]) => {
+      await publishEvents(io.redis, stream, entries, REPLIES_KEPT)
+      await io.redis.pexpire(stream, REPLIES_TTL_MS)
+    }),
+  ])
 
   // Commands to one actor keep their order: one chain per target, chains run side by side.
   const chains = new Map<string, Promise<unknown>>()
   const chain = (target: string, step: () => Promise<unknown>) =>
     chains.set(target, (chains.get(target) ?? Promise.resolve()).then(step))
   const queue: RouteTaskOutput[] = []
-  const fills: FillAgentOutput[] = []
+  const fills: FillRequest[] = []
   let routingId: string | undefined
   for (const item of items) {
     switch (item._tag) {

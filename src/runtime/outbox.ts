@@ -3,17 +3,19 @@
 // carries out its stored items again, and every item is idempotent downstream.
 import type { ActorRef, Output } from "./actor-kind.ts"
 
-/** A transition for the event stream (PROTOCOL.md event payload, less the per-topic field). */
+/** A transition for the event stream (PROTOCOL.md event payload, less the per-topic field): the
+ * actor's new version and the merge patch of its view, never its whole context. */
 export interface EventItem {
   readonly _tag: "event"
   readonly id: string
   readonly topics: ReadonlyArray<string>
   readonly kind: string
   readonly actor_id: string
+  readonly version: number
   readonly from: string | null
   readonly to: string
   readonly event: string
-  readonly context: unknown
+  readonly patch: Readonly<Record<string, unknown>>
   readonly at: string
 }
 

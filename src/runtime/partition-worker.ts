@@ -1,18 +1,20 @@
-// Partition worker: while this process holds a partition's lease, applies its inbox in
-// stream order. It first stores its fence (so no former owner can write any more), takes over
-// the entries former owners left pending, then reads new ones; it fires the partition's due
-// timers; a failing batch is retried (never acked) with backoff until it succeeds or the
-// lease is lost.
+// Partition worker: while this process holds a partition's lease, applies its inbox in stream
+// order. It first stores its fence (so no former owner can write any more), takes over the
+// entries former owners left pending, then reads new ones. A batch that fails because a server is
+// unreachable is retried (never acked) with backoff until it succeeds or the lease is lost; a
+// batch that fails for any other reason is split until the entry that causes it is alone, and
+// that entry is dead-lettered (invariant 10). Due timers fire when the earliest is due.
 import type { Redis } from "ioredis"
 import type { Logger } from "../log.ts"
 import { errorFields } from "../log.ts"
-import { autoclaim, ensureGroup, pendingElsewhere, readGroup, type StreamEntry } from "../redis/streams.ts"
+import { autoclaim, ensureGroup, readGroupAndPending, type StreamEntry } from "../redis/streams.ts"
 import { loadSnapshots, writeBatch } from "../store/snapshots.ts"
-import { ActorHost } from "./actor-host.ts"
+import { ActorHost, type HeldActor, type StoredActor } from "./actor-host.ts"
 import type { ActorKind } from "./actor-kind.ts"
 import { executeBatch, type BatchIo } from "./execute-batch.ts"
+import { failureReason, isUnavailable } from "./failure.ts"
 import type { OutboxItem } from "./outbox.ts"
-import { planBatch, type BatchPlan, type Decoded, type StoredWithOutbox } from "./plan-batch.ts"
+import { planBatch, type BatchPlan, type Decoded } from "./plan-batch.ts"
 import type { RuntimeStats } from "./stats.ts"
 
 export interface WorkerOptions {
@@ -24,6 +26,7 @@ export interface WorkerOptions {
   readonly consumer: string
   readonly batchSize: number
   readonly blockMs: number
+  /** The longest the worker sleeps between two looks at its timers (it wakes earlier when one is due). */
   readonly timerTickMs: number
   readonly maxActors: number
   readonly passivateAfterMs: number
@@ -34,11 +37,30 @@ export interface WorkerOptions {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 const backoffMs = (attempt: number) => Math.min(5_000, 100 * 2 ** attempt)
+/** Timers moved into the inbox per step; a full step looks again at once. */
+const TIMERS_PER_STEP = 500
+
+/** A newer owner has written the partition. */
+class PartitionLost extends Error {}
+
+/** A planned batch, and when its planning began (for the batch's duration). */
+interface Prepared {
+  readonly plan: BatchPlan
+  readonly started: number
+}
+
+/** The batch being committed and carried out while the next one is read and planned. */
+interface InFlight {
+  readonly entries: ReadonlyArray<StreamEntry>
+  readonly plan: BatchPlan
+  readonly done: Promise<void>
+}
 
 export class PartitionWorker {
   private running = true
   private loop: Promise<void> | undefined
-  private timers: NodeJS.Timeout | undefined
+  private timer: NodeJS.Timeout | undefined
+  private timerAt = Number.POSITIVE_INFINITY
   private readonly host: ActorHost
   /** Set when a write was refused for a newer fence: another process owns the partition. */
   lost = false
@@ -57,24 +79,24 @@ export class PartitionWorker {
 
   start(): void {
     this.loop = this.run().catch((error: unknown) => this.options.log.error("partition worker stopped", { partition: this.partition, ...errorFields(error) }))
-    this.timers = setInterval(() => void this.fireTimers(), this.options.timerTickMs)
+    this.wakeTimersAt(this.options.clock())
   }
 
   /** Finishes the batch in hand, then stops. */
   async stop(): Promise<void> {
     this.running = false
-    clearInterval(this.timers)
+    clearTimeout(this.timer)
     await this.loop
     this.host.clear()
   }
 
-  private get inbox(): string {
-    return this.options.io.keys.partition(this.partition).inbox
+  private get keys() {
+    return this.options.io.keys.partition(this.partition)
   }
 
   private async run(): Promise<void> {
     const { io, consumer, batchSize } = this.options
-    await this.retrying("join the consumer group", () => ensureGroup(io.redis, this.inbox))
+    await this.retrying("join the consumer group", () => ensureGroup(io.redis, this.keys.inbox))
     // Fence first: a former owner that has not noticed yet can write nothing from now on, so
     // the state loaded below is the last written, and what it read but did not write is pending.
     const claimed = await this.retrying("claim the partition", () =>
@@ -83,18 +105,50 @@ export class PartitionWorker {
     if (claimed._tag === "StaleFence") return this.lose()
     await this.takeOver()
 
+    // Pipelined: while one batch is committed and carried out, the next is read and planned on top
+    // of it; it is committed only once the one before is done (and planned again if that one failed).
+    let inFlight: InFlight | undefined
     while (this.running) {
-      const entries = await this.retrying("read the inbox", () => readGroup(this.options.blocking, this.inbox, consumer, batchSize, this.options.blockMs))
-      if (entries === undefined) return
-      // A former owner may still have read entries after the takeover: they come before these,
-      // so take them over together, in stream order.
-      const strays = await this.retrying("look for entries pending elsewhere", () => pendingElsewhere(io.redis, this.inbox, consumer))
-      if (strays === undefined) return
-      if (strays) {
-        this.options.log.warn("entries read by a former owner are pending; taking them over", { partition: this.partition })
-        await this.takeOver()
-      } else if (entries.length > 0) await this.apply(entries)
-      else this.host.passivate(this.options.clock(), this.options.passivateAfterMs)
+      // A former owner may still have read entries after the takeover: the same round trip says
+      // so, and they come before these, so they are taken over together, in stream order.
+      const read = await this.retrying("read the inbox", () =>
+        readGroupAndPending(this.options.blocking, this.keys.inbox, consumer, batchSize, this.options.blockMs))
+      if (read === undefined) break
+      if (read.pendingElsewhere || read.entries.length === 0) {
+        await this.settle(inFlight)
+        inFlight = undefined
+        if (read.pendingElsewhere) {
+          this.options.log.warn("entries read by a former owner are pending; taking them over", { partition: this.partition })
+          await this.takeOver()
+        } else this.host.passivate(this.options.clock(), this.options.passivateAfterMs)
+        continue
+      }
+      const next = await this.prepare(read.entries, inFlight?.plan.working).catch(() => undefined)
+      const fast = await this.settle(inFlight)
+      inFlight = undefined
+      if (!this.running) break
+      if (!fast || next === undefined) await this.apply(read.entries)
+      else {
+        const done = this.execute(next)
+        // Handled when settled; marked handled now, so a failure while the next read waits is no crash.
+        done.catch(() => undefined)
+        inFlight = { entries: read.entries, plan: next.plan, done }
+      }
+    }
+    await this.settle(inFlight)
+  }
+
+  /** Waits for the batch in flight. If it failed, applies its entries again the careful way (retries,
+   * isolation); false then, since a batch planned on top of it must be planned again. */
+  private async settle(inFlight: InFlight | undefined): Promise<boolean> {
+    if (inFlight === undefined) return true
+    try {
+      await inFlight.done
+      return true
+    } catch (error) {
+      if (error instanceof PartitionLost) this.lose()
+      else if (this.running) await this.apply(inFlight.entries)
+      return false
     }
   }
 
@@ -103,7 +157,7 @@ export class PartitionWorker {
     const { io, consumer, batchSize } = this.options
     let cursor = "0-0"
     do {
-      const claimed = await this.retrying("take over pending entries", () => autoclaim(io.redis, this.inbox, consumer, 0, batchSize, cursor))
+      const claimed = await this.retrying("take over pending entries", () => autoclaim(io.redis, this.keys.inbox, consumer, 0, batchSize, cursor))
       if (claimed === undefined) return
       if (claimed.deleted.length > 0) {
         this.options.log.warn("pending entries were deleted from the inbox before they were applied", { partition: this.partition, ids: claimed.deleted })
@@ -120,30 +174,16 @@ export class PartitionWorker {
     this.running = false
   }
 
-  /** Applies one batch, retrying until it is done or the partition is lost. */
+  /** Applies one batch, waiting out unreachable servers, until it is done or the partition is lost. */
   private async apply(entries: ReadonlyArray<StreamEntry>): Promise<void> {
     if (entries.length === 0) return
-    const { stats } = this.options
     for (let attempt = 0; ; attempt += 1) {
-      let plan: BatchPlan | undefined
       try {
-        const started = performance.now()
-        plan = planBatch({
-          partition: this.partition, entries, decode: this.options.decode, kinds: this.options.kinds, host: this.host,
-          stored: await this.load(entries), now: this.options.clock(),
-        })
-        const outcome = await executeBatch(this.options.io, this.partition, this.fence, plan)
-        if (outcome._tag === "StaleFence") {
-          this.host.forget(plan.touched)
-          return this.lose()
-        }
-        stats.batch(this.partition, plan, { seconds: (performance.now() - started) / 1000, writeSeconds: outcome.writeSeconds })
+        await this.isolating(entries)
         return
       } catch (error) {
-        // What is in memory may be ahead of Postgres: start again from the stored state.
-        this.host.forget(plan?.touched ?? [])
-        if (plan === undefined) this.host.clear()
-        stats.failure(this.partition, error)
+        if (error instanceof PartitionLost) return this.lose()
+        this.options.stats.failure(this.partition, error)
         this.options.log.warn("batch failed; retrying", { partition: this.partition, attempt, ...errorFields(error) })
         if (!this.running) return
         await sleep(backoffMs(attempt))
@@ -151,15 +191,67 @@ export class PartitionWorker {
     }
   }
 
+  /** Applies `entries`; when that fails for a reason other than an unreachable server, applies each
+   * half in turn, down to the one entry at fault, which is dead-lettered with the reason. */
+  private async isolating(entries: ReadonlyArray<StreamEntry>): Promise<void> {
+    try {
+      await this.applyOnce(entries)
+    } catch (error) {
+      if (error instanceof PartitionLost || isUnavailable(error) || !this.running) throw error
+      const [only] = entries
+      if (only !== undefined && entries.length === 1) return this.deadLetter(only, failureReason(error))
+      const half = Math.ceil(entries.length / 2)
+      await this.isolating(entries.slice(0, half))
+      await this.isolating(entries.slice(half))
+    }
+  }
+
+  private async applyOnce(entries: ReadonlyArray<StreamEntry>): Promise<void> {
+    await this.execute(await this.prepare(entries))
+  }
+
+  /** Loads and plans a batch, on top of `pending` (the batch before it, still being committed). */
+  private async prepare(entries: ReadonlyArray<StreamEntry>, pending?: ReadonlyMap<string, HeldActor>): Promise<Prepared> {
+    const { io } = this.options
+    const started = performance.now()
+    const plan = planBatch({
+      partition: this.partition, partitions: io.partitions, entries, decode: this.options.decode, kinds: this.options.kinds,
+      host: this.host, pending, stored: await this.load(entries, pending),
+    })
+    return { plan, started }
+  }
+
+  /** Commits a planned batch, hands its actors to the host, and carries out what it caused. */
+  private async execute({ plan, started }: Prepared): Promise<void> {
+    const { io, stats, clock } = this.options
+    const outcome = await executeBatch(io, this.partition, this.fence, plan, () => this.host.commit(plan.working, clock()))
+    if (outcome._tag === "StaleFence") throw new PartitionLost()
+    for (const { entry, reason } of plan.deadLetters) this.reportDeadLetter(entry.id, reason)
+    const armed = plan.outbox.filter((item) => item._tag === "timer_arm").map((item) => item.fireAt)
+    if (armed.length > 0) this.wakeTimersAt(Math.min(...armed))
+    stats.batch(this.partition, plan, { seconds: (performance.now() - started) / 1000, writeSeconds: outcome.writeSeconds })
+  }
+
+  /** Moves one entry that cannot be applied or stored to the dead-letter stream; its actor is unchanged. */
+  private async deadLetter(entry: StreamEntry, reason: string): Promise<void> {
+    await this.options.io.scripts.deadLetter(this.keys, entry.id, reason)
+    this.options.stats.deadLettered += 1
+    this.reportDeadLetter(entry.id, reason)
+  }
+
+  private reportDeadLetter(id: string, reason: string): void {
+    this.options.log.warn("inbox entry dead-lettered", { partition: this.partition, id, reason })
+  }
+
   /** Stored state of the entries' actors that are not in memory, in one query. */
-  private async load(entries: ReadonlyArray<StreamEntry>): Promise<Map<string, StoredWithOutbox>> {
+  private async load(entries: ReadonlyArray<StreamEntry>, pending?: ReadonlyMap<string, HeldActor>): Promise<Map<string, StoredActor>> {
     const refs = new Map<string, { kind: string; id: string }>()
     for (const entry of entries) {
       const actor = entry.fields["actor"] ?? ""
       const colon = actor.indexOf(":")
-      if (colon > 0 && !this.host.has(actor)) refs.set(actor, { kind: actor.slice(0, colon), id: actor.slice(colon + 1) })
+      if (colon > 0 && !this.host.get(actor) && !pending?.has(actor)) refs.set(actor, { kind: actor.slice(0, colon), id: actor.slice(colon + 1) })
     }
-    const stored = new Map<string, StoredWithOutbox>()
+    const stored = new Map<string, StoredActor>()
     if (refs.size === 0) return stored
     for (const [key, actor] of await loadSnapshots(this.options.io.sql, [...refs.values()])) {
       stored.set(key, {
@@ -170,13 +262,31 @@ export class PartitionWorker {
     return stored
   }
 
+  /** Looks at the timers at `dueMs` (or after `timerTickMs`, whichever comes first). */
+  private wakeTimersAt(dueMs: number): void {
+    if (!this.running) return
+    const now = this.options.clock()
+    const at = Math.min(dueMs, now + this.options.timerTickMs)
+    if (this.timer !== undefined && at >= this.timerAt) return
+    clearTimeout(this.timer)
+    this.timerAt = at
+    this.timer = setTimeout(() => {
+      this.timer = undefined
+      this.timerAt = Number.POSITIVE_INFINITY
+      void this.fireTimers()
+    }, Math.max(0, at - now))
+  }
+
   private async fireTimers(): Promise<void> {
     if (!this.running) return
+    const now = this.options.clock()
     try {
-      await this.options.io.scripts.fireTimers(this.options.io.keys.partition(this.partition), this.options.clock(), 500)
+      const fired = await this.options.io.scripts.fireTimers(this.keys, now, TIMERS_PER_STEP)
+      this.wakeTimersAt(fired.moved === TIMERS_PER_STEP ? now : (fired.nextDue ?? Number.POSITIVE_INFINITY))
     } catch (error) {
-      // Due timers stay in the sorted set and fire at the next tick that reaches Redis.
+      // Due timers stay in the sorted set and fire at the next look that reaches Redis.
       this.options.log.debug("could not fire timers", { partition: this.partition, ...errorFields(error) })
+      this.wakeTimersAt(Number.POSITIVE_INFINITY)
     }
   }
 

@@ -1,11 +1,14 @@
-// Plans one inbox batch of a partition: restore each actor, send its commands in stream
-// order, collect what changed (rows for Postgres, transitions for the history) and what must
-// happen next (the outbox). Pure apart from the actor host's memory; the executor does I/O.
-import type { ActorHost, ApplyResult, StoredActor } from "./actor-host.ts"
-import { REJECTED } from "./actor-host.ts"
+// Plans one inbox batch of a partition: brings each actor from the host, the batch's working
+// copy or its stored snapshot, advances it with its commands in stream order, and collects what
+// changed (rows for Postgres, transitions as patches for the history) and what must happen next
+// (the outbox). Pure: the host is only read; the executor does the I/O and commits the working copy.
+import type { ActorHost, HeldActor, StoredActor } from "./actor-host.ts"
 import type { ActorColumns, ActorKind, Emitted } from "./actor-kind.ts"
 import { refKey } from "./actor-kind.ts"
+import { createStep, persistSnapshot, REJECTED, restoreSnapshot, sendStep, stateName, type Step } from "./advance.ts"
+import { diffViews, type Json, type JsonObject } from "./merge-patch.ts"
 import type { OutboxItem } from "./outbox.ts"
+import { partitionOf } from "../redis/partition.ts"
 import { compareStreamIds, streamIdMs } from "../redis/stream-id.ts"
 import type { TransitionWrite } from "../store/snapshots.ts"
 
@@ -25,10 +28,6 @@ export interface Command {
 
 export type Decoded = { readonly ok: true; readonly command: Command } | { readonly ok: false; readonly reason: string }
 
-export interface StoredWithOutbox extends StoredActor {
-  readonly outbox: ReadonlyArray<OutboxItem>
-}
-
 export interface PlannedRow {
   readonly kind: string
   readonly id: string
@@ -40,46 +39,63 @@ export interface PlannedRow {
   readonly columns: ActorColumns
 }
 
-/** A transition for the `transitions` history, as the snapshot store writes it. */
-export type PlannedTransition = TransitionWrite
-
 export interface BatchPlan {
   readonly rows: ReadonlyArray<PlannedRow>
-  readonly transitions: ReadonlyArray<PlannedTransition>
+  readonly transitions: ReadonlyArray<TransitionWrite>
   /** In stream order: what to carry out after the rows are committed. */
   readonly outbox: ReadonlyArray<OutboxItem>
   readonly deadLetters: ReadonlyArray<{ readonly entry: InboxEntry; readonly reason: string }>
   /** Entries to acknowledge once the outbox is carried out (dead letters are acked apart). */
   readonly ackIds: ReadonlyArray<string>
-  /** Actors this batch changed in memory or replayed from their stored outbox: forget them if
-   * the batch fails, so a retry starts again from their stored state and outbox. */
-  readonly touched: ReadonlyArray<string>
+  /** The actors as this batch leaves them: the host takes them once the batch is committed. */
+  readonly working: ReadonlyMap<string, HeldActor>
   readonly counts: { readonly applied: number; readonly rejected: number; readonly redelivered: number }
 }
 
 export interface PlanInput {
   readonly partition: number
+  /** How many partitions the deployment has: an entry of another partition's actor is dead-lettered. */
+  readonly partitions: number
   readonly entries: ReadonlyArray<InboxEntry>
   readonly decode: (fields: Readonly<Record<string, string>>) => Decoded
   readonly kinds: ReadonlyMap<string, ActorKind>
   readonly host: ActorHost
+  /** The previous batch's actors while it is still being committed: this batch is planned on top. */
+  readonly pending?: ReadonlyMap<string, HeldActor> | undefined
   /** Stored state of the batch's actors that the host does not hold (from one query). */
-  readonly stored: ReadonlyMap<string, StoredWithOutbox>
-  readonly now: number
+  readonly stored: ReadonlyMap<string, StoredActor>
 }
 
 const TIMER_ARM = "timer.arm"
 const TIMER_CLEAR = "timer.clear"
+/** Who caused an entry, when its producer said (`operator`, `agent:<id>`): recorded in the history. */
+const BY = /^[a-z_]{1,32}(:[0-9A-Za-z-]{1,64})?$/u
+
+/** An actor brought into memory from its stored snapshot. */
+const restored = (kind: ActorKind, id: string, stored: StoredActor): HeldActor => {
+  const snapshot = restoreSnapshot(kind, stored.snapshot)
+  const state = stateName(snapshot.value)
+  return {
+    kind, id, snapshot, state, view: kind.view(id, snapshot.context, state) as JsonObject,
+    streamId: stored.streamId, version: stored.version, outbox: stored.outbox,
+  }
+}
 
 export const planBatch = (input: PlanInput): BatchPlan => {
-  const { partition, host, now } = input
+  const { partition, host } = input
   const outbox: OutboxItem[] = []
-  const transitions: PlannedTransition[] = []
+  const transitions: TransitionWrite[] = []
   const deadLetters: Array<{ entry: InboxEntry; reason: string }> = []
   const ackIds: string[] = []
-  const touched = new Map<string, { kind: ActorKind; id: string; items: OutboxItem[] }>()
-  const replayed = new Set<string>()
+  const working = new Map<string, HeldActor>()
   const counts = { applied: 0, rejected: 0, redelivered: 0 }
+
+  const current = (key: string, kind: ActorKind, id: string): HeldActor | undefined => {
+    const held = working.get(key) ?? input.pending?.get(key) ?? host.get(key)
+    if (held) return held
+    const stored = input.stored.get(key)
+    return stored && restored(kind, id, stored)
+  }
 
   for (const entry of input.entries) {
     const decoded = input.decode(entry.fields)
@@ -88,88 +104,88 @@ export const planBatch = (input: PlanInput): BatchPlan => {
       deadLetters.push({ entry, reason: decoded.ok ? `actor: unknown kind "${decoded.command.kind}"` : decoded.reason })
       continue
     }
-    ackIds.push(entry.id)
     const command = decoded.command
+    const home = partitionOf(command.kind, command.id, input.partitions)
+    if (home !== partition) {
+      deadLetters.push({ entry, reason: `actor: ${command.kind}:${command.id} belongs to partition ${home}, not ${partition}` })
+      continue
+    }
     const key = refKey(command)
-    const stored = input.stored.get(key)
-    if (stored) host.restore(key, kind, stored, now)
-    const position = host.position(key)
+    const before = current(key, kind, command.id)
 
-    if (position && compareStreamIds(entry.id, position.streamId) <= 0) {
+    if (before && compareStreamIds(entry.id, before.streamId) <= 0) {
       // Applied before (a redelivery): carry out what it caused again, change nothing.
+      ackIds.push(entry.id)
       counts.redelivered += 1
-      outbox.push(...(stored?.outbox ?? []).filter((item) => item.entryId === entry.id))
-      // Only the stored outbox knows what it caused: a retry must load it again.
-      replayed.add(key)
+      outbox.push(...before.outbox.filter((item) => item.entryId === entry.id))
       continue
     }
 
     const at = streamIdMs(entry.id)
-    const result: ApplyResult = !position
+    const step: Step = !before
       ? command.type === kind.createType
-        ? host.create(key, kind, { ...command.payload, at }, entry.id, now)
+        ? createStep(kind, key, { ...command.payload, at })
         : { _tag: "rejected", code: "not_found", reason: `${command.kind} ${command.id} does not exist`, state: null }
       : command.type === kind.createType
-        ? alreadyExists(host, key, command, entry.id)
-        : host.send(key, { ...command.payload, type: command.type, at }, entry.id, now)
+        ? { _tag: "rejected", code: "conflict", reason: `${command.kind} ${command.id} already exists`, state: null }
+        : sendStep(kind, key, before.snapshot, { ...command.payload, type: command.type, at } as { type: string })
 
-    if (result._tag === "failed") {
-      deadLetters.push({ entry, reason: result.reason })
-      ackIds.pop()
+    if (step._tag === "failed") {
+      deadLetters.push({ entry, reason: step.reason })
       continue
     }
+    ackIds.push(entry.id)
 
     const items: OutboxItem[] = []
-    if (result._tag === "rejected") {
-      counts.rejected += 1
+    const reply = (outcome: "applied" | "rejected", state: string | null, refusal?: { code: string; reason: string }) => {
       if (command.replyTo) {
-        items.push({
-          _tag: "reply", entryId: entry.id, replyTo: command.replyTo, actor: { kind: command.kind, id: command.id }, outcome: "rejected",
-          state: result.state, code: result.code, reason: result.reason,
-        })
+        items.push({ _tag: "reply", entryId: entry.id, replyTo: command.replyTo, actor: { kind: command.kind, id: command.id }, outcome, state, ...refusal })
       }
+    }
+    let after = before
+    if (step._tag === "rejected") {
+      counts.rejected += 1
+      reply("rejected", step.state, { code: step.code, reason: step.reason })
     } else {
       counts.applied += 1
-      const context = result.context
-      if (result.changed) {
-        const sessionId = kind.columns(context, result.to).sessionId ?? (kind.kind === "session" ? command.id : null)
+      const { snapshot, to } = step
+      const version = (before?.version ?? 0) + (step.changed ? 1 : 0)
+      const view = step.changed ? (kind.view(command.id, snapshot.context, to) as JsonObject) : before!.view
+      if (step.changed) {
+        const iso = new Date(at).toISOString()
+        const patch: Record<string, Json> = {
+          ...diffViews(before?.view ?? {}, view),
+          ...(before ? {} : { created_at: iso }),
+          updated_at: iso, stream_id: entry.id, version,
+        }
+        const by = entry.fields["by"]
         transitions.push({
-          kind: kind.kind, actorId: command.id, sessionId, from: result.from, to: result.to,
-          event: command.type, streamId: entry.id, at,
+          kind: kind.kind, actorId: command.id, sessionId: kind.columns(snapshot.context, to).sessionId ?? (kind.kind === "session" ? command.id : null),
+          from: step.from, to, event: command.type, streamId: entry.id, at, version, patch, by: by !== undefined && BY.test(by) ? by : null,
         })
         items.push({
           _tag: "event", entryId: entry.id, id: `${entry.id}:${partition}`,
-          topics: [...kind.topics(command.id, context), "machines"], kind: kind.kind, actor_id: command.id,
-          from: result.from, to: result.to, event: command.type, context, at: new Date(at).toISOString(),
+          topics: [...kind.topics(command.id, snapshot.context), "machines"], kind: kind.kind, actor_id: command.id,
+          version, from: step.from, to, event: command.type, patch, at: iso,
         })
       }
-      items.push(...effectItems(kind, command, result.effects, context, entry.id, partition))
-      if (command.replyTo) {
-        items.push({ _tag: "reply", entryId: entry.id, replyTo: command.replyTo, actor: { kind: command.kind, id: command.id }, outcome: "applied", state: result.to })
-      }
+      items.push(...effectItems(kind, command, step.effects, snapshot.context, entry.id, partition))
+      reply("applied", to)
+      after = { kind, id: command.id, snapshot, state: to, view, streamId: entry.id, version, outbox: [] }
     }
     outbox.push(...items)
     // Rejections of existing actors still advance the actor's stream id, so their reply is kept.
-    if (host.has(key)) {
-      const record = touched.get(key) ?? { kind, id: command.id, items: [] }
-      record.items.push(...items)
-      touched.set(key, record)
+    if (after) {
+      const previous = working.get(key)
+      working.set(key, { ...after, streamId: entry.id, outbox: [...(previous?.outbox ?? []), ...items] })
     }
   }
 
-  const rows: PlannedRow[] = [...touched].map(([key, { kind, id, items }]) => {
-    const persisted = host.persisted(key)
-    return {
-      kind: kind.kind, id, state: persisted.state, snapshot: persisted.snapshot, streamId: persisted.streamId,
-      version: persisted.version, outbox: items, columns: kind.columns(persisted.context, persisted.state),
-    }
-  })
-  return { rows, transitions, outbox, deadLetters, ackIds, touched: [...new Set([...touched.keys(), ...replayed])], counts }
-}
-
-const alreadyExists = (host: ActorHost, key: string, command: Command, entryId: string): ApplyResult => {
-  host.advance(key, entryId)
-  return { _tag: "rejected", code: "conflict", reason: `${command.kind} ${command.id} already exists`, state: null }
+  const rows: PlannedRow[] = [...working.values()].map((actor) => ({
+    kind: actor.kind.kind, id: actor.id, state: actor.state, snapshot: persistSnapshot(actor.kind, actor.snapshot),
+    streamId: actor.streamId, version: actor.version, outbox: actor.outbox, columns: actor.kind.columns(actor.snapshot.context, actor.state),
+  }))
+  return { rows, transitions, outbox, deadLetters, ackIds, working, counts }
 }
 
 /** Timers and domain effects of one applied command, as outbox items. */

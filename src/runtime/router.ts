@@ -1,20 +1,28 @@
 // Router: a ready task waits in its capability's ready queue (Redis) until one agent takes it;
-// agents with free capacity take the most urgent first, and each task is taken by one agent
-// at a time. The router proposes by appending RESERVE to the agent; the agent's machine has
-// the last word on capacity, and a refused proposal puts the task back in its queue. A sweep
-// puts back ready tasks that a crash dropped between taking and proposing, and wakes agents.
+// agents with free capacity take the most urgent first, and each task is taken by one agent at a
+// time. An agent that finds nothing to take is remembered as idle for its capabilities, and is
+// woken from there when a task of one of them becomes ready: the hot path reads no database.
+// The router proposes by appending RESERVE to the agent; the agent's machine has the last word
+// on capacity, and a refused proposal puts the task back in its queue. A sweep (one process,
+// every few seconds, from Postgres) puts back ready tasks a crash dropped between taking and
+// proposing, and refreshes the idle agents from their stored free capacity.
 import type { Redis } from "ioredis"
+import { markIdle, popIdle } from "../redis/idle-agents.ts"
 import type { Keys } from "../redis/keys.ts"
 import { compareStreamIds } from "../redis/stream-id.ts"
 import { enqueue, take, type QueuedTask } from "../redis/ready-queue.ts"
 import type { Sql } from "../store/db.ts"
-import { agentsWithCapacity, taskRouting, waitingTasks, type AgentCapacity } from "../store/routing.ts"
+import { agentsWithCapacity, taskRouting, waitingTasks } from "../store/routing.ts"
 import type { FillAgentOutput, RouteTaskOutput } from "./actor-kind.ts"
 import type { AppendFn } from "./append.ts"
 
+/** A request for work from an agent, with the agent's inbox entry it was decided at: its `free`
+ * counts every reservation up to that entry, none appended after it. */
+export type FillRequest = FillAgentOutput & { readonly entryId: string }
+
 export interface Router {
   /** Carries out one batch's routing requests; `cmdId` derives the proposals' command ids. */
-  route(queue: ReadonlyArray<RouteTaskOutput>, fills: ReadonlyArray<FillAgentOutput>, cmdId: string): Promise<void>
+  route(queue: ReadonlyArray<RouteTaskOutput>, fills: ReadonlyArray<FillRequest>, cmdId: string): Promise<void>
   /** Re-queues tasks ready since before `now - waitMs` and wakes agents for them; how many it saw. */
   sweep(now: number, waitMs: number): Promise<number>
 }
@@ -24,6 +32,7 @@ interface Offer {
   readonly taskId: string
 }
 
+/** Idle agents woken per capability and batch, at most. */
 const WAKE_AGENTS = 64
 
 export const createRouter = (options: {
@@ -34,47 +43,65 @@ export const createRouter = (options: {
   readonly clock: () => number
 }): Router => {
   const { sql, redis, keys, append, clock } = options
-  // Proposals this process appended (their RESERVE entry ids, per agent) that an agent's row may
-  // not show yet: they count against its free capacity until its row has applied past them.
+  // Proposals this process appended (their RESERVE entry ids, per agent) that an agent's machine
+  // may not have applied yet: they count against the free slots it reported before them.
   const pending = new Map<string, string[]>()
-  const pendingFor = (agent: AgentCapacity): number => {
-    const unseen = (pending.get(agent.id) ?? []).filter((streamId) => compareStreamIds(streamId, agent.streamId) > 0)
-    if (unseen.length === 0) pending.delete(agent.id)
-    else pending.set(agent.id, unseen)
-    return unseen.length
+  const unseen = (agentId: string, seenUpTo: string): number => {
+    const left = (pending.get(agentId) ?? []).filter((streamId) => compareStreamIds(streamId, seenUpTo) > 0)
+    if (left.length === 0) pending.delete(agentId)
+    else pending.set(agentId, left)
+    return left.length
   }
 
   const propose = async (offers: ReadonlyArray<Offer>, cmdId: string): Promise<void> => {
-    if (offers.length === 0) return
-    // A task cancelled while it waited in the queue is dropped here.
-    const facts = await taskRouting(sql, offers.map((offer) => offer.taskId))
-    await Promise.all(
-      offers
-        .filter((offer) => facts.get(offer.taskId)?.state === "ready")
-        .map(async (offer) => {
-          const appended = await append({ kind: "agent", id: offer.agentId, type: "RESERVE", payload: { taskId: offer.taskId }, cmdId: `${cmdId}/${offer.taskId}` })
-          pending.set(offer.agentId, [...(pending.get(offer.agentId) ?? []), appended.streamId])
-        }),
-    )
+    await Promise.all(offers.map(async (offer) => {
+      const appended = await append({ kind: "agent", id: offer.agentId, type: "RESERVE", payload: { taskId: offer.taskId }, cmdId: `${cmdId}/${offer.taskId}` })
+      pending.set(offer.agentId, [...(pending.get(offer.agentId) ?? []), appended.streamId])
+    }))
   }
 
-  /** Agents with free capacity for these capabilities take what waits there. */
-  const wake = async (capabilities: ReadonlySet<string>, skip: ReadonlySet<string>): Promise<Offer[]> => {
-    const offers: Offer[] = []
-    for (const capability of capabilities) {
-      for (const agent of await agentsWithCapacity(sql, capability, WAKE_AGENTS)) {
-        if (skip.has(agent.id)) continue
-        const free = agent.free - pendingFor(agent) - offers.filter((offer) => offer.agentId === agent.id).length
-        const taken = await take(redis, [keys.ready(capability)], free)
-        offers.push(...taken.map((taskId) => ({ agentId: agent.id, taskId })))
-        if (taken.length < free) break
+  /** An agent with `free` slots takes what waits for its capabilities; idle for them if that is not enough. */
+  const fill = async (agentId: string, capabilities: ReadonlyArray<string>, free: number): Promise<Offer[]> => {
+    if (free <= 0) return []
+    const queues = capabilities.map((capability) => keys.ready(capability))
+    const idle = capabilities.map((capability) => keys.idle(capability))
+    const taken = await take(redis, queues, free)
+    await markIdle(redis, idle, agentId, free - taken.length)
+    if (taken.length < free) {
+      // A task queued between the take and the mark found no idle agent to wake: look once more.
+      const late = await take(redis, queues, free - taken.length)
+      if (late.length > 0) {
+        taken.push(...late)
+        await markIdle(redis, idle, agentId, free - taken.length)
       }
+    }
+    return taken.map((taskId) => ({ agentId, taskId }))
+  }
+
+  /** Idle agents of `capability` take what now waits there, until it is empty or none is left. */
+  const wake = async (capability: string): Promise<Offer[]> => {
+    const offers: Offer[] = []
+    for (let woken = 0; woken < WAKE_AGENTS; woken += 1) {
+      const idle = await popIdle(redis, keys.idle(capability))
+      if (idle === undefined) break
+      // Its idle slots were counted after the proposals made to it so far.
+      const taken = await fill(idle.agentId, [capability], idle.free)
+      offers.push(...taken)
+      if (taken.length < idle.free) break
     }
     return offers
   }
 
+  const queueAndWake = async (queued: ReadonlyArray<QueuedTask>, cmdId: string): Promise<void> => {
+    await enqueue(redis, queued)
+    const capabilities = new Set(queued.map((task) => task.key.slice(keys.ready("").length)))
+    const offers = (await Promise.all([...capabilities].map(wake))).flat()
+    await propose(offers, cmdId)
+  }
+
   return {
     async route(queue, fills, cmdId) {
+      // A proposal the agent refused comes back without the task's facts (rare): read them.
       const unknown = queue.filter((request) => request.capability === undefined).map((request) => request.taskId)
       const facts = await taskRouting(sql, unknown)
       const queued: QueuedTask[] = []
@@ -86,22 +113,24 @@ export const createRouter = (options: {
           queued.push({ key: keys.ready(fact.capability), taskId: fact.id, priority: fact.priority, since: fact.since })
         }
       }
-      await enqueue(redis, queued)
-
-      const offers: Offer[] = []
-      for (const fill of fills) {
-        const taken = await take(redis, fill.capabilities.map((capability) => keys.ready(capability)), fill.free)
-        offers.push(...taken.map((taskId) => ({ agentId: fill.agentId, taskId })))
-      }
-      const capabilities = new Set(queued.map((task) => task.key.slice(keys.ready("").length)))
-      offers.push(...(await wake(capabilities, new Set(fills.map((fill) => fill.agentId)))))
+      // Agents with free capacity first take what already waits, then the new tasks wake idle ones.
+      // An agent's last request of the batch counts every reservation before it: the earlier ones are stale.
+      const latest = new Map(fills.map((request) => [request.agentId, request]))
+      const offers = (await Promise.all([...latest.values()].map((request) =>
+        fill(request.agentId, request.capabilities, request.free - unseen(request.agentId, request.entryId))))).flat()
       await propose(offers, cmdId)
+      await queueAndWake(queued, `${cmdId}/w`)
     },
 
     async sweep(now, waitMs) {
       const waiting = await waitingTasks(sql, now - waitMs, 1_000)
-      await enqueue(redis, waiting.map((task) => ({ key: keys.ready(task.capability), taskId: task.id, priority: task.priority, since: task.since })))
-      await propose(await wake(new Set(waiting.map((task) => task.capability)), new Set()), `sweep/${now}`)
+      const capabilities = new Set(waiting.map((task) => task.capability))
+      for (const capability of capabilities) {
+        for (const agent of await agentsWithCapacity(sql, capability, WAKE_AGENTS)) {
+          await markIdle(redis, [keys.idle(capability)], agent.id, agent.free)
+        }
+      }
+      await queueAndWake(waiting.map((task) => ({ key: keys.ready(task.capability), taskId: task.id, priority: task.priority, since: task.since })), `sweep/${now}`)
       return waiting.length
     },
   }

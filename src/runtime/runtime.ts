@@ -17,6 +17,7 @@ import { heartbeat, leave, assignedTo } from "./membership.ts"
 import { PartitionWorker } from "./partition-worker.ts"
 import { publishStats, withdrawStats } from "./publish-stats.ts"
 import type { Decoded } from "./plan-batch.ts"
+import { createGroupCommit } from "./group-commit.ts"
 import { createRouter } from "./router.ts"
 import { RuntimeStats } from "./stats.ts"
 
@@ -38,7 +39,7 @@ export interface RuntimeTuning {
 export const DEFAULT_TUNING: RuntimeTuning = {
   batchSize: 256,
   blockMs: 500,
-  timerTickMs: 100,
+  timerTickMs: 1_000,
   tickMs: 1_000,
   leaseTtlMs: 5_000,
   memberExpiryMs: 5_000,
@@ -48,11 +49,13 @@ export const DEFAULT_TUNING: RuntimeTuning = {
   sweepMs: 2_000,
 }
 
-/** Tuning derived from a lease TTL: renew five times per TTL; a silent member expires with its leases. */
-export const tuningForLease = (leaseTtlMs: number): Partial<RuntimeTuning> => ({
-  leaseTtlMs,
-  memberExpiryMs: leaseTtlMs,
-  tickMs: Math.max(50, Math.floor(leaseTtlMs / 5)),
+/** Tuning from the configuration: renew five times per lease TTL (a silent member expires with its
+ * leases), and keep about `eventRetention` events for `since` replays. */
+export const tuningFor = (config: { readonly leaseTtlMs: number; readonly eventRetention: number }): Partial<RuntimeTuning> => ({
+  leaseTtlMs: config.leaseTtlMs,
+  memberExpiryMs: config.leaseTtlMs,
+  tickMs: Math.max(50, Math.floor(config.leaseTtlMs / 5)),
+  eventRetention: config.eventRetention,
 })
 
 export interface RuntimeDeps {
@@ -117,7 +120,7 @@ export const startRuntime = async (deps: RuntimeDeps): Promise<Runtime> => {
   const kinds = new Map(deps.kinds.map((kind) => [kind.kind, kind]))
   const router = createRouter({ sql: deps.sql, redis: deps.redis, keys: deps.keys, append: deps.append, clock })
   const io = {
-    sql: deps.sql, redis: deps.redis, scripts: deps.scripts, keys: deps.keys, partitions: deps.partitions,
+    sql: deps.sql, commit: createGroupCommit(deps.sql), redis: deps.redis, scripts: deps.scripts, keys: deps.keys, partitions: deps.partitions,
     eventRetention: tuning.eventRetention, append: deps.append, router,
   }
 

@@ -54,11 +54,14 @@ export const taskSpecFields = {
 export const TaskInput = snakeCased(Schema.Struct({
   id: Uuid,
   sessionId: Schema.optionalKey(Uuid),
+  index: Schema.optionalKey(NonNegativeInt),
   key: Schema.optionalKey(NonEmptyString),
   title: NonEmptyString,
   capability: Capability,
   dependsOn: Schema.Array(Uuid),
+  dependants: Schema.optionalKey(Schema.Array(Uuid)),
   blocked: Schema.Boolean,
+  epoch: Schema.optionalKey(NonNegativeInt),
   ...taskSpecFields,
 }))
 export type TaskInput = typeof TaskInput.Type
@@ -70,9 +73,15 @@ const reportedAttempt = Schema.optionalKey(NonNegativeInt)
 export const ReleaseOutcome = Schema.Literals(["completed", "failed", "cancelled", "timed_out", "lost"])
 export type ReleaseOutcome = typeof ReleaseOutcome.Type
 
+/** How a task's dependency finished, as it tells its dependants. */
+const FinishedStatus = Schema.Literals(["completed", "failed", "cancelled", "timed_out"])
+
 export const TaskCommand = Schema.Union([
   create(TaskInput),
-  bare("DEPENDENCIES_MET"),
+  command("DEPENDENCY_FINISHED", { taskId: Uuid, status: FinishedStatus, epoch: NonNegativeInt }),
+  command("SESSION_RUN", { epoch: NonNegativeInt }),
+  bare("SESSION_HOLD"),
+  command("SESSION_CANCEL", { reason: Schema.String, epoch: NonNegativeInt }),
   command("ASSIGN", { agentId: Uuid }),
   command("CLAIM", { agentId: Uuid, attempt: reportedAttempt }),
   command("START", { agentId: Uuid, attempt: reportedAttempt }),
@@ -142,6 +151,7 @@ export const sessionProfileFields = {
   type: Schema.optionalKey(NonEmptyString),
   priority: Priority.pipe(Schema.withDecodingDefaultKey(Effect.succeed(2))),
   timeoutS: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThanOrEqualTo(1))),
+  start: Schema.optionalKey(Schema.Boolean),
 }
 
 /** The session machine's input without `at`. */
@@ -175,7 +185,7 @@ export const SessionCommand = Schema.Union([
   command("TIMEOUT", { seq: NonNegativeInt }),
   bare("RETRY"),
   bare("ORPHAN"),
-  command("TASK_STATUS", { taskId: Uuid, status: TaskState }),
+  command("TASK_STATUS", { taskId: Uuid, index: NonNegativeInt, from: TaskState, status: TaskState, epoch: NonNegativeInt }),
   command("CHECKPOINT", { data: Json }),
 ])
 export type SessionCommand = typeof SessionCommand.Type

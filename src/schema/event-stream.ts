@@ -1,4 +1,4 @@
-// Entries of the event stream `<prefix>:ev` as the edge reads them (written by the runtime's
+// Entries of the event stream `{<prefix>:ev}` and of an edge's reply stream as the edge reads them (written by the runtime's
 // `eventStreamEntry`): fields `type` (event | push | reply), `topics` (comma-separated) and
 // `body` (JSON). Decoded into a transition to fan out, a frame for one bot, or a command's answer.
 import { Schema, SchemaTransformation } from "effect"

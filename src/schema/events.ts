@@ -35,7 +35,8 @@ export const EventId = Schema.String.check(
 /** The id of the `n`th event caused by inbox entry `streamId`: stable across redeliveries. */
 export const eventId = (streamId: string, n: number): string => `${streamId}:${n}`
 
-/** One transition of one actor, as subscribers receive it. `from` is null for the creation. */
+/** One transition of one actor, as subscribers receive it: its new `version` and the RFC 7396 merge
+ * patch that turns its view at `version - 1` into its view at `version`. `from` is null for the creation. */
 export const PublishedEvent = wire(
   "PublishedEvent",
   Schema.Struct({
@@ -43,10 +44,11 @@ export const PublishedEvent = wire(
     topic: Topic,
     kind: ActorKind,
     actorId: Uuid,
+    version: Schema.Int.check(Schema.isGreaterThanOrEqualTo(1)),
     from: Schema.NullOr(Schema.String),
     to: Schema.String,
     event: Schema.String,
-    context: JsonObject,
+    patch: JsonObject,
     at: IsoTime,
   }),
 )

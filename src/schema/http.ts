@@ -178,9 +178,12 @@ export type MergeContextsBody = typeof MergeContextsBody.Type
 // ---- query strings ----
 
 /** A whole number written in a query string. */
-const WholeNumber = Schema.String.check(Schema.isPattern(/^\d{1,15}$/u, { expected: "a whole number" })).pipe(
-  Schema.decodeTo(NonNegativeInt, SchemaTransformation.numberFromString),
-)
+/** A whole number of at most `digits` digits, checked on the text (so a refusal names the wire field). */
+const wholeNumber = (digits: number) =>
+  Schema.String.check(Schema.isPattern(new RegExp(`^\\d{1,${digits}}$`, "u"), { expected: "a whole number" })).pipe(
+    Schema.decodeTo(NonNegativeInt, SchemaTransformation.numberFromString),
+  )
+const WholeNumber = wholeNumber(15)
 
 /** `?wait=1`: wait (bounded) for the transition and answer with the new state. */
 const Flag = Schema.Literals(["0", "1", "true", "false"]).pipe(
@@ -251,7 +254,8 @@ export const ActorsQuery = wire(
   Schema.Struct({
     kind: Schema.optionalKey(ActorKind),
     state: Schema.optionalKey(NonEmptyString),
-    olderThanS: Schema.optionalKey(WholeNumber),
+    // Ten digits (about 317 years): Postgres cannot subtract much more from now() (timestamp out of range).
+    olderThanS: Schema.optionalKey(wholeNumber(10)),
   }),
 )
 export type ActorsQuery = typeof ActorsQuery.Type

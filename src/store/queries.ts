@@ -26,20 +26,6 @@ export interface ActorPage {
   readonly next: string | null
 }
 
-export interface StoredTransition {
-  readonly id: number
-  readonly kind: string
-  readonly actorId: string
-  readonly sessionId: string | null
-  readonly from: string | null
-  readonly to: string
-  readonly event: string
-  readonly streamId: string
-  /** Milliseconds since the epoch. */
-  readonly at: number
-  readonly context: unknown
-}
-
 export class InvalidCursor extends Error {
   readonly _tag = "InvalidCursor"
   constructor(readonly cursor: string) {
@@ -91,34 +77,11 @@ export async function listActors(sql: Sql, options: ListActorsOptions): Promise<
   return { actors, next: rows.length > limit && last ? encodeCursor(last) : null }
 }
 
-/** Every transition of the session and of its tasks, in the order they happened. */
-export async function timeline(sql: Sql, sessionId: string): Promise<StoredTransition[]> {
-  const rows = await sql<
-    {
-      id: string
-      kind: string
-      actor_id: string
-      session_id: string | null
-      from_state: string | null
-      to_state: string
-      event: string
-      stream_id: string
-      at: Date
-      context: unknown
-    }[]
-  >`
-    select id, kind, actor_id, session_id, from_state, to_state, event, stream_id, at, context
-    from transitions where session_id = ${sessionId} order by id`
-  return rows.map((row) => ({
-    id: Number(row.id),
-    kind: row.kind,
-    actorId: row.actor_id,
-    sessionId: row.session_id,
-    from: row.from_state,
-    to: row.to_state,
-    event: row.event,
-    streamId: row.stream_id,
-    at: row.at.getTime(),
-    context: row.context,
-  }))
+/** Every task of a session (its `session_id` column), in the order of the session's task list. */
+export async function sessionTasks(sql: Sql, sessionId: string): Promise<StoredActor[]> {
+  const rows = await sql<ActorRow[]>`
+    select ${sql(ACTOR_COLUMNS)} from actors
+    where kind = 'task' and session_id = ${sessionId}
+    order by (snapshot->'context'->>'index')::int, id`
+  return rows.map(toStoredActor)
 }

@@ -35,7 +35,12 @@ export interface TransitionWrite {
   readonly streamId: string
   /** Milliseconds since the epoch. */
   readonly at: number
-  readonly context?: unknown
+  /** The actor's version after this transition. */
+  readonly version: number
+  /** RFC 7396 merge patch from the actor's view at `version - 1` to its view at `version`. */
+  readonly patch: unknown
+  /** Who caused it, when the producer said (`operator`, `agent:<id>`). */
+  readonly by?: string | null
 }
 
 export interface Batch {
@@ -72,6 +77,35 @@ const asJson = (value: unknown) => value as postgres.JSONValue
  * else the row's entry time.
  */
 export async function writeBatch(sql: Sql, batch: Batch): Promise<BatchResult> {
+  return batchResult(batch, await batchStatement(sql, batch))
+}
+
+/**
+ * Group commit: the batches of several partitions in ONE transaction (one statement each, sent
+ * pipelined, ordered by partition so two processes never lock fences in opposite orders). Each
+ * partition's fence is checked by its own statement, so a stale fence refuses only its batch. A
+ * statement that fails aborts the whole transaction: the caller commits the batches alone to
+ * learn whose it was.
+ */
+export async function writeBatches(sql: Sql, batches: readonly Batch[]): Promise<BatchResult[]> {
+  if (batches.length === 1) return [await writeBatch(sql, batches[0]!)]
+  const order = batches.map((batch, index) => ({ batch, index })).sort((a, b) => a.batch.partition - b.batch.partition)
+  const written = (await sql.begin((tx) => order.map(({ batch }) => batchStatement(tx as unknown as Sql, batch)))) as unknown as StatementRows[]
+  const results: BatchResult[] = new Array(batches.length)
+  order.forEach(({ batch, index }, at) => {
+    results[index] = batchResult(batch, written[at]!)
+  })
+  return results
+}
+
+type StatementRows = ReadonlyArray<{ accepted: boolean; actors: number; transitions: number }>
+
+const batchResult = (batch: Batch, [result]: StatementRows): BatchResult =>
+  result?.accepted
+    ? { _tag: "Written", actors: result.actors, transitions: result.transitions }
+    : { _tag: "StaleFence", partition: batch.partition, fence: batch.fence }
+
+const batchStatement = (sql: Sql, batch: Batch) => {
   const rows = batch.rows.map((row) => ({
     kind: row.kind,
     id: row.id,
@@ -99,9 +133,11 @@ export async function writeBatch(sql: Sql, batch: Batch): Promise<BatchResult> {
     stream_id: t.streamId,
     ...streamParts(t.streamId),
     at_ms: t.at,
-    context: t.context,
+    version: t.version,
+    patch: t.patch,
+    caused_by: t.by ?? null,
   }))
-  const [result] = await sql<{ accepted: boolean; actors: number; transitions: number }[]>`
+  return sql<{ accepted: boolean; actors: number; transitions: number }[]>`
     with fence as (
       insert into partition_fences as f (partition, fence) values (${batch.partition}, ${batch.fence})
       on conflict (partition) do update set fence = excluded.fence, updated_at = now()
@@ -121,7 +157,7 @@ export async function writeBatch(sql: Sql, batch: Batch): Promise<BatchResult> {
       select t.*
       from jsonb_to_recordset(${sql.json(asJson(transitions))}) as t(
         kind text, actor_id text, session_id text, from_state text, to_state text, event text,
-        stream_id text, stream_ms bigint, stream_seq bigint, at_ms bigint, context jsonb)
+        stream_id text, stream_ms bigint, stream_seq bigint, at_ms bigint, version bigint, patch jsonb, caused_by text)
       where exists (select from fence)
     ),
     entered as (
@@ -130,17 +166,21 @@ export async function writeBatch(sql: Sql, batch: Batch): Promise<BatchResult> {
       where m.from_state is distinct from m.to_state
       group by m.kind, m.actor_id
     ),
+    created as (
+      select m.kind, m.actor_id, min(m.at_ms) as at_ms from moves m where m.from_state is null group by m.kind, m.actor_id
+    ),
     written as (
       insert into actors as a (
         kind, id, state, snapshot, stream_id, stream_ms, stream_seq, fence, version, outbox, session_id,
         capability, agent_id, priority, capabilities, load, free_capacity, created_at, updated_at, state_since)
       select b.kind, b.id, b.state, b.snapshot, b.stream_id, b.stream_ms, b.stream_seq, ${batch.fence}, b.version,
         b.outbox, b.session_id, b.capability, b.agent_id, b.priority, b.capabilities, b.load, b.free_capacity,
-        to_timestamp(b.stream_ms / 1000.0), to_timestamp(b.stream_ms / 1000.0),
+        to_timestamp(coalesce(c.at_ms, b.stream_ms) / 1000.0), to_timestamp(b.stream_ms / 1000.0),
         coalesce(to_timestamp(e.at_ms / 1000.0), case when stored.state = b.state then stored.state_since end,
           to_timestamp(b.stream_ms / 1000.0))
       from batch b
         left join entered e on e.kind = b.kind and e.actor_id = b.id
+        left join created c on c.kind = b.kind and c.actor_id = b.id
         left join actors stored on stored.kind = b.kind and stored.id = b.id
       on conflict (kind, id) do update set
         state = excluded.state, snapshot = excluded.snapshot, stream_id = excluded.stream_id,
@@ -154,11 +194,11 @@ export async function writeBatch(sql: Sql, batch: Batch): Promise<BatchResult> {
     ),
     recorded as (
       insert into transitions (
-        kind, actor_id, session_id, from_state, to_state, event, stream_id, stream_ms, stream_seq, at, context)
+        kind, actor_id, session_id, from_state, to_state, event, stream_id, stream_ms, stream_seq, at, version, patch, caused_by)
       select m.kind, m.actor_id,
         coalesce(m.session_id, b.session_id, case when m.kind = 'session' then m.actor_id end),
         m.from_state, m.to_state, m.event, m.stream_id, m.stream_ms, m.stream_seq,
-        to_timestamp(m.at_ms / 1000.0), m.context
+        to_timestamp(m.at_ms / 1000.0), m.version, m.patch, m.caused_by
       from moves m left join batch b on b.kind = m.kind and b.id = m.actor_id
       order by m.stream_ms, m.stream_seq
       on conflict (kind, actor_id, stream_ms, stream_seq) do nothing
@@ -167,8 +207,6 @@ export async function writeBatch(sql: Sql, batch: Batch): Promise<BatchResult> {
     select exists (select from fence) as accepted,
       (select count(*) from written)::int as actors,
       (select count(*) from recorded)::int as transitions`
-  if (!result?.accepted) return { _tag: "StaleFence", partition: batch.partition, fence: batch.fence }
-  return { _tag: "Written", actors: result.actors, transitions: result.transitions }
 }
 
 /** The stored snapshots of `refs` (one query), keyed by `actorKey`; actors never written are absent. */

@@ -75,13 +75,20 @@ interface EventBody {
   from: string | null
   to: string
   event: string
-  context: { inflight?: string[] }
+  /** The merge patch of the actor's view: an agent's `inflight` appears when it changes. */
+  patch: { inflight?: string[] }
 }
 
 const STANDALONE = ["CREATE:null>ready", "ASSIGN:ready>assigned", "START:assigned>in_progress", "COMPLETE:in_progress>completed"]
-const UNBLOCKED = ["CREATE:null>blocked", "DEPENDENCIES_MET:blocked>ready", ...STANDALONE.slice(1)]
-/** TASK_STATUS reports a session applies per task: assigned, in_progress, completed (+ ready when it was blocked). */
-const REPORTS = { root: 3, dependant: 4 }
+/**
+ * A session's task is created blocked; the session's SESSION_RUN and each dependency's DEPENDENCY_FINISHED
+ * wake it (in either order: they come from different actors), the last one to ready.
+ */
+const WAKE = "WAKE"
+const sessionTask = (dependencies: number) =>
+  ["CREATE:null>blocked", ...Array.from({ length: dependencies }, () => `${WAKE}:blocked>blocked`), `${WAKE}:blocked>ready`, ...STANDALONE.slice(1)]
+/** TASK_STATUS reports a session applies per task: ready, assigned, in_progress, completed. */
+const REPORTS_PER_TASK = 4
 
 /** JSON with object keys sorted: a copy replayed from Postgres (jsonb) orders keys its own way. */
 const canonical = (value: unknown): string =>
@@ -91,6 +98,9 @@ const canonical = (value: unknown): string =>
       : field)
 
 const step = (row: TransitionRow) => `${row.event}:${row.from_state ?? "null"}>${row.to_state}`
+/** A session task's step, with the commands that wake it named alike (their order between actors is free). */
+const sessionTaskStep = (row: TransitionRow) =>
+  row.event === "SESSION_RUN" || row.event === "DEPENDENCY_FINISHED" ? `${WAKE}:${row.from_state}>${row.to_state}` : step(row)
 
 export const audit = async (input: AuditInput): Promise<Audit> => {
   const { sql } = input
@@ -111,19 +121,20 @@ export const audit = async (input: AuditInput): Promise<Audit> => {
   }
   for (const actor of actors) result.broken.push(...chainProblems(actor, history.get(`${actor.kind}:${actor.id}`) ?? []))
 
-  const checkTask = (id: string, expected: readonly string[]) => {
+  const checkTask = (id: string, expected: readonly string[], stepOf = step) => {
     const task = byKey.get(`task:${id}`)
     if (task?.state !== "completed") result.lost.push(`${id}: ${task?.state ?? "missing"}`)
-    const steps = (history.get(`task:${id}`) ?? []).map(step)
+    const steps = (history.get(`task:${id}`) ?? []).map(stepOf)
     if (steps.join() === expected.join()) return
     const repeated = new Set(steps).size < steps.length
     ;(steps.length > expected.length || repeated ? result.duplicated : result.malformed).push(`${id}: ${steps.join(" ")}`)
   }
   for (const id of input.standalone) checkTask(id, STANDALONE)
   for (const session of input.sessions) {
-    for (const id of session.roots) checkTask(id, STANDALONE)
-    for (const id of session.dependants) checkTask(id, UNBLOCKED)
-    const reports = REPORTS.root * session.roots.length + REPORTS.dependant * session.dependants.length
+    for (const id of session.roots) checkTask(id, sessionTask(0), sessionTaskStep)
+    // The workload's dependants: test waits for build, ship for build and test.
+    session.dependants.forEach((id, i) => checkTask(id, sessionTask(i + 1), sessionTaskStep))
+    const reports = REPORTS_PER_TASK * (session.roots.length + session.dependants.length)
     const expected = ["CREATE:null>pending", "START:pending>running", ...Array.from({ length: reports - 1 }, () => "TASK_STATUS:running>running"), "TASK_STATUS:running>completed"]
     const steps = (history.get(`session:${session.id}`) ?? []).map(step)
     if (steps.join() !== expected.join()) {
@@ -188,7 +199,7 @@ const eventStream = async (input: AuditInput, transitions: readonly TransitionRo
         } else {
           events.set(event.id, { body, count: 1, position: position++ })
         }
-        const inflight = event.kind === "agent" ? event.context.inflight ?? [] : []
+        const inflight = event.kind === "agent" ? event.patch.inflight ?? [] : []
         if (inflight.length > input.maxConcurrency || new Set(inflight).size < inflight.length) {
           overReserved.push(`agent ${event.actor_id} over-reserved at ${event.id}: ${JSON.stringify(inflight)}`)
         }

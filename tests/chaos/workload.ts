@@ -4,6 +4,7 @@
 // than `perSecond`, so the faults fall during the lifecycles however fast the machine is. Timeouts are far
 // beyond the test's length, so no deadline fires: every lifecycle should simply complete.
 import { randomUUID } from "node:crypto"
+import { sessionTaskId } from "../../machines/task-ids.ts"
 import type { AppendFn } from "../../src/runtime/append.ts"
 
 export interface SessionPlan {
@@ -79,7 +80,7 @@ export class Workload {
 
   private async createSession(): Promise<void> {
     const id = randomUUID()
-    const [build, test, ship] = [randomUUID(), randomUUID(), randomUUID()]
+    const [build, test, ship] = [0, 1, 2].map((index) => sessionTaskId(id, index)) as [string, string, string]
     this.sessions.push({ id, roots: [build], dependants: [test, ship] })
     const task = (taskId: string, key: string, dependsOn: string[]) =>
       ({ id: taskId, key, title: key, capability: this.options.capability, dependsOn, spec: SPEC })

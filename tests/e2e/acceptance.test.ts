@@ -91,7 +91,7 @@ afterAll(async () => {
 describe("acceptance: a plain ws bot and a dashboard against clawbot start", () => {
   it("connects, gets work, completes it, and the dashboard sees every transition", async () => {
     const ws = base.replace(/^http/, "ws")
-    const dashboard = await connect(`${ws}/ws/events?topics=machines`)
+    const dashboard = await connect(`${ws}/ws/events?topics=machines&token=${OPERATOR}`)
 
     const registered = await api("POST", "/api/v1/agents", { name: "plain-ws-bot", capabilities: ["code"] })
     expect(registered.status).toBe(201)

@@ -7,7 +7,7 @@ import type { EdgeLimits } from "../../src/edge/context.ts"
 import { createLogger } from "../../src/log.ts"
 import { describeMachine } from "../../src/runtime/describe-machine.ts"
 import type { Runtime } from "../../src/runtime/runtime.ts"
-import { testDeployment, type TestDeployment } from "./runtime.ts"
+import { entriesAdded, testDeployment, type TestDeployment } from "./runtime.ts"
 
 export interface Answer<T = any> {
   readonly status: number
@@ -66,6 +66,14 @@ export interface TestEdge {
   /** A client with the operator token. */
   readonly api: Client
   close(): Promise<void>
+}
+
+/** Entries ever added to the deployment's inboxes (XINFO STREAM entries-added: trimming does not lower it). */
+export const inboxAppends = async (deployment: TestDeployment): Promise<number> => {
+  const added = await Promise.all(
+    Array.from({ length: deployment.partitions }, (_, p) => entriesAdded(deployment.redis, deployment.keys.partition(p).inbox)),
+  )
+  return added.reduce((a, b) => a + b, 0)
 }
 
 export const MACHINES = Object.fromEntries(KINDS.map((kind) => [kind.kind, describeMachine(kind.machine)]))

@@ -10,7 +10,10 @@ import { keysFor, type Keys } from "../../src/redis/keys.ts"
 import { partitionOf } from "../../src/redis/partition.ts"
 import { createScripts, type RedisScripts } from "../../src/redis/scripts.ts"
 import { createAppend, type AppendFn } from "../../src/runtime/append.ts"
+import type { ActorKind } from "../../src/runtime/actor-kind.ts"
 import type { BatchIo } from "../../src/runtime/execute-batch.ts"
+import type { Decoded } from "../../src/runtime/plan-batch.ts"
+import { createGroupCommit } from "../../src/runtime/group-commit.ts"
 import { decodeInboxEntry, validateCommand } from "../../src/runtime/inbox-codec.ts"
 import { PartitionWorker } from "../../src/runtime/partition-worker.ts"
 import { createRouter } from "../../src/runtime/router.ts"
@@ -27,6 +30,8 @@ export interface DeploymentOptions {
   readonly partitions?: number
   /** A database of the test's own (a throwaway server) instead of a fresh schema on the shared one. */
   readonly databaseUrl?: string
+  /** How long appended command ids are remembered (the default window otherwise). */
+  readonly dedupeTtlMs?: number
 }
 
 export interface WorkerOptions {
@@ -38,6 +43,9 @@ export interface WorkerOptions {
   readonly blocking?: Redis
   readonly sql?: Sql
   readonly tuning?: Partial<RuntimeTuning>
+  /** Actor kinds and inbox decoding other than the product's (a test's own machines). */
+  readonly kinds?: ReadonlyArray<ActorKind>
+  readonly decode?: (fields: Readonly<Record<string, string>>) => Decoded
 }
 
 /** One transition row of an actor. */
@@ -48,15 +56,16 @@ export interface Transition {
   readonly streamId: string
 }
 
-/** A transition as published on the event stream. */
+/** A transition as published on the event stream: the actor's new version and the merge patch of its view. */
 export interface PublishedEvent {
   readonly id: string
   readonly kind: string
   readonly actor_id: string
+  readonly version: number
   readonly from: string | null
   readonly to: string
   readonly event: string
-  readonly context: Record<string, unknown>
+  readonly patch: Record<string, unknown>
 }
 
 export interface TestDeployment {
@@ -87,6 +96,14 @@ export interface TestDeployment {
 }
 
 export const QUICK: Partial<RuntimeTuning> = { tickMs: 200, leaseTtlMs: 1_000, memberExpiryMs: 1_000, blockMs: 100, timerTickMs: 20 }
+
+/** How many entries `stream` was ever given (XINFO STREAM entries-added): applied inbox entries are
+ * deleted, so its length says nothing about what was appended. 0 for a stream that does not exist. */
+export const entriesAdded = async (redis: Redis, stream: string): Promise<number> => {
+  const info = (await redis.xinfo("STREAM", stream).catch(() => [])) as unknown[]
+  const at = info.indexOf("entries-added")
+  return at < 0 ? 0 : Number(info[at + 1])
+}
 
 export const waitFor = async <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> => {
   const deadline = Date.now() + timeoutMs
@@ -132,7 +149,7 @@ export const testDeployment = async (options: DeploymentOptions = {}): Promise<T
   const redisUrl = await resolveRedisUrl()
   const redis = await openRedis(redisUrl, { name: "test" })
   const keys = keysFor(`t${randomBytes(5).toString("hex")}`)
-  const scripts = createScripts(redis)
+  const scripts = createScripts(redis, options.dedupeTtlMs === undefined ? {} : { dedupeTtlMs: options.dedupeTtlMs })
   const append = createAppend({ scripts, keys, partitions, validate: validateCommand })
   const runtimes: Runtime[] = []
   const workers: PartitionWorker[] = []
@@ -148,7 +165,7 @@ export const testDeployment = async (options: DeploymentOptions = {}): Promise<T
   }
   /** What a worker carries out a batch with, on the deployment's connections or the given ones. */
   const batchIo = ({ redis: onRedis = redis, sql = schema.sql }: { redis?: Redis; sql?: Sql } = {}): BatchIo => ({
-    sql, redis: onRedis, scripts: createScripts(onRedis), keys, partitions, eventRetention: DEFAULT_TUNING.eventRetention,
+    sql, commit: createGroupCommit(sql), redis: onRedis, scripts: createScripts(onRedis), keys, partitions, eventRetention: DEFAULT_TUNING.eventRetention,
     append, router: createRouter({ sql, redis: onRedis, keys, append, clock: Date.now }),
   })
 
@@ -164,12 +181,12 @@ export const testDeployment = async (options: DeploymentOptions = {}): Promise<T
       runtimes.push(runtime)
       return runtime
     },
-    async startWorker(partition, fence, { consumer, redis: onRedis, blocking, sql, tuning = QUICK }) {
+    async startWorker(partition, fence, { consumer, redis: onRedis, blocking, sql, tuning = QUICK, kinds = KINDS, decode = decodeInboxEntry }) {
       const settings = { ...DEFAULT_TUNING, ...tuning }
       const worker = new PartitionWorker(
         {
           io: batchIo({ redis: onRedis ?? (await connect("test-worker")), sql }), blocking: blocking ?? (await connect("test-worker-blocking")),
-          kinds: new Map(KINDS.map((kind) => [kind.kind, kind])), decode: decodeInboxEntry, consumer,
+          kinds: new Map(kinds.map((kind) => [kind.kind, kind])), decode, consumer,
           batchSize: settings.batchSize, blockMs: settings.blockMs, timerTickMs: settings.timerTickMs, maxActors: settings.maxActors,
           passivateAfterMs: settings.passivateAfterMs, clock: Date.now, log, stats: new RuntimeStats(),
         },

@@ -1,10 +1,12 @@
-// Sends one command to an actor the way every HTTP command goes: Postgres must answer (else nothing
-// is accepted), the command carries a reply address, and the runtime's verdict is awaited for at
+// Sends one command to an actor the way every HTTP command goes: refused at once while the last
+// readiness probe found Postgres unreachable (the runtime could not apply it), appended with a reply
+// address within the request's budget, and the runtime's verdict awaited (outside the budget) for at
 // most `limits.waitMs`; a machine refusal becomes the ApiError of its code with the machine's reason.
 import { Schema } from "effect"
 import type { AppendInput } from "../../runtime/append.ts"
 import { ApiError, ErrorCode } from "../../schema/errors.ts"
 import type { EdgeContext, Reply } from "../context.ts"
+import { Unreachable } from "./failure.ts"
 import { json, type Answer, type Documented } from "./route.ts"
 import { Accepted, Applied } from "./views.ts"
 
@@ -24,13 +26,18 @@ const refusal = (reply: Reply): ApiError =>
     message: reply.reason ?? `${reply.actor.kind} ${reply.actor.id} refused the command in state ${reply.state}`,
   })
 
+/** Throws `unavailable` while the last readiness probe found Postgres unreachable: nothing could be applied. */
+export const requirePostgres = (ctx: EdgeContext): void => {
+  if (!ctx.readiness().reachable.postgres) throw new Unreachable("Postgres is unreachable; nothing was accepted")
+}
+
 /** Appends the command and waits for its verdict; throws the refusal when the machine refused it. */
 export const sendCommand = async (ctx: EdgeContext, command: Omit<AppendInput, "replyTo" | "cmdId">): Promise<Sent> => {
-  // The runtime cannot apply anything without Postgres: refuse now rather than queue it unseen.
-  await ctx.sql`select 1`
+  requirePostgres(ctx)
+  ctx.budget.check()
   const replyTo = ctx.replies.address()
   const appended = await ctx.append({ ...command, replyTo })
-  const reply = await ctx.replies.wait(replyTo, ctx.limits.waitMs)
+  const reply = await ctx.budget.exempt(ctx.replies.wait(replyTo, ctx.limits.waitMs))
   if (reply?.outcome === "rejected") throw refusal(reply)
   return { id: command.id, streamId: appended.streamId, applied: reply }
 }

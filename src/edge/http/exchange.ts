@@ -18,7 +18,7 @@ export interface RequestInfo {
   readonly contentLength: number | undefined
 }
 
-export type Body = { readonly _tag: "text"; readonly text: string } | { readonly _tag: "too_large" } | { readonly _tag: "aborted" }
+export type Body = { readonly _tag: "bytes"; readonly bytes: Uint8Array } | { readonly _tag: "too_large" } | { readonly _tag: "aborted" }
 
 const BODY_METHODS: ReadonlySet<string> = new Set(["POST", "PUT", "PATCH", "DELETE"])
 
@@ -30,7 +30,19 @@ export interface Exchange {
   send(answer: Answer, headers: Readonly<Record<string, string>>): void
 }
 
-const copyRequest = (req: HttpRequest, res: HttpResponse): RequestInfo => {
+/**
+ * How the client's address is read: `direct` is the TCP peer; `proxied` the address a PROXY protocol
+ * header named (only behind the edge's own front door, where uWS listens on loopback: a client
+ * reaching uWS directly could otherwise name any address).
+ */
+export type RemoteAddress = "direct" | "proxied"
+
+const addressOf = (res: HttpResponse, from: RemoteAddress): string => {
+  const proxied = from === "proxied" ? Buffer.from(res.getProxiedRemoteAddressAsText()).toString() : ""
+  return proxied === "" ? Buffer.from(res.getRemoteAddressAsText()).toString() : proxied
+}
+
+const copyRequest = (req: HttpRequest, res: HttpResponse, from: RemoteAddress): RequestInfo => {
   const length = req.getHeader("content-length")
   return {
     method: req.getMethod().toUpperCase(),
@@ -39,14 +51,14 @@ const copyRequest = (req: HttpRequest, res: HttpResponse): RequestInfo => {
     authorization: req.getHeader("authorization"),
     origin: req.getHeader("origin"),
     host: req.getHeader("host"),
-    remoteAddress: Buffer.from(res.getRemoteAddressAsText()).toString(),
+    remoteAddress: addressOf(res, from),
     contentLength: /^\d+$/.test(length) ? Number(length) : undefined,
   }
 }
 
 /** Starts an exchange; call it synchronously from the uWS handler. */
-export const openExchange = (res: HttpResponse, req: HttpRequest, maxBytes: number): Exchange => {
-  const request = copyRequest(req, res)
+export const openExchange = (res: HttpResponse, req: HttpRequest, maxBytes: number, from: RemoteAddress): Exchange => {
+  const request = copyRequest(req, res, from)
   let done = false
   let settleBody: (body: Body) => void = () => {}
   const body = new Promise<Body>((settle) => {
@@ -57,7 +69,7 @@ export const openExchange = (res: HttpResponse, req: HttpRequest, maxBytes: numb
     settleBody({ _tag: "aborted" })
   })
 
-  if (!BODY_METHODS.has(request.method)) settleBody({ _tag: "text", text: "" })
+  if (!BODY_METHODS.has(request.method)) settleBody({ _tag: "bytes", bytes: new Uint8Array(0) })
   else if (request.contentLength !== undefined && request.contentLength > maxBytes) settleBody({ _tag: "too_large" })
   else {
     const chunks: Buffer[] = []
@@ -67,7 +79,7 @@ export const openExchange = (res: HttpResponse, req: HttpRequest, maxBytes: numb
       size += chunk.byteLength
       if (size > maxBytes) return settleBody({ _tag: "too_large" })
       chunks.push(Buffer.from(chunk.slice(0))) // uWS reuses the chunk's memory after this call
-      if (isLast) settleBody({ _tag: "text", text: Buffer.concat(chunks).toString("utf8") })
+      if (isLast) settleBody({ _tag: "bytes", bytes: Buffer.concat(chunks) })
     })
   }
 
@@ -79,7 +91,7 @@ export const openExchange = (res: HttpResponse, req: HttpRequest, maxBytes: numb
       done = true
       res.cork(() => {
         res.writeStatus(`${answer.status} ${STATUS_CODES[answer.status] ?? ""}`)
-        for (const [name, value] of Object.entries(headers)) res.writeHeader(name, value)
+        for (const [name, value] of Object.entries({ ...headers, ...answer.headers })) res.writeHeader(name, value)
         if ("text" in answer) {
           res.writeHeader("content-type", answer.contentType)
           res.end(answer.text)

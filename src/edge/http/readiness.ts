@@ -1,5 +1,7 @@
 // The edge's readiness (/ready): Redis answers PING, Postgres answers `select 1` and, with a runtime
-// in this process, the runtime is ready (its partitions owned, none failing); each probe is bounded.
+// in this process, the runtime is ready (its partitions owned, none failing). Probed in the
+// background every PROBE_EVERY_MS (each probe bounded), so /ready and the command gate read the last
+// verdict at once instead of probing per request.
 import { setTimeout as sleep } from "node:timers/promises"
 import type { Redis } from "ioredis"
 import type { Runtime } from "../../runtime/runtime.ts"
@@ -9,25 +11,55 @@ import type { Readiness } from "../context.ts"
 /** What the edge reads of a runtime in the same process. */
 export type RuntimeView = Pick<Runtime, "readiness">
 
-const PROBE_TIMEOUT_MS = 2_000
+const PROBE_EVERY_MS = 500
+const PROBE_TIMEOUT_MS = 800
 
 /** The probe's value, or `fallback` when it fails or takes longer than the timeout. */
 const bounded = <T>(probe: Promise<T>, fallback: T): Promise<T> =>
   Promise.race([probe.catch(() => fallback), sleep(PROBE_TIMEOUT_MS, fallback, { ref: false })])
 
-export const edgeReadiness =
-  (redis: Redis, sql: Sql, runtime?: RuntimeView) =>
-  async (): Promise<Readiness> => {
-    const [redisOk, postgresOk, runtimeState] = await Promise.all([
-      bounded(redis.ping().then(() => true), false),
-      bounded(sql`select 1`.then(() => true), false),
-      runtime === undefined ? undefined : bounded(runtime.readiness(), undefined),
-    ])
-    const checks: Record<string, unknown> = { redis: redisOk, postgres: postgresOk }
-    if (runtime !== undefined) {
-      checks.runtime = runtimeState?.ready ?? false
-      checks.partitions = runtimeState?.partitions ?? []
-      checks.failing_partitions = runtimeState?.failing ?? {}
-    }
-    return { ready: redisOk && postgresOk && (runtime === undefined || runtimeState?.ready === true), checks }
+const probe = async (redis: Redis, sql: Sql, runtime?: RuntimeView): Promise<Readiness> => {
+  const [redisOk, postgresOk, runtimeState] = await Promise.all([
+    bounded(redis.ping().then(() => true), false),
+    bounded(sql`select 1`.then(() => true), false),
+    runtime === undefined ? undefined : bounded(runtime.readiness(), undefined),
+  ])
+  const checks: Record<string, unknown> = { redis: redisOk, postgres: postgresOk }
+  if (runtime !== undefined) {
+    checks.runtime = runtimeState?.ready ?? false
+    checks.partitions = runtimeState?.partitions ?? []
+    checks.failing_partitions = runtimeState?.failing ?? {}
   }
+  return { ready: redisOk && postgresOk && (runtime === undefined || runtimeState?.ready === true), reachable: { redis: redisOk, postgres: postgresOk }, checks }
+}
+
+export interface ReadinessMonitor {
+  /** The last probe's verdict. */
+  current(): Readiness
+  stop(): void
+}
+
+/** Probes once (so the first verdict is a real one), then again every PROBE_EVERY_MS until stopped. */
+export const monitorReadiness = async (redis: Redis, sql: Sql, runtime?: RuntimeView): Promise<ReadinessMonitor> => {
+  let last = await probe(redis, sql, runtime)
+  let running = true
+  let timer: NodeJS.Timeout | undefined
+  const next = () => {
+    timer = setTimeout(() => {
+      void probe(redis, sql, runtime).then((verdict) => {
+        if (!running) return
+        last = verdict
+        next()
+      })
+    }, PROBE_EVERY_MS)
+    timer.unref()
+  }
+  next()
+  return {
+    current: () => last,
+    stop: () => {
+      running = false
+      clearTimeout(timer)
+    },
+  }
+}

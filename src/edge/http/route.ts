@@ -11,8 +11,12 @@ export type Method = "GET" | "POST" | "DELETE"
 /** The API prefix of every route but the operational ones (/health, /live, /ready, /metrics). */
 export const API = "/api/v1"
 
-/** `public`: no token needed; `token`: a valid operator or agent token (the handler decides what the agent may do). */
-export type Access = "public" | "token"
+/**
+ * `public`: no token needed; `read`: a viewer or operator token (none with CLAWBOT_PUBLIC_READS), an
+ * agent token only where `agentReads` says so; `token`: an operator or agent token (the handler decides
+ * what the agent may do; a viewer token is refused).
+ */
+export type Access = "public" | "read" | "token"
 
 type Decoder = Schema.ConstraintDecoder<unknown>
 
@@ -25,15 +29,15 @@ export interface Call<P, Q, B> {
   readonly params: P
   readonly query: Q
   readonly body: B
-  /** Present on `token` routes. */
+  /** Present on `token` routes, and on `read` routes when a token was given. */
   readonly principal: Principal | undefined
   /** `?limit&cursor` on routes declared `paged`. */
   readonly page: Page | undefined
 }
 
 export type Answer =
-  | { readonly status: number; readonly json: unknown; readonly close?: boolean }
-  | { readonly status: number; readonly text: string; readonly contentType: string }
+  | { readonly status: number; readonly json: unknown; readonly close?: boolean; readonly headers?: Readonly<Record<string, string>> }
+  | { readonly status: number; readonly text: string; readonly contentType: string; readonly headers?: Readonly<Record<string, string>> }
 
 /** A response a route documents: its status, what it means, and the Schema of its JSON body. */
 export interface Documented {
@@ -49,6 +53,8 @@ export interface RouteDef<P extends Decoder, Q extends Decoder, B extends Decode
   readonly name: string
   readonly summary: string
   readonly access: Access
+  /** On a `read` route: agent tokens get to the handler too, which lets an agent read only its own. */
+  readonly agentReads?: boolean
   readonly params?: P
   readonly query?: Q
   /** Also accepts `?limit&cursor` (for query Schemas that do not carry them). */

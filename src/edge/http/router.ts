@@ -11,6 +11,8 @@ export type Match =
 export interface Router {
   readonly routes: ReadonlyArray<Route>
   match(method: string, path: string): Match
+  /** The methods routes take on `path`, or undefined when no route has it. */
+  methods(path: string): ReadonlyArray<Method> | undefined
 }
 
 type Segment = { readonly literal: string } | { readonly param: string }
@@ -58,18 +60,25 @@ const fit = (compiled: Compiled, parts: ReadonlyArray<string>): Record<string, s
 
 export const createRouter = (routes: ReadonlyArray<Route>): Router => {
   const compiled = routes.map(compile).sort((a, b) => b.literals - a.literals)
+  const fitting = (path: string) => {
+    const trimmed = path.length > 1 && path.endsWith("/") ? path.slice(0, -1) : path
+    const parts = split(trimmed)
+    return compiled.flatMap((candidate) => {
+      const params = fit(candidate, parts)
+      return params === undefined ? [] : [{ route: candidate.route, params }]
+    })
+  }
   return {
     routes,
+    methods(path) {
+      const methods = [...new Set(fitting(path).map((candidate) => candidate.route.method))]
+      return methods.length > 0 ? methods : undefined
+    },
     match(method, path) {
-      const trimmed = path.length > 1 && path.endsWith("/") ? path.slice(0, -1) : path
-      const parts = split(trimmed)
-      const fitting = compiled.flatMap((candidate) => {
-        const params = fit(candidate, parts)
-        return params === undefined ? [] : [{ route: candidate.route, params }]
-      })
-      const found = fitting.find((candidate) => candidate.route.method === method)
+      const fits = fitting(path)
+      const found = fits.find((candidate) => candidate.route.method === method)
       if (found) return { _tag: "route", ...found }
-      if (fitting.length > 0) return { _tag: "method", allowed: [...new Set(fitting.map((candidate) => candidate.route.method))] }
+      if (fits.length > 0) return { _tag: "method", allowed: [...new Set(fits.map((candidate) => candidate.route.method))] }
       return { _tag: "none" }
     },
   }

@@ -8,7 +8,8 @@ import type { TaskContext } from "../../../machines/task.ts"
 import { ActorKind, Json, JsonObject, StreamId, Uuid } from "../../schema/common.ts"
 import { AgentState, SessionState, TaskState } from "../../schema/states.ts"
 import type { StoredActor } from "../../store/actor-row.ts"
-import type { StoredTransition } from "../../store/queries.ts"
+import type { StoredTransition } from "../../store/history.ts"
+import * as views from "../../../actors/views.ts"
 
 const Time = Schema.String.annotate({ description: "ISO-8601 UTC time", format: "date-time" })
 const NullableTime = Schema.NullOr(Time)
@@ -96,8 +97,8 @@ const SessionTaskView = Schema.Struct({
   title: Schema.String,
   capability: Schema.String,
   depends_on: Schema.Array(Uuid),
-  /** The task actor's state; `not_created` until its creation (at the session's START) is applied. */
-  status: Schema.String,
+  /** The task actor's state. */
+  status: TaskState,
   agent_id: Schema.NullOr(Uuid),
   attempt: Count,
 }).annotate({ identifier: "SessionTask" })
@@ -123,17 +124,32 @@ export type ActorRecord = typeof ActorRecord.Type
 export const pageOf = <S extends Schema.Top>(identifier: string, item: S) =>
   Schema.Struct({ items: Schema.Array(item), next_cursor: Schema.NullOr(Schema.String) }).annotate({ identifier })
 
+/** One transition: the actor's new version and the RFC 7396 merge patch of its view. */
+const transitionFields = {
+  version: Count,
+  from: Text,
+  to: Schema.String,
+  event: Schema.String,
+  patch: JsonObject,
+  at: Time,
+  by: Text,
+}
+
 const TransitionView = Schema.Struct({
   id: Count,
   kind: ActorKind,
   actor_id: Uuid,
-  from: Text,
-  to: Schema.String,
-  event: Schema.String,
   stream_id: StreamId,
-  at: Time,
-  context: Json,
+  ...transitionFields,
 }).annotate({ identifier: "Transition" })
+
+/** `GET /actors/{kind}/{id}/history`: its view at any version is the patches up to it, applied in order. */
+export const ActorHistory = Schema.Struct({
+  kind: ActorKind,
+  id: Uuid,
+  transitions: Schema.Array(Schema.Struct(transitionFields).annotate({ identifier: "HistoryEntry" })),
+}).annotate({ identifier: "ActorHistory" })
+export type ActorHistory = typeof ActorHistory.Type
 
 export const Timeline = Schema.Struct({ session_id: Uuid, transitions: Schema.Array(TransitionView) }).annotate({
   identifier: "Timeline",
@@ -178,7 +194,6 @@ export const CheckpointCreated = Schema.Struct({
 export type CheckpointCreated = typeof CheckpointCreated.Type
 
 const iso = (ms: number): string => new Date(ms).toISOString()
-const isoOrNull = (ms: number | null | undefined): string | null => (ms === null || ms === undefined ? null : iso(ms))
 
 const stored = (actor: StoredActor) => ({
   created_at: iso(actor.createdAt),
@@ -190,97 +205,32 @@ const stored = (actor: StoredActor) => ({
 /** The machine context inside a stored XState snapshot. */
 export const contextOf = <C>(actor: StoredActor): C => (actor.snapshot as { readonly context: C }).context
 
-export const agentView = (actor: StoredActor): AgentView => {
-  const agent = contextOf<AgentContext>(actor)
-  return {
-    id: actor.id,
-    name: agent.name,
-    capabilities: agent.capabilities,
-    type: agent.type,
-    max_concurrency: agent.maxConcurrency,
-    metadata: agent.metadata as AgentView["metadata"],
-    status: actor.state as AgentView["status"],
-    load: agent.load,
-    reported_status: agent.reportedStatus,
-    inflight: agent.inflight,
-    breaker: agent.breaker,
-    successes: agent.successes,
-    failures: agent.failures,
-    heartbeat_interval_ms: agent.heartbeatIntervalMs,
-    last_heartbeat_at: isoOrNull(agent.lastHeartbeatAt),
-    ...stored(actor),
-  }
-}
+export const agentView = (actor: StoredActor): AgentView =>
+  ({ ...views.agentView(actor.id, contextOf<AgentContext>(actor), actor.state), ...stored(actor) }) as AgentView
 
-export const taskView = (actor: StoredActor): TaskView => {
-  const task = contextOf<TaskContext>(actor)
-  return {
-    id: actor.id,
-    session_id: task.sessionId,
-    key: task.key,
-    title: task.title,
-    capability: task.capability,
-    payload: task.payload as TaskView["payload"],
-    depends_on: task.dependsOn,
-    priority: task.priority,
-    timeout_s: task.timeoutS,
-    max_attempts: task.maxAttempts,
-    status: actor.state as TaskView["status"],
-    agent_id: task.agentId,
-    attempt: task.attempt,
-    progress: task.progress,
-    progress_message: task.progressMessage,
-    result: (task.result ?? null) as TaskView["result"],
-    error: task.error,
-    cancel_reason: task.cancelReason,
-    deadline_at: isoOrNull(task.deadlineAt),
-    started_at: isoOrNull(task.startedAt),
-    finished_at: isoOrNull(task.finishedAt),
-    ...stored(actor),
-  }
-}
+export const taskView = (actor: StoredActor): TaskView =>
+  ({ ...views.taskView(actor.id, contextOf<TaskContext>(actor), actor.state), ...stored(actor) }) as TaskView
 
-export const sessionSummary = (actor: StoredActor): SessionSummary => {
-  const session = contextOf<SessionContext>(actor)
-  return {
-    id: actor.id,
-    title: session.title,
-    prompt: session.prompt ?? null,
-    type: session.type ?? null,
-    priority: session.priority,
-    status: actor.state as SessionSummary["status"],
-    error: session.error ?? null,
-    task_counts: session.metrics.tasks,
-    health: session.metrics.health,
-    checkpoints: session.checkpoints.length,
-    retries: session.metrics.retries,
-    started_at: isoOrNull(session.metrics.startedAt),
-    finished_at: isoOrNull(session.metrics.finishedAt),
-    ...stored(actor),
-  }
-}
+export const sessionSummary = (actor: StoredActor): SessionSummary =>
+  ({ ...views.sessionView(actor.id, contextOf<SessionContext>(actor), actor.state), ...stored(actor) }) as SessionSummary
 
-/** A session with each of its tasks in the state its task actor is in (`not_created` while it has none). */
-export const sessionView = (actor: StoredActor, tasks: ReadonlyArray<StoredActor>): SessionView => {
-  const byId = new Map(tasks.map((task) => [task.id, task]))
-  return {
-    ...sessionSummary(actor),
-    tasks: contextOf<SessionContext>(actor).tasks.map((task) => {
-      const created = byId.get(task.id)
-      const context = created && contextOf<TaskContext>(created)
-      return {
-        id: task.id,
-        key: task.key,
-        title: task.title,
-        capability: task.capability,
-        depends_on: task.dependsOn,
-        status: created?.state ?? "not_created",
-        agent_id: context?.agentId ?? null,
-        attempt: context?.attempt ?? 0,
-      }
-    }),
-  }
-}
+/** A session with each of its task actors (those created so far) in its state. */
+export const sessionView = (actor: StoredActor, tasks: ReadonlyArray<StoredActor>): SessionView => ({
+  ...sessionSummary(actor),
+  tasks: tasks.map((task) => {
+    const context = contextOf<TaskContext>(task)
+    return {
+      id: task.id,
+      key: context.key ?? "",
+      title: context.title,
+      capability: context.capability,
+      depends_on: context.dependsOn,
+      status: task.state as TaskState,
+      agent_id: context.agentId,
+      attempt: context.attempt,
+    }
+  }),
+})
 
 export const actorRecord = (actor: StoredActor): ActorRecord => ({
   kind: actor.kind as ActorRecord["kind"],
@@ -293,17 +243,29 @@ export const actorRecord = (actor: StoredActor): ActorRecord => ({
   ...stored(actor),
 })
 
+const transitionView = (transition: StoredTransition) => ({
+  version: transition.version,
+  from: transition.from,
+  to: transition.to,
+  event: transition.event,
+  patch: (transition.patch ?? {}) as JsonObject,
+  at: iso(transition.at),
+  by: transition.by,
+})
+
 export const timelineView = (sessionId: string, transitions: ReadonlyArray<StoredTransition>): Timeline => ({
   session_id: sessionId,
   transitions: transitions.map((transition) => ({
     id: transition.id,
     kind: transition.kind as ActorKind,
     actor_id: transition.actorId,
-    from: transition.from,
-    to: transition.to,
-    event: transition.event,
     stream_id: transition.streamId,
-    at: iso(transition.at),
-    context: (transition.context ?? null) as Timeline["transitions"][number]["context"],
+    ...transitionView(transition),
   })),
+})
+
+export const historyView = (kind: ActorKind, id: string, transitions: ReadonlyArray<StoredTransition>): ActorHistory => ({
+  kind,
+  id,
+  transitions: transitions.map(transitionView),
 })

@@ -5,11 +5,12 @@ import { PublishedEvent } from "../../schema/events.ts"
 
 const encodeEvent = Schema.encodeSync(PublishedEvent)
 
-/** The `{type: "event", payload}` frame of `event` for one topic; the event is encoded once, at the first call. */
-export const eventFramer = (event: PublishedEvent): ((topic: string) => string) => {
+/** The `{type: "event", cursor, payload}` frame of `event` for one topic; `cursor` is the event's
+ * position in the event stream (what `since` takes). The event is encoded once, at the first call. */
+export const eventFramer = (event: PublishedEvent, cursor: string): ((topic: string) => string) => {
   let payload: ReturnType<typeof encodeEvent> | undefined
   return (topic) => {
     payload ??= encodeEvent(event)
-    return JSON.stringify({ type: "event", payload: { ...payload, topic } })
+    return JSON.stringify({ type: "event", cursor, payload: { ...payload, topic } })
   }
 }

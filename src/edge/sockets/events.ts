@@ -89,7 +89,7 @@ export function eventsSocket(ctx: EdgeContext, fanout: Fanout, quotas: SocketQuo
     const decoded = decodeEventStreamEntry(entry.fields)
     if (!decoded.ok || decoded.value.type !== "event" || data.closed) return
     const { event, topics } = decoded.value
-    const frameFor = eventFramer(event)
+    const frameFor = eventFramer(event, entry.id)
     ws.cork(() => {
       for (const topic of topics) if (data.topics.has(topic)) send(ws, frameFor(topic))
     })

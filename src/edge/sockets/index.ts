@@ -5,6 +5,7 @@ import type { EdgeContext } from "../context.ts"
 import type { Fanout } from "../fanout.ts"
 import { controlSocket } from "./control.ts"
 import { eventsSocket } from "./events.ts"
+import { readersOnly, revocable } from "./revoked.ts"
 import { socketQuotas, type SocketQuotas } from "./quotas.ts"
 
 export const registerSockets = (
@@ -13,6 +14,6 @@ export const registerSockets = (
   fanout: Fanout,
   quotas: SocketQuotas = socketQuotas(ctx.limits),
 ): void => {
-  app.ws("/ws/control", controlSocket(ctx, quotas))
-  app.ws("/ws/events", eventsSocket(ctx, fanout, quotas))
+  app.ws("/ws/control", revocable(ctx, controlSocket(ctx, quotas)))
+  app.ws("/ws/events", readersOnly(ctx, eventsSocket(ctx, fanout, quotas)))
 }

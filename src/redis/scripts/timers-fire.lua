@@ -15,7 +15,8 @@
     ARGV[2] at most this many timers move
 
   Output:
-    the number of timers moved into the inbox.
+    {moved, next}: the number of timers moved into the inbox, and the fire time (ms) of the
+    earliest timer still armed, or -1 when none is (the caller sleeps until then).
 
   Entry fields: type, actor, payload, timer (the member, "kind:id:name").
 ]]
@@ -34,4 +35,5 @@ for _, member in ipairs(due) do
   redis.call("ZREM", KEYS[1], member)
   redis.call("HDEL", KEYS[2], member)
 end
-return moved
+local earliest = redis.call("ZRANGE", KEYS[1], 0, 0, "WITHSCORES")
+return {moved, earliest[2] or -1}

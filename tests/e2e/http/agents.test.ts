@@ -67,7 +67,7 @@ describe("agents over HTTP", () => {
     const stored = await t.deployment.schema.sql<{ token_hash: string; agent_id: string }[]>`select token_hash, agent_id from agent_tokens`
     expect(stored).toEqual([{ token_hash: createHash("sha256").update(token).digest("hex"), agent_id: id }])
 
-    const read = await api.get(`/api/v1/agents/${id}`, { token: null })
+    const read = await api.get(`/api/v1/agents/${id}`, { token })
     expect(read.status).toBe(200)
     expect(read.body).toMatchObject({ id, name: "coder", capabilities: ["code", "review"], status: "offline", max_concurrency: 2, stream_id, version: 1 })
   })
@@ -152,7 +152,7 @@ describe("agents over HTTP", () => {
     expect(await t.deployment.schema.sql`select from agent_tokens where agent_id = ${id}`).toHaveLength(0)
     const refused = await api.post(`/api/v1/agents/${id}/heartbeat`, {})
     expect(refused.status).toBe(409)
-    expect(refused.body).toEqual({ error: { code: "conflict", message: "HEARTBEAT is not accepted while deregistered" } })
+    expect(refused.body).toEqual({ error: { code: "conflict", message: "HEARTBEAT is not accepted while the agent is deregistered" } })
     expect((await api.get(`/api/v1/agents/${id}`)).body.status).toBe("deregistered")
   })
 })

@@ -16,7 +16,7 @@ describe("machines and actors over HTTP", () => {
   })
 
   it("answers each machine's definition, 404 for an unknown kind", async () => {
-    const all = await api.get("/api/v1/machines", { token: null })
+    const all = await api.get("/api/v1/machines")
     expect(all.status).toBe(200)
     expect(Object.keys(all.body).sort()).toEqual(["agent", "session", "task"])
     const task = await api.get("/api/v1/machines/task")

@@ -1,5 +1,6 @@
 // Refusals before a route runs, over real HTTP, each with its exact error body and nothing written:
-// unknown routes, bodies over the size cap (413), requests over the per-token rate (429), and CORS
+// unknown routes, bodies over the size cap (413), requests over the per-token rate (429, the operator
+// 10 times the limit), and CORS
 // (allowed origins get their headers and preflights, others are refused).
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { testEdge, type TestEdge } from "../../support/edge.ts"
@@ -15,7 +16,7 @@ describe("limits and refusals", () => {
 
   beforeAll(async () => {
     small = await testEdge({ limits: { maxPayloadBytes: 1024, allowedOrigins: ["https://dash.example"] } })
-    limited = await testEdge({ limits: { perTokenPerSecond: 3 } })
+    limited = await testEdge({ limits: { perTokenPerSecond: 1 } })
   })
   afterAll(async () => {
     await small?.close()
@@ -53,17 +54,18 @@ describe("limits and refusals", () => {
     expect((await small.api.post("/api/v1/tasks", { title: "fits", capability: "c" })).status).toBe(201)
   })
 
-  it("refuses requests over the per-token rate with 429, writing nothing, and serves again in the next second", async () => {
+  it("refuses requests over the operator's rate (10 times the limit) with 429 and Retry-After, writing nothing, and serves again in the next second", async () => {
     const burst = await Promise.all(
-      Array.from({ length: 5 }, (_, n) => limited.api.post("/api/v1/tasks", { title: `burst ${n}`, capability: "c" })),
+      Array.from({ length: 12 }, (_, n) => limited.api.post("/api/v1/tasks", { title: `burst ${n}`, capability: "c" })),
     )
     const statuses = burst.map((answer) => answer.status).sort()
-    expect(statuses).toEqual([201, 201, 201, 429, 429])
+    expect(statuses).toEqual([...Array(10).fill(201), 429, 429])
     for (const refused of burst.filter((answer) => answer.status === 429)) {
       expect(refused.body.error.code).toBe("rate_limited")
-      expect(refused.body.error.message).toMatch(/^more than 3 requests per second; retry in \d+ ms$/)
+      expect(refused.body.error.message).toMatch(/^more than 10 requests per second for this token; retry in \d+ ms$/)
+      expect(refused.headers.get("retry-after")).toBe("1")
     }
-    expect(await taskCount(limited)).toBe(3)
+    expect(await taskCount(limited)).toBe(10)
     await new Promise((resolve) => setTimeout(resolve, 1_100))
     expect((await limited.api.post("/api/v1/tasks", { title: "later", capability: "c" })).status).toBe(201)
   })

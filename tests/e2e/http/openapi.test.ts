@@ -5,14 +5,16 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { testEdge, type TestEdge } from "../../support/edge.ts"
 
 const ROUTES = [
-  "get /api/v1/actors", "get /api/v1/actors/{kind}/{id}", "get /api/v1/agents", "post /api/v1/agents", "delete /api/v1/agents/{id}",
-  "get /api/v1/agents/{id}", "post /api/v1/agents/{id}/heartbeat", "get /api/v1/machines", "get /api/v1/machines/{kind}",
+  "get /api/v1/actors", "get /api/v1/actors/{kind}/{id}", "get /api/v1/actors/{kind}/{id}/history", "get /api/v1/agents", "post /api/v1/agents", "delete /api/v1/agents/{id}",
+  "get /api/v1/agents/{id}", "get /api/v1/dead-letters", "get /api/v1/dead-letters/{id}", "delete /api/v1/dead-letters/{id}",
+  "post /api/v1/dead-letters/{id}/replay", "post /api/v1/agents/{id}/heartbeat", "post /api/v1/agents/{id}/token", "get /api/v1/machines", "get /api/v1/machines/{kind}",
   "get /api/v1/openapi.json", "get /api/v1/sessions", "post /api/v1/sessions", "get /api/v1/sessions/{id}",
   "post /api/v1/sessions/{id}/cancel", "post /api/v1/sessions/{id}/checkpoints", "post /api/v1/sessions/{id}/pause",
   "post /api/v1/sessions/{id}/resume", "post /api/v1/sessions/{id}/retry", "post /api/v1/sessions/{id}/start",
   "post /api/v1/sessions/{id}/stop", "get /api/v1/sessions/{id}/timeline", "get /api/v1/tasks", "post /api/v1/tasks",
-  "get /api/v1/tasks/{id}", "post /api/v1/tasks/{id}/cancel", "post /api/v1/tasks/{id}/claim", "post /api/v1/tasks/{id}/complete",
+  "post /api/v1/tasks/batch", "get /api/v1/tasks/{id}", "post /api/v1/tasks/{id}/cancel", "post /api/v1/tasks/{id}/claim", "post /api/v1/tasks/{id}/complete",
   "post /api/v1/tasks/{id}/fail", "post /api/v1/tasks/{id}/start", "get /health", "get /live", "get /metrics", "get /ready",
+  "post /api/v1/viewer-tokens", "delete /api/v1/viewer-tokens/{id}",
 ]
 
 describe("the OpenAPI document", () => {
@@ -57,7 +59,7 @@ describe("the OpenAPI document", () => {
     const body = document.components.schemas[bodyRef.replace("#/components/schemas/", "")]
     expect(body.required).toEqual(["name", "capabilities"])
     expect(Object.keys(body.properties)).toEqual(["name", "capabilities", "type", "max_concurrency", "metadata", "heartbeat_interval_ms"])
-    expect(Object.keys(register.responses).sort()).toEqual(["201", "202", "400", "401", "403", "409", "413", "429", "503"])
+    expect(Object.keys(register.responses).sort()).toEqual(["201", "202", "400", "401", "403", "409", "413", "429", "500", "503"])
     expect(register.responses["409"].content["application/json"].schema).toEqual({ $ref: "#/components/schemas/ErrorBody" })
 
     const heartbeat = document.paths["/api/v1/agents/{id}/heartbeat"].post
@@ -65,10 +67,14 @@ describe("the OpenAPI document", () => {
     expect(heartbeat.parameters.map((p: { name: string; in: string }) => `${p.in}:${p.name}`)).toEqual(["path:id", "query:wait"])
 
     const tasks = document.paths["/api/v1/tasks"].get
-    expect(tasks.security).toBeUndefined()
+    expect(tasks.security).toEqual([{ bearer: [] }])
     expect(tasks.parameters.map((p: { name: string }) => p.name)).toEqual(["status", "session_id", "agent_id", "capability", "limit", "cursor"])
     const actors = document.paths["/api/v1/actors"].get
     expect(actors.parameters.map((p: { name: string }) => p.name)).toEqual(["kind", "state", "older_than_s", "limit", "cursor"])
     expect(document.paths["/metrics"].get.responses["200"].content["text/plain"]).toBeDefined()
+    expect(document.paths["/health"].get.security).toBeUndefined()
+    const batch = document.paths["/api/v1/tasks/batch"].post
+    expect(batch.requestBody.required).toBe(true)
+    expect(Object.keys(batch.responses).sort()).toEqual(["202", "400", "401", "403", "413", "429", "500", "503"])
   })
 })

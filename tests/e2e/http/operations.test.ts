@@ -82,7 +82,7 @@ describe("operational routes", () => {
   })
 
   it("serves the WebSockets on the same port: events of an agent registered over HTTP, and its control socket", async () => {
-    const socket = new WebSocket(`${t.url.replace("http", "ws")}/ws/events?topics=agents`)
+    const socket = new WebSocket(`${t.url.replace("http", "ws")}/ws/events?topics=agents&token=${t.operatorToken}`)
     const frames: Array<{ type: string; payload: { actor_id?: string; to?: string } }> = []
     socket.on("message", (data) => frames.push(JSON.parse(String(data))))
     await once(socket, "open")

@@ -1,6 +1,8 @@
 // Redis or Postgres down, over real HTTP, on servers of this file's own (a redis-server and an
 // embedded Postgres on free ports, never the shared ones): commands answer 503 `unavailable` and
-// nothing is written, reads go on while only Redis is down, /ready answers 503 until it returns.
+// nothing is written, reads go on while only Redis is down, /ready answers 503 (from its background
+// probe) until it returns; a Postgres that takes connections but never answers costs a request its
+// budget (800 ms), not a hang.
 import { createServer, type Socket } from "node:net"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { loadConfig } from "../../../src/config.ts"
@@ -13,7 +15,7 @@ import { openServices, type Services } from "../../../src/services.ts"
 import { tempDir } from "../../integration/embedded/helpers.ts"
 import { KINDS } from "../../../actors/index.ts"
 import { httpClient, MACHINES, type Client } from "../../support/edge.ts"
-import { QUICK, waitFor } from "../../support/runtime.ts"
+import { entriesAdded, QUICK, waitFor } from "../../support/runtime.ts"
 
 const OPERATOR = "outage-operator-token"
 
@@ -24,13 +26,27 @@ const OPERATOR = "outage-operator-token"
  */
 const holdPort = (port: number, answer: (socket: Socket) => void): Promise<() => Promise<void>> =>
   new Promise((resolve, reject) => {
-    const server = createServer(answer)
+    const open = new Set<Socket>()
+    const server = createServer((socket) => {
+      open.add(socket)
+      socket.once("close", () => open.delete(socket))
+      answer(socket)
+    })
     server.once("error", reject)
     server.listen({ port, host: "127.0.0.1", exclusive: true }, () =>
-      resolve(() => new Promise<void>((closed) => server.close(() => closed()))))
+      resolve(() =>
+        new Promise<void>((closed) => {
+          server.close(() => closed())
+          for (const socket of open) socket.destroy()
+        })))
   })
 
 const dropConnection = (socket: Socket) => socket.destroy()
+
+/** A server that takes connections and never says a word. */
+const silent = (socket: Socket) => {
+  socket.on("error", () => undefined)
+}
 
 /** What Postgres answers a client's startup message while it cannot take connections (57P03). */
 const postgresShutDown = (socket: Socket) => {
@@ -54,9 +70,10 @@ describe("Redis or Postgres unreachable", () => {
   const log = createLogger("error")
   const portOf = (url: string) => Number(new URL(url).port)
 
+  /** Entries ever appended to the inboxes (applied ones are deleted from them). */
   const inboxLength = async (): Promise<number> => {
-    const lengths = await Promise.all([0, 1].map((p) => services.redis.xlen(services.keys.partition(p).inbox)))
-    return lengths.reduce((a, b) => a + b, 0)
+    const added = await Promise.all([0, 1].map((p) => entriesAdded(services.redis, services.keys.partition(p).inbox)))
+    return added.reduce((a, b) => a + b, 0)
   }
   const count = async (table: string): Promise<number> => {
     const [row] = await services.db.sql<{ n: number }[]>`select count(*)::int as n from ${services.db.sql(table)}`
@@ -64,6 +81,14 @@ describe("Redis or Postgres unreachable", () => {
   }
   const readyAgain = () =>
     waitFor("/ready to answer 200", async () => ((await api.get("/ready")).status === 200 ? true : undefined), 30_000)
+  const notReady = async () => {
+    const ready = await waitFor("/ready to answer 503", async () => {
+      const answer = await api.get("/ready")
+      return answer.status === 503 ? answer : undefined
+    }, 10_000)
+    expect(ready.body.error.code).toBe("unavailable")
+    return ready.body.checks
+  }
 
   beforeAll(async () => {
     dir = await tempDir("outage")
@@ -107,10 +132,7 @@ describe("Redis or Postgres unreachable", () => {
 
     const read = await api.get(`/api/v1/agents/${agent.body.id}`)
     expect(read.status).toBe(200)
-    const ready = await api.get("/ready")
-    expect(ready.status).toBe(503)
-    expect(ready.body.error.code).toBe("unavailable")
-    expect(ready.body.checks).toMatchObject({ redis: false, postgres: true })
+    expect(await notReady()).toMatchObject({ redis: false, postgres: true })
 
     await release()
     redis = await startRedisServer({ dataDir: `${dir.path}/redis`, port: portOf(redis.url) })
@@ -127,20 +149,36 @@ describe("Redis or Postgres unreachable", () => {
     const list = await api.get("/api/v1/agents")
     expect(list.status).toBe(503)
     expect(list.body).toEqual(unavailable)
+    // Commands are refused from the readiness probe's verdict, without asking Postgres each time.
+    expect(await notReady()).toMatchObject({ redis: true, postgres: false })
     const task = await api.post("/api/v1/tasks", { title: "t", capability: "o" })
     expect(task.status).toBe(503)
     expect(task.body).toEqual(unavailable)
     expect(await inboxLength()).toBe(inboxBefore)
-
-    const ready = await api.get("/ready")
-    expect(ready.status).toBe(503)
-    expect(ready.body.error.code).toBe("unavailable")
-    expect(ready.body.checks).toMatchObject({ redis: true, postgres: false })
 
     await release()
     postgres = await startEmbeddedPostgres({ dataDir: `${dir.path}/postgres`, port: portOf(postgres.url) })
     await readyAgain()
     expect((await api.get("/api/v1/agents")).status).toBe(200)
     expect((await api.post("/api/v1/tasks", { title: "back", capability: "o" })).status).toBe(201)
+  }, 60_000)
+
+  it("with Postgres silent: a read answers 503 once its budget is spent, /ready reports it, commands are refused", async () => {
+    const inboxBefore = await inboxLength()
+    await postgres.stop()
+    const release = await holdPort(portOf(postgres.url), silent)
+
+    const list = await api.get("/api/v1/agents")
+    expect(list.status).toBe(503)
+    expect(list.body).toEqual({ error: { code: "unavailable", message: "Redis or Postgres did not answer within 800 ms; try again" } })
+    expect(await notReady()).toMatchObject({ redis: true, postgres: false })
+    const task = await api.post("/api/v1/tasks", { title: "t", capability: "o" })
+    expect(task.body).toEqual({ error: { code: "unavailable", message: "Postgres is unreachable; nothing was accepted" } })
+    expect(await inboxLength()).toBe(inboxBefore)
+
+    await release()
+    postgres = await startEmbeddedPostgres({ dataDir: `${dir.path}/postgres`, port: portOf(postgres.url) })
+    await readyAgain()
+    expect((await api.post("/api/v1/tasks", { title: "back again", capability: "o" })).status).toBe(201)
   }, 60_000)
 })

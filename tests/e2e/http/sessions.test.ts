@@ -1,7 +1,9 @@
-// /api/v1/sessions over real HTTP: creation with a task graph by keys, reads with the tasks' states,
+// /api/v1/sessions over real HTTP: creation with a task graph by keys (its tasks created at once, waiting
+// for the start, or started with `start: true`), reads with the tasks' states from the task actors,
 // the lifecycle commands (409 with the machine's reason when refused, nothing changed), numbered
 // checkpoints, the timeline, listing with filters and pagination.
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { sessionTaskId } from "../../../machines/task-ids.ts"
 import { waitFor } from "../../support/runtime.ts"
 import { httpClient, testEdge, type Answer, type Client, type TestEdge } from "../../support/edge.ts"
 
@@ -29,6 +31,13 @@ describe("sessions over HTTP", () => {
     expect(answer.status).toBe(201)
     return answer.body as { id: string; tasks: Array<{ key: string; id: string }> }
   }
+  /** The session once every one of its `count` tasks exists and `ready` says so of their states. */
+  const sessionWithTasks = (id: string, count: number, ready: (statuses: string[]) => boolean = () => true) =>
+    waitFor(`the tasks of session ${id}`, async () => {
+      const read = (await api.get(`/api/v1/sessions/${id}`)).body
+      const statuses = read.tasks.map((task: { status: string }) => task.status)
+      return statuses.length === count && ready(statuses) ? read : undefined
+    })
 
   beforeAll(async () => {
     t = await testEdge()
@@ -44,6 +53,8 @@ describe("sessions over HTTP", () => {
     expect(unknownKey.body).toEqual({ error: { code: "validation_failed", message: 'tasks.0.depends_on.0: unknown task key "b"' } })
     const noTitle = await api.post("/api/v1/sessions", { tasks: [] })
     expect(noTitle.body).toEqual({ error: { code: "validation_failed", message: "title: is missing" } })
+    const badStart = await api.post("/api/v1/sessions", { ...GRAPH, start: "yes" })
+    expect(badStart.body).toEqual({ error: { code: "validation_failed", message: 'start: expected a boolean, got "yes"' } })
     const agent = await api.post("/api/v1/agents", { name: "nosy", capabilities: ["x"] })
     const asAgent = await httpClient(t.url, agent.body.token).post("/api/v1/sessions", GRAPH)
     expect(asAgent.status).toBe(403)
@@ -51,7 +62,7 @@ describe("sessions over HTTP", () => {
     expect(await actors()).toBe(1) // the agent only
   })
 
-  it("creates a session: 201 with each task key's new id, readable at once with its tasks not yet created", async () => {
+  it("creates a session: 201 with each task key's id, its tasks created at once, blocked until it starts", async () => {
     const answer = await api.post("/api/v1/sessions", GRAPH)
     expect(answer.status).toBe(201)
     expect(answer.body).toEqual({
@@ -60,13 +71,23 @@ describe("sessions over HTTP", () => {
     })
     const { id, tasks } = answer.body as { id: string; tasks: Array<{ key: string; id: string }> }
     const [design, code] = tasks
-    const read = await api.get(`/api/v1/sessions/${id}`, { token: null })
+    expect([design?.id, code?.id]).toEqual([sessionTaskId(id, 0), sessionTaskId(id, 1)])
+    const read = await api.get(`/api/v1/sessions/${id}`)
     expect(read.status).toBe(200)
     expect(read.body).toMatchObject({ id, title: "build", priority: 1, status: "pending", checkpoints: 0, version: 1 })
-    expect(read.body.tasks).toEqual([
-      { id: design?.id, key: "design", title: "Design", capability: "sx-design", depends_on: [], status: "not_created", agent_id: null, attempt: 0 },
-      { id: code?.id, key: "code", title: "Code", capability: "sx-code", depends_on: [design?.id], status: "not_created", agent_id: null, attempt: 0 },
+    expect(read.body.task_counts).toMatchObject({ blocked: 2, ready: 0 })
+    expect((await sessionWithTasks(id, 2)).tasks).toEqual([
+      { id: design?.id, key: "design", title: "Design", capability: "sx-design", depends_on: [], status: "blocked", agent_id: null, attempt: 0 },
+      { id: code?.id, key: "code", title: "Code", capability: "sx-code", depends_on: [design?.id], status: "blocked", agent_id: null, attempt: 0 },
     ])
+  })
+
+  it("starts a session created with start: true at once", async () => {
+    const answer = await api.post("/api/v1/sessions", { ...GRAPH, start: true })
+    expect(answer.body).toMatchObject({ status: "running" })
+    const session = await sessionWithTasks(answer.body.id, 2, (statuses) => statuses[0] === "ready")
+    expect(session.tasks.map((task: { status: string }) => task.status)).toEqual(["ready", "blocked"])
+    expect(session).toMatchObject({ status: "running", task_counts: { ready: 1, blocked: 1 }, started_at: expect.stringMatching(/Z$/) })
   })
 
   it("refuses a lifecycle command the machine does not accept with 409 and its reason, changing nothing", async () => {
@@ -79,7 +100,8 @@ describe("sessions over HTTP", () => {
     expect(retry.body).toEqual({ error: { code: "conflict", message: "RETRY is not accepted while the session is pending" } })
     const after = (await api.get(`/api/v1/sessions/${id}`)).body
     expect({ status: after.status, version: after.version }).toEqual({ status: before.status, version: before.version })
-    expect((await api.get(`/api/v1/sessions/${id}/timeline`)).body.transitions).toHaveLength(1)
+    const transitions = (await api.get(`/api/v1/sessions/${id}/timeline`)).body.transitions
+    expect(transitions.filter((step: { kind: string }) => step.kind === "session")).toHaveLength(1)
   })
 
   it("starts, pauses, resumes and stops a session; ?wait=1 answers the new state", async () => {
@@ -87,10 +109,7 @@ describe("sessions over HTTP", () => {
     const started = await api.post(`/api/v1/sessions/${id}/start`)
     expect(started.status).toBe(202)
     expect(started.body).toEqual({ id, stream_id: expect.stringMatching(STREAM_ID) })
-    const session = await waitFor("the session's tasks", async () => {
-      const read = (await api.get(`/api/v1/sessions/${id}`)).body
-      return read.tasks.every((task: { status: string }) => task.status !== "not_created") ? read : undefined
-    })
+    const session = await sessionWithTasks(id, 2, (statuses) => statuses[0] === "ready")
     expect(session.status).toBe("running")
     expect(session.tasks.map((task: { status: string }) => task.status)).toEqual(["ready", "blocked"])
     expect((await api.get(`/api/v1/tasks/${tasks[1]?.id}`)).body).toMatchObject({ session_id: id, key: "code", depends_on: [tasks[0]?.id] })
@@ -106,6 +125,7 @@ describe("sessions over HTTP", () => {
       return read.tasks.every((task: { status: string }) => task.status === "cancelled") ? read.tasks : undefined
     })
     expect(tasksAfter).toHaveLength(2)
+    expect((await api.get(`/api/v1/sessions/${id}`)).body.task_counts).toMatchObject({ cancelled: 2, ready: 0, blocked: 0 })
     expect((await api.post(`/api/v1/sessions/${id}/start?wait=maybe`)).body).toEqual({
       error: { code: "validation_failed", message: 'wait: expected one of "0", "1", "true", "false", got "maybe"' },
     })
@@ -148,16 +168,22 @@ describe("sessions over HTTP", () => {
   it("answers the timeline of the session and its tasks in order, 404 for an unknown session", async () => {
     const { id, tasks } = await create()
     await api.post(`/api/v1/sessions/${id}/start?wait=1`)
-    const timeline = await waitFor("the tasks' creation in the timeline", async () => {
+    const timeline = await waitFor("the tasks' creation and start in the timeline", async () => {
       const body = (await api.get(`/api/v1/sessions/${id}/timeline`)).body
-      return body.transitions.length >= 4 ? body : undefined
+      return body.transitions.length >= 7 ? body : undefined
     })
     expect(timeline.session_id).toBe(id)
-    const steps = timeline.transitions.map((step: { kind: string; actor_id: string; from: string | null; to: string; event: string }) =>
+    const steps: string[] = timeline.transitions.map((step: { kind: string; actor_id: string; from: string | null; to: string; event: string }) =>
       `${step.kind}:${step.actor_id === id ? "session" : tasks.find((task) => task.id === step.actor_id)?.key} ${step.from}->${step.to} ${step.event}`)
-    expect(steps.slice(0, 2)).toEqual(["session:session null->pending CREATE", "session:session pending->running START"])
-    expect(steps.slice(2).sort()).toEqual(["task:code null->blocked CREATE", "task:design null->ready CREATE"])
-    expect(timeline.transitions[0]).toMatchObject({ stream_id: expect.stringMatching(STREAM_ID), at: expect.stringMatching(/Z$/), context: expect.any(Object) })
+    expect(steps.filter((step) => step.startsWith("session:"))).toEqual([
+      "session:session null->pending CREATE",
+      "session:session pending->running START",
+      "session:session running->running TASK_STATUS", // design reports it is ready
+    ])
+    // Each task's steps in its own order (the tasks and the session live in different partitions).
+    expect(steps.filter((step) => step.startsWith("task:design"))).toEqual(["task:design null->blocked CREATE", "task:design blocked->ready SESSION_RUN"])
+    expect(steps.filter((step) => step.startsWith("task:code"))).toEqual(["task:code null->blocked CREATE", "task:code blocked->blocked SESSION_RUN"])
+    expect(timeline.transitions[0]).toMatchObject({ stream_id: expect.stringMatching(STREAM_ID), at: expect.stringMatching(/Z$/), version: 1, patch: expect.objectContaining({ status: "pending", version: 1 }) })
     const ids = timeline.transitions.map((step: { id: number }) => step.id)
     expect(ids).toEqual([...ids].sort((a, b) => a - b))
     const unknown = "9b7f3b57-2f55-4f7e-b6a3-6b0b1c1a0a11"

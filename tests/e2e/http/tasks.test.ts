@@ -60,7 +60,7 @@ describe("tasks over HTTP", () => {
     const answer = await api.post("/api/v1/tasks", { title: "lonely", capability: "tx-nobody", payload: { n: 1 }, priority: 0, key: "k1" })
     expect(answer.status).toBe(201)
     expect(answer.body).toEqual({ id: expect.stringMatching(UUID), status: "ready", stream_id: expect.stringMatching(STREAM_ID) })
-    const read = await api.get(`/api/v1/tasks/${answer.body.id}`, { token: null })
+    const read = await api.get(`/api/v1/tasks/${answer.body.id}`)
     expect(read.body).toMatchObject({
       id: answer.body.id, session_id: null, key: "k1", title: "lonely", capability: "tx-nobody", payload: { n: 1 }, depends_on: [],
       priority: 0, timeout_s: 300, max_attempts: 3, status: "ready", agent_id: null, attempt: 0, version: 1,

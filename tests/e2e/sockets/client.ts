@@ -7,6 +7,8 @@ export interface Frame {
   readonly id?: string
   readonly payload: Record<string, unknown>
   readonly timestamp?: string
+  /** An event frame's position in the event stream (what `since` takes). */
+  readonly cursor?: string
 }
 
 export interface Refusal {

@@ -6,15 +6,15 @@ import type { SocketEdge } from "./harness.ts"
 
 let sequence = 0
 
-/** One task transition on `tasks`, `task:<taskId>`, any `extra` topics and `machines`; `padding` bytes of context. */
+/** One task transition on `tasks`, `task:<taskId>`, any `extra` topics and `machines`; `padding` bytes of patch. */
 export const taskEvent = (taskId: string, { extra = [] as string[], padding = 0 } = {}): Record<string, string> => {
   sequence += 1
   return {
     type: "event",
     topics: ["tasks", `task:${taskId}`, ...extra, "machines"].join(","),
     body: JSON.stringify({
-      id: `1-${sequence}:0`, kind: "task", actor_id: taskId, from: "ready", to: "assigned", event: "ASSIGN",
-      context: { sequence, ...(padding > 0 ? { padding: "x".repeat(padding) } : {}) }, at: new Date().toISOString(),
+      id: `1-${sequence}:0`, kind: "task", actor_id: taskId, version: sequence, from: "ready", to: "assigned", event: "ASSIGN",
+      patch: { sequence, ...(padding > 0 ? { padding: "x".repeat(padding) } : {}) }, at: new Date().toISOString(),
     }),
   }
 }

@@ -27,10 +27,11 @@ describe("event socket topics", () => {
       TestClient.open(edge.url(`/ws/events?topics=tasks,task:${taskId}`)),
     ])
     await edge.deployment.append({ kind: "task", id: taskId, type: "CREATE", payload: { id: taskId, title: "watched", capability: "nobody", dependsOn: [], blocked: true } })
-    await edge.deployment.append({ kind: "task", id: taskId, type: "DEPENDENCIES_MET", payload: {} })
+    await edge.deployment.append({ kind: "task", id: taskId, type: "SESSION_RUN", payload: { epoch: 0 } })
     const ready = await onTask.next(eventOf(taskId, "ready"))
-    expect(ready.payload).toMatchObject({ topic: `task:${taskId}`, kind: "task", actor_id: taskId, from: "blocked", event: "DEPENDENCIES_MET" })
-    expect(ready.payload["context"]).toMatchObject({ title: "watched" })
+    expect(ready.payload).toMatchObject({ topic: `task:${taskId}`, kind: "task", actor_id: taskId, from: "blocked", event: "SESSION_RUN" })
+    expect(ready.payload).toMatchObject({ version: 2, patch: { status: "ready", version: 2 } })
+    expect(ready["cursor"]).toMatch(/^\d+-\d+$/)
 
     const agent = await edge.agent()
     await onAgents.next((frame) => frame.type === "event" && frame.payload["actor_id"] === agent.id)

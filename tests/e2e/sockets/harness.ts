@@ -6,7 +6,10 @@ import type { Redis } from "ioredis"
 import uWS from "uWebSockets.js"
 import { createLogger } from "../../../src/log.ts"
 import { close, openRedis } from "../../../src/redis/client.ts"
+import { createAuthenticator } from "../../../src/edge/auth.ts"
 import type { EdgeContext, EdgeLimits } from "../../../src/edge/context.ts"
+import { UNBOUNDED } from "../../../src/edge/http/deadline.ts"
+import { startRevocations } from "../../../src/edge/revocations.ts"
 import { startFanout, type Fanout } from "../../../src/edge/fanout.ts"
 import { createMetrics, type MetricsRegistry } from "../../../src/edge/metrics.ts"
 import { registerSockets } from "../../../src/edge/sockets/index.ts"
@@ -21,6 +24,7 @@ export const TEST_LIMITS: EdgeLimits = {
   maxBackpressureBytes: 256 * 1024,
   perConnectionPerSecond: 200,
   perTokenPerSecond: 100,
+  connectionsPerAddress: 1024,
   allowedOrigins: ["https://dashboard.example"],
   waitMs: 5_000,
 }
@@ -67,6 +71,8 @@ export async function startSocketEdge(options: SocketEdgeOptions = {}): Promise<
   const app = uWS.App()
   const metrics = createMetrics()
   const fanout = await startFanout({ app, blocking, redis: deployment.redis, keys: deployment.keys, log, metrics, edgeId, blockMs: 1_000 })
+  const subscriber: Redis = await openRedis(deployment.redisUrl, { name: "test-edge-revocations" })
+  const revocations = await startRevocations(deployment.redis, subscriber, deployment.keys, log)
   const ctx: EdgeContext = {
     edgeId,
     sql: deployment.schema.sql,
@@ -79,8 +85,13 @@ export async function startSocketEdge(options: SocketEdgeOptions = {}): Promise<
     log,
     limits: { ...TEST_LIMITS, ...options.limits },
     machines: {},
-    readiness: async () => ({ ready: true, checks: {} }),
+    readiness: () => ({ ready: true, reachable: { redis: true, postgres: true }, checks: {} }),
     clock: options.clock ?? Date.now,
+    auth: createAuthenticator(deployment.schema.sql, undefined, Date.now),
+    revocations,
+    // These tests are about the sockets themselves; tests/e2e/auth covers who may open them.
+    publicReads: true,
+    budget: UNBOUNDED,
   }
   registerSockets(app, ctx, fanout, { ...socketQuotas(ctx.limits, {}), ...options.quotas })
   const listening = await new Promise<uWS.us_listen_socket>((resolve, reject) =>
@@ -111,6 +122,7 @@ export async function startSocketEdge(options: SocketEdgeOptions = {}): Promise<
       // Not in this build's typings: closes every remaining connection.
       ;(app as uWS.TemplatedApp & { close?: () => void }).close?.()
       await close(blocking)
+      await revocations.stop()
       await fanoutProxy?.close()
       await deployment.close()
     },

@@ -21,8 +21,8 @@ describe("durable timers", () => {
     await scripts.armTimer(p, { ...deadline(2_000), actor: "task:t-2" })
     await scripts.armTimer(p, { ...deadline(3_000), actor: "task:t-3" })
 
-    expect(await scripts.fireTimers(p, 999, 10)).toBe(0)
-    expect(await scripts.fireTimers(p, 2_000, 10)).toBe(2)
+    expect((await scripts.fireTimers(p, 999, 10)).moved).toBe(0)
+    expect((await scripts.fireTimers(p, 2_000, 10)).moved).toBe(2)
     expect(await inbox(p.inbox)).toEqual([
       ["type", "DEADLINE", "actor", "task:t-1", "payload", '{"attempt":1}', "timer", "task:t-1:deadline"],
       ["type", "DEADLINE", "actor", "task:t-2", "payload", '{"attempt":1}', "timer", "task:t-2:deadline"],
@@ -35,9 +35,9 @@ describe("durable timers", () => {
     const p = fresh.keys.partition(1)
     const scripts = createScripts(fresh.redis)
     for (const i of [3, 1, 2]) await scripts.armTimer(p, { ...deadline(i * 100), actor: `task:t-${i}` })
-    expect(await scripts.fireTimers(p, 1_000, 2)).toBe(2)
+    expect((await scripts.fireTimers(p, 1_000, 2)).moved).toBe(2)
     expect((await inbox(p.inbox)).map((fields) => fields[3])).toEqual(["task:t-1", "task:t-2"])
-    expect(await scripts.fireTimers(p, 1_000, 2)).toBe(1)
+    expect((await scripts.fireTimers(p, 1_000, 2)).moved).toBe(1)
   })
 
   it("replace a timer of the same name: its new time and event, once", async () => {
@@ -45,8 +45,8 @@ describe("durable timers", () => {
     const scripts = createScripts(fresh.redis)
     expect(await scripts.armTimer(p, deadline(1_000, 1))).toBe(false)
     expect(await scripts.armTimer(p, deadline(5_000, 2))).toBe(true)
-    expect(await scripts.fireTimers(p, 4_999, 10)).toBe(0)
-    expect(await scripts.fireTimers(p, 5_000, 10)).toBe(1)
+    expect(await scripts.fireTimers(p, 4_999, 10)).toEqual({ moved: 0, nextDue: 5_000 })
+    expect((await scripts.fireTimers(p, 5_000, 10)).moved).toBe(1)
     expect(await inbox(p.inbox)).toEqual([
       ["type", "DEADLINE", "actor", "task:t-1", "payload", '{"attempt":2}', "timer", "task:t-1:deadline"],
     ])
@@ -59,7 +59,7 @@ describe("durable timers", () => {
     await scripts.armTimer(p, { ...deadline(1_000), name: "retry", type: "RETRY" })
     expect(await scripts.clearTimer(p, "task:t-1", "deadline")).toBe(true)
     expect(await scripts.clearTimer(p, "task:t-1", "deadline")).toBe(false)
-    expect(await scripts.fireTimers(p, 10_000, 10)).toBe(1)
+    expect((await scripts.fireTimers(p, 10_000, 10)).moved).toBe(1)
     expect((await inbox(p.inbox)).map((fields) => fields[1])).toEqual(["RETRY"])
     expect(await fresh.redis.hlen(p.timerData)).toBe(0)
   })
@@ -77,7 +77,8 @@ describe("durable timers", () => {
       }),
     )
     const rest = await scripts.fireTimers(p, 1_000, timers)
-    expect(moved.reduce((a, b) => a + b, 0) + rest).toBe(timers)
+    expect(moved.reduce((a, b) => a + b.moved, 0) + rest.moved).toBe(timers)
+    expect(rest.nextDue).toBeNull()
     const actors = (await inbox(p.inbox)).map((fields) => fields[3])
     expect(actors).toHaveLength(timers)
     expect(new Set(actors).size).toBe(timers)
@@ -89,7 +90,7 @@ describe("durable timers", () => {
     await createScripts(armer).armTimer(p, deadline(1_000))
     await close(armer)
     const later = await fresh.connect("later")
-    expect(await createScripts(later).fireTimers(p, 1_000, 10)).toBe(1)
+    expect((await createScripts(later).fireTimers(p, 1_000, 10)).moved).toBe(1)
     expect(await inbox(p.inbox)).toHaveLength(1)
   })
 })

@@ -1,8 +1,10 @@
 // The basic lifecycle between actors, through the streams: a ready task is assigned to an
 // online agent with the capability, runs, completes and frees the capacity; a task with no
-// capable agent waits until one comes online; a session runs its DAG to completion.
+// capable agent waits until one comes online; a session runs its DAG to completion (its tasks tell
+// each other), cancels the dependants of a task that failed for good and runs them again after RETRY.
 import { randomUUID } from "node:crypto"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { sessionTaskId } from "../../../machines/task-ids.ts"
 import { testDeployment, waitFor, type TestDeployment } from "../../support/runtime.ts"
 
 let deployment: TestDeployment
@@ -27,10 +29,41 @@ const createTask = async (capability: string) => {
   return id
 }
 
+/**
+ * Creates a session of two tasks of `capability`, the second waiting for the first; answers its id and
+ * its tasks' ids (the session derives them from its own id and each task's index).
+ */
+const createSession = async (capability: string, options: { maxAttempts: number; start?: boolean }) => {
+  const sessionId = randomUUID()
+  const [first, second] = [sessionTaskId(sessionId, 0), sessionTaskId(sessionId, 1)]
+  const spec = { payload: {}, timeoutS: 60, maxAttempts: options.maxAttempts, priority: 2 }
+  await deployment.append({
+    kind: "session", id: sessionId, type: "CREATE",
+    payload: {
+      id: sessionId, title: "release", ...(options.start === undefined ? {} : { start: options.start }),
+      tasks: [
+        { id: first, key: "build", title: "build", capability, dependsOn: [], spec },
+        { id: second, key: "ship", title: "ship", capability, dependsOn: [first], spec },
+      ],
+    },
+  })
+  return { sessionId, first, second }
+}
+
 const runTask = async (taskId: string, agentId: string) => {
   await deployment.append({ kind: "task", id: taskId, type: "START", payload: { agentId } })
   await deployment.append({ kind: "task", id: taskId, type: "COMPLETE", payload: { agentId, result: { ok: true } } })
   return deployment.actor("task", taskId, (task) => task.state === "completed")
+}
+
+/** Runs a started session of createSession: the dependant waits until its dependency completed; answers the completed session. */
+const runSession = async (session: { sessionId: string; first: string; second: string }, agentId: string) => {
+  await deployment.actor("task", session.first, (task) => task.state === "assigned")
+  expect((await deployment.actor("task", session.second)).state).toBe("blocked")
+  await runTask(session.first, agentId)
+  await deployment.actor("task", session.second, (task) => task.state === "assigned")
+  await runTask(session.second, agentId)
+  return deployment.actor("session", session.sessionId, (row) => row.state === "completed")
 }
 
 describe("runtime lifecycle", () => {
@@ -81,26 +114,27 @@ describe("runtime lifecycle", () => {
 
   it("runs a session's DAG: the dependant task waits for its dependency, and the session completes", async () => {
     const agentId = await registerAgent(["build"])
-    const sessionId = randomUUID()
-    const [first, second] = [randomUUID(), randomUUID()]
-    const spec = { payload: {}, timeoutS: 60, maxAttempts: 2, priority: 2 }
-    await deployment.append({
-      kind: "session", id: sessionId, type: "CREATE",
-      payload: {
-        id: sessionId, title: "release",
-        tasks: [
-          { id: first, key: "compile", title: "compile", capability: "build", dependsOn: [], spec },
-          { id: second, key: "package", title: "package", capability: "build", dependsOn: [first], spec },
-        ],
-      },
-    })
-    await deployment.append({ kind: "session", id: sessionId, type: "START", payload: {} })
-    await deployment.actor("task", first, (task) => task.state === "assigned")
-    expect((await deployment.actor("task", second)).state).toBe("blocked")
-    await runTask(first, agentId)
-    await deployment.actor("task", second, (task) => task.state === "assigned")
-    await runTask(second, agentId)
-    const session = await deployment.actor("session", sessionId, (row) => row.state === "completed")
+    const created = await createSession("build", { maxAttempts: 2 })
+    expect((await deployment.actor("task", created.second)).state).toBe("blocked")
+    await deployment.append({ kind: "session", id: created.sessionId, type: "START", payload: {} })
+    const session = await runSession(created, agentId)
     expect(session.state).toBe("completed")
+  })
+
+  it("runs a session created with start: true; a lost task cancels its dependant, and RETRY with START runs both again", async () => {
+    const agentId = await registerAgent(["fragile"])
+    const { sessionId, first, second } = await createSession("fragile", { maxAttempts: 1, start: true })
+    await deployment.actor("task", first, (task) => task.state === "assigned")
+    await deployment.append({ kind: "task", id: first, type: "START", payload: { agentId } })
+    await deployment.append({ kind: "task", id: first, type: "FAIL", payload: { agentId, error: "flaky" } })
+    const cancelled = await deployment.actor("task", second, (task) => task.state === "cancelled")
+    expect((cancelled.snapshot as { context: { cancelReason: string } }).context.cancelReason).toBe(`dependency ${first} failed`)
+    const failed = await deployment.actor("session", sessionId, (row) => row.state === "failed")
+    expect((failed.snapshot as { context: { metrics: { tasks: object } } }).context.metrics.tasks).toMatchObject({ failed: 1, cancelled: 1 })
+
+    await deployment.append({ kind: "session", id: sessionId, type: "RETRY", payload: {} })
+    await deployment.append({ kind: "session", id: sessionId, type: "START", payload: {} })
+    const session = await runSession({ sessionId, first, second }, agentId)
+    expect((session.snapshot as { context: { metrics: { tasks: object } } }).context.metrics.tasks).toMatchObject({ completed: 2, failed: 0, cancelled: 0 })
   })
 })

@@ -36,7 +36,7 @@ const taskPlan = (taskId: string, steps: number): Plan => {
   }
 }
 
-const progressOf = (context: Record<string, unknown>) => context["progress"]
+const progressOf = (patch: Record<string, unknown>) => patch["progress"]
 
 /** Every command became one transition, in append order; the events carry the progress in order. */
 const expectAppliedInOrder = async (plan: Plan, streamIds: ReadonlyArray<string>, steps: number) => {
@@ -50,7 +50,7 @@ const expectAppliedInOrder = async (plan: Plan, streamIds: ReadonlyArray<string>
   expect(task.version).toBe(plan.commands.length)
 
   const published = (await deployment.events(plan.taskId)).filter((event) => event.event === "PROGRESS")
-  expect(published.map((event) => progressOf(event.context))).toEqual(
+  expect(published.map((event) => progressOf(event.patch))).toEqual(
     Array.from({ length: steps }, (_, i) => (i + 1) / steps),
   )
 }

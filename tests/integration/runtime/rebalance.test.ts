@@ -90,7 +90,7 @@ describe("rebalancing", () => {
     const last = await work.report()
     for (const id of work.tasks) {
       const task = await deployment.actor("task", id, (row) => (row.snapshot as { context: { progress: number } }).context.progress === last / 1000)
-      const progress = (await deployment.events(id)).filter((event) => event.event === "PROGRESS").map((event) => event.context["progress"])
+      const progress = (await deployment.events(id)).filter((event) => event.event === "PROGRESS").map((event) => event.patch["progress"])
       expect(progress).toEqual(Array.from({ length: last }, (_, i) => (i + 1) / 1000))
       expect(task.version).toBe(3 + last)
     }

@@ -35,5 +35,5 @@ export function move(
   streamId: string,
   extra: Partial<TransitionWrite> = {},
 ): TransitionWrite {
-  return { kind, actorId, from, to, event: `TO_${to.toUpperCase()}`, streamId, at: msOf(streamId), ...extra }
+  return { kind, actorId, from, to, event: `TO_${to.toUpperCase()}`, streamId, at: msOf(streamId), version: 1, patch: { status: to }, ...extra }
 }

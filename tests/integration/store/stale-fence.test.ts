@@ -1,7 +1,8 @@
 // Fencing: a batch carrying an older lease token than the partition's stored one is refused
 // whole, and nothing of it is written.
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { getActor, timeline } from "../../../src/store/queries.ts"
+import { timeline } from "../../../src/store/history.ts"
+import { getActor } from "../../../src/store/queries.ts"
 import { writeBatch } from "../../../src/store/snapshots.ts"
 import { type TestSchema, freshSchema } from "../../support/postgres.ts"
 import { move, row, sid } from "./fixtures.ts"

@@ -1,7 +1,8 @@
 // Stream ids never go backwards: a redelivered batch is a no-op, an older entry never
 // overwrites a newer one, and ids compare as numbers (<ms>-<seq>), not as text.
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { getActor, timeline } from "../../../src/store/queries.ts"
+import { timeline } from "../../../src/store/history.ts"
+import { getActor } from "../../../src/store/queries.ts"
 import { type Batch, writeBatch } from "../../../src/store/snapshots.ts"
 import { type TestSchema, freshSchema } from "../../support/postgres.ts"
 import { move, row, sid } from "./fixtures.ts"

@@ -1,6 +1,6 @@
 // Timeline: a session's transitions and its tasks', across partitions, in the order they happened.
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { timeline } from "../../../src/store/queries.ts"
+import { timeline } from "../../../src/store/history.ts"
 import { type SnapshotWrite, type TransitionWrite, writeBatch } from "../../../src/store/snapshots.ts"
 import { type TestSchema, freshSchema } from "../../support/postgres.ts"
 import { move, row, sid } from "./fixtures.ts"
@@ -54,11 +54,11 @@ describe("timeline", () => {
     expect((await timeline(pg.sql, "s-2")).map((t) => t.actorId)).toEqual(["s-2", "t-9"])
   })
 
-  it("returns each transition's event, entry, time and context", async () => {
+  it("returns each transition's event, entry, time, version, patch and cause", async () => {
     await apply(
       1,
       [row("task", "t-3", "assigned", sid(T0 + 30, 4), { sessionId: "s-3" })],
-      [move("task", "t-3", "ready", "assigned", sid(T0 + 30, 4), { event: "ASSIGN", context: { agentId: "a-1" } })],
+      [move("task", "t-3", "ready", "assigned", sid(T0 + 30, 4), { event: "ASSIGN", version: 3, patch: { status: "assigned", agent_id: "a-1" }, by: "operator" })],
     )
     expect(await timeline(pg.sql, "s-3")).toEqual([
       {
@@ -71,7 +71,9 @@ describe("timeline", () => {
         event: "ASSIGN",
         streamId: sid(T0 + 30, 4),
         at: T0 + 30,
-        context: { agentId: "a-1" },
+        version: 3,
+        patch: { status: "assigned", agent_id: "a-1" },
+        by: "operator",
       },
     ])
   })

@@ -3,7 +3,10 @@
 import { describe, expect, it } from "vitest"
 import { taskKind } from "../../../actors/task.ts"
 
-const task = { id: "t1", sessionId: "s1", capability: "lint", title: "Lint", payload: { repo: "x" }, agentId: "a1", priority: 1, readyAt: 1_000 }
+const task = {
+  id: "t1", sessionId: "s1", index: 3, capability: "lint", title: "Lint", payload: { repo: "x" }, agentId: "a1", priority: 1,
+  readyAt: 1_000, dependants: ["t2", "t3"],
+}
 const out = (effect: Record<string, unknown>, context: object = task) => taskKind.outputs(effect as never, { id: "t1", context })
 
 describe("task binding", () => {
@@ -34,15 +37,19 @@ describe("task binding", () => {
     expect(out({ type: "task.cancelled", reason: "session stopped" })).toEqual([])
   })
 
-  it("reports status changes to its session; a standalone task unblocks itself after RETRY", () => {
-    expect(out({ type: "task.status", status: "in_progress" })).toEqual([
-      { _tag: "send", to: { kind: "session", id: "s1" }, type: "TASK_STATUS", payload: { taskId: "t1", status: "in_progress" } },
-    ])
-    const standalone = { ...task, sessionId: null }
-    expect(out({ type: "task.status", status: "blocked" }, standalone)).toEqual([
-      { _tag: "send", to: { kind: "task", id: "t1" }, type: "DEPENDENCIES_MET", payload: {} },
-    ])
-    expect(out({ type: "task.status", status: "ready" }, standalone)).toEqual([])
+  it("reports status changes to its session with its place and epoch; a standalone task reports to nobody", () => {
+    expect(out({ type: "task.status", from: "assigned", status: "in_progress", epoch: 2 })).toEqual([{
+      _tag: "send", to: { kind: "session", id: "s1" }, type: "TASK_STATUS",
+      payload: { taskId: "t1", index: 3, from: "assigned", status: "in_progress", epoch: 2 },
+    }])
+    expect(out({ type: "task.status", from: "ready", status: "assigned", epoch: 0 }, { ...task, sessionId: null })).toEqual([])
+  })
+
+  it("tells each dependant how it finished", () => {
+    expect(out({ type: "task.finished", status: "failed", epoch: 1 })).toEqual(["t2", "t3"].map((id) => ({
+      _tag: "send", to: { kind: "task", id }, type: "DEPENDENCY_FINISHED", payload: { taskId: "t1", status: "failed", epoch: 1 },
+    })))
+    expect(out({ type: "task.finished", status: "completed", epoch: 0 }, { ...task, dependants: [] })).toEqual([])
   })
 
   it("publishes on tasks, its own topic and its session's, with its query columns", () => {

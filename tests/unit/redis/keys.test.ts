@@ -21,7 +21,8 @@ describe("keysFor", () => {
       "{cb:3}:in", "{cb:3}:timers", "{cb:3}:timer:data", "{cb:3}:dead",
       "{cb:3}:lease", "{cb:3}:fence", "{cb:3}:dedupe:c-1",
     ])
-    expect(keys.events).toBe("cb:ev")
+    expect(keys.events).toBe("{cb:ev}")
+    expect(keys.replies("edge-1")).toBe("{cb:ev}:reply:edge-1")
     expect(keys.members).toBe("cb:members")
   })
 

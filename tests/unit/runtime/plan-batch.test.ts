@@ -2,9 +2,10 @@
 // redelivery, dead letters and the order and ids of outbox items.
 import { describe, expect, it } from "vitest"
 import { assign, emit, setup } from "xstate"
-import { ActorHost } from "../../../src/runtime/actor-host.ts"
+import { ActorHost, type StoredActor } from "../../../src/runtime/actor-host.ts"
+import { partitionOf } from "../../../src/redis/partition.ts"
 import type { ActorKind } from "../../../src/runtime/actor-kind.ts"
-import { planBatch, type Decoded, type InboxEntry, type StoredWithOutbox } from "../../../src/runtime/plan-batch.ts"
+import { planBatch, type Decoded, type InboxEntry } from "../../../src/runtime/plan-batch.ts"
 
 const lampMachine = setup({
   types: {} as {
@@ -16,12 +17,12 @@ const lampMachine = setup({
     light: assign({ litAt: ({ event }) => event.at }),
     armTimer: emit(({ event }) => ({ type: "timer.arm", name: "auto_off", fireAt: event.at + 1000, event: { type: "OFF" } })),
     tellNeighbour: emit({ type: "lamp.lit" }),
-    reject: emit(({ event, self }) => ({
-      type: "command.rejected", command: event.type, state: String(self.getSnapshot().value), code: "conflict", reason: `${event.type} refused`,
+    reject: emit(({ event }) => ({
+      type: "command.rejected", command: event.type, state: "off", code: "conflict", reason: `${event.type} refused`,
     })),
-    explode: () => {
+    explode: assign(() => {
       throw new Error("filament burst")
-    },
+    }),
   },
 }).createMachine({
   id: "lamp",
@@ -42,6 +43,7 @@ const lampKind: ActorKind = {
     effect.type === "lamp.lit" ? [{ _tag: "send", to: { kind: "lamp", id: `${self.id}-next` }, type: "ON", payload: {} }] : [],
   topics: (id) => ["lamps", `lamp:${id}`],
   columns: () => ({}),
+  view: (id, context, state) => ({ id, status: state, watts: (context as { watts: number }).watts }),
 }
 
 const kinds = new Map([["lamp", lampKind]])
@@ -60,8 +62,12 @@ const entry = (id: string, type: string, payload: object = {}, replyTo?: string)
   fields: { type, actor: "lamp:a", payload: JSON.stringify(payload), ...(replyTo ? { replyTo } : {}) },
 })
 
-const plan = (entries: InboxEntry[], host = new ActorHost({ maxActors: 100 }), stored = new Map<string, StoredWithOutbox>()) =>
-  planBatch({ partition: 3, entries, decode, kinds, host, stored, now: 0 })
+const PARTITIONS = 16
+/** The partition whose inbox holds lamp a's commands. */
+const P = partitionOf("lamp", "a", PARTITIONS)
+
+const plan = (entries: InboxEntry[], host = new ActorHost({ maxActors: 100 }), stored = new Map<string, StoredActor>()) =>
+  planBatch({ partition: P, partitions: PARTITIONS, entries, decode, kinds, host, stored })
 
 describe("planBatch", () => {
   it("creates an actor, applies its commands in order and plans one row with every effect", () => {
@@ -74,9 +80,9 @@ describe("planBatch", () => {
       ["off", "on", "ON", 1005],
     ])
     expect(result.outbox.map((item) => item._tag)).toEqual(["event", "event", "timer_arm", "send"])
-    expect(result.outbox[1]).toMatchObject({ id: "1005-0:3", topics: ["lamps", "lamp:a", "machines"], from: "off", to: "on" })
+    expect(result.outbox[1]).toMatchObject({ id: `1005-0:${P}`, topics: ["lamps", "lamp:a", "machines"], from: "off", to: "on" })
     expect(result.outbox[2]).toMatchObject({ name: "auto_off", fireAt: 2005, ref: { kind: "lamp", id: "a" } })
-    expect(result.outbox[3]).toMatchObject({ to: { kind: "lamp", id: "a-next" }, type: "ON", cmdId: "3/1005-0/1" })
+    expect(result.outbox[3]).toMatchObject({ to: { kind: "lamp", id: "a-next" }, type: "ON", cmdId: `${P}/1005-0/1` })
     expect(result.ackIds).toEqual(["1000-0", "1005-0"])
   })
 
@@ -127,6 +133,33 @@ describe("planBatch", () => {
     expect(result.rows[0]).toMatchObject({ state: "on", streamId: "1002-0" })
     expect(result.ackIds).toEqual(["1000-0", "1002-0"])
   })
+
+  it("dead-letters an entry written to another partition's inbox instead of applying it", () => {
+    const result = planBatch({ partition: (P + 1) % PARTITIONS, partitions: PARTITIONS, entries: [entry("1000-0", "CREATE", { watts: 40 })], decode, kinds, host: new ActorHost({ maxActors: 10 }), stored: new Map() })
+    expect(result.deadLetters.map((d) => d.reason)).toEqual([`actor: lamp:a belongs to partition ${P}, not ${(P + 1) % PARTITIONS}`])
+    expect(result.rows).toEqual([])
+    expect(result.ackIds).toEqual([])
+  })
+
+  it("records each transition as a version and the merge patch of the actor's view", () => {
+    const result = plan([entry("1000-0", "CREATE", { watts: 40 }), entry("1005-0", "ON"), entry("1006-0", "OFF")])
+    expect(result.transitions.map((t) => [t.version, t.patch])).toEqual([
+      [1, { id: "a", status: "off", watts: 40, created_at: "1970-01-01T00:00:01.000Z", updated_at: "1970-01-01T00:00:01.000Z", stream_id: "1000-0", version: 1 }],
+      [2, { status: "on", updated_at: "1970-01-01T00:00:01.005Z", stream_id: "1005-0", version: 2 }],
+      [3, { status: "off", updated_at: "1970-01-01T00:00:01.006Z", stream_id: "1006-0", version: 3 }],
+    ])
+    expect(result.outbox.filter((item) => item._tag === "event").map((item) => item.version)).toEqual([1, 2, 3])
+  })
+
+  it("plans on a working copy: the host changes only when the batch is committed", () => {
+    const host = new ActorHost({ maxActors: 10 })
+    const first = plan([entry("1000-0", "CREATE", { watts: 40 })], host)
+    expect(host.get("lamp:a")).toBeUndefined()
+    host.commit(first.working, 0)
+    const second = plan([entry("1005-0", "ON")], host)
+    expect(second.rows[0]).toMatchObject({ state: "on", version: 2 })
+    expect(host.get("lamp:a")).toMatchObject({ state: "off", version: 1 })
+  })
 })
 
 describe("planBatch with finished actors", () => {
@@ -139,7 +172,7 @@ describe("planBatch with finished actors", () => {
         { id: "1-0", fields: { type: "CREATE", actor: "done:x", payload: "{}" } },
         { id: "2-0", fields: { type: "POKE", actor: "done:x", payload: "{}", replyTo: "r" } },
       ],
-      decode, kinds: new Map([["done", doneKind]]), host: new ActorHost({ maxActors: 10 }), stored: new Map(), now: 0,
+      partitions: 1, decode, kinds: new Map([["done", doneKind]]), host: new ActorHost({ maxActors: 10 }), stored: new Map(),
     })
     expect(result.outbox.at(-1)).toMatchObject({ outcome: "rejected", code: "conflict", reason: "POKE is not allowed: done:x is over, a final state" })
   })

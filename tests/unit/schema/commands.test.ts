@@ -19,7 +19,10 @@ const sessionTask = (id: string, key: string, dependsOn: string[] = []) => ({
 const samples = {
   task: {
     CREATE: taskCreate,
-    DEPENDENCIES_MET: {},
+    DEPENDENCY_FINISHED: { taskId: ID.b, status: "completed", epoch: 1 },
+    SESSION_RUN: { epoch: 1 },
+    SESSION_HOLD: {},
+    SESSION_CANCEL: { reason: "session stopped", epoch: 2 },
     ASSIGN: { agentId: ID.b },
     CLAIM: { agentId: ID.b },
     START: { agentId: ID.b },
@@ -57,7 +60,7 @@ const samples = {
     TIMEOUT: { seq: 2 },
     RETRY: {},
     ORPHAN: {},
-    TASK_STATUS: { taskId: ID.a, status: "completed" },
+    TASK_STATUS: { taskId: ID.a, index: 0, from: "in_progress", status: "completed", epoch: 1 },
     CHECKPOINT: { data: { step: 2 } },
   },
 } as const
@@ -80,7 +83,7 @@ describe("commands of each machine", () => {
         '"RELEASE", "DRAIN", "UNDRAIN", "BREAKER_COOLDOWN", "DEREGISTER", got "ASSIGN"',
     )
     expect(message(decodeInboxCommand({ kind: "task", id: ID.a, type: "DRAIN", payload: {} }))).toMatch(
-      /^type: expected one of "CREATE", "DEPENDENCIES_MET", .*"RETRY", got "DRAIN"$/,
+      /^type: expected one of "CREATE", "DEPENDENCY_FINISHED", .*"RETRY", got "DRAIN"$/,
     )
   })
 

@@ -10,10 +10,11 @@ const wireEvent = {
   topic: `task:${ID.a}`,
   kind: "task",
   actor_id: ID.a,
+  version: 4,
   from: "assigned",
   to: "in_progress",
   event: "START",
-  context: { attempt: 1, agentId: ID.b },
+  patch: { status: "in_progress", attempt: 1, started_at: "2026-11-21T10:00:00.000Z" },
   at: "2026-11-21T10:00:00.000Z",
 }
 
@@ -64,12 +65,13 @@ describe("PublishedEvent", () => {
     expect(message(decodeOr(PublishedEvent, { ...wireEvent, kind: "robot" }))).toBe(
       'kind: expected one of "session", "task", "agent", got "robot"',
     )
-    expect(message(decodeOr(PublishedEvent, { ...wireEvent, context: [] }))).toBe("context: expected an object, got []")
+    expect(message(decodeOr(PublishedEvent, { ...wireEvent, patch: [] }))).toBe("patch: expected an object, got []")
+    expect(message(decodeOr(PublishedEvent, { ...wireEvent, version: 0 }))).toMatch(/^version: /)
   })
 
   it("has a JSON Schema naming its required wire fields", () => {
     expect([...requiredOf(PublishedEvent)].sort()).toEqual(
-      ["id", "topic", "kind", "actor_id", "from", "to", "event", "context", "at"].sort(),
+      ["id", "topic", "kind", "actor_id", "version", "from", "to", "event", "patch", "at"].sort(),
     )
   })
 })

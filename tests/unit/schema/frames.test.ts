@@ -132,10 +132,11 @@ describe("event socket frames", () => {
         topic: `task:${ID.a}`,
         kind: "task",
         actorId: ID.a,
+        version: 4,
         from: "assigned",
         to: "in_progress",
         event: "START",
-        context: {},
+        patch: { status: "in_progress", attempt: 1 },
         at: "2026-11-21T10:00:00Z",
       },
     }
@@ -170,7 +171,7 @@ describe("JSON Schema", () => {
       error: ["code", "message"],
       subscribe: ["topics"],
       unsubscribe: ["topics"],
-      event: ["id", "topic", "kind", "actor_id", "from", "to", "event", "context", "at"],
+      event: ["id", "topic", "kind", "actor_id", "version", "from", "to", "event", "patch", "at"],
     })
   })
 })

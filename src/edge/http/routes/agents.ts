@@ -1,14 +1,20 @@
 // `/api/v1/agents`: register (the token is shown once, only its hash stored), list, read,
-// deregister (its tokens are revoked) and the HTTP heartbeat.
+// deregister and token rotation (the old tokens stop at once: revoked in Postgres, evicted from every
+// edge's cache and the agent's control sockets closed with 4401 through ctx.revocations), and the
+// HTTP heartbeat.
 import { randomUUID } from "node:crypto"
+import { Schema } from "effect"
+import { ApiError } from "../../../schema/errors.ts"
 import { AgentHeartbeatBody, ListAgentsQuery, RegisterAgentBody, WaitQuery } from "../../../schema/http.ts"
-import { revokeAgentTokens, saveAgentToken } from "../../../store/tokens.ts"
+import { replaceAgentTokens, revokeAgentTokens, saveAgentToken } from "../../../store/tokens.ts"
 import { newToken, requireOperator, requireSelf } from "../../auth.ts"
 import { COMMAND_RESPONSES, commandAnswer, creationStatus, sendCommand } from "../command.ts"
 import { listAnswer } from "../listing.ts"
 import { actorOr404, IdParams } from "../params.ts"
 import { API, json, route } from "../route.ts"
 import { AgentCreated, AgentView, agentView, pageOf, type AgentCreated as AgentCreatedBody } from "../views.ts"
+
+const AgentToken = Schema.Struct({ id: Schema.String, token: Schema.String }).annotate({ identifier: "AgentToken" })
 
 export const agentRoutes = [
   route({
@@ -47,7 +53,7 @@ export const agentRoutes = [
     path: `${API}/agents`,
     name: "listAgents",
     summary: "List agents, oldest in their state first",
-    access: "public",
+    access: "read",
     query: ListAgentsQuery,
     responses: { 200: { description: "one page", schema: pageOf("AgentPage", AgentView) } },
     async handle({ ctx, query }) {
@@ -58,11 +64,13 @@ export const agentRoutes = [
     method: "GET",
     path: `${API}/agents/{id}`,
     name: "getAgent",
-    summary: "One agent",
-    access: "public",
+    summary: "One agent (an agent token reads only its own)",
+    access: "read",
+    agentReads: true,
     params: IdParams,
     responses: { 200: { description: "the agent", schema: AgentView } },
-    async handle({ ctx, params }) {
+    async handle({ ctx, principal, params }) {
+      if (principal?.role === "agent" && !ctx.publicReads) requireSelf(principal, params.id)
       return json(200, agentView(await actorOr404(ctx.sql, "agent", params.id)))
     },
   }),
@@ -80,7 +88,26 @@ export const agentRoutes = [
       requireSelf(principal, params.id)
       const sent = await sendCommand(ctx, { kind: "agent", id: params.id, type: "DEREGISTER", payload: {} })
       await revokeAgentTokens(ctx.sql, params.id)
+      await ctx.revocations.revoke({ kind: "agent", id: params.id })
       return commandAnswer(sent, query.wait)
+    },
+  }),
+  route({
+    method: "POST",
+    path: `${API}/agents/{id}/token`,
+    name: "rotateAgentToken",
+    summary: "Rotate the agent's token: the new one is in this answer only; the old ones stop at once and its sockets close (4401)",
+    access: "token",
+    params: IdParams,
+    responses: { 200: { description: "the new token", schema: AgentToken } },
+    async handle({ ctx, principal, params }) {
+      requireSelf(principal, params.id)
+      const agent = await actorOr404(ctx.sql, "agent", params.id)
+      if (agent.state === "deregistered") throw new ApiError({ code: "conflict", message: `agent ${params.id} is deregistered` })
+      const token = newToken()
+      await replaceAgentTokens(ctx.sql, params.id, token)
+      await ctx.revocations.revoke({ kind: "agent", id: params.id })
+      return json(200, { id: params.id, token })
     },
   }),
   route({

@@ -4,16 +4,18 @@ import { Schema } from "effect"
 import { openApiDocument } from "../../openapi.ts"
 import { API, json, route, type Route } from "../route.ts"
 import { agentRoutes } from "./agents.ts"
+import { deadLetterRoutes } from "./dead-letters.ts"
 import { inspectRoutes } from "./inspect.ts"
 import { metaRoutes, type MetaDeps } from "./meta.ts"
 import { sessionRoutes } from "./sessions.ts"
 import { taskRoutes } from "./tasks.ts"
+import { viewerTokenRoutes } from "./viewer-tokens.ts"
 
 const OpenApi = Schema.Record(Schema.String, Schema.Unknown).annotate({ identifier: "OpenApiDocument" })
 
 export const edgeRoutes = (deps: MetaDeps): ReadonlyArray<Route> => {
   let document: unknown
-  const routes: Route[] = [...agentRoutes, ...sessionRoutes, ...taskRoutes, ...inspectRoutes, ...metaRoutes(deps)]
+  const routes: Route[] = [...agentRoutes, ...sessionRoutes, ...taskRoutes, ...inspectRoutes, ...deadLetterRoutes, ...viewerTokenRoutes, ...metaRoutes(deps)]
   routes.push(
     route({
       method: "GET",

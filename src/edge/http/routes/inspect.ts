@@ -3,14 +3,16 @@
 import { Schema } from "effect"
 import { ActorKind } from "../../../schema/common.ts"
 import { ApiError } from "../../../schema/errors.ts"
+import { HistoryQuery } from "../../../schema/history.ts"
 import { ActorsQuery } from "../../../schema/http.ts"
 import type { StoredActor } from "../../../store/actor-row.ts"
 import type { Sql } from "../../../store/db.ts"
+import { actorHistory } from "../../../store/history.ts"
 import { InvalidCursor, listActors, type ActorPage } from "../../../store/queries.ts"
 import { pageAnswer } from "../listing.ts"
 import { ActorParams, actorOr404, KindParams } from "../params.ts"
 import { API, json, route, type Route } from "../route.ts"
-import { ActorRecord, actorRecord, pageOf } from "../views.ts"
+import { ActorHistory, ActorRecord, actorRecord, historyView, pageOf } from "../views.ts"
 
 const Machine = Schema.Record(Schema.String, Schema.Unknown).annotate({
   identifier: "Machine",
@@ -56,7 +58,7 @@ export const inspectRoutes: Route[] = [
     path: `${API}/machines`,
     name: "listMachines",
     summary: "Every machine's definition, by actor kind",
-    access: "public",
+    access: "read",
     responses: { 200: { description: "the machines by kind", schema: Schema.Record(Schema.String, Machine) } },
     async handle({ ctx }) {
       return json(200, ctx.machines)
@@ -67,7 +69,7 @@ export const inspectRoutes: Route[] = [
     path: `${API}/machines/{kind}`,
     name: "getMachine",
     summary: "One machine's definition",
-    access: "public",
+    access: "read",
     params: KindParams,
     responses: { 200: { description: "the machine", schema: Machine } },
     async handle({ ctx, params }) {
@@ -81,7 +83,7 @@ export const inspectRoutes: Route[] = [
     path: `${API}/actors`,
     name: "listActors",
     summary: "Persisted actors, oldest in their state first; filter by kind, state and time in state",
-    access: "public",
+    access: "read",
     query: ActorsQuery,
     paged: true,
     responses: { 200: { description: "one page", schema: pageOf("ActorPage", ActorRecord) } },
@@ -96,11 +98,25 @@ export const inspectRoutes: Route[] = [
     path: `${API}/actors/{kind}/{id}`,
     name: "getActor",
     summary: "One persisted actor: snapshot, state, stream id, version",
-    access: "public",
+    access: "read",
     params: ActorParams,
     responses: { 200: { description: "the actor", schema: ActorRecord } },
     async handle({ ctx, params }) {
       return json(200, actorRecord(await actorOr404(ctx.sql, params.kind, params.id)))
+    },
+  }),
+  route({
+    method: "GET",
+    path: `${API}/actors/{kind}/{id}/history`,
+    name: "getActorHistory",
+    summary: "One actor's transitions in version order, each its version and the merge patch of its view (time travel)",
+    access: "read",
+    params: ActorParams,
+    query: HistoryQuery,
+    responses: { 200: { description: "the transitions after `after_version`", schema: ActorHistory } },
+    async handle({ ctx, params, query }) {
+      await actorOr404(ctx.sql, params.kind, params.id)
+      return json(200, historyView(params.kind, params.id, await actorHistory(ctx.sql, params.kind, params.id, query)))
     },
   }),
 ]

@@ -1,5 +1,6 @@
 // The operational routes outside /api/v1: /health (the process is up), /live, /ready (Redis and
-// Postgres reachable and, with an in-process runtime, its partitions owned; 503 otherwise) and
+// Postgres reachable and, with an in-process runtime, its partitions owned, from the last background
+// probe; 503 otherwise) and
 // /metrics (Prometheus text).
 import { Schema } from "effect"
 import { ApiError } from "../../../schema/errors.ts"
@@ -45,11 +46,11 @@ export const metaRoutes = (deps: MetaDeps): Route[] => [
     method: "GET",
     path: "/ready",
     name: "ready",
-    summary: "Readiness: Redis and Postgres reachable (and the in-process runtime's partitions owned)",
+    summary: "Readiness: Redis and Postgres reachable (and the in-process runtime's partitions owned), as last probed in the background",
     access: "public",
     responses: { 200: { description: "ready", schema: Ready } },
     async handle({ ctx }) {
-      const { ready, checks } = await ctx.readiness()
+      const { ready, checks } = ctx.readiness()
       if (ready) return json(200, { ready, checks })
       const failing = Object.entries(checks)
         .filter(([, ok]) => ok === false)

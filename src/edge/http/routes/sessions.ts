@@ -1,10 +1,13 @@
-// `/api/v1/sessions`: create (task keys become fresh task ids), list, read with its tasks' states,
-// the lifecycle commands, numbered checkpoints and the timeline of the session and its tasks.
+// `/api/v1/sessions`: create (task keys become the ids the session derives for its tasks), list, read
+// with its tasks' states (from the task actors), the lifecycle commands, numbered checkpoints and the
+// timeline of the session and its tasks.
 import { randomUUID } from "node:crypto"
 import type { SessionContext } from "../../../../machines/session.ts"
+import { sessionTaskId } from "../../../../machines/task-ids.ts"
 import { streamIdMs } from "../../../redis/stream-id.ts"
 import { CheckpointBody, CreateSessionBody, ListSessionsQuery, WaitQuery } from "../../../schema/http.ts"
-import { getActor, listActors, timeline } from "../../../store/queries.ts"
+import { timeline } from "../../../store/history.ts"
+import { getActor, sessionTasks } from "../../../store/queries.ts"
 import { requireOperator } from "../../auth.ts"
 import type { EdgeContext } from "../../context.ts"
 import { COMMAND_RESPONSES, commandAnswer, creationStatus, sendCommand } from "../command.ts"
@@ -26,9 +29,9 @@ const LIFECYCLE = {
   retry: "RETRY",
 } as const
 
-/** The session payload of CREATE: each task key gets a fresh task id, `depends_on` keys become ids. */
+/** The session payload of CREATE: each task key gets the id the session derives for its index, `depends_on` keys become ids. */
 const sessionInput = (id: string, body: CreateSessionBody) => {
-  const ids = new Map(body.tasks.map((task) => [task.key, randomUUID()]))
+  const ids = new Map(body.tasks.map((task, index) => [task.key, sessionTaskId(id, index)]))
   const idOf = (key: string): string => {
     const taskId = ids.get(key)
     if (taskId === undefined) throw new Error(`task key ${key} has no id`) // the body's DAG check rules this out
@@ -81,7 +84,7 @@ export const sessionRoutes: Route[] = [
     method: "POST",
     path: `${API}/sessions`,
     name: "createSession",
-    summary: "Create a session and its task graph (tasks are created when it starts)",
+    summary: "Create a session and its tasks, which wait for its start (`start: true` starts it at once)",
     access: "token",
     body: CreateSessionBody,
     command: true,
@@ -102,7 +105,7 @@ export const sessionRoutes: Route[] = [
     path: `${API}/sessions`,
     name: "listSessions",
     summary: "List sessions, oldest in their state first",
-    access: "public",
+    access: "read",
     query: ListSessionsQuery,
     responses: { 200: { description: "one page", schema: pageOf("SessionPage", SessionSummary) } },
     async handle({ ctx, query }) {
@@ -114,14 +117,12 @@ export const sessionRoutes: Route[] = [
     path: `${API}/sessions/{id}`,
     name: "getSession",
     summary: "One session with each of its tasks and the task's state",
-    access: "public",
+    access: "read",
     params: IdParams,
     responses: { 200: { description: "the session", schema: SessionView } },
     async handle({ ctx, params }) {
       const session = await actorOr404(ctx.sql, "session", params.id)
-      const size = Math.max(1, contextOf<SessionContext>(session).tasks.length)
-      const tasks = await listActors(ctx.sql, { kind: "task", sessionId: params.id, limit: size })
-      return json(200, sessionView(session, tasks.actors))
+      return json(200, sessionView(session, await sessionTasks(ctx.sql, params.id)))
     },
   }),
   ...lifecycleRoutes,
@@ -150,7 +151,7 @@ export const sessionRoutes: Route[] = [
     path: `${API}/sessions/{id}/timeline`,
     name: "sessionTimeline",
     summary: "Every transition of the session and its tasks, in order",
-    access: "public",
+    access: "read",
     params: IdParams,
     responses: { 200: { description: "the transitions", schema: Timeline } },
     async handle({ ctx, params }) {

@@ -1,30 +1,47 @@
-// `/api/v1/tasks`: standalone tasks (ready at once: no session, no dependencies), list, read, and the
-// task lifecycle for HTTP-only bots (claim, start, complete, fail) plus the operator's cancel.
+// `/api/v1/tasks`: standalone tasks (ready at once: no session, no dependencies) one at a time or up
+// to 1,000 in a batch (all validated before any is appended, then appended pipelined), list, read,
+// and the task lifecycle for HTTP-only bots (claim, start, complete, fail) plus the operator's cancel.
 import { randomUUID } from "node:crypto"
-import type { Schema } from "effect"
+import { Schema } from "effect"
 import {
   CancelTaskBody, CompleteTaskBody, CreateTaskBody, FailTaskBody, ListTasksQuery, TaskAgentBody, WaitQuery,
 } from "../../../schema/http.ts"
 import { validationError } from "../../../schema/errors.ts"
 import { actingAgent, requireOperator } from "../../auth.ts"
-import { COMMAND_RESPONSES, commandAnswer, creationStatus, sendCommand } from "../command.ts"
+import { COMMAND_RESPONSES, commandAnswer, creationStatus, requirePostgres, sendCommand } from "../command.ts"
 import { listAnswer } from "../listing.ts"
 import { actorOr404, IdParams } from "../params.ts"
 import { API, json, route, type Route } from "../route.ts"
+import { wire } from "../../../schema/wire.ts"
 import { Created, pageOf, TaskView, taskView } from "../views.ts"
+
+const MAX_BATCH_TASKS = 1000
+
+/** `POST /tasks/batch` */
+const CreateTaskBatchBody = wire(
+  "CreateTaskBatchBody",
+  Schema.Struct({ tasks: Schema.Array(CreateTaskBody).check(Schema.isMinLength(1), Schema.isMaxLength(MAX_BATCH_TASKS)) }),
+)
+
+const BatchItem = Schema.Struct({ id: Schema.String, stream_id: Schema.String }).annotate({ identifier: "TaskBatchItem" })
+const BatchAccepted = Schema.Struct({ items: Schema.Array(BatchItem) }).annotate({ identifier: "TaskBatchAccepted" })
 
 /**
  * A standalone task has nobody to unblock it or to take it into a session, so `session_id` and
- * `depends_on` are refused rather than accepted into a task that would wait forever.
+ * `depends_on` are refused rather than accepted into a task that would wait forever. `at` prefixes
+ * the field names (`tasks.3.` in a batch).
  */
-const standalone = (body: CreateTaskBody): void => {
+const standalone = (body: CreateTaskBody, at = ""): void => {
   if (body.sessionId !== undefined) {
-    throw validationError("session_id: a standalone task cannot join a session; give a session its tasks in POST /sessions")
+    throw validationError(`${at}session_id: a standalone task cannot join a session; give a session its tasks in POST /sessions`)
   }
   if (body.dependsOn.length > 0) {
-    throw validationError("depends_on: a standalone task cannot wait for other tasks; use POST /sessions with depends_on between its tasks")
+    throw validationError(`${at}depends_on: a standalone task cannot wait for other tasks; use POST /sessions with depends_on between its tasks`)
   }
 }
+
+/** The CREATE command of a standalone task. */
+const createCommand = (id: string, body: CreateTaskBody) => ({ kind: "task", id, type: "CREATE", payload: { id, ...body, blocked: false } })
 
 /** A lifecycle command a bot makes about its own task (or the operator for a named `agent_id`). */
 const agentCommand = <B extends Schema.ConstraintDecoder<{ readonly agentId?: string }>>(
@@ -69,8 +86,27 @@ export const taskRoutes: Route[] = [
       requireOperator(principal)
       standalone(body)
       const id = randomUUID()
-      const sent = await sendCommand(ctx, { kind: "task", id, type: "CREATE", payload: { id, ...body, blocked: false } })
+      const sent = await sendCommand(ctx, createCommand(id, body))
       return json(creationStatus(sent), { id, status: sent.applied?.state ?? null, stream_id: sent.streamId })
+    },
+  }),
+  route({
+    method: "POST",
+    path: `${API}/tasks/batch`,
+    name: "createTaskBatch",
+    summary: `Create 1 to ${MAX_BATCH_TASKS} standalone tasks: all are validated before any is appended`,
+    access: "token",
+    body: CreateTaskBatchBody,
+    responses: { 202: { description: "every task accepted into its inbox, in the order given", schema: BatchAccepted } },
+    async handle({ ctx, principal, body }) {
+      requireOperator(principal)
+      body.tasks.forEach((task, index) => standalone(task, `tasks.${index}.`))
+      requirePostgres(ctx)
+      ctx.budget.check()
+      const commands = body.tasks.map((task) => createCommand(randomUUID(), task))
+      // Sent together: ioredis writes each without waiting for the previous reply (one pipeline).
+      const appended = await Promise.all(commands.map((command) => ctx.append(command)))
+      return json(202, { items: commands.map((command, index) => ({ id: command.id, stream_id: appended[index]?.streamId })) })
     },
   }),
   route({
@@ -78,7 +114,7 @@ export const taskRoutes: Route[] = [
     path: `${API}/tasks`,
     name: "listTasks",
     summary: "List tasks, oldest in their state first",
-    access: "public",
+    access: "read",
     query: ListTasksQuery,
     responses: { 200: { description: "one page", schema: pageOf("TaskPage", TaskView) } },
     async handle({ ctx, query }) {
@@ -90,7 +126,7 @@ export const taskRoutes: Route[] = [
     path: `${API}/tasks/{id}`,
     name: "getTask",
     summary: "One task",
-    access: "public",
+    access: "read",
     params: IdParams,
     responses: { 200: { description: "the task", schema: TaskView } },
     async handle({ ctx, params }) {

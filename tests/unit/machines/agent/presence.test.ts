@@ -157,7 +157,7 @@ describe("agent presence", () => {
         command: "HEARTBEAT",
         state: "deregistered",
         code: "conflict",
-        reason: "HEARTBEAT is not accepted while deregistered",
+        reason: "HEARTBEAT is not accepted while the agent is deregistered",
       },
     ])
   })

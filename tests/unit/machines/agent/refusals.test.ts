@@ -16,7 +16,7 @@ describe("agent refusals", () => {
     const agent = agentIn(state, state === "busy" ? ["t1"] : [])
     const before = agent.context
     expect(agent.send({ type } as Command)).toEqual([
-      { type: "command.rejected", command: type, state, code: "conflict", reason: `${type} is not accepted while ${state}` },
+      { type: "command.rejected", command: type, state, code: "conflict", reason: `${type} is not accepted while the agent is ${state}` },
     ])
     expect(agent.state).toBe(state)
     expect(agent.context).toEqual(before)

@@ -1,7 +1,8 @@
 // The session's 12 states, its creation from input, and every move docs/machines.md lists (plus ORPHAN).
 import { describe, expect, it } from "vitest"
 import { SESSION_STATES, sessionMachine, type SessionEmitted, type SessionEvent, type SessionState } from "../../../../machines/session.ts"
-import { DEGRADING_RUN, FINAL_STATES, LIVE_STATES, T0, attempt, ofType, sessionIn, startSession, task, type SessionHarness } from "./harness.ts"
+import { sessionTaskId } from "../../../../machines/task-ids.ts"
+import { DEGRADING_RUN, FINAL_STATES, LIVE_STATES, SESSION_ID, T0, attempt, ofType, sessionIn, startSession, task, type SessionHarness } from "./harness.ts"
 
 describe("session states", () => {
   it("has exactly the 12 states of the reference orchestrator", () => {
@@ -18,28 +19,45 @@ describe("session states", () => {
 })
 
 describe("session creation", () => {
-  it("starts pending with the input, defaults and every task not yet created", () => {
+  it("starts pending with the input and defaults, its tasks created held (blocked) under their derived ids", () => {
     const session = startSession({ tasks: [task("a"), task("b", ["a"])] })
     expect(session.state()).toBe("pending")
-    expect(session.context()).toMatchObject({
-      id: "session-1",
+    expect(session.context()).toEqual({
+      id: SESSION_ID,
       title: "Ship the parser",
       priority: 2,
       maxRetries: 3,
       createdAt: T0,
+      taskCount: 2,
+      sweeps: [],
       checkpoints: [],
-      tasks: [
-        { id: "a", key: "key-a", dependsOn: [], spec: { step: "a" }, status: "not_created" },
-        { id: "b", dependsOn: ["a"], status: "not_created" },
-      ],
+      metrics: expect.any(Object),
+      timeoutSeq: 0,
     })
+    const [a, b] = [sessionTaskId(SESSION_ID, 0), sessionTaskId(SESSION_ID, 1)]
+    expect(session.sent()).toEqual([
+      { type: "CREATE", to: a, payload: expect.objectContaining({ id: a, index: 0, key: "a", dependsOn: [], dependants: [b], blocked: true, payload: { step: "a" } }) },
+      { type: "CREATE", to: b, payload: expect.objectContaining({ id: b, index: 1, key: "b", dependsOn: [a], dependants: [], blocked: true }) },
+    ])
+    expect(session.tasks()).toEqual(["blocked", "blocked"])
     expect(session.context().metrics).toMatchObject({
-      tasks: { not_created: 2, blocked: 0, completed: 0 },
+      tasks: { blocked: 2, ready: 0, completed: 0 },
       retries: 0,
       checkpoints: 0,
       attemptsEnded: 0,
       health: 1,
     })
+  })
+
+  it("with start: true is running at once, its tasks created running (no START to send)", () => {
+    const session = startSession({ tasks: [task("a"), task("b", ["a"])], start: true, timeoutS: 60 })
+    expect(session.state()).toBe("running")
+    expect(session.sent().map((command) => command.type)).toEqual(["CREATE", "CREATE"])
+    expect(session.tasks()).toEqual(["ready", "blocked"])
+    expect(session.context().metrics).toMatchObject({ startedAt: T0, tasks: { ready: 1, blocked: 1 } })
+    expect(session.context()).toMatchObject({ timeoutAt: T0 + 60_000, sweeps: [] })
+    session.report("a", ...attempt("completed"))
+    expect(session.tasks()).toEqual(["completed", "ready"])
   })
 
   it("keeps the given priority, retry bound, timeout, prompt and type", () => {

@@ -1,5 +1,6 @@
-// Metrics: task counts by status, session start/finish/duration and per-task durations.
+// Metrics: task counts by status, session start/finish/duration; each task times its own run.
 import { describe, expect, it } from "vitest"
+import type { TaskStatus } from "../../../../machines/task.ts"
 import { T0, startSession, task } from "./harness.ts"
 
 describe("session metrics", () => {
@@ -9,7 +10,6 @@ describe("session metrics", () => {
     session.report("a", "assigned", "in_progress")
     session.report("c", "assigned")
     expect(session.context().metrics.tasks).toEqual({
-      not_created: 0,
       blocked: 1,
       ready: 0,
       assigned: 1,
@@ -25,25 +25,19 @@ describe("session metrics", () => {
   it("record when the session started and finished, and how long it took", () => {
     const session = startSession({ tasks: [task("a")] })
     session.send({ type: "START", at: T0 + 10_000 })
-    session.send({ type: "TASK_STATUS", taskId: "a", status: "assigned", at: T0 + 11_000 })
-    session.send({ type: "TASK_STATUS", taskId: "a", status: "in_progress", at: T0 + 12_000 })
-    session.send({ type: "TASK_STATUS", taskId: "a", status: "completed", at: T0 + 70_000 })
-    expect(session.context().metrics).toMatchObject({ startedAt: T0 + 10_000, finishedAt: T0 + 70_000, durationMs: 60_000 })
+    session.report("a", "assigned", "in_progress", "completed") // one second per step
+    expect(session.context().metrics).toMatchObject({ startedAt: T0 + 10_000, finishedAt: T0 + 13_000, durationMs: 3_000 })
   })
 
-  it("time each task from its first start to its finish, across retried attempts", () => {
+  it("leave each task's run time to the task: from its first start to its finish, across retried attempts", () => {
     const session = startSession({ tasks: [task("a"), task("b")] })
     session.send({ type: "START", at: T0 + 1_000 })
-    const at = (status: "assigned" | "in_progress" | "retry_wait" | "ready" | "completed", t: number) =>
-      session.send({ type: "TASK_STATUS", taskId: "a", status, at: T0 + t })
-    at("assigned", 2_000)
-    at("in_progress", 3_000)
-    at("retry_wait", 4_000)
-    at("ready", 5_000)
-    at("assigned", 6_000)
-    at("in_progress", 7_000)
-    at("completed", 9_000)
-    expect(session.context().metrics.taskDurationsMs).toEqual({ a: 6_000 })
+    const statuses: TaskStatus[] = ["assigned", "in_progress", "retry_wait", "ready", "assigned", "in_progress", "completed"]
+    session.report("a", ...statuses)
+    const a = session.taskContext("a")
+    // One second per step: the first start (step 2) to the finish (step 7).
+    expect((a.finishedAt ?? 0) - (a.firstStartedAt ?? 0)).toBe(5_000)
+    expect(session.context().metrics).not.toHaveProperty("taskDurationsMs")
   })
 
   it("keep the first start across a retry and time the whole session", () => {

@@ -12,14 +12,19 @@ import {
   type SessionInput,
   type SessionState,
 } from "../../../../machines/session.ts"
+import { sessionTaskId } from "../../../../machines/task-ids.ts"
 import { LIVE_STATES, T0, sessionInput, task } from "./harness.ts"
 
 type Snapshot = SnapshotFrom<typeof sessionMachine>
 type Path = StatePath<Snapshot, SessionEvent>
 
+const STATUSES: TaskStatus[] = ["blocked", "ready", "assigned", "in_progress", "retry_wait", "completed", "failed", "cancelled", "timed_out"]
+
 /** What a task may plausibly report next; retry_wait only while the session has seen fewer than 3 failed attempts. */
-function nextReports(status: string, failedAttempts: number, mayFail: boolean): TaskStatus[] {
+function nextReports(status: TaskStatus, failedAttempts: number, mayFail: boolean): TaskStatus[] {
   switch (status) {
+    case "blocked":
+      return ["ready"]
     case "ready":
       return ["assigned"]
     case "assigned":
@@ -33,14 +38,16 @@ function nextReports(status: string, failedAttempts: number, mayFail: boolean): 
   }
 }
 
-function taskReports(snapshot: Snapshot, only?: (taskId: string, index: number) => boolean): SessionEvent[] {
-  const { tasks, metrics } = snapshot.context
-  return tasks.flatMap((t, index) =>
-    only && !only(t.id, index)
-      ? []
-      : nextReports(t.status, metrics.failedAttempts, index === 0 || !only).map(
-          (status): SessionEvent => ({ type: "TASK_STATUS", taskId: t.id, status, at: T0 }),
-        ),
+/** A report of a task in `from` (the session counts tasks, not which; any of its ids will do), made in `epoch`. */
+function report(snapshot: Snapshot, from: TaskStatus, status: TaskStatus, epoch = snapshot.context.sweeps.length): SessionEvent {
+  return { type: "TASK_STATUS", taskId: sessionTaskId(snapshot.context.id, 0), index: 0, from, status, epoch, at: T0 }
+}
+
+/** The next report of a task in each status the session counts; `mayFail` says whether it may fail. */
+function taskReports(snapshot: Snapshot, mayFail: boolean, only?: (status: TaskStatus) => boolean): SessionEvent[] {
+  const { tasks, failedAttempts } = snapshot.context.metrics
+  return STATUSES.filter((status) => tasks[status] > 0 && (only === undefined || only(status))).flatMap((status) =>
+    nextReports(status, failedAttempts, mayFail).map((next) => report(snapshot, status, next)),
   )
 }
 
@@ -61,31 +68,35 @@ function everyEvent(snapshot: Snapshot): SessionEvent[] {
     { type: "CHECKPOINT", data: null, at },
     { type: "TIMEOUT", seq, at },
     { type: "TIMEOUT", seq: seq - 1, at },
-    ...taskReports(snapshot),
+    ...taskReports(snapshot, true),
     ...lateCompletions(snapshot),
   ]
 }
 
-/** After a timeout, a task it cancelled may still report the completion that raced the cancel. */
+/** After a timeout, a task it cancelled may still report the completion that raced the cancel (made before the sweep). */
 function lateCompletions(snapshot: Snapshot): SessionEvent[] {
-  if (snapshot.value !== "timeout") return []
-  return snapshot.context.tasks
-    .filter((t) => t.status === "cancelled")
-    .map((t): SessionEvent => ({ type: "TASK_STATUS", taskId: t.id, status: "completed", at: T0 }))
+  if (snapshot.value !== "timeout" || snapshot.context.metrics.tasks.cancelled === 0) return []
+  return [report(snapshot, "in_progress", "completed", snapshot.context.sweeps.length - 1)]
 }
 
-/** START, then tasks run one after another; only the first may fail: enough attempts to degrade and recover. */
+/** START, then tasks run one after another: one task at a time leaves ready; only the first may fail. */
 function sequentialRun(snapshot: Snapshot): SessionEvent[] {
-  const firstUnfinished = snapshot.context.tasks.findIndex((t) => !["completed", "failed", "timed_out"].includes(t.status))
-  return [{ type: "START", at: T0 }, ...taskReports(snapshot, (_, index) => index === firstUnfinished)]
+  const { tasks } = snapshot.context.metrics
+  const busy = tasks.assigned + tasks.in_progress + tasks.retry_wait > 0
+  const first = tasks.completed + tasks.failed + tasks.timed_out === 0
+  return [
+    { type: "START", at: T0 },
+    ...taskReports(snapshot, first, (status) => status !== "ready" || !busy),
+  ]
 }
 
 /** What distinguishes states for the traversal (times, checkpoints and timer sequence numbers do not). */
 function shape(snapshot: Snapshot): string {
-  const { tasks, metrics, timeoutAt, remainingMs } = snapshot.context
+  const { metrics, sweeps, timeoutAt, remainingMs } = snapshot.context
   return JSON.stringify([
     snapshot.value,
-    tasks.map((t) => t.status),
+    metrics.tasks,
+    sweeps,
     metrics.attemptsEnded,
     metrics.failedAttempts,
     metrics.timedOut,
@@ -166,11 +177,28 @@ function takenTransitions(paths: Path[], input: SessionInput): Set<string> {
   return keys
 }
 
+/** The transitions XState selects while it creates a session from `input` (the creation macrostep). */
+function takenFromCreation(input: SessionInput): Set<string> {
+  const keys = new Set<string>()
+  const actor = createActor(sessionMachine, {
+    input,
+    inspect: (inspection) => {
+      if (inspection.type !== "@xstate.microstep") return
+      for (const t of inspection._transitions) keys.add(key(t.source.key, t.eventType, t.target?.[0]?.key))
+    },
+  })
+  actor.start()
+  actor.stop()
+  return keys
+}
+
 describe("generated paths", () => {
   const lifecycleInput = sessionInput({ tasks: [task("a"), task("b", ["a"])], timeoutS: 60, maxRetries: 1 })
   const recoveryInput = sessionInput({ tasks: ["a", "b", "c", "d", "e", "f", "g", "h"].map((id) => task(id)) })
+  const startedInput = sessionInput({ tasks: [task("a")], start: true })
   const lifecyclePaths = explore(lifecycleInput, everyEvent)
   const recoveryPaths = explore(recoveryInput, sequentialRun)
+  const startedPaths = explore(startedInput, (snapshot) => taskReports(snapshot, false))
 
   it("cover a machine of exactly the 12 states", () => {
     expect(getStateNodes(sessionMachine).map((node) => node.key).sort()).toEqual([...SESSION_STATES].sort())
@@ -178,7 +206,7 @@ describe("generated paths", () => {
 
   it("reach every one of the 12 states", () => {
     const reached = new Set<SessionState>(
-      [...lifecyclePaths, ...recoveryPaths].map((path) => path.state.value as SessionState),
+      [...lifecyclePaths, ...recoveryPaths, ...startedPaths].map((path) => path.state.value as SessionState),
     )
     expect([...reached].sort()).toEqual([...SESSION_STATES].sort())
   })
@@ -189,7 +217,12 @@ describe("generated paths", () => {
     expect(defined).toContain("degraded|(always)|running")
     expect(defined).toContain("failed|ORPHAN|orphaned")
     expect(defined).toContain("paused|*|paused")
-    const taken = new Set([...takenTransitions(lifecyclePaths, lifecycleInput), ...takenTransitions(recoveryPaths, recoveryInput)])
+    expect(defined).toContain("pending|(always)|running")
+    const taken = new Set([
+      ...takenTransitions(lifecyclePaths, lifecycleInput),
+      ...takenTransitions(recoveryPaths, recoveryInput),
+      ...takenFromCreation(startedInput),
+    ])
     expect([...defined].filter((transition) => !taken.has(transition))).toEqual([])
   })
 

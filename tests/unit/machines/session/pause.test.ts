@@ -1,31 +1,29 @@
-// PAUSE holds the DAG: tasks whose dependencies complete are unblocked only on RESUME, and the outcome waits too.
+// PAUSE holds the DAG: every task is told to hold, tasks whose dependencies complete stay blocked until
+// RESUME releases them, and the outcome waits too.
 import { describe, expect, it } from "vitest"
-import { readyTasks } from "../../../../machines/session.ts"
-import { attempt, ofType, sessionIn, task } from "./harness.ts"
+import { attempt, sessionIn, task } from "./harness.ts"
 
 const chain = { tasks: [task("a"), task("b", ["a"]), task("c", ["a"])] }
 
 describe("paused session", () => {
   it("holds the unblocks of tasks whose dependencies complete, and releases them on RESUME", () => {
     const session = sessionIn("paused", chain)
-    expect(session.report("a", ...attempt("completed"))).toEqual([])
-    expect(session.context().tasks.map((t) => t.status)).toEqual(["completed", "blocked", "blocked"])
-    expect(readyTasks(session.context())).toEqual(["b", "c"])
+    session.report("a", ...attempt("completed"))
+    expect(session.tasks()).toEqual(["completed", "blocked", "blocked"])
+    expect(session.taskContext("b")).toMatchObject({ held: true, dependenciesDone: [session.taskContext("a").id] })
+    session.sent()
     const effects = session.send({ type: "RESUME", at: session.now() })
-    expect(ofType(effects, "session.unblock_task")).toEqual([
-      { type: "session.unblock_task", taskId: "b" },
-      { type: "session.unblock_task", taskId: "c" },
-    ])
+    expect(effects).toContainEqual({ type: "session.run_tasks", epoch: 1 })
+    expect(session.sent().map((command) => command.type)).toEqual(["SESSION_RUN", "SESSION_RUN", "SESSION_RUN"])
     expect(session.state()).toBe("running")
-    expect(readyTasks(session.context())).toEqual([])
+    expect(session.tasks()).toEqual(["completed", "ready", "ready"])
   })
 
   it("still cancels the dependants of a task that failed for good", () => {
     const session = sessionIn("paused", chain)
-    expect(session.report("a", ...attempt("failed"))).toEqual([
-      { type: "session.cancel_task", taskId: "b", reason: "dependency a failed" },
-      { type: "session.cancel_task", taskId: "c", reason: "dependency a failed" },
-    ])
+    session.report("a", ...attempt("failed"))
+    expect(session.tasks()).toEqual(["failed", "cancelled", "cancelled"])
+    expect(session.context().metrics.tasks).toMatchObject({ failed: 1, cancelled: 2 })
   })
 
   it("stays paused when every task finishes, and reaches the outcome on RESUME", () => {

@@ -2,7 +2,7 @@
 import { transition } from "xstate"
 import { describe, expect, it } from "vitest"
 import { sessionMachine, type SessionEvent } from "../../../../machines/session.ts"
-import { FINAL_STATES, LIVE_STATES, T0, sessionIn, startSession, task, type LiveState } from "./harness.ts"
+import { FINAL_STATES, LIVE_STATES, sessionIn, startSession, task, type LiveState } from "./harness.ts"
 
 type Command = "QUEUE" | "START" | "PAUSE" | "RESUME" | "STOP" | "CANCEL" | "FAIL" | "RETRY"
 
@@ -55,29 +55,25 @@ describe("refused commands", () => {
     expect(session.state()).toBe("failed")
   })
 
-  it("rejects a TASK_STATUS about a task the session does not have", () => {
+  it("rejects a TASK_STATUS about a task the session does not have, or naming another task's place", () => {
     const session = sessionIn("running")
     const before = session.context()
-    const effects = session.send({ type: "TASK_STATUS", taskId: "ghost", status: "completed", at: session.now() })
-    expect(effects).toEqual([
-      { type: "command.rejected", command: "TASK_STATUS", state: "running", code: "conflict", reason: "unknown task ghost" },
-    ])
+    const report = { type: "TASK_STATUS", from: "ready", status: "completed", epoch: 1 } as const
+    const ghost = "0b0e3c9a-1f1e-4f6a-9a55-8d3c2b1a0f00"
+    for (const [taskId, index] of [[ghost, 0], [session.taskContext("b").id, 0], [session.taskContext("a").id, 7]] as const) {
+      expect(session.send({ ...report, taskId, index, at: session.now() })).toEqual([
+        { type: "command.rejected", command: "TASK_STATUS", state: "running", code: "conflict", reason: `unknown task ${taskId}` },
+      ])
+    }
     expect(session.context()).toEqual(before)
   })
 
-  it("rejects a TASK_STATUS about a task START has not created yet", () => {
-    const session = startSession({ tasks: [task("a")] })
-    const effects = session.send({ type: "TASK_STATUS", taskId: "a", status: "completed", at: T0 + 1 })
-    expect(effects).toEqual([
-      {
-        type: "command.rejected",
-        command: "TASK_STATUS",
-        state: "pending",
-        code: "conflict",
-        reason: "task a has not been created yet",
-      },
-    ])
-    expect(session.context().tasks[0]?.status).toBe("not_created")
+  it("counts a TASK_STATUS from one of its tasks before START (a task cancelled while it waits)", () => {
+    const session = startSession({ tasks: [task("a"), task("b", ["a"])] })
+    session.report("a", "cancelled")
+    expect(session.state()).toBe("pending")
+    expect(session.tasks()).toEqual(["cancelled", "cancelled"])
+    expect(session.context().metrics.tasks).toMatchObject({ cancelled: 2, blocked: 0 })
   })
 
   for (const state of FINAL_STATES) {

@@ -1,4 +1,5 @@
-// RETRY (failed, timeout → pending) is bounded by maxRetries; the next START retries the tasks that failed for good.
+// RETRY (failed, timeout → pending) is bounded by maxRetries; the next START opens a new epoch in which the
+// tasks that failed for good run again, with their dependants.
 import { describe, expect, it } from "vitest"
 import { attempt, ofType, sessionIn, task } from "./harness.ts"
 
@@ -13,32 +14,32 @@ describe("session retry", () => {
     expect(session.context().metrics).toMatchObject({ retries: 1, finishedAt: undefined, durationMs: undefined })
   })
 
-  it("START retries the tasks that failed for good and leaves the others alone", () => {
+  it("START runs again the tasks that failed for good and leaves the others alone", () => {
     const session = sessionIn("running", chain)
     session.report("c", "assigned", "in_progress")
     session.report("a", ...attempt("failed"))
     session.send({ type: "FAIL", reason: "a failed", at: session.now() })
     session.send({ type: "RETRY", at: session.now() })
+    expect(session.tasks()).toEqual(["failed", "cancelled", "in_progress"])
     const effects = session.send({ type: "START", at: session.now() })
-    expect(effects.filter((effect) => effect.type.startsWith("session."))).toEqual([
-      { type: "session.retry_task", taskId: "a", blocked: false },
-      { type: "session.retry_task", taskId: "b", blocked: true },
-    ])
-    expect(session.context().tasks.map((t) => t.status)).toEqual(["ready", "blocked", "in_progress"])
+    expect(ofType(effects, "session.run_tasks")).toEqual([{ type: "session.run_tasks", epoch: 2 }])
+    expect(session.tasks()).toEqual(["ready", "blocked", "in_progress"])
+    expect(session.context().metrics.tasks).toMatchObject({ ready: 1, blocked: 1, in_progress: 1, failed: 0, cancelled: 0 })
     session.report("a", ...attempt("completed"))
     session.report("b", ...attempt("completed"))
     session.report("c", "completed")
     expect(session.state()).toBe("completed")
   })
 
-  it("START after a timeout retries the tasks the timeout cancelled", () => {
+  it("START after a timeout runs again the tasks the timeout cancelled", () => {
     const session = sessionIn("running", chain)
     session.report("a", "assigned", "in_progress")
     session.send({ type: "TIMEOUT", seq: 1, at: session.now() })
+    expect(session.tasks()).toEqual(["cancelled", "cancelled", "cancelled"])
     session.send({ type: "RETRY", at: session.now() })
-    const effects = session.send({ type: "START", at: session.now() })
-    expect(ofType(effects, "session.retry_task").map((effect) => effect.taskId)).toEqual(["a", "b", "c"])
-    expect(ofType(effects, "session.create_task")).toEqual([])
+    session.send({ type: "START", at: session.now() })
+    expect(session.tasks()).toEqual(["ready", "blocked", "ready"])
+    expect(session.context().metrics.tasks).toMatchObject({ ready: 2, blocked: 1, cancelled: 0 })
   })
 
   it("START releases tasks whose dependencies completed while the session was not running", () => {
@@ -46,9 +47,21 @@ describe("session retry", () => {
     session.report("a", "assigned", "in_progress")
     session.send({ type: "FAIL", reason: "operator", at: session.now() })
     expect(session.report("a", "completed")).toEqual([])
+    expect(session.tasks()).toEqual(["completed", "blocked", "ready"])
     session.send({ type: "RETRY", at: session.now() })
-    const effects = session.send({ type: "START", at: session.now() })
-    expect(ofType(effects, "session.unblock_task")).toEqual([{ type: "session.unblock_task", taskId: "b" }])
+    session.send({ type: "START", at: session.now() })
+    expect(session.tasks()).toEqual(["completed", "ready", "ready"])
+  })
+
+  it("counts a completion that raced the timeout's cancellation as a completion", () => {
+    const session = sessionIn("running", chain)
+    session.report("a", "assigned", "in_progress")
+    // The task completes before the cancellation reaches it: its report (made in the epoch before the
+    // cancel sweep) arrives after the session counted it cancelled.
+    const a = session.taskContext("a")
+    session.send({ type: "TIMEOUT", seq: 1, at: session.now() })
+    session.send({ type: "TASK_STATUS", taskId: a.id, index: 0, from: "in_progress", status: "completed", epoch: 1, at: session.now() })
+    expect(session.context().metrics.tasks).toMatchObject({ completed: 1, cancelled: 2, in_progress: 0 })
   })
 
   it("is refused after maxRetries retries", () => {

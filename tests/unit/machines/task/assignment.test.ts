@@ -1,6 +1,6 @@
 // ASSIGN, CLAIM, START and AGENT_LOST: who holds the task, and the effects that route, push and free capacity.
 import { describe, expect, it } from "vitest"
-import { AGENT, ALL_STATUSES, OTHER_AGENT, T0, TIMEOUT_MS, taskIn } from "./harness.ts"
+import { AGENT, ALL_STATUSES, OTHER_AGENT, T0, TIMEOUT_MS, announced, taskIn } from "./harness.ts"
 
 describe("task assignment", () => {
   it("ASSIGN moves ready to assigned, arms the deadline and pushes the assignment", () => {
@@ -11,7 +11,7 @@ describe("task assignment", () => {
     expect(effects).toEqual([
       { type: "timer.arm", name: "deadline", fireAt: at + TIMEOUT_MS, event: { type: "DEADLINE", attempt: 0 } },
       { type: "task.assigned", agentId: AGENT, attempt: 1, deadline: at + TIMEOUT_MS },
-      { type: "task.status", status: "assigned" },
+      ...announced("ready", "assigned"),
     ])
     expect(task.context()).toMatchObject({
       agentId: AGENT,
@@ -65,7 +65,7 @@ describe("task assignment", () => {
     expect(task.state()).toBe("in_progress")
     expect(effects).toEqual([
       { type: "timer.arm", name: "deadline", fireAt: at + TIMEOUT_MS, event: { type: "DEADLINE", attempt: 1 } },
-      { type: "task.status", status: "in_progress" },
+      ...announced("assigned", "in_progress"),
     ])
     expect(task.context()).toMatchObject({ attempt: 1, startedAt: at, deadlineAt: at + TIMEOUT_MS, progress: 0 })
   })
@@ -86,7 +86,7 @@ describe("task assignment", () => {
       expect(effects).toEqual([
         { type: "timer.clear", name: "deadline" },
         { type: "task.released", agentId: AGENT, outcome: "lost" },
-        { type: "task.status", status: "ready" },
+        ...announced(status, "ready"),
         { type: "task.ready", capability: "code", priority: 3 },
       ])
       expect(task.context()).toMatchObject({ agentId: null, readyAt: T0 + 10_000, attempt })

@@ -1,6 +1,6 @@
 // CANCEL: every unfinished state ends in cancelled; a holding agent is told and freed, armed timers are cleared.
 import { describe, expect, it } from "vitest"
-import { AGENT, T0, taskIn } from "./harness.ts"
+import { AGENT, T0, announced, taskIn } from "./harness.ts"
 
 const at = T0 + 20_000
 
@@ -12,7 +12,7 @@ describe("task cancellation", () => {
       expect(task.state()).toBe("cancelled")
       expect(effects).toEqual([
         { type: "task.cancelled", reason: "session stopped" },
-        { type: "task.status", status: "cancelled" },
+        ...announced(status, "cancelled"),
       ])
       expect(task.context()).toMatchObject({ cancelReason: "session stopped", finishedAt: at, updatedAt: at })
     })
@@ -27,7 +27,7 @@ describe("task cancellation", () => {
         { type: "timer.clear", name: "deadline" },
         { type: "task.cancelled", agentId: AGENT, reason: "operator" },
         { type: "task.released", agentId: AGENT, outcome: "cancelled" },
-        { type: "task.status", status: "cancelled" },
+        ...announced(status, "cancelled"),
       ])
       expect(task.context()).toMatchObject({ cancelReason: "operator", finishedAt: at })
     })
@@ -40,7 +40,7 @@ describe("task cancellation", () => {
     expect(effects).toEqual([
       { type: "timer.clear", name: "retry" },
       { type: "task.cancelled", reason: "operator" },
-      { type: "task.status", status: "cancelled" },
+      ...announced("retry_wait", "cancelled"),
     ])
   })
 

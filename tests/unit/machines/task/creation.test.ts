@@ -1,4 +1,4 @@
-// Task creation from input and DEPENDENCIES_MET: initial state, defaults, and what creation emits.
+// Task creation from input: initial state, defaults, and what creation emits.
 import { describe, expect, it } from "vitest"
 import { T0, startTask, taskIn } from "./harness.ts"
 
@@ -18,21 +18,28 @@ describe("task creation", () => {
   })
 
   it("fills the documented defaults and keeps the input", () => {
-    const task = startTask({ sessionId: "session-1", key: "parse", dependsOn: ["task-0"], blocked: true })
+    const task = startTask({ sessionId: "session-1", index: 4, key: "parse", dependsOn: ["task-0"], dependants: ["task-9"], blocked: true })
     expect(task.context()).toEqual({
       id: "task-1",
       sessionId: "session-1",
+      index: 4,
       key: "parse",
       title: "Build the parser",
       capability: "code",
       payload: { repo: "parser" },
       dependsOn: ["task-0"],
+      dependants: ["task-9"],
+      dependenciesDone: [],
+      held: true,
+      epoch: 0,
+      finishedEpoch: null,
       timeoutS: 300,
       maxAttempts: 3,
       priority: 2,
       status: "blocked",
       agentId: null,
       attempt: 0,
+      firstStartedAt: null,
       progress: 0,
       progressMessage: null,
       result: null,
@@ -52,17 +59,24 @@ describe("task creation", () => {
 
   it("uses the given timeout, attempts and priority instead of the defaults", () => {
     const task = startTask({ timeoutS: 30, maxAttempts: 5, priority: 0 })
-    expect(task.context()).toMatchObject({ timeoutS: 30, maxAttempts: 5, priority: 0, sessionId: null, key: null })
+    expect(task.context()).toMatchObject({ timeoutS: 30, maxAttempts: 5, priority: 0, sessionId: null, index: null, key: null })
   })
 
-  it("DEPENDENCIES_MET moves blocked to ready, announcing the state and asking to be routed", () => {
+  it("stays blocked, unheld, while a dependency has not completed", () => {
+    const task = startTask({ dependsOn: ["task-0"] })
+    expect(task.state()).toBe("blocked")
+    expect(task.creation).toEqual([])
+    expect(task.context()).toMatchObject({ held: false, readyAt: null })
+  })
+
+  it("SESSION_RUN moves a held task to ready, announcing the state and asking to be routed", () => {
     const task = taskIn("blocked", { priority: 4 })
-    const effects = task.send({ type: "DEPENDENCIES_MET", at: T0 + 500 })
+    const effects = task.send({ type: "SESSION_RUN", epoch: 1, at: T0 + 500 })
     expect(task.state()).toBe("ready")
     expect(effects).toEqual([
-      { type: "task.status", status: "ready" },
+      { type: "task.status", from: "blocked", status: "ready", epoch: 1 },
       { type: "task.ready", capability: "code", priority: 4 },
     ])
-    expect(task.context()).toMatchObject({ readyAt: T0 + 500, updatedAt: T0 + 500 })
+    expect(task.context()).toMatchObject({ held: false, epoch: 1, readyAt: T0 + 500, updatedAt: T0 + 500 })
   })
 })

@@ -1,6 +1,6 @@
 // DEADLINE: a held task times out for good when its armed deadline fires; late deadlines are ignored silently.
 import { describe, expect, it } from "vitest"
-import { AGENT, ALL_STATUSES, T0, TIMEOUT_MS, taskIn } from "./harness.ts"
+import { AGENT, ALL_STATUSES, T0, TIMEOUT_MS, announced, taskIn } from "./harness.ts"
 
 describe("task deadlines", () => {
   it("DEADLINE in assigned times the task out, tells the agent to stop and frees it", () => {
@@ -11,7 +11,7 @@ describe("task deadlines", () => {
     expect(effects).toEqual([
       { type: "task.cancelled", agentId: AGENT, reason: "timed_out" },
       { type: "task.released", agentId: AGENT, outcome: "timed_out" },
-      { type: "task.status", status: "timed_out" },
+      ...announced("assigned", "timed_out"),
     ])
     expect(task.context()).toMatchObject({ finishedAt: at, agentId: AGENT })
   })
@@ -23,7 +23,7 @@ describe("task deadlines", () => {
     expect(effects).toEqual([
       { type: "task.cancelled", agentId: AGENT, reason: "timed_out" },
       { type: "task.released", agentId: AGENT, outcome: "timed_out" },
-      { type: "task.status", status: "timed_out" },
+      ...announced("in_progress", "timed_out"),
     ])
   })
 

@@ -1,6 +1,6 @@
 // PROGRESS and COMPLETE while in progress: recorded progress, a renewed deadline, and completion's effects.
 import { describe, expect, it } from "vitest"
-import { AGENT, T0, TIMEOUT_MS, taskIn } from "./harness.ts"
+import { AGENT, T0, TIMEOUT_MS, announced, taskIn } from "./harness.ts"
 
 describe("task execution", () => {
   it("PROGRESS records progress and message and pushes the deadline out", () => {
@@ -42,7 +42,7 @@ describe("task execution", () => {
     expect(effects).toEqual([
       { type: "timer.clear", name: "deadline" },
       { type: "task.released", agentId: AGENT, outcome: "completed" },
-      { type: "task.status", status: "completed" },
+      ...announced("in_progress", "completed"),
     ])
     expect(task.context()).toMatchObject({
       result: { lines: 120 },

@@ -1,7 +1,9 @@
 // Test harness for the task machine: runs an actor from input and returns the effects each event emits.
 import { createActor, type Actor, type Snapshot } from "xstate"
 import {
+  FINISHED_STATUSES,
   taskMachine,
+  type FinishedStatus,
   type TaskContext,
   type TaskEmitted,
   type TaskEvent,
@@ -107,6 +109,12 @@ export function taskIn(status: TaskStatus, overrides: Partial<TaskInput> = {}): 
   for (const event of ROUTES[status]) task.send(event)
   if (task.state() !== status) throw new Error(`route to ${status} ended in ${task.state()}`)
   return task
+}
+
+/** What a change of status from `from` to `to` emits for the task's session and, once finished, its dependants (epoch 0). */
+export function announced(from: TaskStatus, to: TaskStatus): TaskEmitted[] {
+  const status: TaskEmitted = { type: "task.status", from, status: to, epoch: 0 }
+  return FINISHED_STATUSES.has(to) ? [status, { type: "task.finished", status: to as FinishedStatus, epoch: 0 }] : [status]
 }
 
 export const ALL_STATUSES: TaskStatus[] = [

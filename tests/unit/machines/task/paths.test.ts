@@ -3,22 +3,33 @@
 import { getShortestPaths } from "@xstate/graph"
 import { createActor, type AnyTransitionDefinition, type SnapshotFrom } from "xstate"
 import { describe, expect, it } from "vitest"
-import { taskMachine, type TaskEmitted, type TaskEvent, type TaskInput } from "../../../../machines/task.ts"
+import { taskMachine, type TaskEmitted, type TaskEvent, type TaskInput, type TaskStatus } from "../../../../machines/task.ts"
 import { AGENT, OTHER_AGENT, T0, TIMEOUT_MS, taskInput } from "./harness.ts"
 
 type TaskSnapshot = SnapshotFrom<typeof taskMachine>
 
 const MAX_ATTEMPTS = 2
+const MAX_EPOCH = 1
+const DEPENDENCY = "task-0"
 const at = T0 + 1_000
 /** Timer events arrive after any deadline or backoff the paths can arm. */
 const late = T0 + 10 * TIMEOUT_MS
 
 /** Concrete events offered in every state: both agents, the current attempt's timers and a stale attempt's. */
 function eventsFor(snapshot: TaskSnapshot): TaskEvent[] {
-  const { attempt } = snapshot.context
+  const { attempt, epoch } = snapshot.context
   const byBothAgents = (make: (agentId: string) => TaskEvent) => [make(AGENT), make(OTHER_AGENT)]
   return [
-    { type: "DEPENDENCIES_MET", at },
+    { type: "SESSION_RUN", epoch, at },
+    { type: "SESSION_RUN", epoch: epoch + 1, at },
+    { type: "SESSION_HOLD", at },
+    { type: "SESSION_CANCEL", reason: "session stopped", epoch: epoch + 1, at },
+    ...(snapshot.context.dependsOn.length === 0
+      ? []
+      : ([
+          { type: "DEPENDENCY_FINISHED", taskId: DEPENDENCY, status: "completed", epoch, at },
+          { type: "DEPENDENCY_FINISHED", taskId: DEPENDENCY, status: "failed", epoch, at },
+        ] as const)),
     ...byBothAgents((agentId) => ({ type: "ASSIGN", agentId, at })),
     ...byBothAgents((agentId) => ({ type: "CLAIM", agentId, at })),
     ...byBothAgents((agentId) => ({ type: "START", agentId, at })),
@@ -43,17 +54,39 @@ function pathsFrom(input: TaskInput) {
     // every edge (self-loops and refusals included) ends some shortest path, not only the first into a state.
     serializeState: (snapshot, event, previous) =>
       JSON.stringify({
-        value: snapshot.value,
-        attempt: snapshot.context.attempt,
-        agentId: snapshot.context.agentId,
-        via: event && previous ? [previous.value, previous.context.attempt, previous.context.agentId, event] : null,
+        guarded: guarded(snapshot),
+        via: event && previous ? [guarded(previous), event] : null,
       }),
-    // AGENT_LOST mid-run lets attempts grow without bound; one past the budget covers every guard.
-    stopWhen: (snapshot) => snapshot.context.attempt > MAX_ATTEMPTS,
+    // AGENT_LOST mid-run lets attempts grow without bound, and SESSION_RUN epochs; one past the budget covers every guard.
+    stopWhen: (snapshot) => snapshot.context.attempt > MAX_ATTEMPTS || snapshot.context.epoch > MAX_EPOCH,
   })
 }
 
-const inputs = [true, false].map((blocked) => taskInput({ blocked, maxAttempts: MAX_ATTEMPTS }))
+/** What the guards can tell apart. */
+function guarded(snapshot: TaskSnapshot) {
+  const { attempt, agentId, held, dependenciesDone, epoch, finishedEpoch } = snapshot.context
+  return [snapshot.value, attempt, agentId, held, dependenciesDone.length, (finishedEpoch ?? 0) < epoch]
+}
+
+/** Created running with nothing to wait for, and created held waiting for one dependency (sweeps hold and release either). */
+const inputs = [
+  taskInput({ blocked: false, maxAttempts: MAX_ATTEMPTS }),
+  taskInput({ blocked: true, dependsOn: [DEPENDENCY], maxAttempts: MAX_ATTEMPTS }),
+]
+
+/** The status changes a step announces chain from where the task was (after a sweep's reset: blocked) to where it is. */
+function expectAnnounced(effects: TaskEmitted[], event: TaskEvent, from: string, to: string, epoch: number): void {
+  const announced = effects.flatMap((e) => (e.type === "task.status" ? [e] : []))
+  const reset = event.type === "SESSION_RUN" && ["failed", "cancelled", "timed_out"].includes(from)
+  if (from === to || event.type === "SESSION_CANCEL" || (reset && to === "blocked")) {
+    expect(announced).toEqual([])
+    return
+  }
+  expect(announced.map((e) => e.epoch)).toEqual(announced.map(() => epoch))
+  expect(announced[0]?.from).toBe(reset ? "blocked" : from)
+  expect(announced.at(-1)?.status).toBe(to)
+  announced.slice(1).forEach((e, i) => expect(e.from).toBe(announced[i]?.status))
+}
 const paths = inputs.flatMap((input) => pathsFrom(input).map((path) => ({ input, path })))
 
 /** Updates the model of the actor's durable timers (name → event) after one step, as the runtime's sorted set holds them. */
@@ -98,8 +131,11 @@ function replay(input: TaskInput, events: TaskEvent[], seen: Replay): TaskSnapsh
     const to = String(after.value)
     seen.states.add(to)
 
-    // A state change is announced exactly once, with the new state; no change, no announcement.
-    expect(effects.filter((e) => e.type === "task.status")).toEqual(from === to ? [] : [{ type: "task.status", status: to }])
+    // A state change is announced exactly once, with the states it left and entered; no change, or a change a
+    // session sweep made (its session counted it), no announcement. Dependants hear of every finish but a sweep's.
+    expectAnnounced(effects, event, from, to, after.context.epoch)
+    const finished = ["completed", "failed", "cancelled", "timed_out"].includes(to) && from !== to && event.type !== "SESSION_CANCEL"
+    expect(effects.filter((e) => e.type === "task.finished")).toEqual(finished ? [{ type: "task.finished", status: to, epoch: after.context.epoch }] : [])
     // Routing is requested exactly when the task becomes ready.
     expect(effects.filter((e) => e.type === "task.ready")).toHaveLength(to === "ready" && from !== "ready" ? 1 : 0)
     // A refusal changes nothing.

@@ -1,6 +1,6 @@
 // Restore: a task rebuilt from its stored snapshot (JSON, as in Postgres) carries on and still refuses visibly.
 import { describe, expect, it } from "vitest"
-import { AGENT, OTHER_AGENT, T0, restoreTask, taskIn } from "./harness.ts"
+import { AGENT, OTHER_AGENT, T0, announced, restoreTask, taskIn } from "./harness.ts"
 
 describe("task restore", () => {
   it("a restored in-progress task keeps its context and completes with the same effects", () => {
@@ -11,7 +11,7 @@ describe("task restore", () => {
     expect(task.send({ type: "COMPLETE", agentId: AGENT, at: T0 + 9_000 })).toEqual([
       { type: "timer.clear", name: "deadline" },
       { type: "task.released", agentId: AGENT, outcome: "completed" },
-      { type: "task.status", status: "completed" },
+      ...announced("in_progress", "completed"),
     ])
     expect(task.state()).toBe("completed")
   })

@@ -7,7 +7,6 @@ const at = T0 + 50_000
 
 /** One of each user-facing event, from the agent that holds the task in the routes. */
 const EVENTS: TaskEvent[] = [
-  { type: "DEPENDENCIES_MET", at },
   { type: "CLAIM", agentId: AGENT, at },
   { type: "START", agentId: AGENT, at },
   { type: "PROGRESS", agentId: AGENT, progress: 0.5, at },
@@ -18,9 +17,9 @@ const EVENTS: TaskEvent[] = [
   { type: "RETRY", at },
 ]
 
-/** docs/machines.md: the events each state accepts (ASSIGN and the timer events have their own tests). */
+/** docs/machines.md: the events each state accepts (ASSIGN, the timer events and the session's and dependencies' commands, accepted everywhere, have their own tests). */
 const ACCEPTS: Record<TaskStatus, TaskEvent["type"][]> = {
-  blocked: ["DEPENDENCIES_MET", "CANCEL"],
+  blocked: ["CANCEL"],
   ready: ["CANCEL"],
   assigned: ["CLAIM", "START", "AGENT_LOST", "CANCEL"],
   in_progress: ["PROGRESS", "COMPLETE", "FAIL", "AGENT_LOST", "CANCEL"],

@@ -1,7 +1,7 @@
 // FAIL, RETRY_DUE and RETRY: retrying with backoff until maxAttempts, and a manual retry after a final outcome.
 import { describe, expect, it } from "vitest"
 import { backoffMs } from "../../../../machines/task.ts"
-import { AGENT, T0, taskIn } from "./harness.ts"
+import { AGENT, T0, announced, taskIn } from "./harness.ts"
 
 describe("task retries", () => {
   it("FAIL with attempts left waits for a retry timer at the backoff delay", () => {
@@ -14,7 +14,7 @@ describe("task retries", () => {
       { type: "timer.clear", name: "deadline" },
       { type: "timer.arm", name: "retry", fireAt, event: { type: "RETRY_DUE", attempt: 1 } },
       { type: "task.released", agentId: AGENT, outcome: "failed" },
-      { type: "task.status", status: "retry_wait" },
+      ...announced("in_progress", "retry_wait"),
     ])
     expect(task.context()).toMatchObject({ error: "segfault", retryAt: fireAt, finishedAt: null, attempt: 1 })
   })
@@ -25,7 +25,7 @@ describe("task retries", () => {
     const effects = task.send({ type: "RETRY_DUE", attempt: 1, at: due })
     expect(task.state()).toBe("ready")
     expect(effects).toEqual([
-      { type: "task.status", status: "ready" },
+      ...announced("retry_wait", "ready"),
       { type: "task.ready", capability: "code", priority: 2 },
     ])
     expect(task.context()).toMatchObject({ agentId: null, readyAt: due, attempt: 1 })
@@ -64,7 +64,7 @@ describe("task retries", () => {
     expect(effects).toEqual([
       { type: "timer.clear", name: "deadline" },
       { type: "task.released", agentId: AGENT, outcome: "failed" },
-      { type: "task.status", status: "failed" },
+      ...announced("in_progress", "failed"),
     ])
     expect(task.context()).toMatchObject({ error: "boom", finishedAt: at, attempt: 1, retryAt: null })
   })
@@ -84,12 +84,13 @@ describe("task retries", () => {
   })
 
   for (const status of ["failed", "cancelled", "timed_out"] as const) {
-    it(`RETRY from ${status} starts a fresh run, blocked until the session unblocks it`, () => {
+    it(`RETRY from ${status} starts a fresh run, blocked while its session holds it`, () => {
       const task = taskIn(status)
+      task.send({ type: "SESSION_HOLD", at: T0 + 800_000 })
       const at = T0 + 900_000
       const effects = task.send({ type: "RETRY", at })
       expect(task.state()).toBe("blocked")
-      expect(effects).toEqual([{ type: "task.status", status: "blocked" }])
+      expect(effects).toEqual(announced(status, "blocked"))
       expect(task.context()).toMatchObject({
         attempt: 0,
         agentId: null,
@@ -114,7 +115,6 @@ describe("task retries", () => {
   it("a retried task runs its full budget of attempts again", () => {
     const task = taskIn("failed", { maxAttempts: 1 })
     task.send({ type: "RETRY", at: T0 + 900_000 })
-    task.send({ type: "DEPENDENCIES_MET", at: T0 + 900_001 })
     const assigned = task.send({ type: "ASSIGN", agentId: AGENT, at: T0 + 900_002 })
     expect(assigned).toContainEqual(expect.objectContaining({ type: "task.assigned", attempt: 1 }))
     task.send({ type: "START", agentId: AGENT, at: T0 + 900_003 })

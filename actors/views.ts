@@ -1,0 +1,70 @@
+// The public view of each actor kind (PROTOCOL.md: what `GET` returns, snake_case, ISO times),
+// built from its machine's context and state. Stored position fields (`created_at`,
+// `updated_at`, `stream_id`, `version`) and lists the actor links to are added by their owners:
+// the runtime diffs these views into the merge patches of the event stream and the history,
+// and the edge answers `GET` with them, so the two can never disagree.
+import type { AgentContext } from "../machines/agent.ts"
+import type { SessionContext } from "../machines/session.ts"
+import type { TaskContext } from "../machines/task.ts"
+
+const iso = (ms: number): string => new Date(ms).toISOString()
+const isoOrNull = (ms: number | null | undefined): string | null => (ms === null || ms === undefined ? null : iso(ms))
+
+export const agentView = (id: string, agent: AgentContext, state: string) => ({
+  id,
+  name: agent.name,
+  capabilities: agent.capabilities,
+  type: agent.type,
+  max_concurrency: agent.maxConcurrency,
+  metadata: agent.metadata,
+  status: state,
+  load: agent.load,
+  reported_status: agent.reportedStatus,
+  inflight: agent.inflight,
+  breaker: agent.breaker,
+  successes: agent.successes,
+  failures: agent.failures,
+  heartbeat_interval_ms: agent.heartbeatIntervalMs,
+  last_heartbeat_at: isoOrNull(agent.lastHeartbeatAt),
+})
+
+export const taskView = (id: string, task: TaskContext, state: string) => ({
+  id,
+  session_id: task.sessionId,
+  key: task.key,
+  title: task.title,
+  capability: task.capability,
+  payload: task.payload,
+  depends_on: task.dependsOn,
+  priority: task.priority,
+  timeout_s: task.timeoutS,
+  max_attempts: task.maxAttempts,
+  status: state,
+  agent_id: task.agentId,
+  attempt: task.attempt,
+  progress: task.progress,
+  progress_message: task.progressMessage,
+  result: task.result ?? null,
+  error: task.error,
+  cancel_reason: task.cancelReason,
+  deadline_at: isoOrNull(task.deadlineAt),
+  started_at: isoOrNull(task.startedAt),
+  finished_at: isoOrNull(task.finishedAt),
+})
+
+/** A session without the list of its tasks (the edge adds `tasks[]` from the task actors). */
+export const sessionView = (id: string, session: SessionContext, state: string) => ({
+  id,
+  title: session.title,
+  prompt: session.prompt ?? null,
+  type: session.type ?? null,
+  priority: session.priority,
+  status: state,
+  error: session.error ?? null,
+  task_counts: session.metrics.tasks,
+  health: session.metrics.health,
+  checkpoints: session.checkpoints.length,
+  retries: session.metrics.retries,
+  started_at: isoOrNull(session.metrics.startedAt),
+  finished_at: isoOrNull(session.metrics.finishedAt),
+})

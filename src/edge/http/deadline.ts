@@ -1,0 +1,64 @@
+// The time budget of one HTTP request's Redis and Postgres calls: the route runs raced against it,
+// so a server that does not answer turns into `503 unavailable` within the budget instead of a hang.
+// Time spent waiting for the runtime's verdict (`?wait=1`, creations) is exempt: that wait has its own
+// bound (limits.waitMs) and a late verdict is a 202, not a failure.
+import { performance } from "node:perf_hooks"
+import { Unreachable } from "./failure.ts"
+
+/** Redis and Postgres calls of one request take at most this long in total. */
+const STORE_BUDGET_MS = 800
+
+export interface RequestBudget {
+  /** `work`, or Unreachable once the budget is spent (time inside `exempt` not counted). */
+  race<T>(work: Promise<T>): Promise<T>
+  /** Awaits `work` with the clock stopped. */
+  exempt<T>(work: Promise<T>): Promise<T>
+  /** Throws Unreachable when the budget is spent: call before a write that must not happen after a 503. */
+  check(): void
+}
+
+const timeout = (ms: number) => new Unreachable(`Redis or Postgres did not answer within ${ms} ms; try again`)
+
+/** No bound (sockets and background work). */
+export const UNBOUNDED: RequestBudget = { race: (work) => work, exempt: (work) => work, check: () => undefined }
+
+export const requestBudget = (ms: number = STORE_BUDGET_MS): RequestBudget => {
+  let left = ms
+  let since = performance.now()
+  let spent = false
+  let timer: NodeJS.Timeout | undefined
+  let expire: (error: Unreachable) => void = () => undefined
+  const arm = () => {
+    since = performance.now()
+    timer = setTimeout(() => {
+      spent = true
+      expire(timeout(ms))
+    }, Math.max(0, left))
+  }
+  const disarm = () => {
+    clearTimeout(timer)
+    left -= performance.now() - since
+  }
+  return {
+    race: async (work) => {
+      const expired = new Promise<never>((_, reject) => (expire = reject))
+      arm()
+      try {
+        return await Promise.race([work, expired])
+      } finally {
+        disarm()
+      }
+    },
+    exempt: async (work) => {
+      disarm()
+      try {
+        return await work
+      } finally {
+        if (!spent) arm()
+      }
+    },
+    check: () => {
+      if (spent || left - (performance.now() - since) <= 0) throw timeout(ms)
+    },
+  }
+}

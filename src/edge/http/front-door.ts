@@ -1,0 +1,199 @@
+// The edge's front door: a Node TCP listener on the public port that reads the head of each
+// connection's first request before uWebSockets.js sees it, because uWS (20.30) drops, before any of
+// our code runs, what PROTOCOL says must be answered: an HTTP/1.0 request (no answer until its idle
+// timeout), one with more than 48 header fields (no answer), an unknown method (connection closed).
+//
+// Per connection: over CLAWBOT_MAX_CONNECTIONS_PER_ADDRESS open connections from one address → 429
+// with Retry-After; a head over MAX_HEAD_BYTES or with more than MAX_HEADER_FIELDS fields → 431; an
+// unknown method → 405 with `Allow`; an HTTP/1.0 request goes on as HTTP/1.1 with `Connection: close`
+// (and a `Host` when it had none); 49 to 64 fields go on with only the fields the edge reads. The rest
+// is piped unchanged to uWS on a private Unix socket, behind a PROXY protocol v2 header naming the
+// client's IPv4 address (uWS reads it as getProxiedRemoteAddress; IPv6 clients are not named and share
+// one address). Only the first request of a connection is checked: later requests on a kept-alive
+// connection reach uWS as they are.
+import { STATUS_CODES } from "node:http"
+import { createServer, connect, type Server, type Socket } from "node:net"
+import type { Logger } from "../../log.ts"
+import { errorFields } from "../../log.ts"
+import { ApiError, type ErrorCode } from "../../schema/errors.ts"
+import type { Metrics } from "../context.ts"
+
+/** PROTOCOL: more than this many header fields → 431. */
+const MAX_HEADER_FIELDS = 64
+const MAX_HEAD_BYTES = 16 * 1024
+/** uWS answers requests with at most this many header fields. */
+const UWS_MAX_HEADER_FIELDS = 48
+/** A connection that sends no complete request head within this long is closed. */
+const HEAD_TIMEOUT_MS = 10_000
+
+/** The methods uWS routes (any other is answered 405 here). */
+const KNOWN_METHODS: ReadonlySet<string> = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"])
+
+/** The header fields uWS or the edge read; the others are dropped from a head uWS would refuse. */
+const FIELDS_READ = new Set([
+  "host", "authorization", "origin", "content-length", "content-type", "transfer-encoding", "connection", "upgrade", "expect",
+  "sec-websocket-key", "sec-websocket-version", "sec-websocket-protocol", "sec-websocket-extensions",
+  "access-control-request-method", "access-control-request-headers",
+])
+
+export interface FrontDoorOptions {
+  readonly host: string
+  readonly port: number
+  /** The Unix socket uWS listens on. */
+  readonly upstream: string
+  readonly connectionsPerAddress: number
+  /** The methods a path takes (for `Allow`), or undefined when no route has it. */
+  readonly methodsOf: (path: string) => ReadonlyArray<string> | undefined
+  readonly log: Logger
+  readonly metrics: Metrics
+}
+
+export interface FrontDoor {
+  readonly port: number
+  close(): Promise<void>
+}
+
+const IPV4 = /^(?:::ffff:)?(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/i
+const SIGNATURE = Buffer.from([0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0x0d, 0x0a, 0x51, 0x55, 0x49, 0x54, 0x0a])
+
+/** A PROXY protocol v2 header naming the client (PROXY, TCP over IPv4), or an empty buffer for IPv6. */
+const proxyHeader = (client: Socket): Buffer => {
+  const source = IPV4.exec(client.remoteAddress ?? "")
+  const target = IPV4.exec(client.localAddress ?? "") ?? IPV4.exec("127.0.0.1")
+  if (source === null || target === null) return Buffer.alloc(0)
+  const body = Buffer.alloc(12)
+  for (let i = 0; i < 4; i++) {
+    body[i] = Number(source[i + 1])
+    body[4 + i] = Number(target[i + 1])
+  }
+  body.writeUInt16BE(client.remotePort ?? 0, 8)
+  body.writeUInt16BE(client.localPort ?? 0, 10)
+  return Buffer.concat([SIGNATURE, Buffer.from([0x21, 0x11, 0, body.length]), body])
+}
+
+/** Writes a complete answer and closes the connection. */
+const answer = (client: Socket, status: number, code: ErrorCode, message: string, headers: Readonly<Record<string, string>> = {}) => {
+  const body = JSON.stringify(new ApiError({ code, message }).toBody())
+  const fields = { "content-type": "application/json; charset=utf-8", "content-length": String(Buffer.byteLength(body)), connection: "close", ...headers }
+  const head = [`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ""}`, ...Object.entries(fields).map(([name, value]) => `${name}: ${value}`)]
+  // Whatever else the client sends is read and dropped, so its close is seen (and the connection uncounted).
+  client.resume()
+  client.end(`${head.join("\r\n")}\r\n\r\n${body}`)
+}
+
+type Verdict =
+  | { readonly _tag: "forward"; readonly head: string }
+  | { readonly _tag: "refuse"; readonly status: number; readonly code: ErrorCode; readonly message: string; readonly headers?: Record<string, string> }
+
+const REQUEST_LINE = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+) (\S+) HTTP\/1\.([01])$/
+
+/** What to do with a request head (the text before its blank line). */
+const judgeHead = (head: string, methodsOf: FrontDoorOptions["methodsOf"]): Verdict => {
+  const [line = "", ...fields] = head.split("\r\n")
+  const request = REQUEST_LINE.exec(line)
+  if (request === null) return { _tag: "refuse", status: 400, code: "validation_failed", message: "request line: expected \"<METHOD> <path> HTTP/1.1\"" }
+  const [, method = "", target = "", minor] = request
+  if (fields.length > MAX_HEADER_FIELDS) {
+    return { _tag: "refuse", status: 431, code: "payload_too_large", message: `headers: ${fields.length} fields, more than ${MAX_HEADER_FIELDS}` }
+  }
+  if (!KNOWN_METHODS.has(method)) {
+    const path = target.split("?")[0] ?? target
+    const allow = [...(methodsOf(path) ?? ["GET", "POST", "DELETE"]), "OPTIONS"].join(", ")
+    return { _tag: "refuse", status: 405, code: "not_found", message: `${method} ${path}: method not allowed (allowed: ${allow})`, headers: { allow } }
+  }
+  const name = (field: string) => field.slice(0, field.indexOf(":")).trim().toLowerCase()
+  let kept = fields.length > UWS_MAX_HEADER_FIELDS ? fields.filter((field) => FIELDS_READ.has(name(field))) : fields
+  let first = line
+  if (minor === "0") {
+    first = `${method} ${target} HTTP/1.1`
+    kept = kept.filter((field) => name(field) !== "connection")
+    if (!kept.some((field) => name(field) === "host")) kept.push("Host: localhost")
+    kept.push("Connection: close")
+  }
+  return { _tag: "forward", head: [first, ...kept].join("\r\n") }
+}
+
+export const openFrontDoor = (options: FrontDoorOptions): Promise<FrontDoor> => {
+  const { log, metrics } = options
+  const open = new Map<string, number>()
+  const sockets = new Set<Socket>()
+
+  const handle = (client: Socket) => {
+    const address = client.remoteAddress ?? ""
+    const count = (open.get(address) ?? 0) + 1
+    open.set(address, count)
+    sockets.add(client)
+    client.setNoDelay(true)
+    client.on("error", () => undefined)
+    client.once("close", () => {
+      sockets.delete(client)
+      const left = (open.get(address) ?? 1) - 1
+      if (left === 0) open.delete(address)
+      else open.set(address, left)
+    })
+    if (count > options.connectionsPerAddress) {
+      metrics.inc("clawbot_rate_limited_total", { subject: "connections" })
+      return answer(client, 429, "rate_limited", `more than ${options.connectionsPerAddress} open connections from this address`, { "retry-after": "1" })
+    }
+    const timer = setTimeout(() => client.destroy(), HEAD_TIMEOUT_MS).unref()
+    client.once("close", () => clearTimeout(timer))
+    let buffered = Buffer.alloc(0)
+    const onData = (chunk: Buffer) => {
+      buffered = Buffer.concat([buffered, chunk])
+      const end = buffered.indexOf("\r\n\r\n")
+      if (end < 0) {
+        if (buffered.length > MAX_HEAD_BYTES) finish(() => answer(client, 431, "payload_too_large", `headers: more than ${MAX_HEAD_BYTES} bytes`))
+        return
+      }
+      const verdict = judgeHead(buffered.subarray(0, end).toString("latin1"), options.methodsOf)
+      if (verdict._tag === "refuse") return finish(() => answer(client, verdict.status, verdict.code, verdict.message, verdict.headers))
+      const rest = buffered.subarray(end)
+      finish(() => forward(client, Buffer.concat([proxyHeader(client), Buffer.from(verdict.head, "latin1"), rest])))
+    }
+    const finish = (then: () => void) => {
+      clearTimeout(timer)
+      client.off("data", onData)
+      then()
+    }
+    client.on("data", onData)
+  }
+
+  const forward = (client: Socket, first: Buffer) => {
+    client.pause()
+    const upstream = connect(options.upstream)
+    let connected = false
+    upstream.once("connect", () => {
+      connected = true
+      upstream.write(first)
+      client.pipe(upstream)
+      upstream.pipe(client)
+      client.resume()
+    })
+    upstream.on("error", (error) => {
+      log.warn("front door: uWS did not take the connection", errorFields(error))
+      if (!connected) answer(client, 503, "unavailable", "the edge is not taking connections")
+      else client.destroy()
+    })
+    client.once("close", () => upstream.destroy())
+    upstream.once("close", () => client.end())
+  }
+
+  const server: Server = createServer({ pauseOnConnect: false }, handle)
+  return new Promise((resolve, reject) => {
+    const refused = (error: Error & { code?: string }) =>
+      reject(new Error(`the edge cannot listen on ${options.host}:${options.port} (${error.code ?? error.message})`))
+    server.once("error", refused)
+    server.listen({ host: options.host, port: options.port, exclusive: true }, () => {
+      server.off("error", refused)
+      const bound = server.address()
+      resolve({
+        port: typeof bound === "object" && bound !== null ? bound.port : options.port,
+        close: () =>
+          new Promise<void>((closed) => {
+            server.close(() => closed())
+            for (const socket of sockets) socket.destroy()
+          }),
+      })
+    })
+  })
+}

@@ -1,0 +1,35 @@
+--[[
+  Replay a dead letter: append its original fields to the partition's inbox again and remove it
+  from the dead-letter stream, in one step (a crash never leaves both, nor neither).
+
+  Input:
+    KEYS[1] inbox stream        {prefix:p}:in
+    KEYS[2] dead-letter stream  {prefix:p}:dead
+
+    ARGV[1] dead-letter entry id
+
+  Output:
+    the new inbox entry id, or -3 (EntryNotFound) when there is no such dead letter.
+]]
+local entries = redis.call("XRANGE", KEYS[2], ARGV[1], ARGV[1])
+if #entries == 0 then
+  return -3
+end
+local flat = entries[1][2]
+local original = nil
+for i = 1, #flat, 2 do
+  if flat[i] == "fields" then
+    original = cjson.decode(flat[i + 1])
+  end
+end
+local args = {}
+for name, value in pairs(original or {}) do
+  table.insert(args, name)
+  table.insert(args, value)
+end
+if #args == 0 then
+  return redis.error_reply("ERR dead letter " .. ARGV[1] .. " has no fields to replay")
+end
+local id = redis.call("XADD", KEYS[1], "*", unpack(args))
+redis.call("XDEL", KEYS[2], ARGV[1])
+return id

@@ -1,0 +1,61 @@
+// Group commit: every partition worker of a process hands its planned batch here, and the batches
+// that wait while a commit is in flight go to Postgres together, in one transaction, at the next
+// commit (each partition's fence checked inside it). Under load a process then commits once per
+// tick for all its partitions instead of once per partition. A group that fails for a reason other
+// than an unreachable server is committed again batch by batch, so one poisoned batch fails alone.
+import type { Sql } from "../store/db.ts"
+import { writeBatch, writeBatches, type Batch, type BatchResult } from "../store/snapshots.ts"
+import { isUnavailable } from "./failure.ts"
+
+interface Waiting {
+  readonly batch: Batch
+  readonly resolve: (result: BatchResult) => void
+  readonly reject: (error: unknown) => void
+}
+
+export interface GroupCommit {
+  /** Commits `batch` with whatever else is waiting; resolves once it is durable (or refused for its fence). */
+  write(batch: Batch): Promise<BatchResult>
+}
+
+export const createGroupCommit = (sql: Sql, observe?: (batches: number, seconds: number) => void): GroupCommit => {
+  let waiting: Waiting[] = []
+  let committing = false
+
+  const commit = async (group: Waiting[]): Promise<void> => {
+    const started = performance.now()
+    try {
+      const results = await writeBatches(sql, group.map((item) => item.batch))
+      group.forEach((item, index) => item.resolve(results[index]!))
+      observe?.(group.length, (performance.now() - started) / 1000)
+    } catch (error) {
+      if (group.length === 1 || isUnavailable(error)) {
+        for (const item of group) item.reject(error)
+        return
+      }
+      await Promise.all(group.map((item) => writeBatch(sql, item.batch).then(item.resolve, item.reject)))
+    }
+  }
+
+  const drain = async (): Promise<void> => {
+    if (committing) return
+    committing = true
+    try {
+      while (waiting.length > 0) {
+        const group = waiting
+        waiting = []
+        await commit(group)
+      }
+    } finally {
+      committing = false
+    }
+  }
+
+  return {
+    write: (batch) =>
+      new Promise<BatchResult>((resolve, reject) => {
+        waiting.push({ batch, resolve, reject })
+        void drain()
+      }),
+  }
+}

@@ -1,0 +1,71 @@
+// Reads of the `transitions` history (invariant 9: each row is an actor's new version and the
+// merge patch of its view): a session's timeline, and one actor's transitions in version order
+// (time travel: its view at any version is the patches up to it applied in order).
+import type { Sql } from "./db.ts"
+
+/** One recorded transition. */
+export interface StoredTransition {
+  readonly id: number
+  readonly kind: string
+  readonly actorId: string
+  readonly sessionId: string | null
+  readonly version: number
+  readonly from: string | null
+  readonly to: string
+  readonly event: string
+  readonly streamId: string
+  /** Milliseconds since the epoch. */
+  readonly at: number
+  readonly patch: unknown
+  readonly by: string | null
+}
+
+interface TransitionRow {
+  id: string
+  kind: string
+  actor_id: string
+  session_id: string | null
+  version: string
+  from_state: string | null
+  to_state: string
+  event: string
+  stream_id: string
+  at: Date
+  patch: unknown
+  caused_by: string | null
+}
+
+const toTransition = (row: TransitionRow): StoredTransition => ({
+  id: Number(row.id),
+  kind: row.kind,
+  actorId: row.actor_id,
+  sessionId: row.session_id,
+  version: Number(row.version),
+  from: row.from_state,
+  to: row.to_state,
+  event: row.event,
+  streamId: row.stream_id,
+  at: row.at.getTime(),
+  patch: row.patch,
+  by: row.caused_by,
+})
+
+/** Every transition of the session and of its tasks, in the order they happened, one page after `afterId`. */
+export async function timeline(sql: Sql, sessionId: string, options: { afterId?: number; limit?: number } = {}): Promise<StoredTransition[]> {
+  const rows = await sql<TransitionRow[]>`
+    select id, kind, actor_id, session_id, version, from_state, to_state, event, stream_id, at, patch, caused_by
+    from transitions where session_id = ${sessionId} and id > ${options.afterId ?? 0}
+    order by id limit ${options.limit ?? 1_000}`
+  return rows.map(toTransition)
+}
+
+/** One actor's transitions with a version above `afterVersion`, in version order. */
+export async function actorHistory(
+  sql: Sql, kind: string, id: string, options: { afterVersion: number; limit: number },
+): Promise<StoredTransition[]> {
+  const rows = await sql<TransitionRow[]>`
+    select id, kind, actor_id, session_id, version, from_state, to_state, event, stream_id, at, patch, caused_by
+    from transitions where kind = ${kind} and actor_id = ${id} and version > ${options.afterVersion}
+    order by version limit ${options.limit}`
+  return rows.map(toTransition)
+}

@@ -1,0 +1,103 @@
+// Requests uWebSockets.js would drop before any of our code runs get an answer from the front door
+// (issue 8, finding 8), over raw TCP: HTTP/1.0 is served (and the connection closed), more than 64
+// header fields → 431, 49 to 64 fields are served, an unknown method → 405 with Allow, and one address
+// holding more than its open connections → 429 with Retry-After.
+import { connect, type Socket } from "node:net"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { testEdge, type TestEdge } from "../../support/edge.ts"
+import { waitFor } from "../../support/runtime.ts"
+
+interface RawAnswer {
+  readonly status: number
+  readonly headers: Readonly<Record<string, string>>
+  readonly body: string
+}
+
+/** Sends `request` as is and reads the answer until the server closes the connection. */
+const raw = (port: number, request: string): Promise<RawAnswer> =>
+  new Promise((resolve, reject) => {
+    const socket = connect(port, "127.0.0.1", () => socket.write(request))
+    let text = ""
+    socket.setEncoding("latin1")
+    socket.on("data", (chunk: string) => (text += chunk))
+    socket.on("error", reject)
+    socket.on("close", () => {
+      const [head = "", body = ""] = text.split("\r\n\r\n")
+      const [status = "", ...fields] = head.split("\r\n")
+      const headers = Object.fromEntries(fields.map((field) => {
+        const at = field.indexOf(":")
+        return [field.slice(0, at).trim().toLowerCase(), field.slice(at + 1).trim()]
+      }))
+      resolve({ status: Number(status.split(" ")[1]), headers, body })
+    })
+  })
+
+const fields = (n: number) => Array.from({ length: n }, (_, i) => `X-Field-${i}: ${i}\r\n`).join("")
+
+describe("the front door", () => {
+  let t: TestEdge
+  let port: number
+
+  beforeAll(async () => {
+    t = await testEdge({ limits: { connectionsPerAddress: 3 } })
+    port = t.edge.port
+  })
+  afterAll(async () => {
+    await t?.close()
+  })
+
+  it("serves HTTP/1.0, with or without Host, and closes the connection", async () => {
+    for (const request of ["GET /health HTTP/1.0\r\n\r\n", "GET /health HTTP/1.0\r\nHost: edge\r\nConnection: keep-alive\r\n\r\n"]) {
+      const answer = await raw(port, request)
+      expect(answer.status).toBe(200)
+      expect(JSON.parse(answer.body)).toEqual({ status: "ok", edge_id: t.edge.edgeId, uws: "native" })
+    }
+    const read = await raw(port, `GET /api/v1/agents HTTP/1.0\r\nAuthorization: Bearer ${t.operatorToken}\r\n\r\n`)
+    expect(read.status).toBe(200)
+    expect(JSON.parse(read.body)).toEqual({ items: [], next_cursor: null })
+  })
+
+  it("answers more than 64 header fields with 431, and serves up to 64", async () => {
+    const tooMany = await raw(port, `GET /health HTTP/1.1\r\nHost: edge\r\n${fields(64)}\r\n`)
+    expect(tooMany.status).toBe(431)
+    expect(JSON.parse(tooMany.body)).toEqual({ error: { code: "payload_too_large", message: "headers: 65 fields, more than 64" } })
+    const sixtyFour = await raw(port, `GET /api/v1/agents HTTP/1.1\r\nHost: edge\r\nAuthorization: Bearer ${t.operatorToken}\r\n${fields(61)}Connection: close\r\n\r\n`)
+    expect(sixtyFour.status).toBe(200)
+    const fifty = await raw(port, `GET /health HTTP/1.1\r\nHost: edge\r\n${fields(48)}Connection: close\r\n\r\n`)
+    expect(fifty.status).toBe(200)
+  })
+
+  it("answers an unknown method with 405 and the path's methods in Allow", async () => {
+    const answer = await raw(port, "PROPFIND /api/v1/agents HTTP/1.1\r\nHost: edge\r\n\r\n")
+    expect(answer.status).toBe(405)
+    expect(answer.headers.allow).toBe("POST, GET, OPTIONS")
+    expect(JSON.parse(answer.body).error.message).toBe("PROPFIND /api/v1/agents: method not allowed (allowed: POST, GET, OPTIONS)")
+    const known = await raw(port, "PUT /api/v1/agents HTTP/1.1\r\nHost: edge\r\nConnection: close\r\n\r\n")
+    expect(known.status).toBe(404)
+    expect(known.headers.allow).toBe("POST, GET, OPTIONS")
+  })
+
+  it("refuses a connection over the address's limit with 429 and Retry-After, and takes one again once another closes", async () => {
+    const held: Socket[] = await Promise.all(
+      Array.from({ length: 3 }, () => new Promise<Socket>((resolve) => {
+        const socket = connect(port, "127.0.0.1", () => resolve(socket))
+      })),
+    )
+    const refused = await raw(port, "GET /health HTTP/1.1\r\nHost: edge\r\n\r\n")
+    expect(refused.status).toBe(429)
+    expect(refused.headers["retry-after"]).toBe("1")
+    expect(JSON.parse(refused.body)).toEqual({ error: { code: "rate_limited", message: "more than 3 open connections from this address" } })
+    const closed = held.pop()
+    await new Promise<void>((resolve) => {
+      closed?.once("close", () => resolve())
+      closed?.destroy()
+    })
+    // The server counts the connection closed once it sees the close, a moment after the client.
+    const served = await waitFor("a connection to be taken again", async () => {
+      const answer = await raw(port, "GET /health HTTP/1.1\r\nHost: edge\r\nConnection: close\r\n\r\n")
+      return answer.status === 200 ? answer : undefined
+    })
+    expect(JSON.parse(served.body).status).toBe("ok")
+    for (const socket of held) socket.destroy()
+  })
+})
