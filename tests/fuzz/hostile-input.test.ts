@@ -69,7 +69,20 @@ const httpBodies: ReadonlyArray<() => { path: string; body: string; kind: string
   () => ({ path: pick(random, ["/api/v1/tasks", "/api/v1/sessions", "/api/v1/agents"]), body: `{${randomText(random, 200)}`, kind: "garbage" }),
 ]
 
+/** A body that would be valid but for bytes that are not UTF-8 (sent as bytes: the client must not re-encode them). */
+async function fuzzHttpBytes(): Promise<void> {
+  const bytes = Buffer.concat([Buffer.from('{"title":"a'), randomBytes(random, 8), Buffer.from([0xff]), Buffer.from('b","capability":"fuzz-poison"}')])
+  const response = await fetch(`${edge.url}/api/v1/tasks`, {
+    method: "POST", body: bytes, headers: { authorization: `Bearer ${edge.operatorToken}`, "content-type": "application/json" },
+  })
+  const body = (await response.json()) as { error?: { code?: string } }
+  count("http not_utf8")
+  count(`answer http ${response.status}`)
+  expect({ status: response.status, code: body.error?.code }).toEqual({ status: 400, code: "validation_failed" })
+}
+
 async function fuzzHttp(): Promise<void> {
+  if (random() < 0.1) return fuzzHttpBytes()
   const huge = random() < 0.03
   const { path, body, kind } = huge
     ? { path: "/api/v1/tasks", body: JSON.stringify({ title: "x".repeat(MAX_BYTES), capability: "fuzz-poison" }), kind: "huge_string" }
