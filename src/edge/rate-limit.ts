@@ -3,7 +3,7 @@
 import type { Redis } from "ioredis"
 import type { Keys } from "../redis/keys.ts"
 
-/** `perSecond` tokens a second, holding at most `burst`; each message takes one. */
+/** `perSecond` tokens a second, holding at most `burst`; each message takes one (or, for a byte budget, its size). */
 export class TokenBucket {
   private tokens: number
   private at: number
@@ -23,11 +23,11 @@ export class TokenBucket {
     this.at = now
   }
 
-  /** Takes a token; false when there is none left (the message is over the limit). */
-  take(): boolean {
+  /** Takes `cost` tokens (one message, or its bytes); false when there are not that many left (over the limit). */
+  take(cost = 1): boolean {
     this.refill()
-    if (this.tokens < 1) return false
-    this.tokens -= 1
+    if (this.tokens < cost) return false
+    this.tokens -= cost
     return true
   }
 

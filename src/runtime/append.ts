@@ -1,5 +1,5 @@
-// The one way in (invariant 2): validates a command with its Schema and appends it to the
-// inbox of its actor's partition, idempotently when it carries a command id.
+// The one way in (invariant 2): validates a command with its Schema and appends it, payload in its
+// snake_case stream form, to the inbox of its actor's partition, idempotently when it carries a command id.
 import type { Keys } from "../redis/keys.ts"
 import { partitionOf } from "../redis/partition.ts"
 import type { RedisScripts } from "../redis/scripts.ts"
@@ -8,6 +8,7 @@ export interface AppendInput {
   readonly kind: string
   readonly id: string
   readonly type: string
+  /** camelCase, as the machines use it; appended in snake_case. */
   readonly payload: Readonly<Record<string, unknown>>
   /** Same id twice: appended once (bot frame ids, derived follow-up ids). */
   readonly cmdId?: string
@@ -23,8 +24,11 @@ export interface Appended {
 
 export type AppendFn = (command: AppendInput) => Promise<Appended>
 
-/** Throws the caller-facing error when the command is not valid for its actor kind. */
-export type ValidateCommand = (command: AppendInput) => void
+/**
+ * The command's payload as the stream carries it (snake_case JSON text); throws the caller-facing
+ * error when the command is not valid for its actor kind.
+ */
+export type ValidateCommand = (command: AppendInput) => string
 
 export const createAppend = (options: {
   readonly scripts: RedisScripts
@@ -32,12 +36,12 @@ export const createAppend = (options: {
   readonly partitions: number
   readonly validate: ValidateCommand
 }): AppendFn => async (command) => {
-  options.validate(command)
+  const payload = options.validate(command)
   const partition = partitionOf(command.kind, command.id, options.partitions)
   const appended = await options.scripts.append(options.keys.partition(partition), {
     type: command.type,
     actor: `${command.kind}:${command.id}`,
-    payload: JSON.stringify(command.payload),
+    payload,
     ...(command.cmdId ? { cmdId: command.cmdId } : {}),
     ...(command.replyTo ? { fields: { replyTo: command.replyTo } } : {}),
   })

@@ -10,6 +10,7 @@ import type { RedisScripts } from "../redis/scripts.ts"
 import { ack, publishEvents } from "../redis/streams.ts"
 import type { GroupCommit } from "./group-commit.ts"
 import type { AppendFn } from "./append.ts"
+import { validateCommand } from "./inbox-codec.ts"
 import type { BatchPlan } from "./plan-batch.ts"
 import type { OutboxItem } from "./outbox.ts"
 import type { RouteTaskOutput } from "./actor-kind.ts"
@@ -110,9 +111,11 @@ const carryOut = async (io: BatchIo, items: ReadonlyArray<OutboxItem>): Promise<
     switch (item._tag) {
       case "timer_arm": {
         const actor = `${item.ref.kind}:${item.ref.id}`
-        const { type, ...payload } = item.event
+        const { type, ...event } = item.event
+        // The entry the timer appends when it fires carries its payload in stream form, as any other.
+        const payload = validateCommand({ kind: item.ref.kind, id: item.ref.id, type, payload: event })
         chain(`timer:${actor}`, () =>
-          io.scripts.armTimer(partitionKeys(io, item.ref), { actor, name: item.name, fireAt: item.fireAt, type, payload: JSON.stringify(payload) }))
+          io.scripts.armTimer(partitionKeys(io, item.ref), { actor, name: item.name, fireAt: item.fireAt, type, payload }))
         break
       }
       case "timer_clear": {

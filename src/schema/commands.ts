@@ -1,7 +1,9 @@
 // Inbox commands: for each actor kind, the tagged union (by `type`) of the commands its machine accepts
 // (docs/machines.md; payloads without `at`, which the runtime stamps), its creation command CREATE whose
 // payload is the machine input, the InboxCommand envelope, and the codec of raw inbox stream entries.
-import { Effect, Schema, SchemaTransformation, Tuple } from "effect"
+// Payloads are camelCase in memory (what the machines use) and snake_case in the stream, as on HTTP
+// (PROTOCOL.md "Raw stream producers"): every payload Schema is snake-cased on its encoded side.
+import { Effect, Schema, Tuple } from "effect"
 import {
   ActorKind,
   ActorRefParts,
@@ -14,22 +16,22 @@ import {
   NonNegativeInt,
   Priority,
   Progress,
+  ProgressMessage,
   Uuid,
-  actorRef,
 } from "./common.ts"
 import { checkDag, firstDuplicate } from "./dag.ts"
-import { decodeOr, validationError, type Decoded } from "./errors.ts"
+import { decodeInput, decodeOr, encodeInput, parseJsonInput, validationError, type Decoded } from "./errors.ts"
+import { inputRuleViolation } from "./input.ts"
 import { TaskState } from "./states.ts"
-
-/** A payload with no fields: any JSON object, decoded to `{}`. */
-const EmptyPayload = Schema.Record(Schema.String, Schema.Unknown).pipe(
-  Schema.decodeTo(Schema.Struct({}), SchemaTransformation.transform({ decode: () => ({}), encode: () => ({}) })),
-)
+import { snakeCased } from "./wire.ts"
 
 const command = <T extends string, F extends Schema.Struct.Fields>(type: T, fields: F) =>
-  Schema.Struct({ type: Schema.Literal(type), payload: Schema.Struct(fields) })
+  Schema.Struct({ type: Schema.Literal(type), payload: snakeCased(Schema.Struct(fields)) })
 
-const bare = <T extends string>(type: T) => Schema.Struct({ type: Schema.Literal(type), payload: EmptyPayload })
+/** The payload of a command without fields: `{}`, any field in it unknown (a Struct without fields would take any value). */
+const NoFields = Schema.Record(Schema.String, Schema.Never)
+
+const bare = <T extends string>(type: T) => Schema.Struct({ type: Schema.Literal(type), payload: NoFields })
 
 const create = <S extends Schema.Top>(payload: S) => Schema.Struct({ type: Schema.Literal("CREATE"), payload })
 
@@ -49,7 +51,7 @@ export const taskSpecFields = {
 }
 
 /** The task machine's input without `at`. */
-export const TaskInput = Schema.Struct({
+export const TaskInput = snakeCased(Schema.Struct({
   id: Uuid,
   sessionId: Schema.optionalKey(Uuid),
   index: Schema.optionalKey(NonNegativeInt),
@@ -61,8 +63,11 @@ export const TaskInput = Schema.Struct({
   blocked: Schema.Boolean,
   epoch: Schema.optionalKey(NonNegativeInt),
   ...taskSpecFields,
-})
+}))
 export type TaskInput = typeof TaskInput.Type
+
+/** The attempt a bot says it reports on (PROTOCOL v1.1), when it says so. */
+const reportedAttempt = Schema.optionalKey(NonNegativeInt)
 
 /** Why an agent gives a task back. */
 export const ReleaseOutcome = Schema.Literals(["completed", "failed", "cancelled", "timed_out", "lost"])
@@ -78,11 +83,11 @@ export const TaskCommand = Schema.Union([
   bare("SESSION_HOLD"),
   command("SESSION_CANCEL", { reason: Schema.String, epoch: NonNegativeInt }),
   command("ASSIGN", { agentId: Uuid }),
-  command("CLAIM", { agentId: Uuid }),
-  command("START", { agentId: Uuid }),
-  command("PROGRESS", { agentId: Uuid, progress: Progress, message: Schema.optionalKey(Schema.String) }),
-  command("COMPLETE", { agentId: Uuid, result: Schema.optionalKey(Json) }),
-  command("FAIL", { agentId: Uuid, error: Schema.optionalKey(Schema.String) }),
+  command("CLAIM", { agentId: Uuid, attempt: reportedAttempt }),
+  command("START", { agentId: Uuid, attempt: reportedAttempt }),
+  command("PROGRESS", { agentId: Uuid, attempt: reportedAttempt, progress: Progress, message: Schema.optionalKey(ProgressMessage) }),
+  command("COMPLETE", { agentId: Uuid, attempt: reportedAttempt, result: Schema.optionalKey(Json) }),
+  command("FAIL", { agentId: Uuid, attempt: reportedAttempt, error: Schema.optionalKey(Schema.String) }),
   command("RETRY_DUE", { attempt: NonNegativeInt }),
   command("DEADLINE", { attempt: NonNegativeInt }),
   command("AGENT_LOST", { agentId: Uuid }),
@@ -102,16 +107,13 @@ export const agentProfileFields = {
     Schema.withDecodingDefaultKey(Effect.succeed(1)),
   ),
   metadata: Schema.optionalKey(JsonObject),
-}
-
-/** The agent machine's input without `at`. */
-export const AgentInput = Schema.Struct({
-  id: Uuid,
-  ...agentProfileFields,
   heartbeatIntervalMs: Schema.Int.check(Schema.isBetween({ minimum: 100, maximum: 3_600_000 })).pipe(
     Schema.withDecodingDefaultKey(Effect.succeed(10_000)),
   ),
-})
+}
+
+/** The agent machine's input without `at`. */
+export const AgentInput = snakeCased(Schema.Struct({ id: Uuid, ...agentProfileFields }))
 export type AgentInput = typeof AgentInput.Type
 
 export const AgentCommand = Schema.Union([
@@ -132,14 +134,14 @@ export type AgentCommand = typeof AgentCommand.Type
 // ---- session ----
 
 /** One task of a session: dependencies are ids of other tasks of the same session. */
-export const SessionTask = Schema.Struct({
+export const SessionTask = snakeCased(Schema.Struct({
   id: Uuid,
   key: NonEmptyString,
   title: NonEmptyString,
   capability: Capability,
   dependsOn: Schema.Array(Uuid),
-  spec: Schema.Struct(taskSpecFields),
-})
+  spec: snakeCased(Schema.Struct(taskSpecFields)),
+}))
 export type SessionTask = typeof SessionTask.Type
 
 /** What a client says about a session it creates (`POST /sessions`), with defaults. */
@@ -148,17 +150,17 @@ export const sessionProfileFields = {
   prompt: Schema.optionalKey(Schema.String),
   type: Schema.optionalKey(NonEmptyString),
   priority: Priority.pipe(Schema.withDecodingDefaultKey(Effect.succeed(2))),
+  timeoutS: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThanOrEqualTo(1))),
   start: Schema.optionalKey(Schema.Boolean),
 }
 
 /** The session machine's input without `at`. */
-export const SessionInput = Schema.Struct({
+export const SessionInput = snakeCased(Schema.Struct({
   id: Uuid,
   ...sessionProfileFields,
   tasks: Schema.Array(SessionTask),
-  timeoutS: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThanOrEqualTo(1))),
   maxRetries: NonNegativeInt.pipe(Schema.withDecodingDefaultKey(Effect.succeed(3))),
-}).check(
+})).check(
   Schema.makeFilter((input) => {
     const duplicateKey = firstDuplicate(input.tasks.map((t) => t.key))
     if (duplicateKey !== undefined) {
@@ -166,7 +168,7 @@ export const SessionInput = Schema.Struct({
       return { path: ["tasks", duplicateKey, "key"], issue: `duplicate task key ${key}` }
     }
     const nodes = input.tasks.map((t) => ({ name: t.id, deps: t.dependsOn }))
-    return checkDag(nodes, { list: "tasks", name: "id", deps: "dependsOn", noun: "task id" })
+    return checkDag(nodes, { list: "tasks", name: "id", deps: "depends_on", noun: "task id" })
   }),
 )
 export type SessionInput = typeof SessionInput.Type
@@ -213,12 +215,12 @@ const inboxByKind = { task: TaskInboxCommand, agent: AgentInboxCommand, session:
 
 const InboxHeader = Schema.Struct({ kind: ActorKind, id: Uuid, type: Schema.String, payload: Schema.Unknown })
 
-/** Decodes an envelope: the actor first, then the command against that kind's commands only. */
-export function decodeInboxCommand(input: unknown): Decoded<InboxCommand> {
+/** Decodes a command whose payload is in its stream form (snake_case), unknown fields refused. */
+function decodeStreamForm(input: unknown): Decoded<InboxCommand> {
   const header = decodeOr(InboxHeader, input)
   if (!header.ok) return header
   const { kind, id } = header.value
-  const decoded: Decoded<InboxCommand> = decodeOr(inboxByKind[kind], input)
+  const decoded: Decoded<InboxCommand> = decodeInput(inboxByKind[kind], input)
   if (decoded.ok && decoded.value.type === "CREATE" && decoded.value.payload.id !== id) {
     const [expected, got] = [JSON.stringify(id), JSON.stringify(decoded.value.payload.id)]
     return { ok: false, error: validationError(`payload.id: expected the actor id ${expected}, got ${got}`) }
@@ -226,16 +228,41 @@ export function decodeInboxCommand(input: unknown): Decoded<InboxCommand> {
   return decoded
 }
 
+/**
+ * Validates a command built in memory, payload in camelCase (`{kind, id, type, payload, cmdId?,
+ * replyTo?}`, what the edge and the runtime append): the input rules on its payload, then its
+ * Schema, unknown fields refused, defaults applied. A failure names the field.
+ */
+export function decodeInboxCommand(input: unknown): Decoded<InboxCommand> {
+  const header = decodeOr(InboxHeader, input)
+  if (!header.ok) return header
+  // The payload as the stream will carry it keeps the input rules, depth included: a raw producer's
+  // payload and an appended one are held to the same 64 levels (a session task's payload sits one
+  // level deeper in the command than in the body: at the very limit, the append refuses it).
+  const violation = inputRuleViolation(header.value.payload, ["payload"])
+  if (violation !== undefined) return { ok: false, error: validationError(violation) }
+  const streamForm = encodeInput(inboxByKind[header.value.kind], input)
+  return streamForm.ok ? decodeStreamForm(streamForm.value) : streamForm
+}
+
+const encodeCommand = Schema.encodeSync(InboxCommand)
+
+/** The `payload` field of a command's stream entry: its payload as snake_case JSON. */
+export const streamPayload = (cmd: InboxCommand): string => JSON.stringify(encodeCommand(cmd).payload)
+
 // ---- raw stream entries ----
 
 /** An inbox stream entry: PROTOCOL.md's `type`, `actor`, `payload`, plus the runtime's `cmdId`, `replyTo`. */
 const StreamEntry = Schema.Struct({
   type: Schema.String,
   actor: ActorRefParts,
-  payload: Schema.fromJsonString(Schema.Unknown),
+  payload: Schema.String,
   cmdId: Schema.optionalKey(NonEmptyString),
   replyTo: Schema.optionalKey(NonEmptyString),
 })
+
+/** The largest raw entry payload, as an HTTP body: 1 MiB. */
+export const MAX_ENTRY_PAYLOAD_BYTES = 1024 * 1024
 
 /** Pairs a flat `[field, value, ...]` list (XREADGROUP's shape) into a record; a repeated field keeps the first. */
 function fieldRecord(fields: ReadonlyArray<string>): Record<string, string> {
@@ -248,29 +275,25 @@ function fieldRecord(fields: ReadonlyArray<string>): Record<string, string> {
 }
 
 /**
- * Decodes a raw inbox stream entry (fields `type`, `actor` = `kind:id`, `payload` = JSON text, optional
- * `cmdId`, `replyTo`; other fields such as `timer` are ignored). A failure's `error.message` is the
- * reason to record in the dead-letter stream.
+ * Decodes a raw inbox stream entry (fields `type`, `actor` = `kind:id`, `payload` = snake_case JSON
+ * text, optional `cmdId`, `replyTo`; other fields such as `timer` are ignored), checked exactly like
+ * HTTP input. A failure's `error.message` is the reason to record in the dead-letter stream.
  */
 export function decodeStreamEntry(
   fields: ReadonlyArray<string> | Readonly<Record<string, string>>,
 ): Decoded<InboxCommand> {
   const entry = decodeOr(StreamEntry, Array.isArray(fields) ? fieldRecord(fields) : fields)
   if (!entry.ok) return entry
-  const { type, actor, payload, cmdId, replyTo } = entry.value
-  return decodeInboxCommand({
+  const { type, actor, cmdId, replyTo } = entry.value
+  const size = Buffer.byteLength(entry.value.payload)
+  if (size > MAX_ENTRY_PAYLOAD_BYTES) return { ok: false, error: validationError(`payload: ${size} bytes, more than ${MAX_ENTRY_PAYLOAD_BYTES}`) }
+  const payload = parseJsonInput(entry.value.payload, { name: "payload" })
+  if (!payload.ok) return payload
+  return decodeStreamForm({
     ...actor,
     type,
-    payload,
+    payload: payload.value,
     ...(cmdId === undefined ? {} : { cmdId }),
     ...(replyTo === undefined ? {} : { replyTo }),
   })
-}
-
-/** The flat `[field, value, ...]` list to XADD for a command; `decodeStreamEntry` reads it back. */
-export function toStreamFields(cmd: InboxCommand): string[] {
-  const fields = ["type", cmd.type, "actor", actorRef(cmd.kind, cmd.id), "payload", JSON.stringify(cmd.payload)]
-  if (cmd.cmdId !== undefined) fields.push("cmdId", cmd.cmdId)
-  if (cmd.replyTo !== undefined) fields.push("replyTo", cmd.replyTo)
-  return fields
 }

@@ -87,6 +87,14 @@ export const Progress = Schema.Finite.check(Schema.isBetween({ minimum: 0, maxim
   identifier: "Progress",
 })
 
+/** The longest `message` a progress report may carry, in characters: progress is fanned out to every dashboard. */
+export const MAX_PROGRESS_MESSAGE = 1024
+
+/** A progress report's free text. */
+export const ProgressMessage = Schema.String.check(Schema.isMaxLength(MAX_PROGRESS_MESSAGE)).annotate({
+  identifier: "ProgressMessage",
+})
+
 /** A load figure reported by a bot (0 idle; 1 means at capacity). */
 export const Load = Schema.Finite.check(Schema.isGreaterThanOrEqualTo(0)).annotate({ identifier: "Load" })
 

@@ -33,27 +33,33 @@ export function firstDuplicate(values: ReadonlyArray<string>): number | undefine
   return undefined
 }
 
-/** A cycle as the list of node indexes, first node repeated at the end. */
+/**
+ * A cycle as the list of node indexes, first node repeated at the end. A depth-first search with
+ * its own stack (a chain of 100,000 tasks costs no call stack) and each node's place on the path.
+ */
 function findCycle(nodes: ReadonlyArray<DagNode>, index: ReadonlyMap<string, number>): number[] | undefined {
   const done = new Set<number>()
-  const onPath: number[] = []
-  const visit = (i: number): number[] | undefined => {
-    onPath.push(i)
-    for (const dep of nodes[i]?.deps ?? []) {
-      const j = index.get(dep)
+  for (const start of nodes.keys()) {
+    if (done.has(start)) continue
+    const path: Array<{ readonly node: number; next: number }> = [{ node: start, next: 0 }]
+    const onPath = new Map<number, number>([[start, 0]])
+    while (path.length > 0) {
+      const top = path[path.length - 1] as { readonly node: number; next: number }
+      const deps = nodes[top.node]?.deps ?? []
+      if (top.next >= deps.length) {
+        path.pop()
+        onPath.delete(top.node)
+        done.add(top.node)
+        continue
+      }
+      const j = index.get(deps[top.next] as string)
+      top.next += 1
       if (j === undefined || done.has(j)) continue
-      const at = onPath.indexOf(j)
-      if (at >= 0) return [...onPath.slice(at), j]
-      const cycle = visit(j)
-      if (cycle !== undefined) return cycle
+      const at = onPath.get(j)
+      if (at !== undefined) return [...path.slice(at).map((step) => step.node), j]
+      onPath.set(j, path.length)
+      path.push({ node: j, next: 0 })
     }
-    onPath.pop()
-    done.add(i)
-    return undefined
-  }
-  for (const i of nodes.keys()) {
-    const cycle = done.has(i) ? undefined : visit(i)
-    if (cycle !== undefined) return cycle
   }
   return undefined
 }

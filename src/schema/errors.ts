@@ -1,6 +1,9 @@
 // The error contract of PROTOCOL.md: error codes, the `{error: {code, message, ref?}}` body, the HTTP
-// status and WebSocket close code of each code, the ApiError class, and decoding that answers ApiError.
+// status and WebSocket close code of each code, the ApiError class, and decoding that answers ApiError:
+// `parseJsonInput` (PROTOCOL's input rules, ./input.ts), `decodeInput` (unknown fields refused) and
+// `decodeJsonOr` (both) for what clients send; `decodeOr` (unknown fields ignored) for stored data.
 import { Result, Schema } from "effect"
+import { inputRuleViolation, utf8Text } from "./input.ts"
 import { formatIssue } from "./issue.ts"
 
 export { formatIssue } from "./issue.ts"
@@ -76,39 +79,93 @@ export class ApiError extends Schema.TaggedError<ApiError>()("ApiError", {
 /** The outcome of decoding untrusted input. */
 export type Decoded<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: ApiError }
 
-const parseOptions = { errors: "first", reportInput: true, onExcessProperty: "ignore" } as const
+/** What a body, frame or raw entry arrives as: bytes (checked as UTF-8) or text already decoded. */
+export type JsonInput = ArrayBuffer | Uint8Array | string
 
 /** A validation_failed error with the given message. */
 export const validationError = (message: string, ref?: string, cause?: unknown): ApiError =>
   new ApiError({ code: "validation_failed", message, ref, cause })
 
-/** Decodes `input`; a failure becomes a validation_failed ApiError naming the first failing field. */
-export function decodeOr<S extends Schema.ConstraintDecoder<unknown>>(
+const lenient = { errors: "first", reportInput: true, onExcessProperty: "ignore" } as const
+const strict = { errors: "first", reportInput: true, onExcessProperty: "error" } as const
+
+function decodeWith<S extends Schema.ConstraintDecoder<unknown>>(
   schema: S,
   input: unknown,
-  ref?: string,
+  ref: string | undefined,
+  options: typeof lenient | typeof strict,
 ): Decoded<S["Type"]> {
-  const result = Schema.decodeUnknownResult(schema)(input, parseOptions)
+  const result = Schema.decodeUnknownResult(schema)(input, options)
   return Result.isSuccess(result)
     ? { ok: true, value: result.success }
     : { ok: false, error: validationError(formatIssue(result.failure.issue), ref, result.failure) }
 }
 
-/** Parses JSON text; invalid JSON is a validation_failed `body: invalid JSON`. */
-export function parseJson(text: string, ref?: string): Decoded<unknown> {
-  try {
-    return { ok: true, value: JSON.parse(text) }
-  } catch (cause) {
-    return { ok: false, error: validationError("body: invalid JSON", ref, cause) }
-  }
+/**
+ * Encodes a value built in memory (a command the runtime or the edge appends) to its wire form,
+ * fields the schema does not know refused like any other failure naming the field.
+ */
+export function encodeInput<S extends Schema.ConstraintEncoder<unknown>>(schema: S, input: unknown): Decoded<S["Encoded"]> {
+  const result = Schema.encodeUnknownResult(schema)(input, strict)
+  return Result.isSuccess(result)
+    ? { ok: true, value: result.success }
+    : { ok: false, error: validationError(formatIssue(result.failure.issue), undefined, result.failure) }
 }
 
-/** Parses JSON text then decodes it with `schema`. */
+/**
+ * Decodes data the system wrote itself (stored snapshots, stream entries) or query strings: fields
+ * the schema does not know are ignored. A failure is validation_failed naming the first failing field.
+ */
+export const decodeOr = <S extends Schema.ConstraintDecoder<unknown>>(schema: S, input: unknown, ref?: string): Decoded<S["Type"]> =>
+  decodeWith(schema, input, ref, lenient)
+
+/**
+ * Decodes what a client sent, once it passed the input rules (`parseJsonInput`, or
+ * `inputRuleViolation` for a value built in memory): a field the schema does not know is refused
+ * (`payload.timeout: unknown field`), like any other failure naming the field.
+ */
+export const decodeInput = <S extends Schema.ConstraintDecoder<unknown>>(schema: S, input: unknown, ref?: string): Decoded<S["Type"]> =>
+  decodeWith(schema, input, ref, strict)
+
+/** The `ref` of an answer: fixed, or read from the parsed input (a frame's own `id`). */
+export type RefOf = string | ((parsed: unknown) => string | undefined)
+
+export interface ParseOptions {
+  readonly refOf?: RefOf
+  /** How messages name the whole input (default `body`); a field inside it is named by its path. */
+  readonly name?: string
+}
+
+/**
+ * Parses an HTTP body, a frame or a raw entry's JSON under PROTOCOL.md's input rules: bytes must be
+ * valid UTF-8, the text JSON, nested at most 64 levels, with no NUL or unpaired surrogate in any
+ * string or field name and only finite numbers. A failure is validation_failed naming the field
+ * (`body` for the whole: `body: invalid UTF-8`, `body: invalid JSON`). Nothing here recurses.
+ */
+export function parseJsonInput(input: JsonInput, options: ParseOptions = {}): Decoded<unknown> {
+  const { refOf, name = "body" } = options
+  const fixedRef = typeof refOf === "function" ? undefined : refOf
+  const text = typeof input === "string" ? input : utf8Text(input)
+  if (text === undefined) return { ok: false, error: validationError(`${name}: invalid UTF-8`, fixedRef) }
+  let value: unknown
+  try {
+    value = JSON.parse(text)
+  } catch (cause) {
+    return { ok: false, error: validationError(`${name}: invalid JSON`, fixedRef, cause) }
+  }
+  const at = name === "body" ? [] : [name]
+  const violation = inputRuleViolation(value, at)
+  if (violation === undefined) return { ok: true, value }
+  return { ok: false, error: validationError(violation, typeof refOf === "function" ? refOf(value) : fixedRef) }
+}
+
+/** `parseJsonInput`, then `decodeInput` with `schema`: the whole check of a client's JSON. */
 export function decodeJsonOr<S extends Schema.ConstraintDecoder<unknown>>(
   schema: S,
-  text: string,
-  ref?: string,
+  input: JsonInput,
+  refOf?: RefOf,
 ): Decoded<S["Type"]> {
-  const parsed = parseJson(text, ref)
-  return parsed.ok ? decodeOr(schema, parsed.value, ref) : parsed
+  const parsed = parseJsonInput(input, refOf === undefined ? {} : { refOf })
+  if (!parsed.ok) return parsed
+  return decodeInput(schema, parsed.value, typeof refOf === "function" ? refOf(parsed.value) : refOf)
 }

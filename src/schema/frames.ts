@@ -3,8 +3,8 @@
 // task_started, task_progress, task_complete, heartbeat) and the event socket (client: subscribe,
 // unsubscribe; server: event, error). Payload fields are camelCase in TypeScript, snake_case on the wire.
 import { Schema } from "effect"
-import { Capability, HealthStatus, IsoTime, Json, Load, NonNegativeInt, Progress, StreamId, Uuid } from "./common.ts"
-import { decodeOr, ErrorDetail, parseJson, type Decoded } from "./errors.ts"
+import { Capability, HealthStatus, IsoTime, Json, Load, NonNegativeInt, Progress, ProgressMessage, StreamId, Uuid } from "./common.ts"
+import { decodeJsonOr, ErrorDetail, type Decoded, type JsonInput } from "./errors.ts"
 import { PublishedEvent, Topic } from "./events.ts"
 import { wire } from "./wire.ts"
 
@@ -58,17 +58,21 @@ export type ServerFrame = typeof ServerFrame.Type
 
 // ---- bot control socket, bot → server ----
 
-export const TaskRefPayload = wire("TaskRefPayload", Schema.Struct({ taskId: Uuid }))
+/** The attempt a bot reports on (PROTOCOL v1.1): the task's current one, or the frame is refused. */
+const attempt = Schema.optionalKey(NonNegativeInt)
+
+export const TaskRefPayload = wire("TaskRefPayload", Schema.Struct({ taskId: Uuid, attempt }))
 
 export const TaskProgressPayload = wire(
   "TaskProgressPayload",
-  Schema.Struct({ taskId: Uuid, progress: Progress, message: Schema.optionalKey(Schema.String) }),
+  Schema.Struct({ taskId: Uuid, attempt, progress: Progress, message: Schema.optionalKey(ProgressMessage) }),
 )
 
 export const TaskCompletePayload = wire(
   "TaskCompletePayload",
   Schema.Struct({
     taskId: Uuid,
+    attempt,
     success: Schema.Boolean,
     result: Schema.optionalKey(Json),
     error: Schema.optionalKey(Schema.String),
@@ -117,11 +121,12 @@ function refOf(value: unknown): string | undefined {
   return isFrameId(value.id) ? value.id : undefined
 }
 
-/** Parses and decodes one frame's text; a rejection carries the frame's `id` as `ref`. */
-export function decodeFrame<S extends Schema.ConstraintDecoder<unknown>>(schema: S, text: string): Decoded<S["Type"]> {
-  const parsed = parseJson(text)
-  return parsed.ok ? decodeOr(schema, parsed.value, refOf(parsed.value)) : parsed
-}
+/**
+ * Checks one frame (its bytes or text) under PROTOCOL's input rules and decodes it, unknown fields
+ * refused; a rejection carries the frame's `id` as `ref` whenever the frame parsed.
+ */
+export const decodeFrame = <S extends Schema.ConstraintDecoder<unknown>>(schema: S, frame: JsonInput): Decoded<S["Type"]> =>
+  decodeJsonOr(schema, frame, refOf)
 
 /** The wire text of a frame the server sends. */
 export const encodeFrame = <T, E>(schema: Schema.Codec<T, E>, value: T): string =>

@@ -12,17 +12,46 @@ interface Located {
 
 const MAX_SHOWN = 80
 
-/** Renders a value the way messages quote it: JSON for data, truncated when long. */
+/** Punctuation `show` queues between the values it still has to render. */
+class Punctuation {
+  constructor(readonly text: string) {}
+}
+
+function scalar(value: unknown): string {
+  if (typeof value === "string") return JSON.stringify(value)
+  if (typeof value === "number" || typeof value === "bigint" || typeof value === "boolean" || value === null) return String(value)
+  return value === undefined ? "undefined" : `<${typeof value}>`
+}
+
+/**
+ * Renders a value the way messages quote it: JSON, cut at MAX_SHOWN characters. Iterative and
+ * bounded, so a value nested 10,000 deep (or a huge one) costs no stack and little time.
+ */
 function show(value: unknown): string {
-  if (value === undefined) return "undefined"
-  if (typeof value === "number" || typeof value === "bigint") return String(value)
-  let text: string
-  try {
-    text = JSON.stringify(value) ?? String(value)
-  } catch {
-    text = String(value)
+  let text = ""
+  const pending: unknown[] = [value]
+  while (pending.length > 0 && text.length <= MAX_SHOWN) {
+    const next = pending.pop()
+    if (next instanceof Punctuation) {
+      text += next.text
+    } else if (Array.isArray(next)) {
+      text += "["
+      pending.push(new Punctuation("]"))
+      // Each item takes at least two characters: more than MAX_SHOWN of them never show.
+      for (let i = Math.min(next.length, MAX_SHOWN) - 1; i >= 0; i -= 1) pending.push(next[i], ...(i > 0 ? [new Punctuation(",")] : []))
+    } else if (typeof next === "object" && next !== null) {
+      text += "{"
+      pending.push(new Punctuation("}"))
+      const keys = Object.keys(next).slice(0, MAX_SHOWN)
+      for (let i = keys.length - 1; i >= 0; i -= 1) {
+        const key = keys[i] as string
+        pending.push((next as Record<string, unknown>)[key], new Punctuation(`${i > 0 ? "," : ""}${JSON.stringify(key)}:`))
+      }
+    } else {
+      text += scalar(next)
+    }
   }
-  return text.length > MAX_SHOWN ? `${text.slice(0, MAX_SHOWN - 1)}…` : text
+  return text.length > MAX_SHOWN || pending.length > 0 ? `${text.slice(0, MAX_SHOWN - 1)}…` : text
 }
 
 const got = (issue: SchemaIssue.Issue): string => (SchemaIssue.hasInput(issue) ? `, got ${show(issue.input)}` : "")
@@ -107,46 +136,62 @@ function messageText(annotations: { readonly message?: unknown } | undefined): s
   return typeof annotations?.message === "string" ? annotations.message : undefined
 }
 
-function locate(issue: SchemaIssue.Issue, path: Path): Located {
-  switch (issue._tag) {
-    case "Pointer":
-      return locate(issue.issue, [...path, ...issue.path])
-    case "Composite":
-      return locate(issue.issues[0], path)
-    case "Encoding":
-      return locate(issue.issue, path)
-    case "AnyOf": {
-      const inner = issue.issues[0]
-      return inner === undefined ? noMemberMatched(issue, path) : locate(inner, path)
+/** Follows the first issue down to the one that says what is wrong (a loop: issues nest as deep as the input). */
+function locate(first: SchemaIssue.Issue): Located {
+  let issue = first
+  let path: Path = []
+  for (;;) {
+    switch (issue._tag) {
+      case "Pointer":
+        path = [...path, ...issue.path]
+        issue = issue.issue
+        continue
+      case "Composite":
+        issue = issue.issues[0]
+        continue
+      case "Encoding":
+        issue = issue.issue
+        continue
+      case "AnyOf": {
+        const inner = issue.issues[0]
+        if (inner === undefined) return noMemberMatched(issue, path)
+        issue = inner
+        continue
+      }
+      case "Filter": {
+        const inner = issue.issue
+        if (inner._tag !== "InvalidValue") {
+          issue = inner
+          continue
+        }
+        const message = messageText(inner.annotations) ?? messageText(issue.filter.annotations)
+        if (message !== undefined) return { path, text: message }
+        const expected = expectedText(inner.annotations) ?? expectedText(issue.filter.annotations) ?? "a valid value"
+        return { path, text: `expected ${expected}${got(inner)}` }
+      }
+      case "InvalidValue": {
+        const message = messageText(issue.annotations)
+        const expected = expectedText(issue.annotations)
+        return { path, text: message ?? `expected ${expected ?? "a valid value"}${got(issue)}` }
+      }
+      case "InvalidType":
+        // Only a field that must not be there is checked against Never (a record of no fields).
+        if (issue.ast._tag === "Never") return { path, text: "unknown field" }
+        return { path, text: `expected ${describe(issue.ast)}${got(issue)}` }
+      case "MissingKey":
+        return { path, text: "is missing" }
+      case "UnexpectedKey":
+        return { path, text: "unknown field" }
+      case "Forbidden":
+        return { path, text: messageText(issue.annotations) ?? "cannot be checked here" }
+      case "OneOf":
+        return { path, text: `matches more than one alternative${got(issue)}` }
     }
-    case "Filter": {
-      const inner = issue.issue
-      if (inner._tag !== "InvalidValue") return locate(inner, path)
-      const message = messageText(inner.annotations) ?? messageText(issue.filter.annotations)
-      if (message !== undefined) return { path, text: message }
-      const expected = expectedText(inner.annotations) ?? expectedText(issue.filter.annotations) ?? "a valid value"
-      return { path, text: `expected ${expected}${got(inner)}` }
-    }
-    case "InvalidValue": {
-      const message = messageText(issue.annotations)
-      const expected = expectedText(issue.annotations)
-      return { path, text: message ?? `expected ${expected ?? "a valid value"}${got(issue)}` }
-    }
-    case "InvalidType":
-      return { path, text: `expected ${describe(issue.ast)}${got(issue)}` }
-    case "MissingKey":
-      return { path, text: "is missing" }
-    case "UnexpectedKey":
-      return { path, text: "is not allowed" }
-    case "Forbidden":
-      return { path, text: messageText(issue.annotations) ?? "cannot be checked here" }
-    case "OneOf":
-      return { path, text: `matches more than one alternative${got(issue)}` }
   }
 }
 
 /** The message for the first issue: `<dot.path>: <description>`, or just the description at the top level. */
 export function formatIssue(issue: SchemaIssue.Issue): string {
-  const { path, text } = locate(issue, [])
+  const { path, text } = locate(issue)
   return path.length === 0 ? text : `${path.map(String).join(".")}: ${text}`
 }

@@ -2,7 +2,7 @@
 // each keep-alive tick, and every edge decodes at /metrics: cumulative counters, partitions owned
 // and cumulative histograms (bucket bounds, counts at or below each, sum, count).
 import { Schema } from "effect"
-import { decodeJsonOr, type Decoded } from "./errors.ts"
+import { decodeOr, parseJsonInput, type Decoded } from "./errors.ts"
 
 const Count = Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))
 
@@ -34,4 +34,7 @@ export const RuntimeStatsSnapshot = Schema.Struct({
 export type RuntimeStatsSnapshot = typeof RuntimeStatsSnapshot.Type
 
 /** Decodes one published value (JSON text); a failure names the first failing field. */
-export const decodeRuntimeStats = (text: string): Decoded<RuntimeStatsSnapshot> => decodeJsonOr(RuntimeStatsSnapshot, text)
+export function decodeRuntimeStats(text: string): Decoded<RuntimeStatsSnapshot> {
+  const parsed = parseJsonInput(text)
+  return parsed.ok ? decodeOr(RuntimeStatsSnapshot, parsed.value) : parsed
+}

@@ -8,7 +8,6 @@ import { ApiError, decodeJsonOr, decodeOr, type Decoded } from "../../schema/err
 import { decodeQuery } from "../../schema/http.ts"
 import type { EdgeContext } from "../context.ts"
 import { checkAccess } from "./access.ts"
-import { bodyText } from "./body.ts"
 import { corsHeaders, originAllowed, preflightHeaders } from "./cors.ts"
 import { requestBudget } from "./deadline.ts"
 import { openExchange, type Body, type RemoteAddress, type RequestInfo } from "./exchange.ts"
@@ -42,6 +41,9 @@ const tooLarge = (limit: number): Answer => ({
 })
 
 /** Access, decoding and the handler, with the request's Redis and Postgres calls bounded by its budget. */
+/** A body of nothing but JSON whitespace reads as `{}`. */
+const isBlank = (bytes: Uint8Array): boolean => bytes.every((b) => b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d)
+
 const runRoute = async (deps: HttpDeps, request: RequestInfo, route: Route, params: Readonly<Record<string, string>>, body: Body): Promise<Answer> => {
   if (body._tag === "too_large") return tooLarge(deps.ctx.limits.maxPayloadBytes)
   // The client went away mid-body: nothing runs and the answer is never sent.
@@ -52,14 +54,14 @@ const runRoute = async (deps: HttpDeps, request: RequestInfo, route: Route, para
     (async () => {
       const access = await checkAccess(ctx, request, route)
       if ("refused" in access) return access.refused
-      const text = route.body === undefined ? "" : bodyText(body.bytes).trim()
       return route.handle({
         ctx,
         principal: access.principal,
         params: route.params === undefined ? params : valueOf(decodeOr(route.params, params)),
         query: route.query === undefined ? {} : valueOf(decodeQuery(route.query, request.query)),
         page: route.paged ? valueOf(decodeQuery(PageQuery, request.query)) : undefined,
-        body: route.body === undefined ? undefined : valueOf(decodeJsonOr(route.body, text === "" ? "{}" : text)),
+        // The input rules (UTF-8 bytes, depth, characters, numbers) then the Schema, unknown fields refused.
+        body: route.body === undefined ? undefined : valueOf(decodeJsonOr(route.body, isBlank(body.bytes) ? "{}" : body.bytes)),
       })
     })(),
   )

@@ -5,6 +5,7 @@ import type uWS from "uWebSockets.js"
 import { ApiError } from "../../schema/errors.ts"
 import type { EdgeLimits } from "../context.ts"
 import { originAllowed } from "../http/cors.ts"
+import { type SocketQuotas, uwsFrameLimit } from "./quotas.ts"
 import { drainHandler, type Paced } from "./send.ts"
 import { type PendingUpgrade, pendingUpgrade } from "./upgrade.ts"
 
@@ -23,11 +24,12 @@ const forbiddenOrigin = (origin: string): ApiError =>
 /** The shared options; `upgrade` is handed each upgrade whose origin is allowed, to accept or refuse. */
 export function socketBehavior<T extends Paced>(
   limits: EdgeLimits,
+  quotas: SocketQuotas,
   upgrade: (pending: PendingUpgrade) => void,
 ): Pick<uWS.WebSocketBehavior<T>, SharedOptions> {
   return {
-    // Twice the limit, so a frame just over it is still read and answered (1009) rather than cut off by uWS.
-    maxPayloadLength: limits.maxPayloadBytes * 2,
+    // Well above quotas.maxFrameBytes, so a frame over it is still read and answered (1009) rather than cut off by uWS.
+    maxPayloadLength: uwsFrameLimit(quotas),
     maxBackpressure: limits.maxBackpressureBytes,
     // A client that does not read its frames would otherwise miss some silently; closed, it
     // reconnects (a bot is sent every task it still holds, a subscriber replays with `since`).

@@ -3,11 +3,16 @@
 // when it had connected before, every task it still holds; each bot frame becomes one command
 // (acked, refusals answered with `ref`, a repeated frame id applied once); on close it DISCONNECTs.
 //
-// Close codes: 1009 payload_too_large (a frame over limits.maxPayloadBytes; one over twice that
-// is dropped by uWS without a close frame, 1006), 4429 rate_limited (the frame rate stayed over
-// limits.perConnectionPerSecond for another second's worth of frames), 4409 replaced (the same
-// agent opened a newer control socket on this edge), 1013 unavailable (the connection could not
-// be recorded: Redis unreachable). A socket over limits.maxBackpressureBytes is closed by uWS (1006).
+// Quotas (./quotas.ts): a frame over quotas.maxFrameBytes; frames of one agent over
+// quotas.bytesPerSecond (`rate_limited`, not appended); more than quotas.maxInFlight frames awaiting
+// the stream (`rate_limited`). A bug in a handler answers `internal` (./guard.ts).
+//
+// Close codes: 1009 payload_too_large (a frame over quotas.maxFrameBytes; one over uwsFrameLimit,
+// or a text frame that is not UTF-8, is dropped by uWS without a close frame, 1006), 4429
+// rate_limited (the frame rate stayed over limits.perConnectionPerSecond for another second's worth
+// of frames), 4409 replaced (the same agent opened a newer control socket on this edge), 1013
+// unavailable (the connection could not be recorded: Redis unreachable). A socket over
+// limits.maxBackpressureBytes is closed by uWS (1006).
 import { Schema } from "effect"
 import type uWS from "uWebSockets.js"
 import { errorFields } from "../../log.ts"
@@ -15,11 +20,14 @@ import { ApiError, type ErrorDetail, ErrorCode } from "../../schema/errors.ts"
 import { BotFrame, decodeFrame, encodeFrame, ServerFrame } from "../../schema/frames.ts"
 import { agentIdForToken } from "../../store/tokens.ts"
 import { getActor } from "../../store/queries.ts"
+import type { AppendInput, Appended } from "../../runtime/append.ts"
 import type { EdgeContext, Reply } from "../context.ts"
-import { FrameBudget } from "../rate-limit.ts"
+import { FrameBudget, type TokenBucket } from "../rate-limit.ts"
 import { lowWaterMark, socketBehavior } from "./behavior.ts"
 import { commandFor, type FrameCommand } from "./control-commands.ts"
-import { admitFrame } from "./frame-guard.ts"
+import { admitFrame, droppedByUws } from "./frame-guard.ts"
+import { faultGuard } from "./guard.ts"
+import { byteBudget, type SocketQuotas } from "./quotas.ts"
 import { heldTaskFrames } from "./resume.ts"
 import { corkIfOpen, drained, type Paced, REJECTED_METRIC, releasePaced, sendText } from "./send.ts"
 import { decodeAgentPresence } from "./stored.ts"
@@ -42,6 +50,10 @@ export interface ControlData extends Paced {
   readonly heartbeatIntervalMs: number
   readonly resumed: boolean
   readonly budget: FrameBudget
+  /** The agent's bytes a second, shared by its successive sockets on this edge. */
+  readonly bytes: TokenBucket
+  /** Frames appended (or being appended) whose ack is not sent yet. */
+  inFlight: number
   /** This socket's reply address: the command of its `n`th frame with an id is answered at `<replyPrefix>.<n>`. */
   readonly replyPrefix: string
   readonly pending: Map<string, PendingFrame>
@@ -65,12 +77,20 @@ const refusal = (reply: Reply, ref: string): ErrorDetail => ({
   ref,
 })
 
-export function controlSocket(ctx: EdgeContext): uWS.WebSocketBehavior<ControlData> {
+export function controlSocket(ctx: EdgeContext, quotas: SocketQuotas): uWS.WebSocketBehavior<ControlData> {
   const { limits, metrics, log } = ctx
   /** Held tasks resent to a resumed bot wait for its buffer to drain below this. */
   const lowWater = lowWaterMark(limits)
   /** The open control socket of each agent on this edge. */
   const sockets = new Map<string, uWS.WebSocket<ControlData>>()
+  /** Each agent's byte budget, kept across reconnections while it is not full again (so a reconnection does not refill it). */
+  const agentBytes = new Map<string, TokenBucket>()
+  const bytesOf = (agentId: string): TokenBucket => {
+    for (const [id, bucket] of agentBytes) if (!sockets.has(id) && bucket.full()) agentBytes.delete(id)
+    const bucket = agentBytes.get(agentId) ?? byteBudget(quotas, ctx.clock)
+    agentBytes.set(agentId, bucket)
+    return bucket
+  }
 
   const frame = (value: ServerFrame): string =>
     encodeFrame(ServerFrame, { ...value, timestamp: new Date(ctx.clock()).toISOString() })
@@ -79,6 +99,7 @@ export function controlSocket(ctx: EdgeContext): uWS.WebSocketBehavior<ControlDa
     metrics.inc(REJECTED_METRIC, { code: detail.code })
     send(ws, frame({ type: "error", payload: detail }))
   }
+  const guard = faultGuard<ControlData>({ socket: "control", log, sendError })
 
   const authenticate = async (token: string): Promise<Authenticated | ApiError> => {
     const agentId = await agentIdForToken(ctx.sql, token)
@@ -98,19 +119,29 @@ export function controlSocket(ctx: EdgeContext): uWS.WebSocketBehavior<ControlDa
     corkIfOpen(ws, () => sendError(ws, { code: "unavailable", message: "the command was not accepted: the stream is unreachable; send it again", ...refed }))
   }
 
+  /** Counts an append in flight until it settles; a synchronous throw (a bug) counts nothing and reaches the caller. */
+  const appendCounted = (data: ControlData, command: AppendInput): Promise<Appended> => {
+    const appending = ctx.append(command)
+    data.inFlight += 1
+    return appending.finally(() => (data.inFlight -= 1))
+  }
+
   /** Appends the frame's command; with an id: deduplicated, acked, and a refusal answered. */
   const submit = (ws: uWS.WebSocket<ControlData>, command: FrameCommand, ref: string | undefined) => {
     const data = ws.getUserData()
     if (ref === undefined) {
-      ctx.append(command).catch((error: unknown) => answerFailure(ws, error, undefined))
+      appendCounted(data, command)
+        .catch((error: unknown) => answerFailure(ws, error, undefined))
+        .catch(guard.onSocket(ws, "append"))
       return
     }
     data.seq += 1
     const replyTo = `${data.replyPrefix}.${data.seq}`
+    const appending = appendCounted(data, { ...command, cmdId: `${data.agentId}:${ref}`, replyTo })
     const pending: PendingFrame = { ref, acked: false }
     data.pending.set(replyTo, pending)
     if (data.pending.size > MAX_PENDING) data.pending.delete(data.pending.keys().next().value as string)
-    ctx.append({ ...command, cmdId: `${data.agentId}:${ref}`, replyTo }).then(
+    appending.then(
       (appended) => {
         // A repeated id appends nothing: the runtime answers the first append's address only.
         if (appended.duplicate) data.pending.delete(replyTo)
@@ -127,7 +158,7 @@ export function controlSocket(ctx: EdgeContext): uWS.WebSocketBehavior<ControlDa
         data.pending.delete(replyTo)
         answerFailure(ws, error, ref)
       },
-    )
+    ).catch(guard.onSocket(ws, "ack", ref))
   }
 
   const onReply = (ws: uWS.WebSocket<ControlData>, replyTo: string, reply: Reply) => {
@@ -143,8 +174,8 @@ export function controlSocket(ctx: EdgeContext): uWS.WebSocketBehavior<ControlDa
     corkIfOpen(ws, () => sendError(ws, refusal(reply, pending.ref)))
   }
 
-  return {
-    ...socketBehavior<ControlData>(limits, (upgrade) => {
+  return guard.wrap({
+    ...socketBehavior<ControlData>(limits, quotas, (upgrade) => {
       const token = upgrade.request.query("token")
       if (token === "") return upgrade.refuse(unauthorized("token: missing; connect with ?token=<agent token>"))
       authenticate(token).then(
@@ -153,6 +184,8 @@ export function controlSocket(ctx: EdgeContext): uWS.WebSocketBehavior<ControlDa
           const data: ControlData = {
             ...outcome,
             budget: new FrameBudget(limits.perConnectionPerSecond, ctx.clock),
+            bytes: bytesOf(outcome.agentId),
+            inFlight: 0,
             replyPrefix: ctx.replies.address(),
             pending: new Map(),
             seq: 0,
@@ -164,7 +197,7 @@ export function controlSocket(ctx: EdgeContext): uWS.WebSocketBehavior<ControlDa
           log.warn("control socket upgrade failed", errorFields(error))
           upgrade.refuse(new ApiError({ code: "unavailable", message: "the agent store is unreachable; try again" }))
         },
-      )
+      ).catch(guard.onUpgrade(upgrade.refuse, "upgrade"))
     }),
 
     open: (ws) => {
@@ -182,7 +215,7 @@ export function controlSocket(ctx: EdgeContext): uWS.WebSocketBehavior<ControlDa
           sendError(ws, { code: "unavailable", message: "the connection could not be recorded; reconnect" })
           ws.end(CONTROL_CLOSE.unavailable, "unavailable")
         })
-      })
+      }).catch(guard.onSocket(ws, "connect"))
       if (!data.resumed) return
       heldTaskFrames(ctx.sql, data.agentId, log).then(
         async (frames) => {
@@ -192,22 +225,36 @@ export function controlSocket(ctx: EdgeContext): uWS.WebSocketBehavior<ControlDa
           }
         },
         (error: unknown) => log.warn("held tasks not sent again", { agentId: data.agentId, ...errorFields(error) }),
-      )
+      ).catch(guard.onSocket(ws, "resume"))
     },
 
-    message: (ws, message, isBinary) => {
+    message: (ws, message) => {
       const data = ws.getUserData()
-      const text = admitFrame({ budget: data.budget, limits, metrics }, message, isBinary, {
+      const bytes = admitFrame({ budget: data.budget, limits, quotas, metrics }, message, {
         error: (detail) => sendError(ws, detail),
         close: (code, reason) => ws.end(code, reason),
       })
-      if (text === undefined) return
-      const decoded = decodeFrame(BotFrame, text)
+      if (bytes === undefined) return
+      const decoded = decodeFrame(BotFrame, bytes)
       if (!decoded.ok) return sendError(ws, decoded.error.toBody().error)
-      submit(ws, commandFor(decoded.value, data.agentId), decoded.value.id)
+      const ref = decoded.value.id
+      const refed = ref === undefined ? {} : { ref }
+      if (data.inFlight >= quotas.maxInFlight) {
+        return sendError(ws, { code: "rate_limited", message: `frames: ${data.inFlight} already wait for the stream; send this one again later`, ...refed })
+      }
+      if (!data.bytes.take(bytes.byteLength)) {
+        return sendError(ws, { code: "rate_limited", message: `frames: more than ${quotas.bytesPerSecond} bytes a second from this agent; send this one again later`, ...refed })
+      }
+      try {
+        submit(ws, commandFor(decoded.value, data.agentId), ref)
+      } catch (error) {
+        guard.onSocket(ws, "message", ref)(error)
+      }
     },
 
-    close: (ws) => {
+    close: (ws, code, reason) => {
+      const dropped = droppedByUws(code, reason)
+      if (dropped !== undefined) metrics.inc(REJECTED_METRIC, { code: dropped })
       const data = ws.getUserData()
       releasePaced(data)
       data.stopListening?.()
@@ -219,5 +266,5 @@ export function controlSocket(ctx: EdgeContext): uWS.WebSocketBehavior<ControlDa
         log.warn("agent disconnection not recorded; its heartbeat expiry will take it offline", { agentId: data.agentId, ...errorFields(error) }),
       )
     },
-  }
+  })
 }

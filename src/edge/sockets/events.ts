@@ -18,6 +18,8 @@
 //   counted as clawbot_ws_messages_dropped_total{socket="events", reason="connection_dropped"}.
 // - Close codes: 1009 payload_too_large, 4429 rate_limited (as the control socket), 1013 when the
 //   replay failed (Redis unreachable: reconnect with `since`).
+// - A socket follows at most quotas.maxTopics topics (`validation_failed` beyond); a bug in a
+//   handler answers `internal` (./guard.ts).
 import { Schema } from "effect"
 import type uWS from "uWebSockets.js"
 import { errorFields } from "../../log.ts"
@@ -31,7 +33,9 @@ import type { Fanout } from "../fanout.ts"
 import { FrameBudget } from "../rate-limit.ts"
 import { lowWaterMark, socketBehavior } from "./behavior.ts"
 import { eventFramer } from "./event-frames.ts"
-import { admitFrame } from "./frame-guard.ts"
+import { admitFrame, droppedByUws } from "./frame-guard.ts"
+import { faultGuard } from "./guard.ts"
+import type { SocketQuotas } from "./quotas.ts"
 import { replayThenLive } from "./replay.ts"
 import { corkIfOpen, drained, DROPPED_METRIC, type Paced, REJECTED_METRIC, releasePaced, sendText } from "./send.ts"
 
@@ -54,7 +58,7 @@ export interface EventsData extends Paced {
 
 const SinceQuery = Schema.Struct({ since: StreamId })
 
-export function eventsSocket(ctx: EdgeContext, fanout: Fanout): uWS.WebSocketBehavior<EventsData> {
+export function eventsSocket(ctx: EdgeContext, fanout: Fanout, quotas: SocketQuotas): uWS.WebSocketBehavior<EventsData> {
   const { limits, metrics, log } = ctx
   /** The replay waits for the socket to drain below this before sending on. */
   const lowWater = lowWaterMark(limits)
@@ -65,6 +69,8 @@ export function eventsSocket(ctx: EdgeContext, fanout: Fanout): uWS.WebSocketBeh
     metrics.inc(REJECTED_METRIC, { code: detail.code })
     send(ws, encodeFrame(EventServerFrame, { type: "error", payload: detail }))
   }
+  const guard = faultGuard<EventsData>({ socket: "events", log, sendError })
+  const tooManyTopics = (ref?: string) => validationError(`topics: at most ${quotas.maxTopics} per socket`, ref)
   const end = (ws: uWS.WebSocket<EventsData>, code: number, reason: string) => {
     ws.getUserData().ending = true
     ws.end(code, reason)
@@ -120,14 +126,15 @@ export function eventsSocket(ctx: EdgeContext, fanout: Fanout): uWS.WebSocketBeh
           end(ws, REPLAY_FAILED_CLOSE, "unavailable")
         })
       },
-    )
+    ).catch(guard.onSocket(ws, "replay"))
   }
 
-  return {
-    ...socketBehavior<EventsData>(limits, (upgrade) => {
+  return guard.wrap({
+    ...socketBehavior<EventsData>(limits, quotas, (upgrade) => {
       const topicsParam = upgrade.request.query("topics")
       const topics = topicsParam === "" ? { ok: true as const, value: { topics: [] } } : decodeOr(TopicsPayload, { topics: topicsParam.split(",") })
       if (!topics.ok) return upgrade.refuse(topics.error)
+      if (topics.value.topics.length > quotas.maxTopics) return upgrade.refuse(tooManyTopics())
       const sinceParam = upgrade.request.query("since")
       const since = sinceParam === "" ? undefined : decodeOr(SinceQuery, { since: sinceParam })
       if (since !== undefined && !since.ok) return upgrade.refuse(since.error)
@@ -149,16 +156,19 @@ export function eventsSocket(ctx: EdgeContext, fanout: Fanout): uWS.WebSocketBeh
       else replay(ws, since)
     },
 
-    message: (ws, message, isBinary) => {
-      const text = admitFrame({ budget: ws.getUserData().budget, limits, metrics }, message, isBinary, {
+    message: (ws, message) => {
+      const bytes = admitFrame({ budget: ws.getUserData().budget, limits, quotas, metrics }, message, {
         error: (detail) => sendError(ws, detail),
         close: (code, reason) => end(ws, code, reason),
       })
-      if (text === undefined) return
-      const decoded = decodeFrame(EventClientFrame, text)
+      if (bytes === undefined) return
+      const decoded = decodeFrame(EventClientFrame, bytes)
       if (!decoded.ok) return sendError(ws, decoded.error.toBody().error)
       const data = ws.getUserData()
       const { type, payload } = decoded.value
+      if (type === "subscribe" && new Set([...data.topics, ...payload.topics]).size > quotas.maxTopics) {
+        return sendError(ws, tooManyTopics(decoded.value.id).toBody().error)
+      }
       for (const topic of payload.topics) {
         if (type === "subscribe") {
           data.topics.add(topic)
@@ -170,11 +180,13 @@ export function eventsSocket(ctx: EdgeContext, fanout: Fanout): uWS.WebSocketBeh
       }
     },
 
-    close: (ws, code) => {
+    close: (ws, code, reason) => {
+      const dropped = droppedByUws(code, reason)
+      if (dropped !== undefined) metrics.inc(REJECTED_METRIC, { code: dropped })
       const data = ws.getUserData()
       releasePaced(data)
       metrics.set(SUBSCRIBERS, (open -= 1))
-      if (code === NO_CLOSE_FRAME && !data.ending) metrics.inc(DROPPED_METRIC, { socket: "events", reason: "connection_dropped" })
+      if (dropped === undefined && code === NO_CLOSE_FRAME && !data.ending) metrics.inc(DROPPED_METRIC, { socket: "events", reason: "connection_dropped" })
     },
-  }
+  })
 }

@@ -5,14 +5,18 @@
 import { randomUUID } from "node:crypto"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { partitionOf } from "../../../src/redis/partition.ts"
+import type { AppendInput } from "../../../src/runtime/append.ts"
+import { validateCommand } from "../../../src/runtime/inbox-codec.ts"
 import { withRef } from "./client.ts"
 import { connectBot, type Bot } from "./bot.ts"
 import { startSocketEdge, type SocketEdge } from "./harness.ts"
 
 let edge: SocketEdge
 let bot: Bot
+/** What the sockets appended (the runtime trims applied entries from the inbox). */
+const appended: AppendInput[] = []
 beforeAll(async () => {
-  edge = await startSocketEdge()
+  edge = await startSocketEdge({ append: (append) => (command) => (appended.push(command), append(command)) })
   bot = await connectBot(edge, await edge.agent({ capabilities: ["answers"] }))
 })
 afterAll(async () => {
@@ -28,6 +32,14 @@ describe("acks and errors on the control socket", () => {
     const streamId = String(ack.payload["stream_id"])
     const [entry] = await edge.deployment.redis.xrange(inbox, streamId, streamId)
     expect(entry?.[1]).toEqual(expect.arrayContaining(["type", "HEARTBEAT", "actor", `agent:${bot.id}`]))
+  })
+
+  it("appends the command with the attempt the frame names, snake_case in the stream", async () => {
+    const taskId = randomUUID()
+    await bot.acked("task_progress", "p-attempt", { task_id: taskId, attempt: 2, progress: 0.5, message: "half" })
+    const command = appended.find((candidate) => candidate.cmdId === `${bot.id}:p-attempt`)
+    expect(command).toMatchObject({ kind: "task", id: taskId, type: "PROGRESS", payload: { agentId: bot.id, attempt: 2, progress: 0.5, message: "half" } })
+    expect(JSON.parse(validateCommand(command as AppendInput))).toEqual({ agent_id: bot.id, attempt: 2, progress: 0.5, message: "half" })
   })
 
   it("answers a refused command with the ack, then an error naming the reason, with the ref", async () => {

@@ -13,6 +13,8 @@ import { startRevocations } from "../../../src/edge/revocations.ts"
 import { startFanout, type Fanout } from "../../../src/edge/fanout.ts"
 import { createMetrics, type MetricsRegistry } from "../../../src/edge/metrics.ts"
 import { registerSockets } from "../../../src/edge/sockets/index.ts"
+import { socketQuotas, type SocketQuotas } from "../../../src/edge/sockets/quotas.ts"
+import type { AppendFn } from "../../../src/runtime/append.ts"
 import { saveAgentToken } from "../../../src/store/tokens.ts"
 import { testDeployment, type TestDeployment } from "../../support/runtime.ts"
 import { startRedisProxy, type RedisProxy } from "./redis-proxy.ts"
@@ -46,6 +48,12 @@ export interface SocketEdge {
 
 export interface SocketEdgeOptions {
   readonly limits?: Partial<EdgeLimits>
+  /** Over the defaults (the environment is not read). */
+  readonly quotas?: Partial<SocketQuotas>
+  /** What the sockets append with, in place of the deployment's (to inject faults). */
+  readonly append?: (append: AppendFn) => AppendFn
+  /** The sockets' clock (rate budgets, frame timestamps); default Date.now. */
+  readonly clock?: () => number
   /** Start an in-process runtime (default true). */
   readonly runtime?: boolean
   /** Connect the fan-out's blocking connection through a proxy the test can cut (a Redis outage). */
@@ -71,21 +79,21 @@ export async function startSocketEdge(options: SocketEdgeOptions = {}): Promise<
     redis: deployment.redis,
     keys: deployment.keys,
     partitions: deployment.partitions,
-    append: deployment.append,
+    append: options.append?.(deployment.append) ?? deployment.append,
     replies: fanout.replies,
     metrics,
     log,
     limits: { ...TEST_LIMITS, ...options.limits },
     machines: {},
     readiness: () => ({ ready: true, reachable: { redis: true, postgres: true }, checks: {} }),
-    clock: Date.now,
+    clock: options.clock ?? Date.now,
     auth: createAuthenticator(deployment.schema.sql, undefined, Date.now),
     revocations,
     // These tests are about the sockets themselves; tests/e2e/auth covers who may open them.
     publicReads: true,
     budget: UNBOUNDED,
   }
-  registerSockets(app, ctx, fanout)
+  registerSockets(app, ctx, fanout, { ...socketQuotas(ctx.limits, {}), ...options.quotas })
   const listening = await new Promise<uWS.us_listen_socket>((resolve, reject) =>
     app.listen("127.0.0.1", 0, (socket) => (socket ? resolve(socket) : reject(new Error("cannot listen")))),
   )

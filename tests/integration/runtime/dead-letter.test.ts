@@ -24,20 +24,24 @@ describe("dead letters", () => {
     const taskId = deployment.idIn("task", partition)
     const agentId = randomUUID()
     const actor = `task:${taskId}`
-    const create = { id: taskId, title: "survivor", capability: "dead-letter", dependsOn: [], blocked: false }
+    const create = { id: taskId, title: "survivor", capability: "dead-letter", depends_on: [], blocked: false }
 
     const createId = await xadd(inbox, { type: "CREATE", actor, payload: JSON.stringify(create) })
     const malformed: Array<{ fields: Record<string, string>; reason: RegExp }> = [
-      { fields: { type: "ASSIGN", actor, payload: "{not json" }, reason: /^payload: expected a valid JSON string/ },
+      { fields: { type: "ASSIGN", actor, payload: "{not json" }, reason: /^payload: invalid JSON$/ },
       { fields: { type: "EXPLODE", actor, payload: "{}" }, reason: /^type: expected one of "CREATE", .*got "EXPLODE"$/ },
       { fields: { type: "ASSIGN", actor: `robot:${taskId}`, payload: "{}" }, reason: /^actor: expected an actor reference/ },
       { fields: { type: "ASSIGN", actor: "task:not-a-uuid", payload: "{}" }, reason: /^actor: expected an actor reference/ },
-      { fields: { actor, payload: JSON.stringify({ agentId }) }, reason: /^type: is missing$/ },
-      { fields: { type: "ASSIGN", actor, payload: JSON.stringify({ agentId: 42 }) }, reason: /^payload\.agentId: / },
+      { fields: { actor, payload: JSON.stringify({ agent_id: agentId }) }, reason: /^type: is missing$/ },
+      { fields: { type: "ASSIGN", actor, payload: JSON.stringify({ agent_id: 42 }) }, reason: /^payload\.agent_id: / },
+      // Raw payloads are snake_case as on HTTP: a camelCase field is unknown, as is a typo.
+      { fields: { type: "ASSIGN", actor, payload: JSON.stringify({ agentId }) }, reason: /^payload\.agentId: unknown field$/ },
+      { fields: { type: "CANCEL", actor, payload: JSON.stringify({ reason: "x", timeout: 5 }) }, reason: /^payload\.timeout: unknown field$/ },
+      { fields: { type: "CANCEL", actor, payload: JSON.stringify({ reason: "a\u0000b" }) }, reason: /^payload\.reason: holds a NUL character/ },
     ]
     const malformedIds: string[] = []
     for (const { fields } of malformed) malformedIds.push(await xadd(inbox, fields))
-    const assignId = await xadd(inbox, { type: "ASSIGN", actor, payload: JSON.stringify({ agentId }) })
+    const assignId = await xadd(inbox, { type: "ASSIGN", actor, payload: JSON.stringify({ agent_id: agentId }) })
 
     // The entries around the malformed ones are applied, in order.
     const task = await deployment.actor("task", taskId, (row) => row.state === "assigned")

@@ -2,12 +2,7 @@
 // and raw stream entries are decoded (or refused with the reason for the dead-letter stream).
 import { Schema } from "effect"
 import { describe, expect, it } from "vitest"
-import {
-  InboxCommand,
-  decodeInboxCommand,
-  decodeStreamEntry,
-  toStreamFields,
-} from "../../../src/schema/commands.ts"
+import { decodeInboxCommand, decodeStreamEntry, streamPayload } from "../../../src/schema/commands.ts"
 import { ID, message, value } from "./helpers.ts"
 
 const taskCreate = { id: ID.a, title: "build", capability: "code", dependsOn: [], blocked: false }
@@ -114,17 +109,32 @@ describe("commands of each machine", () => {
     ).toBe('payload.outcome: expected one of "completed", "failed", "cancelled", "timed_out", "lost", got "meh"')
   })
 
-  it("decodes a payload-less command's payload to {} and refuses a non-object", () => {
-    const cmd = value(decodeInboxCommand({ kind: "agent", id: ID.b, type: "DRAIN", payload: { at: 5, junk: 1 } }))
-    expect(cmd.payload).toEqual({})
+  it("takes {} as a payload-less command's payload and refuses anything else", () => {
+    expect(value(decodeInboxCommand({ kind: "agent", id: ID.b, type: "DRAIN", payload: {} })).payload).toEqual({})
+    expect(message(decodeInboxCommand({ kind: "agent", id: ID.b, type: "DRAIN", payload: { junk: 1 } }))).toBe("payload.junk: unknown field")
     expect(message(decodeInboxCommand({ kind: "agent", id: ID.b, type: "DRAIN", payload: "x" }))).toBe(
       'payload: expected an object, got "x"',
     )
   })
 
-  it("drops payload fields the command does not define", () => {
-    const cmd = value(decodeInboxCommand({ kind: "task", id: ID.a, type: "ASSIGN", payload: { agentId: ID.b, at: 1 } }))
-    expect(cmd.payload).toEqual({ agentId: ID.b })
+  it("refuses payload fields the command does not define, naming them", () => {
+    expect(message(decodeInboxCommand({ kind: "task", id: ID.a, type: "ASSIGN", payload: { agentId: ID.b, at: 1 } }))).toBe(
+      "payload.at: unknown field",
+    )
+    const create = { id: ID.c, title: "s", tasks: [{ ...sessionTask(ID.a, "a"), spec: { timeout: 5 } }] }
+    expect(message(decodeInboxCommand({ kind: "session", id: ID.c, type: "CREATE", payload: create }))).toBe(
+      "payload.tasks.0.spec.timeout: unknown field",
+    )
+  })
+
+  it("refuses what the input rules refuse, in payloads built in memory too", () => {
+    const complete = (result: unknown) => decodeInboxCommand({ kind: "task", id: ID.a, type: "COMPLETE", payload: { agentId: ID.b, result } })
+    expect(message(complete({ out: "a\u0000b" }))).toBe("payload.result.out: holds a NUL character (\\u0000)")
+    expect(message(complete(["\ud800"]))).toBe("payload.result.0: holds an unpaired surrogate")
+    expect(message(complete(Number.POSITIVE_INFINITY))).toBe("payload.result: expected a finite number, got Infinity")
+    let deep: unknown = 1
+    for (let i = 0; i < 10_000; i += 1) deep = [deep]
+    expect(message(complete(deep))).toMatch(/^payload\.result\.0\.0\.0\.0\.0\.0\.…: nested deeper than 64 levels$/)
   })
 })
 
@@ -184,10 +194,10 @@ describe("CREATE", () => {
     const session = (tasks: object[]) =>
       decodeInboxCommand({ kind: "session", id: ID.c, type: "CREATE", payload: { id: ID.c, title: "s", tasks } })
     expect(message(session([sessionTask(ID.a, "a", [ID.c])]))).toBe(
-      `payload.tasks.0.dependsOn.0: unknown task id "${ID.c}"`,
+      `payload.tasks.0.depends_on.0: unknown task id "${ID.c}"`,
     )
     expect(message(session([sessionTask(ID.a, "a", [ID.b]), sessionTask(ID.b, "b", [ID.a])]))).toBe(
-      `payload.tasks.0.dependsOn: dependency cycle "${ID.a}" -> "${ID.b}" -> "${ID.a}"`,
+      `payload.tasks.0.depends_on: dependency cycle "${ID.a}" -> "${ID.b}" -> "${ID.a}"`,
     )
     expect(message(session([sessionTask(ID.a, "a"), sessionTask(ID.b, "a")]))).toBe(
       'payload.tasks.1.key: duplicate task key "a"',
@@ -198,23 +208,30 @@ describe("CREATE", () => {
   })
 })
 
-describe("round trip", () => {
-  it("encodes a decoded command back to its input", () => {
-    const inputs = [
+describe("stream form", () => {
+  it("carries payloads in snake_case and reads them back to the camelCase the machines use", () => {
+    const inputs: Array<{ kind: string; id: string; type: string; payload: object; cmdId?: string; replyTo?: string }> = [
       { kind: "task", id: ID.a, type: "PROGRESS", payload: { agentId: ID.b, progress: 0.25, message: "x" }, cmdId: "c-1" },
-      { kind: "agent", id: ID.b, type: "HEARTBEAT", payload: { load: 1, status: "busy" }, replyTo: "edge-1" },
-      { kind: "task", id: ID.a, type: "CREATE", payload: { ...taskCreate, payload: { a: 1 }, timeoutS: 60, maxAttempts: 2, priority: 1 } },
+      { kind: "agent", id: ID.b, type: "BREAKER_COOLDOWN", payload: { openedAt: 5 }, replyTo: "edge-1" },
+      { kind: "task", id: ID.a, type: "CREATE", payload: { ...taskCreate, payload: { someKey: 1 }, timeoutS: 60, maxAttempts: 2, priority: 1 } },
     ]
-    for (const input of inputs) {
-      const decoded = value(decodeInboxCommand(input))
-      expect(Schema.encodeSync(InboxCommand)(decoded)).toEqual(input)
+    const streamed = inputs.map((input) => streamPayload(value(decodeInboxCommand(input))))
+    expect(streamed.map((text) => JSON.parse(text))).toEqual([
+      { agent_id: ID.b, progress: 0.25, message: "x" },
+      { opened_at: 5 },
+      { id: ID.a, title: "build", capability: "code", depends_on: [], blocked: false, payload: { someKey: 1 }, timeout_s: 60, max_attempts: 2, priority: 1 },
+    ])
+    for (const [i, input] of inputs.entries()) {
+      const { kind, id, type, cmdId, replyTo } = input
+      const fields: Record<string, string> = { type, actor: `${kind}:${id}`, payload: streamed[i] as string, ...(cmdId ? { cmdId } : {}), ...(replyTo ? { replyTo } : {}) }
+      expect(value(decodeStreamEntry(fields))).toEqual(input)
     }
   })
 })
 
 describe("raw stream entries", () => {
   it("decodes the flat field list XREADGROUP returns", () => {
-    const fields = ["type", "ASSIGN", "actor", `task:${ID.a}`, "payload", JSON.stringify({ agentId: ID.b }), "cmdId", "c-9"]
+    const fields = ["type", "ASSIGN", "actor", `task:${ID.a}`, "payload", JSON.stringify({ agent_id: ID.b }), "cmdId", "c-9"]
     expect(value(decodeStreamEntry(fields))).toEqual({
       kind: "task",
       id: ID.a,
@@ -224,24 +241,27 @@ describe("raw stream entries", () => {
     })
   })
 
-  it("reads back what toStreamFields writes", () => {
-    const cmd = value(decodeInboxCommand({ kind: "session", id: ID.c, type: "CHECKPOINT", payload: { data: [1] }, replyTo: "r" }))
-    const fields = toStreamFields(cmd)
-    expect(fields).toEqual(["type", "CHECKPOINT", "actor", `session:${ID.c}`, "payload", '{"data":[1]}', "replyTo", "r"])
-    expect(value(decodeStreamEntry(fields))).toEqual(cmd)
-  })
-
   it("gives the reason for a malformed entry", () => {
     const entry = (fields: Record<string, string>) => message(decodeStreamEntry(fields))
     expect(entry({ type: "ASSIGN", actor: `tusk:${ID.a}`, payload: "{}" })).toBe(
       `actor: expected an actor reference <session|task|agent>:<uuid>, got "tusk:${ID.a}"`,
     )
-    expect(entry({ type: "ASSIGN", actor: `task:${ID.a}`, payload: "{x" })).toBe(
-      'payload: expected a valid JSON string, got "{x"',
-    )
+    expect(entry({ type: "ASSIGN", actor: `task:${ID.a}`, payload: "{x" })).toBe("payload: invalid JSON")
     expect(entry({ type: "ASSIGN", actor: `task:${ID.a}` })).toBe("payload: is missing")
     expect(entry({ actor: `task:${ID.a}`, payload: "{}" })).toBe("type: is missing")
-    expect(entry({ type: "ASSIGN", actor: `task:${ID.a}`, payload: "{}" })).toBe("payload.agentId: is missing")
+    expect(entry({ type: "ASSIGN", actor: `task:${ID.a}`, payload: "{}" })).toBe("payload.agent_id: is missing")
     expect(entry({ type: "NOPE", actor: `session:${ID.c}`, payload: "{}" })).toMatch(/^type: expected one of "CREATE", .* got "NOPE"$/)
+  })
+
+  it("refuses camelCase payloads, unknown fields and what the input rules refuse", () => {
+    const assign = (payload: string) => message(decodeStreamEntry({ type: "ASSIGN", actor: `task:${ID.a}`, payload }))
+    expect(assign(JSON.stringify({ agentId: ID.b }))).toBe("payload.agentId: unknown field")
+    expect(assign(JSON.stringify({ agent_id: ID.b, timeout: 3 }))).toBe("payload.timeout: unknown field")
+    const complete = (result: string) =>
+      message(decodeStreamEntry({ type: "COMPLETE", actor: `task:${ID.a}`, payload: `{"agent_id":"${ID.b}","result":${result}}` }))
+    expect(complete('"a\\u0000b"')).toBe("payload.result: holds a NUL character (\\u0000)")
+    expect(complete('{"\\udc00": 1}')).toBe('payload.result: field name "\\udc00" holds an unpaired surrogate')
+    expect(complete("1e999")).toBe("payload.result: expected a finite number, got Infinity")
+    expect(complete(`${"[".repeat(5000)}${"]".repeat(5000)}`)).toMatch(/nested deeper than 64 levels$/)
   })
 })

@@ -30,6 +30,7 @@ describe("status and close codes", () => {
     expect(wsCloseCode.forbidden).toBe(4403)
     expect(wsCloseCode.payload_too_large).toBe(1009)
     expect(wsCloseCode.validation_failed).toBeNull()
+    expect(wsCloseCode.internal).toBeNull()
   })
 })
 

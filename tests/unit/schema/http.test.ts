@@ -40,8 +40,8 @@ const task = (key: string, dependsOn?: string[]) => ({
 describe("POST /agents", () => {
   it("decodes snake_case with defaults and encodes back", () => {
     const body = value(decodeOr(RegisterAgentBody, { name: "bot", capabilities: ["code", "test"] }))
-    expect(body).toEqual({ name: "bot", capabilities: ["code", "test"], maxConcurrency: 1 })
-    const full = { name: "bot", capabilities: ["code"], type: "claude", max_concurrency: 4, metadata: { region: "eu" } }
+    expect(body).toEqual({ name: "bot", capabilities: ["code", "test"], maxConcurrency: 1, heartbeatIntervalMs: 10_000 })
+    const full = { name: "bot", capabilities: ["code"], type: "claude", max_concurrency: 4, metadata: { region: "eu" }, heartbeat_interval_ms: 500 }
     expect(Schema.encodeSync(RegisterAgentBody)(value(decodeOr(RegisterAgentBody, full)))).toEqual(full)
   })
 
