@@ -23,6 +23,9 @@ const MAX_HEADER_FIELDS = 64
 const MAX_HEAD_BYTES = 16 * 1024
 /** uWS answers requests with at most this many header fields. */
 const UWS_MAX_HEADER_FIELDS = 48
+/** How long a client may take to finish its side once uWS has closed the connection. */
+const CLOSE_GRACE_MS = 1_000
+
 /** A connection that sends no complete request head within this long is closed. */
 const HEAD_TIMEOUT_MS = 10_000
 
@@ -175,7 +178,12 @@ export const openFrontDoor = (options: FrontDoorOptions): Promise<FrontDoor> => 
       else client.destroy()
     })
     client.once("close", () => upstream.destroy())
-    upstream.once("close", () => client.end())
+    // uWS has closed its side: finish ours, and drop the connection if the client never finishes
+    // its own (a half-open connection would stay counted against its address for good).
+    upstream.once("close", () => {
+      client.end()
+      setTimeout(() => client.destroy(), CLOSE_GRACE_MS).unref()
+    })
   }
 
   const server: Server = createServer({ pauseOnConnect: false }, handle)

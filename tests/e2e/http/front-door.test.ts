@@ -100,4 +100,22 @@ describe("the front door", () => {
     expect(JSON.parse(served.body).status).toBe("ok")
     for (const socket of held) socket.destroy()
   })
+
+  it("stops counting a connection uWS closed even when the client never finishes its side", async () => {
+    // HTTP/1.0 goes to uWS with Connection: close, so uWS closes after answering; these clients keep
+    // their own side open (half-open), which must not hold the address's connection slots.
+    const halfOpen = (): Promise<Socket> =>
+      new Promise((resolve) => {
+        const socket = connect({ port, host: "127.0.0.1", allowHalfOpen: true }, () => socket.write("GET /health HTTP/1.0\r\n\r\n"))
+        socket.on("data", () => undefined)
+        socket.once("end", () => resolve(socket))
+      })
+    const lingering = [await halfOpen(), await halfOpen(), await halfOpen(), await halfOpen()]
+    const served = await waitFor("the half-open connections to be dropped", async () => {
+      const answer = await raw(port, "GET /health HTTP/1.1\r\nHost: edge\r\nConnection: close\r\n\r\n")
+      return answer.status === 200 ? answer : undefined
+    })
+    expect(JSON.parse(served.body).status).toBe("ok")
+    for (const socket of lingering) socket.destroy()
+  })
 })
