@@ -9,6 +9,8 @@ import {
   JsonObject,
   NonEmptyString,
   NonNegativeInt,
+  Progress,
+  ProgressMessage,
   StreamId,
   Uuid,
 } from "./common.ts"
@@ -118,6 +120,13 @@ export const CompleteTaskBody = wire(
   Schema.Struct({ agentId: Schema.optionalKey(Uuid), result: Schema.optionalKey(Json) }),
 )
 export type CompleteTaskBody = typeof CompleteTaskBody.Type
+
+/** `POST /tasks/{id}/progress` */
+export const ProgressTaskBody = wire(
+  "ProgressTaskBody",
+  Schema.Struct({ agentId: Schema.optionalKey(Uuid), progress: Progress, message: Schema.optionalKey(ProgressMessage) }),
+)
+export type ProgressTaskBody = typeof ProgressTaskBody.Type
 
 /** `POST /tasks/{id}/fail` */
 export const FailTaskBody = wire(

@@ -77,9 +77,9 @@ describe("authorization matrix", () => {
     return created.body.id
   }
   /** A task command: agent A on its own task, on B's, or the operator for A. */
-  const taskCommand = (action: string, state: "assigned" | "in_progress"): Row["call"] => async (caller, a, b) => {
+  const taskCommand = (action: string, state: "assigned" | "in_progress", body: Record<string, unknown> = {}): Row["call"] => async (caller, a, b) => {
     const id = await taskIn(state, caller === "others" ? b : a)
-    return { path: `/api/v1/tasks/${id}/${action}`, body: caller === "operator" ? { agent_id: a.id } : {} }
+    return { path: `/api/v1/tasks/${id}/${action}`, body: caller === "operator" ? { ...body, agent_id: a.id } : body }
   }
   const onSession = (action: string, body?: unknown): Row["call"] => async () => ({ path: `/api/v1/sessions/${await session()}/${action}`, body })
   const onAgent = (suffix: string, body?: unknown): Row["call"] => async (caller, a, b) =>
@@ -117,6 +117,7 @@ describe("authorization matrix", () => {
     { route: "POST /api/v1/tasks/{id}/start", expected: [401, 401, 403, 202, 403, 202], call: taskCommand("start", "assigned") },
     { route: "POST /api/v1/tasks/{id}/complete", expected: [401, 401, 403, 202, 403, 202], call: taskCommand("complete", "in_progress") },
     { route: "POST /api/v1/tasks/{id}/fail", expected: [401, 401, 403, 202, 403, 202], call: taskCommand("fail", "in_progress") },
+    { route: "POST /api/v1/tasks/{id}/progress", expected: [401, 401, 403, 202, 403, 202], call: taskCommand("progress", "in_progress", { progress: 0.5 }), fresh: true },
     { route: "POST /api/v1/tasks/{id}/cancel", expected: OPERATOR(202), call: async () => ({ path: `/api/v1/tasks/${await task()}/cancel`, body: {} }) },
     { route: "GET /api/v1/machines", expected: READ, call: fixed("/api/v1/machines") },
     { route: "GET /api/v1/machines/{kind}", expected: READ, call: fixed("/api/v1/machines/task") },

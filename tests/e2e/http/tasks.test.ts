@@ -67,12 +67,15 @@ describe("tasks over HTTP", () => {
     })
   })
 
-  it("lets the assigned agent claim, start and complete its task over HTTP", async () => {
+  it("lets the assigned agent claim, start, report progress on and complete its task over HTTP", async () => {
     const worker = await onlineAgent("tx-run")
     const taskId = await createTask("tx-run")
     expect(await assignedTo(taskId)).toBe(worker.id)
     expect((await worker.bot.post(`/api/v1/tasks/${taskId}/claim`, {})).status).toBe(202)
     expect((await worker.bot.post(`/api/v1/tasks/${taskId}/start?wait=1`)).body).toEqual({ id: taskId, state: "in_progress", stream_id: expect.stringMatching(STREAM_ID) })
+    expect((await worker.bot.post(`/api/v1/tasks/${taskId}/progress?wait=1`, { progress: 0.5, message: "halfway" })).body).toMatchObject({ state: "in_progress" })
+    expect((await api.get(`/api/v1/tasks/${taskId}`)).body).toMatchObject({ progress: 0.5, progress_message: "halfway" })
+    expect((await worker.bot.post(`/api/v1/tasks/${taskId}/progress`, { progress: 2 })).body.error).toMatchObject({ code: "validation_failed", message: expect.stringMatching(/^progress: /) })
     expect((await worker.bot.post(`/api/v1/tasks/${taskId}/complete?wait=1`, { result: { ok: true } })).body).toMatchObject({ state: "completed" })
     const done = (await api.get(`/api/v1/tasks/${taskId}`)).body
     expect(done).toMatchObject({ status: "completed", agent_id: worker.id, attempt: 1, result: { ok: true } })

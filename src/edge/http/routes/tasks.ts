@@ -1,10 +1,10 @@
 // `/api/v1/tasks`: standalone tasks (ready at once: no session, no dependencies) one at a time or up
 // to 1,000 in a batch (all validated before any is appended, then appended pipelined), list, read,
-// and the task lifecycle for HTTP-only bots (claim, start, complete, fail) plus the operator's cancel.
+// and the task lifecycle for HTTP-only bots (claim, start, progress, complete, fail) plus the operator's cancel.
 import { randomUUID } from "node:crypto"
 import { Schema } from "effect"
 import {
-  CancelTaskBody, CompleteTaskBody, CreateTaskBody, FailTaskBody, ListTasksQuery, TaskAgentBody, WaitQuery,
+  CancelTaskBody, CompleteTaskBody, CreateTaskBody, FailTaskBody, ListTasksQuery, ProgressTaskBody, TaskAgentBody, WaitQuery,
 } from "../../../schema/http.ts"
 import { validationError } from "../../../schema/errors.ts"
 import { actingAgent, requireOperator } from "../../auth.ts"
@@ -135,6 +135,8 @@ export const taskRoutes: Route[] = [
   }),
   agentCommand("claim", "CLAIM", "Accept an assignment (the task stays assigned until start)", TaskAgentBody, () => ({})),
   agentCommand("start", "START", "Start an assigned task", TaskAgentBody, () => ({})),
+  agentCommand("progress", "PROGRESS", "Report progress on a task in progress (renews its deadline)", ProgressTaskBody, (body) =>
+    body.message === undefined ? { progress: body.progress } : { progress: body.progress, message: body.message }),
   agentCommand("complete", "COMPLETE", "Complete a task in progress", CompleteTaskBody, (body) =>
     body.result === undefined ? {} : { result: body.result }),
   agentCommand("fail", "FAIL", "Fail a task in progress (retried with backoff until max_attempts)", FailTaskBody, (body) =>
