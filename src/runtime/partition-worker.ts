@@ -248,7 +248,8 @@ export class PartitionWorker {
   }
 
   private async applyOnce(entries: ReadonlyArray<StreamEntry>): Promise<void> {
-    await this.execute(await this.prepare(entries))
+    const prepared = await this.prepare(entries)
+    await this.finish(prepared, await this.commit(prepared))
   }
 
   /** Loads and plans a batch, on top of `pending` (the batch before it, still being committed). */
@@ -260,10 +261,6 @@ export class PartitionWorker {
       host: this.host, pending, stored: await this.load(entries, pending),
     })
     return { plan, started }
-  }
-
-  private async execute(prepared: Prepared): Promise<void> {
-    await this.finish(prepared, await this.commit(prepared))
   }
 
   /** Commits a planned batch and hands its actors to the host; how long the write took (s). */

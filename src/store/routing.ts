@@ -6,8 +6,6 @@ import type { Sql } from "./db.ts"
 export interface AgentCapacity {
   readonly id: string
   readonly free: number
-  /** The last inbox entry applied to the agent (its row shows everything up to it). */
-  readonly streamId: string
 }
 
 export interface TaskRouting {
@@ -21,14 +19,14 @@ export interface TaskRouting {
 
 /** Online agents with `capability` and free capacity, least loaded first. */
 export async function agentsWithCapacity(sql: Sql, capability: string, limit: number): Promise<AgentCapacity[]> {
-  const rows = await sql<{ id: string; free: number; stream_id: string }[]>`
-    select id, free_capacity as free, stream_id from actors
+  const rows = await sql<{ id: string; free: number }[]>`
+    select id, free_capacity as free from actors
     where kind = 'agent' and state = 'online'
       and capabilities @> array[${capability}]::text[]
       and free_capacity > 0
     order by load nulls last, free_capacity desc, id
     limit ${limit}`
-  return rows.map((row) => ({ id: row.id, free: row.free, streamId: row.stream_id }))
+  return rows.map((row) => ({ id: row.id, free: row.free }))
 }
 
 type TaskRow = { id: string; state: string; capability: string; priority: number | null; since: Date }

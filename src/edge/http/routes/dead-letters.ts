@@ -6,6 +6,7 @@ import { requireOperator } from "../../auth.ts"
 import { ApiError } from "../../../schema/errors.ts"
 import { deleteDeadLetter, getDeadLetter, listDeadLetters, parseDeadLetterId, type DeadLetter } from "../../../redis/dead-letters.ts"
 import { scriptsOn } from "../../../redis/scripts.ts"
+import { InvalidCursor } from "../../../store/queries.ts"
 import type { EdgeContext } from "../../context.ts"
 import { API, json, route, type Route } from "../route.ts"
 
@@ -49,9 +50,7 @@ export const deadLetterRoutes: Route[] = [
       requireOperator(principal)
       const limit = page?.limit ?? 50
       const after = page?.cursor === undefined ? undefined : parseDeadLetterId(page.cursor, ctx.partitions)
-      if (page?.cursor !== undefined && after === undefined) {
-        throw new ApiError({ code: "validation_failed", message: `cursor ${JSON.stringify(page.cursor)}: not a cursor this listing returned` })
-      }
+      if (page?.cursor !== undefined && after === undefined) throw new InvalidCursor(page.cursor)
       const letters = await listDeadLetters(ctx.redis, ctx.keys, ctx.partitions, limit + 1, after)
       const items = letters.slice(0, limit)
       return json(200, { items: items.map(view), next_cursor: letters.length > limit ? (items.at(-1)?.id ?? null) : null })
