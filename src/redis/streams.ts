@@ -1,6 +1,6 @@
 // Typed helpers over Redis Streams for the runtime and the edge: the `runtime` consumer group
-// on partition inboxes (create, read, reclaim, ack) and the event stream (publish, read,
-// oldest retained id). Blocking reads hold their connection: give them a connection of
+// on partition inboxes (create, wait for entries, position, reclaim, ack; reads go through
+// inbox-read.lua) and the event stream (publish, read, oldest retained id). Blocking reads hold their connection: give them a connection of
 // their own. Stream id ordering lives in ./stream-id.ts.
 import type { Redis } from "ioredis"
 import { RUNTIME_GROUP } from "./keys.ts"
@@ -46,15 +46,6 @@ export const ensureGroup = async (redis: Redis, stream: string): Promise<void> =
     if (!(error instanceof Error && error.message.startsWith("BUSYGROUP"))) throw error
   }
 }
-
-/** New entries for `consumer` in the `runtime` group. `blockMs` undefined: answer at once;
- * 0: wait forever (Redis semantics). */
-export const readGroup = async (
-  redis: Redis, inbox: string, consumer: string, count: number, blockMs?: number,
-): Promise<StreamEntry[]> =>
-  firstStream((await redis.call(
-    "XREADGROUP", "GROUP", RUNTIME_GROUP, consumer, "COUNT", count, ...blockArgs(blockMs), "STREAMS", inbox, ">",
-  )) as RawRead)
 
 /** Claims for `consumer` up to `count` entries pending longer than `minIdleMs` (a crashed or
  * stalled consumer's), scanning the pending list from `start`. */

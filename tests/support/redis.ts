@@ -1,11 +1,13 @@
 // Test support: a test file's own Redis connection and random key prefix, its keys deleted
-// afterwards. Uses REDIS_URL, else Redis on 127.0.0.1:6379, else a redis:7 testcontainer.
+// afterwards, and a plain consumer-group read. Uses REDIS_URL, else Redis on 127.0.0.1:6379, else a
+// redis:7 testcontainer.
 import { randomBytes } from "node:crypto"
 import { connect } from "node:net"
 import type { Redis } from "ioredis"
 import { afterAll, beforeAll } from "vitest"
 import { close, openRedis } from "../../src/redis/client.ts"
-import { keysFor, type Keys } from "../../src/redis/keys.ts"
+import { streamEntries, type StreamEntry } from "../../src/redis/streams.ts"
+import { keysFor, RUNTIME_GROUP, type Keys } from "../../src/redis/keys.ts"
 
 export interface FreshRedis {
   /** The file's connection (available in hooks and tests). */
@@ -76,3 +78,12 @@ export const freshRedis = (): FreshRedis => {
 
   return fresh
 }
+
+/** New entries for `consumer` in the `runtime` group, as a plain consumer reads them (the runtime reads
+ * through inbox-read.lua); `blockMs` undefined: answer at once. */
+export const readGroup = async (
+  redis: Redis, inbox: string, consumer: string, count: number, blockMs?: number,
+): Promise<StreamEntry[]> =>
+  streamEntries(await redis.call(
+    "XREADGROUP", "GROUP", RUNTIME_GROUP, consumer, "COUNT", count, ...(blockMs === undefined ? [] : ["BLOCK", blockMs]), "STREAMS", inbox, ">",
+  ))

@@ -1,8 +1,8 @@
 // Reclaiming a stalled consumer's pending entries, including entries deleted from the stream meanwhile.
 import { setTimeout as sleep } from "node:timers/promises"
 import { describe, expect, it } from "vitest"
-import { autoclaim, ensureGroup, readGroup } from "../../../src/redis/streams.ts"
-import { freshRedis } from "../../support/redis.ts"
+import { autoclaim, ensureGroup } from "../../../src/redis/streams.ts"
+import { freshRedis, readGroup } from "../../support/redis.ts"
 
 const fresh = freshRedis()
 

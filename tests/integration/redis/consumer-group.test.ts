@@ -1,8 +1,8 @@
 // The `runtime` consumer group on an inbox: created once, delivers each entry to one consumer,
 // keeps it pending until acknowledged.
 import { describe, expect, it } from "vitest"
-import { ack, ensureGroup, readGroup } from "../../../src/redis/streams.ts"
-import { freshRedis } from "../../support/redis.ts"
+import { ack, ensureGroup } from "../../../src/redis/streams.ts"
+import { freshRedis, readGroup } from "../../support/redis.ts"
 
 const fresh = freshRedis()
 

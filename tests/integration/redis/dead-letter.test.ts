@@ -2,8 +2,8 @@
 // and original fields, and leaves the inbox and the pending list in the same step.
 import { describe, expect, it } from "vitest"
 import { createScripts, ScriptError } from "../../../src/redis/scripts.ts"
-import { ensureGroup, readGroup } from "../../../src/redis/streams.ts"
-import { freshRedis } from "../../support/redis.ts"
+import { ensureGroup } from "../../../src/redis/streams.ts"
+import { freshRedis, readGroup } from "../../support/redis.ts"
 
 const fresh = freshRedis()
 
