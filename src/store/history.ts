@@ -50,12 +50,11 @@ const toTransition = (row: TransitionRow): StoredTransition => ({
   by: row.caused_by,
 })
 
-/** Every transition of the session and of its tasks, in the order they happened, one page after `afterId`. */
-export async function timeline(sql: Sql, sessionId: string, options: { afterId?: number; limit?: number } = {}): Promise<StoredTransition[]> {
+/** Every transition of the session and of its tasks, in the order they happened. */
+export async function timeline(sql: Sql, sessionId: string): Promise<StoredTransition[]> {
   const rows = await sql<TransitionRow[]>`
     select id, kind, actor_id, session_id, version, from_state, to_state, event, stream_id, at, patch, caused_by
-    from transitions where session_id = ${sessionId} and id > ${options.afterId ?? 0}
-    order by id limit ${options.limit ?? 1_000}`
+    from transitions where session_id = ${sessionId} order by id`
   return rows.map(toTransition)
 }
 
