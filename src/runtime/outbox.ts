@@ -1,6 +1,7 @@
 // Outbox items: everything applying an inbox entry causes outside its actor. They are
-// stored with the actor's snapshot (same statement), then carried out; a redelivered entry
-// carries out its stored items again, and every item is idempotent downstream.
+// stored with the actor's snapshot (same statement; the events are the `transitions` rows of that
+// statement, so they are not stored twice), then carried out; a redelivered entry carries out its
+// items again, and every item is idempotent downstream.
 import type { ActorRef, Output } from "./actor-kind.ts"
 
 /** A transition for the event stream (PROTOCOL.md event payload, less the per-topic field): the
