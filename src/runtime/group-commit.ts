@@ -18,16 +18,14 @@ export interface GroupCommit {
   write(batch: Batch): Promise<BatchResult>
 }
 
-export const createGroupCommit = (sql: Sql, observe?: (batches: number, seconds: number) => void): GroupCommit => {
+export const createGroupCommit = (sql: Sql): GroupCommit => {
   let waiting: Waiting[] = []
   let committing = false
 
   const commit = async (group: Waiting[]): Promise<void> => {
-    const started = performance.now()
     try {
       const results = await writeBatches(sql, group.map((item) => item.batch))
       group.forEach((item, index) => item.resolve(results[index]!))
-      observe?.(group.length, (performance.now() - started) / 1000)
     } catch (error) {
       if (group.length === 1 || isUnavailable(error)) {
         for (const item of group) item.reject(error)
