@@ -316,7 +316,7 @@ export class PartitionWorker {
         .filter((transition) => transition.kind === actor.kind && transition.actorId === actor.id)
         .map((transition) => eventItem(kind, actor.id, context, this.partition, transition))
       stored.set(key, {
-        snapshot: actor.snapshot, streamId: actor.streamId, version: actor.version,
+        snapshot: actor.snapshot, streamId: actor.streamId, version: actor.version, machineVersion: actor.machineVersion,
         outbox: [...events, ...(Array.isArray(actor.outbox) ? (actor.outbox as OutboxItem[]) : [])],
       })
     }

@@ -11,6 +11,8 @@ export interface SnapshotWrite extends ActorRef {
   readonly snapshot: unknown
   readonly streamId: string
   readonly version: number
+  /** The version of its kind's machine that wrote `snapshot` (1 when not said). */
+  readonly machineVersion?: number
   /** The effects of the actor's last applied batch, kept so a redelivered entry can publish them again. */
   readonly outbox: unknown
   readonly sessionId?: string | null
@@ -114,6 +116,7 @@ const batchStatement = (sql: Sql, batch: Batch) => {
     stream_id: row.streamId,
     ...streamParts(row.streamId),
     version: row.version,
+    machine_version: row.machineVersion ?? 1,
     outbox: row.outbox ?? [],
     session_id: row.sessionId,
     capability: row.capability,
@@ -148,7 +151,7 @@ const batchStatement = (sql: Sql, batch: Batch) => {
       select distinct on (r.kind, r.id) r.*
       from jsonb_to_recordset(${sql.json(asJson(rows))}) as r(
         kind text, id text, state text, snapshot jsonb, stream_id text, stream_ms bigint, stream_seq bigint,
-        version bigint, outbox jsonb, session_id text, capability text, agent_id text, priority smallint,
+        version bigint, machine_version integer, outbox jsonb, session_id text, capability text, agent_id text, priority smallint,
         capabilities text[], load real, free_capacity integer)
       where exists (select from fence)
       order by r.kind, r.id, r.stream_ms desc, r.stream_seq desc
@@ -171,10 +174,10 @@ const batchStatement = (sql: Sql, batch: Batch) => {
     ),
     written as (
       insert into actors as a (
-        kind, id, state, snapshot, stream_id, stream_ms, stream_seq, fence, version, outbox, session_id,
+        kind, id, state, snapshot, stream_id, stream_ms, stream_seq, fence, version, machine_version, outbox, session_id,
         capability, agent_id, priority, capabilities, load, free_capacity, created_at, updated_at, state_since)
       select b.kind, b.id, b.state, b.snapshot, b.stream_id, b.stream_ms, b.stream_seq, ${batch.fence}, b.version,
-        b.outbox, b.session_id, b.capability, b.agent_id, b.priority, b.capabilities, b.load, b.free_capacity,
+        b.machine_version, b.outbox, b.session_id, b.capability, b.agent_id, b.priority, b.capabilities, b.load, b.free_capacity,
         to_timestamp(coalesce(c.at_ms, b.stream_ms) / 1000.0), to_timestamp(b.stream_ms / 1000.0),
         coalesce(to_timestamp(e.at_ms / 1000.0), case when stored.state = b.state then stored.state_since end,
           to_timestamp(b.stream_ms / 1000.0))
@@ -185,7 +188,7 @@ const batchStatement = (sql: Sql, batch: Batch) => {
       on conflict (kind, id) do update set
         state = excluded.state, snapshot = excluded.snapshot, stream_id = excluded.stream_id,
         stream_ms = excluded.stream_ms, stream_seq = excluded.stream_seq, fence = excluded.fence,
-        version = excluded.version, outbox = excluded.outbox, session_id = excluded.session_id,
+        version = excluded.version, machine_version = excluded.machine_version, outbox = excluded.outbox, session_id = excluded.session_id,
         capability = excluded.capability, agent_id = excluded.agent_id, priority = excluded.priority,
         capabilities = excluded.capabilities, load = excluded.load, free_capacity = excluded.free_capacity,
         updated_at = excluded.updated_at, state_since = excluded.state_since
