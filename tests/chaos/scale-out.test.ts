@@ -2,9 +2,12 @@
 // on one Redis and Postgres. Bots register and connect through both edges, tasks are created
 // through both, and every task completes with bots of both edges doing the work. Then one edge
 // gets SIGTERM while work is in flight: its bots see their sockets closed with 1001 (going away),
-// reconnect to the other edge, and finish everything; no DISCONNECT was recorded for them.
+// reconnect to the other edge, and finish everything; no DISCONNECT was recorded for them. A
+// dashboard's event socket on that edge is closed with 1001 too.
 import { randomBytes } from "node:crypto"
+import { once } from "node:events"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import WebSocket from "ws"
 import { unsettledInboxes } from "./audit.ts"
 import { chaosDeployment, type ChaosDeployment } from "./deployment.ts"
 import { EdgeProcess } from "./edge-process.ts"
@@ -73,10 +76,14 @@ describe("scale-out", () => {
     const via = new Set(bots.flatMap((bot) => [...bot.completedVia.values()]))
     expect([...via].sort()).toEqual([0, 1])
 
-    // The second edge stops while the second round is in flight.
+    // The second edge stops while the second round is in flight; a dashboard watches through it.
     const movers = bots.filter((bot) => bot.edge === 1)
+    const dashboard = new WebSocket(`${urls[1]!.replace(/^http/, "ws")}/ws/events?topics=tasks&token=${token}`)
+    const dashboardClosed = new Promise<number>((resolve) => dashboard.once("close", resolve))
+    await once(dashboard, "open")
     await createTasks(apis[0]!, "second round", TASKS_PER_ROUND)
     expect(await edges[1]!.stop()).toBe(0)
+    expect(await dashboardClosed).toBe(1001)
     await waitFor("every task completed", async () => ((await completed()) === 2 * TASKS_PER_ROUND ? true : undefined), 60_000)
     expect(movers.map((bot) => ({ closes: bot.closes, edge: bot.edge }))).toEqual(movers.map(() => ({ closes: [1001], edge: 0 })))
     expect(bots.flatMap((bot) => bot.errors)).toEqual([])
