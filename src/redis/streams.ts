@@ -60,12 +60,18 @@ export const streamEntries = (reply: unknown): StreamEntry[] => firstStream(repl
 const blockArgs = (blockMs: number | undefined): (string | number)[] =>
   blockMs === undefined ? [] : ["BLOCK", blockMs]
 
+/** Runs `command subcommand key ...rest` (XGROUP, XINFO: ioredis sees no key in them) as a one-line
+ * script keyed on `key`, so a Redis Cluster client sends it to the node that holds the key. The
+ * reply is the command's own (a null field stays null); an error keeps its message. */
+export const keyed = (redis: Redis, command: string, subcommand: string, key: string, ...rest: (string | number)[]): Promise<unknown> =>
+  redis.eval("return redis.call(ARGV[1], ARGV[2], KEYS[1], unpack(ARGV, 3))", 1, key, command, subcommand, ...rest)
+
 /** Creates the `runtime` group on `stream` (and the stream), reading from its start; no-op if it exists. */
 export const ensureGroup = async (redis: Redis, stream: string): Promise<void> => {
   try {
-    await redis.xgroup("CREATE", stream, RUNTIME_GROUP, "0", "MKSTREAM")
+    await keyed(redis, "XGROUP", "CREATE", stream, RUNTIME_GROUP, "0", "MKSTREAM")
   } catch (error) {
-    if (!(error instanceof Error && error.message.startsWith("BUSYGROUP"))) throw error
+    if (!(error instanceof Error && /^(ERR .*)?BUSYGROUP/.test(error.message))) throw error
   }
 }
 
@@ -89,7 +95,7 @@ export const waitForEntries = async (redis: Redis, stream: string, afterId: stri
 
 /** The id of the last entry delivered to the `runtime` group ("0-0" before the first). */
 export const lastDelivered = async (redis: Redis, inbox: string): Promise<string> => {
-  const groups = (await redis.xinfo("GROUPS", inbox)) as unknown[][]
+  const groups = (await keyed(redis, "XINFO", "GROUPS", inbox)) as unknown[][]
   for (const flat of groups) {
     const group: Record<string, unknown> = {}
     for (let i = 0; i + 1 < flat.length; i += 2) group[String(flat[i])] = flat[i + 1]

@@ -11,6 +11,8 @@ export interface SnapshotWrite extends ActorRef {
   readonly snapshot: unknown
   readonly streamId: string
   readonly version: number
+  /** The version of its kind's machine that wrote `snapshot` (1 when not said). */
+  readonly machineVersion?: number
   /** The effects of the actor's last applied batch, kept so a redelivered entry can publish them again. */
   readonly outbox: unknown
   readonly sessionId?: string | null
@@ -120,6 +122,7 @@ const present = (record: Record<string, unknown>): Record<string, unknown> => {
 const encodeBatch = (batch: Batch) => ({
   rows: batch.rows.map((row) => present({
     k: row.kind, i: row.id, s: row.state, n: row.snapshot, t: (streamParts(row.streamId), row.streamId), v: row.version,
+    mv: row.machineVersion === 1 ? undefined : row.machineVersion,
     o: Array.isArray(row.outbox) && row.outbox.length === 0 ? undefined : row.outbox,
     se: row.sessionId, c: row.capability, a: row.agentId, p: row.priority, cs: row.capabilities, l: row.load, f: row.freeCapacity,
   })),
@@ -143,10 +146,11 @@ const batchStatement = (sql: Sql, batch: Batch) => {
     batch as (
       select distinct on (r.k, r.i) r.k as kind, r.i as id, r.s as state, r.n as snapshot, r.t as stream_id,
         split_part(r.t, '-', 1)::bigint as stream_ms, split_part(r.t, '-', 2)::bigint as stream_seq, r.v as version,
+        coalesce(r.mv, 1) as machine_version,
         coalesce(r.o, '[]') as outbox, r.se as session_id, r.c as capability, r.a as agent_id, r.p as priority,
         r.cs as capabilities, r.l as load, r.f as free_capacity
       from jsonb_to_recordset(${sql.json(asJson(rows))}) as r(
-        k text, i text, s text, n jsonb, t text, v bigint, o jsonb, se text, c text, a text, p smallint,
+        k text, i text, s text, n jsonb, t text, v bigint, mv integer, o jsonb, se text, c text, a text, p smallint,
         cs text[], l real, f integer)
       where exists (select from fence)
       order by r.k, r.i, split_part(r.t, '-', 1)::bigint desc, split_part(r.t, '-', 2)::bigint desc
@@ -170,10 +174,10 @@ const batchStatement = (sql: Sql, batch: Batch) => {
     ),
     written as (
       insert into actors as a (
-        kind, id, state, snapshot, stream_id, stream_ms, stream_seq, fence, version, outbox, session_id,
+        kind, id, state, snapshot, stream_id, stream_ms, stream_seq, fence, version, machine_version, outbox, session_id,
         capability, agent_id, priority, capabilities, load, free_capacity, created_at, updated_at, state_since)
       select b.kind, b.id, b.state, b.snapshot, b.stream_id, b.stream_ms, b.stream_seq, ${batch.fence}, b.version,
-        b.outbox, b.session_id, b.capability, b.agent_id, b.priority, b.capabilities, b.load, b.free_capacity,
+        b.machine_version, b.outbox, b.session_id, b.capability, b.agent_id, b.priority, b.capabilities, b.load, b.free_capacity,
         to_timestamp(coalesce(c.at_ms, b.stream_ms) / 1000.0), to_timestamp(b.stream_ms / 1000.0),
         coalesce(to_timestamp(e.at_ms / 1000.0), case when stored.state = b.state then stored.state_since end,
           to_timestamp(b.stream_ms / 1000.0))
@@ -184,7 +188,7 @@ const batchStatement = (sql: Sql, batch: Batch) => {
       on conflict (kind, id) do update set
         state = excluded.state, snapshot = excluded.snapshot, stream_id = excluded.stream_id,
         stream_ms = excluded.stream_ms, stream_seq = excluded.stream_seq, fence = excluded.fence,
-        version = excluded.version, outbox = excluded.outbox, session_id = excluded.session_id,
+        version = excluded.version, machine_version = excluded.machine_version, outbox = excluded.outbox, session_id = excluded.session_id,
         capability = excluded.capability, agent_id = excluded.agent_id, priority = excluded.priority,
         capabilities = excluded.capabilities, load = excluded.load, free_capacity = excluded.free_capacity,
         updated_at = excluded.updated_at, state_since = excluded.state_since
