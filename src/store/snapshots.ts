@@ -1,7 +1,7 @@
 // Snapshot store: persists one batch of applied inbox entries (actor snapshots, their stream
 // ids and outboxes, and their transitions) in ONE statement guarded by the partition's
 // fencing token, and loads the snapshots of a batch of actors in one query.
-import postgres from "postgres"
+import type postgres from "postgres"
 import { ACTOR_COLUMNS, type ActorRef, type ActorRow, type StoredActor, actorKey, toStoredActor } from "./actor-row.ts"
 import type { Sql } from "./db.ts"
 
