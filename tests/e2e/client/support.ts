@@ -1,0 +1,35 @@
+// Test support for the client SDK's e2e tests: a WebSocket whose connections a test can hold back
+// (a closed gate sends each try to a port nobody listens on, so the client keeps retrying), and
+// small waits on a client's state.
+import WebSocket from "ws"
+import type { WebSocketConstructor } from "../../../src/client/index.ts"
+
+export interface Gate {
+  /** The WebSocket to pass as the client's `WebSocket` option. */
+  readonly WebSocket: WebSocketConstructor
+  /** Connections tried from now on fail (those open stay open). */
+  close(): void
+  open(): void
+  /** URLs of the connections let through, in order. */
+  readonly urls: string[]
+}
+
+export function gate(): Gate {
+  let open = true
+  const urls: string[] = []
+  class Gated extends WebSocket {
+    constructor(url: string) {
+      if (open) urls.push(url)
+      super(open ? url : "ws://127.0.0.1:9/closed")
+    }
+  }
+  return {
+    WebSocket: Gated as unknown as WebSocketConstructor,
+    urls,
+    close: () => void (open = false),
+    open: () => void (open = true),
+  }
+}
+
+/** Quick reconnects, for tests. */
+export const FAST_BACKOFF = { initialMs: 20, maxMs: 200 } as const
