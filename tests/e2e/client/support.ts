@@ -33,3 +33,21 @@ export function gate(): Gate {
 
 /** Quick reconnects, for tests. */
 export const FAST_BACKOFF = { initialMs: 20, maxMs: 200 } as const
+
+/** A promise with its resolve exposed. */
+export function deferred<T = void>(): { promise: Promise<T>; resolve(value: T): void } {
+  let resolve!: (value: T) => void
+  const promise = new Promise<T>((r) => (resolve = r))
+  return { promise, resolve }
+}
+
+/** Registers an agent with the operator client; its id and token. */
+export async function registerAgent(
+  api: { post(path: string, body?: unknown): Promise<{ status: number; body: any }> },
+  capabilities: string[],
+  extra: Record<string, unknown> = {},
+): Promise<{ id: string; token: string }> {
+  const answer = await api.post("/api/v1/agents", { name: `sdk-${capabilities[0]}`, capabilities, ...extra })
+  if (answer.status !== 201) throw new Error(`agent not registered: ${answer.status} ${JSON.stringify(answer.body)}`)
+  return { id: answer.body.id, token: answer.body.token }
+}
