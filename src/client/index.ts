@@ -3,6 +3,7 @@
 // mirrors (live events and exact copies of actors), the bot (a control socket that runs handlers),
 // and the admin client (every HTTP route).
 export { backoffDelay, type BackoffOptions } from "./backoff.ts"
+export * from "./admin/index.ts"
 export { Bot, connectBot, type BotErrorContext, type BotOptions, type BotStatus, type CloseOptions, type TaskHandler } from "./bot/bot.ts"
 export type { SendResult } from "./bot/outbox.ts"
 export { TaskAborted, type TaskContext } from "./bot/task-context.ts"
