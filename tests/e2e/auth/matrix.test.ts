@@ -124,6 +124,11 @@ describe("authorization matrix", () => {
     { route: "GET /api/v1/actors", expected: READ, call: fixed("/api/v1/actors") },
     { route: "GET /api/v1/actors/{kind}/{id}", expected: READ, call: async () => ({ path: `/api/v1/actors/task/${await task()}` }) },
     { route: "GET /api/v1/actors/{kind}/{id}/history", expected: READ, call: async () => ({ path: `/api/v1/actors/task/${await task()}/history` }) },
+    {
+      route: "POST /api/v1/actors/{kind}/{id}/events",
+      expected: OPERATOR(202),
+      call: async () => ({ path: `/api/v1/actors/task/${await task()}/events`, body: { type: "CANCEL", payload: { reason: "matrix" } } }),
+    },
     { route: "GET /api/v1/dead-letters", expected: OPERATOR(200), call: fixed("/api/v1/dead-letters") },
     { route: "GET /api/v1/dead-letters/{id}", expected: OPERATOR(404), call: fixed("/api/v1/dead-letters/0:1-0") },
     { route: "DELETE /api/v1/dead-letters/{id}", expected: OPERATOR(404), call: fixed("/api/v1/dead-letters/0:1-0") },
