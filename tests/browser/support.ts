@@ -117,9 +117,11 @@ export const startSystem = async (): Promise<System> => {
 export interface TestBot {
   readonly id: string
   readonly name: string
+  /** The refusals (`error` frames) the server sent it. */
+  readonly refusals: ReadonlyArray<string>
   /** Resolves with the task id once a task is assigned (and started). */
   nextTask(): Promise<string>
-  complete(taskId: string): void
+  complete(taskId: string): Promise<void>
   close(): Promise<void>
 }
 
@@ -131,19 +133,31 @@ export const startBot = async (system: System, name: string, capability: string)
   await client.next(ofType("connected"))
   let read = 0
   let n = 0
+  /** Sends a frame with an id and waits for its ack; the server's refusal (an `error` with its ref) throws. */
+  const sent = async (type: string, payload: Record<string, unknown>): Promise<void> => {
+    const ref = `${type}-${(n += 1)}`
+    const from = client.frames.length
+    client.send({ type, id: ref, payload })
+    const answer = await client.next((frame) => (frame.type === "ack" || frame.type === "error") && frame.payload["ref"] === ref, { from })
+    if (answer.type === "error") throw new Error(`${type} refused: ${JSON.stringify(answer.payload)}`)
+  }
+  const refusals: string[] = []
+  client.ws.on("message", (data) => {
+    const frame = JSON.parse(String(data)) as Frame
+    if (frame.type === "error") refusals.push(JSON.stringify(frame.payload))
+  })
   return {
     id,
     name,
+    refusals,
     async nextTask() {
       const frame: Frame = await client.next(ofType("task_assigned"), { from: read, timeoutMs: 20_000 })
       read = client.frames.indexOf(frame) + 1
       const taskId = frame.payload["task_id"] as string
-      client.send({ type: "task_started", id: `s-${(n += 1)}`, payload: { task_id: taskId } })
+      await sent("task_started", { task_id: taskId })
       return taskId
     },
-    complete(taskId) {
-      client.send({ type: "task_complete", id: `c-${(n += 1)}`, payload: { task_id: taskId, success: true, result: { by: name } } })
-    },
+    complete: (taskId) => sent("task_complete", { task_id: taskId, success: true, result: { by: name } }),
     close: async () => void (await client.close()),
   }
 }

@@ -91,6 +91,8 @@ describe("authorization matrix", () => {
     { route: "GET /live", expected: PUBLIC, call: fixed("/live") },
     { route: "GET /ready", expected: PUBLIC, call: fixed("/ready") },
     { route: "GET /metrics", expected: PUBLIC, call: fixed("/metrics") },
+    { route: "GET /", expected: PUBLIC, call: fixed("/") },
+    { route: "GET /assets/{file}", expected: PUBLIC, call: async () => ({ path: /\/assets\/[^"]+\.js/.exec((await t.api.get("/")).body)![0] }) },
     { route: "GET /api/v1/openapi.json", expected: PUBLIC, call: fixed("/api/v1/openapi.json") },
     { route: "GET /api/v1/agents", expected: READ, call: fixed("/api/v1/agents") },
     { route: "GET /api/v1/agents/{id}", expected: [401, 401, 200, 200, 403, 200], call: onAgent("") },

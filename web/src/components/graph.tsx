@@ -26,7 +26,13 @@ export const Graph = ({ layout, title, nodeClass, nodeLabel, edgeClass, onNode }
     }
   }
   return (
-    <svg class="graph" viewBox={`-8 -8 ${layout.width + 16} ${layout.height + 16}`} width={layout.width + 16} role="group" aria-label={title}>
+    <svg
+      class="graph"
+      viewBox={`-8 -8 ${layout.width + 16} ${layout.height + 16}`}
+      style={{ maxWidth: `${layout.width + 16}px`, minWidth: `${Math.min(480, layout.width + 16)}px` }}
+      role="group"
+      aria-label={title}
+    >
       <defs>
         <marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
           <path d="M0,0 L10,5 L0,10 z" class="arrowhead" />
@@ -49,7 +55,7 @@ export const Graph = ({ layout, title, nodeClass, nodeLabel, edgeClass, onNode }
           data-node={node.id}
           transform={`translate(${node.x},${node.y})`}
           {...(onNode
-            ? { role: "button", tabIndex: 0, onClick: () => onNode(node), onKeyDown: activate(node) }
+            ? { role: "button", tabindex: 0, onClick: () => onNode(node), onKeyDown: activate(node) }
             : { role: "img" })}
           aria-label={nodeLabel?.(node) ?? node.label}
         >

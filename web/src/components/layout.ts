@@ -55,7 +55,7 @@ export const layoutGraph = async (
       "elk.layered.spacing.nodeNodeBetweenLayers": "48",
       "elk.spacing.nodeNode": "24",
       "elk.spacing.edgeLabel": "4",
-      "elk.edgeRouting": "SPLINES",
+      "elk.edgeRouting": "ORTHOGONAL",
     },
     children: nodes.map((node) => ({ id: node.id, width: node.width ?? textWidth(node.label), height: NODE_HEIGHT })),
     edges: edges.map(

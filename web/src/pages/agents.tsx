@@ -51,22 +51,14 @@ export const AgentsPage = () => {
         rowHeight={ROW_HEIGHT}
         height={Math.min(600, Math.max(ROW_HEIGHT, agents.length * ROW_HEIGHT))}
         label="Agents"
-        header={
-          <div class="vrow vhead agents-row" role="row">
-            <span role="columnheader">Name</span>
-            <span role="columnheader">State</span>
-            <span role="columnheader">Capabilities</span>
-            <span role="columnheader">Load</span>
-            <span role="columnheader">Success</span>
-            <span role="columnheader">Breaker</span>
-            <span role="columnheader">Actions</span>
-          </div>
-        }
+        columns={["Name", "State", "Capabilities", "Load", "Success", "Breaker", "Actions"]}
+        rowClass="agents-row"
+        rowTestId={(agent) => `agent-${String(agent["name"])}`}
         row={(agent) => {
           const held = ((agent["inflight"] ?? []) as string[]).length
           const name = String(agent["name"])
           return (
-            <div class="agents-row" data-testid={`agent-${name}`}>
+            <>
               <span role="cell">
                 <a href={href("statecharts", "agent", agent.id)}>{name}</a>
               </span>
@@ -89,11 +81,11 @@ export const AgentsPage = () => {
                 <button type="button" aria-label={`Resume ${name}`} onClick={async () => setOutcome(await runCommand(`/api/v1/agents/${agent.id}/resume`))}>
                   Resume
                 </button>
-                <button type="button" aria-label={`Rotate the token of ${name}`} onClick={() => void rotate(agent)}>
+                <button type="button" aria-label={`Rotate token of ${name}`} onClick={() => void rotate(agent)}>
                   Rotate token
                 </button>
               </span>
-            </div>
+            </>
           )
         }}
       />

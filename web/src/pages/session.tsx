@@ -113,7 +113,7 @@ export const SessionPage = ({ id }: { readonly id: string }) => {
       </div>
       <CommandResult outcome={outcome} />
       <h2>Tasks</h2>
-      <div class="graph-box">
+      <div class="graph-box" role="region" aria-label="Graph" tabIndex={0}>
         {layout === undefined ? (
           <p class="hint">{tasks.length === 0 ? "This session has no tasks." : "Laying out the DAG…"}</p>
         ) : (
@@ -127,7 +127,7 @@ export const SessionPage = ({ id }: { readonly id: string }) => {
         )}
       </div>
       <h2>Timeline</h2>
-      <ol class="timeline" aria-label="Timeline">
+      <ol class="timeline" aria-label="Timeline" tabIndex={0}>
         {timeline.slice(-200).map((step) => (
           <li>
             <time dateTime={step.at}>{new Date(step.at).toLocaleTimeString()}</time> {step.kind === "task" ? `task ${keys.get(step.actor_id) ?? step.actor_id}` : "session"}{" "}

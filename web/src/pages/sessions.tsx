@@ -60,15 +60,7 @@ export const SessionsPage = () => {
         rowHeight={ROW_HEIGHT}
         height={Math.min(600, Math.max(ROW_HEIGHT, shown.length * ROW_HEIGHT))}
         label="Sessions"
-        header={
-          <div class="vrow vhead" role="row">
-            <span role="columnheader">Title</span>
-            <span role="columnheader">State</span>
-            <span role="columnheader">Progress</span>
-            <span role="columnheader">Health</span>
-            <span role="columnheader">Age</span>
-          </div>
-        }
+        columns={["Title", "State", "Progress", "Health", "Age"]}
         row={(session) => {
           const { done, total } = progressOf(session)
           return (

@@ -49,7 +49,8 @@ const readHistory = async (kind: Kind, id: string): Promise<HistoryEntry[]> => {
   }
 }
 
-const show = (value: Json | undefined): string => (value === undefined ? "(absent)" : JSON.stringify(value))
+/** A field of a view; an absent one reads as null (RFC 7396 cannot keep a null). */
+const show = (value: Json | undefined): string => JSON.stringify(value ?? null)
 
 const Inspector = ({ kind, id, machine, layout }: { kind: Kind; id: string; machine: MachineDescription; layout: Layout | undefined }) => {
   const fleet = useFleet()
@@ -134,7 +135,7 @@ const Inspector = ({ kind, id, machine, layout }: { kind: Kind; id: string; mach
       <p data-testid="live-state">
         Live state: <StateBadge state={liveState} /> (version {latest})
       </p>
-      <div class="graph-box">
+      <div class="graph-box" role="region" aria-label="Graph" tabIndex={0}>
         {layout ? (
           <Graph
             layout={layout}
@@ -273,7 +274,7 @@ export const StatechartsPage = ({ kind: kindParam, id }: { readonly kind: string
               </li>
             ))}
           </ul>
-          <div class="graph-box">{layout ? <Graph layout={layout} title={`${kind} statechart`} nodeClass={(node) => (machine?.states?.[node.id]?.type === "final" ? "final" : node.id === ANY_STATE ? "any" : "")} /> : null}</div>
+          <div class="graph-box" role="region" aria-label="Graph" tabIndex={0}>{layout ? <Graph layout={layout} title={`${kind} statechart`} nodeClass={(node) => (machine?.states?.[node.id]?.type === "final" ? "final" : node.id === ANY_STATE ? "any" : "")} /> : null}</div>
         </>
       ) : machine ? (
         <Inspector kind={kind} id={id} machine={machine} layout={layout} />
