@@ -15,6 +15,8 @@ import type { TransitionWrite } from "../store/snapshots.ts"
 export interface InboxEntry {
   readonly id: string
   readonly fields: Readonly<Record<string, string>>
+  /** Fields whose bytes were not UTF-8 (see src/redis/streams.ts): dead-lettered, never applied. */
+  readonly notUtf8?: ReadonlyArray<string>
 }
 
 /** A decoded inbox command (see src/schema/commands.ts). */
@@ -103,6 +105,10 @@ export const planBatch = (input: PlanInput): BatchPlan => {
   }
 
   for (const entry of input.entries) {
+    if (entry.notUtf8) {
+      deadLetters.push({ entry, reason: `${entry.notUtf8.join(", ")}: invalid UTF-8` })
+      continue
+    }
     const decoded = input.decode(entry.fields)
     const kind = decoded.ok ? input.kinds.get(decoded.command.kind) : undefined
     if (!decoded.ok || !kind) {

@@ -187,7 +187,7 @@ const eventStream = async (input: AuditInput, transitions: readonly TransitionRo
   for (let after = "-"; ;) {
     const page = (await input.redis.xrange(input.keys.events, after, "+", "COUNT", 5_000)) as Array<[string, string[]]>
     if (page.length === 0) break
-    for (const [id, flat] of page) {
+    for (const [, flat] of page) {
       const fields = Object.fromEntries(Array.from({ length: flat.length / 2 }, (_, i) => [flat[2 * i], flat[2 * i + 1]]))
       const body = fields["body"] ?? "{}"
       if (fields["type"] === "event") {
