@@ -14,9 +14,14 @@ export class EdgeProcess {
   readonly exited: Promise<number | null>
   readonly output: string[] = []
 
-  constructor(readonly name: string, env: NodeJS.ProcessEnv) {
+  constructor(
+    readonly name: string,
+    env: NodeJS.ProcessEnv,
+  ) {
     this.child = spawn(process.execPath, ["bin/clawbot.js", "edge", "--port", "0", "--log-level", "warn"], {
-      cwd: REPO, env, stdio: ["ignore", "pipe", "pipe"],
+      cwd: REPO,
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
     })
     this.exited = once(this.child, "exit").then(([code]) => code as number | null)
     this.url = new Promise((resolve, reject) => {

@@ -49,18 +49,31 @@ describe("on a Redis Cluster", () => {
     const work = new Workload(d.append, { tasks: 150, sessions: 6, capability: FLEET.capability, window: 32, perSecond: 100 })
     workload = work
     await work.run(() => bots.completesSent)
-    await waitFor("every lifecycle completed", async () => {
-      const [row] = await d.sql<{ n: number }[]>`select count(*)::int as n from actors where kind = 'task' and state = 'completed'`
-      return row?.n === work.lifecycles ? true : undefined
-    }, 90_000)
+    await waitFor(
+      "every lifecycle completed",
+      async () => {
+        const [row] = await d.sql<{ n: number }[]>`select count(*)::int as n from actors where kind = 'task' and state = 'completed'`
+        return row?.n === work.lifecycles ? true : undefined
+      },
+      90_000,
+    )
     await bots.stop()
     // The last tasks' news has reached their sessions.
-    await waitFor("inboxes drained", async () =>
-      (await unsettledInboxes(d.redis, d.keys, PARTITIONS)).length === 0 ? true : undefined, 20_000)
+    await waitFor(
+      "inboxes drained",
+      async () => ((await unsettledInboxes(d.redis, d.keys, PARTITIONS)).length === 0 ? true : undefined),
+      20_000,
+    )
 
     const result = await audit({
-      sql: d.sql, redis: d.redis, keys: d.keys, partitions: PARTITIONS,
-      standalone: work.standalone, sessions: work.sessions, agentIds: bots.agentIds, maxConcurrency: FLEET.maxConcurrency,
+      sql: d.sql,
+      redis: d.redis,
+      keys: d.keys,
+      partitions: PARTITIONS,
+      standalone: work.standalone,
+      sessions: work.sessions,
+      agentIds: bots.agentIds,
+      maxConcurrency: FLEET.maxConcurrency,
     })
     expect(bots.errors).toEqual([])
     expect(result.lost).toEqual([])
@@ -72,19 +85,23 @@ describe("on a Redis Cluster", () => {
     expect(processes.flatMap((child) => child.problems.filter((line) => line.level === "error" || line.level === "stderr"))).toEqual([])
 
     // The partitions' inboxes are held by more than one node.
-    const nodes = await Promise.all(cluster!.url.split(",").map(async (url) => {
-      const node = await openRedis(url)
-      try {
-        const inboxes = await Promise.all(Array.from({ length: PARTITIONS }, async (_, p) => {
-          const slot = Number(await node.call("CLUSTER", "KEYSLOT", d.keys.partition(p).inbox))
-          const owned = (await node.call("CLUSTER", "COUNTKEYSINSLOT", slot)) as number
-          return owned > 0 ? 1 : 0
-        }))
-        return inboxes.reduce<number>((sum, found) => sum + found, 0)
-      } finally {
-        await close(node)
-      }
-    }))
+    const nodes = await Promise.all(
+      cluster!.url.split(",").map(async (url) => {
+        const node = await openRedis(url)
+        try {
+          const inboxes = await Promise.all(
+            Array.from({ length: PARTITIONS }, async (_, p) => {
+              const slot = Number(await node.call("CLUSTER", "KEYSLOT", d.keys.partition(p).inbox))
+              const owned = (await node.call("CLUSTER", "COUNTKEYSINSLOT", slot)) as number
+              return owned > 0 ? 1 : 0
+            }),
+          )
+          return inboxes.reduce<number>((sum, found) => sum + found, 0)
+        } finally {
+          await close(node)
+        }
+      }),
+    )
     expect(nodes.filter((count) => count > 0).length).toBeGreaterThanOrEqual(2)
   }, 180_000)
 })

@@ -61,14 +61,26 @@ describe("scale-out", () => {
     for (let n = 0; n < BOTS; n += 1) {
       const registered = await apis[n % 2]!.post("/api/v1/agents", { name: `bot-${n}`, capabilities: [CAPABILITY], max_concurrency: 4 })
       expect(registered.status).toBe(201)
-      const bot = new SocketBot({ id: registered.body.id, token: registered.body.token, edges: urls, first: n % 2, heartbeatEveryMs: 2_000 })
+      const bot = new SocketBot({
+        id: registered.body.id,
+        token: registered.body.token,
+        edges: urls,
+        first: n % 2,
+        heartbeatEveryMs: 2_000,
+      })
       bots.push(bot)
       await bot.connect()
     }
-    await waitFor("every bot online", async () => {
-      const [row] = await deployment.sql<{ n: number }[]>`select count(*)::int as n from actors where kind = 'agent' and state in ('online', 'busy')`
-      return row?.n === BOTS ? true : undefined
-    }, 30_000)
+    await waitFor(
+      "every bot online",
+      async () => {
+        const [row] = await deployment.sql<
+          { n: number }[]
+        >`select count(*)::int as n from actors where kind = 'agent' and state in ('online', 'busy')`
+        return row?.n === BOTS ? true : undefined
+      },
+      30_000,
+    )
 
     // Tasks created through both edges, done by bots of both.
     await Promise.all(apis.map((api, n) => createTasks(api, `first round, edge ${n}`, TASKS_PER_ROUND / 2)))
@@ -89,8 +101,11 @@ describe("scale-out", () => {
     expect(bots.flatMap((bot) => bot.errors)).toEqual([])
 
     // Everything the stopped edge appended has been applied: no DISCONNECT among it.
-    await waitFor("inboxes drained", async () =>
-      (await unsettledInboxes(deployment.redis, deployment.keys, PARTITIONS)).length === 0 ? true : undefined, 20_000)
+    await waitFor(
+      "inboxes drained",
+      async () => ((await unsettledInboxes(deployment.redis, deployment.keys, PARTITIONS)).length === 0 ? true : undefined),
+      20_000,
+    )
     const presence = await deployment.sql<{ event: string }[]>`
       select event from transitions where kind = 'agent' and actor_id = any(${movers.map((bot) => bot.id)}) and event = 'DISCONNECT'`
     expect(presence).toEqual([])

@@ -81,7 +81,11 @@ export class SocketBot {
   private answer(ws: WebSocket, via: number, { task_id, attempt }: Assigned): void {
     if (ws !== this.ws) return
     this.send({ type: "task_started", id: `${task_id}:start:${attempt}`, payload: { task_id, attempt } })
-    this.send({ type: "task_complete", id: `${task_id}:complete:${attempt}`, payload: { task_id, attempt, success: true, result: { by: this.options.id } } })
+    this.send({
+      type: "task_complete",
+      id: `${task_id}:complete:${attempt}`,
+      payload: { task_id, attempt, success: true, result: { by: this.options.id } },
+    })
     this.completedVia.set(task_id, via)
   }
 }
