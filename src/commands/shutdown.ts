@@ -6,8 +6,9 @@
 import type { Logger } from "../log.ts"
 import { errorFields } from "../log.ts"
 
-/** Below the 30 s a supervisor (docker compose's stop_grace_period here) waits before SIGKILL. */
-export const SHUTDOWN_DEADLINE_MS = 25_000
+/** Long enough for `clawbot start` to stop the local servers it started (embedded Postgres takes a
+ * while under load); a supervisor may send SIGKILL sooner (docker's default: after 10 s). */
+export const SHUTDOWN_DEADLINE_MS = 60_000
 
 export const onShutdown = (log: Logger, closers: ReadonlyArray<() => Promise<void>>): void => {
   let closing = false
