@@ -17,6 +17,8 @@ node -e '
   require("fs").writeFileSync("package.json", JSON.stringify({ name: "packed-start", private: true, allowScripts: allow }))
 ' "$repo/package.json"
 npm install --no-audit --no-fund "./$tarball"
+# It runs compiled: no TypeScript loader or compiler comes with it.
+test ! -e node_modules/tsx && test ! -e node_modules/typescript
 
 free_port() { node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close() })'; }
 
