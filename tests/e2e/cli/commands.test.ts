@@ -1,15 +1,16 @@
-// Every operator command of `clawbot` against a real edge and runtime, run in-process as the bin runs
-// it: what it prints (for people, and with --json), and its exit code when it fails.
+// Every operator command of `clawbot` against a real `clawbot start`, run in-process as the bin runs
+// it (and once through the bin itself): what it prints (for people, and with --json), and its exit
+// code when it fails.
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { testEdge, type TestEdge } from "../../support/edge.ts"
 import { waitFor } from "../../support/runtime.ts"
+import { clawbot, startServer, type Server } from "./server.ts"
 import { cliFor, type Ran } from "./support.ts"
 
-let t: TestEdge
+let t: Server
 let cli: ReturnType<typeof cliFor>
 beforeAll(async () => {
-  t = await testEdge()
-  cli = cliFor(t.url, t.operatorToken)
+  t = await startServer()
+  cli = cliFor(t.url, t.token)
 })
 afterAll(async () => {
   await t?.close()
@@ -43,8 +44,8 @@ describe("clawbot tasks", () => {
   })
 
   it("waits for a task to end with --wait: exit 0 when it completed, 8 when not", async () => {
-    const agent = await t.api.post("/api/v1/agents", { name: "cli-bot", capabilities: ["cli-wait"] })
-    const bot = { url: t.url, token: agent.body.token as string }
+    const agent = JSON.parse((await cli(["agents", "register", "--name", "cli-bot", "-c", "cli-wait", "--json"])).out)
+    const bot = { url: t.url, token: agent.token as string }
     const { connectBot } = await import("../../../src/client/node.ts")
     const running = connectBot(bot).handle("cli-wait", async (task) => {
       if ((task.payload as { fail?: boolean }).fail) throw new Error("asked to fail")
@@ -158,8 +159,8 @@ describe("clawbot watch and inspect", () => {
 
 describe("clawbot dead-letters", () => {
   it("lists, shows, replays and removes dead letters", async () => {
-    const { inbox } = t.deployment.keys.partition(0)
-    await t.deployment.redis.xadd(inbox, "*", "type", "EXPLODE", "actor", "task:9b7f3b57-2f55-4f7e-b6a3-6b0b1c1a0a11", "payload", "{}")
+    const { inbox } = t.keys.partition(0)
+    await t.redis.xadd(inbox, "*", "type", "EXPLODE", "actor", "task:9b7f3b57-2f55-4f7e-b6a3-6b0b1c1a0a11", "payload", "{}")
     const letter = await waitFor("a dead letter", async () => json(await cli(["dead-letters", "ls", "--json"])).items[0] as { id: string } | undefined)
     expect((await cli(["dead-letters", "ls"])).out).toMatch(/EXPLODE +task:9b7f3b57/u)
     expect((await cli(["dead-letters", "get", letter.id])).out).toMatch(/^reason: +type: /mu)
@@ -167,6 +168,18 @@ describe("clawbot dead-letters", () => {
     const again = await waitFor("dead again", async () => json(await cli(["dead-letters", "ls", "--json"])).items.find((l: { id: string }) => l.id !== letter.id) as { id: string } | undefined)
     expect((await cli(["dead-letters", "rm", again.id])).out).toBe(`${again.id} removed\n`)
     expect((await cli(["dead-letters", "rm", again.id])).code).toBe(4)
+  })
+})
+
+describe("the clawbot bin", () => {
+  // Each run of the bin compiles the TypeScript sources afresh (tsx): seconds each on a busy machine.
+  it("runs the operator commands with CLAWBOT_URL and CLAWBOT_TOKEN", { timeout: 120_000 }, async () => {
+    const capability = `cli-bin-${Date.now()}`
+    const submitted = await clawbot(["tasks", "submit", "-c", capability, "-t", "through the bin"], t.env)
+    expect(submitted).toMatchObject({ code: 0, err: "" })
+    const missing = await clawbot(["tasks", "get", "9b7f3b57-2f55-4f7e-b6a3-6b0b1c1a0a11", "--json"], t.env)
+    expect(missing).toMatchObject({ code: 4, out: "", err: expect.stringMatching(/^clawbot tasks get: not_found: /u) })
+    expect(json(await cli(["tasks", "ls", "--capability", capability, "--json"])).items.map((task: { id: string }) => task.id)).toEqual([submitted.out.trim()])
   })
 })
 
