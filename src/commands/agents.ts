@@ -1,7 +1,7 @@
 // `clawbot agents register|ls|get|drain|resume|rotate-token|deregister`: the fleet from the command line.
 import { ClawbotError, type AgentView } from "../client/node.ts"
-import { fields, table } from "./format.ts"
-import { EXIT, numberOption, type Command, type Group } from "./operator.ts"
+import { fields } from "./format.ts"
+import { EXIT, listCommand, numberOption, showCommand, type Command, type Group } from "./operator.ts"
 
 const command = (summary: string, act: "drain" | "resume" | "deregister"): Command => ({
   args: "<id>",
@@ -46,34 +46,15 @@ export const agentsGroup: Group = {
         return EXIT.ok
       },
     },
-    ls: {
+    ls: listCommand<AgentView>({
       args: "[--status S] [--capability C]",
       summary: "Lists agents",
-      read: true,
-      options: { status: { type: "string" }, capability: { type: "string" }, limit: { type: "string" }, cursor: { type: "string" } },
-      async run(ctx) {
-        const page = await ctx.admin.agents.list({
-          status: ctx.values.status as never, capability: ctx.values.capability as string | undefined,
-          limit: numberOption(ctx.values, "limit"), cursor: ctx.values.cursor as string | undefined,
-        })
-        ctx.print(page, () =>
-          table(["ID", "NAME", "STATUS", "INFLIGHT", "CAPABILITIES"], page.items.map((a) => [a.id, a.name, a.status, `${a.inflight.length}/${a.max_concurrency}`, a.capabilities.join(",")])) +
-          (page.next_cursor ? `next page: --cursor ${page.next_cursor}\n` : ""),
-        )
-        return EXIT.ok
-      },
-    },
-    get: {
-      args: "<id>",
-      summary: "Shows one agent",
-      read: true,
-      required: 1,
-      async run(ctx) {
-        const agent = await ctx.admin.agents.get(ctx.positionals[0] as string)
-        ctx.print(agent, () => fields(summary(agent)))
-        return EXIT.ok
-      },
-    },
+      filters: { status: { type: "string" }, capability: { type: "string" } },
+      headers: ["ID", "NAME", "STATUS", "INFLIGHT", "CAPABILITIES"],
+      row: (a) => [a.id, a.name, a.status, `${a.inflight.length}/${a.max_concurrency}`, a.capabilities.join(",")],
+      page: ({ admin, values }, paging) => admin.agents.list({ status: values.status as never, capability: values.capability as string | undefined, ...paging }),
+    }),
+    get: showCommand("Shows one agent", ({ admin }, id) => admin.agents.get(id), (agent) => fields(summary(agent))),
     drain: command("Drains an agent: it finishes its tasks and takes no new ones", "drain"),
     resume: command("Lets a drained agent take tasks again", "resume"),
     "rotate-token": {

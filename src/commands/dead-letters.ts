@@ -1,36 +1,20 @@
 // `clawbot dead-letters ls|get|replay|rm`: the inbox entries that could not be applied, for operators.
-import { fields, table } from "./format.ts"
-import { EXIT, numberOption, type Group } from "./operator.ts"
+import { fields } from "./format.ts"
+import type { DeadLetter } from "../client/node.ts"
+import { EXIT, listCommand, showCommand, type Group } from "./operator.ts"
 
 export const deadLettersGroup: Group = {
   name: "dead-letters",
   summary: "Inbox entries that could not be applied or stored: list, read, replay, remove (operator).",
   commands: {
-    ls: {
+    ls: listCommand<DeadLetter>({
       args: "[--limit N]",
       summary: "Lists dead letters, oldest first, with the reason",
-      read: true,
-      options: { limit: { type: "string" }, cursor: { type: "string" } },
-      async run(ctx) {
-        const page = await ctx.admin.deadLetters.list({ limit: numberOption(ctx.values, "limit"), cursor: ctx.values.cursor as string | undefined })
-        ctx.print(page, () =>
-          table(["ID", "AT", "TYPE", "ACTOR", "REASON"], page.items.map((l) => [l.id, l.at, l.fields["type"], l.fields["actor"], l.reason])) +
-          (page.next_cursor ? `next page: --cursor ${page.next_cursor}\n` : ""),
-        )
-        return EXIT.ok
-      },
-    },
-    get: {
-      args: "<id>",
-      summary: "Shows one dead letter with its fields",
-      read: true,
-      required: 1,
-      async run(ctx) {
-        const letter = await ctx.admin.deadLetters.get(ctx.positionals[0] as string)
-        ctx.print(letter, () => fields({ ...letter }))
-        return EXIT.ok
-      },
-    },
+      headers: ["ID", "AT", "TYPE", "ACTOR", "REASON"],
+      row: (l) => [l.id, l.at, l.fields["type"], l.fields["actor"], l.reason],
+      page: ({ admin }, paging) => admin.deadLetters.list(paging),
+    }),
+    get: showCommand("Shows one dead letter with its fields", ({ admin }, id) => admin.deadLetters.get(id), (letter) => fields({ ...letter })),
     replay: {
       args: "<id>",
       summary: "Appends the entry to its inbox again (dead-lettered again if it still fails)",

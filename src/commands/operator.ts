@@ -3,7 +3,8 @@
 // from CLAWBOT_URL and CLAWBOT_TOKEN (or --url / --token), and exit codes that say what went wrong.
 import { readFile } from "node:fs/promises"
 import { parseArgs, type ParseArgsConfig } from "node:util"
-import { ClawbotError, createAdmin, type Admin, type ErrorCode } from "../client/node.ts"
+import { ClawbotError, createAdmin, type Admin, type ErrorCode, type Page } from "../client/node.ts"
+import { table, type Cell } from "./format.ts"
 
 /** What a command may print and read: the process's own, or a test's. */
 export interface Io {
@@ -230,3 +231,44 @@ async function readStdin(): Promise<string> {
   for await (const chunk of process.stdin) text += String(chunk)
   return text
 }
+
+export interface ListSpec<T> {
+  readonly args: string
+  readonly summary: string
+  /** Filter options, besides --limit and --cursor. */
+  readonly filters?: Options
+  readonly help?: ReadonlyArray<string>
+  readonly headers: ReadonlyArray<string>
+  row(item: T): ReadonlyArray<Cell>
+  /** One page, for the filters given and `paging` (limit and cursor from the command line). */
+  page(ctx: Context, paging: { limit?: number; cursor?: string }): Promise<Page<T>>
+}
+
+/** A read that lists one page: a table (and how to get the next page) or, with --json, the page. */
+export const listCommand = <T>(spec: ListSpec<T>): Command => ({
+  args: spec.args,
+  summary: spec.summary,
+  read: true,
+  options: { ...spec.filters, limit: { type: "string" }, cursor: { type: "string" } },
+  help: [...(spec.help ?? []), "--limit N (1..200, default 50)  --cursor C (the next page, as the last line says)"],
+  async run(ctx) {
+    const limit = numberOption(ctx.values, "limit")
+    const cursor = ctx.values.cursor as string | undefined
+    const page = await spec.page(ctx, { ...(limit === undefined ? {} : { limit }), ...(cursor === undefined ? {} : { cursor }) })
+    ctx.print(page, () => table(spec.headers, page.items.map((item) => spec.row(item))) + (page.next_cursor ? `next page: --cursor ${page.next_cursor}\n` : ""))
+    return EXIT.ok
+  },
+})
+
+/** A read of one thing by id: shown as `human` renders it or, with --json, as the server answered it. */
+export const showCommand = <T>(summary: string, read: (ctx: Context, id: string) => Promise<T>, human: (value: T) => string): Command => ({
+  args: "<id>",
+  summary,
+  read: true,
+  required: 1,
+  async run(ctx) {
+    const value = await read(ctx, ctx.positionals[0] as string)
+    ctx.print(value, () => human(value))
+    return EXIT.ok
+  },
+})

@@ -1,8 +1,8 @@
 // `clawbot sessions create|ls|get|start|pause|resume|stop|cancel|retry|timeline|delete`: sessions (DAGs of
 // tasks) from the command line.
-import { SESSION_ACTIONS, type CreateSession, type SessionAction, type SessionView } from "../client/node.ts"
+import { SESSION_ACTIONS, type CreateSession, type SessionAction, type SessionSummary, type SessionView } from "../client/node.ts"
 import { fields, table } from "./format.ts"
-import { EXIT, jsonFile, numberOption, type Command, type Group } from "./operator.ts"
+import { EXIT, jsonFile, listCommand, showCommand, type Command, type Group } from "./operator.ts"
 
 const lifecycle = (action: SessionAction): Command => ({
   args: "<id>",
@@ -42,46 +42,21 @@ export const sessionsGroup: Group = {
         return EXIT.ok
       },
     },
-    ls: {
+    ls: listCommand<SessionSummary>({
       args: "[--status S]",
       summary: "Lists sessions",
-      read: true,
-      options: { status: { type: "string" }, limit: { type: "string" }, cursor: { type: "string" } },
-      help: ["--status S  --limit N  --cursor C"],
-      async run(ctx) {
-        const page = await ctx.admin.sessions.list({ status: ctx.values.status as never, limit: numberOption(ctx.values, "limit"), cursor: ctx.values.cursor as string | undefined })
-        ctx.print(page, () =>
-          table(["ID", "STATUS", "TASKS", "TITLE"], page.items.map((s) => [s.id, s.status, Object.entries(s.task_counts).map(([k, v]) => `${k}:${v}`).join(" "), s.title])) +
-          (page.next_cursor ? `next page: --cursor ${page.next_cursor}\n` : ""),
-        )
-        return EXIT.ok
-      },
-    },
-    get: {
-      args: "<id>",
-      summary: "Shows a session and its tasks",
-      read: true,
-      required: 1,
-      async run(ctx) {
-        const session = await ctx.admin.sessions.get(ctx.positionals[0] as string)
-        ctx.print(session, () => `${fields(summary(session))}\n${table(["KEY", "TASK", "STATUS", "ATTEMPT", "AGENT"], session.tasks.map((t) => [t.key, t.id, t.status, t.attempt, t.agent_id]))}`)
-        return EXIT.ok
-      },
-    },
+      filters: { status: { type: "string" } },
+      headers: ["ID", "STATUS", "TASKS", "TITLE"],
+      row: (s) => [s.id, s.status, Object.entries(s.task_counts).map(([state, n]) => `${state}:${n}`).join(" "), s.title],
+      page: ({ admin, values }, paging) => admin.sessions.list({ status: values.status as never, ...paging }),
+    }),
+    get: showCommand("Shows a session and its tasks", ({ admin }, id) => admin.sessions.get(id), (session) =>
+      `${fields(summary(session))}\n${table(["KEY", "TASK", "STATUS", "ATTEMPT", "AGENT"], session.tasks.map((t) => [t.key, t.id, t.status, t.attempt, t.agent_id]))}`,
+    ),
     ...Object.fromEntries(SESSION_ACTIONS.map((action) => [action, lifecycle(action)])),
-    timeline: {
-      args: "<id>",
-      summary: "Every transition of the session and its tasks, in order",
-      read: true,
-      required: 1,
-      async run(ctx) {
-        const timeline = await ctx.admin.sessions.timeline(ctx.positionals[0] as string)
-        ctx.print(timeline, () =>
-          table(["AT", "KIND", "ID", "VERSION", "FROM", "TO", "EVENT"], timeline.transitions.map((s) => [s.at, s.kind, s.actor_id, s.version, s.from, s.to, s.event])),
-        )
-        return EXIT.ok
-      },
-    },
+    timeline: showCommand("Every transition of the session and its tasks, in order", ({ admin }, id) => admin.sessions.timeline(id), (timeline) =>
+      table(["AT", "KIND", "ID", "VERSION", "FROM", "TO", "EVENT"], timeline.transitions.map((s) => [s.at, s.kind, s.actor_id, s.version, s.from, s.to, s.event])),
+    ),
     delete: {
       args: "<id> [--hard]",
       summary: "Hides a session from lists (kept in history); --hard erases it",

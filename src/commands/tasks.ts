@@ -1,7 +1,7 @@
 // `clawbot tasks submit|ls|get|cancel`: standalone tasks from the command line.
 import { ClawbotError, mirror, type CreateTask, type TaskView } from "../client/node.ts"
-import { fields, table } from "./format.ts"
-import { EXIT, jsonFile, jsonOption, numberOption, type Context, type Group } from "./operator.ts"
+import { fields } from "./format.ts"
+import { EXIT, jsonFile, jsonOption, listCommand, numberOption, showCommand, type Context, type Group } from "./operator.ts"
 
 const TERMINAL = new Set(["completed", "failed", "cancelled", "timed_out"])
 
@@ -76,36 +76,20 @@ export const tasksGroup: Group = {
         return EXIT.ok
       },
     },
-    ls: {
+    ls: listCommand<TaskView>({
       args: "[filters]",
       summary: "Lists tasks",
-      read: true,
-      options: { status: { type: "string" }, session: { type: "string" }, agent: { type: "string" }, capability: { type: "string" }, limit: { type: "string" }, cursor: { type: "string" } },
-      help: ["--status S  --session ID  --agent ID  --capability C", "--limit N (1..200, default 50)  --cursor C (the next page)"],
-      async run(ctx) {
-        const { values } = ctx
-        const page = await ctx.admin.tasks.list({
+      filters: { status: { type: "string" }, session: { type: "string" }, agent: { type: "string" }, capability: { type: "string" } },
+      help: ["--status S  --session ID  --agent ID  --capability C"],
+      headers: ["ID", "STATUS", "CAPABILITY", "ATTEMPT", "AGENT", "TITLE"],
+      row: (t) => [t.id, t.status, t.capability, t.attempt, t.agent_id, t.title],
+      page: ({ admin, values }, paging) =>
+        admin.tasks.list({
           status: values.status as never, session_id: values.session as string | undefined, agent_id: values.agent as string | undefined,
-          capability: values.capability as string | undefined, limit: numberOption(values, "limit"), cursor: values.cursor as string | undefined,
-        })
-        ctx.print(page, () =>
-          table(["ID", "STATUS", "CAPABILITY", "ATTEMPT", "AGENT", "TITLE"], page.items.map((t) => [t.id, t.status, t.capability, t.attempt, t.agent_id, t.title])) +
-          (page.next_cursor ? `next page: --cursor ${page.next_cursor}\n` : ""),
-        )
-        return EXIT.ok
-      },
-    },
-    get: {
-      args: "<id>",
-      summary: "Shows one task",
-      read: true,
-      required: 1,
-      async run(ctx) {
-        const task = await ctx.admin.tasks.get(ctx.positionals[0] as string)
-        ctx.print(task, () => fields(summary(task)))
-        return EXIT.ok
-      },
-    },
+          capability: values.capability as string | undefined, ...paging,
+        }),
+    }),
+    get: showCommand("Shows one task", ({ admin }, id) => admin.tasks.get(id), (task) => fields(summary(task))),
     cancel: {
       args: "<id> [--reason R]",
       summary: "Cancels a task (a bot running it is told to stop)",

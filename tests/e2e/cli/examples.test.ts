@@ -9,8 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import type { echoBot } from "../../../examples/echo-bot.ts"
 import type { shellBot } from "../../../examples/shell-bot.ts"
 import { describe as describeEvent } from "../../../examples/watcher.ts"
-import { createAdmin, mirror } from "../../../src/client/node.ts"
+import { createAdmin } from "../../../src/client/node.ts"
 import { waitFor } from "../../support/runtime.ts"
+import { taskReaches as reaches } from "../client/support.ts"
 import { run, startServer, type Child, type Server } from "./server.ts"
 import { cliFor } from "./support.ts"
 
@@ -41,14 +42,7 @@ const example = (file: string, env: Record<string, string>, args: string[] = [])
   return child
 }
 
-const taskReaches = async (id: string, status: string) => {
-  const copy = mirror({ url: t.url, token: t.token }, "task", id)
-  try {
-    return await copy.until((view) => view.status === status)
-  } finally {
-    copy.close()
-  }
-}
+const taskReaches = (id: string, status: string) => reaches(t, id, status)
 
 // Each example is compiled by tsx as it starts: seconds on a busy machine.
 describe("examples", { timeout: 120_000 }, () => {

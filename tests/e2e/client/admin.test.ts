@@ -62,7 +62,7 @@ describe("createAdmin", () => {
     expect(conflict).toMatchObject({ code: "conflict", status: 409 })
     expect(await admin.sessions.stop(created.id, { wait: true })).toMatchObject({ state: "stopped" })
     const view = await admin.sessions.get(created.id)
-    expect(view.tasks.map((task) => task.key)).toEqual(["a", "b"])
+    expect(view.tasks.map((task) => task.key).sort()).toEqual(["a", "b"])
     const timeline = await admin.sessions.timeline(created.id)
     expect(timeline.transitions.filter((step) => step.kind === "session").map((step) => step.event)).toContain("PAUSE")
     expect((await admin.sessions.list({ status: "stopped" })).items.map((s) => s.id)).toContain(created.id)

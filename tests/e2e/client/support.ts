@@ -2,7 +2,7 @@
 // (a closed gate sends each try to a port nobody listens on, so the client keeps retrying), and
 // small waits on a client's state.
 import WebSocket from "ws"
-import type { WebSocketConstructor } from "../../../src/client/index.ts"
+import { mirror, type TaskView, type WebSocketConstructor } from "../../../src/client/node.ts"
 
 export interface Gate {
   /** The WebSocket to pass as the client's `WebSocket` option. */
@@ -50,4 +50,14 @@ export async function registerAgent(
   const answer = await api.post("/api/v1/agents", { name: `sdk-${capabilities[0]}`, capabilities, ...extra })
   if (answer.status !== 201) throw new Error(`agent not registered: ${answer.status} ${JSON.stringify(answer.body)}`)
   return { id: answer.body.id, token: answer.body.token }
+}
+
+/** Resolves with the task's view once its status is `status` (a mirror of it, closed after). */
+export async function taskReaches(server: { url: string; token: string }, id: string, status: string): Promise<TaskView> {
+  const copy = mirror({ url: server.url, token: server.token }, "task", id)
+  try {
+    return await copy.until((view) => view.status === status)
+  } finally {
+    copy.close()
+  }
 }
