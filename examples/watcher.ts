@@ -24,7 +24,9 @@ export function watch(url: string, token: string | undefined, topics: ReadonlyAr
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   const topics = process.argv.length > 2 ? process.argv.slice(2) : ["sessions", "tasks"]
-  const subscriber = watch(process.env.CLAWBOT_URL ?? "http://127.0.0.1:8080", process.env.CLAWBOT_TOKEN, topics, (line) => console.log(line))
+  const subscriber = watch(process.env.CLAWBOT_URL ?? "http://127.0.0.1:8080", process.env.CLAWBOT_TOKEN, topics, (line) =>
+    console.log(line),
+  )
   process.once("SIGINT", () => void subscriber.close())
   process.once("SIGTERM", () => void subscriber.close())
 }

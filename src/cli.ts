@@ -2,8 +2,9 @@
 // configuration and hand the actor kinds (actors/) to the runtime, the operator commands
 // (src/commands/operator.ts, built on the client SDK) talk to a running server.
 import { parseArgs } from "node:util"
-import { CONFIG_FLAGS, ConfigError, loadConfig } from "./config.ts"
+import { debugRequested, failureLines } from "./commands/failure.ts"
 import { isOperatorCommand } from "./commands/operator-commands.ts"
+import { CONFIG_FLAGS, loadConfig } from "./config.ts"
 
 const USAGE = `usage: clawbot <command> [options]
 
@@ -39,7 +40,10 @@ type Flags = Record<string, string | boolean | undefined>
 
 const main = async (argv: string[]): Promise<number | "running"> => {
   if (isOperatorCommand(argv[0])) {
-    const [{ runOperator }, { processIo }] = await Promise.all([import("./commands/operator-commands.ts"), import("./commands/operator.ts")])
+    const [{ runOperator }, { processIo }] = await Promise.all([
+      import("./commands/operator-commands.ts"),
+      import("./commands/operator.ts"),
+    ])
     return runOperator(argv, processIo())
   }
   const { values, positionals } = parseArgs({
@@ -56,13 +60,9 @@ const main = async (argv: string[]): Promise<number | "running"> => {
   return command(values)
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    if (code !== "running") process.exitCode = code
-  },
-  (error: unknown) => {
-    const message = error instanceof ConfigError || error instanceof TypeError ? error.message : String((error as Error)?.stack ?? error)
-    process.stderr.write(`clawbot: ${message}\n`)
-    process.exitCode = 1
-  },
-)
+/** Runs one `clawbot` command (bin/clawbot.js passes the arguments): its exit code, or "running" for a server. */
+export const runCli = (argv: string[]): Promise<number | "running"> =>
+  main(argv).catch((error: unknown) => {
+    process.stderr.write(`${failureLines(error, debugRequested(argv)).join("\n")}\n`)
+    return 1
+  })

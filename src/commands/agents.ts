@@ -16,9 +16,17 @@ const command = (summary: string, act: "drain" | "resume" | "deregister"): Comma
 })
 
 const summary = (agent: AgentView) => ({
-  id: agent.id, name: agent.name, status: agent.status, capabilities: agent.capabilities.join(", "),
-  inflight: `${agent.inflight.length} of ${agent.max_concurrency}`, load: agent.load, breaker: agent.breaker,
-  successes: agent.successes, failures: agent.failures, last_heartbeat_at: agent.last_heartbeat_at, version: agent.version,
+  id: agent.id,
+  name: agent.name,
+  status: agent.status,
+  capabilities: agent.capabilities.join(", "),
+  inflight: `${agent.inflight.length} of ${agent.max_concurrency}`,
+  load: agent.load,
+  breaker: agent.breaker,
+  successes: agent.successes,
+  failures: agent.failures,
+  last_heartbeat_at: agent.last_heartbeat_at,
+  version: agent.version,
 })
 
 export const agentsGroup: Group = {
@@ -28,8 +36,18 @@ export const agentsGroup: Group = {
     register: {
       args: "--name N --capability C[,C…] [--max-concurrency N]",
       summary: "Registers an agent; prints its id and its token (shown this once)",
-      options: { name: { type: "string" }, capability: { type: "string", short: "c", multiple: true }, "max-concurrency": { type: "string" }, "heartbeat-interval-ms": { type: "string" } },
-      help: ["--name N", "-c, --capability C   repeat or comma-separate", "--max-concurrency N  tasks at once (default 1)", "--heartbeat-interval-ms N (default 10000)"],
+      options: {
+        name: { type: "string" },
+        capability: { type: "string", short: "c", multiple: true },
+        "max-concurrency": { type: "string" },
+        "heartbeat-interval-ms": { type: "string" },
+      },
+      help: [
+        "--name N",
+        "-c, --capability C   repeat or comma-separate",
+        "--max-concurrency N  tasks at once (default 1)",
+        "--heartbeat-interval-ms N (default 10000)",
+      ],
       async run(ctx) {
         const capabilities = ((ctx.values.capability as string[] | undefined) ?? []).flatMap((c) => c.split(",")).filter((c) => c !== "")
         if (typeof ctx.values.name !== "string" || capabilities.length === 0) {
@@ -38,7 +56,8 @@ export const agentsGroup: Group = {
         const maxConcurrency = numberOption(ctx.values, "max-concurrency")
         const interval = numberOption(ctx.values, "heartbeat-interval-ms")
         const agent = await ctx.admin.agents.register({
-          name: ctx.values.name, capabilities,
+          name: ctx.values.name,
+          capabilities,
           ...(maxConcurrency === undefined ? {} : { max_concurrency: maxConcurrency }),
           ...(interval === undefined ? {} : { heartbeat_interval_ms: interval }),
         })
@@ -52,9 +71,14 @@ export const agentsGroup: Group = {
       filters: { status: { type: "string" }, capability: { type: "string" } },
       headers: ["ID", "NAME", "STATUS", "INFLIGHT", "CAPABILITIES"],
       row: (a) => [a.id, a.name, a.status, `${a.inflight.length}/${a.max_concurrency}`, a.capabilities.join(",")],
-      page: ({ admin, values }, paging) => admin.agents.list({ status: values.status as never, capability: values.capability as string | undefined, ...paging }),
+      page: ({ admin, values }, paging) =>
+        admin.agents.list({ status: values.status as never, capability: values.capability as string | undefined, ...paging }),
     }),
-    get: showCommand("Shows one agent", ({ admin }, id) => admin.agents.get(id), (agent) => fields(summary(agent))),
+    get: showCommand(
+      "Shows one agent",
+      ({ admin }, id) => admin.agents.get(id),
+      (agent) => fields(summary(agent)),
+    ),
     drain: command("Drains an agent: it finishes its tasks and takes no new ones", "drain"),
     resume: command("Lets a drained agent take tasks again", "resume"),
     "rotate-token": {

@@ -14,7 +14,11 @@ export const deadLettersGroup: Group = {
       row: (l) => [l.id, l.at, l.fields["type"], l.fields["actor"], l.reason],
       page: ({ admin }, paging) => admin.deadLetters.list(paging),
     }),
-    get: showCommand("Shows one dead letter with its fields", ({ admin }, id) => admin.deadLetters.get(id), (letter) => fields({ ...letter })),
+    get: showCommand(
+      "Shows one dead letter with its fields",
+      ({ admin }, id) => admin.deadLetters.get(id),
+      (letter) => fields({ ...letter }),
+    ),
     replay: {
       args: "<id>",
       summary: "Appends the entry to its inbox again (dead-lettered again if it still fails)",

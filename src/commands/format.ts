@@ -17,14 +17,20 @@ export function table(headers: ReadonlyArray<string>, rows: ReadonlyArray<Readon
 export function fields(record: Readonly<Record<string, unknown>>): string {
   const width = Math.max(...Object.keys(record).map((key) => key.length))
   return `${Object.entries(record)
-    .map(([key, value]) => `${`${key}:`.padEnd(width + 1)} ${typeof value === "object" && value !== null ? JSON.stringify(value) : text(value as Cell)}`)
+    .map(
+      ([key, value]) =>
+        `${`${key}:`.padEnd(width + 1)} ${typeof value === "object" && value !== null ? JSON.stringify(value) : text(value as Cell)}`,
+    )
     .join("\n")}\n`
 }
 
 const CODES = { red: 31, green: 32, yellow: 33, blue: 34, magenta: 35, cyan: 36, gray: 90, bold: 1 } as const
 export type Colour = keyof typeof CODES
 
-export const paint = (on: boolean) => (colour: Colour, value: string): string => (on ? `\u001b[${CODES[colour]}m${value}\u001b[0m` : value)
+export const paint =
+  (on: boolean) =>
+  (colour: Colour, value: string): string =>
+    on ? `\u001b[${CODES[colour]}m${value}\u001b[0m` : value
 
 /** The colour of a state: done well, done badly, waiting, working. */
 export function stateColour(state: string | null): Colour {

@@ -135,7 +135,12 @@ export async function runGroup(group: Group, argv: ReadonlyArray<string>, io: Io
 export async function runCommand(label: string, command: Command, argv: ReadonlyArray<string>, io: Io): Promise<number> {
   let parsed: { values: Values; positionals: string[] }
   try {
-    parsed = parseArgs({ args: [...argv], allowPositionals: true, strict: true, options: { ...COMMON, ...command.options } }) as typeof parsed
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      strict: true,
+      options: { ...COMMON, ...command.options },
+    }) as typeof parsed
   } catch (error) {
     io.err(`clawbot ${label}: ${(error as Error).message}\n\n${commandUsage(label, command)}`)
     return EXIT.usage
@@ -158,7 +163,12 @@ export async function runCommand(label: string, command: Command, argv: Readonly
   const json = values.json === true
   const ctx: Context = {
     admin: createAdmin({ url, token }),
-    io, url, token, json, values, positionals,
+    io,
+    url,
+    token,
+    json,
+    values,
+    positionals,
     print: (value, human) => io.out(json ? `${JSON.stringify(value, null, 2)}\n` : human()),
   }
   try {
@@ -255,7 +265,14 @@ export const listCommand = <T>(spec: ListSpec<T>): Command => ({
     const limit = numberOption(ctx.values, "limit")
     const cursor = ctx.values.cursor as string | undefined
     const page = await spec.page(ctx, { ...(limit === undefined ? {} : { limit }), ...(cursor === undefined ? {} : { cursor }) })
-    ctx.print(page, () => table(spec.headers, page.items.map((item) => spec.row(item))) + (page.next_cursor ? `next page: --cursor ${page.next_cursor}\n` : ""))
+    ctx.print(
+      page,
+      () =>
+        table(
+          spec.headers,
+          page.items.map((item) => spec.row(item)),
+        ) + (page.next_cursor ? `next page: --cursor ${page.next_cursor}\n` : ""),
+    )
     return EXIT.ok
   },
 })

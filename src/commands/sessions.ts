@@ -16,9 +16,17 @@ const lifecycle = (action: SessionAction): Command => ({
 })
 
 const summary = ({ tasks: _tasks, ...session }: SessionView) => ({
-  id: session.id, status: session.status, title: session.title, priority: session.priority, tasks: session.task_counts,
-  health: session.health, checkpoints: session.checkpoints, error: session.error, started_at: session.started_at,
-  finished_at: session.finished_at, version: session.version,
+  id: session.id,
+  status: session.status,
+  title: session.title,
+  priority: session.priority,
+  tasks: session.task_counts,
+  health: session.health,
+  checkpoints: session.checkpoints,
+  error: session.error,
+  started_at: session.started_at,
+  finished_at: session.finished_at,
+  version: session.version,
 })
 
 export const sessionsGroup: Group = {
@@ -30,7 +38,10 @@ export const sessionsGroup: Group = {
       summary: "Creates a session from its JSON (title, tasks with key and depends_on); prints its id",
       required: 0,
       options: { file: { type: "string", short: "f" }, start: { type: "boolean" } },
-      help: ["-f, --file FILE   the session's JSON as POST /sessions takes it; - reads standard input", "--start           start it at once (same as \"start\": true)"],
+      help: [
+        "-f, --file FILE   the session's JSON as POST /sessions takes it; - reads standard input",
+        '--start           start it at once (same as "start": true)',
+      ],
       async run(ctx) {
         if (typeof ctx.values.file !== "string") {
           ctx.io.err("clawbot sessions create: give -f FILE with the session's JSON\n")
@@ -38,7 +49,14 @@ export const sessionsGroup: Group = {
         }
         const body = (await jsonFile(ctx.io, ctx.values.file)) as CreateSession
         const created = await ctx.admin.sessions.create(ctx.values.start ? { ...body, start: true } : body)
-        ctx.print(created, () => `${created.id}\n${table(["KEY", "TASK"], created.tasks.map((task) => [task.key, task.id]))}`)
+        ctx.print(
+          created,
+          () =>
+            `${created.id}\n${table(
+              ["KEY", "TASK"],
+              created.tasks.map((task) => [task.key, task.id]),
+            )}`,
+        )
         return EXIT.ok
       },
     },
@@ -47,15 +65,34 @@ export const sessionsGroup: Group = {
       summary: "Lists sessions",
       filters: { status: { type: "string" } },
       headers: ["ID", "STATUS", "TASKS", "TITLE"],
-      row: (s) => [s.id, s.status, Object.entries(s.task_counts).map(([state, n]) => `${state}:${n}`).join(" "), s.title],
+      row: (s) => [
+        s.id,
+        s.status,
+        Object.entries(s.task_counts)
+          .map(([state, n]) => `${state}:${n}`)
+          .join(" "),
+        s.title,
+      ],
       page: ({ admin, values }, paging) => admin.sessions.list({ status: values.status as never, ...paging }),
     }),
-    get: showCommand("Shows a session and its tasks", ({ admin }, id) => admin.sessions.get(id), (session) =>
-      `${fields(summary(session))}\n${table(["KEY", "TASK", "STATUS", "ATTEMPT", "AGENT"], session.tasks.map((t) => [t.key, t.id, t.status, t.attempt, t.agent_id]))}`,
+    get: showCommand(
+      "Shows a session and its tasks",
+      ({ admin }, id) => admin.sessions.get(id),
+      (session) =>
+        `${fields(summary(session))}\n${table(
+          ["KEY", "TASK", "STATUS", "ATTEMPT", "AGENT"],
+          session.tasks.map((t) => [t.key, t.id, t.status, t.attempt, t.agent_id]),
+        )}`,
     ),
     ...Object.fromEntries(SESSION_ACTIONS.map((action) => [action, lifecycle(action)])),
-    timeline: showCommand("Every transition of the session and its tasks, in order", ({ admin }, id) => admin.sessions.timeline(id), (timeline) =>
-      table(["AT", "KIND", "ID", "VERSION", "FROM", "TO", "EVENT"], timeline.transitions.map((s) => [s.at, s.kind, s.actor_id, s.version, s.from, s.to, s.event])),
+    timeline: showCommand(
+      "Every transition of the session and its tasks, in order",
+      ({ admin }, id) => admin.sessions.timeline(id),
+      (timeline) =>
+        table(
+          ["AT", "KIND", "ID", "VERSION", "FROM", "TO", "EVENT"],
+          timeline.transitions.map((s) => [s.at, s.kind, s.actor_id, s.version, s.from, s.to, s.event]),
+        ),
     ),
     delete: {
       args: "<id> [--hard]",

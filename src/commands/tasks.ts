@@ -9,7 +9,8 @@ const TERMINAL = new Set(["completed", "failed", "cancelled", "timed_out"])
 async function tasksFromFile(ctx: Context, path: string): Promise<CreateTask[]> {
   const body = await jsonFile(ctx.io, path)
   if (Array.isArray(body)) return body as CreateTask[]
-  if (typeof body === "object" && body !== null && Array.isArray((body as { tasks?: unknown }).tasks)) return (body as { tasks: CreateTask[] }).tasks
+  if (typeof body === "object" && body !== null && Array.isArray((body as { tasks?: unknown }).tasks))
+    return (body as { tasks: CreateTask[] }).tasks
   return [body as CreateTask]
 }
 
@@ -21,7 +22,11 @@ function taskFromOptions(ctx: Context): CreateTask {
   const task: Record<string, unknown> = { title: values.title, capability: values.capability }
   const payload = jsonOption(values, "payload")
   if (payload !== undefined) task.payload = payload
-  for (const [option, field] of [["priority", "priority"], ["max-attempts", "max_attempts"], ["timeout-s", "timeout_s"]] as const) {
+  for (const [option, field] of [
+    ["priority", "priority"],
+    ["max-attempts", "max_attempts"],
+    ["timeout-s", "timeout_s"],
+  ] as const) {
     const value = numberOption(values, option)
     if (value !== undefined) task[field] = value
   }
@@ -44,9 +49,18 @@ async function waitForEnd(ctx: Context, id: string): Promise<number> {
 }
 
 const summary = (task: TaskView) => ({
-  id: task.id, status: task.status, title: task.title, capability: task.capability, attempt: `${task.attempt} of ${task.max_attempts}`,
-  agent: task.agent_id, progress: task.progress_message ? `${task.progress} ${task.progress_message}` : task.progress,
-  result: task.result, error: task.error, session: task.session_id, version: task.version, updated_at: task.updated_at,
+  id: task.id,
+  status: task.status,
+  title: task.title,
+  capability: task.capability,
+  attempt: `${task.attempt} of ${task.max_attempts}`,
+  agent: task.agent_id,
+  progress: task.progress_message ? `${task.progress} ${task.progress_message}` : task.progress,
+  result: task.result,
+  error: task.error,
+  session: task.session_id,
+  version: task.version,
+  updated_at: task.updated_at,
 })
 
 export const tasksGroup: Group = {
@@ -57,20 +71,32 @@ export const tasksGroup: Group = {
       args: "(-c CAPABILITY -t TITLE [options] | -f FILE)",
       summary: "Submits a task (or, from a file, any number: batches of 1,000); prints each id",
       options: {
-        capability: { type: "string", short: "c" }, title: { type: "string", short: "t" }, payload: { type: "string" },
-        priority: { type: "string" }, "max-attempts": { type: "string" }, "timeout-s": { type: "string" },
-        file: { type: "string", short: "f" }, wait: { type: "boolean" },
+        capability: { type: "string", short: "c" },
+        title: { type: "string", short: "t" },
+        payload: { type: "string" },
+        priority: { type: "string" },
+        "max-attempts": { type: "string" },
+        "timeout-s": { type: "string" },
+        file: { type: "string", short: "f" },
+        wait: { type: "boolean" },
       },
       help: [
-        "-c, --capability C   what a bot must be able to do", "-t, --title T        its title", "--payload JSON       its input (default {})",
-        "--priority N         0 critical … 4 deferred (default 2)", "--max-attempts N     (default 3)", "--timeout-s N        per attempt (default 300)",
-        "-f, --file FILE      a task's JSON, a list of them, or {\"tasks\": [...]}; - reads standard input",
+        "-c, --capability C   what a bot must be able to do",
+        "-t, --title T        its title",
+        "--payload JSON       its input (default {})",
+        "--priority N         0 critical … 4 deferred (default 2)",
+        "--max-attempts N     (default 3)",
+        "--timeout-s N        per attempt (default 300)",
+        '-f, --file FILE      a task\'s JSON, a list of them, or {"tasks": [...]}; - reads standard input',
         "--wait               wait until the task ends, print it; exit 0 if it completed, 8 if not",
       ],
       async run(ctx) {
         const file = ctx.values.file
         const tasks = typeof file === "string" ? await tasksFromFile(ctx, file) : [taskFromOptions(ctx)]
-        const ids = tasks.length === 1 ? [(await ctx.admin.tasks.create(tasks[0] as CreateTask)).id] : (await ctx.admin.tasks.batch(tasks)).map((item) => item.id)
+        const ids =
+          tasks.length === 1
+            ? [(await ctx.admin.tasks.create(tasks[0] as CreateTask)).id]
+            : (await ctx.admin.tasks.batch(tasks)).map((item) => item.id)
         if (ctx.values.wait && ids.length === 1) return waitForEnd(ctx, ids[0] as string)
         ctx.print({ ids }, () => `${ids.join("\n")}\n`)
         return EXIT.ok
@@ -85,11 +111,18 @@ export const tasksGroup: Group = {
       row: (t) => [t.id, t.status, t.capability, t.attempt, t.agent_id, t.title],
       page: ({ admin, values }, paging) =>
         admin.tasks.list({
-          status: values.status as never, session_id: values.session as string | undefined, agent_id: values.agent as string | undefined,
-          capability: values.capability as string | undefined, ...paging,
+          status: values.status as never,
+          session_id: values.session as string | undefined,
+          agent_id: values.agent as string | undefined,
+          capability: values.capability as string | undefined,
+          ...paging,
         }),
     }),
-    get: showCommand("Shows one task", ({ admin }, id) => admin.tasks.get(id), (task) => fields(summary(task))),
+    get: showCommand(
+      "Shows one task",
+      ({ admin }, id) => admin.tasks.get(id),
+      (task) => fields(summary(task)),
+    ),
     cancel: {
       args: "<id> [--reason R]",
       summary: "Cancels a task (a bot running it is told to stop)",

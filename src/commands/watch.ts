@@ -24,7 +24,10 @@ export const watchCommand: Command = {
     const count = numberOption(ctx.values, "count")
     let stopped: number | undefined
     const sub = subscribe({
-      url: ctx.url, token: ctx.token, topics, since: ctx.values.since as string | undefined,
+      url: ctx.url,
+      token: ctx.token,
+      topics,
+      since: ctx.values.since as string | undefined,
       onError: (error) => ctx.io.err(`clawbot watch: ${error.code}: ${error.message}\n`),
       onStatus: (status) => {
         if (status === "open") ctx.io.err(`clawbot watch: following ${topics.join(", ")}\n`)

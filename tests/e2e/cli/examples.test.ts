@@ -6,16 +6,14 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 // Imported (examples/ is outside tsconfig's include) so the typecheck covers them; each runs only as a script.
-import type { echoBot } from "../../../examples/echo-bot.ts"
-import type { shellBot } from "../../../examples/shell-bot.ts"
+import "../../../examples/echo-bot.ts"
+import "../../../examples/shell-bot.ts"
 import { describe as describeEvent } from "../../../examples/watcher.ts"
 import { createAdmin } from "../../../src/client/node.ts"
 import { waitFor } from "../../support/runtime.ts"
 import { taskReaches as reaches } from "../client/support.ts"
 import { run, startServer, type Child, type Server } from "./server.ts"
 import { cliFor } from "./support.ts"
-
-export type Examples = [typeof echoBot, typeof shellBot]
 
 let t: Server
 let cli: ReturnType<typeof cliFor>
@@ -58,10 +56,34 @@ describe("examples", { timeout: 120_000 }, () => {
     const bot = example("shell-bot.ts", { CLAWBOT_AGENT_TOKEN: await register("shell", "shell", ["--max-concurrency", "4"]) })
     await bot.line(/^shell-bot: connected as agent /u, 60_000)
 
-    const counted = await cli(["tasks", "submit", "-c", "shell", "-t", "count", "--payload", '{"command":"for i in 1 2 3; do echo line $i; done"}', "--wait", "--json"])
+    const counted = await cli([
+      "tasks",
+      "submit",
+      "-c",
+      "shell",
+      "-t",
+      "count",
+      "--payload",
+      '{"command":"for i in 1 2 3; do echo line $i; done"}',
+      "--wait",
+      "--json",
+    ])
     expect(JSON.parse(counted.out)).toMatchObject({ status: "completed", result: { exit_code: 0, output: ["line 1", "line 2", "line 3"] } })
 
-    const broken = await cli(["tasks", "submit", "-c", "shell", "-t", "broken", "--payload", '{"command":"echo oops; exit 3"}', "--max-attempts", "1", "--wait", "--json"])
+    const broken = await cli([
+      "tasks",
+      "submit",
+      "-c",
+      "shell",
+      "-t",
+      "broken",
+      "--payload",
+      '{"command":"echo oops; exit 3"}',
+      "--max-attempts",
+      "1",
+      "--wait",
+      "--json",
+    ])
     expect(broken.code).toBe(8)
     expect(JSON.parse(broken.out)).toMatchObject({ status: "failed", error: "exited with 3: oops" })
 
@@ -70,9 +92,15 @@ describe("examples", { timeout: 120_000 }, () => {
     const command = `trap 'echo terminated > ${marker}; exit 143' TERM; echo started; sleep 600 & wait`
     const id = (await cli(["tasks", "submit", "-c", "shell", "-t", "forever", "--payload", JSON.stringify({ command })])).out.trim()
     expect((await taskReaches(id, "in_progress")).status).toBe("in_progress")
-    await waitFor("its first line of output", async () => ((await createAdmin({ url: t.url, token: t.token }).tasks.get(id)).progress_message === "started" ? true : undefined), 30_000)
+    await waitFor(
+      "its first line of output",
+      async () => ((await createAdmin({ url: t.url, token: t.token }).tasks.get(id)).progress_message === "started" ? true : undefined),
+      30_000,
+    )
     expect(await cli(["tasks", "cancel", id])).toMatchObject({ code: 0, out: `${id} cancelled\n` })
-    expect(await waitFor("the command's SIGTERM", async () => (await readFile(marker, "utf8").catch(() => undefined))?.trim(), 30_000)).toBe("terminated")
+    expect(
+      await waitFor("the command's SIGTERM", async () => (await readFile(marker, "utf8").catch(() => undefined))?.trim(), 30_000),
+    ).toBe("terminated")
     await rm(marker, { force: true })
     expect(await taskReaches(id, "cancelled")).toMatchObject({ cancel_reason: "cancelled" })
   })
@@ -85,7 +113,17 @@ describe("examples", { timeout: 120_000 }, () => {
     const created = await watcher.line(new RegExp(`task ${id} v1: \\(new\\) -> ready on CREATE$`, "u"))
     const cancelled = await watcher.line(new RegExp(`task ${id} v2: ready -> cancelled on CANCEL$`, "u"))
     const view = await createAdmin({ url: t.url, token: t.token }).tasks.get(id)
-    expect(cancelled).toBe(describeEvent({ at: view.updated_at, kind: "task", actor_id: id, version: 2, from: "ready", to: "cancelled", event: "CANCEL" } as never))
+    expect(cancelled).toBe(
+      describeEvent({
+        at: view.updated_at,
+        kind: "task",
+        actor_id: id,
+        version: 2,
+        from: "ready",
+        to: "cancelled",
+        event: "CANCEL",
+      } as never),
+    )
     expect(created.startsWith(view.created_at)).toBe(true)
   })
 })

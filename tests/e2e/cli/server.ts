@@ -35,7 +35,11 @@ export function run(args: ReadonlyArray<string>, env: Readonly<Record<string, st
   for (const stream of [child.stdout, child.stderr]) {
     createInterface({ input: stream }).on("line", (line) => {
       lines.push(line)
-      for (const waiter of [...waiters]) if (waiter.pattern.test(line)) (waiters.splice(waiters.indexOf(waiter), 1), waiter.resolve(line))
+      for (const waiter of [...waiters]) {
+        if (!waiter.pattern.test(line)) continue
+        waiters.splice(waiters.indexOf(waiter), 1)
+        waiter.resolve(line)
+      }
     })
   }
   return {
@@ -46,8 +50,17 @@ export function run(args: ReadonlyArray<string>, env: Readonly<Record<string, st
       const seen = lines.find((line) => pattern.test(line))
       if (seen !== undefined) return Promise.resolve(seen)
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no line matching ${pattern} within ${timeoutMs} ms:\n${lines.join("\n")}`)), timeoutMs)
-        waiters.push({ pattern, resolve: (line) => (clearTimeout(timer), resolve(line)) })
+        const timer = setTimeout(
+          () => reject(new Error(`no line matching ${pattern} within ${timeoutMs} ms:\n${lines.join("\n")}`)),
+          timeoutMs,
+        )
+        waiters.push({
+          pattern,
+          resolve: (line) => {
+            clearTimeout(timer)
+            resolve(line)
+          },
+        })
         void exited.then((code) => reject(new Error(`exited (${code}) before printing ${pattern}:\n${lines.join("\n")}`)))
       })
     },
@@ -59,8 +72,15 @@ export function run(args: ReadonlyArray<string>, env: Readonly<Record<string, st
 }
 
 /** `node bin/clawbot.js <argv…>` to its end: exit code and output. */
-export async function clawbot(argv: ReadonlyArray<string>, env: Readonly<Record<string, string>>): Promise<{ code: number | null; out: string; err: string }> {
-  const child = spawn(process.execPath, ["bin/clawbot.js", ...argv], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] })
+export async function clawbot(
+  argv: ReadonlyArray<string>,
+  env: Readonly<Record<string, string>>,
+): Promise<{ code: number | null; out: string; err: string }> {
+  const child = spawn(process.execPath, ["bin/clawbot.js", ...argv], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  })
   let out = ""
   let err = ""
   child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()))
@@ -84,19 +104,27 @@ export async function startServer(): Promise<Server> {
   const token = randomBytes(24).toString("base64url")
   const [redis_url, database_url] = await Promise.all([redisUrl(), databaseUrl()])
   const child = run(["bin/clawbot.js", "start", "--port", "0", "--log-level", "warn"], {
-    REDIS_URL: redis_url, DATABASE_URL: database_url, CLAWBOT_PREFIX: prefix, CLAWBOT_OPERATOR_TOKEN: token, CLAWBOT_PARTITIONS: "4",
+    REDIS_URL: redis_url,
+    DATABASE_URL: database_url,
+    CLAWBOT_PREFIX: prefix,
+    CLAWBOT_OPERATOR_TOKEN: token,
+    CLAWBOT_PARTITIONS: "4",
   })
   const listening = await child.line(/listening on http:\/\/\S+/u, 60_000)
   const url = /listening on (http:\/\/\S+)/u.exec(listening)?.[1] as string
   const redis = await openRedis(redis_url, { name: "test-cli" })
   const keys = keysFor(prefix)
   return {
-    url, token, redis, keys,
+    url,
+    token,
+    redis,
+    keys,
     env: { CLAWBOT_URL: url, CLAWBOT_TOKEN: token },
     async close() {
       await child.stop()
       for (const pattern of keys.patterns) {
-        for await (const batch of redis.scanStream({ match: pattern, count: 1000 })) if ((batch as string[]).length > 0) await redis.unlink(...(batch as string[]))
+        for await (const batch of redis.scanStream({ match: pattern, count: 1000 }))
+          if ((batch as string[]).length > 0) await redis.unlink(...(batch as string[]))
       }
       await close(redis)
       const sql = postgres(database_url, { max: 1, onnotice: () => {} })

@@ -41,7 +41,12 @@ describe("connectBot", () => {
     expect(await bot.connected()).toMatchObject({ agent_id: agent.id, session_resumed: false })
     const id = await createTask("sdk-echo", { payload: { say: "hi" } })
     const done = await taskReaches(id, "completed")
-    expect(done).toMatchObject({ result: { echoed: { say: "hi" }, attempt: 1 }, progress: 1, progress_message: "half way", agent_id: agent.id })
+    expect(done).toMatchObject({
+      result: { echoed: { say: "hi" }, attempt: 1 },
+      progress: 1,
+      progress_message: "half way",
+      agent_id: agent.id,
+    })
   })
 
   it("fails the attempt with the message of what the handler threw", async () => {
@@ -79,13 +84,15 @@ describe("connectBot", () => {
     const agent = await registerAgent(t.api, ["sdk-cancel"])
     const aborted = deferred<unknown>()
     const errors: ClawbotError[] = []
-    startBot(agent.token, { onError: (error) => errors.push(error) }).handle("sdk-cancel", (_task, ctx) =>
-      new Promise((_resolve, reject) => {
-        ctx.signal.addEventListener("abort", () => {
-          aborted.resolve(ctx.signal.reason)
-          reject(ctx.signal.reason)
-        })
-      }),
+    startBot(agent.token, { onError: (error) => errors.push(error) }).handle(
+      "sdk-cancel",
+      (_task, ctx) =>
+        new Promise((_resolve, reject) => {
+          ctx.signal.addEventListener("abort", () => {
+            aborted.resolve(ctx.signal.reason)
+            reject(ctx.signal.reason)
+          })
+        }),
     )
     const id = await createTask("sdk-cancel")
     await taskReaches(id, "in_progress")
@@ -153,7 +160,12 @@ describe("connectBot", () => {
     const bot = connectBot({ url: t.url, token: agent.token, backoff: FAST_BACKOFF }).handle("sdk-close", async (task, ctx) => {
       started.push(task.title)
       if (task.title === "quick") return new Promise((resolve) => setTimeout(() => resolve("finished while closing"), 200))
-      return new Promise((_resolve, reject) => ctx.signal.addEventListener("abort", () => (reasons.push(ctx.signal.reason), reject(ctx.signal.reason))))
+      return new Promise((_resolve, reject) =>
+        ctx.signal.addEventListener("abort", () => {
+          reasons.push(ctx.signal.reason)
+          reject(ctx.signal.reason)
+        }),
+      )
     })
     const quick = await createTask("sdk-close", { title: "quick" })
     const stuck = await createTask("sdk-close", { title: "stuck" })

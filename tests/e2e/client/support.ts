@@ -43,7 +43,7 @@ export function deferred<T = void>(): { promise: Promise<T>; resolve(value: T): 
 
 /** Registers an agent with the operator client; its id and token. */
 export async function registerAgent(
-  api: { post(path: string, body?: unknown): Promise<{ status: number; body: any }> },
+  api: { post(path: string, body?: unknown): Promise<{ status: number; body: { id: string; token: string } }> },
   capabilities: string[],
   extra: Record<string, unknown> = {},
 ): Promise<{ id: string; token: string }> {
