@@ -1,7 +1,8 @@
 // `clawbot` command line and composition root: picks the subcommand, loads the
 // configuration and hands the actor kinds (actors/) to the runtime.
 import { parseArgs } from "node:util"
-import { CONFIG_FLAGS, ConfigError, loadConfig } from "./config.ts"
+import { debugRequested, failureLines } from "./commands/failure.ts"
+import { CONFIG_FLAGS, loadConfig } from "./config.ts"
 
 const USAGE = `usage: clawbot <command> [options]
 
@@ -42,13 +43,9 @@ const main = async (argv: string[]): Promise<number | "running"> => {
   return command(values)
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    if (code !== "running") process.exitCode = code
-  },
-  (error: unknown) => {
-    const message = error instanceof ConfigError || error instanceof TypeError ? error.message : String((error as Error)?.stack ?? error)
-    process.stderr.write(`clawbot: ${message}\n`)
-    process.exitCode = 1
-  },
-)
+/** Runs one `clawbot` command (bin/clawbot.js passes the arguments): its exit code, or "running" for a server. */
+export const runCli = (argv: string[]): Promise<number | "running"> =>
+  main(argv).catch((error: unknown) => {
+    process.stderr.write(`${failureLines(error, debugRequested(argv)).join("\n")}\n`)
+    return 1
+  })
