@@ -6,7 +6,7 @@
 // 200 transitions/s cost a few renders a second, not 200.
 import { describeFailure, get, getAll } from "../api.ts"
 import { applyPatch } from "./merge-patch.ts"
-import type { Subscriber, SubscriberStatus } from "./subscriber.ts"
+import type { Subscriber, SubscriberStatus } from "../../../src/client/subscriber.ts"
 import { KINDS, PATHS, type ActorEvent, type Json, type Kind, type View } from "./types.ts"
 
 const CHANGE_INTERVAL_MS = 100
@@ -49,6 +49,9 @@ export class Fleet {
 
   constructor(private readonly subscriber: Subscriber) {
     subscriber.onEvent((event) => this.receive(event))
+    // Read everything once the socket is open (events from then on are held meanwhile), and again
+    // whenever the subscriber could not resume.
+    subscriber.ready().then(() => void this.load(), () => undefined)
     subscriber.onReset(() => void this.load())
     setInterval(() => this.sample(), 1000)
   }
