@@ -26,6 +26,7 @@ const agentProfileFields = {
   type: Text,
   max_concurrency: Count,
   metadata: JsonObject,
+  heartbeat_interval_ms: Count,
 }
 
 export const AgentView = Schema.Struct({
@@ -38,7 +39,6 @@ export const AgentView = Schema.Struct({
   breaker: Schema.Literals(["closed", "open", "half_open"]),
   successes: Count,
   failures: Count,
-  heartbeat_interval_ms: Count,
   last_heartbeat_at: NullableTime,
   ...storedFields,
 }).annotate({ identifier: "Agent" })

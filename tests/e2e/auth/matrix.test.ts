@@ -98,6 +98,9 @@ describe("authorization matrix", () => {
     { route: "DELETE /api/v1/agents/{id}", expected: SELF(202), call: onAgent(""), fresh: true },
     { route: "POST /api/v1/agents/{id}/heartbeat", expected: SELF(202), call: onAgent("/heartbeat", {}) },
     { route: "POST /api/v1/agents/{id}/token", expected: SELF(200), call: onAgent("/token"), fresh: true },
+    { route: "POST /api/v1/agents/{id}/drain", expected: SELF(202), call: onAgent("/drain"), fresh: true },
+    // An online agent is not draining: resume is refused by its machine once the caller may ask.
+    { route: "POST /api/v1/agents/{id}/resume", expected: SELF(409), call: onAgent("/resume") },
     { route: "GET /api/v1/sessions", expected: READ, call: fixed("/api/v1/sessions") },
     { route: "POST /api/v1/sessions", expected: OPERATOR(201), call: fixed("/api/v1/sessions", { title: "s" }) },
     { route: "GET /api/v1/sessions/{id}", expected: READ, call: async () => ({ path: `/api/v1/sessions/${await session()}` }) },
