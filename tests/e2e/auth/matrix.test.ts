@@ -121,6 +121,16 @@ describe("authorization matrix", () => {
     { route: "POST /api/v1/tasks/{id}/complete", expected: [401, 401, 403, 202, 403, 202], call: taskCommand("complete", "in_progress") },
     { route: "POST /api/v1/tasks/{id}/fail", expected: [401, 401, 403, 202, 403, 202], call: taskCommand("fail", "in_progress") },
     { route: "POST /api/v1/tasks/{id}/progress", expected: [401, 401, 403, 202, 403, 202], call: taskCommand("progress", "in_progress", { progress: 0.5 }), fresh: true },
+    {
+      route: "POST /api/v1/tasks/{id}/approve",
+      expected: OPERATOR(202),
+      call: async () => ({ path: `/api/v1/tasks/${(await t.api.post("/api/v1/tasks", { title: "a", capability: "nobody", requires_approval: true })).body.id}/approve` }),
+    },
+    {
+      route: "POST /api/v1/tasks/{id}/reject",
+      expected: OPERATOR(202),
+      call: async () => ({ path: `/api/v1/tasks/${(await t.api.post("/api/v1/tasks", { title: "r", capability: "nobody", requires_approval: true })).body.id}/reject`, body: {} }),
+    },
     { route: "POST /api/v1/tasks/{id}/cancel", expected: OPERATOR(202), call: async () => ({ path: `/api/v1/tasks/${await task()}/cancel`, body: {} }) },
     { route: "GET /api/v1/machines", expected: READ, call: fixed("/api/v1/machines") },
     { route: "GET /api/v1/machines/{kind}", expected: READ, call: fixed("/api/v1/machines/task") },
