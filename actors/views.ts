@@ -67,4 +67,5 @@ export const sessionView = (id: string, session: SessionContext, state: string) 
   retries: session.metrics.retries,
   started_at: isoOrNull(session.metrics.startedAt),
   finished_at: isoOrNull(session.metrics.finishedAt),
+  deleted_at: isoOrNull(session.deletedAt),
 })

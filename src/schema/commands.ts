@@ -91,6 +91,7 @@ export const TaskCommand = Schema.Union([
   command("RETRY_DUE", { attempt: NonNegativeInt }),
   command("DEADLINE", { attempt: NonNegativeInt }),
   command("AGENT_LOST", { agentId: Uuid }),
+  command("ADD_DEPENDENCIES", { taskIds: Schema.Array(Uuid).check(Schema.isNonEmpty()) }),
   command("CANCEL", { reason: Schema.String }),
   bare("RETRY"),
 ])
@@ -160,22 +161,29 @@ export const SessionInput = snakeCased(Schema.Struct({
   ...sessionProfileFields,
   tasks: Schema.Array(SessionTask),
   maxRetries: NonNegativeInt.pipe(Schema.withDecodingDefaultKey(Effect.succeed(3))),
-})).check(
-  Schema.makeFilter((input) => {
-    const duplicateKey = firstDuplicate(input.tasks.map((t) => t.key))
-    if (duplicateKey !== undefined) {
-      const key = JSON.stringify(input.tasks[duplicateKey]?.key)
-      return { path: ["tasks", duplicateKey, "key"], issue: `duplicate task key ${key}` }
-    }
-    const nodes = input.tasks.map((t) => ({ name: t.id, deps: t.dependsOn }))
-    return checkDag(nodes, { list: "tasks", name: "id", deps: "depends_on", noun: "task id" })
-  }),
-)
+  orphanAfterS: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThanOrEqualTo(1))),
+})).check(Schema.makeFilter((input) => taskListIssue(input.tasks)))
 export type SessionInput = typeof SessionInput.Type
+
+/** Unique keys, and dependencies that name tasks of the same list without a cycle. */
+function taskListIssue(tasks: ReadonlyArray<SessionTask>) {
+  const duplicateKey = firstDuplicate(tasks.map((t) => t.key))
+  if (duplicateKey !== undefined) {
+    const key = JSON.stringify(tasks[duplicateKey]?.key)
+    return { path: ["tasks", duplicateKey, "key"], issue: `duplicate task key ${key}` }
+  }
+  const nodes = tasks.map((t) => ({ name: t.id, deps: t.dependsOn }))
+  return checkDag(nodes, { list: "tasks", name: "id", deps: "depends_on", noun: "task id" })
+}
+
+/** Tasks joining a session (a decomposition): dependencies among themselves; `parentId` waits for all of them. */
+const AddTasks = snakeCased(Schema.Struct({
+  tasks: Schema.Array(SessionTask).check(Schema.isNonEmpty()),
+  parentId: Schema.optionalKey(Uuid),
+})).check(Schema.makeFilter((payload) => taskListIssue(payload.tasks)))
 
 export const SessionCommand = Schema.Union([
   create(SessionInput),
-  bare("QUEUE"),
   bare("START"),
   bare("PAUSE"),
   bare("RESUME"),
@@ -185,6 +193,10 @@ export const SessionCommand = Schema.Union([
   command("TIMEOUT", { seq: NonNegativeInt }),
   bare("RETRY"),
   bare("ORPHAN"),
+  command("ORPHAN_DUE", { seq: NonNegativeInt }),
+  command("COVERAGE", { seq: NonNegativeInt, ready: NonNegativeInt, offered: NonNegativeInt }),
+  bare("DELETE"),
+  Schema.Struct({ type: Schema.Literal("ADD_TASKS"), payload: AddTasks }),
   command("TASK_STATUS", { taskId: Uuid, index: NonNegativeInt, from: TaskState, status: TaskState, epoch: NonNegativeInt }),
   command("CHECKPOINT", { data: Json }),
 ])

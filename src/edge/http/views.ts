@@ -85,6 +85,8 @@ const sessionFields = {
   retries: Count,
   started_at: NullableTime,
   finished_at: NullableTime,
+  /** Soft-deleted (`DELETE /sessions/{id}`): hidden from lists, kept in history. */
+  deleted_at: NullableTime,
   ...storedFields,
 }
 
