@@ -202,6 +202,41 @@ export const SessionCommand = Schema.Union([
 ])
 export type SessionCommand = typeof SessionCommand.Type
 
+// ---- context ----
+
+/** Where a context belongs: a session, an agent, everyone, or for a while. */
+export const ContextScope = Schema.Literals(["session", "agent", "global", "temporary"])
+
+/** A context's data: a JSON object (its size is limited by the machine, MAX_CONTEXT_BYTES). */
+const ContextData = Schema.Record(Schema.String, Json)
+
+/** The context machine's input without `at`. */
+export const ContextInput = snakeCased(Schema.Struct({
+  id: Uuid,
+  scope: ContextScope,
+  ownerId: Schema.optionalKey(Uuid),
+  ttlS: Schema.optionalKey(Schema.Int.check(Schema.isBetween({ minimum: 1, maximum: 31_536_000 }))),
+  data: ContextData,
+  mergedFrom: Schema.optionalKey(Schema.Array(Schema.Struct({ id: Uuid, version: NonNegativeInt }))),
+}))
+export type ContextInput = typeof ContextInput.Type
+
+export const ContextCommand = Schema.Union([
+  create(ContextInput),
+  Schema.Struct({
+    type: Schema.Literal("PATCH"),
+    // the dot paths are data, kept as written (only the struct's own keys are snake-cased)
+    payload: snakeCased(Schema.Struct({
+      set: ContextData,
+      unset: Schema.Array(Schema.String),
+      expectedVersion: Schema.optionalKey(NonNegativeInt),
+    })),
+  }),
+  command("SHARE", { sessionId: Uuid }),
+  bare("EXPIRE"),
+])
+export type ContextCommand = typeof ContextCommand.Type
+
 // ---- envelope ----
 
 const envelope = <K extends ActorKind>(kind: K) =>
@@ -215,15 +250,16 @@ const envelope = <K extends ActorKind>(kind: K) =>
 export const TaskInboxCommand = TaskCommand.mapMembers(Tuple.map(envelope("task")))
 export const AgentInboxCommand = AgentCommand.mapMembers(Tuple.map(envelope("agent")))
 export const SessionInboxCommand = SessionCommand.mapMembers(Tuple.map(envelope("session")))
+export const ContextInboxCommand = ContextCommand.mapMembers(Tuple.map(envelope("context")))
 
 /**
  * A command to one actor: `{kind, id, type, payload, cmdId?, replyTo?}`. `cmdId` deduplicates a
  * client's repeated frame id; `replyTo` says where the acceptance or refusal is reported.
  */
-export const InboxCommand = Schema.Union([TaskInboxCommand, AgentInboxCommand, SessionInboxCommand])
+export const InboxCommand = Schema.Union([TaskInboxCommand, AgentInboxCommand, SessionInboxCommand, ContextInboxCommand])
 export type InboxCommand = typeof InboxCommand.Type
 
-const inboxByKind = { task: TaskInboxCommand, agent: AgentInboxCommand, session: SessionInboxCommand }
+const inboxByKind = { task: TaskInboxCommand, agent: AgentInboxCommand, session: SessionInboxCommand, context: ContextInboxCommand }
 
 const InboxHeader = Schema.Struct({ kind: ActorKind, id: Uuid, type: Schema.String, payload: Schema.Unknown })
 

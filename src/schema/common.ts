@@ -37,7 +37,7 @@ export const Capability = Schema.String.check(
 ).annotate({ identifier: "Capability" })
 export type Capability = typeof Capability.Type
 
-export const ActorKind = Schema.Literals(["session", "task", "agent"]).annotate({ identifier: "ActorKind" })
+export const ActorKind = Schema.Literals(["session", "task", "agent", "context"]).annotate({ identifier: "ActorKind" })
 export type ActorKind = typeof ActorKind.Type
 
 const ActorParts = Schema.Struct({ kind: ActorKind, id: Uuid })
@@ -61,7 +61,7 @@ export const actorRef = (kind: ActorKind, id: Uuid): string => `${kind}:${id}`
 /** An actor reference `kind:id`, e.g. `task:6f1c…`. */
 export const ActorRef = Schema.String.check(
   Schema.makeFilter((s: string) => parseActorRef(s) !== undefined, {
-    expected: "an actor reference <session|task|agent>:<uuid>",
+    expected: "an actor reference <session|task|agent|context>:<uuid>",
   }),
 ).annotate({ identifier: "ActorRef" })
 

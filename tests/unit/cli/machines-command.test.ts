@@ -1,4 +1,4 @@
-// `clawbot machines --json` as a user runs it: the three machines, the session with exactly
+// `clawbot machines --json` as a user runs it: the four machines, the session with exactly
 // its 12 states; and a clear error for a bad setting.
 import { execFile } from "node:child_process"
 import { promisify } from "node:util"
@@ -8,10 +8,10 @@ const run = promisify(execFile)
 const clawbot = (...args: string[]) => run(process.execPath, ["bin/clawbot.js", ...args], { env: { ...process.env, CLAWBOT_PARTITIONS: "" } })
 
 describe("clawbot machines", () => {
-  it("prints the three machines as JSON", async () => {
+  it("prints the four machines as JSON", async () => {
     const { stdout } = await clawbot("machines", "--json")
     const machines = JSON.parse(stdout) as Record<string, { states: Record<string, unknown> }>
-    expect(Object.keys(machines).sort()).toEqual(["agent", "session", "task"])
+    expect(Object.keys(machines).sort()).toEqual(["agent", "context", "session", "task"])
     expect(Object.keys(machines["session"]!.states).sort()).toEqual([
       "cancelled", "completed", "degraded", "failed", "orphaned", "partially_completed",
       "paused", "pending", "queued", "running", "stopped", "timeout",

@@ -93,7 +93,7 @@ describe("commands of each machine", () => {
 
   it("checks the envelope first", () => {
     expect(message(decodeInboxCommand({ kind: "robot", id: ID.a, type: "START", payload: {} }))).toBe(
-      'kind: expected one of "session", "task", "agent", got "robot"',
+      'kind: expected one of "session", "task", "agent", "context", got "robot"',
     )
     expect(message(decodeInboxCommand({ kind: "task", id: "t1", type: "START", payload: {} }))).toBe(
       'id: expected a UUID, got "t1"',
@@ -248,7 +248,7 @@ describe("raw stream entries", () => {
   it("gives the reason for a malformed entry", () => {
     const entry = (fields: Record<string, string>) => message(decodeStreamEntry(fields))
     expect(entry({ type: "ASSIGN", actor: `tusk:${ID.a}`, payload: "{}" })).toBe(
-      `actor: expected an actor reference <session|task|agent>:<uuid>, got "tusk:${ID.a}"`,
+      `actor: expected an actor reference <session|task|agent|context>:<uuid>, got "tusk:${ID.a}"`,
     )
     expect(entry({ type: "ASSIGN", actor: `task:${ID.a}`, payload: "{x" })).toBe("payload: invalid JSON")
     expect(entry({ type: "ASSIGN", actor: `task:${ID.a}` })).toBe("payload: is missing")
