@@ -178,6 +178,8 @@ export interface TaskStatusReport {
 export interface AddTasksEvent {
   type: "ADD_TASKS"
   tasks: readonly SessionTaskInput[]
+  /** The index the first new task gets: the session's task count when its ids were derived (else refused). */
+  firstIndex: number
   /** A task of the session that waits for the new ones (the decomposed task), told with ADD_DEPENDENCIES. */
   parentId?: string
   at: number
@@ -344,6 +346,9 @@ function refusal(state: SessionState, context: SessionContext, event: SessionEve
       ? rejectCommand(event.type, state, "conflict", "the session is already deleted")
       : rejectCommand(event.type, state, "conflict", `a ${state} session is stopped or cancelled before it is deleted`)
   }
+  if (event.type === "ADD_TASKS" && !(TERMINAL_STATES as readonly string[]).includes(state) && event.firstIndex !== context.taskCount) {
+    return rejectCommand(event.type, state, "conflict", `the session has ${context.taskCount} tasks, not ${event.firstIndex}: its tasks changed meanwhile, try again`)
+  }
   if ((TERMINAL_STATES as readonly string[]).includes(state)) {
     return rejectCommand(event.type, state, "conflict", `${event.type} is not allowed: session:${context.id} is ${state}, a final state`)
   }
@@ -389,8 +394,8 @@ const ORPHAN_CHECK = {
     { guard: "isOrphanCheckDue", actions: "armOrphan" },
   ],
 } as const
-const ADD_TASKS_RUNNING = { actions: { type: "addTasks", params: { held: false } } } as const
-const ADD_TASKS_HELD = { actions: { type: "addTasks", params: { held: true } } } as const
+const ADD_TASKS_RUNNING = { guard: "isNextIndex", actions: { type: "addTasks", params: { held: false } } } as const
+const ADD_TASKS_HELD = { guard: "isNextIndex", actions: { type: "addTasks", params: { held: true } } } as const
 const DELETE = {
   guard: and(["isNotDeleted", ...[...UNDELETABLE].map((state) => not(stateIn(state)))]),
   actions: "markDeleted",
@@ -425,6 +430,7 @@ export const sessionMachine = setup({
     isStalled: ({ context, event }) => isStalled(context, timeOf(context, event)),
     noAgentForReadyTasks: ({ event }) => event.type === "COVERAGE" && event.ready > 0 && event.offered === 0,
     isNotDeleted: ({ context }) => context.deletedAt === undefined,
+    isNextIndex: ({ context, event }) => event.type === "ADD_TASKS" && event.firstIndex === context.taskCount,
     allTasksCompleted: ({ context }) => context.metrics.tasks.completed === context.taskCount,
     allTasksFinished: ({ context }) => finishedTasks(context) === context.taskCount,
     anyTaskCompleted: ({ context }) => context.metrics.tasks.completed > 0,

@@ -179,6 +179,7 @@ function taskListIssue(tasks: ReadonlyArray<SessionTask>) {
 /** Tasks joining a session (a decomposition): dependencies among themselves; `parentId` waits for all of them. */
 const AddTasks = snakeCased(Schema.Struct({
   tasks: Schema.Array(SessionTask).check(Schema.isNonEmpty()),
+  firstIndex: NonNegativeInt,
   parentId: Schema.optionalKey(Uuid),
 })).check(Schema.makeFilter((payload) => taskListIssue(payload.tasks)))
 

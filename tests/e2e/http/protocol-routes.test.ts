@@ -9,8 +9,8 @@ import { testEdge, type TestEdge } from "../../support/edge.ts"
 /** Routes of PROTOCOL v1.1 the edge does not serve yet (issue 9: coordination, complete). */
 const NOT_BUILT = [
   "POST /agents/route", "POST /agents/{id}/drain", "POST /agents/{id}/resume",
-  "POST /tasks/{id}/approve", "POST /tasks/{id}/reject", "POST /tasks/{id}/decompose",
-  "GET /tasks/{id}/dependencies", "PUT /groups/{key}", "GET /groups", "GET /groups/{key}",
+  "POST /tasks/{id}/approve", "POST /tasks/{id}/reject",
+  "PUT /groups/{key}", "GET /groups", "GET /groups/{key}",
   "POST /actors/{kind}/{id}/events",
 ]
 

@@ -63,7 +63,7 @@ const samples = {
     ORPHAN_DUE: { seq: 1 },
     COVERAGE: { seq: 1, ready: 2, offered: 0 },
     DELETE: {},
-    ADD_TASKS: { tasks: [sessionTask(ID.a, "a")], parentId: ID.b },
+    ADD_TASKS: { tasks: [sessionTask(ID.a, "a")], firstIndex: 2, parentId: ID.b },
     TASK_STATUS: { taskId: ID.a, index: 0, from: "in_progress", status: "completed", epoch: 1 },
     CHECKPOINT: { data: { step: 2 } },
   },

@@ -5,6 +5,7 @@ import { openApiDocument } from "../../openapi.ts"
 import { API, json, route, type Route } from "../route.ts"
 import { agentRoutes } from "./agents.ts"
 import { contextRoutes } from "./contexts.ts"
+import { decomposeRoutes } from "./decompose.ts"
 import { deadLetterRoutes } from "./dead-letters.ts"
 import { inspectRoutes } from "./inspect.ts"
 import { metaRoutes, type MetaDeps } from "./meta.ts"
@@ -16,7 +17,7 @@ const OpenApi = Schema.Record(Schema.String, Schema.Unknown).annotate({ identifi
 
 export const edgeRoutes = (deps: MetaDeps): ReadonlyArray<Route> => {
   let document: unknown
-  const routes: Route[] = [...agentRoutes, ...sessionRoutes, ...taskRoutes, ...contextRoutes, ...inspectRoutes, ...deadLetterRoutes, ...viewerTokenRoutes, ...metaRoutes(deps)]
+  const routes: Route[] = [...agentRoutes, ...sessionRoutes, ...taskRoutes, ...contextRoutes, ...decomposeRoutes, ...inspectRoutes, ...deadLetterRoutes, ...viewerTokenRoutes, ...metaRoutes(deps)]
   routes.push(
     route({
       method: "GET",
