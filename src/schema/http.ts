@@ -274,6 +274,12 @@ export type ListTasksQuery = typeof ListTasksQuery.Type
 export const WaitQuery = Schema.Struct({ wait: Flag.pipe(Schema.withDecodingDefaultKey(Effect.succeed("0"))) })
 export type WaitQuery = typeof WaitQuery.Type
 
+/** `DELETE /sessions/{id}?wait=1&hard=1` */
+export const DeleteSessionQuery = Schema.Struct({
+  wait: Flag.pipe(Schema.withDecodingDefaultKey(Effect.succeed("0"))),
+  hard: Flag.pipe(Schema.withDecodingDefaultKey(Effect.succeed("0"))),
+})
+
 /** `GET /contexts/{id}/diff?from=&to=` (versions). */
 export const ContextDiffQuery = Schema.Struct({ from: WholeNumber, to: WholeNumber })
 export type ContextDiffQuery = typeof ContextDiffQuery.Type

@@ -11,7 +11,9 @@ export interface HttpBot {
   work(taskId: string, outcome: "complete" | "fail"): Promise<void>
 }
 
-/** Registers a bot with `capabilities` and brings it online (one heartbeat, applied). */
+/** Registers a bot with `capabilities` and brings it online (one heartbeat, applied). `work` waits for one
+ * task at a time: give it room (`maxConcurrency`) for every task that may be ready at once, or it may
+ * hold tasks it is not working on while the one awaited waits for a slot. */
 export const httpBot = async (api: Client, url: string, name: string, capabilities: string[], maxConcurrency = 1): Promise<HttpBot> => {
   const registered = await api.post("/api/v1/agents", { name, capabilities, max_concurrency: maxConcurrency })
   if (registered.status !== 201) throw new Error(`registering ${name}: ${JSON.stringify(registered.body)}`)

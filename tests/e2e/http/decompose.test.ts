@@ -81,7 +81,7 @@ describe("task decomposition over HTTP", () => {
     const plan = (await api.post(`/api/v1/tasks/${task}/decompose`, { template: "crud", max_depth: 1 })).body
     await taskIn(api, task, "blocked")
     // a bot able to do the plan and its subtasks joins only now, so the decomposed task was still waiting
-    const bot = await httpBot(api, t.url, "dc-bot", ["dc-plan", "backend", "security"], 3)
+    const bot = await httpBot(api, t.url, "dc-bot", ["dc-plan", "backend", "security"], 7)
     for (const sub of plan.subtasks) await bot.work(sub.id, "complete")
     await bot.work(task, "complete")
     expect(await sessionIn(api, session, "completed")).toMatchObject({ task_counts: { completed: 7 } })

@@ -44,7 +44,7 @@ describe("every session state through the public API", () => {
   })
 
   it("completed, partially_completed and failed by what its tasks do", async () => {
-    const bot = await httpBot(api, t.url, "st-outcome-bot", ["st-ok", "st-bad"])
+    const bot = await httpBot(api, t.url, "st-outcome-bot", ["st-ok", "st-bad"], 2)
     const done = await create("st-done", ["st-ok"], { start: true })
     await bot.work(done.tasks[0]!, "complete")
     expect(await sessionIn(api, done.id, "completed")).toMatchObject({ task_counts: { completed: 1 }, finished_at: expect.stringMatching(/Z$/) })
@@ -119,5 +119,9 @@ describe("every session state through the public API", () => {
     expect(timeline.at(-1)).toMatchObject({ kind: "session", from: "cancelled", to: "cancelled", event: "DELETE" })
     const again = await api.delete(`/api/v1/sessions/${id}`)
     expect(again.body).toEqual({ error: { code: "conflict", message: "the session is already deleted" } })
+    const hard = await api.delete(`/api/v1/sessions/${running.id}?hard=1`)
+    expect(hard.status).toBe(400)
+    expect(hard.body).toEqual({ error: { code: "validation_failed", message: "hard: erasing a session is not built yet; DELETE without hard=1 hides it from lists" } })
+    expect((await api.get(`/api/v1/sessions/${running.id}`)).body).toMatchObject({ status: "queued", deleted_at: null })
   })
 })

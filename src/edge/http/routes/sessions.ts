@@ -6,7 +6,8 @@ import { randomUUID } from "node:crypto"
 import type { SessionContext } from "../../../../machines/session.ts"
 import { sessionTaskId } from "../../../../machines/task-ids.ts"
 import { streamIdMs } from "../../../redis/stream-id.ts"
-import { CheckpointBody, CreateSessionBody, CreateWorkflowBody, ListSessionsQuery, WaitQuery } from "../../../schema/http.ts"
+import { ApiError } from "../../../schema/errors.ts"
+import { CheckpointBody, CreateSessionBody, CreateWorkflowBody, DeleteSessionQuery, ListSessionsQuery, WaitQuery } from "../../../schema/http.ts"
 import { timeline } from "../../../store/history.ts"
 import { getActor, sessionTasks } from "../../../store/queries.ts"
 import { requireOperator } from "../../auth.ts"
@@ -151,14 +152,17 @@ export const sessionRoutes: Route[] = [
     method: "DELETE",
     path: `${API}/sessions/{id}`,
     name: "deleteSession",
-    summary: "Soft delete: hidden from lists, still readable with its timeline; 409 while it runs (stop or cancel it first)",
+    summary: "Soft delete: hidden from lists, still readable with its timeline; 409 while it runs (stop or cancel it first). `hard=1` (erasing) is not built yet and is refused",
     access: "token",
     params: IdParams,
-    query: WaitQuery,
+    query: DeleteSessionQuery,
     command: true,
     responses: COMMAND_RESPONSES,
     async handle({ ctx, principal, params, query }) {
       requireOperator(principal)
+      if (query.hard) {
+        throw new ApiError({ code: "validation_failed", message: "hard: erasing a session is not built yet; DELETE without hard=1 hides it from lists" })
+      }
       return commandAnswer(await sendCommand(ctx, { kind: "session", id: params.id, type: "DELETE", payload: {} }), query.wait)
     },
   }),
