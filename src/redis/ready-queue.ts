@@ -17,9 +17,9 @@ export const urgency = (priority: number, since: number): number => priority * 1
 /** Puts tasks in their queues; a task already queued keeps its place. */
 export const enqueue = async (redis: Redis, tasks: ReadonlyArray<QueuedTask>): Promise<void> => {
   if (tasks.length === 0) return
-  const pipeline = redis.pipeline()
-  for (const task of tasks) pipeline.zadd(task.key, "NX", urgency(task.priority, task.since), task.taskId)
-  for (const [error] of (await pipeline.exec()) ?? []) if (error) throw error
+  // One command each (auto-pipelined into one write per node): the queues of several capabilities
+  // may live on different Redis Cluster nodes, which one pipeline cannot span.
+  await Promise.all(tasks.map((task) => redis.zadd(task.key, "NX", urgency(task.priority, task.since), task.taskId)))
 }
 
 /**
@@ -38,9 +38,7 @@ export const take = async (redis: Redis, keys: ReadonlyArray<string>, count: num
   candidates.sort((a, b) => a.score - b.score)
   const back = candidates.slice(count)
   if (back.length > 0) {
-    const pipeline = redis.pipeline()
-    for (const task of back) pipeline.zadd(task.key, "NX", task.score, task.taskId)
-    for (const [error] of (await pipeline.exec()) ?? []) if (error) throw error
+    await Promise.all(back.map((task) => redis.zadd(task.key, "NX", task.score, task.taskId)))
   }
   return candidates.slice(0, count).map((task) => task.taskId)
 }

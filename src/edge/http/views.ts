@@ -26,6 +26,7 @@ const agentProfileFields = {
   type: Text,
   max_concurrency: Count,
   metadata: JsonObject,
+  heartbeat_interval_ms: Count,
 }
 
 export const AgentView = Schema.Struct({
@@ -38,7 +39,6 @@ export const AgentView = Schema.Struct({
   breaker: Schema.Literals(["closed", "open", "half_open"]),
   successes: Count,
   failures: Count,
-  heartbeat_interval_ms: Count,
   last_heartbeat_at: NullableTime,
   ...storedFields,
 }).annotate({ identifier: "Agent" })
@@ -53,6 +53,9 @@ export const TaskView = Schema.Struct({
   payload: Json,
   depends_on: Schema.Array(Uuid),
   priority: Count,
+  group: Text,
+  requires_approval: Schema.Boolean,
+  approved_at: NullableTime,
   timeout_s: Count,
   max_attempts: Count,
   status: TaskState,
@@ -178,6 +181,21 @@ export const AgentCreated = Schema.Struct({
   ...agentProfileFields,
 }).annotate({ identifier: "AgentCreated" })
 export type AgentCreated = typeof AgentCreated.Type
+
+/** A context document as `GET /contexts/{id}` answers it. */
+export const ContextView = Schema.Struct({
+  id: Uuid,
+  scope: Schema.String,
+  owner_id: Schema.NullOr(Uuid),
+  status: Schema.String,
+  data: JsonObject,
+  shared_with: Schema.Array(Uuid),
+  merged_from: Schema.Array(Schema.Struct({ id: Uuid, version: Schema.Number })),
+  expires_at: Schema.NullOr(Schema.String),
+  version: Schema.Number,
+  updated_at: Schema.String,
+}).annotate({ identifier: "Context" })
+export type ContextView = typeof ContextView.Type
 
 export const SessionCreated = Schema.Struct({
   id: Uuid,

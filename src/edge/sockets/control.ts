@@ -30,6 +30,7 @@ import { faultGuard } from "./guard.ts"
 import { byteBudget, type SocketQuotas } from "./quotas.ts"
 import { heldTaskFrames } from "./resume.ts"
 import { corkIfOpen, drained, type Paced, REJECTED_METRIC, releasePaced, sendText } from "./send.ts"
+import type { Departing } from "./going-away.ts"
 import { decodeAgentPresence } from "./stored.ts"
 
 export const CONTROL_CLOSE = { unavailable: 1013, replaced: 4409 } as const
@@ -45,7 +46,7 @@ interface PendingFrame {
   rejection?: Reply
 }
 
-export interface ControlData extends Paced {
+export interface ControlData extends Paced, Departing {
   readonly agentId: string
   readonly heartbeatIntervalMs: number
   readonly resumed: boolean
@@ -108,8 +109,9 @@ export function controlSocket(ctx: EdgeContext, quotas: SocketQuotas): uWS.WebSo
     if (agent.state === "deregistered") return new ApiError({ code: "forbidden", message: "agent: deregistered" })
     const presence = decodeAgentPresence(agent.snapshot)
     if (!presence.ok) throw new Error(`stored agent ${agentId} unreadable: ${presence.error.message}`)
-    const { heartbeatIntervalMs, lastHeartbeatAt } = presence.value.context
-    return { agentId, heartbeatIntervalMs, resumed: lastHeartbeatAt !== null }
+    const { heartbeatIntervalMs, lastConnectedAt } = presence.value.context
+    // Resumed only when an earlier control socket connected: HTTP heartbeats open no session to resume.
+    return { agentId, heartbeatIntervalMs, resumed: lastConnectedAt !== undefined && lastConnectedAt !== null }
   }
 
   const answerFailure = (ws: uWS.WebSocket<ControlData>, error: unknown, ref: string | undefined) => {
@@ -261,7 +263,9 @@ export function controlSocket(ctx: EdgeContext, quotas: SocketQuotas): uWS.WebSo
       data.pending.clear()
       if (sockets.get(data.agentId) === ws) sockets.delete(data.agentId)
       metrics.set(BOTS_CONNECTED, sockets.size)
-      // The machine decides: offline, tasks kept until the heartbeat expires.
+      // The machine decides: offline, tasks kept until the heartbeat expires. Not when this edge is
+      // going away: the bot reconnects elsewhere (./going-away.ts).
+      if (data.goingAway === true) return
       ctx.append({ kind: "agent", id: data.agentId, type: "DISCONNECT", payload: {} }).catch((error: unknown) =>
         log.warn("agent disconnection not recorded; its heartbeat expiry will take it offline", { agentId: data.agentId, ...errorFields(error) }),
       )

@@ -8,10 +8,7 @@ import { testEdge, type TestEdge } from "../../support/edge.ts"
 
 /** Routes of PROTOCOL v1.1 the edge does not serve yet (issue 9: coordination, complete). */
 const NOT_BUILT = [
-  "POST /agents/route", "POST /agents/{id}/drain", "POST /agents/{id}/resume",
-  "POST /tasks/{id}/approve", "POST /tasks/{id}/reject",
-  "PUT /groups/{key}", "GET /groups", "GET /groups/{key}",
-  "POST /actors/{kind}/{id}/events",
+  "POST /agents/route", "PUT /groups/{key}", "GET /groups", "GET /groups/{key}",
 ]
 
 /** Routes the edge serves that the contract does not name: one dead letter read by its id; sharing a context with a session. */

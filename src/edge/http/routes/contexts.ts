@@ -7,7 +7,7 @@ import { Schema } from "effect"
 import type { ContextContext } from "../../../../machines/context.ts"
 import { dataBytes, diffData, getPath, MAX_CONTEXT_BYTES, mergeData, type JsonObject } from "../../../../machines/context-data.ts"
 import { applyPatch, type Json } from "../../../runtime/merge-patch.ts"
-import { JsonObject as JsonObjectSchema, Uuid } from "../../../schema/common.ts"
+import { Uuid } from "../../../schema/common.ts"
 import { ApiError } from "../../../schema/errors.ts"
 import { HistoryQuery } from "../../../schema/history.ts"
 import {
@@ -18,24 +18,12 @@ import { actorHistory } from "../../../store/history.ts"
 import { getActor } from "../../../store/queries.ts"
 import { requireOperator } from "../../auth.ts"
 import type { EdgeContext } from "../../context.ts"
-import { Accepted, ActorHistory, contextOf, historyView } from "../views.ts"
+import { Accepted, ActorHistory, contextOf, ContextView, historyView } from "../views.ts"
 import { sendCommand, type Sent } from "../command.ts"
 import { actorOr404, IdParams, notFound } from "../params.ts"
 import { API, json, route, type Answer, type Route } from "../route.ts"
 import { contextView as viewOf } from "../../../../actors/views.ts"
 
-const ContextView = Schema.Struct({
-  id: Uuid,
-  scope: Schema.String,
-  owner_id: Schema.NullOr(Uuid),
-  status: Schema.String,
-  data: JsonObjectSchema,
-  shared_with: Schema.Array(Uuid),
-  merged_from: Schema.Array(Schema.Struct({ id: Uuid, version: Schema.Number })),
-  expires_at: Schema.NullOr(Schema.String),
-  version: Schema.Number,
-  updated_at: Schema.String,
-}).annotate({ identifier: "Context" })
 
 const ContextValue = Schema.Struct({ id: Uuid, key: Schema.String, value: Schema.Unknown, version: Schema.Number })
   .annotate({ identifier: "ContextValue" })
