@@ -29,7 +29,7 @@ export interface Mirror<K extends ActorKind = ActorKind> {
   close(): void
 }
 
-const PATHS: Readonly<Record<ActorKind, string>> = { agent: "agents", session: "sessions", task: "tasks" }
+const PATHS: Readonly<Record<ActorKind, string>> = { agent: "agents", session: "sessions", task: "tasks", context: "contexts" }
 
 /** What `GET` answers minus the lists it links to (a session's `tasks`): the view patches apply to. */
 const patchableView = (kind: ActorKind, body: JsonObject): JsonObject => {
