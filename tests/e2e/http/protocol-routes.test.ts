@@ -10,7 +10,7 @@ import { testEdge, type TestEdge } from "../../support/edge.ts"
 const NOT_BUILT = [
   "POST /agents/route", "POST /workflows", "DELETE /sessions/{id}",
 "POST /tasks/{id}/decompose",
-  "GET /tasks/{id}/dependencies", "PUT /groups/{key}", "GET /groups", "GET /groups/{key}", "POST /contexts",
+  "GET /tasks/{id}/dependencies", "POST /contexts",
   "GET /contexts/{id}", "PATCH /contexts/{id}", "GET /contexts/{id}/history", "GET /contexts/{id}/diff", "POST /contexts/merge",
   "POST /actors/{kind}/{id}/events",
 ]

@@ -5,6 +5,7 @@ import { openApiDocument } from "../../openapi.ts"
 import { API, json, route, type Route } from "../route.ts"
 import { agentRoutes } from "./agents.ts"
 import { deadLetterRoutes } from "./dead-letters.ts"
+import { groupRoutes } from "./groups.ts"
 import { inspectRoutes } from "./inspect.ts"
 import { metaRoutes, type MetaDeps } from "./meta.ts"
 import { sessionRoutes } from "./sessions.ts"
@@ -15,7 +16,7 @@ const OpenApi = Schema.Record(Schema.String, Schema.Unknown).annotate({ identifi
 
 export const edgeRoutes = (deps: MetaDeps): ReadonlyArray<Route> => {
   let document: unknown
-  const routes: Route[] = [...agentRoutes, ...sessionRoutes, ...taskRoutes, ...inspectRoutes, ...deadLetterRoutes, ...viewerTokenRoutes, ...metaRoutes(deps)]
+  const routes: Route[] = [...agentRoutes, ...sessionRoutes, ...taskRoutes, ...groupRoutes, ...inspectRoutes, ...deadLetterRoutes, ...viewerTokenRoutes, ...metaRoutes(deps)]
   routes.push(
     route({
       method: "GET",
