@@ -1,7 +1,10 @@
-// `clawbot` command line and composition root: picks the subcommand, loads the
-// configuration and hands the actor kinds (actors/) to the runtime.
+// `clawbot` command line and composition root: picks the subcommand; the server commands load the
+// configuration and hand the actor kinds (actors/) to the runtime, the operator commands
+// (src/commands/operator.ts, built on the client SDK) talk to a running server.
 import { parseArgs } from "node:util"
-import { CONFIG_FLAGS, ConfigError, loadConfig } from "./config.ts"
+import { debugRequested, failureLines } from "./commands/failure.ts"
+import { isOperatorCommand } from "./commands/operator-commands.ts"
+import { CONFIG_FLAGS, loadConfig } from "./config.ts"
 
 const USAGE = `usage: clawbot <command> [options]
 
@@ -11,6 +14,14 @@ commands:
   edge       an edge process (HTTP API and WebSockets)
   migrate    apply the database migrations and exit
   machines   print the machines' definitions (--json for JSON)
+
+operator commands (a running server at CLAWBOT_URL, with CLAWBOT_TOKEN; each takes --help):
+  tasks         submit | ls | get | cancel
+  sessions      create -f dag.json | ls | get | start | pause | resume | stop | cancel | retry | timeline | delete
+  agents        register | ls | get | drain | resume | rotate-token | deregister
+  watch         [topics…]  live transitions, resumable with --since
+  inspect       <kind> <id>  state, version, the machine's states with the current one marked, last transitions
+  dead-letters  ls | get | replay | rm
 
 options (each also read from the environment, see README.md):
   --redis-url URL  --database-url URL  --port N  --host ADDR  --prefix NAME
@@ -28,6 +39,13 @@ const COMMANDS: Record<string, (flags: Flags) => Promise<number | "running">> = 
 type Flags = Record<string, string | boolean | undefined>
 
 const main = async (argv: string[]): Promise<number | "running"> => {
+  if (isOperatorCommand(argv[0])) {
+    const [{ runOperator }, { processIo }] = await Promise.all([
+      import("./commands/operator-commands.ts"),
+      import("./commands/operator.ts"),
+    ])
+    return runOperator(argv, processIo())
+  }
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -42,13 +60,9 @@ const main = async (argv: string[]): Promise<number | "running"> => {
   return command(values)
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    if (code !== "running") process.exitCode = code
-  },
-  (error: unknown) => {
-    const message = error instanceof ConfigError || error instanceof TypeError ? error.message : String((error as Error)?.stack ?? error)
-    process.stderr.write(`clawbot: ${message}\n`)
-    process.exitCode = 1
-  },
-)
+/** Runs one `clawbot` command (bin/clawbot.js passes the arguments): its exit code, or "running" for a server. */
+export const runCli = (argv: string[]): Promise<number | "running"> =>
+  main(argv).catch((error: unknown) => {
+    process.stderr.write(`${failureLines(error, debugRequested(argv)).join("\n")}\n`)
+    return 1
+  })

@@ -17,6 +17,7 @@ const PositiveInt = Schema.FiniteFromString.check(Schema.isInt(), Schema.isBetwe
 
 const ConfigSchema = Schema.Struct({
   redisUrl: Schema.optional(Schema.String),
+  redisCluster: Flag,
   databaseUrl: Schema.optional(Schema.String),
   port: Port,
   host: Schema.String,
@@ -39,6 +40,7 @@ export type Config = typeof ConfigSchema.Type
 /** Each setting: its flag, its environment variable and its default. */
 const SETTINGS = {
   redisUrl: { flag: "redis-url", env: "REDIS_URL" },
+  redisCluster: { flag: "redis-cluster", env: "CLAWBOT_REDIS_CLUSTER", default: "false" },
   databaseUrl: { flag: "database-url", env: "DATABASE_URL" },
   port: { flag: "port", env: "PORT", default: "8080" },
   host: { flag: "host", env: "HOST", default: "127.0.0.1" },
@@ -55,6 +57,9 @@ const SETTINGS = {
   eventRetention: { flag: "event-retention", env: "CLAWBOT_EVENT_RETENTION", default: "100000" },
   dedupeWindowS: { flag: "dedupe-window-s", env: "CLAWBOT_DEDUPE_WINDOW_S", default: "120" },
 } as const satisfies Record<keyof Config, { flag: string; env: string; default?: string }>
+
+/** The environment variables the configuration reads. */
+export const CONFIG_ENV: ReadonlyArray<string> = Object.values(SETTINGS).map((setting) => setting.env)
 
 /** The flags `parseArgs` should accept, all taking a value. */
 export const CONFIG_FLAGS = Object.fromEntries(

@@ -27,7 +27,7 @@ export const openServices = async (
   log: Logger,
   name: string,
 ): Promise<Services> => {
-  const redis = await openRedis(config.redisUrl, { name: `clawbot-${name}` })
+  const redis = await openRedis(config.redisUrl, { name: `clawbot-${name}`, cluster: config.redisCluster })
   redis.on("error", (error) => log.warn("redis connection error", errorFields(error)))
   let db: Db
   try {

@@ -155,7 +155,7 @@ export const createEdge = async (options: EdgeOptions): Promise<Edge> => {
   const router = createRouter(edgeRoutes({ uws: build, scrape }))
   const frontDoor = options.frontDoor ?? true
   app.any("/*", httpHandler({ ctx, router, remoteAddress: frontDoor ? "proxied" : "direct" }))
-  registerSockets(app, ctx, fanout)
+  const sockets = registerSockets(app, ctx, fanout)
 
   /** uWS behind the front door, on a Unix socket in a private directory. */
   const behindFrontDoor = async (): Promise<Listening> => {
@@ -177,8 +177,8 @@ export const createEdge = async (options: EdgeOptions): Promise<Edge> => {
       port: door.port,
       remoteAddress: "proxied",
       close: async () => {
-        await door.close()
         uWS.us_listen_socket_close(inner)
+        await door.close()
         await rm(dir, { recursive: true, force: true })
       },
     }
@@ -210,9 +210,13 @@ export const createEdge = async (options: EdgeOptions): Promise<Edge> => {
     port,
     close: () =>
       (closing ??= (async () => {
-        await listening.close()
-        // Not in the typings of this build: closes every remaining connection (sockets, keep-alive).
+        // No new connection from here on; the open sockets are told to reconnect elsewhere (1001),
+        // then uWS closes every remaining connection (keep-alive ones); the front door lets them finish.
+        const closed = listening.close()
+        sockets.goAway()
+        // Not in the typings of this build.
         ;(app as uWS.TemplatedApp & { close?: () => void }).close?.()
+        await closed
         await stopParts()
         log.info("edge stopped", { edgeId })
       })()),

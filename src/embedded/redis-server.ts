@@ -1,10 +1,12 @@
-// Runs a private redis-server child (loopback only, AOF persistence under dataDir) for `clawbot start` without REDIS_URL.
-import { spawn, type ChildProcess } from "node:child_process"
-import { mkdir, open, readFile } from "node:fs/promises"
+// Runs a private redis-server child (loopback only, AOF persistence under dataDir) for `clawbot start`
+// without REDIS_URL. A redis-server left running on the same folder by a crashed start is stopped first.
+import { type ChildProcess, spawn } from "node:child_process"
+import { mkdir, open, readdir, readFile, readlink, realpath } from "node:fs/promises"
 import { connect } from "node:net"
 import { join, resolve } from "node:path"
 import { setTimeout as sleep } from "node:timers/promises"
-import { MissingDependency } from "./errors.ts"
+import { describeEnd, type ExitWatch, lastLogLine, stopPid, watchExit } from "./child.ts"
+import { MissingDependency, StartupFailure } from "./errors.ts"
 import { findFreePort } from "./free-port.ts"
 import type { EmbeddedServer, EmbeddedServerOptions } from "./types.ts"
 
@@ -14,24 +16,17 @@ export const REDIS_SERVER_MISSING =
 const READY_TIMEOUT_MS = 15_000
 const STOP_TIMEOUT_MS = 15_000
 const PING_INTERVAL_MS = 50
-const LOG_TAIL_LINES = 20
-
-type ChildEnd = { readonly error: NodeJS.ErrnoException } | { readonly code: number | null; readonly signal: string | null }
-
-interface ExitWatch {
-  readonly ended: Promise<ChildEnd>
-  current(): ChildEnd | undefined
-}
 
 /** Starts redis-server on 127.0.0.1 and resolves once it answers PING; its log goes to `<dataDir>/redis.log`. */
 export async function startRedisServer(options: EmbeddedServerOptions): Promise<EmbeddedServer> {
   const dataDir = resolve(options.dataDir)
   await mkdir(dataDir, { recursive: true })
+  await stopStaleRedis(dataDir)
   const port = options.port ?? (await findFreePort())
   const logPath = join(dataDir, "redis.log")
   const { child, exit } = await spawnRedis(port, dataDir, logPath)
   // A last-resort kill so the server never outlives this process when stop() was not called.
-  const killOnExit = () => child.kill("SIGTERM")
+  const killOnExit = () => void child.kill("SIGTERM")
   process.once("exit", killOnExit)
 
   let stopping: Promise<void> | undefined
@@ -55,21 +50,14 @@ export async function startRedisServer(options: EmbeddedServerOptions): Promise<
   }
   const early = exit.current()
   await stop()
-  if (early === undefined) {
-    throw new Error(`redis-server on port ${port} did not answer PING within ${READY_TIMEOUT_MS / 1000} s; ${await logTail(logPath)}`)
-  }
-  if ("error" in early && early.error.code === "ENOENT") throw new MissingDependency("redis-server", REDIS_SERVER_MISSING)
-  throw new Error(`redis-server on port ${port} exited during startup (${describe(early)}); ${await logTail(logPath)}`)
-}
-
-/** Tracks how a child ended: a failed spawn (`error`) or an exit. */
-function watchExit(child: ChildProcess): ExitWatch {
-  let end: ChildEnd | undefined
-  const ended = new Promise<ChildEnd>((settle) => {
-    child.once("error", (error) => settle((end ??= { error })))
-    child.once("exit", (code, signal) => settle((end ??= { code, signal })))
-  })
-  return { ended, current: () => end }
+  if (early !== undefined && "error" in early && early.error.code === "ENOENT")
+    throw new MissingDependency("redis-server", REDIS_SERVER_MISSING)
+  const what =
+    early === undefined ? `did not answer PING within ${READY_TIMEOUT_MS / 1000} s` : `exited during start-up (${describeEnd(early)})`
+  throw new StartupFailure(
+    `embedded redis-server on port ${port} ${what}${await lastLogLine(logPath)}`,
+    `read ${logPath}; or set REDIS_URL to a Redis of yours`,
+  )
 }
 
 /** Spawns redis-server in its own process group (so a terminal Ctrl+C reaches only the coordinator, which stops it in order). */
@@ -82,6 +70,23 @@ async function spawnRedis(port: number, dataDir: string, logPath: string): Promi
     return { child, exit: watchExit(child) }
   } finally {
     await log.close()
+  }
+}
+
+/**
+ * A redis-server still serving this folder was started by a start that crashed (this one holds the folder's lock):
+ * stop it. redis-server rewrites its command line, so it is found by name and working directory (its --dir).
+ */
+async function stopStaleRedis(dataDir: string): Promise<void> {
+  const real = await realpath(dataDir)
+  const entries = await readdir("/proc").catch(() => [] as string[])
+  for (const entry of entries) {
+    const pid = Number(entry)
+    if (!Number.isInteger(pid) || pid === process.pid) continue
+    const name = await readFile(`/proc/${pid}/comm`, "utf8").catch(() => "")
+    if (!name.startsWith("redis-server")) continue
+    const cwd = await readlink(`/proc/${pid}/cwd`).catch(() => "")
+    if (cwd === real) await stopPid(pid, "SIGTERM", STOP_TIMEOUT_MS)
   }
 }
 
@@ -103,15 +108,4 @@ function pingReply(port: number): Promise<string> {
       if (end >= 0) finish(reply.slice(0, end))
     })
   })
-}
-
-function describe(end: ChildEnd): string {
-  if ("error" in end) return end.error.message
-  return end.signal !== null ? `killed by ${end.signal}` : `exit code ${end.code}`
-}
-
-async function logTail(logPath: string): Promise<string> {
-  const text = await readFile(logPath, "utf8").catch(() => "")
-  const lines = text.trimEnd().split("\n").slice(-LOG_TAIL_LINES).join("\n")
-  return lines === "" ? `log ${logPath} is empty` : `last lines of ${logPath}:\n${lines}`
 }

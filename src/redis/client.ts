@@ -15,26 +15,47 @@
 // - Reconnect forever with capped exponential backoff: processes are long-lived.
 // A process that wants Redis errors in its log attaches `redis.on("error", …)`; otherwise
 // ioredis prints them to stderr.
-import { Redis } from "ioredis"
+//
+// Redis Cluster (`cluster: true`, CLAWBOT_REDIS_CLUSTER): the url is one or more seed nodes,
+// comma-separated, and the client is an ioredis `Cluster` with the same choices. It is typed as
+// `Redis`: it answers every command this project sends with the same surface, because every
+// script, transaction and pipeline keeps its keys in one hash slot (src/redis/keys.ts) and
+// commands over several slots are sent one by one (auto-pipelined per node).
+import { Cluster, Redis } from "ioredis"
 
 export interface OpenRedisOptions {
   /** CLIENT SETNAME, shown by CLIENT LIST (e.g. "runtime-1:consumer"). */
   name?: string
+  /** `url` names seed nodes of a Redis Cluster (comma-separated). */
+  cluster?: boolean
 }
 
 const RECONNECT_BASE_MS = 50
 const RECONNECT_MAX_MS = 2_000
+const retryStrategy = (attempt: number): number => Math.min(RECONNECT_BASE_MS * 2 ** (attempt - 1), RECONNECT_MAX_MS)
+
+/** The seed nodes of a cluster url: `redis://a:7000,redis://b:7001` or `redis://a:7000,b:7001`. */
+const seeds = (url: string): URL[] =>
+  url.split(",").map((part) => new URL(part.includes("://") ? part.trim() : `redis://${part.trim()}`))
+
+const connect = (url: string, cluster: boolean): Redis => {
+  const common = { enableOfflineQueue: false, enableAutoPipelining: true } as const
+  const perNode = { maxRetriesPerRequest: 2, connectTimeout: 5_000 } as const
+  if (!cluster) return new Redis(url, { ...common, ...perNode, lazyConnect: false, retryStrategy })
+  const nodes = seeds(url)
+  const first = nodes[0]!
+  const auth = {
+    ...(first.username ? { username: decodeURIComponent(first.username) } : {}),
+    ...(first.password ? { password: decodeURIComponent(first.password) } : {}),
+  }
+  return new Cluster(nodes.map((node) => ({ host: node.hostname, port: Number(node.port || 6379) })), {
+    ...common, clusterRetryStrategy: retryStrategy, redisOptions: { ...perNode, ...auth },
+  }) as unknown as Redis
+}
 
 /** Connects to `url` and resolves once the connection is ready; rejects on the first error. */
 export const openRedis = async (url: string, options: OpenRedisOptions = {}): Promise<Redis> => {
-  const redis = new Redis(url, {
-    lazyConnect: false,
-    enableOfflineQueue: false,
-    enableAutoPipelining: true,
-    maxRetriesPerRequest: 2,
-    connectTimeout: 5_000,
-    retryStrategy: (attempt) => Math.min(RECONNECT_BASE_MS * 2 ** (attempt - 1), RECONNECT_MAX_MS),
-  })
+  const redis = connect(url, options.cluster ?? false)
   await new Promise<void>((resolve, reject) => {
     const onReady = (): void => {
       redis.off("error", onError)

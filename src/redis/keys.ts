@@ -34,6 +34,9 @@ export interface Keys {
   replies(edgeId: string): string
   /** Sorted set of runtime processes, score = last heartbeat (ms). */
   readonly members: string
+  /** Pub/sub channel a runtime publishes its member id on once it has left after releasing its
+   * leases: the others rebalance at once instead of at their next tick. */
+  readonly departures: string
   /** Hash of runtime member id → its statistics (JSON, src/schema/runtime-stats.ts), for /metrics. */
   readonly stats: string
   /** The base of every routing key (ready queues, group rotations, caps, in-flight sets), one hash tag
@@ -76,6 +79,7 @@ export const keysFor = (prefix = "cb"): Keys => {
     events: `{${prefix}:ev}`,
     replies: (edgeId) => `{${prefix}:ev}:reply:${edgeId}`,
     members: `${prefix}:members`,
+    departures: `${prefix}:members:left`,
     stats: `${prefix}:stats`,
     route: `{${prefix}:route}`,
     ready: (capability) => `{${prefix}:route}:q:${capability}`,

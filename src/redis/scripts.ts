@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs"
 import type { Redis } from "ioredis"
 import { RUNTIME_GROUP, type PartitionKeys } from "./keys.ts"
-import { streamEntries, type StreamEntry } from "./streams.ts"
+import { streamEntriesOfBytes, type StreamEntry } from "./streams.ts"
 
 /** Error codes the scripts return (negative integers), as BullMQ does. */
 export enum ScriptError {
@@ -125,10 +125,11 @@ const sources = Object.fromEntries(
   ]),
 ) as Record<ScriptName, string>
 
-const define = (redis: Redis, name: ScriptName): Invoke => {
+/** Defines script `name` on `redis`; `bytes` takes its variant that answers Buffers instead of strings. */
+const define = (redis: Redis, name: ScriptName, bytes = false): Invoke => {
   const command = `cb:${name}`
   redis.defineCommand(command, { lua: sources[name], numberOfKeys: KEY_COUNTS[name] })
-  const fn = (redis as unknown as Record<string, Invoke | undefined>)[command]
+  const fn = (redis as unknown as Record<string, Invoke | undefined>)[bytes ? `${command}Buffer` : command]
   if (!fn) throw new Error(`ioredis did not define ${command}`)
   return (...args) => fn.apply(redis, args)
 }
@@ -149,6 +150,8 @@ export const createScripts = (redis: Redis, options: ScriptOptions = {}): RedisS
   const run = Object.fromEntries(
     SCRIPT_NAMES.map((name) => [name, define(redis, name)]),
   ) as Record<ScriptName, Invoke>
+  // Inbox entries are read as bytes, so a raw entry that is not UTF-8 is seen as such (see streamEntriesOfBytes).
+  const readInboxBytes = define(redis, "inbox-read", true)
 
   return {
     append: async (p, { type, actor, payload, cmdId = "", fields = {} }) => {
@@ -178,7 +181,7 @@ export const createScripts = (redis: Redis, options: ScriptOptions = {}): RedisS
     deadLetter: async (p, entryId, reason) =>
       toResult(await run["dead-letter"](p.inbox, p.dead, RUNTIME_GROUP, entryId, reason), String),
     readInbox: async (p, owner, token, count) =>
-      toResult(await run["inbox-read"](p.lease, p.inbox, owner, token, RUNTIME_GROUP, count), (reply) => streamEntries(reply)),
+      toResult(await readInboxBytes(p.lease, p.inbox, owner, token, RUNTIME_GROUP, count), streamEntriesOfBytes),
     replayDeadLetter: async (p, deadId) =>
       toResult(await run["dead-letter-replay"](p.inbox, p.dead, deadId), String),
     enqueueReady: async (route, tasks) => {

@@ -70,9 +70,23 @@ export interface ActorColumns {
   readonly priority?: number | null
 }
 
+/** A stored snapshot as XState persists it (plain JSON). */
+export interface PersistedSnapshot {
+  readonly value: unknown
+  readonly context: unknown
+  readonly [field: string]: unknown
+}
+
 export interface ActorKind {
   readonly kind: string
   readonly machine: AnyStateMachine
+  /** The version of the machine's snapshots (default 1). Raise it with a change that makes stored
+   * snapshots not fit (a state renamed or removed, the context reshaped), and register in
+   * `migrations` how an older snapshot becomes a current one; an actor whose snapshot cannot be
+   * brought up is quarantined (its commands dead-lettered with the reason), never silently stuck. */
+  readonly version?: number
+  /** `migrations[n]` turns a snapshot of version `n` into one of version `n + 1`. */
+  readonly migrations?: Readonly<Record<number, (snapshot: PersistedSnapshot) => PersistedSnapshot>>
   /** The command type that creates an actor of this kind; its payload is the machine input. */
   readonly createType: string
   /** Turns one emitted domain effect into outputs (timers and refusals are the runtime's). */

@@ -14,6 +14,8 @@ export interface AppendInput {
   readonly cmdId?: string
   /** Where the runtime sends its answer (see ReplyItem). */
   readonly replyTo?: string
+  /** Who caused it, recorded as the transition's `by` (`operator`). */
+  readonly by?: string
 }
 
 export interface Appended {
@@ -36,14 +38,15 @@ export const createAppend = (options: {
   readonly partitions: number
   readonly validate: ValidateCommand
 }): AppendFn => async (command) => {
-  const payload = options.validate(command)
+  const { by, ...validated } = command
+  const payload = options.validate(validated)
   const partition = partitionOf(command.kind, command.id, options.partitions)
   const appended = await options.scripts.append(options.keys.partition(partition), {
     type: command.type,
     actor: `${command.kind}:${command.id}`,
     payload,
     ...(command.cmdId ? { cmdId: command.cmdId } : {}),
-    ...(command.replyTo ? { fields: { replyTo: command.replyTo } } : {}),
+    fields: { ...(command.replyTo ? { replyTo: command.replyTo } : {}), ...(by ? { by } : {}) },
   })
   return { partition, streamId: appended.id, duplicate: appended.duplicate }
 }

@@ -1,6 +1,9 @@
 // Membership: runtime processes heartbeat into one sorted set; every process computes the
 // same partition assignment from the live members by rendezvous hashing, so processes that
-// join or leave move only their share of partitions.
+// join or leave move only their share of partitions. A process that leaves cleanly (SIGTERM)
+// announces it on a channel once its leases are released, so the others take its partitions over
+// at once rather than at their next tick (or, after a crash, once its leases lapse).
+import { once } from "node:events"
 import type { Redis } from "ioredis"
 import { fnv1a32 } from "../redis/partition.ts"
 
@@ -16,8 +19,32 @@ export const heartbeat = async (redis: Redis, key: string, member: string, now: 
   return live[1] as string[]
 }
 
-export const leave = async (redis: Redis, key: string, member: string): Promise<void> => {
-  await redis.zrem(key, member)
+/** Leaves the membership, then tells the other members (whose rebalancing then sees it gone). */
+export const leave = async (redis: Redis, keys: { readonly members: string; readonly departures: string }, member: string): Promise<void> => {
+  await redis.zrem(keys.members, member)
+  await redis.publish(keys.departures, member)
+}
+
+/**
+ * Calls `onDeparture` whenever another member announces it left. The message is only a wake-up
+ * (who left is read again from the membership), so nothing in it is trusted. Listens on a
+ * connection of its own (a subscribed connection can do nothing else; ioredis subscribes again
+ * after a reconnect); the returned function closes it.
+ */
+export const onDepartures = async (redis: Redis, channel: string, self: string, onDeparture: () => void): Promise<() => void> => {
+  const subscriber = redis.duplicate()
+  subscriber.on("error", () => undefined) // reconnects on its own; a missed wake-up waits for the next tick
+  try {
+    await once(subscriber, "ready")
+    subscriber.on("message", (heard: string, member: string) => {
+      if (heard === channel && member !== self) onDeparture()
+    })
+    await subscriber.subscribe(channel)
+  } catch (error) {
+    subscriber.disconnect()
+    throw error
+  }
+  return () => subscriber.disconnect()
 }
 
 /** murmur3's finalizer: spreads FNV's close values for similar strings over the whole range. */

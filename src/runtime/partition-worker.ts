@@ -89,7 +89,8 @@ export class PartitionWorker {
     this.wakeTimersAt(this.options.clock())
   }
 
-  /** Finishes the batch in hand, then stops. */
+  /** Stops reading, finishes and acknowledges the batches in hand, then stops. A wait on the blocking
+   * connection ends when its owner closes that connection. */
   async stop(): Promise<void> {
     this.running = false
     clearTimeout(this.timer)
@@ -315,7 +316,7 @@ export class PartitionWorker {
         .filter((transition) => transition.kind === actor.kind && transition.actorId === actor.id)
         .map((transition) => eventItem(kind, actor.id, context, this.partition, transition))
       stored.set(key, {
-        snapshot: actor.snapshot, streamId: actor.streamId, version: actor.version,
+        snapshot: actor.snapshot, streamId: actor.streamId, version: actor.version, machineVersion: actor.machineVersion,
         outbox: [...events, ...(Array.isArray(actor.outbox) ? (actor.outbox as OutboxItem[]) : [])],
       })
     }
@@ -358,6 +359,8 @@ export class PartitionWorker {
         if (attempt > 0) this.options.stats.recovered(this.partition)
         return result
       } catch (error) {
+        // Stopping: the runtime closed the blocking connection to end a wait; nothing failed.
+        if (!this.running) return undefined
         this.options.stats.failure(this.partition, error)
         this.options.log.warn(`could not ${what}; retrying`, { partition: this.partition, attempt, ...errorFields(error) })
         await sleep(backoffMs(attempt))

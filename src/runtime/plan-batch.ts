@@ -2,10 +2,10 @@
 // copy or its stored snapshot, advances it with its commands in stream order, and collects what
 // changed (rows for Postgres, transitions as patches for the history) and what must happen next
 // (the outbox). Pure: the host is only read; the executor does the I/O and commits the working copy.
-import type { ActorHost, HeldActor, StoredActor } from "./actor-host.ts"
+import { machineVersion, restoreStored, type ActorHost, type HeldActor, type StoredActor } from "./actor-host.ts"
 import type { ActorColumns, ActorKind, Emitted } from "./actor-kind.ts"
 import { refKey } from "./actor-kind.ts"
-import { createStep, persistSnapshot, REJECTED, restoreSnapshot, sendStep, stateName, type Step } from "./advance.ts"
+import { createStep, persistSnapshot, REJECTED, sendStep, stateName, type Step } from "./advance.ts"
 import { diffViews, type Json, type JsonObject } from "./merge-patch.ts"
 import type { OutboxItem } from "./outbox.ts"
 import { partitionOf } from "../redis/partition.ts"
@@ -15,6 +15,8 @@ import type { TransitionWrite } from "../store/snapshots.ts"
 export interface InboxEntry {
   readonly id: string
   readonly fields: Readonly<Record<string, string>>
+  /** Fields whose bytes were not UTF-8 (see src/redis/streams.ts): dead-lettered, never applied. */
+  readonly notUtf8?: ReadonlyArray<string>
 }
 
 /** A decoded inbox command (see src/schema/commands.ts). */
@@ -35,6 +37,8 @@ export interface PlannedRow {
   readonly snapshot: unknown
   readonly streamId: string
   readonly version: number
+  /** The version of its kind's machine, recorded with the snapshot. */
+  readonly machineVersion: number
   readonly outbox: ReadonlyArray<OutboxItem>
   readonly columns: ActorColumns
 }
@@ -71,9 +75,12 @@ const TIMER_CLEAR = "timer.clear"
 /** Who caused an entry, when its producer said (`operator`, `agent:<id>`): recorded in the history. */
 const BY = /^[a-z_]{1,32}(:[0-9A-Za-z-]{1,64})?$/u
 
-/** An actor brought into memory from its stored snapshot. */
-const restored = (kind: ActorKind, id: string, stored: StoredActor): HeldActor => {
-  const snapshot = restoreSnapshot(kind, stored.snapshot)
+/** An actor brought into memory from its stored snapshot (migrated to its machine's version), or
+ * why it cannot be: every command to it is then dead-lettered with that reason. */
+const restored = (kind: ActorKind, id: string, stored: StoredActor): HeldActor | { readonly quarantined: string } => {
+  const brought = restoreStored(kind, `${kind.kind}:${id}`, stored)
+  if (!brought.ok) return brought
+  const snapshot = brought.snapshot
   const state = stateName(snapshot.value)
   return {
     kind, id, snapshot, state, view: kind.view(id, snapshot.context, state) as JsonObject,
@@ -90,7 +97,7 @@ export const planBatch = (input: PlanInput): BatchPlan => {
   const working = new Map<string, HeldActor>()
   const counts = { applied: 0, rejected: 0, redelivered: 0 }
 
-  const current = (key: string, kind: ActorKind, id: string): HeldActor | undefined => {
+  const current = (key: string, kind: ActorKind, id: string): HeldActor | { readonly quarantined: string } | undefined => {
     const held = working.get(key) ?? input.pending?.get(key) ?? host.get(key)
     if (held) return held
     const stored = input.stored.get(key)
@@ -98,6 +105,10 @@ export const planBatch = (input: PlanInput): BatchPlan => {
   }
 
   for (const entry of input.entries) {
+    if (entry.notUtf8) {
+      deadLetters.push({ entry, reason: `${entry.notUtf8.join(", ")}: invalid UTF-8` })
+      continue
+    }
     const decoded = input.decode(entry.fields)
     const kind = decoded.ok ? input.kinds.get(decoded.command.kind) : undefined
     if (!decoded.ok || !kind) {
@@ -111,7 +122,12 @@ export const planBatch = (input: PlanInput): BatchPlan => {
       continue
     }
     const key = refKey(command)
-    const before = current(key, kind, command.id)
+    const found = current(key, kind, command.id)
+    if (found !== undefined && "quarantined" in found) {
+      deadLetters.push({ entry, reason: found.quarantined })
+      continue
+    }
+    const before = found
 
     if (before && compareStreamIds(entry.id, before.streamId) <= 0) {
       // Applied before (a redelivery): carry out what it caused again, change nothing.
@@ -183,7 +199,8 @@ export const planBatch = (input: PlanInput): BatchPlan => {
   // of a stored actor rebuilds them with `eventItem`).
   const rows: PlannedRow[] = [...working.values()].map((actor) => ({
     kind: actor.kind.kind, id: actor.id, state: actor.state, snapshot: persistSnapshot(actor.kind, actor.snapshot),
-    streamId: actor.streamId, version: actor.version, outbox: actor.outbox.filter((item) => item._tag !== "event"),
+    streamId: actor.streamId, version: actor.version, machineVersion: machineVersion(actor.kind),
+    outbox: actor.outbox.filter((item) => item._tag !== "event"),
     columns: actor.kind.columns(actor.snapshot.context, actor.state),
   }))
   return { rows, transitions, outbox, deadLetters, ackIds, working, counts }

@@ -1,6 +1,7 @@
 // A runtime process: joins the membership, holds the leases of the partitions rendezvous
 // hashing gives it (renewed every tick, fenced by a token), runs one worker per partition,
-// and hands them back on shutdown. Readiness: Redis and Postgres answer, no partition failing.
+// and hands them back on shutdown: stop reading, finish and acknowledge the batches in hand, release
+// the leases, leave and say so, so the other processes take the partitions over at once. Readiness: Redis and Postgres answer, no partition failing.
 // Every tick also publishes its statistics for the edges' /metrics.
 import { randomUUID } from "node:crypto"
 import { once } from "node:events"
@@ -13,7 +14,7 @@ import type { RedisScripts } from "../redis/scripts.ts"
 import type { Sql } from "../store/db.ts"
 import type { ActorKind } from "./actor-kind.ts"
 import type { AppendFn } from "./append.ts"
-import { heartbeat, leave, assignedTo } from "./membership.ts"
+import { heartbeat, leave, assignedTo, onDepartures } from "./membership.ts"
 import { PartitionWorker } from "./partition-worker.ts"
 import { publishStats, withdrawStats } from "./publish-stats.ts"
 import type { Decoded } from "./plan-batch.ts"
@@ -105,6 +106,11 @@ class Step {
     })
     return this.current
   }
+  /** Runs once more after the run under way (which began before what prompted this), or now. */
+  async again(): Promise<void> {
+    await this.current
+    await this.run()
+  }
   idle(): Promise<void> {
     return this.current ?? Promise.resolve()
   }
@@ -128,8 +134,10 @@ export const startRuntime = async (deps: RuntimeDeps): Promise<Runtime> => {
     const entry = held.get(partition)
     if (!entry || entry.releasing) return
     entry.releasing = true
-    await entry.worker.stop()
+    // Closing its blocking connection ends the worker's wait for new entries at once.
+    const stopped = entry.worker.stop()
     entry.blocking.disconnect()
+    await stopped
     held.delete(partition)
     stats.recovered(partition)
     if (!entry.worker.lost) await deps.scripts.releaseLease(deps.keys.partition(partition), member, entry.worker.fence).catch(() => undefined)
@@ -166,15 +174,19 @@ export const startRuntime = async (deps: RuntimeDeps): Promise<Runtime> => {
   // stop, so a slow hand-over cannot let the other leases lapse.
   let membershipOk = false
   let members: string[] = []
-  const keepAlive = new Step(async () => {
+  /** Heartbeats and reads the live members; false when Redis did not answer. */
+  const seeMembers = async (): Promise<boolean> => {
     try {
       members = await heartbeat(deps.redis, deps.keys.members, member, clock(), tuning.memberExpiryMs)
       membershipOk = true
     } catch (error) {
       membershipOk = false
       log.warn("membership tick failed", errorFields(error))
-      return
     }
+    return membershipOk
+  }
+  const keepAlive = new Step(async () => {
+    if (!(await seeMembers())) return
     await Promise.all([
       ...[...held].map(async ([partition, { worker }]) => {
         if (worker.lost) return
@@ -206,6 +218,11 @@ export const startRuntime = async (deps: RuntimeDeps): Promise<Runtime> => {
     await router.sweep(clock(), tuning.sweepMs).catch((error: unknown) => log.warn("routing sweep failed", errorFields(error)))
   })
 
+  // Another member left after releasing its leases: see the membership without it and take over now.
+  const departed = new Step(async () => {
+    if (await seeMembers()) await rebalance.again()
+  })
+  const stopListening = await onDepartures(deps.redis, deps.keys.departures, member, () => void departed.again())
   const timer = setInterval(() => {
     void keepAlive.run()
     void rebalance.run()
@@ -235,14 +252,17 @@ export const startRuntime = async (deps: RuntimeDeps): Promise<Runtime> => {
     },
     async stop() {
       stopping = true
+      stopListening()
       await rebalance.idle()
-      // Leases stay renewed until each worker has finished its batch in hand.
+      // Workers stop reading, finish and acknowledge the batch in hand; their leases stay renewed
+      // until then, and are released right after.
       await Promise.all([...held.keys()].map((partition) => release(partition, "shutdown")))
       clearInterval(timer)
       clearInterval(sweeper)
-      await Promise.all([keepAlive.idle(), sweep.idle()])
+      await Promise.all([keepAlive.idle(), sweep.idle(), departed.idle()])
       await Promise.all([
-        leave(deps.redis, deps.keys.members, member).catch(() => undefined),
+        leave(deps.redis, deps.keys, member).catch((error: unknown) =>
+          log.warn("departure not announced; the others take over at their next tick", errorFields(error))),
         withdrawStats(deps.redis, deps.keys.stats, member).catch(() => undefined),
       ])
       log.info("runtime stopped", { member })

@@ -12,6 +12,8 @@ export interface StoredActor extends ActorRef {
   readonly streamId: string
   readonly fence: number
   readonly version: number
+  /** The version of its kind's machine that wrote `snapshot`. */
+  readonly machineVersion: number
   readonly outbox: unknown
   readonly sessionId: string | null
   readonly capability: string | null
@@ -34,6 +36,7 @@ export interface ActorRow {
   stream_id: string
   fence: string
   version: string
+  machine_version: number
   outbox: unknown
   session_id: string | null
   capability: string | null
@@ -49,7 +52,7 @@ export interface ActorRow {
 
 /** The `actors` columns an `ActorRow` holds, for `select ${sql(ACTOR_COLUMNS)}`. */
 export const ACTOR_COLUMNS = [
-  "kind", "id", "state", "snapshot", "stream_id", "fence", "version", "outbox", "session_id", "capability",
+  "kind", "id", "state", "snapshot", "stream_id", "fence", "version", "machine_version", "outbox", "session_id", "capability",
   "agent_id", "priority", "capabilities", "load", "free_capacity", "created_at", "updated_at", "state_since",
 ] as const satisfies readonly (keyof ActorRow)[]
 
@@ -65,6 +68,7 @@ export function toStoredActor(row: ActorRow): StoredActor {
     streamId: row.stream_id,
     fence: Number(row.fence),
     version: Number(row.version),
+    machineVersion: row.machine_version,
     outbox: row.outbox,
     sessionId: row.session_id,
     capability: row.capability,

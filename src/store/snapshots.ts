@@ -1,7 +1,7 @@
 // Snapshot store: persists one batch of applied inbox entries (actor snapshots, their stream
 // ids and outboxes, and their transitions) in ONE statement guarded by the partition's
 // fencing token, and loads the snapshots of a batch of actors in one query.
-import postgres from "postgres"
+import type postgres from "postgres"
 import { ACTOR_COLUMNS, type ActorRef, type ActorRow, type StoredActor, actorKey, toStoredActor } from "./actor-row.ts"
 import type { Sql } from "./db.ts"
 
@@ -11,6 +11,8 @@ export interface SnapshotWrite extends ActorRef {
   readonly snapshot: unknown
   readonly streamId: string
   readonly version: number
+  /** The version of its kind's machine that wrote `snapshot` (1 when not said). */
+  readonly machineVersion?: number
   /** The effects of the actor's last applied batch, kept so a redelivered entry can publish them again. */
   readonly outbox: unknown
   readonly sessionId?: string | null
@@ -105,38 +107,35 @@ const batchResult = (batch: Batch, [result]: StatementRows): BatchResult =>
     ? { _tag: "Written", actors: result.actors, transitions: result.transitions }
     : { _tag: "StaleFence", partition: batch.partition, fence: batch.fence }
 
+/** Drops null and undefined members, so a column left out is sent as nothing (`jsonb_to_recordset` reads it as null). */
+const present = (record: Record<string, unknown>): Record<string, unknown> => {
+  const kept: Record<string, unknown> = {}
+  for (const key in record) if (record[key] !== null && record[key] !== undefined) kept[key] = record[key]
+  return kept
+}
+
+/**
+ * The batch as the statement receives it: two JSON arrays of records with one- or two-letter keys
+ * and no null members, stream times derived in SQL from the stream id. What a transition costs on
+ * the wire is then its values, not its column names (measured: about a third less per row).
+ */
+const encodeBatch = (batch: Batch) => ({
+  rows: batch.rows.map((row) => present({
+    k: row.kind, i: row.id, s: row.state, n: row.snapshot, t: (streamParts(row.streamId), row.streamId), v: row.version,
+    mv: row.machineVersion === 1 ? undefined : row.machineVersion,
+    o: Array.isArray(row.outbox) && row.outbox.length === 0 ? undefined : row.outbox,
+    se: row.sessionId, c: row.capability, a: row.agentId, p: row.priority, cs: row.capabilities, l: row.load, f: row.freeCapacity,
+  })),
+  transitions: batch.transitions.map((t) => present({
+    k: t.kind, a: t.actorId, se: t.sessionId, f: t.from, to: t.to, e: t.event, t: t.streamId,
+    // `at` is the stream id's time unless the producer said otherwise
+    at: t.at === Number(streamParts(t.streamId).stream_ms) ? undefined : t.at,
+    v: t.version, pa: t.patch, by: t.by,
+  })),
+})
+
 const batchStatement = (sql: Sql, batch: Batch) => {
-  const rows = batch.rows.map((row) => ({
-    kind: row.kind,
-    id: row.id,
-    state: row.state,
-    snapshot: row.snapshot,
-    stream_id: row.streamId,
-    ...streamParts(row.streamId),
-    version: row.version,
-    outbox: row.outbox ?? [],
-    session_id: row.sessionId,
-    capability: row.capability,
-    agent_id: row.agentId,
-    priority: row.priority,
-    capabilities: row.capabilities,
-    load: row.load,
-    free_capacity: row.freeCapacity,
-  }))
-  const transitions = batch.transitions.map((t) => ({
-    kind: t.kind,
-    actor_id: t.actorId,
-    session_id: t.sessionId,
-    from_state: t.from,
-    to_state: t.to,
-    event: t.event,
-    stream_id: t.streamId,
-    ...streamParts(t.streamId),
-    at_ms: t.at,
-    version: t.version,
-    patch: t.patch,
-    caused_by: t.by ?? null,
-  }))
+  const { rows, transitions } = encodeBatch(batch)
   return sql<{ accepted: boolean; actors: number; transitions: number }[]>`
     with fence as (
       insert into partition_fences as f (partition, fence) values (${batch.partition}, ${batch.fence})
@@ -145,19 +144,23 @@ const batchStatement = (sql: Sql, batch: Batch) => {
       returning 1
     ),
     batch as (
-      select distinct on (r.kind, r.id) r.*
+      select distinct on (r.k, r.i) r.k as kind, r.i as id, r.s as state, r.n as snapshot, r.t as stream_id,
+        split_part(r.t, '-', 1)::bigint as stream_ms, split_part(r.t, '-', 2)::bigint as stream_seq, r.v as version,
+        coalesce(r.mv, 1) as machine_version,
+        coalesce(r.o, '[]') as outbox, r.se as session_id, r.c as capability, r.a as agent_id, r.p as priority,
+        r.cs as capabilities, r.l as load, r.f as free_capacity
       from jsonb_to_recordset(${sql.json(asJson(rows))}) as r(
-        kind text, id text, state text, snapshot jsonb, stream_id text, stream_ms bigint, stream_seq bigint,
-        version bigint, outbox jsonb, session_id text, capability text, agent_id text, priority smallint,
-        capabilities text[], load real, free_capacity integer)
+        k text, i text, s text, n jsonb, t text, v bigint, mv integer, o jsonb, se text, c text, a text, p smallint,
+        cs text[], l real, f integer)
       where exists (select from fence)
-      order by r.kind, r.id, r.stream_ms desc, r.stream_seq desc
+      order by r.k, r.i, split_part(r.t, '-', 1)::bigint desc, split_part(r.t, '-', 2)::bigint desc
     ),
     moves as (
-      select t.*
+      select t.k as kind, t.a as actor_id, t.se as session_id, t.f as from_state, t.to as to_state, t.e as event,
+        t.t as stream_id, split_part(t.t, '-', 1)::bigint as stream_ms, split_part(t.t, '-', 2)::bigint as stream_seq,
+        coalesce(t.at, split_part(t.t, '-', 1)::bigint) as at_ms, t.v as version, t.pa as patch, t.by as caused_by
       from jsonb_to_recordset(${sql.json(asJson(transitions))}) as t(
-        kind text, actor_id text, session_id text, from_state text, to_state text, event text,
-        stream_id text, stream_ms bigint, stream_seq bigint, at_ms bigint, version bigint, patch jsonb, caused_by text)
+        k text, a text, se text, f text, "to" text, e text, t text, at bigint, v bigint, pa jsonb, by text)
       where exists (select from fence)
     ),
     entered as (
@@ -171,10 +174,10 @@ const batchStatement = (sql: Sql, batch: Batch) => {
     ),
     written as (
       insert into actors as a (
-        kind, id, state, snapshot, stream_id, stream_ms, stream_seq, fence, version, outbox, session_id,
+        kind, id, state, snapshot, stream_id, stream_ms, stream_seq, fence, version, machine_version, outbox, session_id,
         capability, agent_id, priority, capabilities, load, free_capacity, created_at, updated_at, state_since)
       select b.kind, b.id, b.state, b.snapshot, b.stream_id, b.stream_ms, b.stream_seq, ${batch.fence}, b.version,
-        b.outbox, b.session_id, b.capability, b.agent_id, b.priority, b.capabilities, b.load, b.free_capacity,
+        b.machine_version, b.outbox, b.session_id, b.capability, b.agent_id, b.priority, b.capabilities, b.load, b.free_capacity,
         to_timestamp(coalesce(c.at_ms, b.stream_ms) / 1000.0), to_timestamp(b.stream_ms / 1000.0),
         coalesce(to_timestamp(e.at_ms / 1000.0), case when stored.state = b.state then stored.state_since end,
           to_timestamp(b.stream_ms / 1000.0))
@@ -185,7 +188,7 @@ const batchStatement = (sql: Sql, batch: Batch) => {
       on conflict (kind, id) do update set
         state = excluded.state, snapshot = excluded.snapshot, stream_id = excluded.stream_id,
         stream_ms = excluded.stream_ms, stream_seq = excluded.stream_seq, fence = excluded.fence,
-        version = excluded.version, outbox = excluded.outbox, session_id = excluded.session_id,
+        version = excluded.version, machine_version = excluded.machine_version, outbox = excluded.outbox, session_id = excluded.session_id,
         capability = excluded.capability, agent_id = excluded.agent_id, priority = excluded.priority,
         capabilities = excluded.capabilities, load = excluded.load, free_capacity = excluded.free_capacity,
         updated_at = excluded.updated_at, state_since = excluded.state_since

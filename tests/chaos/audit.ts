@@ -9,6 +9,7 @@ import type { Keys } from "../../src/redis/keys.ts"
 import { RUNTIME_GROUP } from "../../src/redis/keys.ts"
 import { partitionOf } from "../../src/redis/partition.ts"
 import { compareStreamIds } from "../../src/redis/stream-id.ts"
+import { keyed } from "../../src/redis/streams.ts"
 import type { Sql } from "../../src/store/db.ts"
 import type { SessionPlan } from "./workload.ts"
 
@@ -186,7 +187,7 @@ const eventStream = async (input: AuditInput, transitions: readonly TransitionRo
   for (let after = "-"; ;) {
     const page = (await input.redis.xrange(input.keys.events, after, "+", "COUNT", 5_000)) as Array<[string, string[]]>
     if (page.length === 0) break
-    for (const [id, flat] of page) {
+    for (const [, flat] of page) {
       const fields = Object.fromEntries(Array.from({ length: flat.length / 2 }, (_, i) => [flat[2 * i], flat[2 * i + 1]]))
       const body = fields["body"] ?? "{}"
       if (fields["type"] === "event") {
@@ -257,7 +258,7 @@ export const unsettledInboxes = async (redis: Redis, keys: Keys, partitions: num
   for (let p = 0; p < partitions; p += 1) {
     const inbox = keys.partition(p).inbox
     const [last] = (await redis.xrevrange(inbox, "+", "-", "COUNT", 1)) as Array<[string, string[]]>
-    const groups = (await redis.xinfo("GROUPS", inbox)) as Array<Array<string | number>>
+    const groups = (await keyed(redis, "XINFO", "GROUPS", inbox)) as Array<Array<string | number>>
     const group = groups.map((flat) => Object.fromEntries(Array.from({ length: flat.length / 2 }, (_, i) => [flat[2 * i], flat[2 * i + 1]])))
       .find((g) => g["name"] === RUNTIME_GROUP)
     const lastDelivered = String(group?.["last-delivered-id"] ?? "0-0")

@@ -1,6 +1,7 @@
 // Chaos support: a deployment of its own for runtime processes started as children. One name
 // is both its Postgres schema and its Redis key prefix (CLAWBOT_PREFIX), as in production;
-// the test process appends through the same Schema-checked `append` the edge uses.
+// the test process appends through the same Schema-checked `append` the edge uses. On the shared
+// Redis by default, or on a Redis Cluster the test started (whose keys go with its servers).
 import type { Redis } from "ioredis"
 import { redisUrl as resolveRedisUrl } from "../support/redis.ts"
 import { close, openRedis } from "../../src/redis/client.ts"
@@ -27,10 +28,18 @@ export interface ChaosDeployment {
   close(): Promise<void>
 }
 
-export const chaosDeployment = async (options: { partitions: number; leaseTtlMs: number }): Promise<ChaosDeployment> => {
+export interface ChaosOptions {
+  readonly partitions: number
+  readonly leaseTtlMs: number
+  /** Seed nodes of a Redis Cluster to use instead of the shared Redis. */
+  readonly clusterUrl?: string
+}
+
+export const chaosDeployment = async (options: ChaosOptions): Promise<ChaosDeployment> => {
   const schema: TestSchema = await freshSchema()
-  const redisUrl = await resolveRedisUrl()
-  const redis = await openRedis(redisUrl, { name: "chaos" })
+  const cluster = options.clusterUrl !== undefined
+  const redisUrl = options.clusterUrl ?? (await resolveRedisUrl())
+  const redis = await openRedis(redisUrl, { name: "chaos", cluster })
   const connections: Redis[] = [redis]
   const keys = keysFor(schema.schema)
   const append = createAppend({ scripts: createScripts(redis), keys, partitions: options.partitions, validate: validateCommand })
@@ -45,6 +54,7 @@ export const chaosDeployment = async (options: { partitions: number; leaseTtlMs:
     env: {
       ...process.env,
       REDIS_URL: redisUrl,
+      CLAWBOT_REDIS_CLUSTER: String(cluster),
       DATABASE_URL: schema.url,
       CLAWBOT_PREFIX: schema.schema,
       CLAWBOT_PARTITIONS: String(options.partitions),
@@ -52,12 +62,12 @@ export const chaosDeployment = async (options: { partitions: number; leaseTtlMs:
       LOG_LEVEL: "info",
     },
     async connect(name) {
-      const connection = await openRedis(redisUrl, { name })
+      const connection = await openRedis(redisUrl, { name, cluster })
       connections.push(connection)
       return connection
     },
     async close() {
-      for (const pattern of keys.patterns) {
+      for (const pattern of cluster ? [] : keys.patterns) {
         for await (const batch of redis.scanStream({ match: pattern, count: 1000 })) {
           if ((batch as string[]).length > 0) await redis.unlink(...(batch as string[]))
         }

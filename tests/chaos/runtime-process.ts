@@ -24,6 +24,8 @@ export class RuntimeProcess {
   readonly exited: Promise<number | null>
   /** Warnings and errors it logged, plus anything on stderr. */
   readonly problems: LogLine[] = []
+  /** What it logged about its partitions and itself (`partition acquired`, `partition released`, `runtime stopped`, ...). */
+  readonly lifecycle: LogLine[] = []
   member: string | undefined
   killed = false
 
@@ -53,6 +55,7 @@ export class RuntimeProcess {
         resolveStarted(line["member"])
       }
       if (line.level === "warn" || line.level === "error") this.problems.push(line)
+      else if (line.msg.startsWith("partition ") || line.msg.startsWith("runtime ")) this.lifecycle.push(line)
     })
     createInterface({ input: this.child.stderr! }).on("line", (text) => {
       this.problems.push({ time: new Date().toISOString(), level: "stderr", msg: text })

@@ -86,19 +86,26 @@ export interface TestEdgeOptions {
   readonly edge?: Partial<EdgeOptions>
 }
 
+/** An edge (another, or again after a restart) on `deployment`, on a free port unless `edge.port` says. */
+export const edgeOn = (
+  deployment: TestDeployment,
+  options: { operatorToken: string; runtime?: Runtime | undefined; limits?: Partial<EdgeLimits> | undefined; edge?: Partial<EdgeOptions> | undefined },
+): Promise<Edge> =>
+  createEdge({
+    redis: deployment.redis, sql: deployment.schema.sql, keys: deployment.keys, partitions: deployment.partitions,
+    append: deployment.append, log: createLogger(process.env.TEST_LOG === "1" ? "debug" : "error", { component: "edge" }),
+    machines: MACHINES, host: "127.0.0.1", port: 0, operatorToken: options.operatorToken,
+    ...(options.runtime === undefined ? {} : { runtime: options.runtime }),
+    limits: { waitMs: 5_000, ...options.limits },
+    ...options.edge,
+  })
+
 /** An edge and a runtime on a fresh deployment; `close()` stops both and removes the deployment's data. */
 export const testEdge = async (options: TestEdgeOptions = {}): Promise<TestEdge> => {
   const deployment = await testDeployment(options.partitions === undefined ? {} : { partitions: options.partitions })
   const operatorToken = randomBytes(24).toString("base64url")
-  const log = createLogger(process.env.TEST_LOG === "1" ? "debug" : "error", { component: "edge" })
   const runtime = options.runtime === false ? undefined : await deployment.startRuntime()
-  const edge = await createEdge({
-    redis: deployment.redis, sql: deployment.schema.sql, keys: deployment.keys, partitions: deployment.partitions,
-    append: deployment.append, log, machines: MACHINES, host: "127.0.0.1", port: 0, operatorToken,
-    ...(runtime === undefined ? {} : { runtime }),
-    limits: { waitMs: 5_000, ...options.limits },
-    ...options.edge,
-  })
+  const edge = await edgeOn(deployment, { operatorToken, runtime, limits: options.limits, edge: options.edge })
   const url = `http://127.0.0.1:${edge.port}`
   return {
     deployment, runtime, edge, url, operatorToken,

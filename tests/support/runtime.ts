@@ -128,6 +128,11 @@ export const completeAssignedTasks = async (deployment: TestDeployment, count: n
   return done
 }
 
+/**
+ * Polls `probe` until it answers a value (undefined means "not yet"). An assertion failing inside the probe fails
+ * at once: an invariant broken is never "not yet". Any other error is retried (a server may be coming back), and
+ * the timeout fails with the last one, its message included and the error itself as the cause.
+ */
 export const waitFor = async <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> => {
   const deadline = Date.now() + timeoutMs
   let last: unknown
@@ -136,9 +141,13 @@ export const waitFor = async <T>(what: string, probe: () => Promise<T | undefine
       const value = await probe()
       if (value !== undefined) return value
     } catch (error) {
+      if (error instanceof Error && error.name === "AssertionError") throw error
       last = error
     }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ""}`)
+    if (Date.now() > deadline) {
+      const detail = last === undefined ? "" : `; the probe last failed with: ${last instanceof Error ? last.message : String(last)}`
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${detail}`, last === undefined ? {} : { cause: last })
+    }
     await new Promise((resolve) => setTimeout(resolve, 25))
   }
 }

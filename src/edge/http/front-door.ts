@@ -53,6 +53,8 @@ export interface FrontDoorOptions {
 
 export interface FrontDoor {
   readonly port: number
+  /** Stops taking connections at once; resolves once the open ones have ended (uWS closing its side
+   * ends them, close frames delivered), or are dropped after a grace period. */
   close(): Promise<void>
 }
 
@@ -198,8 +200,13 @@ export const openFrontDoor = (options: FrontDoorOptions): Promise<FrontDoor> => 
         port: typeof bound === "object" && bound !== null ? bound.port : options.port,
         close: () =>
           new Promise<void>((closed) => {
-            server.close(() => closed())
-            for (const socket of sockets) socket.destroy()
+            const late = setTimeout(() => {
+              for (const socket of sockets) socket.destroy()
+            }, CLOSE_GRACE_MS)
+            server.close(() => {
+              clearTimeout(late)
+              closed()
+            })
           }),
       })
     })

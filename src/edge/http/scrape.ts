@@ -5,6 +5,7 @@
 import type { Redis } from "ioredis"
 import type { Logger } from "../../log.ts"
 import { RUNTIME_GROUP, type Keys } from "../../redis/keys.ts"
+import { keyed } from "../../redis/streams.ts"
 import { decodeRuntimeStats, type RuntimeStatsSnapshot } from "../../schema/runtime-stats.ts"
 import type { Metrics } from "../context.ts"
 import { RUNTIME_METRICS_PREFIX, type MetricsRegistry } from "../metrics.ts"
@@ -19,11 +20,11 @@ const pairs = (flat: unknown): Record<string, unknown> => {
 
 /** Sets `clawbot_inbox_lag{partition}` for each partition whose inbox and group exist. */
 export const collectInboxLag = async (redis: Redis, keys: Keys, partitions: number, metrics: Metrics): Promise<void> => {
-  const pipeline = redis.pipeline()
-  for (let partition = 0; partition < partitions; partition++) pipeline.xinfo("GROUPS", keys.partition(partition).inbox)
-  const results = (await pipeline.exec()) ?? []
-  results.forEach(([error, groups], partition) => {
-    if (error || !Array.isArray(groups)) return // no inbox yet
+  // One command per inbox (auto-pipelined): the partitions live on several nodes of a Redis Cluster.
+  const results = await Promise.all(Array.from({ length: partitions }, (_, partition) =>
+    keyed(redis, "XINFO", "GROUPS", keys.partition(partition).inbox).catch(() => undefined)))
+  results.forEach((groups, partition) => {
+    if (!Array.isArray(groups)) return // no inbox yet
     const group = groups.map(pairs).find((candidate) => candidate.name === RUNTIME_GROUP)
     const lag = group?.lag
     if (typeof lag === "number") metrics.set("clawbot_inbox_lag", lag, { partition: String(partition) })

@@ -30,6 +30,7 @@ import { faultGuard } from "./guard.ts"
 import { byteBudget, type SocketQuotas } from "./quotas.ts"
 import { heldTaskFrames } from "./resume.ts"
 import { corkIfOpen, drained, type Paced, REJECTED_METRIC, releasePaced, sendText } from "./send.ts"
+import type { Departing } from "./going-away.ts"
 import { decodeAgentPresence } from "./stored.ts"
 
 export const CONTROL_CLOSE = { unavailable: 1013, replaced: 4409 } as const
@@ -45,7 +46,7 @@ interface PendingFrame {
   rejection?: Reply
 }
 
-export interface ControlData extends Paced {
+export interface ControlData extends Paced, Departing {
   readonly agentId: string
   readonly heartbeatIntervalMs: number
   readonly resumed: boolean
@@ -262,7 +263,9 @@ export function controlSocket(ctx: EdgeContext, quotas: SocketQuotas): uWS.WebSo
       data.pending.clear()
       if (sockets.get(data.agentId) === ws) sockets.delete(data.agentId)
       metrics.set(BOTS_CONNECTED, sockets.size)
-      // The machine decides: offline, tasks kept until the heartbeat expires.
+      // The machine decides: offline, tasks kept until the heartbeat expires. Not when this edge is
+      // going away: the bot reconnects elsewhere (./going-away.ts).
+      if (data.goingAway === true) return
       ctx.append({ kind: "agent", id: data.agentId, type: "DISCONNECT", payload: {} }).catch((error: unknown) =>
         log.warn("agent disconnection not recorded; its heartbeat expiry will take it offline", { agentId: data.agentId, ...errorFields(error) }),
       )

@@ -38,6 +38,7 @@ import { faultGuard } from "./guard.ts"
 import type { SocketQuotas } from "./quotas.ts"
 import { replayThenLive } from "./replay.ts"
 import { corkIfOpen, drained, DROPPED_METRIC, type Paced, REJECTED_METRIC, releasePaced, sendText } from "./send.ts"
+import type { Departing } from "./going-away.ts"
 
 /** Close code when the replay failed (Redis unreachable): reconnect with `since`. */
 export const REPLAY_FAILED_CLOSE = 1013
@@ -46,7 +47,7 @@ const SUBSCRIBERS = "clawbot_event_subscribers"
 /** Abnormal closure: no close frame (uWS over the backpressure limit, or the client vanished). */
 const NO_CLOSE_FRAME = 1006
 
-export interface EventsData extends Paced {
+export interface EventsData extends Paced, Departing {
   /** The topics asked for; subscribed in uWS once live. */
   readonly topics: Set<string>
   readonly since: string | undefined

@@ -6,7 +6,7 @@
 // equals lastId() it calls `goLive()` synchronously, right after reading lastId(): no publish can
 // run in between (one JS thread), so the first live frame is the entry after the last replayed.
 import type { Redis } from "ioredis"
-import { readEvents, type StreamEntry } from "../../redis/streams.ts"
+import { keyed, readEvents, type StreamEntry } from "../../redis/streams.ts"
 import { compareStreamIds } from "../../redis/stream-id.ts"
 
 export interface ReplayTarget {
@@ -69,7 +69,7 @@ const retainedFrom = (flat: Flat | null): Retained => {
 /** What `stream` retains (XINFO STREAM); a stream never written or deleted has nothing and lost nothing. */
 async function retainedOf(redis: Redis, stream: string): Promise<Retained> {
   try {
-    return retainedFrom((await redis.xinfo("STREAM", stream)) as Flat)
+    return retainedFrom((await keyed(redis, "XINFO", "STREAM", stream)) as Flat)
   } catch (error) {
     if (error instanceof Error && /no such key/i.test(error.message)) return retainedFrom(null)
     throw error

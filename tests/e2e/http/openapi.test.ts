@@ -15,6 +15,7 @@ const ROUTES = [
   "post /api/v1/tasks/batch", "get /api/v1/tasks/{id}", "put /api/v1/groups/{key}", "get /api/v1/groups", "get /api/v1/groups/{key}", "post /api/v1/tasks/{id}/cancel", "post /api/v1/tasks/{id}/approve", "post /api/v1/tasks/{id}/reject", "post /api/v1/tasks/{id}/claim", "post /api/v1/tasks/{id}/complete",
   "post /api/v1/tasks/{id}/fail", "post /api/v1/tasks/{id}/progress", "post /api/v1/tasks/{id}/start", "get /health", "get /live", "get /metrics", "get /ready",
   "post /api/v1/viewer-tokens", "delete /api/v1/viewer-tokens/{id}",
+  "post /api/v1/actors/{kind}/{id}/events", "get /", "get /assets/{file}",
 ]
 
 describe("the OpenAPI document", () => {

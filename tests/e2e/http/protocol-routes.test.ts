@@ -12,7 +12,6 @@ const NOT_BUILT = [
 "POST /tasks/{id}/decompose",
   "GET /tasks/{id}/dependencies", "POST /contexts",
   "GET /contexts/{id}", "PATCH /contexts/{id}", "GET /contexts/{id}/history", "GET /contexts/{id}/diff", "POST /contexts/merge",
-  "POST /actors/{kind}/{id}/events",
 ]
 
 /** Routes the edge serves that the contract does not name: one dead letter read by its id. */

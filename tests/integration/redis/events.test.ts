@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest"
 import { compareStreamIds } from "../../../src/redis/stream-id.ts"
 import { oldestId, publishEvents, readEvents } from "../../../src/redis/streams.ts"
 import { freshRedis } from "../../support/redis.ts"
+import { waitFor } from "../../support/runtime.ts"
 
 const fresh = freshRedis()
 
@@ -23,8 +24,10 @@ describe("event stream", () => {
   it("wakes a blocked reader when an event is published", async () => {
     const ev = `${fresh.keys.events}:live`
     const reader = await fresh.connect("event-reader")
+    const readerId = Number(await reader.client("ID"))
     const waiting = readEvents(reader, ev, "$", 10, 5_000)
-    await new Promise((resolve) => setTimeout(resolve, 50))
+    // Publish only once Redis holds the reader blocked: "$" means after the last id at that moment.
+    await waitFor("the reader to block", async () => (((await fresh.redis.client("LIST", "ID", readerId)) as string).includes(" flags=b ") ? true : undefined))
     const [id] = await publishEvents(fresh.redis, ev, [event(1)], 100)
     expect((await waiting).map((entry) => entry.id)).toEqual([id])
   })

@@ -50,6 +50,9 @@ const createSession = async (capability: string, options: { maxAttempts: number;
   return { sessionId, first, second }
 }
 
+/** The tasks waiting in a capability's ready queue (Redis), which the router takes from when an agent frees. */
+const queued = (capability: string) => deployment.redis.zrange(deployment.keys.ready(capability), 0, -1)
+
 const runTask = async (taskId: string, agentId: string) => {
   await deployment.append({ kind: "task", id: taskId, type: "START", payload: { agentId } })
   await deployment.append({ kind: "task", id: taskId, type: "COMPLETE", payload: { agentId, result: { ok: true } } })
@@ -81,7 +84,8 @@ describe("runtime lifecycle", () => {
   it("keeps a task with no capable agent ready, and assigns it when one comes online", async () => {
     const taskId = await createTask("translate")
     await deployment.actor("task", taskId, (task) => task.state === "ready")
-    await new Promise((resolve) => setTimeout(resolve, 300))
+    // The router looked for a translator, found none, and parked the task in its capability's queue.
+    await waitFor("the task queued for a translator", async () => ((await queued("translate")).includes(taskId) ? true : undefined))
     expect((await deployment.actor("task", taskId)).state).toBe("ready")
     const agentId = await registerAgent(["translate"])
     const assigned = await deployment.actor("task", taskId, (task) => task.state === "assigned")
@@ -92,9 +96,13 @@ describe("runtime lifecycle", () => {
     const agentId = await registerAgent(["resize"], 2)
     const tasks = await Promise.all(Array.from({ length: 5 }, () => createTask("resize")))
     await deployment.actor("agent", agentId, (agent) => agent.freeCapacity === 0)
-    await new Promise((resolve) => setTimeout(resolve, 300))
-    const states = await Promise.all(tasks.map((id) => deployment.actor("task", id)))
-    expect(states.filter((task) => task.state === "assigned")).toHaveLength(2)
+    // Settled: the two it holds are assigned and the router parked the other three, waiting for capacity.
+    await waitFor("two tasks assigned and three queued for capacity", async () => {
+      const [waiting, states] = await Promise.all([queued("resize"), Promise.all(tasks.map((id) => deployment.actor("task", id)))])
+      const assigned = states.filter((task) => task.state === "assigned")
+      expect(assigned.length).toBeLessThanOrEqual(2)
+      return assigned.length === 2 && waiting.length === 3 ? true : undefined
+    })
     const assignedNow = async () =>
       (await Promise.all(tasks.map((id) => deployment.actor("task", id)))).filter((task) => task.state === "assigned")
     for (let remaining = 5; remaining > 0; ) {

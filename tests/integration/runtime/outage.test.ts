@@ -43,8 +43,10 @@ afterAll(async () => {
   }
 })
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
-const pendingCount = async (inbox: string) => ((await deployment?.redis.xpending(inbox, RUNTIME_GROUP)) as [number])[0]
+const pendingCount = async (inbox: string) => {
+  if (!deployment) throw new Error("no deployment")
+  return ((await deployment.redis.xpending(inbox, RUNTIME_GROUP)) as [number])[0]
+}
 
 describe("a Postgres outage", () => {
   it("stops acknowledging, reports not ready, and resumes by itself when Postgres is back, losing nothing", async () => {
@@ -77,8 +79,9 @@ describe("a Postgres outage", () => {
     })
     expect(down).toMatchObject({ ready: false, redis: true, postgres: false })
     expect(Object.keys(down.failing)).not.toHaveLength(0)
-    // The batch in hand stays pending: nothing is acknowledged while it cannot be written.
-    await sleep(500)
+    // The batch in hand stays pending: nothing is acknowledged while it cannot be written, write after failed write.
+    const failedWrites = runtime.stats.failures
+    await waitFor("two more failed writes", async () => (runtime.stats.failures >= failedWrites + 2 ? true : undefined))
     const [count, oldest] = (await live.redis.xpending(inbox, RUNTIME_GROUP)) as [number, string | null]
     expect(count).toBeGreaterThan(0)
     expect(oldest).toBe(appended[0])

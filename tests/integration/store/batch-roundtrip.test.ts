@@ -22,6 +22,7 @@ describe("writeBatch and loadSnapshots", () => {
       agentId: "a-1",
       priority: 0,
       version: 4,
+      machineVersion: 3,
     })
     const agent = row("agent", "a-1", "online", sid(T0, 3), {
       capabilities: ["code", "review"],
@@ -47,6 +48,7 @@ describe("writeBatch and loadSnapshots", () => {
       streamId: sid(T0, 2),
       fence: 1,
       version: 4,
+      machineVersion: 3,
       outbox: task.outbox,
       sessionId: "s-1",
       capability: "code",

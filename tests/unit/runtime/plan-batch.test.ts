@@ -114,7 +114,7 @@ describe("planBatch", () => {
     expect(row.outbox.map((item) => item._tag)).toEqual(["timer_arm", "send"])
     const events = first.transitions.map((t) => eventItem(lampKind, "a", (row.snapshot as { context: unknown }).context, P, t))
     expect(events).toEqual(first.outbox.filter((item) => item._tag === "event"))
-    const stored = new Map([["lamp:a", { snapshot: row.snapshot, streamId: row.streamId, version: row.version, outbox: [...events, ...row.outbox] }]])
+    const stored = new Map([["lamp:a", { snapshot: row.snapshot, streamId: row.streamId, version: row.version, machineVersion: 1, outbox: [...events, ...row.outbox] }]])
     const again = plan([entry("1000-0", "CREATE", { watts: 40 }), entry("1005-0", "ON")], new ActorHost({ maxActors: 10 }), stored)
     expect(again.counts).toEqual({ applied: 0, rejected: 0, redelivered: 2 })
     expect(again.rows).toEqual([])

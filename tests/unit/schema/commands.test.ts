@@ -1,6 +1,5 @@
 // Inbox commands: every command of docs/machines.md decodes, creation defaults apply, refusals are exact,
 // and raw stream entries are decoded (or refused with the reason for the dead-letter stream).
-import { Schema } from "effect"
 import { describe, expect, it } from "vitest"
 import { decodeInboxCommand, decodeStreamEntry, streamPayload } from "../../../src/schema/commands.ts"
 import { ID, message, value } from "./helpers.ts"

@@ -154,7 +154,7 @@ describe("JSON Schema", () => {
       for (const member of root.anyOf ?? []) {
         const frame = resolve(member)
         expect(frame.required).toEqual(["type", "payload"])
-        const type = (frame.properties?.type as { enum?: string[] }).enum?.[0] ?? ""
+        const type = (frame.properties?.type as { enum?: string[] } | undefined)?.enum?.[0] ?? ""
         requiredPayloads[type] = resolve(frame.properties?.payload ?? {}).required ?? []
       }
     }

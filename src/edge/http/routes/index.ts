@@ -3,7 +3,9 @@
 import { Schema } from "effect"
 import { openApiDocument } from "../../openapi.ts"
 import { API, json, route, type Route } from "../route.ts"
+import { actorEventRoutes } from "./actor-events.ts"
 import { agentRoutes } from "./agents.ts"
+import { dashboardRoutes } from "./dashboard.ts"
 import { deadLetterRoutes } from "./dead-letters.ts"
 import { groupRoutes } from "./groups.ts"
 import { inspectRoutes } from "./inspect.ts"
@@ -16,7 +18,7 @@ const OpenApi = Schema.Record(Schema.String, Schema.Unknown).annotate({ identifi
 
 export const edgeRoutes = (deps: MetaDeps): ReadonlyArray<Route> => {
   let document: unknown
-  const routes: Route[] = [...agentRoutes, ...sessionRoutes, ...taskRoutes, ...groupRoutes, ...inspectRoutes, ...deadLetterRoutes, ...viewerTokenRoutes, ...metaRoutes(deps)]
+  const routes: Route[] = [...agentRoutes, ...sessionRoutes, ...taskRoutes, ...groupRoutes, ...inspectRoutes, ...actorEventRoutes, ...deadLetterRoutes, ...viewerTokenRoutes, ...metaRoutes(deps), ...dashboardRoutes()]
   routes.push(
     route({
       method: "GET",

@@ -1,7 +1,7 @@
 // Inspection: the machines' definitions (`/machines`) and the persisted actors (`/actors`), answered
 // from Postgres; `/actors` without `kind` lists sessions, then tasks, then agents.
 import { Schema } from "effect"
-import { ActorKind } from "../../../schema/common.ts"
+import type { ActorKind } from "../../../schema/common.ts"
 import { ApiError } from "../../../schema/errors.ts"
 import { HistoryQuery } from "../../../schema/history.ts"
 import { ActorsQuery } from "../../../schema/http.ts"

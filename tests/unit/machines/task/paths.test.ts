@@ -3,7 +3,7 @@
 import { getShortestPaths } from "@xstate/graph"
 import { createActor, type AnyTransitionDefinition, type SnapshotFrom } from "xstate"
 import { describe, expect, it } from "vitest"
-import { taskMachine, type TaskEmitted, type TaskEvent, type TaskInput, type TaskStatus } from "../../../../machines/task.ts"
+import { taskMachine, type TaskEmitted, type TaskEvent, type TaskInput } from "../../../../machines/task.ts"
 import { AGENT, OTHER_AGENT, T0, TIMEOUT_MS, taskInput } from "./harness.ts"
 
 type TaskSnapshot = SnapshotFrom<typeof taskMachine>

@@ -1,0 +1,153 @@
+// A bot's frames on their way: each gets a frame id (unique to this bot instance, so the server's
+// dedupe of `<agent>:<id>` never confuses two processes of one agent), is held until the server acks
+// it, and is sent again, with the same id (applied once), after a reconnect or when its ack is late,
+// a bounded number of times. A refusal (`error` with its `ref`) settles it; one that follows the ack
+// (the machine's verdict) is reported as a late refusal.
+import { ClawbotError } from "../errors.ts"
+import type { ErrorDetail, OutgoingBotFrame } from "../types.ts"
+
+export type SendResult = { readonly ok: true; readonly streamId: string } | { readonly ok: false; readonly error: ClawbotError }
+
+export interface OutboxOptions {
+  /** Sends text if the socket is open; false when not (it is sent after the reconnect). */
+  readonly send: (text: string) => boolean
+  /** Called when an ack is late: the connection is presumed dead (the bot drops and reconnects). */
+  readonly late: () => void
+  /** A refusal that came after the frame's ack: the machine's verdict on what it asked. */
+  readonly refusedLater: (error: ClawbotError, frame: OutgoingBotFrame) => void
+  /** How long an ack may take (default 10,000 ms). */
+  readonly ackTimeoutMs?: number | undefined
+  /** Sends of one frame before it is given up (default 5). */
+  readonly maxTries?: number | undefined
+}
+
+interface Pending {
+  readonly frame: OutgoingBotFrame
+  readonly text: string
+  tries: number
+  timer: ReturnType<typeof setTimeout> | undefined
+  settle(result: SendResult): void
+}
+
+/** Acked frames remembered for their late refusals. */
+const REMEMBERED = 1024
+
+const randomPrefix = (): string => {
+  const bytes = new Uint8Array(6)
+  globalThis.crypto.getRandomValues(bytes)
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("")
+}
+
+export class Outbox {
+  private readonly prefix = randomPrefix()
+  private seq = 0
+  private readonly pending = new Map<string, Pending>()
+  private readonly acked = new Map<string, OutgoingBotFrame>()
+  private readonly drainWaiters = new Set<() => void>()
+
+  constructor(private readonly options: OutboxOptions) {}
+
+  /** Frames not acked yet. */
+  get size(): number {
+    return this.pending.size
+  }
+
+  /** Sends `frame` with a new id; resolves once acked, refused, or given up (never rejects). */
+  send(frame: Omit<OutgoingBotFrame, "id">): Promise<SendResult> {
+    this.seq += 1
+    const id = `${this.prefix}-${this.seq}`
+    const withId = { ...frame, id } as OutgoingBotFrame
+    return new Promise<SendResult>((resolve) => {
+      const pending: Pending = {
+        frame: withId,
+        text: JSON.stringify(withId),
+        tries: 0,
+        timer: undefined,
+        settle: (result) => {
+          clearTimeout(pending.timer)
+          this.pending.delete(id)
+          if (result.ok) this.remember(id, withId)
+          if (this.pending.size === 0) for (const wake of [...this.drainWaiters]) wake()
+          resolve(result)
+        },
+      }
+      this.pending.set(id, pending)
+      this.transmit(pending)
+    })
+  }
+
+  ack(ref: string, streamId: string): void {
+    this.pending.get(ref)?.settle({ ok: true, streamId })
+  }
+
+  /** An `error` frame; true when it answered a frame of this outbox. */
+  refuse(detail: ErrorDetail): boolean {
+    if (detail.ref === undefined) return false
+    const error = new ClawbotError(detail)
+    const pending = this.pending.get(detail.ref)
+    if (pending) {
+      pending.settle({ ok: false, error })
+      return true
+    }
+    const frame = this.acked.get(detail.ref)
+    if (frame === undefined) return false
+    this.options.refusedLater(error, frame)
+    return true
+  }
+
+  /** The socket is open again: every frame not acked goes out again, in order, with its id. */
+  resend(): void {
+    for (const pending of this.pending.values()) this.transmit(pending)
+  }
+
+  /** The socket was lost: no ack can come until it is back. */
+  pause(): void {
+    for (const pending of this.pending.values()) {
+      clearTimeout(pending.timer)
+      pending.timer = undefined
+    }
+  }
+
+  /** Resolves when no frame awaits its ack, or after `timeoutMs`. */
+  drained(timeoutMs: number): Promise<void> {
+    if (this.pending.size === 0) return Promise.resolve()
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer)
+        this.drainWaiters.delete(done)
+        resolve()
+      }
+      const timer = setTimeout(done, timeoutMs)
+      this.drainWaiters.add(done)
+    })
+  }
+
+  /** Gives up every frame not acked (the bot is closed). */
+  abandon(reason: string): void {
+    for (const pending of [...this.pending.values()]) {
+      pending.settle({ ok: false, error: new ClawbotError({ code: "unavailable", message: reason, ref: pending.frame.id }) })
+    }
+  }
+
+  private transmit(pending: Pending): void {
+    clearTimeout(pending.timer)
+    pending.timer = undefined
+    if (!this.options.send(pending.text)) return
+    pending.tries += 1
+    pending.timer = setTimeout(() => {
+      pending.timer = undefined
+      if (pending.tries >= (this.options.maxTries ?? 5)) {
+        const message = `${pending.frame.type}: no ack after ${pending.tries} sends`
+        pending.settle({ ok: false, error: new ClawbotError({ code: "unavailable", message, ref: pending.frame.id }) })
+      } else this.options.late()
+    }, this.options.ackTimeoutMs ?? 10_000)
+  }
+
+  private remember(id: string, frame: OutgoingBotFrame): void {
+    this.acked.set(id, frame)
+    if (this.acked.size > REMEMBERED) {
+      const oldest = this.acked.keys().next().value
+      if (oldest !== undefined) this.acked.delete(oldest)
+    }
+  }
+}

@@ -1,0 +1,183 @@
+// A mirror: an exact copy of one actor's view, as `GET` answers it, kept live from one `GET` plus
+// the merge patches of its events (PROTOCOL: `patch` turns the view at `version - 1` into the view at
+// `version`). Events that arrive while the `GET` is in flight are held and applied after it, those it
+// already contains skipped by version; a gap in versions, or a subscriber that could not resume,
+// makes it `GET` again. A session's mirror is its view without the `tasks` list (which patches do
+// not carry): mirror its tasks, or list them, for those.
+import { backoffDelay } from "./backoff.ts"
+import { ClawbotError } from "./errors.ts"
+import type { Subscriber } from "./subscriber.ts"
+import type { ActorKind, ActorView, SubscribedEvent } from "./types.ts"
+import { applyViewPatch, type JsonObject } from "./view-patch.ts"
+
+export interface Mirror<K extends ActorKind = ActorKind> {
+  readonly kind: K
+  readonly id: string
+  /** The current view; undefined until the first `GET` answered, or while the actor does not exist yet. */
+  readonly view: ActorView<K> | undefined
+  /** The view's version (0 before the actor exists). */
+  readonly version: number
+  /** How many times the view was read with `GET` (the first, then once per gap or reset). */
+  readonly fetches: number
+  /** Resolves with the view once there is one. */
+  ready(): Promise<ActorView<K>>
+  /** Resolves with the view once `predicate` holds for it (checked now and after every change). */
+  until(predicate: (view: ActorView<K>) => boolean): Promise<ActorView<K>>
+  /** Calls `listener` after every change, with the event that made it (none after a `GET`). */
+  onChange(listener: (view: ActorView<K>, event: SubscribedEvent | undefined) => void): () => void
+  /** Stops following (the subscriber stays open). */
+  close(): void
+}
+
+const PATHS: Readonly<Record<ActorKind, string>> = { agent: "agents", session: "sessions", task: "tasks" }
+
+/** What `GET` answers minus the lists it links to (a session's `tasks`): the view patches apply to. */
+const patchableView = (kind: ActorKind, body: JsonObject): JsonObject => {
+  if (kind !== "session") return body
+  const { tasks: _tasks, ...view } = body
+  return view
+}
+
+class ActorMirror<K extends ActorKind> implements Mirror<K> {
+  private current: JsonObject | undefined
+  private currentVersion = 0
+  private fetching = false
+  private fetchAgain = false
+  private held: SubscribedEvent[] = []
+  private readonly listeners = new Set<(view: ActorView<K>, event: SubscribedEvent | undefined) => void>()
+  private readonly detach: Array<() => void> = []
+  private closed = false
+  private failures = 0
+  fetches = 0
+
+  constructor(
+    private readonly subscriber: Subscriber,
+    readonly kind: K,
+    readonly id: string,
+  ) {
+    this.detach.push(
+      subscriber.onEvent((event) => {
+        if (event.kind === kind && event.actor_id === id) this.receive(event)
+      }),
+      subscriber.onReset(() => this.refetch()),
+    )
+    subscriber.ready().then(
+      () => this.refetch(),
+      () => undefined,
+    )
+  }
+
+  get view(): ActorView<K> | undefined {
+    return this.current as ActorView<K> | undefined
+  }
+
+  get version(): number {
+    return this.currentVersion
+  }
+
+  ready(): Promise<ActorView<K>> {
+    return this.until(() => true)
+  }
+
+  until(predicate: (view: ActorView<K>) => boolean): Promise<ActorView<K>> {
+    const now = this.view
+    if (now !== undefined && predicate(now)) return Promise.resolve(now)
+    return new Promise((resolve) => {
+      const stop = this.onChange((view) => {
+        if (predicate(view)) {
+          stop()
+          resolve(view)
+        }
+      })
+    })
+  }
+
+  onChange(listener: (view: ActorView<K>, event: SubscribedEvent | undefined) => void): () => void {
+    this.listeners.add(listener)
+    return () => this.listeners.delete(listener)
+  }
+
+  close(): void {
+    this.closed = true
+    for (const stop of this.detach.splice(0)) stop()
+    this.listeners.clear()
+  }
+
+  private receive(event: SubscribedEvent): void {
+    if (this.fetching) {
+      this.held.push(event)
+      return
+    }
+    if (event.version <= this.currentVersion) return
+    if (event.version === this.currentVersion + 1) {
+      this.apply(event)
+      return
+    }
+    this.held.push(event)
+    this.refetch()
+  }
+
+  private apply(event: SubscribedEvent): void {
+    this.current = applyViewPatch(this.current ?? {}, event.patch as JsonObject)
+    this.currentVersion = event.version
+    this.changed(event)
+  }
+
+  private changed(event: SubscribedEvent | undefined): void {
+    const view = this.view
+    if (view === undefined) return
+    for (const listener of [...this.listeners]) listener(view, event)
+  }
+
+  /** Reads the view again, then applies the events held meanwhile that are newer. */
+  private refetch(): void {
+    if (this.closed) return
+    if (this.fetching) {
+      this.fetchAgain = true
+      return
+    }
+    this.fetching = true
+    void this.fetchLoop()
+  }
+
+  private async fetchLoop(): Promise<void> {
+    while (!this.closed) {
+      this.fetchAgain = false
+      try {
+        this.fetches += 1
+        const body = await this.subscriber.request<JsonObject>("GET", `/api/v1/${PATHS[this.kind]}/${this.id}`)
+        this.current = patchableView(this.kind, body)
+        this.currentVersion = typeof body["version"] === "number" ? body["version"] : 0
+        this.failures = 0
+      } catch (error) {
+        if (!(error instanceof ClawbotError && error.code === "not_found")) {
+          // Not reachable or refused: try again after a while; held events wait.
+          await new Promise((resolve) => setTimeout(resolve, backoffDelay(this.failures++)))
+          continue
+        }
+        this.current = undefined
+        this.currentVersion = 0
+      }
+      const held = this.held.sort((a, b) => a.version - b.version)
+      this.held = []
+      let gap = false
+      for (const event of held) {
+        if (event.version <= this.currentVersion) continue
+        if (event.version !== this.currentVersion + 1) {
+          gap = true
+          this.held.push(event)
+        } else if (!gap) this.current = applyViewPatch(this.current ?? {}, event.patch as JsonObject)
+        if (!gap) this.currentVersion = event.version
+      }
+      this.changed(undefined)
+      if (!gap && !this.fetchAgain) break
+      // A gap right after a read: the events in between are on their way or were missed; read again shortly.
+      if (gap) await new Promise((resolve) => setTimeout(resolve, backoffDelay(this.failures++, { initialMs: 50, maxMs: 2_000 })))
+    }
+    this.fetching = false
+  }
+}
+
+/** The mirror of `kind:id` fed by `subscriber`, which must follow a topic carrying its events. */
+export const mirrorOf = <K extends ActorKind>(subscriber: Subscriber, kind: K, id: string): Mirror<K> =>
+  new ActorMirror(subscriber, kind, id)

@@ -1,0 +1,298 @@
+// The event subscriber (PROTOCOL "Event subscription socket"): `subscribe({url, token, topics})`
+// follows topics as an async iterator and through callbacks; each event is delivered once (repeats
+// of a `payload.id`, as when two followed topics carry one event, are dropped); after a lost
+// connection it reconnects with backoff and resumes with `since=<the last cursor>`, so nothing is
+// missed or repeated. When the server cannot resume (the cursor fell out of the retained stream) it
+// goes live again and tells its `onReset` listeners (mirrors refetch).
+import { Schema } from "effect"
+import { decodeOr } from "../schema/errors.ts"
+import { EventServerFrame } from "../schema/frames.ts"
+import type { BackoffOptions } from "./backoff.ts"
+import { ClawbotError } from "./errors.ts"
+import { requester, type FetchLike, type Requester } from "./http.ts"
+import { mirrorOf, type Mirror } from "./mirror.ts"
+import { SeenIds } from "./seen.ts"
+import { ReconnectingSocket } from "./socket.ts"
+import { webSocketImpl, type WebSocketConstructor } from "./transport.ts"
+import type { ActorKind, SubscribedEvent } from "./types.ts"
+import { socketUrl } from "./urls.ts"
+
+export type SubscriberStatus = "connecting" | "open" | "reconnecting" | "closed"
+
+export interface SubscribeOptions {
+  /** `http://host:port` of the edge. */
+  readonly url: string
+  /** A viewer or operator token (sent as `?token=`, as browsers must); none with public reads. */
+  readonly token?: string | undefined
+  readonly topics: ReadonlyArray<string>
+  /** Start after this cursor (a `cursor` seen earlier), replaying what came since. */
+  readonly since?: string | undefined
+  readonly onEvent?: ((event: SubscribedEvent) => void) | undefined
+  /** Refusals by the server and the reason the subscriber stopped, if it does. */
+  readonly onError?: ((error: ClawbotError) => void) | undefined
+  readonly onStatus?: ((status: SubscriberStatus) => void) | undefined
+  readonly WebSocket?: WebSocketConstructor | undefined
+  readonly fetch?: FetchLike | undefined
+  readonly backoff?: BackoffOptions | undefined
+  /** Event ids remembered to drop repeats (default 10,000). */
+  readonly dedupeWindow?: number | undefined
+}
+
+const decodeFrame = (value: unknown) => decodeOr(EventServerFrame, value)
+const isTopicList = Schema.is(Schema.Array(Schema.String))
+
+interface Waiter {
+  resolve(result: IteratorResult<SubscribedEvent>): void
+  reject(error: unknown): void
+}
+
+/** One iterator's queue: events buffered until read. */
+class EventQueue implements AsyncIterableIterator<SubscribedEvent> {
+  private readonly buffered: SubscribedEvent[] = []
+  private readonly waiters: Waiter[] = []
+  private ended: { error?: unknown } | undefined
+
+  constructor(private readonly detach: (queue: EventQueue) => void) {}
+
+  push(event: SubscribedEvent): void {
+    const waiter = this.waiters.shift()
+    if (waiter) waiter.resolve({ value: event, done: false })
+    else this.buffered.push(event)
+  }
+
+  end(error?: unknown): void {
+    if (this.ended) return
+    this.ended = error === undefined ? {} : { error }
+    for (const waiter of this.waiters.splice(0)) {
+      if (error === undefined) waiter.resolve({ value: undefined, done: true })
+      else waiter.reject(error)
+    }
+  }
+
+  next(): Promise<IteratorResult<SubscribedEvent>> {
+    const event = this.buffered.shift()
+    if (event !== undefined) return Promise.resolve({ value: event, done: false })
+    if (this.ended) {
+      return this.ended.error === undefined ? Promise.resolve({ value: undefined, done: true }) : Promise.reject(this.ended.error)
+    }
+    return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }))
+  }
+
+  return(): Promise<IteratorResult<SubscribedEvent>> {
+    this.detach(this)
+    this.end()
+    return Promise.resolve({ value: undefined, done: true })
+  }
+
+  [Symbol.asyncIterator](): AsyncIterableIterator<SubscribedEvent> {
+    return this
+  }
+}
+
+export class Subscriber implements AsyncIterable<SubscribedEvent> {
+  private readonly topicSet: Set<string>
+  private lastCursor: string | undefined
+  private readonly seen: SeenIds
+  private readonly socket: ReconnectingSocket
+  private readonly eventListeners = new Set<(event: SubscribedEvent) => void>()
+  private readonly resetListeners = new Set<() => void>()
+  private readonly openListeners = new Set<() => void>()
+  private readonly queues = new Set<EventQueue>()
+  private readonly onStop = new Set<(error: ClawbotError) => void>()
+  /** Whether the socket being opened asked for `since` (a reopen without it may have missed events). */
+  private resuming = false
+  private stoppedWith: ClawbotError | undefined
+  private opened = false
+  private closedByUser = false
+  /** The HTTP client mirrors read their views with. */
+  readonly request: Requester
+
+  constructor(private readonly options: SubscribeOptions) {
+    this.topicSet = new Set(options.topics)
+    this.lastCursor = options.since
+    this.seen = new SeenIds(options.dedupeWindow)
+    this.request = requester({ url: options.url, token: options.token, fetch: options.fetch })
+    if (options.onEvent) this.eventListeners.add(options.onEvent)
+    this.socket = new ReconnectingSocket(
+      {
+        WebSocket: webSocketImpl(options.WebSocket),
+        backoff: options.backoff,
+        url: () => {
+          this.resuming = this.lastCursor !== undefined
+          return socketUrl(options.url, "/ws/events", {
+            token: options.token,
+            topics: [...this.topicSet].join(","),
+            since: this.lastCursor,
+          })
+        },
+      },
+      {
+        open: () => this.onOpen(),
+        message: (text) => this.onMessage(text),
+        lost: ({ retryInMs }) => {
+          if (retryInMs !== undefined) this.status("reconnecting")
+        },
+        stopped: (error) => this.stop(error),
+      },
+    )
+    this.status("connecting")
+    this.socket.start()
+  }
+
+  /** The cursor of the last event received: pass it as `since` to resume from there later. */
+  get cursor(): string | undefined {
+    return this.lastCursor
+  }
+
+  get topics(): ReadonlyArray<string> {
+    return [...this.topicSet]
+  }
+
+  /** Resolves once the socket is open (the first time); rejects if the subscriber stopped before. */
+  ready(): Promise<void> {
+    if (this.opened && this.socket.isOpen) return Promise.resolve()
+    if (this.stoppedWith) return Promise.reject(this.stoppedWith)
+    return new Promise((resolve, reject) => {
+      const done = () => {
+        this.openListeners.delete(done)
+        resolve()
+      }
+      this.openListeners.add(done)
+      const failed = (error: ClawbotError) => reject(error)
+      this.onStop.add(failed)
+    })
+  }
+
+  /** Calls `listener` with every event from now on; returns the function that stops it. */
+  onEvent(listener: (event: SubscribedEvent) => void): () => void {
+    this.eventListeners.add(listener)
+    return () => this.eventListeners.delete(listener)
+  }
+
+  /** Calls `listener` when events may have been missed (the server could not resume): refetch what you keep. */
+  onReset(listener: () => void): () => void {
+    this.resetListeners.add(listener)
+    return () => this.resetListeners.delete(listener)
+  }
+
+  /** Each call gives an iterator of the events from then on; `break` detaches it. */
+  [Symbol.asyncIterator](): AsyncIterableIterator<SubscribedEvent> {
+    const queue = new EventQueue((q) => this.queues.delete(q))
+    if (this.closedByUser || this.stoppedWith) queue.end(this.stoppedWith)
+    else this.queues.add(queue)
+    return queue
+  }
+
+  /** Follows more topics (a `subscribe` frame; sent again with the topics on every reconnect). */
+  follow(topics: ReadonlyArray<string>): void {
+    const added = topics.filter((topic) => !this.topicSet.has(topic))
+    if (added.length === 0) return
+    for (const topic of added) this.topicSet.add(topic)
+    this.socket.send(JSON.stringify({ type: "subscribe", payload: { topics: added } }))
+  }
+
+  /** Stops following topics. */
+  unfollow(topics: ReadonlyArray<string>): void {
+    const removed = topics.filter((topic) => this.topicSet.delete(topic))
+    if (removed.length > 0) this.socket.send(JSON.stringify({ type: "unsubscribe", payload: { topics: removed } }))
+  }
+
+  /** True when the topics followed carry every transition of `kind:id`. */
+  covers(kind: ActorKind, id: string): boolean {
+    return this.topicSet.has("machines") || this.topicSet.has(`${kind}s`) || this.topicSet.has(`${kind}:${id}`)
+  }
+
+  /**
+   * A live copy of one actor's view, from one `GET` and the patches of its events (see ./mirror.ts);
+   * its topic is followed first when not yet covered.
+   */
+  mirror<K extends ActorKind>(kind: K, id: string): Mirror<K> {
+    if (!this.covers(kind, id)) this.follow([`${kind}:${id}`])
+    return mirrorOf(this, kind, id)
+  }
+
+  /** Drops the connection as if the network lost it (it reconnects and resumes): for tests and drills. */
+  drop(): void {
+    this.socket.drop()
+  }
+
+  /** Closes the socket for good and ends every iterator. */
+  async close(): Promise<void> {
+    if (this.closedByUser) return
+    this.closedByUser = true
+    await this.socket.close()
+    for (const queue of this.queues) queue.end()
+    this.queues.clear()
+    this.status("closed")
+  }
+
+  private onOpen(): void {
+    const reopened = this.opened
+    this.opened = true
+    this.status("open")
+    for (const listener of [...this.openListeners]) listener()
+    // Reopened without a cursor to resume from (no event had come yet): whatever passed meanwhile is unknown.
+    if (reopened && !this.resuming) for (const listener of [...this.resetListeners]) listener()
+  }
+
+  private onMessage(text: string): void {
+    let value: unknown
+    try {
+      value = JSON.parse(text)
+    } catch {
+      this.options.onError?.(new ClawbotError({ code: "internal", message: `events: a frame that is not JSON: ${text.slice(0, 80)}` }))
+      return
+    }
+    const decoded = decodeFrame(value)
+    if (!decoded.ok) {
+      this.options.onError?.(new ClawbotError({ code: "internal", message: `events: an unexpected frame: ${decoded.error.message}` }))
+      return
+    }
+    const frame = value as
+      | { type: "event"; cursor?: string; payload: SubscribedEvent }
+      | { type: "error"; payload: { code: ClawbotError["code"]; message: string; ref?: string } }
+    if (frame.type === "error") {
+      this.onServerError(new ClawbotError(frame.payload))
+      return
+    }
+    if (typeof frame.cursor === "string") this.lastCursor = frame.cursor
+    if (this.seen.check(frame.payload.id)) return
+    const event: SubscribedEvent = { ...frame.payload, cursor: this.lastCursor ?? "" }
+    for (const listener of [...this.eventListeners]) listener(event)
+    for (const queue of this.queues) queue.push(event)
+  }
+
+  /**
+   * A `since` the server cannot replay (older than the retained stream: `conflict`; after its newest
+   * event, as after the stream was reset: `validation_failed`) leaves the socket open with no topic:
+   * follow the topics again, live from now, and tell the listeners that events may be missing.
+   */
+  private onServerError(error: ClawbotError): void {
+    const cannotResume = error.message.startsWith("since:") && (error.code === "conflict" || error.code === "validation_failed")
+    if (cannotResume) {
+      this.lastCursor = undefined
+      if (this.topicSet.size > 0) this.socket.send(JSON.stringify({ type: "subscribe", payload: { topics: [...this.topicSet] } }))
+      for (const listener of [...this.resetListeners]) listener()
+    }
+    this.options.onError?.(error)
+  }
+
+  private stop(error: ClawbotError): void {
+    this.stoppedWith = error
+    this.options.onError?.(error)
+    for (const listener of [...this.onStop]) listener(error)
+    for (const queue of this.queues) queue.end(error)
+    this.queues.clear()
+    this.status("closed")
+  }
+
+  private status(status: SubscriberStatus): void {
+    this.options.onStatus?.(status)
+  }
+}
+
+/** Follows `topics` on the event socket: iterate it (`for await`) or pass `onEvent`. */
+export function subscribe(options: SubscribeOptions): Subscriber {
+  if (!isTopicList(options.topics)) throw new TypeError("subscribe: topics must be a list of topic names")
+  return new Subscriber(options)
+}

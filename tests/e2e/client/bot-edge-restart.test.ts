@@ -1,0 +1,68 @@
+// An SDK bot survives its edge restarting mid-task: it reconnects (backoff) to the new edge on the
+// same port, resumes its session, runs nothing twice, and its result completes the task.
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { connectBot, mirror, type BotStatus } from "../../../src/client/node.ts"
+import { createEdge, type Edge } from "../../../src/edge/app.ts"
+import { createLogger } from "../../../src/log.ts"
+import { MACHINES, testEdge, type TestEdge } from "../../support/edge.ts"
+import { deferred, FAST_BACKOFF, registerAgent } from "./support.ts"
+
+let t: TestEdge
+let second: Edge | undefined
+beforeAll(async () => {
+  t = await testEdge()
+})
+afterAll(async () => {
+  await second?.close()
+  await t?.close()
+})
+
+describe("an SDK bot across an edge restart", () => {
+  it("reconnects to the new edge, resumes, and completes its task once", async () => {
+    const agent = await registerAgent(t.api, ["sdk-restart"])
+    const started = deferred()
+    const release = deferred()
+    let calls = 0
+    const statuses: BotStatus[] = []
+    const bot = connectBot({ url: t.url, token: agent.token, backoff: FAST_BACKOFF, onStatus: (status) => statuses.push(status) })
+    bot.handle("sdk-restart", async () => {
+      calls += 1
+      started.resolve()
+      await release.promise
+      return { survived: true }
+    })
+    const id = (await t.api.post("/api/v1/tasks", { title: "long", capability: "sdk-restart" })).body.id as string
+    await started.promise
+
+    const port = t.edge.port
+    await t.edge.close()
+    second = await createEdge({
+      redis: t.deployment.redis,
+      sql: t.deployment.schema.sql,
+      keys: t.deployment.keys,
+      partitions: t.deployment.partitions,
+      append: t.deployment.append,
+      log: createLogger("error", { component: "edge" }),
+      machines: MACHINES,
+      host: "127.0.0.1",
+      port,
+      operatorToken: t.operatorToken,
+      ...(t.runtime === undefined ? {} : { runtime: t.runtime }),
+      limits: { waitMs: 5_000 },
+    })
+    await new Promise<void>((resolve) => {
+      const wait = () => (bot.connections >= 2 ? resolve() : setTimeout(wait, 10))
+      wait()
+    })
+    expect(await bot.connected()).toMatchObject({ agent_id: agent.id, session_resumed: true })
+    expect(statuses).toContain("reconnecting")
+    release.resolve()
+
+    const copy = mirror({ url: t.url, token: t.operatorToken }, "task", id)
+    expect(await copy.until((view) => view.status === "completed")).toMatchObject({ result: { survived: true }, attempt: 1 })
+    copy.close()
+    expect(calls).toBe(1)
+    await bot.close()
+    expect(statuses.at(-1)).toBe("closed")
+  })
+})

@@ -1,0 +1,79 @@
+// A bot's outbox on its own: frame ids unique to the instance, a frame held until acked and sent
+// again (same id) after a reconnect, a late ack reported so the bot reconnects, a frame given up after
+// its tries, and a refusal after the ack passed on as the machine's verdict.
+import { describe, expect, it, vi } from "vitest"
+import { Outbox } from "../../../src/client/bot/outbox.ts"
+import type { ClawbotError } from "../../../src/client/errors.ts"
+
+const setup = (overrides: { open?: boolean; maxTries?: number } = {}) => {
+  const sent: Array<{ id: string; type: string }> = []
+  let open = overrides.open ?? true
+  const late = vi.fn()
+  const refusedLater = vi.fn<(error: ClawbotError, frame: unknown) => void>()
+  const outbox = new Outbox({
+    send: (text) => {
+      if (open) sent.push(JSON.parse(text))
+      return open
+    },
+    late,
+    refusedLater,
+    ackTimeoutMs: 1_000,
+    maxTries: overrides.maxTries ?? 3,
+  })
+  return { outbox, sent, late, refusedLater, setOpen: (value: boolean) => void (open = value) }
+}
+
+const heartbeat = { type: "heartbeat", payload: {} } as const
+
+describe("Outbox", () => {
+  it("settles a frame with its ack, and gives distinct ids", async () => {
+    const { outbox, sent } = setup()
+    const first = outbox.send(heartbeat)
+    const second = outbox.send(heartbeat)
+    const [a, b] = sent
+    expect(a?.id).not.toBe(b?.id)
+    expect(a?.id).toMatch(/^[0-9a-f]{12}-1$/u)
+    outbox.ack(a?.id as string, "1-1")
+    expect(await first).toEqual({ ok: true, streamId: "1-1" })
+    expect(outbox.size).toBe(1)
+    outbox.refuse({ code: "validation_failed", message: "bad", ref: b?.id as string })
+    expect(await second).toMatchObject({ ok: false, error: { code: "validation_failed", message: "bad" } })
+  })
+
+  it("holds a frame sent while closed and sends it, with the same id, once open again", () => {
+    const { outbox, sent, setOpen } = setup({ open: false })
+    void outbox.send(heartbeat)
+    expect(sent).toEqual([])
+    setOpen(true)
+    outbox.resend()
+    outbox.resend()
+    expect(sent).toHaveLength(2)
+    expect(sent[0]?.id).toBe(sent[1]?.id)
+  })
+
+  it("reports a late ack, and gives the frame up after its tries", async () => {
+    vi.useFakeTimers()
+    try {
+      const { outbox, late } = setup({ maxTries: 2 })
+      const result = outbox.send(heartbeat)
+      vi.advanceTimersByTime(1_000)
+      expect(late).toHaveBeenCalledTimes(1)
+      outbox.resend()
+      vi.advanceTimersByTime(1_000)
+      expect(await result).toMatchObject({ ok: false, error: { code: "unavailable", message: "heartbeat: no ack after 2 sends" } })
+      expect(late).toHaveBeenCalledTimes(1)
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+
+  it("passes on a refusal that follows the ack", () => {
+    const { outbox, sent, refusedLater } = setup()
+    void outbox.send({ type: "task_complete", payload: { task_id: "t", attempt: 1, success: true } } as never)
+    const id = sent[0]?.id as string
+    outbox.ack(id, "1-2")
+    expect(outbox.refuse({ code: "conflict", message: "stale attempt", ref: id })).toBe(true)
+    expect(refusedLater.mock.calls[0]?.[0]).toMatchObject({ code: "conflict", message: "stale attempt" })
+    expect(outbox.refuse({ code: "conflict", message: "who?", ref: "unknown" })).toBe(false)
+  })
+})

@@ -1,0 +1,94 @@
+// Agents: capabilities, state, load against capacity, success rate, breaker and tasks held, live;
+// drain, resume and rotate-token buttons (the new token is shown once, as the API answers it).
+import { useMemo, useState } from "preact/hooks"
+import { describeFailure, post } from "../api.ts"
+import { CommandResult, runCommand, type Outcome } from "../components/command-result.tsx"
+import { StateBadge } from "../components/state-badge.tsx"
+import { VirtualList } from "../components/virtual-list.tsx"
+import { useFleet } from "../data/live.ts"
+import type { View } from "../data/types.ts"
+import { href } from "../router.ts"
+
+const ROW_HEIGHT = 44
+
+const successRate = (agent: View): string => {
+  const successes = Number(agent["successes"] ?? 0)
+  const failures = Number(agent["failures"] ?? 0)
+  return successes + failures === 0 ? "–" : `${Math.round((successes / (successes + failures)) * 100)}%`
+}
+
+export const AgentsPage = () => {
+  const fleet = useFleet()
+  const [outcome, setOutcome] = useState<Outcome>()
+  const [rotated, setRotated] = useState<{ name: string; token: string }>()
+  const agents = useMemo(
+    () => [...fleet.views.agent.values()].filter((agent) => agent.status !== "deregistered").sort((a, b) => String(a["name"]).localeCompare(String(b["name"]))),
+    [fleet.revision],
+  )
+  const rotate = async (agent: View) => {
+    try {
+      const answer = await post<{ token: string }>(`/api/v1/agents/${agent.id}/token`)
+      setRotated({ name: String(agent["name"]), token: answer.token })
+      setOutcome({ ok: true, text: `token of ${String(agent["name"])} rotated: the old one stopped working` })
+    } catch (error) {
+      setOutcome({ ok: false, text: `refused: ${describeFailure(error)}` })
+    }
+  }
+  return (
+    <section aria-labelledby="agents-title">
+      <h1 id="agents-title">Agents</h1>
+      <CommandResult outcome={outcome} />
+      {rotated ? (
+        <p class="secret" role="status">
+          New token of {rotated.name} (shown once): <code data-testid="rotated-token">{rotated.token}</code>{" "}
+          <button type="button" onClick={() => setRotated(undefined)}>
+            Hide
+          </button>
+        </p>
+      ) : null}
+      <VirtualList
+        items={agents}
+        rowHeight={ROW_HEIGHT}
+        height={Math.min(600, Math.max(ROW_HEIGHT, agents.length * ROW_HEIGHT))}
+        label="Agents"
+        columns={["Name", "State", "Capabilities", "Load", "Success", "Breaker", "Actions"]}
+        rowClass="agents-row"
+        rowTestId={(agent) => `agent-${String(agent["name"])}`}
+        row={(agent) => {
+          const held = ((agent["inflight"] ?? []) as string[]).length
+          const name = String(agent["name"])
+          return (
+            <>
+              <span role="cell">
+                <a href={href("statecharts", "agent", agent.id)}>{name}</a>
+              </span>
+              <span role="cell">
+                <StateBadge state={agent.status} />
+              </span>
+              <span role="cell">{((agent["capabilities"] ?? []) as string[]).join(", ")}</span>
+              <span role="cell">
+                <meter min={0} max={Number(agent["max_concurrency"] ?? 1)} value={held} aria-label={`${held} of ${String(agent["max_concurrency"])} tasks held`} /> {held}/
+                {String(agent["max_concurrency"])}
+              </span>
+              <span role="cell">{successRate(agent)}</span>
+              <span role="cell">
+                <StateBadge state={`breaker-${String(agent["breaker"])}`} />
+              </span>
+              <span role="cell" class="row-actions">
+                <button type="button" aria-label={`Drain ${name}`} onClick={async () => setOutcome(await runCommand(`/api/v1/agents/${agent.id}/drain`))}>
+                  Drain
+                </button>
+                <button type="button" aria-label={`Resume ${name}`} onClick={async () => setOutcome(await runCommand(`/api/v1/agents/${agent.id}/resume`))}>
+                  Resume
+                </button>
+                <button type="button" aria-label={`Rotate token of ${name}`} onClick={() => void rotate(agent)}>
+                  Rotate token
+                </button>
+              </span>
+            </>
+          )
+        }}
+      />
+    </section>
+  )
+}
