@@ -12,7 +12,7 @@ const ROUTES = [
   "post /api/v1/sessions/{id}/cancel", "post /api/v1/sessions/{id}/checkpoints", "post /api/v1/sessions/{id}/pause",
   "post /api/v1/sessions/{id}/resume", "post /api/v1/sessions/{id}/retry", "post /api/v1/sessions/{id}/start",
   "post /api/v1/sessions/{id}/stop", "get /api/v1/sessions/{id}/timeline", "get /api/v1/tasks", "post /api/v1/tasks",
-  "post /api/v1/tasks/batch", "get /api/v1/tasks/{id}", "post /api/v1/tasks/{id}/cancel", "post /api/v1/tasks/{id}/approve", "post /api/v1/tasks/{id}/reject", "post /api/v1/tasks/{id}/claim", "post /api/v1/tasks/{id}/complete",
+  "post /api/v1/tasks/batch", "get /api/v1/tasks/{id}", "put /api/v1/groups/{key}", "get /api/v1/groups", "get /api/v1/groups/{key}", "post /api/v1/tasks/{id}/cancel", "post /api/v1/tasks/{id}/approve", "post /api/v1/tasks/{id}/reject", "post /api/v1/tasks/{id}/claim", "post /api/v1/tasks/{id}/complete",
   "post /api/v1/tasks/{id}/fail", "post /api/v1/tasks/{id}/progress", "post /api/v1/tasks/{id}/start", "get /health", "get /live", "get /metrics", "get /ready",
   "post /api/v1/viewer-tokens", "delete /api/v1/viewer-tokens/{id}",
   "post /api/v1/actors/{kind}/{id}/events", "get /", "get /assets/{file}",
@@ -71,7 +71,7 @@ describe("the OpenAPI document", () => {
 
     const tasks = document.paths["/api/v1/tasks"].get
     expect(tasks.security).toEqual([{ bearer: [] }])
-    expect(tasks.parameters.map((p: { name: string }) => p.name)).toEqual(["status", "session_id", "agent_id", "capability", "limit", "cursor"])
+    expect(tasks.parameters.map((p: { name: string }) => p.name)).toEqual(["status", "session_id", "agent_id", "capability", "group", "limit", "cursor"])
     const actors = document.paths["/api/v1/actors"].get
     expect(actors.parameters.map((p: { name: string }) => p.name)).toEqual(["kind", "state", "older_than_s", "limit", "cursor"])
     expect(document.paths["/metrics"].get.responses["200"].content["text/plain"]).toBeDefined()
