@@ -14,7 +14,7 @@ import { mirrorOf, type Mirror } from "./mirror.ts"
 import { SeenIds } from "./seen.ts"
 import { ReconnectingSocket } from "./socket.ts"
 import { webSocketImpl, type WebSocketConstructor } from "./transport.ts"
-import type { ActorKind, SubscribedEvent, Topic } from "./types.ts"
+import type { ActorKind, SubscribedEvent } from "./types.ts"
 import { socketUrl } from "./urls.ts"
 
 export type SubscriberStatus = "connecting" | "open" | "reconnecting" | "closed"
