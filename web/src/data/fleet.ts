@@ -4,9 +4,9 @@
 // state are kept as events apply, and per-second samples (transitions/s, event lag, connected bots)
 // feed the fleet charts. Listeners are told at most once per frame and per CHANGE_INTERVAL_MS, so
 // 200 transitions/s cost a few renders a second, not 200.
-import { getAll, get } from "../api.ts"
+import { describeFailure, get, getAll } from "../api.ts"
 import { applyPatch } from "./merge-patch.ts"
-import type { Subscriber, SubscriberStatus } from "./subscriber.ts"
+import type { Subscriber, SubscriberStatus } from "../../../src/client/subscriber.ts"
 import { KINDS, PATHS, type ActorEvent, type Json, type Kind, type View } from "./types.ts"
 
 const CHANGE_INTERVAL_MS = 100
@@ -49,6 +49,9 @@ export class Fleet {
 
   constructor(private readonly subscriber: Subscriber) {
     subscriber.onEvent((event) => this.receive(event))
+    // Read everything once the socket is open (events from then on are held meanwhile), and again
+    // whenever the subscriber could not resume.
+    subscriber.ready().then(() => void this.load(), () => undefined)
     subscriber.onReset(() => void this.load())
     setInterval(() => this.sample(), 1000)
   }
@@ -74,16 +77,30 @@ export class Fleet {
     return this.views[kind].get(id)
   }
 
+  /** Why the last read of the fleet failed (it is tried again), if it did. */
+  loadError: string | undefined
+
   /** Reads every actor again (first connection, or a resume the server refused); events meanwhile are held. */
   async load(): Promise<void> {
     const load = ++this.loads
     this.held ??= []
-    const lists = await Promise.all(KINDS.map((kind) => getAll<Record<string, Json>>(`/api/v1/${PATHS[kind]}`)))
-    if (load !== this.loads) return
-    for (const [index, kind] of KINDS.entries()) {
-      this.views[kind].clear()
-      this.counts[kind].clear()
-      for (const body of lists[index] ?? []) this.put(kind, patchable(kind, body))
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        const lists = await Promise.all(KINDS.map((kind) => getAll<Record<string, Json>>(`/api/v1/${PATHS[kind]}`)))
+        if (load !== this.loads) return
+        this.loadError = undefined
+        for (const [index, kind] of KINDS.entries()) {
+          this.views[kind].clear()
+          this.counts[kind].clear()
+          for (const body of lists[index] ?? []) this.put(kind, patchable(kind, body))
+        }
+        break
+      } catch (error) {
+        if (load !== this.loads) return
+        this.loadError = describeFailure(error)
+        this.changed()
+        await new Promise((resolve) => setTimeout(resolve, Math.min(5_000, 250 * 2 ** attempt)))
+      }
     }
     const held = this.held ?? []
     this.held = null

@@ -1,11 +1,14 @@
-// The one subscriber and live fleet copy of the page (created once a token is known), and the hooks
-// components read them with: useFleet re-renders on the fleet's batched changes; useActorEvents hands
-// a component each live event of one actor.
+// The page's one event subscriber (the client SDK's, following every transition on the `machines`
+// topic with the stored token) and the live fleet copy it feeds, created once a token is known; and
+// the hooks components read them with: useFleet re-renders on the fleet's batched changes;
+// useActorEvents hands a component each live event; useMirror keeps one actor's view live through
+// the SDK's mirror.
 import { useEffect, useState } from "preact/hooks"
+import type { Mirror } from "../../../src/client/mirror.ts"
+import { subscribe, type Subscriber } from "../../../src/client/subscriber.ts"
 import { readToken } from "../token.ts"
 import { Fleet } from "./fleet.ts"
-import { subscribe, type Subscriber } from "./subscriber.ts"
-import type { ActorEvent } from "./types.ts"
+import type { ActorEvent, Kind, View } from "./types.ts"
 
 let live: { subscriber: Subscriber; fleet: Fleet } | undefined
 
@@ -13,14 +16,19 @@ let live: { subscriber: Subscriber; fleet: Fleet } | undefined
 export const startLive = (): Fleet => {
   if (live !== undefined) return live.fleet
   let fleet: Fleet | undefined
-  const subscriber = subscribe({ token: readToken() ?? undefined, topics: ["machines"], onStatus: (status) => fleet?.setStatus(status) })
+  const subscriber = subscribe({
+    url: window.location.origin,
+    token: readToken() ?? undefined,
+    topics: ["machines"],
+    onStatus: (status) => fleet?.setStatus(status),
+  })
   fleet = new Fleet(subscriber)
   live = { subscriber, fleet }
   return fleet
 }
 
 export const stopLive = (): void => {
-  live?.subscriber.close()
+  void live?.subscriber.close()
   live = undefined
 }
 
@@ -37,4 +45,21 @@ export const useFleet = (): Fleet => {
 /** Calls `listener` with each live event of `kind:id` (or of every actor when `id` is undefined). */
 export const useActorEvents = (listener: (event: ActorEvent) => void, deps: ReadonlyArray<unknown>): void => {
   useEffect(() => fleet().onEvent(listener), deps)
+}
+
+/** One actor's view, kept live by the SDK's mirror (one GET, then its events' patches); undefined until read. */
+export const useMirror = (kind: Kind, id: string): View | undefined => {
+  const [view, setView] = useState<View>()
+  useEffect(() => {
+    startLive()
+    setView(undefined)
+    const mirror: Mirror = live!.subscriber.mirror(kind, id)
+    const stop = mirror.onChange((next) => setView(next as unknown as View))
+    if (mirror.view !== undefined) setView(mirror.view as unknown as View)
+    return () => {
+      stop()
+      mirror.close()
+    }
+  }, [kind, id])
+  return view
 }

@@ -1,26 +1,16 @@
 // The wire shapes the dashboard reads (docs/protocol.md): actor views by kind, events, machines.
-export type Kind = "session" | "task" | "agent"
-export const KINDS: ReadonlyArray<Kind> = ["session", "task", "agent"]
-
+import type { SubscribedEvent } from "../../../src/client/types.ts"
 import type { Json } from "../../../src/runtime/merge-patch.ts"
 
 export type { Json }
+export type Kind = "session" | "task" | "agent"
+export const KINDS: ReadonlyArray<Kind> = ["session", "task", "agent"]
+
+
 export type View = { [key: string]: Json } & { id: string; status: string; version: number }
 
-/** One transition as the event socket sends it (`payload` of an `event` frame) with its `cursor`. */
-export interface ActorEvent {
-  readonly id: string
-  readonly topic: string
-  readonly kind: Kind
-  readonly actor_id: string
-  readonly version: number
-  readonly from: string | null
-  readonly to: string
-  readonly event: string
-  readonly patch: { [key: string]: Json }
-  readonly at: string
-  readonly cursor: string
-}
+/** One transition as the event socket sends it, with its `cursor` (the client SDK's type). */
+export type ActorEvent = SubscribedEvent
 
 /** `GET /actors/{kind}/{id}/history` entries. */
 export interface HistoryEntry {

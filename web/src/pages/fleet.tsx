@@ -31,7 +31,7 @@ export const FleetPage = () => {
   return (
     <section aria-labelledby="fleet-title">
       <h1 id="fleet-title">Fleet</h1>
-      {!fleet.loaded ? <p class="hint">Loading the fleet…</p> : null}
+      {!fleet.loaded ? <p class="hint">Loading the fleet…{fleet.loadError ? ` (${fleet.loadError}; trying again)` : ""}</p> : null}
       <div class="kinds">
         {KINDS.map((kind) => {
           const counts = fleet.counts[kind]

@@ -1,13 +1,14 @@
 // One session: its state, progress, health and checkpoints, its lifecycle buttons, its task DAG laid
 // out with ELK (each task node coloured by its live state; a click opens the task's statechart) and
-// its timeline (every transition of the session and its tasks, live).
+// its timeline (every transition of the session and its tasks, live). The session itself is the SDK's
+// mirror of it.
 import { useEffect, useMemo, useState } from "preact/hooks"
 import { describeFailure, get } from "../api.ts"
 import { CommandResult, runCommand, type Outcome } from "../components/command-result.tsx"
 import { Graph } from "../components/graph.tsx"
 import { layoutGraph, type Layout } from "../components/layout.ts"
 import { StateBadge } from "../components/state-badge.tsx"
-import { useActorEvents, useFleet } from "../data/live.ts"
+import { useActorEvents, useFleet, useMirror } from "../data/live.ts"
 import type { View } from "../data/types.ts"
 import { href } from "../router.ts"
 import { progressOf } from "./sessions.tsx"
@@ -37,21 +38,15 @@ export const SessionPage = ({ id }: { readonly id: string }) => {
   const fleet = useFleet()
   const [loaded, setLoaded] = useState<{ session: View & { tasks: SessionTask[] } } | { error: string }>()
   const [layout, setLayout] = useState<Layout>()
+  useEffect(() => setLayout(undefined), [id])
   const [timeline, setTimeline] = useState<Step[]>([])
   const [outcome, setOutcome] = useState<Outcome>()
+  const mirrored = useMirror("session", id)
 
   useEffect(() => {
     setLoaded(undefined)
-    setLayout(undefined)
     get<View & { tasks: SessionTask[] }>(`/api/v1/sessions/${id}`).then(
-      (session) => {
-        setLoaded({ session })
-        void layoutGraph(
-          session.tasks.map((task) => ({ id: task.id, label: task.key })),
-          session.tasks.flatMap((task) => task.depends_on.map((from) => ({ id: `${from}>${task.id}`, source: from, target: task.id }))),
-          "RIGHT",
-        ).then(setLayout)
-      },
+      (session) => setLoaded({ session }),
       (error: unknown) => setLoaded({ error: describeFailure(error) }),
     )
     get<{ transitions: Step[] }>(`/api/v1/sessions/${id}/timeline`).then(
@@ -60,7 +55,29 @@ export const SessionPage = ({ id }: { readonly id: string }) => {
     )
   }, [id])
 
-  const tasks = loaded && "session" in loaded ? loaded.session.tasks : []
+  // The session's tasks as read, and any created since (the runtime creates them after the session).
+  const read = loaded && "session" in loaded ? loaded.session.tasks : undefined
+  const tasks = useMemo(() => {
+    const byId = new Map((read ?? []).map((task) => [task.id, task]))
+    for (const view of fleet.views.task.values()) {
+      if (view["session_id"] !== id || byId.has(view.id)) continue
+      byId.set(view.id, {
+        id: view.id, key: String(view["key"]), title: String(view["title"]), capability: String(view["capability"]),
+        depends_on: (view["depends_on"] ?? []) as string[], status: view.status,
+      })
+    }
+    return [...byId.values()].sort((a, b) => a.key.localeCompare(b.key))
+  }, [fleet.revision, read, id])
+  const shape = tasks.map((task) => `${task.id}<${task.depends_on.join(",")}`).join(";")
+  useEffect(() => {
+    if (tasks.length === 0) return
+    const known = new Set(tasks.map((task) => task.id))
+    void layoutGraph(
+      tasks.map((task) => ({ id: task.id, label: task.key })),
+      tasks.flatMap((task) => task.depends_on.filter((from) => known.has(from)).map((from) => ({ id: `${from}>${task.id}`, source: from, target: task.id }))),
+      "RIGHT",
+    ).then(setLayout, () => undefined)
+  }, [shape])
   const taskIds = useMemo(() => new Set(tasks.map((task) => task.id)), [tasks])
   const keys = useMemo(() => new Map(tasks.map((task) => [task.id, task.key])), [tasks])
   useActorEvents(
@@ -74,7 +91,7 @@ export const SessionPage = ({ id }: { readonly id: string }) => {
 
   if (loaded === undefined) return <p class="hint">Loading session {id}…</p>
   if ("error" in loaded) return <p role="alert" class="error">{loaded.error}</p>
-  const session = fleet.view("session", id) ?? loaded.session
+  const session = mirrored ?? fleet.view("session", id) ?? loaded.session
   const { done, total } = progressOf(session)
   const statusOf = (taskId: string) => fleet.view("task", taskId)?.status ?? tasks.find((task) => task.id === taskId)?.status ?? "unknown"
 

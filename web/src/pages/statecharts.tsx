@@ -9,7 +9,7 @@ import { CommandResult, runCommand, type Outcome } from "../components/command-r
 import { Graph } from "../components/graph.tsx"
 import { layoutGraph, type Layout } from "../components/layout.ts"
 import { StateBadge } from "../components/state-badge.tsx"
-import { useActorEvents, useFleet } from "../data/live.ts"
+import { useActorEvents, useFleet, useMirror } from "../data/live.ts"
 import { ANY_STATE, drawnTransitions, eventsLeaving, transitionLabel, useMachines } from "../data/machines.ts"
 import { applyPatch } from "../data/merge-patch.ts"
 import { KINDS, type HistoryEntry, type Json, type Kind, type MachineDescription } from "../data/types.ts"
@@ -60,6 +60,7 @@ const Inspector = ({ kind, id, machine, layout }: { kind: Kind; id: string; mach
   const [flash, setFlash] = useState<{ from: string | null; to: string; event: string; n: number }>()
   const [payload, setPayload] = useState("{}")
   const [outcome, setOutcome] = useState<Outcome>()
+  const mirrored = useMirror(kind, id)
 
   useEffect(() => {
     setHistory(undefined)
@@ -112,7 +113,7 @@ const Inspector = ({ kind, id, machine, layout }: { kind: Kind; id: string; mach
   const entry = history[index]!
   const view = views[index] ?? {}
   const before = index > 0 ? views[index - 1] : undefined
-  const liveState = fleet.view(kind, id)?.status ?? history.at(-1)!.to
+  const liveState = mirrored?.status ?? fleet.view(kind, id)?.status ?? history.at(-1)!.to
   const shownState = entry.to
   const past = version < latest
 
