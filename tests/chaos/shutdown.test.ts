@@ -75,7 +75,7 @@ describe("runtime shutdown", () => {
     fleet = bots
     await bots.register()
     bots.start()
-    const work = new Workload(deployment.append, { tasks: 240, sessions: 8, capability: FLEET.capability, window: 32, perSecond: 60 })
+    const work = new Workload(deployment.append, { tasks: 180, sessions: 6, capability: FLEET.capability, window: 16, perSecond: 40 })
     workload = work
     const feeding = work.run(() => bots.completesSent)
 
