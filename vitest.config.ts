@@ -1,7 +1,7 @@
 // Test runner configuration: one suite (`npm test`), in four projects by folder. Unit tests need neither
 // Redis nor Postgres and share worker threads without isolation (pure code, no process state); the rest
-// run in forked processes. The e2e and chaos projects run the compiled `clawbot` (bin/ → dist/), so
-// their global setup builds dist/ first, once per run.
+// run in forked processes. Tests beyond unit may run the compiled `clawbot` (bin/ → dist/), so those
+// projects' global setup builds dist/ first, once per run.
 import { defineConfig } from "vitest/config"
 
 const BUILD = "tests/support/build-once.ts"
@@ -17,7 +17,7 @@ export default defineConfig({
     retry: 1,
     projects: [
       { extends: true, test: { name: "unit", include: ["tests/unit/**/*.test.ts"], pool: "threads", isolate: false } },
-      { extends: true, test: { name: "integration", include: ["tests/integration/**/*.test.ts"], pool: "forks" } },
+      { extends: true, test: { name: "integration", include: ["tests/integration/**/*.test.ts"], pool: "forks", globalSetup: [BUILD] } },
       { extends: true, test: { name: "chaos", include: ["tests/chaos/**/*.test.ts"], pool: "forks", globalSetup: [BUILD] } },
       {
         extends: true,

@@ -16,7 +16,9 @@ const outputs = (effect: AgentEmitted, id: string, agent: AgentContext): Output[
     case "agent.capacity":
       return [{ _tag: "fill_agent", agentId: id, capabilities: agent.capabilities, free: effect.free }]
     case "agent.lost":
-      return effect.taskIds.map((taskId) => ({ _tag: "send", to: task(taskId), type: "AGENT_LOST", payload: { agentId: id } }))
+      return effect.taskIds.map((taskId) => ({ _tag: "send", to: task(taskId), type: "AGENT_LOST", payload: { agentId: id, reason: effect.reason } }))
+    case "agent.draining":
+      return effect.taskIds.map((taskId) => ({ _tag: "send", to: task(taskId), type: "AGENT_DRAINING", payload: { agentId: id } }))
     default:
       return []
   }

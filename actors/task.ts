@@ -1,11 +1,14 @@
 // Task actor binding: which emitted task effects become commands to agents, to its session (its
 // status changes) and to its dependants (its outcome), routing requests and bot pushes; the topics
 // and query columns of a task.
-import { taskMachine, type TaskContext, type TaskEmitted } from "../machines/task.ts"
+import { taskMachine, type TaskContext, type TaskEmitted, type TaskStatus } from "../machines/task.ts"
 import { taskView } from "./views.ts"
 import type { ActorKind, Output } from "../src/runtime/actor-kind.ts"
 
 const agent = (id: string) => ({ kind: "agent", id })
+
+/** The status its session counts: a task waiting for its approval is, for the session, still blocked. */
+const sessionStatus = (status: TaskStatus): TaskStatus => (status === "awaiting_approval" ? "blocked" : status)
 
 const outputs = (effect: TaskEmitted, id: string, task: TaskContext): Output[] => {
   switch (effect.type) {
@@ -28,15 +31,20 @@ const outputs = (effect: TaskEmitted, id: string, task: TaskContext): Output[] =
       return [{ _tag: "send", to: agent(effect.agentId), type: "RELEASE", payload: { taskId: id, outcome: "cancelled" } }]
     case "task.cancelled":
       return effect.agentId
-        ? [{ _tag: "push", agentId: effect.agentId, frame: { type: "task_cancelled", payload: { task_id: id, reason: effect.reason } } }]
+        ? [{
+          _tag: "push", agentId: effect.agentId,
+          frame: { type: "task_cancelled", payload: { task_id: id, attempt: effect.attempt ?? task.attempt, reason: effect.reason } },
+        }]
         : []
-    case "task.status":
-      return task.sessionId === null
+    case "task.status": {
+      const [from, status] = [sessionStatus(effect.from), sessionStatus(effect.status)]
+      return task.sessionId === null || from === status
         ? []
         : [{
           _tag: "send", to: { kind: "session", id: task.sessionId }, type: "TASK_STATUS",
-          payload: { taskId: id, index: task.index, from: effect.from, status: effect.status, epoch: effect.epoch },
+          payload: { taskId: id, index: task.index, from, status, epoch: effect.epoch },
         }]
+    }
     case "task.finished":
       return task.dependants.map((dependant) => ({
         _tag: "send", to: { kind: "task", id: dependant }, type: "DEPENDENCY_FINISHED",

@@ -15,6 +15,8 @@ export type BreakerState = "closed" | "open" | "half_open"
 export type ReportedStatus = "healthy" | "degraded" | "busy"
 /** How a reserved task ended for this agent (the task's `task.released` outcome). */
 export type ReleaseOutcome = "completed" | "failed" | "cancelled" | "timed_out" | "lost"
+/** Why an agent's tasks are taken from it. */
+export type LossReason = "heartbeat_expired" | "deregistered"
 export type ReserveRefusal = "offline" | "draining" | "no_capacity" | "breaker_open" | "deregistered"
 
 export interface AgentInput {
@@ -43,6 +45,8 @@ export interface AgentContext {
   load: number
   reportedStatus: ReportedStatus | null
   lastHeartbeatAt: number | null
+  /** Its last control socket's CONNECT; null until its first one (an HTTP heartbeat does not count). */
+  lastConnectedAt: number | null
   /** Bumped at every heartbeat arm; an expiry carrying an older seq is stale. */
   heartbeatSeq: number
   successes: number
@@ -76,7 +80,10 @@ export type AgentEmitted =
   | { type: "agent.reserved"; taskId: string }
   | { type: "agent.reserve_refused"; taskId: string; reason: ReserveRefusal }
   | { type: "agent.capacity"; free: number }
-  | { type: "agent.lost"; taskIds: string[] }
+  /** Its tasks are taken from it (`reason` goes to each task, then to the bot in `task_cancelled`). */
+  | { type: "agent.lost"; taskIds: string[]; reason: LossReason }
+  /** It drains: each held task not started yet goes back to ready. */
+  | { type: "agent.draining"; taskIds: string[] }
 
 /** Reservation slots left. */
 export function freeCapacity(context: Pick<AgentContext, "maxConcurrency" | "inflight">): number {
@@ -157,8 +164,10 @@ const NOT_HELD = "task not held (already released or lost): nothing to free"
 /** Transitions online, busy and draining share: heartbeats keep them, an expiry (tasks given back) or a disconnect (tasks kept until the expiry) takes them offline. */
 const connected = {
   HEARTBEAT: { actions: ["beat", "recordReport", "armHeartbeat"] },
+  // A socket opened by an agent already online through HTTP heartbeats.
+  CONNECT: { actions: ["beat", "recordConnection", "armHeartbeat"] },
   HEARTBEAT_EXPIRED: [
-    { guard: "isCurrentHeartbeat", target: "offline", actions: ["reportLost", "dropInflight"] },
+    { guard: "isCurrentHeartbeat", target: "offline", actions: [{ type: "reportLost", params: { reason: "heartbeat_expired" } }, "dropInflight"] },
     { description: LATE_TIMER },
   ],
   // A dropped socket keeps its tasks and its armed heartbeat: a bot that reconnects in time
@@ -208,7 +217,9 @@ export const agentMachine = setup({
     ),
     clearHeartbeat: emit(() => clearTimer("heartbeat")),
     clearBreaker: emit(() => clearTimer("breaker")),
-    reportLost: emit(({ context }) => ({ type: "agent.lost" as const, taskIds: context.inflight })),
+    reportLost: emit(({ context }, params: { reason: LossReason }) => ({ type: "agent.lost" as const, taskIds: context.inflight, reason: params.reason })),
+    reportDraining: emit(({ context }) => ({ type: "agent.draining" as const, taskIds: context.inflight })),
+    recordConnection: assign(({ event }) => ({ lastConnectedAt: event.at })),
     dropInflight: assign({ inflight: [], load: 0, probeTaskId: null }),
     reserve: assign(({ context, event }) => {
       assertEvent(event, "RESERVE")
@@ -262,6 +273,7 @@ export const agentMachine = setup({
     load: 0,
     reportedStatus: null,
     lastHeartbeatAt: null,
+    lastConnectedAt: null,
     heartbeatSeq: 0,
     successes: 0,
     failures: 0,
@@ -271,7 +283,7 @@ export const agentMachine = setup({
     probeTaskId: null,
   }),
   on: {
-    DEREGISTER: { target: ".deregistered", actions: ["reportLost", "clearHeartbeat", "clearBreaker"] },
+    DEREGISTER: { target: ".deregistered", actions: [{ type: "reportLost", params: { reason: "deregistered" } }, "clearHeartbeat", "clearBreaker"] },
     "*": PRESENCE_STATES.map((state) => ({
       guard: stateIn(state),
       actions: { type: "rejectCommand" as const, params: { state } },
@@ -281,10 +293,14 @@ export const agentMachine = setup({
   states: {
     offline: {
       on: {
-        CONNECT: { target: "online", actions: ["beat", "armHeartbeat"] },
+        CONNECT: { target: "online", actions: ["beat", "recordConnection", "armHeartbeat"] },
         HEARTBEAT: { target: "online", actions: ["beat", "recordReport", "armHeartbeat"] },
         HEARTBEAT_EXPIRED: [
-          { guard: "isCurrentHeartbeat", actions: ["reportLost", "dropInflight"], description: "disconnected and not back in time: its tasks go back" },
+          {
+            guard: "isCurrentHeartbeat",
+            actions: [{ type: "reportLost", params: { reason: "heartbeat_expired" } }, "dropInflight"],
+            description: "disconnected and not back in time: its tasks go back",
+          },
           { description: LATE_TIMER },
         ],
         RESERVE: { actions: { type: "refuseReservation", params: { reason: "offline" } } },
@@ -303,7 +319,7 @@ export const agentMachine = setup({
           { actions: { type: "refuseReservation", params: { reason: "breaker_open" } } },
         ],
         RELEASE: [{ guard: "holdsTask", actions: ["release", "announceCapacity"] }, { description: NOT_HELD }],
-        DRAIN: { target: "draining" },
+        DRAIN: { target: "draining", actions: "reportDraining" },
         BREAKER_COOLDOWN: [
           { guard: "isCurrentCooldown", actions: ["halfOpenBreaker", "announceCapacity"] },
           { description: LATE_TIMER },
@@ -319,7 +335,7 @@ export const agentMachine = setup({
           { actions: { type: "refuseReservation", params: { reason: "no_capacity" } } },
         ],
         RELEASE: [{ guard: "holdsTask", actions: "release" }, { description: NOT_HELD }],
-        DRAIN: { target: "draining" },
+        DRAIN: { target: "draining", actions: "reportDraining" },
         BREAKER_COOLDOWN: {
           description: "never open while busy (it opens on a release, which frees a slot): a late timer, ignored",
         },

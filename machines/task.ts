@@ -5,6 +5,7 @@ import { armTimer, clearTimer, refuseInState, rejectCommand, type CommonEffect }
 
 export type TaskStatus =
   | "blocked"
+  | "awaiting_approval"
   | "ready"
   | "assigned"
   | "in_progress"
@@ -14,6 +15,11 @@ export type TaskStatus =
   | "cancelled"
   | "timed_out"
 
+/** Every status, in lifecycle order (the statechart's states). */
+export const TASK_STATUSES: readonly TaskStatus[] = [
+  "blocked", "awaiting_approval", "ready", "assigned", "in_progress", "retry_wait", "completed", "failed", "cancelled", "timed_out",
+]
+
 /** Statuses a task does not leave by itself. */
 export const FINISHED_STATUSES: ReadonlySet<TaskStatus> = new Set(["completed", "failed", "cancelled", "timed_out"])
 /** Finished without completing: the task's dependants can never run. */
@@ -21,6 +27,9 @@ export const FAILED_FOR_GOOD: ReadonlySet<TaskStatus> = new Set(["failed", "canc
 
 /** How a finished dependency ended. */
 export type FinishedStatus = "completed" | "failed" | "cancelled" | "timed_out"
+
+/** Why a task was taken from the agent that held it (the `reason` of its `task_cancelled`). */
+export type LossReason = "heartbeat_expired" | "deregistered" | "agent_draining"
 
 /** Why an agent stops holding the task. */
 export type TaskReleaseOutcome = "completed" | "failed" | "cancelled" | "timed_out" | "lost"
@@ -42,6 +51,12 @@ export interface TaskInput {
   timeoutS?: number
   maxAttempts?: number
   priority?: number
+  /** Its fairness and concurrency key (a tenant, a repository, an API key); none: the default group. */
+  group?: string
+  /** Waits in awaiting_approval, once its dependencies are met, until approved or rejected. */
+  requiresApproval?: boolean
+  /** Rejects by itself this long after it starts waiting for approval. */
+  approvalTimeoutS?: number
   /** Held: its session is not running yet, so it stays blocked until SESSION_RUN. */
   blocked: boolean
   /** The session's sweep count when it created the task. */
@@ -70,10 +85,17 @@ export interface TaskContext {
   timeoutS: number
   maxAttempts: number
   priority: number
+  group: string | null
+  requiresApproval: boolean
+  approvalTimeoutS: number | null
+  /** When it was approved (kept across runs: a re-run does not ask again; a rejection is a cancellation). */
+  approvedAt: number | null
+  /** When the armed `approval` timer fires (awaiting_approval). */
+  approvalDeadlineAt: number | null
   /** Mirrors the state value, so refusals can name the state. */
   status: TaskStatus
   agentId: string | null
-  /** 1-based, counts starts; 0 until the first START. */
+  /** 1-based, counts starts (and assignments that timed out before their start); 0 until the first START. */
   attempt: number
   /** The first START of this run (kept across retried attempts, cleared when the task is run again). */
   firstStartedAt: number | null
@@ -97,14 +119,20 @@ export interface TaskContext {
 
 export type TaskEvent =
   | { type: "ASSIGN"; agentId: string; at: number }
-  | { type: "CLAIM"; agentId: string; at: number }
-  | { type: "START"; agentId: string; at: number }
-  | { type: "PROGRESS"; agentId: string; progress: number; message?: string; at: number }
-  | { type: "COMPLETE"; agentId: string; result?: unknown; at: number }
-  | { type: "FAIL"; agentId: string; error?: string; at: number }
+  /** Bot reports name the attempt they are about (`attempt`, optional): another one is refused `conflict`. */
+  | { type: "CLAIM"; agentId: string; attempt?: number; at: number }
+  | { type: "START"; agentId: string; attempt?: number; at: number }
+  | { type: "PROGRESS"; agentId: string; attempt?: number; progress: number; message?: string; at: number }
+  | { type: "COMPLETE"; agentId: string; attempt?: number; result?: unknown; at: number }
+  | { type: "FAIL"; agentId: string; attempt?: number; error?: string; at: number }
   | { type: "RETRY_DUE"; attempt: number; at: number }
   | { type: "DEADLINE"; attempt: number; at: number }
-  | { type: "AGENT_LOST"; agentId: string; at: number }
+  | { type: "AGENT_LOST"; agentId: string; reason?: LossReason; at: number }
+  /** Its agent drains: an assignment not started yet goes back to ready; a started one runs to its end. */
+  | { type: "AGENT_DRAINING"; agentId: string; at: number }
+  | { type: "APPROVE"; at: number }
+  | { type: "REJECT"; reason: string; at: number }
+  | { type: "APPROVAL_TIMEOUT"; at: number }
   | { type: "CANCEL"; reason: string; at: number }
   | { type: "RETRY"; at: number }
   /** From a dependency that finished (completed, or failed for good) in session epoch `epoch`. */
@@ -117,15 +145,19 @@ export type TaskEvent =
   | { type: "SESSION_CANCEL"; reason: string; epoch: number; at: number }
 
 /** Events the task's durable timers deliver (the runtime adds `at`). */
-export type TaskTimerEvent = { type: "DEADLINE"; attempt: number } | { type: "RETRY_DUE"; attempt: number }
+export type TaskTimerEvent =
+  | { type: "DEADLINE"; attempt: number }
+  | { type: "RETRY_DUE"; attempt: number }
+  | { type: "APPROVAL_TIMEOUT" }
 
 export type TaskEmitted =
   | CommonEffect<TaskTimerEvent>
-  | { type: "task.ready"; capability: string; priority: number }
+  | { type: "task.ready"; capability: string; priority: number; group: string | null }
   /** `attempt` is the attempt the agent is about to run (the next START's number). */
   | { type: "task.assigned"; agentId: string; attempt: number; deadline: number }
   | { type: "task.released"; agentId: string; outcome: TaskReleaseOutcome }
-  | { type: "task.cancelled"; agentId?: string; reason: string }
+  /** `attempt`: the attempt the agent was running (absent with no agent). */
+  | { type: "task.cancelled"; agentId?: string; attempt?: number; reason: string }
   | { type: "task.assign_refused"; agentId: string }
   /** A change its session did not foresee, reported to it (`epoch`: the sweeps the task had seen). */
   | { type: "task.status"; from: TaskStatus; status: TaskStatus; epoch: number }
@@ -160,6 +192,11 @@ const HELD: readonly TaskStatus[] = ["assigned", "in_progress"]
 function holder(context: TaskContext): string {
   if (context.agentId === null) throw new Error(`task ${context.id} has no agent in state ${context.status}`)
   return context.agentId
+}
+
+/** The attempt a bot holding the task runs: while assigned, the one its START will begin. */
+export function currentAttempt(context: Pick<TaskContext, "status" | "attempt">): number {
+  return context.status === "assigned" ? context.attempt + 1 : context.attempt
 }
 
 function deadlineFrom(context: TaskContext, at: number): number {
@@ -219,18 +256,33 @@ const WHILE_HELD = {
     { guard: "isOwnAgent", description: "repeated by the agent that holds the task: nothing to do" },
     { actions: "refuseAssignment" },
   ],
-  DEADLINE: {
-    guard: "isCurrentDeadline",
-    target: "timed_out",
-    actions: ["markFinished", "announceTimeout", { type: "release", params: { outcome: "timed_out" } }],
-  },
+  // The bot is told first (with the attempt it ran), then the attempt is spent: retried with backoff while
+  // attempts remain, else timed out for good.
+  DEADLINE: [
+    {
+      guard: and(["isCurrentDeadline", "hasAttemptsLeftAfterThis"]),
+      target: "retry_wait",
+      actions: ["announceTimeout", { type: "release", params: { outcome: "timed_out" } }, "spendAttempt", "recordTimeout", "scheduleRetry"],
+    },
+    {
+      guard: "isCurrentDeadline",
+      target: "timed_out",
+      actions: ["announceTimeout", { type: "release", params: { outcome: "timed_out" } }, "spendAttempt", "markFinished"],
+    },
+  ],
   AGENT_LOST: {
     guard: "isOwnAgent",
     target: "ready",
-    actions: ["clearDeadline", { type: "release", params: { outcome: "lost" } }, "markReady"],
+    actions: ["announceLoss", "clearDeadline", { type: "release", params: { outcome: "lost" } }, "markReady"],
   },
   ...cancellable(["clearDeadline", "recordCancel", "announceCancel", { type: "release", params: { outcome: "cancelled" } }]),
 } as const
+
+/** What a bot report meets first: `conflict` when it names another attempt, `forbidden` from another agent. */
+const REPORT_CHECKS = [
+  { guard: "isStaleAttempt", actions: "rejectStaleAttempt" },
+  { guard: not("isOwnAgent"), actions: "rejectForbidden" },
+] as const
 
 export const taskMachine = setup({
   types: {} as {
@@ -244,6 +296,16 @@ export const taskMachine = setup({
     canRun: ({ context }) => !context.held && context.dependenciesDone.length === context.dependsOn.length,
     isOwnAgent: ({ context, event }) => "agentId" in event && event.agentId === context.agentId,
     hasAttemptsLeft: ({ context }) => context.attempt < context.maxAttempts,
+    /** The attempt running now (or assigned and about to run) is not the last one. */
+    hasAttemptsLeftAfterThis: ({ context }) => currentAttempt(context) < context.maxAttempts,
+    /** A bot report naming an attempt other than the one the task runs (or is about to run). */
+    isStaleAttempt: ({ context, event }) =>
+      "attempt" in event && event.attempt !== undefined && event.attempt !== currentAttempt(context),
+    needsApproval: ({ context }) => context.requiresApproval && context.approvedAt === null,
+    isHeld: ({ context }) => context.held,
+    /** The approval timer armed when it entered awaiting_approval this time (not an earlier wait's). */
+    isApprovalDue: ({ context, event }) =>
+      event.type === "APPROVAL_TIMEOUT" && context.approvalDeadlineAt !== null && event.at >= context.approvalDeadlineAt,
     /** Armed for this attempt and not renewed since it was armed. */
     isCurrentDeadline: ({ context, event }) =>
       event.type === "DEADLINE" &&
@@ -275,7 +337,25 @@ export const taskMachine = setup({
       type: "task.ready" as const,
       capability: context.capability,
       priority: context.priority,
+      group: context.group,
     })),
+    armApproval: enqueueActions(({ context, event, enqueue }) => {
+      if (context.approvalTimeoutS === null) return
+      const fireAt = eventTime(context, event) + context.approvalTimeoutS * 1000
+      enqueue.assign({ approvalDeadlineAt: fireAt })
+      enqueue.emit(armTimer("approval", fireAt, { type: "APPROVAL_TIMEOUT" as const }))
+    }),
+    clearApproval: enqueueActions(({ context, enqueue }) => {
+      if (context.approvalDeadlineAt === null) return
+      enqueue.assign({ approvalDeadlineAt: null })
+      enqueue.emit(clearTimer("approval"))
+    }),
+    recordApproval: assign(({ event }) => ({ approvedAt: event.at, updatedAt: event.at })),
+    recordRejection: assign(({ event }) => {
+      assertEvent(event, ["REJECT", "APPROVAL_TIMEOUT"])
+      const reason = event.type === "REJECT" ? event.reason : "approval timed out"
+      return { cancelReason: reason, finishedAt: event.at, updatedAt: event.at }
+    }),
     markReady: assign(({ context, event }) => {
       const at = eventTime(context, event)
       return { agentId: null, readyAt: at, updatedAt: at }
@@ -338,6 +418,9 @@ export const taskMachine = setup({
       return { error: event.error ?? null, updatedAt: event.at }
     }),
     markFinished: assign(({ event }) => ({ finishedAt: event.at, updatedAt: event.at })),
+    /** A timed-out assignment that never started still spends its attempt, so timeouts end. */
+    spendAttempt: assign(({ context }) => ({ attempt: currentAttempt(context) })),
+    recordTimeout: assign(({ event }) => ({ error: "timed out", updatedAt: event.at })),
     scheduleRetry: enqueueActions(({ context, event, enqueue }) => {
       const fireAt = event.at + backoffMs(context.id, context.attempt)
       enqueue.assign({ retryAt: fireAt })
@@ -357,20 +440,30 @@ export const taskMachine = setup({
     announceCancel: emit(({ context, event }) => {
       assertEvent(event, ["CANCEL", "SESSION_CANCEL"])
       return HELD.includes(context.status)
-        ? { type: "task.cancelled" as const, agentId: holder(context), reason: event.reason }
+        ? { type: "task.cancelled" as const, agentId: holder(context), attempt: currentAttempt(context), reason: event.reason }
         : { type: "task.cancelled" as const, reason: event.reason }
     }),
     announceTimeout: emit(({ context }) => ({
       type: "task.cancelled" as const,
       agentId: holder(context),
+      attempt: currentAttempt(context),
       reason: "timed_out",
     })),
+    announceLoss: emit(({ context, event }) => {
+      assertEvent(event, ["AGENT_LOST", "AGENT_DRAINING"])
+      const reason: LossReason = event.type === "AGENT_DRAINING" ? "agent_draining" : (event.reason ?? "heartbeat_expired")
+      return { type: "task.cancelled" as const, agentId: holder(context), attempt: currentAttempt(context), reason }
+    }),
     resetForRetry: assign(({ event }) => ({ ...freshRun, updatedAt: event.at })),
     refuseAssignment: emit(({ event }) => {
       assertEvent(event, "ASSIGN")
       return { type: "task.assign_refused" as const, agentId: event.agentId }
     }),
     rejectConflict: emit(({ context, event }) => refuseInState("task", event.type, context.status)),
+    rejectStaleAttempt: emit(({ context, event }) =>
+      rejectCommand(event.type, context.status, "conflict",
+        `attempt ${"attempt" in event ? String(event.attempt) : "?"} is over: the task runs attempt ${currentAttempt(context)}`),
+    ),
     rejectForbidden: emit(({ context, event }) =>
       rejectCommand(event.type, context.status, "forbidden", "the task is assigned to another agent"),
     ),
@@ -395,6 +488,11 @@ export const taskMachine = setup({
     timeoutS: input.timeoutS ?? 300,
     maxAttempts: input.maxAttempts ?? 3,
     priority: input.priority ?? 2,
+    group: input.group ?? null,
+    requiresApproval: input.requiresApproval ?? false,
+    approvalTimeoutS: input.approvalTimeoutS ?? null,
+    approvedAt: null,
+    approvalDeadlineAt: null,
     status: "blocked",
     createdAt: input.at,
     updatedAt: input.at,
@@ -405,6 +503,9 @@ export const taskMachine = setup({
     // Timers that fire for an attempt that is over are ignored on purpose, without a refusal.
     DEADLINE: {},
     RETRY_DUE: {},
+    APPROVAL_TIMEOUT: {},
+    // The agent's list of held tasks may be older than the task: a drain that finds it elsewhere changes nothing.
+    AGENT_DRAINING: {},
     SESSION_RUN: [
       { guard: "isRerun", target: ".blocked", actions: ["adoptEpoch", "run", "resetForRetry"] },
       { actions: ["adoptEpoch", "run"], description: "released; a blocked task whose dependencies completed goes ready" },
@@ -420,8 +521,26 @@ export const taskMachine = setup({
   states: {
     blocked: {
       entry: { type: "enter", params: { status: "blocked" } },
-      always: { guard: "canRun", target: "ready", actions: "markReady" },
+      always: [
+        { guard: and(["canRun", "needsApproval"]), target: "awaiting_approval" },
+        { guard: "canRun", target: "ready", actions: "markReady" },
+      ],
       on: cancellable(["recordCancel", "announceCancel"]),
+    },
+    awaiting_approval: {
+      entry: [{ type: "enter", params: { status: "awaiting_approval" } }, "armApproval"],
+      on: {
+        APPROVE: [
+          { guard: "isHeld", target: "blocked", actions: ["clearApproval", "recordApproval"], description: "approved while its session holds it: waits for the session" },
+          { target: "ready", actions: ["clearApproval", "recordApproval", "markReady"] },
+        ],
+        REJECT: { target: "cancelled", actions: ["clearApproval", "recordRejection"] },
+        APPROVAL_TIMEOUT: [
+          { guard: "isApprovalDue", target: "cancelled", actions: ["clearApproval", "recordRejection"] },
+          { description: "a timer of an earlier wait: ignored" },
+        ],
+        ...cancellable(["clearApproval", "recordCancel", "announceCancel"]),
+      },
     },
     ready: {
       entry: [{ type: "enter", params: { status: "ready" } }, "announceReady"],
@@ -433,10 +552,11 @@ export const taskMachine = setup({
     assigned: {
       entry: { type: "enter", params: { status: "assigned" } },
       on: {
-        CLAIM: [{ guard: not("isOwnAgent"), actions: "rejectForbidden" }, { actions: "recordClaim" }],
-        START: [
-          { guard: not("isOwnAgent"), actions: "rejectForbidden" },
-          { target: "in_progress", actions: ["recordStart", "armDeadline"] },
+        CLAIM: [...REPORT_CHECKS, { actions: "recordClaim" }],
+        START: [...REPORT_CHECKS, { target: "in_progress", actions: ["recordStart", "armDeadline"] }],
+        AGENT_DRAINING: [
+          { guard: "isOwnAgent", target: "ready", actions: ["announceLoss", "clearDeadline", { type: "release", params: { outcome: "lost" } }, "markReady"] },
+          { description: "another agent's drain: nothing to do" },
         ],
         ...WHILE_HELD,
       },
@@ -444,19 +564,14 @@ export const taskMachine = setup({
     in_progress: {
       entry: { type: "enter", params: { status: "in_progress" } },
       on: {
-        PROGRESS: [
-          { guard: not("isOwnAgent"), actions: "rejectForbidden" },
-          { actions: ["recordProgress", "armDeadline"] },
-        ],
+        PROGRESS: [...REPORT_CHECKS, { actions: ["recordProgress", "armDeadline"] }],
         COMPLETE: [
-          { guard: not("isOwnAgent"), actions: "rejectForbidden" },
-          {
-            target: "completed",
-            actions: ["clearDeadline", "recordCompletion", { type: "release", params: { outcome: "completed" } }],
-          },
+          ...REPORT_CHECKS,
+          { target: "completed", actions: ["clearDeadline", "recordCompletion", { type: "release", params: { outcome: "completed" } }] },
         ],
+        AGENT_DRAINING: { description: "started before the drain: it runs to its end" },
         FAIL: [
-          { guard: not("isOwnAgent"), actions: "rejectForbidden" },
+          ...REPORT_CHECKS,
           {
             guard: "hasAttemptsLeft",
             target: "retry_wait",

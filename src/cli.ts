@@ -1,7 +1,9 @@
-// `clawbot` command line and composition root: picks the subcommand, loads the
-// configuration and hands the actor kinds (actors/) to the runtime.
+// `clawbot` command line and composition root: picks the subcommand; the server commands load the
+// configuration and hand the actor kinds (actors/) to the runtime, the operator commands
+// (src/commands/operator.ts, built on the client SDK) talk to a running server.
 import { parseArgs } from "node:util"
 import { debugRequested, failureLines } from "./commands/failure.ts"
+import { isOperatorCommand } from "./commands/operator-commands.ts"
 import { CONFIG_FLAGS, loadConfig } from "./config.ts"
 
 const USAGE = `usage: clawbot <command> [options]
@@ -12,6 +14,14 @@ commands:
   edge       an edge process (HTTP API and WebSockets)
   migrate    apply the database migrations and exit
   machines   print the machines' definitions (--json for JSON)
+
+operator commands (a running server at CLAWBOT_URL, with CLAWBOT_TOKEN; each takes --help):
+  tasks         submit | ls | get | cancel
+  sessions      create -f dag.json | ls | get | start | pause | resume | stop | cancel | retry | timeline | delete
+  agents        register | ls | get | drain | resume | rotate-token | deregister
+  watch         [topics…]  live transitions, resumable with --since
+  inspect       <kind> <id>  state, version, the machine's states with the current one marked, last transitions
+  dead-letters  ls | get | replay | rm
 
 options (each also read from the environment, see README.md):
   --redis-url URL  --database-url URL  --port N  --host ADDR  --prefix NAME
@@ -29,6 +39,13 @@ const COMMANDS: Record<string, (flags: Flags) => Promise<number | "running">> = 
 type Flags = Record<string, string | boolean | undefined>
 
 const main = async (argv: string[]): Promise<number | "running"> => {
+  if (isOperatorCommand(argv[0])) {
+    const [{ runOperator }, { processIo }] = await Promise.all([
+      import("./commands/operator-commands.ts"),
+      import("./commands/operator.ts"),
+    ])
+    return runOperator(argv, processIo())
+  }
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,

@@ -40,4 +40,7 @@ export const isClawbotError = (value: unknown): value is ClawbotError => value i
 
 /** A failure to reach the server at all (no answer): `unavailable` with status 0. */
 export const unreachable = (what: string, cause: unknown): ClawbotError =>
-  new ClawbotError({ code: "unavailable", message: `${what}: ${cause instanceof Error ? cause.message : String(cause)}`, status: 0 }, { cause })
+  new ClawbotError(
+    { code: "unavailable", message: `${what}: ${cause instanceof Error ? cause.message : String(cause)}`, status: 0 },
+    { cause },
+  )

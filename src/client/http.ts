@@ -7,7 +7,10 @@ import { ErrorBody, type ErrorCode } from "../schema/errors.ts"
 import { ClawbotError, unreachable } from "./errors.ts"
 import { httpBase } from "./urls.ts"
 
-export type FetchLike = (input: string, init: { method: string; headers: Record<string, string>; body?: string; signal?: AbortSignal }) => Promise<{
+export type FetchLike = (
+  input: string,
+  init: { method: string; headers: Record<string, string>; body?: string; signal?: AbortSignal },
+) => Promise<{
   readonly status: number
   readonly headers: { get(name: string): string | null }
   text(): Promise<string>
@@ -61,7 +64,14 @@ const queryText = (query: Query | undefined): string => {
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
     const timer = setTimeout(resolve, ms)
-    signal?.addEventListener("abort", () => (clearTimeout(timer), resolve()), { once: true })
+    signal?.addEventListener(
+      "abort",
+      () => {
+        clearTimeout(timer)
+        resolve()
+      },
+      { once: true },
+    )
   })
 
 /** A request function for `options.url` (paths start with `/`, e.g. `/api/v1/tasks`). */
@@ -98,7 +108,9 @@ export function requester(options: HttpOptions): Requester {
         await sleep((retryAfterS ?? 1) * 1000, request.signal)
         continue
       }
-      const detail = isErrorBody(body) ? body.error : { code: codeOfStatus(answer.status), message: `${method} ${path}: HTTP ${answer.status}` }
+      const detail = isErrorBody(body)
+        ? body.error
+        : { code: codeOfStatus(answer.status), message: `${method} ${path}: HTTP ${answer.status}` }
       throw new ClawbotError({ ...detail, status: answer.status, retryAfterS })
     }
   }

@@ -109,7 +109,10 @@ class ActorMirror<K extends ActorKind> implements Mirror<K> {
       return
     }
     if (event.version <= this.currentVersion) return
-    if (event.version === this.currentVersion + 1) return this.apply(event)
+    if (event.version === this.currentVersion + 1) {
+      this.apply(event)
+      return
+    }
     this.held.push(event)
     this.refetch()
   }

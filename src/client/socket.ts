@@ -145,7 +145,8 @@ export class ReconnectingSocket {
       }
       const finalCode = (refused !== undefined ? REFUSALS[refused] : undefined) ?? FINAL_CLOSES[event.code]
       if (finalCode !== undefined) {
-        const why = refused !== undefined ? `the upgrade was refused with HTTP ${refused}` : `closed with ${event.code} ${event.reason}`.trim()
+        const why =
+          refused !== undefined ? `the upgrade was refused with HTTP ${refused}` : `closed with ${event.code} ${event.reason}`.trim()
         this.events.lost({ code: event.code, reason: event.reason, retryInMs: undefined })
         this.stop(new ClawbotError({ code: finalCode, message: `socket: ${why}`, status: refused }))
         return

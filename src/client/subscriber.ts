@@ -14,7 +14,7 @@ import { mirrorOf, type Mirror } from "./mirror.ts"
 import { SeenIds } from "./seen.ts"
 import { ReconnectingSocket } from "./socket.ts"
 import { webSocketImpl, type WebSocketConstructor } from "./transport.ts"
-import type { ActorKind, SubscribedEvent, Topic } from "./types.ts"
+import type { ActorKind, SubscribedEvent } from "./types.ts"
 import { socketUrl } from "./urls.ts"
 
 export type SubscriberStatus = "connecting" | "open" | "reconnecting" | "closed"
@@ -119,7 +119,11 @@ export class Subscriber implements AsyncIterable<SubscribedEvent> {
         backoff: options.backoff,
         url: () => {
           this.resuming = this.lastCursor !== undefined
-          return socketUrl(options.url, "/ws/events", { token: options.token, topics: [...this.topicSet].join(","), since: this.lastCursor })
+          return socketUrl(options.url, "/ws/events", {
+            token: options.token,
+            topics: [...this.topicSet].join(","),
+            since: this.lastCursor,
+          })
         },
       },
       {
@@ -149,7 +153,10 @@ export class Subscriber implements AsyncIterable<SubscribedEvent> {
     if (this.opened && this.socket.isOpen) return Promise.resolve()
     if (this.stoppedWith) return Promise.reject(this.stoppedWith)
     return new Promise((resolve, reject) => {
-      const done = () => (this.openListeners.delete(done), resolve())
+      const done = () => {
+        this.openListeners.delete(done)
+        resolve()
+      }
       this.openListeners.add(done)
       const failed = (error: ClawbotError) => reject(error)
       this.onStop.add(failed)
@@ -233,14 +240,21 @@ export class Subscriber implements AsyncIterable<SubscribedEvent> {
     try {
       value = JSON.parse(text)
     } catch {
-      return this.options.onError?.(new ClawbotError({ code: "internal", message: `events: a frame that is not JSON: ${text.slice(0, 80)}` }))
+      this.options.onError?.(new ClawbotError({ code: "internal", message: `events: a frame that is not JSON: ${text.slice(0, 80)}` }))
+      return
     }
     const decoded = decodeFrame(value)
     if (!decoded.ok) {
-      return this.options.onError?.(new ClawbotError({ code: "internal", message: `events: an unexpected frame: ${decoded.error.message}` }))
+      this.options.onError?.(new ClawbotError({ code: "internal", message: `events: an unexpected frame: ${decoded.error.message}` }))
+      return
     }
-    const frame = value as { type: "event"; cursor?: string; payload: SubscribedEvent } | { type: "error"; payload: { code: ClawbotError["code"]; message: string; ref?: string } }
-    if (frame.type === "error") return this.onServerError(new ClawbotError(frame.payload))
+    const frame = value as
+      | { type: "event"; cursor?: string; payload: SubscribedEvent }
+      | { type: "error"; payload: { code: ClawbotError["code"]; message: string; ref?: string } }
+    if (frame.type === "error") {
+      this.onServerError(new ClawbotError(frame.payload))
+      return
+    }
     if (typeof frame.cursor === "string") this.lastCursor = frame.cursor
     if (this.seen.check(frame.payload.id)) return
     const event: SubscribedEvent = { ...frame.payload, cursor: this.lastCursor ?? "" }

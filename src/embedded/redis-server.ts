@@ -1,7 +1,7 @@
 // Runs a private redis-server child (loopback only, AOF persistence under dataDir) for `clawbot start`
 // without REDIS_URL. A redis-server left running on the same folder by a crashed start is stopped first.
 import { type ChildProcess, spawn } from "node:child_process"
-import { mkdir, open, readdir, readFile, readlink } from "node:fs/promises"
+import { mkdir, open, readdir, readFile, readlink, realpath } from "node:fs/promises"
 import { connect } from "node:net"
 import { join, resolve } from "node:path"
 import { setTimeout as sleep } from "node:timers/promises"
@@ -78,6 +78,7 @@ async function spawnRedis(port: number, dataDir: string, logPath: string): Promi
  * stop it. redis-server rewrites its command line, so it is found by name and working directory (its --dir).
  */
 async function stopStaleRedis(dataDir: string): Promise<void> {
+  const real = await realpath(dataDir)
   const entries = await readdir("/proc").catch(() => [] as string[])
   for (const entry of entries) {
     const pid = Number(entry)
@@ -85,7 +86,7 @@ async function stopStaleRedis(dataDir: string): Promise<void> {
     const name = await readFile(`/proc/${pid}/comm`, "utf8").catch(() => "")
     if (!name.startsWith("redis-server")) continue
     const cwd = await readlink(`/proc/${pid}/cwd`).catch(() => "")
-    if (cwd === dataDir) await stopPid(pid, "SIGTERM", STOP_TIMEOUT_MS)
+    if (cwd === real) await stopPid(pid, "SIGTERM", STOP_TIMEOUT_MS)
   }
 }
 

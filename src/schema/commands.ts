@@ -8,6 +8,7 @@ import {
   ActorKind,
   ActorRefParts,
   Capability,
+  GroupKey,
   HealthStatus,
   Json,
   JsonObject,
@@ -42,12 +43,18 @@ export const TimeoutS = Schema.Int.check(Schema.isBetween({ minimum: 1, maximum:
 /** Attempts before a failing task fails for good. */
 export const MaxAttempts = Schema.Int.check(Schema.isBetween({ minimum: 1, maximum: 20 }))
 
-/** How a task runs, with its defaults: payload `{}`, timeoutS 300, maxAttempts 3, priority 2. */
+/** Seconds a task may wait for its approval before it is rejected by itself. */
+export const ApprovalTimeoutS = Schema.Int.check(Schema.isBetween({ minimum: 1, maximum: 30 * 24 * 3600 }))
+
+/** How a task runs, with its defaults: payload `{}`, timeoutS 300, maxAttempts 3, priority 2; no group, no approval. */
 export const taskSpecFields = {
   payload: Json.pipe(Schema.withDecodingDefaultKey(Effect.succeed({}))),
   timeoutS: TimeoutS.pipe(Schema.withDecodingDefaultKey(Effect.succeed(300))),
   maxAttempts: MaxAttempts.pipe(Schema.withDecodingDefaultKey(Effect.succeed(3))),
   priority: Priority.pipe(Schema.withDecodingDefaultKey(Effect.succeed(2))),
+  group: Schema.optionalKey(GroupKey),
+  requiresApproval: Schema.optionalKey(Schema.Boolean),
+  approvalTimeoutS: Schema.optionalKey(ApprovalTimeoutS),
 }
 
 /** The task machine's input without `at`. */
@@ -90,7 +97,11 @@ export const TaskCommand = Schema.Union([
   command("FAIL", { agentId: Uuid, attempt: reportedAttempt, error: Schema.optionalKey(Schema.String) }),
   command("RETRY_DUE", { attempt: NonNegativeInt }),
   command("DEADLINE", { attempt: NonNegativeInt }),
-  command("AGENT_LOST", { agentId: Uuid }),
+  command("AGENT_LOST", { agentId: Uuid, reason: Schema.optionalKey(Schema.Literals(["heartbeat_expired", "deregistered"])) }),
+  command("AGENT_DRAINING", { agentId: Uuid }),
+  bare("APPROVE"),
+  command("REJECT", { reason: Schema.String }),
+  bare("APPROVAL_TIMEOUT"),
   command("CANCEL", { reason: Schema.String }),
   bare("RETRY"),
 ])

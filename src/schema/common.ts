@@ -37,6 +37,14 @@ export const Capability = Schema.String.check(
 ).annotate({ identifier: "Capability" })
 export type Capability = typeof Capability.Type
 
+/** A group key (a tenant, a repository, an API key): 1 to 128 characters of A-Z a-z 0-9 _ . : @ - (no slash: it is a path segment). */
+export const GroupKey = Schema.String.check(
+  Schema.isPattern(/^[A-Za-z0-9_.:@-]{1,128}$/u, {
+    expected: "a group key (1 to 128 characters of A-Z, a-z, 0-9, _ . : @ -)",
+  }),
+).annotate({ identifier: "GroupKey" })
+export type GroupKey = typeof GroupKey.Type
+
 export const ActorKind = Schema.Literals(["session", "task", "agent"]).annotate({ identifier: "ActorKind" })
 export type ActorKind = typeof ActorKind.Type
 

@@ -43,7 +43,7 @@ export const TaskAssignedPayload = wire(
   }),
 )
 
-export const TaskCancelledPayload = wire("TaskCancelledPayload", Schema.Struct({ taskId: Uuid, reason: Schema.String }))
+export const TaskCancelledPayload = wire("TaskCancelledPayload", Schema.Struct({ taskId: Uuid, attempt: NonNegativeInt, reason: Schema.String }))
 
 export const AckPayload = wire("AckPayload", Schema.Struct({ ref: FrameId, streamId: StreamId }))
 

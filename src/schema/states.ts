@@ -3,6 +3,7 @@ import { Schema } from "effect"
 
 export const TaskState = Schema.Literals([
   "blocked",
+  "awaiting_approval",
   "ready",
   "assigned",
   "in_progress",

@@ -45,10 +45,14 @@ const spawnRuntime = (): RuntimeProcess => {
 
 /** Waits until every partition is leased, each of `members` holding at least one. */
 const settled = (members: ReadonlyArray<RuntimeProcess>) =>
-  waitFor("every partition leased, shared by the live runtimes", async () => {
-    const owners = await leaseOwners(deployment.redis, deployment.keys, PARTITIONS)
-    return owners.every((owner) => owner !== null) && members.every((child) => owners.includes(child.member ?? "")) ? owners : undefined
-  }, 20_000)
+  waitFor(
+    "every partition leased, shared by the live runtimes",
+    async () => {
+      const owners = await leaseOwners(deployment.redis, deployment.keys, PARTITIONS)
+      return owners.every((owner) => owner !== null) && members.every((child) => owners.includes(child.member ?? "")) ? owners : undefined
+    },
+    20_000,
+  )
 
 const completed = async () =>
   (await deployment.sql<{ n: number }[]>`select count(*)::int as n from actors where kind = 'task' and state = 'completed'`)[0]?.n ?? 0
@@ -87,7 +91,9 @@ describe("runtime shutdown", () => {
     third.crash()
     const killed = await waitForTakeover(deployment.redis, deployment.keys, PARTITIONS, new Set([third.member!]), killedAt, 20_000)
 
-    console.log(`takeover after SIGTERM: ${Math.round(graceful)} ms; after SIGKILL: ${Math.round(killed)} ms (lease TTL ${LEASE_TTL_MS} ms)`)
+    console.log(
+      `takeover after SIGTERM: ${Math.round(graceful)} ms; after SIGKILL: ${Math.round(killed)} ms (lease TTL ${LEASE_TTL_MS} ms)`,
+    )
     expect(graceful).toBeLessThanOrEqual(GRACEFUL_TAKEOVER_MS)
     expect(killed).toBeGreaterThanOrEqual(LEASE_OUTLIVES_KILL_MS)
 
@@ -95,12 +101,21 @@ describe("runtime shutdown", () => {
     await feeding
     await waitFor("every lifecycle completed", async () => ((await completed()) === work.lifecycles ? true : undefined), 60_000)
     await bots.stop()
-    await waitFor("inboxes drained", async () =>
-      (await unsettledInboxes(deployment.redis, deployment.keys, PARTITIONS)).length === 0 ? true : undefined, 20_000)
+    await waitFor(
+      "inboxes drained",
+      async () => ((await unsettledInboxes(deployment.redis, deployment.keys, PARTITIONS)).length === 0 ? true : undefined),
+      20_000,
+    )
     await second.stop()
     const result = await audit({
-      sql: deployment.sql, redis: deployment.redis, keys: deployment.keys, partitions: PARTITIONS,
-      standalone: work.standalone, sessions: work.sessions, agentIds: bots.agentIds, maxConcurrency: FLEET.maxConcurrency,
+      sql: deployment.sql,
+      redis: deployment.redis,
+      keys: deployment.keys,
+      partitions: PARTITIONS,
+      standalone: work.standalone,
+      sessions: work.sessions,
+      agentIds: bots.agentIds,
+      maxConcurrency: FLEET.maxConcurrency,
     })
     expect(bots.errors).toEqual([])
     expect(result.lost).toEqual([])

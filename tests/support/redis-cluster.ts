@@ -54,17 +54,41 @@ export const startRedisCluster = async (): Promise<RedisCluster> => {
     for (let n = 0; n < 3; n += 1) {
       const port = await freePort(new Set(ports))
       ports.push(port)
-      const server = spawn("redis-server", [
-        "--port", String(port), "--bind", "127.0.0.1", "--cluster-enabled", "yes", "--cluster-config-file", `nodes-${port}.conf`,
-        "--dir", dir, "--save", "", "--appendonly", "no", "--dbfilename", `dump-${port}.rdb`,
-      ], { stdio: "ignore" })
+      const server = spawn(
+        "redis-server",
+        [
+          "--port",
+          String(port),
+          "--bind",
+          "127.0.0.1",
+          "--cluster-enabled",
+          "yes",
+          "--cluster-config-file",
+          `nodes-${port}.conf`,
+          "--dir",
+          dir,
+          "--save",
+          "",
+          "--appendonly",
+          "no",
+          "--dbfilename",
+          `dump-${port}.rdb`,
+        ],
+        { stdio: "ignore" },
+      )
       servers.push(server)
     }
-    for (const port of ports) await waitFor(`redis-server on ${port}`, async () => ((await run("redis-cli", ["-p", String(port), "ping"])).includes("PONG") ? true : undefined))
+    for (const port of ports)
+      await waitFor(`redis-server on ${port}`, async () =>
+        (await run("redis-cli", ["-p", String(port), "ping"])).includes("PONG") ? true : undefined,
+      )
     await run("redis-cli", ["--cluster", "create", ...ports.map((port) => `127.0.0.1:${port}`), "--cluster-yes"])
     for (const port of ports) {
-      await waitFor(`cluster state ok on ${port}`, async () =>
-        (await run("redis-cli", ["-p", String(port), "cluster", "info"])).includes("cluster_state:ok") ? true : undefined, 20_000)
+      await waitFor(
+        `cluster state ok on ${port}`,
+        async () => ((await run("redis-cli", ["-p", String(port), "cluster", "info"])).includes("cluster_state:ok") ? true : undefined),
+        20_000,
+      )
     }
     const url = ports.map((port) => `redis://127.0.0.1:${port}`).join(",")
     // Every node agrees on the slots once a cluster client can see all of them.

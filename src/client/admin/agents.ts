@@ -1,10 +1,22 @@
 // Admin routes of agents: register, list, read, deregister, rotate a token, drain / resume, an HTTP
 // heartbeat, and ask the router whom it would pick.
 import type { Schema } from "effect"
-import { AgentHeartbeatBody, ListAgentsQuery, RegisterAgentBody, RouteAgentBody } from "../../schema/http.ts"
+import { AgentHeartbeatBody, type ListAgentsQuery, RegisterAgentBody, type RouteAgentBody } from "../../schema/http.ts"
 import type { AgentView } from "../types.ts"
 import type { AgentCreated } from "../../edge/http/views.ts"
-import { API, checked, command, everyPage, pagingQuery, segment, type CommandAnswer, type CommandOptions, type Page, type Paging, type Transport } from "./core.ts"
+import {
+  API,
+  checked,
+  command,
+  everyPage,
+  pagingQuery,
+  segment,
+  type CommandAnswer,
+  type CommandOptions,
+  type Page,
+  type Paging,
+  type Transport,
+} from "./core.ts"
 
 export type RegisterAgent = typeof RegisterAgentBody.Encoded
 export type AgentFilters = Omit<Schema.Codec.Encoded<typeof ListAgentsQuery>, "limit" | "cursor"> & { readonly label?: string } & Paging

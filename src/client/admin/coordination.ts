@@ -1,6 +1,6 @@
 // Admin routes of shared coordination state: groups (a cap on in-flight tasks per tenant or
 // repository) and contexts (versioned key-value documents with history, diff and merge).
-import { CreateContextBody, MergeContextsBody, PatchContextBody } from "../../schema/http.ts"
+import { type CreateContextBody, MergeContextsBody, PatchContextBody } from "../../schema/http.ts"
 import { API, checked, segment, type Transport } from "./core.ts"
 
 export interface Group {
@@ -34,6 +34,8 @@ export const contextsApi = (t: Transport) => ({
   patch: async (id: string, body: typeof PatchContextBody.Encoded) =>
     t.request<Context>("PATCH", `${API}/contexts/${segment(id)}`, { body: checked(PatchContextBody, body) }),
   history: async (id: string) => t.request<Context>("GET", `${API}/contexts/${segment(id)}/history`),
-  diff: async (id: string, from: number, to: number) => t.request<Context>("GET", `${API}/contexts/${segment(id)}/diff`, { query: { from, to } }),
-  merge: async (body: typeof MergeContextsBody.Encoded) => t.request<Context>("POST", `${API}/contexts/merge`, { body: checked(MergeContextsBody, body) }),
+  diff: async (id: string, from: number, to: number) =>
+    t.request<Context>("GET", `${API}/contexts/${segment(id)}/diff`, { query: { from, to } }),
+  merge: async (body: typeof MergeContextsBody.Encoded) =>
+    t.request<Context>("POST", `${API}/contexts/merge`, { body: checked(MergeContextsBody, body) }),
 })

@@ -1,16 +1,11 @@
 // Admin routes of operations: dead letters (list, read, replay, drop), viewer tokens, and the
 // process probes and documents outside /api/v1 (health, live, ready, metrics, OpenAPI).
+import type { DeadLetter as StoredDeadLetter } from "../../redis/dead-letters.ts"
 import { API, everyPage, pagingQuery, segment, type Page, type Paging, type Transport } from "./core.ts"
 
-/** An inbox entry that could not be applied or stored, with the reason. */
-export interface DeadLetter {
-  /** `<partition>:<entry id>` */
-  readonly id: string
-  readonly partition: number
-  /** The inbox entry id it was. */
-  readonly source: string
-  readonly reason: string
-  readonly fields: Readonly<Record<string, string>>
+/** An inbox entry that could not be applied or stored, with the reason; `id` is `<partition>:<entry id>`. */
+export type DeadLetter = Omit<StoredDeadLetter, "at"> & {
+  /** When it was dead-lettered (ISO time). */
   readonly at: string
 }
 

@@ -1,9 +1,21 @@
 // Admin routes of sessions and workflows: create (a DAG of tasks), list, read, the lifecycle commands,
 // checkpoints, the timeline, delete; `POST /workflows` (steps one after another).
 import type { Schema } from "effect"
-import { CheckpointBody, CreateSessionBody, CreateWorkflowBody, ListSessionsQuery } from "../../schema/http.ts"
+import { CheckpointBody, CreateSessionBody, CreateWorkflowBody, type ListSessionsQuery } from "../../schema/http.ts"
 import type { CheckpointCreated, SessionCreated, SessionSummary, SessionView, Timeline } from "../../edge/http/views.ts"
-import { API, checked, command, everyPage, pagingQuery, segment, type CommandAnswer, type CommandOptions, type Page, type Paging, type Transport } from "./core.ts"
+import {
+  API,
+  checked,
+  command,
+  everyPage,
+  pagingQuery,
+  segment,
+  type CommandAnswer,
+  type CommandOptions,
+  type Page,
+  type Paging,
+  type Transport,
+} from "./core.ts"
 
 export type CreateSession = typeof CreateSessionBody.Encoded
 export type CreateWorkflow = typeof CreateWorkflowBody.Encoded
@@ -15,7 +27,8 @@ export type SessionAction = (typeof SESSION_ACTIONS)[number]
 
 export const sessionsApi = (t: Transport) => {
   const list = (filters?: SessionFilters) => t.request<Page<SessionSummary>>("GET", `${API}/sessions`, { query: pagingQuery(filters) })
-  const act = (action: SessionAction) => (id: string, options?: CommandOptions) => command(t, `${API}/sessions/${segment(id)}/${action}`, {}, options)
+  const act = (action: SessionAction) => (id: string, options?: CommandOptions) =>
+    command(t, `${API}/sessions/${segment(id)}/${action}`, {}, options)
   return {
     /** Creates a session and its tasks (`depends_on` names other tasks' keys); `tasks` maps each key to its id. */
     create: async (body: CreateSession) => t.request<SessionCreated>("POST", `${API}/sessions`, { body: checked(CreateSessionBody, body) }),
@@ -33,7 +46,8 @@ export const sessionsApi = (t: Transport) => {
     act: async (id: string, action: SessionAction, options?: CommandOptions) => act(action)(id, options),
     checkpoint: async (id: string, data: (typeof CheckpointBody.Encoded)["data"]) =>
       t.request<CheckpointCreated>("POST", `${API}/sessions/${segment(id)}/checkpoints`, { body: checked(CheckpointBody, { data }) }),
-    timeline: async (id: string, paging?: Paging) => t.request<Timeline>("GET", `${API}/sessions/${segment(id)}/timeline`, { query: pagingQuery(paging) }),
+    timeline: async (id: string, paging?: Paging) =>
+      t.request<Timeline>("GET", `${API}/sessions/${segment(id)}/timeline`, { query: pagingQuery(paging) }),
     /** Soft delete (hidden from lists, kept in history); `hard` erases it (operator). */
     delete: async (id: string, options: { hard?: boolean } = {}) =>
       t.request<CommandAnswer>("DELETE", `${API}/sessions/${segment(id)}`, { query: options.hard ? { hard: 1 } : undefined }),
@@ -42,5 +56,6 @@ export const sessionsApi = (t: Transport) => {
 
 export const workflowsApi = (t: Transport) => ({
   /** A session whose steps run one after another. */
-  create: async (body: CreateWorkflow) => t.request<SessionCreated>("POST", `${API}/workflows`, { body: checked(CreateWorkflowBody, body) }),
+  create: async (body: CreateWorkflow) =>
+    t.request<SessionCreated>("POST", `${API}/workflows`, { body: checked(CreateWorkflowBody, body) }),
 })

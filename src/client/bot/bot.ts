@@ -84,7 +84,11 @@ export class Bot {
       maxTries: options.maxSendTries,
     })
     this.socket = new ReconnectingSocket(
-      { WebSocket: webSocketImpl(options.WebSocket), backoff: options.backoff, url: () => socketUrl(options.url, "/ws/control", { token: options.token }) },
+      {
+        WebSocket: webSocketImpl(options.WebSocket),
+        backoff: options.backoff,
+        url: () => socketUrl(options.url, "/ws/control", { token: options.token }),
+      },
       {
         open: () => undefined,
         message: (text) => this.onMessage(text),
@@ -146,7 +150,10 @@ export class Bot {
           for (const run of this.runs.values()) run.controller.abort(new TaskAborted("closing", "the bot is closing"))
           resolve()
         }, timeoutMs)
-        this.idleWaiters.add(() => (clearTimeout(timer), resolve()))
+        this.idleWaiters.add(() => {
+          clearTimeout(timer)
+          resolve()
+        })
       })
     }
     await this.outbox.drained(Math.min(timeoutMs, this.options.ackTimeoutMs ?? 10_000))
@@ -161,21 +168,29 @@ export class Bot {
     try {
       value = JSON.parse(text)
     } catch {
-      return this.report(new ClawbotError({ code: "internal", message: `control: a frame that is not JSON: ${text.slice(0, 80)}` }), {})
+      this.report(new ClawbotError({ code: "internal", message: `control: a frame that is not JSON: ${text.slice(0, 80)}` }), {})
+      return
     }
     const decoded = decodeServerFrame(value)
-    if (!decoded.ok) return this.report(new ClawbotError({ code: "internal", message: `control: an unexpected frame: ${decoded.error.message}` }), {})
+    if (!decoded.ok) {
+      this.report(new ClawbotError({ code: "internal", message: `control: an unexpected frame: ${decoded.error.message}` }), {})
+      return
+    }
     const frame = value as { type: string; payload: unknown }
     switch (frame.type) {
       case "connected":
-        return this.onConnected(frame.payload as Connected)
+        this.onConnected(frame.payload as Connected)
+        break
       case "task_assigned":
-        return this.onAssigned(frame.payload as AssignedTask)
+        this.onAssigned(frame.payload as AssignedTask)
+        break
       case "task_cancelled":
-        return this.onCancelled(frame.payload as TaskCancelled)
+        this.onCancelled(frame.payload as TaskCancelled)
+        break
       case "ack": {
         const ack = frame.payload as Ack
-        return this.outbox.ack(ack.ref, ack.stream_id)
+        this.outbox.ack(ack.ref, ack.stream_id)
+        break
       }
       case "error": {
         const detail = frame.payload as ErrorDetail
@@ -263,7 +278,9 @@ export class Bot {
 
   private async run(task: AssignedTask, handler: TaskHandler): Promise<void> {
     const context = { taskId: task.task_id, attempt: task.attempt }
-    const run = createRun(task, this.outbox, (message) => this.report(new ClawbotError({ code: "unavailable", message }), { ...context, frame: "task_progress" }))
+    const run = createRun(task, this.outbox, (message) =>
+      this.report(new ClawbotError({ code: "unavailable", message }), { ...context, frame: "task_progress" }),
+    )
     this.runs.set(task.task_id, run)
     void this.outbox.send({ type: "task_started", payload: { task_id: task.task_id, attempt: task.attempt } }).then((sent) => {
       // Started already (sent again after a reconnect of another process of this agent): run on.
@@ -285,7 +302,10 @@ export class Bot {
   }
 
   private async reportOutcome(task: AssignedTask, outcome: { success: boolean; result?: unknown; error?: string }): Promise<void> {
-    const sent = await this.outbox.send({ type: "task_complete", payload: { task_id: task.task_id, attempt: task.attempt, ...outcome } as never })
+    const sent = await this.outbox.send({
+      type: "task_complete",
+      payload: { task_id: task.task_id, attempt: task.attempt, ...outcome } as never,
+    })
     if (!sent.ok) this.report(sent.error, { taskId: task.task_id, attempt: task.attempt, frame: "task_complete" })
   }
 

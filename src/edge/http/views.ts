@@ -26,6 +26,7 @@ const agentProfileFields = {
   type: Text,
   max_concurrency: Count,
   metadata: JsonObject,
+  heartbeat_interval_ms: Count,
 }
 
 export const AgentView = Schema.Struct({
@@ -38,7 +39,6 @@ export const AgentView = Schema.Struct({
   breaker: Schema.Literals(["closed", "open", "half_open"]),
   successes: Count,
   failures: Count,
-  heartbeat_interval_ms: Count,
   last_heartbeat_at: NullableTime,
   ...storedFields,
 }).annotate({ identifier: "Agent" })
@@ -53,6 +53,9 @@ export const TaskView = Schema.Struct({
   payload: Json,
   depends_on: Schema.Array(Uuid),
   priority: Count,
+  group: Text,
+  requires_approval: Schema.Boolean,
+  approved_at: NullableTime,
   timeout_s: Count,
   max_attempts: Count,
   status: TaskState,

@@ -109,8 +109,9 @@ export function controlSocket(ctx: EdgeContext, quotas: SocketQuotas): uWS.WebSo
     if (agent.state === "deregistered") return new ApiError({ code: "forbidden", message: "agent: deregistered" })
     const presence = decodeAgentPresence(agent.snapshot)
     if (!presence.ok) throw new Error(`stored agent ${agentId} unreadable: ${presence.error.message}`)
-    const { heartbeatIntervalMs, lastHeartbeatAt } = presence.value.context
-    return { agentId, heartbeatIntervalMs, resumed: lastHeartbeatAt !== null }
+    const { heartbeatIntervalMs, lastConnectedAt } = presence.value.context
+    // Resumed only when an earlier control socket connected: HTTP heartbeats open no session to resume.
+    return { agentId, heartbeatIntervalMs, resumed: lastConnectedAt !== undefined && lastConnectedAt !== null }
   }
 
   const answerFailure = (ws: uWS.WebSocket<ControlData>, error: unknown, ref: string | undefined) => {

@@ -8,8 +8,8 @@ import { decodeOr, type Decoded } from "../../schema/errors.ts"
 export const AgentPresence = Schema.Struct({
   context: Schema.Struct({
     heartbeatIntervalMs: Schema.Int.check(Schema.isGreaterThan(0)),
-    /** Set by its first CONNECT or HEARTBEAT: the agent has been connected before. */
-    lastHeartbeatAt: Schema.NullOr(Schema.Number),
+    /** Set by each CONNECT of a control socket (not by HTTP heartbeats): the agent had a socket before. */
+    lastConnectedAt: Schema.optionalKey(Schema.NullOr(Schema.Number)),
   }),
 })
 export type AgentPresence = typeof AgentPresence.Type

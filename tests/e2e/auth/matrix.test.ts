@@ -100,6 +100,9 @@ describe("authorization matrix", () => {
     { route: "DELETE /api/v1/agents/{id}", expected: SELF(202), call: onAgent(""), fresh: true },
     { route: "POST /api/v1/agents/{id}/heartbeat", expected: SELF(202), call: onAgent("/heartbeat", {}) },
     { route: "POST /api/v1/agents/{id}/token", expected: SELF(200), call: onAgent("/token"), fresh: true },
+    { route: "POST /api/v1/agents/{id}/drain", expected: SELF(202), call: onAgent("/drain"), fresh: true },
+    // An online agent is not draining: resume is refused by its machine once the caller may ask.
+    { route: "POST /api/v1/agents/{id}/resume", expected: SELF(409), call: onAgent("/resume") },
     { route: "GET /api/v1/sessions", expected: READ, call: fixed("/api/v1/sessions") },
     { route: "POST /api/v1/sessions", expected: OPERATOR(201), call: fixed("/api/v1/sessions", { title: "s" }) },
     { route: "GET /api/v1/sessions/{id}", expected: READ, call: async () => ({ path: `/api/v1/sessions/${await session()}` }) },
@@ -120,6 +123,16 @@ describe("authorization matrix", () => {
     { route: "POST /api/v1/tasks/{id}/complete", expected: [401, 401, 403, 202, 403, 202], call: taskCommand("complete", "in_progress") },
     { route: "POST /api/v1/tasks/{id}/fail", expected: [401, 401, 403, 202, 403, 202], call: taskCommand("fail", "in_progress") },
     { route: "POST /api/v1/tasks/{id}/progress", expected: [401, 401, 403, 202, 403, 202], call: taskCommand("progress", "in_progress", { progress: 0.5 }), fresh: true },
+    {
+      route: "POST /api/v1/tasks/{id}/approve",
+      expected: OPERATOR(202),
+      call: async () => ({ path: `/api/v1/tasks/${(await t.api.post("/api/v1/tasks", { title: "a", capability: "nobody", requires_approval: true })).body.id}/approve` }),
+    },
+    {
+      route: "POST /api/v1/tasks/{id}/reject",
+      expected: OPERATOR(202),
+      call: async () => ({ path: `/api/v1/tasks/${(await t.api.post("/api/v1/tasks", { title: "r", capability: "nobody", requires_approval: true })).body.id}/reject`, body: {} }),
+    },
     { route: "POST /api/v1/tasks/{id}/cancel", expected: OPERATOR(202), call: async () => ({ path: `/api/v1/tasks/${await task()}/cancel`, body: {} }) },
     { route: "GET /api/v1/machines", expected: READ, call: fixed("/api/v1/machines") },
     { route: "GET /api/v1/machines/{kind}", expected: READ, call: fixed("/api/v1/machines/task") },

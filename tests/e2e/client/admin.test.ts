@@ -51,7 +51,10 @@ describe("createAdmin", () => {
   it("sessions: create a DAG, the lifecycle commands, a checkpoint, the timeline", async () => {
     const created = await admin.sessions.create({
       title: "adm session",
-      tasks: [{ key: "a", title: "A", capability: "adm-none" }, { key: "b", title: "B", capability: "adm-none", depends_on: ["a"] }],
+      tasks: [
+        { key: "a", title: "A", capability: "adm-none" },
+        { key: "b", title: "B", capability: "adm-none", depends_on: ["a"] },
+      ],
     })
     expect(created.tasks.map((task) => task.key)).toEqual(["a", "b"])
     expect(await admin.sessions.start(created.id, { wait: true })).toMatchObject({ state: "running" })
@@ -62,7 +65,7 @@ describe("createAdmin", () => {
     expect(conflict).toMatchObject({ code: "conflict", status: 409 })
     expect(await admin.sessions.stop(created.id, { wait: true })).toMatchObject({ state: "stopped" })
     const view = await admin.sessions.get(created.id)
-    expect(view.tasks.map((task) => task.key)).toEqual(["a", "b"])
+    expect(view.tasks.map((task) => task.key).sort()).toEqual(["a", "b"])
     const timeline = await admin.sessions.timeline(created.id)
     expect(timeline.transitions.filter((step) => step.kind === "session").map((step) => step.event)).toContain("PAUSE")
     expect((await admin.sessions.list({ status: "stopped" })).items.map((s) => s.id)).toContain(created.id)
@@ -93,7 +96,12 @@ describe("createAdmin", () => {
     expect(bad.message).toMatch(/^capability: /u)
     const unknown = await failure(admin.tasks.create({ title: "x", capability: "ok", timeout: 3 } as never))
     expect(unknown.message).toBe("timeout: unknown field")
-    const inBatch = await failure(admin.tasks.batch([{ title: "ok", capability: "ok" }, { title: "", capability: "ok" }]))
+    const inBatch = await failure(
+      admin.tasks.batch([
+        { title: "ok", capability: "ok" },
+        { title: "", capability: "ok" },
+      ]),
+    )
     expect(inBatch.message).toMatch(/^tasks\.1\.title: /u)
     expect(sent).toBe(before)
   })
@@ -101,7 +109,9 @@ describe("createAdmin", () => {
   it("answers the server's refusals as ClawbotError with code, message and status", async () => {
     const missing = await failure(admin.tasks.get("9b7f3b57-2f55-4f7e-b6a3-6b0b1c1a0a11"))
     expect(missing).toMatchObject({ code: "not_found", status: 404 })
-    const standalone = await failure(admin.tasks.create({ title: "x", capability: "ok", session_id: "9b7f3b57-2f55-4f7e-b6a3-6b0b1c1a0a11" }))
+    const standalone = await failure(
+      admin.tasks.create({ title: "x", capability: "ok", session_id: "9b7f3b57-2f55-4f7e-b6a3-6b0b1c1a0a11" }),
+    )
     expect(standalone).toMatchObject({ code: "validation_failed", status: 400, message: expect.stringMatching(/^session_id: /u) })
     const nobody = createAdmin({ url: t.url })
     expect(await failure(nobody.tasks.list())).toMatchObject({ code: "unauthorized", status: 401 })
@@ -154,7 +164,14 @@ describe("rate limits", () => {
   it("waits out a 429 after its Retry-After, or answers it when told not to retry", async () => {
     const viewer = (await limited.api.post("/api/v1/viewer-tokens", { name: "slow" })).body.token as string
     let requests = 0
-    const reader = createAdmin({ url: limited.url, token: viewer, fetch: (input, init) => ((requests += 1), globalThis.fetch(input, init)) })
+    const reader = createAdmin({
+      url: limited.url,
+      token: viewer,
+      fetch: (input, init) => {
+        requests += 1
+        return globalThis.fetch(input, init)
+      },
+    })
     const answers = await Promise.all(Array.from({ length: 5 }, () => reader.tasks.list({ limit: 1 })))
     expect(answers).toHaveLength(5)
     expect(requests).toBeGreaterThan(5)

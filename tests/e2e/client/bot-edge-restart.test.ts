@@ -37,9 +37,18 @@ describe("an SDK bot across an edge restart", () => {
     const port = t.edge.port
     await t.edge.close()
     second = await createEdge({
-      redis: t.deployment.redis, sql: t.deployment.schema.sql, keys: t.deployment.keys, partitions: t.deployment.partitions,
-      append: t.deployment.append, log: createLogger("error", { component: "edge" }), machines: MACHINES, host: "127.0.0.1", port,
-      operatorToken: t.operatorToken, ...(t.runtime === undefined ? {} : { runtime: t.runtime }), limits: { waitMs: 5_000 },
+      redis: t.deployment.redis,
+      sql: t.deployment.schema.sql,
+      keys: t.deployment.keys,
+      partitions: t.deployment.partitions,
+      append: t.deployment.append,
+      log: createLogger("error", { component: "edge" }),
+      machines: MACHINES,
+      host: "127.0.0.1",
+      port,
+      operatorToken: t.operatorToken,
+      ...(t.runtime === undefined ? {} : { runtime: t.runtime }),
+      limits: { waitMs: 5_000 },
     })
     await new Promise<void>((resolve) => {
       const wait = () => (bot.connections >= 2 ? resolve() : setTimeout(wait, 10))

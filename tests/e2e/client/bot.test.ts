@@ -3,9 +3,9 @@
 // task_cancelled aborts the handler's signal; a socket dropped mid-task resumes and the task sent
 // again is not run twice; a late report the server refuses reaches onError and the bot runs on.
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { connectBot, mirror, type Bot, type ClawbotError } from "../../../src/client/node.ts"
+import { connectBot, type Bot, type ClawbotError } from "../../../src/client/node.ts"
 import { testEdge, type TestEdge } from "../../support/edge.ts"
-import { deferred, FAST_BACKOFF, gate, registerAgent } from "./support.ts"
+import { deferred, FAST_BACKOFF, gate, registerAgent, taskReaches as reaches } from "./support.ts"
 
 let t: TestEdge
 const bots: Bot[] = []
@@ -29,15 +29,7 @@ const createTask = async (capability: string, extra: Record<string, unknown> = {
   return answer.body.id as string
 }
 
-/** Resolves with the task's view once its status is `status`. */
-const taskReaches = async (id: string, status: string) => {
-  const copy = mirror({ url: t.url, token: t.operatorToken }, "task", id)
-  try {
-    return await copy.until((view) => view.status === status)
-  } finally {
-    copy.close()
-  }
-}
+const taskReaches = (id: string, status: string) => reaches({ url: t.url, token: t.operatorToken }, id, status)
 
 describe("connectBot", () => {
   it("completes a task with the handler's result, after its progress", async () => {
@@ -49,7 +41,12 @@ describe("connectBot", () => {
     expect(await bot.connected()).toMatchObject({ agent_id: agent.id, session_resumed: false })
     const id = await createTask("sdk-echo", { payload: { say: "hi" } })
     const done = await taskReaches(id, "completed")
-    expect(done).toMatchObject({ result: { echoed: { say: "hi" }, attempt: 1 }, progress: 1, progress_message: "half way", agent_id: agent.id })
+    expect(done).toMatchObject({
+      result: { echoed: { say: "hi" }, attempt: 1 },
+      progress: 1,
+      progress_message: "half way",
+      agent_id: agent.id,
+    })
   })
 
   it("fails the attempt with the message of what the handler threw", async () => {
@@ -66,16 +63,18 @@ describe("connectBot", () => {
     let now = 0
     let most = 0
     const release = deferred()
+    const full = deferred()
     startBot(agent.token).handle("sdk-pool", async () => {
       now += 1
       most = Math.max(most, now)
+      if (now === 2) full.resolve()
       await release.promise
       now -= 1
       return "ok"
     })
     const ids = await Promise.all(Array.from({ length: 5 }, () => createTask("sdk-pool")))
-    await taskReaches(ids[0] as string, "in_progress")
-    await taskReaches(ids[1] as string, "in_progress")
+    // Two run; the others wait for room (the server assigns no more than max_concurrency either).
+    await full.promise
     release.resolve()
     for (const id of ids) await taskReaches(id, "completed")
     expect(most).toBe(2)
@@ -85,13 +84,15 @@ describe("connectBot", () => {
     const agent = await registerAgent(t.api, ["sdk-cancel"])
     const aborted = deferred<unknown>()
     const errors: ClawbotError[] = []
-    startBot(agent.token, { onError: (error) => errors.push(error) }).handle("sdk-cancel", (_task, ctx) =>
-      new Promise((_resolve, reject) => {
-        ctx.signal.addEventListener("abort", () => {
-          aborted.resolve(ctx.signal.reason)
-          reject(ctx.signal.reason)
-        })
-      }),
+    startBot(agent.token, { onError: (error) => errors.push(error) }).handle(
+      "sdk-cancel",
+      (_task, ctx) =>
+        new Promise((_resolve, reject) => {
+          ctx.signal.addEventListener("abort", () => {
+            aborted.resolve(ctx.signal.reason)
+            reject(ctx.signal.reason)
+          })
+        }),
     )
     const id = await createTask("sdk-cancel")
     await taskReaches(id, "in_progress")
@@ -159,7 +160,12 @@ describe("connectBot", () => {
     const bot = connectBot({ url: t.url, token: agent.token, backoff: FAST_BACKOFF }).handle("sdk-close", async (task, ctx) => {
       started.push(task.title)
       if (task.title === "quick") return new Promise((resolve) => setTimeout(() => resolve("finished while closing"), 200))
-      return new Promise((_resolve, reject) => ctx.signal.addEventListener("abort", () => (reasons.push(ctx.signal.reason), reject(ctx.signal.reason))))
+      return new Promise((_resolve, reject) =>
+        ctx.signal.addEventListener("abort", () => {
+          reasons.push(ctx.signal.reason)
+          reject(ctx.signal.reason)
+        }),
+      )
     })
     const quick = await createTask("sdk-close", { title: "quick" })
     const stuck = await createTask("sdk-close", { title: "stuck" })

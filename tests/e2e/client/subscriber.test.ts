@@ -21,7 +21,13 @@ describe("subscribe", () => {
     const created = await t.api.post("/api/v1/tasks", { title: "watched", capability: "sub-none" })
     const taskId = created.body.id as string
     const heard: SubscribedEvent[] = []
-    const sub = subscribe({ url: t.url, token: t.operatorToken, topics: ["tasks", `task:${taskId}`], onEvent: (e) => heard.push(e), backoff: FAST_BACKOFF })
+    const sub = subscribe({
+      url: t.url,
+      token: t.operatorToken,
+      topics: ["tasks", `task:${taskId}`],
+      onEvent: (e) => heard.push(e),
+      backoff: FAST_BACKOFF,
+    })
     const iterated: SubscribedEvent[] = []
     const reading = (async () => {
       for await (const event of sub) {
@@ -43,7 +49,13 @@ describe("subscribe", () => {
 
   it("keeps mirrors of a session and 100 tasks equal to GET through a reconnect with since", async () => {
     const net = gate()
-    const sub = subscribe({ url: t.url, token: t.operatorToken, topics: ["tasks", "sessions"], WebSocket: net.WebSocket, backoff: FAST_BACKOFF })
+    const sub = subscribe({
+      url: t.url,
+      token: t.operatorToken,
+      topics: ["tasks", "sessions"],
+      WebSocket: net.WebSocket,
+      backoff: FAST_BACKOFF,
+    })
     const ids: string[] = []
     const repeats: string[] = []
     sub.onEvent((event) => (ids.includes(event.id) ? repeats.push(event.id) : ids.push(event.id)))
@@ -52,7 +64,10 @@ describe("subscribe", () => {
     const session = await t.api.post("/api/v1/sessions", {
       title: "mirrored",
       start: true,
-      tasks: [{ key: "a", title: "first", capability: "mirror-none" }, { key: "b", title: "second", capability: "mirror-none", depends_on: ["a"] }],
+      tasks: [
+        { key: "a", title: "first", capability: "mirror-none" },
+        { key: "b", title: "second", capability: "mirror-none", depends_on: ["a"] },
+      ],
     })
     expect(session.status).toBe(201)
     const batch = await t.api.post("/api/v1/tasks/batch", {
@@ -69,10 +84,12 @@ describe("subscribe", () => {
     // The socket is lost and stays down while half the tasks and the session change.
     net.close()
     sub.drop()
-    for (const id of taskIds.slice(0, 50)) expect((await t.api.post(`/api/v1/tasks/${id}/cancel?wait=1`, { reason: "while away" })).status).toBe(200)
+    for (const id of taskIds.slice(0, 50))
+      expect((await t.api.post(`/api/v1/tasks/${id}/cancel?wait=1`, { reason: "while away" })).status).toBe(200)
     expect((await t.api.post(`/api/v1/sessions/${session.body.id}/pause?wait=1`)).status).toBe(200)
     net.open()
-    for (const id of taskIds.slice(50)) expect((await t.api.post(`/api/v1/tasks/${id}/cancel?wait=1`, { reason: "after" })).status).toBe(200)
+    for (const id of taskIds.slice(50))
+      expect((await t.api.post(`/api/v1/tasks/${id}/cancel?wait=1`, { reason: "after" })).status).toBe(200)
     expect((await t.api.post(`/api/v1/sessions/${session.body.id}/resume?wait=1`)).status).toBe(200)
 
     await Promise.all(taskMirrors.map((m) => m.until((view) => view.status === "cancelled")))
@@ -89,7 +106,11 @@ describe("subscribe", () => {
   })
 
   it("reads the view again on a version gap", async () => {
-    const session = await t.api.post("/api/v1/sessions", { title: "gappy", start: true, tasks: [{ key: "a", title: "a", capability: "gap-none" }] })
+    const session = await t.api.post("/api/v1/sessions", {
+      title: "gappy",
+      start: true,
+      tasks: [{ key: "a", title: "a", capability: "gap-none" }],
+    })
     const id = session.body.id as string
     const sub = subscribe({ url: t.url, token: t.operatorToken, topics: [], backoff: FAST_BACKOFF })
     await sub.ready()

@@ -2,7 +2,7 @@
 // (a closed gate sends each try to a port nobody listens on, so the client keeps retrying), and
 // small waits on a client's state.
 import WebSocket from "ws"
-import type { WebSocketConstructor } from "../../../src/client/index.ts"
+import { mirror, type TaskView, type WebSocketConstructor } from "../../../src/client/node.ts"
 
 export interface Gate {
   /** The WebSocket to pass as the client's `WebSocket` option. */
@@ -43,11 +43,21 @@ export function deferred<T = void>(): { promise: Promise<T>; resolve(value: T): 
 
 /** Registers an agent with the operator client; its id and token. */
 export async function registerAgent(
-  api: { post(path: string, body?: unknown): Promise<{ status: number; body: any }> },
+  api: { post(path: string, body?: unknown): Promise<{ status: number; body: { id: string; token: string } }> },
   capabilities: string[],
   extra: Record<string, unknown> = {},
 ): Promise<{ id: string; token: string }> {
   const answer = await api.post("/api/v1/agents", { name: `sdk-${capabilities[0]}`, capabilities, ...extra })
   if (answer.status !== 201) throw new Error(`agent not registered: ${answer.status} ${JSON.stringify(answer.body)}`)
   return { id: answer.body.id, token: answer.body.token }
+}
+
+/** Resolves with the task's view once its status is `status` (a mirror of it, closed after). */
+export async function taskReaches(server: { url: string; token: string }, id: string, status: string): Promise<TaskView> {
+  const copy = mirror({ url: server.url, token: server.token }, "task", id)
+  try {
+    return await copy.until((view) => view.status === status)
+  } finally {
+    copy.close()
+  }
 }

@@ -62,7 +62,7 @@ describe("agents over HTTP", () => {
     const { id, token, stream_id } = answer.body
     expect(answer.body).toEqual({
       id: expect.stringMatching(UUID), token: expect.any(String), status: "offline", stream_id: expect.stringMatching(STREAM_ID),
-      name: "coder", capabilities: ["code", "review"], type: null, max_concurrency: 2, metadata: { zone: "eu" },
+      name: "coder", capabilities: ["code", "review"], type: null, max_concurrency: 2, metadata: { zone: "eu" }, heartbeat_interval_ms: 10_000,
     })
     const stored = await t.deployment.schema.sql<{ token_hash: string; agent_id: string }[]>`select token_hash, agent_id from agent_tokens`
     expect(stored).toEqual([{ token_hash: createHash("sha256").update(token).digest("hex"), agent_id: id }])

@@ -8,8 +8,8 @@ import { testEdge, type TestEdge } from "../../support/edge.ts"
 
 /** Routes of PROTOCOL v1.1 the edge does not serve yet (issue 9: coordination, complete). */
 const NOT_BUILT = [
-  "POST /agents/route", "POST /agents/{id}/drain", "POST /agents/{id}/resume", "POST /workflows", "DELETE /sessions/{id}",
-"POST /tasks/{id}/approve", "POST /tasks/{id}/reject", "POST /tasks/{id}/decompose",
+  "POST /agents/route", "POST /workflows", "DELETE /sessions/{id}",
+"POST /tasks/{id}/decompose",
   "GET /tasks/{id}/dependencies", "PUT /groups/{key}", "GET /groups", "GET /groups/{key}", "POST /contexts",
   "GET /contexts/{id}", "PATCH /contexts/{id}", "GET /contexts/{id}/history", "GET /contexts/{id}/diff", "POST /contexts/merge",
 ]

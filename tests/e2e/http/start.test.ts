@@ -38,9 +38,13 @@ const start = (dataDir: string): Promise<Started> =>
     let stderr = ""
     child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()))
     child.once("exit", (code) => reject(new Error(`clawbot start exited (${code}) before it served:\n${lines.join("\n")}\n${stderr}`)))
+    let tokenNext = false
     createInterface({ input: child.stdout as NodeJS.ReadableStream }).on("line", (line) => {
       lines.push(line)
-      if (!line.startsWith("clawbot: operator token")) return
+      // A token generated now comes alone on the line after its heading; a stored one is said in one line.
+      if (line === "clawbot: operator token (shown this once; only its hash is stored):") tokenNext = true
+      else if (!tokenNext && !line.startsWith("clawbot: operator token")) return
+      if (tokenNext && !/^[A-Za-z0-9_-]{40,}$/.test(line)) return
       const find = (pattern: RegExp) => Number(lines.map((l) => pattern.exec(l)?.[1]).find(Boolean))
       const url = lines.map((l) => /listening on (http:\/\/\S+)/.exec(l)?.[1]).find(Boolean) ?? ""
       resolve({ child, lines, url, redisPort: find(/redis-server on 127\.0\.0\.1:(\d+)/), postgresPort: find(/Postgres on 127\.0\.0\.1:(\d+)/) })
@@ -70,8 +74,8 @@ describe("clawbot start", () => {
     const dataDir = join(dir.path, "data")
     const first = await start(dataDir)
     children.push(first.child)
-    const token = /shown this once; only its hash is stored\): (\S+)$/.exec(first.lines.at(-1) ?? "")?.[1]
-    expect(token).toBeDefined()
+    expect(first.lines.at(-2)).toBe("clawbot: operator token (shown this once; only its hash is stored):")
+    const token = first.lines.at(-1)
     expect(first.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
     expect([first.redisPort, first.postgresPort].every((port) => port > 0 && port !== 5432 && port !== 6379)).toBe(true)
 

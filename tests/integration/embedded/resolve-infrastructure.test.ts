@@ -4,7 +4,7 @@ import { join } from "node:path"
 import { Redis } from "ioredis"
 import postgres from "postgres"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { MissingDependency, REDIS_SERVER_MISSING, resolveInfrastructure, type Infrastructure } from "../../../src/embedded/index.ts"
+import { LOCK_FILE, MissingDependency, REDIS_SERVER_MISSING, resolveInfrastructure, type Infrastructure } from "../../../src/embedded/index.ts"
 import { portIsFree, tempDir } from "./helpers.ts"
 
 describe("resolveInfrastructure", () => {
@@ -35,7 +35,9 @@ describe("resolveInfrastructure", () => {
       const dataDir = join(dir.path, "embedded")
       const infra = await resolveInfrastructure({ dataDir })
       resolved.push(infra)
-      expect((await readdir(dataDir)).sort()).toEqual(["postgres", "redis"])
+      expect((await readdir(dataDir)).sort()).toEqual([LOCK_FILE, "postgres", "redis"])
+      // The folder is this process's until it stops: a second start on it is refused before it starts anything.
+      await expect(resolveInfrastructure({ dataDir })).rejects.toThrow(`another clawbot (pid ${process.pid}) is running on the data folder ${dataDir}`)
 
       const redis = new Redis(infra.redisUrl, { lazyConnect: true })
       await redis.connect()
@@ -48,6 +50,7 @@ describe("resolveInfrastructure", () => {
       await infra.stop()
       expect(await portIsFree(Number(new URL(infra.redisUrl).port))).toBe(true)
       expect(await portIsFree(Number(new URL(infra.databaseUrl).port))).toBe(true)
+      expect((await readdir(dataDir)).sort()).toEqual(["postgres", "redis"])
     },
     120_000,
   )

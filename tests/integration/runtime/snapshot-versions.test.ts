@@ -35,10 +35,19 @@ const doorV2 = setup({ types: {} as { context: { moves: number }; events: DoorEv
 })
 
 const door = (machine: AnyStateMachine, extra: Pick<ActorKind, "version" | "migrations">): ActorKind => ({
-  kind: "door", machine, createType: "CREATE", outputs: () => [], topics: (id) => [`door:${id}`],
-  columns: () => ({}), view: (id, context) => ({ id, moves: (context as { moves: number }).moves }), ...extra,
+  kind: "door",
+  machine,
+  createType: "CREATE",
+  outputs: () => [],
+  topics: (id) => [`door:${id}`],
+  columns: () => ({}),
+  view: (id, context) => ({ id, moves: (context as { moves: number }).moves }),
+  ...extra,
 })
-const renamed = (snapshot: PersistedSnapshot): PersistedSnapshot => ({ ...snapshot, value: snapshot.value === "shut" ? "closed" : snapshot.value })
+const renamed = (snapshot: PersistedSnapshot): PersistedSnapshot => ({
+  ...snapshot,
+  value: snapshot.value === "shut" ? "closed" : snapshot.value,
+})
 const V1 = door(doorV1, {})
 const V2_UNMIGRATED = door(doorV2, { version: 2 })
 const V2 = door(doorV2, { version: 2, migrations: { 1: renamed } })
@@ -101,8 +110,11 @@ describe("snapshot versions", () => {
         "register one (the kind's migrations), then replay these dead letters",
     )
     const untouched = await deployment.actor("door", front)
-    expect({ state: untouched.state, version: untouched.version, machineVersion: untouched.machineVersion })
-      .toEqual({ state: "shut", version: stored.version, machineVersion: 1 })
+    expect({ state: untouched.state, version: untouched.version, machineVersion: untouched.machineVersion }).toEqual({
+      state: "shut",
+      version: stored.version,
+      machineVersion: 1,
+    })
     await second.release()
 
     // With the migration registered, the dead letter replayed applies to the migrated snapshot.
@@ -110,8 +122,10 @@ describe("snapshot versions", () => {
     const replayed = await deployment.scripts.replayDeadLetter(deployment.keys.partition(0), letter.id)
     expect(replayed.ok).toBe(true)
     const opened = await deployment.actor("door", front, (row) => row.state === "open")
-    expect({ machineVersion: opened.machineVersion, moves: (opened.snapshot as { context: { moves: number } }).context.moves })
-      .toEqual({ machineVersion: 2, moves: 1 })
+    expect({ machineVersion: opened.machineVersion, moves: (opened.snapshot as { context: { moves: number } }).context.moves }).toEqual({
+      machineVersion: 2,
+      moves: 1,
+    })
     await send(back, "OPEN")
     await send(back, "SHUT")
     const migrated = await deployment.actor("door", back, (row) => row.version === 3)

@@ -20,10 +20,16 @@ describe("agent binding", () => {
     expect(out({ type: "agent.capacity", free: 2 })).toEqual([{ _tag: "fill_agent", agentId: "a1", capabilities: ["lint", "test"], free: 2 }])
   })
 
-  it("hands every task of a lost agent back", () => {
-    expect(out({ type: "agent.lost", taskIds: ["t1", "t2"] })).toEqual([
-      { _tag: "send", to: { kind: "task", id: "t1" }, type: "AGENT_LOST", payload: { agentId: "a1" } },
-      { _tag: "send", to: { kind: "task", id: "t2" }, type: "AGENT_LOST", payload: { agentId: "a1" } },
+  it("hands every task of a lost agent back, saying why", () => {
+    expect(out({ type: "agent.lost", taskIds: ["t1", "t2"], reason: "heartbeat_expired" })).toEqual([
+      { _tag: "send", to: { kind: "task", id: "t1" }, type: "AGENT_LOST", payload: { agentId: "a1", reason: "heartbeat_expired" } },
+      { _tag: "send", to: { kind: "task", id: "t2" }, type: "AGENT_LOST", payload: { agentId: "a1", reason: "heartbeat_expired" } },
+    ])
+  })
+
+  it("tells every task it holds that it drains", () => {
+    expect(out({ type: "agent.draining", taskIds: ["t1"] })).toEqual([
+      { _tag: "send", to: { kind: "task", id: "t1" }, type: "AGENT_DRAINING", payload: { agentId: "a1" } },
     ])
   })
 

@@ -31,8 +31,8 @@ describe("task binding", () => {
   })
 
   it("tells the bot a task was cancelled only when a bot holds it", () => {
-    expect(out({ type: "task.cancelled", agentId: "a1", reason: "session stopped" })).toEqual([
-      { _tag: "push", agentId: "a1", frame: { type: "task_cancelled", payload: { task_id: "t1", reason: "session stopped" } } },
+    expect(out({ type: "task.cancelled", agentId: "a1", attempt: 2, reason: "session stopped" })).toEqual([
+      { _tag: "push", agentId: "a1", frame: { type: "task_cancelled", payload: { task_id: "t1", attempt: 2, reason: "session stopped" } } },
     ])
     expect(out({ type: "task.cancelled", reason: "session stopped" })).toEqual([])
   })
@@ -43,6 +43,14 @@ describe("task binding", () => {
       payload: { taskId: "t1", index: 3, from: "assigned", status: "in_progress", epoch: 2 },
     }])
     expect(out({ type: "task.status", from: "ready", status: "assigned", epoch: 0 }, { ...task, sessionId: null })).toEqual([])
+  })
+
+  it("reports awaiting_approval to its session as blocked (its counts know no approvals), and blocked to it as nothing", () => {
+    expect(out({ type: "task.status", from: "blocked", status: "awaiting_approval", epoch: 0 })).toEqual([])
+    expect(out({ type: "task.status", from: "awaiting_approval", status: "cancelled", epoch: 1 })).toEqual([{
+      _tag: "send", to: { kind: "session", id: "s1" }, type: "TASK_STATUS",
+      payload: { taskId: "t1", index: 3, from: "blocked", status: "cancelled", epoch: 1 },
+    }])
   })
 
   it("tells each dependant how it finished", () => {

@@ -1,15 +1,30 @@
-// `clawbot machines --json` as a user runs it: the three machines, the session with exactly
-// its 12 states; and a clear error for a bad setting.
-import { execFile } from "node:child_process"
-import { promisify } from "node:util"
-import { describe, expect, it } from "vitest"
+// `clawbot machines --json` as a user runs it, in-process through the CLI's entry (what bin/clawbot.js
+// calls): the three machines, the session with exactly its 12 states; a clear error for a bad setting.
+import { afterEach, describe, expect, it, vi } from "vitest"
+import { runCli } from "../../../src/cli.ts"
 
-const run = promisify(execFile)
-const clawbot = (...args: string[]) => run(process.execPath, ["bin/clawbot.js", ...args], { env: { ...process.env, CLAWBOT_PARTITIONS: "" } })
+/** Runs `clawbot ...args` in this process: its exit code and what it wrote. */
+const clawbot = async (...args: string[]) => {
+  let stdout = ""
+  let stderr = ""
+  vi.spyOn(process.stdout, "write").mockImplementation((chunk) => ((stdout += String(chunk)), true))
+  vi.spyOn(process.stderr, "write").mockImplementation((chunk) => ((stderr += String(chunk)), true))
+  try {
+    const code = await runCli(args)
+    return { code, stdout, stderr }
+  } finally {
+    vi.restoreAllMocks()
+  }
+}
+
+afterEach(() => {
+  vi.restoreAllMocks()
+})
 
 describe("clawbot machines", () => {
   it("prints the three machines as JSON", async () => {
-    const { stdout } = await clawbot("machines", "--json")
+    const { code, stdout } = await clawbot("machines", "--json")
+    expect(code).toBe(0)
     const machines = JSON.parse(stdout) as Record<string, { states: Record<string, unknown> }>
     expect(Object.keys(machines).sort()).toEqual(["agent", "session", "task"])
     expect(Object.keys(machines["session"]!.states).sort()).toEqual([
@@ -18,16 +33,19 @@ describe("clawbot machines", () => {
     ])
     expect(Object.keys(machines["task"]!.states)).toHaveLength(9)
     expect(Object.keys(machines["agent"]!.states)).toHaveLength(5)
-  }, 30_000)
+  })
 
   it("refuses an invalid setting naming where it came from, and exits non-zero", async () => {
-    await expect(clawbot("migrate", "--partitions", "0")).rejects.toMatchObject({
+    expect(await clawbot("migrate", "--partitions", "0")).toEqual({
       code: 1,
+      stdout: "",
       stderr: 'clawbot: --partitions="0": Expected a value between 1 and 4096\n',
     })
-  }, 30_000)
+  })
 
   it("prints the usage and exits 2 for an unknown command", async () => {
-    await expect(clawbot("fly")).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining("usage: clawbot <command>") })
-  }, 30_000)
+    const { code, stderr } = await clawbot("fly")
+    expect(code).toBe(2)
+    expect(stderr).toContain("usage: clawbot <command>")
+  })
 })

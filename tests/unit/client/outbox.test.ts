@@ -11,7 +11,10 @@ const setup = (overrides: { open?: boolean; maxTries?: number } = {}) => {
   const late = vi.fn()
   const refusedLater = vi.fn<(error: ClawbotError, frame: unknown) => void>()
   const outbox = new Outbox({
-    send: (text) => (open ? (sent.push(JSON.parse(text)), true) : false),
+    send: (text) => {
+      if (open) sent.push(JSON.parse(text))
+      return open
+    },
     late,
     refusedLater,
     ackTimeoutMs: 1_000,

@@ -55,14 +55,22 @@ describe("docker-compose.yml", () => {
 
   it("runs commands the CLI has through the package's bin, with flags and environment it accepts", async () => {
     const usage = (await promisify(execFile)(process.execPath, [pkg.bin.clawbot, "--help"])).stdout
-    const commands = usage.split("\noptions")[0]!.split("\n").flatMap((line) => /^ {2}([a-z]+) /.exec(line)?.[1] ?? [])
+    const commands = usage
+      .split("\noptions")[0]!
+      .split("\n")
+      .flatMap((line) => /^ {2}([a-z]+) /.exec(line)?.[1] ?? [])
     expect(commands).toEqual(expect.arrayContaining(["runtime", "edge", "migrate"]))
     for (const { name, service, command } of clawbots) {
       expect({ name, bin: command.bin, known: commands.includes(command.name) }).toEqual({ name, bin: pkg.bin.clawbot, known: true })
-      expect({ name, unknownFlags: Object.keys(command.flags).filter((flag) => !(flag in CONFIG_FLAGS)) }).toEqual({ name, unknownFlags: [] })
+      expect({ name, unknownFlags: Object.keys(command.flags).filter((flag) => !(flag in CONFIG_FLAGS)) }).toEqual({
+        name,
+        unknownFlags: [],
+      })
       const environment = service.environment ?? {}
-      expect({ name, unknownVariables: Object.keys(environment).filter((variable) => !CONFIG_ENV.includes(variable)) })
-        .toEqual({ name, unknownVariables: [] })
+      expect({ name, unknownVariables: Object.keys(environment).filter((variable) => !CONFIG_ENV.includes(variable)) }).toEqual({
+        name,
+        unknownVariables: [],
+      })
       expect(() => loadConfig(command.flags, environment)).not.toThrow()
     }
   })
@@ -71,16 +79,27 @@ describe("docker-compose.yml", () => {
     const postgres = compose.services["postgres"]?.environment ?? {}
     const settings = clawbots.map(({ service }) => {
       const env = service.environment ?? {}
-      return { redis: env["REDIS_URL"], database: env["DATABASE_URL"], partitions: env["CLAWBOT_PARTITIONS"], prefix: env["CLAWBOT_PREFIX"] }
+      return {
+        redis: env["REDIS_URL"],
+        database: env["DATABASE_URL"],
+        partitions: env["CLAWBOT_PARTITIONS"],
+        prefix: env["CLAWBOT_PREFIX"],
+      }
     })
     expect(new Set(settings.map((setting) => JSON.stringify(setting))).size).toBe(1)
     const redis = new URL(settings[0]!.redis!)
     expect({ host: redis.hostname, port: redis.port }).toEqual({ host: "redis", port: "6379" })
     const database = new URL(settings[0]!.database!)
-    expect({ host: database.hostname, password: database.password, name: database.pathname.slice(1) })
-      .toEqual({ host: "postgres", password: postgres["POSTGRES_PASSWORD"], name: postgres["POSTGRES_DB"] })
+    expect({ host: database.hostname, password: database.password, name: database.pathname.slice(1) }).toEqual({
+      host: "postgres",
+      password: postgres["POSTGRES_PASSWORD"],
+      name: postgres["POSTGRES_DB"],
+    })
     for (const [name, service] of services) {
-      expect({ name, missing: Object.keys(service.depends_on ?? {}).filter((other) => !(other in compose.services)) }).toEqual({ name, missing: [] })
+      expect({ name, missing: Object.keys(service.depends_on ?? {}).filter((other) => !(other in compose.services)) }).toEqual({
+        name,
+        missing: [],
+      })
       const named = (service.volumes ?? []).map((volume) => volume.split(":")[0]!).filter((source) => !source.startsWith("."))
       expect({ name, missing: named.filter((volume) => !(volume in (compose.volumes ?? {}))) }).toEqual({ name, missing: [] })
     }

@@ -94,7 +94,7 @@ describe("server → bot frames", () => {
           deadline: "2026-11-21T10:05:00Z",
         },
       },
-      { type: "task_cancelled", payload: { taskId: ID.a, reason: "session stopped" } },
+      { type: "task_cancelled", payload: { taskId: ID.a, attempt: 1, reason: "session stopped" } },
       { type: "ack", payload: { ref: "c-17", streamId: "1732185600000-3" } },
       { type: "error", payload: { code: "conflict", message: "task is completed", ref: "c-18" } },
     ]
@@ -166,7 +166,7 @@ describe("JSON Schema", () => {
       heartbeat: [],
       connected: ["agent_id", "heartbeat_interval_ms", "session_resumed"],
       task_assigned: ["task_id", "capability", "title", "payload", "attempt", "deadline"],
-      task_cancelled: ["task_id", "reason"],
+      task_cancelled: ["task_id", "attempt", "reason"],
       ack: ["ref", "stream_id"],
       error: ["code", "message"],
       subscribe: ["topics"],

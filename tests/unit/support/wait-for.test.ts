@@ -30,7 +30,9 @@ describe("waitFor", () => {
       },
       100,
     )
-    await expect(failure).rejects.toThrow(/^timed out after 100 ms waiting for a server; the probe last failed with: connection refused \(attempt \d+\)$/)
+    await expect(failure).rejects.toThrow(
+      /^timed out after 100 ms waiting for a server; the probe last failed with: connection refused \(attempt \d+\)$/,
+    )
     await expect(failure).rejects.toMatchObject({ cause: { message: `connection refused (attempt ${calls})` } })
     expect(calls).toBeGreaterThan(1)
   })

@@ -1,11 +1,13 @@
 // `/api/v1/agents`: register (the token is shown once, only its hash stored), list, read,
-// deregister and token rotation (the old tokens stop at once: revoked in Postgres, evicted from every
+// drain and resume, deregister and token rotation (the old tokens stop at once: revoked in Postgres, evicted from every
 // edge's cache and the agent's control sockets closed with 4401 through ctx.revocations), and the
 // HTTP heartbeat.
 import { randomUUID } from "node:crypto"
 import { Schema } from "effect"
 import { ApiError } from "../../../schema/errors.ts"
 import { AgentHeartbeatBody, ListAgentsQuery, RegisterAgentBody, WaitQuery } from "../../../schema/http.ts"
+import { listActors } from "../../../store/queries.ts"
+import type { EdgeContext } from "../../context.ts"
 import { replaceAgentTokens, revokeAgentTokens, saveAgentToken } from "../../../store/tokens.ts"
 import { newToken, requireOperator, requireSelf } from "../../auth.ts"
 import { COMMAND_RESPONSES, commandAnswer, creationStatus, sendCommand } from "../command.ts"
@@ -13,6 +15,37 @@ import { listAnswer } from "../listing.ts"
 import { actorOr404, IdParams } from "../params.ts"
 import { API, json, route } from "../route.ts"
 import { AgentCreated, AgentView, agentView, pageOf, type AgentCreated as AgentCreatedBody } from "../views.ts"
+
+/** `POST /agents/{id}/<action>`: a bodiless command about the agent's presence, by the agent itself or the operator. */
+const presenceCommand = (action: string, type: string, summary: string) =>
+  route({
+    method: "POST",
+    path: `${API}/agents/{id}/${action}`,
+    name: `${action}Agent`,
+    summary,
+    access: "token",
+    params: IdParams,
+    query: WaitQuery,
+    command: true,
+    responses: COMMAND_RESPONSES,
+    async handle({ ctx, principal, params, query }) {
+      requireSelf(principal, params.id)
+      const sent = await sendCommand(ctx, { kind: "agent", id: params.id, type, payload: {} })
+      return commandAnswer(sent, query.wait)
+    },
+  })
+
+/** Waits (at most `limits.waitMs`) until no task is assigned to or in progress on `agentId`. */
+const tasksGivenBack = async (ctx: EdgeContext, agentId: string): Promise<void> => {
+  const deadline = ctx.clock() + ctx.limits.waitMs
+  const holds = async () => {
+    for (const state of ["assigned", "in_progress"]) {
+      if ((await listActors(ctx.sql, { kind: "task", state, agentId, limit: 1 })).actors.length > 0) return true
+    }
+    return false
+  }
+  while ((await holds()) && ctx.clock() < deadline) await new Promise((resolve) => setTimeout(resolve, 20))
+}
 
 const AgentToken = Schema.Struct({ id: Schema.String, token: Schema.String }).annotate({ identifier: "AgentToken" })
 
@@ -39,6 +72,7 @@ export const agentRoutes = [
         const created: AgentCreatedBody = {
           id, token, status: sent.applied?.state ?? null, stream_id: sent.streamId, name: body.name,
           capabilities: body.capabilities, type: body.type ?? null, max_concurrency: body.maxConcurrency, metadata: body.metadata ?? {},
+          heartbeat_interval_ms: body.heartbeatIntervalMs,
         }
         return json(creationStatus(sent), created)
       } catch (error) {
@@ -87,6 +121,8 @@ export const agentRoutes = [
     async handle({ ctx, principal, params, query }) {
       requireSelf(principal, params.id)
       const sent = await sendCommand(ctx, { kind: "agent", id: params.id, type: "DEREGISTER", payload: {} })
+      // Its tasks go back first, so each one's task_cancelled reaches the bot before its sockets close.
+      if (sent.applied) await ctx.budget.exempt(tasksGivenBack(ctx, params.id))
       await revokeAgentTokens(ctx.sql, params.id)
       await ctx.revocations.revoke({ kind: "agent", id: params.id })
       return commandAnswer(sent, query.wait)
@@ -110,6 +146,8 @@ export const agentRoutes = [
       return json(200, { id: params.id, token })
     },
   }),
+  presenceCommand("drain", "DRAIN", "Drain: tasks not started yet go back to ready (the bot gets task_cancelled), started ones run to their end; no new ones"),
+  presenceCommand("resume", "UNDRAIN", "Resume after a drain: the agent takes new tasks again"),
   route({
     method: "POST",
     path: `${API}/agents/{id}/heartbeat`,

@@ -1,8 +1,8 @@
 // `/api/v1/tasks`: standalone tasks (ready at once: no session, no dependencies) one at a time or up
 // to 1,000 in a batch (all validated before any is appended, then appended pipelined), list, read,
-// and the task lifecycle for HTTP-only bots (claim, start, progress, complete, fail) plus the operator's cancel.
+// the task lifecycle for HTTP-only bots (claim, start, progress, complete, fail), and the operator's approve, reject and cancel.
 import { randomUUID } from "node:crypto"
-import { Schema } from "effect"
+import { Effect, Schema } from "effect"
 import {
   CancelTaskBody, CompleteTaskBody, CreateTaskBody, FailTaskBody, ListTasksQuery, ProgressTaskBody, TaskAgentBody, WaitQuery,
 } from "../../../schema/http.ts"
@@ -65,6 +65,38 @@ const agentCommand = <B extends Schema.ConstraintDecoder<{ readonly agentId?: st
     async handle({ ctx, principal, params, query, body: decoded }) {
       const agentId = actingAgent(principal, decoded.agentId)
       const sent = await sendCommand(ctx, { kind: "task", id: params.id, type, payload: { ...payload(decoded), agentId } })
+      return commandAnswer(sent, query.wait)
+    },
+  })
+
+/** `POST /tasks/{id}/approve` */
+const ApproveTaskBody = Schema.Struct({}).annotate({ identifier: "ApproveTaskBody" })
+/** `POST /tasks/{id}/reject` */
+const RejectTaskBody = Schema.Struct({
+  reason: Schema.String.pipe(Schema.withDecodingDefaultKey(Effect.succeed("rejected"))),
+}).annotate({ identifier: "RejectTaskBody" })
+
+/** An operator's command on a task, its payload built from the body. */
+const operatorCommand = <B extends Schema.ConstraintDecoder<object>>(
+  action: string,
+  summary: string,
+  body: B,
+  command: (body: B["Type"]) => { type: string; payload: Record<string, unknown> },
+): Route =>
+  route({
+    method: "POST",
+    path: `${API}/tasks/{id}/${action}`,
+    name: `${action}Task`,
+    summary,
+    access: "token",
+    params: IdParams,
+    query: WaitQuery,
+    body,
+    command: true,
+    responses: COMMAND_RESPONSES,
+    async handle({ ctx, principal, params, query, body: decoded }) {
+      requireOperator(principal)
+      const sent = await sendCommand(ctx, { kind: "task", id: params.id, ...command(decoded) })
       return commandAnswer(sent, query.wait)
     },
   })
@@ -141,6 +173,9 @@ export const taskRoutes: Route[] = [
     body.result === undefined ? {} : { result: body.result }),
   agentCommand("fail", "FAIL", "Fail a task in progress (retried with backoff until max_attempts)", FailTaskBody, (body) =>
     body.error === undefined ? {} : { error: body.error }),
+  operatorCommand("approve", "Approve a task waiting in awaiting_approval: it becomes ready", ApproveTaskBody, () => ({ type: "APPROVE", payload: {} })),
+  operatorCommand("reject", "Reject a task waiting in awaiting_approval: it is cancelled, and its dependants with it", RejectTaskBody,
+    (body) => ({ type: "REJECT", payload: { reason: body.reason } })),
   route({
     method: "POST",
     path: `${API}/tasks/{id}/cancel`,

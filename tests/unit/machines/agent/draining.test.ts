@@ -6,9 +6,9 @@ describe("agent draining", () => {
   it.each([
     ["online", [], 2],
     ["busy", ["t1"], 1],
-  ] as const)("DRAIN moves a %s agent to draining, keeping its tasks", (state, held, maxConcurrency) => {
+  ] as const)("DRAIN moves a %s agent to draining, keeping its tasks and telling them", (state, held, maxConcurrency) => {
     const agent = agentIn(state, [...held], { maxConcurrency })
-    expect(agent.send({ type: "DRAIN" })).toEqual([])
+    expect(agent.send({ type: "DRAIN" })).toEqual([{ type: "agent.draining", taskIds: held }])
     expect(agent.state).toBe("draining")
     expect(agent.context.inflight).toEqual(held)
   })

@@ -33,6 +33,17 @@ describe("agent presence", () => {
     expect(agent.context).toMatchObject({ lastHeartbeatAt: 2_000, heartbeatSeq: 1 })
   })
 
+  it("records its first socket's CONNECT, which an HTTP heartbeat does not (session_resumed reads it)", () => {
+    const agent = startAgent()
+    agent.send({ type: "HEARTBEAT", at: 3_000 })
+    expect(agent.context).toMatchObject({ lastHeartbeatAt: 3_000, lastConnectedAt: null })
+    expect(agent.send({ type: "CONNECT", at: 4_000 })).toEqual([
+      { type: "timer.arm", name: "heartbeat", fireAt: 34_000, event: { type: "HEARTBEAT_EXPIRED", seq: 2 } },
+    ])
+    expect(agent.state).toBe("online")
+    expect(agent.context).toMatchObject({ lastConnectedAt: 4_000, heartbeatSeq: 2 })
+  })
+
   it("a HEARTBEAT brings an offline agent online too", () => {
     const agent = startAgent()
     expect(agent.send({ type: "HEARTBEAT", at: 3_000, load: 0.25, status: "healthy" })).toEqual([
@@ -70,7 +81,7 @@ describe("agent presence", () => {
     ["draining", ["t1"]],
   ] as const)("the current HEARTBEAT_EXPIRED takes a %s agent offline and reports its tasks lost", (state, held) => {
     const agent = agentIn(state, [...held])
-    expect(agent.send({ type: "HEARTBEAT_EXPIRED", seq: 1 })).toEqual([{ type: "agent.lost", taskIds: held }])
+    expect(agent.send({ type: "HEARTBEAT_EXPIRED", seq: 1 })).toEqual([{ type: "agent.lost", taskIds: held, reason: "heartbeat_expired" }])
     expect(agent.state).toBe("offline")
     expect(agent.context).toMatchObject({ inflight: [], load: 0 })
   })
@@ -94,7 +105,7 @@ describe("agent presence", () => {
   it("a disconnected agent whose heartbeat expires gives its tasks back", () => {
     const agent = agentIn("online", ["t1", "t2"], { maxConcurrency: 3 })
     agent.send({ type: "DISCONNECT" })
-    expect(agent.send({ type: "HEARTBEAT_EXPIRED", seq: 1 })).toEqual([{ type: "agent.lost", taskIds: ["t1", "t2"] }])
+    expect(agent.send({ type: "HEARTBEAT_EXPIRED", seq: 1 })).toEqual([{ type: "agent.lost", taskIds: ["t1", "t2"], reason: "heartbeat_expired" }])
     expect(agent.state).toBe("offline")
     expect(agent.context.inflight).toEqual([])
   })
@@ -136,7 +147,7 @@ describe("agent presence", () => {
   ] as const)("DEREGISTER from %s is final, reports held tasks lost and clears both timers", (state, held) => {
     const agent = agentIn(state, [...held])
     expect(agent.send({ type: "DEREGISTER" })).toEqual([
-      { type: "agent.lost", taskIds: held },
+      { type: "agent.lost", taskIds: held, reason: "deregistered" },
       { type: "timer.clear", name: "heartbeat" },
       { type: "timer.clear", name: "breaker" },
     ])

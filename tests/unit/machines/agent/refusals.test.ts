@@ -5,9 +5,9 @@ import { agentIn, agentWithOpenBreaker, type Command, type Presence } from "./ha
 
 const rejectedIn: Record<Presence, Command["type"][]> = {
   offline: ["DISCONNECT", "DRAIN", "UNDRAIN"],
-  online: ["CONNECT", "UNDRAIN"],
-  busy: ["CONNECT", "UNDRAIN"],
-  draining: ["CONNECT", "DRAIN"],
+  online: ["UNDRAIN"],
+  busy: ["UNDRAIN"],
+  draining: ["DRAIN"],
 }
 const cases = Object.entries(rejectedIn).flatMap(([state, types]) => types.map((type) => [state as Presence, type] as const))
 

@@ -126,6 +126,7 @@ export function startSession(overrides: Partial<SessionInput> = {}): SessionHarn
           lastAttempt(key, status === "failed")
           return { type: "FAIL", agentId: AGENT }
         case "timed_out":
+          lastAttempt(key, true)
           return { type: "DEADLINE", attempt: context.attempt, at: Math.max(at, context.deadlineAt ?? at) }
         case "ready":
           return context.status === "retry_wait"
@@ -135,6 +136,8 @@ export function startSession(overrides: Partial<SessionInput> = {}): SessionHarn
           return { type: "CANCEL", reason: "operator" }
         case "blocked":
           return { type: "RETRY" }
+        case "awaiting_approval":
+          throw new Error("the session tests do not drive approvals (tests/unit/machines/task/approval.test.ts does)")
       }
     })()
     taskActor(key).send({ at, ...command } as never)

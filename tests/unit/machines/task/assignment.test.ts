@@ -78,16 +78,17 @@ describe("task assignment", () => {
   })
 
   for (const status of ["assigned", "in_progress"] as const) {
-    it(`AGENT_LOST for the holding agent in ${status} clears the deadline, frees the agent and routes again`, () => {
+    it(`AGENT_LOST for the holding agent in ${status} tells the bot, clears the deadline, frees the agent and routes again`, () => {
       const task = taskIn(status, { priority: 3 })
       const attempt = task.context().attempt
       const effects = task.send({ type: "AGENT_LOST", agentId: AGENT, at: T0 + 10_000 })
       expect(task.state()).toBe("ready")
       expect(effects).toEqual([
+        { type: "task.cancelled", agentId: AGENT, attempt: 1, reason: "heartbeat_expired" },
         { type: "timer.clear", name: "deadline" },
         { type: "task.released", agentId: AGENT, outcome: "lost" },
         ...announced(status, "ready"),
-        { type: "task.ready", capability: "code", priority: 3 },
+        { type: "task.ready", capability: "code", priority: 3, group: null },
       ])
       expect(task.context()).toMatchObject({ agentId: null, readyAt: T0 + 10_000, attempt })
     })

@@ -25,7 +25,7 @@ describe("task cancellation", () => {
       expect(task.state()).toBe("cancelled")
       expect(effects).toEqual([
         { type: "timer.clear", name: "deadline" },
-        { type: "task.cancelled", agentId: AGENT, reason: "operator" },
+        { type: "task.cancelled", agentId: AGENT, attempt: 1, reason: "operator" },
         { type: "task.released", agentId: AGENT, outcome: "cancelled" },
         ...announced(status, "cancelled"),
       ])

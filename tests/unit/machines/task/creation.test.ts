@@ -6,7 +6,7 @@ describe("task creation", () => {
   it("starts ready and asks to be routed when created unblocked", () => {
     const task = startTask({ priority: 1 })
     expect(task.state()).toBe("ready")
-    expect(task.creation).toEqual([{ type: "task.ready", capability: "code", priority: 1 }])
+    expect(task.creation).toEqual([{ type: "task.ready", capability: "code", priority: 1, group: null }])
     expect(task.context()).toMatchObject({ status: "ready", readyAt: T0, createdAt: T0, updatedAt: T0 })
   })
 
@@ -36,6 +36,11 @@ describe("task creation", () => {
       timeoutS: 300,
       maxAttempts: 3,
       priority: 2,
+      group: null,
+      requiresApproval: false,
+      approvalTimeoutS: null,
+      approvedAt: null,
+      approvalDeadlineAt: null,
       status: "blocked",
       agentId: null,
       attempt: 0,
@@ -75,7 +80,7 @@ describe("task creation", () => {
     expect(task.state()).toBe("ready")
     expect(effects).toEqual([
       { type: "task.status", from: "blocked", status: "ready", epoch: 1 },
-      { type: "task.ready", capability: "code", priority: 4 },
+      { type: "task.ready", capability: "code", priority: 4, group: null },
     ])
     expect(task.context()).toMatchObject({ held: false, epoch: 1, readyAt: T0 + 500, updatedAt: T0 + 500 })
   })

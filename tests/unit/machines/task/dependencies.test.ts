@@ -15,7 +15,7 @@ describe("a task's dependencies", () => {
     expect(task.send({ type: "DEPENDENCY_FINISHED", taskId: A, status: "completed", epoch: 0, at })).toEqual([])
     expect(task.state()).toBe("blocked")
     const effects = task.send({ type: "DEPENDENCY_FINISHED", taskId: B, status: "completed", epoch: 0, at })
-    expect(effects).toEqual([...announced("blocked", "ready"), { type: "task.ready", capability: "code", priority: 2 }])
+    expect(effects).toEqual([...announced("blocked", "ready"), { type: "task.ready", capability: "code", priority: 2, group: null }])
     expect(task.context()).toMatchObject({ dependsOn: [A, B], dependenciesDone: [A, B], readyAt: at })
   })
 
@@ -52,7 +52,7 @@ describe("a task and its session's sweeps", () => {
     expect(task.state()).toBe("cancelled")
     expect(effects).toEqual([
       { type: "timer.clear", name: "deadline" },
-      { type: "task.cancelled", agentId: AGENT, reason: "session stopped" },
+      { type: "task.cancelled", agentId: AGENT, attempt: 1, reason: "session stopped" },
       { type: "task.released", agentId: AGENT, outcome: "cancelled" },
     ])
     expect(task.context()).toMatchObject({ epoch: 1, finishedEpoch: 1 })
@@ -62,7 +62,7 @@ describe("a task and its session's sweeps", () => {
     const task = taskIn("failed", { sessionId: "session-1", index: 0 })
     const effects = task.send({ type: "SESSION_RUN", epoch: 1, at })
     expect(task.state()).toBe("ready")
-    expect(effects).toEqual([...announced("blocked", "ready").map((e) => ({ ...e, epoch: 1 })), { type: "task.ready", capability: "code", priority: 2 }])
+    expect(effects).toEqual([...announced("blocked", "ready").map((e) => ({ ...e, epoch: 1 })), { type: "task.ready", capability: "code", priority: 2, group: null }])
     expect(task.context()).toMatchObject({ attempt: 0, error: null, epoch: 1 })
   })
 

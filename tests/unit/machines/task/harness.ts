@@ -71,6 +71,7 @@ export function restoreTask(stored: Snapshot<unknown>): TaskHarness {
 /** The events (after creation) that take a fresh task to each state; times advance one second per step. */
 const ROUTES: Record<TaskStatus, TaskEvent[]> = {
   blocked: [],
+  awaiting_approval: [],
   ready: [],
   assigned: [{ type: "ASSIGN", agentId: AGENT, at: T0 + 1_000 }],
   in_progress: [
@@ -99,11 +100,13 @@ const ROUTES: Record<TaskStatus, TaskEvent[]> = {
   ],
 }
 
-/** A task driven into `status` by the accepted events of ROUTES (failed uses maxAttempts 1). */
+/** A task driven into `status` by the accepted events of ROUTES (failed and timed_out use maxAttempts 1,
+ * awaiting_approval requiresApproval). */
 export function taskIn(status: TaskStatus, overrides: Partial<TaskInput> = {}): TaskHarness {
   const task = startTask({
     blocked: status === "blocked",
-    ...(status === "failed" ? { maxAttempts: 1 } : {}),
+    ...(status === "failed" || status === "timed_out" ? { maxAttempts: 1 } : {}),
+    ...(status === "awaiting_approval" ? { requiresApproval: true } : {}),
     ...overrides,
   })
   for (const event of ROUTES[status]) task.send(event)
@@ -119,6 +122,7 @@ export function announced(from: TaskStatus, to: TaskStatus): TaskEmitted[] {
 
 export const ALL_STATUSES: TaskStatus[] = [
   "blocked",
+  "awaiting_approval",
   "ready",
   "assigned",
   "in_progress",

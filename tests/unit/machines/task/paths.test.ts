@@ -14,6 +14,8 @@ const DEPENDENCY = "task-0"
 const at = T0 + 1_000
 /** Timer events arrive after any deadline or backoff the paths can arm. */
 const late = T0 + 10 * TIMEOUT_MS
+/** Retry timers arrive after any backoff armed by a deadline that fired late. */
+const later = late + 10 * TIMEOUT_MS
 
 /** Concrete events offered in every state: both agents, the current attempt's timers and a stale attempt's. */
 function eventsFor(snapshot: TaskSnapshot): TaskEvent[] {
@@ -37,10 +39,18 @@ function eventsFor(snapshot: TaskSnapshot): TaskEvent[] {
     ...byBothAgents((agentId) => ({ type: "COMPLETE", agentId, result: { ok: true }, at })),
     ...byBothAgents((agentId) => ({ type: "FAIL", agentId, error: "boom", at })),
     ...byBothAgents((agentId) => ({ type: "AGENT_LOST", agentId, at })),
+    ...(snapshot.context.requiresApproval
+      ? ([
+          { type: "APPROVE", at },
+          { type: "REJECT", reason: "no", at },
+          { type: "APPROVAL_TIMEOUT", at: late },
+          { type: "APPROVAL_TIMEOUT", at },
+        ] as const)
+      : []),
     { type: "DEADLINE", attempt, at: late },
     { type: "DEADLINE", attempt: attempt + 1, at: late },
-    { type: "RETRY_DUE", attempt, at: late },
-    { type: "RETRY_DUE", attempt: attempt + 1, at: late },
+    { type: "RETRY_DUE", attempt, at: later },
+    { type: "RETRY_DUE", attempt: attempt + 1, at: later },
     { type: "CANCEL", reason: "operator", at },
     { type: "RETRY", at },
   ]
@@ -64,14 +74,16 @@ function pathsFrom(input: TaskInput) {
 
 /** What the guards can tell apart. */
 function guarded(snapshot: TaskSnapshot) {
-  const { attempt, agentId, held, dependenciesDone, epoch, finishedEpoch } = snapshot.context
-  return [snapshot.value, attempt, agentId, held, dependenciesDone.length, (finishedEpoch ?? 0) < epoch]
+  const { attempt, agentId, held, dependenciesDone, epoch, finishedEpoch, approvedAt } = snapshot.context
+  return [snapshot.value, attempt, agentId, held, dependenciesDone.length, (finishedEpoch ?? 0) < epoch, approvedAt !== null]
 }
 
-/** Created running with nothing to wait for, and created held waiting for one dependency (sweeps hold and release either). */
+/** Created running with nothing to wait for, created held waiting for one dependency (sweeps hold and release either),
+ * and created waiting for an approval that times out. */
 const inputs = [
   taskInput({ blocked: false, maxAttempts: MAX_ATTEMPTS }),
   taskInput({ blocked: true, dependsOn: [DEPENDENCY], maxAttempts: MAX_ATTEMPTS }),
+  taskInput({ blocked: false, maxAttempts: MAX_ATTEMPTS, requiresApproval: true, approvalTimeoutS: 60 }),
 ]
 
 /** The status changes a step announces chain from where the task was (after a sweep's reset: blocked) to where it is. */
@@ -96,6 +108,7 @@ function applyTimers(armed: Map<string, string>, effects: TaskEmitted[], sent: T
     // The poller removes a timer when it delivers it.
     if (armed.get(name) === JSON.stringify({ type: sent.type, attempt: sent.attempt })) armed.delete(name)
   }
+  if (sent.type === "APPROVAL_TIMEOUT" && sent.at === late) armed.delete("approval")
   for (const effect of effects) {
     if (effect.type === "timer.arm") armed.set(effect.name, JSON.stringify(effect.event))
     if (effect.type === "timer.clear") armed.delete(effect.name)
@@ -119,6 +132,7 @@ function replay(input: TaskInput, events: TaskEvent[], seen: Replay): TaskSnapsh
   actor.on("*", (effect) => effects.push(effect))
   actor.start()
   const armed = new Map<string, string>()
+  applyTimers(armed, effects, { type: "RETRY", at })
   let holders = 0
   seen.states.add(String(actor.getSnapshot().value))
 
@@ -166,12 +180,31 @@ function replay(input: TaskInput, events: TaskEvent[], seen: Replay): TaskSnapsh
       expected.set("deadline", JSON.stringify({ type: "DEADLINE", attempt: after.context.attempt }))
     }
     if (to === "retry_wait") expected.set("retry", JSON.stringify({ type: "RETRY_DUE", attempt: after.context.attempt }))
+    if (to === "awaiting_approval") expected.set("approval", JSON.stringify({ type: "APPROVAL_TIMEOUT" }))
     expect(armed).toEqual(expected)
   }
   const last = actor.getSnapshot()
   actor.stop()
   return last
 }
+
+const ASSIGNED: TaskEvent[] = [{ type: "ASSIGN", agentId: AGENT, at }]
+const STARTED: TaskEvent[] = [...ASSIGNED, { type: "START", agentId: AGENT, at }]
+/** Attempt 1 is the current one in both; 3 is stale. */
+const STALE = 3
+/** Hand-written paths for what would multiply the generated ones: reports naming a stale attempt, and drains. */
+const EXTRA_PATHS: TaskEvent[][] = [
+  [...ASSIGNED, { type: "CLAIM", agentId: AGENT, attempt: STALE, at }],
+  [...ASSIGNED, { type: "START", agentId: AGENT, attempt: STALE, at }],
+  [...STARTED, { type: "PROGRESS", agentId: AGENT, attempt: STALE, progress: 0.5, at }],
+  [...STARTED, { type: "COMPLETE", agentId: AGENT, attempt: STALE, at }],
+  [...STARTED, { type: "FAIL", agentId: AGENT, attempt: STALE, at }],
+  [...STARTED, { type: "COMPLETE", agentId: AGENT, attempt: 1, at }],
+  [...ASSIGNED, { type: "AGENT_DRAINING", agentId: AGENT, at }],
+  [...ASSIGNED, { type: "AGENT_DRAINING", agentId: OTHER_AGENT, at }],
+  [...STARTED, { type: "AGENT_DRAINING", agentId: AGENT, at }],
+  [{ type: "AGENT_DRAINING", agentId: AGENT, at }],
+]
 
 let replayed: Replay | undefined
 /** Replays every generated path once (asserting the invariants on the way) and records what was covered. */
@@ -187,6 +220,7 @@ function replayAll(): Replay {
     const { attempt, agentId } = path.state.context
     expect([last.value, last.context.attempt, last.context.agentId]).toEqual([path.state.value, attempt, agentId])
   }
+  for (const events of EXTRA_PATHS) replay(inputs[0]!, events, seen)
   replayed = seen
   return seen
 }

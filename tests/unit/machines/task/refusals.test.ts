@@ -15,11 +15,14 @@ const EVENTS: TaskEvent[] = [
   { type: "AGENT_LOST", agentId: AGENT, at },
   { type: "CANCEL", reason: "operator", at },
   { type: "RETRY", at },
+  { type: "APPROVE", at },
+  { type: "REJECT", reason: "no", at },
 ]
 
 /** docs/machines.md: the events each state accepts (ASSIGN, the timer events and the session's and dependencies' commands, accepted everywhere, have their own tests). */
 const ACCEPTS: Record<TaskStatus, TaskEvent["type"][]> = {
   blocked: ["CANCEL"],
+  awaiting_approval: ["APPROVE", "REJECT", "CANCEL"],
   ready: ["CANCEL"],
   assigned: ["CLAIM", "START", "AGENT_LOST", "CANCEL"],
   in_progress: ["PROGRESS", "COMPLETE", "FAIL", "AGENT_LOST", "CANCEL"],

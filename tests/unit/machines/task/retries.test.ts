@@ -26,7 +26,7 @@ describe("task retries", () => {
     expect(task.state()).toBe("ready")
     expect(effects).toEqual([
       ...announced("retry_wait", "ready"),
-      { type: "task.ready", capability: "code", priority: 2 },
+      { type: "task.ready", capability: "code", priority: 2, group: null },
     ])
     expect(task.context()).toMatchObject({ agentId: null, readyAt: due, attempt: 1 })
   })
