@@ -152,12 +152,17 @@ describe("the dashboard in a browser", () => {
     expect(history.at(-1)).toMatchObject({ event: "COMPLETE", by: "operator" })
   })
 
-  it("shows the agents with load and breaker, and rotates a token", async () => {
+  it("shows the agents with load and breaker, drains and resumes one, and rotates a token", async () => {
     const spare = await system.api.post("/api/v1/agents", { name: "spare-bot", capabilities: ["lint"], max_concurrency: 2 })
     await go("#/agents")
     const row = page.getByTestId("agent-builder-bot")
     await expect.poll(() => row.textContent()).toContain("build")
     expect(await row.locator(".badge").first().textContent()).toMatch(/online|busy/)
+    await page.getByRole("button", { name: "Drain builder-bot" }).click()
+    await expect.poll(() => page.getByTestId("command-result").textContent()).toBe("applied: now draining")
+    await expect.poll(() => row.locator(".badge").first().textContent()).toBe("draining")
+    await page.getByRole("button", { name: "Resume builder-bot" }).click()
+    await expect.poll(() => page.getByTestId("command-result").textContent()).toMatch(/^applied: now (online|busy)$/)
     await page.getByRole("button", { name: "Rotate token of spare-bot" }).click()
     const token = await page.getByTestId("rotated-token").textContent()
     expect(token).not.toBe(spare.body.token)
@@ -239,6 +244,7 @@ describe("the dashboard in a browser", () => {
       await phone.goto(`${system.url()}/${hash}`)
       await phone.waitForSelector("main h1")
       await expect.poll(() => phone.getByTestId("connection").textContent()).toContain("live")
+      if (name === "phone-session") await phone.waitForSelector("svg.graph")
       const width = await phone.evaluate(
         () => (globalThis as unknown as { document: { documentElement: { scrollWidth: number } } }).document.documentElement.scrollWidth,
       )

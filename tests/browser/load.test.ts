@@ -103,6 +103,7 @@ describe(`the dashboard with ${ACTORS} actors and ${RATE} transitions/s`, () => 
     for (let batch = 0; batch < ACTORS / 2 / 1000; batch += 1) {
       const body = { tasks: Array.from({ length: 1000 }, (_, i) => ({ title: `load ${i}`, capability: "nobody" })) }
       // While the runtime applies the sessions, a busy Postgres may answer 503: nothing was accepted, so try again.
+      // (tasks.length counts the accepted ones; the server's own count is compared with the page's below)
       const answer = await waitFor(
         "a batch accepted",
         async () => {
@@ -171,6 +172,13 @@ describe(`the dashboard with ${ACTORS} actors and ${RATE} transitions/s`, () => 
     await expect
       .poll(() => page.getByTestId("count-task-cancelled").locator("td.num").textContent(), { timeout: 60_000 })
       .toBe(Math.min(sent, tasks.length).toLocaleString("en-US"))
+    // Every actor the server holds, each once: the page's totals are the server's.
+    const held = await system.t.deployment.schema.sql<Array<{ kind: string; n: string }>>`select kind, count(*) as n from actors group by kind`
+    const server = Object.fromEntries(held.map((row) => [row.kind, Number(row.n).toLocaleString("en-US")]))
+    expect({ session: await page.getByTestId("total-session").textContent(), task: await page.getByTestId("total-task").textContent() }).toEqual({
+      session: server["session"],
+      task: server["task"],
+    })
     await screenshot(page, "load-fleet")
     // Frames keep coming: the page never stalls for a second, whatever the machine's load.
     expect(sessionsPage.max).toBeLessThan(1000)
