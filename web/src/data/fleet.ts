@@ -46,6 +46,7 @@ export class Fleet {
   private lastNotified = 0
   private second = { transitions: 0, lagMs: 0 }
   private loads = 0
+  private readonly sampler: ReturnType<typeof setInterval>
 
   constructor(subscriber: Subscriber) {
     subscriber.onEvent((event) => this.receive(event))
@@ -56,7 +57,12 @@ export class Fleet {
       () => undefined,
     )
     subscriber.onReset(() => void this.load())
-    setInterval(() => this.sample(), 1000)
+    this.sampler = setInterval(() => this.sample(), 1000)
+  }
+
+  /** Stops sampling (the page's subscriber was closed). */
+  close(): void {
+    clearInterval(this.sampler)
   }
 
   /** Called (batched) after changes; returns the unsubscribe. */
