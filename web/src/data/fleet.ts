@@ -21,6 +21,7 @@ export interface Samples {
 }
 
 type Key = `${Kind}:${string}`
+const isKind = (kind: string): kind is Kind => (KINDS as ReadonlyArray<string>).includes(kind)
 const keyOf = (kind: Kind, id: string): Key => `${kind}:${id}`
 
 /** The view patches apply to: what GET answers without the lists it links to (a session's tasks). */
@@ -127,19 +128,22 @@ export class Fleet {
   }
 
   private apply(event: ActorEvent): void {
-    const key = keyOf(event.kind, event.actor_id)
+    const kind = event.kind
+    // Only sessions, tasks and agents are kept (other kinds, such as contexts, are not shown here).
+    if (!isKind(kind)) return
+    const key = keyOf(kind, event.actor_id)
     const waiting = this.reading.get(key)
     if (waiting !== undefined) {
       waiting.push(event)
       return
     }
-    const current = this.views[event.kind].get(event.actor_id)
+    const current = this.views[kind].get(event.actor_id)
     const version = current?.version ?? 0
     if (event.version <= version) return
     if (event.version === version + 1) {
-      this.put(event.kind, applyPatch(current ?? {}, event.patch) as View)
+      this.put(kind, applyPatch(current ?? {}, event.patch) as View)
       this.changed()
-    } else void this.read(event.kind, event.actor_id, [event])
+    } else void this.read(kind, event.actor_id, [event])
   }
 
   /** Reads one actor again after a gap, then applies the events held meanwhile. */
