@@ -31,6 +31,15 @@ export interface RouteTaskOutput {
   readonly priority?: number
   /** When the task became ready (ms since the epoch): its place among equals. */
   readonly since?: number
+  /** Its group (fairness and `max_in_flight`); null or absent: the default group. */
+  readonly group?: string | null
+}
+
+/** A task of a group is no longer assigned or in progress: it stops counting against its group's cap. */
+export interface GroupReleaseOutput {
+  readonly _tag: "group_release"
+  readonly taskId: string
+  readonly group: string
 }
 
 /** An agent with free capacity takes the most urgent ready tasks of its capabilities. */
@@ -48,7 +57,16 @@ export interface PushOutput {
   readonly frame: { readonly type: string; readonly payload: Readonly<Record<string, unknown>> }
 }
 
-export type Output = SendOutput | RouteTaskOutput | FillAgentOutput | PushOutput
+/** Ask the store how many of a session's `ready` tasks have a registered agent offering their capability;
+ * the runtime appends `reply` to its actor with `ready` and `offered` added to its payload (a session's
+ * orphan check, docs/machines.md). Read off the hot path: once per check, never per transition. */
+export interface CoverageOutput {
+  readonly _tag: "coverage"
+  readonly sessionId: string
+  readonly reply: Omit<SendOutput, "_tag">
+}
+
+export type Output = SendOutput | RouteTaskOutput | FillAgentOutput | PushOutput | CoverageOutput | GroupReleaseOutput
 
 /** Columns stored beside the snapshot so operators and the router can query them. */
 export interface ActorColumns {

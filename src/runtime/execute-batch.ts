@@ -13,8 +13,9 @@ import type { AppendFn } from "./append.ts"
 import { validateCommand } from "./inbox-codec.ts"
 import type { BatchPlan } from "./plan-batch.ts"
 import type { OutboxItem } from "./outbox.ts"
-import type { RouteTaskOutput } from "./actor-kind.ts"
+import type { GroupReleaseOutput, RouteTaskOutput } from "./actor-kind.ts"
 import type { FillRequest, Router } from "./router.ts"
+import { sessionCoverage } from "../store/coverage.ts"
 
 export interface BatchIo {
   readonly sql: Sql
@@ -106,6 +107,7 @@ const carryOut = async (io: BatchIo, items: ReadonlyArray<OutboxItem>): Promise<
     chains.set(target, (chains.get(target) ?? Promise.resolve()).then(step))
   const queue: RouteTaskOutput[] = []
   const fills: FillRequest[] = []
+  const releases: GroupReleaseOutput[] = []
   let routingId: string | undefined
   for (const item of items) {
     switch (item._tag) {
@@ -135,12 +137,24 @@ const carryOut = async (io: BatchIo, items: ReadonlyArray<OutboxItem>): Promise<
         fills.push(item)
         routingId ??= item.cmdId ?? item.entryId
         break
+      case "coverage": {
+        const { to, type, payload } = item.reply
+        chain(`${to.kind}:${to.id}`, async () => {
+          const coverage = await sessionCoverage(io.sql, item.sessionId)
+          return io.append({ kind: to.kind, id: to.id, type, payload: { ...payload, ...coverage }, cmdId: item.cmdId ?? "" })
+        })
+        break
+      }
+      case "group_release":
+        releases.push(item)
+        routingId ??= item.cmdId ?? item.entryId
+        break
       default:
         break
     }
   }
   // The batch's routing in one go: its queries and proposals are per batch, not per item.
-  const routing = routingId === undefined ? undefined : io.router.route(queue, fills, routingId)
+  const routing = routingId === undefined ? undefined : io.router.route({ queue, fills, releases }, routingId)
   await Promise.all([...chains.values(), routing])
 }
 

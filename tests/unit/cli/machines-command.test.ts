@@ -1,5 +1,5 @@
 // `clawbot machines --json` as a user runs it, in-process through the CLI's entry (what bin/clawbot.js
-// calls): the three machines with exactly their states; a clear error for a bad setting.
+// calls): the four machines with exactly their states; a clear error for a bad setting.
 import { afterEach, describe, expect, it, vi } from "vitest"
 import { runCli } from "../../../src/cli.ts"
 
@@ -22,11 +22,11 @@ afterEach(() => {
 })
 
 describe("clawbot machines", () => {
-  it("prints the three machines as JSON", async () => {
+  it("prints the four machines as JSON", async () => {
     const { code, stdout } = await clawbot("machines", "--json")
     expect(code).toBe(0)
     const machines = JSON.parse(stdout) as Record<string, { states: Record<string, unknown> }>
-    expect(Object.keys(machines).sort()).toEqual(["agent", "session", "task"])
+    expect(Object.keys(machines).sort()).toEqual(["agent", "context", "session", "task"])
     expect(Object.keys(machines["session"]!.states).sort()).toEqual([
       "cancelled", "completed", "degraded", "failed", "orphaned", "partially_completed",
       "paused", "pending", "queued", "running", "stopped", "timeout",
@@ -35,6 +35,7 @@ describe("clawbot machines", () => {
       "assigned", "awaiting_approval", "blocked", "cancelled", "completed", "failed", "in_progress", "ready", "retry_wait", "timed_out",
     ])
     expect(Object.keys(machines["agent"]!.states).sort()).toEqual(["busy", "deregistered", "draining", "offline", "online"])
+    expect(Object.keys(machines["context"]!.states).sort()).toEqual(["active", "expired"])
   })
 
   it("refuses an invalid setting naming where it came from, and exits non-zero", async () => {

@@ -25,7 +25,7 @@ describe("the package", () => {
   })
 
   // That the Lua scripts and migrations ship in dist/ and are found there, CI shows by starting the packed package.
-  it("builds on install and ships dist/, bin/ and the built dashboard", () => {
+  it("builds on install and ships dist/, bin/ and the dashboard's built files", () => {
     expect(pkg.scripts["prepare"]).toBe("node scripts/build.mjs")
     expect(pkg.scripts["build"]).toBe("node scripts/build.mjs")
     expect(pkg.files.sort()).toEqual(["bin/", "dist/", "web/dist/"])

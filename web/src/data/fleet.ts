@@ -47,11 +47,14 @@ export class Fleet {
   private second = { transitions: 0, lagMs: 0 }
   private loads = 0
 
-  constructor(private readonly subscriber: Subscriber) {
+  constructor(subscriber: Subscriber) {
     subscriber.onEvent((event) => this.receive(event))
     // Read everything once the socket is open (events from then on are held meanwhile), and again
     // whenever the subscriber could not resume.
-    subscriber.ready().then(() => void this.load(), () => undefined)
+    subscriber.ready().then(
+      () => void this.load(),
+      () => undefined,
+    )
     subscriber.onReset(() => void this.load())
     setInterval(() => this.sample(), 1000)
   }
