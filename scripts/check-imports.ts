@@ -13,8 +13,15 @@ export interface Rule {
   readonly why: string
 }
 
-/** The runtime's public surface for the edge: `append`, the machine descriptions, its readiness type and tuning. */
-const RUNTIME_PUBLIC = ["src/runtime/append.ts", "src/runtime/describe-machine.ts", "src/runtime/histogram.ts", "src/runtime/runtime.ts"]
+/** The runtime's public surface for the edge: `append`, the machine descriptions, its readiness type and tuning,
+ * and the merge patches it records (a context's diff rebuilds past versions from them). */
+const RUNTIME_PUBLIC = [
+  "src/runtime/append.ts",
+  "src/runtime/describe-machine.ts",
+  "src/runtime/histogram.ts",
+  "src/runtime/merge-patch.ts",
+  "src/runtime/runtime.ts",
+]
 
 export const RULES: ReadonlyArray<Rule> = [
   { from: "machines/", only: ["machines/"], why: "machines/ imports nothing of ours" },

@@ -20,10 +20,23 @@ export const serveEdge = async (config: Config, services: Services, log: Logger,
   // The runtimes' member expiry, tuned as they tune it: /metrics shows the statistics of live members.
   const { memberExpiryMs } = { ...DEFAULT_TUNING, ...tuningFor(config) }
   const edge = await createEdge({
-    redis: services.redis, sql: services.db.sql, keys: services.keys, partitions: services.partitions, append: services.append, log,
+    redis: services.redis,
+    sql: services.db.sql,
+    keys: services.keys,
+    partitions: services.partitions,
+    append: services.append,
+    log,
     machines: Object.fromEntries(KINDS.map((kind) => [kind.kind, describeMachine(kind.machine)])),
-    host: config.host, port: config.port, memberExpiryMs, publicReads: config.publicReads, frontDoor: config.frontDoor,
-    limits: { perTokenPerSecond: config.rateLimit, connectionsPerAddress: config.maxConnectionsPerAddress, orphanAfterS: config.orphanAfterS },
+    host: config.host,
+    port: config.port,
+    memberExpiryMs,
+    publicReads: config.publicReads,
+    frontDoor: config.frontDoor,
+    limits: {
+      perTokenPerSecond: config.rateLimit,
+      connectionsPerAddress: config.maxConnectionsPerAddress,
+      orphanAfterS: config.orphanAfterS,
+    },
     ...(config.operatorToken === undefined ? {} : { operatorToken: config.operatorToken }),
     ...(runtime === undefined ? {} : { runtime }),
   })
@@ -46,7 +59,9 @@ export const serveEdge = async (config: Config, services: Services, log: Logger,
 export const edgeCommand = async (config: Config): Promise<"running"> => {
   const { redisUrl, databaseUrl } = config
   if (!redisUrl || !databaseUrl) {
-    throw new ConfigError("clawbot edge needs REDIS_URL and DATABASE_URL (or --redis-url, --database-url); `clawbot start` starts local servers instead")
+    throw new ConfigError(
+      "clawbot edge needs REDIS_URL and DATABASE_URL (or --redis-url, --database-url); `clawbot start` starts local servers instead",
+    )
   }
   const log = createLogger(config.logLevel, { component: "edge" })
   const services = await openServices({ ...config, redisUrl, databaseUrl }, log, "edge")

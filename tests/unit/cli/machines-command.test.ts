@@ -28,10 +28,20 @@ describe("clawbot machines", () => {
     const machines = JSON.parse(stdout) as Record<string, { states: Record<string, unknown> }>
     expect(Object.keys(machines).sort()).toEqual(["agent", "context", "session", "task"])
     expect(Object.keys(machines["session"]!.states).sort()).toEqual([
-      "cancelled", "completed", "degraded", "failed", "orphaned", "partially_completed",
-      "paused", "pending", "queued", "running", "stopped", "timeout",
+      "cancelled",
+      "completed",
+      "degraded",
+      "failed",
+      "orphaned",
+      "partially_completed",
+      "paused",
+      "pending",
+      "queued",
+      "running",
+      "stopped",
+      "timeout",
     ])
-    expect(Object.keys(machines["task"]!.states)).toHaveLength(9)
+    expect(Object.keys(machines["task"]!.states)).toHaveLength(10)
     expect(Object.keys(machines["agent"]!.states)).toHaveLength(5)
   })
 
