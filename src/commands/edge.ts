@@ -15,6 +15,13 @@ export const say = (line: string): void => {
   process.stdout.write(`clawbot: ${line}\n`)
 }
 
+/** The edge's limits the configuration sets (the others keep their defaults). */
+export const edgeLimits = (config: Config) => ({
+  perTokenPerSecond: config.rateLimit,
+  connectionsPerAddress: config.maxConnectionsPerAddress,
+  orphanAfterS: config.orphanAfterS,
+})
+
 /** Starts the edge, prints its URL, and makes sure an operator token exists (printing a new one, once). */
 export const serveEdge = async (config: Config, services: Services, log: Logger, runtime?: RuntimeView): Promise<Edge> => {
   // The runtimes' member expiry, tuned as they tune it: /metrics shows the statistics of live members.
@@ -32,11 +39,7 @@ export const serveEdge = async (config: Config, services: Services, log: Logger,
     memberExpiryMs,
     publicReads: config.publicReads,
     frontDoor: config.frontDoor,
-    limits: {
-      perTokenPerSecond: config.rateLimit,
-      connectionsPerAddress: config.maxConnectionsPerAddress,
-      orphanAfterS: config.orphanAfterS,
-    },
+    limits: edgeLimits(config),
     ...(config.operatorToken === undefined ? {} : { operatorToken: config.operatorToken }),
     ...(runtime === undefined ? {} : { runtime }),
   })
