@@ -7,13 +7,22 @@ import type { ActorKind, Output } from "../src/runtime/actor-kind.ts"
 
 const agent = (id: string) => ({ kind: "agent", id })
 
+const HELD: ReadonlySet<TaskStatus> = new Set(["assigned", "in_progress"])
+
+/** A task of a group that is no longer held frees its slot under the group's cap. */
+const groupRelease = (id: string, task: TaskContext): Output[] =>
+  task.group === null || task.group === undefined ? [] : [{ _tag: "group_release", taskId: id, group: task.group }]
+
 /** The status its session counts: a task waiting for its approval is, for the session, still blocked. */
 const sessionStatus = (status: TaskStatus): TaskStatus => (status === "awaiting_approval" ? "blocked" : status)
 
 const outputs = (effect: TaskEmitted, id: string, task: TaskContext): Output[] => {
   switch (effect.type) {
     case "task.ready":
-      return [{ _tag: "route_task", taskId: id, capability: effect.capability, priority: effect.priority, since: task.readyAt ?? task.updatedAt }]
+      return [{
+        _tag: "route_task", taskId: id, capability: effect.capability, priority: effect.priority, since: task.readyAt ?? task.updatedAt,
+        ...(effect.group === null ? {} : { group: effect.group }),
+      }]
     case "task.assigned":
       return [{
         _tag: "push", agentId: effect.agentId,
@@ -26,9 +35,13 @@ const outputs = (effect: TaskEmitted, id: string, task: TaskContext): Output[] =
         },
       }]
     case "task.released":
-      return [{ _tag: "send", to: agent(effect.agentId), type: "RELEASE", payload: { taskId: id, outcome: effect.outcome } }]
+      return [{ _tag: "send", to: agent(effect.agentId), type: "RELEASE", payload: { taskId: id, outcome: effect.outcome } }, ...groupRelease(id, task)]
     case "task.assign_refused":
-      return [{ _tag: "send", to: agent(effect.agentId), type: "RELEASE", payload: { taskId: id, outcome: "cancelled" } }]
+      // Taken for a proposal it could not accept: unless another agent holds it, it frees its group's slot.
+      return [
+        { _tag: "send", to: agent(effect.agentId), type: "RELEASE", payload: { taskId: id, outcome: "cancelled" } },
+        ...(HELD.has(task.status) ? [] : groupRelease(id, task)),
+      ]
     case "task.cancelled":
       return effect.agentId
         ? [{

@@ -39,7 +39,13 @@ export interface Keys {
   readonly departures: string
   /** Hash of runtime member id → its statistics (JSON, src/schema/runtime-stats.ts), for /metrics. */
   readonly stats: string
-  /** Sorted set of ready tasks waiting for an agent with `capability`, most urgent first. */
+  /** The base of every routing key (ready queues, group rotations, caps, in-flight sets), one hash tag
+   * so the routing scripts touch one slot: `<route>:q:<capability>` (the groups with a ready task of
+   * that capability, in rotation order), `<route>:g:<capability>|<group>` (a group's ready tasks, most
+   * urgent first), `<route>:t:<capability>` (turn counter), `<route>:caps` (group → max in flight),
+   * `<route>:held:<group>` (its tasks taken and not yet released). */
+  readonly route: string
+  /** The rotation of groups with a ready task waiting for an agent with `capability` (empty: none waits). */
   ready(capability: string): string
   /** Sorted set of agents with `capability` that found nothing to take, score = their free slots:
    * a hint for whom to wake when a task becomes ready (the agent's machine has the last word). */
@@ -75,7 +81,8 @@ export const keysFor = (prefix = "cb"): Keys => {
     members: `${prefix}:members`,
     departures: `${prefix}:members:left`,
     stats: `${prefix}:stats`,
-    ready: (capability) => `${prefix}:ready:${capability}`,
+    route: `{${prefix}:route}`,
+    ready: (capability) => `{${prefix}:route}:q:${capability}`,
     idle: (capability) => `${prefix}:idle:${capability}`,
     rateLimit: (scope, subject) => `${prefix}:rl:${scope}:${subject}`,
     patterns: [`{${prefix}:*`, `${prefix}:*`],

@@ -1,44 +1,42 @@
-// Ready queues: one sorted set per capability holding the ready tasks no agent has taken yet,
-// scored by urgency (priority, then the time they became ready). Taking a task removes it
-// (ZREM answers 1 to exactly one taker), so a task is proposed to one agent at a time.
+// Ready queues: per capability, the ready tasks no agent has taken yet, in one queue per group, and a
+// rotation of those groups. Taking gives the most urgent priority first and, within a priority, one
+// task per group in turn (so one group's 10,000 tasks do not starve another's 10); a group at its
+// `max_in_flight` is skipped until one of its tasks is released. Each task is taken by exactly one
+// taker (the scripts are atomic). Scripts: ready-enqueue.lua, ready-take.lua.
 import type { Redis } from "ioredis"
+import type { Keys } from "./keys.ts"
+import { scriptsOn, type ReadyTask } from "./scripts.ts"
 
-export interface QueuedTask {
-  readonly key: string
-  readonly taskId: string
-  readonly priority: number
-  /** When it became ready (ms since the epoch). */
-  readonly since: number
+export type { ReadyTask } from "./scripts.ts"
+
+/** Puts tasks in their queues; a task already queued keeps its place, and is no longer in flight for its group. */
+export const enqueue = (redis: Redis, keys: Keys, tasks: ReadonlyArray<ReadyTask>): Promise<void> =>
+  scriptsOn(redis).enqueueReady(keys.route, tasks)
+
+/** Takes up to `count` tasks for an agent of `capabilities` (see above); the taken ones leave their queues. */
+export const take = (redis: Redis, keys: Keys, capabilities: ReadonlyArray<string>, count: number): Promise<string[]> =>
+  scriptsOn(redis).takeReady(keys.route, capabilities, count)
+
+/** Its tasks no longer count against their groups' caps (released by their agent, or finished). */
+export const releaseGroupSlots = async (redis: Redis, keys: Keys, slots: ReadonlyArray<{ readonly group: string; readonly taskId: string }>): Promise<void> => {
+  if (slots.length === 0) return
+  const pipeline = redis.pipeline()
+  for (const slot of slots) pipeline.srem(`${keys.route}:held:${slot.group}`, slot.taskId)
+  for (const [error] of (await pipeline.exec()) ?? []) if (error) throw error
 }
 
-/** Priority first (0 most urgent), then age; exact in a double for priorities 0..4. */
-export const urgency = (priority: number, since: number): number => priority * 1e13 + since
-
-/** Puts tasks in their queues; a task already queued keeps its place. */
-export const enqueue = async (redis: Redis, tasks: ReadonlyArray<QueuedTask>): Promise<void> => {
-  if (tasks.length === 0) return
-  // One command each (auto-pipelined into one write per node): the queues of several capabilities
-  // may live on different Redis Cluster nodes, which one pipeline cannot span.
-  await Promise.all(tasks.map((task) => redis.zadd(task.key, "NX", urgency(task.priority, task.since), task.taskId)))
+/** Sets (or, with null, removes) the caps the routing scripts read, replacing them all. */
+export const replaceGroupCaps = async (redis: Redis, keys: Keys, caps: ReadonlyMap<string, number>): Promise<void> => {
+  const key = `${keys.route}:caps`
+  const pipeline = redis.multi().del(key)
+  if (caps.size > 0) pipeline.hset(key, Object.fromEntries(caps))
+  for (const [error] of (await pipeline.exec()) ?? []) if (error) throw error
 }
 
-/**
- * Takes up to `count` of the most urgent tasks across `keys`; the taken ones leave their queues.
- * Each queue gives its `count` most urgent at once (ZPOPMIN: one taker gets each task); across
- * several queues the less urgent ones popped beyond `count` go straight back, with their scores.
- */
-export const take = async (redis: Redis, keys: ReadonlyArray<string>, count: number): Promise<string[]> => {
-  if (count <= 0 || keys.length === 0) return []
-  const popped = await Promise.all(keys.map((key) => redis.zpopmin(key, count)))
-  const candidates = popped.flatMap((flat, index) => {
-    const found: Array<{ key: string; taskId: string; score: number }> = []
-    for (let i = 0; i + 1 < flat.length; i += 2) found.push({ key: keys[index]!, taskId: flat[i]!, score: Number(flat[i + 1]) })
-    return found
-  })
-  candidates.sort((a, b) => a.score - b.score)
-  const back = candidates.slice(count)
-  if (back.length > 0) {
-    await Promise.all(back.map((task) => redis.zadd(task.key, "NX", task.score, task.taskId)))
-  }
-  return candidates.slice(0, count).map((task) => task.taskId)
+/** Sets one group's cap (null: no cap). */
+export const setGroupCap = async (redis: Redis, keys: Keys, group: string, max: number | null): Promise<void> => {
+  await (max === null ? redis.hdel(`${keys.route}:caps`, group) : redis.hset(`${keys.route}:caps`, group, max))
 }
+
+/** How many of its tasks are taken and not yet released. */
+export const groupInFlight = (redis: Redis, keys: Keys, group: string): Promise<number> => redis.scard(`${keys.route}:held:${group}`)

@@ -75,6 +75,21 @@ export interface RedisScripts {
   readInbox(p: PartitionKeys, owner: string, token: number, count: number): Promise<ScriptResult<StreamEntry[]>>
   /** Appends a dead letter's original fields to the inbox again and removes it; the new entry id, or EntryNotFound. */
   replayDeadLetter(p: PartitionKeys, deadId: string): Promise<ScriptResult<string>>
+  /** Puts ready tasks in their capability's and group's queues (`route`: the routing keys' base, `Keys.route`). */
+  enqueueReady(route: string, tasks: ReadonlyArray<ReadyTask>): Promise<void>
+  /** Takes up to `count` ready tasks of `capabilities`, round-robin across groups within a priority, groups at their cap skipped. */
+  takeReady(route: string, capabilities: ReadonlyArray<string>, count: number): Promise<string[]>
+}
+
+/** A ready task as its capability's queue holds it. */
+export interface ReadyTask {
+  readonly capability: string
+  /** Its group; null: the default group (never capped). */
+  readonly group: string | null
+  readonly taskId: string
+  readonly priority: number
+  /** When it became ready (ms since the epoch). */
+  readonly since: number
 }
 
 export interface ScriptOptions {
@@ -94,6 +109,9 @@ const KEY_COUNTS = {
   "dead-letter": 2,
   "dead-letter-replay": 2,
   "inbox-read": 2,
+  // The routing scripts name only their base key (`{prefix:route}`): every key they touch shares its hash tag.
+  "ready-enqueue": 1,
+  "ready-take": 1,
 } as const
 
 type ScriptName = keyof typeof KEY_COUNTS
@@ -166,6 +184,12 @@ export const createScripts = (redis: Redis, options: ScriptOptions = {}): RedisS
       toResult(await readInboxBytes(p.lease, p.inbox, owner, token, RUNTIME_GROUP, count), streamEntriesOfBytes),
     replayDeadLetter: async (p, deadId) =>
       toResult(await run["dead-letter-replay"](p.inbox, p.dead, deadId), String),
+    enqueueReady: async (route, tasks) => {
+      if (tasks.length === 0) return
+      await run["ready-enqueue"](route, ...tasks.flatMap((task) => [task.capability, task.group ?? "", task.taskId, task.priority, task.since]))
+    },
+    takeReady: async (route, capabilities, count) =>
+      count <= 0 || capabilities.length === 0 ? [] : ((await run["ready-take"](route, count, ...capabilities)) as string[]),
   }
 }
 

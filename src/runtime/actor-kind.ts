@@ -31,6 +31,15 @@ export interface RouteTaskOutput {
   readonly priority?: number
   /** When the task became ready (ms since the epoch): its place among equals. */
   readonly since?: number
+  /** Its group (fairness and `max_in_flight`); null or absent: the default group. */
+  readonly group?: string | null
+}
+
+/** A task of a group is no longer assigned or in progress: it stops counting against its group's cap. */
+export interface GroupReleaseOutput {
+  readonly _tag: "group_release"
+  readonly taskId: string
+  readonly group: string
 }
 
 /** An agent with free capacity takes the most urgent ready tasks of its capabilities. */
@@ -57,7 +66,7 @@ export interface CoverageOutput {
   readonly reply: Omit<SendOutput, "_tag">
 }
 
-export type Output = SendOutput | RouteTaskOutput | FillAgentOutput | PushOutput | CoverageOutput
+export type Output = SendOutput | RouteTaskOutput | FillAgentOutput | PushOutput | CoverageOutput | GroupReleaseOutput
 
 /** Columns stored beside the snapshot so operators and the router can query them. */
 export interface ActorColumns {

@@ -13,7 +13,7 @@ import type { AppendFn } from "./append.ts"
 import { validateCommand } from "./inbox-codec.ts"
 import type { BatchPlan } from "./plan-batch.ts"
 import type { OutboxItem } from "./outbox.ts"
-import type { RouteTaskOutput } from "./actor-kind.ts"
+import type { GroupReleaseOutput, RouteTaskOutput } from "./actor-kind.ts"
 import type { FillRequest, Router } from "./router.ts"
 import { sessionCoverage } from "../store/coverage.ts"
 
@@ -109,6 +109,7 @@ const carryOut = async (io: BatchIo, items: ReadonlyArray<OutboxItem>): Promise<
   const chain = (target: string, step: () => Promise<unknown>) => chains.set(target, (chains.get(target) ?? Promise.resolve()).then(step))
   const queue: RouteTaskOutput[] = []
   const fills: FillRequest[] = []
+  const releases: GroupReleaseOutput[] = []
   let routingId: string | undefined
   for (const item of items) {
     switch (item._tag) {
@@ -148,12 +149,16 @@ const carryOut = async (io: BatchIo, items: ReadonlyArray<OutboxItem>): Promise<
         })
         break
       }
+      case "group_release":
+        releases.push(item)
+        routingId ??= item.cmdId ?? item.entryId
+        break
       default:
         break
     }
   }
   // The batch's routing in one go: its queries and proposals are per batch, not per item.
-  const routing = routingId === undefined ? undefined : io.router.route(queue, fills, routingId)
+  const routing = routingId === undefined ? undefined : io.router.route({ queue, fills, releases }, routingId)
   await Promise.all([...chains.values(), routing])
 }
 

@@ -1,6 +1,6 @@
 // Router: a ready task waits in its capability's ready queue (Redis) until one agent takes it;
-// agents with free capacity take the most urgent first, and each task is taken by one agent at a
-// time. An agent that finds nothing to take is remembered as idle for its capabilities, and is
+// agents with free capacity take the most urgent first (round-robin across groups within a priority,
+// groups at their max_in_flight skipped), and each task is taken by one agent at a time. An agent that finds nothing to take is remembered as idle for its capabilities, and is
 // woken from there when a task of one of them becomes ready: the hot path reads no database.
 // The router proposes by appending RESERVE to the agent; the agent's machine has the last word
 // on capacity, and a refused proposal puts the task back in its queue. A sweep (one process,
@@ -10,20 +10,29 @@ import type { Redis } from "ioredis"
 import { markIdle, popIdle } from "../redis/idle-agents.ts"
 import type { Keys } from "../redis/keys.ts"
 import { compareStreamIds } from "../redis/stream-id.ts"
-import { enqueue, take, type QueuedTask } from "../redis/ready-queue.ts"
+import { enqueue, releaseGroupSlots, replaceGroupCaps, take, type ReadyTask } from "../redis/ready-queue.ts"
 import type { Sql } from "../store/db.ts"
+import { groupCaps } from "../store/groups.ts"
 import { agentsWithCapacity, taskRouting, waitingTasks } from "../store/routing.ts"
-import type { FillAgentOutput, RouteTaskOutput } from "./actor-kind.ts"
+import type { FillAgentOutput, GroupReleaseOutput, RouteTaskOutput } from "./actor-kind.ts"
 import type { AppendFn } from "./append.ts"
 
 /** A request for work from an agent, with the agent's inbox entry it was decided at: its `free`
  * counts every reservation up to that entry, none appended after it. */
 export type FillRequest = FillAgentOutput & { readonly entryId: string }
 
+/** One batch's routing requests. */
+export interface RoutingRequests {
+  readonly queue: ReadonlyArray<RouteTaskOutput>
+  readonly fills: ReadonlyArray<FillRequest>
+  /** Tasks no longer held: their group's slots are free again. */
+  readonly releases: ReadonlyArray<GroupReleaseOutput>
+}
+
 export interface Router {
   /** Carries out one batch's routing requests; `cmdId` derives the proposals' command ids. */
-  route(queue: ReadonlyArray<RouteTaskOutput>, fills: ReadonlyArray<FillRequest>, cmdId: string): Promise<void>
-  /** Re-queues tasks ready since before `now - waitMs` and wakes agents for them; how many it saw. */
+  route(requests: RoutingRequests, cmdId: string): Promise<void>
+  /** Copies the group caps to Redis, re-queues tasks ready since before `now - waitMs` and wakes agents for them; how many it saw. */
   sweep(now: number, waitMs: number): Promise<number>
 }
 
@@ -63,13 +72,12 @@ export const createRouter = (options: {
   /** An agent with `free` slots takes what waits for its capabilities; idle for them if that is not enough. */
   const fill = async (agentId: string, capabilities: ReadonlyArray<string>, free: number): Promise<Offer[]> => {
     if (free <= 0) return []
-    const queues = capabilities.map((capability) => keys.ready(capability))
     const idle = capabilities.map((capability) => keys.idle(capability))
-    const taken = await take(redis, queues, free)
+    const taken = await take(redis, keys, capabilities, free)
     await markIdle(redis, idle, agentId, free - taken.length)
     if (taken.length < free) {
       // A task queued between the take and the mark found no idle agent to wake: look once more.
-      const late = await take(redis, queues, free - taken.length)
+      const late = await take(redis, keys, capabilities, free - taken.length)
       if (late.length > 0) {
         taken.push(...late)
         await markIdle(redis, idle, agentId, free - taken.length)
@@ -92,25 +100,32 @@ export const createRouter = (options: {
     return offers
   }
 
-  const queueAndWake = async (queued: ReadonlyArray<QueuedTask>, cmdId: string): Promise<void> => {
-    await enqueue(redis, queued)
-    const capabilities = new Set(queued.map((task) => task.key.slice(keys.ready("").length)))
+  const queueAndWake = async (queued: ReadonlyArray<ReadyTask>, cmdId: string): Promise<void> => {
+    await enqueue(redis, keys, queued)
+    const capabilities = new Set(queued.map((task) => task.capability))
     const offers = (await Promise.all([...capabilities].map(wake))).flat()
     await propose(offers, cmdId)
   }
 
   return {
-    async route(queue, fills, cmdId) {
+    async route({ queue, fills, releases }, cmdId) {
+      await releaseGroupSlots(redis, keys, releases)
       // A proposal the agent refused comes back without the task's facts (rare): read them.
       const unknown = queue.filter((request) => request.capability === undefined).map((request) => request.taskId)
       const facts = await taskRouting(sql, unknown)
-      const queued: QueuedTask[] = []
+      const queued: ReadyTask[] = []
       for (const request of queue) {
         const fact = request.capability === undefined ? facts.get(request.taskId) : undefined
         if (request.capability !== undefined) {
-          queued.push({ key: keys.ready(request.capability), taskId: request.taskId, priority: request.priority ?? 2, since: request.since ?? clock() })
+          queued.push({
+            capability: request.capability, group: request.group ?? null, taskId: request.taskId,
+            priority: request.priority ?? 2, since: request.since ?? clock(),
+          })
         } else if (fact?.state === "ready") {
-          queued.push({ key: keys.ready(fact.capability), taskId: fact.id, priority: fact.priority, since: fact.since })
+          queued.push({ capability: fact.capability, group: fact.group, taskId: fact.id, priority: fact.priority, since: fact.since })
+        } else if (fact?.group && fact.state !== "assigned" && fact.state !== "in_progress") {
+          // Taken for a proposal, then finished meanwhile: it no longer counts against its group.
+          await releaseGroupSlots(redis, keys, [{ group: fact.group, taskId: fact.id }])
         }
       }
       // Agents with free capacity first take what already waits, then the new tasks wake idle ones.
@@ -123,6 +138,7 @@ export const createRouter = (options: {
     },
 
     async sweep(now, waitMs) {
+      await replaceGroupCaps(redis, keys, await groupCaps(sql))
       const waiting = await waitingTasks(sql, now - waitMs, 1_000)
       const capabilities = new Set(waiting.map((task) => task.capability))
       for (const capability of capabilities) {
@@ -130,7 +146,7 @@ export const createRouter = (options: {
           await markIdle(redis, [keys.idle(capability)], agent.id, agent.free)
         }
       }
-      await queueAndWake(waiting.map((task) => ({ key: keys.ready(task.capability), taskId: task.id, priority: task.priority, since: task.since })), `sweep/${now}`)
+      await queueAndWake(waiting.map((task) => ({ capability: task.capability, group: task.group, taskId: task.id, priority: task.priority, since: task.since })), `sweep/${now}`)
       return waiting.length
     },
   }

@@ -5,6 +5,7 @@ import { Effect, Schema, SchemaTransformation } from "effect"
 import {
   ActorKind,
   Capability,
+  GroupKey,
   Json,
   JsonObject,
   NonEmptyString,
@@ -259,6 +260,7 @@ export const ListTasksQuery = wire(
     sessionId: Schema.optionalKey(Uuid),
     agentId: Schema.optionalKey(Uuid),
     capability: Schema.optionalKey(Capability),
+    group: Schema.optionalKey(GroupKey),
     ...paginationFields,
   }),
 )

@@ -13,6 +13,8 @@ export interface TaskRouting {
   readonly state: string
   readonly capability: string
   readonly priority: number
+  /** Its group; null: the default group. */
+  readonly group: string | null
   /** When the task entered its state (ms since the epoch). */
   readonly since: number
 }
@@ -29,16 +31,16 @@ export async function agentsWithCapacity(sql: Sql, capability: string, limit: nu
   return rows.map((row) => ({ id: row.id, free: row.free }))
 }
 
-type TaskRow = { id: string; state: string; capability: string; priority: number | null; since: Date }
+type TaskRow = { id: string; state: string; capability: string; priority: number | null; group: string | null; since: Date }
 const toRouting = (row: TaskRow): TaskRouting => ({
-  id: row.id, state: row.state, capability: row.capability, priority: row.priority ?? 2, since: row.since.getTime(),
+  id: row.id, state: row.state, capability: row.capability, priority: row.priority ?? 2, group: row.group, since: row.since.getTime(),
 })
 
 /** The routing facts of these tasks (missing ids are absent from the answer). */
 export async function taskRouting(sql: Sql, ids: readonly string[]): Promise<Map<string, TaskRouting>> {
   if (ids.length === 0) return new Map()
   const rows = await sql<TaskRow[]>`
-    select id, state, capability, priority, state_since as since from actors
+    select id, state, capability, priority, snapshot->'context'->>'group' as "group", state_since as since from actors
     where kind = 'task' and id = any(${sql.array([...ids])}::text[])`
   return new Map(rows.map((row) => [row.id, toRouting(row)]))
 }
@@ -46,7 +48,7 @@ export async function taskRouting(sql: Sql, ids: readonly string[]): Promise<Map
 /** Tasks in `ready` since before `before` (ms), oldest first. */
 export async function waitingTasks(sql: Sql, before: number, limit: number): Promise<TaskRouting[]> {
   const rows = await sql<TaskRow[]>`
-    select id, state, capability, priority, state_since as since from actors
+    select id, state, capability, priority, snapshot->'context'->>'group' as "group", state_since as since from actors
     where kind = 'task' and state = 'ready' and state_since < ${new Date(before)}
     order by state_since, id
     limit ${limit}`

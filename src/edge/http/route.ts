@@ -6,7 +6,7 @@ import { paginationFields } from "../../schema/http.ts"
 import type { Principal } from "../auth.ts"
 import type { EdgeContext } from "../context.ts"
 
-export type Method = "GET" | "POST" | "PATCH" | "DELETE"
+export type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE"
 
 /** The API prefix of every route but the operational ones (/health, /live, /ready, /metrics). */
 export const API = "/api/v1"

@@ -38,6 +38,9 @@ const ROUTES = [
   "post /api/v1/tasks",
   "post /api/v1/tasks/batch",
   "get /api/v1/tasks/{id}",
+  "put /api/v1/groups/{key}",
+  "get /api/v1/groups",
+  "get /api/v1/groups/{key}",
   "post /api/v1/tasks/{id}/cancel",
   "post /api/v1/tasks/{id}/approve",
   "post /api/v1/tasks/{id}/reject",
@@ -124,6 +127,7 @@ describe("the OpenAPI document", () => {
       "session_id",
       "agent_id",
       "capability",
+      "group",
       "limit",
       "cursor",
     ])

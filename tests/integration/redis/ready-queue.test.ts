@@ -1,50 +1,80 @@
-// Ready queues: urgency order (priority, then age) across capabilities, a queued task keeps
-// its place, and a task is taken by exactly one of several concurrent takers.
+// Ready queues: urgency order (priority, then age) across capabilities, a queued task keeps its place,
+// a task is taken by exactly one of several concurrent takers, groups share a priority round-robin,
+// and a group at its max_in_flight is skipped until one of its tasks is released.
 import { describe, expect, it } from "vitest"
-import { enqueue, take } from "../../../src/redis/ready-queue.ts"
+import { enqueue, groupInFlight, releaseGroupSlots, setGroupCap, take, type ReadyTask } from "../../../src/redis/ready-queue.ts"
 import { freshRedis } from "../../support/redis.ts"
 
 const fresh = freshRedis()
 const T0 = Date.UTC(2026, 10, 21, 10)
+const ready = (capability: string, taskId: string, priority: number, since: number, group: string | null = null): ReadyTask =>
+  ({ capability, group, taskId, priority, since })
 
 describe("ready queues", () => {
   it("takes the most urgent tasks across capabilities: priority first, then the oldest", async () => {
-    const [code, review] = [fresh.keys.ready("code"), fresh.keys.ready("review")]
-    await enqueue(fresh.redis, [
-      { key: code, taskId: "code-p2-old", priority: 2, since: T0 },
-      { key: code, taskId: "code-p2-new", priority: 2, since: T0 + 5_000 },
-      { key: review, taskId: "review-p1", priority: 1, since: T0 + 9_000 },
-      { key: code, taskId: "code-p0", priority: 0, since: T0 + 20_000 },
+    await enqueue(fresh.redis, fresh.keys, [
+      ready("code", "code-p2-old", 2, T0),
+      ready("code", "code-p2-new", 2, T0 + 5_000),
+      ready("review", "review-p1", 1, T0 + 9_000),
+      ready("code", "code-p0", 0, T0 + 20_000),
     ])
-    expect(await take(fresh.redis, [code, review], 3)).toEqual(["code-p0", "review-p1", "code-p2-old"])
-    expect(await take(fresh.redis, [code, review], 3)).toEqual(["code-p2-new"])
-    expect(await take(fresh.redis, [code, review], 3)).toEqual([])
+    expect(await take(fresh.redis, fresh.keys, ["code", "review"], 3)).toEqual(["code-p0", "review-p1", "code-p2-old"])
+    expect(await take(fresh.redis, fresh.keys, ["code", "review"], 3)).toEqual(["code-p2-new"])
+    expect(await take(fresh.redis, fresh.keys, ["code", "review"], 3)).toEqual([])
+    expect(await fresh.redis.exists(fresh.keys.ready("code"), fresh.keys.ready("review"))).toBe(0)
   })
 
   it("keeps a queued task's place when it is queued again", async () => {
-    const key = fresh.keys.ready("keep")
-    await enqueue(fresh.redis, [{ key, taskId: "a", priority: 2, since: T0 }, { key, taskId: "b", priority: 2, since: T0 + 1 }])
-    await enqueue(fresh.redis, [{ key, taskId: "a", priority: 2, since: T0 + 10 }])
-    expect(await take(fresh.redis, [key], 1)).toEqual(["a"])
+    await enqueue(fresh.redis, fresh.keys, [ready("keep", "a", 2, T0), ready("keep", "b", 2, T0 + 1)])
+    await enqueue(fresh.redis, fresh.keys, [ready("keep", "a", 2, T0 + 10)])
+    expect(await take(fresh.redis, fresh.keys, ["keep"], 1)).toEqual(["a"])
   })
 
   it("gives each task to exactly one of many concurrent takers", async () => {
-    const key = fresh.keys.ready("race")
     const ids = Array.from({ length: 200 }, (_, i) => `t${String(i).padStart(3, "0")}`)
-    await enqueue(fresh.redis, ids.map((taskId, i) => ({ key, taskId, priority: 2, since: T0 + i })))
+    await enqueue(fresh.redis, fresh.keys, ids.map((taskId, i) => ready("race", taskId, 2, T0 + i, i % 3 === 0 ? "g" : null)))
     const takers = await Promise.all(Array.from({ length: 4 }, () => fresh.connect("taker")))
     const taken = (await Promise.all(takers.map(async (redis) => {
       const mine: string[] = []
-      for (let batch = await take(redis, [key], 7); batch.length > 0; batch = await take(redis, [key], 7)) mine.push(...batch)
+      for (let batch = await take(redis, fresh.keys, ["race"], 7); batch.length > 0; batch = await take(redis, fresh.keys, ["race"], 7)) mine.push(...batch)
       return mine
     }))).flat()
     expect(taken.sort()).toEqual(ids)
   })
 
   it("takes nothing for no capacity or no capabilities", async () => {
-    const key = fresh.keys.ready("none")
-    await enqueue(fresh.redis, [{ key, taskId: "x", priority: 2, since: T0 }])
-    expect(await take(fresh.redis, [key], 0)).toEqual([])
-    expect(await take(fresh.redis, [], 3)).toEqual([])
+    await enqueue(fresh.redis, fresh.keys, [ready("none", "x", 2, T0)])
+    expect(await take(fresh.redis, fresh.keys, ["none"], 0)).toEqual([])
+    expect(await take(fresh.redis, fresh.keys, [], 3)).toEqual([])
+  })
+
+  it("hands out one task per group in turn within a priority: a group of 1,000 does not starve a group of 3", async () => {
+    const big = Array.from({ length: 1_000 }, (_, i) => ready("fair", `big-${i}`, 2, T0 + i, "big"))
+    const small = Array.from({ length: 3 }, (_, i) => ready("fair", `small-${i}`, 2, T0 + 5_000 + i, "small"))
+    await enqueue(fresh.redis, fresh.keys, [...big, ...small])
+    expect(await take(fresh.redis, fresh.keys, ["fair"], 6)).toEqual(["big-0", "small-0", "big-1", "small-1", "big-2", "small-2"])
+    expect(await take(fresh.redis, fresh.keys, ["fair"], 2)).toEqual(["big-3", "big-4"])
+  })
+
+  it("still gives a more urgent priority first, whatever the groups", async () => {
+    await enqueue(fresh.redis, fresh.keys, [ready("prio", "a-low", 3, T0, "a"), ready("prio", "b-low", 3, T0 + 1, "b"), ready("prio", "b-high", 0, T0 + 2, "b")])
+    expect(await take(fresh.redis, fresh.keys, ["prio"], 3)).toEqual(["b-high", "a-low", "b-low"])
+  })
+
+  it("skips a group at its max_in_flight until one of its tasks is released", async () => {
+    await setGroupCap(fresh.redis, fresh.keys, "capped", 2)
+    await enqueue(fresh.redis, fresh.keys, [
+      ...Array.from({ length: 5 }, (_, i) => ready("cap", `c-${i}`, 2, T0 + i, "capped")),
+      ready("cap", "free-0", 2, T0 + 100, "other"),
+    ])
+    expect(await take(fresh.redis, fresh.keys, ["cap"], 10)).toEqual(["c-0", "free-0", "c-1"])
+    expect(await groupInFlight(fresh.redis, fresh.keys, "capped")).toBe(2)
+    expect(await take(fresh.redis, fresh.keys, ["cap"], 10)).toEqual([])
+    await releaseGroupSlots(fresh.redis, fresh.keys, [{ group: "capped", taskId: "c-0" }])
+    expect(await take(fresh.redis, fresh.keys, ["cap"], 10)).toEqual(["c-2"])
+    // A taken task queued again (its agent refused it) leaves its group's in-flight set.
+    await enqueue(fresh.redis, fresh.keys, [ready("cap", "c-1", 2, T0 + 1, "capped")])
+    expect(await groupInFlight(fresh.redis, fresh.keys, "capped")).toBe(1)
+    expect(await take(fresh.redis, fresh.keys, ["cap"], 10)).toEqual(["c-1"])
   })
 })

@@ -9,6 +9,7 @@ import { contextRoutes } from "./contexts.ts"
 import { dashboardRoutes } from "./dashboard.ts"
 import { decomposeRoutes } from "./decompose.ts"
 import { deadLetterRoutes } from "./dead-letters.ts"
+import { groupRoutes } from "./groups.ts"
 import { inspectRoutes } from "./inspect.ts"
 import { metaRoutes, type MetaDeps } from "./meta.ts"
 import { sessionRoutes } from "./sessions.ts"
@@ -23,6 +24,7 @@ export const edgeRoutes = (deps: MetaDeps): ReadonlyArray<Route> => {
     ...agentRoutes,
     ...sessionRoutes,
     ...taskRoutes,
+    ...groupRoutes,
     ...contextRoutes,
     ...decomposeRoutes,
     ...inspectRoutes,

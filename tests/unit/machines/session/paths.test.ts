@@ -207,7 +207,8 @@ function takenFromCreation(input: SessionInput): Set<string> {
   return keys
 }
 
-describe("generated paths", () => {
+// Replaying every generated path takes seconds alone and much longer on a loaded 2-core machine.
+describe("generated paths", { timeout: 120_000 }, () => {
   const lifecycleInput = sessionInput({ tasks: [task("a"), task("b", ["a"])], timeoutS: 60, maxRetries: 1 })
   const recoveryInput = sessionInput({ tasks: ["a", "b", "c", "d", "e", "f", "g", "h"].map((id) => task(id)) })
   const startedInput = sessionInput({ tasks: [task("a")], start: true })
