@@ -13,8 +13,12 @@ interface TaskSpec {
   readonly priority?: number
 }
 
-const toTask = (taskId: string, type: string, payload: Record<string, unknown> = {}): SendOutput =>
-  ({ _tag: "send", to: { kind: "task", id: taskId }, type, payload })
+const toTask = (taskId: string, type: string, payload: Record<string, unknown> = {}): SendOutput => ({
+  _tag: "send",
+  to: { kind: "task", id: taskId },
+  type,
+  payload,
+})
 
 /** The same command to every task of the session, in index order. */
 const toEveryTask = (sessionId: string, session: SessionContext, type: string, payload: Record<string, unknown> = {}): Output[] =>
@@ -23,8 +27,17 @@ const toEveryTask = (sessionId: string, session: SessionContext, type: string, p
 const creation = (sessionId: string, task: SessionTaskCreation): SendOutput => {
   const spec = (task.spec ?? {}) as TaskSpec
   return toTask(task.taskId, "CREATE", {
-    id: task.taskId, sessionId, index: task.index, key: task.key, title: task.title, capability: task.capability,
-    dependsOn: task.dependsOn, dependants: task.dependants, blocked: task.held, epoch: task.epoch, payload: spec.payload ?? {},
+    id: task.taskId,
+    sessionId,
+    index: task.index,
+    key: task.key,
+    title: task.title,
+    capability: task.capability,
+    dependsOn: task.dependsOn,
+    dependants: task.dependants,
+    blocked: task.held,
+    epoch: task.epoch,
+    payload: spec.payload ?? {},
     ...(spec.timeoutS === undefined ? {} : { timeoutS: spec.timeoutS }),
     ...(spec.maxAttempts === undefined ? {} : { maxAttempts: spec.maxAttempts }),
     ...(spec.priority === undefined ? {} : { priority: spec.priority }),

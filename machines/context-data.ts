@@ -10,8 +10,7 @@ export const MAX_CONTEXT_BYTES = 64 * 1024
 /** The deepest dot path (segments). */
 export const MAX_PATH_SEGMENTS = 16
 
-const isObject = (value: Json | undefined): value is JsonObject =>
-  typeof value === "object" && value !== null && !Array.isArray(value)
+const isObject = (value: Json | undefined): value is JsonObject => typeof value === "object" && value !== null && !Array.isArray(value)
 
 /** The value at `path` (`a.b.c`), or undefined when a segment is missing or not an object. */
 export function getPath(data: JsonObject, path: string): Json | undefined {

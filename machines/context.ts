@@ -55,10 +55,20 @@ const patched = (data: JsonObject, event: Extract<ContextEvent, { type: "PATCH" 
 function refusal(state: ContextState, context: ContextContext, event: ContextEvent) {
   if (event.type === "PATCH" && state === "active") {
     if (event.expectedVersion !== undefined && event.expectedVersion !== context.version) {
-      return rejectCommand(event.type, state, "conflict", `stale version: expected_version is ${event.expectedVersion}, the context is at version ${context.version}`)
+      return rejectCommand(
+        event.type,
+        state,
+        "conflict",
+        `stale version: expected_version is ${event.expectedVersion}, the context is at version ${context.version}`,
+      )
     }
     const bytes = dataBytes(patched(context.data, event))
-    return rejectCommand(event.type, state, "payload_too_large", `data: ${bytes} bytes once patched, more than the ${MAX_CONTEXT_BYTES} a context may hold`)
+    return rejectCommand(
+      event.type,
+      state,
+      "payload_too_large",
+      `data: ${bytes} bytes once patched, more than the ${MAX_CONTEXT_BYTES} a context may hold`,
+    )
   }
   return refuseInState("context", event.type, state)
 }

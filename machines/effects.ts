@@ -30,11 +30,7 @@ export interface CommandRejected {
 /** The effects shared by all machines, for a machine whose timers deliver `TTimerEvent`. */
 export type CommonEffect<TTimerEvent extends { type: string }> = TimerArm<TTimerEvent> | TimerClear | CommandRejected
 
-export function armTimer<TTimerEvent extends { type: string }>(
-  name: string,
-  fireAt: number,
-  event: TTimerEvent,
-): TimerArm<TTimerEvent> {
+export function armTimer<TTimerEvent extends { type: string }>(name: string, fireAt: number, event: TTimerEvent): TimerArm<TTimerEvent> {
   return { type: "timer.arm", name, fireAt, event }
 }
 

@@ -347,7 +347,12 @@ function refusal(state: SessionState, context: SessionContext, event: SessionEve
       : rejectCommand(event.type, state, "conflict", `a ${state} session is stopped or cancelled before it is deleted`)
   }
   if (event.type === "ADD_TASKS" && !(TERMINAL_STATES as readonly string[]).includes(state) && event.firstIndex !== context.taskCount) {
-    return rejectCommand(event.type, state, "conflict", `the session has ${context.taskCount} tasks, not ${event.firstIndex}: its tasks changed meanwhile, try again`)
+    return rejectCommand(
+      event.type,
+      state,
+      "conflict",
+      `the session has ${context.taskCount} tasks, not ${event.firstIndex}: its tasks changed meanwhile, try again`,
+    )
   }
   if ((TERMINAL_STATES as readonly string[]).includes(state)) {
     return rejectCommand(event.type, state, "conflict", `${event.type} is not allowed: session:${context.id} is ${state}, a final state`)
@@ -420,8 +425,7 @@ export const sessionMachine = setup({
       event.taskId === sessionTaskId(context.id, event.index),
     startsAtCreation: ({ event }) => startsAtCreation(event),
     /** The timer armed last, still armed (not paused, not cleared). */
-    isTimeoutDue: ({ context, event }) =>
-      event.type === "TIMEOUT" && context.timeoutAt !== undefined && event.seq === context.timeoutSeq,
+    isTimeoutDue: ({ context, event }) => event.type === "TIMEOUT" && context.timeoutAt !== undefined && event.seq === context.timeoutSeq,
     canRetry: ({ context }) => context.metrics.retries < context.maxRetries,
     isAssignment: ({ event }) => event.type === "TASK_STATUS" && event.status === "assigned",
     isOrphanCheckDue: ({ context, event }) =>
@@ -434,8 +438,7 @@ export const sessionMachine = setup({
     allTasksCompleted: ({ context }) => context.metrics.tasks.completed === context.taskCount,
     allTasksFinished: ({ context }) => finishedTasks(context) === context.taskCount,
     anyTaskCompleted: ({ context }) => context.metrics.tasks.completed > 0,
-    isUnhealthy: ({ context }) =>
-      context.metrics.attemptsEnded >= DEGRADE_MIN_ATTEMPTS && context.metrics.health < DEGRADED_BELOW,
+    isUnhealthy: ({ context }) => context.metrics.attemptsEnded >= DEGRADE_MIN_ATTEMPTS && context.metrics.health < DEGRADED_BELOW,
     isRecovered: ({ context }) => context.metrics.health >= RECOVERED_AT,
   },
   actions: {
@@ -449,7 +452,11 @@ export const sessionMachine = setup({
     addTasks: enqueueActions(({ context, event, enqueue }, params: { held: boolean }) => {
       assertEvent(event, "ADD_TASKS")
       const options = { epoch: context.sweeps.length, held: params.held, firstIndex: context.taskCount }
-      const creations = taskCreations(context.id, event.tasks, event.parentId === undefined ? options : { ...options, parentId: event.parentId })
+      const creations = taskCreations(
+        context.id,
+        event.tasks,
+        event.parentId === undefined ? options : { ...options, parentId: event.parentId },
+      )
       enqueue.assign({
         taskCount: context.taskCount + event.tasks.length,
         metrics: { ...context.metrics, tasks: withNewTasks(context.metrics.tasks, event.tasks, params.held) },
@@ -575,7 +582,13 @@ export const sessionMachine = setup({
       taskCount: input.tasks.length,
       sweeps: [],
       checkpoints: [],
-      metrics: { tasks: withNewTasks(noTasks(), input.tasks, input.start !== true), checkpoints: 0, retries: 0, ...counters, health: healthScore(counters) },
+      metrics: {
+        tasks: withNewTasks(noTasks(), input.tasks, input.start !== true),
+        checkpoints: 0,
+        retries: 0,
+        ...counters,
+        health: healthScore(counters),
+      },
       timeoutSeq: 0,
       orphanAfterS: input.orphanAfterS,
       orphanSeq: 0,

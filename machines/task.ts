@@ -17,7 +17,16 @@ export type TaskStatus =
 
 /** Every status, in lifecycle order (the statechart's states). */
 export const TASK_STATUSES: readonly TaskStatus[] = [
-  "blocked", "awaiting_approval", "ready", "assigned", "in_progress", "retry_wait", "completed", "failed", "cancelled", "timed_out",
+  "blocked",
+  "awaiting_approval",
+  "ready",
+  "assigned",
+  "in_progress",
+  "retry_wait",
+  "completed",
+  "failed",
+  "cancelled",
+  "timed_out",
 ]
 
 /** Statuses a task does not leave by itself. */
@@ -147,10 +156,7 @@ export type TaskEvent =
   | { type: "ADD_DEPENDENCIES"; taskIds: string[]; at: number }
 
 /** Events the task's durable timers deliver (the runtime adds `at`). */
-export type TaskTimerEvent =
-  | { type: "DEADLINE"; attempt: number }
-  | { type: "RETRY_DUE"; attempt: number }
-  | { type: "APPROVAL_TIMEOUT" }
+export type TaskTimerEvent = { type: "DEADLINE"; attempt: number } | { type: "RETRY_DUE"; attempt: number } | { type: "APPROVAL_TIMEOUT" }
 
 export type TaskEmitted =
   | CommonEffect<TaskTimerEvent>
@@ -301,8 +307,7 @@ export const taskMachine = setup({
     /** The attempt running now (or assigned and about to run) is not the last one. */
     hasAttemptsLeftAfterThis: ({ context }) => currentAttempt(context) < context.maxAttempts,
     /** A bot report naming an attempt other than the one the task runs (or is about to run). */
-    isStaleAttempt: ({ context, event }) =>
-      "attempt" in event && event.attempt !== undefined && event.attempt !== currentAttempt(context),
+    isStaleAttempt: ({ context, event }) => "attempt" in event && event.attempt !== undefined && event.attempt !== currentAttempt(context),
     needsApproval: ({ context }) => context.requiresApproval && context.approvedAt === null,
     isHeld: ({ context }) => context.held,
     /** The approval timer armed when it entered awaiting_approval this time (not an earlier wait's). */
@@ -310,15 +315,9 @@ export const taskMachine = setup({
       event.type === "APPROVAL_TIMEOUT" && context.approvalDeadlineAt !== null && event.at >= context.approvalDeadlineAt,
     /** Armed for this attempt and not renewed since it was armed. */
     isCurrentDeadline: ({ context, event }) =>
-      event.type === "DEADLINE" &&
-      event.attempt === context.attempt &&
-      context.deadlineAt !== null &&
-      event.at >= context.deadlineAt,
+      event.type === "DEADLINE" && event.attempt === context.attempt && context.deadlineAt !== null && event.at >= context.deadlineAt,
     isCurrentRetry: ({ context, event }) =>
-      event.type === "RETRY_DUE" &&
-      event.attempt === context.attempt &&
-      context.retryAt !== null &&
-      event.at >= context.retryAt,
+      event.type === "RETRY_DUE" && event.attempt === context.attempt && context.retryAt !== null && event.at >= context.retryAt,
     /** A SESSION_RUN of a later epoch than the one in which this task failed for good: run it again. */
     isRerun: ({ context, event }) =>
       event.type === "SESSION_RUN" && FAILED_FOR_GOOD.has(context.status) && (context.finishedEpoch ?? 0) < event.epoch,
@@ -371,7 +370,8 @@ export const taskMachine = setup({
     hold: assign({ held: true }),
     recordDependency: assign(({ context, event }) => {
       assertEvent(event, "DEPENDENCY_FINISHED")
-      const counts = event.status === "completed" && context.dependsOn.includes(event.taskId) && !context.dependenciesDone.includes(event.taskId)
+      const counts =
+        event.status === "completed" && context.dependsOn.includes(event.taskId) && !context.dependenciesDone.includes(event.taskId)
       return counts ? { dependenciesDone: [...context.dependenciesDone, event.taskId] } : {}
     }),
     addDependencies: assign(({ context, event }) => {
@@ -467,8 +467,12 @@ export const taskMachine = setup({
     }),
     rejectConflict: emit(({ context, event }) => refuseInState("task", event.type, context.status)),
     rejectStaleAttempt: emit(({ context, event }) =>
-      rejectCommand(event.type, context.status, "conflict",
-        `attempt ${"attempt" in event ? String(event.attempt) : "?"} is over: the task runs attempt ${currentAttempt(context)}`),
+      rejectCommand(
+        event.type,
+        context.status,
+        "conflict",
+        `attempt ${"attempt" in event ? String(event.attempt) : "?"} is over: the task runs attempt ${currentAttempt(context)}`,
+      ),
     ),
     rejectForbidden: emit(({ context, event }) =>
       rejectCommand(event.type, context.status, "forbidden", "the task is assigned to another agent"),
@@ -537,7 +541,12 @@ export const taskMachine = setup({
       entry: [{ type: "enter", params: { status: "awaiting_approval" } }, "armApproval"],
       on: {
         APPROVE: [
-          { guard: "isHeld", target: "blocked", actions: ["clearApproval", "recordApproval"], description: "approved while its session holds it: waits for the session" },
+          {
+            guard: "isHeld",
+            target: "blocked",
+            actions: ["clearApproval", "recordApproval"],
+            description: "approved while its session holds it: waits for the session",
+          },
           { target: "ready", actions: ["clearApproval", "recordApproval", "markReady"] },
         ],
         REJECT: { target: "cancelled", actions: ["clearApproval", "recordRejection"] },
@@ -562,7 +571,11 @@ export const taskMachine = setup({
         CLAIM: [...REPORT_CHECKS, { actions: "recordClaim" }],
         START: [...REPORT_CHECKS, { target: "in_progress", actions: ["recordStart", "armDeadline"] }],
         AGENT_DRAINING: [
-          { guard: "isOwnAgent", target: "ready", actions: ["announceLoss", "clearDeadline", { type: "release", params: { outcome: "lost" } }, "markReady"] },
+          {
+            guard: "isOwnAgent",
+            target: "ready",
+            actions: ["announceLoss", "clearDeadline", { type: "release", params: { outcome: "lost" } }, "markReady"],
+          },
           { description: "another agent's drain: nothing to do" },
         ],
         ...WHILE_HELD,

@@ -11,7 +11,10 @@ const Prefix = Schema.String.check(
 )
 const LogLevel = Schema.Literals(["debug", "info", "warn", "error"])
 const Flag = Schema.Literals(["true", "false"]).pipe(
-  Schema.decodeTo(Schema.Boolean, SchemaTransformation.transform({ decode: (text) => text === "true", encode: (flag) => (flag ? "true" : "false") })),
+  Schema.decodeTo(
+    Schema.Boolean,
+    SchemaTransformation.transform({ decode: (text) => text === "true", encode: (flag) => (flag ? "true" : "false") }),
+  ),
 )
 const PositiveInt = Schema.FiniteFromString.check(Schema.isInt(), Schema.isBetween({ minimum: 1, maximum: 1_000_000 }))
 
@@ -64,18 +67,13 @@ const SETTINGS = {
 export const CONFIG_ENV: ReadonlyArray<string> = Object.values(SETTINGS).map((setting) => setting.env)
 
 /** The flags `parseArgs` should accept, all taking a value. */
-export const CONFIG_FLAGS = Object.fromEntries(
-  Object.values(SETTINGS).map((setting) => [setting.flag, { type: "string" as const }]),
-)
+export const CONFIG_FLAGS = Object.fromEntries(Object.values(SETTINGS).map((setting) => [setting.flag, { type: "string" as const }]))
 
 export class ConfigError extends Error {
   override readonly name = "ConfigError"
 }
 
-export const loadConfig = (
-  flags: Readonly<Record<string, string | boolean | undefined>>,
-  env: NodeJS.ProcessEnv = process.env,
-): Config => {
+export const loadConfig = (flags: Readonly<Record<string, string | boolean | undefined>>, env: NodeJS.ProcessEnv = process.env): Config => {
   const raw: Record<string, string> = {}
   const source: Record<string, string> = {}
   for (const [key, setting] of Object.entries(SETTINGS)) {

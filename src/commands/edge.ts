@@ -15,15 +15,31 @@ export const say = (line: string): void => {
   process.stdout.write(`clawbot: ${line}\n`)
 }
 
+/** The edge's limits the configuration sets (the others keep their defaults). */
+export const edgeLimits = (config: Config) => ({
+  perTokenPerSecond: config.rateLimit,
+  connectionsPerAddress: config.maxConnectionsPerAddress,
+  orphanAfterS: config.orphanAfterS,
+})
+
 /** Starts the edge, prints its URL, and makes sure an operator token exists (printing a new one, once). */
 export const serveEdge = async (config: Config, services: Services, log: Logger, runtime?: RuntimeView): Promise<Edge> => {
   // The runtimes' member expiry, tuned as they tune it: /metrics shows the statistics of live members.
   const { memberExpiryMs } = { ...DEFAULT_TUNING, ...tuningFor(config) }
   const edge = await createEdge({
-    redis: services.redis, sql: services.db.sql, keys: services.keys, partitions: services.partitions, append: services.append, log,
+    redis: services.redis,
+    sql: services.db.sql,
+    keys: services.keys,
+    partitions: services.partitions,
+    append: services.append,
+    log,
     machines: Object.fromEntries(KINDS.map((kind) => [kind.kind, describeMachine(kind.machine)])),
-    host: config.host, port: config.port, memberExpiryMs, publicReads: config.publicReads, frontDoor: config.frontDoor,
-    limits: { perTokenPerSecond: config.rateLimit, connectionsPerAddress: config.maxConnectionsPerAddress, orphanAfterS: config.orphanAfterS },
+    host: config.host,
+    port: config.port,
+    memberExpiryMs,
+    publicReads: config.publicReads,
+    frontDoor: config.frontDoor,
+    limits: edgeLimits(config),
     ...(config.operatorToken === undefined ? {} : { operatorToken: config.operatorToken }),
     ...(runtime === undefined ? {} : { runtime }),
   })
@@ -46,7 +62,9 @@ export const serveEdge = async (config: Config, services: Services, log: Logger,
 export const edgeCommand = async (config: Config): Promise<"running"> => {
   const { redisUrl, databaseUrl } = config
   if (!redisUrl || !databaseUrl) {
-    throw new ConfigError("clawbot edge needs REDIS_URL and DATABASE_URL (or --redis-url, --database-url); `clawbot start` starts local servers instead")
+    throw new ConfigError(
+      "clawbot edge needs REDIS_URL and DATABASE_URL (or --redis-url, --database-url); `clawbot start` starts local servers instead",
+    )
   }
   const log = createLogger(config.logLevel, { component: "edge" })
   const services = await openServices({ ...config, redisUrl, databaseUrl }, log, "edge")

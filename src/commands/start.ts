@@ -15,7 +15,7 @@ import { decodeInboxEntry } from "../runtime/inbox-codec.ts"
 import { DEFAULT_TUNING, type Runtime, startRuntime, tuningFor } from "../runtime/runtime.ts"
 import { openServices, type Services } from "../services.ts"
 import { bannerLines } from "./banner.ts"
-import { say } from "./edge.ts"
+import { edgeLimits, say } from "./edge.ts"
 import { stopWithParent } from "./parent-watch.ts"
 import { assertPortFree, reachPostgres, reachRedis } from "./preflight.ts"
 import { onShutdown } from "./shutdown.ts"
@@ -84,7 +84,7 @@ const serve = async (config: Config, services: Services, log: Logger, runtime: R
     memberExpiryMs,
     publicReads: config.publicReads,
     frontDoor: config.frontDoor,
-    limits: { perTokenPerSecond: config.rateLimit, connectionsPerAddress: config.maxConnectionsPerAddress },
+    limits: edgeLimits(config),
     ...(config.operatorToken === undefined ? {} : { operatorToken: config.operatorToken }),
     runtime,
   })

@@ -140,16 +140,31 @@ export const createEdge = async (options: EdgeOptions): Promise<Edge> => {
   revocations.onRevoked((revoked) => auth.forget(revoked))
 
   const ctx: EdgeContext = {
-    edgeId, sql, redis, keys, partitions, append: options.append, replies: fanout.replies, metrics, log, limits,
-    machines: options.machines, readiness: readiness.current, clock, auth, revocations,
-    publicReads: options.publicReads ?? false, budget: UNBOUNDED,
+    edgeId,
+    sql,
+    redis,
+    keys,
+    partitions,
+    append: options.append,
+    replies: fanout.replies,
+    metrics,
+    log,
+    limits,
+    machines: options.machines,
+    readiness: readiness.current,
+    clock,
+    auth,
+    revocations,
+    publicReads: options.publicReads ?? false,
+    budget: UNBOUNDED,
   }
   const memberExpiryMs = options.memberExpiryMs ?? DEFAULT_TUNING.memberExpiryMs
   const scrape = async () => {
     await Promise.all([
       collectInboxLag(redis, keys, partitions, metrics).catch((error: unknown) => log.warn("inbox lag not collected", errorFields(error))),
-      collectRuntimeStats(redis, keys, ctx.clock() - memberExpiryMs, metrics, log)
-        .catch((error: unknown) => log.warn("runtime statistics not collected", errorFields(error))),
+      collectRuntimeStats(redis, keys, ctx.clock() - memberExpiryMs, metrics, log).catch((error: unknown) =>
+        log.warn("runtime statistics not collected", errorFields(error)),
+      ),
     ])
     return metrics.render()
   }
@@ -166,8 +181,13 @@ export const createEdge = async (options: EdgeOptions): Promise<Edge> => {
     let door: FrontDoor
     try {
       door = await openFrontDoor({
-        host: options.host, port: options.port, upstream: path, connectionsPerAddress: limits.connectionsPerAddress,
-        methodsOf: (target) => router.methods(target), log, metrics,
+        host: options.host,
+        port: options.port,
+        upstream: path,
+        connectionsPerAddress: limits.connectionsPerAddress,
+        methodsOf: (target) => router.methods(target),
+        log,
+        metrics,
       })
     } catch (error) {
       uWS.us_listen_socket_close(inner)

@@ -18,21 +18,35 @@ interface Step {
   readonly parts?: ReadonlyArray<Step>
 }
 
-const step = (key: string, title: string, capability: string, hours: Step["hours"], after: string[] = [], parts?: Step[]): Step =>
-  ({ key, title, capability, hours, after, ...(parts ? { parts } : {}) })
+const step = (key: string, title: string, capability: string, hours: Step["hours"], after: string[] = [], parts?: Step[]): Step => ({
+  key,
+  title,
+  capability,
+  hours,
+  after,
+  ...(parts ? { parts } : {}),
+})
 
 const TEMPLATE_STEPS: Record<TemplateName, ReadonlyArray<Step>> = {
   microservice: [
     step("shared", "Shared components", "backend", [2, 4, 8]),
-    step("data", "Data layer", "database", [4, 8, 16], ["shared"], [
-      step("schema", "Schema and migrations", "database", [1, 2, 4]),
-      step("repository", "Repository", "backend", [2, 4, 8], ["schema"]),
-    ]),
+    step(
+      "data",
+      "Data layer",
+      "database",
+      [4, 8, 16],
+      ["shared"],
+      [step("schema", "Schema and migrations", "database", [1, 2, 4]), step("repository", "Repository", "backend", [2, 4, 8], ["schema"])],
+    ),
     step("service", "Service layer", "backend", [4, 8, 16], ["data"]),
-    step("api", "API layer", "api", [3, 6, 12], ["service"], [
-      step("routes", "Routes and handlers", "api", [2, 3, 6]),
-      step("contract", "API contract and validation", "api", [1, 2, 4]),
-    ]),
+    step(
+      "api",
+      "API layer",
+      "api",
+      [3, 6, 12],
+      ["service"],
+      [step("routes", "Routes and handlers", "api", [2, 3, 6]), step("contract", "API contract and validation", "api", [1, 2, 4])],
+    ),
   ],
   crud: [
     step("validate", "Validate input", "backend", [1, 2, 4]),
@@ -44,19 +58,30 @@ const TEMPLATE_STEPS: Record<TemplateName, ReadonlyArray<Step>> = {
   ],
   security: [
     step("threat_model", "Threat model", "security", [2, 4, 8]),
-    step("identity", "Identity", "security", [4, 8, 16], ["threat_model"], [
-      step("authentication", "Authentication", "security", [2, 4, 8]),
-      step("sessions", "Session management", "security", [1, 3, 6], ["authentication"]),
-    ]),
+    step(
+      "identity",
+      "Identity",
+      "security",
+      [4, 8, 16],
+      ["threat_model"],
+      [
+        step("authentication", "Authentication", "security", [2, 4, 8]),
+        step("sessions", "Session management", "security", [1, 3, 6], ["authentication"]),
+      ],
+    ),
     step("access_control", "Access control", "security", [3, 6, 12], ["identity"]),
     step("encryption", "Encryption", "security", [2, 5, 10], ["threat_model"]),
     step("audit", "Audit", "security", [2, 3, 6], ["access_control", "encryption"]),
   ],
   ui_component: [
-    step("components", "Components", "frontend", [3, 6, 12], [], [
-      step("markup", "Markup", "frontend", [1, 2, 4]),
-      step("accessibility", "Accessibility", "frontend", [1, 2, 5], ["markup"]),
-    ]),
+    step(
+      "components",
+      "Components",
+      "frontend",
+      [3, 6, 12],
+      [],
+      [step("markup", "Markup", "frontend", [1, 2, 4]), step("accessibility", "Accessibility", "frontend", [1, 2, 5], ["markup"])],
+    ),
     step("state", "State", "frontend", [2, 4, 8], ["components"]),
     step("styles", "Styles", "design", [1, 3, 6], ["components"]),
     step("tests", "Tests", "testing", [2, 3, 6], ["state", "styles"]),
@@ -92,7 +117,10 @@ export function expandTemplate(template: TemplateName, maxDepth: number): Planne
       const partKeys = parts.map((part) => `${key}.${part.key}`)
       const [o, m, p] = s.hours
       planned.push({
-        key, title: s.title, capability: s.capability, depth,
+        key,
+        title: s.title,
+        capability: s.capability,
+        depth,
         dependsOn: [...waitsFor, ...partKeys],
         estimate: pert({ optimistic: o, mostLikely: m, pessimistic: p }),
       })

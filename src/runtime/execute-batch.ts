@@ -86,7 +86,10 @@ export const finishBatch = async (io: BatchIo, partition: number, plan: BatchPla
 const carryOut = async (io: BatchIo, items: ReadonlyArray<OutboxItem>): Promise<void> => {
   // Transitions and pushes go to the event stream every edge reads; an answer goes only to the
   // stream of the edge that waits for it.
-  const published = items.filter((item) => item._tag !== "reply").map(eventStreamEntry).filter((entry) => entry !== undefined)
+  const published = items
+    .filter((item) => item._tag !== "reply")
+    .map(eventStreamEntry)
+    .filter((entry) => entry !== undefined)
   const replies = new Map<string, Record<string, string>[]>()
   for (const item of items) {
     if (item._tag !== "reply") continue
@@ -103,8 +106,7 @@ const carryOut = async (io: BatchIo, items: ReadonlyArray<OutboxItem>): Promise<
 
   // Commands to one actor keep their order: one chain per target, chains run side by side.
   const chains = new Map<string, Promise<unknown>>()
-  const chain = (target: string, step: () => Promise<unknown>) =>
-    chains.set(target, (chains.get(target) ?? Promise.resolve()).then(step))
+  const chain = (target: string, step: () => Promise<unknown>) => chains.set(target, (chains.get(target) ?? Promise.resolve()).then(step))
   const queue: RouteTaskOutput[] = []
   const fills: FillRequest[] = []
   const releases: GroupReleaseOutput[] = []
@@ -117,7 +119,8 @@ const carryOut = async (io: BatchIo, items: ReadonlyArray<OutboxItem>): Promise<
         // The entry the timer appends when it fires carries its payload in stream form, as any other.
         const payload = validateCommand({ kind: item.ref.kind, id: item.ref.id, type, payload: event })
         chain(`timer:${actor}`, () =>
-          io.scripts.armTimer(partitionKeys(io, item.ref), { actor, name: item.name, fireAt: item.fireAt, type, payload }))
+          io.scripts.armTimer(partitionKeys(io, item.ref), { actor, name: item.name, fireAt: item.fireAt, type, payload }),
+        )
         break
       }
       case "timer_clear": {
@@ -127,7 +130,8 @@ const carryOut = async (io: BatchIo, items: ReadonlyArray<OutboxItem>): Promise<
       }
       case "send":
         chain(`${item.to.kind}:${item.to.id}`, () =>
-          io.append({ kind: item.to.kind, id: item.to.id, type: item.type, payload: item.payload, cmdId: item.cmdId ?? "" }))
+          io.append({ kind: item.to.kind, id: item.to.id, type: item.type, payload: item.payload, cmdId: item.cmdId ?? "" }),
+        )
         break
       case "route_task":
         queue.push(item)
@@ -158,5 +162,4 @@ const carryOut = async (io: BatchIo, items: ReadonlyArray<OutboxItem>): Promise<
   await Promise.all([...chains.values(), routing])
 }
 
-const partitionKeys = (io: BatchIo, ref: { kind: string; id: string }) =>
-  io.keys.partition(partitionOf(ref.kind, ref.id, io.partitions))
+const partitionKeys = (io: BatchIo, ref: { kind: string; id: string }) => io.keys.partition(partitionOf(ref.kind, ref.id, io.partitions))

@@ -58,19 +58,21 @@ export const taskSpecFields = {
 }
 
 /** The task machine's input without `at`. */
-export const TaskInput = snakeCased(Schema.Struct({
-  id: Uuid,
-  sessionId: Schema.optionalKey(Uuid),
-  index: Schema.optionalKey(NonNegativeInt),
-  key: Schema.optionalKey(NonEmptyString),
-  title: NonEmptyString,
-  capability: Capability,
-  dependsOn: Schema.Array(Uuid),
-  dependants: Schema.optionalKey(Schema.Array(Uuid)),
-  blocked: Schema.Boolean,
-  epoch: Schema.optionalKey(NonNegativeInt),
-  ...taskSpecFields,
-}))
+export const TaskInput = snakeCased(
+  Schema.Struct({
+    id: Uuid,
+    sessionId: Schema.optionalKey(Uuid),
+    index: Schema.optionalKey(NonNegativeInt),
+    key: Schema.optionalKey(NonEmptyString),
+    title: NonEmptyString,
+    capability: Capability,
+    dependsOn: Schema.Array(Uuid),
+    dependants: Schema.optionalKey(Schema.Array(Uuid)),
+    blocked: Schema.Boolean,
+    epoch: Schema.optionalKey(NonNegativeInt),
+    ...taskSpecFields,
+  }),
+)
 export type TaskInput = typeof TaskInput.Type
 
 /** The attempt a bot says it reports on (PROTOCOL v1.1), when it says so. */
@@ -115,9 +117,7 @@ export const agentProfileFields = {
   name: NonEmptyString,
   capabilities: Schema.Array(Capability).check(Schema.isNonEmpty()),
   type: Schema.optionalKey(NonEmptyString),
-  maxConcurrency: Schema.Int.check(Schema.isBetween({ minimum: 1, maximum: 1000 })).pipe(
-    Schema.withDecodingDefaultKey(Effect.succeed(1)),
-  ),
+  maxConcurrency: Schema.Int.check(Schema.isBetween({ minimum: 1, maximum: 1000 })).pipe(Schema.withDecodingDefaultKey(Effect.succeed(1))),
   metadata: Schema.optionalKey(JsonObject),
   heartbeatIntervalMs: Schema.Int.check(Schema.isBetween({ minimum: 100, maximum: 3_600_000 })).pipe(
     Schema.withDecodingDefaultKey(Effect.succeed(10_000)),
@@ -146,14 +146,16 @@ export type AgentCommand = typeof AgentCommand.Type
 // ---- session ----
 
 /** One task of a session: dependencies are ids of other tasks of the same session. */
-export const SessionTask = snakeCased(Schema.Struct({
-  id: Uuid,
-  key: NonEmptyString,
-  title: NonEmptyString,
-  capability: Capability,
-  dependsOn: Schema.Array(Uuid),
-  spec: snakeCased(Schema.Struct(taskSpecFields)),
-}))
+export const SessionTask = snakeCased(
+  Schema.Struct({
+    id: Uuid,
+    key: NonEmptyString,
+    title: NonEmptyString,
+    capability: Capability,
+    dependsOn: Schema.Array(Uuid),
+    spec: snakeCased(Schema.Struct(taskSpecFields)),
+  }),
+)
 export type SessionTask = typeof SessionTask.Type
 
 /** What a client says about a session it creates (`POST /sessions`), with defaults. */
@@ -167,13 +169,15 @@ export const sessionProfileFields = {
 }
 
 /** The session machine's input without `at`. */
-export const SessionInput = snakeCased(Schema.Struct({
-  id: Uuid,
-  ...sessionProfileFields,
-  tasks: Schema.Array(SessionTask),
-  maxRetries: NonNegativeInt.pipe(Schema.withDecodingDefaultKey(Effect.succeed(3))),
-  orphanAfterS: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThanOrEqualTo(1))),
-})).check(Schema.makeFilter((input) => taskListIssue(input.tasks)))
+export const SessionInput = snakeCased(
+  Schema.Struct({
+    id: Uuid,
+    ...sessionProfileFields,
+    tasks: Schema.Array(SessionTask),
+    maxRetries: NonNegativeInt.pipe(Schema.withDecodingDefaultKey(Effect.succeed(3))),
+    orphanAfterS: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThanOrEqualTo(1))),
+  }),
+).check(Schema.makeFilter((input) => taskListIssue(input.tasks)))
 export type SessionInput = typeof SessionInput.Type
 
 /** Unique keys, and dependencies that name tasks of the same list without a cycle. */
@@ -188,11 +192,13 @@ function taskListIssue(tasks: ReadonlyArray<SessionTask>) {
 }
 
 /** Tasks joining a session (a decomposition): dependencies among themselves; `parentId` waits for all of them. */
-const AddTasks = snakeCased(Schema.Struct({
-  tasks: Schema.Array(SessionTask).check(Schema.isNonEmpty()),
-  firstIndex: NonNegativeInt,
-  parentId: Schema.optionalKey(Uuid),
-})).check(Schema.makeFilter((payload) => taskListIssue(payload.tasks)))
+const AddTasks = snakeCased(
+  Schema.Struct({
+    tasks: Schema.Array(SessionTask).check(Schema.isNonEmpty()),
+    firstIndex: NonNegativeInt,
+    parentId: Schema.optionalKey(Uuid),
+  }),
+).check(Schema.makeFilter((payload) => taskListIssue(payload.tasks)))
 
 export const SessionCommand = Schema.Union([
   create(SessionInput),
@@ -223,14 +229,16 @@ export const ContextScope = Schema.Literals(["session", "agent", "global", "temp
 const ContextData = Schema.Record(Schema.String, Json)
 
 /** The context machine's input without `at`. */
-export const ContextInput = snakeCased(Schema.Struct({
-  id: Uuid,
-  scope: ContextScope,
-  ownerId: Schema.optionalKey(Uuid),
-  ttlS: Schema.optionalKey(Schema.Int.check(Schema.isBetween({ minimum: 1, maximum: 31_536_000 }))),
-  data: ContextData,
-  mergedFrom: Schema.optionalKey(Schema.Array(Schema.Struct({ id: Uuid, version: NonNegativeInt }))),
-}))
+export const ContextInput = snakeCased(
+  Schema.Struct({
+    id: Uuid,
+    scope: ContextScope,
+    ownerId: Schema.optionalKey(Uuid),
+    ttlS: Schema.optionalKey(Schema.Int.check(Schema.isBetween({ minimum: 1, maximum: 31_536_000 }))),
+    data: ContextData,
+    mergedFrom: Schema.optionalKey(Schema.Array(Schema.Struct({ id: Uuid, version: NonNegativeInt }))),
+  }),
+)
 export type ContextInput = typeof ContextInput.Type
 
 export const ContextCommand = Schema.Union([
@@ -238,11 +246,13 @@ export const ContextCommand = Schema.Union([
   Schema.Struct({
     type: Schema.Literal("PATCH"),
     // the dot paths are data, kept as written (only the struct's own keys are snake-cased)
-    payload: snakeCased(Schema.Struct({
-      set: ContextData,
-      unset: Schema.Array(Schema.String),
-      expectedVersion: Schema.optionalKey(NonNegativeInt),
-    })),
+    payload: snakeCased(
+      Schema.Struct({
+        set: ContextData,
+        unset: Schema.Array(Schema.String),
+        expectedVersion: Schema.optionalKey(NonNegativeInt),
+      }),
+    ),
   }),
   command("SHARE", { sessionId: Uuid }),
   bare("EXPIRE"),
@@ -339,14 +349,13 @@ function fieldRecord(fields: ReadonlyArray<string>): Record<string, string> {
  * text, optional `cmdId`, `replyTo`; other fields such as `timer` are ignored), checked exactly like
  * HTTP input. A failure's `error.message` is the reason to record in the dead-letter stream.
  */
-export function decodeStreamEntry(
-  fields: ReadonlyArray<string> | Readonly<Record<string, string>>,
-): Decoded<InboxCommand> {
+export function decodeStreamEntry(fields: ReadonlyArray<string> | Readonly<Record<string, string>>): Decoded<InboxCommand> {
   const entry = decodeOr(StreamEntry, Array.isArray(fields) ? fieldRecord(fields) : fields)
   if (!entry.ok) return entry
   const { type, actor, cmdId, replyTo } = entry.value
   const size = Buffer.byteLength(entry.value.payload)
-  if (size > MAX_ENTRY_PAYLOAD_BYTES) return { ok: false, error: validationError(`payload: ${size} bytes, more than ${MAX_ENTRY_PAYLOAD_BYTES}`) }
+  if (size > MAX_ENTRY_PAYLOAD_BYTES)
+    return { ok: false, error: validationError(`payload: ${size} bytes, more than ${MAX_ENTRY_PAYLOAD_BYTES}`) }
   const payload = parseJsonInput(entry.value.payload, { name: "payload" })
   if (!payload.ok) return payload
   return decodeStreamForm({

@@ -85,9 +85,9 @@ export const ActorRefParts = ActorRef.pipe(
 )
 
 /** A Redis stream entry id `<ms>-<seq>`. */
-export const StreamId = Schema.String.check(
-  Schema.isPattern(/^\d+-\d+$/u, { expected: "a stream id like 1732185600000-3" }),
-).annotate({ identifier: "StreamId" })
+export const StreamId = Schema.String.check(Schema.isPattern(/^\d+-\d+$/u, { expected: "a stream id like 1732185600000-3" })).annotate({
+  identifier: "StreamId",
+})
 export type StreamId = typeof StreamId.Type
 
 /** A fraction of work done, in [0, 1]. */

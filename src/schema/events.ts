@@ -29,9 +29,9 @@ export type Topic = typeof Topic.Type
 export const topicsOf = (kind: ActorKind, id: Uuid): ReadonlyArray<Topic> => [`${kind}s`, `${kind}:${id}`, "machines"]
 
 /** An event id `<stream id>:<n>`: the inbox entry that caused it and its rank among that entry's events. */
-export const EventId = Schema.String.check(
-  Schema.isPattern(/^\d+-\d+:\d+$/u, { expected: "an event id like 1732185600000-3:0" }),
-).annotate({ identifier: "EventId" })
+export const EventId = Schema.String.check(Schema.isPattern(/^\d+-\d+:\d+$/u, { expected: "an event id like 1732185600000-3:0" })).annotate(
+  { identifier: "EventId" },
+)
 
 /** The id of the `n`th event caused by inbox entry `streamId`: stable across redeliveries. */
 export const eventId = (streamId: string, n: number): string => `${streamId}:${n}`

@@ -24,8 +24,7 @@ import { AgentState, SessionState, TaskState } from "./states.ts"
 import { wire } from "./wire.ts"
 
 /** A list that may be left out, decoding to `[]`. */
-const optionalList = <S extends Schema.Top>(item: S) =>
-  Schema.Array(item).pipe(Schema.withDecodingDefaultKey(Effect.succeed([])))
+const optionalList = <S extends Schema.Top>(item: S) => Schema.Array(item).pipe(Schema.withDecodingDefaultKey(Effect.succeed([])))
 
 // ---- agents ----
 
@@ -62,10 +61,7 @@ export const SessionTaskBody = wire(
 )
 export type SessionTaskBody = typeof SessionTaskBody.Type
 
-const SessionBody = wire(
-  "CreateSessionBody",
-  Schema.Struct({ ...sessionProfileFields, tasks: optionalList(SessionTaskBody) }),
-)
+const SessionBody = wire("CreateSessionBody", Schema.Struct({ ...sessionProfileFields, tasks: optionalList(SessionTaskBody) }))
 
 /** `POST /sessions`: task keys are unique, `depends_on` names known keys, and there is no cycle. */
 export const CreateSessionBody = SessionBody.check(
@@ -157,9 +153,9 @@ export type DecomposeBody = typeof DecomposeBody.Type
 // ---- contexts ----
 
 /** A path into a context document: `a.b.c`, no empty segment. */
-export const DotPath = Schema.String.check(
-  Schema.isPattern(/^[^.]+(\.[^.]+)*$/u, { expected: "a dot path like a.b.c" }),
-).annotate({ identifier: "DotPath" })
+export const DotPath = Schema.String.check(Schema.isPattern(/^[^.]+(\.[^.]+)*$/u, { expected: "a dot path like a.b.c" })).annotate({
+  identifier: "DotPath",
+})
 
 /** `POST /contexts`: `owner_id` names the session or agent of a `session` or `agent` context; a `temporary` one needs `ttl_s`. */
 export const CreateContextBody = wire(
@@ -240,9 +236,7 @@ const TopicList = Schema.String.pipe(
 
 /** `?limit` (1..200, default 50) and `?cursor`. */
 export const paginationFields = {
-  limit: WholeNumber.check(Schema.isBetween({ minimum: 1, maximum: 200 })).pipe(
-    Schema.withDecodingDefaultKey(Effect.succeed("50")),
-  ),
+  limit: WholeNumber.check(Schema.isBetween({ minimum: 1, maximum: 200 })).pipe(Schema.withDecodingDefaultKey(Effect.succeed("50"))),
   cursor: Schema.optionalKey(NonEmptyString),
 }
 

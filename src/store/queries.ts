@@ -43,8 +43,7 @@ export async function getActor(sql: Sql, kind: string, id: string): Promise<Stor
 }
 
 // A page position is (state_since, id): the listing runs oldest in its state first.
-const encodeCursor = (actor: StoredActor): string =>
-  Buffer.from(`${actor.stateSince}:${actor.id}`).toString("base64url")
+const encodeCursor = (actor: StoredActor): string => Buffer.from(`${actor.stateSince}:${actor.id}`).toString("base64url")
 
 function decodeCursor(cursor: string): { sinceMs: number; id: string } {
   const match = /^(\d+):(.+)$/s.exec(Buffer.from(cursor, "base64url").toString())
@@ -57,9 +56,7 @@ function decodeCursor(cursor: string): { sinceMs: number; id: string } {
  * The literal `kind = 'agent'` lets a prepared (generic) plan use the partial GIN index on agents.
  */
 const capabilityClause = (sql: Sql, kind: string, capability: string) =>
-  kind === "agent"
-    ? sql`and kind = 'agent' and capabilities @> array[${capability}]::text[]`
-    : sql`and capability = ${capability}`
+  kind === "agent" ? sql`and kind = 'agent' and capabilities @> array[${capability}]::text[]` : sql`and capability = ${capability}`
 
 /** Actors of a kind, oldest in their current state first, filtered, one page at a time. */
 export async function listActors(sql: Sql, options: ListActorsOptions): Promise<ActorPage> {

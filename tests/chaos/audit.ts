@@ -86,8 +86,12 @@ const STANDALONE = ["CREATE:null>ready", "ASSIGN:ready>assigned", "START:assigne
  * wake it (in either order: they come from different actors), the last one to ready.
  */
 const WAKE = "WAKE"
-const sessionTask = (dependencies: number) =>
-  ["CREATE:null>blocked", ...Array.from({ length: dependencies }, () => `${WAKE}:blocked>blocked`), `${WAKE}:blocked>ready`, ...STANDALONE.slice(1)]
+const sessionTask = (dependencies: number) => [
+  "CREATE:null>blocked",
+  ...Array.from({ length: dependencies }, () => `${WAKE}:blocked>blocked`),
+  `${WAKE}:blocked>ready`,
+  ...STANDALONE.slice(1),
+]
 /** TASK_STATUS reports a session applies per task: ready, assigned, in_progress, completed. */
 const REPORTS_PER_TASK = 4
 
@@ -96,7 +100,8 @@ const canonical = (value: unknown): string =>
   JSON.stringify(value, (_, field: unknown) =>
     field && typeof field === "object" && !Array.isArray(field)
       ? Object.fromEntries(Object.entries(field).sort(([a], [b]) => (a < b ? -1 : 1)))
-      : field)
+      : field,
+  )
 
 const step = (row: TransitionRow) => `${row.event}:${row.from_state ?? "null"}>${row.to_state}`
 /** A session task's step, with the commands that wake it named alike (their order between actors is free). */
@@ -118,7 +123,11 @@ export const audit = async (input: AuditInput): Promise<Audit> => {
   const byKey = new Map(actors.map((actor) => [`${actor.kind}:${actor.id}`, actor]))
 
   const result = {
-    lost: [] as string[], duplicated: [] as string[], malformed: [] as string[], broken: [] as string[], agentProblems: [] as string[],
+    lost: [] as string[],
+    duplicated: [] as string[],
+    malformed: [] as string[],
+    broken: [] as string[],
+    agentProblems: [] as string[],
   }
   for (const actor of actors) result.broken.push(...chainProblems(actor, history.get(`${actor.kind}:${actor.id}`) ?? []))
 
@@ -140,8 +149,12 @@ export const audit = async (input: AuditInput): Promise<Audit> => {
     // queued from START until the first assignment: the reports before it (tasks becoming ready) keep it queued
     const waiting = Math.max(0, steps.indexOf("TASK_STATUS:queued>running") - 2)
     const expected = [
-      "CREATE:null>pending", "START:pending>queued", ...Array.from({ length: waiting }, () => "TASK_STATUS:queued>queued"), "TASK_STATUS:queued>running",
-      ...Array.from({ length: reports - waiting - 2 }, () => "TASK_STATUS:running>running"), "TASK_STATUS:running>completed",
+      "CREATE:null>pending",
+      "START:pending>queued",
+      ...Array.from({ length: waiting }, () => "TASK_STATUS:queued>queued"),
+      "TASK_STATUS:queued>running",
+      ...Array.from({ length: reports - waiting - 2 }, () => "TASK_STATUS:running>running"),
+      "TASK_STATUS:running>completed",
     ]
     if (steps.join() !== expected.join()) {
       ;(steps.length > expected.length ? result.duplicated : result.malformed).push(`session ${session.id}: ${steps.join(" ")}`)
@@ -154,7 +167,9 @@ export const audit = async (input: AuditInput): Promise<Audit> => {
     const agent = byKey.get(`agent:${id}`)
     successes += agent?.context.successes ?? 0
     if (agent?.state !== "online" || (agent.context.inflight ?? []).length > 0 || (agent.context.failures ?? 0) > 0) {
-      result.agentProblems.push(`agent ${id}: ${agent?.state} inflight ${JSON.stringify(agent?.context.inflight)} failures ${agent?.context.failures}`)
+      result.agentProblems.push(
+        `agent ${id}: ${agent?.state} inflight ${JSON.stringify(agent?.context.inflight)} failures ${agent?.context.failures}`,
+      )
     }
   }
   if (successes !== lifecycles) result.agentProblems.push(`agents counted ${successes} successes for ${lifecycles} completed tasks`)
@@ -162,9 +177,15 @@ export const audit = async (input: AuditInput): Promise<Audit> => {
   const stream = await eventStream(input, transitions)
   result.agentProblems.push(...stream.overReserved)
   return {
-    lifecycles, ...result, transitions: transitions.length, ...stream.figures,
-    missingEvents: stream.missingEvents, strayEvents: stream.strayEvents, outOfOrder: stream.outOfOrder,
-    missingPushes: stream.missingPushes, leftovers: await leftovers(input),
+    lifecycles,
+    ...result,
+    transitions: transitions.length,
+    ...stream.figures,
+    missingEvents: stream.missingEvents,
+    strayEvents: stream.strayEvents,
+    outOfOrder: stream.outOfOrder,
+    missingPushes: stream.missingPushes,
+    leftovers: await leftovers(input),
   }
 }
 
@@ -189,7 +210,7 @@ const eventStream = async (input: AuditInput, transitions: readonly TransitionRo
   const divergent: string[] = []
   let position = 0
   let total = 0
-  for (let after = "-"; ;) {
+  for (let after = "-"; ; ) {
     const page = (await input.redis.xrange(input.keys.events, after, "+", "COUNT", 5_000)) as Array<[string, string[]]>
     if (page.length === 0) break
     for (const [, flat] of page) {
@@ -201,11 +222,12 @@ const eventStream = async (input: AuditInput, transitions: readonly TransitionRo
         const seen = events.get(event.id)
         if (seen) {
           seen.count += 1
-          if (canonical(JSON.parse(seen.body)) !== canonical(event)) divergent.push(`event ${event.id} published again with different content`)
+          if (canonical(JSON.parse(seen.body)) !== canonical(event))
+            divergent.push(`event ${event.id} published again with different content`)
         } else {
           events.set(event.id, { body, count: 1, position: position++ })
         }
-        const inflight = event.kind === "agent" ? event.patch.inflight ?? [] : []
+        const inflight = event.kind === "agent" ? (event.patch.inflight ?? []) : []
         if (inflight.length > input.maxConcurrency || new Set(inflight).size < inflight.length) {
           overReserved.push(`agent ${event.actor_id} over-reserved at ${event.id}: ${JSON.stringify(inflight)}`)
         }
@@ -235,7 +257,13 @@ const eventStream = async (input: AuditInput, transitions: readonly TransitionRo
       continue
     }
     const body = JSON.parse(event.body) as EventBody
-    if (body.kind !== row.kind || body.actor_id !== row.actor_id || body.from !== row.from_state || body.to !== row.to_state || body.event !== row.event) {
+    if (
+      body.kind !== row.kind ||
+      body.actor_id !== row.actor_id ||
+      body.from !== row.from_state ||
+      body.to !== row.to_state ||
+      body.event !== row.event
+    ) {
       strayEvents.push(`event ${id} says ${body.event}:${body.from}>${body.to}, the transition ${step(row)}`)
     }
     // Rows come in stream order per actor: the first copies must come in that order too.
@@ -248,7 +276,11 @@ const eventStream = async (input: AuditInput, transitions: readonly TransitionRo
 
   const sum = (values: Iterable<number>) => [...values].reduce((n, v) => n + v, 0)
   return {
-    missingEvents, strayEvents, outOfOrder: [...outOfOrder], missingPushes, overReserved,
+    missingEvents,
+    strayEvents,
+    outOfOrder: [...outOfOrder],
+    missingPushes,
+    overReserved,
     figures: {
       events: total,
       eventDuplicates: sum([...events.values()].map((event) => event.count - 1)),
@@ -264,7 +296,8 @@ export const unsettledInboxes = async (redis: Redis, keys: Keys, partitions: num
     const inbox = keys.partition(p).inbox
     const [last] = (await redis.xrevrange(inbox, "+", "-", "COUNT", 1)) as Array<[string, string[]]>
     const groups = (await keyed(redis, "XINFO", "GROUPS", inbox)) as Array<Array<string | number>>
-    const group = groups.map((flat) => Object.fromEntries(Array.from({ length: flat.length / 2 }, (_, i) => [flat[2 * i], flat[2 * i + 1]])))
+    const group = groups
+      .map((flat) => Object.fromEntries(Array.from({ length: flat.length / 2 }, (_, i) => [flat[2 * i], flat[2 * i + 1]])))
       .find((g) => g["name"] === RUNTIME_GROUP)
     const lastDelivered = String(group?.["last-delivered-id"] ?? "0-0")
     if (last && compareStreamIds(lastDelivered, last[0]) < 0) found.push(`partition ${p}: unread after ${lastDelivered}`)

@@ -46,11 +46,15 @@ describe("authorization matrix", () => {
   let n = 0
 
   const tokenOf = (caller: Caller, a: Agent): string | null =>
-    caller === "none" ? null
-    : caller === "random" ? `random-${randomUUID()}`
-    : caller === "viewer" ? viewer
-    : caller === "operator" ? t.operatorToken
-    : a.token
+    caller === "none"
+      ? null
+      : caller === "random"
+        ? `random-${randomUUID()}`
+        : caller === "viewer"
+          ? viewer
+          : caller === "operator"
+            ? t.operatorToken
+            : a.token
 
   const agent = async (): Promise<Agent> => {
     const capability = `m${(n += 1)}`
@@ -67,7 +71,9 @@ describe("authorization matrix", () => {
   }
   const taskIn = async (state: "assigned" | "in_progress", owner: Agent): Promise<string> => {
     const id = await task(owner.capability)
-    await waitFor(`task ${id} assigned`, async () => ((await t.api.get(`/api/v1/tasks/${id}`)).body.status === "assigned" ? true : undefined))
+    await waitFor(`task ${id} assigned`, async () =>
+      (await t.api.get(`/api/v1/tasks/${id}`)).body.status === "assigned" ? true : undefined,
+    )
     if (state === "in_progress") expect((await t.api.post(`/api/v1/tasks/${id}/start?wait=1`, { agent_id: owner.id })).status).toBe(200)
     return id
   }
@@ -76,15 +82,30 @@ describe("authorization matrix", () => {
     expect(created.status).toBe(201)
     return created.body.id
   }
-  /** A task command: agent A on its own task, on B's, or the operator for A. */
-  const taskCommand = (action: string, state: "assigned" | "in_progress", body: Record<string, unknown> = {}): Row["call"] => async (caller, a, b) => {
-    const id = await taskIn(state, caller === "others" ? b : a)
-    return { path: `/api/v1/tasks/${id}/${action}`, body: caller === "operator" ? { ...body, agent_id: a.id } : body }
+  /** The task of a new pending session, once it exists (it waits for its session: it can be decomposed). */
+  const sessionTask = async (): Promise<string> => {
+    const created = await t.api.post("/api/v1/sessions", { title: "matrix", tasks: [{ key: "k", title: "k", capability: "nobody" }] })
+    const id = created.body.tasks[0].id as string
+    await waitFor(`task ${id}`, async () => ((await t.api.get(`/api/v1/tasks/${id}`)).status === 200 ? true : undefined))
+    return id
   }
-  const onSession = (action: string, body?: unknown): Row["call"] => async () => ({ path: `/api/v1/sessions/${await session()}/${action}`, body })
-  const onAgent = (suffix: string, body?: unknown): Row["call"] => async (caller, a, b) =>
-    ({ path: `/api/v1/agents/${caller === "others" ? b.id : a.id}${suffix}`, body })
-  const fixed = (path: string, body?: unknown): Row["call"] => async () => ({ path, body })
+  const context = async (): Promise<string> => (await t.api.post("/api/v1/contexts", { scope: "global", data: { a: 1 } })).body.id
+  /** A task command: agent A on its own task, on B's, or the operator for A. */
+  const taskCommand =
+    (action: string, state: "assigned" | "in_progress", body: Record<string, unknown> = {}): Row["call"] =>
+    async (caller, a, b) => {
+      const id = await taskIn(state, caller === "others" ? b : a)
+      return { path: `/api/v1/tasks/${id}/${action}`, body: caller === "operator" ? { ...body, agent_id: a.id } : body }
+    }
+  const onSession =
+    (action: string, body?: unknown): Row["call"] =>
+    async () => ({ path: `/api/v1/sessions/${await session()}/${action}`, body })
+  const onAgent =
+    (suffix: string, body?: unknown): Row["call"] =>
+    async (caller, a, b) => ({ path: `/api/v1/agents/${caller === "others" ? b.id : a.id}${suffix}`, body })
+  const fixed =
+    (path: string, body?: unknown): Row["call"] =>
+    async () => ({ path, body })
 
   const ROWS: readonly Row[] = [
     { route: "GET /health", expected: PUBLIC, call: fixed("/health") },
@@ -92,7 +113,11 @@ describe("authorization matrix", () => {
     { route: "GET /ready", expected: PUBLIC, call: fixed("/ready") },
     { route: "GET /metrics", expected: PUBLIC, call: fixed("/metrics") },
     { route: "GET /", expected: PUBLIC, call: fixed("/") },
-    { route: "GET /assets/{file}", expected: PUBLIC, call: async () => ({ path: /\/assets\/[^"]+\.js/.exec((await t.api.get("/")).body)![0] }) },
+    {
+      route: "GET /assets/{file}",
+      expected: PUBLIC,
+      call: async () => ({ path: /\/assets\/[^"]+\.js/.exec((await t.api.get("/")).body)![0] }),
+    },
     { route: "GET /api/v1/openapi.json", expected: PUBLIC, call: fixed("/api/v1/openapi.json") },
     { route: "GET /api/v1/agents", expected: READ, call: fixed("/api/v1/agents") },
     { route: "GET /api/v1/agents/{id}", expected: [401, 401, 200, 200, 403, 200], call: onAgent("") },
@@ -106,7 +131,11 @@ describe("authorization matrix", () => {
     { route: "GET /api/v1/sessions", expected: READ, call: fixed("/api/v1/sessions") },
     { route: "POST /api/v1/sessions", expected: OPERATOR(201), call: fixed("/api/v1/sessions", { title: "s" }) },
     { route: "GET /api/v1/sessions/{id}", expected: READ, call: async () => ({ path: `/api/v1/sessions/${await session()}` }) },
-    { route: "GET /api/v1/sessions/{id}/timeline", expected: READ, call: async () => ({ path: `/api/v1/sessions/${await session()}/timeline` }) },
+    {
+      route: "GET /api/v1/sessions/{id}/timeline",
+      expected: READ,
+      call: async () => ({ path: `/api/v1/sessions/${await session()}/timeline` }),
+    },
     { route: "POST /api/v1/sessions/{id}/start", expected: OPERATOR(202), call: onSession("start") },
     { route: "POST /api/v1/sessions/{id}/pause", expected: OPERATOR(409), call: onSession("pause") },
     { route: "POST /api/v1/sessions/{id}/resume", expected: OPERATOR(409), call: onSession("resume") },
@@ -116,24 +145,88 @@ describe("authorization matrix", () => {
     { route: "POST /api/v1/sessions/{id}/checkpoints", expected: OPERATOR(201), call: onSession("checkpoints", { data: { at: 1 } }) },
     { route: "GET /api/v1/tasks", expected: READ, call: fixed("/api/v1/tasks") },
     { route: "POST /api/v1/tasks", expected: OPERATOR(201), call: fixed("/api/v1/tasks", { title: "t", capability: "nobody" }) },
-    { route: "POST /api/v1/tasks/batch", expected: OPERATOR(202), call: fixed("/api/v1/tasks/batch", { tasks: [{ title: "t", capability: "nobody" }] }) },
+    {
+      route: "POST /api/v1/tasks/batch",
+      expected: OPERATOR(202),
+      call: fixed("/api/v1/tasks/batch", { tasks: [{ title: "t", capability: "nobody" }] }),
+    },
     { route: "GET /api/v1/tasks/{id}", expected: READ, call: async () => ({ path: `/api/v1/tasks/${await task()}` }) },
     { route: "POST /api/v1/tasks/{id}/claim", expected: [401, 401, 403, 202, 403, 202], call: taskCommand("claim", "assigned") },
     { route: "POST /api/v1/tasks/{id}/start", expected: [401, 401, 403, 202, 403, 202], call: taskCommand("start", "assigned") },
     { route: "POST /api/v1/tasks/{id}/complete", expected: [401, 401, 403, 202, 403, 202], call: taskCommand("complete", "in_progress") },
     { route: "POST /api/v1/tasks/{id}/fail", expected: [401, 401, 403, 202, 403, 202], call: taskCommand("fail", "in_progress") },
-    { route: "POST /api/v1/tasks/{id}/progress", expected: [401, 401, 403, 202, 403, 202], call: taskCommand("progress", "in_progress", { progress: 0.5 }), fresh: true },
+    {
+      route: "POST /api/v1/tasks/{id}/progress",
+      expected: [401, 401, 403, 202, 403, 202],
+      call: taskCommand("progress", "in_progress", { progress: 0.5 }),
+      fresh: true,
+    },
     {
       route: "POST /api/v1/tasks/{id}/approve",
       expected: OPERATOR(202),
-      call: async () => ({ path: `/api/v1/tasks/${(await t.api.post("/api/v1/tasks", { title: "a", capability: "nobody", requires_approval: true })).body.id}/approve` }),
+      call: async () => ({
+        path: `/api/v1/tasks/${(await t.api.post("/api/v1/tasks", { title: "a", capability: "nobody", requires_approval: true })).body.id}/approve`,
+      }),
     },
     {
       route: "POST /api/v1/tasks/{id}/reject",
       expected: OPERATOR(202),
-      call: async () => ({ path: `/api/v1/tasks/${(await t.api.post("/api/v1/tasks", { title: "r", capability: "nobody", requires_approval: true })).body.id}/reject`, body: {} }),
+      call: async () => ({
+        path: `/api/v1/tasks/${(await t.api.post("/api/v1/tasks", { title: "r", capability: "nobody", requires_approval: true })).body.id}/reject`,
+        body: {},
+      }),
     },
-    { route: "POST /api/v1/tasks/{id}/cancel", expected: OPERATOR(202), call: async () => ({ path: `/api/v1/tasks/${await task()}/cancel`, body: {} }) },
+    {
+      route: "POST /api/v1/tasks/{id}/cancel",
+      expected: OPERATOR(202),
+      call: async () => ({ path: `/api/v1/tasks/${await task()}/cancel`, body: {} }),
+    },
+    {
+      route: "POST /api/v1/workflows",
+      expected: OPERATOR(201),
+      call: fixed("/api/v1/workflows", { name: "w", steps: [{ title: "s", capability: "nobody" }] }),
+    },
+    { route: "DELETE /api/v1/sessions/{id}", expected: OPERATOR(202), call: async () => ({ path: `/api/v1/sessions/${await session()}` }) },
+    {
+      route: "POST /api/v1/tasks/{id}/decompose",
+      expected: OPERATOR(201),
+      call: async () => ({ path: `/api/v1/tasks/${await sessionTask()}/decompose`, body: { template: "crud" } }),
+    },
+    {
+      route: "GET /api/v1/tasks/{id}/dependencies",
+      expected: READ,
+      call: async () => ({ path: `/api/v1/tasks/${await task()}/dependencies` }),
+    },
+    { route: "POST /api/v1/contexts", expected: OPERATOR(201), call: fixed("/api/v1/contexts", { scope: "global" }) },
+    { route: "GET /api/v1/contexts/{id}", expected: READ, call: async () => ({ path: `/api/v1/contexts/${await context()}` }) },
+    {
+      route: "PATCH /api/v1/contexts/{id}",
+      expected: OPERATOR(200),
+      call: async () => ({ path: `/api/v1/contexts/${await context()}`, body: { set: { b: 2 } } }),
+    },
+    {
+      route: "POST /api/v1/contexts/{id}/share",
+      expected: OPERATOR(200),
+      call: async () => ({ path: `/api/v1/contexts/${await context()}/share`, body: { session_id: await session() } }),
+    },
+    {
+      route: "GET /api/v1/contexts/{id}/history",
+      expected: READ,
+      call: async () => ({ path: `/api/v1/contexts/${await context()}/history` }),
+    },
+    {
+      route: "GET /api/v1/contexts/{id}/diff",
+      expected: READ,
+      call: async () => ({ path: `/api/v1/contexts/${await context()}/diff?from=1&to=1` }),
+    },
+    {
+      route: "POST /api/v1/contexts/merge",
+      expected: OPERATOR(201),
+      call: async () => ({
+        path: "/api/v1/contexts/merge",
+        body: { ids: [await context(), await context()], strategy: "last_write_wins" },
+      }),
+    },
     { route: "PUT /api/v1/groups/{key}", expected: OPERATOR(200), call: fixed("/api/v1/groups/matrix", { max_in_flight: 5 }) },
     { route: "GET /api/v1/groups", expected: READ, call: fixed("/api/v1/groups") },
     { route: "GET /api/v1/groups/{key}", expected: READ, call: fixed("/api/v1/groups/matrix") },
@@ -141,7 +234,11 @@ describe("authorization matrix", () => {
     { route: "GET /api/v1/machines/{kind}", expected: READ, call: fixed("/api/v1/machines/task") },
     { route: "GET /api/v1/actors", expected: READ, call: fixed("/api/v1/actors") },
     { route: "GET /api/v1/actors/{kind}/{id}", expected: READ, call: async () => ({ path: `/api/v1/actors/task/${await task()}` }) },
-    { route: "GET /api/v1/actors/{kind}/{id}/history", expected: READ, call: async () => ({ path: `/api/v1/actors/task/${await task()}/history` }) },
+    {
+      route: "GET /api/v1/actors/{kind}/{id}/history",
+      expected: READ,
+      call: async () => ({ path: `/api/v1/actors/task/${await task()}/history` }),
+    },
     {
       route: "POST /api/v1/actors/{kind}/{id}/events",
       expected: OPERATOR(202),
@@ -170,7 +267,9 @@ describe("authorization matrix", () => {
 
   it("covers every route the edge serves", async () => {
     const document = (await t.api.get("/api/v1/openapi.json")).body as { paths: Record<string, Record<string, unknown>> }
-    const served = Object.entries(document.paths).flatMap(([path, item]) => Object.keys(item).map((method) => `${method.toUpperCase()} ${path}`))
+    const served = Object.entries(document.paths).flatMap(([path, item]) =>
+      Object.keys(item).map((method) => `${method.toUpperCase()} ${path}`),
+    )
     expect(ROWS.map((row) => row.route).sort()).toEqual(served.sort())
   })
 

@@ -11,7 +11,8 @@ describe("contexts over HTTP", () => {
   let t: TestEdge
   let api: Client
   const patch = (id: string, body: unknown) => api.request("PATCH", `/api/v1/contexts/${id}`, { body })
-  const contexts = async () => (await t.deployment.schema.sql<{ n: number }[]>`select count(*)::int as n from actors where kind = 'context'`)[0]!.n
+  const contexts = async () =>
+    (await t.deployment.schema.sql<{ n: number }[]>`select count(*)::int as n from actors where kind = 'context'`)[0]!.n
   const create = async (body: unknown) => {
     const answer = await api.post("/api/v1/contexts", body)
     expect(answer.status).toBe(201)
@@ -35,11 +36,14 @@ describe("contexts over HTTP", () => {
     })
     const unknown = "9b7f3b57-2f55-4f7e-b6a3-6b0b1c1a0a11"
     expect(await api.post("/api/v1/contexts", { scope: "agent", owner_id: unknown })).toMatchObject({
-      status: 404, body: { error: { code: "not_found", message: `agent ${unknown} does not exist` } },
+      status: 404,
+      body: { error: { code: "not_found", message: `agent ${unknown} does not exist` } },
     })
     const big = await api.post("/api/v1/contexts", { scope: "global", data: { blob: "x".repeat(MAX_CONTEXT_BYTES) } })
     expect(big.status).toBe(413)
-    expect(big.body).toEqual({ error: { code: "payload_too_large", message: `data: ${MAX_CONTEXT_BYTES + 11} bytes, more than the 65536 a context may hold` } })
+    expect(big.body).toEqual({
+      error: { code: "payload_too_large", message: `data: ${MAX_CONTEXT_BYTES + 11} bytes, more than the 65536 a context may hold` },
+    })
     expect(await contexts()).toBe(0)
   })
 
@@ -47,15 +51,22 @@ describe("contexts over HTTP", () => {
     const { id, version } = await create({ scope: "global", data: { model: { name: "m1", temperature: 0.2 } } })
     expect(version).toBe(1)
     expect((await api.get(`/api/v1/contexts/${id}?key=model.name`)).body).toEqual({ id, key: "model.name", value: "m1", version: 1 })
-    const patched = await patch(id, { set: { "model.name": "m2", "limits.tokens": 1000 }, unset: ["model.temperature"], expected_version: 1 })
+    const patched = await patch(id, {
+      set: { "model.name": "m2", "limits.tokens": 1000 },
+      unset: ["model.temperature"],
+      expected_version: 1,
+    })
     expect(patched.status).toBe(200)
     expect(patched.body).toMatchObject({ id, version: 2, data: { model: { name: "m2" }, limits: { tokens: 1000 } } })
     const stale = await patch(id, { set: { "model.name": "m3" }, expected_version: 1 })
     expect(stale.status).toBe(409)
-    expect(stale.body).toEqual({ error: { code: "conflict", message: "stale version: expected_version is 1, the context is at version 2" } })
+    expect(stale.body).toEqual({
+      error: { code: "conflict", message: "stale version: expected_version is 1, the context is at version 2" },
+    })
     expect((await api.get(`/api/v1/contexts/${id}`)).body).toMatchObject({ version: 2, data: { model: { name: "m2" } } })
     expect(await api.get(`/api/v1/contexts/${id}?key=model.temperature`)).toMatchObject({
-      status: 404, body: { error: { code: "not_found", message: `context ${id} has no key model.temperature` } },
+      status: 404,
+      body: { error: { code: "not_found", message: `context ${id} has no key model.temperature` } },
     })
     expect((await patch(id, { set: { "a..b": 1 } })).body.error.code).toBe("validation_failed")
   })
@@ -65,7 +76,10 @@ describe("contexts over HTTP", () => {
     const refused = await patch(id, { set: { blob: "y".repeat(MAX_CONTEXT_BYTES - 10) } })
     expect(refused.status).toBe(413)
     expect(refused.body).toEqual({
-      error: { code: "payload_too_large", message: `data: ${MAX_CONTEXT_BYTES + 14} bytes once patched, more than the ${MAX_CONTEXT_BYTES} a context may hold` },
+      error: {
+        code: "payload_too_large",
+        message: `data: ${MAX_CONTEXT_BYTES + 14} bytes once patched, more than the ${MAX_CONTEXT_BYTES} a context may hold`,
+      },
     })
     expect((await api.get(`/api/v1/contexts/${id}`)).body).toMatchObject({ version: 1, data: { small: true } })
   })
@@ -75,10 +89,16 @@ describe("contexts over HTTP", () => {
     await patch(id, { set: { a: 5, "b.d": 3 } })
     await patch(id, { unset: ["b.c"], set: {} })
     const history = (await api.get(`/api/v1/contexts/${id}/history`)).body
-    expect(history.transitions.map((step: { version: number; event: string }) => [step.version, step.event])).toEqual([[1, "CREATE"], [2, "PATCH"], [3, "PATCH"]])
+    expect(history.transitions.map((step: { version: number; event: string }) => [step.version, step.event])).toEqual([
+      [1, "CREATE"],
+      [2, "PATCH"],
+      [3, "PATCH"],
+    ])
     expect(history.transitions[1].patch).toMatchObject({ data: { a: 5, b: { d: 3 } } })
     expect((await api.get(`/api/v1/contexts/${id}/diff?from=1&to=3`)).body).toEqual({
-      id, from: 1, to: 3,
+      id,
+      from: 1,
+      to: 3,
       changes: [
         { path: "a", op: "changed", from: 1, to: 5 },
         { path: "b.c", op: "removed", from: 2 },
@@ -96,8 +116,13 @@ describe("contexts over HTTP", () => {
     const merged = await api.post("/api/v1/contexts/merge", { ids: [first.id, second.id], strategy: "last_write_wins" })
     expect(merged.status).toBe(201)
     expect(merged.body).toMatchObject({
-      scope: "global", version: 1, data: { model: "m2", retries: 3, owner: "ann", extra: true },
-      merged_from: [{ id: first.id, version: 1 }, { id: second.id, version: 1 }],
+      scope: "global",
+      version: 1,
+      data: { model: "m2", retries: 3, owner: "ann", extra: true },
+      merged_from: [
+        { id: first.id, version: 1 },
+        { id: second.id, version: 1 },
+      ],
     })
     const before = await contexts()
     const refused = await api.post("/api/v1/contexts/merge", { ids: [first.id, second.id], strategy: "fail_on_conflict" })
@@ -125,7 +150,14 @@ describe("contexts over HTTP", () => {
     try {
       await patch(id, { set: { n: 2 } })
       const event = await socket.next((frame) => frame.type === "event")
-      expect(event.payload).toMatchObject({ topic: `context:${id}`, kind: "context", actor_id: id, version: 2, event: "PATCH", patch: { data: { n: 2 }, version: 2 } })
+      expect(event.payload).toMatchObject({
+        topic: `context:${id}`,
+        kind: "context",
+        actor_id: id,
+        version: 2,
+        event: "PATCH",
+        patch: { data: { n: 2 }, version: 2 },
+      })
     } finally {
       await socket.close()
     }

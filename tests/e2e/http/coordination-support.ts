@@ -24,10 +24,14 @@ export const httpBot = async (api: Client, url: string, name: string, capabiliti
     id,
     client,
     async work(taskId, outcome) {
-      await waitFor(`task ${taskId} assigned to ${name}`, async () => {
-        const task = (await api.get(`/api/v1/tasks/${taskId}`)).body
-        return task.status === "assigned" && task.agent_id === id ? true : undefined
-      }, 20_000)
+      await waitFor(
+        `task ${taskId} assigned to ${name}`,
+        async () => {
+          const task = (await api.get(`/api/v1/tasks/${taskId}`)).body
+          return task.status === "assigned" && task.agent_id === id ? true : undefined
+        },
+        20_000,
+      )
       await client.post(`/api/v1/agents/${id}/heartbeat`, {})
       const started = await client.post(`/api/v1/tasks/${taskId}/start?wait=1`, {})
       if (started.body.state !== "in_progress") throw new Error(`starting ${taskId}: ${JSON.stringify(started.body)}`)
@@ -40,14 +44,22 @@ export const httpBot = async (api: Client, url: string, name: string, capabiliti
 
 /** The session once `GET /sessions/{id}` answers `status`. */
 export const sessionIn = (api: Client, id: string, status: string, timeoutMs = 20_000) =>
-  waitFor(`session ${id} ${status}`, async () => {
-    const session = (await api.get(`/api/v1/sessions/${id}`)).body
-    return session.status === status ? session : undefined
-  }, timeoutMs)
+  waitFor(
+    `session ${id} ${status}`,
+    async () => {
+      const session = (await api.get(`/api/v1/sessions/${id}`)).body
+      return session.status === status ? session : undefined
+    },
+    timeoutMs,
+  )
 
 /** The task once `GET /tasks/{id}` answers `status`. */
 export const taskIn = (api: Client, id: string, status: string, timeoutMs = 20_000) =>
-  waitFor(`task ${id} ${status}`, async () => {
-    const task = (await api.get(`/api/v1/tasks/${id}`)).body
-    return task.status === status ? task : undefined
-  }, timeoutMs)
+  waitFor(
+    `task ${id} ${status}`,
+    async () => {
+      const task = (await api.get(`/api/v1/tasks/${id}`)).body
+      return task.status === status ? task : undefined
+    },
+    timeoutMs,
+  )

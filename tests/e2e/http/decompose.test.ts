@@ -18,12 +18,17 @@ describe("task decomposition over HTTP", () => {
   let api: Client
   /** A pending session with one task `feature`; answers the session and task ids. */
   const feature = async (extra: Record<string, unknown> = {}) => {
-    const answer = await api.post("/api/v1/sessions", { title: "feature", tasks: [{ key: "feature", title: "Feature", capability: "dc-plan" }], ...extra })
+    const answer = await api.post("/api/v1/sessions", {
+      title: "feature",
+      tasks: [{ key: "feature", title: "Feature", capability: "dc-plan" }],
+      ...extra,
+    })
     const task = answer.body.tasks[0].id as string
     await waitFor("the session's task", async () => ((await api.get(`/api/v1/tasks/${task}`)).status === 200 ? true : undefined))
     return { session: answer.body.id as string, task }
   }
-  const taskCount = async () => (await t.deployment.schema.sql<{ n: number }[]>`select count(*)::int as n from actors where kind = 'task'`)[0]!.n
+  const taskCount = async () =>
+    (await t.deployment.schema.sql<{ n: number }[]>`select count(*)::int as n from actors where kind = 'task'`)[0]!.n
 
   beforeAll(async () => {
     t = await testEdge()
@@ -69,7 +74,10 @@ describe("task decomposition over HTTP", () => {
     const { task } = await feature()
     const plan = (await api.post(`/api/v1/tasks/${task}/decompose`, { template: "microservice", max_depth: 1 })).body
     expect(plan.subtasks.map((sub: { key: string; depth: number }) => [sub.key, sub.depth])).toEqual([
-      ["feature/shared", 1], ["feature/data", 1], ["feature/service", 1], ["feature/api", 1],
+      ["feature/shared", 1],
+      ["feature/data", 1],
+      ["feature/service", 1],
+      ["feature/api", 1],
     ])
     expect(plan.critical_path).toEqual(plan.subtasks.map((sub: { id: string }) => sub.id))
     expect(plan).toMatchObject({ max_depth: 1, expected_duration: 28.167, std_dev: 3.354 })
@@ -92,23 +100,30 @@ describe("task decomposition over HTTP", () => {
     await taskIn(api, standalone, "ready")
     const before = await taskCount()
     expect(await api.post(`/api/v1/tasks/${standalone}/decompose`, { template: "crud" })).toMatchObject({
-      status: 409, body: { error: { code: "conflict", message: `task ${standalone} belongs to no session: its subtasks join the task's session` } },
+      status: 409,
+      body: { error: { code: "conflict", message: `task ${standalone} belongs to no session: its subtasks join the task's session` } },
     })
     expect((await api.post(`/api/v1/tasks/${standalone}/decompose`, { template: "kitchen_sink" })).body).toEqual({
-      error: { code: "validation_failed", message: 'template: expected one of "microservice", "crud", "security", "ui_component", got "kitchen_sink"' },
+      error: {
+        code: "validation_failed",
+        message: 'template: expected one of "microservice", "crud", "security", "ui_component", got "kitchen_sink"',
+      },
     })
     const held = await feature({ start: true })
     await httpBot(api, t.url, "dc-holder", ["dc-plan"])
     await taskIn(api, held.task, "assigned")
     const refused = await api.post(`/api/v1/tasks/${held.task}/decompose`, { template: "crud" })
-    expect(refused.body).toEqual({ error: { code: "conflict", message: `task ${held.task} is assigned: a task is decomposed before an agent takes it` } })
+    expect(refused.body).toEqual({
+      error: { code: "conflict", message: `task ${held.task} is assigned: a task is decomposed before an agent takes it` },
+    })
     expect(await taskCount()).toBe(before + 1)
   })
 
   it("answers a standalone task's graph as the task alone, and 404 for an unknown task", async () => {
     const standalone = (await api.post("/api/v1/tasks", { title: "alone", capability: "dc-alone-2" })).body.id
     expect((await api.get(`/api/v1/tasks/${standalone}/dependencies`)).body).toEqual({
-      nodes: [{ id: standalone, key: null, title: "alone", capability: "dc-alone-2", status: expect.any(String) }], edges: [],
+      nodes: [{ id: standalone, key: null, title: "alone", capability: "dc-alone-2", status: expect.any(String) }],
+      edges: [],
     })
     const unknown = "9b7f3b57-2f55-4f7e-b6a3-6b0b1c1a0a11"
     expect((await api.get(`/api/v1/tasks/${unknown}/dependencies`)).status).toBe(404)

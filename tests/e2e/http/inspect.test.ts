@@ -34,7 +34,14 @@ describe("machines and actors over HTTP", () => {
 
     const tasks = await api.get("/api/v1/actors?kind=task&state=ready")
     expect(tasks.body.items.map((actor: { id: string }) => actor.id)).toEqual([task.id])
-    expect(tasks.body.items[0]).toMatchObject({ kind: "task", id: task.id, state: "ready", stream_id: task.stream_id, version: 1, session_id: null })
+    expect(tasks.body.items[0]).toMatchObject({
+      kind: "task",
+      id: task.id,
+      state: "ready",
+      stream_id: task.stream_id,
+      version: 1,
+      session_id: null,
+    })
     expect(tasks.body.items[0].snapshot.context).toMatchObject({ id: task.id, title: "t" })
 
     const seen: string[] = []
@@ -62,9 +69,18 @@ describe("machines and actors over HTTP", () => {
   it("answers one actor's persisted snapshot, 404 when absent", async () => {
     const task = (await api.post("/api/v1/tasks", { title: "one", capability: "ix-one" })).body
     const actor = await api.get(`/api/v1/actors/task/${task.id}`)
-    expect(actor.body).toMatchObject({ kind: "task", id: task.id, state: "ready", stream_id: task.stream_id, version: 1, fence: expect.any(Number) })
+    expect(actor.body).toMatchObject({
+      kind: "task",
+      id: task.id,
+      state: "ready",
+      stream_id: task.stream_id,
+      version: 1,
+      fence: expect.any(Number),
+    })
     expect(actor.body.snapshot).toMatchObject({ value: "ready", context: { id: task.id } })
-    expect((await api.get(`/api/v1/actors/agent/${task.id}`)).body).toEqual({ error: { code: "not_found", message: `agent ${task.id} does not exist` } })
+    expect((await api.get(`/api/v1/actors/agent/${task.id}`)).body).toEqual({
+      error: { code: "not_found", message: `agent ${task.id} does not exist` },
+    })
     expect((await api.get(`/api/v1/actors/robot/${task.id}`)).status).toBe(400)
   })
 })

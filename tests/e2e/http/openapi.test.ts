@@ -5,21 +5,71 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { testEdge, type TestEdge } from "../../support/edge.ts"
 
 const ROUTES = [
-  "get /api/v1/actors", "get /api/v1/actors/{kind}/{id}", "get /api/v1/actors/{kind}/{id}/history", "get /api/v1/agents", "post /api/v1/agents", "delete /api/v1/agents/{id}",
-  "get /api/v1/agents/{id}", "get /api/v1/dead-letters", "get /api/v1/dead-letters/{id}", "delete /api/v1/dead-letters/{id}",
-  "post /api/v1/dead-letters/{id}/replay", "post /api/v1/agents/{id}/heartbeat", "post /api/v1/agents/{id}/drain", "post /api/v1/agents/{id}/resume", "post /api/v1/agents/{id}/token", "get /api/v1/machines", "get /api/v1/machines/{kind}",
-  "get /api/v1/openapi.json", "get /api/v1/sessions", "post /api/v1/sessions", "get /api/v1/sessions/{id}",
-  "post /api/v1/sessions/{id}/cancel", "post /api/v1/sessions/{id}/checkpoints", "post /api/v1/sessions/{id}/pause",
-  "post /api/v1/sessions/{id}/resume", "post /api/v1/sessions/{id}/retry", "post /api/v1/sessions/{id}/start",
-  "post /api/v1/sessions/{id}/stop", "get /api/v1/sessions/{id}/timeline", "get /api/v1/tasks", "post /api/v1/tasks",
-  "post /api/v1/tasks/batch", "get /api/v1/tasks/{id}", "put /api/v1/groups/{key}", "get /api/v1/groups", "get /api/v1/groups/{key}", "post /api/v1/tasks/{id}/cancel", "post /api/v1/tasks/{id}/approve", "post /api/v1/tasks/{id}/reject", "post /api/v1/tasks/{id}/claim", "post /api/v1/tasks/{id}/complete",
-  "post /api/v1/tasks/{id}/fail", "post /api/v1/tasks/{id}/progress", "post /api/v1/tasks/{id}/start", "get /health", "get /live", "get /metrics", "get /ready",
-  "post /api/v1/viewer-tokens", "delete /api/v1/viewer-tokens/{id}",
-  "post /api/v1/actors/{kind}/{id}/events", "get /", "get /assets/{file}",
+  "get /api/v1/actors",
+  "get /api/v1/actors/{kind}/{id}",
+  "get /api/v1/actors/{kind}/{id}/history",
+  "get /api/v1/agents",
+  "post /api/v1/agents",
+  "delete /api/v1/agents/{id}",
+  "get /api/v1/agents/{id}",
+  "get /api/v1/dead-letters",
+  "get /api/v1/dead-letters/{id}",
+  "delete /api/v1/dead-letters/{id}",
+  "post /api/v1/dead-letters/{id}/replay",
+  "post /api/v1/agents/{id}/heartbeat",
+  "post /api/v1/agents/{id}/drain",
+  "post /api/v1/agents/{id}/resume",
+  "post /api/v1/agents/{id}/token",
+  "get /api/v1/machines",
+  "get /api/v1/machines/{kind}",
+  "get /api/v1/openapi.json",
+  "get /api/v1/sessions",
+  "post /api/v1/sessions",
+  "get /api/v1/sessions/{id}",
+  "post /api/v1/sessions/{id}/cancel",
+  "post /api/v1/sessions/{id}/checkpoints",
+  "post /api/v1/sessions/{id}/pause",
+  "post /api/v1/sessions/{id}/resume",
+  "post /api/v1/sessions/{id}/retry",
+  "post /api/v1/sessions/{id}/start",
+  "post /api/v1/sessions/{id}/stop",
+  "get /api/v1/sessions/{id}/timeline",
+  "get /api/v1/tasks",
+  "post /api/v1/tasks",
+  "post /api/v1/tasks/batch",
+  "get /api/v1/tasks/{id}",
+  "put /api/v1/groups/{key}",
+  "get /api/v1/groups",
+  "get /api/v1/groups/{key}",
+  "post /api/v1/tasks/{id}/cancel",
+  "post /api/v1/tasks/{id}/approve",
+  "post /api/v1/tasks/{id}/reject",
+  "post /api/v1/tasks/{id}/claim",
+  "post /api/v1/tasks/{id}/complete",
+  "post /api/v1/tasks/{id}/fail",
+  "post /api/v1/tasks/{id}/progress",
+  "post /api/v1/tasks/{id}/start",
+  "get /health",
+  "get /live",
+  "get /metrics",
+  "get /ready",
+  "post /api/v1/viewer-tokens",
+  "delete /api/v1/viewer-tokens/{id}",
+  "post /api/v1/actors/{kind}/{id}/events",
+  "get /",
+  "get /assets/{file}",
   // issue 9: workflows, session deletion, contexts
-  "post /api/v1/workflows", "delete /api/v1/sessions/{id}", "post /api/v1/contexts", "get /api/v1/contexts/{id}",
-  "patch /api/v1/contexts/{id}", "post /api/v1/contexts/{id}/share", "get /api/v1/contexts/{id}/history",
-  "get /api/v1/contexts/{id}/diff", "post /api/v1/contexts/merge", "post /api/v1/tasks/{id}/decompose", "get /api/v1/tasks/{id}/dependencies",
+  "post /api/v1/workflows",
+  "delete /api/v1/sessions/{id}",
+  "post /api/v1/contexts",
+  "get /api/v1/contexts/{id}",
+  "patch /api/v1/contexts/{id}",
+  "post /api/v1/contexts/{id}/share",
+  "get /api/v1/contexts/{id}/history",
+  "get /api/v1/contexts/{id}/diff",
+  "post /api/v1/contexts/merge",
+  "post /api/v1/tasks/{id}/decompose",
+  "get /api/v1/tasks/{id}/dependencies",
 ]
 
 describe("the OpenAPI document", () => {
@@ -45,7 +95,8 @@ describe("the OpenAPI document", () => {
 
   it("lists exactly the routes the edge serves", async () => {
     const listed = Object.entries(document.paths as Record<string, Record<string, unknown>>).flatMap(([path, item]) =>
-      Object.keys(item).map((method) => `${method} ${path}`))
+      Object.keys(item).map((method) => `${method} ${path}`),
+    )
     expect(listed.sort()).toEqual([...ROUTES].sort())
     for (const [method, path] of [["POST", "/api/v1/agents/route"]] as const) {
       const answer = await t.api.request(method, path, { body: {} })
@@ -71,7 +122,15 @@ describe("the OpenAPI document", () => {
 
     const tasks = document.paths["/api/v1/tasks"].get
     expect(tasks.security).toEqual([{ bearer: [] }])
-    expect(tasks.parameters.map((p: { name: string }) => p.name)).toEqual(["status", "session_id", "agent_id", "capability", "group", "limit", "cursor"])
+    expect(tasks.parameters.map((p: { name: string }) => p.name)).toEqual([
+      "status",
+      "session_id",
+      "agent_id",
+      "capability",
+      "group",
+      "limit",
+      "cursor",
+    ])
     const actors = document.paths["/api/v1/actors"].get
     expect(actors.parameters.map((p: { name: string }) => p.name)).toEqual(["kind", "state", "older_than_s", "limit", "cursor"])
     expect(document.paths["/metrics"].get.responses["200"].content["text/plain"]).toBeDefined()

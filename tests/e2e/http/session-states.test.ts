@@ -47,7 +47,10 @@ describe("every session state through the public API", () => {
     const bot = await httpBot(api, t.url, "st-outcome-bot", ["st-ok", "st-bad"], 2)
     const done = await create("st-done", ["st-ok"], { start: true })
     await bot.work(done.tasks[0]!, "complete")
-    expect(await sessionIn(api, done.id, "completed")).toMatchObject({ task_counts: { completed: 1 }, finished_at: expect.stringMatching(/Z$/) })
+    expect(await sessionIn(api, done.id, "completed")).toMatchObject({
+      task_counts: { completed: 1 },
+      finished_at: expect.stringMatching(/Z$/),
+    })
 
     const partly = await create("st-partly", ["st-ok", "st-bad"], { start: true })
     await bot.work(partly.tasks[0]!, "complete")
@@ -86,7 +89,8 @@ describe("every session state through the public API", () => {
   it("degraded when its tasks' attempts keep failing", async () => {
     const bot = await httpBot(api, t.url, "st-flaky-bot", ["st-flaky"], 2)
     const answer = await api.post("/api/v1/sessions", {
-      title: "st-degraded", start: true,
+      title: "st-degraded",
+      start: true,
       tasks: [
         { key: "flaky", title: "Flaky", capability: "st-flaky", max_attempts: 5 },
         { key: "solid", title: "Solid", capability: "st-flaky" },
@@ -121,7 +125,9 @@ describe("every session state through the public API", () => {
     expect(again.body).toEqual({ error: { code: "conflict", message: "the session is already deleted" } })
     const hard = await api.delete(`/api/v1/sessions/${running.id}?hard=1`)
     expect(hard.status).toBe(400)
-    expect(hard.body).toEqual({ error: { code: "validation_failed", message: "hard: erasing a session is not built yet; DELETE without hard=1 hides it from lists" } })
+    expect(hard.body).toEqual({
+      error: { code: "validation_failed", message: "hard: erasing a session is not built yet; DELETE without hard=1 hides it from lists" },
+    })
     expect((await api.get(`/api/v1/sessions/${running.id}`)).body).toMatchObject({ status: "queued", deleted_at: null })
   })
 })

@@ -48,7 +48,10 @@ describe("sessions over HTTP", () => {
   })
 
   it("refuses an invalid task graph naming the field, and agent tokens, writing nothing", async () => {
-    const unknownKey = await api.post("/api/v1/sessions", { title: "x", tasks: [{ key: "a", title: "A", capability: "c", depends_on: ["b"] }] })
+    const unknownKey = await api.post("/api/v1/sessions", {
+      title: "x",
+      tasks: [{ key: "a", title: "A", capability: "c", depends_on: ["b"] }],
+    })
     expect(unknownKey.status).toBe(400)
     expect(unknownKey.body).toEqual({ error: { code: "validation_failed", message: 'tasks.0.depends_on.0: unknown task key "b"' } })
     const noTitle = await api.post("/api/v1/sessions", { tasks: [] })
@@ -66,8 +69,13 @@ describe("sessions over HTTP", () => {
     const answer = await api.post("/api/v1/sessions", GRAPH)
     expect(answer.status).toBe(201)
     expect(answer.body).toEqual({
-      id: expect.stringMatching(UUID), status: "pending", stream_id: expect.stringMatching(STREAM_ID),
-      tasks: [{ key: "design", id: expect.stringMatching(UUID) }, { key: "code", id: expect.stringMatching(UUID) }],
+      id: expect.stringMatching(UUID),
+      status: "pending",
+      stream_id: expect.stringMatching(STREAM_ID),
+      tasks: [
+        { key: "design", id: expect.stringMatching(UUID) },
+        { key: "code", id: expect.stringMatching(UUID) },
+      ],
     })
     const { id, tasks } = answer.body as { id: string; tasks: Array<{ key: string; id: string }> }
     const [design, code] = tasks
@@ -77,8 +85,26 @@ describe("sessions over HTTP", () => {
     expect(read.body).toMatchObject({ id, title: "build", priority: 1, status: "pending", checkpoints: 0, version: 1 })
     expect(read.body.task_counts).toMatchObject({ blocked: 2, ready: 0 })
     expect((await sessionWithTasks(id, 2)).tasks).toEqual([
-      { id: design?.id, key: "design", title: "Design", capability: "sx-design", depends_on: [], status: "blocked", agent_id: null, attempt: 0 },
-      { id: code?.id, key: "code", title: "Code", capability: "sx-code", depends_on: [design?.id], status: "blocked", agent_id: null, attempt: 0 },
+      {
+        id: design?.id,
+        key: "design",
+        title: "Design",
+        capability: "sx-design",
+        depends_on: [],
+        status: "blocked",
+        agent_id: null,
+        attempt: 0,
+      },
+      {
+        id: code?.id,
+        key: "code",
+        title: "Code",
+        capability: "sx-code",
+        depends_on: [design?.id],
+        status: "blocked",
+        agent_id: null,
+        attempt: 0,
+      },
     ])
   })
 
@@ -114,7 +140,11 @@ describe("sessions over HTTP", () => {
     expect(session.tasks.map((task: { status: string }) => task.status)).toEqual(["ready", "blocked"])
     expect((await api.get(`/api/v1/tasks/${tasks[1]?.id}`)).body).toMatchObject({ session_id: id, key: "code", depends_on: [tasks[0]?.id] })
 
-    expect((await api.post(`/api/v1/sessions/${id}/pause?wait=1`)).body).toEqual({ id, state: "paused", stream_id: expect.stringMatching(STREAM_ID) })
+    expect((await api.post(`/api/v1/sessions/${id}/pause?wait=1`)).body).toEqual({
+      id,
+      state: "paused",
+      stream_id: expect.stringMatching(STREAM_ID),
+    })
     expect((await api.post(`/api/v1/sessions/${id}/resume?wait=true`)).body).toMatchObject({ id, state: "running" })
     expect((await api.post(`/api/v1/sessions/${id}/stop?wait=1`)).body).toMatchObject({ id, state: "stopped" })
     const cancel = await api.post(`/api/v1/sessions/${id}/cancel`)
@@ -137,7 +167,10 @@ describe("sessions over HTTP", () => {
   })
 
   it("retries a failed session", async () => {
-    const { id, tasks } = await create({ title: "fragile", tasks: [{ key: "only", title: "Only", capability: "sx-fragile", max_attempts: 1 }] })
+    const { id, tasks } = await create({
+      title: "fragile",
+      tasks: [{ key: "only", title: "Only", capability: "sx-fragile", max_attempts: 1 }],
+    })
     const agent = (await api.post("/api/v1/agents", { name: "fragile-bot", capabilities: ["sx-fragile"] })).body
     const bot = httpClient(t.url, agent.token)
     await bot.post(`/api/v1/agents/${agent.id}/heartbeat?wait=1`, {})
@@ -146,7 +179,9 @@ describe("sessions over HTTP", () => {
     await waitFor("the assignment", async () => ((await api.get(`/api/v1/tasks/${taskId}`)).body.status === "assigned" ? true : undefined))
     expect((await bot.post(`/api/v1/tasks/${taskId}/start?wait=1`, {})).body).toMatchObject({ state: "in_progress" })
     expect((await bot.post(`/api/v1/tasks/${taskId}/fail?wait=1`, { error: "boom" })).body).toMatchObject({ state: "failed" })
-    await waitFor("the session to fail", async () => ((await api.get(`/api/v1/sessions/${id}`)).body.status === "failed" ? true : undefined))
+    await waitFor("the session to fail", async () =>
+      (await api.get(`/api/v1/sessions/${id}`)).body.status === "failed" ? true : undefined,
+    )
     expect((await api.post(`/api/v1/sessions/${id}/retry?wait=1`)).body).toMatchObject({ id, state: "pending" })
     expect((await api.get(`/api/v1/sessions/${id}`)).body.retries).toBe(1)
   })
@@ -158,11 +193,15 @@ describe("sessions over HTTP", () => {
     expect(first.body).toEqual({ id, number: 1, stream_id: expect.stringMatching(STREAM_ID) })
     expect((await api.post(`/api/v1/sessions/${id}/checkpoints`, { data: [2] })).body).toMatchObject({ number: 2 })
     expect((await api.get(`/api/v1/sessions/${id}`)).body.checkpoints).toBe(2)
-    expect((await api.post(`/api/v1/sessions/${id}/checkpoints`, {})).body).toEqual({ error: { code: "validation_failed", message: "data: is missing" } })
+    expect((await api.post(`/api/v1/sessions/${id}/checkpoints`, {})).body).toEqual({
+      error: { code: "validation_failed", message: "data: is missing" },
+    })
     await api.post(`/api/v1/sessions/${id}/cancel?wait=1`)
     const late = await api.post(`/api/v1/sessions/${id}/checkpoints`, { data: 3 })
     expect(late.status).toBe(409)
-    expect(late.body).toEqual({ error: { code: "conflict", message: `CHECKPOINT is not allowed: session:${id} is cancelled, a final state` } })
+    expect(late.body).toEqual({
+      error: { code: "conflict", message: `CHECKPOINT is not allowed: session:${id} is cancelled, a final state` },
+    })
   })
 
   it("answers the timeline of the session and its tasks in order, 404 for an unknown session", async () => {
@@ -173,24 +212,40 @@ describe("sessions over HTTP", () => {
       return body.transitions.length >= 7 ? body : undefined
     })
     expect(timeline.session_id).toBe(id)
-    const steps: string[] = timeline.transitions.map((step: { kind: string; actor_id: string; from: string | null; to: string; event: string }) =>
-      `${step.kind}:${step.actor_id === id ? "session" : tasks.find((task) => task.id === step.actor_id)?.key} ${step.from}->${step.to} ${step.event}`)
+    const steps: string[] = timeline.transitions.map(
+      (step: { kind: string; actor_id: string; from: string | null; to: string; event: string }) =>
+        `${step.kind}:${step.actor_id === id ? "session" : tasks.find((task) => task.id === step.actor_id)?.key} ${step.from}->${step.to} ${step.event}`,
+    )
     expect(steps.filter((step) => step.startsWith("session:"))).toEqual([
       "session:session null->pending CREATE",
       "session:session pending->queued START",
       "session:session queued->queued TASK_STATUS", // design reports it is ready
     ])
     // Each task's steps in its own order (the tasks and the session live in different partitions).
-    expect(steps.filter((step) => step.startsWith("task:design"))).toEqual(["task:design null->blocked CREATE", "task:design blocked->ready SESSION_RUN"])
-    expect(steps.filter((step) => step.startsWith("task:code"))).toEqual(["task:code null->blocked CREATE", "task:code blocked->blocked SESSION_RUN"])
-    expect(timeline.transitions[0]).toMatchObject({ stream_id: expect.stringMatching(STREAM_ID), at: expect.stringMatching(/Z$/), version: 1, patch: expect.objectContaining({ status: "pending", version: 1 }) })
+    expect(steps.filter((step) => step.startsWith("task:design"))).toEqual([
+      "task:design null->blocked CREATE",
+      "task:design blocked->ready SESSION_RUN",
+    ])
+    expect(steps.filter((step) => step.startsWith("task:code"))).toEqual([
+      "task:code null->blocked CREATE",
+      "task:code blocked->blocked SESSION_RUN",
+    ])
+    expect(timeline.transitions[0]).toMatchObject({
+      stream_id: expect.stringMatching(STREAM_ID),
+      at: expect.stringMatching(/Z$/),
+      version: 1,
+      patch: expect.objectContaining({ status: "pending", version: 1 }),
+    })
     const ids = timeline.transitions.map((step: { id: number }) => step.id)
     expect(ids).toEqual([...ids].sort((a, b) => a - b))
     const unknown = "9b7f3b57-2f55-4f7e-b6a3-6b0b1c1a0a11"
     expect(await api.get(`/api/v1/sessions/${unknown}/timeline`)).toMatchObject({
-      status: 404, body: { error: { code: "not_found", message: `session ${unknown} does not exist` } },
+      status: 404,
+      body: { error: { code: "not_found", message: `session ${unknown} does not exist` } },
     })
-    expect((await api.post(`/api/v1/sessions/${unknown}/start`)).body).toEqual({ error: { code: "not_found", message: `session ${unknown} does not exist` } })
+    expect((await api.post(`/api/v1/sessions/${unknown}/start`)).body).toEqual({
+      error: { code: "not_found", message: `session ${unknown} does not exist` },
+    })
   })
 
   it("lists sessions by status, a page at a time", async () => {

@@ -44,7 +44,8 @@ describe("workflows and DAGs over HTTP", () => {
   })
 
   it("refuses a workflow without steps, or with a step naming a key, writing nothing", async () => {
-    const count = async () => (await t.deployment.schema.sql<{ n: number }[]>`select count(*)::int as n from actors where kind = 'session'`)[0]!.n
+    const count = async () =>
+      (await t.deployment.schema.sql<{ n: number }[]>`select count(*)::int as n from actors where kind = 'session'`)[0]!.n
     const before = await count()
     expect((await api.post("/api/v1/workflows", { name: "empty", steps: [] })).body).toEqual({
       error: { code: "validation_failed", message: "steps: expected a value with a length of at least 1, got []" },
@@ -58,7 +59,8 @@ describe("workflows and DAGs over HTTP", () => {
   it("runs a diamond: both sides after the top, the join after both sides", async () => {
     const bot = await httpBot(api, t.url, "dia-bot", ["dia"], 2)
     const answer = await api.post("/api/v1/sessions", {
-      title: "diamond", start: true,
+      title: "diamond",
+      start: true,
       tasks: [
         { key: "top", title: "Top", capability: "dia" },
         { key: "left", title: "Left", capability: "dia", depends_on: ["top"] },

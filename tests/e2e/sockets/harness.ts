@@ -41,7 +41,11 @@ export interface SocketEdge {
   /** `ws://127.0.0.1:<port><path>` */
   url(path: string): string
   /** Registers an agent (CREATE appended, token stored); the runtime has applied it when this resolves. */
-  agent(options?: { capabilities?: string[]; heartbeatIntervalMs?: number; maxConcurrency?: number }): Promise<{ id: string; token: string }>
+  agent(options?: {
+    capabilities?: string[]
+    heartbeatIntervalMs?: number
+    maxConcurrency?: number
+  }): Promise<{ id: string; token: string }>
   /** Creates a ready standalone task. */
   task(capability: string, title?: string): Promise<string>
   close(): Promise<void>
@@ -101,13 +105,22 @@ export async function startSocketEdge(options: SocketEdgeOptions = {}): Promise<
   const port = uWS.us_socket_local_port(listening)
 
   return {
-    deployment, ctx, fanout, metrics, port,
+    deployment,
+    ctx,
+    fanout,
+    metrics,
+    port,
     fanoutProxy,
     url: (path) => `ws://127.0.0.1:${port}${path}`,
     async agent({ capabilities = ["test"], heartbeatIntervalMs = 10_000, maxConcurrency = 1 } = {}) {
       const id = randomUUID()
       const token = randomBytes(16).toString("hex")
-      await deployment.append({ kind: "agent", id, type: "CREATE", payload: { id, name: `bot-${id.slice(0, 4)}`, capabilities, heartbeatIntervalMs, maxConcurrency } })
+      await deployment.append({
+        kind: "agent",
+        id,
+        type: "CREATE",
+        payload: { id, name: `bot-${id.slice(0, 4)}`, capabilities, heartbeatIntervalMs, maxConcurrency },
+      })
       await saveAgentToken(deployment.schema.sql, id, token)
       await deployment.actor("agent", id)
       return { id, token }

@@ -4,7 +4,12 @@ import { describe, expect, it } from "vitest"
 import { KINDS } from "../../../actors/index.ts"
 import { AgentState, ContextState, SessionState, TaskState } from "../../../src/schema/states.ts"
 
-const schemaStates = { session: SessionState.literals, task: TaskState.literals, agent: AgentState.literals, context: ContextState.literals }
+const schemaStates = {
+  session: SessionState.literals,
+  task: TaskState.literals,
+  agent: AgentState.literals,
+  context: ContextState.literals,
+}
 
 describe("state names", () => {
   for (const kind of KINDS) {

@@ -28,11 +28,30 @@ describe("clawbot machines", () => {
     const machines = JSON.parse(stdout) as Record<string, { states: Record<string, unknown> }>
     expect(Object.keys(machines).sort()).toEqual(["agent", "context", "session", "task"])
     expect(Object.keys(machines["session"]!.states).sort()).toEqual([
-      "cancelled", "completed", "degraded", "failed", "orphaned", "partially_completed",
-      "paused", "pending", "queued", "running", "stopped", "timeout",
+      "cancelled",
+      "completed",
+      "degraded",
+      "failed",
+      "orphaned",
+      "partially_completed",
+      "paused",
+      "pending",
+      "queued",
+      "running",
+      "stopped",
+      "timeout",
     ])
     expect(Object.keys(machines["task"]!.states).sort()).toEqual([
-      "assigned", "awaiting_approval", "blocked", "cancelled", "completed", "failed", "in_progress", "ready", "retry_wait", "timed_out",
+      "assigned",
+      "awaiting_approval",
+      "blocked",
+      "cancelled",
+      "completed",
+      "failed",
+      "in_progress",
+      "ready",
+      "retry_wait",
+      "timed_out",
     ])
     expect(Object.keys(machines["agent"]!.states).sort()).toEqual(["busy", "deregistered", "draining", "offline", "online"])
     expect(Object.keys(machines["context"]!.states).sort()).toEqual(["active", "expired"])

@@ -5,13 +5,28 @@ import { expandTemplate, TEMPLATES } from "../../../src/planning/templates.ts"
 
 describe("PERT", () => {
   it("expects (o + 4m + p) / 6 with a standard deviation of (p - o) / 6", () => {
-    expect(pert({ optimistic: 2, mostLikely: 4, pessimistic: 12 })).toEqual({ optimistic: 2, mostLikely: 4, pessimistic: 12, expected: 5, stdDev: 1.667 })
+    expect(pert({ optimistic: 2, mostLikely: 4, pessimistic: 12 })).toEqual({
+      optimistic: 2,
+      mostLikely: 4,
+      pessimistic: 12,
+      expected: 5,
+      stdDev: 1.667,
+    })
   })
 
   it("finds the longest expected path, its total and the root of its summed variances", () => {
-    const node = (id: string, dependsOn: string[], o: number, m: number, p: number) => ({ id, dependsOn, estimate: pert({ optimistic: o, mostLikely: m, pessimistic: p }) })
+    const node = (id: string, dependsOn: string[], o: number, m: number, p: number) => ({
+      id,
+      dependsOn,
+      estimate: pert({ optimistic: o, mostLikely: m, pessimistic: p }),
+    })
     // a diamond: top (6) → left (6) or right (2) → join (3)
-    const nodes = [node("top", [], 0, 6, 12), node("left", ["top"], 0, 6, 12), node("right", ["top"], 2, 2, 2), node("join", ["left", "right", "elsewhere"], 3, 3, 3)]
+    const nodes = [
+      node("top", [], 0, 6, 12),
+      node("left", ["top"], 0, 6, 12),
+      node("right", ["top"], 2, 2, 2),
+      node("join", ["left", "right", "elsewhere"], 3, 3, 3),
+    ]
     expect(criticalPath(nodes)).toEqual({ path: ["top", "left", "join"], expected: 15, stdDev: 2.828 })
     expect(criticalPath([])).toEqual({ path: [], expected: 0, stdDev: 0 })
   })
@@ -29,7 +44,16 @@ describe("templates", () => {
 
   it("adds the parts of a step at depth 2, each waiting for what its step waits for, the step waiting for them", () => {
     const planned = expandTemplate("microservice", 2)
-    expect(planned.map((task) => task.key)).toEqual(["shared", "data.schema", "data.repository", "data", "service", "api.routes", "api.contract", "api"])
+    expect(planned.map((task) => task.key)).toEqual([
+      "shared",
+      "data.schema",
+      "data.repository",
+      "data",
+      "service",
+      "api.routes",
+      "api.contract",
+      "api",
+    ])
     expect(planned.find((task) => task.key === "data.repository")).toMatchObject({ depth: 2, dependsOn: ["shared", "data.schema"] })
     expect(planned.find((task) => task.key === "data")).toMatchObject({ depth: 1, dependsOn: ["shared", "data.schema", "data.repository"] })
     expect(expandTemplate("microservice", 5)).toEqual(planned)

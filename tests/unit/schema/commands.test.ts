@@ -94,9 +94,7 @@ describe("commands of each machine", () => {
     expect(message(decodeInboxCommand({ kind: "robot", id: ID.a, type: "START", payload: {} }))).toBe(
       'kind: expected one of "session", "task", "agent", "context", got "robot"',
     )
-    expect(message(decodeInboxCommand({ kind: "task", id: "t1", type: "START", payload: {} }))).toBe(
-      'id: expected a UUID, got "t1"',
-    )
+    expect(message(decodeInboxCommand({ kind: "task", id: "t1", type: "START", payload: {} }))).toBe('id: expected a UUID, got "t1"')
     expect(message(decodeInboxCommand({ kind: "task", id: ID.a, type: "RETRY" }))).toBe("payload: is missing")
   })
 
@@ -104,17 +102,19 @@ describe("commands of each machine", () => {
     expect(message(decodeInboxCommand({ kind: "task", id: ID.a, type: "ASSIGN", payload: { agentId: "b" } }))).toBe(
       'payload.agentId: expected a UUID, got "b"',
     )
-    expect(
-      message(decodeInboxCommand({ kind: "task", id: ID.a, type: "PROGRESS", payload: { agentId: ID.b, progress: 2 } })),
-    ).toBe("payload.progress: expected a value between 0 and 1, got 2")
-    expect(
-      message(decodeInboxCommand({ kind: "agent", id: ID.b, type: "RELEASE", payload: { taskId: ID.a, outcome: "meh" } })),
-    ).toBe('payload.outcome: expected one of "completed", "failed", "cancelled", "timed_out", "lost", got "meh"')
+    expect(message(decodeInboxCommand({ kind: "task", id: ID.a, type: "PROGRESS", payload: { agentId: ID.b, progress: 2 } }))).toBe(
+      "payload.progress: expected a value between 0 and 1, got 2",
+    )
+    expect(message(decodeInboxCommand({ kind: "agent", id: ID.b, type: "RELEASE", payload: { taskId: ID.a, outcome: "meh" } }))).toBe(
+      'payload.outcome: expected one of "completed", "failed", "cancelled", "timed_out", "lost", got "meh"',
+    )
   })
 
   it("takes {} as a payload-less command's payload and refuses anything else", () => {
     expect(value(decodeInboxCommand({ kind: "agent", id: ID.b, type: "DRAIN", payload: {} })).payload).toEqual({})
-    expect(message(decodeInboxCommand({ kind: "agent", id: ID.b, type: "DRAIN", payload: { junk: 1 } }))).toBe("payload.junk: unknown field")
+    expect(message(decodeInboxCommand({ kind: "agent", id: ID.b, type: "DRAIN", payload: { junk: 1 } }))).toBe(
+      "payload.junk: unknown field",
+    )
     expect(message(decodeInboxCommand({ kind: "agent", id: ID.b, type: "DRAIN", payload: "x" }))).toBe(
       'payload: expected an object, got "x"',
     )
@@ -131,7 +131,8 @@ describe("commands of each machine", () => {
   })
 
   it("refuses what the input rules refuse, in payloads built in memory too", () => {
-    const complete = (result: unknown) => decodeInboxCommand({ kind: "task", id: ID.a, type: "COMPLETE", payload: { agentId: ID.b, result } })
+    const complete = (result: unknown) =>
+      decodeInboxCommand({ kind: "task", id: ID.a, type: "COMPLETE", payload: { agentId: ID.b, result } })
     expect(message(complete({ out: "a\u0000b" }))).toBe("payload.result.out: holds a NUL character (\\u0000)")
     expect(message(complete(["\ud800"]))).toBe("payload.result.0: holds an unpaired surrogate")
     expect(message(complete(Number.POSITIVE_INFINITY))).toBe("payload.result: expected a finite number, got Infinity")
@@ -177,14 +178,9 @@ describe("CREATE", () => {
   })
 
   it("keeps the agent bounds", () => {
-    const create = (extra: object) =>
-      decodeInboxCommand({ kind: "agent", id: ID.b, type: "CREATE", payload: { ...agentCreate, ...extra } })
-    expect(message(create({ capabilities: [] }))).toBe(
-      "payload.capabilities: expected a value with a length of at least 1, got []",
-    )
-    expect(message(create({ maxConcurrency: 1001 }))).toBe(
-      "payload.maxConcurrency: expected a value between 1 and 1000, got 1001",
-    )
+    const create = (extra: object) => decodeInboxCommand({ kind: "agent", id: ID.b, type: "CREATE", payload: { ...agentCreate, ...extra } })
+    expect(message(create({ capabilities: [] }))).toBe("payload.capabilities: expected a value with a length of at least 1, got []")
+    expect(message(create({ maxConcurrency: 1001 }))).toBe("payload.maxConcurrency: expected a value between 1 and 1000, got 1001")
   })
 
   it("must create the actor it is addressed to", () => {
@@ -196,18 +192,12 @@ describe("CREATE", () => {
   it("refuses a session whose tasks do not form a DAG", () => {
     const session = (tasks: object[]) =>
       decodeInboxCommand({ kind: "session", id: ID.c, type: "CREATE", payload: { id: ID.c, title: "s", tasks } })
-    expect(message(session([sessionTask(ID.a, "a", [ID.c])]))).toBe(
-      `payload.tasks.0.depends_on.0: unknown task id "${ID.c}"`,
-    )
+    expect(message(session([sessionTask(ID.a, "a", [ID.c])]))).toBe(`payload.tasks.0.depends_on.0: unknown task id "${ID.c}"`)
     expect(message(session([sessionTask(ID.a, "a", [ID.b]), sessionTask(ID.b, "b", [ID.a])]))).toBe(
       `payload.tasks.0.depends_on: dependency cycle "${ID.a}" -> "${ID.b}" -> "${ID.a}"`,
     )
-    expect(message(session([sessionTask(ID.a, "a"), sessionTask(ID.b, "a")]))).toBe(
-      'payload.tasks.1.key: duplicate task key "a"',
-    )
-    expect(message(session([sessionTask(ID.a, "a"), sessionTask(ID.a, "b")]))).toBe(
-      `payload.tasks.1.id: duplicate task id "${ID.a}"`,
-    )
+    expect(message(session([sessionTask(ID.a, "a"), sessionTask(ID.b, "a")]))).toBe('payload.tasks.1.key: duplicate task key "a"')
+    expect(message(session([sessionTask(ID.a, "a"), sessionTask(ID.a, "b")]))).toBe(`payload.tasks.1.id: duplicate task id "${ID.a}"`)
   })
 })
 
@@ -216,17 +206,38 @@ describe("stream form", () => {
     const inputs: Array<{ kind: string; id: string; type: string; payload: object; cmdId?: string; replyTo?: string }> = [
       { kind: "task", id: ID.a, type: "PROGRESS", payload: { agentId: ID.b, progress: 0.25, message: "x" }, cmdId: "c-1" },
       { kind: "agent", id: ID.b, type: "BREAKER_COOLDOWN", payload: { openedAt: 5 }, replyTo: "edge-1" },
-      { kind: "task", id: ID.a, type: "CREATE", payload: { ...taskCreate, payload: { someKey: 1 }, timeoutS: 60, maxAttempts: 2, priority: 1 } },
+      {
+        kind: "task",
+        id: ID.a,
+        type: "CREATE",
+        payload: { ...taskCreate, payload: { someKey: 1 }, timeoutS: 60, maxAttempts: 2, priority: 1 },
+      },
     ]
     const streamed = inputs.map((input) => streamPayload(value(decodeInboxCommand(input))))
     expect(streamed.map((text) => JSON.parse(text))).toEqual([
       { agent_id: ID.b, progress: 0.25, message: "x" },
       { opened_at: 5 },
-      { id: ID.a, title: "build", capability: "code", depends_on: [], blocked: false, payload: { someKey: 1 }, timeout_s: 60, max_attempts: 2, priority: 1 },
+      {
+        id: ID.a,
+        title: "build",
+        capability: "code",
+        depends_on: [],
+        blocked: false,
+        payload: { someKey: 1 },
+        timeout_s: 60,
+        max_attempts: 2,
+        priority: 1,
+      },
     ])
     for (const [i, input] of inputs.entries()) {
       const { kind, id, type, cmdId, replyTo } = input
-      const fields: Record<string, string> = { type, actor: `${kind}:${id}`, payload: streamed[i] as string, ...(cmdId ? { cmdId } : {}), ...(replyTo ? { replyTo } : {}) }
+      const fields: Record<string, string> = {
+        type,
+        actor: `${kind}:${id}`,
+        payload: streamed[i] as string,
+        ...(cmdId ? { cmdId } : {}),
+        ...(replyTo ? { replyTo } : {}),
+      }
       expect(value(decodeStreamEntry(fields))).toEqual(input)
     }
   })

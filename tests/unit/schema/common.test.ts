@@ -80,18 +80,14 @@ describe("ActorKind and ActorRef", () => {
     const parts = value(decodeOr(ActorRefParts, `session:${ID.c}`))
     expect(parts).toEqual({ kind: "session", id: ID.c })
     expect(Schema.encodeSync(ActorRefParts)(parts)).toBe(`session:${ID.c}`)
-    expect(message(decodeOr(ActorRef, "task:1"))).toBe(
-      'expected an actor reference <session|task|agent|context>:<uuid>, got "task:1"',
-    )
+    expect(message(decodeOr(ActorRef, "task:1"))).toBe('expected an actor reference <session|task|agent|context>:<uuid>, got "task:1"')
   })
 })
 
 describe("StreamId", () => {
   it("is <ms>-<seq>", () => {
     expect(value(decodeOr(StreamId, "1732185600000-3"))).toBe("1732185600000-3")
-    expect(message(decodeOr(StreamId, "1732185600000"))).toBe(
-      'expected a stream id like 1732185600000-3, got "1732185600000"',
-    )
+    expect(message(decodeOr(StreamId, "1732185600000"))).toBe('expected a stream id like 1732185600000-3, got "1732185600000"')
   })
 })
 

@@ -42,9 +42,7 @@ describe("event ids", () => {
   it("are <stream id>:<n>", () => {
     expect(eventId("1732185600000-3", 2)).toBe("1732185600000-3:2")
     expect(value(decodeOr(EventId, eventId("1-0", 0)))).toBe("1-0:0")
-    expect(message(decodeOr(EventId, "1732185600000-3"))).toBe(
-      'expected an event id like 1732185600000-3:0, got "1732185600000-3"',
-    )
+    expect(message(decodeOr(EventId, "1732185600000-3"))).toBe('expected an event id like 1732185600000-3:0, got "1732185600000-3"')
   })
 })
 

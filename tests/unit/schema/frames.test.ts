@@ -1,14 +1,7 @@
 // WebSocket frames: bot frames decode from text (with `ref` on refusal), server frames encode to the
 // snake_case wire shape, event socket frames, and the JSON Schema of each frame union.
 import { describe, expect, it } from "vitest"
-import {
-  BotFrame,
-  EventClientFrame,
-  EventServerFrame,
-  ServerFrame,
-  decodeFrame,
-  encodeFrame,
-} from "../../../src/schema/frames.ts"
+import { BotFrame, EventClientFrame, EventServerFrame, ServerFrame, decodeFrame, encodeFrame } from "../../../src/schema/frames.ts"
 import { ID, failure, jsonSchemaOf, message, value } from "./helpers.ts"
 
 const text = (frame: object) => JSON.stringify(frame)

@@ -41,7 +41,14 @@ describe("POST /agents", () => {
   it("decodes snake_case with defaults and encodes back", () => {
     const body = value(decodeOr(RegisterAgentBody, { name: "bot", capabilities: ["code", "test"] }))
     expect(body).toEqual({ name: "bot", capabilities: ["code", "test"], maxConcurrency: 1, heartbeatIntervalMs: 10_000 })
-    const full = { name: "bot", capabilities: ["code"], type: "claude", max_concurrency: 4, metadata: { region: "eu" }, heartbeat_interval_ms: 500 }
+    const full = {
+      name: "bot",
+      capabilities: ["code"],
+      type: "claude",
+      max_concurrency: 4,
+      metadata: { region: "eu" },
+      heartbeat_interval_ms: 500,
+    }
     expect(Schema.encodeSync(RegisterAgentBody)(value(decodeOr(RegisterAgentBody, full)))).toEqual(full)
   })
 
@@ -58,9 +65,7 @@ describe("POST /agents", () => {
   it("heartbeat and route bodies", () => {
     expect(value(decodeOr(AgentHeartbeatBody, { load: 0.3, status: "degraded" }))).toEqual({ load: 0.3, status: "degraded" })
     expect(value(decodeOr(RouteAgentBody, { capabilities: ["code"] }))).toEqual({ capabilities: ["code"], exclude: [] })
-    expect(message(decodeOr(RouteAgentBody, { capabilities: ["code"], exclude: ["b"] }))).toBe(
-      'exclude.0: expected a UUID, got "b"',
-    )
+    expect(message(decodeOr(RouteAgentBody, { capabilities: ["code"], exclude: ["b"] }))).toBe('exclude.0: expected a UUID, got "b"')
   })
 })
 
@@ -72,7 +77,16 @@ describe("POST /sessions", () => {
       priority: 2,
       tasks: [
         { key: "build", title: "do build", capability: "code", dependsOn: [], payload: {}, timeoutS: 300, maxAttempts: 3, priority: 2 },
-        { key: "test", title: "do test", capability: "code", dependsOn: ["build"], payload: {}, timeoutS: 300, maxAttempts: 3, priority: 2 },
+        {
+          key: "test",
+          title: "do test",
+          capability: "code",
+          dependsOn: ["build"],
+          payload: {},
+          timeoutS: 300,
+          maxAttempts: 3,
+          priority: 2,
+        },
       ],
     })
     expect(value(decodeOr(CreateSessionBody, { title: "empty" })).tasks).toEqual([])
@@ -99,9 +113,9 @@ describe("POST /sessions", () => {
     expect(message(decodeOr(CreateSessionBody, { title: "s", tasks: [task("a"), task("b"), task("a")] }))).toBe(
       'tasks.2.key: duplicate task key "a"',
     )
-    expect(
-      message(decodeOr(CreateSessionBody, { title: "s", tasks: [task("a", ["c"]), task("b", ["a"]), task("c", ["b"])] })),
-    ).toBe('tasks.0.depends_on: dependency cycle "a" -> "c" -> "b" -> "a"')
+    expect(message(decodeOr(CreateSessionBody, { title: "s", tasks: [task("a", ["c"]), task("b", ["a"]), task("c", ["b"])] }))).toBe(
+      'tasks.0.depends_on: dependency cycle "a" -> "c" -> "b" -> "a"',
+    )
     expect(message(decodeOr(CreateSessionBody, { title: "s", tasks: [task("x"), task("a", ["a"])] }))).toBe(
       'tasks.1.depends_on: dependency cycle "a" -> "a"',
     )
@@ -116,9 +130,7 @@ describe("POST /sessions", () => {
     expect(message(decodeOr(CreateSessionBody, { title: "s", tasks: [{ ...task("a"), timeout_s: 0 }] }))).toBe(
       "tasks.0.timeout_s: expected a value between 1 and 3600, got 0",
     )
-    expect(message(decodeOr(CreateSessionBody, { title: "s", priority: 9 }))).toBe(
-      "priority: expected a value between 0 and 4, got 9",
-    )
+    expect(message(decodeOr(CreateSessionBody, { title: "s", priority: 9 }))).toBe("priority: expected a value between 0 and 4, got 9")
   })
 })
 
@@ -190,9 +202,7 @@ describe("contexts", () => {
     expect(message(decodeOr(PatchContextBody, { set: { "a.b": 1, "x..y": 2 } }))).toBe(
       'set.x..y: expected a dot path like a.b.c, got "x..y"',
     )
-    expect(message(decodeOr(PatchContextBody, { set: {}, unset: [".a"] }))).toBe(
-      'unset.0: expected a dot path like a.b.c, got ".a"',
-    )
+    expect(message(decodeOr(PatchContextBody, { set: {}, unset: [".a"] }))).toBe('unset.0: expected a dot path like a.b.c, got ".a"')
   })
 
   it("merges at least two contexts with a known strategy", () => {

@@ -11,7 +11,12 @@ import { Uuid } from "../../../schema/common.ts"
 import { ApiError } from "../../../schema/errors.ts"
 import { HistoryQuery } from "../../../schema/history.ts"
 import {
-  ContextDiffQuery, ContextKeyQuery, CreateContextBody, MergeContextsBody, PatchContextBody, ShareContextBody,
+  ContextDiffQuery,
+  ContextKeyQuery,
+  CreateContextBody,
+  MergeContextsBody,
+  PatchContextBody,
+  ShareContextBody,
 } from "../../../schema/http.ts"
 import type { StoredActor } from "../../../store/actor-row.ts"
 import { actorHistory } from "../../../store/history.ts"
@@ -24,20 +29,22 @@ import { actorOr404, IdParams, notFound } from "../params.ts"
 import { API, json, route, type Answer, type Route } from "../route.ts"
 import { contextView as viewOf } from "../../../../actors/views.ts"
 
-
-const ContextValue = Schema.Struct({ id: Uuid, key: Schema.String, value: Schema.Unknown, version: Schema.Number })
-  .annotate({ identifier: "ContextValue" })
+const ContextValue = Schema.Struct({ id: Uuid, key: Schema.String, value: Schema.Unknown, version: Schema.Number }).annotate({
+  identifier: "ContextValue",
+})
 
 const ContextDiff = Schema.Struct({
   id: Uuid,
   from: Schema.Number,
   to: Schema.Number,
-  changes: Schema.Array(Schema.Struct({
-    path: Schema.String,
-    op: Schema.Literals(["added", "removed", "changed"]),
-    from: Schema.optionalKey(Schema.Unknown),
-    to: Schema.optionalKey(Schema.Unknown),
-  })),
+  changes: Schema.Array(
+    Schema.Struct({
+      path: Schema.String,
+      op: Schema.Literals(["added", "removed", "changed"]),
+      from: Schema.optionalKey(Schema.Unknown),
+      to: Schema.optionalKey(Schema.Unknown),
+    }),
+  ),
 }).annotate({ identifier: "ContextDiff" })
 
 const contextRead = (actor: StoredActor) => ({
@@ -64,7 +71,10 @@ const dataAt = async (ctx: EdgeContext, id: string, version: number): Promise<Js
 const withinLimit = (data: JsonObject): void => {
   const bytes = dataBytes(data)
   if (bytes > MAX_CONTEXT_BYTES) {
-    throw new ApiError({ code: "payload_too_large", message: `data: ${bytes} bytes, more than the ${MAX_CONTEXT_BYTES} a context may hold` })
+    throw new ApiError({
+      code: "payload_too_large",
+      message: `data: ${bytes} bytes, more than the ${MAX_CONTEXT_BYTES} a context may hold`,
+    })
   }
 }
 
@@ -120,7 +130,11 @@ export const contextRoutes: Route[] = [
     responses: CHANGED,
     async handle({ ctx, principal, params, body }) {
       requireOperator(principal)
-      const payload = { set: body.set, unset: body.unset, ...(body.expectedVersion === undefined ? {} : { expectedVersion: body.expectedVersion }) }
+      const payload = {
+        set: body.set,
+        unset: body.unset,
+        ...(body.expectedVersion === undefined ? {} : { expectedVersion: body.expectedVersion }),
+      }
       return answerAfter(ctx, await sendCommand(ctx, { kind: "context", id: params.id, type: "PATCH", payload }), 200)
     },
   }),
@@ -137,7 +151,11 @@ export const contextRoutes: Route[] = [
     async handle({ ctx, principal, params, body }) {
       requireOperator(principal)
       await actorOr404(ctx.sql, "session", body.sessionId)
-      return answerAfter(ctx, await sendCommand(ctx, { kind: "context", id: params.id, type: "SHARE", payload: { sessionId: body.sessionId } }), 200)
+      return answerAfter(
+        ctx,
+        await sendCommand(ctx, { kind: "context", id: params.id, type: "SHARE", payload: { sessionId: body.sessionId } }),
+        200,
+      )
     },
   }),
   route({
@@ -180,18 +198,28 @@ export const contextRoutes: Route[] = [
     responses: { 201: { description: "the merged context", schema: ContextView }, 202: CHANGED[202] },
     async handle({ ctx, principal, body }) {
       requireOperator(principal)
-      const sources = await Promise.all(body.ids.map(async (id) => {
-        const actor = await getActor(ctx.sql, "context", id)
-        if (!actor) throw notFound("context", id)
-        return actor
-      }))
-      const merged = mergeData(sources.map((actor) => contextOf<ContextContext>(actor).data), body.strategy)
+      const sources = await Promise.all(
+        body.ids.map(async (id) => {
+          const actor = await getActor(ctx.sql, "context", id)
+          if (!actor) throw notFound("context", id)
+          return actor
+        }),
+      )
+      const merged = mergeData(
+        sources.map((actor) => contextOf<ContextContext>(actor).data),
+        body.strategy,
+      )
       if (!merged.ok) {
         throw new ApiError({ code: "conflict", message: `the contexts disagree at ${merged.conflicts.join(", ")}` })
       }
       withinLimit(merged.data)
       const id = randomUUID()
-      const payload = { id, scope: "global", data: merged.data, mergedFrom: sources.map((actor) => ({ id: actor.id, version: actor.version })) }
+      const payload = {
+        id,
+        scope: "global",
+        data: merged.data,
+        mergedFrom: sources.map((actor) => ({ id: actor.id, version: actor.version })),
+      }
       return answerAfter(ctx, await sendCommand(ctx, { kind: "context", id, type: "CREATE", payload }), 201)
     },
   }),

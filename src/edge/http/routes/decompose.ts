@@ -25,7 +25,11 @@ const DECOMPOSABLE = new Set(["blocked", "ready"])
 const DEFAULT_DEPTH = 2
 
 const EstimateView = Schema.Struct({
-  optimistic: Schema.Number, most_likely: Schema.Number, pessimistic: Schema.Number, expected: Schema.Number, std_dev: Schema.Number,
+  optimistic: Schema.Number,
+  most_likely: Schema.Number,
+  pessimistic: Schema.Number,
+  expected: Schema.Number,
+  std_dev: Schema.Number,
 })
 
 const Decomposition = Schema.Struct({
@@ -33,10 +37,17 @@ const Decomposition = Schema.Struct({
   session_id: Uuid,
   template: Schema.String,
   max_depth: Schema.Number,
-  subtasks: Schema.Array(Schema.Struct({
-    id: Uuid, key: Schema.String, title: Schema.String, capability: Schema.String, depth: Schema.Number,
-    depends_on: Schema.Array(Uuid), estimate: EstimateView,
-  })),
+  subtasks: Schema.Array(
+    Schema.Struct({
+      id: Uuid,
+      key: Schema.String,
+      title: Schema.String,
+      capability: Schema.String,
+      depth: Schema.Number,
+      depends_on: Schema.Array(Uuid),
+      estimate: EstimateView,
+    }),
+  ),
   critical_path: Schema.Array(Uuid),
   expected_duration: Schema.Number,
   std_dev: Schema.Number,
@@ -44,7 +55,9 @@ const Decomposition = Schema.Struct({
 }).annotate({ identifier: "Decomposition" })
 
 const DependencyGraph = Schema.Struct({
-  nodes: Schema.Array(Schema.Struct({ id: Uuid, key: Schema.NullOr(Schema.String), title: Schema.String, capability: Schema.String, status: Schema.String })),
+  nodes: Schema.Array(
+    Schema.Struct({ id: Uuid, key: Schema.NullOr(Schema.String), title: Schema.String, capability: Schema.String, status: Schema.String }),
+  ),
   edges: Schema.Array(Schema.Struct({ from: Uuid, to: Uuid })),
 }).annotate({ identifier: "DependencyGraph" })
 
@@ -61,8 +74,8 @@ const component = (start: StoredActor, tasks: ReadonlyArray<StoredActor>): Store
     }
   }
   const seen = new Set([start.id])
-  for (const queue = [start.id]; queue.length > 0;) {
-    for (const next of neighbours.get(queue.pop()!) ?? []) if (!seen.has(next) && byId.has(next)) (seen.add(next), queue.push(next))
+  for (const queue = [start.id]; queue.length > 0; ) {
+    for (const next of neighbours.get(queue.pop()!) ?? []) if (!seen.has(next) && byId.has(next)) seen.add(next), queue.push(next)
   }
   return [...byId.values()].filter((task) => seen.has(task.id))
 }
@@ -89,7 +102,10 @@ export const decomposeRoutes: Route[] = [
         throw new ApiError({ code: "conflict", message: `task ${params.id} belongs to no session: its subtasks join the task's session` })
       }
       if (!DECOMPOSABLE.has(task.state)) {
-        throw new ApiError({ code: "conflict", message: `task ${params.id} is ${task.state}: a task is decomposed before an agent takes it` })
+        throw new ApiError({
+          code: "conflict",
+          message: `task ${params.id} is ${task.state}: a task is decomposed before an agent takes it`,
+        })
       }
       const session = await actorOr404(ctx.sql, "session", parent.sessionId)
       const firstIndex = contextOf<SessionContext>(session).taskCount
@@ -98,27 +114,56 @@ export const decomposeRoutes: Route[] = [
       const idOf = new Map(planned.map((sub, offset) => [sub.key, sessionTaskId(parent.sessionId!, firstIndex + offset)]))
       const prefix = parent.key ?? "task"
       const subtasks = planned.map((sub) => ({
-        id: idOf.get(sub.key)!, key: `${prefix}/${sub.key}`, title: `${parent.title}: ${sub.title}`, capability: sub.capability,
-        depth: sub.depth, dependsOn: sub.dependsOn.map((key) => idOf.get(key)!), estimate: sub.estimate,
+        id: idOf.get(sub.key)!,
+        key: `${prefix}/${sub.key}`,
+        title: `${parent.title}: ${sub.title}`,
+        capability: sub.capability,
+        depth: sub.depth,
+        dependsOn: sub.dependsOn.map((key) => idOf.get(key)!),
+        estimate: sub.estimate,
       }))
       const tasks = subtasks.map((sub) => ({
-        id: sub.id, key: sub.key, title: sub.title, capability: sub.capability, dependsOn: sub.dependsOn,
-        spec: { payload: { decomposed_from: params.id, template: body.template, estimate_hours: sub.estimate.expected }, priority: parent.priority },
+        id: sub.id,
+        key: sub.key,
+        title: sub.title,
+        capability: sub.capability,
+        dependsOn: sub.dependsOn,
+        spec: {
+          payload: { decomposed_from: params.id, template: body.template, estimate_hours: sub.estimate.expected },
+          priority: parent.priority,
+        },
       }))
       const sent = await sendCommand(ctx, {
-        kind: "session", id: parent.sessionId, type: "ADD_TASKS", payload: { tasks, firstIndex, parentId: params.id },
+        kind: "session",
+        id: parent.sessionId,
+        type: "ADD_TASKS",
+        payload: { tasks, firstIndex, parentId: params.id },
       })
       const critical = criticalPath(subtasks.map((sub) => ({ id: sub.id, dependsOn: sub.dependsOn, estimate: sub.estimate })))
       return json(sent.applied ? 201 : 202, {
-        task_id: params.id, session_id: parent.sessionId, template: body.template, max_depth: maxDepth,
+        task_id: params.id,
+        session_id: parent.sessionId,
+        template: body.template,
+        max_depth: maxDepth,
         subtasks: subtasks.map((sub) => ({
-          id: sub.id, key: sub.key, title: sub.title, capability: sub.capability, depth: sub.depth, depends_on: sub.dependsOn,
+          id: sub.id,
+          key: sub.key,
+          title: sub.title,
+          capability: sub.capability,
+          depth: sub.depth,
+          depends_on: sub.dependsOn,
           estimate: {
-            optimistic: sub.estimate.optimistic, most_likely: sub.estimate.mostLikely, pessimistic: sub.estimate.pessimistic,
-            expected: sub.estimate.expected, std_dev: sub.estimate.stdDev,
+            optimistic: sub.estimate.optimistic,
+            most_likely: sub.estimate.mostLikely,
+            pessimistic: sub.estimate.pessimistic,
+            expected: sub.estimate.expected,
+            std_dev: sub.estimate.stdDev,
           },
         })),
-        critical_path: critical.path, expected_duration: critical.expected, std_dev: critical.stdDev, stream_id: sent.streamId,
+        critical_path: critical.path,
+        expected_duration: critical.expected,
+        std_dev: critical.stdDev,
+        stream_id: sent.streamId,
       })
     },
   }),
@@ -141,7 +186,10 @@ export const decomposeRoutes: Route[] = [
           return { id: node.id, key: context.key, title: context.title, capability: context.capability, status: node.state }
         }),
         edges: linked.flatMap((node) =>
-          contextOf<TaskContext>(node).dependsOn.filter((dependency) => ids.has(dependency)).map((dependency) => ({ from: dependency, to: node.id }))),
+          contextOf<TaskContext>(node)
+            .dependsOn.filter((dependency) => ids.has(dependency))
+            .map((dependency) => ({ from: dependency, to: node.id })),
+        ),
       })
     },
   }),

@@ -20,7 +20,20 @@ const OpenApi = Schema.Record(Schema.String, Schema.Unknown).annotate({ identifi
 
 export const edgeRoutes = (deps: MetaDeps): ReadonlyArray<Route> => {
   let document: unknown
-  const routes: Route[] = [...agentRoutes, ...sessionRoutes, ...taskRoutes, ...groupRoutes, ...contextRoutes, ...decomposeRoutes, ...inspectRoutes, ...actorEventRoutes, ...deadLetterRoutes, ...viewerTokenRoutes, ...metaRoutes(deps), ...dashboardRoutes()]
+  const routes: Route[] = [
+    ...agentRoutes,
+    ...sessionRoutes,
+    ...taskRoutes,
+    ...groupRoutes,
+    ...contextRoutes,
+    ...decomposeRoutes,
+    ...inspectRoutes,
+    ...actorEventRoutes,
+    ...deadLetterRoutes,
+    ...viewerTokenRoutes,
+    ...metaRoutes(deps),
+    ...dashboardRoutes(),
+  ]
   routes.push(
     route({
       method: "GET",

@@ -37,7 +37,13 @@ const decodeSpan = (cursor: string, kinds: ReadonlyArray<string>): { index: numb
 }
 
 /** One page of actors of `kinds`, listed one kind after another. */
-const listKinds = async (sql: Sql, kinds: ReadonlyArray<ActorKind>, filter: ActorFilter, limit: number, cursor?: string): Promise<ActorPage> => {
+const listKinds = async (
+  sql: Sql,
+  kinds: ReadonlyArray<ActorKind>,
+  filter: ActorFilter,
+  limit: number,
+  cursor?: string,
+): Promise<ActorPage> => {
   let { index, after } = cursor === undefined ? { index: 0, after: undefined } : decodeSpan(cursor, kinds)
   const actors: StoredActor[] = []
   for (let kind = kinds[index]; kind !== undefined; kind = kinds[index]) {
@@ -74,7 +80,11 @@ export const inspectRoutes: Route[] = [
     responses: { 200: { description: "the machine", schema: Machine } },
     async handle({ ctx, params }) {
       const machine = ctx.machines[params.kind]
-      if (!machine) throw new ApiError({ code: "not_found", message: `kind: no machine ${JSON.stringify(params.kind)} (one of ${Object.keys(ctx.machines).join(", ")})` })
+      if (!machine)
+        throw new ApiError({
+          code: "not_found",
+          message: `kind: no machine ${JSON.stringify(params.kind)} (one of ${Object.keys(ctx.machines).join(", ")})`,
+        })
       return json(200, machine)
     },
   }),
@@ -90,7 +100,10 @@ export const inspectRoutes: Route[] = [
     async handle({ ctx, query, page }) {
       const { kind, state, olderThanS } = query
       const limit = page?.limit ?? 50
-      return pageAnswer(await listKinds(ctx.sql, kind === undefined ? ALL_KINDS : [kind], { state, olderThanS }, limit, page?.cursor), actorRecord)
+      return pageAnswer(
+        await listKinds(ctx.sql, kind === undefined ? ALL_KINDS : [kind], { state, olderThanS }, limit, page?.cursor),
+        actorRecord,
+      )
     },
   }),
   route({

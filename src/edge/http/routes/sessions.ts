@@ -7,7 +7,14 @@ import type { SessionContext } from "../../../../machines/session.ts"
 import { sessionTaskId } from "../../../../machines/task-ids.ts"
 import { streamIdMs } from "../../../redis/stream-id.ts"
 import { ApiError } from "../../../schema/errors.ts"
-import { CheckpointBody, CreateSessionBody, CreateWorkflowBody, DeleteSessionQuery, ListSessionsQuery, WaitQuery } from "../../../schema/http.ts"
+import {
+  CheckpointBody,
+  CreateSessionBody,
+  CreateWorkflowBody,
+  DeleteSessionQuery,
+  ListSessionsQuery,
+  WaitQuery,
+} from "../../../schema/http.ts"
 import { timeline } from "../../../store/history.ts"
 import { getActor, sessionTasks } from "../../../store/queries.ts"
 import { requireOperator } from "../../auth.ts"
@@ -17,8 +24,16 @@ import { listAnswer } from "../listing.ts"
 import { actorOr404, IdParams } from "../params.ts"
 import { API, json, route, type Route } from "../route.ts"
 import {
-  CheckpointCreated, contextOf, pageOf, SessionCreated, SessionSummary, SessionView, Timeline,
-  sessionSummary, sessionView, timelineView,
+  CheckpointCreated,
+  contextOf,
+  pageOf,
+  SessionCreated,
+  SessionSummary,
+  SessionView,
+  Timeline,
+  sessionSummary,
+  sessionView,
+  timelineView,
 } from "../views.ts"
 
 /** The machine command of each `POST /sessions/{id}/{action}`. */
@@ -152,7 +167,8 @@ export const sessionRoutes: Route[] = [
     method: "DELETE",
     path: `${API}/sessions/{id}`,
     name: "deleteSession",
-    summary: "Soft delete: hidden from lists, still readable with its timeline; 409 while it runs (stop or cancel it first). `hard=1` (erasing) is not built yet and is refused",
+    summary:
+      "Soft delete: hidden from lists, still readable with its timeline; 409 while it runs (stop or cancel it first). `hard=1` (erasing) is not built yet and is refused",
     access: "token",
     params: IdParams,
     query: DeleteSessionQuery,
@@ -161,7 +177,10 @@ export const sessionRoutes: Route[] = [
     async handle({ ctx, principal, params, query }) {
       requireOperator(principal)
       if (query.hard) {
-        throw new ApiError({ code: "validation_failed", message: "hard: erasing a session is not built yet; DELETE without hard=1 hides it from lists" })
+        throw new ApiError({
+          code: "validation_failed",
+          message: "hard: erasing a session is not built yet; DELETE without hard=1 hides it from lists",
+        })
       }
       return commandAnswer(await sendCommand(ctx, { kind: "session", id: params.id, type: "DELETE", payload: {} }), query.wait)
     },

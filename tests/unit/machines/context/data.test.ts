@@ -20,7 +20,11 @@ describe("context data", () => {
   })
 
   it("lists leaves by path and diffs two versions", () => {
-    expect([...leaves(data)]).toEqual([["model.name", "m1"], ["model.limits.tokens", 10], ["tags", ["a"]]])
+    expect([...leaves(data)]).toEqual([
+      ["model.name", "m1"],
+      ["model.limits.tokens", 10],
+      ["tags", ["a"]],
+    ])
     expect(diffData(data, { model: { name: "m2" }, extra: {} })).toEqual([
       { path: "extra", op: "added", to: {} },
       { path: "model.limits.tokens", op: "removed", from: 10 },
@@ -30,7 +34,11 @@ describe("context data", () => {
   })
 
   it("merges last write wins, or names every conflicting path", () => {
-    const sources: JsonObject[] = [{ a: 1, b: { c: 1 } }, { a: 2, b: { d: 2 } }, { a: 3, b: { c: 1 } }]
+    const sources: JsonObject[] = [
+      { a: 1, b: { c: 1 } },
+      { a: 2, b: { d: 2 } },
+      { a: 3, b: { c: 1 } },
+    ]
     expect(mergeData(sources, "last_write_wins")).toEqual({ ok: true, data: { a: 3, b: { c: 1, d: 2 } } })
     expect(mergeData(sources, "fail_on_conflict")).toEqual({ ok: false, conflicts: ["a"] })
     expect(mergeData([{ a: 1 }, { b: 2 }], "fail_on_conflict")).toEqual({ ok: true, data: { a: 1, b: 2 } })

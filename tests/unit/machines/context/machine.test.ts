@@ -29,10 +29,15 @@ describe("context machine", () => {
     const ctx = start()
     expect(ctx.send({ type: "PATCH", set: { "b.c": 2 }, unset: ["a"], expectedVersion: 1, at: T0 + 1 })).toEqual([])
     expect(ctx.context()).toMatchObject({ version: 2, data: { b: { c: 2 } }, updatedAt: T0 + 1 })
-    expect(ctx.send({ type: "PATCH", set: { x: 1 }, unset: [], expectedVersion: 1, at: T0 + 2 })).toEqual([{
-      type: "command.rejected", command: "PATCH", state: "active", code: "conflict",
-      reason: "stale version: expected_version is 1, the context is at version 2",
-    }])
+    expect(ctx.send({ type: "PATCH", set: { x: 1 }, unset: [], expectedVersion: 1, at: T0 + 2 })).toEqual([
+      {
+        type: "command.rejected",
+        command: "PATCH",
+        state: "active",
+        code: "conflict",
+        reason: "stale version: expected_version is 1, the context is at version 2",
+      },
+    ])
     expect(ctx.context().version).toBe(2)
   })
 
@@ -59,9 +64,15 @@ describe("context machine", () => {
     expect(ctx.state()).toBe("expired")
     expect(ctx.context()).toMatchObject({ data: {}, version: 2 })
     expect(ctx.send({ type: "EXPIRE", at: T0 + 9_000 })).toEqual([])
-    expect(ctx.send({ type: "PATCH", set: { a: 2 }, unset: [], at: T0 + 9_000 })).toEqual([{
-      type: "command.rejected", command: "PATCH", state: "expired", code: "conflict", reason: "PATCH is not accepted while the context is expired",
-    }])
+    expect(ctx.send({ type: "PATCH", set: { a: 2 }, unset: [], at: T0 + 9_000 })).toEqual([
+      {
+        type: "command.rejected",
+        command: "PATCH",
+        state: "expired",
+        code: "conflict",
+        reason: "PATCH is not accepted while the context is expired",
+      },
+    ])
   })
 
   it("arms nothing when not temporary", () => {

@@ -9,7 +9,13 @@ describe("session ADD_TASKS", () => {
     const session = sessionIn("running")
     const parent = sessionTaskId(SESSION_ID, 1)
     const [x, y] = [sessionTaskId(SESSION_ID, 2), sessionTaskId(SESSION_ID, 3)]
-    const effects = session.send({ type: "ADD_TASKS", tasks: [task("x"), task("y", ["x"])], firstIndex: 2, parentId: parent, at: session.now() })
+    const effects = session.send({
+      type: "ADD_TASKS",
+      tasks: [task("x"), task("y", ["x"])],
+      firstIndex: 2,
+      parentId: parent,
+      at: session.now(),
+    })
     expect(ofType(effects, "session.add_dependencies")).toEqual([{ type: "session.add_dependencies", taskId: parent, dependsOn: [x, y] }])
     expect(ofType(effects, "session.create_task").map((c) => [c.index, c.key, c.dependsOn, c.dependants, c.held])).toEqual([
       [2, "x", [], [y, parent], false],
@@ -30,10 +36,15 @@ describe("session ADD_TASKS", () => {
 
   it("is refused when the session's task count is not the first index the ids were derived from", () => {
     const session = sessionIn("running")
-    expect(session.send({ type: "ADD_TASKS", tasks: [task("x")], firstIndex: 1, at: session.now() })).toEqual([{
-      type: "command.rejected", command: "ADD_TASKS", state: "running", code: "conflict",
-      reason: "the session has 2 tasks, not 1: its tasks changed meanwhile, try again",
-    }])
+    expect(session.send({ type: "ADD_TASKS", tasks: [task("x")], firstIndex: 1, at: session.now() })).toEqual([
+      {
+        type: "command.rejected",
+        command: "ADD_TASKS",
+        state: "running",
+        code: "conflict",
+        reason: "the session has 2 tasks, not 1: its tasks changed meanwhile, try again",
+      },
+    ])
     expect(session.context().taskCount).toBe(2)
   })
 

@@ -25,7 +25,13 @@ describe("session soft delete", () => {
     it(`is refused in ${state}: it is stopped or cancelled first`, () => {
       const session = sessionIn(state as (typeof SESSION_STATES)[number])
       expect(session.send({ type: "DELETE", at: session.now() })).toEqual([
-        { type: "command.rejected", command: "DELETE", state, code: "conflict", reason: `a ${state} session is stopped or cancelled before it is deleted` },
+        {
+          type: "command.rejected",
+          command: "DELETE",
+          state,
+          code: "conflict",
+          reason: `a ${state} session is stopped or cancelled before it is deleted`,
+        },
       ])
       expect(session.context().deletedAt).toBeUndefined()
     })

@@ -79,7 +79,8 @@ export function startSession(overrides: Partial<SessionInput> = {}): SessionHarn
     sessionEffects.push(effect)
     unbound.push(() => {
       const outputs = sessionKind.outputs(effect as Emitted, { id: input.id, context: session.getSnapshot().context })
-      for (const output of outputs) if (output._tag === "send") sentToTasks.push({ type: output.type, to: output.to.id, payload: output.payload })
+      for (const output of outputs)
+        if (output._tag === "send") sentToTasks.push({ type: output.type, to: output.to.id, payload: output.payload })
       return outputs
     })
   })
@@ -93,7 +94,8 @@ export function startSession(overrides: Partial<SessionInput> = {}): SessionHarn
       if (output?._tag !== "send") continue
       const event = { type: output.type, ...output.payload, at: clock }
       if (output.to.kind === "session") session.send(event as SessionEvent)
-      else if (output.type === "CREATE") tasks.set(output.to.id, watch(output.to.id, createActor(taskMachine, { input: event as never })).start())
+      else if (output.type === "CREATE")
+        tasks.set(output.to.id, watch(output.to.id, createActor(taskMachine, { input: event as never })).start())
       else tasks.get(output.to.id)?.send(event as never)
     }
   }
@@ -166,10 +168,11 @@ export function startSession(overrides: Partial<SessionInput> = {}): SessionHarn
     context: () => session.getSnapshot().context,
     snapshot: () => session.getSnapshot(),
     status: () => session.getSnapshot().status,
-    tasks: () => keys.flatMap((key) => {
-      const actor = tasks.get(idOf(key))
-      return actor ? [String(actor.getSnapshot().value)] : []
-    }),
+    tasks: () =>
+      keys.flatMap((key) => {
+        const actor = tasks.get(idOf(key))
+        return actor ? [String(actor.getSnapshot().value)] : []
+      }),
     taskContext: (key) => taskActor(key).getSnapshot().context,
     sent: () => {
       const sent = sentToTasks
@@ -253,9 +256,6 @@ export type LiveState = (typeof LIVE_STATES)[number]
 export const FINAL_STATES: SessionState[] = ["completed", "partially_completed", "stopped", "cancelled", "orphaned"]
 
 /** Only the effects of one type, e.g. `ofType(effects, "session.cancel_tasks")`. */
-export function ofType<T extends SessionEmitted["type"]>(
-  effects: SessionEmitted[],
-  type: T,
-): Extract<SessionEmitted, { type: T }>[] {
+export function ofType<T extends SessionEmitted["type"]>(effects: SessionEmitted[], type: T): Extract<SessionEmitted, { type: T }>[] {
   return effects.filter((effect): effect is Extract<SessionEmitted, { type: T }> => effect.type === type)
 }

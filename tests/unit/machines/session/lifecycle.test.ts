@@ -1,8 +1,27 @@
 // The session's 12 states, its creation from input, and every move docs/machines.md lists (plus ORPHAN).
 import { describe, expect, it } from "vitest"
-import { SESSION_STATES, TERMINAL_STATES, sessionMachine, type SessionEmitted, type SessionEvent, type SessionState } from "../../../../machines/session.ts"
+import {
+  SESSION_STATES,
+  TERMINAL_STATES,
+  sessionMachine,
+  type SessionEmitted,
+  type SessionEvent,
+  type SessionState,
+} from "../../../../machines/session.ts"
 import { sessionTaskId } from "../../../../machines/task-ids.ts"
-import { DEGRADING_RUN, FINAL_STATES, LIVE_STATES, SESSION_ID, T0, attempt, ofType, sessionIn, startSession, task, type SessionHarness } from "./harness.ts"
+import {
+  DEGRADING_RUN,
+  FINAL_STATES,
+  LIVE_STATES,
+  SESSION_ID,
+  T0,
+  attempt,
+  ofType,
+  sessionIn,
+  startSession,
+  task,
+  type SessionHarness,
+} from "./harness.ts"
 
 describe("session states", () => {
   it("has exactly the 12 states of the reference orchestrator", () => {
@@ -35,8 +54,24 @@ describe("session creation", () => {
     })
     const [a, b] = [sessionTaskId(SESSION_ID, 0), sessionTaskId(SESSION_ID, 1)]
     expect(session.sent()).toEqual([
-      { type: "CREATE", to: a, payload: expect.objectContaining({ id: a, index: 0, key: "a", dependsOn: [], dependants: [b], blocked: true, payload: { step: "a" } }) },
-      { type: "CREATE", to: b, payload: expect.objectContaining({ id: b, index: 1, key: "b", dependsOn: [a], dependants: [], blocked: true }) },
+      {
+        type: "CREATE",
+        to: a,
+        payload: expect.objectContaining({
+          id: a,
+          index: 0,
+          key: "a",
+          dependsOn: [],
+          dependants: [b],
+          blocked: true,
+          payload: { step: "a" },
+        }),
+      },
+      {
+        type: "CREATE",
+        to: b,
+        payload: expect.objectContaining({ id: b, index: 1, key: "b", dependsOn: [a], dependants: [], blocked: true }),
+      },
     ])
     expect(session.tasks()).toEqual(["blocked", "blocked"])
     expect(session.context().metrics).toMatchObject({
@@ -83,12 +118,7 @@ const fail = (from: SessionState): Move => [
   (s) => s.send({ type: "FAIL", reason: "operator gave up", at: s.now() }),
   "failed",
 ]
-const timeout = (from: SessionState): Move => [
-  from,
-  "TIMEOUT",
-  (s) => s.send({ type: "TIMEOUT", seq: 1, at: s.now() }),
-  "timeout",
-]
+const timeout = (from: SessionState): Move => [from, "TIMEOUT", (s) => s.send({ type: "TIMEOUT", seq: 1, at: s.now() }), "timeout"]
 
 const MOVES: Move[] = [
   command("pending", "START", "queued"),
@@ -101,8 +131,18 @@ const MOVES: Move[] = [
   command("queued", "PAUSE", "paused"),
   command("queued", "STOP", "stopped"),
   timeout("queued"),
-  ["running", "every task completes", (s) => [...s.report("a", ...attempt("completed")), ...s.report("b", ...attempt("completed"))], "completed"],
-  ["running", "some tasks complete", (s) => [...s.report("a", ...attempt("completed")), ...s.report("b", ...attempt("failed"))], "partially_completed"],
+  [
+    "running",
+    "every task completes",
+    (s) => [...s.report("a", ...attempt("completed")), ...s.report("b", ...attempt("completed"))],
+    "completed",
+  ],
+  [
+    "running",
+    "some tasks complete",
+    (s) => [...s.report("a", ...attempt("completed")), ...s.report("b", ...attempt("failed"))],
+    "partially_completed",
+  ],
   ["running", "no task completes", (s) => [...s.report("a", ...attempt("failed")), ...s.report("b", ...attempt("timed_out"))], "failed"],
   fail("running"),
   timeout("running"),

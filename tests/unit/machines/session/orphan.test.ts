@@ -11,9 +11,12 @@ describe("session orphan check", () => {
   it("is armed at START, orphanAfterS later, carrying its sequence number", () => {
     const session = startSession({ orphanAfterS: AFTER_S })
     const at = session.now()
-    expect(ofType(session.send({ type: "START", at }), "timer.arm")).toContainEqual(
-      { type: "timer.arm", name: "orphan", fireAt: at + 60_000, event: { type: "ORPHAN_DUE", seq: 1 } },
-    )
+    expect(ofType(session.send({ type: "START", at }), "timer.arm")).toContainEqual({
+      type: "timer.arm",
+      name: "orphan",
+      fireAt: at + 60_000,
+      event: { type: "ORPHAN_DUE", seq: 1 },
+    })
     expect(session.context()).toMatchObject({ orphanSeq: 1, orphanAt: at + 60_000, lastMoveAt: at })
   })
 
@@ -72,9 +75,12 @@ describe("session orphan check", () => {
   it("is cleared when the session finishes, and armed again on RESUME", () => {
     const session = sessionIn("paused", { orphanAfterS: AFTER_S })
     const at = session.now()
-    expect(ofType(session.send({ type: "RESUME", at }), "timer.arm")).toContainEqual(
-      { type: "timer.arm", name: "orphan", fireAt: at + 60_000, event: { type: "ORPHAN_DUE", seq: 2 } },
-    )
+    expect(ofType(session.send({ type: "RESUME", at }), "timer.arm")).toContainEqual({
+      type: "timer.arm",
+      name: "orphan",
+      fireAt: at + 60_000,
+      event: { type: "ORPHAN_DUE", seq: 2 },
+    })
     session.report("a", ...attempt("completed"))
     expect(ofType(session.report("b", ...attempt("completed")), "timer.clear")).toContainEqual({ type: "timer.clear", name: "orphan" })
     expect(session.state()).toBe("completed")

@@ -5,20 +5,24 @@ import { createActor, type SnapshotFrom } from "xstate"
 import { getShortestPaths, getStateNodes, type StatePath } from "@xstate/graph"
 import { describe, expect, it } from "vitest"
 import type { TaskStatus } from "../../../../machines/task.ts"
-import {
-  SESSION_STATES,
-  sessionMachine,
-  type SessionEvent,
-  type SessionInput,
-  type SessionState,
-} from "../../../../machines/session.ts"
+import { SESSION_STATES, sessionMachine, type SessionEvent, type SessionInput, type SessionState } from "../../../../machines/session.ts"
 import { sessionTaskId } from "../../../../machines/task-ids.ts"
 import { T0, sessionInput, task } from "./harness.ts"
 
 type Snapshot = SnapshotFrom<typeof sessionMachine>
 type Path = StatePath<Snapshot, SessionEvent>
 
-const STATUSES: TaskStatus[] = ["blocked", "ready", "assigned", "in_progress", "retry_wait", "completed", "failed", "cancelled", "timed_out"]
+const STATUSES: TaskStatus[] = [
+  "blocked",
+  "ready",
+  "assigned",
+  "in_progress",
+  "retry_wait",
+  "completed",
+  "failed",
+  "cancelled",
+  "timed_out",
+]
 
 /** What a task may plausibly report next; retry_wait only while the session has seen fewer than 3 failed attempts. */
 function nextReports(status: TaskStatus, failedAttempts: number, mayFail: boolean): TaskStatus[] {
@@ -86,10 +90,7 @@ function sequentialRun(snapshot: Snapshot): SessionEvent[] {
   const { tasks } = snapshot.context.metrics
   const busy = tasks.assigned + tasks.in_progress + tasks.retry_wait > 0
   const first = tasks.completed + tasks.failed + tasks.timed_out === 0
-  return [
-    { type: "START", at: T0 },
-    ...taskReports(snapshot, first, (status) => status !== "ready" || !busy),
-  ]
+  return [{ type: "START", at: T0 }, ...taskReports(snapshot, first, (status) => status !== "ready" || !busy)]
 }
 
 /** What distinguishes states for the traversal (times, checkpoints and timer sequence numbers do not). */
@@ -216,7 +217,11 @@ describe("generated paths", { timeout: 120_000 }, () => {
   const startedPaths = explore(startedInput, (snapshot) => taskReports(snapshot, false))
 
   it("cover a machine of exactly the 12 states", () => {
-    expect(getStateNodes(sessionMachine).map((node) => node.key).sort()).toEqual([...SESSION_STATES].sort())
+    expect(
+      getStateNodes(sessionMachine)
+        .map((node) => node.key)
+        .sort(),
+    ).toEqual([...SESSION_STATES].sort())
   })
 
   it("reach every one of the 12 states", () => {

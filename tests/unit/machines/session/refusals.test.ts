@@ -60,7 +60,11 @@ describe("refused commands", () => {
     const before = session.context()
     const report = { type: "TASK_STATUS", from: "ready", status: "completed", epoch: 1 } as const
     const ghost = "0b0e3c9a-1f1e-4f6a-9a55-8d3c2b1a0f00"
-    for (const [taskId, index] of [[ghost, 0], [session.taskContext("b").id, 0], [session.taskContext("a").id, 7]] as const) {
+    for (const [taskId, index] of [
+      [ghost, 0],
+      [session.taskContext("b").id, 0],
+      [session.taskContext("a").id, 7],
+    ] as const) {
       expect(session.send({ ...report, taskId, index, at: session.now() })).toEqual([
         { type: "command.rejected", command: "TASK_STATUS", state: "running", code: "conflict", reason: `unknown task ${taskId}` },
       ])
@@ -83,10 +87,15 @@ describe("refused commands", () => {
         const [next, actions] = transition(sessionMachine, session.snapshot(), commandEvent(type, session.now()))
         expect(next.context).toBe(session.snapshot().context)
         expect(next.value).toBe(state)
-        expect(actions.map((action) => (action.params as { event?: unknown } | undefined)?.event)).toEqual([{
-          type: "command.rejected", command: type, state, code: "conflict",
-          reason: `${type} is not allowed: session:${session.context().id} is ${state}, a final state`,
-        }])
+        expect(actions.map((action) => (action.params as { event?: unknown } | undefined)?.event)).toEqual([
+          {
+            type: "command.rejected",
+            command: type,
+            state,
+            code: "conflict",
+            reason: `${type} is not allowed: session:${session.context().id} is ${state}, a final state`,
+          },
+        ])
       }
     })
   }

@@ -24,7 +24,10 @@ describe("session timeout timer", () => {
   it("stops while paused and resumes with the time that was left, under a new sequence number", () => {
     const session = startSession({ timeoutS: 60 })
     session.send({ type: "START", at: T0 + 1_000 })
-    expect(session.send({ type: "PAUSE", at: T0 + 21_000 })).toEqual([{ type: "timer.clear", name: "timeout" }, { type: "session.hold_tasks" }])
+    expect(session.send({ type: "PAUSE", at: T0 + 21_000 })).toEqual([
+      { type: "timer.clear", name: "timeout" },
+      { type: "session.hold_tasks" },
+    ])
     expect(session.context()).toMatchObject({ remainingMs: 40_000, timeoutAt: undefined })
     const effects = session.send({ type: "RESUME", at: T0 + 500_000 })
     expect(effects).toEqual([

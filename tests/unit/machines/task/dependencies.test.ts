@@ -62,7 +62,10 @@ describe("a task and its session's sweeps", () => {
     const task = taskIn("failed", { sessionId: "session-1", index: 0 })
     const effects = task.send({ type: "SESSION_RUN", epoch: 1, at })
     expect(task.state()).toBe("ready")
-    expect(effects).toEqual([...announced("blocked", "ready").map((e) => ({ ...e, epoch: 1 })), { type: "task.ready", capability: "code", priority: 2, group: null }])
+    expect(effects).toEqual([
+      ...announced("blocked", "ready").map((e) => ({ ...e, epoch: 1 })),
+      { type: "task.ready", capability: "code", priority: 2, group: null },
+    ])
     expect(task.context()).toMatchObject({ attempt: 0, error: null, epoch: 1 })
   })
 
@@ -100,7 +103,7 @@ describe("ADD_DEPENDENCIES (its session decomposed it)", () => {
     expect(task.send({ type: "ADD_DEPENDENCIES", taskIds: [SUB], at })).toEqual(announced("ready", "blocked"))
     expect(task.context().dependsOn).toEqual([SUB])
     const effects = task.send({ type: "DEPENDENCY_FINISHED", taskId: SUB, status: "completed", epoch: 0, at })
-    expect(effects).toEqual([...announced("blocked", "ready"), { type: "task.ready", capability: "code", priority: 2 }])
+    expect(effects).toEqual([...announced("blocked", "ready"), { type: "task.ready", capability: "code", priority: 2, group: null }])
   })
 
   it("is refused once an agent holds the task", () => {

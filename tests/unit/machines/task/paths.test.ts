@@ -152,7 +152,9 @@ function replay(input: TaskInput, events: TaskEvent[], seen: Replay): TaskSnapsh
     // session sweep made (its session counted it), no announcement. Dependants hear of every finish but a sweep's.
     expectAnnounced(effects, event, from, to, after.context.epoch)
     const finished = ["completed", "failed", "cancelled", "timed_out"].includes(to) && from !== to && event.type !== "SESSION_CANCEL"
-    expect(effects.filter((e) => e.type === "task.finished")).toEqual(finished ? [{ type: "task.finished", status: to, epoch: after.context.epoch }] : [])
+    expect(effects.filter((e) => e.type === "task.finished")).toEqual(
+      finished ? [{ type: "task.finished", status: to, epoch: after.context.epoch }] : [],
+    )
     // Routing is requested exactly when the task becomes ready.
     expect(effects.filter((e) => e.type === "task.ready")).toHaveLength(to === "ready" && from !== "ready" ? 1 : 0)
     // A refusal changes nothing.
@@ -241,13 +243,16 @@ describe("task machine paths", () => {
   it("takes every transition of the definition, guarded branches and refusals included", () => {
     const nodes = [taskMachine.root, ...Object.values(taskMachine.root.states)]
     const defined = nodes.flatMap((node) =>
-      [...node.transitions.values()].flat().concat(node.always ?? []).map((transition) => ({
-        state: node.key,
-        event: transition.eventType,
-        target: transition.target?.map((t) => t.key).join(",") ?? "(stay)",
-        guard: JSON.stringify(transition.guard ?? null),
-        taken: replayAll().transitions.has(transition),
-      })),
+      [...node.transitions.values()]
+        .flat()
+        .concat(node.always ?? [])
+        .map((transition) => ({
+          state: node.key,
+          event: transition.eventType,
+          target: transition.target?.map((t) => t.key).join(",") ?? "(stay)",
+          guard: JSON.stringify(transition.guard ?? null),
+          taken: replayAll().transitions.has(transition),
+        })),
     )
     expect(defined.length).toBeGreaterThan(30)
     expect(defined.filter((t) => !t.taken)).toEqual([])
