@@ -51,7 +51,8 @@ const createSession = async (capability: string, options: { maxAttempts: number;
 }
 
 /** The tasks waiting in a capability's ready queue (Redis), which the router takes from when an agent frees. */
-const queued = (capability: string) => deployment.redis.zrange(deployment.keys.ready(capability), 0, -1)
+/** The ready tasks of `capability` waiting for an agent (tasks without a group: the group '' queue, src/redis/keys.ts). */
+const queued = (capability: string) => deployment.redis.zrange(`${deployment.keys.route}:g:${capability}|`, 0, -1)
 
 const runTask = async (taskId: string, agentId: string) => {
   await deployment.append({ kind: "task", id: taskId, type: "START", payload: { agentId } })
