@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { testEdge, type TestEdge } from "../../support/edge.ts"
 
 const ROUTES = [
-  "get /api/v1/actors", "get /api/v1/actors/{kind}/{id}", "get /api/v1/actors/{kind}/{id}/history", "get /api/v1/agents", "post /api/v1/agents", "delete /api/v1/agents/{id}",
+  "get /api/v1/actors", "get /api/v1/actors/{kind}/{id}", "get /api/v1/actors/{kind}/{id}/history", "get /api/v1/agents", "post /api/v1/agents", "post /api/v1/agents/route", "delete /api/v1/agents/{id}",
   "get /api/v1/agents/{id}", "get /api/v1/dead-letters", "get /api/v1/dead-letters/{id}", "delete /api/v1/dead-letters/{id}",
   "post /api/v1/dead-letters/{id}/replay", "post /api/v1/agents/{id}/heartbeat", "post /api/v1/agents/{id}/drain", "post /api/v1/agents/{id}/resume", "post /api/v1/agents/{id}/token", "get /api/v1/machines", "get /api/v1/machines/{kind}",
   "get /api/v1/openapi.json", "get /api/v1/sessions", "post /api/v1/sessions", "get /api/v1/sessions/{id}",
@@ -43,7 +43,7 @@ describe("the OpenAPI document", () => {
     const listed = Object.entries(document.paths as Record<string, Record<string, unknown>>).flatMap(([path, item]) =>
       Object.keys(item).map((method) => `${method} ${path}`))
     expect(listed.sort()).toEqual([...ROUTES].sort())
-    for (const [method, path] of [["POST", "/api/v1/agents/route"], ["POST", "/api/v1/workflows"], ["POST", "/api/v1/contexts"],
+    for (const [method, path] of [["POST", "/api/v1/workflows"], ["POST", "/api/v1/contexts"],
       ["POST", "/api/v1/tasks/9b7f3b57-2f55-4f7e-b6a3-6b0b1c1a0a11/decompose"], ["GET", "/api/v1/tasks/9b7f3b57-2f55-4f7e-b6a3-6b0b1c1a0a11/dependencies"],
       ["DELETE", "/api/v1/sessions/9b7f3b57-2f55-4f7e-b6a3-6b0b1c1a0a11"]] as const) {
       const answer = await t.api.request(method, path, method === "GET" ? {} : { body: {} })

@@ -8,7 +8,7 @@ import { testEdge, type TestEdge } from "../../support/edge.ts"
 
 /** Routes of PROTOCOL v1.1 the edge does not serve yet (issue 9: coordination, complete). */
 const NOT_BUILT = [
-  "POST /agents/route", "POST /workflows", "DELETE /sessions/{id}",
+  "POST /workflows", "DELETE /sessions/{id}",
 "POST /tasks/{id}/decompose",
   "GET /tasks/{id}/dependencies", "POST /contexts",
   "GET /contexts/{id}", "PATCH /contexts/{id}", "GET /contexts/{id}/history", "GET /contexts/{id}/diff", "POST /contexts/merge",

@@ -31,7 +31,7 @@ describe("clawbot machines", () => {
       "cancelled", "completed", "degraded", "failed", "orphaned", "partially_completed",
       "paused", "pending", "queued", "running", "stopped", "timeout",
     ])
-    expect(Object.keys(machines["task"]!.states)).toHaveLength(9)
+    expect(Object.keys(machines["task"]!.states)).toHaveLength(10)
     expect(Object.keys(machines["agent"]!.states)).toHaveLength(5)
   })
 
