@@ -1,6 +1,6 @@
 // Session actor binding: the session's creation becomes one CREATE per task, and its sweeps (run, hold,
 // cancel) one command to each of its tasks, addressed by their derived ids (machines/task-ids.ts) from the
-// session's task count alone; topics and query columns.
+// session's task count alone; its orphan check asks the store for its coverage; topics and query columns.
 import { sessionMachine, type SessionContext, type SessionEmitted, type SessionTaskCreation } from "../machines/session.ts"
 import { sessionTaskId } from "../machines/task-ids.ts"
 import { sessionView } from "./views.ts"
@@ -41,6 +41,10 @@ const outputs = (effect: SessionEmitted, id: string, session: SessionContext): O
       return toEveryTask(id, session, "SESSION_HOLD")
     case "session.cancel_tasks":
       return toEveryTask(id, session, "SESSION_CANCEL", { reason: effect.reason, epoch: effect.epoch })
+    case "session.add_dependencies":
+      return [toTask(effect.taskId, "ADD_DEPENDENCIES", { taskIds: effect.dependsOn })]
+    case "session.orphan_probe":
+      return [{ _tag: "coverage", sessionId: id, reply: { to: { kind: "session", id }, type: "COVERAGE", payload: { seq: effect.seq } } }]
     default:
       return []
   }

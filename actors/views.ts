@@ -4,6 +4,7 @@
 // the runtime diffs these views into the merge patches of the event stream and the history,
 // and the edge answers `GET` with them, so the two can never disagree.
 import type { AgentContext } from "../machines/agent.ts"
+import type { ContextContext } from "../machines/context.ts"
 import type { SessionContext } from "../machines/session.ts"
 import type { TaskContext } from "../machines/task.ts"
 
@@ -70,4 +71,17 @@ export const sessionView = (id: string, session: SessionContext, state: string) 
   retries: session.metrics.retries,
   started_at: isoOrNull(session.metrics.startedAt),
   finished_at: isoOrNull(session.metrics.finishedAt),
+  deleted_at: isoOrNull(session.deletedAt),
+})
+
+/** A context document: its data whole (at most MAX_CONTEXT_BYTES, so its patches stay bounded too). */
+export const contextView = (id: string, context: ContextContext, state: string) => ({
+  id,
+  scope: context.scope,
+  owner_id: context.ownerId,
+  status: state,
+  data: context.data,
+  shared_with: context.sharedWith,
+  merged_from: context.mergedFrom,
+  expires_at: isoOrNull(context.expiresAt),
 })

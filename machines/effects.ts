@@ -14,8 +14,9 @@ export interface TimerClear {
   name: string
 }
 
-/** `conflict`: wrong state for this command (409); `forbidden`: the caller may not do this (403). */
-export type RejectionCode = "conflict" | "forbidden"
+/** `conflict`: wrong state for this command (409); `forbidden`: the caller may not do this (403);
+ * `payload_too_large`: the result would outgrow a stated limit (413). */
+export type RejectionCode = "conflict" | "forbidden" | "payload_too_large"
 
 /** The machine refused `command` in `state`; nothing changed. */
 export interface CommandRejected {
@@ -46,6 +47,6 @@ export function rejectCommand(command: string, state: string, code: RejectionCod
 }
 
 /** The one way every machine refuses a command its state does not accept: `<command> is not accepted while the <kind> is <state>`. */
-export function refuseInState(kind: "session" | "task" | "agent", command: string, state: string): CommandRejected {
+export function refuseInState(kind: "session" | "task" | "agent" | "context", command: string, state: string): CommandRejected {
   return rejectCommand(command, state, "conflict", `${command} is not accepted while the ${kind} is ${state}`)
 }

@@ -2,7 +2,7 @@
 // the sweeps that reach all of them (run, hold, cancel), its outcome decided from counts of its tasks by
 // status, checkpoints, metrics and health score. Its context never lists its tasks: it has their number
 // (their ids derive from it, machines/task-ids.ts) and counts; the tasks run the DAG among themselves.
-import { and, assertEvent, assign, emit, enqueueActions, setup, stateIn } from "xstate"
+import { and, assertEvent, assign, emit, enqueueActions, not, setup, stateIn } from "xstate"
 import { armTimer, clearTimer, refuseInState, rejectCommand, type CommonEffect } from "./effects.ts"
 import { FAILED_FOR_GOOD, FINISHED_STATUSES, type TaskStatus } from "./task.ts"
 import { sessionTaskId } from "./task-ids.ts"
@@ -24,8 +24,15 @@ export const SESSION_STATES = [
 
 export type SessionState = (typeof SESSION_STATES)[number]
 
-/** The states a session can leave; the others are `type: "final"`. */
+/** The states a session can leave. */
 const LIVE_STATES = ["pending", "queued", "running", "paused", "failed", "timeout", "degraded"] as const
+/**
+ * The states a session never leaves. They are not XState `final` states (XState drops every event sent to a
+ * finished actor): a finished session must still record its deletion. Every other command is refused there.
+ */
+export const TERMINAL_STATES = ["completed", "partially_completed", "stopped", "cancelled", "orphaned"] as const
+/** States in which the session's tasks are at work: it is stopped or cancelled before it is deleted. */
+const UNDELETABLE: ReadonlySet<SessionState> = new Set(["queued", "running", "paused", "degraded"])
 
 const TASK_STATUSES: readonly TaskStatus[] = [
   "blocked",
@@ -50,6 +57,10 @@ export const DEGRADE_MIN_ATTEMPTS = 4
 export const RECOVERED_AT = 0.7
 
 const TIMEOUT_TIMER = "timeout"
+const ORPHAN_TIMER = "orphan"
+
+/** Task statuses in which an agent holds or will soon hold the task again (not waiting for an agent). */
+const AT_WORK: readonly TaskStatus[] = ["assigned", "in_progress", "retry_wait"]
 
 /**
  * A session-wide command that changes the status of many tasks at once. The session counts its effect when
@@ -88,6 +99,8 @@ export interface SessionInput {
   timeoutS?: number
   /** Session RETRYs allowed; default 3. */
   maxRetries?: number
+  /** Orphaned once its remaining tasks have all waited this long with no registered agent for their capabilities (CLAWBOT_ORPHAN_AFTER_S); unset: never. */
+  orphanAfterS?: number
   at: number
 }
 
@@ -137,9 +150,18 @@ export interface SessionContext {
   timeoutAt?: number
   /** Time left on the session's clock while paused. */
   remainingMs?: number
+  orphanAfterS?: number
+  /** The last time one of its tasks changed status (or the session started): what "waited" is measured from. */
+  lastMoveAt?: number
+  /** Bumped each time the `orphan` timer is armed; an ORPHAN_DUE or COVERAGE of an older seq is late. */
+  orphanSeq: number
+  /** When the armed `orphan` timer fires; unset while none is armed. */
+  orphanAt?: number
+  /** Soft deletion (`DELETE /sessions/{id}`): hidden from lists, kept in history. */
+  deletedAt?: number
 }
 
-export type SessionTimerEvent = { type: "TIMEOUT"; seq: number }
+export type SessionTimerEvent = { type: "TIMEOUT"; seq: number } | { type: "ORPHAN_DUE"; seq: number }
 
 /** A task's change of status: `index` is its place in the session, `epoch` the sweeps it had seen when it changed. */
 export interface TaskStatusReport {
@@ -152,8 +174,18 @@ export interface TaskStatusReport {
   at: number
 }
 
+/** The tasks added to a running session (a decomposition): each as in the input, dependencies by id (new or existing). */
+export interface AddTasksEvent {
+  type: "ADD_TASKS"
+  tasks: readonly SessionTaskInput[]
+  /** The index the first new task gets: the session's task count when its ids were derived (else refused). */
+  firstIndex: number
+  /** A task of the session that waits for the new ones (the decomposed task), told with ADD_DEPENDENCIES. */
+  parentId?: string
+  at: number
+}
+
 export type SessionEvent =
-  | { type: "QUEUE"; at: number }
   | { type: "START"; at: number }
   | { type: "PAUSE"; at: number }
   | { type: "RESUME"; at: number }
@@ -163,6 +195,11 @@ export type SessionEvent =
   | { type: "TIMEOUT"; seq: number; at: number }
   | { type: "RETRY"; at: number }
   | { type: "ORPHAN"; at: number }
+  | { type: "ORPHAN_DUE"; seq: number; at: number }
+  /** The answer to `session.orphan_probe`: of its `ready` tasks, `offered` have a registered agent with their capability. */
+  | { type: "COVERAGE"; seq: number; ready: number; offered: number; at: number }
+  | { type: "DELETE"; at: number }
+  | AddTasksEvent
   | TaskStatusReport
   | { type: "CHECKPOINT"; data: unknown; at: number }
 
@@ -191,6 +228,10 @@ export type SessionEmitted =
   | { type: "session.hold_tasks" }
   /** Every task: cancel if unfinished. */
   | { type: "session.cancel_tasks"; reason: string; epoch: number }
+  /** Ask which of its ready tasks a registered agent could take; answered with COVERAGE {seq}. */
+  | { type: "session.orphan_probe"; seq: number }
+  /** The decomposed task now also waits for these new tasks. */
+  | { type: "session.add_dependencies"; taskId: string; dependsOn: string[] }
 
 /** `1 − (failedAttempts + 2 × timedOut) / max(1, attemptsEnded + timedOut)`, clamped to [0, 1]. */
 export function healthScore(metrics: Pick<SessionMetrics, "attemptsEnded" | "failedAttempts" | "timedOut">): number {
@@ -202,20 +243,29 @@ function noTasks(): Record<TaskStatus, number> {
   return Object.fromEntries(TASK_STATUSES.map((status) => [status, 0])) as Record<TaskStatus, number>
 }
 
-/** Each task of the input with its derived id, dependencies and dependants (ids), created held unless `start`. */
-export function taskCreations(input: Pick<SessionInput, "id" | "tasks" | "start">, epoch: number): SessionTaskCreation[] {
-  const idOf = new Map(input.tasks.map((task, index) => [task.id, sessionTaskId(input.id, index)]))
+/**
+ * Each task of `tasks` with its derived id (from `firstIndex` on), dependencies and dependants (ids), created held
+ * or not. `parentId` (a decomposition): the existing task that waits for all of them, so each names it a dependant.
+ */
+export function taskCreations(
+  sessionId: string,
+  tasks: readonly SessionTaskInput[],
+  options: { epoch: number; held: boolean; firstIndex?: number; parentId?: string },
+): SessionTaskCreation[] {
+  const firstIndex = options.firstIndex ?? 0
+  const idOf = new Map(tasks.map((task, index) => [task.id, sessionTaskId(sessionId, firstIndex + index)]))
   const derived = (id: string): string => idOf.get(id) ?? id
   const dependants = new Map<string, string[]>()
-  for (const task of input.tasks) {
+  for (const task of tasks) {
     for (const dependency of task.dependsOn) {
       const list = dependants.get(derived(dependency)) ?? []
       list.push(derived(task.id))
       dependants.set(derived(dependency), list)
     }
   }
-  return input.tasks.map((task, index) => {
-    const taskId = sessionTaskId(input.id, index)
+  return tasks.map((task, offset) => {
+    const index = firstIndex + offset
+    const taskId = sessionTaskId(sessionId, index)
     return {
       type: "session.create_task",
       taskId,
@@ -224,19 +274,19 @@ export function taskCreations(input: Pick<SessionInput, "id" | "tasks" | "start"
       title: task.title,
       capability: task.capability,
       dependsOn: task.dependsOn.map(derived),
-      dependants: dependants.get(taskId) ?? [],
+      dependants: [...(dependants.get(taskId) ?? []), ...(options.parentId === undefined ? [] : [options.parentId])],
       spec: task.spec,
-      held: input.start !== true,
-      epoch,
+      held: options.held,
+      epoch: options.epoch,
     }
   })
 }
 
-/** The counts as the session's creation leaves its tasks: a started session's tasks with nothing to wait for are ready. */
-function createdCounts(input: SessionInput): Record<TaskStatus, number> {
-  const counts = noTasks()
-  for (const task of input.tasks) counts[input.start === true && task.dependsOn.length === 0 ? "ready" : "blocked"] += 1
-  return counts
+/** The counts of `counts` plus new tasks: ready when not held and waiting for nothing, else blocked. */
+function withNewTasks(counts: Record<TaskStatus, number>, tasks: readonly SessionTaskInput[], held: boolean): Record<TaskStatus, number> {
+  const next = { ...counts }
+  for (const task of tasks) next[!held && task.dependsOn.length === 0 ? "ready" : "blocked"] += 1
+  return next
 }
 
 function sweepCounts(counts: Record<TaskStatus, number>, sweep: SessionSweep): Record<TaskStatus, number> {
@@ -282,7 +332,26 @@ function armTimeoutAt(context: SessionContext, fireAt: number) {
   }
 }
 
+/** Tasks remain, none is held by an agent (or about to retry with one), and none changed status for orphanAfterS. */
+function isStalled(context: SessionContext, at: number): boolean {
+  if (context.orphanAfterS === undefined) return false
+  const atWork = AT_WORK.reduce((sum, status) => sum + context.metrics.tasks[status], 0)
+  const waited = at - (context.lastMoveAt ?? at)
+  return finishedTasks(context) < context.taskCount && atWork === 0 && waited >= context.orphanAfterS * 1000
+}
+
 function refusal(state: SessionState, context: SessionContext, event: SessionEvent) {
+  if (event.type === "DELETE") {
+    return context.deletedAt !== undefined
+      ? rejectCommand(event.type, state, "conflict", "the session is already deleted")
+      : rejectCommand(event.type, state, "conflict", `a ${state} session is stopped or cancelled before it is deleted`)
+  }
+  if (event.type === "ADD_TASKS" && !(TERMINAL_STATES as readonly string[]).includes(state) && event.firstIndex !== context.taskCount) {
+    return rejectCommand(event.type, state, "conflict", `the session has ${context.taskCount} tasks, not ${event.firstIndex}: its tasks changed meanwhile, try again`)
+  }
+  if ((TERMINAL_STATES as readonly string[]).includes(state)) {
+    return rejectCommand(event.type, state, "conflict", `${event.type} is not allowed: session:${context.id} is ${state}, a final state`)
+  }
   if (event.type === "RETRY" && (state === "failed" || state === "timeout")) {
     return rejectCommand(event.type, state, "conflict", `retry limit reached (${context.metrics.retries} of ${context.maxRetries})`)
   }
@@ -303,7 +372,8 @@ function startsAtCreation(event: { type: string }): boolean {
 /** STOP from running, paused and degraded: every unfinished task is cancelled. */
 const STOP = { target: "stopped", actions: { type: "cancelTasks", params: { reason: "session stopped" } } } as const
 const CANCEL = { target: "cancelled", actions: { type: "cancelTasks", params: { reason: "session cancelled" } } } as const
-const START = { target: "running", actions: ["markStarted", "armTimeout", "runTasks"] } as const
+/** START: the session waits in queued until an agent takes its first task. */
+const START = { target: "queued", actions: ["markStarted", "armTimeout", "armOrphan", "runTasks"] } as const
 /** FAIL by command: the tasks keep running, but none starts until a RETRY and START. */
 const FAIL = { target: "failed", actions: ["recordFailure", "holdTasks"] } as const
 /** The session's own durable deadline, from running and degraded. */
@@ -313,6 +383,23 @@ const TIME_OUT = {
   actions: ["expireTimeout", { type: "cancelTasks", params: { reason: "session timed out" } }],
 } as const
 const REPORT = { guard: "isOwnTaskReport", actions: "recordTaskStatus" } as const
+/** The orphan check (CLAWBOT_ORPHAN_AFTER_S) while the session's tasks wait for agents: queued, running, degraded. */
+const ORPHAN_CHECK = {
+  ORPHAN_DUE: [
+    { guard: and(["isOrphanCheckDue", "isStalled"]), actions: "probeOrphan" },
+    { guard: "isOrphanCheckDue", actions: "armOrphan" },
+  ],
+  COVERAGE: [
+    { guard: and(["isOrphanCheckDue", "isStalled", "noAgentForReadyTasks"]), target: "orphaned" },
+    { guard: "isOrphanCheckDue", actions: "armOrphan" },
+  ],
+} as const
+const ADD_TASKS_RUNNING = { guard: "isNextIndex", actions: { type: "addTasks", params: { held: false } } } as const
+const ADD_TASKS_HELD = { guard: "isNextIndex", actions: { type: "addTasks", params: { held: true } } } as const
+const DELETE = {
+  guard: and(["isNotDeleted", ...[...UNDELETABLE].map((state) => not(stateIn(state)))]),
+  actions: "markDeleted",
+} as const
 
 export const sessionMachine = setup({
   types: {} as {
@@ -336,6 +423,14 @@ export const sessionMachine = setup({
     isTimeoutDue: ({ context, event }) =>
       event.type === "TIMEOUT" && context.timeoutAt !== undefined && event.seq === context.timeoutSeq,
     canRetry: ({ context }) => context.metrics.retries < context.maxRetries,
+    isAssignment: ({ event }) => event.type === "TASK_STATUS" && event.status === "assigned",
+    isOrphanCheckDue: ({ context, event }) =>
+      (event.type === "ORPHAN_DUE" || event.type === "COVERAGE") && context.orphanAt !== undefined && event.seq === context.orphanSeq,
+    /** Tasks remain, none is held by an agent, and none changed status for orphanAfterS. */
+    isStalled: ({ context, event }) => isStalled(context, timeOf(context, event)),
+    noAgentForReadyTasks: ({ event }) => event.type === "COVERAGE" && event.ready > 0 && event.offered === 0,
+    isNotDeleted: ({ context }) => context.deletedAt === undefined,
+    isNextIndex: ({ context, event }) => event.type === "ADD_TASKS" && event.firstIndex === context.taskCount,
     allTasksCompleted: ({ context }) => context.metrics.tasks.completed === context.taskCount,
     allTasksFinished: ({ context }) => finishedTasks(context) === context.taskCount,
     anyTaskCompleted: ({ context }) => context.metrics.tasks.completed > 0,
@@ -347,7 +442,22 @@ export const sessionMachine = setup({
     /** The creation: one task per input task, held unless the session starts at once. */
     createTasks: enqueueActions(({ context, event, enqueue }) => {
       const { input } = event as unknown as { input: SessionInput }
-      for (const creation of taskCreations(input, context.sweeps.length)) enqueue.emit(creation)
+      const creations = taskCreations(input.id, input.tasks, { epoch: context.sweeps.length, held: input.start !== true })
+      for (const creation of creations) enqueue.emit(creation)
+    }),
+    /** ADD_TASKS: the new tasks get the next indexes; held unless the session is at work (queued, running, degraded). */
+    addTasks: enqueueActions(({ context, event, enqueue }, params: { held: boolean }) => {
+      assertEvent(event, "ADD_TASKS")
+      const options = { epoch: context.sweeps.length, held: params.held, firstIndex: context.taskCount }
+      const creations = taskCreations(context.id, event.tasks, event.parentId === undefined ? options : { ...options, parentId: event.parentId })
+      enqueue.assign({
+        taskCount: context.taskCount + event.tasks.length,
+        metrics: { ...context.metrics, tasks: withNewTasks(context.metrics.tasks, event.tasks, params.held) },
+      })
+      if (event.parentId !== undefined) {
+        enqueue.emit({ type: "session.add_dependencies", taskId: event.parentId, dependsOn: creations.map((creation) => creation.taskId) })
+      }
+      for (const creation of creations) enqueue.emit(creation)
     }),
     markStarted: assign(({ context, event }) => ({
       metrics: { ...context.metrics, startedAt: context.metrics.startedAt ?? timeOf(context, event) },
@@ -370,6 +480,25 @@ export const sessionMachine = setup({
       enqueue.assign({ ...armed.patch, remainingMs: undefined })
       enqueue.emit(armed.effect)
     }),
+    /** (Re-)arms the orphan check orphanAfterS after the last move (or after now, when that time has passed). */
+    armOrphan: enqueueActions(({ context, event, enqueue }) => {
+      if (context.orphanAfterS === undefined) return
+      const at = timeOf(context, event)
+      const afterS = context.orphanAfterS * 1000
+      const lastMoveAt = event.type === "START" || event.type === "RESUME" || startsAtCreation(event) ? at : (context.lastMoveAt ?? at)
+      const fireAt = lastMoveAt + afterS > at ? lastMoveAt + afterS : at + afterS
+      const seq = context.orphanSeq + 1
+      enqueue.assign({ orphanSeq: seq, orphanAt: fireAt, lastMoveAt })
+      enqueue.emit(armTimer(ORPHAN_TIMER, fireAt, { type: "ORPHAN_DUE" as const, seq }))
+    }),
+    probeOrphan: emit(({ context }) => ({ type: "session.orphan_probe" as const, seq: context.orphanSeq })),
+    /** PAUSE: no orphan check while nothing is meant to run. */
+    holdOrphan: enqueueActions(({ context, enqueue }) => {
+      if (context.orphanAt === undefined) return
+      enqueue.assign({ orphanAt: undefined })
+      enqueue.emit(clearTimer(ORPHAN_TIMER))
+    }),
+    markDeleted: assign(({ event }) => ({ deletedAt: event.at })),
     /** The timer fired, so there is nothing left to clear. */
     expireTimeout: assign({ timeoutAt: undefined }),
     /** START: a new epoch in which every task runs and those that failed for good run again (counted now). */
@@ -390,7 +519,7 @@ export const sessionMachine = setup({
     }),
     recordTaskStatus: assign(({ context, event }) => {
       assertEvent(event, "TASK_STATUS")
-      return recordReport(context, event)
+      return { ...recordReport(context, event), lastMoveAt: event.at }
     }),
     recordFailure: assign(({ event }) => {
       assertEvent(event, "FAIL")
@@ -402,10 +531,12 @@ export const sessionMachine = setup({
     /** Entering an ending state: stop the clock and record when. */
     finish: enqueueActions(({ context, event, enqueue }) => {
       if (context.timeoutAt !== undefined) enqueue.emit(clearTimer(TIMEOUT_TIMER))
+      if (context.orphanAt !== undefined) enqueue.emit(clearTimer(ORPHAN_TIMER))
       const { startedAt } = context.metrics
       const at = timeOf(context, event)
       enqueue.assign({
         timeoutAt: undefined,
+        orphanAt: undefined,
         remainingMs: undefined,
         metrics: {
           ...context.metrics,
@@ -444,35 +575,46 @@ export const sessionMachine = setup({
       taskCount: input.tasks.length,
       sweeps: [],
       checkpoints: [],
-      metrics: { tasks: createdCounts(input), checkpoints: 0, retries: 0, ...counters, health: healthScore(counters) },
+      metrics: { tasks: withNewTasks(noTasks(), input.tasks, input.start !== true), checkpoints: 0, retries: 0, ...counters, health: healthScore(counters) },
       timeoutSeq: 0,
+      orphanAfterS: input.orphanAfterS,
+      orphanSeq: 0,
     }
   },
   entry: "createTasks",
   initial: "pending",
   on: {
-    ORPHAN: { target: ".orphaned" },
-    CHECKPOINT: { actions: "addCheckpoint" },
+    ORPHAN: LIVE_STATES.map((state) => ({ guard: stateIn(state), target: ".orphaned" })),
+    CHECKPOINT: LIVE_STATES.map((state) => ({ guard: stateIn(state), actions: "addCheckpoint" })),
     TIMEOUT: { description: "A timer armed before a pause, a restart or an ending arrives late: ignored on purpose." },
-    "*": LIVE_STATES.map((state) => ({ guard: stateIn(state), actions: { type: "rejectCommand" as const, params: { state } } })),
+    ORPHAN_DUE: { description: "An orphan check armed before a pause or an ending arrives late: ignored on purpose." },
+    COVERAGE: { description: "The answer to an orphan check that is over: ignored on purpose." },
+    DELETE,
+    "*": SESSION_STATES.map((state) => ({ guard: stateIn(state), actions: { type: "rejectCommand" as const, params: { state } } })),
   },
   states: {
     pending: {
       always: { guard: "startsAtCreation", ...START, description: "created with start: true" },
       on: {
-        QUEUE: { target: "queued" },
         START,
         CANCEL,
         FAIL: { target: "failed", actions: "recordFailure" },
+        ADD_TASKS: ADD_TASKS_HELD,
         TASK_STATUS: REPORT,
       },
     },
     queued: {
+      description: "Started; none of its tasks has been assigned yet",
+      always: { guard: "allTasksFinished", target: "running", description: "nothing left to assign: running decides the outcome" },
       on: {
-        START,
+        PAUSE: { target: "paused", actions: ["holdTimeout", "holdOrphan", "holdTasks"] },
+        STOP,
         CANCEL,
-        FAIL: { target: "failed", actions: "recordFailure" },
-        TASK_STATUS: REPORT,
+        FAIL,
+        TIMEOUT: TIME_OUT,
+        ...ORPHAN_CHECK,
+        ADD_TASKS: ADD_TASKS_RUNNING,
+        TASK_STATUS: [{ guard: and(["isOwnTaskReport", "isAssignment"]), target: "running", actions: "recordTaskStatus" }, REPORT],
       },
     },
     running: {
@@ -483,18 +625,21 @@ export const sessionMachine = setup({
         { guard: "isUnhealthy", target: "degraded" },
       ],
       on: {
-        PAUSE: { target: "paused", actions: ["holdTimeout", "holdTasks"] },
+        PAUSE: { target: "paused", actions: ["holdTimeout", "holdOrphan", "holdTasks"] },
         STOP,
         FAIL,
         TIMEOUT: TIME_OUT,
+        ...ORPHAN_CHECK,
+        ADD_TASKS: ADD_TASKS_RUNNING,
         TASK_STATUS: REPORT,
       },
     },
     paused: {
       on: {
-        RESUME: { target: "running", actions: ["resumeTimeout", "releaseTasks"] },
+        RESUME: { target: "running", actions: ["resumeTimeout", "armOrphan", "releaseTasks"] },
         STOP,
         CANCEL,
+        ADD_TASKS: ADD_TASKS_HELD,
         TASK_STATUS: REPORT,
       },
     },
@@ -508,6 +653,8 @@ export const sessionMachine = setup({
         STOP,
         FAIL,
         TIMEOUT: TIME_OUT,
+        ...ORPHAN_CHECK,
+        ADD_TASKS: ADD_TASKS_RUNNING,
         TASK_STATUS: REPORT,
       },
     },
@@ -525,10 +672,10 @@ export const sessionMachine = setup({
         TASK_STATUS: REPORT,
       },
     },
-    completed: { type: "final", entry: "finish" },
-    partially_completed: { type: "final", entry: "finish" },
-    stopped: { type: "final", entry: "finish" },
-    cancelled: { type: "final", entry: "finish" },
-    orphaned: { type: "final", entry: "finish" },
+    completed: { entry: "finish", description: "terminal" },
+    partially_completed: { entry: "finish", description: "terminal" },
+    stopped: { entry: "finish", description: "terminal" },
+    cancelled: { entry: "finish", description: "terminal" },
+    orphaned: { entry: "finish", description: "terminal" },
   },
 })

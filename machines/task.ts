@@ -143,6 +143,8 @@ export type TaskEvent =
   | { type: "SESSION_HOLD"; at: number }
   /** From the session (STOP, CANCEL, TIMEOUT): cancel if unfinished. The session counted it already: not reported. */
   | { type: "SESSION_CANCEL"; reason: string; epoch: number; at: number }
+  /** From its session (a decomposition): also wait for these new tasks; a ready task goes back to blocked. */
+  | { type: "ADD_DEPENDENCIES"; taskIds: string[]; at: number }
 
 /** Events the task's durable timers deliver (the runtime adds `at`). */
 export type TaskTimerEvent =
@@ -372,6 +374,10 @@ export const taskMachine = setup({
       const counts = event.status === "completed" && context.dependsOn.includes(event.taskId) && !context.dependenciesDone.includes(event.taskId)
       return counts ? { dependenciesDone: [...context.dependenciesDone, event.taskId] } : {}
     }),
+    addDependencies: assign(({ context, event }) => {
+      assertEvent(event, "ADD_DEPENDENCIES")
+      return { dependsOn: [...context.dependsOn, ...event.taskIds.filter((id) => !context.dependsOn.includes(id))] }
+    }),
     recordDependencyLoss: assign(({ event }) => {
       assertEvent(event, "DEPENDENCY_FINISHED")
       return { cancelReason: `dependency ${event.taskId} ${event.status}`, finishedAt: event.at, updatedAt: event.at }
@@ -525,7 +531,7 @@ export const taskMachine = setup({
         { guard: and(["canRun", "needsApproval"]), target: "awaiting_approval" },
         { guard: "canRun", target: "ready", actions: "markReady" },
       ],
-      on: cancellable(["recordCancel", "announceCancel"]),
+      on: { ADD_DEPENDENCIES: { actions: "addDependencies" }, ...cancellable(["recordCancel", "announceCancel"]) },
     },
     awaiting_approval: {
       entry: [{ type: "enter", params: { status: "awaiting_approval" } }, "armApproval"],
@@ -546,6 +552,7 @@ export const taskMachine = setup({
       entry: [{ type: "enter", params: { status: "ready" } }, "announceReady"],
       on: {
         ASSIGN: { target: "assigned", actions: ["recordAssignment", "armDeadline", "announceAssignment"] },
+        ADD_DEPENDENCIES: { target: "blocked", actions: "addDependencies" },
         ...cancellable(["recordCancel", "announceCancel"]),
       },
     },

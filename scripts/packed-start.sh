@@ -40,6 +40,12 @@ serve() {
     echo "packed clawbot start ($*) never became ready" >&2
     return 1
   fi
+  # The dashboard ships built (web/dist/) and is served at /.
+  if ! curl -fsS "http://127.0.0.1:$port/" | grep -q '<div id="app">'; then
+    kill "$pid" 2>/dev/null || true
+    echo "packed clawbot start ($*) does not serve the dashboard at /" >&2
+    return 1
+  fi
   kill -TERM "$pid"
   wait "$pid"
   echo "packed clawbot start ($*): ready on port $port, stopped cleanly"

@@ -33,6 +33,7 @@ const ConfigSchema = Schema.Struct({
   frontDoor: Flag,
   eventRetention: Schema.FiniteFromString.check(Schema.isInt(), Schema.isBetween({ minimum: 100, maximum: 100_000_000 })),
   dedupeWindowS: Schema.FiniteFromString.check(Schema.isInt(), Schema.isBetween({ minimum: 10, maximum: 86_400 })),
+  orphanAfterS: Schema.FiniteFromString.check(Schema.isInt(), Schema.isBetween({ minimum: 1, maximum: 31_536_000 })),
 })
 
 export type Config = typeof ConfigSchema.Type
@@ -56,6 +57,7 @@ const SETTINGS = {
   frontDoor: { flag: "front-door", env: "CLAWBOT_FRONT_DOOR", default: "true" },
   eventRetention: { flag: "event-retention", env: "CLAWBOT_EVENT_RETENTION", default: "100000" },
   dedupeWindowS: { flag: "dedupe-window-s", env: "CLAWBOT_DEDUPE_WINDOW_S", default: "120" },
+  orphanAfterS: { flag: "orphan-after-s", env: "CLAWBOT_ORPHAN_AFTER_S", default: "600" },
 } as const satisfies Record<keyof Config, { flag: string; env: string; default?: string }>
 
 /** The environment variables the configuration reads. */

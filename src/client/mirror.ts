@@ -17,7 +17,7 @@ export interface Mirror<K extends ActorKind = ActorKind> {
   readonly view: ActorView<K> | undefined
   /** The view's version (0 before the actor exists). */
   readonly version: number
-  /** How many times the view was read with `GET` (the first, then once per gap or reset). */
+  /** How many times the view was read with `GET` (the first, then once per gap or reset; failed tries not counted). */
   readonly fetches: number
   /** Resolves with the view once there is one. */
   ready(): Promise<ActorView<K>>
@@ -29,7 +29,7 @@ export interface Mirror<K extends ActorKind = ActorKind> {
   close(): void
 }
 
-const PATHS: Readonly<Record<ActorKind, string>> = { agent: "agents", session: "sessions", task: "tasks" }
+const PATHS: Readonly<Record<ActorKind, string>> = { agent: "agents", session: "sessions", task: "tasks", context: "contexts" }
 
 /** What `GET` answers minus the lists it links to (a session's `tasks`): the view patches apply to. */
 const patchableView = (kind: ActorKind, body: JsonObject): JsonObject => {
@@ -41,6 +41,8 @@ const patchableView = (kind: ActorKind, body: JsonObject): JsonObject => {
 class ActorMirror<K extends ActorKind> implements Mirror<K> {
   private current: JsonObject | undefined
   private currentVersion = 0
+  /** Until the first `GET` starts (the subscriber opens), events are held for it. */
+  private started = false
   private fetching = false
   private fetchAgain = false
   private held: SubscribedEvent[] = []
@@ -104,7 +106,7 @@ class ActorMirror<K extends ActorKind> implements Mirror<K> {
   }
 
   private receive(event: SubscribedEvent): void {
-    if (this.fetching) {
+    if (this.fetching || !this.started) {
       this.held.push(event)
       return
     }
@@ -136,6 +138,7 @@ class ActorMirror<K extends ActorKind> implements Mirror<K> {
       this.fetchAgain = true
       return
     }
+    this.started = true
     this.fetching = true
     void this.fetchLoop()
   }
@@ -144,8 +147,8 @@ class ActorMirror<K extends ActorKind> implements Mirror<K> {
     while (!this.closed) {
       this.fetchAgain = false
       try {
-        this.fetches += 1
         const body = await this.subscriber.request<JsonObject>("GET", `/api/v1/${PATHS[this.kind]}/${this.id}`)
+        this.fetches += 1
         this.current = patchableView(this.kind, body)
         this.currentVersion = typeof body["version"] === "number" ? body["version"] : 0
         this.failures = 0
@@ -155,6 +158,7 @@ class ActorMirror<K extends ActorKind> implements Mirror<K> {
           await new Promise((resolve) => setTimeout(resolve, backoffDelay(this.failures++)))
           continue
         }
+        this.fetches += 1
         this.current = undefined
         this.currentVersion = 0
       }

@@ -12,7 +12,7 @@ import type {
   TaskAssignedPayload,
   TaskCancelledPayload,
 } from "../schema/frames.ts"
-import type { AgentView, SessionSummary, SessionView, TaskView } from "../edge/http/views.ts"
+import type { AgentView, ContextView, SessionSummary, SessionView, TaskView } from "../edge/http/views.ts"
 
 export type { ActorKind, AgentView, ErrorDetail, SessionSummary, SessionView, TaskView, Topic }
 
@@ -36,5 +36,6 @@ export interface ViewOf {
   readonly agent: AgentView
   readonly task: TaskView
   readonly session: SessionSummary
+  readonly context: ContextView
 }
 export type ActorView<K extends ActorKind = ActorKind> = ViewOf[K]

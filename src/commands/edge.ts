@@ -23,7 +23,7 @@ export const serveEdge = async (config: Config, services: Services, log: Logger,
     redis: services.redis, sql: services.db.sql, keys: services.keys, partitions: services.partitions, append: services.append, log,
     machines: Object.fromEntries(KINDS.map((kind) => [kind.kind, describeMachine(kind.machine)])),
     host: config.host, port: config.port, memberExpiryMs, publicReads: config.publicReads, frontDoor: config.frontDoor,
-    limits: { perTokenPerSecond: config.rateLimit, connectionsPerAddress: config.maxConnectionsPerAddress },
+    limits: { perTokenPerSecond: config.rateLimit, connectionsPerAddress: config.maxConnectionsPerAddress, orphanAfterS: config.orphanAfterS },
     ...(config.operatorToken === undefined ? {} : { operatorToken: config.operatorToken }),
     ...(runtime === undefined ? {} : { runtime }),
   })

@@ -40,6 +40,7 @@ export const DEFAULT_LIMITS: EdgeLimits = {
   connectionsPerAddress: 1024,
   allowedOrigins: [],
   waitMs: 5_000,
+  orphanAfterS: 600,
 }
 
 export interface EdgeOptions {

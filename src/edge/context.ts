@@ -55,6 +55,9 @@ export interface EdgeLimits {
   readonly allowedOrigins: ReadonlyArray<string>
   /** How long `?wait=1` and lifecycle verdicts wait for the runtime. */
   readonly waitMs: number
+  /** A started session is orphaned once every remaining task has waited this long with no registered agent
+   * offering its capability (CLAWBOT_ORPHAN_AFTER_S; given to each session the edge creates). */
+  readonly orphanAfterS: number
 }
 
 export interface Readiness {

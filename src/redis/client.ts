@@ -41,7 +41,10 @@ const seeds = (url: string): URL[] =>
 const connect = (url: string, cluster: boolean): Redis => {
   const common = { enableOfflineQueue: false, enableAutoPipelining: true } as const
   const perNode = { maxRetriesPerRequest: 2, connectTimeout: 5_000 } as const
-  if (!cluster) return new Redis(url, { ...common, ...perNode, lazyConnect: false, retryStrategy })
+  if (!cluster) {
+    if (url.includes(",")) throw new Error("REDIS_URL names several nodes: set CLAWBOT_REDIS_CLUSTER=true for a Redis Cluster")
+    return new Redis(url, { ...common, ...perNode, lazyConnect: false, retryStrategy })
+  }
   const nodes = seeds(url)
   const first = nodes[0]!
   const auth = {

@@ -59,7 +59,16 @@ export interface PushOutput {
   readonly frame: { readonly type: string; readonly payload: Readonly<Record<string, unknown>> }
 }
 
-export type Output = SendOutput | RouteTaskOutput | FillAgentOutput | PushOutput | GroupReleaseOutput
+/** Ask the store how many of a session's `ready` tasks have a registered agent offering their capability;
+ * the runtime appends `reply` to its actor with `ready` and `offered` added to its payload (a session's
+ * orphan check, docs/machines.md). Read off the hot path: once per check, never per transition. */
+export interface CoverageOutput {
+  readonly _tag: "coverage"
+  readonly sessionId: string
+  readonly reply: Omit<SendOutput, "_tag">
+}
+
+export type Output = SendOutput | RouteTaskOutput | FillAgentOutput | PushOutput | CoverageOutput | GroupReleaseOutput
 
 /** Columns stored beside the snapshot so operators and the router can query them. */
 export interface ActorColumns {

@@ -15,6 +15,7 @@ import type { BatchPlan } from "./plan-batch.ts"
 import type { OutboxItem } from "./outbox.ts"
 import type { GroupReleaseOutput, RouteTaskOutput } from "./actor-kind.ts"
 import type { FillRequest, Router } from "./router.ts"
+import { sessionCoverage } from "../store/coverage.ts"
 
 export interface BatchIo {
   readonly sql: Sql
@@ -136,6 +137,14 @@ const carryOut = async (io: BatchIo, items: ReadonlyArray<OutboxItem>): Promise<
         fills.push(item)
         routingId ??= item.cmdId ?? item.entryId
         break
+      case "coverage": {
+        const { to, type, payload } = item.reply
+        chain(`${to.kind}:${to.id}`, async () => {
+          const coverage = await sessionCoverage(io.sql, item.sessionId)
+          return io.append({ kind: to.kind, id: to.id, type, payload: { ...payload, ...coverage }, cmdId: item.cmdId ?? "" })
+        })
+        break
+      }
       case "group_release":
         releases.push(item)
         routingId ??= item.cmdId ?? item.entryId

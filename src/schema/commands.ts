@@ -102,6 +102,7 @@ export const TaskCommand = Schema.Union([
   bare("APPROVE"),
   command("REJECT", { reason: Schema.String }),
   bare("APPROVAL_TIMEOUT"),
+  command("ADD_DEPENDENCIES", { taskIds: Schema.Array(Uuid).check(Schema.isNonEmpty()) }),
   command("CANCEL", { reason: Schema.String }),
   bare("RETRY"),
 ])
@@ -171,22 +172,30 @@ export const SessionInput = snakeCased(Schema.Struct({
   ...sessionProfileFields,
   tasks: Schema.Array(SessionTask),
   maxRetries: NonNegativeInt.pipe(Schema.withDecodingDefaultKey(Effect.succeed(3))),
-})).check(
-  Schema.makeFilter((input) => {
-    const duplicateKey = firstDuplicate(input.tasks.map((t) => t.key))
-    if (duplicateKey !== undefined) {
-      const key = JSON.stringify(input.tasks[duplicateKey]?.key)
-      return { path: ["tasks", duplicateKey, "key"], issue: `duplicate task key ${key}` }
-    }
-    const nodes = input.tasks.map((t) => ({ name: t.id, deps: t.dependsOn }))
-    return checkDag(nodes, { list: "tasks", name: "id", deps: "depends_on", noun: "task id" })
-  }),
-)
+  orphanAfterS: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThanOrEqualTo(1))),
+})).check(Schema.makeFilter((input) => taskListIssue(input.tasks)))
 export type SessionInput = typeof SessionInput.Type
+
+/** Unique keys, and dependencies that name tasks of the same list without a cycle. */
+function taskListIssue(tasks: ReadonlyArray<SessionTask>) {
+  const duplicateKey = firstDuplicate(tasks.map((t) => t.key))
+  if (duplicateKey !== undefined) {
+    const key = JSON.stringify(tasks[duplicateKey]?.key)
+    return { path: ["tasks", duplicateKey, "key"], issue: `duplicate task key ${key}` }
+  }
+  const nodes = tasks.map((t) => ({ name: t.id, deps: t.dependsOn }))
+  return checkDag(nodes, { list: "tasks", name: "id", deps: "depends_on", noun: "task id" })
+}
+
+/** Tasks joining a session (a decomposition): dependencies among themselves; `parentId` waits for all of them. */
+const AddTasks = snakeCased(Schema.Struct({
+  tasks: Schema.Array(SessionTask).check(Schema.isNonEmpty()),
+  firstIndex: NonNegativeInt,
+  parentId: Schema.optionalKey(Uuid),
+})).check(Schema.makeFilter((payload) => taskListIssue(payload.tasks)))
 
 export const SessionCommand = Schema.Union([
   create(SessionInput),
-  bare("QUEUE"),
   bare("START"),
   bare("PAUSE"),
   bare("RESUME"),
@@ -196,10 +205,49 @@ export const SessionCommand = Schema.Union([
   command("TIMEOUT", { seq: NonNegativeInt }),
   bare("RETRY"),
   bare("ORPHAN"),
+  command("ORPHAN_DUE", { seq: NonNegativeInt }),
+  command("COVERAGE", { seq: NonNegativeInt, ready: NonNegativeInt, offered: NonNegativeInt }),
+  bare("DELETE"),
+  Schema.Struct({ type: Schema.Literal("ADD_TASKS"), payload: AddTasks }),
   command("TASK_STATUS", { taskId: Uuid, index: NonNegativeInt, from: TaskState, status: TaskState, epoch: NonNegativeInt }),
   command("CHECKPOINT", { data: Json }),
 ])
 export type SessionCommand = typeof SessionCommand.Type
+
+// ---- context ----
+
+/** Where a context belongs: a session, an agent, everyone, or for a while. */
+export const ContextScope = Schema.Literals(["session", "agent", "global", "temporary"])
+
+/** A context's data: a JSON object (its size is limited by the machine, MAX_CONTEXT_BYTES). */
+const ContextData = Schema.Record(Schema.String, Json)
+
+/** The context machine's input without `at`. */
+export const ContextInput = snakeCased(Schema.Struct({
+  id: Uuid,
+  scope: ContextScope,
+  ownerId: Schema.optionalKey(Uuid),
+  ttlS: Schema.optionalKey(Schema.Int.check(Schema.isBetween({ minimum: 1, maximum: 31_536_000 }))),
+  data: ContextData,
+  mergedFrom: Schema.optionalKey(Schema.Array(Schema.Struct({ id: Uuid, version: NonNegativeInt }))),
+}))
+export type ContextInput = typeof ContextInput.Type
+
+export const ContextCommand = Schema.Union([
+  create(ContextInput),
+  Schema.Struct({
+    type: Schema.Literal("PATCH"),
+    // the dot paths are data, kept as written (only the struct's own keys are snake-cased)
+    payload: snakeCased(Schema.Struct({
+      set: ContextData,
+      unset: Schema.Array(Schema.String),
+      expectedVersion: Schema.optionalKey(NonNegativeInt),
+    })),
+  }),
+  command("SHARE", { sessionId: Uuid }),
+  bare("EXPIRE"),
+])
+export type ContextCommand = typeof ContextCommand.Type
 
 // ---- envelope ----
 
@@ -214,15 +262,16 @@ const envelope = <K extends ActorKind>(kind: K) =>
 export const TaskInboxCommand = TaskCommand.mapMembers(Tuple.map(envelope("task")))
 export const AgentInboxCommand = AgentCommand.mapMembers(Tuple.map(envelope("agent")))
 export const SessionInboxCommand = SessionCommand.mapMembers(Tuple.map(envelope("session")))
+export const ContextInboxCommand = ContextCommand.mapMembers(Tuple.map(envelope("context")))
 
 /**
  * A command to one actor: `{kind, id, type, payload, cmdId?, replyTo?}`. `cmdId` deduplicates a
  * client's repeated frame id; `replyTo` says where the acceptance or refusal is reported.
  */
-export const InboxCommand = Schema.Union([TaskInboxCommand, AgentInboxCommand, SessionInboxCommand])
+export const InboxCommand = Schema.Union([TaskInboxCommand, AgentInboxCommand, SessionInboxCommand, ContextInboxCommand])
 export type InboxCommand = typeof InboxCommand.Type
 
-const inboxByKind = { task: TaskInboxCommand, agent: AgentInboxCommand, session: SessionInboxCommand }
+const inboxByKind = { task: TaskInboxCommand, agent: AgentInboxCommand, session: SessionInboxCommand, context: ContextInboxCommand }
 
 const InboxHeader = Schema.Struct({ kind: ActorKind, id: Uuid, type: Schema.String, payload: Schema.Unknown })
 

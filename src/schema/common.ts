@@ -45,7 +45,7 @@ export const GroupKey = Schema.String.check(
 ).annotate({ identifier: "GroupKey" })
 export type GroupKey = typeof GroupKey.Type
 
-export const ActorKind = Schema.Literals(["session", "task", "agent"]).annotate({ identifier: "ActorKind" })
+export const ActorKind = Schema.Literals(["session", "task", "agent", "context"]).annotate({ identifier: "ActorKind" })
 export type ActorKind = typeof ActorKind.Type
 
 const ActorParts = Schema.Struct({ kind: ActorKind, id: Uuid })
@@ -69,7 +69,7 @@ export const actorRef = (kind: ActorKind, id: Uuid): string => `${kind}:${id}`
 /** An actor reference `kind:id`, e.g. `task:6f1c…`. */
 export const ActorRef = Schema.String.check(
   Schema.makeFilter((s: string) => parseActorRef(s) !== undefined, {
-    expected: "an actor reference <session|task|agent>:<uuid>",
+    expected: "an actor reference <session|task|agent|context>:<uuid>",
   }),
 ).annotate({ identifier: "ActorRef" })
 

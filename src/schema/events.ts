@@ -5,11 +5,12 @@ import { ActorKind, IsoTime, JsonObject, Uuid } from "./common.ts"
 import { wire } from "./wire.ts"
 
 const isUuid = Schema.is(Uuid)
-const TOPIC_FAMILIES: ReadonlySet<string> = new Set(["session", "task", "agent"])
+const TOPIC_FAMILIES: ReadonlySet<string> = new Set(["session", "task", "agent", "context"])
+const LISTS: ReadonlySet<string> = new Set(["machines", "sessions", "tasks", "agents", "contexts"])
 
-/** True for `sessions`, `session:{id}`, `tasks`, `task:{id}`, `agents`, `agent:{id}` and `machines`. */
+/** True for `sessions`, `session:{id}`, `tasks`, `task:{id}`, `agents`, `agent:{id}`, `contexts`, `context:{id}` and `machines`. */
 export function isTopic(topic: string): boolean {
-  if (topic === "machines" || topic === "sessions" || topic === "tasks" || topic === "agents") return true
+  if (LISTS.has(topic)) return true
   const colon = topic.indexOf(":")
   return TOPIC_FAMILIES.has(topic.slice(0, colon)) && isUuid(topic.slice(colon + 1))
 }
@@ -18,8 +19,8 @@ const HEX_UUID = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0
 
 export const Topic = Schema.String.check(
   Schema.makeFilter(isTopic, {
-    expected: "a topic (sessions, session:<id>, tasks, task:<id>, agents, agent:<id> or machines)",
-    toJsonSchema: () => ({ pattern: `^(sessions|tasks|agents|machines|(session|task|agent):${HEX_UUID})$` }),
+    expected: "a topic (sessions, session:<id>, tasks, task:<id>, agents, agent:<id>, contexts, context:<id> or machines)",
+    toJsonSchema: () => ({ pattern: `^(sessions|tasks|agents|contexts|machines|(session|task|agent|context):${HEX_UUID})$` }),
   }),
 ).annotate({ identifier: "Topic" })
 export type Topic = typeof Topic.Type

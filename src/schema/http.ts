@@ -15,7 +15,7 @@ import {
   StreamId,
   Uuid,
 } from "./common.ts"
-import { agentProfileFields, sessionProfileFields, taskSpecFields } from "./commands.ts"
+import { agentProfileFields, ContextScope, sessionProfileFields, taskSpecFields } from "./commands.ts"
 import { checkDag } from "./dag.ts"
 import { decodeOr, type Decoded } from "./errors.ts"
 import { Topic } from "./events.ts"
@@ -162,11 +162,32 @@ export const DotPath = Schema.String.check(
   Schema.isPattern(/^[^.]+(\.[^.]+)*$/u, { expected: "a dot path like a.b.c" }),
 ).annotate({ identifier: "DotPath" })
 
-/** `POST /contexts` */
-export const CreateContextBody = Schema.Struct({
-  data: JsonObject.pipe(Schema.withDecodingDefaultKey(Effect.succeed({}))),
-}).annotate({ identifier: "CreateContextBody" })
+/** `POST /contexts`: `owner_id` names the session or agent of a `session` or `agent` context; a `temporary` one needs `ttl_s`. */
+export const CreateContextBody = wire(
+  "CreateContextBody",
+  Schema.Struct({
+    scope: ContextScope,
+    ownerId: Schema.optionalKey(Uuid),
+    ttlS: Schema.optionalKey(Schema.Int.check(Schema.isBetween({ minimum: 1, maximum: 31_536_000 }))),
+    data: JsonObject.pipe(Schema.withDecodingDefaultKey(Effect.succeed({}))),
+  }),
+).check(
+  Schema.makeFilter((body: { scope: string; ownerId?: string; ttlS?: number }) => {
+    if ((body.scope === "session" || body.scope === "agent") && body.ownerId === undefined) {
+      return { path: ["owner_id"], issue: `required for a ${body.scope} context` }
+    }
+    if (body.scope === "temporary" && body.ttlS === undefined) return { path: ["ttl_s"], issue: "required for a temporary context" }
+    if (body.scope !== "temporary" && body.ttlS !== undefined) return { path: ["ttl_s"], issue: "only a temporary context expires" }
+    return undefined
+  }),
+)
 export type CreateContextBody = typeof CreateContextBody.Type
+
+/** `GET /contexts/{id}?key=a.b` */
+export const ContextKeyQuery = Schema.Struct({ key: Schema.optionalKey(DotPath) })
+
+/** `POST /contexts/{id}/share` */
+export const ShareContextBody = wire("ShareContextBody", Schema.Struct({ sessionId: Uuid }))
 
 /** `PATCH /contexts/{id}`: a stale `expected_version` answers 409. */
 export const PatchContextBody = wire(
@@ -255,6 +276,12 @@ export type ListTasksQuery = typeof ListTasksQuery.Type
 /** `?wait=1` on a command. */
 export const WaitQuery = Schema.Struct({ wait: Flag.pipe(Schema.withDecodingDefaultKey(Effect.succeed("0"))) })
 export type WaitQuery = typeof WaitQuery.Type
+
+/** `DELETE /sessions/{id}?wait=1&hard=1` */
+export const DeleteSessionQuery = Schema.Struct({
+  wait: Flag.pipe(Schema.withDecodingDefaultKey(Effect.succeed("0"))),
+  hard: Flag.pipe(Schema.withDecodingDefaultKey(Effect.succeed("0"))),
+})
 
 /** `GET /contexts/{id}/diff?from=&to=` (versions). */
 export const ContextDiffQuery = Schema.Struct({ from: WholeNumber, to: WholeNumber })

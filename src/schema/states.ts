@@ -20,6 +20,9 @@ export const AgentState = Schema.Literals(["offline", "online", "busy", "drainin
 })
 export type AgentState = typeof AgentState.Type
 
+export const ContextState = Schema.Literals(["active", "expired"]).annotate({ identifier: "ContextState" })
+export type ContextState = typeof ContextState.Type
+
 export const SessionState = Schema.Literals([
   "pending",
   "queued",

@@ -15,6 +15,8 @@ export interface ListActorsOptions {
    * `capabilities` array holds it, GIN-indexed). Sessions have none.
    */
   readonly capability?: string
+  /** Leave out soft-deleted sessions (their context has `deletedAt`). */
+  readonly hideDeleted?: boolean
   /** Tasks of this group (their context's `group`). */
   readonly group?: string
   readonly limit: number
@@ -61,7 +63,7 @@ const capabilityClause = (sql: Sql, kind: string, capability: string) =>
 
 /** Actors of a kind, oldest in their current state first, filtered, one page at a time. */
 export async function listActors(sql: Sql, options: ListActorsOptions): Promise<ActorPage> {
-  const { kind, state, olderThanS, sessionId, agentId, capability, group, limit, after } = options
+  const { kind, state, olderThanS, sessionId, agentId, capability, hideDeleted, group, limit, after } = options
   const from = after === undefined ? undefined : decodeCursor(after)
   const rows = await sql<ActorRow[]>`
     select ${sql(ACTOR_COLUMNS)} from actors
@@ -71,6 +73,7 @@ export async function listActors(sql: Sql, options: ListActorsOptions): Promise<
       ${sessionId === undefined ? sql`` : sql`and session_id = ${sessionId}`}
       ${agentId === undefined ? sql`` : sql`and agent_id = ${agentId}`}
       ${capability === undefined ? sql`` : capabilityClause(sql, kind, capability)}
+      ${hideDeleted === true ? sql`and snapshot->'context'->'deletedAt' is null` : sql``}
       ${group === undefined ? sql`` : sql`and snapshot->'context'->>'group' = ${group}`}
       ${from === undefined ? sql`` : sql`and (state_since, id) > (to_timestamp(${from.sinceMs} / 1000.0), ${from.id})`}
     order by state_since, id

@@ -7,7 +7,18 @@ import { randomUUID } from "node:crypto"
 import type { Page } from "playwright-core"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { waitFor } from "../support/runtime.ts"
-import { axeViolations, httpClient, openBrowser, screenshot, startBot, startSystem, withToken, type Browser, type System, type TestBot } from "./support.ts"
+import {
+  axeViolations,
+  httpClient,
+  openBrowser,
+  screenshot,
+  startBot,
+  startSystem,
+  withToken,
+  type Browser,
+  type System,
+  type TestBot,
+} from "./support.ts"
 
 describe("the dashboard in a browser", () => {
   let system: System
@@ -56,7 +67,10 @@ describe("the dashboard in a browser", () => {
       ],
     })
     expect(created.status).toBe(201)
-    session = { id: created.body.id, tasks: Object.fromEntries(created.body.tasks.map((task: { key: string; id: string }) => [task.key, task.id])) as typeof session.tasks }
+    session = {
+      id: created.body.id,
+      tasks: Object.fromEntries(created.body.tasks.map((task: { key: string; id: string }) => [task.key, task.id])) as typeof session.tasks,
+    }
     await go(`#/sessions/${session.id}`)
     const compile = `[data-node="${session.tasks.compile}"]`
     expect(await bot.nextTask()).toBe(session.tasks.compile)
@@ -98,7 +112,10 @@ describe("the dashboard in a browser", () => {
   })
 
   it("steps back through the history with the time slider: the earlier state, its context and the diff", async () => {
-    const history = (await system.api.get(`/api/v1/actors/task/${session.tasks.package}/history`)).body.transitions as Array<{ version: number; to: string }>
+    const history = (await system.api.get(`/api/v1/actors/task/${session.tasks.package}/history`)).body.transitions as Array<{
+      version: number
+      to: string
+    }>
     expect(history[0]).toMatchObject({ version: 1, to: "blocked" })
     await page.locator("#version").fill("1")
     await expect.poll(() => page.getByTestId("version").textContent()).toBe("1")
@@ -128,16 +145,24 @@ describe("the dashboard in a browser", () => {
     await page.getByRole("group", { name: "Events leaving in_progress" }).getByRole("button", { name: "COMPLETE", exact: true }).click()
     await expect.poll(() => page.getByTestId("command-result").textContent()).toBe("applied: now completed")
     await expect.poll(() => classOf('[data-node="completed"]')).toMatch(/\bcurrent\b/)
-    const history = (await system.api.get(`/api/v1/actors/task/${session.tasks.package}/history`)).body.transitions as Array<{ event: string; by: string | null }>
+    const history = (await system.api.get(`/api/v1/actors/task/${session.tasks.package}/history`)).body.transitions as Array<{
+      event: string
+      by: string | null
+    }>
     expect(history.at(-1)).toMatchObject({ event: "COMPLETE", by: "operator" })
   })
 
-  it("shows the agents with load and breaker, and rotates a token", async () => {
+  it("shows the agents with load and breaker, drains and resumes one, and rotates a token", async () => {
     const spare = await system.api.post("/api/v1/agents", { name: "spare-bot", capabilities: ["lint"], max_concurrency: 2 })
     await go("#/agents")
     const row = page.getByTestId("agent-builder-bot")
     await expect.poll(() => row.textContent()).toContain("build")
     expect(await row.locator(".badge").first().textContent()).toMatch(/online|busy/)
+    await page.getByRole("button", { name: "Drain builder-bot" }).click()
+    await expect.poll(() => page.getByTestId("command-result").textContent()).toBe("applied: now draining")
+    await expect.poll(() => row.locator(".badge").first().textContent()).toBe("draining")
+    await page.getByRole("button", { name: "Resume builder-bot" }).click()
+    await expect.poll(() => page.getByTestId("command-result").textContent()).toMatch(/^applied: now (online|busy)$/)
     await page.getByRole("button", { name: "Rotate token of spare-bot" }).click()
     const token = await page.getByTestId("rotated-token").textContent()
     expect(token).not.toBe(spare.body.token)
@@ -149,8 +174,19 @@ describe("the dashboard in a browser", () => {
 
   it("lists dead letters with their reason and deletes one", async () => {
     const { inbox } = system.t.deployment.keys.partition(0)
-    await system.t.deployment.redis.xadd(inbox, "*", "type", "EXPLODE", "actor", `task:${system.t.deployment.idIn("task", 0)}`, "payload", "{}")
-    await waitFor("the dead letter", async () => ((await system.api.get("/api/v1/dead-letters")).body.items.length === 1 ? true : undefined))
+    await system.t.deployment.redis.xadd(
+      inbox,
+      "*",
+      "type",
+      "EXPLODE",
+      "actor",
+      `task:${system.t.deployment.idIn("task", 0)}`,
+      "payload",
+      "{}",
+    )
+    await waitFor("the dead letter", async () =>
+      (await system.api.get("/api/v1/dead-letters")).body.items.length === 1 ? true : undefined,
+    )
     await go("#/dead-letters")
     await expect.poll(() => page.locator("table.data tbody tr").count()).toBe(1)
     expect(await page.locator("table.data tbody tr").textContent()).toContain("type: expected one of")
@@ -161,7 +197,14 @@ describe("the dashboard in a browser", () => {
   })
 
   it("is usable from the keyboard and labelled: no axe-core violations on any page", async () => {
-    for (const hash of ["#/fleet", "#/sessions", `#/sessions/${session.id}`, "#/agents", `#/statecharts/task/${session.tasks.package}`, "#/dead-letters"]) {
+    for (const hash of [
+      "#/fleet",
+      "#/sessions",
+      `#/sessions/${session.id}`,
+      "#/agents",
+      `#/statecharts/task/${session.tasks.package}`,
+      "#/dead-letters",
+    ]) {
       await go(hash)
       await page.waitForSelector("main h1")
       await page.waitForLoadState("networkidle")
@@ -172,22 +215,39 @@ describe("the dashboard in a browser", () => {
     await page.reload()
     await page.waitForSelector(`[data-node="${session.tasks.compile}"]`)
     await page.keyboard.press("Tab")
-    expect(await page.evaluate(() => (globalThis as unknown as { document: { activeElement: { textContent: string } } }).document.activeElement.textContent)).toBe("Clawbot")
+    expect(
+      await page.evaluate(
+        () => (globalThis as unknown as { document: { activeElement: { textContent: string } } }).document.activeElement.textContent,
+      ),
+    ).toBe("Clawbot")
     await page.keyboard.press("Tab")
-    expect(await page.evaluate(() => (globalThis as unknown as { document: { activeElement: { textContent: string } } }).document.activeElement.textContent)).toBe("Fleet")
+    expect(
+      await page.evaluate(
+        () => (globalThis as unknown as { document: { activeElement: { textContent: string } } }).document.activeElement.textContent,
+      ),
+    ).toBe("Fleet")
     await page.locator(`[data-node="${session.tasks.compile}"]`).focus()
     await page.keyboard.press("Enter")
-    await expect.poll(() => page.evaluate(() => (globalThis as unknown as { location: { hash: string } }).location.hash)).toBe(`#/statecharts/task/${session.tasks.compile}`)
+    await expect
+      .poll(() => page.evaluate(() => (globalThis as unknown as { location: { hash: string } }).location.hash))
+      .toBe(`#/statecharts/task/${session.tasks.compile}`)
   })
 
   it("fits a phone-width screen", async () => {
     const phone = await browser.page({ width: 390, height: 844 })
     await withToken(phone, system.t.operatorToken)
-    for (const [hash, name] of [["#/fleet", "phone-fleet"], [`#/sessions/${session.id}`, "phone-session"], ["#/agents", "phone-agents"]] as const) {
+    for (const [hash, name] of [
+      ["#/fleet", "phone-fleet"],
+      [`#/sessions/${session.id}`, "phone-session"],
+      ["#/agents", "phone-agents"],
+    ] as const) {
       await phone.goto(`${system.url()}/${hash}`)
       await phone.waitForSelector("main h1")
       await expect.poll(() => phone.getByTestId("connection").textContent()).toContain("live")
-      const width = await phone.evaluate(() => (globalThis as unknown as { document: { documentElement: { scrollWidth: number } } }).document.documentElement.scrollWidth)
+      if (name === "phone-session") await phone.waitForSelector("svg.graph")
+      const width = await phone.evaluate(
+        () => (globalThis as unknown as { document: { documentElement: { scrollWidth: number } } }).document.documentElement.scrollWidth,
+      )
       expect({ name, width }).toEqual({ name, width: 390 })
       await screenshot(phone, name)
     }
@@ -203,7 +263,12 @@ describe("the dashboard in a browser", () => {
     // While no edge serves, the runtime goes on: a task created straight into the inbox.
     await expect.poll(() => page.getByTestId("connection").textContent()).toContain("reconnecting")
     const id = randomUUID()
-    await system.t.deployment.append({ kind: "task", id, type: "CREATE", payload: { id, title: "while away", capability: "nobody", dependsOn: [], blocked: false } })
+    await system.t.deployment.append({
+      kind: "task",
+      id,
+      type: "CREATE",
+      payload: { id, title: "while away", capability: "nobody", dependsOn: [], blocked: false },
+    })
     await edge
     await expect.poll(() => page.getByTestId("connection").textContent(), { timeout: 15_000 }).toContain("live")
     await expect.poll(total).toBe(tasksBefore + 1)

@@ -13,8 +13,14 @@ import { edgeOn, httpClient, testEdge, type Client, type TestEdge } from "../sup
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium"
 const ARGS = [
-  "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-quic",
-  "--no-first-run", "--disable-component-update", "--disable-sync",
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-background-networking",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-component-update",
+  "--disable-sync",
 ]
 export const ARTIFACTS = new URL("./artifacts/", import.meta.url).pathname
 
@@ -29,7 +35,10 @@ export interface Browser {
 export const openBrowser = async (): Promise<Browser> => {
   const profile = await mkdtemp(join(tmpdir(), "clawbot-chromium-"))
   const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM, headless: true, args: ARGS, viewport: { width: 1366, height: 900 },
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ARGS,
+    viewport: { width: 1366, height: 900 },
   })
   const errors: string[] = []
   return {
@@ -80,8 +89,15 @@ export const axeViolations = async (page: Page): Promise<AxeViolation[]> => {
   await page.evaluate(source)
   return page.evaluate(async () => {
     const axe = (globalThis as unknown as { axe: { run(context: unknown, options: unknown): Promise<{ violations: AxeViolation[] }> } }).axe
-    const result = await axe.run((globalThis as unknown as { document: unknown }).document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } })
-    return result.violations.map(({ id, impact, help, nodes }) => ({ id, impact, help, nodes: nodes.map((node) => ({ target: node.target })) }))
+    const result = await axe.run((globalThis as unknown as { document: unknown }).document, {
+      runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] },
+    })
+    return result.violations.map(({ id, impact, help, nodes }) => ({
+      id,
+      impact,
+      help,
+      nodes: nodes.map((node) => ({ target: node.target })),
+    }))
   })
 }
 
@@ -104,7 +120,12 @@ export const startSystem = async (): Promise<System> => {
     url: () => `http://127.0.0.1:${port}`,
     async restartEdge() {
       await edge.close()
-      edge = await edgeOn(t.deployment, { operatorToken: t.operatorToken, runtime: t.runtime, limits: { perTokenPerSecond: 100_000 }, edge: { port } })
+      edge = await edgeOn(t.deployment, {
+        operatorToken: t.operatorToken,
+        runtime: t.runtime,
+        limits: { perTokenPerSecond: 100_000 },
+        edge: { port },
+      })
     },
     async close() {
       await edge.close()
@@ -126,7 +147,12 @@ export interface TestBot {
 }
 
 export const startBot = async (system: System, name: string, capability: string): Promise<TestBot> => {
-  const created = await system.api.post("/api/v1/agents", { name, capabilities: [capability], max_concurrency: 4, heartbeat_interval_ms: 60_000 })
+  const created = await system.api.post("/api/v1/agents", {
+    name,
+    capabilities: [capability],
+    max_concurrency: 4,
+    heartbeat_interval_ms: 60_000,
+  })
   if (created.status !== 201) throw new Error(`agent ${name}: ${JSON.stringify(created.body)}`)
   const { id, token } = created.body as { id: string; token: string }
   const client = await TestClient.open(`ws://127.0.0.1:${new URL(system.url()).port}/ws/control?token=${token}`)

@@ -136,8 +136,13 @@ export const audit = async (input: AuditInput): Promise<Audit> => {
     // The workload's dependants: test waits for build, ship for build and test.
     session.dependants.forEach((id, i) => checkTask(id, sessionTask(i + 1), sessionTaskStep))
     const reports = REPORTS_PER_TASK * (session.roots.length + session.dependants.length)
-    const expected = ["CREATE:null>pending", "START:pending>running", ...Array.from({ length: reports - 1 }, () => "TASK_STATUS:running>running"), "TASK_STATUS:running>completed"]
     const steps = (history.get(`session:${session.id}`) ?? []).map(step)
+    // queued from START until the first assignment: the reports before it (tasks becoming ready) keep it queued
+    const waiting = Math.max(0, steps.indexOf("TASK_STATUS:queued>running") - 2)
+    const expected = [
+      "CREATE:null>pending", "START:pending>queued", ...Array.from({ length: waiting }, () => "TASK_STATUS:queued>queued"), "TASK_STATUS:queued>running",
+      ...Array.from({ length: reports - waiting - 2 }, () => "TASK_STATUS:running>running"), "TASK_STATUS:running>completed",
+    ]
     if (steps.join() !== expected.join()) {
       ;(steps.length > expected.length ? result.duplicated : result.malformed).push(`session ${session.id}: ${steps.join(" ")}`)
     }

@@ -89,12 +89,24 @@ export interface TestEdgeOptions {
 /** An edge (another, or again after a restart) on `deployment`, on a free port unless `edge.port` says. */
 export const edgeOn = (
   deployment: TestDeployment,
-  options: { operatorToken: string; runtime?: Runtime | undefined; limits?: Partial<EdgeLimits> | undefined; edge?: Partial<EdgeOptions> | undefined },
+  options: {
+    operatorToken: string
+    runtime?: Runtime | undefined
+    limits?: Partial<EdgeLimits> | undefined
+    edge?: Partial<EdgeOptions> | undefined
+  },
 ): Promise<Edge> =>
   createEdge({
-    redis: deployment.redis, sql: deployment.schema.sql, keys: deployment.keys, partitions: deployment.partitions,
-    append: deployment.append, log: createLogger(process.env.TEST_LOG === "1" ? "debug" : "error", { component: "edge" }),
-    machines: MACHINES, host: "127.0.0.1", port: 0, operatorToken: options.operatorToken,
+    redis: deployment.redis,
+    sql: deployment.schema.sql,
+    keys: deployment.keys,
+    partitions: deployment.partitions,
+    append: deployment.append,
+    log: createLogger(process.env.TEST_LOG === "1" ? "debug" : "error", { component: "edge" }),
+    machines: MACHINES,
+    host: "127.0.0.1",
+    port: 0,
+    operatorToken: options.operatorToken,
     ...(options.runtime === undefined ? {} : { runtime: options.runtime }),
     limits: { waitMs: 5_000, ...options.limits },
     ...options.edge,
@@ -108,7 +120,11 @@ export const testEdge = async (options: TestEdgeOptions = {}): Promise<TestEdge>
   const edge = await edgeOn(deployment, { operatorToken, runtime, limits: options.limits, edge: options.edge })
   const url = `http://127.0.0.1:${edge.port}`
   return {
-    deployment, runtime, edge, url, operatorToken,
+    deployment,
+    runtime,
+    edge,
+    url,
+    operatorToken,
     api: httpClient(url, operatorToken),
     async close() {
       await edge.close()

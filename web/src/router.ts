@@ -12,7 +12,10 @@ export interface Route {
 const PAGES: ReadonlyArray<Page> = ["fleet", "sessions", "agents", "statecharts", "dead-letters"]
 
 export const parseHash = (hash: string): Route => {
-  const [page = "", ...rest] = hash.replace(/^#\/?/, "").split("/").filter((part) => part !== "")
+  const [page = "", ...rest] = hash
+    .replace(/^#\/?/, "")
+    .split("/")
+    .filter((part) => part !== "")
   return PAGES.includes(page as Page) ? { page: page as Page, rest: rest.map(decodeURIComponent) } : { page: "fleet", rest: [] }
 }
 

@@ -88,6 +88,8 @@ const sessionFields = {
   retries: Count,
   started_at: NullableTime,
   finished_at: NullableTime,
+  /** Soft-deleted (`DELETE /sessions/{id}`): hidden from lists, kept in history. */
+  deleted_at: NullableTime,
   ...storedFields,
 }
 
@@ -179,6 +181,21 @@ export const AgentCreated = Schema.Struct({
   ...agentProfileFields,
 }).annotate({ identifier: "AgentCreated" })
 export type AgentCreated = typeof AgentCreated.Type
+
+/** A context document as `GET /contexts/{id}` answers it. */
+export const ContextView = Schema.Struct({
+  id: Uuid,
+  scope: Schema.String,
+  owner_id: Schema.NullOr(Uuid),
+  status: Schema.String,
+  data: JsonObject,
+  shared_with: Schema.Array(Uuid),
+  merged_from: Schema.Array(Schema.Struct({ id: Uuid, version: Schema.Number })),
+  expires_at: Schema.NullOr(Schema.String),
+  version: Schema.Number,
+  updated_at: Schema.String,
+}).annotate({ identifier: "Context" })
+export type ContextView = typeof ContextView.Type
 
 export const SessionCreated = Schema.Struct({
   id: Uuid,

@@ -2,6 +2,7 @@
 // it (and once through the bin itself): what it prints (for people, and with --json), and its exit
 // code when it fails.
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { createAdmin } from "../../../src/client/node.ts"
 import { waitFor } from "../../support/runtime.ts"
 import { clawbot, startServer, type Server } from "./server.ts"
 import { cliFor, type Ran } from "./support.ts"
@@ -162,7 +163,7 @@ describe("clawbot sessions", () => {
 })
 
 describe("clawbot agents", () => {
-  it("registers, lists, reads, rotates a token, deregisters", async () => {
+  it("registers, lists, reads, drains, resumes, rotates a token, deregisters", async () => {
     const registered = json(
       await cli(["agents", "register", "--name", "cli-agent", "-c", "cli-a,cli-b", "--max-concurrency", "3", "--json"]),
     )
@@ -171,6 +172,9 @@ describe("clawbot agents", () => {
       new RegExp(`^${registered.id} +cli-agent +offline +0/3 +cli-a,cli-b$`, "mu"),
     )
     expect((await cli(["agents", "get", registered.id])).out).toMatch(/^inflight: +0 of 3$/mu)
+    await createAdmin({ url: t.url, token: registered.token }).agents.heartbeat(registered.id, {}, { wait: true })
+    expect((await cli(["agents", "drain", registered.id])).out).toBe(`${registered.id} draining\n`)
+    expect((await cli(["agents", "resume", registered.id])).out).toBe(`${registered.id} online\n`)
     const rotated = await cli(["agents", "rotate-token", registered.id])
     expect(rotated.out.trim()).not.toBe(registered.token)
     expect((await cli(["agents", "deregister", registered.id])).code).toBe(0)

@@ -89,6 +89,30 @@ describe("createAdmin", () => {
     expect(listed.items.map((item) => item.id)).toContain(items[0]?.id)
   })
 
+  it("agents drain and resume; tasks approve and reject; an operator's event to a live actor", async () => {
+    const agent = await admin.agents.register({ name: "drained", capabilities: ["adm-drain"] })
+    await createAdmin({ url: t.url, token: agent.token }).agents.heartbeat(agent.id, {}, { wait: true })
+    expect(await admin.agents.drain(agent.id, { wait: true })).toMatchObject({ state: "draining" })
+    expect(await admin.agents.resume(agent.id, { wait: true })).toMatchObject({ state: "online" })
+
+    const gated = await admin.tasks.create({ title: "needs a yes", capability: "adm-none", requires_approval: true })
+    await waitFor("awaiting approval", async () =>
+      (await admin.tasks.get(gated.id)).status === ("awaiting_approval" as string) ? true : undefined,
+    )
+    expect(await admin.tasks.approve(gated.id, { wait: true })).toMatchObject({ state: "ready" })
+    const refused = await admin.tasks.create({ title: "needs a no", capability: "adm-none", requires_approval: true })
+    await waitFor("awaiting approval", async () =>
+      (await admin.tasks.get(refused.id)).status === ("awaiting_approval" as string) ? true : undefined,
+    )
+    expect(await admin.tasks.reject(refused.id, "not now", { wait: true })).toMatchObject({ state: "cancelled" })
+
+    const task = await admin.tasks.create({ title: "poked", capability: "adm-none" })
+    expect(await admin.actors.send("task", task.id, { type: "CANCEL", payload: { reason: "operator" } }, { wait: true })).toMatchObject({
+      state: "cancelled",
+    })
+    expect((await admin.actors.history("task", task.id)).transitions.at(-1)).toMatchObject({ event: "CANCEL", by: "operator" })
+  })
+
   it("refuses a body the Schemas refuse, before sending anything", async () => {
     const before = sent
     const bad = await failure(admin.tasks.create({ title: "x", capability: "Not Valid" }))

@@ -153,6 +153,34 @@ describe("connectBot", () => {
     expect(await taskReaches(late, "cancelled")).toMatchObject({ cancel_reason: "gone" })
   })
 
+  it("has its report of a stale attempt refused without crashing, while the new attempt completes elsewhere", async () => {
+    const slow = await registerAgent(t.api, ["sdk-stale"])
+    const net = gate()
+    const refused = deferred<{ error: ClawbotError; context: unknown }>()
+    const release = deferred()
+    const started = deferred()
+    const first = startBot(slow.token, { WebSocket: net.WebSocket, onError: (error, context) => refused.resolve({ error, context }) })
+    first.handle("sdk-stale", async () => {
+      started.resolve()
+      await release.promise
+      return "late"
+    })
+    const id = await createTask("sdk-stale", { timeout_s: 1, max_attempts: 3 })
+    await started.promise
+    // Out of reach while its attempt times out: it never hears task_cancelled.
+    net.close()
+    first.drop()
+    const fast = await registerAgent(t.api, ["sdk-stale"])
+    startBot(fast.token).handle("sdk-stale", async (_task, ctx) => ({ attempt: ctx.attempt }))
+    expect(await taskReaches(id, "completed")).toMatchObject({ result: { attempt: 2 }, agent_id: fast.id })
+    release.resolve()
+    net.open()
+    const { error, context } = await refused.promise
+    expect(error).toMatchObject({ code: "conflict" })
+    expect(context).toEqual({ taskId: id, attempt: 1, frame: "task_complete" })
+    expect((await t.api.get(`/api/v1/tasks/${id}`)).body).toMatchObject({ status: "completed", result: { attempt: 2 } })
+  })
+
   it("closes gracefully: a running handler finishes and is reported; past the timeout its signal aborts", async () => {
     const agent = await registerAgent(t.api, ["sdk-close"], { max_concurrency: 2 })
     const started: string[] = []

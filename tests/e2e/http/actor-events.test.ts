@@ -40,7 +40,10 @@ describe("operator events to an actor", () => {
   it("answers the machine's refusal with 409 and its reason, and writes nothing", async () => {
     const task = await t.api.post("/api/v1/tasks", { title: "waits", capability: "nobody-has-it" })
     const before = await written("task", task.body.id)
-    const refused = await t.api.post(`/api/v1/actors/task/${task.body.id}/events?wait=1`, { type: "COMPLETE", payload: { agent_id: agentId } })
+    const refused = await t.api.post(`/api/v1/actors/task/${task.body.id}/events?wait=1`, {
+      type: "COMPLETE",
+      payload: { agent_id: agentId },
+    })
     expect(refused.status).toBe(409)
     expect(refused.body.error).toEqual({ code: "conflict", message: "COMPLETE is not accepted while the task is ready" })
     expect(await written("task", task.body.id)).toEqual(before)
@@ -50,7 +53,9 @@ describe("operator events to an actor", () => {
     const appended = await inboxAppends(t.deployment)
     const unknown = await t.api.post(`/api/v1/actors/agent/${agentId}/events`, { type: "LAUNCH" })
     expect(unknown.status).toBe(400)
-    expect(unknown.body.error).toEqual({ code: "validation_failed", message:
+    expect(unknown.body.error).toEqual({
+      code: "validation_failed",
+      message:
         'type: expected one of "CREATE", "CONNECT", "HEARTBEAT", "HEARTBEAT_EXPIRED", "DISCONNECT", "RESERVE", "RELEASE", "DRAIN", "UNDRAIN", "BREAKER_COOLDOWN", "DEREGISTER", got "LAUNCH"',
     })
     const badField = await t.api.post(`/api/v1/actors/agent/${agentId}/events`, { type: "HEARTBEAT", payload: { lode: 1 } })

@@ -18,12 +18,12 @@ describe("machines and actors over HTTP", () => {
   it("answers each machine's definition, 404 for an unknown kind", async () => {
     const all = await api.get("/api/v1/machines")
     expect(all.status).toBe(200)
-    expect(Object.keys(all.body).sort()).toEqual(["agent", "session", "task"])
+    expect(Object.keys(all.body).sort()).toEqual(["agent", "context", "session", "task"])
     const task = await api.get("/api/v1/machines/task")
     expect(task.body).toMatchObject({ id: "task", initial: expect.any(String) })
     expect(Object.keys(task.body.states)).toEqual(expect.arrayContaining(["blocked", "ready", "assigned", "in_progress", "completed"]))
     expect((await api.get("/api/v1/machines/robot")).body).toEqual({
-      error: { code: "not_found", message: 'kind: no machine "robot" (one of session, task, agent)' },
+      error: { code: "not_found", message: 'kind: no machine "robot" (one of session, task, agent, context)' },
     })
   })
 

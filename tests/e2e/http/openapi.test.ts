@@ -16,6 +16,10 @@ const ROUTES = [
   "post /api/v1/tasks/{id}/fail", "post /api/v1/tasks/{id}/progress", "post /api/v1/tasks/{id}/start", "get /health", "get /live", "get /metrics", "get /ready",
   "post /api/v1/viewer-tokens", "delete /api/v1/viewer-tokens/{id}",
   "post /api/v1/actors/{kind}/{id}/events", "get /", "get /assets/{file}",
+  // issue 9: workflows, session deletion, contexts
+  "post /api/v1/workflows", "delete /api/v1/sessions/{id}", "post /api/v1/contexts", "get /api/v1/contexts/{id}",
+  "patch /api/v1/contexts/{id}", "post /api/v1/contexts/{id}/share", "get /api/v1/contexts/{id}/history",
+  "get /api/v1/contexts/{id}/diff", "post /api/v1/contexts/merge", "post /api/v1/tasks/{id}/decompose", "get /api/v1/tasks/{id}/dependencies",
 ]
 
 describe("the OpenAPI document", () => {
@@ -43,13 +47,6 @@ describe("the OpenAPI document", () => {
     const listed = Object.entries(document.paths as Record<string, Record<string, unknown>>).flatMap(([path, item]) =>
       Object.keys(item).map((method) => `${method} ${path}`))
     expect(listed.sort()).toEqual([...ROUTES].sort())
-    for (const [method, path] of [["POST", "/api/v1/workflows"], ["POST", "/api/v1/contexts"],
-      ["POST", "/api/v1/tasks/9b7f3b57-2f55-4f7e-b6a3-6b0b1c1a0a11/decompose"], ["GET", "/api/v1/tasks/9b7f3b57-2f55-4f7e-b6a3-6b0b1c1a0a11/dependencies"],
-      ["DELETE", "/api/v1/sessions/9b7f3b57-2f55-4f7e-b6a3-6b0b1c1a0a11"]] as const) {
-      const answer = await t.api.request(method, path, method === "GET" ? {} : { body: {} })
-      expect(answer.status, `${method} ${path}`).toBe(404)
-      expect(answer.body.error.code).toBe("not_found")
-    }
   })
 
   it("documents bodies, parameters, security and errors from the Schemas", () => {

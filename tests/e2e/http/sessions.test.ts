@@ -82,12 +82,12 @@ describe("sessions over HTTP", () => {
     ])
   })
 
-  it("starts a session created with start: true at once", async () => {
+  it("starts a session created with start: true at once: queued until an agent takes a task", async () => {
     const answer = await api.post("/api/v1/sessions", { ...GRAPH, start: true })
-    expect(answer.body).toMatchObject({ status: "running" })
+    expect(answer.body).toMatchObject({ status: "queued" })
     const session = await sessionWithTasks(answer.body.id, 2, (statuses) => statuses[0] === "ready")
     expect(session.tasks.map((task: { status: string }) => task.status)).toEqual(["ready", "blocked"])
-    expect(session).toMatchObject({ status: "running", task_counts: { ready: 1, blocked: 1 }, started_at: expect.stringMatching(/Z$/) })
+    expect(session).toMatchObject({ status: "queued", task_counts: { ready: 1, blocked: 1 }, started_at: expect.stringMatching(/Z$/) })
   })
 
   it("refuses a lifecycle command the machine does not accept with 409 and its reason, changing nothing", async () => {
@@ -110,7 +110,7 @@ describe("sessions over HTTP", () => {
     expect(started.status).toBe(202)
     expect(started.body).toEqual({ id, stream_id: expect.stringMatching(STREAM_ID) })
     const session = await sessionWithTasks(id, 2, (statuses) => statuses[0] === "ready")
-    expect(session.status).toBe("running")
+    expect(session.status).toBe("queued")
     expect(session.tasks.map((task: { status: string }) => task.status)).toEqual(["ready", "blocked"])
     expect((await api.get(`/api/v1/tasks/${tasks[1]?.id}`)).body).toMatchObject({ session_id: id, key: "code", depends_on: [tasks[0]?.id] })
 
@@ -177,8 +177,8 @@ describe("sessions over HTTP", () => {
       `${step.kind}:${step.actor_id === id ? "session" : tasks.find((task) => task.id === step.actor_id)?.key} ${step.from}->${step.to} ${step.event}`)
     expect(steps.filter((step) => step.startsWith("session:"))).toEqual([
       "session:session null->pending CREATE",
-      "session:session pending->running START",
-      "session:session running->running TASK_STATUS", // design reports it is ready
+      "session:session pending->queued START",
+      "session:session queued->queued TASK_STATUS", // design reports it is ready
     ])
     // Each task's steps in its own order (the tasks and the session live in different partitions).
     expect(steps.filter((step) => step.startsWith("task:design"))).toEqual(["task:design null->blocked CREATE", "task:design blocked->ready SESSION_RUN"])

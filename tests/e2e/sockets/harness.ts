@@ -27,6 +27,7 @@ export const TEST_LIMITS: EdgeLimits = {
   connectionsPerAddress: 1024,
   allowedOrigins: ["https://dashboard.example"],
   waitMs: 5_000,
+  orphanAfterS: 600,
 }
 
 export interface SocketEdge {

@@ -27,6 +27,12 @@ describe("openRedis", () => {
     await expect(openRedis(`redis://127.0.0.1:${port}`)).rejects.toThrow(/ECONNREFUSED/)
   })
 
+  it("refuses several nodes unless told they are a cluster, saying which setting", async () => {
+    await expect(openRedis("redis://127.0.0.1:7000,redis://127.0.0.1:7001")).rejects.toThrow(
+      "REDIS_URL names several nodes: set CLAWBOT_REDIS_CLUSTER=true for a Redis Cluster",
+    )
+  })
+
   it("fails commands at once while the connection is down, then reconnects by itself", async () => {
     const redis = await fresh.connect("dropped")
     const id = await redis.client("ID")

@@ -3,6 +3,7 @@
 // within seconds; commands keep being applied, in order, throughout.
 import { randomUUID } from "node:crypto"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { assignedTo } from "../../../src/runtime/membership.ts"
 import type { Runtime } from "../../../src/runtime/runtime.ts"
 import { testDeployment, waitFor, type TestDeployment } from "../../support/runtime.ts"
 
@@ -35,8 +36,7 @@ const watchOwnership = (runtimes: ReadonlyArray<Runtime>) => {
 }
 
 /** The owner the lease of each partition names in Redis. */
-const leaseOwners = async () =>
-  Promise.all(ALL.map((p) => deployment.redis.hget(deployment.keys.partition(p).lease, "owner")))
+const leaseOwners = async () => Promise.all(ALL.map((p) => deployment.redis.hget(deployment.keys.partition(p).lease, "owner")))
 
 /** Waits until each member has heartbeaten `count` more times (each heartbeat opens a membership tick, which rebalances). */
 const heartbeats = async (members: ReadonlyArray<string>, count: number) => {
@@ -53,7 +53,12 @@ const tasksOnEveryPartition = async () => {
   const agentId = randomUUID()
   const tasks = ALL.map((p) => deployment.idIn("task", p))
   for (const id of tasks) {
-    await deployment.append({ kind: "task", id, type: "CREATE", payload: { id, title: "shared", capability: "rebalance", dependsOn: [], blocked: false } })
+    await deployment.append({
+      kind: "task",
+      id,
+      type: "CREATE",
+      payload: { id, title: "shared", capability: "rebalance", dependsOn: [], blocked: false },
+    })
     await deployment.append({ kind: "task", id, type: "ASSIGN", payload: { agentId } })
     await deployment.append({ kind: "task", id, type: "START", payload: { agentId } })
   }
@@ -78,11 +83,15 @@ describe("rebalancing", () => {
 
     const second = await deployment.startRuntime()
     const stopWatching = watchOwnership([first, second])
-    // Reports keep coming while the partitions move.
+    // Reports keep coming while the partitions move, until each runtime owns exactly its share (the rendezvous
+    // assignment both compute), not merely some partitions while others are still being handed over.
+    const members = [first.member, second.member]
+    const shares = members.map((member) => [...assignedTo(member, members, PARTITIONS)].sort((x, y) => x - y))
+    expect(shares.every((share) => share.length > 0)).toBe(true)
     const split = await waitFor("the partitions to be split", async () => {
       await work.report()
       const [a, b] = [first.owned(), second.owned()]
-      return a.length > 0 && b.length > 0 && [...a, ...b].sort((x, y) => x - y).join() === ALL.join() ? { a, b } : undefined
+      return [a, b].every((owned, at) => owned.join() === shares[at]!.join()) ? { a, b } : undefined
     })
     expect(await leaseOwners()).toEqual(ALL.map((p) => (split.a.includes(p) ? first.member : second.member)))
     // Stable: two more membership ticks of each runtime (their heartbeats) move nothing.
@@ -99,7 +108,11 @@ describe("rebalancing", () => {
     // Work goes on, on the partitions the stopped runtime had too.
     const last = await work.report()
     for (const id of work.tasks) {
-      const task = await deployment.actor("task", id, (row) => (row.snapshot as { context: { progress: number } }).context.progress === last / 1000)
+      const task = await deployment.actor(
+        "task",
+        id,
+        (row) => (row.snapshot as { context: { progress: number } }).context.progress === last / 1000,
+      )
       const progress = (await deployment.events(id)).filter((event) => event.event === "PROGRESS").map((event) => event.patch["progress"])
       expect(progress).toEqual(Array.from({ length: last }, (_, i) => (i + 1) / 1000))
       expect(task.version).toBe(3 + last)

@@ -2,9 +2,9 @@
 // the two lists equal, so a state added to a machine cannot be refused at the edge.
 import { describe, expect, it } from "vitest"
 import { KINDS } from "../../../actors/index.ts"
-import { AgentState, SessionState, TaskState } from "../../../src/schema/states.ts"
+import { AgentState, ContextState, SessionState, TaskState } from "../../../src/schema/states.ts"
 
-const schemaStates = { session: SessionState.literals, task: TaskState.literals, agent: AgentState.literals }
+const schemaStates = { session: SessionState.literals, task: TaskState.literals, agent: AgentState.literals, context: ContextState.literals }
 
 describe("state names", () => {
   for (const kind of KINDS) {

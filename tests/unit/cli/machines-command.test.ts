@@ -1,5 +1,5 @@
 // `clawbot machines --json` as a user runs it, in-process through the CLI's entry (what bin/clawbot.js
-// calls): the three machines, the session with exactly its 12 states; a clear error for a bad setting.
+// calls): the four machines with exactly their states; a clear error for a bad setting.
 import { afterEach, describe, expect, it, vi } from "vitest"
 import { runCli } from "../../../src/cli.ts"
 
@@ -22,17 +22,20 @@ afterEach(() => {
 })
 
 describe("clawbot machines", () => {
-  it("prints the three machines as JSON", async () => {
+  it("prints the four machines as JSON", async () => {
     const { code, stdout } = await clawbot("machines", "--json")
     expect(code).toBe(0)
     const machines = JSON.parse(stdout) as Record<string, { states: Record<string, unknown> }>
-    expect(Object.keys(machines).sort()).toEqual(["agent", "session", "task"])
+    expect(Object.keys(machines).sort()).toEqual(["agent", "context", "session", "task"])
     expect(Object.keys(machines["session"]!.states).sort()).toEqual([
       "cancelled", "completed", "degraded", "failed", "orphaned", "partially_completed",
       "paused", "pending", "queued", "running", "stopped", "timeout",
     ])
-    expect(Object.keys(machines["task"]!.states)).toHaveLength(10)
-    expect(Object.keys(machines["agent"]!.states)).toHaveLength(5)
+    expect(Object.keys(machines["task"]!.states).sort()).toEqual([
+      "assigned", "awaiting_approval", "blocked", "cancelled", "completed", "failed", "in_progress", "ready", "retry_wait", "timed_out",
+    ])
+    expect(Object.keys(machines["agent"]!.states).sort()).toEqual(["busy", "deregistered", "draining", "offline", "online"])
+    expect(Object.keys(machines["context"]!.states).sort()).toEqual(["active", "expired"])
   })
 
   it("refuses an invalid setting naming where it came from, and exits non-zero", async () => {

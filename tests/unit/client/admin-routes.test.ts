@@ -69,7 +69,7 @@ describe("the admin client", () => {
       a.groups.put("tenant-a", { max_in_flight: 2 }),
       a.groups.list(),
       a.groups.get("tenant-a"),
-      a.contexts.create({ data: {} }),
+      a.contexts.create({ scope: "global", data: {} }),
       a.contexts.get(ID),
       a.contexts.patch(ID, { set: { "a.b": 1 } }),
       a.contexts.history(ID),

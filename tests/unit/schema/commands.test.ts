@@ -31,6 +31,7 @@ const samples = {
     RETRY_DUE: { attempt: 1 },
     DEADLINE: { attempt: 0 },
     AGENT_LOST: { agentId: ID.b },
+    ADD_DEPENDENCIES: { taskIds: [ID.c] },
     CANCEL: { reason: "operator" },
     RETRY: {},
   },
@@ -49,7 +50,6 @@ const samples = {
   },
   session: {
     CREATE: { id: ID.c, title: "release", tasks: [sessionTask(ID.a, "a")] },
-    QUEUE: {},
     START: {},
     PAUSE: {},
     RESUME: {},
@@ -59,6 +59,10 @@ const samples = {
     TIMEOUT: { seq: 2 },
     RETRY: {},
     ORPHAN: {},
+    ORPHAN_DUE: { seq: 1 },
+    COVERAGE: { seq: 1, ready: 2, offered: 0 },
+    DELETE: {},
+    ADD_TASKS: { tasks: [sessionTask(ID.a, "a")], firstIndex: 2, parentId: ID.b },
     TASK_STATUS: { taskId: ID.a, index: 0, from: "in_progress", status: "completed", epoch: 1 },
     CHECKPOINT: { data: { step: 2 } },
   },
@@ -88,7 +92,7 @@ describe("commands of each machine", () => {
 
   it("checks the envelope first", () => {
     expect(message(decodeInboxCommand({ kind: "robot", id: ID.a, type: "START", payload: {} }))).toBe(
-      'kind: expected one of "session", "task", "agent", got "robot"',
+      'kind: expected one of "session", "task", "agent", "context", got "robot"',
     )
     expect(message(decodeInboxCommand({ kind: "task", id: "t1", type: "START", payload: {} }))).toBe(
       'id: expected a UUID, got "t1"',
@@ -243,7 +247,7 @@ describe("raw stream entries", () => {
   it("gives the reason for a malformed entry", () => {
     const entry = (fields: Record<string, string>) => message(decodeStreamEntry(fields))
     expect(entry({ type: "ASSIGN", actor: `tusk:${ID.a}`, payload: "{}" })).toBe(
-      `actor: expected an actor reference <session|task|agent>:<uuid>, got "tusk:${ID.a}"`,
+      `actor: expected an actor reference <session|task|agent|context>:<uuid>, got "tusk:${ID.a}"`,
     )
     expect(entry({ type: "ASSIGN", actor: `task:${ID.a}`, payload: "{x" })).toBe("payload: invalid JSON")
     expect(entry({ type: "ASSIGN", actor: `task:${ID.a}` })).toBe("payload: is missing")

@@ -67,7 +67,7 @@ describe("Capability", () => {
 
 describe("ActorKind and ActorRef", () => {
   it("lists the three kinds", () => {
-    expect(message(decodeOr(ActorKind, "robot"))).toBe('expected one of "session", "task", "agent", got "robot"')
+    expect(message(decodeOr(ActorKind, "robot"))).toBe('expected one of "session", "task", "agent", "context", got "robot"')
   })
 
   it("parses and formats kind:id", () => {
@@ -81,7 +81,7 @@ describe("ActorKind and ActorRef", () => {
     expect(parts).toEqual({ kind: "session", id: ID.c })
     expect(Schema.encodeSync(ActorRefParts)(parts)).toBe(`session:${ID.c}`)
     expect(message(decodeOr(ActorRef, "task:1"))).toBe(
-      'expected an actor reference <session|task|agent>:<uuid>, got "task:1"',
+      'expected an actor reference <session|task|agent|context>:<uuid>, got "task:1"',
     )
   })
 })

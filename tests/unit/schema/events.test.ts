@@ -28,7 +28,7 @@ describe("topics", () => {
   it("refuses anything else", () => {
     for (const t of ["task", "task:", "task:x", `robot:${ID.a}`, "all", `tasks:${ID.a}`, ""]) expect(isTopic(t)).toBe(false)
     expect(message(decodeOr(Topic, "task:x"))).toBe(
-      'expected a topic (sessions, session:<id>, tasks, task:<id>, agents, agent:<id> or machines), got "task:x"',
+      'expected a topic (sessions, session:<id>, tasks, task:<id>, agents, agent:<id>, contexts, context:<id> or machines), got "task:x"',
     )
   })
 
@@ -63,7 +63,7 @@ describe("PublishedEvent", () => {
     const { actor_id: _, ...withoutActor } = wireEvent
     expect(message(decodeOr(PublishedEvent, withoutActor))).toBe("actor_id: is missing")
     expect(message(decodeOr(PublishedEvent, { ...wireEvent, kind: "robot" }))).toBe(
-      'kind: expected one of "session", "task", "agent", got "robot"',
+      'kind: expected one of "session", "task", "agent", "context", got "robot"',
     )
     expect(message(decodeOr(PublishedEvent, { ...wireEvent, patch: [] }))).toBe("patch: expected an object, got []")
     expect(message(decodeOr(PublishedEvent, { ...wireEvent, version: 0 }))).toMatch(/^version: /)

@@ -120,7 +120,7 @@ describe("event socket frames", () => {
       "payload.topics: expected a value with a length of at least 1, got []",
     )
     expect(message(decodeFrame(EventClientFrame, text({ type: "subscribe", payload: { topics: ["everything"] } })))).toBe(
-      'payload.topics.0: expected a topic (sessions, session:<id>, tasks, task:<id>, agents, agent:<id> or machines), got "everything"',
+      'payload.topics.0: expected a topic (sessions, session:<id>, tasks, task:<id>, agents, agent:<id>, contexts, context:<id> or machines), got "everything"',
     )
   })
 

@@ -172,8 +172,10 @@ describe("workflows, checkpoints and tasks", () => {
 })
 
 describe("contexts", () => {
-  it("creates with empty data by default", () => {
-    expect(value(decodeOr(CreateContextBody, {}))).toEqual({ data: {} })
+  it("creates with empty data by default, owned where its scope needs an owner", () => {
+    expect(value(decodeOr(CreateContextBody, { scope: "global" }))).toEqual({ scope: "global", data: {} })
+    expect(value(decodeOr(CreateContextBody, { scope: "agent", owner_id: ID.a }))).toEqual({ scope: "agent", ownerId: ID.a, data: {} })
+    expect(message(decodeOr(CreateContextBody, { scope: "global", ttl_s: 5 }))).toBe("ttl_s: only a temporary context expires")
   })
 
   it("patches by dot path with an optional expected version", () => {
@@ -253,7 +255,7 @@ describe("query strings", () => {
     })
     expect(value(decodeQuery(EventsSocketQuery, ""))).toEqual({ topics: [] })
     expect(message(decodeQuery(EventsSocketQuery, "topics=tasks,everything"))).toBe(
-      'topics.1: expected a topic (sessions, session:<id>, tasks, task:<id>, agents, agent:<id> or machines), got "everything"',
+      'topics.1: expected a topic (sessions, session:<id>, tasks, task:<id>, agents, agent:<id>, contexts, context:<id> or machines), got "everything"',
     )
     expect(message(decodeQuery(EventsSocketQuery, "topics=tasks&since=yesterday"))).toBe(
       'since: expected a stream id like 1732185600000-3, got "yesterday"',
@@ -276,7 +278,7 @@ describe("JSON Schema", () => {
       [FailTaskBody, []],
       [CancelTaskBody, []],
       [DecomposeBody, ["template"]],
-      [CreateContextBody, []],
+      [CreateContextBody, ["scope"]],
       [PatchContextBody, ["set"]],
       [MergeContextsBody, ["ids", "strategy"]],
     ]

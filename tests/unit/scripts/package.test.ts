@@ -25,9 +25,9 @@ describe("the package", () => {
   })
 
   // That the Lua scripts and migrations ship in dist/ and are found there, CI shows by starting the packed package.
-  it("builds on install and ships dist/ and bin/", () => {
+  it("builds on install and ships dist/, bin/ and the dashboard's built files", () => {
     expect(pkg.scripts["prepare"]).toBe("node scripts/build.mjs")
     expect(pkg.scripts["build"]).toBe("node scripts/build.mjs")
-    expect(pkg.files.sort()).toEqual(["bin/", "dist/"])
+    expect(pkg.files.sort()).toEqual(["bin/", "dist/", "web/dist/"])
   })
 })

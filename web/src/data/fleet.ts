@@ -21,6 +21,7 @@ export interface Samples {
 }
 
 type Key = `${Kind}:${string}`
+const isKind = (kind: string): kind is Kind => (KINDS as ReadonlyArray<string>).includes(kind)
 const keyOf = (kind: Kind, id: string): Key => `${kind}:${id}`
 
 /** The view patches apply to: what GET answers without the lists it links to (a session's tasks). */
@@ -46,14 +47,23 @@ export class Fleet {
   private lastNotified = 0
   private second = { transitions: 0, lagMs: 0 }
   private loads = 0
+  private readonly sampler: ReturnType<typeof setInterval>
 
-  constructor(private readonly subscriber: Subscriber) {
+  constructor(subscriber: Subscriber) {
     subscriber.onEvent((event) => this.receive(event))
     // Read everything once the socket is open (events from then on are held meanwhile), and again
     // whenever the subscriber could not resume.
-    subscriber.ready().then(() => void this.load(), () => undefined)
+    subscriber.ready().then(
+      () => void this.load(),
+      () => undefined,
+    )
     subscriber.onReset(() => void this.load())
-    setInterval(() => this.sample(), 1000)
+    this.sampler = setInterval(() => this.sample(), 1000)
+  }
+
+  /** Stops sampling (the page's subscriber was closed). */
+  close(): void {
+    clearInterval(this.sampler)
   }
 
   /** Called (batched) after changes; returns the unsubscribe. */
@@ -118,19 +128,22 @@ export class Fleet {
   }
 
   private apply(event: ActorEvent): void {
-    const key = keyOf(event.kind, event.actor_id)
+    const kind = event.kind
+    // Only sessions, tasks and agents are kept (other kinds, such as contexts, are not shown here).
+    if (!isKind(kind)) return
+    const key = keyOf(kind, event.actor_id)
     const waiting = this.reading.get(key)
     if (waiting !== undefined) {
       waiting.push(event)
       return
     }
-    const current = this.views[event.kind].get(event.actor_id)
+    const current = this.views[kind].get(event.actor_id)
     const version = current?.version ?? 0
     if (event.version <= version) return
     if (event.version === version + 1) {
-      this.put(event.kind, applyPatch(current ?? {}, event.patch) as View)
+      this.put(kind, applyPatch(current ?? {}, event.patch) as View)
       this.changed()
-    } else void this.read(event.kind, event.actor_id, [event])
+    } else void this.read(kind, event.actor_id, [event])
   }
 
   /** Reads one actor again after a gap, then applies the events held meanwhile. */

@@ -29,6 +29,7 @@ export const startLive = (): Fleet => {
 
 export const stopLive = (): void => {
   void live?.subscriber.close()
+  live?.fleet.close()
   live = undefined
 }
 
@@ -42,7 +43,7 @@ export const useFleet = (): Fleet => {
   return current
 }
 
-/** Calls `listener` with each live event of `kind:id` (or of every actor when `id` is undefined). */
+/** Calls `listener` with every live event while the component is mounted (it picks the ones it wants). */
 export const useActorEvents = (listener: (event: ActorEvent) => void, deps: ReadonlyArray<unknown>): void => {
   useEffect(() => fleet().onEvent(listener), deps)
 }

@@ -6,7 +6,6 @@ export type { Json }
 export type Kind = "session" | "task" | "agent"
 export const KINDS: ReadonlyArray<Kind> = ["session", "task", "agent"]
 
-
 export type View = { [key: string]: Json } & { id: string; status: string; version: number }
 
 /** One transition as the event socket sends it, with its `cursor` (the client SDK's type). */

@@ -22,7 +22,8 @@ export const actorEventRoutes: Route[] = [
     method: "POST",
     path: `${API}/actors/{kind}/{id}/events`,
     name: "sendActorEvent",
-    summary: "Operator: send one event of the kind's command set to a live actor (recorded with by: operator); 409 when its machine refuses",
+    summary:
+      "Operator: send one event of the kind's command set to a live actor (recorded with by: operator); 409 when its machine refuses",
     access: "token",
     params: ActorParams,
     query: WaitQuery,

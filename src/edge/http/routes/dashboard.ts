@@ -61,7 +61,8 @@ export const dashboardRoutes = (): Route[] => {
   let built: Built | undefined
   const files = (): Built => {
     built ??= load()
-    if (built === undefined) throw new ApiError({ code: "not_found", message: `the dashboard is not built (${WEB_DIST}): run npm run build:web` })
+    if (built === undefined)
+      throw new ApiError({ code: "not_found", message: `the dashboard is not built (${WEB_DIST}): run npm run build:web` })
     return built
   }
   return [

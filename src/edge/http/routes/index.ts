@@ -5,7 +5,9 @@ import { openApiDocument } from "../../openapi.ts"
 import { API, json, route, type Route } from "../route.ts"
 import { actorEventRoutes } from "./actor-events.ts"
 import { agentRoutes } from "./agents.ts"
+import { contextRoutes } from "./contexts.ts"
 import { dashboardRoutes } from "./dashboard.ts"
+import { decomposeRoutes } from "./decompose.ts"
 import { deadLetterRoutes } from "./dead-letters.ts"
 import { groupRoutes } from "./groups.ts"
 import { inspectRoutes } from "./inspect.ts"
@@ -18,7 +20,7 @@ const OpenApi = Schema.Record(Schema.String, Schema.Unknown).annotate({ identifi
 
 export const edgeRoutes = (deps: MetaDeps): ReadonlyArray<Route> => {
   let document: unknown
-  const routes: Route[] = [...agentRoutes, ...sessionRoutes, ...taskRoutes, ...groupRoutes, ...inspectRoutes, ...actorEventRoutes, ...deadLetterRoutes, ...viewerTokenRoutes, ...metaRoutes(deps), ...dashboardRoutes()]
+  const routes: Route[] = [...agentRoutes, ...sessionRoutes, ...taskRoutes, ...groupRoutes, ...contextRoutes, ...decomposeRoutes, ...inspectRoutes, ...actorEventRoutes, ...deadLetterRoutes, ...viewerTokenRoutes, ...metaRoutes(deps), ...dashboardRoutes()]
   routes.push(
     route({
       method: "GET",

@@ -19,7 +19,7 @@ const Machine = Schema.Record(Schema.String, Schema.Unknown).annotate({
   description: "A machine's definition: states, transitions with their events, targets, guards and actions by name",
 })
 
-const ALL_KINDS: ReadonlyArray<ActorKind> = ["session", "task", "agent"]
+const ALL_KINDS: ReadonlyArray<ActorKind> = ["session", "task", "agent", "context"]
 
 interface ActorFilter {
   readonly state?: string

@@ -1,11 +1,13 @@
-// `/api/v1/sessions`: create (task keys become the ids the session derives for its tasks), list, read
-// with its tasks' states (from the task actors), the lifecycle commands, numbered checkpoints and the
+// `/api/v1/sessions` and `/api/v1/workflows`: create (task keys become the ids the session derives for its
+// tasks; a workflow is a session whose steps form a chain), list (soft-deleted sessions left out), read with
+// its tasks' states (from the task actors), the lifecycle commands, soft delete, numbered checkpoints and the
 // timeline of the session and its tasks.
 import { randomUUID } from "node:crypto"
 import type { SessionContext } from "../../../../machines/session.ts"
 import { sessionTaskId } from "../../../../machines/task-ids.ts"
 import { streamIdMs } from "../../../redis/stream-id.ts"
-import { CheckpointBody, CreateSessionBody, ListSessionsQuery, WaitQuery } from "../../../schema/http.ts"
+import { ApiError } from "../../../schema/errors.ts"
+import { CheckpointBody, CreateSessionBody, CreateWorkflowBody, DeleteSessionQuery, ListSessionsQuery, WaitQuery } from "../../../schema/http.ts"
 import { timeline } from "../../../store/history.ts"
 import { getActor, sessionTasks } from "../../../store/queries.ts"
 import { requireOperator } from "../../auth.ts"
@@ -30,7 +32,7 @@ const LIFECYCLE = {
 } as const
 
 /** The session payload of CREATE: each task key gets the id the session derives for its index, `depends_on` keys become ids. */
-const sessionInput = (id: string, body: CreateSessionBody) => {
+const sessionInput = (ctx: EdgeContext, id: string, body: CreateSessionBody) => {
   const ids = new Map(body.tasks.map((task, index) => [task.key, sessionTaskId(id, index)]))
   const idOf = (key: string): string => {
     const taskId = ids.get(key)
@@ -41,6 +43,7 @@ const sessionInput = (id: string, body: CreateSessionBody) => {
   return {
     id,
     ...profile,
+    orphanAfterS: ctx.limits.orphanAfterS,
     tasks: tasks.map((task) => ({
       id: idOf(task.key),
       key: task.key,
@@ -50,6 +53,31 @@ const sessionInput = (id: string, body: CreateSessionBody) => {
       spec: { payload: task.payload, timeoutS: task.timeoutS, maxAttempts: task.maxAttempts, priority: task.priority },
     })),
   }
+}
+
+/** A workflow as a session: step `i` has the key `step-<i+1>` and waits for the step before it; it starts at once. */
+const workflowSession = (body: CreateWorkflowBody): CreateSessionBody => ({
+  title: body.name,
+  priority: 2,
+  start: true,
+  tasks: body.steps.map((step, index) => ({
+    ...step,
+    key: `step-${index + 1}`,
+    dependsOn: index === 0 ? [] : [`step-${index}`],
+  })),
+})
+
+/** Appends the session's CREATE and answers 201 (202 while pending) with each task key's id. */
+const createSession = async (ctx: EdgeContext, body: CreateSessionBody) => {
+  const input = sessionInput(ctx, randomUUID(), body)
+  const sent = await sendCommand(ctx, { kind: "session", id: input.id, type: "CREATE", payload: input })
+  const tasks = input.tasks.map((task) => ({ key: task.key, id: task.id }))
+  return json(creationStatus(sent), { id: input.id, status: sent.applied?.state ?? null, stream_id: sent.streamId, tasks })
+}
+
+const CREATED = {
+  201: { description: "created; `tasks` maps each key to its task id", schema: SessionCreated },
+  202: { description: "accepted, creation still pending (status null)", schema: SessionCreated },
 }
 
 /** The number of the checkpoint appended as `streamId` (entries apply in stream order, stamped with their time). */
@@ -88,28 +116,54 @@ export const sessionRoutes: Route[] = [
     access: "token",
     body: CreateSessionBody,
     command: true,
-    responses: {
-      201: { description: "created; `tasks` maps each key to its task id", schema: SessionCreated },
-      202: { description: "accepted, creation still pending (status null)", schema: SessionCreated },
-    },
+    responses: CREATED,
     async handle({ ctx, principal, body }) {
       requireOperator(principal)
-      const input = sessionInput(randomUUID(), body)
-      const sent = await sendCommand(ctx, { kind: "session", id: input.id, type: "CREATE", payload: input })
-      const tasks = input.tasks.map((task) => ({ key: task.key, id: task.id }))
-      return json(creationStatus(sent), { id: input.id, status: sent.applied?.state ?? null, stream_id: sent.streamId, tasks })
+      return createSession(ctx, body)
+    },
+  }),
+  route({
+    method: "POST",
+    path: `${API}/workflows`,
+    name: "createWorkflow",
+    summary: "Create and start a session whose steps run one after another (step i waits for step i-1); keys are step-1, step-2, …",
+    access: "token",
+    body: CreateWorkflowBody,
+    command: true,
+    responses: CREATED,
+    async handle({ ctx, principal, body }) {
+      requireOperator(principal)
+      return createSession(ctx, workflowSession(body))
     },
   }),
   route({
     method: "GET",
     path: `${API}/sessions`,
     name: "listSessions",
-    summary: "List sessions, oldest in their state first",
+    summary: "List sessions, oldest in their state first (soft-deleted ones left out)",
     access: "read",
     query: ListSessionsQuery,
     responses: { 200: { description: "one page", schema: pageOf("SessionPage", SessionSummary) } },
     async handle({ ctx, query }) {
-      return listAnswer(ctx.sql, "session", query, sessionSummary)
+      return listAnswer(ctx.sql, "session", { ...query, hideDeleted: true }, sessionSummary)
+    },
+  }),
+  route({
+    method: "DELETE",
+    path: `${API}/sessions/{id}`,
+    name: "deleteSession",
+    summary: "Soft delete: hidden from lists, still readable with its timeline; 409 while it runs (stop or cancel it first). `hard=1` (erasing) is not built yet and is refused",
+    access: "token",
+    params: IdParams,
+    query: DeleteSessionQuery,
+    command: true,
+    responses: COMMAND_RESPONSES,
+    async handle({ ctx, principal, params, query }) {
+      requireOperator(principal)
+      if (query.hard) {
+        throw new ApiError({ code: "validation_failed", message: "hard: erasing a session is not built yet; DELETE without hard=1 hides it from lists" })
+      }
+      return commandAnswer(await sendCommand(ctx, { kind: "session", id: params.id, type: "DELETE", payload: {} }), query.wait)
     },
   }),
   route({

@@ -136,8 +136,10 @@ export const taskRoutes: Route[] = [
       requirePostgres(ctx)
       ctx.budget.check()
       const commands = body.tasks.map((task) => createCommand(randomUUID(), task))
-      // Sent together: ioredis writes each without waiting for the previous reply (one pipeline).
-      const appended = await Promise.all(commands.map((command) => ctx.append(command)))
+      // Sent together: ioredis writes each without waiting for the previous reply (one pipeline). Once
+      // sent, they are waited for off the budget: a 503 must mean nothing was accepted, so a client that
+      // retries it creates no duplicates (a slow server answers late, with the ids, instead).
+      const appended = await ctx.budget.exempt(Promise.all(commands.map((command) => ctx.append(command))))
       return json(202, { items: commands.map((command, index) => ({ id: command.id, stream_id: appended[index]?.streamId })) })
     },
   }),

@@ -27,7 +27,6 @@ describe("tasks on START", () => {
     expect(effects).toEqual([{ type: "session.run_tasks", epoch: 1 }])
     expect(session.sent()).toEqual([])
     expect(session.state()).toBe("completed")
-    expect(session.status()).toBe("done")
   })
 })
 

@@ -40,7 +40,7 @@ export interface SessionHarness {
   state(): SessionState
   context(): SessionContext
   snapshot(): SnapshotFrom<typeof sessionMachine>
-  /** "done" once a final state is reached. */
+  /** XState's actor status ("active": the session's terminal states are not XState final states). */
   status(): string
   /** Each task's state, in the session's order (absent while its CREATE has not been delivered). */
   tasks(): string[]
@@ -200,8 +200,12 @@ export const DEGRADING_RUN: TaskStatus[] = [
 /** Events (after creation, with the default input of tasks a and b) that lead to each state. */
 const ROUTES: Record<SessionState, (session: SessionHarness) => void> = {
   pending: () => {},
-  queued: (s) => s.send({ type: "QUEUE", at: s.now() }),
-  running: (s) => s.send({ type: "START", at: s.now() }),
+  queued: (s) => s.send({ type: "START", at: s.now() }),
+  running: (s) => {
+    s.send({ type: "START", at: s.now() })
+    // queued until a task is assigned; the agent then loses it, so both tasks are ready again
+    s.report("a", "assigned", "ready")
+  },
   paused: (s) => {
     s.send({ type: "START", at: s.now() })
     s.send({ type: "PAUSE", at: s.now() })

@@ -1,6 +1,6 @@
 // The session's 12 states, its creation from input, and every move docs/machines.md lists (plus ORPHAN).
 import { describe, expect, it } from "vitest"
-import { SESSION_STATES, sessionMachine, type SessionEmitted, type SessionEvent, type SessionState } from "../../../../machines/session.ts"
+import { SESSION_STATES, TERMINAL_STATES, sessionMachine, type SessionEmitted, type SessionEvent, type SessionState } from "../../../../machines/session.ts"
 import { sessionTaskId } from "../../../../machines/task-ids.ts"
 import { DEGRADING_RUN, FINAL_STATES, LIVE_STATES, SESSION_ID, T0, attempt, ofType, sessionIn, startSession, task, type SessionHarness } from "./harness.ts"
 
@@ -10,11 +10,9 @@ describe("session states", () => {
     expect(SESSION_STATES).toHaveLength(12)
   })
 
-  it("marks completed, partially_completed, stopped, cancelled and orphaned final, and only those", () => {
-    const finals = Object.entries(sessionMachine.states)
-      .filter(([, node]) => node.type === "final")
-      .map(([name]) => name)
-    expect(finals.sort()).toEqual([...FINAL_STATES].sort())
+  it("keeps completed, partially_completed, stopped, cancelled and orphaned terminal, none an XState final state (a deletion is still recorded there)", () => {
+    expect([...TERMINAL_STATES].sort()).toEqual([...FINAL_STATES].sort())
+    expect(Object.values(sessionMachine.states).filter((node) => node.type === "final")).toEqual([])
   })
 })
 
@@ -33,6 +31,7 @@ describe("session creation", () => {
       checkpoints: [],
       metrics: expect.any(Object),
       timeoutSeq: 0,
+      orphanSeq: 0,
     })
     const [a, b] = [sessionTaskId(SESSION_ID, 0), sessionTaskId(SESSION_ID, 1)]
     expect(session.sent()).toEqual([
@@ -49,14 +48,16 @@ describe("session creation", () => {
     })
   })
 
-  it("with start: true is running at once, its tasks created running (no START to send)", () => {
+  it("with start: true is queued at once, its tasks created running (no START to send), running once a task is assigned", () => {
     const session = startSession({ tasks: [task("a"), task("b", ["a"])], start: true, timeoutS: 60 })
-    expect(session.state()).toBe("running")
+    expect(session.state()).toBe("queued")
     expect(session.sent().map((command) => command.type)).toEqual(["CREATE", "CREATE"])
     expect(session.tasks()).toEqual(["ready", "blocked"])
     expect(session.context().metrics).toMatchObject({ startedAt: T0, tasks: { ready: 1, blocked: 1 } })
     expect(session.context()).toMatchObject({ timeoutAt: T0 + 60_000, sweeps: [] })
-    session.report("a", ...attempt("completed"))
+    session.report("a", "assigned")
+    expect(session.state()).toBe("running")
+    session.report("a", "in_progress", "completed")
     expect(session.tasks()).toEqual(["completed", "ready"])
   })
 
@@ -69,7 +70,7 @@ describe("session creation", () => {
 /** A listed move: from a state, what happens (one command, or the task reports that lead there), and where it ends. */
 type Move = [from: SessionState, label: string, act: (s: SessionHarness) => SessionEmitted[], to: SessionState]
 
-type Command = "QUEUE" | "START" | "PAUSE" | "RESUME" | "STOP" | "CANCEL" | "RETRY" | "ORPHAN"
+type Command = "START" | "PAUSE" | "RESUME" | "STOP" | "CANCEL" | "RETRY" | "ORPHAN"
 const command = (from: SessionState, type: Command, to: SessionState): Move => [
   from,
   type,
@@ -90,13 +91,16 @@ const timeout = (from: SessionState): Move => [
 ]
 
 const MOVES: Move[] = [
-  command("pending", "QUEUE", "queued"),
-  command("pending", "START", "running"),
+  command("pending", "START", "queued"),
   command("pending", "CANCEL", "cancelled"),
   fail("pending"),
-  command("queued", "START", "running"),
+  ["queued", "a task is assigned", (s) => s.report("a", "assigned"), "running"],
   command("queued", "CANCEL", "cancelled"),
   fail("queued"),
+  // our additions: a queued session can be paused, stopped, and has a deadline
+  command("queued", "PAUSE", "paused"),
+  command("queued", "STOP", "stopped"),
+  timeout("queued"),
   ["running", "every task completes", (s) => [...s.report("a", ...attempt("completed")), ...s.report("b", ...attempt("completed"))], "completed"],
   ["running", "some tasks complete", (s) => [...s.report("a", ...attempt("completed")), ...s.report("b", ...attempt("failed"))], "partially_completed"],
   ["running", "no task completes", (s) => [...s.report("a", ...attempt("failed")), ...s.report("b", ...attempt("timed_out"))], "failed"],
@@ -125,7 +129,7 @@ describe("listed moves", () => {
       const effects = act(session)
       expect(session.state()).toBe(to)
       expect(ofType(effects, "command.rejected")).toEqual([])
-      expect(session.status()).toBe(FINAL_STATES.includes(to) ? "done" : "active")
+      expect(session.status()).toBe("active")
     })
   }
 

@@ -13,7 +13,7 @@ import {
   type SessionState,
 } from "../../../../machines/session.ts"
 import { sessionTaskId } from "../../../../machines/task-ids.ts"
-import { LIVE_STATES, T0, sessionInput, task } from "./harness.ts"
+import { T0, sessionInput, task } from "./harness.ts"
 
 type Snapshot = SnapshotFrom<typeof sessionMachine>
 type Path = StatePath<Snapshot, SessionEvent>
@@ -56,7 +56,6 @@ function everyEvent(snapshot: Snapshot): SessionEvent[] {
   const at = T0
   const seq = snapshot.context.timeoutSeq
   return [
-    { type: "QUEUE", at },
     { type: "START", at },
     { type: "PAUSE", at },
     { type: "RESUME", at },
@@ -72,6 +71,9 @@ function everyEvent(snapshot: Snapshot): SessionEvent[] {
     ...lateCompletions(snapshot),
   ]
 }
+
+/** Events left out of the generated paths (the state space would explode) and walked by their own tests: orphan.test.ts, delete.test.ts, add-tasks.test.ts. */
+const OWN_TESTS = ["ORPHAN_DUE", "COVERAGE", "DELETE", "ADD_TASKS"]
 
 /** After a timeout, a task it cancelled may still report the completion that raced the cancel (made before the sweep). */
 function lateCompletions(snapshot: Snapshot): SessionEvent[] {
@@ -134,17 +136,29 @@ function key(from: string, eventType: string, to: string | undefined): string {
   return `${from}|${eventType || "(always)"}|${to ?? from}`
 }
 
+/** Whether a root transition applies in `state`: it has no `stateIn` guard, or its `stateIn` guard names that state. */
+function guardedFor(guard: unknown, state: string): boolean {
+  const stateValue = typeof guard === "function" ? (guard as { stateValue?: unknown }).stateValue : undefined
+  return stateValue === undefined || stateValue === state
+}
+
 /** Every transition the definition holds, per state it can be taken from. */
 function definedTransitions(): Set<string> {
   const keys = new Set<string>()
   for (const node of getStateNodes(sessionMachine)) {
     for (const [eventType, transitions] of node.transitions) {
+      if (OWN_TESTS.includes(eventType)) continue
       for (const t of transitions) keys.add(key(node.key, eventType, t.target?.[0]?.key))
     }
     for (const t of node.always ?? []) keys.add(key(node.key, "", t.target?.[0]?.key))
   }
   for (const [eventType, transitions] of sessionMachine.root.transitions) {
-    for (const state of LIVE_STATES) keys.add(key(state, eventType, transitions[0]?.target?.[0]?.key))
+    if (OWN_TESTS.includes(eventType)) continue
+    for (const state of SESSION_STATES) {
+      // a root handler guarded by the state it serves (ORPHAN, CHECKPOINT, refusals) is defined for that state only
+      const own = transitions.filter((t) => guardedFor(t.guard, state))
+      if (own.length > 0) keys.add(key(state, eventType, own[0]?.target?.[0]?.key))
+    }
   }
   return keys
 }
@@ -192,7 +206,8 @@ function takenFromCreation(input: SessionInput): Set<string> {
   return keys
 }
 
-describe("generated paths", () => {
+// Replaying every generated path takes seconds alone and much longer on a loaded 2-core machine.
+describe("generated paths", { timeout: 120_000 }, () => {
   const lifecycleInput = sessionInput({ tasks: [task("a"), task("b", ["a"])], timeoutS: 60, maxRetries: 1 })
   const recoveryInput = sessionInput({ tasks: ["a", "b", "c", "d", "e", "f", "g", "h"].map((id) => task(id)) })
   const startedInput = sessionInput({ tasks: [task("a")], start: true })
@@ -213,18 +228,19 @@ describe("generated paths", () => {
 
   it("take every transition in the definition", () => {
     const defined = definedTransitions()
-    expect(defined).toContain("pending|QUEUE|queued")
+    expect(defined).toContain("pending|START|queued")
+    expect(defined).toContain("queued|TASK_STATUS|running")
     expect(defined).toContain("degraded|(always)|running")
     expect(defined).toContain("failed|ORPHAN|orphaned")
     expect(defined).toContain("paused|*|paused")
-    expect(defined).toContain("pending|(always)|running")
+    expect(defined).toContain("pending|(always)|queued")
     const taken = new Set([
       ...takenTransitions(lifecyclePaths, lifecycleInput),
       ...takenTransitions(recoveryPaths, recoveryInput),
       ...takenFromCreation(startedInput),
     ])
     expect([...defined].filter((transition) => !taken.has(transition))).toEqual([])
-  })
+  }, 180_000) // replays every generated path on a real actor: about a minute on a busy 2-core machine
 
   it("include the recovery from degraded back to running", () => {
     const recovered = recoveryPaths.some((path) =>

@@ -4,18 +4,18 @@ import { describe, expect, it } from "vitest"
 import { sessionMachine, type SessionEvent } from "../../../../machines/session.ts"
 import { FINAL_STATES, LIVE_STATES, sessionIn, startSession, task, type LiveState } from "./harness.ts"
 
-type Command = "QUEUE" | "START" | "PAUSE" | "RESUME" | "STOP" | "CANCEL" | "FAIL" | "RETRY"
+type Command = "START" | "PAUSE" | "RESUME" | "STOP" | "CANCEL" | "FAIL" | "RETRY"
 
 const ACCEPTED: Record<LiveState, Command[]> = {
-  pending: ["QUEUE", "START", "CANCEL", "FAIL"],
-  queued: ["START", "CANCEL", "FAIL"],
+  pending: ["START", "CANCEL", "FAIL"],
+  queued: ["PAUSE", "STOP", "CANCEL", "FAIL"],
   running: ["PAUSE", "STOP", "FAIL"],
   paused: ["RESUME", "STOP", "CANCEL"],
   degraded: ["STOP", "FAIL"],
   failed: ["RETRY"],
   timeout: ["RETRY"],
 }
-const COMMANDS: Command[] = ["QUEUE", "START", "PAUSE", "RESUME", "STOP", "CANCEL", "FAIL", "RETRY"]
+const COMMANDS: Command[] = ["START", "PAUSE", "RESUME", "STOP", "CANCEL", "FAIL", "RETRY"]
 
 function commandEvent(type: Command, at: number): SessionEvent {
   return type === "FAIL" ? { type, reason: "no", at } : { type, at }
@@ -77,13 +77,16 @@ describe("refused commands", () => {
   })
 
   for (const state of FINAL_STATES) {
-    it(`a session in ${state} is done: later events leave the snapshot as it is and run no actions`, () => {
+    it(`a session in ${state} is over: every later command is refused as in a final state and changes nothing`, () => {
       const session = sessionIn(state)
-      expect(session.status()).toBe("done")
       for (const type of COMMANDS) {
         const [next, actions] = transition(sessionMachine, session.snapshot(), commandEvent(type, session.now()))
-        expect(next).toBe(session.snapshot())
-        expect(actions).toEqual([])
+        expect(next.context).toBe(session.snapshot().context)
+        expect(next.value).toBe(state)
+        expect(actions.map((action) => (action.params as { event?: unknown } | undefined)?.event)).toEqual([{
+          type: "command.rejected", command: type, state, code: "conflict",
+          reason: `${type} is not allowed: session:${session.context().id} is ${state}, a final state`,
+        }])
       }
     })
   }

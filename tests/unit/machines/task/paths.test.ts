@@ -11,6 +11,7 @@ type TaskSnapshot = SnapshotFrom<typeof taskMachine>
 const MAX_ATTEMPTS = 2
 const MAX_EPOCH = 1
 const DEPENDENCY = "task-0"
+const SUBTASK = "task-sub"
 const at = T0 + 1_000
 /** Timer events arrive after any deadline or backoff the paths can arm. */
 const late = T0 + 10 * TIMEOUT_MS
@@ -53,6 +54,8 @@ function eventsFor(snapshot: TaskSnapshot): TaskEvent[] {
     { type: "RETRY_DUE", attempt: attempt + 1, at: later },
     { type: "CANCEL", reason: "operator", at },
     { type: "RETRY", at },
+    // a decomposition makes it wait for a new task too
+    ...(snapshot.context.dependsOn.includes(SUBTASK) ? [] : [{ type: "ADD_DEPENDENCIES" as const, taskIds: [SUBTASK], at }]),
   ]
 }
 
