@@ -86,12 +86,12 @@ export type AgentEmitted =
   | { type: "agent.draining"; taskIds: string[] }
 
 /** Reservation slots left. */
-export function freeCapacity(context: Pick<AgentContext, "maxConcurrency" | "inflight">): number {
+export function freeCapacity(context: { readonly maxConcurrency: number; readonly inflight: ReadonlyArray<string> }): number {
   return Math.max(0, context.maxConcurrency - context.inflight.length)
 }
 
 /** Share of completed tasks among the recent outcomes; 1 for an agent with no recent outcome yet. */
-export function successRate(context: Pick<AgentContext, "recent">): number {
+export function successRate(context: { readonly recent: ReadonlyArray<boolean> }): number {
   if (context.recent.length === 0) return 1
   return context.recent.filter(Boolean).length / context.recent.length
 }

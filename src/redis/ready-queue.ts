@@ -40,3 +40,10 @@ export const setGroupCap = async (redis: Redis, keys: Keys, group: string, max: 
 
 /** How many of its tasks are taken and not yet released. */
 export const groupInFlight = (redis: Redis, keys: Keys, group: string): Promise<number> => redis.scard(`${keys.route}:held:${group}`)
+
+/** The task ids waiting in `capability`'s queues, group by group in rotation order (for inspection and tests). */
+export const waitingFor = async (redis: Redis, keys: Keys, capability: string): Promise<string[]> => {
+  const groups = await redis.zrange(keys.ready(capability), 0, -1)
+  const queues = await Promise.all(groups.map((group) => redis.zrange(`${keys.route}:g:${capability}|${group}`, 0, -1)))
+  return queues.flat()
+}

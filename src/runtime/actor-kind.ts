@@ -48,6 +48,8 @@ export interface FillAgentOutput {
   readonly agentId: string
   readonly capabilities: ReadonlyArray<string>
   readonly free: number
+  /** Its routing score in [0, 1]: among idle agents, the best is woken first for a new ready task. */
+  readonly score?: number
 }
 
 /** A frame for one bot's control socket (delivered by the edge). */

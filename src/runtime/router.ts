@@ -70,17 +70,17 @@ export const createRouter = (options: {
   }
 
   /** An agent with `free` slots takes what waits for its capabilities; idle for them if that is not enough. */
-  const fill = async (agentId: string, capabilities: ReadonlyArray<string>, free: number): Promise<Offer[]> => {
+  const fill = async (agentId: string, capabilities: ReadonlyArray<string>, free: number, score: number): Promise<Offer[]> => {
     if (free <= 0) return []
     const idle = capabilities.map((capability) => keys.idle(capability))
     const taken = await take(redis, keys, capabilities, free)
-    await markIdle(redis, idle, agentId, free - taken.length)
+    await markIdle(redis, idle, agentId, free - taken.length, score)
     if (taken.length < free) {
       // A task queued between the take and the mark found no idle agent to wake: look once more.
       const late = await take(redis, keys, capabilities, free - taken.length)
       if (late.length > 0) {
         taken.push(...late)
-        await markIdle(redis, idle, agentId, free - taken.length)
+        await markIdle(redis, idle, agentId, free - taken.length, score)
       }
     }
     return taken.map((taskId) => ({ agentId, taskId }))
@@ -93,7 +93,7 @@ export const createRouter = (options: {
       const idle = await popIdle(redis, keys.idle(capability))
       if (idle === undefined) break
       // Its idle slots were counted after the proposals made to it so far.
-      const taken = await fill(idle.agentId, [capability], idle.free)
+      const taken = await fill(idle.agentId, [capability], idle.free, idle.score)
       offers.push(...taken)
       if (taken.length < idle.free) break
     }
@@ -132,7 +132,7 @@ export const createRouter = (options: {
       // An agent's last request of the batch counts every reservation before it: the earlier ones are stale.
       const latest = new Map(fills.map((request) => [request.agentId, request]))
       const offers = (await Promise.all([...latest.values()].map((request) =>
-        fill(request.agentId, request.capabilities, request.free - unseen(request.agentId, request.entryId))))).flat()
+        fill(request.agentId, request.capabilities, request.free - unseen(request.agentId, request.entryId), request.score ?? 0)))).flat()
       await propose(offers, cmdId)
       await queueAndWake(queued, `${cmdId}/w`)
     },
@@ -143,7 +143,8 @@ export const createRouter = (options: {
       const capabilities = new Set(waiting.map((task) => task.capability))
       for (const capability of capabilities) {
         for (const agent of await agentsWithCapacity(sql, capability, WAKE_AGENTS)) {
-          await markIdle(redis, [keys.idle(capability)], agent.id, agent.free)
+          // A repair: ranked by its free slots only (score 0) until it asks for work again with its score.
+          await markIdle(redis, [keys.idle(capability)], agent.id, agent.free, 0)
         }
       }
       await queueAndWake(waiting.map((task) => ({ capability: task.capability, group: task.group, taskId: task.id, priority: task.priority, since: task.since })), `sweep/${now}`)

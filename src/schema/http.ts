@@ -41,6 +41,7 @@ export const RouteAgentBody = wire(
   "RouteAgentBody",
   Schema.Struct({
     capabilities: Schema.Array(Capability).check(Schema.isNonEmpty()),
+    group: Schema.optionalKey(GroupKey),
     exclude: optionalList(Uuid),
   }),
 )

@@ -120,6 +120,7 @@ describe("authorization matrix", () => {
     },
     { route: "GET /api/v1/openapi.json", expected: PUBLIC, call: fixed("/api/v1/openapi.json") },
     { route: "GET /api/v1/agents", expected: READ, call: fixed("/api/v1/agents") },
+    { route: "POST /api/v1/agents/route", expected: READ, call: fixed("/api/v1/agents/route", { capabilities: ["x"] }) },
     { route: "GET /api/v1/agents/{id}", expected: [401, 401, 200, 200, 403, 200], call: onAgent("") },
     { route: "POST /api/v1/agents", expected: OPERATOR(201), call: fixed("/api/v1/agents", { name: "new", capabilities: ["x"] }) },
     { route: "DELETE /api/v1/agents/{id}", expected: SELF(202), call: onAgent(""), fresh: true },

@@ -2,6 +2,7 @@
 // online agent with the capability, runs, completes and frees the capacity; a task with no
 // capable agent waits until one comes online; a session runs its DAG to completion (its tasks tell
 // each other), cancels the dependants of a task that failed for good and runs them again after RETRY.
+import { waitingFor } from "../../../src/redis/ready-queue.ts"
 import { randomUUID } from "node:crypto"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { sessionTaskId } from "../../../machines/task-ids.ts"
@@ -51,8 +52,7 @@ const createSession = async (capability: string, options: { maxAttempts: number;
 }
 
 /** The tasks waiting in a capability's ready queue (Redis), which the router takes from when an agent frees. */
-/** The ready tasks of `capability` waiting for an agent (tasks without a group: the group '' queue, src/redis/keys.ts). */
-const queued = (capability: string) => deployment.redis.zrange(`${deployment.keys.route}:g:${capability}|`, 0, -1)
+const queued = (capability: string) => waitingFor(deployment.redis, deployment.keys, capability)
 
 const runTask = async (taskId: string, agentId: string) => {
   await deployment.append({ kind: "task", id: taskId, type: "START", payload: { agentId } })

@@ -4,7 +4,7 @@
 import { describe, expect, it } from "vitest"
 import { agentKind } from "../../../actors/agent.ts"
 
-const agent = { capabilities: ["lint", "test"], maxConcurrency: 3, inflight: ["t1"], breaker: "closed", load: 0.33 }
+const agent = { capabilities: ["lint", "test"], maxConcurrency: 3, inflight: ["t1"], breaker: "closed", load: 0.33, recent: [], reportedStatus: null }
 const out = (effect: Record<string, unknown>) => agentKind.outputs(effect as never, { id: "a1", context: agent })
 
 describe("agent binding", () => {
@@ -17,7 +17,8 @@ describe("agent binding", () => {
   })
 
   it("offers free capacity to waiting tasks of its capabilities", () => {
-    expect(out({ type: "agent.capacity", free: 2 })).toEqual([{ _tag: "fill_agent", agentId: "a1", capabilities: ["lint", "test"], free: 2 }])
+    // Score: 0.35 × fit 1/2 + 0.25 × (1 − 1/3) + 0.25 × success 1 + 0.15 × availability 1.
+    expect(out({ type: "agent.capacity", free: 2 })).toEqual([{ _tag: "fill_agent", agentId: "a1", capabilities: ["lint", "test"], free: 2, score: 0.7417 }])
   })
 
   it("hands every task of a lost agent back, saying why", () => {

@@ -1,17 +1,18 @@
 // `/api/v1/agents`: register (the token is shown once, only its hash stored), list, read,
-// drain and resume, deregister and token rotation (the old tokens stop at once: revoked in Postgres, evicted from every
+// the router's explained pick (POST /agents/route), drain and resume, deregister and token rotation (the old tokens stop at once: revoked in Postgres, evicted from every
 // edge's cache and the agent's control sockets closed with 4401 through ctx.revocations), and the
 // HTTP heartbeat.
 import { randomUUID } from "node:crypto"
 import { Schema } from "effect"
 import { ApiError } from "../../../schema/errors.ts"
-import { AgentHeartbeatBody, ListAgentsQuery, RegisterAgentBody, WaitQuery } from "../../../schema/http.ts"
+import { AgentHeartbeatBody, ListAgentsQuery, RegisterAgentBody, RouteAgentBody, WaitQuery } from "../../../schema/http.ts"
 import { listActors } from "../../../store/queries.ts"
 import type { EdgeContext } from "../../context.ts"
 import { replaceAgentTokens, revokeAgentTokens, saveAgentToken } from "../../../store/tokens.ts"
 import { newToken, requireOperator, requireSelf } from "../../auth.ts"
 import { COMMAND_RESPONSES, commandAnswer, creationStatus, sendCommand } from "../command.ts"
 import { listAnswer } from "../listing.ts"
+import { explainRoute, RouteExplanation } from "../route-explain.ts"
 import { actorOr404, IdParams } from "../params.ts"
 import { API, json, route } from "../route.ts"
 import { AgentCreated, AgentView, agentView, pageOf, type AgentCreated as AgentCreatedBody } from "../views.ts"
@@ -80,6 +81,18 @@ export const agentRoutes = [
         await revokeAgentTokens(ctx.sql, id).catch(() => undefined)
         throw error
       }
+    },
+  }),
+  route({
+    method: "POST",
+    path: `${API}/agents/route`,
+    name: "routeAgent",
+    summary: "The agent the router would pick now for work needing these capabilities, and every candidate with its score and why it lost",
+    access: "read",
+    body: RouteAgentBody,
+    responses: { 200: { description: "the pick (agent_id, null when none) and the candidates, best first", schema: RouteExplanation } },
+    async handle({ ctx, body }) {
+      return json(200, await explainRoute(ctx, body))
     },
   }),
   route({
