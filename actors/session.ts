@@ -11,7 +11,13 @@ interface TaskSpec {
   readonly timeoutS?: number
   readonly maxAttempts?: number
   readonly priority?: number
+  readonly group?: string
+  readonly requiresApproval?: boolean
+  readonly approvalTimeoutS?: number
 }
+
+/** The optional fields of a task's spec passed to its CREATE as given (src/schema/commands.ts taskSpecFields). */
+const OPTIONAL_SPEC = ["timeoutS", "maxAttempts", "priority", "group", "requiresApproval", "approvalTimeoutS"] as const
 
 const toTask = (taskId: string, type: string, payload: Record<string, unknown> = {}): SendOutput => ({
   _tag: "send",
@@ -38,9 +44,7 @@ const creation = (sessionId: string, task: SessionTaskCreation): SendOutput => {
     blocked: task.held,
     epoch: task.epoch,
     payload: spec.payload ?? {},
-    ...(spec.timeoutS === undefined ? {} : { timeoutS: spec.timeoutS }),
-    ...(spec.maxAttempts === undefined ? {} : { maxAttempts: spec.maxAttempts }),
-    ...(spec.priority === undefined ? {} : { priority: spec.priority }),
+    ...Object.fromEntries(OPTIONAL_SPEC.flatMap((field) => (spec[field] === undefined ? [] : [[field, spec[field]]]))),
   })
 }
 

@@ -20,6 +20,11 @@ describe("session binding", () => {
       id: ids[0], sessionId: SESSION, index: 0, key: "compile", title: "Compile", capability: "build", dependsOn: [],
       dependants: [ids[1]], blocked: true, epoch: 0, payload: { x: 1 }, timeoutS: 60, maxAttempts: 2, priority: 0,
     })])
+    const gated = { group: "tenant-a", requiresApproval: true, approvalTimeoutS: 30 }
+    expect(out({ ...creation, spec: gated })).toEqual([toTask(ids[0]!, "CREATE", {
+      id: ids[0], sessionId: SESSION, index: 0, key: "compile", title: "Compile", capability: "build", dependsOn: [],
+      dependants: [ids[1]], blocked: true, epoch: 0, payload: {}, ...gated,
+    })])
     expect(out({ ...creation, spec: {} })).toEqual([toTask(ids[0]!, "CREATE", {
       id: ids[0], sessionId: SESSION, index: 0, key: "compile", title: "Compile", capability: "build", dependsOn: [],
       dependants: [ids[1]], blocked: true, epoch: 0, payload: {},
