@@ -1,4 +1,4 @@
-// The routing score of an agent for a piece of work (docs/coordination-routing.md): pure, from the agent
+// The routing score of an agent for a piece of work (docs/coordination.md): pure, from the agent
 // machine's context alone, so the agent binding ranks idle agents with it on the hot path (no read) and
 // `POST /agents/route` explains the same numbers.
 import { BREAKER, freeCapacity, successRate, type AgentContext } from "./agent.ts"

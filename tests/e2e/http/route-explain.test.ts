@@ -1,4 +1,4 @@
-// Explained routing over HTTP on a real runtime (docs/coordination-routing.md): POST /agents/route scores
+// Explained routing over HTTP on a real runtime (docs/coordination.md): POST /agents/route scores
 // every candidate with the router's formula and says why each one lost; the runtime's own choice (by the
 // actors, through the stream) matches the pick; an open breaker is skipped; a task no agent can run waits
 // until a capable bot joins over its WebSocket.

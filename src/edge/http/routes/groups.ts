@@ -1,7 +1,7 @@
 // `/api/v1/groups`: a group (a tenant, a repository, an API key: any task's `group`) and its cap on
 // assigned + in-progress tasks (`max_in_flight`), stored in Postgres and in force in the router's Redis
 // at once; reads add how many of its tasks are in flight now. Within one priority, ready tasks are
-// handed out round-robin across groups whatever their settings (docs/coordination-routing.md).
+// handed out round-robin across groups whatever their settings (docs/coordination.md).
 import { Schema } from "effect"
 import { GroupKey } from "../../../schema/common.ts"
 import { wire } from "../../../schema/wire.ts"

@@ -1,4 +1,4 @@
-// The routing score (docs/coordination-routing.md): 0.35 × capability fit + 0.25 × (1 − load) + 0.25 × recent
+// The routing score (docs/coordination.md): 0.35 × capability fit + 0.25 × (1 − load) + 0.25 × recent
 // success rate + 0.15 × availability, and why an agent cannot take work now.
 import { describe, expect, it } from "vitest"
 import { idleScore, routingFactors, routingScore, unavailableBecause } from "../../../../machines/routing-score.ts"
