@@ -1,6 +1,13 @@
 // Agent actor binding: reservations become assignments, lost agents hand their tasks back,
 // free capacity asks the router for waiting tasks; the topics and query columns of an agent.
-import { agentMachine, deregisteredEffects, freeCapacity, type AgentContext, type AgentEmitted, type AgentEvent } from "../machines/agent.ts"
+import {
+  agentMachine,
+  deregisteredEffects,
+  freeCapacity,
+  type AgentContext,
+  type AgentEmitted,
+  type AgentEvent,
+} from "../machines/agent.ts"
 import { idleScore } from "../machines/routing-score.ts"
 import { agentView } from "./views.ts"
 import type { ActorKind, Output } from "../src/runtime/actor-kind.ts"
@@ -17,7 +24,12 @@ const outputs = (effect: AgentEmitted, id: string, agent: AgentContext): Output[
     case "agent.capacity":
       return [{ _tag: "fill_agent", agentId: id, capabilities: agent.capabilities, free: effect.free, score: idleScore(agent) }]
     case "agent.lost":
-      return effect.taskIds.map((taskId) => ({ _tag: "send", to: task(taskId), type: "AGENT_LOST", payload: { agentId: id, reason: effect.reason } }))
+      return effect.taskIds.map((taskId) => ({
+        _tag: "send",
+        to: task(taskId),
+        type: "AGENT_LOST",
+        payload: { agentId: id, reason: effect.reason },
+      }))
     case "agent.draining":
       return effect.taskIds.map((taskId) => ({ _tag: "send", to: task(taskId), type: "AGENT_DRAINING", payload: { agentId: id } }))
     default:

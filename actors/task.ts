@@ -19,23 +19,40 @@ const sessionStatus = (status: TaskStatus): TaskStatus => (status === "awaiting_
 const outputs = (effect: TaskEmitted, id: string, task: TaskContext): Output[] => {
   switch (effect.type) {
     case "task.ready":
-      return [{
-        _tag: "route_task", taskId: id, capability: effect.capability, priority: effect.priority, since: task.readyAt ?? task.updatedAt,
-        ...(effect.group === null ? {} : { group: effect.group }),
-      }]
+      return [
+        {
+          _tag: "route_task",
+          taskId: id,
+          capability: effect.capability,
+          priority: effect.priority,
+          since: task.readyAt ?? task.updatedAt,
+          ...(effect.group === null ? {} : { group: effect.group }),
+        },
+      ]
     case "task.assigned":
-      return [{
-        _tag: "push", agentId: effect.agentId,
-        frame: {
-          type: "task_assigned",
-          payload: {
-            task_id: id, ...(task.sessionId ? { session_id: task.sessionId } : {}), capability: task.capability,
-            title: task.title, payload: task.payload, attempt: effect.attempt, deadline: new Date(effect.deadline).toISOString(),
+      return [
+        {
+          _tag: "push",
+          agentId: effect.agentId,
+          frame: {
+            type: "task_assigned",
+            payload: {
+              task_id: id,
+              ...(task.sessionId ? { session_id: task.sessionId } : {}),
+              capability: task.capability,
+              title: task.title,
+              payload: task.payload,
+              attempt: effect.attempt,
+              deadline: new Date(effect.deadline).toISOString(),
+            },
           },
         },
-      }]
+      ]
     case "task.released":
-      return [{ _tag: "send", to: agent(effect.agentId), type: "RELEASE", payload: { taskId: id, outcome: effect.outcome } }, ...groupRelease(id, task)]
+      return [
+        { _tag: "send", to: agent(effect.agentId), type: "RELEASE", payload: { taskId: id, outcome: effect.outcome } },
+        ...groupRelease(id, task),
+      ]
     case "task.assign_refused":
       // Taken for a proposal it could not accept: unless another agent holds it, it frees its group's slot.
       return [
@@ -44,23 +61,32 @@ const outputs = (effect: TaskEmitted, id: string, task: TaskContext): Output[] =
       ]
     case "task.cancelled":
       return effect.agentId
-        ? [{
-          _tag: "push", agentId: effect.agentId,
-          frame: { type: "task_cancelled", payload: { task_id: id, attempt: effect.attempt ?? task.attempt, reason: effect.reason } },
-        }]
+        ? [
+            {
+              _tag: "push",
+              agentId: effect.agentId,
+              frame: { type: "task_cancelled", payload: { task_id: id, attempt: effect.attempt ?? task.attempt, reason: effect.reason } },
+            },
+          ]
         : []
     case "task.status": {
       const [from, status] = [sessionStatus(effect.from), sessionStatus(effect.status)]
       return task.sessionId === null || from === status
         ? []
-        : [{
-          _tag: "send", to: { kind: "session", id: task.sessionId }, type: "TASK_STATUS",
-          payload: { taskId: id, index: task.index, from, status, epoch: effect.epoch },
-        }]
+        : [
+            {
+              _tag: "send",
+              to: { kind: "session", id: task.sessionId },
+              type: "TASK_STATUS",
+              payload: { taskId: id, index: task.index, from, status, epoch: effect.epoch },
+            },
+          ]
     }
     case "task.finished":
       return task.dependants.map((dependant) => ({
-        _tag: "send", to: { kind: "task", id: dependant }, type: "DEPENDENCY_FINISHED",
+        _tag: "send",
+        to: { kind: "task", id: dependant },
+        type: "DEPENDENCY_FINISHED",
         payload: { taskId: id, status: effect.status, epoch: effect.epoch },
       }))
     default:

@@ -29,7 +29,8 @@ const startPeer = async (bench: Bench, queues: BullmqWorkerSettings["queues"]): 
   const settings: BullmqWorkerSettings = { redisUrl: bench.servers.redisUrl, prefix, queues }
   const workers = await startHelper<BullmqProgress>(WORKER, settings)
   return {
-    prefix, workers,
+    prefix,
+    workers,
     connection: { url: bench.servers.redisUrl, maxRetriesPerRequest: null },
     completed: (queue) => workers.latest()?.completed[queue] ?? 0,
     sample: () => sampleCost(bench, { pids: () => [workers.pid] }),
@@ -40,12 +41,17 @@ const startPeer = async (bench: Bench, queues: BullmqWorkerSettings["queues"]): 
 /** The ids of `tasks` jobs added in bulks of BULK, all bulks at once. */
 const addJobs = async (queue: Queue, tasks: number, data: (i: number) => object): Promise<string[]> => {
   const bulks = Array.from({ length: Math.ceil(tasks / BULK) }, (_, b) =>
-    queue.addBulk(Array.from({ length: Math.min(BULK, tasks - b * BULK) }, (_, i) => ({ name: "bench", data: data(b * BULK + i) }))))
+    queue.addBulk(Array.from({ length: Math.min(BULK, tasks - b * BULK) }, (_, i) => ({ name: "bench", data: data(b * BULK + i) }))),
+  )
   return (await Promise.all(bulks)).flat().map((job) => job.id ?? "")
 }
 
 /** `lifecycle`, `fleet`: N no-op jobs added in bulk, workers of concurrency `slots`. */
-export const bullmqJobs = async (bench: Bench, name: string, options: { readonly tasks: number; readonly slots: number }): Promise<Outcome> => {
+export const bullmqJobs = async (
+  bench: Bench,
+  name: string,
+  options: { readonly tasks: number; readonly slots: number },
+): Promise<Outcome> => {
   const peer = await startPeer(bench, [{ name, concurrency: options.slots }])
   const queue = new Queue(name, { connection: peer.connection, prefix: peer.prefix })
   const { warmup } = bench.options
@@ -64,7 +70,9 @@ export const bullmqJobs = async (bench: Bench, name: string, options: { readonly
     const finishedAt = ids.flatMap((id) => times.get(id) ?? [])
     const completed = (await queue.getCompletedCount()) - warmup
     return {
-      tasks: options.tasks, completed, latencies: finishedAt.map((at) => at - started),
+      tasks: options.tasks,
+      completed,
+      latencies: finishedAt.map((at) => at - started),
       wallMs: (run.finished ? Math.max(...finishedAt) : run.endedAt) - started,
       cost: costBetween(before, await peer.sample()),
       ...(run.failure === undefined ? {} : { failure: run.failure }),
@@ -76,8 +84,14 @@ export const bullmqJobs = async (bench: Bench, name: string, options: { readonly
 }
 
 /** `sessions`: N jobs as flows of `perFlow` children under one parent job each, like a session's tasks. */
-export const bullmqFlows = async (bench: Bench, options: { readonly tasks: number; readonly perFlow: number; readonly slots: number }): Promise<Outcome> => {
-  const peer = await startPeer(bench, [{ name: "tasks", concurrency: options.slots }, { name: "sessions", concurrency: 16 }])
+export const bullmqFlows = async (
+  bench: Bench,
+  options: { readonly tasks: number; readonly perFlow: number; readonly slots: number },
+): Promise<Outcome> => {
+  const peer = await startPeer(bench, [
+    { name: "tasks", concurrency: options.slots },
+    { name: "sessions", concurrency: 16 },
+  ])
   const flows = new FlowProducer({ connection: peer.connection, prefix: peer.prefix })
   const queue = new Queue("tasks", { connection: peer.connection, prefix: peer.prefix })
   const count = Math.ceil(options.tasks / options.perFlow)
@@ -85,16 +99,30 @@ export const bullmqFlows = async (bench: Bench, options: { readonly tasks: numbe
     const before = await peer.sample()
     const started = epochMs()
     const sessions = Array.from({ length: count }, (_, s) => ({
-      name: "session", queueName: "sessions", data: { s },
-      children: Array.from({ length: Math.min(options.perFlow, options.tasks - s * options.perFlow) }, (_, i) => ({ name: "task", queueName: "tasks", data: { i } })),
+      name: "session",
+      queueName: "sessions",
+      data: { s },
+      children: Array.from({ length: Math.min(options.perFlow, options.tasks - s * options.perFlow) }, (_, i) => ({
+        name: "task",
+        queueName: "tasks",
+        data: { i },
+      })),
     }))
     for (let at = 0; at < sessions.length; at += Math.max(1, Math.floor(BULK / options.perFlow))) {
       await flows.addBulk(sessions.slice(at, at + Math.max(1, Math.floor(BULK / options.perFlow))))
     }
     const label = `sessions bullmq ${options.perFlow}/flow`
-    const run = await track(bench, label, options.tasks, async () => (peer.completed("sessions") === count ? options.tasks : peer.completed("tasks")), peer.workers.failure)
+    const run = await track(
+      bench,
+      label,
+      options.tasks,
+      async () => (peer.completed("sessions") === count ? options.tasks : peer.completed("tasks")),
+      peer.workers.failure,
+    )
     return {
-      tasks: options.tasks, completed: await queue.getCompletedCount(), wallMs: run.endedAt - started,
+      tasks: options.tasks,
+      completed: await queue.getCompletedCount(),
+      wallMs: run.endedAt - started,
       cost: costBetween(before, await peer.sample()),
       ...(run.failure === undefined ? {} : { failure: run.failure }),
     }
@@ -106,7 +134,10 @@ export const bullmqFlows = async (bench: Bench, options: { readonly tasks: numbe
 }
 
 /** `dispatch`: jobs added one by one at `rate` a second, each carrying the epoch ms it was added. */
-export const bullmqPaced = async (bench: Bench, options: { readonly tasks: number; readonly rate: number; readonly slots: number }): Promise<Outcome> => {
+export const bullmqPaced = async (
+  bench: Bench,
+  options: { readonly tasks: number; readonly rate: number; readonly slots: number },
+): Promise<Outcome> => {
   const peer = await startPeer(bench, [{ name: "dispatch", concurrency: options.slots }])
   const queue = new Queue("dispatch", { connection: peer.connection, prefix: peer.prefix })
   try {
@@ -119,7 +150,10 @@ export const bullmqPaced = async (bench: Bench, options: { readonly tasks: numbe
     const times = await peer.workers.request<BullmqTimes>("times")
     const failure = run.failure ?? (errors.length > 0 ? `${errors.length} adds failed: ${errors[0]}` : undefined)
     return {
-      tasks: options.tasks, completed: await queue.getCompletedCount(), wallMs: run.endedAt - started, latencies: times.startDelays,
+      tasks: options.tasks,
+      completed: await queue.getCompletedCount(),
+      wallMs: run.endedAt - started,
+      latencies: times.startDelays,
       cost: costBetween(before, await peer.sample()),
       ...(failure === undefined ? {} : { failure }),
     }

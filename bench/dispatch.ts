@@ -20,7 +20,9 @@ const runClawbot = async (bench: Bench, tasks: number, notes: string[]): Promise
       const errors = await paced(tasks, bench.options.rate, bench.signal, (i) => {
         const id = randomUUID()
         return fleet.deployment.append({
-          kind: "task", id, type: "CREATE",
+          kind: "task",
+          id,
+          type: "CREATE",
           payload: { id, title: `bench ${i}`, capability: CAPABILITY, dependsOn: [], blocked: false, payload: { i, at: epochMs() } },
         })
       })
@@ -43,7 +45,13 @@ export const dispatch = async (bench: Bench): Promise<ScenarioReport> => {
   return {
     name: "dispatch",
     headline: `${tasks} tasks offered at ${rate}/s: submit → task_assigned received by a bot (${agents} WebSocket bots × ${concurrency}) vs Queue.add → processing started`,
-    tables: [comparisonTable(`dispatch: ${rate} tasks/s offered for ${seconds} s; latency is submit → assignment received`, [[clawbot, bullmq]], true)],
+    tables: [
+      comparisonTable(
+        `dispatch: ${rate} tasks/s offered for ${seconds} s; latency is submit → assignment received`,
+        [[clawbot, bullmq]],
+        true,
+      ),
+    ],
     notes: [
       "clawbot submits with append (the inbox, as the edge does for POST /tasks; HTTP intake is measured by fleet), BullMQ with Queue.add",
       `assignments timed: clawbot ${clawbot.outcome.latencies?.length ?? 0}, bullmq ${bullmq.outcome.latencies?.length ?? 0} of ${tasks}`,

@@ -30,7 +30,8 @@ export const fleet = async (bench: Bench): Promise<ScenarioReport> => {
     notes: [
       ...ours.notes,
       "node CPU is the clawbot start process (runtime and edge); the bots run in a helper process",
-      topCommands(clawbot), topCommands(bullmq),
+      topCommands(clawbot),
+      topCommands(bullmq),
     ],
     failures: failuresOf([clawbot, bullmq]),
   }

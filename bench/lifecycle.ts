@@ -19,23 +19,44 @@ const MIN_ENTRIES = 6
 
 const createAgents = async (bench: Bench, deployment: Deployment): Promise<void> => {
   const { agents, concurrency } = bench.options
-  await Promise.all(Array.from({ length: agents }, async (_, index) => {
-    const id = randomUUID()
-    const payload = { id, name: `bench-${index}`, capabilities: [CAPABILITY], maxConcurrency: concurrency, heartbeatIntervalMs: 3_600_000 }
-    await deployment.append({ kind: "agent", id, type: "CREATE", payload })
-    await deployment.append({ kind: "agent", id, type: "CONNECT", payload: {} })
-  }))
-  await waitFor("the agents to be online", async () => ((await deployment.observer.count("agent", "online")) === agents ? true : undefined), 60_000, bench.signal, 100)
+  await Promise.all(
+    Array.from({ length: agents }, async (_, index) => {
+      const id = randomUUID()
+      const payload = {
+        id,
+        name: `bench-${index}`,
+        capabilities: [CAPABILITY],
+        maxConcurrency: concurrency,
+        heartbeatIntervalMs: 3_600_000,
+      }
+      await deployment.append({ kind: "agent", id, type: "CREATE", payload })
+      await deployment.append({ kind: "agent", id, type: "CONNECT", payload: {} })
+    }),
+  )
+  await waitFor(
+    "the agents to be online",
+    async () => ((await deployment.observer.count("agent", "online")) === agents ? true : undefined),
+    60_000,
+    bench.signal,
+    100,
+  )
 }
 
 /** Creates `count` tasks at once; answers each id with the epoch ms its append was issued. */
 const submit = async (deployment: Deployment, count: number): Promise<Map<string, number>> => {
   const submitted = new Map<string, number>()
-  await Promise.all(Array.from({ length: count }, (_, i) => {
-    const id = randomUUID()
-    submitted.set(id, epochMs())
-    return deployment.append({ kind: "task", id, type: "CREATE", payload: { id, title: `bench ${i}`, capability: CAPABILITY, dependsOn: [], blocked: false, payload: { i } } })
-  }))
+  await Promise.all(
+    Array.from({ length: count }, (_, i) => {
+      const id = randomUUID()
+      submitted.set(id, epochMs())
+      return deployment.append({
+        kind: "task",
+        id,
+        type: "CREATE",
+        payload: { id, title: `bench ${i}`, capability: CAPABILITY, dependsOn: [], blocked: false, payload: { i } },
+      })
+    }),
+  )
   return submitted
 }
 
@@ -49,7 +70,13 @@ const runClawbot = async (bench: Bench): Promise<Outcome> => {
     const { tasks, warmup } = bench.options
     if (warmup > 0) {
       const ids = await submit(deployment, warmup)
-      const warm = await track(bench, "lifecycle clawbot warm-up", warmup, async () => [...ids.keys()].filter((id) => bots.completed.has(id)).length, failure)
+      const warm = await track(
+        bench,
+        "lifecycle clawbot warm-up",
+        warmup,
+        async () => [...ids.keys()].filter((id) => bots.completed.has(id)).length,
+        failure,
+      )
       if (!warm.finished) throw new Error(`warm-up: ${warm.failure}`)
     }
     await deployment.quiesce()
@@ -84,7 +111,8 @@ export const lifecycle = async (bench: Bench): Promise<ScenarioReport> => {
     tables: [comparisonTable(`lifecycle: ${tasks} tasks, ${agents} agents × ${concurrency}`, [[clawbot, bullmq]], true)],
     notes: [
       `a task needs ${MIN_ENTRIES} inbox entries (task CREATE, ASSIGN, START, COMPLETE; agent RESERVE, RELEASE)`,
-      topCommands(clawbot), topCommands(bullmq),
+      topCommands(clawbot),
+      topCommands(bullmq),
     ],
     failures: failuresOf([clawbot, bullmq]),
   }

@@ -33,13 +33,35 @@ export interface BenchOptions {
 type Sized = Omit<BenchOptions, "smoke" | "only">
 
 const FULL: Sized = {
-  tasks: 5000, warmup: 500, agents: 64, concurrency: 4, runtimes: 1, partitions: 16,
-  fleetTasks: 3000, sessionTasks: 5000, smallSession: 10, bigSession: 5000, rate: 1000, seconds: 10, timeoutS: 180,
+  tasks: 5000,
+  warmup: 500,
+  agents: 64,
+  concurrency: 4,
+  runtimes: 1,
+  partitions: 16,
+  fleetTasks: 3000,
+  sessionTasks: 5000,
+  smallSession: 10,
+  bigSession: 5000,
+  rate: 1000,
+  seconds: 10,
+  timeoutS: 180,
 }
 
 const SMOKE: Sized = {
-  tasks: 300, warmup: 50, agents: 64, concurrency: 4, runtimes: 1, partitions: 16,
-  fleetTasks: 300, sessionTasks: 200, smallSession: 10, bigSession: 200, rate: 1000, seconds: 0.3, timeoutS: 60,
+  tasks: 300,
+  warmup: 50,
+  agents: 64,
+  concurrency: 4,
+  runtimes: 1,
+  partitions: 16,
+  fleetTasks: 300,
+  sessionTasks: 200,
+  smallSession: 10,
+  bigSession: 200,
+  rate: 1000,
+  seconds: 0.3,
+  timeoutS: 60,
 }
 
 const flag = (argv: ReadonlyArray<string>, name: string): string | undefined => {
@@ -70,7 +92,8 @@ const scenarios = (raw: string | undefined): Scenario[] => {
   if (raw === undefined) return [...SCENARIOS]
   const names = raw.split(",").map((name) => name.trim())
   for (const name of names) {
-    if (!(SCENARIOS as readonly string[]).includes(name)) throw new RangeError(`--only: expected ${SCENARIOS.join(" | ")}, got ${JSON.stringify(name)}`)
+    if (!(SCENARIOS as readonly string[]).includes(name))
+      throw new RangeError(`--only: expected ${SCENARIOS.join(" | ")}, got ${JSON.stringify(name)}`)
   }
   return names as Scenario[]
 }
@@ -78,7 +101,9 @@ const scenarios = (raw: string | undefined): Scenario[] => {
 export const parseOptions = (argv: ReadonlyArray<string>): BenchOptions => {
   const smoke = argv.includes("--smoke") || process.env["BENCH_SMOKE"] === "1"
   const base = smoke ? SMOKE : FULL
-  const sized = Object.fromEntries(Object.entries(base).map(([name, value]) => [name, number(argv, name as keyof Sized, value)])) as unknown as Sized
+  const sized = Object.fromEntries(
+    Object.entries(base).map(([name, value]) => [name, number(argv, name as keyof Sized, value)]),
+  ) as unknown as Sized
   return { ...sized, bigSession: Math.min(sized.bigSession, sized.sessionTasks), smoke, only: scenarios(flag(argv, "only")) }
 }
 

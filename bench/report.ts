@@ -26,7 +26,10 @@ export interface Side {
 export const failuresOf = (sides: ReadonlyArray<Side>): string[] =>
   sides
     .filter(({ outcome }) => outcome.failure !== undefined || outcome.completed < outcome.tasks)
-    .map(({ label, outcome }) => `${label}: ${outcome.completed} of ${outcome.tasks} tasks durably completed${outcome.failure === undefined ? "" : ` (${outcome.failure})`}`)
+    .map(
+      ({ label, outcome }) =>
+        `${label}: ${outcome.completed} of ${outcome.tasks} tasks durably completed${outcome.failure === undefined ? "" : ` (${outcome.failure})`}`,
+    )
 
 export interface Table {
   readonly title: string

@@ -23,7 +23,11 @@ const LOGS = new URL("./results/logs/", import.meta.url)
 const REDIS_MAX_MEMORY = "4gb"
 
 const broken = (name: string, error: unknown): ScenarioReport => ({
-  name, headline: "did not run to the end", tables: [], notes: [], failures: [error instanceof Error ? (error.stack ?? error.message) : String(error)],
+  name,
+  headline: "did not run to the end",
+  tables: [],
+  notes: [],
+  failures: [error instanceof Error ? (error.stack ?? error.message) : String(error)],
 })
 
 const printReport = (report: ScenarioReport) => {
@@ -94,7 +98,9 @@ const main = async () => {
   const seconds = (Date.now() - started) / 1000
   await writeFile(RESULTS, markdown(header, reports, seconds))
   const failed = reports.filter((report) => report.failures.length > 0).map((report) => report.name)
-  console.log(`\n${reports.length} scenarios in ${seconds.toFixed(0)} s; ${failed.length === 0 ? "all completed" : `FAILED: ${failed.join(", ")}`}; report in bench/results/latest.md`)
+  console.log(
+    `\n${reports.length} scenarios in ${seconds.toFixed(0)} s; ${failed.length === 0 ? "all completed" : `FAILED: ${failed.join(", ")}`}; report in bench/results/latest.md`,
+  )
   if (failed.length > 0) process.exitCode = 1
 }
 

@@ -20,7 +20,8 @@ const START_TRIES = 200
 const startSession = async (fleet: EdgeFleet, id: string): Promise<void> => {
   for (let attempt = 1; ; attempt++) {
     const answer = await fleet.api.post(`/sessions/${id}/start`, {})
-    if (![404, 409].includes(answer.status) || attempt === START_TRIES) return void expectStatus(`POST /sessions/${id}/start`, answer, 200, 202)
+    if (![404, 409].includes(answer.status) || attempt === START_TRIES)
+      return void expectStatus(`POST /sessions/${id}/start`, answer, 200, 202)
     await sleep(START_RETRY_MS)
   }
 }
@@ -34,21 +35,30 @@ const runClawbot = async (bench: Bench, tasks: number, size: number, notes: stri
       for (let s = next++; s < count; s = next++) {
         const body = {
           title: `bench session ${s}`,
-          tasks: Array.from({ length: Math.min(size, tasks - s * size) }, (_, i) => ({ key: `t${i}`, title: `bench ${i}`, capability: CAPABILITY, payload: { i } })),
+          tasks: Array.from({ length: Math.min(size, tasks - s * size) }, (_, i) => ({
+            key: `t${i}`,
+            title: `bench ${i}`,
+            capability: CAPABILITY,
+            payload: { i },
+          })),
         }
         const created = expectStatus("POST /sessions", await fleet.api.post("/sessions", body), 201, 202)
         await startSession(fleet, String(created["id"]))
       }
     }
-    const outcome = await fleet.measure(`sessions clawbot ${size}/session`, tasks, () => Promise.all(Array.from({ length: Math.min(IN_FLIGHT, count) }, lane)))
+    const outcome = await fleet.measure(`sessions clawbot ${size}/session`, tasks, () =>
+      Promise.all(Array.from({ length: Math.min(IN_FLIGHT, count) }, lane)),
+    )
     const sessionsDone = await fleet.deployment.observer.count("session", "completed")
-    notes.push(`clawbot ${size}/session: ${sessionsDone} of ${count} sessions completed`, ...fleet.notes().map((note) => `clawbot ${size}/session: ${note}`))
+    notes.push(
+      `clawbot ${size}/session: ${sessionsDone} of ${count} sessions completed`,
+      ...fleet.notes().map((note) => `clawbot ${size}/session: ${note}`),
+    )
     return outcome
   } finally {
     await fleet.stop()
   }
 }
-
 
 export const sessions = async (bench: Bench): Promise<ScenarioReport> => {
   const { sessionTasks: tasks, smallSession, bigSession, agents, concurrency } = bench.options
@@ -62,7 +72,9 @@ export const sessions = async (bench: Bench): Promise<ScenarioReport> => {
   }
   const [small, big] = pairs.map(([clawbot]) => clawbot.outcome)
   if (small !== undefined && big !== undefined) {
-    notes.push(`clawbot ${bigSession}-task sessions vs ${smallSession}-task sessions: throughput ×${fixed(throughput(big) / throughput(small), 3)}, bytes to Redis + Postgres per task ×${fixed(storeBytes(big) / storeBytes(small), 3)}`)
+    notes.push(
+      `clawbot ${bigSession}-task sessions vs ${smallSession}-task sessions: throughput ×${fixed(throughput(big) / throughput(small), 3)}, bytes to Redis + Postgres per task ×${fixed(storeBytes(big) / storeBytes(small), 3)}`,
+    )
   }
   return {
     name: "sessions",

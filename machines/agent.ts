@@ -134,9 +134,7 @@ function released(context: AgentContext, event: ReleaseEvent): AgentContext {
       : { ...counted, breaker: "open", breakerOpenedAt: event.at }
   }
   const tripped =
-    context.breaker === "closed" &&
-    counted.recent.length >= BREAKER.minOutcomes &&
-    successRate(counted) < BREAKER.minSuccessRate
+    context.breaker === "closed" && counted.recent.length >= BREAKER.minOutcomes && successRate(counted) < BREAKER.minSuccessRate
   return tripped ? { ...counted, breaker: "open", breakerOpenedAt: event.at } : counted
 }
 
@@ -167,7 +165,11 @@ const connected = {
   // A socket opened by an agent already online through HTTP heartbeats.
   CONNECT: { actions: ["beat", "recordConnection", "armHeartbeat"] },
   HEARTBEAT_EXPIRED: [
-    { guard: "isCurrentHeartbeat", target: "offline", actions: [{ type: "reportLost", params: { reason: "heartbeat_expired" } }, "dropInflight"] },
+    {
+      guard: "isCurrentHeartbeat",
+      target: "offline",
+      actions: [{ type: "reportLost", params: { reason: "heartbeat_expired" } }, "dropInflight"],
+    },
     { description: LATE_TIMER },
   ],
   // A dropped socket keeps its tasks and its armed heartbeat: a bot that reconnects in time
@@ -217,7 +219,11 @@ export const agentMachine = setup({
     ),
     clearHeartbeat: emit(() => clearTimer("heartbeat")),
     clearBreaker: emit(() => clearTimer("breaker")),
-    reportLost: emit(({ context }, params: { reason: LossReason }) => ({ type: "agent.lost" as const, taskIds: context.inflight, reason: params.reason })),
+    reportLost: emit(({ context }, params: { reason: LossReason }) => ({
+      type: "agent.lost" as const,
+      taskIds: context.inflight,
+      reason: params.reason,
+    })),
     reportDraining: emit(({ context }) => ({ type: "agent.draining" as const, taskIds: context.inflight })),
     recordConnection: assign(({ event }) => ({ lastConnectedAt: event.at })),
     dropInflight: assign({ inflight: [], load: 0, probeTaskId: null }),
@@ -243,10 +249,12 @@ export const agentMachine = setup({
       const next = released(context, event)
       enqueue.assign(next)
       if (next.breaker === "open" && context.breaker !== "open" && next.breakerOpenedAt !== null) {
-        enqueue.emit(armTimer<AgentTimerEvent>("breaker", next.breakerOpenedAt + BREAKER.cooldownMs, {
-          type: "BREAKER_COOLDOWN",
-          openedAt: next.breakerOpenedAt,
-        }))
+        enqueue.emit(
+          armTimer<AgentTimerEvent>("breaker", next.breakerOpenedAt + BREAKER.cooldownMs, {
+            type: "BREAKER_COOLDOWN",
+            openedAt: next.breakerOpenedAt,
+          }),
+        )
       }
     }),
     halfOpenBreaker: assign({ breaker: "half_open" as const }),
@@ -283,7 +291,10 @@ export const agentMachine = setup({
     probeTaskId: null,
   }),
   on: {
-    DEREGISTER: { target: ".deregistered", actions: [{ type: "reportLost", params: { reason: "deregistered" } }, "clearHeartbeat", "clearBreaker"] },
+    DEREGISTER: {
+      target: ".deregistered",
+      actions: [{ type: "reportLost", params: { reason: "deregistered" } }, "clearHeartbeat", "clearBreaker"],
+    },
     "*": PRESENCE_STATES.map((state) => ({
       guard: stateIn(state),
       actions: { type: "rejectCommand" as const, params: { state } },
@@ -320,20 +331,14 @@ export const agentMachine = setup({
         ],
         RELEASE: [{ guard: "holdsTask", actions: ["release", "announceCapacity"] }, { description: NOT_HELD }],
         DRAIN: { target: "draining", actions: "reportDraining" },
-        BREAKER_COOLDOWN: [
-          { guard: "isCurrentCooldown", actions: ["halfOpenBreaker", "announceCapacity"] },
-          { description: LATE_TIMER },
-        ],
+        BREAKER_COOLDOWN: [{ guard: "isCurrentCooldown", actions: ["halfOpenBreaker", "announceCapacity"] }, { description: LATE_TIMER }],
       },
     },
     busy: {
       always: { guard: "hasFreeCapacity", target: "online" },
       on: {
         ...connected,
-        RESERVE: [
-          reaffirm,
-          { actions: { type: "refuseReservation", params: { reason: "no_capacity" } } },
-        ],
+        RESERVE: [reaffirm, { actions: { type: "refuseReservation", params: { reason: "no_capacity" } } }],
         RELEASE: [{ guard: "holdsTask", actions: "release" }, { description: NOT_HELD }],
         DRAIN: { target: "draining", actions: "reportDraining" },
         BREAKER_COOLDOWN: {
@@ -344,10 +349,7 @@ export const agentMachine = setup({
     draining: {
       on: {
         ...connected,
-        RESERVE: [
-          reaffirm,
-          { actions: { type: "refuseReservation", params: { reason: "draining" } } },
-        ],
+        RESERVE: [reaffirm, { actions: { type: "refuseReservation", params: { reason: "draining" } } }],
         RELEASE: [{ guard: "holdsTask", actions: "release" }, { description: NOT_HELD }],
         UNDRAIN: { target: "online" },
         BREAKER_COOLDOWN: cooldown,

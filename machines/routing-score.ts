@@ -44,7 +44,10 @@ export function routingFactors(agent: Scored, requested: ReadonlyArray<string>):
 
 /** Σ weight × factor, rounded to 4 decimals (what the router compares and the API shows). */
 export function routingScore(factors: RoutingFactors): number {
-  const sum = (Object.keys(ROUTING_WEIGHTS) as Array<keyof RoutingFactors>).reduce((total, name) => total + ROUTING_WEIGHTS[name] * factors[name], 0)
+  const sum = (Object.keys(ROUTING_WEIGHTS) as Array<keyof RoutingFactors>).reduce(
+    (total, name) => total + ROUTING_WEIGHTS[name] * factors[name],
+    0,
+  )
   return Math.round(sum * 10_000) / 10_000
 }
 
@@ -59,7 +62,8 @@ export function unavailableBecause(
   agent: Pick<Scored, "breaker" | "inflight" | "maxConcurrency"> & { readonly probeTaskId: string | null },
 ): string | undefined {
   if (state !== "online" && state !== "busy") return `it is ${state}`
-  if (agent.breaker === "open") return `its circuit breaker is open (success rate under ${BREAKER.minSuccessRate * 100}% of its last outcomes)`
+  if (agent.breaker === "open")
+    return `its circuit breaker is open (success rate under ${BREAKER.minSuccessRate * 100}% of its last outcomes)`
   if (agent.breaker === "half_open" && agent.probeTaskId !== null) return "its half-open breaker is waiting for its probe task"
   if (freeCapacity(agent) === 0) return `it has no free slot (${agent.inflight.length} of ${agent.maxConcurrency} in use)`
   return undefined

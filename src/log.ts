@@ -10,10 +10,12 @@ export const createLogger = (
   bindings: Record<string, unknown> = {},
   write: (line: string) => void = (line) => process.stdout.write(line),
 ): Logger => {
-  const log = (at: LogLevel) => (message: string, fields: Record<string, unknown> = {}) => {
-    if (RANK[at] < RANK[level]) return
-    write(`${JSON.stringify({ time: new Date().toISOString(), level: at, msg: message, ...bindings, ...fields })}\n`)
-  }
+  const log =
+    (at: LogLevel) =>
+    (message: string, fields: Record<string, unknown> = {}) => {
+      if (RANK[at] < RANK[level]) return
+      write(`${JSON.stringify({ time: new Date().toISOString(), level: at, msg: message, ...bindings, ...fields })}\n`)
+    }
   return { debug: log("debug"), info: log("info"), warn: log("warn"), error: log("error") }
 }
 

@@ -47,7 +47,12 @@ export const openServices = async (
   const scripts = createScripts(redis, { dedupeTtlMs: config.dedupeWindowS * 1000 })
   const append = createAppend({ scripts, keys, partitions: config.partitions, validate: validateCommand })
   return {
-    redis, db, keys, scripts, append, partitions: config.partitions,
+    redis,
+    db,
+    keys,
+    scripts,
+    append,
+    partitions: config.partitions,
     close: async () => {
       await db.close()
       await closeRedis(redis)

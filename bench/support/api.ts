@@ -30,7 +30,8 @@ export const httpApi = (baseUrl: string, token: string, signal: AbortSignal): Ap
         // Checked before each try rather than passed to fetch: thousands of requests in a run would each add an abort listener.
         signal.throwIfAborted()
         const response = await fetch(`${baseUrl}/api/v1${path}`, {
-          method: "POST", body: JSON.stringify(body),
+          method: "POST",
+          body: JSON.stringify(body),
           headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
         })
         const text = await response.text()

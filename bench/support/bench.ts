@@ -49,7 +49,8 @@ export const track = async (
       if (done >= total) return { done, endedAt: epochMs(), finished: true }
       const failed = failure()
       if (failed !== undefined) return { done, endedAt: epochMs(), finished: false, failure: failed }
-      if (Date.now() > deadline) return { done, endedAt: epochMs(), finished: false, failure: `${done} of ${total} done after ${bench.options.timeoutS} s` }
+      if (Date.now() > deadline)
+        return { done, endedAt: epochMs(), finished: false, failure: `${done} of ${total} done after ${bench.options.timeoutS} s` }
       await new Promise((resolve) => setTimeout(resolve, everyMs))
     }
   } finally {

@@ -33,11 +33,15 @@ const workers = queues.map(({ name, concurrency }) => {
   completed[name] = 0
   completedAt[name] = []
   // BullMQ's workers need `maxRetriesPerRequest: null` on their blocking connection.
-  const worker = new Worker(name, async (job) => {
-    const at = (job.data as { at?: number }).at
-    if (at !== undefined) startDelays.push(epochMs() - at)
-    return { ok: true }
-  }, { connection: { url: redisUrl, maxRetriesPerRequest: null }, prefix, concurrency })
+  const worker = new Worker(
+    name,
+    async (job) => {
+      const at = (job.data as { at?: number }).at
+      if (at !== undefined) startDelays.push(epochMs() - at)
+      return { ok: true }
+    },
+    { connection: { url: redisUrl, maxRetriesPerRequest: null }, prefix, concurrency },
+  )
   worker.on("completed", (job) => {
     completed[name] = (completed[name] ?? 0) + 1
     completedAt[name]?.push([job.id ?? "", epochMs()])

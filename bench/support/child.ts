@@ -45,7 +45,9 @@ export const startHelper = async <P>(module: URL, settings: unknown): Promise<He
     failure: () => failure,
     request: <T>(type: string, payload?: unknown) =>
       new Promise<T>((resolve, reject) => {
-        waiting.set(type, (message) => (message.type === "exit" ? reject(new Error(failure ?? "helper exited")) : resolve(message as unknown as T)))
+        waiting.set(type, (message) =>
+          message.type === "exit" ? reject(new Error(failure ?? "helper exited")) : resolve(message as unknown as T),
+        )
         child.send({ type, payload })
       }),
     stop: async () => {

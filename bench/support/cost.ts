@@ -46,7 +46,12 @@ export interface CostTarget {
 const OWN_COMMANDS = new Set(["info", "xinfo|stream", "hgetall", "client|setname", "quit"])
 
 const infoFields = (text: string): Map<string, string> =>
-  new Map(text.split("\r\n").filter((line) => line.includes(":")).map((line) => [line.slice(0, line.indexOf(":")), line.slice(line.indexOf(":") + 1)]))
+  new Map(
+    text
+      .split("\r\n")
+      .filter((line) => line.includes(":"))
+      .map((line) => [line.slice(0, line.indexOf(":")), line.slice(line.indexOf(":") + 1)]),
+  )
 
 const redisCalls = (fields: ReadonlyMap<string, string>): Map<string, number> => {
   const calls = new Map<string, number>()
@@ -82,7 +87,8 @@ export const sampleCost = async (bench: Bench, target: CostTarget): Promise<Cost
   const [{ wal }] = await servers.directSql<[{ wal: string }]>`select (pg_current_wal_lsn() - '0/0'::pg_lsn)::text as wal`
   const cpu = await Promise.all(target.pids().map(processCpuMs))
   const { keys, partitions = 0 } = target
-  const inbox = keys === undefined ? [] : await Promise.all(Array.from({ length: partitions }, (_, p) => entriesAdded(redis, keys.partition(p).inbox)))
+  const inbox =
+    keys === undefined ? [] : await Promise.all(Array.from({ length: partitions }, (_, p) => entriesAdded(redis, keys.partition(p).inbox)))
   const batches = keys === undefined ? { batches: 0, entries: 0 } : await runtimeBatches(redis, keys)
   return {
     redisCalls: redisCalls(fields),
@@ -100,8 +106,10 @@ export const sampleCost = async (bench: Bench, target: CostTarget): Promise<Cost
 }
 
 const minus = (after: PgTraffic, before: PgTraffic): PgTraffic => ({
-  bytesToServer: after.bytesToServer - before.bytesToServer, bytesFromServer: after.bytesFromServer - before.bytesFromServer,
-  statements: after.statements - before.statements, rowsRead: after.rowsRead - before.rowsRead,
+  bytesToServer: after.bytesToServer - before.bytesToServer,
+  bytesFromServer: after.bytesFromServer - before.bytesFromServer,
+  statements: after.statements - before.statements,
+  rowsRead: after.rowsRead - before.rowsRead,
 })
 
 /** The cost between two samples. */

@@ -43,7 +43,12 @@ export const startDeployment = async (bench: Bench, command: "start" | "runtime"
   const operatorToken = randomBytes(24).toString("base64url")
   const port = command === "start" ? await findFreePort() : undefined
   const env = {
-    logDir: bench.logDir, redisUrl: servers.redisUrl, databaseUrl: servers.databaseUrl, prefix: keys.prefix, partitions: options.partitions, operatorToken,
+    logDir: bench.logDir,
+    redisUrl: servers.redisUrl,
+    databaseUrl: servers.databaseUrl,
+    prefix: keys.prefix,
+    partitions: options.partitions,
+    operatorToken,
     ...(port === undefined ? {} : { port }),
   }
   const count = command === "start" ? 1 : options.runtimes
@@ -65,10 +70,11 @@ export const startDeployment = async (bench: Bench, command: "start" | "runtime"
       if ((await observer.partitionsOwned()) !== options.partitions) return undefined
       return baseUrl === "" || (await fetch(`${baseUrl}/ready`)).ok ? true : undefined
     }
-    await waitFor(`clawbot ${command} to own all ${options.partitions} partitions`, up, STARTUP_TIMEOUT_MS, signal, 100)
-      .catch(async (error: unknown) => {
+    await waitFor(`clawbot ${command} to own all ${options.partitions} partitions`, up, STARTUP_TIMEOUT_MS, signal, 100).catch(
+      async (error: unknown) => {
         throw new Error(`${String(error)}\n${(await Promise.all(processes.map((process) => process.logTail()))).join("\n")}`)
-      })
+      },
+    )
     const target = { keys, partitions: options.partitions, pids: () => processes.map((process) => process.pid) }
     const sample = () => sampleCost(bench, target)
     const batches = async () => (await sample()).batches
@@ -80,17 +86,31 @@ export const startDeployment = async (bench: Bench, command: "start" | "runtime"
       }
     }
     return {
-      keys, observer, baseUrl, operatorToken, stop, sample, quiesce,
+      keys,
+      observer,
+      baseUrl,
+      operatorToken,
+      stop,
+      sample,
+      quiesce,
       append: createAppend({ scripts: createScripts(connection), keys, partitions: options.partitions, validate: validateCommand }),
       failure,
       async finish(before) {
         await quiesce()
         const after = await sample()
         await Promise.all(processes.map((process) => process.stop()))
-        await waitFor("the deployment's Postgres sessions to end", async () => {
-          const [row] = await servers.directSql<[{ n: number }]>`select count(*)::int as n from pg_stat_activity where application_name = 'clawbot'`
-          return row.n === 0 ? true : undefined
-        }, 10_000, signal, 50)
+        await waitFor(
+          "the deployment's Postgres sessions to end",
+          async () => {
+            const [row] = await servers.directSql<
+              [{ n: number }]
+            >`select count(*)::int as n from pg_stat_activity where application_name = 'clawbot'`
+            return row.n === 0 ? true : undefined
+          },
+          10_000,
+          signal,
+          50,
+        )
         return { ...costBetween(before, after), pgRowsWritten: (await rowsWritten(bench)) - before.pgRowsWritten }
       },
     }

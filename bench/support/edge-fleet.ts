@@ -17,7 +17,8 @@ const BATCH = 1000
 /** Requests in flight at once when submitting over HTTP. */
 const IN_FLIGHT = 32
 const CONNECT_TIMEOUT_MS = 60_000
-const FALLBACK_NOTE = "the edge answered 404 for POST /tasks/batch: the tasks this deployment got that way (its warm-up included) were sent with concurrent POST /tasks instead"
+const FALLBACK_NOTE =
+  "the edge answered 404 for POST /tasks/batch: the tasks this deployment got that way (its warm-up included) were sent with concurrent POST /tasks instead"
 
 export interface EdgeFleet {
   readonly deployment: Deployment
@@ -54,21 +55,29 @@ export const startEdgeFleet = async (bench: Bench, tag: string): Promise<EdgeFle
     await deployment.stop()
   }
   try {
-    const registered = await Promise.all(Array.from({ length: agents }, async (_, index) => {
-      const body = { name: `bench-${index}`, capabilities: [CAPABILITY], max_concurrency: concurrency, heartbeat_interval_ms: 30_000 }
-      const created = expectStatus("POST /agents", await api.post("/agents", body), 201, 202)
-      return { id: String(created["id"]), token: String(created["token"]) }
-    }))
+    const registered = await Promise.all(
+      Array.from({ length: agents }, async (_, index) => {
+        const body = { name: `bench-${index}`, capabilities: [CAPABILITY], max_concurrency: concurrency, heartbeat_interval_ms: 30_000 }
+        const created = expectStatus("POST /agents", await api.post("/agents", body), 201, 202)
+        return { id: String(created["id"]), token: String(created["token"]) }
+      }),
+    )
     const settings: WsBotsSettings = { url: deployment.baseUrl.replace(/^http/, "ws"), agents: registered }
     const helper = await startHelper<WsBotsProgress>(new URL("./ws-bots.ts", import.meta.url), settings)
     bots = helper
     const failure = () => deployment.failure() ?? helper.failure()
-    await waitFor("every bot connected and its agent online", async () => {
-      const failed = failure()
-      if (failed !== undefined) throw new Error(failed)
-      const online = (helper.latest()?.connected ?? 0) === agents && (await deployment.observer.count("agent", "online")) === agents
-      return online ? true : undefined
-    }, CONNECT_TIMEOUT_MS, bench.signal, 100)
+    await waitFor(
+      "every bot connected and its agent online",
+      async () => {
+        const failed = failure()
+        if (failed !== undefined) throw new Error(failed)
+        const online = (helper.latest()?.connected ?? 0) === agents && (await deployment.observer.count("agent", "online")) === agents
+        return online ? true : undefined
+      },
+      CONNECT_TIMEOUT_MS,
+      bench.signal,
+      100,
+    )
 
     /** Set once a submit found no batch route and fell back to one request per task. */
     const fallback = { used: false }
@@ -87,25 +96,50 @@ export const startEdgeFleet = async (bench: Bench, tag: string): Promise<EdgeFle
         }
         fallback.used = true
       }
-      await limited(indices.map((i) => async () =>
-        expectStatus("POST /tasks", await api.post("/tasks", { title: `bench ${i}`, capability: CAPABILITY, payload: payload(i) }), 201, 202)))
+      await limited(
+        indices.map(
+          (i) => async () =>
+            expectStatus(
+              "POST /tasks",
+              await api.post("/tasks", { title: `bench ${i}`, capability: CAPABILITY, payload: payload(i) }),
+              201,
+              202,
+            ),
+        ),
+      )
     }
     /** Polls Postgres until `count` more tasks than `baseline` are completed; a failure of `submitting` (the submit under way) ends it. */
     const durable = async (label: string, count: number, baseline: number, submitting: Promise<unknown>): Promise<Tracked> => {
       let submitFailure: string | undefined
       submitting.catch((error: unknown) => (submitFailure = `submitting: ${String(error)}`))
-      const tracked = await track(bench, label, count, async () => (await deployment.observer.count("task", "completed")) - baseline, () => submitFailure ?? failure(), 100)
+      const tracked = await track(
+        bench,
+        label,
+        count,
+        async () => (await deployment.observer.count("task", "completed")) - baseline,
+        () => submitFailure ?? failure(),
+        100,
+      )
       await submitting.catch(() => undefined)
       return tracked
     }
     return {
-      deployment, api, submitTasks, stop,
+      deployment,
+      api,
+      submitTasks,
+      stop,
       notes() {
         const seen = helper.latest()
         return [
           ...(fallback.used ? [FALLBACK_NOTE] : []),
-          ...(api.rateLimited() > 0 ? [`${api.rateLimited()} HTTP requests (its warm-up included) were answered 429 (rate limited) and sent again after Retry-After`] : []),
-          ...(api.unavailable() > 0 ? [`${api.unavailable()} HTTP requests (its warm-up included) were answered 503 (unavailable) and sent again`] : []),
+          ...(api.rateLimited() > 0
+            ? [
+                `${api.rateLimited()} HTTP requests (its warm-up included) were answered 429 (rate limited) and sent again after Retry-After`,
+              ]
+            : []),
+          ...(api.unavailable() > 0
+            ? [`${api.unavailable()} HTTP requests (its warm-up included) were answered 503 (unavailable) and sent again`]
+            : []),
           ...(seen !== undefined && (seen.errors > 0 || seen.reconnects > 0)
             ? [`bots: ${seen.errors} error frames, ${seen.reconnects} reconnects; first: ${seen.firstErrors.join("; ")}`]
             : []),
@@ -115,7 +149,12 @@ export const startEdgeFleet = async (bench: Bench, tag: string): Promise<EdgeFle
         const { warmup } = bench.options
         const completed = () => deployment.observer.count("task", "completed")
         if (warmup > 0) {
-          const warm = await durable(`${label} warm-up`, warmup, await completed(), submitTasks(warmup, (i) => ({ i })))
+          const warm = await durable(
+            `${label} warm-up`,
+            warmup,
+            await completed(),
+            submitTasks(warmup, (i) => ({ i })),
+          )
           if (!warm.finished) throw new Error(`warm-up: ${warm.failure}`)
         }
         await deployment.quiesce()

@@ -16,7 +16,11 @@ export interface Observer {
 
 export const observe = async (directDatabaseUrl: string, redis: Redis, keys: Keys): Promise<Observer> => {
   // Named apart from the deployment's own sessions ("clawbot"), which the bench waits to see end.
-  const sql = postgres(directDatabaseUrl, { max: 2, onnotice: () => {}, connection: { search_path: keys.prefix, application_name: "clawbot-bench" } })
+  const sql = postgres(directDatabaseUrl, {
+    max: 2,
+    onnotice: () => {},
+    connection: { search_path: keys.prefix, application_name: "clawbot-bench" },
+  })
   return {
     async count(kind, state) {
       const exists = await sql`select 1 from pg_tables where schemaname = ${keys.prefix} and tablename = 'actors'`

@@ -17,14 +17,22 @@ const traffic = { bytesToServer: 0, bytesFromServer: 0, statements: 0, rowsRead:
 
 const server = createServer({ noDelay: true }, (client) => {
   const upstream = connect({ host: side.settings.host, port: side.settings.port, noDelay: true })
-  const fromServer = new MessageScanner(true, (type) => type === COMMAND_COMPLETE, (type, body) => {
-    if (type !== COMMAND_COMPLETE || body === undefined) return
-    traffic.statements += 1
-    traffic.rowsRead += rowsReturned(body.toString("utf8"))
-  })
-  const fromClient = new MessageScanner(false, () => false, (code) => {
-    if (isSslOrGssRequest(code)) fromServer.expectRaw(1)
-  })
+  const fromServer = new MessageScanner(
+    true,
+    (type) => type === COMMAND_COMPLETE,
+    (type, body) => {
+      if (type !== COMMAND_COMPLETE || body === undefined) return
+      traffic.statements += 1
+      traffic.rowsRead += rowsReturned(body.toString("utf8"))
+    },
+  )
+  const fromClient = new MessageScanner(
+    false,
+    () => false,
+    (code) => {
+      if (isSslOrGssRequest(code)) fromServer.expectRaw(1)
+    },
+  )
   client.on("data", (chunk: Buffer) => {
     traffic.bytesToServer += chunk.length
     fromClient.push(chunk)

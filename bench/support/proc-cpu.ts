@@ -15,7 +15,10 @@ const stat = async (pid: number): Promise<ProcStat | undefined> => {
   const text = await readFile(`/proc/${pid}/stat`, "utf8").catch(() => undefined)
   if (text === undefined) return undefined
   // Fields after the command name (which may hold spaces) start at field 3.
-  const fields = text.slice(text.lastIndexOf(")") + 2).split(" ").map(Number)
+  const fields = text
+    .slice(text.lastIndexOf(")") + 2)
+    .split(" ")
+    .map(Number)
   const at = (field: number) => fields[field - 3] ?? 0
   return { ppid: at(4), own: (at(14) + at(15)) * TICK_MS, reaped: (at(16) + at(17)) * TICK_MS }
 }

@@ -15,8 +15,26 @@ const READY_TIMEOUT_MS = 15_000
 
 export const startBenchRedis = async (dir: string, maxMemory: string): Promise<BenchRedis> => {
   const port = await findFreePort()
-  const args = ["--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--save", "", "--appendonly", "no",
-    "--maxmemory", maxMemory, "--maxmemory-policy", "noeviction", "--daemonize", "no", "--logfile", `${dir}/redis.log`]
+  const args = [
+    "--port",
+    String(port),
+    "--bind",
+    "127.0.0.1",
+    "--dir",
+    dir,
+    "--save",
+    "",
+    "--appendonly",
+    "no",
+    "--maxmemory",
+    maxMemory,
+    "--maxmemory-policy",
+    "noeviction",
+    "--daemonize",
+    "no",
+    "--logfile",
+    `${dir}/redis.log`,
+  ]
   const child = spawn("redis-server", args, { stdio: "ignore" })
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()))
   const killOnExit = () => child.kill("SIGKILL")

@@ -49,8 +49,13 @@ export const startBenchServers = async (maxRedisMemory: string): Promise<BenchSe
     const directSql = postgres(pg.url, { max: 1, onnotice: () => {} })
     stops.unshift(() => directSql.end({ timeout: 5 }))
     return {
-      redisUrl: redis.url, databaseUrl: proxy.url, directDatabaseUrl: pg.url,
-      postmasterPid: await postmasterOf(directSql), proxy, directSql, stop,
+      redisUrl: redis.url,
+      databaseUrl: proxy.url,
+      directDatabaseUrl: pg.url,
+      postmasterPid: await postmasterOf(directSql),
+      proxy,
+      directSql,
+      stop,
     }
   } catch (error) {
     await stop()

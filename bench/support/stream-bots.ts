@@ -35,8 +35,16 @@ export const startStreamBots = (options: { readonly reader: Redis; readonly even
   const work = (agentId: string, push: Push) => {
     const { task_id: id, attempt } = push.payload
     const answer = (type: string) =>
-      append({ kind: "task", id, type, payload: { agentId, ...(type === "COMPLETE" ? { result: { ok: true } } : {}) }, cmdId: `bench/${id}/${attempt}/${type}` })
-    answer("START").then(() => answer("COMPLETE")).catch((error: unknown) => (failure ??= String(error)))
+      append({
+        kind: "task",
+        id,
+        type,
+        payload: { agentId, ...(type === "COMPLETE" ? { result: { ok: true } } : {}) },
+        cmdId: `bench/${id}/${attempt}/${type}`,
+      })
+    answer("START")
+      .then(() => answer("COMPLETE"))
+      .catch((error: unknown) => (failure ??= String(error)))
   }
 
   const see = ({ fields }: StreamEntry) => {

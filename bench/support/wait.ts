@@ -1,7 +1,13 @@
 // Polling until a condition holds, bounded in time and stoppable by Ctrl-C (the run's signal).
 import { setTimeout as sleep } from "node:timers/promises"
 
-export const waitFor = async <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number, signal: AbortSignal, everyMs = 25): Promise<T> => {
+export const waitFor = async <T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  timeoutMs: number,
+  signal: AbortSignal,
+  everyMs = 25,
+): Promise<T> => {
   const deadline = Date.now() + timeoutMs
   let last: unknown
   for (;;) {

@@ -66,7 +66,8 @@ const runBot = (token: string) => {
     if (typeof at === "number") assignDelays.push(epochMs() - at)
     const taskId = payload["task_id"]
     send("task_started", { task_id: taskId }, () =>
-      send("task_complete", { task_id: taskId, success: true, result: { ok: true } }, () => (counts.completed += 1)))
+      send("task_complete", { task_id: taskId, success: true, result: { ok: true } }, () => (counts.completed += 1)),
+    )
   }
   socket.on("message", (data: Buffer) => {
     const frame = JSON.parse(data.toString("utf8")) as Frame

@@ -6,7 +6,10 @@ const outline = (name: string, state: StateDescription, depth: number): string[]
   `${"  ".repeat(depth)}${name}${state.type === "final" ? " (final)" : ""}`,
   ...state.on
     .filter((transition) => transition.target.length > 0)
-    .map((transition) => `${"  ".repeat(depth + 1)}${transition.event} → ${transition.target.map((t) => t.split(".").at(-1)).join(", ")}${transition.guard ? ` [${transition.guard}]` : ""}`),
+    .map(
+      (transition) =>
+        `${"  ".repeat(depth + 1)}${transition.event} → ${transition.target.map((t) => t.split(".").at(-1)).join(", ")}${transition.guard ? ` [${transition.guard}]` : ""}`,
+    ),
   ...Object.entries(state.states ?? {}).flatMap(([child, description]) => outline(child, description, depth + 1)),
 ]
 
@@ -15,7 +18,9 @@ export const machinesCommand = async (json: boolean): Promise<number> => {
   process.stdout.write(
     json
       ? `${JSON.stringify(described, null, 2)}\n`
-      : `${Object.entries(described).flatMap(([kind, machine]) => outline(kind, machine, 0)).join("\n")}\n`,
+      : `${Object.entries(described)
+          .flatMap(([kind, machine]) => outline(kind, machine, 0))
+          .join("\n")}\n`,
   )
   return 0
 }

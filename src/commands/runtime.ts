@@ -11,11 +11,20 @@ import { onShutdown } from "./shutdown.ts"
 export const runtimeCommand = async (config: Config): Promise<"running"> => {
   const { redisUrl, databaseUrl } = config
   if (!redisUrl || !databaseUrl) {
-    throw new ConfigError("clawbot runtime needs REDIS_URL and DATABASE_URL (or --redis-url, --database-url); `clawbot start` starts local servers instead")
+    throw new ConfigError(
+      "clawbot runtime needs REDIS_URL and DATABASE_URL (or --redis-url, --database-url); `clawbot start` starts local servers instead",
+    )
   }
   const log = createLogger(config.logLevel, { component: "runtime" })
   const services = await openServices({ ...config, redisUrl, databaseUrl }, log, "runtime")
-  const runtime = await startRuntime({ ...services, sql: services.db.sql, kinds: KINDS, decode: decodeInboxEntry, log, tuning: tuningFor(config) })
+  const runtime = await startRuntime({
+    ...services,
+    sql: services.db.sql,
+    kinds: KINDS,
+    decode: decodeInboxEntry,
+    log,
+    tuning: tuningFor(config),
+  })
   onShutdown(log, [() => runtime.stop(), () => services.close()])
   return "running"
 }

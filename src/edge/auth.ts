@@ -44,13 +44,20 @@ export const principalSubject = (principal: Principal): string =>
 const forbidden = (message: string): ApiError => new ApiError({ code: "forbidden", message })
 
 const revokes = (revoked: Revoked, principal: Principal): boolean =>
-  revoked.kind === "agent" ? principal.role === "agent" && principal.agentId === revoked.id : principal.role === "viewer" && principal.viewerId === revoked.id
+  revoked.kind === "agent"
+    ? principal.role === "agent" && principal.agentId === revoked.id
+    : principal.role === "viewer" && principal.viewerId === revoked.id
 
 /**
  * With `operatorToken` configured only it is the operator's (compared in constant time); otherwise the
  * stored (hashed) operator tokens are. `onLookup` is called for each Postgres lookup (a metric).
  */
-export const createAuthenticator = (sql: Sql, operatorToken: string | undefined, clock: () => number, onLookup: () => void = () => undefined): Authenticator => {
+export const createAuthenticator = (
+  sql: Sql,
+  operatorToken: string | undefined,
+  clock: () => number,
+  onLookup: () => void = () => undefined,
+): Authenticator => {
   const configured = operatorToken === undefined ? undefined : createHash("sha256").update(operatorToken).digest()
   const cache = new Map<string, { readonly principal: Principal; readonly verifiedAt: number }>()
   let revocations = 0

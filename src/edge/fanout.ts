@@ -125,7 +125,15 @@ export const startFanout = async (options: FanoutOptions): Promise<Fanout> => {
           reconnected = false
           clientId = Number(await blocking.client("ID"))
         }
-        const read = await readStreams(blocking, [[keys.events, last], [replyStream, lastReply]], count, blockMs)
+        const read = await readStreams(
+          blocking,
+          [
+            [keys.events, last],
+            [replyStream, lastReply],
+          ],
+          count,
+          blockMs,
+        )
         entries = read.get(keys.events) ?? []
         for (const entry of read.get(replyStream) ?? []) {
           handleSafely(entry)

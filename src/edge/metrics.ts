@@ -81,8 +81,7 @@ const formatLabels = (labels: Labels, extra?: string): string => {
   return parts.length === 0 ? "" : `{${parts.join(",")}}`
 }
 
-const formatValue = (value: number): string =>
-  Number.isFinite(value) ? String(value) : value > 0 ? "+Inf" : value < 0 ? "-Inf" : "NaN"
+const formatValue = (value: number): string => (Number.isFinite(value) ? String(value) : value > 0 ? "+Inf" : value < 0 ? "-Inf" : "NaN")
 
 export const createMetrics = (): MetricsRegistry => {
   const scalars = new Map<string, Map<string, Series<number>>>()

@@ -23,7 +23,11 @@ const createComponents = () => {
     /** The OpenAPI 3.1 schema of `schema`'s JSON (encoded) side, its named parts moved to components. */
     of(schema: Schema.Constraint): Json {
       const document = Schema.toJsonSchemaDocument(schema)
-      const converted = JsonSchema.toMultiDocumentOpenApi3_1({ dialect: document.dialect, schemas: [document.schema], definitions: document.definitions })
+      const converted = JsonSchema.toMultiDocumentOpenApi3_1({
+        dialect: document.dialect,
+        schemas: [document.schema],
+        definitions: document.definitions,
+      })
       for (const [name, definition] of Object.entries(converted.definitions)) add(name, definition)
       return converted.schemas[0]
     },
@@ -52,7 +56,10 @@ const parameters = (components: Components, schema: Schema.Constraint, location:
 const content = (components: Components, documented: Documented): Json =>
   documented.schema === undefined
     ? { description: documented.description }
-    : { description: documented.description, content: { [documented.contentType ?? "application/json"]: { schema: components.of(documented.schema) } } }
+    : {
+        description: documented.description,
+        content: { [documented.contentType ?? "application/json"]: { schema: components.of(documented.schema) } },
+      }
 
 /** The error answers a route can give, from what it decodes, whom it lets in and what it does. */
 const errorAnswers = (route: Route): ReadonlyArray<readonly [number, string]> => {
@@ -124,7 +131,8 @@ export const openApiDocument = (routes: ReadonlyArray<Route>): Json => {
         bearer: {
           type: "http",
           scheme: "bearer",
-          description: "the operator token, a viewer token (reads only) or an agent's token (itself and its tasks); reads need none with CLAWBOT_PUBLIC_READS=true",
+          description:
+            "the operator token, a viewer token (reads only) or an agent's token (itself and its tasks); reads need none with CLAWBOT_PUBLIC_READS=true",
         },
       },
     },

@@ -35,8 +35,7 @@ const RECONNECT_MAX_MS = 2_000
 const retryStrategy = (attempt: number): number => Math.min(RECONNECT_BASE_MS * 2 ** (attempt - 1), RECONNECT_MAX_MS)
 
 /** The seed nodes of a cluster url: `redis://a:7000,redis://b:7001` or `redis://a:7000,b:7001`. */
-const seeds = (url: string): URL[] =>
-  url.split(",").map((part) => new URL(part.includes("://") ? part.trim() : `redis://${part.trim()}`))
+const seeds = (url: string): URL[] => url.split(",").map((part) => new URL(part.includes("://") ? part.trim() : `redis://${part.trim()}`))
 
 const connect = (url: string, cluster: boolean): Redis => {
   const common = { enableOfflineQueue: false, enableAutoPipelining: true } as const
@@ -51,9 +50,14 @@ const connect = (url: string, cluster: boolean): Redis => {
     ...(first.username ? { username: decodeURIComponent(first.username) } : {}),
     ...(first.password ? { password: decodeURIComponent(first.password) } : {}),
   }
-  return new Cluster(nodes.map((node) => ({ host: node.hostname, port: Number(node.port || 6379) })), {
-    ...common, clusterRetryStrategy: retryStrategy, redisOptions: { ...perNode, ...auth },
-  }) as unknown as Redis
+  return new Cluster(
+    nodes.map((node) => ({ host: node.hostname, port: Number(node.port || 6379) })),
+    {
+      ...common,
+      clusterRetryStrategy: retryStrategy,
+      redisOptions: { ...perNode, ...auth },
+    },
+  ) as unknown as Redis
 }
 
 /** Connects to `url` and resolves once the connection is ready; rejects on the first error. */

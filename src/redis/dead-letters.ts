@@ -35,29 +35,48 @@ const toDeadLetter = (partition: number, [entryId, flat]: [string, string[]]): D
     // A dead letter written by hand without its fields is still listed, with none.
   }
   return {
-    id: `${partition}:${entryId}`, partition, source: fields["source"] ?? "", reason: fields["reason"] ?? "", fields: original,
+    id: `${partition}:${entryId}`,
+    partition,
+    source: fields["source"] ?? "",
+    reason: fields["reason"] ?? "",
+    fields: original,
     at: Number(entryId.split("-")[0]),
   }
 }
 
 /** Up to `limit` dead letters after `after` (a dead letter's id), oldest first across partitions. */
 export const listDeadLetters = async (
-  redis: Redis, keys: Keys, partitions: number, limit: number, after?: { partition: number; entryId: string },
+  redis: Redis,
+  keys: Keys,
+  partitions: number,
+  limit: number,
+  after?: { partition: number; entryId: string },
 ): Promise<DeadLetter[]> => {
-  const pages = await Promise.all(Array.from({ length: partitions }, async (_, partition) => {
-    const start = after === undefined ? "-" : `(${after.entryId}`
-    const entries = (await redis.xrange(keys.partition(partition).dead, start, "+", "COUNT", limit)) as Array<[string, string[]]>
-    return entries.map((entry) => toDeadLetter(partition, entry))
-  }))
+  const pages = await Promise.all(
+    Array.from({ length: partitions }, async (_, partition) => {
+      const start = after === undefined ? "-" : `(${after.entryId}`
+      const entries = (await redis.xrange(keys.partition(partition).dead, start, "+", "COUNT", limit)) as Array<[string, string[]]>
+      return entries.map((entry) => toDeadLetter(partition, entry))
+    }),
+  )
   const position = (letter: DeadLetter) => `${letter.id.split(":")[1]}`
-  return pages.flat()
-    .filter((letter) => after === undefined || compareStreamIds(position(letter), after.entryId) > 0 ||
-      (position(letter) === after.entryId && letter.partition > after.partition))
+  return pages
+    .flat()
+    .filter(
+      (letter) =>
+        after === undefined ||
+        compareStreamIds(position(letter), after.entryId) > 0 ||
+        (position(letter) === after.entryId && letter.partition > after.partition),
+    )
     .sort((a, b) => compareStreamIds(position(a), position(b)) || a.partition - b.partition)
     .slice(0, limit)
 }
 
-export const getDeadLetter = async (redis: Redis, keys: Keys, at: { partition: number; entryId: string }): Promise<DeadLetter | undefined> => {
+export const getDeadLetter = async (
+  redis: Redis,
+  keys: Keys,
+  at: { partition: number; entryId: string },
+): Promise<DeadLetter | undefined> => {
   const [entry] = (await redis.xrange(keys.partition(at.partition).dead, at.entryId, at.entryId)) as Array<[string, string[]]>
   return entry && toDeadLetter(at.partition, entry)
 }

@@ -15,7 +15,8 @@ export interface IdleAgent {
 const SLOTS = 2048
 
 /** The member score: the routing score (4 decimals, docs/coordination.md) first, then the free slots. */
-const rank = (score: number, free: number): number => Math.round(Math.min(1, Math.max(0, score)) * 10_000) * SLOTS + Math.min(free, SLOTS - 1)
+const rank = (score: number, free: number): number =>
+  Math.round(Math.min(1, Math.max(0, score)) * 10_000) * SLOTS + Math.min(free, SLOTS - 1)
 
 /** Records that `agentId` has `free` slots and nothing to do for each of `keys` (0 slots: not idle), ranked by its routing `score`. */
 export const markIdle = async (redis: Redis, keys: ReadonlyArray<string>, agentId: string, free: number, score: number): Promise<void> => {

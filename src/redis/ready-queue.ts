@@ -18,7 +18,11 @@ export const take = (redis: Redis, keys: Keys, capabilities: ReadonlyArray<strin
   scriptsOn(redis).takeReady(keys.route, capabilities, count)
 
 /** Its tasks no longer count against their groups' caps (released by their agent, or finished). */
-export const releaseGroupSlots = async (redis: Redis, keys: Keys, slots: ReadonlyArray<{ readonly group: string; readonly taskId: string }>): Promise<void> => {
+export const releaseGroupSlots = async (
+  redis: Redis,
+  keys: Keys,
+  slots: ReadonlyArray<{ readonly group: string; readonly taskId: string }>,
+): Promise<void> => {
   if (slots.length === 0) return
   const pipeline = redis.pipeline()
   for (const slot of slots) pipeline.srem(`${keys.route}:held:${slot.group}`, slot.taskId)

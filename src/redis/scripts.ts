@@ -119,10 +119,7 @@ const SCRIPT_NAMES = Object.keys(KEY_COUNTS) as ScriptName[]
 type Invoke = (...args: (string | number)[]) => Promise<unknown>
 
 const sources = Object.fromEntries(
-  SCRIPT_NAMES.map((name) => [
-    name,
-    readFileSync(new URL(`./scripts/${name}.lua`, import.meta.url), "utf8"),
-  ]),
+  SCRIPT_NAMES.map((name) => [name, readFileSync(new URL(`./scripts/${name}.lua`, import.meta.url), "utf8")]),
 ) as Record<ScriptName, string>
 
 /** Defines script `name` on `redis`; `bytes` takes its variant that answers Buffers instead of strings. */
@@ -147,46 +144,40 @@ const timerMember = (actor: string, name: string): string => `${actor}:${name}`
 /** Defines the scripts on `redis` and returns their typed wrappers. */
 export const createScripts = (redis: Redis, options: ScriptOptions = {}): RedisScripts => {
   const dedupeTtlMs = options.dedupeTtlMs ?? 120_000
-  const run = Object.fromEntries(
-    SCRIPT_NAMES.map((name) => [name, define(redis, name)]),
-  ) as Record<ScriptName, Invoke>
+  const run = Object.fromEntries(SCRIPT_NAMES.map((name) => [name, define(redis, name)])) as Record<ScriptName, Invoke>
   // Inbox entries are read as bytes, so a raw entry that is not UTF-8 is seen as such (see streamEntriesOfBytes).
   const readInboxBytes = define(redis, "inbox-read", true)
 
   return {
     append: async (p, { type, actor, payload, cmdId = "", fields = {} }) => {
       const extra = Object.entries(fields).flat()
-      const [id, duplicate] = (await run.append(
-        p.inbox, p.dedupe(cmdId), type, actor, payload, cmdId, dedupeTtlMs, ...extra,
-      )) as [string, number]
+      const [id, duplicate] = (await run.append(p.inbox, p.dedupe(cmdId), type, actor, payload, cmdId, dedupeTtlMs, ...extra)) as [
+        string,
+        number,
+      ]
       return { id, duplicate: duplicate === 1 }
     },
     armTimer: async (p, { actor, name, fireAt, type, payload }) =>
-      (await run["timer-arm"](
-        p.timers, p.timerData, timerMember(actor, name), fireAt, JSON.stringify({ type, actor, payload }),
-      )) === 0,
-    clearTimer: async (p, actor, name) =>
-      (await run["timer-clear"](p.timers, p.timerData, timerMember(actor, name))) === 1,
+      (await run["timer-arm"](p.timers, p.timerData, timerMember(actor, name), fireAt, JSON.stringify({ type, actor, payload }))) === 0,
+    clearTimer: async (p, actor, name) => (await run["timer-clear"](p.timers, p.timerData, timerMember(actor, name))) === 1,
     fireTimers: async (p, nowMs, max) => {
       const [moved, next] = (await run["timers-fire"](p.timers, p.timerData, p.inbox, nowMs, max)) as [number, string | number]
       const nextDue = Number(next)
       return { moved, nextDue: nextDue < 0 ? null : nextDue }
     },
-    acquireLease: async (p, owner, ttlMs) =>
-      toResult(await run["lease-acquire"](p.lease, p.fence, owner, ttlMs), Number),
-    renewLease: async (p, owner, token, ttlMs) =>
-      toResult(await run["lease-renew"](p.lease, owner, token, ttlMs), () => undefined),
-    releaseLease: async (p, owner, token) =>
-      toResult(await run["lease-release"](p.lease, owner, token), () => undefined),
-    deadLetter: async (p, entryId, reason) =>
-      toResult(await run["dead-letter"](p.inbox, p.dead, RUNTIME_GROUP, entryId, reason), String),
+    acquireLease: async (p, owner, ttlMs) => toResult(await run["lease-acquire"](p.lease, p.fence, owner, ttlMs), Number),
+    renewLease: async (p, owner, token, ttlMs) => toResult(await run["lease-renew"](p.lease, owner, token, ttlMs), () => undefined),
+    releaseLease: async (p, owner, token) => toResult(await run["lease-release"](p.lease, owner, token), () => undefined),
+    deadLetter: async (p, entryId, reason) => toResult(await run["dead-letter"](p.inbox, p.dead, RUNTIME_GROUP, entryId, reason), String),
     readInbox: async (p, owner, token, count) =>
       toResult(await readInboxBytes(p.lease, p.inbox, owner, token, RUNTIME_GROUP, count), streamEntriesOfBytes),
-    replayDeadLetter: async (p, deadId) =>
-      toResult(await run["dead-letter-replay"](p.inbox, p.dead, deadId), String),
+    replayDeadLetter: async (p, deadId) => toResult(await run["dead-letter-replay"](p.inbox, p.dead, deadId), String),
     enqueueReady: async (route, tasks) => {
       if (tasks.length === 0) return
-      await run["ready-enqueue"](route, ...tasks.flatMap((task) => [task.capability, task.group ?? "", task.taskId, task.priority, task.since]))
+      await run["ready-enqueue"](
+        route,
+        ...tasks.flatMap((task) => [task.capability, task.group ?? "", task.taskId, task.priority, task.since]),
+      )
     },
     takeReady: async (route, capabilities, count) =>
       count <= 0 || capabilities.length === 0 ? [] : ((await run["ready-take"](route, count, ...capabilities)) as string[]),

@@ -57,8 +57,7 @@ export const streamEntriesOfBytes = (reply: unknown): StreamEntry[] =>
 /** The entries of a one-stream XREAD / XREADGROUP reply (none for a nil reply). */
 export const streamEntries = (reply: unknown): StreamEntry[] => firstStream(reply as RawRead)
 
-const blockArgs = (blockMs: number | undefined): (string | number)[] =>
-  blockMs === undefined ? [] : ["BLOCK", blockMs]
+const blockArgs = (blockMs: number | undefined): (string | number)[] => (blockMs === undefined ? [] : ["BLOCK", blockMs])
 
 /** Runs `command subcommand key ...rest` (XGROUP, XINFO: ioredis sees no key in them) as a one-line
  * script keyed on `key`, so a Redis Cluster client sends it to the node that holds the key. The
@@ -78,12 +77,24 @@ export const ensureGroup = async (redis: Redis, stream: string): Promise<void> =
 /** Claims for `consumer` up to `count` entries pending longer than `minIdleMs` (a crashed or
  * stalled consumer's), scanning the pending list from `start`. */
 export const autoclaim = async (
-  redis: Redis, inbox: string, consumer: string, minIdleMs: number, count: number, start = "0-0",
+  redis: Redis,
+  inbox: string,
+  consumer: string,
+  minIdleMs: number,
+  count: number,
+  start = "0-0",
 ): Promise<Autoclaimed> => {
   // ioredis defines the Buffer variant of every command but types only some of them
   const xautoclaimBuffer = (redis as unknown as Record<string, (...args: (string | number)[]) => Promise<unknown>>)["xautoclaimBuffer"]!
   const [next, entries, deleted] = (await xautoclaimBuffer.call(
-    redis, inbox, RUNTIME_GROUP, consumer, minIdleMs, start, "COUNT", count,
+    redis,
+    inbox,
+    RUNTIME_GROUP,
+    consumer,
+    minIdleMs,
+    start,
+    "COUNT",
+    count,
   )) as [Buffer, RawBufferEntry[], Buffer[]]
   return { next: next.toString(), entries: streamEntriesOfBytes([[inbox, entries]]), deleted: deleted.map(String) }
 }
@@ -116,7 +127,10 @@ export const ack = async (redis: Redis, inbox: string, ids: readonly string[]): 
 /** Appends `events` to `evKey` in one pipeline, trimming to about `maxLenApprox` entries;
  * returns their stream ids in order. */
 export const publishEvents = async (
-  redis: Redis, evKey: string, events: readonly Readonly<Record<string, string>>[], maxLenApprox: number,
+  redis: Redis,
+  evKey: string,
+  events: readonly Readonly<Record<string, string>>[],
+  maxLenApprox: number,
 ): Promise<string[]> => {
   if (events.length === 0) return []
   const pipeline = redis.pipeline()
@@ -131,20 +145,25 @@ export const publishEvents = async (
 }
 
 /** Up to `count` entries of `evKey` after `afterId` ("0" from the start, "$" only new ones). */
-export const readEvents = async (
-  redis: Redis, evKey: string, afterId: string, count: number, blockMs?: number,
-): Promise<StreamEntry[]> =>
-  firstStream((await redis.call(
-    "XREAD", "COUNT", count, ...blockArgs(blockMs), "STREAMS", evKey, afterId,
-  )) as RawRead)
+export const readEvents = async (redis: Redis, evKey: string, afterId: string, count: number, blockMs?: number): Promise<StreamEntry[]> =>
+  firstStream((await redis.call("XREAD", "COUNT", count, ...blockArgs(blockMs), "STREAMS", evKey, afterId)) as RawRead)
 
 /** Entries after each stream's id, from one XREAD over several streams (they must share a hash
  * slot in Redis Cluster); the answer is keyed by stream, empty for a stream with nothing new. */
 export const readStreams = async (
-  redis: Redis, after: ReadonlyArray<readonly [stream: string, afterId: string]>, count: number, blockMs?: number,
+  redis: Redis,
+  after: ReadonlyArray<readonly [stream: string, afterId: string]>,
+  count: number,
+  blockMs?: number,
 ): Promise<Map<string, StreamEntry[]>> => {
   const reply = (await redis.call(
-    "XREAD", "COUNT", count, ...blockArgs(blockMs), "STREAMS", ...after.map(([stream]) => stream), ...after.map(([, id]) => id),
+    "XREAD",
+    "COUNT",
+    count,
+    ...blockArgs(blockMs),
+    "STREAMS",
+    ...after.map(([stream]) => stream),
+    ...after.map(([, id]) => id),
   )) as RawRead
   return new Map(after.map(([stream]) => [stream, (reply?.find(([key]) => key === stream)?.[1] ?? []).map(toEntry)]))
 }

@@ -21,9 +21,7 @@ export interface StoredActor {
 }
 
 /** A stored snapshot brought up to its machine, or why it cannot be. */
-export type Restored =
-  | { readonly ok: true; readonly snapshot: AnyMachineSnapshot }
-  | { readonly ok: false; readonly quarantined: string }
+export type Restored = { readonly ok: true; readonly snapshot: AnyMachineSnapshot } | { readonly ok: false; readonly quarantined: string }
 
 const describe = (error: unknown): string => (error instanceof Error ? error.message : String(error))
 
@@ -40,13 +38,17 @@ export const restoreStored = (kind: ActorKind, key: string, stored: StoredActor)
   const current = machineVersion(kind)
   const quarantine = (why: string): Restored => ({ ok: false, quarantined: `quarantined: ${key}: ${why}` })
   if (stored.machineVersion > current) {
-    return quarantine(`its snapshot was written by version ${stored.machineVersion} of the ${kind.kind} machine, newer than this runtime's ${current}; run the newer runtime, then replay these dead letters`)
+    return quarantine(
+      `its snapshot was written by version ${stored.machineVersion} of the ${kind.kind} machine, newer than this runtime's ${current}; run the newer runtime, then replay these dead letters`,
+    )
   }
   let snapshot = stored.snapshot as PersistedSnapshot
   for (let version = stored.machineVersion; version < current; version += 1) {
     const migrate = kind.migrations?.[version]
     if (migrate === undefined) {
-      return quarantine(`its snapshot is of version ${version} of the ${kind.kind} machine, now at ${current}, and no migration from ${version} is registered; register one (the kind's migrations), then replay these dead letters`)
+      return quarantine(
+        `its snapshot is of version ${version} of the ${kind.kind} machine, now at ${current}, and no migration from ${version} is registered; register one (the kind's migrations), then replay these dead letters`,
+      )
     }
     try {
       snapshot = migrate(snapshot)
@@ -57,7 +59,9 @@ export const restoreStored = (kind: ActorKind, key: string, stored: StoredActor)
   try {
     return { ok: true, snapshot: restoreSnapshot(kind, snapshot) }
   } catch (error) {
-    return quarantine(`its snapshot (${kind.kind} machine version ${current}) does not fit the machine: ${describe(error)}; raise the kind's version and register a migration, then replay these dead letters`)
+    return quarantine(
+      `its snapshot (${kind.kind} machine version ${current}) does not fit the machine: ${describe(error)}; raise the kind's version and register a migration, then replay these dead letters`,
+    )
   }
 }
 

@@ -48,8 +48,15 @@ const scopeOf = (kind: ActorKind): Scope => {
     const self = createActor(kind.machine)
     const actions: Scope["actions"] = []
     const scope = {
-      self, defer: () => undefined, id: "", logger: () => undefined, sessionId: "", stopChild: () => undefined,
-      system: self.system, emit: () => undefined, actionExecutor: (action: Scope["actions"][number]) => actions.push(action),
+      self,
+      defer: () => undefined,
+      id: "",
+      logger: () => undefined,
+      sessionId: "",
+      stopChild: () => undefined,
+      system: self.system,
+      emit: () => undefined,
+      actionExecutor: (action: Scope["actions"][number]) => actions.push(action),
     } as unknown as AnyActorScope
     found = { scope, actions }
     scopes.set(kind.machine, found)
@@ -63,8 +70,7 @@ export const restoreSnapshot = (kind: ActorKind, persisted: unknown): AnyMachine
   kind.machine.restoreSnapshot(persisted as never, scopeOf(kind).scope) as AnyMachineSnapshot
 
 /** The snapshot to store (plain JSON). */
-export const persistSnapshot = (kind: ActorKind, snapshot: AnyMachineSnapshot): unknown =>
-  kind.machine.getPersistedSnapshot(snapshot)
+export const persistSnapshot = (kind: ActorKind, snapshot: AnyMachineSnapshot): unknown => kind.machine.getPersistedSnapshot(snapshot)
 
 const emittedOf = (actions: ReadonlyArray<{ readonly type: string; readonly params?: unknown }>): Emitted[] =>
   actions.filter((action) => action.type === "xstate.emit").map((action) => (action.params as { event: Emitted }).event)
@@ -112,10 +118,12 @@ export const sendStep = (kind: ActorKind, key: string, before: AnyMachineSnapsho
 /** The refusal among a command's effects, if the machine refused it. */
 const rejection = (effects: ReadonlyArray<Emitted>, command: string, state: string): Step | undefined => {
   const refused = effects.find((effect) => effect.type === REJECTED)
-  return refused && {
-    _tag: "rejected",
-    code: String(refused["code"] ?? "conflict"),
-    reason: String(refused["reason"] ?? `${command} is not allowed`),
-    state,
-  }
+  return (
+    refused && {
+      _tag: "rejected",
+      code: String(refused["code"] ?? "conflict"),
+      reason: String(refused["reason"] ?? `${command} is not allowed`),
+      state,
+    }
+  )
 }

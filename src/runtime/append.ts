@@ -32,21 +32,23 @@ export type AppendFn = (command: AppendInput) => Promise<Appended>
  */
 export type ValidateCommand = (command: AppendInput) => string
 
-export const createAppend = (options: {
-  readonly scripts: RedisScripts
-  readonly keys: Keys
-  readonly partitions: number
-  readonly validate: ValidateCommand
-}): AppendFn => async (command) => {
-  const { by, ...validated } = command
-  const payload = options.validate(validated)
-  const partition = partitionOf(command.kind, command.id, options.partitions)
-  const appended = await options.scripts.append(options.keys.partition(partition), {
-    type: command.type,
-    actor: `${command.kind}:${command.id}`,
-    payload,
-    ...(command.cmdId ? { cmdId: command.cmdId } : {}),
-    fields: { ...(command.replyTo ? { replyTo: command.replyTo } : {}), ...(by ? { by } : {}) },
-  })
-  return { partition, streamId: appended.id, duplicate: appended.duplicate }
-}
+export const createAppend =
+  (options: {
+    readonly scripts: RedisScripts
+    readonly keys: Keys
+    readonly partitions: number
+    readonly validate: ValidateCommand
+  }): AppendFn =>
+  async (command) => {
+    const { by, ...validated } = command
+    const payload = options.validate(validated)
+    const partition = partitionOf(command.kind, command.id, options.partitions)
+    const appended = await options.scripts.append(options.keys.partition(partition), {
+      type: command.type,
+      actor: `${command.kind}:${command.id}`,
+      payload,
+      ...(command.cmdId ? { cmdId: command.cmdId } : {}),
+      fields: { ...(command.replyTo ? { replyTo: command.replyTo } : {}), ...(by ? { by } : {}) },
+    })
+    return { partition, streamId: appended.id, duplicate: appended.duplicate }
+  }

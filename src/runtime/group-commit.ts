@@ -24,7 +24,10 @@ export const createGroupCommit = (sql: Sql): GroupCommit => {
 
   const commit = async (group: Waiting[]): Promise<void> => {
     try {
-      const results = await writeBatches(sql, group.map((item) => item.batch))
+      const results = await writeBatches(
+        sql,
+        group.map((item) => item.batch),
+      )
       group.forEach((item, index) => item.resolve(results[index]!))
     } catch (error) {
       if (group.length === 1 || isUnavailable(error)) {

@@ -9,18 +9,23 @@ import { fnv1a32 } from "../redis/partition.ts"
 
 /** Live members (heartbeat newer than `now - expiryMs`), after dropping the expired ones. */
 export const heartbeat = async (redis: Redis, key: string, member: string, now: number, expiryMs: number): Promise<string[]> => {
-  const [, , live] = (await redis
-    .multi()
-    .zadd(key, now, member)
-    .zremrangebyscore(key, "-inf", now - expiryMs)
-    .zrange(key, 0, -1)
-    .exec()) ?? []
+  const [, , live] =
+    (await redis
+      .multi()
+      .zadd(key, now, member)
+      .zremrangebyscore(key, "-inf", now - expiryMs)
+      .zrange(key, 0, -1)
+      .exec()) ?? []
   if (!live || live[0]) throw live?.[0] ?? new Error("membership heartbeat failed")
   return live[1] as string[]
 }
 
 /** Leaves the membership, then tells the other members (whose rebalancing then sees it gone). */
-export const leave = async (redis: Redis, keys: { readonly members: string; readonly departures: string }, member: string): Promise<void> => {
+export const leave = async (
+  redis: Redis,
+  keys: { readonly members: string; readonly departures: string },
+  member: string,
+): Promise<void> => {
   await redis.zrem(keys.members, member)
   await redis.publish(keys.departures, member)
 }

@@ -85,7 +85,9 @@ export class PartitionWorker {
   }
 
   start(): void {
-    this.loop = this.run().catch((error: unknown) => this.options.log.error("partition worker stopped", { partition: this.partition, ...errorFields(error) }))
+    this.loop = this.run().catch((error: unknown) =>
+      this.options.log.error("partition worker stopped", { partition: this.partition, ...errorFields(error) }),
+    )
     this.wakeTimersAt(this.options.clock())
   }
 
@@ -108,7 +110,8 @@ export class PartitionWorker {
     // Fence first: a former owner that has not noticed yet can write nothing from now on, so
     // the state loaded below is the last written, and what it read but did not write is pending.
     const claimed = await this.retrying("claim the partition", () =>
-      writeBatch(io.sql, { partition: this.partition, fence: this.fence, rows: [], transitions: [] }))
+      writeBatch(io.sql, { partition: this.partition, fence: this.fence, rows: [], transitions: [] }),
+    )
     if (claimed === undefined) return
     if (claimed._tag === "StaleFence") return this.lose()
     await this.takeOver()
@@ -139,7 +142,12 @@ export class PartitionWorker {
       position = entries.at(-1)!.id
       const next = await this.prepare(entries, inFlight?.plan.working).catch(() => undefined)
       // The batch before must be committed before this one is; its carrying out may still run.
-      const ready = inFlight === undefined || (await inFlight.committed.then(() => true, () => false))
+      const ready =
+        inFlight === undefined ||
+        (await inFlight.committed.then(
+          () => true,
+          () => false,
+        ))
       if (!ready || next === undefined || !this.running) {
         await this.settle(inFlight)
         inFlight = undefined
@@ -199,10 +207,15 @@ export class PartitionWorker {
     const { io, consumer, batchSize } = this.options
     let cursor = "0-0"
     do {
-      const claimed = await this.retrying("take over pending entries", () => autoclaim(io.redis, this.keys.inbox, consumer, 0, batchSize, cursor))
+      const claimed = await this.retrying("take over pending entries", () =>
+        autoclaim(io.redis, this.keys.inbox, consumer, 0, batchSize, cursor),
+      )
       if (claimed === undefined) return
       if (claimed.deleted.length > 0) {
-        this.options.log.warn("pending entries were deleted from the inbox before they were applied", { partition: this.partition, ids: claimed.deleted })
+        this.options.log.warn("pending entries were deleted from the inbox before they were applied", {
+          partition: this.partition,
+          ids: claimed.deleted,
+        })
       }
       await this.apply(claimed.entries)
       cursor = claimed.next
@@ -258,8 +271,14 @@ export class PartitionWorker {
     const { io } = this.options
     const started = performance.now()
     const plan = planBatch({
-      partition: this.partition, partitions: io.partitions, entries, decode: this.options.decode, kinds: this.options.kinds,
-      host: this.host, pending, stored: await this.load(entries, pending),
+      partition: this.partition,
+      partitions: io.partitions,
+      entries,
+      decode: this.options.decode,
+      kinds: this.options.kinds,
+      host: this.host,
+      pending,
+      stored: await this.load(entries, pending),
     })
     return { plan, started }
   }
@@ -299,7 +318,8 @@ export class PartitionWorker {
     for (const entry of entries) {
       const actor = entry.fields["actor"] ?? ""
       const colon = actor.indexOf(":")
-      if (colon > 0 && !this.host.get(actor) && !pending?.has(actor)) refs.set(actor, { kind: actor.slice(0, colon), id: actor.slice(colon + 1) })
+      if (colon > 0 && !this.host.get(actor) && !pending?.has(actor))
+        refs.set(actor, { kind: actor.slice(0, colon), id: actor.slice(colon + 1) })
     }
     const stored = new Map<string, StoredActor>()
     if (refs.size === 0) return stored
@@ -312,11 +332,17 @@ export class PartitionWorker {
     for (const [key, actor] of rows) {
       const kind = this.options.kinds.get(actor.kind)
       const context = (actor.snapshot as { readonly context?: unknown }).context
-      const events = kind === undefined ? [] : history
-        .filter((transition) => transition.kind === actor.kind && transition.actorId === actor.id)
-        .map((transition) => eventItem(kind, actor.id, context, this.partition, transition))
+      const events =
+        kind === undefined
+          ? []
+          : history
+              .filter((transition) => transition.kind === actor.kind && transition.actorId === actor.id)
+              .map((transition) => eventItem(kind, actor.id, context, this.partition, transition))
       stored.set(key, {
-        snapshot: actor.snapshot, streamId: actor.streamId, version: actor.version, machineVersion: actor.machineVersion,
+        snapshot: actor.snapshot,
+        streamId: actor.streamId,
+        version: actor.version,
+        machineVersion: actor.machineVersion,
         outbox: [...events, ...(Array.isArray(actor.outbox) ? (actor.outbox as OutboxItem[]) : [])],
       })
     }
@@ -331,11 +357,14 @@ export class PartitionWorker {
     if (this.timer !== undefined && at >= this.timerAt) return
     clearTimeout(this.timer)
     this.timerAt = at
-    this.timer = setTimeout(() => {
-      this.timer = undefined
-      this.timerAt = Number.POSITIVE_INFINITY
-      void this.fireTimers()
-    }, Math.max(0, at - now))
+    this.timer = setTimeout(
+      () => {
+        this.timer = undefined
+        this.timerAt = Number.POSITIVE_INFINITY
+        void this.fireTimers()
+      },
+      Math.max(0, at - now),
+    )
   }
 
   private async fireTimers(): Promise<void> {

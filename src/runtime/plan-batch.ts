@@ -83,8 +83,14 @@ const restored = (kind: ActorKind, id: string, stored: StoredActor): HeldActor |
   const snapshot = brought.snapshot
   const state = stateName(snapshot.value)
   return {
-    kind, id, snapshot, state, view: kind.view(id, snapshot.context, state) as JsonObject,
-    streamId: stored.streamId, version: stored.version, outbox: stored.outbox,
+    kind,
+    id,
+    snapshot,
+    state,
+    view: kind.view(id, snapshot.context, state) as JsonObject,
+    streamId: stored.streamId,
+    version: stored.version,
+    outbox: stored.outbox,
   }
 }
 
@@ -155,7 +161,15 @@ export const planBatch = (input: PlanInput): BatchPlan => {
     const items: OutboxItem[] = []
     const reply = (outcome: "applied" | "rejected", state: string | null, refusal?: { code: string; reason: string }) => {
       if (command.replyTo) {
-        items.push({ _tag: "reply", entryId: entry.id, replyTo: command.replyTo, actor: { kind: command.kind, id: command.id }, outcome, state, ...refusal })
+        items.push({
+          _tag: "reply",
+          entryId: entry.id,
+          replyTo: command.replyTo,
+          actor: { kind: command.kind, id: command.id },
+          outcome,
+          state,
+          ...refusal,
+        })
       }
     }
     let after = before
@@ -172,16 +186,35 @@ export const planBatch = (input: PlanInput): BatchPlan => {
         const patch: Record<string, Json> = {
           ...diffViews(before?.view ?? {}, view),
           ...(before ? {} : { created_at: iso }),
-          updated_at: iso, stream_id: entry.id, version,
+          updated_at: iso,
+          stream_id: entry.id,
+          version,
         }
         const by = entry.fields["by"]
         transitions.push({
-          kind: kind.kind, actorId: command.id, sessionId: kind.columns(snapshot.context, to).sessionId ?? (kind.kind === "session" ? command.id : null),
-          from: step.from, to, event: command.type, streamId: entry.id, at, version, patch, by: by !== undefined && BY.test(by) ? by : null,
+          kind: kind.kind,
+          actorId: command.id,
+          sessionId: kind.columns(snapshot.context, to).sessionId ?? (kind.kind === "session" ? command.id : null),
+          from: step.from,
+          to,
+          event: command.type,
+          streamId: entry.id,
+          at,
+          version,
+          patch,
+          by: by !== undefined && BY.test(by) ? by : null,
         })
-        items.push(eventItem(kind, command.id, snapshot.context, partition, {
-          streamId: entry.id, version, from: step.from, to, event: command.type, patch, at,
-        }))
+        items.push(
+          eventItem(kind, command.id, snapshot.context, partition, {
+            streamId: entry.id,
+            version,
+            from: step.from,
+            to,
+            event: command.type,
+            patch,
+            at,
+          }),
+        )
       }
       items.push(...effectItems(kind, command, step.effects, snapshot.context, entry.id, partition))
       reply("applied", to)
@@ -198,8 +231,13 @@ export const planBatch = (input: PlanInput): BatchPlan => {
   // The stored outbox leaves out the events: the batch's `transitions` rows hold them (a redelivery
   // of a stored actor rebuilds them with `eventItem`).
   const rows: PlannedRow[] = [...working.values()].map((actor) => ({
-    kind: actor.kind.kind, id: actor.id, state: actor.state, snapshot: persistSnapshot(actor.kind, actor.snapshot),
-    streamId: actor.streamId, version: actor.version, machineVersion: machineVersion(actor.kind),
+    kind: actor.kind.kind,
+    id: actor.id,
+    state: actor.state,
+    snapshot: persistSnapshot(actor.kind, actor.snapshot),
+    streamId: actor.streamId,
+    version: actor.version,
+    machineVersion: machineVersion(actor.kind),
     outbox: actor.outbox.filter((item) => item._tag !== "event"),
     columns: actor.kind.columns(actor.snapshot.context, actor.state),
   }))
@@ -208,12 +246,31 @@ export const planBatch = (input: PlanInput): BatchPlan => {
 
 /** A recorded transition of an actor as its event-stream item (topics from the actor's context). */
 export const eventItem = (
-  kind: ActorKind, actorId: string, context: unknown, partition: number,
-  transition: { readonly streamId: string; readonly version: number; readonly from: string | null; readonly to: string; readonly event: string; readonly patch: unknown; readonly at: number },
+  kind: ActorKind,
+  actorId: string,
+  context: unknown,
+  partition: number,
+  transition: {
+    readonly streamId: string
+    readonly version: number
+    readonly from: string | null
+    readonly to: string
+    readonly event: string
+    readonly patch: unknown
+    readonly at: number
+  },
 ): OutboxItem => ({
-  _tag: "event", entryId: transition.streamId, id: `${transition.streamId}:${partition}`,
-  topics: [...kind.topics(actorId, context), "machines"], kind: kind.kind, actor_id: actorId, version: transition.version,
-  from: transition.from, to: transition.to, event: transition.event, patch: transition.patch as Readonly<Record<string, unknown>>,
+  _tag: "event",
+  entryId: transition.streamId,
+  id: `${transition.streamId}:${partition}`,
+  topics: [...kind.topics(actorId, context), "machines"],
+  kind: kind.kind,
+  actor_id: actorId,
+  version: transition.version,
+  from: transition.from,
+  to: transition.to,
+  event: transition.event,
+  patch: transition.patch as Readonly<Record<string, unknown>>,
   at: new Date(transition.at).toISOString(),
 })
 
@@ -231,7 +288,11 @@ const effectItems = (
   for (const effect of effects) {
     if (effect.type === TIMER_ARM) {
       items.push({
-        _tag: "timer_arm", entryId, ref, name: String(effect["name"]), fireAt: Number(effect["fireAt"]),
+        _tag: "timer_arm",
+        entryId,
+        ref,
+        name: String(effect["name"]),
+        fireAt: Number(effect["fireAt"]),
         event: effect["event"] as { type: string },
       })
     } else if (effect.type === TIMER_CLEAR) {

@@ -63,10 +63,18 @@ export const createRouter = (options: {
   }
 
   const propose = async (offers: ReadonlyArray<Offer>, cmdId: string): Promise<void> => {
-    await Promise.all(offers.map(async (offer) => {
-      const appended = await append({ kind: "agent", id: offer.agentId, type: "RESERVE", payload: { taskId: offer.taskId }, cmdId: `${cmdId}/${offer.taskId}` })
-      pending.set(offer.agentId, [...(pending.get(offer.agentId) ?? []), appended.streamId])
-    }))
+    await Promise.all(
+      offers.map(async (offer) => {
+        const appended = await append({
+          kind: "agent",
+          id: offer.agentId,
+          type: "RESERVE",
+          payload: { taskId: offer.taskId },
+          cmdId: `${cmdId}/${offer.taskId}`,
+        })
+        pending.set(offer.agentId, [...(pending.get(offer.agentId) ?? []), appended.streamId])
+      }),
+    )
   }
 
   /** An agent with `free` slots takes what waits for its capabilities; idle for them if that is not enough. */
@@ -118,8 +126,11 @@ export const createRouter = (options: {
         const fact = request.capability === undefined ? facts.get(request.taskId) : undefined
         if (request.capability !== undefined) {
           queued.push({
-            capability: request.capability, group: request.group ?? null, taskId: request.taskId,
-            priority: request.priority ?? 2, since: request.since ?? clock(),
+            capability: request.capability,
+            group: request.group ?? null,
+            taskId: request.taskId,
+            priority: request.priority ?? 2,
+            since: request.since ?? clock(),
           })
         } else if (fact?.state === "ready") {
           queued.push({ capability: fact.capability, group: fact.group, taskId: fact.id, priority: fact.priority, since: fact.since })
@@ -131,8 +142,13 @@ export const createRouter = (options: {
       // Agents with free capacity first take what already waits, then the new tasks wake idle ones.
       // An agent's last request of the batch counts every reservation before it: the earlier ones are stale.
       const latest = new Map(fills.map((request) => [request.agentId, request]))
-      const offers = (await Promise.all([...latest.values()].map((request) =>
-        fill(request.agentId, request.capabilities, request.free - unseen(request.agentId, request.entryId), request.score ?? 0)))).flat()
+      const offers = (
+        await Promise.all(
+          [...latest.values()].map((request) =>
+            fill(request.agentId, request.capabilities, request.free - unseen(request.agentId, request.entryId), request.score ?? 0),
+          ),
+        )
+      ).flat()
       await propose(offers, cmdId)
       await queueAndWake(queued, `${cmdId}/w`)
     },
@@ -147,7 +163,16 @@ export const createRouter = (options: {
           await markIdle(redis, [keys.idle(capability)], agent.id, agent.free, 0)
         }
       }
-      await queueAndWake(waiting.map((task) => ({ capability: task.capability, group: task.group, taskId: task.id, priority: task.priority, since: task.since })), `sweep/${now}`)
+      await queueAndWake(
+        waiting.map((task) => ({
+          capability: task.capability,
+          group: task.group,
+          taskId: task.id,
+          priority: task.priority,
+          since: task.since,
+        })),
+        `sweep/${now}`,
+      )
       return waiting.length
     },
   }

@@ -126,8 +126,15 @@ export const startRuntime = async (deps: RuntimeDeps): Promise<Runtime> => {
   const kinds = new Map(deps.kinds.map((kind) => [kind.kind, kind]))
   const router = createRouter({ sql: deps.sql, redis: deps.redis, keys: deps.keys, append: deps.append, clock })
   const io = {
-    sql: deps.sql, commit: createGroupCommit(deps.sql), redis: deps.redis, scripts: deps.scripts, keys: deps.keys, partitions: deps.partitions,
-    eventRetention: tuning.eventRetention, append: deps.append, router,
+    sql: deps.sql,
+    commit: createGroupCommit(deps.sql),
+    redis: deps.redis,
+    scripts: deps.scripts,
+    keys: deps.keys,
+    partitions: deps.partitions,
+    eventRetention: tuning.eventRetention,
+    append: deps.append,
+    router,
   }
 
   const release = async (partition: number, why: string) => {
@@ -140,7 +147,8 @@ export const startRuntime = async (deps: RuntimeDeps): Promise<Runtime> => {
     await stopped
     held.delete(partition)
     stats.recovered(partition)
-    if (!entry.worker.lost) await deps.scripts.releaseLease(deps.keys.partition(partition), member, entry.worker.fence).catch(() => undefined)
+    if (!entry.worker.lost)
+      await deps.scripts.releaseLease(deps.keys.partition(partition), member, entry.worker.fence).catch(() => undefined)
     log.info("partition released", { partition, why })
   }
 
@@ -151,8 +159,19 @@ export const startRuntime = async (deps: RuntimeDeps): Promise<Runtime> => {
     blocking.on("error", () => undefined) // reconnects on its own; the worker logs failed reads
     const worker = new PartitionWorker(
       {
-        io, blocking, kinds, decode: deps.decode, consumer: member, batchSize: tuning.batchSize, blockMs: tuning.blockMs,
-        timerTickMs: tuning.timerTickMs, maxActors: tuning.maxActors, passivateAfterMs: tuning.passivateAfterMs, clock, log, stats,
+        io,
+        blocking,
+        kinds,
+        decode: deps.decode,
+        consumer: member,
+        batchSize: tuning.batchSize,
+        blockMs: tuning.blockMs,
+        timerTickMs: tuning.timerTickMs,
+        maxActors: tuning.maxActors,
+        passivateAfterMs: tuning.passivateAfterMs,
+        clock,
+        log,
+        stats,
       },
       partition,
       lease.value,
@@ -190,12 +209,14 @@ export const startRuntime = async (deps: RuntimeDeps): Promise<Runtime> => {
     await Promise.all([
       ...[...held].map(async ([partition, { worker }]) => {
         if (worker.lost) return
-        const renewed = await deps.scripts.renewLease(deps.keys.partition(partition), member, worker.fence, tuning.leaseTtlMs)
+        const renewed = await deps.scripts
+          .renewLease(deps.keys.partition(partition), member, worker.fence, tuning.leaseTtlMs)
           .catch((error: unknown) => log.warn("lease renewal failed", { partition, ...errorFields(error) }))
         if (renewed && !renewed.ok) worker.lost = true
       }),
-      publishStats(deps.redis, deps.keys.stats, member, stats.snapshot(held.size), members)
-        .catch((error: unknown) => log.warn("statistics not published", errorFields(error))),
+      publishStats(deps.redis, deps.keys.stats, member, stats.snapshot(held.size), members).catch((error: unknown) =>
+        log.warn("statistics not published", errorFields(error)),
+      ),
     ])
   })
 
@@ -204,8 +225,11 @@ export const startRuntime = async (deps: RuntimeDeps): Promise<Runtime> => {
     if (!membershipOk || stopping) return
     const mine = assignedTo(member, members, deps.partitions)
     const moves = [
-      ...[...held].filter(([partition, { worker }]) => worker.lost || !mine.has(partition))
-        .map(([partition, { worker }]) => release(partition, worker.lost ? "lease lost to another process" : "rebalanced to another process")),
+      ...[...held]
+        .filter(([partition, { worker }]) => worker.lost || !mine.has(partition))
+        .map(([partition, { worker }]) =>
+          release(partition, worker.lost ? "lease lost to another process" : "rebalanced to another process"),
+        ),
       ...[...mine].filter((partition) => !held.has(partition)).map(acquire),
     ]
     await Promise.all(moves.map((move) => move.catch((error: unknown) => log.warn("rebalancing failed", errorFields(error)))))
@@ -238,8 +262,14 @@ export const startRuntime = async (deps: RuntimeDeps): Promise<Runtime> => {
     owned: () => [...held.keys()].sort((a, b) => a - b),
     async readiness() {
       const [redisOk, postgresOk] = await Promise.all([
-        deps.redis.ping().then(() => true, () => false),
-        deps.sql`select 1`.then(() => true, () => false),
+        deps.redis.ping().then(
+          () => true,
+          () => false,
+        ),
+        deps.sql`select 1`.then(
+          () => true,
+          () => false,
+        ),
       ])
       const failing = Object.fromEntries([...stats.failingPartitions()].map(([p, error]) => [String(p), error]))
       return {
@@ -262,11 +292,11 @@ export const startRuntime = async (deps: RuntimeDeps): Promise<Runtime> => {
       await Promise.all([keepAlive.idle(), sweep.idle(), departed.idle()])
       await Promise.all([
         leave(deps.redis, deps.keys, member).catch((error: unknown) =>
-          log.warn("departure not announced; the others take over at their next tick", errorFields(error))),
+          log.warn("departure not announced; the others take over at their next tick", errorFields(error)),
+        ),
         withdrawStats(deps.redis, deps.keys.stats, member).catch(() => undefined),
       ])
       log.info("runtime stopped", { member })
     },
   }
 }
-

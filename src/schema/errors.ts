@@ -160,11 +160,7 @@ export function parseJsonInput(input: JsonInput, options: ParseOptions = {}): De
 }
 
 /** `parseJsonInput`, then `decodeInput` with `schema`: the whole check of a client's JSON. */
-export function decodeJsonOr<S extends Schema.ConstraintDecoder<unknown>>(
-  schema: S,
-  input: JsonInput,
-  refOf?: RefOf,
-): Decoded<S["Type"]> {
+export function decodeJsonOr<S extends Schema.ConstraintDecoder<unknown>>(schema: S, input: JsonInput, refOf?: RefOf): Decoded<S["Type"]> {
   const parsed = parseJsonInput(input, refOf === undefined ? {} : { refOf })
   if (!parsed.ok) return parsed
   return decodeInput(schema, parsed.value, typeof refOf === "function" ? refOf(parsed.value) : refOf)

@@ -43,7 +43,10 @@ export const TaskAssignedPayload = wire(
   }),
 )
 
-export const TaskCancelledPayload = wire("TaskCancelledPayload", Schema.Struct({ taskId: Uuid, attempt: NonNegativeInt, reason: Schema.String }))
+export const TaskCancelledPayload = wire(
+  "TaskCancelledPayload",
+  Schema.Struct({ taskId: Uuid, attempt: NonNegativeInt, reason: Schema.String }),
+)
 
 export const AckPayload = wire("AckPayload", Schema.Struct({ ref: FrameId, streamId: StreamId }))
 
@@ -100,10 +103,9 @@ export const TopicsPayload = Schema.Struct({ topics: Schema.Array(Topic).check(S
   identifier: "TopicsPayload",
 })
 
-export const EventClientFrame = Schema.Union([
-  frame("subscribe", TopicsPayload),
-  frame("unsubscribe", TopicsPayload),
-]).annotate({ identifier: "EventClientFrame" })
+export const EventClientFrame = Schema.Union([frame("subscribe", TopicsPayload), frame("unsubscribe", TopicsPayload)]).annotate({
+  identifier: "EventClientFrame",
+})
 export type EventClientFrame = typeof EventClientFrame.Type
 
 export const EventServerFrame = Schema.Union([frame("event", PublishedEvent), frame("error", ErrorDetail)]).annotate({
@@ -129,5 +131,4 @@ export const decodeFrame = <S extends Schema.ConstraintDecoder<unknown>>(schema:
   decodeJsonOr(schema, frame, refOf)
 
 /** The wire text of a frame the server sends. */
-export const encodeFrame = <T, E>(schema: Schema.Codec<T, E>, value: T): string =>
-  JSON.stringify(Schema.encodeSync(schema)(value))
+export const encodeFrame = <T, E>(schema: Schema.Codec<T, E>, value: T): string => JSON.stringify(Schema.encodeSync(schema)(value))

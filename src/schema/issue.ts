@@ -56,8 +56,7 @@ function show(value: unknown): string {
 
 const got = (issue: SchemaIssue.Issue): string => (SchemaIssue.hasInput(issue) ? `, got ${show(issue.input)}` : "")
 
-const isRecord = (u: unknown): u is Readonly<Record<PropertyKey, unknown>> =>
-  typeof u === "object" && u !== null && !Array.isArray(u)
+const isRecord = (u: unknown): u is Readonly<Record<PropertyKey, unknown>> => typeof u === "object" && u !== null && !Array.isArray(u)
 
 function describe(ast: SchemaAST.AST): string {
   switch (ast._tag) {
@@ -86,8 +85,7 @@ function describe(ast: SchemaAST.AST): string {
   }
 }
 
-const oneOf = (literals: ReadonlyArray<SchemaAST.Literal>): string =>
-  `expected one of ${literals.map((l) => show(l.literal)).join(", ")}`
+const oneOf = (literals: ReadonlyArray<SchemaAST.Literal>): string => `expected one of ${literals.map((l) => show(l.literal)).join(", ")}`
 
 interface Discriminant {
   readonly key: PropertyKey

@@ -12,9 +12,7 @@ type SnakeMapping<F extends Schema.Struct.Fields> = { readonly [K in keyof F]: K
 const snakeCase = (key: string): string => key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)
 
 /** Renames every camelCase field of `struct` to snake_case on the encoded side. */
-export function snakeCased<F extends Schema.Struct.Fields>(
-  struct: Schema.Struct<F>,
-): Schema.encodeKeys<Schema.Struct<F>, SnakeMapping<F>> {
+export function snakeCased<F extends Schema.Struct.Fields>(struct: Schema.Struct<F>): Schema.encodeKeys<Schema.Struct<F>, SnakeMapping<F>> {
   const mapping = Object.fromEntries(Object.keys(struct.fields).map((key) => [key, snakeCase(key)]))
   return struct.pipe(Schema.encodeKeys<Schema.Struct<F>, SnakeMapping<F>>(mapping as SnakeMapping<F>))
 }

@@ -52,8 +52,25 @@ export interface ActorRow {
 
 /** The `actors` columns an `ActorRow` holds, for `select ${sql(ACTOR_COLUMNS)}`. */
 export const ACTOR_COLUMNS = [
-  "kind", "id", "state", "snapshot", "stream_id", "fence", "version", "machine_version", "outbox", "session_id", "capability",
-  "agent_id", "priority", "capabilities", "load", "free_capacity", "created_at", "updated_at", "state_since",
+  "kind",
+  "id",
+  "state",
+  "snapshot",
+  "stream_id",
+  "fence",
+  "version",
+  "machine_version",
+  "outbox",
+  "session_id",
+  "capability",
+  "agent_id",
+  "priority",
+  "capabilities",
+  "load",
+  "free_capacity",
+  "created_at",
+  "updated_at",
+  "state_since",
 ] as const satisfies readonly (keyof ActorRow)[]
 
 /** `kind:id`, the key `loadSnapshots` answers by (the `actor` field of a raw inbox entry). */

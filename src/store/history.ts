@@ -60,7 +60,10 @@ export async function timeline(sql: Sql, sessionId: string): Promise<StoredTrans
 
 /** One actor's transitions with a version above `afterVersion`, in version order. */
 export async function actorHistory(
-  sql: Sql, kind: string, id: string, options: { afterVersion: number; limit: number },
+  sql: Sql,
+  kind: string,
+  id: string,
+  options: { afterVersion: number; limit: number },
 ): Promise<StoredTransition[]> {
   const rows = await sql<TransitionRow[]>`
     select id, kind, actor_id, session_id, version, from_state, to_state, event, stream_id, at, patch, caused_by
@@ -71,7 +74,8 @@ export async function actorHistory(
 
 /** The transitions caused by these inbox entries (an actor's redelivered entries), in stream order. */
 export async function transitionsAt(
-  sql: Sql, at: ReadonlyArray<{ readonly kind: string; readonly actorId: string; readonly streamId: string }>,
+  sql: Sql,
+  at: ReadonlyArray<{ readonly kind: string; readonly actorId: string; readonly streamId: string }>,
 ): Promise<StoredTransition[]> {
   if (at.length === 0) return []
   const rows = await sql<TransitionRow[]>`

@@ -33,7 +33,12 @@ export async function agentsWithCapacity(sql: Sql, capability: string, limit: nu
 
 type TaskRow = { id: string; state: string; capability: string; priority: number | null; group: string | null; since: Date }
 const toRouting = (row: TaskRow): TaskRouting => ({
-  id: row.id, state: row.state, capability: row.capability, priority: row.priority ?? 2, group: row.group, since: row.since.getTime(),
+  id: row.id,
+  state: row.state,
+  capability: row.capability,
+  priority: row.priority ?? 2,
+  group: row.group,
+  since: row.since.getTime(),
 })
 
 /** The routing facts of these tasks (missing ids are absent from the answer). */
@@ -56,7 +61,11 @@ export async function waitingTasks(sql: Sql, before: number, limit: number): Pro
 }
 
 /** Agents (not deregistered) offering any of `capabilities`, with their snapshots: what `POST /agents/route` explains. */
-export async function routeCandidates(sql: Sql, capabilities: readonly string[], limit: number): Promise<Array<{ id: string; state: string; snapshot: unknown }>> {
+export async function routeCandidates(
+  sql: Sql,
+  capabilities: readonly string[],
+  limit: number,
+): Promise<Array<{ id: string; state: string; snapshot: unknown }>> {
   return sql<{ id: string; state: string; snapshot: unknown }[]>`
     select id, state, snapshot from actors
     where kind = 'agent' and state <> 'deregistered' and capabilities && ${sql.array([...capabilities])}::text[]

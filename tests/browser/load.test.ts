@@ -89,26 +89,22 @@ describe(`the dashboard with ${ACTORS} actors and ${RATE} transitions/s`, () => 
     // Straight into the inboxes, 500 at a time (as a producer would XADD them).
     for (let from = 0; from < sessions.length; from += 500) {
       await Promise.all([
-        ...sessions
-          .slice(from, from + 500)
-          .map((id, i) =>
-            append({
-              kind: "session",
-              id,
-              type: "CREATE",
-              payload: { id, title: `load ${from + i}`, tasks: [], priority: 2, maxRetries: 3 },
-            }),
-          ),
-        ...tasks
-          .slice(from, from + 500)
-          .map((id, i) =>
-            append({
-              kind: "task",
-              id,
-              type: "CREATE",
-              payload: { id, title: `load ${from + i}`, capability: "nobody", dependsOn: [], blocked: false },
-            }),
-          ),
+        ...sessions.slice(from, from + 500).map((id, i) =>
+          append({
+            kind: "session",
+            id,
+            type: "CREATE",
+            payload: { id, title: `load ${from + i}`, tasks: [], priority: 2, maxRetries: 3 },
+          }),
+        ),
+        ...tasks.slice(from, from + 500).map((id, i) =>
+          append({
+            kind: "task",
+            id,
+            type: "CREATE",
+            payload: { id, title: `load ${from + i}`, capability: "nobody", dependsOn: [], blocked: false },
+          }),
+        ),
       ])
     }
 

@@ -46,12 +46,14 @@ export class BotFleet {
   /** Registers and connects every bot, and waits until the runtime has them online. */
   async register(): Promise<void> {
     const { append, sql } = this.deployment
-    await Promise.all(this.agentIds.map(async (id, n) => {
-      const profile = { id, name: `bot-${n}`, capabilities: [this.options.capability], maxConcurrency: this.options.maxConcurrency }
-      await append({ kind: "agent", id, type: "CREATE", payload: profile, cmdId: `${id}:create` })
-      await append({ kind: "agent", id, type: "CONNECT", payload: {}, cmdId: `${id}:connect` })
-    }))
-    for (const deadline = Date.now() + 30_000; ;) {
+    await Promise.all(
+      this.agentIds.map(async (id, n) => {
+        const profile = { id, name: `bot-${n}`, capabilities: [this.options.capability], maxConcurrency: this.options.maxConcurrency }
+        await append({ kind: "agent", id, type: "CREATE", payload: profile, cmdId: `${id}:create` })
+        await append({ kind: "agent", id, type: "CONNECT", payload: {}, cmdId: `${id}:connect` })
+      }),
+    )
+    for (const deadline = Date.now() + 30_000; ; ) {
       const [row] = await sql<{ online: number }[]>`
         select count(*)::int as online from actors where kind = 'agent' and state in ('online', 'busy')`
       if (row?.online === this.agentIds.length) return
@@ -62,7 +64,11 @@ export class BotFleet {
 
   start(): void {
     this.running = true
-    this.loops = [this.watchPushes(), this.every(this.options.heartbeatEveryMs, () => this.heartbeat()), this.every(1_000, () => this.redrive())]
+    this.loops = [
+      this.watchPushes(),
+      this.every(this.options.heartbeatEveryMs, () => this.heartbeat()),
+      this.every(1_000, () => this.redrive()),
+    ]
   }
 
   /** Stops heartbeating and answering, and waits for the answers under way. */
@@ -97,7 +103,13 @@ export class BotFleet {
     const { append } = this.deployment
     const work = (async () => {
       await append({ kind: "task", id: taskId, type: "START", payload: { agentId }, cmdId: `${taskId}:start:${attempt}` })
-      await append({ kind: "task", id: taskId, type: "COMPLETE", payload: { agentId, result: { by: agentId } }, cmdId: `${taskId}:complete:${attempt}` })
+      await append({
+        kind: "task",
+        id: taskId,
+        type: "COMPLETE",
+        payload: { agentId, result: { by: agentId } },
+        cmdId: `${taskId}:complete:${attempt}`,
+      })
       this.completesSent += 1
     })().catch((error: unknown) => {
       this.errors.push(`answer ${key}: ${String(error)}`)

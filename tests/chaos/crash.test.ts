@@ -74,7 +74,13 @@ describe("crash test", () => {
     fleet = bots
     await bots.register()
     bots.start()
-    const work = new Workload(deployment.append, { tasks: TASKS, sessions: SESSIONS, capability: FLEET.capability, window: WINDOW, perSecond: PER_SECOND })
+    const work = new Workload(deployment.append, {
+      tasks: TASKS,
+      sessions: SESSIONS,
+      capability: FLEET.capability,
+      window: WINDOW,
+      perSecond: PER_SECOND,
+    })
     workload = work
     const feeding = work.run(() => bots.completesSent)
 
@@ -115,8 +121,14 @@ describe("crash test", () => {
     await Promise.all(processes.map((child) => child.stop()))
 
     const result = await audit({
-      sql: deployment.sql, redis: deployment.redis, keys: deployment.keys, partitions: PARTITIONS,
-      standalone: work.standalone, sessions: work.sessions, agentIds: bots.agentIds, maxConcurrency: FLEET.maxConcurrency,
+      sql: deployment.sql,
+      redis: deployment.redis,
+      keys: deployment.keys,
+      partitions: PARTITIONS,
+      standalone: work.standalone,
+      sessions: work.sessions,
+      agentIds: bots.agentIds,
+      maxConcurrency: FLEET.maxConcurrency,
     })
     const warnings = new Map<string, number>()
     for (const line of processes.flatMap((child) => child.problems)) warnings.set(line.msg, (warnings.get(line.msg) ?? 0) + 1)

@@ -10,7 +10,12 @@ export const leaseOwners = async (redis: Redis, keys: Keys, partitions: number):
 
 /** Milliseconds from `since` until every partition is leased by a member not in `dead`. */
 export const waitForTakeover = async (
-  redis: Redis, keys: Keys, partitions: number, dead: ReadonlySet<string>, since: number, timeoutMs: number,
+  redis: Redis,
+  keys: Keys,
+  partitions: number,
+  dead: ReadonlySet<string>,
+  since: number,
+  timeoutMs: number,
 ): Promise<number> => {
   for (;;) {
     const owners = await leaseOwners(redis, keys, partitions)

@@ -29,7 +29,10 @@ export class RuntimeProcess {
   member: string | undefined
   killed = false
 
-  constructor(readonly name: string, env: NodeJS.ProcessEnv) {
+  constructor(
+    readonly name: string,
+    env: NodeJS.ProcessEnv,
+  ) {
     this.child = spawn(process.execPath, ["bin/clawbot.js", "runtime"], { cwd: REPO, env, stdio: ["ignore", "pipe", "pipe"] })
     this.exited = once(this.child, "exit").then(([code]) => code as number | null)
     let resolveStarted: (member: string) => void = () => undefined

@@ -33,7 +33,10 @@ export class Workload {
   readonly sessions: SessionPlan[] = []
   private stopped = false
 
-  constructor(private readonly append: AppendFn, private readonly options: WorkloadOptions) {}
+  constructor(
+    private readonly append: AppendFn,
+    private readonly options: WorkloadOptions,
+  ) {}
 
   /** Every task lifecycle planned: standalone tasks plus three per session. */
   get lifecycles(): number {
@@ -73,8 +76,18 @@ export class Workload {
     const id = randomUUID()
     this.standalone.push(id)
     await this.append({
-      kind: "task", id, type: "CREATE", cmdId: `${id}:create`,
-      payload: { id, title: `chaos ${this.standalone.length}`, capability: this.options.capability, dependsOn: [], blocked: false, ...SPEC },
+      kind: "task",
+      id,
+      type: "CREATE",
+      cmdId: `${id}:create`,
+      payload: {
+        id,
+        title: `chaos ${this.standalone.length}`,
+        capability: this.options.capability,
+        dependsOn: [],
+        blocked: false,
+        ...SPEC,
+      },
     })
   }
 
@@ -82,11 +95,24 @@ export class Workload {
     const id = randomUUID()
     const [build, test, ship] = [0, 1, 2].map((index) => sessionTaskId(id, index)) as [string, string, string]
     this.sessions.push({ id, roots: [build], dependants: [test, ship] })
-    const task = (taskId: string, key: string, dependsOn: string[]) =>
-      ({ id: taskId, key, title: key, capability: this.options.capability, dependsOn, spec: SPEC })
+    const task = (taskId: string, key: string, dependsOn: string[]) => ({
+      id: taskId,
+      key,
+      title: key,
+      capability: this.options.capability,
+      dependsOn,
+      spec: SPEC,
+    })
     await this.append({
-      kind: "session", id, type: "CREATE", cmdId: `${id}:create`,
-      payload: { id, title: `chaos session ${this.sessions.length}`, tasks: [task(build, "build", []), task(test, "test", [build]), task(ship, "ship", [build, test])] },
+      kind: "session",
+      id,
+      type: "CREATE",
+      cmdId: `${id}:create`,
+      payload: {
+        id,
+        title: `chaos session ${this.sessions.length}`,
+        tasks: [task(build, "build", []), task(test, "test", [build]), task(ship, "ship", [build, test])],
+      },
     })
     await this.append({ kind: "session", id, type: "START", payload: {}, cmdId: `${id}:start` })
   }

@@ -106,7 +106,13 @@ describe("acceptance: a plain ws bot and a dashboard against clawbot start", () 
     const taskId = String(created.body["id"])
 
     const assigned = await bot.next("task_assigned", (frame) => frame.type === "task_assigned" && frame.payload["task_id"] === taskId)
-    expect(assigned.payload).toMatchObject({ task_id: taskId, capability: "code", title: "fix the flaky test", payload: { file: "a.ts" }, attempt: 1 })
+    expect(assigned.payload).toMatchObject({
+      task_id: taskId,
+      capability: "code",
+      title: "fix the flaky test",
+      payload: { file: "a.ts" },
+      attempt: 1,
+    })
     bot.send({ type: "task_started", id: "f-1", payload: { task_id: taskId } })
     await bot.next("ack of task_started", (frame) => frame.type === "ack" && frame.payload["ref"] === "f-1")
     bot.send({ type: "task_progress", id: "f-2", payload: { task_id: taskId, progress: 0.5, message: "halfway" } })
@@ -131,7 +137,12 @@ describe("acceptance: a plain ws bot and a dashboard against clawbot start", () 
     const pick = (actor: string, rows: Array<{ actor: string; from: unknown; to: unknown; event: unknown }>) =>
       rows.filter((row) => row.actor === actor).map(({ from, to, event }) => ({ from, to, event }))
     const fromDb = recorded.map((row) => ({ actor: row.actor_id, from: row.from_state, to: row.to_state, event: row.event }))
-    const fromDashboard = seen.map((event) => ({ actor: String(event["actor_id"]), from: event["from"], to: event["to"], event: event["event"] }))
+    const fromDashboard = seen.map((event) => ({
+      actor: String(event["actor_id"]),
+      from: event["from"],
+      to: event["to"],
+      event: event["event"],
+    }))
     for (const actor of [taskId, agentId]) expect(pick(actor, fromDashboard)).toEqual(pick(actor, fromDb))
     expect(pick(taskId, fromDb).map((row) => row.to)).toEqual(["ready", "assigned", "in_progress", "in_progress", "completed"])
 

@@ -40,7 +40,10 @@ let edge: TestEdge
 let worker: Worker
 let random: Random
 beforeAll(async () => {
-  edge = await testEdge({ partitions: 4, limits: { maxPayloadBytes: MAX_BYTES, perConnectionPerSecond: 1_000_000, perTokenPerSecond: 1_000_000 } })
+  edge = await testEdge({
+    partitions: 4,
+    limits: { maxPayloadBytes: MAX_BYTES, perConnectionPerSecond: 1_000_000, perTokenPerSecond: 1_000_000 },
+  })
   random = seeded(SEED)
   const agent = await edge.api.post("/api/v1/agents", { name: "worker", capabilities: ["fuzz-work"], max_concurrency: 4 })
   worker = await startWorker(edge.url, (agent.body as { token: string }).token)
@@ -56,24 +59,55 @@ const poison = (integerSlot = false): Poison => pick(random, integerSlot ? [...P
 // ---- HTTP ----
 
 const httpBodies: ReadonlyArray<() => { path: string; body: string; kind: string }> = [
-  () => { const p = poison(); return { path: "/api/v1/tasks", body: fill({ title: slot, capability: "fuzz-poison" }, p), kind: p.kind } },
-  () => { const p = poison(); return { path: "/api/v1/tasks", body: fill({ title: "t", capability: "fuzz-poison", payload: { data: slot } }, p), kind: p.kind } },
-  () => { const p = poison(true); return { path: "/api/v1/tasks", body: fill({ title: "t", capability: "fuzz-poison", timeout_s: slot }, p), kind: p.kind } },
   () => {
     const p = poison()
-    return { path: "/api/v1/sessions", body: fill({ title: "s", tasks: [{ key: "a", title: "a", capability: "fuzz-poison", payload: slot }] }, p), kind: p.kind }
+    return { path: "/api/v1/tasks", body: fill({ title: slot, capability: "fuzz-poison" }, p), kind: p.kind }
   },
-  () => { const p = poison(); return { path: "/api/v1/agents", body: fill({ name: "n", capabilities: ["fuzz-poison"], metadata: { note: slot } }, p), kind: p.kind } },
-  () => ({ path: "/api/v1/tasks", body: JSON.stringify({ title: "t", capability: "fuzz-poison", pick: "unknown", timeout: 30 }), kind: "unknown_field" }),
+  () => {
+    const p = poison()
+    return { path: "/api/v1/tasks", body: fill({ title: "t", capability: "fuzz-poison", payload: { data: slot } }, p), kind: p.kind }
+  },
+  () => {
+    const p = poison(true)
+    return { path: "/api/v1/tasks", body: fill({ title: "t", capability: "fuzz-poison", timeout_s: slot }, p), kind: p.kind }
+  },
+  () => {
+    const p = poison()
+    return {
+      path: "/api/v1/sessions",
+      body: fill({ title: "s", tasks: [{ key: "a", title: "a", capability: "fuzz-poison", payload: slot }] }, p),
+      kind: p.kind,
+    }
+  },
+  () => {
+    const p = poison()
+    return { path: "/api/v1/agents", body: fill({ name: "n", capabilities: ["fuzz-poison"], metadata: { note: slot } }, p), kind: p.kind }
+  },
+  () => ({
+    path: "/api/v1/tasks",
+    body: JSON.stringify({ title: "t", capability: "fuzz-poison", pick: "unknown", timeout: 30 }),
+    kind: "unknown_field",
+  }),
   () => ({ path: "/api/v1/tasks", body: JSON.stringify({ title: "t", capability: "fuzz-poison", timeoutS: 30 }), kind: "camel_case" }),
-  () => ({ path: pick(random, ["/api/v1/tasks", "/api/v1/sessions", "/api/v1/agents"]), body: `{${randomText(random, 200)}`, kind: "garbage" }),
+  () => ({
+    path: pick(random, ["/api/v1/tasks", "/api/v1/sessions", "/api/v1/agents"]),
+    body: `{${randomText(random, 200)}`,
+    kind: "garbage",
+  }),
 ]
 
 /** A body that would be valid but for bytes that are not UTF-8 (sent as bytes: the client must not re-encode them). */
 async function fuzzHttpBytes(): Promise<void> {
-  const bytes = Buffer.concat([Buffer.from('{"title":"a'), randomBytes(random, 8), Buffer.from([0xff]), Buffer.from('b","capability":"fuzz-poison"}')])
+  const bytes = Buffer.concat([
+    Buffer.from('{"title":"a'),
+    randomBytes(random, 8),
+    Buffer.from([0xff]),
+    Buffer.from('b","capability":"fuzz-poison"}'),
+  ])
   const response = await fetch(`${edge.url}/api/v1/tasks`, {
-    method: "POST", body: bytes, headers: { authorization: `Bearer ${edge.operatorToken}`, "content-type": "application/json" },
+    method: "POST",
+    body: bytes,
+    headers: { authorization: `Bearer ${edge.operatorToken}`, "content-type": "application/json" },
   })
   const body = (await response.json()) as { error?: { code?: string } }
   count("http not_utf8")
@@ -97,19 +131,44 @@ async function fuzzHttp(): Promise<void> {
 // ---- sockets ----
 
 const controlFrames: ReadonlyArray<(id: string) => { text: string; kind: string }> = [
-  (id) => { const p = poison(); return { text: fill({ type: "task_complete", id, payload: { task_id: randomUUID(), success: true, result: slot } }, p), kind: p.kind } },
-  (id) => { const p = poison(); return { text: fill({ type: "task_progress", id, payload: { task_id: randomUUID(), progress: 0.5, message: slot } }, p), kind: p.kind } },
-  (id) => { const p = poison(); return { text: fill({ type: "heartbeat", id, payload: { load: slot } }, p), kind: p.kind } },
-  (id) => { const p = poison(true); return { text: fill({ type: "claim_task", id, payload: { task_id: randomUUID(), attempt: slot } }, p), kind: p.kind } },
+  (id) => {
+    const p = poison()
+    return { text: fill({ type: "task_complete", id, payload: { task_id: randomUUID(), success: true, result: slot } }, p), kind: p.kind }
+  },
+  (id) => {
+    const p = poison()
+    return { text: fill({ type: "task_progress", id, payload: { task_id: randomUUID(), progress: 0.5, message: slot } }, p), kind: p.kind }
+  },
+  (id) => {
+    const p = poison()
+    return { text: fill({ type: "heartbeat", id, payload: { load: slot } }, p), kind: p.kind }
+  },
+  (id) => {
+    const p = poison(true)
+    return { text: fill({ type: "claim_task", id, payload: { task_id: randomUUID(), attempt: slot } }, p), kind: p.kind }
+  },
   (id) => ({ text: JSON.stringify({ type: "heartbeat", id, payload: { status: "healthy", stauts: "busy" } }), kind: "unknown_field" }),
   (id) => ({ text: JSON.stringify({ type: "claim_task", id, payload: { taskId: randomUUID() } }), kind: "camel_case" }),
-  (id) => ({ text: JSON.stringify({ type: "task_progress", id, payload: { task_id: randomUUID(), progress: 0.1, message: "m".repeat(1025 + integer(random, 10_000)) } }), kind: "long_message" }),
+  (id) => ({
+    text: JSON.stringify({
+      type: "task_progress",
+      id,
+      payload: { task_id: randomUUID(), progress: 0.1, message: "m".repeat(1025 + integer(random, 10_000)) },
+    }),
+    kind: "long_message",
+  }),
   (id) => ({ text: JSON.stringify({ type: pick(random, ["self_destruct", "", "TASK_COMPLETE"]), id, payload: {} }), kind: "unknown_type" }),
 ]
 
 const eventFrames: ReadonlyArray<(id: string) => { text: string; kind: string }> = [
-  (id) => { const p = poison(); return { text: fill({ type: "subscribe", id, payload: { topics: slot } }, p), kind: p.kind } },
-  (id) => { const p = poison(); return { text: fill({ type: "unsubscribe", id, payload: { topics: ["tasks", slot] } }, p), kind: p.kind } },
+  (id) => {
+    const p = poison()
+    return { text: fill({ type: "subscribe", id, payload: { topics: slot } }, p), kind: p.kind }
+  },
+  (id) => {
+    const p = poison()
+    return { text: fill({ type: "unsubscribe", id, payload: { topics: ["tasks", slot] } }, p), kind: p.kind }
+  },
   (id) => ({ text: JSON.stringify({ type: "subscribe", id, payload: { topics: ["tasks"], since: "0-0" } }), kind: "unknown_field" }),
 ]
 
@@ -141,9 +200,11 @@ async function fuzzFrame(channel: Channel, name: string): Promise<void> {
   const { text, kind } = pick(random, channel.frames)(id)
   channel.client.send(text)
   count(`${name} ${kind}`)
-  const error = await channel.client.next((frame: Frame) => frame.type === "error" && frame.payload["ref"] === id, { from }).catch((cause: unknown) => {
-    throw new Error(`${name} ${kind} frame ${text.slice(0, 120)} got no answer`, { cause })
-  })
+  const error = await channel.client
+    .next((frame: Frame) => frame.type === "error" && frame.payload["ref"] === id, { from })
+    .catch((cause: unknown) => {
+      throw new Error(`${name} ${kind} frame ${text.slice(0, 120)} got no answer`, { cause })
+    })
   count(`answer ${name} ${String(error.payload["code"])}`)
   expect({ kind, code: error.payload["code"] }).toEqual({ kind, code: "validation_failed" })
 }
@@ -153,7 +214,16 @@ async function fuzzClose(control: string, name: string): Promise<void> {
   const client = await TestClient.open(control)
   const oversize = random() < 0.5
   if (oversize) client.send({ type: "heartbeat", id: "big", payload: { padding: "x".repeat(MAX_BYTES + integer(random, MAX_BYTES)) } })
-  else client.ws.send(Buffer.concat([Buffer.from('{"type":"heartbeat","payload":{"status":"'), randomBytes(random, 20), Buffer.from([0xff]), Buffer.from('"}}')]), { binary: false })
+  else
+    client.ws.send(
+      Buffer.concat([
+        Buffer.from('{"type":"heartbeat","payload":{"status":"'),
+        randomBytes(random, 20),
+        Buffer.from([0xff]),
+        Buffer.from('"}}'),
+      ]),
+      { binary: false },
+    )
   const { code } = await client.closed
   count(`${name} ${oversize ? "oversize" : "text_not_utf8"}`)
   count(`close ${name} ${code}`)
@@ -181,16 +251,34 @@ async function fuzzRaw(): Promise<void> {
   const id = randomUUID()
   const create = { id, title: "raw", capability: "fuzz-poison", depends_on: [], blocked: false }
   const variants: ReadonlyArray<() => { payload: string; kind: string }> = [
-    () => { const p = poison(); return { payload: fill({ ...create, title: slot }, p), kind: p.kind } },
-    () => { const p = poison(); return { payload: fill({ ...create, payload: slot }, p), kind: p.kind } },
-    () => { const p = poison(true); return { payload: fill({ ...create, timeout_s: slot }, p), kind: p.kind } },
+    () => {
+      const p = poison()
+      return { payload: fill({ ...create, title: slot }, p), kind: p.kind }
+    },
+    () => {
+      const p = poison()
+      return { payload: fill({ ...create, payload: slot }, p), kind: p.kind }
+    },
+    () => {
+      const p = poison(true)
+      return { payload: fill({ ...create, timeout_s: slot }, p), kind: p.kind }
+    },
     () => ({ payload: JSON.stringify({ ...create, timeout: 30 }), kind: "unknown_field" }),
     () => ({ payload: JSON.stringify({ id, title: "raw", capability: "fuzz-poison", dependsOn: [], blocked: false }), kind: "camel_case" }),
     () => ({ payload: JSON.stringify({ ...create, title: "x".repeat(1024 * 1024) }), kind: "huge_string" }),
   ]
   const { payload, kind } = pick(random, variants)()
   const partition = partitionOf("task", id, edge.deployment.partitions)
-  const source = (await edge.deployment.redis.xadd(edge.deployment.keys.partition(partition).inbox, "*", "type", "CREATE", "actor", `task:${id}`, "payload", payload)) as string
+  const source = (await edge.deployment.redis.xadd(
+    edge.deployment.keys.partition(partition).inbox,
+    "*",
+    "type",
+    "CREATE",
+    "actor",
+    `task:${id}`,
+    "payload",
+    payload,
+  )) as string
   rawSources.set(partition, [...(rawSources.get(partition) ?? []), source])
   poisonedIds.push(id)
   count(`raw ${kind}`)
@@ -201,73 +289,86 @@ async function fuzzRaw(): Promise<void> {
 const rows = (query: Promise<ReadonlyArray<{ count: string | number }>>) => query.then(([row]) => Number(row?.count ?? 0))
 
 describe(`fuzzing every boundary (FUZZ_N=${N}, FUZZ_SEED=${SEED})`, () => {
-  it("answers every input, stores nothing invalid, stays up, and completes the valid workload alongside", async () => {
-    const base = edge.url.replace(/^http/, "ws")
-    const fuzzAgent = await edge.api.post("/api/v1/agents", { name: "fuzzer", capabilities: ["fuzz-nothing"] })
-    const controlUrl = `${base}/ws/control?token=${(fuzzAgent.body as { token: string }).token}`
-    // The sockets closed on purpose belong to an agent of their own (a second socket of one agent replaces the first).
-    const closer = await edge.api.post("/api/v1/agents", { name: "closer", capabilities: ["fuzz-nothing"] })
-    const closerUrl = `${base}/ws/control?token=${(closer.body as { token: string }).token}`
-    const control: Channel = { client: await TestClient.open(controlUrl), path: controlUrl, frames: controlFrames }
-    const eventsUrl = `${base}/ws/events?token=${edge.operatorToken}`
-    const events: Channel = { client: await TestClient.open(eventsUrl), path: eventsUrl, frames: eventFrames }
-    const before = memory()
-    const workload: string[] = []
-    const workEvery = Math.max(1, Math.floor(N / WORKLOAD))
+  it(
+    "answers every input, stores nothing invalid, stays up, and completes the valid workload alongside",
+    async () => {
+      const base = edge.url.replace(/^http/, "ws")
+      const fuzzAgent = await edge.api.post("/api/v1/agents", { name: "fuzzer", capabilities: ["fuzz-nothing"] })
+      const controlUrl = `${base}/ws/control?token=${(fuzzAgent.body as { token: string }).token}`
+      // The sockets closed on purpose belong to an agent of their own (a second socket of one agent replaces the first).
+      const closer = await edge.api.post("/api/v1/agents", { name: "closer", capabilities: ["fuzz-nothing"] })
+      const closerUrl = `${base}/ws/control?token=${(closer.body as { token: string }).token}`
+      const control: Channel = { client: await TestClient.open(controlUrl), path: controlUrl, frames: controlFrames }
+      const eventsUrl = `${base}/ws/events?token=${edge.operatorToken}`
+      const events: Channel = { client: await TestClient.open(eventsUrl), path: eventsUrl, frames: eventFrames }
+      const before = memory()
+      const workload: string[] = []
+      const workEvery = Math.max(1, Math.floor(N / WORKLOAD))
 
-    for (let i = 0; i < N; i += 1) {
-      if (i % workEvery === 0 && workload.length < WORKLOAD) {
-        const created = await edge.api.post("/api/v1/tasks", { title: `work ${workload.length}`, capability: "fuzz-work" })
-        expect(created.status).toBe(201)
-        workload.push((created.body as { id: string }).id)
-      }
-      const roll = random()
-      if (roll < 0.3) await fuzzHttp()
-      else if (roll < 0.6) await fuzzFrame(control, "control")
-      else if (roll < 0.75) await fuzzFrame(events, "events")
-      else if (roll < 0.95) await fuzzRaw()
-      else await fuzzClose(pick(random, [closerUrl, eventsUrl]), "socket")
-      if (i % 100 === 0) expect((await edge.api.get("/health")).status).toBe(200)
-    }
-    while (workload.length < WORKLOAD) workload.push((await edge.api.post("/api/v1/tasks", { title: "work", capability: "fuzz-work" })).body.id)
-
-    // The valid workload completed, without a single error.
-    const { sql } = edge.deployment.schema
-    await waitFor("the workload", async () => (workload.every((id) => worker.completed.has(id)) ? true : undefined), 120_000).catch(async (error: unknown) => {
-      const states = await sql`select state, count(*) from actors where kind = 'task' group by state`
-      throw new Error(`${String(error)}: ${worker.completed.size} of ${workload.length} completed; tasks by state ${JSON.stringify(states)}; worker errors ${JSON.stringify(worker.errors.slice(0, 3))}`)
-    })
-    expect(worker.errors).toEqual([])
-
-    // Every poisoned raw entry is a dead letter, none was stored.
-    const expected = [...rawSources.values()].flat().sort()
-    const lettered = await waitFor("the dead letters", async () => {
-      const sources: string[] = []
-      for (const partition of rawSources.keys()) {
-        for (const [, fields] of await edge.deployment.redis.xrange(edge.deployment.keys.partition(partition).dead, "-", "+")) {
-          sources.push(String(fields[fields.indexOf("source") + 1]))
+      for (let i = 0; i < N; i += 1) {
+        if (i % workEvery === 0 && workload.length < WORKLOAD) {
+          const created = await edge.api.post("/api/v1/tasks", { title: `work ${workload.length}`, capability: "fuzz-work" })
+          expect(created.status).toBe(201)
+          workload.push((created.body as { id: string }).id)
         }
+        const roll = random()
+        if (roll < 0.3) await fuzzHttp()
+        else if (roll < 0.6) await fuzzFrame(control, "control")
+        else if (roll < 0.75) await fuzzFrame(events, "events")
+        else if (roll < 0.95) await fuzzRaw()
+        else await fuzzClose(pick(random, [closerUrl, eventsUrl]), "socket")
+        if (i % 100 === 0) expect((await edge.api.get("/health")).status).toBe(200)
       }
-      return sources.length >= expected.length ? sources.sort() : undefined
-    }, 60_000)
-    expect(lettered).toEqual(expected)
-    expect(await rows(sql`select count(*) from actors where id = any(${poisonedIds}::text[])`)).toBe(0)
+      while (workload.length < WORKLOAD)
+        workload.push((await edge.api.post("/api/v1/tasks", { title: "work", capability: "fuzz-work" })).body.id)
 
-    // Nothing a hostile input carried was stored: only the workload's tasks and the three agents exist.
-    expect(await rows(sql`select count(*) from actors where kind = 'task'`)).toBe(workload.length)
-    expect(await rows(sql`select count(*) from actors where kind = 'session'`)).toBe(0)
-    expect(await rows(sql`select count(*) from actors where kind = 'agent'`)).toBe(3)
-    expect(control.client.frames.filter(ofType("ack"))).toEqual([])
+      // The valid workload completed, without a single error.
+      const { sql } = edge.deployment.schema
+      await waitFor("the workload", async () => (workload.every((id) => worker.completed.has(id)) ? true : undefined), 120_000).catch(
+        async (error: unknown) => {
+          const states = await sql`select state, count(*) from actors where kind = 'task' group by state`
+          throw new Error(
+            `${String(error)}: ${worker.completed.size} of ${workload.length} completed; tasks by state ${JSON.stringify(states)}; worker errors ${JSON.stringify(worker.errors.slice(0, 3))}`,
+          )
+        },
+      )
+      expect(worker.errors).toEqual([])
 
-    // Up, ready, and within its memory bound.
-    expect((await edge.api.get("/health")).status).toBe(200)
-    const after = memory()
-    const [heapGrowth, rssGrowth] = [after.heapUsed - before.heapUsed, after.rss - before.rss]
-    const lines = [...counts.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([key, value]) => `  ${key}: ${value}`)
-    const summary = `${N} inputs, 0 crashes, ${workload.length} workload tasks completed, ${lettered.length} dead letters, 0 invalid writes, heap +${Math.round(heapGrowth / 1024 / 1024)} MB, external +${Math.round((after.external - before.external) / 1024 / 1024)} MB, RSS +${Math.round(rssGrowth / 1024 / 1024)} MB`
-    console.log(`fuzz (seed ${SEED}): ${summary}\n${lines.join("\n")}`)
-    expect(heapGrowth).toBeLessThan(HEAP_GROWTH_BOUND)
-    expect(rssGrowth).toBeLessThan(RSS_GROWTH_BOUND)
-    await Promise.all([control.client.close(), events.client.close()])
-  }, Math.max(600_000, N * 100))
+      // Every poisoned raw entry is a dead letter, none was stored.
+      const expected = [...rawSources.values()].flat().sort()
+      const lettered = await waitFor(
+        "the dead letters",
+        async () => {
+          const sources: string[] = []
+          for (const partition of rawSources.keys()) {
+            for (const [, fields] of await edge.deployment.redis.xrange(edge.deployment.keys.partition(partition).dead, "-", "+")) {
+              sources.push(String(fields[fields.indexOf("source") + 1]))
+            }
+          }
+          return sources.length >= expected.length ? sources.sort() : undefined
+        },
+        60_000,
+      )
+      expect(lettered).toEqual(expected)
+      expect(await rows(sql`select count(*) from actors where id = any(${poisonedIds}::text[])`)).toBe(0)
+
+      // Nothing a hostile input carried was stored: only the workload's tasks and the three agents exist.
+      expect(await rows(sql`select count(*) from actors where kind = 'task'`)).toBe(workload.length)
+      expect(await rows(sql`select count(*) from actors where kind = 'session'`)).toBe(0)
+      expect(await rows(sql`select count(*) from actors where kind = 'agent'`)).toBe(3)
+      expect(control.client.frames.filter(ofType("ack"))).toEqual([])
+
+      // Up, ready, and within its memory bound.
+      expect((await edge.api.get("/health")).status).toBe(200)
+      const after = memory()
+      const [heapGrowth, rssGrowth] = [after.heapUsed - before.heapUsed, after.rss - before.rss]
+      const lines = [...counts.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([key, value]) => `  ${key}: ${value}`)
+      const summary = `${N} inputs, 0 crashes, ${workload.length} workload tasks completed, ${lettered.length} dead letters, 0 invalid writes, heap +${Math.round(heapGrowth / 1024 / 1024)} MB, external +${Math.round((after.external - before.external) / 1024 / 1024)} MB, RSS +${Math.round(rssGrowth / 1024 / 1024)} MB`
+      console.log(`fuzz (seed ${SEED}): ${summary}\n${lines.join("\n")}`)
+      expect(heapGrowth).toBeLessThan(HEAP_GROWTH_BOUND)
+      expect(rssGrowth).toBeLessThan(RSS_GROWTH_BOUND)
+      await Promise.all([control.client.close(), events.client.close()])
+    },
+    Math.max(600_000, N * 100),
+  )
 })

@@ -31,12 +31,14 @@ export async function startWorker(url: string, token: string): Promise<Worker> {
     if (frame.type === "error") errors.push(frame)
     if (frame.type !== "task_assigned") return
     const taskId = String(frame.payload["task_id"])
-    chain = chain.then(async () => {
-      await acked("claim_task", { task_id: taskId })
-      await acked("task_started", { task_id: taskId })
-      await acked("task_complete", { task_id: taskId, success: true, result: { ok: true } })
-      completed.add(taskId)
-    }).catch((error: unknown) => void errors.push(String(error)))
+    chain = chain
+      .then(async () => {
+        await acked("claim_task", { task_id: taskId })
+        await acked("task_started", { task_id: taskId })
+        await acked("task_complete", { task_id: taskId, success: true, result: { ok: true } })
+        completed.add(taskId)
+      })
+      .catch((error: unknown) => void errors.push(String(error)))
   })
   const heartbeat = setInterval(() => client.send({ type: "heartbeat", payload: { status: "healthy" } }), HEARTBEAT_MS)
   return {

@@ -81,9 +81,18 @@ export const freshRedis = (): FreshRedis => {
 
 /** New entries for `consumer` in the `runtime` group, as a plain consumer reads them (the runtime reads
  * through inbox-read.lua); `blockMs` undefined: answer at once. */
-export const readGroup = async (
-  redis: Redis, inbox: string, consumer: string, count: number, blockMs?: number,
-): Promise<StreamEntry[]> =>
-  streamEntries(await redis.call(
-    "XREADGROUP", "GROUP", RUNTIME_GROUP, consumer, "COUNT", count, ...(blockMs === undefined ? [] : ["BLOCK", blockMs]), "STREAMS", inbox, ">",
-  ))
+export const readGroup = async (redis: Redis, inbox: string, consumer: string, count: number, blockMs?: number): Promise<StreamEntry[]> =>
+  streamEntries(
+    await redis.call(
+      "XREADGROUP",
+      "GROUP",
+      RUNTIME_GROUP,
+      consumer,
+      "COUNT",
+      count,
+      ...(blockMs === undefined ? [] : ["BLOCK", blockMs]),
+      "STREAMS",
+      inbox,
+      ">",
+    ),
+  )

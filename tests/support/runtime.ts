@@ -112,19 +112,25 @@ export const entriesAdded = async (redis: Redis, stream: string): Promise<number
  */
 export const completeAssignedTasks = async (deployment: TestDeployment, count: number, timeoutMs = 60_000): Promise<Set<string>> => {
   const done = new Set<string>()
-  await waitFor(`${count} tasks completed`, async () => {
-    const rows = await deployment.schema.sql<{ id: string; agent_id: string; state: string }[]>`
+  await waitFor(
+    `${count} tasks completed`,
+    async () => {
+      const rows = await deployment.schema.sql<{ id: string; agent_id: string; state: string }[]>`
       select id, agent_id, state from actors where kind = 'task' and state in ('assigned', 'completed')`
-    await Promise.all(rows.map(async (row) => {
-      if (row.state === "completed") {
-        done.add(row.id)
-        return
-      }
-      await deployment.append({ kind: "task", id: row.id, type: "START", payload: { agentId: row.agent_id }, cmdId: `s/${row.id}` })
-      await deployment.append({ kind: "task", id: row.id, type: "COMPLETE", payload: { agentId: row.agent_id }, cmdId: `c/${row.id}` })
-    }))
-    return done.size >= count ? true : undefined
-  }, timeoutMs)
+      await Promise.all(
+        rows.map(async (row) => {
+          if (row.state === "completed") {
+            done.add(row.id)
+            return
+          }
+          await deployment.append({ kind: "task", id: row.id, type: "START", payload: { agentId: row.agent_id }, cmdId: `s/${row.id}` })
+          await deployment.append({ kind: "task", id: row.id, type: "COMPLETE", payload: { agentId: row.agent_id }, cmdId: `c/${row.id}` })
+        }),
+      )
+      return done.size >= count ? true : undefined
+    },
+    timeoutMs,
+  )
   return done
 }
 
@@ -197,30 +203,65 @@ export const testDeployment = async (options: DeploymentOptions = {}): Promise<T
   }
   /** What a worker carries out a batch with, on the deployment's connections or the given ones. */
   const batchIo = ({ redis: onRedis = redis, sql = schema.sql }: { redis?: Redis; sql?: Sql } = {}): BatchIo => ({
-    sql, commit: createGroupCommit(sql), redis: onRedis, scripts: createScripts(onRedis), keys, partitions, eventRetention: DEFAULT_TUNING.eventRetention,
-    append, router: createRouter({ sql, redis: onRedis, keys, append, clock: Date.now }),
+    sql,
+    commit: createGroupCommit(sql),
+    redis: onRedis,
+    scripts: createScripts(onRedis),
+    keys,
+    partitions,
+    eventRetention: DEFAULT_TUNING.eventRetention,
+    append,
+    router: createRouter({ sql, redis: onRedis, keys, append, clock: Date.now }),
   })
 
   return {
-    schema, redis, keys, scripts, partitions, append, redisUrl, stopAll,
+    schema,
+    redis,
+    keys,
+    scripts,
+    partitions,
+    append,
+    redisUrl,
+    stopAll,
     connectRedis: (name = "test") => connect(name),
     async startRuntime(tuning = QUICK) {
       const own = await connect("test-runtime")
       const runtime = await startRuntime({
-        redis: own, sql: schema.sql, scripts: createScripts(own), keys, partitions, append, kinds: KINDS,
-        decode: decodeInboxEntry, log, tuning,
+        redis: own,
+        sql: schema.sql,
+        scripts: createScripts(own),
+        keys,
+        partitions,
+        append,
+        kinds: KINDS,
+        decode: decodeInboxEntry,
+        log,
+        tuning,
       })
       runtimes.push(runtime)
       return runtime
     },
-    async startWorker(partition, fence, { consumer, redis: onRedis, blocking, sql, tuning = QUICK, kinds = KINDS, decode = decodeInboxEntry }) {
+    async startWorker(
+      partition,
+      fence,
+      { consumer, redis: onRedis, blocking, sql, tuning = QUICK, kinds = KINDS, decode = decodeInboxEntry },
+    ) {
       const settings = { ...DEFAULT_TUNING, ...tuning }
       const worker = new PartitionWorker(
         {
-          io: batchIo({ redis: onRedis ?? (await connect("test-worker")), sql }), blocking: blocking ?? (await connect("test-worker-blocking")),
-          kinds: new Map(kinds.map((kind) => [kind.kind, kind])), decode, consumer,
-          batchSize: settings.batchSize, blockMs: settings.blockMs, timerTickMs: settings.timerTickMs, maxActors: settings.maxActors,
-          passivateAfterMs: settings.passivateAfterMs, clock: Date.now, log, stats: new RuntimeStats(),
+          io: batchIo({ redis: onRedis ?? (await connect("test-worker")), sql }),
+          blocking: blocking ?? (await connect("test-worker-blocking")),
+          kinds: new Map(kinds.map((kind) => [kind.kind, kind])),
+          decode,
+          consumer,
+          batchSize: settings.batchSize,
+          blockMs: settings.blockMs,
+          timerTickMs: settings.timerTickMs,
+          maxActors: settings.maxActors,
+          passivateAfterMs: settings.passivateAfterMs,
+          clock: Date.now,
+          log,
+          stats: new RuntimeStats(),
         },
         partition,
         fence,
@@ -236,10 +277,14 @@ export const testDeployment = async (options: DeploymentOptions = {}): Promise<T
       }
     },
     actor: (kind, id, until = () => true, timeoutMs) =>
-      waitFor(`${kind} ${id}`, async () => {
-        const actor = await getActor(schema.sql, kind, id)
-        return actor && until(actor) ? actor : undefined
-      }, timeoutMs),
+      waitFor(
+        `${kind} ${id}`,
+        async () => {
+          const actor = await getActor(schema.sql, kind, id)
+          return actor && until(actor) ? actor : undefined
+        },
+        timeoutMs,
+      ),
     transitions: async (kind, id) =>
       schema.sql<Transition[]>`
         select event, from_state as "from", to_state as "to", stream_id as "streamId"

@@ -35,9 +35,22 @@ const TokenForm = ({ onSaved, refused }: { readonly onSaved: () => void; readonl
         }}
       >
         <label for="token">Operator or viewer token</label>
-        <input id="token" name="token" type="password" autoComplete="off" value={value} onInput={(event) => setValue(event.currentTarget.value)} />
-        <p class="hint">Printed by <code>clawbot start</code>; kept in this browser only.</p>
-        {refused ? <p role="alert" class="error">That token was refused (unauthorized). Enter another.</p> : null}
+        <input
+          id="token"
+          name="token"
+          type="password"
+          autoComplete="off"
+          value={value}
+          onInput={(event) => setValue(event.currentTarget.value)}
+        />
+        <p class="hint">
+          Printed by <code>clawbot start</code>; kept in this browser only.
+        </p>
+        {refused ? (
+          <p role="alert" class="error">
+            That token was refused (unauthorized). Enter another.
+          </p>
+        ) : null}
         <button type="submit">Open the dashboard</button>
       </form>
     </main>
@@ -62,7 +75,9 @@ const Shell = ({ onForget }: { readonly onForget: () => void }) => {
   return (
     <>
       <header class="top">
-        <a class="brand" href={href("fleet")}>Clawbot</a>
+        <a class="brand" href={href("fleet")}>
+          Clawbot
+        </a>
         <nav aria-label="Pages">
           {NAV.map(([page, label]) => (
             <a href={href(page)} aria-current={route.page === page ? "page" : undefined}>

@@ -46,11 +46,18 @@ const admit = async (ctx: EdgeContext, request: RequestInfo, route: Route, token
 }
 
 /** The principal a route runs with; throws unauthorized or forbidden. */
-const authorize = async (ctx: EdgeContext, request: RequestInfo, route: Route, token: string | undefined): Promise<Principal | undefined> => {
+const authorize = async (
+  ctx: EdgeContext,
+  request: RequestInfo,
+  route: Route,
+  token: string | undefined,
+): Promise<Principal | undefined> => {
   if (route.access === "public") return undefined
   if (route.access === "read" && ctx.publicReads && request.authorization === "") return undefined
   if (token === undefined) {
-    throw unauthorized(request.authorization === "" ? "Authorization: a bearer token is required for this call" : "Authorization: expected \"Bearer <token>\"")
+    throw unauthorized(
+      request.authorization === "" ? "Authorization: a bearer token is required for this call" : 'Authorization: expected "Bearer <token>"',
+    )
   }
   const principal = await ctx.auth.verify(token)
   if (principal === undefined) throw unauthorized("Authorization: unknown or revoked token")

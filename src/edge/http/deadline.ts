@@ -30,10 +30,13 @@ export const requestBudget = (ms: number = STORE_BUDGET_MS): RequestBudget => {
   let expire: (error: Unreachable) => void = () => undefined
   const arm = () => {
     since = performance.now()
-    timer = setTimeout(() => {
-      spent = true
-      expire(timeout(ms))
-    }, Math.max(0, left))
+    timer = setTimeout(
+      () => {
+        spent = true
+        expire(timeout(ms))
+      },
+      Math.max(0, left),
+    )
   }
   const disarm = () => {
     clearTimeout(timer)

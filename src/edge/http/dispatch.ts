@@ -44,7 +44,13 @@ const tooLarge = (limit: number): Answer => ({
 /** A body of nothing but JSON whitespace reads as `{}`. */
 const isBlank = (bytes: Uint8Array): boolean => bytes.every((b) => b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d)
 
-const runRoute = async (deps: HttpDeps, request: RequestInfo, route: Route, params: Readonly<Record<string, string>>, body: Body): Promise<Answer> => {
+const runRoute = async (
+  deps: HttpDeps,
+  request: RequestInfo,
+  route: Route,
+  params: Readonly<Record<string, string>>,
+  body: Body,
+): Promise<Answer> => {
   if (body._tag === "too_large") return tooLarge(deps.ctx.limits.maxPayloadBytes)
   // The client went away mid-body: nothing runs and the answer is never sent.
   if (body._tag === "aborted") throw new ApiError({ code: "validation_failed", message: "body: the client went away" })

@@ -14,7 +14,8 @@ export class Unreachable extends Error {
 
 // ioredis (no offline queue) says so in its messages; postgres.js and the socket layer in error codes.
 const REDIS_UNREACHABLE = /enableOfflineQueue|Connection is closed|MaxRetriesPerRequest|Stream isn't writeable/
-const POSTGRES_UNREACHABLE = /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|EPIPE|CONNECT_TIMEOUT|CONNECTION_\w+|57P0[1-3]|08\w{3})$/
+const POSTGRES_UNREACHABLE =
+  /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|EPIPE|CONNECT_TIMEOUT|CONNECTION_\w+|57P0[1-3]|08\w{3})$/
 
 /** Why the servers could not be used, or undefined when the failure is not theirs (a bug). */
 export const unreachable = (error: unknown): string | undefined => {
@@ -29,10 +30,7 @@ export const unreachable = (error: unknown): string | undefined => {
 const stackOf = (error: unknown): string | undefined => (error instanceof Error ? error.stack : undefined)
 
 export const errorAnswer = (error: unknown, log: Logger, route: string): Answer => {
-  const refusal =
-    error instanceof ApiError ? error
-    : error instanceof InvalidCursor ? validationError(error.message)
-    : undefined
+  const refusal = error instanceof ApiError ? error : error instanceof InvalidCursor ? validationError(error.message) : undefined
   if (refusal) return { status: httpStatus[refusal.code], json: refusal.toBody() }
   const reason = unreachable(error)
   if (reason !== undefined) {

@@ -34,9 +34,21 @@ const KNOWN_METHODS: ReadonlySet<string> = new Set(["GET", "HEAD", "POST", "PUT"
 
 /** The header fields uWS or the edge read; the others are dropped from a head uWS would refuse. */
 const FIELDS_READ = new Set([
-  "host", "authorization", "origin", "content-length", "content-type", "transfer-encoding", "connection", "upgrade", "expect",
-  "sec-websocket-key", "sec-websocket-version", "sec-websocket-protocol", "sec-websocket-extensions",
-  "access-control-request-method", "access-control-request-headers",
+  "host",
+  "authorization",
+  "origin",
+  "content-length",
+  "content-type",
+  "transfer-encoding",
+  "connection",
+  "upgrade",
+  "expect",
+  "sec-websocket-key",
+  "sec-websocket-version",
+  "sec-websocket-protocol",
+  "sec-websocket-extensions",
+  "access-control-request-method",
+  "access-control-request-headers",
 ])
 
 export interface FrontDoorOptions {
@@ -79,7 +91,12 @@ const proxyHeader = (client: Socket): Buffer => {
 /** Writes a complete answer and closes the connection. */
 const answer = (client: Socket, status: number, code: ErrorCode, message: string, headers: Readonly<Record<string, string>> = {}) => {
   const body = JSON.stringify(new ApiError({ code, message }).toBody())
-  const fields = { "content-type": "application/json; charset=utf-8", "content-length": String(Buffer.byteLength(body)), connection: "close", ...headers }
+  const fields = {
+    "content-type": "application/json; charset=utf-8",
+    "content-length": String(Buffer.byteLength(body)),
+    connection: "close",
+    ...headers,
+  }
   const head = [`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ""}`, ...Object.entries(fields).map(([name, value]) => `${name}: ${value}`)]
   // Whatever else the client sends is read and dropped, so its close is seen (and the connection uncounted).
   client.resume()
@@ -88,7 +105,13 @@ const answer = (client: Socket, status: number, code: ErrorCode, message: string
 
 type Verdict =
   | { readonly _tag: "forward"; readonly head: string }
-  | { readonly _tag: "refuse"; readonly status: number; readonly code: ErrorCode; readonly message: string; readonly headers?: Record<string, string> }
+  | {
+      readonly _tag: "refuse"
+      readonly status: number
+      readonly code: ErrorCode
+      readonly message: string
+      readonly headers?: Record<string, string>
+    }
 
 const REQUEST_LINE = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+) (\S+) HTTP\/1\.([01])$/
 
@@ -96,15 +119,27 @@ const REQUEST_LINE = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+) (\S+) HTTP\/1\.([01])$/
 const judgeHead = (head: string, methodsOf: FrontDoorOptions["methodsOf"]): Verdict => {
   const [line = "", ...fields] = head.split("\r\n")
   const request = REQUEST_LINE.exec(line)
-  if (request === null) return { _tag: "refuse", status: 400, code: "validation_failed", message: "request line: expected \"<METHOD> <path> HTTP/1.1\"" }
+  if (request === null)
+    return { _tag: "refuse", status: 400, code: "validation_failed", message: 'request line: expected "<METHOD> <path> HTTP/1.1"' }
   const [, method = "", target = "", minor] = request
   if (fields.length > MAX_HEADER_FIELDS) {
-    return { _tag: "refuse", status: 431, code: "payload_too_large", message: `headers: ${fields.length} fields, more than ${MAX_HEADER_FIELDS}` }
+    return {
+      _tag: "refuse",
+      status: 431,
+      code: "payload_too_large",
+      message: `headers: ${fields.length} fields, more than ${MAX_HEADER_FIELDS}`,
+    }
   }
   if (!KNOWN_METHODS.has(method)) {
     const path = target.split("?")[0] ?? target
     const allow = [...(methodsOf(path) ?? ["GET", "POST", "DELETE"]), "OPTIONS"].join(", ")
-    return { _tag: "refuse", status: 405, code: "not_found", message: `${method} ${path}: method not allowed (allowed: ${allow})`, headers: { allow } }
+    return {
+      _tag: "refuse",
+      status: 405,
+      code: "not_found",
+      message: `${method} ${path}: method not allowed (allowed: ${allow})`,
+      headers: { allow },
+    }
   }
   const name = (field: string) => field.slice(0, field.indexOf(":")).trim().toLowerCase()
   let kept = fields.length > UWS_MAX_HEADER_FIELDS ? fields.filter((field) => FIELDS_READ.has(name(field))) : fields
@@ -138,7 +173,9 @@ export const openFrontDoor = (options: FrontDoorOptions): Promise<FrontDoor> => 
     })
     if (count > options.connectionsPerAddress) {
       metrics.inc("clawbot_rate_limited_total", { subject: "connections" })
-      return answer(client, 429, "rate_limited", `more than ${options.connectionsPerAddress} open connections from this address`, { "retry-after": "1" })
+      return answer(client, 429, "rate_limited", `more than ${options.connectionsPerAddress} open connections from this address`, {
+        "retry-after": "1",
+      })
     }
     const timer = setTimeout(() => client.destroy(), HEAD_TIMEOUT_MS).unref()
     client.once("close", () => clearTimeout(timer))
@@ -147,7 +184,8 @@ export const openFrontDoor = (options: FrontDoorOptions): Promise<FrontDoor> => 
       buffered = Buffer.concat([buffered, chunk])
       const end = buffered.indexOf("\r\n\r\n")
       if (end < 0) {
-        if (buffered.length > MAX_HEAD_BYTES) finish(() => answer(client, 431, "payload_too_large", `headers: more than ${MAX_HEAD_BYTES} bytes`))
+        if (buffered.length > MAX_HEAD_BYTES)
+          finish(() => answer(client, 431, "payload_too_large", `headers: more than ${MAX_HEAD_BYTES} bytes`))
         return
       }
       const verdict = judgeHead(buffered.subarray(0, end).toString("latin1"), options.methodsOf)

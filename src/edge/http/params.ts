@@ -10,8 +10,7 @@ export const IdParams = Schema.Struct({ id: Uuid })
 export const KindParams = Schema.Struct({ kind: Schema.String })
 export const ActorParams = Schema.Struct({ kind: ActorKind, id: Uuid })
 
-export const notFound = (kind: string, id: string): ApiError =>
-  new ApiError({ code: "not_found", message: `${kind} ${id} does not exist` })
+export const notFound = (kind: string, id: string): ApiError => new ApiError({ code: "not_found", message: `${kind} ${id} does not exist` })
 
 /** The stored actor, or `not_found`. */
 export const actorOr404 = async (sql: Sql, kind: string, id: string): Promise<StoredActor> => {

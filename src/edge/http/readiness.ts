@@ -20,8 +20,14 @@ const bounded = <T>(probe: Promise<T>, fallback: T): Promise<T> =>
 
 const probe = async (redis: Redis, sql: Sql, runtime?: RuntimeView): Promise<Readiness> => {
   const [redisOk, postgresOk, runtimeState] = await Promise.all([
-    bounded(redis.ping().then(() => true), false),
-    bounded(sql`select 1`.then(() => true), false),
+    bounded(
+      redis.ping().then(() => true),
+      false,
+    ),
+    bounded(
+      sql`select 1`.then(() => true),
+      false,
+    ),
     runtime === undefined ? undefined : bounded(runtime.readiness(), undefined),
   ])
   const checks: Record<string, unknown> = { redis: redisOk, postgres: postgresOk }
@@ -30,7 +36,11 @@ const probe = async (redis: Redis, sql: Sql, runtime?: RuntimeView): Promise<Rea
     checks.partitions = runtimeState?.partitions ?? []
     checks.failing_partitions = runtimeState?.failing ?? {}
   }
-  return { ready: redisOk && postgresOk && (runtime === undefined || runtimeState?.ready === true), reachable: { redis: redisOk, postgres: postgresOk }, checks }
+  return {
+    ready: redisOk && postgresOk && (runtime === undefined || runtimeState?.ready === true),
+    reachable: { redis: redisOk, postgres: postgresOk },
+    checks,
+  }
 }
 
 export interface ReadinessMonitor {

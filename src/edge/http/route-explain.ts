@@ -46,15 +46,19 @@ export const RouteExplanation = Schema.Struct({
   /** Why there is no pick (null when there is one). */
   reason: Schema.NullOr(Schema.String),
   weights: Schema.Struct({ fit: Schema.Number, load: Schema.Number, success: Schema.Number, availability: Schema.Number }),
-  candidates: Schema.Array(Schema.Struct({
-    agent_id: Schema.String,
-    name: Schema.String,
-    status: Schema.String,
-    score: Schema.NullOr(Schema.Number),
-    factors: Schema.NullOr(Schema.Struct({ fit: Schema.Number, load: Schema.Number, success: Schema.Number, availability: Schema.Number })),
-    picked: Schema.Boolean,
-    reason: Schema.NullOr(Schema.String),
-  })),
+  candidates: Schema.Array(
+    Schema.Struct({
+      agent_id: Schema.String,
+      name: Schema.String,
+      status: Schema.String,
+      score: Schema.NullOr(Schema.Number),
+      factors: Schema.NullOr(
+        Schema.Struct({ fit: Schema.Number, load: Schema.Number, success: Schema.Number, availability: Schema.Number }),
+      ),
+      picked: Schema.Boolean,
+      reason: Schema.NullOr(Schema.String),
+    }),
+  ),
   truncated: Schema.Boolean,
 }).annotate({ identifier: "RouteExplanation" })
 
@@ -63,7 +67,16 @@ export async function explainRoute(ctx: EdgeContext, body: RouteAgentBody) {
   const excluded = new Set(body.exclude)
   const scored = rows.slice(0, MAX_CANDIDATES).map((row) => {
     const decoded = decodeOr(StoredAgent, row.snapshot)
-    if (!decoded.ok) return { agent_id: row.id, name: "", status: row.state, score: null, factors: null, free: 0, reason: `its stored snapshot is unreadable: ${decoded.error.message}` }
+    if (!decoded.ok)
+      return {
+        agent_id: row.id,
+        name: "",
+        status: row.state,
+        score: null,
+        factors: null,
+        free: 0,
+        reason: `its stored snapshot is unreadable: ${decoded.error.message}`,
+      }
     const agent = decoded.value.context
     const missing = body.capabilities.filter((capability) => !agent.capabilities.includes(capability))
     const base = { agent_id: row.id, name: agent.name, status: row.state, free: agent.maxConcurrency - agent.inflight.length }
@@ -76,27 +89,36 @@ export async function explainRoute(ctx: EdgeContext, body: RouteAgentBody) {
   // The router's order among idle agents: score, then free slots (then id, for a stable answer).
   const ranked = scored.sort((a, b) => (b.score ?? -1) - (a.score ?? -1) || b.free - a.free || a.agent_id.localeCompare(b.agent_id))
   const stored = body.group === undefined ? undefined : await getGroup(ctx.sql, body.group)
-  const group = body.group === undefined
-    ? null
-    : { key: body.group, max_in_flight: stored?.maxInFlight ?? null, in_flight: await groupInFlight(ctx.redis, ctx.keys, body.group) }
+  const group =
+    body.group === undefined
+      ? null
+      : { key: body.group, max_in_flight: stored?.maxInFlight ?? null, in_flight: await groupInFlight(ctx.redis, ctx.keys, body.group) }
   const groupFull = group !== null && group.max_in_flight !== null && group.in_flight >= group.max_in_flight
   const pick = groupFull ? undefined : ranked.find((candidate) => candidate.reason === null)
   const candidates: Candidate[] = ranked.map(({ free: _free, ...candidate }) => ({
     ...candidate,
     picked: candidate.agent_id === pick?.agent_id,
-    reason: candidate.agent_id === pick?.agent_id
-      ? null
-      : (candidate.reason ?? (pick ? `scored ${candidate.score} against ${pick.name}'s ${pick.score}` : `its group ${group?.key} is at its max_in_flight`)),
+    reason:
+      candidate.agent_id === pick?.agent_id
+        ? null
+        : (candidate.reason ??
+          (pick ? `scored ${candidate.score} against ${pick.name}'s ${pick.score}` : `its group ${group?.key} is at its max_in_flight`)),
   }))
-  const reason = pick !== undefined
-    ? null
-    : groupFull
-      ? `group ${group.key} has ${group.in_flight} tasks in flight, its max_in_flight`
-      : rows.length === 0
-        ? `no registered agent offers ${body.capabilities.join(", ")}`
-        : "no candidate can take work now"
+  const reason =
+    pick !== undefined
+      ? null
+      : groupFull
+        ? `group ${group.key} has ${group.in_flight} tasks in flight, its max_in_flight`
+        : rows.length === 0
+          ? `no registered agent offers ${body.capabilities.join(", ")}`
+          : "no candidate can take work now"
   return {
-    capabilities: body.capabilities, group, agent_id: pick?.agent_id ?? null, reason, weights: ROUTING_WEIGHTS, candidates,
+    capabilities: body.capabilities,
+    group,
+    agent_id: pick?.agent_id ?? null,
+    reason,
+    weights: ROUTING_WEIGHTS,
+    candidates,
     truncated: rows.length > MAX_CANDIDATES,
   }
 }

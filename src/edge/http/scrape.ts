@@ -21,8 +21,11 @@ const pairs = (flat: unknown): Record<string, unknown> => {
 /** Sets `clawbot_inbox_lag{partition}` for each partition whose inbox and group exist. */
 export const collectInboxLag = async (redis: Redis, keys: Keys, partitions: number, metrics: Metrics): Promise<void> => {
   // One command per inbox (auto-pipelined): the partitions live on several nodes of a Redis Cluster.
-  const results = await Promise.all(Array.from({ length: partitions }, (_, partition) =>
-    keyed(redis, "XINFO", "GROUPS", keys.partition(partition).inbox).catch(() => undefined)))
+  const results = await Promise.all(
+    Array.from({ length: partitions }, (_, partition) =>
+      keyed(redis, "XINFO", "GROUPS", keys.partition(partition).inbox).catch(() => undefined),
+    ),
+  )
   results.forEach((groups, partition) => {
     if (!Array.isArray(groups)) return // no inbox yet
     const group = groups.map(pairs).find((candidate) => candidate.name === RUNTIME_GROUP)
@@ -46,7 +49,13 @@ const recordMember = (metrics: MetricsRegistry, member: string, stats: RuntimeSt
  * Replaces the `clawbot_runtime_` series with the statistics of the members whose heartbeat is newer
  * than `liveSince` (ms): a member that died or left has none. Without Redis there are none either.
  */
-export const collectRuntimeStats = async (redis: Redis, keys: Keys, liveSince: number, metrics: MetricsRegistry, log: Logger): Promise<void> => {
+export const collectRuntimeStats = async (
+  redis: Redis,
+  keys: Keys,
+  liveSince: number,
+  metrics: MetricsRegistry,
+  log: Logger,
+): Promise<void> => {
   const read = Promise.all([redis.zrangebyscore(keys.members, `(${liveSince}`, "+inf"), redis.hgetall(keys.stats)])
   const [live, published] = await read.catch((error: unknown) => {
     metrics.clear(RUNTIME_METRICS_PREFIX)

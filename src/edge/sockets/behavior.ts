@@ -13,7 +13,13 @@ import { type PendingUpgrade, pendingUpgrade } from "./upgrade.ts"
 const IDLE_TIMEOUT_S = 60
 
 type SharedOptions =
-  | "maxPayloadLength" | "maxBackpressure" | "closeOnBackpressureLimit" | "idleTimeout" | "sendPingsAutomatically" | "drain" | "upgrade"
+  | "maxPayloadLength"
+  | "maxBackpressure"
+  | "closeOnBackpressureLimit"
+  | "idleTimeout"
+  | "sendPingsAutomatically"
+  | "drain"
+  | "upgrade"
 
 /** A long run of sends (a replay, the tasks resent to a resumed bot) waits for the buffer to drain below this. */
 export const lowWaterMark = (limits: EdgeLimits): number => Math.floor(limits.maxBackpressureBytes / 4)

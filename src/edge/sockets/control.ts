@@ -93,8 +93,7 @@ export function controlSocket(ctx: EdgeContext, quotas: SocketQuotas): uWS.WebSo
     return bucket
   }
 
-  const frame = (value: ServerFrame): string =>
-    encodeFrame(ServerFrame, { ...value, timestamp: new Date(ctx.clock()).toISOString() })
+  const frame = (value: ServerFrame): string => encodeFrame(ServerFrame, { ...value, timestamp: new Date(ctx.clock()).toISOString() })
   const send = (ws: uWS.WebSocket<ControlData>, text: string) => sendText(ws, text, "control", metrics)
   const sendError = (ws: uWS.WebSocket<ControlData>, detail: ErrorDetail) => {
     metrics.inc(REJECTED_METRIC, { code: detail.code })
@@ -118,7 +117,9 @@ export function controlSocket(ctx: EdgeContext, quotas: SocketQuotas): uWS.WebSo
     const refed = ref === undefined ? {} : { ref }
     if (error instanceof ApiError) return corkIfOpen(ws, () => sendError(ws, { code: error.code, message: error.message, ...refed }))
     log.warn("control frame not appended", { agentId: ws.getUserData().agentId, ...errorFields(error) })
-    corkIfOpen(ws, () => sendError(ws, { code: "unavailable", message: "the command was not accepted: the stream is unreachable; send it again", ...refed }))
+    corkIfOpen(ws, () =>
+      sendError(ws, { code: "unavailable", message: "the command was not accepted: the stream is unreachable; send it again", ...refed }),
+    )
   }
 
   /** Counts an append in flight until it settles; a synchronous throw (a bug) counts nothing and reaches the caller. */
@@ -143,24 +144,26 @@ export function controlSocket(ctx: EdgeContext, quotas: SocketQuotas): uWS.WebSo
     const pending: PendingFrame = { ref, acked: false }
     data.pending.set(replyTo, pending)
     if (data.pending.size > MAX_PENDING) data.pending.delete(data.pending.keys().next().value as string)
-    appending.then(
-      (appended) => {
-        // A repeated id appends nothing: the runtime answers the first append's address only.
-        if (appended.duplicate) data.pending.delete(replyTo)
-        corkIfOpen(ws, () => {
-          send(ws, frame({ type: "ack", payload: { ref, streamId: appended.streamId } }))
-          pending.acked = true
-          if (pending.rejection) {
-            data.pending.delete(replyTo)
-            sendError(ws, refusal(pending.rejection, ref))
-          }
-        })
-      },
-      (error: unknown) => {
-        data.pending.delete(replyTo)
-        answerFailure(ws, error, ref)
-      },
-    ).catch(guard.onSocket(ws, "ack", ref))
+    appending
+      .then(
+        (appended) => {
+          // A repeated id appends nothing: the runtime answers the first append's address only.
+          if (appended.duplicate) data.pending.delete(replyTo)
+          corkIfOpen(ws, () => {
+            send(ws, frame({ type: "ack", payload: { ref, streamId: appended.streamId } }))
+            pending.acked = true
+            if (pending.rejection) {
+              data.pending.delete(replyTo)
+              sendError(ws, refusal(pending.rejection, ref))
+            }
+          })
+        },
+        (error: unknown) => {
+          data.pending.delete(replyTo)
+          answerFailure(ws, error, ref)
+        },
+      )
+      .catch(guard.onSocket(ws, "ack", ref))
   }
 
   const onReply = (ws: uWS.WebSocket<ControlData>, replyTo: string, reply: Reply) => {
@@ -180,26 +183,28 @@ export function controlSocket(ctx: EdgeContext, quotas: SocketQuotas): uWS.WebSo
     ...socketBehavior<ControlData>(limits, quotas, (upgrade) => {
       const token = upgrade.request.query("token")
       if (token === "") return upgrade.refuse(unauthorized("token: missing; connect with ?token=<agent token>"))
-      authenticate(token).then(
-        (outcome) => {
-          if (outcome instanceof ApiError) return upgrade.refuse(outcome)
-          const data: ControlData = {
-            ...outcome,
-            budget: new FrameBudget(limits.perConnectionPerSecond, ctx.clock),
-            bytes: bytesOf(outcome.agentId),
-            inFlight: 0,
-            replyPrefix: ctx.replies.address(),
-            pending: new Map(),
-            seq: 0,
-            closed: false,
-          }
-          upgrade.accept(data)
-        },
-        (error: unknown) => {
-          log.warn("control socket upgrade failed", errorFields(error))
-          upgrade.refuse(new ApiError({ code: "unavailable", message: "the agent store is unreachable; try again" }))
-        },
-      ).catch(guard.onUpgrade(upgrade.refuse, "upgrade"))
+      authenticate(token)
+        .then(
+          (outcome) => {
+            if (outcome instanceof ApiError) return upgrade.refuse(outcome)
+            const data: ControlData = {
+              ...outcome,
+              budget: new FrameBudget(limits.perConnectionPerSecond, ctx.clock),
+              bytes: bytesOf(outcome.agentId),
+              inFlight: 0,
+              replyPrefix: ctx.replies.address(),
+              pending: new Map(),
+              seq: 0,
+              closed: false,
+            }
+            upgrade.accept(data)
+          },
+          (error: unknown) => {
+            log.warn("control socket upgrade failed", errorFields(error))
+            upgrade.refuse(new ApiError({ code: "unavailable", message: "the agent store is unreachable; try again" }))
+          },
+        )
+        .catch(guard.onUpgrade(upgrade.refuse, "upgrade"))
     }),
 
     open: (ws) => {
@@ -208,26 +213,37 @@ export function controlSocket(ctx: EdgeContext, quotas: SocketQuotas): uWS.WebSo
       sockets.get(data.agentId)?.end(CONTROL_CLOSE.replaced, "replaced")
       sockets.set(data.agentId, ws)
       metrics.set(BOTS_CONNECTED, sockets.size)
-      send(ws, frame({ type: "connected", payload: { agentId: data.agentId, heartbeatIntervalMs: data.heartbeatIntervalMs, sessionResumed: data.resumed } }))
+      send(
+        ws,
+        frame({
+          type: "connected",
+          payload: { agentId: data.agentId, heartbeatIntervalMs: data.heartbeatIntervalMs, sessionResumed: data.resumed },
+        }),
+      )
       ws.subscribe(`control:${data.agentId}`)
       data.stopListening = ctx.replies.listen(`${data.replyPrefix}.`, (replyTo, reply) => onReply(ws, replyTo, reply))
-      ctx.append({ kind: "agent", id: data.agentId, type: "CONNECT", payload: {} }).catch((error: unknown) => {
-        log.warn("agent connection not recorded; closing", { agentId: data.agentId, ...errorFields(error) })
-        corkIfOpen(ws, () => {
-          sendError(ws, { code: "unavailable", message: "the connection could not be recorded; reconnect" })
-          ws.end(CONTROL_CLOSE.unavailable, "unavailable")
+      ctx
+        .append({ kind: "agent", id: data.agentId, type: "CONNECT", payload: {} })
+        .catch((error: unknown) => {
+          log.warn("agent connection not recorded; closing", { agentId: data.agentId, ...errorFields(error) })
+          corkIfOpen(ws, () => {
+            sendError(ws, { code: "unavailable", message: "the connection could not be recorded; reconnect" })
+            ws.end(CONTROL_CLOSE.unavailable, "unavailable")
+          })
         })
-      }).catch(guard.onSocket(ws, "connect"))
+        .catch(guard.onSocket(ws, "connect"))
       if (!data.resumed) return
-      heldTaskFrames(ctx.sql, data.agentId, log).then(
-        async (frames) => {
-          for (const text of frames) {
-            corkIfOpen(ws, () => send(ws, text))
-            await drained(ws, lowWater)
-          }
-        },
-        (error: unknown) => log.warn("held tasks not sent again", { agentId: data.agentId, ...errorFields(error) }),
-      ).catch(guard.onSocket(ws, "resume"))
+      heldTaskFrames(ctx.sql, data.agentId, log)
+        .then(
+          async (frames) => {
+            for (const text of frames) {
+              corkIfOpen(ws, () => send(ws, text))
+              await drained(ws, lowWater)
+            }
+          },
+          (error: unknown) => log.warn("held tasks not sent again", { agentId: data.agentId, ...errorFields(error) }),
+        )
+        .catch(guard.onSocket(ws, "resume"))
     },
 
     message: (ws, message) => {
@@ -242,10 +258,18 @@ export function controlSocket(ctx: EdgeContext, quotas: SocketQuotas): uWS.WebSo
       const ref = decoded.value.id
       const refed = ref === undefined ? {} : { ref }
       if (data.inFlight >= quotas.maxInFlight) {
-        return sendError(ws, { code: "rate_limited", message: `frames: ${data.inFlight} already wait for the stream; send this one again later`, ...refed })
+        return sendError(ws, {
+          code: "rate_limited",
+          message: `frames: ${data.inFlight} already wait for the stream; send this one again later`,
+          ...refed,
+        })
       }
       if (!data.bytes.take(bytes.byteLength)) {
-        return sendError(ws, { code: "rate_limited", message: `frames: more than ${quotas.bytesPerSecond} bytes a second from this agent; send this one again later`, ...refed })
+        return sendError(ws, {
+          code: "rate_limited",
+          message: `frames: more than ${quotas.bytesPerSecond} bytes a second from this agent; send this one again later`,
+          ...refed,
+        })
       }
       try {
         submit(ws, commandFor(decoded.value, data.agentId), ref)
@@ -266,9 +290,14 @@ export function controlSocket(ctx: EdgeContext, quotas: SocketQuotas): uWS.WebSo
       // The machine decides: offline, tasks kept until the heartbeat expires. Not when this edge is
       // going away: the bot reconnects elsewhere (./going-away.ts).
       if (data.goingAway === true) return
-      ctx.append({ kind: "agent", id: data.agentId, type: "DISCONNECT", payload: {} }).catch((error: unknown) =>
-        log.warn("agent disconnection not recorded; its heartbeat expiry will take it offline", { agentId: data.agentId, ...errorFields(error) }),
-      )
+      ctx
+        .append({ kind: "agent", id: data.agentId, type: "DISCONNECT", payload: {} })
+        .catch((error: unknown) =>
+          log.warn("agent disconnection not recorded; its heartbeat expiry will take it offline", {
+            agentId: data.agentId,
+            ...errorFields(error),
+          }),
+        )
     },
   })
 }

@@ -111,29 +111,32 @@ export function eventsSocket(ctx: EdgeContext, fanout: Fanout, quotas: SocketQuo
     replayThenLive(
       { redis: ctx.redis, stream: ctx.keys.events, since, lastId: () => fanout.lastId() },
       { closed: () => data.closed, deliver: (entry) => deliver(ws, entry), goLive: () => goLive(ws) },
-    ).then(
-      (outcome) => {
-        if (outcome.type === "trimmed") {
-          const oldest = outcome.oldest === null ? "none is retained" : `the oldest retained is ${outcome.oldest}`
-          refuseReplay(ws, { code: "conflict", message: `since: ${since} is older than the retained event stream; ${oldest}` })
-        } else if (outcome.type === "ahead") {
-          refuseReplay(ws, validationError(`since: ${since} is after the newest event ${outcome.newest}`).toBody().error)
-        }
-      },
-      (error: unknown) => {
-        log.warn("event replay failed", { since, ...errorFields(error) })
-        corkIfOpen(ws, () => {
-          sendError(ws, { code: "unavailable", message: "since: the replay failed (event stream unreachable); reconnect with since" })
-          end(ws, REPLAY_FAILED_CLOSE, "unavailable")
-        })
-      },
-    ).catch(guard.onSocket(ws, "replay"))
+    )
+      .then(
+        (outcome) => {
+          if (outcome.type === "trimmed") {
+            const oldest = outcome.oldest === null ? "none is retained" : `the oldest retained is ${outcome.oldest}`
+            refuseReplay(ws, { code: "conflict", message: `since: ${since} is older than the retained event stream; ${oldest}` })
+          } else if (outcome.type === "ahead") {
+            refuseReplay(ws, validationError(`since: ${since} is after the newest event ${outcome.newest}`).toBody().error)
+          }
+        },
+        (error: unknown) => {
+          log.warn("event replay failed", { since, ...errorFields(error) })
+          corkIfOpen(ws, () => {
+            sendError(ws, { code: "unavailable", message: "since: the replay failed (event stream unreachable); reconnect with since" })
+            end(ws, REPLAY_FAILED_CLOSE, "unavailable")
+          })
+        },
+      )
+      .catch(guard.onSocket(ws, "replay"))
   }
 
   return guard.wrap({
     ...socketBehavior<EventsData>(limits, quotas, (upgrade) => {
       const topicsParam = upgrade.request.query("topics")
-      const topics = topicsParam === "" ? { ok: true as const, value: { topics: [] } } : decodeOr(TopicsPayload, { topics: topicsParam.split(",") })
+      const topics =
+        topicsParam === "" ? { ok: true as const, value: { topics: [] } } : decodeOr(TopicsPayload, { topics: topicsParam.split(",") })
       if (!topics.ok) return upgrade.refuse(topics.error)
       if (topics.value.topics.length > quotas.maxTopics) return upgrade.refuse(tooManyTopics())
       const sinceParam = upgrade.request.query("since")
@@ -187,7 +190,8 @@ export function eventsSocket(ctx: EdgeContext, fanout: Fanout, quotas: SocketQuo
       const data = ws.getUserData()
       releasePaced(data)
       metrics.set(SUBSCRIBERS, (open -= 1))
-      if (dropped === undefined && code === NO_CLOSE_FRAME && !data.ending) metrics.inc(DROPPED_METRIC, { socket: "events", reason: "connection_dropped" })
+      if (dropped === undefined && code === NO_CLOSE_FRAME && !data.ending)
+        metrics.inc(DROPPED_METRIC, { socket: "events", reason: "connection_dropped" })
     },
   })
 }

@@ -34,7 +34,10 @@ export function admitFrame(options: GuardOptions, message: ArrayBuffer, answer: 
   const verdict = budget.admit()
   if (verdict !== "accept") {
     if (verdict === "warn") {
-      answer.error({ code: "rate_limited", message: `frames: more than ${limits.perConnectionPerSecond} a second; frames are dropped until the rate falls` })
+      answer.error({
+        code: "rate_limited",
+        message: `frames: more than ${limits.perConnectionPerSecond} a second; frames are dropped until the rate falls`,
+      })
     } else {
       metrics.inc(REJECTED_METRIC, { code: "rate_limited" })
       if (verdict === "close") answer.close(RATE_LIMITED_CLOSE, "rate_limited")

@@ -41,7 +41,9 @@ const quietly = (action: () => void): void => {
 export function faultGuard<T extends Paced>(options: FaultOptions): FaultGuard<T> {
   const { socket, log } = options
   const logFault = (where: string, error: unknown) =>
-    quietly(() => log.error("socket handler failed", { socket, where, ...errorFields(error), stack: error instanceof Error ? error.stack : undefined }))
+    quietly(() =>
+      log.error("socket handler failed", { socket, where, ...errorFields(error), stack: error instanceof Error ? error.stack : undefined }),
+    )
 
   const onSocket = (ws: uWS.WebSocket<T>, where: string, ref?: string) => (error: unknown) => {
     logFault(where, error)
@@ -59,7 +61,12 @@ export function faultGuard<T extends Paced>(options: FaultOptions): FaultGuard<T
   /** Answers an upgrade whose handler threw before it answered (if it did answer, uWS refuses a second answer: ignored). */
   const refuseWith = (res: uWS.HttpResponse) => (error: ApiError) => {
     const status = httpStatus[error.code]
-    res.cork(() => res.writeStatus(`${status} ${STATUS_CODES[status] ?? ""}`).writeHeader("content-type", "application/json").end(JSON.stringify(error.toBody())))
+    res.cork(() =>
+      res
+        .writeStatus(`${status} ${STATUS_CODES[status] ?? ""}`)
+        .writeHeader("content-type", "application/json")
+        .end(JSON.stringify(error.toBody())),
+    )
   }
 
   const wrap = (behavior: uWS.WebSocketBehavior<T>): uWS.WebSocketBehavior<T> => {
@@ -78,7 +85,13 @@ export function faultGuard<T extends Paced>(options: FaultOptions): FaultGuard<T
       ...(open && { open: (ws) => guarded(() => open(ws), onSocket(ws, "open")) }),
       ...(message && { message: (ws, data, isBinary) => guarded(() => message(ws, data, isBinary), onSocket(ws, "message")) }),
       ...(drain && { drain: (ws) => guarded(() => drain(ws), onSocket(ws, "drain")) }),
-      ...(close && { close: (ws, code, reason) => guarded(() => close(ws, code, reason), (error) => logFault("close", error)) }),
+      ...(close && {
+        close: (ws, code, reason) =>
+          guarded(
+            () => close(ws, code, reason),
+            (error) => logFault("close", error),
+          ),
+      }),
     }
   }
   return { wrap, onSocket, onUpgrade }

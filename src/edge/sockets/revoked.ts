@@ -16,13 +16,18 @@ export function readersOnly<T>(ctx: EdgeContext, behavior: uWS.WebSocketBehavior
   if (inner === undefined) return behavior
   const gate = async (token: string): Promise<ApiError | undefined> => {
     if (token === "") {
-      return ctx.publicReads ? undefined : new ApiError({ code: "unauthorized", message: "token: missing; connect with ?token=<viewer or operator token>" })
+      return ctx.publicReads
+        ? undefined
+        : new ApiError({ code: "unauthorized", message: "token: missing; connect with ?token=<viewer or operator token>" })
     }
     // Bounded like an HTTP request: a silent Postgres refuses the upgrade (503) instead of holding it.
     const principal = await requestBudget().race(ctx.auth.verify(token))
     if (principal === undefined) return new ApiError({ code: "unauthorized", message: "token: unknown or revoked" })
     if (principal.role === "agent" && !ctx.publicReads) {
-      return new ApiError({ code: "forbidden", message: "token: an agent token opens /ws/control; /ws/events needs a viewer or operator token" })
+      return new ApiError({
+        code: "forbidden",
+        message: "token: an agent token opens /ws/control; /ws/events needs a viewer or operator token",
+      })
     }
     return undefined
   }
@@ -30,7 +35,10 @@ export function readersOnly<T>(ctx: EdgeContext, behavior: uWS.WebSocketBehavior
 }
 
 /** The control socket's behavior with its sockets closed (4401) when their agent's tokens are revoked. */
-export function revocable<T extends { readonly agentId: string }>(ctx: EdgeContext, behavior: uWS.WebSocketBehavior<T>): uWS.WebSocketBehavior<T> {
+export function revocable<T extends { readonly agentId: string }>(
+  ctx: EdgeContext,
+  behavior: uWS.WebSocketBehavior<T>,
+): uWS.WebSocketBehavior<T> {
   const byAgent = new Map<string, Set<uWS.WebSocket<T>>>()
   ctx.revocations.onRevoked((revocation) => {
     if (revocation.kind !== "agent") return

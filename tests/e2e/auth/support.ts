@@ -8,8 +8,16 @@ import { TestClient, type Refusal } from "../sockets/client.ts"
 /** Another edge on `t`'s deployment, as a second `clawbot edge` would be. */
 export const secondEdge = (t: TestEdge): Promise<Edge> =>
   createEdge({
-    redis: t.deployment.redis, sql: t.deployment.schema.sql, keys: t.deployment.keys, partitions: t.deployment.partitions,
-    append: t.deployment.append, log: createLogger("error"), machines: MACHINES, host: "127.0.0.1", port: 0, operatorToken: t.operatorToken,
+    redis: t.deployment.redis,
+    sql: t.deployment.schema.sql,
+    keys: t.deployment.keys,
+    partitions: t.deployment.partitions,
+    append: t.deployment.append,
+    log: createLogger("error"),
+    machines: MACHINES,
+    host: "127.0.0.1",
+    port: 0,
+    operatorToken: t.operatorToken,
   })
 
 /** The HTTP status an upgrade is answered with: 101 when the socket opens (it is closed again at once). */

@@ -37,9 +37,16 @@ describe("tokens", () => {
   it("creates a viewer token shown once and stored hashed, that reads and may not write", async () => {
     const created = await t.api.post("/api/v1/viewer-tokens", { name: "wall screen" })
     expect(created.status).toBe(201)
-    expect(created.body).toEqual({ id: expect.stringMatching(UUID), token: expect.any(String), name: "wall screen", created_at: expect.any(String) })
+    expect(created.body).toEqual({
+      id: expect.stringMatching(UUID),
+      token: expect.any(String),
+      name: "wall screen",
+      created_at: expect.any(String),
+    })
     const { token } = created.body as { token: string }
-    const [stored] = await t.deployment.schema.sql<{ token_hash: string }[]>`select token_hash from viewer_tokens where id = ${created.body.id}`
+    const [stored] = await t.deployment.schema.sql<
+      { token_hash: string }[]
+    >`select token_hash from viewer_tokens where id = ${created.body.id}`
     expect(stored?.token_hash).toBe(createHash("sha256").update(token).digest("hex"))
 
     expect((await t.api.get("/api/v1/sessions", { token })).status).toBe(200)
@@ -56,7 +63,9 @@ describe("tokens", () => {
     expect((await fetch(otherApi, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200)
 
     expect(await t.api.delete(`/api/v1/viewer-tokens/${id}`)).toMatchObject({ status: 200, body: { id, revoked: true } })
-    expect((await t.api.get("/api/v1/agents", { token })).body).toEqual({ error: { code: "unauthorized", message: "Authorization: unknown or revoked token" } })
+    expect((await t.api.get("/api/v1/agents", { token })).body).toEqual({
+      error: { code: "unauthorized", message: "Authorization: unknown or revoked token" },
+    })
     await expect.poll(async () => (await fetch(otherApi, { headers: { authorization: `Bearer ${token}` } })).status).toBe(401)
     expect((await t.api.delete(`/api/v1/viewer-tokens/${id}`)).status).toBe(404)
   })

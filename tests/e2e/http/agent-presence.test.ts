@@ -42,7 +42,11 @@ describe("agent presence over HTTP", () => {
     await t.deployment.actor("agent", agent.id, (row) => row.state === "online")
     // With no heartbeat, its armed expiry (3 × 250 ms, not the default's 30 s) takes it offline while the socket is open.
     await t.deployment.actor("agent", agent.id, (row) => row.state === "offline")
-    expect((await t.deployment.transitions("agent", agent.id)).at(-1)).toMatchObject({ event: "HEARTBEAT_EXPIRED", from: "online", to: "offline" })
+    expect((await t.deployment.transitions("agent", agent.id)).at(-1)).toMatchObject({
+      event: "HEARTBEAT_EXPIRED",
+      from: "online",
+      to: "offline",
+    })
     await client.close()
   })
 
@@ -52,7 +56,11 @@ describe("agent presence over HTTP", () => {
     expect(beat.body).toMatchObject({ state: "online" })
     const first = await socket(agent.token)
     expect(first.connected.payload).toMatchObject({ session_resumed: false })
-    await t.deployment.actor("agent", agent.id, (row) => (row.snapshot as { context: { lastConnectedAt: number | null } }).context.lastConnectedAt !== null)
+    await t.deployment.actor(
+      "agent",
+      agent.id,
+      (row) => (row.snapshot as { context: { lastConnectedAt: number | null } }).context.lastConnectedAt !== null,
+    )
     await first.client.close()
     const second = await socket(agent.token)
     expect(second.connected.payload).toMatchObject({ session_resumed: true })
@@ -68,7 +76,11 @@ describe("agent presence over HTTP", () => {
     const drained = await t.api.post(`/api/v1/agents/${agent.id}/drain?wait=1`, undefined, { token: agent.token })
     expect(drained.status).toBe(200)
     expect(drained.body).toEqual({ id: agent.id, state: "draining", stream_id: expect.stringMatching(STREAM_ID) })
-    expect((await bot.client.next(frameFor("task_cancelled", taskId))).payload).toEqual({ task_id: taskId, attempt: 1, reason: "agent_draining" })
+    expect((await bot.client.next(frameFor("task_cancelled", taskId))).payload).toEqual({
+      task_id: taskId,
+      attempt: 1,
+      reason: "agent_draining",
+    })
     await taskState(taskId, "ready")
 
     const again = await t.api.post(`/api/v1/agents/${agent.id}/drain`, undefined, { token: agent.token })
@@ -87,7 +99,9 @@ describe("agent presence over HTTP", () => {
     const b = await register("who-b")
     const other = await t.api.post(`/api/v1/agents/${b.id}/drain`, undefined, { token: a.token })
     expect(other.status).toBe(403)
-    expect(other.body).toEqual({ error: { code: "forbidden", message: `an agent token may only act on its own agent, not on agent ${b.id}` } })
+    expect(other.body).toEqual({
+      error: { code: "forbidden", message: `an agent token may only act on its own agent, not on agent ${b.id}` },
+    })
     const unknown = await t.api.post("/api/v1/agents/00000000-0000-4000-8000-000000000000/resume")
     expect(unknown.status).toBe(404)
     expect((await t.api.get(`/api/v1/agents/${b.id}`)).body).toMatchObject({ status: "offline", version: 1 })
@@ -103,7 +117,11 @@ describe("agent presence over HTTP", () => {
 
     expect((await t.api.delete(`/api/v1/agents/${agent.id}?wait=1`, { token: agent.token })).status).toBe(200)
     expect((await bot.client.closed).code).toBe(4401)
-    expect(bot.client.frames.find(frameFor("task_cancelled", taskId))?.payload).toEqual({ task_id: taskId, attempt: 1, reason: "deregistered" })
+    expect(bot.client.frames.find(frameFor("task_cancelled", taskId))?.payload).toEqual({
+      task_id: taskId,
+      attempt: 1,
+      reason: "deregistered",
+    })
     await taskState(taskId, "ready")
   })
 })

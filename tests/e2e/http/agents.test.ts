@@ -46,7 +46,10 @@ describe("agents over HTTP", () => {
     const answer = await api.post("/api/v1/agents", { name: "bot", capabilities: ["BAD"] })
     expect(answer.status).toBe(400)
     expect(answer.body).toEqual({
-      error: { code: "validation_failed", message: 'capabilities.0: expected a capability (1 to 64 characters of a-z, 0-9, _ . : -), got "BAD"' },
+      error: {
+        code: "validation_failed",
+        message: 'capabilities.0: expected a capability (1 to 64 characters of a-z, 0-9, _ . : -), got "BAD"',
+      },
     })
     const missing = await api.post("/api/v1/agents", { capabilities: ["code"] })
     expect(missing.body).toEqual({ error: { code: "validation_failed", message: "name: is missing" } })
@@ -57,19 +60,40 @@ describe("agents over HTTP", () => {
   })
 
   it("registers an agent: 201 with its token once, only the token's hash stored, readable at once", async () => {
-    const answer = await api.post("/api/v1/agents", { name: "coder", capabilities: ["code", "review"], max_concurrency: 2, metadata: { zone: "eu" } })
+    const answer = await api.post("/api/v1/agents", {
+      name: "coder",
+      capabilities: ["code", "review"],
+      max_concurrency: 2,
+      metadata: { zone: "eu" },
+    })
     expect(answer.status).toBe(201)
     const { id, token, stream_id } = answer.body
     expect(answer.body).toEqual({
-      id: expect.stringMatching(UUID), token: expect.any(String), status: "offline", stream_id: expect.stringMatching(STREAM_ID),
-      name: "coder", capabilities: ["code", "review"], type: null, max_concurrency: 2, metadata: { zone: "eu" }, heartbeat_interval_ms: 10_000,
+      id: expect.stringMatching(UUID),
+      token: expect.any(String),
+      status: "offline",
+      stream_id: expect.stringMatching(STREAM_ID),
+      name: "coder",
+      capabilities: ["code", "review"],
+      type: null,
+      max_concurrency: 2,
+      metadata: { zone: "eu" },
+      heartbeat_interval_ms: 10_000,
     })
     const stored = await t.deployment.schema.sql<{ token_hash: string; agent_id: string }[]>`select token_hash, agent_id from agent_tokens`
     expect(stored).toEqual([{ token_hash: createHash("sha256").update(token).digest("hex"), agent_id: id }])
 
     const read = await api.get(`/api/v1/agents/${id}`, { token })
     expect(read.status).toBe(200)
-    expect(read.body).toMatchObject({ id, name: "coder", capabilities: ["code", "review"], status: "offline", max_concurrency: 2, stream_id, version: 1 })
+    expect(read.body).toMatchObject({
+      id,
+      name: "coder",
+      capabilities: ["code", "review"],
+      status: "offline",
+      max_concurrency: 2,
+      stream_id,
+      version: 1,
+    })
   })
 
   it("takes heartbeats from the agent itself: 202, or with ?wait=1 the new state", async () => {
@@ -94,7 +118,9 @@ describe("agents over HTTP", () => {
     const versionBefore = (await api.get(`/api/v1/agents/${b.id}`)).body.version
     const other = await bot.post(`/api/v1/agents/${b.id}/heartbeat`, {})
     expect(other.status).toBe(403)
-    expect(other.body).toEqual({ error: { code: "forbidden", message: `an agent token may only act on its own agent, not on agent ${b.id}` } })
+    expect(other.body).toEqual({
+      error: { code: "forbidden", message: `an agent token may only act on its own agent, not on agent ${b.id}` },
+    })
     const create = await bot.post("/api/v1/agents", { name: "c", capabilities: ["code"] })
     expect(create.status).toBe(403)
     expect(create.body).toEqual({ error: { code: "forbidden", message: "only the operator token may make this call" } })
@@ -103,8 +129,14 @@ describe("agents over HTTP", () => {
 
   it("answers 404 for an unknown agent and 400 for an id that is not a UUID", async () => {
     const unknown = "7d444840-9dc0-41c3-8c3e-5f7e6a6fef00"
-    expect(await api.get(`/api/v1/agents/${unknown}`)).toMatchObject({ status: 404, body: { error: { code: "not_found", message: `agent ${unknown} does not exist` } } })
-    expect(await api.get("/api/v1/agents/nope")).toMatchObject({ status: 400, body: { error: { code: "validation_failed", message: 'id: expected a UUID, got "nope"' } } })
+    expect(await api.get(`/api/v1/agents/${unknown}`)).toMatchObject({
+      status: 404,
+      body: { error: { code: "not_found", message: `agent ${unknown} does not exist` } },
+    })
+    expect(await api.get("/api/v1/agents/nope")).toMatchObject({
+      status: 400,
+      body: { error: { code: "validation_failed", message: 'id: expected a UUID, got "nope"' } },
+    })
     const heartbeat = await api.post(`/api/v1/agents/${unknown}/heartbeat`, {})
     expect(heartbeat.status).toBe(404)
     expect(heartbeat.body).toEqual({ error: { code: "not_found", message: `agent ${unknown} does not exist` } })
@@ -134,9 +166,14 @@ describe("agents over HTTP", () => {
     expect(all.body.items.length).toBeGreaterThanOrEqual(3)
 
     expect((await api.get("/api/v1/agents?status=sleeping")).body).toEqual({
-      error: { code: "validation_failed", message: 'status: expected one of "offline", "online", "busy", "draining", "deregistered", got "sleeping"' },
+      error: {
+        code: "validation_failed",
+        message: 'status: expected one of "offline", "online", "busy", "draining", "deregistered", got "sleeping"',
+      },
     })
-    expect((await api.get("/api/v1/agents?limit=0")).body).toEqual({ error: { code: "validation_failed", message: "limit: expected a value between 1 and 200, got 0" } })
+    expect((await api.get("/api/v1/agents?limit=0")).body).toEqual({
+      error: { code: "validation_failed", message: "limit: expected a value between 1 and 200, got 0" },
+    })
     const badCursor = await api.get("/api/v1/agents?cursor=zzz")
     expect(badCursor.status).toBe(400)
     expect(badCursor.body.error).toEqual({ code: "validation_failed", message: 'cursor "zzz": not a cursor this listing returned' })

@@ -48,7 +48,11 @@ describe("task approvals over HTTP", () => {
     const id = await awaiting({ approval_timeout_s: 1 })
     const cancelled = await t.deployment.actor("task", id, (row) => row.state === "cancelled")
     expect(cancelled.snapshot).toMatchObject({ context: { cancelReason: "approval timed out" } })
-    expect((await t.deployment.transitions("task", id)).at(-1)).toMatchObject({ event: "APPROVAL_TIMEOUT", from: "awaiting_approval", to: "cancelled" })
+    expect((await t.deployment.transitions("task", id)).at(-1)).toMatchObject({
+      event: "APPROVAL_TIMEOUT",
+      from: "awaiting_approval",
+      to: "cancelled",
+    })
   })
 
   it("refuses approving a task that does not wait for it (409), an agent's approval (403), and bad fields (400), changing nothing", async () => {
@@ -71,7 +75,12 @@ describe("task approvals over HTTP", () => {
     expect(await read(waiting)).toMatchObject({ status: "awaiting_approval", version: 1 })
 
     const tasksBefore = (await t.api.get("/api/v1/tasks?limit=200")).body.items.length
-    const badTimeout = await t.api.post("/api/v1/tasks", { title: "t", capability: "deploy", requires_approval: true, approval_timeout_s: 0 })
+    const badTimeout = await t.api.post("/api/v1/tasks", {
+      title: "t",
+      capability: "deploy",
+      requires_approval: true,
+      approval_timeout_s: 0,
+    })
     expect(badTimeout.status).toBe(400)
     expect(badTimeout.body.error).toMatchObject({ code: "validation_failed", message: expect.stringContaining("approval_timeout_s") })
     expect((await t.api.get("/api/v1/tasks?limit=200")).body.items.length).toBe(tasksBefore)

@@ -12,7 +12,8 @@ describe("task batches", () => {
   let t: TestEdge
 
   const inboxEntries = () => inboxAppends(t.deployment)
-  const tasks = (n: number, capability = "batch") => Array.from({ length: n }, (_, i) => ({ title: `task ${i}`, capability, payload: { i } }))
+  const tasks = (n: number, capability = "batch") =>
+    Array.from({ length: n }, (_, i) => ({ title: `task ${i}`, capability, payload: { i } }))
 
   beforeAll(async () => {
     t = await testEdge({ partitions: 4 })
@@ -28,10 +29,16 @@ describe("task batches", () => {
     expect(items).toHaveLength(1000)
     for (const item of items) expect(item).toEqual({ id: expect.stringMatching(UUID), stream_id: expect.stringMatching(STREAM_ID) })
     expect(new Set(items.map((item) => item.id)).size).toBe(1000)
-    const created = await waitFor("every task of the batch", async () => {
-      const [row] = await t.deployment.schema.sql<{ n: number }[]>`select count(*)::int as n from actors where kind = 'task' and state = 'ready'`
-      return row?.n === 1000 ? row.n : undefined
-    }, 30_000)
+    const created = await waitFor(
+      "every task of the batch",
+      async () => {
+        const [row] = await t.deployment.schema.sql<
+          { n: number }[]
+        >`select count(*)::int as n from actors where kind = 'task' and state = 'ready'`
+        return row?.n === 1000 ? row.n : undefined
+      },
+      30_000,
+    )
     expect(created).toBe(1000)
     const third = await t.api.get(`/api/v1/tasks/${items[3]?.id}`)
     expect(third.body).toMatchObject({ title: "task 3", capability: "batch", payload: { i: 3 }, status: "ready" })

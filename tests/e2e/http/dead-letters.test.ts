@@ -20,7 +20,9 @@ describe("dead letters over HTTP", () => {
 
   const listed = async (count: number) =>
     waitFor(`${count} dead letters`, async () => {
-      const page = (await api.get("/api/v1/dead-letters")).body as { items: Array<{ id: string; source: string; reason: string; fields: Record<string, string> }> }
+      const page = (await api.get("/api/v1/dead-letters")).body as {
+        items: Array<{ id: string; source: string; reason: string; fields: Record<string, string> }>
+      }
       return page.items.length === count ? page.items : undefined
     })
 
@@ -31,8 +33,12 @@ describe("dead letters over HTTP", () => {
 
     const [letter] = await listed(1)
     expect(letter).toMatchObject({
-      id: expect.stringMatching(/^1:\d+-\d+$/), partition: 1, source, reason: expect.stringMatching(/^type: expected one of/),
-      fields: { type: "EXPLODE", actor: `task:${taskId}`, payload: "{}" }, at: expect.stringMatching(/Z$/),
+      id: expect.stringMatching(/^1:\d+-\d+$/),
+      partition: 1,
+      source,
+      reason: expect.stringMatching(/^type: expected one of/),
+      fields: { type: "EXPLODE", actor: `task:${taskId}`, payload: "{}" },
+      at: expect.stringMatching(/Z$/),
     })
     expect((await api.get(`/api/v1/dead-letters/${letter!.id}`)).body).toEqual(letter)
 

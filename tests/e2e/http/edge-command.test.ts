@@ -19,7 +19,8 @@ const prefix = `e${randomBytes(5).toString("hex")}`
 
 const childEnv = (extra: Record<string, string>): NodeJS.ProcessEnv => {
   const env: NodeJS.ProcessEnv = { ...process.env, ...extra }
-  for (const name of ["REDIS_URL", "DATABASE_URL", "CLAWBOT_OPERATOR_TOKEN", "PORT", "CLAWBOT_PREFIX"]) if (!(name in extra)) delete env[name]
+  for (const name of ["REDIS_URL", "DATABASE_URL", "CLAWBOT_OPERATOR_TOKEN", "PORT", "CLAWBOT_PREFIX"])
+    if (!(name in extra)) delete env[name]
   return env
 }
 
@@ -39,8 +40,14 @@ describe("clawbot edge", () => {
   it("serves the API with the configured operator token and stops on SIGTERM", async () => {
     const token = randomBytes(16).toString("hex")
     const child = spawn(process.execPath, ["bin/clawbot.js", "edge", "--port", "0", "--log-level", "warn"], {
-      cwd: ROOT, stdio: ["ignore", "pipe", "pipe"],
-      env: childEnv({ REDIS_URL: await redisUrl(), DATABASE_URL: await databaseUrl(), CLAWBOT_PREFIX: prefix, CLAWBOT_OPERATOR_TOKEN: token }),
+      cwd: ROOT,
+      stdio: ["ignore", "pipe", "pipe"],
+      env: childEnv({
+        REDIS_URL: await redisUrl(),
+        DATABASE_URL: await databaseUrl(),
+        CLAWBOT_PREFIX: prefix,
+        CLAWBOT_OPERATOR_TOKEN: token,
+      }),
     })
     const lines: string[] = []
     const url = await new Promise<string>((resolve, reject) => {

@@ -24,10 +24,12 @@ const raw = (port: number, request: string): Promise<RawAnswer> =>
     socket.on("close", () => {
       const [head = "", body = ""] = text.split("\r\n\r\n")
       const [status = "", ...fields] = head.split("\r\n")
-      const headers = Object.fromEntries(fields.map((field) => {
-        const at = field.indexOf(":")
-        return [field.slice(0, at).trim().toLowerCase(), field.slice(at + 1).trim()]
-      }))
+      const headers = Object.fromEntries(
+        fields.map((field) => {
+          const at = field.indexOf(":")
+          return [field.slice(0, at).trim().toLowerCase(), field.slice(at + 1).trim()]
+        }),
+      )
       resolve({ status: Number(status.split(" ")[1]), headers, body })
     })
   })
@@ -61,7 +63,10 @@ describe("the front door", () => {
     const tooMany = await raw(port, `GET /health HTTP/1.1\r\nHost: edge\r\n${fields(64)}\r\n`)
     expect(tooMany.status).toBe(431)
     expect(JSON.parse(tooMany.body)).toEqual({ error: { code: "payload_too_large", message: "headers: 65 fields, more than 64" } })
-    const sixtyFour = await raw(port, `GET /api/v1/agents HTTP/1.1\r\nHost: edge\r\nAuthorization: Bearer ${t.operatorToken}\r\n${fields(61)}Connection: close\r\n\r\n`)
+    const sixtyFour = await raw(
+      port,
+      `GET /api/v1/agents HTTP/1.1\r\nHost: edge\r\nAuthorization: Bearer ${t.operatorToken}\r\n${fields(61)}Connection: close\r\n\r\n`,
+    )
     expect(sixtyFour.status).toBe(200)
     const fifty = await raw(port, `GET /health HTTP/1.1\r\nHost: edge\r\n${fields(48)}Connection: close\r\n\r\n`)
     expect(fifty.status).toBe(200)
@@ -79,9 +84,13 @@ describe("the front door", () => {
 
   it("refuses a connection over the address's limit with 429 and Retry-After, and takes one again once another closes", async () => {
     const held: Socket[] = await Promise.all(
-      Array.from({ length: 3 }, () => new Promise<Socket>((resolve) => {
-        const socket = connect(port, "127.0.0.1", () => resolve(socket))
-      })),
+      Array.from(
+        { length: 3 },
+        () =>
+          new Promise<Socket>((resolve) => {
+            const socket = connect(port, "127.0.0.1", () => resolve(socket))
+          }),
+      ),
     )
     const refused = await raw(port, "GET /health HTTP/1.1\r\nHost: edge\r\n\r\n")
     expect(refused.status).toBe(429)

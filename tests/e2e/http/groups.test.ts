@@ -15,7 +15,9 @@ describe("groups", () => {
   })
 
   const bot = async (capability: string, maxConcurrency = 1) => {
-    const agent = (await t.api.post("/api/v1/agents", { name: `bot-${capability}`, capabilities: [capability], max_concurrency: maxConcurrency })).body
+    const agent = (
+      await t.api.post("/api/v1/agents", { name: `bot-${capability}`, capabilities: [capability], max_concurrency: maxConcurrency })
+    ).body
     const client = await TestClient.open(`ws://127.0.0.1:${t.edge.port}/ws/control?token=${agent.token}`)
     await client.next(ofType("connected"))
     return { id: agent.id as string, client }
@@ -25,15 +27,18 @@ describe("groups", () => {
     expect(answer.status).toBe(202)
     return (answer.body.items as Array<{ id: string }>).map((item) => item.id)
   }
-  const ready = (ids: ReadonlyArray<string>) =>
-    Promise.all(ids.map((id) => t.deployment.actor("task", id, (row) => row.state === "ready")))
+  const ready = (ids: ReadonlyArray<string>) => Promise.all(ids.map((id) => t.deployment.actor("task", id, (row) => row.state === "ready")))
   const assignedAfter = (client: TestClient, from: number) => client.next(ofType("task_assigned"), { from })
 
   it("shares one bot fairly between a group of 200 tasks and a group of 5 queued after them", async () => {
     // In batches of 50: each request is answered within the edge's budget even on a loaded machine.
     const big: string[] = []
     for (let part = 0; part < 4; part += 1) {
-      big.push(...await batch(Array.from({ length: 50 }, (_, i) => ({ title: `big ${part * 50 + i}`, capability: "fair", group: "tenant-big" }))))
+      big.push(
+        ...(await batch(
+          Array.from({ length: 50 }, (_, i) => ({ title: `big ${part * 50 + i}`, capability: "fair", group: "tenant-big" })),
+        )),
+      )
     }
     const small = await batch(Array.from({ length: 5 }, (_, i) => ({ title: `small ${i}`, capability: "fair", group: "tenant-small" })))
     await ready([...big, ...small])
@@ -92,7 +97,12 @@ describe("groups", () => {
   })
 
   it("answers a group never set with no cap, and lifts a cap with null", async () => {
-    expect((await t.api.get("/api/v1/groups/never-set")).body).toEqual({ key: "never-set", max_in_flight: null, in_flight: 0, updated_at: null })
+    expect((await t.api.get("/api/v1/groups/never-set")).body).toEqual({
+      key: "never-set",
+      max_in_flight: null,
+      in_flight: 0,
+      updated_at: null,
+    })
     await t.api.request("PUT", "/api/v1/groups/lifted", { body: { max_in_flight: 2 } })
     const lifted = await t.api.request("PUT", "/api/v1/groups/lifted", { body: { max_in_flight: null } })
     expect(lifted.body).toMatchObject({ key: "lifted", max_in_flight: null })

@@ -22,7 +22,10 @@ describe("actor history over HTTP", () => {
   })
 
   it("rebuilds every version GET answered from the patches, in order", async () => {
-    const agent = (await api.post("/api/v1/agents", { name: "historian", capabilities: ["hx-write"] })).body as { id: string; token: string }
+    const agent = (await api.post("/api/v1/agents", { name: "historian", capabilities: ["hx-write"] })).body as {
+      id: string
+      token: string
+    }
     const bot = httpClient(t.url, agent.token)
     await bot.post(`/api/v1/agents/${agent.id}/heartbeat?wait=1`, {})
     const created = await api.post("/api/v1/tasks", { title: "chronicle", capability: "hx-write", payload: { pages: 3 } })
@@ -47,7 +50,12 @@ describe("actor history over HTTP", () => {
     expect(history).toMatchObject({ kind: "task", id: taskId })
     const versions = history.transitions.map((step: { version: number }) => step.version)
     expect(versions).toEqual(Array.from({ length: versions.length }, (_, i) => i + 1))
-    expect(history.transitions[0]).toMatchObject({ from: null, to: "ready", event: "CREATE", patch: { title: "chronicle", payload: { pages: 3 } } })
+    expect(history.transitions[0]).toMatchObject({
+      from: null,
+      to: "ready",
+      event: "CREATE",
+      patch: { title: "chronicle", payload: { pages: 3 } },
+    })
 
     let view: Json = {}
     for (const step of history.transitions as Array<{ version: number; patch: Json; from: string | null; to: string }>) {

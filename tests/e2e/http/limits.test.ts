@@ -29,7 +29,9 @@ describe("limits and refusals", () => {
     expect(nowhere.body).toEqual({ error: { code: "not_found", message: "GET /nowhere: no such route" } })
     const wrongMethod = await small.api.request("PUT", "/api/v1/agents", { body: {} })
     expect(wrongMethod.status).toBe(404)
-    expect(wrongMethod.body).toEqual({ error: { code: "not_found", message: "PUT /api/v1/agents: no such route (this path takes POST, GET)" } })
+    expect(wrongMethod.body).toEqual({
+      error: { code: "not_found", message: "PUT /api/v1/agents: no such route (this path takes POST, GET)" },
+    })
   })
 
   it("refuses a body over the cap with 413, by Content-Length or while streaming, writing nothing", async () => {
@@ -46,7 +48,10 @@ describe("limits and refusals", () => {
       },
     })
     const streamed = await fetch(`${small.url}/api/v1/tasks`, {
-      method: "POST", body: stream, duplex: "half", headers: { authorization: `Bearer ${small.operatorToken}`, "content-type": "application/json" },
+      method: "POST",
+      body: stream,
+      duplex: "half",
+      headers: { authorization: `Bearer ${small.operatorToken}`, "content-type": "application/json" },
     } as RequestInit)
     expect(streamed.status).toBe(413)
     expect(await streamed.json()).toEqual({ error: { code: "payload_too_large", message: "body: larger than 1024 bytes" } })
@@ -73,7 +78,8 @@ describe("limits and refusals", () => {
   it("lets allowed origins in with CORS headers and preflights, and refuses others", async () => {
     const origin = "https://dash.example"
     const preflight = await small.api.request("OPTIONS", "/api/v1/agents", {
-      token: null, headers: { origin, "access-control-request-method": "POST", "access-control-request-headers": "authorization" },
+      token: null,
+      headers: { origin, "access-control-request-method": "POST", "access-control-request-headers": "authorization" },
     })
     expect(preflight.status).toBe(204)
     expect(preflight.headers.get("access-control-allow-origin")).toBe(origin)
@@ -93,6 +99,8 @@ describe("limits and refusals", () => {
     const evilPreflight = await small.api.request("OPTIONS", "/api/v1/tasks", { token: null, headers: { origin: "https://evil.example" } })
     expect(evilPreflight.status).toBe(403)
     expect((await small.api.request("OPTIONS", "/api/v1/nowhere", { token: null, headers: { origin } })).status).toBe(404)
-    expect((await small.api.get("/api/v1/tasks?capability=c")).body.items.map((task: { title: string }) => task.title)).not.toContain("evil")
+    expect((await small.api.get("/api/v1/tasks?capability=c")).body.items.map((task: { title: string }) => task.title)).not.toContain(
+      "evil",
+    )
   })
 })

@@ -34,11 +34,14 @@ const holdPort = (port: number, answer: (socket: Socket) => void): Promise<() =>
     })
     server.once("error", reject)
     server.listen({ port, host: "127.0.0.1", exclusive: true }, () =>
-      resolve(() =>
-        new Promise<void>((closed) => {
-          server.close(() => closed())
-          for (const socket of open) socket.destroy()
-        })))
+      resolve(
+        () =>
+          new Promise<void>((closed) => {
+            server.close(() => closed())
+            for (const socket of open) socket.destroy()
+          }),
+      ),
+    )
   })
 
 const dropConnection = (socket: Socket) => socket.destroy()
@@ -82,10 +85,14 @@ describe("Redis or Postgres unreachable", () => {
   const readyAgain = () =>
     waitFor("/ready to answer 200", async () => ((await api.get("/ready")).status === 200 ? true : undefined), 30_000)
   const notReady = async () => {
-    const ready = await waitFor("/ready to answer 503", async () => {
-      const answer = await api.get("/ready")
-      return answer.status === 503 ? answer : undefined
-    }, 10_000)
+    const ready = await waitFor(
+      "/ready to answer 503",
+      async () => {
+        const answer = await api.get("/ready")
+        return answer.status === 503 ? answer : undefined
+      },
+      10_000,
+    )
     expect(ready.body.error.code).toBe("unavailable")
     return ready.body.checks
   }
@@ -98,8 +105,18 @@ describe("Redis or Postgres unreachable", () => {
     services = await openServices({ ...config, redisUrl: redis.url, databaseUrl: postgres.url }, log, "test")
     runtime = await startRuntime({ ...services, sql: services.db.sql, kinds: KINDS, decode: decodeInboxEntry, log, tuning: QUICK })
     edge = await createEdge({
-      redis: services.redis, sql: services.db.sql, keys: services.keys, partitions: services.partitions, append: services.append, log,
-      machines: MACHINES, host: "127.0.0.1", port: 0, operatorToken: OPERATOR, runtime, limits: { waitMs: 2_000 },
+      redis: services.redis,
+      sql: services.db.sql,
+      keys: services.keys,
+      partitions: services.partitions,
+      append: services.append,
+      log,
+      machines: MACHINES,
+      host: "127.0.0.1",
+      port: 0,
+      operatorToken: OPERATOR,
+      runtime,
+      limits: { waitMs: 2_000 },
     })
     api = httpClient(`http://127.0.0.1:${edge.port}`, OPERATOR)
     await readyAgain()

@@ -21,7 +21,12 @@ describe("verdicts still pending", () => {
   it("answers 202 for creations and commands, which apply once a runtime runs", async () => {
     const agent = await t.api.post("/api/v1/agents", { name: "patient", capabilities: ["p"] })
     expect(agent.status).toBe(202)
-    expect(agent.body).toMatchObject({ id: expect.stringMatching(UUID), token: expect.any(String), status: null, stream_id: expect.stringMatching(STREAM_ID) })
+    expect(agent.body).toMatchObject({
+      id: expect.stringMatching(UUID),
+      token: expect.any(String),
+      status: null,
+      stream_id: expect.stringMatching(STREAM_ID),
+    })
     const session = await t.api.post("/api/v1/sessions", { title: "later", tasks: [{ key: "a", title: "A", capability: "p" }] })
     expect(session.status).toBe(202)
     expect(session.body).toMatchObject({ status: null, tasks: [{ key: "a", id: expect.stringMatching(UUID) }] })
@@ -32,7 +37,8 @@ describe("verdicts still pending", () => {
 
     await t.deployment.startRuntime()
     await waitFor("the session running", async () =>
-      (await t.api.get(`/api/v1/sessions/${session.body.id}`)).body.status === "running" ? true : undefined)
+      (await t.api.get(`/api/v1/sessions/${session.body.id}`)).body.status === "running" ? true : undefined,
+    )
     const beat = await httpClient(t.url, agent.body.token).post(`/api/v1/agents/${agent.body.id}/heartbeat?wait=1`, {})
     expect(beat.body).toMatchObject({ state: "online" })
   })

@@ -48,7 +48,8 @@ describe("rate limits", () => {
     expect(refused.length + unauthorized.length).toBe(2000)
     expect(refused.length).toBeGreaterThan(1000)
     for (const answer of refused) expectRateLimited(answer, "from this address")
-    for (const answer of unauthorized) expect(answer.body).toEqual({ error: { code: "unauthorized", message: "Authorization: unknown or revoked token" } })
+    for (const answer of unauthorized)
+      expect(answer.body).toEqual({ error: { code: "unauthorized", message: "Authorization: unknown or revoked token" } })
     expect((await lookups()) - before).toBe(unauthorized.length)
   }, 60_000)
 

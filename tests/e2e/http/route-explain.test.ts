@@ -30,7 +30,8 @@ describe("explained routing", () => {
   it("picks the best-scored agent that can take work, explains every other one, and the runtime assigns to the same agent", async () => {
     const specialist = await register("specialist", ["code"])
     const generalist = await register("generalist", ["code", "review", "test", "deploy"])
-    const sleeper = await register("sleeper", ["code"], false)
+    // offline: listed by name below
+    await register("sleeper", ["code"], false)
     const drained = await register("drained", ["code"])
     expect((await t.api.post(`/api/v1/agents/${drained.id}/drain?wait=1`)).status).toBe(200)
     const skipped = await register("skipped", ["code", "review"])
@@ -41,7 +42,13 @@ describe("explained routing", () => {
     expect(answer.body.weights).toEqual({ fit: 0.35, load: 0.25, success: 0.25, availability: 0.15 })
     const byName = Object.fromEntries((answer.body.candidates as Array<{ name: string }>).map((candidate) => [candidate.name, candidate]))
     expect(byName["specialist"]).toEqual({
-      agent_id: specialist.id, name: "specialist", status: "online", score: 1, factors: { fit: 1, load: 1, success: 1, availability: 1 }, picked: true, reason: null,
+      agent_id: specialist.id,
+      name: "specialist",
+      status: "online",
+      score: 1,
+      factors: { fit: 1, load: 1, success: 1, availability: 1 },
+      picked: true,
+      reason: null,
     })
     expect(byName["generalist"]).toMatchObject({ score: 0.7375, picked: false, reason: "scored 0.7375 against specialist's 1" })
     expect(byName["sleeper"]).toMatchObject({ status: "offline", reason: "it is offline" })
@@ -66,14 +73,22 @@ describe("explained routing", () => {
     await t.deployment.actor("agent", flaky.id, (row) => (row.snapshot as { context: { breaker: string } }).context.breaker === "open")
     const answer = await route({ capabilities: ["flaky"] })
     expect(answer.body).toMatchObject({ agent_id: null, reason: "no candidate can take work now" })
-    expect(answer.body.candidates[0]).toMatchObject({ agent_id: flaky.id, picked: false, reason: expect.stringContaining("circuit breaker is open") })
+    expect(answer.body.candidates[0]).toMatchObject({
+      agent_id: flaky.id,
+      picked: false,
+      reason: expect.stringContaining("circuit breaker is open"),
+    })
     expect(answer.body.candidates[0].factors.success).toBe(0)
   })
 
   it("has no pick for a capability nobody offers, and the waiting task goes to a capable bot as soon as it joins", async () => {
     await register("other", ["other"])
     const id = await task("rare")
-    expect((await route({ capabilities: ["rare"] })).body).toMatchObject({ agent_id: null, reason: "no registered agent offers rare", candidates: [] })
+    expect((await route({ capabilities: ["rare"] })).body).toMatchObject({
+      agent_id: null,
+      reason: "no registered agent offers rare",
+      candidates: [],
+    })
     expect((await t.api.get(`/api/v1/tasks/${id}`)).body.status).toBe("ready")
 
     const capable = await register("capable", ["rare"], false)
@@ -87,7 +102,11 @@ describe("explained routing", () => {
     await register("grouped", ["grouped"])
     await t.api.request("PUT", "/api/v1/groups/full-group", { body: { max_in_flight: 0 } })
     const full = await route({ capabilities: ["grouped"], group: "full-group" })
-    expect(full.body).toMatchObject({ agent_id: null, group: { key: "full-group", max_in_flight: 0, in_flight: 0 }, reason: "group full-group has 0 tasks in flight, its max_in_flight" })
+    expect(full.body).toMatchObject({
+      agent_id: null,
+      group: { key: "full-group", max_in_flight: 0, in_flight: 0 },
+      reason: "group full-group has 0 tasks in flight, its max_in_flight",
+    })
 
     const empty = await route({ capabilities: [] })
     expect(empty.status).toBe(400)

@@ -27,7 +27,9 @@ const samples = (text: string, name: string): Sample[] =>
     .filter((line) => line.startsWith(`${name}{`) || line.startsWith(`${name} `))
     .map((line) => {
       const end = line.lastIndexOf(" ")
-      const labels = Object.fromEntries([...line.slice(0, end).matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map(([, key, value]) => [key, value]))
+      const labels = Object.fromEntries(
+        [...line.slice(0, end).matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map(([, key, value]) => [key, value]),
+      )
       return { labels, value: Number(line.slice(end + 1)) }
     })
 
@@ -55,8 +57,17 @@ describe("/metrics of a split deployment", () => {
     deployment = await chaosDeployment({ partitions: PARTITIONS, leaseTtlMs: LEASE_TTL_MS })
     const operatorToken = randomBytes(24).toString("base64url")
     edge = await createEdge({
-      redis: deployment.redis, sql: deployment.sql, keys: deployment.keys, partitions: PARTITIONS, append: deployment.append,
-      log: createLogger("error"), machines: MACHINES, host: "127.0.0.1", port: 0, operatorToken, memberExpiryMs: LEASE_TTL_MS,
+      redis: deployment.redis,
+      sql: deployment.sql,
+      keys: deployment.keys,
+      partitions: PARTITIONS,
+      append: deployment.append,
+      log: createLogger("error"),
+      machines: MACHINES,
+      host: "127.0.0.1",
+      port: 0,
+      operatorToken,
+      memberExpiryMs: LEASE_TTL_MS,
     })
     api = httpClient(`http://127.0.0.1:${edge.port}`, operatorToken)
     runtimes.push(new RuntimeProcess("metrics-a", deployment.env), new RuntimeProcess("metrics-b", deployment.env))
@@ -115,10 +126,14 @@ describe("/metrics of a split deployment", () => {
     expect([...runtimeMembers(afterKill)]).toEqual([survivor.member])
     expect(afterKill).not.toContain(`member="${victim.member}"`)
     // The survivor takes the dead member's partitions over, and removes its statistics from Redis.
-    await waitFor("the survivor to own every partition", async () =>
-      valueOf(await metrics(), "clawbot_runtime_partitions_owned", { member: survivor.member ?? "" }) === PARTITIONS || undefined)
+    await waitFor(
+      "the survivor to own every partition",
+      async () =>
+        valueOf(await metrics(), "clawbot_runtime_partitions_owned", { member: survivor.member ?? "" }) === PARTITIONS || undefined,
+    )
     await waitFor("the killed member's field to be removed", async () =>
-      (await deployment.redis.hkeys(deployment.keys.stats)).includes(victim.member ?? "") ? undefined : true)
+      (await deployment.redis.hkeys(deployment.keys.stats)).includes(victim.member ?? "") ? undefined : true,
+    )
 
     // With no runtime left to remove its field, the last one killed still leaves /metrics.
     survivor.crash()
@@ -130,8 +145,10 @@ describe("/metrics of a split deployment", () => {
     const newcomer = new RuntimeProcess("metrics-c", deployment.env)
     runtimes.push(newcomer)
     await newcomer.started
-    await waitFor("the newcomer's statistics alone in Redis", async () =>
-      (await deployment.redis.hkeys(deployment.keys.stats)).join() === newcomer.member || undefined)
+    await waitFor(
+      "the newcomer's statistics alone in Redis",
+      async () => (await deployment.redis.hkeys(deployment.keys.stats)).join() === newcomer.member || undefined,
+    )
     expect(runtimeMembers(await metrics())).toEqual(new Set([newcomer.member]))
     await newcomer.stop()
     const empty = await metrics()

@@ -12,7 +12,16 @@ import { portIsFree, tempDir } from "../../integration/embedded/helpers.ts"
 import { httpClient } from "../../support/edge.ts"
 
 const ROOT = join(import.meta.dirname, "../../..")
-const UNSET = ["REDIS_URL", "DATABASE_URL", "CLAWBOT_OPERATOR_TOKEN", "PORT", "HOST", "CLAWBOT_PREFIX", "CLAWBOT_DATA_DIR", "UWS_USE_FALLBACK"]
+const UNSET = [
+  "REDIS_URL",
+  "DATABASE_URL",
+  "CLAWBOT_OPERATOR_TOKEN",
+  "PORT",
+  "HOST",
+  "CLAWBOT_PREFIX",
+  "CLAWBOT_DATA_DIR",
+  "UWS_USE_FALLBACK",
+]
 
 const childEnv = (extra: Record<string, string> = {}): NodeJS.ProcessEnv => {
   const env = { ...process.env, ...extra }
@@ -32,7 +41,9 @@ interface Started {
 const start = (dataDir: string): Promise<Started> =>
   new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ["bin/clawbot.js", "start", "--data-dir", dataDir, "--port", "0", "--log-level", "warn"], {
-      cwd: ROOT, env: childEnv(), stdio: ["ignore", "pipe", "pipe"],
+      cwd: ROOT,
+      env: childEnv(),
+      stdio: ["ignore", "pipe", "pipe"],
     })
     const lines: string[] = []
     let stderr = ""
@@ -47,7 +58,13 @@ const start = (dataDir: string): Promise<Started> =>
       if (tokenNext && !/^[A-Za-z0-9_-]{40,}$/.test(line)) return
       const find = (pattern: RegExp) => Number(lines.map((l) => pattern.exec(l)?.[1]).find(Boolean))
       const url = lines.map((l) => /listening on (http:\/\/\S+)/.exec(l)?.[1]).find(Boolean) ?? ""
-      resolve({ child, lines, url, redisPort: find(/redis-server on 127\.0\.0\.1:(\d+)/), postgresPort: find(/Postgres on 127\.0\.0\.1:(\d+)/) })
+      resolve({
+        child,
+        lines,
+        url,
+        redisPort: find(/redis-server on 127\.0\.0\.1:(\d+)/),
+        postgresPort: find(/Postgres on 127\.0\.0\.1:(\d+)/),
+      })
     })
   })
 
@@ -107,7 +124,9 @@ describe("clawbot start", () => {
     const emptyPath = join(dir.path, "empty-bin")
     await mkdir(emptyPath, { recursive: true })
     const child = spawn(process.execPath, ["bin/clawbot.js", "start", "--data-dir", join(dir.path, "nothing"), "--port", "0"], {
-      cwd: ROOT, env: childEnv({ PATH: emptyPath }), stdio: ["ignore", "pipe", "pipe"],
+      cwd: ROOT,
+      env: childEnv({ PATH: emptyPath }),
+      stdio: ["ignore", "pipe", "pipe"],
     })
     let stderr = ""
     child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()))

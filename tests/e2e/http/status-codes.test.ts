@@ -38,7 +38,9 @@ describe("status codes", () => {
   it("answers a body that is not valid UTF-8 with 400, never storing it altered", async () => {
     const bytes = Buffer.concat([Buffer.from('{"title":"a'), Buffer.from([0xff]), Buffer.from('b","capability":"c"}')])
     const answer = await fetch(`${t.url}/api/v1/tasks`, {
-      method: "POST", body: bytes, headers: { authorization: `Bearer ${t.operatorToken}`, "content-type": "application/json" },
+      method: "POST",
+      body: bytes,
+      headers: { authorization: `Bearer ${t.operatorToken}`, "content-type": "application/json" },
     })
     expect(answer.status).toBe(400)
     expect(await answer.json()).toEqual({ error: { code: "validation_failed", message: "body: invalid UTF-8" } })
@@ -48,7 +50,9 @@ describe("status codes", () => {
   it("answers older_than_s beyond what Postgres can subtract with 400 naming the field", async () => {
     const answer = await t.api.get("/api/v1/actors?kind=task&older_than_s=999999999999999")
     expect(answer.status).toBe(400)
-    expect(answer.body).toEqual({ error: { code: "validation_failed", message: 'older_than_s: expected a whole number, got "999999999999999"' } })
+    expect(answer.body).toEqual({
+      error: { code: "validation_failed", message: 'older_than_s: expected a whole number, got "999999999999999"' },
+    })
     expect((await t.api.get("/api/v1/actors?kind=task&older_than_s=9999999999")).status).toBe(200)
   })
 

@@ -45,14 +45,22 @@ describe("tasks over HTTP", () => {
     const withSession = await api.post("/api/v1/tasks", { title: "t", capability: "c", session_id: "9b7f3b57-2f55-4f7e-b6a3-6b0b1c1a0a11" })
     expect(withSession.status).toBe(400)
     expect(withSession.body).toEqual({
-      error: { code: "validation_failed", message: "session_id: a standalone task cannot join a session; give a session its tasks in POST /sessions" },
+      error: {
+        code: "validation_failed",
+        message: "session_id: a standalone task cannot join a session; give a session its tasks in POST /sessions",
+      },
     })
     const withDeps = await api.post("/api/v1/tasks", { title: "t", capability: "c", depends_on: ["9b7f3b57-2f55-4f7e-b6a3-6b0b1c1a0a11"] })
     expect(withDeps.body).toEqual({
-      error: { code: "validation_failed", message: "depends_on: a standalone task cannot wait for other tasks; use POST /sessions with depends_on between its tasks" },
+      error: {
+        code: "validation_failed",
+        message: "depends_on: a standalone task cannot wait for other tasks; use POST /sessions with depends_on between its tasks",
+      },
     })
     const badTimeout = await api.post("/api/v1/tasks", { title: "t", capability: "c", timeout_s: 0 })
-    expect(badTimeout.body).toEqual({ error: { code: "validation_failed", message: "timeout_s: expected a value between 1 and 3600, got 0" } })
+    expect(badTimeout.body).toEqual({
+      error: { code: "validation_failed", message: "timeout_s: expected a value between 1 and 3600, got 0" },
+    })
     expect(await actors()).toBe(0)
   })
 
@@ -62,8 +70,20 @@ describe("tasks over HTTP", () => {
     expect(answer.body).toEqual({ id: expect.stringMatching(UUID), status: "ready", stream_id: expect.stringMatching(STREAM_ID) })
     const read = await api.get(`/api/v1/tasks/${answer.body.id}`)
     expect(read.body).toMatchObject({
-      id: answer.body.id, session_id: null, key: "k1", title: "lonely", capability: "tx-nobody", payload: { n: 1 }, depends_on: [],
-      priority: 0, timeout_s: 300, max_attempts: 3, status: "ready", agent_id: null, attempt: 0, version: 1,
+      id: answer.body.id,
+      session_id: null,
+      key: "k1",
+      title: "lonely",
+      capability: "tx-nobody",
+      payload: { n: 1 },
+      depends_on: [],
+      priority: 0,
+      timeout_s: 300,
+      max_attempts: 3,
+      status: "ready",
+      agent_id: null,
+      attempt: 0,
+      version: 1,
     })
   })
 
@@ -72,11 +92,22 @@ describe("tasks over HTTP", () => {
     const taskId = await createTask("tx-run")
     expect(await assignedTo(taskId)).toBe(worker.id)
     expect((await worker.bot.post(`/api/v1/tasks/${taskId}/claim`, {})).status).toBe(202)
-    expect((await worker.bot.post(`/api/v1/tasks/${taskId}/start?wait=1`)).body).toEqual({ id: taskId, state: "in_progress", stream_id: expect.stringMatching(STREAM_ID) })
-    expect((await worker.bot.post(`/api/v1/tasks/${taskId}/progress?wait=1`, { progress: 0.5, message: "halfway" })).body).toMatchObject({ state: "in_progress" })
+    expect((await worker.bot.post(`/api/v1/tasks/${taskId}/start?wait=1`)).body).toEqual({
+      id: taskId,
+      state: "in_progress",
+      stream_id: expect.stringMatching(STREAM_ID),
+    })
+    expect((await worker.bot.post(`/api/v1/tasks/${taskId}/progress?wait=1`, { progress: 0.5, message: "halfway" })).body).toMatchObject({
+      state: "in_progress",
+    })
     expect((await api.get(`/api/v1/tasks/${taskId}`)).body).toMatchObject({ progress: 0.5, progress_message: "halfway" })
-    expect((await worker.bot.post(`/api/v1/tasks/${taskId}/progress`, { progress: 2 })).body.error).toMatchObject({ code: "validation_failed", message: expect.stringMatching(/^progress: /) })
-    expect((await worker.bot.post(`/api/v1/tasks/${taskId}/complete?wait=1`, { result: { ok: true } })).body).toMatchObject({ state: "completed" })
+    expect((await worker.bot.post(`/api/v1/tasks/${taskId}/progress`, { progress: 2 })).body.error).toMatchObject({
+      code: "validation_failed",
+      message: expect.stringMatching(/^progress: /),
+    })
+    expect((await worker.bot.post(`/api/v1/tasks/${taskId}/complete?wait=1`, { result: { ok: true } })).body).toMatchObject({
+      state: "completed",
+    })
     const done = (await api.get(`/api/v1/tasks/${taskId}`)).body
     expect(done).toMatchObject({ status: "completed", agent_id: worker.id, attempt: 1, result: { ok: true } })
     const again = await worker.bot.post(`/api/v1/tasks/${taskId}/complete`, {})
@@ -97,10 +128,14 @@ describe("tasks over HTTP", () => {
     expect(foreign.body).toEqual({ error: { code: "forbidden", message: "the task is assigned to another agent" } })
     const impersonating = await otherBot.post(`/api/v1/tasks/${taskId}/start`, { agent_id: owner.id })
     expect(impersonating.status).toBe(403)
-    expect(impersonating.body).toEqual({ error: { code: "forbidden", message: `agent_id: an agent token may only act as its own agent ${other.id}` } })
+    expect(impersonating.body).toEqual({
+      error: { code: "forbidden", message: `agent_id: an agent token may only act as its own agent ${other.id}` },
+    })
     const anonymous = await api.post(`/api/v1/tasks/${taskId}/start`, {})
     expect(anonymous.status).toBe(400)
-    expect(anonymous.body).toEqual({ error: { code: "validation_failed", message: "agent_id: is missing (required with the operator token)" } })
+    expect(anonymous.body).toEqual({
+      error: { code: "validation_failed", message: "agent_id: is missing (required with the operator token)" },
+    })
     const cancelByAgent = await owner.bot.post(`/api/v1/tasks/${taskId}/cancel`, {})
     expect(cancelByAgent.status).toBe(403)
     const after = (await api.get(`/api/v1/tasks/${taskId}`)).body
@@ -124,8 +159,13 @@ describe("tasks over HTTP", () => {
 
   it("answers 404 for an unknown task", async () => {
     const unknown = "0b7f3b57-2f55-4f7e-b6a3-6b0b1c1a0a11"
-    expect(await api.get(`/api/v1/tasks/${unknown}`)).toMatchObject({ status: 404, body: { error: { code: "not_found", message: `task ${unknown} does not exist` } } })
-    expect((await api.post(`/api/v1/tasks/${unknown}/cancel`)).body).toEqual({ error: { code: "not_found", message: `task ${unknown} does not exist` } })
+    expect(await api.get(`/api/v1/tasks/${unknown}`)).toMatchObject({
+      status: 404,
+      body: { error: { code: "not_found", message: `task ${unknown} does not exist` } },
+    })
+    expect((await api.post(`/api/v1/tasks/${unknown}/cancel`)).body).toEqual({
+      error: { code: "not_found", message: `task ${unknown} does not exist` },
+    })
   })
 
   it("lists tasks by status, agent, session and capability, a page at a time", async () => {
@@ -154,6 +194,8 @@ describe("tasks over HTTP", () => {
       return items.length > 0 ? items : undefined
     })
     expect(inSession.map((task: { id: string }) => task.id)).toEqual([session.tasks[0].id])
-    expect((await api.get("/api/v1/tasks?session_id=nope")).body).toEqual({ error: { code: "validation_failed", message: 'session_id: expected a UUID, got "nope"' } })
+    expect((await api.get("/api/v1/tasks?session_id=nope")).body).toEqual({
+      error: { code: "validation_failed", message: 'session_id: expected a UUID, got "nope"' },
+    })
   })
 })

@@ -38,7 +38,12 @@ describe("acks and errors on the control socket", () => {
     const taskId = randomUUID()
     await bot.acked("task_progress", "p-attempt", { task_id: taskId, attempt: 2, progress: 0.5, message: "half" })
     const command = appended.find((candidate) => candidate.cmdId === `${bot.id}:p-attempt`)
-    expect(command).toMatchObject({ kind: "task", id: taskId, type: "PROGRESS", payload: { agentId: bot.id, attempt: 2, progress: 0.5, message: "half" } })
+    expect(command).toMatchObject({
+      kind: "task",
+      id: taskId,
+      type: "PROGRESS",
+      payload: { agentId: bot.id, attempt: 2, progress: 0.5, message: "half" },
+    })
     expect(JSON.parse(validateCommand(command as AppendInput))).toEqual({ agent_id: bot.id, attempt: 2, progress: 0.5, message: "half" })
   })
 
@@ -63,7 +68,9 @@ describe("acks and errors on the control socket", () => {
     expect(bad.payload).toEqual({ code: "validation_failed", message: expect.stringContaining("task_id"), ref: "p-bad" })
 
     bot.client.send("this is not json")
-    const notJson = await bot.client.next((frame) => frame.type === "error" && frame.payload["ref"] === undefined && String(frame.payload["message"]).includes("JSON"))
+    const notJson = await bot.client.next(
+      (frame) => frame.type === "error" && frame.payload["ref"] === undefined && String(frame.payload["message"]).includes("JSON"),
+    )
     expect(notJson.payload["code"]).toBe("validation_failed")
 
     bot.client.send({ type: "self_destruct", id: "x-1", payload: {} })
@@ -78,6 +85,8 @@ describe("acks and errors on the control socket", () => {
     bot.client.send({ type: "heartbeat", payload: { load: 0.9 } })
     await edge.deployment.actor("agent", bot.id, (row) => row.load === 0.9)
     await bot.acked("heartbeat", "hb-fence", {})
-    expect(bot.client.frames.slice(before)).toEqual([{ type: "ack", payload: { ref: "hb-fence", stream_id: expect.any(String) }, timestamp: expect.any(String) }])
+    expect(bot.client.frames.slice(before)).toEqual([
+      { type: "ack", payload: { ref: "hb-fence", stream_id: expect.any(String) }, timestamp: expect.any(String) },
+    ])
   })
 })

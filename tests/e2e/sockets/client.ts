@@ -59,7 +59,10 @@ export class TestClient {
     if (seen) return Promise.resolve(seen)
     return new Promise((resolve, reject) => {
       const last = () => this.frames.slice(-5).map((frame) => `${frame.type} ${String(frame.payload["id"] ?? frame.payload["ref"] ?? "")}`)
-      const timer = setTimeout(() => reject(new Error(`no matching frame within ${timeoutMs} ms; ${this.frames.length} received, the last: ${last().join(", ")}`)), timeoutMs)
+      const timer = setTimeout(
+        () => reject(new Error(`no matching frame within ${timeoutMs} ms; ${this.frames.length} received, the last: ${last().join(", ")}`)),
+        timeoutMs,
+      )
       this.waiters.push({ match, resolve: (frame) => (clearTimeout(timer), resolve(frame)) })
     })
   }

@@ -40,7 +40,11 @@ describe("disconnected bots", () => {
       const ready = await edge.deployment.actor("task", taskId, (row) => row.state === "ready")
       expect(Date.now() - closedAt).toBeGreaterThanOrEqual(intervalMs)
       expect(ready.agentId).toBeNull()
-      const released = await edge.deployment.actor("agent", agent.id, (row) => (row.snapshot as AgentSnapshot).context.inflight.length === 0)
+      const released = await edge.deployment.actor(
+        "agent",
+        agent.id,
+        (row) => (row.snapshot as AgentSnapshot).context.inflight.length === 0,
+      )
       expect(released.state).toBe("offline")
     } finally {
       clearInterval(beating)

@@ -16,7 +16,14 @@ beforeAll(async () => {
   watched = randomUUID()
   produced = []
   // Trimmed to about 100 entries as it grows.
-  for (let batch = 0; batch < 10; batch++) produced.push(...(await produce(edge, Array.from({ length: 100 }, () => taskEvent(watched)), 100)))
+  for (let batch = 0; batch < 10; batch++)
+    produced.push(
+      ...(await produce(
+        edge,
+        Array.from({ length: 100 }, () => taskEvent(watched)),
+        100,
+      )),
+    )
 })
 afterAll(() => edge.close())
 
@@ -56,6 +63,9 @@ describe("event socket since beyond retention", () => {
     await client.close()
 
     const refused = await TestClient.open(edge.url("/ws/events?topics=tasks&since=yesterday")).catch((error: unknown) => error)
-    expect(refused).toMatchObject({ status: 400, body: { error: { code: "validation_failed", message: expect.stringContaining("since") } } })
+    expect(refused).toMatchObject({
+      status: 400,
+      body: { error: { code: "validation_failed", message: expect.stringContaining("since") } },
+    })
   })
 })

@@ -18,7 +18,11 @@ afterAll(() => edge.close())
 async function fenced(clients: TestClient[], topic: string, entry: Record<string, string>) {
   await produce(edge, [entry])
   const id = (JSON.parse(entry["body"] ?? "") as { id: string }).id
-  await Promise.all(clients.map((client) => client.next((frame) => frame.type === "event" && frame.payload["id"] === id && frame.payload["topic"] === topic)))
+  await Promise.all(
+    clients.map((client) =>
+      client.next((frame) => frame.type === "event" && frame.payload["id"] === id && frame.payload["topic"] === topic),
+    ),
+  )
 }
 
 describe("event socket replay", () => {

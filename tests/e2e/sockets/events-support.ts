@@ -13,8 +13,15 @@ export const taskEvent = (taskId: string, { extra = [] as string[], padding = 0 
     type: "event",
     topics: ["tasks", `task:${taskId}`, ...extra, "machines"].join(","),
     body: JSON.stringify({
-      id: `1-${sequence}:0`, kind: "task", actor_id: taskId, version: sequence, from: "ready", to: "assigned", event: "ASSIGN",
-      patch: { sequence, ...(padding > 0 ? { padding: "x".repeat(padding) } : {}) }, at: new Date().toISOString(),
+      id: `1-${sequence}:0`,
+      kind: "task",
+      actor_id: taskId,
+      version: sequence,
+      from: "ready",
+      to: "assigned",
+      event: "ASSIGN",
+      patch: { sequence, ...(padding > 0 ? { padding: "x".repeat(padding) } : {}) },
+      at: new Date().toISOString(),
     }),
   }
 }

@@ -26,7 +26,12 @@ describe("event socket topics", () => {
       TestClient.open(edge.url("/ws/events?topics=agents")),
       TestClient.open(edge.url(`/ws/events?topics=tasks,task:${taskId}`)),
     ])
-    await edge.deployment.append({ kind: "task", id: taskId, type: "CREATE", payload: { id: taskId, title: "watched", capability: "nobody", dependsOn: [], blocked: true } })
+    await edge.deployment.append({
+      kind: "task",
+      id: taskId,
+      type: "CREATE",
+      payload: { id: taskId, title: "watched", capability: "nobody", dependsOn: [], blocked: true },
+    })
     await edge.deployment.append({ kind: "task", id: taskId, type: "SESSION_RUN", payload: { epoch: 0 } })
     const ready = await onTask.next(eventOf(taskId, "ready"))
     expect(ready.payload).toMatchObject({ topic: `task:${taskId}`, kind: "task", actor_id: taskId, from: "blocked", event: "SESSION_RUN" })

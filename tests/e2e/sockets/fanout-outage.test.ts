@@ -22,16 +22,24 @@ describe("fan-out through a Redis outage", () => {
     const task = randomUUID()
     const since = edge.fanout.lastId()
     const client = await TestClient.open(edge.url(`/ws/events?topics=task:${task}`))
-    await produce(edge, Array.from({ length: 20 }, () => taskEvent(task)))
+    await produce(
+      edge,
+      Array.from({ length: 20 }, () => taskEvent(task)),
+    )
     await waitFor("the first events", async () => (receivedIds(client.frames, `task:${task}`).length === 20 ? true : undefined))
 
     for (let outage = 0; outage < 2; outage++) {
       await proxy.cut()
-      await produce(edge, Array.from({ length: 20 }, () => taskEvent(task)))
+      await produce(
+        edge,
+        Array.from({ length: 20 }, () => taskEvent(task)),
+      )
       await sleep(700) // several failed reads and reconnect attempts
       expect(receivedIds(client.frames, `task:${task}`)).toHaveLength(20 + 20 * outage)
       await proxy.restore()
-      await waitFor("the events of the outage", async () => (receivedIds(client.frames, `task:${task}`).length >= 40 + 20 * outage ? true : undefined))
+      await waitFor("the events of the outage", async () =>
+        receivedIds(client.frames, `task:${task}`).length >= 40 + 20 * outage ? true : undefined,
+      )
     }
     const expected = await streamEventIds(edge, `task:${task}`, since)
     expect(expected).toHaveLength(60)

@@ -18,11 +18,13 @@ const nested = (depth: number) => `${"[".repeat(depth)}${"]".repeat(depth)}`
 const appended: string[] = []
 
 /** Records each append; fails as a bug would (a synchronous throw) for frames whose payload asks for it. */
-const recordedFaulty = (append: AppendFn): AppendFn => (command) => {
-  if (command.payload["error"] === "throw in the handler") throw new TypeError("injected bug")
-  if (command.cmdId !== undefined) appended.push(command.cmdId)
-  return append(command)
-}
+const recordedFaulty =
+  (append: AppendFn): AppendFn =>
+  (command) => {
+    if (command.payload["error"] === "throw in the handler") throw new TypeError("injected bug")
+    if (command.cmdId !== undefined) appended.push(command.cmdId)
+    return append(command)
+  }
 
 let edge: SocketEdge
 let bot: Bot
@@ -52,7 +54,11 @@ describe("malformed frames on the control socket", () => {
   it("answer validation_failed for a frame nested 10,000 deep, naming where, and the socket stays open", async () => {
     bot.client.send(`{"type":"task_complete","id":"deep","payload":{"task_id":"x","success":true,"result":${nested(10_000)}}}`)
     const error = await bot.client.next(withRef("error", "deep"))
-    expect(error.payload).toEqual({ code: "validation_failed", message: "payload.result.0.0.0.0.0.0.…: nested deeper than 64 levels", ref: "deep" })
+    expect(error.payload).toEqual({
+      code: "validation_failed",
+      message: "payload.result.0.0.0.0.0.0.…: nested deeper than 64 levels",
+      ref: "deep",
+    })
     await stillServes(bot, "after-deep")
   })
 
@@ -71,7 +77,9 @@ describe("malformed frames on the control socket", () => {
     bot.client.send({ type: "task_progress", id: "long", payload: { task_id: taskId, progress: 0.5, message: "m".repeat(1025) } })
     expect((await bot.client.next(withRef("error", "nul"))).payload["message"]).toBe("payload.result.out: holds a NUL character (\\u0000)")
     expect((await bot.client.next(withRef("error", "typo"))).payload["message"]).toBe("payload.lod: unknown field")
-    expect((await bot.client.next(withRef("error", "long"))).payload["message"]).toMatch(/^payload\.message: expected a value with a length of at most 1024/)
+    expect((await bot.client.next(withRef("error", "long"))).payload["message"]).toMatch(
+      /^payload\.message: expected a value with a length of at most 1024/,
+    )
     await stillServes(bot, "after-refusals")
     const ids = appendedIds(bot.id)
     expect(ids).toContain("after-refusals")
@@ -79,7 +87,11 @@ describe("malformed frames on the control socket", () => {
   })
 
   it("answer a bug in the handler with internal, and the socket and process carry on", async () => {
-    bot.client.send({ type: "task_complete", id: "bug", payload: { task_id: await edge.task("nobody"), success: false, error: "throw in the handler" } })
+    bot.client.send({
+      type: "task_complete",
+      id: "bug",
+      payload: { task_id: await edge.task("nobody"), success: false, error: "throw in the handler" },
+    })
     expect((await bot.client.next(withRef("error", "bug"))).payload).toMatchObject({ code: "internal" })
     await stillServes(bot, "after-bug")
   })
@@ -104,14 +116,22 @@ describe("size and rate quotas on the control socket", () => {
     await heavy.client.next(withRef("ack", "q-2"))
     for (const id of ["q-3", "q-4"]) {
       const error = await heavy.client.next(withRef("error", id))
-      expect(error.payload).toEqual({ code: "rate_limited", message: `frames: more than ${BYTES_PER_SECOND} bytes a second from this agent; send this one again later`, ref: id })
+      expect(error.payload).toEqual({
+        code: "rate_limited",
+        message: `frames: more than ${BYTES_PER_SECOND} bytes a second from this agent; send this one again later`,
+        ref: id,
+      })
     }
     // A reconnection does not refill the agent's budget.
     await heavy.client.close()
     const again = await connectBot(edge, agent)
     again.client.send(frame("q-5"))
     expect((await again.client.next(withRef("error", "q-5"))).payload["code"]).toBe("rate_limited")
-    expect(appendedIds(agent.id).filter((id) => id.startsWith("q-")).sort()).toEqual(["q-1", "q-2"])
+    expect(
+      appendedIds(agent.id)
+        .filter((id) => id.startsWith("q-"))
+        .sort(),
+    ).toEqual(["q-1", "q-2"])
     await again.client.close()
   })
 })
@@ -127,7 +147,9 @@ describe("bounded queues", () => {
       const waiting = await connectBot(stalled, await stalled.agent())
       for (const id of ["w-1", "w-2", "w-3"]) waiting.client.send({ type: "heartbeat", id, payload: {} })
       expect((await waiting.client.next(withRef("error", "w-3"))).payload).toEqual({
-        code: "rate_limited", message: "frames: 2 already wait for the stream; send this one again later", ref: "w-3",
+        code: "rate_limited",
+        message: "frames: 2 already wait for the stream; send this one again later",
+        ref: "w-3",
       })
       expect(waiting.client.frames.filter((frame) => frame.type === "error").map((frame) => frame.payload["ref"])).toEqual(["w-3"])
       await waiting.client.close()
@@ -142,10 +164,16 @@ describe("the event socket", () => {
     const client = await TestClient.open(edge.url("/ws/events"))
     client.send(`{"type":"subscribe","id":"deep","payload":{"topics":${nested(10_000)}}}`)
     expect((await client.next(withRef("error", "deep"))).payload).toEqual({
-      code: "validation_failed", message: "payload.topics.0.0.0.0.0.0.…: nested deeper than 64 levels", ref: "deep",
+      code: "validation_failed",
+      message: "payload.topics.0.0.0.0.0.0.…: nested deeper than 64 levels",
+      ref: "deep",
     })
     client.send({ type: "subscribe", id: "ok", payload: { topics: ["tasks", "agents", "sessions", "machines"] } })
-    expect((await client.next(withRef("error", "ok"))).payload).toEqual({ code: "validation_failed", message: "topics: at most 3 per socket", ref: "ok" })
+    expect((await client.next(withRef("error", "ok"))).payload).toEqual({
+      code: "validation_failed",
+      message: "topics: at most 3 per socket",
+      ref: "ok",
+    })
     await client.close()
   })
 
@@ -164,4 +192,3 @@ describe("text frames that are not UTF-8", () => {
     await stillServes(bot, "after-text")
   })
 })
-

@@ -7,17 +7,27 @@ import { TEST_LIMITS } from "./harness.ts"
 describe("socket quotas", () => {
   it("default to the edge's payload limit and fixed bounds", () => {
     expect(socketQuotas(TEST_LIMITS, {})).toEqual({
-      maxFrameBytes: TEST_LIMITS.maxPayloadBytes, bytesPerSecond: 1024 * 1024, maxInFlight: 256, maxTopics: 1000,
+      maxFrameBytes: TEST_LIMITS.maxPayloadBytes,
+      bytesPerSecond: 1024 * 1024,
+      maxInFlight: 256,
+      maxTopics: 1000,
     })
   })
 
   it("are read from the environment", () => {
-    const env = { CLAWBOT_WS_MAX_FRAME_BYTES: "2048", CLAWBOT_WS_BYTES_PER_S: "4096", CLAWBOT_WS_MAX_IN_FLIGHT: "8", CLAWBOT_WS_MAX_TOPICS: "" }
+    const env = {
+      CLAWBOT_WS_MAX_FRAME_BYTES: "2048",
+      CLAWBOT_WS_BYTES_PER_S: "4096",
+      CLAWBOT_WS_MAX_IN_FLIGHT: "8",
+      CLAWBOT_WS_MAX_TOPICS: "",
+    }
     expect(socketQuotas(TEST_LIMITS, env)).toEqual({ maxFrameBytes: 2048, bytesPerSecond: 4096, maxInFlight: 8, maxTopics: 1000 })
   })
 
   it("refuse a value that is not a whole number, naming the variable", () => {
-    expect(() => socketQuotas(TEST_LIMITS, { CLAWBOT_WS_BYTES_PER_S: "lots" })).toThrow('CLAWBOT_WS_BYTES_PER_S="lots": expected a whole number from 1 to 1073741824')
+    expect(() => socketQuotas(TEST_LIMITS, { CLAWBOT_WS_BYTES_PER_S: "lots" })).toThrow(
+      'CLAWBOT_WS_BYTES_PER_S="lots": expected a whole number from 1 to 1073741824',
+    )
     expect(() => socketQuotas(TEST_LIMITS, { CLAWBOT_WS_MAX_IN_FLIGHT: "0" })).toThrow(/^CLAWBOT_WS_MAX_IN_FLIGHT="0"/)
   })
 

@@ -25,7 +25,11 @@ describe("slow subscribers", () => {
 
     // About 12 MB: more than the kernel's socket buffers and the slow socket's 512 KiB allowance.
     const task = randomUUID()
-    for (let batch = 0; batch < 60; batch++) await produce(edge, Array.from({ length: 100 }, () => taskEvent(task, { padding: 2_000 })))
+    for (let batch = 0; batch < 60; batch++)
+      await produce(
+        edge,
+        Array.from({ length: 100 }, () => taskEvent(task, { padding: 2_000 })),
+      )
     const expected = await streamEventIds(edge, "machines", since)
     await fast.next((frame) => frame.type === "event" && frame.payload["id"] === expected.at(-1), { timeoutMs: 20_000 })
     expect(receivedIds(fast.frames, "machines")).toEqual(expected)

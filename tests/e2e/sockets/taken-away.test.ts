@@ -16,7 +16,12 @@ afterAll(() => edge.close())
 /** A ready standalone task with the given run settings. */
 const task = async (capability: string, spec: { timeoutS?: number; maxAttempts?: number } = {}): Promise<string> => {
   const id = randomUUID()
-  await edge.deployment.append({ kind: "task", id, type: "CREATE", payload: { id, title: `a ${capability} task`, capability, dependsOn: [], blocked: false, ...spec } })
+  await edge.deployment.append({
+    kind: "task",
+    id,
+    type: "CREATE",
+    payload: { id, title: `a ${capability} task`, capability, dependsOn: [], blocked: false, ...spec },
+  })
   return id
 }
 

@@ -34,34 +34,33 @@ describe("startEmbeddedPostgres", () => {
     }
   }
 
-  it(
-    "serves database clawbot on a free loopback port, keeps data across restarts and releases the port on stop",
-    async () => {
-      const first = await start()
-      expect(first.server.url).toMatch(/^postgres:\/\/postgres:[^@]+@127\.0\.0\.1:\d+\/clawbot$/)
-      expect([5432, 6379]).not.toContain(first.port)
-      const [row] = await query(first.server.url, (sql) => sql`select 1 as one, current_database() as db, current_setting('server_encoding') as encoding`)
-      expect(row).toEqual({ one: 1, db: "clawbot", encoding: "UTF8" })
-      await query(first.server.url, (sql) => sql`create table kept (note text); insert into kept values ('survives')`.simple())
-      if (process.getuid?.() === 0) {
-        const postgresUid = Number(execFileSync("id", ["-u", "postgres"], { encoding: "utf8" }))
-        expect((await stat(join(dir.path, "postgres", "pgdata"))).uid).toBe(postgresUid)
-      }
+  it("serves database clawbot on a free loopback port, keeps data across restarts and releases the port on stop", async () => {
+    const first = await start()
+    expect(first.server.url).toMatch(/^postgres:\/\/postgres:[^@]+@127\.0\.0\.1:\d+\/clawbot$/)
+    expect([5432, 6379]).not.toContain(first.port)
+    const [row] = await query(
+      first.server.url,
+      (sql) => sql`select 1 as one, current_database() as db, current_setting('server_encoding') as encoding`,
+    )
+    expect(row).toEqual({ one: 1, db: "clawbot", encoding: "UTF8" })
+    await query(first.server.url, (sql) => sql`create table kept (note text); insert into kept values ('survives')`.simple())
+    if (process.getuid?.() === 0) {
+      const postgresUid = Number(execFileSync("id", ["-u", "postgres"], { encoding: "utf8" }))
+      expect((await stat(join(dir.path, "postgres", "pgdata"))).uid).toBe(postgresUid)
+    }
 
-      await first.server.stop()
-      expect(await portIsFree(first.port)).toBe(true)
-      expect(await readFile(join(dir.path, "postgres", "postgres.log"), "utf8")).toContain("database system is shut down")
+    await first.server.stop()
+    expect(await portIsFree(first.port)).toBe(true)
+    expect(await readFile(join(dir.path, "postgres", "postgres.log"), "utf8")).toContain("database system is shut down")
 
-      const second = await start()
-      expect(second.server.url.replace(/:\d+\//, "/")).toBe(first.server.url.replace(/:\d+\//, "/"))
-      const rows = await query(second.server.url, (sql) => sql`select note from kept`)
-      expect(rows.map((r) => r.note)).toEqual(["survives"])
-      await second.server.stop()
-      await second.server.stop()
-      expect(await portIsFree(second.port)).toBe(true)
-    },
-    120_000,
-  )
+    const second = await start()
+    expect(second.server.url.replace(/:\d+\//, "/")).toBe(first.server.url.replace(/:\d+\//, "/"))
+    const rows = await query(second.server.url, (sql) => sql`select note from kept`)
+    expect(rows.map((r) => r.note)).toEqual(["survives"])
+    await second.server.stop()
+    await second.server.stop()
+    expect(await portIsFree(second.port)).toBe(true)
+  }, 120_000)
 
   it.runIf(process.getuid?.() === 0)("as root with no `postgres` OS user, says what to create or set instead", async () => {
     const fakeBin = join(dir.path, "no-postgres-user-bin")

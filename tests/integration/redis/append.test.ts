@@ -13,7 +13,11 @@ describe("append", () => {
     const p = fresh.keys.partition(0)
     const scripts = createScripts(fresh.redis)
     const { id, duplicate } = await scripts.append(p, {
-      type: "START", actor: "task:t-1", payload: '{"agentId":"a-1"}', cmdId: "c-1", fields: { replyTo: "edge-1:17" },
+      type: "START",
+      actor: "task:t-1",
+      payload: '{"agentId":"a-1"}',
+      cmdId: "c-1",
+      fields: { replyTo: "edge-1:17" },
     })
     expect(duplicate).toBe(false)
     expect(await entries(p.inbox)).toEqual([

@@ -14,7 +14,7 @@ describe("autoclaim", () => {
     const { inbox } = fresh.keys.partition(0)
     await ensureGroup(fresh.redis, inbox)
     const ids: string[] = []
-    for (const n of ["1", "2", "3"]) ids.push(await fresh.redis.xadd(inbox, "*", "n", n) as string)
+    for (const n of ["1", "2", "3"]) ids.push((await fresh.redis.xadd(inbox, "*", "n", n)) as string)
     await readGroup(fresh.redis, inbox, "crashed", 10)
     await fresh.redis.xdel(inbox, ids[1]!)
     await sleep(30)
@@ -22,10 +22,16 @@ describe("autoclaim", () => {
     const claimed = await autoclaim(fresh.redis, inbox, "rescuer", 20, 10)
     expect(claimed).toEqual({
       next: "0-0",
-      entries: [{ id: ids[0], fields: { n: "1" } }, { id: ids[2], fields: { n: "3" } }],
+      entries: [
+        { id: ids[0], fields: { n: "1" } },
+        { id: ids[2], fields: { n: "3" } },
+      ],
       deleted: [ids[1]],
     })
-    expect(await pendingOf(inbox)).toEqual([{ id: ids[0], consumer: "rescuer" }, { id: ids[2], consumer: "rescuer" }])
+    expect(await pendingOf(inbox)).toEqual([
+      { id: ids[0], consumer: "rescuer" },
+      { id: ids[2], consumer: "rescuer" },
+    ])
   })
 
   it("leaves entries that have not been idle long enough", async () => {

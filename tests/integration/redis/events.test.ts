@@ -27,7 +27,9 @@ describe("event stream", () => {
     const readerId = Number(await reader.client("ID"))
     const waiting = readEvents(reader, ev, "$", 10, 5_000)
     // Publish only once Redis holds the reader blocked: "$" means after the last id at that moment.
-    await waitFor("the reader to block", async () => (((await fresh.redis.client("LIST", "ID", readerId)) as string).includes(" flags=b ") ? true : undefined))
+    await waitFor("the reader to block", async () =>
+      ((await fresh.redis.client("LIST", "ID", readerId)) as string).includes(" flags=b ") ? true : undefined,
+    )
     const [id] = await publishEvents(fresh.redis, ev, [event(1)], 100)
     expect((await waiting).map((entry) => entry.id)).toEqual([id])
   })

@@ -7,8 +7,13 @@ import { freshRedis } from "../../support/redis.ts"
 
 const fresh = freshRedis()
 const T0 = Date.UTC(2026, 10, 21, 10)
-const ready = (capability: string, taskId: string, priority: number, since: number, group: string | null = null): ReadyTask =>
-  ({ capability, group, taskId, priority, since })
+const ready = (capability: string, taskId: string, priority: number, since: number, group: string | null = null): ReadyTask => ({
+  capability,
+  group,
+  taskId,
+  priority,
+  since,
+})
 
 describe("ready queues", () => {
   it("takes the most urgent tasks across capabilities: priority first, then the oldest", async () => {
@@ -32,13 +37,22 @@ describe("ready queues", () => {
 
   it("gives each task to exactly one of many concurrent takers", async () => {
     const ids = Array.from({ length: 200 }, (_, i) => `t${String(i).padStart(3, "0")}`)
-    await enqueue(fresh.redis, fresh.keys, ids.map((taskId, i) => ready("race", taskId, 2, T0 + i, i % 3 === 0 ? "g" : null)))
+    await enqueue(
+      fresh.redis,
+      fresh.keys,
+      ids.map((taskId, i) => ready("race", taskId, 2, T0 + i, i % 3 === 0 ? "g" : null)),
+    )
     const takers = await Promise.all(Array.from({ length: 4 }, () => fresh.connect("taker")))
-    const taken = (await Promise.all(takers.map(async (redis) => {
-      const mine: string[] = []
-      for (let batch = await take(redis, fresh.keys, ["race"], 7); batch.length > 0; batch = await take(redis, fresh.keys, ["race"], 7)) mine.push(...batch)
-      return mine
-    }))).flat()
+    const taken = (
+      await Promise.all(
+        takers.map(async (redis) => {
+          const mine: string[] = []
+          for (let batch = await take(redis, fresh.keys, ["race"], 7); batch.length > 0; batch = await take(redis, fresh.keys, ["race"], 7))
+            mine.push(...batch)
+          return mine
+        }),
+      )
+    ).flat()
     expect(taken.sort()).toEqual(ids)
   })
 
@@ -57,7 +71,11 @@ describe("ready queues", () => {
   })
 
   it("still gives a more urgent priority first, whatever the groups", async () => {
-    await enqueue(fresh.redis, fresh.keys, [ready("prio", "a-low", 3, T0, "a"), ready("prio", "b-low", 3, T0 + 1, "b"), ready("prio", "b-high", 0, T0 + 2, "b")])
+    await enqueue(fresh.redis, fresh.keys, [
+      ready("prio", "a-low", 3, T0, "a"),
+      ready("prio", "b-low", 3, T0 + 1, "b"),
+      ready("prio", "b-high", 0, T0 + 2, "b"),
+    ])
     expect(await take(fresh.redis, fresh.keys, ["prio"], 3)).toEqual(["b-high", "a-low", "b-low"])
   })
 

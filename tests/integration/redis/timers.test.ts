@@ -7,11 +7,14 @@ import { freshRedis } from "../../support/redis.ts"
 const fresh = freshRedis()
 
 const deadline = (fireAt: number, attempt = 1): TimerSpec => ({
-  actor: "task:t-1", name: "deadline", fireAt, type: "DEADLINE", payload: JSON.stringify({ attempt }),
+  actor: "task:t-1",
+  name: "deadline",
+  fireAt,
+  type: "DEADLINE",
+  payload: JSON.stringify({ attempt }),
 })
 
-const inbox = async (key: string) =>
-  (await fresh.redis.xrange(key, "-", "+")).map(([, flat]) => flat)
+const inbox = async (key: string) => (await fresh.redis.xrange(key, "-", "+")).map(([, flat]) => flat)
 
 describe("durable timers", () => {
   it("fire only the due ones, as inbox entries naming the timer, and leave the rest", async () => {

@@ -36,8 +36,14 @@ describe("dead letters", () => {
       { fields: { type: "ASSIGN", actor, payload: JSON.stringify({ agent_id: 42 }) }, reason: /^payload\.agent_id: / },
       // Raw payloads are snake_case as on HTTP: a camelCase field is unknown, as is a typo.
       { fields: { type: "ASSIGN", actor, payload: JSON.stringify({ agentId }) }, reason: /^payload\.agentId: unknown field$/ },
-      { fields: { type: "CANCEL", actor, payload: JSON.stringify({ reason: "x", timeout: 5 }) }, reason: /^payload\.timeout: unknown field$/ },
-      { fields: { type: "CANCEL", actor, payload: JSON.stringify({ reason: "a\u0000b" }) }, reason: /^payload\.reason: holds a NUL character/ },
+      {
+        fields: { type: "CANCEL", actor, payload: JSON.stringify({ reason: "x", timeout: 5 }) },
+        reason: /^payload\.timeout: unknown field$/,
+      },
+      {
+        fields: { type: "CANCEL", actor, payload: JSON.stringify({ reason: "a\u0000b" }) },
+        reason: /^payload\.reason: holds a NUL character/,
+      },
     ]
     const malformedIds: string[] = []
     for (const { fields } of malformed) malformedIds.push(await xadd(inbox, fields))
@@ -55,10 +61,12 @@ describe("dead letters", () => {
       const entries = await deployment.redis.xrange(dead, "-", "+")
       return entries.length === malformed.length ? entries : undefined
     })
-    expect(letters.map(([, flat]) => {
-      const fields = Object.fromEntries(flat.flatMap((value, i) => (i % 2 === 0 ? [[value, flat[i + 1]]] : [])))
-      return { source: fields["source"], fields: JSON.parse(String(fields["fields"])), reason: fields["reason"] }
-    })).toEqual(malformed.map(({ fields, reason }, i) => ({ source: malformedIds[i], fields, reason: expect.stringMatching(reason) })))
+    expect(
+      letters.map(([, flat]) => {
+        const fields = Object.fromEntries(flat.flatMap((value, i) => (i % 2 === 0 ? [[value, flat[i + 1]]] : [])))
+        return { source: fields["source"], fields: JSON.parse(String(fields["fields"])), reason: fields["reason"] }
+      }),
+    ).toEqual(malformed.map(({ fields, reason }, i) => ({ source: malformedIds[i], fields, reason: expect.stringMatching(reason) })))
 
     // They left the inbox and its pending list, and so did the applied entries once acknowledged
     // (Redis keeps only what is live); the process stays up and ready.

@@ -67,7 +67,10 @@ const gatedSql = (sql: Sql, matches: (text: string) => boolean, at: Gate): Sql =
 /** `redis` whose waits for new inbox entries pass through `at`. */
 const gatedWaits = (redis: Redis, at: Gate): Redis =>
   withMethods(redis, {
-    call: (call) => (...args) => (args[0] === "XREAD" ? at.through(() => call(...args)) : call(...args)),
+    call:
+      (call) =>
+      (...args) =>
+        args[0] === "XREAD" ? at.through(() => call(...args)) : call(...args),
   })
 
 const isBatchWrite = (text: string) => text.includes("insert into partition_fences")
@@ -89,11 +92,17 @@ const storedFence = async (partition: number) =>
 const startedTask = async (partition: number) => {
   const taskId = deployment.idIn("task", partition)
   const agentId = randomUUID()
-  await deployment.append({ kind: "task", id: taskId, type: "CREATE", payload: { id: taskId, title: "fenced", capability: "fencing", dependsOn: [], blocked: false } })
+  await deployment.append({
+    kind: "task",
+    id: taskId,
+    type: "CREATE",
+    payload: { id: taskId, title: "fenced", capability: "fencing", dependsOn: [], blocked: false },
+  })
   await deployment.append({ kind: "task", id: taskId, type: "ASSIGN", payload: { agentId } })
   await deployment.append({ kind: "task", id: taskId, type: "START", payload: { agentId } })
   await deployment.actor("task", taskId, (row) => row.state === "in_progress")
-  const progress = (value: number) => deployment.append({ kind: "task", id: taskId, type: "PROGRESS", payload: { agentId, progress: value } })
+  const progress = (value: number) =>
+    deployment.append({ kind: "task", id: taskId, type: "PROGRESS", payload: { agentId, progress: value } })
   return { taskId, progress }
 }
 
@@ -104,7 +113,10 @@ describe("fencing", () => {
     const partition = 0
     const fenceA = await takeLease(partition, "A")
     const commitOfA = gate()
-    const ownerA = await deployment.startWorker(partition, fenceA, { consumer: "A", sql: gatedSql(deployment.schema.sql, isBatchWrite, commitOfA) })
+    const ownerA = await deployment.startWorker(partition, fenceA, {
+      consumer: "A",
+      sql: gatedSql(deployment.schema.sql, isBatchWrite, commitOfA),
+    })
     const task = await startedTask(partition)
     const before = await deployment.actor("task", task.taskId)
 
@@ -116,7 +128,10 @@ describe("fencing", () => {
     const fenceB = await takeLease(partition, "B")
     const loadOfB = gate()
     loadOfB.shut()
-    const ownerB = await deployment.startWorker(partition, fenceB, { consumer: "B", sql: gatedSql(deployment.schema.sql, isSnapshotLoad, loadOfB) })
+    const ownerB = await deployment.startWorker(partition, fenceB, {
+      consumer: "B",
+      sql: gatedSql(deployment.schema.sql, isSnapshotLoad, loadOfB),
+    })
     await loadOfB.held()
 
     commitOfA.open()
@@ -146,7 +161,10 @@ describe("fencing", () => {
     const fenceB = await takeLease(partition, "B")
     const readOfB = gate()
     readOfB.shut()
-    const ownerB = await deployment.startWorker(partition, fenceB, { consumer: "B", blocking: gatedWaits(await deployment.connectRedis(), readOfB) })
+    const ownerB = await deployment.startWorker(partition, fenceB, {
+      consumer: "B",
+      blocking: gatedWaits(await deployment.connectRedis(), readOfB),
+    })
     await readOfB.held()
     const reports = 30
     const appended = [(await task.progress(1 / reports)).streamId]

@@ -17,7 +17,12 @@ afterAll(() => deployment.close())
 
 const registerAgent = async (capabilities: string[], maxConcurrency = 1) => {
   const id = randomUUID()
-  await deployment.append({ kind: "agent", id, type: "CREATE", payload: { id, name: `bot-${id.slice(0, 4)}`, capabilities, maxConcurrency } })
+  await deployment.append({
+    kind: "agent",
+    id,
+    type: "CREATE",
+    payload: { id, name: `bot-${id.slice(0, 4)}`, capabilities, maxConcurrency },
+  })
   await deployment.append({ kind: "agent", id, type: "CONNECT", payload: {} })
   // Online, or busy already if waiting work reached it first.
   await deployment.actor("agent", id, (agent) => agent.state === "online" || agent.state === "busy")
@@ -26,7 +31,12 @@ const registerAgent = async (capabilities: string[], maxConcurrency = 1) => {
 
 const createTask = async (capability: string) => {
   const id = randomUUID()
-  await deployment.append({ kind: "task", id, type: "CREATE", payload: { id, title: `task ${id.slice(0, 4)}`, capability, dependsOn: [], blocked: false } })
+  await deployment.append({
+    kind: "task",
+    id,
+    type: "CREATE",
+    payload: { id, title: `task ${id.slice(0, 4)}`, capability, dependsOn: [], blocked: false },
+  })
   return id
 }
 
@@ -39,9 +49,13 @@ const createSession = async (capability: string, options: { maxAttempts: number;
   const [first, second] = [sessionTaskId(sessionId, 0), sessionTaskId(sessionId, 1)]
   const spec = { payload: {}, timeoutS: 60, maxAttempts: options.maxAttempts, priority: 2 }
   await deployment.append({
-    kind: "session", id: sessionId, type: "CREATE",
+    kind: "session",
+    id: sessionId,
+    type: "CREATE",
     payload: {
-      id: sessionId, title: "release", ...(options.start === undefined ? {} : { start: options.start }),
+      id: sessionId,
+      title: "release",
+      ...(options.start === undefined ? {} : { start: options.start }),
       tasks: [
         { id: first, key: "build", title: "build", capability, dependsOn: [], spec },
         { id: second, key: "ship", title: "ship", capability, dependsOn: [first], spec },
@@ -139,11 +153,18 @@ describe("runtime lifecycle", () => {
     const cancelled = await deployment.actor("task", second, (task) => task.state === "cancelled")
     expect((cancelled.snapshot as { context: { cancelReason: string } }).context.cancelReason).toBe(`dependency ${first} failed`)
     const failed = await deployment.actor("session", sessionId, (row) => row.state === "failed")
-    expect((failed.snapshot as { context: { metrics: { tasks: object } } }).context.metrics.tasks).toMatchObject({ failed: 1, cancelled: 1 })
+    expect((failed.snapshot as { context: { metrics: { tasks: object } } }).context.metrics.tasks).toMatchObject({
+      failed: 1,
+      cancelled: 1,
+    })
 
     await deployment.append({ kind: "session", id: sessionId, type: "RETRY", payload: {} })
     await deployment.append({ kind: "session", id: sessionId, type: "START", payload: {} })
     const session = await runSession({ sessionId, first, second }, agentId)
-    expect((session.snapshot as { context: { metrics: { tasks: object } } }).context.metrics.tasks).toMatchObject({ completed: 2, failed: 0, cancelled: 0 })
+    expect((session.snapshot as { context: { metrics: { tasks: object } } }).context.metrics.tasks).toMatchObject({
+      completed: 2,
+      failed: 0,
+      cancelled: 0,
+    })
   })
 })

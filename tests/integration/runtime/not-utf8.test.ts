@@ -12,8 +12,7 @@ beforeAll(async () => {
 })
 afterAll(() => deployment.close())
 
-const create = (id: string, title: string) =>
-  JSON.stringify({ id, title, capability: "utf8", depends_on: [], blocked: false })
+const create = (id: string, title: string) => JSON.stringify({ id, title, capability: "utf8", depends_on: [], blocked: false })
 
 describe("raw entries that are not UTF-8", () => {
   it("are dead-lettered with their bytes unchanged while the entries around them are applied", async () => {
@@ -32,11 +31,13 @@ describe("raw entries that are not UTF-8", () => {
     await deployment.actor("task", after)
     const letter = await waitFor("the dead letter", async () => {
       const entries = await deployment.redis.xrangeBuffer(dead, "-", "+")
-      return entries.map(([, flat]) => {
-        const fields = new Map<string, Buffer>()
-        for (let i = 0; i + 1 < flat.length; i += 2) fields.set(flat[i]!.toString(), flat[i + 1]!)
-        return fields
-      }).find((fields) => fields.get("source")?.toString() === source)
+      return entries
+        .map(([, flat]) => {
+          const fields = new Map<string, Buffer>()
+          for (let i = 0; i + 1 < flat.length; i += 2) fields.set(flat[i]!.toString(), flat[i + 1]!)
+          return fields
+        })
+        .find((fields) => fields.get("source")?.toString() === source)
     })
     expect(letter.get("reason")?.toString()).toBe("payload: invalid UTF-8")
     // The original fields are kept as they came, bytes included (not replaced with U+FFFD).

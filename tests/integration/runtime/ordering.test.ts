@@ -29,7 +29,8 @@ const taskPlan = (taskId: string, steps: number): Plan => {
       { type: "ASSIGN", payload: { agentId } },
       { type: "START", payload: { agentId } },
       ...Array.from({ length: steps }, (_, i) => ({
-        type: "PROGRESS", payload: { agentId, progress: (i + 1) / steps, message: `step ${i + 1}` },
+        type: "PROGRESS",
+        payload: { agentId, progress: (i + 1) / steps, message: `step ${i + 1}` },
       })),
       { type: "COMPLETE", payload: { agentId, result: { steps } } },
     ],
@@ -54,9 +55,7 @@ const expectAppliedInOrder = async (plan: Plan, streamIds: ReadonlyArray<string>
     const events = (await deployment.events(plan.taskId)).filter((event) => event.event === "PROGRESS")
     return events.length >= steps ? events : undefined
   })
-  expect(published.map((event) => progressOf(event.patch))).toEqual(
-    Array.from({ length: steps }, (_, i) => (i + 1) / steps),
-  )
+  expect(published.map((event) => progressOf(event.patch))).toEqual(Array.from({ length: steps }, (_, i) => (i + 1) / steps))
 }
 
 describe("order per actor", () => {
@@ -74,7 +73,8 @@ describe("order per actor", () => {
     const steps = 60
     const perPartition = 4
     const plans = Array.from({ length: deployment.partitions * perPartition }, (_, i) =>
-      taskPlan(deployment.idIn("task", i % deployment.partitions), steps))
+      taskPlan(deployment.idIn("task", i % deployment.partitions), steps),
+    )
     // The backlog builds up with no runtime running, interleaving the actors command by command.
     const streamIds = new Map<string, string[]>(plans.map((plan) => [plan.taskId, []]))
     for (let step = 0; step < steps + 4; step += 1) {

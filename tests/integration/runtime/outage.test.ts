@@ -56,7 +56,14 @@ describe("a Postgres outage", () => {
     const taskId = randomUUID()
     const agentId = randomUUID()
     const inbox = live.keys.partition(
-      (await live.append({ kind: "task", id: taskId, type: "CREATE", payload: { id: taskId, title: "outage", capability: "outage", dependsOn: [], blocked: false } })).partition,
+      (
+        await live.append({
+          kind: "task",
+          id: taskId,
+          type: "CREATE",
+          payload: { id: taskId, title: "outage", capability: "outage", dependsOn: [], blocked: false },
+        })
+      ).partition,
     ).inbox
     await live.append({ kind: "task", id: taskId, type: "ASSIGN", payload: { agentId } })
     await live.append({ kind: "task", id: taskId, type: "START", payload: { agentId } })

@@ -16,7 +16,9 @@ beforeAll(async () => {
 afterAll(() => deployment.close())
 
 const deadLetters = async () => {
-  const all = await Promise.all(Array.from({ length: PARTITIONS }, (_, p) => deployment.redis.xrange(deployment.keys.partition(p).dead, "-", "+")))
+  const all = await Promise.all(
+    Array.from({ length: PARTITIONS }, (_, p) => deployment.redis.xrange(deployment.keys.partition(p).dead, "-", "+")),
+  )
   return all.flat().map(([, flat]) => Object.fromEntries(flat.flatMap((value, i) => (i % 2 === 0 ? [[value, flat[i + 1]]] : []))))
 }
 
@@ -25,11 +27,21 @@ describe("poison in the middle of a run", () => {
     const runtime = await deployment.startRuntime(QUICK)
     for (let i = 0; i < 8; i += 1) {
       const id = randomUUID()
-      await deployment.append({ kind: "agent", id, type: "CREATE", payload: { id, name: `bot-${i}`, capabilities: ["poison-run"], maxConcurrency: 16 } })
+      await deployment.append({
+        kind: "agent",
+        id,
+        type: "CREATE",
+        payload: { id, name: `bot-${i}`, capabilities: ["poison-run"], maxConcurrency: 16 },
+      })
       await deployment.append({ kind: "agent", id, type: "CONNECT", payload: {} })
     }
     const create = (id: string) =>
-      deployment.append({ kind: "task", id, type: "CREATE", payload: { id, title: "work", capability: "poison-run", dependsOn: [], blocked: false } })
+      deployment.append({
+        kind: "task",
+        id,
+        type: "CREATE",
+        payload: { id, title: "work", capability: "poison-run", dependsOn: [], blocked: false },
+      })
     const ids = Array.from({ length: TASKS }, () => randomUUID())
     await Promise.all(ids.slice(0, TASKS / 2).map(create))
 
@@ -52,10 +64,14 @@ describe("poison in the middle of a run", () => {
     }
     await Promise.all(ids.slice(TASKS / 2).map(create))
 
-    const letters = await waitFor("the poison dead-lettered", async () => {
-      const found = await deadLetters()
-      return found.length === poison.length ? found : undefined
-    }, 15_000)
+    const letters = await waitFor(
+      "the poison dead-lettered",
+      async () => {
+        const found = await deadLetters()
+        return found.length === poison.length ? found : undefined
+      },
+      15_000,
+    )
     const seconds = (Date.now() - injectedAt) / 1000
     expect(letters.every((letter) => String(letter["reason"]).length > 0)).toBe(true)
     expect(letters.map((letter) => JSON.parse(String(letter["fields"]))["type"]).sort()).toEqual(poison.map(([, type]) => type).sort())

@@ -78,10 +78,12 @@ describe("poison entries", () => {
       const entries = await deployment.redis.xrange(dead, "-", "+")
       return entries.length === 2 ? entries : undefined
     })
-    const reasons = Object.fromEntries(letters.map(([, flat]) => {
-      const fields = Object.fromEntries(flat.flatMap((value, i) => (i % 2 === 0 ? [[value, flat[i + 1]]] : [])))
-      return [fields["source"], fields["reason"]]
-    }))
+    const reasons = Object.fromEntries(
+      letters.map(([, flat]) => {
+        const fields = Object.fromEntries(flat.flatMap((value, i) => (i % 2 === 0 ? [[value, flat[i + 1]]] : [])))
+        return [fields["source"], fields["reason"]]
+      }),
+    )
     expect(reasons[tooLarge!]).toMatch(/out of range.*\(22003\)/)
     expect(reasons[tooDeep!]).toMatch(/PROBE made meter:.* fail: Maximum call stack size exceeded/)
 

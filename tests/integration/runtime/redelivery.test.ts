@@ -27,12 +27,14 @@ const ACK: Step = "xack"
 const failingOnce = (redis: Redis, step: Step, onFailure: () => void): Redis => {
   let failed = false
   return withMethods(redis, {
-    [step]: (original) => (...args) => {
-      if (failed) return original(...args)
-      failed = true
-      onFailure()
-      throw new Error(`${step} failed`)
-    },
+    [step]:
+      (original) =>
+      (...args) => {
+        if (failed) return original(...args)
+        failed = true
+        onFailure()
+        throw new Error(`${step} failed`)
+      },
   })
 }
 
@@ -46,10 +48,20 @@ const heldTask = async () => {
   const capability = `redeliver-${randomUUID()}`
   const agentId = deployment.idIn("agent", AGENT_PARTITION)
   const taskId = deployment.idIn("task", TASK_PARTITION)
-  await deployment.append({ kind: "agent", id: agentId, type: "CREATE", payload: { id: agentId, name: "holder", capabilities: [capability] } })
+  await deployment.append({
+    kind: "agent",
+    id: agentId,
+    type: "CREATE",
+    payload: { id: agentId, name: "holder", capabilities: [capability] },
+  })
   await deployment.append({ kind: "agent", id: agentId, type: "CONNECT", payload: {} })
   await deployment.actor("agent", agentId, (row) => row.state === "online")
-  await deployment.append({ kind: "task", id: taskId, type: "CREATE", payload: { id: taskId, title: "held", capability, dependsOn: [], blocked: false } })
+  await deployment.append({
+    kind: "task",
+    id: taskId,
+    type: "CREATE",
+    payload: { id: taskId, title: "held", capability, dependsOn: [], blocked: false },
+  })
   await deployment.actor("task", taskId, (row) => row.state === "assigned" && row.agentId === agentId)
   await deployment.append({ kind: "task", id: taskId, type: "START", payload: { agentId } })
   await deployment.actor("task", taskId, (row) => row.state === "in_progress")
@@ -59,7 +71,12 @@ const heldTask = async () => {
 
 /** Appends the task's last two commands; an owner applies them and dies when `step` fails. */
 const crashDuring = async (step: Step, held: { taskId: string; agentId: string }) => {
-  const progress = await deployment.append({ kind: "task", id: held.taskId, type: "PROGRESS", payload: { agentId: held.agentId, progress: 0.5 } })
+  const progress = await deployment.append({
+    kind: "task",
+    id: held.taskId,
+    type: "PROGRESS",
+    payload: { agentId: held.agentId, progress: 0.5 },
+  })
   const complete = await deployment.append({ kind: "task", id: held.taskId, type: "COMPLETE", payload: { agentId: held.agentId } })
   const lease = await deployment.scripts.acquireLease(deployment.keys.partition(TASK_PARTITION), "doomed", QUICK.leaseTtlMs ?? 1_000)
   if (!lease.ok) throw new Error("the task's partition is owned already")
@@ -67,7 +84,8 @@ const crashDuring = async (step: Step, held: { taskId: string; agentId: string }
   const connection = await deployment.connectRedis()
   // The process dies at that instant: its loop stops without acknowledging anything.
   const worker = await deployment.startWorker(TASK_PARTITION, lease.value, {
-    consumer: "doomed", redis: failingOnce(connection, step, () => (died = worker.stop())),
+    consumer: "doomed",
+    redis: failingOnce(connection, step, () => (died = worker.stop())),
   })
   await waitFor("the owner to die", async () => (died === undefined ? undefined : { died }))
   await died
@@ -81,7 +99,9 @@ const appendedToAgents = () => entriesAdded(deployment.redis, deployment.keys.pa
 const releasesFor = async (agentId: string, taskId: string) =>
   (await deployment.redis.xrange(deployment.keys.partition(AGENT_PARTITION).inbox, "-", "+"))
     .map(([id, flat]) => ({ id, fields: Object.fromEntries(flat.flatMap((value, i) => (i % 2 === 0 ? [[value, flat[i + 1]]] : []))) }))
-    .filter(({ fields }) => fields["type"] === "RELEASE" && fields["actor"] === `agent:${agentId}` && String(fields["payload"]).includes(taskId))
+    .filter(
+      ({ fields }) => fields["type"] === "RELEASE" && fields["actor"] === `agent:${agentId}` && String(fields["payload"]).includes(taskId),
+    )
 
 /** The agent counted the task's completion exactly once and has its slot back. */
 const expectReleasedOnce = async (agentId: string) => {

@@ -33,18 +33,37 @@ describe("what Redis keeps", () => {
     await deployment.startRuntime({ ...QUICK, eventRetention: RETENTION })
     const agents = Array.from({ length: 4 }, () => randomUUID())
     for (const id of agents) {
-      await deployment.append({ kind: "agent", id, type: "CREATE", payload: { id, name: "keeper", capabilities: ["bound"], maxConcurrency: 8 } })
+      await deployment.append({
+        kind: "agent",
+        id,
+        type: "CREATE",
+        payload: { id, name: "keeper", capabilities: ["bound"], maxConcurrency: 8 },
+      })
       await deployment.append({ kind: "agent", id, type: "CONNECT", payload: {} })
     }
     const tasks = Array.from({ length: TASKS }, () => randomUUID())
-    await Promise.all(tasks.map((id) =>
-      deployment.append({ kind: "task", id, type: "CREATE", payload: { id, title: "bounded", capability: "bound", dependsOn: [], blocked: false } })))
+    await Promise.all(
+      tasks.map((id) =>
+        deployment.append({
+          kind: "task",
+          id,
+          type: "CREATE",
+          payload: { id, title: "bounded", capability: "bound", dependsOn: [], blocked: false },
+        }),
+      ),
+    )
 
     await completeAssignedTasks(deployment, TASKS)
 
     const inboxes = Array.from({ length: 16 }, (_, p) => deployment.keys.partition(p).inbox)
-    await waitFor("the inboxes emptied", async () => ((await Promise.all(inboxes.map((inbox) => deployment.redis.xlen(inbox)))).every((n) => n === 0) ? true : undefined))
-    await waitFor("the command ids forgotten", async () => ((await keysOf()).some((key) => key.includes(":dedupe:")) ? undefined : true), 10_000)
+    await waitFor("the inboxes emptied", async () =>
+      (await Promise.all(inboxes.map((inbox) => deployment.redis.xlen(inbox)))).every((n) => n === 0) ? true : undefined,
+    )
+    await waitFor(
+      "the command ids forgotten",
+      async () => ((await keysOf()).some((key) => key.includes(":dedupe:")) ? undefined : true),
+      10_000,
+    )
 
     const events = await deployment.redis.xlen(deployment.keys.events)
     expect(events).toBeGreaterThanOrEqual(RETENTION)

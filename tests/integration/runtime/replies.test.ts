@@ -15,9 +15,19 @@ describe("replies", () => {
   it("go to the waiting edge's own stream, with the verdict", async () => {
     const id = randomUUID()
     const create = await deployment.append({
-      kind: "task", id, type: "CREATE", payload: { id, title: "answered", capability: "replies", dependsOn: [], blocked: false }, replyTo: "edge-a:1",
+      kind: "task",
+      id,
+      type: "CREATE",
+      payload: { id, title: "answered", capability: "replies", dependsOn: [], blocked: false },
+      replyTo: "edge-a:1",
     })
-    const refused = await deployment.append({ kind: "task", id: randomUUID(), type: "CANCEL", payload: { reason: "no" }, replyTo: "edge-b:7" })
+    const refused = await deployment.append({
+      kind: "task",
+      id: randomUUID(),
+      type: "CANCEL",
+      payload: { reason: "no" },
+      replyTo: "edge-b:7",
+    })
     const stream = deployment.keys.replies("edge-a")
     const [entry] = await waitFor("the answer", async () => {
       const entries = await deployment.redis.xrange(stream, "-", "+")

@@ -29,7 +29,12 @@ const sleepPast = (at: number, margin = 300) => sleep(Math.max(0, at + margin - 
 
 const createTask = async (capability: string, spec: { timeoutS?: number; maxAttempts?: number } = {}) => {
   const id = randomUUID()
-  await deployment.append({ kind: "task", id, type: "CREATE", payload: { id, title: "timed", capability, dependsOn: [], blocked: false, ...spec } })
+  await deployment.append({
+    kind: "task",
+    id,
+    type: "CREATE",
+    payload: { id, title: "timed", capability, dependsOn: [], blocked: false, ...spec },
+  })
   return id
 }
 
@@ -58,7 +63,11 @@ describe("durable timers", () => {
     const runtime = await deployment.startRuntime()
     const agentId = randomUUID()
     const taskId = await createTask("timers-retry", { timeoutS: 60, maxAttempts: 3 })
-    for (const [type, payload] of [["ASSIGN", { agentId }], ["START", { agentId }], ["FAIL", { agentId, error: "flaky" }]] as const) {
+    for (const [type, payload] of [
+      ["ASSIGN", { agentId }],
+      ["START", { agentId }],
+      ["FAIL", { agentId, error: "flaky" }],
+    ] as const) {
       await deployment.append({ kind: "task", id: taskId, type, payload })
     }
     const waiting = await deployment.actor("task", taskId, (row) => row.state === "retry_wait")
@@ -71,7 +80,11 @@ describe("durable timers", () => {
 
     await deployment.startRuntime()
     const ready = await deployment.actor("task", taskId, (row) => row.state === "ready")
-    expect(contextOf<{ attempt: number; error: string; agentId: string | null }>(ready)).toMatchObject({ attempt: 1, error: "flaky", agentId: null })
+    expect(contextOf<{ attempt: number; error: string; agentId: string | null }>(ready)).toMatchObject({
+      attempt: 1,
+      error: "flaky",
+      agentId: null,
+    })
     expect((await deployment.transitions("task", taskId)).map((t) => t.event)).toEqual(["CREATE", "ASSIGN", "START", "FAIL", "RETRY_DUE"])
   })
 
@@ -79,7 +92,12 @@ describe("durable timers", () => {
     const runtime = await deployment.startRuntime()
     const agentId = randomUUID()
     const capability = "timers-heartbeat"
-    await deployment.append({ kind: "agent", id: agentId, type: "CREATE", payload: { id: agentId, name: "sleepy", capabilities: [capability], heartbeatIntervalMs: 500 } })
+    await deployment.append({
+      kind: "agent",
+      id: agentId,
+      type: "CREATE",
+      payload: { id: agentId, name: "sleepy", capabilities: [capability], heartbeatIntervalMs: 500 },
+    })
     await deployment.append({ kind: "agent", id: agentId, type: "CONNECT", payload: {} })
     await deployment.actor("agent", agentId, (row) => row.state === "online")
     const taskId = await createTask(capability)

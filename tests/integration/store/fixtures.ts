@@ -7,13 +7,7 @@ export const sid = (ms: number, seq = 0): string => `${ms}-${seq}`
 const msOf = (streamId: string): number => Number(streamId.split("-")[0])
 
 /** A snapshot row whose snapshot records the state and stream id it was written with. */
-export function row(
-  kind: string,
-  id: string,
-  state: string,
-  streamId: string,
-  extra: Partial<SnapshotWrite> = {},
-): SnapshotWrite {
+export function row(kind: string, id: string, state: string, streamId: string, extra: Partial<SnapshotWrite> = {}): SnapshotWrite {
   return {
     kind,
     id,
@@ -35,5 +29,16 @@ export function move(
   streamId: string,
   extra: Partial<TransitionWrite> = {},
 ): TransitionWrite {
-  return { kind, actorId, from, to, event: `TO_${to.toUpperCase()}`, streamId, at: msOf(streamId), version: 1, patch: { status: to }, ...extra }
+  return {
+    kind,
+    actorId,
+    from,
+    to,
+    event: `TO_${to.toUpperCase()}`,
+    streamId,
+    at: msOf(streamId),
+    version: 1,
+    patch: { status: to },
+    ...extra,
+  }
 }

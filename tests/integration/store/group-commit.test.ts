@@ -17,7 +17,10 @@ afterAll(() => pg.drop())
 
 const T0 = Date.UTC(2026, 10, 30, 5, 0, 0)
 const batch = (partition: number, fence: number, id: string, priority = 1): Batch => ({
-  partition, fence, rows: [row("task", id, "ready", sid(T0 + partition), { priority })], transitions: [],
+  partition,
+  fence,
+  rows: [row("task", id, "ready", sid(T0 + partition), { priority })],
+  transitions: [],
 })
 
 describe("group commit", () => {

@@ -86,7 +86,10 @@ describe("listActors", () => {
       agent("cap-late", "online", 100, ["review", "code"]),
     ])
     expect(ids(await listActors(pg.sql, { kind: "agent", capability: "code", limit: 10 }))).toEqual(["cap-both", "cap-code", "cap-late"])
-    expect(ids(await listActors(pg.sql, { kind: "agent", capability: "review", state: "online", limit: 10 }))).toEqual(["cap-both", "cap-late"])
+    expect(ids(await listActors(pg.sql, { kind: "agent", capability: "review", state: "online", limit: 10 }))).toEqual([
+      "cap-both",
+      "cap-late",
+    ])
     expect(ids(await listActors(pg.sql, { kind: "agent", capability: "translate", limit: 10 }))).toEqual([])
     const first = await listActors(pg.sql, { kind: "agent", capability: "code", limit: 2 })
     expect(ids(first)).toEqual(["cap-both", "cap-code"])

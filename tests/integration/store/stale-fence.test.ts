@@ -39,9 +39,19 @@ describe("writeBatch fencing", () => {
   it("accepts the same fence again and a newer one, which then shuts the older out", async () => {
     const same = await writeBatch(pg.sql, { partition: 3, fence: 5, rows: [row("session", "s-1", "paused", sid(T0 + 2))], transitions: [] })
     expect(same).toMatchObject({ _tag: "Written", actors: 1 })
-    const newer = await writeBatch(pg.sql, { partition: 3, fence: 9, rows: [row("session", "s-1", "running", sid(T0 + 3))], transitions: [] })
+    const newer = await writeBatch(pg.sql, {
+      partition: 3,
+      fence: 9,
+      rows: [row("session", "s-1", "running", sid(T0 + 3))],
+      transitions: [],
+    })
     expect(newer).toMatchObject({ _tag: "Written", actors: 1 })
-    const former = await writeBatch(pg.sql, { partition: 3, fence: 5, rows: [row("session", "s-1", "stopped", sid(T0 + 4))], transitions: [] })
+    const former = await writeBatch(pg.sql, {
+      partition: 3,
+      fence: 5,
+      rows: [row("session", "s-1", "stopped", sid(T0 + 4))],
+      transitions: [],
+    })
     expect(former._tag).toBe("StaleFence")
     expect(await getActor(pg.sql, "session", "s-1")).toMatchObject({ state: "running", fence: 9 })
   })
@@ -69,7 +79,12 @@ describe("writeBatch fencing", () => {
       writeBatch(pg.sql, { partition: 8, fence: 11, rows: [row("task", "t-8", "assigned", sid(T0, 2))], transitions: [] }),
     ])
     expect(high._tag).toBe("Written")
-    const after = await writeBatch(pg.sql, { partition: 8, fence: 10, rows: [row("task", "t-8", "cancelled", sid(T0, 3))], transitions: [] })
+    const after = await writeBatch(pg.sql, {
+      partition: 8,
+      fence: 10,
+      rows: [row("task", "t-8", "cancelled", sid(T0, 3))],
+      transitions: [],
+    })
     expect(after._tag).toBe("StaleFence")
     expect(await getActor(pg.sql, "task", "t-8")).toMatchObject({ state: "assigned", fence: 11 })
   })

@@ -58,7 +58,14 @@ describe("timeline", () => {
     await apply(
       1,
       [row("task", "t-3", "assigned", sid(T0 + 30, 4), { sessionId: "s-3" })],
-      [move("task", "t-3", "ready", "assigned", sid(T0 + 30, 4), { event: "ASSIGN", version: 3, patch: { status: "assigned", agent_id: "a-1" }, by: "operator" })],
+      [
+        move("task", "t-3", "ready", "assigned", sid(T0 + 30, 4), {
+          event: "ASSIGN",
+          version: 3,
+          patch: { status: "assigned", agent_id: "a-1" },
+          by: "operator",
+        }),
+      ],
     )
     expect(await timeline(pg.sql, "s-3")).toEqual([
       {

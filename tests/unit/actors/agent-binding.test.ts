@@ -4,12 +4,22 @@
 import { describe, expect, it } from "vitest"
 import { agentKind } from "../../../actors/agent.ts"
 
-const agent = { capabilities: ["lint", "test"], maxConcurrency: 3, inflight: ["t1"], breaker: "closed", load: 0.33, recent: [], reportedStatus: null }
+const agent = {
+  capabilities: ["lint", "test"],
+  maxConcurrency: 3,
+  inflight: ["t1"],
+  breaker: "closed",
+  load: 0.33,
+  recent: [],
+  reportedStatus: null,
+}
 const out = (effect: Record<string, unknown>) => agentKind.outputs(effect as never, { id: "a1", context: agent })
 
 describe("agent binding", () => {
   it("turns a reservation into an ASSIGN to the task", () => {
-    expect(out({ type: "agent.reserved", taskId: "t1" })).toEqual([{ _tag: "send", to: { kind: "task", id: "t1" }, type: "ASSIGN", payload: { agentId: "a1" } }])
+    expect(out({ type: "agent.reserved", taskId: "t1" })).toEqual([
+      { _tag: "send", to: { kind: "task", id: "t1" }, type: "ASSIGN", payload: { agentId: "a1" } },
+    ])
   })
 
   it("puts a refused reservation's task back in its queue", () => {
@@ -18,7 +28,9 @@ describe("agent binding", () => {
 
   it("offers free capacity to waiting tasks of its capabilities", () => {
     // Score: 0.35 × fit 1/2 + 0.25 × (1 − 1/3) + 0.25 × success 1 + 0.15 × availability 1.
-    expect(out({ type: "agent.capacity", free: 2 })).toEqual([{ _tag: "fill_agent", agentId: "a1", capabilities: ["lint", "test"], free: 2, score: 0.7417 }])
+    expect(out({ type: "agent.capacity", free: 2 })).toEqual([
+      { _tag: "fill_agent", agentId: "a1", capabilities: ["lint", "test"], free: 2, score: 0.7417 },
+    ])
   })
 
   it("hands every task of a lost agent back, saying why", () => {
@@ -35,7 +47,9 @@ describe("agent binding", () => {
   })
 
   it("refuses a reservation for a deregistered agent so the task is routed elsewhere", () => {
-    expect(agentKind.afterFinal?.({ type: "RESERVE", taskId: "t9" })).toEqual([{ type: "agent.reserve_refused", taskId: "t9", reason: "deregistered" }])
+    expect(agentKind.afterFinal?.({ type: "RESERVE", taskId: "t9" })).toEqual([
+      { type: "agent.reserve_refused", taskId: "t9", reason: "deregistered" },
+    ])
   })
 
   it("shows free capacity only while online with the breaker not open", () => {

@@ -13,22 +13,67 @@ const ids = [0, 1, 2].map((index) => sessionTaskId(SESSION, index))
 describe("session binding", () => {
   it("creates a task from its creation effect, with the spec's fields when given", () => {
     const creation = {
-      type: "session.create_task", taskId: ids[0], index: 0, key: "compile", title: "Compile", capability: "build",
-      dependsOn: [], dependants: [ids[1]], held: true, epoch: 0,
+      type: "session.create_task",
+      taskId: ids[0],
+      index: 0,
+      key: "compile",
+      title: "Compile",
+      capability: "build",
+      dependsOn: [],
+      dependants: [ids[1]],
+      held: true,
+      epoch: 0,
     }
-    expect(out({ ...creation, spec: { payload: { x: 1 }, timeoutS: 60, maxAttempts: 2, priority: 0 } })).toEqual([toTask(ids[0]!, "CREATE", {
-      id: ids[0], sessionId: SESSION, index: 0, key: "compile", title: "Compile", capability: "build", dependsOn: [],
-      dependants: [ids[1]], blocked: true, epoch: 0, payload: { x: 1 }, timeoutS: 60, maxAttempts: 2, priority: 0,
-    })])
+    expect(out({ ...creation, spec: { payload: { x: 1 }, timeoutS: 60, maxAttempts: 2, priority: 0 } })).toEqual([
+      toTask(ids[0]!, "CREATE", {
+        id: ids[0],
+        sessionId: SESSION,
+        index: 0,
+        key: "compile",
+        title: "Compile",
+        capability: "build",
+        dependsOn: [],
+        dependants: [ids[1]],
+        blocked: true,
+        epoch: 0,
+        payload: { x: 1 },
+        timeoutS: 60,
+        maxAttempts: 2,
+        priority: 0,
+      }),
+    ])
     const gated = { group: "tenant-a", requiresApproval: true, approvalTimeoutS: 30 }
-    expect(out({ ...creation, spec: gated })).toEqual([toTask(ids[0]!, "CREATE", {
-      id: ids[0], sessionId: SESSION, index: 0, key: "compile", title: "Compile", capability: "build", dependsOn: [],
-      dependants: [ids[1]], blocked: true, epoch: 0, payload: {}, ...gated,
-    })])
-    expect(out({ ...creation, spec: {} })).toEqual([toTask(ids[0]!, "CREATE", {
-      id: ids[0], sessionId: SESSION, index: 0, key: "compile", title: "Compile", capability: "build", dependsOn: [],
-      dependants: [ids[1]], blocked: true, epoch: 0, payload: {},
-    })])
+    expect(out({ ...creation, spec: gated })).toEqual([
+      toTask(ids[0]!, "CREATE", {
+        id: ids[0],
+        sessionId: SESSION,
+        index: 0,
+        key: "compile",
+        title: "Compile",
+        capability: "build",
+        dependsOn: [],
+        dependants: [ids[1]],
+        blocked: true,
+        epoch: 0,
+        payload: {},
+        ...gated,
+      }),
+    ])
+    expect(out({ ...creation, spec: {} })).toEqual([
+      toTask(ids[0]!, "CREATE", {
+        id: ids[0],
+        sessionId: SESSION,
+        index: 0,
+        key: "compile",
+        title: "Compile",
+        capability: "build",
+        dependsOn: [],
+        dependants: [ids[1]],
+        blocked: true,
+        epoch: 0,
+        payload: {},
+      }),
+    ])
   })
 
   it("sends each sweep to every task, in index order, from the task count alone", () => {

@@ -30,7 +30,11 @@ describe("MessageScanner", () => {
     const { scanner, seen } = collect(true)
     const stream = Buffer.concat([typed("C", "INSERT 0 3"), typed("Z", "I"), typed("C", "SELECT 12")])
     for (let at = 0; at < stream.length; at += 3) scanner.push(stream.subarray(at, at + 3))
-    expect(seen).toEqual([["C", "INSERT 0 3\0"], ["Z", undefined], ["C", "SELECT 12\0"]])
+    expect(seen).toEqual([
+      ["C", "INSERT 0 3\0"],
+      ["Z", undefined],
+      ["C", "SELECT 12\0"],
+    ])
   })
 
   it("skips a large body it does not need, even when it spans chunks, and reads on after it", () => {
@@ -40,7 +44,10 @@ describe("MessageScanner", () => {
     scanner.push(stream.subarray(0, 10))
     scanner.push(stream.subarray(10, 60_000))
     scanner.push(stream.subarray(60_000))
-    expect(seen).toEqual([["D", undefined], ["C", "SELECT 1\0"]])
+    expect(seen).toEqual([
+      ["D", undefined],
+      ["C", "SELECT 1\0"],
+    ])
   })
 
   it("reads the client's untyped startup, then typed messages", () => {
@@ -52,7 +59,11 @@ describe("MessageScanner", () => {
   it("after an SSL request, expects another untyped message and skips the server's one-byte answer", () => {
     const SSL_REQUEST = 80877103
     const clientTypes: number[] = []
-    const client = new MessageScanner(false, () => false, (type) => clientTypes.push(type))
+    const client = new MessageScanner(
+      false,
+      () => false,
+      (type) => clientTypes.push(type),
+    )
     const server = collect(true)
     client.push(untyped(SSL_REQUEST))
     server.scanner.expectRaw(1)

@@ -9,7 +9,12 @@ describe("security settings", () => {
   })
 
   it("come from the environment, and flags override it", () => {
-    const env = { CLAWBOT_PUBLIC_READS: "true", CLAWBOT_RATE_LIMIT: "50", CLAWBOT_MAX_CONNECTIONS_PER_ADDRESS: "8", CLAWBOT_FRONT_DOOR: "false" }
+    const env = {
+      CLAWBOT_PUBLIC_READS: "true",
+      CLAWBOT_RATE_LIMIT: "50",
+      CLAWBOT_MAX_CONNECTIONS_PER_ADDRESS: "8",
+      CLAWBOT_FRONT_DOOR: "false",
+    }
     expect(loadConfig({}, env)).toMatchObject({ publicReads: true, rateLimit: 50, maxConnectionsPerAddress: 8, frontDoor: false })
     expect(loadConfig({ "rate-limit": "7", "public-reads": "false" }, env)).toMatchObject({ rateLimit: 7, publicReads: false })
   })

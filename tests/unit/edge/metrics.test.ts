@@ -27,11 +27,15 @@ describe("metrics registry", () => {
     metrics.observe("clawbot_http_request_seconds", 0.003, { route: "GET /health" })
     metrics.observe("clawbot_http_request_seconds", 0.2, { route: "GET /health" })
     const text = metrics.render()
-    expect(lines(text, 'clawbot_http_request_seconds_bucket{route="GET /health"')).toHaveLength(METRICS.clawbot_http_request_seconds.buckets.length + 1)
+    expect(lines(text, 'clawbot_http_request_seconds_bucket{route="GET /health"')).toHaveLength(
+      METRICS.clawbot_http_request_seconds.buckets.length + 1,
+    )
     expect(lines(text, 'clawbot_http_request_seconds_bucket{route="GET /health",le="0.005"}')).toEqual([
       'clawbot_http_request_seconds_bucket{route="GET /health",le="0.005"} 1',
     ])
-    expect(lines(text, 'clawbot_http_request_seconds_count{route="GET /health"}')).toEqual(['clawbot_http_request_seconds_count{route="GET /health"} 2'])
+    expect(lines(text, 'clawbot_http_request_seconds_count{route="GET /health"}')).toEqual([
+      'clawbot_http_request_seconds_count{route="GET /health"} 2',
+    ])
   })
 
   it("clears the runtime series only, keeping every metric's HELP and TYPE", () => {

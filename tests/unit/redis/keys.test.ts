@@ -10,16 +10,20 @@ const hashTag = (key: string): string => {
   return end > open + 1 ? key.slice(open + 1, end) : key
 }
 
-const partitionKeyNames = (p: PartitionKeys): string[] =>
-  [p.inbox, p.timers, p.timerData, p.dead, p.lease, p.fence, p.dedupe("c-1")]
+const partitionKeyNames = (p: PartitionKeys): string[] => [p.inbox, p.timers, p.timerData, p.dead, p.lease, p.fence, p.dedupe("c-1")]
 
 describe("keysFor", () => {
   it("names the documented keys with the default prefix cb", () => {
     const keys = keysFor()
     const p3 = keys.partition(3)
     expect(partitionKeyNames(p3)).toEqual([
-      "{cb:3}:in", "{cb:3}:timers", "{cb:3}:timer:data", "{cb:3}:dead",
-      "{cb:3}:lease", "{cb:3}:fence", "{cb:3}:dedupe:c-1",
+      "{cb:3}:in",
+      "{cb:3}:timers",
+      "{cb:3}:timer:data",
+      "{cb:3}:dead",
+      "{cb:3}:lease",
+      "{cb:3}:fence",
+      "{cb:3}:dedupe:c-1",
     ])
     expect(keys.events).toBe("{cb:ev}")
     expect(keys.replies("edge-1")).toBe("{cb:ev}:reply:edge-1")

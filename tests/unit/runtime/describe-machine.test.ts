@@ -28,10 +28,15 @@ describe("describeMachine", () => {
     const described = describeMachine(machine)
     expect(described).toMatchObject({ id: "demo", initial: "idle" })
     expect(described.states?.["idle"]).toEqual({
-      type: "atomic", entry: ["log"], exit: [], on: [{ event: "GO", target: ["working"], guard: "isReady", actions: ["count"] }],
+      type: "atomic",
+      entry: ["log"],
+      exit: [],
+      on: [{ event: "GO", target: ["working"], guard: "isReady", actions: ["count"] }],
     })
     expect(described.states?.["working"]).toMatchObject({
-      type: "compound", initial: "step", on: [{ event: "BACK", target: ["idle"], actions: [] }],
+      type: "compound",
+      initial: "step",
+      on: [{ event: "BACK", target: ["idle"], actions: [] }],
       states: { step: { on: [{ event: "always", target: ["done"], guard: "isReady", actions: [] }] } },
     })
     expect(described.states?.["done"]?.type).toBe("final")

@@ -20,7 +20,8 @@ describe("batch failures", () => {
       Object.assign(new Error("Reached the max retries per request limit"), { name: "MaxRetriesPerRequestError" }),
       new ServerUnavailable("Postgres did not answer in time"),
       new Error("batch failed", { cause: withCode("read ECONNRESET", "ECONNRESET") }),
-    ]) expect(isUnavailable(error)).toBe(true)
+    ])
+      expect(isUnavailable(error)).toBe(true)
   })
 
   it("treats values Postgres refuses, machine errors and stack overflows as the entry's fault", () => {
@@ -31,7 +32,8 @@ describe("batch failures", () => {
       new RangeError("Maximum call stack size exceeded"),
       new TypeError("Cannot read properties of undefined (reading 'x')"),
       "a thrown string",
-    ]) expect(isUnavailable(error)).toBe(false)
+    ])
+      expect(isUnavailable(error)).toBe(false)
   })
 
   it("gives a one-line reason with the SQLSTATE, and names a stack overflow", () => {

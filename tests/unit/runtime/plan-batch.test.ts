@@ -18,7 +18,11 @@ const lampMachine = setup({
     armTimer: emit(({ event }) => ({ type: "timer.arm", name: "auto_off", fireAt: event.at + 1000, event: { type: "OFF" } })),
     tellNeighbour: emit({ type: "lamp.lit" }),
     reject: emit(({ event }) => ({
-      type: "command.rejected", command: event.type, state: "off", code: "conflict", reason: `${event.type} refused`,
+      type: "command.rejected",
+      command: event.type,
+      state: "off",
+      code: "conflict",
+      reason: `${event.type} refused`,
     })),
     explode: assign(() => {
       throw new Error("filament burst")
@@ -90,7 +94,13 @@ describe("planBatch", () => {
     const result = plan([entry("1000-0", "ON", {}, "edge-1/7")])
     expect(result.rows).toEqual([])
     expect(result.outbox).toEqual([
-      expect.objectContaining({ _tag: "reply", replyTo: "edge-1/7", outcome: "rejected", code: "not_found", reason: "lamp a does not exist" }),
+      expect.objectContaining({
+        _tag: "reply",
+        replyTo: "edge-1/7",
+        outcome: "rejected",
+        code: "not_found",
+        reason: "lamp a does not exist",
+      }),
     ])
   })
 
@@ -114,7 +124,12 @@ describe("planBatch", () => {
     expect(row.outbox.map((item) => item._tag)).toEqual(["timer_arm", "send"])
     const events = first.transitions.map((t) => eventItem(lampKind, "a", (row.snapshot as { context: unknown }).context, P, t))
     expect(events).toEqual(first.outbox.filter((item) => item._tag === "event"))
-    const stored = new Map([["lamp:a", { snapshot: row.snapshot, streamId: row.streamId, version: row.version, machineVersion: 1, outbox: [...events, ...row.outbox] }]])
+    const stored = new Map([
+      [
+        "lamp:a",
+        { snapshot: row.snapshot, streamId: row.streamId, version: row.version, machineVersion: 1, outbox: [...events, ...row.outbox] },
+      ],
+    ])
     const again = plan([entry("1000-0", "CREATE", { watts: 40 }), entry("1005-0", "ON")], new ActorHost({ maxActors: 10 }), stored)
     expect(again.counts).toEqual({ applied: 0, rejected: 0, redelivered: 2 })
     expect(again.rows).toEqual([])
@@ -139,7 +154,15 @@ describe("planBatch", () => {
   })
 
   it("dead-letters an entry written to another partition's inbox instead of applying it", () => {
-    const result = planBatch({ partition: (P + 1) % PARTITIONS, partitions: PARTITIONS, entries: [entry("1000-0", "CREATE", { watts: 40 })], decode, kinds, host: new ActorHost({ maxActors: 10 }), stored: new Map() })
+    const result = planBatch({
+      partition: (P + 1) % PARTITIONS,
+      partitions: PARTITIONS,
+      entries: [entry("1000-0", "CREATE", { watts: 40 })],
+      decode,
+      kinds,
+      host: new ActorHost({ maxActors: 10 }),
+      stored: new Map(),
+    })
     expect(result.deadLetters.map((d) => d.reason)).toEqual([`actor: lamp:a belongs to partition ${P}, not ${(P + 1) % PARTITIONS}`])
     expect(result.rows).toEqual([])
     expect(result.ackIds).toEqual([])
@@ -148,7 +171,18 @@ describe("planBatch", () => {
   it("records each transition as a version and the merge patch of the actor's view", () => {
     const result = plan([entry("1000-0", "CREATE", { watts: 40 }), entry("1005-0", "ON"), entry("1006-0", "OFF")])
     expect(result.transitions.map((t) => [t.version, t.patch])).toEqual([
-      [1, { id: "a", status: "off", watts: 40, created_at: "1970-01-01T00:00:01.000Z", updated_at: "1970-01-01T00:00:01.000Z", stream_id: "1000-0", version: 1 }],
+      [
+        1,
+        {
+          id: "a",
+          status: "off",
+          watts: 40,
+          created_at: "1970-01-01T00:00:01.000Z",
+          updated_at: "1970-01-01T00:00:01.000Z",
+          stream_id: "1000-0",
+          version: 1,
+        },
+      ],
       [2, { status: "on", updated_at: "1970-01-01T00:00:01.005Z", stream_id: "1005-0", version: 2 }],
       [3, { status: "off", updated_at: "1970-01-01T00:00:01.006Z", stream_id: "1006-0", version: 3 }],
     ])
@@ -168,7 +202,11 @@ describe("planBatch", () => {
 
 describe("planBatch with finished actors", () => {
   it("refuses visibly a command to an actor in a final state (XState would drop it)", () => {
-    const doneMachine = setup({ types: {} as { events: { type: "POKE"; at: number } } }).createMachine({ id: "done", initial: "over", states: { over: { type: "final" } } })
+    const doneMachine = setup({ types: {} as { events: { type: "POKE"; at: number } } }).createMachine({
+      id: "done",
+      initial: "over",
+      states: { over: { type: "final" } },
+    })
     const doneKind: ActorKind = { ...lampKind, kind: "done", machine: doneMachine }
     const result = planBatch({
       partition: 0,
@@ -176,8 +214,16 @@ describe("planBatch with finished actors", () => {
         { id: "1-0", fields: { type: "CREATE", actor: "done:x", payload: "{}" } },
         { id: "2-0", fields: { type: "POKE", actor: "done:x", payload: "{}", replyTo: "r" } },
       ],
-      partitions: 1, decode, kinds: new Map([["done", doneKind]]), host: new ActorHost({ maxActors: 10 }), stored: new Map(),
+      partitions: 1,
+      decode,
+      kinds: new Map([["done", doneKind]]),
+      host: new ActorHost({ maxActors: 10 }),
+      stored: new Map(),
     })
-    expect(result.outbox.at(-1)).toMatchObject({ outcome: "rejected", code: "conflict", reason: "POKE is not allowed: done:x is over, a final state" })
+    expect(result.outbox.at(-1)).toMatchObject({
+      outcome: "rejected",
+      code: "conflict",
+      reason: "POKE is not allowed: done:x is over, a final state",
+    })
   })
 })

@@ -6,12 +6,25 @@ import type { TransitionWrite } from "../../../src/store/snapshots.ts"
 import { RuntimeStats } from "../../../src/runtime/stats.ts"
 import { decodeRuntimeStats } from "../../../src/schema/runtime-stats.ts"
 
-const transition = (kind: string, n: number): TransitionWrite =>
-  ({ kind, actorId: `${kind}-${n}`, sessionId: null, from: null, to: "created", event: "CREATE", streamId: `${n}-0`, at: n, version: 1, patch: {} })
+const transition = (kind: string, n: number): TransitionWrite => ({
+  kind,
+  actorId: `${kind}-${n}`,
+  sessionId: null,
+  from: null,
+  to: "created",
+  event: "CREATE",
+  streamId: `${n}-0`,
+  at: n,
+  version: 1,
+  patch: {},
+})
 
 /** A batch of `acked` entries (and `dead` dead letters) that made the given transitions. */
 const plan = (acked: number, transitions: TransitionWrite[], dead = 0): BatchPlan => ({
-  rows: [], outbox: [], working: new Map(), transitions,
+  rows: [],
+  outbox: [],
+  working: new Map(),
+  transitions,
   ackIds: Array.from({ length: acked }, (_, i) => `${i}-1`),
   deadLetters: Array.from({ length: dead }, (_, i) => ({ entry: { id: `${i}-2`, fields: {} }, reason: "malformed" })),
   counts: { applied: transitions.length, rejected: acked - transitions.length, redelivered: 0 },

@@ -2,15 +2,7 @@
 import { Schema } from "effect"
 import { describe, expect, it } from "vitest"
 import { Uuid } from "../../../src/schema/common.ts"
-import {
-  ApiError,
-  ErrorBody,
-  decodeJsonOr,
-  decodeOr,
-  formatIssue,
-  httpStatus,
-  wsCloseCode,
-} from "../../../src/schema/errors.ts"
+import { ApiError, ErrorBody, decodeJsonOr, decodeOr, formatIssue, httpStatus, wsCloseCode } from "../../../src/schema/errors.ts"
 import { ID, failure, message, value } from "./helpers.ts"
 
 describe("status and close codes", () => {
@@ -82,9 +74,7 @@ describe("decodeOr", () => {
   })
 
   it("lists the allowed types for an unknown or missing `type`", () => {
-    expect(message(decodeOr(Frame, { type: "nope", payload: {} }))).toBe(
-      'type: expected one of "claim_task", "task_started", got "nope"',
-    )
+    expect(message(decodeOr(Frame, { type: "nope", payload: {} }))).toBe('type: expected one of "claim_task", "task_started", got "nope"')
     expect(message(decodeOr(Frame, { payload: {} }))).toBe("type: is missing")
   })
 

@@ -40,7 +40,7 @@ describe("depth", () => {
 
   it("refuses 1,000 and 1,000,000 levels without recursing", () => {
     expect(message(parseJsonInput(nested(1_000)))).toMatch(/nested deeper than 64 levels$/)
-    expect(message(parseJsonInput(`{"a":${"{\"a\":".repeat(1_000_000)}1${"}".repeat(1_000_000)}}`))).toBe(
+    expect(message(parseJsonInput(`{"a":${'{"a":'.repeat(1_000_000)}1${"}".repeat(1_000_000)}}`))).toBe(
       "a.a.a.a.a.a.a.a.…: nested deeper than 64 levels",
     )
   })
@@ -104,7 +104,9 @@ describe("task_progress", () => {
   it("caps the message at 1024 characters", () => {
     const frame = (message: string) => JSON.stringify({ type: "task_progress", payload: { task_id: ID.a, progress: 0.1, message } })
     expect(value(decodeFrame(BotFrame, frame("x".repeat(1024)))).type).toBe("task_progress")
-    expect(message(decodeFrame(BotFrame, frame("x".repeat(1025))))).toMatch(/^payload\.message: expected a value with a length of at most 1024, got "x+…$/)
+    expect(message(decodeFrame(BotFrame, frame("x".repeat(1025))))).toMatch(
+      /^payload\.message: expected a value with a length of at most 1024, got "x+…$/,
+    )
   })
 })
 

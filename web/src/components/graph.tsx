@@ -54,9 +54,7 @@ export const Graph = ({ layout, title, nodeClass, nodeLabel, edgeClass, onNode }
           class={`node ${nodeClass?.(node) ?? ""}`}
           data-node={node.id}
           transform={`translate(${node.x},${node.y})`}
-          {...(onNode
-            ? { role: "button", tabindex: 0, onClick: () => onNode(node), onKeyDown: activate(node) }
-            : { role: "img" })}
+          {...(onNode ? { role: "button", tabindex: 0, onClick: () => onNode(node), onKeyDown: activate(node) } : { role: "img" })}
           aria-label={nodeLabel?.(node) ?? node.label}
         >
           <rect width={node.width} height={node.height} rx="8" />

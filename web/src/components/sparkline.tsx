@@ -11,14 +11,24 @@ const HEIGHT = 48
 export const Sparkline = ({ label, values, unit = "" }: Props) => {
   const max = Math.max(1, ...values)
   const step = values.length > 1 ? WIDTH / (values.length - 1) : WIDTH
-  const points = values.map((value, index) => `${(index * step).toFixed(1)},${(HEIGHT - (value / max) * (HEIGHT - 4) - 2).toFixed(1)}`).join(" ")
+  const points = values
+    .map((value, index) => `${(index * step).toFixed(1)},${(HEIGHT - (value / max) * (HEIGHT - 4) - 2).toFixed(1)}`)
+    .join(" ")
   const latest = values.at(-1) ?? 0
   return (
     <figure class="chart">
       <figcaption>
-        {label} <strong data-testid={`metric-${label}`}>{latest.toLocaleString()}{unit}</strong>
+        {label}{" "}
+        <strong data-testid={`metric-${label}`}>
+          {latest.toLocaleString()}
+          {unit}
+        </strong>
       </figcaption>
-      <svg viewBox={`0 0 ${WIDTH} ${HEIGHT}`} role="img" aria-label={`${label}: ${latest}${unit} now, at most ${max}${unit} in the last minute`}>
+      <svg
+        viewBox={`0 0 ${WIDTH} ${HEIGHT}`}
+        role="img"
+        aria-label={`${label}: ${latest}${unit} now, at most ${max}${unit} in the last minute`}
+      >
         <polyline points={points} />
       </svg>
     </figure>

@@ -33,7 +33,13 @@ export function VirtualList<T>({ items, rowHeight, height, label, columns, row, 
           ))}
         </div>
       </div>
-      <div class="vlist-viewport" role="rowgroup" style={{ height: `${height}px` }} onScroll={(event) => setTop(event.currentTarget.scrollTop)} tabIndex={0}>
+      <div
+        class="vlist-viewport"
+        role="rowgroup"
+        style={{ height: `${height}px` }}
+        onScroll={(event) => setTop(event.currentTarget.scrollTop)}
+        tabIndex={0}
+      >
         <div role="presentation" style={{ height: `${items.length * rowHeight}px`, position: "relative" }}>
           {items.slice(first, last).map((item, offset) => (
             <div

@@ -22,7 +22,10 @@ export const AgentsPage = () => {
   const [outcome, setOutcome] = useState<Outcome>()
   const [rotated, setRotated] = useState<{ name: string; token: string }>()
   const agents = useMemo(
-    () => [...fleet.views.agent.values()].filter((agent) => agent.status !== "deregistered").sort((a, b) => String(a["name"]).localeCompare(String(b["name"]))),
+    () =>
+      [...fleet.views.agent.values()]
+        .filter((agent) => agent.status !== "deregistered")
+        .sort((a, b) => String(a["name"]).localeCompare(String(b["name"]))),
     [fleet.revision],
   )
   const rotate = async (agent: View) => {
@@ -67,18 +70,31 @@ export const AgentsPage = () => {
               </span>
               <span role="cell">{((agent["capabilities"] ?? []) as string[]).join(", ")}</span>
               <span role="cell">
-                <meter min={0} max={Number(agent["max_concurrency"] ?? 1)} value={held} aria-label={`${held} of ${String(agent["max_concurrency"])} tasks held`} /> {held}/
-                {String(agent["max_concurrency"])}
+                <meter
+                  min={0}
+                  max={Number(agent["max_concurrency"] ?? 1)}
+                  value={held}
+                  aria-label={`${held} of ${String(agent["max_concurrency"])} tasks held`}
+                />{" "}
+                {held}/{String(agent["max_concurrency"])}
               </span>
               <span role="cell">{successRate(agent)}</span>
               <span role="cell">
                 <StateBadge state={`breaker-${String(agent["breaker"])}`} />
               </span>
               <span role="cell" class="row-actions">
-                <button type="button" aria-label={`Drain ${name}`} onClick={async () => setOutcome(await runCommand(`/api/v1/agents/${agent.id}/drain`))}>
+                <button
+                  type="button"
+                  aria-label={`Drain ${name}`}
+                  onClick={async () => setOutcome(await runCommand(`/api/v1/agents/${agent.id}/drain`))}
+                >
                   Drain
                 </button>
-                <button type="button" aria-label={`Resume ${name}`} onClick={async () => setOutcome(await runCommand(`/api/v1/agents/${agent.id}/resume`))}>
+                <button
+                  type="button"
+                  aria-label={`Resume ${name}`}
+                  onClick={async () => setOutcome(await runCommand(`/api/v1/agents/${agent.id}/resume`))}
+                >
                   Resume
                 </button>
                 <button type="button" aria-label={`Rotate token of ${name}`} onClick={() => void rotate(agent)}>

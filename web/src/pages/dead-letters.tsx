@@ -16,7 +16,8 @@ interface DeadLetter {
 export const DeadLettersPage = () => {
   const [letters, setLetters] = useState<DeadLetter[] | { error: string }>()
   const [outcome, setOutcome] = useState<Outcome>()
-  const read = () => getAll<DeadLetter>("/api/v1/dead-letters").then(setLetters, (error: unknown) => setLetters({ error: describeFailure(error) }))
+  const read = () =>
+    getAll<DeadLetter>("/api/v1/dead-letters").then(setLetters, (error: unknown) => setLetters({ error: describeFailure(error) }))
   useEffect(() => void read(), [])
   const act = async (letter: DeadLetter, action: "replay" | "delete") => {
     try {
@@ -38,7 +39,11 @@ export const DeadLettersPage = () => {
       </p>
       <CommandResult outcome={outcome} />
       {letters === undefined ? <p class="hint">Loading…</p> : null}
-      {letters !== undefined && "error" in letters ? <p role="alert" class="error">{letters.error}</p> : null}
+      {letters !== undefined && "error" in letters ? (
+        <p role="alert" class="error">
+          {letters.error}
+        </p>
+      ) : null}
       {Array.isArray(letters) && letters.length === 0 ? <p>No dead letters.</p> : null}
       {Array.isArray(letters) && letters.length > 0 ? (
         <div class="table-scroll">

@@ -40,7 +40,10 @@ export const FleetPage = () => {
           return (
             <section class="card" aria-labelledby={`count-${kind}`}>
               <h2 id={`count-${kind}`}>
-                {TITLES[kind]} <span class="total" data-testid={`total-${kind}`}>{total.toLocaleString()}</span>
+                {TITLES[kind]}{" "}
+                <span class="total" data-testid={`total-${kind}`}>
+                  {total.toLocaleString()}
+                </span>
               </h2>
               <table class="counts">
                 <caption class="sr-only">{TITLES[kind]} by state</caption>
@@ -71,7 +74,8 @@ export const FleetPage = () => {
         <Sparkline label="connected bots" values={fleet.samples.connected} />
         <figure class="chart">
           <figcaption>
-            dead letters <strong data-testid="metric-dead letters">{dead.value ?? "–"}</strong> {dead.note ? <span class="hint">({dead.note})</span> : null}
+            dead letters <strong data-testid="metric-dead letters">{dead.value ?? "–"}</strong>{" "}
+            {dead.note ? <span class="hint">({dead.note})</span> : null}
           </figcaption>
           <button type="button" onClick={() => void dead.refresh()}>
             Read again

@@ -62,8 +62,12 @@ export const SessionPage = ({ id }: { readonly id: string }) => {
     for (const view of fleet.views.task.values()) {
       if (view["session_id"] !== id || byId.has(view.id)) continue
       byId.set(view.id, {
-        id: view.id, key: String(view["key"]), title: String(view["title"]), capability: String(view["capability"]),
-        depends_on: (view["depends_on"] ?? []) as string[], status: view.status,
+        id: view.id,
+        key: String(view["key"]),
+        title: String(view["title"]),
+        capability: String(view["capability"]),
+        depends_on: (view["depends_on"] ?? []) as string[],
+        status: view.status,
       })
     }
     return [...byId.values()].sort((a, b) => a.key.localeCompare(b.key))
@@ -74,7 +78,9 @@ export const SessionPage = ({ id }: { readonly id: string }) => {
     const known = new Set(tasks.map((task) => task.id))
     void layoutGraph(
       tasks.map((task) => ({ id: task.id, label: task.key })),
-      tasks.flatMap((task) => task.depends_on.filter((from) => known.has(from)).map((from) => ({ id: `${from}>${task.id}`, source: from, target: task.id }))),
+      tasks.flatMap((task) =>
+        task.depends_on.filter((from) => known.has(from)).map((from) => ({ id: `${from}>${task.id}`, source: from, target: task.id })),
+      ),
       "RIGHT",
     ).then(setLayout, () => undefined)
   }, [shape])
@@ -83,14 +89,23 @@ export const SessionPage = ({ id }: { readonly id: string }) => {
   useActorEvents(
     (event) => {
       if ((event.kind === "session" && event.actor_id === id) || (event.kind === "task" && taskIds.has(event.actor_id))) {
-        setTimeline((steps) => (steps.some((step) => step.kind === event.kind && step.actor_id === event.actor_id && step.version === event.version) ? steps : [...steps, event]))
+        setTimeline((steps) =>
+          steps.some((step) => step.kind === event.kind && step.actor_id === event.actor_id && step.version === event.version)
+            ? steps
+            : [...steps, event],
+        )
       }
     },
     [id, taskIds],
   )
 
   if (loaded === undefined) return <p class="hint">Loading session {id}…</p>
-  if ("error" in loaded) return <p role="alert" class="error">{loaded.error}</p>
+  if ("error" in loaded)
+    return (
+      <p role="alert" class="error">
+        {loaded.error}
+      </p>
+    )
   const session = mirrored ?? fleet.view("session", id) ?? loaded.session
   const { done, total } = progressOf(session)
   const statusOf = (taskId: string) => fleet.view("task", taskId)?.status ?? tasks.find((task) => task.id === taskId)?.status ?? "unknown"
@@ -147,8 +162,9 @@ export const SessionPage = ({ id }: { readonly id: string }) => {
       <ol class="timeline" aria-label="Timeline" tabIndex={0}>
         {timeline.slice(-200).map((step) => (
           <li>
-            <time dateTime={step.at}>{new Date(step.at).toLocaleTimeString()}</time> {step.kind === "task" ? `task ${keys.get(step.actor_id) ?? step.actor_id}` : "session"}{" "}
-            {step.from ?? "∅"} → <StateBadge state={step.to} /> <code>{step.event}</code>
+            <time dateTime={step.at}>{new Date(step.at).toLocaleTimeString()}</time>{" "}
+            {step.kind === "task" ? `task ${keys.get(step.actor_id) ?? step.actor_id}` : "session"} {step.from ?? "∅"} →{" "}
+            <StateBadge state={step.to} /> <code>{step.event}</code>
           </li>
         ))}
       </ol>

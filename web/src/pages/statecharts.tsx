@@ -43,7 +43,9 @@ const readHistory = async (kind: Kind, id: string): Promise<HistoryEntry[]> => {
   const entries: HistoryEntry[] = []
   for (;;) {
     const after = entries.at(-1)?.version ?? 0
-    const page = await get<{ transitions: HistoryEntry[] }>(`/api/v1/actors/${kind}/${id}/history?after_version=${after}&limit=${HISTORY_PAGE}`)
+    const page = await get<{ transitions: HistoryEntry[] }>(
+      `/api/v1/actors/${kind}/${id}/history?after_version=${after}&limit=${HISTORY_PAGE}`,
+    )
     entries.push(...page.transitions)
     if (page.transitions.length < HISTORY_PAGE) return entries
   }
@@ -80,7 +82,10 @@ const Inspector = ({ kind, id, machine, layout }: { kind: Kind; id: string; mach
           void readHistory(kind, id).then(setHistory, () => undefined)
           return entries
         }
-        return [...entries, { version: event.version, from: event.from, to: event.to, event: event.event, patch: event.patch, at: event.at, by: null }]
+        return [
+          ...entries,
+          { version: event.version, from: event.from, to: event.to, event: event.event, patch: event.patch, at: event.at, by: null },
+        ]
       })
       setFlash((previous) => ({ from: event.from, to: event.to, event: event.event, n: (previous?.n ?? 0) + 1 }))
     },
@@ -103,9 +108,24 @@ const Inspector = ({ kind, id, machine, layout }: { kind: Kind; id: string; mach
     return rebuilt
   }, [history])
 
-  if (history === undefined) return <p class="hint">Reading the history of {kind} {id}…</p>
-  if ("error" in history) return <p role="alert" class="error">{history.error}</p>
-  if (history.length === 0) return <p>No transitions recorded for {kind} {id}.</p>
+  if (history === undefined)
+    return (
+      <p class="hint">
+        Reading the history of {kind} {id}…
+      </p>
+    )
+  if ("error" in history)
+    return (
+      <p role="alert" class="error">
+        {history.error}
+      </p>
+    )
+  if (history.length === 0)
+    return (
+      <p>
+        No transitions recorded for {kind} {id}.
+      </p>
+    )
 
   const latest = history.at(-1)!.version
   const version = selected === undefined ? latest : Math.min(selected, latest)
@@ -142,11 +162,21 @@ const Inspector = ({ kind, id, machine, layout }: { kind: Kind; id: string; mach
             layout={layout}
             title={`${kind} statechart`}
             nodeClass={(node) =>
-              [node.id === shownState ? (past ? "current past" : "current") : "", machine.states?.[node.id]?.type === "final" ? "final" : "", node.id === ANY_STATE ? "any" : ""].join(" ")
+              [
+                node.id === shownState ? (past ? "current past" : "current") : "",
+                machine.states?.[node.id]?.type === "final" ? "final" : "",
+                node.id === ANY_STATE ? "any" : "",
+              ].join(" ")
             }
-            nodeLabel={(node) => `state ${node.label}${node.id === shownState ? (past ? ` (the state at version ${version})` : " (current)") : ""}`}
+            nodeLabel={(node) =>
+              `state ${node.label}${node.id === shownState ? (past ? ` (the state at version ${version})` : " (current)") : ""}`
+            }
             edgeClass={(edge) =>
-              flash !== undefined && !past && edge.target === flash.to && (edge.source === flash.from || edge.source === ANY_STATE) && edge.label?.split(" ")[0] === flash.event
+              flash !== undefined &&
+              !past &&
+              edge.target === flash.to &&
+              (edge.source === flash.from || edge.source === ANY_STATE) &&
+              edge.label?.split(" ")[0] === flash.event
                 ? "flash"
                 : ""
             }
@@ -271,11 +301,20 @@ export const StatechartsPage = ({ kind: kindParam, id }: { readonly kind: string
           <ul class="recent">
             {recent.map((actor) => (
               <li>
-                <a href={href("statecharts", kind, actor.id)}>{String(actor["title"] ?? actor["name"] ?? actor.id)}</a> <StateBadge state={actor.status} />
+                <a href={href("statecharts", kind, actor.id)}>{String(actor["title"] ?? actor["name"] ?? actor.id)}</a>{" "}
+                <StateBadge state={actor.status} />
               </li>
             ))}
           </ul>
-          <div class="graph-box" role="region" aria-label="Graph" tabIndex={0}>{layout ? <Graph layout={layout} title={`${kind} statechart`} nodeClass={(node) => (machine?.states?.[node.id]?.type === "final" ? "final" : node.id === ANY_STATE ? "any" : "")} /> : null}</div>
+          <div class="graph-box" role="region" aria-label="Graph" tabIndex={0}>
+            {layout ? (
+              <Graph
+                layout={layout}
+                title={`${kind} statechart`}
+                nodeClass={(node) => (machine?.states?.[node.id]?.type === "final" ? "final" : node.id === ANY_STATE ? "any" : "")}
+              />
+            ) : null}
+          </div>
         </>
       ) : machine ? (
         <Inspector kind={kind} id={id} machine={machine} layout={layout} />

@@ -71,8 +71,15 @@ export const agentRoutes = [
       try {
         const sent = await sendCommand(ctx, { kind: "agent", id, type: "CREATE", payload: { id, ...body } })
         const created: AgentCreatedBody = {
-          id, token, status: sent.applied?.state ?? null, stream_id: sent.streamId, name: body.name,
-          capabilities: body.capabilities, type: body.type ?? null, max_concurrency: body.maxConcurrency, metadata: body.metadata ?? {},
+          id,
+          token,
+          status: sent.applied?.state ?? null,
+          stream_id: sent.streamId,
+          name: body.name,
+          capabilities: body.capabilities,
+          type: body.type ?? null,
+          max_concurrency: body.maxConcurrency,
+          metadata: body.metadata ?? {},
           heartbeat_interval_ms: body.heartbeatIntervalMs,
         }
         return json(creationStatus(sent), created)
@@ -159,7 +166,11 @@ export const agentRoutes = [
       return json(200, { id: params.id, token })
     },
   }),
-  presenceCommand("drain", "DRAIN", "Drain: tasks not started yet go back to ready (the bot gets task_cancelled), started ones run to their end; no new ones"),
+  presenceCommand(
+    "drain",
+    "DRAIN",
+    "Drain: tasks not started yet go back to ready (the bot gets task_cancelled), started ones run to their end; no new ones",
+  ),
   presenceCommand("resume", "UNDRAIN", "Resume after a drain: the agent takes new tasks again"),
   route({
     method: "POST",

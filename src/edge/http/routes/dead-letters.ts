@@ -31,7 +31,8 @@ const view = (letter: DeadLetter) => ({ ...letter, at: new Date(letter.at).toISO
 
 const located = (ctx: EdgeContext, id: string) => {
   const at = parseDeadLetterId(id, ctx.partitions)
-  if (!at) throw new ApiError({ code: "not_found", message: `dead letter ${JSON.stringify(id)} does not exist (ids look like 3:1732185600000-0)` })
+  if (!at)
+    throw new ApiError({ code: "not_found", message: `dead letter ${JSON.stringify(id)} does not exist (ids look like 3:1732185600000-0)` })
   return at
 }
 

@@ -6,7 +6,9 @@ import { Schema } from "effect"
 import { ApiError } from "../../../schema/errors.ts"
 import { json, route, type Route } from "../route.ts"
 
-const Health = Schema.Struct({ status: Schema.Literal("ok"), edge_id: Schema.String, uws: Schema.String }).annotate({ identifier: "Health" })
+const Health = Schema.Struct({ status: Schema.Literal("ok"), edge_id: Schema.String, uws: Schema.String }).annotate({
+  identifier: "Health",
+})
 const Live = Schema.Struct({ status: Schema.Literal("live") }).annotate({ identifier: "Live" })
 const Ready = Schema.Struct({ ready: Schema.Literal(true), checks: Schema.Record(Schema.String, Schema.Unknown) }).annotate({
   identifier: "Ready",

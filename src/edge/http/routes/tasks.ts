@@ -4,7 +4,14 @@
 import { randomUUID } from "node:crypto"
 import { Effect, Schema } from "effect"
 import {
-  CancelTaskBody, CompleteTaskBody, CreateTaskBody, FailTaskBody, ListTasksQuery, ProgressTaskBody, TaskAgentBody, WaitQuery,
+  CancelTaskBody,
+  CompleteTaskBody,
+  CreateTaskBody,
+  FailTaskBody,
+  ListTasksQuery,
+  ProgressTaskBody,
+  TaskAgentBody,
+  WaitQuery,
 } from "../../../schema/http.ts"
 import { validationError } from "../../../schema/errors.ts"
 import { actingAgent, requireOperator } from "../../auth.ts"
@@ -36,7 +43,9 @@ const standalone = (body: CreateTaskBody, at = ""): void => {
     throw validationError(`${at}session_id: a standalone task cannot join a session; give a session its tasks in POST /sessions`)
   }
   if (body.dependsOn.length > 0) {
-    throw validationError(`${at}depends_on: a standalone task cannot wait for other tasks; use POST /sessions with depends_on between its tasks`)
+    throw validationError(
+      `${at}depends_on: a standalone task cannot wait for other tasks; use POST /sessions with depends_on between its tasks`,
+    )
   }
 }
 
@@ -170,14 +179,24 @@ export const taskRoutes: Route[] = [
   agentCommand("claim", "CLAIM", "Accept an assignment (the task stays assigned until start)", TaskAgentBody, () => ({})),
   agentCommand("start", "START", "Start an assigned task", TaskAgentBody, () => ({})),
   agentCommand("progress", "PROGRESS", "Report progress on a task in progress (renews its deadline)", ProgressTaskBody, (body) =>
-    body.message === undefined ? { progress: body.progress } : { progress: body.progress, message: body.message }),
+    body.message === undefined ? { progress: body.progress } : { progress: body.progress, message: body.message },
+  ),
   agentCommand("complete", "COMPLETE", "Complete a task in progress", CompleteTaskBody, (body) =>
-    body.result === undefined ? {} : { result: body.result }),
+    body.result === undefined ? {} : { result: body.result },
+  ),
   agentCommand("fail", "FAIL", "Fail a task in progress (retried with backoff until max_attempts)", FailTaskBody, (body) =>
-    body.error === undefined ? {} : { error: body.error }),
-  operatorCommand("approve", "Approve a task waiting in awaiting_approval: it becomes ready", ApproveTaskBody, () => ({ type: "APPROVE", payload: {} })),
-  operatorCommand("reject", "Reject a task waiting in awaiting_approval: it is cancelled, and its dependants with it", RejectTaskBody,
-    (body) => ({ type: "REJECT", payload: { reason: body.reason } })),
+    body.error === undefined ? {} : { error: body.error },
+  ),
+  operatorCommand("approve", "Approve a task waiting in awaiting_approval: it becomes ready", ApproveTaskBody, () => ({
+    type: "APPROVE",
+    payload: {},
+  })),
+  operatorCommand(
+    "reject",
+    "Reject a task waiting in awaiting_approval: it is cancelled, and its dependants with it",
+    RejectTaskBody,
+    (body) => ({ type: "REJECT", payload: { reason: body.reason } }),
+  ),
   route({
     method: "POST",
     path: `${API}/tasks/{id}/cancel`,

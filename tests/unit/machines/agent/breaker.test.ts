@@ -85,9 +85,7 @@ describe("agent circuit breaker", () => {
     const agent = agentWithOpenBreaker({ maxConcurrency: 2 })
     agent.send({ type: "BREAKER_COOLDOWN", openedAt: agent.context.breakerOpenedAt ?? -1 })
     agent.send({ type: "RESERVE", taskId: "probe" })
-    expect(agent.send({ type: "RELEASE", taskId: "probe", outcome: "completed" })).toEqual([
-      { type: "agent.capacity", free: 2 },
-    ])
+    expect(agent.send({ type: "RELEASE", taskId: "probe", outcome: "completed" })).toEqual([{ type: "agent.capacity", free: 2 }])
     expect(agent.context).toMatchObject({ breaker: "closed", breakerOpenedAt: null, probeTaskId: null, recent: [true] })
     expect(agent.send({ type: "RESERVE", taskId: "a" })).toEqual([{ type: "agent.reserved", taskId: "a" }])
     expect(agent.send({ type: "RESERVE", taskId: "b" })).toEqual([{ type: "agent.reserved", taskId: "b" }])
@@ -108,9 +106,7 @@ describe("agent circuit breaker", () => {
     const agent = agentWithOpenBreaker()
     agent.send({ type: "BREAKER_COOLDOWN", openedAt: agent.context.breakerOpenedAt ?? -1 })
     agent.send({ type: "RESERVE", taskId: "probe" })
-    expect(agent.send({ type: "RELEASE", taskId: "probe", outcome: "cancelled" })).toEqual([
-      { type: "agent.capacity", free: 1 },
-    ])
+    expect(agent.send({ type: "RELEASE", taskId: "probe", outcome: "cancelled" })).toEqual([{ type: "agent.capacity", free: 1 }])
     expect(agent.context).toMatchObject({ breaker: "half_open", probeTaskId: null })
     expect(agent.send({ type: "RESERVE", taskId: "probe-2" })).toEqual([{ type: "agent.reserved", taskId: "probe-2" }])
   })

@@ -28,9 +28,7 @@ describe("reserving and releasing", () => {
   it("a busy agent refuses a new task for lack of capacity and changes nothing", () => {
     const agent = agentIn("busy", ["t1"])
     const before = agent.context
-    expect(agent.send({ type: "RESERVE", taskId: "t2" })).toEqual([
-      { type: "agent.reserve_refused", taskId: "t2", reason: "no_capacity" },
-    ])
+    expect(agent.send({ type: "RESERVE", taskId: "t2" })).toEqual([{ type: "agent.reserve_refused", taskId: "t2", reason: "no_capacity" }])
     expect(agent.state).toBe("busy")
     expect(agent.context).toEqual(before)
   })
@@ -48,18 +46,14 @@ describe("reserving and releasing", () => {
 
   it("RELEASE on a busy agent frees the slot, goes online and announces the free capacity", () => {
     const agent = agentIn("busy", ["t1", "t2"], { maxConcurrency: 2 })
-    expect(agent.send({ type: "RELEASE", taskId: "t1", outcome: "completed" })).toEqual([
-      { type: "agent.capacity", free: 1 },
-    ])
+    expect(agent.send({ type: "RELEASE", taskId: "t1", outcome: "completed" })).toEqual([{ type: "agent.capacity", free: 1 }])
     expect(agent.state).toBe("online")
     expect(agent.context).toMatchObject({ inflight: ["t2"], load: 0.5, successes: 1, recent: [true] })
   })
 
   it("RELEASE on an online agent announces the free capacity and records the outcome", () => {
     const agent = agentIn("online", ["t1", "t2"], { maxConcurrency: 3 })
-    expect(agent.send({ type: "RELEASE", taskId: "t2", outcome: "timed_out" })).toEqual([
-      { type: "agent.capacity", free: 2 },
-    ])
+    expect(agent.send({ type: "RELEASE", taskId: "t2", outcome: "timed_out" })).toEqual([{ type: "agent.capacity", free: 2 }])
     expect(agent.context).toMatchObject({ inflight: ["t1"], failures: 1, recent: [false] })
   })
 
@@ -168,7 +162,10 @@ describe("capacity is never over-reserved", () => {
     const sequences = (length: number): number[][] =>
       length === 0 ? [[]] : sequences(length - 1).flatMap((s) => moves.map((_, i) => [...s, i]))
     for (const sequence of sequences(5)) {
-      checkAll(agentIn("online", [], { maxConcurrency: 2 }), sequence.map((i) => moves[i]!))
+      checkAll(
+        agentIn("online", [], { maxConcurrency: 2 }),
+        sequence.map((i) => moves[i]!),
+      )
     }
   })
 

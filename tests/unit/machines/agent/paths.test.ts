@@ -31,7 +31,13 @@ function abstract(snapshot: Snapshot): string {
 function eventsFor(snapshot: Snapshot): AgentEvent[] {
   if (snapshot.status !== "active") return []
   const { inflight, heartbeatSeq, breaker, breakerOpenedAt, recent } = snapshot.context
-  const beats: AgentEvent[] = heartbeatSeq < 3 ? [{ type: "CONNECT", at: AT }, { type: "HEARTBEAT", at: AT }] : []
+  const beats: AgentEvent[] =
+    heartbeatSeq < 3
+      ? [
+          { type: "CONNECT", at: AT },
+          { type: "HEARTBEAT", at: AT },
+        ]
+      : []
   const outcomes: ReleaseOutcome[] = [
     "cancelled",
     ...(recent.length < 6 ? (["failed"] as const) : []),

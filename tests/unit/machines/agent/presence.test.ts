@@ -105,7 +105,9 @@ describe("agent presence", () => {
   it("a disconnected agent whose heartbeat expires gives its tasks back", () => {
     const agent = agentIn("online", ["t1", "t2"], { maxConcurrency: 3 })
     agent.send({ type: "DISCONNECT" })
-    expect(agent.send({ type: "HEARTBEAT_EXPIRED", seq: 1 })).toEqual([{ type: "agent.lost", taskIds: ["t1", "t2"], reason: "heartbeat_expired" }])
+    expect(agent.send({ type: "HEARTBEAT_EXPIRED", seq: 1 })).toEqual([
+      { type: "agent.lost", taskIds: ["t1", "t2"], reason: "heartbeat_expired" },
+    ])
     expect(agent.state).toBe("offline")
     expect(agent.context.inflight).toEqual([])
   })

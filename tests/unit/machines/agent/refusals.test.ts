@@ -37,9 +37,7 @@ describe("agent refusals", () => {
   it("a RESERVE on an online agent whose breaker is open is refused with reason breaker_open", () => {
     const agent = agentWithOpenBreaker()
     const before = agent.context
-    expect(agent.send({ type: "RESERVE", taskId: "t9" })).toEqual([
-      { type: "agent.reserve_refused", taskId: "t9", reason: "breaker_open" },
-    ])
+    expect(agent.send({ type: "RESERVE", taskId: "t9" })).toEqual([{ type: "agent.reserve_refused", taskId: "t9", reason: "breaker_open" }])
     expect(agent.context).toEqual(before)
   })
 })

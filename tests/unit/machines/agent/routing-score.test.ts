@@ -4,8 +4,14 @@ import { describe, expect, it } from "vitest"
 import { idleScore, routingFactors, routingScore, unavailableBecause } from "../../../../machines/routing-score.ts"
 
 const agent = {
-  capabilities: ["code"], inflight: [] as string[], maxConcurrency: 2, load: 0, recent: [] as boolean[],
-  reportedStatus: null as "healthy" | "degraded" | "busy" | null, breaker: "closed" as "closed" | "open" | "half_open", probeTaskId: null as string | null,
+  capabilities: ["code"],
+  inflight: [] as string[],
+  maxConcurrency: 2,
+  load: 0,
+  recent: [] as boolean[],
+  reportedStatus: null as "healthy" | "degraded" | "busy" | null,
+  breaker: "closed" as "closed" | "open" | "half_open",
+  probeTaskId: null as string | null,
 }
 
 describe("routing score", () => {

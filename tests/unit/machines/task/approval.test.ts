@@ -90,7 +90,13 @@ describe("task approvals", () => {
   it("APPROVE and REJECT outside awaiting_approval are refused as conflicts", () => {
     const task = taskIn("ready")
     expect(task.send({ type: "APPROVE", at })).toEqual([
-      { type: "command.rejected", command: "APPROVE", state: "ready", code: "conflict", reason: "APPROVE is not accepted while the task is ready" },
+      {
+        type: "command.rejected",
+        command: "APPROVE",
+        state: "ready",
+        code: "conflict",
+        reason: "APPROVE is not accepted while the task is ready",
+      },
     ])
   })
 })

@@ -10,10 +10,7 @@ describe("task cancellation", () => {
       const task = taskIn(status)
       const effects = task.send({ type: "CANCEL", reason: "session stopped", at })
       expect(task.state()).toBe("cancelled")
-      expect(effects).toEqual([
-        { type: "task.cancelled", reason: "session stopped" },
-        ...announced(status, "cancelled"),
-      ])
+      expect(effects).toEqual([{ type: "task.cancelled", reason: "session stopped" }, ...announced(status, "cancelled")])
       expect(task.context()).toMatchObject({ cancelReason: "session stopped", finishedAt: at, updatedAt: at })
     })
   }

@@ -8,9 +8,7 @@ describe("task execution", () => {
     const at = T0 + 100_000
     const effects = task.send({ type: "PROGRESS", agentId: AGENT, progress: 0.4, message: "parsing", at })
     expect(task.state()).toBe("in_progress")
-    expect(effects).toEqual([
-      { type: "timer.arm", name: "deadline", fireAt: at + TIMEOUT_MS, event: { type: "DEADLINE", attempt: 1 } },
-    ])
+    expect(effects).toEqual([{ type: "timer.arm", name: "deadline", fireAt: at + TIMEOUT_MS, event: { type: "DEADLINE", attempt: 1 } }])
     expect(task.context()).toMatchObject({
       progress: 0.4,
       progressMessage: "parsing",

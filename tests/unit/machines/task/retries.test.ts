@@ -24,10 +24,7 @@ describe("task retries", () => {
     const due = task.context().retryAt ?? Number.NaN
     const effects = task.send({ type: "RETRY_DUE", attempt: 1, at: due })
     expect(task.state()).toBe("ready")
-    expect(effects).toEqual([
-      ...announced("retry_wait", "ready"),
-      { type: "task.ready", capability: "code", priority: 2, group: null },
-    ])
+    expect(effects).toEqual([...announced("retry_wait", "ready"), { type: "task.ready", capability: "code", priority: 2, group: null }])
     expect(task.context()).toMatchObject({ agentId: null, readyAt: due, attempt: 1 })
   })
 
