@@ -48,14 +48,12 @@ export const startRevocations = async (redis: Redis, subscriber: Redis, keys: Ke
   return {
     async revoke(revoked) {
       apply(revoked)
-      await redis
-        .publish(channel, JSON.stringify(revoked))
-        .catch((error: unknown) =>
-          log.warn("revocation not published; other edges forget the token when their cache expires", {
-            ...revoked,
-            ...errorFields(error),
-          }),
-        )
+      await redis.publish(channel, JSON.stringify(revoked)).catch((error: unknown) =>
+        log.warn("revocation not published; other edges forget the token when their cache expires", {
+          ...revoked,
+          ...errorFields(error),
+        }),
+      )
     },
     onRevoked(listener) {
       listeners.add(listener)

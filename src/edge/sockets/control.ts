@@ -290,14 +290,12 @@ export function controlSocket(ctx: EdgeContext, quotas: SocketQuotas): uWS.WebSo
       // The machine decides: offline, tasks kept until the heartbeat expires. Not when this edge is
       // going away: the bot reconnects elsewhere (./going-away.ts).
       if (data.goingAway === true) return
-      ctx
-        .append({ kind: "agent", id: data.agentId, type: "DISCONNECT", payload: {} })
-        .catch((error: unknown) =>
-          log.warn("agent disconnection not recorded; its heartbeat expiry will take it offline", {
-            agentId: data.agentId,
-            ...errorFields(error),
-          }),
-        )
+      ctx.append({ kind: "agent", id: data.agentId, type: "DISCONNECT", payload: {} }).catch((error: unknown) =>
+        log.warn("agent disconnection not recorded; its heartbeat expiry will take it offline", {
+          agentId: data.agentId,
+          ...errorFields(error),
+        }),
+      )
     },
   })
 }
