@@ -22,8 +22,11 @@ export const edgeLimits = (config: Config) => ({
   orphanAfterS: config.orphanAfterS,
 })
 
-/** Starts the edge, prints its URL, and makes sure an operator token exists (printing a new one, once). */
-export const serveEdge = async (config: Config, services: Services, log: Logger, runtime?: RuntimeView): Promise<Edge> => {
+/**
+ * Starts the edge and makes sure an operator token exists: generated only once the edge serves, so a
+ * failed start never stores a token nobody was shown (the edge is closed again when that fails).
+ */
+export const openEdge = async (config: Config, services: Services, log: Logger, runtime?: RuntimeView) => {
   // The runtimes' member expiry, tuned as they tune it: /metrics shows the statistics of live members.
   const { memberExpiryMs } = { ...DEFAULT_TUNING, ...tuningFor(config) }
   const edge = await createEdge({
@@ -43,11 +46,16 @@ export const serveEdge = async (config: Config, services: Services, log: Logger,
     ...(config.operatorToken === undefined ? {} : { operatorToken: config.operatorToken }),
     ...(runtime === undefined ? {} : { runtime }),
   })
-  // Generated only once the edge serves, so a failed start never stores a token nobody was shown.
   const operator = await ensureOperatorToken(services.db.sql, config.operatorToken).catch(async (error: unknown) => {
     await edge.close()
     throw error
   })
+  return { edge, operator }
+}
+
+/** Starts the edge, prints its URL, and makes sure an operator token exists (printing a new one, once). */
+export const serveEdge = async (config: Config, services: Services, log: Logger, runtime?: RuntimeView): Promise<Edge> => {
+  const { edge, operator } = await openEdge(config, services, log, runtime)
   say(`listening on http://${config.host}:${edge.port} (HTTP API under /api/v1, WebSockets /ws/control and /ws/events)`)
   if (operator.source === "generated") {
     say(`operator token (shown this once; only its hash is stored): ${operator.token}`)

@@ -45,9 +45,9 @@ const reason = (error: unknown): string => {
 }
 
 /** Fails unless the Redis at `url` answers PING. */
-export const reachRedis = async (url: string): Promise<void> => {
+export const reachRedis = async (url: string, cluster = false): Promise<void> => {
   try {
-    const redis = await openRedis(url)
+    const redis = await openRedis(url, { cluster })
     await closeRedis(redis)
   } catch (error) {
     throw new StartupFailure(

@@ -6,16 +6,14 @@
 // reverse order, those servers included.
 import { KINDS } from "../../actors/index.ts"
 import type { Config } from "../config.ts"
-import { createEdge, type Edge } from "../edge/app.ts"
-import { ensureOperatorToken } from "../edge/auth.ts"
+import type { Edge } from "../edge/app.ts"
 import { resolveInfrastructure } from "../embedded/index.ts"
 import { createLogger, errorFields, type Logger } from "../log.ts"
-import { describeMachine } from "../runtime/describe-machine.ts"
 import { decodeInboxEntry } from "../runtime/inbox-codec.ts"
-import { DEFAULT_TUNING, type Runtime, startRuntime, tuningFor } from "../runtime/runtime.ts"
+import { type Runtime, startRuntime, tuningFor } from "../runtime/runtime.ts"
 import { openServices, type Services } from "../services.ts"
 import { bannerLines } from "./banner.ts"
-import { edgeLimits, say } from "./edge.ts"
+import { openEdge, say } from "./edge.ts"
 import { stopWithParent } from "./parent-watch.ts"
 import { assertPortFree, reachPostgres, reachRedis } from "./preflight.ts"
 import { onShutdown } from "./shutdown.ts"
@@ -37,7 +35,7 @@ export const startCommand = async (config: Config): Promise<"running"> => {
   stopWithParent()
   try {
     await assertPortFree(config.host, config.port)
-    await Promise.all([config.redisUrl && reachRedis(config.redisUrl), config.databaseUrl && reachPostgres(config.databaseUrl)])
+    await Promise.all([config.redisUrl && reachRedis(config.redisUrl, config.redisCluster), config.databaseUrl && reachPostgres(config.databaseUrl)])
     const infrastructure = await resolveInfrastructure({
       ...(config.redisUrl === undefined ? {} : { redisUrl: config.redisUrl }),
       ...(config.databaseUrl === undefined ? {} : { databaseUrl: config.databaseUrl }),
@@ -68,32 +66,9 @@ export const startCommand = async (config: Config): Promise<"running"> => {
   }
 }
 
-/** The edge, then the operator token (generated only once the edge serves, so a failed start never stores one nobody saw), then the banner. */
+/** The edge and the operator token (openEdge), then the banner: the URL, the dashboard and the token last. */
 const serve = async (config: Config, services: Services, log: Logger, runtime: Runtime): Promise<Edge> => {
-  const { memberExpiryMs } = { ...DEFAULT_TUNING, ...tuningFor(config) }
-  const edge = await createEdge({
-    redis: services.redis,
-    sql: services.db.sql,
-    keys: services.keys,
-    partitions: services.partitions,
-    append: services.append,
-    log,
-    machines: Object.fromEntries(KINDS.map((kind) => [kind.kind, describeMachine(kind.machine)])),
-    host: config.host,
-    port: config.port,
-    memberExpiryMs,
-    publicReads: config.publicReads,
-    frontDoor: config.frontDoor,
-    limits: edgeLimits(config),
-    ...(config.operatorToken === undefined ? {} : { operatorToken: config.operatorToken }),
-    runtime,
-  })
-  try {
-    const operator = await ensureOperatorToken(services.db.sql, config.operatorToken)
-    process.stdout.write(`${bannerLines(`http://${config.host}:${edge.port}`, operator).join("\n")}\n`)
-    return edge
-  } catch (error) {
-    await edge.close()
-    throw error
-  }
+  const { edge, operator } = await openEdge(config, services, log, runtime)
+  process.stdout.write(`${bannerLines(`http://${config.host}:${edge.port}`, operator).join("\n")}\n`)
+  return edge
 }
