@@ -131,7 +131,7 @@ describe("clawbot sessions", () => {
       const read = json(await cli(["sessions", "get", id, "--json"]))
       return read.tasks.length === 2 ? read : undefined
     })
-    expect(view).toMatchObject({ id, status: "running" })
+    expect(view).toMatchObject({ id, status: "queued" })
     expect((await cli(["sessions", "get", id])).out).toMatch(/^test +[0-9a-f-]{36} +blocked/mu)
     expect((await cli(["sessions", "pause", id])).out).toBe(`${id} paused\n`)
     expect(await cli(["sessions", "pause", id])).toMatchObject({ code: 5, err: expect.stringContaining("conflict") })
@@ -140,8 +140,8 @@ describe("clawbot sessions", () => {
     expect((await cli(["sessions", "ls", "--status", "stopped"])).out).toContain(id)
     expect((await cli(["sessions", "timeline", id])).out).toMatch(/session +[0-9a-f-]{36} +\d+ +paused +running +RESUME/u)
     const other = (await cli(["sessions", "create", "-f", "dag.json"], { files: { "dag.json": dag } })).out.split("\n")[0] as string
-    expect((await cli(["sessions", "start", other])).out).toBe(`${other} running\n`)
-    expect((await cli(["sessions", "cancel", other])).code).toBe(5)
+    expect((await cli(["sessions", "start", other])).out).toBe(`${other} queued\n`)
+    expect((await cli(["sessions", "start", other])).code).toBe(5)
     expect((await cli(["sessions", "retry", other])).code).toBe(5)
   })
 

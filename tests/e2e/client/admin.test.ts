@@ -57,7 +57,7 @@ describe("createAdmin", () => {
       ],
     })
     expect(created.tasks.map((task) => task.key)).toEqual(["a", "b"])
-    expect(await admin.sessions.start(created.id, { wait: true })).toMatchObject({ state: "running" })
+    expect(await admin.sessions.start(created.id, { wait: true })).toMatchObject({ state: "queued" })
     expect(await admin.sessions.pause(created.id, { wait: true })).toMatchObject({ state: "paused" })
     expect(await admin.sessions.act(created.id, "resume", { wait: true })).toMatchObject({ state: "running" })
     expect(await admin.sessions.checkpoint(created.id, { step: 1 })).toMatchObject({ number: 1 })
@@ -144,7 +144,7 @@ describe("createAdmin", () => {
   })
 
   it("machines, actors, history, dead letters, viewer tokens, probes", async () => {
-    expect(Object.keys(await admin.machines.list()).sort()).toEqual(["agent", "session", "task"])
+    expect(Object.keys(await admin.machines.list()).sort()).toEqual(["agent", "context", "session", "task"])
     expect(await admin.machines.get("task")).toBeTruthy()
     const task = await admin.tasks.create({ title: "inspected", capability: "adm-none" })
     expect(await admin.actors.get("task", task.id)).toMatchObject({ kind: "task", id: task.id, state: "ready", version: 1 })
