@@ -118,14 +118,14 @@ describe(`the dashboard with ${ACTORS} actors and ${RATE} transitions/s`, () => 
 
     const loadedMs = Date.now() - opening
 
-    // RATE transitions a second: half the sessions paused, half the tasks cancelled, one actor each.
+    // RATE transitions a second: half the sessions and half the tasks cancelled, one actor each.
     let sent = 0
     const started = Date.now()
     const load = (async () => {
       for (let second = 0; second < SECONDS; second += 1) {
         const batch: Array<Promise<unknown>> = []
         for (let i = 0; i < RATE / 2; i += 1, sent += 1) {
-          batch.push(append({ kind: "session", id: sessions[sent % sessions.length]!, type: "PAUSE", payload: {} }))
+          batch.push(append({ kind: "session", id: sessions[sent % sessions.length]!, type: "CANCEL", payload: {} }))
           batch.push(append({ kind: "task", id: tasks[sent % tasks.length]!, type: "CANCEL", payload: { reason: "load" } }))
         }
         await Promise.all(batch)
@@ -159,7 +159,7 @@ describe(`the dashboard with ${ACTORS} actors and ${RATE} transitions/s`, () => 
       }),
     )
     await expect
-      .poll(() => page.getByTestId("count-session-paused").locator("td.num").textContent(), { timeout: 60_000 })
+      .poll(() => page.getByTestId("count-session-cancelled").locator("td.num").textContent(), { timeout: 60_000 })
       .toBe(Math.min(sent, sessions.length).toLocaleString("en-US"))
     await expect
       .poll(() => page.getByTestId("count-task-cancelled").locator("td.num").textContent(), { timeout: 60_000 })
