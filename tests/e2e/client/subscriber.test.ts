@@ -79,7 +79,7 @@ describe("subscribe", () => {
     const sessionMirror = sub.mirror("session", session.body.id as string)
     const taskMirrors = taskIds.map((id) => sub.mirror("task", id))
     await Promise.all(taskMirrors.map((m) => m.until((view) => view.status === "ready")))
-    await sessionMirror.until((view) => view.status === "running")
+    await sessionMirror.until((view) => view.status === "queued")
 
     // The socket is lost and stays down while half the tasks and the session change.
     net.close()
@@ -117,7 +117,7 @@ describe("subscribe", () => {
     const sub = subscribe({ url: t.url, token: t.operatorToken, topics: [], backoff: FAST_BACKOFF })
     await sub.ready()
     const copy = sub.mirror("session", id)
-    await copy.until((view) => view.status === "running")
+    await copy.until((view) => view.status === "queued")
     expect(copy.fetches).toBe(1)
     // Not following the session while it pauses: the mirror misses that version.
     sub.unfollow([`session:${id}`])
