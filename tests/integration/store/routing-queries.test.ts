@@ -55,10 +55,10 @@ describe("agentsWithCapacity", () => {
 })
 
 describe("taskRouting", () => {
-  it("answers the state, capability, priority and ready time of the tasks asked for", async () => {
+  it("answers the state, capability, priority, ready time and group of the tasks asked for", async () => {
     const facts = await taskRouting(pg.sql, ["code-p0", "code-assigned", "nope"])
     expect([...facts.keys()].sort()).toEqual(["code-assigned", "code-p0"])
-    expect(facts.get("code-p0")).toEqual({ id: "code-p0", state: "ready", capability: "code", priority: 0, since: T0 + 9000 })
+    expect(facts.get("code-p0")).toEqual({ id: "code-p0", state: "ready", capability: "code", priority: 0, since: T0 + 9000, group: null })
     expect(facts.get("code-assigned")?.state).toBe("assigned")
     expect(await taskRouting(pg.sql, [])).toEqual(new Map())
   })
