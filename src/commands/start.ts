@@ -35,7 +35,10 @@ export const startCommand = async (config: Config): Promise<"running"> => {
   stopWithParent()
   try {
     await assertPortFree(config.host, config.port)
-    await Promise.all([config.redisUrl && reachRedis(config.redisUrl, config.redisCluster), config.databaseUrl && reachPostgres(config.databaseUrl)])
+    await Promise.all([
+      config.redisUrl && reachRedis(config.redisUrl, config.redisCluster),
+      config.databaseUrl && reachPostgres(config.databaseUrl),
+    ])
     const infrastructure = await resolveInfrastructure({
       ...(config.redisUrl === undefined ? {} : { redisUrl: config.redisUrl }),
       ...(config.databaseUrl === undefined ? {} : { databaseUrl: config.databaseUrl }),
