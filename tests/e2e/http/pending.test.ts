@@ -36,8 +36,8 @@ describe("verdicts still pending", () => {
     expect((await t.api.get(`/api/v1/agents/${agent.body.id}`)).status).toBe(404)
 
     await t.deployment.startRuntime()
-    await waitFor("the session running", async () =>
-      (await t.api.get(`/api/v1/sessions/${session.body.id}`)).body.status === "running" ? true : undefined,
+    await waitFor("the session queued (no agent online to take its task)", async () =>
+      (await t.api.get(`/api/v1/sessions/${session.body.id}`)).body.status === "queued" ? true : undefined,
     )
     const beat = await httpClient(t.url, agent.body.token).post(`/api/v1/agents/${agent.body.id}/heartbeat?wait=1`, {})
     expect(beat.body).toMatchObject({ state: "online" })
