@@ -109,6 +109,12 @@ const batchResult = (batch: Batch, [result]: StatementRows): BatchResult =>
     ? { _tag: "Written", actors: result.actors, transitions: result.transitions }
     : { _tag: "StaleFence", partition: batch.partition, fence: batch.fence }
 
+/** `streamId` once it is known to be `<ms>-<seq>` (the statement splits it in SQL). */
+const checkedStreamId = (streamId: string): string => {
+  streamParts(streamId)
+  return streamId
+}
+
 /** Drops null and undefined members, so a column left out is sent as nothing (`jsonb_to_recordset` reads it as null). */
 const present = (record: Record<string, unknown>): Record<string, unknown> => {
   const kept: Record<string, unknown> = {}
@@ -119,7 +125,8 @@ const present = (record: Record<string, unknown>): Record<string, unknown> => {
 /**
  * The batch as the statement receives it: two JSON arrays of records with one- or two-letter keys
  * and no null members, stream times derived in SQL from the stream id. What a transition costs on
- * the wire is then its values, not its column names (measured: about a third less per row).
+ * the wire is then its values, not its column names (computed on a smoke run's batches: a transition
+ * row about 29% smaller).
  */
 const encodeBatch = (batch: Batch) => ({
   rows: batch.rows.map((row) =>
@@ -128,7 +135,7 @@ const encodeBatch = (batch: Batch) => ({
       i: row.id,
       s: row.state,
       n: row.snapshot,
-      t: (streamParts(row.streamId), row.streamId),
+      t: checkedStreamId(row.streamId),
       v: row.version,
       mv: row.machineVersion === 1 ? undefined : row.machineVersion,
       o: Array.isArray(row.outbox) && row.outbox.length === 0 ? undefined : row.outbox,
