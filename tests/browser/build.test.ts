@@ -1,6 +1,7 @@
 // The dashboard's committed build (web/dist/, what every edge serves) is what web/src/ builds to now:
 // a change to the app without `npm run build:web` and its files committed fails here, not in a
 // user's browser. The build is deterministic (names are content hashes), so the two compare exactly.
+// The elk chunk imports no other chunk, so its name stays the same through rebuilds of the app.
 import { execFile } from "node:child_process"
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises"
 import { tmpdir } from "node:os"
@@ -40,4 +41,11 @@ describe("the dashboard's committed build", () => {
     expect(Object.keys(committed).sort(), "run npm run build:web and commit web/dist/").toEqual(Object.keys(built).sort())
     for (const [name, text] of Object.entries(built)) expect(committed[name] === text, `${name} differs: run npm run build:web`).toBe(true)
   }, 120_000)
+
+  it("keeps elkjs in a chunk that imports nothing, so its name changes only with elkjs", async () => {
+    const committed = await files(WEB_DIST.replace(/\/$/, ""))
+    const elk = Object.keys(committed).filter((name) => /^assets\/elk-engine-[\w-]+\.js$/.test(name))
+    expect(elk).toHaveLength(1)
+    expect(committed[elk[0] ?? ""]).not.toMatch(/from\s*["']\.\//)
+  })
 })

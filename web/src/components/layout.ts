@@ -40,7 +40,7 @@ const CHAR_WIDTH = 7
 const textWidth = (text: string): number => Math.max(40, text.length * CHAR_WIDTH + 16)
 
 let engine: Promise<{ layout(graph: ElkNode): Promise<ElkNode> }> | undefined
-const elk = () => (engine ??= import("elkjs/lib/elk.bundled.js").then(({ default: ELK }) => new ELK()))
+const elk = () => (engine ??= import("./elk-engine.ts").then(({ createEngine }) => createEngine()))
 
 export const layoutGraph = async (
   nodes: ReadonlyArray<GraphNode>,
