@@ -58,6 +58,8 @@ const outputs = (effect: SessionEmitted, id: string, session: SessionContext): O
       return toEveryTask(id, session, "SESSION_HOLD")
     case "session.cancel_tasks":
       return toEveryTask(id, session, "SESSION_CANCEL", { reason: effect.reason, epoch: effect.epoch })
+    case "session.erase_tasks":
+      return toEveryTask(id, session, "ERASE")
     case "session.add_dependencies":
       return [toTask(effect.taskId, "ADD_DEPENDENCIES", { taskIds: effect.dependsOn })]
     case "session.orphan_probe":

@@ -108,4 +108,16 @@ export const taskKind: ActorKind = {
     return { sessionId: task.sessionId, capability: task.capability, agentId: task.agentId, priority: task.priority }
   },
   view: (id, context, state) => taskView(id, context as TaskContext, state),
+  // A proposal for a task erased meanwhile (it may still have been in a ready queue): the agent frees its slot.
+  whenMissing: (command) =>
+    command.type === "ASSIGN" && typeof command.payload["agentId"] === "string"
+      ? [
+          {
+            _tag: "send",
+            to: agent(command.payload["agentId"]),
+            type: "RELEASE",
+            payload: { taskId: command.id, outcome: "cancelled" },
+          },
+        ]
+      : [],
 }

@@ -3,7 +3,7 @@
 // status, checkpoints, metrics and health score. Its context never lists its tasks: it has their number
 // (their ids derive from it, machines/task-ids.ts) and counts; the tasks run the DAG among themselves.
 import { and, assertEvent, assign, emit, enqueueActions, not, setup, stateIn } from "xstate"
-import { armTimer, clearTimer, refuseInState, rejectCommand, type CommonEffect } from "./effects.ts"
+import { armTimer, clearTimer, eraseAfterEffects, purge, refuseInState, rejectCommand, type CommonEffect } from "./effects.ts"
 import { FAILED_FOR_GOOD, FINISHED_STATUSES, type TaskStatus } from "./task.ts"
 import { sessionTaskId } from "./task-ids.ts"
 
@@ -33,6 +33,8 @@ const LIVE_STATES = ["pending", "queued", "running", "paused", "failed", "timeou
 export const TERMINAL_STATES = ["completed", "partially_completed", "stopped", "cancelled", "orphaned"] as const
 /** States in which the session's tasks are at work: it is stopped or cancelled before it is deleted. */
 const UNDELETABLE: ReadonlySet<SessionState> = new Set(["queued", "running", "paused", "degraded"])
+/** States ERASE leaves for `cancelled` (unfinished tasks cancelled first), so an erased session never moves again. */
+const CANCELLED_BY_ERASE = ["pending", "failed", "timeout"] as const
 
 const TASK_STATUSES: readonly TaskStatus[] = [
   "blocked",
@@ -159,6 +161,8 @@ export interface SessionContext {
   orphanAt?: number
   /** Soft deletion (`DELETE /sessions/{id}`): hidden from lists, kept in history. */
   deletedAt?: number
+  /** Erasure (`DELETE /sessions/{id}?hard=1`): its tasks are told, then PURGE deletes it with its history. */
+  erasedAt?: number
 }
 
 export type SessionTimerEvent = { type: "TIMEOUT"; seq: number } | { type: "ORPHAN_DUE"; seq: number }
@@ -199,6 +203,10 @@ export type SessionEvent =
   /** The answer to `session.orphan_probe`: of its `ready` tasks, `offered` have a registered agent with their capability. */
   | { type: "COVERAGE"; seq: number; ready: number; offered: number; at: number }
   | { type: "DELETE"; at: number }
+  /** Erase it and its tasks (operator, `?hard=1`): refused while its tasks may be at work. */
+  | { type: "ERASE"; at: number }
+  /** Sent by the runtime once ERASE's effects are carried out: the session's row and history are deleted. */
+  | { type: "PURGE"; at: number }
   | AddTasksEvent
   | TaskStatusReport
   | { type: "CHECKPOINT"; data: unknown; at: number }
@@ -232,6 +240,8 @@ export type SessionEmitted =
   | { type: "session.orphan_probe"; seq: number }
   /** The decomposed task now also waits for these new tasks. */
   | { type: "session.add_dependencies"; taskId: string; dependsOn: string[] }
+  /** Every task: erase (each is finished by then: the cancel sweep, if one was needed, went first). */
+  | { type: "session.erase_tasks" }
 
 /** `1 − (failedAttempts + 2 × timedOut) / max(1, attemptsEnded + timedOut)`, clamped to [0, 1]. */
 export function healthScore(metrics: Pick<SessionMetrics, "attemptsEnded" | "failedAttempts" | "timedOut">): number {
@@ -332,6 +342,15 @@ function armTimeoutAt(context: SessionContext, fireAt: number) {
   }
 }
 
+/** The cancel sweep (STOP, CANCEL, TIMEOUT, ERASE): every unfinished task is cancelled, counted now, in a new epoch. */
+function cancelSweep(context: SessionContext, reason: string) {
+  const sweeps = [...context.sweeps, "cancel" as const]
+  return {
+    patch: { sweeps, metrics: { ...context.metrics, tasks: sweepCounts(context.metrics.tasks, "cancel") } },
+    effect: { type: "session.cancel_tasks" as const, reason, epoch: sweeps.length },
+  }
+}
+
 /** Tasks remain, none is held by an agent (or about to retry with one), and none changed status for orphanAfterS. */
 function isStalled(context: SessionContext, at: number): boolean {
   if (context.orphanAfterS === undefined) return false
@@ -341,6 +360,11 @@ function isStalled(context: SessionContext, at: number): boolean {
 }
 
 function refusal(state: SessionState, context: SessionContext, event: SessionEvent) {
+  if (event.type === "ERASE") {
+    return context.erasedAt !== undefined
+      ? rejectCommand(event.type, state, "conflict", "the session is already being erased")
+      : rejectCommand(event.type, state, "conflict", `a ${state} session is stopped or cancelled before it is erased`)
+  }
   if (event.type === "DELETE") {
     return context.deletedAt !== undefined
       ? rejectCommand(event.type, state, "conflict", "the session is already deleted")
@@ -405,6 +429,11 @@ const DELETE = {
   guard: and(["isNotDeleted", ...[...UNDELETABLE].map((state) => not(stateIn(state)))]),
   actions: "markDeleted",
 } as const
+/** ERASE: a session that ended stays where it is; one that may run again (pending, failed, timeout) is cancelled. */
+const ERASE = [
+  ...TERMINAL_STATES.map((state) => ({ guard: and(["isNotErased", stateIn(state)]), actions: "erase" as const })),
+  ...CANCELLED_BY_ERASE.map((state) => ({ guard: and(["isNotErased", stateIn(state)]), target: ".cancelled", actions: "erase" as const })),
+]
 
 export const sessionMachine = setup({
   types: {} as {
@@ -434,6 +463,8 @@ export const sessionMachine = setup({
     isStalled: ({ context, event }) => isStalled(context, timeOf(context, event)),
     noAgentForReadyTasks: ({ event }) => event.type === "COVERAGE" && event.ready > 0 && event.offered === 0,
     isNotDeleted: ({ context }) => context.deletedAt === undefined,
+    isNotErased: ({ context }) => context.erasedAt === undefined,
+    isErased: ({ context }) => context.erasedAt !== undefined,
     isNextIndex: ({ context, event }) => event.type === "ADD_TASKS" && event.firstIndex === context.taskCount,
     allTasksCompleted: ({ context }) => context.metrics.tasks.completed === context.taskCount,
     allTasksFinished: ({ context }) => finishedTasks(context) === context.taskCount,
@@ -506,6 +537,15 @@ export const sessionMachine = setup({
       enqueue.emit(clearTimer(ORPHAN_TIMER))
     }),
     markDeleted: assign(({ event }) => ({ deletedAt: event.at })),
+    /** ERASE: unfinished tasks are cancelled (as STOP does), then every task is erased, then the session itself. */
+    erase: enqueueActions(({ context, event, enqueue }) => {
+      const sweep = finishedTasks(context) < context.taskCount ? cancelSweep(context, "session erased") : undefined
+      if (sweep) enqueue.emit(sweep.effect)
+      enqueue.assign({ ...sweep?.patch, erasedAt: event.at, deletedAt: context.deletedAt ?? event.at })
+      enqueue.emit({ type: "session.erase_tasks" })
+      enqueue.emit(eraseAfterEffects)
+    }),
+    purge: emit(purge),
     /** The timer fired, so there is nothing left to clear. */
     expireTimeout: assign({ timeoutAt: undefined }),
     /** START: a new epoch in which every task runs and those that failed for good run again (counted now). */
@@ -520,9 +560,9 @@ export const sessionMachine = setup({
     releaseTasks: emit(({ context }) => ({ type: "session.run_tasks" as const, epoch: context.sweeps.length })),
     holdTasks: emit({ type: "session.hold_tasks" }),
     cancelTasks: enqueueActions(({ context, enqueue }, params: { reason: string }) => {
-      const sweeps = [...context.sweeps, "cancel" as const]
-      enqueue.assign({ sweeps, metrics: { ...context.metrics, tasks: sweepCounts(context.metrics.tasks, "cancel") } })
-      enqueue.emit({ type: "session.cancel_tasks", reason: params.reason, epoch: sweeps.length })
+      const sweep = cancelSweep(context, params.reason)
+      enqueue.assign(sweep.patch)
+      enqueue.emit(sweep.effect)
     }),
     recordTaskStatus: assign(({ context, event }) => {
       assertEvent(event, "TASK_STATUS")
@@ -603,6 +643,8 @@ export const sessionMachine = setup({
     ORPHAN_DUE: { description: "An orphan check armed before a pause or an ending arrives late: ignored on purpose." },
     COVERAGE: { description: "The answer to an orphan check that is over: ignored on purpose." },
     DELETE,
+    ERASE,
+    PURGE: { guard: "isErased", actions: "purge" },
     "*": SESSION_STATES.map((state) => ({ guard: stateIn(state), actions: { type: "rejectCommand" as const, params: { state } } })),
   },
   states: {

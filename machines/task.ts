@@ -1,7 +1,7 @@
 // Task machine (docs/machines.md, "Task"): one task's lifecycle as a pure XState v5 statechart whose effects are emitted
 // events, and its side of a session's DAG: it waits for its dependencies' word and tells its dependants its outcome.
 import { and, assertEvent, assign, emit, enqueueActions, not, setup, stateIn } from "xstate"
-import { armTimer, clearTimer, refuseInState, rejectCommand, type CommonEffect } from "./effects.ts"
+import { armTimer, clearTimer, purge, refuseInState, rejectCommand, type CommonEffect } from "./effects.ts"
 
 export type TaskStatus =
   | "blocked"
@@ -154,6 +154,8 @@ export type TaskEvent =
   | { type: "SESSION_CANCEL"; reason: string; epoch: number; at: number }
   /** From its session (a decomposition): also wait for these new tasks; a ready task goes back to blocked. */
   | { type: "ADD_DEPENDENCIES"; taskIds: string[]; at: number }
+  /** From its session being erased (after its cancel sweep): a finished task is erased, history and all. */
+  | { type: "ERASE"; at: number }
 
 /** Events the task's durable timers deliver (the runtime adds `at`). */
 export type TaskTimerEvent = { type: "DEADLINE"; attempt: number } | { type: "RETRY_DUE"; attempt: number } | { type: "APPROVAL_TIMEOUT" }
@@ -195,6 +197,9 @@ function hash32(text: string): number {
 }
 
 const HELD: readonly TaskStatus[] = ["assigned", "in_progress"]
+
+/** A finished task holds no agent and no timer: ERASE deletes it (its session sweeps it to a finished state first). */
+const ERASE = { ERASE: { actions: "purge", description: "its session is erased: the task is deleted with its history" } } as const
 
 /** The agent holding the task; only called in states where one does. */
 function holder(context: TaskContext): string {
@@ -461,6 +466,7 @@ export const taskMachine = setup({
       return { type: "task.cancelled" as const, agentId: holder(context), attempt: currentAttempt(context), reason }
     }),
     resetForRetry: assign(({ event }) => ({ ...freshRun, updatedAt: event.at })),
+    purge: emit(purge),
     refuseAssignment: emit(({ event }) => {
       assertEvent(event, "ASSIGN")
       return { type: "task.assign_refused" as const, agentId: event.agentId }
@@ -616,18 +622,19 @@ export const taskMachine = setup({
     // task.assign_refused, which frees the agent's capacity) would silently vanish.
     completed: {
       entry: { type: "enter", params: { status: "completed" } },
+      on: ERASE,
     },
     failed: {
       entry: { type: "enter", params: { status: "failed" } },
-      on: { RETRY: { target: "blocked", actions: "resetForRetry" } },
+      on: { RETRY: { target: "blocked", actions: "resetForRetry" }, ...ERASE },
     },
     cancelled: {
       entry: { type: "enter", params: { status: "cancelled" } },
-      on: { RETRY: { target: "blocked", actions: "resetForRetry" } },
+      on: { RETRY: { target: "blocked", actions: "resetForRetry" }, ...ERASE },
     },
     timed_out: {
       entry: { type: "enter", params: { status: "timed_out" } },
-      on: { RETRY: { target: "blocked", actions: "resetForRetry" } },
+      on: { RETRY: { target: "blocked", actions: "resetForRetry" }, ...ERASE },
     },
   },
 })

@@ -77,6 +77,9 @@ export interface HeldActor {
   readonly streamId: string
   readonly version: number
   readonly outbox: ReadonlyArray<OutboxItem>
+  /** Erased by this batch (its machine emitted `actor.purge`): its row and history are deleted at the commit,
+   * and later commands find no actor. */
+  readonly purged?: true
 }
 
 export class ActorHost {
@@ -92,7 +95,7 @@ export class ActorHost {
   commit(actors: ReadonlyMap<string, HeldActor>, now: number): void {
     for (const [key, actor] of actors) {
       this.live.delete(key)
-      this.live.set(key, { actor, lastUsed: now })
+      if (!actor.purged) this.live.set(key, { actor, lastUsed: now })
     }
     while (this.live.size > this.options.maxActors) {
       const oldest = this.live.keys().next().value as string

@@ -107,6 +107,13 @@ export interface ActorKind {
   /** Effects for an event sent to an actor in a final state (XState drops such events).
    * Without it, the runtime refuses the event with `conflict`. */
   readonly afterFinal?: (event: { readonly type: string; readonly [field: string]: unknown }) => ReadonlyArray<{ readonly type: string }>
+  /** Outputs for a command sent to an actor of this kind that does not exist (never created, or erased), which
+   * the runtime refuses `not_found`: what the sender must still be told (a proposal's reserved slot freed). */
+  readonly whenMissing?: (command: {
+    readonly id: string
+    readonly type: string
+    readonly payload: Readonly<Record<string, unknown>>
+  }) => ReadonlyArray<Output>
   /** Columns for queries, from the actor's context and state. */
   readonly columns: (context: unknown, state: string) => ActorColumns
   /** The actor's public view (PROTOCOL.md: what `GET` returns) without its stored position fields

@@ -69,6 +69,7 @@ export const commitBatch = async (io: BatchIo, partition: number, fence: number,
     fence,
     rows: plan.rows.map(({ columns, ...row }) => ({ ...row, ...columns })),
     transitions: plan.transitions,
+    purges: plan.purges,
   })
   if (written._tag === "StaleFence") return { _tag: "StaleFence" }
   return { _tag: "Done", writeSeconds: (performance.now() - writing) / 1000 }
@@ -160,6 +161,14 @@ const carryOut = async (io: BatchIo, items: ReadonlyArray<OutboxItem>): Promise<
   // The batch's routing in one go: its queries and proposals are per batch, not per item.
   const routing = routingId === undefined ? undefined : io.router.route({ queue, fills, releases }, routingId)
   await Promise.all([...chains.values(), routing])
+  // An actor erased after its effects gets PURGE only now: once its row is gone, nothing could carry them out again.
+  await Promise.all(
+    items.flatMap((item) =>
+      item._tag === "erase"
+        ? [io.append({ kind: item.ref.kind, id: item.ref.id, type: "PURGE", payload: {}, cmdId: item.cmdId ?? "" })]
+        : [],
+    ),
+  )
 }
 
 const partitionKeys = (io: BatchIo, ref: { kind: string; id: string }) => io.keys.partition(partitionOf(ref.kind, ref.id, io.partitions))

@@ -46,7 +46,13 @@ export interface ReplyItem {
   readonly reason?: string
 }
 
-export type OutboxItem = (EventItem | TimerArmItem | TimerClearItem | ReplyItem | Output) & {
+/** The actor asked to be erased once the rest of its command's outbox is carried out: PURGE is appended to it last. */
+export interface EraseItem {
+  readonly _tag: "erase"
+  readonly ref: ActorRef
+}
+
+export type OutboxItem = (EventItem | TimerArmItem | TimerClearItem | ReplyItem | EraseItem | Output) & {
   /** The inbox entry that caused it, so a redelivery finds its own items. */
   readonly entryId: string
   /** Deterministic id used to de-duplicate commands appended to other inboxes. */

@@ -45,6 +45,8 @@ export interface PlannedRow {
 
 export interface BatchPlan {
   readonly rows: ReadonlyArray<PlannedRow>
+  /** Actors erased by this batch: their rows and history are deleted in its commit. */
+  readonly purges: ReadonlyArray<{ readonly kind: string; readonly id: string }>
   readonly transitions: ReadonlyArray<TransitionWrite>
   /** In stream order: what to carry out after the rows are committed. */
   readonly outbox: ReadonlyArray<OutboxItem>
@@ -72,6 +74,8 @@ export interface PlanInput {
 
 const TIMER_ARM = "timer.arm"
 const TIMER_CLEAR = "timer.clear"
+const ERASE_AFTER_EFFECTS = "actor.erase"
+const PURGE = "actor.purge"
 /** Who caused an entry, when its producer said (`operator`, `agent:<id>`): recorded in the history. */
 const BY = /^[a-z_]{1,32}(:[0-9A-Za-z-]{1,64})?$/u
 
@@ -105,7 +109,7 @@ export const planBatch = (input: PlanInput): BatchPlan => {
 
   const current = (key: string, kind: ActorKind, id: string): HeldActor | { readonly quarantined: string } | undefined => {
     const held = working.get(key) ?? input.pending?.get(key) ?? host.get(key)
-    if (held) return held
+    if (held) return held.purged ? undefined : held
     const stored = input.stored.get(key)
     return stored && restored(kind, id, stored)
   }
@@ -176,6 +180,12 @@ export const planBatch = (input: PlanInput): BatchPlan => {
     if (step._tag === "rejected") {
       counts.rejected += 1
       reply("rejected", step.state, { code: step.code, reason: step.reason })
+      if (!before) items.push(...whenMissing(kind, command, entry.id, partition))
+    } else if (step.effects.some((effect) => effect.type === PURGE)) {
+      // Erased: nothing of it is written; its row and history are deleted with this batch.
+      counts.applied += 1
+      reply("applied", step.to)
+      after = { ...before!, streamId: entry.id, outbox: [], purged: true }
     } else {
       counts.applied += 1
       const { snapshot, to } = step
@@ -230,19 +240,36 @@ export const planBatch = (input: PlanInput): BatchPlan => {
 
   // The stored outbox leaves out the events: the batch's `transitions` rows hold them (a redelivery
   // of a stored actor rebuilds them with `eventItem`).
-  const rows: PlannedRow[] = [...working.values()].map((actor) => ({
-    kind: actor.kind.kind,
-    id: actor.id,
-    state: actor.state,
-    snapshot: persistSnapshot(actor.kind, actor.snapshot),
-    streamId: actor.streamId,
-    version: actor.version,
-    machineVersion: machineVersion(actor.kind),
-    outbox: actor.outbox.filter((item) => item._tag !== "event"),
-    columns: actor.kind.columns(actor.snapshot.context, actor.state),
-  }))
-  return { rows, transitions, outbox, deadLetters, ackIds, working, counts }
+  const erased = [...working.values()].filter((actor) => actor.purged)
+  const purgedKeys = new Set(erased.map((actor) => `${actor.kind.kind}:${actor.id}`))
+  const rows: PlannedRow[] = [...working.values()]
+    .filter((actor) => !actor.purged)
+    .map((actor) => ({
+      kind: actor.kind.kind,
+      id: actor.id,
+      state: actor.state,
+      snapshot: persistSnapshot(actor.kind, actor.snapshot),
+      streamId: actor.streamId,
+      version: actor.version,
+      machineVersion: machineVersion(actor.kind),
+      outbox: actor.outbox.filter((item) => item._tag !== "event"),
+      columns: actor.kind.columns(actor.snapshot.context, actor.state),
+    }))
+  return {
+    rows,
+    purges: erased.map((actor) => ({ kind: actor.kind.kind, id: actor.id })),
+    transitions: transitions.filter((transition) => !purgedKeys.has(`${transition.kind}:${transition.actorId}`)),
+    outbox,
+    deadLetters,
+    ackIds,
+    working,
+    counts,
+  }
 }
+
+/** What the sender of a command to a missing actor must still be told (ActorKind.whenMissing). */
+const whenMissing = (kind: ActorKind, command: Command, entryId: string, partition: number): OutboxItem[] =>
+  (kind.whenMissing?.(command) ?? []).map((output, index) => ({ ...output, entryId, cmdId: `${partition}/${entryId}/${index}` }))
 
 /** A recorded transition of an actor as its event-stream item (topics from the actor's context). */
 export const eventItem = (
@@ -297,7 +324,9 @@ const effectItems = (
       })
     } else if (effect.type === TIMER_CLEAR) {
       items.push({ _tag: "timer_clear", entryId, ref, name: String(effect["name"]) })
-    } else if (effect.type !== REJECTED) {
+    } else if (effect.type === ERASE_AFTER_EFFECTS) {
+      items.push({ _tag: "erase", entryId, ref, cmdId: `${partition}/${entryId}/erase` })
+    } else if (effect.type !== REJECTED && effect.type !== PURGE) {
       for (const output of kind.outputs(effect, { id: self.id, context })) {
         items.push({ ...output, entryId, cmdId: `${partition}/${entryId}/${items.length}` })
       }

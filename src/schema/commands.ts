@@ -107,6 +107,7 @@ export const TaskCommand = Schema.Union([
   command("ADD_DEPENDENCIES", { taskIds: Schema.Array(Uuid).check(Schema.isNonEmpty()) }),
   command("CANCEL", { reason: Schema.String }),
   bare("RETRY"),
+  bare("ERASE"),
 ])
 export type TaskCommand = typeof TaskCommand.Type
 
@@ -214,6 +215,8 @@ export const SessionCommand = Schema.Union([
   command("ORPHAN_DUE", { seq: NonNegativeInt }),
   command("COVERAGE", { seq: NonNegativeInt, ready: NonNegativeInt, offered: NonNegativeInt }),
   bare("DELETE"),
+  bare("ERASE"),
+  bare("PURGE"),
   Schema.Struct({ type: Schema.Literal("ADD_TASKS"), payload: AddTasks }),
   command("TASK_STATUS", { taskId: Uuid, index: NonNegativeInt, from: TaskState, status: TaskState, epoch: NonNegativeInt }),
   command("CHECKPOINT", { data: Json }),

@@ -1,6 +1,7 @@
 // Snapshot store: persists one batch of applied inbox entries (actor snapshots, their stream
-// ids and outboxes, and their transitions) in ONE statement guarded by the partition's
-// fencing token, and loads the snapshots of a batch of actors in one query.
+// ids and outboxes, and their transitions; the erased actors' rows and history deleted) in ONE
+// statement guarded by the partition's fencing token, and loads the snapshots of a batch of actors
+// in one query.
 import type postgres from "postgres"
 import { ACTOR_COLUMNS, type ActorRef, type ActorRow, type StoredActor, actorKey, toStoredActor } from "./actor-row.ts"
 import type { Sql } from "./db.ts"
@@ -50,6 +51,8 @@ export interface Batch {
   readonly fence: number
   readonly rows: readonly SnapshotWrite[]
   readonly transitions: readonly TransitionWrite[]
+  /** Actors erased by the batch (not among `rows`): their row (snapshot, outbox) and history are deleted. */
+  readonly purges?: readonly ActorRef[]
 }
 
 export type BatchResult =
@@ -168,6 +171,7 @@ const encodeBatch = (batch: Batch) => ({
 
 const batchStatement = (sql: Sql, batch: Batch) => {
   const { rows, transitions } = encodeBatch(batch)
+  const purges = (batch.purges ?? []).map((ref) => ({ k: ref.kind, i: ref.id }))
   return sql<{ accepted: boolean; actors: number; transitions: number }[]>`
     with fence as (
       insert into partition_fences as f (partition, fence) values (${batch.partition}, ${batch.fence})
@@ -238,6 +242,16 @@ const batchStatement = (sql: Sql, batch: Batch) => {
       order by m.stream_ms, m.stream_seq
       on conflict (kind, actor_id, stream_ms, stream_seq) do nothing
       returning 1
+    ),
+    erased as (
+      select p.k as kind, p.i as id from jsonb_to_recordset(${sql.json(asJson(purges))}) as p(k text, i text)
+      where exists (select from fence)
+    ),
+    erased_rows as (
+      delete from actors a using erased e where a.kind = e.kind and a.id = e.id returning 1
+    ),
+    erased_history as (
+      delete from transitions t using erased e where t.kind = e.kind and t.actor_id = e.id returning 1
     )
     select exists (select from fence) as accepted,
       (select count(*) from written)::int as actors,

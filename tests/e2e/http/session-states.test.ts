@@ -124,10 +124,8 @@ describe("every session state through the public API", () => {
     const again = await api.delete(`/api/v1/sessions/${id}`)
     expect(again.body).toEqual({ error: { code: "conflict", message: "the session is already deleted" } })
     const hard = await api.delete(`/api/v1/sessions/${running.id}?hard=1`)
-    expect(hard.status).toBe(400)
-    expect(hard.body).toEqual({
-      error: { code: "validation_failed", message: "hard: erasing a session is not built yet; DELETE without hard=1 hides it from lists" },
-    })
+    expect(hard.status).toBe(409)
+    expect(hard.body).toEqual({ error: { code: "conflict", message: "a queued session is stopped or cancelled before it is erased" } })
     expect((await api.get(`/api/v1/sessions/${running.id}`)).body).toMatchObject({ status: "queued", deleted_at: null })
   })
 })

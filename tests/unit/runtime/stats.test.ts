@@ -22,6 +22,7 @@ const transition = (kind: string, n: number): TransitionWrite => ({
 /** A batch of `acked` entries (and `dead` dead letters) that made the given transitions. */
 const plan = (acked: number, transitions: TransitionWrite[], dead = 0): BatchPlan => ({
   rows: [],
+  purges: [],
   outbox: [],
   working: new Map(),
   transitions,

@@ -34,6 +34,7 @@ const samples = {
     ADD_DEPENDENCIES: { taskIds: [ID.c] },
     CANCEL: { reason: "operator" },
     RETRY: {},
+    ERASE: {},
   },
   agent: {
     CREATE: agentCreate,
@@ -62,6 +63,8 @@ const samples = {
     ORPHAN_DUE: { seq: 1 },
     COVERAGE: { seq: 1, ready: 2, offered: 0 },
     DELETE: {},
+    ERASE: {},
+    PURGE: {},
     ADD_TASKS: { tasks: [sessionTask(ID.a, "a")], firstIndex: 2, parentId: ID.b },
     TASK_STATUS: { taskId: ID.a, index: 0, from: "in_progress", status: "completed", epoch: 1 },
     CHECKPOINT: { data: { step: 2 } },
@@ -86,7 +89,7 @@ describe("commands of each machine", () => {
         '"RELEASE", "DRAIN", "UNDRAIN", "BREAKER_COOLDOWN", "DEREGISTER", got "ASSIGN"',
     )
     expect(message(decodeInboxCommand({ kind: "task", id: ID.a, type: "DRAIN", payload: {} }))).toMatch(
-      /^type: expected one of "CREATE", "DEPENDENCY_FINISHED", .*"RETRY", got "DRAIN"$/,
+      /^type: expected one of "CREATE", "DEPENDENCY_FINISHED", .*"RETRY", "ERASE", got "DRAIN"$/,
     )
   })
 

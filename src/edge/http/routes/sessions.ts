@@ -6,7 +6,6 @@ import { randomUUID } from "node:crypto"
 import type { SessionContext } from "../../../../machines/session.ts"
 import { sessionTaskId } from "../../../../machines/task-ids.ts"
 import { streamIdMs } from "../../../redis/stream-id.ts"
-import { ApiError } from "../../../schema/errors.ts"
 import {
   CheckpointBody,
   CreateSessionBody,
@@ -168,7 +167,7 @@ export const sessionRoutes: Route[] = [
     path: `${API}/sessions/{id}`,
     name: "deleteSession",
     summary:
-      "Soft delete: hidden from lists, still readable with its timeline; 409 while it runs (stop or cancel it first). `hard=1` (erasing) is not built yet and is refused",
+      "Soft delete: hidden from lists, still readable with its timeline; 409 while it runs (stop or cancel it first). `hard=1` (operator) erases it: the session, its tasks and their history are deleted (pending, failed and timed-out sessions are cancelled first)",
     access: "token",
     params: IdParams,
     query: DeleteSessionQuery,
@@ -176,13 +175,8 @@ export const sessionRoutes: Route[] = [
     responses: COMMAND_RESPONSES,
     async handle({ ctx, principal, params, query }) {
       requireOperator(principal)
-      if (query.hard) {
-        throw new ApiError({
-          code: "validation_failed",
-          message: "hard: erasing a session is not built yet; DELETE without hard=1 hides it from lists",
-        })
-      }
-      return commandAnswer(await sendCommand(ctx, { kind: "session", id: params.id, type: "DELETE", payload: {} }), query.wait)
+      const type = query.hard ? "ERASE" : "DELETE"
+      return commandAnswer(await sendCommand(ctx, { kind: "session", id: params.id, type, payload: {} }), query.wait)
     },
   }),
   route({

@@ -76,8 +76,8 @@ function everyEvent(snapshot: Snapshot): SessionEvent[] {
   ]
 }
 
-/** Events left out of the generated paths (the state space would explode) and walked by their own tests: orphan.test.ts, delete.test.ts, add-tasks.test.ts. */
-const OWN_TESTS = ["ORPHAN_DUE", "COVERAGE", "DELETE", "ADD_TASKS"]
+/** Events left out of the generated paths (the state space would explode) and walked by their own tests: orphan.test.ts, delete.test.ts, erase.test.ts, add-tasks.test.ts. */
+const OWN_TESTS = ["ORPHAN_DUE", "COVERAGE", "DELETE", "ERASE", "PURGE", "ADD_TASKS"]
 
 /** After a timeout, a task it cancelled may still report the completion that raced the cancel (made before the sweep). */
 function lateCompletions(snapshot: Snapshot): SessionEvent[] {

@@ -54,6 +54,7 @@ function eventsFor(snapshot: TaskSnapshot): TaskEvent[] {
     { type: "RETRY_DUE", attempt: attempt + 1, at: later },
     { type: "CANCEL", reason: "operator", at },
     { type: "RETRY", at },
+    { type: "ERASE", at },
     // a decomposition makes it wait for a new task too
     ...(snapshot.context.dependsOn.includes(SUBTASK) ? [] : [{ type: "ADD_DEPENDENCIES" as const, taskIds: [SUBTASK], at }]),
   ]
@@ -168,6 +169,12 @@ function replay(input: TaskInput, events: TaskEvent[], seen: Replay): TaskSnapsh
     if (event.type === "ASSIGN" && from !== "ready") {
       const repeated = (from === "assigned" || from === "in_progress") && event.agentId === before.context.agentId
       expect(effects).toEqual(repeated ? [] : [{ type: "task.assign_refused", agentId: event.agentId }])
+    }
+    // ERASE deletes a finished task (which holds no agent and no timer) with nothing else to carry out; any other is refused.
+    if (event.type === "ERASE") {
+      expect(effects.map((e) => e.type)).toEqual(
+        ["completed", "failed", "cancelled", "timed_out"].includes(from) ? ["actor.purge"] : ["command.rejected"],
+      )
     }
     // Agent capacity never leaks: the task holds an agent exactly while assigned or in progress.
     for (const effect of effects) {
