@@ -58,13 +58,14 @@ const sessionInput = (ctx: EdgeContext, id: string, body: CreateSessionBody) => 
     id,
     ...profile,
     orphanAfterS: ctx.limits.orphanAfterS,
-    tasks: tasks.map((task) => ({
-      id: idOf(task.key),
-      key: task.key,
-      title: task.title,
-      capability: task.capability,
-      dependsOn: task.dependsOn.map(idOf),
-      spec: { payload: task.payload, timeoutS: task.timeoutS, maxAttempts: task.maxAttempts, priority: task.priority },
+    // every field but the four the session itself reads is how the task runs (taskSpecFields: group and approval too)
+    tasks: tasks.map(({ key, title, capability, dependsOn, ...spec }) => ({
+      id: idOf(key),
+      key,
+      title,
+      capability,
+      dependsOn: dependsOn.map(idOf),
+      spec,
     })),
   }
 }
