@@ -172,6 +172,21 @@ const encodeBatch = (batch: Batch) => ({
 const batchStatement = (sql: Sql, batch: Batch) => {
   const { rows, transitions } = encodeBatch(batch)
   const purges = (batch.purges ?? []).map((ref) => ({ k: ref.kind, i: ref.id }))
+  // Only a batch that erases actors carries the deletes (rare: DELETE /sessions/{id}?hard=1), so no other pays for them.
+  const erasing =
+    purges.length === 0
+      ? sql``
+      : sql`,
+    erased as (
+      select p.k as kind, p.i as id from jsonb_to_recordset(${sql.json(asJson(purges))}) as p(k text, i text)
+      where exists (select from fence)
+    ),
+    erased_rows as (
+      delete from actors a using erased e where a.kind = e.kind and a.id = e.id returning 1
+    ),
+    erased_history as (
+      delete from transitions t using erased e where t.kind = e.kind and t.actor_id = e.id returning 1
+    )`
   return sql<{ accepted: boolean; actors: number; transitions: number }[]>`
     with fence as (
       insert into partition_fences as f (partition, fence) values (${batch.partition}, ${batch.fence})
@@ -242,17 +257,7 @@ const batchStatement = (sql: Sql, batch: Batch) => {
       order by m.stream_ms, m.stream_seq
       on conflict (kind, actor_id, stream_ms, stream_seq) do nothing
       returning 1
-    ),
-    erased as (
-      select p.k as kind, p.i as id from jsonb_to_recordset(${sql.json(asJson(purges))}) as p(k text, i text)
-      where exists (select from fence)
-    ),
-    erased_rows as (
-      delete from actors a using erased e where a.kind = e.kind and a.id = e.id returning 1
-    ),
-    erased_history as (
-      delete from transitions t using erased e where t.kind = e.kind and t.actor_id = e.id returning 1
-    )
+    )${erasing}
     select exists (select from fence) as accepted,
       (select count(*) from written)::int as actors,
       (select count(*) from recorded)::int as transitions`
