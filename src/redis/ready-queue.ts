@@ -2,7 +2,7 @@
 // rotation of those groups. Taking gives the most urgent priority first and, within a priority, one
 // task per group in turn (so one group's 10,000 tasks do not starve another's 10); a group at its
 // `max_in_flight` is skipped until one of its tasks is released. Each task is taken by exactly one
-// taker (the scripts are atomic). Scripts: ready-enqueue.lua, ready-take.lua.
+// taker (the scripts are atomic). Scripts: ready-enqueue.lua, ready-take.lua, group-release.lua.
 import type { Redis } from "ioredis"
 import type { Keys } from "./keys.ts"
 import { scriptsOn, type ReadyTask } from "./scripts.ts"
@@ -17,17 +17,13 @@ export const enqueue = (redis: Redis, keys: Keys, tasks: ReadonlyArray<ReadyTask
 export const take = (redis: Redis, keys: Keys, capabilities: ReadonlyArray<string>, count: number): Promise<string[]> =>
   scriptsOn(redis).takeReady(keys.route, capabilities, count)
 
-/** Its tasks no longer count against their groups' caps (released by their agent, or finished). */
-export const releaseGroupSlots = async (
+/** Its tasks no longer count against their groups' caps (released by their agent, or finished). Answers the
+ * capabilities with tasks waiting in a group that was at its cap before: their idle agents can take one now. */
+export const releaseGroupSlots = (
   redis: Redis,
   keys: Keys,
   slots: ReadonlyArray<{ readonly group: string; readonly taskId: string }>,
-): Promise<void> => {
-  if (slots.length === 0) return
-  const pipeline = redis.pipeline()
-  for (const slot of slots) pipeline.srem(`${keys.route}:held:${slot.group}`, slot.taskId)
-  for (const [error] of (await pipeline.exec()) ?? []) if (error) throw error
-}
+): Promise<string[]> => scriptsOn(redis).releaseGroups(keys.route, slots)
 
 /** Sets (or, with null, removes) the caps the routing scripts read, replacing them all. */
 export const replaceGroupCaps = async (redis: Redis, keys: Keys, caps: ReadonlyMap<string, number>): Promise<void> => {

@@ -79,6 +79,9 @@ export interface RedisScripts {
   enqueueReady(route: string, tasks: ReadonlyArray<ReadyTask>): Promise<void>
   /** Takes up to `count` ready tasks of `capabilities`, round-robin across groups within a priority, groups at their cap skipped. */
   takeReady(route: string, capabilities: ReadonlyArray<string>, count: number): Promise<string[]>
+  /** Releases tasks from their groups' in-flight sets; answers the capabilities with tasks waiting in a group
+   * this brought back under its cap (their idle agents can take them now). */
+  releaseGroups(route: string, slots: ReadonlyArray<{ readonly group: string; readonly taskId: string }>): Promise<string[]>
 }
 
 /** A ready task as its capability's queue holds it. */
@@ -112,6 +115,7 @@ const KEY_COUNTS = {
   // The routing scripts name only their base key (`{prefix:route}`): every key they touch shares its hash tag.
   "ready-enqueue": 1,
   "ready-take": 1,
+  "group-release": 1,
 } as const
 
 type ScriptName = keyof typeof KEY_COUNTS
@@ -181,6 +185,8 @@ export const createScripts = (redis: Redis, options: ScriptOptions = {}): RedisS
     },
     takeReady: async (route, capabilities, count) =>
       count <= 0 || capabilities.length === 0 ? [] : ((await run["ready-take"](route, count, ...capabilities)) as string[]),
+    releaseGroups: async (route, slots) =>
+      slots.length === 0 ? [] : ((await run["group-release"](route, ...slots.flatMap((slot) => [slot.group, slot.taskId]))) as string[]),
   }
 }
 

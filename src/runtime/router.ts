@@ -1,7 +1,8 @@
 // Router: a ready task waits in its capability's ready queue (Redis) until one agent takes it;
 // agents with free capacity take the most urgent first (round-robin across groups within a priority,
 // groups at their max_in_flight skipped), and each task is taken by one agent at a time. An agent that finds nothing to take is remembered as idle for its capabilities, and is
-// woken from there when a task of one of them becomes ready: the hot path reads no database.
+// woken from there when a task of one of them becomes ready, or when a slot frees in a capped group with tasks
+// of its capabilities waiting: the hot path reads no database.
 // The router proposes by appending RESERVE to the agent; the agent's machine has the last word
 // on capacity, and a refused proposal puts the task back in its queue. A sweep (one process,
 // every few seconds, from Postgres) puts back ready tasks a crash dropped between taking and
@@ -108,16 +109,18 @@ export const createRouter = (options: {
     return offers
   }
 
-  const queueAndWake = async (queued: ReadonlyArray<ReadyTask>, cmdId: string): Promise<void> => {
+  /** Queues `queued` and wakes idle agents of their capabilities and of `reopened` (a group slot freed there). */
+  const queueAndWake = async (queued: ReadonlyArray<ReadyTask>, cmdId: string, reopened: ReadonlyArray<string> = []): Promise<void> => {
     await enqueue(redis, keys, queued)
-    const capabilities = new Set(queued.map((task) => task.capability))
+    const capabilities = new Set([...queued.map((task) => task.capability), ...reopened])
     const offers = (await Promise.all([...capabilities].map(wake))).flat()
     await propose(offers, cmdId)
   }
 
   return {
     async route({ queue, fills, releases }, cmdId) {
-      await releaseGroupSlots(redis, keys, releases)
+      // A group back under its cap: its waiting tasks' idle agents are woken below, not at the next sweep.
+      const reopened = await releaseGroupSlots(redis, keys, releases)
       // A proposal the agent refused comes back without the task's facts (rare): read them.
       const unknown = queue.filter((request) => request.capability === undefined).map((request) => request.taskId)
       const facts = await taskRouting(sql, unknown)
@@ -136,7 +139,7 @@ export const createRouter = (options: {
           queued.push({ capability: fact.capability, group: fact.group, taskId: fact.id, priority: fact.priority, since: fact.since })
         } else if (fact?.group && fact.state !== "assigned" && fact.state !== "in_progress") {
           // Taken for a proposal, then finished meanwhile: it no longer counts against its group.
-          await releaseGroupSlots(redis, keys, [{ group: fact.group, taskId: fact.id }])
+          reopened.push(...(await releaseGroupSlots(redis, keys, [{ group: fact.group, taskId: fact.id }])))
         }
       }
       // Agents with free capacity first take what already waits, then the new tasks wake idle ones.
@@ -150,7 +153,7 @@ export const createRouter = (options: {
         )
       ).flat()
       await propose(offers, cmdId)
-      await queueAndWake(queued, `${cmdId}/w`)
+      await queueAndWake(queued, `${cmdId}/w`, reopened)
     },
 
     async sweep(now, waitMs) {

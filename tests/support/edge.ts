@@ -6,8 +6,8 @@ import { createEdge, type Edge, type EdgeOptions } from "../../src/edge/app.ts"
 import type { EdgeLimits } from "../../src/edge/context.ts"
 import { createLogger } from "../../src/log.ts"
 import { describeMachine } from "../../src/runtime/describe-machine.ts"
-import type { Runtime } from "../../src/runtime/runtime.ts"
-import { entriesAdded, testDeployment, type TestDeployment } from "./runtime.ts"
+import type { Runtime, RuntimeTuning } from "../../src/runtime/runtime.ts"
+import { entriesAdded, QUICK, testDeployment, type TestDeployment } from "./runtime.ts"
 
 export interface Answer<T = any> {
   readonly status: number
@@ -83,6 +83,8 @@ export interface TestEdgeOptions {
   readonly partitions?: number
   /** false: no runtime (commands stay unanswered until the test starts one on `deployment`). */
   readonly runtime?: boolean
+  /** The runtime's tuning over the quick one tests use (e.g. a routing sweep that never comes). */
+  readonly tuning?: Partial<RuntimeTuning>
   readonly edge?: Partial<EdgeOptions>
 }
 
@@ -116,7 +118,7 @@ export const edgeOn = (
 export const testEdge = async (options: TestEdgeOptions = {}): Promise<TestEdge> => {
   const deployment = await testDeployment(options.partitions === undefined ? {} : { partitions: options.partitions })
   const operatorToken = randomBytes(24).toString("base64url")
-  const runtime = options.runtime === false ? undefined : await deployment.startRuntime()
+  const runtime = options.runtime === false ? undefined : await deployment.startRuntime({ ...QUICK, ...options.tuning })
   const edge = await edgeOn(deployment, { operatorToken, runtime, limits: options.limits, edge: options.edge })
   const url = `http://127.0.0.1:${edge.port}`
   return {

@@ -1,7 +1,8 @@
 -- Puts ready tasks in their capability's queue, each in its group's own queue: a task already queued
 -- keeps its place; a task queued again is no longer in flight for its group. The capability's
 -- rotation (`q:<capability>`) holds each group with a waiting task, scored by its most urgent task's
--- priority band, then its turn: a group that becomes non-empty joins the back of its band.
+-- priority band, then its turn: a group that becomes non-empty joins the back of its band. A group's
+-- capabilities are indexed (`gc:<group>`) so that a slot freed under its cap wakes their agents (group-release.lua).
 -- KEYS[1]: the routing base `{prefix:route}`.
 -- ARGV: five per task: capability, group ('' for none), task id, priority, since (ms).
 local base = KEYS[1]
@@ -10,7 +11,10 @@ local score = function(x) return string.format('%.0f', x) end
 for i = 1, #ARGV, 5 do
   local capability, group, id = ARGV[i], ARGV[i + 1], ARGV[i + 2]
   local priority, since = tonumber(ARGV[i + 3]), tonumber(ARGV[i + 4])
-  if group ~= '' then redis.call('SREM', base .. ':held:' .. group, id) end
+  if group ~= '' then
+    redis.call('SREM', base .. ':held:' .. group, id)
+    redis.call('SADD', base .. ':gc:' .. group, capability)
+  end
   local queue = base .. ':g:' .. capability .. '|' .. group
   redis.call('ZADD', queue, 'NX', score(priority * BAND + since), id)
   local head = redis.call('ZRANGE', queue, 0, 0, 'WITHSCORES')

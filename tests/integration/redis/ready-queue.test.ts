@@ -1,6 +1,7 @@
 // Ready queues: urgency order (priority, then age) across capabilities, a queued task keeps its place,
 // a task is taken by exactly one of several concurrent takers, groups share a priority round-robin,
-// and a group at its max_in_flight is skipped until one of its tasks is released.
+// and a group at its max_in_flight is skipped until one of its tasks is released (which names the
+// capabilities to wake only when it brings a group with waiting tasks back under its cap).
 import { describe, expect, it } from "vitest"
 import { enqueue, groupInFlight, releaseGroupSlots, setGroupCap, take, type ReadyTask } from "../../../src/redis/ready-queue.ts"
 import { freshRedis } from "../../support/redis.ts"
@@ -88,11 +89,36 @@ describe("ready queues", () => {
     expect(await take(fresh.redis, fresh.keys, ["cap"], 10)).toEqual(["c-0", "free-0", "c-1"])
     expect(await groupInFlight(fresh.redis, fresh.keys, "capped")).toBe(2)
     expect(await take(fresh.redis, fresh.keys, ["cap"], 10)).toEqual([])
-    await releaseGroupSlots(fresh.redis, fresh.keys, [{ group: "capped", taskId: "c-0" }])
+    // Back under its cap with tasks waiting: the capability's idle agents are to be woken.
+    expect(await releaseGroupSlots(fresh.redis, fresh.keys, [{ group: "capped", taskId: "c-0" }])).toEqual(["cap"])
     expect(await take(fresh.redis, fresh.keys, ["cap"], 10)).toEqual(["c-2"])
     // A taken task queued again (its agent refused it) leaves its group's in-flight set.
     await enqueue(fresh.redis, fresh.keys, [ready("cap", "c-1", 2, T0 + 1, "capped")])
     expect(await groupInFlight(fresh.redis, fresh.keys, "capped")).toBe(1)
     expect(await take(fresh.redis, fresh.keys, ["cap"], 10)).toEqual(["c-1"])
+  })
+  it("names the capabilities to wake only when a release brings a capped group with waiting tasks under its cap", async () => {
+    await setGroupCap(fresh.redis, fresh.keys, "wake", 2)
+    await enqueue(fresh.redis, fresh.keys, [
+      ready("build", "b-0", 2, T0, "wake"),
+      ready("build", "b-1", 2, T0 + 1, "wake"),
+      ready("test", "t-0", 2, T0 + 2, "wake"),
+      ready("lint", "l-0", 2, T0 + 3, "wake"),
+    ])
+    expect(await take(fresh.redis, fresh.keys, ["build"], 2)).toEqual(["b-0", "b-1"])
+    // At its cap: a release of a task it does not hold changes nothing and wakes no one.
+    expect(await releaseGroupSlots(fresh.redis, fresh.keys, [{ group: "wake", taskId: "x" }])).toEqual([])
+    expect((await releaseGroupSlots(fresh.redis, fresh.keys, [{ group: "wake", taskId: "b-0" }])).sort()).toEqual(["lint", "test"])
+    // Under its cap already: a second release wakes no one (the agents woken by the first took the slot or found none).
+    expect(await releaseGroupSlots(fresh.redis, fresh.keys, [{ group: "wake", taskId: "b-1" }])).toEqual([])
+    expect(await take(fresh.redis, fresh.keys, ["test", "lint"], 2)).toEqual(["t-0", "l-0"])
+    // Under its cap: nothing is woken.
+    expect(await releaseGroupSlots(fresh.redis, fresh.keys, [{ group: "wake", taskId: "t-0" }])).toEqual([])
+    expect(await releaseGroupSlots(fresh.redis, fresh.keys, [{ group: "wake", taskId: "l-0" }])).toEqual([])
+    await enqueue(fresh.redis, fresh.keys, [ready("build", "b-2", 2, T0 + 4, "wake"), ready("build", "b-3", 2, T0 + 5, "wake")])
+    expect(await take(fresh.redis, fresh.keys, ["build"], 2)).toEqual(["b-2", "b-3"])
+    // At its cap again with nothing of it waiting: the release wakes no one and empties the index.
+    expect(await releaseGroupSlots(fresh.redis, fresh.keys, [{ group: "wake", taskId: "b-2" }])).toEqual([])
+    expect(await fresh.redis.exists(`${fresh.keys.route}:gc:wake`)).toBe(0)
   })
 })
