@@ -96,6 +96,7 @@ export class Subscriber implements AsyncIterable<SubscribedEvent> {
   private readonly socket: ReconnectingSocket
   private readonly eventListeners = new Set<(event: SubscribedEvent) => void>()
   private readonly resetListeners = new Set<() => void>()
+  private readonly deadLetterListeners = new Set<(count: number) => void>()
   private readonly openListeners = new Set<() => void>()
   private readonly queues = new Set<EventQueue>()
   private readonly onStop = new Set<(error: ClawbotError) => void>()
@@ -175,6 +176,13 @@ export class Subscriber implements AsyncIterable<SubscribedEvent> {
     return () => this.resetListeners.delete(listener)
   }
 
+  /** Calls `listener` with the dead letters' total each time it changes, when following the `dead_letters`
+   * topic (beyond PROTOCOL v1.1); returns the function that stops it. */
+  onDeadLetters(listener: (count: number) => void): () => void {
+    this.deadLetterListeners.add(listener)
+    return () => this.deadLetterListeners.delete(listener)
+  }
+
   /** Each call gives an iterator of the events from then on; `break` detaches it. */
   [Symbol.asyncIterator](): AsyncIterableIterator<SubscribedEvent> {
     const queue = new EventQueue((q) => this.queues.delete(q))
@@ -251,8 +259,13 @@ export class Subscriber implements AsyncIterable<SubscribedEvent> {
     const frame = value as
       | { type: "event"; cursor?: string; payload: SubscribedEvent }
       | { type: "error"; payload: { code: ClawbotError["code"]; message: string; ref?: string } }
+      | { type: "dead_letters"; payload: { count: number } }
     if (frame.type === "error") {
       this.onServerError(new ClawbotError(frame.payload))
+      return
+    }
+    if (frame.type === "dead_letters") {
+      for (const listener of [...this.deadLetterListeners]) listener(frame.payload.count)
       return
     }
     if (typeof frame.cursor === "string") this.lastCursor = frame.cursor

@@ -30,6 +30,7 @@ import { collectInboxLag, collectRuntimeStats } from "./http/scrape.ts"
 import { FALLBACK_REFUSED, fallbackRequested, uwsBuild } from "./http/uws-build.ts"
 import { createMetrics } from "./metrics.ts"
 import { startRevocations } from "./revocations.ts"
+import { relayDeadLetterNotices } from "./dead-letter-notices.ts"
 import { registerSockets } from "./sockets/index.ts"
 
 export const DEFAULT_LIMITS: EdgeLimits = {
@@ -135,6 +136,7 @@ export const createEdge = async (options: EdgeOptions): Promise<Edge> => {
     throw error
   })
   const revocations = await startRevocations(redis, subscriber, keys, log)
+  await relayDeadLetterNotices(app, subscriber, keys, log, metrics)
   const readiness = await monitorReadiness(redis, sql, runtime)
   const auth = createAuthenticator(sql, options.operatorToken, clock, () => metrics.inc("clawbot_token_lookups_total"))
   revocations.onRevoked((revoked) => auth.forget(revoked))

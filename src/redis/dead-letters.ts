@@ -1,6 +1,7 @@
 // The dead letters of every partition (`{prefix:p}:dead`, written by dead-letter.lua): listed
 // oldest first across partitions, read, or deleted (replaying is dead-letter-replay.lua). A dead
-// letter's id is `<partition>:<entry id>`.
+// letter's id is `<partition>:<entry id>`. Whoever adds or removes some announces their new total on the
+// `<prefix>:dead-letters` channel, which every edge relays to the `dead_letters` topic of /ws/events.
 import type { Redis } from "ioredis"
 import type { Keys } from "./keys.ts"
 import { compareStreamIds } from "./stream-id.ts"
@@ -79,6 +80,20 @@ export const getDeadLetter = async (
 ): Promise<DeadLetter | undefined> => {
   const [entry] = (await redis.xrange(keys.partition(at.partition).dead, at.entryId, at.entryId)) as Array<[string, string[]]>
   return entry && toDeadLetter(at.partition, entry)
+}
+
+/** The channel the total is announced on (every edge listens). */
+export const deadLetterChannel = (keys: Keys): string => `${keys.prefix}:dead-letters`
+
+/** How many dead letters all partitions hold. */
+export const deadLetterCount = async (redis: Redis, keys: Keys, partitions: number): Promise<number> => {
+  const lengths = await Promise.all(Array.from({ length: partitions }, (_, partition) => redis.xlen(keys.partition(partition).dead)))
+  return lengths.reduce((sum, length) => sum + length, 0)
+}
+
+/** Announces the dead letters' total to every edge, after some were added or removed. */
+export const announceDeadLetters = async (redis: Redis, keys: Keys, partitions: number): Promise<void> => {
+  await redis.publish(deadLetterChannel(keys), JSON.stringify({ count: await deadLetterCount(redis, keys, partitions) }))
 }
 
 /** Removes a dead letter; false when there was none. */

@@ -7,6 +7,7 @@
 import type { Redis } from "ioredis"
 import type { Logger } from "../log.ts"
 import { errorFields } from "../log.ts"
+import { announceDeadLetters } from "../redis/dead-letters.ts"
 import { autoclaim, ensureGroup, lastDelivered, waitForEntries, type StreamEntry } from "../redis/streams.ts"
 import { transitionsAt } from "../store/history.ts"
 import { loadSnapshots, writeBatch } from "../store/snapshots.ts"
@@ -295,6 +296,7 @@ export class PartitionWorker {
   private async finish({ plan, started }: Prepared, writeSeconds: number): Promise<void> {
     await finishBatch(this.options.io, this.partition, plan)
     for (const { entry, reason } of plan.deadLetters) this.reportDeadLetter(entry.id, reason)
+    if (plan.deadLetters.length > 0) await this.announceDeadLetters()
     const armed = plan.outbox.filter((item) => item._tag === "timer_arm").map((item) => item.fireAt)
     if (armed.length > 0) this.wakeTimersAt(Math.min(...armed))
     this.options.stats.batch(this.partition, plan, { seconds: (performance.now() - started) / 1000, writeSeconds })
@@ -305,10 +307,19 @@ export class PartitionWorker {
     await this.options.io.scripts.deadLetter(this.keys, entry.id, reason)
     this.options.stats.deadLettered += 1
     this.reportDeadLetter(entry.id, reason)
+    await this.announceDeadLetters()
   }
 
   private reportDeadLetter(id: string, reason: string): void {
     this.options.log.warn("inbox entry dead-lettered", { partition: this.partition, id, reason })
+  }
+
+  /** Tells the edges (and so live dashboards) the new total; a notice lost is a count the page reads on opening. */
+  private async announceDeadLetters(): Promise<void> {
+    const { io } = this.options
+    await announceDeadLetters(io.redis, io.keys, io.partitions).catch((error: unknown) =>
+      this.options.log.warn("dead letters' total not announced", errorFields(error)),
+    )
   }
 
   /** Stored state of the entries' actors that are not in memory, in one query; for an entry applied

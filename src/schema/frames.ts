@@ -108,7 +108,15 @@ export const EventClientFrame = Schema.Union([frame("subscribe", TopicsPayload),
 })
 export type EventClientFrame = typeof EventClientFrame.Type
 
-export const EventServerFrame = Schema.Union([frame("event", PublishedEvent), frame("error", ErrorDetail)]).annotate({
+/** The `dead_letters` topic's frame (beyond PROTOCOL v1.1): how many dead letters there are now, after some were
+ * added or removed. */
+export const DeadLettersNotice = Schema.Struct({ count: NonNegativeInt }).annotate({ identifier: "DeadLettersNotice" })
+
+export const EventServerFrame = Schema.Union([
+  frame("event", PublishedEvent),
+  frame("error", ErrorDetail),
+  frame("dead_letters", DeadLettersNotice),
+]).annotate({
   identifier: "EventServerFrame",
 })
 export type EventServerFrame = typeof EventServerFrame.Type

@@ -113,7 +113,7 @@ describe("event socket frames", () => {
       "payload.topics: expected a value with a length of at least 1, got []",
     )
     expect(message(decodeFrame(EventClientFrame, text({ type: "subscribe", payload: { topics: ["everything"] } })))).toBe(
-      'payload.topics.0: expected a topic (sessions, session:<id>, tasks, task:<id>, agents, agent:<id>, contexts, context:<id> or machines), got "everything"',
+      'payload.topics.0: expected a topic (sessions, session:<id>, tasks, task:<id>, agents, agent:<id>, contexts, context:<id>, machines or dead_letters), got "everything"',
     )
   })
 
@@ -165,6 +165,7 @@ describe("JSON Schema", () => {
       subscribe: ["topics"],
       unsubscribe: ["topics"],
       event: ["id", "topic", "kind", "actor_id", "version", "from", "to", "event", "patch", "at"],
+      dead_letters: ["count"],
     })
   })
 })

@@ -1,27 +1,32 @@
 // Fleet: live counts by state of sessions, tasks and agents, and charts of transitions/s, event lag
 // (how old each transition is when it reaches this page) and connected bots; the dead letters' count,
-// read when the page opens and on demand (dead letters have no event topic).
+// read when the page opens, then kept live by the totals the `dead_letters` topic brings.
 import { useEffect, useState } from "preact/hooks"
 import { describeFailure, get } from "../api.ts"
 import { Sparkline } from "../components/sparkline.tsx"
 import { StateBadge } from "../components/state-badge.tsx"
-import { useFleet } from "../data/live.ts"
+import { onDeadLetters, useFleet } from "../data/live.ts"
 import { useMachines } from "../data/machines.ts"
 import { KINDS, type Kind } from "../data/types.ts"
 import { href } from "../router.ts"
 
 const TITLES: Readonly<Record<Kind, string>> = { session: "Sessions", task: "Tasks", agent: "Agents" }
 
-/** The dead letters' count, read when the page opens and on demand (dead letters have no event topic). */
+/** The dead letters' count: read when the page opens, then each total announced live (which wins over a read
+ * still on its way). */
 const useDeadLetterCount = () => {
-  const [count, setCount] = useState<{ value?: number; note?: string }>({})
-  const refresh = () =>
+  const [count, setCount] = useState<{ value?: number; note?: string; live?: boolean }>({})
+  useEffect(() => {
     get<{ items: unknown[]; next_cursor: string | null }>("/api/v1/dead-letters?limit=200").then(
-      (page) => setCount({ value: page.items.length, ...(page.next_cursor === null ? {} : { note: "200 or more" }) }),
-      (error: unknown) => setCount({ note: describeFailure(error) }),
+      (page) =>
+        setCount((current) =>
+          current.live ? current : { value: page.items.length, ...(page.next_cursor === null ? {} : { note: "200 or more" }) },
+        ),
+      (error: unknown) => setCount((current) => (current.live ? current : { note: describeFailure(error) })),
     )
-  useEffect(() => void refresh(), [])
-  return { ...count, refresh }
+    return onDeadLetters((total) => setCount({ value: total, live: true }))
+  }, [])
+  return count
 }
 
 export const FleetPage = () => {
@@ -77,9 +82,6 @@ export const FleetPage = () => {
             dead letters <strong data-testid="metric-dead letters">{dead.value ?? "–"}</strong>{" "}
             {dead.note ? <span class="hint">({dead.note})</span> : null}
           </figcaption>
-          <button type="button" onClick={() => void dead.refresh()}>
-            Read again
-          </button>{" "}
           <a href={href("dead-letters")}>Open dead letters</a>
         </figure>
       </div>

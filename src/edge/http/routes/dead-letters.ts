@@ -2,9 +2,17 @@
 // decoded, applied or stored, with the reason; replay appends one to its inbox again (it is
 // validated and applied like any entry, and dead-lettered again if it still fails); delete drops it.
 import { Schema } from "effect"
+import { errorFields } from "../../../log.ts"
 import { requireOperator } from "../../auth.ts"
 import { ApiError } from "../../../schema/errors.ts"
-import { deleteDeadLetter, getDeadLetter, listDeadLetters, parseDeadLetterId, type DeadLetter } from "../../../redis/dead-letters.ts"
+import {
+  announceDeadLetters,
+  deleteDeadLetter,
+  getDeadLetter,
+  listDeadLetters,
+  parseDeadLetterId,
+  type DeadLetter,
+} from "../../../redis/dead-letters.ts"
 import { scriptsOn } from "../../../redis/scripts.ts"
 import { InvalidCursor } from "../../../store/queries.ts"
 import type { EdgeContext } from "../../context.ts"
@@ -37,6 +45,12 @@ const located = (ctx: EdgeContext, id: string) => {
 }
 
 const notFound = (id: string) => new ApiError({ code: "not_found", message: `dead letter ${JSON.stringify(id)} does not exist` })
+
+/** Tells every edge the new total after a replay or a deletion (a live dashboard's count); best effort. */
+const announced = (ctx: EdgeContext): Promise<void> =>
+  announceDeadLetters(ctx.redis, ctx.keys, ctx.partitions).catch((error: unknown) =>
+    ctx.log.warn("dead letters' total not announced", errorFields(error)),
+  )
 
 export const deadLetterRoutes: Route[] = [
   route({
@@ -71,6 +85,7 @@ export const deadLetterRoutes: Route[] = [
       const replayed = await scriptsOn(ctx.redis).replayDeadLetter(ctx.keys.partition(at.partition), at.entryId)
       if (!replayed.ok) throw notFound(params.id)
       ctx.log.info("dead letter replayed", { id: params.id, stream_id: replayed.value })
+      await announced(ctx)
       return json(202, { id: params.id, stream_id: replayed.value })
     },
   }),
@@ -101,6 +116,7 @@ export const deadLetterRoutes: Route[] = [
       requireOperator(principal)
       if (!(await deleteDeadLetter(ctx.redis, ctx.keys, located(ctx, params.id)))) throw notFound(params.id)
       ctx.log.info("dead letter deleted", { id: params.id })
+      await announced(ctx)
       return { status: 204, text: "", contentType: "text/plain" }
     },
   }),
