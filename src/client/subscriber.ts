@@ -5,10 +5,10 @@
 // missed or repeated. When the server cannot resume (the cursor fell out of the retained stream) it
 // goes live again and tells its `onReset` listeners (mirrors refetch).
 import { Schema } from "effect"
-import { decodeOr } from "../schema/errors.ts"
 import { EventServerFrame } from "../schema/frames.ts"
 import type { BackoffOptions } from "./backoff.ts"
 import { ClawbotError } from "./errors.ts"
+import { frameDecoder } from "./frame-decoder.ts"
 import { requester, type FetchLike, type Requester } from "./http.ts"
 import { mirrorOf, type Mirror } from "./mirror.ts"
 import { SeenIds } from "./seen.ts"
@@ -38,7 +38,7 @@ export interface SubscribeOptions {
   readonly dedupeWindow?: number | undefined
 }
 
-const decodeFrame = (value: unknown) => decodeOr(EventServerFrame, value)
+const decodeFrame = frameDecoder(EventServerFrame)
 const isTopicList = Schema.is(Schema.Array(Schema.String))
 
 interface Waiter {
