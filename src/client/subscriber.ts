@@ -99,6 +99,7 @@ export class Subscriber implements AsyncIterable<SubscribedEvent> {
   private readonly openListeners = new Set<() => void>()
   private readonly queues = new Set<EventQueue>()
   private readonly onStop = new Set<(error: ClawbotError) => void>()
+  private readonly closeListeners = new Set<() => void>()
   /** Whether the socket being opened asked for `since` (a reopen without it may have missed events). */
   private resuming = false
   private stoppedWith: ClawbotError | undefined
@@ -169,6 +170,12 @@ export class Subscriber implements AsyncIterable<SubscribedEvent> {
     return () => this.eventListeners.delete(listener)
   }
 
+  /** Calls `listener` once when the subscriber is closed (`close()`); returns the function that stops it. */
+  onClose(listener: () => void): () => void {
+    this.closeListeners.add(listener)
+    return () => this.closeListeners.delete(listener)
+  }
+
   /** Calls `listener` when events may have been missed (the server could not resume): refetch what you keep. */
   onReset(listener: () => void): () => void {
     this.resetListeners.add(listener)
@@ -203,12 +210,16 @@ export class Subscriber implements AsyncIterable<SubscribedEvent> {
   }
 
   /**
-   * A live copy of one actor's view, from one `GET` and the patches of its events (see ./mirror.ts);
-   * its topic is followed first when not yet covered.
+   * A live copy of one actor's view, from one `GET` and the patches of its events (see ./mirror.ts).
+   * When the topics do not cover it yet, its topic is followed, and a bridge (a socket that followed
+   * it at the upgrade) feeds the mirror until this subscriber delivers the actor's first event.
    */
   mirror<K extends ActorKind>(kind: K, id: string): Mirror<K> {
-    if (!this.covers(kind, id)) this.follow([`${kind}:${id}`])
-    return mirrorOf(this, kind, id)
+    if (this.covers(kind, id)) return mirrorOf(this, kind, id)
+    const topic = `${kind}:${id}`
+    this.follow([topic])
+    const { onEvent: _onEvent, onStatus: _onStatus, since: _since, ...options } = this.options
+    return mirrorOf(this, kind, id, new Subscriber({ ...options, topics: [topic] }))
   }
 
   /** Drops the connection as if the network lost it (it reconnects and resumes): for tests and drills. */
@@ -223,6 +234,8 @@ export class Subscriber implements AsyncIterable<SubscribedEvent> {
     await this.socket.close()
     for (const queue of this.queues) queue.end()
     this.queues.clear()
+    for (const listener of [...this.closeListeners]) listener()
+    this.closeListeners.clear()
     this.status("closed")
   }
 
