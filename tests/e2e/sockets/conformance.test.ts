@@ -31,7 +31,7 @@ const expectText = (client: TestClient, frame: Frame, template: string) => {
 }
 
 describe("control socket frames", () => {
-  it("are connected first, then task_assigned, ack, error and task_cancelled exactly as PROTOCOL shows them", async () => {
+  it("are connected first, then task_assigned, ack (of claim_task and task_started), error and task_cancelled exactly as PROTOCOL shows them", async () => {
     const agent = await edge.agent({ capabilities: ["conformance"], heartbeatIntervalMs: 7_000 })
     const bot = await TestClient.open(edge.url(`/ws/control?token=${agent.token}`))
     await edge.deployment.actor("agent", agent.id, (row) => row.state === "online")
@@ -54,6 +54,12 @@ describe("control socket frames", () => {
     )
     expect(Date.parse(String(assigned.payload["deadline"]))).toBeGreaterThan(Date.now())
 
+    bot.send({ type: "claim_task", id: "c-1", payload: { task_id: taskId, attempt: 1 } })
+    expectText(
+      bot,
+      await bot.next(withRef("ack", "c-1")),
+      `{"type":"ack","payload":{"ref":"c-1","stream_id":"<stream-id>"},"timestamp":"<time>"}`,
+    )
     bot.send({ type: "task_started", id: "s-1", payload: { task_id: taskId, attempt: 1 } })
     expectText(
       bot,
