@@ -215,7 +215,8 @@ export class Subscriber implements AsyncIterable<SubscribedEvent> {
    * it at the upgrade) feeds the mirror until this subscriber delivers the actor's first event.
    */
   mirror<K extends ActorKind>(kind: K, id: string): Mirror<K> {
-    if (this.covers(kind, id)) return mirrorOf(this, kind, id)
+    // Covered already, or closed (a mirror of a closed subscriber never reads; it needs no bridge).
+    if (this.covers(kind, id) || this.closedByUser || this.stoppedWith !== undefined) return mirrorOf(this, kind, id)
     const topic = `${kind}:${id}`
     this.follow([topic])
     const { onEvent: _onEvent, onStatus: _onStatus, since: _since, ...options } = this.options
