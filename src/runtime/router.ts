@@ -5,12 +5,21 @@
 // The router proposes by appending RESERVE to the agent; the agent's machine has the last word
 // on capacity, and a refused proposal puts the task back in its queue. A sweep (one process,
 // every few seconds, from Postgres) puts back ready tasks a crash dropped between taking and
-// proposing, and refreshes the idle agents from their stored free capacity.
+// proposing (once they were taken longer ago than TAKEN_HOLD_MS), and refreshes the idle agents from
+// their stored free capacity.
 import type { Redis } from "ioredis"
 import { markIdle, popIdle } from "../redis/idle-agents.ts"
 import type { Keys } from "../redis/keys.ts"
 import { compareStreamIds } from "../redis/stream-id.ts"
-import { enqueue, releaseGroupSlots, replaceGroupCaps, take, type ReadyTask } from "../redis/ready-queue.ts"
+import {
+  enqueue,
+  recentlyTaken,
+  releaseGroupSlots,
+  replaceGroupCaps,
+  TAKEN_HOLD_MS,
+  take,
+  type ReadyTask,
+} from "../redis/ready-queue.ts"
 import type { Sql } from "../store/db.ts"
 import { groupCaps } from "../store/groups.ts"
 import { agentsWithCapacity, taskRouting, waitingTasks } from "../store/routing.ts"
@@ -155,7 +164,15 @@ export const createRouter = (options: {
 
     async sweep(now, waitMs) {
       await replaceGroupCaps(redis, keys, await groupCaps(sql))
-      const waiting = await waitingTasks(sql, now - waitMs, 1_000)
+      // Taken lately: its proposal is on its way, and queueing it again would offer it twice.
+      const stored = await waitingTasks(sql, now - waitMs, 1_000)
+      const onTheirWay = await recentlyTaken(
+        redis,
+        keys,
+        stored.map((task) => task.id),
+        now - TAKEN_HOLD_MS,
+      )
+      const waiting = stored.filter((task) => !onTheirWay.has(task.id))
       const capabilities = new Set(waiting.map((task) => task.capability))
       for (const capability of capabilities) {
         for (const agent of await agentsWithCapacity(sql, capability, WAKE_AGENTS)) {
