@@ -11,15 +11,7 @@ import type { Redis } from "ioredis"
 import { markIdle, popIdle } from "../redis/idle-agents.ts"
 import type { Keys } from "../redis/keys.ts"
 import { compareStreamIds } from "../redis/stream-id.ts"
-import {
-  enqueue,
-  recentlyTaken,
-  releaseGroupSlots,
-  replaceGroupCaps,
-  TAKEN_HOLD_MS,
-  take,
-  type ReadyTask,
-} from "../redis/ready-queue.ts"
+import { enqueue, recentlyTaken, releaseGroupSlots, replaceGroupCaps, TAKEN_HOLD_MS, take, type ReadyTask } from "../redis/ready-queue.ts"
 import type { Sql } from "../store/db.ts"
 import { groupCaps } from "../store/groups.ts"
 import { agentsWithCapacity, taskRouting, waitingTasks } from "../store/routing.ts"
