@@ -13,16 +13,18 @@ for i = 1, #ARGV, 5 do
   if group ~= '' then redis.call('SREM', base .. ':held:' .. group, id) end
   redis.call('ZREM', base .. ':taken', id)
   local queue = base .. ':g:' .. capability .. '|' .. group
-  redis.call('ZADD', queue, 'NX', score(priority * BAND + since), id)
-  local head = redis.call('ZRANGE', queue, 0, 0, 'WITHSCORES')
-  local band = math.floor(tonumber(head[2]) / BAND)
-  local rotation = base .. ':q:' .. capability
-  local current = redis.call('ZSCORE', rotation, group)
-  if not current then
-    local turn = redis.call('INCR', base .. ':t:' .. capability)
-    redis.call('ZADD', rotation, score(band * BAND + turn), group)
-  elseif math.floor(tonumber(current) / BAND) ~= band then
-    redis.call('ZADD', rotation, score(band * BAND + tonumber(current) % BAND), group)
+  -- Already queued (the routing sweep looks at every task waiting long): its group is in the rotation.
+  if redis.call('ZADD', queue, 'NX', score(priority * BAND + since), id) == 1 then
+    local head = redis.call('ZRANGE', queue, 0, 0, 'WITHSCORES')
+    local band = math.floor(tonumber(head[2]) / BAND)
+    local rotation = base .. ':q:' .. capability
+    local current = redis.call('ZSCORE', rotation, group)
+    if not current then
+      local turn = redis.call('INCR', base .. ':t:' .. capability)
+      redis.call('ZADD', rotation, score(band * BAND + turn), group)
+    elseif math.floor(tonumber(current) / BAND) ~= band then
+      redis.call('ZADD', rotation, score(band * BAND + tonumber(current) % BAND), group)
+    end
   end
 end
 return 0
