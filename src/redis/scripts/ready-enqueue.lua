@@ -10,11 +10,12 @@ local score = function(x) return string.format('%.0f', x) end
 for i = 1, #ARGV, 5 do
   local capability, group, id = ARGV[i], ARGV[i + 1], ARGV[i + 2]
   local priority, since = tonumber(ARGV[i + 3]), tonumber(ARGV[i + 4])
-  if group ~= '' then redis.call('SREM', base .. ':held:' .. group, id) end
-  redis.call('ZREM', base .. ':taken', id)
   local queue = base .. ':g:' .. capability .. '|' .. group
-  -- Already queued (the routing sweep looks at every task waiting long): its group is in the rotation.
+  -- Already queued (the routing sweep looks at every task waiting long): its group is in the rotation,
+  -- and it is neither held nor noted as taken (a take removes it from its queue).
   if redis.call('ZADD', queue, 'NX', score(priority * BAND + since), id) == 1 then
+    if group ~= '' then redis.call('SREM', base .. ':held:' .. group, id) end
+    redis.call('ZREM', base .. ':taken', id)
     local head = redis.call('ZRANGE', queue, 0, 0, 'WITHSCORES')
     local band = math.floor(tonumber(head[2]) / BAND)
     local rotation = base .. ':q:' .. capability
