@@ -5,12 +5,13 @@ import { randomUUID } from "node:crypto"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { TAKEN_HOLD_MS, take, waitingFor } from "../../../src/redis/ready-queue.ts"
 import { createRouter } from "../../../src/runtime/router.ts"
-import { testDeployment, type TestDeployment } from "../../support/runtime.ts"
+import { QUICK, testDeployment, type TestDeployment } from "../../support/runtime.ts"
 
 let deployment: TestDeployment
 beforeAll(async () => {
   deployment = await testDeployment()
-  await deployment.startRuntime()
+  // Its own sweeps would race this test's: they run once an hour here.
+  await deployment.startRuntime({ ...QUICK, sweepMs: 3_600_000 })
 })
 afterAll(() => deployment.close())
 
