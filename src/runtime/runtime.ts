@@ -39,6 +39,8 @@ export interface RuntimeTuning {
   /** How long a task taken from its ready queue counts as on its way to an agent: the sweep queues it
    * again only after this (src/redis/ready-queue.ts, TAKEN_HOLD_MS). */
   readonly takenHoldMs: number
+  /** Group-commit transactions a process runs at once, each on its own connection (group-commit.ts). */
+  readonly commitConcurrency: number
 }
 
 export const DEFAULT_TUNING: RuntimeTuning = {
@@ -53,6 +55,7 @@ export const DEFAULT_TUNING: RuntimeTuning = {
   eventRetention: 100_000,
   sweepMs: 2_000,
   takenHoldMs: TAKEN_HOLD_MS,
+  commitConcurrency: 2,
 }
 
 /** Tuning from the configuration: renew five times per lease TTL (a silent member expires with its
@@ -139,7 +142,7 @@ export const startRuntime = async (deps: RuntimeDeps): Promise<Runtime> => {
   })
   const io = {
     sql: deps.sql,
-    commit: createGroupCommit(deps.sql),
+    commit: createGroupCommit(deps.sql, tuning.commitConcurrency),
     redis: deps.redis,
     scripts: deps.scripts,
     keys: deps.keys,
