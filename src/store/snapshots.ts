@@ -211,12 +211,13 @@ const batchStatement = (sql: Sql, batch: Batch) => {
       select b.kind, b.id, b.state, b.snapshot, b.stream_id, b.stream_ms, b.stream_seq, ${batch.fence}, b.version,
         b.machine_version, b.outbox, b.session_id, b.capability, b.agent_id, b.priority, b.capabilities, b.load, b.free_capacity,
         to_timestamp(coalesce(c.at_ms, b.stream_ms) / 1000.0), to_timestamp(b.stream_ms / 1000.0),
-        coalesce(to_timestamp(e.at_ms / 1000.0), case when stored.state = b.state then stored.state_since end,
+        -- the stored row is read only for an actor the batch did not move into its state (rare)
+        coalesce(to_timestamp(e.at_ms / 1000.0),
+          (select stored.state_since from actors stored where stored.kind = b.kind and stored.id = b.id and stored.state = b.state),
           to_timestamp(b.stream_ms / 1000.0))
       from batch b
         left join entered e on e.kind = b.kind and e.actor_id = b.id
         left join created c on c.kind = b.kind and c.actor_id = b.id
-        left join actors stored on stored.kind = b.kind and stored.id = b.id
       on conflict (kind, id) do update set
         state = excluded.state, snapshot = excluded.snapshot, stream_id = excluded.stream_id,
         stream_ms = excluded.stream_ms, stream_seq = excluded.stream_seq, fence = excluded.fence,
