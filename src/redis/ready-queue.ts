@@ -18,7 +18,7 @@ export const enqueue = (redis: Redis, keys: Keys, tasks: ReadonlyArray<ReadyTask
  * than this long ago has a proposal on its way (RESERVE, then ASSIGN), and the routing sweep leaves it
  * alone. A task a crash dropped between its take and its proposal is queued again by a sweep after this.
  */
-export const TAKEN_HOLD_MS = 5_000
+export const TAKEN_HOLD_MS = 15_000
 
 /** Takes up to `count` tasks for an agent of `capabilities` (see above); the taken ones leave their queues
  * and are noted as taken (notes older than `holdMs` are dropped meanwhile). */

@@ -160,11 +160,26 @@ const encodeBatch = (batch: Batch) => ({
       // `at` is the stream id's time unless the producer said otherwise
       at: t.at === Number(streamParts(t.streamId).stream_ms) ? undefined : t.at,
       v: t.version,
-      pa: t.patch,
+      pa: storedPatch(t.patch, t),
       by: t.by,
     }),
   ),
 })
+
+/**
+ * A transition's patch as stored: without the members its own columns hold (`updated_at` is its `at`,
+ * `stream_id` and `version` its own), which `restoredPatch` puts back on every read; about 70 bytes
+ * less per history row.
+ */
+const storedPatch = (patch: unknown, t: TransitionWrite): unknown => {
+  if (typeof patch !== "object" || patch === null || Array.isArray(patch)) return patch
+  const { updated_at, stream_id, version, ...rest } = patch as Record<string, unknown>
+  const kept: Record<string, unknown> = rest
+  if (updated_at !== new Date(t.at).toISOString()) kept["updated_at"] = updated_at
+  if (stream_id !== t.streamId) kept["stream_id"] = stream_id
+  if (version !== t.version) kept["version"] = version
+  return kept
+}
 
 const batchStatement = (sql: Sql, batch: Batch) => {
   const { rows, transitions } = encodeBatch(batch)
