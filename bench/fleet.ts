@@ -4,7 +4,16 @@
 // Postgres. BullMQ: the same N jobs with addBulk (1,000 a call), workers of concurrency M×C in a
 // helper process, until all N are in its completed set.
 import { bullmqJobs } from "./bullmq.ts"
-import { comparisonTable, failuresOf, topCommands, type Outcome, type ScenarioReport, type Side } from "./report.ts"
+import {
+  comparisonTable,
+  failuresOf,
+  topCommands,
+  topStatements,
+  transitionsPerTask,
+  type Outcome,
+  type ScenarioReport,
+  type Side,
+} from "./report.ts"
 import type { Bench } from "./support/bench.ts"
 import { startEdgeFleet } from "./support/edge-fleet.ts"
 
@@ -30,8 +39,10 @@ export const fleet = async (bench: Bench): Promise<ScenarioReport> => {
     notes: [
       ...ours.notes,
       "node CPU is the clawbot start process (runtime and edge); the bots (SDK, connectBot) run in worker threads of the bench process",
+      transitionsPerTask(clawbot),
       topCommands(clawbot),
       topCommands(bullmq),
+      topStatements(clawbot),
     ],
     failures: failuresOf([clawbot, bullmq]),
   }
