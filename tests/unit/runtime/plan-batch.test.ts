@@ -1,5 +1,5 @@
 // Batch planning (restore → send → collect) against a toy machine: creation, refusals,
-// redelivery, dead letters and the order and ids of outbox items.
+// redelivery, dead letters, the order and ids of outbox items, and erasure.
 import { describe, expect, it } from "vitest"
 import { assign, emit, setup } from "xstate"
 import { ActorHost, type StoredActor } from "../../../src/runtime/actor-host.ts"
@@ -10,7 +10,12 @@ import { eventItem, planBatch, type Decoded, type InboxEntry } from "../../../sr
 const lampMachine = setup({
   types: {} as {
     context: { watts: number; litAt: number | null }
-    events: { type: "ON"; at: number } | { type: "OFF"; at: number } | { type: "BREAK"; at: number }
+    events:
+      | { type: "ON"; at: number }
+      | { type: "OFF"; at: number }
+      | { type: "BREAK"; at: number }
+      | { type: "SCRAP"; at: number }
+      | { type: "PURGE"; at: number }
     input: { watts: number }
   },
   actions: {
@@ -27,12 +32,14 @@ const lampMachine = setup({
     explode: assign(() => {
       throw new Error("filament burst")
     }),
+    erase: emit({ type: "actor.erase" }),
+    purge: emit({ type: "actor.purge" }),
   },
 }).createMachine({
   id: "lamp",
   context: ({ input }) => ({ watts: input.watts, litAt: null }),
   initial: "off",
-  on: { "*": { actions: "reject" } },
+  on: { SCRAP: { actions: ["tellNeighbour", "erase"] }, PURGE: { actions: "purge" }, "*": { actions: "reject" } },
   states: {
     off: { on: { ON: { target: "on", actions: ["light", "armTimer", "tellNeighbour"] }, BREAK: { actions: "explode" } } },
     on: { on: { OFF: { target: "off" } } },
@@ -48,6 +55,8 @@ const lampKind: ActorKind = {
   topics: (id) => ["lamps", `lamp:${id}`],
   columns: () => ({}),
   view: (id, context, state) => ({ id, status: state, watts: (context as { watts: number }).watts }),
+  whenMissing: (command) =>
+    command.type === "SCREW_IN" ? [{ _tag: "send", to: { kind: "lamp", id: `${command.id}-socket` }, type: "EMPTY", payload: {} }] : [],
 }
 
 const kinds = new Map([["lamp", lampKind]])
@@ -225,5 +234,40 @@ describe("planBatch with finished actors", () => {
       code: "conflict",
       reason: "POKE is not allowed: done:x is over, a final state",
     })
+  })
+})
+
+describe("planBatch erasing actors", () => {
+  it("plans an erasure after the effects: PURGE is appended once the rest of the outbox is carried out", () => {
+    const result = plan([entry("1000-0", "CREATE", { watts: 40 }), entry("1001-0", "SCRAP")])
+    expect(result.outbox.map((item) => item._tag)).toEqual(["event", "send", "erase"])
+    expect(result.outbox[2]).toMatchObject({ ref: { kind: "lamp", id: "a" }, cmdId: `${P}/1001-0/erase` })
+    expect(result.rows[0]).toMatchObject({
+      streamId: "1001-0",
+      outbox: [expect.objectContaining({ _tag: "send" }), expect.objectContaining({ _tag: "erase" })],
+    })
+    expect(result.purges).toEqual([])
+  })
+
+  it("purges: no row and no transition of the actor, its deletion planned, and a later command finds no actor", () => {
+    const result = plan([entry("1000-0", "CREATE", { watts: 40 }), entry("1001-0", "PURGE", {}, "r1"), entry("1002-0", "ON", {}, "r2")])
+    expect(result.rows).toEqual([])
+    expect(result.transitions).toEqual([])
+    expect(result.purges).toEqual([{ kind: "lamp", id: "a" }])
+    expect(result.outbox.filter((item) => item._tag === "reply")).toEqual([
+      expect.objectContaining({ replyTo: "r1", outcome: "applied" }),
+      expect.objectContaining({ replyTo: "r2", outcome: "rejected", code: "not_found" }),
+    ])
+    expect(result.working.get("lamp:a")?.purged).toBe(true)
+    const host = new ActorHost({ maxActors: 100 })
+    host.commit(result.working, 0)
+    expect(host.get("lamp:a")).toBeUndefined()
+  })
+
+  it("tells the sender of a command to a missing actor what its kind says (whenMissing)", () => {
+    const result = plan([entry("1000-0", "SCREW_IN")])
+    expect(result.outbox).toEqual([
+      expect.objectContaining({ _tag: "send", to: { kind: "lamp", id: "a-socket" }, type: "EMPTY", cmdId: `${P}/1000-0/0` }),
+    ])
   })
 })
