@@ -77,8 +77,9 @@ export interface RedisScripts {
   replayDeadLetter(p: PartitionKeys, deadId: string): Promise<ScriptResult<string>>
   /** Puts ready tasks in their capability's and group's queues (`route`: the routing keys' base, `Keys.route`). */
   enqueueReady(route: string, tasks: ReadonlyArray<ReadyTask>): Promise<void>
-  /** Takes up to `count` ready tasks of `capabilities`, round-robin across groups within a priority, groups at their cap skipped. */
-  takeReady(route: string, capabilities: ReadonlyArray<string>, count: number): Promise<string[]>
+  /** Takes up to `count` ready tasks of `capabilities`, round-robin across groups within a priority, groups at their cap
+   * skipped; each is noted as taken for `holdMs` (see `recentlyTaken`). */
+  takeReady(route: string, capabilities: ReadonlyArray<string>, count: number, holdMs: number): Promise<string[]>
 }
 
 /** A ready task as its capability's queue holds it. */
@@ -179,8 +180,8 @@ export const createScripts = (redis: Redis, options: ScriptOptions = {}): RedisS
         ...tasks.flatMap((task) => [task.capability, task.group ?? "", task.taskId, task.priority, task.since]),
       )
     },
-    takeReady: async (route, capabilities, count) =>
-      count <= 0 || capabilities.length === 0 ? [] : ((await run["ready-take"](route, count, ...capabilities)) as string[]),
+    takeReady: async (route, capabilities, count, holdMs) =>
+      count <= 0 || capabilities.length === 0 ? [] : ((await run["ready-take"](route, count, holdMs, ...capabilities)) as string[]),
   }
 }
 

@@ -1,4 +1,5 @@
-// A test WebSocket client (the plain `ws` package): every frame it receives, in order, waits for
+// A test WebSocket client (the plain `ws` package): every frame it receives, in order (parsed, and
+// its text as received), waits for
 // the next one matching a predicate, and reports how the socket closed or why it never opened.
 import WebSocket from "ws"
 
@@ -18,12 +19,16 @@ export interface Refusal {
 
 export class TestClient {
   readonly frames: Frame[] = []
+  /** The frames' text exactly as received, in the same order. */
+  readonly texts: string[] = []
   readonly closed: Promise<{ code: number; reason: string }>
   private readonly waiters: Array<{ match: (frame: Frame) => boolean; resolve: (frame: Frame) => void }> = []
 
   private constructor(readonly ws: WebSocket) {
     ws.on("message", (data) => {
-      const frame = JSON.parse(String(data)) as Frame
+      const text = String(data)
+      const frame = JSON.parse(text) as Frame
+      this.texts.push(text)
       this.frames.push(frame)
       for (const waiter of [...this.waiters]) {
         if (waiter.match(frame)) {

@@ -1,6 +1,8 @@
 // The fan-out survives a Redis outage: while its connection is cut, it tries to come back with
 // backoff and is turned away; once Redis is reachable again it resumes after the last entry it handled, so
 // subscribers get every event published meanwhile, once, in order.
+// Raw `ws` on purpose: "once" is checked on the frames themselves, which the SDK's dedupe by id would
+// hide.
 import { randomUUID } from "node:crypto"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { waitFor } from "../../support/runtime.ts"
