@@ -41,10 +41,11 @@ export function sharedAgentBytes({ scripts, keys, quotas, clock, log }: AgentByt
   const key = (agentId: string) => keys.rateLimit("ws-bytes", agentId)
   /** Bytes let through on this edge and not yet reported, per agent. */
   const unreported = new Map<string, number>()
-  let reporting: NodeJS.Timeout | undefined
+  /** A report is due within REPORT_EVERY_MS. */
+  let reportDue = false
 
   const report = () => {
-    reporting = undefined
+    reportDue = false
     const now = clock()
     for (const [agentId, bytes] of unreported) {
       scripts
@@ -59,7 +60,10 @@ export function sharedAgentBytes({ scripts, keys, quotas, clock, log }: AgentByt
       const owed = unreported.get(agentId) ?? 0
       if (owed + bytes <= share) {
         unreported.set(agentId, owed + bytes)
-        reporting ??= setTimeout(report, REPORT_EVERY_MS).unref()
+        if (!reportDue) {
+          reportDue = true
+          setTimeout(report, REPORT_EVERY_MS).unref()
+        }
         return true
       }
       unreported.delete(agentId)
