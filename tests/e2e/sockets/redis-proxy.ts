@@ -1,5 +1,6 @@
 // A TCP proxy in front of Redis that a test can cut (refusing and dropping connections) and
-// restore on the same port: a Redis outage as one client sees it, without touching the server.
+// restore on the same port: a Redis outage as one client sees it, without touching the server. It
+// can also hold Redis's replies back while the commands still reach the server: a slow Redis.
 import { createServer, connect, type Server, type Socket } from "node:net"
 
 export interface RedisProxy {
@@ -9,6 +10,8 @@ export interface RedisProxy {
   cut(): Promise<void>
   /** Accepts connections again. */
   restore(): Promise<void>
+  /** Keeps Redis's replies from the clients (their commands still run) until the returned function is called. */
+  holdReplies(): () => void
   close(): Promise<void>
 }
 
@@ -21,6 +24,8 @@ const listen = (server: Server, port: number) =>
 export async function startRedisProxy(redisUrl: string): Promise<RedisProxy> {
   const target = new URL(redisUrl)
   const sockets = new Set<Socket>()
+  /** While replies are held: the writes to make once they are released, in order. */
+  let held: Array<() => void> | undefined
   const server = createServer((client) => {
     const upstream = connect(Number(target.port || 6379), target.hostname)
     for (const socket of [client, upstream]) {
@@ -28,7 +33,8 @@ export async function startRedisProxy(redisUrl: string): Promise<RedisProxy> {
       socket.on("close", () => sockets.delete(socket))
       socket.on("error", () => socket.destroy())
     }
-    client.pipe(upstream).pipe(client)
+    client.pipe(upstream)
+    upstream.on("data", (chunk: Buffer) => (held ? held.push(() => client.write(chunk)) : client.write(chunk)))
     client.on("close", () => upstream.destroy())
     upstream.on("close", () => client.destroy())
   })
@@ -48,6 +54,14 @@ export async function startRedisProxy(redisUrl: string): Promise<RedisProxy> {
     url: url.toString(),
     cut: stop,
     restore: () => listen(server, port),
+    holdReplies: () => {
+      held ??= []
+      return () => {
+        const writes = held ?? []
+        held = undefined
+        for (const write of writes) write()
+      }
+    },
     close: stop,
   }
 }
