@@ -185,9 +185,13 @@ export function controlSocket(ctx: EdgeContext, quotas: SocketQuotas): uWS.WebSo
     const queued: Promise<void> = (data.queued ?? Promise.resolve())
       .then(() => verdict)
       .then(
-        // A frame of a socket closed meanwhile is not appended.
-        (taken) => corkIfOpen(ws, () => decide(taken)),
-        (error: unknown) => answerFailure(ws, error, ref),
+        // A frame of a socket closed meanwhile is not appended, nor answered.
+        (taken) => {
+          if (!data.closed) corkIfOpen(ws, () => decide(taken))
+        },
+        (error: unknown) => {
+          if (!data.closed) answerFailure(ws, error, ref)
+        },
       )
       .finally(() => {
         data.inFlight -= 1
