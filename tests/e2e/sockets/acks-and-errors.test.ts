@@ -45,6 +45,8 @@ describe("acks and errors on the control socket", () => {
       payload: { agentId: bot.id, attempt: 2, progress: 0.5, message: "half" },
     })
     expect(JSON.parse(validateCommand(command as AppendInput))).toEqual({ agent_id: bot.id, attempt: 2, progress: 0.5, message: "half" })
+    // The task does not exist: the runtime's refusal follows the ack. Awaited here, so it cannot arrive during a later test.
+    expect((await bot.client.next(withRef("error", "p-attempt"))).payload).toMatchObject({ code: "not_found", ref: "p-attempt" })
   })
 
   it("answers a refused command with the ack, then an error naming the reason, with the ref", async () => {
