@@ -16,7 +16,12 @@ let bot: Bot
 /** What the sockets appended (the runtime trims applied entries from the inbox). */
 const appended: AppendInput[] = []
 beforeAll(async () => {
-  edge = await startSocketEdge({ append: (append) => (command) => (appended.push(command), append(command)) })
+  edge = await startSocketEdge({
+    append: (append) => (command) => {
+      appended.push(command)
+      return append(command)
+    },
+  })
   bot = await connectBot(edge, await edge.agent({ capabilities: ["answers"] }))
 })
 afterAll(async () => {
