@@ -44,7 +44,7 @@ export const dispatch = async (bench: Bench): Promise<ScenarioReport> => {
   const bullmq: Side = { label: "bullmq", outcome: await bullmqPaced(bench, { tasks, rate, slots: agents * concurrency }) }
   return {
     name: "dispatch",
-    headline: `${tasks} tasks offered at ${rate}/s: submit → task_assigned received by a bot (${agents} WebSocket bots × ${concurrency}) vs Queue.add → processing started`,
+    headline: `${tasks} tasks offered at ${rate}/s: submit → task_assigned received by a bot (${agents} SDK bots × ${concurrency}) vs Queue.add → processing started`,
     tables: [
       comparisonTable(
         `dispatch: ${rate} tasks/s offered for ${seconds} s; latency is submit → assignment received`,

@@ -6,7 +6,16 @@
 import { randomUUID } from "node:crypto"
 import { close, openRedis } from "../src/redis/client.ts"
 import { bullmqJobs } from "./bullmq.ts"
-import { comparisonTable, failuresOf, topCommands, type Outcome, type ScenarioReport, type Side } from "./report.ts"
+import {
+  comparisonTable,
+  failuresOf,
+  topCommands,
+  topStatements,
+  transitionsPerTask,
+  type Outcome,
+  type ScenarioReport,
+  type Side,
+} from "./report.ts"
 import { track, type Bench } from "./support/bench.ts"
 import { epochMs } from "./support/clock.ts"
 import { startDeployment, type Deployment } from "./support/deployment.ts"
@@ -111,8 +120,10 @@ export const lifecycle = async (bench: Bench): Promise<ScenarioReport> => {
     tables: [comparisonTable(`lifecycle: ${tasks} tasks, ${agents} agents × ${concurrency}`, [[clawbot, bullmq]], true)],
     notes: [
       `a task needs ${MIN_ENTRIES} inbox entries (task CREATE, ASSIGN, START, COMPLETE; agent RESERVE, RELEASE)`,
+      transitionsPerTask(clawbot),
       topCommands(clawbot),
       topCommands(bullmq),
+      topStatements(clawbot),
     ],
     failures: failuresOf([clawbot, bullmq]),
   }

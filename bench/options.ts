@@ -14,6 +14,8 @@ export interface BenchOptions {
   /** Agents (M) of max_concurrency C, in every scenario; BullMQ's workers get M×C. */
   readonly agents: number
   readonly concurrency: number
+  /** fleet, sessions, dispatch: worker threads the SDK bots are spread over. */
+  readonly botThreads: number
   /** lifecycle: `clawbot runtime` processes sharing the partitions; every scenario: inbox partitions. */
   readonly runtimes: number
   readonly partitions: number
@@ -37,6 +39,7 @@ const FULL: Sized = {
   warmup: 500,
   agents: 64,
   concurrency: 4,
+  botThreads: 4,
   runtimes: 1,
   partitions: 16,
   fleetTasks: 3000,
@@ -53,6 +56,7 @@ const SMOKE: Sized = {
   warmup: 50,
   agents: 64,
   concurrency: 4,
+  botThreads: 4,
   runtimes: 1,
   partitions: 16,
   fleetTasks: 300,

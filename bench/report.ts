@@ -124,6 +124,24 @@ export const comparisonTable = (title: string, pairs: ReadonlyArray<readonly [Si
   return { title, columns, rows }
 }
 
+/** Clawbot's recorded transitions per task by actor kind and event: what the inbox entries were spent on
+ * (a task needs one of each of task CREATE, ASSIGN, START, COMPLETE and agent RESERVE, RELEASE). */
+export const transitionsPerTask = (side: Side): string => {
+  const counts = [...side.outcome.cost.transitions].sort(([a], [b]) => a.localeCompare(b))
+  return `${side.label} transitions per task: ${counts.map(([name, n]) => `${name} ${fixed(perTask(side.outcome, n), 2)}`).join(", ")}`
+}
+
+/** The statements that took Postgres' execution time, with their share of it and their calls per task. */
+export const topStatements = (side: Side, count = 3): string => {
+  const times = [...side.outcome.cost.statements].sort(([, a], [, b]) => b.ms - a.ms)
+  const total = times.reduce((sum, [, time]) => sum + time.ms, 0)
+  const top = times.slice(0, count).map(([name, time]) => {
+    const share = total > 0 ? Math.round((100 * time.ms) / total) : 0
+    return `${share}% (${fixed(perTask(side.outcome, time.calls), 2)} calls per task) \`${name}…\``
+  })
+  return `${side.label} Postgres execution time: ${top.join("; ")}`
+}
+
 /** The Redis commands a side sent most, per task. */
 export const topCommands = (side: Side, count = 6): string => {
   const calls = [...side.outcome.cost.redisCalls].sort(([, a], [, b]) => b - a).slice(0, count)

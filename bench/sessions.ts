@@ -78,7 +78,7 @@ export const sessions = async (bench: Bench): Promise<ScenarioReport> => {
   }
   return {
     name: "sessions",
-    headline: `${tasks} tasks as ${smallSession}-task and as ${bigSession}-task sessions (POST /sessions, then POST /sessions/{id}/start; no depends_on), served by ${agents} WebSocket bots × ${concurrency}, vs BullMQ flows of the same sizes`,
+    headline: `${tasks} tasks as ${smallSession}-task and as ${bigSession}-task sessions (POST /sessions, then POST /sessions/{id}/start; no depends_on), served by ${agents} SDK bots × ${concurrency}, vs BullMQ flows of the same sizes`,
     tables: [comparisonTable(`sessions: ${tasks} tasks`, pairs, false)],
     notes,
     failures: failuresOf(pairs.flat()),

@@ -1,4 +1,4 @@
-// A helper process of the bench (the BullMQ workers, the WebSocket bots): forked with the same
+// A helper process of the bench (the BullMQ workers, the Postgres proxy): forked with the same
 // TypeScript loader, given its settings as one JSON argument, talking over the IPC channel. It
 // sends `{type: "ready"}` once set up and `{type: "progress", ...}` on its own, and answers each
 // `{type: X}` request with one X.

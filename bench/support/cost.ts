@@ -1,7 +1,9 @@
 // The cost of a measured run, from counters sampled before and after it: Redis commands, bytes
 // in and CPU (INFO of the bench's own redis-server), Postgres traffic (the counting proxy), WAL
 // written and the cluster's CPU, the measured node processes' CPU (/proc), and for Clawbot the
-// inbox entries added (XINFO of each partition's inbox) and the runtimes' published batch stats.
+// inbox entries added (XINFO of each partition's inbox), the transitions recorded by event (its
+// schema's history) and the runtimes' published batch stats, and Postgres' time by statement
+// (pg_stat_statements, the bench's own cluster).
 // Rows written come from pg_stat_database, which backends update at most once a second while
 // busy and at the latest when they exit: read them once the measured processes have stopped.
 import type { Redis } from "ioredis"
@@ -24,6 +26,15 @@ export interface CostSample {
   readonly inboxEntries: number
   readonly batches: number
   readonly batchEntries: number
+  /** Recorded transitions by `<kind> <event>` (Clawbot's history; empty for a peer). */
+  readonly transitions: ReadonlyMap<string, number>
+  /** Postgres execution time (ms) and calls by statement, whoever ran it (the bench's own queries are few). */
+  readonly statements: ReadonlyMap<string, StatementTime>
+}
+
+export interface StatementTime {
+  readonly calls: number
+  readonly ms: number
 }
 
 export type Cost = CostSample & { readonly redisCommands: number }
@@ -38,6 +49,8 @@ export const rowsWritten = async ({ servers }: Bench): Promise<number> => {
 /** What is measured: a Clawbot deployment (its keys) or a peer with no inbox; the node processes doing the work. */
 export interface CostTarget {
   readonly keys?: Keys
+  /** Clawbot's Postgres schema (its prefix), whose history is counted by event. */
+  readonly schema?: string
   readonly partitions?: number
   readonly pids: () => ReadonlyArray<number>
 }
@@ -81,6 +94,35 @@ const runtimeBatches = async (redis: Redis, keys: Keys): Promise<{ batches: numb
   return { batches, entries }
 }
 
+/** A statement as the report names it: its text on one line, cut short. */
+/** Names a column of the sampler's own queries, so they are left out of the statement times. */
+const OWN_QUERY = "bench_own"
+
+const statementName = (query: string): string => query.replace(/\s+/g, " ").trim().slice(0, 90)
+
+const statementTimes = async ({ servers }: Bench): Promise<Map<string, StatementTime>> => {
+  const rows = await servers.directSql<{ query: string; calls: string; ms: number }[]>`
+    select query, calls::text, total_exec_time as ms from pg_stat_statements
+    where query not like ${`%${OWN_QUERY}%`} and query not like '%pg_stat%' and query not like '%pg_current_wal_lsn%'`
+  const times = new Map<string, StatementTime>()
+  for (const row of rows) {
+    const name = statementName(row.query)
+    const seen = times.get(name) ?? { calls: 0, ms: 0 }
+    times.set(name, { calls: seen.calls + Number(row.calls), ms: seen.ms + row.ms })
+  }
+  return times
+}
+
+const transitionsByEvent = async ({ servers }: Bench, schema: string | undefined): Promise<Map<string, number>> => {
+  if (schema === undefined) return new Map()
+  const [table] = await servers.directSql<[{ found: string | null }?]>`select to_regclass(${`${schema}.transitions`})::text as found`
+  if (!table?.found) return new Map()
+  const rows = await servers.directSql<{ name: string; n: number }[]>`
+    select kind || ' ' || event as name, count(*)::int as n, 1 as ${servers.directSql(OWN_QUERY)}
+    from ${servers.directSql(schema)}.transitions group by 1`
+  return new Map(rows.map((row) => [row.name, row.n]))
+}
+
 export const sampleCost = async (bench: Bench, target: CostTarget): Promise<CostSample> => {
   const { servers, redis } = bench
   const fields = infoFields(await redis.info("all"))
@@ -102,6 +144,8 @@ export const sampleCost = async (bench: Bench, target: CostTarget): Promise<Cost
     inboxEntries: inbox.reduce((sum, n) => sum + n, 0),
     batches: batches.batches,
     batchEntries: batches.entries,
+    transitions: await transitionsByEvent(bench, target.schema),
+    statements: await statementTimes(bench),
   }
 }
 
@@ -112,13 +156,28 @@ const minus = (after: PgTraffic, before: PgTraffic): PgTraffic => ({
   rowsRead: after.rowsRead - before.rowsRead,
 })
 
+/** What grew between two counts by name. */
+const grown = (before: ReadonlyMap<string, number>, after: ReadonlyMap<string, number>): Map<string, number> => {
+  const delta = new Map<string, number>()
+  for (const [name, n] of after) {
+    const more = n - (before.get(name) ?? 0)
+    if (more > 0) delta.set(name, more)
+  }
+  return delta
+}
+
+const statementsGrown = (before: ReadonlyMap<string, StatementTime>, after: ReadonlyMap<string, StatementTime>) => {
+  const delta = new Map<string, StatementTime>()
+  for (const [name, time] of after) {
+    const seen = before.get(name) ?? { calls: 0, ms: 0 }
+    if (time.calls > seen.calls) delta.set(name, { calls: time.calls - seen.calls, ms: time.ms - seen.ms })
+  }
+  return delta
+}
+
 /** The cost between two samples. */
 export const costBetween = (before: CostSample, after: CostSample): Cost => {
-  const redisCallsDelta = new Map<string, number>()
-  for (const [command, calls] of after.redisCalls) {
-    const delta = calls - (before.redisCalls.get(command) ?? 0)
-    if (delta > 0) redisCallsDelta.set(command, delta)
-  }
+  const redisCallsDelta = grown(before.redisCalls, after.redisCalls)
   return {
     redisCalls: redisCallsDelta,
     redisCommands: [...redisCallsDelta.values()].reduce((sum, n) => sum + n, 0),
@@ -132,5 +191,7 @@ export const costBetween = (before: CostSample, after: CostSample): Cost => {
     inboxEntries: after.inboxEntries - before.inboxEntries,
     batches: after.batches - before.batches,
     batchEntries: after.batchEntries - before.batchEntries,
+    transitions: grown(before.transitions, after.transitions),
+    statements: statementsGrown(before.statements, after.statements),
   }
 }

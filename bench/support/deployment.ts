@@ -75,7 +75,7 @@ export const startDeployment = async (bench: Bench, command: "start" | "runtime"
         throw new Error(`${String(error)}\n${(await Promise.all(processes.map((process) => process.logTail()))).join("\n")}`)
       },
     )
-    const target = { keys, partitions: options.partitions, pids: () => processes.map((process) => process.pid) }
+    const target = { keys, schema: keys.prefix, partitions: options.partitions, pids: () => processes.map((process) => process.pid) }
     const sample = () => sampleCost(bench, target)
     const batches = async () => (await sample()).batches
     const quiesce = async () => {

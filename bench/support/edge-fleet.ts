@@ -1,16 +1,15 @@
 // A `clawbot start` deployment (runtime + edge) served by real bots: M agents registered with
-// `POST /agents`, their bots on the control socket in a helper process (support/ws-bots.ts), and
+// `POST /agents`, an SDK bot for each in worker threads (support/sdk-bots.ts), and
 // the ways tasks reach it over HTTP: `POST /tasks/batch` (falling back to concurrent `POST
 // /tasks` where the edge answers 404 for the batch route) and `POST /sessions`.
 import { CAPABILITY } from "../lifecycle.ts"
 import { expectStatus, httpApi, type Api } from "./api.ts"
 import { track, type Bench, type Tracked } from "./bench.ts"
-import { startHelper, type Helper } from "./child.ts"
 import type { Outcome } from "../report.ts"
 import { epochMs } from "./clock.ts"
 import { startDeployment, type Deployment } from "./deployment.ts"
 import { waitFor } from "./wait.ts"
-import type { WsBotsProgress, WsBotsSettings, WsBotsTimes } from "./ws-bots.ts"
+import { startSdkBots, type BotPool } from "./sdk-bots.ts"
 
 /** Largest body of `POST /tasks/batch`. */
 const BATCH = 1000
@@ -46,32 +45,31 @@ const limited = async (calls: ReadonlyArray<() => Promise<unknown>>): Promise<vo
 }
 
 export const startEdgeFleet = async (bench: Bench, tag: string): Promise<EdgeFleet> => {
-  const { agents, concurrency } = bench.options
+  const { agents, concurrency, botThreads } = bench.options
   const deployment = await startDeployment(bench, "start", tag)
   const api = httpApi(deployment.baseUrl, deployment.operatorToken, bench.signal)
-  let bots: Helper<WsBotsProgress> | undefined
+  let bots: BotPool | undefined
   const stop = async () => {
     await bots?.stop()
     await deployment.stop()
   }
   try {
-    const registered = await Promise.all(
+    const tokens = await Promise.all(
       Array.from({ length: agents }, async (_, index) => {
         const body = { name: `bench-${index}`, capabilities: [CAPABILITY], max_concurrency: concurrency, heartbeat_interval_ms: 30_000 }
         const created = expectStatus("POST /agents", await api.post("/agents", body), 201, 202)
-        return { id: String(created["id"]), token: String(created["token"]) }
+        return String(created["token"])
       }),
     )
-    const settings: WsBotsSettings = { url: deployment.baseUrl.replace(/^http/, "ws"), agents: registered }
-    const helper = await startHelper<WsBotsProgress>(new URL("./ws-bots.ts", import.meta.url), settings)
-    bots = helper
-    const failure = () => deployment.failure() ?? helper.failure()
+    const pool = startSdkBots(deployment.baseUrl, CAPABILITY, tokens, botThreads)
+    bots = pool
+    const failure = () => deployment.failure() ?? pool.failure()
     await waitFor(
       "every bot connected and its agent online",
       async () => {
         const failed = failure()
         if (failed !== undefined) throw new Error(failed)
-        const online = (helper.latest()?.connected ?? 0) === agents && (await deployment.observer.count("agent", "online")) === agents
+        const online = pool.progress().connected === agents && (await deployment.observer.count("agent", "online")) === agents
         return online ? true : undefined
       },
       CONNECT_TIMEOUT_MS,
@@ -81,6 +79,8 @@ export const startEdgeFleet = async (bench: Bench, tag: string): Promise<EdgeFle
 
     /** Set once a submit found no batch route and fell back to one request per task. */
     const fallback = { used: false }
+    /** The busiest bot thread's event-loop utilization during the last measured run. */
+    let botsBusy: number | undefined
     const submitTasks = async (count: number, payload: (i: number) => object) => {
       const indices = Array.from({ length: count }, (_, i) => i)
       const batches = Array.from({ length: Math.ceil(count / BATCH) }, (_, b) => indices.slice(b * BATCH, (b + 1) * BATCH))
@@ -129,8 +129,13 @@ export const startEdgeFleet = async (bench: Bench, tag: string): Promise<EdgeFle
       submitTasks,
       stop,
       notes() {
-        const seen = helper.latest()
+        const seen = pool.progress()
         return [
+          ...(botsBusy === undefined
+            ? []
+            : [
+                `bots: ${agents} SDK bots in ${Math.min(botThreads, agents)} worker threads, the busiest thread's event loop ${(botsBusy * 100).toFixed(0)}% busy during the measured run`,
+              ]),
           ...(fallback.used ? [FALLBACK_NOTE] : []),
           ...(api.rateLimited() > 0
             ? [
@@ -140,8 +145,8 @@ export const startEdgeFleet = async (bench: Bench, tag: string): Promise<EdgeFle
           ...(api.unavailable() > 0
             ? [`${api.unavailable()} HTTP requests (its warm-up included) were answered 503 (unavailable) and sent again`]
             : []),
-          ...(seen !== undefined && (seen.errors > 0 || seen.reconnects > 0)
-            ? [`bots: ${seen.errors} error frames, ${seen.reconnects} reconnects; first: ${seen.firstErrors.join("; ")}`]
+          ...(seen.errors > 0 || seen.reconnects > 0
+            ? [`bots: ${seen.errors} errors, ${seen.reconnects} reconnects; first: ${seen.firstErrors.join("; ")}`]
             : []),
         ]
       },
@@ -161,9 +166,10 @@ export const startEdgeFleet = async (bench: Bench, tag: string): Promise<EdgeFle
         const baseline = await completed()
         const before = await deployment.sample()
         const started = epochMs()
+        pool.mark()
         const run = await durable(label, tasks, baseline, submit())
-        const latencies = timed ? { latencies: (await helper.request<WsBotsTimes>("times")).assignDelays } : {}
-        await helper.request("hold")
+        const latencies = timed ? { latencies: await pool.assignDelays() } : {}
+        botsBusy = await pool.hold()
         const cost = await deployment.finish(before)
         const failed = run.failure === undefined ? {} : { failure: run.failure }
         return { tasks, completed: (await completed()) - baseline, wallMs: run.endedAt - started, cost, ...latencies, ...failed }

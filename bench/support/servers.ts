@@ -42,12 +42,17 @@ export const startBenchServers = async (maxRedisMemory: string): Promise<BenchSe
   try {
     const redis = await startBenchRedis(dir, maxRedisMemory)
     stops.unshift(redis.stop)
-    const pg = await startEmbeddedPostgres({ dataDir: join(dir, "postgres") })
+    // pg_stat_statements: the report names the statements that took Postgres' time (support/cost.ts).
+    const pg = await startEmbeddedPostgres({
+      dataDir: join(dir, "postgres"),
+      settings: { shared_preload_libraries: "pg_stat_statements" },
+    })
     stops.unshift(pg.stop)
     const proxy = await startPgProxy(pg.url)
     stops.unshift(proxy.stop)
     const directSql = postgres(pg.url, { max: 1, onnotice: () => {} })
     stops.unshift(() => directSql.end({ timeout: 5 }))
+    await directSql`create extension if not exists pg_stat_statements`
     return {
       redisUrl: redis.url,
       databaseUrl: proxy.url,

@@ -4,6 +4,11 @@
 // already contains skipped by version; a gap in versions, or a subscriber that could not resume,
 // makes it `GET` again. A session's mirror is its view without the `tasks` list (which patches do
 // not carry): mirror its tasks, or list them, for those.
+// A mirror may also have a bridge: a subscriber of its own that followed the actor's topic at its
+// upgrade, for a subscriber that has just asked to follow it with a `subscribe` frame, which the
+// server answers with nothing. The first `GET` waits for the bridge to open, and its events feed the
+// mirror, so nothing between the `GET` and the server taking the frame is missed; the first event
+// the subscriber itself delivers shows it follows the topic, and the bridge is closed.
 import { backoffDelay } from "./backoff.ts"
 import { ClawbotError } from "./errors.ts"
 import type { Subscriber } from "./subscriber.ts"
@@ -56,17 +61,44 @@ class ActorMirror<K extends ActorKind> implements Mirror<K> {
     private readonly subscriber: Subscriber,
     readonly kind: K,
     readonly id: string,
+    private bridge?: Subscriber,
   ) {
     this.detach.push(
-      subscriber.onEvent((event) => {
-        if (event.kind === kind && event.actor_id === id) this.receive(event)
-      }),
-      subscriber.onReset(() => this.refetch()),
+      this.feed(subscriber, () => this.closeBridge()),
+      subscriber.onClose(() => this.close()),
     )
-    subscriber.ready().then(
+    if (bridge) this.detach.push(this.feed(bridge))
+    ;(bridge ?? subscriber).ready().then(
       () => this.refetch(),
       () => undefined,
     )
+  }
+
+  /** Takes this actor's events and resets from `source`; `delivered` runs after each of its events. */
+  private feed(source: Subscriber, delivered?: () => void): () => void {
+    const stopEvents = source.onEvent((event) => {
+      if (event.kind !== this.kind || event.actor_id !== this.id) return
+      this.receive(event)
+      delivered?.()
+    })
+    const stopResets = source.onReset(() => this.refetch())
+    return () => {
+      stopEvents()
+      stopResets()
+    }
+  }
+
+  /**
+   * The subscriber delivered an event of this actor, so it follows the topic: every later event
+   * comes through it, and one the bridge had not delivered yet shows as a gap (read again, exactly).
+   */
+  private closeBridge(): void {
+    const bridge = this.bridge
+    if (bridge === undefined) return
+    this.bridge = undefined
+    void bridge.close()
+    // The bridge closed before it opened: the first `GET` goes now, which is exact as well.
+    if (!this.started) this.refetch()
   }
 
   get view(): ActorView<K> | undefined {
@@ -102,6 +134,7 @@ class ActorMirror<K extends ActorKind> implements Mirror<K> {
   close(): void {
     this.closed = true
     for (const stop of this.detach.splice(0)) stop()
+    this.closeBridge()
     this.listeners.clear()
   }
 
@@ -182,6 +215,9 @@ class ActorMirror<K extends ActorKind> implements Mirror<K> {
   }
 }
 
-/** The mirror of `kind:id` fed by `subscriber`, which must follow a topic carrying its events. */
-export const mirrorOf = <K extends ActorKind>(subscriber: Subscriber, kind: K, id: string): Mirror<K> =>
-  new ActorMirror(subscriber, kind, id)
+/**
+ * The mirror of `kind:id` fed by `subscriber`, which must follow a topic carrying its events (or have
+ * just asked to, with `bridge` following the actor's topic since its upgrade; see above).
+ */
+export const mirrorOf = <K extends ActorKind>(subscriber: Subscriber, kind: K, id: string, bridge?: Subscriber): Mirror<K> =>
+  new ActorMirror(subscriber, kind, id, bridge)

@@ -5,10 +5,10 @@
 // missed or repeated. When the server cannot resume (the cursor fell out of the retained stream) it
 // goes live again and tells its `onReset` listeners (mirrors refetch).
 import { Schema } from "effect"
-import { decodeOr } from "../schema/errors.ts"
 import { EventServerFrame } from "../schema/frames.ts"
 import type { BackoffOptions } from "./backoff.ts"
 import { ClawbotError } from "./errors.ts"
+import { frameDecoder } from "./frame-decoder.ts"
 import { requester, type FetchLike, type Requester } from "./http.ts"
 import { mirrorOf, type Mirror } from "./mirror.ts"
 import { SeenIds } from "./seen.ts"
@@ -38,7 +38,7 @@ export interface SubscribeOptions {
   readonly dedupeWindow?: number | undefined
 }
 
-const decodeFrame = (value: unknown) => decodeOr(EventServerFrame, value)
+const decodeFrame = frameDecoder(EventServerFrame)
 const isTopicList = Schema.is(Schema.Array(Schema.String))
 
 interface Waiter {
@@ -99,6 +99,7 @@ export class Subscriber implements AsyncIterable<SubscribedEvent> {
   private readonly openListeners = new Set<() => void>()
   private readonly queues = new Set<EventQueue>()
   private readonly onStop = new Set<(error: ClawbotError) => void>()
+  private readonly closeListeners = new Set<() => void>()
   /** Whether the socket being opened asked for `since` (a reopen without it may have missed events). */
   private resuming = false
   private stoppedWith: ClawbotError | undefined
@@ -169,6 +170,12 @@ export class Subscriber implements AsyncIterable<SubscribedEvent> {
     return () => this.eventListeners.delete(listener)
   }
 
+  /** Calls `listener` once when the subscriber is closed (`close()`); returns the function that stops it. */
+  onClose(listener: () => void): () => void {
+    this.closeListeners.add(listener)
+    return () => this.closeListeners.delete(listener)
+  }
+
   /** Calls `listener` when events may have been missed (the server could not resume): refetch what you keep. */
   onReset(listener: () => void): () => void {
     this.resetListeners.add(listener)
@@ -203,12 +210,17 @@ export class Subscriber implements AsyncIterable<SubscribedEvent> {
   }
 
   /**
-   * A live copy of one actor's view, from one `GET` and the patches of its events (see ./mirror.ts);
-   * its topic is followed first when not yet covered.
+   * A live copy of one actor's view, from one `GET` and the patches of its events (see ./mirror.ts).
+   * When the topics do not cover it yet, its topic is followed, and a bridge (a socket that followed
+   * it at the upgrade) feeds the mirror until this subscriber delivers the actor's first event.
    */
   mirror<K extends ActorKind>(kind: K, id: string): Mirror<K> {
-    if (!this.covers(kind, id)) this.follow([`${kind}:${id}`])
-    return mirrorOf(this, kind, id)
+    // Covered already, or closed (a mirror of a closed subscriber never reads; it needs no bridge).
+    if (this.covers(kind, id) || this.closedByUser || this.stoppedWith !== undefined) return mirrorOf(this, kind, id)
+    const topic = `${kind}:${id}`
+    this.follow([topic])
+    const { onEvent: _onEvent, onStatus: _onStatus, since: _since, ...options } = this.options
+    return mirrorOf(this, kind, id, new Subscriber({ ...options, topics: [topic] }))
   }
 
   /** Drops the connection as if the network lost it (it reconnects and resumes): for tests and drills. */
@@ -223,6 +235,8 @@ export class Subscriber implements AsyncIterable<SubscribedEvent> {
     await this.socket.close()
     for (const queue of this.queues) queue.end()
     this.queues.clear()
+    for (const listener of [...this.closeListeners]) listener()
+    this.closeListeners.clear()
     this.status("closed")
   }
 

@@ -51,7 +51,8 @@ export async function startEmbeddedPostgres(options: EmbeddedServerOptions): Pro
   if (!initialised) await initialise(binaries.initdb, clusterDir, password, runAs, logPath, spawnOptions)
   const port = options.port ?? (await findFreePort())
   const log = await open(logPath, "a")
-  const child = spawn(binaries.postgres, ["-D", clusterDir, "-p", String(port), ...POSTGRES_FLAGS], {
+  const settings = Object.entries(options.settings ?? {}).flatMap(([name, value]) => ["-c", `${name}=${value}`])
+  const child = spawn(binaries.postgres, ["-D", clusterDir, "-p", String(port), ...POSTGRES_FLAGS, ...settings], {
     ...spawnOptions,
     stdio: ["ignore", log.fd, log.fd],
     // Its own process group: a terminal's Ctrl+C reaches only the coordinator, which stops it in order.

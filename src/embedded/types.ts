@@ -5,6 +5,8 @@ export interface EmbeddedServerOptions {
   readonly dataDir: string
   /** TCP port on 127.0.0.1; a free one is chosen when omitted. */
   readonly port?: number
+  /** Server settings beyond the defaults (Postgres: `-c name=value`), e.g. the bench's pg_stat_statements. */
+  readonly settings?: Readonly<Record<string, string>>
 }
 
 export interface EmbeddedServer {

@@ -43,7 +43,7 @@ export interface Keys {
    * so the routing scripts touch one slot: `<route>:q:<capability>` (the groups with a ready task of
    * that capability, in rotation order), `<route>:g:<capability>|<group>` (a group's ready tasks, most
    * urgent first), `<route>:t:<capability>` (turn counter), `<route>:caps` (group → max in flight),
-   * `<route>:held:<group>` (its tasks taken and not yet released). */
+   * `<route>:held:<group>` (its tasks taken and not yet released), `<route>:taken` (tasks taken lately, by time). */
   readonly route: string
   /** The rotation of groups with a ready task waiting for an agent with `capability` (empty: none waits). */
   ready(capability: string): string

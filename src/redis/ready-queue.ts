@@ -13,9 +13,36 @@ export type { ReadyTask } from "./scripts.ts"
 export const enqueue = (redis: Redis, keys: Keys, tasks: ReadonlyArray<ReadyTask>): Promise<void> =>
   scriptsOn(redis).enqueueReady(keys.route, tasks)
 
-/** Takes up to `count` tasks for an agent of `capabilities` (see above); the taken ones leave their queues. */
-export const take = (redis: Redis, keys: Keys, capabilities: ReadonlyArray<string>, count: number): Promise<string[]> =>
-  scriptsOn(redis).takeReady(keys.route, capabilities, count)
+/**
+ * How long a taken task is known as taken, by default: a task still `ready` in Postgres and taken less
+ * than this long ago has a proposal on its way (RESERVE, then ASSIGN), and the routing sweep leaves it
+ * alone. A task a crash dropped between its take and its proposal is queued again by a sweep after this.
+ */
+export const TAKEN_HOLD_MS = 15_000
+
+/** Takes up to `count` tasks for an agent of `capabilities` (see above); the taken ones leave their queues
+ * and are noted as taken (notes older than `holdMs` are dropped meanwhile). */
+export const take = (
+  redis: Redis,
+  keys: Keys,
+  capabilities: ReadonlyArray<string>,
+  count: number,
+  holdMs = TAKEN_HOLD_MS,
+): Promise<string[]> => scriptsOn(redis).takeReady(keys.route, capabilities, count, holdMs)
+
+const takenKey = (keys: Keys): string => `${keys.route}:taken`
+
+/** Those of `taskIds` taken since `since` (ms since the epoch) and not queued again since. */
+export const recentlyTaken = async (redis: Redis, keys: Keys, taskIds: ReadonlyArray<string>, since: number): Promise<Set<string>> => {
+  if (taskIds.length === 0) return new Set()
+  const times = await redis.zmscore(takenKey(keys), ...taskIds)
+  return new Set(taskIds.filter((_, index) => times[index] !== null && Number(times[index]) >= since))
+}
+
+/** Drops the notes of tasks taken before `before` (ms since the epoch), so none outlives its hold at rest. */
+export const forgetTakenBefore = async (redis: Redis, keys: Keys, before: number): Promise<void> => {
+  await redis.zremrangebyscore(takenKey(keys), "-inf", `(${before}`)
+}
 
 /** Its tasks no longer count against their groups' caps (released by their agent, or finished). */
 export const releaseGroupSlots = async (

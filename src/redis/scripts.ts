@@ -77,8 +77,9 @@ export interface RedisScripts {
   replayDeadLetter(p: PartitionKeys, deadId: string): Promise<ScriptResult<string>>
   /** Puts ready tasks in their capability's and group's queues (`route`: the routing keys' base, `Keys.route`). */
   enqueueReady(route: string, tasks: ReadonlyArray<ReadyTask>): Promise<void>
-  /** Takes up to `count` ready tasks of `capabilities`, round-robin across groups within a priority, groups at their cap skipped. */
-  takeReady(route: string, capabilities: ReadonlyArray<string>, count: number): Promise<string[]>
+  /** Takes up to `count` ready tasks of `capabilities`, round-robin across groups within a priority, groups at their cap
+   * skipped; each is noted as taken for `holdMs` (see `recentlyTaken`). */
+  takeReady(route: string, capabilities: ReadonlyArray<string>, count: number, holdMs: number): Promise<string[]>
   /** Takes `owed` bytes already let through and, when that many are left, `asked` more from the byte budget at `key`; true when `asked` was taken (or was 0). */
   takeBytes(key: string, budget: ByteBudget, owed: number, asked: number, nowMs: number): Promise<boolean>
 }
@@ -188,8 +189,8 @@ export const createScripts = (redis: Redis, options: ScriptOptions = {}): RedisS
         ...tasks.flatMap((task) => [task.capability, task.group ?? "", task.taskId, task.priority, task.since]),
       )
     },
-    takeReady: async (route, capabilities, count) =>
-      count <= 0 || capabilities.length === 0 ? [] : ((await run["ready-take"](route, count, ...capabilities)) as string[]),
+    takeReady: async (route, capabilities, count, holdMs) =>
+      count <= 0 || capabilities.length === 0 ? [] : ((await run["ready-take"](route, count, holdMs, ...capabilities)) as string[]),
     takeBytes: async (key, budget, owed, asked, nowMs) =>
       (await run["byte-budget"](key, owed, asked, budget.perSecond, budget.burst, Math.floor(nowMs))) === 1,
   }

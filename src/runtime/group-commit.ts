@@ -1,8 +1,11 @@
 // Group commit: every partition worker of a process hands its planned batch here, and the batches
-// that wait while a commit is in flight go to Postgres together, in one transaction, at the next
+// that wait while the commits in flight run go to Postgres together, in one transaction, at the next
 // commit (each partition's fence checked inside it). Under load a process then commits once per
-// tick for all its partitions instead of once per partition. A group that fails for a reason other
-// than an unreachable server is committed again batch by batch, so one poisoned batch fails alone.
+// tick for all its partitions instead of once per partition. Up to `concurrency` such transactions
+// run at once, on different connections: a partition has at most one batch here at a time (its next
+// batch waits for this one's commit), so two transactions never hold the same fence or actor rows.
+// A group that fails for a reason other than an unreachable server is committed again batch by
+// batch, so one poisoned batch fails alone.
 import type { Sql } from "../store/db.ts"
 import { writeBatch, writeBatches, type Batch, type BatchResult } from "../store/snapshots.ts"
 import { isUnavailable } from "./failure.ts"
@@ -18,9 +21,9 @@ export interface GroupCommit {
   write(batch: Batch): Promise<BatchResult>
 }
 
-export const createGroupCommit = (sql: Sql): GroupCommit => {
+export const createGroupCommit = (sql: Sql, concurrency = 1): GroupCommit => {
   let waiting: Waiting[] = []
-  let committing = false
+  let committing = 0
 
   const commit = async (group: Waiting[]): Promise<void> => {
     try {
@@ -39,8 +42,8 @@ export const createGroupCommit = (sql: Sql): GroupCommit => {
   }
 
   const drain = async (): Promise<void> => {
-    if (committing) return
-    committing = true
+    if (committing >= concurrency) return
+    committing += 1
     try {
       while (waiting.length > 0) {
         const group = waiting
@@ -48,7 +51,7 @@ export const createGroupCommit = (sql: Sql): GroupCommit => {
         await commit(group)
       }
     } finally {
-      committing = false
+      committing -= 1
     }
   }
 

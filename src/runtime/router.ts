@@ -5,12 +5,22 @@
 // The router proposes by appending RESERVE to the agent; the agent's machine has the last word
 // on capacity, and a refused proposal puts the task back in its queue. A sweep (one process,
 // every few seconds, from Postgres) puts back ready tasks a crash dropped between taking and
-// proposing, and refreshes the idle agents from their stored free capacity.
+// proposing (once they were taken longer ago than the hold, `takenHoldMs`), and refreshes the idle agents from
+// their stored free capacity.
 import type { Redis } from "ioredis"
 import { markIdle, popIdle } from "../redis/idle-agents.ts"
 import type { Keys } from "../redis/keys.ts"
 import { compareStreamIds } from "../redis/stream-id.ts"
-import { enqueue, releaseGroupSlots, replaceGroupCaps, take, type ReadyTask } from "../redis/ready-queue.ts"
+import {
+  enqueue,
+  forgetTakenBefore,
+  recentlyTaken,
+  releaseGroupSlots,
+  replaceGroupCaps,
+  TAKEN_HOLD_MS,
+  take,
+  type ReadyTask,
+} from "../redis/ready-queue.ts"
 import type { Sql } from "../store/db.ts"
 import { groupCaps } from "../store/groups.ts"
 import { agentsWithCapacity, taskRouting, waitingTasks } from "../store/routing.ts"
@@ -50,8 +60,11 @@ export const createRouter = (options: {
   readonly keys: Keys
   readonly append: AppendFn
   readonly clock: () => number
+  /** How long a taken task counts as on its way to an agent (TAKEN_HOLD_MS by default). */
+  readonly takenHoldMs?: number
 }): Router => {
   const { sql, redis, keys, append, clock } = options
+  const holdMs = options.takenHoldMs ?? TAKEN_HOLD_MS
   // Proposals this process appended (their RESERVE entry ids, per agent) that an agent's machine
   // may not have applied yet: they count against the free slots it reported before them.
   const pending = new Map<string, string[]>()
@@ -81,11 +94,11 @@ export const createRouter = (options: {
   const fill = async (agentId: string, capabilities: ReadonlyArray<string>, free: number, score: number): Promise<Offer[]> => {
     if (free <= 0) return []
     const idle = capabilities.map((capability) => keys.idle(capability))
-    const taken = await take(redis, keys, capabilities, free)
+    const taken = await take(redis, keys, capabilities, free, holdMs)
     await markIdle(redis, idle, agentId, free - taken.length, score)
     if (taken.length < free) {
       // A task queued between the take and the mark found no idle agent to wake: look once more.
-      const late = await take(redis, keys, capabilities, free - taken.length)
+      const late = await take(redis, keys, capabilities, free - taken.length, holdMs)
       if (late.length > 0) {
         taken.push(...late)
         await markIdle(redis, idle, agentId, free - taken.length, score)
@@ -155,7 +168,16 @@ export const createRouter = (options: {
 
     async sweep(now, waitMs) {
       await replaceGroupCaps(redis, keys, await groupCaps(sql))
-      const waiting = await waitingTasks(sql, now - waitMs, 1_000)
+      // Taken lately: its proposal is on its way, and queueing it again would offer it twice.
+      await forgetTakenBefore(redis, keys, now - holdMs)
+      const stored = await waitingTasks(sql, now - waitMs, 1_000)
+      const onTheirWay = await recentlyTaken(
+        redis,
+        keys,
+        stored.map((task) => task.id),
+        now - holdMs,
+      )
+      const waiting = stored.filter((task) => !onTheirWay.has(task.id))
       const capabilities = new Set(waiting.map((task) => task.capability))
       for (const capability of capabilities) {
         for (const agent of await agentsWithCapacity(sql, capability, WAKE_AGENTS)) {

@@ -10,6 +10,7 @@ import type { Redis } from "ioredis"
 import type { Logger } from "../log.ts"
 import { errorFields } from "../log.ts"
 import type { Keys } from "../redis/keys.ts"
+import { TAKEN_HOLD_MS } from "../redis/ready-queue.ts"
 import type { RedisScripts } from "../redis/scripts.ts"
 import type { Sql } from "../store/db.ts"
 import type { ActorKind } from "./actor-kind.ts"
@@ -35,6 +36,11 @@ export interface RuntimeTuning {
   /** How often the holder of partition 0 sweeps ready tasks back into their queues, and how
    * long a task must have waited in `ready` to be swept. */
   readonly sweepMs: number
+  /** How long a task taken from its ready queue counts as on its way to an agent: the sweep queues it
+   * again only after this (src/redis/ready-queue.ts, TAKEN_HOLD_MS). */
+  readonly takenHoldMs: number
+  /** Group-commit transactions a process runs at once, each on its own connection (group-commit.ts). */
+  readonly commitConcurrency: number
 }
 
 export const DEFAULT_TUNING: RuntimeTuning = {
@@ -48,6 +54,8 @@ export const DEFAULT_TUNING: RuntimeTuning = {
   passivateAfterMs: 60_000,
   eventRetention: 100_000,
   sweepMs: 2_000,
+  takenHoldMs: TAKEN_HOLD_MS,
+  commitConcurrency: 2,
 }
 
 /** Tuning from the configuration: renew five times per lease TTL (a silent member expires with its
@@ -124,10 +132,17 @@ export const startRuntime = async (deps: RuntimeDeps): Promise<Runtime> => {
   const stats = new RuntimeStats()
   const held = new Map<number, Held>()
   const kinds = new Map(deps.kinds.map((kind) => [kind.kind, kind]))
-  const router = createRouter({ sql: deps.sql, redis: deps.redis, keys: deps.keys, append: deps.append, clock })
+  const router = createRouter({
+    sql: deps.sql,
+    redis: deps.redis,
+    keys: deps.keys,
+    append: deps.append,
+    clock,
+    takenHoldMs: tuning.takenHoldMs,
+  })
   const io = {
     sql: deps.sql,
-    commit: createGroupCommit(deps.sql),
+    commit: createGroupCommit(deps.sql, tuning.commitConcurrency),
     redis: deps.redis,
     scripts: deps.scripts,
     keys: deps.keys,

@@ -35,6 +35,15 @@ interface TransitionRow {
   caused_by: string | null
 }
 
+/** A stored patch with the members its row's columns hold put back (snapshots.ts stores it without
+ * `updated_at`, `stream_id` and `version` when they equal the row's `at`, stream id and version);
+ * rows written before keep theirs, which have the same values. */
+const restoredPatch = (row: TransitionRow): unknown => {
+  const { patch } = row
+  if (typeof patch !== "object" || patch === null || Array.isArray(patch)) return patch
+  return { updated_at: row.at.toISOString(), stream_id: row.stream_id, version: Number(row.version), ...patch }
+}
+
 const toTransition = (row: TransitionRow): StoredTransition => ({
   id: Number(row.id),
   kind: row.kind,
@@ -46,7 +55,7 @@ const toTransition = (row: TransitionRow): StoredTransition => ({
   event: row.event,
   streamId: row.stream_id,
   at: row.at.getTime(),
-  patch: row.patch,
+  patch: restoredPatch(row),
   by: row.caused_by,
 })
 

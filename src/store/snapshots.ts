@@ -160,11 +160,26 @@ const encodeBatch = (batch: Batch) => ({
       // `at` is the stream id's time unless the producer said otherwise
       at: t.at === Number(streamParts(t.streamId).stream_ms) ? undefined : t.at,
       v: t.version,
-      pa: t.patch,
+      pa: storedPatch(t.patch, t),
       by: t.by,
     }),
   ),
 })
+
+/**
+ * A transition's patch as stored: without the members its own columns hold (`updated_at` is its `at`,
+ * `stream_id` and `version` its own), which `restoredPatch` puts back on every read; about 70 bytes
+ * less per history row.
+ */
+const storedPatch = (patch: unknown, t: TransitionWrite): unknown => {
+  if (typeof patch !== "object" || patch === null || Array.isArray(patch)) return patch
+  const { updated_at, stream_id, version, ...rest } = patch as Record<string, unknown>
+  const kept: Record<string, unknown> = rest
+  if (updated_at !== new Date(t.at).toISOString()) kept["updated_at"] = updated_at
+  if (stream_id !== t.streamId) kept["stream_id"] = stream_id
+  if (version !== t.version) kept["version"] = version
+  return kept
+}
 
 const batchStatement = (sql: Sql, batch: Batch) => {
   const { rows, transitions } = encodeBatch(batch)
@@ -211,12 +226,13 @@ const batchStatement = (sql: Sql, batch: Batch) => {
       select b.kind, b.id, b.state, b.snapshot, b.stream_id, b.stream_ms, b.stream_seq, ${batch.fence}, b.version,
         b.machine_version, b.outbox, b.session_id, b.capability, b.agent_id, b.priority, b.capabilities, b.load, b.free_capacity,
         to_timestamp(coalesce(c.at_ms, b.stream_ms) / 1000.0), to_timestamp(b.stream_ms / 1000.0),
-        coalesce(to_timestamp(e.at_ms / 1000.0), case when stored.state = b.state then stored.state_since end,
+        -- the stored row is read only for an actor the batch did not move into its state (rare)
+        coalesce(to_timestamp(e.at_ms / 1000.0),
+          (select stored.state_since from actors stored where stored.kind = b.kind and stored.id = b.id and stored.state = b.state),
           to_timestamp(b.stream_ms / 1000.0))
       from batch b
         left join entered e on e.kind = b.kind and e.actor_id = b.id
         left join created c on c.kind = b.kind and c.actor_id = b.id
-        left join actors stored on stored.kind = b.kind and stored.id = b.id
       on conflict (kind, id) do update set
         state = excluded.state, snapshot = excluded.snapshot, stream_id = excluded.stream_id,
         stream_ms = excluded.stream_ms, stream_seq = excluded.stream_seq, fence = excluded.fence,

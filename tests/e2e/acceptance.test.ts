@@ -1,12 +1,13 @@
 // The product as a user meets it: `clawbot start` running as its own process on real Redis and
-// Postgres; a bot written only from PROTOCOL.md with the plain `ws` package connects, gets work
-// and completes it; a dashboard subscribed to `machines` sees every transition Postgres recorded.
+// Postgres; a bot built on the client SDK (`connectBot`) connects, gets work, reports progress and
+// completes it; a dashboard subscribed to `machines` (`subscribe`) sees every transition Postgres
+// recorded. The frames themselves, byte by byte, are checked by tests/e2e/sockets/conformance.test.ts.
 import { spawn, type ChildProcess } from "node:child_process"
 import { once } from "node:events"
 import { join } from "node:path"
 import { createInterface } from "node:readline"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import WebSocket from "ws"
+import { connectBot, subscribe, type AssignedTask, type ClawbotError, type SubscribedEvent } from "../../src/client/node.ts"
 import { freshSchema, type TestSchema } from "../support/postgres.ts"
 import { redisUrl } from "../support/redis.ts"
 import { waitFor } from "../support/runtime.ts"
@@ -15,26 +16,6 @@ import { keysFor } from "../../src/redis/keys.ts"
 
 const ROOT = join(import.meta.dirname, "../..")
 const OPERATOR = "acceptance-operator-token-0123456789"
-
-interface Frame {
-  readonly type: string
-  readonly id?: string
-  readonly payload: Record<string, unknown>
-}
-
-/** A socket that keeps every frame it received and can wait for one. */
-const connect = async (url: string) => {
-  const socket = new WebSocket(url)
-  const frames: Frame[] = []
-  socket.on("message", (data) => frames.push(JSON.parse(String(data)) as Frame))
-  await once(socket, "open")
-  return {
-    socket,
-    frames,
-    send: (frame: object) => socket.send(JSON.stringify(frame)),
-    next: (what: string, match: (frame: Frame) => boolean) => waitFor(what, async () => frames.find(match)),
-  }
-}
 
 let schema: TestSchema
 let child: ChildProcess
@@ -88,65 +69,55 @@ afterAll(async () => {
   await schema.drop()
 }, 60_000)
 
-describe("acceptance: a plain ws bot and a dashboard against clawbot start", () => {
+describe("acceptance: an SDK bot and a dashboard against clawbot start", () => {
   it("connects, gets work, completes it, and the dashboard sees every transition", async () => {
-    const ws = base.replace(/^http/, "ws")
-    const dashboard = await connect(`${ws}/ws/events?topics=machines&token=${OPERATOR}`)
+    const heard: SubscribedEvent[] = []
+    const dashboard = subscribe({ url: base, token: OPERATOR, topics: ["machines"], onEvent: (event) => heard.push(event) })
+    await dashboard.ready()
 
-    const registered = await api("POST", "/api/v1/agents", { name: "plain-ws-bot", capabilities: ["code"] })
+    const registered = await api("POST", "/api/v1/agents", { name: "sdk-bot", capabilities: ["code"] })
     expect(registered.status).toBe(201)
     const agentId = String(registered.body["id"])
-    const bot = await connect(`${ws}/ws/control?token=${String(registered.body["token"])}`)
-    const connected = await bot.next("connected", (frame) => frame.type === "connected")
-    expect(bot.frames[0]).toBe(connected)
-    expect(connected.payload).toMatchObject({ agent_id: agentId, session_resumed: false })
+    const errors: ClawbotError[] = []
+    const handled: AssignedTask[] = []
+    const bot = connectBot({ url: base, token: String(registered.body["token"]), onError: (error) => errors.push(error) })
+    bot.handle("code", async (task, ctx) => {
+      handled.push(task)
+      await ctx.progress(0.5, "halfway")
+      return { fixed: true }
+    })
+    expect(await bot.connected()).toMatchObject({ agent_id: agentId, session_resumed: false })
 
     const created = await api("POST", "/api/v1/tasks", { title: "fix the flaky test", capability: "code", payload: { file: "a.ts" } })
     expect(created.status).toBe(201)
     const taskId = String(created.body["id"])
 
-    const assigned = await bot.next("task_assigned", (frame) => frame.type === "task_assigned" && frame.payload["task_id"] === taskId)
-    expect(assigned.payload).toMatchObject({
-      task_id: taskId,
-      capability: "code",
-      title: "fix the flaky test",
-      payload: { file: "a.ts" },
-      attempt: 1,
-    })
-    bot.send({ type: "task_started", id: "f-1", payload: { task_id: taskId } })
-    await bot.next("ack of task_started", (frame) => frame.type === "ack" && frame.payload["ref"] === "f-1")
-    bot.send({ type: "task_progress", id: "f-2", payload: { task_id: taskId, progress: 0.5, message: "halfway" } })
-    bot.send({ type: "task_complete", id: "f-3", payload: { task_id: taskId, success: true, result: { fixed: true } } })
-    await bot.next("ack of task_complete", (frame) => frame.type === "ack" && frame.payload["ref"] === "f-3")
-    expect(bot.frames.filter((frame) => frame.type === "error")).toEqual([])
-
-    await waitFor("the task completed", async () => {
+    const done = await waitFor("the task completed", async () => {
       const task = await api("GET", `/api/v1/tasks/${taskId}`)
-      return task.body["status"] === "completed" ? task : undefined
+      return task.body["status"] === "completed" ? task.body : undefined
     })
+    expect(done).toMatchObject({ result: { fixed: true }, progress_message: "halfway", attempt: 1 })
+    expect(handled).toEqual([
+      expect.objectContaining({ task_id: taskId, capability: "code", title: "fix the flaky test", payload: { file: "a.ts" }, attempt: 1 }),
+    ])
+    expect(bot.connections).toBe(1)
+    expect(errors).toEqual([])
 
     // Every transition Postgres recorded for the task and the agent reached the dashboard, in order.
     const recorded = await schema.sql<{ actor_id: string; from_state: string | null; to_state: string; event: string }[]>`
       select actor_id, from_state, to_state, event from transitions where actor_id in (${taskId}, ${agentId}) order by id`
     const seen = await waitFor("the dashboard to see them all", async () => {
-      const events = new Map<string, Record<string, unknown>>()
-      for (const frame of dashboard.frames) if (frame.type === "event") events.set(String(frame.payload["id"]), frame.payload)
-      const mine = [...events.values()].filter((event) => event["actor_id"] === taskId || event["actor_id"] === agentId)
+      const mine = heard.filter((event) => event.actor_id === taskId || event.actor_id === agentId)
       return mine.length >= recorded.length ? mine : undefined
     })
     const pick = (actor: string, rows: Array<{ actor: string; from: unknown; to: unknown; event: unknown }>) =>
       rows.filter((row) => row.actor === actor).map(({ from, to, event }) => ({ from, to, event }))
     const fromDb = recorded.map((row) => ({ actor: row.actor_id, from: row.from_state, to: row.to_state, event: row.event }))
-    const fromDashboard = seen.map((event) => ({
-      actor: String(event["actor_id"]),
-      from: event["from"],
-      to: event["to"],
-      event: event["event"],
-    }))
+    const fromDashboard = seen.map((event) => ({ actor: event.actor_id, from: event.from, to: event.to, event: event.event }))
     for (const actor of [taskId, agentId]) expect(pick(actor, fromDashboard)).toEqual(pick(actor, fromDb))
     expect(pick(taskId, fromDb).map((row) => row.to)).toEqual(["ready", "assigned", "in_progress", "in_progress", "completed"])
 
-    bot.socket.close()
-    dashboard.socket.close()
+    await bot.close()
+    await dashboard.close()
   }, 60_000)
 })

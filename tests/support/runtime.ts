@@ -95,7 +95,14 @@ export interface TestDeployment {
   close(): Promise<void>
 }
 
-export const QUICK: Partial<RuntimeTuning> = { tickMs: 200, leaseTtlMs: 1_000, memberExpiryMs: 1_000, blockMs: 100, timerTickMs: 20 }
+export const QUICK: Partial<RuntimeTuning> = {
+  tickMs: 200,
+  leaseTtlMs: 1_000,
+  memberExpiryMs: 1_000,
+  blockMs: 100,
+  timerTickMs: 20,
+  takenHoldMs: 1_000,
+}
 
 /** How many entries `stream` was ever given (XINFO STREAM entries-added): applied inbox entries are
  * deleted, so its length says nothing about what was appended. 0 for a stream that does not exist. */

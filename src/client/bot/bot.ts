@@ -4,10 +4,10 @@
 // started, run and completed with its attempt on every frame; what the handler returns is the
 // result, what it throws is the failure. A task sent again after a reconnect is not run twice;
 // task_cancelled aborts the handler's signal; a report the server refuses is passed to onError.
-import { decodeOr } from "../../schema/errors.ts"
 import { ServerFrame } from "../../schema/frames.ts"
 import type { BackoffOptions } from "../backoff.ts"
 import { ClawbotError } from "../errors.ts"
+import { frameDecoder } from "../frame-decoder.ts"
 import { requester, type FetchLike, type Requester } from "../http.ts"
 import { ReconnectingSocket } from "../socket.ts"
 import { webSocketImpl, type WebSocketConstructor } from "../transport.ts"
@@ -52,7 +52,7 @@ export interface CloseOptions {
   readonly timeoutMs?: number
 }
 
-const decodeServerFrame = (value: unknown) => decodeOr(ServerFrame, value)
+const decodeServerFrame = frameDecoder(ServerFrame)
 
 /** Tasks whose run ended, remembered so a task sent again is not run twice. */
 const FINISHED_MEMORY = 4096

@@ -2,12 +2,15 @@
 -- its capability's rotation (most urgent priority band, then turn) that is under its cap gives its
 -- most urgent task, and goes to the back of its band (round-robin across groups within a priority);
 -- across capabilities the more urgent band wins, then the older task. A task taken for a group is
--- in flight for it (a set) until the task is released or queued again.
--- KEYS[1]: the routing base `{prefix:route}`. ARGV[1]: count; ARGV[2..]: capabilities.
+-- in flight for it (a set) until the task is released or queued again. Every task taken is noted
+-- with the time (`taken`, Redis' clock) so the routing sweep does not queue again a task whose
+-- proposal is still on its way; notes older than the hold are dropped here.
+-- KEYS[1]: the routing base `{prefix:route}`. ARGV[1]: count; ARGV[2]: hold (ms); ARGV[3..]: capabilities.
 -- Returns the task ids taken.
 local base = KEYS[1]
 local BAND = 1e13
 local PAGE = 16
+local FIRST_CAPABILITY = 3
 local count = tonumber(ARGV[1])
 local score = function(x) return string.format('%.0f', x) end
 local caps = {}
@@ -41,7 +44,7 @@ end
 local taken = {}
 while #taken < count do
   local best, bestCapability = nil, nil
-  for c = 2, #ARGV do
+  for c = FIRST_CAPABILITY, #ARGV do
     local found = first(ARGV[c])
     if found and (best == nil or found.band < best.band or (found.band == best.band and found.task < best.task)) then
       best, bestCapability = found, ARGV[c]
@@ -63,5 +66,16 @@ while #taken < count do
     local turn = redis.call('INCR', base .. ':t:' .. bestCapability)
     redis.call('ZADD', rotation, score(math.floor(tonumber(head[2]) / BAND) * BAND + turn), best.group)
   end
+end
+if #taken > 0 then
+  local time = redis.call('TIME')
+  local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+  local notes = {}
+  for i = 1, #taken do
+    notes[#notes + 1] = now
+    notes[#notes + 1] = taken[i]
+  end
+  redis.call('ZADD', base .. ':taken', unpack(notes))
+  redis.call('ZREMRANGEBYSCORE', base .. ':taken', '-inf', '(' .. score(now - tonumber(ARGV[2])))
 end
 return taken

@@ -2,6 +2,7 @@
 // the operator (shown once, stored hashed); reads and /ws/events need a viewer or operator token
 // unless CLAWBOT_PUBLIC_READS; agent token rotation; rotation and deregistration stop the old token at
 // once and close the agent's control sockets with 4401 on every edge, refusing frames from then on.
+// Raw `ws` on purpose: it checks upgrade statuses, close codes and refused frames of revoked tokens.
 import { createHash } from "node:crypto"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import type { Edge } from "../../../src/edge/app.ts"

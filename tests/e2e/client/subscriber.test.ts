@@ -1,10 +1,11 @@
 // The SDK's subscriber and mirrors against a real edge and runtime: events come once each (one event
 // on two followed topics is delivered once), a dropped socket resumes with `since` and misses nothing,
-// and mirrors of a session and of 100 tasks fed through such a reconnect equal `GET` of each.
+// mirrors of a session and of 100 tasks fed through such a reconnect equal `GET` of each, and a
+// mirror whose topic the subscriber takes late misses nothing either.
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { subscribe, type SubscribedEvent } from "../../../src/client/node.ts"
+import { mirror, subscribe, type SubscribedEvent } from "../../../src/client/node.ts"
 import { testEdge, type TestEdge } from "../../support/edge.ts"
-import { FAST_BACKOFF, gate } from "./support.ts"
+import { FAST_BACKOFF, gate, subscribeHold } from "./support.ts"
 
 let t: TestEdge
 beforeAll(async () => {
@@ -114,7 +115,7 @@ describe("subscribe", () => {
       tasks: [{ key: "a", title: "a", capability: "gap-none" }],
     })
     const id = session.body.id as string
-    const sub = subscribe({ url: t.url, token: t.operatorToken, topics: [], backoff: FAST_BACKOFF })
+    const sub = subscribe({ url: t.url, token: t.operatorToken, topics: [`session:${id}`], backoff: FAST_BACKOFF })
     await sub.ready()
     const copy = sub.mirror("session", id)
     await copy.until((view) => view.status === "queued")
@@ -129,6 +130,59 @@ describe("subscribe", () => {
     expect(copy.fetches).toBe(2)
     expect(view).toEqual(withoutTasks(final))
     await sub.close()
+  })
+
+  it("misses nothing when the subscriber takes the mirror's new topic only after its GET and an event", async () => {
+    const session = await t.api.post("/api/v1/sessions", {
+      title: "late follow",
+      start: true,
+      tasks: [{ key: "a", title: "a", capability: "late-none" }],
+    })
+    const id = session.body.id as string
+    const versionNow = async () => (await t.api.get(`/api/v1/sessions/${id}`)).body.version as number
+    // A mirror on its own socket (following the session since its upgrade) shows when an event went out.
+    const witness = mirror({ url: t.url, token: t.operatorToken, backoff: FAST_BACKOFF }, "session", id)
+    await witness.ready()
+
+    const net = subscribeHold()
+    const sub = subscribe({ url: t.url, token: t.operatorToken, topics: ["agents"], WebSocket: net.WebSocket, backoff: FAST_BACKOFF })
+    const fromSubscriber: SubscribedEvent[] = []
+    sub.onEvent((event) => event.actor_id === id && fromSubscriber.push(event))
+    await sub.ready()
+    // The `subscribe` frame is slow to reach the server: the GET, and then a pause, come first.
+    net.hold()
+    const copy = sub.mirror("session", id)
+    expect(sub.topics).toContain(`session:${id}`)
+    await copy.until((view) => view.status === "queued")
+    expect((await t.api.post(`/api/v1/sessions/${id}/pause?wait=1`)).status).toBe(200)
+    const paused = await versionNow()
+    await witness.until((view) => view.version === paused)
+    net.release()
+    expect(await copy.until((view) => view.version === paused)).toEqual(withoutTasks((await t.api.get(`/api/v1/sessions/${id}`)).body))
+    expect(fromSubscriber).toEqual([])
+
+    // Once the subscriber itself delivers an event of the session, the mirror's bridge closes.
+    const bridge = net.sockets[1]
+    expect(net.sockets).toHaveLength(2)
+    const bridgeClosed = new Promise((resolve) => bridge?.once("close", resolve))
+    let running = false
+    const toggle = async () => {
+      expect((await t.api.post(`/api/v1/sessions/${id}/${running ? "pause" : "resume"}?wait=1`)).status).toBe(200)
+      running = !running
+    }
+    while (fromSubscriber.length === 0) {
+      await toggle()
+      const version = await versionNow()
+      await copy.until((view) => view.version === version)
+    }
+    await bridgeClosed
+    // From then on the subscriber alone keeps the mirror exact.
+    await toggle()
+    const final = (await t.api.get(`/api/v1/sessions/${id}`)).body
+    expect(await copy.until((view) => view.version === final.version)).toEqual(withoutTasks(final))
+    expect(copy.fetches).toBe(1)
+    await sub.close()
+    witness.close()
   })
 
   it("stops with unauthorized when the token is refused, ending its iterators", async () => {

@@ -1,6 +1,7 @@
 // Test support for the client SDK's e2e tests: a WebSocket whose connections a test can hold back
-// (a closed gate sends each try to a port nobody listens on, so the client keeps retrying), and
-// small waits on a client's state.
+// (a closed gate sends each try to a port nobody listens on, so the client keeps retrying), one
+// whose `subscribe` frames a test can hold back (a network slow on that socket), and small waits on
+// a client's state.
 import WebSocket from "ws"
 import { mirror, type TaskView, type WebSocketConstructor } from "../../../src/client/node.ts"
 
@@ -28,6 +29,43 @@ export function gate(): Gate {
     urls,
     close: () => void (open = false),
     open: () => void (open = true),
+  }
+}
+
+export interface SubscribeHold {
+  /** The WebSocket to pass as the client's `WebSocket` option. */
+  readonly WebSocket: WebSocketConstructor
+  /** Every socket opened through it, in order. */
+  readonly sockets: WebSocket[]
+  /** `subscribe` frames sent from now on are held back. */
+  hold(): void
+  /** Sends the frames held, in order, and holds no more. */
+  release(): void
+}
+
+export function subscribeHold(): SubscribeHold {
+  let holding = false
+  const held: Array<() => void> = []
+  const sockets: WebSocket[] = []
+  class Held extends WebSocket {
+    constructor(url: string) {
+      super(url)
+      sockets.push(this)
+    }
+    override send(data: string): void {
+      const isSubscribe = (JSON.parse(data) as { type?: unknown }).type === "subscribe"
+      if (holding && isSubscribe) held.push(() => super.send(data))
+      else super.send(data)
+    }
+  }
+  return {
+    WebSocket: Held as unknown as WebSocketConstructor,
+    sockets,
+    hold: () => void (holding = true),
+    release: () => {
+      holding = false
+      for (const send of held.splice(0)) send()
+    },
   }
 }
 

@@ -1,6 +1,8 @@
 // An agent's presence over HTTP with a real bot on its control socket: the heartbeat interval it registers
 // with is the one it is held to, its first socket is never a resumed session (not even after HTTP
 // heartbeats), drain and resume, and deregistration telling the bot what it loses before its socket closes.
+// Raw `ws` on purpose: a bot that sends no heartbeat, and the exact frames and close code before a
+// deregistered socket closes.
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { testEdge, type TestEdge } from "../../support/edge.ts"
 import { ofType, TestClient, type Frame } from "../sockets/client.ts"

@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { MAX_CONTEXT_BYTES } from "../../../machines/context-data.ts"
 import { testEdge, type Client, type TestEdge } from "../../support/edge.ts"
 import { waitFor } from "../../support/runtime.ts"
-import { TestClient } from "../sockets/client.ts"
+import { subscribe, type SubscribedEvent } from "../../../src/client/node.ts"
+import { deferred } from "../client/support.ts"
 
 describe("contexts over HTTP", () => {
   let t: TestEdge
@@ -146,11 +147,12 @@ describe("contexts over HTTP", () => {
 
   it("streams every change on context:{id} as a merge patch with its version", async () => {
     const { id } = await create({ scope: "global", data: { n: 1 } })
-    const socket = await TestClient.open(`${t.url.replace("http", "ws")}/ws/events?token=${t.operatorToken}&topics=context:${id}`)
+    const first = deferred<SubscribedEvent>()
+    const events = subscribe({ url: t.url, token: t.operatorToken, topics: [`context:${id}`], onEvent: first.resolve })
     try {
+      await events.ready()
       await patch(id, { set: { n: 2 } })
-      const event = await socket.next((frame) => frame.type === "event")
-      expect(event.payload).toMatchObject({
+      expect(await first.promise).toMatchObject({
         topic: `context:${id}`,
         kind: "context",
         actor_id: id,
@@ -159,7 +161,7 @@ describe("contexts over HTTP", () => {
         patch: { data: { n: 2 }, version: 2 },
       })
     } finally {
-      await socket.close()
+      await events.close()
     }
   })
 

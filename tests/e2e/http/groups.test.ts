@@ -1,9 +1,9 @@
-// Groups end to end, with real WebSocket bots on a real runtime: two groups of very different sizes share
+// Groups end to end, with SDK bots (connectBot) on a real runtime: two groups of very different sizes share
 // one bot fairly (round-robin within a priority), and a group's max_in_flight holds while its bot has free
 // slots; PUT /groups/{key} and its reads, refusals with their exact bodies, nothing written by them.
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { testEdge, type TestEdge } from "../../support/edge.ts"
-import { ofType, TestClient, type Frame } from "../sockets/client.ts"
+import { connectBot } from "../../../src/client/node.ts"
 
 describe("groups", () => {
   let t: TestEdge
@@ -14,13 +14,34 @@ describe("groups", () => {
     await t?.close()
   })
 
-  const bot = async (capability: string, maxConcurrency = 1) => {
+  /**
+   * An SDK bot of a new agent: the tasks its handler was given, in order, and a wait for them to
+   * satisfy a predicate. With `hold`, each handler waits until `finish(taskId)`, else it completes at once.
+   */
+  const bot = async (capability: string, maxConcurrency = 1, hold = false) => {
     const agent = (
       await t.api.post("/api/v1/agents", { name: `bot-${capability}`, capabilities: [capability], max_concurrency: maxConcurrency })
     ).body
-    const client = await TestClient.open(`ws://127.0.0.1:${t.edge.port}/ws/control?token=${agent.token}`)
-    await client.next(ofType("connected"))
-    return { id: agent.id as string, client }
+    const handled: string[] = []
+    const checks = new Set<() => void>()
+    const finishers = new Map<string, () => void>()
+    const client = connectBot({ url: t.url, token: agent.token as string }).handle(capability, (task) => {
+      handled.push(task.task_id)
+      for (const check of [...checks]) check()
+      return hold ? new Promise<void>((resolve) => finishers.set(task.task_id, resolve)) : undefined
+    })
+    await client.connected()
+    const until = (predicate: (handled: ReadonlyArray<string>) => boolean) =>
+      new Promise<void>((resolve) => {
+        const check = () => {
+          if (!predicate(handled)) return
+          checks.delete(check)
+          resolve()
+        }
+        checks.add(check)
+        check()
+      })
+    return { id: agent.id as string, client, handled, until, finish: (taskId: string) => finishers.get(taskId)?.() }
   }
   const batch = async (tasks: ReadonlyArray<Record<string, unknown>>): Promise<string[]> => {
     const answer = await t.api.post("/api/v1/tasks/batch", { tasks })
@@ -28,7 +49,6 @@ describe("groups", () => {
     return (answer.body.items as Array<{ id: string }>).map((item) => item.id)
   }
   const ready = (ids: ReadonlyArray<string>) => Promise.all(ids.map((id) => t.deployment.actor("task", id, (row) => row.state === "ready")))
-  const assignedAfter = (client: TestClient, from: number) => client.next(ofType("task_assigned"), { from })
 
   it("shares one bot fairly between a group of 200 tasks and a group of 5 queued after them", async () => {
     // In batches of 50: each request is answered within the edge's budget even on a loaded machine.
@@ -44,20 +64,12 @@ describe("groups", () => {
     await ready([...big, ...small])
 
     const worker = await bot("fair")
-    const order: string[] = []
-    let from = 0
-    while (order.length < 12) {
-      const assigned = await assignedAfter(worker.client, from)
-      from = worker.client.frames.indexOf(assigned) + 1
-      const taskId = assigned.payload["task_id"] as string
-      order.push(taskId)
-      worker.client.send({ type: "task_started", payload: { task_id: taskId } })
-      worker.client.send({ type: "task_complete", payload: { task_id: taskId, success: true } })
-    }
+    await worker.until((handled) => handled.length >= 12)
+    const order = worker.handled.slice(0, 12)
     // Round-robin: every task of the small group within the first dozen, alternating with the big one's.
     expect(order.filter((id) => small.includes(id)).sort()).toEqual([...small].sort())
     expect(order.slice(0, 10).filter((id) => small.includes(id))).toHaveLength(5)
-    await worker.client.close()
+    await worker.client.close({ timeoutMs: 100 })
   })
 
   it("holds a group to its max_in_flight while its bot has free slots, and hands out the next once one finishes", async () => {
@@ -70,30 +82,25 @@ describe("groups", () => {
     const [other] = await batch([{ title: "other", capability: "capped", group: "repo-other" }])
     await ready([other!])
 
-    const worker = await bot("capped", 3)
-    const seen: Frame[] = []
+    const worker = await bot("capped", 3, true)
     // Both assignments of its first fill arrive, in either order (their tasks live in different partitions).
-    const has = (match: (id: string) => boolean) => seen.some((frame) => match(frame.payload["task_id"] as string))
-    while (!has((id) => id === other) || !has((id) => capped.includes(id))) {
-      seen.push(await assignedAfter(worker.client, seen.length === 0 ? 0 : worker.client.frames.indexOf(seen.at(-1)!) + 1))
-    }
+    await worker.until((handled) => handled.includes(other!) && handled.some((id) => capped.includes(id)))
     // The bot had three slots; its group allowed one of the capped tasks.
-    const first = seen.map((frame) => frame.payload["task_id"] as string).filter((id) => capped.includes(id))
+    const first = worker.handled.filter((id) => capped.includes(id))
     expect(first).toHaveLength(1)
     expect((await t.api.get("/api/v1/groups/repo-capped")).body).toMatchObject({ max_in_flight: 1, in_flight: 1 })
     const waiting = capped.filter((id) => id !== first[0])
     for (const id of waiting) expect((await t.api.get(`/api/v1/tasks/${id}`)).body.status).toBe("ready")
 
-    const from = worker.client.frames.length
-    worker.client.send({ type: "task_started", payload: { task_id: first[0] } })
-    worker.client.send({ type: "task_complete", payload: { task_id: first[0], success: true } })
-    const next = await assignedAfter(worker.client, from)
-    expect(waiting).toContain(next.payload["task_id"])
+    const from = worker.handled.length
+    worker.finish(first[0]!)
+    await worker.until((handled) => handled.length > from)
+    expect(waiting).toContain(worker.handled[from])
 
     const listed = await t.api.get("/api/v1/tasks?group=repo-capped")
     expect((listed.body.items as Array<{ id: string; group: string }>).map((task) => task.id).sort()).toEqual([...capped].sort())
     expect((await t.api.get("/api/v1/groups")).body.items).toContainEqual(expect.objectContaining({ key: "repo-capped", max_in_flight: 1 }))
-    await worker.client.close()
+    await worker.client.close({ timeoutMs: 100 })
   })
 
   it("answers a group never set with no cap, and lifts a cap with null", async () => {

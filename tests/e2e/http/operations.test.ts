@@ -1,9 +1,8 @@
 // The operational routes over real HTTP: /health, /live, /ready (with the in-process runtime's
 // partitions) and /metrics (Prometheus text naming the edge's, the inbox's and the runtime's metrics;
 // the in-process runtime's statistics reach it through Redis like any runtime process's).
-import { once } from "node:events"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import WebSocket from "ws"
+import { connectBot, subscribe, type SubscribedEvent } from "../../../src/client/node.ts"
 import { METRICS } from "../../../src/edge/metrics.ts"
 import { testEdge, type Client, type TestEdge } from "../../support/edge.ts"
 import { waitFor } from "../../support/runtime.ts"
@@ -82,18 +81,16 @@ describe("operational routes", () => {
   })
 
   it("serves the WebSockets on the same port: events of an agent registered over HTTP, and its control socket", async () => {
-    const socket = new WebSocket(`${t.url.replace("http", "ws")}/ws/events?topics=agents&token=${t.operatorToken}`)
-    const frames: Array<{ type: string; payload: { actor_id?: string; to?: string } }> = []
-    socket.on("message", (data) => frames.push(JSON.parse(String(data))))
-    await once(socket, "open")
+    const heard: SubscribedEvent[] = []
+    const events = subscribe({ url: t.url, token: t.operatorToken, topics: ["agents"], onEvent: (event) => heard.push(event) })
+    await events.ready()
     const agent = (await api.post("/api/v1/agents", { name: "watched", capabilities: ["wx"] })).body
-    const created = await waitFor("the agent's event", async () => frames.find((frame) => frame.payload.actor_id === agent.id))
-    expect(created).toMatchObject({ type: "event", payload: { topic: "agents", kind: "agent", to: "offline", event: "CREATE" } })
-    socket.close()
+    const created = await waitFor("the agent's event", async () => heard.find((event) => event.actor_id === agent.id))
+    expect(created).toMatchObject({ topic: "agents", kind: "agent", to: "offline", event: "CREATE" })
+    await events.close()
 
-    const control = new WebSocket(`${t.url.replace("http", "ws")}/ws/control?token=${agent.token}`)
-    const [first] = (await once(control, "message")) as [Buffer]
-    expect(JSON.parse(String(first))).toMatchObject({ type: "connected", payload: { agent_id: agent.id } })
-    control.close()
+    const control = connectBot({ url: t.url, token: agent.token as string })
+    expect(await control.connected()).toMatchObject({ agent_id: agent.id })
+    await control.close()
   })
 })

@@ -1,10 +1,11 @@
 // Explained routing over HTTP on a real runtime (docs/coordination.md): POST /agents/route scores
 // every candidate with the router's formula and says why each one lost; the runtime's own choice (by the
 // actors, through the stream) matches the pick; an open breaker is skipped; a task no agent can run waits
-// until a capable bot joins over its WebSocket.
+// until a capable bot (an SDK bot) joins over its WebSocket.
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { testEdge, type TestEdge } from "../../support/edge.ts"
-import { ofType, TestClient } from "../sockets/client.ts"
+import { connectBot, type AssignedTask } from "../../../src/client/node.ts"
+import { deferred } from "../client/support.ts"
 
 describe("explained routing", () => {
   let t: TestEdge
@@ -92,9 +93,9 @@ describe("explained routing", () => {
     expect((await t.api.get(`/api/v1/tasks/${id}`)).body.status).toBe("ready")
 
     const capable = await register("capable", ["rare"], false)
-    const bot = await TestClient.open(`ws://127.0.0.1:${t.edge.port}/ws/control?token=${capable.token}`)
-    await bot.next(ofType("connected"))
-    expect((await bot.next(ofType("task_assigned"))).payload).toMatchObject({ task_id: id, capability: "rare", attempt: 1 })
+    const assigned = deferred<AssignedTask>()
+    const bot = connectBot({ url: t.url, token: capable.token }).handle("rare", (task) => assigned.resolve(task))
+    expect(await assigned.promise).toMatchObject({ task_id: id, capability: "rare", attempt: 1 })
     await bot.close()
   })
 

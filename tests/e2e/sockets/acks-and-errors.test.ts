@@ -2,6 +2,7 @@
 // runtime refuses gets that ack and then `error {code, message, ref}`; a malformed frame gets
 // `validation_failed` naming the field (with `ref` when its id was readable) and the socket stays
 // open; a frame without an id is applied without an answer.
+// Raw `ws` on purpose: it sends malformed frames and frames without ids, which the SDK never sends.
 import { randomUUID } from "node:crypto"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { partitionOf } from "../../../src/redis/partition.ts"

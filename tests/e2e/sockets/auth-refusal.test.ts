@@ -1,6 +1,8 @@
 // The control socket checks the agent token at the upgrade: a missing, unknown or revoked token
 // is answered with HTTP 401 and PROTOCOL's error body and no socket opens; a browser from an
 // origin that is not allowed gets 403; a valid token opens the socket.
+// Raw `ws` on purpose: it checks refused upgrades (status and body), which the SDK only reports as a
+// stop.
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { revokeAgentTokens } from "../../../src/store/tokens.ts"
 import { ofType, TestClient, type Refusal } from "./client.ts"

@@ -1,5 +1,6 @@
-// A test WebSocket client (the plain `ws` package): every frame it receives, in order, waits for
-// the next one matching a predicate, and reports how the socket closed or why it never opened.
+// A test WebSocket client (the plain `ws` package): every frame it receives, in order (parsed, and
+// its text as received), waits for the next one matching a predicate, and reports how the socket
+// closed or why it never opened.
 // A wait ends with the frame, or fails when the socket closes without it: it has no deadline of its
 // own (a loaded machine answers late, not never), so the test's own timeout bounds it.
 import WebSocket from "ws"
@@ -20,6 +21,8 @@ export interface Refusal {
 
 export class TestClient {
   readonly frames: Frame[] = []
+  /** The frames' text exactly as received, in the same order. */
+  readonly texts: string[] = []
   readonly closed: Promise<{ code: number; reason: string }>
   private readonly waiters: Array<{ match: (frame: Frame) => boolean; resolve: (frame: Frame) => void; fail: (why: string) => void }> = []
   /** How the socket closed, once it has. */
@@ -27,7 +30,9 @@ export class TestClient {
 
   private constructor(readonly ws: WebSocket) {
     ws.on("message", (data) => {
-      const frame = JSON.parse(String(data)) as Frame
+      const text = String(data)
+      const frame = JSON.parse(text) as Frame
+      this.texts.push(text)
       this.frames.push(frame)
       for (const waiter of [...this.waiters]) {
         if (waiter.match(frame)) {

@@ -1,6 +1,8 @@
 // A dropped control socket takes the agent offline through its machine (DISCONNECT), which keeps
 // its tasks; once its heartbeat window (3 × interval) passes without a reconnect, they go back to
 // ready. A second socket of the same agent replaces the first (closed 4409).
+// Raw `ws` on purpose: a bot that vanishes without reconnecting, and a second socket on the same token
+// (the SDK reconnects, and stops on 4409).
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { ofType } from "./client.ts"
 import { connectBot } from "./bot.ts"

@@ -1,5 +1,6 @@
 // A frame id repeated by the same agent is applied once: both frames are acked with the stream id
 // of the one command appended; the same id from another agent is its own command.
+// Raw `ws` on purpose: it repeats a frame id, which the SDK never does.
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { partitionOf } from "../../../src/redis/partition.ts"
 import { ofType } from "./client.ts"

@@ -1,6 +1,8 @@
 // A `since` the stream can no longer replay is answered `conflict` naming the oldest retained id;
 // the socket stays open without topics (a subscribe frame goes live from then on). A `since` after
 // the newest event is refused with validation_failed; a `since` still retained replays as usual.
+// Raw `ws` on purpose: it checks the error frames of a refused `since` and the socket left without
+// topics, which the SDK handles itself.
 import { randomUUID } from "node:crypto"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { oldestId } from "../../../src/redis/streams.ts"

@@ -1,6 +1,8 @@
 // `since` on the event socket replays the stream after that id, then goes live, with no gap and no
 // duplicate: sockets opened at different moments while events keep being produced each receive,
 // per topic, exactly the stream's events for that topic after `since`, in stream order.
+// Raw `ws` on purpose: it counts each event once per topic on one socket, which the SDK's dedupe by id
+// would hide.
 import { randomUUID } from "node:crypto"
 import { setTimeout as sleep } from "node:timers/promises"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"

@@ -2,6 +2,8 @@
 // reach `task:<id>`, `tasks`, `agents` subscribers as they should; a socket on two topics of one
 // event gets it once per topic (same id, each frame naming its topic); `subscribe` / `unsubscribe`
 // frames change the topics live; bad topics are refused (400 at the upgrade, an error frame later).
+// Raw `ws` on purpose: one event on two topics of a socket comes once per topic, bad topics are
+// refused, which the SDK's dedupe and checks would hide.
 import { randomUUID } from "node:crypto"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { TestClient, type Frame, type Refusal } from "./client.ts"

@@ -1,6 +1,8 @@
 // The fan-out survives a Redis outage: while its connection is cut, reads fail and are retried
 // with backoff; once Redis is reachable again it resumes after the last entry it handled, so
 // subscribers get every event published meanwhile, once, in order.
+// Raw `ws` on purpose: "once" is checked on the frames themselves, which the SDK's dedupe by id would
+// hide.
 import { randomUUID } from "node:crypto"
 import { setTimeout as sleep } from "node:timers/promises"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"

@@ -1,6 +1,7 @@
 // A flood of bad frames on one control socket: each frame within the per-connection rate is
 // answered (validation_failed with its ref), the first over it with rate_limited, and the socket
 // is closed (4429) when the flood goes on. The process stays healthy: other bots keep working.
+// Raw `ws` on purpose: it floods a socket with bad frames past its rate quota.
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { ofType } from "./client.ts"
 import { connectBot } from "./bot.ts"

@@ -4,6 +4,7 @@
 // the size limit but under uWS's own, NUL characters, unknown fields, an overlong progress message,
 // an agent over its bytes a second, too many frames waiting for the stream, too many topics, and a
 // bug in a handler (answered `internal`).
+// Raw `ws` on purpose: every frame here is one the SDK never sends.
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import type { AppendFn } from "../../../src/runtime/append.ts"
 import { connectBot, type Bot } from "./bot.ts"

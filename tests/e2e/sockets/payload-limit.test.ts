@@ -1,5 +1,6 @@
 // A frame larger than limits.maxPayloadBytes is answered payload_too_large and the socket closed
 // with 1009, on both sockets; a frame within the limit is handled as usual.
+// Raw `ws` on purpose: it sends frames over the size quota.
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { ofType, TestClient } from "./client.ts"
 import { connectBot } from "./bot.ts"

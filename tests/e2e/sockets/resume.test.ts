@@ -1,6 +1,8 @@
 // A bot that reconnects with the same token resumes its session: `connected` says
 // session_resumed true and every task it still holds is sent again (assigned or in progress),
 // right after `connected`; the bot then carries on with it.
+// Raw `ws` on purpose: it checks the order of frames after `connected`, which the SDK hides (its own
+// resume: tests/e2e/client/bot.test.ts).
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { ofType } from "./client.ts"
 import { connectBot } from "./bot.ts"

@@ -1,6 +1,7 @@
 // A subscriber that stops reading is dropped once its backlog passes the backpressure limit, and
 // the others are not slowed: the fast subscriber gets every event while the slow one is paused;
 // the slow one, once it reads again, got an unbroken prefix of the events and then the close.
+// Raw `ws` on purpose: a subscriber that stops reading its socket, which the SDK never does.
 import type { Socket } from "node:net"
 import { randomUUID } from "node:crypto"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"

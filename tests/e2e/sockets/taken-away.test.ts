@@ -1,6 +1,8 @@
 // Bots always know what they hold (PROTOCOL v1.1): every way a task is taken from a connected bot sends it
 // `task_cancelled {task_id, attempt, reason}`, and a report naming an attempt that is over is refused
 // `conflict`. Real WebSocket bots, real Redis and Postgres, an in-process runtime.
+// Raw `ws` on purpose: it sends reports for attempts that are over and holds tasks without heartbeats,
+// which the SDK never does (its own handling: tests/e2e/client/bot.test.ts).
 import { randomUUID } from "node:crypto"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { connectBot, type Bot } from "./bot.ts"

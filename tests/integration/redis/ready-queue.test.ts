@@ -1,8 +1,18 @@
 // Ready queues: urgency order (priority, then age) across capabilities, a queued task keeps its place,
 // a task is taken by exactly one of several concurrent takers, groups share a priority round-robin,
-// and a group at its max_in_flight is skipped until one of its tasks is released.
+// a group at its max_in_flight is skipped until one of its tasks is released, and a taken task is known
+// as taken (so the routing sweep does not offer it twice) until it is queued again or the hold passes.
 import { describe, expect, it } from "vitest"
-import { enqueue, groupInFlight, releaseGroupSlots, setGroupCap, take, type ReadyTask } from "../../../src/redis/ready-queue.ts"
+import {
+  enqueue,
+  groupInFlight,
+  recentlyTaken,
+  releaseGroupSlots,
+  setGroupCap,
+  TAKEN_HOLD_MS,
+  take,
+  type ReadyTask,
+} from "../../../src/redis/ready-queue.ts"
 import { freshRedis } from "../../support/redis.ts"
 
 const fresh = freshRedis()
@@ -94,5 +104,20 @@ describe("ready queues", () => {
     await enqueue(fresh.redis, fresh.keys, [ready("cap", "c-1", 2, T0 + 1, "capped")])
     expect(await groupInFlight(fresh.redis, fresh.keys, "capped")).toBe(1)
     expect(await take(fresh.redis, fresh.keys, ["cap"], 10)).toEqual(["c-1"])
+  })
+
+  it("knows a taken task as taken until it is queued again, and forgets takes older than the hold", async () => {
+    await enqueue(fresh.redis, fresh.keys, [ready("note", "n-0", 2, T0), ready("note", "n-1", 2, T0 + 1), ready("note", "n-2", 2, T0 + 2)])
+    const before = Date.now() - 1_000
+    expect(await take(fresh.redis, fresh.keys, ["note"], 2)).toEqual(["n-0", "n-1"])
+    expect(await recentlyTaken(fresh.redis, fresh.keys, ["n-0", "n-1", "n-2"], before)).toEqual(new Set(["n-0", "n-1"]))
+    // Refused by its agent and queued again: no longer on its way.
+    await enqueue(fresh.redis, fresh.keys, [ready("note", "n-1", 2, T0 + 1)])
+    expect(await recentlyTaken(fresh.redis, fresh.keys, ["n-0", "n-1"], before)).toEqual(new Set(["n-0"]))
+    // A take older than the hold is dropped by the next take.
+    await fresh.redis.zadd(`${fresh.keys.route}:taken`, Date.now() - TAKEN_HOLD_MS - 60_000, "n-0")
+    expect(await take(fresh.redis, fresh.keys, ["note"], 1)).toEqual(["n-1"])
+    expect(await fresh.redis.zscore(`${fresh.keys.route}:taken`, "n-0")).toBeNull()
+    expect(await recentlyTaken(fresh.redis, fresh.keys, ["n-1"], before)).toEqual(new Set(["n-1"]))
   })
 })

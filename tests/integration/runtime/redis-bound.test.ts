@@ -1,6 +1,7 @@
 // Invariant 9, Redis side: Redis keeps only what is live. After a workload has completed, its inbox
 // entries are gone (acknowledged ones are deleted), its command ids are forgotten once the dedupe
-// window has passed, its tasks left nothing in the ready queues or the timers, and the event stream
+// window has passed, the notes of taken tasks once their hold has passed (the routing sweep drops them),
+// its tasks left nothing in the ready queues or the timers, and the event stream
 // is capped at about its retention. What is left is bounded: the events, plus a few keys per
 // partition, per live agent and per runtime (docs/performance.md states the bound).
 import { randomUUID } from "node:crypto"
@@ -62,6 +63,11 @@ describe("what Redis keeps", () => {
     await waitFor(
       "the command ids forgotten",
       async () => ((await keysOf()).some((key) => key.includes(":dedupe:")) ? undefined : true),
+      10_000,
+    )
+    await waitFor(
+      "the notes of taken tasks forgotten",
+      async () => ((await deployment.redis.exists(`${deployment.keys.route}:taken`)) === 0 ? true : undefined),
       10_000,
     )
 

@@ -93,6 +93,32 @@ describe("writeBatch and loadSnapshots", () => {
     })
   })
 
+  it("keeps the time an actor entered its state while it stays there, and takes the row's time when it moved unrecorded", async () => {
+    const entered = T0 + 120_000
+    await writeBatch(pg.sql, {
+      partition: 0,
+      fence: 1,
+      rows: [row("agent", "a-since", "online", sid(entered), { version: 1, outbox: [] })],
+      transitions: [move("agent", "a-since", "offline", "online", sid(entered))],
+    })
+    // A change that stays in `online` (say a reservation below capacity): no transition into the state.
+    await writeBatch(pg.sql, {
+      partition: 0,
+      fence: 1,
+      rows: [row("agent", "a-since", "online", sid(entered + 5_000), { version: 2 })],
+      transitions: [],
+    })
+    expect(await getActor(pg.sql, "agent", "a-since")).toMatchObject({ state: "online", stateSince: entered, updatedAt: entered + 5_000 })
+    // Another state, written without its transition: the row's own time.
+    await writeBatch(pg.sql, {
+      partition: 0,
+      fence: 1,
+      rows: [row("agent", "a-since", "busy", sid(entered + 9_000), { version: 3 })],
+      transitions: [],
+    })
+    expect(await getActor(pg.sql, "agent", "a-since")).toMatchObject({ state: "busy", stateSince: entered + 9_000 })
+  })
+
   it("keeps the newest row when a batch holds several rows of one actor", async () => {
     await writeBatch(pg.sql, {
       partition: 0,

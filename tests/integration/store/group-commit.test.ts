@@ -1,7 +1,8 @@
 // Group commit: the batches of several partitions that wait while a commit is in flight go to
 // Postgres in one transaction, each checked against its own partition's fence; a batch with a value
 // Postgres refuses fails alone (the group is committed again batch by batch), and a stale fence
-// refuses only its own partition's batch.
+// refuses only its own partition's batch; with a concurrency of two, a group waiting on Postgres does
+// not hold up the next one.
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { createGroupCommit } from "../../../src/runtime/group-commit.ts"
 import { getActor } from "../../../src/store/queries.ts"
@@ -42,5 +43,36 @@ describe("group commit", () => {
     expect((await getActor(pg.sql, "task", "t-1"))?.state).toBe("ready")
     expect(await getActor(pg.sql, "task", "t-2")).toBeUndefined()
     expect(await getActor(pg.sql, "task", "t-3")).toBeUndefined()
+  })
+
+  it("runs a second group while the first waits on a lock, when its concurrency allows two", async () => {
+    await writeBatch(pg.sql, { partition: 10, fence: 1, rows: [], transitions: [] })
+    const commit = createGroupCommit(pg.sql, 2)
+    // Another session holds partition 10's fence row: a write of partition 10 waits for it.
+    let release = () => {}
+    const released = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    let locked = () => {}
+    const lockedNow = new Promise<void>((resolve) => {
+      locked = resolve
+    })
+    const holder = pg.sql.begin(async (tx) => {
+      await tx`select fence from partition_fences where partition = 10 for update`
+      locked()
+      await released
+    })
+    await lockedNow
+    const blocked = commit.write(batch(10, 1, "t-10"))
+    const settled = { blocked: false }
+    void blocked.then(() => {
+      settled.blocked = true
+    })
+    expect(await commit.write(batch(11, 1, "t-11"))).toMatchObject({ _tag: "Written", actors: 1 })
+    expect(settled.blocked).toBe(false)
+    release()
+    await holder
+    expect(await blocked).toMatchObject({ _tag: "Written", actors: 1 })
+    expect((await getActor(pg.sql, "task", "t-10"))?.state).toBe("ready")
   })
 })

@@ -55,6 +55,13 @@ describe("timeline", () => {
   })
 
   it("returns each transition's event, entry, time, version, patch and cause", async () => {
+    const patch = {
+      status: "assigned",
+      agent_id: "a-1",
+      updated_at: new Date(T0 + 30).toISOString(),
+      stream_id: sid(T0 + 30, 4),
+      version: 3,
+    }
     await apply(
       1,
       [row("task", "t-3", "assigned", sid(T0 + 30, 4), { sessionId: "s-3" })],
@@ -62,7 +69,7 @@ describe("timeline", () => {
         move("task", "t-3", "ready", "assigned", sid(T0 + 30, 4), {
           event: "ASSIGN",
           version: 3,
-          patch: { status: "assigned", agent_id: "a-1" },
+          patch,
           by: "operator",
         }),
       ],
@@ -79,10 +86,13 @@ describe("timeline", () => {
         streamId: sid(T0 + 30, 4),
         at: T0 + 30,
         version: 3,
-        patch: { status: "assigned", agent_id: "a-1" },
+        patch,
         by: "operator",
       },
     ])
+    // Stored without the members its own columns hold; read back whole.
+    const [stored] = await pg.sql<[{ patch: unknown }]>`select patch from transitions where actor_id = 't-3'`
+    expect(stored.patch).toEqual({ status: "assigned", agent_id: "a-1" })
   })
 
   it("files a transition under the session it names even without a row in its batch", async () => {

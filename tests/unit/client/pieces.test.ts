@@ -1,7 +1,10 @@
 // The client's pure pieces: reconnect delays (exponential, capped, jittered into their upper half),
-// the bounded memory of seen event ids, and a view patch keeping every field `GET` answers.
+// the bounded memory of seen event ids, a view patch keeping every field `GET` answers, and the
+// decoding of server frames by their type.
 import { describe, expect, it } from "vitest"
+import { ServerFrame } from "../../../src/schema/frames.ts"
 import { backoffDelay } from "../../../src/client/backoff.ts"
+import { frameDecoder } from "../../../src/client/frame-decoder.ts"
 import { SeenIds } from "../../../src/client/seen.ts"
 import { applyViewPatch } from "../../../src/client/view-patch.ts"
 
@@ -34,5 +37,24 @@ describe("applyViewPatch", () => {
       version: 4,
     })
     expect(view).toEqual({ status: "assigned", agent_id: "x", payload: { a: 1, b: 2 }, version: 3 })
+  })
+})
+
+describe("frameDecoder", () => {
+  const decode = frameDecoder(ServerFrame)
+  const message = (value: unknown) => {
+    const decoded = decode(value)
+    return decoded.ok ? "ok" : decoded.error.message
+  }
+
+  it("decodes a frame with the member its type names, and refuses one that member does not accept", () => {
+    expect(message({ type: "ack", payload: { ref: "f-1", stream_id: "1732185600000-7" } })).toBe("ok")
+    expect(message({ type: "ack", payload: { ref: "f-1" } })).toMatch(/stream_id/)
+    expect(message({ type: "task_cancelled", payload: { ref: "f-1", stream_id: "1-1" } })).toMatch(/task_id/)
+  })
+
+  it("refuses a frame of no known type with the whole union", () => {
+    expect(message({ type: "hello", payload: {} })).not.toBe("ok")
+    expect(message("ack")).not.toBe("ok")
   })
 })
