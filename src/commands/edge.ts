@@ -6,7 +6,6 @@ import { createEdge, type Edge } from "../edge/app.ts"
 import { ensureOperatorToken } from "../edge/auth.ts"
 import type { RuntimeView } from "../edge/http/readiness.ts"
 import { createLogger, type Logger } from "../log.ts"
-import { describeMachine } from "../runtime/describe-machine.ts"
 import { DEFAULT_TUNING, tuningFor } from "../runtime/runtime.ts"
 import { openServices, type Services } from "../services.ts"
 import { onShutdown } from "./shutdown.ts"
@@ -36,7 +35,7 @@ export const openEdge = async (config: Config, services: Services, log: Logger, 
     partitions: services.partitions,
     append: services.append,
     log,
-    machines: Object.fromEntries(KINDS.map((kind) => [kind.kind, describeMachine(kind.machine)])),
+    kinds: KINDS,
     host: config.host,
     port: config.port,
     memberExpiryMs,

@@ -14,7 +14,8 @@ import type { Logger } from "../log.ts"
 import { errorFields } from "../log.ts"
 import type { Keys } from "../redis/keys.ts"
 import type { AppendFn } from "../runtime/append.ts"
-import type { MachineDescription } from "../runtime/describe-machine.ts"
+import type { ActorKind } from "../runtime/actor-kind.ts"
+import { describeMachine } from "../runtime/describe-machine.ts"
 import { DEFAULT_TUNING } from "../runtime/runtime.ts"
 import type { Sql } from "../store/db.ts"
 import { createAuthenticator } from "./auth.ts"
@@ -51,7 +52,8 @@ export interface EdgeOptions {
   readonly partitions: number
   readonly append: AppendFn
   readonly log: Logger
-  readonly machines: Readonly<Record<string, MachineDescription>>
+  /** The actor kinds the runtimes run: their machines are shown (`/machines`), stored snapshots are brought up to their versions. */
+  readonly kinds: ReadonlyArray<ActorKind>
   readonly host: string
   /** 0: any free port (the edge answers the one it got). */
   readonly port: number
@@ -150,7 +152,8 @@ export const createEdge = async (options: EdgeOptions): Promise<Edge> => {
     metrics,
     log,
     limits,
-    machines: options.machines,
+    machines: Object.fromEntries(options.kinds.map((kind) => [kind.kind, describeMachine(kind.machine)])),
+    kinds: new Map(options.kinds.map((kind) => [kind.kind, kind])),
     readiness: readiness.current,
     clock,
     auth,

@@ -4,6 +4,7 @@
 import type { Redis } from "ioredis"
 import type { Logger } from "../log.ts"
 import type { Keys } from "../redis/keys.ts"
+import type { ActorKind } from "../runtime/actor-kind.ts"
 import type { AppendFn } from "../runtime/append.ts"
 import type { MachineDescription } from "../runtime/describe-machine.ts"
 import type { Sql } from "../store/db.ts"
@@ -80,6 +81,8 @@ export interface EdgeContext {
   readonly log: Logger
   readonly limits: EdgeLimits
   readonly machines: Readonly<Record<string, MachineDescription>>
+  /** The actor kinds by name: a stored snapshot is shown brought up to its kind's machine version (src/edge/http/current.ts). */
+  readonly kinds: ReadonlyMap<string, ActorKind>
   /** The last readiness probe (refreshed in the background): Redis and Postgres reachable; in `clawbot start` also the in-process runtime's partitions. */
   readonly readiness: () => Readiness
   readonly clock: () => number

@@ -34,8 +34,8 @@ export interface Keys {
   replies(edgeId: string): string
   /** Sorted set of runtime processes, score = last heartbeat (ms). */
   readonly members: string
-  /** Pub/sub channel a runtime publishes its member id on once it has left after releasing its
-   * leases: the others rebalance at once instead of at their next tick. */
+  /** Pub/sub channel a stopping runtime publishes its member id on once it has left the membership
+   * and after each lease it releases: the others rebalance at once instead of at their next tick. */
   readonly departures: string
   /** Hash of runtime member id → its statistics (JSON, src/schema/runtime-stats.ts), for /metrics. */
   readonly stats: string

@@ -1,8 +1,9 @@
 // Membership: runtime processes heartbeat into one sorted set; every process computes the
 // same partition assignment from the live members by rendezvous hashing, so processes that
 // join or leave move only their share of partitions. A process that leaves cleanly (SIGTERM)
-// announces it on a channel once its leases are released, so the others take its partitions over
-// at once rather than at their next tick (or, after a crash, once its leases lapse).
+// leaves the membership first, then wakes the others on a channel at once and again after each
+// lease it releases, so they take each of its partitions over as soon as it is free rather than at
+// their next tick (or, after a crash, once its leases lapse).
 import { once } from "node:events"
 import type { Redis } from "ioredis"
 import { fnv1a32 } from "../redis/partition.ts"
@@ -20,6 +21,11 @@ export const heartbeat = async (redis: Redis, key: string, member: string, now: 
   return live[1] as string[]
 }
 
+/** Wakes the other members to rebalance now (a departing member, once it left and after each lease it released). */
+export const wakeMembers = async (redis: Redis, channel: string, member: string): Promise<void> => {
+  await redis.publish(channel, member)
+}
+
 /** Leaves the membership, then tells the other members (whose rebalancing then sees it gone). */
 export const leave = async (
   redis: Redis,
@@ -27,7 +33,7 @@ export const leave = async (
   member: string,
 ): Promise<void> => {
   await redis.zrem(keys.members, member)
-  await redis.publish(keys.departures, member)
+  await wakeMembers(redis, keys.departures, member)
 }
 
 /**

@@ -2,12 +2,13 @@
 // copy or its stored snapshot, advances it with its commands in stream order, and collects what
 // changed (rows for Postgres, transitions as patches for the history) and what must happen next
 // (the outbox). Pure: the host is only read; the executor does the I/O and commits the working copy.
-import { machineVersion, restoreStored, type ActorHost, type HeldActor, type StoredActor } from "./actor-host.ts"
+import type { ActorHost, HeldActor, StoredActor } from "./actor-host.ts"
 import type { ActorColumns, ActorKind, Emitted } from "./actor-kind.ts"
 import { refKey } from "./actor-kind.ts"
 import { createStep, persistSnapshot, REJECTED, sendStep, stateName, type Step } from "./advance.ts"
 import { diffViews, type Json, type JsonObject } from "./merge-patch.ts"
 import type { OutboxItem } from "./outbox.ts"
+import { machineVersion, restoreStored } from "./snapshot-version.ts"
 import { partitionOf } from "../redis/partition.ts"
 import { compareStreamIds, streamIdMs } from "../redis/stream-id.ts"
 import type { TransitionWrite } from "../store/snapshots.ts"
@@ -130,7 +131,20 @@ export const planBatch = (input: PlanInput): BatchPlan => {
     const key = refKey(command)
     const found = current(key, kind, command.id)
     if (found !== undefined && "quarantined" in found) {
+      // Kept for a replay once the snapshot fits; whoever waits for a verdict hears why now.
       deadLetters.push({ entry, reason: found.quarantined })
+      if (command.replyTo) {
+        outbox.push({
+          _tag: "reply",
+          entryId: entry.id,
+          replyTo: command.replyTo,
+          actor: { kind: command.kind, id: command.id },
+          outcome: "rejected",
+          state: null,
+          code: "conflict",
+          reason: found.quarantined,
+        })
+      }
       continue
     }
     const before = found

@@ -1,7 +1,8 @@
 // A runtime process: joins the membership, holds the leases of the partitions rendezvous
 // hashing gives it (renewed every tick, fenced by a token), runs one worker per partition,
-// and hands them back on shutdown: stop reading, finish and acknowledge the batches in hand, release
-// the leases, leave and say so, so the other processes take the partitions over at once. Readiness: Redis and Postgres answer, no partition failing.
+// and hands them back on shutdown: leave the membership and say so, stop reading, finish and
+// acknowledge the batches in hand, and release each lease as soon as its batches are done, saying so
+// again, so the other processes take each partition over at once. Readiness: Redis and Postgres answer, no partition failing.
 // Every tick also publishes its statistics for the edges' /metrics.
 import { randomUUID } from "node:crypto"
 import { once } from "node:events"
@@ -15,7 +16,7 @@ import type { RedisScripts } from "../redis/scripts.ts"
 import type { Sql } from "../store/db.ts"
 import type { ActorKind } from "./actor-kind.ts"
 import type { AppendFn } from "./append.ts"
-import { heartbeat, leave, assignedTo, onDepartures } from "./membership.ts"
+import { heartbeat, leave, assignedTo, onDepartures, wakeMembers } from "./membership.ts"
 import { PartitionWorker } from "./partition-worker.ts"
 import { publishStats, withdrawStats } from "./publish-stats.ts"
 import type { Decoded } from "./plan-batch.ts"
@@ -152,6 +153,7 @@ export const startRuntime = async (deps: RuntimeDeps): Promise<Runtime> => {
     router,
   }
 
+  let stopping = false
   const release = async (partition: number, why: string) => {
     const entry = held.get(partition)
     if (!entry || entry.releasing) return
@@ -165,6 +167,8 @@ export const startRuntime = async (deps: RuntimeDeps): Promise<Runtime> => {
     if (!entry.worker.lost)
       await deps.scripts.releaseLease(deps.keys.partition(partition), member, entry.worker.fence).catch(() => undefined)
     log.info("partition released", { partition, why })
+    // Stopping, it has left the membership: the others may take this partition now.
+    if (stopping) await wakeMembers(deps.redis, deps.keys.departures, member).catch(() => undefined)
   }
 
   const acquire = async (partition: number) => {
@@ -191,25 +195,30 @@ export const startRuntime = async (deps: RuntimeDeps): Promise<Runtime> => {
       partition,
       lease.value,
     )
-    // Held (so renewed) from now on, while its connection opens.
+    // Held (so renewed) from now on, while its connection opens. The rebalancing that took the lease
+    // does not wait for that: under load a connect can take longer than a whole hand-over, and the
+    // next wake-up (another partition released) would wait behind it.
     const entry: Held = { worker, blocking, releasing: false }
     held.set(partition, entry)
     log.info("partition acquired", { partition, fence: lease.value })
-    try {
-      await once(blocking, "ready")
-    } catch (error) {
-      await release(partition, `could not connect: ${errorFields(error)["error"]}`)
-      return
-    }
-    if (!entry.releasing) worker.start()
+    once(blocking, "ready")
+      .then(
+        () => {
+          if (!entry.releasing) worker.start()
+        },
+        (error: unknown) => release(partition, `could not connect: ${errorFields(error)["error"]}`),
+      )
+      .catch((error: unknown) => log.warn("partition not started", { partition, ...errorFields(error) }))
   }
 
   // Keeping alive (membership heartbeat, lease renewals) never waits for a worker to start or
   // stop, so a slow hand-over cannot let the other leases lapse.
   let membershipOk = false
   let members: string[] = []
-  /** Heartbeats and reads the live members; false when Redis did not answer. */
+  /** Heartbeats and reads the live members; false when Redis did not answer, or once stopping (a
+   * heartbeat would join the membership it left). */
   const seeMembers = async (): Promise<boolean> => {
+    if (stopping) return false
     try {
       members = await heartbeat(deps.redis, deps.keys.members, member, clock(), tuning.memberExpiryMs)
       membershipOk = true
@@ -219,8 +228,9 @@ export const startRuntime = async (deps: RuntimeDeps): Promise<Runtime> => {
     }
     return membershipOk
   }
+  // Stopping, it renews the leases of the batches it finishes, out of the membership.
   const keepAlive = new Step(async () => {
-    if (!(await seeMembers())) return
+    if (!(await seeMembers()) && !stopping) return
     await Promise.all([
       ...[...held].map(async ([partition, { worker }]) => {
         if (worker.lost) return
@@ -235,7 +245,6 @@ export const startRuntime = async (deps: RuntimeDeps): Promise<Runtime> => {
     ])
   })
 
-  let stopping = false
   const rebalance = new Step(async () => {
     if (!membershipOk || stopping) return
     const mine = assignedTo(member, members, deps.partitions)
@@ -298,19 +307,21 @@ export const startRuntime = async (deps: RuntimeDeps): Promise<Runtime> => {
     async stop() {
       stopping = true
       stopListening()
+      // Out of the membership (once no heartbeat in flight can put it back), so the others' assignment
+      // leaves it out; that and each lease released wake them, so whichever comes last, they take the
+      // partition then.
+      const left = Promise.all([keepAlive.idle(), departed.idle()])
+        .then(() => leave(deps.redis, deps.keys, member))
+        .catch((error: unknown) => log.warn("departure not announced; the others take over at their next tick", errorFields(error)))
       await rebalance.idle()
       // Workers stop reading, finish and acknowledge the batch in hand; their leases stay renewed
       // until then, and are released right after.
       await Promise.all([...held.keys()].map((partition) => release(partition, "shutdown")))
+      await left
       clearInterval(timer)
       clearInterval(sweeper)
-      await Promise.all([keepAlive.idle(), sweep.idle(), departed.idle()])
-      await Promise.all([
-        leave(deps.redis, deps.keys, member).catch((error: unknown) =>
-          log.warn("departure not announced; the others take over at their next tick", errorFields(error)),
-        ),
-        withdrawStats(deps.redis, deps.keys.stats, member).catch(() => undefined),
-      ])
+      await Promise.all([keepAlive.idle(), sweep.idle()])
+      await withdrawStats(deps.redis, deps.keys.stats, member).catch(() => undefined)
       log.info("runtime stopped", { member })
     },
   }

@@ -281,7 +281,7 @@ export const DeleteSessionQuery = Schema.Struct({
 export const ContextDiffQuery = Schema.Struct({ from: WholeNumber, to: WholeNumber })
 export type ContextDiffQuery = typeof ContextDiffQuery.Type
 
-/** `GET /actors?kind=&state=&older_than_s=` */
+/** `GET /actors?kind=&state=&older_than_s=&quarantined=1` */
 export const ActorsQuery = wire(
   "ActorsQuery",
   Schema.Struct({
@@ -289,6 +289,11 @@ export const ActorsQuery = wire(
     state: Schema.optionalKey(NonEmptyString),
     // Ten digits (about 317 years): Postgres cannot subtract much more from now() (timestamp out of range).
     olderThanS: Schema.optionalKey(wholeNumber(10)),
+    /** Only actors whose stored snapshot's machine version no registered migration brings up to the current one. */
+    quarantined: Flag.pipe(Schema.withDecodingDefaultKey(Effect.succeed("0"))).annotate({
+      description:
+        "1: only the actors whose stored snapshot was written by a machine version that no registered migration brings up to the current one (quarantined: their commands are dead-lettered), each with the reason",
+    }),
   }),
 )
 export type ActorsQuery = typeof ActorsQuery.Type

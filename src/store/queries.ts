@@ -19,6 +19,8 @@ export interface ListActorsOptions {
   readonly hideDeleted?: boolean
   /** Tasks of this group (their context's `group`). */
   readonly group?: string
+  /** Only actors whose snapshot's machine version lies outside this range (inclusive): those no migration brings up. */
+  readonly machineVersionOutside?: { readonly from: number; readonly to: number }
   readonly limit: number
   /** The `next` cursor of the previous page. */
   readonly after?: string
@@ -60,7 +62,7 @@ const capabilityClause = (sql: Sql, kind: string, capability: string) =>
 
 /** Actors of a kind, oldest in their current state first, filtered, one page at a time. */
 export async function listActors(sql: Sql, options: ListActorsOptions): Promise<ActorPage> {
-  const { kind, state, olderThanS, sessionId, agentId, capability, hideDeleted, group, limit, after } = options
+  const { kind, state, olderThanS, sessionId, agentId, capability, hideDeleted, group, machineVersionOutside, limit, after } = options
   const from = after === undefined ? undefined : decodeCursor(after)
   const rows = await sql<ActorRow[]>`
     select ${sql(ACTOR_COLUMNS)} from actors
@@ -72,6 +74,7 @@ export async function listActors(sql: Sql, options: ListActorsOptions): Promise<
       ${capability === undefined ? sql`` : capabilityClause(sql, kind, capability)}
       ${hideDeleted === true ? sql`and snapshot->'context'->'deletedAt' is null` : sql``}
       ${group === undefined ? sql`` : sql`and snapshot->'context'->>'group' = ${group}`}
+      ${machineVersionOutside === undefined ? sql`` : sql`and machine_version not between ${machineVersionOutside.from} and ${machineVersionOutside.to}`}
       ${from === undefined ? sql`` : sql`and (state_since, id) > (to_timestamp(${from.sinceMs} / 1000.0), ${from.id})`}
     order by state_since, id
     limit ${limit + 1}`

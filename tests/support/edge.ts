@@ -5,7 +5,6 @@ import { KINDS } from "../../actors/index.ts"
 import { createEdge, type Edge, type EdgeOptions } from "../../src/edge/app.ts"
 import type { EdgeLimits } from "../../src/edge/context.ts"
 import { createLogger } from "../../src/log.ts"
-import { describeMachine } from "../../src/runtime/describe-machine.ts"
 import type { Runtime } from "../../src/runtime/runtime.ts"
 import { entriesAdded, testDeployment, type TestDeployment } from "./runtime.ts"
 
@@ -76,8 +75,6 @@ export const inboxAppends = async (deployment: TestDeployment): Promise<number> 
   return added.reduce((a, b) => a + b, 0)
 }
 
-export const MACHINES = Object.fromEntries(KINDS.map((kind) => [kind.kind, describeMachine(kind.machine)]))
-
 export interface TestEdgeOptions {
   readonly limits?: Partial<EdgeLimits>
   readonly partitions?: number
@@ -103,7 +100,7 @@ export const edgeOn = (
     partitions: deployment.partitions,
     append: deployment.append,
     log: createLogger(process.env.TEST_LOG === "1" ? "debug" : "error", { component: "edge" }),
-    machines: MACHINES,
+    kinds: KINDS,
     host: "127.0.0.1",
     port: 0,
     operatorToken: options.operatorToken,

@@ -165,6 +165,14 @@ export const waitFor = async <T>(what: string, probe: () => Promise<T | undefine
   }
 }
 
+/** Until Redis's clock has passed `at` (ms since the epoch). It stamps inbox entries, so a timer's event
+ * carries its time as `at`: a machine takes a deadline or backoff as over once that is past what it set. */
+export const redisClockPast = (redis: Redis, at: number): Promise<true> =>
+  waitFor(`Redis's clock past ${new Date(at).toISOString()}`, async () => {
+    const [seconds, micros] = await redis.time()
+    return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000) > at ? true : undefined
+  })
+
 type Method = (...args: unknown[]) => unknown
 
 /** `redis` with some methods replaced; each replacement is made from the original (bound). */

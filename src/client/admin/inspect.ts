@@ -11,6 +11,8 @@ export interface ActorFilters extends Paging {
   readonly kind?: ActorKind
   readonly state?: string
   readonly older_than_s?: number
+  /** Only the actors whose stored snapshot no registered migration brings up to its machine's version, each with the reason. */
+  readonly quarantined?: boolean
 }
 
 export interface HistoryOptions {
@@ -30,7 +32,7 @@ export const actorsApi = (t: Transport) => {
   return {
     list,
     all: (filters?: Omit<ActorFilters, "cursor">) => everyPage((cursor) => list({ ...filters, ...(cursor ? { cursor } : {}) })),
-    /** The persisted snapshot, state value, stream id and version. */
+    /** The persisted snapshot (brought up to its machine's version, or as stored with `quarantined` saying why), state value, stream id and version. */
     get: async (kind: ActorKind, id: string) => t.request<ActorRecord>("GET", `${API}/actors/${segment(kind)}/${segment(id)}`),
     /** Its transitions in order, each `{version, from, to, event, patch, at, by}`. */
     history: async (kind: ActorKind, id: string, options?: HistoryOptions) =>

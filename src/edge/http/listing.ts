@@ -1,9 +1,11 @@
 // The list routes' common ground: a list query (`?status`, `?limit`, `?cursor` and the route's own
-// filters) read as listActors' options, and a page of stored actors answered as `{items, next_cursor}`.
+// filters) read as listActors' options, and a page of stored actors answered as `{items, next_cursor}`
+// (each brought up to its machine's version; a quarantined actor is left out, see current.ts).
 import type { ActorKind } from "../../schema/common.ts"
 import type { StoredActor } from "../../store/actor-row.ts"
-import type { Sql } from "../../store/db.ts"
 import { type ActorPage, listActors, type ListActorsOptions } from "../../store/queries.ts"
+import type { EdgeContext } from "../context.ts"
+import { currentOnly } from "./current.ts"
 import { type Answer, json } from "./route.ts"
 
 /** A decoded list query: `status` is the state listed, `cursor` the `next_cursor` of the page before. */
@@ -17,7 +19,8 @@ export const pageAnswer = <T>(page: ActorPage, view: (actor: StoredActor) => T):
   json(200, { items: page.actors.map(view), next_cursor: page.next })
 
 /** The page of `kind`'s actors a list query asks for. */
-export async function listAnswer<T>(sql: Sql, kind: ActorKind, query: ListQuery, view: (actor: StoredActor) => T): Promise<Answer> {
+export async function listAnswer<T>(ctx: EdgeContext, kind: ActorKind, query: ListQuery, view: (actor: StoredActor) => T): Promise<Answer> {
   const { status, cursor, ...filters } = query
-  return pageAnswer(await listActors(sql, { kind, state: status, after: cursor, ...filters }), view)
+  const page = await listActors(ctx.sql, { kind, state: status, after: cursor, ...filters })
+  return pageAnswer({ actors: currentOnly(ctx.kinds, page.actors), next: page.next }, view)
 }

@@ -117,7 +117,12 @@ export const ActorRecord = Schema.Struct({
   kind: ActorKind,
   id: Uuid,
   state: Schema.String,
+  /** Brought up to its machine's version by the registered migrations; as stored when quarantined. */
   snapshot: Json,
+  /** The machine version of `snapshot`. */
+  machine_version: Count,
+  /** Why the snapshot does not fit its machine (its commands are dead-lettered with this reason); null when it fits. */
+  quarantined: Text,
   session_id: Schema.NullOr(Uuid),
   fence: Count,
   state_since: Time,
@@ -252,11 +257,14 @@ export const sessionView = (actor: StoredActor, tasks: ReadonlyArray<StoredActor
   }),
 })
 
-export const actorRecord = (actor: StoredActor): ActorRecord => ({
+/** An actor as brought up to its machine (src/edge/http/current.ts), with why not when it is quarantined. */
+export const actorRecord = ({ actor, quarantined }: { readonly actor: StoredActor; readonly quarantined: string | null }): ActorRecord => ({
   kind: actor.kind as ActorRecord["kind"],
   id: actor.id,
   state: actor.state,
   snapshot: actor.snapshot as ActorRecord["snapshot"],
+  machine_version: actor.machineVersion,
+  quarantined,
   session_id: actor.sessionId,
   fence: actor.fence,
   state_since: iso(actor.stateSince),

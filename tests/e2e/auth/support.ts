@@ -1,8 +1,9 @@
 // Auth test support: a second edge process on a test edge's deployment (same Redis prefix, Postgres
 // schema and operator token, its own port), and opening a socket or reading its refusal.
+import { KINDS } from "../../../actors/index.ts"
 import { createEdge, type Edge } from "../../../src/edge/app.ts"
 import { createLogger } from "../../../src/log.ts"
-import { MACHINES, type TestEdge } from "../../support/edge.ts"
+import type { TestEdge } from "../../support/edge.ts"
 import { TestClient, type Refusal } from "../sockets/client.ts"
 
 /** Another edge on `t`'s deployment, as a second `clawbot edge` would be. */
@@ -14,7 +15,7 @@ export const secondEdge = (t: TestEdge): Promise<Edge> =>
     partitions: t.deployment.partitions,
     append: t.deployment.append,
     log: createLogger("error"),
-    machines: MACHINES,
+    kinds: KINDS,
     host: "127.0.0.1",
     port: 0,
     operatorToken: t.operatorToken,

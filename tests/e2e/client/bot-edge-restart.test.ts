@@ -2,9 +2,10 @@
 // same port, resumes its session, runs nothing twice, and its result completes the task.
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { connectBot, mirror, type BotStatus } from "../../../src/client/node.ts"
+import { KINDS } from "../../../actors/index.ts"
 import { createEdge, type Edge } from "../../../src/edge/app.ts"
 import { createLogger } from "../../../src/log.ts"
-import { MACHINES, testEdge, type TestEdge } from "../../support/edge.ts"
+import { testEdge, type TestEdge } from "../../support/edge.ts"
 import { deferred, FAST_BACKOFF, registerAgent } from "./support.ts"
 
 let t: TestEdge
@@ -43,7 +44,7 @@ describe("an SDK bot across an edge restart", () => {
       partitions: t.deployment.partitions,
       append: t.deployment.append,
       log: createLogger("error", { component: "edge" }),
-      machines: MACHINES,
+      kinds: KINDS,
       host: "127.0.0.1",
       port,
       operatorToken: t.operatorToken,

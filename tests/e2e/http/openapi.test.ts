@@ -128,7 +128,20 @@ describe("the OpenAPI document", () => {
       "cursor",
     ])
     const actors = document.paths["/api/v1/actors"].get
-    expect(actors.parameters.map((p: { name: string }) => p.name)).toEqual(["kind", "state", "older_than_s", "limit", "cursor"])
+    expect(actors.parameters.map((p: { name: string }) => p.name)).toEqual([
+      "kind",
+      "state",
+      "older_than_s",
+      "quarantined",
+      "limit",
+      "cursor",
+    ])
+    const quarantined = actors.parameters.find((p: { name: string }) => p.name === "quarantined")
+    expect({ required: quarantined.required, values: quarantined.schema.enum }).toEqual({
+      required: false,
+      values: ["0", "1", "true", "false"],
+    })
+    expect(document.paths["/api/v1/tasks/{id}"].get.responses["409"].description).toMatch(/quarantined/)
     expect(document.paths["/metrics"].get.responses["200"].content["text/plain"]).toBeDefined()
     expect(document.paths["/health"].get.security).toBeUndefined()
     const batch = document.paths["/api/v1/tasks/batch"].post

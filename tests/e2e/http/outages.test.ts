@@ -14,7 +14,7 @@ import { startRuntime, type Runtime } from "../../../src/runtime/runtime.ts"
 import { openServices, type Services } from "../../../src/services.ts"
 import { tempDir } from "../../integration/embedded/helpers.ts"
 import { KINDS } from "../../../actors/index.ts"
-import { httpClient, MACHINES, type Client } from "../../support/edge.ts"
+import { httpClient, type Client } from "../../support/edge.ts"
 import { entriesAdded, QUICK, waitFor } from "../../support/runtime.ts"
 
 const OPERATOR = "outage-operator-token"
@@ -111,7 +111,7 @@ describe("Redis or Postgres unreachable", () => {
       partitions: services.partitions,
       append: services.append,
       log,
-      machines: MACHINES,
+      kinds: KINDS,
       host: "127.0.0.1",
       port: 0,
       operatorToken: OPERATOR,

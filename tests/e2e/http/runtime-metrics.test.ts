@@ -5,11 +5,12 @@
 // or not a live runtime is left to remove them from Redis), a stopped member's at once.
 import { randomBytes } from "node:crypto"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { KINDS } from "../../../actors/index.ts"
 import { createEdge, type Edge } from "../../../src/edge/app.ts"
 import { createLogger } from "../../../src/log.ts"
 import { chaosDeployment, type ChaosDeployment } from "../../chaos/deployment.ts"
 import { RuntimeProcess } from "../../chaos/runtime-process.ts"
-import { httpClient, MACHINES, type Client } from "../../support/edge.ts"
+import { httpClient, type Client } from "../../support/edge.ts"
 import { waitFor } from "../../support/runtime.ts"
 
 const PARTITIONS = 4
@@ -63,7 +64,7 @@ describe("/metrics of a split deployment", () => {
       partitions: PARTITIONS,
       append: deployment.append,
       log: createLogger("error"),
-      machines: MACHINES,
+      kinds: KINDS,
       host: "127.0.0.1",
       port: 0,
       operatorToken,

@@ -4,8 +4,8 @@
 // Raw `ws` on purpose: it counts each event once per topic on one socket, which the SDK's dedupe by id
 // would hide.
 import { randomUUID } from "node:crypto"
-import { setTimeout as sleep } from "node:timers/promises"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { waitFor } from "../../support/runtime.ts"
 import { TestClient } from "./client.ts"
 import { produce, receivedIds, streamEventIds, taskEvent } from "./events-support.ts"
 import { startSocketEdge, type SocketEdge } from "./harness.ts"
@@ -34,19 +34,26 @@ describe("event socket replay", () => {
     const history = await produce(edge, mixed(1_000))
     const since = history[150] ?? ""
 
+    // Sockets open one after another while batches keep coming: a few batches between two openings,
+    // and more after the last, counted rather than timed.
     let producing = true
+    let batches = 0
     const producer = (async () => {
       while (producing) {
         await produce(edge, mixed(7))
-        await sleep(1)
+        batches += 1
       }
     })()
+    const moreBatches = (count: number) => {
+      const target = batches + count
+      return waitFor(`${count} more batches`, async () => (batches >= target ? true : undefined))
+    }
     const clients: TestClient[] = []
     for (let i = 0; i < 6; i++) {
       clients.push(await TestClient.open(edge.url(`/ws/events?topics=task:${watched},tasks&since=${since}`)))
-      await sleep(40)
+      await moreBatches(3)
     }
-    await sleep(100)
+    await moreBatches(10)
     producing = false
     await producer
     await fenced(clients, `task:${watched}`, taskEvent(watched))

@@ -92,6 +92,7 @@ export async function startSocketEdge(options: SocketEdgeOptions = {}): Promise<
     log,
     limits: { ...TEST_LIMITS, ...options.limits },
     machines: {},
+    kinds: new Map(),
     readiness: () => ({ ready: true, reachable: { redis: true, postgres: true }, checks: {} }),
     clock: options.clock ?? Date.now,
     auth: createAuthenticator(deployment.schema.sql, undefined, Date.now),

@@ -1,9 +1,9 @@
 // The per-subject window in Redis (for request limits shared by every edge process): up to `limit`
 // requests per window per subject, then refused with the time left; subjects are counted apart
 // and a new window starts after the old one ends.
-import { setTimeout as sleep } from "node:timers/promises"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { takeFromWindow } from "../../../src/edge/rate-limit.ts"
+import { waitFor } from "../../support/runtime.ts"
 import { startSocketEdge, type SocketEdge } from "./harness.ts"
 
 let edge: SocketEdge
@@ -22,7 +22,8 @@ describe("rate-limit window", () => {
     expect(verdicts[3]?.resetMs).toBeLessThanOrEqual(400)
     expect((await take("b")).allowed).toBe(true)
 
-    await sleep((verdicts[3]?.resetMs ?? 400) + 20)
+    const window = edge.ctx.keys.rateLimit("test", "a")
+    await waitFor("a's window to end", async () => ((await edge.deployment.redis.exists(window)) === 0 ? true : undefined))
     expect(await take("a")).toMatchObject({ allowed: true, remaining: 2 })
   })
 })

@@ -1,14 +1,16 @@
-// A TCP proxy in front of Redis that a test can cut (refusing and dropping connections) and
-// restore on the same port: a Redis outage as one client sees it, without touching the server. It
-// can also hold Redis's replies back while the commands still reach the server: a slow Redis.
+// A TCP proxy in front of Redis that a test can cut (dropping connections and turning new ones away,
+// counted) and restore on the same port: a Redis outage as one client sees it, without touching the
+// server. It can also hold Redis's replies back while the commands still reach the server: a slow Redis.
 import { createServer, connect, type Server, type Socket } from "node:net"
 
 export interface RedisProxy {
   /** The Redis URL through the proxy. */
   readonly url: string
-  /** Drops every proxied connection and refuses new ones. */
+  /** Drops every proxied connection and turns new ones away (closed as soon as accepted). */
   cut(): Promise<void>
-  /** Accepts connections again. */
+  /** Connections turned away since the last cut: how often the client tried to come back. */
+  turnedAway(): number
+  /** Proxies connections again. */
   restore(): Promise<void>
   /** Keeps Redis's replies from the clients (their commands still run) until the returned function is called. */
   holdReplies(): () => void
@@ -26,7 +28,14 @@ export async function startRedisProxy(redisUrl: string): Promise<RedisProxy> {
   const sockets = new Set<Socket>()
   /** While replies are held: the writes to make once they are released, in order. */
   let held: Array<() => void> | undefined
+  let down = false
+  let turned = 0
   const server = createServer((client) => {
+    if (down) {
+      turned += 1
+      client.destroy()
+      return
+    }
     const upstream = connect(Number(target.port || 6379), target.hostname)
     for (const socket of [client, upstream]) {
       sockets.add(socket)
@@ -45,15 +54,17 @@ export async function startRedisProxy(redisUrl: string): Promise<RedisProxy> {
   url.hostname = "127.0.0.1"
   url.port = String(port)
 
-  const stop = () =>
-    new Promise<void>((resolve) => {
-      server.close(() => resolve())
-      for (const socket of sockets) socket.destroy()
-    })
+  const dropAll = () => {
+    for (const socket of sockets) socket.destroy()
+  }
   return {
     url: url.toString(),
-    cut: stop,
-    restore: () => listen(server, port),
+    async cut() {
+      down = true
+      turned = 0
+      dropAll()
+    },
+    turnedAway: () => turned,
     holdReplies: () => {
       held ??= []
       return () => {
@@ -62,6 +73,13 @@ export async function startRedisProxy(redisUrl: string): Promise<RedisProxy> {
         for (const write of writes) write()
       }
     },
-    close: stop,
+    async restore() {
+      down = false
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve())
+        dropAll()
+      }),
   }
 }

@@ -2,8 +2,8 @@
 // `wait` resolves with the reply (applied or rejected, with the code), even when the reply came
 // before the wait; an address nobody answers times out with undefined.
 import { randomUUID } from "node:crypto"
-import { setTimeout as sleep } from "node:timers/promises"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { waitFor } from "../../support/runtime.ts"
 import { startSocketEdge, type SocketEdge } from "./harness.ts"
 
 let edge: SocketEdge
@@ -27,8 +27,12 @@ describe("replies", () => {
     await edge.deployment.actor("task", taskId, (task) => task.state === "ready")
     const replyTo = edge.fanout.replies.address()
     await edge.ctx.append({ kind: "task", id: taskId, type: "COMPLETE", payload: { agentId: randomUUID() }, replyTo })
-    await sleep(500)
-    const reply = await edge.fanout.replies.wait(replyTo, 100)
+    // A later command to the same task is answered after it, on the same reply stream: once its answer is
+    // in, the first one has arrived too, with nobody waiting for it yet.
+    const later = edge.fanout.replies.address()
+    await edge.ctx.append({ kind: "task", id: taskId, type: "COMPLETE", payload: { agentId: randomUUID() }, replyTo: later })
+    expect(await edge.fanout.replies.wait(later, 5_000)).toMatchObject({ outcome: "rejected" })
+    const reply = await edge.fanout.replies.wait(replyTo, 0)
     expect(reply).toMatchObject({ outcome: "rejected", state: "ready", code: "conflict", reason: expect.stringContaining("ready") })
   })
 
@@ -39,8 +43,7 @@ describe("replies", () => {
     const stop = edge.fanout.replies.listen(prefix, (replyTo) => heard.push(replyTo))
     await edge.ctx.append({ kind: "agent", id: agent.id, type: "HEARTBEAT", payload: {}, replyTo: `${prefix}1` })
     await edge.ctx.append({ kind: "agent", id: agent.id, type: "HEARTBEAT", payload: {}, replyTo: `${prefix}2` })
-    const deadline = Date.now() + 5_000
-    while (heard.length < 2 && Date.now() < deadline) await sleep(20)
+    await waitFor("both answers heard", async () => (heard.length >= 2 ? true : undefined))
     expect(heard).toEqual([`${prefix}1`, `${prefix}2`])
     stop()
     expect(await edge.fanout.replies.wait(edge.fanout.replies.address(), 50)).toBeUndefined()

@@ -5,6 +5,8 @@
 // which the SDK never does (its own handling: tests/e2e/client/bot.test.ts).
 import { randomUUID } from "node:crypto"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import type { StoredActor } from "../../../src/store/actor-row.ts"
+import { redisClockPast } from "../../support/runtime.ts"
 import { connectBot, type Bot } from "./bot.ts"
 import { ofType, withRef, type Frame } from "./client.ts"
 import { startSocketEdge, type SocketEdge } from "./harness.ts"
@@ -31,6 +33,8 @@ const cancelledFor = (taskId: string, attempt: number) => (frame: Frame) =>
   frame.type === "task_cancelled" && frame.payload["task_id"] === taskId && frame.payload["attempt"] === attempt
 const assignedFor = (taskId: string, attempt: number) => (frame: Frame) =>
   frame.type === "task_assigned" && frame.payload["task_id"] === taskId && frame.payload["attempt"] === attempt
+/** A task's current deadline (0 while it has none). */
+const deadlineAt = (row: StoredActor): number => (row.snapshot as { context: { deadlineAt: number | null } }).context.deadlineAt ?? 0
 const stateOf = (taskId: string, state: string) => edge.deployment.actor("task", taskId, (row) => row.state === state)
 /** The error frame answering the frame sent with `id`. */
 const refusalOf = (bot: Bot, id: string) => bot.client.next(withRef("error", id))
@@ -113,11 +117,17 @@ describe("a bot whose task is taken away", () => {
     const taskId = await task("long", { timeoutS: 1, maxAttempts: 1 })
     await bot.client.next(assignedFor(taskId, 1))
     await bot.acked("task_started", "s", { task_id: taskId, attempt: 1 })
-    // Three seconds of work on a one-second timeout, renewed by progress every 400 ms.
-    for (let step = 1; step <= 7; step += 1) {
-      await new Promise((resolve) => setTimeout(resolve, 400))
+    // Work on a one-second timeout until the deadline set at the start is a second past, each progress sent
+    // once half the time left is gone and followed until it renewed the deadline.
+    const deadlineAfter = async (after: number) => deadlineAt(await edge.deployment.actor("task", taskId, (row) => deadlineAt(row) > after))
+    const first = await deadlineAfter(0)
+    let deadline = first
+    for (let step = 1; deadline < first + 2_000; step += 1) {
+      await redisClockPast(edge.deployment.redis, deadline - 500)
       await bot.acked("task_progress", `p${step}`, { task_id: taskId, attempt: 1, progress: step / 8 })
+      deadline = await deadlineAfter(deadline)
     }
+    expect((await edge.deployment.actor("task", taskId)).state).toBe("in_progress")
     await bot.acked("task_complete", "c", { task_id: taskId, attempt: 1, success: true })
     const done = await stateOf(taskId, "completed")
     expect((done.snapshot as { context: { attempt: number } }).context.attempt).toBe(1)

@@ -1,8 +1,8 @@
 // Idempotent append to a partition inbox: a command id is appended once, however often it is sent.
-import { setTimeout as sleep } from "node:timers/promises"
 import { describe, expect, it } from "vitest"
 import { createScripts } from "../../../src/redis/scripts.ts"
 import { freshRedis } from "../../support/redis.ts"
+import { waitFor } from "../../support/runtime.ts"
 
 const fresh = freshRedis()
 
@@ -55,7 +55,8 @@ describe("append", () => {
     const scripts = createScripts(fresh.redis, { dedupeTtlMs: 50 })
     const command = { type: "CANCEL", actor: "session:s-1", payload: "{}", cmdId: "c-5" }
     const first = await scripts.append(p, command)
-    await sleep(120)
+    expect(await fresh.redis.get(p.dedupe("c-5"))).toBe(first.id)
+    await waitFor("the cmdId's marker to expire", async () => ((await fresh.redis.exists(p.dedupe("c-5"))) === 0 ? true : undefined))
     const later = await scripts.append(p, command)
     expect(later.duplicate).toBe(false)
     expect(later.id).not.toBe(first.id)

@@ -1,8 +1,8 @@
 // Reclaiming a stalled consumer's pending entries, including entries deleted from the stream meanwhile.
-import { setTimeout as sleep } from "node:timers/promises"
 import { describe, expect, it } from "vitest"
 import { autoclaim, ensureGroup } from "../../../src/redis/streams.ts"
 import { freshRedis, readGroup } from "../../support/redis.ts"
+import { waitFor } from "../../support/runtime.ts"
 
 const fresh = freshRedis()
 
@@ -17,7 +17,10 @@ describe("autoclaim", () => {
     for (const n of ["1", "2", "3"]) ids.push((await fresh.redis.xadd(inbox, "*", "n", n)) as string)
     await readGroup(fresh.redis, inbox, "crashed", 10)
     await fresh.redis.xdel(inbox, ids[1]!)
-    await sleep(30)
+    await waitFor("the three pending entries idle for 20 ms", async () => {
+      const idle = (await fresh.redis.xpending(inbox, "runtime", "IDLE", 20, "-", "+", 100)) as unknown[]
+      return idle.length === 3 ? true : undefined
+    })
 
     const claimed = await autoclaim(fresh.redis, inbox, "rescuer", 20, 10)
     expect(claimed).toEqual({

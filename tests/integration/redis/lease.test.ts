@@ -1,11 +1,16 @@
 // Partition leases: one owner at a time, expiry, fencing tokens that only grow, and stale
 // owners refused with the mapped error code.
-import { setTimeout as sleep } from "node:timers/promises"
 import { describe, expect, it } from "vitest"
+import type { PartitionKeys } from "../../../src/redis/keys.ts"
 import { createScripts, ScriptError, type ScriptResult } from "../../../src/redis/scripts.ts"
 import { freshRedis } from "../../support/redis.ts"
+import { waitFor } from "../../support/runtime.ts"
 
 const fresh = freshRedis()
+
+/** Until Redis has expired the partition's lease (its PX ran out). */
+const leaseExpired = (p: PartitionKeys) =>
+  waitFor(`${p.lease} to expire`, async () => ((await fresh.redis.exists(p.lease)) === 0 ? true : undefined))
 
 const tokenOf = (result: ScriptResult<number>): number => {
   if (!result.ok) throw new Error(`lease not acquired: ${ScriptError[result.error]}`)
@@ -25,7 +30,7 @@ describe("partition leases", () => {
     const p = fresh.keys.partition(1)
     const scripts = createScripts(fresh.redis)
     tokenOf(await scripts.acquireLease(p, "runtime-a", 50))
-    await sleep(120)
+    await leaseExpired(p)
     expect((await scripts.acquireLease(p, "runtime-b", 10_000)).ok).toBe(true)
   })
 
@@ -35,7 +40,7 @@ describe("partition leases", () => {
     const first = tokenOf(await scripts.acquireLease(p, "runtime-a", 10_000))
     expect(await scripts.releaseLease(p, "runtime-a", first)).toEqual({ ok: true, value: undefined })
     const second = tokenOf(await scripts.acquireLease(p, "runtime-b", 50))
-    await sleep(120)
+    await leaseExpired(p)
     const third = tokenOf(await scripts.acquireLease(p, "runtime-a", 10_000))
     expect(second).toBeGreaterThan(first)
     expect(third).toBeGreaterThan(second)
@@ -45,7 +50,7 @@ describe("partition leases", () => {
     const p = fresh.keys.partition(3)
     const scripts = createScripts(fresh.redis)
     const stale = tokenOf(await scripts.acquireLease(p, "runtime-a", 50))
-    await sleep(120)
+    await leaseExpired(p)
     const current = tokenOf(await scripts.acquireLease(p, "runtime-b", 1_000))
 
     const refused = { ok: false, error: ScriptError.NotOwner }
@@ -62,7 +67,7 @@ describe("partition leases", () => {
     const p = fresh.keys.partition(4)
     const scripts = createScripts(fresh.redis)
     const token = tokenOf(await scripts.acquireLease(p, "runtime-a", 50))
-    await sleep(120)
+    await leaseExpired(p)
     expect(await scripts.renewLease(p, "runtime-a", token, 10_000)).toEqual({ ok: false, error: ScriptError.NotOwner })
   })
 

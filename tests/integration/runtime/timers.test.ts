@@ -5,7 +5,7 @@ import { randomUUID } from "node:crypto"
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
 import { partitionOf } from "../../../src/redis/partition.ts"
 import type { StoredActor } from "../../../src/store/actor-row.ts"
-import { testDeployment, type TestDeployment } from "../../support/runtime.ts"
+import { redisClockPast, testDeployment, type TestDeployment } from "../../support/runtime.ts"
 
 let deployment: TestDeployment
 beforeAll(async () => {
@@ -14,7 +14,6 @@ beforeAll(async () => {
 afterAll(() => deployment.close())
 afterEach(() => deployment.stopAll())
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 const contextOf = <T>(actor: StoredActor): T => (actor.snapshot as { context: T }).context
 
 /** When the actor's durable timer `name` fires, or undefined when none is armed. */
@@ -23,9 +22,6 @@ const timerAt = async (kind: string, id: string, name: string): Promise<number |
   const score = await deployment.redis.zscore(timers, `${kind}:${id}:${name}`)
   return score === null ? undefined : Number(score)
 }
-
-/** Sleeps until `at` (ms since the epoch) is `margin` ms in the past. */
-const sleepPast = (at: number, margin = 300) => sleep(Math.max(0, at + margin - Date.now()))
 
 const createTask = async (capability: string, spec: { timeoutS?: number; maxAttempts?: number } = {}) => {
   const id = randomUUID()
@@ -49,7 +45,7 @@ describe("durable timers", () => {
 
     const deadline = contextOf<{ deadlineAt: number }>(assigned).deadlineAt
     expect(await timerAt("task", taskId, "deadline")).toBe(deadline)
-    await sleepPast(deadline)
+    await redisClockPast(deployment.redis, deadline)
     expect((await deployment.actor("task", taskId)).state).toBe("assigned")
 
     await deployment.startRuntime()
@@ -75,7 +71,7 @@ describe("durable timers", () => {
 
     const retryAt = contextOf<{ retryAt: number }>(waiting).retryAt
     expect(await timerAt("task", taskId, "retry")).toBe(retryAt)
-    await sleepPast(retryAt)
+    await redisClockPast(deployment.redis, retryAt)
     expect((await deployment.actor("task", taskId)).state).toBe("retry_wait")
 
     await deployment.startRuntime()
@@ -108,7 +104,7 @@ describe("durable timers", () => {
     // Three missed intervals after the last heartbeat (CONNECT).
     const expiry = contextOf<{ lastHeartbeatAt: number }>(busy).lastHeartbeatAt + 1_500
     expect(await timerAt("agent", agentId, "heartbeat")).toBe(expiry)
-    await sleepPast(expiry)
+    await redisClockPast(deployment.redis, expiry)
     expect((await deployment.actor("agent", agentId)).state).toBe("busy")
 
     await deployment.startRuntime()

@@ -11,6 +11,7 @@ import type { EdgeContext } from "../../context.ts"
 import { replaceAgentTokens, revokeAgentTokens, saveAgentToken } from "../../../store/tokens.ts"
 import { newToken, requireOperator, requireSelf } from "../../auth.ts"
 import { COMMAND_RESPONSES, commandAnswer, creationStatus, sendCommand } from "../command.ts"
+import { currentOr404, QUARANTINED } from "../current.ts"
 import { listAnswer } from "../listing.ts"
 import { explainRoute, RouteExplanation } from "../route-explain.ts"
 import { actorOr404, IdParams } from "../params.ts"
@@ -111,7 +112,7 @@ export const agentRoutes = [
     query: ListAgentsQuery,
     responses: { 200: { description: "one page", schema: pageOf("AgentPage", AgentView) } },
     async handle({ ctx, query }) {
-      return listAnswer(ctx.sql, "agent", query, agentView)
+      return listAnswer(ctx, "agent", query, agentView)
     },
   }),
   route({
@@ -122,10 +123,10 @@ export const agentRoutes = [
     access: "read",
     agentReads: true,
     params: IdParams,
-    responses: { 200: { description: "the agent", schema: AgentView } },
+    responses: { 200: { description: "the agent", schema: AgentView }, 409: QUARANTINED },
     async handle({ ctx, principal, params }) {
       if (principal?.role === "agent" && !ctx.publicReads) requireSelf(principal, params.id)
-      return json(200, agentView(await actorOr404(ctx.sql, "agent", params.id)))
+      return json(200, agentView(await currentOr404(ctx, "agent", params.id)))
     },
   }),
   route({

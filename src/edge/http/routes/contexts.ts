@@ -25,6 +25,7 @@ import { requireOperator } from "../../auth.ts"
 import type { EdgeContext } from "../../context.ts"
 import { Accepted, ActorHistory, contextOf, ContextView, historyView } from "../views.ts"
 import { sendCommand, type Sent } from "../command.ts"
+import { currentOr404, QUARANTINED } from "../current.ts"
 import { actorOr404, IdParams, notFound } from "../params.ts"
 import { API, json, route, type Answer, type Route } from "../route.ts"
 import { contextView as viewOf } from "../../../../actors/views.ts"
@@ -109,9 +110,12 @@ export const contextRoutes: Route[] = [
     access: "read",
     params: IdParams,
     query: ContextKeyQuery,
-    responses: { 200: { description: "the context, or `{id, key, value, version}`", schema: Schema.Union([ContextView, ContextValue]) } },
+    responses: {
+      200: { description: "the context, or `{id, key, value, version}`", schema: Schema.Union([ContextView, ContextValue]) },
+      409: QUARANTINED,
+    },
     async handle({ ctx, params, query }) {
-      const actor = await actorOr404(ctx.sql, "context", params.id)
+      const actor = await currentOr404(ctx, "context", params.id)
       if (query.key === undefined) return json(200, contextRead(actor))
       const value = getPath(contextOf<ContextContext>(actor).data, query.key)
       if (value === undefined) throw new ApiError({ code: "not_found", message: `context ${params.id} has no key ${query.key}` })

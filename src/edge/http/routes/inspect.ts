@@ -1,5 +1,7 @@
 // Inspection: the machines' definitions (`/machines`) and the persisted actors (`/actors`), answered
-// from Postgres; `/actors` without `kind` lists sessions, then tasks, then agents.
+// from Postgres, each brought up to its machine's version (current.ts); `/actors` without `kind` lists
+// sessions, then tasks, then agents, then contexts; `?quarantined=1` only those whose snapshot's machine
+// version no registered migration brings up to the current one.
 import { Schema } from "effect"
 import type { ActorKind } from "../../../schema/common.ts"
 import { ApiError } from "../../../schema/errors.ts"
@@ -8,7 +10,9 @@ import { ActorsQuery } from "../../../schema/http.ts"
 import type { StoredActor } from "../../../store/actor-row.ts"
 import type { Sql } from "../../../store/db.ts"
 import { actorHistory } from "../../../store/history.ts"
-import { InvalidCursor, listActors, type ActorPage } from "../../../store/queries.ts"
+import { InvalidCursor, listActors, type ActorPage, type ListActorsOptions } from "../../../store/queries.ts"
+import { fittingVersions } from "../../../runtime/snapshot-version.ts"
+import { bringUp } from "../current.ts"
 import { pageAnswer } from "../listing.ts"
 import { ActorParams, actorOr404, KindParams } from "../params.ts"
 import { API, json, route, type Route } from "../route.ts"
@@ -20,11 +24,9 @@ const Machine = Schema.Record(Schema.String, Schema.Unknown).annotate({
 })
 
 const ALL_KINDS: ReadonlyArray<ActorKind> = ["session", "task", "agent", "context"]
+const EVERY_VERSION = { from: 0, to: Number.MAX_SAFE_INTEGER }
 
-interface ActorFilter {
-  readonly state?: string
-  readonly olderThanS?: number
-}
+type ActorFilter = Pick<ListActorsOptions, "state" | "olderThanS" | "machineVersionOutside">
 
 // A position across kinds: the kind being listed and listActors' cursor within it.
 const encodeSpan = (kind: string, after: string | undefined): string => Buffer.from(`${kind}:${after ?? ""}`).toString("base64url")
@@ -36,18 +38,18 @@ const decodeSpan = (cursor: string, kinds: ReadonlyArray<string>): { index: numb
   return { index, after: after === "" ? undefined : after }
 }
 
-/** One page of actors of `kinds`, listed one kind after another. */
+/** One page of actors of `kinds`, listed one kind after another, each kind's with its own filter. */
 const listKinds = async (
   sql: Sql,
   kinds: ReadonlyArray<ActorKind>,
-  filter: ActorFilter,
+  filter: (kind: ActorKind) => ActorFilter,
   limit: number,
   cursor?: string,
 ): Promise<ActorPage> => {
   let { index, after } = cursor === undefined ? { index: 0, after: undefined } : decodeSpan(cursor, kinds)
   const actors: StoredActor[] = []
   for (let kind = kinds[index]; kind !== undefined; kind = kinds[index]) {
-    const page = await listActors(sql, { kind, ...filter, limit: limit - actors.length, after })
+    const page = await listActors(sql, { kind, ...filter(kind), limit: limit - actors.length, after })
     actors.push(...page.actors)
     if (page.next !== null) return { actors, next: encodeSpan(kind, page.next) }
     index += 1
@@ -92,18 +94,23 @@ export const inspectRoutes: Route[] = [
     method: "GET",
     path: `${API}/actors`,
     name: "listActors",
-    summary: "Persisted actors, oldest in their state first; filter by kind, state and time in state",
+    summary:
+      "Persisted actors, oldest in their state first; filter by kind, state and time in state, or list the quarantined (`quarantined=1`)",
     access: "read",
     query: ActorsQuery,
     paged: true,
     responses: { 200: { description: "one page", schema: pageOf("ActorPage", ActorRecord) } },
     async handle({ ctx, query, page }) {
-      const { kind, state, olderThanS } = query
+      const { kind, state, olderThanS, quarantined } = query
       const limit = page?.limit ?? 50
-      return pageAnswer(
-        await listKinds(ctx.sql, kind === undefined ? ALL_KINDS : [kind], { state, olderThanS }, limit, page?.cursor),
-        actorRecord,
-      )
+      // Quarantined: outside the versions the kind's migrations bring up (none, of a kind the edge was not given).
+      const filter = (listed: ActorKind): ActorFilter => {
+        if (!quarantined) return { state, olderThanS }
+        const known = ctx.kinds.get(listed)
+        return { state, olderThanS, machineVersionOutside: known === undefined ? EVERY_VERSION : fittingVersions(known) }
+      }
+      const listed = await listKinds(ctx.sql, kind === undefined ? ALL_KINDS : [kind], filter, limit, page?.cursor)
+      return pageAnswer(listed, (actor) => actorRecord(bringUp(ctx.kinds, actor)))
     },
   }),
   route({
@@ -113,9 +120,9 @@ export const inspectRoutes: Route[] = [
     summary: "One persisted actor: snapshot, state, stream id, version",
     access: "read",
     params: ActorParams,
-    responses: { 200: { description: "the actor", schema: ActorRecord } },
+    responses: { 200: { description: "the actor (a quarantined one as stored, with the reason)", schema: ActorRecord } },
     async handle({ ctx, params }) {
-      return json(200, actorRecord(await actorOr404(ctx.sql, params.kind, params.id)))
+      return json(200, actorRecord(bringUp(ctx.kinds, await actorOr404(ctx.sql, params.kind, params.id))))
     },
   }),
   route({

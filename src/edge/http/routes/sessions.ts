@@ -20,6 +20,7 @@ import { getActor, sessionTasks } from "../../../store/queries.ts"
 import { requireOperator } from "../../auth.ts"
 import type { EdgeContext } from "../../context.ts"
 import { COMMAND_RESPONSES, commandAnswer, creationStatus, sendCommand } from "../command.ts"
+import { currentOnly, currentOr404, QUARANTINED } from "../current.ts"
 import { listAnswer } from "../listing.ts"
 import { actorOr404, IdParams } from "../params.ts"
 import { API, json, route, type Route } from "../route.ts"
@@ -160,7 +161,7 @@ export const sessionRoutes: Route[] = [
     query: ListSessionsQuery,
     responses: { 200: { description: "one page", schema: pageOf("SessionPage", SessionSummary) } },
     async handle({ ctx, query }) {
-      return listAnswer(ctx.sql, "session", { ...query, hideDeleted: true }, sessionSummary)
+      return listAnswer(ctx, "session", { ...query, hideDeleted: true }, sessionSummary)
     },
   }),
   route({
@@ -192,10 +193,10 @@ export const sessionRoutes: Route[] = [
     summary: "One session with each of its tasks and the task's state",
     access: "read",
     params: IdParams,
-    responses: { 200: { description: "the session", schema: SessionView } },
+    responses: { 200: { description: "the session", schema: SessionView }, 409: QUARANTINED },
     async handle({ ctx, params }) {
-      const session = await actorOr404(ctx.sql, "session", params.id)
-      return json(200, sessionView(session, await sessionTasks(ctx.sql, params.id)))
+      const session = await currentOr404(ctx, "session", params.id)
+      return json(200, sessionView(session, currentOnly(ctx.kinds, await sessionTasks(ctx.sql, params.id))))
     },
   }),
   ...lifecycleRoutes,

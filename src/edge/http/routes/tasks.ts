@@ -16,8 +16,9 @@ import {
 import { validationError } from "../../../schema/errors.ts"
 import { actingAgent, requireOperator } from "../../auth.ts"
 import { appendSent, COMMAND_RESPONSES, commandAnswer, creationStatus, requirePostgres, sendCommand } from "../command.ts"
+import { currentOr404, QUARANTINED } from "../current.ts"
 import { listAnswer } from "../listing.ts"
-import { actorOr404, IdParams } from "../params.ts"
+import { IdParams } from "../params.ts"
 import { API, json, route, type Route } from "../route.ts"
 import { wire } from "../../../schema/wire.ts"
 import { Created, pageOf, TaskView, taskView } from "../views.ts"
@@ -160,7 +161,7 @@ export const taskRoutes: Route[] = [
     query: ListTasksQuery,
     responses: { 200: { description: "one page", schema: pageOf("TaskPage", TaskView) } },
     async handle({ ctx, query }) {
-      return listAnswer(ctx.sql, "task", query, taskView)
+      return listAnswer(ctx, "task", query, taskView)
     },
   }),
   route({
@@ -170,9 +171,9 @@ export const taskRoutes: Route[] = [
     summary: "One task",
     access: "read",
     params: IdParams,
-    responses: { 200: { description: "the task", schema: TaskView } },
+    responses: { 200: { description: "the task", schema: TaskView }, 409: QUARANTINED },
     async handle({ ctx, params }) {
-      return json(200, taskView(await actorOr404(ctx.sql, "task", params.id)))
+      return json(200, taskView(await currentOr404(ctx, "task", params.id)))
     },
   }),
   agentCommand("claim", "CLAIM", "Accept an assignment (the task stays assigned until start)", TaskAgentBody, () => ({})),
