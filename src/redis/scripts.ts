@@ -80,6 +80,14 @@ export interface RedisScripts {
   /** Takes up to `count` ready tasks of `capabilities`, round-robin across groups within a priority, groups at their cap
    * skipped; each is noted as taken for `holdMs` (see `recentlyTaken`). */
   takeReady(route: string, capabilities: ReadonlyArray<string>, count: number, holdMs: number): Promise<string[]>
+  /** Takes `owed` bytes already let through and, when that many are left, `asked` more from the byte budget at `key`; true when `asked` was taken (or was 0). */
+  takeBytes(key: string, budget: ByteBudget, owed: number, asked: number, nowMs: number): Promise<boolean>
+}
+
+/** A byte budget: refilled at `perSecond` bytes a second, holding at most `burst`. */
+export interface ByteBudget {
+  readonly perSecond: number
+  readonly burst: number
 }
 
 /** A ready task as its capability's queue holds it. */
@@ -113,6 +121,7 @@ const KEY_COUNTS = {
   // The routing scripts name only their base key (`{prefix:route}`): every key they touch shares its hash tag.
   "ready-enqueue": 1,
   "ready-take": 1,
+  "byte-budget": 1,
 } as const
 
 type ScriptName = keyof typeof KEY_COUNTS
@@ -182,6 +191,8 @@ export const createScripts = (redis: Redis, options: ScriptOptions = {}): RedisS
     },
     takeReady: async (route, capabilities, count, holdMs) =>
       count <= 0 || capabilities.length === 0 ? [] : ((await run["ready-take"](route, count, holdMs, ...capabilities)) as string[]),
+    takeBytes: async (key, budget, owed, asked, nowMs) =>
+      (await run["byte-budget"](key, owed, asked, budget.perSecond, budget.burst, Math.floor(nowMs))) === 1,
   }
 }
 
