@@ -51,7 +51,7 @@ export interface Keys {
   /** Sorted set of agents with `capability` that found nothing to take, score = their free slots:
    * a hint for whom to wake when a task becomes ready (the agent's machine has the last word). */
   idle(capability: string): string
-  /** Rate-limit counter for one subject (a token, an IP) under one scope (a route, a socket). */
+  /** Rate-limit state for one subject (a token, an IP, an agent) under one scope (a route, a socket): a counter, or a byte budget's hash. */
   rateLimit(scope: string, subject: string): string
   /** SCAN patterns matching every key of this prefix (tooling, test cleanup). */
   readonly patterns: readonly string[]

@@ -83,6 +83,14 @@ export interface RedisScripts {
   /** Releases tasks from their groups' in-flight sets; answers the capabilities with tasks waiting in a group
    * this brought back under its cap (their idle agents can take them now). */
   releaseGroups(route: string, slots: ReadonlyArray<{ readonly group: string; readonly taskId: string }>): Promise<string[]>
+  /** Takes `owed` bytes already let through and, when that many are left, `asked` more from the byte budget at `key`; true when `asked` was taken (or was 0). */
+  takeBytes(key: string, budget: ByteBudget, owed: number, asked: number, nowMs: number): Promise<boolean>
+}
+
+/** A byte budget: refilled at `perSecond` bytes a second, holding at most `burst`. */
+export interface ByteBudget {
+  readonly perSecond: number
+  readonly burst: number
 }
 
 /** A ready task as its capability's queue holds it. */
@@ -117,6 +125,7 @@ const KEY_COUNTS = {
   "ready-enqueue": 1,
   "ready-take": 1,
   "group-release": 1,
+  "byte-budget": 1,
 } as const
 
 type ScriptName = keyof typeof KEY_COUNTS
@@ -188,6 +197,8 @@ export const createScripts = (redis: Redis, options: ScriptOptions = {}): RedisS
       count <= 0 || capabilities.length === 0 ? [] : ((await run["ready-take"](route, count, holdMs, ...capabilities)) as string[]),
     releaseGroups: async (route, slots) =>
       slots.length === 0 ? [] : ((await run["group-release"](route, ...slots.flatMap((slot) => [slot.group, slot.taskId]))) as string[]),
+    takeBytes: async (key, budget, owed, asked, nowMs) =>
+      (await run["byte-budget"](key, owed, asked, budget.perSecond, budget.burst, Math.floor(nowMs))) === 1,
   }
 }
 

@@ -52,6 +52,10 @@ interface Offer {
   readonly taskId: string
 }
 
+/** Tasks a sweep looks at, at most (the oldest first): enough to repair a crash's drops within a few
+ * sweeps, few enough that a backlog of waiting tasks (all still queued) costs little to look at. */
+const SWEEP_TASKS = 250
+
 /** Idle agents woken per capability and batch, at most. */
 const WAKE_AGENTS = 64
 
@@ -173,7 +177,7 @@ export const createRouter = (options: {
       await replaceGroupCaps(redis, keys, await groupCaps(sql))
       // Taken lately: its proposal is on its way, and queueing it again would offer it twice.
       await forgetTakenBefore(redis, keys, now - holdMs)
-      const stored = await waitingTasks(sql, now - waitMs, 1_000)
+      const stored = await waitingTasks(sql, now - waitMs, SWEEP_TASKS)
       const onTheirWay = await recentlyTaken(
         redis,
         keys,

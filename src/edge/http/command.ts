@@ -1,7 +1,8 @@
 // Sends one command to an actor the way every HTTP command goes: refused at once while the last
 // readiness probe found Postgres unreachable (the runtime could not apply it), appended with a reply
-// address within the request's budget, and the runtime's verdict awaited (outside the budget) for at
-// most `limits.waitMs`; a machine refusal becomes the ApiError of its code with the machine's reason.
+// address if the request's budget is not spent yet, the append once sent awaited off the budget
+// (`appendSent`), and the runtime's verdict awaited (outside the budget) for at most `limits.waitMs`;
+// a machine refusal becomes the ApiError of its code with the machine's reason.
 import { Schema } from "effect"
 import type { AppendInput } from "../../runtime/append.ts"
 import { ApiError, ErrorCode } from "../../schema/errors.ts"
@@ -31,12 +32,35 @@ export const requirePostgres = (ctx: EdgeContext): void => {
   if (!ctx.readiness().reachable.postgres) throw new Unreachable("Postgres is unreachable; nothing was accepted")
 }
 
+/**
+ * Waits for appends already sent, off the request's budget. A 503 says nothing was accepted, and an
+ * append sent to a slow Redis may still land after the budget is spent: answering 503 then would let a
+ * client's retry create the task (or session, agent) twice. So a slow Redis answers late, with what
+ * was appended. A Redis that takes the command and never answers is given `limits.waitMs` more; then
+ * the answer is 503 saying the command may still be accepted.
+ */
+export const appendSent = <T>(ctx: EdgeContext, sent: Promise<T>): Promise<T> => {
+  let timer: NodeJS.Timeout | undefined
+  const unconfirmed = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new Unreachable(
+            `Redis took the command but did not confirm it within ${ctx.limits.waitMs} ms: it may still be accepted; look for it before sending it again`,
+          ),
+        ),
+      ctx.limits.waitMs,
+    )
+  })
+  return ctx.budget.exempt(Promise.race([sent, unconfirmed]).finally(() => clearTimeout(timer)))
+}
+
 /** Appends the command and waits for its verdict; throws the refusal when the machine refused it. */
 export const sendCommand = async (ctx: EdgeContext, command: Omit<AppendInput, "replyTo" | "cmdId">): Promise<Sent> => {
   requirePostgres(ctx)
   ctx.budget.check()
   const replyTo = ctx.replies.address()
-  const appended = await ctx.append({ ...command, replyTo })
+  const appended = await appendSent(ctx, ctx.append({ ...command, replyTo }))
   const reply = await ctx.budget.exempt(ctx.replies.wait(replyTo, ctx.limits.waitMs))
   if (reply?.outcome === "rejected") throw refusal(reply)
   return { id: command.id, streamId: appended.streamId, applied: reply }

@@ -4,8 +4,10 @@
 // (acked, refusals answered with `ref`, a repeated frame id applied once); on close it DISCONNECTs.
 //
 // Quotas (./quotas.ts): a frame over quotas.maxFrameBytes; frames of one agent over
-// quotas.bytesPerSecond (`rate_limited`, not appended); more than quotas.maxInFlight frames awaiting
-// the stream (`rate_limited`). A bug in a handler answers `internal` (./guard.ts).
+// quotas.bytesPerSecond on all edges together (`rate_limited`, not appended; ./agent-bytes.ts); more
+// than quotas.maxInFlight frames awaiting the stream (`rate_limited`). Frames are appended in the order
+// they arrived, also when one waits for Redis's verdict on its bytes. A bug in a handler answers
+// `internal` (./guard.ts).
 //
 // Close codes: 1009 payload_too_large (a frame over quotas.maxFrameBytes; one over uwsFrameLimit,
 // or a text frame that is not UTF-8, is dropped by uWS without a close frame, 1006), 4429
@@ -22,12 +24,14 @@ import { agentIdForToken } from "../../store/tokens.ts"
 import { getActor } from "../../store/queries.ts"
 import type { AppendInput, Appended } from "../../runtime/append.ts"
 import type { EdgeContext, Reply } from "../context.ts"
-import { FrameBudget, type TokenBucket } from "../rate-limit.ts"
+import { scriptsOn } from "../../redis/scripts.ts"
+import { FrameBudget } from "../rate-limit.ts"
+import { sharedAgentBytes } from "./agent-bytes.ts"
 import { lowWaterMark, socketBehavior } from "./behavior.ts"
 import { commandFor, type FrameCommand } from "./control-commands.ts"
 import { admitFrame, droppedByUws } from "./frame-guard.ts"
 import { faultGuard } from "./guard.ts"
-import { byteBudget, type SocketQuotas } from "./quotas.ts"
+import type { SocketQuotas } from "./quotas.ts"
 import { heldTaskFrames } from "./resume.ts"
 import { corkIfOpen, drained, type Paced, REJECTED_METRIC, releasePaced, sendText } from "./send.ts"
 import type { Departing } from "./going-away.ts"
@@ -51,10 +55,10 @@ export interface ControlData extends Paced, Departing {
   readonly heartbeatIntervalMs: number
   readonly resumed: boolean
   readonly budget: FrameBudget
-  /** The agent's bytes a second, shared by its successive sockets on this edge. */
-  readonly bytes: TokenBucket
-  /** Frames appended (or being appended) whose ack is not sent yet. */
+  /** Frames waiting for the verdict on their bytes, or appended (or being appended) and not acked yet. */
   inFlight: number
+  /** The last frame waiting for the verdict on its bytes: later frames queue behind it, so they are appended in order. */
+  queued?: Promise<void>
   /** This socket's reply address: the command of its `n`th frame with an id is answered at `<replyPrefix>.<n>`. */
   readonly replyPrefix: string
   readonly pending: Map<string, PendingFrame>
@@ -84,14 +88,8 @@ export function controlSocket(ctx: EdgeContext, quotas: SocketQuotas): uWS.WebSo
   const lowWater = lowWaterMark(limits)
   /** The open control socket of each agent on this edge. */
   const sockets = new Map<string, uWS.WebSocket<ControlData>>()
-  /** Each agent's byte budget, kept across reconnections while it is not full again (so a reconnection does not refill it). */
-  const agentBytes = new Map<string, TokenBucket>()
-  const bytesOf = (agentId: string): TokenBucket => {
-    for (const [id, bucket] of agentBytes) if (!sockets.has(id) && bucket.full()) agentBytes.delete(id)
-    const bucket = agentBytes.get(agentId) ?? byteBudget(quotas, ctx.clock)
-    agentBytes.set(agentId, bucket)
-    return bucket
-  }
+  /** Each agent's bytes a second, shared by every edge (and so by its successive sockets). */
+  const agentBytes = sharedAgentBytes({ scripts: scriptsOn(ctx.redis), keys: ctx.keys, quotas, clock: ctx.clock, log })
 
   const frame = (value: ServerFrame): string => encodeFrame(ServerFrame, { ...value, timestamp: new Date(ctx.clock()).toISOString() })
   const send = (ws: uWS.WebSocket<ControlData>, text: string) => sendText(ws, text, "control", metrics)
@@ -166,6 +164,43 @@ export function controlSocket(ctx: EdgeContext, quotas: SocketQuotas): uWS.WebSo
       .catch(guard.onSocket(ws, "ack", ref))
   }
 
+  /** Runs `go` once the frame's bytes were let through, after every earlier frame of the socket; answers a refusal. */
+  const afterBytes = (ws: uWS.WebSocket<ControlData>, verdict: boolean | Promise<boolean>, ref: string | undefined, go: () => void) => {
+    const data = ws.getUserData()
+    const decide = (taken: boolean) => {
+      if (taken) return go()
+      sendError(ws, {
+        code: "rate_limited",
+        message: `frames: more than ${quotas.bytesPerSecond} bytes a second from this agent; send this one again later`,
+        ...(ref === undefined ? {} : { ref }),
+      })
+    }
+    if (typeof verdict === "boolean") {
+      if (data.queued === undefined) return decide(verdict)
+    } else {
+      // Handled below once the frames before it are through; until then it must not count as unhandled.
+      verdict.catch(() => undefined)
+    }
+    data.inFlight += 1
+    const queued: Promise<void> = (data.queued ?? Promise.resolve())
+      .then(() => verdict)
+      .then(
+        // A frame of a socket closed meanwhile is not appended, nor answered.
+        (taken) => {
+          if (!data.closed) corkIfOpen(ws, () => decide(taken))
+        },
+        (error: unknown) => {
+          if (!data.closed) answerFailure(ws, error, ref)
+        },
+      )
+      .finally(() => {
+        data.inFlight -= 1
+        if (data.queued === queued) data.queued = undefined
+      })
+      .catch(guard.onSocket(ws, "bytes", ref))
+    data.queued = queued
+  }
+
   const onReply = (ws: uWS.WebSocket<ControlData>, replyTo: string, reply: Reply) => {
     const data = ws.getUserData()
     const pending = data.pending.get(replyTo)
@@ -190,7 +225,6 @@ export function controlSocket(ctx: EdgeContext, quotas: SocketQuotas): uWS.WebSo
             const data: ControlData = {
               ...outcome,
               budget: new FrameBudget(limits.perConnectionPerSecond, ctx.clock),
-              bytes: bytesOf(outcome.agentId),
               inFlight: 0,
               replyPrefix: ctx.replies.address(),
               pending: new Map(),
@@ -264,15 +298,9 @@ export function controlSocket(ctx: EdgeContext, quotas: SocketQuotas): uWS.WebSo
           ...refed,
         })
       }
-      if (!data.bytes.take(bytes.byteLength)) {
-        return sendError(ws, {
-          code: "rate_limited",
-          message: `frames: more than ${quotas.bytesPerSecond} bytes a second from this agent; send this one again later`,
-          ...refed,
-        })
-      }
       try {
-        submit(ws, commandFor(decoded.value, data.agentId), ref)
+        const command = commandFor(decoded.value, data.agentId)
+        afterBytes(ws, agentBytes.take(data.agentId, bytes.byteLength), ref, () => submit(ws, command, ref))
       } catch (error) {
         guard.onSocket(ws, "message", ref)(error)
       }

@@ -1,15 +1,14 @@
 // What one client may make the sockets hold or write, read from the environment with a Schema
-// (docs/edge.md "Socket quotas"): the largest frame, the bytes one agent (or one event socket) may
-// send a second, the frames a control socket may have waiting for the stream, and the topics one
-// event socket may follow; plus the per-second byte budget that enforces the rate.
+// (docs/edge.md "Socket quotas"): the largest frame, the bytes one agent may send a second on its
+// control sockets, the frames a control socket may have waiting for the stream, and the topics one
+// event socket may follow (the agents' byte budget that enforces the rate: ./agent-bytes.ts).
 import { Schema } from "effect"
 import type { EdgeLimits } from "../context.ts"
-import { TokenBucket } from "../rate-limit.ts"
 
 export interface SocketQuotas {
   /** Largest frame a client may send, in bytes: over it, `payload_too_large` and close 1009. */
   readonly maxFrameBytes: number
-  /** Bytes of frames one agent (its control socket) or one event socket may send a second. */
+  /** Bytes of frames one agent may send a second on its control sockets, on all edges together. */
   readonly bytesPerSecond: number
   /** Frames of one control socket appended but not yet answered by the stream; over it, `rate_limited`. */
   readonly maxInFlight: number
@@ -65,7 +64,3 @@ export function socketQuotas(limits: EdgeLimits, env: NodeJS.ProcessEnv = proces
  * enforces with an error frame and close 1009.
  */
 export const uwsFrameLimit = (quotas: SocketQuotas): number => Math.max(4 * quotas.maxFrameBytes, 16 * MIB)
-
-/** A byte budget refilled at `bytesPerSecond`, holding up to one second's worth or one largest frame. */
-export const byteBudget = (quotas: SocketQuotas, clock: () => number): TokenBucket =>
-  new TokenBucket(quotas.bytesPerSecond, Math.max(quotas.bytesPerSecond, quotas.maxFrameBytes), clock)

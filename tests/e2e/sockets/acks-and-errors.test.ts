@@ -17,7 +17,12 @@ let bot: Bot
 /** What the sockets appended (the runtime trims applied entries from the inbox). */
 const appended: AppendInput[] = []
 beforeAll(async () => {
-  edge = await startSocketEdge({ append: (append) => (command) => (appended.push(command), append(command)) })
+  edge = await startSocketEdge({
+    append: (append) => (command) => {
+      appended.push(command)
+      return append(command)
+    },
+  })
   bot = await connectBot(edge, await edge.agent({ capabilities: ["answers"] }))
 })
 afterAll(async () => {
@@ -46,6 +51,8 @@ describe("acks and errors on the control socket", () => {
       payload: { agentId: bot.id, attempt: 2, progress: 0.5, message: "half" },
     })
     expect(JSON.parse(validateCommand(command as AppendInput))).toEqual({ agent_id: bot.id, attempt: 2, progress: 0.5, message: "half" })
+    // The task does not exist: the runtime's refusal follows the ack. Awaited here, so it cannot arrive during a later test.
+    expect((await bot.client.next(withRef("error", "p-attempt"))).payload).toMatchObject({ code: "not_found", ref: "p-attempt" })
   })
 
   it("answers a refused command with the ack, then an error naming the reason, with the ref", async () => {

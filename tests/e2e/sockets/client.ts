@@ -1,6 +1,8 @@
 // A test WebSocket client (the plain `ws` package): every frame it receives, in order (parsed, and
-// its text as received), waits for
-// the next one matching a predicate, and reports how the socket closed or why it never opened.
+// its text as received), waits for the next one matching a predicate, and reports how the socket
+// closed or why it never opened.
+// A wait ends with the frame, or fails when the socket closes without it: it has no deadline of its
+// own (a loaded machine answers late, not never), so the test's own timeout bounds it.
 import WebSocket from "ws"
 
 export interface Frame {
@@ -22,7 +24,9 @@ export class TestClient {
   /** The frames' text exactly as received, in the same order. */
   readonly texts: string[] = []
   readonly closed: Promise<{ code: number; reason: string }>
-  private readonly waiters: Array<{ match: (frame: Frame) => boolean; resolve: (frame: Frame) => void }> = []
+  private readonly waiters: Array<{ match: (frame: Frame) => boolean; resolve: (frame: Frame) => void; fail: (why: string) => void }> = []
+  /** How the socket closed, once it has. */
+  private ended: string | undefined
 
   private constructor(readonly ws: WebSocket) {
     ws.on("message", (data) => {
@@ -37,7 +41,13 @@ export class TestClient {
         }
       }
     })
-    this.closed = new Promise((resolve) => ws.on("close", (code, reason) => resolve({ code, reason: String(reason) })))
+    this.closed = new Promise((resolve) =>
+      ws.on("close", (code, reason) => {
+        this.ended = `the socket closed (${code} ${String(reason)})`
+        for (const waiter of this.waiters.splice(0)) waiter.fail(this.ended)
+        resolve({ code, reason: String(reason) })
+      }),
+    )
   }
 
   /** Opens a socket; rejects with the HTTP refusal (status and body) when the upgrade is refused. */
@@ -58,17 +68,38 @@ export class TestClient {
     })
   }
 
-  /** The first frame matching `match` among those received from index `from` on (or still to come). */
-  next(match: (frame: Frame) => boolean, { from = 0, timeoutMs = 10_000 }: { from?: number; timeoutMs?: number } = {}): Promise<Frame> {
+  /**
+   * The first frame matching `match` among those received from index `from` on, or still to come;
+   * rejects when the socket closes first, or after `timeoutMs` when given (a long run that must not hang).
+   */
+  next(match: (frame: Frame) => boolean, { from = 0, timeoutMs }: { from?: number; timeoutMs?: number } = {}): Promise<Frame> {
     const seen = this.frames.slice(from).find(match)
     if (seen) return Promise.resolve(seen)
+    const failure = (why: string) => {
+      const last = this.frames.slice(-5).map((frame) => `${frame.type} ${String(frame.payload["id"] ?? frame.payload["ref"] ?? "")}`)
+      return new Error(`no matching frame: ${why}; ${this.frames.length} received, the last: ${last.join(", ")}`)
+    }
+    if (this.ended !== undefined) return Promise.reject(failure(this.ended))
     return new Promise((resolve, reject) => {
-      const last = () => this.frames.slice(-5).map((frame) => `${frame.type} ${String(frame.payload["id"] ?? frame.payload["ref"] ?? "")}`)
-      const timer = setTimeout(
-        () => reject(new Error(`no matching frame within ${timeoutMs} ms; ${this.frames.length} received, the last: ${last().join(", ")}`)),
-        timeoutMs,
-      )
-      this.waiters.push({ match, resolve: (frame) => (clearTimeout(timer), resolve(frame)) })
+      const timer =
+        timeoutMs === undefined
+          ? undefined
+          : setTimeout(() => {
+              this.waiters.splice(this.waiters.indexOf(waiter), 1)
+              reject(failure(`none within ${timeoutMs} ms`))
+            }, timeoutMs)
+      const waiter = {
+        match,
+        resolve: (frame: Frame) => {
+          clearTimeout(timer)
+          resolve(frame)
+        },
+        fail: (why: string) => {
+          clearTimeout(timer)
+          reject(failure(why))
+        },
+      }
+      this.waiters.push(waiter)
     })
   }
 

@@ -59,15 +59,17 @@ export interface SocketEdgeOptions {
   readonly append?: (append: AppendFn) => AppendFn
   /** The sockets' clock (rate budgets, frame timestamps); default Date.now. */
   readonly clock?: () => number
-  /** Start an in-process runtime (default true). */
+  /** Start an in-process runtime (default: true on a new deployment, false on a given one). */
   readonly runtime?: boolean
   /** Connect the fan-out's blocking connection through a proxy the test can cut (a Redis outage). */
   readonly proxyFanout?: boolean
+  /** Serve this deployment (a second edge on another edge's), left open by `close()`; default a new one. */
+  readonly deployment?: TestDeployment
 }
 
 export async function startSocketEdge(options: SocketEdgeOptions = {}): Promise<SocketEdge> {
-  const deployment = await testDeployment()
-  if (options.runtime ?? true) await deployment.startRuntime()
+  const deployment = options.deployment ?? (await testDeployment())
+  if (options.runtime ?? options.deployment === undefined) await deployment.startRuntime()
   const log = createLogger(process.env.TEST_LOG === "1" ? "debug" : "error")
   const edgeId = `edge-${randomBytes(3).toString("hex")}`
   const fanoutProxy = options.proxyFanout ? await startRedisProxy(deployment.redisUrl) : undefined
@@ -139,7 +141,7 @@ export async function startSocketEdge(options: SocketEdgeOptions = {}): Promise<
       await close(blocking)
       await revocations.stop()
       await fanoutProxy?.close()
-      await deployment.close()
+      if (options.deployment === undefined) await deployment.close()
     },
   }
 }

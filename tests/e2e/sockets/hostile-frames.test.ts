@@ -184,12 +184,25 @@ describe("the event socket", () => {
   })
 })
 
-describe("text frames that are not UTF-8", () => {
-  it("are dropped by uWS (1006), counted, and the process goes on", async () => {
+describe("frames uWS drops itself, before any handler (docs/edge.md, Socket quotas)", () => {
+  it("a text frame that is not UTF-8: 1006 with no error frame, counted, and the process goes on", async () => {
     const client = await TestClient.open(edge.url("/ws/events"))
     client.ws.send(Buffer.from([0x7b, 0xff, 0x7d]), { binary: false })
     expect((await client.closed).code).toBe(1006)
+    expect(client.frames).toEqual([])
     expect(edge.metrics.render()).toMatch(/clawbot_ws_frames_rejected_total\{code="validation_failed"\} [1-9]/)
     await stillServes(bot, "after-text")
+  })
+
+  it("a frame over uWS's own limit (16 MiB here): 1006 with no error frame, counted as payload_too_large", async () => {
+    const rejected = () =>
+      Number(/clawbot_ws_frames_rejected_total\{code="payload_too_large"\} (\d+)/.exec(edge.metrics.render())?.[1] ?? 0)
+    const before = rejected()
+    const client = await TestClient.open(edge.url("/ws/events"))
+    client.ws.send(Buffer.alloc(16 * 1024 * 1024 + 1, 0x20), { binary: true })
+    expect((await client.closed).code).toBe(1006)
+    expect(client.frames).toEqual([])
+    expect(rejected()).toBe(before + 1)
+    await stillServes(bot, "after-too-big")
   })
 })

@@ -1,5 +1,6 @@
 // A TCP proxy in front of Redis that a test can cut (dropping connections and turning new ones away,
-// counted) and restore on the same port: a Redis outage as one client sees it, without touching the server.
+// counted) and restore on the same port: a Redis outage as one client sees it, without touching the
+// server. It can also hold Redis's replies back while the commands still reach the server: a slow Redis.
 import { createServer, connect, type Server, type Socket } from "node:net"
 
 export interface RedisProxy {
@@ -11,6 +12,8 @@ export interface RedisProxy {
   turnedAway(): number
   /** Proxies connections again. */
   restore(): Promise<void>
+  /** Keeps Redis's replies from the clients (their commands still run) until the returned function is called. */
+  holdReplies(): () => void
   close(): Promise<void>
 }
 
@@ -23,6 +26,8 @@ const listen = (server: Server, port: number) =>
 export async function startRedisProxy(redisUrl: string): Promise<RedisProxy> {
   const target = new URL(redisUrl)
   const sockets = new Set<Socket>()
+  /** While replies are held: the writes to make once they are released, in order. */
+  let held: Array<() => void> | undefined
   let down = false
   let turned = 0
   const server = createServer((client) => {
@@ -37,7 +42,8 @@ export async function startRedisProxy(redisUrl: string): Promise<RedisProxy> {
       socket.on("close", () => sockets.delete(socket))
       socket.on("error", () => socket.destroy())
     }
-    client.pipe(upstream).pipe(client)
+    client.pipe(upstream)
+    upstream.on("data", (chunk: Buffer) => (held ? held.push(() => client.write(chunk)) : client.write(chunk)))
     client.on("close", () => upstream.destroy())
     upstream.on("close", () => client.destroy())
   })
@@ -59,6 +65,14 @@ export async function startRedisProxy(redisUrl: string): Promise<RedisProxy> {
       dropAll()
     },
     turnedAway: () => turned,
+    holdReplies: () => {
+      held ??= []
+      return () => {
+        const writes = held ?? []
+        held = undefined
+        for (const write of writes) write()
+      }
+    },
     async restore() {
       down = false
     },

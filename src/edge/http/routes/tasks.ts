@@ -15,7 +15,7 @@ import {
 } from "../../../schema/http.ts"
 import { validationError } from "../../../schema/errors.ts"
 import { actingAgent, requireOperator } from "../../auth.ts"
-import { COMMAND_RESPONSES, commandAnswer, creationStatus, requirePostgres, sendCommand } from "../command.ts"
+import { appendSent, COMMAND_RESPONSES, commandAnswer, creationStatus, requirePostgres, sendCommand } from "../command.ts"
 import { currentOr404, QUARANTINED } from "../current.ts"
 import { listAnswer } from "../listing.ts"
 import { IdParams } from "../params.ts"
@@ -146,10 +146,9 @@ export const taskRoutes: Route[] = [
       requirePostgres(ctx)
       ctx.budget.check()
       const commands = body.tasks.map((task) => createCommand(randomUUID(), task))
-      // Sent together: ioredis writes each without waiting for the previous reply (one pipeline). Once
-      // sent, they are waited for off the budget: a 503 must mean nothing was accepted, so a client that
-      // retries it creates no duplicates (a slow server answers late, with the ids, instead).
-      const appended = await ctx.budget.exempt(Promise.all(commands.map((command) => ctx.append(command))))
+      // Sent together: ioredis writes each without waiting for the previous reply (one pipeline), then
+      // waited for off the budget like every command's append (appendSent).
+      const appended = await appendSent(ctx, Promise.all(commands.map((command) => ctx.append(command))))
       return json(202, { items: commands.map((command, index) => ({ id: command.id, stream_id: appended[index]?.streamId })) })
     },
   }),
