@@ -246,7 +246,9 @@ describe("query strings", () => {
       kind: "task",
       state: "assigned",
       olderThanS: 300,
+      quarantined: false,
     })
+    expect(value(decodeQuery(ActorsQuery, "quarantined=1"))).toEqual({ quarantined: true })
   })
 
   it("reads ?wait as a flag", () => {
