@@ -99,6 +99,18 @@ const restored = (kind: ActorKind, id: string, stored: StoredActor): HeldActor |
   }
 }
 
+/** The answer to a command whose producer waits for one (`replyTo`), else nothing. */
+const replyItem = (
+  command: Command,
+  entryId: string,
+  outcome: "applied" | "rejected",
+  state: string | null,
+  refusal?: { readonly code: string; readonly reason: string },
+): OutboxItem | undefined =>
+  command.replyTo === undefined
+    ? undefined
+    : { _tag: "reply", entryId, replyTo: command.replyTo, actor: { kind: command.kind, id: command.id }, outcome, state, ...refusal }
+
 export const planBatch = (input: PlanInput): BatchPlan => {
   const { partition, host } = input
   const outbox: OutboxItem[] = []
@@ -137,18 +149,8 @@ export const planBatch = (input: PlanInput): BatchPlan => {
     if (found !== undefined && "quarantined" in found) {
       // Kept for a replay once the snapshot fits; whoever waits for a verdict hears why now.
       deadLetters.push({ entry, reason: found.quarantined })
-      if (command.replyTo) {
-        outbox.push({
-          _tag: "reply",
-          entryId: entry.id,
-          replyTo: command.replyTo,
-          actor: { kind: command.kind, id: command.id },
-          outcome: "rejected",
-          state: null,
-          code: "conflict",
-          reason: found.quarantined,
-        })
-      }
+      const answer = replyItem(command, entry.id, "rejected", null, { code: "conflict", reason: found.quarantined })
+      if (answer) outbox.push(answer)
       continue
     }
     const before = found
@@ -178,17 +180,8 @@ export const planBatch = (input: PlanInput): BatchPlan => {
 
     const items: OutboxItem[] = []
     const reply = (outcome: "applied" | "rejected", state: string | null, refusal?: { code: string; reason: string }) => {
-      if (command.replyTo) {
-        items.push({
-          _tag: "reply",
-          entryId: entry.id,
-          replyTo: command.replyTo,
-          actor: { kind: command.kind, id: command.id },
-          outcome,
-          state,
-          ...refusal,
-        })
-      }
+      const answer = replyItem(command, entry.id, outcome, state, refusal)
+      if (answer) items.push(answer)
     }
     let after = before
     if (step._tag === "rejected") {
