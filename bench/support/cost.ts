@@ -94,10 +94,10 @@ const runtimeBatches = async (redis: Redis, keys: Keys): Promise<{ batches: numb
   return { batches, entries }
 }
 
-/** A statement as the report names it: its text on one line, cut short. */
 /** Names a column of the sampler's own queries, so they are left out of the statement times. */
 const OWN_QUERY = "bench_own"
 
+/** A statement as the report names it: its text on one line, cut short. */
 const statementName = (query: string): string => query.replace(/\s+/g, " ").trim().slice(0, 90)
 
 const statementTimes = async ({ servers }: Bench): Promise<Map<string, StatementTime>> => {

@@ -21,25 +21,21 @@ export const enqueue = (redis: Redis, keys: Keys, tasks: ReadonlyArray<ReadyTask
 export const TAKEN_HOLD_MS = 15_000
 
 /** Takes up to `count` tasks for an agent of `capabilities` (see above); the taken ones leave their queues
- * and are noted as taken (notes older than `holdMs` are dropped meanwhile). */
-export const take = (
-  redis: Redis,
-  keys: Keys,
-  capabilities: ReadonlyArray<string>,
-  count: number,
-  holdMs = TAKEN_HOLD_MS,
-): Promise<string[]> => scriptsOn(redis).takeReady(keys.route, capabilities, count, holdMs)
+ * and are noted as taken, with the time. */
+export const take = (redis: Redis, keys: Keys, capabilities: ReadonlyArray<string>, count: number): Promise<string[]> =>
+  scriptsOn(redis).takeReady(keys.route, capabilities, count)
 
 const takenKey = (keys: Keys): string => `${keys.route}:taken`
 
-/** Those of `taskIds` taken since `since` (ms since the epoch) and not queued again since. */
-export const recentlyTaken = async (redis: Redis, keys: Keys, taskIds: ReadonlyArray<string>, since: number): Promise<Set<string>> => {
+/** Those of `taskIds` noted as taken: not queued again since, and not forgotten (`forgetTakenBefore`). */
+export const noted = async (redis: Redis, keys: Keys, taskIds: ReadonlyArray<string>): Promise<Set<string>> => {
   if (taskIds.length === 0) return new Set()
   const times = await redis.zmscore(takenKey(keys), ...taskIds)
-  return new Set(taskIds.filter((_, index) => times[index] !== null && Number(times[index]) >= since))
+  return new Set(taskIds.filter((_, index) => times[index] !== null))
 }
 
-/** Drops the notes of tasks taken before `before` (ms since the epoch), so none outlives its hold at rest. */
+/** Drops the notes of tasks taken before `before` (ms since the epoch): the routing sweep's, so the
+ * notes held are those of the last hold at most, and none outlives it at rest. */
 export const forgetTakenBefore = async (redis: Redis, keys: Keys, before: number): Promise<void> => {
   await redis.zremrangebyscore(takenKey(keys), "-inf", `(${before}`)
 }

@@ -78,8 +78,8 @@ export interface RedisScripts {
   /** Puts ready tasks in their capability's and group's queues (`route`: the routing keys' base, `Keys.route`). */
   enqueueReady(route: string, tasks: ReadonlyArray<ReadyTask>): Promise<void>
   /** Takes up to `count` ready tasks of `capabilities`, round-robin across groups within a priority, groups at their cap
-   * skipped; each is noted as taken for `holdMs` (see `recentlyTaken`). */
-  takeReady(route: string, capabilities: ReadonlyArray<string>, count: number, holdMs: number): Promise<string[]>
+   * skipped; each is noted as taken, with the time (see `noted` in ready-queue.ts). */
+  takeReady(route: string, capabilities: ReadonlyArray<string>, count: number): Promise<string[]>
   /** Releases tasks from their groups' in-flight sets; answers the capabilities with tasks waiting in a group
    * this brought back under its cap (their idle agents can take them now). */
   releaseGroups(route: string, slots: ReadonlyArray<{ readonly group: string; readonly taskId: string }>): Promise<string[]>
@@ -193,8 +193,8 @@ export const createScripts = (redis: Redis, options: ScriptOptions = {}): RedisS
         ...tasks.flatMap((task) => [task.capability, task.group ?? "", task.taskId, task.priority, task.since]),
       )
     },
-    takeReady: async (route, capabilities, count, holdMs) =>
-      count <= 0 || capabilities.length === 0 ? [] : ((await run["ready-take"](route, count, holdMs, ...capabilities)) as string[]),
+    takeReady: async (route, capabilities, count) =>
+      count <= 0 || capabilities.length === 0 ? [] : ((await run["ready-take"](route, count, ...capabilities)) as string[]),
     releaseGroups: async (route, slots) =>
       slots.length === 0 ? [] : ((await run["group-release"](route, ...slots.flatMap((slot) => [slot.group, slot.taskId]))) as string[]),
     takeBytes: async (key, budget, owed, asked, nowMs) =>

@@ -15,7 +15,7 @@ import { compareStreamIds } from "../redis/stream-id.ts"
 import {
   enqueue,
   forgetTakenBefore,
-  recentlyTaken,
+  noted,
   releaseGroupSlots,
   replaceGroupCaps,
   TAKEN_HOLD_MS,
@@ -99,11 +99,11 @@ export const createRouter = (options: {
   const fill = async (agentId: string, capabilities: ReadonlyArray<string>, free: number, score: number): Promise<Offer[]> => {
     if (free <= 0) return []
     const idle = capabilities.map((capability) => keys.idle(capability))
-    const taken = await take(redis, keys, capabilities, free, holdMs)
+    const taken = await take(redis, keys, capabilities, free)
     await markIdle(redis, idle, agentId, free - taken.length, score)
     if (taken.length < free) {
       // A task queued between the take and the mark found no idle agent to wake: look once more.
-      const late = await take(redis, keys, capabilities, free - taken.length, holdMs)
+      const late = await take(redis, keys, capabilities, free - taken.length)
       if (late.length > 0) {
         taken.push(...late)
         await markIdle(redis, idle, agentId, free - taken.length, score)
@@ -175,14 +175,13 @@ export const createRouter = (options: {
 
     async sweep(now, waitMs) {
       await replaceGroupCaps(redis, keys, await groupCaps(sql))
-      // Taken lately: its proposal is on its way, and queueing it again would offer it twice.
       await forgetTakenBefore(redis, keys, now - holdMs)
       const stored = await waitingTasks(sql, now - waitMs, SWEEP_TASKS)
-      const onTheirWay = await recentlyTaken(
+      // Taken within the hold: its proposal is on its way, and queueing it again would offer it twice.
+      const onTheirWay = await noted(
         redis,
         keys,
         stored.map((task) => task.id),
-        now - holdMs,
       )
       const waiting = stored.filter((task) => !onTheirWay.has(task.id))
       const capabilities = new Set(waiting.map((task) => task.capability))

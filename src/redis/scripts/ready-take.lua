@@ -4,13 +4,12 @@
 -- across capabilities the more urgent band wins, then the older task. A task taken for a group is
 -- in flight for it (a set) until the task is released or queued again. Every task taken is noted
 -- with the time (`taken`, Redis' clock) so the routing sweep does not queue again a task whose
--- proposal is still on its way; notes older than the hold are dropped here.
--- KEYS[1]: the routing base `{prefix:route}`. ARGV[1]: count; ARGV[2]: hold (ms); ARGV[3..]: capabilities.
+-- proposal is still on its way (the sweep drops the notes older than its hold).
+-- KEYS[1]: the routing base `{prefix:route}`. ARGV[1]: count; ARGV[2..]: capabilities.
 -- Returns the task ids taken.
 local base = KEYS[1]
 local BAND = 1e13
 local PAGE = 16
-local FIRST_CAPABILITY = 3
 local count = tonumber(ARGV[1])
 local score = function(x) return string.format('%.0f', x) end
 local caps = {}
@@ -44,7 +43,7 @@ end
 local taken = {}
 while #taken < count do
   local best, bestCapability = nil, nil
-  for c = FIRST_CAPABILITY, #ARGV do
+  for c = 2, #ARGV do
     local found = first(ARGV[c])
     if found and (best == nil or found.band < best.band or (found.band == best.band and found.task < best.task)) then
       best, bestCapability = found, ARGV[c]
@@ -76,6 +75,5 @@ if #taken > 0 then
     notes[#notes + 1] = taken[i]
   end
   redis.call('ZADD', base .. ':taken', unpack(notes))
-  redis.call('ZREMRANGEBYSCORE', base .. ':taken', '-inf', '(' .. score(now - tonumber(ARGV[2])))
 end
 return taken

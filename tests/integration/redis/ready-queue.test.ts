@@ -7,8 +7,9 @@
 import { describe, expect, it } from "vitest"
 import {
   enqueue,
+  forgetTakenBefore,
   groupInFlight,
-  recentlyTaken,
+  noted,
   releaseGroupSlots,
   setGroupCap,
   TAKEN_HOLD_MS,
@@ -136,16 +137,16 @@ describe("ready queues", () => {
 
   it("knows a taken task as taken until it is queued again, and forgets takes older than the hold", async () => {
     await enqueue(fresh.redis, fresh.keys, [ready("note", "n-0", 2, T0), ready("note", "n-1", 2, T0 + 1), ready("note", "n-2", 2, T0 + 2)])
-    const before = Date.now() - 1_000
     expect(await take(fresh.redis, fresh.keys, ["note"], 2)).toEqual(["n-0", "n-1"])
-    expect(await recentlyTaken(fresh.redis, fresh.keys, ["n-0", "n-1", "n-2"], before)).toEqual(new Set(["n-0", "n-1"]))
+    expect(await noted(fresh.redis, fresh.keys, ["n-0", "n-1", "n-2"])).toEqual(new Set(["n-0", "n-1"]))
     // Refused by its agent and queued again: no longer on its way.
     await enqueue(fresh.redis, fresh.keys, [ready("note", "n-1", 2, T0 + 1)])
-    expect(await recentlyTaken(fresh.redis, fresh.keys, ["n-0", "n-1"], before)).toEqual(new Set(["n-0"]))
-    // A take older than the hold is dropped by the next take.
+    expect(await noted(fresh.redis, fresh.keys, ["n-0", "n-1"])).toEqual(new Set(["n-0"]))
+    // A take older than the hold is forgotten (the routing sweep's step); a recent one is kept.
     await fresh.redis.zadd(`${fresh.keys.route}:taken`, Date.now() - TAKEN_HOLD_MS - 60_000, "n-0")
     expect(await take(fresh.redis, fresh.keys, ["note"], 1)).toEqual(["n-1"])
+    await forgetTakenBefore(fresh.redis, fresh.keys, Date.now() - TAKEN_HOLD_MS)
     expect(await fresh.redis.zscore(`${fresh.keys.route}:taken`, "n-0")).toBeNull()
-    expect(await recentlyTaken(fresh.redis, fresh.keys, ["n-1"], before)).toEqual(new Set(["n-1"]))
+    expect(await noted(fresh.redis, fresh.keys, ["n-1"])).toEqual(new Set(["n-1"]))
   })
 })
