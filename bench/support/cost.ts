@@ -82,7 +82,8 @@ const entriesAdded = async (redis: Redis, stream: string): Promise<number> => {
   return at >= 0 ? Number(info[at + 1]) : 0
 }
 
-const runtimeBatches = async (redis: Redis, keys: Keys): Promise<{ batches: number; entries: number }> => {
+/** The runtimes' published batch count and the entries in them (also what tells a deployment is quiet). */
+export const runtimeBatches = async (redis: Redis, keys: Keys): Promise<{ batches: number; entries: number }> => {
   let batches = 0
   let entries = 0
   for (const text of Object.values(await redis.hgetall(keys.stats))) {

@@ -10,7 +10,7 @@ import { createAppend, type AppendFn } from "../../src/runtime/append.ts"
 import { validateCommand } from "../../src/runtime/inbox-codec.ts"
 import { freshPrefix, type Bench } from "./bench.ts"
 import { startClawbot, type ClawbotProcess } from "./clawbot-process.ts"
-import { costBetween, rowsWritten, sampleCost, type Cost, type CostSample } from "./cost.ts"
+import { costBetween, rowsWritten, runtimeBatches, sampleCost, type Cost, type CostSample } from "./cost.ts"
 import { observe, type Observer } from "./observer.ts"
 import { waitFor } from "./wait.ts"
 
@@ -77,7 +77,8 @@ export const startDeployment = async (bench: Bench, command: "start" | "runtime"
     )
     const target = { keys, schema: keys.prefix, partitions: options.partitions, pids: () => processes.map((process) => process.pid) }
     const sample = () => sampleCost(bench, target)
-    const batches = async () => (await sample()).batches
+    // Only the batch count: a full sample would run its own queries (history, statements) on every look.
+    const batches = async () => (await runtimeBatches(bench.redis, keys)).batches
     const quiesce = async () => {
       const deadline = Date.now() + QUIESCE_MAX_MS
       for (let last = -1, now = await batches(); now !== last && Date.now() < deadline; last = now, now = await batches()) {
