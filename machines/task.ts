@@ -104,7 +104,7 @@ export interface TaskContext {
   /** Mirrors the state value, so refusals can name the state. */
   status: TaskStatus
   agentId: string | null
-  /** 1-based, counts starts (and assignments that timed out before their start); 0 until the first START. */
+  /** 1-based, counts runs: starts, and assignments that timed out or were taken back before their start; 0 until then. */
   attempt: number
   /** The first START of this run (kept across retried attempts, cleared when the task is run again). */
   firstStartedAt: number | null
@@ -208,7 +208,7 @@ function holder(context: TaskContext): string {
 }
 
 /** The attempt a bot holding the task runs: while assigned, the one its START will begin. */
-export function currentAttempt(context: Pick<TaskContext, "status" | "attempt">): number {
+export function currentAttempt(context: { readonly status: string; readonly attempt: number }): number {
   return context.status === "assigned" ? context.attempt + 1 : context.attempt
 }
 
@@ -261,6 +261,11 @@ function cancellable<const A extends readonly unknown[]>(actions: A) {
   } as const
 }
 
+/** Taking the task back from its agent (lost, drained): the bot is told, the agent freed, and the run's attempt
+ * spent even if it never started, so the next run is a new attempt (PROTOCOL v1.1: a late report of a run taken
+ * away never counts for the next one, even on the same agent). */
+const TAKE_BACK = ["announceLoss", "clearDeadline", { type: "release", params: { outcome: "lost" } }, "spendAttempt", "markReady"] as const
+
 /** What assigned and in_progress share while an agent holds the task. */
 const WHILE_HELD = {
   // An agent may propose a task it already holds again (its RESERVE is idempotent): that ASSIGN
@@ -283,11 +288,8 @@ const WHILE_HELD = {
       actions: ["announceTimeout", { type: "release", params: { outcome: "timed_out" } }, "spendAttempt", "markFinished"],
     },
   ],
-  AGENT_LOST: {
-    guard: "isOwnAgent",
-    target: "ready",
-    actions: ["announceLoss", "clearDeadline", { type: "release", params: { outcome: "lost" } }, "markReady"],
-  },
+  // A run taken back is over: the next one is a new attempt, so a late report of this one is refused `conflict`.
+  AGENT_LOST: { guard: "isOwnAgent", target: "ready", actions: TAKE_BACK },
   ...cancellable(["clearDeadline", "recordCancel", "announceCancel", { type: "release", params: { outcome: "cancelled" } }]),
 } as const
 
@@ -429,7 +431,8 @@ export const taskMachine = setup({
       return { error: event.error ?? null, updatedAt: event.at }
     }),
     markFinished: assign(({ event }) => ({ finishedAt: event.at, updatedAt: event.at })),
-    /** A timed-out assignment that never started still spends its attempt, so timeouts end. */
+    /** An assignment that timed out or was taken back before its start still spends its attempt: timeouts end, and
+     * the next run has a number of its own. */
     spendAttempt: assign(({ context }) => ({ attempt: currentAttempt(context) })),
     recordTimeout: assign(({ event }) => ({ error: "timed out", updatedAt: event.at })),
     scheduleRetry: enqueueActions(({ context, event, enqueue }) => {
@@ -577,11 +580,7 @@ export const taskMachine = setup({
         CLAIM: [...REPORT_CHECKS, { actions: "recordClaim" }],
         START: [...REPORT_CHECKS, { target: "in_progress", actions: ["recordStart", "armDeadline"] }],
         AGENT_DRAINING: [
-          {
-            guard: "isOwnAgent",
-            target: "ready",
-            actions: ["announceLoss", "clearDeadline", { type: "release", params: { outcome: "lost" } }, "markReady"],
-          },
+          { guard: "isOwnAgent", target: "ready", actions: TAKE_BACK },
           { description: "another agent's drain: nothing to do" },
         ],
         ...WHILE_HELD,

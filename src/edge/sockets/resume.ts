@@ -1,5 +1,6 @@
 // A reconnecting bot's session: the `task_assigned` frames of every task still held by the agent
 // (assigned or in progress), rebuilt from the stored tasks, to send again after `connected`.
+import { currentAttempt } from "../../../machines/task.ts"
 import type { Logger } from "../../log.ts"
 import { encodeFrame, ServerFrame } from "../../schema/frames.ts"
 import type { StoredActor } from "../../store/actor-row.ts"
@@ -39,7 +40,7 @@ function assignmentFrame(task: StoredActor, log: Logger): string | undefined {
       capability: context.capability,
       title: context.title,
       payload: context.payload,
-      attempt: task.state === "assigned" ? context.attempt + 1 : context.attempt,
+      attempt: currentAttempt({ status: task.state, attempt: context.attempt }),
       deadline: new Date(context.deadlineAt).toISOString(),
     },
   })

@@ -85,6 +85,33 @@ describe("a bot whose task is taken away", () => {
     await Promise.all([back.client.close(), other.client.close()])
   })
 
+  it("that lost its task before starting it and gets it back runs a new attempt: its late frame for the old one is refused", async () => {
+    const agent = await edge.agent({ capabilities: ["hb-again"], heartbeatIntervalMs: 200 })
+    const bot = await connectBot(edge, agent)
+    const taskId = await task("hb-again")
+    await bot.client.next(assignedFor(taskId, 1))
+    // Assigned, never started, no heartbeat: taken back (attempt 1 is over) while the socket stays open.
+    expect((await bot.client.next(cancelledFor(taskId, 1))).payload).toMatchObject({ reason: "heartbeat_expired" })
+    await stateOf(taskId, "ready")
+
+    // Back online, the same agent is the only one able to run it: it gets it again, on attempt 2.
+    const from = bot.client.frames.length
+    bot.client.send({ type: "heartbeat", payload: {} })
+    await bot.client.next(assignedFor(taskId, 2), { from })
+    bot.client.send({ type: "task_started", id: "late", payload: { task_id: taskId, attempt: 1 } })
+    expect((await refusalOf(bot, "late")).payload).toEqual({
+      code: "conflict",
+      message: "attempt 1 is over: the task runs attempt 2",
+      ref: "late",
+    })
+    expect((await edge.deployment.actor("task", taskId)).state).toBe("assigned")
+    await bot.acked("task_started", "s2", { task_id: taskId, attempt: 2 })
+    await bot.acked("task_complete", "c2", { task_id: taskId, attempt: 2, success: true })
+    const done = await stateOf(taskId, "completed")
+    expect((done.snapshot as { context: { attempt: number } }).context.attempt).toBe(2)
+    await bot.client.close()
+  })
+
   it("that holds a cancelled task is told task_cancelled with the operator's reason", async () => {
     const bot = await connectBot(edge, await edge.agent({ capabilities: ["cancel"] }))
     const taskId = await task("cancel")
@@ -168,7 +195,13 @@ describe("a bot whose task is taken away", () => {
     expect((await edge.deployment.actor("task", waiting)).state).toBe("ready")
     const from = bot.client.frames.length
     await edge.deployment.append({ kind: "agent", id: agent.id, type: "UNDRAIN", payload: {} })
-    await bot.client.next(assignedFor(waiting, 1), { from })
+    // The run it gave back is over: it gets the task again on attempt 2, and a late frame for attempt 1 is refused.
+    await bot.client.next(assignedFor(waiting, 2), { from })
+    bot.client.send({ type: "claim_task", id: "late", payload: { task_id: waiting, attempt: 1 } })
+    expect((await refusalOf(bot, "late")).payload).toMatchObject({
+      code: "conflict",
+      message: "attempt 1 is over: the task runs attempt 2",
+    })
     await bot.client.close()
   })
 })

@@ -78,9 +78,8 @@ describe("task assignment", () => {
   })
 
   for (const status of ["assigned", "in_progress"] as const) {
-    it(`AGENT_LOST for the holding agent in ${status} tells the bot, clears the deadline, frees the agent and routes again`, () => {
+    it(`AGENT_LOST for the holding agent in ${status} tells the bot, clears the deadline, frees the agent, spends attempt 1 and routes again`, () => {
       const task = taskIn(status, { priority: 3 })
-      const attempt = task.context().attempt
       const effects = task.send({ type: "AGENT_LOST", agentId: AGENT, at: T0 + 10_000 })
       expect(task.state()).toBe("ready")
       expect(effects).toEqual([
@@ -90,7 +89,7 @@ describe("task assignment", () => {
         ...announced(status, "ready"),
         { type: "task.ready", capability: "code", priority: 3, group: null },
       ])
-      expect(task.context()).toMatchObject({ agentId: null, readyAt: T0 + 10_000, attempt })
+      expect(task.context()).toMatchObject({ agentId: null, readyAt: T0 + 10_000, attempt: 1 })
     })
   }
 
