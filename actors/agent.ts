@@ -50,7 +50,7 @@ export const agentKind: ActorKind = {
   columns: (context, state) => {
     const agent = context as AgentContext
     const free = TAKES_WORK.has(state) && agent.breaker !== "open" ? freeCapacity(agent) : 0
-    return { capabilities: agent.capabilities, freeCapacity: free, load: agent.load }
+    return { capabilities: agent.capabilities, freeCapacity: free, load: agent.load, routingScore: free > 0 ? idleScore(agent) : null }
   },
   view: (id, context, state) => agentView(id, context as AgentContext, state),
 }

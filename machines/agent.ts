@@ -79,6 +79,7 @@ export type AgentEmitted =
   | CommonEffect<AgentTimerEvent>
   | { type: "agent.reserved"; taskId: string }
   | { type: "agent.reserve_refused"; taskId: string; reason: ReserveRefusal }
+  /** Its free slots (0: it takes nothing now, its breaker refusing work). */
   | { type: "agent.capacity"; free: number }
   /** Its tasks are taken from it (`reason` goes to each task, then to the bot in `task_cancelled`). */
   | { type: "agent.lost"; taskIds: string[]; reason: LossReason }
@@ -258,10 +259,11 @@ export const agentMachine = setup({
       }
     }),
     halfOpenBreaker: assign({ breaker: "half_open" as const }),
-    /** Tells the router this online agent can take work now. */
+    /** Tells the router how much work this online agent can take now: its free slots, or 0 while its breaker
+     * refuses work (the router then forgets it as idle, so it is never woken for a task it would refuse). */
     announceCapacity: enqueueActions(({ context, enqueue }) => {
-      const free = freeCapacity(context)
-      if (free > 0 && breakerAdmits(context)) enqueue.emit({ type: "agent.capacity", free })
+      const free = breakerAdmits(context) ? freeCapacity(context) : 0
+      if (free > 0 || !breakerAdmits(context)) enqueue.emit({ type: "agent.capacity", free })
     }),
     rejectCommand: emit(({ event }, params: { state: AgentState }) => refuseInState("agent", event.type, params.state)),
   },

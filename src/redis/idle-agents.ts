@@ -23,6 +23,11 @@ export const markIdle = async (redis: Redis, keys: ReadonlyArray<string>, agentI
   await Promise.all(keys.map((key) => (free > 0 ? redis.zadd(key, rank(score, free), agentId) : redis.zrem(key, agentId))))
 }
 
+/** The order `popIdle` takes idle agents in, for those who explain it (`POST /agents/route`): the best routing
+ * score, then the most free slots, then (ZPOPMAX among equal members) the greatest id. */
+export const wakeOrder = (a: IdleAgent, b: IdleAgent): number =>
+  rank(b.score, b.free) - rank(a.score, a.free) || (a.agentId < b.agentId ? 1 : a.agentId > b.agentId ? -1 : 0)
+
 /** Takes the idle agent with the best routing score (then the most free slots) for `key`, if any. */
 export const popIdle = async (redis: Redis, key: string): Promise<IdleAgent | undefined> => {
   const [agentId, ranked] = await redis.zpopmax(key, 1)

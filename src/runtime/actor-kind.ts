@@ -78,6 +78,8 @@ export interface ActorColumns {
   readonly capabilities?: ReadonlyArray<string> | null
   readonly freeCapacity?: number | null
   readonly load?: number | null
+  /** An agent's routing score while it takes work (the router ranks idle agents by it). */
+  readonly routingScore?: number | null
   readonly priority?: number | null
 }
 

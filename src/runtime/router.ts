@@ -7,7 +7,7 @@
 // on capacity, and a refused proposal puts the task back in its queue. A sweep (one process,
 // every few seconds, from Postgres) puts back ready tasks a crash dropped between taking and
 // proposing (once they were taken longer ago than the hold, `takenHoldMs`), and refreshes the idle agents from
-// their stored free capacity.
+// their stored free capacity and routing score (the score `POST /agents/route` explains).
 import type { Redis } from "ioredis"
 import { markIdle, popIdle } from "../redis/idle-agents.ts"
 import type { Keys } from "../redis/keys.ts"
@@ -95,10 +95,14 @@ export const createRouter = (options: {
     )
   }
 
-  /** An agent with `free` slots takes what waits for its capabilities; idle for them if that is not enough. */
+  /** An agent with `free` slots takes what waits for its capabilities; idle for them if that is not enough
+   * (none free: it is no longer idle, e.g. its breaker opened). */
   const fill = async (agentId: string, capabilities: ReadonlyArray<string>, free: number, score: number): Promise<Offer[]> => {
-    if (free <= 0) return []
     const idle = capabilities.map((capability) => keys.idle(capability))
+    if (free <= 0) {
+      await markIdle(redis, idle, agentId, 0, score)
+      return []
+    }
     const taken = await take(redis, keys, capabilities, free)
     await markIdle(redis, idle, agentId, free - taken.length, score)
     if (taken.length < free) {
@@ -187,8 +191,8 @@ export const createRouter = (options: {
       const capabilities = new Set(waiting.map((task) => task.capability))
       for (const capability of capabilities) {
         for (const agent of await agentsWithCapacity(sql, capability, WAKE_AGENTS)) {
-          // A repair: ranked by its free slots only (score 0) until it asks for work again with its score.
-          await markIdle(redis, [keys.idle(capability)], agent.id, agent.free, 0)
+          // A repair, ranked by the routing score its binding stored, as the agent ranks itself when it asks for work.
+          await markIdle(redis, [keys.idle(capability)], agent.id, agent.free, agent.score)
         }
       }
       await queueAndWake(

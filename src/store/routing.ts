@@ -1,11 +1,13 @@
 // The router's reads, lean (ids and the few columns routing needs, never snapshots): agents
-// with free capacity for a capability, the routing facts of some tasks, and tasks that have
+// with free capacity for a capability and their routing scores, the routing facts of some tasks, and tasks that have
 // waited in `ready` long enough for the sweep to look at them again.
 import type { Sql } from "./db.ts"
 
 export interface AgentCapacity {
   readonly id: string
   readonly free: number
+  /** Its routing score (machines/routing-score.ts), as its binding stored it. */
+  readonly score: number
 }
 
 export interface TaskRouting {
@@ -19,16 +21,17 @@ export interface TaskRouting {
   readonly since: number
 }
 
-/** Online agents with `capability` and free capacity, least loaded first. */
+/** Online agents with `capability` and free capacity (an open breaker leaves none), in the order the router
+ * wakes idle agents: best routing score, then most free slots, then the greatest id (src/redis/idle-agents.ts). */
 export async function agentsWithCapacity(sql: Sql, capability: string, limit: number): Promise<AgentCapacity[]> {
-  const rows = await sql<{ id: string; free: number }[]>`
-    select id, free_capacity as free from actors
+  const rows = await sql<{ id: string; free: number; score: number | null }[]>`
+    select id, free_capacity as free, routing_score as score from actors
     where kind = 'agent' and state = 'online'
       and capabilities @> array[${capability}]::text[]
       and free_capacity > 0
-    order by load nulls last, free_capacity desc, id
+    order by routing_score desc nulls last, free_capacity desc, id desc
     limit ${limit}`
-  return rows.map((row) => ({ id: row.id, free: row.free }))
+  return rows.map((row) => ({ id: row.id, free: row.free, score: row.score ?? 0 }))
 }
 
 type TaskRow = { id: string; state: string; capability: string; priority: number | null; group: string | null; since: Date }

@@ -3,6 +3,8 @@
 // wake first for such a task now, and why each other one lost. A read: nothing is reserved or appended.
 import { Schema } from "effect"
 import { type RoutingFactors, ROUTING_WEIGHTS, routingFactors, routingScore, unavailableBecause } from "../../../machines/routing-score.ts"
+import { freeCapacity } from "../../../machines/agent.ts"
+import { wakeOrder } from "../../redis/idle-agents.ts"
 import { groupInFlight } from "../../redis/ready-queue.ts"
 import { decodeOr } from "../../schema/errors.ts"
 import type { RouteAgentBody } from "../../schema/http.ts"
@@ -79,15 +81,19 @@ export async function explainRoute(ctx: EdgeContext, body: RouteAgentBody) {
       }
     const agent = decoded.value.context
     const missing = body.capabilities.filter((capability) => !agent.capabilities.includes(capability))
-    const base = { agent_id: row.id, name: agent.name, status: row.state, free: agent.maxConcurrency - agent.inflight.length }
+    const base = { agent_id: row.id, name: agent.name, status: row.state, free: freeCapacity(agent) }
     if (missing.length > 0) return { ...base, score: null, factors: null, reason: `it does not offer ${missing.join(", ")}` }
     const factors = routingFactors(agent, body.capabilities)
     const score = routingScore(factors)
     if (excluded.has(row.id)) return { ...base, score, factors, reason: "excluded by the request" }
     return { ...base, score, factors, reason: unavailableBecause(row.state, agent) ?? null }
   })
-  // The router's order among idle agents: score, then free slots (then id, for a stable answer).
-  const ranked = scored.sort((a, b) => (b.score ?? -1) - (a.score ?? -1) || b.free - a.free || a.agent_id.localeCompare(b.agent_id))
+  // The router's order among idle agents (score, then free slots, then id), the unscored last.
+  const ranked = scored.sort(
+    (a, b) =>
+      Number(a.score === null) - Number(b.score === null) ||
+      wakeOrder({ agentId: a.agent_id, score: a.score ?? 0, free: a.free }, { agentId: b.agent_id, score: b.score ?? 0, free: b.free }),
+  )
   const stored = body.group === undefined ? undefined : await getGroup(ctx.sql, body.group)
   const group =
     body.group === undefined

@@ -1,5 +1,5 @@
-// The router's lean reads: online agents with free capacity for a capability (least loaded
-// first), the routing facts of some tasks, and the tasks waiting in ready for a while.
+// The router's lean reads: online agents with free capacity for a capability (best routing score
+// first, as the router wakes idle agents), the routing facts of some tasks, and the tasks waiting in ready for a while.
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { agentsWithCapacity, taskRouting, waitingTasks } from "../../../src/store/routing.ts"
 import { type SnapshotWrite, writeBatch } from "../../../src/store/snapshots.ts"
@@ -13,8 +13,8 @@ beforeAll(async () => {
   pg = await freshSchema()
   const task = (id: string, state: string, ms: number, capability: string, priority: number): SnapshotWrite =>
     row("task", id, state, sid(T0 + ms), { capability, priority })
-  const agent = (id: string, state: string, capabilities: string[], load: number, freeCapacity: number): SnapshotWrite =>
-    row("agent", id, state, sid(T0), { capabilities, load, freeCapacity })
+  const agent = (id: string, state: string, capabilities: string[], routingScore: number | null, freeCapacity: number): SnapshotWrite =>
+    row("agent", id, state, sid(T0), { capabilities, load: 0, freeCapacity, routingScore })
   const result = await writeBatch(pg.sql, {
     partition: 0,
     fence: 1,
@@ -25,13 +25,15 @@ beforeAll(async () => {
       task("review-p1", "ready", 1000, "review", 1),
       task("deploy-p0", "ready", 0, "deploy", 0),
       task("code-assigned", "assigned", 0, "code", 0),
-      agent("a-busy-slot", "online", ["code"], 0.9, 1),
-      agent("a-idle", "online", ["code", "review"], 0, 2),
-      agent("a-half", "online", ["review", "code"], 0.5, 1),
-      agent("a-full", "online", ["code"], 1, 0),
-      agent("a-offline", "offline", ["code"], 0, 1),
-      agent("a-draining", "draining", ["code"], 0, 1),
-      agent("a-deploy", "online", ["deploy"], 0, 1),
+      agent("a-busy-slot", "online", ["code"], 0.6, 1),
+      agent("a-idle", "online", ["code", "review"], 0.9, 2),
+      agent("a-half", "online", ["review", "code"], 0.8, 1),
+      agent("a-half-too", "online", ["code"], 0.8, 1),
+      agent("a-unscored", "online", ["code"], null, 3),
+      agent("a-full", "online", ["code"], null, 0),
+      agent("a-offline", "offline", ["code"], null, 1),
+      agent("a-draining", "draining", ["code"], null, 1),
+      agent("a-deploy", "online", ["deploy"], 1, 1),
     ],
     transitions: [],
   })
@@ -42,11 +44,13 @@ afterAll(() => pg.drop())
 const ids = (actors: { id: string }[]) => actors.map((actor) => actor.id)
 
 describe("agentsWithCapacity", () => {
-  it("returns online agents with the capability and free capacity, least loaded first, with their free slots", async () => {
+  it("returns online agents with the capability and free capacity, best routing score first (ties: the greatest id), with their free slots", async () => {
     expect(await agentsWithCapacity(pg.sql, "code", 10)).toEqual([
-      { id: "a-idle", free: 2 },
-      { id: "a-half", free: 1 },
-      { id: "a-busy-slot", free: 1 },
+      { id: "a-idle", free: 2, score: 0.9 },
+      { id: "a-half-too", free: 1, score: 0.8 },
+      { id: "a-half", free: 1, score: 0.8 },
+      { id: "a-busy-slot", free: 1, score: 0.6 },
+      { id: "a-unscored", free: 3, score: 0 },
     ])
     expect(ids(await agentsWithCapacity(pg.sql, "review", 10))).toEqual(["a-idle", "a-half"])
     expect(ids(await agentsWithCapacity(pg.sql, "code", 1))).toEqual(["a-idle"])

@@ -1,6 +1,6 @@
 // The agent binding: reservations become assignments, refusals are routed again, free
-// capacity asks for waiting work, a lost agent hands its tasks back; free capacity only while
-// it takes work.
+// capacity asks for waiting work, a lost agent hands its tasks back; free capacity and the routing
+// score only while it takes work.
 import { describe, expect, it } from "vitest"
 import { agentKind } from "../../../actors/agent.ts"
 
@@ -52,9 +52,14 @@ describe("agent binding", () => {
     ])
   })
 
-  it("shows free capacity only while online with the breaker not open", () => {
-    expect(agentKind.columns(agent, "online")).toEqual({ capabilities: ["lint", "test"], freeCapacity: 2, load: 0.33 })
-    expect(agentKind.columns(agent, "draining").freeCapacity).toBe(0)
-    expect(agentKind.columns({ ...agent, breaker: "open" }, "online").freeCapacity).toBe(0)
+  it("shows free capacity and its routing score only while online with the breaker not open", () => {
+    expect(agentKind.columns(agent, "online")).toEqual({
+      capabilities: ["lint", "test"],
+      freeCapacity: 2,
+      load: 0.33,
+      routingScore: 0.7417,
+    })
+    expect(agentKind.columns(agent, "draining")).toMatchObject({ freeCapacity: 0, routingScore: null })
+    expect(agentKind.columns({ ...agent, breaker: "open" }, "online")).toMatchObject({ freeCapacity: 0, routingScore: null })
   })
 })

@@ -18,12 +18,13 @@ describe("successRate", () => {
 })
 
 describe("agent circuit breaker", () => {
-  it("opens on the fifth failure in a row, arms the 30 s cool-down and stops announcing capacity", () => {
+  it("opens on the fifth failure in a row, arms the 30 s cool-down and announces no free slot (the router forgets it as idle)", () => {
     const agent = agentIn("online")
     for (let n = 1; n <= 4; n++) expect(finish(agent, `t${n}`, "failed")).toEqual([{ type: "agent.capacity", free: 1 }])
     expect(agent.context.breaker).toBe("closed")
     expect(finish(agent, "t5", "timed_out", 50_000)).toEqual([
       { type: "timer.arm", name: "breaker", fireAt: 80_000, event: { type: "BREAKER_COOLDOWN", openedAt: 50_000 } },
+      { type: "agent.capacity", free: 0 },
     ])
     expect(agent.context).toMatchObject({ breaker: "open", breakerOpenedAt: 50_000, failures: 5 })
     expect(agent.state).toBe("online")
@@ -97,6 +98,7 @@ describe("agent circuit breaker", () => {
     agent.send({ type: "RESERVE", taskId: "probe" })
     expect(agent.send({ type: "RELEASE", taskId: "probe", outcome: "failed", at: 200_000 })).toEqual([
       { type: "timer.arm", name: "breaker", fireAt: 230_000, event: { type: "BREAKER_COOLDOWN", openedAt: 200_000 } },
+      { type: "agent.capacity", free: 0 },
     ])
     expect(agent.context).toMatchObject({ breaker: "open", breakerOpenedAt: 200_000, probeTaskId: null })
     expect(agent.state).toBe("online")
@@ -115,14 +117,14 @@ describe("agent circuit breaker", () => {
     const agent = agentIn("online", ["long"], { maxConcurrency: 2 })
     for (let n = 1; n <= 5; n++) finish(agent, `bad-${n}`, "failed")
     expect(agent.context.breaker).toBe("open")
-    expect(agent.send({ type: "RELEASE", taskId: "long", outcome: "failed" })).toEqual([])
+    expect(agent.send({ type: "RELEASE", taskId: "long", outcome: "failed" })).toEqual([{ type: "agent.capacity", free: 0 }])
     expect(agent.context).toMatchObject({ breaker: "open", failures: 6 })
 
     const again = agentIn("online", ["long"], { maxConcurrency: 2 })
     for (let n = 1; n <= 5; n++) finish(again, `bad-${n}`, "failed")
     again.send({ type: "BREAKER_COOLDOWN", openedAt: again.context.breakerOpenedAt ?? -1 })
     again.send({ type: "RESERVE", taskId: "probe" })
-    expect(again.send({ type: "RELEASE", taskId: "long", outcome: "completed" })).toEqual([])
+    expect(again.send({ type: "RELEASE", taskId: "long", outcome: "completed" })).toEqual([{ type: "agent.capacity", free: 0 }])
     expect(again.context).toMatchObject({ breaker: "half_open", probeTaskId: "probe", successes: 1 })
   })
 
