@@ -133,12 +133,12 @@ export const createEdge = async (options: EdgeOptions): Promise<Edge> => {
     blocking.disconnect()
     subscriber.disconnect()
   }
-  const fanout = await startFanout({ app, blocking, redis, keys, log, metrics, edgeId }).catch((error: unknown) => {
+  const fanout = await startFanout({ app, blocking, redis, keys, log, metrics, edgeId, clock }).catch((error: unknown) => {
     connections()
     throw error
   })
   const revocations = await startRevocations(redis, subscriber, keys, log)
-  await relayDeadLetterNotices(app, subscriber, keys, log, metrics)
+  await relayDeadLetterNotices(app, subscriber, keys, log, metrics, clock)
   const readiness = await monitorReadiness(redis, sql, runtime)
   const auth = createAuthenticator(sql, options.operatorToken, clock, () => metrics.inc("clawbot_token_lookups_total"))
   revocations.onRevoked((revoked) => auth.forget(revoked))

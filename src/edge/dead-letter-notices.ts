@@ -21,6 +21,7 @@ export const relayDeadLetterNotices = async (
   keys: Keys,
   log: Logger,
   metrics: Metrics,
+  clock: () => number,
 ): Promise<void> => {
   const channel = deadLetterChannel(keys)
   subscriber.on("message", (heard: string, text: string) => {
@@ -29,7 +30,7 @@ export const relayDeadLetterNotices = async (
     if (!decoded.ok) return log.warn("dead letters' total not understood", { error: decoded.error.message })
     const subscribers = app.numSubscribers(DEAD_LETTERS_TOPIC)
     if (subscribers === 0) return
-    app.publish(DEAD_LETTERS_TOPIC, encodeFrame(EventServerFrame, { type: "dead_letters", payload: decoded.value }))
+    app.publish(DEAD_LETTERS_TOPIC, encodeFrame(EventServerFrame, { type: "dead_letters", payload: decoded.value }, clock()))
     metrics.inc(SENT_METRIC, { socket: "events" }, subscribers)
   })
   await subscriber.subscribe(channel)

@@ -35,6 +35,8 @@ export interface FanoutOptions {
   readonly log: Logger
   readonly metrics: Metrics
   readonly edgeId: string
+  /** Stamps the pushed frames (`timestamp`: when this edge sends them). */
+  readonly clock: () => number
   /**
    * Entries per read (default 100): one read is published in one go, so a read's worth of events must
    * fit in a subscriber's socket buffer plus limits.maxBackpressureBytes, or even a fast subscriber is
@@ -94,7 +96,7 @@ export const startFanout = async (options: FanoutOptions): Promise<Fanout> => {
         return
       }
       case "push":
-        return publish(`control:${value.agentId}`, "control", () => encodeFrame(ServerFrame, value.frame))
+        return publish(`control:${value.agentId}`, "control", () => encodeFrame(ServerFrame, value.frame, options.clock()))
       case "reply":
         return replies.deliver(value.replyTo, value.reply)
     }

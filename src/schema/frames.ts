@@ -138,5 +138,11 @@ function refOf(value: unknown): string | undefined {
 export const decodeFrame = <S extends Schema.ConstraintDecoder<unknown>>(schema: S, frame: JsonInput): Decoded<S["Type"]> =>
   decodeJsonOr(schema, frame, refOf)
 
-/** The wire text of a frame the server sends. */
-export const encodeFrame = <T, E>(schema: Schema.Codec<T, E>, value: T): string => JSON.stringify(Schema.encodeSync(schema)(value))
+/**
+ * The wire text of a frame the server sends, in PROTOCOL's envelope `{type, id?, payload, timestamp}`, stamped with
+ * the time it is sent (`at`, ms since the epoch): every frame of the control socket, and the event socket's `error`
+ * and `dead_letters`. Only `event` frames are not built here: PROTOCOL fixes them as `{type, cursor, payload}`
+ * (src/edge/sockets/event-frames.ts), the event's own time in `payload.at`.
+ */
+export const encodeFrame = <T extends { readonly timestamp?: string }, E>(schema: Schema.Codec<T, E>, value: T, at: number): string =>
+  JSON.stringify(Schema.encodeSync(schema)({ ...value, timestamp: new Date(at).toISOString() }))

@@ -91,7 +91,7 @@ export function controlSocket(ctx: EdgeContext, quotas: SocketQuotas): uWS.WebSo
   /** Each agent's bytes a second, shared by every edge (and so by its successive sockets). */
   const agentBytes = sharedAgentBytes({ scripts: scriptsOn(ctx.redis), keys: ctx.keys, quotas, clock: ctx.clock, log })
 
-  const frame = (value: ServerFrame): string => encodeFrame(ServerFrame, { ...value, timestamp: new Date(ctx.clock()).toISOString() })
+  const frame = (value: ServerFrame): string => encodeFrame(ServerFrame, value, ctx.clock())
   const send = (ws: uWS.WebSocket<ControlData>, text: string) => sendText(ws, text, "control", metrics)
   const sendError = (ws: uWS.WebSocket<ControlData>, detail: ErrorDetail) => {
     metrics.inc(REJECTED_METRIC, { code: detail.code })
@@ -267,7 +267,7 @@ export function controlSocket(ctx: EdgeContext, quotas: SocketQuotas): uWS.WebSo
         })
         .catch(guard.onSocket(ws, "connect"))
       if (!data.resumed) return
-      heldTaskFrames(ctx.sql, data.agentId, log)
+      heldTaskFrames(ctx.sql, data.agentId, log, ctx.clock)
         .then(
           async (frames) => {
             for (const text of frames) {

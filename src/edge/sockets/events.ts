@@ -68,7 +68,7 @@ export function eventsSocket(ctx: EdgeContext, fanout: Fanout, quotas: SocketQuo
   const send = (ws: uWS.WebSocket<EventsData>, text: string) => sendText(ws, text, "events", metrics)
   const sendError = (ws: uWS.WebSocket<EventsData>, detail: ErrorDetail) => {
     metrics.inc(REJECTED_METRIC, { code: detail.code })
-    send(ws, encodeFrame(EventServerFrame, { type: "error", payload: detail }))
+    send(ws, encodeFrame(EventServerFrame, { type: "error", payload: detail }, ctx.clock()))
   }
   const guard = faultGuard<EventsData>({ socket: "events", log, sendError })
   const tooManyTopics = (ref?: string) => validationError(`topics: at most ${quotas.maxTopics} per socket`, ref)

@@ -24,29 +24,35 @@ async function heldTasks(sql: Sql, agentId: string): Promise<StoredActor[]> {
   return held
 }
 
-/** The frame for one held task; `attempt` is the one the bot runs (the next START's while assigned). */
-function assignmentFrame(task: StoredActor, log: Logger): string | undefined {
+/** The frame for one held task, sent at `at`; `attempt` is the one the bot runs (the next START's while assigned). */
+function assignmentFrame(task: StoredActor, log: Logger, at: number): string | undefined {
   const decoded = decodeTaskAssignment(task.snapshot)
   if (!decoded.ok) {
     log.warn("stored task snapshot unreadable; not sent again", { taskId: task.id, error: decoded.error.message })
     return undefined
   }
   const { context } = decoded.value
-  return encodeFrame(ServerFrame, {
-    type: "task_assigned",
-    payload: {
-      taskId: context.id,
-      ...(context.sessionId === null ? {} : { sessionId: context.sessionId }),
-      capability: context.capability,
-      title: context.title,
-      payload: context.payload,
-      attempt: currentAttempt({ status: task.state, attempt: context.attempt }),
-      deadline: new Date(context.deadlineAt).toISOString(),
+  return encodeFrame(
+    ServerFrame,
+    {
+      type: "task_assigned",
+      payload: {
+        taskId: context.id,
+        ...(context.sessionId === null ? {} : { sessionId: context.sessionId }),
+        capability: context.capability,
+        title: context.title,
+        payload: context.payload,
+        attempt: currentAttempt({ status: task.state, attempt: context.attempt }),
+        deadline: new Date(context.deadlineAt).toISOString(),
+      },
     },
-  })
+    at,
+  )
 }
 
 /** The `task_assigned` frames of the tasks `agentId` still holds, oldest in their state first. */
-export async function heldTaskFrames(sql: Sql, agentId: string, log: Logger): Promise<string[]> {
-  return (await heldTasks(sql, agentId)).map((task) => assignmentFrame(task, log)).filter((frame) => frame !== undefined)
+export async function heldTaskFrames(sql: Sql, agentId: string, log: Logger, clock: () => number): Promise<string[]> {
+  const held = await heldTasks(sql, agentId)
+  const at = clock()
+  return held.map((task) => assignmentFrame(task, log, at)).filter((frame) => frame !== undefined)
 }

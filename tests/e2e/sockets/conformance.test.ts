@@ -1,7 +1,8 @@
 // The raw-protocol conformance file (PROTOCOL v1.1): a client of the plain `ws` package reads the
 // frames of both sockets as text and checks each byte by byte, key order included, against the
-// frame PROTOCOL shows; only the values the server picks (times, stream ids, the ids of pushed
-// frames, a refusal's wording) are matched by their form. The other socket tests drive the same
+// frame PROTOCOL shows (its envelope `{type, id?, payload, timestamp}` on every frame but `event`, whose
+// form PROTOCOL gives as `{type, cursor, payload}`); only the values the server picks (times, stream ids,
+// the ids of pushed frames, a refusal's wording) are matched by their form. The other socket tests drive the same
 // server through the SDK or, where they must send what the SDK never sends, raw frames of their own.
 import { randomUUID } from "node:crypto"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
@@ -50,7 +51,7 @@ describe("control socket frames", () => {
     expectText(
       bot,
       assigned,
-      `{"type":"task_assigned","id":"<push-id>","payload":{"task_id":"${taskId}","capability":"conformance","title":"conform","payload":{"n":1,"s":"é"},"attempt":1,"deadline":"<time>"}}`,
+      `{"type":"task_assigned","id":"<push-id>","payload":{"task_id":"${taskId}","capability":"conformance","title":"conform","payload":{"n":1,"s":"é"},"attempt":1,"deadline":"<time>"},"timestamp":"<time>"}`,
     )
     expect(Date.parse(String(assigned.payload["deadline"]))).toBeGreaterThan(Date.now())
 
@@ -80,9 +81,10 @@ describe("control socket frames", () => {
     expectText(
       bot,
       await bot.next(ofType("task_cancelled")),
-      `{"type":"task_cancelled","id":"<push-id>","payload":{"task_id":"${taskId}","attempt":1,"reason":"not needed"}}`,
+      `{"type":"task_cancelled","id":"<push-id>","payload":{"task_id":"${taskId}","attempt":1,"reason":"not needed"},"timestamp":"<time>"}`,
     )
-    for (const frame of bot.frames.filter((f) => f.timestamp !== undefined)) expect(Date.parse(frame.timestamp ?? "")).not.toBeNaN()
+    // PROTOCOL's envelope: every frame of the socket carries the time it was sent.
+    for (const frame of bot.frames) expect(Math.abs(Date.parse(frame.timestamp ?? "") - Date.now())).toBeLessThan(60_000)
     await bot.close()
   })
 })
@@ -105,7 +107,7 @@ describe("event socket frames", () => {
     expectText(
       events,
       await events.next(withRef("error", "b-1")),
-      `{"type":"error","payload":{"code":"validation_failed","message":"<text>","ref":"b-1"}}`,
+      `{"type":"error","payload":{"code":"validation_failed","message":"<text>","ref":"b-1"},"timestamp":"<time>"}`,
     )
     await events.close()
   })

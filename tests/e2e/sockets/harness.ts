@@ -77,7 +77,18 @@ export async function startSocketEdge(options: SocketEdgeOptions = {}): Promise<
   blocking.on("error", () => undefined) // it reconnects on its own; the fan-out logs its failed reads
   const app = uWS.App()
   const metrics = createMetrics()
-  const fanout = await startFanout({ app, blocking, redis: deployment.redis, keys: deployment.keys, log, metrics, edgeId, blockMs: 1_000 })
+  const clock = options.clock ?? Date.now
+  const fanout = await startFanout({
+    app,
+    blocking,
+    redis: deployment.redis,
+    keys: deployment.keys,
+    log,
+    metrics,
+    edgeId,
+    clock,
+    blockMs: 1_000,
+  })
   const subscriber: Redis = await openRedis(deployment.redisUrl, { name: "test-edge-revocations" })
   const revocations = await startRevocations(deployment.redis, subscriber, deployment.keys, log)
   const ctx: EdgeContext = {
@@ -94,7 +105,7 @@ export async function startSocketEdge(options: SocketEdgeOptions = {}): Promise<
     machines: {},
     kinds: new Map(),
     readiness: () => ({ ready: true, reachable: { redis: true, postgres: true }, checks: {} }),
-    clock: options.clock ?? Date.now,
+    clock,
     auth: createAuthenticator(deployment.schema.sql, undefined, Date.now),
     revocations,
     // These tests are about the sockets themselves; tests/e2e/auth covers who may open them.

@@ -28,6 +28,8 @@ describe("reconnecting bots", () => {
     expect(second.client.frames[0]).toMatchObject({ type: "connected", payload: { session_resumed: true } })
     const again = await second.client.next(ofType("task_assigned"))
     expect(again.payload).toEqual(assigned.payload)
+    // Sent again in PROTOCOL's envelope, stamped when it is sent again.
+    expect(Date.parse(again.timestamp ?? "")).toBeGreaterThanOrEqual(Date.parse(assigned.timestamp ?? ""))
 
     await second.acked("task_started", "s-1", { task_id: taskId })
     await edge.deployment.actor("task", taskId, (row) => row.state === "in_progress")

@@ -1,5 +1,6 @@
 // WebSocket frames: bot frames decode from text (with `ref` on refusal), server frames encode to the
-// snake_case wire shape, event socket frames, and the JSON Schema of each frame union.
+// snake_case wire shape in PROTOCOL's envelope with the time they are sent, event socket frames, and the JSON Schema of each frame union.
+import { Schema } from "effect"
 import { describe, expect, it } from "vitest"
 import { BotFrame, EventClientFrame, EventServerFrame, ServerFrame, decodeFrame, encodeFrame } from "../../../src/schema/frames.ts"
 import { ID, failure, jsonSchemaOf, message, value } from "./helpers.ts"
@@ -91,12 +92,17 @@ describe("server → bot frames", () => {
       { type: "ack", payload: { ref: "c-17", streamId: "1732185600000-3" } },
       { type: "error", payload: { code: "conflict", message: "task is completed", ref: "c-18" } },
     ]
-    for (const frame of frames) expect(value(decodeFrame(ServerFrame, encodeFrame(ServerFrame, frame)))).toEqual(frame)
-    expect(JSON.parse(encodeFrame(ServerFrame, frames[0] as ServerFrame))).toEqual({
-      type: "connected",
-      payload: { agent_id: ID.b, heartbeat_interval_ms: 10_000, session_resumed: true },
-    })
-    expect(JSON.parse(encodeFrame(ServerFrame, frames[3] as ServerFrame)).payload).toEqual({
+    const at = Date.parse("2026-11-21T10:00:01.500Z")
+    for (const frame of frames)
+      expect(value(decodeFrame(ServerFrame, encodeFrame(ServerFrame, frame, at)))).toEqual({
+        ...frame,
+        timestamp: "2026-11-21T10:00:01.500Z",
+      })
+    // PROTOCOL's envelope, in its order: the time the frame is sent last.
+    expect(encodeFrame(ServerFrame, frames[0] as ServerFrame, at)).toBe(
+      `{"type":"connected","payload":{"agent_id":"${ID.b}","heartbeat_interval_ms":10000,"session_resumed":true},"timestamp":"2026-11-21T10:00:01.500Z"}`,
+    )
+    expect(JSON.parse(encodeFrame(ServerFrame, frames[3] as ServerFrame, at)).payload).toEqual({
       ref: "c-17",
       stream_id: "1732185600000-3",
     })
@@ -133,7 +139,8 @@ describe("event socket frames", () => {
         at: "2026-11-21T10:00:00Z",
       },
     }
-    const wire = JSON.parse(encodeFrame(EventServerFrame, event))
+    // Built without the envelope's timestamp: PROTOCOL fixes an event frame as {type, cursor, payload}.
+    const wire = JSON.parse(JSON.stringify(Schema.encodeSync(EventServerFrame)(event)))
     expect(wire.payload.actor_id).toBe(ID.a)
     expect(value(decodeFrame(EventServerFrame, JSON.stringify(wire)))).toEqual(event)
   })
