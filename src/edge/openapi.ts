@@ -91,6 +91,9 @@ const operation = (components: Components, route: Route): Json => {
   return {
     operationId: route.name,
     summary: route.summary,
+    ...(route.extension === undefined
+      ? {}
+      : { description: `Beyond PROTOCOL v1.1: ${route.extension}`, "x-extension": "beyond PROTOCOL v1.1" }),
     parameters: [
       ...(route.params === undefined ? [] : parameters(components, route.params, "path")),
       ...(route.query === undefined ? [] : parameters(components, route.query, "query")),

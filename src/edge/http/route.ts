@@ -64,6 +64,9 @@ export interface RouteDef<P extends Decoder, Q extends Decoder, B extends Decode
   readonly responses: Readonly<Record<number, Documented>>
   /** Answers the machine may refuse with (409 and the like): a command route. */
   readonly command?: boolean
+  /** A route PROTOCOL v1.1 does not name, and why it exists: the OpenAPI document marks it `x-extension`, and
+   * docs/protocol.md lists it under "Beyond the contract". */
+  readonly extension?: string
   handle(call: Call<P["Type"], Q["Type"], B["Type"]>): Promise<Answer>
 }
 

@@ -146,7 +146,9 @@ export const contextRoutes: Route[] = [
     method: "POST",
     path: `${API}/contexts/{id}/share`,
     name: "shareContext",
-    summary: "Share the context with a session (beyond PROTOCOL v1.1)",
+    summary: "Share the context with a session",
+    extension:
+      "PROTOCOL's context bodies have no field for sharing ({scope, owner_id?, ttl_s?, data}; {set, unset?, expected_version?}), so it is a route of its own; shared_with is a record that grants or refuses nothing",
     access: "token",
     params: IdParams,
     body: ShareContextBody,

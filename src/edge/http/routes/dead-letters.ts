@@ -94,6 +94,7 @@ export const deadLetterRoutes: Route[] = [
     path: `${API}/dead-letters/{id}`,
     name: "getDeadLetter",
     summary: "Operator: one dead letter",
+    extension: "PROTOCOL lists dead letters and replays or deletes one by its id; this reads one by the same id",
     access: "token",
     params: DeadLetterParams,
     responses: { 200: { description: "the dead letter", schema: DeadLetterView } },
