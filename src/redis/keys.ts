@@ -48,8 +48,8 @@ export interface Keys {
   readonly route: string
   /** The rotation of groups with a ready task waiting for an agent with `capability` (empty: none waits). */
   ready(capability: string): string
-  /** Sorted set of agents with `capability` that found nothing to take, score = their free slots:
-   * a hint for whom to wake when a task becomes ready (the agent's machine has the last word). */
+  /** Sorted set of agents with `capability` that found nothing to take, ranked by routing score then free slots
+   * (src/redis/idle-agents.ts): a hint for whom to wake when a task becomes ready (the agent's machine has the last word). */
   idle(capability: string): string
   /** Rate-limit state for one subject (a token, an IP, an agent) under one scope (a route, a socket): a counter, or a byte budget's hash. */
   rateLimit(scope: string, subject: string): string
