@@ -3,7 +3,7 @@
 // and query columns of a task.
 import { taskMachine, type TaskContext, type TaskEmitted, type TaskStatus } from "../machines/task.ts"
 import { taskView } from "./views.ts"
-import type { ActorKind, Output } from "../src/runtime/actor-kind.ts"
+import type { ActorKind, Output, PersistedSnapshot } from "../src/runtime/actor-kind.ts"
 
 const agent = (id: string) => ({ kind: "agent", id })
 
@@ -94,9 +94,18 @@ const outputs = (effect: TaskEmitted, id: string, task: TaskContext): Output[] =
   }
 }
 
+/** Version 2 numbers attempts on across runs (`attemptsBefore`, docs/machines.md): a snapshot of version 1 has
+ * none before its current run. */
+const withAttemptsBefore = (snapshot: PersistedSnapshot): PersistedSnapshot => ({
+  ...snapshot,
+  context: { ...(snapshot.context as Record<string, unknown>), attemptsBefore: 0 },
+})
+
 export const taskKind: ActorKind = {
   kind: "task",
   machine: taskMachine,
+  version: 2,
+  migrations: { 1: withAttemptsBefore },
   createType: "CREATE",
   outputs: (effect, self) => outputs(effect as TaskEmitted, self.id, self.context as TaskContext),
   topics: (id, context) => {

@@ -104,8 +104,12 @@ export interface TaskContext {
   /** Mirrors the state value, so refusals can name the state. */
   status: TaskStatus
   agentId: string | null
-  /** 1-based, counts runs: starts, and assignments that timed out or were taken back before their start; 0 until then. */
+  /** 1-based, counts runs given to a bot: starts, and assignments that timed out, were cancelled or were taken back
+   * before their start; 0 until then. It goes on across RETRY (so a late report of an earlier run never counts for a
+   * later one); `maxAttempts` bounds the attempts of this run, `attempt - attemptsBefore`. */
   attempt: number
+  /** The attempts of its earlier runs (before the last RETRY or re-run by its session). */
+  attemptsBefore: number
   /** The first START of this run (kept across retried attempts, cleared when the task is run again). */
   firstStartedAt: number | null
   progress: number
@@ -234,10 +238,9 @@ function isSweep(event: { type: string }, status: TaskStatus): boolean {
   return event.type === "SESSION_CANCEL" || (event.type === "SESSION_RUN" && status === "blocked")
 }
 
-/** What a new run starts from: creation, and RETRY after a final outcome. */
+/** What a new run starts from: creation, and RETRY after a final outcome (the attempt number goes on). */
 const freshRun = {
   agentId: null,
-  attempt: 0,
   firstStartedAt: null,
   progress: 0,
   progressMessage: null,
@@ -290,7 +293,14 @@ const WHILE_HELD = {
   ],
   // A run taken back is over: the next one is a new attempt, so a late report of this one is refused `conflict`.
   AGENT_LOST: { guard: "isOwnAgent", target: "ready", actions: TAKE_BACK },
-  ...cancellable(["clearDeadline", "recordCancel", "announceCancel", { type: "release", params: { outcome: "cancelled" } }]),
+  // Cancelled before its start, the attempt the bot was told about is spent too: a RETRY runs a new one.
+  ...cancellable([
+    "clearDeadline",
+    "recordCancel",
+    "announceCancel",
+    { type: "release", params: { outcome: "cancelled" } },
+    "spendAttempt",
+  ]),
 } as const
 
 /** What a bot report meets first: `conflict` when it names another attempt, `forbidden` from another agent. */
@@ -310,9 +320,10 @@ export const taskMachine = setup({
     /** Not held by its session, and every dependency completed (`dependenciesDone` holds each of `dependsOn` once). */
     canRun: ({ context }) => !context.held && context.dependenciesDone.length === context.dependsOn.length,
     isOwnAgent: ({ context, event }) => "agentId" in event && event.agentId === context.agentId,
-    hasAttemptsLeft: ({ context }) => context.attempt < context.maxAttempts,
-    /** The attempt running now (or assigned and about to run) is not the last one. */
-    hasAttemptsLeftAfterThis: ({ context }) => currentAttempt(context) < context.maxAttempts,
+    /** This run has spent fewer attempts than `maxAttempts`. */
+    hasAttemptsLeft: ({ context }) => context.attempt - context.attemptsBefore < context.maxAttempts,
+    /** The attempt running now (or assigned and about to run) is not the last one of this run. */
+    hasAttemptsLeftAfterThis: ({ context }) => currentAttempt(context) - context.attemptsBefore < context.maxAttempts,
     /** A bot report naming an attempt other than the one the task runs (or is about to run). */
     isStaleAttempt: ({ context, event }) => "attempt" in event && event.attempt !== undefined && event.attempt !== currentAttempt(context),
     needsApproval: ({ context }) => context.requiresApproval && context.approvedAt === null,
@@ -436,7 +447,7 @@ export const taskMachine = setup({
     spendAttempt: assign(({ context }) => ({ attempt: currentAttempt(context) })),
     recordTimeout: assign(({ event }) => ({ error: "timed out", updatedAt: event.at })),
     scheduleRetry: enqueueActions(({ context, event, enqueue }) => {
-      const fireAt = event.at + backoffMs(context.id, context.attempt)
+      const fireAt = event.at + backoffMs(context.id, context.attempt - context.attemptsBefore)
       enqueue.assign({ retryAt: fireAt })
       enqueue.emit(armTimer("retry", fireAt, { type: "RETRY_DUE" as const, attempt: context.attempt }))
     }),
@@ -468,7 +479,7 @@ export const taskMachine = setup({
       const reason: LossReason = event.type === "AGENT_DRAINING" ? "agent_draining" : (event.reason ?? "heartbeat_expired")
       return { type: "task.cancelled" as const, agentId: holder(context), attempt: currentAttempt(context), reason }
     }),
-    resetForRetry: assign(({ event }) => ({ ...freshRun, updatedAt: event.at })),
+    resetForRetry: assign(({ context, event }) => ({ ...freshRun, attemptsBefore: context.attempt, updatedAt: event.at })),
     purge: emit(purge),
     refuseAssignment: emit(({ event }) => {
       assertEvent(event, "ASSIGN")
@@ -491,6 +502,8 @@ export const taskMachine = setup({
   id: "task",
   context: ({ input }) => ({
     ...freshRun,
+    attempt: 0,
+    attemptsBefore: 0,
     id: input.id,
     sessionId: input.sessionId ?? null,
     index: input.index ?? null,

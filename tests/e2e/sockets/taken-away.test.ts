@@ -124,6 +124,28 @@ describe("a bot whose task is taken away", () => {
     await bot.client.close()
   })
 
+  it("whose task is cancelled before it started it, then retried, runs a new attempt: its late frame for the old one is refused", async () => {
+    const bot = await connectBot(edge, await edge.agent({ capabilities: ["cancel-retry"] }))
+    const taskId = await task("cancel-retry")
+    await bot.client.next(assignedFor(taskId, 1))
+    await edge.deployment.append({ kind: "task", id: taskId, type: "CANCEL", payload: { reason: "wrong input" } })
+    await bot.client.next(cancelledFor(taskId, 1))
+    await stateOf(taskId, "cancelled")
+
+    const from = bot.client.frames.length
+    await edge.deployment.append({ kind: "task", id: taskId, type: "RETRY", payload: {} })
+    await bot.client.next(assignedFor(taskId, 2), { from })
+    bot.client.send({ type: "task_started", id: "late", payload: { task_id: taskId, attempt: 1 } })
+    expect((await refusalOf(bot, "late")).payload).toMatchObject({
+      code: "conflict",
+      message: "attempt 1 is over: the task runs attempt 2",
+    })
+    await bot.acked("task_started", "s2", { task_id: taskId, attempt: 2 })
+    await bot.acked("task_complete", "c2", { task_id: taskId, attempt: 2, success: true })
+    await stateOf(taskId, "completed")
+    await bot.client.close()
+  })
+
   it("whose attempt times out is told so, and the task runs again on a new attempt until its attempts are spent", async () => {
     const bot = await connectBot(edge, await edge.agent({ capabilities: ["slow"] }))
     const taskId = await task("slow", { timeoutS: 1, maxAttempts: 2 })

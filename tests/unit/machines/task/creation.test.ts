@@ -44,6 +44,7 @@ describe("task creation", () => {
       status: "blocked",
       agentId: null,
       attempt: 0,
+      attemptsBefore: 0,
       firstStartedAt: null,
       progress: 0,
       progressMessage: null,

@@ -66,7 +66,8 @@ describe("a task and its session's sweeps", () => {
       ...announced("blocked", "ready").map((e) => ({ ...e, epoch: 1 })),
       { type: "task.ready", capability: "code", priority: 2, group: null },
     ])
-    expect(task.context()).toMatchObject({ attempt: 0, error: null, epoch: 1 })
+    // Its failed attempt stays counted: the new run's first attempt is attempt 2, with its full budget.
+    expect(task.context()).toMatchObject({ attempt: 1, attemptsBefore: 1, error: null, epoch: 1 })
   })
 
   it("is not run again by a SESSION_RUN of the epoch it failed in, nor after it completed", () => {

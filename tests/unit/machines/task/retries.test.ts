@@ -1,7 +1,7 @@
 // FAIL, RETRY_DUE and RETRY: retrying with backoff until maxAttempts, and a manual retry after a final outcome.
 import { describe, expect, it } from "vitest"
 import { backoffMs } from "../../../../machines/task.ts"
-import { AGENT, T0, announced, taskIn } from "./harness.ts"
+import { AGENT, T0, announced, startTask, taskIn } from "./harness.ts"
 
 describe("task retries", () => {
   it("FAIL with attempts left waits for a retry timer at the backoff delay", () => {
@@ -81,15 +81,17 @@ describe("task retries", () => {
   })
 
   for (const status of ["failed", "cancelled", "timed_out"] as const) {
-    it(`RETRY from ${status} starts a fresh run, blocked while its session holds it`, () => {
+    it(`RETRY from ${status} starts a fresh run, blocked while its session holds it, its attempts numbered on`, () => {
       const task = taskIn(status)
+      const spent = task.context().attempt
       task.send({ type: "SESSION_HOLD", at: T0 + 800_000 })
       const at = T0 + 900_000
       const effects = task.send({ type: "RETRY", at })
       expect(task.state()).toBe("blocked")
       expect(effects).toEqual(announced(status, "blocked"))
       expect(task.context()).toMatchObject({
-        attempt: 0,
+        attempt: spent,
+        attemptsBefore: spent,
         agentId: null,
         progress: 0,
         progressMessage: null,
@@ -109,13 +111,35 @@ describe("task retries", () => {
     })
   }
 
-  it("a retried task runs its full budget of attempts again", () => {
-    const task = taskIn("failed", { maxAttempts: 1 })
+  it("a retried task runs its full budget of attempts again, numbered on from the last run's", () => {
+    const task = startTask({ maxAttempts: 2 })
+    for (const [attempt, at] of [
+      [1, T0 + 1_000],
+      [2, T0 + 100_000],
+    ] as const) {
+      task.send({ type: "ASSIGN", agentId: AGENT, at })
+      task.send({ type: "START", agentId: AGENT, attempt, at: at + 1 })
+      task.send({ type: "FAIL", agentId: AGENT, error: "boom", at: at + 2 })
+      if (attempt === 1) task.send({ type: "RETRY_DUE", attempt, at: at + 60_000 })
+    }
+    expect(task.state()).toBe("failed")
     task.send({ type: "RETRY", at: T0 + 900_000 })
     const assigned = task.send({ type: "ASSIGN", agentId: AGENT, at: T0 + 900_002 })
-    expect(assigned).toContainEqual(expect.objectContaining({ type: "task.assigned", attempt: 1 }))
-    task.send({ type: "START", agentId: AGENT, at: T0 + 900_003 })
-    task.send({ type: "COMPLETE", agentId: AGENT, at: T0 + 900_004 })
-    expect(task.state()).toBe("completed")
+    expect(assigned).toContainEqual(expect.objectContaining({ type: "task.assigned", attempt: 3 }))
+    // A late report of the last run's attempt is not this run's.
+    expect(task.send({ type: "START", agentId: AGENT, attempt: 2, at: T0 + 900_003 })).toEqual([
+      expect.objectContaining({ type: "command.rejected", code: "conflict", reason: "attempt 2 is over: the task runs attempt 3" }),
+    ])
+    task.send({ type: "START", agentId: AGENT, attempt: 3, at: T0 + 900_003 })
+    // This run's first failure is retried (one of its two attempts), with a first attempt's backoff.
+    const failed = task.send({ type: "FAIL", agentId: AGENT, error: "again", at: T0 + 900_004 })
+    expect(task.state()).toBe("retry_wait")
+    expect(failed).toContainEqual({
+      type: "timer.arm",
+      name: "retry",
+      fireAt: T0 + 900_004 + backoffMs("task-1", 1),
+      event: { type: "RETRY_DUE", attempt: 3 },
+    })
+    expect(task.context()).toMatchObject({ attempt: 3, attemptsBefore: 2 })
   })
 })

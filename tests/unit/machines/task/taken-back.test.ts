@@ -1,6 +1,6 @@
-// A run taken back from its agent (heartbeat loss, deregistration, drain) is over, started or not: the next
-// run is a new attempt, so a late report naming the old one is refused `conflict` even when the same agent
-// gets the task again (PROTOCOL v1.1). Driven with XState's pure `initialTransition` / `transition`.
+// A run taken back from its agent (heartbeat loss, deregistration, drain, a cancellation) is over, started or
+// not: the next run (after a RETRY too) is a new attempt, so a late report naming the old one is refused
+// `conflict` even when the same agent gets the task again (PROTOCOL v1.1). Driven with XState's pure `initialTransition` / `transition`.
 import { describe, expect, it } from "vitest"
 import { initialTransition, transition, type SnapshotFrom } from "xstate"
 import { taskMachine, type TaskEmitted, type TaskEvent } from "../../../../machines/task.ts"
@@ -68,6 +68,18 @@ describe("a task taken back before its bot started it", () => {
       expect(completed.context).toMatchObject({ attempt: 2, result: "new" })
     })
   }
+
+  it("(cancelled, then retried) runs a new attempt when the same agent gets it again", () => {
+    const [cancelled, told] = step(assigned(), { type: "CANCEL", reason: "not now", at: T0 + 2_000 })
+    expect(told).toContainEqual({ type: "task.cancelled", agentId: AGENT, attempt: 1, reason: "not now" })
+    const [retried] = step(cancelled, { type: "RETRY", at: T0 + 3_000 })
+    expect(retried.value).toBe("ready")
+    const [again, pushed] = step(retried, { type: "ASSIGN", agentId: AGENT, at: T0 + 4_000 })
+    expect(pushed).toContainEqual(expect.objectContaining({ type: "task.assigned", attempt: 2 }))
+    const [unchanged, refused] = step(again, { type: "START", agentId: AGENT, attempt: 1, at: T0 + 5_000 })
+    expect(refused).toEqual([expect.objectContaining({ code: "conflict", reason: "attempt 1 is over: the task runs attempt 2" })])
+    expect(unchanged.context).toEqual(again.context)
+  })
 
   it("a run taken back counts as an attempt: with max_attempts 2, the next run's failure fails the task for good", () => {
     const [ready0] = initialTransition(taskMachine, taskInput({ maxAttempts: 2 }))
