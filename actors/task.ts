@@ -3,7 +3,7 @@
 // and query columns of a task.
 import { taskMachine, type TaskContext, type TaskEmitted, type TaskStatus } from "../machines/task.ts"
 import { taskView } from "./views.ts"
-import type { ActorKind, Output, PersistedSnapshot } from "../src/runtime/actor-kind.ts"
+import type { ActorKind, Output, StoredDefaults } from "../src/runtime/actor-kind.ts"
 
 const agent = (id: string) => ({ kind: "agent", id })
 
@@ -94,18 +94,46 @@ const outputs = (effect: TaskEmitted, id: string, task: TaskContext): Output[] =
   }
 }
 
-/** Version 2 numbers attempts on across runs (`attemptsBefore`, docs/machines.md): a snapshot of version 1 has
- * none before its current run. */
-const withAttemptsBefore = (snapshot: PersistedSnapshot): PersistedSnapshot => ({
-  ...snapshot,
-  context: { ...(snapshot.context as Record<string, unknown>), attemptsBefore: 0 },
-})
+/** Members left out of a stored task while they hold nothing (src/runtime/stored-snapshot.ts): most of a
+ * task's context until it runs, and a third of it after. */
+const STORED_DEFAULTS: StoredDefaults<TaskContext> = {
+  sessionId: null,
+  index: null,
+  key: null,
+  dependsOn: [],
+  dependants: [],
+  dependenciesDone: [],
+  held: false,
+  epoch: 0,
+  finishedEpoch: null,
+  group: null,
+  requiresApproval: false,
+  approvalTimeoutS: null,
+  approvedAt: null,
+  approvalDeadlineAt: null,
+  agentId: null,
+  attempt: 0,
+  // Absent from a snapshot stored before attempts were numbered on across runs: none before its current run.
+  attemptsBefore: 0,
+  firstStartedAt: null,
+  progress: 0,
+  progressMessage: null,
+  result: null,
+  error: null,
+  cancelReason: null,
+  deadlineAt: null,
+  retryAt: null,
+  readyAt: null,
+  assignedAt: null,
+  claimedAt: null,
+  startedAt: null,
+  finishedAt: null,
+}
 
 export const taskKind: ActorKind = {
   kind: "task",
   machine: taskMachine,
-  version: 2,
-  migrations: { 1: withAttemptsBefore },
+  storedDefaults: STORED_DEFAULTS,
   createType: "CREATE",
   outputs: (effect, self) => outputs(effect as TaskEmitted, self.id, self.context as TaskContext),
   topics: (id, context) => {

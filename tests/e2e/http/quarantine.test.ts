@@ -15,18 +15,13 @@ import { testDeployment, waitFor, type TestDeployment } from "../../support/runt
 const withTask = (change: Pick<ActorKind, "version" | "migrations">): ReadonlyArray<ActorKind> =>
   KINDS.map((kind) => (kind.kind === "task" ? { ...kind, ...change } : kind))
 
-/** The product's task machine version, and the one past it these runs raise it to. */
-const BEFORE = KINDS.find((kind) => kind.kind === "task")?.version ?? 1
-const AFTER = BEFORE + 1
-const productMigrations = KINDS.find((kind) => kind.kind === "task")?.migrations ?? {}
-
-/** Version AFTER of the task machine stores titles marked: a stand-in for a reshaped context. */
+/** Version 2 of the task machine stores titles marked: a stand-in for a reshaped context. */
 const markTitle = (snapshot: PersistedSnapshot): PersistedSnapshot => {
   const context = snapshot.context as { title: string }
   return { ...snapshot, context: { ...context, title: `${context.title} (v2)` } }
 }
-const UNMIGRATED = withTask({ version: AFTER, migrations: productMigrations })
-const MIGRATED = withTask({ version: AFTER, migrations: { ...productMigrations, [BEFORE]: markTitle } })
+const UNMIGRATED = withTask({ version: 2 })
+const MIGRATED = withTask({ version: 2, migrations: { 1: markTitle } })
 
 let deployment: TestDeployment
 const operatorToken = randomBytes(24).toString("base64url")
@@ -66,13 +61,13 @@ describe("quarantined actors over HTTP", () => {
     expect(created.status).toBe(201)
     const id = created.body.id as string
     expect((await first.get("/api/v1/actors?quarantined=1")).body).toEqual({ items: [], next_cursor: null })
-    expect((await first.get(`/api/v1/actors/task/${id}`)).body).toMatchObject({ machine_version: BEFORE, quarantined: null })
+    expect((await first.get(`/api/v1/actors/task/${id}`)).body).toMatchObject({ machine_version: 1, quarantined: null })
 
-    // The task machine is raised a version without a migration: the stored task does not fit it.
+    // The task machine is raised to version 2 without a migration: the stored task does not fit it.
     // A command to it is refused with the reason and kept as a dead letter (for a replay once it fits).
     const second = await runWith(UNMIGRATED)
     const reason =
-      `quarantined: task:${id}: its snapshot is of version ${BEFORE} of the task machine, now at ${AFTER}, and no migration from ${BEFORE} is registered; ` +
+      `quarantined: task:${id}: its snapshot is of version 1 of the task machine, now at 2, and no migration from 1 is registered; ` +
       "register one (the kind's migrations), then replay these dead letters"
     expect(await second.post(`/api/v1/tasks/${id}/cancel`, { reason: "too late" })).toMatchObject({
       status: 409,
@@ -84,14 +79,14 @@ describe("quarantined actors over HTTP", () => {
     })
     expect(letter.reason).toBe(reason)
     const quarantined = await second.get("/api/v1/actors?quarantined=1")
-    expect(quarantined.body).toMatchObject({ items: [{ kind: "task", id, state: "ready", machine_version: BEFORE, quarantined: reason }] })
+    expect(quarantined.body).toMatchObject({ items: [{ kind: "task", id, state: "ready", machine_version: 1, quarantined: reason }] })
     expect(quarantined.body.items).toHaveLength(1)
     expect((await second.get("/api/v1/actors?quarantined=1&kind=session")).body.items).toEqual([])
     expect(await second.get(`/api/v1/tasks/${id}`)).toMatchObject({ status: 409, body: { error: { code: "conflict", message: reason } } })
     expect((await second.get("/api/v1/tasks")).body.items).toEqual([])
     expect((await second.get(`/api/v1/actors/task/${id}`)).body).toMatchObject({
       state: "ready",
-      machine_version: BEFORE,
+      machine_version: 1,
       quarantined: reason,
       snapshot: { context: { title: "paint the door" } },
     })
@@ -102,7 +97,7 @@ describe("quarantined actors over HTTP", () => {
     expect(await third.get(`/api/v1/tasks/${id}`)).toMatchObject({ status: 200, body: { title: "paint the door (v2)", status: "ready" } })
     expect((await third.get("/api/v1/tasks")).body.items).toMatchObject([{ id, title: "paint the door (v2)" }])
     expect((await third.get(`/api/v1/actors/task/${id}`)).body).toMatchObject({
-      machine_version: AFTER,
+      machine_version: 2,
       quarantined: null,
       snapshot: { context: { title: "paint the door (v2)" } },
     })
@@ -112,7 +107,7 @@ describe("quarantined actors over HTTP", () => {
       machineVersion: cancelled.machineVersion,
       title: (cancelled.snapshot as { context: { title: string } }).context.title,
     }).toEqual({
-      machineVersion: AFTER,
+      machineVersion: 2,
       title: "paint the door (v2)",
     })
   })
