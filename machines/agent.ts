@@ -265,6 +265,10 @@ export const agentMachine = setup({
       const free = breakerAdmits(context) ? freeCapacity(context) : 0
       if (free > 0 || !breakerAdmits(context)) enqueue.emit({ type: "agent.capacity", free })
     }),
+    /** A half-open breaker's probe just went out: no free slot until its outcome (the router forgets it as idle). */
+    awaitProbe: enqueueActions(({ context, enqueue }) => {
+      if (context.breaker === "half_open" && context.probeTaskId !== null) enqueue.emit({ type: "agent.capacity", free: 0 })
+    }),
     rejectCommand: emit(({ event }, params: { state: AgentState }) => refuseInState("agent", event.type, params.state)),
   },
 }).createMachine({
@@ -328,7 +332,7 @@ export const agentMachine = setup({
         ...connected,
         RESERVE: [
           reaffirm,
-          { guard: "canTakeTask", actions: ["reserve", "confirmReservation"] },
+          { guard: "canTakeTask", actions: ["reserve", "confirmReservation", "awaitProbe"] },
           { actions: { type: "refuseReservation", params: { reason: "breaker_open" } } },
         ],
         RELEASE: [{ guard: "holdsTask", actions: ["release", "announceCapacity"] }, { description: NOT_HELD }],

@@ -70,12 +70,15 @@ describe("agent circuit breaker", () => {
     expect(agent.context.breaker).toBe("closed")
   })
 
-  it("after the cool-down it is half-open, announces one slot and admits one probe", () => {
+  it("after the cool-down it is half-open, announces its slots, admits one probe and then announces none", () => {
     const agent = agentWithOpenBreaker({ maxConcurrency: 2 })
     const openedAt = agent.context.breakerOpenedAt ?? -1
     expect(agent.send({ type: "BREAKER_COOLDOWN", openedAt })).toEqual([{ type: "agent.capacity", free: 2 }])
     expect(agent.context.breaker).toBe("half_open")
-    expect(agent.send({ type: "RESERVE", taskId: "probe" })).toEqual([{ type: "agent.reserved", taskId: "probe" }])
+    expect(agent.send({ type: "RESERVE", taskId: "probe" })).toEqual([
+      { type: "agent.reserved", taskId: "probe" },
+      { type: "agent.capacity", free: 0 },
+    ])
     expect(agent.context.probeTaskId).toBe("probe")
     expect(agent.send({ type: "RESERVE", taskId: "second" })).toEqual([
       { type: "agent.reserve_refused", taskId: "second", reason: "breaker_open" },
@@ -110,7 +113,10 @@ describe("agent circuit breaker", () => {
     agent.send({ type: "RESERVE", taskId: "probe" })
     expect(agent.send({ type: "RELEASE", taskId: "probe", outcome: "cancelled" })).toEqual([{ type: "agent.capacity", free: 1 }])
     expect(agent.context).toMatchObject({ breaker: "half_open", probeTaskId: null })
-    expect(agent.send({ type: "RESERVE", taskId: "probe-2" })).toEqual([{ type: "agent.reserved", taskId: "probe-2" }])
+    expect(agent.send({ type: "RESERVE", taskId: "probe-2" })).toEqual([
+      { type: "agent.reserved", taskId: "probe-2" },
+      { type: "agent.capacity", free: 0 },
+    ])
   })
 
   it("outcomes of other tasks count but neither close a half-open breaker nor re-arm an open one", () => {
