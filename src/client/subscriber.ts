@@ -98,6 +98,7 @@ export class Subscriber implements AsyncIterable<SubscribedEvent> {
   /** Topics followed for mirrors, with how many open mirrors need each (unfollowed at none). */
   private readonly mirrorTopics = new Map<string, number>()
   private bridge: Bridge | undefined
+  private repeatCount = 0
   private lastCursor: string | undefined
   private readonly seen: SeenIds
   private readonly socket: ReconnectingSocket
@@ -157,6 +158,14 @@ export class Subscriber implements AsyncIterable<SubscribedEvent> {
   /** The cursor of the last event received: pass it as `since` to resume from there later. */
   get cursor(): string | undefined {
     return this.lastCursor
+  }
+
+  /**
+   * How many event frames were dropped as repeats of an id already delivered: one per extra followed
+   * topic that carries an event (`tasks` and `task:<id>`), and any the server sent twice.
+   */
+  get repeats(): number {
+    return this.repeatCount
   }
 
   get topics(): ReadonlyArray<string> {
@@ -334,7 +343,10 @@ export class Subscriber implements AsyncIterable<SubscribedEvent> {
       return
     }
     if (typeof frame.cursor === "string") this.lastCursor = frame.cursor
-    if (this.seen.check(frame.payload.id)) return
+    if (this.seen.check(frame.payload.id)) {
+      this.repeatCount += 1
+      return
+    }
     const event: SubscribedEvent = { ...frame.payload, cursor: this.lastCursor ?? "" }
     for (const listener of [...this.eventListeners]) listener(event)
     for (const queue of this.queues) queue.push(event)

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { chromium, type BrowserContext, type Page } from "playwright-core"
 import type { Edge } from "../../src/edge/app.ts"
-import { ofType, TestClient, type Frame } from "../e2e/sockets/client.ts"
+import { ofType, TestClient, type Frame } from "../e2e/sockets/conformance/raw-client.ts"
 import { edgeOn, httpClient, testEdge, type Client, type TestEdge } from "../support/edge.ts"
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium"

@@ -4,7 +4,7 @@ import { KINDS } from "../../../actors/index.ts"
 import { createEdge, type Edge } from "../../../src/edge/app.ts"
 import { createLogger } from "../../../src/log.ts"
 import type { TestEdge } from "../../support/edge.ts"
-import { TestClient, type Refusal } from "../sockets/client.ts"
+import { TestClient, type Refusal } from "../sockets/conformance/raw-client.ts"
 
 /** Another edge on `t`'s deployment, as a second `clawbot edge` would be. */
 export const secondEdge = (t: TestEdge): Promise<Edge> =>

@@ -7,7 +7,7 @@ import { createHash } from "node:crypto"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import type { Edge } from "../../../src/edge/app.ts"
 import { testEdge, type TestEdge } from "../../support/edge.ts"
-import { ofType, TestClient } from "../sockets/client.ts"
+import { ofType, TestClient } from "../sockets/conformance/raw-client.ts"
 import { secondEdge, upgradeStatus } from "./support.ts"
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/

@@ -5,7 +5,7 @@
 // deregistered socket closes.
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { testEdge, type TestEdge } from "../../support/edge.ts"
-import { ofType, TestClient, type Frame } from "../sockets/client.ts"
+import { ofType, TestClient, type Frame } from "../sockets/conformance/raw-client.ts"
 
 const STREAM_ID = /^\d+-\d+$/
 

@@ -1,7 +1,6 @@
 // Synthetic event-stream entries for the event-socket tests, written straight to the deployment's
 // event stream (as the runtime writes them) so a test controls exactly what is published and when.
 import { publishEvents } from "../../../src/redis/streams.ts"
-import type { Frame, TestClient } from "./client.ts"
 import type { SocketEdge } from "./harness.ts"
 
 let sequence = 0
@@ -38,18 +37,4 @@ export async function streamEventIds(edge: SocketEdge, topic: string, since: str
     if (record["type"] !== "event" || !String(record["topics"]).split(",").includes(topic)) return []
     return [(JSON.parse(String(record["body"])) as { id: string }).id]
   })
-}
-
-/** The ids of the event frames received for `topic`, in order. */
-export const receivedIds = (frames: ReadonlyArray<Frame>, topic: string): string[] =>
-  frames.filter((frame) => frame.type === "event" && frame.payload["topic"] === topic).map((frame) => String(frame.payload["id"]))
-
-let syncs = 0
-
-/** Resolves once the server handled every frame `client` sent before: frames are handled in order,
- * so the answer to a frame it refuses (an unknown type) marks the point. */
-export async function handled(client: TestClient): Promise<void> {
-  const ref = `sync-${(syncs += 1)}`
-  client.send({ type: "sync", id: ref, payload: {} })
-  await client.next((frame) => frame.type === "error" && frame.payload["ref"] === ref)
 }

@@ -5,9 +5,9 @@
 // server through the SDK or, where they must send what the SDK never sends, raw frames of their own.
 import { randomUUID } from "node:crypto"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { ofType, TestClient, withRef, type Frame } from "./client.ts"
-import { produce, taskEvent } from "./events-support.ts"
-import { startSocketEdge, type SocketEdge } from "./harness.ts"
+import { ofType, TestClient, withRef, type Frame } from "./raw-client.ts"
+import { produce, taskEvent } from "../events-support.ts"
+import { startSocketEdge, type SocketEdge } from "../harness.ts"
 
 let edge: SocketEdge
 beforeAll(async () => {

@@ -3,9 +3,9 @@
 // is closed (4429) when the flood goes on. The process stays healthy: other bots keep working.
 // Raw `ws` on purpose: it floods a socket with bad frames past its rate quota.
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { ofType } from "./client.ts"
-import { connectBot } from "./bot.ts"
-import { startSocketEdge, type SocketEdge } from "./harness.ts"
+import { ofType } from "./raw-client.ts"
+import { connectBot } from "./raw-bot.ts"
+import { startSocketEdge, type SocketEdge } from "../harness.ts"
 
 const PER_SECOND = 20
 let edge: SocketEdge
