@@ -13,10 +13,8 @@ import {
   type SubscribeOptions,
   type WebSocketConstructor,
 } from "../../../src/client/node.ts"
+import { FAST_BACKOFF } from "../client/support.ts"
 import type { SocketEdge } from "./harness.ts"
-
-/** Quick reconnects, for tests. */
-export const FAST_BACKOFF = { initialMs: 20, maxMs: 200 } as const
 
 export const baseUrl = (edge: SocketEdge): string => `http://127.0.0.1:${edge.port}`
 
