@@ -66,13 +66,17 @@ describe("disconnected bots", () => {
     await olderStopped
     await expect(older.connected()).rejects.toMatchObject({ code: "conflict", message: "socket: closed with 4409 replaced" })
     expect(errors).toEqual([expect.objectContaining({ code: "conflict" })])
-    // The older socket's DISCONNECT is appended before the newer one's CONNECT.
-    const presence = await waitFor("three presence transitions", async () => {
+    // The older socket's DISCONNECT is appended before the newer one's CONNECT. (Read from the end: a
+    // fresh socket that uWS drops right after `open`, docs/edge.md, adds a reconnection before them.)
+    const presence = await waitFor("the replacement's presence transitions", async () => {
       const rows = await edge.deployment.schema.sql<{ event: string; to_state: string }[]>`
         select event, to_state from transitions where actor_id = ${agent.id} and event in ('CONNECT', 'DISCONNECT') order by id`
-      return rows.length === 3 ? rows : undefined
+      const all = rows.map((row) => `${row.event}>${row.to_state}`)
+      return all.length >= 3 && all.at(-2) === "DISCONNECT>offline" ? all : undefined
     })
-    expect(presence.map((row) => `${row.event}>${row.to_state}`)).toEqual(["CONNECT>online", "DISCONNECT>offline", "CONNECT>online"])
+    expect(presence.slice(-3)).toEqual(["CONNECT>online", "DISCONNECT>offline", "CONNECT>online"])
+    // One socket each: exactly these three.
+    if (older.connections + newer.connections === 2) expect(presence).toHaveLength(3)
     expect((await edge.deployment.actor("agent", agent.id)).state).toBe("online")
     await Promise.all([newer.close({ timeoutMs: 0 }), older.close({ timeoutMs: 0 })])
   })
