@@ -10,6 +10,7 @@ import {
 } from "../machines/agent.ts"
 import { idleScore } from "../machines/routing-score.ts"
 import { agentView } from "./views.ts"
+import { StoredAgentContext } from "./stored-contexts.ts"
 import type { ActorKind, Output } from "../src/runtime/actor-kind.ts"
 
 const task = (id: string) => ({ kind: "task", id })
@@ -43,6 +44,7 @@ const TAKES_WORK = new Set(["online"])
 export const agentKind: ActorKind = {
   kind: "agent",
   machine: agentMachine,
+  context: StoredAgentContext,
   createType: "CREATE",
   outputs: (effect, self) => outputs(effect as AgentEmitted, self.id, self.context as AgentContext),
   afterFinal: (event) => deregisteredEffects(event as AgentEvent),

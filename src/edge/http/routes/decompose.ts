@@ -1,7 +1,8 @@
 // `POST /api/v1/tasks/{id}/decompose` and `GET /api/v1/tasks/{id}/dependencies`: a task of a session is
 // split into a template's subtasks (src/planning), which join its session through the session machine
 // (ADD_TASKS: the session creates them, and the task waits for them); the answer carries each subtask's
-// PERT estimate and the plan's critical path. The dependency graph is read from the task actors.
+// PERT estimate and the plan's critical path. The dependency graph is read from the task actors. Both read
+// the stored task and session brought up to their machines (current.ts): a quarantined one answers 409.
 import type { SessionContext } from "../../../../machines/session.ts"
 import type { TaskContext } from "../../../../machines/task.ts"
 import { sessionTaskId } from "../../../../machines/task-ids.ts"
@@ -15,7 +16,8 @@ import type { StoredActor } from "../../../store/actor-row.ts"
 import { sessionTasks } from "../../../store/queries.ts"
 import { requireOperator } from "../../auth.ts"
 import { sendCommand } from "../command.ts"
-import { actorOr404, IdParams } from "../params.ts"
+import { currentOnly, currentOr404, QUARANTINED } from "../current.ts"
+import { IdParams } from "../params.ts"
 import { API, json, route, type Route } from "../route.ts"
 import { contextOf } from "../views.ts"
 
@@ -93,10 +95,11 @@ export const decomposeRoutes: Route[] = [
     responses: {
       201: { description: "the subtasks joined the session", schema: Decomposition },
       202: { description: "accepted, still pending", schema: Decomposition },
+      409: QUARANTINED,
     },
     async handle({ ctx, principal, params, body }) {
       requireOperator(principal)
-      const task = await actorOr404(ctx.sql, "task", params.id)
+      const task = await currentOr404(ctx, "task", params.id)
       const parent = contextOf<TaskContext>(task)
       if (parent.sessionId === null) {
         throw new ApiError({ code: "conflict", message: `task ${params.id} belongs to no session: its subtasks join the task's session` })
@@ -107,7 +110,7 @@ export const decomposeRoutes: Route[] = [
           message: `task ${params.id} is ${task.state}: a task is decomposed before an agent takes it`,
         })
       }
-      const session = await actorOr404(ctx.sql, "session", parent.sessionId)
+      const session = await currentOr404(ctx, "session", parent.sessionId)
       const firstIndex = contextOf<SessionContext>(session).taskCount
       const maxDepth = body.maxDepth ?? DEFAULT_DEPTH
       const planned = expandTemplate(body.template, maxDepth)
@@ -174,11 +177,11 @@ export const decomposeRoutes: Route[] = [
     summary: "The task's dependency graph: every task linked to it through dependencies, and each edge from a dependency to its dependant",
     access: "read",
     params: IdParams,
-    responses: { 200: { description: "nodes and edges", schema: DependencyGraph } },
+    responses: { 200: { description: "nodes and edges", schema: DependencyGraph }, 409: QUARANTINED },
     async handle({ ctx, params }) {
-      const task = await actorOr404(ctx.sql, "task", params.id)
+      const task = await currentOr404(ctx, "task", params.id)
       const sessionId = contextOf<TaskContext>(task).sessionId
-      const linked = component(task, sessionId === null ? [] : await sessionTasks(ctx.sql, sessionId))
+      const linked = component(task, sessionId === null ? [] : currentOnly(ctx.kinds, await sessionTasks(ctx.sql, sessionId)))
       const ids = new Set(linked.map((node) => node.id))
       return json(200, {
         nodes: linked.map((node) => {
