@@ -14,7 +14,7 @@ let deployment: TestDeployment
 let runs: KindRuns
 let api: Client
 /** Seven ready tasks, oldest first; 2, 4 and 5 are then spoiled in Postgres. */
-let ids: string[] = []
+const ids: string[] = []
 beforeAll(async () => {
   deployment = await testDeployment({ partitions: 1 })
   runs = kindRuns(deployment, randomBytes(24).toString("base64url"))
