@@ -6,6 +6,7 @@ import type { AnyMachineSnapshot } from "xstate"
 import { formatIssue } from "../schema/issue.ts"
 import type { ActorKind, PersistedSnapshot } from "./actor-kind.ts"
 import { restoreSnapshot, stateName } from "./advance.ts"
+import { expandSnapshot } from "./stored-snapshot.ts"
 
 /** What a stored snapshot is, as far as its version goes. */
 export interface VersionedSnapshot {
@@ -47,9 +48,10 @@ export const fittingVersions = (kind: ActorKind): { readonly from: number; reado
 
 /**
  * Restores `stored` for `kind`: an older snapshot goes through the kind's migrations one version at
- * a time. A snapshot without a way up, written by a newer machine (a runtime older than the one
- * that wrote it), whose context does not decode as the kind's (its `context` Schema), or that the
- * machine cannot restore (a state it lacks) is quarantined: the reason says what was found and what to do.
+ * a time, then gets back the members its stored form left out (src/runtime/stored-snapshot.ts). A
+ * snapshot without a way up, written by a newer machine (a runtime older than the one that wrote it),
+ * whose context does not decode as the kind's (its `context` Schema), or that the machine cannot
+ * restore (a state it lacks) is quarantined: the reason says what was found and what to do.
  * The one verdict on a stored snapshot: the runtime restores with it, the edge shows and lists with it.
  */
 export const restoreStored = (kind: ActorKind, key: string, stored: VersionedSnapshot): Restored => {
@@ -78,6 +80,7 @@ export const restoreStored = (kind: ActorKind, key: string, stored: VersionedSna
     quarantine(
       `its snapshot (${kind.kind} machine version ${current}) does not fit the machine: ${why}; raise the kind's version and register a migration, then replay these dead letters`,
     )
+  persisted = expandSnapshot(kind, persisted)
   const fault = contextFault(kind, persisted?.context)
   if (fault !== undefined) return unfit(`its context does not decode: ${fault}`)
   try {
