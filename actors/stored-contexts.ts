@@ -14,6 +14,8 @@ const NullableTime = Schema.NullOr(Schema.Number)
 const Text = Schema.NullOr(Schema.String)
 const Ids = Schema.Array(Schema.String)
 const JsonRecord = Schema.Record(Schema.String, Schema.Unknown)
+/** Any JSON a member holds (a payload, a result, checkpoint data): absent from the row when it was undefined in memory. */
+const Anything = Schema.optional(Schema.Unknown)
 
 /** `Context` and the Schema's type have the same keys, and every `Context` is a value of the Schema. */
 type Fits<Context, Decoded> = [Context] extends [Decoded]
@@ -35,7 +37,7 @@ export const StoredTaskContext = fitting<TaskContext>()(
     key: Text,
     title: Schema.String,
     capability: Schema.String,
-    payload: Schema.Unknown,
+    payload: Anything,
     dependsOn: Ids,
     dependants: Ids,
     dependenciesDone: Ids,
@@ -56,7 +58,7 @@ export const StoredTaskContext = fitting<TaskContext>()(
     firstStartedAt: NullableTime,
     progress: Schema.Number,
     progressMessage: Text,
-    result: Schema.Unknown,
+    result: Anything,
     error: Text,
     cancelReason: Text,
     deadlineAt: NullableTime,
@@ -83,7 +85,7 @@ export const StoredSessionContext = fitting<SessionContext>()(
     createdAt: Time,
     taskCount: Schema.Number,
     sweeps: Schema.Array(Schema.Literals(["run", "cancel"])),
-    checkpoints: Schema.Array(Schema.Struct({ number: Schema.Number, data: Schema.Unknown, at: Time })),
+    checkpoints: Schema.Array(Schema.Struct({ number: Schema.Number, data: Anything, at: Time })),
     metrics: Schema.Struct({
       tasks: Schema.Record(Schema.String, Schema.Number),
       startedAt: Schema.optional(Time),
