@@ -1,6 +1,7 @@
 // What a stored snapshot's context must decode as, per actor kind (invariant 7: a stored snapshot is
 // input like any other). The runtime decodes a snapshot's context with its kind's Schema after the
-// migrations and before XState restores it (restoreStored); a context that does not decode
+// migrations and once the members its stored form leaves out are put back, before XState restores it
+// (restoreStored); a context that does not decode
 // quarantines the actor with the field named. Each Schema is checked against its machine's context
 // type at compile time: the same fields, and every context the machine builds decodes.
 import { Schema } from "effect"
