@@ -56,17 +56,20 @@ beforeAll(async () => {
   Object.assign(stored, { session: session.body.id, feature: session.body.tasks[0].id })
   const router = await first.api.post("/api/v1/agents", { name: "router-a", capabilities: ["code"] })
   stored.router = router.body.id
-  const resumer = await first.api.post("/api/v1/agents", { name: "resumer", capabilities: ["resume"] })
+  // The resumer's bot connects once (so a later socket resumes its session) and goes; back online over
+  // HTTP, it is given a task, which stays assigned to it. (No frame is awaited on a socket that may drop.)
+  const resumer = await first.api.post("/api/v1/agents", { name: "resumer", capabilities: ["resume"], heartbeat_interval_ms: 600_000 })
   stored.resumer = { id: resumer.body.id, token: resumer.body.token }
-  // The resumer's bot takes a task and goes away: the task stays assigned to it.
   const bot = await TestClient.open(first.ws(`/ws/control?token=${stored.resumer.token}`))
   await bot.next(ofType("connected"))
-  stored.held = (await first.api.post("/api/v1/tasks", { title: "long job", capability: "resume" })).body.id
-  for (const data of [{ a: 1 }, { b: 2 }])
-    stored.notes.push((await first.api.post("/api/v1/contexts?wait=1", { scope: "global", data })).body.id)
-  await bot.next(ofType("task_assigned"))
   await bot.close()
   await deployment.actor("agent", stored.resumer.id, (row) => row.state === "offline")
+  const heartbeat = await first.api.post(`/api/v1/agents/${stored.resumer.id}/heartbeat?wait=1`, {}, { token: stored.resumer.token })
+  expect(heartbeat.status).toBe(200)
+  stored.held = (await first.api.post("/api/v1/tasks", { title: "long job", capability: "resume" })).body.id
+  await deployment.actor("task", stored.held, (row) => row.state === "assigned" && row.agentId === stored.resumer.id)
+  for (const data of [{ a: 1 }, { b: 2 }])
+    stored.notes.push((await first.api.post("/api/v1/contexts?wait=1", { scope: "global", data })).body.id)
   for (const task of session.body.tasks as Array<{ id: string }>) await deployment.actor("task", task.id)
 })
 afterAll(async () => {
