@@ -4,6 +4,8 @@
 // reason and append nothing, route explain names it as the agent's reason, and the agent's control
 // socket is refused at the upgrade with 409 and the reason; once migrations are registered, each of them
 // reads the snapshots migrated (the tasks a reconnecting bot is sent again among them).
+// The socket parts use the raw client on purpose: they check an upgrade refusal's body (the quarantine's
+// reason), which the SDK reports only as a status.
 import { randomBytes } from "node:crypto"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { KINDS } from "../../../actors/index.ts"
@@ -11,7 +13,7 @@ import type { ActorKind, PersistedSnapshot } from "../../../src/runtime/actor-ki
 import { inboxAppends } from "../../support/edge.ts"
 import { kindRuns, marking, type KindRun, type KindRuns } from "../../support/kind-runs.ts"
 import { testDeployment, type TestDeployment } from "../../support/runtime.ts"
-import { ofType, TestClient, type Refusal } from "../sockets/client.ts"
+import { ofType, TestClient, type Refusal } from "../sockets/conformance/raw-client.ts"
 
 /** A context's migration to version 2: its data says so. */
 const markData = (snapshot: PersistedSnapshot): PersistedSnapshot => {
