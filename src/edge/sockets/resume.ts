@@ -1,14 +1,15 @@
 // A reconnecting bot's session: the `task_assigned` frames of every task still held by the agent
-// (assigned or in progress), rebuilt from the stored tasks (brought up to their machine), to send again after `connected`.
+// (assigned or in progress), rebuilt from the stored tasks brought up to their machine (current.ts), to
+// send again after `connected`, stamped when sent. A quarantined task is not sent (its commands are refused
+// until it is fixed).
 import { currentAttempt } from "../../../machines/task.ts"
-import type { Logger } from "../../log.ts"
 import { encodeFrame, ServerFrame } from "../../schema/frames.ts"
 import type { StoredActor } from "../../store/actor-row.ts"
 import type { Sql } from "../../store/db.ts"
 import { listActors } from "../../store/queries.ts"
-import { decodeTaskAssignment } from "./stored.ts"
-import type { ActorKind } from "../../runtime/actor-kind.ts"
+import type { EdgeContext } from "../context.ts"
 import { bringUp } from "../http/current.ts"
+import { decodeTaskAssignment } from "./stored.ts"
 
 const HELD_STATES = ["assigned", "in_progress"] as const
 const PAGE = 500
@@ -27,10 +28,15 @@ async function heldTasks(sql: Sql, agentId: string): Promise<StoredActor[]> {
 }
 
 /** The frame for one held task, sent at `at`; `attempt` is the one the bot runs (the next START's while assigned). */
-function assignmentFrame(kinds: ReadonlyMap<string, ActorKind>, task: StoredActor, log: Logger, at: number): string | undefined {
-  const decoded = decodeTaskAssignment(bringUp(kinds, task).actor.snapshot)
+function assignmentFrame(ctx: Pick<EdgeContext, "kinds" | "log">, stored: StoredActor, at: number): string | undefined {
+  const { actor: task, quarantined } = bringUp(ctx.kinds, stored)
+  if (quarantined !== null) {
+    ctx.log.warn("stored task quarantined; not sent again", { taskId: task.id, reason: quarantined })
+    return undefined
+  }
+  const decoded = decodeTaskAssignment(task.snapshot)
   if (!decoded.ok) {
-    log.warn("stored task snapshot unreadable; not sent again", { taskId: task.id, error: decoded.error.message })
+    ctx.log.warn("stored task snapshot unreadable; not sent again", { taskId: task.id, error: decoded.error.message })
     return undefined
   }
   const { context } = decoded.value
@@ -53,14 +59,8 @@ function assignmentFrame(kinds: ReadonlyMap<string, ActorKind>, task: StoredActo
 }
 
 /** The `task_assigned` frames of the tasks `agentId` still holds, oldest in their state first. */
-export async function heldTaskFrames(
-  sql: Sql,
-  kinds: ReadonlyMap<string, ActorKind>,
-  agentId: string,
-  log: Logger,
-  clock: () => number,
-): Promise<string[]> {
-  const held = await heldTasks(sql, agentId)
-  const at = clock()
-  return held.map((task) => assignmentFrame(kinds, task, log, at)).filter((frame) => frame !== undefined)
+export async function heldTaskFrames(ctx: Pick<EdgeContext, "sql" | "kinds" | "log" | "clock">, agentId: string): Promise<string[]> {
+  const held = await heldTasks(ctx.sql, agentId)
+  const at = ctx.clock()
+  return held.map((task) => assignmentFrame(ctx, task, at)).filter((frame) => frame !== undefined)
 }
