@@ -112,10 +112,21 @@ export type EventClientFrame = typeof EventClientFrame.Type
  * added or removed. */
 export const DeadLettersNotice = Schema.Struct({ count: NonNegativeInt }).annotate({ identifier: "DeadLettersNotice" })
 
+/** The `fleet` topic's frame (beyond PROTOCOL v1.1), sent every second: the inbox lag of the whole deployment
+ * (entries appended to the inboxes and not yet applied, and the age in ms of the oldest of them, null when there is
+ * none) and the dead letters' total. */
+export const FleetNotice = Schema.Struct({
+  inbox_entries: NonNegativeInt,
+  oldest_entry_age_ms: Schema.NullOr(NonNegativeInt),
+  dead_letters: NonNegativeInt,
+}).annotate({ identifier: "FleetNotice" })
+export type FleetNotice = typeof FleetNotice.Type
+
 export const EventServerFrame = Schema.Union([
   frame("event", PublishedEvent),
   frame("error", ErrorDetail),
   frame("dead_letters", DeadLettersNotice),
+  frame("fleet", FleetNotice),
 ]).annotate({
   identifier: "EventServerFrame",
 })
