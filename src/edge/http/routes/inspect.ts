@@ -1,5 +1,6 @@
-// Inspection: the machines' definitions (`/machines`) and the persisted actors (`/actors`), answered
-// from Postgres, each brought up to its machine's version (current.ts); `/actors` without `kind` lists
+// Inspection: the machines' definitions (`/machines`), the persisted actors (`/actors`), answered
+// from Postgres, each brought up to its machine's version (current.ts), and their counts by state
+// (`/actors/counts`, beyond PROTOCOL v1.1, for dashboards); `/actors` without `kind` lists
 // sessions, then tasks, then agents, then contexts; `?quarantined=1` only those whose snapshot's machine
 // version no registered migration brings up to the current one.
 import { Schema } from "effect"
@@ -9,6 +10,7 @@ import { HistoryQuery } from "../../../schema/history.ts"
 import { ActorsQuery } from "../../../schema/http.ts"
 import type { StoredActor } from "../../../store/actor-row.ts"
 import type { Sql } from "../../../store/db.ts"
+import { countActorsByState } from "../../../store/counts.ts"
 import { actorHistory } from "../../../store/history.ts"
 import { InvalidCursor, listActors, type ActorPage, type ListActorsOptions } from "../../../store/queries.ts"
 import { fittingVersions } from "../../../runtime/snapshot-version.ts"
@@ -21,6 +23,13 @@ import { ActorHistory, ActorRecord, actorRecord, historyView, pageOf } from "../
 const Machine = Schema.Record(Schema.String, Schema.Unknown).annotate({
   identifier: "Machine",
   description: "A machine's definition: states, transitions with their events, targets, guards and actions by name",
+})
+
+const StateCounts = Schema.Struct({
+  counts: Schema.Record(Schema.String, Schema.Record(Schema.String, Schema.Int)),
+}).annotate({
+  identifier: "StateCounts",
+  description: "How many actors of each kind are in each state (a kind or state with none is absent); soft-deleted sessions are left out",
 })
 
 const ALL_KINDS: ReadonlyArray<ActorKind> = ["session", "task", "agent", "context"]
@@ -111,6 +120,17 @@ export const inspectRoutes: Route[] = [
       }
       const listed = await listKinds(ctx.sql, kind === undefined ? ALL_KINDS : [kind], filter, limit, page?.cursor)
       return pageAnswer(listed, (actor) => actorRecord(bringUp(ctx.kinds, actor)))
+    },
+  }),
+  route({
+    method: "GET",
+    path: `${API}/actors/counts`,
+    name: "countActors",
+    summary: "How many actors of each kind are in each state, in one query (beyond PROTOCOL v1.1: a dashboard starts from these)",
+    access: "read",
+    responses: { 200: { description: "the counts by kind and state", schema: StateCounts } },
+    async handle({ ctx }) {
+      return json(200, { counts: await countActorsByState(ctx.sql) })
     },
   }),
   route({
