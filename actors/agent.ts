@@ -10,7 +10,7 @@ import {
 } from "../machines/agent.ts"
 import { idleScore } from "../machines/routing-score.ts"
 import { agentView } from "./views.ts"
-import type { ActorKind, Output } from "../src/runtime/actor-kind.ts"
+import type { ActorKind, Output, StoredDefaults } from "../src/runtime/actor-kind.ts"
 
 const task = (id: string) => ({ kind: "task", id })
 
@@ -40,9 +40,25 @@ const outputs = (effect: AgentEmitted, id: string, agent: AgentContext): Output[
 /** States in which an agent takes new work. */
 const TAKES_WORK = new Set(["online"])
 
+/** Members left out of a stored agent while they hold nothing (src/runtime/stored-snapshot.ts). */
+const STORED_DEFAULTS: StoredDefaults<AgentContext> = {
+  type: null,
+  inflight: [],
+  reportedStatus: null,
+  lastHeartbeatAt: null,
+  lastConnectedAt: null,
+  heartbeatSeq: 0,
+  successes: 0,
+  failures: 0,
+  recent: [],
+  breakerOpenedAt: null,
+  probeTaskId: null,
+}
+
 export const agentKind: ActorKind = {
   kind: "agent",
   machine: agentMachine,
+  storedDefaults: STORED_DEFAULTS,
   createType: "CREATE",
   outputs: (effect, self) => outputs(effect as AgentEmitted, self.id, self.context as AgentContext),
   afterFinal: (event) => deregisteredEffects(event as AgentEvent),

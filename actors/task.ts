@@ -3,7 +3,7 @@
 // and query columns of a task.
 import { taskMachine, type TaskContext, type TaskEmitted, type TaskStatus } from "../machines/task.ts"
 import { taskView } from "./views.ts"
-import type { ActorKind, Output } from "../src/runtime/actor-kind.ts"
+import type { ActorKind, Output, StoredDefaults } from "../src/runtime/actor-kind.ts"
 
 const agent = (id: string) => ({ kind: "agent", id })
 
@@ -94,9 +94,44 @@ const outputs = (effect: TaskEmitted, id: string, task: TaskContext): Output[] =
   }
 }
 
+/** Members left out of a stored task while they hold nothing (src/runtime/stored-snapshot.ts): most of a
+ * task's context until it runs, and a third of it after. */
+const STORED_DEFAULTS: StoredDefaults<TaskContext> = {
+  sessionId: null,
+  index: null,
+  key: null,
+  dependsOn: [],
+  dependants: [],
+  dependenciesDone: [],
+  held: false,
+  epoch: 0,
+  finishedEpoch: null,
+  group: null,
+  requiresApproval: false,
+  approvalTimeoutS: null,
+  approvedAt: null,
+  approvalDeadlineAt: null,
+  agentId: null,
+  attempt: 0,
+  firstStartedAt: null,
+  progress: 0,
+  progressMessage: null,
+  result: null,
+  error: null,
+  cancelReason: null,
+  deadlineAt: null,
+  retryAt: null,
+  readyAt: null,
+  assignedAt: null,
+  claimedAt: null,
+  startedAt: null,
+  finishedAt: null,
+}
+
 export const taskKind: ActorKind = {
   kind: "task",
   machine: taskMachine,
+  storedDefaults: STORED_DEFAULTS,
   createType: "CREATE",
   outputs: (effect, self) => outputs(effect as TaskEmitted, self.id, self.context as TaskContext),
   topics: (id, context) => {

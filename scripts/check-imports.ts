@@ -15,7 +15,8 @@ export interface Rule {
 
 /**
  * The runtime's public surface for the edge: `append`, the actor-kind interface and the machine descriptions,
- * how a stored snapshot is brought up to its machine's version (to show it as the runtime would restore it),
+ * how a stored snapshot is brought up to its machine's version and read back from its stored form (to show it as
+ * the runtime would restore it),
  * the merge patches its events carry (to rebuild a view from them), the histogram type of its statistics,
  * its readiness type and tuning.
  */
@@ -23,6 +24,7 @@ const RUNTIME_PUBLIC = [
   "src/runtime/append.ts",
   "src/runtime/actor-kind.ts",
   "src/runtime/snapshot-version.ts",
+  "src/runtime/stored-snapshot.ts",
   "src/runtime/describe-machine.ts",
   "src/runtime/merge-patch.ts",
   "src/runtime/histogram.ts",

@@ -88,9 +88,20 @@ export interface PersistedSnapshot {
   readonly [field: string]: unknown
 }
 
+/** A context member's value a stored snapshot leaves out (src/runtime/stored-snapshot.ts): a scalar, or an empty list. */
+export type StoredDefault = null | boolean | number | string | readonly []
+
+/** A kind's stored defaults, keyed by members of its context `C`. Only values meaning "nothing yet" (null,
+ * false, 0, an empty list) belong here: a default that changed later would change what old rows read as. */
+export type StoredDefaults<C> = { readonly [K in keyof C]?: StoredDefault }
+
 export interface ActorKind {
   readonly kind: string
   readonly machine: AnyStateMachine
+  /** Context members a stored snapshot leaves out while they hold exactly this value, put back when it
+   * is read (before the machine or a view sees it). A migration (`migrations`) may meet a snapshot
+   * without them: an absent member is at its default. */
+  readonly storedDefaults?: Readonly<Record<string, StoredDefault>>
   /** The version of the machine's snapshots (default 1). Raise it with a change that makes stored
    * snapshots not fit (a state renamed or removed, the context reshaped), and register in
    * `migrations` how an older snapshot becomes a current one; an actor whose snapshot cannot be

@@ -69,9 +69,6 @@ const scopeOf = (kind: ActorKind): Scope => {
 export const restoreSnapshot = (kind: ActorKind, persisted: unknown): AnyMachineSnapshot =>
   kind.machine.restoreSnapshot(persisted as never, scopeOf(kind).scope) as AnyMachineSnapshot
 
-/** The snapshot to store (plain JSON). */
-export const persistSnapshot = (kind: ActorKind, snapshot: AnyMachineSnapshot): unknown => kind.machine.getPersistedSnapshot(snapshot)
-
 const emittedOf = (actions: ReadonlyArray<{ readonly type: string; readonly params?: unknown }>): Emitted[] =>
   actions.filter((action) => action.type === "xstate.emit").map((action) => (action.params as { event: Emitted }).event)
 

@@ -11,6 +11,7 @@ import { announceDeadLetters } from "../redis/dead-letters.ts"
 import { autoclaim, ensureGroup, lastDelivered, waitForEntries, type StreamEntry } from "../redis/streams.ts"
 import { transitionsAt } from "../store/history.ts"
 import { loadSnapshots, writeBatch } from "../store/snapshots.ts"
+import { expandSnapshot } from "./stored-snapshot.ts"
 import { compareStreamIds } from "../redis/stream-id.ts"
 import { ActorHost, type HeldActor, type StoredActor } from "./actor-host.ts"
 import type { ActorKind } from "./actor-kind.ts"
@@ -342,13 +343,12 @@ export class PartitionWorker {
     const history = await transitionsAt(this.options.io.sql, redelivered)
     for (const [key, actor] of rows) {
       const kind = this.options.kinds.get(actor.kind)
-      const context = (actor.snapshot as { readonly context?: unknown }).context
       const events =
         kind === undefined
           ? []
           : history
               .filter((transition) => transition.kind === actor.kind && transition.actorId === actor.id)
-              .map((transition) => eventItem(kind, actor.id, context, this.partition, transition))
+              .map((transition) => eventItem(kind, actor.id, expandSnapshot(kind, actor.snapshot).context, this.partition, transition))
       stored.set(key, {
         snapshot: actor.snapshot,
         streamId: actor.streamId,

@@ -5,10 +5,11 @@
 import type { ActorHost, HeldActor, StoredActor } from "./actor-host.ts"
 import type { ActorColumns, ActorKind, Emitted } from "./actor-kind.ts"
 import { refKey } from "./actor-kind.ts"
-import { createStep, persistSnapshot, REJECTED, sendStep, stateName, type Step } from "./advance.ts"
+import { createStep, REJECTED, sendStep, stateName, type Step } from "./advance.ts"
 import { diffViews, type Json, type JsonObject } from "./merge-patch.ts"
 import type { OutboxItem } from "./outbox.ts"
 import { machineVersion, restoreStored } from "./snapshot-version.ts"
+import { storedSnapshot } from "./stored-snapshot.ts"
 import { partitionOf } from "../redis/partition.ts"
 import { compareStreamIds, streamIdMs } from "../redis/stream-id.ts"
 import type { TransitionWrite } from "../store/snapshots.ts"
@@ -255,7 +256,7 @@ export const planBatch = (input: PlanInput): BatchPlan => {
       kind: actor.kind.kind,
       id: actor.id,
       state: actor.state,
-      snapshot: persistSnapshot(actor.kind, actor.snapshot),
+      snapshot: storedSnapshot(actor.kind, actor.snapshot),
       streamId: actor.streamId,
       version: actor.version,
       machineVersion: machineVersion(actor.kind),

@@ -4,6 +4,7 @@
 import type { AnyMachineSnapshot } from "xstate"
 import type { ActorKind, PersistedSnapshot } from "./actor-kind.ts"
 import { restoreSnapshot } from "./advance.ts"
+import { expandSnapshot } from "./stored-snapshot.ts"
 
 /** What a stored snapshot is, as far as its version goes. */
 export interface VersionedSnapshot {
@@ -32,7 +33,7 @@ export const fittingVersions = (kind: ActorKind): { readonly from: number; reado
 
 /**
  * Restores `stored` for `kind`: an older snapshot goes through the kind's migrations one version at
- * a time. A snapshot without a way up, written by a newer machine (a runtime older than the one
+ * a time, then gets back the members its stored form left out (src/runtime/stored-snapshot.ts). A snapshot without a way up, written by a newer machine (a runtime older than the one
  * that wrote it), or that the machine cannot restore (a state it lacks) is quarantined: the reason
  * says what was found and what to do.
  */
@@ -59,6 +60,7 @@ export const restoreStored = (kind: ActorKind, key: string, stored: VersionedSna
     }
   }
   try {
+    persisted = expandSnapshot(kind, persisted)
     return { ok: true, persisted, snapshot: restoreSnapshot(kind, persisted) }
   } catch (error) {
     return quarantine(

@@ -126,7 +126,7 @@ export class BotFleet {
   /** Assignments held for a while whose push never reached this fleet. */
   private async redrive(): Promise<void> {
     const rows = await this.deployment.sql<{ id: string; agent_id: string; attempt: number }[]>`
-      select id, agent_id, (snapshot->'context'->>'attempt')::int as attempt from actors
+      select id, agent_id, coalesce((snapshot->'context'->>'attempt')::int, 0) as attempt from actors
       where kind = 'task' and state = 'assigned'
         and state_since < now() - make_interval(secs => ${this.options.redriveAfterMs / 1000})`
     for (const row of rows) {

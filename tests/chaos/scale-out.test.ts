@@ -100,11 +100,13 @@ describe("scale-out", () => {
     expect(await edges[1]!.stop()).toBe(0)
     expect(await dashboardClosed).toBe(1001)
     await waitFor("every task completed", async () => ((await completed()) === 2 * TASKS_PER_ROUND ? true : undefined), 60_000)
-    // Each was told its edge goes away (1001) and is now on the other. A later drop of a fresh socket
-    // (1006, seen rarely under load and not explained yet: docs/edge.md) is followed by a reconnect,
-    // so it is allowed after the 1001, never instead of it.
-    expect(movers.map((bot) => ({ first: bot.closes[0], edge: bot.edge }))).toEqual(movers.map(() => ({ first: 1001, edge: 0 })))
-    expect(movers.flatMap((bot) => bot.closes.slice(1)).filter((code) => code !== 1006)).toEqual([])
+    // Each was told its edge goes away (1001) and is now on the other. A drop of a fresh socket (1006,
+    // seen rarely under load and not explained yet: docs/edge.md) is followed by a reconnect to the same
+    // edge, so it is allowed beside the 1001, never instead of it.
+    expect(movers.map((bot) => ({ movedAway: bot.closes.includes(1001), edge: bot.edge }))).toEqual(
+      movers.map(() => ({ movedAway: true, edge: 0 })),
+    )
+    expect(bots.flatMap((bot) => bot.closes).filter((code) => code !== 1001 && code !== 1006)).toEqual([])
     expect(bots.flatMap((bot) => bot.errors)).toEqual([])
 
     // Everything the stopped edge appended has been applied: no DISCONNECT among it.
@@ -113,8 +115,10 @@ describe("scale-out", () => {
       async () => ((await unsettledInboxes(deployment.redis, deployment.keys, PARTITIONS)).length === 0 ? true : undefined),
       20_000,
     )
+    // A bot whose socket was dropped (1006) disconnected for real before it came back.
+    const undropped = movers.filter((bot) => !bot.closes.includes(1006)).map((bot) => bot.id)
     const presence = await deployment.sql<{ event: string }[]>`
-      select event from transitions where kind = 'agent' and actor_id = any(${movers.map((bot) => bot.id)}) and event = 'DISCONNECT'`
+      select event from transitions where kind = 'agent' and actor_id = any(${undropped}) and event = 'DISCONNECT'`
     expect(presence).toEqual([])
     const states = await deployment.sql<{ state: string }[]>`select state from actors where kind = 'agent'`
     expect(states.map((row) => row.state).filter((state) => state === "offline")).toEqual([])

@@ -1,7 +1,8 @@
 // Chaos support: a bot on the real wire protocol (PROTOCOL.md, plain `ws`). It opens its control
 // socket on one edge, answers every `task_assigned` with `task_started` then `task_complete` under
 // frame ids derived from the task and attempt (so answering again applies once), heartbeats, and
-// when its edge goes away (close 1001) reconnects to the next edge in its list.
+// when its edge goes away (close 1001) reconnects to the next edge in its list; a socket dropped any
+// other way (1006) reconnects to the same edge, as a real bot does.
 import WebSocket from "ws"
 
 export interface SocketBotOptions {
@@ -28,6 +29,7 @@ export class SocketBot {
   private ws: WebSocket | undefined
   private stopped = false
   private heartbeat: NodeJS.Timeout | undefined
+  private onConnected: (() => void) | undefined
 
   constructor(private readonly options: SocketBotOptions) {
     this.edge = options.first
@@ -37,30 +39,37 @@ export class SocketBot {
     return this.options.id
   }
 
-  /** Opens its socket on its current edge; resolves at the `connected` frame. */
+  /** Opens its socket on its current edge; resolves at the first `connected` frame (of this socket or,
+   * when it is dropped before, of the one that replaces it). */
   connect(): Promise<void> {
-    const url = `${this.options.edges[this.edge]!.replace(/^http/, "ws")}/ws/control?token=${this.options.token}`
-    const ws = new WebSocket(url)
+    return new Promise<void>((resolve, reject) => {
+      this.onConnected = resolve
+      this.open().once("error", reject)
+    })
+  }
+
+  private open(): WebSocket {
+    const ws = new WebSocket(`${this.options.edges[this.edge]!.replace(/^http/, "ws")}/ws/control?token=${this.options.token}`)
     this.ws = ws
     const via = this.edge
-    const connected = new Promise<void>((resolve, reject) => {
-      ws.once("error", reject)
-      ws.on("message", (data) => {
-        const frame = JSON.parse(String(data)) as { type: string; payload: Record<string, unknown> }
-        if (frame.type === "connected") resolve()
-        else if (frame.type === "task_assigned") this.answer(ws, via, frame.payload as unknown as Assigned)
-        else if (frame.type === "error" && frame.payload["code"] !== "conflict") this.errors.push(JSON.stringify(frame.payload))
-      })
+    ws.on("message", (data) => {
+      const frame = JSON.parse(String(data)) as { type: string; payload: Record<string, unknown> }
+      if (frame.type === "connected") this.onConnected?.()
+      else if (frame.type === "task_assigned") this.answer(ws, via, frame.payload as unknown as Assigned)
+      else if (frame.type === "error" && frame.payload["code"] !== "conflict") this.errors.push(JSON.stringify(frame.payload))
+    })
+    ws.on("error", (error) => {
+      if (!this.stopped) this.errors.push(`socket: ${String(error)}`)
     })
     ws.on("close", (code) => {
       this.closes.push(code)
-      if (this.stopped || code !== 1001) return
+      if (this.stopped || ws !== this.ws) return
       // Its edge is going away: the next one takes it.
-      this.edge = (this.edge + 1) % this.options.edges.length
-      this.connect().catch((error: unknown) => this.errors.push(`reconnect: ${String(error)}`))
+      if (code === 1001) this.edge = (this.edge + 1) % this.options.edges.length
+      setTimeout(() => this.stopped || this.open(), 100)
     })
     this.heartbeat ??= setInterval(() => this.send({ type: "heartbeat", payload: {} }), this.options.heartbeatEveryMs)
-    return connected
+    return ws
   }
 
   async stop(): Promise<void> {

@@ -23,9 +23,16 @@ import type { StoredActor } from "../../src/store/actor-row.ts"
 import { openDb, type Sql } from "../../src/store/db.ts"
 import { migrate } from "../../src/store/migrate.ts"
 import { getActor } from "../../src/store/queries.ts"
+import { expandSnapshot } from "../../src/runtime/stored-snapshot.ts"
 import { redisUrl as resolveRedisUrl } from "./redis.ts"
 import { freshSchema, type TestSchema } from "./postgres.ts"
 
+/** The stored actor with its snapshot as the runtime reads it (members left out at their defaults put back). */
+const readActor = async (sql: Sql, kind: string, id: string): Promise<StoredActor | undefined> => {
+  const actor = await getActor(sql, kind, id)
+  const known = KINDS.find((candidate) => candidate.kind === kind)
+  return actor && known ? { ...actor, snapshot: expandSnapshot(known, actor.snapshot) } : actor
+}
 export interface DeploymentOptions {
   readonly partitions?: number
   /** A database of the test's own (a throwaway server) instead of a fresh schema on the shared one. */
@@ -84,7 +91,7 @@ export interface TestDeployment {
   startWorker(partition: number, fence: number, options: WorkerOptions): Promise<PartitionWorker>
   /** A new actor id of `kind` that lives in `partition`. */
   idIn(kind: string, partition: number): string
-  /** Polls an actor's stored row until `until` holds (or fails after `timeoutMs`). */
+  /** Polls an actor's stored row (its snapshot as the runtime reads it) until `until` holds (or fails after `timeoutMs`). */
   actor(kind: string, id: string, until?: (actor: StoredActor) => boolean, timeoutMs?: number): Promise<StoredActor>
   /** An actor's stored transitions, in the order they were recorded. */
   transitions(kind: string, id: string): Promise<Transition[]>
@@ -295,7 +302,7 @@ export const testDeployment = async (options: DeploymentOptions = {}): Promise<T
       waitFor(
         `${kind} ${id}`,
         async () => {
-          const actor = await getActor(schema.sql, kind, id)
+          const actor = await readActor(schema.sql, kind, id)
           return actor && until(actor) ? actor : undefined
         },
         timeoutMs,

@@ -8,6 +8,7 @@ import { decodeOr } from "../../schema/errors.ts"
 import type { RouteAgentBody } from "../../schema/http.ts"
 import { getGroup } from "../../store/groups.ts"
 import { routeCandidates } from "../../store/routing.ts"
+import { expandSnapshot } from "../../runtime/stored-snapshot.ts"
 import type { EdgeContext } from "../context.ts"
 
 /** Candidates explained, at most (the first by id beyond it are left out, and the answer says so). */
@@ -65,8 +66,9 @@ export const RouteExplanation = Schema.Struct({
 export async function explainRoute(ctx: EdgeContext, body: RouteAgentBody) {
   const rows = await routeCandidates(ctx.sql, body.capabilities, MAX_CANDIDATES + 1)
   const excluded = new Set(body.exclude)
+  const agentKind = ctx.kinds.get("agent")
   const scored = rows.slice(0, MAX_CANDIDATES).map((row) => {
-    const decoded = decodeOr(StoredAgent, row.snapshot)
+    const decoded = decodeOr(StoredAgent, agentKind === undefined ? row.snapshot : expandSnapshot(agentKind, row.snapshot))
     if (!decoded.ok)
       return {
         agent_id: row.id,

@@ -36,6 +36,7 @@ import { heldTaskFrames } from "./resume.ts"
 import { corkIfOpen, drained, type Paced, REJECTED_METRIC, releasePaced, sendText } from "./send.ts"
 import type { Departing } from "./going-away.ts"
 import { decodeAgentPresence } from "./stored.ts"
+import { bringUp } from "../http/current.ts"
 
 export const CONTROL_CLOSE = { unavailable: 1013, replaced: 4409 } as const
 
@@ -104,7 +105,7 @@ export function controlSocket(ctx: EdgeContext, quotas: SocketQuotas): uWS.WebSo
     const agent = agentId === undefined ? undefined : await getActor(ctx.sql, "agent", agentId)
     if (agentId === undefined || agent === undefined) return unauthorized("token: not a valid agent token")
     if (agent.state === "deregistered") return new ApiError({ code: "forbidden", message: "agent: deregistered" })
-    const presence = decodeAgentPresence(agent.snapshot)
+    const presence = decodeAgentPresence(bringUp(ctx.kinds, agent).actor.snapshot)
     if (!presence.ok) throw new Error(`stored agent ${agentId} unreadable: ${presence.error.message}`)
     const { heartbeatIntervalMs, lastConnectedAt } = presence.value.context
     // Resumed only when an earlier control socket connected: HTTP heartbeats open no session to resume.
@@ -267,7 +268,7 @@ export function controlSocket(ctx: EdgeContext, quotas: SocketQuotas): uWS.WebSo
         })
         .catch(guard.onSocket(ws, "connect"))
       if (!data.resumed) return
-      heldTaskFrames(ctx.sql, data.agentId, log)
+      heldTaskFrames(ctx.sql, ctx.kinds, data.agentId, log)
         .then(
           async (frames) => {
             for (const text of frames) {

@@ -4,6 +4,7 @@
 import { randomBytes, randomUUID } from "node:crypto"
 import type { Redis } from "ioredis"
 import uWS from "uWebSockets.js"
+import { KINDS } from "../../../actors/index.ts"
 import { createLogger } from "../../../src/log.ts"
 import { close, openRedis } from "../../../src/redis/client.ts"
 import { createAuthenticator } from "../../../src/edge/auth.ts"
@@ -92,7 +93,7 @@ export async function startSocketEdge(options: SocketEdgeOptions = {}): Promise<
     log,
     limits: { ...TEST_LIMITS, ...options.limits },
     machines: {},
-    kinds: new Map(),
+    kinds: new Map(KINDS.map((kind) => [kind.kind, kind])),
     readiness: () => ({ ready: true, reachable: { redis: true, postgres: true }, checks: {} }),
     clock: options.clock ?? Date.now,
     auth: createAuthenticator(deployment.schema.sql, undefined, Date.now),

@@ -15,7 +15,8 @@ import type { StoredActor } from "../../../store/actor-row.ts"
 import { sessionTasks } from "../../../store/queries.ts"
 import { requireOperator } from "../../auth.ts"
 import { sendCommand } from "../command.ts"
-import { actorOr404, IdParams } from "../params.ts"
+import { currentOnly, currentOr404 } from "../current.ts"
+import { IdParams } from "../params.ts"
 import { API, json, route, type Route } from "../route.ts"
 import { contextOf } from "../views.ts"
 
@@ -96,7 +97,7 @@ export const decomposeRoutes: Route[] = [
     },
     async handle({ ctx, principal, params, body }) {
       requireOperator(principal)
-      const task = await actorOr404(ctx.sql, "task", params.id)
+      const task = await currentOr404(ctx, "task", params.id)
       const parent = contextOf<TaskContext>(task)
       if (parent.sessionId === null) {
         throw new ApiError({ code: "conflict", message: `task ${params.id} belongs to no session: its subtasks join the task's session` })
@@ -107,7 +108,7 @@ export const decomposeRoutes: Route[] = [
           message: `task ${params.id} is ${task.state}: a task is decomposed before an agent takes it`,
         })
       }
-      const session = await actorOr404(ctx.sql, "session", parent.sessionId)
+      const session = await currentOr404(ctx, "session", parent.sessionId)
       const firstIndex = contextOf<SessionContext>(session).taskCount
       const maxDepth = body.maxDepth ?? DEFAULT_DEPTH
       const planned = expandTemplate(body.template, maxDepth)
@@ -176,9 +177,9 @@ export const decomposeRoutes: Route[] = [
     params: IdParams,
     responses: { 200: { description: "nodes and edges", schema: DependencyGraph } },
     async handle({ ctx, params }) {
-      const task = await actorOr404(ctx.sql, "task", params.id)
+      const task = await currentOr404(ctx, "task", params.id)
       const sessionId = contextOf<TaskContext>(task).sessionId
-      const linked = component(task, sessionId === null ? [] : await sessionTasks(ctx.sql, sessionId))
+      const linked = component(task, sessionId === null ? [] : currentOnly(ctx.kinds, await sessionTasks(ctx.sql, sessionId)))
       const ids = new Set(linked.map((node) => node.id))
       return json(200, {
         nodes: linked.map((node) => {
