@@ -8,6 +8,7 @@ import type { Sql } from "../store/db.ts"
 import { partitionOf } from "../redis/partition.ts"
 import type { RedisScripts } from "../redis/scripts.ts"
 import { ack, publishEvents } from "../redis/streams.ts"
+import { eventEntryFields } from "../schema/event-stream.ts"
 import type { GroupCommit } from "./group-commit.ts"
 import type { AppendFn } from "./append.ts"
 import { validateCommand } from "./inbox-codec.ts"
@@ -33,12 +34,12 @@ export interface BatchIo {
 /** Done (with how long the one-statement Postgres write took), or refused for a newer fence. */
 export type BatchOutcome = { readonly _tag: "Done"; readonly writeSeconds: number } | { readonly _tag: "StaleFence" }
 
-/** An entry of the event stream: `type` event | push | reply, `topics` comma-separated, `body` JSON. */
+/** An entry of the event stream: `type` event | push | reply, `topics` comma-separated, `body` JSON (an event's compact: src/schema/event-stream.ts). */
 export const eventStreamEntry = (item: OutboxItem): Record<string, string> | undefined => {
   switch (item._tag) {
     case "event": {
-      const { _tag, entryId, cmdId, topics, ...body } = item
-      return { type: "event", topics: topics.join(","), body: JSON.stringify(body) }
+      const { _tag, entryId, cmdId, ...event } = item
+      return eventEntryFields(event)
     }
     case "push":
       return { type: "push", topics: `control:${item.agentId}`, body: JSON.stringify({ id: item.cmdId, ...item.frame }) }

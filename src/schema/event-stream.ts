@@ -1,10 +1,14 @@
 // Entries of the event stream `{<prefix>:ev}` and of an edge's reply stream as the edge reads them (written by the runtime's
 // `eventStreamEntry`): fields `type` (event | push | reply), `topics` (comma-separated) and
 // `body` (JSON). Decoded into a transition to fan out, a frame for one bot, or a command's answer.
+// A transition is stored compact (`eventEntryFields`): one-letter keys, and nothing the edge can
+// derive (its own and its list's topics, `machines`, the patch's `updated_at`, `stream_id` and
+// `version`, a time equal to its entry's): about 40% fewer bytes per event. An entry in the full form
+// (body with `id`, every topic) written before it still decodes.
 import { Schema, SchemaTransformation } from "effect"
 import { StreamId, Uuid } from "./common.ts"
 import { decodeOr, type Decoded } from "./errors.ts"
-import { PublishedEvent, Topic } from "./events.ts"
+import { PublishedEvent, Topic, topicsOf } from "./events.ts"
 import { ServerFrame } from "./frames.ts"
 
 /** The runtime's answer to a command that carried `replyTo` (the edge's `Reply`). */
@@ -40,7 +44,8 @@ const ReplyTopic = Schema.String.check(Schema.isPattern(/^reply:.+$/su, { expect
 const RawEntry = Schema.Union([
   Schema.Struct({
     type: Schema.Literal("event"),
-    topics: TopicList,
+    /** Compact: only the topics beyond the derived ones (absent when none); full form: every topic. */
+    topics: Schema.optionalKey(TopicList),
     body: Schema.fromJsonString(Schema.Record(Schema.String, Schema.Unknown)),
   }),
   Schema.Struct({
@@ -70,13 +75,88 @@ export function decodeEventStreamEntry(fields: Readonly<Record<string, string>>)
   const entry = raw.value
   switch (entry.type) {
     case "event": {
-      const [topic] = entry.topics
-      const event = decodeOr(PublishedEvent, { ...entry.body, topic })
-      return event.ok ? { ok: true, value: { type: "event", topics: entry.topics, event: event.value } } : event
+      const full = "id" in entry.body
+      const body = full ? entry.body : expandBody(entry.body)
+      const topics = full ? (entry.topics ?? []) : withDerivedTopics(body, entry.topics ?? [])
+      const event = decodeOr(PublishedEvent, { ...body, topic: topics[0] })
+      return event.ok ? { ok: true, value: { type: "event", topics: topics as Topic[], event: event.value } } : event
     }
     case "push":
       return { ok: true, value: { type: "push", agentId: entry.topics.slice("control:".length), frame: entry.body } }
     case "reply":
       return { ok: true, value: { type: "reply", replyTo: entry.topics.slice("reply:".length), reply: entry.body } }
   }
+}
+
+/** A transition as the runtime publishes it (PROTOCOL's event payload, snake_case, less `topic`), with every topic it goes to. */
+export interface StreamedEvent {
+  readonly id: string
+  readonly topics: ReadonlyArray<string>
+  readonly kind: string
+  readonly actor_id: string
+  readonly version: number
+  readonly from: string | null
+  readonly to: string
+  readonly event: string
+  readonly patch: Readonly<Record<string, unknown>>
+  readonly at: string
+}
+
+/** The inbox entry an event id names (`<stream id>:<n>`). */
+const entryOf = (id: string): string => id.slice(0, id.lastIndexOf(":"))
+const msOf = (streamId: string): number => Number(streamId.slice(0, streamId.indexOf("-")))
+
+/** The event stream entry of `event`, compact (see the header). */
+export const eventEntryFields = (event: StreamedEvent): Record<string, string> => {
+  const { updated_at, stream_id, version, ...patch } = event.patch
+  const entryId = entryOf(event.id)
+  const atMs = Date.parse(event.at)
+  const kept: Record<string, unknown> = patch
+  if (updated_at !== event.at) kept["updated_at"] = updated_at
+  if (stream_id !== entryId) kept["stream_id"] = stream_id
+  if (version !== event.version) kept["version"] = version
+  const body = {
+    i: event.id,
+    k: event.kind,
+    a: event.actor_id,
+    v: event.version,
+    ...(event.from === null ? {} : { f: event.from }),
+    t: event.to,
+    e: event.event,
+    p: kept,
+    ...(atMs === msOf(entryId) ? {} : { at: atMs }),
+  }
+  const derived = new Set(topicsOf(event.kind as never, event.actor_id))
+  const extra = event.topics.filter((topic) => !derived.has(topic))
+  return { type: "event", ...(extra.length === 0 ? {} : { topics: extra.join(",") }), body: JSON.stringify(body) }
+}
+
+/** A compact body as the full one (unchecked here: PublishedEvent decodes the result). */
+const expandBody = (body: Readonly<Record<string, unknown>>): Record<string, unknown> => {
+  const id = String(body["i"])
+  const entryId = entryOf(id)
+  const at = new Date(typeof body["at"] === "number" ? body["at"] : msOf(entryId)).toISOString()
+  const patch = typeof body["p"] === "object" && body["p"] !== null ? (body["p"] as Record<string, unknown>) : {}
+  return {
+    id,
+    kind: body["k"],
+    actor_id: body["a"],
+    version: body["v"],
+    from: body["f"] ?? null,
+    to: body["t"],
+    event: body["e"],
+    patch: {
+      ...patch,
+      ...("updated_at" in patch ? {} : { updated_at: at }),
+      ...("stream_id" in patch ? {} : { stream_id: entryId }),
+      ...("version" in patch ? {} : { version: body["v"] }),
+    },
+    at,
+  }
+}
+
+/** The derived topics put back around the stored ones: the kind's list, the actor's own, the stored, `machines`. */
+const withDerivedTopics = (body: Readonly<Record<string, unknown>>, extra: ReadonlyArray<string>): string[] => {
+  const [list, own, machines] = topicsOf(String(body["kind"]) as never, String(body["actor_id"]))
+  return [list!, own!, ...extra, machines!]
 }

@@ -271,7 +271,7 @@ const batchStatement = (sql: Sql, batch: Batch) => {
         to_timestamp(m.at_ms / 1000.0), m.version, m.patch, m.caused_by
       from moves m left join batch b on b.kind = m.kind and b.id = m.actor_id
       order by m.stream_ms, m.stream_seq
-      on conflict (kind, actor_id, stream_ms, stream_seq) do nothing
+      on conflict (kind, actor_id, version) do nothing
       returning 1
     )${erasing}
     select exists (select from fence) as accepted,

@@ -10,6 +10,7 @@ import { RUNTIME_GROUP } from "../../src/redis/keys.ts"
 import { partitionOf } from "../../src/redis/partition.ts"
 import { compareStreamIds } from "../../src/redis/stream-id.ts"
 import { keyed } from "../../src/redis/streams.ts"
+import { decodeEventStreamEntry } from "../../src/schema/event-stream.ts"
 import type { Sql } from "../../src/store/db.ts"
 import type { SessionPlan } from "./workload.ts"
 
@@ -202,6 +203,14 @@ const chainProblems = (actor: ActorRow, rows: readonly TransitionRow[]): string[
   return problems
 }
 
+/** An event entry's body in the full form (snake_case, every field), decoded as the edges decode it. */
+const fullEventBody = (fields: Record<string, string>): string => {
+  const decoded = decodeEventStreamEntry(fields)
+  if (!decoded.ok || decoded.value.type !== "event") return fields["body"] ?? "{}"
+  const { actorId, topic, ...event } = decoded.value.event
+  return JSON.stringify({ ...event, actor_id: actorId })
+}
+
 /** Reads the whole event stream and checks it against the transitions. */
 const eventStream = async (input: AuditInput, transitions: readonly TransitionRow[]) => {
   const events = new Map<string, { body: string; count: number; position: number }>()
@@ -215,7 +224,7 @@ const eventStream = async (input: AuditInput, transitions: readonly TransitionRo
     if (page.length === 0) break
     for (const [, flat] of page) {
       const fields = Object.fromEntries(Array.from({ length: flat.length / 2 }, (_, i) => [flat[2 * i], flat[2 * i + 1]]))
-      const body = fields["body"] ?? "{}"
+      const body = fields["type"] === "event" ? fullEventBody(fields) : (fields["body"] ?? "{}")
       if (fields["type"] === "event") {
         total += 1
         const event = JSON.parse(body) as EventBody

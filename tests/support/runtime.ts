@@ -24,6 +24,7 @@ import { openDb, type Sql } from "../../src/store/db.ts"
 import { migrate } from "../../src/store/migrate.ts"
 import { getActor } from "../../src/store/queries.ts"
 import { expandSnapshot } from "../../src/runtime/stored-snapshot.ts"
+import { decodeEventStreamEntry } from "../../src/schema/event-stream.ts"
 import { redisUrl as resolveRedisUrl } from "./redis.ts"
 import { freshSchema, type TestSchema } from "./postgres.ts"
 
@@ -314,10 +315,10 @@ export const testDeployment = async (options: DeploymentOptions = {}): Promise<T
     async events(actorId) {
       const entries = await redis.xrange(keys.events, "-", "+")
       return entries
-        .map(([, fields]) => Object.fromEntries(pairs(fields)))
-        .filter((fields) => fields["type"] === "event")
-        .map((fields) => JSON.parse(fields["body"] ?? "{}") as PublishedEvent)
-        .filter((event) => event.actor_id === actorId)
+        .map(([, fields]) => decodeEventStreamEntry(Object.fromEntries(pairs(fields))))
+        .flatMap((decoded) => (decoded.ok && decoded.value.type === "event" ? [decoded.value.event] : []))
+        .filter((event) => event.actorId === actorId)
+        .map(({ actorId: actor_id, topic, ...event }) => ({ ...event, actor_id }))
     },
     async close() {
       await stopAll()

@@ -1,6 +1,8 @@
 // Synthetic event-stream entries for the event-socket tests, written straight to the deployment's
 // event stream (as the runtime writes them) so a test controls exactly what is published and when.
 import { publishEvents } from "../../../src/redis/streams.ts"
+import { decodeEventStreamEntry } from "../../../src/schema/event-stream.ts"
+import type { Topic } from "../../../src/schema/events.ts"
 import type { Frame, TestClient } from "./client.ts"
 import type { SocketEdge } from "./harness.ts"
 
@@ -34,9 +36,9 @@ export const produce = (edge: SocketEdge, entries: ReadonlyArray<Record<string, 
 export async function streamEventIds(edge: SocketEdge, topic: string, since: string): Promise<string[]> {
   const entries = await edge.deployment.redis.xrange(edge.ctx.keys.events, `(${since}`, "+")
   return entries.flatMap(([, fields]) => {
-    const record = Object.fromEntries(fields.flatMap((value, i) => (i % 2 === 0 ? [[value, fields[i + 1]]] : [])))
-    if (record["type"] !== "event" || !String(record["topics"]).split(",").includes(topic)) return []
-    return [(JSON.parse(String(record["body"])) as { id: string }).id]
+    const decoded = decodeEventStreamEntry(Object.fromEntries(fields.flatMap((value, i) => (i % 2 === 0 ? [[value, fields[i + 1]!]] : []))))
+    if (!decoded.ok || decoded.value.type !== "event" || !decoded.value.topics.includes(topic as Topic)) return []
+    return [decoded.value.event.id]
   })
 }
 

@@ -20,7 +20,10 @@ export function row(kind: string, id: string, state: string, streamId: string, e
   }
 }
 
-/** A transition caused by the entry `streamId`, at that entry's time. */
+/** The last version `move` gave each actor (`kind:id`): each new transition of an actor makes its next version. */
+const versions = new Map<string, number>()
+
+/** A transition caused by the entry `streamId`, at that entry's time; the actor's next version unless said. */
 export function move(
   kind: string,
   actorId: string,
@@ -37,8 +40,14 @@ export function move(
     event: `TO_${to.toUpperCase()}`,
     streamId,
     at: msOf(streamId),
-    version: 1,
+    version: nextVersion(`${kind}:${actorId}`),
     patch: { status: to },
     ...extra,
   }
+}
+
+const nextVersion = (key: string): number => {
+  const version = (versions.get(key) ?? 0) + 1
+  versions.set(key, version)
+  return version
 }
