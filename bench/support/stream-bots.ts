@@ -5,6 +5,7 @@
 import type { Redis } from "ioredis"
 import { readEvents, type StreamEntry } from "../../src/redis/streams.ts"
 import type { AppendFn } from "../../src/runtime/append.ts"
+import { decodeEventStreamEntry } from "../../src/schema/event-stream.ts"
 import { epochMs } from "./clock.ts"
 
 export interface StreamBots {
@@ -15,15 +16,10 @@ export interface StreamBots {
   stop(): Promise<void>
 }
 
-interface Push {
-  readonly type: string
-  readonly payload: { readonly task_id: string; readonly attempt: number }
-}
-
-interface Transition {
-  readonly kind: string
-  readonly actor_id: string
-  readonly to: string
+/** What a `task_assigned` push tells its bot (decoded: camelCase). */
+interface Assignment {
+  readonly taskId: string
+  readonly attempt: number
 }
 
 export const startStreamBots = (options: { readonly reader: Redis; readonly events: string; readonly append: AppendFn }): StreamBots => {
@@ -32,8 +28,7 @@ export const startStreamBots = (options: { readonly reader: Redis; readonly even
   let failure: string | undefined
   let running = true
 
-  const work = (agentId: string, push: Push) => {
-    const { task_id: id, attempt } = push.payload
+  const work = (agentId: string, { taskId: id, attempt }: Assignment) => {
     const answer = (type: string) =>
       append({
         kind: "task",
@@ -48,13 +43,14 @@ export const startStreamBots = (options: { readonly reader: Redis; readonly even
   }
 
   const see = ({ fields }: StreamEntry) => {
-    if (fields["type"] === "push") {
-      const push = JSON.parse(fields["body"] ?? "{}") as Push
-      const agentId = fields["topics"]?.slice("control:".length)
-      if (push.type === "task_assigned" && agentId) work(agentId, push)
-    } else if (fields["type"] === "event" && fields["topics"]?.startsWith("tasks")) {
-      const event = JSON.parse(fields["body"] ?? "{}") as Transition
-      if (event.kind === "task" && event.to === "completed" && !completed.has(event.actor_id)) completed.set(event.actor_id, epochMs())
+    const decoded = decodeEventStreamEntry(fields)
+    if (!decoded.ok) return
+    const entry = decoded.value
+    if (entry.type === "push") {
+      if (entry.frame.type === "task_assigned") work(entry.agentId, entry.frame.payload as unknown as Assignment)
+    } else if (entry.type === "event") {
+      const { kind, to, actorId } = entry.event
+      if (kind === "task" && to === "completed" && !completed.has(actorId)) completed.set(actorId, epochMs())
     }
   }
 

@@ -11,7 +11,7 @@ import type { Logger } from "../log.ts"
 import { errorFields } from "../log.ts"
 import type { Keys } from "../redis/keys.ts"
 import { readStreams, type StreamEntry } from "../redis/streams.ts"
-import { decodeEventStreamEntry } from "../schema/event-stream.ts"
+import { decodeEventStreamEntry, eventEntryTopics } from "../schema/event-stream.ts"
 import { encodeFrame, ServerFrame } from "../schema/frames.ts"
 import type { Metrics, Replies } from "./context.ts"
 import { createReplies } from "./replies.ts"
@@ -80,7 +80,14 @@ export const startFanout = async (options: FanoutOptions): Promise<Fanout> => {
     metrics.inc(SENT_METRIC, { socket }, subscribers)
   }
 
+  /** An event no socket of this edge subscribes to (the common case without dashboards): not decoded at all. */
+  const unheard = (entry: StreamEntry): boolean => {
+    const topics = eventEntryTopics(entry.fields)
+    return topics !== undefined && topics.every((topic) => app.numSubscribers(topic) === 0)
+  }
+
   const handle = (entry: StreamEntry) => {
+    if (unheard(entry)) return
     const decoded = decodeEventStreamEntry(entry.fields)
     if (!decoded.ok) {
       log.warn("malformed event-stream entry skipped", { id: entry.id, error: decoded.error.message })

@@ -9,9 +9,10 @@ import { scriptsOn, type ReadyTask } from "./scripts.ts"
 
 export type { ReadyTask } from "./scripts.ts"
 
-/** Puts tasks in their queues; a task already queued keeps its place, and is no longer in flight for its group. */
-export const enqueue = (redis: Redis, keys: Keys, tasks: ReadonlyArray<ReadyTask>): Promise<void> =>
-  scriptsOn(redis).enqueueReady(keys.route, tasks)
+/** Puts tasks in their queues; a task already queued keeps its place, and is no longer in flight for its group.
+ * `unlessTaken` (the sweep's repairs): a task noted as taken is left alone, checked atomically. How many were queued anew. */
+export const enqueue = (redis: Redis, keys: Keys, tasks: ReadonlyArray<ReadyTask>, unlessTaken = false): Promise<number> =>
+  scriptsOn(redis).enqueueReady(keys.route, tasks, unlessTaken)
 
 /**
  * How long a taken task is known as taken, by default: a task still `ready` in Postgres and taken less

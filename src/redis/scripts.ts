@@ -75,8 +75,9 @@ export interface RedisScripts {
   readInbox(p: PartitionKeys, owner: string, token: number, count: number): Promise<ScriptResult<StreamEntry[]>>
   /** Appends a dead letter's original fields to the inbox again and removes it; the new entry id, or EntryNotFound. */
   replayDeadLetter(p: PartitionKeys, deadId: string): Promise<ScriptResult<string>>
-  /** Puts ready tasks in their capability's and group's queues (`route`: the routing keys' base, `Keys.route`). */
-  enqueueReady(route: string, tasks: ReadonlyArray<ReadyTask>): Promise<void>
+  /** Puts ready tasks in their capability's and group's queues (`route`: the routing keys' base, `Keys.route`);
+   * `unlessTaken`: not those noted as taken (the sweep's repairs). How many were queued anew. */
+  enqueueReady(route: string, tasks: ReadonlyArray<ReadyTask>, unlessTaken?: boolean): Promise<number>
   /** Takes up to `count` ready tasks of `capabilities`, round-robin across groups within a priority, groups at their cap
    * skipped; each is noted as taken, with the time (see `noted` in ready-queue.ts). */
   takeReady(route: string, capabilities: ReadonlyArray<string>, count: number): Promise<string[]>
@@ -186,11 +187,14 @@ export const createScripts = (redis: Redis, options: ScriptOptions = {}): RedisS
     readInbox: async (p, owner, token, count) =>
       toResult(await readInboxBytes(p.lease, p.inbox, owner, token, RUNTIME_GROUP, count), streamEntriesOfBytes),
     replayDeadLetter: async (p, deadId) => toResult(await run["dead-letter-replay"](p.inbox, p.dead, deadId), String),
-    enqueueReady: async (route, tasks) => {
-      if (tasks.length === 0) return
-      await run["ready-enqueue"](
-        route,
-        ...tasks.flatMap((task) => [task.capability, task.group ?? "", task.taskId, task.priority, task.since]),
+    enqueueReady: async (route, tasks, unlessTaken = false) => {
+      if (tasks.length === 0) return 0
+      return Number(
+        await run["ready-enqueue"](
+          route,
+          unlessTaken ? "unless_taken" : "always",
+          ...tasks.flatMap((task) => [task.capability, task.group ?? "", task.taskId, task.priority, task.since]),
+        ),
       )
     },
     takeReady: async (route, capabilities, count) =>

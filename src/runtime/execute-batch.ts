@@ -31,8 +31,12 @@ export interface BatchIo {
   readonly router: Router
 }
 
-/** Done (with how long the one-statement Postgres write took), or refused for a newer fence. */
-export type BatchOutcome = { readonly _tag: "Done"; readonly writeSeconds: number } | { readonly _tag: "StaleFence" }
+/** Done (with how long the one-statement Postgres write took), refused for a newer fence, or not written
+ * because an actor it created without reading its row exists (`assumedNew`). */
+export type BatchOutcome =
+  | { readonly _tag: "Done"; readonly writeSeconds: number }
+  | { readonly _tag: "StaleFence" }
+  | { readonly _tag: "Clashed" }
 
 /** An entry of the event stream: `type` event | push | reply, `topics` comma-separated, `body` JSON (an event's compact: src/schema/event-stream.ts). */
 export const eventStreamEntry = (item: OutboxItem): Record<string, string> | undefined => {
@@ -63,7 +67,13 @@ const REPLIES_TTL_MS = 60_000
 /** Persists a planned batch under the partition's fence (committed with the other partitions'
  * batches of this process). Written even when nothing changed: the fence check then keeps a former
  * owner from acknowledging entries (a redelivery, a refusal) that the new owner has yet to apply. */
-export const commitBatch = async (io: BatchIo, partition: number, fence: number, plan: BatchPlan): Promise<BatchOutcome> => {
+export const commitBatch = async (
+  io: BatchIo,
+  partition: number,
+  fence: number,
+  plan: BatchPlan,
+  assumedNew: ReadonlyArray<{ readonly kind: string; readonly id: string }> = [],
+): Promise<BatchOutcome> => {
   const writing = performance.now()
   const written = await io.commit.write({
     partition,
@@ -71,8 +81,9 @@ export const commitBatch = async (io: BatchIo, partition: number, fence: number,
     rows: plan.rows.map(({ columns, ...row }) => ({ ...row, ...columns })),
     transitions: plan.transitions,
     purges: plan.purges,
+    assumedNew,
   })
-  if (written._tag === "StaleFence") return { _tag: "StaleFence" }
+  if (written._tag !== "Written") return { _tag: written._tag }
   return { _tag: "Done", writeSeconds: (performance.now() - writing) / 1000 }
 }
 

@@ -2,22 +2,13 @@
 // stored with the actor's snapshot (same statement; the events are the `transitions` rows of that
 // statement, so they are not stored twice), then carried out; a redelivered entry carries out its
 // items again, and every item is idempotent downstream.
+import type { StreamedEvent } from "../schema/event-stream.ts"
 import type { ActorRef, Output } from "./actor-kind.ts"
 
 /** A transition for the event stream (PROTOCOL.md event payload, less the per-topic field): the
  * actor's new version and the merge patch of its view, never its whole context. */
-export interface EventItem {
+export interface EventItem extends StreamedEvent {
   readonly _tag: "event"
-  readonly id: string
-  readonly topics: ReadonlyArray<string>
-  readonly kind: string
-  readonly actor_id: string
-  readonly version: number
-  readonly from: string | null
-  readonly to: string
-  readonly event: string
-  readonly patch: Readonly<Record<string, unknown>>
-  readonly at: string
 }
 
 export interface TimerArmItem {

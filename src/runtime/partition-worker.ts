@@ -47,10 +47,16 @@ const TIMERS_PER_STEP = 500
 /** A newer owner has written the partition. */
 class PartitionLost extends Error {}
 
-/** A planned batch, and when its planning began (for the batch's duration). */
+/** A batch that created an actor without reading its row found the row there: nothing of it was written,
+ * and it is applied again the careful way (rows read). */
+class AssumedNewExists extends Error {}
+
+/** A planned batch, when its planning began (for the batch's duration), and the actors it created without
+ * reading their rows (its commit checks that none exists). */
 interface Prepared {
   readonly plan: BatchPlan
   readonly started: number
+  readonly assumedNew: ReadonlyArray<{ readonly kind: string; readonly id: string }>
 }
 
 /** A batch being committed or carried out while the next one is read, planned and committed. */
@@ -142,7 +148,8 @@ export class PartitionWorker {
         continue
       }
       position = entries.at(-1)!.id
-      const next = await this.prepare(entries, inFlight?.plan.working).catch(() => undefined)
+      // New entries (first deliveries): a CREATE of an actor not in memory is assumed new, its row not read.
+      const next = await this.prepare(entries, inFlight?.plan.working, true).catch(() => undefined)
       // The batch before must be committed before this one is; its carrying out may still run.
       const ready =
         inFlight === undefined ||
@@ -268,10 +275,20 @@ export class PartitionWorker {
     await this.finish(prepared, await this.commit(prepared))
   }
 
-  /** Loads and plans a batch, on top of `pending` (the batch before it, still being committed). */
-  private async prepare(entries: ReadonlyArray<StreamEntry>, pending?: ReadonlyMap<string, HeldActor>): Promise<Prepared> {
+  /**
+   * Loads and plans a batch, on top of `pending` (the batch before it, still being committed). With
+   * `assumeNew` (entries never delivered before, so none was applied), an actor not in memory whose first
+   * entry in the batch is its creation is assumed new and its row is not read: a task's creation, the
+   * most common command, then costs no query; the commit checks the assumption.
+   */
+  private async prepare(
+    entries: ReadonlyArray<StreamEntry>,
+    pending?: ReadonlyMap<string, HeldActor>,
+    assumeNew = false,
+  ): Promise<Prepared> {
     const { io } = this.options
     const started = performance.now()
+    const assumedNew = assumeNew ? this.creations(entries, pending) : new Map<string, { kind: string; id: string }>()
     const plan = planBatch({
       partition: this.partition,
       partitions: io.partitions,
@@ -280,15 +297,36 @@ export class PartitionWorker {
       kinds: this.options.kinds,
       host: this.host,
       pending,
-      stored: await this.load(entries, pending),
+      stored: await this.load(entries, pending, assumedNew),
     })
-    return { plan, started }
+    return { plan, started, assumedNew: [...assumedNew.values()] }
+  }
+
+  /** The actors, not in memory, whose first entry in `entries` is their kind's creation, by `kind:id`. */
+  private creations(
+    entries: ReadonlyArray<StreamEntry>,
+    pending?: ReadonlyMap<string, HeldActor>,
+  ): Map<string, { kind: string; id: string }> {
+    const first = new Map<string, string>()
+    for (const entry of entries) {
+      const actor = entry.fields["actor"] ?? ""
+      if (!first.has(actor)) first.set(actor, entry.fields["type"] ?? "")
+    }
+    const created = new Map<string, { kind: string; id: string }>()
+    for (const [actor, type] of first) {
+      const colon = actor.indexOf(":")
+      const kind = colon > 0 ? this.options.kinds.get(actor.slice(0, colon)) : undefined
+      if (kind !== undefined && type === kind.createType && !this.host.get(actor) && !pending?.has(actor))
+        created.set(actor, { kind: kind.kind, id: actor.slice(colon + 1) })
+    }
+    return created
   }
 
   /** Commits a planned batch and hands its actors to the host; how long the write took (s). */
-  private async commit({ plan }: Prepared): Promise<number> {
-    const outcome = await commitBatch(this.options.io, this.partition, this.fence, plan)
+  private async commit({ plan, assumedNew }: Prepared): Promise<number> {
+    const outcome = await commitBatch(this.options.io, this.partition, this.fence, plan, assumedNew)
     if (outcome._tag === "StaleFence") throw new PartitionLost()
+    if (outcome._tag === "Clashed") throw new AssumedNewExists()
     this.host.commit(plan.working, this.options.clock())
     return outcome.writeSeconds
   }
@@ -325,12 +363,16 @@ export class PartitionWorker {
 
   /** Stored state of the entries' actors that are not in memory, in one query; for an entry applied
    * before (a redelivery), the events it caused, from the history (the stored outbox leaves them out). */
-  private async load(entries: ReadonlyArray<StreamEntry>, pending?: ReadonlyMap<string, HeldActor>): Promise<Map<string, StoredActor>> {
+  private async load(
+    entries: ReadonlyArray<StreamEntry>,
+    pending?: ReadonlyMap<string, HeldActor>,
+    assumedNew?: ReadonlyMap<string, unknown>,
+  ): Promise<Map<string, StoredActor>> {
     const refs = new Map<string, { kind: string; id: string }>()
     for (const entry of entries) {
       const actor = entry.fields["actor"] ?? ""
       const colon = actor.indexOf(":")
-      if (colon > 0 && !this.host.get(actor) && !pending?.has(actor))
+      if (colon > 0 && !this.host.get(actor) && !pending?.has(actor) && !assumedNew?.has(actor))
         refs.set(actor, { kind: actor.slice(0, colon), id: actor.slice(colon + 1) })
     }
     const stored = new Map<string, StoredActor>()

@@ -126,9 +126,15 @@ export const createRouter = (options: {
     return offers
   }
 
-  /** Queues `queued` and wakes idle agents of their capabilities and of `reopened` (a group slot freed there). */
-  const queueAndWake = async (queued: ReadonlyArray<ReadyTask>, cmdId: string, reopened: ReadonlyArray<string> = []): Promise<void> => {
-    await enqueue(redis, keys, queued)
+  /** Queues `queued` and wakes idle agents of their capabilities and of `reopened` (a group slot freed there);
+   * `unlessTaken` for the sweep's repairs (a task taken since the sweep looked stays with its taker). */
+  const queueAndWake = async (
+    queued: ReadonlyArray<ReadyTask>,
+    cmdId: string,
+    reopened: ReadonlyArray<string> = [],
+    unlessTaken = false,
+  ): Promise<void> => {
+    await enqueue(redis, keys, queued, unlessTaken)
     const capabilities = new Set([...queued.map((task) => task.capability), ...reopened])
     const offers = (await Promise.all([...capabilities].map(wake))).flat()
     await propose(offers, cmdId)
@@ -177,7 +183,8 @@ export const createRouter = (options: {
       await replaceGroupCaps(redis, keys, await groupCaps(sql))
       await forgetTakenBefore(redis, keys, now - holdMs)
       const stored = await waitingTasks(sql, now - waitMs, SWEEP_TASKS)
-      // Taken within the hold: its proposal is on its way, and queueing it again would offer it twice.
+      // Taken within the hold: its proposal is on its way, and queueing it again would offer it twice (this
+      // look spares waking agents for it; the queueing itself checks again, atomically, for a take since).
       const onTheirWay = await noted(
         redis,
         keys,
@@ -200,6 +207,8 @@ export const createRouter = (options: {
           since: task.since,
         })),
         `sweep/${now}`,
+        [],
+        true,
       )
       return waiting.length
     },

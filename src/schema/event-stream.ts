@@ -160,3 +160,23 @@ const withDerivedTopics = (body: Readonly<Record<string, unknown>>, extra: Reado
   const [list, own, machines] = topicsOf(String(body["kind"]) as never, String(body["actor_id"]))
   return [list!, own!, ...extra, machines!]
 }
+
+/**
+ * The topics an event entry goes to, read without decoding it (a cheap look, so that the fan-out
+ * decodes only what some socket subscribes to); undefined for an entry that is not an event or cannot be
+ * read that way (the full decode then reports it).
+ */
+export const eventEntryTopics = (fields: Readonly<Record<string, string>>): ReadonlyArray<string> | undefined => {
+  if (fields["type"] !== "event") return undefined
+  const stored = fields["topics"] === undefined || fields["topics"] === "" ? [] : fields["topics"].split(",")
+  let body: unknown
+  try {
+    body = JSON.parse(fields["body"] ?? "")
+  } catch {
+    return undefined
+  }
+  if (typeof body !== "object" || body === null) return undefined
+  const record = body as Record<string, unknown>
+  if (!("id" in record)) return withDerivedTopics({ kind: record["k"], actor_id: record["a"] }, stored)
+  return stored.length === 0 ? undefined : stored
+}

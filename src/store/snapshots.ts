@@ -53,6 +53,9 @@ export interface Batch {
   readonly transitions: readonly TransitionWrite[]
   /** Actors erased by the batch (not among `rows`): their row (snapshot, outbox) and history are deleted. */
   readonly purges?: readonly ActorRef[]
+  /** Actors the batch created without reading their row first (`assumedNew`): if one of them has a row
+   * already, the statement writes nothing of the batch (fence aside) and answers `Clashed`. */
+  readonly assumedNew?: readonly ActorRef[]
 }
 
 export type BatchResult =
@@ -60,6 +63,8 @@ export type BatchResult =
   | { readonly _tag: "Written"; readonly actors: number; readonly transitions: number }
   /** The partition has been written with a newer fence: this process no longer owns it; nothing was written. */
   | { readonly _tag: "StaleFence"; readonly partition: number; readonly fence: number }
+  /** An actor of `assumedNew` exists: nothing of the batch was written (the caller plans it again, reading rows). */
+  | { readonly _tag: "Clashed"; readonly partition: number }
 
 const STREAM_ID = /^(\d+)-(\d+)$/
 
@@ -105,12 +110,14 @@ export async function writeBatches(sql: Sql, batches: readonly Batch[]): Promise
   return results
 }
 
-type StatementRows = ReadonlyArray<{ accepted: boolean; actors: number; transitions: number }>
+type StatementRows = ReadonlyArray<{ accepted: boolean; clashed: boolean; actors: number; transitions: number }>
 
 const batchResult = (batch: Batch, [result]: StatementRows): BatchResult =>
-  result?.accepted
-    ? { _tag: "Written", actors: result.actors, transitions: result.transitions }
-    : { _tag: "StaleFence", partition: batch.partition, fence: batch.fence }
+  !result?.accepted
+    ? { _tag: "StaleFence", partition: batch.partition, fence: batch.fence }
+    : result.clashed
+      ? { _tag: "Clashed", partition: batch.partition }
+      : { _tag: "Written", actors: result.actors, transitions: result.transitions }
 
 /** `streamId` once it is known to be `<ms>-<seq>` (the statement splits it in SQL). */
 const checkedStreamId = (streamId: string): string => {
@@ -187,6 +194,15 @@ const storedPatch = (patch: unknown, t: TransitionWrite): unknown => {
 const batchStatement = (sql: Sql, batch: Batch) => {
   const { rows, transitions } = encodeBatch(batch)
   const purges = (batch.purges ?? []).map((ref) => ({ k: ref.kind, i: ref.id }))
+  const assumedNew = (batch.assumedNew ?? []).map((ref) => ({ k: ref.kind, i: ref.id }))
+  // Only a batch that created actors without reading their rows checks them (one index probe each).
+  const clash =
+    assumedNew.length === 0
+      ? sql`clash as (select where false)`
+      : sql`clash as (
+      select from jsonb_to_recordset(${sql.json(asJson(assumedNew))}) as n(k text, i text)
+        join actors a on a.kind = n.k and a.id = n.i
+    )`
   // Only a batch that erases actors carries the deletes (rare: DELETE /sessions/{id}?hard=1), so no other pays for them.
   const erasing =
     purges.length === 0
@@ -194,7 +210,7 @@ const batchStatement = (sql: Sql, batch: Batch) => {
       : sql`,
     erased as (
       select p.k as kind, p.i as id from jsonb_to_recordset(${sql.json(asJson(purges))}) as p(k text, i text)
-      where exists (select from fence)
+      where exists (select from go)
     ),
     erased_rows as (
       delete from actors a using erased e where a.kind = e.kind and a.id = e.id returning 1
@@ -202,13 +218,15 @@ const batchStatement = (sql: Sql, batch: Batch) => {
     erased_history as (
       delete from transitions t using erased e where t.kind = e.kind and t.actor_id = e.id returning 1
     )`
-  return sql<{ accepted: boolean; actors: number; transitions: number }[]>`
+  return sql<{ accepted: boolean; clashed: boolean; actors: number; transitions: number }[]>`
     with fence as (
       insert into partition_fences as f (partition, fence) values (${batch.partition}, ${batch.fence})
       on conflict (partition) do update set fence = excluded.fence, updated_at = now()
         where f.fence <= excluded.fence
       returning 1
     ),
+    ${clash},
+    go as (select where exists (select from fence) and not exists (select from clash)),
     batch as (
       select distinct on (r.k, r.i) r.k as kind, r.i as id, r.s as state, r.n as snapshot, r.t as stream_id,
         split_part(r.t, '-', 1)::bigint as stream_ms, split_part(r.t, '-', 2)::bigint as stream_seq, r.v as version,
@@ -218,7 +236,7 @@ const batchStatement = (sql: Sql, batch: Batch) => {
       from jsonb_to_recordset(${sql.json(asJson(rows))}) as r(
         k text, i text, s text, n jsonb, t text, v bigint, mv integer, o jsonb, se text, c text, a text, p smallint,
         cs text[], l real, f integer)
-      where exists (select from fence)
+      where exists (select from go)
       order by r.k, r.i, split_part(r.t, '-', 1)::bigint desc, split_part(r.t, '-', 2)::bigint desc
     ),
     moves as (
@@ -227,7 +245,7 @@ const batchStatement = (sql: Sql, batch: Batch) => {
         coalesce(t.at, split_part(t.t, '-', 1)::bigint) as at_ms, t.v as version, t.pa as patch, t.by as caused_by
       from jsonb_to_recordset(${sql.json(asJson(transitions))}) as t(
         k text, a text, se text, f text, "to" text, e text, t text, at bigint, v bigint, pa jsonb, by text)
-      where exists (select from fence)
+      where exists (select from go)
     ),
     entered as (
       select m.kind, m.actor_id, max(m.at_ms) as at_ms
@@ -274,7 +292,7 @@ const batchStatement = (sql: Sql, batch: Batch) => {
       on conflict (kind, actor_id, version) do nothing
       returning 1
     )${erasing}
-    select exists (select from fence) as accepted,
+    select exists (select from fence) as accepted, exists (select from clash) as clashed,
       (select count(*) from written)::int as actors,
       (select count(*) from recorded)::int as transitions`
 }

@@ -24,7 +24,7 @@ import { openDb, type Sql } from "../../src/store/db.ts"
 import { migrate } from "../../src/store/migrate.ts"
 import { getActor } from "../../src/store/queries.ts"
 import { expandSnapshot } from "../../src/runtime/stored-snapshot.ts"
-import { decodeEventStreamEntry } from "../../src/schema/event-stream.ts"
+import { decodeEventStreamEntry, type StreamedEvent } from "../../src/schema/event-stream.ts"
 import { redisUrl as resolveRedisUrl } from "./redis.ts"
 import { freshSchema, type TestSchema } from "./postgres.ts"
 
@@ -65,16 +65,7 @@ export interface Transition {
 }
 
 /** A transition as published on the event stream: the actor's new version and the merge patch of its view. */
-export interface PublishedEvent {
-  readonly id: string
-  readonly kind: string
-  readonly actor_id: string
-  readonly version: number
-  readonly from: string | null
-  readonly to: string
-  readonly event: string
-  readonly patch: Record<string, unknown>
-}
+export type PublishedEvent = Omit<StreamedEvent, "topics" | "at">
 
 export interface TestDeployment {
   readonly schema: TestSchema

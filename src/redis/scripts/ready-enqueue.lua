@@ -3,18 +3,26 @@
 -- rotation (`q:<capability>`) holds each group with a waiting task, scored by its most urgent task's
 -- priority band, then its turn: a group that becomes non-empty joins the back of its band. A group's
 -- capabilities are indexed (`gc:<group>`) so that a slot freed under its cap wakes their agents (group-release.lua).
+-- The routing sweep's repairs pass ARGV[1] = 'unless_taken': a task noted as taken is then left alone,
+-- checked here, atomically with the queueing: a task the sweep saw waiting may have been taken since
+-- (its proposal on its way), and queueing it again would offer it to a second agent.
 -- KEYS[1]: the routing base `{prefix:route}`.
--- ARGV: five per task: capability, group ('' for none), task id, priority, since (ms).
+-- ARGV[1]: 'always' or 'unless_taken'; then five per task: capability, group ('' for none), task id,
+-- priority, since (ms). Returns how many tasks were queued anew.
 local base = KEYS[1]
 local BAND = 1e13
 local score = function(x) return string.format('%.0f', x) end
-for i = 1, #ARGV, 5 do
+local unlessTaken = ARGV[1] == 'unless_taken'
+local queued = 0
+for i = 2, #ARGV, 5 do
   local capability, group, id = ARGV[i], ARGV[i + 1], ARGV[i + 2]
   local priority, since = tonumber(ARGV[i + 3]), tonumber(ARGV[i + 4])
   local queue = base .. ':g:' .. capability .. '|' .. group
   -- Already queued (the routing sweep looks at every task waiting long): its group is in the rotation,
   -- and it is neither held nor noted as taken (a take removes it from its queue).
-  if redis.call('ZADD', queue, 'NX', score(priority * BAND + since), id) == 1 then
+  local skipped = unlessTaken and redis.call('ZSCORE', base .. ':taken', id)
+  if not skipped and redis.call('ZADD', queue, 'NX', score(priority * BAND + since), id) == 1 then
+    queued = queued + 1
     if group ~= '' then
       redis.call('SREM', base .. ':held:' .. group, id)
       redis.call('SADD', base .. ':gc:' .. group, capability)
@@ -32,4 +40,4 @@ for i = 1, #ARGV, 5 do
     end
   end
 end
-return 0
+return queued

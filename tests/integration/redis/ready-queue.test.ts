@@ -2,8 +2,8 @@
 // a task is taken by exactly one of several concurrent takers, groups share a priority round-robin,
 // a group at its max_in_flight is skipped until one of its tasks is released (which names the
 // capabilities to wake only when it brings a group with waiting tasks back under its cap), and a taken
-// task is known as taken (so the routing sweep does not offer it twice) until it is queued again or the
-// hold passes.
+// task is known as taken (so the routing sweep does not offer it twice, even when it was taken between the
+// sweep's look and its queueing) until it is queued again or the hold passes.
 import { describe, expect, it } from "vitest"
 import {
   enqueue,
@@ -148,5 +148,18 @@ describe("ready queues", () => {
     await forgetTakenBefore(fresh.redis, fresh.keys, Date.now() - TAKEN_HOLD_MS)
     expect(await fresh.redis.zscore(`${fresh.keys.route}:taken`, "n-0")).toBeNull()
     expect(await noted(fresh.redis, fresh.keys, ["n-1"])).toEqual(new Set(["n-1"]))
+  })
+
+  it("leaves a task taken since the sweep looked with its taker when the sweep queues it again (unless_taken)", async () => {
+    await enqueue(fresh.redis, fresh.keys, [ready("race", "r-0", 2, T0), ready("race", "r-1", 2, T0 + 1)])
+    // The sweep saw both waiting; r-0 is taken before it queues them again.
+    expect(await take(fresh.redis, fresh.keys, ["race"], 1)).toEqual(["r-0"])
+    expect(await enqueue(fresh.redis, fresh.keys, [ready("race", "r-0", 2, T0), ready("race", "r-1", 2, T0 + 1)], true)).toBe(0)
+    // r-0 is offered to no second agent; r-1 (still queued) keeps its place.
+    expect(await take(fresh.redis, fresh.keys, ["race"], 5)).toEqual(["r-1"])
+    // A task a crash dropped after its take is queued again once its note is forgotten.
+    await forgetTakenBefore(fresh.redis, fresh.keys, Date.now() + 1)
+    expect(await enqueue(fresh.redis, fresh.keys, [ready("race", "r-0", 2, T0)], true)).toBe(1)
+    expect(await take(fresh.redis, fresh.keys, ["race"], 5)).toEqual(["r-0"])
   })
 })

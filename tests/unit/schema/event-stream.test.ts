@@ -3,7 +3,7 @@
 // ones) and a transition timed apart from its entry; it is much smaller; an entry in the full form
 // (written before the compact one) still decodes.
 import { describe, expect, it } from "vitest"
-import { decodeEventStreamEntry, eventEntryFields, type StreamedEvent } from "../../../src/schema/event-stream.ts"
+import { decodeEventStreamEntry, eventEntryFields, eventEntryTopics, type StreamedEvent } from "../../../src/schema/event-stream.ts"
 
 const TASK = "0193a0c4-1f2e-7a3b-8c4d-5e6f7a8b9c0d"
 const SESSION = "0193a0c4-1f2e-7a3b-8c4d-5e6f7a8b9c0e"
@@ -69,5 +69,19 @@ describe("event stream entries", () => {
     const decoded = decodeEventStreamEntry(broken)
     expect(decoded.ok).toBe(false)
     if (!decoded.ok) expect(decoded.error.message).toContain("version")
+  })
+
+  it.each([
+    ["compact", eventEntryFields(sessionTask)],
+    ["full", fullForm(sessionTask)],
+  ])("tell the topics of an entry stored %s without decoding it, as the decode does", (_, fields) => {
+    const decoded = decodeEventStreamEntry(fields)
+    expect(eventEntryTopics(fields)).toEqual(decoded.ok && decoded.value.type === "event" ? decoded.value.topics : undefined)
+  })
+
+  it("leave the topics of what is not a readable event to the decode", () => {
+    expect(eventEntryTopics({ type: "push", topics: `control:${AGENT}`, body: "{}" })).toBeUndefined()
+    expect(eventEntryTopics({ type: "event", body: "{not json" })).toBeUndefined()
+    expect(eventEntryTopics({ type: "event", body: JSON.stringify({ id: "1-0:0" }) })).toBeUndefined()
   })
 })
