@@ -4,12 +4,13 @@
 // already contains skipped by version; a gap in versions, or a subscriber that could not resume,
 // makes it `GET` again. A session's mirror is its view without the `tasks` list (which patches do
 // not carry): mirror its tasks, or list them, for those.
-// A mirror may also have a bridge: a subscriber of its own that followed the actor's topic at its
-// upgrade, for a subscriber that has just asked to follow it with a `subscribe` frame, which the
-// server answers with nothing. The first `GET` waits for the bridge to open, and its events feed the
-// mirror, so nothing between the `GET` and the server taking the frame is missed; the first event
-// the subscriber itself delivers shows it follows the topic, and the bridge is closed.
+// A mirror may also hold its subscriber's bridge (./bridge.ts): a socket that followed the actor's
+// topic at its upgrade, for a subscriber that has just asked to follow it with a `subscribe` frame,
+// which the server answers with nothing. The first `GET` waits for the bridge to open, and its events
+// feed the mirror, so nothing between the `GET` and the server taking the frame is missed; the first
+// event the subscriber itself delivers shows it follows the topic, and the mirror lets go of the bridge.
 import { backoffDelay } from "./backoff.ts"
+import type { BridgeHold, EventSource } from "./bridge.ts"
 import { ClawbotError } from "./errors.ts"
 import type { Subscriber } from "./subscriber.ts"
 import type { ActorKind, ActorView, SubscribedEvent } from "./types.ts"
@@ -30,7 +31,7 @@ export interface Mirror<K extends ActorKind = ActorKind> {
   until(predicate: (view: ActorView<K>) => boolean): Promise<ActorView<K>>
   /** Calls `listener` after every change, with the event that made it (none after a `GET`). */
   onChange(listener: (view: ActorView<K>, event: SubscribedEvent | undefined) => void): () => void
-  /** Stops following (the subscriber stays open). */
+  /** Stops following; the subscriber stays open, and unfollows a topic it followed only for its mirrors once the last closes. */
   close(): void
 }
 
@@ -53,7 +54,7 @@ class ActorMirror<K extends ActorKind> implements Mirror<K> {
   private held: SubscribedEvent[] = []
   private readonly listeners = new Set<(view: ActorView<K>, event: SubscribedEvent | undefined) => void>()
   private readonly detach: Array<() => void> = []
-  private closed = false
+  private isClosed = false
   private failures = 0
   fetches = 0
 
@@ -61,10 +62,11 @@ class ActorMirror<K extends ActorKind> implements Mirror<K> {
     private readonly subscriber: Subscriber,
     readonly kind: K,
     readonly id: string,
-    private bridge?: Subscriber,
+    private bridge: BridgeHold | undefined,
+    private readonly closed: (() => void) | undefined,
   ) {
     this.detach.push(
-      this.feed(subscriber, () => this.closeBridge()),
+      this.feed(subscriber, () => this.releaseBridge()),
       subscriber.onClose(() => this.close()),
     )
     if (bridge) this.detach.push(this.feed(bridge))
@@ -75,7 +77,7 @@ class ActorMirror<K extends ActorKind> implements Mirror<K> {
   }
 
   /** Takes this actor's events and resets from `source`; `delivered` runs after each of its events. */
-  private feed(source: Subscriber, delivered?: () => void): () => void {
+  private feed(source: EventSource, delivered?: () => void): () => void {
     const stopEvents = source.onEvent((event) => {
       if (event.kind !== this.kind || event.actor_id !== this.id) return
       this.receive(event)
@@ -92,12 +94,12 @@ class ActorMirror<K extends ActorKind> implements Mirror<K> {
    * The subscriber delivered an event of this actor, so it follows the topic: every later event
    * comes through it, and one the bridge had not delivered yet shows as a gap (read again, exactly).
    */
-  private closeBridge(): void {
+  private releaseBridge(): void {
     const bridge = this.bridge
     if (bridge === undefined) return
     this.bridge = undefined
-    void bridge.close()
-    // The bridge closed before it opened: the first `GET` goes now, which is exact as well.
+    bridge.release()
+    // Let go before the bridge opened: the first `GET` goes now, which is exact as well.
     if (!this.started) this.refetch()
   }
 
@@ -132,10 +134,12 @@ class ActorMirror<K extends ActorKind> implements Mirror<K> {
   }
 
   close(): void {
-    this.closed = true
+    if (this.isClosed) return
+    this.isClosed = true
     for (const stop of this.detach.splice(0)) stop()
-    this.closeBridge()
+    this.releaseBridge()
     this.listeners.clear()
+    this.closed?.()
   }
 
   private receive(event: SubscribedEvent): void {
@@ -166,7 +170,7 @@ class ActorMirror<K extends ActorKind> implements Mirror<K> {
 
   /** Reads the view again, then applies the events held meanwhile that are newer. */
   private refetch(): void {
-    if (this.closed) return
+    if (this.isClosed) return
     if (this.fetching) {
       this.fetchAgain = true
       return
@@ -177,7 +181,7 @@ class ActorMirror<K extends ActorKind> implements Mirror<K> {
   }
 
   private async fetchLoop(): Promise<void> {
-    while (!this.closed) {
+    while (!this.isClosed) {
       this.fetchAgain = false
       try {
         const body = await this.subscriber.request<JsonObject>("GET", `/api/v1/${PATHS[this.kind]}/${this.id}`)
@@ -217,7 +221,11 @@ class ActorMirror<K extends ActorKind> implements Mirror<K> {
 
 /**
  * The mirror of `kind:id` fed by `subscriber`, which must follow a topic carrying its events (or have
- * just asked to, with `bridge` following the actor's topic since its upgrade; see above).
+ * just asked to, with `bridge` held for the actor's topic; see above); `closed` runs once it closes.
  */
-export const mirrorOf = <K extends ActorKind>(subscriber: Subscriber, kind: K, id: string, bridge?: Subscriber): Mirror<K> =>
-  new ActorMirror(subscriber, kind, id, bridge)
+export const mirrorOf = <K extends ActorKind>(
+  subscriber: Subscriber,
+  kind: K,
+  id: string,
+  options: { readonly bridge?: BridgeHold | undefined; readonly closed?: (() => void) | undefined } = {},
+): Mirror<K> => new ActorMirror(subscriber, kind, id, options.bridge, options.closed)

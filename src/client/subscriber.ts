@@ -3,10 +3,12 @@
 // of a `payload.id`, as when two followed topics carry one event, are dropped); after a lost
 // connection it reconnects with backoff and resumes with `since=<the last cursor>`, so nothing is
 // missed or repeated. When the server cannot resume (the cursor fell out of the retained stream) it
-// goes live again and tells its `onReset` listeners (mirrors refetch).
+// goes live again and tells its `onReset` listeners (mirrors refetch). Topics followed for mirrors are
+// counted, and unfollowed when the last mirror of the actor closes.
 import { Schema } from "effect"
 import { EventServerFrame } from "../schema/frames.ts"
 import type { BackoffOptions } from "./backoff.ts"
+import { Bridge } from "./bridge.ts"
 import { ClawbotError } from "./errors.ts"
 import { frameDecoder } from "./frame-decoder.ts"
 import { requester, type FetchLike, type Requester } from "./http.ts"
@@ -91,6 +93,12 @@ class EventQueue implements AsyncIterableIterator<SubscribedEvent> {
 
 export class Subscriber implements AsyncIterable<SubscribedEvent> {
   private readonly topicSet: Set<string>
+  /** The topics in the URL of the socket being opened (others are sent in a frame once it opens). */
+  private urlTopics: ReadonlySet<string> = new Set()
+  /** Topics followed for mirrors, with how many open mirrors need each (unfollowed at none). */
+  private readonly mirrorTopics = new Map<string, number>()
+  private bridge: Bridge | undefined
+  private repeatCount = 0
   private lastCursor: string | undefined
   private readonly seen: SeenIds
   private readonly socket: ReconnectingSocket
@@ -110,8 +118,13 @@ export class Subscriber implements AsyncIterable<SubscribedEvent> {
   /** The HTTP client mirrors read their views with. */
   readonly request: Requester
 
-  constructor(private readonly options: SubscribeOptions) {
+  /** `mirrorTopics`: those of `options.topics` followed for mirrors only (see `mirror()`; ./open-mirror.ts). */
+  constructor(
+    private readonly options: SubscribeOptions,
+    mirrorTopics: ReadonlyArray<string> = [],
+  ) {
     this.topicSet = new Set(options.topics)
+    for (const topic of mirrorTopics) if (this.topicSet.has(topic)) this.mirrorTopics.set(topic, 0)
     this.lastCursor = options.since
     this.seen = new SeenIds(options.dedupeWindow)
     this.request = requester({ url: options.url, token: options.token, fetch: options.fetch })
@@ -122,9 +135,10 @@ export class Subscriber implements AsyncIterable<SubscribedEvent> {
         backoff: options.backoff,
         url: () => {
           this.resuming = this.lastCursor !== undefined
+          this.urlTopics = new Set(this.topicSet)
           return socketUrl(options.url, "/ws/events", {
             token: options.token,
-            topics: [...this.topicSet].join(","),
+            topics: [...this.urlTopics].join(","),
             since: this.lastCursor,
           })
         },
@@ -145,6 +159,14 @@ export class Subscriber implements AsyncIterable<SubscribedEvent> {
   /** The cursor of the last event received: pass it as `since` to resume from there later. */
   get cursor(): string | undefined {
     return this.lastCursor
+  }
+
+  /**
+   * How many event frames were dropped as repeats of an id already delivered: one per extra followed
+   * topic that carries an event (`tasks` and `task:<id>`), and any the server sent twice.
+   */
+  get repeats(): number {
+    return this.repeatCount
   }
 
   get topics(): ReadonlyArray<string> {
@@ -208,16 +230,15 @@ export class Subscriber implements AsyncIterable<SubscribedEvent> {
 
   /** Follows more topics (a `subscribe` frame; sent again with the topics on every reconnect). */
   follow(topics: ReadonlyArray<string>): void {
-    const added = topics.filter((topic) => !this.topicSet.has(topic))
-    if (added.length === 0) return
-    for (const topic of added) this.topicSet.add(topic)
-    this.socket.send(JSON.stringify({ type: "subscribe", payload: { topics: added } }))
+    // Followed by the caller now: no longer unfollowed when the mirrors of the actor close.
+    for (const topic of topics) this.mirrorTopics.delete(topic)
+    this.addTopics(topics)
   }
 
   /** Stops following topics. */
   unfollow(topics: ReadonlyArray<string>): void {
-    const removed = topics.filter((topic) => this.topicSet.delete(topic))
-    if (removed.length > 0) this.socket.send(JSON.stringify({ type: "unsubscribe", payload: { topics: removed } }))
+    for (const topic of topics) this.mirrorTopics.delete(topic)
+    this.removeTopics(topics)
   }
 
   /** True when the topics followed carry every transition of `kind:id`. */
@@ -225,18 +246,33 @@ export class Subscriber implements AsyncIterable<SubscribedEvent> {
     return this.topicSet.has("machines") || this.topicSet.has(`${kind}s`) || this.topicSet.has(`${kind}:${id}`)
   }
 
+  /** How many bridge sockets are open or opening for mirrors (see `mirror()`): 0 once none is needed. */
+  get bridgeSockets(): number {
+    return this.bridge?.socketCount ?? 0
+  }
+
   /**
    * A live copy of one actor's view, from one `GET` and the patches of its events (see ./mirror.ts).
-   * When the topics do not cover it yet, its topic is followed, and a bridge (a socket that followed
-   * it at the upgrade) feeds the mirror until this subscriber delivers the actor's first event.
+   * When the topics do not cover it yet, its topic is followed until the last mirror of the actor
+   * closes, and the subscriber's bridge (./bridge.ts: one socket for all such mirrors, following
+   * their topics from its upgrade) feeds the mirror until this subscriber delivers the actor's first
+   * event, or the mirror closes.
    */
   mirror<K extends ActorKind>(kind: K, id: string): Mirror<K> {
-    // Covered already, or closed (a mirror of a closed subscriber never reads; it needs no bridge).
-    if (this.covers(kind, id) || this.closedByUser || this.stoppedWith !== undefined) return mirrorOf(this, kind, id)
     const topic = `${kind}:${id}`
-    this.follow([topic])
+    const listed = this.topicSet.has("machines") || this.topicSet.has(`${kind}s`)
+    const callers = this.topicSet.has(topic) && !this.mirrorTopics.has(topic)
+    // Covered by the caller's topics, or closed (a mirror of a closed subscriber never reads).
+    if (listed || callers || this.closedByUser || this.stoppedWith !== undefined) return mirrorOf(this, kind, id)
+    const followed = this.topicSet.has(topic)
+    this.addTopics([topic])
+    this.mirrorTopics.set(topic, (this.mirrorTopics.get(topic) ?? 0) + 1)
+    const closed = () => this.mirrorClosed(topic)
+    // Followed for earlier mirrors, and proven by an event since (no longer held on the bridge).
+    if (followed && this.bridge?.holding(topic) !== true) return mirrorOf(this, kind, id, { closed })
     const { onEvent: _onEvent, onStatus: _onStatus, since: _since, ...options } = this.options
-    return mirrorOf(this, kind, id, new Subscriber({ ...options, topics: [topic] }))
+    this.bridge ??= new Bridge((topics) => new Subscriber({ ...options, topics }))
+    return mirrorOf(this, kind, id, { bridge: this.bridge.hold(topic), closed })
   }
 
   /** Drops the connection as if the network lost it (it reconnects and resumes): for tests and drills. */
@@ -248,7 +284,7 @@ export class Subscriber implements AsyncIterable<SubscribedEvent> {
   async close(): Promise<void> {
     if (this.closedByUser) return
     this.closedByUser = true
-    await this.socket.close()
+    await Promise.all([this.socket.close(), this.bridge?.close()])
     for (const queue of this.queues) queue.end()
     this.queues.clear()
     for (const listener of [...this.closeListeners]) listener()
@@ -256,7 +292,31 @@ export class Subscriber implements AsyncIterable<SubscribedEvent> {
     this.status("closed")
   }
 
+  private addTopics(topics: ReadonlyArray<string>): void {
+    const added = topics.filter((topic) => !this.topicSet.has(topic))
+    if (added.length === 0) return
+    for (const topic of added) this.topicSet.add(topic)
+    this.socket.send(JSON.stringify({ type: "subscribe", payload: { topics: added } }))
+  }
+
+  private removeTopics(topics: ReadonlyArray<string>): void {
+    const removed = topics.filter((topic) => this.topicSet.delete(topic))
+    if (removed.length > 0) this.socket.send(JSON.stringify({ type: "unsubscribe", payload: { topics: removed } }))
+  }
+
+  private mirrorClosed(topic: string): void {
+    const left = (this.mirrorTopics.get(topic) ?? 0) - 1
+    if (left > 0) return void this.mirrorTopics.set(topic, left)
+    if (!this.mirrorTopics.delete(topic)) return
+    this.removeTopics([topic])
+  }
+
   private onOpen(): void {
+    // Topics changed while the socket was opening, after its URL was built: the frames went nowhere.
+    const added = [...this.topicSet].filter((topic) => !this.urlTopics.has(topic))
+    const removed = [...this.urlTopics].filter((topic) => !this.topicSet.has(topic))
+    if (added.length > 0) this.socket.send(JSON.stringify({ type: "subscribe", payload: { topics: added } }))
+    if (removed.length > 0) this.socket.send(JSON.stringify({ type: "unsubscribe", payload: { topics: removed } }))
     const reopened = this.opened
     this.opened = true
     this.status("open")
@@ -296,7 +356,10 @@ export class Subscriber implements AsyncIterable<SubscribedEvent> {
       return
     }
     if (typeof frame.cursor === "string") this.lastCursor = frame.cursor
-    if (this.seen.check(frame.payload.id)) return
+    if (this.seen.check(frame.payload.id)) {
+      this.repeatCount += 1
+      return
+    }
     const event: SubscribedEvent = { ...frame.payload, cursor: this.lastCursor ?? "" }
     for (const listener of [...this.eventListeners]) listener(event)
     for (const queue of this.queues) queue.push(event)

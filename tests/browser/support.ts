@@ -1,15 +1,16 @@
 // Browser test support: Debian's Chromium driven by playwright-core (a fresh profile each time), a
 // running system (runtime + edge on a test deployment, the edge restartable on the same port), test
-// bots on the control socket that finish a task when the test says so, a raw inbox entry the runtime
-// dead-letters, screenshots saved as artifacts, and axe-core's accessibility check run in the page.
+// SDK bots that finish a task when the test says so, a raw inbox entry the runtime dead-letters,
+// screenshots saved as artifacts, and axe-core's accessibility check run in the page.
 import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises"
 import { createRequire } from "node:module"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { chromium, type BrowserContext, type Page } from "playwright-core"
 import type { Edge } from "../../src/edge/app.ts"
-import { ofType, TestClient, type Frame } from "../e2e/sockets/client.ts"
+import { connectBot } from "../../src/client/node.ts"
 import { edgeOn, httpClient, testEdge, type Client, type TestEdge } from "../support/edge.ts"
+import { waitFor } from "../support/runtime.ts"
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium"
 const ARGS = [
@@ -152,7 +153,7 @@ export const poisonInbox = (system: System): Promise<string | null> =>
 export interface TestBot {
   readonly id: string
   readonly name: string
-  /** The refusals (`error` frames) the server sent it. */
+  /** The refusals the server sent it (and any other error the SDK bot reported). */
   readonly refusals: ReadonlyArray<string>
   /** Resolves with the task id once a task is assigned (and started). */
   nextTask(): Promise<string>
@@ -169,36 +170,43 @@ export const startBot = async (system: System, name: string, capability: string)
   })
   if (created.status !== 201) throw new Error(`agent ${name}: ${JSON.stringify(created.body)}`)
   const { id, token } = created.body as { id: string; token: string }
-  const client = await TestClient.open(`ws://127.0.0.1:${new URL(system.url()).port}/ws/control?token=${token}`)
-  await client.next(ofType("connected"))
-  let read = 0
-  let n = 0
-  /** Sends a frame with an id and waits for its ack; the server's refusal (an `error` with its ref) throws. */
-  const sent = async (type: string, payload: Record<string, unknown>): Promise<void> => {
-    const ref = `${type}-${(n += 1)}`
-    const from = client.frames.length
-    client.send({ type, id: ref, payload })
-    const answer = await client.next((frame) => (frame.type === "ack" || frame.type === "error") && frame.payload["ref"] === ref, { from })
-    if (answer.type === "error") throw new Error(`${type} refused: ${JSON.stringify(answer.payload)}`)
-  }
   const refusals: string[] = []
-  client.ws.on("message", (data) => {
-    const frame = JSON.parse(String(data)) as Frame
-    if (frame.type === "error") refusals.push(JSON.stringify(frame.payload))
-  })
+  /** The tasks handed to the handler, in order, and how to finish each. */
+  const handed: string[] = []
+  const finishers = new Map<string, (result: unknown) => void>()
+  const bot = connectBot({
+    url: new URL(system.url()).origin,
+    token,
+    onError: (error) => refusals.push(JSON.stringify({ code: error.code, message: error.message, ref: error.ref })),
+  }).handle(
+    capability,
+    (task) =>
+      new Promise((finish) => {
+        finishers.set(task.task_id, finish)
+        handed.push(task.task_id)
+      }),
+  )
+  await bot.connected()
+  const reaches = (taskId: string, status: string) =>
+    waitFor(`task ${taskId} ${status}`, async () =>
+      (await system.api.get(`/api/v1/tasks/${taskId}`)).body.status === status ? true : undefined,
+    )
+  let read = 0
   return {
     id,
     name,
     refusals,
     async nextTask() {
-      const frame: Frame = await client.next(ofType("task_assigned"), { from: read, timeoutMs: 20_000 })
-      read = client.frames.indexOf(frame) + 1
-      const taskId = frame.payload["task_id"] as string
-      await sent("task_started", { task_id: taskId })
+      const taskId = await waitFor("a task handed to the bot", async () => handed[read])
+      read += 1
+      await reaches(taskId, "in_progress")
       return taskId
     },
-    complete: (taskId) => sent("task_complete", { task_id: taskId, success: true, result: { by: name } }),
-    close: async () => void (await client.close()),
+    async complete(taskId) {
+      finishers.get(taskId)?.({ by: name })
+      await reaches(taskId, "completed")
+    },
+    close: () => bot.close({ timeoutMs: 0 }),
   }
 }
 

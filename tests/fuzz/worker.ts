@@ -1,6 +1,6 @@
 // The valid workload that runs alongside the fuzzing: a well-behaved bot that heartbeats, and
 // claims, starts and completes every task it is assigned, each step acked before the next.
-import { TestClient, withRef, type Frame } from "../e2e/sockets/client.ts"
+import { TestClient, withRef, type Frame } from "../e2e/sockets/conformance/raw-client.ts"
 
 export interface Worker {
   /** Task ids it completed (acked `task_complete`). */

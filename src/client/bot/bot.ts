@@ -38,6 +38,11 @@ export interface BotOptions {
   /** Refusals of its reports (a stale attempt: `conflict`), frames given up, and why it stopped. */
   readonly onError?: ((error: ClawbotError, context: BotErrorContext) => void) | undefined
   readonly onStatus?: ((status: BotStatus) => void) | undefined
+  /**
+   * Every `task_cancelled` the server sends `{task_id, attempt, reason}`: a running task's (whose
+   * handler also sees its signal abort) or a queued one's (dropped from the queue, never started).
+   */
+  readonly onTaskCancelled?: ((cancelled: TaskCancelled) => void) | undefined
   readonly WebSocket?: WebSocketConstructor | undefined
   readonly fetch?: FetchLike | undefined
   readonly backoff?: BackoffOptions | undefined
@@ -113,6 +118,11 @@ export class Bot {
   /** Tasks being run now. */
   get running(): number {
     return this.runs.size
+  }
+
+  /** Tasks assigned and not started yet: waiting for a free slot, or for a first handler (in arrival order). */
+  get queued(): ReadonlyArray<AssignedTask> {
+    return [...this.queue]
   }
 
   /** Runs `handler` for every task of `capability` assigned to this agent. */
@@ -250,6 +260,7 @@ export class Bot {
   }
 
   private onCancelled(cancelled: TaskCancelled): void {
+    this.options.onTaskCancelled?.(cancelled)
     const index = this.queue.findIndex((queued) => queued.task_id === cancelled.task_id)
     if (index >= 0) this.queue.splice(index, 1)
     const run = this.runs.get(cancelled.task_id)

@@ -1,11 +1,12 @@
 // An agent's presence over HTTP with a real bot on its control socket: the heartbeat interval it registers
 // with is the one it is held to, its first socket is never a resumed session (not even after HTTP
 // heartbeats), drain and resume, and deregistration telling the bot what it loses before its socket closes.
-// Raw `ws` on purpose: a bot that sends no heartbeat, and the exact frames and close code before a
-// deregistered socket closes.
+// SDK bots (one on a network that loses its heartbeats).
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { type Bot, type BotOptions, type ClawbotError, connectBot, type TaskCancelled } from "../../../src/client/node.ts"
 import { testEdge, type TestEdge } from "../../support/edge.ts"
-import { ofType, TestClient, type Frame } from "../sockets/client.ts"
+import { waitFor } from "../../support/runtime.ts"
+import { keptSockets } from "../sockets/sdk-support.ts"
 
 const STREAM_ID = /^\d+-\d+$/
 
@@ -14,7 +15,9 @@ describe("agent presence over HTTP", () => {
   beforeAll(async () => {
     t = await testEdge()
   })
+  const bots: Bot[] = []
   afterAll(async () => {
+    await Promise.all(bots.map((bot) => bot.close({ timeoutMs: 0 })))
     await t?.close()
   })
 
@@ -23,24 +26,36 @@ describe("agent presence over HTTP", () => {
     expect(answer.status).toBe(201)
     return answer.body as { id: string; token: string; heartbeat_interval_ms: number }
   }
-  const socket = async (token: string) => {
-    const client = await TestClient.open(`ws://127.0.0.1:${t.edge.port}/ws/control?token=${token}`)
-    return { client, connected: await client.next(ofType("connected")) }
+  /** An SDK bot of the agent with `token` and what it is told: each task_cancelled, and the error it stops with. */
+  const socket = async (token: string, options: Partial<BotOptions> = {}) => {
+    const cancelled: TaskCancelled[] = []
+    const errors: ClawbotError[] = []
+    const bot = connectBot({
+      ...options,
+      url: t.url,
+      token,
+      onTaskCancelled: (c) => cancelled.push(c),
+      onError: (error) => errors.push(error),
+    })
+    bots.push(bot)
+    return { bot, cancelled, errors, connected: await bot.connected() }
   }
+  const queuedHas = (bot: Bot, taskId: string) =>
+    waitFor(`task ${taskId} queued`, async () => (bot.queued.some((task) => task.task_id === taskId) ? true : undefined))
   const standalone = async (capability: string): Promise<string> => {
     const created = await t.api.post("/api/v1/tasks", { title: `a ${capability} task`, capability })
     expect(created.status).toBe(201)
     return created.body.id as string
   }
   const taskState = (id: string, state: string) => t.deployment.actor("task", id, (row) => row.state === state)
-  const frameFor = (type: string, taskId: string) => (frame: Frame) => frame.type === type && frame.payload["task_id"] === taskId
 
   it("holds an agent to the heartbeat interval it registered with: answered, sent in connected, and its expiry after 3 missed", async () => {
     const agent = await register("interval", { heartbeat_interval_ms: 250 })
     expect(agent.heartbeat_interval_ms).toBe(250)
     expect((await t.api.get(`/api/v1/agents/${agent.id}`)).body).toMatchObject({ heartbeat_interval_ms: 250 })
-    const { client, connected } = await socket(agent.token)
-    expect(connected.payload).toMatchObject({ heartbeat_interval_ms: 250 })
+    // A network that loses every heartbeat.
+    const { bot, connected } = await socket(agent.token, { WebSocket: keptSockets({ drop: (type) => type === "heartbeat" }).WebSocket })
+    expect(connected).toMatchObject({ heartbeat_interval_ms: 250 })
     await t.deployment.actor("agent", agent.id, (row) => row.state === "online")
     // With no heartbeat, its armed expiry (3 × 250 ms, not the default's 30 s) takes it offline while the socket is open.
     await t.deployment.actor("agent", agent.id, (row) => row.state === "offline")
@@ -49,7 +64,7 @@ describe("agent presence over HTTP", () => {
       from: "online",
       to: "offline",
     })
-    await client.close()
+    await bot.close({ timeoutMs: 0 })
   })
 
   it("says session_resumed false on an agent's first socket even after HTTP heartbeats, true on the next", async () => {
@@ -57,43 +72,41 @@ describe("agent presence over HTTP", () => {
     const beat = await t.api.post(`/api/v1/agents/${agent.id}/heartbeat?wait=1`, {}, { token: agent.token })
     expect(beat.body).toMatchObject({ state: "online" })
     const first = await socket(agent.token)
-    expect(first.connected.payload).toMatchObject({ session_resumed: false })
+    expect(first.connected).toMatchObject({ session_resumed: false })
     await t.deployment.actor(
       "agent",
       agent.id,
       (row) => (row.snapshot as { context: { lastConnectedAt: number | null } }).context.lastConnectedAt !== null,
     )
-    await first.client.close()
+    await first.bot.close({ timeoutMs: 0 })
     const second = await socket(agent.token)
-    expect(second.connected.payload).toMatchObject({ session_resumed: true })
-    await second.client.close()
+    expect(second.connected).toMatchObject({ session_resumed: true })
+    await second.bot.close({ timeoutMs: 0 })
   })
 
   it("drains an agent (its unstarted task goes back with task_cancelled) and resumes it (it takes work again)", async () => {
     const agent = await register("drain")
-    const bot = await socket(agent.token)
+    // A bot with no handler: its tasks wait in its queue, unstarted.
+    const { bot, cancelled } = await socket(agent.token)
     const taskId = await standalone("drain")
-    await bot.client.next(frameFor("task_assigned", taskId))
+    await queuedHas(bot, taskId)
 
     const drained = await t.api.post(`/api/v1/agents/${agent.id}/drain?wait=1`, undefined, { token: agent.token })
     expect(drained.status).toBe(200)
     expect(drained.body).toEqual({ id: agent.id, state: "draining", stream_id: expect.stringMatching(STREAM_ID) })
-    expect((await bot.client.next(frameFor("task_cancelled", taskId))).payload).toEqual({
-      task_id: taskId,
-      attempt: 1,
-      reason: "agent_draining",
-    })
     await taskState(taskId, "ready")
+    await waitFor("the task given back", async () => (cancelled.length > 0 ? true : undefined))
+    expect(cancelled).toEqual([{ task_id: taskId, attempt: 1, reason: "agent_draining" }])
+    expect(bot.queued).toEqual([])
 
     const again = await t.api.post(`/api/v1/agents/${agent.id}/drain`, undefined, { token: agent.token })
     expect(again.status).toBe(409)
     expect(again.body).toEqual({ error: { code: "conflict", message: "DRAIN is not accepted while the agent is draining" } })
 
-    const from = bot.client.frames.length
     const resumed = await t.api.post(`/api/v1/agents/${agent.id}/resume?wait=1`, undefined, { token: t.operatorToken })
     expect(resumed.body).toMatchObject({ state: "online" })
-    await bot.client.next(frameFor("task_assigned", taskId), { from })
-    await bot.client.close()
+    await queuedHas(bot, taskId)
+    await bot.close({ timeoutMs: 0 })
   })
 
   it("refuses drain and resume from another agent (403) and for an unknown agent (404), changing nothing", async () => {
@@ -111,19 +124,21 @@ describe("agent presence over HTTP", () => {
 
   it("deregistration sends task_cancelled for every task the bot holds before its socket closes with 4401", async () => {
     const agent = await register("leave")
-    const bot = await socket(agent.token)
+    const { bot, cancelled, errors } = await socket(agent.token)
+    let aborted: unknown
+    bot.handle(
+      "leave",
+      (_task, ctx) => new Promise((resolve) => ctx.signal.addEventListener("abort", () => resolve((aborted = ctx.signal.reason)))),
+    )
     const taskId = await standalone("leave")
-    await bot.client.next(frameFor("task_assigned", taskId))
-    await bot.client.send({ type: "task_started", payload: { task_id: taskId } })
     await taskState(taskId, "in_progress")
 
     expect((await t.api.delete(`/api/v1/agents/${agent.id}?wait=1`, { token: agent.token })).status).toBe(200)
-    expect((await bot.client.closed).code).toBe(4401)
-    expect(bot.client.frames.find(frameFor("task_cancelled", taskId))?.payload).toEqual({
-      task_id: taskId,
-      attempt: 1,
-      reason: "deregistered",
-    })
+    await expect(bot.connected()).rejects.toMatchObject({ code: "unauthorized", message: expect.stringContaining("4401") })
+    // Told before the close: its handler was aborted for the deregistration, not for the bot stopping.
+    expect(cancelled).toEqual([{ task_id: taskId, attempt: 1, reason: "deregistered" }])
+    expect(aborted).toMatchObject({ why: "cancelled", message: "deregistered" })
+    expect(errors).toEqual([expect.objectContaining({ code: "unauthorized" })])
     await taskState(taskId, "ready")
   })
 })

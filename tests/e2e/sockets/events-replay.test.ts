@@ -1,14 +1,14 @@
 // `since` on the event socket replays the stream after that id, then goes live, with no gap and no
-// duplicate: sockets opened at different moments while events keep being produced each receive,
-// per topic, exactly the stream's events for that topic after `since`, in stream order.
-// Raw `ws` on purpose: it counts each event once per topic on one socket, which the SDK's dedupe by id
-// would hide.
+// duplicate: SDK subscribers opened at different moments while events keep being produced each get
+// exactly the stream's events of their topics after `since`, in stream order; each event of the
+// watched task comes twice on the socket (once per followed topic) and never more, which the
+// subscriber's count of dropped repeats shows.
 import { randomUUID } from "node:crypto"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { waitFor } from "../../support/runtime.ts"
-import { TestClient } from "./client.ts"
-import { produce, receivedIds, streamEventIds, taskEvent } from "./events-support.ts"
+import { produce, streamEventIds, taskEvent } from "./events-support.ts"
 import { startSocketEdge, type SocketEdge } from "./harness.ts"
+import { idsOf, type Recorder, recordEvents } from "./sdk-support.ts"
 
 let edge: SocketEdge
 beforeAll(async () => {
@@ -16,15 +16,11 @@ beforeAll(async () => {
 })
 afterAll(() => edge.close())
 
-/** Waits until every client got the event `entry` under `topic`. */
-async function fenced(clients: TestClient[], topic: string, entry: Record<string, string>) {
+/** Waits until every recorder got the event `entry`. */
+async function fenced(recorders: Recorder[], entry: Record<string, string>) {
   await produce(edge, [entry])
   const id = (JSON.parse(entry["body"] ?? "") as { id: string }).id
-  await Promise.all(
-    clients.map((client) =>
-      client.next((frame) => frame.type === "event" && frame.payload["id"] === id && frame.payload["topic"] === topic),
-    ),
-  )
+  await Promise.all(recorders.map((recorder) => recorder.next((event) => event.id === id)))
 }
 
 describe("event socket replay", () => {
@@ -34,8 +30,8 @@ describe("event socket replay", () => {
     const history = await produce(edge, mixed(1_000))
     const since = history[150] ?? ""
 
-    // Sockets open one after another while batches keep coming: a few batches between two openings,
-    // and more after the last, counted rather than timed.
+    // Subscribers open one after another while batches keep coming: a few batches between two
+    // openings, and more after the last, counted rather than timed.
     let producing = true
     let batches = 0
     const producer = (async () => {
@@ -48,32 +44,38 @@ describe("event socket replay", () => {
       const target = batches + count
       return waitFor(`${count} more batches`, async () => (batches >= target ? true : undefined))
     }
-    const clients: TestClient[] = []
+    const recorders: Recorder[] = []
     for (let i = 0; i < 6; i++) {
-      clients.push(await TestClient.open(edge.url(`/ws/events?topics=task:${watched},tasks&since=${since}`)))
+      recorders.push(await recordEvents(edge, { topics: [`task:${watched}`, "tasks"], since }))
       await moreBatches(3)
     }
     await moreBatches(10)
     producing = false
     await producer
-    await fenced(clients, `task:${watched}`, taskEvent(watched))
+    await fenced(recorders, taskEvent(watched))
 
-    for (const topic of [`task:${watched}`, "tasks"]) {
-      const expected = await streamEventIds(edge, topic, since)
-      expect(expected.length).toBeGreaterThan(600)
-      for (const client of clients) expect(receivedIds(client.frames, topic)).toEqual(expected)
+    // Every event is on `tasks`; the watched task's are on `task:<id>` as well.
+    const all = await streamEventIds(edge, "tasks", since)
+    const ofWatched = await streamEventIds(edge, `task:${watched}`, since)
+    expect(ofWatched.length).toBeGreaterThan(600)
+    expect(all.length).toBeGreaterThan(ofWatched.length)
+    for (const { events, subscriber } of recorders) {
+      expect(idsOf(events)).toEqual(all)
+      expect(idsOf(events, watched)).toEqual(ofWatched)
+      expect(subscriber.repeats).toBe(ofWatched.length)
+      expect(events.some((event) => event.topic === "machines")).toBe(false)
     }
-    expect(clients.every((client) => receivedIds(client.frames, "machines").length === 0)).toBe(true)
-    await Promise.all(clients.map((client) => client.close()))
+    await Promise.all(recorders.map(({ subscriber }) => subscriber.close()))
   })
 
   it("goes live at once when since is the newest event", async () => {
     const watched = randomUUID()
     const [newest] = (await produce(edge, [taskEvent(watched)])).slice(-1)
-    const client = await TestClient.open(edge.url(`/ws/events?topics=task:${watched}&since=${newest}`))
-    await fenced([client], `task:${watched}`, taskEvent(watched))
-    expect(receivedIds(client.frames, `task:${watched}`)).toEqual(await streamEventIds(edge, `task:${watched}`, newest ?? ""))
-    expect(receivedIds(client.frames, `task:${watched}`)).toHaveLength(1)
-    await client.close()
+    const recorder = await recordEvents(edge, { topics: [`task:${watched}`], since: newest })
+    await fenced([recorder], taskEvent(watched))
+    expect(idsOf(recorder.events)).toEqual(await streamEventIds(edge, `task:${watched}`, newest ?? ""))
+    expect(recorder.events).toHaveLength(1)
+    expect(recorder.subscriber.repeats).toBe(0)
+    await recorder.subscriber.close()
   })
 })

@@ -3,7 +3,6 @@
 import { publishEvents } from "../../../src/redis/streams.ts"
 import { decodeEventStreamEntry } from "../../../src/schema/event-stream.ts"
 import type { Topic } from "../../../src/schema/events.ts"
-import type { Frame, TestClient } from "./client.ts"
 import type { SocketEdge } from "./harness.ts"
 
 let sequence = 0
@@ -40,18 +39,4 @@ export async function streamEventIds(edge: SocketEdge, topic: string, since: str
     if (!decoded.ok || decoded.value.type !== "event" || !decoded.value.topics.includes(topic as Topic)) return []
     return [decoded.value.event.id]
   })
-}
-
-/** The ids of the event frames received for `topic`, in order. */
-export const receivedIds = (frames: ReadonlyArray<Frame>, topic: string): string[] =>
-  frames.filter((frame) => frame.type === "event" && frame.payload["topic"] === topic).map((frame) => String(frame.payload["id"]))
-
-let syncs = 0
-
-/** Resolves once the server handled every frame `client` sent before: frames are handled in order,
- * so the answer to a frame it refuses (an unknown type) marks the point. */
-export async function handled(client: TestClient): Promise<void> {
-  const ref = `sync-${(syncs += 1)}`
-  client.send({ type: "sync", id: ref, payload: {} })
-  await client.next((frame) => frame.type === "error" && frame.payload["ref"] === ref)
 }

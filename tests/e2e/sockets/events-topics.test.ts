@@ -1,14 +1,13 @@
-// The event socket sends each subscriber the events of its topics only: the runtime's transitions
-// reach `task:<id>`, `tasks`, `agents` subscribers as they should; a socket on two topics of one
-// event gets it once per topic (same id, each frame naming its topic); `subscribe` / `unsubscribe`
-// frames change the topics live; bad topics are refused (400 at the upgrade, an error frame later).
-// Raw `ws` on purpose: one event on two topics of a socket comes once per topic, bad topics are
-// refused, which the SDK's dedupe and checks would hide.
+// The event socket gives each subscriber the events of its topics only: the runtime's transitions
+// reach SDK subscribers of `task:<id>`, `agents`, and `tasks` with `task:<id>`, as they should, each
+// event once (the second copy of an event on two followed topics counted as a repeat). The frames
+// themselves (once per topic, subscribe frames, refused topics): ./conformance/topic-frames.test.ts.
 import { randomUUID } from "node:crypto"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { TestClient, type Frame, type Refusal } from "./client.ts"
-import { handled, produce, receivedIds, taskEvent } from "./events-support.ts"
+import type { SubscribedEvent } from "../../../src/client/node.ts"
+import { waitFor } from "../../support/runtime.ts"
 import { startSocketEdge, type SocketEdge } from "./harness.ts"
+import { idsOf, recordEvents } from "./sdk-support.ts"
 
 let edge: SocketEdge
 beforeAll(async () => {
@@ -16,17 +15,15 @@ beforeAll(async () => {
 })
 afterAll(() => edge.close())
 
-const events = (client: TestClient): Frame[] => client.frames.filter((frame) => frame.type === "event")
-const eventOf = (actorId: string, to: string) => (frame: Frame) =>
-  frame.type === "event" && frame.payload["actor_id"] === actorId && frame.payload["to"] === to
+const eventOf = (actorId: string, to: string) => (event: SubscribedEvent) => event.actor_id === actorId && event.to === to
 
 describe("event socket topics", () => {
   it("delivers the runtime's transitions to the subscribers of their topics only", async () => {
     const taskId = randomUUID()
     const [onTask, onAgents, onBoth] = await Promise.all([
-      TestClient.open(edge.url(`/ws/events?topics=task:${taskId}`)),
-      TestClient.open(edge.url("/ws/events?topics=agents")),
-      TestClient.open(edge.url(`/ws/events?topics=tasks,task:${taskId}`)),
+      recordEvents(edge, { topics: [`task:${taskId}`] }),
+      recordEvents(edge, { topics: ["agents"] }),
+      recordEvents(edge, { topics: ["tasks", `task:${taskId}`] }),
     ])
     await edge.deployment.append({
       kind: "task",
@@ -36,71 +33,25 @@ describe("event socket topics", () => {
     })
     await edge.deployment.append({ kind: "task", id: taskId, type: "SESSION_RUN", payload: { epoch: 0 } })
     const ready = await onTask.next(eventOf(taskId, "ready"))
-    expect(ready.payload).toMatchObject({ topic: `task:${taskId}`, kind: "task", actor_id: taskId, from: "blocked", event: "SESSION_RUN" })
-    expect(ready.payload).toMatchObject({ version: 2, patch: { status: "ready", version: 2 } })
-    expect(ready["cursor"]).toMatch(/^\d+-\d+$/)
+    expect(ready).toMatchObject({ topic: `task:${taskId}`, kind: "task", actor_id: taskId, from: "blocked", event: "SESSION_RUN" })
+    expect(ready).toMatchObject({ version: 2, patch: { status: "ready", version: 2 } })
+    expect(ready.cursor).toMatch(/^\d+-\d+$/)
 
     const agent = await edge.agent()
-    await onAgents.next((frame) => frame.type === "event" && frame.payload["actor_id"] === agent.id)
-    await onBoth.next((frame) => eventOf(taskId, "ready")(frame) && frame.payload["topic"] === "tasks")
+    await onAgents.next((event) => event.actor_id === agent.id)
+    await onBoth.next(eventOf(taskId, "ready"))
     await edge.deployment.append({ kind: "task", id: taskId, type: "CANCEL", payload: { reason: "enough" } })
     await onTask.next(eventOf(taskId, "cancelled"))
-    await onBoth.next((frame) => eventOf(taskId, "cancelled")(frame) && frame.payload["topic"] === `task:${taskId}`)
-    await onBoth.next((frame) => eventOf(taskId, "cancelled")(frame) && frame.payload["topic"] === "tasks")
+    await onBoth.next(eventOf(taskId, "cancelled"))
 
-    expect(events(onTask).every((frame) => frame.payload["actor_id"] === taskId && frame.payload["topic"] === `task:${taskId}`)).toBe(true)
-    expect(events(onAgents).every((frame) => frame.payload["kind"] === "agent" && frame.payload["topic"] === "agents")).toBe(true)
-    // Once per topic: the same ids under `tasks` and under `task:<id>`, none twice under one topic.
-    const perTask = receivedIds(onBoth.frames, `task:${taskId}`)
-    expect(perTask).toEqual(receivedIds(onTask.frames, `task:${taskId}`))
-    expect(receivedIds(onBoth.frames, "tasks").filter((id) => perTask.includes(id))).toEqual(perTask)
-    expect(new Set(perTask).size).toBe(perTask.length)
-    await Promise.all([onTask.close(), onAgents.close(), onBoth.close()])
-  })
-
-  it("follows subscribe and unsubscribe frames", async () => {
-    const [a, b] = [randomUUID(), randomUUID()]
-    const client = await TestClient.open(edge.url(`/ws/events?topics=task:${a}`))
-    const idOf = (entry: Record<string, string>) => (JSON.parse(entry["body"] ?? "") as { id: string }).id
-    // The stream is fanned out in order: once an event of `a` arrives, everything before it was handled.
-    const fence = async () => {
-      const entry = taskEvent(a)
-      await produce(edge, [entry])
-      await client.next((frame) => frame.type === "event" && frame.payload["id"] === idOf(entry))
-    }
-
-    await produce(edge, [taskEvent(b)])
-    await fence()
-    client.send({ type: "subscribe", payload: { topics: [`task:${b}`] } })
-    await handled(client)
-    const during = taskEvent(b)
-    await produce(edge, [during])
-    await fence()
-    client.send({ type: "unsubscribe", payload: { topics: [`task:${b}`] } })
-    await handled(client)
-    await produce(edge, [taskEvent(b)])
-    await fence()
-
-    expect(receivedIds(client.frames, `task:${b}`)).toEqual([idOf(during)])
-    await client.close()
-  })
-
-  it("refuses unknown topics at the upgrade with 400, and in a frame with validation_failed", async () => {
-    const refused = await TestClient.open(edge.url("/ws/events?topics=tasks,everything")).then(
-      () => undefined,
-      (error: unknown) => error as Refusal,
-    )
-    expect(refused?.status).toBe(400)
-    expect(refused?.body).toMatchObject({ error: { code: "validation_failed", message: expect.stringContaining("topics") } })
-
-    const client = await TestClient.open(edge.url("/ws/events"))
-    client.send({ type: "subscribe", id: "s-1", payload: { topics: ["task:not-a-uuid"] } })
-    const error = await client.next((frame) => frame.type === "error")
-    expect(error.payload).toMatchObject({ code: "validation_failed", ref: "s-1" })
-    client.send({ type: "subscribe", payload: { topics: ["machines"] } })
-    await handled(client)
-    await produce(edge, [taskEvent(randomUUID())])
-    await client.next((frame) => frame.type === "event" && frame.payload["topic"] === "machines")
-    await client.close()
+    expect(onTask.events.every((event) => event.actor_id === taskId && event.topic === `task:${taskId}`)).toBe(true)
+    expect(onAgents.events.every((event) => event.kind === "agent" && event.topic === "agents")).toBe(true)
+    // The task's events once each, the same as on its own topic; their second copies dropped as repeats.
+    const perTask = idsOf(onTask.events)
+    expect(idsOf(onBoth.events, taskId)).toEqual(perTask)
+    await waitFor("the second copies", async () => (onBoth.subscriber.repeats >= perTask.length ? true : undefined))
+    expect(onBoth.subscriber.repeats).toBe(perTask.length)
+    expect(onTask.subscriber.repeats).toBe(0)
+    await Promise.all([onTask, onAgents, onBoth].map(({ subscriber }) => subscriber.close()))
   })
 })

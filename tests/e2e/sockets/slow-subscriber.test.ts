@@ -1,13 +1,14 @@
 // A subscriber that stops reading is dropped once its backlog passes the backpressure limit, and
 // the others are not slowed: the fast subscriber gets every event while the slow one is paused;
-// the slow one, once it reads again, got an unbroken prefix of the events and then the close.
-// Raw `ws` on purpose: a subscriber that stops reading its socket, which the SDK never does.
+// the slow one, once it reads again, got an unbroken prefix of the events and then the close (1006),
+// and the SDK then resumes it with `since`, so in the end it has every event, once each. Its socket's
+// TCP reads are paused under the SDK (./sdk-support.ts), as a stalled network would.
 import type { Socket } from "node:net"
 import { randomUUID } from "node:crypto"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { TestClient } from "./client.ts"
-import { produce, receivedIds, streamEventIds, taskEvent } from "./events-support.ts"
+import { produce, streamEventIds, taskEvent } from "./events-support.ts"
 import { startSocketEdge, type SocketEdge } from "./harness.ts"
+import { idsOf, keptSockets, recordEvents } from "./sdk-support.ts"
 
 let edge: SocketEdge
 beforeAll(async () => {
@@ -15,14 +16,17 @@ beforeAll(async () => {
 })
 afterAll(() => edge.close())
 
-const socketOf = (client: TestClient) => (client.ws as unknown as { _socket: Socket })._socket
-
 describe("slow subscribers", () => {
-  it("are dropped without slowing the others", async () => {
+  it("are dropped without slowing the others, and resume with since", async () => {
     const since = (await produce(edge, [taskEvent(randomUUID())]))[0] ?? ""
-    const fast = await TestClient.open(edge.url("/ws/events?topics=machines"))
-    const slow = await TestClient.open(edge.url("/ws/events?topics=machines"))
-    socketOf(slow).pause()
+    const fast = await recordEvents(edge, { topics: ["machines"] })
+    const net = keptSockets()
+    const statuses: string[] = []
+    const slow = await recordEvents(edge, { topics: ["machines"], WebSocket: net.WebSocket, onStatus: (status) => statuses.push(status) })
+    const first = net.sockets[0]
+    if (first === undefined) throw new Error("the subscriber opened no socket")
+    const tcp = (first.ws as unknown as { _socket: Socket })._socket
+    tcp.pause()
 
     // About 12 MB: more than the kernel's socket buffers and the slow socket's 512 KiB allowance.
     const task = randomUUID()
@@ -32,16 +36,24 @@ describe("slow subscribers", () => {
         Array.from({ length: 100 }, () => taskEvent(task, { padding: 2_000 })),
       )
     const expected = await streamEventIds(edge, "machines", since)
-    await fast.next((frame) => frame.type === "event" && frame.payload["id"] === expected.at(-1), { timeoutMs: 20_000 })
-    expect(receivedIds(fast.frames, "machines")).toEqual(expected)
+    await fast.next((event) => event.id === expected.at(-1))
+    expect(idsOf(fast.events)).toEqual(expected)
 
-    socketOf(slow).resume()
-    expect((await slow.closed).code).toBe(1006)
-    const got = receivedIds(slow.frames, "machines")
-    expect(got.length).toBeLessThan(expected.length)
-    expect(got).toEqual(expected.slice(0, got.length))
+    tcp.resume()
+    expect((await first.closed).code).toBe(1006)
+    const beforeDrop = slow.events.length
+    expect(beforeDrop).toBeLessThan(expected.length)
+    expect(idsOf(slow.events).slice(0, beforeDrop)).toEqual(expected.slice(0, beforeDrop))
     expect(edge.metrics.render()).toMatch(/clawbot_ws_messages_dropped_total\{socket="events",reason="connection_dropped"\} [1-9]/)
+
+    // Reconnected with the cursor of its last event: the rest, once each.
+    await slow.next((event) => event.id === expected.at(-1))
+    expect(statuses).toContain("reconnecting")
+    expect(net.sockets[1]?.ws.url).toContain(`since=${slow.events[beforeDrop - 1]?.cursor}`)
+    expect(idsOf(slow.events)).toEqual(expected)
+    expect(slow.subscriber.repeats).toBe(0)
+    await slow.subscriber.close()
     expect(edge.metrics.render()).toMatch(/clawbot_event_subscribers 1\n/)
-    await fast.close()
+    await fast.subscriber.close()
   })
 })

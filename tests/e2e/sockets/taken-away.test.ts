@@ -1,15 +1,14 @@
-// Bots always know what they hold (PROTOCOL v1.1): every way a task is taken from a connected bot sends it
-// `task_cancelled {task_id, attempt, reason}`, and a report naming an attempt that is over is refused
-// `conflict`. Real WebSocket bots, real Redis and Postgres, an in-process runtime.
-// Raw `ws` on purpose: it sends reports for attempts that are over and holds tasks without heartbeats,
-// which the SDK never does (its own handling: tests/e2e/client/bot.test.ts).
+// Bots always know what they hold (PROTOCOL v1.1): every way a task is taken from a connected SDK bot
+// aborts its handler's signal with the server's reason (`task_cancelled {task_id, attempt, reason}`),
+// or drops it from the bot's queue, and the bot reports nothing for it. Real Redis and Postgres, an
+// in-process runtime. The refusal of a late report on the wire: ./conformance/stale-attempts.test.ts.
 import { randomUUID } from "node:crypto"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import type { AssignedTask, TaskAborted, TaskCancelled, TaskContext } from "../../../src/client/node.ts"
 import type { StoredActor } from "../../../src/store/actor-row.ts"
-import { redisClockPast } from "../../support/runtime.ts"
-import { connectBot, type Bot } from "./bot.ts"
-import { ofType, withRef, type Frame } from "./client.ts"
+import { redisClockPast, waitFor } from "../../support/runtime.ts"
 import { startSocketEdge, type SocketEdge } from "./harness.ts"
+import { keptSockets, sdkBot } from "./sdk-support.ts"
 
 let edge: SocketEdge
 beforeAll(async () => {
@@ -29,94 +28,103 @@ const task = async (capability: string, spec: { timeoutS?: number; maxAttempts?:
   return id
 }
 
-const cancelledFor = (taskId: string, attempt: number) => (frame: Frame) =>
-  frame.type === "task_cancelled" && frame.payload["task_id"] === taskId && frame.payload["attempt"] === attempt
-const assignedFor = (taskId: string, attempt: number) => (frame: Frame) =>
-  frame.type === "task_assigned" && frame.payload["task_id"] === taskId && frame.payload["attempt"] === attempt
 /** A task's current deadline (0 while it has none). */
 const deadlineAt = (row: StoredActor): number => (row.snapshot as { context: { deadlineAt: number | null } }).context.deadlineAt ?? 0
 const stateOf = (taskId: string, state: string) => edge.deployment.actor("task", taskId, (row) => row.state === state)
-/** The error frame answering the frame sent with `id`. */
-const refusalOf = (bot: Bot, id: string) => bot.client.next(withRef("error", id))
+const contextOf = <T>(row: StoredActor) => (row.snapshot as { context: T }).context
+
+/** A handler that works until its task is taken away or the test finishes it; `run` finds a run once handed to it. */
+const holding = () => {
+  const runs: Array<{ task: AssignedTask; ctx: TaskContext; aborted: Promise<TaskAborted>; finish(result: unknown): void }> = []
+  const handler = (task: AssignedTask, ctx: TaskContext) =>
+    new Promise<unknown>((finish) => {
+      const aborted = new Promise<TaskAborted>((resolve) =>
+        ctx.signal.addEventListener("abort", () => {
+          resolve(ctx.signal.reason)
+          finish(undefined)
+        }),
+      )
+      runs.push({ task, ctx, aborted, finish })
+    })
+  const run = (taskId: string, attempt: number) =>
+    waitFor(`attempt ${attempt} of ${taskId} running`, async () =>
+      runs.find((candidate) => candidate.task.task_id === taskId && candidate.task.attempt === attempt),
+    )
+  return { handler, run }
+}
 
 describe("a bot whose task is taken away", () => {
-  it("that stops heartbeating is told task_cancelled (heartbeat_expired) on its open socket, and its late report is refused", async () => {
+  it("that stops heartbeating has its handler aborted (heartbeat_expired) on its open socket, and reports nothing", async () => {
     const agent = await edge.agent({ capabilities: ["hb-loss"], heartbeatIntervalMs: 200 })
-    const bot = await connectBot(edge, agent)
-    expect(bot.connected.payload).toMatchObject({ agent_id: agent.id, heartbeat_interval_ms: 200, session_resumed: false })
+    // A network that loses every heartbeat.
+    const net = keptSockets({ drop: (type) => type === "heartbeat" })
+    const work = holding()
+    const bot = sdkBot(edge, agent, { WebSocket: net.WebSocket }).handle("hb-loss", work.handler)
+    expect(await bot.connected()).toMatchObject({ agent_id: agent.id, heartbeat_interval_ms: 200, session_resumed: false })
     const taskId = await task("hb-loss")
-    await bot.client.next(assignedFor(taskId, 1))
-    await bot.acked("task_started", "s", { task_id: taskId, attempt: 1 })
+    const run = await work.run(taskId, 1)
 
     // No heartbeat for 3 × 200 ms: the agent goes offline and the task goes back.
-    const cancelled = await bot.client.next(cancelledFor(taskId, 1))
-    expect(cancelled.payload).toEqual({ task_id: taskId, attempt: 1, reason: "heartbeat_expired" })
+    const why = await run.aborted
+    expect(why).toMatchObject({ name: "TaskAborted", why: "cancelled", message: "heartbeat_expired" })
     await edge.deployment.actor("agent", agent.id, (row) => row.state === "offline")
-
-    bot.client.send({ type: "task_complete", id: "late", payload: { task_id: taskId, attempt: 1, success: true } })
-    expect((await refusalOf(bot, "late")).payload).toMatchObject({ code: "conflict", ref: "late" })
+    expect(net.sent.filter((frame) => frame.type === "task_complete")).toEqual([])
     expect((await edge.deployment.actor("task", taskId)).state).not.toBe("completed")
-    await bot.client.close()
+    await bot.close({ timeoutMs: 0 })
   })
 
-  it("that was killed mid-task: the task finishes on another bot, and the killed bot's late report is refused as a stale attempt", async () => {
+  it("that was killed mid-task: the task finishes on another bot on a new attempt", async () => {
     const killed = await edge.agent({ capabilities: ["kill"], heartbeatIntervalMs: 200 })
-    const first = await connectBot(edge, killed)
+    const first = holding()
+    const killedBot = sdkBot(edge, killed).handle("kill", first.handler)
     const taskId = await task("kill")
-    await first.client.next(assignedFor(taskId, 1))
-    await first.acked("task_started", "s1", { task_id: taskId, attempt: 1 })
+    await first.run(taskId, 1)
     await stateOf(taskId, "in_progress")
 
-    const other = await connectBot(edge, await edge.agent({ capabilities: ["kill"] }))
-    await first.client.close()
-    // Its heartbeat expires: the task goes to the other bot on attempt 2.
-    await other.client.next(assignedFor(taskId, 2))
-    await other.acked("task_started", "s2", { task_id: taskId, attempt: 2 })
-    await stateOf(taskId, "in_progress")
-
-    const back = await connectBot(edge, killed)
-    back.client.send({ type: "task_complete", id: "stale", payload: { task_id: taskId, attempt: 1, success: true, result: "old" } })
-    const refused = await refusalOf(back, "stale")
-    expect(refused.payload).toMatchObject({ code: "conflict", message: "attempt 1 is over: the task runs attempt 2", ref: "stale" })
-
-    await other.acked("task_complete", "c2", { task_id: taskId, attempt: 2, success: true, result: "new" })
+    const other = await edge.agent({ capabilities: ["kill"] })
+    const second = holding()
+    const otherBot = sdkBot(edge, other).handle("kill", second.handler)
+    await otherBot.connected()
+    await killedBot.close({ timeoutMs: 0 })
+    // Its heartbeat expires: the task goes to the other bot on attempt 2, which completes it.
+    const run = await second.run(taskId, 2)
+    expect(run.ctx.attempt).toBe(2)
+    run.finish("new")
     const done = await stateOf(taskId, "completed")
-    expect((done.snapshot as { context: { result: unknown; agentId: string } }).context).toMatchObject({ result: "new", agentId: other.id })
-    await Promise.all([back.client.close(), other.client.close()])
+    expect(contextOf<{ result: unknown; agentId: string }>(done)).toMatchObject({ result: "new", agentId: other.id })
+    await otherBot.close({ timeoutMs: 0 })
   })
 
-  it("that holds a cancelled task is told task_cancelled with the operator's reason", async () => {
-    const bot = await connectBot(edge, await edge.agent({ capabilities: ["cancel"] }))
+  it("that holds a cancelled task has its handler aborted with the operator's reason", async () => {
+    const work = holding()
+    const bot = sdkBot(edge, await edge.agent({ capabilities: ["cancel"] })).handle("cancel", work.handler)
     const taskId = await task("cancel")
-    await bot.client.next(assignedFor(taskId, 1))
-    await bot.acked("task_started", "s", { task_id: taskId })
-    await stateOf(taskId, "in_progress")
+    const run = await work.run(taskId, 1)
     await edge.deployment.append({ kind: "task", id: taskId, type: "CANCEL", payload: { reason: "not needed any more" } })
-    expect((await bot.client.next(cancelledFor(taskId, 1))).payload).toEqual({ task_id: taskId, attempt: 1, reason: "not needed any more" })
+    expect(await run.aborted).toMatchObject({ why: "cancelled", message: "not needed any more" })
     await stateOf(taskId, "cancelled")
-    await bot.client.close()
+    await bot.close({ timeoutMs: 0 })
   })
 
   it("whose attempt times out is told so, and the task runs again on a new attempt until its attempts are spent", async () => {
-    const bot = await connectBot(edge, await edge.agent({ capabilities: ["slow"] }))
+    const work = holding()
+    const bot = sdkBot(edge, await edge.agent({ capabilities: ["slow"] })).handle("slow", work.handler)
     const taskId = await task("slow", { timeoutS: 1, maxAttempts: 2 })
-    await bot.client.next(assignedFor(taskId, 1))
-    await bot.acked("task_started", "s1", { task_id: taskId, attempt: 1 })
-    expect((await bot.client.next(cancelledFor(taskId, 1))).payload).toMatchObject({ reason: "timed_out" })
-
-    await bot.client.next(assignedFor(taskId, 2))
-    await bot.acked("task_started", "s2", { task_id: taskId, attempt: 2 })
-    expect((await bot.client.next(cancelledFor(taskId, 2))).payload).toMatchObject({ reason: "timed_out" })
+    expect(await (await work.run(taskId, 1)).aborted).toMatchObject({ why: "cancelled", message: "timed_out" })
+    expect(await (await work.run(taskId, 2)).aborted).toMatchObject({ why: "cancelled", message: "timed_out" })
     const timedOut = await stateOf(taskId, "timed_out")
-    expect((timedOut.snapshot as { context: { attempt: number } }).context.attempt).toBe(2)
-    await bot.client.close()
+    expect(contextOf<{ attempt: number }>(timedOut).attempt).toBe(2)
+    await bot.close({ timeoutMs: 0 })
   })
 
   it("that reports progress keeps a task longer than its timeout alive, on its first attempt", async () => {
-    const bot = await connectBot(edge, await edge.agent({ capabilities: ["long"] }))
+    const work = holding()
+    const cancelled: TaskCancelled[] = []
+    const agent = await edge.agent({ capabilities: ["long"] })
+    const bot = sdkBot(edge, agent, { onTaskCancelled: (c) => cancelled.push(c) }).handle("long", work.handler)
     const taskId = await task("long", { timeoutS: 1, maxAttempts: 1 })
-    await bot.client.next(assignedFor(taskId, 1))
-    await bot.acked("task_started", "s", { task_id: taskId, attempt: 1 })
+    const run = await work.run(taskId, 1)
+    await stateOf(taskId, "in_progress")
     // Work on a one-second timeout until the deadline set at the start is a second past, each progress sent
     // once half the time left is gone and followed until it renewed the deadline.
     const deadlineAfter = async (after: number) => deadlineAt(await edge.deployment.actor("task", taskId, (row) => deadlineAt(row) > after))
@@ -124,51 +132,52 @@ describe("a bot whose task is taken away", () => {
     let deadline = first
     for (let step = 1; deadline < first + 2_000; step += 1) {
       await redisClockPast(edge.deployment.redis, deadline - 500)
-      await bot.acked("task_progress", `p${step}`, { task_id: taskId, attempt: 1, progress: step / 8 })
+      await run.ctx.progress(step / 8)
       deadline = await deadlineAfter(deadline)
     }
     expect((await edge.deployment.actor("task", taskId)).state).toBe("in_progress")
-    await bot.acked("task_complete", "c", { task_id: taskId, attempt: 1, success: true })
+    run.finish(undefined)
     const done = await stateOf(taskId, "completed")
-    expect((done.snapshot as { context: { attempt: number } }).context.attempt).toBe(1)
-    expect(bot.client.frames.filter(ofType("task_cancelled"))).toEqual([])
-    await bot.client.close()
+    expect(contextOf<{ attempt: number }>(done).attempt).toBe(1)
+    expect(run.ctx.signal.aborted).toBe(false)
+    expect(cancelled).toEqual([])
+    await bot.close({ timeoutMs: 0 })
   })
 
   it("that keeps failing exhausts its attempts: the task fails for good", async () => {
-    const bot = await connectBot(edge, await edge.agent({ capabilities: ["broken"] }))
+    const bot = sdkBot(edge, await edge.agent({ capabilities: ["broken"] })).handle("broken", (assigned) => {
+      throw new Error(`crash ${assigned.attempt}`)
+    })
     const taskId = await task("broken", { maxAttempts: 2 })
-    for (const attempt of [1, 2]) {
-      await bot.client.next(assignedFor(taskId, attempt))
-      await bot.acked("task_started", `s${attempt}`, { task_id: taskId, attempt })
-      await bot.acked("task_complete", `f${attempt}`, { task_id: taskId, attempt, success: false, error: `crash ${attempt}` })
-    }
     const failed = await stateOf(taskId, "failed")
-    expect((failed.snapshot as { context: { attempt: number; error: string } }).context).toMatchObject({ attempt: 2, error: "crash 2" })
-    await bot.client.close()
+    expect(contextOf<{ attempt: number; error: string }>(failed)).toMatchObject({ attempt: 2, error: "crash 2" })
+    await bot.close({ timeoutMs: 0 })
   })
 
   it("that drains gives back what it has not started (task_cancelled, agent_draining), finishes what it started, and takes nothing new until resumed", async () => {
+    // The agent takes two tasks at once; the bot runs one at a time, so the second waits in its queue.
     const agent = await edge.agent({ capabilities: ["drain"], maxConcurrency: 2 })
-    const bot = await connectBot(edge, agent)
+    const cancelled: TaskCancelled[] = []
+    const work = holding()
+    const bot = sdkBot(edge, agent, { concurrency: 1, onTaskCancelled: (c) => cancelled.push(c) }).handle("drain", work.handler)
     const started = await task("drain")
-    await bot.client.next(assignedFor(started, 1))
-    await bot.acked("task_started", "s", { task_id: started })
+    const run = await work.run(started, 1)
     await stateOf(started, "in_progress")
     const waiting = await task("drain")
-    await bot.client.next(assignedFor(waiting, 1))
+    await waitFor("the second task queued", async () => (bot.queued.some((queued) => queued.task_id === waiting) ? true : undefined))
 
     await edge.deployment.append({ kind: "agent", id: agent.id, type: "DRAIN", payload: {} })
-    expect((await bot.client.next(cancelledFor(waiting, 1))).payload).toEqual({ task_id: waiting, attempt: 1, reason: "agent_draining" })
+    await waitFor("the queued task given back", async () => (cancelled.length > 0 ? true : undefined))
+    expect(cancelled).toEqual([{ task_id: waiting, attempt: 1, reason: "agent_draining" }])
+    expect(bot.queued).toEqual([])
     await stateOf(waiting, "ready")
-    await bot.acked("task_complete", "c", { task_id: started, success: true })
+    run.finish(undefined)
     await stateOf(started, "completed")
     // Draining with a free slot, it was not given the ready task back; resumed, it is.
     expect((await edge.deployment.actor("agent", agent.id)).state).toBe("draining")
     expect((await edge.deployment.actor("task", waiting)).state).toBe("ready")
-    const from = bot.client.frames.length
     await edge.deployment.append({ kind: "agent", id: agent.id, type: "UNDRAIN", payload: {} })
-    await bot.client.next(assignedFor(waiting, 1), { from })
-    await bot.client.close()
+    await work.run(waiting, 1)
+    await bot.close({ timeoutMs: 0 })
   })
 })

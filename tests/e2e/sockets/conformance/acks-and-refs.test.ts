@@ -5,12 +5,12 @@
 // Raw `ws` on purpose: it sends malformed frames and frames without ids, which the SDK never sends.
 import { randomUUID } from "node:crypto"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { partitionOf } from "../../../src/redis/partition.ts"
-import type { AppendInput } from "../../../src/runtime/append.ts"
-import { validateCommand } from "../../../src/runtime/inbox-codec.ts"
-import { withRef } from "./client.ts"
-import { connectBot, type Bot } from "./bot.ts"
-import { startSocketEdge, type SocketEdge } from "./harness.ts"
+import { partitionOf } from "../../../../src/redis/partition.ts"
+import type { AppendInput } from "../../../../src/runtime/append.ts"
+import { validateCommand } from "../../../../src/runtime/inbox-codec.ts"
+import { withRef } from "./raw-client.ts"
+import { connectBot, type Bot } from "./raw-bot.ts"
+import { startSocketEdge, type SocketEdge } from "../harness.ts"
 
 let edge: SocketEdge
 let bot: Bot

@@ -1,12 +1,11 @@
-// A bot that reconnects with the same token resumes its session: `connected` says
-// session_resumed true and every task it still holds is sent again (assigned or in progress),
-// right after `connected`; the bot then carries on with it.
-// Raw `ws` on purpose: it checks the order of frames after `connected`, which the SDK hides (its own
-// resume: tests/e2e/client/bot.test.ts).
+// The frames of a resumed session: a control socket opened again with the same token gets
+// `connected` first with session_resumed true, then a `task_assigned` for every task the agent still
+// holds (assigned or in progress), equal to the first; frames for the task then apply as usual. An SDK
+// bot that resumes (and runs nothing twice): tests/e2e/client/bot.test.ts.
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { ofType } from "./client.ts"
-import { connectBot } from "./bot.ts"
-import { startSocketEdge, type SocketEdge } from "./harness.ts"
+import { startSocketEdge, type SocketEdge } from "../harness.ts"
+import { connectBot } from "./raw-bot.ts"
+import { ofType } from "./raw-client.ts"
 
 let edge: SocketEdge
 beforeAll(async () => {

@@ -4,9 +4,9 @@
 // Raw `ws` on purpose: it checks refused upgrades (status and body), which the SDK only reports as a
 // stop.
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { revokeAgentTokens } from "../../../src/store/tokens.ts"
-import { ofType, TestClient, type Refusal } from "./client.ts"
-import { startSocketEdge, type SocketEdge } from "./harness.ts"
+import { revokeAgentTokens } from "../../../../src/store/tokens.ts"
+import { ofType, TestClient, type Refusal } from "./raw-client.ts"
+import { startSocketEdge, type SocketEdge } from "../harness.ts"
 
 let edge: SocketEdge
 beforeAll(async () => {

@@ -1,13 +1,14 @@
-// The raw-protocol conformance file (PROTOCOL v1.1): a client of the plain `ws` package reads the
-// frames of both sockets as text and checks each byte by byte, key order included, against the
-// frame PROTOCOL shows; only the values the server picks (times, stream ids, the ids of pushed
-// frames, a refusal's wording) are matched by their form. The other socket tests drive the same
-// server through the SDK or, where they must send what the SDK never sends, raw frames of their own.
+// The shapes of frames (PROTOCOL v1.1): a client of the plain `ws` package reads the frames of both
+// sockets as text and checks each byte by byte, key order included, against the frame PROTOCOL shows;
+// only the values the server picks (times, stream ids, the ids of pushed frames, a refusal's wording)
+// are matched by their form. This folder holds the raw-protocol conformance tests, one file per wire
+// rule (the one conformance file grew past 400 lines); every other socket test drives the server
+// through the SDK (src/client).
 import { randomUUID } from "node:crypto"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { ofType, TestClient, withRef, type Frame } from "./client.ts"
-import { produce, taskEvent } from "./events-support.ts"
-import { startSocketEdge, type SocketEdge } from "./harness.ts"
+import { ofType, TestClient, withRef, type Frame } from "./raw-client.ts"
+import { produce, taskEvent } from "../events-support.ts"
+import { startSocketEdge, type SocketEdge } from "../harness.ts"
 
 let edge: SocketEdge
 beforeAll(async () => {

@@ -2,9 +2,9 @@
 // with 1009, on both sockets; a frame within the limit is handled as usual.
 // Raw `ws` on purpose: it sends frames over the size quota.
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { ofType, TestClient } from "./client.ts"
-import { connectBot } from "./bot.ts"
-import { startSocketEdge, type SocketEdge } from "./harness.ts"
+import { ofType, TestClient } from "./raw-client.ts"
+import { connectBot } from "./raw-bot.ts"
+import { startSocketEdge, type SocketEdge } from "../harness.ts"
 
 const LIMIT = 2048
 let edge: SocketEdge

@@ -2,10 +2,10 @@
 // of the one command appended; the same id from another agent is its own command.
 // Raw `ws` on purpose: it repeats a frame id, which the SDK never does.
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { partitionOf } from "../../../src/redis/partition.ts"
-import { ofType } from "./client.ts"
-import { connectBot } from "./bot.ts"
-import { startSocketEdge, type SocketEdge } from "./harness.ts"
+import { partitionOf } from "../../../../src/redis/partition.ts"
+import { ofType } from "./raw-client.ts"
+import { connectBot } from "./raw-bot.ts"
+import { startSocketEdge, type SocketEdge } from "../harness.ts"
 
 let edge: SocketEdge
 beforeAll(async () => {

@@ -6,10 +6,10 @@
 // bug in a handler (answered `internal`).
 // Raw `ws` on purpose: every frame here is one the SDK never sends.
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import type { AppendFn } from "../../../src/runtime/append.ts"
-import { connectBot, type Bot } from "./bot.ts"
-import { ofType, TestClient, withRef } from "./client.ts"
-import { startSocketEdge, type SocketEdge } from "./harness.ts"
+import type { AppendFn } from "../../../../src/runtime/append.ts"
+import { connectBot, type Bot } from "./raw-bot.ts"
+import { ofType, TestClient, withRef } from "./raw-client.ts"
+import { startSocketEdge, type SocketEdge } from "../harness.ts"
 
 const MAX_FRAME = 24 * 1024
 const BYTES_PER_SECOND = 24 * 1024

@@ -5,10 +5,10 @@
 // topics, which the SDK handles itself.
 import { randomUUID } from "node:crypto"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { oldestId } from "../../../src/redis/streams.ts"
-import { ofType, TestClient } from "./client.ts"
-import { handled, produce, receivedIds, streamEventIds, taskEvent } from "./events-support.ts"
-import { startSocketEdge, type SocketEdge } from "./harness.ts"
+import { oldestId } from "../../../../src/redis/streams.ts"
+import { handled, ofType, receivedIds, TestClient } from "./raw-client.ts"
+import { produce, streamEventIds, taskEvent } from "../events-support.ts"
+import { startSocketEdge, type SocketEdge } from "../harness.ts"
 
 let edge: SocketEdge
 let watched: string

@@ -1,10 +1,11 @@
 // The `fleet` topic of /ws/events (beyond PROTOCOL v1.1, docs/protocol.md): each second the edge sends
 // its followers the deployment's inbox lag (entries appended and not yet applied, the oldest one's age)
 // and the dead letters' total. Here no runtime runs at first, so appended entries wait and are counted;
-// once one runs, they are applied (or dead-lettered) and the lag falls to none.
+// once one runs, they are applied (or dead-lettered) and the lag falls to none. Raw `ws`: the frame's
+// exact shape (no cursor) is the rule checked; the SDK's `onFleet` hands on the payload alone.
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { testEdge, type TestEdge } from "../../support/edge.ts"
-import { TestClient, type Frame } from "./client.ts"
+import { testEdge, type TestEdge } from "../../../support/edge.ts"
+import { TestClient, type Frame } from "./raw-client.ts"
 
 describe("the fleet topic", () => {
   let t: TestEdge

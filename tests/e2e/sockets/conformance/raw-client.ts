@@ -115,3 +115,17 @@ export class TestClient {
 
 export const ofType = (type: string) => (frame: Frame) => frame.type === type
 export const withRef = (type: string, ref: string) => (frame: Frame) => frame.type === type && frame.payload["ref"] === ref
+
+/** The ids of the event frames received for `topic`, in order. */
+export const receivedIds = (frames: ReadonlyArray<Frame>, topic: string): string[] =>
+  frames.filter((frame) => frame.type === "event" && frame.payload["topic"] === topic).map((frame) => String(frame.payload["id"]))
+
+let syncs = 0
+
+/** Resolves once the server handled every frame `client` sent before: frames are handled in order,
+ * so the answer to a frame it refuses (an unknown type) marks the point. */
+export async function handled(client: TestClient): Promise<void> {
+  const ref = `sync-${(syncs += 1)}`
+  client.send({ type: "sync", id: ref, payload: {} })
+  await client.next((frame) => frame.type === "error" && frame.payload["ref"] === ref)
+}

@@ -1,6 +1,6 @@
 // A connected test bot: its control socket opened with its agent's token, and `connected` received.
-import { ofType, TestClient, withRef, type Frame } from "./client.ts"
-import type { SocketEdge } from "./harness.ts"
+import { ofType, TestClient, withRef, type Frame } from "./raw-client.ts"
+import type { SocketEdge } from "../harness.ts"
 
 export interface Bot {
   readonly id: string

@@ -4,11 +4,11 @@
 // asking Redis, are reported to the shared budget within a second, and frames are appended in the
 // order they arrived even when one of them waited for Redis's verdict.
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import type { AppendFn } from "../../../src/runtime/append.ts"
-import { waitFor } from "../../support/runtime.ts"
-import { connectBot } from "./bot.ts"
-import { withRef } from "./client.ts"
-import { startSocketEdge, type SocketEdge } from "./harness.ts"
+import type { AppendFn } from "../../../../src/runtime/append.ts"
+import { waitFor } from "../../../support/runtime.ts"
+import { connectBot } from "./raw-bot.ts"
+import { withRef } from "./raw-client.ts"
+import { startSocketEdge, type SocketEdge } from "../harness.ts"
 
 const BYTES_PER_SECOND = 24 * 1024
 const quotas = { maxFrameBytes: BYTES_PER_SECOND, bytesPerSecond: BYTES_PER_SECOND }

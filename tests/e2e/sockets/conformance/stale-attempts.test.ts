@@ -1,0 +1,83 @@
+// Stale attempts on the wire (PROTOCOL v1.1): a task taken from a bot is announced with
+// `task_cancelled {task_id, attempt, reason}`, and a report naming an attempt that is over is refused
+// `conflict` with the frame's ref, whether it comes on the socket that lost the task or on a new one of
+// the bot, and nothing is applied. Raw frames: the SDK never sends such a report (every way a task is
+// taken from an SDK bot: ../taken-away.test.ts).
+import { randomUUID } from "node:crypto"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { startSocketEdge, type SocketEdge } from "../harness.ts"
+import { connectBot, type Bot } from "./raw-bot.ts"
+import { withRef, type Frame } from "./raw-client.ts"
+
+let edge: SocketEdge
+beforeAll(async () => {
+  edge = await startSocketEdge()
+})
+afterAll(() => edge.close())
+
+/** A ready standalone task with the given run settings. */
+const task = async (capability: string, spec: { timeoutS?: number; maxAttempts?: number } = {}): Promise<string> => {
+  const id = randomUUID()
+  await edge.deployment.append({
+    kind: "task",
+    id,
+    type: "CREATE",
+    payload: { id, title: `a ${capability} task`, capability, dependsOn: [], blocked: false, ...spec },
+  })
+  return id
+}
+
+const cancelledFor = (taskId: string, attempt: number) => (frame: Frame) =>
+  frame.type === "task_cancelled" && frame.payload["task_id"] === taskId && frame.payload["attempt"] === attempt
+const assignedFor = (taskId: string, attempt: number) => (frame: Frame) =>
+  frame.type === "task_assigned" && frame.payload["task_id"] === taskId && frame.payload["attempt"] === attempt
+const stateOf = (taskId: string, state: string) => edge.deployment.actor("task", taskId, (row) => row.state === state)
+/** The error frame answering the frame sent with `id`. */
+const refusalOf = (bot: Bot, id: string) => bot.client.next(withRef("error", id))
+
+describe("a report of an attempt that is over", () => {
+  it("is refused on the socket that stopped heartbeating, after its task_cancelled (heartbeat_expired)", async () => {
+    const agent = await edge.agent({ capabilities: ["hb-loss"], heartbeatIntervalMs: 200 })
+    const bot = await connectBot(edge, agent)
+    expect(bot.connected.payload).toMatchObject({ agent_id: agent.id, heartbeat_interval_ms: 200, session_resumed: false })
+    const taskId = await task("hb-loss")
+    await bot.client.next(assignedFor(taskId, 1))
+    await bot.acked("task_started", "s", { task_id: taskId, attempt: 1 })
+
+    // No heartbeat for 3 × 200 ms: the agent goes offline and the task goes back.
+    const cancelled = await bot.client.next(cancelledFor(taskId, 1))
+    expect(cancelled.payload).toEqual({ task_id: taskId, attempt: 1, reason: "heartbeat_expired" })
+    await edge.deployment.actor("agent", agent.id, (row) => row.state === "offline")
+
+    bot.client.send({ type: "task_complete", id: "late", payload: { task_id: taskId, attempt: 1, success: true } })
+    expect((await refusalOf(bot, "late")).payload).toMatchObject({ code: "conflict", ref: "late" })
+    expect((await edge.deployment.actor("task", taskId)).state).not.toBe("completed")
+    await bot.client.close()
+  })
+
+  it("is refused on the killed bot's new socket while the task runs attempt 2 elsewhere", async () => {
+    const killed = await edge.agent({ capabilities: ["kill"], heartbeatIntervalMs: 200 })
+    const first = await connectBot(edge, killed)
+    const taskId = await task("kill")
+    await first.client.next(assignedFor(taskId, 1))
+    await first.acked("task_started", "s1", { task_id: taskId, attempt: 1 })
+    await stateOf(taskId, "in_progress")
+
+    const other = await connectBot(edge, await edge.agent({ capabilities: ["kill"] }))
+    await first.client.close()
+    // Its heartbeat expires: the task goes to the other bot on attempt 2.
+    await other.client.next(assignedFor(taskId, 2))
+    await other.acked("task_started", "s2", { task_id: taskId, attempt: 2 })
+    await stateOf(taskId, "in_progress")
+
+    const back = await connectBot(edge, killed)
+    back.client.send({ type: "task_complete", id: "stale", payload: { task_id: taskId, attempt: 1, success: true, result: "old" } })
+    const refused = await refusalOf(back, "stale")
+    expect(refused.payload).toMatchObject({ code: "conflict", message: "attempt 1 is over: the task runs attempt 2", ref: "stale" })
+
+    await other.acked("task_complete", "c2", { task_id: taskId, attempt: 2, success: true, result: "new" })
+    const done = await stateOf(taskId, "completed")
+    expect((done.snapshot as { context: { result: unknown; agentId: string } }).context).toMatchObject({ result: "new", agentId: other.id })
+    await Promise.all([back.client.close(), other.client.close()])
+  })
+})
