@@ -10,6 +10,7 @@ import {
 } from "../machines/agent.ts"
 import { idleScore } from "../machines/routing-score.ts"
 import { agentView } from "./views.ts"
+import { StoredAgentContext } from "./stored-contexts.ts"
 import type { ActorKind, Output, StoredDefaults } from "../src/runtime/actor-kind.ts"
 
 const task = (id: string) => ({ kind: "task", id })
@@ -59,6 +60,7 @@ export const agentKind: ActorKind = {
   kind: "agent",
   machine: agentMachine,
   storedDefaults: STORED_DEFAULTS,
+  context: StoredAgentContext,
   createType: "CREATE",
   outputs: (effect, self) => outputs(effect as AgentEmitted, self.id, self.context as AgentContext),
   afterFinal: (event) => deregisteredEffects(event as AgentEvent),

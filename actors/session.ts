@@ -4,6 +4,7 @@
 import { sessionMachine, type SessionContext, type SessionEmitted, type SessionTaskCreation } from "../machines/session.ts"
 import { sessionTaskId } from "../machines/task-ids.ts"
 import { sessionView } from "./views.ts"
+import { StoredSessionContext } from "./stored-contexts.ts"
 import type { ActorKind, Output, SendOutput } from "../src/runtime/actor-kind.ts"
 
 interface TaskSpec {
@@ -72,6 +73,7 @@ const outputs = (effect: SessionEmitted, id: string, session: SessionContext): O
 export const sessionKind: ActorKind = {
   kind: "session",
   machine: sessionMachine,
+  context: StoredSessionContext,
   createType: "CREATE",
   outputs: (effect, self) => outputs(effect as SessionEmitted, self.id, self.context as SessionContext),
   topics: (id) => ["sessions", `session:${id}`],

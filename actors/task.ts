@@ -3,6 +3,7 @@
 // and query columns of a task.
 import { taskMachine, type TaskContext, type TaskEmitted, type TaskStatus } from "../machines/task.ts"
 import { taskView } from "./views.ts"
+import { StoredTaskContext } from "./stored-contexts.ts"
 import type { ActorKind, Output, StoredDefaults } from "../src/runtime/actor-kind.ts"
 
 const agent = (id: string) => ({ kind: "agent", id })
@@ -132,6 +133,7 @@ export const taskKind: ActorKind = {
   kind: "task",
   machine: taskMachine,
   storedDefaults: STORED_DEFAULTS,
+  context: StoredTaskContext,
   createType: "CREATE",
   outputs: (effect, self) => outputs(effect as TaskEmitted, self.id, self.context as TaskContext),
   topics: (id, context) => {

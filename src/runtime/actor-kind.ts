@@ -1,5 +1,6 @@
 // The runtime's whole view of an actor kind: its machine plus the rules binding it to the
 // streams. `actors/` implements one per kind; the runtime never imports machines/ or actors/.
+import type { Schema } from "effect"
 import type { AnyStateMachine } from "xstate"
 
 export interface ActorRef {
@@ -109,6 +110,9 @@ export interface ActorKind {
   readonly version?: number
   /** `migrations[n]` turns a snapshot of version `n` into one of version `n + 1`. */
   readonly migrations?: Readonly<Record<number, (snapshot: PersistedSnapshot) => PersistedSnapshot>>
+  /** What a stored snapshot's context must decode as (after the migrations, before the machine restores it);
+   * a context that does not decode quarantines the actor with the failing field named. */
+  readonly context?: Schema.Decoder<unknown>
   /** The command type that creates an actor of this kind; its payload is the machine input. */
   readonly createType: string
   /** Turns one emitted domain effect into outputs (timers and refusals are the runtime's). */

@@ -289,10 +289,10 @@ export const ActorsQuery = wire(
     state: Schema.optionalKey(NonEmptyString),
     // Ten digits (about 317 years): Postgres cannot subtract much more from now() (timestamp out of range).
     olderThanS: Schema.optionalKey(wholeNumber(10)),
-    /** Only actors whose stored snapshot's machine version no registered migration brings up to the current one. */
+    /** Only the quarantined actors: those whose stored snapshot cannot be brought up to its machine. */
     quarantined: Flag.pipe(Schema.withDecodingDefaultKey(Effect.succeed("0"))).annotate({
       description:
-        "1: only the actors whose stored snapshot was written by a machine version that no registered migration brings up to the current one (quarantined: their commands are dead-lettered), each with the reason",
+        "1: only the quarantined actors (their commands are dead-lettered), each with the reason: a stored snapshot of a machine version no registered migration brings up, that a migration fails on, whose context does not decode or that the machine cannot restore. A page reads a bounded number of stored actors, so it may hold fewer than `limit` items while `next_cursor` is not null",
     }),
   }),
 )

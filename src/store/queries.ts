@@ -19,8 +19,8 @@ export interface ListActorsOptions {
   readonly hideDeleted?: boolean
   /** Tasks of this group (their context's `group`). */
   readonly group?: string
-  /** Only actors whose snapshot's machine version lies outside this range (inclusive): those no migration brings up. */
-  readonly machineVersionOutside?: { readonly from: number; readonly to: number }
+  /** Only actors whose snapshot's machine version lies in this range (inclusive): those the kind's migrations may bring up. */
+  readonly machineVersionWithin?: { readonly from: number; readonly to: number }
   readonly limit: number
   /** The `next` cursor of the previous page. */
   readonly after?: string
@@ -44,8 +44,8 @@ export async function getActor(sql: Sql, kind: string, id: string): Promise<Stor
   return row && toStoredActor(row)
 }
 
-// A page position is (state_since, id): the listing runs oldest in its state first.
-const encodeCursor = (actor: StoredActor): string => Buffer.from(`${actor.stateSince}:${actor.id}`).toString("base64url")
+/** The position just after `actor` in a listing (oldest in its state first: (state_since, id)), as a cursor. */
+export const cursorAfter = (actor: StoredActor): string => Buffer.from(`${actor.stateSince}:${actor.id}`).toString("base64url")
 
 function decodeCursor(cursor: string): { sinceMs: number; id: string } {
   const match = /^(\d+):(.+)$/s.exec(Buffer.from(cursor, "base64url").toString())
@@ -62,7 +62,7 @@ const capabilityClause = (sql: Sql, kind: string, capability: string) =>
 
 /** Actors of a kind, oldest in their current state first, filtered, one page at a time. */
 export async function listActors(sql: Sql, options: ListActorsOptions): Promise<ActorPage> {
-  const { kind, state, olderThanS, sessionId, agentId, capability, hideDeleted, group, machineVersionOutside, limit, after } = options
+  const { kind, state, olderThanS, sessionId, agentId, capability, hideDeleted, group, machineVersionWithin, limit, after } = options
   const from = after === undefined ? undefined : decodeCursor(after)
   const rows = await sql<ActorRow[]>`
     select ${sql(ACTOR_COLUMNS)} from actors
@@ -74,13 +74,13 @@ export async function listActors(sql: Sql, options: ListActorsOptions): Promise<
       ${capability === undefined ? sql`` : capabilityClause(sql, kind, capability)}
       ${hideDeleted === true ? sql`and snapshot->'context'->'deletedAt' is null` : sql``}
       ${group === undefined ? sql`` : sql`and snapshot->'context'->>'group' = ${group}`}
-      ${machineVersionOutside === undefined ? sql`` : sql`and machine_version not between ${machineVersionOutside.from} and ${machineVersionOutside.to}`}
+      ${machineVersionWithin === undefined ? sql`` : sql`and machine_version between ${machineVersionWithin.from} and ${machineVersionWithin.to}`}
       ${from === undefined ? sql`` : sql`and (state_since, id) > (to_timestamp(${from.sinceMs} / 1000.0), ${from.id})`}
     order by state_since, id
     limit ${limit + 1}`
   const actors = rows.slice(0, limit).map(toStoredActor)
   const last = actors.at(-1)
-  return { actors, next: rows.length > limit && last ? encodeCursor(last) : null }
+  return { actors, next: rows.length > limit && last ? cursorAfter(last) : null }
 }
 
 /** Every task of a session (its `session_id` column), in the order of the session's task list. */
@@ -89,5 +89,15 @@ export async function sessionTasks(sql: Sql, sessionId: string): Promise<StoredA
     select ${sql(ACTOR_COLUMNS)} from actors
     where kind = 'task' and session_id = ${sessionId}
     order by (snapshot->'context'->>'index')::int, id`
+  return rows.map(toStoredActor)
+}
+
+/** Agents (not deregistered) offering any of `capabilities`, as stored: what `POST /agents/route` explains. */
+export async function routeCandidates(sql: Sql, capabilities: readonly string[], limit: number): Promise<StoredActor[]> {
+  const rows = await sql<ActorRow[]>`
+    select ${sql(ACTOR_COLUMNS)} from actors
+    where kind = 'agent' and state <> 'deregistered' and capabilities && ${sql.array([...capabilities])}::text[]
+    order by id
+    limit ${limit}`
   return rows.map(toStoredActor)
 }

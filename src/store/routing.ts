@@ -59,16 +59,3 @@ export async function waitingTasks(sql: Sql, before: number, limit: number): Pro
     limit ${limit}`
   return rows.map(toRouting)
 }
-
-/** Agents (not deregistered) offering any of `capabilities`, with their snapshots: what `POST /agents/route` explains. */
-export async function routeCandidates(
-  sql: Sql,
-  capabilities: readonly string[],
-  limit: number,
-): Promise<Array<{ id: string; state: string; snapshot: unknown }>> {
-  return sql<{ id: string; state: string; snapshot: unknown }[]>`
-    select id, state, snapshot from actors
-    where kind = 'agent' and state <> 'deregistered' and capabilities && ${sql.array([...capabilities])}::text[]
-    order by id
-    limit ${limit}`
-}

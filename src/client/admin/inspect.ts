@@ -11,7 +11,7 @@ export interface ActorFilters extends Paging {
   readonly kind?: ActorKind
   readonly state?: string
   readonly older_than_s?: number
-  /** Only the actors whose stored snapshot no registered migration brings up to its machine's version, each with the reason. */
+  /** Only the quarantined actors (a stored snapshot that cannot be brought up to its machine), each with the reason. */
   readonly quarantined?: boolean
 }
 

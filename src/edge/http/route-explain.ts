@@ -1,15 +1,16 @@
 // `POST /agents/route` explained: every agent offering one of the capabilities asked for, scored with the
-// router's own formula (machines/routing-score.ts) from its stored snapshot, the one the router would
-// wake first for such a task now, and why each other one lost. A read: nothing is reserved or appended.
+// router's own formula (machines/routing-score.ts) from its stored snapshot brought up to its machine
+// (current.ts; a quarantined agent is a candidate that lost, the quarantine its reason), the one the
+// router would wake first for such a task now, and why each other one lost. A read: nothing is reserved or appended.
 import { Schema } from "effect"
 import { type RoutingFactors, ROUTING_WEIGHTS, routingFactors, routingScore, unavailableBecause } from "../../../machines/routing-score.ts"
 import { groupInFlight } from "../../redis/ready-queue.ts"
 import { decodeOr } from "../../schema/errors.ts"
 import type { RouteAgentBody } from "../../schema/http.ts"
 import { getGroup } from "../../store/groups.ts"
-import { routeCandidates } from "../../store/routing.ts"
-import { expandSnapshot } from "../../runtime/stored-snapshot.ts"
+import { routeCandidates } from "../../store/queries.ts"
 import type { EdgeContext } from "../context.ts"
+import { bringUp } from "./current.ts"
 
 /** Candidates explained, at most (the first by id beyond it are left out, and the answer says so). */
 const MAX_CANDIDATES = 500
@@ -66,19 +67,12 @@ export const RouteExplanation = Schema.Struct({
 export async function explainRoute(ctx: EdgeContext, body: RouteAgentBody) {
   const rows = await routeCandidates(ctx.sql, body.capabilities, MAX_CANDIDATES + 1)
   const excluded = new Set(body.exclude)
-  const agentKind = ctx.kinds.get("agent")
-  const scored = rows.slice(0, MAX_CANDIDATES).map((row) => {
-    const decoded = decodeOr(StoredAgent, agentKind === undefined ? row.snapshot : expandSnapshot(agentKind, row.snapshot))
-    if (!decoded.ok)
-      return {
-        agent_id: row.id,
-        name: "",
-        status: row.state,
-        score: null,
-        factors: null,
-        free: 0,
-        reason: `its stored snapshot is unreadable: ${decoded.error.message}`,
-      }
+  const scored = rows.slice(0, MAX_CANDIDATES).map((stored) => {
+    const { actor: row, quarantined } = bringUp(ctx.kinds, stored)
+    const decoded = decodeOr(StoredAgent, row.snapshot)
+    const unreadable = quarantined ?? (decoded.ok ? null : `its stored snapshot is unreadable: ${decoded.error.message}`)
+    if (unreadable !== null || !decoded.ok)
+      return { agent_id: row.id, name: "", status: row.state, score: null, factors: null, free: 0, reason: unreadable }
     const agent = decoded.value.context
     const missing = body.capabilities.filter((capability) => !agent.capabilities.includes(capability))
     const base = { agent_id: row.id, name: agent.name, status: row.state, free: agent.maxConcurrency - agent.inflight.length }

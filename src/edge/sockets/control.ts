@@ -25,6 +25,7 @@ import { getActor } from "../../store/queries.ts"
 import type { AppendInput, Appended } from "../../runtime/append.ts"
 import type { EdgeContext, Reply } from "../context.ts"
 import { scriptsOn } from "../../redis/scripts.ts"
+import { bringUp, quarantinedError } from "../http/current.ts"
 import { FrameBudget } from "../rate-limit.ts"
 import { sharedAgentBytes } from "./agent-bytes.ts"
 import { lowWaterMark, socketBehavior } from "./behavior.ts"
@@ -36,7 +37,6 @@ import { heldTaskFrames } from "./resume.ts"
 import { corkIfOpen, drained, type Paced, REJECTED_METRIC, releasePaced, sendText } from "./send.ts"
 import type { Departing } from "./going-away.ts"
 import { decodeAgentPresence } from "./stored.ts"
-import { bringUp } from "../http/current.ts"
 
 export const CONTROL_CLOSE = { unavailable: 1013, replaced: 4409 } as const
 
@@ -102,10 +102,13 @@ export function controlSocket(ctx: EdgeContext, quotas: SocketQuotas): uWS.WebSo
 
   const authenticate = async (token: string): Promise<Authenticated | ApiError> => {
     const agentId = await agentIdForToken(ctx.sql, token)
-    const agent = agentId === undefined ? undefined : await getActor(ctx.sql, "agent", agentId)
-    if (agentId === undefined || agent === undefined) return unauthorized("token: not a valid agent token")
+    const stored = agentId === undefined ? undefined : await getActor(ctx.sql, "agent", agentId)
+    if (agentId === undefined || stored === undefined) return unauthorized("token: not a valid agent token")
+    // Read as the runtime would restore it: an agent it cannot restore is refused like its commands (409).
+    const { actor: agent, quarantined } = bringUp(ctx.kinds, stored)
+    if (quarantined !== null) return quarantinedError(quarantined)
     if (agent.state === "deregistered") return new ApiError({ code: "forbidden", message: "agent: deregistered" })
-    const presence = decodeAgentPresence(bringUp(ctx.kinds, agent).actor.snapshot)
+    const presence = decodeAgentPresence(agent.snapshot)
     if (!presence.ok) throw new Error(`stored agent ${agentId} unreadable: ${presence.error.message}`)
     const { heartbeatIntervalMs, lastConnectedAt } = presence.value.context
     // Resumed only when an earlier control socket connected: HTTP heartbeats open no session to resume.
@@ -268,7 +271,7 @@ export function controlSocket(ctx: EdgeContext, quotas: SocketQuotas): uWS.WebSo
         })
         .catch(guard.onSocket(ws, "connect"))
       if (!data.resumed) return
-      heldTaskFrames(ctx.sql, ctx.kinds, data.agentId, log)
+      heldTaskFrames(ctx, data.agentId)
         .then(
           async (frames) => {
             for (const text of frames) {

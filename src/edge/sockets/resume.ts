@@ -1,13 +1,13 @@
 // A reconnecting bot's session: the `task_assigned` frames of every task still held by the agent
-// (assigned or in progress), rebuilt from the stored tasks (brought up to their machine), to send again after `connected`.
-import type { Logger } from "../../log.ts"
+// (assigned or in progress), rebuilt from the stored tasks brought up to their machine (current.ts), to
+// send again after `connected`. A quarantined task is not sent (its commands are refused until it is fixed).
 import { encodeFrame, ServerFrame } from "../../schema/frames.ts"
 import type { StoredActor } from "../../store/actor-row.ts"
 import type { Sql } from "../../store/db.ts"
 import { listActors } from "../../store/queries.ts"
-import { decodeTaskAssignment } from "./stored.ts"
-import type { ActorKind } from "../../runtime/actor-kind.ts"
+import type { EdgeContext } from "../context.ts"
 import { bringUp } from "../http/current.ts"
+import { decodeTaskAssignment } from "./stored.ts"
 
 const HELD_STATES = ["assigned", "in_progress"] as const
 const PAGE = 500
@@ -26,10 +26,15 @@ async function heldTasks(sql: Sql, agentId: string): Promise<StoredActor[]> {
 }
 
 /** The frame for one held task; `attempt` is the one the bot runs (the next START's while assigned). */
-function assignmentFrame(kinds: ReadonlyMap<string, ActorKind>, task: StoredActor, log: Logger): string | undefined {
-  const decoded = decodeTaskAssignment(bringUp(kinds, task).actor.snapshot)
+function assignmentFrame(ctx: Pick<EdgeContext, "kinds" | "log">, stored: StoredActor): string | undefined {
+  const { actor: task, quarantined } = bringUp(ctx.kinds, stored)
+  if (quarantined !== null) {
+    ctx.log.warn("stored task quarantined; not sent again", { taskId: task.id, reason: quarantined })
+    return undefined
+  }
+  const decoded = decodeTaskAssignment(task.snapshot)
   if (!decoded.ok) {
-    log.warn("stored task snapshot unreadable; not sent again", { taskId: task.id, error: decoded.error.message })
+    ctx.log.warn("stored task snapshot unreadable; not sent again", { taskId: task.id, error: decoded.error.message })
     return undefined
   }
   const { context } = decoded.value
@@ -48,6 +53,6 @@ function assignmentFrame(kinds: ReadonlyMap<string, ActorKind>, task: StoredActo
 }
 
 /** The `task_assigned` frames of the tasks `agentId` still holds, oldest in their state first. */
-export async function heldTaskFrames(sql: Sql, kinds: ReadonlyMap<string, ActorKind>, agentId: string, log: Logger): Promise<string[]> {
-  return (await heldTasks(sql, agentId)).map((task) => assignmentFrame(kinds, task, log)).filter((frame) => frame !== undefined)
+export async function heldTaskFrames(ctx: Pick<EdgeContext, "sql" | "kinds" | "log">, agentId: string): Promise<string[]> {
+  return (await heldTasks(ctx.sql, agentId)).map((task) => assignmentFrame(ctx, task)).filter((frame) => frame !== undefined)
 }

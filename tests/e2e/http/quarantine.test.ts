@@ -6,53 +6,23 @@
 import { randomBytes } from "node:crypto"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { KINDS } from "../../../actors/index.ts"
-import type { ActorKind, PersistedSnapshot } from "../../../src/runtime/actor-kind.ts"
-import type { Edge } from "../../../src/edge/app.ts"
-import { edgeOn, httpClient, type Client } from "../../support/edge.ts"
+import { kindRuns, marking, withKind, type KindRuns } from "../../support/kind-runs.ts"
 import { testDeployment, waitFor, type TestDeployment } from "../../support/runtime.ts"
 
-/** The product's kinds with the task kind changed by `change`. */
-const withTask = (change: Pick<ActorKind, "version" | "migrations">): ReadonlyArray<ActorKind> =>
-  KINDS.map((kind) => (kind.kind === "task" ? { ...kind, ...change } : kind))
-
-/** Version 2 of the task machine stores titles marked: a stand-in for a reshaped context. */
-const markTitle = (snapshot: PersistedSnapshot): PersistedSnapshot => {
-  const context = snapshot.context as { title: string }
-  return { ...snapshot, context: { ...context, title: `${context.title} (v2)` } }
-}
-const UNMIGRATED = withTask({ version: 2 })
-const MIGRATED = withTask({ version: 2, migrations: { 1: markTitle } })
+const UNMIGRATED = withKind("task", { version: 2 })
+const MIGRATED = withKind("task", { version: 2, migrations: { 1: marking("title") } })
 
 let deployment: TestDeployment
-const operatorToken = randomBytes(24).toString("base64url")
+let runs: KindRuns
 beforeAll(async () => {
   deployment = await testDeployment({ partitions: 1 })
+  runs = kindRuns(deployment, randomBytes(24).toString("base64url"))
 })
 afterAll(async () => {
-  await current?.close()
+  await runs.close()
   await deployment.close()
 })
-
-/** One run: a runtime (the partition's worker) and an edge, both with `kinds`; the previous run is stopped first. */
-let current: { close(): Promise<void> } | undefined
-let run = 0
-const runWith = async (kinds: ReadonlyArray<ActorKind>): Promise<Client> => {
-  await current?.close()
-  const p = deployment.keys.partition(0)
-  const owner = `run-${(run += 1)}`
-  const lease = await deployment.scripts.acquireLease(p, owner, 600_000)
-  if (!lease.ok) throw new Error("the partition is leased already")
-  await deployment.startWorker(0, lease.value, { consumer: owner, kinds })
-  const edge: Edge = await edgeOn(deployment, { operatorToken, edge: { kinds } })
-  current = {
-    async close() {
-      await edge.close()
-      await deployment.stopAll()
-      await deployment.scripts.releaseLease(p, owner, lease.value)
-    },
-  }
-  return httpClient(`http://127.0.0.1:${edge.port}`, operatorToken)
-}
+const runWith = async (kinds: Parameters<KindRuns["run"]>[0]) => (await runs.run(kinds)).api
 
 describe("quarantined actors over HTTP", () => {
   it("lists a task its changed machine cannot bring up, refuses its view, and shows it migrated once a migration is registered", async () => {

@@ -59,10 +59,11 @@ describe("status codes", () => {
   it("answers a bug in a route with 500 internal, logs it with its stack, and goes on serving", async () => {
     const agent = await t.api.post("/api/v1/agents", { name: "broken", capabilities: ["c"] })
     expect(agent.status).toBe(201)
-    // A snapshot that restores but that the view cannot render (a time that is not one): the route's
-    // code fails, as a bug would. (A snapshot the machine cannot restore is a quarantine: 409.)
+    // A snapshot that decodes and restores but that the view cannot render (a time past the Date range):
+    // the route's code fails, as a bug would. (A snapshot whose context does not decode, or that the
+    // machine cannot restore, is a quarantine: 409, tests/e2e/http/quarantine-read.test.ts.)
     await t.deployment.schema.sql`
-      update actors set snapshot = jsonb_set(snapshot, '{context,lastHeartbeatAt}', '"not a time"') where id = ${agent.body.id}`
+      update actors set snapshot = jsonb_set(snapshot, '{context,lastHeartbeatAt}', '1e20') where id = ${agent.body.id}`
     const answer = await t.api.get(`/api/v1/agents/${agent.body.id}`)
     expect(answer.status).toBe(500)
     expect(answer.body).toEqual({ error: { code: "internal", message: "internal error; nothing was accepted" } })

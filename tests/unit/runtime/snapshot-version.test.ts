@@ -1,5 +1,7 @@
-// Which stored machine versions a kind's migrations bring up to its current one (what
-// `GET /actors?quarantined=1` leaves out), and restoreStored's verdicts on each side of that range.
+// Which stored machine versions a kind's migrations bring up to its current one (what typed lists ask
+// SQL for), restoreStored's verdicts on each side of that range, on a context that does not decode as
+// the kind's, and the state it restores (a migration may rename the stored one).
+import { Schema } from "effect"
 import { describe, expect, it } from "vitest"
 import { createMachine } from "xstate"
 import type { ActorKind, PersistedSnapshot } from "../../../src/runtime/actor-kind.ts"
@@ -7,7 +9,7 @@ import { fittingVersions, restoreStored } from "../../../src/runtime/snapshot-ve
 
 const machine = createMachine({ id: "lamp", initial: "off", context: { on: 0 }, states: { off: {}, on: {} } })
 const same = (snapshot: PersistedSnapshot): PersistedSnapshot => snapshot
-const kind = (extra: Pick<ActorKind, "version" | "migrations">): ActorKind => ({
+const kind = (extra: Pick<ActorKind, "version" | "migrations" | "context">): ActorKind => ({
   kind: "lamp",
   machine,
   createType: "CREATE",
@@ -42,5 +44,26 @@ describe("snapshot versions", () => {
         "register one (the kind's migrations), then replay these dead letters",
     })
     expect(restoreStored(lamp, "lamp:a", stored(4))).toMatchObject({ ok: false, quarantined: expect.stringContaining("newer than") })
+  })
+
+  it("quarantine a snapshot of a fitting version whose context does not decode as the kind's, naming the field", () => {
+    const lamp = kind({ context: Schema.Struct({ on: Schema.Number }) })
+    expect(restoreStored(lamp, "lamp:a", stored(1))).toMatchObject({ ok: true, state: "off" })
+    const broken = { snapshot: { status: "active", value: "off", context: { on: "twice" }, children: {} }, machineVersion: 1 }
+    expect(restoreStored(lamp, "lamp:a", broken)).toEqual({
+      ok: false,
+      quarantined:
+        "quarantined: lamp:a: its snapshot (lamp machine version 1) does not fit the machine: its context does not decode: on: expected a number; " +
+        "raise the kind's version and register a migration, then replay these dead letters",
+    })
+  })
+
+  it("restore the state a migration renamed, not the stored one", () => {
+    const lit = (snapshot: PersistedSnapshot): PersistedSnapshot => ({ ...snapshot, value: "on" })
+    expect(restoreStored(kind({ version: 2, migrations: { 1: lit } }), "lamp:a", stored(1))).toMatchObject({
+      ok: true,
+      state: "on",
+      persisted: { value: "on" },
+    })
   })
 })

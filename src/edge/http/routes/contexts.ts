@@ -20,13 +20,12 @@ import {
 } from "../../../schema/http.ts"
 import type { StoredActor } from "../../../store/actor-row.ts"
 import { actorHistory } from "../../../store/history.ts"
-import { getActor } from "../../../store/queries.ts"
 import { requireOperator } from "../../auth.ts"
 import type { EdgeContext } from "../../context.ts"
 import { Accepted, ActorHistory, contextOf, ContextView, historyView } from "../views.ts"
 import { sendCommand, type Sent } from "../command.ts"
-import { currentOr404, QUARANTINED } from "../current.ts"
-import { actorOr404, IdParams, notFound } from "../params.ts"
+import { currentIfAny, currentOr404, QUARANTINED } from "../current.ts"
+import { actorOr404, IdParams } from "../params.ts"
 import { API, json, route, type Answer, type Route } from "../route.ts"
 import { contextView as viewOf } from "../../../../actors/views.ts"
 
@@ -56,7 +55,7 @@ const contextRead = (actor: StoredActor) => ({
 
 /** The context's view once the command was applied (200, or 201 for a creation), else 202 while pending. */
 const answerAfter = async (ctx: EdgeContext, sent: Sent, applied: number): Promise<Answer> => {
-  const actor = sent.applied ? await getActor(ctx.sql, "context", sent.id) : undefined
+  const actor = sent.applied ? await currentIfAny(ctx, "context", sent.id) : undefined
   return actor ? json(applied, contextRead(actor)) : json(202, { id: sent.id, stream_id: sent.streamId })
 }
 
@@ -202,13 +201,7 @@ export const contextRoutes: Route[] = [
     responses: { 201: { description: "the merged context", schema: ContextView }, 202: CHANGED[202] },
     async handle({ ctx, principal, body }) {
       requireOperator(principal)
-      const sources = await Promise.all(
-        body.ids.map(async (id) => {
-          const actor = await getActor(ctx.sql, "context", id)
-          if (!actor) throw notFound("context", id)
-          return actor
-        }),
-      )
+      const sources = await Promise.all(body.ids.map((id) => currentOr404(ctx, "context", id)))
       const merged = mergeData(
         sources.map((actor) => contextOf<ContextContext>(actor).data),
         body.strategy,

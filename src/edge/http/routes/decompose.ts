@@ -1,7 +1,8 @@
 // `POST /api/v1/tasks/{id}/decompose` and `GET /api/v1/tasks/{id}/dependencies`: a task of a session is
 // split into a template's subtasks (src/planning), which join its session through the session machine
 // (ADD_TASKS: the session creates them, and the task waits for them); the answer carries each subtask's
-// PERT estimate and the plan's critical path. The dependency graph is read from the task actors.
+// PERT estimate and the plan's critical path. The dependency graph is read from the task actors. Both read
+// the stored task and session brought up to their machines (current.ts): a quarantined one answers 409.
 import type { SessionContext } from "../../../../machines/session.ts"
 import type { TaskContext } from "../../../../machines/task.ts"
 import { sessionTaskId } from "../../../../machines/task-ids.ts"
@@ -15,7 +16,7 @@ import type { StoredActor } from "../../../store/actor-row.ts"
 import { sessionTasks } from "../../../store/queries.ts"
 import { requireOperator } from "../../auth.ts"
 import { sendCommand } from "../command.ts"
-import { currentOnly, currentOr404 } from "../current.ts"
+import { currentOnly, currentOr404, QUARANTINED } from "../current.ts"
 import { IdParams } from "../params.ts"
 import { API, json, route, type Route } from "../route.ts"
 import { contextOf } from "../views.ts"
@@ -94,6 +95,7 @@ export const decomposeRoutes: Route[] = [
     responses: {
       201: { description: "the subtasks joined the session", schema: Decomposition },
       202: { description: "accepted, still pending", schema: Decomposition },
+      409: QUARANTINED,
     },
     async handle({ ctx, principal, params, body }) {
       requireOperator(principal)
@@ -175,7 +177,7 @@ export const decomposeRoutes: Route[] = [
     summary: "The task's dependency graph: every task linked to it through dependencies, and each edge from a dependency to its dependant",
     access: "read",
     params: IdParams,
-    responses: { 200: { description: "nodes and edges", schema: DependencyGraph } },
+    responses: { 200: { description: "nodes and edges", schema: DependencyGraph }, 409: QUARANTINED },
     async handle({ ctx, params }) {
       const task = await currentOr404(ctx, "task", params.id)
       const sessionId = contextOf<TaskContext>(task).sessionId

@@ -1,8 +1,8 @@
 // Inspection: the machines' definitions (`/machines`), the persisted actors (`/actors`), answered
 // from Postgres, each brought up to its machine's version (current.ts), and their counts by state
-// (`/actors/counts`, beyond PROTOCOL v1.1, for dashboards); `/actors` without `kind` lists
-// sessions, then tasks, then agents, then contexts; `?quarantined=1` only those whose snapshot's machine
-// version no registered migration brings up to the current one.
+// (`/actors/counts`, beyond PROTOCOL v1.1, for dashboards); `/actors` without `kind` lists sessions,
+// then tasks, then agents, then contexts, a quarantined actor marked with its reason; `?quarantined=1`
+// only those, by restoreStored's verdict on each row (scan.ts bounds the rows a page reads).
 import { Schema } from "effect"
 import type { ActorKind } from "../../../schema/common.ts"
 import { ApiError } from "../../../schema/errors.ts"
@@ -12,10 +12,9 @@ import type { StoredActor } from "../../../store/actor-row.ts"
 import type { Sql } from "../../../store/db.ts"
 import { countActorsByState } from "../../../store/counts.ts"
 import { actorHistory } from "../../../store/history.ts"
-import { InvalidCursor, listActors, type ActorPage, type ListActorsOptions } from "../../../store/queries.ts"
-import { fittingVersions } from "../../../runtime/snapshot-version.ts"
+import { InvalidCursor, type ListActorsOptions } from "../../../store/queries.ts"
 import { bringUp } from "../current.ts"
-import { pageAnswer } from "../listing.ts"
+import { SCAN_BUDGET, scanPage } from "../scan.ts"
 import { ActorParams, actorOr404, KindParams } from "../params.ts"
 import { API, json, route, type Route } from "../route.ts"
 import { ActorHistory, ActorRecord, actorRecord, historyView, pageOf } from "../views.ts"
@@ -33,11 +32,10 @@ const StateCounts = Schema.Struct({
 })
 
 const ALL_KINDS: ReadonlyArray<ActorKind> = ["session", "task", "agent", "context"]
-const EVERY_VERSION = { from: 0, to: Number.MAX_SAFE_INTEGER }
 
-type ActorFilter = Pick<ListActorsOptions, "state" | "olderThanS" | "machineVersionOutside">
+type ActorFilter = Pick<ListActorsOptions, "state" | "olderThanS">
 
-// A position across kinds: the kind being listed and listActors' cursor within it.
+// A position across kinds: the kind being listed and its scan's cursor within it.
 const encodeSpan = (kind: string, after: string | undefined): string => Buffer.from(`${kind}:${after ?? ""}`).toString("base64url")
 
 const decodeSpan = (cursor: string, kinds: ReadonlyArray<string>): { index: number; after: string | undefined } => {
@@ -47,26 +45,30 @@ const decodeSpan = (cursor: string, kinds: ReadonlyArray<string>): { index: numb
   return { index, after: after === "" ? undefined : after }
 }
 
-/** One page of actors of `kinds`, listed one kind after another, each kind's with its own filter. */
-const listKinds = async (
+/** One page of the records `keep` makes of actors of `kinds`, listed one kind after another, the scan's budget shared by them. */
+const listKinds = async <T>(
   sql: Sql,
   kinds: ReadonlyArray<ActorKind>,
-  filter: (kind: ActorKind) => ActorFilter,
+  filter: ActorFilter,
   limit: number,
-  cursor?: string,
-): Promise<ActorPage> => {
+  cursor: string | undefined,
+  keep: (actor: StoredActor) => T | undefined,
+): Promise<{ items: T[]; next: string | null }> => {
   let { index, after } = cursor === undefined ? { index: 0, after: undefined } : decodeSpan(cursor, kinds)
-  const actors: StoredActor[] = []
+  const items: T[] = []
+  let budget = SCAN_BUDGET
   for (let kind = kinds[index]; kind !== undefined; kind = kinds[index]) {
-    const page = await listActors(sql, { kind, ...filter(kind), limit: limit - actors.length, after })
-    actors.push(...page.actors)
-    if (page.next !== null) return { actors, next: encodeSpan(kind, page.next) }
+    const page = await scanPage(sql, { kind, ...filter }, { limit: limit - items.length, after, budget }, keep)
+    items.push(...page.items)
+    budget -= page.examined
+    if (page.next !== null) return { items, next: encodeSpan(kind, page.next) }
     index += 1
     after = undefined
     const following = kinds[index]
-    if (actors.length >= limit) return { actors, next: following === undefined ? null : encodeSpan(following, undefined) }
+    if (following === undefined) break
+    if (items.length >= limit || budget <= 0) return { items, next: encodeSpan(following, undefined) }
   }
-  return { actors, next: null }
+  return { items, next: null }
 }
 
 export const inspectRoutes: Route[] = [
@@ -111,15 +113,14 @@ export const inspectRoutes: Route[] = [
     responses: { 200: { description: "one page", schema: pageOf("ActorPage", ActorRecord) } },
     async handle({ ctx, query, page }) {
       const { kind, state, olderThanS, quarantined } = query
-      const limit = page?.limit ?? 50
-      // Quarantined: outside the versions the kind's migrations bring up (none, of a kind the edge was not given).
-      const filter = (listed: ActorKind): ActorFilter => {
-        if (!quarantined) return { state, olderThanS }
-        const known = ctx.kinds.get(listed)
-        return { state, olderThanS, machineVersionOutside: known === undefined ? EVERY_VERSION : fittingVersions(known) }
+      // Every actor, a quarantined one marked with its reason; or only those (restoreStored's verdict on each row).
+      const keep = (actor: StoredActor) => {
+        const shown = bringUp(ctx.kinds, actor)
+        return quarantined && shown.quarantined === null ? undefined : actorRecord(shown)
       }
-      const listed = await listKinds(ctx.sql, kind === undefined ? ALL_KINDS : [kind], filter, limit, page?.cursor)
-      return pageAnswer(listed, (actor) => actorRecord(bringUp(ctx.kinds, actor)))
+      const kinds = kind === undefined ? ALL_KINDS : [kind]
+      const listed = await listKinds(ctx.sql, kinds, { state, olderThanS }, page?.limit ?? 50, page?.cursor, keep)
+      return json(200, { items: listed.items, next_cursor: listed.next })
     },
   }),
   route({

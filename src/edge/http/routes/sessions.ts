@@ -15,11 +15,11 @@ import {
   WaitQuery,
 } from "../../../schema/http.ts"
 import { timeline } from "../../../store/history.ts"
-import { getActor, sessionTasks } from "../../../store/queries.ts"
+import { sessionTasks } from "../../../store/queries.ts"
 import { requireOperator } from "../../auth.ts"
 import type { EdgeContext } from "../../context.ts"
 import { COMMAND_RESPONSES, commandAnswer, creationStatus, sendCommand } from "../command.ts"
-import { currentOnly, currentOr404, QUARANTINED } from "../current.ts"
+import { currentIfAny, currentOnly, currentOr404, QUARANTINED } from "../current.ts"
 import { listAnswer } from "../listing.ts"
 import { actorOr404, IdParams } from "../params.ts"
 import { API, json, route, type Route } from "../route.ts"
@@ -98,7 +98,7 @@ const CREATED = {
 
 /** The number of the checkpoint appended as `streamId` (entries apply in stream order, stamped with their time). */
 const checkpointNumber = async (ctx: EdgeContext, sessionId: string, streamId: string): Promise<number | null> => {
-  const actor = await getActor(ctx.sql, "session", sessionId)
+  const actor = await currentIfAny(ctx, "session", sessionId)
   if (!actor) return null
   const checkpoints = contextOf<SessionContext>(actor).checkpoints
   const mine = actor.streamId === streamId ? checkpoints.at(-1) : checkpoints.find((checkpoint) => checkpoint.at === streamIdMs(streamId))
