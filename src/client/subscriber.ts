@@ -16,7 +16,7 @@ import { mirrorOf, type Mirror } from "./mirror.ts"
 import { SeenIds } from "./seen.ts"
 import { ReconnectingSocket } from "./socket.ts"
 import { webSocketImpl, type WebSocketConstructor } from "./transport.ts"
-import type { ActorKind, SubscribedEvent } from "./types.ts"
+import type { ActorKind, FleetFigures, SubscribedEvent } from "./types.ts"
 import { socketUrl } from "./urls.ts"
 
 export type SubscriberStatus = "connecting" | "open" | "reconnecting" | "closed"
@@ -105,6 +105,7 @@ export class Subscriber implements AsyncIterable<SubscribedEvent> {
   private readonly eventListeners = new Set<(event: SubscribedEvent) => void>()
   private readonly resetListeners = new Set<() => void>()
   private readonly deadLetterListeners = new Set<(count: number) => void>()
+  private readonly fleetListeners = new Set<(figures: FleetFigures) => void>()
   private readonly openListeners = new Set<() => void>()
   private readonly queues = new Set<EventQueue>()
   private readonly onStop = new Set<(error: ClawbotError) => void>()
@@ -210,6 +211,13 @@ export class Subscriber implements AsyncIterable<SubscribedEvent> {
   onDeadLetters(listener: (count: number) => void): () => void {
     this.deadLetterListeners.add(listener)
     return () => this.deadLetterListeners.delete(listener)
+  }
+
+  /** Calls `listener` with the fleet's figures (inbox lag, dead letters) each second, when following the `fleet`
+   * topic (beyond PROTOCOL v1.1); returns the function that stops it. */
+  onFleet(listener: (figures: FleetFigures) => void): () => void {
+    this.fleetListeners.add(listener)
+    return () => this.fleetListeners.delete(listener)
   }
 
   /** Each call gives an iterator of the events from then on; `break` detaches it. */
@@ -334,12 +342,17 @@ export class Subscriber implements AsyncIterable<SubscribedEvent> {
       | { type: "event"; cursor?: string; payload: SubscribedEvent }
       | { type: "error"; payload: { code: ClawbotError["code"]; message: string; ref?: string } }
       | { type: "dead_letters"; payload: { count: number } }
+      | { type: "fleet"; payload: FleetFigures }
     if (frame.type === "error") {
       this.onServerError(new ClawbotError(frame.payload))
       return
     }
     if (frame.type === "dead_letters") {
       for (const listener of [...this.deadLetterListeners]) listener(frame.payload.count)
+      return
+    }
+    if (frame.type === "fleet") {
+      for (const listener of [...this.fleetListeners]) listener(frame.payload)
       return
     }
     if (typeof frame.cursor === "string") this.lastCursor = frame.cursor

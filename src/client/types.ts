@@ -8,6 +8,7 @@ import type {
   AckPayload,
   BotFrame,
   ConnectedPayload,
+  FleetNotice,
   HeartbeatPayload,
   TaskAssignedPayload,
   TaskCancelledPayload,
@@ -28,6 +29,8 @@ export type AssignedTask = typeof TaskAssignedPayload.Encoded
 export type TaskCancelled = typeof TaskCancelledPayload.Encoded & { readonly attempt?: number }
 export type Ack = typeof AckPayload.Encoded
 export type Heartbeat = typeof HeartbeatPayload.Encoded
+/** The `fleet` topic's figures, each second (beyond PROTOCOL v1.1): inbox lag and dead letters. */
+export type FleetFigures = typeof FleetNotice.Encoded
 /** A frame a bot sends. */
 export type OutgoingBotFrame = typeof BotFrame.Encoded
 

@@ -1,6 +1,6 @@
 // The edge: one uWebSockets.js app serving the HTTP API and both WebSockets on one port. Builds the
 // app, starts the event-stream fan-out (its own blocking Redis connection), the revocation listener
-// (its own subscribed connection), the readiness monitor, the EdgeContext, the HTTP routes and the
+// (its own subscribed connection), the readiness monitor, the `fleet` topic's sampler, the EdgeContext, the HTTP routes and the
 // sockets, then listens: behind the front door (front-door.ts, uWS on a private Unix socket) unless
 // `frontDoor: false`, else uWS on the port itself; `close()` stops in reverse.
 import { randomUUID } from "node:crypto"
@@ -32,6 +32,7 @@ import { FALLBACK_REFUSED, fallbackRequested, uwsBuild } from "./http/uws-build.
 import { createMetrics } from "./metrics.ts"
 import { startRevocations } from "./revocations.ts"
 import { relayDeadLetterNotices } from "./dead-letter-notices.ts"
+import { startFleetNotices } from "./fleet-notices.ts"
 import { registerSockets } from "./sockets/index.ts"
 
 export const DEFAULT_LIMITS: EdgeLimits = {
@@ -140,6 +141,7 @@ export const createEdge = async (options: EdgeOptions): Promise<Edge> => {
   const revocations = await startRevocations(redis, subscriber, keys, log)
   await relayDeadLetterNotices(app, subscriber, keys, log, metrics, clock)
   const readiness = await monitorReadiness(redis, sql, runtime)
+  const stopFleetNotices = startFleetNotices({ app, redis, keys, partitions, clock, log, metrics })
   const auth = createAuthenticator(sql, options.operatorToken, clock, () => metrics.inc("clawbot_token_lookups_total"))
   revocations.onRevoked((revoked) => auth.forget(revoked))
 
@@ -215,6 +217,7 @@ export const createEdge = async (options: EdgeOptions): Promise<Edge> => {
   }
 
   const stopParts = async () => {
+    stopFleetNotices()
     readiness.stop()
     await fanout.stop()
     await revocations.stop()

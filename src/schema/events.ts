@@ -6,10 +6,11 @@ import { wire } from "./wire.ts"
 
 const isUuid = Schema.is(Uuid)
 const TOPIC_FAMILIES: ReadonlySet<string> = new Set(["session", "task", "agent", "context"])
-/** PROTOCOL's lists, and `dead_letters` (the dead letters' total, a topic beyond PROTOCOL v1.1 for dashboards). */
-const LISTS: ReadonlySet<string> = new Set(["machines", "sessions", "tasks", "agents", "contexts", "dead_letters"])
+/** PROTOCOL's lists, `dead_letters` (the dead letters' total) and `fleet` (the inbox lag and dead letters each
+ * second): topics beyond PROTOCOL v1.1 for dashboards. */
+const LISTS: ReadonlySet<string> = new Set(["machines", "sessions", "tasks", "agents", "contexts", "dead_letters", "fleet"])
 
-/** True for `sessions`, `session:{id}`, `tasks`, `task:{id}`, `agents`, `agent:{id}`, `contexts`, `context:{id}`, `machines` and `dead_letters`. */
+/** True for `sessions`, `session:{id}`, `tasks`, `task:{id}`, `agents`, `agent:{id}`, `contexts`, `context:{id}`, `machines`, `dead_letters` and `fleet`. */
 export function isTopic(topic: string): boolean {
   if (LISTS.has(topic)) return true
   const colon = topic.indexOf(":")
@@ -20,8 +21,11 @@ const HEX_UUID = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0
 
 export const Topic = Schema.String.check(
   Schema.makeFilter(isTopic, {
-    expected: "a topic (sessions, session:<id>, tasks, task:<id>, agents, agent:<id>, contexts, context:<id>, machines or dead_letters)",
-    toJsonSchema: () => ({ pattern: `^(sessions|tasks|agents|contexts|machines|dead_letters|(session|task|agent|context):${HEX_UUID})$` }),
+    expected:
+      "a topic (sessions, session:<id>, tasks, task:<id>, agents, agent:<id>, contexts, context:<id>, machines, dead_letters or fleet)",
+    toJsonSchema: () => ({
+      pattern: `^(sessions|tasks|agents|contexts|machines|dead_letters|fleet|(session|task|agent|context):${HEX_UUID})$`,
+    }),
   }),
 ).annotate({ identifier: "Topic" })
 export type Topic = typeof Topic.Type

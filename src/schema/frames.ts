@@ -112,10 +112,21 @@ export type EventClientFrame = typeof EventClientFrame.Type
  * added or removed. */
 export const DeadLettersNotice = Schema.Struct({ count: NonNegativeInt }).annotate({ identifier: "DeadLettersNotice" })
 
+/** The `fleet` topic's frame (beyond PROTOCOL v1.1), sent every second: the inbox lag of the whole deployment
+ * (entries appended to the inboxes and not yet applied, and the age in ms of the oldest of them, null when there is
+ * none) and the dead letters' total. */
+export const FleetNotice = Schema.Struct({
+  inbox_entries: NonNegativeInt,
+  oldest_entry_age_ms: Schema.NullOr(NonNegativeInt),
+  dead_letters: NonNegativeInt,
+}).annotate({ identifier: "FleetNotice" })
+export type FleetNotice = typeof FleetNotice.Type
+
 export const EventServerFrame = Schema.Union([
   frame("event", PublishedEvent),
   frame("error", ErrorDetail),
   frame("dead_letters", DeadLettersNotice),
+  frame("fleet", FleetNotice),
 ]).annotate({
   identifier: "EventServerFrame",
 })
@@ -140,8 +151,8 @@ export const decodeFrame = <S extends Schema.ConstraintDecoder<unknown>>(schema:
 
 /**
  * The wire text of a frame the server sends, in PROTOCOL's envelope `{type, id?, payload, timestamp}`, stamped with
- * the time it is sent (`at`, ms since the epoch): every frame of the control socket, and the event socket's `error`
- * and `dead_letters`. Only `event` frames are not built here: PROTOCOL fixes them as `{type, cursor, payload}`
+ * the time it is sent (`at`, ms since the epoch): every frame of the control socket, and the event socket's `error`,
+ * `dead_letters` and `fleet`. Only `event` frames are not built here: PROTOCOL fixes them as `{type, cursor, payload}`
  * (src/edge/sockets/event-frames.ts), the event's own time in `payload.at`.
  */
 export const encodeFrame = <T extends { readonly timestamp?: string }, E>(schema: Schema.Codec<T, E>, value: T, at: number): string =>

@@ -1,13 +1,16 @@
 // The dashboard's committed build (web/dist/, what every edge serves) is what web/src/ builds to now:
 // a change to the app without `npm run build:web` and its files committed fails here, not in a
-// user's browser. The build is deterministic (names are content hashes), so the two compare exactly.
-// The elk chunk imports no other chunk, so its name stays the same through rebuilds of the app.
+// user's browser. The build is deterministic, so the two compare exactly. The app's script and
+// stylesheet keep their names through rebuilds (index.html names each with its content's version, so
+// year-long caching still sees a new build); the elk chunk imports no other chunk, so its hashed name
+// stays the same through rebuilds of the app.
 import { execFile } from "node:child_process"
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { promisify } from "node:util"
 import { afterAll, describe, expect, it } from "vitest"
+import { contentVersion } from "../../web/asset-version.ts"
 import { WEB_DIST } from "../../web/dist-path.ts"
 
 const ROOT = new URL("../../", import.meta.url).pathname
@@ -41,6 +44,19 @@ describe("the dashboard's committed build", () => {
     expect(Object.keys(committed).sort(), "run npm run build:web and commit web/dist/").toEqual(Object.keys(built).sort())
     for (const [name, text] of Object.entries(built)) expect(committed[name] === text, `${name} differs: run npm run build:web`).toBe(true)
   }, 120_000)
+
+  it("names the app's script and stylesheet stably, and index.html gives each its content's version", async () => {
+    const committed = await files(WEB_DIST.replace(/\/$/, ""))
+    expect(
+      Object.keys(committed)
+        .filter((name) => !name.startsWith("assets/elk-engine-"))
+        .sort(),
+    ).toEqual(["assets/index.css", "assets/index.js", "index.html"])
+    const named = [...(committed["index.html"] ?? "").matchAll(/(?:src|href)="\/(assets\/[^"?]+)\?v=([\w-]+)"/g)]
+    expect(named.map(([, name, version]) => ({ name, version }))).toEqual(
+      ["assets/index.js", "assets/index.css"].map((name) => ({ name, version: contentVersion(committed[name] ?? "") })),
+    )
+  })
 
   it("keeps elkjs in a chunk that imports nothing, so its name changes only with elkjs", async () => {
     const committed = await files(WEB_DIST.replace(/\/$/, ""))

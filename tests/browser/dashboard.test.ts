@@ -10,6 +10,7 @@ import {
   axeViolations,
   httpClient,
   openBrowser,
+  poisonInbox,
   screenshot,
   startBot,
   startSystem,
@@ -171,24 +172,13 @@ describe("the dashboard in a browser", () => {
     await screenshot(page, "agents")
   })
 
-  /** A raw inbox entry of an unknown type: the runtime dead-letters it. */
-  const poison = () =>
-    system.t.deployment.redis.xadd(
-      system.t.deployment.keys.partition(0).inbox,
-      "*",
-      "type",
-      "EXPLODE",
-      "actor",
-      `task:${system.t.deployment.idIn("task", 0)}`,
-      "payload",
-      "{}",
-    )
+  const poison = () => poisonInbox(system)
   const deadLetterCount = () => page.getByTestId("metric-dead letters").textContent()
 
   it("counts dead letters live on the fleet page, lists them with their reason and deletes one", async () => {
     await go("#/fleet")
     await expect.poll(deadLetterCount).toBe("0")
-    // No reload, no button: the runtime announces the new total and the page follows it on /ws/events.
+    // No reload, no button: the edge reads the total each second and the page follows it on /ws/events (`fleet`).
     await poison()
     await expect.poll(deadLetterCount).toBe("1")
     await go("#/dead-letters")

@@ -1,7 +1,7 @@
 // Browser test support: Debian's Chromium driven by playwright-core (a fresh profile each time), a
 // running system (runtime + edge on a test deployment, the edge restartable on the same port), test
-// SDK bots that finish a task when the test says so, screenshots saved as
-// artifacts, and axe-core's accessibility check run in the page.
+// SDK bots that finish a task when the test says so, a raw inbox entry the runtime dead-letters,
+// screenshots saved as artifacts, and axe-core's accessibility check run in the page.
 import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises"
 import { createRequire } from "node:module"
 import { tmpdir } from "node:os"
@@ -111,8 +111,9 @@ export interface System {
   close(): Promise<void>
 }
 
-export const startSystem = async (): Promise<System> => {
-  const t = await testEdge({ limits: { perTokenPerSecond: 100_000 } })
+/** `runtime: false`: no runtime (entries wait in the inboxes until the test starts one on `t.deployment`). */
+export const startSystem = async (options: { runtime?: boolean } = {}): Promise<System> => {
+  const t = await testEdge({ limits: { perTokenPerSecond: 100_000 }, ...options })
   let edge: Edge = t.edge
   const port = t.edge.port
   return {
@@ -134,6 +135,19 @@ export const startSystem = async (): Promise<System> => {
     },
   }
 }
+
+/** Appends a raw inbox entry of an unknown type to partition 0: the runtime dead-letters it. */
+export const poisonInbox = (system: System): Promise<string | null> =>
+  system.t.deployment.redis.xadd(
+    system.t.deployment.keys.partition(0).inbox,
+    "*",
+    "type",
+    "EXPLODE",
+    "actor",
+    `task:${system.t.deployment.idIn("task", 0)}`,
+    "payload",
+    "{}",
+  )
 
 /** A bot on the control socket: it starts each task it is assigned and completes it when told. */
 export interface TestBot {

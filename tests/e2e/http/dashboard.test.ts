@@ -1,7 +1,7 @@
 // The dashboard served by the edge at `/` (docs/dashboard.md): the page the build wrote to WEB_DIST,
 // without a token (the page asks for one), revalidated on every load and locked to this edge by its
-// Content-Security-Policy; each built file under /assets/ with its content type, cached for a year;
-// nothing else is served from there, however the name is spelled.
+// Content-Security-Policy; each built file under /assets/ with its content type, cached for a year (the page
+// names each with its content's version, `?v=`); nothing else is served from there, however the name is spelled.
 import { readFileSync } from "node:fs"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
@@ -30,10 +30,10 @@ describe("the dashboard's files", () => {
 
   it("serves every file the page names with its content type, cached for a year", async () => {
     const page = (await t.api.get("/", { token: null })).body as string
-    const named = [...page.matchAll(/(?:src|href)="(\/assets\/[^"]+)"/g)].map((match) => match[1]!)
-    expect(named.map((path) => path.split(".").at(-1)).sort()).toEqual(["css", "js"])
-    for (const path of named) {
-      const file = await t.api.get(path, { token: null })
+    const named = [...page.matchAll(/(?:src|href)="(\/assets\/[^"?]+)\?v=[\w-]+"/g)].map((match) => [match[0], match[1]!] as const)
+    expect(named.map(([, path]) => path.split(".").at(-1)).sort()).toEqual(["css", "js"])
+    for (const [url, path] of named) {
+      const file = await t.api.get(url.replace(/^(?:src|href)="|"$/g, ""), { token: null })
       expect(file.status).toBe(200)
       expect(file.headers.get("content-type")).toBe(path.endsWith(".js") ? "text/javascript; charset=utf-8" : "text/css; charset=utf-8")
       expect(file.headers.get("cache-control")).toBe("public, max-age=31536000, immutable")

@@ -1,5 +1,5 @@
 // Inspection over real HTTP: the machines' definitions, and the persisted actors by kind, state and
-// time in state, a page at a time, and one actor's snapshot.
+// time in state, a page at a time, one actor's snapshot, and the counts by state (what the lists show).
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { testEdge, type Answer, type Client, type TestEdge } from "../../support/edge.ts"
 
@@ -82,5 +82,33 @@ describe("machines and actors over HTTP", () => {
       error: { code: "not_found", message: `agent ${task.id} does not exist` },
     })
     expect((await api.get(`/api/v1/actors/robot/${task.id}`)).status).toBe(400)
+  })
+
+  it("counts actors by kind and state as the lists show them: a soft-deleted session is left out", async () => {
+    const listed = async () => {
+      const counts: Record<string, Record<string, number>> = {}
+      for (const [kind, path] of [
+        ["session", "sessions"],
+        ["task", "tasks"],
+        ["agent", "agents"],
+      ] as const) {
+        const of: Record<string, number> = {}
+        for (const item of (await api.get(`/api/v1/${path}?limit=200`)).body.items as Array<{ status: string }>)
+          of[item.status] = (of[item.status] ?? 0) + 1
+        if (Object.keys(of).length > 0) counts[kind] = of
+      }
+      return counts
+    }
+    const session = (await api.post("/api/v1/sessions", { title: "counted" })).body
+    const counts = await api.get("/api/v1/actors/counts")
+    expect(counts.status).toBe(200)
+    expect(counts.body.counts).toEqual(await listed())
+    expect(counts.body.counts.session.pending).toBeGreaterThan(0)
+
+    expect((await api.delete(`/api/v1/sessions/${session.id}?wait=1`)).status).toBe(200)
+    const after = (await api.get("/api/v1/actors/counts")).body.counts
+    expect(after.session?.pending ?? 0).toBe(counts.body.counts.session.pending - 1)
+    expect(after).toEqual(await listed())
+    expect((await api.get("/api/v1/actors/counts", { token: null })).body.error.code).toBe("unauthorized")
   })
 })

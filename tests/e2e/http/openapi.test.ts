@@ -6,6 +6,7 @@ import { testEdge, type TestEdge } from "../../support/edge.ts"
 
 const ROUTES = [
   "get /api/v1/actors",
+  "get /api/v1/actors/counts",
   "get /api/v1/actors/{kind}/{id}",
   "get /api/v1/actors/{kind}/{id}/history",
   "get /api/v1/agents",

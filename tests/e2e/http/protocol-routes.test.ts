@@ -66,7 +66,7 @@ describe("the contract and the routes served", () => {
     const contract = routesIn(document, "## Tokens", "## Bot control socket")
     expect(contract.filter((route) => !served.includes(route)).sort()).toEqual([...NOT_BUILT].sort())
     expect(served.filter((route) => !contract.includes(route)).sort()).toEqual(extensions)
-    expect(extensions).toEqual(["GET /dead-letters/{id}", "POST /contexts/{id}/share"])
+    expect(extensions).toEqual(["GET /actors/counts", "GET /dead-letters/{id}", "POST /contexts/{id}/share"])
     // docs/protocol.md lists exactly the marked routes under "Beyond the contract", outside the contract's sections.
     expect(routesIn(document, "## Beyond the contract", "## Notes on this implementation")).toEqual(extensions)
   })

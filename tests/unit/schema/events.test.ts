@@ -28,7 +28,7 @@ describe("topics", () => {
   it("refuses anything else", () => {
     for (const t of ["task", "task:", "task:x", `robot:${ID.a}`, "all", `tasks:${ID.a}`, ""]) expect(isTopic(t)).toBe(false)
     expect(message(decodeOr(Topic, "task:x"))).toBe(
-      'expected a topic (sessions, session:<id>, tasks, task:<id>, agents, agent:<id>, contexts, context:<id>, machines or dead_letters), got "task:x"',
+      'expected a topic (sessions, session:<id>, tasks, task:<id>, agents, agent:<id>, contexts, context:<id>, machines, dead_letters or fleet), got "task:x"',
     )
   })
 

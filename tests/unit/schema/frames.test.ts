@@ -119,7 +119,7 @@ describe("event socket frames", () => {
       "payload.topics: expected a value with a length of at least 1, got []",
     )
     expect(message(decodeFrame(EventClientFrame, text({ type: "subscribe", payload: { topics: ["everything"] } })))).toBe(
-      'payload.topics.0: expected a topic (sessions, session:<id>, tasks, task:<id>, agents, agent:<id>, contexts, context:<id>, machines or dead_letters), got "everything"',
+      'payload.topics.0: expected a topic (sessions, session:<id>, tasks, task:<id>, agents, agent:<id>, contexts, context:<id>, machines, dead_letters or fleet), got "everything"',
     )
   })
 
@@ -173,6 +173,7 @@ describe("JSON Schema", () => {
       unsubscribe: ["topics"],
       event: ["id", "topic", "kind", "actor_id", "version", "from", "to", "event", "patch", "at"],
       dead_letters: ["count"],
+      fleet: ["inbox_entries", "oldest_entry_age_ms", "dead_letters"],
     })
   })
 })

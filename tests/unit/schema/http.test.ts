@@ -267,7 +267,7 @@ describe("query strings", () => {
     })
     expect(value(decodeQuery(EventsSocketQuery, ""))).toEqual({ topics: [] })
     expect(message(decodeQuery(EventsSocketQuery, "topics=tasks,everything"))).toBe(
-      'topics.1: expected a topic (sessions, session:<id>, tasks, task:<id>, agents, agent:<id>, contexts, context:<id>, machines or dead_letters), got "everything"',
+      'topics.1: expected a topic (sessions, session:<id>, tasks, task:<id>, agents, agent:<id>, contexts, context:<id>, machines, dead_letters or fleet), got "everything"',
     )
     expect(message(decodeQuery(EventsSocketQuery, "topics=tasks&since=yesterday"))).toBe(
       'since: expected a stream id like 1732185600000-3, got "yesterday"',

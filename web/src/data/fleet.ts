@@ -1,24 +1,21 @@
 // The dashboard's live copy of every actor: one list read per kind, then the merge patches of the
 // events the subscriber delivers (an event for version v applies to the view at v - 1; an older one
 // is skipped; a gap, or an actor first seen past its creation, reads that actor again). Counts by
-// state are kept as events apply, and per-second samples (transitions/s, event lag, connected bots)
-// feed the fleet charts. Listeners are told at most once per frame and per CHANGE_INTERVAL_MS, so
-// 200 transitions/s cost a few renders a second, not 200.
+// state start from the server's totals while the lists are read (counts.ts), then are kept as events
+// apply. A session soft-deleted or erased leaves the copy as its event comes, an erased one with its
+// tasks (their later events are dropped). The chart series are in samples.ts. Listeners are told at
+// most once per frame and per CHANGE_INTERVAL_MS, so 200 transitions/s cost a few renders a second.
 import { describeFailure, get, getAll } from "../api.ts"
+import { addCount, countEvent, emptyCounts, readCounts, type Counts } from "./counts.ts"
 import { applyPatch } from "./merge-patch.ts"
+import { Samples } from "./samples.ts"
 import type { Subscriber, SubscriberStatus } from "../../../src/client/subscriber.ts"
 import { KINDS, PATHS, type ActorEvent, type Json, type Kind, type View } from "./types.ts"
 
 const CHANGE_INTERVAL_MS = 100
-/** Seconds of samples the charts show. */
-export const SAMPLES = 60
 const CONNECTED: ReadonlySet<string> = new Set(["online", "busy", "draining"])
-
-export interface Samples {
-  readonly transitions: number[]
-  readonly lagMs: number[]
-  readonly connected: number[]
-}
+/** The session event that erases it (`DELETE /sessions/{id}?hard=1`): its tasks go with it. */
+const ERASE = "ERASE"
 
 type Key = `${Kind}:${string}`
 const isKind = (kind: string): kind is Kind => (KINDS as ReadonlyArray<string>).includes(kind)
@@ -33,8 +30,10 @@ const patchable = (kind: Kind, body: Record<string, Json>): View => {
 
 export class Fleet {
   readonly views: Record<Kind, Map<string, View>> = { session: new Map(), task: new Map(), agent: new Map() }
-  readonly counts: Record<Kind, Map<string, number>> = { session: new Map(), task: new Map(), agent: new Map() }
-  readonly samples: Samples = { transitions: [], lagMs: [], connected: [] }
+  counts: Counts = emptyCounts()
+  /** True while the counts are the server's totals moved by events (the lists not read yet). */
+  countingTotals = false
+  readonly samples = new Samples()
   status: SubscriberStatus = "connecting"
   loaded = false
   /** Grows with every change; components compare it to re-render. */
@@ -43,9 +42,11 @@ export class Fleet {
   private readonly reading = new Map<Key, ActorEvent[]>()
   private readonly listeners = new Set<() => void>()
   private readonly eventListeners = new Set<(event: ActorEvent) => void>()
+  /** Erased sessions, and the erased actors whose events are dropped. */
+  private readonly erasedSessions = new Set<string>()
+  private readonly erased = new Set<Key>()
   private scheduled = false
   private lastNotified = 0
-  private second = { transitions: 0, lagMs: 0 }
   private loads = 0
   private readonly sampler: ReturnType<typeof setInterval>
 
@@ -58,6 +59,10 @@ export class Fleet {
       () => undefined,
     )
     subscriber.onReset(() => void this.load())
+    subscriber.onFleet((figures) => {
+      this.samples.fleet(figures)
+      this.changed()
+    })
     this.sampler = setInterval(() => this.sample(), 1000)
   }
 
@@ -90,18 +95,21 @@ export class Fleet {
   /** Why the last read of the fleet failed (it is tried again), if it did. */
   loadError: string | undefined
 
-  /** Reads every actor again (first connection, or a resume the server refused); events meanwhile are held. */
+  /** Reads every actor again (first connection, or a resume the server refused); events meanwhile are held.
+   * The first time, the counts start from the server's totals meanwhile. */
   async load(): Promise<void> {
     const load = ++this.loads
     this.held ??= []
+    if (!this.loaded) void this.readTotals(load)
     for (let attempt = 0; ; attempt += 1) {
       try {
         const lists = await Promise.all(KINDS.map((kind) => getAll<Record<string, Json>>(`/api/v1/${PATHS[kind]}`)))
         if (load !== this.loads) return
         this.loadError = undefined
+        this.countingTotals = false
+        this.counts = emptyCounts()
         for (const [index, kind] of KINDS.entries()) {
           this.views[kind].clear()
-          this.counts[kind].clear()
           for (const body of lists[index] ?? []) this.put(kind, patchable(kind, body))
         }
         break
@@ -119,10 +127,26 @@ export class Fleet {
     this.changed()
   }
 
+  /** The server's totals, shown until the lists of this load are read (events from now on move them). */
+  private async readTotals(load: number): Promise<void> {
+    try {
+      const counts = await readCounts()
+      if (load !== this.loads || this.held === null) return
+      this.counts = counts
+      this.countingTotals = true
+      this.changed()
+    } catch {
+      // The lists, read anyway, give the counts.
+    }
+  }
+
   private receive(event: ActorEvent): void {
-    this.second.transitions += 1
-    this.second.lagMs += Math.max(0, Date.now() - Date.parse(event.at))
+    this.samples.transition()
     for (const listener of [...this.eventListeners]) listener(event)
+    if (this.countingTotals && isKind(event.kind)) {
+      countEvent(this.counts, event.kind, event)
+      this.changed()
+    }
     if (this.held !== null) this.held.push(event)
     else this.apply(event)
   }
@@ -131,7 +155,9 @@ export class Fleet {
     const kind = event.kind
     // Only sessions, tasks and agents are kept (other kinds, such as contexts, are not shown here).
     if (!isKind(kind)) return
+    if (kind === "session" && event.event === ERASE) return this.erase(event.actor_id)
     const key = keyOf(kind, event.actor_id)
+    if (this.erased.has(key)) return
     const waiting = this.reading.get(key)
     if (waiting !== undefined) {
       waiting.push(event)
@@ -165,26 +191,42 @@ export class Fleet {
     this.changed()
   }
 
+  /** Keeps `view`, or drops the actor when the lists would no longer show it (soft-deleted, erased). */
   private put(kind: Kind, view: View): void {
-    const before = this.views[kind].get(view.id)
-    const counts = this.counts[kind]
-    if (before !== undefined) counts.set(before.status, (counts.get(before.status) ?? 1) - 1)
-    counts.set(view.status, (counts.get(view.status) ?? 0) + 1)
+    const gone =
+      kind === "session"
+        ? this.erasedSessions.has(view.id) || typeof view["deleted_at"] === "string"
+        : kind === "task" && this.erasedSessions.has(String(view["session_id"]))
+    if (gone) return this.remove(kind, view.id)
+    this.remove(kind, view.id)
+    addCount(this.counts[kind], view.status, 1)
     this.views[kind].set(view.id, view)
   }
 
+  private remove(kind: Kind, id: string): void {
+    const before = this.views[kind].get(id)
+    if (before === undefined) return
+    addCount(this.counts[kind], before.status, -1)
+    this.views[kind].delete(id)
+  }
+
+  /** A session erased: it and its tasks leave the copy, and their later events are dropped. */
+  private erase(sessionId: string): void {
+    this.erasedSessions.add(sessionId)
+    this.erased.add(keyOf("session", sessionId))
+    this.remove("session", sessionId)
+    for (const task of [...this.views.task.values()]) {
+      if (task["session_id"] !== sessionId) continue
+      this.erased.add(keyOf("task", task.id))
+      this.remove("task", task.id)
+    }
+    this.changed()
+  }
+
   private sample(): void {
-    const { transitions, lagMs } = this.second
     let connected = 0
     for (const [state, count] of this.counts.agent) if (CONNECTED.has(state)) connected += count
-    const push = (series: number[], value: number) => {
-      series.push(value)
-      if (series.length > SAMPLES) series.shift()
-    }
-    push(this.samples.transitions, transitions)
-    push(this.samples.lagMs, transitions === 0 ? 0 : Math.round(lagMs / transitions))
-    push(this.samples.connected, connected)
-    this.second = { transitions: 0, lagMs: 0 }
+    this.samples.second(connected)
     this.changed()
   }
 

@@ -1,8 +1,8 @@
 // The page's one event subscriber (the client SDK's, following every transition on the `machines`
-// topic and the dead letters' total on `dead_letters`, with the stored token) and the live fleet copy it
-// feeds, created once a token is known; and the hooks components read them with: useFleet re-renders on
-// the fleet's batched changes; useActorEvents hands a component each live event; useMirror keeps one
-// actor's view live through the SDK's mirror; onDeadLetters hands on each new dead-letter total.
+// topic and the inbox lag and dead letters each second on `fleet`, with the stored token) and the live
+// fleet copy it feeds, created once a token is known; and the hooks components read them with: useFleet
+// re-renders on the fleet's batched changes; useActorEvents hands a component each live event; useMirror
+// keeps one actor's view live through the SDK's mirror.
 import { useEffect, useState } from "preact/hooks"
 import type { Mirror } from "../../../src/client/mirror.ts"
 import { subscribe, type Subscriber } from "../../../src/client/subscriber.ts"
@@ -12,14 +12,14 @@ import type { ActorEvent, Kind, View } from "./types.ts"
 
 let live: { subscriber: Subscriber; fleet: Fleet } | undefined
 
-/** Follows every transition of every actor (the `machines` topic) and the dead letters' total. */
+/** Follows every transition of every actor (the `machines` topic) and the fleet's figures (`fleet`). */
 export const startLive = (): Fleet => {
   if (live !== undefined) return live.fleet
   let fleet: Fleet | undefined
   const subscriber = subscribe({
     url: window.location.origin,
     token: readToken() ?? undefined,
-    topics: ["machines", "dead_letters"],
+    topics: ["machines", "fleet"],
     onStatus: (status) => fleet?.setStatus(status),
   })
   fleet = new Fleet(subscriber)
@@ -34,12 +34,6 @@ export const stopLive = (): void => {
 }
 
 export const fleet = (): Fleet => startLive()
-
-/** Calls `listener` with the dead letters' total each time it changes; returns the function that stops it. */
-export const onDeadLetters = (listener: (count: number) => void): (() => void) => {
-  startLive()
-  return live!.subscriber.onDeadLetters(listener)
-}
 
 /** The fleet, re-rendering the caller after each batch of changes. */
 export const useFleet = (): Fleet => {

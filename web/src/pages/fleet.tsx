@@ -1,42 +1,28 @@
-// Fleet: live counts by state of sessions, tasks and agents, and charts of transitions/s, event lag
-// (how old each transition is when it reaches this page) and connected bots; the dead letters' count,
-// read when the page opens, then kept live by the totals the `dead_letters` topic brings.
-import { useEffect, useState } from "preact/hooks"
-import { describeFailure, get } from "../api.ts"
+// Fleet: live counts by state of sessions, tasks and agents (from the server's totals, then kept as
+// events apply), and one-minute charts of transitions/s, inbox lag (entries waiting in the inboxes,
+// from the `fleet` topic), connected bots and dead letters (from the `fleet` topic too).
 import { Sparkline } from "../components/sparkline.tsx"
 import { StateBadge } from "../components/state-badge.tsx"
-import { onDeadLetters, useFleet } from "../data/live.ts"
+import { useFleet } from "../data/live.ts"
 import { useMachines } from "../data/machines.ts"
 import { KINDS, type Kind } from "../data/types.ts"
 import { href } from "../router.ts"
 
 const TITLES: Readonly<Record<Kind, string>> = { session: "Sessions", task: "Tasks", agent: "Agents" }
 
-/** The dead letters' count: read when the page opens, then each total announced live (which wins over a read
- * still on its way). */
-const useDeadLetterCount = () => {
-  const [count, setCount] = useState<{ value?: number; note?: string; live?: boolean }>({})
-  useEffect(() => {
-    get<{ items: unknown[]; next_cursor: string | null }>("/api/v1/dead-letters?limit=200").then(
-      (page) =>
-        setCount((current) =>
-          current.live ? current : { value: page.items.length, ...(page.next_cursor === null ? {} : { note: "200 or more" }) },
-        ),
-      (error: unknown) => setCount((current) => (current.live ? current : { note: describeFailure(error) })),
-    )
-    return onDeadLetters((total) => setCount({ value: total, live: true }))
-  }, [])
-  return count
-}
-
 export const FleetPage = () => {
   const fleet = useFleet()
   const machines = useMachines()
-  const dead = useDeadLetterCount()
+  const oldest = fleet.samples.figures?.oldest_entry_age_ms
   return (
     <section aria-labelledby="fleet-title">
       <h1 id="fleet-title">Fleet</h1>
-      {!fleet.loaded ? <p class="hint">Loading the fleet…{fleet.loadError ? ` (${fleet.loadError}; trying again)` : ""}</p> : null}
+      {!fleet.loaded ? (
+        <p class="hint">
+          {fleet.countingTotals ? "Reading every actor (counts from the server's totals meanwhile)…" : "Loading the fleet…"}
+          {fleet.loadError ? ` (${fleet.loadError}; trying again)` : ""}
+        </p>
+      ) : null}
       <div class="kinds">
         {KINDS.map((kind) => {
           const counts = fleet.counts[kind]
@@ -75,15 +61,15 @@ export const FleetPage = () => {
       </div>
       <div class="charts">
         <Sparkline label="transitions/s" values={fleet.samples.transitions} />
-        <Sparkline label="event lag" values={fleet.samples.lagMs} unit=" ms" />
+        <Sparkline label="inbox lag" values={fleet.samples.inboxEntries} unit=" entries">
+          <span class="hint" data-testid="oldest-entry">
+            {oldest === undefined || oldest === null ? "none waiting" : `oldest waiting ${oldest.toLocaleString()} ms`}
+          </span>
+        </Sparkline>
         <Sparkline label="connected bots" values={fleet.samples.connected} />
-        <figure class="chart">
-          <figcaption>
-            dead letters <strong data-testid="metric-dead letters">{dead.value ?? "–"}</strong>{" "}
-            {dead.note ? <span class="hint">({dead.note})</span> : null}
-          </figcaption>
+        <Sparkline label="dead letters" values={fleet.samples.deadLetters}>
           <a href={href("dead-letters")}>Open dead letters</a>
-        </figure>
+        </Sparkline>
       </div>
     </section>
   )

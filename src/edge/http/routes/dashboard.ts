@@ -1,7 +1,9 @@
 // The dashboard (docs/dashboard.md) at `GET /`: the files `npm run build:web` wrote to WEB_DIST, read
-// once on first request and held in memory. index.html is revalidated on every load; the hashed files
-// under /assets/ never change under their name, so browsers keep them for a year. Only files the
-// build wrote are served (looked up by name, never a path on disk), each with its content type.
+// once on first request and held in memory. index.html is revalidated on every load; the files under
+// /assets/ are named by index.html with their content's version (`index.js?v=<hash>`, the query ignored
+// here) or carry a content hash in their name (chunks), so what one URL answers never changes and browsers
+// keep them for a year (web/asset-version.ts). Only files the build wrote are served (looked up by name,
+// never a path on disk), each with its content type.
 import { readdirSync, readFileSync } from "node:fs"
 import { extname, join } from "node:path"
 import { Schema } from "effect"
@@ -81,7 +83,7 @@ export const dashboardRoutes = (): Route[] => {
       method: "GET",
       path: "/assets/{file}",
       name: "dashboardAsset",
-      summary: "One of the dashboard's built files (scripts, styles), by its hashed name",
+      summary: "One of the dashboard's built files (scripts, styles), by its name (index.html adds `?v=` and its content's hash)",
       access: "public",
       params: AssetParams,
       responses: { 200: { description: "the file", schema: Schema.String, contentType: "text/javascript" } },

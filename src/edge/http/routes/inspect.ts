@@ -1,7 +1,8 @@
-// Inspection: the machines' definitions (`/machines`) and the persisted actors (`/actors`), answered
-// from Postgres, each brought up to its machine's version (current.ts); `/actors` without `kind` lists
-// sessions, then tasks, then agents, then contexts, a quarantined actor marked with its reason;
-// `?quarantined=1` only those, by restoreStored's verdict on each row (scan.ts bounds the rows a page reads).
+// Inspection: the machines' definitions (`/machines`), the persisted actors (`/actors`), answered
+// from Postgres, each brought up to its machine's version (current.ts), and their counts by state
+// (`/actors/counts`, beyond PROTOCOL v1.1, for dashboards); `/actors` without `kind` lists sessions,
+// then tasks, then agents, then contexts, a quarantined actor marked with its reason; `?quarantined=1`
+// only those, by restoreStored's verdict on each row (scan.ts bounds the rows a page reads).
 import { Schema } from "effect"
 import type { ActorKind } from "../../../schema/common.ts"
 import { ApiError } from "../../../schema/errors.ts"
@@ -9,6 +10,7 @@ import { HistoryQuery } from "../../../schema/history.ts"
 import { ActorsQuery } from "../../../schema/http.ts"
 import type { StoredActor } from "../../../store/actor-row.ts"
 import type { Sql } from "../../../store/db.ts"
+import { countActorsByState } from "../../../store/counts.ts"
 import { actorHistory } from "../../../store/history.ts"
 import { InvalidCursor, type ListActorsOptions } from "../../../store/queries.ts"
 import { bringUp } from "../current.ts"
@@ -20,6 +22,13 @@ import { ActorHistory, ActorRecord, actorRecord, historyView, pageOf } from "../
 const Machine = Schema.Record(Schema.String, Schema.Unknown).annotate({
   identifier: "Machine",
   description: "A machine's definition: states, transitions with their events, targets, guards and actions by name",
+})
+
+const StateCounts = Schema.Struct({
+  counts: Schema.Record(Schema.String, Schema.Record(Schema.String, Schema.Int)),
+}).annotate({
+  identifier: "StateCounts",
+  description: "How many actors of each kind are in each state (a kind or state with none is absent); soft-deleted sessions are left out",
 })
 
 const ALL_KINDS: ReadonlyArray<ActorKind> = ["session", "task", "agent", "context"]
@@ -112,6 +121,18 @@ export const inspectRoutes: Route[] = [
       const kinds = kind === undefined ? ALL_KINDS : [kind]
       const listed = await listKinds(ctx.sql, kinds, { state, olderThanS }, page?.limit ?? 50, page?.cursor, keep)
       return json(200, { items: listed.items, next_cursor: listed.next })
+    },
+  }),
+  route({
+    method: "GET",
+    path: `${API}/actors/counts`,
+    name: "countActors",
+    summary: "How many actors of each kind are in each state, in one query",
+    extension: "a dashboard starts its live counts from these, then follows the event stream",
+    access: "read",
+    responses: { 200: { description: "the counts by kind and state", schema: StateCounts } },
+    async handle({ ctx }) {
+      return json(200, { counts: await countActorsByState(ctx.sql) })
     },
   }),
   route({
