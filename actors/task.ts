@@ -1,7 +1,7 @@
 // Task actor binding: which emitted task effects become commands to agents, to its session (its
 // status changes) and to its dependants (its outcome), routing requests and bot pushes; the topics
 // and query columns of a task.
-import { taskMachine, type TaskContext, type TaskEmitted, type TaskStatus } from "../machines/task.ts"
+import { FRESH_RUN, taskMachine, type TaskContext, type TaskEmitted, type TaskStatus } from "../machines/task.ts"
 import { taskView } from "./views.ts"
 import { StoredTaskContext } from "./stored-contexts.ts"
 import type { ActorKind, Output, StoredDefaults } from "../src/runtime/actor-kind.ts"
@@ -98,6 +98,7 @@ const outputs = (effect: TaskEmitted, id: string, task: TaskContext): Output[] =
 /** Members left out of a stored task while they hold nothing (src/runtime/stored-snapshot.ts): most of a
  * task's context until it runs, and a third of it after. */
 const STORED_DEFAULTS: StoredDefaults<TaskContext> = {
+  ...FRESH_RUN,
   sessionId: null,
   index: null,
   key: null,
@@ -112,23 +113,9 @@ const STORED_DEFAULTS: StoredDefaults<TaskContext> = {
   approvalTimeoutS: null,
   approvedAt: null,
   approvalDeadlineAt: null,
-  agentId: null,
   attempt: 0,
   // Absent from a snapshot stored before attempts were numbered on across runs: none before its current run.
   attemptsBefore: 0,
-  firstStartedAt: null,
-  progress: 0,
-  progressMessage: null,
-  result: null,
-  error: null,
-  cancelReason: null,
-  deadlineAt: null,
-  retryAt: null,
-  readyAt: null,
-  assignedAt: null,
-  claimedAt: null,
-  startedAt: null,
-  finishedAt: null,
 }
 
 export const taskKind: ActorKind = {

@@ -238,8 +238,9 @@ function isSweep(event: { type: string }, status: TaskStatus): boolean {
   return event.type === "SESSION_CANCEL" || (event.type === "SESSION_RUN" && status === "blocked")
 }
 
-/** What a new run starts from: creation, and RETRY after a final outcome (the attempt number goes on). */
-const freshRun = {
+/** What a new run starts from: creation, and RETRY after a final outcome (the attempt number goes on).
+ * Every value means "nothing yet", so a stored task leaves them all out (actors/task.ts). */
+export const FRESH_RUN = {
   agentId: null,
   firstStartedAt: null,
   progress: 0,
@@ -479,7 +480,7 @@ export const taskMachine = setup({
       const reason: LossReason = event.type === "AGENT_DRAINING" ? "agent_draining" : (event.reason ?? "heartbeat_expired")
       return { type: "task.cancelled" as const, agentId: holder(context), attempt: currentAttempt(context), reason }
     }),
-    resetForRetry: assign(({ context, event }) => ({ ...freshRun, attemptsBefore: context.attempt, updatedAt: event.at })),
+    resetForRetry: assign(({ context, event }) => ({ ...FRESH_RUN, attemptsBefore: context.attempt, updatedAt: event.at })),
     purge: emit(purge),
     refuseAssignment: emit(({ event }) => {
       assertEvent(event, "ASSIGN")
@@ -501,7 +502,7 @@ export const taskMachine = setup({
 }).createMachine({
   id: "task",
   context: ({ input }) => ({
-    ...freshRun,
+    ...FRESH_RUN,
     attempt: 0,
     attemptsBefore: 0,
     id: input.id,

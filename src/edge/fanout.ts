@@ -85,7 +85,7 @@ export const startFanout = async (options: FanoutOptions): Promise<Fanout> => {
   /** An event no socket of this edge subscribes to (the common case without dashboards): not decoded at all. */
   const unheard = (entry: StreamEntry): boolean => {
     const topics = eventEntryTopics(entry.fields)
-    return topics !== undefined && topics.every((topic) => app.numSubscribers(topic) === 0)
+    return topics?.every((topic) => app.numSubscribers(topic) === 0) ?? false
   }
 
   const handle = (entry: StreamEntry) => {

@@ -48,7 +48,8 @@ export interface SocketEdge {
     maxConcurrency?: number
   }): Promise<{ id: string; token: string }>
   /** Creates a ready standalone task. */
-  task(capability: string, title?: string): Promise<string>
+  /** A ready standalone task of `capability`, with `spec`'s run settings when given. */
+  task(capability: string, title?: string, spec?: { readonly timeoutS?: number; readonly maxAttempts?: number }): Promise<string>
   close(): Promise<void>
 }
 
@@ -140,9 +141,14 @@ export async function startSocketEdge(options: SocketEdgeOptions = {}): Promise<
       await deployment.actor("agent", id)
       return { id, token }
     },
-    async task(capability, title = "a task") {
+    async task(capability, title = "a task", spec = {}) {
       const id = randomUUID()
-      await deployment.append({ kind: "task", id, type: "CREATE", payload: { id, title, capability, dependsOn: [], blocked: false } })
+      await deployment.append({
+        kind: "task",
+        id,
+        type: "CREATE",
+        payload: { id, title, capability, dependsOn: [], blocked: false, ...spec },
+      })
       return id
     },
     async close() {

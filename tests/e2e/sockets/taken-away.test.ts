@@ -2,7 +2,6 @@
 // aborts its handler's signal with the server's reason (`task_cancelled {task_id, attempt, reason}`),
 // or drops it from the bot's queue, and the bot reports nothing for it. Real Redis and Postgres, an
 // in-process runtime. The refusal of a late report on the wire: ./conformance/stale-attempts.test.ts.
-import { randomUUID } from "node:crypto"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import type { AssignedTask, TaskAborted, TaskCancelled, TaskContext } from "../../../src/client/node.ts"
 import type { StoredActor } from "../../../src/store/actor-row.ts"
@@ -17,16 +16,8 @@ beforeAll(async () => {
 afterAll(() => edge.close())
 
 /** A ready standalone task with the given run settings. */
-const task = async (capability: string, spec: { timeoutS?: number; maxAttempts?: number } = {}): Promise<string> => {
-  const id = randomUUID()
-  await edge.deployment.append({
-    kind: "task",
-    id,
-    type: "CREATE",
-    payload: { id, title: `a ${capability} task`, capability, dependsOn: [], blocked: false, ...spec },
-  })
-  return id
-}
+const task = (capability: string, spec: { timeoutS?: number; maxAttempts?: number } = {}): Promise<string> =>
+  edge.task(capability, `a ${capability} task`, spec)
 
 /** A task's current deadline (0 while it has none). */
 const deadlineAt = (row: StoredActor): number => (row.snapshot as { context: { deadlineAt: number | null } }).context.deadlineAt ?? 0

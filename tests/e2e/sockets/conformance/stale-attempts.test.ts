@@ -4,7 +4,6 @@
 // the bot, and nothing is applied. A run taken back is over even if it never started, so when the same
 // bot gets the task again (after a heartbeat loss, a drain, a cancel and retry) it runs a new attempt. Raw frames: the SDK never sends such a report (every way a task is
 // taken from an SDK bot: ../taken-away.test.ts).
-import { randomUUID } from "node:crypto"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { startSocketEdge, type SocketEdge } from "../harness.ts"
 import { connectBot, type Bot } from "./raw-bot.ts"
@@ -17,16 +16,8 @@ beforeAll(async () => {
 afterAll(() => edge.close())
 
 /** A ready standalone task with the given run settings. */
-const task = async (capability: string, spec: { timeoutS?: number; maxAttempts?: number } = {}): Promise<string> => {
-  const id = randomUUID()
-  await edge.deployment.append({
-    kind: "task",
-    id,
-    type: "CREATE",
-    payload: { id, title: `a ${capability} task`, capability, dependsOn: [], blocked: false, ...spec },
-  })
-  return id
-}
+const task = (capability: string, spec: { timeoutS?: number; maxAttempts?: number } = {}): Promise<string> =>
+  edge.task(capability, `a ${capability} task`, spec)
 
 const cancelledFor = (taskId: string, attempt: number) => (frame: Frame) =>
   frame.type === "task_cancelled" && frame.payload["task_id"] === taskId && frame.payload["attempt"] === attempt
