@@ -234,6 +234,7 @@ describe("authorization matrix", () => {
     { route: "GET /api/v1/machines", expected: READ, call: fixed("/api/v1/machines") },
     { route: "GET /api/v1/machines/{kind}", expected: READ, call: fixed("/api/v1/machines/task") },
     { route: "GET /api/v1/actors", expected: READ, call: fixed("/api/v1/actors") },
+    { route: "GET /api/v1/actors/counts", expected: READ, call: fixed("/api/v1/actors/counts") },
     { route: "GET /api/v1/actors/{kind}/{id}", expected: READ, call: async () => ({ path: `/api/v1/actors/task/${await task()}` }) },
     {
       route: "GET /api/v1/actors/{kind}/{id}/history",
