@@ -10,6 +10,7 @@ import { StreamId, Uuid } from "./common.ts"
 import { decodeOr, type Decoded } from "./errors.ts"
 import { PublishedEvent, Topic, topicsOf } from "./events.ts"
 import { ServerFrame } from "./frames.ts"
+import { withoutPosition, withPosition } from "./patch-position.ts"
 
 /** The runtime's answer to a command that carried `replyTo` (the edge's `Reply`). */
 export const ReplyBody = Schema.Struct({
@@ -108,13 +109,9 @@ const msOf = (streamId: string): number => Number(streamId.slice(0, streamId.ind
 
 /** The event stream entry of `event`, compact (see the header). */
 export const eventEntryFields = (event: StreamedEvent): Record<string, string> => {
-  const { updated_at, stream_id, version, ...patch } = event.patch
   const entryId = entryOf(event.id)
   const atMs = Date.parse(event.at)
-  const kept: Record<string, unknown> = patch
-  if (updated_at !== event.at) kept["updated_at"] = updated_at
-  if (stream_id !== entryId) kept["stream_id"] = stream_id
-  if (version !== event.version) kept["version"] = version
+  const kept = withoutPosition(event.patch, { updated_at: event.at, stream_id: entryId, version: event.version })
   const body = {
     i: event.id,
     k: event.kind,
@@ -136,7 +133,7 @@ const expandBody = (body: Readonly<Record<string, unknown>>): Record<string, unk
   const id = String(body["i"])
   const entryId = entryOf(id)
   const at = new Date(typeof body["at"] === "number" ? body["at"] : msOf(entryId)).toISOString()
-  const patch = typeof body["p"] === "object" && body["p"] !== null ? (body["p"] as Record<string, unknown>) : {}
+  const patch = typeof body["p"] === "object" && body["p"] !== null ? body["p"] : {}
   return {
     id,
     kind: body["k"],
@@ -145,12 +142,7 @@ const expandBody = (body: Readonly<Record<string, unknown>>): Record<string, unk
     from: body["f"] ?? null,
     to: body["t"],
     event: body["e"],
-    patch: {
-      ...patch,
-      ...("updated_at" in patch ? {} : { updated_at: at }),
-      ...("stream_id" in patch ? {} : { stream_id: entryId }),
-      ...("version" in patch ? {} : { version: body["v"] }),
-    },
+    patch: withPosition(patch, { updated_at: at, stream_id: entryId, version: body["v"] as number }),
     at,
   }
 }

@@ -2,6 +2,7 @@
 // merge patch of its view): a session's timeline, and one actor's transitions in version order
 // (time travel: its view at any version is the patches up to it applied in order).
 import type { Sql } from "./db.ts"
+import { withPosition } from "../schema/patch-position.ts"
 
 /** One recorded transition. */
 export interface StoredTransition {
@@ -38,11 +39,8 @@ interface TransitionRow {
 /** A stored patch with the members its row's columns hold put back (snapshots.ts stores it without
  * `updated_at`, `stream_id` and `version` when they equal the row's `at`, stream id and version);
  * rows written before keep theirs, which have the same values. */
-const restoredPatch = (row: TransitionRow): unknown => {
-  const { patch } = row
-  if (typeof patch !== "object" || patch === null || Array.isArray(patch)) return patch
-  return { updated_at: row.at.toISOString(), stream_id: row.stream_id, version: Number(row.version), ...patch }
-}
+const restoredPatch = (row: TransitionRow): unknown =>
+  withPosition(row.patch, { updated_at: row.at.toISOString(), stream_id: row.stream_id, version: Number(row.version) })
 
 const toTransition = (row: TransitionRow): StoredTransition => ({
   id: Number(row.id),
