@@ -47,6 +47,13 @@ const TIMERS_PER_STEP = 500
 /** A newer owner has written the partition. */
 class PartitionLost extends Error {}
 
+/** An entry's actor (its `actor` field, `kind:id`) as its key and parts; undefined when the field is not of that form. */
+const actorOf = (entry: StreamEntry): { key: string; kind: string; id: string } | undefined => {
+  const key = entry.fields["actor"] ?? ""
+  const colon = key.indexOf(":")
+  return colon > 0 ? { key, kind: key.slice(0, colon), id: key.slice(colon + 1) } : undefined
+}
+
 /** A batch that created an actor without reading its row found the row there: nothing of it was written,
  * and it is applied again the careful way (rows read). */
 class AssumedNewExists extends Error {}
@@ -307,19 +314,22 @@ export class PartitionWorker {
     entries: ReadonlyArray<StreamEntry>,
     pending?: ReadonlyMap<string, HeldActor>,
   ): Map<string, { kind: string; id: string }> {
-    const first = new Map<string, string>()
-    for (const entry of entries) {
-      const actor = entry.fields["actor"] ?? ""
-      if (!first.has(actor)) first.set(actor, entry.fields["type"] ?? "")
-    }
+    const seen = new Set<string>()
     const created = new Map<string, { kind: string; id: string }>()
-    for (const [actor, type] of first) {
-      const colon = actor.indexOf(":")
-      const kind = colon > 0 ? this.options.kinds.get(actor.slice(0, colon)) : undefined
-      if (kind !== undefined && type === kind.createType && !this.host.get(actor) && !pending?.has(actor))
-        created.set(actor, { kind: kind.kind, id: actor.slice(colon + 1) })
+    for (const entry of entries) {
+      const actor = actorOf(entry)
+      if (actor === undefined || seen.has(actor.key)) continue
+      seen.add(actor.key)
+      const kind = this.options.kinds.get(actor.kind)
+      if (kind !== undefined && entry.fields["type"] === kind.createType && !this.inMemory(actor.key, pending))
+        created.set(actor.key, { kind: actor.kind, id: actor.id })
     }
     return created
+  }
+
+  /** Held by the host, or by the batch before this one (still being committed). */
+  private inMemory(key: string, pending?: ReadonlyMap<string, HeldActor>): boolean {
+    return this.host.get(key) !== undefined || (pending?.has(key) ?? false)
   }
 
   /** Commits a planned batch and hands its actors to the host; how long the write took (s). */
@@ -370,10 +380,9 @@ export class PartitionWorker {
   ): Promise<Map<string, StoredActor>> {
     const refs = new Map<string, { kind: string; id: string }>()
     for (const entry of entries) {
-      const actor = entry.fields["actor"] ?? ""
-      const colon = actor.indexOf(":")
-      if (colon > 0 && !this.host.get(actor) && !pending?.has(actor) && !assumedNew?.has(actor))
-        refs.set(actor, { kind: actor.slice(0, colon), id: actor.slice(colon + 1) })
+      const actor = actorOf(entry)
+      if (actor !== undefined && !this.inMemory(actor.key, pending) && !assumedNew?.has(actor.key))
+        refs.set(actor.key, { kind: actor.kind, id: actor.id })
     }
     const stored = new Map<string, StoredActor>()
     if (refs.size === 0) return stored
@@ -385,12 +394,9 @@ export class PartitionWorker {
     const history = await transitionsAt(this.options.io.sql, redelivered)
     for (const [key, actor] of rows) {
       const kind = this.options.kinds.get(actor.kind)
-      const events =
-        kind === undefined
-          ? []
-          : history
-              .filter((transition) => transition.kind === actor.kind && transition.actorId === actor.id)
-              .map((transition) => eventItem(kind, actor.id, expandSnapshot(kind, actor.snapshot).context, this.partition, transition))
+      const own = history.filter((transition) => transition.kind === actor.kind && transition.actorId === actor.id)
+      const context = kind === undefined || own.length === 0 ? undefined : expandSnapshot(kind, actor.snapshot).context
+      const events = kind === undefined ? [] : own.map((transition) => eventItem(kind, actor.id, context, this.partition, transition))
       stored.set(key, {
         snapshot: actor.snapshot,
         streamId: actor.streamId,
