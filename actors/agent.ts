@@ -4,6 +4,7 @@ import {
   agentMachine,
   deregisteredEffects,
   freeCapacity,
+  NOTHING_YET,
   type AgentContext,
   type AgentEmitted,
   type AgentEvent,
@@ -43,17 +44,10 @@ const TAKES_WORK = new Set(["online"])
 
 /** Members left out of a stored agent while they hold nothing (src/runtime/stored-snapshot.ts). */
 const STORED_DEFAULTS: StoredDefaults<AgentContext> = {
+  ...NOTHING_YET,
   type: null,
   inflight: [],
-  reportedStatus: null,
-  lastHeartbeatAt: null,
-  lastConnectedAt: null,
-  heartbeatSeq: 0,
-  successes: 0,
-  failures: 0,
   recent: [],
-  breakerOpenedAt: null,
-  probeTaskId: null,
 }
 
 export const agentKind: ActorKind = {

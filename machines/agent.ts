@@ -182,6 +182,19 @@ const reaffirm = { guard: "holdsTask", actions: "confirmReservation", descriptio
 /** The breaker cool-down where no capacity is announced (offline, draining). */
 const cooldown = [{ guard: "isCurrentCooldown", actions: "halfOpenBreaker" }, { description: LATE_TIMER }] as const
 
+/** What a new agent has not had yet: no report, heartbeat, connection, outcome or breaker opening.
+ * Every value means "nothing yet", so a stored agent leaves them out (actors/agent.ts). */
+export const NOTHING_YET = {
+  reportedStatus: null,
+  lastHeartbeatAt: null,
+  lastConnectedAt: null,
+  heartbeatSeq: 0,
+  successes: 0,
+  failures: 0,
+  breakerOpenedAt: null,
+  probeTaskId: null,
+} satisfies Partial<AgentContext>
+
 export const agentMachine = setup({
   types: {
     context: {} as AgentContext,
@@ -283,18 +296,11 @@ export const agentMachine = setup({
     metadata: input.metadata ?? {},
     heartbeatIntervalMs: input.heartbeatIntervalMs ?? 10_000,
     createdAt: input.at,
+    ...NOTHING_YET,
     inflight: [],
     load: 0,
-    reportedStatus: null,
-    lastHeartbeatAt: null,
-    lastConnectedAt: null,
-    heartbeatSeq: 0,
-    successes: 0,
-    failures: 0,
     recent: [],
     breaker: "closed",
-    breakerOpenedAt: null,
-    probeTaskId: null,
   }),
   on: {
     DEREGISTER: {
