@@ -1,7 +1,9 @@
 // Topics on the wire of the event socket: a socket on two topics of one event gets it once per topic
 // (same id, each frame naming its topic, never twice under one topic); `subscribe` / `unsubscribe`
 // frames change the topics live, from the frame on; bad topics are refused (400 at the upgrade, an
-// error frame with the frame's ref later). Who gets which transitions: ../events-topics.test.ts.
+// error frame with the frame's ref later). Beyond PROTOCOL v1.1, a socket opened with `acks=1` is
+// answered `ack {ref}` for each such frame with an id, once its topics are in effect; without it, nothing.
+// Who gets which transitions: ../events-topics.test.ts.
 import { randomUUID } from "node:crypto"
 import { beforeAll, describe, expect, it } from "vitest"
 import { produce, taskEvent } from "../events-support.ts"
@@ -76,6 +78,39 @@ export function topicFrames(shared: () => SharedEdge): void {
 
         expect(receivedIds(client.frames, `task:${b}`)).toEqual([idOf(during)])
         await client.close()
+      })
+
+      it("acks a subscribe or unsubscribe frame with an id only on a socket opened with acks=1 (beyond PROTOCOL v1.1)", async () => {
+        const [a, b] = [randomUUID(), randomUUID()]
+        // As PROTOCOL has it: no answer to an accepted frame, with or without an id.
+        const plain = await TestClient.open(edge.url(`/ws/events?topics=task:${a}`))
+        plain.send({ type: "subscribe", id: "s-1", payload: { topics: [`task:${b}`] } })
+        await handled(plain)
+        expect(plain.frames.map((frame) => frame.type)).toEqual(["error"])
+        await plain.close()
+
+        const acked = await TestClient.open(edge.url(`/ws/events?topics=task:${a}&acks=1`))
+        acked.send({ type: "subscribe", id: "s-1", payload: { topics: [`task:${b}`] } })
+        const ack = await acked.next((frame) => frame.type === "ack")
+        expect(acked.texts[acked.frames.indexOf(ack)]).toMatch(/^\{"type":"ack","payload":\{"ref":"s-1"\},"timestamp":"[^"]+"\}$/u)
+        // In effect once acked: an event appended from then on is sent under the topic.
+        const after = taskEvent(b)
+        await produce(edge, [after])
+        const event = await acked.next((frame) => frame.type === "event")
+        expect(event.payload).toMatchObject({ topic: `task:${b}`, id: (JSON.parse(after["body"] ?? "") as { id: string }).id })
+        acked.send({ type: "unsubscribe", id: "u-1", payload: { topics: [`task:${b}`] } })
+        expect((await acked.next((frame) => frame.type === "ack" && frame.payload["ref"] === "u-1")).payload).toEqual({ ref: "u-1" })
+        // A frame without an id is not answered, acks or not.
+        acked.send({ type: "subscribe", payload: { topics: [`task:${b}`] } })
+        await handled(acked)
+        expect(acked.frames.filter((frame) => frame.type === "ack")).toHaveLength(2)
+        await acked.close()
+
+        const refused = await TestClient.open(edge.url("/ws/events?topics=tasks&acks=yes")).catch((error: unknown) => error)
+        expect(refused).toMatchObject({
+          status: 400,
+          body: { error: { code: "validation_failed", message: expect.stringContaining("acks") } },
+        })
       })
 
       it("refuses unknown topics at the upgrade with 400, and in a frame with validation_failed", async () => {
