@@ -4,7 +4,7 @@
 // open; a frame without an id is applied without an answer.
 // Raw `ws` on purpose: it sends malformed frames and frames without ids, which the SDK never sends.
 import { randomUUID } from "node:crypto"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest"
 import { partitionOf } from "../../../../src/redis/partition.ts"
 import type { AppendInput } from "../../../../src/runtime/append.ts"
 import { validateCommand } from "../../../../src/runtime/inbox-codec.ts"
@@ -22,6 +22,10 @@ export function acksAndRefs(shared: () => SharedEdge): void {
     beforeAll(async () => {
       ;({ edge, appended } = shared())
       bot = await connectBot(edge, await edge.agent({ capabilities: ["answers"] }))
+    })
+    // A socket uWS dropped (the rare 1006 after `connected`, docs/edge.md): a retried test starts on a fresh one.
+    beforeEach(async () => {
+      if (bot.client.ws.readyState !== bot.client.ws.OPEN) bot = await connectBot(edge, await edge.agent({ capabilities: ["answers"] }))
     })
     afterAll(() => bot.client.close())
 

@@ -5,7 +5,7 @@
 // an agent over its bytes a second, too many frames waiting for the stream, too many topics, and a
 // bug in a handler (answered `internal`).
 // Raw `ws` on purpose: every frame here is one the SDK never sends.
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest"
 import type { AppendFn } from "../../../../src/runtime/append.ts"
 import { connectBot, type Bot } from "./raw-bot.ts"
 import { ofType, TestClient, withRef } from "./raw-client.ts"
@@ -40,6 +40,11 @@ export function hostileFrames(): void {
         clock: () => now,
       })
       bot = await connectBot(edge, await edge.agent({ capabilities: ["hostile"] }))
+    })
+    // A socket uWS dropped (the rare 1006 after `connected`, docs/edge.md) would fail every later test:
+    // a retried test starts on a fresh bot, of a new agent (its byte budget never refills here).
+    beforeEach(async () => {
+      if (bot.client.ws.readyState !== bot.client.ws.OPEN) bot = await connectBot(edge, await edge.agent({ capabilities: ["hostile"] }))
     })
     afterAll(async () => {
       await bot.client.close()
