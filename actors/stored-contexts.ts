@@ -57,6 +57,7 @@ export const StoredTaskContext = fitting<TaskContext>()(
     agentId: Text,
     attempt: Schema.Number,
     attemptsBefore: Schema.Number,
+    takenFrom: Ids,
     firstStartedAt: NullableTime,
     progress: Schema.Number,
     progressMessage: Text,
