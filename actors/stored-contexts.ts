@@ -123,6 +123,7 @@ export const StoredAgentContext = fitting<AgentContext>()(
     maxConcurrency: Schema.Number,
     metadata: JsonRecord,
     heartbeatIntervalMs: Schema.Number,
+    breakerCooldownMs: Schema.Number,
     createdAt: Time,
     inflight: Ids,
     load: Schema.Number,
