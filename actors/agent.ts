@@ -2,6 +2,7 @@
 // free capacity asks the router for waiting tasks; the topics and query columns of an agent.
 import {
   agentMachine,
+  BREAKER,
   deregisteredEffects,
   freeCapacity,
   NOTHING_YET,
@@ -48,6 +49,8 @@ const STORED_DEFAULTS: StoredDefaults<AgentContext> = {
   type: null,
   inflight: [],
   recent: [],
+  // Absent from a snapshot stored before it was configurable, and from one at the default.
+  breakerCooldownMs: BREAKER.cooldownMs,
 }
 
 export const agentKind: ActorKind = {

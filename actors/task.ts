@@ -116,6 +116,8 @@ const STORED_DEFAULTS: StoredDefaults<TaskContext> = {
   attempt: 0,
   // Absent from a snapshot stored before attempts were numbered on across runs: none before its current run.
   attemptsBefore: 0,
+  // Absent from a snapshot stored before it was kept: no attempt taken from an agent is known.
+  takenFrom: [],
 }
 
 export const taskKind: ActorKind = {

@@ -4,7 +4,8 @@ import { armTimer, clearTimer, refuseInState, type CommonEffect } from "./effect
 
 /** An agent goes offline after this many heartbeat intervals without a heartbeat. */
 const HEARTBEAT_MISSES = 3
-/** The outcomes the breaker judges by, and when it opens and for how long. */
+/** The outcomes the breaker judges by, when it opens, and for how long by default (an agent's `breakerCooldownMs`,
+ * which its registration sets from the deployment's CLAWBOT_BREAKER_COOLDOWN_MS). */
 export const BREAKER = { window: 10, minOutcomes: 5, minSuccessRate: 0.3, cooldownMs: 30_000 } as const
 
 /** The states an agent leaves; `deregistered` is final. */
@@ -27,6 +28,8 @@ export interface AgentInput {
   maxConcurrency?: number
   metadata?: Record<string, unknown>
   heartbeatIntervalMs?: number
+  /** How long its breaker stays open before it half-opens (default `BREAKER.cooldownMs`). */
+  breakerCooldownMs?: number
   at: number
 }
 
@@ -55,6 +58,8 @@ export interface AgentContext {
   recent: boolean[]
   breaker: BreakerState
   breakerOpenedAt: number | null
+  /** How long its breaker stays open before it half-opens and admits one probe. */
+  breakerCooldownMs: number
   /** The one task a half-open breaker let through; its outcome closes or re-opens the breaker. */
   probeTaskId: string | null
 }
@@ -264,7 +269,7 @@ export const agentMachine = setup({
       enqueue.assign(next)
       if (next.breaker === "open" && context.breaker !== "open" && next.breakerOpenedAt !== null) {
         enqueue.emit(
-          armTimer<AgentTimerEvent>("breaker", next.breakerOpenedAt + BREAKER.cooldownMs, {
+          armTimer<AgentTimerEvent>("breaker", next.breakerOpenedAt + context.breakerCooldownMs, {
             type: "BREAKER_COOLDOWN",
             openedAt: next.breakerOpenedAt,
           }),
@@ -295,6 +300,7 @@ export const agentMachine = setup({
     maxConcurrency: input.maxConcurrency ?? 1,
     metadata: input.metadata ?? {},
     heartbeatIntervalMs: input.heartbeatIntervalMs ?? 10_000,
+    breakerCooldownMs: input.breakerCooldownMs ?? BREAKER.cooldownMs,
     createdAt: input.at,
     ...NOTHING_YET,
     inflight: [],

@@ -385,6 +385,15 @@ function refusal(state: SessionState, context: SessionContext, event: SessionEve
     return rejectCommand(event.type, state, "conflict", `retry limit reached (${context.metrics.retries} of ${context.maxRetries})`)
   }
   if (event.type === "TASK_STATUS") return rejectCommand(event.type, state, "conflict", `unknown task ${event.taskId}`)
+  if (event.type === "CANCEL" && (state === "running" || state === "degraded")) {
+    // As the reference statechart has it: a session at work ends by STOP (stopped); CANCEL is for one not at work yet.
+    return rejectCommand(
+      event.type,
+      state,
+      "conflict",
+      `${event.type} is not accepted while the session is ${state}: stop it, or pause it and then cancel it`,
+    )
+  }
   return refuseInState("session", event.type, state)
 }
 

@@ -110,6 +110,10 @@ export interface TaskContext {
   attempt: number
   /** The attempts of its earlier runs (before the last RETRY or re-run by its session). */
   attemptsBefore: number
+  /** The agents an attempt of this task was taken from (told `task_cancelled`: heartbeat loss, deregistration, drain,
+   * timeout, cancellation while held), kept across runs. A report of one of them must name its `attempt`: without
+   * one it cannot be told from a late report of the attempt that agent lost. */
+  takenFrom: string[]
   /** The first START of this run (kept across retried attempts, cleared when the task is run again). */
   firstStartedAt: number | null
   progress: number
@@ -268,7 +272,14 @@ function cancellable<const A extends readonly unknown[]>(actions: A) {
 /** Taking the task back from its agent (lost, drained): the bot is told, the agent freed, and the run's attempt
  * spent even if it never started, so the next run is a new attempt (PROTOCOL v1.1: a late report of a run taken
  * away never counts for the next one, even on the same agent). */
-const TAKE_BACK = ["announceLoss", "clearDeadline", { type: "release", params: { outcome: "lost" } }, "spendAttempt", "markReady"] as const
+const TAKE_BACK = [
+  "announceLoss",
+  "rememberTakenFrom",
+  "clearDeadline",
+  { type: "release", params: { outcome: "lost" } },
+  "spendAttempt",
+  "markReady",
+] as const
 
 /** What assigned and in_progress share while an agent holds the task. */
 const WHILE_HELD = {
@@ -284,12 +295,25 @@ const WHILE_HELD = {
     {
       guard: and(["isCurrentDeadline", "hasAttemptsLeftAfterThis"]),
       target: "retry_wait",
-      actions: ["announceTimeout", { type: "release", params: { outcome: "timed_out" } }, "spendAttempt", "recordTimeout", "scheduleRetry"],
+      actions: [
+        "announceTimeout",
+        "rememberTakenFrom",
+        { type: "release", params: { outcome: "timed_out" } },
+        "spendAttempt",
+        "recordTimeout",
+        "scheduleRetry",
+      ],
     },
     {
       guard: "isCurrentDeadline",
       target: "timed_out",
-      actions: ["announceTimeout", { type: "release", params: { outcome: "timed_out" } }, "spendAttempt", "markFinished"],
+      actions: [
+        "announceTimeout",
+        "rememberTakenFrom",
+        { type: "release", params: { outcome: "timed_out" } },
+        "spendAttempt",
+        "markFinished",
+      ],
     },
   ],
   // A run taken back is over: the next one is a new attempt, so a late report of this one is refused `conflict`.
@@ -299,15 +323,19 @@ const WHILE_HELD = {
     "clearDeadline",
     "recordCancel",
     "announceCancel",
+    "rememberTakenFrom",
     { type: "release", params: { outcome: "cancelled" } },
     "spendAttempt",
   ]),
 } as const
 
-/** What a bot report meets first: `conflict` when it names another attempt, `forbidden` from another agent. */
+/** What a bot report meets first: `conflict` when it names another attempt, `forbidden` from another agent, and
+ * `conflict` when it names none though an earlier attempt was taken from this agent (it may be a late report of that
+ * one: PROTOCOL v1.1's "a late report from an attempt that was taken away can never complete the new one"). */
 const REPORT_CHECKS = [
   { guard: "isStaleAttempt", actions: "rejectStaleAttempt" },
   { guard: not("isOwnAgent"), actions: "rejectForbidden" },
+  { guard: "isUnnamedAfterTakeBack", actions: "rejectUnnamedAttempt" },
 ] as const
 
 export const taskMachine = setup({
@@ -327,6 +355,10 @@ export const taskMachine = setup({
     hasAttemptsLeftAfterThis: ({ context }) => currentAttempt(context) - context.attemptsBefore < context.maxAttempts,
     /** A bot report naming an attempt other than the one the task runs (or is about to run). */
     isStaleAttempt: ({ context, event }) => "attempt" in event && event.attempt !== undefined && event.attempt !== currentAttempt(context),
+    /** A bot report naming no attempt from an agent an earlier attempt of the task was taken from: it cannot be told
+     * from a late report of that attempt. */
+    isUnnamedAfterTakeBack: ({ context, event }) =>
+      "agentId" in event && (!("attempt" in event) || event.attempt === undefined) && context.takenFrom.includes(event.agentId),
     needsApproval: ({ context }) => context.requiresApproval && context.approvedAt === null,
     isHeld: ({ context }) => context.held,
     /** The approval timer armed when it entered awaiting_approval this time (not an earlier wait's). */
@@ -446,6 +478,10 @@ export const taskMachine = setup({
     /** An assignment that timed out or was taken back before its start still spends its attempt: timeouts end, and
      * the next run has a number of its own. */
     spendAttempt: assign(({ context }) => ({ attempt: currentAttempt(context) })),
+    /** The holding agent is told its attempt is taken away: from now on its reports about this task must name their attempt. */
+    rememberTakenFrom: assign(({ context }) =>
+      context.agentId === null || context.takenFrom.includes(context.agentId) ? {} : { takenFrom: [...context.takenFrom, context.agentId] },
+    ),
     recordTimeout: assign(({ event }) => ({ error: "timed out", updatedAt: event.at })),
     scheduleRetry: enqueueActions(({ context, event, enqueue }) => {
       const fireAt = event.at + backoffMs(context.id, context.attempt - context.attemptsBefore)
@@ -495,6 +531,14 @@ export const taskMachine = setup({
         `attempt ${"attempt" in event ? String(event.attempt) : "?"} is over: the task runs attempt ${currentAttempt(context)}`,
       ),
     ),
+    rejectUnnamedAttempt: emit(({ context, event }) =>
+      rejectCommand(
+        event.type,
+        context.status,
+        "conflict",
+        `name the attempt: an earlier attempt of this task was taken from this agent (the task runs attempt ${currentAttempt(context)})`,
+      ),
+    ),
     rejectForbidden: emit(({ context, event }) =>
       rejectCommand(event.type, context.status, "forbidden", "the task is assigned to another agent"),
     ),
@@ -505,6 +549,7 @@ export const taskMachine = setup({
     ...FRESH_RUN,
     attempt: 0,
     attemptsBefore: 0,
+    takenFrom: [],
     id: input.id,
     sessionId: input.sessionId ?? null,
     index: input.index ?? null,

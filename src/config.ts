@@ -37,6 +37,7 @@ const ConfigSchema = Schema.Struct({
   eventRetention: Schema.FiniteFromString.check(Schema.isInt(), Schema.isBetween({ minimum: 100, maximum: 100_000_000 })),
   dedupeWindowS: Schema.FiniteFromString.check(Schema.isInt(), Schema.isBetween({ minimum: 10, maximum: 86_400 })),
   orphanAfterS: Schema.FiniteFromString.check(Schema.isInt(), Schema.isBetween({ minimum: 1, maximum: 31_536_000 })),
+  breakerCooldownMs: Schema.FiniteFromString.check(Schema.isInt(), Schema.isBetween({ minimum: 100, maximum: 86_400_000 })),
 })
 
 export type Config = typeof ConfigSchema.Type
@@ -61,6 +62,7 @@ const SETTINGS = {
   eventRetention: { flag: "event-retention", env: "CLAWBOT_EVENT_RETENTION", default: "100000" },
   dedupeWindowS: { flag: "dedupe-window-s", env: "CLAWBOT_DEDUPE_WINDOW_S", default: "120" },
   orphanAfterS: { flag: "orphan-after-s", env: "CLAWBOT_ORPHAN_AFTER_S", default: "600" },
+  breakerCooldownMs: { flag: "breaker-cooldown-ms", env: "CLAWBOT_BREAKER_COOLDOWN_MS", default: "30000" },
 } as const satisfies Record<keyof Config, { flag: string; env: string; default?: string }>
 
 /** The environment variables the configuration reads. */

@@ -19,6 +19,7 @@ export const edgeLimits = (config: Config) => ({
   perTokenPerSecond: config.rateLimit,
   connectionsPerAddress: config.maxConnectionsPerAddress,
   orphanAfterS: config.orphanAfterS,
+  breakerCooldownMs: config.breakerCooldownMs,
 })
 
 /**

@@ -44,6 +44,7 @@ export const DEFAULT_LIMITS: EdgeLimits = {
   allowedOrigins: [],
   waitMs: 5_000,
   orphanAfterS: 600,
+  breakerCooldownMs: 30_000,
 }
 
 export interface EdgeOptions {

@@ -59,6 +59,9 @@ export interface EdgeLimits {
   /** A started session is orphaned once every remaining task has waited this long with no registered agent
    * offering its capability (CLAWBOT_ORPHAN_AFTER_S; given to each session the edge creates). */
   readonly orphanAfterS: number
+  /** How long an agent's open circuit breaker waits before it half-opens and admits one probe task
+   * (CLAWBOT_BREAKER_COOLDOWN_MS; given to each agent the edge registers). */
+  readonly breakerCooldownMs: number
 }
 
 export interface Readiness {

@@ -125,8 +125,13 @@ export const agentProfileFields = {
   ),
 }
 
+/** How long an agent's open breaker waits before it half-opens: the deployment's, set by the edge at registration. */
+export const BreakerCooldownMs = Schema.Int.check(Schema.isBetween({ minimum: 100, maximum: 86_400_000 }))
+
 /** The agent machine's input without `at`. */
-export const AgentInput = snakeCased(Schema.Struct({ id: Uuid, ...agentProfileFields }))
+export const AgentInput = snakeCased(
+  Schema.Struct({ id: Uuid, ...agentProfileFields, breakerCooldownMs: Schema.optionalKey(BreakerCooldownMs) }),
+)
 export type AgentInput = typeof AgentInput.Type
 
 export const AgentCommand = Schema.Union([

@@ -108,28 +108,36 @@ export const CreateTaskBody = wire(
 )
 export type CreateTaskBody = typeof CreateTaskBody.Type
 
+/** The attempt an HTTP bot reports on (PROTOCOL v1.1, as on its socket): another one is refused `conflict`. */
+const reportedAttempt = Schema.optionalKey(NonNegativeInt)
+
 /** `POST /tasks/{id}/claim` and `/start`: `agent_id` when an operator acts for an agent. */
-export const TaskAgentBody = wire("TaskAgentBody", Schema.Struct({ agentId: Schema.optionalKey(Uuid) }))
+export const TaskAgentBody = wire("TaskAgentBody", Schema.Struct({ agentId: Schema.optionalKey(Uuid), attempt: reportedAttempt }))
 export type TaskAgentBody = typeof TaskAgentBody.Type
 
 /** `POST /tasks/{id}/complete` */
 export const CompleteTaskBody = wire(
   "CompleteTaskBody",
-  Schema.Struct({ agentId: Schema.optionalKey(Uuid), result: Schema.optionalKey(Json) }),
+  Schema.Struct({ agentId: Schema.optionalKey(Uuid), attempt: reportedAttempt, result: Schema.optionalKey(Json) }),
 )
 export type CompleteTaskBody = typeof CompleteTaskBody.Type
 
 /** `POST /tasks/{id}/progress` */
 export const ProgressTaskBody = wire(
   "ProgressTaskBody",
-  Schema.Struct({ agentId: Schema.optionalKey(Uuid), progress: Progress, message: Schema.optionalKey(ProgressMessage) }),
+  Schema.Struct({
+    agentId: Schema.optionalKey(Uuid),
+    attempt: reportedAttempt,
+    progress: Progress,
+    message: Schema.optionalKey(ProgressMessage),
+  }),
 )
 export type ProgressTaskBody = typeof ProgressTaskBody.Type
 
 /** `POST /tasks/{id}/fail` */
 export const FailTaskBody = wire(
   "FailTaskBody",
-  Schema.Struct({ agentId: Schema.optionalKey(Uuid), error: Schema.optionalKey(Schema.String) }),
+  Schema.Struct({ agentId: Schema.optionalKey(Uuid), attempt: reportedAttempt, error: Schema.optionalKey(Schema.String) }),
 )
 export type FailTaskBody = typeof FailTaskBody.Type
 

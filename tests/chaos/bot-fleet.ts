@@ -102,12 +102,12 @@ export class BotFleet {
     this.answered.add(key)
     const { append } = this.deployment
     const work = (async () => {
-      await append({ kind: "task", id: taskId, type: "START", payload: { agentId }, cmdId: `${taskId}:start:${attempt}` })
+      await append({ kind: "task", id: taskId, type: "START", payload: { agentId, attempt }, cmdId: `${taskId}:start:${attempt}` })
       await append({
         kind: "task",
         id: taskId,
         type: "COMPLETE",
-        payload: { agentId, result: { by: agentId } },
+        payload: { agentId, attempt, result: { by: agentId } },
         cmdId: `${taskId}:complete:${attempt}`,
       })
       this.completesSent += 1

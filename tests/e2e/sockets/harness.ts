@@ -29,6 +29,7 @@ export const TEST_LIMITS: EdgeLimits = {
   allowedOrigins: ["https://dashboard.example"],
   waitMs: 5_000,
   orphanAfterS: 600,
+  breakerCooldownMs: 30_000,
 }
 
 export interface SocketEdge {

@@ -70,7 +70,8 @@ export const agentRoutes = [
       const token = newToken()
       await saveAgentToken(ctx.sql, id, token)
       try {
-        const sent = await sendCommand(ctx, { kind: "agent", id, type: "CREATE", payload: { id, ...body } })
+        const payload = { id, ...body, breakerCooldownMs: ctx.limits.breakerCooldownMs }
+        const sent = await sendCommand(ctx, { kind: "agent", id, type: "CREATE", payload })
         const created: AgentCreatedBody = {
           id,
           token,

@@ -54,7 +54,7 @@ const standalone = (body: CreateTaskBody, at = ""): void => {
 const createCommand = (id: string, body: CreateTaskBody) => ({ kind: "task", id, type: "CREATE", payload: { id, ...body, blocked: false } })
 
 /** A lifecycle command a bot makes about its own task (or the operator for a named `agent_id`). */
-const agentCommand = <B extends Schema.ConstraintDecoder<{ readonly agentId?: string }>>(
+const agentCommand = <B extends Schema.ConstraintDecoder<{ readonly agentId?: string; readonly attempt?: number }>>(
   action: string,
   type: string,
   summary: string,
@@ -74,7 +74,8 @@ const agentCommand = <B extends Schema.ConstraintDecoder<{ readonly agentId?: st
     responses: COMMAND_RESPONSES,
     async handle({ ctx, principal, params, query, body: decoded }) {
       const agentId = actingAgent(principal, decoded.agentId)
-      const sent = await sendCommand(ctx, { kind: "task", id: params.id, type, payload: { ...payload(decoded), agentId } })
+      const attempt = decoded.attempt === undefined ? {} : { attempt: decoded.attempt }
+      const sent = await sendCommand(ctx, { kind: "task", id: params.id, type, payload: { ...payload(decoded), ...attempt, agentId } })
       return commandAnswer(sent, query.wait)
     },
   })

@@ -2,9 +2,10 @@
 // `task_cancelled {task_id, attempt, reason}`, and a report naming an attempt that is over is refused
 // `conflict` with the frame's ref, whether it comes on the socket that lost the task or on a new one of
 // the bot, and nothing is applied. A run taken back is over even if it never started, so when the same
-// bot gets the task again (after a heartbeat loss, a drain, a cancel and retry) it runs a new attempt.
-// Raw frames: the SDK never sends such a report (every way a task is taken from an SDK bot:
-// ../taken-away.test.ts).
+// bot gets the task again (after a heartbeat loss, a drain, a cancel and retry) it runs a new attempt, and its
+// reports must name it: one without `attempt` cannot be told from a late report of the attempt it lost, so it is
+// refused `conflict` too (a bot no attempt was taken from may leave `attempt` out). Raw frames: the SDK never
+// sends such a report (every way a task is taken from an SDK bot: ../taken-away.test.ts).
 import { beforeAll, describe, expect, it } from "vitest"
 import type { SocketEdge } from "../harness.ts"
 import { connectBot, type Bot } from "./raw-bot.ts"
@@ -123,6 +124,53 @@ export function staleAttempts(shared: () => SharedEdge): void {
           code: "conflict",
           message: "attempt 1 is over: the task runs attempt 2",
         })
+        await bot.client.close()
+      })
+
+      it("naming no attempt is refused from the bot that lost a started attempt and was given the task again; named, it completes", async () => {
+        const agent = await edge.agent({ capabilities: ["hb-unnamed"], heartbeatIntervalMs: 200 })
+        const bot = await connectBot(edge, agent)
+        const taskId = await task("hb-unnamed")
+        await bot.client.next(assignedFor(taskId, 1))
+        await bot.acked("task_started", "s1", { task_id: taskId, attempt: 1 })
+        await stateOf(taskId, "in_progress")
+        // No heartbeat: attempt 1 is taken back while it runs.
+        expect((await bot.client.next(cancelledFor(taskId, 1))).payload).toMatchObject({ reason: "heartbeat_expired" })
+        await stateOf(taskId, "ready")
+
+        const from = bot.client.frames.length
+        bot.client.send({ type: "heartbeat", payload: {} })
+        const beating = setInterval(() => bot.client.send({ type: "heartbeat", payload: {} }), 100)
+        try {
+          await bot.client.next(assignedFor(taskId, 2), { from })
+          await bot.acked("task_started", "s2", { task_id: taskId, attempt: 2 })
+          await stateOf(taskId, "in_progress")
+          // A late report of attempt 1 sent without its number cannot be told from one of attempt 2: refused.
+          const unnamed = "name the attempt: an earlier attempt of this task was taken from this agent (the task runs attempt 2)"
+          bot.client.send({ type: "task_progress", id: "p?", payload: { task_id: taskId, progress: 0.9 } })
+          expect((await refusalOf(bot, "p?")).payload).toEqual({ code: "conflict", message: unnamed, ref: "p?" })
+          bot.client.send({ type: "task_complete", id: "c?", payload: { task_id: taskId, success: true, result: "old" } })
+          expect((await refusalOf(bot, "c?")).payload).toEqual({ code: "conflict", message: unnamed, ref: "c?" })
+          const running = await edge.deployment.actor("task", taskId)
+          expect(running.state).toBe("in_progress")
+          expect((running.snapshot as { context: { progress: number } }).context.progress).toBe(0)
+
+          await bot.acked("task_complete", "c2", { task_id: taskId, attempt: 2, success: true, result: "new" })
+          const done = await stateOf(taskId, "completed")
+          expect((done.snapshot as { context: { result: unknown; attempt: number } }).context).toMatchObject({ result: "new", attempt: 2 })
+        } finally {
+          clearInterval(beating)
+        }
+        await bot.client.close()
+      })
+
+      it("naming no attempt is accepted from a bot no attempt of the task was taken from", async () => {
+        const bot = await connectBot(edge, await edge.agent({ capabilities: ["unnamed-first"] }))
+        const taskId = await task("unnamed-first")
+        await bot.client.next(assignedFor(taskId, 1))
+        await bot.acked("task_started", "s", { task_id: taskId })
+        await bot.acked("task_complete", "c", { task_id: taskId, success: true })
+        await stateOf(taskId, "completed")
         await bot.client.close()
       })
 

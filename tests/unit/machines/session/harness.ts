@@ -119,14 +119,15 @@ export function startSession(overrides: Partial<SessionInput> = {}): SessionHarn
       switch (status) {
         case "assigned":
           return { type: "ASSIGN", agentId: AGENT }
+        // The bot names the attempt it reports on, as the SDK does (an agent a run was taken from must).
         case "in_progress":
-          return { type: "START", agentId: AGENT }
+          return { type: "START", agentId: AGENT, attempt: context.attempt + 1 }
         case "completed":
-          return { type: "COMPLETE", agentId: AGENT }
+          return { type: "COMPLETE", agentId: AGENT, attempt: context.attempt }
         case "retry_wait":
         case "failed":
           lastAttempt(key, status === "failed")
-          return { type: "FAIL", agentId: AGENT }
+          return { type: "FAIL", agentId: AGENT, attempt: context.attempt }
         case "timed_out":
           lastAttempt(key, true)
           return { type: "DEADLINE", attempt: context.attempt, at: Math.max(at, context.deadlineAt ?? at) }

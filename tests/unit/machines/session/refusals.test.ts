@@ -34,7 +34,10 @@ describe("refused commands", () => {
             command: type,
             state,
             code: "conflict",
-            reason: `${type} is not accepted while the session is ${state}`,
+            reason:
+              type === "CANCEL" && (state === "running" || state === "degraded")
+                ? `CANCEL is not accepted while the session is ${state}: stop it, or pause it and then cancel it`
+                : `${type} is not accepted while the session is ${state}`,
           },
         ])
         expect(session.state()).toBe(state)

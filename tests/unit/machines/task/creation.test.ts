@@ -45,6 +45,7 @@ describe("task creation", () => {
       agentId: null,
       attempt: 0,
       attemptsBefore: 0,
+      takenFrom: [],
       firstStartedAt: null,
       progress: 0,
       progressMessage: null,

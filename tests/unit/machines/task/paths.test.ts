@@ -36,6 +36,8 @@ function eventsFor(snapshot: TaskSnapshot): TaskEvent[] {
     ...byBothAgents((agentId) => ({ type: "ASSIGN", agentId, at })),
     ...byBothAgents((agentId) => ({ type: "CLAIM", agentId, at })),
     ...byBothAgents((agentId) => ({ type: "START", agentId, at })),
+    // Naming the attempt it is about to run: how an agent an attempt was taken from starts again.
+    ...byBothAgents((agentId) => ({ type: "START", agentId, attempt: attempt + 1, at })),
     ...byBothAgents((agentId) => ({ type: "PROGRESS", agentId, progress: 0.5, message: "halfway", at })),
     ...byBothAgents((agentId) => ({ type: "COMPLETE", agentId, result: { ok: true }, at })),
     ...byBothAgents((agentId) => ({ type: "FAIL", agentId, error: "boom", at })),
@@ -78,8 +80,17 @@ function pathsFrom(input: TaskInput) {
 
 /** What the guards can tell apart. */
 function guarded(snapshot: TaskSnapshot) {
-  const { attempt, agentId, held, dependenciesDone, epoch, finishedEpoch, approvedAt } = snapshot.context
-  return [snapshot.value, attempt, agentId, held, dependenciesDone.length, (finishedEpoch ?? 0) < epoch, approvedAt !== null]
+  const { attempt, agentId, held, dependenciesDone, epoch, finishedEpoch, approvedAt, takenFrom } = snapshot.context
+  return [
+    snapshot.value,
+    attempt,
+    agentId,
+    held,
+    dependenciesDone.length,
+    (finishedEpoch ?? 0) < epoch,
+    approvedAt !== null,
+    agentId !== null && takenFrom.includes(agentId),
+  ]
 }
 
 /** Created running with nothing to wait for, created held waiting for one dependency (sweeps hold and release either),

@@ -4,7 +4,7 @@
 import { describe, expect, it } from "vitest"
 import { initialTransition, transition, type SnapshotFrom } from "xstate"
 import { taskMachine, type TaskEmitted, type TaskEvent } from "../../../../machines/task.ts"
-import { AGENT, T0, taskInput } from "./harness.ts"
+import { AGENT, OTHER_AGENT, T0, taskInput } from "./harness.ts"
 
 type TaskSnapshot = SnapshotFrom<typeof taskMachine>
 
@@ -86,9 +86,134 @@ describe("a task taken back before its bot started it", () => {
     const [held] = step(ready0, { type: "ASSIGN", agentId: AGENT, at: T0 + 1_000 })
     const [ready] = step(held, { type: "AGENT_LOST", agentId: AGENT, at: T0 + 2_000 })
     const [again] = step(ready, { type: "ASSIGN", agentId: AGENT, at: T0 + 3_000 })
-    const [started] = step(again, { type: "START", agentId: AGENT, at: T0 + 4_000 })
-    const [failed] = step(started, { type: "FAIL", agentId: AGENT, error: "boom", at: T0 + 5_000 })
+    const [started] = step(again, { type: "START", agentId: AGENT, attempt: 2, at: T0 + 4_000 })
+    const [failed] = step(started, { type: "FAIL", agentId: AGENT, attempt: 2, error: "boom", at: T0 + 5_000 })
     expect(failed.value).toBe("failed")
     expect(failed.context.attempt).toBe(2)
+  })
+})
+
+/** A report without `attempt` from the agent holding the task, after `takeAway` (which may have been followed by more). */
+const REPORTS = (attempt?: number): ReadonlyArray<TaskEvent> => {
+  const named = attempt === undefined ? {} : { attempt }
+  return [
+    { type: "CLAIM", agentId: AGENT, ...named, at: T0 + 6_000 },
+    { type: "START", agentId: AGENT, ...named, at: T0 + 6_000 },
+  ]
+}
+const RUNNING_REPORTS = (attempt?: number): ReadonlyArray<TaskEvent> => {
+  const named = attempt === undefined ? {} : { attempt }
+  return [
+    { type: "PROGRESS", agentId: AGENT, ...named, progress: 0.5, at: T0 + 7_000 },
+    { type: "COMPLETE", agentId: AGENT, ...named, result: "late?", at: T0 + 7_000 },
+    { type: "FAIL", agentId: AGENT, ...named, error: "late?", at: T0 + 7_000 },
+  ]
+}
+const UNNAMED = (command: string, state: string, attempt: number) => ({
+  type: "command.rejected",
+  command,
+  state,
+  code: "conflict",
+  reason: `name the attempt: an earlier attempt of this task was taken from this agent (the task runs attempt ${attempt})`,
+})
+
+/** Started by AGENT (attempt 1, named), then each way of taking it away; each leaves a task AGENT can be given again. */
+const TAKE_AWAYS: ReadonlyArray<[string, (started: TaskSnapshot) => TaskSnapshot]> = [
+  ["heartbeat loss", (s) => step(s, { type: "AGENT_LOST", agentId: AGENT, reason: "heartbeat_expired", at: T0 + 3_000 })[0]],
+  ["deregistration", (s) => step(s, { type: "AGENT_LOST", agentId: AGENT, reason: "deregistered", at: T0 + 3_000 })[0]],
+  [
+    "timeout, then its retry",
+    (s) => {
+      const [waiting] = step(s, { type: "DEADLINE", attempt: 1, at: T0 + 2_000 + 300_000 })
+      expect(waiting.value).toBe("retry_wait")
+      return step(waiting, { type: "RETRY_DUE", attempt: 1, at: T0 + 2_000 + 400_000 })[0]
+    },
+  ],
+  [
+    "cancel, then RETRY",
+    (s) => {
+      const [cancelled] = step(s, { type: "CANCEL", reason: "stop", at: T0 + 3_000 })
+      return step(cancelled, { type: "RETRY", at: T0 + 4_000 })[0]
+    },
+  ],
+]
+
+describe("a report naming no attempt (PROTOCOL: `attempt` is optional)", () => {
+  it("is accepted from an agent no attempt of the task was taken from, even on a later attempt after its own failure", () => {
+    const [ready] = initialTransition(taskMachine, taskInput())
+    const [held] = step(ready, { type: "ASSIGN", agentId: AGENT, at: T0 + 1_000 })
+    const [running, none] = step(held, { type: "START", agentId: AGENT, at: T0 + 2_000 })
+    expect(none).not.toContainEqual(expect.objectContaining({ type: "command.rejected" }))
+    const [waiting] = step(running, { type: "FAIL", agentId: AGENT, error: "flaky", at: T0 + 3_000 })
+    expect(waiting.value).toBe("retry_wait")
+    // Its own FAIL ended attempt 1: nothing was taken from it, so an unnamed report is about the attempt it holds.
+    const [again] = step(step(waiting, { type: "RETRY_DUE", attempt: 1, at: T0 + 10_000 })[0], {
+      type: "ASSIGN",
+      agentId: AGENT,
+      at: T0 + 11_000,
+    })
+    const [started] = step(again, { type: "START", agentId: AGENT, at: T0 + 12_000 })
+    const [completed] = step(started, { type: "COMPLETE", agentId: AGENT, result: "ok", at: T0 + 13_000 })
+    expect(completed.value).toBe("completed")
+    expect(completed.context).toMatchObject({ attempt: 2, takenFrom: [] })
+  })
+
+  it("from another agent than the one an attempt was taken from is accepted", () => {
+    const [ready] = initialTransition(taskMachine, taskInput())
+    const [held] = step(ready, { type: "ASSIGN", agentId: AGENT, at: T0 + 1_000 })
+    const [back] = step(held, { type: "AGENT_LOST", agentId: AGENT, at: T0 + 2_000 })
+    expect(back.context.takenFrom).toEqual([AGENT])
+    const [other] = step(back, { type: "ASSIGN", agentId: OTHER_AGENT, at: T0 + 3_000 })
+    const [started] = step(other, { type: "START", agentId: OTHER_AGENT, at: T0 + 4_000 })
+    const [completed] = step(started, { type: "COMPLETE", agentId: OTHER_AGENT, at: T0 + 5_000 })
+    expect(completed.value).toBe("completed")
+  })
+
+  for (const [how, takeAway] of TAKE_AWAYS) {
+    it(`(${how}) is refused \`conflict\` from the same agent given the task again, and applies nothing; naming the attempt works`, () => {
+      const [ready0] = initialTransition(taskMachine, taskInput())
+      const [held] = step(ready0, { type: "ASSIGN", agentId: AGENT, at: T0 + 1_000 })
+      const [started1] = step(held, { type: "START", agentId: AGENT, attempt: 1, at: T0 + 2_000 })
+      const ready = takeAway(started1)
+      expect(ready.value).toBe("ready")
+      expect(ready.context.takenFrom).toEqual([AGENT])
+
+      const [again, pushed] = step(ready, { type: "ASSIGN", agentId: AGENT, at: T0 + 5_000 })
+      expect(pushed).toContainEqual(expect.objectContaining({ type: "task.assigned", attempt: 2 }))
+      for (const report of REPORTS()) {
+        const [unchanged, refused] = step(again, report)
+        expect(refused).toEqual([UNNAMED(report.type, "assigned", 2)])
+        expect(unchanged.context).toEqual(again.context)
+      }
+      const [started2] = step(again, { type: "START", agentId: AGENT, attempt: 2, at: T0 + 6_000 })
+      expect(started2.value).toBe("in_progress")
+      // A late task_progress / task_complete of attempt 1 without its number never counts for attempt 2.
+      for (const report of RUNNING_REPORTS()) {
+        const [unchanged, refused] = step(started2, report)
+        expect(refused).toEqual([UNNAMED(report.type, "in_progress", 2)])
+        expect(unchanged.value).toBe("in_progress")
+        expect(unchanged.context).toEqual(started2.context)
+      }
+      for (const report of RUNNING_REPORTS(1)) {
+        expect(step(started2, report)[1]).toEqual([
+          expect.objectContaining({ code: "conflict", reason: "attempt 1 is over: the task runs attempt 2" }),
+        ])
+      }
+      const [completed] = step(started2, { type: "COMPLETE", agentId: AGENT, attempt: 2, result: "new", at: T0 + 8_000 })
+      expect(completed.value).toBe("completed")
+      expect(completed.context).toMatchObject({ attempt: 2, result: "new" })
+    })
+  }
+
+  it("stays required across a RETRY of the task (attempt numbers go on), and the stored context keeps who it was taken from", () => {
+    const [ready0] = initialTransition(taskMachine, taskInput({ maxAttempts: 1 }))
+    const [held] = step(ready0, { type: "ASSIGN", agentId: AGENT, at: T0 + 1_000 })
+    const [timedOut] = step(held, { type: "DEADLINE", attempt: 0, at: T0 + 1_000 + 300_000 })
+    expect(timedOut.value).toBe("timed_out")
+    const [retried] = step(timedOut, { type: "RETRY", at: T0 + 400_000 })
+    const stored = JSON.parse(JSON.stringify(taskMachine.getPersistedSnapshot(retried))) as { context: { takenFrom: string[] } }
+    expect(stored.context.takenFrom).toEqual([AGENT])
+    const [again] = step(retried, { type: "ASSIGN", agentId: AGENT, at: T0 + 401_000 })
+    expect(step(again, { type: "START", agentId: AGENT, at: T0 + 402_000 })[1]).toEqual([UNNAMED("START", "assigned", 2)])
   })
 })
