@@ -34,7 +34,7 @@ export const startStreamBots = (options: { readonly reader: Redis; readonly even
         kind: "task",
         id,
         type,
-        payload: { agentId, ...(type === "COMPLETE" ? { result: { ok: true } } : {}) },
+        payload: { agentId, attempt, ...(type === "COMPLETE" ? { result: { ok: true } } : {}) },
         cmdId: `bench/${id}/${attempt}/${type}`,
       })
     answer("START")
