@@ -311,23 +311,29 @@ export function controlSocket(ctx: EdgeContext, quotas: SocketQuotas): uWS.WebSo
     },
 
     close: (ws, code, reason) => {
-      const dropped = droppedByUws(code, reason)
-      if (dropped !== undefined) metrics.inc(REJECTED_METRIC, { code: dropped })
       const data = ws.getUserData()
-      releasePaced(data)
-      data.stopListening?.()
-      data.pending.clear()
+      // Forgotten first, before anything that could throw: a closed socket left in the table would be
+      // ended by the agent's next open ("Invalid access of closed uWS.WebSocket"), which would then fail.
       if (sockets.get(data.agentId) === ws) sockets.delete(data.agentId)
-      metrics.set(BOTS_CONNECTED, sockets.size)
-      // The machine decides: offline, tasks kept until the heartbeat expires. Not when this edge is
-      // going away: the bot reconnects elsewhere (./going-away.ts).
-      if (data.goingAway === true) return
-      ctx.append({ kind: "agent", id: data.agentId, type: "DISCONNECT", payload: {} }).catch((error: unknown) =>
-        log.warn("agent disconnection not recorded; its heartbeat expiry will take it offline", {
-          agentId: data.agentId,
-          ...errorFields(error),
-        }),
-      )
+      releasePaced(data)
+      try {
+        metrics.set(BOTS_CONNECTED, sockets.size)
+        const dropped = droppedByUws(code, reason)
+        if (dropped !== undefined) metrics.inc(REJECTED_METRIC, { code: dropped })
+        data.stopListening?.()
+        data.pending.clear()
+      } finally {
+        // The machine decides: offline, tasks kept until the heartbeat expires. Not when this edge is
+        // going away: the bot reconnects elsewhere (./going-away.ts).
+        if (data.goingAway !== true) {
+          ctx.append({ kind: "agent", id: data.agentId, type: "DISCONNECT", payload: {} }).catch((error: unknown) =>
+            log.warn("agent disconnection not recorded; its heartbeat expiry will take it offline", {
+              agentId: data.agentId,
+              ...errorFields(error),
+            }),
+          )
+        }
+      }
     },
   })
 }
