@@ -9,8 +9,9 @@
 // they arrived, also when one waits for Redis's verdict on its bytes. A bug in a handler answers
 // `internal` (./guard.ts).
 //
-// Close codes: 1009 payload_too_large (a frame over quotas.maxFrameBytes; one over uwsFrameLimit,
-// or a text frame that is not UTF-8, is dropped by uWS without a close frame, 1006), 4429
+// Close codes: 1009 payload_too_large (a frame over quotas.maxFrameBytes; without the front door, one
+// over uwsFrameLimit, or a text frame that is not UTF-8, is dropped by uWS without a close frame, 1006:
+// ../http/ws-frames.ts), 4429
 // rate_limited (the frame rate stayed over limits.perConnectionPerSecond for another second's worth
 // of frames), 4409 replaced (the same agent opened a newer control socket on this edge), 1013
 // unavailable (the connection could not be recorded: Redis unreachable). A socket over
