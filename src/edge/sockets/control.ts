@@ -27,6 +27,7 @@ import type { AppendInput, Appended } from "../../runtime/append.ts"
 import type { EdgeContext, Reply } from "../context.ts"
 import { scriptsOn } from "../../redis/scripts.ts"
 import { bringUp, quarantinedError } from "../http/current.ts"
+import { requestBudget } from "../http/deadline.ts"
 import { FrameBudget } from "../rate-limit.ts"
 import { sharedAgentBytes } from "./agent-bytes.ts"
 import { lowWaterMark, socketBehavior } from "./behavior.ts"
@@ -223,7 +224,9 @@ export function controlSocket(ctx: EdgeContext, quotas: SocketQuotas): uWS.WebSo
     ...socketBehavior<ControlData>(limits, quotas, (upgrade) => {
       const token = upgrade.request.query("token")
       if (token === "") return upgrade.refuse(unauthorized("token: missing; connect with ?token=<agent token>"))
-      authenticate(token)
+      // Bounded like an HTTP request: a silent Postgres refuses the upgrade (503) instead of holding it.
+      requestBudget()
+        .race(authenticate(token))
         .then(
           (outcome) => {
             if (outcome instanceof ApiError) return upgrade.refuse(outcome)

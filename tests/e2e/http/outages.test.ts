@@ -4,6 +4,7 @@
 // probe) until it returns; a Postgres that takes connections but never answers costs a request its
 // budget (800 ms), not a hang. Every 503 comes within 1 s (PROTOCOL), and /ready within 100 ms (issue 8,
 // finding 7: commands took 1 to 12 s to get their 503, /ready 2 s).
+import { request as httpRequest } from "node:http"
 import { createServer, type Socket } from "node:net"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { loadConfig } from "../../../src/config.ts"
@@ -99,6 +100,28 @@ describe("Redis or Postgres unreachable", () => {
     for (let i = 0; i < 5; i++) statuses.push((await within(READY_WITHIN_MS, () => api.get("/ready"))).status)
     return statuses
   }
+  /** The status uWS answers a WebSocket upgrade of `path` with (101 when it opens; the socket is closed at once). */
+  const upgradeStatus = (path: string): Promise<number> =>
+    new Promise((resolve, reject) => {
+      const upgrade = httpRequest(`http://127.0.0.1:${edge.port}${path}`, {
+        headers: {
+          connection: "Upgrade",
+          upgrade: "websocket",
+          "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==",
+          "sec-websocket-version": "13",
+        },
+      })
+      upgrade.on("upgrade", (_response, socket) => {
+        socket.destroy()
+        resolve(101)
+      })
+      upgrade.on("response", (response) => {
+        response.resume()
+        resolve(response.statusCode ?? 0)
+      })
+      upgrade.on("error", reject)
+      upgrade.end()
+    })
   const readyAgain = () =>
     waitFor("/ready to answer 200", async () => ((await api.get("/ready")).status === 200 ? true : undefined), 30_000)
   const notReady = async () => {
@@ -200,6 +223,8 @@ describe("Redis or Postgres unreachable", () => {
   }, 60_000)
 
   it("with Postgres silent: a read answers 503 once its budget is spent, /ready reports it, commands are refused", async () => {
+    const agent = await api.post("/api/v1/agents", { name: "silent-bot", capabilities: ["o"] })
+    expect(agent.status).toBe(201)
     const inboxBefore = await inboxLength()
     await postgres.stop()
     const release = await holdPort(portOf(postgres.url), silent)
@@ -211,6 +236,8 @@ describe("Redis or Postgres unreachable", () => {
     expect(await readyQuickly()).toEqual([503, 503, 503, 503, 503])
     const task = await within(UNAVAILABLE_WITHIN_MS, () => api.post("/api/v1/tasks", { title: "t", capability: "o" }))
     expect(task.body).toEqual({ error: { code: "unavailable", message: "Postgres is unreachable; nothing was accepted" } })
+    // A bot's control socket checks its token in Postgres: the upgrade is refused 503 within the same budget, not held.
+    expect(await within(UNAVAILABLE_WITHIN_MS, () => upgradeStatus(`/ws/control?token=${agent.body.token}`))).toBe(503)
     expect(await inboxLength()).toBe(inboxBefore)
 
     await release()
