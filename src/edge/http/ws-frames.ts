@@ -12,8 +12,8 @@
 //
 // Everything else passes as it is: control frames (close, ping, pong), and frames uWS refuses on its
 // own for breaking RFC 6455 (reserved opcodes or bits, unmasked frames, a continuation with no message).
-// Only headers are read; payload bytes are copied through, still masked (a cut keeps the start of the
-// payload, so the masking key still lines up).
+// Only headers are read; payload bytes pass through uncopied, still masked (a cut keeps the start of
+// the payload, so the masking key still lines up).
 import { Transform, type TransformCallback } from "node:stream"
 
 const FIN = 0x80
@@ -25,7 +25,7 @@ const BINARY = 0x2
 const CONTROL = 0x8
 const MAX_HEADER = 14
 
-/** The length field of a header holding `length`, and its size. */
+/** A header's length bytes for a payload of `length` (7 bits, or 126 / 127 and 16 / 64 bits), mask bit clear. */
 const lengthField = (length: number): Buffer => {
   if (length < 126) return Buffer.from([length])
   if (length < 0x10000) {
