@@ -9,7 +9,7 @@ export type StateCounts = Record<string, Record<string, number>>
 export async function countActorsByState(sql: Sql): Promise<StateCounts> {
   const rows = await sql<{ kind: string; state: string; n: number }[]>`
     select kind, state, count(*)::int as n from actors
-    where not (kind = 'session' and snapshot->'context'->'deletedAt' is not null)
+    where not (kind = 'session' and deleted_at is not null)
     group by kind, state`
   const counts: StateCounts = {}
   for (const { kind, state, n } of rows) (counts[kind] ??= {})[state] = n

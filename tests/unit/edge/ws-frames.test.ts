@@ -1,7 +1,7 @@
 // The front door's pass over a client's WebSocket frames (src/edge/http/ws-frames.ts): text messages go
 // on as binary (uWS checks no UTF-8 in those, the handler does), a message over the quota is cut to one
 // byte over it and ended, the rest of it dropped; control frames and the masking pass unchanged; headers
-// split across reads are handled. The whole path through uWS: tests/e2e/sockets/conformance/hostile-frames.test.ts.
+// split across reads are handled. The whole path through uWS: tests/e2e/sockets/conformance/hostile-frames.ts.
 import { randomBytes } from "node:crypto"
 import { describe, expect, it } from "vitest"
 import { ClientFrames } from "../../../src/edge/http/ws-frames.ts"
