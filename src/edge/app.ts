@@ -34,6 +34,7 @@ import { startRevocations } from "./revocations.ts"
 import { relayDeadLetterNotices } from "./dead-letter-notices.ts"
 import { startFleetNotices } from "./fleet-notices.ts"
 import { registerSockets } from "./sockets/index.ts"
+import { socketQuotas } from "./sockets/quotas.ts"
 
 export const DEFAULT_LIMITS: EdgeLimits = {
   maxPayloadBytes: 1024 * 1024,
@@ -179,7 +180,8 @@ export const createEdge = async (options: EdgeOptions): Promise<Edge> => {
   const router = createRouter(edgeRoutes({ uws: build, scrape }))
   const frontDoor = options.frontDoor ?? true
   app.any("/*", httpHandler({ ctx, router, remoteAddress: frontDoor ? "proxied" : "direct" }))
-  const sockets = registerSockets(app, ctx, fanout)
+  const quotas = socketQuotas(limits)
+  const sockets = registerSockets(app, ctx, fanout, quotas)
 
   /** uWS behind the front door, on a Unix socket in a private directory. */
   const behindFrontDoor = async (): Promise<Listening> => {
@@ -193,6 +195,7 @@ export const createEdge = async (options: EdgeOptions): Promise<Edge> => {
         port: options.port,
         upstream: path,
         connectionsPerAddress: limits.connectionsPerAddress,
+        maxFrameBytes: quotas.maxFrameBytes,
         methodsOf: (target) => router.methods(target),
         log,
         metrics,

@@ -10,13 +10,16 @@
 // is piped unchanged to uWS on a private Unix socket, behind a PROXY protocol v2 header naming the
 // client's IPv4 address (uWS reads it as getProxiedRemoteAddress; IPv6 clients are not named and share
 // one address). Only the first request of a connection is checked: later requests on a kept-alive
-// connection reach uWS as they are.
+// connection reach uWS as they are. Once uWS has upgraded a connection (101), the client's WebSocket
+// frames pass through ./ws-frames.ts, so that uWS never drops the connection for a text frame that is
+// not UTF-8 or a frame over its own size limit (1006, no close frame): the handlers answer those.
 import { STATUS_CODES } from "node:http"
 import { createServer, connect, type Server, type Socket } from "node:net"
 import type { Logger } from "../../log.ts"
 import { errorFields } from "../../log.ts"
 import { ApiError, type ErrorCode } from "../../schema/errors.ts"
 import type { Metrics } from "../context.ts"
+import { UpgradeFilter } from "./ws-frames.ts"
 
 /** PROTOCOL: more than this many header fields → 431. */
 const MAX_HEADER_FIELDS = 64
@@ -25,6 +28,10 @@ const MAX_HEAD_BYTES = 16 * 1024
 const UWS_MAX_HEADER_FIELDS = 48
 /** How long a client may take to finish its side once uWS has closed the connection. */
 const CLOSE_GRACE_MS = 1_000
+
+/** uWS's answer to an upgrade is looked at up to this many bytes (its 101 head is a few hundred). */
+const MAX_ANSWER_HEAD_BYTES = 16 * 1024
+const SWITCHING_PROTOCOLS = /^HTTP\/1\.1 101 /
 
 /** A connection that sends no complete request head within this long is closed. */
 const HEAD_TIMEOUT_MS = 10_000
@@ -57,6 +64,9 @@ export interface FrontDoorOptions {
   /** The Unix socket uWS listens on. */
   readonly upstream: string
   readonly connectionsPerAddress: number
+  /** The largest WebSocket message a client may send (the socket quota): a longer one reaches uWS cut
+   * to one byte more, so its handler answers it (./ws-frames.ts). */
+  readonly maxFrameBytes: number
   /** The methods a path takes (for `Allow`), or undefined when no route has it. */
   readonly methodsOf: (path: string) => ReadonlyArray<string> | undefined
   readonly log: Logger
@@ -104,7 +114,7 @@ const answer = (client: Socket, status: number, code: ErrorCode, message: string
 }
 
 type Verdict =
-  | { readonly _tag: "forward"; readonly head: string }
+  | { readonly _tag: "forward"; readonly head: string; readonly upgrade: boolean }
   | {
       readonly _tag: "refuse"
       readonly status: number
@@ -150,7 +160,8 @@ const judgeHead = (head: string, methodsOf: FrontDoorOptions["methodsOf"]): Verd
     if (!kept.some((field) => name(field) === "host")) kept.push("Host: localhost")
     kept.push("Connection: close")
   }
-  return { _tag: "forward", head: [first, ...kept].join("\r\n") }
+  const upgrade = kept.some((field) => name(field) === "upgrade" && /websocket/i.test(field.slice(field.indexOf(":") + 1)))
+  return { _tag: "forward", head: [first, ...kept].join("\r\n"), upgrade }
 }
 
 export const openFrontDoor = (options: FrontDoorOptions): Promise<FrontDoor> => {
@@ -190,8 +201,8 @@ export const openFrontDoor = (options: FrontDoorOptions): Promise<FrontDoor> => 
       }
       const verdict = judgeHead(buffered.subarray(0, end).toString("latin1"), options.methodsOf)
       if (verdict._tag === "refuse") return finish(() => answer(client, verdict.status, verdict.code, verdict.message, verdict.headers))
-      const rest = buffered.subarray(end)
-      finish(() => forward(client, Buffer.concat([proxyHeader(client), Buffer.from(verdict.head, "latin1"), rest])))
+      const head = Buffer.concat([proxyHeader(client), Buffer.from(verdict.head, "latin1"), buffered.subarray(end, end + 4)])
+      finish(() => forward(client, head, buffered.subarray(end + 4), verdict.upgrade))
     }
     const finish = (then: () => void) => {
       clearTimeout(timer)
@@ -201,14 +212,32 @@ export const openFrontDoor = (options: FrontDoorOptions): Promise<FrontDoor> => 
     client.on("data", onData)
   }
 
-  const forward = (client: Socket, first: Buffer) => {
+  /** The request's head goes to uWS, then `early` (bytes the client sent after it) and the rest of the connection. */
+  const forward = (client: Socket, head: Buffer, early: Buffer, upgrade: boolean) => {
     client.pause()
     const upstream = connect(options.upstream)
     let connected = false
     upstream.once("connect", () => {
       connected = true
-      upstream.write(first)
-      client.pipe(upstream)
+      upstream.write(head)
+      if (upgrade) {
+        // The client's bytes wait for uWS's answer: after a 101 they are WebSocket frames.
+        const filter = new UpgradeFilter(options.maxFrameBytes)
+        let answer = Buffer.alloc(0)
+        const onAnswer = (chunk: Buffer) => {
+          answer = Buffer.concat([answer, chunk])
+          if (answer.indexOf("\r\n\r\n") < 0 && answer.length < MAX_ANSWER_HEAD_BYTES) return
+          upstream.off("data", onAnswer)
+          filter.upgraded(SWITCHING_PROTOCOLS.test(answer.toString("latin1", 0, 16)))
+        }
+        upstream.on("data", onAnswer)
+        filter.on("error", () => client.destroy())
+        if (early.length > 0) filter.write(early)
+        client.pipe(filter).pipe(upstream)
+      } else {
+        if (early.length > 0) upstream.write(early)
+        client.pipe(upstream)
+      }
       upstream.pipe(client)
       client.resume()
     })
@@ -221,6 +250,9 @@ export const openFrontDoor = (options: FrontDoorOptions): Promise<FrontDoor> => 
     // uWS has closed its side: finish ours, and drop the connection if the client never finishes
     // its own (a half-open connection would stay counted against its address for good).
     upstream.once("close", () => {
+      // What the client still sends is read and dropped, so that its side can finish.
+      client.unpipe()
+      client.resume()
       client.end()
       setTimeout(() => client.destroy(), CLOSE_GRACE_MS).unref()
     })

@@ -9,8 +9,9 @@
 // they arrived, also when one waits for Redis's verdict on its bytes. A bug in a handler answers
 // `internal` (./guard.ts).
 //
-// Close codes: 1009 payload_too_large (a frame over quotas.maxFrameBytes; one over uwsFrameLimit,
-// or a text frame that is not UTF-8, is dropped by uWS without a close frame, 1006), 4429
+// Close codes: 1009 payload_too_large (a frame over quotas.maxFrameBytes; without the front door, one
+// over uwsFrameLimit, or a text frame that is not UTF-8, is dropped by uWS without a close frame, 1006:
+// ../http/ws-frames.ts), 4429
 // rate_limited (the frame rate stayed over limits.perConnectionPerSecond for another second's worth
 // of frames), 4409 replaced (the same agent opened a newer control socket on this edge), 1013
 // unavailable (the connection could not be recorded: Redis unreachable). A socket over
@@ -26,6 +27,7 @@ import type { AppendInput, Appended } from "../../runtime/append.ts"
 import type { EdgeContext, Reply } from "../context.ts"
 import { scriptsOn } from "../../redis/scripts.ts"
 import { bringUp, quarantinedError } from "../http/current.ts"
+import { requestBudget } from "../http/deadline.ts"
 import { FrameBudget } from "../rate-limit.ts"
 import { sharedAgentBytes } from "./agent-bytes.ts"
 import { lowWaterMark, socketBehavior } from "./behavior.ts"
@@ -222,7 +224,9 @@ export function controlSocket(ctx: EdgeContext, quotas: SocketQuotas): uWS.WebSo
     ...socketBehavior<ControlData>(limits, quotas, (upgrade) => {
       const token = upgrade.request.query("token")
       if (token === "") return upgrade.refuse(unauthorized("token: missing; connect with ?token=<agent token>"))
-      authenticate(token)
+      // Bounded like an HTTP request: a silent Postgres refuses the upgrade (503) instead of holding it.
+      requestBudget()
+        .race(authenticate(token))
         .then(
           (outcome) => {
             if (outcome instanceof ApiError) return upgrade.refuse(outcome)
@@ -311,23 +315,29 @@ export function controlSocket(ctx: EdgeContext, quotas: SocketQuotas): uWS.WebSo
     },
 
     close: (ws, code, reason) => {
-      const dropped = droppedByUws(code, reason)
-      if (dropped !== undefined) metrics.inc(REJECTED_METRIC, { code: dropped })
       const data = ws.getUserData()
-      releasePaced(data)
-      data.stopListening?.()
-      data.pending.clear()
+      // Forgotten first, before anything that could throw: a closed socket left in the table would be
+      // ended by the agent's next open ("Invalid access of closed uWS.WebSocket"), which would then fail.
       if (sockets.get(data.agentId) === ws) sockets.delete(data.agentId)
-      metrics.set(BOTS_CONNECTED, sockets.size)
-      // The machine decides: offline, tasks kept until the heartbeat expires. Not when this edge is
-      // going away: the bot reconnects elsewhere (./going-away.ts).
-      if (data.goingAway === true) return
-      ctx.append({ kind: "agent", id: data.agentId, type: "DISCONNECT", payload: {} }).catch((error: unknown) =>
-        log.warn("agent disconnection not recorded; its heartbeat expiry will take it offline", {
-          agentId: data.agentId,
-          ...errorFields(error),
-        }),
-      )
+      releasePaced(data)
+      try {
+        metrics.set(BOTS_CONNECTED, sockets.size)
+        const dropped = droppedByUws(code, reason)
+        if (dropped !== undefined) metrics.inc(REJECTED_METRIC, { code: dropped })
+        data.stopListening?.()
+        data.pending.clear()
+      } finally {
+        // The machine decides: offline, tasks kept until the heartbeat expires. Not when this edge is
+        // going away: the bot reconnects elsewhere (./going-away.ts).
+        if (data.goingAway !== true) {
+          ctx.append({ kind: "agent", id: data.agentId, type: "DISCONNECT", payload: {} }).catch((error: unknown) =>
+            log.warn("agent disconnection not recorded; its heartbeat expiry will take it offline", {
+              agentId: data.agentId,
+              ...errorFields(error),
+            }),
+          )
+        }
+      }
     },
   })
 }

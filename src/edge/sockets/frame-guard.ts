@@ -1,8 +1,9 @@
 // The checks every client frame passes on either socket before it is decoded: the per-connection
 // rate (rate_limited, then close 4429 when the flood goes on) and the size (payload_too_large, close
 // 1009). Text and binary frames alike are then decoded as UTF-8 JSON under the input rules: uWS
-// itself refuses a text frame that is not UTF-8 (RFC 6455 §8.1) by dropping the connection, so a
-// bot that cannot vouch for its bytes sends binary frames and gets `validation_failed` instead.
+// itself refuses a text frame that is not UTF-8 (RFC 6455 §8.1) by dropping the connection, so the
+// front door passes text frames on as binary ones (../http/ws-frames.ts); without it, a bot that cannot
+// vouch for its bytes sends binary frames and gets `validation_failed` instead.
 import type { ErrorDetail } from "../../schema/errors.ts"
 import { wsCloseCode } from "../../schema/errors.ts"
 import type { EdgeLimits, Metrics } from "../context.ts"
@@ -45,7 +46,8 @@ export function admitFrame(options: GuardOptions, message: ArrayBuffer, answer: 
     return undefined
   }
   if (message.byteLength > quotas.maxFrameBytes) {
-    answer.error({ code: "payload_too_large", message: `frame: ${message.byteLength} bytes, more than ${quotas.maxFrameBytes}` })
+    // Not its size: behind the front door a longer frame arrives cut to one byte over the quota.
+    answer.error({ code: "payload_too_large", message: `frame: more than ${quotas.maxFrameBytes} bytes` })
     answer.close(PAYLOAD_TOO_LARGE_CLOSE, "payload_too_large")
     return undefined
   }

@@ -61,6 +61,7 @@ export function socketQuotas(limits: EdgeLimits, env: NodeJS.ProcessEnv = proces
 /**
  * The largest frame uWS itself reads. Over it uWS drops the connection without a close frame
  * (1006) before any handler runs, so it is set well above `maxFrameBytes`, which the handler
- * enforces with an error frame and close 1009.
+ * enforces with an error frame and close 1009. (Behind the front door no message over `maxFrameBytes + 1`
+ * reaches uWS: ../http/ws-frames.ts.)
  */
 export const uwsFrameLimit = (quotas: SocketQuotas): number => Math.max(4 * quotas.maxFrameBytes, 16 * MIB)

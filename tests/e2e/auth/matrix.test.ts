@@ -58,7 +58,14 @@ describe("authorization matrix", () => {
 
   const agent = async (): Promise<Agent> => {
     const capability = `m${(n += 1)}`
-    const created = await t.api.post("/api/v1/agents", { name: `agent-${n}`, capabilities: [capability], max_concurrency: 20 })
+    // A long heartbeat interval: the shared agents' one heartbeat must keep them online through the whole file,
+    // which a loaded machine can stretch past 3 × the default 10 s (their tasks would then never be assigned).
+    const created = await t.api.post("/api/v1/agents", {
+      name: `agent-${n}`,
+      capabilities: [capability],
+      max_concurrency: 20,
+      heartbeat_interval_ms: 600_000,
+    })
     expect(created.status).toBe(201)
     const online = await t.api.post(`/api/v1/agents/${created.body.id}/heartbeat?wait=1`, {}, { token: created.body.token })
     expect(online.status).toBe(200)

@@ -27,11 +27,13 @@ describe("poison in the middle of a run", () => {
     const runtime = await deployment.startRuntime(QUICK)
     for (let i = 0; i < 8; i += 1) {
       const id = randomUUID()
+      // Connected once and never heard from again: a long heartbeat interval keeps them online through a run
+      // that a loaded machine stretches past 3 × the default 10 s (then no task would be assigned).
       await deployment.append({
         kind: "agent",
         id,
         type: "CREATE",
-        payload: { id, name: `bot-${i}`, capabilities: ["poison-run"], maxConcurrency: 16 },
+        payload: { id, name: `bot-${i}`, capabilities: ["poison-run"], maxConcurrency: 16, heartbeatIntervalMs: 600_000 },
       })
       await deployment.append({ kind: "agent", id, type: "CONNECT", payload: {} })
     }

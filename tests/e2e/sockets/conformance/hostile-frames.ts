@@ -1,12 +1,14 @@
 // Hostile and careless frames on both sockets get a defined answer and leave the process, the socket
 // and the stream as they were: a frame nested 10,000 deep, invalid UTF-8 (binary frames are checked
-// by the edge; a text frame that is not UTF-8 is dropped by uWS itself, RFC 6455 §8.1), frames over
-// the size limit but under uWS's own, NUL characters, unknown fields, an overlong progress message,
-// an agent over its bytes a second, too many frames waiting for the stream, too many topics, and a
-// bug in a handler (answered `internal`).
+// by the edge; so are text frames behind the front door, which passes them on as binary; without it
+// uWS drops a text frame that is not UTF-8 itself, RFC 6455 §8.1), frames over the size limit but
+// under uWS's own, NUL characters, unknown fields, an overlong progress message, an agent over its
+// bytes a second, too many frames waiting for the stream, too many topics, and a bug in a handler
+// (answered `internal`).
 // Raw `ws` on purpose: every frame here is one the SDK never sends.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest"
 import type { AppendFn } from "../../../../src/runtime/append.ts"
+import { testEdge, type TestEdge } from "../../../support/edge.ts"
 import { connectBot, type Bot } from "./raw-bot.ts"
 import { ofType, TestClient, withRef } from "./raw-client.ts"
 import { startSocketEdge, type SocketEdge } from "../harness.ts"
@@ -197,7 +199,53 @@ export function hostileFrames(): void {
       })
     })
 
-    describe("frames uWS drops itself, before any handler (docs/edge.md, Socket quotas)", () => {
+    describe("text frames that are not UTF-8, through the front door (the edge `clawbot start` runs; docs/edge.md, Socket quotas)", () => {
+      let front: TestEdge
+      let agentToken: string
+      beforeAll(async () => {
+        front = await testEdge({ limits: { maxPayloadBytes: MAX_FRAME } })
+        const registered = await front.api.post("/api/v1/agents", { name: "text-bot", capabilities: ["text"] })
+        expect(registered.status).toBe(201)
+        agentToken = registered.body.token
+      })
+      afterAll(async () => {
+        await front?.close()
+      })
+      const socketUrl = (path: string) => `ws://127.0.0.1:${front.edge.port}${path}`
+      const INVALID = { code: "validation_failed", message: "body: invalid UTF-8" }
+
+      it("answer validation_failed on the control socket, a single frame or fragments, and the socket stays open", async () => {
+        const client = await TestClient.open(socketUrl(`/ws/control?token=${agentToken}`))
+        await client.next(ofType("connected"))
+        client.ws.send(Buffer.from([0x7b, 0xff, 0x7d]), { binary: false })
+        expect((await client.next(ofType("error"))).payload).toEqual(INVALID)
+        // A text message in three fragments, the byte that is not UTF-8 in the second.
+        const from = client.frames.length
+        client.ws.send(Buffer.from('{"type":"heartbeat","id":"frag'), { binary: false, fin: false })
+        client.ws.send(Buffer.from([0xc3, 0x28]), { fin: false })
+        client.ws.send(Buffer.from('","payload":{}}'), { fin: true })
+        expect((await client.next(ofType("error"), { from })).payload).toEqual(INVALID)
+        // Text that is UTF-8 is handled as before, fragmented or not.
+        client.send({ type: "heartbeat", id: "after-text", payload: {} })
+        await client.next(withRef("ack", "after-text"))
+        client.ws.send(Buffer.from('{"type":"heartbeat",'), { binary: false, fin: false })
+        client.ws.send(Buffer.from('"id":"fragments","payload":{}}'), { fin: true })
+        await client.next(withRef("ack", "fragments"))
+        expect(client.frames.filter(ofType("error"))).toHaveLength(2)
+        await client.close()
+      })
+
+      it("answer validation_failed on the event socket, which stays open", async () => {
+        const client = await TestClient.open(socketUrl(`/ws/events?token=${front.operatorToken}`))
+        client.ws.send(Buffer.from([0x7b, 0xff, 0x7d]), { binary: false })
+        expect((await client.next(ofType("error"))).payload).toEqual(INVALID)
+        client.send({ type: "subscribe", id: "after-text", payload: { topics: ["no-such-topic"] } })
+        expect((await client.next(withRef("error", "after-text"))).payload["code"]).toBe("validation_failed")
+        await client.close()
+      })
+    })
+
+    describe("frames uWS drops itself without the front door (CLAWBOT_FRONT_DOOR=false), before any handler (docs/edge.md, Socket quotas)", () => {
       it("a text frame that is not UTF-8: 1006 with no error frame, counted, and the process goes on", async () => {
         const client = await TestClient.open(edge.url("/ws/events"))
         client.ws.send(Buffer.from([0x7b, 0xff, 0x7d]), { binary: false })
