@@ -40,6 +40,8 @@ export class Fleet {
   readonly samples = new Samples()
   status: SubscriberStatus = "connecting"
   loaded = false
+  /** Grows each time the dead letters change (a runtime added one, an edge replayed or deleted one): the `dead_letters` topic. */
+  deadLetterChanges = 0
   /** Grows with every change; components compare it to re-render. */
   revision = 0
   private held: ActorEvent[] | null = null
@@ -65,6 +67,10 @@ export class Fleet {
     subscriber.onReset(() => void this.load())
     subscriber.onFleet((figures) => {
       this.samples.fleet(figures)
+      this.changed()
+    })
+    subscriber.onDeadLetters(() => {
+      this.deadLetterChanges += 1
       this.changed()
     })
     this.sampler = setInterval(() => this.sample(), 1000)
