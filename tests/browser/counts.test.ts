@@ -106,7 +106,7 @@ describe("the fleet page's counts while transitions happen during the load", () 
 
     listsReleased = true
     await Promise.all(lists.map((route) => route.continue()))
-    await expect.poll(() => page.getByText("Reading every actor").count()).toBe(0)
+    await expect.poll(() => page.getByText("Reading every actor").count(), { timeout: 20_000 }).toBe(0)
     expect({
       cancelled: await count("task", "cancelled"),
       total: await text("total-task"),

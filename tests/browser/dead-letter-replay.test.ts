@@ -38,7 +38,7 @@ describe("the dead letters page", () => {
       return found.length === 1 ? found : undefined
     })
     await page.goto(`${system.url()}/#/dead-letters`)
-    await expect.poll(() => page.getByTestId(`dead-${first!.id}`).count()).toBe(1)
+    await expect.poll(() => page.getByTestId(`dead-${first!.id}`).count(), { timeout: 15_000 }).toBe(1)
 
     await page.getByRole("button", { name: `Replay ${first!.id}` }).click()
     const [again] = await waitFor("the replayed entry dead-lettered again", async () => {
@@ -47,7 +47,7 @@ describe("the dead letters page", () => {
     })
     expect(again!.source).not.toBe(first!.source)
     expect(again!.reason).toBe(first!.reason)
-    await expect.poll(() => page.getByTestId(`dead-${again!.id}`).count()).toBe(1)
+    await expect.poll(() => page.getByTestId(`dead-${again!.id}`).count(), { timeout: 10_000 }).toBe(1)
     expect(await page.getByTestId(`dead-${first!.id}`).count()).toBe(0)
     await screenshot(page, "dead-letter-replayed")
     expect(browser.errors).toEqual([])

@@ -44,7 +44,7 @@ describe("the sessions list and a session's page", () => {
   it("lists sessions live with state, progress, health and age, filtered by state and title, from events alone", async () => {
     await create("alpha build", true)
     await page.goto(`${system.url()}/#/sessions`)
-    await expect.poll(() => rowOf("alpha build").count()).toBe(1)
+    await expect.poll(() => rowOf("alpha build").count(), { timeout: 15_000 }).toBe(1)
 
     // From now on nothing is read over HTTP: new sessions and their transitions come on the socket.
     const reads: string[] = []
@@ -52,8 +52,8 @@ describe("the sessions list and a session's page", () => {
     page.on("request", onRequest)
     const beta = await create("beta docs", false)
     await create("gamma tests", true)
-    await expect.poll(() => rowOf("beta docs").count()).toBe(1)
-    await expect.poll(() => rowOf("gamma tests").count()).toBe(1)
+    await expect.poll(() => rowOf("beta docs").count(), { timeout: 10_000 }).toBe(1)
+    await expect.poll(() => rowOf("gamma tests").count(), { timeout: 10_000 }).toBe(1)
     expect((await system.api.post(`/api/v1/sessions/${beta.id}/start?wait=1`, {})).status).toBe(200)
     await expect.poll(() => rowOf("beta docs").locator(".badge").textContent()).not.toBe("pending")
     page.off("request", onRequest)
@@ -84,7 +84,7 @@ describe("the sessions list and a session's page", () => {
     const session = await create("delta release", true)
     await page.goto(`${system.url()}/#/sessions/${session.id}`)
     const timeline = page.getByRole("list", { name: "Timeline" }).getByRole("listitem")
-    await expect.poll(() => timeline.count()).toBeGreaterThan(0)
+    await expect.poll(() => timeline.count(), { timeout: 15_000 }).toBeGreaterThan(0)
     const facts = async () =>
       Object.fromEntries(
         await page.locator("dl.facts").evaluate((dl) => {
@@ -99,7 +99,7 @@ describe("the sessions list and a session's page", () => {
 
     const before = await timeline.count()
     expect((await system.api.post(`/api/v1/tasks/${session.tasks.a}/cancel?wait=1`, { reason: "timeline" })).status).toBe(200)
-    await expect.poll(() => timeline.count()).toBeGreaterThan(before)
+    await expect.poll(() => timeline.count(), { timeout: 10_000 }).toBeGreaterThan(before)
     await expect
       .poll(async () => (await timeline.allTextContents()).some((text) => /^.*task a .*→\s*cancelled\s*CANCEL/.test(text)))
       .toBe(true)
