@@ -37,6 +37,21 @@ export interface Appended {
   duplicate: boolean
 }
 
+/** Several commands of one type to one actor, each with its command id (see append-each.lua). */
+export interface AppendEachCommand {
+  type: string
+  /** `kind:id` */
+  actor: string
+  parts: ReadonlyArray<{ readonly cmdId: string /** JSON text */; readonly payload: string }>
+}
+
+export interface AppendedEach {
+  /** The new entry's id, or (when every command was appended before) the first one's entry id. */
+  id: string
+  /** How many of the commands this append wrote (0: all were appended before). */
+  appended: number
+}
+
 export interface TimerSpec {
   /** `kind:id` */
   actor: string
@@ -57,6 +72,8 @@ export interface FiredTimers {
 
 export interface RedisScripts {
   append(p: PartitionKeys, command: AppendCommand): Promise<Appended>
+  /** Appends the commands not appended before as one entry (one command: an ordinary entry). */
+  appendEach(p: PartitionKeys, command: AppendEachCommand): Promise<AppendedEach>
   /** True when it replaced a timer of the same name. */
   armTimer(p: PartitionKeys, timer: TimerSpec): Promise<boolean>
   /** True when a timer was cleared. */
@@ -113,6 +130,7 @@ export interface ScriptOptions {
 
 const KEY_COUNTS = {
   append: 2,
+  "append-each": 2,
   "timer-arm": 2,
   "timer-clear": 2,
   "timers-fire": 3,
@@ -171,6 +189,11 @@ export const createScripts = (redis: Redis, options: ScriptOptions = {}): RedisS
         number,
       ]
       return { id, duplicate: duplicate === 1 }
+    },
+    appendEach: async (p, { type, actor, parts }) => {
+      const pairs = parts.flatMap((part) => [part.cmdId, part.payload])
+      const [id, appended] = (await run["append-each"](p.inbox, p.dedupe(""), type, actor, dedupeTtlMs, ...pairs)) as [string, number]
+      return { id, appended }
     },
     armTimer: async (p, { actor, name, fireAt, type, payload }) =>
       (await run["timer-arm"](p.timers, p.timerData, timerMember(actor, name), fireAt, JSON.stringify({ type, actor, payload }))) === 0,

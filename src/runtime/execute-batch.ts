@@ -17,6 +17,7 @@ import type { OutboxItem } from "./outbox.ts"
 import type { GroupReleaseOutput, RouteTaskOutput } from "./actor-kind.ts"
 import type { FillRequest, Router } from "./router.ts"
 import { sessionCoverage } from "../store/coverage.ts"
+import { MAX_ENTRY_PAYLOAD_BYTES } from "../schema/commands.ts"
 
 export interface BatchIo {
   readonly sql: Sql
@@ -117,9 +118,17 @@ const carryOut = async (io: BatchIo, items: ReadonlyArray<OutboxItem>): Promise<
     }),
   ])
 
-  // Commands to one actor keep their order: one chain per target, chains run side by side.
+  // Commands to one actor keep their order: one chain per target, chains run side by side. Sends of one
+  // type in a row to one actor go as one batched entry (a session's task reports: one entry per batch).
   const chains = new Map<string, Promise<unknown>>()
   const chain = (target: string, step: () => Promise<unknown>) => chains.set(target, (chains.get(target) ?? Promise.resolve()).then(step))
+  const runs = new Map<string, SendRun>()
+  const close = (target: string) => {
+    const run = runs.get(target)
+    if (!run) return
+    runs.delete(target)
+    chain(target, () => appendRun(io, run))
+  }
   const queue: RouteTaskOutput[] = []
   const fills: FillRequest[] = []
   const releases: GroupReleaseOutput[] = []
@@ -141,11 +150,22 @@ const carryOut = async (io: BatchIo, items: ReadonlyArray<OutboxItem>): Promise<
         chain(`timer:${actor}`, () => io.scripts.clearTimer(partitionKeys(io, item.ref), actor, item.name))
         break
       }
-      case "send":
-        chain(`${item.to.kind}:${item.to.id}`, () =>
-          io.append({ kind: item.to.kind, id: item.to.id, type: item.type, payload: item.payload, cmdId: item.cmdId ?? "" }),
-        )
+      case "send": {
+        const target = `${item.to.kind}:${item.to.id}`
+        const part = {
+          cmdId: item.cmdId ?? "",
+          payload: validateCommand({ kind: item.to.kind, id: item.to.id, type: item.type, payload: item.payload }),
+        }
+        const run = runs.get(target)
+        if (run && run.type === item.type && fits(run, part)) {
+          run.parts.push(part)
+          run.bytes += part.payload.length
+        } else {
+          close(target)
+          runs.set(target, { to: item.to, type: item.type, parts: [part], bytes: part.payload.length })
+        }
         break
+      }
       case "route_task":
         queue.push(item)
         routingId ??= item.cmdId ?? item.entryId
@@ -156,6 +176,7 @@ const carryOut = async (io: BatchIo, items: ReadonlyArray<OutboxItem>): Promise<
         break
       case "coverage": {
         const { to, type, payload } = item.reply
+        close(`${to.kind}:${to.id}`)
         chain(`${to.kind}:${to.id}`, async () => {
           const coverage = await sessionCoverage(io.sql, item.sessionId)
           return io.append({ kind: to.kind, id: to.id, type, payload: { ...payload, ...coverage }, cmdId: item.cmdId ?? "" })
@@ -170,6 +191,7 @@ const carryOut = async (io: BatchIo, items: ReadonlyArray<OutboxItem>): Promise<
         break
     }
   }
+  for (const target of [...runs.keys()]) close(target)
   // The batch's routing in one go: its queries and proposals are per batch, not per item.
   const routing = routingId === undefined ? undefined : io.router.route({ queue, fills, releases }, routingId)
   await Promise.all([...chains.values(), routing])
@@ -181,6 +203,38 @@ const carryOut = async (io: BatchIo, items: ReadonlyArray<OutboxItem>): Promise<
         : [],
     ),
   )
+}
+
+/** Sends of one type in a row to one actor, payloads validated (stream form), carried out as one append. */
+interface SendRun {
+  readonly to: { readonly kind: string; readonly id: string }
+  readonly type: string
+  readonly parts: Array<{ readonly cmdId: string; readonly payload: string }>
+  bytes: number
+}
+
+/** A batched entry stays well inside what an entry may hold (MAX_ENTRY_BATCH commands, MAX_ENTRY_PAYLOAD_BYTES). */
+const RUN_MAX_PARTS = 500
+const RUN_MAX_BYTES = MAX_ENTRY_PAYLOAD_BYTES / 4
+
+/** Only sends with command ids join a run (each is deduplicated on its own). */
+const fits = (run: SendRun, part: SendRun["parts"][number]): boolean =>
+  part.cmdId !== "" &&
+  run.parts[0]?.cmdId !== "" &&
+  run.parts.length < RUN_MAX_PARTS &&
+  run.bytes + part.payload.length + run.parts.length < RUN_MAX_BYTES
+
+/** One send: an ordinary append; several: one batched entry, each command deduplicated by its own id. */
+const appendRun = (io: BatchIo, run: SendRun): Promise<unknown> => {
+  const [first] = run.parts
+  if (run.parts.length === 1 && first)
+    return io.scripts.append(partitionKeys(io, run.to), {
+      type: run.type,
+      actor: `${run.to.kind}:${run.to.id}`,
+      payload: first.payload,
+      ...(first.cmdId === "" ? {} : { cmdId: first.cmdId }),
+    })
+  return io.scripts.appendEach(partitionKeys(io, run.to), { type: run.type, actor: `${run.to.kind}:${run.to.id}`, parts: run.parts })
 }
 
 const partitionKeys = (io: BatchIo, ref: { kind: string; id: string }) => io.keys.partition(partitionOf(ref.kind, ref.id, io.partitions))

@@ -1,7 +1,8 @@
 // Binds the inbox command Schemas to the runtime: validation before an append (camelCase payload in,
 // the snake_case stream payload out), decoding after a read (snake_case in, the camelCase the
-// machines use out, with the Schemas' defaults applied), and the reason for a dead letter.
-import { decodeInboxCommand, decodeStreamEntry, streamPayload } from "../schema/commands.ts"
+// machines use out, with the Schemas' defaults applied; a batched entry's commands in order), and the
+// reason for a dead letter.
+import { decodeInboxCommand, decodeStreamEntries, streamPayload } from "../schema/commands.ts"
 import type { ValidateCommand } from "./append.ts"
 import type { Decoded } from "./plan-batch.ts"
 
@@ -13,6 +14,6 @@ export const validateCommand: ValidateCommand = (command) => {
 }
 
 export const decodeInboxEntry = (fields: Readonly<Record<string, string>>): Decoded => {
-  const decoded = decodeStreamEntry(fields)
-  return decoded.ok ? { ok: true, command: decoded.value } : { ok: false, reason: decoded.error.message }
+  const decoded = decodeStreamEntries(fields)
+  return decoded.ok ? { ok: true, commands: decoded.value } : { ok: false, reason: decoded.error.message }
 }

@@ -5,6 +5,7 @@
 import type { ActorHost, HeldActor, StoredActor } from "./actor-host.ts"
 import type { ActorColumns, ActorKind, Emitted } from "./actor-kind.ts"
 import { refKey } from "./actor-kind.ts"
+import type { AnyMachineSnapshot } from "xstate"
 import { createStep, REJECTED, sendStep, stateName, type Step } from "./advance.ts"
 import { diffViews, type Json, type JsonObject } from "./merge-patch.ts"
 import type { OutboxItem } from "./outbox.ts"
@@ -30,7 +31,8 @@ export interface Command {
   readonly replyTo?: string | undefined
 }
 
-export type Decoded = { readonly ok: true; readonly command: Command } | { readonly ok: false; readonly reason: string }
+/** A decoded inbox entry: its commands, in order (more than one only for a batched entry: one actor, one type). */
+export type Decoded = { readonly ok: true; readonly commands: ReadonlyArray<Command> } | { readonly ok: false; readonly reason: string }
 
 export interface PlannedRow {
   readonly kind: string
@@ -134,12 +136,12 @@ export const planBatch = (input: PlanInput): BatchPlan => {
       continue
     }
     const decoded = input.decode(entry.fields)
-    const kind = decoded.ok ? input.kinds.get(decoded.command.kind) : undefined
-    if (!decoded.ok || !kind) {
-      deadLetters.push({ entry, reason: decoded.ok ? `actor: unknown kind "${decoded.command.kind}"` : decoded.reason })
+    const command = decoded.ok ? decoded.commands[0] : undefined
+    const kind = command && input.kinds.get(command.kind)
+    if (!decoded.ok || !command || !kind) {
+      deadLetters.push({ entry, reason: decoded.ok ? `actor: unknown kind "${command?.kind}"` : decoded.reason })
       continue
     }
-    const command = decoded.command
     const home = partitionOf(command.kind, command.id, input.partitions)
     if (home !== partition) {
       deadLetters.push({ entry, reason: `actor: ${command.kind}:${command.id} belongs to partition ${home}, not ${partition}` })
@@ -165,37 +167,33 @@ export const planBatch = (input: PlanInput): BatchPlan => {
     }
 
     const at = streamIdMs(entry.id)
-    const step: Step = !before
-      ? command.type === kind.createType
-        ? createStep(kind, key, { ...command.payload, at })
-        : { _tag: "rejected", code: "not_found", reason: `${command.kind} ${command.id} does not exist`, state: null }
-      : command.type === kind.createType
-        ? { _tag: "rejected", code: "conflict", reason: `${command.kind} ${command.id} already exists`, state: null }
-        : sendStep(kind, key, before.snapshot, { ...command.payload, type: command.type, at } as { type: string })
-
-    if (step._tag === "failed") {
-      deadLetters.push({ entry, reason: step.reason })
+    const folded = foldCommands(kind, key, before?.snapshot, decoded.commands, at)
+    if (folded._tag === "failed") {
+      deadLetters.push({ entry, reason: folded.reason })
       continue
     }
     ackIds.push(entry.id)
+    counts.rejected += folded.refusals.length
+    counts.applied += folded.applied
 
     const items: OutboxItem[] = []
-    const reply = (outcome: "applied" | "rejected", state: string | null, refusal?: { code: string; reason: string }) => {
-      const answer = replyItem(command, entry.id, outcome, state, refusal)
+    const [refusal] = folded.refusals
+    if (!folded.step) {
+      // Every command refused (a batch's refusals have no one waiting: it carries no replyTo).
+      const answer = refusal && replyItem(command, entry.id, "rejected", refusal.state, { code: refusal.code, reason: refusal.reason })
       if (answer) items.push(answer)
+      if (!before) items.push(...whenMissing(kind, decoded.commands, entry.id, partition))
     }
     let after = before
-    if (step._tag === "rejected") {
-      counts.rejected += 1
-      reply("rejected", step.state, { code: step.code, reason: step.reason })
-      if (!before) items.push(...whenMissing(kind, command, entry.id, partition))
-    } else if (step.effects.some((effect) => effect.type === PURGE)) {
+    const step = folded.step
+    if (!step) {
+      // nothing applied: `after` stays `before`
+    } else if (step.parts.some((part) => part.effects.some((effect) => effect.type === PURGE))) {
       // Erased: nothing of it is written; its row and history are deleted with this batch.
-      counts.applied += 1
-      reply("applied", step.to)
+      const answer = replyItem(command, entry.id, "applied", step.to)
+      if (answer) items.push(answer)
       after = { ...before!, streamId: entry.id, outbox: [], purged: true }
     } else {
-      counts.applied += 1
       const { snapshot, to } = step
       const version = (before?.version ?? 0) + (step.changed ? 1 : 0)
       const view = step.changed ? (kind.view(command.id, snapshot.context, to) as JsonObject) : before!.view
@@ -234,8 +232,14 @@ export const planBatch = (input: PlanInput): BatchPlan => {
           }),
         )
       }
-      items.push(...effectItems(kind, command, step.effects, snapshot.context, entry.id, partition))
-      reply("applied", to)
+      let offset = 0
+      for (const part of step.parts) {
+        const effects = effectItems(kind, command, part.effects, part.context, entry.id, partition, offset)
+        offset += effects.length
+        items.push(...effects)
+      }
+      const answer = replyItem(command, entry.id, "applied", to)
+      if (answer) items.push(answer)
       after = { kind, id: command.id, snapshot, state: to, view, streamId: entry.id, version, outbox: [] }
     }
     outbox.push(...items)
@@ -275,9 +279,73 @@ export const planBatch = (input: PlanInput): BatchPlan => {
   }
 }
 
+interface FoldedStep {
+  readonly snapshot: AnyMachineSnapshot
+  readonly from: string | null
+  readonly to: string
+  /** Some command changed the state value or the context (a transition worth recording). */
+  readonly changed: boolean
+  /** Each applied command's effects, with the context it left (what its outputs are built from). */
+  readonly parts: ReadonlyArray<{ readonly effects: ReadonlyArray<Emitted>; readonly context: unknown }>
+}
+
+type Refusal = Extract<Step, { readonly _tag: "rejected" }>
+
+/** What an entry's commands did, applied in order to one actor: the step of those applied taken as
+ * one (from the state before the first to the state after the last; no step when none applied), the
+ * refusals, or the failure that dead-letters the whole entry. One command is the common case; a
+ * batched entry (append-each.lua) is recorded as one transition, as if its commands were one. */
+type Folded =
+  | { readonly _tag: "failed"; readonly reason: string }
+  | {
+      readonly _tag: "folded"
+      readonly step: FoldedStep | undefined
+      readonly applied: number
+      readonly refusals: ReadonlyArray<Refusal>
+    }
+
+const foldCommands = (
+  kind: ActorKind,
+  key: string,
+  before: AnyMachineSnapshot | undefined,
+  commands: ReadonlyArray<Command>,
+  at: number,
+): Folded => {
+  let snapshot = before
+  let step: FoldedStep | undefined
+  let applied = 0
+  const refusals: Refusal[] = []
+  for (const command of commands) {
+    const next: Step = !snapshot
+      ? command.type === kind.createType
+        ? createStep(kind, key, { ...command.payload, at })
+        : { _tag: "rejected", code: "not_found", reason: `${command.kind} ${command.id} does not exist`, state: null }
+      : command.type === kind.createType
+        ? { _tag: "rejected", code: "conflict", reason: `${command.kind} ${command.id} already exists`, state: null }
+        : sendStep(kind, key, snapshot, { ...command.payload, type: command.type, at } as { type: string })
+    if (next._tag === "failed") return next
+    if (next._tag === "rejected") {
+      refusals.push(next)
+      continue
+    }
+    applied += 1
+    snapshot = next.snapshot
+    step = {
+      snapshot: next.snapshot,
+      from: step ? step.from : next.from,
+      to: next.to,
+      changed: (step?.changed ?? false) || next.changed,
+      parts: [...(step?.parts ?? []), { effects: next.effects, context: next.snapshot.context }],
+    }
+  }
+  return { _tag: "folded", step, applied, refusals }
+}
+
 /** What the sender of a command to a missing actor must still be told (ActorKind.whenMissing). */
-const whenMissing = (kind: ActorKind, command: Command, entryId: string, partition: number): OutboxItem[] =>
-  (kind.whenMissing?.(command) ?? []).map((output, index) => ({ ...output, entryId, cmdId: `${partition}/${entryId}/${index}` }))
+const whenMissing = (kind: ActorKind, commands: ReadonlyArray<Command>, entryId: string, partition: number): OutboxItem[] =>
+  commands
+    .flatMap((command) => kind.whenMissing?.(command) ?? [])
+    .map((output, index) => ({ ...output, entryId, cmdId: `${partition}/${entryId}/${index}` }))
 
 /** A recorded transition of an actor as its event-stream item (topics from the actor's context). */
 export const eventItem = (
@@ -309,7 +377,8 @@ export const eventItem = (
   at: new Date(transition.at).toISOString(),
 })
 
-/** Timers and domain effects of one applied command, as outbox items. */
+/** Timers and domain effects of one applied command, as outbox items; `offset`: how many such items
+ * the entry's earlier commands gave (a batched entry), so every command id of the entry is distinct. */
 const effectItems = (
   kind: ActorKind,
   self: Command,
@@ -317,6 +386,7 @@ const effectItems = (
   context: unknown,
   entryId: string,
   partition: number,
+  offset: number,
 ): OutboxItem[] => {
   const items: OutboxItem[] = []
   const ref = { kind: self.kind, id: self.id }
@@ -336,7 +406,7 @@ const effectItems = (
       items.push({ _tag: "erase", entryId, ref, cmdId: `${partition}/${entryId}/erase` })
     } else if (effect.type !== REJECTED && effect.type !== PURGE) {
       for (const output of kind.outputs(effect, { id: self.id, context })) {
-        items.push({ ...output, entryId, cmdId: `${partition}/${entryId}/${items.length}` })
+        items.push({ ...output, entryId, cmdId: `${partition}/${entryId}/${offset + items.length}` })
       }
     }
   }

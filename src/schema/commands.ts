@@ -325,17 +325,24 @@ export const streamPayload = (cmd: InboxCommand): string => JSON.stringify(encod
 
 // ---- raw stream entries ----
 
-/** An inbox stream entry: PROTOCOL.md's `type`, `actor`, `payload`, plus the runtime's `cmdId`, `replyTo`. */
+/** An inbox stream entry: PROTOCOL.md's `type`, `actor`, `payload`, plus the runtime's `cmdId`, `replyTo`
+ * and `batch` (several commands of one type to one actor: append-each.lua). */
 const StreamEntry = Schema.Struct({
   type: Schema.String,
   actor: ActorRefParts,
   payload: Schema.String,
   cmdId: Schema.optionalKey(NonEmptyString),
   replyTo: Schema.optionalKey(NonEmptyString),
+  batch: Schema.optionalKey(Schema.String),
 })
 
 /** The largest raw entry payload, as an HTTP body: 1 MiB. */
 export const MAX_ENTRY_PAYLOAD_BYTES = 1024 * 1024
+
+/** The most commands one batched entry may hold. */
+export const MAX_ENTRY_BATCH = 1_000
+
+const BATCH_COUNT = /^[1-9][0-9]{0,3}$/u
 
 /** Pairs a flat `[field, value, ...]` list (XREADGROUP's shape) into a record; a repeated field keeps the first. */
 function fieldRecord(fields: ReadonlyArray<string>): Record<string, string> {
@@ -350,22 +357,50 @@ function fieldRecord(fields: ReadonlyArray<string>): Record<string, string> {
 /**
  * Decodes a raw inbox stream entry (fields `type`, `actor` = `kind:id`, `payload` = snake_case JSON
  * text, optional `cmdId`, `replyTo`; other fields such as `timer` are ignored), checked exactly like
- * HTTP input. A failure's `error.message` is the reason to record in the dead-letter stream.
+ * HTTP input. A failure's `error.message` is the reason to record in the dead-letter stream. A
+ * batched entry (`batch`, see decodeStreamEntries) is refused here.
  */
 export function decodeStreamEntry(fields: ReadonlyArray<string> | Readonly<Record<string, string>>): Decoded<InboxCommand> {
+  const decoded = decodeStreamEntries(fields)
+  if (!decoded.ok) return decoded
+  const [first, ...more] = decoded.value
+  return more.length === 0 && first ? { ok: true, value: first } : { ok: false, error: validationError("batch: one command expected") }
+}
+
+/**
+ * Decodes a raw inbox stream entry into its commands, in order: one, or, for an entry with `batch`
+ * = n (1 to 1,000), the n commands of its `type` to its `actor` whose payloads `payload` lists as a
+ * JSON array (what append-each.lua writes: a batch carries no `cmdId` or `replyTo`). Each payload is
+ * checked like HTTP input; one that fails refuses the whole entry, naming its index.
+ */
+export function decodeStreamEntries(fields: ReadonlyArray<string> | Readonly<Record<string, string>>): Decoded<InboxCommand[]> {
   const entry = decodeOr(StreamEntry, Array.isArray(fields) ? fieldRecord(fields) : fields)
   if (!entry.ok) return entry
-  const { type, actor, cmdId, replyTo } = entry.value
+  const { type, actor, cmdId, replyTo, batch } = entry.value
   const size = Buffer.byteLength(entry.value.payload)
   if (size > MAX_ENTRY_PAYLOAD_BYTES)
     return { ok: false, error: validationError(`payload: ${size} bytes, more than ${MAX_ENTRY_PAYLOAD_BYTES}`) }
   const payload = parseJsonInput(entry.value.payload, { name: "payload" })
   if (!payload.ok) return payload
-  return decodeStreamForm({
-    ...actor,
-    type,
-    payload: payload.value,
-    ...(cmdId === undefined ? {} : { cmdId }),
-    ...(replyTo === undefined ? {} : { replyTo }),
-  })
+  const one = (value: unknown, extra: { cmdId?: string; replyTo?: string }) =>
+    decodeStreamForm({ ...actor, type, payload: value, ...extra })
+  if (batch === undefined) {
+    const decoded = one(payload.value, { ...(cmdId === undefined ? {} : { cmdId }), ...(replyTo === undefined ? {} : { replyTo }) })
+    return decoded.ok ? { ok: true, value: [decoded.value] } : decoded
+  }
+  const count = BATCH_COUNT.test(batch) ? Number(batch) : 0
+  if (count < 1 || count > MAX_ENTRY_BATCH)
+    return { ok: false, error: validationError(`batch: expected a count from 1 to ${MAX_ENTRY_BATCH}, got ${JSON.stringify(batch)}`) }
+  if (cmdId !== undefined || replyTo !== undefined)
+    return { ok: false, error: validationError("batch: a batched entry carries no cmdId or replyTo") }
+  if (!Array.isArray(payload.value) || payload.value.length !== count)
+    return { ok: false, error: validationError(`payload: expected a JSON array of ${count} payloads (batch)`) }
+  const commands: InboxCommand[] = []
+  for (const [index, value] of payload.value.entries()) {
+    const decoded = one(value, {})
+    if (!decoded.ok) return { ok: false, error: validationError(`payload[${index}]: ${decoded.error.message}`) }
+    if (decoded.value.type === "CREATE") return { ok: false, error: validationError("batch: a creation cannot be batched") }
+    commands.push(decoded.value)
+  }
+  return { ok: true, value: commands }
 }

@@ -67,7 +67,7 @@ interface ActorRow {
   id: string
   state: string
   version: string
-  context: { inflight?: string[]; successes?: number; failures?: number }
+  context: { inflight?: string[]; successes?: number; failures?: number; tasks?: Record<string, number> }
 }
 
 interface EventBody {
@@ -93,8 +93,10 @@ const sessionTask = (dependencies: number) => [
   `${WAKE}:blocked>ready`,
   ...STANDALONE.slice(1),
 ]
-/** TASK_STATUS reports a session applies per task: ready, assigned, in_progress, completed. */
+/** TASK_STATUS reports a session applies per task: ready, assigned, in_progress, completed. The reports
+ * one runtime batch sends to a session arrive as one entry (append-each.lua), applied as one transition. */
 const REPORTS_PER_TASK = 4
+const REPORT = /^TASK_STATUS:(queued|running)>(queued|running|completed)$/u
 
 /** JSON with object keys sorted: a copy replayed from Postgres (jsonb) orders keys its own way. */
 const canonical = (value: unknown): string =>
@@ -145,20 +147,23 @@ export const audit = async (input: AuditInput): Promise<Audit> => {
     for (const id of session.roots) checkTask(id, sessionTask(0), sessionTaskStep)
     // The workload's dependants: test waits for build, ship for build and test.
     session.dependants.forEach((id, i) => checkTask(id, sessionTask(i + 1), sessionTaskStep))
-    const reports = REPORTS_PER_TASK * (session.roots.length + session.dependants.length)
+    const tasks = session.roots.length + session.dependants.length
     const steps = (history.get(`session:${session.id}`) ?? []).map(step)
-    // queued from START until the first assignment: the reports before it (tasks becoming ready) keep it queued
-    const waiting = Math.max(0, steps.indexOf("TASK_STATUS:queued>running") - 2)
-    const expected = [
-      "CREATE:null>pending",
-      "START:pending>queued",
-      ...Array.from({ length: waiting }, () => "TASK_STATUS:queued>queued"),
-      "TASK_STATUS:queued>running",
-      ...Array.from({ length: reports - waiting - 2 }, () => "TASK_STATUS:running>running"),
-      "TASK_STATUS:running>completed",
-    ]
-    if (steps.join() !== expected.join()) {
-      ;(steps.length > expected.length ? result.duplicated : result.malformed).push(`session ${session.id}: ${steps.join(" ")}`)
+    const [created, started, ...reports] = steps
+    const wellFormed =
+      created === "CREATE:null>pending" &&
+      started === "START:pending>queued" &&
+      reports.length >= 1 &&
+      reports.length <= REPORTS_PER_TASK * tasks &&
+      reports.every((report) => REPORT.test(report)) &&
+      reports.at(-1)?.endsWith(">completed") === true
+    if (!wellFormed) {
+      ;(reports.length > REPORTS_PER_TASK * tasks ? result.duplicated : result.malformed).push(`session ${session.id}: ${steps.join(" ")}`)
+    }
+    // a report applied twice, or lost, shows in the session's counts of its tasks by status
+    const counts = Object.entries(byKey.get(`session:${session.id}`)?.context.tasks ?? {}).filter(([, n]) => n !== 0)
+    if (JSON.stringify(counts) !== JSON.stringify([["completed", tasks]])) {
+      result.duplicated.push(`session ${session.id}: counts its tasks ${JSON.stringify(Object.fromEntries(counts))}`)
     }
   }
 

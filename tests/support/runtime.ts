@@ -81,6 +81,8 @@ export interface TestDeployment {
   connectRedis(name?: string): Promise<Redis>
   /** Starts one partition worker by hand, with a fencing token the test obtained (stopped by close()). */
   startWorker(partition: number, fence: number, options: WorkerOptions): Promise<PartitionWorker>
+  /** What a partition worker carries out its batches with, on the deployment's connections. */
+  batchIo(): BatchIo
   /** A new actor id of `kind` that lives in `partition`. */
   idIn(kind: string, partition: number): string
   /** Polls an actor's stored row (its snapshot as the runtime reads it) until `until` holds (or fails after `timeoutMs`). */
@@ -238,6 +240,7 @@ export const testDeployment = async (options: DeploymentOptions = {}): Promise<T
     redisUrl,
     stopAll,
     connectRedis: (name = "test") => connect(name),
+    batchIo: () => batchIo(),
     async startRuntime(tuning = QUICK) {
       const own = await connect("test-runtime")
       const runtime = await startRuntime({

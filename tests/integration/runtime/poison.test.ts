@@ -40,7 +40,7 @@ const meterKind: ActorKind = {
 
 const decode = (fields: Readonly<Record<string, string>>): Decoded => {
   const [kind = "", id = ""] = (fields["actor"] ?? "").split(":")
-  return { ok: true, command: { kind, id, type: fields["type"] ?? "", payload: JSON.parse(fields["payload"] ?? "{}") } }
+  return { ok: true, commands: [{ kind, id, type: fields["type"] ?? "", payload: JSON.parse(fields["payload"] ?? "{}") }] }
 }
 
 let deployment: TestDeployment

@@ -54,7 +54,7 @@ const V2 = door(doorV2, { version: 2, migrations: { 1: renamed } })
 
 const decode = (fields: Readonly<Record<string, string>>): Decoded => {
   const [kind = "", id = ""] = (fields["actor"] ?? "").split(":")
-  return { ok: true, command: { kind, id, type: fields["type"] ?? "", payload: JSON.parse(fields["payload"] ?? "{}") } }
+  return { ok: true, commands: [{ kind, id, type: fields["type"] ?? "", payload: JSON.parse(fields["payload"] ?? "{}") }] }
 }
 
 let deployment: TestDeployment

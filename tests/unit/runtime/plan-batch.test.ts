@@ -66,7 +66,7 @@ const decode = (fields: Readonly<Record<string, string>>): Decoded => {
   if (!fields["type"] || !kind || !id) return { ok: false, reason: "type: is missing" }
   return {
     ok: true,
-    command: { kind, id, type: fields["type"], payload: JSON.parse(fields["payload"] ?? "{}"), replyTo: fields["replyTo"] },
+    commands: [{ kind, id, type: fields["type"], payload: JSON.parse(fields["payload"] ?? "{}"), replyTo: fields["replyTo"] }],
   }
 }
 
