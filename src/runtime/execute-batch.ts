@@ -17,6 +17,7 @@ import type { OutboxItem } from "./outbox.ts"
 import type { GroupReleaseOutput, RouteTaskOutput } from "./actor-kind.ts"
 import type { FillRequest, Router } from "./router.ts"
 import { sessionCoverage } from "../store/coverage.ts"
+import { storedOutbox } from "./stored-outbox.ts"
 import { MAX_ENTRY_PAYLOAD_BYTES } from "../schema/commands.ts"
 
 export interface BatchIo {
@@ -79,7 +80,7 @@ export const commitBatch = async (
   const written = await io.commit.write({
     partition,
     fence,
-    rows: plan.rows.map(({ columns, ...row }) => ({ ...row, ...columns })),
+    rows: plan.rows.map(({ columns, outbox, ...row }) => ({ ...row, outbox: storedOutbox(row, partition, outbox), ...columns })),
     transitions: plan.transitions,
     purges: plan.purges,
     assumedNew,

@@ -17,7 +17,7 @@ import { ActorHost, type HeldActor, type StoredActor } from "./actor-host.ts"
 import type { ActorKind } from "./actor-kind.ts"
 import { commitBatch, finishBatch, type BatchIo } from "./execute-batch.ts"
 import { failureReason, isUnavailable } from "./failure.ts"
-import type { OutboxItem } from "./outbox.ts"
+import { restoredOutbox } from "./stored-outbox.ts"
 import { eventItem, planBatch, type BatchPlan, type Decoded } from "./plan-batch.ts"
 import type { RuntimeStats } from "./stats.ts"
 
@@ -402,7 +402,7 @@ export class PartitionWorker {
         streamId: actor.streamId,
         version: actor.version,
         machineVersion: actor.machineVersion,
-        outbox: [...events, ...(Array.isArray(actor.outbox) ? (actor.outbox as OutboxItem[]) : [])],
+        outbox: [...events, ...restoredOutbox(actor, this.partition, actor.outbox)],
       })
     }
     return stored

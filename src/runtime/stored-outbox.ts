@@ -1,0 +1,49 @@
+// Stored outboxes: the form the outbox items of an actor's last batch take in its `actors` row (kept so
+// a redelivered entry carries out its effects again). Items are grouped by the entry that caused them,
+// so its id is written once, not once per item; a timer's `ref`, which is the actor itself, is left
+// out; a command id derived from the entry (`<partition>/<entryId>/<n>`, see plan-batch.ts) keeps only
+// `#<n>`. Reading puts all of it back. An outbox stored before this form (a plain list) reads the same.
+import type { ActorRef } from "./actor-kind.ts"
+import type { OutboxItem } from "./outbox.ts"
+
+/** Entry id → its items, each without `entryId`, and without `ref` when it is the actor itself. */
+type StoredOutbox = Record<string, Array<Record<string, unknown>>>
+
+const DERIVED = "#"
+/** The items that name their own actor (`ref`). */
+const OWN_REF = new Set(["timer_arm", "timer_clear", "erase"])
+
+const sameRef = (ref: unknown, self: ActorRef): boolean =>
+  typeof ref === "object" && ref !== null && (ref as ActorRef).kind === self.kind && (ref as ActorRef).id === self.id
+
+/** The outbox to store for `self` (living in `partition`): its items grouped by entry; an empty outbox is `[]`. */
+export const storedOutbox = (self: ActorRef, partition: number, items: ReadonlyArray<OutboxItem>): StoredOutbox | [] => {
+  if (items.length === 0) return []
+  const stored: StoredOutbox = {}
+  for (const item of items) {
+    const { entryId, ...rest } = item as OutboxItem & Record<string, unknown>
+    const compact: Record<string, unknown> = { ...rest }
+    if (OWN_REF.has(item._tag) && sameRef(compact["ref"], self)) delete compact["ref"]
+    const derived = `${partition}/${entryId}/`
+    if (typeof item.cmdId === "string" && item.cmdId.startsWith(derived)) compact["cmdId"] = `${DERIVED}${item.cmdId.slice(derived.length)}`
+    ;(stored[entryId] ??= []).push(compact)
+  }
+  return stored
+}
+
+/** The outbox items a stored outbox holds (either form), as `storedOutbox` was given them. */
+export const restoredOutbox = (self: ActorRef, partition: number, stored: unknown): OutboxItem[] => {
+  if (Array.isArray(stored)) return stored as OutboxItem[]
+  if (typeof stored !== "object" || stored === null) return []
+  const items: OutboxItem[] = []
+  for (const [entryId, compacts] of Object.entries(stored as StoredOutbox)) {
+    for (const compact of compacts) {
+      const item: Record<string, unknown> = { ...compact, entryId }
+      if (OWN_REF.has(String(item["_tag"])) && item["ref"] === undefined) item["ref"] = { kind: self.kind, id: self.id }
+      const cmdId = item["cmdId"]
+      if (typeof cmdId === "string" && cmdId.startsWith(DERIVED)) item["cmdId"] = `${partition}/${entryId}/${cmdId.slice(DERIVED.length)}`
+      items.push(item as unknown as OutboxItem)
+    }
+  }
+  return items
+}
