@@ -77,6 +77,9 @@ export const sessionKind: ActorKind = {
   createType: "CREATE",
   outputs: (effect, self) => outputs(effect as SessionEmitted, self.id, self.context as SessionContext),
   topics: (id) => ["sessions", `session:${id}`],
-  columns: (context) => ({ priority: (context as SessionContext).priority }),
+  columns: (context) => {
+    const session = context as SessionContext
+    return { priority: session.priority, deletedAt: session.deletedAt ?? null }
+  },
   view: (id, context, state) => sessionView(id, context as SessionContext, state),
 }

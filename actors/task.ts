@@ -131,7 +131,14 @@ export const taskKind: ActorKind = {
   },
   columns: (context) => {
     const task = context as TaskContext
-    return { sessionId: task.sessionId, capability: task.capability, agentId: task.agentId, priority: task.priority }
+    return {
+      sessionId: task.sessionId,
+      capability: task.capability,
+      agentId: task.agentId,
+      priority: task.priority,
+      group: task.group ?? null,
+      index: task.index,
+    }
   },
   view: (id, context, state) => taskView(id, context as TaskContext, state),
   // A proposal for a task erased meanwhile (it may still have been in a ready queue): the agent frees its slot.

@@ -1,11 +1,12 @@
 // A subscriber's bridge: one extra event socket, shared by every mirror whose topic the subscriber
 // has asked to follow with a `subscribe` frame that is not yet known to have taken effect (the
-// server answers that frame with nothing). The bridge follows all those topics from its upgrade, so
-// a mirror's first `GET` can wait for it and miss nothing. A mirror lets go of its hold once the
-// subscriber itself delivers an event of its actor, or when it closes; the socket closes when the
-// last hold goes. A new topic cannot be added to an open socket exactly (that would be a `subscribe`
-// frame again), so it opens a socket following every held topic, and the older one closes once the
-// newer is open.
+// server answers that frame with nothing, unless it acks them: beyond PROTOCOL v1.1). The bridge
+// follows all those topics from its upgrade, so a mirror's first `GET` can wait for it and miss
+// nothing. A mirror lets go of its hold once the subscriber itself delivers an event of its actor,
+// once the server acked its topic and the actor stayed quiet for a while (./mirror.ts), or when it
+// closes; the socket closes when the last hold goes. A new topic cannot be added to an open socket
+// exactly (that would be a `subscribe` frame again), so it opens a socket following every held topic,
+// and the older one closes once the newer is open.
 import type { Subscriber } from "./subscriber.ts"
 import type { SubscribedEvent } from "./types.ts"
 

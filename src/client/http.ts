@@ -39,7 +39,7 @@ export interface RequestOptions {
 export type Requester = <T>(method: string, path: string, options?: RequestOptions) => Promise<T>
 
 /** The code answered for a status when the body carries none (a front door's 405, 431, a proxy's 502). */
-const codeOfStatus = (status: number): ErrorCode => {
+export const codeOfStatus = (status: number): ErrorCode => {
   if (status === 400 || status === 405) return "validation_failed"
   if (status === 401) return "unauthorized"
   if (status === 403) return "forbidden"
@@ -51,7 +51,8 @@ const codeOfStatus = (status: number): ErrorCode => {
   return "internal"
 }
 
-const isErrorBody = Schema.is(ErrorBody)
+/** True for PROTOCOL's error body `{error: {code, message, ref?}}`. */
+export const isErrorBody = Schema.is(ErrorBody)
 
 const queryText = (query: Query | undefined): string => {
   if (query === undefined) return ""

@@ -9,6 +9,10 @@
 // which the server answers with nothing. The first `GET` waits for the bridge to open, and its events
 // feed the mirror, so nothing between the `GET` and the server taking the frame is missed; the first
 // event the subscriber itself delivers shows it follows the topic, and the mirror lets go of the bridge.
+// A quiet actor sends no such event: once the server has acknowledged the subscriber's frame (beyond
+// PROTOCOL v1.1), the mirror waits `bridgeIdleMs` for one, then lets go and reads the view once more.
+// That read is what makes it exact: events appended after the ack reach the subscriber, those before
+// are in the read (an event still on its way on the bridge would otherwise be lost unseen).
 import { backoffDelay } from "./backoff.ts"
 import type { BridgeHold, EventSource } from "./bridge.ts"
 import { ClawbotError } from "./errors.ts"
@@ -35,6 +39,9 @@ export interface Mirror<K extends ActorKind = ActorKind> {
   close(): void
 }
 
+/** How long a mirror whose topic is known in effect waits for its actor's first event before it lets go of the bridge. */
+const BRIDGE_IDLE_MS = 5_000
+
 const PATHS: Readonly<Record<ActorKind, string>> = { agent: "agents", session: "sessions", task: "tasks", context: "contexts" }
 
 /** What `GET` answers minus the lists it links to (a session's `tasks`): the view patches apply to. */
@@ -56,6 +63,7 @@ class ActorMirror<K extends ActorKind> implements Mirror<K> {
   private readonly detach: Array<() => void> = []
   private isClosed = false
   private failures = 0
+  private idleTimer: ReturnType<typeof setTimeout> | undefined
   fetches = 0
 
   constructor(
@@ -64,12 +72,21 @@ class ActorMirror<K extends ActorKind> implements Mirror<K> {
     readonly id: string,
     private bridge: BridgeHold | undefined,
     private readonly closed: (() => void) | undefined,
+    private readonly bridgeIdleMs = BRIDGE_IDLE_MS,
   ) {
     this.detach.push(
       this.feed(subscriber, () => this.releaseBridge()),
       subscriber.onClose(() => this.close()),
     )
-    if (bridge) this.detach.push(this.feed(bridge))
+    if (bridge) {
+      this.detach.push(
+        this.feed(bridge),
+        subscriber.onTopicsInEffect((topics) => {
+          if (topics.includes(this.topic)) this.waitIdle()
+        }),
+      )
+      if (subscriber.inEffectNow(this.topic)) this.waitIdle()
+    }
     ;(bridge ?? subscriber).ready().then(
       () => this.refetch(),
       () => undefined,
@@ -98,9 +115,30 @@ class ActorMirror<K extends ActorKind> implements Mirror<K> {
     const bridge = this.bridge
     if (bridge === undefined) return
     this.bridge = undefined
+    clearTimeout(this.idleTimer)
     bridge.release()
     // Let go before the bridge opened: the first `GET` goes now, which is exact as well.
     if (!this.started) this.refetch()
+  }
+
+  /**
+   * The subscriber follows the actor's topic now (the server acked it): if no event of the actor comes
+   * through it within `bridgeIdleMs`, let go of the bridge and read the view again (exact, see above).
+   */
+  private waitIdle(): void {
+    if (this.bridge === undefined || this.idleTimer !== undefined) return
+    this.idleTimer = setTimeout(() => {
+      this.idleTimer = undefined
+      // Not in effect any more (the socket was lost, or could not resume and follows again): wait for the next proof.
+      if (this.bridge === undefined || this.isClosed || !this.subscriber.inEffectNow(this.topic)) return
+      const started = this.started
+      this.releaseBridge()
+      if (started) this.refetch()
+    }, this.bridgeIdleMs)
+  }
+
+  private get topic(): string {
+    return `${this.kind}:${this.id}`
   }
 
   get view(): ActorView<K> | undefined {
@@ -227,5 +265,10 @@ export const mirrorOf = <K extends ActorKind>(
   subscriber: Subscriber,
   kind: K,
   id: string,
-  options: { readonly bridge?: BridgeHold | undefined; readonly closed?: (() => void) | undefined } = {},
-): Mirror<K> => new ActorMirror(subscriber, kind, id, options.bridge, options.closed)
+  options: {
+    readonly bridge?: BridgeHold | undefined
+    readonly closed?: (() => void) | undefined
+    /** How long it waits for its actor's first event once its topic is in effect (default 5,000 ms). */
+    readonly bridgeIdleMs?: number | undefined
+  } = {},
+): Mirror<K> => new ActorMirror(subscriber, kind, id, options.bridge, options.closed, options.bridgeIdleMs)

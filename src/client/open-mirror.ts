@@ -23,7 +23,9 @@ interface Shared {
   readonly stopped: boolean
 }
 
-const SHAPE_KEYS = ["url", "token", "WebSocket", "fetch", "backoff", "dedupeWindow"] as const satisfies ReadonlyArray<keyof Shape>
+const SHAPE_KEYS = ["url", "token", "WebSocket", "fetch", "backoff", "dedupeWindow", "bridgeIdleMs"] as const satisfies ReadonlyArray<
+  keyof Shape
+>
 
 const shared: Shared[] = []
 

@@ -1,8 +1,12 @@
 // A WebSocket that reconnects: backoff with jitter after each loss, a bound on how long a connect
-// may take, and a stop on the closes that reconnecting cannot fix (a refused or revoked token, a
-// newer socket of the same agent). The bot and the subscriber build on it; it knows no frames.
+// may take, and a stop on the refusals and closes that reconnecting cannot fix (an upgrade refused
+// with a 4xx other than 408 and 429: a refused token or origin, bad topics, a quarantined agent;
+// a revoked token, a newer socket of the same agent). The error it stops with is the server's own
+// `{code, message, ref?}` and HTTP status when the WebSocket read the refusal's body (the Node
+// entry's does), else the status's code. The bot and the subscriber build on it; it knows no frames.
 import { backoffDelay, type BackoffOptions } from "./backoff.ts"
 import { ClawbotError } from "./errors.ts"
+import { codeOfStatus, isErrorBody } from "./http.ts"
 import { messageText, OPEN, type WebSocketConstructor, type WebSocketLike } from "./transport.ts"
 
 export interface SocketEvents {
@@ -38,10 +42,24 @@ const refusedStatus = (event: unknown): number | undefined => {
   return match ? Number(match[1]) : undefined
 }
 
-const REFUSALS: Readonly<Record<number, ClawbotError["code"]>> = {
-  400: "validation_failed",
-  401: "unauthorized",
-  403: "forbidden",
+/**
+ * A refused upgrade that trying again cannot change: every 4xx (a bad or revoked token, a forbidden origin,
+ * bad topics, a quarantined agent's 409) but 408 and 429, which say "later".
+ */
+const isFinalRefusal = (status: number): boolean => status >= 400 && status < 500 && status !== 408 && status !== 429
+
+/** The error of a final refusal: the server's own `{code, message, ref?}` when its body was read, else its status's. */
+const refusalError = (status: number, body: string | undefined): ClawbotError => {
+  let parsed: unknown
+  try {
+    parsed = body === undefined || body === "" ? undefined : JSON.parse(body)
+  } catch {
+    parsed = undefined
+  }
+  const detail = isErrorBody(parsed)
+    ? parsed.error
+    : { code: codeOfStatus(status), message: `socket: the upgrade was refused with HTTP ${status}` }
+  return new ClawbotError({ ...detail, status })
 }
 
 export class ReconnectingSocket {
@@ -121,6 +139,7 @@ export class ReconnectingSocket {
       return
     }
     this.ws = ws
+    /** The status of a refused upgrade, read from the error event (when the WebSocket keeps no `refusal`). */
     let refused: number | undefined
     const connectTimer = setTimeout(() => ws.close(4000, "connect timed out"), this.options.connectTimeoutMs ?? 10_000)
     ws.onopen = () => {
@@ -143,12 +162,16 @@ export class ReconnectingSocket {
         for (const resolve of this.closedWaiters.splice(0)) resolve()
         return
       }
-      const finalCode = (refused !== undefined ? REFUSALS[refused] : undefined) ?? FINAL_CLOSES[event.code]
-      if (finalCode !== undefined) {
-        const why =
-          refused !== undefined ? `the upgrade was refused with HTTP ${refused}` : `closed with ${event.code} ${event.reason}`.trim()
+      const refusal = ws.refusal ?? (refused === undefined ? undefined : { status: refused, body: undefined })
+      if (refusal !== undefined && isFinalRefusal(refusal.status)) {
         this.events.lost({ code: event.code, reason: event.reason, retryInMs: undefined })
-        this.stop(new ClawbotError({ code: finalCode, message: `socket: ${why}`, status: refused }))
+        this.stop(refusalError(refusal.status, refusal.body))
+        return
+      }
+      const finalCode = FINAL_CLOSES[event.code]
+      if (finalCode !== undefined) {
+        this.events.lost({ code: event.code, reason: event.reason, retryInMs: undefined })
+        this.stop(new ClawbotError({ code: finalCode, message: `socket: closed with ${event.code} ${event.reason}`.trim() }))
         return
       }
       const delay = this.immediate ? 0 : backoffDelay(this.tries, this.options.backoff)

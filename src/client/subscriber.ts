@@ -38,6 +38,11 @@ export interface SubscribeOptions {
   readonly backoff?: BackoffOptions | undefined
   /** Event ids remembered to drop repeats (default 10,000). */
   readonly dedupeWindow?: number | undefined
+  /**
+   * How long a mirror whose new topic the server has acknowledged (beyond PROTOCOL v1.1) keeps its bridge
+   * waiting for its actor's first event before it lets go with one more `GET` (default 5,000 ms; see `mirror()`).
+   */
+  readonly bridgeIdleMs?: number | undefined
 }
 
 const decodeFrame = frameDecoder(EventServerFrame)
@@ -98,6 +103,12 @@ export class Subscriber implements AsyncIterable<SubscribedEvent> {
   /** Topics followed for mirrors, with how many open mirrors need each (unfollowed at none). */
   private readonly mirrorTopics = new Map<string, number>()
   private bridge: Bridge | undefined
+  /** The topics known to be in effect on the current socket: in its URL, or acked since it opened. */
+  private readonly inEffect = new Set<string>()
+  /** Topics of the `subscribe` frames sent on the current socket and not acked yet, by frame id. */
+  private readonly unacked = new Map<string, ReadonlyArray<string>>()
+  private frameSeq = 0
+  private readonly inEffectListeners = new Set<(topics: ReadonlyArray<string>) => void>()
   private repeatCount = 0
   private lastCursor: string | undefined
   private readonly seen: SeenIds
@@ -140,6 +151,8 @@ export class Subscriber implements AsyncIterable<SubscribedEvent> {
             token: options.token,
             topics: [...this.urlTopics].join(","),
             since: this.lastCursor,
+            // Acks of `subscribe` frames (beyond PROTOCOL v1.1; a server without them ignores it).
+            acks: "1",
           })
         },
       },
@@ -147,6 +160,8 @@ export class Subscriber implements AsyncIterable<SubscribedEvent> {
         open: () => this.onOpen(),
         message: (text) => this.onMessage(text),
         lost: ({ retryInMs }) => {
+          this.inEffect.clear()
+          this.unacked.clear()
           if (retryInMs !== undefined) this.status("reconnecting")
         },
         stopped: (error) => this.stop(error),
@@ -198,6 +213,21 @@ export class Subscriber implements AsyncIterable<SubscribedEvent> {
   onClose(listener: () => void): () => void {
     this.closeListeners.add(listener)
     return () => this.closeListeners.delete(listener)
+  }
+
+  /**
+   * Calls `listener` with topics once they are known to be in effect on the socket: at its opening for those of its
+   * URL, and when the server acknowledges the `subscribe` frame of others (beyond PROTOCOL v1.1; a server that does
+   * not acknowledge never proves those). Every event appended to the stream from then on is delivered under them.
+   */
+  onTopicsInEffect(listener: (topics: ReadonlyArray<string>) => void): () => void {
+    this.inEffectListeners.add(listener)
+    return () => this.inEffectListeners.delete(listener)
+  }
+
+  /** True when `topic` is known to be in effect on the open socket (see `onTopicsInEffect`). */
+  inEffectNow(topic: string): boolean {
+    return this.inEffect.has(topic)
   }
 
   /** Calls `listener` when events may have been missed (the server could not resume): refetch what you keep. */
@@ -272,7 +302,7 @@ export class Subscriber implements AsyncIterable<SubscribedEvent> {
     if (followed && this.bridge?.holding(topic) !== true) return mirrorOf(this, kind, id, { closed })
     const { onEvent: _onEvent, onStatus: _onStatus, since: _since, ...options } = this.options
     this.bridge ??= new Bridge((topics) => new Subscriber({ ...options, topics }))
-    return mirrorOf(this, kind, id, { bridge: this.bridge.hold(topic), closed })
+    return mirrorOf(this, kind, id, { bridge: this.bridge.hold(topic), closed, bridgeIdleMs: this.options.bridgeIdleMs })
   }
 
   /** Drops the connection as if the network lost it (it reconnects and resumes): for tests and drills. */
@@ -296,12 +326,28 @@ export class Subscriber implements AsyncIterable<SubscribedEvent> {
     const added = topics.filter((topic) => !this.topicSet.has(topic))
     if (added.length === 0) return
     for (const topic of added) this.topicSet.add(topic)
-    this.socket.send(JSON.stringify({ type: "subscribe", payload: { topics: added } }))
+    this.sendSubscribe(added)
+  }
+
+  /** A `subscribe` frame with an id, so a server that acks them says when the topics are in effect. */
+  private sendSubscribe(topics: ReadonlyArray<string>): void {
+    const id = `s-${(this.frameSeq += 1)}`
+    // Not open: the topics go in the next socket's URL, or in a frame once it opens (onOpen).
+    if (this.socket.send(JSON.stringify({ type: "subscribe", id, payload: { topics } }))) this.unacked.set(id, topics)
   }
 
   private removeTopics(topics: ReadonlyArray<string>): void {
     const removed = topics.filter((topic) => this.topicSet.delete(topic))
+    for (const topic of removed) this.inEffect.delete(topic)
     if (removed.length > 0) this.socket.send(JSON.stringify({ type: "unsubscribe", payload: { topics: removed } }))
+  }
+
+  /** `topics` are in effect on the socket (still followed): tell the listeners. */
+  private takeEffect(topics: ReadonlyArray<string>): void {
+    const followed = topics.filter((topic) => this.topicSet.has(topic))
+    if (followed.length === 0) return
+    for (const topic of followed) this.inEffect.add(topic)
+    for (const listener of [...this.inEffectListeners]) listener(followed)
   }
 
   private mirrorClosed(topic: string): void {
@@ -315,12 +361,16 @@ export class Subscriber implements AsyncIterable<SubscribedEvent> {
     // Topics changed while the socket was opening, after its URL was built: the frames went nowhere.
     const added = [...this.topicSet].filter((topic) => !this.urlTopics.has(topic))
     const removed = [...this.urlTopics].filter((topic) => !this.topicSet.has(topic))
-    if (added.length > 0) this.socket.send(JSON.stringify({ type: "subscribe", payload: { topics: added } }))
+    this.inEffect.clear()
+    this.unacked.clear()
+    if (added.length > 0) this.sendSubscribe(added)
     if (removed.length > 0) this.socket.send(JSON.stringify({ type: "unsubscribe", payload: { topics: removed } }))
     const reopened = this.opened
     this.opened = true
     this.status("open")
     for (const listener of [...this.openListeners]) listener()
+    // The topics of its URL are in effect from its upgrade on.
+    this.takeEffect([...this.urlTopics])
     // Reopened without a cursor to resume from (no event had come yet): whatever passed meanwhile is unknown.
     if (reopened && !this.resuming) for (const listener of [...this.resetListeners]) listener()
   }
@@ -341,10 +391,17 @@ export class Subscriber implements AsyncIterable<SubscribedEvent> {
     const frame = value as
       | { type: "event"; cursor?: string; payload: SubscribedEvent }
       | { type: "error"; payload: { code: ClawbotError["code"]; message: string; ref?: string } }
+      | { type: "ack"; payload: { ref: string } }
       | { type: "dead_letters"; payload: { count: number } }
       | { type: "fleet"; payload: FleetFigures }
     if (frame.type === "error") {
       this.onServerError(new ClawbotError(frame.payload))
+      return
+    }
+    if (frame.type === "ack") {
+      const topics = this.unacked.get(frame.payload.ref)
+      this.unacked.delete(frame.payload.ref)
+      if (topics !== undefined) this.takeEffect(topics)
       return
     }
     if (frame.type === "dead_letters") {
@@ -372,9 +429,11 @@ export class Subscriber implements AsyncIterable<SubscribedEvent> {
    */
   private onServerError(error: ClawbotError): void {
     const cannotResume = error.message.startsWith("since:") && (error.code === "conflict" || error.code === "validation_failed")
+    if (error.ref !== undefined) this.unacked.delete(error.ref)
     if (cannotResume) {
       this.lastCursor = undefined
-      if (this.topicSet.size > 0) this.socket.send(JSON.stringify({ type: "subscribe", payload: { topics: [...this.topicSet] } }))
+      this.inEffect.clear()
+      if (this.topicSet.size > 0) this.sendSubscribe([...this.topicSet])
       for (const listener of [...this.resetListeners]) listener()
     }
     this.options.onError?.(error)

@@ -11,9 +11,21 @@ export interface CloseEventLike {
   readonly reason: string
 }
 
+/** The HTTP answer to a refused upgrade: its status and body (PROTOCOL's `{error: {code, message, ref?}}`). */
+export interface UpgradeRefusal {
+  readonly status: number
+  readonly body: string
+}
+
 /** What the client needs of a WebSocket: the browser API, which the `ws` package also offers. */
 export interface WebSocketLike {
   readonly readyState: number
+  /**
+   * The answer to a refused upgrade, set before the socket closes, where the WebSocket can read it: the
+   * Node entry's does (./node.ts); a browser's cannot (its error event says nothing, so the client
+   * retries as after any failed connect).
+   */
+  readonly refusal?: UpgradeRefusal | undefined
   send(data: string): void
   close(code?: number, reason?: string): void
   onopen: ((event: unknown) => void) | null

@@ -82,6 +82,12 @@ export interface ActorColumns {
   /** An agent's routing score while it takes work (the router ranks idle agents by it). */
   readonly routingScore?: number | null
   readonly priority?: number | null
+  /** When a session was soft-deleted (ms since the epoch): its lists and counts leave it out. */
+  readonly deletedAt?: number | null
+  /** A task's group (`?group=`, the router's group caps). */
+  readonly group?: string | null
+  /** A task's place in its session's task list (the order a session's tasks are read in). */
+  readonly index?: number | null
 }
 
 /** A stored snapshot as XState persists it (plain JSON). */

@@ -156,7 +156,7 @@ export class PartitionWorker {
       }
       position = entries.at(-1)!.id
       // New entries (first deliveries): a CREATE of an actor not in memory is assumed new, its row not read.
-      const next = await this.prepare(entries, inFlight?.plan.working, true).catch(() => undefined)
+      const next = await this.prepare(entries, inFlight, true).catch(() => undefined)
       // The batch before must be committed before this one is; its carrying out may still run.
       const ready =
         inFlight === undefined ||
@@ -283,18 +283,15 @@ export class PartitionWorker {
   }
 
   /**
-   * Loads and plans a batch, on top of `pending` (the batch before it, still being committed). With
+   * Loads and plans a batch, on top of `before` (the batch before it, still being committed). With
    * `assumeNew` (entries never delivered before, so none was applied), an actor not in memory whose first
    * entry in the batch is its creation is assumed new and its row is not read: a task's creation, the
    * most common command, then costs no query; the commit checks the assumption.
    */
-  private async prepare(
-    entries: ReadonlyArray<StreamEntry>,
-    pending?: ReadonlyMap<string, HeldActor>,
-    assumeNew = false,
-  ): Promise<Prepared> {
+  private async prepare(entries: ReadonlyArray<StreamEntry>, before?: InFlight, assumeNew = false): Promise<Prepared> {
     const { io } = this.options
     const started = performance.now()
+    const pending = before?.plan.working
     const assumedNew = assumeNew ? this.creations(entries, pending) : new Map<string, { kind: string; id: string }>()
     const plan = planBatch({
       partition: this.partition,
@@ -304,6 +301,7 @@ export class PartitionWorker {
       kinds: this.options.kinds,
       host: this.host,
       pending,
+      pendingEntryIds: before && new Set(before.entries.map((entry) => entry.id)),
       stored: await this.load(entries, pending, assumedNew),
     })
     return { plan, started, assumedNew: [...assumedNew.values()] }

@@ -72,6 +72,9 @@ export interface PlanInput {
   readonly host: ActorHost
   /** The previous batch's actors while it is still being committed: this batch is planned on top. */
   readonly pending?: ReadonlyMap<string, HeldActor> | undefined
+  /** The previous batch's entry ids: what they caused may not be carried out yet when this batch commits, so
+   * an actor's row written by this batch keeps those items too (a redelivery of them finds them there). */
+  readonly pendingEntryIds?: ReadonlySet<string> | undefined
   /** Stored state of the batch's actors that the host does not hold (from one query). */
   readonly stored: ReadonlyMap<string, StoredActor>
 }
@@ -128,6 +131,14 @@ export const planBatch = (input: PlanInput): BatchPlan => {
     if (held) return held.purged ? undefined : held
     const stored = input.stored.get(key)
     return stored && restored(kind, id, stored)
+  }
+
+  // An actor this batch takes from the previous one: that batch's items for it, which its carrying out may
+  // not have done when this batch's row replaces its row (items of batches before it are done by then).
+  const stillPending = (key: string): ReadonlyArray<OutboxItem> => {
+    const held = input.pending?.get(key)
+    const ids = input.pendingEntryIds
+    return held && ids ? held.outbox.filter((item) => ids.has(item.entryId)) : []
   }
 
   for (const entry of input.entries) {
@@ -245,8 +256,8 @@ export const planBatch = (input: PlanInput): BatchPlan => {
     outbox.push(...items)
     // Rejections of existing actors still advance the actor's stream id, so their reply is kept.
     if (after) {
-      const previous = working.get(key)
-      working.set(key, { ...after, streamId: entry.id, outbox: [...(previous?.outbox ?? []), ...items] })
+      const previous = working.get(key)?.outbox ?? stillPending(key)
+      working.set(key, { ...after, streamId: entry.id, outbox: [...previous, ...items] })
     }
   }
 

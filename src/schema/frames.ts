@@ -1,7 +1,7 @@
 // WebSocket frames, both sockets and both ways: `{type, id?, payload, timestamp?}`. The bot control
 // socket (server→bot: connected, task_assigned, task_cancelled, ack, error; bot→server: claim_task,
 // task_started, task_progress, task_complete, heartbeat) and the event socket (client: subscribe,
-// unsubscribe; server: event, error). Payload fields are camelCase in TypeScript, snake_case on the wire.
+// unsubscribe; server: event, error; beyond PROTOCOL v1.1, ack, dead_letters, fleet). Payload fields are camelCase in TypeScript, snake_case on the wire.
 import { Schema } from "effect"
 import { Capability, HealthStatus, IsoTime, Json, Load, NonNegativeInt, Progress, ProgressMessage, StreamId, Uuid } from "./common.ts"
 import { decodeJsonOr, ErrorDetail, type Decoded, type JsonInput } from "./errors.ts"
@@ -122,9 +122,14 @@ export const FleetNotice = Schema.Struct({
 }).annotate({ identifier: "FleetNotice" })
 export type FleetNotice = typeof FleetNotice.Type
 
+/** The answer to a `subscribe` / `unsubscribe` frame with an `id` (beyond PROTOCOL v1.1, only on a socket opened
+ * with `acks=1`): its topics are in effect, for every event appended to the stream from then on. */
+export const TopicsAck = Schema.Struct({ ref: FrameId }).annotate({ identifier: "TopicsAck" })
+
 export const EventServerFrame = Schema.Union([
   frame("event", PublishedEvent),
   frame("error", ErrorDetail),
+  frame("ack", TopicsAck),
   frame("dead_letters", DeadLettersNotice),
   frame("fleet", FleetNotice),
 ]).annotate({

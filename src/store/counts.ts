@@ -12,6 +12,8 @@ export interface CountedActor {
   readonly snapshot: unknown
   readonly machineVersion: number
   readonly version: number
+  /** A soft-deleted session (its `deleted_at` column, as the sessions list reads it). */
+  readonly deleted: boolean
 }
 
 /** Up to `limit` actors after `after` (in kind, id order). */
@@ -20,8 +22,10 @@ export async function actorsToCount(
   after: { readonly kind: string; readonly id: string } | undefined,
   limit: number,
 ): Promise<CountedActor[]> {
-  const rows = await sql<{ kind: string; id: string; state: string; snapshot: unknown; machine_version: number; version: string }[]>`
-    select kind, id, state, snapshot, machine_version, version from actors
+  const rows = await sql<
+    { kind: string; id: string; state: string; snapshot: unknown; machine_version: number; version: string; deleted: boolean }[]
+  >`
+    select kind, id, state, snapshot, machine_version, version, deleted_at is not null as deleted from actors
     ${after === undefined ? sql`` : sql`where (kind, id) > (${after.kind}, ${after.id})`}
     order by kind, id
     limit ${limit}`
@@ -32,5 +36,6 @@ export async function actorsToCount(
     snapshot: row.snapshot,
     machineVersion: row.machine_version,
     version: Number(row.version),
+    deleted: row.deleted,
   }))
 }

@@ -15,9 +15,9 @@ export interface ListActorsOptions {
    * `capabilities` array holds it, GIN-indexed). Sessions have none.
    */
   readonly capability?: string
-  /** Leave out soft-deleted sessions (their context has `deletedAt`). */
+  /** Leave out soft-deleted sessions (their `deleted_at` column, written from the restored context). */
   readonly hideDeleted?: boolean
-  /** Tasks of this group (their context's `group`). */
+  /** Tasks of this group (their `group_key` column, written from the restored context). */
   readonly group?: string
   /** Only actors whose snapshot's machine version lies in this range (inclusive): those the kind's migrations may bring up. */
   readonly machineVersionWithin?: { readonly from: number; readonly to: number }
@@ -72,8 +72,8 @@ export async function listActors(sql: Sql, options: ListActorsOptions): Promise<
       ${sessionId === undefined ? sql`` : sql`and session_id = ${sessionId}`}
       ${agentId === undefined ? sql`` : sql`and agent_id = ${agentId}`}
       ${capability === undefined ? sql`` : capabilityClause(sql, kind, capability)}
-      ${hideDeleted === true ? sql`and snapshot->'context'->'deletedAt' is null` : sql``}
-      ${group === undefined ? sql`` : sql`and snapshot->'context'->>'group' = ${group}`}
+      ${hideDeleted === true ? sql`and deleted_at is null` : sql``}
+      ${group === undefined ? sql`` : sql`and group_key = ${group}`}
       ${machineVersionWithin === undefined ? sql`` : sql`and machine_version between ${machineVersionWithin.from} and ${machineVersionWithin.to}`}
       ${from === undefined ? sql`` : sql`and (state_since, id) > (to_timestamp(${from.sinceMs} / 1000.0), ${from.id})`}
     order by state_since, id
@@ -83,12 +83,12 @@ export async function listActors(sql: Sql, options: ListActorsOptions): Promise<
   return { actors, next: rows.length > limit && last ? cursorAfter(last) : null }
 }
 
-/** Every task of a session (its `session_id` column), in the order of the session's task list. */
+/** Every task of a session (its `session_id` column), in the order of the session's task list (`task_index`). */
 export async function sessionTasks(sql: Sql, sessionId: string): Promise<StoredActor[]> {
   const rows = await sql<ActorRow[]>`
     select ${sql(ACTOR_COLUMNS)} from actors
     where kind = 'task' and session_id = ${sessionId}
-    order by (snapshot->'context'->>'index')::int, id`
+    order by task_index, id`
   return rows.map(toStoredActor)
 }
 

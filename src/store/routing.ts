@@ -48,7 +48,7 @@ const toRouting = (row: TaskRow): TaskRouting => ({
 export async function taskRouting(sql: Sql, ids: readonly string[]): Promise<Map<string, TaskRouting>> {
   if (ids.length === 0) return new Map()
   const rows = await sql<TaskRow[]>`
-    select id, state, capability, priority, snapshot->'context'->>'group' as "group", state_since as since from actors
+    select id, state, capability, priority, group_key as "group", state_since as since from actors
     where kind = 'task' and id = any(${sql.array([...ids])}::text[])`
   return new Map(rows.map((row) => [row.id, toRouting(row)]))
 }
@@ -56,7 +56,7 @@ export async function taskRouting(sql: Sql, ids: readonly string[]): Promise<Map
 /** Tasks in `ready` since before `before` (ms), oldest first. */
 export async function waitingTasks(sql: Sql, before: number, limit: number): Promise<TaskRouting[]> {
   const rows = await sql<TaskRow[]>`
-    select id, state, capability, priority, snapshot->'context'->>'group' as "group", state_since as since from actors
+    select id, state, capability, priority, group_key as "group", state_since as since from actors
     where kind = 'task' and state = 'ready' and state_since < ${new Date(before)}
     order by state_since, id
     limit ${limit}`

@@ -25,6 +25,11 @@ export interface SnapshotWrite extends ActorRef {
   readonly load?: number | null
   readonly freeCapacity?: number | null
   readonly routingScore?: number | null
+  /** A soft-deleted session's deletion time (ms since the epoch). */
+  readonly deletedAt?: number | null
+  readonly group?: string | null
+  /** A task's place in its session. */
+  readonly index?: number | null
 }
 
 /** One state change caused by one inbox entry (at most one per actor per entry). */
@@ -159,6 +164,9 @@ const encodeBatch = (batch: Batch) => ({
       l: row.load,
       f: row.freeCapacity,
       rs: row.routingScore,
+      d: row.deletedAt,
+      g: row.group,
+      x: row.index,
     }),
   ),
   transitions: batch.transitions.map((t) =>
@@ -221,10 +229,11 @@ const batchStatement = (sql: Sql, batch: Batch) => {
         split_part(r.t, '-', 1)::bigint as stream_ms, split_part(r.t, '-', 2)::bigint as stream_seq, r.v as version,
         coalesce(r.mv, 1) as machine_version,
         coalesce(r.o, '[]') as outbox, r.se as session_id, r.c as capability, r.a as agent_id, r.p as priority,
-        r.cs as capabilities, r.l as load, r.f as free_capacity, r.rs as routing_score
+        r.cs as capabilities, r.l as load, r.f as free_capacity, r.rs as routing_score,
+        to_timestamp(r.d / 1000.0) as deleted_at, r.g as group_key, r.x as task_index
       from jsonb_to_recordset(${sql.json(asJson(rows))}) as r(
         k text, i text, s text, n jsonb, t text, v bigint, mv integer, o jsonb, se text, c text, a text, p smallint,
-        cs text[], l real, f integer, rs real)
+        cs text[], l real, f integer, rs real, d bigint, g text, x integer)
       where exists (select from go)
       order by r.k, r.i, split_part(r.t, '-', 1)::bigint desc, split_part(r.t, '-', 2)::bigint desc
     ),
@@ -248,10 +257,11 @@ const batchStatement = (sql: Sql, batch: Batch) => {
     written as (
       insert into actors as a (
         kind, id, state, snapshot, stream_id, stream_ms, stream_seq, fence, version, machine_version, outbox, session_id,
-        capability, agent_id, priority, capabilities, load, free_capacity, routing_score, created_at, updated_at, state_since)
+        capability, agent_id, priority, capabilities, load, free_capacity, routing_score, deleted_at, group_key, task_index,
+        created_at, updated_at, state_since)
       select b.kind, b.id, b.state, b.snapshot, b.stream_id, b.stream_ms, b.stream_seq, ${batch.fence}, b.version,
         b.machine_version, b.outbox, b.session_id, b.capability, b.agent_id, b.priority, b.capabilities, b.load, b.free_capacity,
-        b.routing_score,
+        b.routing_score, b.deleted_at, b.group_key, b.task_index,
         to_timestamp(coalesce(c.at_ms, b.stream_ms) / 1000.0), to_timestamp(b.stream_ms / 1000.0),
         -- the stored row is read only for an actor the batch did not move into its state (rare)
         coalesce(to_timestamp(e.at_ms / 1000.0),
@@ -266,7 +276,8 @@ const batchStatement = (sql: Sql, batch: Batch) => {
         version = excluded.version, machine_version = excluded.machine_version, outbox = excluded.outbox, session_id = excluded.session_id,
         capability = excluded.capability, agent_id = excluded.agent_id, priority = excluded.priority,
         capabilities = excluded.capabilities, load = excluded.load, free_capacity = excluded.free_capacity,
-        routing_score = excluded.routing_score,
+        routing_score = excluded.routing_score, deleted_at = excluded.deleted_at, group_key = excluded.group_key,
+        task_index = excluded.task_index,
         updated_at = excluded.updated_at, state_since = excluded.state_since
       where (a.stream_ms, a.stream_seq) < (excluded.stream_ms, excluded.stream_seq)
       returning 1

@@ -67,7 +67,7 @@ interface ActorRow {
   id: string
   state: string
   version: string
-  context: { inflight?: string[]; successes?: number; failures?: number; tasks?: Record<string, number> }
+  context: { inflight?: string[]; successes?: number; failures?: number; metrics?: { tasks?: Record<string, number> } }
 }
 
 interface EventBody {
@@ -161,7 +161,7 @@ export const audit = async (input: AuditInput): Promise<Audit> => {
       ;(reports.length > REPORTS_PER_TASK * tasks ? result.duplicated : result.malformed).push(`session ${session.id}: ${steps.join(" ")}`)
     }
     // a report applied twice, or lost, shows in the session's counts of its tasks by status
-    const counts = Object.entries(byKey.get(`session:${session.id}`)?.context.tasks ?? {}).filter(([, n]) => n !== 0)
+    const counts = Object.entries(byKey.get(`session:${session.id}`)?.context.metrics?.tasks ?? {}).filter(([, n]) => n !== 0)
     if (JSON.stringify(counts) !== JSON.stringify([["completed", tasks]])) {
       result.duplicated.push(`session ${session.id}: counts its tasks ${JSON.stringify(Object.fromEntries(counts))}`)
     }

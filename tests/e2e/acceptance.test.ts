@@ -1,7 +1,7 @@
 // The product as a user meets it: `clawbot start` running as its own process on real Redis and
 // Postgres; a bot built on the client SDK (`connectBot`) connects, gets work, reports progress and
 // completes it; a dashboard subscribed to `machines` (`subscribe`) sees every transition Postgres
-// recorded. The frames themselves, byte by byte, are checked by tests/e2e/sockets/conformance/frame-shapes.test.ts.
+// recorded. The frames themselves, byte by byte, are checked by tests/e2e/sockets/conformance.test.ts (its rule ./conformance/frame-shapes.ts).
 import { spawn, type ChildProcess } from "node:child_process"
 import { once } from "node:events"
 import { join } from "node:path"

@@ -54,12 +54,6 @@ const CHUNK = 1_000
 const EVENTS_PAGE = 1_000
 const MOVABLE_WHEN_DELETED = (state: string) => !(TERMINAL_STATES as ReadonlyArray<string>).includes(state)
 
-/** As the session list's SQL has it: `snapshot->'context'->'deletedAt' is not null`. */
-const isDeleted = (actor: CountedActor): boolean => {
-  const context = (actor.snapshot as { context?: unknown } | null)?.context
-  return typeof context === "object" && context !== null && !Array.isArray(context) && Object.hasOwn(context, "deletedAt")
-}
-
 const newestId = async (redis: Redis, stream: string): Promise<string> => {
   const [newest] = await redis.xrevrange(stream, "+", "-", "COUNT", 1)
   return newest?.[0] ?? "0-0"
@@ -99,7 +93,7 @@ export async function countsAt(sources: CountsSources): Promise<CountsAt> {
       for (const actor of chunk) {
         const kind = kinds.get(actor.kind)
         const restored = kind === undefined ? undefined : restoreStored(kind, `${actor.kind}:${actor.id}`, actor)
-        const deleted = actor.kind === "session" && isDeleted(actor)
+        const deleted = actor.kind === "session" && actor.deleted
         let counted = false
         if (restored !== undefined && !restored.ok) quarantined[actor.kind] = (quarantined[actor.kind] ?? 0) + 1
         else if (!deleted) {

@@ -20,6 +20,11 @@
 //   replay failed (Redis unreachable: reconnect with `since`).
 // - A socket follows at most quotas.maxTopics topics (`validation_failed` beyond); a bug in a
 //   handler answers `internal` (./guard.ts).
+// - Beyond PROTOCOL v1.1: a socket opened with `acks=1` is answered `ack {ref}` for each `subscribe`
+//   or `unsubscribe` frame with an `id`, once its topics are in effect (every event appended to the
+//   stream from then on is sent under them; during a replay, replayed and live alike). Without
+//   `acks=1` nothing is sent for such a frame, as PROTOCOL has it. The SDK's mirrors use the ack to
+//   let go of their bridge socket (src/client/bridge.ts).
 import { Schema } from "effect"
 import type uWS from "uWebSockets.js"
 import { errorFields } from "../../log.ts"
@@ -51,6 +56,8 @@ export interface EventsData extends Paced, Departing {
   /** The topics asked for; subscribed in uWS once live. */
   readonly topics: Set<string>
   readonly since: string | undefined
+  /** Opened with `acks=1`: `subscribe` / `unsubscribe` frames with an `id` are acked (beyond PROTOCOL v1.1). */
+  readonly acks: boolean
   readonly budget: FrameBudget
   live: boolean
   /** Set by the server before it ends the socket itself. */
@@ -58,6 +65,7 @@ export interface EventsData extends Paced, Departing {
 }
 
 const SinceQuery = Schema.Struct({ since: StreamId })
+const AcksQuery = Schema.Struct({ acks: Schema.Literal("1") })
 
 export function eventsSocket(ctx: EdgeContext, fanout: Fanout, quotas: SocketQuotas): uWS.WebSocketBehavior<EventsData> {
   const { limits, metrics, log } = ctx
@@ -142,9 +150,13 @@ export function eventsSocket(ctx: EdgeContext, fanout: Fanout, quotas: SocketQuo
       const sinceParam = upgrade.request.query("since")
       const since = sinceParam === "" ? undefined : decodeOr(SinceQuery, { since: sinceParam })
       if (since !== undefined && !since.ok) return upgrade.refuse(since.error)
+      const acksParam = upgrade.request.query("acks")
+      const acks = acksParam === "" ? undefined : decodeOr(AcksQuery, { acks: acksParam })
+      if (acks !== undefined && !acks.ok) return upgrade.refuse(acks.error)
       const data: EventsData = {
         topics: new Set(topics.value.topics),
         since: since?.value.since,
+        acks: acks !== undefined,
         budget: new FrameBudget(limits.perConnectionPerSecond, ctx.clock),
         live: false,
         closed: false,
@@ -182,6 +194,8 @@ export function eventsSocket(ctx: EdgeContext, fanout: Fanout, quotas: SocketQuo
           if (data.live) ws.unsubscribe(topic)
         }
       }
+      const ref = decoded.value.id
+      if (data.acks && ref !== undefined) send(ws, encodeFrame(EventServerFrame, { type: "ack", payload: { ref } }, ctx.clock()))
     },
 
     close: (ws, code, reason) => {

@@ -3,9 +3,8 @@
 // registered, decompose, the dependency graph and a context merge answer 409 with the quarantine's
 // reason and append nothing, route explain names it as the agent's reason, and the agent's control
 // socket is refused at the upgrade with 409 and the reason; once migrations are registered, each of them
-// reads the snapshots migrated (the tasks a reconnecting bot is sent again among them).
-// The socket parts use the raw client on purpose: they check an upgrade refusal's body (the quarantine's
-// reason), which the SDK reports only as a status.
+// reads the snapshots migrated (the tasks a reconnecting bot is sent again among them). The bots are the
+// SDK's: a refused upgrade stops one with the server's error (code, message, status).
 import { randomBytes } from "node:crypto"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { KINDS } from "../../../actors/index.ts"
@@ -13,7 +12,7 @@ import type { ActorKind, PersistedSnapshot } from "../../../src/runtime/actor-ki
 import { inboxAppends } from "../../support/edge.ts"
 import { kindRuns, marking, type KindRun, type KindRuns } from "../../support/kind-runs.ts"
 import { testDeployment, type TestDeployment } from "../../support/runtime.ts"
-import { ofType, TestClient, type Refusal } from "../sockets/conformance/raw-client.ts"
+import { type AssignedTask, type ClawbotError, connectBot } from "../../../src/client/node.ts"
 
 /** A context's migration to version 2: its data says so. */
 const markData = (snapshot: PersistedSnapshot): PersistedSnapshot => {
@@ -43,6 +42,9 @@ let runs: KindRuns
 /** Stored by the first run (version 1 of every machine). */
 const stored = { session: "", feature: "", router: "", resumer: { id: "", token: "" }, held: "", notes: [] as string[] }
 
+/** The HTTP URL of a run's edge, as the SDK takes it. */
+const urlOf = (run: KindRun) => run.ws("").replace(/^ws:/u, "http:")
+
 beforeAll(async () => {
   deployment = await testDeployment({ partitions: 1 })
   runs = kindRuns(deployment, randomBytes(24).toString("base64url"))
@@ -62,8 +64,8 @@ beforeAll(async () => {
   // HTTP, it is given a task, which stays assigned to it. (No frame is awaited on a socket that may drop.)
   const resumer = await first.api.post("/api/v1/agents", { name: "resumer", capabilities: ["resume"], heartbeat_interval_ms: 600_000 })
   stored.resumer = { id: resumer.body.id, token: resumer.body.token }
-  const bot = await TestClient.open(first.ws(`/ws/control?token=${stored.resumer.token}`))
-  await bot.next(ofType("connected"))
+  const bot = connectBot({ url: urlOf(first), token: stored.resumer.token })
+  await bot.connected()
   await bot.close()
   await deployment.actor("agent", stored.resumer.id, (row) => row.state === "offline")
   const heartbeat = await first.api.post(`/api/v1/agents/${stored.resumer.id}/heartbeat?wait=1`, {}, { token: stored.resumer.token })
@@ -129,10 +131,11 @@ describe("readers of stored snapshots, the machines changed", () => {
     })
 
     it("refuses a quarantined agent's control socket at the upgrade with 409 and the reason", async () => {
-      const refused = (await TestClient.open(run.ws(`/ws/control?token=${stored.resumer.token}`)).catch(
-        (error: unknown) => error,
-      )) as Refusal
-      expect(refused).toEqual({ status: 409, body: { error: { code: "conflict", message: unmigrated("agent", stored.resumer.id) } } })
+      const bot = connectBot({ url: urlOf(run), token: stored.resumer.token })
+      const refused = (await bot.connected().catch((error: unknown) => error)) as ClawbotError
+      expect(refused).toMatchObject({ name: "ClawbotError", code: "conflict", status: 409 })
+      expect(refused.toJSON()).toEqual({ code: "conflict", message: unmigrated("agent", stored.resumer.id) })
+      await bot.close()
     })
   })
 
@@ -142,10 +145,15 @@ describe("readers of stored snapshots, the machines changed", () => {
     })
 
     it("sends a reconnecting bot its held task migrated", async () => {
-      const bot = await TestClient.open(run.ws(`/ws/control?token=${stored.resumer.token}`))
-      expect((await bot.next(ofType("connected"))).payload).toMatchObject({ session_resumed: true })
-      expect((await bot.next(ofType("task_assigned"))).payload).toMatchObject({ task_id: stored.held, title: "long job (v2)" })
-      await bot.close()
+      let sent!: (task: AssignedTask) => void
+      const held = new Promise<AssignedTask>((resolve) => (sent = resolve))
+      const bot = connectBot({ url: urlOf(run), token: stored.resumer.token }).handle("resume", (task, ctx) => {
+        sent(task)
+        return new Promise((resolve) => ctx.signal.addEventListener("abort", resolve))
+      })
+      expect(await bot.connected()).toMatchObject({ session_resumed: true })
+      expect(await held).toMatchObject({ task_id: stored.held, title: "long job (v2)" })
+      await bot.close({ timeoutMs: 0 })
     })
 
     it("merges a context from its migrated data", async () => {

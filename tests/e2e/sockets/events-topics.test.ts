@@ -1,7 +1,7 @@
 // The event socket gives each subscriber the events of its topics only: the runtime's transitions
 // reach SDK subscribers of `task:<id>`, `agents`, and `tasks` with `task:<id>`, as they should, each
 // event once (the second copy of an event on two followed topics counted as a repeat). The frames
-// themselves (once per topic, subscribe frames, refused topics): ./conformance/topic-frames.test.ts.
+// themselves (once per topic, subscribe frames, refused topics): ./conformance/topic-frames.ts (in conformance.test.ts).
 import { randomUUID } from "node:crypto"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import type { SubscribedEvent } from "../../../src/client/node.ts"

@@ -1,7 +1,7 @@
 // Bots always know what they hold (PROTOCOL v1.1): every way a task is taken from a connected SDK bot
 // aborts its handler's signal with the server's reason (`task_cancelled {task_id, attempt, reason}`),
 // or drops it from the bot's queue, and the bot reports nothing for it. Real Redis and Postgres, an
-// in-process runtime. The refusal of a late report on the wire: ./conformance/stale-attempts.test.ts.
+// in-process runtime. The refusal of a late report on the wire: ./conformance/stale-attempts.ts (in conformance.test.ts).
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import type { AssignedTask, TaskAborted, TaskCancelled, TaskContext } from "../../../src/client/node.ts"
 import type { StoredActor } from "../../../src/store/actor-row.ts"

@@ -99,6 +99,14 @@ describe("task binding", () => {
 
   it("publishes on tasks, its own topic and its session's, with its query columns", () => {
     expect(taskKind.topics("t1", task)).toEqual(["tasks", "task:t1", "session:s1"])
-    expect(taskKind.columns(task, "assigned")).toEqual({ sessionId: "s1", capability: "lint", agentId: "a1", priority: 1 })
+    expect(taskKind.columns(task, "assigned")).toEqual({
+      sessionId: "s1",
+      capability: "lint",
+      agentId: "a1",
+      priority: 1,
+      group: null,
+      index: 3,
+    })
+    expect(taskKind.columns({ ...task, group: "tenant-a" }, "ready")).toMatchObject({ group: "tenant-a" })
   })
 })

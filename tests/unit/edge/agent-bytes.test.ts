@@ -1,7 +1,7 @@
 // The local account in front of the shared byte budget: frames within the edge's local share (1/16
 // of the budget) go through without asking Redis; the frame that would pass it asks, carrying the
 // bytes not reported yet; what stays unreported is reported once a second. The Redis side is
-// tests/integration/redis/byte-budget.test.ts and tests/e2e/sockets/conformance/byte-budget.test.ts.
+// tests/integration/redis/byte-budget.test.ts and tests/e2e/sockets/conformance/byte-budget.ts.
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest"
 import { sharedAgentBytes } from "../../../src/edge/sockets/agent-bytes.ts"
 import { keysFor } from "../../../src/redis/keys.ts"

@@ -148,32 +148,45 @@ describe("event socket frames", () => {
 
 describe("JSON Schema", () => {
   it("documents every frame: type and payload required, payload fields named as on the wire", () => {
-    const requiredPayloads: Record<string, ReadonlyArray<string>> = {}
-    for (const union of [BotFrame, ServerFrame, EventClientFrame, EventServerFrame]) {
-      const { root, resolve } = jsonSchemaOf(union)
-      for (const member of root.anyOf ?? []) {
-        const frame = resolve(member)
-        expect(frame.required).toEqual(["type", "payload"])
-        const type = (frame.properties?.type as { enum?: string[] } | undefined)?.enum?.[0] ?? ""
-        requiredPayloads[type] = resolve(frame.properties?.payload ?? {}).required ?? []
+    const requiredPayloads: Record<string, Record<string, ReadonlyArray<string>>> = { control: {}, events: {} }
+    for (const [socket, unions] of [
+      ["control", [BotFrame, ServerFrame]],
+      ["events", [EventClientFrame, EventServerFrame]],
+    ] as const) {
+      for (const union of unions) {
+        const { root, resolve } = jsonSchemaOf(union)
+        for (const member of root.anyOf ?? []) {
+          const frame = resolve(member)
+          expect(frame.required).toEqual(["type", "payload"])
+          const type = (frame.properties?.type as { enum?: string[] } | undefined)?.enum?.[0] ?? ""
+          const payloads = requiredPayloads[socket] as Record<string, ReadonlyArray<string>>
+          payloads[type] = resolve(frame.properties?.payload ?? {}).required ?? []
+        }
       }
     }
     expect(requiredPayloads).toEqual({
-      claim_task: ["task_id"],
-      task_started: ["task_id"],
-      task_progress: ["task_id", "progress"],
-      task_complete: ["task_id", "success"],
-      heartbeat: [],
-      connected: ["agent_id", "heartbeat_interval_ms", "session_resumed"],
-      task_assigned: ["task_id", "capability", "title", "payload", "attempt", "deadline"],
-      task_cancelled: ["task_id", "attempt", "reason"],
-      ack: ["ref", "stream_id"],
-      error: ["code", "message"],
-      subscribe: ["topics"],
-      unsubscribe: ["topics"],
-      event: ["id", "topic", "kind", "actor_id", "version", "from", "to", "event", "patch", "at"],
-      dead_letters: ["count"],
-      fleet: ["inbox_entries", "oldest_entry_age_ms", "dead_letters"],
+      control: {
+        claim_task: ["task_id"],
+        task_started: ["task_id"],
+        task_progress: ["task_id", "progress"],
+        task_complete: ["task_id", "success"],
+        heartbeat: [],
+        connected: ["agent_id", "heartbeat_interval_ms", "session_resumed"],
+        task_assigned: ["task_id", "capability", "title", "payload", "attempt", "deadline"],
+        task_cancelled: ["task_id", "attempt", "reason"],
+        ack: ["ref", "stream_id"],
+        error: ["code", "message"],
+      },
+      events: {
+        subscribe: ["topics"],
+        unsubscribe: ["topics"],
+        event: ["id", "topic", "kind", "actor_id", "version", "from", "to", "event", "patch", "at"],
+        error: ["code", "message"],
+        // Beyond PROTOCOL v1.1: the ack of a topic change (a socket opened with acks=1), dead_letters, fleet.
+        ack: ["ref"],
+        dead_letters: ["count"],
+        fleet: ["inbox_entries", "oldest_entry_age_ms", "dead_letters"],
+      },
     })
   })
 })

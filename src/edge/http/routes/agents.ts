@@ -4,7 +4,7 @@
 // HTTP heartbeat.
 import { randomUUID } from "node:crypto"
 import { Schema } from "effect"
-import { ApiError } from "../../../schema/errors.ts"
+import { ApiError, ErrorBody } from "../../../schema/errors.ts"
 import { AgentHeartbeatBody, ListAgentsQuery, RegisterAgentBody, RouteAgentBody, WaitQuery } from "../../../schema/http.ts"
 import { listActors } from "../../../store/queries.ts"
 import type { EdgeContext } from "../../context.ts"
@@ -14,7 +14,7 @@ import { COMMAND_RESPONSES, commandAnswer, creationStatus, sendCommand } from ".
 import { currentOr404, QUARANTINED } from "../current.ts"
 import { listAnswer } from "../listing.ts"
 import { explainRoute, RouteExplanation } from "../route-explain.ts"
-import { actorOr404, IdParams } from "../params.ts"
+import { IdParams } from "../params.ts"
 import { API, json, route } from "../route.ts"
 import { AgentCreated, AgentView, agentView, pageOf, type AgentCreated as AgentCreatedBody } from "../views.ts"
 
@@ -156,10 +156,17 @@ export const agentRoutes = [
     summary: "Rotate the agent's token: the new one is in this answer only; the old ones stop at once and its sockets close (4401)",
     access: "token",
     params: IdParams,
-    responses: { 200: { description: "the new token", schema: AgentToken } },
+    responses: {
+      200: { description: "the new token", schema: AgentToken },
+      409: {
+        description: "conflict: the agent is deregistered, or its stored snapshot is quarantined (the message says why); no token changed",
+        schema: ErrorBody,
+      },
+    },
     async handle({ ctx, principal, params }) {
       requireSelf(principal, params.id)
-      const agent = await actorOr404(ctx.sql, "agent", params.id)
+      // Its state as the runtime would restore it (migrated); a quarantined agent is refused with the reason.
+      const agent = await currentOr404(ctx, "agent", params.id)
       if (agent.state === "deregistered") throw new ApiError({ code: "conflict", message: `agent ${params.id} is deregistered` })
       const token = newToken()
       await replaceAgentTokens(ctx.sql, params.id, token)

@@ -2,7 +2,8 @@
 // from Postgres, each brought up to its machine's version (current.ts), and their counts by state
 // (`/actors/counts`, beyond PROTOCOL v1.1, for dashboards: ../counts.ts); `/actors` without `kind` lists sessions,
 // then tasks, then agents, then contexts, a quarantined actor marked with its reason; `?quarantined=1`
-// only those, by restoreStored's verdict on each row (scan.ts bounds the rows a page reads).
+// only those, by restoreStored's verdict on each row: a page reads on, a window at a time, until it holds
+// `limit` or the table ends (scan.ts bounds the rows a page reads).
 import { Schema } from "effect"
 import type { ActorKind } from "../../../schema/common.ts"
 import { ApiError } from "../../../schema/errors.ts"
@@ -14,7 +15,7 @@ import { actorHistory } from "../../../store/history.ts"
 import { InvalidCursor, type ListActorsOptions } from "../../../store/queries.ts"
 import { countsAt } from "../counts.ts"
 import { bringUp } from "../current.ts"
-import { SCAN_BUDGET, scanPage } from "../scan.ts"
+import { QUARANTINE_BUDGET, QUARANTINE_WINDOW, QUARANTINE_WINDOW_MS, SCAN_BUDGET, type ScanPage, scanPage } from "../scan.ts"
 import { ActorParams, actorOr404, KindParams } from "../params.ts"
 import { API, json, route, type Route } from "../route.ts"
 import { ActorHistory, ActorRecord, actorRecord, historyView, pageOf } from "../views.ts"
@@ -51,6 +52,14 @@ const decodeSpan = (cursor: string, kinds: ReadonlyArray<string>): { index: numb
   return { index, after: after === "" ? undefined : after }
 }
 
+/** How a listing reads: rows looked at per page at most, per query at least, and how long a query may take. */
+type Reading = Pick<ScanPage, "budget" | "window" | "windowTimeoutMs">
+
+/** Every actor (few left out): SCAN_BUDGET rows, within the request's store budget. */
+const EVERY: Reading = { budget: SCAN_BUDGET }
+/** Only the quarantined (most left out): windows of QUARANTINE_WINDOW rows until the page is full, QUARANTINE_BUDGET at most. */
+const QUARANTINED_ONLY: Reading = { budget: QUARANTINE_BUDGET, window: QUARANTINE_WINDOW, windowTimeoutMs: QUARANTINE_WINDOW_MS }
+
 /** One page of the records `keep` makes of actors of `kinds`, listed one kind after another, the scan's budget shared by them. */
 const listKinds = async <T>(
   sql: Sql,
@@ -59,12 +68,13 @@ const listKinds = async <T>(
   limit: number,
   cursor: string | undefined,
   keep: (actor: StoredActor) => T | undefined,
+  { budget: total, window, windowTimeoutMs }: Reading,
 ): Promise<{ items: T[]; next: string | null }> => {
   let { index, after } = cursor === undefined ? { index: 0, after: undefined } : decodeSpan(cursor, kinds)
   const items: T[] = []
-  let budget = SCAN_BUDGET
+  let budget = total
   for (let kind = kinds[index]; kind !== undefined; kind = kinds[index]) {
-    const page = await scanPage(sql, { kind, ...filter }, { limit: limit - items.length, after, budget }, keep)
+    const page = await scanPage(sql, { kind, ...filter }, { limit: limit - items.length, after, budget, window, windowTimeoutMs }, keep)
     items.push(...page.items)
     budget -= page.examined
     if (page.next !== null) return { items, next: encodeSpan(kind, page.next) }
@@ -125,7 +135,12 @@ export const inspectRoutes: Route[] = [
         return quarantined && shown.quarantined === null ? undefined : actorRecord(shown)
       }
       const kinds = kind === undefined ? ALL_KINDS : [kind]
-      const listed = await listKinds(ctx.sql, kinds, { state, olderThanS }, page?.limit ?? 50, page?.cursor, keep)
+      const limit = page?.limit ?? 50
+      // The quarantined are found by reading windows of stored actors until the page is full: more than the
+      // request's store budget (deadline.ts) allows, so each window's query has its own bound instead.
+      const listed = quarantined
+        ? await ctx.budget.exempt(listKinds(ctx.sql, kinds, { state, olderThanS }, limit, page?.cursor, keep, QUARANTINED_ONLY))
+        : await listKinds(ctx.sql, kinds, { state, olderThanS }, limit, page?.cursor, keep, EVERY)
       return json(200, { items: listed.items, next_cursor: listed.next })
     },
   }),
