@@ -2,8 +2,19 @@
 // applied, and when the oldest of them was appended. An inbox keeps only such entries (the runtime deletes
 // each entry as it acknowledges it, streams.ts `ack`; a dead-lettered one is moved out), so its length is
 // its backlog and its first entry's id (a Redis time in ms) is the oldest one's arrival.
+//
+// One sample is one script over every inbox (scripts/inbox-backlog.lua): the figures of one instant, so
+// an entry that moves between partitions (applied in one, its follow-up appended to another) is counted
+// once or not at all as it was at that instant, never twice or missed. In Redis Cluster the partitions
+// are in different slots (often on different nodes), which no script or transaction spans: there each
+// inbox is read by its own call of the script (each of them atomic), and the sum is off from the backlog
+// at any one instant of the sample by at most the entries appended to and removed from the inboxes while
+// the calls ran (they are sent together, so that is about one round trip to the slowest node).
+import { createHash } from "node:crypto"
+import { readFileSync } from "node:fs"
 import type { Redis } from "ioredis"
 import type { Keys } from "./keys.ts"
+import { streamIdMs } from "./stream-id.ts"
 
 export interface InboxBacklog {
   /** Entries appended to the inboxes and not yet applied (nor dead-lettered). */
@@ -12,19 +23,59 @@ export interface InboxBacklog {
   readonly oldestAt: number | null
 }
 
-/** One XLEN and one XRANGE of the first entry per inbox (each its own command: the partitions may live on
- * several nodes of a Redis Cluster). */
+const source = readFileSync(new URL("./scripts/inbox-backlog.lua", import.meta.url), "utf8")
+const sha = createHash("sha1").update(source).digest("hex")
+
+/** One call of inbox-backlog.lua over `inboxes` (one slot each in a Redis Cluster: then one inbox a call):
+ * EVALSHA, then EVAL once the script is not in Redis's cache. Not an ioredis `defineCommand` defined on first
+ * use: a command defined while an auto-pipeline of the connection is being filled is missing from that
+ * pipeline, which then answers its callbacks out of step (ioredis throws "results[i] is not iterable" and
+ * commands queued with it fail or get another's answer). */
+const readBacklog = async (redis: Redis, inboxes: ReadonlyArray<string>): Promise<{ entries: number; oldest: string | null }> => {
+  const run = async (): Promise<unknown> => {
+    try {
+      return await redis.evalsha(sha, inboxes.length, ...inboxes)
+    } catch (error) {
+      if (!(error instanceof Error) || !error.message.startsWith("NOSCRIPT")) throw error
+      return redis.eval(source, inboxes.length, ...inboxes)
+    }
+  }
+  const [entries, oldest] = (await run()) as [number, string]
+  return { entries: Number(entries), oldest: oldest === "" ? null : oldest }
+}
+
+const isCluster = (redis: Redis): boolean => (redis as { isCluster?: boolean }).isCluster === true
+
+/** The backlog of every partition's inbox: one atomic read (one script call per inbox in a Redis Cluster). */
 export const inboxBacklog = async (redis: Redis, keys: Keys, partitions: number): Promise<InboxBacklog> => {
-  const inboxes = await Promise.all(
-    Array.from({ length: partitions }, async (_, partition) => {
-      const inbox = keys.partition(partition).inbox
-      const [length, first] = await Promise.all([redis.xlen(inbox), redis.xrange(inbox, "-", "+", "COUNT", 1)])
-      return { length, firstAt: first[0] === undefined ? null : Number(first[0][0].split("-")[0]) }
-    }),
-  )
-  const arrivals = inboxes.flatMap((inbox) => (inbox.firstAt === null ? [] : [inbox.firstAt]))
+  const inboxes = Array.from({ length: partitions }, (_, partition) => keys.partition(partition).inbox)
+  const readings = isCluster(redis)
+    ? await Promise.all(inboxes.map((inbox) => readBacklog(redis, [inbox])))
+    : [await readBacklog(redis, inboxes)]
+  const arrivals = readings.flatMap((reading) => (reading.oldest === null ? [] : [streamIdMs(reading.oldest)]))
   return {
-    entries: inboxes.reduce((sum, inbox) => sum + inbox.length, 0),
+    entries: readings.reduce((sum, reading) => sum + reading.entries, 0),
     oldestAt: arrivals.length === 0 ? null : Math.min(...arrivals),
   }
+}
+
+/** The actor (`kind:id`) of every entry in the inboxes now, each inbox read a page at a time (entries are
+ * not read as they are appended: an entry present from the first page's read to the last one's is seen). */
+export const inboxActors = async (redis: Redis, keys: Keys, partitions: number, page = 1_000): Promise<Set<string>> => {
+  const actors = new Set<string>()
+  await Promise.all(
+    Array.from({ length: partitions }, async (_, partition) => {
+      const inbox = keys.partition(partition).inbox
+      for (let start = "-"; ; ) {
+        const entries = await redis.xrange(inbox, start, "+", "COUNT", page)
+        for (const [, flat] of entries) {
+          for (let i = 0; i + 1 < flat.length; i += 2) if (flat[i] === "actor") actors.add(flat[i + 1]!)
+        }
+        const last = entries.at(-1)
+        if (last === undefined || entries.length < page) break
+        start = `(${last[0]}`
+      }
+    }),
+  )
+  return actors
 }

@@ -1,12 +1,13 @@
 // The dashboard's live copy of every actor: one list read per kind, then the merge patches of the
 // events the subscriber delivers (an event for version v applies to the view at v - 1; an older one
 // is skipped; a gap, or an actor first seen past its creation, reads that actor again). Counts by
-// state start from the server's totals while the lists are read (counts.ts), then are kept as events
-// apply. A session soft-deleted or erased leaves the copy as its event comes, an erased one with its
+// state start from the server's totals while the lists are read (counts.ts: tied to a position of the
+// event stream, moved by each transition after it once), then are kept as events apply; quarantined
+// actors, which the lists leave out, are counted apart from the totals. A session soft-deleted or erased leaves the copy as its event comes, an erased one with its
 // tasks (their later events are dropped). The chart series are in samples.ts. Listeners are told at
 // most once per frame and per CHANGE_INTERVAL_MS, so 200 transitions/s cost a few renders a second.
 import { describeFailure, get, getAll } from "../api.ts"
-import { addCount, countEvent, emptyCounts, readCounts, type Counts } from "./counts.ts"
+import { addCount, emptyCounts, Totals, type Counts, type CountsAnswer } from "./counts.ts"
 import { applyPatch } from "./merge-patch.ts"
 import { Samples } from "./samples.ts"
 import type { Subscriber, SubscriberStatus } from "../../../src/client/subscriber.ts"
@@ -33,9 +34,14 @@ export class Fleet {
   counts: Counts = emptyCounts()
   /** True while the counts are the server's totals moved by events (the lists not read yet). */
   countingTotals = false
+  /** Quarantined actors by kind (the server's count at the last read: the lists leave them out). */
+  quarantined: Record<Kind, number> = { session: 0, task: 0, agent: 0 }
+  private totals: Totals | undefined
   readonly samples = new Samples()
   status: SubscriberStatus = "connecting"
   loaded = false
+  /** Grows each time the dead letters change (a runtime added one, an edge replayed or deleted one): the `dead_letters` topic. */
+  deadLetterChanges = 0
   /** Grows with every change; components compare it to re-render. */
   revision = 0
   private held: ActorEvent[] | null = null
@@ -61,6 +67,10 @@ export class Fleet {
     subscriber.onReset(() => void this.load())
     subscriber.onFleet((figures) => {
       this.samples.fleet(figures)
+      this.changed()
+    })
+    subscriber.onDeadLetters(() => {
+      this.deadLetterChanges += 1
       this.changed()
     })
     this.sampler = setInterval(() => this.sample(), 1000)
@@ -100,13 +110,14 @@ export class Fleet {
   async load(): Promise<void> {
     const load = ++this.loads
     this.held ??= []
-    if (!this.loaded) void this.readTotals(load)
+    void this.readTotals(load)
     for (let attempt = 0; ; attempt += 1) {
       try {
         const lists = await Promise.all(KINDS.map((kind) => getAll<Record<string, Json>>(`/api/v1/${PATHS[kind]}`)))
         if (load !== this.loads) return
         this.loadError = undefined
         this.countingTotals = false
+        this.totals = undefined
         this.counts = emptyCounts()
         for (const [index, kind] of KINDS.entries()) {
           this.views[kind].clear()
@@ -127,14 +138,19 @@ export class Fleet {
     this.changed()
   }
 
-  /** The server's totals, shown until the lists of this load are read (events from now on move them). */
+  /** The server's totals: its quarantined actors; and the first time, the counts until the lists of this load are
+   * read, moved by the events after their cursor (those held since the load began, then each as it comes). */
   private async readTotals(load: number): Promise<void> {
     try {
-      const counts = await readCounts()
-      if (load !== this.loads || this.held === null) return
-      this.counts = counts
-      this.countingTotals = true
+      const totals = new Totals(await get<CountsAnswer>("/api/v1/actors/counts"))
+      if (load !== this.loads) return
+      this.quarantined = totals.quarantined
       this.changed()
+      if (this.loaded || this.held === null) return
+      for (const event of this.held) if (isKind(event.kind)) totals.apply(event.kind, event)
+      this.totals = totals
+      this.counts = totals.counts
+      this.countingTotals = true
     } catch {
       // The lists, read anyway, give the counts.
     }
@@ -143,10 +159,7 @@ export class Fleet {
   private receive(event: ActorEvent): void {
     this.samples.transition()
     for (const listener of [...this.eventListeners]) listener(event)
-    if (this.countingTotals && isKind(event.kind)) {
-      countEvent(this.counts, event.kind, event)
-      this.changed()
-    }
+    if (this.countingTotals && isKind(event.kind) && this.totals?.apply(event.kind, event)) this.changed()
     if (this.held !== null) this.held.push(event)
     else this.apply(event)
   }

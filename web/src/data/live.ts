@@ -1,5 +1,6 @@
 // The page's one event subscriber (the client SDK's, following every transition on the `machines`
-// topic and the inbox lag and dead letters each second on `fleet`, with the stored token) and the live
+// topic, the inbox lag and dead letters each second on `fleet`, and each change of the dead letters on
+// `dead_letters`, with the stored token) and the live
 // fleet copy it feeds, created once a token is known; and the hooks components read them with: useFleet
 // re-renders on the fleet's batched changes; useActorEvents hands a component each live event; useMirror
 // keeps one actor's view live through the SDK's mirror.
@@ -12,14 +13,14 @@ import type { ActorEvent, Kind, View } from "./types.ts"
 
 let live: { subscriber: Subscriber; fleet: Fleet } | undefined
 
-/** Follows every transition of every actor (the `machines` topic) and the fleet's figures (`fleet`). */
+/** Follows every transition of every actor (the `machines` topic), the fleet's figures (`fleet`) and the dead letters' changes (`dead_letters`). */
 export const startLive = (): Fleet => {
   if (live !== undefined) return live.fleet
   let fleet: Fleet | undefined
   const subscriber = subscribe({
     url: window.location.origin,
     token: readToken() ?? undefined,
-    topics: ["machines", "fleet"],
+    topics: ["machines", "fleet", "dead_letters"],
     onStatus: (status) => fleet?.setStatus(status),
   })
   fleet = new Fleet(subscriber)

@@ -1,8 +1,11 @@
 // Dead letters (operator): the inbox entries that could not be applied, with the reason; replay
-// appends one to its inbox again, delete drops it.
+// appends one to its inbox again, delete drops it. The list is read again each time the dead letters
+// change (the `dead_letters` topic of the page's event socket), so a replayed entry that fails again, or
+// a new dead letter, shows up with no reload.
 import { useEffect, useState } from "preact/hooks"
 import { describeFailure, getAll, request } from "../api.ts"
 import { CommandResult, type Outcome } from "../components/command-result.tsx"
+import { useFleet } from "../data/live.ts"
 
 interface DeadLetter {
   readonly id: string
@@ -18,7 +21,8 @@ export const DeadLettersPage = () => {
   const [outcome, setOutcome] = useState<Outcome>()
   const read = () =>
     getAll<DeadLetter>("/api/v1/dead-letters").then(setLetters, (error: unknown) => setLetters({ error: describeFailure(error) }))
-  useEffect(() => void read(), [])
+  const changes = useFleet().deadLetterChanges
+  useEffect(() => void read(), [changes])
   const act = async (letter: DeadLetter, action: "replay" | "delete") => {
     try {
       const path = `/api/v1/dead-letters/${encodeURIComponent(letter.id)}`

@@ -1,5 +1,5 @@
 // Fleet: live counts by state of sessions, tasks and agents (from the server's totals, then kept as
-// events apply), and one-minute charts of transitions/s, inbox lag (entries waiting in the inboxes,
+// events apply; quarantined actors, left out of the lists, counted apart), and one-minute charts of transitions/s, inbox lag (entries waiting in the inboxes,
 // from the `fleet` topic), connected bots and dead letters (from the `fleet` topic too).
 import { Sparkline } from "../components/sparkline.tsx"
 import { StateBadge } from "../components/state-badge.tsx"
@@ -53,6 +53,18 @@ export const FleetPage = () => {
                       </tr>
                     )
                   })}
+                  {fleet.quarantined[kind] > 0 ? (
+                    <tr data-testid={`count-${kind}-quarantined`} class="quarantined">
+                      <th
+                        scope="row"
+                        title="Stored snapshots this build cannot bring up: left out of the lists (GET /api/v1/actors?quarantined=1 lists them)"
+                      >
+                        quarantined
+                      </th>
+                      <td class="num">{fleet.quarantined[kind].toLocaleString()}</td>
+                      <td class="bar-cell" aria-hidden="true" />
+                    </tr>
+                  ) : null}
                 </tbody>
               </table>
             </section>

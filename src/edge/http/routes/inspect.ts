@@ -1,6 +1,6 @@
 // Inspection: the machines' definitions (`/machines`), the persisted actors (`/actors`), answered
 // from Postgres, each brought up to its machine's version (current.ts), and their counts by state
-// (`/actors/counts`, beyond PROTOCOL v1.1, for dashboards); `/actors` without `kind` lists sessions,
+// (`/actors/counts`, beyond PROTOCOL v1.1, for dashboards: ../counts.ts); `/actors` without `kind` lists sessions,
 // then tasks, then agents, then contexts, a quarantined actor marked with its reason; `?quarantined=1`
 // only those, by restoreStored's verdict on each row: a page reads on, a window at a time, until it holds
 // `limit` or the table ends (scan.ts bounds the rows a page reads).
@@ -11,9 +11,9 @@ import { HistoryQuery } from "../../../schema/history.ts"
 import { ActorsQuery } from "../../../schema/http.ts"
 import type { StoredActor } from "../../../store/actor-row.ts"
 import type { Sql } from "../../../store/db.ts"
-import { countActorsByState } from "../../../store/counts.ts"
 import { actorHistory } from "../../../store/history.ts"
 import { InvalidCursor, type ListActorsOptions } from "../../../store/queries.ts"
+import { countsAt } from "../counts.ts"
 import { bringUp } from "../current.ts"
 import { QUARANTINE_BUDGET, QUARANTINE_WINDOW, QUARANTINE_WINDOW_MS, SCAN_BUDGET, type ScanPage, scanPage } from "../scan.ts"
 import { ActorParams, actorOr404, KindParams } from "../params.ts"
@@ -27,9 +27,15 @@ const Machine = Schema.Record(Schema.String, Schema.Unknown).annotate({
 
 const StateCounts = Schema.Struct({
   counts: Schema.Record(Schema.String, Schema.Record(Schema.String, Schema.Int)),
+  quarantined: Schema.Record(Schema.String, Schema.Int),
+  cursor: Schema.String,
+  versions: Schema.Array(Schema.Struct({ kind: Schema.String, id: Schema.String, version: Schema.Int, counted: Schema.Boolean })),
 }).annotate({
   identifier: "StateCounts",
-  description: "How many actors of each kind are in each state (a kind or state with none is absent); soft-deleted sessions are left out",
+  description:
+    "How many actors of each kind are in each state, as the lists show them (a kind or state with none is absent): soft-deleted sessions are left out, " +
+    "quarantined actors counted apart by kind. The counts include every event up to `cursor` (an event-stream position); an event after it is " +
+    "already included only if its actor is in `versions` at that version or later, or is there uncounted (docs/protocol.md)",
 })
 
 const ALL_KINDS: ReadonlyArray<ActorKind> = ["session", "task", "agent", "context"]
@@ -142,12 +148,12 @@ export const inspectRoutes: Route[] = [
     method: "GET",
     path: `${API}/actors/counts`,
     name: "countActors",
-    summary: "How many actors of each kind are in each state, in one query",
+    summary: "How many actors of each kind are in each state, at a position of the event stream",
     extension: "a dashboard starts its live counts from these, then follows the event stream",
     access: "read",
     responses: { 200: { description: "the counts by kind and state", schema: StateCounts } },
     async handle({ ctx }) {
-      return json(200, { counts: await countActorsByState(ctx.sql) })
+      return json(200, await countsAt(ctx))
     },
   }),
   route({
