@@ -203,7 +203,9 @@ export const testDeployment = async (options: DeploymentOptions = {}): Promise<T
   const redisUrl = await resolveRedisUrl()
   const redis = await openRedis(redisUrl, { name: "test" })
   const keys = keysFor(`t${randomBytes(5).toString("hex")}`)
-  const scripts = createScripts(redis, options.dedupeTtlMs === undefined ? {} : { dedupeTtlMs: options.dedupeTtlMs })
+  // Every connection's scripts remember command ids for the deployment's one dedupe window.
+  const scriptOptions = options.dedupeTtlMs === undefined ? {} : { dedupeTtlMs: options.dedupeTtlMs }
+  const scripts = createScripts(redis, scriptOptions)
   const append = createAppend({ scripts, keys, partitions, validate: validateCommand })
   const runtimes: Runtime[] = []
   const workers: PartitionWorker[] = []
@@ -222,7 +224,7 @@ export const testDeployment = async (options: DeploymentOptions = {}): Promise<T
     sql,
     commit: createGroupCommit(sql),
     redis: onRedis,
-    scripts: createScripts(onRedis),
+    scripts: createScripts(onRedis, scriptOptions),
     keys,
     partitions,
     eventRetention: DEFAULT_TUNING.eventRetention,
@@ -246,7 +248,7 @@ export const testDeployment = async (options: DeploymentOptions = {}): Promise<T
       const runtime = await startRuntime({
         redis: own,
         sql: schema.sql,
-        scripts: createScripts(own),
+        scripts: createScripts(own, scriptOptions),
         keys,
         partitions,
         append,
