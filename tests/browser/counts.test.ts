@@ -7,9 +7,9 @@
 // cancellations settle the page shows exactly the server's counts, with the quarantined task counted
 // apart; still exact once the lists are read.
 import type { Page, Route } from "playwright-core"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { describe, expect, it } from "vitest"
 import { waitFor } from "../support/runtime.ts"
-import { openBrowser, screenshot, startSystem, withToken, type Browser, type System } from "./support.ts"
+import { screenshot, type System, type Browser, operatorPage } from "./support.ts"
 
 const TASKS = 200
 const WAVE = 20
@@ -18,16 +18,8 @@ describe("the fleet page's counts while transitions happen during the load", () 
   let system: System
   let browser: Browser
   let page: Page
-
-  beforeAll(async () => {
-    system = await startSystem()
-    browser = await openBrowser()
-    page = await browser.page()
-    await withToken(page, system.t.operatorToken)
-  }, 60_000)
-  afterAll(async () => {
-    await browser?.close()
-    await system?.close()
+  operatorPage({}, (opened) => {
+    ;({ system, browser, page } = opened)
   })
 
   const text = (testId: string) => page.getByTestId(testId).textContent()

@@ -3,9 +3,9 @@
 // inbox again (POST /dead-letters/{id}/replay), where it fails again and comes back as a new dead letter:
 // the old one leaves the list, the new one (another inbox entry, the same reason) is listed, with no reload.
 import type { Page } from "playwright-core"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { describe, expect, it } from "vitest"
 import { waitFor } from "../support/runtime.ts"
-import { openBrowser, poisonInbox, screenshot, startSystem, withToken, type Browser, type System } from "./support.ts"
+import { poisonInbox, screenshot, type System, type Browser, operatorPage } from "./support.ts"
 
 interface Letter {
   readonly id: string
@@ -17,16 +17,8 @@ describe("the dead letters page", () => {
   let system: System
   let browser: Browser
   let page: Page
-
-  beforeAll(async () => {
-    system = await startSystem()
-    browser = await openBrowser()
-    page = await browser.page()
-    await withToken(page, system.t.operatorToken)
-  }, 60_000)
-  afterAll(async () => {
-    await browser?.close()
-    await system?.close()
+  operatorPage({}, (opened) => {
+    ;({ system, browser, page } = opened)
   })
 
   const letters = async (): Promise<Letter[]> => (await system.api.get("/api/v1/dead-letters")).body.items

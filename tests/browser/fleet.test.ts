@@ -5,23 +5,15 @@
 // move live; a session erased (`?hard=1`) or soft-deleted leaving the lists and counts, with its tasks,
 // as its event comes, with no reload. Screenshots go to tests/browser/artifacts/.
 import type { Page, Route } from "playwright-core"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { openBrowser, poisonInbox, screenshot, startSystem, withToken, type Browser, type System } from "./support.ts"
+import { describe, expect, it } from "vitest"
+import { poisonInbox, screenshot, type System, type Browser, operatorPage } from "./support.ts"
 
 describe("the fleet page and live lists", () => {
   let system: System
   let browser: Browser
   let page: Page
-
-  beforeAll(async () => {
-    system = await startSystem({ runtime: false })
-    browser = await openBrowser()
-    page = await browser.page()
-    await withToken(page, system.t.operatorToken)
-  }, 60_000)
-  afterAll(async () => {
-    await browser?.close()
-    await system?.close()
+  operatorPage({ runtime: false }, (opened) => {
+    ;({ system, browser, page } = opened)
   })
 
   const text = (testId: string) => page.getByTestId(testId).textContent()

@@ -3,23 +3,15 @@
 // and their transitions from the event socket alone (no request to the API while they come); a session's
 // page shows its progress, health and checkpoints, and its timeline grows live as its tasks transition.
 import type { Page, Request } from "playwright-core"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { openBrowser, screenshot, startSystem, withToken, type Browser, type System } from "./support.ts"
+import { describe, expect, it } from "vitest"
+import { screenshot, type System, type Browser, operatorPage } from "./support.ts"
 
 describe("the sessions list and a session's page", () => {
   let system: System
   let browser: Browser
   let page: Page
-
-  beforeAll(async () => {
-    system = await startSystem()
-    browser = await openBrowser()
-    page = await browser.page()
-    await withToken(page, system.t.operatorToken)
-  }, 60_000)
-  afterAll(async () => {
-    await browser?.close()
-    await system?.close()
+  operatorPage({}, (opened) => {
+    ;({ system, browser, page } = opened)
   })
 
   const create = async (title: string, start: boolean) => {

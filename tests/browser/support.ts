@@ -10,6 +10,7 @@ import { chromium, type BrowserContext, type Page } from "playwright-core"
 import type { Edge } from "../../src/edge/app.ts"
 import { connectBot } from "../../src/client/node.ts"
 import { edgeOn, httpClient, testEdge, type Client, type TestEdge } from "../support/edge.ts"
+import { afterAll, beforeAll } from "vitest"
 import { waitFor } from "../support/runtime.ts"
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium"
@@ -134,6 +135,27 @@ export const startSystem = async (options: { runtime?: boolean } = {}): Promise<
       await t.deployment.close()
     },
   }
+}
+
+/** A system and a browser page holding the operator token, for the tests of one describe block: opened
+ * before them (and handed to `opened`), closed after them. */
+export const operatorPage = (
+  options: { runtime?: boolean },
+  opened: (it: { readonly system: System; readonly browser: Browser; readonly page: Page }) => void,
+): void => {
+  let system: System | undefined
+  let browser: Browser | undefined
+  beforeAll(async () => {
+    system = await startSystem(options)
+    browser = await openBrowser()
+    const page = await browser.page()
+    await withToken(page, system.t.operatorToken)
+    opened({ system, browser, page })
+  }, 60_000)
+  afterAll(async () => {
+    await browser?.close()
+    await system?.close()
+  })
 }
 
 /** Appends a raw inbox entry of an unknown type to partition 0: the runtime dead-letters it. */
