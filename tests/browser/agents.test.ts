@@ -1,5 +1,5 @@
 // The Agents page in Debian's Chromium against a runtime, an edge and an SDK bot (issue 11): each agent's
-// capabilities, state, load against its capacity (the tasks it holds), success rate and breaker, live as
+// capabilities, state, load against its capacity, success rate, breaker and the tasks it holds, live as
 // its bot takes a task and completes it.
 import type { Page } from "playwright-core"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
@@ -37,10 +37,13 @@ describe("the agents page", () => {
     expect(await bot.nextTask()).toBe(created.body.id)
     await expect.poll(async () => (await cells())[3], { timeout: 10_000 }).toBe("1/4")
     expect(await row.getByRole("meter").getAttribute("aria-label")).toBe("1 of 4 tasks held")
+    // the task held, named by its title, links to its statechart
+    await expect.poll(async () => (await cells())[6], { timeout: 10_000 }).toBe("paint the fence")
+    expect(await row.getByRole("link", { name: "paint the fence" }).getAttribute("href")).toContain(created.body.id)
     await screenshot(page, "agents-holding")
 
     await bot.complete(created.body.id)
-    await expect.poll(async () => (await cells()).slice(3, 6), { timeout: 10_000 }).toEqual(["0/4", "100%", "breaker-closed"])
+    await expect.poll(async () => (await cells()).slice(3, 7), { timeout: 10_000 }).toEqual(["0/4", "100%", "breaker-closed", ""])
     expect(browser.errors).toEqual([])
   }, 60_000)
 })

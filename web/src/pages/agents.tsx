@@ -1,4 +1,5 @@
-// Agents: capabilities, state, load against capacity, success rate, breaker and tasks held, live;
+// Agents: capabilities, state, load against capacity, success rate, breaker and the tasks held (each a
+// link to its statechart), live;
 // drain, resume and rotate-token buttons (the new token is shown once, as the API answers it).
 import { useMemo, useState } from "preact/hooks"
 import { describeFailure, post } from "../api.ts"
@@ -10,6 +11,8 @@ import type { View } from "../data/types.ts"
 import { href } from "../router.ts"
 
 const ROW_HEIGHT = 44
+/** The held tasks a row names (each a link to its statechart); the rest are counted. */
+const HELD_SHOWN = 3
 
 const successRate = (agent: View): string => {
   const successes = Number(agent["successes"] ?? 0)
@@ -54,11 +57,12 @@ export const AgentsPage = () => {
         rowHeight={ROW_HEIGHT}
         height={Math.min(600, Math.max(ROW_HEIGHT, agents.length * ROW_HEIGHT))}
         label="Agents"
-        columns={["Name", "State", "Capabilities", "Load", "Success", "Breaker", "Actions"]}
+        columns={["Name", "State", "Capabilities", "Load", "Success", "Breaker", "Tasks held", "Actions"]}
         rowClass="agents-row"
         rowTestId={(agent) => `agent-${String(agent["name"])}`}
         row={(agent) => {
-          const held = ((agent["inflight"] ?? []) as string[]).length
+          const holding = (agent["inflight"] ?? []) as string[]
+          const held = holding.length
           const name = String(agent["name"])
           return (
             <>
@@ -81,6 +85,14 @@ export const AgentsPage = () => {
               <span role="cell">{successRate(agent)}</span>
               <span role="cell">
                 <StateBadge state={`breaker-${String(agent["breaker"])}`} />
+              </span>
+              <span role="cell" class="held-tasks">
+                {holding.slice(0, HELD_SHOWN).map((taskId) => (
+                  <a key={taskId} href={href("statecharts", "task", taskId)} title={taskId}>
+                    {String(fleet.views.task.get(taskId)?.["title"] ?? taskId.slice(0, 8))}
+                  </a>
+                ))}
+                {held > HELD_SHOWN ? ` +${held - HELD_SHOWN}` : null}
               </span>
               <span role="cell" class="row-actions">
                 <button
