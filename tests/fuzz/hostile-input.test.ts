@@ -232,7 +232,16 @@ async function fuzzClose(control: string, name: string): Promise<void> {
     )
   count(`${name} ${oversize ? "oversize" : "text_not_utf8"}`)
   if (!oversize) {
-    const error = await client.next(ofType("error"), { timeoutMs: ANSWER_MS })
+    const error = await client.next(ofType("error"), { timeoutMs: ANSWER_MS }).catch(async (cause: unknown) => {
+      // uWS's async-upgrade cork bug (uNetworking/uWebSockets#1928, docs/edge.md): about 1 in 1,000 fresh
+      // sockets drops (1006) right after `connected`, before any frame of the client is read. Counted
+      // apart, as the oversize drops below; any other missing answer fails.
+      const { code } = await client.closed
+      if (code !== 1006 || client.frames.length !== 1) throw cause
+      count("fresh socket dropped after connected (known uWS race)")
+      return undefined
+    })
+    if (error === undefined) return
     count(`answer ${name} text_not_utf8 ${String(error.payload["code"])}`)
     expect(error.payload).toEqual({ code: "validation_failed", message: "body: invalid UTF-8" })
     await client.close()
@@ -381,6 +390,10 @@ describe(`fuzzing every boundary (FUZZ_N=${N}, FUZZ_SEED=${SEED})`, () => {
       expect(await rows(sql`select count(*) from actors where kind = 'session'`)).toBe(0)
       expect(await rows(sql`select count(*) from actors where kind = 'agent'`)).toBe(3)
       expect(control.client.frames.filter(ofType("ack"))).toEqual([])
+
+      // uWS's fresh-socket drop stays the rare race it is (about 1 in 1,000 connects), not an answer.
+      const dropped = counts.get("fresh socket dropped after connected (known uWS race)") ?? 0
+      expect(dropped).toBeLessThanOrEqual(Math.max(3, (counts.get("socket text_not_utf8") ?? 0) / 100))
 
       // Up, ready, and within its memory bound.
       expect((await edge.api.get("/health")).status).toBe(200)
