@@ -273,39 +273,33 @@ describe("planBatch erasing actors", () => {
 })
 
 describe("planBatch on top of a batch still in flight", () => {
+  /** Plans `entries` while `before` (planned from its own entries) is still being committed and carried out. */
+  const onTopOf = (before: ReturnType<typeof plan>, entries: InboxEntry[]) =>
+    planBatch({
+      partition: P,
+      partitions: PARTITIONS,
+      entries,
+      decode,
+      kinds,
+      host: new ActorHost({ maxActors: 100 }),
+      pending: before.working,
+      pendingEntryIds: new Set(before.ackIds),
+      stored: new Map(),
+    })
+
   it("keeps in an actor's row what the batch before caused, until a batch planned after it is done", () => {
     // batch 1: lamp a is created and lit (a timer and a send); batch 2 (planned while batch 1 commits)
     // switches it off: its row replaces batch 1's, so it keeps batch 1's items, which a crash before their
     // carrying out would redeliver; batch 3, planned once batch 1 is done, no longer keeps them.
     const first = plan([entry("1000-0", "CREATE", { watts: 40 }), entry("1005-0", "ON")])
-    const second = planBatch({
-      partition: P,
-      partitions: PARTITIONS,
-      entries: [entry("1010-0", "OFF")],
-      decode,
-      kinds,
-      host: new ActorHost({ maxActors: 100 }),
-      pending: first.working,
-      pendingEntryIds: new Set(["1000-0", "1005-0"]),
-      stored: new Map(),
-    })
+    const second = onTopOf(first, [entry("1010-0", "OFF")])
     expect(second.rows[0]!.outbox.map((item) => [item._tag, item.entryId])).toEqual([
       ["timer_arm", "1005-0"],
       ["send", "1005-0"],
     ])
     // what the batch itself carries out: only its own items
     expect(second.outbox.every((item) => item.entryId === "1010-0")).toBe(true)
-    const third = planBatch({
-      partition: P,
-      partitions: PARTITIONS,
-      entries: [entry("1020-0", "ON")],
-      decode,
-      kinds,
-      host: new ActorHost({ maxActors: 100 }),
-      pending: second.working,
-      pendingEntryIds: new Set(["1010-0"]),
-      stored: new Map(),
-    })
+    const third = onTopOf(second, [entry("1020-0", "ON")])
     expect(third.rows[0]!.outbox.map((item) => item.entryId)).toEqual(["1020-0", "1020-0"])
   })
 })
