@@ -27,12 +27,17 @@ export interface ClawbotEnv {
 }
 
 const BIN = new URL("../../bin/clawbot.js", import.meta.url).pathname
+/** BENCH_CPU_PROF=<dir>: every Clawbot process writes a V8 CPU profile there when it stops (`node --cpu-prof`). */
+const profile = (): string[] => {
+  const dir = process.env.BENCH_CPU_PROF
+  return dir ? ["--cpu-prof", `--cpu-prof-dir=${dir}`] : []
+}
 const STOP_TIMEOUT_MS = 15_000
 
 export const startClawbot = async (command: "start" | "runtime", env: ClawbotEnv, index = 0): Promise<ClawbotProcess> => {
   const logPath = join(env.logDir, `${env.prefix}-${command}-${index}.log`)
   const log = await open(logPath, "w")
-  const child = spawn(process.execPath, [BIN, command, ...(env.port === undefined ? [] : ["--port", String(env.port)])], {
+  const child = spawn(process.execPath, [...profile(), BIN, command, ...(env.port === undefined ? [] : ["--port", String(env.port)])], {
     stdio: ["ignore", log.fd, log.fd],
     env: {
       ...process.env,
