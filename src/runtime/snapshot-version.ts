@@ -1,8 +1,9 @@
 // Snapshot versions: a stored snapshot brought up to its kind's machine version by the kind's
 // registered migrations, or the reason it cannot be (quarantine). The runtime restores actors with
 // it before applying commands; the edge shows stored actors through it, so both give one verdict.
-import { Result, Schema } from "effect"
+import { Result } from "effect"
 import type { AnyMachineSnapshot } from "xstate"
+import { decoderOf } from "../schema/codecs.ts"
 import { formatIssue } from "../schema/issue.ts"
 import type { ActorKind, PersistedSnapshot } from "./actor-kind.ts"
 import { restoreSnapshot, stateName } from "./advance.ts"
@@ -31,7 +32,7 @@ const describe = (error: unknown): string => (error instanceof Error ? error.mes
 /** Why `context` does not decode as the kind's stored context, or undefined when it does (or the kind has no Schema). */
 const contextFault = (kind: ActorKind, context: unknown): string | undefined => {
   if (kind.context === undefined) return undefined
-  const decoded = Schema.decodeUnknownResult(kind.context)(context, { errors: "first", onExcessProperty: "ignore" })
+  const decoded = decoderOf(kind.context)(context, { errors: "first", onExcessProperty: "ignore" })
   return Result.isSuccess(decoded) ? undefined : formatIssue(decoded.failure.issue)
 }
 

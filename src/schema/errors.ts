@@ -3,6 +3,7 @@
 // `parseJsonInput` (PROTOCOL's input rules, ./input.ts), `decodeInput` (unknown fields refused) and
 // `decodeJsonOr` (both) for what clients send; `decodeOr` (unknown fields ignored) for stored data.
 import { Result, Schema } from "effect"
+import { decoderOf, encoderOf } from "./codecs.ts"
 import { inputRuleViolation, utf8Text } from "./input.ts"
 import { formatIssue } from "./issue.ts"
 
@@ -95,7 +96,7 @@ function decodeWith<S extends Schema.ConstraintDecoder<unknown>>(
   ref: string | undefined,
   options: typeof lenient | typeof strict,
 ): Decoded<S["Type"]> {
-  const result = Schema.decodeUnknownResult(schema)(input, options)
+  const result = decoderOf(schema)(input, options)
   return Result.isSuccess(result)
     ? { ok: true, value: result.success }
     : { ok: false, error: validationError(formatIssue(result.failure.issue), ref, result.failure) }
@@ -106,7 +107,7 @@ function decodeWith<S extends Schema.ConstraintDecoder<unknown>>(
  * fields the schema does not know refused like any other failure naming the field.
  */
 export function encodeInput<S extends Schema.ConstraintEncoder<unknown>>(schema: S, input: unknown): Decoded<S["Encoded"]> {
-  const result = Schema.encodeUnknownResult(schema)(input, strict)
+  const result = encoderOf(schema)(input, strict)
   return Result.isSuccess(result)
     ? { ok: true, value: result.success }
     : { ok: false, error: validationError(formatIssue(result.failure.issue), undefined, result.failure) }
