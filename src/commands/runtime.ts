@@ -4,7 +4,7 @@ import { KINDS } from "../../actors/index.ts"
 import { ConfigError, type Config } from "../config.ts"
 import { createLogger } from "../log.ts"
 import { startRuntime, tuningFor } from "../runtime/runtime.ts"
-import { decodeInboxEntry } from "../runtime/inbox-codec.ts"
+import { inboxDecoder } from "../runtime/inbox-codec.ts"
 import { openServices } from "../services.ts"
 import { onShutdown } from "./shutdown.ts"
 
@@ -21,7 +21,7 @@ export const runtimeCommand = async (config: Config): Promise<"running"> => {
     ...services,
     sql: services.db.sql,
     kinds: KINDS,
-    decode: decodeInboxEntry,
+    decode: inboxDecoder(config),
     log,
     tuning: tuningFor(config),
   })

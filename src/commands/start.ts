@@ -9,7 +9,7 @@ import type { Config } from "../config.ts"
 import type { Edge } from "../edge/app.ts"
 import { resolveInfrastructure } from "../embedded/index.ts"
 import { createLogger, errorFields, type Logger } from "../log.ts"
-import { decodeInboxEntry } from "../runtime/inbox-codec.ts"
+import { inboxDecoder } from "../runtime/inbox-codec.ts"
 import { type Runtime, startRuntime, tuningFor } from "../runtime/runtime.ts"
 import { openServices, type Services } from "../services.ts"
 import { bannerLines } from "./banner.ts"
@@ -54,7 +54,7 @@ export const startCommand = async (config: Config): Promise<"running"> => {
       ...services,
       sql: services.db.sql,
       kinds: KINDS,
-      decode: decodeInboxEntry,
+      decode: inboxDecoder(config),
       log: quietPartitions(log),
       tuning: tuningFor(config),
     })

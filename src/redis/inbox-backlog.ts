@@ -10,10 +10,10 @@
 // inbox is read by its own call of the script (each of them atomic), and the sum is off from the backlog
 // at any one instant of the sample by at most the entries appended to and removed from the inboxes while
 // the calls ran (they are sent together, so that is about one round trip to the slowest node).
-import { createHash } from "node:crypto"
 import { readFileSync } from "node:fs"
 import type { Redis } from "ioredis"
 import type { Keys } from "./keys.ts"
+import { scriptCall } from "./script-call.ts"
 import { streamIdMs } from "./stream-id.ts"
 
 export interface InboxBacklog {
@@ -23,24 +23,11 @@ export interface InboxBacklog {
   readonly oldestAt: number | null
 }
 
-const source = readFileSync(new URL("./scripts/inbox-backlog.lua", import.meta.url), "utf8")
-const sha = createHash("sha1").update(source).digest("hex")
+const call = scriptCall(readFileSync(new URL("./scripts/inbox-backlog.lua", import.meta.url), "utf8"))
 
-/** One call of inbox-backlog.lua over `inboxes` (one slot each in a Redis Cluster: then one inbox a call):
- * EVALSHA, then EVAL once the script is not in Redis's cache. Not an ioredis `defineCommand` defined on first
- * use: a command defined while an auto-pipeline of the connection is being filled is missing from that
- * pipeline, which then answers its callbacks out of step (ioredis throws "results[i] is not iterable" and
- * commands queued with it fail or get another's answer). */
+/** One call of inbox-backlog.lua over `inboxes` (one slot each in a Redis Cluster: then one inbox a call). */
 const readBacklog = async (redis: Redis, inboxes: ReadonlyArray<string>): Promise<{ entries: number; oldest: string | null }> => {
-  const run = async (): Promise<unknown> => {
-    try {
-      return await redis.evalsha(sha, inboxes.length, ...inboxes)
-    } catch (error) {
-      if (!(error instanceof Error) || !error.message.startsWith("NOSCRIPT")) throw error
-      return redis.eval(source, inboxes.length, ...inboxes)
-    }
-  }
-  const [entries, oldest] = (await run()) as [number, string]
+  const [entries, oldest] = (await call(redis, inboxes.length, inboxes)) as [number, string]
   return { entries: Number(entries), oldest: oldest === "" ? null : oldest }
 }
 

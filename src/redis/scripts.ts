@@ -1,10 +1,11 @@
-// The Lua scripts (one per atomic Redis operation, in ./scripts/), loaded with ioredis
-// `defineCommand` (EVALSHA, falling back to EVAL after a script cache flush), behind typed
-// wrappers that each take one partition's keys. Error codes returned by scripts map to
-// `ScriptError`.
+// The Lua scripts (one per atomic Redis operation, in ./scripts/), called by EVALSHA (EVAL after a
+// script cache flush; script-call.ts: nothing is defined on the connection, so a first use is safe on
+// a live, auto-pipelining one), behind typed wrappers that each take one partition's keys. Error codes
+// returned by scripts map to `ScriptError`.
 import { readFileSync } from "node:fs"
 import type { Redis } from "ioredis"
 import { RUNTIME_GROUP, type PartitionKeys } from "./keys.ts"
+import { type ScriptCall, scriptCall } from "./script-call.ts"
 import { streamEntriesOfBytes, type StreamEntry } from "./streams.ts"
 
 /** Error codes the scripts return (negative integers), as BullMQ does. */
@@ -151,18 +152,15 @@ type ScriptName = keyof typeof KEY_COUNTS
 const SCRIPT_NAMES = Object.keys(KEY_COUNTS) as ScriptName[]
 type Invoke = (...args: (string | number)[]) => Promise<unknown>
 
-const sources = Object.fromEntries(
-  SCRIPT_NAMES.map((name) => [name, readFileSync(new URL(`./scripts/${name}.lua`, import.meta.url), "utf8")]),
-) as Record<ScriptName, string>
+const calls = Object.fromEntries(
+  SCRIPT_NAMES.map((name) => [name, scriptCall(readFileSync(new URL(`./scripts/${name}.lua`, import.meta.url), "utf8"))]),
+) as Record<ScriptName, ScriptCall>
 
-/** Defines script `name` on `redis`; `bytes` takes its variant that answers Buffers instead of strings. */
-const define = (redis: Redis, name: ScriptName, bytes = false): Invoke => {
-  const command = `cb:${name}`
-  redis.defineCommand(command, { lua: sources[name], numberOfKeys: KEY_COUNTS[name] })
-  const fn = (redis as unknown as Record<string, Invoke | undefined>)[bytes ? `${command}Buffer` : command]
-  if (!fn) throw new Error(`ioredis did not define ${command}`)
-  return (...args) => fn.apply(redis, args)
-}
+/** Script `name` on `redis`; `bytes` takes its answer's strings as Buffers. */
+const define =
+  (redis: Redis, name: ScriptName, bytes = false): Invoke =>
+  (...args) =>
+    calls[name](redis, KEY_COUNTS[name], args, bytes)
 
 const toResult = <T>(reply: unknown, value: (reply: unknown) => T): ScriptResult<T> => {
   if (typeof reply === "number" && reply < 0) {
@@ -174,7 +172,7 @@ const toResult = <T>(reply: unknown, value: (reply: unknown) => T): ScriptResult
 
 const timerMember = (actor: string, name: string): string => `${actor}:${name}`
 
-/** Defines the scripts on `redis` and returns their typed wrappers. */
+/** The typed wrappers of the scripts on `redis`. */
 export const createScripts = (redis: Redis, options: ScriptOptions = {}): RedisScripts => {
   const dedupeTtlMs = options.dedupeTtlMs ?? 120_000
   const run = Object.fromEntries(SCRIPT_NAMES.map((name) => [name, define(redis, name)])) as Record<ScriptName, Invoke>
@@ -231,7 +229,7 @@ export const createScripts = (redis: Redis, options: ScriptOptions = {}): RedisS
 
 const defined = new WeakMap<Redis, RedisScripts>()
 
-/** The scripts on `redis`, defined once per connection (for callers that hold only the connection). */
+/** The scripts on `redis`, their wrappers made once per connection (for callers that hold only the connection). */
 export const scriptsOn = (redis: Redis): RedisScripts => {
   let scripts = defined.get(redis)
   if (!scripts) {

@@ -44,6 +44,12 @@ export async function getActor(sql: Sql, kind: string, id: string): Promise<Stor
   return row && toStoredActor(row)
 }
 
+/** Whether an actor is stored (one index probe; its row is not read). */
+export async function actorExists(sql: Sql, kind: string, id: string): Promise<boolean> {
+  const [row] = await sql<{ found: boolean }[]>`select exists (select from actors where kind = ${kind} and id = ${id}) as found`
+  return row?.found === true
+}
+
 /** The position just after `actor` in a listing (oldest in its state first: (state_since, id)), as a cursor. */
 export const cursorAfter = (actor: StoredActor): string => Buffer.from(`${actor.stateSince}:${actor.id}`).toString("base64url")
 

@@ -114,25 +114,28 @@ export const entriesAdded = async (redis: Redis, stream: string): Promise<number
 }
 
 /**
- * Plays the bots of a test: starts and completes every task assigned to an agent (with command ids,
- * so a repeat is appended once) until `count` tasks are completed, or fails after `timeoutMs`.
- * Answers the ids of the completed tasks.
+ * Plays the bots of a test: starts and completes every task assigned to an agent (with command ids of
+ * the task's attempt, so a repeat within an attempt is appended once and a later attempt is still
+ * played) until `count` tasks are completed, or fails after `timeoutMs`. Answers the ids of the
+ * completed tasks.
  */
 export const completeAssignedTasks = async (deployment: TestDeployment, count: number, timeoutMs = 60_000): Promise<Set<string>> => {
   const done = new Set<string>()
   await waitFor(
     `${count} tasks completed`,
     async () => {
-      const rows = await deployment.schema.sql<{ id: string; agent_id: string; state: string }[]>`
-      select id, agent_id, state from actors where kind = 'task' and state in ('assigned', 'completed')`
+      const rows = await deployment.schema.sql<{ id: string; agent_id: string; state: string; attempt: number }[]>`
+      select id, agent_id, state, coalesce((snapshot->'context'->>'attempt')::int, 0) as attempt
+      from actors where kind = 'task' and state in ('assigned', 'completed')`
       await Promise.all(
         rows.map(async (row) => {
           if (row.state === "completed") {
             done.add(row.id)
             return
           }
-          await deployment.append({ kind: "task", id: row.id, type: "START", payload: { agentId: row.agent_id }, cmdId: `s/${row.id}` })
-          await deployment.append({ kind: "task", id: row.id, type: "COMPLETE", payload: { agentId: row.agent_id }, cmdId: `c/${row.id}` })
+          const attempt = `${row.id}/${row.attempt}`
+          await deployment.append({ kind: "task", id: row.id, type: "START", payload: { agentId: row.agent_id }, cmdId: `s/${attempt}` })
+          await deployment.append({ kind: "task", id: row.id, type: "COMPLETE", payload: { agentId: row.agent_id }, cmdId: `c/${attempt}` })
         }),
       )
       return done.size >= count ? true : undefined

@@ -2,7 +2,15 @@
 // state, counted as the lists show them (each stored actor brought up to its machine by the same verdict,
 // current.ts `bringUp`: a quarantined one is counted apart, by kind, as the lists leave it out; a
 // soft-deleted session not at all), tied to a position of the event stream so that a client can move
-// them by the events after it without counting any transition twice or missing one:
+// them by the events after it without counting any transition twice or missing one.
+//
+// What it reads does not grow with the actors: one grouped query (src/store/counts.ts `countGroups`) gives
+// how many actors share a kind, state, machine version, `edited` mark and deletion. A group written by the
+// runtime at its kind's current machine version is counted by its state (the runtime wrote those snapshots
+// from actors it had restored with the same verdict); a group of a machine version no migration brings up
+// is quarantined (what `restoreStored` answers first); only the rest (an older version a migration brings
+// up, or rows changed outside the runtime, migration 011) is read and brought up one actor at a time. Then
+// one more query names the actors `versions` holds.
 //
 // 1. `cursor` is the event stream's newest id, read before the counts' Postgres snapshot S is taken (the
 //    first statement of a repeatable-read transaction). The runtime publishes a transition only once it
@@ -22,11 +30,11 @@
 import type { Redis } from "ioredis"
 import { TERMINAL_STATES } from "../../../machines/session.ts"
 import type { ActorKind } from "../../runtime/actor-kind.ts"
-import { restoreStored } from "../../runtime/snapshot-version.ts"
+import { fittingVersions, restoreStored } from "../../runtime/snapshot-version.ts"
 import { decodeEventStreamEntry } from "../../schema/event-stream.ts"
 import { inboxActors } from "../../redis/inbox-backlog.ts"
 import type { Keys } from "../../redis/keys.ts"
-import { actorsToCount, type CountedActor } from "../../store/counts.ts"
+import { actorsToCount, actorsToName, type CountedActor, countGroups, type GroupOf } from "../../store/counts.ts"
 import type { Sql } from "../../store/db.ts"
 
 /** Counts by kind, then by state; a kind or state with none is absent. */
@@ -76,39 +84,82 @@ const actorsOfEventsAfter = async (redis: Redis, stream: string, cursor: string)
   }
 }
 
+const byKey = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)
+
+/** How a stored actor is counted: by its stored state, as quarantined, or once brought up to its machine. */
+type Way = "state" | "quarantined" | "bring-up"
+
+/** How the actors of `kind` written by machine `version` (`edited` or not) are counted: restoreStored's
+ * verdict where SQL's columns decide it, else "bring-up". A kind the edge was not given is shown as stored. */
+const wayOf = (kinds: ReadonlyMap<string, ActorKind>, of: { kind: string; machineVersion: number; edited: boolean }): Way => {
+  const kind = kinds.get(of.kind)
+  if (kind === undefined) return "state"
+  const { from, to } = fittingVersions(kind)
+  if (of.machineVersion > to || of.machineVersion < from) return "quarantined"
+  return of.machineVersion === to && !of.edited ? "state" : "bring-up"
+}
+
 /** The counts by state at one Postgres snapshot, tied to the event stream (see the header). */
 export async function countsAt(sources: CountsSources): Promise<CountsAt> {
   const { sql, redis, keys, partitions, kinds } = sources
   const cursor = await newestId(redis, keys.events)
   return sql.begin("isolation level repeatable read read only", async (tx) => {
     // The transaction's snapshot is taken by its first statement: after `cursor` was read, before U and V.
-    await tx`select 1`
+    const groups = await countGroups(tx as unknown as Sql)
     const touched = await inboxActors(redis, keys, partitions)
     for (const actor of await actorsOfEventsAfter(redis, keys.events, cursor)) touched.add(actor)
     const counts: StateCounts = {}
     const quarantined: Record<string, number> = {}
     const versions: Array<CountsAt["versions"][number]> = []
-    for (let after: CountedActor | undefined; ; ) {
-      const chunk = await actorsToCount(tx as unknown as Sql, after, CHUNK)
-      for (const actor of chunk) {
-        const kind = kinds.get(actor.kind)
-        const restored = kind === undefined ? undefined : restoreStored(kind, `${actor.kind}:${actor.id}`, actor)
-        const deleted = actor.kind === "session" && actor.deleted
-        let counted = false
-        if (restored !== undefined && !restored.ok) quarantined[actor.kind] = (quarantined[actor.kind] ?? 0) + 1
-        else if (!deleted) {
-          const state = restored?.state ?? actor.state
-          const of = (counts[actor.kind] ??= {})
-          of[state] = (of[state] ?? 0) + 1
-          counted = true
-        }
-        const movable = deleted && MOVABLE_WHEN_DELETED(restored?.ok === true ? restored.state : actor.state)
-        if (movable || touched.has(`${actor.kind}:${actor.id}`))
-          versions.push({ kind: actor.kind, id: actor.id, version: actor.version, counted })
-      }
-      after = chunk.at(-1)
-      if (chunk.length < CHUNK) break
+    const count = (kind: string, state: string, n: number) => {
+      const of = (counts[kind] ??= {})
+      of[state] = (of[state] ?? 0) + n
     }
+    for (const group of groups) {
+      const way = wayOf(kinds, group)
+      if (way === "quarantined") quarantined[group.kind] = (quarantined[group.kind] ?? 0) + group.actors
+      else if (way === "state" && !group.deleted) count(group.kind, group.state, group.actors)
+    }
+    // The groups SQL cannot decide: each actor brought up to its machine, as the lists do.
+    const bringUp = new Map<string, GroupOf>()
+    for (const group of groups) {
+      const { kind, machineVersion, edited } = group
+      if (wayOf(kinds, group) === "bring-up") bringUp.set(`${kind}:${machineVersion}:${edited}`, { kind, machineVersion, edited })
+    }
+    for (const group of bringUp.values()) {
+      const kind = kinds.get(group.kind)
+      if (kind === undefined) continue
+      for (let after: CountedActor | undefined; ; ) {
+        const chunk = await actorsToCount(tx as unknown as Sql, after, CHUNK, group)
+        for (const actor of chunk) {
+          const restored = restoreStored(kind, `${actor.kind}:${actor.id}`, actor)
+          const deleted = actor.kind === "session" && actor.deleted
+          let counted = false
+          if (!restored.ok) quarantined[actor.kind] = (quarantined[actor.kind] ?? 0) + 1
+          else if (!deleted) {
+            count(actor.kind, restored.state, 1)
+            counted = true
+          }
+          const movable = deleted && MOVABLE_WHEN_DELETED(restored.ok ? restored.state : actor.state)
+          if (movable || touched.has(`${actor.kind}:${actor.id}`))
+            versions.push({ kind: actor.kind, id: actor.id, version: actor.version, counted })
+        }
+        after = chunk.at(-1)
+        if (chunk.length < CHUNK) break
+      }
+    }
+    // The actors of U and V and the soft-deleted sessions that can still move, of the groups counted above in SQL.
+    const refs = [...touched].map((key) => {
+      const at = key.indexOf(":")
+      return { kind: key.slice(0, at), id: key.slice(at + 1) }
+    })
+    for (const actor of await actorsToName(tx as unknown as Sql, refs, TERMINAL_STATES)) {
+      const way = wayOf(kinds, actor)
+      if (way === "bring-up") continue
+      const deleted = actor.kind === "session" && actor.deleted
+      versions.push({ kind: actor.kind, id: actor.id, version: actor.version, counted: way === "state" && !deleted })
+    }
+    versions.sort((a, b) => byKey(a.kind, b.kind) || byKey(a.id, b.id))
     return { counts, quarantined, cursor, versions }
   })
 }

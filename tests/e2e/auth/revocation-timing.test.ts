@@ -4,9 +4,9 @@
 // (it closes its own before answering) and on another edge (it hears the revocation over Redis).
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import type { Edge } from "../../../src/edge/app.ts"
-import { connectBot } from "../../../src/client/node.ts"
+import { registerAgent } from "../../support/agents-http.ts"
 import { testEdge, type TestEdge } from "../../support/edge.ts"
-import { keptSockets } from "../sockets/sdk-support.ts"
+import { openBot } from "../../support/open-bot.ts"
 import { secondEdge } from "./support.ts"
 
 const WITHIN_MS = 1_000
@@ -25,26 +25,12 @@ describe("revocation", () => {
 
   /** An SDK bot of `token` on the edge at `port`, its socket open after a round trip, and when that socket closed (performance.now()). */
   const bot = async (port: number, token: string) => {
-    const net = keptSockets()
-    const client = connectBot({ url: `http://127.0.0.1:${port}`, token, WebSocket: net.WebSocket })
-    // A fresh socket is now and then dropped by uWS right after `open` (docs/edge.md, Socket quotas); the bot
-    // connects again: the socket that counts is one still open after a round trip.
-    for (;;) {
-      await client.connected()
-      expect((await t.api.get("/health")).status).toBe(200)
-      const current = net.sockets.at(-1)
-      if (current !== undefined && current.ws.readyState === current.ws.OPEN) {
-        const closed = current.closed.then(({ code }) => ({ code, at: performance.now() }))
-        return { client, closed }
-      }
-    }
+    const { client, socket } = await openBot(t, port, token)
+    const closed = socket.closed.then(({ code }) => ({ code, at: performance.now() }))
+    return { client, closed }
   }
 
-  const register = async (name: string) => {
-    const answer = await t.api.post("/api/v1/agents", { name, capabilities: ["revoke"] })
-    expect(answer.status).toBe(201)
-    return answer.body as { id: string; token: string }
-  }
+  const register = (name: string) => registerAgent(t.api, { name, capabilities: ["revoke"] })
 
   /** Revokes with `revoke`, and how long after its answer each bot's socket closed, with its code. */
   const timed = async (agent: { token: string }, revoke: () => Promise<number>) => {

@@ -6,9 +6,9 @@
 import { createHash } from "node:crypto"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import type { Edge } from "../../../src/edge/app.ts"
+import { registerAgent } from "../../support/agents-http.ts"
 import { testEdge, type TestEdge } from "../../support/edge.ts"
-import { connectBot } from "../../../src/client/node.ts"
-import { keptSockets } from "../sockets/sdk-support.ts"
+import { openBot } from "../../support/open-bot.ts"
 import { secondEdge, upgradeStatus } from "./support.ts"
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
@@ -20,17 +20,8 @@ describe("tokens", () => {
   const ws = (port: number, path: string) => `ws://127.0.0.1:${port}${path}`
   /** A connected SDK bot of the agent with `token` on the edge at `port`, and how its current socket closes. */
   const bot = async (port: number, token: string) => {
-    const net = keptSockets()
-    const client = connectBot({ url: `http://127.0.0.1:${port}`, token, WebSocket: net.WebSocket })
-    // A fresh socket is now and then dropped by uWS right after `open` (1006, docs/edge.md "Socket
-    // quotas"), and the bot connects again: the socket that counts is one still open after a round
-    // trip to the server.
-    for (;;) {
-      await client.connected()
-      expect((await t.api.get("/health")).status).toBe(200)
-      const current = net.sockets.at(-1)
-      if (current !== undefined && current.ws.readyState === current.ws.OPEN) return { client, socketClosed: () => current.closed }
-    }
+    const { client, socket } = await openBot(t, port, token)
+    return { client, socketClosed: () => socket.closed }
   }
   /** Its socket was closed with 4401, and the bot stopped for good with `unauthorized`. */
   const revoked = async ({ client, socketClosed }: Awaited<ReturnType<typeof bot>>) => {
@@ -38,11 +29,7 @@ describe("tokens", () => {
     await expect(client.connected()).rejects.toMatchObject({ code: "unauthorized" })
   }
 
-  const register = async (name: string) => {
-    const answer = await t.api.post("/api/v1/agents", { name, capabilities: ["auth"] })
-    expect(answer.status).toBe(201)
-    return answer.body as { id: string; token: string }
-  }
+  const register = (name: string) => registerAgent(t.api, { name, capabilities: ["auth"] })
 
   beforeAll(async () => {
     t = await testEdge()

@@ -2,10 +2,10 @@
 // happening) of one subscriber share one bridge socket, closed with the last of them; a subscriber's
 // topics followed for mirrors are unfollowed when the last mirror of the actor closes; standalone
 // `mirror()`s of one server share one socket (and its bridge), closed when the last mirror closes.
-import type WebSocket from "ws"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { mirror, subscribe } from "../../../src/client/node.ts"
 import { testEdge, type TestEdge } from "../../support/edge.ts"
+import { closedSocket, openSockets, quietTask as quietTaskOf } from "../../support/quiet-tasks.ts"
 import { FAST_BACKOFF, subscribeHold } from "./support.ts"
 
 let t: TestEdge
@@ -16,17 +16,7 @@ afterAll(async () => {
   await t?.close()
 })
 
-/** A ready task nobody can take: it stays quiet. */
-const quietTask = async (): Promise<string> => {
-  const created = await t.api.post("/api/v1/tasks", { title: "quiet", capability: "mirror-sockets-none" })
-  expect(created.status).toBe(201)
-  return created.body.id as string
-}
-
-const closedSocket = (ws: WebSocket | undefined): Promise<void> =>
-  new Promise((resolve) => (ws === undefined || ws.readyState === ws.CLOSED ? resolve() : ws.once("close", () => resolve())))
-
-const openSockets = (sockets: ReadonlyArray<WebSocket>): number => sockets.filter((ws) => ws.readyState !== ws.CLOSED).length
+const quietTask = (): Promise<string> => quietTaskOf(t, "mirror-sockets-none")
 
 describe("mirror sockets", () => {
   it("shares one bridge among a subscriber's quiet mirrors and closes it with the last one", async () => {

@@ -4,10 +4,10 @@
 // event of its actor; it then reads its view once more, and the bridge closes with its last hold. The
 // mirror stays exact on the subscriber's own socket. The same for standalone mirrors sharing a socket.
 // (A mirror that sees its actor's event first lets go at that event: mirror-sockets.test.ts.)
-import type WebSocket from "ws"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { mirror, subscribe } from "../../../src/client/node.ts"
 import { testEdge, type TestEdge } from "../../support/edge.ts"
+import { closedSocket, openSockets, quietTask as quietTaskOf } from "../../support/quiet-tasks.ts"
 import { waitFor } from "../../support/runtime.ts"
 import { FAST_BACKOFF, subscribeHold } from "./support.ts"
 
@@ -19,17 +19,7 @@ afterAll(async () => {
   await t?.close()
 })
 
-/** A ready task nobody can take: it stays quiet. */
-const quietTask = async (): Promise<string> => {
-  const created = await t.api.post("/api/v1/tasks", { title: "quiet", capability: "quiet-mirror-none" })
-  expect(created.status).toBe(201)
-  return created.body.id as string
-}
-
-const closedSocket = (ws: WebSocket | undefined): Promise<void> =>
-  new Promise((resolve) => (ws === undefined || ws.readyState === ws.CLOSED ? resolve() : ws.once("close", () => resolve())))
-
-const openSockets = (sockets: ReadonlyArray<WebSocket>): number => sockets.filter((ws) => ws.readyState !== ws.CLOSED).length
+const quietTask = (): Promise<string> => quietTaskOf(t, "quiet-mirror-none")
 
 const cancel = async (id: string) => expect((await t.api.post(`/api/v1/tasks/${id}/cancel?wait=1`, { reason: "enough" })).status).toBe(200)
 

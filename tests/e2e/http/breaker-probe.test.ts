@@ -5,6 +5,7 @@
 // second task is offered only then), its failure opens it again for another cool-down.
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { waitFor } from "../../support/runtime.ts"
+import { oneShotTask, registerOnline } from "../../support/agents-http.ts"
 import { testEdge, type TestEdge } from "../../support/edge.ts"
 
 const COOLDOWN_MS = 1_500
@@ -19,17 +20,9 @@ beforeAll(async () => {
 })
 afterAll(() => t?.close())
 
-const register = async (capability: string): Promise<Agent> => {
-  const body = { name: capability, capabilities: [capability], max_concurrency: 2, heartbeat_interval_ms: 60_000 }
-  const agent = (await t.api.post("/api/v1/agents", body)).body as Agent
-  expect((await t.api.post(`/api/v1/agents/${agent.id}/heartbeat?wait=1`, {}, { token: agent.token })).status).toBe(200)
-  return agent
-}
-const task = async (capability: string): Promise<string> => {
-  const created = await t.api.post("/api/v1/tasks", { title: `a ${capability} task`, capability, max_attempts: 1 })
-  expect(created.status).toBe(201)
-  return created.body.id as string
-}
+const register = (capability: string): Promise<Agent> =>
+  registerOnline(t.api, { name: capability, capabilities: [capability], max_concurrency: 2, heartbeat_interval_ms: 60_000 })
+const task = (capability: string): Promise<string> => oneShotTask(t.api, capability)
 const agentContext = async (id: string, until?: (context: AgentContext) => boolean): Promise<AgentContext> => {
   const row = await t.deployment.actor("agent", id, until && ((row) => until((row.snapshot as { context: AgentContext }).context)))
   return (row.snapshot as { context: AgentContext }).context

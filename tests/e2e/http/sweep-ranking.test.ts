@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { createRouter, type Router } from "../../../src/runtime/router.ts"
 import { waitFor } from "../../support/runtime.ts"
+import { oneShotTask, registerOnline } from "../../support/agents-http.ts"
 import { testEdge, type TestEdge } from "../../support/edge.ts"
 
 /** The sweep's wait: a task ready for longer than this is looked at again. */
@@ -27,19 +28,9 @@ describe("the ranking the router uses", () => {
     await t?.close()
   })
 
-  const register = async (name: string, capability: string, maxConcurrency: number) => {
-    const agent = (await t.api.post("/api/v1/agents", { name, capabilities: [capability], max_concurrency: maxConcurrency })).body as {
-      id: string
-      token: string
-    }
-    expect((await t.api.post(`/api/v1/agents/${agent.id}/heartbeat?wait=1`, {}, { token: agent.token })).status).toBe(200)
-    return agent
-  }
-  const task = async (capability: string): Promise<string> => {
-    const created = await t.api.post("/api/v1/tasks", { title: `a ${capability} task`, capability, max_attempts: 1 })
-    expect(created.status).toBe(201)
-    return created.body.id as string
-  }
+  const register = (name: string, capability: string, maxConcurrency: number) =>
+    registerOnline(t.api, { name, capabilities: [capability], max_concurrency: maxConcurrency })
+  const task = (capability: string): Promise<string> => oneShotTask(t.api, capability)
   /** Runs one task on `agent` (the only one able to take it) to a failure. */
   const failOne = async (agent: { id: string; token: string }, capability: string) => {
     const id = await task(capability)

@@ -5,50 +5,14 @@
 import { describe, expect, it } from "vitest"
 import { ClawbotError } from "../../../src/client/errors.ts"
 import { ReconnectingSocket } from "../../../src/client/socket.ts"
-import type {
-  CloseEventLike,
-  MessageEventLike,
-  UpgradeRefusal,
-  WebSocketConstructor,
-  WebSocketLike,
-} from "../../../src/client/transport.ts"
-
-/** A WebSocket whose every connect the test refuses (or opens). */
-class FakeSocket implements WebSocketLike {
-  static made: FakeSocket[] = []
-  readyState = 0
-  refusal: UpgradeRefusal | undefined
-  onopen: ((event: unknown) => void) | null = null
-  onmessage: ((event: MessageEventLike) => void) | null = null
-  onclose: ((event: CloseEventLike) => void) | null = null
-  onerror: ((event: unknown) => void) | null = null
-
-  constructor(readonly url: string) {
-    FakeSocket.made.push(this)
-  }
-
-  send(): void {}
-
-  close(code = 1000, reason = ""): void {
-    this.readyState = 3
-    this.onclose?.({ code, reason })
-  }
-
-  /** Refuses the upgrade as `ws` does: an error naming the status, then a close 1006; the body kept when `body`. */
-  refuse(status: number, body?: string): void {
-    if (body !== undefined) this.refusal = { status, body }
-    this.onerror?.({ message: `Unexpected server response: ${status}` })
-    this.readyState = 3
-    this.onclose?.({ code: 1006, reason: "" })
-  }
-}
+import { FakeSocket, FakeWebSocket, socketsMade } from "../../support/fake-socket.ts"
 
 const started = () => {
   FakeSocket.made = []
   const lost: Array<number | undefined> = []
   const stopped: ClawbotError[] = []
   const socket = new ReconnectingSocket(
-    { url: () => "ws://edge/ws/control", WebSocket: FakeSocket as unknown as WebSocketConstructor, backoff: { initialMs: 1, maxMs: 2 } },
+    { url: () => "ws://edge/ws/control", WebSocket: FakeWebSocket, backoff: { initialMs: 1, maxMs: 2 } },
     {
       open: () => undefined,
       message: () => undefined,
@@ -58,10 +22,6 @@ const started = () => {
   )
   socket.start()
   return { socket, lost, stopped, last: () => FakeSocket.made.at(-1) as FakeSocket }
-}
-
-const nextSocket = async (count: number) => {
-  while (FakeSocket.made.length < count) await new Promise((resolve) => setTimeout(resolve, 1))
 }
 
 describe("ReconnectingSocket, a refused upgrade", () => {
@@ -97,9 +57,9 @@ describe("ReconnectingSocket, a refused upgrade", () => {
   it("tries again after a 429 or a 503, and stops at a later final refusal", async () => {
     const { socket, lost, stopped, last } = started()
     last().refuse(429, JSON.stringify({ error: { code: "rate_limited", message: "slow down" } }))
-    await nextSocket(2)
+    await socketsMade(2)
     last().refuse(503)
-    await nextSocket(3)
+    await socketsMade(3)
     expect(stopped).toEqual([])
     expect(lost.every((delay) => typeof delay === "number")).toBe(true)
     last().refuse(401)

@@ -5,39 +5,7 @@
 // until the frame following them again is acked. A refused frame's topics never count.
 import { describe, expect, it } from "vitest"
 import { Subscriber } from "../../../src/client/subscriber.ts"
-import type { CloseEventLike, MessageEventLike, WebSocketConstructor, WebSocketLike } from "../../../src/client/transport.ts"
-
-class FakeSocket implements WebSocketLike {
-  static made: FakeSocket[] = []
-  readyState = 0
-  readonly sent: Array<{ type: string; id?: string; payload: { topics: string[] } }> = []
-  onopen: ((event: unknown) => void) | null = null
-  onmessage: ((event: MessageEventLike) => void) | null = null
-  onclose: ((event: CloseEventLike) => void) | null = null
-  onerror: ((event: unknown) => void) | null = null
-
-  constructor(readonly url: string) {
-    FakeSocket.made.push(this)
-  }
-
-  open(): void {
-    this.readyState = 1
-    this.onopen?.({})
-  }
-
-  send(text: string): void {
-    this.sent.push(JSON.parse(text))
-  }
-
-  close(code = 1000, reason = ""): void {
-    this.readyState = 3
-    this.onclose?.({ code, reason })
-  }
-
-  receive(frame: unknown): void {
-    this.onmessage?.({ data: JSON.stringify(frame) })
-  }
-}
+import { FakeSocket, FakeWebSocket, socketsMade } from "../../support/fake-socket.ts"
 
 const started = () => {
   FakeSocket.made = []
@@ -45,15 +13,11 @@ const started = () => {
   const sub = new Subscriber({
     url: "http://edge",
     topics: ["tasks"],
-    WebSocket: FakeSocket as unknown as WebSocketConstructor,
+    WebSocket: FakeWebSocket,
     backoff: { initialMs: 1, maxMs: 1 },
   })
   sub.onTopicsInEffect((topics) => heard.push([...topics]))
   return { sub, heard, socket: () => FakeSocket.made.at(-1) as FakeSocket }
-}
-
-const nextSocket = async (count: number) => {
-  while (FakeSocket.made.length < count) await new Promise((resolve) => setTimeout(resolve, 1))
 }
 
 describe("a subscriber's topics in effect", () => {
@@ -89,7 +53,7 @@ describe("a subscriber's topics in effect", () => {
     sub.follow(["task:a"])
     socket().close(1006, "")
     expect(sub.inEffectNow("tasks")).toBe(false)
-    await nextSocket(2)
+    await socketsMade(2)
     // Followed before the reconnect: in the new URL, in effect from its opening.
     expect(socket().url).toContain("task%3Aa")
     socket().open()

@@ -8,7 +8,7 @@ import { decodeStreamEntry } from "../../../schema/commands.ts"
 import { WaitQuery } from "../../../schema/http.ts"
 import { requireOperator } from "../../auth.ts"
 import { COMMAND_RESPONSES, commandAnswer, sendCommand } from "../command.ts"
-import { ActorParams, actorOr404 } from "../params.ts"
+import { ActorParams, existsOr404 } from "../params.ts"
 import { API, route, type Route } from "../route.ts"
 
 /** `{type, payload?}`: one command of the actor kind's command set, payload in its wire (snake_case) form. */
@@ -32,7 +32,7 @@ export const actorEventRoutes: Route[] = [
     responses: COMMAND_RESPONSES,
     async handle({ ctx, principal, params, query, body }) {
       requireOperator(principal)
-      await actorOr404(ctx.sql, params.kind, params.id)
+      await existsOr404(ctx.sql, params.kind, params.id)
       // The raw entry's decoder: the same checks a producer's XADD gets, snake_case payload to camelCase.
       const decoded = decodeStreamEntry({ type: body.type, actor: `${params.kind}:${params.id}`, payload: JSON.stringify(body.payload) })
       if (!decoded.ok) throw decoded.error

@@ -25,7 +25,7 @@ import type { EdgeContext } from "../../context.ts"
 import { Accepted, ActorHistory, contextOf, ContextView, historyView } from "../views.ts"
 import { sendCommand, type Sent } from "../command.ts"
 import { currentIfAny, currentOr404, QUARANTINED } from "../current.ts"
-import { actorOr404, IdParams } from "../params.ts"
+import { existsOr404, IdParams } from "../params.ts"
 import { API, json, route, type Answer, type Route } from "../route.ts"
 import { contextView as viewOf } from "../../../../actors/views.ts"
 
@@ -96,7 +96,7 @@ export const contextRoutes: Route[] = [
     async handle({ ctx, principal, body }) {
       requireOperator(principal)
       withinLimit(body.data as JsonObject)
-      if (body.ownerId !== undefined) await actorOr404(ctx.sql, body.scope === "agent" ? "agent" : "session", body.ownerId)
+      if (body.ownerId !== undefined) await existsOr404(ctx.sql, body.scope === "agent" ? "agent" : "session", body.ownerId)
       const id = randomUUID()
       return answerAfter(ctx, await sendCommand(ctx, { kind: "context", id, type: "CREATE", payload: { id, ...body } }), 201)
     },
@@ -155,7 +155,7 @@ export const contextRoutes: Route[] = [
     responses: CHANGED,
     async handle({ ctx, principal, params, body }) {
       requireOperator(principal)
-      await actorOr404(ctx.sql, "session", body.sessionId)
+      await existsOr404(ctx.sql, "session", body.sessionId)
       return answerAfter(
         ctx,
         await sendCommand(ctx, { kind: "context", id: params.id, type: "SHARE", payload: { sessionId: body.sessionId } }),
@@ -173,7 +173,7 @@ export const contextRoutes: Route[] = [
     query: HistoryQuery,
     responses: { 200: { description: "the changes after `after_version`", schema: ActorHistory } },
     async handle({ ctx, params, query }) {
-      await actorOr404(ctx.sql, "context", params.id)
+      await existsOr404(ctx.sql, "context", params.id)
       return json(200, historyView("context", params.id, await actorHistory(ctx.sql, "context", params.id, query)))
     },
   }),
@@ -187,7 +187,7 @@ export const contextRoutes: Route[] = [
     query: ContextDiffQuery,
     responses: { 200: { description: "the changes from `from` to `to`", schema: ContextDiff } },
     async handle({ ctx, params, query }) {
-      await actorOr404(ctx.sql, "context", params.id)
+      await existsOr404(ctx.sql, "context", params.id)
       const [before, after] = [await dataAt(ctx, params.id, query.from), await dataAt(ctx, params.id, query.to)]
       return json(200, { id: params.id, from: query.from, to: query.to, changes: diffData(before, after) })
     },

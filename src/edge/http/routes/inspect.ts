@@ -16,7 +16,7 @@ import { InvalidCursor, type ListActorsOptions } from "../../../store/queries.ts
 import { countsAt } from "../counts.ts"
 import { bringUp } from "../current.ts"
 import { QUARANTINE_BUDGET, QUARANTINE_WINDOW, QUARANTINE_WINDOW_MS, SCAN_BUDGET, type ScanPage, scanPage } from "../scan.ts"
-import { ActorParams, actorOr404, KindParams } from "../params.ts"
+import { ActorParams, actorOr404, existsOr404, KindParams } from "../params.ts"
 import { API, json, route, type Route } from "../route.ts"
 import { ActorHistory, ActorRecord, actorRecord, historyView, pageOf } from "../views.ts"
 
@@ -178,7 +178,7 @@ export const inspectRoutes: Route[] = [
     query: HistoryQuery,
     responses: { 200: { description: "the transitions after `after_version`", schema: ActorHistory } },
     async handle({ ctx, params, query }) {
-      await actorOr404(ctx.sql, params.kind, params.id)
+      await existsOr404(ctx.sql, params.kind, params.id)
       return json(200, historyView(params.kind, params.id, await actorHistory(ctx.sql, params.kind, params.id, query)))
     },
   }),

@@ -21,7 +21,7 @@ import type { EdgeContext } from "../../context.ts"
 import { COMMAND_RESPONSES, commandAnswer, creationStatus, sendCommand } from "../command.ts"
 import { currentIfAny, currentOnly, currentOr404, QUARANTINED } from "../current.ts"
 import { listAnswer } from "../listing.ts"
-import { actorOr404, IdParams } from "../params.ts"
+import { existsOr404, IdParams } from "../params.ts"
 import { API, json, route, type Route } from "../route.ts"
 import {
   CheckpointCreated,
@@ -224,7 +224,7 @@ export const sessionRoutes: Route[] = [
     params: IdParams,
     responses: { 200: { description: "the transitions", schema: Timeline } },
     async handle({ ctx, params }) {
-      await actorOr404(ctx.sql, "session", params.id)
+      await existsOr404(ctx.sql, "session", params.id)
       return json(200, timelineView(params.id, await timeline(ctx.sql, params.id)))
     },
   }),

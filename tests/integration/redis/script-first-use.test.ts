@@ -1,0 +1,49 @@
+// A script's first use on a connection that is auto-pipelining (src/redis/scripts.ts, script-call.ts): nothing
+// is defined on the connection then (EVALSHA, EVAL once Redis's script cache lacks the script), so the commands queued in
+// the same tick before and after it, in the same auto-pipeline, each get their own answer. ioredis's
+// `defineCommand` on first use (the mechanism before) left the command out of the pipeline being filled,
+// which then answered its callbacks out of step.
+import { randomBytes } from "node:crypto"
+import { describe, expect, it } from "vitest"
+import { scriptCall } from "../../../src/redis/script-call.ts"
+import { scriptsOn } from "../../../src/redis/scripts.ts"
+import { freshRedis } from "../../support/redis.ts"
+
+const fresh = freshRedis()
+const COMMANDS = 200
+
+describe("a script's first use on an auto-pipelining connection", () => {
+  it("gets every command its own answer, the script's included", async () => {
+    const redis = await fresh.connect("first-use")
+    const key = (i: number) => `${fresh.keys.route}:first-use:${i}`
+    await Promise.all(Array.from({ length: COMMANDS }, (_, i) => redis.set(key(i), `value-${i}`)))
+    // One tick: GETs, then the scripts' first use on this connection, then more GETs.
+    const before = Array.from({ length: COMMANDS / 2 }, (_, i) => redis.get(key(i)))
+    const taken = scriptsOn(redis).takeReady(fresh.keys.route, ["nobody"], 5)
+    const enqueued = scriptsOn(redis).enqueueReady(fresh.keys.route, [
+      { capability: "first-use", group: null, taskId: "t-1", priority: 0, since: 1 },
+    ])
+    const after = Array.from({ length: COMMANDS / 2 }, (_, i) => redis.get(key(COMMANDS / 2 + i)))
+    const answers = await Promise.allSettled([...before, taken, enqueued, ...after])
+    expect(answers.map((answer) => (answer.status === "fulfilled" ? answer.value : `failed: ${answer.reason}`))).toEqual([
+      ...Array.from({ length: COMMANDS / 2 }, (_, i) => `value-${i}`),
+      [],
+      1,
+      ...Array.from({ length: COMMANDS / 2 }, (_, i) => `value-${COMMANDS / 2 + i}`),
+    ])
+    // The task queued by the first use is there to take.
+    expect(await scriptsOn(redis).takeReady(fresh.keys.route, ["first-use"], 5)).toEqual(["t-1"])
+  }, 10_000)
+
+  it("runs a script Redis has not cached (NOSCRIPT, then EVAL) and then from its cache, answering strings or bytes", async () => {
+    // Sources no server has seen: their SHA1s are in no script cache.
+    const uncached = () => scriptCall(`-- ${randomBytes(8).toString("hex")}\nreturn {KEYS[1], ARGV[1]}`)
+    const key = `${fresh.keys.route}:uncached`
+    const strings = uncached()
+    expect(await strings(fresh.redis, 1, [key, "é"])).toEqual([key, "é"])
+    expect(await strings(fresh.redis, 1, [key, "é"])).toEqual([key, "é"])
+    const bytes = uncached()
+    expect(await bytes(fresh.redis, 1, [key, "é"], true)).toEqual([Buffer.from(key), Buffer.from("é")])
+    expect(await bytes(fresh.redis, 1, [key, "é"], true)).toEqual([Buffer.from(key), Buffer.from("é")])
+  })
+})
