@@ -15,6 +15,13 @@ export enum ScriptError {
   LeaseHeld = -2,
   /** Dead-lettering an entry that is no longer in the inbox. */
   EntryNotFound = -3,
+  /** An append run after its deadline (append.lua): nothing was written. */
+  Expired = -4,
+}
+
+/** An append reached Redis after its deadline, so it wrote nothing (see AppendCommand.deadline). */
+export class AppendExpired extends Error {
+  override readonly name = "AppendExpired"
 }
 
 export type ScriptResult<T> = { ok: true; value: T } | { ok: false; error: ScriptError }
@@ -29,6 +36,9 @@ export interface AppendCommand {
   cmdId?: string
   /** Extra entry fields, e.g. `{ replyTo }`. */
   fields?: Readonly<Record<string, string>>
+  /** ms since the epoch on Redis's clock (src/redis/clock.ts): run after it, the append writes nothing and
+   * rejects with AppendExpired. Absent: no deadline. */
+  deadline?: number
 }
 
 export interface Appended {
@@ -71,6 +81,7 @@ export interface FiredTimers {
 }
 
 export interface RedisScripts {
+  /** Rejects with AppendExpired when the command's deadline had passed. */
   append(p: PartitionKeys, command: AppendCommand): Promise<Appended>
   /** Appends the commands not appended before as one entry (one command: an ordinary entry). */
   appendEach(p: PartitionKeys, command: AppendEachCommand): Promise<AppendedEach>
@@ -182,12 +193,11 @@ export const createScripts = (redis: Redis, options: ScriptOptions = {}): RedisS
   const readInboxBytes = define(redis, "inbox-read", true)
 
   return {
-    append: async (p, { type, actor, payload, cmdId = "", fields = {} }) => {
+    append: async (p, { type, actor, payload, cmdId = "", fields = {}, deadline = 0 }) => {
       const extra = Object.entries(fields).flat()
-      const [id, duplicate] = (await run.append(p.inbox, p.dedupe(cmdId), type, actor, payload, cmdId, dedupeTtlMs, ...extra)) as [
-        string,
-        number,
-      ]
+      const reply = await run.append(p.inbox, p.dedupe(cmdId), type, actor, payload, cmdId, dedupeTtlMs, deadline, ...extra)
+      if (reply === ScriptError.Expired) throw new AppendExpired(`the append's deadline ${deadline} had passed on Redis's clock`)
+      const [id, duplicate] = reply as [string, number]
       return { id, duplicate: duplicate === 1 }
     },
     appendEach: async (p, { type, actor, parts }) => {

@@ -1,5 +1,6 @@
 // The one way in (invariant 2): validates a command with its Schema and appends it, payload in its
-// snake_case stream form, to the inbox of its actor's partition, idempotently when it carries a command id.
+// snake_case stream form, to the inbox of its actor's partition, idempotently when it carries a command id,
+// and not at all once its deadline (if it has one) has passed on Redis's clock.
 import type { Keys } from "../redis/keys.ts"
 import { partitionOf } from "../redis/partition.ts"
 import type { RedisScripts } from "../redis/scripts.ts"
@@ -16,6 +17,9 @@ export interface AppendInput {
   readonly replyTo?: string
   /** Who caused it, recorded as the transition's `by` (`operator`). */
   readonly by?: string
+  /** ms since the epoch on Redis's clock: run after it, the append writes nothing and rejects with
+   * AppendExpired (src/redis/scripts.ts). The edge sets it on commands it answers a client about. */
+  readonly deadline?: number
 }
 
 export interface Appended {
@@ -40,7 +44,7 @@ export const createAppend =
     readonly validate: ValidateCommand
   }): AppendFn =>
   async (command) => {
-    const { by, ...validated } = command
+    const { by, deadline, ...validated } = command
     const payload = options.validate(validated)
     const partition = partitionOf(command.kind, command.id, options.partitions)
     const appended = await options.scripts.append(options.keys.partition(partition), {
@@ -49,6 +53,7 @@ export const createAppend =
       payload,
       ...(command.cmdId ? { cmdId: command.cmdId } : {}),
       fields: { ...(command.replyTo ? { replyTo: command.replyTo } : {}), ...(by ? { by } : {}) },
+      ...(deadline === undefined ? {} : { deadline }),
     })
     return { partition, streamId: appended.id, duplicate: appended.duplicate }
   }

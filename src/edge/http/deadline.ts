@@ -1,7 +1,8 @@
 // The time budget of one HTTP request's Redis and Postgres calls: the route runs raced against it,
 // so a server that does not answer turns into `503 unavailable` within the budget instead of a hang.
 // Time spent waiting for the runtime's verdict (`?wait=1`, creations) is exempt: that wait has its own
-// bound (limits.waitMs) and a late verdict is a 202, not a failure.
+// bound (limits.waitMs) and a late verdict is a 202, not a failure. A wait that must end with its own
+// answer when the budget runs out (an append's confirmation, ./command.ts) is `bound`.
 import { performance } from "node:perf_hooks"
 import { Unreachable } from "./failure.ts"
 
@@ -15,12 +16,22 @@ export interface RequestBudget {
   exempt<T>(work: Promise<T>): Promise<T>
   /** Throws Unreachable when the budget is spent: call before a write that must not happen after a 503. */
   check(): void
+  /** The ms left (Infinity when unbounded). */
+  left(): number
+  /** Like `race` (and nestable inside it), but rejects with `spent()` when the budget runs out first. */
+  bound<T>(work: Promise<T>, spent: () => Error): Promise<T>
 }
 
 const timeout = (ms: number) => new Unreachable(`Redis or Postgres did not answer within ${ms} ms; try again`)
 
 /** No bound (sockets and background work). */
-export const UNBOUNDED: RequestBudget = { race: (work) => work, exempt: (work) => work, check: () => undefined }
+export const UNBOUNDED: RequestBudget = {
+  race: (work) => work,
+  exempt: (work) => work,
+  check: () => undefined,
+  left: () => Number.POSITIVE_INFINITY,
+  bound: (work) => work,
+}
 
 export const requestBudget = (ms: number = STORE_BUDGET_MS): RequestBudget => {
   let left = ms
@@ -62,6 +73,25 @@ export const requestBudget = (ms: number = STORE_BUDGET_MS): RequestBudget => {
     },
     check: () => {
       if (spent || left - (performance.now() - since) <= 0) throw timeout(ms)
+    },
+    left: () => (spent ? 0 : Math.max(0, left - (performance.now() - since))),
+    bound: async (work, onSpent) => {
+      disarm()
+      const started = performance.now()
+      let own: NodeJS.Timeout | undefined
+      try {
+        return await Promise.race([
+          work,
+          new Promise<never>((_, reject) => {
+            own = setTimeout(() => reject(onSpent()), Math.max(0, left))
+          }),
+        ])
+      } finally {
+        clearTimeout(own)
+        left -= performance.now() - started
+        // Re-armed even when nothing is left: the enclosing race then ends at once, as it would have.
+        arm()
+      }
     },
   }
 }
