@@ -101,8 +101,9 @@ export interface RedisScripts {
   deadLetter(p: PartitionKeys, entryId: string, reason: string): Promise<ScriptResult<string>>
   /** New inbox entries for the lease holder `owner` (its consumer name) with `token`; NotOwner once the lease is gone. */
   readInbox(p: PartitionKeys, owner: string, token: number, count: number): Promise<ScriptResult<StreamEntry[]>>
-  /** Appends a dead letter's original fields to the inbox again and removes it; the new entry id, or EntryNotFound. */
-  replayDeadLetter(p: PartitionKeys, deadId: string): Promise<ScriptResult<string>>
+  /** Appends a dead letter's original fields to the inbox again and removes it; the new entry id, or EntryNotFound.
+   * Rejects with AppendExpired, having done nothing, when run after `deadline` (as AppendCommand.deadline; 0: none). */
+  replayDeadLetter(p: PartitionKeys, deadId: string, deadline?: number): Promise<ScriptResult<string>>
   /** Puts ready tasks in their capability's and group's queues (`route`: the routing keys' base, `Keys.route`);
    * `unlessTaken`: not those noted as taken (the sweep's repairs). How many were queued anew. */
   enqueueReady(route: string, tasks: ReadonlyArray<ReadyTask>, unlessTaken?: boolean): Promise<number>
@@ -219,7 +220,11 @@ export const createScripts = (redis: Redis, options: ScriptOptions = {}): RedisS
     deadLetter: async (p, entryId, reason) => toResult(await run["dead-letter"](p.inbox, p.dead, RUNTIME_GROUP, entryId, reason), String),
     readInbox: async (p, owner, token, count) =>
       toResult(await readInboxBytes(p.lease, p.inbox, owner, token, RUNTIME_GROUP, count), streamEntriesOfBytes),
-    replayDeadLetter: async (p, deadId) => toResult(await run["dead-letter-replay"](p.inbox, p.dead, deadId), String),
+    replayDeadLetter: async (p, deadId, deadline = 0) => {
+      const reply = await run["dead-letter-replay"](p.inbox, p.dead, deadId, deadline)
+      if (reply === ScriptError.Expired) throw new AppendExpired(`the replay's deadline ${deadline} had passed on Redis's clock`)
+      return toResult(reply, String)
+    },
     enqueueReady: async (route, tasks, unlessTaken = false) => {
       if (tasks.length === 0) return 0
       return Number(
