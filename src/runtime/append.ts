@@ -17,9 +17,10 @@ export interface AppendInput {
   readonly replyTo?: string
   /** Who caused it, recorded as the transition's `by` (`operator`). */
   readonly by?: string
-  /** ms since the epoch on Redis's clock: run after it, the append writes nothing and rejects with
-   * AppendExpired (src/redis/scripts.ts). The edge sets it on commands it answers a client about. */
-  readonly deadline?: number
+  /** Asked once the command is validated, just before it is sent: its deadline, in ms since the epoch on
+   * Redis's clock. Run after it, the append writes nothing and rejects with AppendExpired
+   * (src/redis/scripts.ts). The edge sets it on commands it answers a client about. */
+  readonly deadline?: () => number
 }
 
 export interface Appended {
@@ -46,6 +47,9 @@ export const createAppend =
   async (command) => {
     const { by, deadline, ...validated } = command
     const payload = options.validate(validated)
+    // Commands sent together (a batch) are all validated before the first deadline is asked for: the time
+    // spent validating them is not taken from the time Redis has to run them.
+    if (deadline !== undefined) await Promise.resolve()
     const partition = partitionOf(command.kind, command.id, options.partitions)
     const appended = await options.scripts.append(options.keys.partition(partition), {
       type: command.type,
@@ -53,7 +57,7 @@ export const createAppend =
       payload,
       ...(command.cmdId ? { cmdId: command.cmdId } : {}),
       fields: { ...(command.replyTo ? { replyTo: command.replyTo } : {}), ...(by ? { by } : {}) },
-      ...(deadline === undefined ? {} : { deadline }),
+      ...(deadline === undefined ? {} : { deadline: deadline() }),
     })
     return { partition, streamId: appended.id, duplicate: appended.duplicate }
   }

@@ -39,24 +39,30 @@ export const requirePostgres = (ctx: EdgeContext): void => {
 export const NOT_CONFIRMED = "Redis did not confirm the command in time; nothing was accepted"
 
 /**
- * Sends appends with a deadline on Redis's clock (`send` is given it) and waits for them until the
- * request's budget is spent; then, or when an append answers that its deadline had passed, throws
- * `unavailable` NOT_CONFIRMED. That is true: the deadline is set so that Redis's clock is past it
- * once the wait ends (src/redis/clock.ts `deadlineFor`), and append.lua writes nothing after it, so
- * an append still queued in a hung Redis or on the way to it writes nothing when it runs. The one
- * case left is an append Redis ran in time whose reply was lost or delayed past the wait (docs/edge.md).
- * Without a fresh estimate of Redis's clock one is taken first, on the budget. A reply that comes after
- * the wait settles the append's promise with nobody waiting: ioredis matches replies in order, so the
- * connection stays in step, and the rejection is caught here.
+ * Sends appends with a deadline on Redis's clock (`send` is given the function that fixes it, asked by
+ * each append once validated) and waits for them until the request's budget is spent; then, or when an
+ * append answers that its deadline had passed, throws `unavailable` NOT_CONFIRMED. That is true: the
+ * deadline is set so that Redis's clock is past it once the wait ends (src/redis/clock.ts
+ * `deadlineFor`), and append.lua writes nothing after it, so an append still queued in a hung Redis or
+ * on the way to it writes nothing when it runs. The one case left is an append Redis ran in time whose
+ * reply was lost or delayed past the wait (docs/edge.md). Without a fresh estimate of Redis's clock one
+ * is taken first, on the budget. Validating the commands (inside `send`) is not counted. A reply that
+ * comes after the wait settles the append's promise with nobody waiting: ioredis matches replies in
+ * order, so the connection stays in step, and the rejection is caught here.
  */
-export const appendSent = async <T>(ctx: EdgeContext, send: (deadline: number) => Promise<T>): Promise<T> => {
+export const appendSent = async <T>(ctx: EdgeContext, send: (deadline: () => number) => Promise<T>): Promise<T> => {
   ctx.budget.check()
   const clock = ctx.redisClock
   if (clock.fresh() === undefined) await ctx.budget.bound(clock.sample(), () => new Unreachable(NOT_CONFIRMED))
-  const estimate = clock.fresh()
-  const deadline = estimate === undefined ? undefined : deadlineFor(estimate, clock.now(), ctx.budget.left())
-  if (deadline === undefined) throw new Unreachable(NOT_CONFIRMED)
-  const sending = send(deadline)
+  let fixed: number | undefined
+  /** One deadline for every append sent, fixed when the first asks (every one validated by then). */
+  const deadline = (): number => {
+    const estimate = clock.fresh()
+    fixed ??= estimate === undefined ? undefined : deadlineFor(estimate, clock.now(), ctx.budget.left())
+    if (fixed === undefined) throw new Unreachable(NOT_CONFIRMED)
+    return fixed
+  }
+  const sending = ctx.budget.paused(() => send(deadline))
   sending.catch(() => undefined)
   try {
     return await ctx.budget.bound(sending, () => new Unreachable(NOT_CONFIRMED))

@@ -54,7 +54,7 @@ describe("an append's confirmation", () => {
     const start = performance.now()
     const { error, ms } = await timed(
       appendSent(ctx, (given) => {
-        deadline = given
+        deadline = given()
         return never()
       }),
     )
@@ -67,6 +67,36 @@ describe("an append's confirmation", () => {
     expect(deadline - (start + OFFSET_MS + ERROR_MS)).toBeGreaterThan(BUDGET_MS - 2 * ERROR_MS - MARGIN_MS - 5)
   })
 
+  it("does not count the time spent validating the commands, and fixes their deadline after it", async () => {
+    const ctx = contextWith(clockOf())
+    const VALIDATING_MS = 100
+    let deadline = 0
+    let validated = 0
+    const start = performance.now()
+    // Inside the request's race, as every route runs (dispatch.ts).
+    const { error } = await timed(
+      ctx.budget.race(
+        Promise.resolve().then(() =>
+          appendSent(ctx, async (given) => {
+            while (performance.now() - start < VALIDATING_MS) {
+              // validating, synchronously
+            }
+            validated = performance.now()
+            await Promise.resolve()
+            deadline = given()
+            return never()
+          }),
+        ),
+      ),
+    )
+    const total = performance.now() - start
+    expect(error).toEqual(new Unreachable(NOT_CONFIRMED))
+    expect(total).toBeGreaterThanOrEqual(VALIDATING_MS + BUDGET_MS - 2)
+    expect(total).toBeLessThan(VALIDATING_MS + BUDGET_MS + 50)
+    expect(deadline - (validated + OFFSET_MS + ERROR_MS)).toBeGreaterThan(BUDGET_MS - 2 * ERROR_MS - MARGIN_MS - 5)
+    expect(start + total + OFFSET_MS - ERROR_MS).toBeGreaterThan(deadline)
+  })
+
   it("ends at once with the same 503 when Redis answers that the deadline had passed", async () => {
     const { error, ms } = await timed(appendSent(contextWith(clockOf()), async () => Promise.reject(new AppendExpired("late"))))
     expect(error).toEqual(new Unreachable(NOT_CONFIRMED))
@@ -74,7 +104,7 @@ describe("an append's confirmation", () => {
   })
 
   it("answers what Redis confirmed in time", async () => {
-    expect(await appendSent(contextWith(clockOf()), async (deadline) => deadline > OFFSET_MS)).toBe(true)
+    expect(await appendSent(contextWith(clockOf()), async (deadline) => deadline() > OFFSET_MS)).toBe(true)
   })
 
   it("takes an estimate of Redis's clock first when none is fresh, on the budget, sending nothing if Redis does not answer", async () => {
@@ -98,7 +128,7 @@ describe("a batch's appends", () => {
   it("answers every entry when Redis confirmed every append, all sent with one deadline", async () => {
     const deadlines = new Set<number | undefined>()
     const ctx = contextWith(clockOf(), async (c) => {
-      deadlines.add(c.deadline)
+      deadlines.add(c.deadline?.())
       return appended(`${c.id}-0`)
     })
     expect(await appendAll(ctx, [command("1"), command("2")])).toEqual([appended("1-0"), appended("2-0")])

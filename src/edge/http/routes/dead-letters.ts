@@ -85,7 +85,7 @@ export const deadLetterRoutes: Route[] = [
       const at = located(ctx, params.id)
       // With a deadline like every append the edge answers for (appendSent): a 503 means it was not replayed.
       const replayed = await appendSent(ctx, (deadline) =>
-        scriptsOn(ctx.redis).replayDeadLetter(ctx.keys.partition(at.partition), at.entryId, deadline),
+        scriptsOn(ctx.redis).replayDeadLetter(ctx.keys.partition(at.partition), at.entryId, deadline()),
       )
       if (!replayed.ok) throw notFound(params.id)
       ctx.log.info("dead letter replayed", { id: params.id, stream_id: replayed.value })
