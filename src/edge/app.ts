@@ -25,6 +25,7 @@ import { UNBOUNDED } from "./http/deadline.ts"
 import { httpHandler } from "./http/dispatch.ts"
 import { openFrontDoor, type FrontDoor } from "./http/front-door.ts"
 import { monitorReadiness, type RuntimeView } from "./http/readiness.ts"
+import { createRedisClock } from "../redis/clock.ts"
 import { createRouter } from "./http/router.ts"
 import { edgeRoutes } from "./http/routes/index.ts"
 import { collectInboxLag, collectRuntimeStats } from "./http/scrape.ts"
@@ -142,7 +143,8 @@ export const createEdge = async (options: EdgeOptions): Promise<Edge> => {
   })
   const revocations = await startRevocations(redis, subscriber, keys, log)
   await relayDeadLetterNotices(app, subscriber, keys, log, metrics, clock)
-  const readiness = await monitorReadiness(redis, sql, runtime)
+  const redisClock = createRedisClock(redis)
+  const readiness = await monitorReadiness(redisClock, sql, runtime)
   const stopFleetNotices = startFleetNotices({ app, redis, keys, partitions, clock, log, metrics })
   const auth = createAuthenticator(sql, options.operatorToken, clock, () => metrics.inc("clawbot_token_lookups_total"))
   revocations.onRevoked((revoked) => auth.forget(revoked))
@@ -162,6 +164,7 @@ export const createEdge = async (options: EdgeOptions): Promise<Edge> => {
     kinds: new Map(options.kinds.map((kind) => [kind.kind, kind])),
     readiness: readiness.current,
     clock,
+    redisClock,
     auth,
     revocations,
     publicReads: options.publicReads ?? false,

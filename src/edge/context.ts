@@ -3,6 +3,7 @@
 // and the metrics registry they record into.
 import type { Redis } from "ioredis"
 import type { Logger } from "../log.ts"
+import type { RedisClock } from "../redis/clock.ts"
 import type { Keys } from "../redis/keys.ts"
 import type { ActorKind } from "../runtime/actor-kind.ts"
 import type { AppendFn } from "../runtime/append.ts"
@@ -89,6 +90,8 @@ export interface EdgeContext {
   /** The last readiness probe (refreshed in the background): Redis and Postgres reachable; in `clawbot start` also the in-process runtime's partitions. */
   readonly readiness: () => Readiness
   readonly clock: () => number
+  /** Redis's clock as this edge estimates it (refreshed by the readiness probe): the deadlines of the appends it answers a client about. */
+  readonly redisClock: RedisClock
   readonly auth: Authenticator
   /** Token revocations, shared by every edge process (Redis pub/sub). */
   readonly revocations: Revocations

@@ -16,6 +16,13 @@ export enum ScriptError {
   LeaseHeld = -2,
   /** Dead-lettering an entry that is no longer in the inbox. */
   EntryNotFound = -3,
+  /** An append run after its deadline (append.lua): nothing was written. */
+  Expired = -4,
+}
+
+/** An append reached Redis after its deadline, so it wrote nothing (see AppendCommand.deadline). */
+export class AppendExpired extends Error {
+  override readonly name = "AppendExpired"
 }
 
 export type ScriptResult<T> = { ok: true; value: T } | { ok: false; error: ScriptError }
@@ -30,6 +37,9 @@ export interface AppendCommand {
   cmdId?: string
   /** Extra entry fields, e.g. `{ replyTo }`. */
   fields?: Readonly<Record<string, string>>
+  /** ms since the epoch on Redis's clock (src/redis/clock.ts): run after it, the append writes nothing and
+   * rejects with AppendExpired. Absent: no deadline. */
+  deadline?: number
 }
 
 export interface Appended {
@@ -72,6 +82,7 @@ export interface FiredTimers {
 }
 
 export interface RedisScripts {
+  /** Rejects with AppendExpired when the command's deadline had passed. */
   append(p: PartitionKeys, command: AppendCommand): Promise<Appended>
   /** Appends the commands not appended before as one entry (one command: an ordinary entry). */
   appendEach(p: PartitionKeys, command: AppendEachCommand): Promise<AppendedEach>
@@ -91,8 +102,9 @@ export interface RedisScripts {
   deadLetter(p: PartitionKeys, entryId: string, reason: string): Promise<ScriptResult<string>>
   /** New inbox entries for the lease holder `owner` (its consumer name) with `token`; NotOwner once the lease is gone. */
   readInbox(p: PartitionKeys, owner: string, token: number, count: number): Promise<ScriptResult<StreamEntry[]>>
-  /** Appends a dead letter's original fields to the inbox again and removes it; the new entry id, or EntryNotFound. */
-  replayDeadLetter(p: PartitionKeys, deadId: string): Promise<ScriptResult<string>>
+  /** Appends a dead letter's original fields to the inbox again and removes it; the new entry id, or EntryNotFound.
+   * Rejects with AppendExpired, having done nothing, when run after `deadline` (as AppendCommand.deadline; 0: none). */
+  replayDeadLetter(p: PartitionKeys, deadId: string, deadline?: number): Promise<ScriptResult<string>>
   /** Puts ready tasks in their capability's and group's queues (`route`: the routing keys' base, `Keys.route`);
    * `unlessTaken`: not those noted as taken (the sweep's repairs). How many were queued anew. */
   enqueueReady(route: string, tasks: ReadonlyArray<ReadyTask>, unlessTaken?: boolean): Promise<number>
@@ -180,12 +192,11 @@ export const createScripts = (redis: Redis, options: ScriptOptions = {}): RedisS
   const readInboxBytes = define(redis, "inbox-read", true)
 
   return {
-    append: async (p, { type, actor, payload, cmdId = "", fields = {} }) => {
+    append: async (p, { type, actor, payload, cmdId = "", fields = {}, deadline = 0 }) => {
       const extra = Object.entries(fields).flat()
-      const [id, duplicate] = (await run.append(p.inbox, p.dedupe(cmdId), type, actor, payload, cmdId, dedupeTtlMs, ...extra)) as [
-        string,
-        number,
-      ]
+      const reply = await run.append(p.inbox, p.dedupe(cmdId), type, actor, payload, cmdId, dedupeTtlMs, deadline, ...extra)
+      if (reply === ScriptError.Expired) throw new AppendExpired(`the append's deadline ${deadline} had passed on Redis's clock`)
+      const [id, duplicate] = reply as [string, number]
       return { id, duplicate: duplicate === 1 }
     },
     appendEach: async (p, { type, actor, parts }) => {
@@ -207,7 +218,11 @@ export const createScripts = (redis: Redis, options: ScriptOptions = {}): RedisS
     deadLetter: async (p, entryId, reason) => toResult(await run["dead-letter"](p.inbox, p.dead, RUNTIME_GROUP, entryId, reason), String),
     readInbox: async (p, owner, token, count) =>
       toResult(await readInboxBytes(p.lease, p.inbox, owner, token, RUNTIME_GROUP, count), streamEntriesOfBytes),
-    replayDeadLetter: async (p, deadId) => toResult(await run["dead-letter-replay"](p.inbox, p.dead, deadId), String),
+    replayDeadLetter: async (p, deadId, deadline = 0) => {
+      const reply = await run["dead-letter-replay"](p.inbox, p.dead, deadId, deadline)
+      if (reply === ScriptError.Expired) throw new AppendExpired(`the replay's deadline ${deadline} had passed on Redis's clock`)
+      return toResult(reply, String)
+    },
     enqueueReady: async (route, tasks, unlessTaken = false) => {
       if (tasks.length === 0) return 0
       return Number(

@@ -1,5 +1,6 @@
 // The one way in (invariant 2): validates a command with its Schema and appends it, payload in its
-// snake_case stream form, to the inbox of its actor's partition, idempotently when it carries a command id.
+// snake_case stream form, to the inbox of its actor's partition, idempotently when it carries a command id,
+// and not at all once its deadline (if it has one) has passed on Redis's clock.
 import type { Keys } from "../redis/keys.ts"
 import { partitionOf } from "../redis/partition.ts"
 import type { RedisScripts } from "../redis/scripts.ts"
@@ -16,6 +17,10 @@ export interface AppendInput {
   readonly replyTo?: string
   /** Who caused it, recorded as the transition's `by` (`operator`). */
   readonly by?: string
+  /** Asked once the command is validated, just before it is sent: its deadline, in ms since the epoch on
+   * Redis's clock. Run after it, the append writes nothing and rejects with AppendExpired
+   * (src/redis/scripts.ts). The edge sets it on commands it answers a client about. */
+  readonly deadline?: () => number
 }
 
 export interface Appended {
@@ -40,8 +45,11 @@ export const createAppend =
     readonly validate: ValidateCommand
   }): AppendFn =>
   async (command) => {
-    const { by, ...validated } = command
+    const { by, deadline, ...validated } = command
     const payload = options.validate(validated)
+    // Commands sent together (a batch) are all validated before the first deadline is asked for: the time
+    // spent validating them is not taken from the time Redis has to run them.
+    if (deadline !== undefined) await Promise.resolve()
     const partition = partitionOf(command.kind, command.id, options.partitions)
     const appended = await options.scripts.append(options.keys.partition(partition), {
       type: command.type,
@@ -49,6 +57,7 @@ export const createAppend =
       payload,
       ...(command.cmdId ? { cmdId: command.cmdId } : {}),
       fields: { ...(command.replyTo ? { replyTo: command.replyTo } : {}), ...(by ? { by } : {}) },
+      ...(deadline === undefined ? {} : { deadline: deadline() }),
     })
     return { partition, streamId: appended.id, duplicate: appended.duplicate }
   }

@@ -1,9 +1,10 @@
-// The edge's readiness (/ready): Redis answers PING, Postgres answers `select 1` and, with a runtime
+// The edge's readiness (/ready): Redis answers TIME, Postgres answers `select 1` and, with a runtime
 // in this process, the runtime is ready (its partitions owned, none failing). Probed in the
 // background every PROBE_EVERY_MS (each probe bounded), so /ready and the command gate read the last
-// verdict at once instead of probing per request.
+// verdict at once instead of probing per request. Redis's answer is also the edge's estimate of its
+// clock (src/redis/clock.ts), which the deadlines of HTTP commands' appends are set by.
 import { setTimeout as sleep } from "node:timers/promises"
-import type { Redis } from "ioredis"
+import type { RedisClock } from "../../redis/clock.ts"
 import type { Runtime } from "../../runtime/runtime.ts"
 import type { Sql } from "../../store/db.ts"
 import type { Readiness } from "../context.ts"
@@ -18,10 +19,10 @@ const PROBE_TIMEOUT_MS = 800
 const bounded = <T>(probe: Promise<T>, fallback: T): Promise<T> =>
   Promise.race([probe.catch(() => fallback), sleep(PROBE_TIMEOUT_MS, fallback, { ref: false })])
 
-const probe = async (redis: Redis, sql: Sql, runtime?: RuntimeView): Promise<Readiness> => {
+const probe = async (redisClock: RedisClock, sql: Sql, runtime?: RuntimeView): Promise<Readiness> => {
   const [redisOk, postgresOk, runtimeState] = await Promise.all([
     bounded(
-      redis.ping().then(() => true),
+      redisClock.sample().then(() => true),
       false,
     ),
     bounded(
@@ -50,13 +51,13 @@ export interface ReadinessMonitor {
 }
 
 /** Probes once (so the first verdict is a real one), then again every PROBE_EVERY_MS until stopped. */
-export const monitorReadiness = async (redis: Redis, sql: Sql, runtime?: RuntimeView): Promise<ReadinessMonitor> => {
-  let last = await probe(redis, sql, runtime)
+export const monitorReadiness = async (redisClock: RedisClock, sql: Sql, runtime?: RuntimeView): Promise<ReadinessMonitor> => {
+  let last = await probe(redisClock, sql, runtime)
   let running = true
   let timer: NodeJS.Timeout | undefined
   const next = () => {
     timer = setTimeout(() => {
-      void probe(redis, sql, runtime).then((verdict) => {
+      void probe(redisClock, sql, runtime).then((verdict) => {
         if (!running) return
         last = verdict
         next()

@@ -1,5 +1,5 @@
 --[[
-  Idempotently append a command to a partition inbox.
+  Idempotently append a command to a partition inbox, unless its deadline has passed.
 
   Input:
     KEYS[1] inbox stream                    {prefix:p}:in
@@ -10,14 +10,26 @@
     ARGV[3] payload (JSON)
     ARGV[4] cmdId ("" = no deduplication)
     ARGV[5] dedupe marker TTL (ms)
-    ARGV[6..] extra field/value pairs (e.g. replyTo, <reply address>)
+    ARGV[6] deadline: ms since the epoch on Redis's clock (TIME); "0" = none. The edge sets it for
+            a command it answers a client about: once it passed, the client may have been told
+            that nothing was accepted, so nothing may be written.
+    ARGV[7..] extra field/value pairs (e.g. replyTo, <reply address>)
 
   Output:
-    {streamId, duplicate}: duplicate is 1 when the cmdId was seen already, and streamId is
+    -4 (ScriptError.Expired) when the deadline has passed: nothing is written (the cmdId is not looked up).
+    Else {streamId, duplicate}: duplicate is 1 when the cmdId was seen already, and streamId is
     then the id of the first append (no new entry is written), else 0.
 
   Entry fields: type, actor, payload, then cmdId when given, then the extra pairs.
 ]]
+local deadline = tonumber(ARGV[6])
+if deadline > 0 then
+  local now = redis.call("TIME")
+  if tonumber(now[1]) * 1000 + tonumber(now[2]) / 1000 > deadline then
+    return -4
+  end
+end
+
 local cmdId = ARGV[4]
 if cmdId ~= "" then
   local seen = redis.call("GET", KEYS[2])
@@ -31,7 +43,7 @@ if cmdId ~= "" then
   fields[#fields + 1] = "cmdId"
   fields[#fields + 1] = cmdId
 end
-for i = 6, #ARGV do
+for i = 7, #ARGV do
   fields[#fields + 1] = ARGV[i]
 end
 

@@ -7,10 +7,19 @@
     KEYS[2] dead-letter stream  {prefix:p}:dead
 
     ARGV[1] dead-letter entry id
+    ARGV[2] deadline: ms since the epoch on Redis's clock (TIME); "0" = none (as in append.lua)
 
   Output:
-    the new inbox entry id, or -3 (EntryNotFound) when there is no such dead letter.
+    the new inbox entry id, -3 (EntryNotFound) when there is no such dead letter, or -4
+    (ScriptError.Expired) when the deadline has passed: nothing is written or removed.
 ]]
+local deadline = tonumber(ARGV[2])
+if deadline > 0 then
+  local now = redis.call("TIME")
+  if tonumber(now[1]) * 1000 + tonumber(now[2]) / 1000 > deadline then
+    return -4
+  end
+end
 local entries = redis.call("XRANGE", KEYS[2], ARGV[1], ARGV[1])
 if #entries == 0 then
   return -3

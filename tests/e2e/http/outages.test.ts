@@ -2,8 +2,10 @@
 // embedded Postgres on free ports, never the shared ones): commands answer 503 `unavailable` and
 // nothing is written, reads go on while only Redis is down, /ready answers 503 (from its background
 // probe) until it returns; a Postgres that takes connections but never answers costs a request its
-// budget (800 ms), not a hang. Every 503 comes within 1 s (PROTOCOL), and /ready within 100 ms (issue 8,
-// finding 7: commands took 1 to 12 s to get their 503, /ready 2 s).
+// budget (800 ms), not a hang; a Redis that hangs (SIGSTOP) with a command's append in it answers 503
+// "nothing was accepted", and once it runs again that append writes nothing (its deadline passed).
+// Every 503 comes within 1 s (PROTOCOL), and /ready within 100 ms (issue 8, finding 7: commands took
+// 1 to 12 s to get their 503, /ready 2 s).
 import { request as httpRequest } from "node:http"
 import { createServer, type Socket } from "node:net"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
@@ -11,6 +13,8 @@ import { loadConfig } from "../../../src/config.ts"
 import { createEdge, type Edge } from "../../../src/edge/app.ts"
 import { startEmbeddedPostgres, startRedisServer, type EmbeddedServer } from "../../../src/embedded/index.ts"
 import { createLogger } from "../../../src/log.ts"
+import { NOT_CONFIRMED } from "../../../src/edge/http/command.ts"
+import { AppendExpired } from "../../../src/redis/scripts.ts"
 import { decodeInboxEntry } from "../../../src/runtime/inbox-codec.ts"
 import { startRuntime, type Runtime } from "../../../src/runtime/runtime.ts"
 import { openServices, type Services } from "../../../src/services.ts"
@@ -18,6 +22,7 @@ import { tempDir } from "../../integration/embedded/helpers.ts"
 import { KINDS } from "../../../actors/index.ts"
 import { httpClient, type Client } from "../../support/edge.ts"
 import { entriesAdded, QUICK, waitFor } from "../../support/runtime.ts"
+import { trackAppends, type TrackedAppend } from "../../support/tracked-append.ts"
 
 const OPERATOR = "outage-operator-token"
 /** PROTOCOL: `unavailable` is answered within 1 s; issue 8: /ready in under 100 ms. */
@@ -75,6 +80,9 @@ describe("Redis or Postgres unreachable", () => {
   let runtime: Runtime
   let edge: Edge
   let api: Client
+  let tracked: TrackedAppend
+  /** Called as the edge sends an append, once. */
+  let hangOnAppend: (() => void) | undefined
   const log = createLogger("error")
   const portOf = (url: string) => Number(new URL(url).port)
 
@@ -122,6 +130,17 @@ describe("Redis or Postgres unreachable", () => {
       upgrade.on("error", reject)
       upgrade.end()
     })
+  /**
+   * A task created once Redis is back: accepted (201, or 202 when the runtime is still taking its partitions
+   * back: /ready may say ready before it finds that their leases lapsed during the outage), then applied.
+   */
+  const createdAfterRedis = async (title: string) => {
+    const task = await api.post("/api/v1/tasks", { title, capability: "o" })
+    expect([201, 202]).toContain(task.status)
+    await waitFor(`task "${title}" applied`, async () =>
+      (await api.get(`/api/v1/tasks/${task.body.id}`)).status === 200 ? true : undefined,
+    )
+  }
   const readyAgain = () =>
     waitFor("/ready to answer 200", async () => ((await api.get("/ready")).status === 200 ? true : undefined), 30_000)
   const notReady = async () => {
@@ -144,12 +163,17 @@ describe("Redis or Postgres unreachable", () => {
     const config = loadConfig({}, { REDIS_URL: redis.url, DATABASE_URL: postgres.url, CLAWBOT_PARTITIONS: "2", CLAWBOT_PREFIX: "outage" })
     services = await openServices({ ...config, redisUrl: redis.url, databaseUrl: postgres.url }, log, "test")
     runtime = await startRuntime({ ...services, sql: services.db.sql, kinds: KINDS, decode: decodeInboxEntry, log, tuning: QUICK })
+    tracked = trackAppends(services.append)
     edge = await createEdge({
       redis: services.redis,
       sql: services.db.sql,
       keys: services.keys,
       partitions: services.partitions,
-      append: services.append,
+      append: (command) => {
+        hangOnAppend?.()
+        hangOnAppend = undefined
+        return tracked.append(command)
+      },
       log,
       kinds: KINDS,
       host: "127.0.0.1",
@@ -195,7 +219,49 @@ describe("Redis or Postgres unreachable", () => {
     await release()
     redis = await startRedisServer({ dataDir: `${dir.path}/redis`, port: portOf(redis.url) })
     await readyAgain()
-    expect((await api.post("/api/v1/tasks", { title: "after", capability: "o" })).status).toBe(201)
+    await createdAfterRedis("after")
+  }, 60_000)
+
+  it("with Redis hung (SIGSTOP): commands answer 503 within 1 s, and an append it held writes nothing once it runs again", async () => {
+    const inboxBefore = await inboxLength()
+    const info = await services.redis.info("server")
+    const pid = Number(/process_id:(\d+)/.exec(info)?.[1])
+    expect(pid).toBeGreaterThan(0)
+    /** `call`'s answer, with Redis stopped from `stop()` until the answer came. */
+    const hung = async <T>(stop: () => void, call: () => Promise<T>): Promise<T> => {
+      tracked.reset()
+      try {
+        stop()
+        return await within(UNAVAILABLE_WITHIN_MS, call)
+      } finally {
+        hangOnAppend = undefined
+        process.kill(pid, "SIGCONT")
+      }
+    }
+    const sigstop = () => process.kill(pid, "SIGSTOP")
+
+    // Hung before the request: its first Redis call (the rate limit) spends the budget; nothing is sent.
+    const early = await hung(sigstop, () => api.post("/api/v1/tasks", { title: "hung early", capability: "o" }))
+    expect(early.status).toBe(503)
+    expect(early.body).toEqual({ error: { code: "unavailable", message: "Redis or Postgres did not answer within 800 ms; try again" } })
+    expect(await tracked.settled()).toEqual([])
+
+    // Hung as the append is sent: Redis runs it once it goes on, after its deadline: "expired", nothing written.
+    const task = await hung(
+      () => (hangOnAppend = sigstop),
+      () => api.post("/api/v1/tasks", { title: "hung", capability: "o" }),
+    )
+    expect(task.status).toBe(503)
+    expect(task.body).toEqual({ error: { code: "unavailable", message: NOT_CONFIRMED } })
+    const [sent, ...more] = await tracked.settled()
+    expect(more).toEqual([])
+    expect(sent?.outcome).toBeInstanceOf(AppendExpired)
+    expect(await inboxLength()).toBe(inboxBefore)
+    await readyAgain()
+    expect((await api.get(`/api/v1/tasks/${sent?.command.id}`)).status).toBe(404)
+    const [row] = await services.db.sql<{ n: number }[]>`select count(*)::int as n from actors where id = ${sent?.command.id ?? ""}`
+    expect(row?.n).toBe(0)
+    await createdAfterRedis("after the hang")
   }, 60_000)
 
   it("with Postgres down: reads and commands answer 503, nothing reaches an inbox, /ready is 503 until it returns", async () => {

@@ -6,6 +6,7 @@ import type { Redis } from "ioredis"
 import uWS from "uWebSockets.js"
 import { KINDS } from "../../../actors/index.ts"
 import { createLogger } from "../../../src/log.ts"
+import { createRedisClock } from "../../../src/redis/clock.ts"
 import { close, openRedis } from "../../../src/redis/client.ts"
 import { createAuthenticator } from "../../../src/edge/auth.ts"
 import type { EdgeContext, EdgeLimits } from "../../../src/edge/context.ts"
@@ -109,6 +110,7 @@ export async function startSocketEdge(options: SocketEdgeOptions = {}): Promise<
     kinds: new Map(KINDS.map((kind) => [kind.kind, kind])),
     readiness: () => ({ ready: true, reachable: { redis: true, postgres: true }, checks: {} }),
     clock,
+    redisClock: createRedisClock(deployment.redis),
     auth: createAuthenticator(deployment.schema.sql, undefined, Date.now),
     revocations,
     // These tests are about the sockets themselves; tests/e2e/auth covers who may open them.

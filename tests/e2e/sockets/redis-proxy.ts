@@ -1,6 +1,7 @@
 // A TCP proxy in front of Redis that a test can cut (dropping connections and turning new ones away,
 // counted) and restore on the same port: a Redis outage as one client sees it, without touching the
-// server. It can also hold Redis's replies back while the commands still reach the server: a slow Redis.
+// server. It can also hold Redis's replies back while the commands still reach the server (a slow
+// Redis), or hold the commands back from the server (a hung Redis, as a client sees one).
 import { createServer, connect, type Server, type Socket } from "node:net"
 
 export interface RedisProxy {
@@ -14,6 +15,8 @@ export interface RedisProxy {
   restore(): Promise<void>
   /** Keeps Redis's replies from the clients (their commands still run) until the returned function is called. */
   holdReplies(): () => void
+  /** Keeps the clients' commands from Redis (they run, in order, once the returned function is called). */
+  holdCommands(): () => void
   close(): Promise<void>
 }
 
@@ -28,6 +31,8 @@ export async function startRedisProxy(redisUrl: string): Promise<RedisProxy> {
   const sockets = new Set<Socket>()
   /** While replies are held: the writes to make once they are released, in order. */
   let held: Array<() => void> | undefined
+  /** While commands are held: the same, towards Redis. */
+  let heldCommands: Array<() => void> | undefined
   let down = false
   let turned = 0
   const server = createServer((client) => {
@@ -42,7 +47,7 @@ export async function startRedisProxy(redisUrl: string): Promise<RedisProxy> {
       socket.on("close", () => sockets.delete(socket))
       socket.on("error", () => socket.destroy())
     }
-    client.pipe(upstream)
+    client.on("data", (chunk: Buffer) => (heldCommands ? heldCommands.push(() => upstream.write(chunk)) : upstream.write(chunk)))
     upstream.on("data", (chunk: Buffer) => (held ? held.push(() => client.write(chunk)) : client.write(chunk)))
     client.on("close", () => upstream.destroy())
     upstream.on("close", () => client.destroy())
@@ -70,6 +75,14 @@ export async function startRedisProxy(redisUrl: string): Promise<RedisProxy> {
       return () => {
         const writes = held ?? []
         held = undefined
+        for (const write of writes) write()
+      }
+    },
+    holdCommands: () => {
+      heldCommands ??= []
+      return () => {
+        const writes = heldCommands ?? []
+        heldCommands = undefined
         for (const write of writes) write()
       }
     },

@@ -1,6 +1,7 @@
-// Idempotent append to a partition inbox: a command id is appended once, however often it is sent.
+// Idempotent append to a partition inbox: a command id is appended once, however often it is sent;
+// an append run after its deadline (on Redis's clock) writes nothing and answers AppendExpired.
 import { describe, expect, it } from "vitest"
-import { createScripts } from "../../../src/redis/scripts.ts"
+import { AppendExpired, createScripts } from "../../../src/redis/scripts.ts"
 import { freshRedis } from "../../support/redis.ts"
 import { waitFor } from "../../support/runtime.ts"
 
@@ -60,6 +61,29 @@ describe("append", () => {
     const later = await scripts.append(p, command)
     expect(later.duplicate).toBe(false)
     expect(later.id).not.toBe(first.id)
+    expect(await fresh.redis.xlen(p.inbox)).toBe(2)
+  })
+
+  /** Redis's clock now, in ms. */
+  const redisNow = async (): Promise<number> => {
+    const [seconds, micros] = (await fresh.redis.time()) as unknown as [string, string]
+    return Number(seconds) * 1000 + Number(micros) / 1000
+  }
+
+  it("writes nothing, not even the cmdId's marker, when the deadline has passed on Redis's clock", async () => {
+    const p = fresh.keys.partition(4)
+    const scripts = createScripts(fresh.redis)
+    const command = { type: "CREATE", actor: "task:t-9", payload: "{}", cmdId: "c-9", fields: { replyTo: "edge-1:9" } }
+    const deadline = Math.floor(await redisNow()) - 1
+    await expect(scripts.append(p, { ...command, deadline })).rejects.toBeInstanceOf(AppendExpired)
+    expect(await fresh.redis.exists(p.inbox, p.dedupe("c-9"))).toBe(0)
+    // The same command without a deadline, or with one still ahead, is written (extra fields after the deadline argument).
+    const ahead = await scripts.append(p, { ...command, deadline: Math.floor(await redisNow()) + 60_000 })
+    expect(ahead.duplicate).toBe(false)
+    expect(await entries(p.inbox)).toEqual([
+      [ahead.id, ["type", "CREATE", "actor", "task:t-9", "payload", "{}", "cmdId", "c-9", "replyTo", "edge-1:9"]],
+    ])
+    expect(await scripts.append(p, { ...command, cmdId: "c-10" })).toMatchObject({ duplicate: false })
     expect(await fresh.redis.xlen(p.inbox)).toBe(2)
   })
 })

@@ -1,7 +1,8 @@
 // Dead-lettering: a bad inbox entry moves to the partition's dead-letter stream with its reason
-// and original fields, and leaves the inbox and the pending list in the same step.
+// and original fields, and leaves the inbox and the pending list in the same step; a replay run after
+// its deadline (on Redis's clock) does nothing.
 import { describe, expect, it } from "vitest"
-import { createScripts, ScriptError } from "../../../src/redis/scripts.ts"
+import { AppendExpired, createScripts, ScriptError } from "../../../src/redis/scripts.ts"
 import { ensureGroup } from "../../../src/redis/streams.ts"
 import { freshRedis, readGroup } from "../../support/redis.ts"
 
@@ -40,5 +41,26 @@ describe("dead-letter", () => {
     expect(await scripts.deadLetter(p, id!, "gone")).toEqual({ ok: false, error: ScriptError.EntryNotFound })
     expect(await fresh.redis.xpending(p.inbox, "runtime", "-", "+", 10)).toEqual([])
     expect(await fresh.redis.exists(p.dead)).toBe(0)
+  })
+
+  it("replays a dead letter before its deadline, and does nothing after it", async () => {
+    const p = fresh.keys.partition(2)
+    const scripts = createScripts(fresh.redis)
+    await ensureGroup(fresh.redis, p.inbox)
+    const bad = await fresh.redis.xadd(p.inbox, "*", "type", "START", "actor", "task:t-2", "payload", "{}")
+    await readGroup(fresh.redis, p.inbox, "c-1", 10)
+    const dead = await scripts.deadLetter(p, bad!, "refused")
+    if (!dead.ok) throw new Error(ScriptError[dead.error])
+    const [seconds, micros] = (await fresh.redis.time()) as unknown as [string, string]
+    const redisNow = Number(seconds) * 1000 + Number(micros) / 1000
+
+    await expect(scripts.replayDeadLetter(p, dead.value, Math.floor(redisNow) - 1)).rejects.toBeInstanceOf(AppendExpired)
+    expect((await fresh.redis.xrange(p.dead, "-", "+")).map(([id]) => id)).toEqual([dead.value])
+    expect(await fresh.redis.xlen(p.inbox)).toBe(0)
+
+    const replayed = await scripts.replayDeadLetter(p, dead.value, Math.floor(redisNow) + 60_000)
+    if (!replayed.ok) throw new Error(ScriptError[replayed.error])
+    expect(await fresh.redis.xrange(p.inbox, "-", "+")).toEqual([[replayed.value, ["type", "START", "actor", "task:t-2", "payload", "{}"]]])
+    expect(await fresh.redis.xlen(p.dead)).toBe(0)
   })
 })

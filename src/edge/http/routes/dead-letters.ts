@@ -16,6 +16,7 @@ import {
 import { scriptsOn } from "../../../redis/scripts.ts"
 import { InvalidCursor } from "../../../store/queries.ts"
 import type { EdgeContext } from "../../context.ts"
+import { appendSent } from "../command.ts"
 import { API, json, route, type Route } from "../route.ts"
 
 const DeadLetterView = Schema.Struct({
@@ -82,7 +83,10 @@ export const deadLetterRoutes: Route[] = [
     async handle({ ctx, principal, params }) {
       requireOperator(principal)
       const at = located(ctx, params.id)
-      const replayed = await scriptsOn(ctx.redis).replayDeadLetter(ctx.keys.partition(at.partition), at.entryId)
+      // With a deadline like every append the edge answers for (appendSent): a 503 means it was not replayed.
+      const replayed = await appendSent(ctx, (deadline) =>
+        scriptsOn(ctx.redis).replayDeadLetter(ctx.keys.partition(at.partition), at.entryId, deadline()),
+      )
       if (!replayed.ok) throw notFound(params.id)
       ctx.log.info("dead letter replayed", { id: params.id, stream_id: replayed.value })
       await announced(ctx)

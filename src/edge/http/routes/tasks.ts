@@ -15,7 +15,7 @@ import {
 } from "../../../schema/http.ts"
 import { validationError } from "../../../schema/errors.ts"
 import { actingAgent, requireOperator } from "../../auth.ts"
-import { appendSent, COMMAND_RESPONSES, commandAnswer, creationStatus, requirePostgres, sendCommand } from "../command.ts"
+import { appendAll, COMMAND_RESPONSES, commandAnswer, creationStatus, requirePostgres, sendCommand } from "../command.ts"
 import { currentOr404, QUARANTINED } from "../current.ts"
 import { listAnswer } from "../listing.ts"
 import { IdParams } from "../params.ts"
@@ -145,11 +145,8 @@ export const taskRoutes: Route[] = [
       requireOperator(principal)
       body.tasks.forEach((task, index) => standalone(task, `tasks.${index}.`))
       requirePostgres(ctx)
-      ctx.budget.check()
       const commands = body.tasks.map((task) => createCommand(randomUUID(), task))
-      // Sent together: ioredis writes each without waiting for the previous reply (one pipeline), then
-      // waited for off the budget like every command's append (appendSent).
-      const appended = await appendSent(ctx, Promise.all(commands.map((command) => ctx.append(command))))
+      const appended = await appendAll(ctx, commands)
       return json(202, { items: commands.map((command, index) => ({ id: command.id, stream_id: appended[index]?.streamId })) })
     },
   }),
