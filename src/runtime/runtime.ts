@@ -257,7 +257,29 @@ export const startRuntime = async (deps: RuntimeDeps): Promise<Runtime> => {
       ...[...mine].filter((partition) => !held.has(partition)).map(acquire),
     ]
     await Promise.all(moves.map((move) => move.catch((error: unknown) => log.warn("rebalancing failed", errorFields(error)))))
+    // A lease lost (e.g. a Redis restart forgot it) and released above is taken again now, not a tick later.
+    const again = [...mine].filter((partition) => !held.has(partition)).map(acquire)
+    await Promise.all(again.map((move) => move.catch((error: unknown) => log.warn("rebalancing failed", errorFields(error)))))
   })
+
+  /** The held partitions whose lease Redis no longer gives to this member and fence (a Redis restart forgets
+   * leases): marked lost, so the next rebalance releases and takes them again. */
+  const checkLeases = async (): Promise<number[]> => {
+    const entries = [...held].filter(([, entry]) => !entry.releasing && !entry.worker.lost)
+    const pipeline = deps.redis.pipeline()
+    for (const [partition] of entries) pipeline.hmget(deps.keys.partition(partition).lease, "owner", "token")
+    const answers = (await pipeline.exec()) ?? []
+    const lost: number[] = []
+    entries.forEach(([partition, entry], index) => {
+      const [error, value] = answers[index] ?? [null, undefined]
+      const [owner, token] = (value as Array<string | null> | undefined) ?? []
+      if (error === null && (owner !== member || token !== String(entry.worker.fence))) {
+        entry.worker.lost = true
+        lost.push(partition)
+      }
+    })
+    return lost
+  }
 
   // One process (the holder of partition 0) sweeps: ready tasks a crash dropped between being
   // taken from their queue and proposed go back, and agents with free capacity are woken.
@@ -285,19 +307,19 @@ export const startRuntime = async (deps: RuntimeDeps): Promise<Runtime> => {
     stats,
     owned: () => [...held.keys()].sort((a, b) => a - b),
     async readiness() {
-      const [redisOk, postgresOk] = await Promise.all([
-        deps.redis.ping().then(
-          () => true,
-          () => false,
-        ),
+      const [lost, postgresOk] = await Promise.all([
+        // Redis answers, and still names this member the holder of every lease it works under.
+        checkLeases().catch(() => undefined),
         deps.sql`select 1`.then(
           () => true,
           () => false,
         ),
       ])
       const failing = Object.fromEntries([...stats.failingPartitions()].map(([p, error]) => [String(p), error]))
+      const redisOk = lost !== undefined
+      if (lost !== undefined && lost.length > 0) void rebalance.again()
       return {
-        ready: redisOk && postgresOk && membershipOk && Object.keys(failing).length === 0,
+        ready: redisOk && lost.length === 0 && postgresOk && membershipOk && Object.keys(failing).length === 0,
         redis: redisOk,
         postgres: postgresOk,
         partitions: [...held.keys()].sort((a, b) => a - b),
