@@ -79,7 +79,8 @@ const outputs = (effect: TaskEmitted, id: string, task: TaskContext): Output[] =
               _tag: "send",
               to: { kind: "session", id: task.sessionId },
               type: "TASK_STATUS",
-              payload: { taskId: id, index: task.index, from, status, epoch: effect.epoch },
+              // No task id: the session derives it from the index (machines/task-ids.ts).
+              payload: { index: task.index, from, status, epoch: effect.epoch },
             },
           ]
     }

@@ -6,7 +6,18 @@
 import { setTimeout as sleep } from "node:timers/promises"
 import { bullmqFlows } from "./bullmq.ts"
 import { CAPABILITY } from "./lifecycle.ts"
-import { comparisonTable, failuresOf, fixed, storeBytes, throughput, type Outcome, type ScenarioReport, type Side } from "./report.ts"
+import {
+  comparisonTable,
+  failuresOf,
+  fixed,
+  storeBytes,
+  throughput,
+  topCommands,
+  transitionsPerTask,
+  type Outcome,
+  type ScenarioReport,
+  type Side,
+} from "./report.ts"
 import { expectStatus } from "./support/api.ts"
 import type { Bench } from "./support/bench.ts"
 import { startEdgeFleet, type EdgeFleet } from "./support/edge-fleet.ts"
@@ -69,6 +80,7 @@ export const sessions = async (bench: Bench): Promise<ScenarioReport> => {
     const clawbot: Side = { label: `clawbot ${size}/session`, outcome: await runClawbot(bench, tasks, size, notes) }
     const bullmq: Side = { label: `bullmq ${size}/flow`, outcome: await bullmqFlows(bench, { tasks, perFlow: size, slots }) }
     pairs.push([clawbot, bullmq])
+    notes.push(transitionsPerTask(clawbot), topCommands(clawbot, 10))
   }
   const [small, big] = pairs.map(([clawbot]) => clawbot.outcome)
   if (small !== undefined && big !== undefined) {

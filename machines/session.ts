@@ -167,10 +167,14 @@ export interface SessionContext {
 
 export type SessionTimerEvent = { type: "TIMEOUT"; seq: number } | { type: "ORPHAN_DUE"; seq: number }
 
-/** A task's change of status: `index` is its place in the session, `epoch` the sweeps it had seen when it changed. */
+/**
+ * A task's change of status: `index` is its place in the session (its id is `sessionTaskId(session, index)`, so
+ * a report need not carry it), `epoch` the sweeps it had seen when it changed.
+ */
 export interface TaskStatusReport {
   type: "TASK_STATUS"
-  taskId: string
+  /** Its id, when the report names it (reports of earlier runtimes do): it must be the one its index derives. */
+  taskId?: string
   index: number
   from: TaskStatus
   status: TaskStatus
@@ -384,7 +388,9 @@ function refusal(state: SessionState, context: SessionContext, event: SessionEve
   if (event.type === "RETRY" && (state === "failed" || state === "timeout")) {
     return rejectCommand(event.type, state, "conflict", `retry limit reached (${context.metrics.retries} of ${context.maxRetries})`)
   }
-  if (event.type === "TASK_STATUS") return rejectCommand(event.type, state, "conflict", `unknown task ${event.taskId}`)
+  if (event.type === "TASK_STATUS") {
+    return rejectCommand(event.type, state, "conflict", `unknown task ${event.taskId ?? `at index ${event.index}`}`)
+  }
   if (event.type === "CANCEL" && (state === "running" || state === "degraded")) {
     // As the reference statechart has it: a session at work ends by STOP (stopped); CANCEL is for one not at work yet.
     return rejectCommand(
@@ -452,7 +458,7 @@ export const sessionMachine = setup({
     emitted: SessionEmitted
   },
   guards: {
-    /** A change of one of this session's tasks (its id matches its index), as a task reports it. */
+    /** A change of one of this session's tasks (its index is one of them; a named id must be that index's), as a task reports it. */
     isOwnTaskReport: ({ context, event }) =>
       event.type === "TASK_STATUS" &&
       Number.isInteger(event.index) &&
@@ -460,7 +466,7 @@ export const sessionMachine = setup({
       event.index < context.taskCount &&
       event.epoch <= context.sweeps.length &&
       event.from !== event.status &&
-      event.taskId === sessionTaskId(context.id, event.index),
+      (event.taskId === undefined || event.taskId === sessionTaskId(context.id, event.index)),
     startsAtCreation: ({ event }) => startsAtCreation(event),
     /** The timer armed last, still armed (not paused, not cleared). */
     isTimeoutDue: ({ context, event }) => event.type === "TIMEOUT" && context.timeoutAt !== undefined && event.seq === context.timeoutSeq,

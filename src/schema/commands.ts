@@ -224,7 +224,14 @@ export const SessionCommand = Schema.Union([
   bare("ERASE"),
   bare("PURGE"),
   Schema.Struct({ type: Schema.Literal("ADD_TASKS"), payload: AddTasks }),
-  command("TASK_STATUS", { taskId: Uuid, index: NonNegativeInt, from: TaskState, status: TaskState, epoch: NonNegativeInt }),
+  // `task_id` is optional: the session derives it from `index`; reports of earlier runtimes name it.
+  command("TASK_STATUS", {
+    taskId: Schema.optionalKey(Uuid),
+    index: NonNegativeInt,
+    from: TaskState,
+    status: TaskState,
+    epoch: NonNegativeInt,
+  }),
   command("CHECKPOINT", { data: Json }),
 ])
 export type SessionCommand = typeof SessionCommand.Type

@@ -61,13 +61,13 @@ describe("task binding", () => {
     expect(out({ type: "task.cancelled", reason: "session stopped" })).toEqual([])
   })
 
-  it("reports status changes to its session with its place and epoch; a standalone task reports to nobody", () => {
+  it("reports status changes to its session with its place (not its id: the session derives it) and epoch; a standalone task reports to nobody", () => {
     expect(out({ type: "task.status", from: "assigned", status: "in_progress", epoch: 2 })).toEqual([
       {
         _tag: "send",
         to: { kind: "session", id: "s1" },
         type: "TASK_STATUS",
-        payload: { taskId: "t1", index: 3, from: "assigned", status: "in_progress", epoch: 2 },
+        payload: { index: 3, from: "assigned", status: "in_progress", epoch: 2 },
       },
     ])
     expect(out({ type: "task.status", from: "ready", status: "assigned", epoch: 0 }, { ...task, sessionId: null })).toEqual([])
@@ -80,7 +80,7 @@ describe("task binding", () => {
         _tag: "send",
         to: { kind: "session", id: "s1" },
         type: "TASK_STATUS",
-        payload: { taskId: "t1", index: 3, from: "blocked", status: "cancelled", epoch: 1 },
+        payload: { index: 3, from: "blocked", status: "cancelled", epoch: 1 },
       },
     ])
   })
