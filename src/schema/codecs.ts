@@ -8,25 +8,24 @@ type Encodable = Schema.ConstraintEncoder<unknown>
 type DecodeFn<S extends Decodable> = ReturnType<typeof Schema.decodeUnknownResult<S>>
 type EncodeFn<S extends Encodable> = ReturnType<typeof Schema.encodeUnknownResult<S>>
 
-const decoders = new WeakMap<Decodable, unknown>()
-const encoders = new WeakMap<Encodable, unknown>()
+/** `build(schema)`, built once per schema. */
+const once = <K extends object, V>(build: (schema: K) => V): ((schema: K) => V) => {
+  const built = new WeakMap<K, V>()
+  return (schema) => {
+    let value = built.get(schema)
+    if (value === undefined) {
+      value = build(schema)
+      built.set(schema, value)
+    }
+    return value
+  }
+}
+
+const decoders = once((schema: Decodable) => Schema.decodeUnknownResult(schema))
+const encoders = once((schema: Encodable) => Schema.encodeUnknownResult(schema))
 
 /** `Schema.decodeUnknownResult(schema)`, built once per schema. */
-export const decoderOf = <S extends Decodable>(schema: S): DecodeFn<S> => {
-  let decode = decoders.get(schema) as DecodeFn<S> | undefined
-  if (decode === undefined) {
-    decode = Schema.decodeUnknownResult(schema)
-    decoders.set(schema, decode)
-  }
-  return decode
-}
+export const decoderOf = <S extends Decodable>(schema: S): DecodeFn<S> => decoders(schema) as DecodeFn<S>
 
 /** `Schema.encodeUnknownResult(schema)`, built once per schema. */
-export const encoderOf = <S extends Encodable>(schema: S): EncodeFn<S> => {
-  let encode = encoders.get(schema) as EncodeFn<S> | undefined
-  if (encode === undefined) {
-    encode = Schema.encodeUnknownResult(schema)
-    encoders.set(schema, encode)
-  }
-  return encode
-}
+export const encoderOf = <S extends Encodable>(schema: S): EncodeFn<S> => encoders(schema) as EncodeFn<S>
