@@ -101,6 +101,11 @@ export interface RedisScripts {
   /** Releases tasks from their groups' in-flight sets; answers the capabilities with tasks waiting in a group
    * this brought back under its cap (their idle agents can take them now). */
   releaseGroups(route: string, slots: ReadonlyArray<{ readonly group: string; readonly taskId: string }>): Promise<string[]>
+  /** Appends `entries` (field → value each) to `stream`, trimmed to about `maxLenApprox` entries, in one command;
+   * their stream ids in order. */
+  publish(stream: string, entries: ReadonlyArray<Readonly<Record<string, string>>>, maxLenApprox: number): Promise<string[]>
+  /** Acknowledges `ids` in the `runtime` group and deletes them from the inbox; how many were pending. */
+  ack(p: PartitionKeys, ids: ReadonlyArray<string>): Promise<number>
   /** Takes `owed` bytes already let through and, when that many are left, `asked` more from the byte budget at `key`; true when `asked` was taken (or was 0). */
   takeBytes(key: string, budget: ByteBudget, owed: number, asked: number, nowMs: number): Promise<boolean>
 }
@@ -145,6 +150,8 @@ const KEY_COUNTS = {
   "ready-take": 1,
   "group-release": 1,
   "byte-budget": 1,
+  "events-publish": 1,
+  "inbox-ack": 1,
 } as const
 
 type ScriptName = keyof typeof KEY_COUNTS
@@ -224,6 +231,15 @@ export const createScripts = (redis: Redis, options: ScriptOptions = {}): RedisS
       count <= 0 || capabilities.length === 0 ? [] : ((await run["ready-take"](route, count, ...capabilities)) as string[]),
     releaseGroups: async (route, slots) =>
       slots.length === 0 ? [] : ((await run["group-release"](route, ...slots.flatMap((slot) => [slot.group, slot.taskId]))) as string[]),
+    publish: async (stream, entries, maxLenApprox) => {
+      if (entries.length === 0) return []
+      const args = entries.flatMap((fields) => {
+        const pairs = Object.entries(fields)
+        return [pairs.length, ...pairs.flat()]
+      })
+      return (await run["events-publish"](stream, maxLenApprox, ...args)) as string[]
+    },
+    ack: async (p, ids) => (ids.length === 0 ? 0 : Number(await run["inbox-ack"](p.inbox, RUNTIME_GROUP, ...ids))),
     takeBytes: async (key, budget, owed, asked, nowMs) =>
       (await run["byte-budget"](key, owed, asked, budget.perSecond, budget.burst, Math.floor(nowMs))) === 1,
   }
