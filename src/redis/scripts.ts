@@ -191,7 +191,7 @@ export const createScripts = (redis: Redis, options: ScriptOptions = {}): RedisS
   return {
     append: async (p, { type, actor, payload, cmdId = "", fields = {} }) => {
       const extra = Object.entries(fields).flat()
-      const [id, duplicate] = (await run.append(p.inbox, p.dedupe(cmdId), type, actor, payload, cmdId, dedupeTtlMs, ...extra)) as [
+      const [id, duplicate] = (await run.append(p.inbox, p.dedupe(""), type, actor, payload, cmdId, dedupeTtlMs, ...extra)) as [
         string,
         number,
       ]
