@@ -203,7 +203,14 @@ export const createScripts = (redis: Redis, options: ScriptOptions = {}): RedisS
       return { id, appended }
     },
     armTimer: async (p, { actor, name, fireAt, type, payload }) =>
-      (await run["timer-arm"](p.timers, p.timerData, timerMember(actor, name), fireAt, JSON.stringify({ type, actor, payload }))) === 0,
+      // The member names the actor when the name has no ":" (timers-fire.lua reads it from there).
+      (await run["timer-arm"](
+        p.timers,
+        p.timerData,
+        timerMember(actor, name),
+        fireAt,
+        JSON.stringify({ type, payload, ...(name.includes(":") ? { actor } : {}) }),
+      )) === 0,
     clearTimer: async (p, actor, name) => (await run["timer-clear"](p.timers, p.timerData, timerMember(actor, name))) === 1,
     fireTimers: async (p, nowMs, max) => {
       const [moved, next] = (await run["timers-fire"](p.timers, p.timerData, p.inbox, nowMs, max)) as [number, string | number]
