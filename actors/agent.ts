@@ -13,7 +13,7 @@ import {
 import { idleScore } from "../machines/routing-score.ts"
 import { agentView } from "./views.ts"
 import { StoredAgentContext } from "./stored-contexts.ts"
-import type { ActorKind, Output, StoredDefaults } from "../src/runtime/actor-kind.ts"
+import { OWN_ID, type ActorKind, type Output, type StoredDefaults } from "../src/runtime/actor-kind.ts"
 
 const task = (id: string) => ({ kind: "task", id })
 
@@ -45,6 +45,8 @@ const TAKES_WORK = new Set(["online"])
 
 /** Members left out of a stored agent while they hold nothing (src/runtime/stored-snapshot.ts). */
 const STORED_DEFAULTS: StoredDefaults<AgentContext> = {
+  // its row's id: written once, in the row
+  id: OWN_ID,
   ...NOTHING_YET,
   type: null,
   inflight: [],

@@ -4,7 +4,7 @@
 import { FRESH_RUN, taskMachine, type TaskContext, type TaskEmitted, type TaskStatus } from "../machines/task.ts"
 import { taskView } from "./views.ts"
 import { StoredTaskContext } from "./stored-contexts.ts"
-import type { ActorKind, Output, StoredDefaults } from "../src/runtime/actor-kind.ts"
+import { OWN_ID, type ActorKind, type Output, type StoredDefaults } from "../src/runtime/actor-kind.ts"
 
 const agent = (id: string) => ({ kind: "agent", id })
 
@@ -99,6 +99,8 @@ const outputs = (effect: TaskEmitted, id: string, task: TaskContext): Output[] =
 /** Members left out of a stored task while they hold nothing (src/runtime/stored-snapshot.ts): most of a
  * task's context until it runs, and a third of it after. */
 const STORED_DEFAULTS: StoredDefaults<TaskContext> = {
+  // its row's id: written once, in the row
+  id: OWN_ID,
   ...FRESH_RUN,
   sessionId: null,
   index: null,

@@ -114,6 +114,11 @@ export interface RedisScripts {
   /** Releases tasks from their groups' in-flight sets; answers the capabilities with tasks waiting in a group
    * this brought back under its cap (their idle agents can take them now). */
   releaseGroups(route: string, slots: ReadonlyArray<{ readonly group: string; readonly taskId: string }>): Promise<string[]>
+  /** Appends `entries` (field → value each) to `stream`, trimmed to about `maxLenApprox` entries, in one command;
+   * their stream ids in order. */
+  publish(stream: string, entries: ReadonlyArray<Readonly<Record<string, string>>>, maxLenApprox: number): Promise<string[]>
+  /** Acknowledges `ids` in the `runtime` group and deletes them from the inbox; how many were pending. */
+  ack(p: PartitionKeys, ids: ReadonlyArray<string>): Promise<number>
   /** Takes `owed` bytes already let through and, when that many are left, `asked` more from the byte budget at `key`; true when `asked` was taken (or was 0). */
   takeBytes(key: string, budget: ByteBudget, owed: number, asked: number, nowMs: number): Promise<boolean>
 }
@@ -158,6 +163,8 @@ const KEY_COUNTS = {
   "ready-take": 1,
   "group-release": 1,
   "byte-budget": 1,
+  "events-publish": 1,
+  "inbox-ack": 1,
 } as const
 
 type ScriptName = keyof typeof KEY_COUNTS
@@ -194,7 +201,7 @@ export const createScripts = (redis: Redis, options: ScriptOptions = {}): RedisS
   return {
     append: async (p, { type, actor, payload, cmdId = "", fields = {}, deadline = 0 }) => {
       const extra = Object.entries(fields).flat()
-      const reply = await run.append(p.inbox, p.dedupe(cmdId), type, actor, payload, cmdId, dedupeTtlMs, deadline, ...extra)
+      const reply = await run.append(p.inbox, p.dedupe(""), type, actor, payload, cmdId, dedupeTtlMs, deadline, ...extra)
       if (reply === ScriptError.Expired) throw new AppendExpired(`the append's deadline ${deadline} had passed on Redis's clock`)
       const [id, duplicate] = reply as [string, number]
       return { id, duplicate: duplicate === 1 }
@@ -205,7 +212,14 @@ export const createScripts = (redis: Redis, options: ScriptOptions = {}): RedisS
       return { id, appended }
     },
     armTimer: async (p, { actor, name, fireAt, type, payload }) =>
-      (await run["timer-arm"](p.timers, p.timerData, timerMember(actor, name), fireAt, JSON.stringify({ type, actor, payload }))) === 0,
+      // The member names the actor when the name has no ":" (timers-fire.lua reads it from there).
+      (await run["timer-arm"](
+        p.timers,
+        p.timerData,
+        timerMember(actor, name),
+        fireAt,
+        JSON.stringify({ type, payload, ...(name.includes(":") ? { actor } : {}) }),
+      )) === 0,
     clearTimer: async (p, actor, name) => (await run["timer-clear"](p.timers, p.timerData, timerMember(actor, name))) === 1,
     fireTimers: async (p, nowMs, max) => {
       const [moved, next] = (await run["timers-fire"](p.timers, p.timerData, p.inbox, nowMs, max)) as [number, string | number]
@@ -237,6 +251,15 @@ export const createScripts = (redis: Redis, options: ScriptOptions = {}): RedisS
       count <= 0 || capabilities.length === 0 ? [] : ((await run["ready-take"](route, count, ...capabilities)) as string[]),
     releaseGroups: async (route, slots) =>
       slots.length === 0 ? [] : ((await run["group-release"](route, ...slots.flatMap((slot) => [slot.group, slot.taskId]))) as string[]),
+    publish: async (stream, entries, maxLenApprox) => {
+      if (entries.length === 0) return []
+      const args = entries.flatMap((fields) => {
+        const pairs = Object.entries(fields)
+        return [pairs.length, ...pairs.flat()]
+      })
+      return (await run["events-publish"](stream, maxLenApprox, ...args)) as string[]
+    },
+    ack: async (p, ids) => (ids.length === 0 ? 0 : Number(await run["inbox-ack"](p.inbox, RUNTIME_GROUP, ...ids))),
     takeBytes: async (key, budget, owed, asked, nowMs) =>
       (await run["byte-budget"](key, owed, asked, budget.perSecond, budget.burst, Math.floor(nowMs))) === 1,
   }

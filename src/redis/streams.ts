@@ -115,35 +115,6 @@ export const lastDelivered = async (redis: Redis, inbox: string): Promise<string
   return "0-0"
 }
 
-/** Acknowledges `ids` in the `runtime` group and deletes them from the inbox, which keeps only
- * what is live; returns how many were pending. */
-export const ack = async (redis: Redis, inbox: string, ids: readonly string[]): Promise<number> => {
-  if (ids.length === 0) return 0
-  // Sent back to back (one round trip); the deletion never runs ahead of the acknowledgement.
-  const [acked] = await Promise.all([redis.xack(inbox, RUNTIME_GROUP, ...ids), redis.xdel(inbox, ...ids)])
-  return acked
-}
-
-/** Appends `events` to `evKey` in one pipeline, trimming to about `maxLenApprox` entries;
- * returns their stream ids in order. */
-export const publishEvents = async (
-  redis: Redis,
-  evKey: string,
-  events: readonly Readonly<Record<string, string>>[],
-  maxLenApprox: number,
-): Promise<string[]> => {
-  if (events.length === 0) return []
-  const pipeline = redis.pipeline()
-  for (const fields of events) {
-    pipeline.xadd(evKey, "MAXLEN", "~", maxLenApprox, "*", ...Object.entries(fields).flat())
-  }
-  const results = (await pipeline.exec()) ?? []
-  return results.map(([error, id]) => {
-    if (error) throw error
-    return id as string
-  })
-}
-
 /** Up to `count` entries of `evKey` after `afterId` ("0" from the start, "$" only new ones). */
 export const readEvents = async (redis: Redis, evKey: string, afterId: string, count: number, blockMs?: number): Promise<StreamEntry[]> =>
   firstStream((await redis.call("XREAD", "COUNT", count, ...blockArgs(blockMs), "STREAMS", evKey, afterId)) as RawRead)

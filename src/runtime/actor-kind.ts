@@ -97,11 +97,15 @@ export interface PersistedSnapshot {
   readonly [field: string]: unknown
 }
 
-/** A context member's value a stored snapshot leaves out (src/runtime/stored-snapshot.ts): a scalar, or an empty list. */
-export type StoredDefault = null | boolean | number | string | readonly []
+/** The stored default of a member that holds the actor's own id (its row holds it already). */
+export const OWN_ID = { ownId: true } as const
+
+/** A context member's value a stored snapshot leaves out (src/runtime/stored-snapshot.ts): a scalar, an empty
+ * list, or `OWN_ID` (the actor's own id). */
+export type StoredDefault = null | boolean | number | string | readonly [] | typeof OWN_ID
 
 /** A kind's stored defaults, keyed by members of its context `C`. Only values meaning "nothing yet" (null,
- * false, 0, an empty list) belong here: a default that changed later would change what old rows read as. */
+ * false, 0, an empty list) and `OWN_ID` belong here: a default that changed later would change what old rows read as. */
 export type StoredDefaults<C> = { readonly [K in keyof C]?: StoredDefault }
 
 export interface ActorKind {

@@ -7,7 +7,6 @@ import type { Keys } from "../redis/keys.ts"
 import type { Sql } from "../store/db.ts"
 import { partitionOf } from "../redis/partition.ts"
 import type { RedisScripts } from "../redis/scripts.ts"
-import { ack, publishEvents } from "../redis/streams.ts"
 import { eventEntryFields } from "../schema/event-stream.ts"
 import type { GroupCommit } from "./group-commit.ts"
 import type { AppendFn } from "./append.ts"
@@ -94,7 +93,7 @@ export const finishBatch = async (io: BatchIo, partition: number, plan: BatchPla
   await carryOut(io, plan.outbox)
   const keys = io.keys.partition(partition)
   for (const { entry, reason } of plan.deadLetters) await io.scripts.deadLetter(keys, entry.id, reason)
-  await ack(io.redis, keys.inbox, plan.ackIds)
+  await io.scripts.ack(keys, plan.ackIds)
 }
 
 /** Carries out outbox items; every one is idempotent, so doing them twice is harmless. */
@@ -112,9 +111,9 @@ const carryOut = async (io: BatchIo, items: ReadonlyArray<OutboxItem>): Promise<
     replies.set(stream, [...(replies.get(stream) ?? []), eventStreamEntry(item)!])
   }
   await Promise.all([
-    publishEvents(io.redis, io.keys.events, published, io.eventRetention),
+    io.scripts.publish(io.keys.events, published, io.eventRetention),
     ...[...replies].map(async ([stream, entries]) => {
-      await publishEvents(io.redis, stream, entries, REPLIES_KEPT)
+      await io.scripts.publish(stream, entries, REPLIES_KEPT)
       await io.redis.pexpire(stream, REPLIES_TTL_MS)
     }),
   ])

@@ -393,7 +393,7 @@ export class PartitionWorker {
     for (const [key, actor] of rows) {
       const kind = this.options.kinds.get(actor.kind)
       const own = history.filter((transition) => transition.kind === actor.kind && transition.actorId === actor.id)
-      const context = kind === undefined || own.length === 0 ? undefined : expandSnapshot(kind, actor.snapshot).context
+      const context = kind === undefined || own.length === 0 ? undefined : expandSnapshot(kind, actor.id, actor.snapshot).context
       const events = kind === undefined ? [] : own.map((transition) => eventItem(kind, actor.id, context, this.partition, transition))
       stored.set(key, {
         snapshot: actor.snapshot,

@@ -271,7 +271,7 @@ export const planBatch = (input: PlanInput): BatchPlan => {
       kind: actor.kind.kind,
       id: actor.id,
       state: actor.state,
-      snapshot: storedSnapshot(actor.kind, actor.snapshot),
+      snapshot: storedSnapshot(actor.kind, actor.id, actor.snapshot),
       streamId: actor.streamId,
       version: actor.version,
       machineVersion: machineVersion(actor.kind),

@@ -81,7 +81,7 @@ export const restoreStored = (kind: ActorKind, key: string, stored: VersionedSna
     quarantine(
       `its snapshot (${kind.kind} machine version ${current}) does not fit the machine: ${why}; raise the kind's version and register a migration, then replay these dead letters`,
     )
-  persisted = expandSnapshot(kind, persisted)
+  persisted = expandSnapshot(kind, key.slice(kind.kind.length + 1), persisted)
   const fault = contextFault(kind, persisted?.context)
   if (fault !== undefined) return unfit(`its context does not decode: ${fault}`)
   try {

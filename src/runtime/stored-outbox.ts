@@ -1,7 +1,8 @@
 // Stored outboxes: the form the outbox items of an actor's last batch take in its `actors` row (kept so
 // a redelivered entry carries out its effects again). Items are grouped by the entry that caused them,
 // so its id is written once, not once per item; a timer's `ref`, which is the actor itself, is left
-// out; a command id derived from the entry (`<partition>/<entryId>/<n>`, see plan-batch.ts) keeps only
+// out, and so is a routing item's own task or agent id (`taskId` of `route_task` and `group_release`,
+// `agentId` of `fill_agent`: the actor itself); a command id derived from the entry (`<partition>/<entryId>/<n>`, see plan-batch.ts) keeps only
 // `#<n>`. Reading puts all of it back. An outbox stored before this form (a plain list) reads the same.
 import type { ActorRef } from "./actor-kind.ts"
 import type { OutboxItem } from "./outbox.ts"
@@ -12,6 +13,8 @@ type StoredOutbox = Record<string, Array<Record<string, unknown>>>
 const DERIVED = "#"
 /** The items that name their own actor (`ref`). */
 const OWN_REF = new Set(["timer_arm", "timer_clear", "erase"])
+/** The member of an item that names its own actor's id, by tag. */
+const OWN_ID: Readonly<Record<string, string>> = { route_task: "taskId", group_release: "taskId", fill_agent: "agentId" }
 
 const sameRef = (ref: unknown, self: ActorRef): boolean =>
   typeof ref === "object" && ref !== null && (ref as ActorRef).kind === self.kind && (ref as ActorRef).id === self.id
@@ -24,6 +27,8 @@ export const storedOutbox = (self: ActorRef, partition: number, items: ReadonlyA
     const { entryId, ...rest } = item as OutboxItem & Record<string, unknown>
     const compact: Record<string, unknown> = { ...rest }
     if (OWN_REF.has(item._tag) && sameRef(compact["ref"], self)) delete compact["ref"]
+    const ownId = OWN_ID[item._tag]
+    if (ownId !== undefined && compact[ownId] === self.id) delete compact[ownId]
     const derived = `${partition}/${entryId}/`
     if (typeof item.cmdId === "string" && item.cmdId.startsWith(derived)) compact["cmdId"] = `${DERIVED}${item.cmdId.slice(derived.length)}`
     ;(stored[entryId] ??= []).push(compact)
@@ -40,6 +45,8 @@ export const restoredOutbox = (self: ActorRef, partition: number, stored: unknow
     for (const compact of compacts) {
       const item: Record<string, unknown> = { ...compact, entryId }
       if (OWN_REF.has(String(item["_tag"])) && item["ref"] === undefined) item["ref"] = { kind: self.kind, id: self.id }
+      const ownId = OWN_ID[String(item["_tag"])]
+      if (ownId !== undefined && item[ownId] === undefined) item[ownId] = self.id
       const cmdId = item["cmdId"]
       if (typeof cmdId === "string" && cmdId.startsWith(DERIVED)) item["cmdId"] = `${partition}/${entryId}/${cmdId.slice(DERIVED.length)}`
       items.push(item as unknown as OutboxItem)

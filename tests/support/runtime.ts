@@ -32,7 +32,7 @@ import { freshSchema, type TestSchema } from "./postgres.ts"
 const readActor = async (sql: Sql, kind: string, id: string): Promise<StoredActor | undefined> => {
   const actor = await getActor(sql, kind, id)
   const known = KINDS.find((candidate) => candidate.kind === kind)
-  return actor && known ? { ...actor, snapshot: expandSnapshot(known, actor.snapshot) } : actor
+  return actor && known ? { ...actor, snapshot: expandSnapshot(known, id, actor.snapshot) } : actor
 }
 export interface DeploymentOptions {
   readonly partitions?: number

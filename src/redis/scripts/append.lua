@@ -3,7 +3,8 @@
 
   Input:
     KEYS[1] inbox stream                    {prefix:p}:in
-    KEYS[2] dedupe marker for the cmdId     {prefix:p}:dedupe:<cmdId> (untouched when cmdId is empty)
+    KEYS[2] dedupe marker prefix            {prefix:p}:dedupe: (the cmdId's marker is this plus the
+                                            cmdId, untouched when cmdId is empty: the id is sent once)
 
     ARGV[1] type
     ARGV[2] actor ("kind:id")
@@ -32,7 +33,7 @@ end
 
 local cmdId = ARGV[4]
 if cmdId ~= "" then
-  local seen = redis.call("GET", KEYS[2])
+  local seen = redis.call("GET", KEYS[2] .. cmdId)
   if seen then
     return {seen, 1}
   end
@@ -49,6 +50,6 @@ end
 
 local id = redis.call("XADD", KEYS[1], "*", unpack(fields))
 if cmdId ~= "" then
-  redis.call("SET", KEYS[2], id, "PX", ARGV[5])
+  redis.call("SET", KEYS[2] .. cmdId, id, "PX", ARGV[5])
 end
 return {id, 0}

@@ -7,7 +7,8 @@
 
     ARGV[1] member ("kind:id:name")
     ARGV[2] fire time (ms since the epoch)
-    ARGV[3] entry to append when it fires: JSON {type, actor, payload} (payload a JSON string)
+    ARGV[3] entry to append when it fires: JSON {type, payload} (payload a JSON string), and
+            `actor` when the member does not name it (see timers-fire.lua)
 
   Output:
     1 when the timer is new, 0 when it replaced one of the same name.

@@ -18,7 +18,9 @@
     {moved, next}: the number of timers moved into the inbox, and the fire time (ms) of the
     earliest timer still armed, or -1 when none is (the caller sleeps until then).
 
-  Entry fields: type, actor, payload, timer (the member, "kind:id:name").
+  Entry fields: type, actor, payload, timer (the member, "kind:id:name"). The actor is the data's
+  `actor` when it has one, else the member up to its last ":" (a timer whose name has no ":" is
+  armed without it: the member names its actor already).
 ]]
 local due = redis.call("ZRANGE", KEYS[1], "-inf", ARGV[1], "BYSCORE", "LIMIT", 0, tonumber(ARGV[2]))
 local moved = 0
@@ -29,7 +31,8 @@ for _, member in ipairs(due) do
   if data then
     local timer = cjson.decode(data)
     redis.call("XADD", KEYS[3], "*",
-      "type", timer.type, "actor", timer.actor, "payload", timer.payload, "timer", member)
+      "type", timer.type, "actor", timer.actor or string.match(member, "^(.*):[^:]*$"), "payload", timer.payload,
+      "timer", member)
     moved = moved + 1
   end
   redis.call("ZREM", KEYS[1], member)

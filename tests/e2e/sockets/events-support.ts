@@ -1,6 +1,6 @@
 // Synthetic event-stream entries for the event-socket tests, written straight to the deployment's
 // event stream (as the runtime writes them) so a test controls exactly what is published and when.
-import { publishEvents } from "../../../src/redis/streams.ts"
+import { scriptsOn } from "../../../src/redis/scripts.ts"
 import { decodeEventStreamEntry } from "../../../src/schema/event-stream.ts"
 import type { Topic } from "../../../src/schema/events.ts"
 import type { SocketEdge } from "./harness.ts"
@@ -29,7 +29,7 @@ export const taskEvent = (taskId: string, { extra = [] as string[], padding = 0 
 
 /** Appends entries to the event stream (trimmed to about `maxLen`); their stream ids in order. */
 export const produce = (edge: SocketEdge, entries: ReadonlyArray<Record<string, string>>, maxLen = 1_000_000): Promise<string[]> =>
-  publishEvents(edge.deployment.redis, edge.ctx.keys.events, entries, maxLen)
+  scriptsOn(edge.deployment.redis).publish(edge.ctx.keys.events, entries, maxLen)
 
 /** The event ids the stream holds after `since` for `topic`, in stream order. */
 export async function streamEventIds(edge: SocketEdge, topic: string, since: string): Promise<string[]> {

@@ -1,7 +1,8 @@
 // The `runtime` consumer group on an inbox: created once, delivers each entry to one consumer,
 // keeps it pending until acknowledged.
 import { describe, expect, it } from "vitest"
-import { ack, ensureGroup } from "../../../src/redis/streams.ts"
+import { createScripts } from "../../../src/redis/scripts.ts"
+import { ensureGroup } from "../../../src/redis/streams.ts"
 import { freshRedis, readGroup } from "../../support/redis.ts"
 
 const fresh = freshRedis()
@@ -50,15 +51,18 @@ describe("runtime consumer group", () => {
     expect((await pending).map((entry) => entry.id)).toEqual([id])
   })
 
-  it("keeps entries pending until acknowledged", async () => {
-    const { inbox } = fresh.keys.partition(4)
+  it("keeps entries pending until acknowledged, and deletes them from the inbox as it acknowledges them", async () => {
+    const keys = fresh.keys.partition(4)
+    const { inbox } = keys
+    const ack = (ids: string[]) => createScripts(fresh.redis).ack(keys, ids)
     await ensureGroup(fresh.redis, inbox)
     const ids = await Promise.all([1, 2, 3].map((i) => fresh.redis.xadd(inbox, "*", "n", String(i))))
     await readGroup(fresh.redis, inbox, "c-1", 10)
-    expect(await ack(fresh.redis, inbox, [ids[0]!, ids[2]!])).toBe(2)
-    expect(await ack(fresh.redis, inbox, [ids[0]!])).toBe(0)
-    expect(await ack(fresh.redis, inbox, [])).toBe(0)
+    expect(await ack([ids[0]!, ids[2]!])).toBe(2)
+    expect(await ack([ids[0]!])).toBe(0)
+    expect(await ack([])).toBe(0)
     const pending = (await fresh.redis.xpending(inbox, "runtime", "-", "+", 10)) as [string, ...unknown[]][]
     expect(pending.map(([id]) => id)).toEqual([ids[1]])
+    expect((await fresh.redis.xrange(inbox, "-", "+")).map(([id]) => id)).toEqual([ids[1]])
   })
 })

@@ -1,11 +1,14 @@
-// The event stream: pipelined publishing, reading after an id, trimming, and the oldest retained id.
+// The event stream: publishing a batch in one command, reading after an id, trimming, and the oldest retained id.
 import { describe, expect, it } from "vitest"
 import { compareStreamIds } from "../../../src/redis/stream-id.ts"
-import { oldestId, publishEvents, readEvents } from "../../../src/redis/streams.ts"
+import { createScripts } from "../../../src/redis/scripts.ts"
+import { oldestId, readEvents } from "../../../src/redis/streams.ts"
 import { freshRedis } from "../../support/redis.ts"
 import { waitFor } from "../../support/runtime.ts"
 
 const fresh = freshRedis()
+const publishEvents = (redis: typeof fresh.redis, stream: string, entries: Record<string, string>[], maxLen: number) =>
+  createScripts(redis).publish(stream, entries, maxLen)
 
 const event = (n: number) => ({ id: `1-${n}:0`, topic: "task:t-1", data: JSON.stringify({ n }) })
 

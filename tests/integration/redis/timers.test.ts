@@ -34,6 +34,22 @@ describe("durable timers", () => {
     expect(await fresh.redis.hkeys(p.timerData)).toEqual(["task:t-3:deadline"])
   })
 
+  it("store a timer without its actor when the member names it, and fire one stored with it (an older form) the same", async () => {
+    const p = fresh.keys.partition(9)
+    const scripts = createScripts(fresh.redis)
+    await scripts.armTimer(p, deadline(1_000))
+    await scripts.armTimer(p, { ...deadline(1_000), actor: "task:t:2", name: "odd:name" })
+    expect(JSON.parse((await fresh.redis.hget(p.timerData, "task:t-1:deadline"))!)).toEqual({ type: "DEADLINE", payload: '{"attempt":1}' })
+    await fresh.redis.zadd(p.timers, 1_000, "task:t-3:deadline")
+    await fresh.redis.hset(p.timerData, "task:t-3:deadline", JSON.stringify({ type: "DEADLINE", actor: "task:t-3", payload: "{}" }))
+    expect((await scripts.fireTimers(p, 1_000, 10)).moved).toBe(3)
+    expect((await inbox(p.inbox)).map((fields) => [fields[3], fields[7]]).sort()).toEqual([
+      ["task:t-1", "task:t-1:deadline"],
+      ["task:t-3", "task:t-3:deadline"],
+      ["task:t:2", "task:t:2:odd:name"],
+    ])
+  })
+
   it("fire at most N per call, earliest first", async () => {
     const p = fresh.keys.partition(1)
     const scripts = createScripts(fresh.redis)

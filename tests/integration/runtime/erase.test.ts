@@ -16,17 +16,17 @@ beforeAll(async () => {
 afterAll(() => deployment.close())
 afterEach(() => deployment.stopAll())
 
-/** `redis`, except that its first pipeline (publishing the batch's events) throws, after calling `onFailure`. */
+/** `redis`, except that its first call publishing a batch's events (events-publish.lua) throws, after calling `onFailure`. */
 const publishFailsOnce = (redis: Redis, onFailure: () => void): Redis => {
   let failed = false
   return withMethods(redis, {
-    pipeline:
+    "cb:events-publish":
       (original) =>
       (...args) => {
         if (failed) return original(...args)
         failed = true
         onFailure()
-        throw new Error("pipeline failed")
+        throw new Error("publishing failed")
       },
   })
 }

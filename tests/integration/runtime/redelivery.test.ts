@@ -18,10 +18,10 @@ beforeAll(async () => {
 afterAll(() => deployment.close())
 afterEach(() => deployment.stopAll())
 
-type Step = "pipeline" | "xack"
-/** What fails: publishing the events (one pipeline) or acknowledging the entries. */
-const PUBLISH: Step = "pipeline"
-const ACK: Step = "xack"
+type Step = "cb:events-publish" | "cb:inbox-ack"
+/** What fails: publishing the events (one script call) or acknowledging the entries (another). */
+const PUBLISH: Step = "cb:events-publish"
+const ACK: Step = "cb:inbox-ack"
 
 /** `redis`, except that the next call of `step` throws, after calling `onFailure`. */
 const failingOnce = (redis: Redis, step: Step, onFailure: () => void): Redis => {

@@ -84,7 +84,7 @@ describe("migration 010 (routing_score backfill)", () => {
     for (const [n, agent] of agents.entries()) {
       const persisted = { status: "active", value: agent.state, historyValue: {}, children: {}, context: agent.context }
       // Every other row in the compact form the runtime writes now, the others in full (as written before it).
-      const snapshot = n % 2 === 0 ? compactSnapshot(agentKind, persisted as unknown as PersistedSnapshot) : persisted
+      const snapshot = n % 2 === 0 ? compactSnapshot(agentKind, agent.id, persisted as unknown as PersistedSnapshot) : persisted
       const columns = agentKind.columns(agent.context, agent.state)
       await insert(agent.id, agent.state, snapshot, columns)
       expected.set(agent.id, columns.routingScore ?? null)

@@ -29,7 +29,7 @@ const CASES: Record<string, { input: Record<string, unknown>; spoil: [string, un
 const created = (kind: ActorKind): Record<string, unknown> => {
   const step = createStep(kind, `${kind.kind}:${ID}`, CASES[kind.kind]!.input)
   if (step._tag !== "applied") throw new Error(`${kind.kind} not created: ${JSON.stringify(step)}`)
-  return storedSnapshot(kind, step.snapshot)
+  return storedSnapshot(kind, ID, step.snapshot)
 }
 
 describe("stored contexts", () => {

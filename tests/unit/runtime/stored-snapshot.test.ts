@@ -1,5 +1,5 @@
 // Stored snapshots: a task's and an agent's snapshot at each step of their lifecycles is stored without
-// the members at their defaults and reads back exactly as XState persisted it; a snapshot stored in full
+// the members at their defaults (its own id among them) and reads back exactly as XState persisted it; a snapshot stored in full
 // (before the compact form) reads the same; the machine restores the compact form through restoreStored.
 import { describe, expect, it } from "vitest"
 import { createActor, type AnyStateMachine } from "xstate"
@@ -53,17 +53,21 @@ const cases: ReadonlyArray<{ name: string; kind: ActorKind; snapshots: Persisted
   { name: "agent through a reservation", kind: agentKind, snapshots: lifecycle(agentKind.machine, baseInput, AGENT_RUN) },
 ]
 
+/** The id an actor's persisted snapshot holds (its row's id). */
+const idOf = (persisted: PersistedSnapshot): string => (persisted.context as { id: string }).id
+
 describe("stored snapshots", () => {
   it.each(cases)("$name: each step reads back exactly as XState persisted it", ({ kind, snapshots }) => {
     for (const persisted of snapshots) {
-      const stored = JSON.parse(JSON.stringify(compactSnapshot(kind, persisted)))
-      expect(expandSnapshot(kind, stored)).toEqual(persisted)
+      const stored = JSON.parse(JSON.stringify(compactSnapshot(kind, idOf(persisted), persisted)))
+      expect(expandSnapshot(kind, idOf(persisted), stored)).toEqual(persisted)
     }
   })
 
   it.each(cases)("$name: the machine restores the stored form to the same context and state", ({ kind, snapshots }) => {
     for (const persisted of snapshots) {
-      const restored = restoreStored(kind, `${kind.kind}:x`, { snapshot: compactSnapshot(kind, persisted), machineVersion: 1 })
+      const key = `${kind.kind}:${idOf(persisted)}`
+      const restored = restoreStored(kind, key, { snapshot: compactSnapshot(kind, idOf(persisted), persisted), machineVersion: 1 })
       expect(restored.ok && { value: restored.snapshot.value, context: restored.snapshot.context }).toEqual({
         value: persisted.value,
         context: persisted.context,
@@ -73,9 +77,10 @@ describe("stored snapshots", () => {
 
   it("leaves out every member at its default and XState's empty bookkeeping, and nothing else", () => {
     const [created] = lifecycle(taskKind.machine, taskInput(), [])
-    const stored = compactSnapshot(taskKind, created!)
+    const stored = compactSnapshot(taskKind, idOf(created!), created!)
     expect(Object.keys(stored).sort()).toEqual(["context", "value"])
     const context = stored["context"] as Record<string, unknown>
+    expect(Object.keys(context)).not.toContain("id")
     expect(Object.values(context).filter((value) => value === null || (Array.isArray(value) && value.length === 0))).toEqual([])
     expect(Object.keys(context)).not.toContain("agentId")
     expect(context["title"]).toBe("Build the parser")
@@ -84,14 +89,24 @@ describe("stored snapshots", () => {
 
   it("reads a snapshot stored in full (before the compact form) as it is", () => {
     for (const { kind, snapshots } of cases) {
-      for (const persisted of snapshots) expect(expandSnapshot(kind, persisted)).toEqual(persisted)
+      for (const persisted of snapshots) expect(expandSnapshot(kind, idOf(persisted), persisted)).toEqual(persisted)
     }
   })
 
+  it("reads a compact snapshot stored with its id (before the id was left out) as it is, and keeps an id that is not its row's", () => {
+    const [created] = lifecycle(taskKind.machine, taskInput(), [])
+    const withId = { ...compactSnapshot(taskKind, idOf(created!), created!) }
+    withId["context"] = { ...(withId["context"] as object), id: idOf(created!) }
+    expect(expandSnapshot(taskKind, idOf(created!), JSON.parse(JSON.stringify(withId)))).toEqual(created)
+    const other = compactSnapshot(taskKind, "another-id", created!)
+    expect((other["context"] as Record<string, unknown>)["id"]).toBe(idOf(created!))
+  })
+
   it("gives each read its own empty lists", () => {
-    const stored = compactSnapshot(agentKind, lifecycle(agentKind.machine, baseInput, [])[0]!)
-    const first = expandSnapshot(agentKind, stored).context as { inflight: string[] }
+    const [created] = lifecycle(agentKind.machine, baseInput, [])
+    const stored = compactSnapshot(agentKind, idOf(created!), created!)
+    const first = expandSnapshot(agentKind, idOf(created!), stored).context as { inflight: string[] }
     first.inflight.push("task-9")
-    expect((expandSnapshot(agentKind, stored).context as { inflight: string[] }).inflight).toEqual([])
+    expect((expandSnapshot(agentKind, idOf(created!), stored).context as { inflight: string[] }).inflight).toEqual([])
   })
 })

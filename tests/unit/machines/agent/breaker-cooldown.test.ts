@@ -40,11 +40,14 @@ describe("breaker cool-down", () => {
       children: {},
       context: agent.context,
     } as unknown as PersistedSnapshot
-    const stored = compactSnapshot(agentKind, persisted) as { context: Record<string, unknown> }
+    const stored = compactSnapshot(agentKind, agent.context.id, persisted) as { context: Record<string, unknown> }
     expect(stored.context).not.toHaveProperty("breakerCooldownMs")
-    expect((expandSnapshot(agentKind, stored).context as { breakerCooldownMs: number }).breakerCooldownMs).toBe(30_000)
+    expect((expandSnapshot(agentKind, agent.context.id, stored).context as { breakerCooldownMs: number }).breakerCooldownMs).toBe(30_000)
     const configured = agentWithOpenBreaker({ breakerCooldownMs: 2_000 })
-    const kept = compactSnapshot(agentKind, { ...persisted, context: configured.context } as unknown as PersistedSnapshot) as {
+    const kept = compactSnapshot(agentKind, configured.context.id, {
+      ...persisted,
+      context: configured.context,
+    } as unknown as PersistedSnapshot) as {
       context: Record<string, unknown>
     }
     expect(kept.context["breakerCooldownMs"]).toBe(2_000)
