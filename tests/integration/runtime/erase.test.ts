@@ -2,11 +2,11 @@
 // leaves the entry pending with the outbox stored beside the session; the next owner carries it out again
 // (the cancel sweep, ERASE to each task), and only then PURGE deletes the session: nothing is left behind,
 // neither a row nor a transition of the session or of its tasks.
-import type { Redis } from "ioredis"
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
 import { sessionTaskId } from "../../../machines/task-ids.ts"
 import { RUNTIME_GROUP } from "../../../src/redis/keys.ts"
-import { QUICK, testDeployment, waitFor, withMethods, type TestDeployment } from "../../support/runtime.ts"
+import { QUICK, testDeployment, waitFor, type TestDeployment } from "../../support/runtime.ts"
+import { scriptFailsOnce } from "../../support/script-failure.ts"
 
 const SESSION_PARTITION = 0
 let deployment: TestDeployment
@@ -15,21 +15,6 @@ beforeAll(async () => {
 })
 afterAll(() => deployment.close())
 afterEach(() => deployment.stopAll())
-
-/** `redis`, except that its first call publishing a batch's events (events-publish.lua) throws, after calling `onFailure`. */
-const publishFailsOnce = (redis: Redis, onFailure: () => void): Redis => {
-  let failed = false
-  return withMethods(redis, {
-    "cb:events-publish":
-      (original) =>
-      (...args) => {
-        if (failed) return original(...args)
-        failed = true
-        onFailure()
-        throw new Error("publishing failed")
-      },
-  })
-}
 
 const stored = async (ids: string[]) => {
   const { sql } = deployment.schema
@@ -69,7 +54,7 @@ describe("erasure", () => {
     let died: Promise<void> | undefined
     const worker = await deployment.startWorker(SESSION_PARTITION, lease.value, {
       consumer: "doomed",
-      redis: publishFailsOnce(await deployment.connectRedis(), () => (died = worker.stop())),
+      redis: scriptFailsOnce(await deployment.connectRedis(), "events-publish", () => (died = worker.stop())),
     })
     await waitFor("the owner to die", async () => (died === undefined ? undefined : { died }))
     await died

@@ -3,11 +3,11 @@
 // version and history) and carries out their stored outbox once more: the same event ids,
 // the same deduplicated commands, so nothing is lost and nothing is counted twice.
 import { randomUUID } from "node:crypto"
-import type { Redis } from "ioredis"
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
 import { RUNTIME_GROUP } from "../../../src/redis/keys.ts"
 import type { StoredActor } from "../../../src/store/actor-row.ts"
-import { entriesAdded, QUICK, testDeployment, waitFor, withMethods, type TestDeployment } from "../../support/runtime.ts"
+import { entriesAdded, QUICK, testDeployment, waitFor, type TestDeployment } from "../../support/runtime.ts"
+import { scriptFailsOnce } from "../../support/script-failure.ts"
 
 const TASK_PARTITION = 0
 const AGENT_PARTITION = 1
@@ -18,25 +18,10 @@ beforeAll(async () => {
 afterAll(() => deployment.close())
 afterEach(() => deployment.stopAll())
 
-type Step = "cb:events-publish" | "cb:inbox-ack"
+type Step = "events-publish" | "inbox-ack"
 /** What fails: publishing the events (one script call) or acknowledging the entries (another). */
-const PUBLISH: Step = "cb:events-publish"
-const ACK: Step = "cb:inbox-ack"
-
-/** `redis`, except that the next call of `step` throws, after calling `onFailure`. */
-const failingOnce = (redis: Redis, step: Step, onFailure: () => void): Redis => {
-  let failed = false
-  return withMethods(redis, {
-    [step]:
-      (original) =>
-      (...args) => {
-        if (failed) return original(...args)
-        failed = true
-        onFailure()
-        throw new Error(`${step} failed`)
-      },
-  })
-}
+const PUBLISH: Step = "events-publish"
+const ACK: Step = "inbox-ack"
 
 const contextOf = <T>(actor: StoredActor): T => (actor.snapshot as { context: T }).context
 const pendingCount = async (partition: number) =>
@@ -85,7 +70,7 @@ const crashDuring = async (step: Step, held: { taskId: string; agentId: string }
   // The process dies at that instant: its loop stops without acknowledging anything.
   const worker = await deployment.startWorker(TASK_PARTITION, lease.value, {
     consumer: "doomed",
-    redis: failingOnce(connection, step, () => (died = worker.stop())),
+    redis: scriptFailsOnce(connection, step, () => (died = worker.stop())),
   })
   await waitFor("the owner to die", async () => (died === undefined ? undefined : { died }))
   await died
@@ -175,7 +160,10 @@ describe("redelivery", () => {
     const next = await deployment.scripts.acquireLease(partition, "next", 60_000)
     if (!next.ok || next.value <= lease.value) throw new Error("no newer lease")
     const connection = await deployment.connectRedis()
-    await deployment.startWorker(TASK_PARTITION, next.value, { consumer: "next", redis: failingOnce(connection, PUBLISH, () => undefined) })
+    await deployment.startWorker(TASK_PARTITION, next.value, {
+      consumer: "next",
+      redis: scriptFailsOnce(connection, PUBLISH, () => undefined),
+    })
     await waitFor("the entries to be acknowledged", async () => ((await pendingCount(TASK_PARTITION)) === 0 ? true : undefined))
 
     expect((await deployment.events(held.taskId)).slice(before.length).map((event) => event.id)).toEqual(
