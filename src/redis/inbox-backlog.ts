@@ -10,10 +10,10 @@
 // inbox is read by its own call of the script (each of them atomic), and the sum is off from the backlog
 // at any one instant of the sample by at most the entries appended to and removed from the inboxes while
 // the calls ran (they are sent together, so that is about one round trip to the slowest node).
-import { readFileSync } from "node:fs"
 import type { Redis } from "ioredis"
 import type { Keys } from "./keys.ts"
 import { scriptCall } from "./script-call.ts"
+import { scriptSource } from "./script-source.ts"
 import { streamIdMs } from "./stream-id.ts"
 
 export interface InboxBacklog {
@@ -23,7 +23,7 @@ export interface InboxBacklog {
   readonly oldestAt: number | null
 }
 
-const call = scriptCall(readFileSync(new URL("./scripts/inbox-backlog.lua", import.meta.url), "utf8"))
+const call = scriptCall(scriptSource("inbox-backlog"))
 
 /** One call of inbox-backlog.lua over `inboxes` (one slot each in a Redis Cluster: then one inbox a call). */
 const readBacklog = async (redis: Redis, inboxes: ReadonlyArray<string>): Promise<{ entries: number; oldest: string | null }> => {

@@ -2,10 +2,10 @@
 // script cache flush; script-call.ts: nothing is defined on the connection, so a first use is safe on
 // a live, auto-pipelining one), behind typed wrappers that each take one partition's keys. Error codes
 // returned by scripts map to `ScriptError`.
-import { readFileSync } from "node:fs"
 import type { Redis } from "ioredis"
 import { RUNTIME_GROUP, type PartitionKeys } from "./keys.ts"
 import { type ScriptCall, scriptCall } from "./script-call.ts"
+import { scriptSource } from "./script-source.ts"
 import { streamEntriesOfBytes, type StreamEntry } from "./streams.ts"
 
 /** Error codes the scripts return (negative integers), as BullMQ does. */
@@ -171,9 +171,7 @@ type ScriptName = keyof typeof KEY_COUNTS
 const SCRIPT_NAMES = Object.keys(KEY_COUNTS) as ScriptName[]
 type Invoke = (...args: (string | number)[]) => Promise<unknown>
 
-const calls = Object.fromEntries(
-  SCRIPT_NAMES.map((name) => [name, scriptCall(readFileSync(new URL(`./scripts/${name}.lua`, import.meta.url), "utf8"))]),
-) as Record<ScriptName, ScriptCall>
+const calls = Object.fromEntries(SCRIPT_NAMES.map((name) => [name, scriptCall(scriptSource(name))])) as Record<ScriptName, ScriptCall>
 
 /** Script `name` on `redis`; `bytes` takes its answer's strings as Buffers. */
 const define =

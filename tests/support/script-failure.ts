@@ -1,14 +1,11 @@
 // A Redis connection whose next call of one Lua script (by its EVALSHA, src/redis/script-call.ts) throws
 // once, after calling `onFailure`: a crash at that instant of a batch (publishing, acknowledging).
 import { createHash } from "node:crypto"
-import { readFileSync } from "node:fs"
 import type { Redis } from "ioredis"
+import { scriptSource } from "../../src/redis/script-source.ts"
 import { withMethods } from "./runtime.ts"
 
-const shaOf = (script: string): string =>
-  createHash("sha1")
-    .update(readFileSync(new URL(`../../src/redis/scripts/${script}.lua`, import.meta.url), "utf8"))
-    .digest("hex")
+const shaOf = (script: string): string => createHash("sha1").update(scriptSource(script)).digest("hex")
 
 /** `redis`, except that its first call of `script` (e.g. "events-publish") throws after `onFailure()`. */
 export const scriptFailsOnce = (redis: Redis, script: string, onFailure: () => void): Redis => {

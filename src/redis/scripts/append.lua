@@ -23,12 +23,9 @@
 
   Entry fields: type, actor, payload, then cmdId when given, then the extra pairs.
 ]]
-local deadline = tonumber(ARGV[6])
-if deadline > 0 then
-  local now = redis.call("TIME")
-  if tonumber(now[1]) * 1000 + tonumber(now[2]) / 1000 > deadline then
-    return -4
-  end
+-- @include deadline-passed
+if deadline_passed(tonumber(ARGV[6])) then
+  return -4
 end
 
 local cmdId = ARGV[4]

@@ -13,12 +13,9 @@
     the new inbox entry id, -3 (EntryNotFound) when there is no such dead letter, or -4
     (ScriptError.Expired) when the deadline has passed: nothing is written or removed.
 ]]
-local deadline = tonumber(ARGV[2])
-if deadline > 0 then
-  local now = redis.call("TIME")
-  if tonumber(now[1]) * 1000 + tonumber(now[2]) / 1000 > deadline then
-    return -4
-  end
+-- @include deadline-passed
+if deadline_passed(tonumber(ARGV[2])) then
+  return -4
 end
 local entries = redis.call("XRANGE", KEYS[2], ARGV[1], ARGV[1])
 if #entries == 0 then
