@@ -40,6 +40,7 @@ const count = (key: string) => counts.set(key, (counts.get(key) ?? 0) + 1)
 
 let edge: TestEdge
 let worker: Worker
+let workerAgentId: string
 let random: Random
 beforeAll(async () => {
   edge = await testEdge({
@@ -48,6 +49,7 @@ beforeAll(async () => {
   })
   random = seeded(SEED)
   const agent = await edge.api.post("/api/v1/agents", { name: "worker", capabilities: ["fuzz-work"], max_concurrency: 4 })
+  workerAgentId = (agent.body as { id: string }).id
   worker = await startWorker(edge.url, (agent.body as { token: string }).token)
 }, 60_000)
 afterAll(async () => {
@@ -325,6 +327,16 @@ describe(`fuzzing every boundary (FUZZ_N=${N}, FUZZ_SEED=${SEED})`, () => {
     "answers every input, stores nothing invalid, stays up, and completes the valid workload alongside",
     async () => {
       const base = edge.url.replace(/^http/, "ws")
+      // What is stored before this run (a retry finds the first attempt's rows): only this run's are counted.
+      const storedBefore = (kind: string) => rows(edge.deployment.schema.sql`select count(*) from actors where kind = ${kind}`)
+      await waitFor("the worker's agent stored", async () =>
+        (await rows(edge.deployment.schema.sql`select count(*) from actors where id = ${workerAgentId}`)) === 1 ? true : undefined,
+      )
+      const [tasksBefore, sessionsBefore, agentsBefore] = [
+        await storedBefore("task"),
+        await storedBefore("session"),
+        await storedBefore("agent"),
+      ]
       const fuzzAgent = await edge.api.post("/api/v1/agents", { name: "fuzzer", capabilities: ["fuzz-nothing"] })
       const controlUrl = `${base}/ws/control?token=${(fuzzAgent.body as { token: string }).token}`
       // The sockets closed on purpose belong to an agent of their own (a second socket of one agent replaces the first).
@@ -387,10 +399,10 @@ describe(`fuzzing every boundary (FUZZ_N=${N}, FUZZ_SEED=${SEED})`, () => {
       expect(lettered).toEqual(expected)
       expect(await rows(sql`select count(*) from actors where id = any(${poisonedIds}::text[])`)).toBe(0)
 
-      // Nothing a hostile input carried was stored: only the workload's tasks and the three agents exist.
-      expect(await rows(sql`select count(*) from actors where kind = 'task'`)).toBe(workload.length)
-      expect(await rows(sql`select count(*) from actors where kind = 'session'`)).toBe(0)
-      expect(await rows(sql`select count(*) from actors where kind = 'agent'`)).toBe(3)
+      // Nothing a hostile input carried was stored: only the workload's tasks and the run's two agents are new.
+      expect(await rows(sql`select count(*) from actors where kind = 'task'`)).toBe(tasksBefore + workload.length)
+      expect(await rows(sql`select count(*) from actors where kind = 'session'`)).toBe(sessionsBefore)
+      expect(await rows(sql`select count(*) from actors where kind = 'agent'`)).toBe(agentsBefore + 2)
       expect(control.client.frames.filter(ofType("ack"))).toEqual([])
 
       // uWS's fresh-socket drop stays the rare race it is (about 1 in 1,000 connects), not an answer.
