@@ -2,10 +2,7 @@
 // in the outbox, the `transitions` history and the event stream (invariant 9). A view is plain
 // JSON; arrays and scalars are replaced whole, objects are merged key by key, and a key whose
 // value becomes null (or disappears) is `null` in the patch: per RFC 7396, applying it removes the
-// key, so a rebuilt view reads an absent nullable field as null. For the same reason a key that was
-// absent and is null now is left out: a creation's patch (from nothing) carries no nulls, which
-// applying it would only drop (a task's creation listed about a dozen, 220 bytes written to the
-// history and to the event stream alike).
+// key, so a rebuilt view reads an absent nullable field as null.
 
 export type Json = null | boolean | number | string | ReadonlyArray<Json> | { readonly [key: string]: Json }
 export type JsonObject = { readonly [key: string]: Json }
@@ -34,7 +31,7 @@ export const diffViews = (before: JsonObject, after: JsonObject): Record<string,
   for (const key of Object.keys(after)) {
     const was = before[key]
     const now = after[key] as Json
-    if (Object.hasOwn(before, key) ? same(was, now) : now === null) continue
+    if (Object.hasOwn(before, key) && same(was, now)) continue
     // A nested object that stays an object is merged key by key; anything else is replaced.
     patch[key] = isObject(was) && isObject(now) ? diffViews(was, now) : now
   }
