@@ -256,19 +256,22 @@ export const startRuntime = async (deps: RuntimeDeps): Promise<Runtime> => {
         ),
       ...[...mine].filter((partition) => !held.has(partition)).map(acquire),
     ]
-    await Promise.all(moves.map((move) => move.catch((error: unknown) => log.warn("rebalancing failed", errorFields(error)))))
+    const settle = (steps: ReadonlyArray<Promise<void>>) =>
+      Promise.all(steps.map((step) => step.catch((error: unknown) => log.warn("rebalancing failed", errorFields(error)))))
+    await settle(moves)
     // A lease lost (e.g. a Redis restart forgot it) and released above is taken again now, not a tick later.
-    const again = [...mine].filter((partition) => !held.has(partition)).map(acquire)
-    await Promise.all(again.map((move) => move.catch((error: unknown) => log.warn("rebalancing failed", errorFields(error)))))
+    await settle([...mine].filter((partition) => !held.has(partition)).map(acquire))
   })
 
   /** The held partitions whose lease Redis no longer gives to this member and fence (a Redis restart forgets
    * leases): marked lost, so the next rebalance releases and takes them again. */
   const checkLeases = async (): Promise<number[]> => {
     const entries = [...held].filter(([, entry]) => !entry.releasing && !entry.worker.lost)
-    const pipeline = deps.redis.pipeline()
+    // The PING answers for Redis itself when no lease is held (an empty pipeline would ask nothing).
+    const pipeline = deps.redis.pipeline().ping()
     for (const [partition] of entries) pipeline.hmget(deps.keys.partition(partition).lease, "owner", "token")
-    const answers = (await pipeline.exec()) ?? []
+    const [pong, ...answers] = (await pipeline.exec()) ?? []
+    if (pong?.[0]) throw pong[0]
     const lost: number[] = []
     entries.forEach(([partition, entry], index) => {
       const [error, value] = answers[index] ?? [null, undefined]
