@@ -19,9 +19,12 @@ interface BufferScripting {
 
 const isNoScript = (error: unknown): boolean => error instanceof Error && error.message.startsWith("NOSCRIPT")
 
+/** The SHA1 Redis caches a script's source under (what EVALSHA names). */
+export const scriptSha = (source: string): string => createHash("sha1").update(source).digest("hex")
+
 /** The call of the script whose source is `source`. */
 export const scriptCall = (source: string): ScriptCall => {
-  const sha = createHash("sha1").update(source).digest("hex")
+  const sha = scriptSha(source)
   return async (redis, numberOfKeys, args, bytes = false) => {
     const buffers = redis as unknown as BufferScripting
     try {
