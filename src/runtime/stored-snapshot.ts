@@ -14,9 +14,42 @@ const isDefault = (value: unknown, stored: StoredDefault, id: string): boolean =
 const isEmptyObject = (value: unknown): boolean =>
   typeof value === "object" && value !== null && !Array.isArray(value) && Object.keys(value).length === 0
 
-/** The snapshot to store for actor `id` (plain JSON): XState's persisted snapshot without what reading it puts back. */
-export const storedSnapshot = (kind: ActorKind, id: string, snapshot: AnyMachineSnapshot): Record<string, unknown> =>
-  compactSnapshot(kind, id, kind.machine.getPersistedSnapshot(snapshot) as unknown as PersistedSnapshot)
+/** Whether `value` holds, at any depth, an object XState's persisting takes for an actor reference (it writes
+ * `{xstate$$type, id}` in its place): the check of XState's own `persistContext`. */
+const holdsActorRef = (value: unknown): boolean => {
+  if (typeof value !== "object" || value === null) return false
+  for (const key in value) {
+    const member = (value as Record<string, unknown>)[key]
+    if (!member || typeof member !== "object") continue
+    if (("sessionId" in member && "send" in member && "ref" in member) || holdsActorRef(member)) return true
+  }
+  return false
+}
+
+/** Whether `object` has a member `for…in` visits (XState's test of children and history). */
+const anyMember = (object: unknown): boolean => {
+  for (const _ in object as object) return true
+  return false
+}
+
+/**
+ * The snapshot to store for actor `id` (plain JSON): XState's persisted snapshot without what reading it puts back.
+ * Built from the snapshot itself when XState's `getPersistedSnapshot` would only copy it (no children, no history,
+ * no actor reference in the context: every actor of ours): the same members in the same order, without that
+ * function's copies (a fifth of the planner's stored-snapshot cost in a profile); else through it.
+ */
+export const storedSnapshot = (kind: ActorKind, id: string, snapshot: AnyMachineSnapshot): Record<string, unknown> => {
+  const { children, historyValue, context } = snapshot
+  if (anyMember(children) || anyMember(historyValue) || holdsActorRef(context)) {
+    return compactSnapshot(kind, id, kind.machine.getPersistedSnapshot(snapshot) as unknown as PersistedSnapshot)
+  }
+  // XState's persisted form is {status, output, error, value, historyValue, context, children}: what
+  // compactSnapshot keeps of it, in its order.
+  const compact: Record<string, unknown> = { output: snapshot.output, error: snapshot.error, value: snapshot.value }
+  if (snapshot.status !== "active") compact["status"] = snapshot.status
+  compact["context"] = compactContext(kind, id, context)
+  return compact
+}
 
 /** `persisted` (as XState persists it for actor `id`) without what reading it puts back. */
 export const compactSnapshot = (kind: ActorKind, id: string, persisted: PersistedSnapshot): Record<string, unknown> => {
@@ -25,18 +58,23 @@ export const compactSnapshot = (kind: ActorKind, id: string, persisted: Persiste
   if (status !== "active") compact["status"] = status
   if (!isEmptyObject(historyValue)) compact["historyValue"] = historyValue
   if (!isEmptyObject(children)) compact["children"] = children
+  compact["context"] = compactContext(kind, id, context)
+  return compact
+}
+
+/** A persisted context without the members at their kind's stored default. */
+const compactContext = (kind: ActorKind, id: string, context: unknown): unknown => {
   const defaults = kind.storedDefaults
-  if (defaults === undefined || typeof context !== "object" || context === null) {
-    compact["context"] = context
-    return compact
-  }
+  if (defaults === undefined || typeof context !== "object" || context === null) return context
   const members: Record<string, unknown> = {}
-  for (const [key, value] of Object.entries(context)) {
+  const keys = Object.keys(context)
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i] as string
+    const value = (context as Record<string, unknown>)[key]
     const stored = defaults[key]
     if (stored === undefined || !isDefault(value, stored, id)) members[key] = value
   }
-  compact["context"] = members
-  return compact
+  return members
 }
 
 /** A stored snapshot (compact or in full) of actor `id` as XState persists it. */
