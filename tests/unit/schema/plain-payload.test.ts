@@ -1,0 +1,200 @@
+// The plain payload check (src/schema/commands.ts) of the commands whose payload Schema decodes without a
+// transformation answers exactly what the Schema answers: for payloads of every such command, valid and not (each
+// field missing, of the wrong type or out of range, an unknown or camelCase field, not an object), a raw inbox entry
+// decodes to the same command (members and their order) or is refused with the same reason as the Schema alone.
+import { describe, expect, it } from "vitest"
+import {
+  AgentCommand,
+  ContextCommand,
+  decodeStreamEntries,
+  hasPlainPayload,
+  SessionCommand,
+  TaskCommand,
+} from "../../../src/schema/commands.ts"
+import { decodeInput } from "../../../src/schema/errors.ts"
+
+const ID = "0193a0c4-1f2e-7a3b-8c4d-5e6f7a8b9c0d"
+const OTHER = "0193a0c4-1f2e-7a3b-8c4d-5e6f7a8b9c0e"
+
+/** Each kind's commands with a plain payload check, and their payload fields in the stream form. */
+const COMMANDS = {
+  task: {
+    union: TaskCommand,
+    types: {
+      DEPENDENCY_FINISHED: ["task_id", "status", "epoch"],
+      SESSION_RUN: ["epoch"],
+      SESSION_HOLD: [],
+      SESSION_CANCEL: ["reason", "epoch"],
+      ASSIGN: ["agent_id"],
+      CLAIM: ["agent_id", "attempt"],
+      START: ["agent_id", "attempt"],
+      PROGRESS: ["agent_id", "attempt", "progress", "message"],
+      COMPLETE: ["agent_id", "attempt", "result"],
+      FAIL: ["agent_id", "attempt", "error"],
+      RETRY_DUE: ["attempt"],
+      DEADLINE: ["attempt"],
+      AGENT_LOST: ["agent_id", "reason"],
+      AGENT_DRAINING: ["agent_id"],
+      APPROVE: [],
+      REJECT: ["reason"],
+      APPROVAL_TIMEOUT: [],
+      ADD_DEPENDENCIES: ["task_ids"],
+      CANCEL: ["reason"],
+      RETRY: [],
+      ERASE: [],
+    },
+  },
+  agent: {
+    union: AgentCommand,
+    types: {
+      CONNECT: [],
+      HEARTBEAT: ["load", "status"],
+      HEARTBEAT_EXPIRED: ["seq"],
+      DISCONNECT: [],
+      RESERVE: ["task_id"],
+      RELEASE: ["task_id", "outcome"],
+      DRAIN: [],
+      UNDRAIN: [],
+      BREAKER_COOLDOWN: ["opened_at"],
+      DEREGISTER: [],
+    },
+  },
+  session: {
+    union: SessionCommand,
+    types: {
+      START: [],
+      FAIL: ["reason"],
+      TIMEOUT: ["seq"],
+      ORPHAN_DUE: ["seq"],
+      COVERAGE: ["seq", "ready", "offered"],
+      DELETE: [],
+      TASK_STATUS: ["task_id", "index", "from", "status", "epoch"],
+      CHECKPOINT: ["data"],
+    },
+  },
+  context: { union: ContextCommand, types: { SHARE: ["session_id"], EXPIRE: [] } },
+} as const
+
+/** Values of every sort the fields take or refuse. */
+const VALUES: ReadonlyArray<unknown> = [
+  ID,
+  OTHER,
+  "not-a-uuid",
+  "",
+  "x",
+  "completed",
+  "failed",
+  "cancelled",
+  "lost",
+  "heartbeat_expired",
+  "deregistered",
+  "healthy",
+  "busy",
+  "ready",
+  "blocked",
+  "in_progress",
+  0,
+  1,
+  2,
+  -1,
+  0.5,
+  1.5,
+  2 ** 53,
+  1e21,
+  true,
+  false,
+  null,
+  {},
+  { a: [1, "b", null] },
+  [],
+  [ID],
+  [ID, OTHER],
+  ["x"],
+  "m".repeat(1025),
+]
+
+/** A small seeded generator, so a failure repeats. */
+const random = (seed: number) => () => {
+  seed = (seed * 1_103_515_245 + 12_345) & 0x7fffffff
+  return seed / 0x7fffffff
+}
+
+const reference = (kind: keyof typeof COMMANDS, type: string, payload: unknown, address: Record<string, string>) => {
+  const decoded = decodeInput(COMMANDS[kind].union, { type, payload })
+  return decoded.ok ? { ok: true, value: { ...decoded.value, ...address } } : { ok: false, reason: decoded.error.message }
+}
+
+const ours = (kind: string, type: string, payload: unknown, extra: Record<string, string>) => {
+  const decoded = decodeStreamEntries({ type, actor: `${kind}:${ID}`, payload: JSON.stringify(payload), ...extra })
+  return decoded.ok ? { ok: true, value: decoded.value[0] } : { ok: false, reason: decoded.error.message }
+}
+
+const payloadsOf = (fields: ReadonlyArray<string>, next: () => number): unknown[] => {
+  const pick = () => VALUES[Math.floor(next() * VALUES.length)]
+  const payloads: unknown[] = [{}, [], null, "text", 3, { unknown: 1 }]
+  for (let n = 0; n < 400; n += 1) {
+    const payload: Record<string, unknown> = {}
+    for (const field of fields) if (next() < 0.8) payload[field] = pick()
+    if (next() < 0.1)
+      payload[next() < 0.5 ? "unknown" : (fields[0]?.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase()) ?? "x")] = pick()
+    payloads.push(payload)
+  }
+  return payloads
+}
+
+describe("plain payload checks", () => {
+  it("exist for every command whose payload decodes without a transformation, and only those", () => {
+    for (const [kind, { types }] of Object.entries(COMMANDS)) {
+      for (const type of Object.keys(types))
+        expect([kind, type, hasPlainPayload(kind as keyof typeof COMMANDS, type)]).toEqual([kind, type, true])
+    }
+    // Defaults, checks across fields or a renamed payload: the Schema decodes them.
+    for (const [kind, type] of [
+      ["task", "CREATE"],
+      ["agent", "CREATE"],
+      ["session", "CREATE"],
+      ["session", "ADD_TASKS"],
+      ["context", "CREATE"],
+      ["context", "PATCH"],
+    ] as const) {
+      expect(hasPlainPayload(kind, type)).toBe(false)
+    }
+  })
+
+  it("answer what the Schema answers, for every command with one and payloads valid and not", () => {
+    const next = random(7)
+    let accepted = 0
+    for (const [kind, { types }] of Object.entries(COMMANDS)) {
+      for (const [type, fields] of Object.entries(types)) {
+        for (const payload of payloadsOf(fields, next)) {
+          const extra: Record<string, string> =
+            next() < 0.5 ? { cmdId: "c-1" } : next() < 0.5 ? { replyTo: "edge:1" } : { cmdId: "c-2", replyTo: "edge:2" }
+          const address = { kind, id: ID, ...extra }
+          const expected = reference(kind as keyof typeof COMMANDS, type, payload, address)
+          const got = ours(kind, type, payload, extra)
+          expect({ kind, type, payload, ...got }).toEqual({ kind, type, payload, ...expected })
+          if (expected.ok) {
+            accepted += 1
+            const value = expected.value as { payload: object }
+            expect(Object.keys(got.value as object)).toEqual(Object.keys(value))
+            expect(Object.keys((got.value as { payload: object }).payload)).toEqual(Object.keys(value.payload))
+          }
+        }
+      }
+    }
+    // Enough of them valid to test the decoded values, not only refusals.
+    expect(accepted).toBeGreaterThan(1_000)
+  })
+
+  it("decodes the lifecycle's everyday commands without the Schema and with its answer", () => {
+    for (const [kind, type, payload] of [
+      ["task", "ASSIGN", { agent_id: OTHER }],
+      ["task", "START", { agent_id: OTHER, attempt: 1 }],
+      ["task", "COMPLETE", { agent_id: OTHER, attempt: 1, result: { ok: true } }],
+      ["agent", "RESERVE", { task_id: OTHER }],
+      ["agent", "RELEASE", { task_id: OTHER, outcome: "completed" }],
+    ] as const) {
+      expect(ours(kind, type, payload, { cmdId: "c" })).toEqual(reference(kind, type, payload, { kind, id: ID, cmdId: "c" }))
+    }
+  })
+})
