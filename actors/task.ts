@@ -30,25 +30,15 @@ const outputs = (effect: TaskEmitted, id: string, task: TaskContext): Output[] =
           ...(effect.group === null ? {} : { group: effect.group }),
         },
       ]
-    case "task.assigned":
-      return [
-        {
-          _tag: "push",
-          agentId: effect.agentId,
-          frame: {
-            type: "task_assigned",
-            payload: {
-              task_id: id,
-              ...(task.sessionId ? { session_id: task.sessionId } : {}),
-              capability: task.capability,
-              title: task.title,
-              payload: task.payload,
-              attempt: effect.attempt,
-              deadline: new Date(effect.deadline).toISOString(),
-            },
-          },
-        },
-      ]
+    case "task.assigned": {
+      const [capability, title, payload, attempt] = [task.capability, task.title, task.payload, effect.attempt]
+      const deadline = new Date(effect.deadline).toISOString()
+      // Two literals rather than a spread in the middle (on V8 every member after a spread takes its slow path).
+      const frame = task.sessionId
+        ? { task_id: id, session_id: task.sessionId, capability, title, payload, attempt, deadline }
+        : { task_id: id, capability, title, payload, attempt, deadline }
+      return [{ _tag: "push", agentId: effect.agentId, frame: { type: "task_assigned", payload: frame } }]
+    }
     case "task.released":
       return [
         { _tag: "send", to: agent(effect.agentId), type: "RELEASE", payload: { taskId: id, outcome: effect.outcome } },

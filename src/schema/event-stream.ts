@@ -112,20 +112,14 @@ export const eventEntryFields = (event: StreamedEvent): Record<string, string> =
   const entryId = entryOf(event.id)
   const atMs = Date.parse(event.at)
   const kept = withoutPosition(event.patch, { updated_at: event.at, stream_id: entryId, version: event.version })
-  const body = {
-    i: event.id,
-    k: event.kind,
-    a: event.actor_id,
-    v: event.version,
-    ...(event.from === null ? {} : { f: event.from }),
-    t: event.to,
-    e: event.event,
-    p: kept,
-    ...(atMs === msOf(entryId) ? {} : { at: atMs }),
-  }
-  const derived = new Set(topicsOf(event.kind as never, event.actor_id))
-  const extra = event.topics.filter((topic) => !derived.has(topic))
-  return { type: "event", ...(extra.length === 0 ? {} : { topics: extra.join(",") }), body: JSON.stringify(body) }
+  // Written out rather than spread in the middle: on V8 (Node 20) every member after a spread takes its slow path.
+  const { id: i, kind: k, actor_id: a, version: v, from: f, to: t, event: e } = event
+  const body: Record<string, unknown> = f === null ? { i, k, a, v, t, e, p: kept } : { i, k, a, v, f, t, e, p: kept }
+  if (atMs !== msOf(entryId)) body["at"] = atMs
+  const derived = topicsOf(event.kind as never, event.actor_id)
+  const extra = event.topics.filter((topic) => !derived.includes(topic))
+  const text = JSON.stringify(body)
+  return extra.length === 0 ? { type: "event", body: text } : { type: "event", topics: extra.join(","), body: text }
 }
 
 /** A compact body as the full one (unchecked here: PublishedEvent decodes the result). */
