@@ -18,6 +18,14 @@ const isEmptyObject = (value: unknown): boolean =>
  * `{xstate$$type, id}` in its place): the check of XState's own `persistContext`. */
 const holdsActorRef = (value: unknown): boolean => {
   if (typeof value !== "object" || value === null) return false
+  if (Array.isArray(value)) {
+    // By index (XState's for…in visits the same items of a list of data, as strings, more slowly).
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i]
+      if (item && typeof item === "object" && (("sessionId" in item && "send" in item && "ref" in item) || holdsActorRef(item))) return true
+    }
+    return false
+  }
   for (const key in value) {
     const member = (value as Record<string, unknown>)[key]
     if (!member || typeof member !== "object") continue
