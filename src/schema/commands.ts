@@ -50,6 +50,22 @@ const bare = <T extends string>(type: T) => {
   return schema
 }
 
+/** A field whose `Schema.is` answers as its strict decode does: no object with members of its own at any depth (the
+ * decode refuses unknown members there, `is` ignores them); a JSON value (a declaration) or a list of flat ones is. */
+const isFlat = (ast: SchemaAST.AST): boolean => {
+  switch (ast._tag) {
+    case "Objects":
+    case "Suspend":
+      return false
+    case "Arrays":
+      return ast.elements.every(isFlat) && ast.rest.every(isFlat)
+    case "Union":
+      return ast.types.every(isFlat)
+    default:
+      return true
+  }
+}
+
 /** A field's stream name, as `snakeCased` renames it (wire.ts). */
 const wireName = (key: string): string => key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)
 
@@ -63,12 +79,26 @@ const wireName = (key: string): string => key.replace(/[A-Z]/g, (c) => `_${c.toL
  * the two to the same answers).
  */
 function plainPayload(fields: Schema.Struct.Fields): PlainPayload | undefined {
-  const checks: Array<{ readonly name: string; readonly wire: string; readonly optional: boolean; readonly is: (u: unknown) => boolean }> =
-    []
+  const checks: Array<{
+    readonly name: string
+    readonly wire: string
+    readonly optional: boolean
+    readonly is: (u: unknown) => boolean
+    /** The value a decode fills in when the key is absent. */
+    readonly absent?: unknown
+  }> = []
   for (const name of Object.keys(fields)) {
-    const field = fields[name] as Schema.Top
-    if (field.ast.encoding !== undefined) return undefined
-    checks.push({ name, wire: wireName(name), optional: SchemaAST.isOptional(field.ast), is: Schema.is(field as Schema.Codec<unknown>) })
+    const declared = fields[name] as Schema.Top
+    const defaulted = decodingDefaults.get(declared)
+    const field = defaulted?.field ?? declared
+    if (field.ast.encoding !== undefined || !isFlat(field.ast)) return undefined
+    checks.push({
+      name,
+      wire: wireName(name),
+      optional: SchemaAST.isOptional(field.ast),
+      is: Schema.is(field as Schema.Codec<unknown>),
+      ...(defaulted === undefined ? {} : { absent: defaulted.value }),
+    })
   }
   return (payload) => {
     if (typeof payload !== "object" || payload === null || Object.getPrototypeOf(payload) !== Object.prototype) return undefined
@@ -77,8 +107,9 @@ function plainPayload(fields: Schema.Struct.Fields): PlainPayload | undefined {
     let found = 0
     for (const check of checks) {
       if (!Object.hasOwn(record, check.wire)) {
-        if (check.optional) continue
-        return undefined
+        if ("absent" in check) decoded[check.name] = check.absent
+        else if (!check.optional) return undefined
+        continue
       }
       const value = record[check.wire]
       if (!check.is(value)) return undefined
@@ -89,7 +120,23 @@ function plainPayload(fields: Schema.Struct.Fields): PlainPayload | undefined {
   }
 }
 
-const create = <S extends Schema.Top>(payload: S) => Schema.Struct({ type: Schema.Literal("CREATE"), payload })
+/** A creation command; `fields`: its payload Struct's fields, when a plain check may decode it (`plainPayload`). */
+const create = <S extends Schema.Top>(payload: S, fields?: Schema.Struct.Fields) => {
+  const schema = Schema.Struct({ type: Schema.Literal("CREATE"), payload })
+  const plain = fields === undefined ? undefined : plainPayload(fields)
+  if (plain !== undefined) plainPayloads.set(schema, plain)
+  return schema
+}
+
+/** Fields a decode fills in when their key is absent, with the field's own Schema and the value. */
+const decodingDefaults = new WeakMap<object, { readonly field: Schema.Top; readonly value: unknown }>()
+
+/** `field`, filled in with `value` when its key is absent (`Schema.withDecodingDefaultKey`), noted for the plain check. */
+const withDefault = <S extends Schema.Top>(field: S, value: S["Encoded"]) => {
+  const defaulted = field.pipe(Schema.withDecodingDefaultKey(Effect.succeed(value)))
+  decodingDefaults.set(defaulted, { field, value })
+  return defaulted
+}
 
 // ---- task ----
 
@@ -103,31 +150,30 @@ export const ApprovalTimeoutS = Schema.Int.check(Schema.isBetween({ minimum: 1, 
 
 /** How a task runs, with its defaults: payload `{}`, timeoutS 300, maxAttempts 3, priority 2; no group, no approval. */
 export const taskSpecFields = {
-  payload: Json.pipe(Schema.withDecodingDefaultKey(Effect.succeed({}))),
-  timeoutS: TimeoutS.pipe(Schema.withDecodingDefaultKey(Effect.succeed(300))),
-  maxAttempts: MaxAttempts.pipe(Schema.withDecodingDefaultKey(Effect.succeed(3))),
-  priority: Priority.pipe(Schema.withDecodingDefaultKey(Effect.succeed(2))),
+  payload: withDefault(Json, {}),
+  timeoutS: withDefault(TimeoutS, 300),
+  maxAttempts: withDefault(MaxAttempts, 3),
+  priority: withDefault(Priority, 2),
   group: Schema.optionalKey(GroupKey),
   requiresApproval: Schema.optionalKey(Schema.Boolean),
   approvalTimeoutS: Schema.optionalKey(ApprovalTimeoutS),
 }
 
 /** The task machine's input without `at`. */
-export const TaskInput = snakeCased(
-  Schema.Struct({
-    id: Uuid,
-    sessionId: Schema.optionalKey(Uuid),
-    index: Schema.optionalKey(NonNegativeInt),
-    key: Schema.optionalKey(NonEmptyString),
-    title: NonEmptyString,
-    capability: Capability,
-    dependsOn: Schema.Array(Uuid),
-    dependants: Schema.optionalKey(Schema.Array(Uuid)),
-    blocked: Schema.Boolean,
-    epoch: Schema.optionalKey(NonNegativeInt),
-    ...taskSpecFields,
-  }),
-)
+const taskInputFields = {
+  id: Uuid,
+  sessionId: Schema.optionalKey(Uuid),
+  index: Schema.optionalKey(NonNegativeInt),
+  key: Schema.optionalKey(NonEmptyString),
+  title: NonEmptyString,
+  capability: Capability,
+  dependsOn: Schema.Array(Uuid),
+  dependants: Schema.optionalKey(Schema.Array(Uuid)),
+  blocked: Schema.Boolean,
+  epoch: Schema.optionalKey(NonNegativeInt),
+  ...taskSpecFields,
+}
+export const TaskInput = snakeCased(Schema.Struct(taskInputFields))
 export type TaskInput = typeof TaskInput.Type
 
 /** The attempt a bot says it reports on (PROTOCOL v1.1), when it says so. */
@@ -141,7 +187,7 @@ export type ReleaseOutcome = typeof ReleaseOutcome.Type
 const FinishedStatus = Schema.Literals(["completed", "failed", "cancelled", "timed_out"])
 
 export const TaskCommand = Schema.Union([
-  create(TaskInput),
+  create(TaskInput, taskInputFields),
   command("DEPENDENCY_FINISHED", { taskId: Uuid, status: FinishedStatus, epoch: NonNegativeInt }),
   command("SESSION_RUN", { epoch: NonNegativeInt }),
   bare("SESSION_HOLD"),
@@ -388,14 +434,17 @@ export const hasPlainPayload = (kind: ActorKind, type: string): boolean => plain
  */
 function decodeStreamForm(address: Address, type: string, payload: unknown): Decoded<InboxCommand> {
   const plain = plainByKind[address.kind].get(type)?.(payload)
-  if (plain !== undefined) return { ok: true, value: { type, payload: plain, ...address } as InboxCommand }
-  const decoded = decodeInput(commandsByKind[address.kind], { type, payload })
+  const decoded =
+    plain === undefined
+      ? decodeInput(commandsByKind[address.kind], { type, payload })
+      : { ok: true as const, value: { type, payload: plain } }
   if (!decoded.ok) return decoded
   if (decoded.value.type === "CREATE" && decoded.value.payload.id !== address.id) {
     const [expected, got] = [JSON.stringify(address.id), JSON.stringify(decoded.value.payload.id)]
     return { ok: false, error: validationError(`payload.id: expected the actor id ${expected}, got ${got}`) }
   }
-  return { ok: true, value: { ...decoded.value, ...address } as InboxCommand }
+  // Its two members written out, then the address (a spread followed by members takes V8's slow path).
+  return { ok: true, value: { type: decoded.value.type, payload: decoded.value.payload, ...address } as InboxCommand }
 }
 
 /**

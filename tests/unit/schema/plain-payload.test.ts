@@ -121,7 +121,13 @@ const random = (seed: number) => () => {
 
 const reference = (kind: keyof typeof COMMANDS, type: string, payload: unknown, address: Record<string, string>) => {
   const decoded = decodeInput(COMMANDS[kind].union, { type, payload })
-  return decoded.ok ? { ok: true, value: { ...decoded.value, ...address } } : { ok: false, reason: decoded.error.message }
+  if (!decoded.ok) return { ok: false, reason: decoded.error.message }
+  // A creation names its actor in its payload too: the decoding holds the two to one id.
+  const id = (decoded.value.payload as { id?: string }).id
+  if (type === "CREATE" && id !== address["id"]) {
+    return { ok: false, reason: `payload.id: expected the actor id ${JSON.stringify(address["id"])}, got ${JSON.stringify(id)}` }
+  }
+  return { ok: true, value: { ...decoded.value, ...address } }
 }
 
 const ours = (kind: string, type: string, payload: unknown, extra: Record<string, string>) => {
@@ -148,9 +154,9 @@ describe("plain payload checks", () => {
       for (const type of Object.keys(types))
         expect([kind, type, hasPlainPayload(kind as keyof typeof COMMANDS, type)]).toEqual([kind, type, true])
     }
-    // Defaults, checks across fields or a renamed payload: the Schema decodes them.
+    // Checks across fields, objects with members of their own, or no fields given: the Schema decodes them.
+    expect(hasPlainPayload("task", "CREATE")).toBe(true)
     for (const [kind, type] of [
-      ["task", "CREATE"],
       ["agent", "CREATE"],
       ["session", "CREATE"],
       ["session", "ADD_TASKS"],
@@ -184,6 +190,51 @@ describe("plain payload checks", () => {
     }
     // Enough of them valid to test the decoded values, not only refusals.
     expect(accepted).toBeGreaterThan(1_000)
+  })
+
+  it("answer what the Schema answers for a task's creation (its defaults filled in), valid and not", () => {
+    const next = random(11)
+    const base: Record<string, unknown> = {
+      id: ID,
+      session_id: OTHER,
+      index: 3,
+      key: "k",
+      title: "build",
+      capability: "code",
+      depends_on: [OTHER],
+      dependants: [OTHER],
+      blocked: false,
+      epoch: 1,
+      payload: { repo: "x" },
+      timeout_s: 60,
+      max_attempts: 2,
+      priority: 1,
+      group: "acme",
+      requires_approval: true,
+      approval_timeout_s: 600,
+    }
+    const keys = Object.keys(base)
+    const REQUIRED = new Set(["title", "capability", "depends_on", "blocked"])
+    let accepted = 0
+    for (let n = 0; n < 3_000; n += 1) {
+      const payload: Record<string, unknown> = {}
+      for (const key of keys) {
+        if (key === "id" || next() < (REQUIRED.has(key) ? 0.97 : 0.6))
+          payload[key] = next() < 0.08 ? VALUES[Math.floor(next() * VALUES.length)] : base[key]
+      }
+      if (next() < 0.05) payload[next() < 0.5 ? "unknown" : "timeoutS"] = 1
+      if (next() < 0.02) payload["id"] = OTHER
+      const expected = reference("task", "CREATE", payload, { kind: "task", id: ID })
+      const got = ours("task", "CREATE", payload, {})
+      expect({ payload, ...got }).toEqual({ payload, ...expected })
+      if (expected.ok) {
+        accepted += 1
+        expect(Object.keys((got.value as { payload: object }).payload)).toEqual(
+          Object.keys((expected.value as { payload: object }).payload),
+        )
+      }
+    }
+    expect(accepted).toBeGreaterThan(500)
   })
 
   it("decodes the lifecycle's everyday commands without the Schema and with its answer", () => {
