@@ -14,6 +14,7 @@ let pg: TestSchema
 /** The statements the counted pool sent (its text), in order. */
 const sent: string[] = []
 let counted: postgres.Sql
+let countedPid = 0
 beforeAll(async () => {
   pg = await freshSchema()
   counted = postgres(pg.url, {
@@ -25,7 +26,7 @@ beforeAll(async () => {
     },
   })
   // postgres.js reads the server's array types once per pool, before its first statement
-  await counted`select 1`
+  countedPid = (await counted<{ pid: number }[]>`select pg_backend_pid() as pid`)[0]!.pid
 })
 afterAll(async () => {
   await counted.end({ timeout: 5 })
@@ -159,5 +160,43 @@ describe("a group of batches in one statement", () => {
     ])
     expect(sent.filter((query) => query.includes("partition_fences"))).toHaveLength(3)
     expect(await getActor(pg.sql, "task", "t-40")).toMatchObject({ state: "assigned", fence: 3 })
+  })
+
+  it("raises fences in partition order: a group waiting for one partition holds none after it", async () => {
+    await writeBatch(pg.sql, { partition: 51, fence: 1, rows: [], transitions: [] })
+    // Another session holds partition 51's fence row.
+    let release = () => {}
+    const released = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    let locked = () => {}
+    const lockedNow = new Promise<void>((resolve) => {
+      locked = resolve
+    })
+    const holder = pg.sql.begin(async (tx) => {
+      await tx`select fence from partition_fences where partition = 51 for update`
+      locked()
+      await released
+    })
+    await lockedNow
+    // Handed partition 52 first: it still raises 51 first, so it waits holding nothing.
+    const waiting = writeBatches(counted, [
+      { partition: 52, fence: 1, rows: [row("task", "t-52", "ready", sid(T0 + 20_000))], transitions: [] },
+      { partition: 51, fence: 1, rows: [row("task", "t-51", "ready", sid(T0 + 20_000))], transitions: [] },
+    ])
+    for (;;) {
+      const [waits] = await pg.sql<{ n: number }[]>`
+        select count(*)::int as n from pg_stat_activity where pid = ${countedPid} and wait_event_type = 'Lock'`
+      if (waits!.n > 0) break
+      await new Promise((resolve) => setImmediate(resolve))
+    }
+    // Partition 52 is free: another process's statement for it is not held up by the waiting group.
+    expect(await writeBatch(pg.sql, { partition: 52, fence: 1, rows: [], transitions: [] })).toMatchObject({ _tag: "Written" })
+    release()
+    await holder
+    expect(await waiting).toEqual([
+      { _tag: "Written", actors: 1, transitions: 0 },
+      { _tag: "Written", actors: 1, transitions: 0 },
+    ])
   })
 })
