@@ -346,21 +346,23 @@ const groupStatement = (sql: Sql, batches: readonly Batch[]) => {
       returning kind, actor_id, version
     ),
     -- an actor lives in one partition, so its kind and id (and version) name the batch a written row came from
-    written_by as (
+    written_by as materialized (
       select b.partition, count(*)::int as n from written w join batch b on b.kind = w.kind and b.id = w.id group by b.partition
     ),
-    recorded_by as (
+    recorded_by as materialized (
       select m.partition, count(*)::int as n
       from recorded r
         join (select distinct on (kind, actor_id, version) partition, kind, actor_id, version from moves) m
           on m.kind = r.kind and m.actor_id = r.actor_id and m.version = r.version
       group by m.partition
     )${erasing}
-    select c.p as partition, exists (select from fence f where f.partition = c.p) as accepted,
-      exists (select from clash x where x.pt = c.p) as clashed,
-      coalesce((select w.n from written_by w where w.partition = c.p), 0) as actors,
-      coalesce((select r.n from recorded_by r where r.partition = c.p), 0) as transitions
-    from claims c`
+    select c.p as partition, f.partition is not null as accepted, x.pt is not null as clashed,
+      coalesce(w.n, 0) as actors, coalesce(r.n, 0) as transitions
+    from claims c
+      left join fence f on f.partition = c.p
+      left join clash x on x.pt = c.p
+      left join written_by w on w.partition = c.p
+      left join recorded_by r on r.partition = c.p`
 }
 
 /** The stored snapshots of `refs` (one query), keyed by `actorKey`; actors never written are absent. */
