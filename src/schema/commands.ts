@@ -332,6 +332,22 @@ function decodeStreamForm(address: Address, type: string, payload: unknown): Dec
  * Schema, unknown fields refused, defaults applied. A failure names the field.
  */
 export function decodeInboxCommand(input: unknown): Decoded<InboxCommand> {
+  const checked = checkInboxCommand(input)
+  return checked.ok ? { ok: true, value: checked.value.command } : checked
+}
+
+/**
+ * What decodeInboxCommand checks, answering the `payload` field of the command's stream entry (snake_case
+ * JSON) as the check encoded it, instead of encoding the decoded command once more (a third Schema pass, a
+ * fifth of a runtime's send). A decoding default the command leaves out stays out of the text: the entry's
+ * decoding fills it in the same.
+ */
+export function inboxStreamPayload(input: unknown): Decoded<string> {
+  const checked = checkInboxCommand(input)
+  return checked.ok ? { ok: true, value: JSON.stringify(checked.value.streamPayload) } : checked
+}
+
+function checkInboxCommand(input: unknown): Decoded<{ readonly command: InboxCommand; readonly streamPayload: unknown }> {
   const header = decodeOr(InboxHeader, input)
   if (!header.ok) return header
   // The payload as the stream will carry it keeps the input rules, depth included: a raw producer's
@@ -342,7 +358,8 @@ export function decodeInboxCommand(input: unknown): Decoded<InboxCommand> {
   const streamForm = encodeInput(inboxByKind[header.value.kind], input)
   if (!streamForm.ok) return streamForm
   const { type, payload, ...address } = streamForm.value
-  return decodeStreamForm(address, type, payload)
+  const decoded = decodeStreamForm(address, type, payload)
+  return decoded.ok ? { ok: true, value: { command: decoded.value, streamPayload: payload } } : decoded
 }
 
 const encodeCommand = Schema.encodeSync(InboxCommand)
