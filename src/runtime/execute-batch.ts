@@ -125,14 +125,6 @@ const carryOut = async (io: BatchIo, items: ReadonlyArray<OutboxItem>): Promise<
     const stream = io.keys.replies(edgeOf(item.replyTo))
     replies.set(stream, [...(replies.get(stream) ?? []), eventStreamEntry(item)!])
   }
-  const publishing = [
-    io.scripts.publish(io.keys.events, published, io.eventRetention),
-    ...[...replies].map(async ([stream, entries]) => {
-      await io.scripts.publish(stream, entries, REPLIES_KEPT)
-      await io.redis.pexpire(stream, REPLIES_TTL_MS)
-    }),
-  ]
-
   // Timers by partition, in order (an arm then a clear of one timer ends cleared). Sends by target, in order:
   // sends of one type in a row to one actor go as one batched entry (a session's task reports: one entry per batch).
   const timers = new Map<number, TimerOp[]>()
@@ -201,6 +193,14 @@ const carryOut = async (io: BatchIo, items: ReadonlyArray<OutboxItem>): Promise<
     }
   }
 
+  // Nothing is sent before every item is checked (a command that fails its Schema leaves no call in flight).
+  const publishing = [
+    io.scripts.publish(io.keys.events, published, io.eventRetention),
+    ...[...replies].map(async ([stream, entries]) => {
+      await io.scripts.publish(stream, entries, REPLIES_KEPT)
+      await io.redis.pexpire(stream, REPLIES_TTL_MS)
+    }),
+  ]
   const timing = [...timers].map(([partition, ops]) => io.scripts.applyTimers(io.keys.partition(partition), ops))
   // Each target's runs up to its first coverage answer: one call per partition. What follows a coverage answer
   // (its query, then its append) waits for the target's runs before it, and goes one append at a time.
