@@ -131,6 +131,9 @@ export interface RedisScripts {
   /** Releases tasks from their groups' in-flight sets; answers the capabilities with tasks waiting in a group
    * this brought back under its cap (their idle agents can take them now). */
   releaseGroups(route: string, slots: ReadonlyArray<{ readonly group: string; readonly taskId: string }>): Promise<string[]>
+  /** One batch's routing in one call (route-batch.lua): releases `batch.releases`, fills, queues `batch.tasks`, wakes
+   * idle agents; the offers made, the fills' and the wakes' apart, each in the order taken. */
+  routeBatch(route: string, batch: RouteBatch): Promise<RoutedBatch>
   /** Appends `entries` (field → value each) to `stream`, trimmed to about `maxLenApprox` entries, in one command;
    * their stream ids in order. */
   publish(stream: string, entries: ReadonlyArray<Readonly<Record<string, string>>>, maxLenApprox: number): Promise<string[]>
@@ -155,6 +158,44 @@ export interface ReadyTask {
   readonly priority: number
   /** When it became ready (ms since the epoch). */
   readonly since: number
+}
+
+/** One batch's routing (route-batch.lua). */
+export interface RouteBatch {
+  /** Tasks no longer held: their group's slots are free again. */
+  readonly releases: ReadonlyArray<{ readonly group: string; readonly taskId: string }>
+  /** Agents with free slots, which take first; `units`: the routing score × 10,000 (src/redis/idle-agents.ts `scoreUnits`). */
+  readonly fills: ReadonlyArray<{
+    readonly agentId: string
+    readonly capabilities: ReadonlyArray<string>
+    readonly free: number
+    readonly units: number
+  }>
+  /** Ready tasks to queue; their capabilities' idle agents are woken. */
+  readonly tasks: ReadonlyArray<ReadyTask>
+  /** The sweep's repairs: a task noted as taken is not queued again. */
+  readonly unlessTaken: boolean
+  /** Idle agents woken per capability, at most. */
+  readonly wakeAgents: number
+}
+
+/** A task taken for an agent, to be proposed to it. */
+export interface RouteOffer {
+  readonly agentId: string
+  readonly taskId: string
+}
+
+export interface RoutedBatch {
+  /** Taken by the fills' agents. */
+  readonly fills: RouteOffer[]
+  /** Taken by idle agents woken. */
+  readonly wakes: RouteOffer[]
+}
+
+const offersOf = (flat: ReadonlyArray<string>): RouteOffer[] => {
+  const offers: RouteOffer[] = []
+  for (let i = 0; i + 1 < flat.length; i += 2) offers.push({ agentId: flat[i] as string, taskId: flat[i + 1] as string })
+  return offers
 }
 
 export interface ScriptOptions {
@@ -182,6 +223,7 @@ const KEY_COUNTS = {
   "ready-enqueue": 1,
   "ready-take": 1,
   "group-release": 1,
+  "route-batch": 1,
   "byte-budget": 1,
   "events-publish": 1,
   "inbox-ack": 1,
@@ -292,6 +334,21 @@ export const createScripts = (redis: Redis, options: ScriptOptions = {}): RedisS
       count <= 0 || capabilities.length === 0 ? [] : ((await run["ready-take"](route, count, ...capabilities)) as string[]),
     releaseGroups: async (route, slots) =>
       slots.length === 0 ? [] : ((await run["group-release"](route, ...slots.flatMap((slot) => [slot.group, slot.taskId]))) as string[]),
+    routeBatch: async (route, { releases, fills, tasks, unlessTaken, wakeAgents }) => {
+      if (releases.length === 0 && fills.length === 0 && tasks.length === 0) return { fills: [], wakes: [] }
+      const [filled, woken] = (await run["route-batch"](
+        route,
+        unlessTaken ? "unless_taken" : "always",
+        wakeAgents,
+        releases.length,
+        ...releases.flatMap((slot) => [slot.group, slot.taskId]),
+        fills.length,
+        ...fills.flatMap((fill) => [fill.agentId, fill.free, fill.units, fill.capabilities.length, ...fill.capabilities]),
+        tasks.length,
+        ...tasks.flatMap((task) => [task.capability, task.group ?? "", task.taskId, task.priority, task.since]),
+      )) as [string[], string[]]
+      return { fills: offersOf(filled), wakes: offersOf(woken) }
+    },
     publish: async (stream, entries, maxLenApprox) => {
       if (entries.length === 0) return []
       const args = entries.flatMap((fields) => {
