@@ -44,12 +44,13 @@ export interface Keys {
    * that capability, in rotation order), `<route>:g:<capability>|<group>` (a group's ready tasks, most
    * urgent first), `<route>:t:<capability>` (turn counter), `<route>:caps` (group → max in flight),
    * `<route>:held:<group>` (its tasks taken and not yet released), `<route>:taken` (tasks taken lately, by time),
-   * `<route>:gc:<group>` (the capabilities it has queued tasks under). */
+   * `<route>:gc:<group>` (the capabilities it has queued tasks under), `<route>:idle:<capability>` (idle agents, `idle`). */
   readonly route: string
   /** The rotation of groups with a ready task waiting for an agent with `capability` (empty: none waits). */
   ready(capability: string): string
   /** Sorted set of agents with `capability` that found nothing to take, ranked by routing score then free slots
-   * (src/redis/idle-agents.ts): a hint for whom to wake when a task becomes ready (the agent's machine has the last word). */
+   * (src/redis/idle-agents.ts): a hint for whom to wake when a task becomes ready (the agent's machine has the last word).
+   * Under the routing hash tag (`<route>:idle:<capability>`), so one script routes a whole batch (route-batch.lua). */
   idle(capability: string): string
   /** Rate-limit state for one subject (a token, an IP, an agent) under one scope (a route, a socket): a counter, or a byte budget's hash. */
   rateLimit(scope: string, subject: string): string
@@ -84,7 +85,7 @@ export const keysFor = (prefix = "cb"): Keys => {
     stats: `${prefix}:stats`,
     route: `{${prefix}:route}`,
     ready: (capability) => `{${prefix}:route}:q:${capability}`,
-    idle: (capability) => `${prefix}:idle:${capability}`,
+    idle: (capability) => `{${prefix}:route}:idle:${capability}`,
     rateLimit: (scope, subject) => `${prefix}:rl:${scope}:${subject}`,
     patterns: [`{${prefix}:*`, `${prefix}:*`],
   }

@@ -2,12 +2,15 @@
 // rotation of those groups. Taking gives the most urgent priority first and, within a priority, one
 // task per group in turn (so one group's 10,000 tasks do not starve another's 10); a group at its
 // `max_in_flight` is skipped until one of its tasks is released. Each task is taken by exactly one
-// taker (the scripts are atomic). Scripts: ready-enqueue.lua, ready-take.lua, group-release.lua.
+// taker (the scripts are atomic). Scripts: ready-enqueue.lua, ready-take.lua, group-release.lua, and route-batch.lua,
+// which does a runtime batch's whole routing (releases, takes, queueing, idle agents woken) in one call; their
+// logic is shared (ready-queues.lua, idle-agents.lua).
 import type { Redis } from "ioredis"
+import { scoreUnits } from "./idle-agents.ts"
 import type { Keys } from "./keys.ts"
-import { scriptsOn, type ReadyTask } from "./scripts.ts"
+import { scriptsOn, type ReadyTask, type RoutedBatch } from "./scripts.ts"
 
-export type { ReadyTask } from "./scripts.ts"
+export type { ReadyTask, RouteOffer, RoutedBatch } from "./scripts.ts"
 
 /** Puts tasks in their queues; a task already queued keeps its place, and is no longer in flight for its group.
  * `unlessTaken` (the sweep's repairs): a task noted as taken is left alone, checked atomically. How many were queued anew. */
@@ -48,6 +51,39 @@ export const releaseGroupSlots = (
   keys: Keys,
   slots: ReadonlyArray<{ readonly group: string; readonly taskId: string }>,
 ): Promise<string[]> => scriptsOn(redis).releaseGroups(keys.route, slots)
+
+/** An agent with `free` slots for `capabilities`, and its routing score (it ranks it among the idle agents). */
+export interface FillAsk {
+  readonly agentId: string
+  readonly capabilities: ReadonlyArray<string>
+  readonly free: number
+  readonly score: number
+}
+
+/**
+ * One batch's routing, atomically in one script call (route-batch.lua): releases `releases` from their groups,
+ * lets each of `fills` take up to its free slots (then idle for its capabilities with what is left, or no longer
+ * idle with none), queues `tasks` (`unlessTaken`: as `enqueue`), then wakes up to `wakeAgents` idle agents per
+ * capability of `tasks` and of the groups the releases reopened. The offers to propose, the fills' and the wakes'.
+ */
+export const routeBatch = (
+  redis: Redis,
+  keys: Keys,
+  batch: {
+    readonly releases: ReadonlyArray<{ readonly group: string; readonly taskId: string }>
+    readonly fills: ReadonlyArray<FillAsk>
+    readonly tasks: ReadonlyArray<ReadyTask>
+    readonly unlessTaken?: boolean
+    readonly wakeAgents: number
+  },
+): Promise<RoutedBatch> =>
+  scriptsOn(redis).routeBatch(keys.route, {
+    releases: batch.releases,
+    fills: batch.fills.map(({ agentId, capabilities, free, score }) => ({ agentId, capabilities, free, units: scoreUnits(score) })),
+    tasks: batch.tasks,
+    unlessTaken: batch.unlessTaken ?? false,
+    wakeAgents: batch.wakeAgents,
+  })
 
 /** Sets (or, with null, removes) the caps the routing scripts read, replacing them all. */
 export const replaceGroupCaps = async (redis: Redis, keys: Keys, caps: ReadonlyMap<string, number>): Promise<void> => {

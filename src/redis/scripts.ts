@@ -63,6 +63,10 @@ export interface AppendedEach {
   appended: number
 }
 
+/** One run of `appendRuns`: commands of one type to one actor, each with its command id ("" only in a run of one:
+ * not deduplicated). */
+export type AppendRun = AppendEachCommand
+
 export interface TimerSpec {
   /** `kind:id` */
   actor: string
@@ -74,6 +78,11 @@ export interface TimerSpec {
   /** The event's payload (JSON text). */
   payload: string
 }
+
+/** One operation of `applyTimers`: arm a timer (replacing one of the same name), or clear one. */
+export type TimerOp =
+  | ({ readonly op: "arm" } & Readonly<TimerSpec>)
+  | { readonly op: "clear"; readonly actor: string; readonly name: string }
 
 export interface FiredTimers {
   readonly moved: number
@@ -90,6 +99,12 @@ export interface RedisScripts {
   armTimer(p: PartitionKeys, timer: TimerSpec): Promise<boolean>
   /** True when a timer was cleared. */
   clearTimer(p: PartitionKeys, actor: string, name: string): Promise<boolean>
+  /** Arms and clears the partition's timers in one call, in the order given (an arm then a clear of one timer
+   * ends cleared, and the other way round); how many operations were applied. */
+  applyTimers(p: PartitionKeys, ops: ReadonlyArray<TimerOp>): Promise<number>
+  /** Appends runs to actors of the partition in one call, in the order given, each as `appendEach` does
+   * (one entry per run; each command deduplicated by its own id); each run's answer, in order. */
+  appendRuns(p: PartitionKeys, runs: ReadonlyArray<AppendRun>): Promise<AppendedEach[]>
   /** Moves up to `max` timers due at or before `nowMs` into the inbox; returns how many, and when
    * the earliest timer still armed is due (null when none is). */
   fireTimers(p: PartitionKeys, nowMs: number, max: number): Promise<FiredTimers>
@@ -100,6 +115,8 @@ export interface RedisScripts {
   /** Moves an inbox entry to the dead-letter stream and acknowledges it in the `runtime`
    * group; the dead-letter entry id, or EntryNotFound (the id is acknowledged all the same). */
   deadLetter(p: PartitionKeys, entryId: string, reason: string): Promise<ScriptResult<string>>
+  /** `deadLetter` for several entries in one call, in order; each one's answer. */
+  deadLetters(p: PartitionKeys, entries: ReadonlyArray<{ readonly id: string; readonly reason: string }>): Promise<ScriptResult<string>[]>
   /** New inbox entries for the lease holder `owner` (its consumer name) with `token`; NotOwner once the lease is gone. */
   readInbox(p: PartitionKeys, owner: string, token: number, count: number): Promise<ScriptResult<StreamEntry[]>>
   /** Appends a dead letter's original fields to the inbox again and removes it; the new entry id, or EntryNotFound.
@@ -114,6 +131,9 @@ export interface RedisScripts {
   /** Releases tasks from their groups' in-flight sets; answers the capabilities with tasks waiting in a group
    * this brought back under its cap (their idle agents can take them now). */
   releaseGroups(route: string, slots: ReadonlyArray<{ readonly group: string; readonly taskId: string }>): Promise<string[]>
+  /** One batch's routing in one call (route-batch.lua): releases `batch.releases`, fills, queues `batch.tasks`, wakes
+   * idle agents; the offers made, the fills' and the wakes' apart, each in the order taken. */
+  routeBatch(route: string, batch: RouteBatch): Promise<RoutedBatch>
   /** Appends `entries` (field → value each) to `stream`, trimmed to about `maxLenApprox` entries, in one command;
    * their stream ids in order. */
   publish(stream: string, entries: ReadonlyArray<Readonly<Record<string, string>>>, maxLenApprox: number): Promise<string[]>
@@ -140,6 +160,44 @@ export interface ReadyTask {
   readonly since: number
 }
 
+/** One batch's routing (route-batch.lua). */
+export interface RouteBatch {
+  /** Tasks no longer held: their group's slots are free again. */
+  readonly releases: ReadonlyArray<{ readonly group: string; readonly taskId: string }>
+  /** Agents with free slots, which take first; `units`: the routing score × 10,000 (src/redis/idle-agents.ts `scoreUnits`). */
+  readonly fills: ReadonlyArray<{
+    readonly agentId: string
+    readonly capabilities: ReadonlyArray<string>
+    readonly free: number
+    readonly units: number
+  }>
+  /** Ready tasks to queue; their capabilities' idle agents are woken. */
+  readonly tasks: ReadonlyArray<ReadyTask>
+  /** The sweep's repairs: a task noted as taken is not queued again. */
+  readonly unlessTaken: boolean
+  /** Idle agents woken per capability, at most. */
+  readonly wakeAgents: number
+}
+
+/** A task taken for an agent, to be proposed to it. */
+export interface RouteOffer {
+  readonly agentId: string
+  readonly taskId: string
+}
+
+export interface RoutedBatch {
+  /** Taken by the fills' agents. */
+  readonly fills: RouteOffer[]
+  /** Taken by idle agents woken. */
+  readonly wakes: RouteOffer[]
+}
+
+const offersOf = (flat: ReadonlyArray<string>): RouteOffer[] => {
+  const offers: RouteOffer[] = []
+  for (let i = 0; i + 1 < flat.length; i += 2) offers.push({ agentId: flat[i] as string, taskId: flat[i + 1] as string })
+  return offers
+}
+
 export interface ScriptOptions {
   /** How long an appended cmdId is remembered (ms; `CLAWBOT_DEDUPE_WINDOW_S`, default 120 s): longer
    * than any redelivery (a lease TTL plus a takeover) and a bot's resend of an unacked frame. */
@@ -149,19 +207,23 @@ export interface ScriptOptions {
 const KEY_COUNTS = {
   append: 2,
   "append-each": 2,
+  "append-runs": 2,
   "timer-arm": 2,
   "timer-clear": 2,
+  "timers-apply": 2,
   "timers-fire": 3,
   "lease-acquire": 2,
   "lease-renew": 1,
   "lease-release": 1,
   "dead-letter": 2,
+  "dead-letters": 2,
   "dead-letter-replay": 2,
   "inbox-read": 2,
   // The routing scripts name only their base key (`{prefix:route}`): every key they touch shares its hash tag.
   "ready-enqueue": 1,
   "ready-take": 1,
   "group-release": 1,
+  "route-batch": 1,
   "byte-budget": 1,
   "events-publish": 1,
   "inbox-ack": 1,
@@ -189,6 +251,11 @@ const toResult = <T>(reply: unknown, value: (reply: unknown) => T): ScriptResult
 
 const timerMember = (actor: string, name: string): string => `${actor}:${name}`
 
+/** What a timer appends when it fires; the member names the actor when the name has no ":" (timers-fire.lua
+ * reads it from there), else the actor is stored with it. */
+const timerEntry = ({ actor, name, type, payload }: TimerSpec): string =>
+  JSON.stringify({ type, payload, ...(name.includes(":") ? { actor } : {}) })
+
 /** The typed wrappers of the scripts on `redis`. */
 export const createScripts = (redis: Redis, options: ScriptOptions = {}): RedisScripts => {
   const dedupeTtlMs = options.dedupeTtlMs ?? 120_000
@@ -209,16 +276,28 @@ export const createScripts = (redis: Redis, options: ScriptOptions = {}): RedisS
       const [id, appended] = (await run["append-each"](p.inbox, p.dedupe(""), type, actor, dedupeTtlMs, ...pairs)) as [string, number]
       return { id, appended }
     },
-    armTimer: async (p, { actor, name, fireAt, type, payload }) =>
-      // The member names the actor when the name has no ":" (timers-fire.lua reads it from there).
-      (await run["timer-arm"](
-        p.timers,
-        p.timerData,
-        timerMember(actor, name),
-        fireAt,
-        JSON.stringify({ type, payload, ...(name.includes(":") ? { actor } : {}) }),
-      )) === 0,
+    armTimer: async (p, timer) =>
+      (await run["timer-arm"](p.timers, p.timerData, timerMember(timer.actor, timer.name), timer.fireAt, timerEntry(timer))) === 0,
     clearTimer: async (p, actor, name) => (await run["timer-clear"](p.timers, p.timerData, timerMember(actor, name))) === 1,
+    applyTimers: async (p, ops) => {
+      if (ops.length === 0) return 0
+      const args = ops.flatMap((timer) =>
+        timer.op === "arm"
+          ? ["a", timerMember(timer.actor, timer.name), timer.fireAt, timerEntry(timer)]
+          : ["c", timerMember(timer.actor, timer.name)],
+      )
+      return Number(await run["timers-apply"](p.timers, p.timerData, ...args))
+    },
+    appendRuns: async (p, runs) => {
+      if (runs.length === 0) return []
+      const args: (string | number)[] = [dedupeTtlMs]
+      for (const { type, actor, parts } of runs) {
+        args.push(type, actor, parts.length)
+        for (const part of parts) args.push(part.cmdId, part.payload)
+      }
+      const reply = (await run["append-runs"](p.inbox, p.dedupe(""), ...args)) as Array<string | number>
+      return runs.map((_, n) => ({ id: String(reply[2 * n]), appended: Number(reply[2 * n + 1]) }))
+    },
     fireTimers: async (p, nowMs, max) => {
       const [moved, next] = (await run["timers-fire"](p.timers, p.timerData, p.inbox, nowMs, max)) as [number, string | number]
       const nextDue = Number(next)
@@ -228,6 +307,12 @@ export const createScripts = (redis: Redis, options: ScriptOptions = {}): RedisS
     renewLease: async (p, owner, token, ttlMs) => toResult(await run["lease-renew"](p.lease, owner, token, ttlMs), () => undefined),
     releaseLease: async (p, owner, token) => toResult(await run["lease-release"](p.lease, owner, token), () => undefined),
     deadLetter: async (p, entryId, reason) => toResult(await run["dead-letter"](p.inbox, p.dead, RUNTIME_GROUP, entryId, reason), String),
+    deadLetters: async (p, entries) => {
+      if (entries.length === 0) return []
+      const args = entries.flatMap(({ id, reason }) => [id, reason])
+      const reply = (await run["dead-letters"](p.inbox, p.dead, RUNTIME_GROUP, ...args)) as unknown[]
+      return reply.map((one) => toResult(one, String))
+    },
     readInbox: async (p, owner, token, count) =>
       toResult(await readInboxBytes(p.lease, p.inbox, owner, token, RUNTIME_GROUP, count), streamEntriesOfBytes),
     replayDeadLetter: async (p, deadId, deadline = 0) => {
@@ -249,6 +334,21 @@ export const createScripts = (redis: Redis, options: ScriptOptions = {}): RedisS
       count <= 0 || capabilities.length === 0 ? [] : ((await run["ready-take"](route, count, ...capabilities)) as string[]),
     releaseGroups: async (route, slots) =>
       slots.length === 0 ? [] : ((await run["group-release"](route, ...slots.flatMap((slot) => [slot.group, slot.taskId]))) as string[]),
+    routeBatch: async (route, { releases, fills, tasks, unlessTaken, wakeAgents }) => {
+      if (releases.length === 0 && fills.length === 0 && tasks.length === 0) return { fills: [], wakes: [] }
+      const [filled, woken] = (await run["route-batch"](
+        route,
+        unlessTaken ? "unless_taken" : "always",
+        wakeAgents,
+        releases.length,
+        ...releases.flatMap((slot) => [slot.group, slot.taskId]),
+        fills.length,
+        ...fills.flatMap((fill) => [fill.agentId, fill.free, fill.units, fill.capabilities.length, ...fill.capabilities]),
+        tasks.length,
+        ...tasks.flatMap((task) => [task.capability, task.group ?? "", task.taskId, task.priority, task.since]),
+      )) as [string[], string[]]
+      return { fills: offersOf(filled), wakes: offersOf(woken) }
+    },
     publish: async (stream, entries, maxLenApprox) => {
       if (entries.length === 0) return []
       const args = entries.flatMap((fields) => {

@@ -6,14 +6,14 @@ import type { Redis } from "ioredis"
 import type { Keys } from "../redis/keys.ts"
 import type { Sql } from "../store/db.ts"
 import { partitionOf } from "../redis/partition.ts"
-import type { RedisScripts } from "../redis/scripts.ts"
+import type { AppendRun, RedisScripts, TimerOp } from "../redis/scripts.ts"
 import { eventEntryFields } from "../schema/event-stream.ts"
 import type { GroupCommit } from "./group-commit.ts"
 import type { AppendFn } from "./append.ts"
-import { validateCommand } from "./inbox-codec.ts"
+import { ownCommandPayload } from "./inbox-codec.ts"
 import type { BatchPlan } from "./plan-batch.ts"
 import type { OutboxItem } from "./outbox.ts"
-import type { GroupReleaseOutput, RouteTaskOutput } from "./actor-kind.ts"
+import type { ActorRef, CoverageOutput, GroupReleaseOutput, RouteTaskOutput } from "./actor-kind.ts"
 import type { FillRequest, Router } from "./router.ts"
 import { sessionCoverage } from "../store/coverage.ts"
 import { storedOutbox } from "./stored-outbox.ts"
@@ -88,15 +88,30 @@ export const commitBatch = async (
   return { _tag: "Done", writeSeconds: (performance.now() - writing) / 1000 }
 }
 
-/** What a committed batch causes: its outbox carried out, its dead letters moved, its entries acknowledged. */
+/** What a committed batch causes: its outbox carried out, then its dead letters moved (one call) and its entries
+ * acknowledged, side by side: each only once the outbox is carried out (a dead letter may carry an answer to
+ * whoever waits for it), and either may fail alone (an entry not acknowledged is redelivered). */
 export const finishBatch = async (io: BatchIo, partition: number, plan: BatchPlan): Promise<void> => {
   await carryOut(io, plan.outbox)
   const keys = io.keys.partition(partition)
-  for (const { entry, reason } of plan.deadLetters) await io.scripts.deadLetter(keys, entry.id, reason)
-  await io.scripts.ack(keys, plan.ackIds)
+  await Promise.all([
+    io.scripts.deadLetters(
+      keys,
+      plan.deadLetters.map(({ entry, reason }) => ({ id: entry.id, reason })),
+    ),
+    io.scripts.ack(keys, plan.ackIds),
+  ])
 }
 
-/** Carries out outbox items; every one is idempotent, so doing them twice is harmless. */
+/** A target's sends in order: runs (sends of one type in a row, one entry each) and coverage answers (a query first). */
+type SendStep = { readonly _tag: "run"; readonly run: SendRun } | { readonly _tag: "coverage"; readonly item: CoverageOutput & OutboxItem }
+
+/**
+ * Carries out outbox items; every one is idempotent, so doing them twice is harmless. Everything is started at
+ * once, the events' publishing first, and awaited together: the commands go on the same connection after the
+ * events (Redis runs them in that order), and nothing is acknowledged before all of it is done. Per partition,
+ * the batch's timers are one call (in their order) and its sends one call (each target's in order).
+ */
 const carryOut = async (io: BatchIo, items: ReadonlyArray<OutboxItem>): Promise<void> => {
   // Transitions and pushes go to the event stream every edge reads; an answer goes only to the
   // stream of the edge that waits for it.
@@ -110,24 +125,15 @@ const carryOut = async (io: BatchIo, items: ReadonlyArray<OutboxItem>): Promise<
     const stream = io.keys.replies(edgeOf(item.replyTo))
     replies.set(stream, [...(replies.get(stream) ?? []), eventStreamEntry(item)!])
   }
-  await Promise.all([
-    io.scripts.publish(io.keys.events, published, io.eventRetention),
-    ...[...replies].map(async ([stream, entries]) => {
-      await io.scripts.publish(stream, entries, REPLIES_KEPT)
-      await io.redis.pexpire(stream, REPLIES_TTL_MS)
-    }),
-  ])
-
-  // Commands to one actor keep their order: one chain per target, chains run side by side. Sends of one
-  // type in a row to one actor go as one batched entry (a session's task reports: one entry per batch).
-  const chains = new Map<string, Promise<unknown>>()
-  const chain = (target: string, step: () => Promise<unknown>) => chains.set(target, (chains.get(target) ?? Promise.resolve()).then(step))
-  const runs = new Map<string, SendRun>()
-  const close = (target: string) => {
-    const run = runs.get(target)
-    if (!run) return
-    runs.delete(target)
-    chain(target, () => appendRun(io, run))
+  // Timers by partition, in order (an arm then a clear of one timer ends cleared). Sends by target, in order:
+  // sends of one type in a row to one actor go as one batched entry (a session's task reports: one entry per batch).
+  const timers = new Map<number, TimerOp[]>()
+  const sends = new Map<string, { readonly to: ActorRef; readonly steps: SendStep[] }>()
+  const stepsOf = (to: ActorRef): SendStep[] => {
+    const target = `${to.kind}:${to.id}`
+    let found = sends.get(target)
+    if (!found) sends.set(target, (found = { to, steps: [] }))
+    return found.steps
   }
   const queue: RouteTaskOutput[] = []
   const fills: FillRequest[] = []
@@ -136,33 +142,34 @@ const carryOut = async (io: BatchIo, items: ReadonlyArray<OutboxItem>): Promise<
   for (const item of items) {
     switch (item._tag) {
       case "timer_arm": {
-        const actor = `${item.ref.kind}:${item.ref.id}`
         const { type, ...event } = item.event
         // The entry the timer appends when it fires carries its payload in stream form, as any other.
-        const payload = validateCommand({ kind: item.ref.kind, id: item.ref.id, type, payload: event })
-        chain(`timer:${actor}`, () =>
-          io.scripts.armTimer(partitionKeys(io, item.ref), { actor, name: item.name, fireAt: item.fireAt, type, payload }),
-        )
+        const payload = ownCommandPayload({ kind: item.ref.kind, id: item.ref.id, type, payload: event })
+        timersOf(io, timers, item.ref).push({
+          op: "arm",
+          actor: `${item.ref.kind}:${item.ref.id}`,
+          name: item.name,
+          fireAt: item.fireAt,
+          type,
+          payload,
+        })
         break
       }
-      case "timer_clear": {
-        const actor = `${item.ref.kind}:${item.ref.id}`
-        chain(`timer:${actor}`, () => io.scripts.clearTimer(partitionKeys(io, item.ref), actor, item.name))
+      case "timer_clear":
+        timersOf(io, timers, item.ref).push({ op: "clear", actor: `${item.ref.kind}:${item.ref.id}`, name: item.name })
         break
-      }
       case "send": {
-        const target = `${item.to.kind}:${item.to.id}`
         const part = {
           cmdId: item.cmdId ?? "",
-          payload: validateCommand({ kind: item.to.kind, id: item.to.id, type: item.type, payload: item.payload }),
+          payload: ownCommandPayload({ kind: item.to.kind, id: item.to.id, type: item.type, payload: item.payload }),
         }
-        const run = runs.get(target)
-        if (run && run.type === item.type && fits(run, part)) {
-          run.parts.push(part)
-          run.bytes += part.payload.length
+        const steps = stepsOf(item.to)
+        const last = steps.at(-1)
+        if (last?._tag === "run" && last.run.type === item.type && fits(last.run, part)) {
+          last.run.parts.push(part)
+          last.run.bytes += part.payload.length
         } else {
-          close(target)
-          runs.set(target, { to: item.to, type: item.type, parts: [part], bytes: part.payload.length })
+          steps.push({ _tag: "run", run: { to: item.to, type: item.type, parts: [part], bytes: part.payload.length } })
         }
         break
       }
@@ -174,15 +181,9 @@ const carryOut = async (io: BatchIo, items: ReadonlyArray<OutboxItem>): Promise<
         fills.push(item)
         routingId ??= item.cmdId ?? item.entryId
         break
-      case "coverage": {
-        const { to, type, payload } = item.reply
-        close(`${to.kind}:${to.id}`)
-        chain(`${to.kind}:${to.id}`, async () => {
-          const coverage = await sessionCoverage(io.sql, item.sessionId)
-          return io.append({ kind: to.kind, id: to.id, type, payload: { ...payload, ...coverage }, cmdId: item.cmdId ?? "" })
-        })
+      case "coverage":
+        stepsOf(item.reply.to).push({ _tag: "coverage", item })
         break
-      }
       case "group_release":
         releases.push(item)
         routingId ??= item.cmdId ?? item.entryId
@@ -191,10 +192,43 @@ const carryOut = async (io: BatchIo, items: ReadonlyArray<OutboxItem>): Promise<
         break
     }
   }
-  for (const target of [...runs.keys()]) close(target)
+
+  // Nothing is sent before every item is checked (a command that fails its Schema leaves no call in flight).
+  const publishing = [
+    io.scripts.publish(io.keys.events, published, io.eventRetention),
+    ...[...replies].map(async ([stream, entries]) => {
+      await io.scripts.publish(stream, entries, REPLIES_KEPT)
+      await io.redis.pexpire(stream, REPLIES_TTL_MS)
+    }),
+  ]
+  const timing = [...timers].map(([partition, ops]) => io.scripts.applyTimers(io.keys.partition(partition), ops))
+  // Each target's runs up to its first coverage answer: one call per partition. What follows a coverage answer
+  // (its query, then its append) waits for the target's runs before it, and goes one append at a time.
+  const heads = new Map<number, AppendRun[]>()
+  const tails: Array<{ readonly partition: number | undefined; readonly steps: ReadonlyArray<SendStep> }> = []
+  for (const { to, steps } of sends.values()) {
+    const partition = partitionOf(to.kind, to.id, io.partitions)
+    let first = 0
+    for (; first < steps.length; first += 1) {
+      const step = steps[first]!
+      if (step._tag !== "run") break
+      let runs = heads.get(partition)
+      if (!runs) heads.set(partition, (runs = []))
+      runs.push(appendRunOf(step.run))
+    }
+    if (first < steps.length) tails.push({ partition: first > 0 ? partition : undefined, steps: steps.slice(first) })
+  }
+  const headCalls = new Map([...heads].map(([partition, runs]) => [partition, io.scripts.appendRuns(io.keys.partition(partition), runs)]))
+  const sending = [
+    ...headCalls.values(),
+    ...tails.map(async ({ partition, steps }) => {
+      if (partition !== undefined) await headCalls.get(partition)
+      for (const step of steps) await (step._tag === "run" ? appendRun(io, step.run) : appendCoverage(io, step.item))
+    }),
+  ]
   // The batch's routing in one go: its queries and proposals are per batch, not per item.
-  const routing = routingId === undefined ? undefined : io.router.route({ queue, fills, releases }, routingId)
-  await Promise.all([...chains.values(), routing])
+  const routing = routingId === undefined ? [] : [io.router.route({ queue, fills, releases }, routingId)]
+  await Promise.all([...publishing, ...timing, ...sending, ...routing])
   // An actor erased after its effects gets PURGE only now: once its row is gone, nothing could carry them out again.
   await Promise.all(
     items.flatMap((item) =>
@@ -203,6 +237,21 @@ const carryOut = async (io: BatchIo, items: ReadonlyArray<OutboxItem>): Promise<
         : [],
     ),
   )
+}
+
+/** The list of timer operations of `ref`'s partition. */
+const timersOf = (io: BatchIo, timers: Map<number, TimerOp[]>, ref: ActorRef): TimerOp[] => {
+  const partition = partitionOf(ref.kind, ref.id, io.partitions)
+  let ops = timers.get(partition)
+  if (!ops) timers.set(partition, (ops = []))
+  return ops
+}
+
+/** A session's coverage, read from Postgres, appended to it with the command it answers. */
+const appendCoverage = async (io: BatchIo, item: CoverageOutput & OutboxItem): Promise<unknown> => {
+  const { to, type, payload } = item.reply
+  const coverage = await sessionCoverage(io.sql, item.sessionId)
+  return io.append({ kind: to.kind, id: to.id, type, payload: { ...payload, ...coverage }, cmdId: item.cmdId ?? "" })
 }
 
 /** Sends of one type in a row to one actor, payloads validated (stream form), carried out as one append. */
@@ -224,17 +273,9 @@ const fits = (run: SendRun, part: SendRun["parts"][number]): boolean =>
   run.parts.length < RUN_MAX_PARTS &&
   run.bytes + part.payload.length + run.parts.length < RUN_MAX_BYTES
 
-/** One send: an ordinary append; several: one batched entry, each command deduplicated by its own id. */
-const appendRun = (io: BatchIo, run: SendRun): Promise<unknown> => {
-  const [first] = run.parts
-  if (run.parts.length === 1 && first)
-    return io.scripts.append(partitionKeys(io, run.to), {
-      type: run.type,
-      actor: `${run.to.kind}:${run.to.id}`,
-      payload: first.payload,
-      ...(first.cmdId === "" ? {} : { cmdId: first.cmdId }),
-    })
-  return io.scripts.appendEach(partitionKeys(io, run.to), { type: run.type, actor: `${run.to.kind}:${run.to.id}`, parts: run.parts })
-}
+const appendRunOf = (run: SendRun): AppendRun => ({ type: run.type, actor: `${run.to.kind}:${run.to.id}`, parts: run.parts })
+
+/** One run alone (after a coverage answer to its target): one entry, each command deduplicated by its own id. */
+const appendRun = (io: BatchIo, run: SendRun): Promise<unknown> => io.scripts.appendRuns(partitionKeys(io, run.to), [appendRunOf(run)])
 
 const partitionKeys = (io: BatchIo, ref: { kind: string; id: string }) => io.keys.partition(partitionOf(ref.kind, ref.id, io.partitions))

@@ -1,11 +1,12 @@
 // Group commit: every partition worker of a process hands its planned batch here, and the batches
-// that wait while the commits in flight run go to Postgres together, in one transaction, at the next
-// commit (each partition's fence checked inside it). Under load a process then commits once per
-// tick for all its partitions instead of once per partition. Up to `concurrency` such transactions
-// run at once, on different connections: a partition has at most one batch here at a time (its next
-// batch waits for this one's commit), so two transactions never hold the same fence or actor rows.
-// A group that fails for a reason other than an unreachable server is committed again batch by
-// batch, so one poisoned batch fails alone.
+// that wait while the commits in flight run go to Postgres together at the next commit, as ONE
+// statement (`writeBatches`: each partition's fence checked inside it, a stale or clashing partition
+// refused alone). Under load a process then sends one statement per tick for all its partitions
+// instead of one per partition. Up to `concurrency` such statements run at once, on different
+// connections: a partition has at most one batch here at a time (its next batch waits for this one's
+// commit), so two of them never hold the same fence or actor rows. A group that fails for a reason
+// other than an unreachable server (a value Postgres refuses fails the whole statement) is committed
+// again batch by batch, so one poisoned batch fails alone.
 import type { Sql } from "../store/db.ts"
 import { writeBatch, writeBatches, type Batch, type BatchResult } from "../store/snapshots.ts"
 import { isUnavailable } from "./failure.ts"

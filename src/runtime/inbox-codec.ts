@@ -2,7 +2,7 @@
 // the snake_case stream payload out), decoding after a read (snake_case in, the camelCase the
 // machines use out, with the Schemas' defaults applied and the deployment's defaults given to a
 // creation that leaves them out; a batched entry's commands in order), and the reason for a dead letter.
-import { decodeInboxCommand, decodeStreamEntries, type InboxCommand, streamPayload } from "../schema/commands.ts"
+import { decodeInboxCommand, decodeStreamEntries, type InboxCommand, inboxStreamPayload, streamPayload } from "../schema/commands.ts"
 import type { ValidateCommand } from "./append.ts"
 import type { Decoded } from "./plan-batch.ts"
 
@@ -11,6 +11,15 @@ export const validateCommand: ValidateCommand = (command) => {
   const decoded = decodeInboxCommand(command)
   if (!decoded.ok) throw decoded.error
   return streamPayload(decoded.value)
+}
+
+/** validateCommand for the commands the runtime itself sends (execute-batch.ts: follow-up commands, timers' entries):
+ * the same checks, the payload as they encoded it rather than encoded once more (the decoding defaults it leaves
+ * out are filled in by the entry's decoding); the edge's appends keep validateCommand's text. */
+export const ownCommandPayload: ValidateCommand = (command) => {
+  const checked = inboxStreamPayload(command)
+  if (!checked.ok) throw checked.error
+  return checked.value
 }
 
 /** What a deployment gives the actors it creates when their CREATE does not say. */

@@ -2,25 +2,25 @@
 // agents with free capacity take the most urgent first (round-robin across groups within a priority,
 // groups at their max_in_flight skipped), and each task is taken by one agent at a time. An agent that finds nothing to take is remembered as idle for its capabilities, and is
 // woken from there when a task of one of them becomes ready, or when a slot frees in a capped group with tasks
-// of its capabilities waiting: the hot path reads no database.
+// of its capabilities waiting: the hot path reads no database. A batch's routing (its group slots released, its
+// agents' takes, its tasks queued, the idle agents woken) is one script call (route-batch.lua), then its proposals.
 // The router proposes by appending RESERVE to the agent; the agent's machine has the last word
 // on capacity, and a refused proposal puts the task back in its queue. A sweep (one process,
 // every few seconds, from Postgres) puts back ready tasks a crash dropped between taking and
 // proposing (once they were taken longer ago than the hold, `takenHoldMs`), and refreshes the idle agents from
 // their stored free capacity and routing score (the score `POST /agents/route` explains).
 import type { Redis } from "ioredis"
-import { markIdle, popIdle } from "../redis/idle-agents.ts"
+import { markIdle } from "../redis/idle-agents.ts"
 import type { Keys } from "../redis/keys.ts"
 import { compareStreamIds } from "../redis/stream-id.ts"
 import {
-  enqueue,
   forgetTakenBefore,
   noted,
-  releaseGroupSlots,
   replaceGroupCaps,
+  routeBatch,
   TAKEN_HOLD_MS,
-  take,
   type ReadyTask,
+  type RouteOffer,
 } from "../redis/ready-queue.ts"
 import type { Sql } from "../store/db.ts"
 import { groupCaps } from "../store/groups.ts"
@@ -45,11 +45,6 @@ export interface Router {
   route(requests: RoutingRequests, cmdId: string): Promise<void>
   /** Copies the group caps to Redis, re-queues tasks ready since before `now - waitMs` and wakes agents for them; how many it saw. */
   sweep(now: number, waitMs: number): Promise<number>
-}
-
-interface Offer {
-  readonly agentId: string
-  readonly taskId: string
 }
 
 /** Tasks a sweep looks at, at most (the oldest first): enough to repair a crash's drops within a few
@@ -80,7 +75,7 @@ export const createRouter = (options: {
     return left.length
   }
 
-  const propose = async (offers: ReadonlyArray<Offer>, cmdId: string): Promise<void> => {
+  const propose = async (offers: ReadonlyArray<RouteOffer>, cmdId: string): Promise<void> => {
     await Promise.all(
       offers.map(async (offer) => {
         const appended = await append({
@@ -95,63 +90,14 @@ export const createRouter = (options: {
     )
   }
 
-  /** An agent with `free` slots takes what waits for its capabilities; idle for them if that is not enough
-   * (none free: it is no longer idle, e.g. its breaker opened). */
-  const fill = async (agentId: string, capabilities: ReadonlyArray<string>, free: number, score: number): Promise<Offer[]> => {
-    const idle = capabilities.map((capability) => keys.idle(capability))
-    if (free <= 0) {
-      await markIdle(redis, idle, agentId, 0, score)
-      return []
-    }
-    const taken = await take(redis, keys, capabilities, free)
-    await markIdle(redis, idle, agentId, free - taken.length, score)
-    if (taken.length < free) {
-      // A task queued between the take and the mark found no idle agent to wake: look once more.
-      const late = await take(redis, keys, capabilities, free - taken.length)
-      if (late.length > 0) {
-        taken.push(...late)
-        await markIdle(redis, idle, agentId, free - taken.length, score)
-      }
-    }
-    return taken.map((taskId) => ({ agentId, taskId }))
-  }
-
-  /** Idle agents of `capability` take what now waits there, until it is empty or none is left. */
-  const wake = async (capability: string): Promise<Offer[]> => {
-    const offers: Offer[] = []
-    for (let woken = 0; woken < WAKE_AGENTS; woken += 1) {
-      const idle = await popIdle(redis, keys.idle(capability))
-      if (idle === undefined) break
-      // Its idle slots were counted after the proposals made to it so far.
-      const taken = await fill(idle.agentId, [capability], idle.free, idle.score)
-      offers.push(...taken)
-      if (taken.length < idle.free) break
-    }
-    return offers
-  }
-
-  /** Queues `queued` and wakes idle agents of their capabilities and of `reopened` (a group slot freed there);
-   * `unlessTaken` for the sweep's repairs (a task taken since the sweep looked stays with its taker). */
-  const queueAndWake = async (
-    queued: ReadonlyArray<ReadyTask>,
-    cmdId: string,
-    reopened: ReadonlyArray<string> = [],
-    unlessTaken = false,
-  ): Promise<void> => {
-    await enqueue(redis, keys, queued, unlessTaken)
-    const capabilities = new Set([...queued.map((task) => task.capability), ...reopened])
-    const offers = (await Promise.all([...capabilities].map(wake))).flat()
-    await propose(offers, cmdId)
-  }
-
   return {
     async route({ queue, fills, releases }, cmdId) {
-      // A group back under its cap: its waiting tasks' idle agents are woken below, not at the next sweep.
-      const reopened = await releaseGroupSlots(redis, keys, releases)
       // A proposal the agent refused comes back without the task's facts (rare): read them.
       const unknown = queue.filter((request) => request.capability === undefined).map((request) => request.taskId)
       const facts = await taskRouting(sql, unknown)
       const queued: ReadyTask[] = []
+      // Released tasks: a group back under its cap has its waiting tasks' idle agents woken in this same step.
+      const released: Array<{ readonly group: string; readonly taskId: string }> = [...releases]
       for (const request of queue) {
         const fact = request.capability === undefined ? facts.get(request.taskId) : undefined
         if (request.capability !== undefined) {
@@ -166,21 +112,25 @@ export const createRouter = (options: {
           queued.push({ capability: fact.capability, group: fact.group, taskId: fact.id, priority: fact.priority, since: fact.since })
         } else if (fact?.group && fact.state !== "assigned" && fact.state !== "in_progress") {
           // Taken for a proposal, then finished meanwhile: it no longer counts against its group.
-          reopened.push(...(await releaseGroupSlots(redis, keys, [{ group: fact.group, taskId: fact.id }])))
+          released.push({ group: fact.group, taskId: fact.id })
         }
       }
-      // Agents with free capacity first take what already waits, then the new tasks wake idle ones.
+      // Agents with free capacity first take what already waits, then the new tasks wake idle ones (one script).
       // An agent's last request of the batch counts every reservation before it: the earlier ones are stale.
       const latest = new Map(fills.map((request) => [request.agentId, request]))
-      const offers = (
-        await Promise.all(
-          [...latest.values()].map((request) =>
-            fill(request.agentId, request.capabilities, request.free - unseen(request.agentId, request.entryId), request.score ?? 0),
-          ),
-        )
-      ).flat()
-      await propose(offers, cmdId)
-      await queueAndWake(queued, `${cmdId}/w`, reopened)
+      const routed = await routeBatch(redis, keys, {
+        releases: released,
+        fills: [...latest.values()].map((request) => ({
+          agentId: request.agentId,
+          capabilities: request.capabilities,
+          // Its free slots were counted before the proposals this process made to it since.
+          free: request.free - unseen(request.agentId, request.entryId),
+          score: request.score ?? 0,
+        })),
+        tasks: queued,
+        wakeAgents: WAKE_AGENTS,
+      })
+      await Promise.all([propose(routed.fills, cmdId), propose(routed.wakes, `${cmdId}/w`)])
     },
 
     async sweep(now, waitMs) {
@@ -202,18 +152,20 @@ export const createRouter = (options: {
           await markIdle(redis, [keys.idle(capability)], agent.id, agent.free, agent.score)
         }
       }
-      await queueAndWake(
-        waiting.map((task) => ({
+      const routed = await routeBatch(redis, keys, {
+        releases: [],
+        fills: [],
+        tasks: waiting.map((task) => ({
           capability: task.capability,
           group: task.group,
           taskId: task.id,
           priority: task.priority,
           since: task.since,
         })),
-        `sweep/${now}`,
-        [],
-        true,
-      )
+        unlessTaken: true,
+        wakeAgents: WAKE_AGENTS,
+      })
+      await propose(routed.wakes, `sweep/${now}`)
       return waiting.length
     },
   }

@@ -453,17 +453,47 @@ function decodeStreamForm(address: Address, type: string, payload: unknown): Dec
  * Schema, unknown fields refused, defaults applied. A failure names the field.
  */
 export function decodeInboxCommand(input: unknown): Decoded<InboxCommand> {
-  const header = decodeOr(InboxHeader, input)
-  if (!header.ok) return header
+  const checked = checkInboxCommand(input)
+  return checked.ok ? { ok: true, value: checked.value.command } : checked
+}
+
+/**
+ * What decodeInboxCommand checks, answering the `payload` field of the command's stream entry (snake_case
+ * JSON) as the check encoded it, instead of encoding the decoded command once more (a third Schema pass, a
+ * fifth of a runtime's send). A decoding default the command leaves out stays out of the text: the entry's
+ * decoding fills it in the same. A command of a known kind goes straight to its kind's Schema, without the
+ * header decode (which checks nothing more): with several fields at fault, it may name another one first.
+ */
+export function inboxStreamPayload(input: unknown): Decoded<string> {
+  const checked = checkInboxCommand(input, knownKind(input))
+  return checked.ok ? { ok: true, value: JSON.stringify(checked.value.streamPayload) } : checked
+}
+
+/** The `kind` of a command when it is one of the inbox kinds (its kind's Schema then checks the rest). */
+const knownKind = (input: unknown): ActorKind | undefined => {
+  const kind = typeof input === "object" && input !== null ? (input as { readonly kind?: unknown }).kind : undefined
+  return typeof kind === "string" && Object.hasOwn(inboxByKind, kind) ? (kind as ActorKind) : undefined
+}
+
+/** `kind`: the command's kind, known already, so its header is not decoded first (its kind's Schema checks id,
+ * type and payload all the same; the header only names a field the way the edge answers it). */
+function checkInboxCommand(input: unknown, kind?: ActorKind): Decoded<{ readonly command: InboxCommand; readonly streamPayload: unknown }> {
+  let header: { readonly kind: ActorKind; readonly payload: unknown }
+  if (kind === undefined) {
+    const decoded = decodeOr(InboxHeader, input)
+    if (!decoded.ok) return decoded
+    header = decoded.value
+  } else header = { kind, payload: (input as { readonly payload?: unknown }).payload }
   // The payload as the stream will carry it keeps the input rules, depth included: a raw producer's
   // payload and an appended one are held to the same 64 levels (a session task's payload sits one
   // level deeper in the command than in the body: at the very limit, the append refuses it).
-  const violation = inputRuleViolation(header.value.payload, ["payload"])
+  const violation = inputRuleViolation(header.payload, ["payload"])
   if (violation !== undefined) return { ok: false, error: validationError(violation) }
-  const streamForm = encodeInput(inboxByKind[header.value.kind], input)
+  const streamForm = encodeInput(inboxByKind[header.kind], input)
   if (!streamForm.ok) return streamForm
   const { type, payload, ...address } = streamForm.value
-  return decodeStreamForm(address, type, payload)
+  const decoded = decodeStreamForm(address, type, payload)
+  return decoded.ok ? { ok: true, value: { command: decoded.value, streamPayload: payload } } : decoded
 }
 
 const encodeCommand = Schema.encodeSync(InboxCommand)

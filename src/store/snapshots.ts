@@ -1,7 +1,7 @@
-// Snapshot store: persists one batch of applied inbox entries (actor snapshots, their stream
-// ids and outboxes, and their transitions; the erased actors' rows and history deleted) in ONE
-// statement guarded by the partition's fencing token, and loads the snapshots of a batch of actors
-// in one query.
+// Snapshot store: persists the batches of applied inbox entries of one or several partitions (actor
+// snapshots, their stream ids and outboxes, and their transitions; the erased actors' rows and history
+// deleted) in ONE statement, each batch guarded by its partition's fencing token, and loads the
+// snapshots of a batch of actors in one query.
 import type postgres from "postgres"
 import { ACTOR_COLUMNS, type ActorRef, type ActorRow, type StoredActor, actorKey, toStoredActor } from "./actor-row.ts"
 import type { Sql } from "./db.ts"
@@ -91,35 +91,62 @@ const asJson = (value: unknown) => value as postgres.JSONValue
  * the transitions (a redelivered one is skipped). With no rows it just claims the partition.
  * Times come from stream ids: `updated_at` is the row's entry time; `state_since` is the time of
  * the batch's last transition into the row's state, else kept while the state is unchanged,
- * else the row's entry time.
+ * else the row's entry time. One statement: the group statement of `writeBatches` with one batch.
  */
 export async function writeBatch(sql: Sql, batch: Batch): Promise<BatchResult> {
-  return batchResult(batch, await batchStatement(sql, batch))
+  return (await writeBatches(sql, [batch]))[0]!
 }
 
 /**
- * Group commit: the batches of several partitions in ONE transaction (one statement each, sent
- * pipelined, ordered by partition so two processes never lock fences in opposite orders). Each
- * partition's fence is checked by its own statement, so a stale fence refuses only its batch. A
- * statement that fails aborts the whole transaction: the caller commits the batches alone to
- * learn whose it was.
+ * Group commit: the batches of several partitions in ONE statement. Each partition's fence is
+ * checked inside it (the fences are raised first, in partition order, so two processes never lock
+ * them in opposite orders), and a partition whose fence is stale or whose assumed-new actors exist
+ * writes nothing and gets its own result, while the others are written. A statement that fails
+ * writes nothing of any batch: the caller commits the batches alone to learn whose it was. Two
+ * batches of one partition (never sent by the runtime, which has one batch per partition in flight)
+ * go in statements of their own, in order, in one transaction.
  */
 export async function writeBatches(sql: Sql, batches: readonly Batch[]): Promise<BatchResult[]> {
-  if (batches.length === 1) return [await writeBatch(sql, batches[0]!)]
-  const order = batches.map((batch, index) => ({ batch, index })).sort((a, b) => a.batch.partition - b.batch.partition)
-  const written = (await sql.begin((tx) =>
-    order.map(({ batch }) => batchStatement(tx as unknown as Sql, batch)),
-  )) as unknown as StatementRows[]
+  const rounds = roundsOf(batches)
+  const written =
+    rounds.length === 1
+      ? [
+          await groupStatement(
+            sql,
+            rounds[0]!.map((index) => batches[index]!),
+          ),
+        ]
+      : ((await sql.begin((tx) =>
+          rounds.map((round) =>
+            groupStatement(
+              tx as unknown as Sql,
+              round.map((index) => batches[index]!),
+            ),
+          ),
+        )) as unknown as StatementRows[])
   const results: BatchResult[] = new Array(batches.length)
-  order.forEach(({ batch, index }, at) => {
-    results[index] = batchResult(batch, written[at]!)
+  rounds.forEach((round, at) => {
+    const byPartition = new Map(written[at]!.map((result) => [result.partition, result]))
+    for (const index of round) results[index] = batchResult(batches[index]!, byPartition.get(batches[index]!.partition))
   })
   return results
 }
 
-type StatementRows = ReadonlyArray<{ accepted: boolean; clashed: boolean; actors: number; transitions: number }>
+/** The indexes of `batches` in statements of distinct partitions: a partition's n-th batch goes in the n-th. */
+const roundsOf = (batches: readonly Batch[]): number[][] => {
+  const rounds: number[][] = []
+  const seen = new Map<number, number>()
+  batches.forEach((batch, index) => {
+    const round = seen.get(batch.partition) ?? 0
+    seen.set(batch.partition, round + 1)
+    ;(rounds[round] ??= []).push(index)
+  })
+  return rounds
+}
 
-const batchResult = (batch: Batch, [result]: StatementRows): BatchResult =>
+type StatementRows = ReadonlyArray<{ partition: number; accepted: boolean; clashed: boolean; actors: number; transitions: number }>
+
+const batchResult = (batch: Batch, result: StatementRows[number] | undefined): BatchResult =>
   !result?.accepted
     ? { _tag: "StaleFence", partition: batch.partition, fence: batch.fence }
     : result.clashed
@@ -140,74 +167,87 @@ const present = (record: Record<string, unknown>): Record<string, unknown> => {
 }
 
 /**
- * The batch as the statement receives it: two JSON arrays of records with one- or two-letter keys
- * and no null members, stream times derived in SQL from the stream id. What a transition costs on
- * the wire is then its values, not its column names (computed on a smoke run's batches: a transition
- * row about 29% smaller).
+ * The group as the statement receives it: JSON arrays of records with one- or two-letter keys and
+ * no null members, each naming its batch's partition (`pt`), stream times derived in SQL from the
+ * stream id. What a transition costs on the wire is then its values, not its column names (computed
+ * on a smoke run's batches: a transition row about 29% smaller).
  */
-const encodeBatch = (batch: Batch) => ({
-  rows: batch.rows.map((row) =>
-    present({
-      k: row.kind,
-      i: row.id,
-      s: row.state,
-      n: row.snapshot,
-      t: checkedStreamId(row.streamId),
-      v: row.version,
-      mv: row.machineVersion === 1 ? undefined : row.machineVersion,
-      o: Array.isArray(row.outbox) && row.outbox.length === 0 ? undefined : row.outbox,
-      se: row.sessionId,
-      c: row.capability,
-      a: row.agentId,
-      p: row.priority,
-      cs: row.capabilities,
-      l: row.load,
-      f: row.freeCapacity,
-      rs: row.routingScore,
-      d: row.deletedAt,
-      g: row.group,
-      x: row.index,
-    }),
+const encodeGroup = (batches: readonly Batch[]) => ({
+  claims: batches.map((batch) => ({ p: batch.partition, f: batch.fence })).sort((a, b) => a.p - b.p),
+  rows: batches.flatMap((batch) =>
+    batch.rows.map((row) =>
+      present({
+        pt: batch.partition,
+        k: row.kind,
+        i: row.id,
+        s: row.state,
+        n: row.snapshot,
+        t: checkedStreamId(row.streamId),
+        v: row.version,
+        mv: row.machineVersion === 1 ? undefined : row.machineVersion,
+        o: Array.isArray(row.outbox) && row.outbox.length === 0 ? undefined : row.outbox,
+        se: row.sessionId,
+        c: row.capability,
+        a: row.agentId,
+        p: row.priority,
+        cs: row.capabilities,
+        l: row.load,
+        f: row.freeCapacity,
+        rs: row.routingScore,
+        d: row.deletedAt,
+        g: row.group,
+        x: row.index,
+      }),
+    ),
   ),
-  transitions: batch.transitions.map((t) =>
-    present({
-      k: t.kind,
-      a: t.actorId,
-      se: t.sessionId,
-      f: t.from,
-      to: t.to,
-      e: t.event,
-      t: t.streamId,
-      // `at` is the stream id's time unless the producer said otherwise
-      at: t.at === Number(streamParts(t.streamId).stream_ms) ? undefined : t.at,
-      v: t.version,
-      // without the members its own columns hold (`restoredPatch` in history.ts puts them back): ~70 B less per row
-      pa: withoutPosition(t.patch, { updated_at: new Date(t.at).toISOString(), stream_id: t.streamId, version: t.version }),
-      by: t.by,
-    }),
+  transitions: batches.flatMap((batch) =>
+    batch.transitions.map((t) =>
+      present({
+        pt: batch.partition,
+        k: t.kind,
+        a: t.actorId,
+        se: t.sessionId,
+        f: t.from,
+        to: t.to,
+        e: t.event,
+        t: t.streamId,
+        // `at` is the stream id's time unless the producer said otherwise
+        at: t.at === Number(streamParts(t.streamId).stream_ms) ? undefined : t.at,
+        v: t.version,
+        // without the members its own columns hold (`restoredPatch` in history.ts puts them back): ~70 B less per row
+        pa: withoutPosition(t.patch, { updated_at: new Date(t.at).toISOString(), stream_id: t.streamId, version: t.version }),
+        by: t.by,
+      }),
+    ),
   ),
+  purges: batches.flatMap((batch) => (batch.purges ?? []).map((ref) => ({ pt: batch.partition, k: ref.kind, i: ref.id }))),
+  assumedNew: batches.flatMap((batch) => (batch.assumedNew ?? []).map((ref) => ({ pt: batch.partition, k: ref.kind, i: ref.id }))),
 })
 
-const batchStatement = (sql: Sql, batch: Batch) => {
-  const { rows, transitions } = encodeBatch(batch)
-  const purges = (batch.purges ?? []).map((ref) => ({ k: ref.kind, i: ref.id }))
-  const assumedNew = (batch.assumedNew ?? []).map((ref) => ({ k: ref.kind, i: ref.id }))
-  // Only a batch that created actors without reading their rows checks them (one index probe each).
+/**
+ * One statement for batches of distinct partitions. `claims` raises every partition's fence first, in
+ * partition order; `go` (one array, so every fence is raised before any actor row is written) holds the
+ * partitions whose fence was accepted and none of whose assumed-new actors exists; every other part
+ * reads only the records of those partitions. It answers one row per partition.
+ */
+const groupStatement = (sql: Sql, batches: readonly Batch[]) => {
+  const { claims, rows, transitions, purges, assumedNew } = encodeGroup(batches)
+  // Only a group with actors created without reading their rows checks them (one index probe each).
   const clash =
     assumedNew.length === 0
-      ? sql`clash as (select where false)`
+      ? sql`clash as (select null::integer as pt where false)`
       : sql`clash as (
-      select from jsonb_to_recordset(${sql.json(asJson(assumedNew))}) as n(k text, i text)
+      select distinct n.pt from jsonb_to_recordset(${sql.json(asJson(assumedNew))}) as n(pt integer, k text, i text)
         join actors a on a.kind = n.k and a.id = n.i
     )`
-  // Only a batch that erases actors carries the deletes (rare: DELETE /sessions/{id}?hard=1), so no other pays for them.
+  // Only a group that erases actors carries the deletes (rare: DELETE /sessions/{id}?hard=1), so no other pays for them.
   const erasing =
     purges.length === 0
       ? sql``
       : sql`,
     erased as (
-      select p.k as kind, p.i as id from jsonb_to_recordset(${sql.json(asJson(purges))}) as p(k text, i text)
-      where exists (select from go)
+      select p.k as kind, p.i as id from jsonb_to_recordset(${sql.json(asJson(purges))}) as p(pt integer, k text, i text)
+      where p.pt = any((select parts from go)::integer[])
     ),
     erased_rows as (
       delete from actors a using erased e where a.kind = e.kind and a.id = e.id returning 1
@@ -215,51 +255,62 @@ const batchStatement = (sql: Sql, batch: Batch) => {
     erased_history as (
       delete from transitions t using erased e where t.kind = e.kind and t.actor_id = e.id returning 1
     )`
-  return sql<{ accepted: boolean; clashed: boolean; actors: number; transitions: number }[]>`
-    with fence as (
-      insert into partition_fences as f (partition, fence) values (${batch.partition}, ${batch.fence})
+  return sql<{ partition: number; accepted: boolean; clashed: boolean; actors: number; transitions: number }[]>`
+    with claims as (
+      select c.p, c.f from jsonb_to_recordset(${sql.json(asJson(claims))}) as c(p integer, f bigint)
+    ),
+    fence as (
+      insert into partition_fences as f (partition, fence)
+      select c.p, c.f from claims c order by c.p
       on conflict (partition) do update set fence = excluded.fence, updated_at = now()
         where f.fence <= excluded.fence
-      returning 1
+      returning f.partition
     ),
     ${clash},
-    go as (select where exists (select from fence) and not exists (select from clash)),
+    go as (
+      select coalesce(array_agg(f.partition), '{}') as parts from fence f where not exists (select from clash x where x.pt = f.partition)
+    ),
     batch as (
-      select distinct on (r.k, r.i) r.k as kind, r.i as id, r.s as state, r.n as snapshot, r.t as stream_id,
+      select distinct on (r.pt, r.k, r.i) r.pt as partition, c.f as fence, r.k as kind, r.i as id, r.s as state,
+        r.n as snapshot, r.t as stream_id,
         split_part(r.t, '-', 1)::bigint as stream_ms, split_part(r.t, '-', 2)::bigint as stream_seq, r.v as version,
         coalesce(r.mv, 1) as machine_version,
         coalesce(r.o, '[]') as outbox, r.se as session_id, r.c as capability, r.a as agent_id, r.p as priority,
         r.cs as capabilities, r.l as load, r.f as free_capacity, r.rs as routing_score,
         to_timestamp(r.d / 1000.0) as deleted_at, r.g as group_key, r.x as task_index
       from jsonb_to_recordset(${sql.json(asJson(rows))}) as r(
-        k text, i text, s text, n jsonb, t text, v bigint, mv integer, o jsonb, se text, c text, a text, p smallint,
-        cs text[], l real, f integer, rs real, d bigint, g text, x integer)
-      where exists (select from go)
-      order by r.k, r.i, split_part(r.t, '-', 1)::bigint desc, split_part(r.t, '-', 2)::bigint desc
+        pt integer, k text, i text, s text, n jsonb, t text, v bigint, mv integer, o jsonb, se text, c text, a text,
+        p smallint, cs text[], l real, f integer, rs real, d bigint, g text, x integer)
+        join claims c on c.p = r.pt
+      where r.pt = any((select parts from go)::integer[])
+      order by r.pt, r.k, r.i, split_part(r.t, '-', 1)::bigint desc, split_part(r.t, '-', 2)::bigint desc
     ),
     moves as (
-      select t.k as kind, t.a as actor_id, t.se as session_id, t.f as from_state, t.to as to_state, t.e as event,
-        t.t as stream_id, split_part(t.t, '-', 1)::bigint as stream_ms, split_part(t.t, '-', 2)::bigint as stream_seq,
-        coalesce(t.at, split_part(t.t, '-', 1)::bigint) as at_ms, t.v as version, t.pa as patch, t.by as caused_by
+      select t.pt as partition, t.k as kind, t.a as actor_id, t.se as session_id, t.f as from_state, t.to as to_state,
+        t.e as event, t.t as stream_id, split_part(t.t, '-', 1)::bigint as stream_ms,
+        split_part(t.t, '-', 2)::bigint as stream_seq, coalesce(t.at, split_part(t.t, '-', 1)::bigint) as at_ms,
+        t.v as version, t.pa as patch, t.by as caused_by
       from jsonb_to_recordset(${sql.json(asJson(transitions))}) as t(
-        k text, a text, se text, f text, "to" text, e text, t text, at bigint, v bigint, pa jsonb, by text)
-      where exists (select from go)
+        pt integer, k text, a text, se text, f text, "to" text, e text, t text, at bigint, v bigint, pa jsonb, by text)
+      where t.pt = any((select parts from go)::integer[])
     ),
     entered as (
-      select m.kind, m.actor_id, max(m.at_ms) as at_ms
-      from moves m join batch b on b.kind = m.kind and b.id = m.actor_id and b.state = m.to_state
+      select m.partition, m.kind, m.actor_id, max(m.at_ms) as at_ms
+      from moves m
+        join batch b on b.partition = m.partition and b.kind = m.kind and b.id = m.actor_id and b.state = m.to_state
       where m.from_state is distinct from m.to_state
-      group by m.kind, m.actor_id
+      group by m.partition, m.kind, m.actor_id
     ),
     created as (
-      select m.kind, m.actor_id, min(m.at_ms) as at_ms from moves m where m.from_state is null group by m.kind, m.actor_id
+      select m.partition, m.kind, m.actor_id, min(m.at_ms) as at_ms from moves m where m.from_state is null
+      group by m.partition, m.kind, m.actor_id
     ),
     written as (
       insert into actors as a (
         kind, id, state, snapshot, stream_id, stream_ms, stream_seq, fence, version, machine_version, outbox, session_id,
         capability, agent_id, priority, capabilities, load, free_capacity, routing_score, deleted_at, group_key, task_index,
         created_at, updated_at, state_since)
-      select b.kind, b.id, b.state, b.snapshot, b.stream_id, b.stream_ms, b.stream_seq, ${batch.fence}, b.version,
+      select b.kind, b.id, b.state, b.snapshot, b.stream_id, b.stream_ms, b.stream_seq, b.fence, b.version,
         b.machine_version, b.outbox, b.session_id, b.capability, b.agent_id, b.priority, b.capabilities, b.load, b.free_capacity,
         b.routing_score, b.deleted_at, b.group_key, b.task_index,
         to_timestamp(coalesce(c.at_ms, b.stream_ms) / 1000.0), to_timestamp(b.stream_ms / 1000.0),
@@ -268,8 +319,8 @@ const batchStatement = (sql: Sql, batch: Batch) => {
           (select stored.state_since from actors stored where stored.kind = b.kind and stored.id = b.id and stored.state = b.state),
           to_timestamp(b.stream_ms / 1000.0))
       from batch b
-        left join entered e on e.kind = b.kind and e.actor_id = b.id
-        left join created c on c.kind = b.kind and c.actor_id = b.id
+        left join entered e on e.partition = b.partition and e.kind = b.kind and e.actor_id = b.id
+        left join created c on c.partition = b.partition and c.kind = b.kind and c.actor_id = b.id
       on conflict (kind, id) do update set
         state = excluded.state, snapshot = excluded.snapshot, stream_id = excluded.stream_id,
         stream_ms = excluded.stream_ms, stream_seq = excluded.stream_seq, fence = excluded.fence,
@@ -280,7 +331,7 @@ const batchStatement = (sql: Sql, batch: Batch) => {
         task_index = excluded.task_index,
         updated_at = excluded.updated_at, state_since = excluded.state_since
       where (a.stream_ms, a.stream_seq) < (excluded.stream_ms, excluded.stream_seq)
-      returning 1
+      returning a.kind, a.id
     ),
     recorded as (
       insert into transitions (
@@ -289,14 +340,29 @@ const batchStatement = (sql: Sql, batch: Batch) => {
         coalesce(m.session_id, b.session_id, case when m.kind = 'session' then m.actor_id end),
         m.from_state, m.to_state, m.event, m.stream_id, m.stream_ms, m.stream_seq,
         to_timestamp(m.at_ms / 1000.0), m.version, m.patch, m.caused_by
-      from moves m left join batch b on b.kind = m.kind and b.id = m.actor_id
-      order by m.stream_ms, m.stream_seq
+      from moves m left join batch b on b.partition = m.partition and b.kind = m.kind and b.id = m.actor_id
+      order by m.partition, m.stream_ms, m.stream_seq
       on conflict (kind, actor_id, version) do nothing
-      returning 1
+      returning kind, actor_id, version
+    ),
+    -- an actor lives in one partition, so its kind and id (and version) name the batch a written row came from
+    written_by as materialized (
+      select b.partition, count(*)::int as n from written w join batch b on b.kind = w.kind and b.id = w.id group by b.partition
+    ),
+    recorded_by as materialized (
+      select m.partition, count(*)::int as n
+      from recorded r
+        join (select distinct on (kind, actor_id, version) partition, kind, actor_id, version from moves) m
+          on m.kind = r.kind and m.actor_id = r.actor_id and m.version = r.version
+      group by m.partition
     )${erasing}
-    select exists (select from fence) as accepted, exists (select from clash) as clashed,
-      (select count(*) from written)::int as actors,
-      (select count(*) from recorded)::int as transitions`
+    select c.p as partition, f.partition is not null as accepted, x.pt is not null as clashed,
+      coalesce(w.n, 0) as actors, coalesce(r.n, 0) as transitions
+    from claims c
+      left join fence f on f.partition = c.p
+      left join clash x on x.pt = c.p
+      left join written_by w on w.partition = c.p
+      left join recorded_by r on r.partition = c.p`
 }
 
 /** The stored snapshots of `refs` (one query), keyed by `actorKey`; actors never written are absent. */

@@ -21,33 +21,5 @@
   Entry fields: type, actor, payload, cmdId for one new command (an ordinary entry); for two or
   more: type, actor, payload = a JSON array of the payloads in order, batch = their count.
 ]]
-local fresh = {}
-local seen = nil
-for i = 4, #ARGV, 2 do
-  local was = redis.call("GET", KEYS[2] .. ARGV[i])
-  if was then
-    seen = seen or was
-  else
-    fresh[#fresh + 1] = i
-  end
-end
-if #fresh == 0 then
-  return {seen, 0}
-end
-
-local id
-if #fresh == 1 then
-  local i = fresh[1]
-  id = redis.call("XADD", KEYS[1], "*", "type", ARGV[1], "actor", ARGV[2], "payload", ARGV[i + 1], "cmdId", ARGV[i])
-else
-  local payloads = {}
-  for n, i in ipairs(fresh) do
-    payloads[n] = ARGV[i + 1]
-  end
-  id = redis.call("XADD", KEYS[1], "*", "type", ARGV[1], "actor", ARGV[2], "payload",
-    "[" .. table.concat(payloads, ",") .. "]", "batch", tostring(#fresh))
-end
-for _, i in ipairs(fresh) do
-  redis.call("SET", KEYS[2] .. ARGV[i], id, "PX", ARGV[3])
-end
-return {id, #fresh}
+-- @include append-commands
+return append_each(KEYS[1], KEYS[2], ARGV[3], ARGV[1], ARGV[2], ARGV, 4, #ARGV)

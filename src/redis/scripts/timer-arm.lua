@@ -13,5 +13,5 @@
   Output:
     1 when the timer is new, 0 when it replaced one of the same name.
 ]]
-redis.call("HSET", KEYS[2], ARGV[1], ARGV[3])
-return redis.call("ZADD", KEYS[1], ARGV[2], ARGV[1])
+-- @include timer-ops
+return arm_timer(KEYS[1], KEYS[2], ARGV[1], ARGV[2], ARGV[3])

@@ -10,5 +10,5 @@
   Output:
     1 when a timer was cleared, 0 when there was none.
 ]]
-redis.call("HDEL", KEYS[2], ARGV[1])
-return redis.call("ZREM", KEYS[1], ARGV[1])
+-- @include timer-ops
+return clear_timer(KEYS[1], KEYS[2], ARGV[1])

@@ -64,3 +64,37 @@ describe("dead-letter", () => {
     expect(await fresh.redis.xlen(p.dead)).toBe(0)
   })
 })
+
+describe("dead-letters (a batch's, in one call)", () => {
+  it("moves each entry as dead-letter does, in order, and answers EntryNotFound for one already gone", async () => {
+    const p = fresh.keys.partition(5)
+    const scripts = createScripts(fresh.redis)
+    await ensureGroup(fresh.redis, p.inbox)
+    const first = await fresh.redis.xadd(p.inbox, "*", "type", "START", "actor", "task:x", "payload", "{not json")
+    const good = await fresh.redis.xadd(p.inbox, "*", "type", "START", "actor", "task:t-1", "payload", "{}")
+    const gone = await fresh.redis.xadd(p.inbox, "*", "type", "T")
+    const second = await fresh.redis.xadd(p.inbox, "*", "type", "STOP", "actor", "task:y", "payload", "{}")
+    await readGroup(fresh.redis, p.inbox, "c-1", 10)
+    await fresh.redis.xdel(p.inbox, gone!)
+
+    const results = await scripts.deadLetters(p, [
+      { id: first!, reason: "payload: expected JSON" },
+      { id: gone!, reason: "gone" },
+      { id: second!, reason: "quarantined: old" },
+    ])
+    const dead = await fresh.redis.xrange(p.dead, "-", "+")
+    expect(results).toEqual([
+      { ok: true, value: dead[0]![0] },
+      { ok: false, error: ScriptError.EntryNotFound },
+      { ok: true, value: dead[1]![0] },
+    ])
+    expect(dead.map(([, flat]) => [flat[1], flat[3], JSON.parse(flat[5]!)])).toEqual([
+      ["payload: expected JSON", first, { type: "START", actor: "task:x", payload: "{not json" }],
+      ["quarantined: old", second, { type: "STOP", actor: "task:y", payload: "{}" }],
+    ])
+    expect((await fresh.redis.xrange(p.inbox, "-", "+")).map(([id]) => id)).toEqual([good])
+    const pending = (await fresh.redis.xpending(p.inbox, "runtime", "-", "+", 10)) as [string][]
+    expect(pending.map(([id]) => id)).toEqual([good])
+    expect(await scripts.deadLetters(p, [])).toEqual([])
+  })
+})

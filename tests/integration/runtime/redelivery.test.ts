@@ -18,9 +18,11 @@ beforeAll(async () => {
 afterAll(() => deployment.close())
 afterEach(() => deployment.stopAll())
 
-type Step = "events-publish" | "inbox-ack"
-/** What fails: publishing the events (one script call) or acknowledging the entries (another). */
+type Step = "events-publish" | "append-runs" | "inbox-ack"
+/** What fails: publishing the events (one script call), appending the commands they caused to other inboxes
+ * (one call per partition, sent side by side with the publishing) or acknowledging the entries (after both). */
 const PUBLISH: Step = "events-publish"
+const SEND: Step = "append-runs"
 const ACK: Step = "inbox-ack"
 
 const contextOf = <T>(actor: StoredActor): T => (actor.snapshot as { context: T }).context
@@ -125,15 +127,18 @@ describe("redelivery", () => {
     expect(await appendedToAgents()).toBe(appended)
   })
 
-  it("publishes what a batch committed before a crash caused, when the crash came before publishing", async () => {
+  it("publishes what a batch committed before a crash caused, when the crash came while publishing", async () => {
     const held = await heldTask()
+    const appendedBefore = await appendedToAgents()
     const { entryIds } = await crashDuring(PUBLISH, held)
     const committed = await deployment.actor("task", held.taskId)
     expect(committed.state).toBe("completed")
     const before = await deployment.events(held.taskId)
     expect(before.map((event) => event.event)).toEqual(["CREATE", "ASSIGN", "START"])
-    expect(await releasesFor(held.agentId, held.taskId)).toHaveLength(0)
-    const appended = await appendedToAgents()
+    // The command the batch caused was sent side by side with the publishing, which failed alone.
+    await waitFor("the RELEASE sent with the publishing", async () =>
+      (await releasesFor(held.agentId, held.taskId)).length === 1 ? true : undefined,
+    )
 
     await deployment.startRuntime()
     const after = await waitFor("the events", async () => {
@@ -145,6 +150,22 @@ describe("redelivery", () => {
       [`${entryIds[1]}:${TASK_PARTITION}`, "COMPLETE", "completed"],
     ])
     expect(await deployment.actor("task", held.taskId)).toEqual(committed)
+    await expectReleasedOnce(held.agentId)
+    // Carried out again on redelivery, the RELEASE was deduplicated: one entry in all.
+    expect(await appendedToAgents()).toBe(appendedBefore + 1)
+  })
+
+  it("appends what a batch committed before a crash caused, when the crash came before its commands were appended", async () => {
+    const held = await heldTask()
+    const { entryIds } = await crashDuring(SEND, held)
+    expect((await deployment.actor("task", held.taskId)).state).toBe("completed")
+    expect(await releasesFor(held.agentId, held.taskId)).toHaveLength(0)
+    const appended = await appendedToAgents()
+
+    await deployment.startRuntime()
+    await waitFor("the entries to be acknowledged", async () => ((await pendingCount(TASK_PARTITION)) === 0 ? true : undefined))
+    const events = await deployment.events(held.taskId)
+    expect(events.slice(-2).map((event) => event.id)).toEqual(entryIds.map((id) => `${id}:${TASK_PARTITION}`))
     await expectReleasedOnce(held.agentId)
     expect(await appendedToAgents()).toBe(appended + 1)
   })

@@ -1,5 +1,5 @@
 // Scripts are run as their expanded source: each `-- @include <part>` replaced by the part, once.
-import { readdirSync } from "node:fs"
+import { readdirSync, readFileSync } from "node:fs"
 import { describe, expect, it } from "vitest"
 import { scriptSource } from "../../../src/redis/script-source.ts"
 
@@ -14,6 +14,29 @@ describe("scriptSource", () => {
       expect(source).toContain("local function deadline_passed(deadline)")
       expect(source).not.toMatch(/^-- @include/mu)
       expect(source.indexOf("local function deadline_passed")).toBeLessThan(source.indexOf("if deadline_passed("))
+    }
+  })
+
+  it("shares the ready queues' and idle agents' functions: defined in one part each, put into every routing script before use", () => {
+    const parts = { "ready-queues": ["ready_enqueue", "ready_take", "group_release"], "idle-agents": ["idle_mark", "idle_pop"] }
+    const users = { "ready-enqueue": ["ready_enqueue"], "ready-take": ["ready_take"], "group-release": ["group_release"] }
+    const defines = (name: string, fn: string) =>
+      readFileSync(new URL(`../../../src/redis/scripts/${name}.lua`, import.meta.url), "utf8").includes(`local function ${fn}(`)
+    for (const [part, functions] of Object.entries(parts))
+      for (const fn of functions)
+        expect(
+          scripts.filter((name) => defines(name, fn)),
+          fn,
+        ).toEqual([part])
+    for (const [name, functions] of Object.entries({ ...users, "route-batch": [...parts["ready-queues"], ...parts["idle-agents"]] })) {
+      const source = scriptSource(name)
+      for (const fn of functions) {
+        const definition = source.indexOf(`local function ${fn}(`)
+        // Defined once, and called after its definition.
+        expect(definition, `${name}: ${fn}`).toBeGreaterThanOrEqual(0)
+        expect(source.indexOf(`local function ${fn}(`, definition + 1)).toBe(-1)
+        expect(source.lastIndexOf(`${fn}(`), `${name} calls ${fn}`).toBeGreaterThan(definition + "local function ".length)
+      }
     }
   })
 

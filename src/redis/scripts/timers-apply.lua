@@ -1,0 +1,32 @@
+--[[
+  Arm and clear several durable timers of one partition in one step, in the order given (a batch's
+  timer items: an arm then a clear of the same timer ends cleared, a clear then an arm ends armed).
+  Each operation is idempotent, so a redelivered batch applying them again ends the same.
+
+  Input:
+    KEYS[1] timer sorted set    {prefix:p}:timers
+    KEYS[2] timer data hash     {prefix:p}:timer:data
+
+    ARGV: operations, one after another:
+      "a", member ("kind:id:name"), fire time (ms since the epoch), entry (as timer-arm.lua's ARGV[3])
+      "c", member
+
+  Output:
+    how many operations were applied.
+]]
+-- @include timer-ops
+local i = 1
+local applied = 0
+while i <= #ARGV do
+  if ARGV[i] == "a" then
+    arm_timer(KEYS[1], KEYS[2], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3])
+    i = i + 4
+  elseif ARGV[i] == "c" then
+    clear_timer(KEYS[1], KEYS[2], ARGV[i + 1])
+    i = i + 2
+  else
+    return redis.error_reply("timers-apply: unknown operation " .. tostring(ARGV[i]))
+  end
+  applied = applied + 1
+end
+return applied

@@ -1,0 +1,82 @@
+// A batch's commands to the actors of one partition in one call (append-runs.lua): each run (commands of one
+// type in a row to one actor) one entry as append-each.lua writes it, in the order given, each command
+// deduplicated by its own id, so a redelivered batch, grouped the same or not, appends nothing twice.
+import { describe, expect, it } from "vitest"
+import { createScripts } from "../../../src/redis/scripts.ts"
+import { freshRedis } from "../../support/redis.ts"
+
+const fresh = freshRedis()
+
+const entries = async (inbox: string) => (await fresh.redis.xrange(inbox, "-", "+")).map(([id, flat]) => ({ id, flat }))
+
+const part = (cmdId: string, n: number) => ({ cmdId, payload: JSON.stringify({ n }) })
+
+describe("append runs", () => {
+  it("appends each run as one entry, in the order given, with the fields append-each and append write", async () => {
+    const p = fresh.keys.partition(0)
+    const scripts = createScripts(fresh.redis)
+    const answers = await scripts.appendRuns(p, [
+      { type: "TASK_STATUS", actor: "session:s", parts: [part("e/1", 1), part("e/2", 2)] },
+      { type: "RELEASE", actor: "agent:a", parts: [part("e/3", 3)] },
+      { type: "TASK_STATUS", actor: "session:s", parts: [part("e/4", 4)] },
+      // no command id: an ordinary entry, not deduplicated
+      { type: "PING", actor: "agent:b", parts: [part("", 5)] },
+    ])
+    const written = await entries(p.inbox)
+    expect(written).toEqual([
+      { id: answers[0]!.id, flat: ["type", "TASK_STATUS", "actor", "session:s", "payload", '[{"n":1},{"n":2}]', "batch", "2"] },
+      { id: answers[1]!.id, flat: ["type", "RELEASE", "actor", "agent:a", "payload", '{"n":3}', "cmdId", "e/3"] },
+      { id: answers[2]!.id, flat: ["type", "TASK_STATUS", "actor", "session:s", "payload", '{"n":4}', "cmdId", "e/4"] },
+      { id: answers[3]!.id, flat: ["type", "PING", "actor", "agent:b", "payload", '{"n":5}'] },
+    ])
+    expect(answers.map((answer) => answer.appended)).toEqual([2, 1, 1, 1])
+    for (const [cmdId, entry] of [
+      ["e/1", 0],
+      ["e/2", 0],
+      ["e/3", 1],
+      ["e/4", 2],
+    ] as const)
+      expect(await fresh.redis.get(p.dedupe(cmdId))).toBe(written[entry]!.id)
+    expect(await fresh.redis.exists(p.dedupe(""))).toBe(0)
+  })
+
+  it("appends nothing twice on a redelivery, grouped the same or not, and only what is new", async () => {
+    const p = fresh.keys.partition(1)
+    const scripts = createScripts(fresh.redis)
+    const runs = [
+      { type: "TASK_STATUS", actor: "session:s", parts: [part("r/1", 1), part("r/2", 2)] },
+      { type: "RELEASE", actor: "agent:a", parts: [part("r/3", 3)] },
+    ]
+    const first = await scripts.appendRuns(p, runs)
+    expect(await scripts.appendRuns(p, runs)).toEqual([
+      { id: first[0]!.id, appended: 0 },
+      { id: first[1]!.id, appended: 0 },
+    ])
+    // Regrouped, with one new command: only that one is written (an ordinary entry).
+    const again = await scripts.appendRuns(p, [
+      { type: "TASK_STATUS", actor: "session:s", parts: [part("r/2", 2), part("r/5", 5), part("r/1", 1)] },
+    ])
+    expect(again[0]!.appended).toBe(1)
+    expect((await entries(p.inbox)).map(({ flat }) => flat)).toEqual([
+      ["type", "TASK_STATUS", "actor", "session:s", "payload", '[{"n":1},{"n":2}]', "batch", "2"],
+      ["type", "RELEASE", "actor", "agent:a", "payload", '{"n":3}', "cmdId", "r/3"],
+      ["type", "TASK_STATUS", "actor", "session:s", "payload", '{"n":5}', "cmdId", "r/5"],
+    ])
+  })
+
+  it("dedupes against what append and append-each appended before, and they against it", async () => {
+    const p = fresh.keys.partition(2)
+    const scripts = createScripts(fresh.redis)
+    const alone = await scripts.append(p, { type: "RELEASE", actor: "agent:a", payload: '{"n":1}', cmdId: "x/1" })
+    const each = await scripts.appendEach(p, { type: "RELEASE", actor: "agent:a", parts: [part("x/2", 2), part("x/3", 3)] })
+    const [answer] = await scripts.appendRuns(p, [
+      { type: "RELEASE", actor: "agent:a", parts: [part("x/1", 1), part("x/3", 3), part("x/4", 4)] },
+    ])
+    expect(answer!.appended).toBe(1)
+    expect(await scripts.append(p, { type: "RELEASE", actor: "agent:a", payload: '{"n":4}', cmdId: "x/4" })).toEqual({
+      id: answer!.id,
+      duplicate: true,
+    })
+    expect((await entries(p.inbox)).map(({ id }) => id)).toEqual([alone.id, each.id, answer!.id])
+  })
+})

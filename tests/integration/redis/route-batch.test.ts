@@ -1,0 +1,232 @@
+// A runtime batch's routing in one script call (route-batch.lua): group slots released, then the agents with free
+// slots take (idle with what is left), then the batch's tasks are queued, then the idle agents of their capabilities
+// and of the reopened groups' are woken, best rank first, up to the limit, stopping at one that took fewer than its
+// free slots; priorities and caps hold throughout. The router carries out a batch with that one call, then its
+// proposals (RESERVE appended to each agent).
+import { randomUUID } from "node:crypto"
+import type { Redis } from "ioredis"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { idleAgents } from "../../../src/redis/idle-agents.ts"
+import { partitionOf } from "../../../src/redis/partition.ts"
+import {
+  enqueue,
+  type FillAsk,
+  groupInFlight,
+  type ReadyTask,
+  routeBatch,
+  setGroupCap,
+  waitingFor,
+} from "../../../src/redis/ready-queue.ts"
+import { createRouter } from "../../../src/runtime/router.ts"
+import { testDeployment, type TestDeployment } from "../../support/runtime.ts"
+
+let d: TestDeployment
+beforeAll(async () => {
+  d = await testDeployment()
+})
+afterAll(() => d.close())
+
+const T0 = Date.UTC(2026, 10, 30, 10)
+const ready = (capability: string, taskId: string, priority = 2, since = T0, group: string | null = null): ReadyTask => ({
+  capability,
+  group,
+  taskId,
+  priority,
+  since,
+})
+const ask = (agentId: string, capabilities: string[], free: number, score = 1): FillAsk => ({ agentId, capabilities, free, score })
+
+/** One batch through the script, with the router's defaults. */
+const route = (batch: {
+  releases?: Array<{ group: string; taskId: string }>
+  fills?: FillAsk[]
+  tasks?: ReadyTask[]
+  unlessTaken?: boolean
+  wakeAgents?: number
+}) =>
+  routeBatch(d.redis, d.keys, {
+    releases: batch.releases ?? [],
+    fills: batch.fills ?? [],
+    tasks: batch.tasks ?? [],
+    ...(batch.unlessTaken === undefined ? {} : { unlessTaken: batch.unlessTaken }),
+    wakeAgents: batch.wakeAgents ?? 64,
+  })
+
+const offers = (...pairs: Array<[string, string]>) => pairs.map(([agentId, taskId]) => ({ agentId, taskId }))
+const idle = async (capability: string) =>
+  (await idleAgents(d.redis, d.keys.idle(capability))).map((agent) => [agent.agentId, agent.free, agent.score])
+
+describe("route-batch.lua", () => {
+  it("keeps the idle agents under the routing hash tag, so one script touches them with the queues", () => {
+    expect(d.keys.idle("code")).toBe(`${d.keys.route}:idle:code`)
+  })
+
+  it("fills: each agent takes the most urgent of its capabilities up to its free slots, and is idle with what is left", async () => {
+    await enqueue(d.redis, d.keys, [
+      ready("f-code", "code-p2-old", 2, T0),
+      ready("f-code", "code-p2-new", 2, T0 + 5_000),
+      ready("f-review", "review-p1", 1, T0 + 9_000),
+      ready("f-code", "code-p0", 0, T0 + 20_000),
+    ])
+    expect(await route({ fills: [ask("both", ["f-code", "f-review"], 3), ask("coder", ["f-code"], 2, 0.5)] })).toEqual({
+      fills: offers(["both", "code-p0"], ["both", "review-p1"], ["both", "code-p2-old"], ["coder", "code-p2-new"]),
+      wakes: [],
+    })
+    // `both` took its three; `coder` has one slot left.
+    expect(await idle("f-code")).toEqual([["coder", 1, 0.5]])
+    expect(await idle("f-review")).toEqual([])
+    // No slot free any more (its breaker opened, say): no longer idle; one with nothing to take is.
+    await route({ fills: [ask("coder", ["f-code"], 0, 0.5), ask("reviewer", ["f-review", "f-code"], 2, 0.25)] })
+    expect(await idle("f-code")).toEqual([["reviewer", 2, 0.25]])
+    expect(await idle("f-review")).toEqual([["reviewer", 2, 0.25]])
+    // Woken for one capability, it is marked there with what is left; its other idle entry stays a hint.
+    expect(await route({ tasks: [ready("f-review", "r-1", 2, T0)] })).toEqual({ fills: [], wakes: offers(["reviewer", "r-1"]) })
+    expect(await idle("f-review")).toEqual([["reviewer", 1, 0.25]])
+    expect(await idle("f-code")).toEqual([["reviewer", 2, 0.25]])
+  })
+
+  it("fills before it queues: an agent asking takes what waited, and the new task wakes an idle one", async () => {
+    await route({ fills: [ask("sleeper", ["o-code"], 1, 0.4)] })
+    await enqueue(d.redis, d.keys, [ready("o-code", "waited", 2, T0)])
+    expect(await route({ fills: [ask("asker", ["o-code"], 1)], tasks: [ready("o-code", "new", 0, T0 + 1)] })).toEqual({
+      fills: offers(["asker", "waited"]),
+      wakes: offers(["sleeper", "new"]),
+    })
+    expect(await idle("o-code")).toEqual([])
+  })
+
+  it("wakes idle agents best rank first (score, then free slots, then the greatest id), until one takes fewer than its free slots", async () => {
+    // Nothing waits: all three become idle.
+    expect(
+      await route({ fills: [ask("a-low", ["w-code"], 2, 0.5), ask("b-one", ["w-code"], 1, 0.9), ask("c-three", ["w-code"], 3, 0.9)] }),
+    ).toEqual({ fills: [], wakes: [] })
+    expect(await idle("w-code")).toEqual([
+      ["c-three", 3, 0.9],
+      ["b-one", 1, 0.9],
+      ["a-low", 2, 0.5],
+    ])
+    const routed = await route({ tasks: ["t1", "t2", "t3", "t4"].map((id, i) => ready("w-code", id, 2, T0 + i)) })
+    // c-three takes three, b-one one, a-low finds nothing (and stays idle with its two slots): the wake-up stops there.
+    expect(routed).toEqual({ fills: [], wakes: offers(["c-three", "t1"], ["c-three", "t2"], ["c-three", "t3"], ["b-one", "t4"]) })
+    expect(await idle("w-code")).toEqual([["a-low", 2, 0.5]])
+  })
+
+  it("wakes at most wakeAgents idle agents per capability", async () => {
+    await route({ fills: ["x", "y", "z"].map((agent) => ask(agent, ["l-code"], 1)) })
+    const routed = await route({ tasks: ["l1", "l2", "l3"].map((id, i) => ready("l-code", id, 2, T0 + i)), wakeAgents: 2 })
+    expect(routed.wakes).toEqual(offers(["z", "l1"], ["y", "l2"]))
+    expect(await waitingFor(d.redis, d.keys, "l-code")).toEqual(["l3"])
+    expect(await idle("l-code")).toEqual([["x", 1, 1]])
+  })
+
+  it("gives the most urgent priority first to a woken agent, whatever was queued before", async () => {
+    await enqueue(d.redis, d.keys, [ready("p-code", "p2-old", 2, T0)])
+    await route({ fills: [ask("one", ["p-code"], 1)] })
+    // `one` took p2-old as it asked; it asks again with one slot and finds nothing: idle.
+    await route({ fills: [ask("one", ["p-code"], 1)] })
+    await enqueue(d.redis, d.keys, [ready("p-code", "p3", 3, T0)])
+    // One slot free, and a new priority-0 task: the priority-0 one is taken, the priority-3 one waits.
+    expect(await route({ tasks: [ready("p-code", "p0", 0, T0 + 60_000)] })).toEqual({ fills: [], wakes: offers(["one", "p0"]) })
+    expect(await waitingFor(d.redis, d.keys, "p-code")).toEqual(["p3"])
+  })
+
+  it("skips a group at its cap in fills and wakes, and a released slot wakes the group's capabilities in the same call", async () => {
+    await setGroupCap(d.redis, d.keys, "capped", 1)
+    await enqueue(d.redis, d.keys, [
+      ready("g-build", "c-0", 2, T0, "capped"),
+      ready("g-build", "c-1", 2, T0 + 1, "capped"),
+      ready("g-build", "o-0", 2, T0 + 2, "other"),
+      ready("g-test", "c-test", 2, T0 + 3, "capped"),
+    ])
+    // Three slots: one task of the capped group, then the other group's; the second capped task waits.
+    expect(await route({ fills: [ask("builder", ["g-build"], 3)] })).toEqual({
+      fills: offers(["builder", "c-0"], ["builder", "o-0"]),
+      wakes: [],
+    })
+    expect(await groupInFlight(d.redis, d.keys, "capped")).toBe(1)
+    expect(await route({ fills: [ask("tester", ["g-test"], 1, 0.9)] })).toEqual({ fills: [], wakes: [] })
+    expect(await idle("g-build")).toEqual([["builder", 1, 1]])
+    // c-0 is released: the capped group is under its cap, so both capabilities it has tasks waiting under are woken.
+    const routed = await route({ releases: [{ group: "capped", taskId: "c-0" }] })
+    expect(routed.fills).toEqual([])
+    // One slot of the group: the first woken capability takes it; the other finds the group at its cap again.
+    expect(routed.wakes.length).toBe(1)
+    expect([offers(["builder", "c-1"]), offers(["tester", "c-test"])]).toContainEqual(routed.wakes)
+    expect(await groupInFlight(d.redis, d.keys, "capped")).toBe(1)
+  })
+
+  it("wakes the batch's tasks' capabilities before the reopened ones", async () => {
+    await setGroupCap(d.redis, d.keys, "order", 1)
+    await enqueue(d.redis, d.keys, [ready("r-build", "held", 2, T0, "order"), ready("r-build", "next", 2, T0 + 1, "order")])
+    expect((await route({ fills: [ask("taker", ["r-build"], 1)] })).fills).toEqual(offers(["taker", "held"]))
+    // Two idle agents: one for r-build, one for r-new; the batch releases `held` and queues a task of the group in r-new.
+    await route({ fills: [ask("builds", ["r-build"], 1), ask("news", ["r-new"], 1)] })
+    const routed = await route({ releases: [{ group: "order", taskId: "held" }], tasks: [ready("r-new", "fresh", 2, T0 + 2, "order")] })
+    // r-new (the batch's task) is woken first and takes the group's one slot; r-build (reopened) finds it at its cap.
+    expect(routed).toEqual({ fills: [], wakes: offers(["news", "fresh"]) })
+    expect(await waitingFor(d.redis, d.keys, "r-build")).toEqual(["next"])
+    expect(await idle("r-build")).toEqual([["builds", 1, 1]])
+  })
+
+  it("does not queue again a task noted as taken when asked for the sweep's repairs (unlessTaken)", async () => {
+    await enqueue(d.redis, d.keys, [ready("u-code", "u-0", 2, T0)])
+    expect((await route({ fills: [ask("first", ["u-code"], 1)] })).fills).toEqual(offers(["first", "u-0"]))
+    await route({ fills: [ask("second", ["u-code"], 1)] })
+    expect(await route({ tasks: [ready("u-code", "u-0", 2, T0)], unlessTaken: true })).toEqual({ fills: [], wakes: [] })
+    expect(await route({ tasks: [ready("u-code", "u-0", 2, T0)] })).toEqual({ fills: [], wakes: offers(["second", "u-0"]) })
+  })
+})
+
+describe("router.route", () => {
+  /** A connection of its own whose commands are counted (every command ioredis sends, pipelined or not). */
+  const counted = async (): Promise<{ redis: Redis; sent: string[] }> => {
+    const redis = await d.connectRedis("counted")
+    const sent: string[] = []
+    const send = redis.sendCommand.bind(redis)
+    redis.sendCommand = ((command, ...rest) => {
+      sent.push(command.name)
+      return send(command, ...rest)
+    }) as Redis["sendCommand"]
+    return { redis, sent }
+  }
+
+  const reservations = async (agentId: string): Promise<Array<{ taskId: string; cmdId: string | undefined }>> => {
+    const inbox = d.keys.partition(partitionOf("agent", agentId, d.partitions)).inbox
+    return (await d.redis.xrange(inbox, "-", "+"))
+      .map(
+        ([, flat]) => Object.fromEntries(flat.flatMap((value, i) => (i % 2 === 0 ? [[value, flat[i + 1]]] : []))) as Record<string, string>,
+      )
+      .filter((fields) => fields.actor === `agent:${agentId}` && fields.type === "RESERVE")
+      .map((fields) => ({ taskId: (JSON.parse(fields.payload ?? "{}") as { task_id: string }).task_id, cmdId: fields.cmdId }))
+  }
+
+  it("routes a batch (releases, fills, ready tasks, wakes) in one script call, then proposes each offer to its agent", async () => {
+    const { redis, sent } = await counted()
+    const router = createRouter({ sql: d.schema.sql, redis, keys: d.keys, append: d.append, clock: Date.now })
+    const [sleeper, asker, waiting, fresh, done] = [randomUUID(), randomUUID(), randomUUID(), randomUUID(), randomUUID()]
+    const [capability, group] = [`one-call-${sleeper}`, `one-call-${asker}`]
+    // The script cached, and an idle agent of the capability.
+    await router.route(
+      { queue: [], fills: [{ _tag: "fill_agent", agentId: sleeper, capabilities: [capability], free: 1, entryId: "1-0" }], releases: [] },
+      "warm",
+    )
+    await setGroupCap(d.redis, d.keys, group, 1)
+    await enqueue(d.redis, d.keys, [ready(capability, waiting, 2, T0, group)])
+    await d.redis.sadd(`${d.keys.route}:held:${group}`, done)
+    sent.length = 0
+    await router.route(
+      {
+        queue: [{ _tag: "route_task", taskId: fresh, capability, priority: 1, since: T0 + 1 }],
+        fills: [{ _tag: "fill_agent", agentId: asker, capabilities: [capability], free: 1, score: 0.5, entryId: "1-0" }],
+        releases: [{ _tag: "group_release", group: group, taskId: done }],
+      },
+      "batch-1",
+    )
+    expect(sent).toEqual(["evalsha"])
+    // The asker took the most urgent waiting task when it asked (`waiting`: `fresh` is queued after the fills);
+    // the new task woke the sleeper.
+    expect(await reservations(asker)).toEqual([{ taskId: waiting, cmdId: `batch-1/${waiting}` }])
+    expect(await reservations(sleeper)).toEqual([{ taskId: fresh, cmdId: `batch-1/w/${fresh}` }])
+    expect(await groupInFlight(d.redis, d.keys, group)).toBe(1)
+  })
+})
