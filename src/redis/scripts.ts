@@ -127,9 +127,9 @@ export interface RedisScripts {
   /** One batch's routing in one call (route-batch.lua): releases `batch.releases`, fills, queues `batch.tasks`, wakes
    * idle agents; the offers made, the fills' and the wakes' apart, each in the order taken. */
   routeBatch(route: string, batch: RouteBatch): Promise<RoutedBatch>
-  /** Appends `entries` (field → value each) to `stream`, trimmed to about `maxLenApprox` entries, in one command;
-   * their stream ids in order. */
-  publish(stream: string, entries: ReadonlyArray<Readonly<Record<string, string>>>, maxLenApprox: number): Promise<string[]>
+  /** Appends `entries` (field → value each) to `stream`, trimmed to about `maxLenApprox` entries, and, given `ttlMs`
+   * (a reply stream), sets the stream to expire that long after (PEXPIRE), in one command; their stream ids in order. */
+  publish(stream: string, entries: ReadonlyArray<Readonly<Record<string, string>>>, maxLenApprox: number, ttlMs?: number): Promise<string[]>
   /** Acknowledges `ids` in the `runtime` group and deletes them from the inbox; how many were pending. */
   ack(p: PartitionKeys, ids: ReadonlyArray<string>): Promise<number>
   /** Takes `owed` bytes already let through and, when that many are left, `asked` more from the byte budget at `key`; true when `asked` was taken (or was 0). */
@@ -331,13 +331,13 @@ export const createScripts = (redis: Redis, options: ScriptOptions = {}): RedisS
       )) as [string[], string[]]
       return { fills: offersOf(filled), wakes: offersOf(woken) }
     },
-    publish: async (stream, entries, maxLenApprox) => {
+    publish: async (stream, entries, maxLenApprox, ttlMs = 0) => {
       if (entries.length === 0) return []
       const args = entries.flatMap((fields) => {
         const pairs = Object.entries(fields)
         return [pairs.length, ...pairs.flat()]
       })
-      return (await run["events-publish"](stream, maxLenApprox, ...args)) as string[]
+      return (await run["events-publish"](stream, maxLenApprox, ttlMs, ...args)) as string[]
     },
     ack: async (p, ids) => (ids.length === 0 ? 0 : Number(await run["inbox-ack"](p.inbox, RUNTIME_GROUP, ...ids))),
     takeBytes: async (key, budget, owed, asked, nowMs) =>
