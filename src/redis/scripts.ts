@@ -48,24 +48,22 @@ export interface Appended {
   duplicate: boolean
 }
 
-/** Several commands of one type to one actor, each with its command id (see append-each.lua). */
-export interface AppendEachCommand {
+/** One run of `appendRuns`: commands of one type to one actor, each with its command id ("" only in a run of one:
+ * not deduplicated). */
+export interface AppendRun {
   type: string
   /** `kind:id` */
   actor: string
   parts: ReadonlyArray<{ readonly cmdId: string /** JSON text */; readonly payload: string }>
 }
 
-export interface AppendedEach {
+/** What `appendRuns` answers for one run. */
+export interface AppendedRun {
   /** The new entry's id, or (when every command was appended before) the first one's entry id. */
   id: string
   /** How many of the commands this append wrote (0: all were appended before). */
   appended: number
 }
-
-/** One run of `appendRuns`: commands of one type to one actor, each with its command id ("" only in a run of one:
- * not deduplicated). */
-export type AppendRun = AppendEachCommand
 
 export interface TimerSpec {
   /** `kind:id` */
@@ -93,18 +91,13 @@ export interface FiredTimers {
 export interface RedisScripts {
   /** Rejects with AppendExpired when the command's deadline had passed. */
   append(p: PartitionKeys, command: AppendCommand): Promise<Appended>
-  /** Appends the commands not appended before as one entry (one command: an ordinary entry). */
-  appendEach(p: PartitionKeys, command: AppendEachCommand): Promise<AppendedEach>
-  /** True when it replaced a timer of the same name. */
-  armTimer(p: PartitionKeys, timer: TimerSpec): Promise<boolean>
-  /** True when a timer was cleared. */
-  clearTimer(p: PartitionKeys, actor: string, name: string): Promise<boolean>
-  /** Arms and clears the partition's timers in one call, in the order given (an arm then a clear of one timer
-   * ends cleared, and the other way round); how many operations were applied. */
+  /** Arms (replacing a timer of the same name) and clears the partition's timers in one call, in the order given
+   * (an arm then a clear of one timer ends cleared, and the other way round); how many operations were applied. */
   applyTimers(p: PartitionKeys, ops: ReadonlyArray<TimerOp>): Promise<number>
-  /** Appends runs to actors of the partition in one call, in the order given, each as `appendEach` does
-   * (one entry per run; each command deduplicated by its own id); each run's answer, in order. */
-  appendRuns(p: PartitionKeys, runs: ReadonlyArray<AppendRun>): Promise<AppendedEach[]>
+  /** Appends runs to actors of the partition in one call, in the order given: each run's commands not appended
+   * before as one entry (one command: an ordinary entry; each command deduplicated by its own id); each run's
+   * answer, in order. */
+  appendRuns(p: PartitionKeys, runs: ReadonlyArray<AppendRun>): Promise<AppendedRun[]>
   /** Moves up to `max` timers due at or before `nowMs` into the inbox; returns how many, and when
    * the earliest timer still armed is due (null when none is). */
   fireTimers(p: PartitionKeys, nowMs: number, max: number): Promise<FiredTimers>
@@ -134,9 +127,9 @@ export interface RedisScripts {
   /** One batch's routing in one call (route-batch.lua): releases `batch.releases`, fills, queues `batch.tasks`, wakes
    * idle agents; the offers made, the fills' and the wakes' apart, each in the order taken. */
   routeBatch(route: string, batch: RouteBatch): Promise<RoutedBatch>
-  /** Appends `entries` (field → value each) to `stream`, trimmed to about `maxLenApprox` entries, in one command;
-   * their stream ids in order. */
-  publish(stream: string, entries: ReadonlyArray<Readonly<Record<string, string>>>, maxLenApprox: number): Promise<string[]>
+  /** Appends `entries` (field → value each) to `stream`, trimmed to about `maxLenApprox` entries, and, given `ttlMs`
+   * (a reply stream), sets the stream to expire that long after (PEXPIRE), in one command; their stream ids in order. */
+  publish(stream: string, entries: ReadonlyArray<Readonly<Record<string, string>>>, maxLenApprox: number, ttlMs?: number): Promise<string[]>
   /** Acknowledges `ids` in the `runtime` group and deletes them from the inbox; how many were pending. */
   ack(p: PartitionKeys, ids: ReadonlyArray<string>): Promise<number>
   /** Takes `owed` bytes already let through and, when that many are left, `asked` more from the byte budget at `key`; true when `asked` was taken (or was 0). */
@@ -206,10 +199,7 @@ export interface ScriptOptions {
 
 const KEY_COUNTS = {
   append: 2,
-  "append-each": 2,
   "append-runs": 2,
-  "timer-arm": 2,
-  "timer-clear": 2,
   "timers-apply": 2,
   "timers-fire": 3,
   "lease-acquire": 2,
@@ -271,14 +261,6 @@ export const createScripts = (redis: Redis, options: ScriptOptions = {}): RedisS
       const [id, duplicate] = reply as [string, number]
       return { id, duplicate: duplicate === 1 }
     },
-    appendEach: async (p, { type, actor, parts }) => {
-      const pairs = parts.flatMap((part) => [part.cmdId, part.payload])
-      const [id, appended] = (await run["append-each"](p.inbox, p.dedupe(""), type, actor, dedupeTtlMs, ...pairs)) as [string, number]
-      return { id, appended }
-    },
-    armTimer: async (p, timer) =>
-      (await run["timer-arm"](p.timers, p.timerData, timerMember(timer.actor, timer.name), timer.fireAt, timerEntry(timer))) === 0,
-    clearTimer: async (p, actor, name) => (await run["timer-clear"](p.timers, p.timerData, timerMember(actor, name))) === 1,
     applyTimers: async (p, ops) => {
       if (ops.length === 0) return 0
       const args = ops.flatMap((timer) =>
@@ -349,13 +331,13 @@ export const createScripts = (redis: Redis, options: ScriptOptions = {}): RedisS
       )) as [string[], string[]]
       return { fills: offersOf(filled), wakes: offersOf(woken) }
     },
-    publish: async (stream, entries, maxLenApprox) => {
+    publish: async (stream, entries, maxLenApprox, ttlMs = 0) => {
       if (entries.length === 0) return []
       const args = entries.flatMap((fields) => {
         const pairs = Object.entries(fields)
         return [pairs.length, ...pairs.flat()]
       })
-      return (await run["events-publish"](stream, maxLenApprox, ...args)) as string[]
+      return (await run["events-publish"](stream, maxLenApprox, ttlMs, ...args)) as string[]
     },
     ack: async (p, ids) => (ids.length === 0 ? 0 : Number(await run["inbox-ack"](p.inbox, RUNTIME_GROUP, ...ids))),
     takeBytes: async (key, budget, owed, asked, nowMs) =>

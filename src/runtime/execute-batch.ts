@@ -196,10 +196,7 @@ const carryOut = async (io: BatchIo, items: ReadonlyArray<OutboxItem>): Promise<
   // Nothing is sent before every item is checked (a command that fails its Schema leaves no call in flight).
   const publishing = [
     io.scripts.publish(io.keys.events, published, io.eventRetention),
-    ...[...replies].map(async ([stream, entries]) => {
-      await io.scripts.publish(stream, entries, REPLIES_KEPT)
-      await io.redis.pexpire(stream, REPLIES_TTL_MS)
-    }),
+    ...[...replies].map(([stream, entries]) => io.scripts.publish(stream, entries, REPLIES_KEPT, REPLIES_TTL_MS)),
   ]
   const timing = [...timers].map(([partition, ops]) => io.scripts.applyTimers(io.keys.partition(partition), ops))
   // Each target's runs up to its first coverage answer: one call per partition. What follows a coverage answer

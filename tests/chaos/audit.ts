@@ -94,7 +94,7 @@ const sessionTask = (dependencies: number) => [
   ...STANDALONE.slice(1),
 ]
 /** TASK_STATUS reports a session applies per task: ready, assigned, in_progress, completed. The reports
- * one runtime batch sends to a session arrive as one entry (append-each.lua), applied as one transition. */
+ * one runtime batch sends to a session arrive as one entry (append-runs.lua), applied as one transition. */
 const REPORTS_PER_TASK = 4
 const REPORT = /^TASK_STATUS:(queued|running)>(queued|running|completed)$/u
 

@@ -1,6 +1,5 @@
 --[[
-  Included by the scripts that append the runtime's commands (-- @include append-commands), not a
-  script of its own.
+  Included by append-runs.lua (-- @include append-commands), not a script of its own.
 
   append_each(inbox, dedupe, ttl, type, actor, args, first, last): appends the commands of one type to
   one actor whose (cmdId, payload) pairs are args[first..last] as ONE entry of the stream `inbox`,

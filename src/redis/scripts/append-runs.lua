@@ -1,8 +1,9 @@
 --[[
   Idempotently append a batch's commands to the actors of one partition in one step: several runs
-  (commands of one type in a row to one actor), each appended as append-each.lua appends it (one
-  entry per run, each command deduplicated by its own cmdId, so a redelivered batch appends nothing
-  twice), in the order given: the runs to one actor enter its inbox in that order.
+  (commands of one type in a row to one actor, e.g. its tasks' TASK_STATUS reports to a session), each
+  as one entry (append_each, included: each command deduplicated by its own cmdId, so a redelivered
+  batch, grouped the same or not, appends nothing twice), in the order given: the runs to one actor
+  enter its inbox in that order.
 
   Input:
     KEYS[1] inbox stream                    {prefix:p}:in
@@ -13,7 +14,12 @@
               (cmdId "": not deduplicated, only in a run of one)
 
   Output:
-    per run, in order: streamId, appended (as append-each.lua answers).
+    per run, in order: streamId, appended: the new entry's id and how many commands it holds, or
+    firstSeenId, 0 when every command of the run was appended before (nothing is written).
+
+  Entry fields: type, actor, payload, cmdId (left out when "") for a run's one new command (an
+  ordinary entry); for two or more: type, actor, payload = a JSON array of the payloads in order,
+  batch = their count.
 ]]
 -- @include append-commands
 local out = {}

@@ -1,5 +1,5 @@
 --[[
-  Included by the timer scripts (-- @include timer-ops), not a script of its own.
+  Included by timers-apply.lua (-- @include timer-ops), not a script of its own.
 
   arm_timer(timers, data, member, fireAt, entry): arms the timer `member` ("kind:id:name") of the
   sorted set `timers` ({prefix:p}:timers) to fire at `fireAt` (ms since the epoch), replacing one of

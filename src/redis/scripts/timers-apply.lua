@@ -8,8 +8,10 @@
     KEYS[2] timer data hash     {prefix:p}:timer:data
 
     ARGV: operations, one after another:
-      "a", member ("kind:id:name"), fire time (ms since the epoch), entry (as timer-arm.lua's ARGV[3])
-      "c", member
+      "a", member ("kind:id:name"), fire time (ms since the epoch), entry (to append when it fires:
+           JSON {type, payload}, payload a JSON string, and `actor` when the member does not name
+           it, see timers-fire.lua), replacing a timer of the same name
+      "c", member (nothing when there is none)
 
   Output:
     how many operations were applied.

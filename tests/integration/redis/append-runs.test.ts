@@ -1,5 +1,5 @@
 // A batch's commands to the actors of one partition in one call (append-runs.lua): each run (commands of one
-// type in a row to one actor) one entry as append-each.lua writes it, in the order given, each command
+// type in a row to one actor) one entry (batched-entries.test.ts), in the order given, each command
 // deduplicated by its own id, so a redelivered batch, grouped the same or not, appends nothing twice.
 import { describe, expect, it } from "vitest"
 import { createScripts } from "../../../src/redis/scripts.ts"
@@ -12,7 +12,7 @@ const entries = async (inbox: string) => (await fresh.redis.xrange(inbox, "-", "
 const part = (cmdId: string, n: number) => ({ cmdId, payload: JSON.stringify({ n }) })
 
 describe("append runs", () => {
-  it("appends each run as one entry, in the order given, with the fields append-each and append write", async () => {
+  it("appends each run as one entry, in the order given, with the fields of a batched entry and of append", async () => {
     const p = fresh.keys.partition(0)
     const scripts = createScripts(fresh.redis)
     const answers = await scripts.appendRuns(p, [
@@ -64,11 +64,11 @@ describe("append runs", () => {
     ])
   })
 
-  it("dedupes against what append and append-each appended before, and they against it", async () => {
+  it("dedupes against what append and an earlier call appended before, and append against it", async () => {
     const p = fresh.keys.partition(2)
     const scripts = createScripts(fresh.redis)
     const alone = await scripts.append(p, { type: "RELEASE", actor: "agent:a", payload: '{"n":1}', cmdId: "x/1" })
-    const each = await scripts.appendEach(p, { type: "RELEASE", actor: "agent:a", parts: [part("x/2", 2), part("x/3", 3)] })
+    const [each] = await scripts.appendRuns(p, [{ type: "RELEASE", actor: "agent:a", parts: [part("x/2", 2), part("x/3", 3)] }])
     const [answer] = await scripts.appendRuns(p, [
       { type: "RELEASE", actor: "agent:a", parts: [part("x/1", 1), part("x/3", 3), part("x/4", 4)] },
     ])
@@ -77,6 +77,6 @@ describe("append runs", () => {
       id: answer!.id,
       duplicate: true,
     })
-    expect((await entries(p.inbox)).map(({ id }) => id)).toEqual([alone.id, each.id, answer!.id])
+    expect((await entries(p.inbox)).map(({ id }) => id)).toEqual([alone.id, each!.id, answer!.id])
   })
 })

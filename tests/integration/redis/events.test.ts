@@ -1,4 +1,5 @@
-// The event stream: publishing a batch in one command, reading after an id, trimming, and the oldest retained id.
+// The event stream: publishing a batch in one command, reading after an id, trimming, and the oldest retained id;
+// a reply stream set to expire by the same command.
 import { describe, expect, it } from "vitest"
 import { compareStreamIds } from "../../../src/redis/stream-id.ts"
 import { createScripts } from "../../../src/redis/scripts.ts"
@@ -22,6 +23,36 @@ describe("event stream", () => {
     expect(await readEvents(fresh.redis, ev, "0", 10)).toEqual(ids.map((id, i) => ({ id, fields: event(i + 1) })))
     expect((await readEvents(fresh.redis, ev, ids[0]!, 1)).map((entry) => entry.id)).toEqual([ids[1]])
     expect(await readEvents(fresh.redis, ev, ids[2]!, 10)).toEqual([])
+  })
+
+  it("sets a TTL on the stream in the same call when given one (a reply stream), none otherwise (the event stream)", async () => {
+    const [ev, reply] = [`${fresh.keys.events}:ttl`, fresh.keys.replies("edge-ttl")]
+    // What the publishing connection sends: the script (EVAL once after a cache flush), no PEXPIRE of its own.
+    const counted = await fresh.connect("publish-counter")
+    const sent: string[] = []
+    const send = counted.sendCommand.bind(counted)
+    counted.sendCommand = ((command: { name: string }, ...rest: unknown[]) => {
+      sent.push(command.name)
+      return (send as (...args: unknown[]) => unknown)(command, ...rest)
+    }) as typeof counted.sendCommand
+    const scripts = createScripts(counted)
+    const [id] = await scripts.publish(reply, [event(1)], 100, 60_000)
+    expect(sent[0]).toBe("evalsha")
+    expect(sent.filter((name) => name !== "evalsha" && name !== "eval")).toEqual([])
+    const ttl = await fresh.redis.pttl(reply)
+    expect(ttl).toBeGreaterThan(0)
+    expect(ttl).toBeLessThanOrEqual(60_000)
+    expect((await fresh.redis.xrange(reply, "-", "+")).map(([entryId]) => entryId)).toEqual([id])
+
+    await scripts.publish(ev, [event(1), event(2)], 100)
+    expect(await fresh.redis.xlen(ev)).toBe(2)
+    expect(await fresh.redis.pttl(ev)).toBe(-1)
+    // A later batch with a TTL sets it anew; nothing published sets none.
+    await fresh.redis.pexpire(reply, 10)
+    await scripts.publish(reply, [event(2)], 100, 60_000)
+    expect(await fresh.redis.pttl(reply)).toBeGreaterThan(10)
+    expect(await scripts.publish(ev, [], 100, 60_000)).toEqual([])
+    expect(await fresh.redis.pttl(ev)).toBe(-1)
   })
 
   it("wakes a blocked reader when an event is published", async () => {

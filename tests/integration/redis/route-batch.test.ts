@@ -17,6 +17,8 @@ import {
   setGroupCap,
   waitingFor,
 } from "../../../src/redis/ready-queue.ts"
+import { createAppend } from "../../../src/runtime/append.ts"
+import { validateCommand } from "../../../src/runtime/inbox-codec.ts"
 import { createRouter } from "../../../src/runtime/router.ts"
 import { testDeployment, type TestDeployment } from "../../support/runtime.ts"
 
@@ -228,5 +230,41 @@ describe("router.route", () => {
     expect(await reservations(asker)).toEqual([{ taskId: waiting, cmdId: `batch-1/${waiting}` }])
     expect(await reservations(sleeper)).toEqual([{ taskId: fresh, cmdId: `batch-1/w/${fresh}` }])
     expect(await groupInFlight(d.redis, d.keys, group)).toBe(1)
+  })
+
+  it("checks its proposals as the runtime's own commands, not with the append's validate: the RESERVE entry as before", async () => {
+    const append = createAppend({
+      scripts: d.scripts,
+      keys: d.keys,
+      partitions: d.partitions,
+      validate: () => {
+        throw new Error("a proposal went through the edge's validation")
+      },
+    })
+    const router = createRouter({ sql: d.schema.sql, redis: d.redis, keys: d.keys, append, clock: Date.now })
+    const [agentId, taskId] = [randomUUID(), randomUUID()]
+    const capability = `own-${agentId}`
+    await enqueue(d.redis, d.keys, [ready(capability, taskId)])
+    await router.route(
+      { queue: [], fills: [{ _tag: "fill_agent", agentId, capabilities: [capability], free: 1, entryId: "1-0" }], releases: [] },
+      "own",
+    )
+    const inbox = d.keys.partition(partitionOf("agent", agentId, d.partitions)).inbox
+    const reserve = { kind: "agent", id: agentId, type: "RESERVE", payload: { taskId } }
+    const entry = ["type", "RESERVE", "actor", `agent:${agentId}`, "payload", validateCommand(reserve), "cmdId", `own/${taskId}`]
+    expect(entry[5]).toBe(JSON.stringify({ task_id: taskId }))
+    const written = (await d.redis.xrange(inbox, "-", "+")).filter(([, flat]) => flat[3] === `agent:${agentId}`)
+    expect(written.map(([, flat]) => flat)).toEqual([entry])
+    // Deduplicated by its command id against an append checked by validateCommand, and the other way round.
+    expect(await d.append({ ...reserve, cmdId: `own/${taskId}` })).toMatchObject({ streamId: written[0]![0], duplicate: true })
+    const other = randomUUID()
+    const first = await d.append({ ...reserve, payload: { taskId: other }, cmdId: `own/${other}` })
+    expect(await append({ ...reserve, payload: { taskId: other }, cmdId: `own/${other}`, own: true })).toEqual({
+      ...first,
+      duplicate: true,
+    })
+    // A proposal that fails its Schema is refused, nothing appended.
+    await expect(append({ ...reserve, payload: { taskId: "not-a-uuid" }, own: true })).rejects.toMatchObject({ code: "validation_failed" })
+    expect((await d.redis.xrange(inbox, "-", "+")).filter(([, flat]) => flat[3] === `agent:${agentId}`)).toHaveLength(2)
   })
 })

@@ -31,8 +31,8 @@ describe("timers-apply", () => {
   it("applies arms and clears in order: arm then clear ends cleared, clear then arm ends armed, the last arm wins", async () => {
     const p = fresh.keys.partition(0)
     const scripts = createScripts(fresh.redis)
-    await scripts.armTimer(p, { actor: "task:b", name: "deadline", fireAt: 50, type: "DEADLINE", payload: "{}" })
-    await scripts.armTimer(p, { actor: "task:d", name: "deadline", fireAt: 60, type: "DEADLINE", payload: "{}" })
+    // Armed by an earlier batch.
+    await scripts.applyTimers(p, [arm("task:b", 50), arm("task:d", 60)])
     const ops = [
       arm("task:a", 100),
       clear("task:a"),
@@ -47,7 +47,7 @@ describe("timers-apply", () => {
     const expected = {
       "task:b:deadline": [200, { type: "DEADLINE", payload: '{"attempt":200}' }],
       "task:c:deadline": [301, { type: "DEADLINE", payload: '{"attempt":301}' }],
-      // A name with ":" keeps its actor with it (timers-fire.lua), as armTimer stores it.
+      // A name with ":" keeps its actor with it (timers-fire.lua reads it from there).
       "task:e:odd:name": [400, { type: "DEADLINE", payload: '{"attempt":400}', actor: "task:e" }],
     }
     expect(await timersOf(p)).toEqual(expected)
@@ -57,13 +57,15 @@ describe("timers-apply", () => {
     expect(await timersOf(p)).toEqual(expected)
   })
 
-  it("ends as arming and clearing one by one ends, and fires what it armed", async () => {
-    const [one, each] = [fresh.keys.partition(1), fresh.keys.partition(2)]
+  it("ends with each timer's last operation, and fires what it armed", async () => {
+    const one = fresh.keys.partition(1)
     const scripts = createScripts(fresh.redis)
     const ops = [arm("task:x", 10), arm("task:y", 20), clear("task:x"), arm("task:x", 30), arm("task:z", 5), clear("task:z")]
     await scripts.applyTimers(one, ops)
-    for (const op of ops) await (op.op === "arm" ? scripts.armTimer(each, op) : scripts.clearTimer(each, op.actor, op.name))
-    expect(await timersOf(one)).toEqual(await timersOf(each))
+    expect(await timersOf(one)).toEqual({
+      "task:x:deadline": [30, { type: "DEADLINE", payload: '{"attempt":30}' }],
+      "task:y:deadline": [20, { type: "DEADLINE", payload: '{"attempt":20}' }],
+    })
     expect((await scripts.fireTimers(one, 1_000, 10)).moved).toBe(2)
     expect((await fresh.redis.xrange(one.inbox, "-", "+")).map(([, flat]) => flat)).toEqual([
       ["type", "DEADLINE", "actor", "task:y", "payload", '{"attempt":20}', "timer", "task:y:deadline"],

@@ -44,6 +44,11 @@ describe("replies", () => {
 
     const events = await deployment.redis.xrange(deployment.keys.events, "-", "+")
     expect(events.filter(([, flat]) => flat[1] === "reply")).toEqual([])
-    expect(await deployment.redis.pttl(stream)).toBeGreaterThan(0)
+    // Set by the same script call as the answer's XADD (events-publish.lua): never seen without it. The event
+    // stream does not expire.
+    const ttl = await deployment.redis.pttl(stream)
+    expect(ttl).toBeGreaterThan(0)
+    expect(ttl).toBeLessThanOrEqual(60_000)
+    expect(await deployment.redis.pttl(deployment.keys.events)).toBe(-1)
   })
 })

@@ -1,4 +1,4 @@
-// A batched inbox entry (several commands of one type to one actor, see append-each.lua) is planned as
+// A batched inbox entry (several commands of one type to one actor, see append-runs.lua) is planned as
 // its commands applied in order and recorded as ONE transition: one version, one history row, one
 // event whose patch goes from the view before the first command to the view after the last; each
 // command's outputs are kept, with distinct command ids; a refused command is counted and skipped; a

@@ -1,4 +1,4 @@
-// A batched inbox entry (what append-each.lua writes: `batch` = n, `payload` a JSON array of n payloads)
+// A batched inbox entry (what append-runs.lua writes: `batch` = n, `payload` a JSON array of n payloads)
 // decodes to its commands in order, each payload checked like HTTP input; a malformed batch is refused
 // whole with the reason its dead letter records.
 import { describe, expect, it } from "vitest"
