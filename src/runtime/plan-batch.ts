@@ -304,7 +304,7 @@ type Refusal = Extract<Step, { readonly _tag: "rejected" }>
 /** What an entry's commands did, applied in order to one actor: the step of those applied taken as
  * one (from the state before the first to the state after the last; no step when none applied), the
  * refusals, or the failure that dead-letters the whole entry. One command is the common case; a
- * batched entry (append-each.lua) is recorded as one transition, as if its commands were one. */
+ * batched entry (append-runs.lua) is recorded as one transition, as if its commands were one. */
 type Folded =
   | { readonly _tag: "failed"; readonly reason: string }
   | {

@@ -504,7 +504,7 @@ export const streamPayload = (cmd: InboxCommand): string => JSON.stringify(encod
 // ---- raw stream entries ----
 
 /** An inbox stream entry: PROTOCOL.md's `type`, `actor`, `payload`, plus the runtime's `cmdId`, `replyTo`
- * and `batch` (several commands of one type to one actor: append-each.lua). */
+ * and `batch` (several commands of one type to one actor: append-runs.lua). */
 const StreamEntry = Schema.Struct({
   type: Schema.String,
   actor: ActorRefParts,
@@ -574,7 +574,7 @@ export function decodeStreamEntry(fields: ReadonlyArray<string> | Readonly<Recor
 /**
  * Decodes a raw inbox stream entry into its commands, in order: one, or, for an entry with `batch`
  * = n (1 to 1,000), the n commands of its `type` to its `actor` whose payloads `payload` lists as a
- * JSON array (what append-each.lua writes: a batch carries no `cmdId` or `replyTo`). Each payload is
+ * JSON array (what append-runs.lua writes: a batch carries no `cmdId` or `replyTo`). Each payload is
  * checked like HTTP input; one that fails refuses the whole entry, naming its index.
  */
 export function decodeStreamEntries(fields: ReadonlyArray<string> | Readonly<Record<string, string>>): Decoded<InboxCommand[]> {
