@@ -2,9 +2,9 @@
 // rotation of those groups. Taking gives the most urgent priority first and, within a priority, one
 // task per group in turn (so one group's 10,000 tasks do not starve another's 10); a group at its
 // `max_in_flight` is skipped until one of its tasks is released. Each task is taken by exactly one
-// taker (the scripts are atomic). Scripts: ready-enqueue.lua, ready-take.lua, group-release.lua, and route-batch.lua,
-// which does a runtime batch's whole routing (releases, takes, queueing, idle agents woken) in one call; their
-// logic is shared (ready-queues.lua, idle-agents.lua).
+// taker (the script is atomic). One script, route-batch.lua, does a runtime batch's whole routing (releases, takes,
+// queueing, idle agents woken) in one call; it includes the queues' and the idle agents' logic (ready-queues.lua,
+// idle-agents.lua).
 import type { Redis } from "ioredis"
 import { scoreUnits } from "./idle-agents.ts"
 import type { Keys } from "./keys.ts"
@@ -12,22 +12,12 @@ import { scriptsOn, type ReadyTask, type RoutedBatch } from "./scripts.ts"
 
 export type { ReadyTask, RouteOffer, RoutedBatch } from "./scripts.ts"
 
-/** Puts tasks in their queues; a task already queued keeps its place, and is no longer in flight for its group.
- * `unlessTaken` (the sweep's repairs): a task noted as taken is left alone, checked atomically. How many were queued anew. */
-export const enqueue = (redis: Redis, keys: Keys, tasks: ReadonlyArray<ReadyTask>, unlessTaken = false): Promise<number> =>
-  scriptsOn(redis).enqueueReady(keys.route, tasks, unlessTaken)
-
 /**
  * How long a taken task is known as taken, by default: a task still `ready` in Postgres and taken less
  * than this long ago has a proposal on its way (RESERVE, then ASSIGN), and the routing sweep leaves it
  * alone. A task a crash dropped between its take and its proposal is queued again by a sweep after this.
  */
 export const TAKEN_HOLD_MS = 15_000
-
-/** Takes up to `count` tasks for an agent of `capabilities` (see above); the taken ones leave their queues
- * and are noted as taken, with the time. */
-export const take = (redis: Redis, keys: Keys, capabilities: ReadonlyArray<string>, count: number): Promise<string[]> =>
-  scriptsOn(redis).takeReady(keys.route, capabilities, count)
 
 const takenKey = (keys: Keys): string => `${keys.route}:taken`
 
@@ -44,14 +34,6 @@ export const forgetTakenBefore = async (redis: Redis, keys: Keys, before: number
   await redis.zremrangebyscore(takenKey(keys), "-inf", `(${before}`)
 }
 
-/** Its tasks no longer count against their groups' caps (released by their agent, or finished). Answers the
- * capabilities with tasks waiting in a group that was at its cap before: their idle agents can take one now. */
-export const releaseGroupSlots = (
-  redis: Redis,
-  keys: Keys,
-  slots: ReadonlyArray<{ readonly group: string; readonly taskId: string }>,
-): Promise<string[]> => scriptsOn(redis).releaseGroups(keys.route, slots)
-
 /** An agent with `free` slots for `capabilities`, and its routing score (it ranks it among the idle agents). */
 export interface FillAsk {
   readonly agentId: string
@@ -63,8 +45,9 @@ export interface FillAsk {
 /**
  * One batch's routing, atomically in one script call (route-batch.lua): releases `releases` from their groups,
  * lets each of `fills` take up to its free slots (then idle for its capabilities with what is left, or no longer
- * idle with none), queues `tasks` (`unlessTaken`: as `enqueue`), then wakes up to `wakeAgents` idle agents per
- * capability of `tasks` and of the groups the releases reopened. The offers to propose, the fills' and the wakes'.
+ * idle with none), queues `tasks` (a task already queued keeps its place; one queued again is no longer in flight
+ * for its group, nor noted as taken; `unlessTaken`, the sweep's repairs: a task noted as taken is left alone), then
+ * wakes up to `wakeAgents` idle agents per capability of `tasks` and of the groups the releases reopened. The offers to propose, the fills' and the wakes'.
  */
 export const routeBatch = (
   redis: Redis,

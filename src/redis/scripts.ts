@@ -115,15 +115,6 @@ export interface RedisScripts {
   /** Appends a dead letter's original fields to the inbox again and removes it; the new entry id, or EntryNotFound.
    * Rejects with AppendExpired, having done nothing, when run after `deadline` (as AppendCommand.deadline; 0: none). */
   replayDeadLetter(p: PartitionKeys, deadId: string, deadline?: number): Promise<ScriptResult<string>>
-  /** Puts ready tasks in their capability's and group's queues (`route`: the routing keys' base, `Keys.route`);
-   * `unlessTaken`: not those noted as taken (the sweep's repairs). How many were queued anew. */
-  enqueueReady(route: string, tasks: ReadonlyArray<ReadyTask>, unlessTaken?: boolean): Promise<number>
-  /** Takes up to `count` ready tasks of `capabilities`, round-robin across groups within a priority, groups at their cap
-   * skipped; each is noted as taken, with the time (see `noted` in ready-queue.ts). */
-  takeReady(route: string, capabilities: ReadonlyArray<string>, count: number): Promise<string[]>
-  /** Releases tasks from their groups' in-flight sets; answers the capabilities with tasks waiting in a group
-   * this brought back under its cap (their idle agents can take them now). */
-  releaseGroups(route: string, slots: ReadonlyArray<{ readonly group: string; readonly taskId: string }>): Promise<string[]>
   /** One batch's routing in one call (route-batch.lua): releases `batch.releases`, fills, queues `batch.tasks`, wakes
    * idle agents; the offers made, the fills' and the wakes' apart, each in the order taken. */
   routeBatch(route: string, batch: RouteBatch): Promise<RoutedBatch>
@@ -210,9 +201,6 @@ const KEY_COUNTS = {
   "dead-letter-replay": 2,
   "inbox-read": 2,
   // The routing scripts name only their base key (`{prefix:route}`): every key they touch shares its hash tag.
-  "ready-enqueue": 1,
-  "ready-take": 1,
-  "group-release": 1,
   "route-batch": 1,
   "byte-budget": 1,
   "events-publish": 1,
@@ -302,20 +290,6 @@ export const createScripts = (redis: Redis, options: ScriptOptions = {}): RedisS
       if (reply === ScriptError.Expired) throw new AppendExpired(`the replay's deadline ${deadline} had passed on Redis's clock`)
       return toResult(reply, String)
     },
-    enqueueReady: async (route, tasks, unlessTaken = false) => {
-      if (tasks.length === 0) return 0
-      return Number(
-        await run["ready-enqueue"](
-          route,
-          unlessTaken ? "unless_taken" : "always",
-          ...tasks.flatMap((task) => [task.capability, task.group ?? "", task.taskId, task.priority, task.since]),
-        ),
-      )
-    },
-    takeReady: async (route, capabilities, count) =>
-      count <= 0 || capabilities.length === 0 ? [] : ((await run["ready-take"](route, count, ...capabilities)) as string[]),
-    releaseGroups: async (route, slots) =>
-      slots.length === 0 ? [] : ((await run["group-release"](route, ...slots.flatMap((slot) => [slot.group, slot.taskId]))) as string[]),
     routeBatch: async (route, { releases, fills, tasks, unlessTaken, wakeAgents }) => {
       if (releases.length === 0 && fills.length === 0 && tasks.length === 0) return { fills: [], wakes: [] }
       const [filled, woken] = (await run["route-batch"](

@@ -8,15 +8,7 @@ import type { Redis } from "ioredis"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { idleAgents } from "../../../src/redis/idle-agents.ts"
 import { partitionOf } from "../../../src/redis/partition.ts"
-import {
-  enqueue,
-  type FillAsk,
-  groupInFlight,
-  type ReadyTask,
-  routeBatch,
-  setGroupCap,
-  waitingFor,
-} from "../../../src/redis/ready-queue.ts"
+import { type FillAsk, groupInFlight, type ReadyTask, routeBatch, setGroupCap, waitingFor } from "../../../src/redis/ready-queue.ts"
 import { createAppend } from "../../../src/runtime/append.ts"
 import { validateCommand } from "../../../src/runtime/inbox-codec.ts"
 import { createRouter } from "../../../src/runtime/router.ts"
@@ -54,6 +46,8 @@ const route = (batch: {
     wakeAgents: batch.wakeAgents ?? 64,
   })
 
+/** Queues `tasks`, waking no one. */
+const enqueue = (tasks: ReadyTask[]) => route({ tasks, wakeAgents: 0 })
 const offers = (...pairs: Array<[string, string]>) => pairs.map(([agentId, taskId]) => ({ agentId, taskId }))
 const idle = async (capability: string) =>
   (await idleAgents(d.redis, d.keys.idle(capability))).map((agent) => [agent.agentId, agent.free, agent.score])
@@ -64,7 +58,7 @@ describe("route-batch.lua", () => {
   })
 
   it("fills: each agent takes the most urgent of its capabilities up to its free slots, and is idle with what is left", async () => {
-    await enqueue(d.redis, d.keys, [
+    await enqueue([
       ready("f-code", "code-p2-old", 2, T0),
       ready("f-code", "code-p2-new", 2, T0 + 5_000),
       ready("f-review", "review-p1", 1, T0 + 9_000),
@@ -89,7 +83,7 @@ describe("route-batch.lua", () => {
 
   it("fills before it queues: an agent asking takes what waited, and the new task wakes an idle one", async () => {
     await route({ fills: [ask("sleeper", ["o-code"], 1, 0.4)] })
-    await enqueue(d.redis, d.keys, [ready("o-code", "waited", 2, T0)])
+    await enqueue([ready("o-code", "waited", 2, T0)])
     expect(await route({ fills: [ask("asker", ["o-code"], 1)], tasks: [ready("o-code", "new", 0, T0 + 1)] })).toEqual({
       fills: offers(["asker", "waited"]),
       wakes: offers(["sleeper", "new"]),
@@ -122,11 +116,11 @@ describe("route-batch.lua", () => {
   })
 
   it("gives the most urgent priority first to a woken agent, whatever was queued before", async () => {
-    await enqueue(d.redis, d.keys, [ready("p-code", "p2-old", 2, T0)])
+    await enqueue([ready("p-code", "p2-old", 2, T0)])
     await route({ fills: [ask("one", ["p-code"], 1)] })
     // `one` took p2-old as it asked; it asks again with one slot and finds nothing: idle.
     await route({ fills: [ask("one", ["p-code"], 1)] })
-    await enqueue(d.redis, d.keys, [ready("p-code", "p3", 3, T0)])
+    await enqueue([ready("p-code", "p3", 3, T0)])
     // One slot free, and a new priority-0 task: the priority-0 one is taken, the priority-3 one waits.
     expect(await route({ tasks: [ready("p-code", "p0", 0, T0 + 60_000)] })).toEqual({ fills: [], wakes: offers(["one", "p0"]) })
     expect(await waitingFor(d.redis, d.keys, "p-code")).toEqual(["p3"])
@@ -134,7 +128,7 @@ describe("route-batch.lua", () => {
 
   it("skips a group at its cap in fills and wakes, and a released slot wakes the group's capabilities in the same call", async () => {
     await setGroupCap(d.redis, d.keys, "capped", 1)
-    await enqueue(d.redis, d.keys, [
+    await enqueue([
       ready("g-build", "c-0", 2, T0, "capped"),
       ready("g-build", "c-1", 2, T0 + 1, "capped"),
       ready("g-build", "o-0", 2, T0 + 2, "other"),
@@ -159,7 +153,7 @@ describe("route-batch.lua", () => {
 
   it("wakes the batch's tasks' capabilities before the reopened ones", async () => {
     await setGroupCap(d.redis, d.keys, "order", 1)
-    await enqueue(d.redis, d.keys, [ready("r-build", "held", 2, T0, "order"), ready("r-build", "next", 2, T0 + 1, "order")])
+    await enqueue([ready("r-build", "held", 2, T0, "order"), ready("r-build", "next", 2, T0 + 1, "order")])
     expect((await route({ fills: [ask("taker", ["r-build"], 1)] })).fills).toEqual(offers(["taker", "held"]))
     // Two idle agents: one for r-build, one for r-new; the batch releases `held` and queues a task of the group in r-new.
     await route({ fills: [ask("builds", ["r-build"], 1), ask("news", ["r-new"], 1)] })
@@ -171,7 +165,7 @@ describe("route-batch.lua", () => {
   })
 
   it("does not queue again a task noted as taken when asked for the sweep's repairs (unlessTaken)", async () => {
-    await enqueue(d.redis, d.keys, [ready("u-code", "u-0", 2, T0)])
+    await enqueue([ready("u-code", "u-0", 2, T0)])
     expect((await route({ fills: [ask("first", ["u-code"], 1)] })).fills).toEqual(offers(["first", "u-0"]))
     await route({ fills: [ask("second", ["u-code"], 1)] })
     expect(await route({ tasks: [ready("u-code", "u-0", 2, T0)], unlessTaken: true })).toEqual({ fills: [], wakes: [] })
@@ -213,7 +207,7 @@ describe("router.route", () => {
       "warm",
     )
     await setGroupCap(d.redis, d.keys, group, 1)
-    await enqueue(d.redis, d.keys, [ready(capability, waiting, 2, T0, group)])
+    await enqueue([ready(capability, waiting, 2, T0, group)])
     await d.redis.sadd(`${d.keys.route}:held:${group}`, done)
     sent.length = 0
     await router.route(
@@ -244,7 +238,7 @@ describe("router.route", () => {
     const router = createRouter({ sql: d.schema.sql, redis: d.redis, keys: d.keys, append, clock: Date.now })
     const [agentId, taskId] = [randomUUID(), randomUUID()]
     const capability = `own-${agentId}`
-    await enqueue(d.redis, d.keys, [ready(capability, taskId)])
+    await enqueue([ready(capability, taskId)])
     await router.route(
       { queue: [], fills: [{ _tag: "fill_agent", agentId, capabilities: [capability], free: 1, entryId: "1-0" }], releases: [] },
       "own",

@@ -11,6 +11,7 @@ import { freshRedis } from "../../support/redis.ts"
 
 const fresh = freshRedis()
 const COMMANDS = 200
+const NOTHING = { releases: [], fills: [], tasks: [], unlessTaken: false, wakeAgents: 0 }
 
 describe("a script's first use on an auto-pipelining connection", () => {
   it("gets every command its own answer, the script's included", async () => {
@@ -19,20 +20,29 @@ describe("a script's first use on an auto-pipelining connection", () => {
     await Promise.all(Array.from({ length: COMMANDS }, (_, i) => redis.set(key(i), `value-${i}`)))
     // One tick: GETs, then the scripts' first use on this connection, then more GETs.
     const before = Array.from({ length: COMMANDS / 2 }, (_, i) => redis.get(key(i)))
-    const taken = scriptsOn(redis).takeReady(fresh.keys.route, ["nobody"], 5)
-    const enqueued = scriptsOn(redis).enqueueReady(fresh.keys.route, [
-      { capability: "first-use", group: null, taskId: "t-1", priority: 0, since: 1 },
-    ])
+    const taken = scriptsOn(redis).routeBatch(fresh.keys.route, {
+      ...NOTHING,
+      fills: [{ agentId: "nobody", capabilities: ["nobody"], free: 5, units: 0 }],
+    })
+    const enqueued = scriptsOn(redis).routeBatch(fresh.keys.route, {
+      ...NOTHING,
+      tasks: [{ capability: "first-use", group: null, taskId: "t-1", priority: 0, since: 1 }],
+    })
     const after = Array.from({ length: COMMANDS / 2 }, (_, i) => redis.get(key(COMMANDS / 2 + i)))
     const answers = await Promise.allSettled([...before, taken, enqueued, ...after])
     expect(answers.map((answer) => (answer.status === "fulfilled" ? answer.value : `failed: ${answer.reason}`))).toEqual([
       ...Array.from({ length: COMMANDS / 2 }, (_, i) => `value-${i}`),
-      [],
-      1,
+      { fills: [], wakes: [] },
+      { fills: [], wakes: [] },
       ...Array.from({ length: COMMANDS / 2 }, (_, i) => `value-${COMMANDS / 2 + i}`),
     ])
     // The task queued by the first use is there to take.
-    expect(await scriptsOn(redis).takeReady(fresh.keys.route, ["first-use"], 5)).toEqual(["t-1"])
+    expect(
+      await scriptsOn(redis).routeBatch(fresh.keys.route, {
+        ...NOTHING,
+        fills: [{ agentId: "taker", capabilities: ["first-use"], free: 5, units: 0 }],
+      }),
+    ).toEqual({ fills: [{ agentId: "taker", taskId: "t-1" }], wakes: [] })
   }, 10_000)
 
   it("runs a script Redis has not cached (NOSCRIPT, then EVAL) and then from its cache, answering strings or bytes", async () => {

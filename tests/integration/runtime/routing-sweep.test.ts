@@ -3,7 +3,7 @@
 // would offer it to a second agent, whose reservation the task then refuses.
 import { randomUUID } from "node:crypto"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { TAKEN_HOLD_MS, take, waitingFor } from "../../../src/redis/ready-queue.ts"
+import { routeBatch, TAKEN_HOLD_MS, waitingFor } from "../../../src/redis/ready-queue.ts"
 import { createRouter } from "../../../src/runtime/router.ts"
 import { QUICK, testDeployment, type TestDeployment } from "../../support/runtime.ts"
 
@@ -36,7 +36,9 @@ describe("routing sweep", () => {
       clock: Date.now,
     })
     // Taken as if for a proposal, which a crash then dropped: the task is still `ready`.
-    expect(await take(deployment.redis, deployment.keys, [capability], 1)).toEqual([id])
+    const taker = { agentId: randomUUID(), capabilities: [capability], free: 1, score: 1 }
+    const taken = await routeBatch(deployment.redis, deployment.keys, { releases: [], fills: [taker], tasks: [], wakeAgents: 0 })
+    expect(taken).toEqual({ fills: [{ agentId: taker.agentId, taskId: id }], wakes: [] })
     const later = Date.now() + WAIT_MS + 1_000
     await router.sweep(later, WAIT_MS)
     expect(await waitingFor(deployment.redis, deployment.keys, capability)).toEqual([])

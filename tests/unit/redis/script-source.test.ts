@@ -17,9 +17,8 @@ describe("scriptSource", () => {
     }
   })
 
-  it("shares the ready queues' and idle agents' functions: defined in one part each, put into every routing script before use", () => {
+  it("puts the ready queues' and idle agents' functions, defined in one part each, into the routing script before use", () => {
     const parts = { "ready-queues": ["ready_enqueue", "ready_take", "group_release"], "idle-agents": ["idle_mark", "idle_pop"] }
-    const users = { "ready-enqueue": ["ready_enqueue"], "ready-take": ["ready_take"], "group-release": ["group_release"] }
     const defines = (name: string, fn: string) =>
       readFileSync(new URL(`../../../src/redis/scripts/${name}.lua`, import.meta.url), "utf8").includes(`local function ${fn}(`)
     for (const [part, functions] of Object.entries(parts))
@@ -28,7 +27,7 @@ describe("scriptSource", () => {
           scripts.filter((name) => defines(name, fn)),
           fn,
         ).toEqual([part])
-    for (const [name, functions] of Object.entries({ ...users, "route-batch": [...parts["ready-queues"], ...parts["idle-agents"]] })) {
+    for (const [name, functions] of Object.entries({ "route-batch": [...parts["ready-queues"], ...parts["idle-agents"]] })) {
       const source = scriptSource(name)
       for (const fn of functions) {
         const definition = source.indexOf(`local function ${fn}(`)
