@@ -1,6 +1,6 @@
 --[[
-  Included by the routing scripts (-- @include ready-queues), not a script of its own: the ready queues'
-  three operations, shared by ready-enqueue.lua, ready-take.lua, group-release.lua and route-batch.lua.
+  Included by route-batch.lua (-- @include ready-queues), not a script of its own: the ready queues'
+  three operations, which route-batch.lua puts together in one call.
   Every key is under the routing base `base` ({prefix:route}, src/redis/keys.ts `Keys.route`), one hash slot.
 
   A capability's rotation (`q:<capability>`) holds each group with a waiting task, scored by its most urgent
@@ -9,7 +9,7 @@
   (`held:<group>`) until released or queued again; `caps` holds the caps; `gc:<group>` the capabilities the group
   has queued tasks under; `taken` every task taken lately, by time.
 
-  ready_enqueue(base, capability, group, id, priority, since, unless_taken): 1 when the task was queued anew.
+  ready_enqueue(base, capability, group, id, priority, since, unless_taken): nothing (queues the task, or leaves it).
   ready_take(base, capabilities, count): the task ids taken (at most count), in the order taken.
   group_release(base, slots): slots a flat list group, task id, ...; the capabilities whose idle agents to wake.
 ]]
@@ -26,8 +26,8 @@ local function ready_enqueue(base, capability, group, id, priority, since, unles
   local queue = base .. ':g:' .. capability .. '|' .. group
   -- Already queued (the routing sweep looks at every task waiting long): its group is in the rotation,
   -- and it is neither held nor noted as taken (a take removes it from its queue).
-  if unless_taken and redis.call('ZSCORE', base .. ':taken', id) then return 0 end
-  if redis.call('ZADD', queue, 'NX', ready_score(priority * READY_BAND + since), id) == 0 then return 0 end
+  if unless_taken and redis.call('ZSCORE', base .. ':taken', id) then return end
+  if redis.call('ZADD', queue, 'NX', ready_score(priority * READY_BAND + since), id) == 0 then return end
   if group ~= '' then
     redis.call('SREM', base .. ':held:' .. group, id)
     redis.call('SADD', base .. ':gc:' .. group, capability)
@@ -43,7 +43,6 @@ local function ready_enqueue(base, capability, group, id, priority, since, unles
   elseif math.floor(tonumber(current) / READY_BAND) ~= band then
     redis.call('ZADD', rotation, ready_score(band * READY_BAND + tonumber(current) % READY_BAND), group)
   end
-  return 1
 end
 
 -- Takes up to `count` ready tasks for an agent of `capabilities`: each time, the group first in its
