@@ -1,5 +1,6 @@
 // Builders for the store's integration tests: snapshot rows and transitions keyed by stream id.
 import type { SnapshotWrite, TransitionWrite } from "../../../src/store/snapshots.ts"
+import type { Sql } from "../../../src/store/db.ts"
 
 /** A stream id `<ms>-<seq>`. */
 export const sid = (ms: number, seq = 0): string => `${ms}-${seq}`
@@ -50,4 +51,29 @@ const nextVersion = (key: string): number => {
   const version = (versions.get(key) ?? 0) + 1
   versions.set(key, version)
   return version
+}
+
+/** Another session holds `partition`'s fence row (SELECT … FOR UPDATE) until `release`; resolves once it holds it.
+ * `release` lets that session's transaction end and resolves when it has. */
+export async function holdFence(sql: Sql, partition: number): Promise<{ readonly release: () => Promise<void> }> {
+  let letGo = () => {}
+  const released = new Promise<void>((resolve) => {
+    letGo = resolve
+  })
+  let locked = () => {}
+  const lockedNow = new Promise<void>((resolve) => {
+    locked = resolve
+  })
+  const holder = sql.begin(async (tx) => {
+    await tx`select fence from partition_fences where partition = ${partition} for update`
+    locked()
+    await released
+  })
+  await lockedNow
+  return {
+    release: async () => {
+      letGo()
+      await holder
+    },
+  }
 }

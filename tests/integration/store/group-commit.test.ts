@@ -8,7 +8,7 @@ import { createGroupCommit } from "../../../src/runtime/group-commit.ts"
 import { getActor } from "../../../src/store/queries.ts"
 import { writeBatch, type Batch } from "../../../src/store/snapshots.ts"
 import { type TestSchema, freshSchema } from "../../support/postgres.ts"
-import { row, sid } from "./fixtures.ts"
+import { holdFence, row, sid } from "./fixtures.ts"
 
 let pg: TestSchema
 beforeAll(async () => {
@@ -49,20 +49,7 @@ describe("group commit", () => {
     await writeBatch(pg.sql, { partition: 10, fence: 1, rows: [], transitions: [] })
     const commit = createGroupCommit(pg.sql, 2)
     // Another session holds partition 10's fence row: a write of partition 10 waits for it.
-    let release = () => {}
-    const released = new Promise<void>((resolve) => {
-      release = resolve
-    })
-    let locked = () => {}
-    const lockedNow = new Promise<void>((resolve) => {
-      locked = resolve
-    })
-    const holder = pg.sql.begin(async (tx) => {
-      await tx`select fence from partition_fences where partition = 10 for update`
-      locked()
-      await released
-    })
-    await lockedNow
+    const held = await holdFence(pg.sql, 10)
     const blocked = commit.write(batch(10, 1, "t-10"))
     const settled = { blocked: false }
     void blocked.then(() => {
@@ -70,8 +57,7 @@ describe("group commit", () => {
     })
     expect(await commit.write(batch(11, 1, "t-11"))).toMatchObject({ _tag: "Written", actors: 1 })
     expect(settled.blocked).toBe(false)
-    release()
-    await holder
+    await held.release()
     expect(await blocked).toMatchObject({ _tag: "Written", actors: 1 })
     expect((await getActor(pg.sql, "task", "t-10"))?.state).toBe("ready")
   })

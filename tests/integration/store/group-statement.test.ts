@@ -8,7 +8,7 @@ import { timeline } from "../../../src/store/history.ts"
 import { getActor } from "../../../src/store/queries.ts"
 import { type Batch, writeBatch, writeBatches } from "../../../src/store/snapshots.ts"
 import { type TestSchema, freshSchema } from "../../support/postgres.ts"
-import { move, row, sid } from "./fixtures.ts"
+import { holdFence, move, row, sid } from "./fixtures.ts"
 
 let pg: TestSchema
 /** The statements the counted pool sent (its text), in order. */
@@ -165,20 +165,7 @@ describe("a group of batches in one statement", () => {
   it("raises fences in partition order: a group waiting for one partition holds none after it", async () => {
     await writeBatch(pg.sql, { partition: 51, fence: 1, rows: [], transitions: [] })
     // Another session holds partition 51's fence row.
-    let release = () => {}
-    const released = new Promise<void>((resolve) => {
-      release = resolve
-    })
-    let locked = () => {}
-    const lockedNow = new Promise<void>((resolve) => {
-      locked = resolve
-    })
-    const holder = pg.sql.begin(async (tx) => {
-      await tx`select fence from partition_fences where partition = 51 for update`
-      locked()
-      await released
-    })
-    await lockedNow
+    const held = await holdFence(pg.sql, 51)
     // Handed partition 52 first: it still raises 51 first, so it waits holding nothing.
     const waiting = writeBatches(counted, [
       { partition: 52, fence: 1, rows: [row("task", "t-52", "ready", sid(T0 + 20_000))], transitions: [] },
@@ -192,8 +179,7 @@ describe("a group of batches in one statement", () => {
     }
     // Partition 52 is free: another process's statement for it is not held up by the waiting group.
     expect(await writeBatch(pg.sql, { partition: 52, fence: 1, rows: [], transitions: [] })).toMatchObject({ _tag: "Written" })
-    release()
-    await holder
+    await held.release()
     expect(await waiting).toEqual([
       { _tag: "Written", actors: 1, transitions: 0 },
       { _tag: "Written", actors: 1, transitions: 0 },
