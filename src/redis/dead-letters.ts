@@ -1,4 +1,4 @@
-// The dead letters of every partition (`{prefix:p}:dead`, written by dead-letter.lua): listed
+// The dead letters of every partition (`{prefix:p}:dead`, written by dead-letters.lua): listed
 // oldest first across partitions, read, or deleted (replaying is dead-letter-replay.lua). A dead
 // letter's id is `<partition>:<entry id>`. Whoever adds or removes some announces their new total on the
 // `<prefix>:dead-letters` channel, which every edge relays to the `dead_letters` topic of /ws/events.

@@ -105,10 +105,8 @@ export interface RedisScripts {
   acquireLease(p: PartitionKeys, owner: string, ttlMs: number): Promise<ScriptResult<number>>
   renewLease(p: PartitionKeys, owner: string, token: number, ttlMs: number): Promise<ScriptResult<void>>
   releaseLease(p: PartitionKeys, owner: string, token: number): Promise<ScriptResult<void>>
-  /** Moves an inbox entry to the dead-letter stream and acknowledges it in the `runtime`
-   * group; the dead-letter entry id, or EntryNotFound (the id is acknowledged all the same). */
-  deadLetter(p: PartitionKeys, entryId: string, reason: string): Promise<ScriptResult<string>>
-  /** `deadLetter` for several entries in one call, in order; each one's answer. */
+  /** Moves inbox entries to the dead-letter stream and acknowledges them in the `runtime` group, in one call, in
+   * order; each one's dead-letter entry id, or EntryNotFound (the id is acknowledged all the same). */
   deadLetters(p: PartitionKeys, entries: ReadonlyArray<{ readonly id: string; readonly reason: string }>): Promise<ScriptResult<string>[]>
   /** New inbox entries for the lease holder `owner` (its consumer name) with `token`; NotOwner once the lease is gone. */
   readInbox(p: PartitionKeys, owner: string, token: number, count: number): Promise<ScriptResult<StreamEntry[]>>
@@ -196,7 +194,6 @@ const KEY_COUNTS = {
   "lease-acquire": 2,
   "lease-renew": 1,
   "lease-release": 1,
-  "dead-letter": 2,
   "dead-letters": 2,
   "dead-letter-replay": 2,
   "inbox-read": 2,
@@ -276,7 +273,6 @@ export const createScripts = (redis: Redis, options: ScriptOptions = {}): RedisS
     acquireLease: async (p, owner, ttlMs) => toResult(await run["lease-acquire"](p.lease, p.fence, owner, ttlMs), Number),
     renewLease: async (p, owner, token, ttlMs) => toResult(await run["lease-renew"](p.lease, owner, token, ttlMs), () => undefined),
     releaseLease: async (p, owner, token) => toResult(await run["lease-release"](p.lease, owner, token), () => undefined),
-    deadLetter: async (p, entryId, reason) => toResult(await run["dead-letter"](p.inbox, p.dead, RUNTIME_GROUP, entryId, reason), String),
     deadLetters: async (p, entries) => {
       if (entries.length === 0) return []
       const args = entries.flatMap(({ id, reason }) => [id, reason])

@@ -351,7 +351,7 @@ export class PartitionWorker {
 
   /** Moves one entry that cannot be applied or stored to the dead-letter stream; its actor is unchanged. */
   private async deadLetter(entry: StreamEntry, reason: string): Promise<void> {
-    await this.options.io.scripts.deadLetter(this.keys, entry.id, reason)
+    await this.options.io.scripts.deadLetters(this.keys, [{ id: entry.id, reason }])
     this.options.stats.deadLettered += 1
     this.reportDeadLetter(entry.id, reason)
     await this.announceDeadLetters()

@@ -1,5 +1,5 @@
 --[[
-  Included by the dead-letter scripts (-- @include dead-letter-move), not a script of its own.
+  Included by dead-letters.lua (-- @include dead-letter-move), not a script of its own.
 
   dead_letter(inbox, dead, group, id, reason): moves the entry `id` of the stream `inbox` to the
   dead-letter stream `dead` (XADD the dead letter, then XACK in `group` and XDEL the original).

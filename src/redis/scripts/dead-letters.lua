@@ -1,6 +1,7 @@
 --[[
-  Move several inbox entries (a batch's dead letters) to the partition's dead-letter stream in one
-  step, in the order given, each as dead-letter.lua moves one.
+  Move inbox entries (a batch's dead letters, or the one entry a failing batch was narrowed down to) to
+  the partition's dead-letter stream in one step, in the order given: for each, XADD the dead letter, then
+  XACK and XDEL the original (dead-letter-move.lua).
 
   Input:
     KEYS[1] inbox stream        {prefix:p}:in

@@ -17,8 +17,8 @@ describe("dead-letter", () => {
     const good = await fresh.redis.xadd(p.inbox, "*", "type", "START", "actor", "task:t-1", "payload", "{}")
     await readGroup(fresh.redis, p.inbox, "c-1", 10)
 
-    const result = await scripts.deadLetter(p, bad!, "payload: expected JSON")
-    if (!result.ok) throw new Error(ScriptError[result.error])
+    const [result] = await scripts.deadLetters(p, [{ id: bad!, reason: "payload: expected JSON" }])
+    if (!result?.ok) throw new Error(result && ScriptError[result.error])
     const [[deadId, flat]] = (await fresh.redis.xrange(p.dead, "-", "+")) as [[string, string[]]]
     expect(deadId).toBe(result.value)
     expect(flat.slice(0, 4)).toEqual(["reason", "payload: expected JSON", "source", bad])
@@ -38,7 +38,7 @@ describe("dead-letter", () => {
     await readGroup(fresh.redis, p.inbox, "c-1", 10)
     await fresh.redis.xdel(p.inbox, id!)
 
-    expect(await scripts.deadLetter(p, id!, "gone")).toEqual({ ok: false, error: ScriptError.EntryNotFound })
+    expect(await scripts.deadLetters(p, [{ id: id!, reason: "gone" }])).toEqual([{ ok: false, error: ScriptError.EntryNotFound }])
     expect(await fresh.redis.xpending(p.inbox, "runtime", "-", "+", 10)).toEqual([])
     expect(await fresh.redis.exists(p.dead)).toBe(0)
   })
@@ -49,8 +49,8 @@ describe("dead-letter", () => {
     await ensureGroup(fresh.redis, p.inbox)
     const bad = await fresh.redis.xadd(p.inbox, "*", "type", "START", "actor", "task:t-2", "payload", "{}")
     await readGroup(fresh.redis, p.inbox, "c-1", 10)
-    const dead = await scripts.deadLetter(p, bad!, "refused")
-    if (!dead.ok) throw new Error(ScriptError[dead.error])
+    const [dead] = await scripts.deadLetters(p, [{ id: bad!, reason: "refused" }])
+    if (!dead?.ok) throw new Error(dead && ScriptError[dead.error])
     const [seconds, micros] = (await fresh.redis.time()) as unknown as [string, string]
     const redisNow = Number(seconds) * 1000 + Number(micros) / 1000
 
@@ -66,7 +66,7 @@ describe("dead-letter", () => {
 })
 
 describe("dead-letters (a batch's, in one call)", () => {
-  it("moves each entry as dead-letter does, in order, and answers EntryNotFound for one already gone", async () => {
+  it("moves several entries in one call, each as one alone, in order, and answers EntryNotFound for one already gone", async () => {
     const p = fresh.keys.partition(5)
     const scripts = createScripts(fresh.redis)
     await ensureGroup(fresh.redis, p.inbox)
