@@ -145,7 +145,7 @@ const carryOut = async (io: BatchIo, items: ReadonlyArray<OutboxItem>): Promise<
         const { type, ...event } = item.event
         // The entry the timer appends when it fires carries its payload in stream form, as any other.
         const payload = ownCommandPayload({ kind: item.ref.kind, id: item.ref.id, type, payload: event })
-        timersOf(io, timers, item.ref).push({
+        listAt(timers, partitionOf(item.ref.kind, item.ref.id, io.partitions)).push({
           op: "arm",
           actor: `${item.ref.kind}:${item.ref.id}`,
           name: item.name,
@@ -156,7 +156,11 @@ const carryOut = async (io: BatchIo, items: ReadonlyArray<OutboxItem>): Promise<
         break
       }
       case "timer_clear":
-        timersOf(io, timers, item.ref).push({ op: "clear", actor: `${item.ref.kind}:${item.ref.id}`, name: item.name })
+        listAt(timers, partitionOf(item.ref.kind, item.ref.id, io.partitions)).push({
+          op: "clear",
+          actor: `${item.ref.kind}:${item.ref.id}`,
+          name: item.name,
+        })
         break
       case "send": {
         const part = {
@@ -209,9 +213,7 @@ const carryOut = async (io: BatchIo, items: ReadonlyArray<OutboxItem>): Promise<
     for (; first < steps.length; first += 1) {
       const step = steps[first]!
       if (step._tag !== "run") break
-      let runs = heads.get(partition)
-      if (!runs) heads.set(partition, (runs = []))
-      runs.push(appendRunOf(step.run))
+      listAt(heads, partition).push(appendRunOf(step.run))
     }
     if (first < steps.length) tails.push({ partition: first > 0 ? partition : undefined, steps: steps.slice(first) })
   }
@@ -236,12 +238,11 @@ const carryOut = async (io: BatchIo, items: ReadonlyArray<OutboxItem>): Promise<
   )
 }
 
-/** The list of timer operations of `ref`'s partition. */
-const timersOf = (io: BatchIo, timers: Map<number, TimerOp[]>, ref: ActorRef): TimerOp[] => {
-  const partition = partitionOf(ref.kind, ref.id, io.partitions)
-  let ops = timers.get(partition)
-  if (!ops) timers.set(partition, (ops = []))
-  return ops
+/** The list `lists` holds at `key`, an empty one put there first when it holds none. */
+const listAt = <K, V>(lists: Map<K, V[]>, key: K): V[] => {
+  let list = lists.get(key)
+  if (!list) lists.set(key, (list = []))
+  return list
 }
 
 /** A session's coverage, read from Postgres, appended to it with the command it answers. */
