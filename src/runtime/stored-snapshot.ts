@@ -20,19 +20,16 @@ const holdsActorRef = (value: unknown): boolean => {
   if (typeof value !== "object" || value === null) return false
   if (Array.isArray(value)) {
     // By index (XState's for…in visits the same items of a list of data, as strings, more slowly).
-    for (let i = 0; i < value.length; i++) {
-      const item: unknown = value[i]
-      if (item && typeof item === "object" && (("sessionId" in item && "send" in item && "ref" in item) || holdsActorRef(item))) return true
-    }
+    for (let i = 0; i < value.length; i++) if (isOrHoldsActorRef(value[i])) return true
     return false
   }
-  for (const key in value) {
-    const member = (value as Record<string, unknown>)[key]
-    if (!member || typeof member !== "object") continue
-    if (("sessionId" in member && "send" in member && "ref" in member) || holdsActorRef(member)) return true
-  }
+  for (const key in value) if (isOrHoldsActorRef((value as Record<string, unknown>)[key])) return true
   return false
 }
+
+/** A member XState's persisting takes for an actor reference, or one holding such a member. */
+const isOrHoldsActorRef = (member: unknown): boolean =>
+  typeof member === "object" && member !== null && (("sessionId" in member && "send" in member && "ref" in member) || holdsActorRef(member))
 
 /** Whether `object` has a member `for…in` visits (XState's test of children and history). */
 const anyMember = (object: unknown): boolean => {
