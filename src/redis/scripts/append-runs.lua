@@ -21,7 +21,47 @@
   ordinary entry); for two or more: type, actor, payload = a JSON array of the payloads in order,
   batch = their count.
 ]]
--- @include append-commands
+-- One run: the commands of args[first..last] ((cmdId, payload) pairs), those not appended before, as one entry;
+-- {streamId, appended}, or {firstSeenId, 0} when every one was appended before.
+local function append_each(inbox, dedupe, ttl, type, actor, args, first, last)
+  local fresh = {}
+  local seen = nil
+  for i = first, last, 2 do
+    local was = args[i] ~= "" and redis.call("GET", dedupe .. args[i])
+    if was then
+      seen = seen or was
+    else
+      fresh[#fresh + 1] = i
+    end
+  end
+  if #fresh == 0 then
+    return {seen, 0}
+  end
+
+  local id
+  if #fresh == 1 then
+    local i = fresh[1]
+    if args[i] == "" then
+      id = redis.call("XADD", inbox, "*", "type", type, "actor", actor, "payload", args[i + 1])
+    else
+      id = redis.call("XADD", inbox, "*", "type", type, "actor", actor, "payload", args[i + 1], "cmdId", args[i])
+    end
+  else
+    local payloads = {}
+    for n, i in ipairs(fresh) do
+      payloads[n] = args[i + 1]
+    end
+    id = redis.call("XADD", inbox, "*", "type", type, "actor", actor, "payload",
+      "[" .. table.concat(payloads, ",") .. "]", "batch", tostring(#fresh))
+  end
+  for _, i in ipairs(fresh) do
+    if args[i] ~= "" then
+      redis.call("SET", dedupe .. args[i], id, "PX", ttl)
+    end
+  end
+  return {id, #fresh}
+end
+
 local out = {}
 local i = 2
 while i <= #ARGV do

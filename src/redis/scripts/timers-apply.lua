@@ -16,7 +16,17 @@
   Output:
     how many operations were applied.
 ]]
--- @include timer-ops
+-- An arm replaces a timer of the same name; the entry is kept in the data hash, what the timer appends when it fires.
+local function arm_timer(timers, data, member, fireAt, entry)
+  redis.call("HSET", data, member, entry)
+  return redis.call("ZADD", timers, fireAt, member)
+end
+
+local function clear_timer(timers, data, member)
+  redis.call("HDEL", data, member)
+  return redis.call("ZREM", timers, member)
+end
+
 local i = 1
 local applied = 0
 while i <= #ARGV do
