@@ -4,7 +4,6 @@
 import type { Keys } from "../redis/keys.ts"
 import { partitionOf } from "../redis/partition.ts"
 import type { RedisScripts } from "../redis/scripts.ts"
-import { ownCommandPayload } from "./inbox-codec.ts"
 
 export interface AppendInput {
   readonly kind: string
@@ -22,10 +21,6 @@ export interface AppendInput {
    * Redis's clock. Run after it, the append writes nothing and rejects with AppendExpired
    * (src/redis/scripts.ts). The edge sets it on commands it answers a client about. */
   readonly deadline?: () => number
-  /** A command the runtime itself sends (the router's RESERVE proposals): checked as the runtime's other own
-   * commands are (ownCommandPayload: the same Schema checks, the payload as they encode it), not by the append's
-   * `validate`. The entry is the same either way. */
-  readonly own?: boolean
 }
 
 export interface Appended {
@@ -50,8 +45,8 @@ export const createAppend =
     readonly validate: ValidateCommand
   }): AppendFn =>
   async (command) => {
-    const { by, deadline, own, ...validated } = command
-    const payload = own ? ownCommandPayload(validated) : options.validate(validated)
+    const { by, deadline, ...validated } = command
+    const payload = options.validate(validated)
     // Commands sent together (a batch) are all validated before the first deadline is asked for: the time
     // spent validating them is not taken from the time Redis has to run them.
     if (deadline !== undefined) await Promise.resolve()

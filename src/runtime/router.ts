@@ -84,7 +84,6 @@ export const createRouter = (options: {
           type: "RESERVE",
           payload: { taskId: offer.taskId },
           cmdId: `${cmdId}/${offer.taskId}`,
-          own: true,
         })
         pending.set(offer.agentId, [...(pending.get(offer.agentId) ?? []), appended.streamId])
       }),

@@ -15,7 +15,8 @@ import { TAKEN_HOLD_MS } from "../redis/ready-queue.ts"
 import type { RedisScripts } from "../redis/scripts.ts"
 import type { Sql } from "../store/db.ts"
 import type { ActorKind } from "./actor-kind.ts"
-import type { AppendFn } from "./append.ts"
+import { createAppend } from "./append.ts"
+import { ownCommandPayload } from "./inbox-codec.ts"
 import { heartbeat, leave, assignedTo, onDepartures, wakeMembers } from "./membership.ts"
 import { PartitionWorker } from "./partition-worker.ts"
 import { publishStats, withdrawStats } from "./publish-stats.ts"
@@ -74,7 +75,6 @@ export interface RuntimeDeps {
   readonly scripts: RedisScripts
   readonly keys: Keys
   readonly partitions: number
-  readonly append: AppendFn
   readonly kinds: ReadonlyArray<ActorKind>
   readonly decode: (fields: Readonly<Record<string, string>>) => Decoded
   readonly log: Logger
@@ -133,11 +133,14 @@ export const startRuntime = async (deps: RuntimeDeps): Promise<Runtime> => {
   const stats = new RuntimeStats()
   const held = new Map<number, Held>()
   const kinds = new Map(deps.kinds.map((kind) => [kind.kind, kind]))
+  // The runtime appends only its own commands (the router's proposals, coverage answers, PURGE), checked as the
+  // rest of what it sends is (ownCommandPayload: the Schemas' checks, the payload as they encode it), on its connection.
+  const append = createAppend({ scripts: deps.scripts, keys: deps.keys, partitions: deps.partitions, validate: ownCommandPayload })
   const router = createRouter({
     sql: deps.sql,
     redis: deps.redis,
     keys: deps.keys,
-    append: deps.append,
+    append,
     clock,
     takenHoldMs: tuning.takenHoldMs,
   })
@@ -149,7 +152,7 @@ export const startRuntime = async (deps: RuntimeDeps): Promise<Runtime> => {
     keys: deps.keys,
     partitions: deps.partitions,
     eventRetention: tuning.eventRetention,
-    append: deps.append,
+    append,
     router,
   }
 

@@ -254,7 +254,6 @@ export const testDeployment = async (options: DeploymentOptions = {}): Promise<T
         scripts: createScripts(own, scriptOptions),
         keys,
         partitions,
-        append,
         kinds: KINDS,
         decode: decodeInboxEntry,
         log,

@@ -10,7 +10,7 @@ import { idleAgents } from "../../../src/redis/idle-agents.ts"
 import { partitionOf } from "../../../src/redis/partition.ts"
 import { type FillAsk, groupInFlight, type ReadyTask, routeBatch, setGroupCap, waitingFor } from "../../../src/redis/ready-queue.ts"
 import { createAppend } from "../../../src/runtime/append.ts"
-import { validateCommand } from "../../../src/runtime/inbox-codec.ts"
+import { ownCommandPayload, validateCommand } from "../../../src/runtime/inbox-codec.ts"
 import { createRouter } from "../../../src/runtime/router.ts"
 import { testDeployment, type TestDeployment } from "../../support/runtime.ts"
 
@@ -226,15 +226,8 @@ describe("router.route", () => {
     expect(await groupInFlight(d.redis, d.keys, group)).toBe(1)
   })
 
-  it("checks its proposals as the runtime's own commands, not with the append's validate: the RESERVE entry as before", async () => {
-    const append = createAppend({
-      scripts: d.scripts,
-      keys: d.keys,
-      partitions: d.partitions,
-      validate: () => {
-        throw new Error("a proposal went through the edge's validation")
-      },
-    })
+  it("proposes through an append checked as the runtime's own commands (as the runtime builds it): the RESERVE entry as validateCommand writes it", async () => {
+    const append = createAppend({ scripts: d.scripts, keys: d.keys, partitions: d.partitions, validate: ownCommandPayload })
     const router = createRouter({ sql: d.schema.sql, redis: d.redis, keys: d.keys, append, clock: Date.now })
     const [agentId, taskId] = [randomUUID(), randomUUID()]
     const capability = `own-${agentId}`
@@ -253,12 +246,12 @@ describe("router.route", () => {
     expect(await d.append({ ...reserve, cmdId: `own/${taskId}` })).toMatchObject({ streamId: written[0]![0], duplicate: true })
     const other = randomUUID()
     const first = await d.append({ ...reserve, payload: { taskId: other }, cmdId: `own/${other}` })
-    expect(await append({ ...reserve, payload: { taskId: other }, cmdId: `own/${other}`, own: true })).toEqual({
+    expect(await append({ ...reserve, payload: { taskId: other }, cmdId: `own/${other}` })).toEqual({
       ...first,
       duplicate: true,
     })
     // A proposal that fails its Schema is refused, nothing appended.
-    await expect(append({ ...reserve, payload: { taskId: "not-a-uuid" }, own: true })).rejects.toMatchObject({ code: "validation_failed" })
+    await expect(append({ ...reserve, payload: { taskId: "not-a-uuid" } })).rejects.toMatchObject({ code: "validation_failed" })
     expect((await d.redis.xrange(inbox, "-", "+")).filter(([, flat]) => flat[3] === `agent:${agentId}`)).toHaveLength(2)
   })
 })

@@ -23,7 +23,6 @@ beforeAll(async () => {
     scripts: createScripts(redis),
     keys: deployment.keys,
     partitions: deployment.partitions,
-    append: deployment.append,
     kinds: KINDS,
     decode: decodeInboxEntry,
     log: createLogger("warn", { component: "runtime" }, (line) => void logged.push(JSON.parse(line) as Record<string, unknown>)),
