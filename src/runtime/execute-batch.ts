@@ -115,15 +115,13 @@ type SendStep = { readonly _tag: "run"; readonly run: SendRun } | { readonly _ta
 const carryOut = async (io: BatchIo, items: ReadonlyArray<OutboxItem>): Promise<void> => {
   // Transitions and pushes go to the event stream every edge reads; an answer goes only to the
   // stream of the edge that waits for it.
-  const published = items
-    .filter((item) => item._tag !== "reply")
-    .map(eventStreamEntry)
-    .filter((entry) => entry !== undefined)
-  const replies = new Map<string, Record<string, string>[]>()
+  const published: Array<Record<string, string>> = []
+  const replies = new Map<string, Array<Record<string, string>>>()
   for (const item of items) {
-    if (item._tag !== "reply") continue
-    const stream = io.keys.replies(edgeOf(item.replyTo))
-    replies.set(stream, [...(replies.get(stream) ?? []), eventStreamEntry(item)!])
+    const entry = eventStreamEntry(item)
+    if (entry === undefined) continue
+    if (item._tag === "reply") listAt(replies, io.keys.replies(edgeOf(item.replyTo))).push(entry)
+    else published.push(entry)
   }
   // Timers by partition, in order (an arm then a clear of one timer ends cleared). Sends by target, in order:
   // sends of one type in a row to one actor go as one batched entry (a session's task reports: one entry per batch).
@@ -229,13 +227,11 @@ const carryOut = async (io: BatchIo, items: ReadonlyArray<OutboxItem>): Promise<
   const routing = routingId === undefined ? [] : [io.router.route({ queue, fills, releases }, routingId)]
   await Promise.all([...publishing, ...timing, ...sending, ...routing])
   // An actor erased after its effects gets PURGE only now: once its row is gone, nothing could carry them out again.
-  await Promise.all(
-    items.flatMap((item) =>
-      item._tag === "erase"
-        ? [io.append({ kind: item.ref.kind, id: item.ref.id, type: "PURGE", payload: {}, cmdId: item.cmdId ?? "" })]
-        : [],
-    ),
-  )
+  const erasures = items.filter((item) => item._tag === "erase")
+  if (erasures.length > 0)
+    await Promise.all(
+      erasures.map((item) => io.append({ kind: item.ref.kind, id: item.ref.id, type: "PURGE", payload: {}, cmdId: item.cmdId ?? "" })),
+    )
 }
 
 /** The list `lists` holds at `key`, an empty one put there first when it holds none. */

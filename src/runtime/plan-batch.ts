@@ -280,7 +280,8 @@ export const planBatch = (input: PlanInput): BatchPlan => {
   return {
     rows,
     purges: erased.map((actor) => ({ kind: actor.kind.kind, id: actor.id })),
-    transitions: transitions.filter((transition) => !purgedKeys.has(`${transition.kind}:${transition.actorId}`)),
+    transitions:
+      purgedKeys.size === 0 ? transitions : transitions.filter((transition) => !purgedKeys.has(`${transition.kind}:${transition.actorId}`)),
     outbox,
     deadLetters,
     ackIds,

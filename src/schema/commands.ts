@@ -660,7 +660,8 @@ export function decodeStreamEntries(fields: ReadonlyArray<string> | Readonly<Rec
   const entry = decodeEntryFields(isFieldList(fields) ? fieldRecord(fields) : fields)
   if (!entry.ok) return entry
   const { type, actor, cmdId, replyTo, batch } = entry.value
-  const size = Buffer.byteLength(entry.value.payload)
+  // Counted only when it may be too long: a UTF-16 code unit is at most 3 bytes of UTF-8.
+  const size = entry.value.payload.length * 3 <= MAX_ENTRY_PAYLOAD_BYTES ? 0 : Buffer.byteLength(entry.value.payload)
   if (size > MAX_ENTRY_PAYLOAD_BYTES)
     return { ok: false, error: validationError(`payload: ${size} bytes, more than ${MAX_ENTRY_PAYLOAD_BYTES}`) }
   const payload = parseJsonInput(entry.value.payload, { name: "payload" })
