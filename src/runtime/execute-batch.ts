@@ -46,7 +46,8 @@ export const eventStreamEntry = (item: OutboxItem): Record<string, string> | und
       // Read by name: the item's own members (`_tag`, `entryId`) are not part of the entry.
       return eventEntryFields(item)
     case "push":
-      return { type: "push", topics: `control:${item.agentId}`, body: JSON.stringify({ id: item.cmdId, ...item.frame }) }
+      // `id` then the frame's members, without a spread after a member (V8's slow path).
+      return { type: "push", topics: `control:${item.agentId}`, body: JSON.stringify(Object.assign({ id: item.cmdId }, item.frame)) }
     case "reply": {
       const { _tag, entryId, cmdId, replyTo, ...body } = item
       return { type: "reply", topics: `reply:${replyTo}`, body: JSON.stringify({ ...body, stream_id: entryId }) }
