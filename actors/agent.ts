@@ -55,7 +55,7 @@ const STORED_DEFAULTS: StoredDefaults<AgentContext> = {
   breakerCooldownMs: BREAKER.cooldownMs,
 }
 
-/** What an agent registers with and keeps (tests/unit/actors/stored-once.test.ts walks the machine to hold it): stored
+/** What an agent registers with and keeps (tests/unit/machines/agent/paths.test.ts holds it): stored
  * once in its row, not at each reservation and release (src/runtime/stored-snapshot.ts). Its `id` is its row's. */
 const STORED_ONCE: StoredOnce<AgentContext> = [
   "name",

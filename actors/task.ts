@@ -113,8 +113,8 @@ const STORED_DEFAULTS: StoredDefaults<TaskContext> = {
   takenFrom: [],
 }
 
-/** What a task is given at its creation and keeps (tests/unit/actors/stored-once.test.ts walks the machine to hold
- * it): stored once in its row, not at each of its transitions (src/runtime/stored-snapshot.ts). Its `id` is its row's. */
+/** What a task is given at its creation and keeps (tests/unit/machines/task/paths.test.ts holds it): stored once in its
+ * row, not at each of its transitions (src/runtime/stored-snapshot.ts). Its `id` is its row's. */
 const STORED_ONCE: StoredOnce<TaskContext> = [
   "sessionId",
   "index",

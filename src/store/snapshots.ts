@@ -1,7 +1,7 @@
 // Snapshot store: persists the batches of applied inbox entries of one or several partitions (actor
-// snapshots, their stream ids and outboxes, and their transitions; the erased actors' rows and history
-// deleted) in ONE statement, each batch guarded by its partition's fencing token, and loads the
-// snapshots of a batch of actors in one query.
+// snapshots, the members stored once when sent, their stream ids and outboxes, and their transitions;
+// the erased actors' rows and history deleted) in ONE statement, each batch guarded by its partition's
+// fencing token, and loads the snapshots of a batch of actors (whole: actor-row.ts) in one query.
 import type postgres from "postgres"
 import { ACTOR_COLUMNS, type ActorRef, type ActorRow, type StoredActor, actorKey, toStoredActor } from "./actor-row.ts"
 import type { Sql } from "./db.ts"
