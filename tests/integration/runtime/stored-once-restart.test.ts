@@ -2,14 +2,17 @@
 // whose row is put back in the layout rows had before the column (its snapshot whole, no column), and a session are
 // restored from Postgres by the next run (a fresh worker, nothing in memory) and moved on; each keeps what it was
 // created with (GET, and the row read back), and its row then holds those members in its column, not in its snapshot.
+// Once the run holds an actor, its writes send them no more: a hand edit of the column outlives the next write.
 import { randomBytes } from "node:crypto"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { KINDS } from "../../../actors/index.ts"
+import type { Client } from "../../support/edge.ts"
 import { kindRuns, type KindRuns } from "../../support/kind-runs.ts"
 import { testDeployment, type TestDeployment } from "../../support/runtime.ts"
 
 let deployment: TestDeployment
 let runs: KindRuns
+let api: Client
 const PAYLOAD = { prompt: "Summarise this thread. ".repeat(200), files: ["a.md", "b.md"] }
 const PROMPT = "Plan the release. ".repeat(100)
 const ids = { split: "", old: "", session: "" }
@@ -48,7 +51,7 @@ afterAll(async () => {
 
 describe("members stored once, after a restart", () => {
   it("keeps a restored task's title and payload when the next run moves it, and writes them in the column", async () => {
-    const { api } = await runs.run(KINDS)
+    api = (await runs.run(KINDS)).api
     for (const name of ["split", "old"] as const) {
       const id = ids[name]
       expect((await api.post(`/api/v1/tasks/${id}/cancel?wait=1`, { reason: "enough" })).status).toBe(200)
@@ -62,8 +65,21 @@ describe("members stored once, after a restart", () => {
     }
   })
 
+  it("sends them no more once it holds the task: its next write leaves a hand edit of the column as it is", async () => {
+    const id = ids.split
+    await deployment.schema.sql`
+      update actors set stored_once = stored_once || '{"title": "By hand"}' where kind = 'task' and id = ${id}`
+    const before = await deployment.schema.sql<{ stream_id: string }[]>`select stream_id from actors where kind = 'task' and id = ${id}`
+    // refused (cancelled already), yet written: a refusal moves the actor's stream id on
+    expect((await api.post(`/api/v1/tasks/${id}/cancel?wait=1`, { reason: "again" })).status).toBe(409)
+    const [after] = await deployment.schema.sql<{ stream_id: string; edited: boolean; title: string }[]>`
+      select stream_id, edited, stored_once->>'title' as title from actors where kind = 'task' and id = ${id}`
+    expect(after?.stream_id).not.toBe(before[0]?.stream_id)
+    expect(after).toMatchObject({ edited: false, title: "By hand" })
+  })
+
   it("keeps a restored session's title and prompt when the next run moves it", async () => {
-    const { api } = await runs.run(KINDS)
+    api = (await runs.run(KINDS)).api
     expect((await api.post(`/api/v1/sessions/${ids.session}/cancel?wait=1`, {})).status).toBe(200)
     const shown = await api.get(`/api/v1/sessions/${ids.session}`)
     expect(shown.body).toMatchObject({ status: "cancelled", title: "release", prompt: PROMPT })
