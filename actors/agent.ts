@@ -13,7 +13,7 @@ import {
 import { idleScore } from "../machines/routing-score.ts"
 import { agentView } from "./views.ts"
 import { StoredAgentContext } from "./stored-contexts.ts"
-import { OWN_ID, type ActorKind, type Output, type StoredDefaults } from "../src/runtime/actor-kind.ts"
+import { OWN_ID, type ActorKind, type Output, type StoredDefaults, type StoredOnce } from "../src/runtime/actor-kind.ts"
 
 const task = (id: string) => ({ kind: "task", id })
 
@@ -55,10 +55,24 @@ const STORED_DEFAULTS: StoredDefaults<AgentContext> = {
   breakerCooldownMs: BREAKER.cooldownMs,
 }
 
+/** What an agent registers with and keeps (tests/unit/machines/agent/paths.test.ts holds it): stored
+ * once in its row, not at each reservation and release (src/runtime/stored-snapshot.ts). Its `id` is its row's. */
+const STORED_ONCE: StoredOnce<AgentContext> = [
+  "name",
+  "capabilities",
+  "type",
+  "maxConcurrency",
+  "metadata",
+  "heartbeatIntervalMs",
+  "breakerCooldownMs",
+  "createdAt",
+]
+
 export const agentKind: ActorKind = {
   kind: "agent",
   machine: agentMachine,
   storedDefaults: STORED_DEFAULTS,
+  storedOnce: STORED_ONCE,
   context: StoredAgentContext,
   createType: "CREATE",
   outputs: (effect, self) => outputs(effect as AgentEmitted, self.id, self.context as AgentContext),

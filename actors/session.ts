@@ -5,7 +5,7 @@ import { sessionMachine, type SessionContext, type SessionEmitted, type SessionT
 import { sessionTaskId } from "../machines/task-ids.ts"
 import { sessionView } from "./views.ts"
 import { StoredSessionContext } from "./stored-contexts.ts"
-import type { ActorKind, Output, SendOutput } from "../src/runtime/actor-kind.ts"
+import type { ActorKind, Output, SendOutput, StoredOnce } from "../src/runtime/actor-kind.ts"
 
 interface TaskSpec {
   readonly payload?: unknown
@@ -70,9 +70,23 @@ const outputs = (effect: SessionEmitted, id: string, session: SessionContext): O
   }
 }
 
+/** What a session is created with and keeps (tests/unit/machines/session/paths.test.ts holds it): stored once in its
+ * row, not at each of its tasks' status changes (src/runtime/stored-snapshot.ts). Its `id` is its row's. */
+const STORED_ONCE: StoredOnce<SessionContext> = [
+  "title",
+  "prompt",
+  "type",
+  "priority",
+  "timeoutS",
+  "maxRetries",
+  "orphanAfterS",
+  "createdAt",
+]
+
 export const sessionKind: ActorKind = {
   kind: "session",
   machine: sessionMachine,
+  storedOnce: STORED_ONCE,
   context: StoredSessionContext,
   createType: "CREATE",
   outputs: (effect, self) => outputs(effect as SessionEmitted, self.id, self.context as SessionContext),

@@ -4,7 +4,7 @@
 import { FRESH_RUN, taskMachine, type TaskContext, type TaskEmitted, type TaskStatus } from "../machines/task.ts"
 import { taskView } from "./views.ts"
 import { StoredTaskContext } from "./stored-contexts.ts"
-import { OWN_ID, type ActorKind, type Output, type StoredDefaults } from "../src/runtime/actor-kind.ts"
+import { OWN_ID, type ActorKind, type Output, type StoredDefaults, type StoredOnce } from "../src/runtime/actor-kind.ts"
 
 const agent = (id: string) => ({ kind: "agent", id })
 
@@ -113,10 +113,30 @@ const STORED_DEFAULTS: StoredDefaults<TaskContext> = {
   takenFrom: [],
 }
 
+/** What a task is given at its creation and keeps (tests/unit/machines/task/paths.test.ts holds it): stored once in its
+ * row, not at each of its transitions (src/runtime/stored-snapshot.ts). Its `id` is its row's. */
+const STORED_ONCE: StoredOnce<TaskContext> = [
+  "sessionId",
+  "index",
+  "key",
+  "title",
+  "capability",
+  "payload",
+  "dependants",
+  "timeoutS",
+  "maxAttempts",
+  "priority",
+  "group",
+  "requiresApproval",
+  "approvalTimeoutS",
+  "createdAt",
+]
+
 export const taskKind: ActorKind = {
   kind: "task",
   machine: taskMachine,
   storedDefaults: STORED_DEFAULTS,
+  storedOnce: STORED_ONCE,
   context: StoredTaskContext,
   createType: "CREATE",
   outputs: (effect, self) => outputs(effect as TaskEmitted, self.id, self.context as TaskContext),

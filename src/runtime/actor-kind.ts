@@ -108,6 +108,9 @@ export type StoredDefault = null | boolean | number | string | readonly [] | typ
  * false, 0, an empty list) and `OWN_ID` belong here: a default that changed later would change what old rows read as. */
 export type StoredDefaults<C> = { readonly [K in keyof C]?: StoredDefault }
 
+/** A kind's members stored once, named among the members of its context `C`. */
+export type StoredOnce<C> = ReadonlyArray<keyof C & string>
+
 export interface ActorKind {
   readonly kind: string
   readonly machine: AnyStateMachine
@@ -115,6 +118,10 @@ export interface ActorKind {
    * is read (before the machine or a view sees it). A migration (`migrations`) may meet a snapshot
    * without them: an absent member is at its default. */
   readonly storedDefaults?: Readonly<Record<string, StoredDefault>>
+  /** Context members no transition changes after creation (a test walks the machine to hold it). The row's
+   * snapshot leaves them out; its `stored_once` column holds them, written when the row may lack them (the
+   * actor created, or restored from its row) and kept by every other write (src/runtime/stored-snapshot.ts). */
+  readonly storedOnce?: ReadonlyArray<string>
   /** The version of the machine's snapshots (default 1). Raise it with a change that makes stored
    * snapshots not fit (a state renamed or removed, the context reshaped), and register in
    * `migrations` how an older snapshot becomes a current one; an actor whose snapshot cannot be

@@ -1,9 +1,10 @@
 // The one way in (invariant 2): validates a command with its Schema and appends it, payload in its
 // snake_case stream form, to the inbox of its actor's partition, idempotently when it carries a command id,
-// and not at all once its deadline (if it has one) has passed on Redis's clock.
+// and not at all once its deadline (if it has one) has passed on Redis's clock. Commands sent together
+// (the router's proposals) go the same way in one call per partition (`createAppendEach`).
 import type { Keys } from "../redis/keys.ts"
 import { partitionOf } from "../redis/partition.ts"
-import type { RedisScripts } from "../redis/scripts.ts"
+import type { AppendRun, RedisScripts } from "../redis/scripts.ts"
 
 export interface AppendInput {
   readonly kind: string
@@ -60,4 +61,43 @@ export const createAppend =
       ...(deadline === undefined ? {} : { deadline: deadline() }),
     })
     return { partition, streamId: appended.id, duplicate: appended.duplicate }
+  }
+
+/** A command of `AppendEachFn`: no reply address, author or deadline. */
+export type EachCommand = Omit<AppendInput, "replyTo" | "by" | "deadline">
+
+/**
+ * Commands sent together, each one entry as `AppendFn` writes it (deduplicated by its command id, against the
+ * same markers): grouped by partition, one append-runs.lua call per partition, all started at once. Every command
+ * is validated before any call starts (one that fails its Schema throws, nothing is appended); each command's
+ * answer, in the order given, settles with its partition's call.
+ */
+export type AppendEachFn = (commands: ReadonlyArray<EachCommand>) => Array<Promise<Appended>>
+
+export const createAppendEach =
+  (options: {
+    readonly scripts: RedisScripts
+    readonly keys: Keys
+    readonly partitions: number
+    readonly validate: ValidateCommand
+  }): AppendEachFn =>
+  (commands) => {
+    const byPartition = new Map<number, { readonly runs: AppendRun[]; readonly at: number[] }>()
+    commands.forEach((command, at) => {
+      const payload = options.validate(command)
+      const partition = partitionOf(command.kind, command.id, options.partitions)
+      let group = byPartition.get(partition)
+      if (!group) byPartition.set(partition, (group = { runs: [], at: [] }))
+      // A run of one: its own entry, an ordinary one.
+      group.runs.push({ type: command.type, actor: `${command.kind}:${command.id}`, parts: [{ cmdId: command.cmdId ?? "", payload }] })
+      group.at.push(at)
+    })
+    const answers: Array<Promise<Appended>> = []
+    for (const [partition, { runs, at }] of byPartition) {
+      const call = options.scripts.appendRuns(options.keys.partition(partition), runs)
+      at.forEach((index, n) => {
+        answers[index] = call.then((answered) => ({ partition, streamId: answered[n]!.id, duplicate: answered[n]!.appended === 0 }))
+      })
+    }
+    return answers
   }

@@ -38,7 +38,10 @@ export interface PlannedRow {
   readonly kind: string
   readonly id: string
   readonly state: string
+  /** Without the kind's members stored once. */
   readonly snapshot: unknown
+  /** The kind's members stored once, when its row may lack them (created or restored by this batch). */
+  readonly storedOnce: Readonly<Record<string, unknown>> | undefined
   readonly streamId: string
   readonly version: number
   /** The version of its kind's machine, recorded with the snapshot. */
@@ -125,10 +128,15 @@ export const planBatch = (input: PlanInput): BatchPlan => {
   const ackIds: string[] = []
   const working = new Map<string, HeldActor>()
   const counts = { applied: 0, rejected: 0, redelivered: 0 }
+  // Actors whose rows may lack their members stored once: not held since a commit of this process wrote them
+  // (restored from a row, which a migration or an edit may have changed, or created; erased and created again).
+  const rowsWithoutOnce = new Set<string>()
 
   const current = (key: string, kind: ActorKind, id: string): HeldActor | { readonly quarantined: string } | undefined => {
     const held = working.get(key) ?? input.pending?.get(key) ?? host.get(key)
-    if (held) return held.purged ? undefined : held
+    if (held && !held.purged) return held
+    rowsWithoutOnce.add(key)
+    if (held) return undefined
     const stored = input.stored.get(key)
     return stored && restored(kind, id, stored)
   }
@@ -264,19 +272,24 @@ export const planBatch = (input: PlanInput): BatchPlan => {
   // of a stored actor rebuilds them with `eventItem`).
   const erased = [...working.values()].filter((actor) => actor.purged)
   const purgedKeys = new Set(erased.map((actor) => `${actor.kind.kind}:${actor.id}`))
-  const rows: PlannedRow[] = [...working.values()]
-    .filter((actor) => !actor.purged)
-    .map((actor) => ({
-      kind: actor.kind.kind,
-      id: actor.id,
-      state: actor.state,
-      snapshot: storedSnapshot(actor.kind, actor.id, actor.snapshot),
-      streamId: actor.streamId,
-      version: actor.version,
-      machineVersion: machineVersion(actor.kind),
-      outbox: actor.outbox.filter((item) => item._tag !== "event"),
-      columns: actor.kind.columns(actor.snapshot.context, actor.state),
-    }))
+  const rows: PlannedRow[] = [...working.entries()]
+    .filter(([, actor]) => !actor.purged)
+    .map(([key, actor]) => {
+      const once: Record<string, unknown> = {}
+      const snapshot = storedSnapshot(actor.kind, actor.id, actor.snapshot, once)
+      return {
+        kind: actor.kind.kind,
+        id: actor.id,
+        state: actor.state,
+        snapshot,
+        storedOnce: actor.kind.storedOnce !== undefined && rowsWithoutOnce.has(key) ? once : undefined,
+        streamId: actor.streamId,
+        version: actor.version,
+        machineVersion: machineVersion(actor.kind),
+        outbox: actor.outbox.filter((item) => item._tag !== "event"),
+        columns: actor.kind.columns(actor.snapshot.context, actor.state),
+      }
+    })
   return {
     rows,
     purges: erased.map((actor) => ({ kind: actor.kind.kind, id: actor.id })),

@@ -3,7 +3,8 @@
 // groups at their max_in_flight skipped), and each task is taken by one agent at a time. An agent that finds nothing to take is remembered as idle for its capabilities, and is
 // woken from there when a task of one of them becomes ready, or when a slot frees in a capped group with tasks
 // of its capabilities waiting: the hot path reads no database. A batch's routing (its group slots released, its
-// agents' takes, its tasks queued, the idle agents woken) is one script call (route-batch.lua), then its proposals.
+// agents' takes, its tasks queued, the idle agents woken) is one script call (route-batch.lua), then its proposals,
+// one append call per partition of their agents (append-runs.lua, each proposal its own entry).
 // The router proposes by appending RESERVE to the agent; the agent's machine has the last word
 // on capacity, and a refused proposal puts the task back in its queue. A sweep (one process,
 // every few seconds, from Postgres) puts back ready tasks a crash dropped between taking and
@@ -26,7 +27,7 @@ import type { Sql } from "../store/db.ts"
 import { groupCaps } from "../store/groups.ts"
 import { agentsWithCapacity, taskRouting, waitingTasks } from "../store/routing.ts"
 import type { FillAgentOutput, GroupReleaseOutput, RouteTaskOutput } from "./actor-kind.ts"
-import type { AppendFn } from "./append.ts"
+import type { AppendEachFn, EachCommand } from "./append.ts"
 
 /** A request for work from an agent, with the agent's inbox entry it was decided at: its `free`
  * counts every reservation up to that entry, none appended after it. */
@@ -58,12 +59,13 @@ export const createRouter = (options: {
   readonly sql: Sql
   readonly redis: Redis
   readonly keys: Keys
-  readonly append: AppendFn
+  /** How the proposals are appended, all of a batch's together (the runtime's: checked as its own commands). */
+  readonly appendEach: AppendEachFn
   readonly clock: () => number
   /** How long a taken task counts as on its way to an agent (TAKEN_HOLD_MS by default). */
   readonly takenHoldMs?: number
 }): Router => {
-  const { sql, redis, keys, append, clock } = options
+  const { sql, redis, keys, appendEach, clock } = options
   const holdMs = options.takenHoldMs ?? TAKEN_HOLD_MS
   // Proposals this process appended (their RESERVE entry ids, per agent) that an agent's machine
   // may not have applied yet: they count against the free slots it reported before them.
@@ -75,17 +77,23 @@ export const createRouter = (options: {
     return left.length
   }
 
-  const propose = async (offers: ReadonlyArray<RouteOffer>, cmdId: string): Promise<void> => {
+  /** The proposal of `offer`, its command id derived from `cmdId` (so a repeated batch proposes nothing twice). */
+  const reserve =
+    (cmdId: string) =>
+    (offer: RouteOffer): EachCommand => ({
+      kind: "agent",
+      id: offer.agentId,
+      type: "RESERVE",
+      payload: { taskId: offer.taskId },
+      cmdId: `${cmdId}/${offer.taskId}`,
+    })
+  /** Appends `proposals` together (one call per partition), each counted as pending for its agent once its call answers. */
+  const propose = async (proposals: ReadonlyArray<EachCommand>): Promise<void> => {
     await Promise.all(
-      offers.map(async (offer) => {
-        const appended = await append({
-          kind: "agent",
-          id: offer.agentId,
-          type: "RESERVE",
-          payload: { taskId: offer.taskId },
-          cmdId: `${cmdId}/${offer.taskId}`,
-        })
-        pending.set(offer.agentId, [...(pending.get(offer.agentId) ?? []), appended.streamId])
+      appendEach(proposals).map(async (appending, n) => {
+        const { streamId } = await appending
+        const agentId = proposals[n]!.id
+        pending.set(agentId, [...(pending.get(agentId) ?? []), streamId])
       }),
     )
   }
@@ -130,7 +138,7 @@ export const createRouter = (options: {
         tasks: queued,
         wakeAgents: WAKE_AGENTS,
       })
-      await Promise.all([propose(routed.fills, cmdId), propose(routed.wakes, `${cmdId}/w`)])
+      await propose([...routed.fills.map(reserve(cmdId)), ...routed.wakes.map(reserve(`${cmdId}/w`))])
     },
 
     async sweep(now, waitMs) {
@@ -165,7 +173,7 @@ export const createRouter = (options: {
         unlessTaken: true,
         wakeAgents: WAKE_AGENTS,
       })
-      await propose(routed.wakes, `sweep/${now}`)
+      await propose(routed.wakes.map(reserve(`sweep/${now}`)))
       return waiting.length
     },
   }

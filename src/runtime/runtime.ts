@@ -15,7 +15,7 @@ import { TAKEN_HOLD_MS } from "../redis/ready-queue.ts"
 import type { RedisScripts } from "../redis/scripts.ts"
 import type { Sql } from "../store/db.ts"
 import type { ActorKind } from "./actor-kind.ts"
-import { createAppend } from "./append.ts"
+import { createAppend, createAppendEach } from "./append.ts"
 import { ownCommandPayload } from "./inbox-codec.ts"
 import { heartbeat, leave, assignedTo, onDepartures, wakeMembers } from "./membership.ts"
 import { PartitionWorker } from "./partition-worker.ts"
@@ -133,14 +133,16 @@ export const startRuntime = async (deps: RuntimeDeps): Promise<Runtime> => {
   const stats = new RuntimeStats()
   const held = new Map<number, Held>()
   const kinds = new Map(deps.kinds.map((kind) => [kind.kind, kind]))
-  // The runtime appends only its own commands (the router's proposals, coverage answers, PURGE), checked as the
-  // rest of what it sends is (ownCommandPayload: the Schemas' checks, the payload as they encode it), on its connection.
-  const append = createAppend({ scripts: deps.scripts, keys: deps.keys, partitions: deps.partitions, validate: ownCommandPayload })
+  // The runtime appends only its own commands (coverage answers and PURGE one by one, the router's proposals a batch's
+  // together), checked as the rest of what it sends is (ownCommandPayload: the Schemas' checks, the payload as they
+  // encode it), on its connection.
+  const own = { scripts: deps.scripts, keys: deps.keys, partitions: deps.partitions, validate: ownCommandPayload }
+  const append = createAppend(own)
   const router = createRouter({
     sql: deps.sql,
     redis: deps.redis,
     keys: deps.keys,
-    append,
+    appendEach: createAppendEach(own),
     clock,
     takenHoldMs: tuning.takenHoldMs,
   })

@@ -5,6 +5,10 @@
 // back when read, so a row carries what the actor holds, not its shape: a task written four times per
 // lifecycle stored about 950 bytes each time, of which half were such members. A snapshot stored in
 // full (before this form existed) reads the same.
+// The members a kind stores once (`ActorKind.storedOnce`: given at creation, never changed) are split off
+// as well: the runtime writes them in the row's `stored_once` column only when the row may lack them, and
+// the store puts them back into the context when it reads a row (src/store/actor-row.ts `withStoredOnce`),
+// so what expandSnapshot is given is the snapshot as if stored whole.
 import type { AnyMachineSnapshot } from "xstate"
 import { OWN_ID, type ActorKind, type PersistedSnapshot, type StoredDefault } from "./actor-kind.ts"
 
@@ -41,43 +45,72 @@ const anyMember = (object: unknown): boolean => {
  * The snapshot to store for actor `id` (plain JSON): XState's persisted snapshot without what reading it puts back.
  * Built from the snapshot itself when XState's `getPersistedSnapshot` would only copy it (no children, no history,
  * no actor reference in the context: every actor of ours): the same members in the same order, without that
- * function's copies (a fifth of the planner's stored-snapshot cost in a profile); else through it.
+ * function's copies (a fifth of the planner's stored-snapshot cost in a profile); else through it. With `once`, the
+ * kind's members stored once (not at their default) are put in it instead of the snapshot's context.
  */
-export const storedSnapshot = (kind: ActorKind, id: string, snapshot: AnyMachineSnapshot): Record<string, unknown> => {
+export const storedSnapshot = (
+  kind: ActorKind,
+  id: string,
+  snapshot: AnyMachineSnapshot,
+  once?: Record<string, unknown>,
+): Record<string, unknown> => {
   const { children, historyValue, context } = snapshot
   if (anyMember(children) || anyMember(historyValue) || holdsActorRef(context)) {
-    return compactSnapshot(kind, id, kind.machine.getPersistedSnapshot(snapshot) as unknown as PersistedSnapshot)
+    return compactSnapshot(kind, id, kind.machine.getPersistedSnapshot(snapshot) as unknown as PersistedSnapshot, once)
   }
   // XState's persisted form is {status, output, error, value, historyValue, context, children}: what
   // compactSnapshot keeps of it, in its order.
   const compact: Record<string, unknown> = { output: snapshot.output, error: snapshot.error, value: snapshot.value }
   if (snapshot.status !== "active") compact["status"] = snapshot.status
-  compact["context"] = compactContext(kind, id, context)
+  compact["context"] = compactContext(kind, id, context, once)
   return compact
 }
 
-/** `persisted` (as XState persists it for actor `id`) without what reading it puts back. */
-export const compactSnapshot = (kind: ActorKind, id: string, persisted: PersistedSnapshot): Record<string, unknown> => {
+/** `persisted` (as XState persists it for actor `id`) without what reading it puts back; with `once`, as storedSnapshot. */
+export const compactSnapshot = (
+  kind: ActorKind,
+  id: string,
+  persisted: PersistedSnapshot,
+  once?: Record<string, unknown>,
+): Record<string, unknown> => {
   const { status, historyValue, children, context, ...rest } = persisted
   const compact: Record<string, unknown> = { ...rest }
   if (status !== "active") compact["status"] = status
   if (!isEmptyObject(historyValue)) compact["historyValue"] = historyValue
   if (!isEmptyObject(children)) compact["children"] = children
-  compact["context"] = compactContext(kind, id, context)
+  compact["context"] = compactContext(kind, id, context, once)
   return compact
 }
 
-/** A persisted context without the members at their kind's stored default. */
-const compactContext = (kind: ActorKind, id: string, context: unknown): unknown => {
+const NONE: ReadonlySet<string> = new Set()
+const onceNames = new WeakMap<ActorKind, ReadonlySet<string>>()
+
+/** The kind's members stored once, as a set (made once per kind). */
+const storedOnceOf = (kind: ActorKind): ReadonlySet<string> => {
+  if (kind.storedOnce === undefined) return NONE
+  let names = onceNames.get(kind)
+  if (names === undefined) {
+    names = new Set(kind.storedOnce)
+    onceNames.set(kind, names)
+  }
+  return names
+}
+
+/** A persisted context without the members at their kind's stored default, and with `once`, without its members
+ * stored once (put in `once`). */
+const compactContext = (kind: ActorKind, id: string, context: unknown, once?: Record<string, unknown>): unknown => {
   const defaults = kind.storedDefaults
-  if (defaults === undefined || typeof context !== "object" || context === null) return context
+  const split = once === undefined ? NONE : storedOnceOf(kind)
+  if ((defaults === undefined && split.size === 0) || typeof context !== "object" || context === null) return context
   const members: Record<string, unknown> = {}
   const keys = Object.keys(context)
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i] as string
     const value = (context as Record<string, unknown>)[key]
-    const stored = defaults[key]
-    if (stored === undefined || !isDefault(value, stored, id)) members[key] = value
+    const stored = defaults?.[key]
+    if (stored !== undefined && isDefault(value, stored, id)) continue
+    if (split.has(key)) (once as Record<string, unknown>)[key] = value
+    else members[key] = value
   }
   return members
 }

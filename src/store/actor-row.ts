@@ -1,5 +1,6 @@
 // The shape of a stored actor as the store's readers return it, and its mapping from an
-// `actors` row (bigints arrive as strings, timestamps as Dates; both become numbers here).
+// `actors` row (bigints arrive as strings, timestamps as Dates; both become numbers here; the members
+// its `stored_once` column holds are put back into its snapshot's context).
 
 export interface ActorRef {
   readonly kind: string
@@ -33,6 +34,8 @@ export interface ActorRow {
   id: string
   state: string
   snapshot: unknown
+  /** Context members written once (migration 013); null in a row written before, whose snapshot holds them. */
+  stored_once: Record<string, unknown> | null
   stream_id: string
   fence: string
   version: string
@@ -56,6 +59,7 @@ export const ACTOR_COLUMNS = [
   "id",
   "state",
   "snapshot",
+  "stored_once",
   "stream_id",
   "fence",
   "version",
@@ -81,7 +85,7 @@ export function toStoredActor(row: ActorRow): StoredActor {
     kind: row.kind,
     id: row.id,
     state: row.state,
-    snapshot: row.snapshot,
+    snapshot: withStoredOnce(row.snapshot, row.stored_once),
     streamId: row.stream_id,
     fence: Number(row.fence),
     version: Number(row.version),
@@ -98,4 +102,17 @@ export function toStoredActor(row: ActorRow): StoredActor {
     updatedAt: row.updated_at.getTime(),
     stateSince: row.state_since.getTime(),
   }
+}
+
+/**
+ * A row's snapshot with the members its `stored_once` column holds put back into its context: the snapshot as
+ * if stored whole, for every reader (the runtime's restore, the edge, the counts). A member the snapshot's context
+ * holds too (a row written whole, then by hand) is the snapshot's. Without the column (a row written before
+ * migration 013), the snapshot as stored.
+ */
+export const withStoredOnce = (snapshot: unknown, storedOnce: Record<string, unknown> | null): unknown => {
+  if (storedOnce === null || typeof snapshot !== "object" || snapshot === null) return snapshot
+  const context = (snapshot as { readonly context?: unknown }).context
+  if (typeof context !== "object" || context === null || Array.isArray(context)) return snapshot
+  return { ...snapshot, context: { ...storedOnce, ...context } }
 }

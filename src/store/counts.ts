@@ -4,7 +4,7 @@
 // its size does not grow with the actors), the rows of one group a chunk at a time in (kind, id) order
 // when the edge must bring each up to its machine as the lists do, and the few actors the counts name
 // one by one. `edited` (migration 011): changed by other than the runtime since the runtime last wrote it.
-import type { ActorRef } from "./actor-row.ts"
+import { type ActorRef, withStoredOnce } from "./actor-row.ts"
 import type { Sql } from "./db.ts"
 
 /** How many stored actors share a kind, a state, a machine version, `edited` and `deleted`. */
@@ -68,9 +68,18 @@ export async function actorsToCount(
   ]
   const where = conditions.reduce((clause, condition, i) => sql`${clause} ${i === 0 ? sql`where` : sql`and`} ${condition}`, sql``)
   const rows = await sql<
-    { kind: string; id: string; state: string; snapshot: unknown; machine_version: number; version: string; deleted: boolean }[]
+    {
+      kind: string
+      id: string
+      state: string
+      snapshot: unknown
+      stored_once: Record<string, unknown> | null
+      machine_version: number
+      version: string
+      deleted: boolean
+    }[]
   >`
-    select kind, id, state, snapshot, machine_version, version, deleted_at is not null as deleted from actors
+    select kind, id, state, snapshot, stored_once, machine_version, version, deleted_at is not null as deleted from actors
     ${where}
     order by kind, id
     limit ${limit}`
@@ -78,7 +87,7 @@ export async function actorsToCount(
     kind: row.kind,
     id: row.id,
     state: row.state,
-    snapshot: row.snapshot,
+    snapshot: withStoredOnce(row.snapshot, row.stored_once),
     machineVersion: row.machine_version,
     version: Number(row.version),
     deleted: row.deleted,

@@ -1,7 +1,7 @@
 // Snapshot store: persists the batches of applied inbox entries of one or several partitions (actor
-// snapshots, their stream ids and outboxes, and their transitions; the erased actors' rows and history
-// deleted) in ONE statement, each batch guarded by its partition's fencing token, and loads the
-// snapshots of a batch of actors in one query.
+// snapshots, the members stored once when sent, their stream ids and outboxes, and their transitions;
+// the erased actors' rows and history deleted) in ONE statement, each batch guarded by its partition's
+// fencing token, and loads the snapshots of a batch of actors (whole: actor-row.ts) in one query.
 import type postgres from "postgres"
 import { ACTOR_COLUMNS, type ActorRef, type ActorRow, type StoredActor, actorKey, toStoredActor } from "./actor-row.ts"
 import type { Sql } from "./db.ts"
@@ -10,7 +10,11 @@ import { withoutPosition } from "../schema/patch-position.ts"
 /** An actor's state after the batch, with the id of the last inbox entry applied to it. */
 export interface SnapshotWrite extends ActorRef {
   readonly state: string
+  /** Without the context members of `storedOnce`'s names when the kind stores them once. */
   readonly snapshot: unknown
+  /** The context members the kind stores once (`ActorKind.storedOnce`), sent when the row may lack them (the actor
+   * created, or restored from its row); absent, the row keeps the ones it holds (column `stored_once`). */
+  readonly storedOnce?: unknown
   readonly streamId: string
   readonly version: number
   /** The version of its kind's machine that wrote `snapshot` (1 when not said). */
@@ -182,6 +186,7 @@ const encodeGroup = (batches: readonly Batch[]) => ({
         i: row.id,
         s: row.state,
         n: row.snapshot,
+        so: row.storedOnce,
         t: checkedStreamId(row.streamId),
         v: row.version,
         mv: row.machineVersion === 1 ? undefined : row.machineVersion,
@@ -272,14 +277,14 @@ const groupStatement = (sql: Sql, batches: readonly Batch[]) => {
     ),
     batch as (
       select distinct on (r.pt, r.k, r.i) r.pt as partition, c.f as fence, r.k as kind, r.i as id, r.s as state,
-        r.n as snapshot, r.t as stream_id,
+        r.n as snapshot, r.so as stored_once, r.t as stream_id,
         split_part(r.t, '-', 1)::bigint as stream_ms, split_part(r.t, '-', 2)::bigint as stream_seq, r.v as version,
         coalesce(r.mv, 1) as machine_version,
         coalesce(r.o, '[]') as outbox, r.se as session_id, r.c as capability, r.a as agent_id, r.p as priority,
         r.cs as capabilities, r.l as load, r.f as free_capacity, r.rs as routing_score,
         to_timestamp(r.d / 1000.0) as deleted_at, r.g as group_key, r.x as task_index
       from jsonb_to_recordset(${sql.json(asJson(rows))}) as r(
-        pt integer, k text, i text, s text, n jsonb, t text, v bigint, mv integer, o jsonb, se text, c text, a text,
+        pt integer, k text, i text, s text, n jsonb, so jsonb, t text, v bigint, mv integer, o jsonb, se text, c text, a text,
         p smallint, cs text[], l real, f integer, rs real, d bigint, g text, x integer)
         join claims c on c.p = r.pt
       where r.pt = any((select parts from go)::integer[])
@@ -307,10 +312,10 @@ const groupStatement = (sql: Sql, batches: readonly Batch[]) => {
     ),
     written as (
       insert into actors as a (
-        kind, id, state, snapshot, stream_id, stream_ms, stream_seq, fence, version, machine_version, outbox, session_id,
+        kind, id, state, snapshot, stored_once, stream_id, stream_ms, stream_seq, fence, version, machine_version, outbox, session_id,
         capability, agent_id, priority, capabilities, load, free_capacity, routing_score, deleted_at, group_key, task_index,
         created_at, updated_at, state_since)
-      select b.kind, b.id, b.state, b.snapshot, b.stream_id, b.stream_ms, b.stream_seq, b.fence, b.version,
+      select b.kind, b.id, b.state, b.snapshot, b.stored_once, b.stream_id, b.stream_ms, b.stream_seq, b.fence, b.version,
         b.machine_version, b.outbox, b.session_id, b.capability, b.agent_id, b.priority, b.capabilities, b.load, b.free_capacity,
         b.routing_score, b.deleted_at, b.group_key, b.task_index,
         to_timestamp(coalesce(c.at_ms, b.stream_ms) / 1000.0), to_timestamp(b.stream_ms / 1000.0),
@@ -322,7 +327,9 @@ const groupStatement = (sql: Sql, batches: readonly Batch[]) => {
         left join entered e on e.partition = b.partition and e.kind = b.kind and e.actor_id = b.id
         left join created c on c.partition = b.partition and c.kind = b.kind and c.actor_id = b.id
       on conflict (kind, id) do update set
-        state = excluded.state, snapshot = excluded.snapshot, stream_id = excluded.stream_id,
+        state = excluded.state, snapshot = excluded.snapshot,
+        -- written once (migration 013): a row that is not sent them keeps the members it holds
+        stored_once = coalesce(excluded.stored_once, a.stored_once), stream_id = excluded.stream_id,
         stream_ms = excluded.stream_ms, stream_seq = excluded.stream_seq, fence = excluded.fence,
         version = excluded.version, machine_version = excluded.machine_version, outbox = excluded.outbox, session_id = excluded.session_id,
         capability = excluded.capability, agent_id = excluded.agent_id, priority = excluded.priority,

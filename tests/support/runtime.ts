@@ -9,12 +9,12 @@ import { close, openRedis } from "../../src/redis/client.ts"
 import { keysFor, type Keys } from "../../src/redis/keys.ts"
 import { partitionOf } from "../../src/redis/partition.ts"
 import { createScripts, type RedisScripts } from "../../src/redis/scripts.ts"
-import { createAppend, type AppendFn } from "../../src/runtime/append.ts"
+import { createAppend, createAppendEach, type AppendEachFn, type AppendFn } from "../../src/runtime/append.ts"
 import type { ActorKind } from "../../src/runtime/actor-kind.ts"
 import type { BatchIo } from "../../src/runtime/execute-batch.ts"
 import type { Decoded } from "../../src/runtime/plan-batch.ts"
 import { createGroupCommit } from "../../src/runtime/group-commit.ts"
-import { decodeInboxEntry, validateCommand } from "../../src/runtime/inbox-codec.ts"
+import { decodeInboxEntry, ownCommandPayload, validateCommand } from "../../src/runtime/inbox-codec.ts"
 import { PartitionWorker } from "../../src/runtime/partition-worker.ts"
 import { createRouter } from "../../src/runtime/router.ts"
 import { DEFAULT_TUNING, startRuntime, type Runtime, type RuntimeTuning } from "../../src/runtime/runtime.ts"
@@ -74,6 +74,8 @@ export interface TestDeployment {
   readonly scripts: RedisScripts
   readonly partitions: number
   readonly append: AppendFn
+  /** Commands appended together as the runtime appends its own (a router's proposals), on the deployment's connection. */
+  readonly appendEach: AppendEachFn
   readonly redisUrl: string
   /** Starts a runtime process's worth of loops in this process. */
   startRuntime(tuning?: Partial<RuntimeTuning>): Promise<Runtime>
@@ -222,18 +224,23 @@ export const testDeployment = async (options: DeploymentOptions = {}): Promise<T
   const stopAll = async () => {
     await Promise.all([...runtimes.splice(0).map((runtime) => runtime.stop()), ...workers.splice(0).map((worker) => worker.stop())])
   }
-  /** What a worker carries out a batch with, on the deployment's connections or the given ones. */
-  const batchIo = ({ redis: onRedis = redis, sql = schema.sql }: { redis?: Redis; sql?: Sql } = {}): BatchIo => ({
-    sql,
-    commit: createGroupCommit(sql),
-    redis: onRedis,
-    scripts: createScripts(onRedis, scriptOptions),
-    keys,
-    partitions,
-    eventRetention: DEFAULT_TUNING.eventRetention,
-    append,
-    router: createRouter({ sql, redis: onRedis, keys, append, clock: Date.now }),
-  })
+  const appendEachOn = (onScripts: RedisScripts) => createAppendEach({ scripts: onScripts, keys, partitions, validate: ownCommandPayload })
+  /** What a worker carries out a batch with, on the deployment's connections or the given ones (its router's proposals
+   * on its own connection, as the runtime's). */
+  const batchIo = ({ redis: onRedis = redis, sql = schema.sql }: { redis?: Redis; sql?: Sql } = {}): BatchIo => {
+    const onScripts = createScripts(onRedis, scriptOptions)
+    return {
+      sql,
+      commit: createGroupCommit(sql),
+      redis: onRedis,
+      scripts: onScripts,
+      keys,
+      partitions,
+      eventRetention: DEFAULT_TUNING.eventRetention,
+      append,
+      router: createRouter({ sql, redis: onRedis, keys, appendEach: appendEachOn(onScripts), clock: Date.now }),
+    }
+  }
 
   return {
     schema,
@@ -242,6 +249,7 @@ export const testDeployment = async (options: DeploymentOptions = {}): Promise<T
     scripts,
     partitions,
     append,
+    appendEach: appendEachOn(scripts),
     redisUrl,
     stopAll,
     connectRedis: (name = "test") => connect(name),

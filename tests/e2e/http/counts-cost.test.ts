@@ -30,11 +30,11 @@ beforeAll(async () => {
   await t.deployment.actor("session", session.body.id)
   const { sql } = t.deployment.schema
   const copies = (kind: string, template: string, count: number) => sql`
-    insert into actors (kind, id, state, snapshot, stream_id, stream_ms, stream_seq, fence, version, machine_version, outbox,
-      capability, priority, created_at, updated_at, state_since)
+    insert into actors (kind, id, state, snapshot, stored_once, stream_id, stream_ms, stream_seq, fence, version, machine_version,
+      outbox, capability, priority, created_at, updated_at, state_since)
     select ${kind}, ${kind} || '-' || lpad(g::text, 5, '0'), a.state,
       jsonb_set(a.snapshot, '{context,id}', to_jsonb(${kind} || '-' || lpad(g::text, 5, '0'))),
-      a.stream_id, a.stream_ms, a.stream_seq, a.fence, a.version, a.machine_version, a.outbox, a.capability, a.priority,
+      a.stored_once, a.stream_id, a.stream_ms, a.stream_seq, a.fence, a.version, a.machine_version, a.outbox, a.capability, a.priority,
       a.created_at, a.updated_at, a.state_since + make_interval(secs => g / 1000.0)
     from actors a, generate_series(0, ${count - 1}::int) g
     where a.kind = ${kind} and a.id = ${template}`

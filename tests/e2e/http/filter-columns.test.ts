@@ -58,8 +58,12 @@ beforeAll(async () => {
   stored.tasks = (live.body.tasks as Array<{ id: string }>).map((task) => task.id)
   for (const id of stored.tasks) await deployment.actor("task", id)
 
-  // The rows as an older layout stored them: the columns as the runtime wrote them, the JSON members renamed.
+  // The rows as an older layout stored them: the columns as the runtime wrote them, the JSON members renamed
+  // (and every member in the snapshot, as before migration 013 split off those stored once).
   const { sql } = deployment.schema
+  await sql`
+    update actors set snapshot = jsonb_set(snapshot, '{context}', stored_once || (snapshot->'context')), stored_once = null
+    where stored_once is not null`
   const rename = (from: string, to: string) =>
     sql`update actors set snapshot = jsonb_set(snapshot #- ${`{context,${from}}`}::text[], ${`{context,${to}}`}::text[], snapshot->'context'->${from})
       where snapshot->'context' ? ${from}`
@@ -108,7 +112,8 @@ describe("filters on rows stored in an older layout", () => {
     const [task] = stored.tasks.slice(-1)
     expect((await api.post(`/api/v1/tasks/${task}/cancel?wait=1`, { reason: "enough" })).status).toBe(200)
     const [row] = await deployment.schema.sql<{ machine_version: number; group_key: string; task_index: number; context: object }[]>`
-      select machine_version, group_key, task_index, snapshot->'context' as context from actors where kind = 'task' and id = ${task!}`
+      select machine_version, group_key, task_index, coalesce(stored_once, '{}') || (snapshot->'context') as context
+      from actors where kind = 'task' and id = ${task!}`
     expect(row).toMatchObject({ machine_version: 2, group_key: "team-a", task_index: TASKS - 1 })
     expect(row?.context).toMatchObject({ index: TASKS - 1, group: "team-a" })
     expect(row?.context).not.toHaveProperty("team")

@@ -24,11 +24,11 @@ beforeAll(async () => {
   const { sql } = t.deployment.schema
   // Rows at template time + `at` ms, in order: the fitting copies, each quarantined one after its run of them.
   const copies = async (prefix: string, from: number, count: number, at: number) => sql`
-    insert into actors (kind, id, state, snapshot, stream_id, stream_ms, stream_seq, fence, version, machine_version, outbox,
-      capability, priority, created_at, updated_at, state_since)
+    insert into actors (kind, id, state, snapshot, stored_once, stream_id, stream_ms, stream_seq, fence, version, machine_version,
+      outbox, capability, priority, created_at, updated_at, state_since)
     select 'task', ${prefix} || lpad(g::text, 5, '0'), a.state,
       jsonb_set(a.snapshot, '{context,id}', to_jsonb(${prefix} || lpad(g::text, 5, '0'))),
-      a.stream_id, a.stream_ms, a.stream_seq, a.fence, a.version, a.machine_version, a.outbox, a.capability, a.priority,
+      a.stored_once, a.stream_id, a.stream_ms, a.stream_seq, a.fence, a.version, a.machine_version, a.outbox, a.capability, a.priority,
       a.created_at, a.updated_at, a.state_since + make_interval(secs => (${at}::int + g - ${from}::int) / 1000.0)
     from actors a, generate_series(${from}::int, ${from + count - 1}::int) g
     where a.kind = 'task' and a.id = ${template}`

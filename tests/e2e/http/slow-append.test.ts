@@ -53,7 +53,7 @@ afterAll(async () => {
 const tasksTitled = async (title: string): Promise<string[]> =>
   (
     await deployment.schema.sql<{ id: string }[]>`
-      select id from actors where kind = 'task' and snapshot -> 'context' ->> 'title' = ${title}`
+      select id from actors where kind = 'task' and stored_once ->> 'title' = ${title}`
   ).map((row) => row.id)
 
 /** The answer to `call` and how long it took. */

@@ -20,7 +20,7 @@ describe("the ranking the router uses", () => {
       sql: t.deployment.schema.sql,
       redis: t.deployment.redis,
       keys: t.deployment.keys,
-      append: t.deployment.append,
+      appendEach: t.deployment.appendEach,
       clock: Date.now,
     })
   })

@@ -2,14 +2,14 @@
 // slots take (idle with what is left), then the batch's tasks are queued, then the idle agents of their capabilities
 // and of the reopened groups' are woken, best rank first, up to the limit, stopping at one that took fewer than its
 // free slots; priorities and caps hold throughout. The router carries out a batch with that one call, then its
-// proposals (RESERVE appended to each agent).
+// proposals (RESERVE appended to each agent; how many calls: tests/integration/runtime/router-proposals.test.ts).
 import { randomUUID } from "node:crypto"
 import type { Redis } from "ioredis"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { idleAgents } from "../../../src/redis/idle-agents.ts"
 import { partitionOf } from "../../../src/redis/partition.ts"
 import { type FillAsk, groupInFlight, type ReadyTask, routeBatch, setGroupCap, waitingFor } from "../../../src/redis/ready-queue.ts"
-import { createAppend } from "../../../src/runtime/append.ts"
+import { createAppendEach } from "../../../src/runtime/append.ts"
 import { ownCommandPayload, validateCommand } from "../../../src/runtime/inbox-codec.ts"
 import { createRouter } from "../../../src/runtime/router.ts"
 import { testDeployment, type TestDeployment } from "../../support/runtime.ts"
@@ -198,7 +198,7 @@ describe("router.route", () => {
 
   it("routes a batch (releases, fills, ready tasks, wakes) in one script call, then proposes each offer to its agent", async () => {
     const { redis, sent } = await counted()
-    const router = createRouter({ sql: d.schema.sql, redis, keys: d.keys, append: d.append, clock: Date.now })
+    const router = createRouter({ sql: d.schema.sql, redis, keys: d.keys, appendEach: d.appendEach, clock: Date.now })
     const [sleeper, asker, waiting, fresh, done] = [randomUUID(), randomUUID(), randomUUID(), randomUUID(), randomUUID()]
     const [capability, group] = [`one-call-${sleeper}`, `one-call-${asker}`]
     // The script cached, and an idle agent of the capability.
@@ -227,8 +227,8 @@ describe("router.route", () => {
   })
 
   it("proposes through an append checked as the runtime's own commands (as the runtime builds it): the RESERVE entry as validateCommand writes it", async () => {
-    const append = createAppend({ scripts: d.scripts, keys: d.keys, partitions: d.partitions, validate: ownCommandPayload })
-    const router = createRouter({ sql: d.schema.sql, redis: d.redis, keys: d.keys, append, clock: Date.now })
+    const appendEach = createAppendEach({ scripts: d.scripts, keys: d.keys, partitions: d.partitions, validate: ownCommandPayload })
+    const router = createRouter({ sql: d.schema.sql, redis: d.redis, keys: d.keys, appendEach, clock: Date.now })
     const [agentId, taskId] = [randomUUID(), randomUUID()]
     const capability = `own-${agentId}`
     await enqueue([ready(capability, taskId)])
@@ -246,12 +246,14 @@ describe("router.route", () => {
     expect(await d.append({ ...reserve, cmdId: `own/${taskId}` })).toMatchObject({ streamId: written[0]![0], duplicate: true })
     const other = randomUUID()
     const first = await d.append({ ...reserve, payload: { taskId: other }, cmdId: `own/${other}` })
-    expect(await append({ ...reserve, payload: { taskId: other }, cmdId: `own/${other}` })).toEqual({
-      ...first,
-      duplicate: true,
-    })
-    // A proposal that fails its Schema is refused, nothing appended.
-    await expect(append({ ...reserve, payload: { taskId: "not-a-uuid" } })).rejects.toMatchObject({ code: "validation_failed" })
+    expect(await Promise.all(appendEach([{ ...reserve, payload: { taskId: other }, cmdId: `own/${other}` }]))).toEqual([
+      { ...first, duplicate: true },
+    ])
+    // A proposal that fails its Schema is refused, and nothing of its batch is appended.
+    const valid = { ...reserve, payload: { taskId: randomUUID() }, cmdId: "own/valid" }
+    expect(() => appendEach([valid, { ...reserve, payload: { taskId: "not-a-uuid" } }])).toThrow(
+      expect.objectContaining({ code: "validation_failed" }),
+    )
     expect((await d.redis.xrange(inbox, "-", "+")).filter(([, flat]) => flat[3] === `agent:${agentId}`)).toHaveLength(2)
   })
 })

@@ -3,11 +3,9 @@
 // only assigned keeps it), and the commands it sends to the actors of one partition ONE call (append-runs.lua).
 // Counted on the worker's own connection, by what its client sends to Redis.
 import { randomUUID } from "node:crypto"
-import type { Redis } from "ioredis"
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
 import { RUNTIME_GROUP } from "../../../src/redis/keys.ts"
-import { scriptSha } from "../../../src/redis/script-call.ts"
-import { scriptSource } from "../../../src/redis/script-source.ts"
+import { countScripts } from "../../support/count-scripts.ts"
 import { testDeployment, waitFor, type TestDeployment } from "../../support/runtime.ts"
 
 const TASKS = 0
@@ -18,19 +16,6 @@ beforeAll(async () => {
 })
 afterAll(() => deployment.close())
 afterEach(() => deployment.stopAll())
-
-/** Counts the EVALSHA calls of each script that `redis`'s client sends (auto-pipelined or not). */
-const countScripts = (redis: Redis, names: ReadonlyArray<string>): Map<string, number> => {
-  const bySha = new Map(names.map((name) => [scriptSha(scriptSource(name)), name]))
-  const counts = new Map(names.map((name) => [name, 0]))
-  const send = redis.sendCommand.bind(redis)
-  redis.sendCommand = ((command: { name: string; args: unknown[] }, ...rest: unknown[]) => {
-    const name = command.name === "evalsha" ? bySha.get(String(command.args[0])) : undefined
-    if (name !== undefined) counts.set(name, (counts.get(name) ?? 0) + 1)
-    return (send as (...args: unknown[]) => unknown)(command, ...rest)
-  }) as Redis["sendCommand"]
-  return counts
-}
 
 describe("carrying out a batch", () => {
   it("arms and clears a partition's timers in one call, in order, and appends a partition's commands in one call", async () => {

@@ -32,7 +32,7 @@ describe("routing sweep", () => {
       sql: deployment.schema.sql,
       redis: deployment.redis,
       keys: deployment.keys,
-      append: deployment.append,
+      appendEach: deployment.appendEach,
       clock: Date.now,
     })
     // Taken as if for a proposal, which a crash then dropped: the task is still `ready`.

@@ -6,6 +6,8 @@ import { describe, expect, it } from "vitest"
 import { createActor, type AnyTransitionDefinition, type InspectionEvent, type SnapshotFrom } from "xstate"
 import { agentMachine, type AgentEvent, type ReleaseOutcome } from "../../../../machines/agent.ts"
 import { baseInput } from "./harness.ts"
+import { agentKind } from "../../../../actors/agent.ts"
+import { expectStoredOnceKept } from "../../actors/stored-once.ts"
 
 type Snapshot = SnapshotFrom<typeof agentMachine>
 
@@ -88,10 +90,24 @@ function replayAll(): Set<AnyTransitionDefinition> {
   }
   for (const path of paths) {
     const actor = createActor(agentMachine, { input, inspect }).start()
-    for (const step of path.steps) actor.send(step.event)
+    for (const step of path.steps) {
+      const before = actor.getSnapshot()
+      actor.send(step.event)
+      // What the agent registered with stays as given: its row stores it once (actors/agent.ts).
+      expectStoredOnceKept(agentKind, before.context, actor.getSnapshot().context, `${step.event.type} in ${String(before.value)}`)
+    }
     expect(abstract(actor.getSnapshot())).toBe(abstract(path.state))
     const snapshot = actor.getPersistedSnapshot()
-    for (const event of eventsFor(actor.getSnapshot())) createActor(agentMachine, { snapshot, input, inspect }).start().send(event)
+    for (const event of eventsFor(actor.getSnapshot())) {
+      const next = createActor(agentMachine, { snapshot, input, inspect }).start()
+      next.send(event)
+      expectStoredOnceKept(
+        agentKind,
+        actor.getSnapshot().context,
+        next.getSnapshot().context,
+        `${event.type} in ${abstract(actor.getSnapshot())}`,
+      )
+    }
   }
   return taken
 }

@@ -8,6 +8,8 @@ import type { TaskStatus } from "../../../../machines/task.ts"
 import { SESSION_STATES, sessionMachine, type SessionEvent, type SessionInput, type SessionState } from "../../../../machines/session.ts"
 import { sessionTaskId } from "../../../../machines/task-ids.ts"
 import { T0, sessionInput, task } from "./harness.ts"
+import { sessionKind } from "../../../../actors/session.ts"
+import { expectStoredOnceKept } from "../../actors/stored-once.ts"
 
 type Snapshot = SnapshotFrom<typeof sessionMachine>
 type Path = StatePath<Snapshot, SessionEvent>
@@ -187,6 +189,8 @@ function takenTransitions(paths: Path[], input: SessionInput): Set<string> {
     })
     actor.start()
     actor.send(last.event)
+    // What the session is created with stays as given: its row stores it once (actors/session.ts).
+    expectStoredOnceKept(sessionKind, previous.context, actor.getSnapshot().context, `${last.event.type} in ${String(previous.value)}`)
     actor.stop()
   }
   return keys

@@ -5,6 +5,8 @@ import { createActor, type AnyTransitionDefinition, type SnapshotFrom } from "xs
 import { describe, expect, it } from "vitest"
 import { taskMachine, type TaskEmitted, type TaskEvent, type TaskInput } from "../../../../machines/task.ts"
 import { AGENT, OTHER_AGENT, T0, TIMEOUT_MS, taskInput } from "./harness.ts"
+import { taskKind } from "../../../../actors/task.ts"
+import { expectStoredOnceKept } from "../../actors/stored-once.ts"
 
 type TaskSnapshot = SnapshotFrom<typeof taskMachine>
 
@@ -159,6 +161,8 @@ function replay(input: TaskInput, events: TaskEvent[], seen: Replay): TaskSnapsh
     const from = String(before.value)
     const to = String(after.value)
     seen.states.add(to)
+    // What the task is given at its creation stays as given: its row stores it once (actors/task.ts).
+    expectStoredOnceKept(taskKind, before.context, after.context, `${event.type} in ${from}`)
 
     // A state change is announced exactly once, with the states it left and entered; no change, or a change a
     // session sweep made (its session counted it), no announcement. Dependants hear of every finish but a sweep's.

@@ -1,0 +1,172 @@
+// The router's proposals (RESERVE to the agents that took tasks) of one batch, fills and wakes alike, are
+// appended in ONE append-runs.lua call per partition of their agents, each proposal its own entry deduplicated
+// by its command id; the proposals an agent has not applied yet still count against the free slots it reports
+// (to the entry), and a partition whose call fails leaves the others' proposals appended and counted.
+// Counted on the router's own connection, by what its client sends to Redis.
+import { randomUUID } from "node:crypto"
+import type { Redis } from "ioredis"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { partitionOf } from "../../../src/redis/partition.ts"
+import { type ReadyTask, routeBatch, waitingFor } from "../../../src/redis/ready-queue.ts"
+import { createScripts } from "../../../src/redis/scripts.ts"
+import { createAppendEach } from "../../../src/runtime/append.ts"
+import { ownCommandPayload } from "../../../src/runtime/inbox-codec.ts"
+import { createRouter, type FillRequest, type Router } from "../../../src/runtime/router.ts"
+import { countScripts } from "../../support/count-scripts.ts"
+import { scriptFailsOnce } from "../../support/script-failure.ts"
+import { testDeployment, type TestDeployment } from "../../support/runtime.ts"
+
+let d: TestDeployment
+beforeAll(async () => {
+  d = await testDeployment({ partitions: 4 })
+})
+afterAll(() => d.close())
+
+const T0 = Date.UTC(2026, 11, 1, 10)
+
+/** A router on `redis` (its routing and its proposals), as the runtime builds it. */
+const routerOn = (redis: Redis): Router =>
+  createRouter({
+    sql: d.schema.sql,
+    redis,
+    keys: d.keys,
+    appendEach: createAppendEach({ scripts: createScripts(redis), keys: d.keys, partitions: d.partitions, validate: ownCommandPayload }),
+    clock: Date.now,
+  })
+
+/** A router on a connection of its own whose script calls are counted. */
+const countedRouter = async (): Promise<{ router: Router; counts: Map<string, number> }> => {
+  const redis = await d.connectRedis("counted")
+  const counts = countScripts(redis, ["route-batch", "append-runs", "append"])
+  return { router: routerOn(redis), counts }
+}
+
+/** Tasks `ids` of `capability` queued, ready since `from` ms after T0 one after the other, waking no one. */
+const enqueue = async (capability: string, ids: ReadonlyArray<string>, from = 0): Promise<void> => {
+  const tasks: ReadyTask[] = ids.map((taskId, i) => ({ capability, group: null, taskId, priority: 2, since: T0 + from + i }))
+  await routeBatch(d.redis, d.keys, { releases: [], fills: [], tasks, wakeAgents: 0 })
+}
+const taskIds = (n: number): string[] => Array.from({ length: n }, () => randomUUID())
+
+const fill = (agentId: string, capability: string, free: number, entryId = "1-0"): FillRequest => ({
+  _tag: "fill_agent",
+  agentId,
+  capabilities: [capability],
+  free,
+  entryId,
+})
+const fills = (router: Router, requests: FillRequest[], cmdId: string) => router.route({ queue: [], fills: requests, releases: [] }, cmdId)
+
+/** The agent's inbox entries (id, fields in order), of every type. */
+const entriesOf = async (agentId: string): Promise<Array<[string, string[]]>> =>
+  (await d.redis.xrange(d.keys.partition(partitionOf("agent", agentId, d.partitions)).inbox, "-", "+")).filter(
+    ([, flat]) => flat[3] === `agent:${agentId}`,
+  )
+const fieldsOf = async (agentId: string): Promise<string[][]> => (await entriesOf(agentId)).map(([, flat]) => flat)
+/** A RESERVE entry's fields as a proposal writes them. */
+const reserve = (agentId: string, taskId: string, cmdId: string): string[] => [
+  "type",
+  "RESERVE",
+  "actor",
+  `agent:${agentId}`,
+  "payload",
+  JSON.stringify({ task_id: taskId }),
+  "cmdId",
+  cmdId,
+]
+
+describe("the router's proposals", () => {
+  it("appends a batch's N proposals (fills and wakes) over K partitions in K calls, each proposal one entry", async () => {
+    const { router, counts } = await countedRouter()
+    const capability = `k-${randomUUID()}`
+    const [a0, a1, a2] = [0, 1, 2].map((p) => d.idIn("agent", p)) as [string, string, string]
+    const sleeper = d.idIn("agent", 1)
+    // The sleeper asks when nothing waits: it is idle, to be woken by the batch's new task.
+    await fills(router, [fill(sleeper, capability, 1)], "warm")
+    const waiting = taskIds(4)
+    await enqueue(capability, waiting)
+    const fresh = randomUUID()
+    const before = Object.fromEntries(counts)
+    await router.route(
+      {
+        queue: [{ _tag: "route_task", taskId: fresh, capability, priority: 2, since: T0 + 10 }],
+        fills: [fill(a0, capability, 2), fill(a1, capability, 1), fill(a2, capability, 1)],
+        releases: [],
+      },
+      "batch",
+    )
+    const calls = Object.fromEntries([...counts].map(([name, n]) => [name, n - (before[name] ?? 0)]))
+    // Five proposals to agents of three partitions: one routing call, three append calls.
+    expect(calls).toEqual({ "route-batch": 1, "append-runs": 3, append: 0 })
+    const [t0, t1, t2, t3] = waiting as [string, string, string, string]
+    expect(await fieldsOf(a0)).toEqual([reserve(a0, t0, `batch/${t0}`), reserve(a0, t1, `batch/${t1}`)])
+    expect(await fieldsOf(a1)).toEqual([reserve(a1, t2, `batch/${t2}`)])
+    expect(await fieldsOf(a2)).toEqual([reserve(a2, t3, `batch/${t3}`)])
+    expect(await fieldsOf(sleeper)).toEqual([reserve(sleeper, fresh, `batch/w/${fresh}`)])
+  })
+
+  it("appends nothing new when a batch is routed again with its command id (by another process), and counts those proposals", async () => {
+    const capability = `again-${randomUUID()}`
+    const [x, y] = [d.idIn("agent", 0), d.idIn("agent", 3)]
+    const tasks = taskIds(3)
+    await enqueue(capability, tasks)
+    const requests = [fill(x, capability, 2), fill(y, capability, 1)]
+    await fills(routerOn(d.redis), requests, "again")
+    const first = { x: await entriesOf(x), y: await entriesOf(y) }
+    expect(first.x).toHaveLength(2)
+    expect(first.y).toHaveLength(1)
+    // Redelivered to a process that made no proposal yet: the same tasks taken by the same agents, with the same ids.
+    const redelivered = routerOn(d.redis)
+    await enqueue(capability, tasks)
+    await fills(redelivered, requests, "again")
+    expect({ x: await entriesOf(x), y: await entriesOf(y) }).toEqual(first)
+    // The proposals it found appended count as its own: x, asking before it applied them, takes nothing more.
+    const more = taskIds(2)
+    await enqueue(capability, more)
+    await fills(redelivered, [fill(x, capability, 2)], "after")
+    expect(await entriesOf(x)).toEqual(first.x)
+    expect(await waitingFor(d.redis, d.keys, capability)).toEqual(more)
+  })
+
+  it("counts the proposals an agent has not applied against its free slots, and only those", async () => {
+    const router = routerOn(d.redis)
+    const capability = `unseen-${randomUUID()}`
+    const agent = randomUUID()
+    const tasks = taskIds(4)
+    await enqueue(capability, tasks)
+    await fills(router, [fill(agent, capability, 2)], "one")
+    const proposed = await entriesOf(agent)
+    expect(proposed.map(([, flat]) => flat[5])).toEqual(tasks.slice(0, 2).map((taskId) => JSON.stringify({ task_id: taskId })))
+    // A second batch before it applied them: 2 free less 2 unseen, nothing proposed.
+    await fills(router, [fill(agent, capability, 2)], "two")
+    expect(await entriesOf(agent)).toEqual(proposed)
+    expect(await waitingFor(d.redis, d.keys, capability)).toEqual(tasks.slice(2))
+    // It has applied the first (its 2 free counted it): one left unseen, one slot to fill.
+    await fills(router, [fill(agent, capability, 2, proposed[0]![0])], "three")
+    expect((await entriesOf(agent)).map(([, flat]) => flat.slice(5))).toEqual([
+      ...proposed.map(([, flat]) => flat.slice(5)),
+      [JSON.stringify({ task_id: tasks[2] }), "cmdId", `three/${tasks[2]}`],
+    ])
+  })
+
+  it("keeps the proposals of a partition whose call succeeded, counted, when another partition's call fails", async () => {
+    const capability = `fail-${randomUUID()}`
+    const [lost, kept] = [d.idIn("agent", 1), d.idIn("agent", 2)]
+    const tasks = taskIds(2)
+    await enqueue(capability, tasks)
+    // The first append call (lost's partition, its proposal first) fails.
+    const failing = scriptFailsOnce(await d.connectRedis("failing"), "append-runs", () => undefined)
+    const router = routerOn(failing)
+    await expect(fills(router, [fill(lost, capability, 1), fill(kept, capability, 1)], "fails")).rejects.toThrow("append-runs failed")
+    expect(await fieldsOf(lost)).toEqual([])
+    expect(await fieldsOf(kept)).toEqual([reserve(kept, tasks[1]!, `fails/${tasks[1]}`)])
+    // Kept's proposal counts against its free slots; the batch's redelivery proposes lost's.
+    const more = taskIds(1)
+    await enqueue(capability, more)
+    await fills(router, [fill(kept, capability, 1)], "later")
+    expect(await fieldsOf(kept)).toHaveLength(1)
+    await enqueue(capability, [tasks[0]!], -1)
+    await fills(router, [fill(lost, capability, 1)], "fails")
+    expect(await fieldsOf(lost)).toEqual([reserve(lost, tasks[0]!, `fails/${tasks[0]}`)])
+  })
+})
