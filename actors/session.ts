@@ -31,6 +31,11 @@ const toTask = (taskId: string, type: string, payload: Record<string, unknown> =
 const toEveryTask = (sessionId: string, session: SessionContext, type: string, payload: Record<string, unknown> = {}): Output[] =>
   Array.from({ length: session.taskCount }, (_, index) => toTask(sessionTaskId(sessionId, index), type, payload))
 
+/**
+ * A task's CREATE. `dependants` and `epoch` are left out while they hold what the task assumes without them (none,
+ * 0): the session's creation stores every task's CREATE in its outbox and appends it, so each member it need not
+ * say is saved once per task in each (docs/performance.md, "Round 10: a session's task").
+ */
 const creation = (sessionId: string, task: SessionTaskCreation): SendOutput => {
   const spec = (task.spec ?? {}) as TaskSpec
   return toTask(task.taskId, "CREATE", {
@@ -41,9 +46,9 @@ const creation = (sessionId: string, task: SessionTaskCreation): SendOutput => {
     title: task.title,
     capability: task.capability,
     dependsOn: task.dependsOn,
-    dependants: task.dependants,
+    ...(task.dependants.length === 0 ? {} : { dependants: task.dependants }),
     blocked: task.held,
-    epoch: task.epoch,
+    ...(task.epoch === 0 ? {} : { epoch: task.epoch }),
     payload: spec.payload ?? {},
     ...Object.fromEntries(OPTIONAL_SPEC.flatMap((field) => (spec[field] === undefined ? [] : [[field, spec[field]]]))),
   })
