@@ -13,89 +13,22 @@ import {
   TaskInboxCommand,
 } from "../../../src/schema/commands.ts"
 import { encodeInput } from "../../../src/schema/errors.ts"
+import { camelCase, ID, OTHER, PLAIN_COMMANDS, random, VALUES } from "../../support/plain-commands.ts"
 
-const ID = "0193a0c4-1f2e-7a3b-8c4d-5e6f7a8b9c0d"
-const OTHER = "0193a0c4-1f2e-7a3b-8c4d-5e6f7a8b9c0e"
+/** The values a member takes, and `undefined` (a member present but undefined, which the encode must treat as absent). */
+const PICKS: ReadonlyArray<unknown> = [...VALUES, undefined]
 
-/** Commands of each kind with a plain payload (not creations), and their payload fields in memory (camelCase). */
+/** The fields of a kind's commands in memory (camelCase). */
+const inMemory = (types: Readonly<Record<string, ReadonlyArray<string>>>): Record<string, string[]> =>
+  Object.fromEntries(Object.entries(types).map(([type, fields]) => [type, fields.map(camelCase)]))
+
+/** Each kind's commands with a plain payload (creations aside), and the Schema that encodes its commands. */
 const COMMANDS = {
-  task: {
-    schema: TaskInboxCommand,
-    types: {
-      DEPENDENCY_FINISHED: ["taskId", "status", "epoch"],
-      SESSION_RUN: ["epoch"],
-      SESSION_HOLD: [],
-      SESSION_CANCEL: ["reason", "epoch"],
-      ASSIGN: ["agentId"],
-      START: ["agentId", "attempt"],
-      PROGRESS: ["agentId", "attempt", "progress", "message"],
-      COMPLETE: ["agentId", "attempt", "result"],
-      FAIL: ["agentId", "attempt", "error"],
-      RETRY_DUE: ["attempt"],
-      DEADLINE: ["attempt"],
-      AGENT_LOST: ["agentId", "reason"],
-      ADD_DEPENDENCIES: ["taskIds"],
-      CANCEL: ["reason"],
-      ERASE: [],
-    },
-  },
-  agent: {
-    schema: AgentInboxCommand,
-    types: {
-      CONNECT: [],
-      HEARTBEAT: ["load", "status"],
-      HEARTBEAT_EXPIRED: ["seq"],
-      RESERVE: ["taskId"],
-      RELEASE: ["taskId", "outcome"],
-      BREAKER_COOLDOWN: ["openedAt"],
-    },
-  },
-  session: {
-    schema: SessionInboxCommand,
-    types: {
-      START: [],
-      TIMEOUT: ["seq"],
-      COVERAGE: ["seq", "ready", "offered"],
-      TASK_STATUS: ["taskId", "index", "from", "status", "epoch"],
-      CHECKPOINT: ["data"],
-    },
-  },
-  context: { schema: ContextInboxCommand, types: { SHARE: ["sessionId"], EXPIRE: [] } },
+  task: { schema: TaskInboxCommand, types: inMemory(PLAIN_COMMANDS.task) },
+  agent: { schema: AgentInboxCommand, types: inMemory(PLAIN_COMMANDS.agent) },
+  session: { schema: SessionInboxCommand, types: inMemory(PLAIN_COMMANDS.session) },
+  context: { schema: ContextInboxCommand, types: inMemory(PLAIN_COMMANDS.context) },
 } as const
-
-const VALUES: ReadonlyArray<unknown> = [
-  ID,
-  OTHER,
-  "not-a-uuid",
-  "",
-  "x",
-  "completed",
-  "cancelled",
-  "heartbeat_expired",
-  "healthy",
-  "ready",
-  "in_progress",
-  0,
-  1,
-  2,
-  -1,
-  0.5,
-  true,
-  null,
-  undefined,
-  {},
-  { a: [1, "b", null] },
-  [],
-  [ID],
-  [ID, OTHER],
-  ["x"],
-]
-
-/** A small seeded generator, so a failure repeats. */
-const random = (seed: number) => () => {
-  seed = (seed * 1_103_515_245 + 12_345) & 0x7fffffff
-  return seed / 0x7fffffff
-}
 
 const shuffled = <T>(items: ReadonlyArray<T>, next: () => number): T[] =>
   items
@@ -134,7 +67,7 @@ describe("the plain encode of the runtime's own commands", () => {
 
   it("answers what the Schema answers, for payloads and envelopes valid and not", () => {
     const next = random(5)
-    const pick = () => VALUES[Math.floor(next() * VALUES.length)]
+    const pick = () => PICKS[Math.floor(next() * PICKS.length)]
     let accepted = 0
     for (const [kind, { schema, types }] of Object.entries(COMMANDS)) {
       for (const [type, fields] of Object.entries(types) as Array<[string, ReadonlyArray<string>]>) {

@@ -12,112 +12,15 @@ import {
   TaskCommand,
 } from "../../../src/schema/commands.ts"
 import { decodeInput } from "../../../src/schema/errors.ts"
+import { camelCase, ID, OTHER, PLAIN_COMMANDS, random, VALUES } from "../../support/plain-commands.ts"
 
-const ID = "0193a0c4-1f2e-7a3b-8c4d-5e6f7a8b9c0d"
-const OTHER = "0193a0c4-1f2e-7a3b-8c4d-5e6f7a8b9c0e"
-
-/** Each kind's commands with a plain payload check, and their payload fields in the stream form. */
+/** Each kind's commands with a plain payload check (fields in the stream form), and the union that decodes them. */
 const COMMANDS = {
-  task: {
-    union: TaskCommand,
-    types: {
-      DEPENDENCY_FINISHED: ["task_id", "status", "epoch"],
-      SESSION_RUN: ["epoch"],
-      SESSION_HOLD: [],
-      SESSION_CANCEL: ["reason", "epoch"],
-      ASSIGN: ["agent_id"],
-      CLAIM: ["agent_id", "attempt"],
-      START: ["agent_id", "attempt"],
-      PROGRESS: ["agent_id", "attempt", "progress", "message"],
-      COMPLETE: ["agent_id", "attempt", "result"],
-      FAIL: ["agent_id", "attempt", "error"],
-      RETRY_DUE: ["attempt"],
-      DEADLINE: ["attempt"],
-      AGENT_LOST: ["agent_id", "reason"],
-      AGENT_DRAINING: ["agent_id"],
-      APPROVE: [],
-      REJECT: ["reason"],
-      APPROVAL_TIMEOUT: [],
-      ADD_DEPENDENCIES: ["task_ids"],
-      CANCEL: ["reason"],
-      RETRY: [],
-      ERASE: [],
-    },
-  },
-  agent: {
-    union: AgentCommand,
-    types: {
-      CONNECT: [],
-      HEARTBEAT: ["load", "status"],
-      HEARTBEAT_EXPIRED: ["seq"],
-      DISCONNECT: [],
-      RESERVE: ["task_id"],
-      RELEASE: ["task_id", "outcome"],
-      DRAIN: [],
-      UNDRAIN: [],
-      BREAKER_COOLDOWN: ["opened_at"],
-      DEREGISTER: [],
-    },
-  },
-  session: {
-    union: SessionCommand,
-    types: {
-      START: [],
-      FAIL: ["reason"],
-      TIMEOUT: ["seq"],
-      ORPHAN_DUE: ["seq"],
-      COVERAGE: ["seq", "ready", "offered"],
-      DELETE: [],
-      TASK_STATUS: ["task_id", "index", "from", "status", "epoch"],
-      CHECKPOINT: ["data"],
-    },
-  },
-  context: { union: ContextCommand, types: { SHARE: ["session_id"], EXPIRE: [] } },
+  task: { union: TaskCommand, types: PLAIN_COMMANDS.task },
+  agent: { union: AgentCommand, types: PLAIN_COMMANDS.agent },
+  session: { union: SessionCommand, types: PLAIN_COMMANDS.session },
+  context: { union: ContextCommand, types: PLAIN_COMMANDS.context },
 } as const
-
-/** Values of every sort the fields take or refuse. */
-const VALUES: ReadonlyArray<unknown> = [
-  ID,
-  OTHER,
-  "not-a-uuid",
-  "",
-  "x",
-  "completed",
-  "failed",
-  "cancelled",
-  "lost",
-  "heartbeat_expired",
-  "deregistered",
-  "healthy",
-  "busy",
-  "ready",
-  "blocked",
-  "in_progress",
-  0,
-  1,
-  2,
-  -1,
-  0.5,
-  1.5,
-  2 ** 53,
-  1e21,
-  true,
-  false,
-  null,
-  {},
-  { a: [1, "b", null] },
-  [],
-  [ID],
-  [ID, OTHER],
-  ["x"],
-  "m".repeat(1025),
-]
-
-/** A small seeded generator, so a failure repeats. */
-const random = (seed: number) => () => {
-  seed = (seed * 1_103_515_245 + 12_345) & 0x7fffffff
-  return seed / 0x7fffffff
-}
 
 const reference = (kind: keyof typeof COMMANDS, type: string, payload: unknown, address: Record<string, string>) => {
   const decoded = decodeInput(COMMANDS[kind].union, { type, payload })
@@ -141,8 +44,7 @@ const payloadsOf = (fields: ReadonlyArray<string>, next: () => number): unknown[
   for (let n = 0; n < 400; n += 1) {
     const payload: Record<string, unknown> = {}
     for (const field of fields) if (next() < 0.8) payload[field] = pick()
-    if (next() < 0.1)
-      payload[next() < 0.5 ? "unknown" : (fields[0]?.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase()) ?? "x")] = pick()
+    if (next() < 0.1) payload[next() < 0.5 ? "unknown" : fields[0] === undefined ? "x" : camelCase(fields[0])] = pick()
     payloads.push(payload)
   }
   return payloads
