@@ -12,95 +12,45 @@ const session = { priority: 1, taskCount: 3 }
 const out = (effect: Record<string, unknown>) => sessionKind.outputs(effect as never, { id: SESSION, context: session })
 const toTask = (id: string, type: string, payload: object = {}) => ({ _tag: "send", to: { kind: "task", id }, type, payload })
 const ids = [0, 1, 2].map((index) => sessionTaskId(SESSION, index))
+/** The creation effect of the session's first task, and the CREATE it becomes with an empty spec. */
+const CREATION = {
+  type: "session.create_task",
+  taskId: ids[0],
+  index: 0,
+  key: "compile",
+  title: "Compile",
+  capability: "build",
+  dependsOn: [] as string[],
+  dependants: [ids[1]],
+  held: true,
+  epoch: 0,
+}
+const CREATED_WITHOUT_DEPENDANTS = {
+  id: ids[0],
+  sessionId: SESSION,
+  index: 0,
+  key: "compile",
+  title: "Compile",
+  capability: "build",
+  dependsOn: [] as string[],
+  blocked: true,
+  payload: {},
+}
+const CREATED = { ...CREATED_WITHOUT_DEPENDANTS, dependants: [ids[1]] }
 
 describe("session binding", () => {
   it("creates a task from its creation effect, with the spec's fields when given", () => {
-    const creation = {
-      type: "session.create_task",
-      taskId: ids[0],
-      index: 0,
-      key: "compile",
-      title: "Compile",
-      capability: "build",
-      dependsOn: [],
-      dependants: [ids[1]],
-      held: true,
-      epoch: 0,
-    }
-    expect(out({ ...creation, spec: { payload: { x: 1 }, timeoutS: 60, maxAttempts: 2, priority: 0 } })).toEqual([
-      toTask(ids[0]!, "CREATE", {
-        id: ids[0],
-        sessionId: SESSION,
-        index: 0,
-        key: "compile",
-        title: "Compile",
-        capability: "build",
-        dependsOn: [],
-        dependants: [ids[1]],
-        blocked: true,
-        payload: { x: 1 },
-        timeoutS: 60,
-        maxAttempts: 2,
-        priority: 0,
-      }),
+    expect(out({ ...CREATION, spec: { payload: { x: 1 }, timeoutS: 60, maxAttempts: 2, priority: 0 } })).toEqual([
+      toTask(ids[0]!, "CREATE", { ...CREATED, payload: { x: 1 }, timeoutS: 60, maxAttempts: 2, priority: 0 }),
     ])
     const gated = { group: "tenant-a", requiresApproval: true, approvalTimeoutS: 30 }
-    expect(out({ ...creation, spec: gated })).toEqual([
-      toTask(ids[0]!, "CREATE", {
-        id: ids[0],
-        sessionId: SESSION,
-        index: 0,
-        key: "compile",
-        title: "Compile",
-        capability: "build",
-        dependsOn: [],
-        dependants: [ids[1]],
-        blocked: true,
-        payload: {},
-        ...gated,
-      }),
-    ])
-    expect(out({ ...creation, spec: {} })).toEqual([
-      toTask(ids[0]!, "CREATE", {
-        id: ids[0],
-        sessionId: SESSION,
-        index: 0,
-        key: "compile",
-        title: "Compile",
-        capability: "build",
-        dependsOn: [],
-        dependants: [ids[1]],
-        blocked: true,
-        payload: {},
-      }),
-    ])
+    expect(out({ ...CREATION, spec: gated })).toEqual([toTask(ids[0]!, "CREATE", { ...CREATED, ...gated })])
+    expect(out({ ...CREATION, spec: {} })).toEqual([toTask(ids[0]!, "CREATE", CREATED)])
   })
 
   it("leaves out dependants and epoch while they hold what the task assumes without them (none, 0)", () => {
-    const creation = {
-      type: "session.create_task",
-      taskId: ids[0],
-      index: 0,
-      key: "compile",
-      title: "Compile",
-      capability: "build",
-      dependsOn: [ids[2]],
-      dependants: [],
-      held: true,
-      epoch: 0,
-      spec: {},
-    }
-    const base = {
-      id: ids[0],
-      sessionId: SESSION,
-      index: 0,
-      key: "compile",
-      title: "Compile",
-      capability: "build",
-      dependsOn: [ids[2]],
-      blocked: true,
-      payload: {},
-    }
+    const creation = { ...CREATION, dependsOn: [ids[2]!], dependants: [], spec: {} }
+    const base = { ...CREATED_WITHOUT_DEPENDANTS, dependsOn: [ids[2]] }
     expect(out(creation)).toEqual([toTask(ids[0]!, "CREATE", base)])
     // After a sweep (a task added to a running session), and as a decomposition's child: both said.
     expect(out({ ...creation, dependants: [ids[1]], epoch: 2 })).toEqual([
@@ -120,19 +70,7 @@ describe("session binding", () => {
       const input = { ...decoded.commands[0]!.payload, at: 1_000 } as unknown as TaskInput
       return createActor(taskMachine, { input }).getSnapshot().context
     }
-    const creation = {
-      type: "session.create_task",
-      taskId: ids[0],
-      index: 0,
-      key: "compile",
-      title: "Compile",
-      capability: "build",
-      dependsOn: [],
-      dependants: [],
-      held: true,
-      epoch: 0,
-      spec: { payload: { x: 1 } },
-    }
+    const creation = { ...CREATION, dependants: [], spec: { payload: { x: 1 } } }
     const [sent] = out(creation) as ReadonlyArray<{ readonly payload: Record<string, unknown> }>
     expect(sent!.payload).not.toHaveProperty("dependants")
     expect(sent!.payload).not.toHaveProperty("epoch")
