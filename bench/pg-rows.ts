@@ -141,7 +141,7 @@ const cpuMs = (pid: number): number => Number(readFileSync(`/proc/${pid}/schedst
 interface Measured {
   cpuMs: number
   /** Per statement: rows written (actor rows + transitions) and backend CPU ms. */
-  samples: Array<[number, number]>
+  samples: Array<[[number, number], number]>
   wallMs: number
   statements: number
   rows: number
@@ -159,14 +159,14 @@ const statTables = async (sql: Sql) => {
 /** Writes the whole capture once into `sql`'s schema (ids tagged `tag`), one `writeBatches` call per group. */
 const replay = async (sql: Sql, pid: number, tag: string): Promise<Measured> => {
   const decoded = groups.map((group) => decodeGroup(group, tag))
-  const samples: Array<[number, number]> = []
+  const samples: Array<[[number, number], number]> = []
   let wallMs = 0
   for (const [at, batches] of decoded.entries()) {
     const cpu = cpuMs(pid)
     const started = performance.now()
     await writeBatches(sql, batches)
     wallMs += performance.now() - started
-    samples.push([groups[at]!.rows.length + groups[at]!.transitions.length, cpuMs(pid) - cpu])
+    samples.push([[groups[at]!.rows.length, groups[at]!.transitions.length], cpuMs(pid) - cpu])
   }
   return {
     cpuMs: samples.reduce((sum, [, ms]) => sum + ms, 0),
@@ -230,7 +230,7 @@ interface Explained {
   planning: number
   execution: number
   /** Per statement: rows written and execution ms. */
-  readonly samples: Array<[number, number]>
+  readonly samples: Array<[[number], number]>
 }
 
 /** Writes every group into `captureSchema` and runs the statement it sent under EXPLAIN ANALYZE on `explained`. */
@@ -265,7 +265,7 @@ const explainAll = async (variant: string, captureSchema: string, explained: Sql
       const [plan] = row["QUERY PLAN"]
       result.planning += plan!["Planning Time"]
       result.execution += plan!["Execution Time"]
-      result.samples.push([group.rows.length + group.transitions.length, plan!["Execution Time"]])
+      result.samples.push([[group.rows.length + group.transitions.length], plan!["Execution Time"]])
       exclusiveTimes(plan!.Plan, "main", result.nodes, result.parts)
       for (const trigger of plan!.Triggers ?? []) {
         const name = `trigger ${trigger["Trigger Name"] as string}`
@@ -282,7 +282,7 @@ const printExplained = (variant: string, { nodes, parts, planning, execution, sa
   const rows = groups.reduce((n, g) => n + g.rows.length, 0)
   const transitions = groups.reduce((n, g) => n + g.transitions.length, 0)
   console.log(`explain ${variant}: ${groups.length} statements, ${rows} actor rows, ${transitions} transitions`)
-  const [fixed, perRow] = leastSquares(samples)
+  const [fixed = 0, perRow = 0] = leastSquares(samples)
   console.log(`  execution per statement ≈ ${fixed.toFixed(3)} ms + ${(perRow * 1000).toFixed(1)} us per row written (least squares)`)
   console.log(
     `  planning ${(planning / groups.length).toFixed(3)} ms, execution ${(execution / groups.length).toFixed(3)} ms per statement`,
@@ -296,13 +296,24 @@ const printExplained = (variant: string, { nodes, parts, planning, execution, sa
   for (const node of [...nodes].sort((x, y) => y[1] - x[1]).filter(([, ms]) => ms >= execution / 200)) line(node)
 }
 
-/** The least-squares line y ≈ c + k·x through `samples` ([x, y]): [c, k]. */
-const leastSquares = (samples: ReadonlyArray<readonly [number, number]>): [number, number] => {
-  const n = samples.length
-  const mx = samples.reduce((sum, [x]) => sum + x, 0) / n
-  const my = samples.reduce((sum, [, y]) => sum + y, 0) / n
-  const k = samples.reduce((sum, [x, y]) => sum + (x - mx) * (y - my), 0) / samples.reduce((sum, [x]) => sum + (x - mx) ** 2, 0)
-  return [my - k * mx, k]
+/** The least-squares fit y ≈ c + k1·x1 + k2·x2 + … over `samples` ([[x1, x2, …], y]): [c, k1, k2, …]. */
+const leastSquares = (samples: ReadonlyArray<readonly [readonly number[], number]>): number[] => {
+  // the normal equations (XᵀX)·b = Xᵀy, solved by Gaussian elimination with partial pivoting
+  const rows = samples.map(([xs, y]) => [1, ...xs, y])
+  const n = rows[0]!.length - 1
+  const m = Array.from({ length: n }, (_, i) =>
+    Array.from({ length: n + 1 }, (_, j) => rows.reduce((sum, row) => sum + row[i]! * row[j]!, 0)),
+  )
+  for (let col = 0; col < n; col++) {
+    const pivot = m.slice(col).reduce((best, row, at) => (Math.abs(row[col]!) > Math.abs(m[best]![col]!) ? col + at : best), col)
+    ;[m[col], m[pivot]] = [m[pivot]!, m[col]!]
+    for (let row = 0; row < n; row++) {
+      if (row === col) continue
+      const f = m[row]![col]! / m[col]![col]!
+      for (let j = col; j <= n; j++) m[row]![j]! -= f * m[col]![j]!
+    }
+  }
+  return m.map((row, i) => row[n]! / row[i]!)
 }
 
 /** A migrated schema of its own with the variant's DDL applied and `tasks` completed tasks prefilled. */
@@ -357,9 +368,9 @@ const printTimes = async (variants: readonly string[], reps: number, results: Ma
     `${groups.length} statements, ${base[0]!.rows} actor rows, ${base[0]!.transitions} transitions per replay; medians of ${reps}`,
   )
   console.log(
-    "| variant | backend CPU ms/statement | wall ms/statement | µs CPU per row written | fit: ms/statement + µs/row | actors upd / HOT | plans generic / custom |",
+    "| variant | backend CPU ms/statement | wall ms/statement | µs CPU per row written | fit: ms/statement + µs/row | fit: µs/actor row / µs/history row | actors upd / HOT | plans generic / custom |",
   )
-  console.log("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+  console.log("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
   for (const [at, variant] of variants.entries()) {
     const runs = results.get(variant)!
     const written = runs[0]!.rows + runs[0]!.transitions
@@ -370,9 +381,11 @@ const printTimes = async (variants: readonly string[], reps: number, results: Ma
     const plans = await schemas[at]!.db.sql<{ generic: string; custom: string }[]>`
       select sum(generic_plans)::text as generic, sum(custom_plans)::text as custom from pg_prepared_statements
       where statement like '%partition_fences%'`
-    const [fixed, perRow] = leastSquares(runs.flatMap((r) => r.samples))
+    const samples = runs.flatMap((r) => r.samples)
+    const [fixed = 0, perRow = 0] = leastSquares(samples.map(([[actors, history], ms]) => [[actors + history], ms]))
+    const [, perActor = 0, perHistory = 0] = leastSquares(samples)
     console.log(
-      `| ${variant} | ${(cpu / runs[0]!.statements).toFixed(3)} | ${(median(runs.map((r) => r.wallMs)) / runs[0]!.statements).toFixed(3)} | ${((1000 * cpu) / written).toFixed(1)} | ${fixed.toFixed(3)} + ${(perRow * 1000).toFixed(1)} | ${actors?.upd} / ${actors?.hot} | ${plans[0]?.generic} / ${plans[0]?.custom} |`,
+      `| ${variant} | ${(cpu / runs[0]!.statements).toFixed(3)} | ${(median(runs.map((r) => r.wallMs)) / runs[0]!.statements).toFixed(3)} | ${((1000 * cpu) / written).toFixed(1)} | ${fixed.toFixed(3)} + ${(perRow * 1000).toFixed(1)} | ${(perActor * 1000).toFixed(1)} / ${(perHistory * 1000).toFixed(1)} | ${actors?.upd} / ${actors?.hot} | ${plans[0]?.generic} / ${plans[0]?.custom} |`,
     )
   }
 }
