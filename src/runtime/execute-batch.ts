@@ -42,12 +42,12 @@ export type BatchOutcome =
 /** An entry of the event stream: `type` event | push | reply, `topics` comma-separated, `body` JSON (an event's compact: src/schema/event-stream.ts). */
 export const eventStreamEntry = (item: OutboxItem): Record<string, string> | undefined => {
   switch (item._tag) {
-    case "event": {
-      const { _tag, entryId, cmdId, ...event } = item
-      return eventEntryFields(event)
-    }
+    case "event":
+      // Read by name: the item's own members (`_tag`, `entryId`) are not part of the entry.
+      return eventEntryFields(item)
     case "push":
-      return { type: "push", topics: `control:${item.agentId}`, body: JSON.stringify({ id: item.cmdId, ...item.frame }) }
+      // `id` then the frame's members, without a spread after a member (V8's slow path).
+      return { type: "push", topics: `control:${item.agentId}`, body: JSON.stringify(Object.assign({ id: item.cmdId }, item.frame)) }
     case "reply": {
       const { _tag, entryId, cmdId, replyTo, ...body } = item
       return { type: "reply", topics: `reply:${replyTo}`, body: JSON.stringify({ ...body, stream_id: entryId }) }
@@ -79,7 +79,8 @@ export const commitBatch = async (
   const written = await io.commit.write({
     partition,
     fence,
-    rows: plan.rows.map(({ columns, outbox, ...row }) => ({ ...row, outbox: storedOutbox(row, partition, outbox), ...columns })),
+    // Object.assign rather than a literal with members after a spread (on V8 each takes its slow path: about 9 µs a row).
+    rows: plan.rows.map(({ columns, outbox, ...row }) => Object.assign({}, row, { outbox: storedOutbox(row, partition, outbox) }, columns)),
     transitions: plan.transitions,
     purges: plan.purges,
     assumedNew,
@@ -115,15 +116,13 @@ type SendStep = { readonly _tag: "run"; readonly run: SendRun } | { readonly _ta
 const carryOut = async (io: BatchIo, items: ReadonlyArray<OutboxItem>): Promise<void> => {
   // Transitions and pushes go to the event stream every edge reads; an answer goes only to the
   // stream of the edge that waits for it.
-  const published = items
-    .filter((item) => item._tag !== "reply")
-    .map(eventStreamEntry)
-    .filter((entry) => entry !== undefined)
-  const replies = new Map<string, Record<string, string>[]>()
+  const published: Array<Record<string, string>> = []
+  const replies = new Map<string, Array<Record<string, string>>>()
   for (const item of items) {
-    if (item._tag !== "reply") continue
-    const stream = io.keys.replies(edgeOf(item.replyTo))
-    replies.set(stream, [...(replies.get(stream) ?? []), eventStreamEntry(item)!])
+    const entry = eventStreamEntry(item)
+    if (entry === undefined) continue
+    if (item._tag === "reply") listAt(replies, io.keys.replies(edgeOf(item.replyTo))).push(entry)
+    else published.push(entry)
   }
   // Timers by partition, in order (an arm then a clear of one timer ends cleared). Sends by target, in order:
   // sends of one type in a row to one actor go as one batched entry (a session's task reports: one entry per batch).
@@ -229,13 +228,11 @@ const carryOut = async (io: BatchIo, items: ReadonlyArray<OutboxItem>): Promise<
   const routing = routingId === undefined ? [] : [io.router.route({ queue, fills, releases }, routingId)]
   await Promise.all([...publishing, ...timing, ...sending, ...routing])
   // An actor erased after its effects gets PURGE only now: once its row is gone, nothing could carry them out again.
-  await Promise.all(
-    items.flatMap((item) =>
-      item._tag === "erase"
-        ? [io.append({ kind: item.ref.kind, id: item.ref.id, type: "PURGE", payload: {}, cmdId: item.cmdId ?? "" })]
-        : [],
-    ),
-  )
+  const erasures = items.filter((item) => item._tag === "erase")
+  if (erasures.length > 0)
+    await Promise.all(
+      erasures.map((item) => io.append({ kind: item.ref.kind, id: item.ref.id, type: "PURGE", payload: {}, cmdId: item.cmdId ?? "" })),
+    )
 }
 
 /** The list `lists` holds at `key`, an empty one put there first when it holds none. */

@@ -217,7 +217,7 @@ export const planBatch = (input: PlanInput): BatchPlan => {
       const version = (before?.version ?? 0) + (step.changed ? 1 : 0)
       const view = step.changed ? (kind.view(command.id, snapshot.context, to) as JsonObject) : before!.view
       if (step.changed) {
-        const iso = new Date(at).toISOString()
+        const iso = isoAt(at)
         // The diff is a new object: its position members are added to it (as a spread of it would place them).
         const patch: Record<string, Json> = diffViews(before?.view ?? {}, view)
         if (!before) patch["created_at"] = iso
@@ -293,7 +293,8 @@ export const planBatch = (input: PlanInput): BatchPlan => {
   return {
     rows,
     purges: erased.map((actor) => ({ kind: actor.kind.kind, id: actor.id })),
-    transitions: transitions.filter((transition) => !purgedKeys.has(`${transition.kind}:${transition.actorId}`)),
+    transitions:
+      purgedKeys.size === 0 ? transitions : transitions.filter((transition) => !purgedKeys.has(`${transition.kind}:${transition.actorId}`)),
     outbox,
     deadLetters,
     ackIds,
@@ -404,8 +405,15 @@ export const eventItem = (
   to: transition.to,
   event: transition.event,
   patch: transition.patch as Readonly<Record<string, unknown>>,
-  at: new Date(transition.at).toISOString(),
+  at: isoAt(transition.at),
 })
+
+/** The last time written as ISO text, and that text: a transition's time is written for its patch and its event. */
+let lastAt = { ms: Number.NaN, iso: "" }
+const isoAt = (ms: number): string => {
+  if (ms !== lastAt.ms) lastAt = { ms, iso: new Date(ms).toISOString() }
+  return lastAt.iso
+}
 
 /** Timers and domain effects of one applied command, as outbox items; `offset`: how many such items
  * the entry's earlier commands gave (a batched entry), so every command id of the entry is distinct. */

@@ -22,7 +22,9 @@ const sameRef = (ref: unknown, self: ActorRef): boolean =>
 /** The outbox to store for `self` (living in `partition`): its items grouped by entry; an empty outbox is `[]`. */
 export const storedOutbox = (self: ActorRef, partition: number, items: ReadonlyArray<OutboxItem>): StoredOutbox | [] => {
   if (items.length === 0) return []
-  const stored: StoredOutbox = {}
+  // Keyed by entry ids, a new key each time: an object without a prototype is a hash table from the start (V8), where
+  // a plain one takes a new hidden class per new key (about 0.7 µs a key). Its JSON is the same.
+  const stored: StoredOutbox = Object.create(null)
   for (const item of items) {
     const record = item as OutboxItem & Record<string, unknown>
     const { entryId, cmdId } = record

@@ -28,16 +28,22 @@ import { TaskState } from "./states.ts"
 import { snakeCased } from "./wire.ts"
 
 /** A command's payload checked field by field, as its Schema decodes it in the stream form: the decoded payload, or
- * undefined for anything else (the Schema then decodes it, to name what is wrong). See `plainPayload`. */
+ * undefined for anything else (the Schema then decodes it, to name what is wrong). See `plainDecoder`. */
 type PlainPayload = (payload: unknown) => Readonly<Record<string, unknown>> | undefined
 
 /** The plain payload check of each command `command` and `bare` build, by its Schema. */
 const plainPayloads = new WeakMap<object, PlainPayload>()
 
+/** The plain payload encode of the commands `command` and `bare` build (not creations), by their Schema. */
+const plainEncoders = new WeakMap<object, PlainPayload>()
+
 const command = <T extends string, F extends Schema.Struct.Fields>(type: T, fields: F) => {
   const schema = Schema.Struct({ type: Schema.Literal(type), payload: snakeCased(Schema.Struct(fields)) })
-  const plain = plainPayload(fields)
-  if (plain !== undefined) plainPayloads.set(schema, plain)
+  const checks = plainFields(fields)
+  if (checks !== undefined) {
+    plainPayloads.set(schema, plainDecoder(checks))
+    plainEncoders.set(schema, plainEncoder(checks))
+  }
   return schema
 }
 
@@ -46,7 +52,8 @@ const NoFields = Schema.Record(Schema.String, Schema.Never)
 
 const bare = <T extends string>(type: T) => {
   const schema = Schema.Struct({ type: Schema.Literal(type), payload: NoFields })
-  plainPayloads.set(schema, plainPayload({})!)
+  plainPayloads.set(schema, plainDecoder([]))
+  plainEncoders.set(schema, plainEncoder([]))
   return schema
 }
 
@@ -69,24 +76,20 @@ const isFlat = (ast: SchemaAST.AST): boolean => {
 /** A field's stream name, as `snakeCased` renames it (wire.ts). */
 const wireName = (key: string): string => key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)
 
-/**
- * The check a command's payload Struct makes, written out for a Struct whose fields decode without a
- * transformation (no default, no renaming beyond the snake-casing): a JSON object (as JSON.parse makes it) whose
- * keys are the fields' stream names, each required one present and every value passing its field's own Schema
- * (`Schema.is`), decodes to the same values under the camelCase names, in the fields' order. Anything else
- * (an unknown field, a value that fails) is left to the Schema, whose refusal names it. About a tenth of the cost
- * of the Schema decode of the runtime's and bots' everyday commands (tests/unit/schema/plain-payload.test.ts holds
- * the two to the same answers).
- */
-function plainPayload(fields: Schema.Struct.Fields): PlainPayload | undefined {
-  const checks: Array<{
-    readonly name: string
-    readonly wire: string
-    readonly optional: boolean
-    readonly is: (u: unknown) => boolean
-    /** The value a decode fills in when the key is absent. */
-    readonly absent?: unknown
-  }> = []
+/** One field of a payload Struct that decodes without a transformation, as the plain checks read and write it. */
+interface PlainField {
+  readonly name: string
+  readonly wire: string
+  readonly optional: boolean
+  readonly is: (u: unknown) => boolean
+  /** The value a decode fills in when the key is absent. */
+  readonly absent?: unknown
+}
+
+/** The fields of a Struct whose fields decode without a transformation (no default, no renaming beyond the
+ * snake-casing), in order; undefined for any other Struct. */
+function plainFields(fields: Schema.Struct.Fields): ReadonlyArray<PlainField> | undefined {
+  const checks: PlainField[] = []
   for (const name of Object.keys(fields)) {
     const declared = fields[name] as Schema.Top
     const defaulted = decodingDefaults.get(declared)
@@ -100,31 +103,72 @@ function plainPayload(fields: Schema.Struct.Fields): PlainPayload | undefined {
       ...(defaulted === undefined ? {} : { absent: defaulted.value }),
     })
   }
-  return (payload) => {
-    if (typeof payload !== "object" || payload === null || Object.getPrototypeOf(payload) !== Object.prototype) return undefined
-    const record = payload as Record<string, unknown>
+  return checks
+}
+
+/** A plain object, as JSON.parse makes them and the runtime builds them. */
+const isPlainRecord = (value: unknown): value is Readonly<Record<string, unknown>> =>
+  typeof value === "object" && value !== null && Object.getPrototypeOf(value) === Object.prototype
+
+/**
+ * The check a command's payload Struct makes, written out for a Struct of plain fields (`plainFields`): a JSON
+ * object (as JSON.parse makes it) whose keys are the fields' stream names, each required one present and every
+ * value passing its field's own Schema (`Schema.is`), decodes to the same values under the camelCase names, in the
+ * fields' order. Anything else (an unknown field, a value that fails) is left to the Schema, whose refusal names it.
+ * About a tenth of the cost of the Schema decode of the runtime's and bots' everyday commands
+ * (tests/unit/schema/plain-payload.test.ts holds the two to the same answers).
+ */
+const plainDecoder =
+  (checks: ReadonlyArray<PlainField>): PlainPayload =>
+  (payload) => {
+    if (!isPlainRecord(payload)) return undefined
     const decoded: Record<string, unknown> = {}
     let found = 0
     for (const check of checks) {
-      if (!Object.hasOwn(record, check.wire)) {
+      if (!Object.hasOwn(payload, check.wire)) {
         if ("absent" in check) decoded[check.name] = check.absent
         else if (!check.optional) return undefined
         continue
       }
-      const value = record[check.wire]
+      const value = payload[check.wire]
       if (!check.is(value)) return undefined
       decoded[check.name] = value
       found += 1
     }
-    return Object.keys(record).length === found ? decoded : undefined
+    return Object.keys(payload).length === found ? decoded : undefined
   }
-}
 
-/** A creation command; `fields`: its payload Struct's fields, when a plain check may decode it (`plainPayload`). */
+/**
+ * The other way round, for the runtime's own commands (`inboxStreamPayload`): a payload in memory (camelCase) whose
+ * keys are the fields' names, every required one present (a field with a decoding default too) and every value
+ * passing its field's own Schema, is encoded to the same values under the stream names, in the fields' order, as
+ * the Schema encodes it; anything else is left to the Schema (tests/unit/schema/plain-encode.test.ts holds the two
+ * to the same answers).
+ */
+const plainEncoder =
+  (checks: ReadonlyArray<PlainField>): PlainPayload =>
+  (payload) => {
+    if (!isPlainRecord(payload)) return undefined
+    const encoded: Record<string, unknown> = {}
+    let found = 0
+    for (const check of checks) {
+      if (!Object.hasOwn(payload, check.name)) {
+        if (!check.optional || "absent" in check) return undefined
+        continue
+      }
+      const value = payload[check.name]
+      if (!check.is(value)) return undefined
+      encoded[check.wire] = value
+      found += 1
+    }
+    return Object.keys(payload).length === found ? encoded : undefined
+  }
+
+/** A creation command; `fields`: its payload Struct's fields, when a plain check may decode it (`plainDecoder`). */
 const create = <S extends Schema.Top>(payload: S, fields?: Schema.Struct.Fields) => {
   const schema = Schema.Struct({ type: Schema.Literal("CREATE"), payload })
-  const plain = fields === undefined ? undefined : plainPayload(fields)
-  if (plain !== undefined) plainPayloads.set(schema, plain)
+  const checks = fields === undefined ? undefined : plainFields(fields)
+  if (checks !== undefined) plainPayloads.set(schema, plainDecoder(checks))
   return schema
 }
 
@@ -403,18 +447,24 @@ const InboxHeader = Schema.Struct({ kind: ActorKind, id: Uuid, type: Schema.Stri
 
 const commandsByKind = { task: TaskCommand, agent: AgentCommand, session: SessionCommand, context: ContextCommand }
 
+/** Each kind's commands that `plains` holds a plain payload step for, by type. */
+const byKind = (plains: WeakMap<object, PlainPayload>) =>
+  Object.fromEntries(
+    Object.entries(commandsByKind).map(([kind, union]) => [
+      kind,
+      new Map(
+        union.members.flatMap((member) => {
+          const plain = plains.get(member)
+          return plain === undefined ? [] : [[member.fields.type.literal as string, plain] as const]
+        }),
+      ),
+    ]),
+  ) as unknown as Record<ActorKind, ReadonlyMap<string, PlainPayload>>
+
 /** Each kind's commands that have a plain payload check, by type. */
-const plainByKind = Object.fromEntries(
-  Object.entries(commandsByKind).map(([kind, union]) => [
-    kind,
-    new Map(
-      union.members.flatMap((member) => {
-        const plain = plainPayloads.get(member)
-        return plain === undefined ? [] : [[member.fields.type.literal as string, plain] as const]
-      }),
-    ),
-  ]),
-) as unknown as Record<ActorKind, ReadonlyMap<string, PlainPayload>>
+const plainByKind = byKind(plainPayloads)
+/** Each kind's commands that have a plain payload encode, by type. */
+const plainEncodeByKind = byKind(plainEncoders)
 
 /** Where a command goes, once checked: its actor, and the optional `cmdId` and `replyTo` of its entry. */
 interface Address {
@@ -489,11 +539,40 @@ function checkInboxCommand(input: unknown, kind?: ActorKind): Decoded<{ readonly
   // level deeper in the command than in the body: at the very limit, the append refuses it).
   const violation = inputRuleViolation(header.payload, ["payload"])
   if (violation !== undefined) return { ok: false, error: validationError(violation) }
-  const streamForm = encodeInput(inboxByKind[header.kind], input)
+  const streamForm = (kind && plainStreamForm(kind, input)) || encodeInput(inboxByKind[header.kind], input)
   if (!streamForm.ok) return streamForm
   const { type, payload, ...address } = streamForm.value
   const decoded = decodeStreamForm(address, type, payload)
   return decoded.ok ? { ok: true, value: { command: decoded.value, streamPayload: payload } } : decoded
+}
+
+const isUuid = Schema.is(Uuid)
+const isNonEmptyString = Schema.is(NonEmptyString)
+
+/** An optional member of the envelope: absent, or as its Schema takes it. */
+const optionalMember = (record: Readonly<Record<string, unknown>>, key: string, is: (u: unknown) => boolean): 0 | 1 | undefined =>
+  !Object.hasOwn(record, key) ? 0 : is(record[key]) ? 1 : undefined
+
+/**
+ * The stream form of a command of a known kind, its envelope and its payload checked as the kind's Schema checks
+ * them, for a command with a plain payload encode (`plainEncoder`): a tenth of the Schema encode. Undefined for
+ * anything else (the Schema then encodes it, or names what is wrong).
+ */
+function plainStreamForm(kind: ActorKind, input: unknown): Decoded<typeof InboxCommand.Encoded> | undefined {
+  if (!isPlainRecord(input)) return undefined
+  const { type, id, payload } = input
+  const encode = typeof type === "string" ? plainEncodeByKind[kind].get(type) : undefined
+  const cmdId = optionalMember(input, "cmdId", isNonEmptyString)
+  const replyTo = optionalMember(input, "replyTo", isNonEmptyString)
+  if (encode === undefined || cmdId === undefined || replyTo === undefined || !isUuid(id)) return undefined
+  if (Object.keys(input).length !== 4 + cmdId + replyTo || !Object.hasOwn(input, "payload")) return undefined
+  const encoded = encode(payload)
+  if (encoded === undefined) return undefined
+  // The members in the order the Schema encodes them: the command's, then the envelope's.
+  const value: Record<string, unknown> = { type, payload: encoded, kind, id }
+  if (cmdId === 1) value["cmdId"] = input["cmdId"]
+  if (replyTo === 1) value["replyTo"] = input["replyTo"]
+  return { ok: true, value: value as unknown as typeof InboxCommand.Encoded }
 }
 
 const encodeCommand = Schema.encodeSync(InboxCommand)
@@ -581,7 +660,8 @@ export function decodeStreamEntries(fields: ReadonlyArray<string> | Readonly<Rec
   const entry = decodeEntryFields(isFieldList(fields) ? fieldRecord(fields) : fields)
   if (!entry.ok) return entry
   const { type, actor, cmdId, replyTo, batch } = entry.value
-  const size = Buffer.byteLength(entry.value.payload)
+  // Counted only when it may be too long: a UTF-16 code unit is at most 3 bytes of UTF-8.
+  const size = entry.value.payload.length * 3 <= MAX_ENTRY_PAYLOAD_BYTES ? 0 : Buffer.byteLength(entry.value.payload)
   if (size > MAX_ENTRY_PAYLOAD_BYTES)
     return { ok: false, error: validationError(`payload: ${size} bytes, more than ${MAX_ENTRY_PAYLOAD_BYTES}`) }
   const payload = parseJsonInput(entry.value.payload, { name: "payload" })

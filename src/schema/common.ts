@@ -50,7 +50,8 @@ export type ActorKind = typeof ActorKind.Type
 
 const ActorParts = Schema.Struct({ kind: ActorKind, id: Uuid })
 export type ActorParts = typeof ActorParts.Type
-const isActorParts = Schema.is(ActorParts)
+const isActorKind = Schema.is(ActorKind)
+const isUuid = Schema.is(Uuid)
 
 const splitActorRef = (ref: string) => {
   const colon = ref.indexOf(":")
@@ -60,7 +61,8 @@ const splitActorRef = (ref: string) => {
 /** Splits `kind:id` into its parts, or returns undefined when it is not a valid actor reference. */
 export function parseActorRef(ref: string): ActorParts | undefined {
   const parts = splitActorRef(ref)
-  return isActorParts(parts) ? parts : undefined
+  // ActorParts' two fields checked each by its own Schema, without the Struct's walk (an actor reference is read per inbox entry).
+  return isActorKind(parts.kind) && isUuid(parts.id) ? (parts as ActorParts) : undefined
 }
 
 /** Formats an actor reference `kind:id`. */

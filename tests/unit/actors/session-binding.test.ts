@@ -1,8 +1,11 @@
 // The session binding: the session's creation becomes one CREATE per task, and each sweep one command to
 // every task, addressed by the ids derived from the session id and the task's index.
+import { createActor } from "xstate"
 import { describe, expect, it } from "vitest"
 import { sessionKind } from "../../../actors/session.ts"
+import { taskMachine, type TaskInput } from "../../../machines/task.ts"
 import { sessionTaskId } from "../../../machines/task-ids.ts"
+import { decodeInboxEntry, ownCommandPayload } from "../../../src/runtime/inbox-codec.ts"
 
 const SESSION = "7c9e6679-7425-40de-944b-e07fc1f90ae7"
 const session = { priority: 1, taskCount: 3 }
@@ -35,7 +38,6 @@ describe("session binding", () => {
         dependsOn: [],
         dependants: [ids[1]],
         blocked: true,
-        epoch: 0,
         payload: { x: 1 },
         timeoutS: 60,
         maxAttempts: 2,
@@ -54,7 +56,6 @@ describe("session binding", () => {
         dependsOn: [],
         dependants: [ids[1]],
         blocked: true,
-        epoch: 0,
         payload: {},
         ...gated,
       }),
@@ -70,10 +71,74 @@ describe("session binding", () => {
         dependsOn: [],
         dependants: [ids[1]],
         blocked: true,
-        epoch: 0,
         payload: {},
       }),
     ])
+  })
+
+  it("leaves out dependants and epoch while they hold what the task assumes without them (none, 0)", () => {
+    const creation = {
+      type: "session.create_task",
+      taskId: ids[0],
+      index: 0,
+      key: "compile",
+      title: "Compile",
+      capability: "build",
+      dependsOn: [ids[2]],
+      dependants: [],
+      held: true,
+      epoch: 0,
+      spec: {},
+    }
+    const base = {
+      id: ids[0],
+      sessionId: SESSION,
+      index: 0,
+      key: "compile",
+      title: "Compile",
+      capability: "build",
+      dependsOn: [ids[2]],
+      blocked: true,
+      payload: {},
+    }
+    expect(out(creation)).toEqual([toTask(ids[0]!, "CREATE", base)])
+    // After a sweep (a task added to a running session), and as a decomposition's child: both said.
+    expect(out({ ...creation, dependants: [ids[1]], epoch: 2 })).toEqual([
+      toTask(ids[0]!, "CREATE", { ...base, dependants: [ids[1]], epoch: 2 }),
+    ])
+  })
+
+  it("creates, through the inbox's encoding, the same task with those members left out as with them said", () => {
+    const created = (payload: Record<string, unknown>) => {
+      const fields = {
+        type: "CREATE",
+        actor: `task:${ids[0]}`,
+        payload: ownCommandPayload({ kind: "task", id: ids[0]!, type: "CREATE", payload }),
+      }
+      const decoded = decodeInboxEntry(fields)
+      if (!decoded.ok) throw new Error(decoded.reason)
+      const input = { ...decoded.commands[0]!.payload, at: 1_000 } as unknown as TaskInput
+      return createActor(taskMachine, { input }).getSnapshot().context
+    }
+    const creation = {
+      type: "session.create_task",
+      taskId: ids[0],
+      index: 0,
+      key: "compile",
+      title: "Compile",
+      capability: "build",
+      dependsOn: [],
+      dependants: [],
+      held: true,
+      epoch: 0,
+      spec: { payload: { x: 1 } },
+    }
+    const [sent] = out(creation) as ReadonlyArray<{ readonly payload: Record<string, unknown> }>
+    expect(sent!.payload).not.toHaveProperty("dependants")
+    expect(sent!.payload).not.toHaveProperty("epoch")
+    const said = created({ ...sent!.payload, dependants: [], epoch: 0 })
+    expect(created(sent!.payload)).toEqual(said)
+    expect(said).toMatchObject({ dependants: [], epoch: 0, held: true })
   })
 
   it("sends each sweep to every task, in index order, from the task count alone", () => {

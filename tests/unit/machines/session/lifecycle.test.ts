@@ -70,7 +70,8 @@ describe("session creation", () => {
       {
         type: "CREATE",
         to: b,
-        payload: expect.objectContaining({ id: b, index: 1, key: "b", dependsOn: [a], dependants: [], blocked: true }),
+        // no dependants: left out (tests/unit/actors/session-binding.test.ts)
+        payload: expect.objectContaining({ id: b, index: 1, key: "b", dependsOn: [a], blocked: true }),
       },
     ])
     expect(session.tasks()).toEqual(["blocked", "blocked"])
