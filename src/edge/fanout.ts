@@ -12,7 +12,7 @@ import { errorFields } from "../log.ts"
 import type { Keys } from "../redis/keys.ts"
 import { readStreams, type StreamEntry } from "../redis/streams.ts"
 import { decodeEventStreamEntry, eventEntryTopics } from "../schema/event-stream.ts"
-import { encodeFrame, ServerFrame } from "../schema/frames.ts"
+import { encodeServerFrame } from "../schema/frames.ts"
 import type { Metrics, Replies } from "./context.ts"
 import { createReplies } from "./replies.ts"
 import { eventFramer } from "./sockets/event-frames.ts"
@@ -103,7 +103,7 @@ export const startFanout = async (options: FanoutOptions): Promise<Fanout> => {
         return
       }
       case "push":
-        return publish(`control:${value.agentId}`, "control", () => encodeFrame(ServerFrame, value.frame, options.clock()))
+        return publish(`control:${value.agentId}`, "control", () => encodeServerFrame(value.frame, options.clock()))
       case "reply":
         return replies.deliver(value.replyTo, value.reply)
     }

@@ -3,7 +3,7 @@
 // payload is the machine input, the InboxCommand envelope, and the codec of raw inbox stream entries.
 // Payloads are camelCase in memory (what the machines use) and snake_case in the stream, as on HTTP
 // (PROTOCOL.md "Raw stream producers"): every payload Schema is snake-cased on its encoded side.
-import { Effect, Schema, SchemaAST, Tuple } from "effect"
+import { Effect, Schema, Tuple } from "effect"
 import {
   ActorKind,
   ActorRefParts,
@@ -25,11 +25,8 @@ import { checkDag, firstDuplicate } from "./dag.ts"
 import { decodeInput, decodeOr, encodeInput, parseJsonInput, validationError, type Decoded } from "./errors.ts"
 import { inputRuleViolation } from "./input.ts"
 import { TaskState } from "./states.ts"
+import { isPlainRecord, plainDecoder, plainEncoder, plainFields, type PlainPayload } from "./plain.ts"
 import { snakeCased } from "./wire.ts"
-
-/** A command's payload checked field by field, as its Schema decodes it in the stream form: the decoded payload, or
- * undefined for anything else (the Schema then decodes it, to name what is wrong). See `plainDecoder`. */
-type PlainPayload = (payload: unknown) => Readonly<Record<string, unknown>> | undefined
 
 /** The plain payload check of each command `command` and `bare` build, by its Schema. */
 const plainPayloads = new WeakMap<object, PlainPayload>()
@@ -39,7 +36,7 @@ const plainEncoders = new WeakMap<object, PlainPayload>()
 
 const command = <T extends string, F extends Schema.Struct.Fields>(type: T, fields: F) => {
   const schema = Schema.Struct({ type: Schema.Literal(type), payload: snakeCased(Schema.Struct(fields)) })
-  const checks = plainFields(fields)
+  const checks = plainFields(fields, decodingDefaultOf)
   if (checks !== undefined) {
     plainPayloads.set(schema, plainDecoder(checks))
     plainEncoders.set(schema, plainEncoder(checks))
@@ -57,123 +54,19 @@ const bare = <T extends string>(type: T) => {
   return schema
 }
 
-/** A field whose `Schema.is` answers as its strict decode does: no object with members of its own at any depth (the
- * decode refuses unknown members there, `is` ignores them); a JSON value (a declaration) or a list of flat ones is. */
-const isFlat = (ast: SchemaAST.AST): boolean => {
-  switch (ast._tag) {
-    case "Objects":
-    case "Suspend":
-      return false
-    case "Arrays":
-      return ast.elements.every(isFlat) && ast.rest.every(isFlat)
-    case "Union":
-      return ast.types.every(isFlat)
-    default:
-      return true
-  }
-}
-
-/** A field's stream name, as `snakeCased` renames it (wire.ts). */
-const wireName = (key: string): string => key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)
-
-/** One field of a payload Struct that decodes without a transformation, as the plain checks read and write it. */
-interface PlainField {
-  readonly name: string
-  readonly wire: string
-  readonly optional: boolean
-  readonly is: (u: unknown) => boolean
-  /** The value a decode fills in when the key is absent. */
-  readonly absent?: unknown
-}
-
-/** The fields of a Struct whose fields decode without a transformation (no default, no renaming beyond the
- * snake-casing), in order; undefined for any other Struct. */
-function plainFields(fields: Schema.Struct.Fields): ReadonlyArray<PlainField> | undefined {
-  const checks: PlainField[] = []
-  for (const name of Object.keys(fields)) {
-    const declared = fields[name] as Schema.Top
-    const defaulted = decodingDefaults.get(declared)
-    const field = defaulted?.field ?? declared
-    if (field.ast.encoding !== undefined || !isFlat(field.ast)) return undefined
-    checks.push({
-      name,
-      wire: wireName(name),
-      optional: SchemaAST.isOptional(field.ast),
-      is: Schema.is(field as Schema.Codec<unknown>),
-      ...(defaulted === undefined ? {} : { absent: defaulted.value }),
-    })
-  }
-  return checks
-}
-
-/** A plain object, as JSON.parse makes them and the runtime builds them. */
-const isPlainRecord = (value: unknown): value is Readonly<Record<string, unknown>> =>
-  typeof value === "object" && value !== null && Object.getPrototypeOf(value) === Object.prototype
-
-/**
- * The check a command's payload Struct makes, written out for a Struct of plain fields (`plainFields`): a JSON
- * object (as JSON.parse makes it) whose keys are the fields' stream names, each required one present and every
- * value passing its field's own Schema (`Schema.is`), decodes to the same values under the camelCase names, in the
- * fields' order. Anything else (an unknown field, a value that fails) is left to the Schema, whose refusal names it.
- * About a tenth of the cost of the Schema decode of the runtime's and bots' everyday commands
- * (tests/unit/schema/plain-payload.test.ts holds the two to the same answers).
- */
-const plainDecoder =
-  (checks: ReadonlyArray<PlainField>): PlainPayload =>
-  (payload) => {
-    if (!isPlainRecord(payload)) return undefined
-    const decoded: Record<string, unknown> = {}
-    let found = 0
-    for (const check of checks) {
-      if (!Object.hasOwn(payload, check.wire)) {
-        if ("absent" in check) decoded[check.name] = check.absent
-        else if (!check.optional) return undefined
-        continue
-      }
-      const value = payload[check.wire]
-      if (!check.is(value)) return undefined
-      decoded[check.name] = value
-      found += 1
-    }
-    return Object.keys(payload).length === found ? decoded : undefined
-  }
-
-/**
- * The other way round, for the runtime's own commands (`inboxStreamPayload`): a payload in memory (camelCase) whose
- * keys are the fields' names, every required one present (a field with a decoding default too) and every value
- * passing its field's own Schema, is encoded to the same values under the stream names, in the fields' order, as
- * the Schema encodes it; anything else is left to the Schema (tests/unit/schema/plain-encode.test.ts holds the two
- * to the same answers).
- */
-const plainEncoder =
-  (checks: ReadonlyArray<PlainField>): PlainPayload =>
-  (payload) => {
-    if (!isPlainRecord(payload)) return undefined
-    const encoded: Record<string, unknown> = {}
-    let found = 0
-    for (const check of checks) {
-      if (!Object.hasOwn(payload, check.name)) {
-        if (!check.optional || "absent" in check) return undefined
-        continue
-      }
-      const value = payload[check.name]
-      if (!check.is(value)) return undefined
-      encoded[check.wire] = value
-      found += 1
-    }
-    return Object.keys(payload).length === found ? encoded : undefined
-  }
-
 /** A creation command; `fields`: its payload Struct's fields, when a plain check may decode it (`plainDecoder`). */
 const create = <S extends Schema.Top>(payload: S, fields?: Schema.Struct.Fields) => {
   const schema = Schema.Struct({ type: Schema.Literal("CREATE"), payload })
-  const checks = fields === undefined ? undefined : plainFields(fields)
+  const checks = fields === undefined ? undefined : plainFields(fields, decodingDefaultOf)
   if (checks !== undefined) plainPayloads.set(schema, plainDecoder(checks))
   return schema
 }
 
 /** Fields a decode fills in when their key is absent, with the field's own Schema and the value. */
 const decodingDefaults = new WeakMap<object, { readonly field: Schema.Top; readonly value: unknown }>()
+
+/** The field a decode fills in when absent, and the value, for `plainFields`. */
+const decodingDefaultOf = (field: Schema.Top) => decodingDefaults.get(field)
 
 /** `field`, filled in with `value` when its key is absent (`Schema.withDecodingDefaultKey`), noted for the plain check. */
 const withDefault = <S extends Schema.Top>(field: S, value: S["Encoded"]) => {

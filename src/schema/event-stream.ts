@@ -9,18 +9,22 @@ import { Schema, SchemaTransformation } from "effect"
 import { StreamId, Uuid } from "./common.ts"
 import { decodeOr, type Decoded } from "./errors.ts"
 import { PublishedEvent, Topic, topicsOf } from "./events.ts"
-import { ServerFrame } from "./frames.ts"
+import { plainServerFrame, ServerFrame } from "./frames.ts"
 import { withoutPosition, withPosition } from "./patch-position.ts"
+import { plainDecoder, plainFields } from "./plain.ts"
 
-/** The runtime's answer to a command that carried `replyTo` (the edge's `Reply`). */
-export const ReplyBody = Schema.Struct({
+const actorFields = { kind: Schema.String, id: Schema.String }
+const replyFields = {
   outcome: Schema.Literals(["applied", "rejected"]),
-  actor: Schema.Struct({ kind: Schema.String, id: Schema.String }),
+  actor: Schema.Struct(actorFields),
   state: Schema.NullOr(Schema.String),
   code: Schema.optionalKey(Schema.String),
   reason: Schema.optionalKey(Schema.String),
   stream_id: StreamId,
-}).annotate({ identifier: "ReplyBody" })
+}
+
+/** The runtime's answer to a command that carried `replyTo` (the edge's `Reply`). */
+export const ReplyBody = Schema.Struct(replyFields).annotate({ identifier: "ReplyBody" })
 export type ReplyBody = typeof ReplyBody.Type
 
 /** `a,b,c` on the stream, `[a, b, c]` (each a valid topic) decoded. */
@@ -69,8 +73,51 @@ export type EventStreamEntry =
   /** The answer to the command that carried `replyTo`. */
   | { readonly type: "reply"; readonly replyTo: string; readonly reply: ReplyBody }
 
+/** A reply body's members checked by plain.ts (`actor`, an object, on its own), as ReplyBody decodes them. */
+const plainReplyMembers = plainDecoder(plainFields({ ...replyFields, actor: Schema.Unknown }) ?? [])
+const plainActor = plainDecoder(plainFields(actorFields) ?? [])
+const isControlTopic = Schema.is(ControlTopic)
+const isReplyTopic = Schema.is(ReplyTopic)
+
+/** JSON text parsed, or undefined when it is not JSON (the Schema then says so). */
+const parsedOrUndefined = (text: string | undefined): unknown => {
+  if (text === undefined) return undefined
+  try {
+    return JSON.parse(text)
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * A push's or a reply's entry as RawEntry decodes it, checked field by field (frames.ts `plainServerFrame`, plain.ts):
+ * the entry the Schema would give, or undefined for anything else, events included (the Schema then decodes it, to
+ * name what is wrong). tests/unit/schema/plain-frames.test.ts holds the two to the same answers.
+ */
+function plainEntry(fields: Readonly<Record<string, string>>): EventStreamEntry | undefined {
+  const { type, topics } = fields
+  if (type === "push" && isControlTopic(topics)) {
+    const frame = plainServerFrame(parsedOrUndefined(fields["body"]))
+    return frame === undefined ? undefined : { type: "push", agentId: topics.slice("control:".length), frame }
+  }
+  if (type !== "reply" || !isReplyTopic(topics)) return undefined
+  const reply = plainReplyMembers(parsedOrUndefined(fields["body"]))
+  const actor = reply === undefined ? undefined : plainActor(reply["actor"])
+  if (reply === undefined || actor === undefined) return undefined
+  // The plain check's own new object: `actor` replaced in it keeps its position, as the Schema orders it.
+  const body: Record<string, unknown> = reply
+  body["actor"] = actor
+  return { type: "reply", replyTo: topics.slice("reply:".length), reply: body as ReplyBody }
+}
+
 /** Decodes one event-stream entry's fields; a failure names the field (to log; the entry is skipped). */
 export function decodeEventStreamEntry(fields: Readonly<Record<string, string>>): Decoded<EventStreamEntry> {
+  const plain = plainEntry(fields)
+  return plain === undefined ? decodeEntryBySchema(fields) : { ok: true, value: plain }
+}
+
+/** `decodeEventStreamEntry` without the plain check: every entry through RawEntry (and the plain check's reference in tests). */
+export function decodeEntryBySchema(fields: Readonly<Record<string, string>>): Decoded<EventStreamEntry> {
   const raw = decodeOr(RawEntry, fields)
   if (!raw.ok) return raw
   const entry = raw.value

@@ -20,7 +20,7 @@ import { Schema } from "effect"
 import type uWS from "uWebSockets.js"
 import { errorFields } from "../../log.ts"
 import { ApiError, type ErrorDetail, ErrorCode } from "../../schema/errors.ts"
-import { BotFrame, decodeFrame, encodeFrame, ServerFrame } from "../../schema/frames.ts"
+import { decodeBotFrame, encodeServerFrame, type ServerFrame } from "../../schema/frames.ts"
 import { agentIdForToken } from "../../store/tokens.ts"
 import { getActor } from "../../store/queries.ts"
 import type { AppendInput, Appended } from "../../runtime/append.ts"
@@ -94,7 +94,7 @@ export function controlSocket(ctx: EdgeContext, quotas: SocketQuotas): uWS.WebSo
   /** Each agent's bytes a second, shared by every edge (and so by its successive sockets). */
   const agentBytes = sharedAgentBytes({ scripts: scriptsOn(ctx.redis), keys: ctx.keys, quotas, clock: ctx.clock, log })
 
-  const frame = (value: ServerFrame): string => encodeFrame(ServerFrame, value, ctx.clock())
+  const frame = (value: ServerFrame): string => encodeServerFrame(value, ctx.clock())
   const send = (ws: uWS.WebSocket<ControlData>, text: string) => sendText(ws, text, "control", metrics)
   const sendError = (ws: uWS.WebSocket<ControlData>, detail: ErrorDetail) => {
     metrics.inc(REJECTED_METRIC, { code: detail.code })
@@ -295,7 +295,7 @@ export function controlSocket(ctx: EdgeContext, quotas: SocketQuotas): uWS.WebSo
         close: (code, reason) => ws.end(code, reason),
       })
       if (bytes === undefined) return
-      const decoded = decodeFrame(BotFrame, bytes)
+      const decoded = decodeBotFrame(bytes)
       if (!decoded.ok) return sendError(ws, decoded.error.toBody().error)
       const ref = decoded.value.id
       const refed = ref === undefined ? {} : { ref }
