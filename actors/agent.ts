@@ -21,9 +21,22 @@ const outputs = (effect: AgentEmitted, id: string, agent: AgentContext): Output[
   switch (effect.type) {
     case "agent.reserved":
       return [{ _tag: "send", to: task(effect.taskId), type: "ASSIGN", payload: { agentId: id } }]
-    case "agent.reserve_refused":
-      // Back to its ready queue (the refusal left this agent's row without free capacity).
-      return [{ _tag: "route_task", taskId: effect.taskId }]
+    case "agent.reserve_refused": {
+      // Back to its ready queue (the refusal left this agent's row without free capacity); a next task that came with
+      // a RELEASE carries its routing facts (no Postgres read), a refused RESERVE's are read by the router.
+      const next = effect.next
+      if (next?.nextCapability === undefined) return [{ _tag: "route_task", taskId: effect.taskId }]
+      return [
+        {
+          _tag: "route_task",
+          taskId: effect.taskId,
+          capability: next.nextCapability,
+          ...(next.nextPriority === undefined ? {} : { priority: next.nextPriority }),
+          ...(next.nextSince === undefined ? {} : { since: next.nextSince }),
+          ...(next.nextGroup === undefined ? {} : { group: next.nextGroup }),
+        },
+      ]
+    }
     case "agent.capacity":
       return [{ _tag: "fill_agent", agentId: id, capabilities: agent.capabilities, free: effect.free, score: idleScore(agent) }]
     case "agent.lost":

@@ -1,12 +1,10 @@
-// Task actor binding: which emitted task effects become commands to agents, to its session (its
+// Task actor binding: which emitted task effects become releases of agents (RELEASE, with their next task), to its session (its
 // status changes) and to its dependants (its outcome), routing requests and bot pushes; the topics
 // and query columns of a task.
 import { FRESH_RUN, taskMachine, type TaskContext, type TaskEmitted, type TaskStatus } from "../machines/task.ts"
 import { taskView } from "./views.ts"
 import { StoredTaskContext } from "./stored-contexts.ts"
 import { OWN_ID, type ActorKind, type Output, type StoredDefaults, type StoredOnce } from "../src/runtime/actor-kind.ts"
-
-const agent = (id: string) => ({ kind: "agent", id })
 
 const HELD: ReadonlySet<TaskStatus> = new Set(["assigned", "in_progress"])
 
@@ -40,14 +38,12 @@ const outputs = (effect: TaskEmitted, id: string, task: TaskContext): Output[] =
       return [{ _tag: "push", agentId: effect.agentId, frame: { type: "task_assigned", payload: frame } }]
     }
     case "task.released":
-      return [
-        { _tag: "send", to: agent(effect.agentId), type: "RELEASE", payload: { taskId: id, outcome: effect.outcome } },
-        ...groupRelease(id, task),
-      ]
+      // Its group's slot first: the routing call that takes the agent's next task releases it before the take.
+      return [{ _tag: "release", agentId: effect.agentId, taskId: id, outcome: effect.outcome }, ...groupRelease(id, task)]
     case "task.assign_refused":
       // Taken for a proposal it could not accept: unless another agent holds it, it frees its group's slot.
       return [
-        { _tag: "send", to: agent(effect.agentId), type: "RELEASE", payload: { taskId: id, outcome: "cancelled" } },
+        { _tag: "release", agentId: effect.agentId, taskId: id, outcome: "cancelled" },
         ...(HELD.has(task.status) ? [] : groupRelease(id, task)),
       ]
     case "task.cancelled":
@@ -159,13 +155,6 @@ export const taskKind: ActorKind = {
   // A proposal for a task erased meanwhile (it may still have been in a ready queue): the agent frees its slot.
   whenMissing: (command) =>
     command.type === "ASSIGN" && typeof command.payload["agentId"] === "string"
-      ? [
-          {
-            _tag: "send",
-            to: agent(command.payload["agentId"]),
-            type: "RELEASE",
-            payload: { taskId: command.id, outcome: "cancelled" },
-          },
-        ]
+      ? [{ _tag: "release", agentId: command.payload["agentId"], taskId: command.id, outcome: "cancelled" }]
       : [],
 }

@@ -72,7 +72,7 @@ const run = async (record: ((what: string, value: unknown) => void) | undefined)
     deadLetters: catching("deadLetters", () => []),
     ack: catching("ack", (args) => (args[1] as unknown[]).length),
   } as unknown as RedisScripts
-  const router: Router = { route: catching("route", () => undefined), sweep: async () => 0 }
+  const router: Router = { route: catching("route", () => []), sweep: async () => 0 }
   const io: BatchIo = {
     sql: undefined as unknown as Sql,
     commit: { write: catching("write", (args) => ({ _tag: "Written", actors: 0, transitions: 0, args })) },

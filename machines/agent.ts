@@ -70,11 +70,26 @@ export type AgentEvent =
   | { type: "HEARTBEAT_EXPIRED"; at: number; seq: number }
   | { type: "DISCONNECT"; at: number }
   | { type: "RESERVE"; at: number; taskId: string }
-  | { type: "RELEASE"; at: number; taskId: string; outcome: ReleaseOutcome }
+  /** A held task given back; `nextTaskId` (with the task's routing facts): the ready task the router took for this
+   * agent's freed slot, reserved in the same step when the agent can take it (docs/machines.md). */
+  | ({ type: "RELEASE"; at: number; taskId: string; outcome: ReleaseOutcome } & NextTaskFields)
   | { type: "DRAIN"; at: number }
   | { type: "UNDRAIN"; at: number }
   | { type: "BREAKER_COOLDOWN"; at: number; openedAt: number }
   | { type: "DEREGISTER"; at: number }
+
+/** A ready task's routing facts as a RELEASE carries them, flat (its payload keeps a plain check): a refusal puts
+ * the task back in its queue with them. All absent: no next task. */
+export interface NextTaskFields {
+  nextTaskId?: string
+  nextCapability?: string
+  nextPriority?: number
+  nextGroup?: string
+  nextSince?: number
+}
+
+/** The routing facts of a refused next task (`agent.reserve_refused`), for its queue. */
+export type NextTaskFacts = Omit<NextTaskFields, "nextTaskId">
 
 type ReleaseEvent = Extract<AgentEvent, { type: "RELEASE" }>
 /** The events the agent's durable timers deliver (without `at`, which the runtime stamps). */
@@ -83,7 +98,8 @@ export type AgentTimerEvent = { type: "HEARTBEAT_EXPIRED"; seq: number } | { typ
 export type AgentEmitted =
   | CommonEffect<AgentTimerEvent>
   | { type: "agent.reserved"; taskId: string }
-  | { type: "agent.reserve_refused"; taskId: string; reason: ReserveRefusal }
+  /** `next`: the refused task came with a RELEASE, with its routing facts. */
+  | { type: "agent.reserve_refused"; taskId: string; reason: ReserveRefusal; next?: NextTaskFacts }
   /** Its free slots (0: it takes nothing now, its breaker refusing work). */
   | { type: "agent.capacity"; free: number }
   /** Its tasks are taken from it (`reason` goes to each task, then to the bot in `task_cancelled`). */
@@ -144,6 +160,37 @@ function released(context: AgentContext, event: ReleaseEvent): AgentContext {
   return tripped ? { ...counted, breaker: "open", breakerOpenedAt: event.at } : counted
 }
 
+/** The facts a RELEASE carries about its next task (undefined members left out). */
+function nextFacts(event: ReleaseEvent): NextTaskFacts {
+  const facts: NextTaskFacts = {}
+  if (event.nextCapability !== undefined) facts.nextCapability = event.nextCapability
+  if (event.nextPriority !== undefined) facts.nextPriority = event.nextPriority
+  if (event.nextGroup !== undefined) facts.nextGroup = event.nextGroup
+  if (event.nextSince !== undefined) facts.nextSince = event.nextSince
+  return facts
+}
+
+/** A RELEASE's next task refused for `reason`, with its facts (its queue takes it back); none without a next task. */
+function refusedNext(event: ReleaseEvent, reason: ReserveRefusal): AgentEmitted[] {
+  return event.nextTaskId === undefined ? [] : [{ type: "agent.reserve_refused", taskId: event.nextTaskId, reason, next: nextFacts(event) }]
+}
+
+/** Why an agent that takes work (online, busy) refuses a reservation now, or null when it takes it. */
+function refusalNow(context: AgentContext): ReserveRefusal | null {
+  if (freeCapacity(context) === 0) return "no_capacity"
+  return breakerAdmits(context) ? null : "breaker_open"
+}
+
+/** The context after `taskId` is reserved (a half-open breaker's reservation is its probe). */
+function reservedOn(context: AgentContext, taskId: string): Partial<AgentContext> {
+  const inflight = [...context.inflight, taskId]
+  return {
+    inflight,
+    load: loadOf(context, inflight),
+    probeTaskId: context.breaker === "half_open" ? taskId : context.probeTaskId,
+  }
+}
+
 /**
  * A deregistered agent is a final (done) actor that receives no more events; the runtime answers
  * events sent to it with these effects: a reservation is refused, late timers and releases are
@@ -153,9 +200,10 @@ export function deregisteredEffects(event: AgentEvent): AgentEmitted[] {
   switch (event.type) {
     case "RESERVE":
       return [{ type: "agent.reserve_refused", taskId: event.taskId, reason: "deregistered" }]
+    case "RELEASE":
+      return refusedNext(event, "deregistered")
     case "HEARTBEAT_EXPIRED":
     case "BREAKER_COOLDOWN":
-    case "RELEASE":
       return []
     default:
       return [refuseInState("agent", event.type, "deregistered")]
@@ -214,6 +262,10 @@ export const agentMachine = setup({
     },
     canTakeTask: ({ context }) => freeCapacity(context) > 0 && breakerAdmits(context),
     isFull: ({ context }) => freeCapacity(context) === 0,
+    hasNext: ({ event }) => {
+      assertEvent(event, "RELEASE")
+      return event.nextTaskId !== undefined
+    },
     hasFreeCapacity: ({ context }) => freeCapacity(context) > 0,
     isCurrentHeartbeat: ({ context, event }) => {
       assertEvent(event, "HEARTBEAT_EXPIRED")
@@ -248,12 +300,7 @@ export const agentMachine = setup({
     dropInflight: assign({ inflight: [], load: 0, probeTaskId: null }),
     reserve: assign(({ context, event }) => {
       assertEvent(event, "RESERVE")
-      const inflight = [...context.inflight, event.taskId]
-      return {
-        inflight,
-        load: loadOf(context, inflight),
-        probeTaskId: context.breaker === "half_open" ? event.taskId : context.probeTaskId,
-      }
+      return reservedOn(context, event.taskId)
     }),
     confirmReservation: emit(({ event }) => {
       assertEvent(event, "RESERVE")
@@ -275,6 +322,30 @@ export const agentMachine = setup({
           }),
         )
       }
+    }),
+    /** After a RELEASE in online or busy: its next task reserved when the agent can take it (as RESERVE would be:
+     * capacity, the breaker admitting; half-open, it is the probe), refused with the reason otherwise. */
+    takeNext: enqueueActions(({ context, event, enqueue }) => {
+      assertEvent(event, "RELEASE")
+      const taskId = event.nextTaskId
+      if (taskId === undefined) return
+      if (context.inflight.includes(taskId)) {
+        // Already held (a repeated proposal): confirmed again, never counted twice.
+        enqueue.emit({ type: "agent.reserved", taskId })
+        return
+      }
+      const refusal = refusalNow(context)
+      if (refusal !== null) {
+        for (const refused of refusedNext(event, refusal)) enqueue.emit(refused)
+        return
+      }
+      enqueue.assign(reservedOn(context, taskId))
+      enqueue.emit({ type: "agent.reserved", taskId })
+    }),
+    /** After a RELEASE where the agent takes no work (offline, draining): its next task refused with `reason`. */
+    refuseNext: enqueueActions(({ event, enqueue }, params: { reason: ReserveRefusal }) => {
+      assertEvent(event, "RELEASE")
+      for (const refused of refusedNext(event, params.reason)) enqueue.emit(refused)
     }),
     halfOpenBreaker: assign({ breaker: "half_open" as const }),
     /** Tells the router how much work this online agent can take now: its free slots, or 0 while its breaker
@@ -333,7 +404,10 @@ export const agentMachine = setup({
           { description: LATE_TIMER },
         ],
         RESERVE: { actions: { type: "refuseReservation", params: { reason: "offline" } } },
-        RELEASE: [{ guard: "holdsTask", actions: "release" }, { description: NOT_HELD }],
+        RELEASE: [
+          { guard: "holdsTask", actions: ["release", { type: "refuseNext", params: { reason: "offline" } }] },
+          { actions: { type: "refuseNext", params: { reason: "offline" } }, description: NOT_HELD },
+        ],
         BREAKER_COOLDOWN: cooldown,
       },
     },
@@ -347,7 +421,12 @@ export const agentMachine = setup({
           { guard: "canTakeTask", actions: ["reserve", "confirmReservation", "awaitProbe"] },
           { actions: { type: "refuseReservation", params: { reason: "breaker_open" } } },
         ],
-        RELEASE: [{ guard: "holdsTask", actions: ["release", "announceCapacity"] }, { description: NOT_HELD }],
+        // Its next task (if any) taken before capacity is announced, once, for both.
+        RELEASE: [
+          { guard: "holdsTask", actions: ["release", "takeNext", "announceCapacity"] },
+          { guard: "hasNext", actions: ["takeNext", "awaitProbe"], description: `${NOT_HELD}; its next task considered (as a RESERVE)` },
+          { description: NOT_HELD },
+        ],
         DRAIN: { target: "draining", actions: "reportDraining" },
         BREAKER_COOLDOWN: [{ guard: "isCurrentCooldown", actions: ["halfOpenBreaker", "announceCapacity"] }, { description: LATE_TIMER }],
       },
@@ -357,7 +436,11 @@ export const agentMachine = setup({
       on: {
         ...connected,
         RESERVE: [reaffirm, { actions: { type: "refuseReservation", params: { reason: "no_capacity" } } }],
-        RELEASE: [{ guard: "holdsTask", actions: "release" }, { description: NOT_HELD }],
+        // A slot freed and taken again by its next task: still busy (no capacity to announce).
+        RELEASE: [
+          { guard: "holdsTask", actions: ["release", "takeNext"] },
+          { actions: "takeNext", description: `${NOT_HELD}; its next task considered (refused: no capacity)` },
+        ],
         DRAIN: { target: "draining", actions: "reportDraining" },
         BREAKER_COOLDOWN: {
           description: "never open while busy (it opens on a release, which frees a slot): a late timer, ignored",
@@ -368,7 +451,10 @@ export const agentMachine = setup({
       on: {
         ...connected,
         RESERVE: [reaffirm, { actions: { type: "refuseReservation", params: { reason: "draining" } } }],
-        RELEASE: [{ guard: "holdsTask", actions: "release" }, { description: NOT_HELD }],
+        RELEASE: [
+          { guard: "holdsTask", actions: ["release", { type: "refuseNext", params: { reason: "draining" } }] },
+          { actions: { type: "refuseNext", params: { reason: "draining" } }, description: NOT_HELD },
+        ],
         UNDRAIN: { target: "online" },
         BREAKER_COOLDOWN: cooldown,
       },

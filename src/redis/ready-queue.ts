@@ -44,7 +44,8 @@ export interface FillAsk {
 
 /**
  * One batch's routing, atomically in one script call (route-batch.lua): releases `releases` from their groups,
- * lets each of `fills` take up to its free slots (then idle for its capabilities with what is left, or no longer
+ * lets each agent of `refills` take one ready task for the slot its RELEASE frees (among the capabilities its last
+ * fill with free slots stored; none stored, nothing taken), lets each of `fills` take up to its free slots (then idle for its capabilities with what is left, or no longer
  * idle with none), queues `tasks` (a task already queued keeps its place; one queued again is no longer in flight
  * for its group, nor noted as taken; `unlessTaken`, the sweep's repairs: a task noted as taken is left alone), then
  * wakes up to `wakeAgents` idle agents per capability of `tasks` and of the groups the releases reopened. The offers to propose, the fills' and the wakes'.
@@ -54,6 +55,8 @@ export const routeBatch = (
   keys: Keys,
   batch: {
     readonly releases: ReadonlyArray<{ readonly group: string; readonly taskId: string }>
+    /** Agents whose RELEASE is on its way (absent: none): one ready task each, among their stored capabilities. */
+    readonly refills?: ReadonlyArray<string>
     readonly fills: ReadonlyArray<FillAsk>
     readonly tasks: ReadonlyArray<ReadyTask>
     readonly unlessTaken?: boolean
@@ -62,6 +65,7 @@ export const routeBatch = (
 ): Promise<RoutedBatch> =>
   scriptsOn(redis).routeBatch(keys.route, {
     releases: batch.releases,
+    ...(batch.refills === undefined ? {} : { refills: batch.refills }),
     fills: batch.fills.map(({ agentId, capabilities, free, score }) => ({ agentId, capabilities, free, units: scoreUnits(score) })),
     tasks: batch.tasks,
     unlessTaken: batch.unlessTaken ?? false,

@@ -146,6 +146,9 @@ export interface ReadyTask {
 export interface RouteBatch {
   /** Tasks no longer held: their group's slots are free again. */
   readonly releases: ReadonlyArray<{ readonly group: string; readonly taskId: string }>
+  /** Agents whose RELEASE is on its way: each takes one ready task for the slot it frees (its capabilities as its last
+   * fill request stored them), after the releases and before the fills; absent: none. */
+  readonly refills?: ReadonlyArray<string>
   /** Agents with free slots, which take first; `units`: the routing score × 10,000 (src/redis/idle-agents.ts `scoreUnits`). */
   readonly fills: ReadonlyArray<{
     readonly agentId: string
@@ -172,6 +175,27 @@ export interface RoutedBatch {
   readonly fills: RouteOffer[]
   /** Taken by idle agents woken. */
   readonly wakes: RouteOffer[]
+  /** Per refill, in order: the task taken for it, or undefined. */
+  readonly refills: Array<ReadyTask | undefined>
+}
+
+const refillsOf = (flat: ReadonlyArray<string | number>): Array<ReadyTask | undefined> => {
+  const refills: Array<ReadyTask | undefined> = []
+  for (let i = 0; i + 4 < flat.length; i += 5) {
+    const taskId = String(flat[i])
+    refills.push(
+      taskId === ""
+        ? undefined
+        : {
+            taskId,
+            capability: String(flat[i + 1]),
+            group: flat[i + 2] === "" ? null : String(flat[i + 2]),
+            priority: Number(flat[i + 3]),
+            since: Number(flat[i + 4]),
+          },
+    )
+  }
+  return refills
 }
 
 const offersOf = (flat: ReadonlyArray<string>): RouteOffer[] => {
@@ -286,20 +310,23 @@ export const createScripts = (redis: Redis, options: ScriptOptions = {}): RedisS
       if (reply === ScriptError.Expired) throw new AppendExpired(`the replay's deadline ${deadline} had passed on Redis's clock`)
       return toResult(reply, String)
     },
-    routeBatch: async (route, { releases, fills, tasks, unlessTaken, wakeAgents }) => {
-      if (releases.length === 0 && fills.length === 0 && tasks.length === 0) return { fills: [], wakes: [] }
-      const [filled, woken] = (await run["route-batch"](
+    routeBatch: async (route, { releases, refills = [], fills, tasks, unlessTaken, wakeAgents }) => {
+      if (releases.length === 0 && refills.length === 0 && fills.length === 0 && tasks.length === 0)
+        return { fills: [], wakes: [], refills: [] }
+      const [filled, woken, refilled] = (await run["route-batch"](
         route,
         unlessTaken ? "unless_taken" : "always",
         wakeAgents,
         releases.length,
         ...releases.flatMap((slot) => [slot.group, slot.taskId]),
+        refills.length,
+        ...refills,
         fills.length,
         ...fills.flatMap((fill) => [fill.agentId, fill.free, fill.units, fill.capabilities.length, ...fill.capabilities]),
         tasks.length,
         ...tasks.flatMap((task) => [task.capability, task.group ?? "", task.taskId, task.priority, task.since]),
-      )) as [string[], string[]]
-      return { fills: offersOf(filled), wakes: offersOf(woken) }
+      )) as [string[], string[], Array<string | number>]
+      return { fills: offersOf(filled), wakes: offersOf(woken), refills: refillsOf(refilled) }
     },
     publish: async (stream, entries, maxLenApprox, ttlMs = 0) => {
       if (entries.length === 0) return []

@@ -53,6 +53,15 @@ export interface FillAgentOutput {
   readonly score?: number
 }
 
+/** A task no longer held by its agent: RELEASE is appended to the agent once the router has taken, in the batch's
+ * routing call, one ready task for the slot it frees ("refill"), which the RELEASE carries as its next reservation. */
+export interface ReleaseOutput {
+  readonly _tag: "release"
+  readonly agentId: string
+  readonly taskId: string
+  readonly outcome: string
+}
+
 /** A frame for one bot's control socket (delivered by the edge). */
 export interface PushOutput {
   readonly _tag: "push"
@@ -69,7 +78,7 @@ export interface CoverageOutput {
   readonly reply: Omit<SendOutput, "_tag">
 }
 
-export type Output = SendOutput | RouteTaskOutput | FillAgentOutput | PushOutput | CoverageOutput | GroupReleaseOutput
+export type Output = SendOutput | RouteTaskOutput | FillAgentOutput | PushOutput | CoverageOutput | GroupReleaseOutput | ReleaseOutput
 
 /** Columns stored beside the snapshot so operators and the router can query them. */
 export interface ActorColumns {

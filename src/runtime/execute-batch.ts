@@ -13,7 +13,8 @@ import type { AppendFn } from "./append.ts"
 import { ownCommandPayload } from "./inbox-codec.ts"
 import type { BatchPlan } from "./plan-batch.ts"
 import type { OutboxItem } from "./outbox.ts"
-import type { ActorRef, CoverageOutput, GroupReleaseOutput, RouteTaskOutput } from "./actor-kind.ts"
+import type { ActorRef, CoverageOutput, GroupReleaseOutput, ReleaseOutput, RouteTaskOutput } from "./actor-kind.ts"
+import type { ReadyTask } from "../redis/ready-queue.ts"
 import type { FillRequest, Router } from "./router.ts"
 import { sessionCoverage } from "../store/coverage.ts"
 import { storedOutbox } from "./stored-outbox.ts"
@@ -107,11 +108,60 @@ export const finishBatch = async (io: BatchIo, partition: number, plan: BatchPla
 /** A target's sends in order: runs (sends of one type in a row, one entry each) and coverage answers (a query first). */
 type SendStep = { readonly _tag: "run"; readonly run: SendRun } | { readonly _tag: "coverage"; readonly item: CoverageOutput & OutboxItem }
 
+/** Each target's sends, in order, by target (`kind:id`). */
+type Sends = Map<string, { readonly to: ActorRef; readonly steps: SendStep[] }>
+
+/** The steps of `to` in `sends`, an empty list put there first when it has none. */
+const stepsOf = (sends: Sends, to: ActorRef): SendStep[] => {
+  const target = `${to.kind}:${to.id}`
+  let found = sends.get(target)
+  if (!found) sends.set(target, (found = { to, steps: [] }))
+  return found.steps
+}
+
+/** Adds a send to its target's steps: sends of one type in a row to one actor go as one batched entry. */
+const addSend = (sends: Sends, to: ActorRef, type: string, payload: Readonly<Record<string, unknown>>, cmdId: string | undefined): void => {
+  const part = { cmdId: cmdId ?? "", payload: ownCommandPayload({ kind: to.kind, id: to.id, type, payload }) }
+  const steps = stepsOf(sends, to)
+  const last = steps.at(-1)
+  if (last?._tag === "run" && last.run.type === type && fits(last.run, part)) {
+    last.run.parts.push(part)
+    last.run.bytes += part.payload.length
+  } else {
+    steps.push({ _tag: "run", run: { to, type, parts: [part], bytes: part.payload.length } })
+  }
+}
+
+/** A RELEASE's payload: the released task, and the task the router took for the freed slot, with its facts. */
+const releasePayload = (item: ReleaseOutput, next: ReadyTask | undefined): Record<string, unknown> =>
+  next === undefined
+    ? { taskId: item.taskId, outcome: item.outcome }
+    : next.group === null
+      ? {
+          taskId: item.taskId,
+          outcome: item.outcome,
+          nextTaskId: next.taskId,
+          nextCapability: next.capability,
+          nextPriority: next.priority,
+          nextSince: next.since,
+        }
+      : {
+          taskId: item.taskId,
+          outcome: item.outcome,
+          nextTaskId: next.taskId,
+          nextCapability: next.capability,
+          nextPriority: next.priority,
+          nextGroup: next.group,
+          nextSince: next.since,
+        }
+
 /**
  * Carries out outbox items; every one is idempotent, so doing them twice is harmless. Everything is started at
  * once, the events' publishing first, and awaited together: the commands go on the same connection after the
  * events (Redis runs them in that order), and nothing is acknowledged before all of it is done. Per partition,
- * the batch's timers are one call (in their order) and its sends one call (each target's in order).
+ * the batch's timers are one call (in their order) and its sends one call (each target's in order). The agents'
+ * RELEASEs (the only sends to agents) wait for the batch's routing call, which takes each one's next task
+ * (`refill`); they are then appended as the other sends are, one call per partition.
  */
 const carryOut = async (io: BatchIo, items: ReadonlyArray<OutboxItem>): Promise<void> => {
   // Transitions and pushes go to the event stream every edge reads; an answer goes only to the
@@ -127,16 +177,11 @@ const carryOut = async (io: BatchIo, items: ReadonlyArray<OutboxItem>): Promise<
   // Timers by partition, in order (an arm then a clear of one timer ends cleared). Sends by target, in order:
   // sends of one type in a row to one actor go as one batched entry (a session's task reports: one entry per batch).
   const timers = new Map<number, TimerOp[]>()
-  const sends = new Map<string, { readonly to: ActorRef; readonly steps: SendStep[] }>()
-  const stepsOf = (to: ActorRef): SendStep[] => {
-    const target = `${to.kind}:${to.id}`
-    let found = sends.get(target)
-    if (!found) sends.set(target, (found = { to, steps: [] }))
-    return found.steps
-  }
+  const sends: Sends = new Map()
   const queue: RouteTaskOutput[] = []
   const fills: FillRequest[] = []
   const releases: GroupReleaseOutput[] = []
+  const agentReleases: Array<ReleaseOutput & OutboxItem> = []
   let routingId: string | undefined
   for (const item of items) {
     switch (item._tag) {
@@ -161,21 +206,13 @@ const carryOut = async (io: BatchIo, items: ReadonlyArray<OutboxItem>): Promise<
           name: item.name,
         })
         break
-      case "send": {
-        const part = {
-          cmdId: item.cmdId ?? "",
-          payload: ownCommandPayload({ kind: item.to.kind, id: item.to.id, type: item.type, payload: item.payload }),
-        }
-        const steps = stepsOf(item.to)
-        const last = steps.at(-1)
-        if (last?._tag === "run" && last.run.type === item.type && fits(last.run, part)) {
-          last.run.parts.push(part)
-          last.run.bytes += part.payload.length
-        } else {
-          steps.push({ _tag: "run", run: { to: item.to, type: item.type, parts: [part], bytes: part.payload.length } })
-        }
+      case "send":
+        addSend(sends, item.to, item.type, item.payload, item.cmdId)
         break
-      }
+      case "release":
+        agentReleases.push(item)
+        routingId ??= item.cmdId ?? item.entryId
+        break
       case "route_task":
         queue.push(item)
         routingId ??= item.cmdId ?? item.entryId
@@ -185,7 +222,7 @@ const carryOut = async (io: BatchIo, items: ReadonlyArray<OutboxItem>): Promise<
         routingId ??= item.cmdId ?? item.entryId
         break
       case "coverage":
-        stepsOf(item.reply.to).push({ _tag: "coverage", item })
+        stepsOf(sends, item.reply.to).push({ _tag: "coverage", item })
         break
       case "group_release":
         releases.push(item)
@@ -202,8 +239,34 @@ const carryOut = async (io: BatchIo, items: ReadonlyArray<OutboxItem>): Promise<
     ...[...replies].map(([stream, entries]) => io.scripts.publish(stream, entries, REPLIES_KEPT, REPLIES_TTL_MS)),
   ]
   const timing = [...timers].map(([partition, ops]) => io.scripts.applyTimers(io.keys.partition(partition), ops))
-  // Each target's runs up to its first coverage answer: one call per partition. What follows a coverage answer
-  // (its query, then its append) waits for the target's runs before it, and goes one append at a time.
+  const sending = appendSends(io, sends)
+  // The batch's routing in one go: its queries and proposals are per batch, not per item; then the RELEASEs, each
+  // with the task taken for its agent's freed slot (built from the runtime's own facts, checked as they are appended).
+  const refills = agentReleases.map((item) => item.agentId)
+  const routing =
+    routingId === undefined
+      ? []
+      : [
+          io.router.route({ queue, fills, releases, refills }, routingId).then((next) => {
+            const released: Sends = new Map()
+            agentReleases.forEach((item, n) =>
+              addSend(released, { kind: "agent", id: item.agentId }, "RELEASE", releasePayload(item, next[n]), item.cmdId),
+            )
+            return Promise.all(appendSends(io, released))
+          }),
+        ]
+  await Promise.all([...publishing, ...timing, ...sending, ...routing])
+  // An actor erased after its effects gets PURGE only now: once its row is gone, nothing could carry them out again.
+  const erasures = items.filter((item) => item._tag === "erase")
+  if (erasures.length > 0)
+    await Promise.all(
+      erasures.map((item) => io.append({ kind: item.ref.kind, id: item.ref.id, type: "PURGE", payload: {}, cmdId: item.cmdId ?? "" })),
+    )
+}
+
+/** Appends `sends`: each target's runs up to its first coverage answer, one call per partition; what follows a coverage
+ * answer (its query, then its append) waits for the target's runs before it, and goes one append at a time. */
+const appendSends = (io: BatchIo, sends: Sends): Array<Promise<unknown>> => {
   const heads = new Map<number, AppendRun[]>()
   const tails: Array<{ readonly partition: number | undefined; readonly steps: ReadonlyArray<SendStep> }> = []
   for (const { to, steps } of sends.values()) {
@@ -217,22 +280,13 @@ const carryOut = async (io: BatchIo, items: ReadonlyArray<OutboxItem>): Promise<
     if (first < steps.length) tails.push({ partition: first > 0 ? partition : undefined, steps: steps.slice(first) })
   }
   const headCalls = new Map([...heads].map(([partition, runs]) => [partition, io.scripts.appendRuns(io.keys.partition(partition), runs)]))
-  const sending = [
+  return [
     ...headCalls.values(),
     ...tails.map(async ({ partition, steps }) => {
       if (partition !== undefined) await headCalls.get(partition)
       for (const step of steps) await (step._tag === "run" ? appendRun(io, step.run) : appendCoverage(io, step.item))
     }),
   ]
-  // The batch's routing in one go: its queries and proposals are per batch, not per item.
-  const routing = routingId === undefined ? [] : [io.router.route({ queue, fills, releases }, routingId)]
-  await Promise.all([...publishing, ...timing, ...sending, ...routing])
-  // An actor erased after its effects gets PURGE only now: once its row is gone, nothing could carry them out again.
-  const erasures = items.filter((item) => item._tag === "erase")
-  if (erasures.length > 0)
-    await Promise.all(
-      erasures.map((item) => io.append({ kind: item.ref.kind, id: item.ref.id, type: "PURGE", payload: {}, cmdId: item.cmdId ?? "" })),
-    )
 }
 
 /** The list `lists` holds at `key`, an empty one put there first when it holds none. */

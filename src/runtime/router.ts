@@ -5,6 +5,9 @@
 // of its capabilities waiting: the hot path reads no database. A batch's routing (its group slots released, its
 // agents' takes, its tasks queued, the idle agents woken) is one script call (route-batch.lua), then its proposals,
 // one append call per partition of their agents (append-runs.lua, each proposal its own entry).
+// An agent's RELEASE carries its next reservation: in the same script call (after the group releases), the router
+// takes one ready task for each released slot ("refill", among the capabilities the agent's last fill request stored),
+// which the RELEASE appended after the call carries (runtime: execute-batch.ts).
 // The router proposes by appending RESERVE to the agent; the agent's machine has the last word
 // on capacity, and a refused proposal puts the task back in its queue. A sweep (one process,
 // every few seconds, from Postgres) puts back ready tasks a crash dropped between taking and
@@ -39,11 +42,16 @@ export interface RoutingRequests {
   readonly fills: ReadonlyArray<FillRequest>
   /** Tasks no longer held: their group's slots are free again. */
   readonly releases: ReadonlyArray<GroupReleaseOutput>
+  /** Agents whose RELEASE the batch appends (one per RELEASE, in order; absent: none): each takes one ready task for
+   * its freed slot. */
+  readonly refills?: ReadonlyArray<string>
 }
 
 export interface Router {
-  /** Carries out one batch's routing requests; `cmdId` derives the proposals' command ids. */
-  route(requests: RoutingRequests, cmdId: string): Promise<void>
+  /** Carries out one batch's routing requests; `cmdId` derives the proposals' command ids. Answers, per refill in
+   * order, the task taken for it (its RELEASE's next reservation), or undefined; answered once the take is done,
+   * before the proposals are appended. */
+  route(requests: RoutingRequests, cmdId: string): Promise<ReadonlyArray<ReadyTask | undefined>>
   /** Copies the group caps to Redis, re-queues tasks ready since before `now - waitMs` and wakes agents for them; how many it saw. */
   sweep(now: number, waitMs: number): Promise<number>
 }
@@ -99,7 +107,7 @@ export const createRouter = (options: {
   }
 
   return {
-    async route({ queue, fills, releases }, cmdId) {
+    async route({ queue, fills, releases, refills }, cmdId) {
       // A proposal the agent refused comes back without the task's facts (rare): read them.
       const unknown = queue.filter((request) => request.capability === undefined).map((request) => request.taskId)
       const facts = await taskRouting(sql, unknown)
@@ -128,6 +136,7 @@ export const createRouter = (options: {
       const latest = new Map(fills.map((request) => [request.agentId, request]))
       const routed = await routeBatch(redis, keys, {
         releases: released,
+        refills: refills ?? [],
         fills: [...latest.values()].map((request) => ({
           agentId: request.agentId,
           capabilities: request.capabilities,
@@ -139,6 +148,7 @@ export const createRouter = (options: {
         wakeAgents: WAKE_AGENTS,
       })
       await propose([...routed.fills.map(reserve(cmdId)), ...routed.wakes.map(reserve(`${cmdId}/w`))])
+      return routed.refills
     },
 
     async sweep(now, waitMs) {

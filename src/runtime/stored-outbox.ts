@@ -1,7 +1,7 @@
 // Stored outboxes: the form the outbox items of an actor's last batch take in its `actors` row (kept so
 // a redelivered entry carries out its effects again). Items are grouped by the entry that caused them,
 // so its id is written once, not once per item; a timer's `ref`, which is the actor itself, is left
-// out, and so is a routing item's own task or agent id (`taskId` of `route_task` and `group_release`,
+// out, and so is a routing item's own task or agent id (`taskId` of `route_task`, `group_release` and `release`,
 // `agentId` of `fill_agent`: the actor itself); a command id derived from the entry (`<partition>/<entryId>/<n>`, see plan-batch.ts) keeps only
 // `#<n>`. Reading puts all of it back. An outbox stored before this form (a plain list) reads the same.
 import type { ActorRef } from "./actor-kind.ts"
@@ -14,7 +14,12 @@ const DERIVED = "#"
 /** The items that name their own actor (`ref`). */
 const OWN_REF = new Set(["timer_arm", "timer_clear", "erase"])
 /** The member of an item that names its own actor's id, by tag. */
-const OWN_ID: Readonly<Record<string, string>> = { route_task: "taskId", group_release: "taskId", fill_agent: "agentId" }
+const OWN_ID: Readonly<Record<string, string>> = {
+  route_task: "taskId",
+  group_release: "taskId",
+  release: "taskId",
+  fill_agent: "agentId",
+}
 
 const sameRef = (ref: unknown, self: ActorRef): boolean =>
   typeof ref === "object" && ref !== null && (ref as ActorRef).kind === self.kind && (ref as ActorRef).id === self.id

@@ -179,7 +179,17 @@ export const AgentCommand = Schema.Union([
   command("HEARTBEAT_EXPIRED", { seq: NonNegativeInt }),
   bare("DISCONNECT"),
   command("RESERVE", { taskId: Uuid }),
-  command("RELEASE", { taskId: Uuid, outcome: ReleaseOutcome }),
+  // `next_*`: the ready task the router took for the freed slot, with its routing facts (flat, so the payload keeps
+  // its plain check); all absent: none.
+  command("RELEASE", {
+    taskId: Uuid,
+    outcome: ReleaseOutcome,
+    nextTaskId: Schema.optionalKey(Uuid),
+    nextCapability: Schema.optionalKey(Capability),
+    nextPriority: Schema.optionalKey(Priority),
+    nextGroup: Schema.optionalKey(GroupKey),
+    nextSince: Schema.optionalKey(NonNegativeInt),
+  }),
   bare("DRAIN"),
   bare("UNDRAIN"),
   command("BREAKER_COOLDOWN", { openedAt: NonNegativeInt }),

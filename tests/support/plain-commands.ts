@@ -35,7 +35,7 @@ export const PLAIN_COMMANDS = {
     HEARTBEAT_EXPIRED: ["seq"],
     DISCONNECT: [],
     RESERVE: ["task_id"],
-    RELEASE: ["task_id", "outcome"],
+    RELEASE: ["task_id", "outcome", "next_task_id", "next_capability", "next_priority", "next_group", "next_since"],
     DRAIN: [],
     UNDRAIN: [],
     BREAKER_COOLDOWN: ["opened_at"],

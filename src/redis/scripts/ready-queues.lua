@@ -10,7 +10,8 @@
   has queued tasks under; `taken` every task taken lately, by time.
 
   ready_enqueue(base, capability, group, id, priority, since, unless_taken): nothing (queues the task, or leaves it).
-  ready_take(base, capabilities, count): the task ids taken (at most count), in the order taken.
+  ready_take(base, capabilities, count, facts): the task ids taken (at most count), in the order taken; given a
+    table `facts`, each taken task's routing facts are appended to it ({id, capability, group, priority, since}).
   group_release(base, slots): slots a flat list group, task id, ...; the capabilities whose idle agents to wake.
 ]]
 local READY_BAND = 1e13
@@ -51,7 +52,7 @@ end
 -- the more urgent band wins, then the older task. Every task taken is noted with the time (`taken`, Redis'
 -- clock) so the routing sweep does not queue again a task whose proposal is still on its way (the sweep drops
 -- the notes older than its hold).
-local function ready_take(base, capabilities, count)
+local function ready_take(base, capabilities, count, facts)
   local PAGE = 16
   local caps = {}
   local flat = redis.call('HGETALL', base .. ':caps')
@@ -94,6 +95,14 @@ local function ready_take(base, capabilities, count)
     local queue = base .. ':g:' .. bestCapability .. '|' .. best.group
     local popped = redis.call('ZPOPMIN', queue)
     taken[#taken + 1] = popped[1]
+    if facts then
+      local score = tonumber(popped[2])
+      local priority = math.floor(score / READY_BAND)
+      facts[#facts + 1] = {
+        id = popped[1], capability = bestCapability, group = best.group, priority = priority,
+        since = ready_score(score - priority * READY_BAND),
+      }
+    end
     if best.group ~= '' then
       redis.call('SADD', base .. ':held:' .. best.group, popped[1])
       if held[best.group] ~= nil then held[best.group] = held[best.group] + 1 end

@@ -1,6 +1,9 @@
 --[[
   One runtime batch's routing, atomically, in one call (src/runtime/router.ts `route`; the routing sweep's too):
     1. releases group slots (group_release): the capabilities of a group brought back under its cap are reopened;
+    1b. refills: each agent whose RELEASE is being appended takes ONE ready task for the slot it frees, as a fill
+       of one slot takes it (ready_take), among the capabilities its last fill request stored (`agent-caps`); an
+       agent with none stored (never asked, or its last ask had no free slot) takes nothing;
     2. fills: each agent with free slots takes up to that many of the tasks waiting for its capabilities
        (ready_take) and is marked idle for them with the slots left (idle_mark; none left, or none free: it is
        no longer idle there);
@@ -16,11 +19,16 @@
     ARGV[1] 'always', or 'unless_taken' (the sweep's repairs: a task noted as taken is not queued again)
     ARGV[2] idle agents woken per capability, at most
     then    the number of releases, then two per release: group, task id
+    then    the number of refills, then one per refill: agent id
     then    the number of fills, then per fill: agent id, free slots, score units (routing score × 10,000),
             the number of its capabilities, its capabilities
     then    the number of tasks, then five per task: capability, group ('' for none), task id, priority, since (ms)
 
-  Output: {fill offers, wake offers}, each a flat list agent id, task id, ... in the order the tasks were taken.
+  Output: {fill offers, wake offers, refills}: the offers each a flat list agent id, task id, ... in the order the
+  tasks were taken; the refills five per refill, in order: task id ('' for none), capability, group, priority, since.
+
+  `agent-caps` (agent id -> its capabilities, JSON) is written by each fill with free slots and removed by one
+  without (a breaker refusing work): where an agent is marked, or forgotten, as idle.
 ]]
 -- @include ready-queues
 -- @include idle-agents
@@ -37,6 +45,21 @@ end
 local slots = {}
 for i = 1, tonumber(next_arg()) * 2 do slots[i] = next_arg() end
 local reopened = group_release(base, slots)
+
+-- 1b. Refills: one task each, for the agents whose capabilities are known.
+local refills = {}
+for _ = 1, tonumber(next_arg()) do
+  local agent = next_arg()
+  local known = redis.call('HGET', base .. ':agent-caps', agent)
+  local facts = {}
+  if known then ready_take(base, cjson.decode(known), 1, facts) end
+  local fact = facts[1]
+  if fact then
+    for _, value in ipairs({ fact.id, fact.capability, fact.group, fact.priority, fact.since }) do refills[#refills + 1] = value end
+  else
+    for _, value in ipairs({ '', '', '', 0, 0 }) do refills[#refills + 1] = value end
+  end
+end
 
 -- An agent with `free` slots takes what waits for `capabilities`; its offers go to `offers`. How many it took.
 local fill = function(agent, capabilities, free, units, offers)
@@ -59,6 +82,11 @@ for _ = 1, tonumber(next_arg()) do
   local agent, free, units = next_arg(), tonumber(next_arg()), tonumber(next_arg())
   local capabilities = {}
   for c = 1, tonumber(next_arg()) do capabilities[c] = next_arg() end
+  if free > 0 then
+    redis.call('HSET', base .. ':agent-caps', agent, cjson.encode(capabilities))
+  else
+    redis.call('HDEL', base .. ':agent-caps', agent)
+  end
   fill(agent, capabilities, free, units, fill_offers)
 end
 
@@ -88,4 +116,4 @@ for _, capability in ipairs(wake) do
     end
   end
 end
-return { fill_offers, wake_offers }
+return { fill_offers, wake_offers, refills }

@@ -30,21 +30,32 @@ const ready = (capability: string, taskId: string, priority = 2, since = T0, gro
 })
 const ask = (agentId: string, capabilities: string[], free: number, score = 1): FillAsk => ({ agentId, capabilities, free, score })
 
-/** One batch through the script, with the router's defaults. */
-const route = (batch: {
+interface Batch {
   releases?: Array<{ group: string; taskId: string }>
+  refills?: string[]
   fills?: FillAsk[]
   tasks?: ReadyTask[]
   unlessTaken?: boolean
   wakeAgents?: number
-}) =>
+}
+
+/** One batch through the script, with the router's defaults. */
+const routed = (batch: Batch) =>
   routeBatch(d.redis, d.keys, {
     releases: batch.releases ?? [],
+    ...(batch.refills === undefined ? {} : { refills: batch.refills }),
     fills: batch.fills ?? [],
     tasks: batch.tasks ?? [],
     ...(batch.unlessTaken === undefined ? {} : { unlessTaken: batch.unlessTaken }),
     wakeAgents: batch.wakeAgents ?? 64,
   })
+
+/** A batch without refills: its fills' and wakes' offers. */
+const route = async (batch: Omit<Batch, "refills">) => {
+  const { fills, wakes, refills } = await routed(batch)
+  expect(refills).toEqual([])
+  return { fills, wakes }
+}
 
 /** Queues `tasks`, waking no one. */
 const enqueue = (tasks: ReadyTask[]) => route({ tasks, wakeAgents: 0 })
@@ -170,6 +181,58 @@ describe("route-batch.lua", () => {
     await route({ fills: [ask("second", ["u-code"], 1)] })
     expect(await route({ tasks: [ready("u-code", "u-0", 2, T0)], unlessTaken: true })).toEqual({ fills: [], wakes: [] })
     expect(await route({ tasks: [ready("u-code", "u-0", 2, T0)] })).toEqual({ fills: [], wakes: offers(["second", "u-0"]) })
+  })
+
+  it("refills: an agent whose RELEASE is on its way takes the one most urgent ready task among its capabilities, with its facts", async () => {
+    await enqueue([
+      ready("x-code", "x-p2", 2, T0),
+      ready("x-review", "x-p1", 1, T0 + 9_000, "rev"),
+      ready("x-code", "x-p1-old", 1, T0 + 1_000),
+      ready("x-other", "x-p0", 0, T0),
+    ])
+    // Its capabilities are stored by its fill request (nothing waits for x-none, so it goes idle there).
+    await route({ fills: [ask("rf", ["x-none"], 1)] })
+    await route({ fills: [ask("rf", ["x-code", "x-review"], 0)] })
+    // A fill without free slots (its breaker refusing) forgets its capabilities: no refill.
+    expect((await routed({ refills: ["rf"] })).refills).toEqual([undefined])
+    await route({ fills: [ask("rf", ["x-code", "x-review"], 1)] })
+    expect((await route({ fills: [] })).fills).toEqual([])
+    // x-p1-old took the fill's one slot; the refill takes the next most urgent: x-p1 (priority 1, older than x-p2).
+    expect(await waitingFor(d.redis, d.keys, "x-code")).toEqual(["x-p2"])
+    expect((await routed({ refills: ["rf"] })).refills).toEqual([
+      { taskId: "x-p1", capability: "x-review", group: "rev", priority: 1, since: T0 + 9_000 },
+    ])
+    expect((await routed({ refills: ["rf", "rf"] })).refills).toEqual([
+      { taskId: "x-p2", capability: "x-code", group: null, priority: 2, since: T0 },
+      undefined,
+    ])
+    // Never the task of a capability it lacks.
+    expect(await waitingFor(d.redis, d.keys, "x-other")).toEqual(["x-p0"])
+  })
+
+  it("refills: an agent with no known capabilities takes nothing", async () => {
+    await enqueue([ready("y-code", "y-0", 2, T0)])
+    expect((await routed({ refills: ["never-asked"] })).refills).toEqual([undefined])
+    expect(await waitingFor(d.redis, d.keys, "y-code")).toEqual(["y-0"])
+  })
+
+  it("refills: a group's slot released in the same call can be taken, and its cap holds", async () => {
+    await setGroupCap(d.redis, d.keys, "zcap", 1)
+    await enqueue([
+      ready("z-code", "z-0", 2, T0, "zcap"),
+      ready("z-code", "z-1", 2, T0 + 1, "zcap"),
+      ready("z-code", "z-2", 2, T0 + 2, "zcap"),
+    ])
+    expect((await route({ fills: [ask("za", ["z-code"], 1)] })).fills).toEqual(offers(["za", "z-0"]))
+    await route({ fills: [ask("zb", ["z-code"], 1)] })
+    // At its cap: a refill without a release takes nothing.
+    expect((await routed({ refills: ["za"] })).refills).toEqual([undefined])
+    // z-0 released in the same call: its slot is taken by the refill, the group is at its cap again.
+    const both = await routed({ releases: [{ group: "zcap", taskId: "z-0" }], refills: ["za", "zb"] })
+    expect(both.refills).toEqual([{ taskId: "z-1", capability: "z-code", group: "zcap", priority: 2, since: T0 + 1 }, undefined])
+    expect(both.wakes).toEqual([])
+    expect(await groupInFlight(d.redis, d.keys, "zcap")).toBe(1)
+    expect(await waitingFor(d.redis, d.keys, "z-code")).toEqual(["z-2"])
   })
 })
 

@@ -26,6 +26,13 @@ describe("agent binding", () => {
     expect(out({ type: "agent.reserve_refused", taskId: "t2", reason: "no_capacity" })).toEqual([{ _tag: "route_task", taskId: "t2" }])
   })
 
+  it("puts a refused next task (it came with a RELEASE) back in its queue with its facts: no Postgres read", () => {
+    const next = { nextCapability: "lint", nextPriority: 1, nextGroup: "g", nextSince: 500 }
+    expect(out({ type: "agent.reserve_refused", taskId: "t3", reason: "draining", next })).toEqual([
+      { _tag: "route_task", taskId: "t3", capability: "lint", priority: 1, since: 500, group: "g" },
+    ])
+  })
+
   it("offers free capacity to waiting tasks of its capabilities", () => {
     // Score: 0.35 × fit 1/2 + 0.25 × (1 − 1/3) + 0.25 × success 1 + 0.15 × availability 1.
     expect(out({ type: "agent.capacity", free: 2 })).toEqual([

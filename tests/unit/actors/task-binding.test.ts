@@ -45,12 +45,12 @@ describe("task binding", () => {
     ])
   })
 
-  it("gives the agent its capacity back on release and on a refused assignment", () => {
+  it("gives the agent its capacity back on release and on a refused assignment (a release: RELEASE with its next task, once routed)", () => {
     expect(out({ type: "task.released", agentId: "a1", outcome: "completed" })).toEqual([
-      { _tag: "send", to: { kind: "agent", id: "a1" }, type: "RELEASE", payload: { taskId: "t1", outcome: "completed" } },
+      { _tag: "release", agentId: "a1", taskId: "t1", outcome: "completed" },
     ])
     expect(out({ type: "task.assign_refused", agentId: "a2" })).toEqual([
-      { _tag: "send", to: { kind: "agent", id: "a2" }, type: "RELEASE", payload: { taskId: "t1", outcome: "cancelled" } },
+      { _tag: "release", agentId: "a2", taskId: "t1", outcome: "cancelled" },
     ])
   })
 

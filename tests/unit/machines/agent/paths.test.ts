@@ -27,7 +27,7 @@ function abstract(snapshot: Snapshot): string {
 
 /**
  * Every event worth trying in a snapshot: current and stale timers, new and duplicate reservations,
- * each outcome for each held task. Heartbeats and recorded outcomes are bounded so the graph stays
+ * each outcome for each held task, with and without a next reservation. Heartbeats and recorded outcomes are bounded so the graph stays
  * small: at most 3 heartbeat arms, at most 6 recent outcomes and one success before the breaker trips.
  */
 function eventsFor(snapshot: Snapshot): AgentEvent[] {
@@ -55,6 +55,11 @@ function eventsFor(snapshot: Snapshot): AgentEvent[] {
     ...inflight.map((taskId): AgentEvent => ({ type: "RESERVE", at: AT, taskId })),
     ...inflight.flatMap((taskId) => outcomes.map((outcome): AgentEvent => ({ type: "RELEASE", at: AT, taskId, outcome }))),
     { type: "RELEASE", at: AT, taskId: "unknown", outcome: "completed" },
+    // A release carrying its agent's next reservation (the router's refill): of each held task, and of none held.
+    ...inflight.flatMap((taskId) =>
+      outcomes.map((outcome): AgentEvent => ({ type: "RELEASE", at: AT, taskId, outcome, nextTaskId: fresh, nextCapability: "code" })),
+    ),
+    { type: "RELEASE", at: AT, taskId: "unknown", outcome: "cancelled", nextTaskId: fresh, nextCapability: "code" },
     { type: "DRAIN", at: AT },
     { type: "UNDRAIN", at: AT },
     { type: "BREAKER_COOLDOWN", at: AT, openedAt: breakerOpenedAt ?? 0 },
