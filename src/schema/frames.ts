@@ -130,36 +130,38 @@ export type EventServerFrame = typeof EventServerFrame.Type
 
 // ---- plain checks ----
 
-/** A frame type's payload checked and encoded field by field (plain.ts), both ways as its Schema does. */
-interface PlainFrame {
-  readonly decode: PlainPayload
-  readonly encode: PlainPayload
-}
+/** One way of a frame type's payload field by field (plain.ts): `plainDecoder` or `plainEncoder`. */
+type PlainStep = (checks: NonNullable<ReturnType<typeof plainFields>>) => PlainPayload
 
-/** The plain payload steps of each frame type, from its payload's fields as the union's members declare them. */
-const plainFrames = (members: ReadonlyArray<readonly [string, Schema.Struct.Fields]>): ReadonlyMap<string, PlainFrame> =>
+/** The plain payload step of each frame type whose payload fields have plain checks, as the union's members declare them. */
+const plainSteps = (members: ReadonlyArray<readonly [string, Schema.Struct.Fields]>, step: PlainStep): ReadonlyMap<string, PlainPayload> =>
   new Map(
     members.flatMap(([type, fields]) => {
       const checks = plainFields(fields)
-      return checks === undefined ? [] : [[type, { decode: plainDecoder(checks), encode: plainEncoder(checks) }] as const]
+      return checks === undefined ? [] : [[type, step(checks)] as const]
     }),
   )
 
-const botFrames = plainFrames([
+const BOT_FRAMES = [
   ["claim_task", taskRefFields],
   ["task_started", taskRefFields],
   ["task_progress", taskProgressFields],
   ["task_complete", taskCompleteFields],
   ["heartbeat", heartbeatFields],
-])
+] as const
 
-const serverFrames = plainFrames([
+const SERVER_FRAMES = [
   ["connected", connectedFields],
   ["task_assigned", taskAssignedFields],
   ["task_cancelled", taskCancelledFields],
   ["ack", ackFields],
   ["error", ErrorDetail.fields],
-])
+] as const
+
+/** Bots' frames are only decoded here; the server's are decoded (a push read from the event stream) and encoded (a frame the edge sends). */
+const botDecoders = plainSteps(BOT_FRAMES, plainDecoder)
+const serverDecoders = plainSteps(SERVER_FRAMES, plainDecoder)
+const serverEncoders = plainSteps(SERVER_FRAMES, plainEncoder)
 
 const isFrameId = Schema.is(FrameId)
 const isIsoTime = Schema.is(IsoTime)
@@ -171,11 +173,11 @@ const isIsoTime = Schema.is(IsoTime)
  * decodes it, to name what is wrong). tests/unit/schema/plain-frames.test.ts holds the two to the same answers.
  */
 const plainFrameOf =
-  (frames: ReadonlyMap<string, PlainFrame>) =>
+  (decoders: ReadonlyMap<string, PlainPayload>) =>
   (value: unknown): Record<string, unknown> | undefined => {
     if (!isPlainRecord(value)) return undefined
     const { type, id, payload, timestamp } = value
-    const decoded = typeof type === "string" ? frames.get(type)?.decode(payload) : undefined
+    const decoded = typeof type === "string" ? decoders.get(type)?.(payload) : undefined
     if (decoded === undefined) return undefined
     let found = 2
     if (Object.hasOwn(value, "id")) {
@@ -195,10 +197,10 @@ const plainFrameOf =
   }
 
 /** A bot's frame as BotFrame decodes it, checked field by field (`plainFrameOf`); undefined when the Schema must. */
-export const plainBotFrame = plainFrameOf(botFrames) as (value: unknown) => BotFrame | undefined
+export const plainBotFrame = plainFrameOf(botDecoders) as (value: unknown) => BotFrame | undefined
 
 /** A server frame (the wire form, as the runtime pushes it) as ServerFrame decodes it (`plainFrameOf`). */
-export const plainServerFrame = plainFrameOf(serverFrames) as (value: unknown) => ServerFrame | undefined
+export const plainServerFrame = plainFrameOf(serverDecoders) as (value: unknown) => ServerFrame | undefined
 
 // ---- text in and out ----
 
@@ -243,7 +245,7 @@ export const encodeFrame = <T extends { readonly timestamp?: string }, E>(schema
  */
 export function encodeServerFrame(frame: ServerFrame, at: number): string {
   const { type, id, payload } = frame
-  const encoded = isPlainRecord(frame) ? serverFrames.get(type)?.encode(payload) : undefined
+  const encoded = isPlainRecord(frame) ? serverEncoders.get(type)?.(payload) : undefined
   const hasId = Object.hasOwn(frame, "id")
   const known = 2 + (hasId ? 1 : 0) + (Object.hasOwn(frame, "timestamp") ? 1 : 0)
   if (encoded === undefined || Object.keys(frame).length !== known || (hasId && !isFrameId(id))) return encodeFrame(ServerFrame, frame, at)
