@@ -94,7 +94,7 @@ export const commitBatch = async (
  * acknowledged, side by side: each only once the outbox is carried out (a dead letter may carry an answer to
  * whoever waits for it), and either may fail alone (an entry not acknowledged is redelivered). */
 export const finishBatch = async (io: BatchIo, partition: number, plan: BatchPlan): Promise<void> => {
-  await carryOut(io, plan.outbox)
+  await carryOut(io, plan.outbox, plan.replayed)
   const keys = io.keys.partition(partition)
   await Promise.all([
     io.scripts.deadLetters(
@@ -104,6 +104,8 @@ export const finishBatch = async (io: BatchIo, partition: number, plan: BatchPla
     io.scripts.ack(keys, plan.ackIds),
   ])
 }
+
+const NONE: ReadonlySet<string> = new Set()
 
 /** A target's sends in order: runs (sends of one type in a row, one entry each) and coverage answers (a query first). */
 type SendStep = { readonly _tag: "run"; readonly run: SendRun } | { readonly _tag: "coverage"; readonly item: CoverageOutput & OutboxItem }
@@ -163,7 +165,7 @@ const releasePayload = (item: ReleaseOutput, next: ReadyTask | undefined): Recor
  * RELEASEs (the only sends to agents) wait for the batch's routing call, which takes each one's next task
  * (`refill`); they are then appended as the other sends are, one call per partition.
  */
-const carryOut = async (io: BatchIo, items: ReadonlyArray<OutboxItem>): Promise<void> => {
+const carryOut = async (io: BatchIo, items: ReadonlyArray<OutboxItem>, replayed: ReadonlySet<string> = NONE): Promise<void> => {
   // Transitions and pushes go to the event stream every edge reads; an answer goes only to the
   // stream of the edge that waits for it.
   const published: Array<Record<string, string>> = []
@@ -242,16 +244,19 @@ const carryOut = async (io: BatchIo, items: ReadonlyArray<OutboxItem>): Promise<
   const sending = appendSends(io, sends)
   // The batch's routing in one go: its queries and proposals are per batch, not per item; then the RELEASEs, each
   // with the task taken for its agent's freed slot (built from the runtime's own facts, checked as they are appended).
-  const refills = agentReleases.map((item) => item.agentId)
+  // A redelivered entry's RELEASE takes no task: the one its first carrying out took rides on the RELEASE appended
+  // then (this one, the same command, is deduplicated away), or, if that append never happened, is queued again by
+  // the routing sweep, as after a crash between any take and its proposal.
+  const refilled = agentReleases.filter((item) => !replayed.has(item.entryId))
   const routing =
     routingId === undefined
       ? []
       : [
-          io.router.route({ queue, fills, releases, refills }, routingId).then((next) => {
+          io.router.route({ queue, fills, releases, refills: refilled.map((item) => item.agentId) }, routingId).then((next) => {
+            const taken = new Map(refilled.map((item, n) => [item, next[n]]))
             const released: Sends = new Map()
-            agentReleases.forEach((item, n) =>
-              addSend(released, { kind: "agent", id: item.agentId }, "RELEASE", releasePayload(item, next[n]), item.cmdId),
-            )
+            for (const item of agentReleases)
+              addSend(released, { kind: "agent", id: item.agentId }, "RELEASE", releasePayload(item, taken.get(item)), item.cmdId)
             return Promise.all(appendSends(io, released))
           }),
         ]

@@ -63,6 +63,8 @@ export interface BatchPlan {
   /** The actors as this batch leaves them: the host takes them once the batch is committed. */
   readonly working: ReadonlyMap<string, HeldActor>
   readonly counts: { readonly applied: number; readonly rejected: number; readonly redelivered: number }
+  /** The entries applied before (redeliveries) whose items `outbox` carries out again; absent: none. */
+  readonly replayed?: ReadonlySet<string>
 }
 
 export interface PlanInput {
@@ -128,6 +130,7 @@ export const planBatch = (input: PlanInput): BatchPlan => {
   const ackIds: string[] = []
   const working = new Map<string, HeldActor>()
   const counts = { applied: 0, rejected: 0, redelivered: 0 }
+  const replayed = new Set<string>()
   // Actors whose rows may lack their members stored once: not held since a commit of this process wrote them
   // (restored from a row, which a migration or an edit may have changed, or created; erased and created again).
   const rowsWithoutOnce = new Set<string>()
@@ -181,6 +184,7 @@ export const planBatch = (input: PlanInput): BatchPlan => {
       // Applied before (a redelivery): carry out what it caused again, change nothing.
       ackIds.push(entry.id)
       counts.redelivered += 1
+      replayed.add(entry.id)
       outbox.push(...before.outbox.filter((item) => item.entryId === entry.id))
       continue
     }
@@ -300,6 +304,7 @@ export const planBatch = (input: PlanInput): BatchPlan => {
     ackIds,
     working,
     counts,
+    replayed,
   }
 }
 

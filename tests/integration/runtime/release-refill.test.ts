@@ -4,6 +4,11 @@
 // RESERVE entries than tasks.
 import { randomUUID } from "node:crypto"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { partitionOf } from "../../../src/redis/partition.ts"
+import { routeBatch, waitingFor } from "../../../src/redis/ready-queue.ts"
+import { finishBatch } from "../../../src/runtime/execute-batch.ts"
+import type { OutboxItem } from "../../../src/runtime/outbox.ts"
+import type { BatchPlan } from "../../../src/runtime/plan-batch.ts"
 import { completeAssignedTasks, testDeployment, type TestDeployment } from "../../support/runtime.ts"
 
 let d: TestDeployment
@@ -50,4 +55,47 @@ describe("a RELEASE carrying the next reservation", () => {
     expect(reserves).toBeLessThan(tasks.length / 2)
     expect(types.filter((type) => type === "RELEASE").length).toBeGreaterThan(0)
   }, 60_000)
+
+  it("takes no second task when a redelivered entry's RELEASE is carried out again", async () => {
+    const capability = `replay-${randomUUID().slice(0, 8)}`
+    const [first, second, third] = [randomUUID(), randomUUID(), randomUUID()]
+    const agentId = randomUUID()
+    // Three tasks wait, most urgent first; the agent's fill (free 1) takes the first and stores its capabilities.
+    await routeBatch(d.redis, d.keys, {
+      releases: [],
+      fills: [],
+      tasks: [first, second, third].map((taskId, n) => ({ capability, group: null, taskId, priority: 2, since: 1_000 + n })),
+      wakeAgents: 0,
+    })
+    await routeBatch(d.redis, d.keys, {
+      releases: [],
+      fills: [{ agentId, capabilities: [capability], free: 1, score: 0 }],
+      tasks: [],
+      wakeAgents: 0,
+    })
+    // A batch released a task held by the agent: its RELEASE carries the second task.
+    const release: OutboxItem = { _tag: "release", agentId, taskId: randomUUID(), outcome: "completed", entryId: "5-0", cmdId: "0/5-0/0" }
+    const plan = (replayed: ReadonlySet<string>): BatchPlan => ({
+      rows: [],
+      purges: [],
+      transitions: [],
+      outbox: [release],
+      deadLetters: [],
+      ackIds: [],
+      working: new Map(),
+      counts: { applied: 0, rejected: 0, redelivered: replayed.size },
+      replayed,
+    })
+    await finishBatch(d.batchIo(), 0, plan(new Set()))
+    expect(await waitingFor(d.redis, d.keys, capability)).toEqual([third])
+    // The entry redelivered: its items carried out again take nothing (the RELEASE itself is deduplicated away).
+    await finishBatch(d.batchIo(), 0, plan(new Set(["5-0"])))
+    expect(await waitingFor(d.redis, d.keys, capability)).toEqual([third])
+    const inbox = d.keys.partition(partitionOf("agent", agentId, d.partitions)).inbox
+    const releases = (await d.redis.xrange(inbox, "-", "+"))
+      .map(([, flat]) => Object.fromEntries(flat.flatMap((v, i) => (i % 2 === 0 ? [[v, flat[i + 1]]] : []))))
+      .filter((entry) => entry["actor"] === `agent:${agentId}` && entry["type"] === "RELEASE")
+    expect(releases).toHaveLength(1)
+    expect(JSON.parse(String(releases[0]!["payload"]))).toMatchObject({ next_task_id: second })
+  })
 })

@@ -141,6 +141,9 @@ describe("planBatch", () => {
     ])
     const again = plan([entry("1000-0", "CREATE", { watts: 40 }), entry("1005-0", "ON")], new ActorHost({ maxActors: 10 }), stored)
     expect(again.counts).toEqual({ applied: 0, rejected: 0, redelivered: 2 })
+    // Named as replayed, so carrying out takes no new task for a release among them.
+    expect([...(again.replayed ?? [])]).toEqual(["1000-0", "1005-0"])
+    expect([...(first.replayed ?? [])]).toEqual([])
     expect(again.rows).toEqual([])
     expect(again.transitions).toEqual([])
     expect(again.outbox).toEqual(first.outbox.filter((item) => item.entryId === "1000-0" || item.entryId === "1005-0"))
