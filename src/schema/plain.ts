@@ -3,6 +3,7 @@
 // else (the Schema then decodes it, to name what is wrong). Shared by the inbox commands' payloads (commands.ts)
 // and the bots' frames (frames.ts).
 import { Schema, SchemaAST } from "effect"
+import { snakeCase } from "./wire.ts"
 
 /** A Struct's value (a command's payload, a bot frame's) checked field by field, as its Schema decodes it in the stream form: the decoded payload, or
  * undefined for anything else (the Schema then decodes it, to name what is wrong). See `plainDecoder`. */
@@ -23,9 +24,6 @@ const isFlat = (ast: SchemaAST.AST): boolean => {
       return true
   }
 }
-
-/** A field's stream name, as `snakeCased` renames it (wire.ts). */
-const wireName = (key: string): string => key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)
 
 /** One field of a payload Struct that decodes without a transformation, as the plain checks read and write it. */
 interface PlainField {
@@ -51,7 +49,7 @@ export function plainFields(fields: Schema.Struct.Fields, defaultOf: DefaultOf =
     if (field.ast.encoding !== undefined || !isFlat(field.ast)) return undefined
     checks.push({
       name,
-      wire: wireName(name),
+      wire: snakeCase(name),
       optional: SchemaAST.isOptional(field.ast),
       is: Schema.is(field as Schema.Codec<unknown>),
       ...(defaulted === undefined ? {} : { absent: defaulted.value }),

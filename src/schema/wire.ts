@@ -9,7 +9,8 @@ type SnakeCase<S extends string> = S extends `${infer Head}${infer Tail}`
 
 type SnakeMapping<F extends Schema.Struct.Fields> = { readonly [K in keyof F]: K extends string ? SnakeCase<K> : K }
 
-const snakeCase = (key: string): string => key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)
+/** A camelCase field name as the wire spells it (`taskId` → `task_id`). */
+export const snakeCase = (key: string): string => key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)
 
 /** Renames every camelCase field of `struct` to snake_case on the encoded side. */
 export function snakeCased<F extends Schema.Struct.Fields>(struct: Schema.Struct<F>): Schema.encodeKeys<Schema.Struct<F>, SnakeMapping<F>> {
