@@ -202,12 +202,7 @@ const withDerivedTopics = (body: Readonly<Record<string, unknown>>, extra: Reado
 export const eventEntryTopics = (fields: Readonly<Record<string, string>>): ReadonlyArray<string> | undefined => {
   if (fields["type"] !== "event") return undefined
   const stored = fields["topics"] === undefined || fields["topics"] === "" ? [] : fields["topics"].split(",")
-  let body: unknown
-  try {
-    body = JSON.parse(fields["body"] ?? "")
-  } catch {
-    return undefined
-  }
+  const body = parsedOrUndefined(fields["body"])
   if (typeof body !== "object" || body === null) return undefined
   const record = body as Record<string, unknown>
   if (!("id" in record)) return withDerivedTopics({ kind: record["k"], actor_id: record["a"] }, stored)
