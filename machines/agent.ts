@@ -175,7 +175,8 @@ function refusedNext(event: ReleaseEvent, reason: ReserveRefusal): AgentEmitted[
   return event.nextTaskId === undefined ? [] : [{ type: "agent.reserve_refused", taskId: event.nextTaskId, reason, next: nextFacts(event) }]
 }
 
-/** Why an agent that takes work (online, busy) refuses a reservation now, or null when it takes it. */
+/** Why an agent that takes work (online, busy) refuses a reservation now, or null when it takes it (a RESERVE's
+ * guard and a RELEASE's next task both ask it). */
 function refusalNow(context: AgentContext): ReserveRefusal | null {
   if (freeCapacity(context) === 0) return "no_capacity"
   return breakerAdmits(context) ? null : "breaker_open"
@@ -260,7 +261,7 @@ export const agentMachine = setup({
       assertEvent(event, ["RESERVE", "RELEASE"])
       return context.inflight.includes(event.taskId)
     },
-    canTakeTask: ({ context }) => freeCapacity(context) > 0 && breakerAdmits(context),
+    canTakeTask: ({ context }) => refusalNow(context) === null,
     isFull: ({ context }) => freeCapacity(context) === 0,
     hasNext: ({ event }) => {
       assertEvent(event, "RELEASE")
