@@ -2,15 +2,15 @@
 // the snake_case stream payload out), decoding after a read (snake_case in, the camelCase the
 // machines use out, with the Schemas' defaults applied and the deployment's defaults given to a
 // creation that leaves them out; a batched entry's commands in order), and the reason for a dead letter.
-import { decodeInboxCommand, decodeStreamEntries, type InboxCommand, inboxStreamPayload, streamPayload } from "../schema/commands.ts"
+import { appendedStreamPayload, decodeStreamEntries, type InboxCommand, inboxStreamPayload } from "../schema/commands.ts"
 import type { ValidateCommand } from "./append.ts"
 import type { Decoded } from "./plan-batch.ts"
 
 /** The stream payload of a valid command; throws the `validation_failed` ApiError naming the field (nothing is appended). */
 export const validateCommand: ValidateCommand = (command) => {
-  const decoded = decodeInboxCommand(command)
-  if (!decoded.ok) throw decoded.error
-  return streamPayload(decoded.value)
+  const checked = appendedStreamPayload(command)
+  if (!checked.ok) throw checked.error
+  return checked.value
 }
 
 /** validateCommand for the commands the runtime itself sends (execute-batch.ts: follow-up commands, timers' entries):

@@ -1,19 +1,24 @@
 // The plain encode of the runtime's own commands (inboxStreamPayload, src/schema/commands.ts) answers exactly what
 // the Schema answers: for commands of every type with a plain payload, valid and not (each field missing, undefined,
 // of the wrong type or out of range, an unknown or snake_case field, members in any order; the envelope's id,
-// cmdId and replyTo valid and not, a member too many), the same stream payload text, or the same refusal.
+// cmdId and replyTo valid and not, a member too many), the same stream payload text, or the same refusal. The same
+// commands hold what the edge appends (appendedStreamPayload) to the Schemas' decode and encode.
 import { describe, expect, it } from "vitest"
 import {
   AgentInboxCommand,
+  appendedStreamPayload,
   ContextInboxCommand,
+  decodeInboxCommand,
   decodeStreamEntries,
   hasPlainPayload,
   inboxStreamPayload,
   SessionInboxCommand,
+  streamPayload,
   TaskInboxCommand,
 } from "../../../src/schema/commands.ts"
 import { encodeInput } from "../../../src/schema/errors.ts"
 import { camelCase, ID, OTHER, PLAIN_COMMANDS, random, VALUES } from "../../support/plain-commands.ts"
+import { value } from "./helpers.ts"
 
 /** The values a member takes, and `undefined` (a member present but undefined, which the encode must treat as absent). */
 const PICKS: ReadonlyArray<unknown> = [...VALUES, undefined]
@@ -66,36 +71,117 @@ describe("the plain encode of the runtime's own commands", () => {
   })
 
   it("answers what the Schema answers, for payloads and envelopes valid and not", () => {
-    const next = random(5)
-    const pick = () => PICKS[Math.floor(next() * PICKS.length)]
     let accepted = 0
-    for (const [kind, { schema, types }] of Object.entries(COMMANDS)) {
-      for (const [type, fields] of Object.entries(types) as Array<[string, ReadonlyArray<string>]>) {
-        for (let n = 0; n < 300; n += 1) {
-          const payload: Record<string, unknown> = {}
-          for (const field of shuffled(fields, next)) if (next() < 0.85) payload[field] = next() < 0.3 ? pick() : valid(field, next)
-          if (next() < 0.08)
-            payload[next() < 0.5 ? "unknown" : (fields[0]?.replace(/[A-Z]/g, (c: string) => `_${c.toLowerCase()}`) ?? "x")] = pick()
-          const members: Array<[string, unknown]> = [
-            ["kind", kind],
-            ["id", next() < 0.9 ? ID : pick()],
-            ["type", type],
-            ["payload", next() < 0.97 ? payload : pick()],
-          ]
-          if (next() < 0.5) members.push(["cmdId", next() < 0.9 ? "c-1" : pick()])
-          if (next() < 0.2) members.push(["replyTo", next() < 0.9 ? "edge:1" : pick()])
-          if (next() < 0.03) members.push(["extra", 1])
-          const input = Object.fromEntries(shuffled(members, next))
-          const expected = reference(schema, input)
-          expect({ input, ...ours(input) }).toEqual({ input, ...expected })
-          if (expected.ok) accepted += 1
-        }
-      }
+    for (const { schema, input } of commands(5)) {
+      const expected = reference(schema, input)
+      expect({ input, ...ours(input) }).toEqual({ input, ...expected })
+      if (expected.ok) accepted += 1
     }
     // Enough of them valid to compare the texts, not only the refusals.
     expect(accepted).toBeGreaterThan(2_000)
   })
 })
+
+/** What the edge appends by the Schemas alone: the command decoded, then encoded again (its defaults written in). */
+const bySchemas = (input: Record<string, unknown>) => {
+  const decoded = decodeInboxCommand(input)
+  return decoded.ok ? { ok: true, value: streamPayload(decoded.value) } : { ok: false, reason: decoded.error.message }
+}
+
+describe("the plain path of what the edge appends (appendedStreamPayload)", () => {
+  it("answers what the Schemas answer, for payloads and envelopes valid and not", () => {
+    let accepted = 0
+    for (const { input } of commands(6)) {
+      const answer = appendedStreamPayload(input)
+      const expected = bySchemas(input)
+      expect({ input, ...(answer.ok ? { ok: true, value: answer.value } : { ok: false, reason: answer.error.message }) }).toEqual({
+        input,
+        ...expected,
+      })
+      if (expected.ok) accepted += 1
+    }
+    expect(accepted).toBeGreaterThan(2_000)
+  })
+
+  it("answers a task's creation (in memory, defaults given or left out) as the Schemas do, and as the runtime's own path does", () => {
+    const next = random(12)
+    const base: Record<string, unknown> = {
+      id: ID,
+      sessionId: OTHER,
+      index: 3,
+      key: "k",
+      title: "build",
+      capability: "code",
+      dependsOn: [OTHER],
+      dependants: [OTHER],
+      blocked: false,
+      epoch: 1,
+      payload: { repo: "x" },
+      timeoutS: 60,
+      maxAttempts: 2,
+      priority: 1,
+      group: "acme",
+      requiresApproval: true,
+      approvalTimeoutS: 600,
+    }
+    const REQUIRED = new Set(["title", "capability", "dependsOn", "blocked", "payload", "timeoutS", "maxAttempts", "priority"])
+    let plain = 0
+    for (let n = 0; n < 2_000; n += 1) {
+      const payload: Record<string, unknown> = {}
+      for (const [key, good] of Object.entries(base))
+        if (key === "id" || next() < (REQUIRED.has(key) ? 0.97 : 0.6)) payload[key] = next() < 0.05 ? pick(next) : good
+      if (next() < 0.03) payload[next() < 0.5 ? "unknown" : "timeout_s"] = 1
+      if (next() < 0.02) payload["id"] = OTHER
+      const input = { kind: "task", id: ID, type: "CREATE", payload, ...(next() < 0.5 ? { cmdId: "c-1" } : {}) }
+      const answer = appendedStreamPayload(input)
+      expect({ input, ...(answer.ok ? { ok: true, value: answer.value } : { ok: false, reason: answer.error.message }) }).toEqual({
+        input,
+        ...bySchemas(input),
+      })
+      expect({ input, ...ours(input) }).toEqual({ input, ...reference(TaskInboxCommand, input) })
+      if (answer.ok && [...REQUIRED].every((key) => key in payload)) plain += 1
+    }
+    expect(plain).toBeGreaterThan(500)
+  })
+
+  it("writes in the defaults a creation leaves out, and names the first field at fault as the Schemas do", () => {
+    const create = { kind: "task", id: ID, type: "CREATE", payload: { id: ID, title: "t", capability: "c", dependsOn: [], blocked: false } }
+    const text = appendedStreamPayload(create)
+    expect(text).toEqual({ ok: true, value: streamPayload(value(decodeInboxCommand(create))) })
+    expect(JSON.parse(text.ok ? text.value : "{}")).toMatchObject({ timeout_s: 300, max_attempts: 3, priority: 2, payload: {} })
+    const twoFaults = { kind: "task", id: "t1", type: "START", payload: { agentId: "b" } }
+    expect(bySchemas(twoFaults)).toEqual({ ok: false, reason: 'id: expected a UUID, got "t1"' })
+    expect(appendedStreamPayload(twoFaults)).toMatchObject({ ok: false, error: { message: 'id: expected a UUID, got "t1"' } })
+  })
+})
+
+/** Any of the values a member takes or refuses, `undefined` included. */
+const pick = (next: () => number): unknown => PICKS[Math.floor(next() * PICKS.length)]
+
+/** Commands of every type with a plain payload, from a seeded generator: valid, and wrong in every way. */
+function* commands(seed: number) {
+  const next = random(seed)
+  for (const [kind, { schema, types }] of Object.entries(COMMANDS)) {
+    for (const [type, fields] of Object.entries(types) as Array<[string, ReadonlyArray<string>]>) {
+      for (let n = 0; n < 300; n += 1) {
+        const payload: Record<string, unknown> = {}
+        for (const field of shuffled(fields, next)) if (next() < 0.85) payload[field] = next() < 0.3 ? pick(next) : valid(field, next)
+        if (next() < 0.08)
+          payload[next() < 0.5 ? "unknown" : (fields[0]?.replace(/[A-Z]/g, (c: string) => `_${c.toLowerCase()}`) ?? "x")] = pick(next)
+        const members: Array<[string, unknown]> = [
+          ["kind", kind],
+          ["id", next() < 0.9 ? ID : pick(next)],
+          ["type", type],
+          ["payload", next() < 0.97 ? payload : pick(next)],
+        ]
+        if (next() < 0.5) members.push(["cmdId", next() < 0.9 ? "c-1" : pick(next)])
+        if (next() < 0.2) members.push(["replyTo", next() < 0.9 ? "edge:1" : pick(next)])
+        if (next() < 0.03) members.push(["extra", 1])
+        yield { schema, input: Object.fromEntries(shuffled(members, next)) }
+      }
+    }
+  }
+}
 
 /** A valid value for a field (by its name), or now and then a wrong one. */
 const valid = (field: string, next: () => number): unknown => {
