@@ -4,7 +4,9 @@
 // the runtime's answers to this edge's commands to their waiters.
 // A Redis failure is retried with capped backoff, resuming after the last entry handled.
 // Entries are handled synchronously batch by batch, so `lastId()` is always the id of the last
-// entry whose frames are already published (the event socket's replay relies on it).
+// entry whose frames are already published (the event socket's replay relies on it). While no event
+// socket is open on this edge (a fleet of bots and no dashboard), transitions are passed over unread:
+// only event sockets subscribe to their topics, and one opened later replays from its `since`.
 import type { Redis } from "ioredis"
 import type uWS from "uWebSockets.js"
 import type { Logger } from "../log.ts"
@@ -23,6 +25,8 @@ export interface Fanout {
   readonly replies: Replies
   /** Id of the last event-stream entry the reader has handled ("0-0" before the stream's first). */
   lastId(): string
+  /** An event socket opened: transitions are looked at while one is open. Call the function returned once it closed. */
+  follow(): () => void
   stop(): Promise<void>
 }
 
@@ -73,6 +77,8 @@ export const startFanout = async (options: FanoutOptions): Promise<Fanout> => {
   let lastReply = await newestId(redis, replyStream)
   let running = true
   let wake: (() => void) | undefined
+  /** Event sockets open on this edge. */
+  let followers = 0
 
   /** Publishes on `topic` when it has subscribers (the frame is only built then). */
   const publish = (topic: string, socket: "events" | "control", frame: () => string) => {
@@ -89,7 +95,7 @@ export const startFanout = async (options: FanoutOptions): Promise<Fanout> => {
   }
 
   const handle = (entry: StreamEntry) => {
-    if (unheard(entry)) return
+    if (followers === 0 ? entry.fields["type"] === "event" : unheard(entry)) return
     const decoded = decodeEventStreamEntry(entry.fields)
     if (!decoded.ok) {
       log.warn("malformed event-stream entry skipped", { id: entry.id, error: decoded.error.message })
@@ -168,6 +174,14 @@ export const startFanout = async (options: FanoutOptions): Promise<Fanout> => {
   return {
     replies,
     lastId: () => last,
+    follow: () => {
+      followers += 1
+      let following = true
+      return () => {
+        if (following) followers -= 1
+        following = false
+      }
+    },
     stop: async () => {
       running = false
       blocking.off("ready", onReady)

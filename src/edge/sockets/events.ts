@@ -62,6 +62,8 @@ export interface EventsData extends Paced, Departing {
   live: boolean
   /** Set by the server before it ends the socket itself. */
   ending: boolean
+  /** Tells the fan-out this socket no longer follows the stream (set when it opens). */
+  unfollow?: () => void
 }
 
 const SinceQuery = Schema.Struct({ since: StreamId })
@@ -166,8 +168,10 @@ export function eventsSocket(ctx: EdgeContext, fanout: Fanout, quotas: SocketQuo
     }),
 
     open: (ws) => {
+      const data = ws.getUserData()
+      data.unfollow = fanout.follow()
       metrics.set(SUBSCRIBERS, (open += 1))
-      const { since } = ws.getUserData()
+      const { since } = data
       if (since === undefined) goLive(ws)
       else replay(ws, since)
     },
@@ -203,6 +207,7 @@ export function eventsSocket(ctx: EdgeContext, fanout: Fanout, quotas: SocketQuo
       if (dropped !== undefined) metrics.inc(REJECTED_METRIC, { code: dropped })
       const data = ws.getUserData()
       releasePaced(data)
+      data.unfollow?.()
       metrics.set(SUBSCRIBERS, (open -= 1))
       if (dropped === undefined && code === NO_CLOSE_FRAME && !data.ending)
         metrics.inc(DROPPED_METRIC, { socket: "events", reason: "connection_dropped" })
