@@ -6,7 +6,8 @@
 // Entries are handled synchronously batch by batch, so `lastId()` is always the id of the last
 // entry whose frames are already published (the event socket's replay relies on it). While no event
 // socket is open on this edge (a fleet of bots and no dashboard), transitions are passed over unread:
-// only event sockets subscribe to their topics, and one opened later replays from its `since`.
+// only event sockets subscribe to their topics, and one opened later replays from its `since`. A push
+// for a bot with no control socket on this edge is passed over unread too.
 import type { Redis } from "ioredis"
 import type uWS from "uWebSockets.js"
 import type { Logger } from "../log.ts"
@@ -88,14 +89,18 @@ export const startFanout = async (options: FanoutOptions): Promise<Fanout> => {
     metrics.inc(SENT_METRIC, { socket }, subscribers)
   }
 
-  /** An event no socket of this edge subscribes to (the common case without dashboards): not decoded at all. */
+  /** An event no socket of this edge subscribes to (the common case without dashboards), or a push for a bot whose
+   * control socket is on another edge: not decoded at all. */
   const unheard = (entry: StreamEntry): boolean => {
-    const topics = eventEntryTopics(entry.fields)
-    return topics?.every((topic) => app.numSubscribers(topic) === 0) ?? false
+    const { type, topics } = entry.fields
+    if (type === "push") return topics !== undefined && app.numSubscribers(topics) === 0
+    if (type !== "event") return false
+    if (followers === 0) return true
+    return eventEntryTopics(entry.fields)?.every((topic) => app.numSubscribers(topic) === 0) ?? false
   }
 
   const handle = (entry: StreamEntry) => {
-    if (followers === 0 ? entry.fields["type"] === "event" : unheard(entry)) return
+    if (unheard(entry)) return
     const decoded = decodeEventStreamEntry(entry.fields)
     if (!decoded.ok) {
       log.warn("malformed event-stream entry skipped", { id: entry.id, error: decoded.error.message })
