@@ -25,6 +25,51 @@ const isFlat = (ast: SchemaAST.AST): boolean => {
   }
 }
 
+/** The guards of the keywords a leaf field is made of, as the parser checks them before the field's filters. */
+const KEYWORD_GUARDS: Readonly<Record<string, (u: unknown) => boolean>> = {
+  String: (u) => typeof u === "string",
+  Number: (u) => typeof u === "number",
+  Boolean: (u) => typeof u === "boolean",
+}
+
+/** A literal, with neither filters nor an encoding of its own. */
+const isBareLiteral = (ast: SchemaAST.AST): ast is SchemaAST.Literal =>
+  SchemaAST.isLiteral(ast) && ast.checks === undefined && ast.encoding === undefined
+
+/** `Schema.is` written out for a leaf without an encoding: a string, number or boolean keyword whose checks are all
+ * filters (the keyword's guard, then each filter run as the parser runs it, its answer `undefined` when it passes), a
+ * literal, or a union of literals; undefined for anything else. */
+function leafGuard(ast: SchemaAST.AST): ((u: unknown) => boolean) | undefined {
+  if (ast.encoding !== undefined) return undefined
+  if (isBareLiteral(ast)) {
+    const { literal } = ast
+    return (u) => u === literal
+  }
+  if (SchemaAST.isUnion(ast) && ast.checks === undefined && ast.types.every(isBareLiteral)) {
+    const literals = new Set<unknown>(ast.types.map((type) => type.literal))
+    return (u) => literals.has(u)
+  }
+  const keyword = Object.hasOwn(KEYWORD_GUARDS, ast._tag) ? KEYWORD_GUARDS[ast._tag] : undefined
+  const checks = ast.checks ?? []
+  if (keyword === undefined || !checks.every((check) => check._tag === "Filter")) return undefined
+  const filters = checks as ReadonlyArray<SchemaAST.Filter<unknown>>
+  /** The options `Schema.is` parses with (the parser's defaults). */
+  const options: SchemaAST.ParseOptions = {}
+  return (u) => {
+    if (!keyword(u)) return false
+    for (const filter of filters) if (filter.run(u, ast, options) !== undefined) return false
+    return true
+  }
+}
+
+/**
+ * A field's `Schema.is`, the same answers: written out for the leaves everyday payloads are made of (ids, counts,
+ * times, names: `leafGuard`), which skips the parser's run inside an Effect (most of the cost of a plain check); the
+ * Schema's own for anything else (tests/unit/schema/plain-guards.test.ts holds the two to the same answers).
+ */
+export const fieldGuard = (field: Schema.Top): ((u: unknown) => boolean) =>
+  leafGuard(field.ast) ?? Schema.is(field as Schema.Codec<unknown>)
+
 /** One field of a payload Struct that decodes without a transformation, as the plain checks read and write it. */
 interface PlainField {
   readonly name: string
@@ -51,7 +96,7 @@ export function plainFields(fields: Schema.Struct.Fields, defaultOf: DefaultOf =
       name,
       wire: snakeCase(name),
       optional: SchemaAST.isOptional(field.ast),
-      is: Schema.is(field as Schema.Codec<unknown>),
+      is: fieldGuard(field),
       ...(defaulted === undefined ? {} : { absent: defaulted.value }),
     })
   }
