@@ -25,7 +25,7 @@ import { checkDag, firstDuplicate } from "./dag.ts"
 import { decodeInput, decodeOr, encodeInput, parseJsonInput, validationError, type Decoded } from "./errors.ts"
 import { inputRuleViolation } from "./input.ts"
 import { TaskState } from "./states.ts"
-import { isPlainRecord, plainDecoder, plainEncoder, plainFields, type PlainPayload } from "./plain.ts"
+import { fieldGuard, isPlainRecord, plainDecoder, plainEncoder, plainFields, type PlainPayload } from "./plain.ts"
 import { snakeCased } from "./wire.ts"
 
 /** The plain payload check of each command `command` and `bare` build, by its Schema. */
@@ -480,8 +480,8 @@ export function appendedStreamPayload(input: unknown): Decoded<string> {
   return decoded.ok ? { ok: true, value: streamPayload(decoded.value) } : decoded
 }
 
-const isUuid = Schema.is(Uuid)
-const isNonEmptyString = Schema.is(NonEmptyString)
+const isUuid = fieldGuard(Uuid)
+const isNonEmptyString = fieldGuard(NonEmptyString)
 
 /** An optional member of the envelope: absent, or as its Schema takes it. */
 const optionalMember = (record: Readonly<Record<string, unknown>>, key: string, is: (u: unknown) => boolean): 0 | 1 | undefined =>

@@ -1,6 +1,7 @@
 // Shared wire primitives: ids, times, priorities, capabilities, actor references, stream ids,
 // progress, load and JSON values. Every other schema module builds on these.
 import { Schema, SchemaTransformation } from "effect"
+import { fieldGuard } from "./plain.ts"
 
 /** A UUID string (any version). Ids are UUIDs unless PROTOCOL.md says otherwise. */
 export const Uuid = Schema.String.check(Schema.isUUID()).annotate({
@@ -50,8 +51,8 @@ export type ActorKind = typeof ActorKind.Type
 
 const ActorParts = Schema.Struct({ kind: ActorKind, id: Uuid })
 export type ActorParts = typeof ActorParts.Type
-const isActorKind = Schema.is(ActorKind)
-const isUuid = Schema.is(Uuid)
+const isActorKind = fieldGuard(ActorKind)
+const isUuid = fieldGuard(Uuid)
 
 const splitActorRef = (ref: string) => {
   const colon = ref.indexOf(":")

@@ -11,7 +11,7 @@ import { decodeOr, type Decoded } from "./errors.ts"
 import { PublishedEvent, Topic, topicsOf } from "./events.ts"
 import { plainServerFrame, ServerFrame } from "./frames.ts"
 import { withoutPosition, withPosition } from "./patch-position.ts"
-import { plainDecoder, plainFields } from "./plain.ts"
+import { fieldGuard, plainDecoder, plainFields } from "./plain.ts"
 
 const actorFields = { kind: Schema.String, id: Schema.String }
 const replyFields = {
@@ -38,7 +38,7 @@ const TopicList = Schema.String.pipe(
   ),
 )
 
-const isUuid = Schema.is(Uuid)
+const isUuid = fieldGuard(Uuid)
 const ControlTopic = Schema.String.check(
   Schema.makeFilter((text: string) => text.startsWith("control:") && isUuid(text.slice("control:".length)), {
     expected: "control:<agent id>",
@@ -76,8 +76,8 @@ export type EventStreamEntry =
 /** A reply body's members checked by plain.ts (`actor`, an object, on its own), as ReplyBody decodes them. */
 const plainReplyMembers = plainDecoder(plainFields({ ...replyFields, actor: Schema.Unknown }) ?? [])
 const plainActor = plainDecoder(plainFields(actorFields) ?? [])
-const isControlTopic = Schema.is(ControlTopic)
-const isReplyTopic = Schema.is(ReplyTopic)
+const isControlTopic = fieldGuard(ControlTopic)
+const isReplyTopic = fieldGuard(ReplyTopic)
 
 /** JSON text parsed, or undefined when it is not JSON (the Schema then says so). */
 const parsedOrUndefined = (text: string | undefined): unknown => {

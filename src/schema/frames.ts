@@ -6,7 +6,7 @@ import { Schema } from "effect"
 import { Capability, HealthStatus, IsoTime, Json, Load, NonNegativeInt, Progress, ProgressMessage, StreamId, Uuid } from "./common.ts"
 import { decodeInput, decodeJsonOr, ErrorDetail, parseJsonInput, type Decoded, type JsonInput } from "./errors.ts"
 import { PublishedEvent, Topic } from "./events.ts"
-import { isPlainRecord, type PlainPayload, plainDecoder, plainEncoder, plainFields } from "./plain.ts"
+import { fieldGuard, isPlainRecord, type PlainPayload, plainDecoder, plainEncoder, plainFields } from "./plain.ts"
 import { wire } from "./wire.ts"
 
 /** A client's frame id, echoed as `ref` in the answer. */
@@ -163,8 +163,8 @@ const botDecoders = plainSteps(BOT_FRAMES, plainDecoder)
 const serverDecoders = plainSteps(SERVER_FRAMES, plainDecoder)
 const serverEncoders = plainSteps(SERVER_FRAMES, plainEncoder)
 
-const isFrameId = Schema.is(FrameId)
-const isIsoTime = Schema.is(IsoTime)
+const isFrameId = fieldGuard(FrameId)
+const isIsoTime = fieldGuard(IsoTime)
 
 /**
  * A frame `{type, id?, payload, timestamp?}` as the strict decode of its union (`frames`' types) makes it, checked

@@ -67,8 +67,8 @@ function leafGuard(ast: SchemaAST.AST): ((u: unknown) => boolean) | undefined {
  * times, names: `leafGuard`), which skips the parser's run inside an Effect (most of the cost of a plain check); the
  * Schema's own for anything else (tests/unit/schema/plain-guards.test.ts holds the two to the same answers).
  */
-export const fieldGuard = (field: Schema.Top): ((u: unknown) => boolean) =>
-  leafGuard(field.ast) ?? Schema.is(field as Schema.Codec<unknown>)
+export const fieldGuard = <S extends Schema.Top>(field: S): ((u: unknown) => u is S["Type"]) =>
+  (leafGuard(field.ast) as ((u: unknown) => u is S["Type"]) | undefined) ?? Schema.is(field as unknown as Schema.Codec<S["Type"]>)
 
 /** One field of a payload Struct that decodes without a transformation, as the plain checks read and write it. */
 interface PlainField {
