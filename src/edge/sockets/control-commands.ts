@@ -5,16 +5,18 @@ import type { BotFrame } from "../../schema/frames.ts"
 
 export type FrameCommand = Pick<AppendInput, "kind" | "id" | "type" | "payload">
 
+/** `payload`, the command's own new object, with `value` set in it as `name` when there is one (no spread: members
+ * added after a spread take V8's slow path). */
+const withMember = (payload: Record<string, unknown>, name: string, value: unknown): Record<string, unknown> => {
+  if (value !== undefined) payload[name] = value
+  return payload
+}
+
 const onTask = (
   report: { readonly taskId: string; readonly attempt?: number },
   type: string,
-  payload: Readonly<Record<string, unknown>>,
-): FrameCommand => ({
-  kind: "task",
-  id: report.taskId,
-  type,
-  payload: report.attempt === undefined ? payload : { ...payload, attempt: report.attempt },
-})
+  payload: Record<string, unknown>,
+): FrameCommand => ({ kind: "task", id: report.taskId, type, payload: withMember(payload, "attempt", report.attempt) })
 
 export function commandFor(frame: BotFrame, agentId: string): FrameCommand {
   switch (frame.type) {
@@ -24,13 +26,13 @@ export function commandFor(frame: BotFrame, agentId: string): FrameCommand {
       return onTask(frame.payload, "START", { agentId })
     case "task_progress": {
       const { progress, message } = frame.payload
-      return onTask(frame.payload, "PROGRESS", { agentId, progress, ...(message === undefined ? {} : { message }) })
+      return onTask(frame.payload, "PROGRESS", withMember({ agentId, progress }, "message", message))
     }
     case "task_complete": {
       const { success, result, error } = frame.payload
       return success
-        ? onTask(frame.payload, "COMPLETE", { agentId, ...(result === undefined ? {} : { result }) })
-        : onTask(frame.payload, "FAIL", { agentId, ...(error === undefined ? {} : { error }) })
+        ? onTask(frame.payload, "COMPLETE", withMember({ agentId }, "result", result))
+        : onTask(frame.payload, "FAIL", withMember({ agentId }, "error", error))
     }
     case "heartbeat":
       return { kind: "agent", id: agentId, type: "HEARTBEAT", payload: frame.payload }
