@@ -67,11 +67,15 @@ interface Series<V> {
   value: V
 }
 
-const labelKey = (labels: Labels): string =>
-  Object.keys(labels)
+/** A series' key: its labels sorted by name (one label, the everyday case of a frame counted, needs no sort). */
+const labelKey = (labels: Labels): string => {
+  const names = Object.keys(labels)
+  if (names.length === 1) return `${names[0]}=${labels[names[0] as string]}`
+  return names
     .sort()
     .map((name) => `${name}=${labels[name]}`)
     .join("\u0000")
+}
 
 const escapeLabel = (value: string): string => value.replace(/\\/g, "\\\\").replace(/\n/g, "\\n").replace(/"/g, '\\"')
 
