@@ -36,7 +36,7 @@ import { admitFrame, droppedByUws } from "./frame-guard.ts"
 import { faultGuard } from "./guard.ts"
 import type { SocketQuotas } from "./quotas.ts"
 import { heldTaskFrames } from "./resume.ts"
-import { corkIfOpen, drained, type Paced, REJECTED_METRIC, releasePaced, sendText } from "./send.ts"
+import { corkIfOpen, corkTogether, drained, type Gathered, type Paced, REJECTED_METRIC, releasePaced, sendText } from "./send.ts"
 import type { Departing } from "./going-away.ts"
 import { decodeAgentPresence } from "./stored.ts"
 
@@ -53,7 +53,7 @@ interface PendingFrame {
   rejection?: Reply
 }
 
-export interface ControlData extends Paced, Departing {
+export interface ControlData extends Paced, Gathered, Departing {
   readonly agentId: string
   readonly heartbeatIntervalMs: number
   readonly resumed: boolean
@@ -155,14 +155,19 @@ export function controlSocket(ctx: EdgeContext, quotas: SocketQuotas): uWS.WebSo
         (appended) => {
           // A repeated id appends nothing: the runtime answers the first append's address only.
           if (appended.duplicate) data.pending.delete(replyTo)
-          corkIfOpen(ws, () => {
-            send(ws, frame({ type: "ack", payload: { ref, streamId: appended.streamId } }))
-            pending.acked = true
-            if (pending.rejection) {
-              data.pending.delete(replyTo)
-              sendError(ws, refusal(pending.rejection, ref))
-            }
-          })
+          // With the other acks Redis confirmed in the same reply: one send for a bot's frames read together.
+          corkTogether(
+            ws,
+            () => {
+              send(ws, frame({ type: "ack", payload: { ref, streamId: appended.streamId } }))
+              pending.acked = true
+              if (pending.rejection) {
+                data.pending.delete(replyTo)
+                sendError(ws, refusal(pending.rejection, ref))
+              }
+            },
+            guard.onSocket(ws, "ack", ref),
+          )
         },
         (error: unknown) => {
           data.pending.delete(replyTo)

@@ -35,6 +35,43 @@ export function corkIfOpen<T extends Paced>(ws: WebSocket<T>, write: () => void)
   if (!ws.getUserData().closed) ws.cork(write)
 }
 
+/** Per-socket state of a sender whose writes after an await go out together (`corkTogether`). */
+export interface Gathered {
+  /** Writes waiting for the end of the current microtask checkpoint, in order, each with what answers its fault. */
+  gathered?: Array<{ readonly write: () => void; readonly onFault: (error: unknown) => void }>
+}
+
+/**
+ * Runs `write` corked, unless the socket closed meanwhile, together with the socket's other writes queued so in the
+ * same microtask checkpoint, in the order queued: the answers to a socket's frames that Redis confirmed in one reply
+ * (a bot's `task_started` and `task_complete` read together) go out in one send, at the end of the checkpoint they
+ * were confirmed in (no other I/O callback runs before it). What `write` throws goes to `onFault`.
+ */
+export function corkTogether<T extends Paced & Gathered>(ws: WebSocket<T>, write: () => void, onFault: (error: unknown) => void): void {
+  const data = ws.getUserData()
+  if (data.gathered !== undefined) return void data.gathered.push({ write, onFault })
+  const gathered = [{ write, onFault }]
+  data.gathered = gathered
+  queueMicrotask(() => {
+    data.gathered = undefined
+    if (data.closed) return
+    try {
+      ws.cork(() => {
+        for (const item of gathered) {
+          try {
+            item.write()
+          } catch (error) {
+            item.onFault(error)
+          }
+        }
+      })
+    } catch (error) {
+      // The socket itself failed (each write's own fault was answered above): told once.
+      gathered[0]?.onFault(error)
+    }
+  })
+}
+
 /** Resolves once the socket's buffer is at most `lowWater` bytes again (at once when it is), or the socket closed. */
 export function drained<T extends Paced>(ws: WebSocket<T>, lowWater: number): Promise<void> {
   const data = ws.getUserData()

@@ -68,6 +68,23 @@ export function acksAndRefs(shared: () => SharedEdge): void {
         expect(error.payload).toEqual({ code: "conflict", message: expect.stringContaining("ready"), ref: "s-9" })
       })
 
+      it("acks frames sent together each once, in the order sent, a refusal after its own ack", async () => {
+        const ready = await edge.task("nobody-has-this")
+        await edge.deployment.actor("task", ready, (task) => task.state === "ready")
+        const from = bot.client.frames.length
+        const refs = ["t-1", "t-2", "t-3", "t-4", "t-5"]
+        for (const ref of refs) {
+          if (ref === "t-3") bot.client.send({ type: "task_started", id: ref, payload: { task_id: ready } })
+          else bot.client.send({ type: "heartbeat", id: ref, payload: { load: 0.1 } })
+        }
+        await bot.client.next(withRef("error", "t-3"), { from })
+        await bot.acked("heartbeat", "t-fence", {})
+        const answers = bot.client.frames.slice(from).map((frame) => `${frame.type} ${String(frame.payload["ref"])}`)
+        expect(answers.filter((answer) => answer.startsWith("ack"))).toEqual([...refs, "t-fence"].map((ref) => `ack ${ref}`))
+        expect(answers.indexOf("error t-3")).toBeGreaterThan(answers.indexOf("ack t-3"))
+        expect(answers).toHaveLength(refs.length + 2)
+      })
+
       it("answers a command for a task that does not exist with not_found and the ref", async () => {
         bot.client.send({ type: "claim_task", id: "c-404", payload: { task_id: randomUUID() } })
         const error = await bot.client.next(withRef("error", "c-404"))
