@@ -1,0 +1,125 @@
+// The edge's own code on a fleet task's path, without servers: each function called as the edge calls it, for one
+// task of the fleet scenario (its CREATE checked for the batch route; its bot's task_started and task_complete
+// decoded, made commands and checked; their two acks encoded; the task_assigned push and the two replies to the
+// bot's frames decoded by the event-stream reader, the push encoded again). Prints the CPU µs per task of each part
+// (the minimum of the rounds). Not measured: what a task's transitions cost the reader when some event socket is
+// open (none is in the fleet scenario: they are passed over unread), the sockets and Redis's calls.
+//   node --import tsx bench/edge-cpu.ts [--tasks 2000] [--rounds 7]
+import { randomUUID } from "node:crypto"
+import { parseArgs } from "node:util"
+import { commandFor } from "../src/edge/sockets/control-commands.ts"
+import { validateCommand } from "../src/runtime/inbox-codec.ts"
+import { decodeEventStreamEntry } from "../src/schema/event-stream.ts"
+import { decodeBotFrame, encodeServerFrame } from "../src/schema/frames.ts"
+
+const { values } = parseArgs({ options: { tasks: { type: "string", default: "2000" }, rounds: { type: "string", default: "7" } } })
+const TASKS = Number(values.tasks)
+const ROUNDS = Number(values.rounds)
+const AT_MS = 1_764_547_200_000
+const AT = new Date(AT_MS).toISOString()
+
+const agentId = randomUUID()
+const tasks = Array.from({ length: TASKS }, () => randomUUID())
+const bytes = (frame: unknown): Uint8Array => new TextEncoder().encode(JSON.stringify(frame))
+
+/** What one task brings the edge, as the batch route, the bots and the runtime write it. */
+const inputs = tasks.map((id, n) => ({
+  creation: {
+    kind: "task",
+    id,
+    type: "CREATE",
+    payload: {
+      id,
+      title: `bench ${n}`,
+      capability: "bench",
+      dependsOn: [],
+      payload: { i: n },
+      timeoutS: 300,
+      maxAttempts: 3,
+      priority: 2,
+      blocked: false,
+    },
+  },
+  frames: [
+    { ref: `s-${n}`, bytes: bytes({ type: "task_started", id: `s-${n}`, payload: { task_id: id, attempt: 1 } }) },
+    {
+      ref: `c-${n}`,
+      bytes: bytes({ type: "task_complete", id: `c-${n}`, payload: { task_id: id, attempt: 1, success: true, result: { i: n } } }),
+    },
+  ],
+  push: {
+    type: "push",
+    topics: `control:${agentId}`,
+    body: JSON.stringify({
+      id: `own/${id}`,
+      type: "task_assigned",
+      payload: { task_id: id, capability: "bench", title: `bench ${n}`, payload: { i: n }, attempt: 1, deadline: AT },
+    }),
+  },
+  replies: ["in_progress", "completed"].map((state, i) => ({
+    type: "reply",
+    topics: `reply:edge-1:${2 * n + i}`,
+    body: JSON.stringify({ outcome: "applied", actor: { kind: "task", id }, state, stream_id: `${AT_MS}-${2 * n + i}` }),
+  })),
+}))
+type Input = (typeof inputs)[number]
+
+/** Keeps every result alive, so that nothing is optimised away. */
+let kept = 0
+
+const PARTS: ReadonlyArray<readonly [string, (input: Input, n: number) => void]> = [
+  ["the CREATE checked (validateCommand)", ({ creation }) => (kept += validateCommand(creation).length)],
+  [
+    "two frames decoded, made commands, checked",
+    ({ frames }, n) => {
+      for (const { ref, bytes: frame } of frames) {
+        const decoded = decodeBotFrame(frame)
+        if (!decoded.ok) throw decoded.error
+        const { kind, id, type, payload } = commandFor(decoded.value, agentId)
+        kept += validateCommand({ kind, id, type, payload, cmdId: `${agentId}:${ref}`, replyTo: `edge-1.${n}` }).length
+      }
+    },
+  ],
+  [
+    "two acks encoded",
+    ({ frames }, n) => {
+      for (const { ref } of frames) kept += encodeServerFrame({ type: "ack", payload: { ref, streamId: `${AT_MS}-${n}` } }, AT_MS).length
+    },
+  ],
+  [
+    "the push decoded and encoded",
+    ({ push }) => {
+      const decoded = decodeEventStreamEntry(push)
+      if (!decoded.ok || decoded.value.type !== "push") throw new Error("push not decoded")
+      kept += encodeServerFrame(decoded.value.frame, AT_MS).length
+    },
+  ],
+  [
+    "two replies decoded",
+    ({ replies }) => {
+      for (const reply of replies) kept += decodeEventStreamEntry(reply).ok ? 1 : 0
+    },
+  ],
+]
+
+const cpuMicros = (): number => {
+  const { user, system } = process.cpuUsage()
+  return user + system
+}
+
+const best = new Map<string, number>()
+for (let round = 0; round < ROUNDS; round += 1) {
+  for (const [name, part] of PARTS) {
+    const started = cpuMicros()
+    inputs.forEach((input, n) => part(input, n))
+    best.set(name, Math.min(best.get(name) ?? Number.POSITIVE_INFINITY, (cpuMicros() - started) / TASKS))
+  }
+}
+let total = 0
+for (const [name, micros] of best) {
+  total += micros
+  console.log(`${micros.toFixed(1).padStart(7)} µs  ${name}`)
+}
+console.log(
+  `${total.toFixed(1).padStart(7)} µs  per task (the minimum of ${ROUNDS} rounds of ${TASKS} tasks; ${kept > 0 ? "outputs kept" : "no output"})`,
+)
