@@ -52,6 +52,9 @@ type Row = { readonly state: string; readonly snapshot: unknown }
 const inflightOf = (row: Row): string[] => (row.snapshot as { context: { inflight: string[] } }).context.inflight
 const agentOf = (row: Row): string | null => (row.snapshot as { context: { agentId: string | null } }).context.agentId
 
+/** A task that its agent's drain gave back: ready again, with no agent. */
+const appliedAgentDraining = (row: Row): boolean => row.state === "ready" && agentOf(row) === null
+
 /** Runs `taskId` to completion as its bot would. */
 const runToCompletion = async (taskId: string, agentId: string): Promise<void> => {
   await d.append({ kind: "task", id: taskId, type: "START", payload: { agentId } })
@@ -124,6 +127,26 @@ describe("an agent's slot transferred from task to task", () => {
     const back = await d.actor("task", second, (row) => row.state === "ready")
     expect(agentOf(back)).toBeNull()
     expect(await appliedEvents("task", second)).toContain("AGENT_LOST")
+  }, 30_000)
+
+  it("a draining agent's transferred slot reaches the task holding it: not started, it goes back to ready", async () => {
+    const capability = `drain-${randomUUID().slice(0, 8)}`
+    const [first, second] = [randomUUID(), randomUUID()]
+    const agentId = await createAgent(capability, 1)
+    await createTask(first, capability)
+    await d.actor("task", first, (row) => row.state === "assigned")
+    await createTask(second, capability)
+    await d.actor("task", second, (row) => row.state === "ready")
+    await runToCompletion(first, agentId)
+    await d.actor("task", second, (row) => row.state === "assigned" && agentOf(row) === agentId)
+    await d.append({ kind: "agent", id: agentId, type: "DRAIN", payload: {} })
+    // The second, not started, goes back to ready; its slot goes back to the agent (named after the first).
+    await d.actor("task", second, (row) => appliedAgentDraining(row))
+    const drained = await d.actor("agent", agentId, (row) => row.state === "draining" && inflightOf(row).length === 0)
+    expect(drained.state).toBe("draining")
+    expect(await appliedEvents("task", second)).toContain("AGENT_DRAINING")
+    // No slot of it is transferred any more (route-batch.test.ts: "leaving"); its record is empty.
+    expect(await transferredSlots(d.redis, d.keys, agentId)).toEqual(new Map())
   }, 30_000)
 
   it("a redelivered entry settles its slot as its first carrying out did: the same ASSIGN, nothing more taken", async () => {
