@@ -1,5 +1,6 @@
-// Agent actor binding: reservations become assignments, lost agents hand their tasks back,
-// free capacity asks the router for waiting tasks; the topics and query columns of an agent.
+// Agent actor binding: reservations become assignments, lost and draining agents hand their tasks back (through the
+// router, which knows which task holds each slot now), free capacity asks the router for waiting tasks; the topics
+// and query columns of an agent.
 import {
   agentMachine,
   BREAKER,
@@ -38,16 +39,34 @@ const outputs = (effect: AgentEmitted, id: string, agent: AgentContext): Output[
       ]
     }
     case "agent.capacity":
-      return [{ _tag: "fill_agent", agentId: id, capabilities: agent.capabilities, free: effect.free, score: idleScore(agent) }]
+      // Its slots are transferred without it only while its breaker is closed (a half-open one's probe reaches it).
+      return [
+        {
+          _tag: "fill_agent",
+          agentId: id,
+          capabilities: agent.capabilities,
+          free: effect.free,
+          score: idleScore(agent),
+          transfers: agent.breaker === "closed",
+        },
+      ]
     case "agent.lost":
-      return effect.taskIds.map((taskId) => ({
-        _tag: "send",
-        to: task(taskId),
-        type: "AGENT_LOST",
-        payload: { agentId: id, reason: effect.reason },
-      }))
+      return effect.taskIds.length === 0
+        ? []
+        : [
+            {
+              _tag: "agent_tasks",
+              agentId: id,
+              slots: effect.taskIds,
+              lost: true,
+              type: "AGENT_LOST",
+              payload: { agentId: id, reason: effect.reason },
+            },
+          ]
     case "agent.draining":
-      return effect.taskIds.map((taskId) => ({ _tag: "send", to: task(taskId), type: "AGENT_DRAINING", payload: { agentId: id } }))
+      return effect.taskIds.length === 0
+        ? []
+        : [{ _tag: "agent_tasks", agentId: id, slots: effect.taskIds, lost: false, type: "AGENT_DRAINING", payload: { agentId: id } }]
     default:
       return []
   }

@@ -1,4 +1,4 @@
-// Task actor binding: which emitted task effects become releases of agents (RELEASE, with their next task), to its session (its
+// Task actor binding: which emitted task effects become releases of agents' slots (settled by the router: transferred to the next task, or RELEASE to the agent), to its session (its
 // status changes) and to its dependants (its outcome), routing requests and bot pushes; the topics
 // and query columns of a task.
 import { FRESH_RUN, taskMachine, type TaskContext, type TaskEmitted, type TaskStatus } from "../machines/task.ts"

@@ -72,7 +72,17 @@ const run = async (record: ((what: string, value: unknown) => void) | undefined)
     deadLetters: catching("deadLetters", () => []),
     ack: catching("ack", (args) => (args[1] as unknown[]).length),
   } as unknown as RedisScripts
-  const router: Router = { route: catching("route", () => []), sweep: async () => 0 }
+  // Each freed slot given back to its agent (as with nothing waiting), each leaving agent's slots held by their own tasks.
+  const router: Router = {
+    route: catching("route", (args) => {
+      const { settles = [], leaving = [] } = args[0] as RoutingRequests
+      return {
+        settles: settles.map((settle) => ({ transfer: false, slot: settle.taskId, successesBefore: 0, next: undefined })),
+        leaving: leaving.map((agent) => agent.slots),
+      }
+    }),
+    sweep: async () => 0,
+  }
   const io: BatchIo = {
     sql: undefined as unknown as Sql,
     commit: { write: catching("write", (args) => ({ _tag: "Written", actors: 0, transitions: 0, args })) },

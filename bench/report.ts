@@ -125,8 +125,8 @@ export const comparisonTable = (title: string, pairs: ReadonlyArray<readonly [Si
 }
 
 /** Clawbot's recorded transitions per task by actor kind and event: what the inbox entries were spent on
- * (a task needs one of each of task CREATE, ASSIGN, START, COMPLETE and agent RELEASE; an agent RESERVE only when
- * the agent asks for work). */
+ * (a task needs one of each of task CREATE, ASSIGN, START, COMPLETE; an agent RELEASE only when its slot cannot go to
+ * the next task, an agent RESERVE only when the agent asks for work). */
 export const transitionsPerTask = (side: Side): string => {
   const counts = [...side.outcome.cost.transitions].sort(([a], [b]) => a.localeCompare(b))
   return `${side.label} transitions per task: ${counts.map(([name, n]) => `${name} ${fixed(perTask(side.outcome, n), 2)}`).join(", ")}`

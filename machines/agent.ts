@@ -42,7 +42,10 @@ export interface AgentContext {
   metadata: Record<string, unknown>
   heartbeatIntervalMs: number
   createdAt: number
-  /** Task ids reserved on this agent and not yet released. */
+  /** Its held slots, each named by the task it was reserved for (RESERVE, or a RELEASE's next task). The router may
+   * have transferred a slot since, from a completed task to a next one, without telling the agent (its count is the
+   * same); a RELEASE names the slot it frees, and a loss or drain reaches the tasks holding them now through the
+   * router (docs/machines.md). */
   inflight: string[]
   /** inflight / maxConcurrency, or the load the bot last reported. */
   load: number
@@ -70,9 +73,11 @@ export type AgentEvent =
   | { type: "HEARTBEAT_EXPIRED"; at: number; seq: number }
   | { type: "DISCONNECT"; at: number }
   | { type: "RESERVE"; at: number; taskId: string }
-  /** A held task given back; `nextTaskId` (with the task's routing facts): the ready task the router took for this
-   * agent's freed slot, reserved in the same step when the agent can take it (docs/machines.md). */
-  | ({ type: "RELEASE"; at: number; taskId: string; outcome: ReleaseOutcome } & NextTaskFields)
+  /** A held task given back: `slot` the slot it held (absent: the one named by `taskId`), `successesBefore` the tasks
+   * completed on slots the router transferred since the last RELEASE (counted before this one's outcome);
+   * `nextTaskId` (with the task's routing facts): the ready task the router took for this agent's freed slot,
+   * reserved in the same step when the agent can take it (docs/machines.md). */
+  | ({ type: "RELEASE"; at: number; taskId: string; outcome: ReleaseOutcome; slot?: string; successesBefore?: number } & NextTaskFields)
   | { type: "DRAIN"; at: number }
   | { type: "UNDRAIN"; at: number }
   | { type: "BREAKER_COOLDOWN"; at: number; openedAt: number }
@@ -136,10 +141,25 @@ const VERDICT: Record<ReleaseOutcome, boolean | null> = {
   lost: null,
 }
 
-/** The context after `event` releases a held task: capacity freed, outcome counted, breaker moved. */
-function released(context: AgentContext, event: ReleaseEvent): AgentContext {
-  const inflight = context.inflight.filter((id) => id !== event.taskId)
-  const isProbe = context.probeTaskId === event.taskId
+/** The slot a RELEASE frees. */
+function slotOf(event: ReleaseEvent): string {
+  return event.slot ?? event.taskId
+}
+
+/** The context with `count` more successes (tasks completed on transferred slots): counted, in the breaker's window. */
+function withSuccesses(context: AgentContext, count: number): AgentContext {
+  if (count === 0) return context
+  const recent = [...context.recent, ...Array.from({ length: Math.min(count, BREAKER.window) }, () => true)]
+  return { ...context, successes: context.successes + count, recent: recent.slice(-BREAKER.window) }
+}
+
+/** The context after `event` releases a held slot: the successes before it counted, capacity freed, outcome counted,
+ * breaker moved. */
+function released(before: AgentContext, event: ReleaseEvent): AgentContext {
+  const context = withSuccesses(before, event.successesBefore ?? 0)
+  const slot = slotOf(event)
+  const inflight = context.inflight.filter((id) => id !== slot)
+  const isProbe = context.probeTaskId === slot
   const freed = { ...context, inflight, load: loadOf(context, inflight), probeTaskId: isProbe ? null : context.probeTaskId }
   const success = VERDICT[event.outcome]
   if (success === null) return freed
@@ -259,7 +279,7 @@ export const agentMachine = setup({
   guards: {
     holdsTask: ({ context, event }) => {
       assertEvent(event, ["RESERVE", "RELEASE"])
-      return context.inflight.includes(event.taskId)
+      return context.inflight.includes(event.type === "RELEASE" ? slotOf(event) : event.taskId)
     },
     canTakeTask: ({ context }) => refusalNow(context) === null,
     isFull: ({ context }) => freeCapacity(context) === 0,

@@ -8,9 +8,9 @@
 import type { Redis } from "ioredis"
 import { scoreUnits } from "./idle-agents.ts"
 import type { Keys } from "./keys.ts"
-import { scriptsOn, type ReadyTask, type RoutedBatch } from "./scripts.ts"
+import { scriptsOn, type LeavingAgent, type ReadyTask, type RoutedBatch, type SlotRelease } from "./scripts.ts"
 
-export type { ReadyTask, RouteOffer, RoutedBatch } from "./scripts.ts"
+export type { LeavingAgent, ReadyTask, RouteOffer, RoutedBatch, Settled, SlotRelease } from "./scripts.ts"
 
 /**
  * How long a taken task is known as taken, by default: a task still `ready` in Postgres and taken less
@@ -34,43 +34,67 @@ export const forgetTakenBefore = async (redis: Redis, keys: Keys, before: number
   await redis.zremrangebyscore(takenKey(keys), "-inf", `(${before}`)
 }
 
-/** An agent with `free` slots for `capabilities`, and its routing score (it ranks it among the idle agents). */
+/** An agent with `free` slots for `capabilities`, and its routing score (it ranks it among the idle agents);
+ * `transfers`: its slots may be transferred to next tasks without it (its breaker closed; default true). */
 export interface FillAsk {
   readonly agentId: string
   readonly capabilities: ReadonlyArray<string>
   readonly free: number
   readonly score: number
+  readonly transfers?: boolean
 }
 
 /**
- * One batch's routing, atomically in one script call (route-batch.lua): releases `releases` from their groups,
- * lets each agent of `refills` take one ready task for the slot its RELEASE frees (among the capabilities its last
- * fill with free slots stored; none stored, nothing taken), lets each of `fills` take up to its free slots (then idle for its capabilities with what is left, or no longer
- * idle with none), queues `tasks` (a task already queued keeps its place; one queued again is no longer in flight
- * for its group, nor noted as taken; `unlessTaken`, the sweep's repairs: a task noted as taken is left alone), then
- * wakes up to `wakeAgents` idle agents per capability of `tasks` and of the groups the releases reopened. The offers to propose, the fills' and the wakes'.
+ * One batch's routing, atomically in one script call (route-batch.lua): resolves the slots of the agents `leaving`
+ * work (none is transferred after), releases `releases` from their groups, settles each task of `settles` that
+ * frees its agent's slot (transferred to one ready task among the agent's stored capabilities when it completed and
+ * the agent takes transfers, else given back to the agent with that task as its next), lets each of `fills` take up to
+ * its free slots (then idle for its capabilities with what is left, or no longer idle with none), queues `tasks` (a
+ * task already queued keeps its place; one queued again is no longer in flight for its group, nor noted as taken;
+ * `unlessTaken`, the sweep's repairs: a task noted as taken is left alone), then wakes up to `wakeAgents` idle agents
+ * per capability of `tasks` and of the groups the releases reopened. The offers to propose, the fills' and the wakes'.
  */
 export const routeBatch = (
   redis: Redis,
   keys: Keys,
   batch: {
+    readonly leaving?: ReadonlyArray<LeavingAgent>
     readonly releases: ReadonlyArray<{ readonly group: string; readonly taskId: string }>
-    /** Agents whose RELEASE is on its way (absent: none): one ready task each, among their stored capabilities. */
-    readonly refills?: ReadonlyArray<string>
+    readonly settles?: ReadonlyArray<SlotRelease>
     readonly fills: ReadonlyArray<FillAsk>
     readonly tasks: ReadonlyArray<ReadyTask>
     readonly unlessTaken?: boolean
     readonly wakeAgents: number
+    /** How long a decision is kept for a repeat of its command (ms; default: the connection's scripts' dedupe window). */
+    readonly decisionMs?: number
   },
 ): Promise<RoutedBatch> =>
   scriptsOn(redis).routeBatch(keys.route, {
+    ...(batch.leaving === undefined ? {} : { leaving: batch.leaving }),
     releases: batch.releases,
-    ...(batch.refills === undefined ? {} : { refills: batch.refills }),
-    fills: batch.fills.map(({ agentId, capabilities, free, score }) => ({ agentId, capabilities, free, units: scoreUnits(score) })),
+    ...(batch.settles === undefined ? {} : { settles: batch.settles }),
+    fills: batch.fills.map(({ agentId, capabilities, free, score, transfers }) => ({
+      agentId,
+      capabilities,
+      free,
+      units: scoreUnits(score),
+      transfers: transfers ?? true,
+    })),
     tasks: batch.tasks,
     unlessTaken: batch.unlessTaken ?? false,
     wakeAgents: batch.wakeAgents,
+    ...(batch.decisionMs === undefined ? {} : { decisionMs: batch.decisionMs }),
   })
+
+/** The slots of an agent transferred since its last RELEASE: task id -> the slot it holds (for inspection and tests). */
+export const transferredSlots = async (redis: Redis, keys: Keys, agentId: string): Promise<Map<string, string>> => {
+  const record = await redis.hgetall(`${keys.route}:slots:${agentId}`)
+  return new Map(
+    Object.entries(record)
+      .filter(([field]) => field.startsWith("t:"))
+      .map(([field, slot]) => [field.slice(2), slot]),
+  )
+}
 
 /** Sets (or, with null, removes) the caps the routing scripts read, replacing them all. */
 export const replaceGroupCaps = async (redis: Redis, keys: Keys, caps: ReadonlyMap<string, number>): Promise<void> => {

@@ -89,6 +89,8 @@ export interface FiredTimers {
 }
 
 export interface RedisScripts {
+  /** How long an appended cmdId is remembered (ms): a routing decision kept for a repeat of its command lasts as long. */
+  readonly dedupeTtlMs: number
   /** Rejects with AppendExpired when the command's deadline had passed. */
   append(p: PartitionKeys, command: AppendCommand): Promise<Appended>
   /** Arms (replacing a timer of the same name) and clears the partition's timers in one call, in the order given
@@ -144,17 +146,22 @@ export interface ReadyTask {
 
 /** One batch's routing (route-batch.lua). */
 export interface RouteBatch {
+  /** Agents leaving work (a loss, a drain): no slot of theirs is transferred after this call, and each of their
+   * slots is answered with the task holding it now; absent: none. */
+  readonly leaving?: ReadonlyArray<LeavingAgent>
   /** Tasks no longer held: their group's slots are free again. */
   readonly releases: ReadonlyArray<{ readonly group: string; readonly taskId: string }>
-  /** Agents whose RELEASE is on its way: each takes one ready task for the slot it frees (its capabilities as its last
-   * fill request stored them), after the releases and before the fills; absent: none. */
-  readonly refills?: ReadonlyArray<string>
-  /** Agents with free slots, which take first; `units`: the routing score × 10,000 (src/redis/idle-agents.ts `scoreUnits`). */
+  /** Tasks that free their agent's slot, each settled once (after the releases, before the fills): transferred to a
+   * ready task or given back to the agent (`Settled`); absent: none. */
+  readonly settles?: ReadonlyArray<SlotRelease>
+  /** Agents with free slots, which take first; `units`: the routing score × 10,000 (src/redis/idle-agents.ts
+   * `scoreUnits`); `transfers`: its slots may be transferred without it (its breaker closed). */
   readonly fills: ReadonlyArray<{
     readonly agentId: string
     readonly capabilities: ReadonlyArray<string>
     readonly free: number
     readonly units: number
+    readonly transfers: boolean
   }>
   /** Ready tasks to queue; their capabilities' idle agents are woken. */
   readonly tasks: ReadonlyArray<ReadyTask>
@@ -162,6 +169,38 @@ export interface RouteBatch {
   readonly unlessTaken: boolean
   /** Idle agents woken per capability, at most. */
   readonly wakeAgents: number
+  /** How long a decision (a settle, a leaving agent's slots) is kept for a repeat of its command (ms; default: the
+   * scripts' dedupe window, as long as the commands it causes are deduplicated). */
+  readonly decisionMs?: number
+}
+
+/** An agent leaving work, its slots (the agent machine's `inflight`) to resolve; `cmdId` keeps the answer. */
+export interface LeavingAgent {
+  readonly cmdId: string
+  readonly agentId: string
+  readonly slots: ReadonlyArray<string>
+  /** A loss: its slots are forgotten after they are resolved. */
+  readonly lost: boolean
+}
+
+/** A task that frees its agent's slot, with how it ended; `cmdId` keeps the decision, `replayed`: a redelivered
+ * entry's (nothing new is decided for it). */
+export interface SlotRelease {
+  readonly cmdId: string
+  readonly agentId: string
+  readonly taskId: string
+  readonly outcome: string
+  readonly replayed: boolean
+}
+
+/** How a freed slot was settled: transferred to `next` (ASSIGN to it, nothing to the agent), or released to the
+ * agent (RELEASE of `slot`, with the successes transferred since its last RELEASE, and `next` as its next task). */
+export interface Settled {
+  readonly transfer: boolean
+  /** The slot the task held: the task it was reserved for. */
+  readonly slot: string
+  readonly successesBefore: number
+  readonly next: ReadyTask | undefined
 }
 
 /** A task taken for an agent, to be proposed to it. */
@@ -175,27 +214,33 @@ export interface RoutedBatch {
   readonly fills: RouteOffer[]
   /** Taken by idle agents woken. */
   readonly wakes: RouteOffer[]
-  /** Per refill, in order: the task taken for it, or undefined. */
-  readonly refills: Array<ReadyTask | undefined>
+  /** Per settle, in order. */
+  readonly settles: Settled[]
+  /** Per leaving agent, in order: the tasks holding its slots. */
+  readonly leaving: string[][]
 }
 
-const refillsOf = (flat: ReadonlyArray<string | number>): Array<ReadyTask | undefined> => {
-  const refills: Array<ReadyTask | undefined> = []
-  for (let i = 0; i + 4 < flat.length; i += 5) {
-    const taskId = String(flat[i])
-    refills.push(
-      taskId === ""
-        ? undefined
-        : {
-            taskId,
-            capability: String(flat[i + 1]),
-            group: flat[i + 2] === "" ? null : String(flat[i + 2]),
-            priority: Number(flat[i + 3]),
-            since: Number(flat[i + 4]),
-          },
-    )
+const settledOf = (flat: ReadonlyArray<string | number>): Settled[] => {
+  const settles: Settled[] = []
+  for (let i = 0; i + 7 < flat.length; i += 8) {
+    const taskId = String(flat[i + 3])
+    settles.push({
+      transfer: flat[i] === "transfer",
+      slot: String(flat[i + 1]),
+      successesBefore: Number(flat[i + 2]),
+      next:
+        taskId === ""
+          ? undefined
+          : {
+              taskId,
+              capability: String(flat[i + 4]),
+              group: flat[i + 5] === "" ? null : String(flat[i + 5]),
+              priority: Number(flat[i + 6]),
+              since: Number(flat[i + 7]),
+            },
+    })
   }
-  return refills
+  return settles
 }
 
 const offersOf = (flat: ReadonlyArray<string>): RouteOffer[] => {
@@ -263,6 +308,7 @@ export const createScripts = (redis: Redis, options: ScriptOptions = {}): RedisS
   const readInboxBytes = define(redis, "inbox-read", true)
 
   return {
+    dedupeTtlMs,
     append: async (p, { type, actor, payload, cmdId = "", fields = {}, deadline = 0 }) => {
       const extra = Object.entries(fields).flat()
       const reply = await run.append(p.inbox, p.dedupe(""), type, actor, payload, cmdId, dedupeTtlMs, deadline, ...extra)
@@ -310,23 +356,36 @@ export const createScripts = (redis: Redis, options: ScriptOptions = {}): RedisS
       if (reply === ScriptError.Expired) throw new AppendExpired(`the replay's deadline ${deadline} had passed on Redis's clock`)
       return toResult(reply, String)
     },
-    routeBatch: async (route, { releases, refills = [], fills, tasks, unlessTaken, wakeAgents }) => {
-      if (releases.length === 0 && refills.length === 0 && fills.length === 0 && tasks.length === 0)
-        return { fills: [], wakes: [], refills: [] }
-      const [filled, woken, refilled] = (await run["route-batch"](
+    routeBatch: async (
+      route,
+      { leaving = [], releases, settles = [], fills, tasks, unlessTaken, wakeAgents, decisionMs = dedupeTtlMs },
+    ) => {
+      if (leaving.length === 0 && releases.length === 0 && settles.length === 0 && fills.length === 0 && tasks.length === 0)
+        return { fills: [], wakes: [], settles: [], leaving: [] }
+      const [filled, woken, settled, left] = (await run["route-batch"](
         route,
         unlessTaken ? "unless_taken" : "always",
         wakeAgents,
+        decisionMs,
+        leaving.length,
+        ...leaving.flatMap((agent) => [agent.cmdId, agent.agentId, agent.lost ? 1 : 0, agent.slots.length, ...agent.slots]),
         releases.length,
         ...releases.flatMap((slot) => [slot.group, slot.taskId]),
-        refills.length,
-        ...refills,
+        settles.length,
+        ...settles.flatMap((settle) => [settle.cmdId, settle.agentId, settle.taskId, settle.outcome, settle.replayed ? 1 : 0]),
         fills.length,
-        ...fills.flatMap((fill) => [fill.agentId, fill.free, fill.units, fill.capabilities.length, ...fill.capabilities]),
+        ...fills.flatMap((fill) => [
+          fill.agentId,
+          fill.free,
+          fill.units,
+          fill.transfers ? 1 : 0,
+          fill.capabilities.length,
+          ...fill.capabilities,
+        ]),
         tasks.length,
         ...tasks.flatMap((task) => [task.capability, task.group ?? "", task.taskId, task.priority, task.since]),
-      )) as [string[], string[], Array<string | number>]
-      return { fills: offersOf(filled), wakes: offersOf(woken), refills: refillsOf(refilled) }
+      )) as [string[], string[], Array<string | number>, string[][]]
+      return { fills: offersOf(filled), wakes: offersOf(woken), settles: settledOf(settled), leaving: left }
     },
     publish: async (stream, entries, maxLenApprox, ttlMs = 0) => {
       if (entries.length === 0) return []

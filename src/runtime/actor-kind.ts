@@ -51,15 +51,32 @@ export interface FillAgentOutput {
   readonly free: number
   /** Its routing score in [0, 1]: among idle agents, the best is woken first for a new ready task. */
   readonly score?: number
+  /** Whether the router may transfer its slots from completed tasks to next ones without telling it (its breaker
+   * closed); absent: it may. */
+  readonly transfers?: boolean
 }
 
-/** A task no longer held by its agent: RELEASE is appended to the agent once the router has taken, in the batch's
- * routing call, one ready task for the slot it frees ("refill"), which the RELEASE carries as its next reservation. */
+/** A task no longer held by its agent: the batch's routing call settles the slot it frees (route-batch.lua): a
+ * completed task's slot is transferred to a ready task of the agent's capabilities (ASSIGN appended to that task,
+ * nothing to the agent), otherwise RELEASE is appended to the agent with the slot and the ready task taken for it
+ * (its next reservation). */
 export interface ReleaseOutput {
   readonly _tag: "release"
   readonly agentId: string
   readonly taskId: string
   readonly outcome: string
+}
+
+/** A command to each task holding one of an agent's slots (its machine's `inflight` names each slot by the task it
+ * was reserved for; the router may have transferred it since): the batch's routing call resolves them, and no slot of
+ * the agent is transferred after it; `lost`: the slots are forgotten (the agent dropped them). */
+export interface AgentTasksOutput {
+  readonly _tag: "agent_tasks"
+  readonly agentId: string
+  readonly slots: ReadonlyArray<string>
+  readonly lost: boolean
+  readonly type: string
+  readonly payload: Readonly<Record<string, unknown>>
 }
 
 /** A frame for one bot's control socket (delivered by the edge). */
@@ -78,7 +95,15 @@ export interface CoverageOutput {
   readonly reply: Omit<SendOutput, "_tag">
 }
 
-export type Output = SendOutput | RouteTaskOutput | FillAgentOutput | PushOutput | CoverageOutput | GroupReleaseOutput | ReleaseOutput
+export type Output =
+  | SendOutput
+  | RouteTaskOutput
+  | FillAgentOutput
+  | PushOutput
+  | CoverageOutput
+  | GroupReleaseOutput
+  | ReleaseOutput
+  | AgentTasksOutput
 
 /** Columns stored beside the snapshot so operators and the router can query them. */
 export interface ActorColumns {

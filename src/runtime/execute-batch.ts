@@ -13,8 +13,8 @@ import type { AppendFn } from "./append.ts"
 import { ownCommandPayload } from "./inbox-codec.ts"
 import type { BatchPlan } from "./plan-batch.ts"
 import type { OutboxItem } from "./outbox.ts"
-import type { ActorRef, CoverageOutput, GroupReleaseOutput, ReleaseOutput, RouteTaskOutput } from "./actor-kind.ts"
-import type { ReadyTask } from "../redis/ready-queue.ts"
+import type { ActorRef, AgentTasksOutput, CoverageOutput, GroupReleaseOutput, ReleaseOutput, RouteTaskOutput } from "./actor-kind.ts"
+import type { Settled } from "../redis/ready-queue.ts"
 import type { FillRequest, Router } from "./router.ts"
 import { sessionCoverage } from "../store/coverage.ts"
 import { storedOutbox } from "./stored-outbox.ts"
@@ -134,10 +134,14 @@ const addSend = (sends: Sends, to: ActorRef, type: string, payload: Readonly<Rec
   }
 }
 
-/** A RELEASE's payload: the released task, and the task the router took for the freed slot, with its facts (its
- * group only when it has one). Members added after the literal, not spread into it (V8's slow path). */
-const releasePayload = (item: ReleaseOutput, next: ReadyTask | undefined): Record<string, unknown> => {
+/** A RELEASE's payload: the released task, its slot when another task's (the agent names a slot by the task it
+ * reserved it for), the successes transferred before it, and the task the router took for the freed slot, with its
+ * facts (its group only when it has one). Members added after the literal, not spread into it (V8's slow path). */
+const releasePayload = (item: ReleaseOutput, settled: Settled): Record<string, unknown> => {
   const payload: Record<string, unknown> = { taskId: item.taskId, outcome: item.outcome }
+  if (settled.slot !== item.taskId) payload["slot"] = settled.slot
+  if (settled.successesBefore > 0) payload["successesBefore"] = settled.successesBefore
+  const next = settled.next
   if (next === undefined) return payload
   payload["nextTaskId"] = next.taskId
   payload["nextCapability"] = next.capability
@@ -147,13 +151,17 @@ const releasePayload = (item: ReleaseOutput, next: ReadyTask | undefined): Recor
   return payload
 }
 
+/** The command id an item's follow-ups derive theirs from. */
+const itemCmdId = (item: OutboxItem): string => item.cmdId ?? item.entryId
+
 /**
  * Carries out outbox items; every one is idempotent, so doing them twice is harmless. Everything is started at
  * once, the events' publishing first, and awaited together: the commands go on the same connection after the
  * events (Redis runs them in that order), and nothing is acknowledged before all of it is done. Per partition,
- * the batch's timers are one call (in their order) and its sends one call (each target's in order). The agents'
- * RELEASEs (the only sends to agents) wait for the batch's routing call, which takes each one's next task
- * (`refill`); they are then appended as the other sends are, one call per partition.
+ * the batch's timers are one call (in their order) and its sends one call (each target's in order). What the
+ * batch's routing call decides waits for it: each freed agent slot's settle (ASSIGN to the task its slot is
+ * transferred to, or RELEASE to the agent with its next task) and each leaving agent's commands to the tasks holding
+ * its slots; they are then appended as the other sends are, one call per partition.
  */
 const carryOut = async (io: BatchIo, items: ReadonlyArray<OutboxItem>, replayed: ReadonlySet<string> = NONE): Promise<void> => {
   // Transitions and pushes go to the event stream every edge reads; an answer goes only to the
@@ -174,6 +182,7 @@ const carryOut = async (io: BatchIo, items: ReadonlyArray<OutboxItem>, replayed:
   const fills: FillRequest[] = []
   const releases: GroupReleaseOutput[] = []
   const agentReleases: Array<ReleaseOutput & OutboxItem> = []
+  const agentTasks: Array<AgentTasksOutput & OutboxItem> = []
   let routingId: string | undefined
   for (const item of items) {
     switch (item._tag) {
@@ -205,6 +214,10 @@ const carryOut = async (io: BatchIo, items: ReadonlyArray<OutboxItem>, replayed:
         agentReleases.push(item)
         routingId ??= item.cmdId ?? item.entryId
         break
+      case "agent_tasks":
+        agentTasks.push(item)
+        routingId ??= item.cmdId ?? item.entryId
+        break
       case "route_task":
         queue.push(item)
         routingId ??= item.cmdId ?? item.entryId
@@ -232,23 +245,50 @@ const carryOut = async (io: BatchIo, items: ReadonlyArray<OutboxItem>, replayed:
   ]
   const timing = [...timers].map(([partition, ops]) => io.scripts.applyTimers(io.keys.partition(partition), ops))
   const sending = appendSends(io, sends)
-  // The batch's routing in one go: its queries and proposals are per batch, not per item; then the RELEASEs, each
-  // with the task taken for its agent's freed slot (built from the runtime's own facts, checked as they are appended).
-  // A redelivered entry's RELEASE takes no task: the one its first carrying out took rides on the RELEASE appended
-  // then (this one, the same command, is deduplicated away), or, if that append never happened, is queued again by
-  // the routing sweep, as after a crash between any take and its proposal.
-  const refilled = agentReleases.filter((item) => !replayed.has(item.entryId))
+  // The batch's routing in one go: its queries and proposals are per batch, not per item; then what it settled (built
+  // from the runtime's own facts, checked as they are appended). A redelivered entry's slot is settled as its first
+  // carrying out settled it (the script keeps each decision under its command id): the same commands, deduplicated.
   const routing =
     routingId === undefined
       ? []
       : [
-          io.router.route({ queue, fills, releases, refills: refilled.map((item) => item.agentId) }, routingId).then((next) => {
-            const taken = new Map(refilled.map((item, n) => [item, next[n]]))
-            const released: Sends = new Map()
-            for (const item of agentReleases)
-              addSend(released, { kind: "agent", id: item.agentId }, "RELEASE", releasePayload(item, taken.get(item)), item.cmdId)
-            return Promise.all(appendSends(io, released))
-          }),
+          io.router
+            .route(
+              {
+                queue,
+                fills,
+                releases,
+                settles: agentReleases.map((item) => ({
+                  cmdId: itemCmdId(item),
+                  agentId: item.agentId,
+                  taskId: item.taskId,
+                  outcome: item.outcome,
+                  replayed: replayed.has(item.entryId),
+                })),
+                leaving: agentTasks.map((item) => ({ cmdId: itemCmdId(item), agentId: item.agentId, slots: item.slots, lost: item.lost })),
+              },
+              routingId,
+            )
+            .then(({ settles, leaving }) => {
+              const decided: Sends = new Map()
+              agentReleases.forEach((item, n) => {
+                const settled = settles[n]!
+                if (settled.transfer && settled.next !== undefined)
+                  addSend(
+                    decided,
+                    { kind: "task", id: settled.next.taskId },
+                    "ASSIGN",
+                    { agentId: item.agentId },
+                    `${itemCmdId(item)}/next`,
+                  )
+                else addSend(decided, { kind: "agent", id: item.agentId }, "RELEASE", releasePayload(item, settled), item.cmdId)
+              })
+              agentTasks.forEach((item, n) => {
+                for (const taskId of leaving[n] ?? [])
+                  addSend(decided, { kind: "task", id: taskId }, item.type, item.payload, `${itemCmdId(item)}/${taskId}`)
+              })
+              return Promise.all(appendSends(io, decided))
+            }),
         ]
   await Promise.all([...publishing, ...timing, ...sending, ...routing])
   // An actor erased after its effects gets PURGE only now: once its row is gone, nothing could carry them out again.

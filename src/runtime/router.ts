@@ -5,9 +5,12 @@
 // of its capabilities waiting: the hot path reads no database. A batch's routing (its group slots released, its
 // agents' takes, its tasks queued, the idle agents woken) is one script call (route-batch.lua), then its proposals,
 // one append call per partition of their agents (append-runs.lua, each proposal its own entry).
-// An agent's RELEASE carries its next reservation: in the same script call (after the group releases), the router
-// takes one ready task for each released slot ("refill", among the capabilities the agent's last fill request stored),
-// which the RELEASE appended after the call carries (runtime: execute-batch.ts).
+// A task that frees its agent's slot is settled in the same script call (after the group releases): a completed
+// task's slot is transferred to one ready task among the capabilities the agent's last fill request stored, and the
+// runtime appends ASSIGN to that task, nothing to the agent (its count of held slots is the same); any other outcome,
+// or an agent not taking transfers (no `agent-caps` entry: its breaker not closed, draining, lost), gives the slot back
+// by RELEASE, carrying the ready task taken for it as the agent's next reservation (runtime: execute-batch.ts). An
+// agent leaving work (lost, draining) has its slots resolved in that call to the tasks holding them now.
 // The router proposes by appending RESERVE to the agent; the agent's machine has the last word
 // on capacity, and a refused proposal puts the task back in its queue. A sweep (one process,
 // every few seconds, from Postgres) puts back ready tasks a crash dropped between taking and
@@ -23,8 +26,11 @@ import {
   replaceGroupCaps,
   routeBatch,
   TAKEN_HOLD_MS,
+  type LeavingAgent,
   type ReadyTask,
   type RouteOffer,
+  type Settled,
+  type SlotRelease,
 } from "../redis/ready-queue.ts"
 import type { Sql } from "../store/db.ts"
 import { groupCaps } from "../store/groups.ts"
@@ -42,16 +48,24 @@ export interface RoutingRequests {
   readonly fills: ReadonlyArray<FillRequest>
   /** Tasks no longer held: their group's slots are free again. */
   readonly releases: ReadonlyArray<GroupReleaseOutput>
-  /** Agents whose RELEASE the batch appends (one per RELEASE, in order; absent: none): each takes one ready task for
-   * its freed slot. */
-  readonly refills?: ReadonlyArray<string>
+  /** Tasks that free their agent's slot, in order (absent: none): each settled once (`Settled`). */
+  readonly settles?: ReadonlyArray<SlotRelease>
+  /** Agents leaving work, in order (absent: none): their slots resolved to the tasks holding them. */
+  readonly leaving?: ReadonlyArray<LeavingAgent>
+}
+
+/** What a batch's routing answers. */
+export interface Routed {
+  /** Per settle, in order. */
+  readonly settles: ReadonlyArray<Settled>
+  /** Per leaving agent, in order: the tasks holding its slots. */
+  readonly leaving: ReadonlyArray<ReadonlyArray<string>>
 }
 
 export interface Router {
-  /** Carries out one batch's routing requests; `cmdId` derives the proposals' command ids. Answers, per refill in
-   * order, the task taken for it (its RELEASE's next reservation), or undefined; answered once the take is done,
-   * before the proposals are appended. */
-  route(requests: RoutingRequests, cmdId: string): Promise<ReadonlyArray<ReadyTask | undefined>>
+  /** Carries out one batch's routing requests; `cmdId` derives the proposals' command ids. Answers the settles and
+   * the leaving agents' tasks (`Routed`) once its proposals are appended. */
+  route(requests: RoutingRequests, cmdId: string): Promise<Routed>
   /** Copies the group caps to Redis, re-queues tasks ready since before `now - waitMs` and wakes agents for them; how many it saw. */
   sweep(now: number, waitMs: number): Promise<number>
 }
@@ -72,6 +86,9 @@ export const createRouter = (options: {
   readonly clock: () => number
   /** How long a taken task counts as on its way to an agent (TAKEN_HOLD_MS by default). */
   readonly takenHoldMs?: number
+  /** How long a settle's decision is kept for a repeat of its command: the deployment's dedupe window (by default the
+   * scripts' default). */
+  readonly decisionMs?: number
 }): Router => {
   const { sql, redis, keys, appendEach, clock } = options
   const holdMs = options.takenHoldMs ?? TAKEN_HOLD_MS
@@ -107,7 +124,7 @@ export const createRouter = (options: {
   }
 
   return {
-    async route({ queue, fills, releases, refills }, cmdId) {
+    async route({ queue, fills, releases, settles, leaving }, cmdId) {
       // A proposal the agent refused comes back without the task's facts (rare): read them.
       const unknown = queue.filter((request) => request.capability === undefined).map((request) => request.taskId)
       const facts = await taskRouting(sql, unknown)
@@ -135,20 +152,23 @@ export const createRouter = (options: {
       // An agent's last request of the batch counts every reservation before it: the earlier ones are stale.
       const latest = new Map(fills.map((request) => [request.agentId, request]))
       const routed = await routeBatch(redis, keys, {
+        leaving: leaving ?? [],
         releases: released,
-        refills: refills ?? [],
+        settles: settles ?? [],
         fills: [...latest.values()].map((request) => ({
           agentId: request.agentId,
           capabilities: request.capabilities,
           // Its free slots were counted before the proposals this process made to it since.
           free: request.free - unseen(request.agentId, request.entryId),
           score: request.score ?? 0,
+          transfers: request.transfers ?? true,
         })),
         tasks: queued,
         wakeAgents: WAKE_AGENTS,
+        ...(options.decisionMs === undefined ? {} : { decisionMs: options.decisionMs }),
       })
       await propose([...routed.fills.map(reserve(cmdId)), ...routed.wakes.map(reserve(`${cmdId}/w`))])
-      return routed.refills
+      return { settles: routed.settles, leaving: routed.leaving }
     },
 
     async sweep(now, waitMs) {

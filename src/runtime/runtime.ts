@@ -145,6 +145,7 @@ export const startRuntime = async (deps: RuntimeDeps): Promise<Runtime> => {
     appendEach: createAppendEach(own),
     clock,
     takenHoldMs: tuning.takenHoldMs,
+    decisionMs: deps.scripts.dedupeTtlMs,
   })
   const io = {
     sql: deps.sql,

@@ -183,11 +183,14 @@ export const AgentCommand = Schema.Union([
   command("HEARTBEAT_EXPIRED", { seq: NonNegativeInt }),
   bare("DISCONNECT"),
   command("RESERVE", { taskId: Uuid }),
-  // `next_*`: the ready task the router took for the freed slot, with its routing facts (flat, so the payload keeps
-  // its plain check); all absent: none.
+  // `slot`: the slot the task held, named by the task it was reserved for (absent: the task's own); `successes_before`:
+  // the completed tasks whose slots the router transferred since the agent's last RELEASE; `next_*`: the ready task the
+  // router took for the freed slot, with its routing facts (flat, so the payload keeps its plain check); all absent: none.
   command("RELEASE", {
     taskId: Uuid,
     outcome: ReleaseOutcome,
+    slot: Schema.optionalKey(Uuid),
+    successesBefore: Schema.optionalKey(NonNegativeInt),
     nextTaskId: Schema.optionalKey(Uuid),
     nextCapability: Schema.optionalKey(Capability),
     nextPriority: Schema.optionalKey(Priority),

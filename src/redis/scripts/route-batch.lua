@@ -1,9 +1,13 @@
 --[[
   One runtime batch's routing, atomically, in one call (src/runtime/router.ts `route`; the routing sweep's too):
+    0. agents leaving work (a loss, a drain): each is no longer in `agent-caps` (no slot of it is transferred after
+       this), and each of its slots is resolved to the task holding it now (`slots:<agent>`); a loss forgets them;
     1. releases group slots (group_release): the capabilities of a group brought back under its cap are reopened;
-    1b. refills: each agent whose RELEASE is being appended takes ONE ready task for the slot it frees, as a fill
-       of one slot takes it (ready_take), among the capabilities its last fill request stored (`agent-caps`); an
-       agent with none stored (never asked, or its last ask had no free slot) takes nothing;
+    1b. releases of agents' slots, one decision each (`settle`): an agent in `agent-caps` (its last fill request had
+       free slots and its breaker closed) takes ONE ready task among its stored capabilities (ready_take); for a
+       `completed` outcome the slot is transferred to that task (the agent is not told: its count of slots is the
+       same; the success is counted in `slots:<agent>`), otherwise the agent gets RELEASE with the slot, the
+       successes counted since its last RELEASE, and the task taken (its next reservation, which it may refuse);
     2. fills: each agent with free slots takes up to that many of the tasks waiting for its capabilities
        (ready_take) and is marked idle for them with the slots left (idle_mark; none left, or none free: it is
        no longer idle there);
@@ -14,31 +18,70 @@
        than its free slots (the queue is empty, or its groups are at their caps).
   Nothing runs between the steps, so a task queued in step 3 cannot miss an agent marked idle in step 2.
 
+  An agent's slot is named by the task it was reserved for (the agent machine's `inflight`); `slots:<agent>` holds
+  the slots transferred since: `t:<task>` -> the slot a task holds, `s:<slot>` -> the task holding it, and `ok`, the
+  successes transferred since its last RELEASE. A decision of step 0 or 1b is kept under its command id
+  (`decided:<cmd id>`, ARGV[3] ms) and a repeat answers it again, so a redelivered batch appends the same commands
+  (deduplicated); a repeat (`replayed`) after that is gone decides nothing new: a plain RELEASE of the task's slot.
+
   Input:
     KEYS[1] the routing base        {prefix:route}  (every key touched shares its hash tag)
     ARGV[1] 'always', or 'unless_taken' (the sweep's repairs: a task noted as taken is not queued again)
     ARGV[2] idle agents woken per capability, at most
+    ARGV[3] how long a decision is kept (ms)
+    then    the number of leaving agents, then per agent: command id, agent id, '1' (a loss) or '0' (a drain),
+            the number of its slots, its slots
     then    the number of releases, then two per release: group, task id
-    then    the number of refills, then one per refill: agent id
+    then    the number of settles, then five per settle: command id, agent id, task id, outcome, '1' replayed or '0'
     then    the number of fills, then per fill: agent id, free slots, score units (routing score × 10,000),
-            the number of its capabilities, its capabilities
+            '1' when its slots may be transferred (breaker closed) or '0', the number of its capabilities, its
+            capabilities
     then    the number of tasks, then five per task: capability, group ('' for none), task id, priority, since (ms)
 
-  Output: {fill offers, wake offers, refills}: the offers each a flat list agent id, task id, ... in the order the
-  tasks were taken; the refills five per refill, in order: task id ('' for none), capability, group, priority, since.
+  Output: {fill offers, wake offers, settles, leaving}: the offers each a flat list agent id, task id, ... in the
+  order the tasks were taken; the settles eight per settle, in order: 'transfer' or 'release', the slot, the
+  successes before, then the task taken ('' for none), its capability, group, priority, since; per leaving agent,
+  the tasks holding its slots (a list).
 
-  `agent-caps` (agent id -> its capabilities, JSON) is written by each fill with free slots and removed by one
-  without (a breaker refusing work): where an agent is marked, or forgotten, as idle.
+  `agent-caps` (agent id -> its capabilities, JSON) is written by each fill with free slots and a closed breaker and
+  removed by any other fill (a breaker refusing work, or half-open) and by a leaving agent.
 ]]
 -- @include ready-queues
 -- @include idle-agents
 local base = KEYS[1]
 local unless_taken = ARGV[1] == 'unless_taken'
 local wake_agents = tonumber(ARGV[2])
-local at = 3
+local decision_ms = tonumber(ARGV[3])
+local at = 4
 local next_arg = function()
   at = at + 1
   return ARGV[at - 1]
+end
+
+-- A decision kept under its command id: the one made before, or `decide()`'s, kept now.
+local decided = function(cmd, decide)
+  local key = base .. ':decided:' .. cmd
+  local known = redis.call('GET', key)
+  if known then return cjson.decode(known) end
+  local made = decide()
+  redis.call('SET', key, cjson.encode(made), 'PX', decision_ms)
+  return made
+end
+local slots_of = function(agent) return base .. ':slots:' .. agent end
+
+-- 0. Agents leaving work: no transfer to them from now on; their slots resolved to the tasks holding them.
+local leaving = {}
+for _ = 1, tonumber(next_arg()) do
+  local cmd, agent, lost = next_arg(), next_arg(), next_arg() == '1'
+  local held = {}
+  for i = 1, tonumber(next_arg()) do held[i] = next_arg() end
+  leaving[#leaving + 1] = decided(cmd, function()
+    redis.call('HDEL', base .. ':agent-caps', agent)
+    local holders = {}
+    for i, slot in ipairs(held) do holders[i] = redis.call('HGET', slots_of(agent), 's:' .. slot) or slot end
+    if lost then redis.call('DEL', slots_of(agent)) end
+    return holders
+  end)
 end
 
 -- 1. Group slots released.
@@ -46,19 +89,31 @@ local slots = {}
 for i = 1, tonumber(next_arg()) * 2 do slots[i] = next_arg() end
 local reopened = group_release(base, slots)
 
--- 1b. Refills: one task each, for the agents whose capabilities are known.
-local refills = {}
+-- 1b. Agents' slots released: transferred to a ready task, or given back to the agent (with its next task).
+local NONE = { '', '', '', 0, 0 }
+local settles = {}
 for _ = 1, tonumber(next_arg()) do
-  local agent = next_arg()
-  local known = redis.call('HGET', base .. ':agent-caps', agent)
-  local facts = {}
-  if known then ready_take(base, cjson.decode(known), 1, facts) end
-  local fact = facts[1]
-  if fact then
-    for _, value in ipairs({ fact.id, fact.capability, fact.group, fact.priority, fact.since }) do refills[#refills + 1] = value end
-  else
-    for _, value in ipairs({ '', '', '', 0, 0 }) do refills[#refills + 1] = value end
+  local cmd, agent, task, outcome, replayed = next_arg(), next_arg(), next_arg(), next_arg(), next_arg() == '1'
+  local record = slots_of(agent)
+  local slot = redis.call('HGET', record, 't:' .. task) or task
+  local settle = function()
+    local known = (not replayed) and redis.call('HGET', base .. ':agent-caps', agent)
+    local facts = {}
+    if known then ready_take(base, cjson.decode(known), 1, facts) end
+    local fact = facts[1]
+    local taken = fact and { fact.id, fact.capability, fact.group, fact.priority, fact.since } or NONE
+    redis.call('HDEL', record, 't:' .. task, 's:' .. slot)
+    if fact and outcome == 'completed' then
+      redis.call('HSET', record, 't:' .. fact.id, slot, 's:' .. slot, fact.id)
+      redis.call('HINCRBY', record, 'ok', 1)
+      return { 'transfer', slot, 0, unpack(taken) }
+    end
+    local successes = replayed and 0 or tonumber(redis.call('HGET', record, 'ok') or '0')
+    if successes > 0 then redis.call('HDEL', record, 'ok') end
+    return { 'release', slot, successes, unpack(taken) }
   end
+  local made = replayed and redis.call('EXISTS', base .. ':decided:' .. cmd) == 0 and settle() or decided(cmd, settle)
+  for _, value in ipairs(made) do settles[#settles + 1] = value end
 end
 
 -- An agent with `free` slots takes what waits for `capabilities`; its offers go to `offers`. How many it took.
@@ -79,10 +134,10 @@ end
 -- 2. Fills.
 local fill_offers = {}
 for _ = 1, tonumber(next_arg()) do
-  local agent, free, units = next_arg(), tonumber(next_arg()), tonumber(next_arg())
+  local agent, free, units, transfers = next_arg(), tonumber(next_arg()), tonumber(next_arg()), next_arg() == '1'
   local capabilities = {}
   for c = 1, tonumber(next_arg()) do capabilities[c] = next_arg() end
-  if free > 0 then
+  if free > 0 and transfers then
     redis.call('HSET', base .. ':agent-caps', agent, cjson.encode(capabilities))
   else
     redis.call('HDEL', base .. ':agent-caps', agent)
@@ -116,4 +171,4 @@ for _, capability in ipairs(wake) do
     end
   end
 end
-return { fill_offers, wake_offers, refills }
+return { fill_offers, wake_offers, settles, leaving }

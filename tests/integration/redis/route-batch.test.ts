@@ -8,7 +8,17 @@ import type { Redis } from "ioredis"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { idleAgents } from "../../../src/redis/idle-agents.ts"
 import { partitionOf } from "../../../src/redis/partition.ts"
-import { type FillAsk, groupInFlight, type ReadyTask, routeBatch, setGroupCap, waitingFor } from "../../../src/redis/ready-queue.ts"
+import {
+  type FillAsk,
+  groupInFlight,
+  type LeavingAgent,
+  type ReadyTask,
+  routeBatch,
+  setGroupCap,
+  type SlotRelease,
+  transferredSlots,
+  waitingFor,
+} from "../../../src/redis/ready-queue.ts"
 import { createAppendEach } from "../../../src/runtime/append.ts"
 import { ownCommandPayload, validateCommand } from "../../../src/runtime/inbox-codec.ts"
 import { createRouter } from "../../../src/runtime/router.ts"
@@ -31,8 +41,9 @@ const ready = (capability: string, taskId: string, priority = 2, since = T0, gro
 const ask = (agentId: string, capabilities: string[], free: number, score = 1): FillAsk => ({ agentId, capabilities, free, score })
 
 interface Batch {
+  leaving?: LeavingAgent[]
   releases?: Array<{ group: string; taskId: string }>
-  refills?: string[]
+  settles?: SlotRelease[]
   fills?: FillAsk[]
   tasks?: ReadyTask[]
   unlessTaken?: boolean
@@ -42,20 +53,35 @@ interface Batch {
 /** One batch through the script, with the router's defaults. */
 const routed = (batch: Batch) =>
   routeBatch(d.redis, d.keys, {
+    ...(batch.leaving === undefined ? {} : { leaving: batch.leaving }),
     releases: batch.releases ?? [],
-    ...(batch.refills === undefined ? {} : { refills: batch.refills }),
+    ...(batch.settles === undefined ? {} : { settles: batch.settles }),
     fills: batch.fills ?? [],
     tasks: batch.tasks ?? [],
     ...(batch.unlessTaken === undefined ? {} : { unlessTaken: batch.unlessTaken }),
     wakeAgents: batch.wakeAgents ?? 64,
   })
 
-/** A batch without refills: its fills' and wakes' offers. */
-const route = async (batch: Omit<Batch, "refills">) => {
-  const { fills, wakes, refills } = await routed(batch)
-  expect(refills).toEqual([])
+/** A batch without settles or leaving agents: its fills' and wakes' offers. */
+const route = async (batch: Omit<Batch, "settles" | "leaving">) => {
+  const { fills, wakes, settles, leaving } = await routed(batch)
+  expect([settles, leaving]).toEqual([[], []])
   return { fills, wakes }
 }
+
+let cmds = 0
+/** Task `taskId` of `agentId` frees its slot with `outcome` (a new command each time unless `cmdId` is given). */
+const freed = (agentId: string, taskId: string, outcome = "completed", cmdId = `cmd-${++cmds}`, replayed = false): SlotRelease => ({
+  cmdId,
+  agentId,
+  taskId,
+  outcome,
+  replayed,
+})
+/** Settled as a RELEASE to the agent of `slot`, with `next` (none: no next task). */
+const release = (slot: string, next?: ReadyTask, successesBefore = 0) => ({ transfer: false, slot, successesBefore, next })
+/** Settled as a transfer of `slot` to `next`. */
+const transfer = (slot: string, next: ReadyTask) => ({ transfer: true, slot, successesBefore: 0, next })
 
 /** Queues `tasks`, waking no one. */
 const enqueue = (tasks: ReadyTask[]) => route({ tasks, wakeAgents: 0 })
@@ -183,7 +209,7 @@ describe("route-batch.lua", () => {
     expect(await route({ tasks: [ready("u-code", "u-0", 2, T0)] })).toEqual({ fills: [], wakes: offers(["second", "u-0"]) })
   })
 
-  it("refills: an agent whose RELEASE is on its way takes the one most urgent ready task among its capabilities, with its facts", async () => {
+  it("settles: a slot freed by another outcome goes back to the agent with the most urgent ready task of its capabilities as its next", async () => {
     await enqueue([
       ready("x-code", "x-p2", 2, T0),
       ready("x-review", "x-p1", 1, T0 + 9_000, "rev"),
@@ -193,30 +219,89 @@ describe("route-batch.lua", () => {
     // Its capabilities are stored by its fill request (nothing waits for x-none, so it goes idle there).
     await route({ fills: [ask("rf", ["x-none"], 1)] })
     await route({ fills: [ask("rf", ["x-code", "x-review"], 0)] })
-    // A fill without free slots (its breaker refusing) forgets its capabilities: no refill.
-    expect((await routed({ refills: ["rf"] })).refills).toEqual([undefined])
+    // A fill without free slots (its breaker refusing) forgets its capabilities: nothing taken.
+    expect((await routed({ settles: [freed("rf", "t-0", "failed")] })).settles).toEqual([release("t-0")])
     await route({ fills: [ask("rf", ["x-code", "x-review"], 1)] })
-    expect((await route({ fills: [] })).fills).toEqual([])
-    // x-p1-old took the fill's one slot; the refill takes the next most urgent: x-p1 (priority 1, older than x-p2).
+    // x-p1-old took the fill's one slot; the next most urgent is x-p1 (priority 1, older than x-p2).
     expect(await waitingFor(d.redis, d.keys, "x-code")).toEqual(["x-p2"])
-    expect((await routed({ refills: ["rf"] })).refills).toEqual([
-      { taskId: "x-p1", capability: "x-review", group: "rev", priority: 1, since: T0 + 9_000 },
+    expect((await routed({ settles: [freed("rf", "t-1", "failed")] })).settles).toEqual([
+      release("t-1", { taskId: "x-p1", capability: "x-review", group: "rev", priority: 1, since: T0 + 9_000 }),
     ])
-    expect((await routed({ refills: ["rf", "rf"] })).refills).toEqual([
-      { taskId: "x-p2", capability: "x-code", group: null, priority: 2, since: T0 },
-      undefined,
+    expect((await routed({ settles: [freed("rf", "t-2", "cancelled"), freed("rf", "t-3", "timed_out")] })).settles).toEqual([
+      release("t-2", { taskId: "x-p2", capability: "x-code", group: null, priority: 2, since: T0 }),
+      release("t-3"),
     ])
     // Never the task of a capability it lacks.
     expect(await waitingFor(d.redis, d.keys, "x-other")).toEqual(["x-p0"])
   })
 
-  it("refills: an agent with no known capabilities takes nothing", async () => {
-    await enqueue([ready("y-code", "y-0", 2, T0)])
-    expect((await routed({ refills: ["never-asked"] })).refills).toEqual([undefined])
-    expect(await waitingFor(d.redis, d.keys, "y-code")).toEqual(["y-0"])
+  it("settles: a completed task's slot is transferred to the next ready task, and the agent hears of it at its next RELEASE", async () => {
+    await enqueue([ready("tr-code", "tr-1", 2, T0), ready("tr-code", "tr-2", 2, T0 + 1)])
+    await route({ fills: [ask("tr", ["tr-code"], 0)] })
+    await route({ fills: [ask("tr", ["tr-code"], 1)] })
+    await enqueue([ready("tr-code", "tr-3", 2, T0 + 2)])
+    // tr-1 was taken by the fill (the agent reserves slot tr-1). It completes: tr-2 takes its slot, then tr-3 from tr-2.
+    const first = ready("tr-code", "tr-2", 2, T0 + 1)
+    expect((await routed({ settles: [freed("tr", "tr-1")] })).settles).toEqual([transfer("tr-1", first)])
+    expect(await transferredSlots(d.redis, d.keys, "tr")).toEqual(new Map([["tr-2", "tr-1"]]))
+    expect((await routed({ settles: [freed("tr", "tr-2")] })).settles).toEqual([transfer("tr-1", ready("tr-code", "tr-3", 2, T0 + 2))])
+    // Nothing waits when tr-3 completes: its RELEASE names slot tr-1 and the two successes transferred before it.
+    expect((await routed({ settles: [freed("tr", "tr-3")] })).settles).toEqual([release("tr-1", undefined, 2)])
+    expect(await transferredSlots(d.redis, d.keys, "tr")).toEqual(new Map())
+    expect((await routed({ settles: [freed("tr", "tr-9")] })).settles).toEqual([release("tr-9")])
   })
 
-  it("refills: a group's slot released in the same call can be taken, and its cap holds", async () => {
+  it("settles: no transfer for an agent whose breaker is not closed (its fill stored no capabilities): its RELEASE reaches it", async () => {
+    await enqueue([ready("hb-code", "hb-1", 2, T0)])
+    // Half-open: it asks for work with a free slot, but not for transfers; nothing is taken for its freed slot.
+    await route({ fills: [{ ...ask("hb", ["hb-none"], 1), transfers: false }] })
+    expect((await routed({ settles: [freed("hb", "hb-0")] })).settles).toEqual([release("hb-0")])
+    expect(await waitingFor(d.redis, d.keys, "hb-code")).toEqual(["hb-1"])
+  })
+
+  it("settles: a repeated command gets its first decision again; a replayed one whose decision is gone decides nothing new", async () => {
+    await enqueue([ready("rp-code", "rp-1", 2, T0), ready("rp-code", "rp-2", 2, T0 + 1)])
+    await route({ fills: [ask("rp", ["rp-none"], 0)] })
+    await route({ fills: [ask("rp", ["rp-code"], 1)] })
+    const once = freed("rp", "rp-1", "completed", "rp-cmd")
+    const first = (await routed({ settles: [once] })).settles
+    expect(first).toEqual([transfer("rp-1", ready("rp-code", "rp-2", 2, T0 + 1))])
+    // The same command again (a redelivery, replayed or not): the same transfer, nothing more taken.
+    await enqueue([ready("rp-code", "rp-3", 2, T0 + 2)])
+    expect((await routed({ settles: [once] })).settles).toEqual(first)
+    expect((await routed({ settles: [{ ...once, replayed: true }] })).settles).toEqual(first)
+    expect(await waitingFor(d.redis, d.keys, "rp-code")).toEqual(["rp-3"])
+    // A replayed command with no decision kept (past the window): the slot goes back, nothing taken, no transfer.
+    expect((await routed({ settles: [freed("rp", "rp-2", "completed", "rp-gone", true)] })).settles).toEqual([release("rp-1")])
+    expect(await waitingFor(d.redis, d.keys, "rp-code")).toEqual(["rp-3"])
+  })
+
+  it("leaving: an agent's slots resolve to the tasks holding them now, none is transferred after, and a loss forgets them", async () => {
+    // Nothing waits when it asks: its capabilities are stored, and it is idle.
+    await route({ fills: [ask("lv", ["lv-code"], 1)] })
+    await enqueue([ready("lv-code", "lv-2", 2, T0), ready("lv-code", "lv-3", 2, T0 + 1)])
+    // Slot lv-1 transferred to lv-2; slot lv-9 still held by its own task.
+    expect((await routed({ settles: [freed("lv", "lv-1")] })).settles).toEqual([transfer("lv-1", ready("lv-code", "lv-2", 2, T0))])
+    const drain = { cmdId: "lv-drain", agentId: "lv", slots: ["lv-1", "lv-9"], lost: false }
+    expect((await routed({ leaving: [drain] })).leaving).toEqual([["lv-2", "lv-9"]])
+    // Draining: lv-2 completes and its slot goes back to the agent (no more transfers), nothing taken.
+    expect((await routed({ settles: [freed("lv", "lv-2")] })).settles).toEqual([release("lv-1", undefined, 1)])
+    expect(await waitingFor(d.redis, d.keys, "lv-code")).toEqual(["lv-3"])
+    // Back online (asking with no free slot stores nothing; with one, it takes lv-3), then lv-3's slot transferred
+    // from lv-9 is lost: resolved, then forgotten; a repeat of the loss answers the same.
+    await route({ fills: [ask("lv", ["lv-code"], 1)] })
+    await enqueue([ready("lv-code", "lv-4", 2, T0 + 2)])
+    expect((await routed({ settles: [freed("lv", "lv-9")] })).settles).toEqual([transfer("lv-9", ready("lv-code", "lv-4", 2, T0 + 2))])
+    const loss = { cmdId: "lv-loss", agentId: "lv", slots: ["lv-3", "lv-9"], lost: true }
+    expect((await routed({ leaving: [loss] })).leaving).toEqual([["lv-3", "lv-4"]])
+    expect(await transferredSlots(d.redis, d.keys, "lv")).toEqual(new Map())
+    expect((await routed({ leaving: [loss] })).leaving).toEqual([["lv-3", "lv-4"]])
+    // Lost: its slots are no longer transferred.
+    await enqueue([ready("lv-code", "lv-5", 2, T0 + 3)])
+    expect((await routed({ settles: [freed("lv", "lv-4")] })).settles).toEqual([release("lv-4")])
+  })
+
+  it("settles: a group's slot released in the same call can be taken, and its cap holds", async () => {
     await setGroupCap(d.redis, d.keys, "zcap", 1)
     await enqueue([
       ready("z-code", "z-0", 2, T0, "zcap"),
@@ -225,11 +310,11 @@ describe("route-batch.lua", () => {
     ])
     expect((await route({ fills: [ask("za", ["z-code"], 1)] })).fills).toEqual(offers(["za", "z-0"]))
     await route({ fills: [ask("zb", ["z-code"], 1)] })
-    // At its cap: a refill without a release takes nothing.
-    expect((await routed({ refills: ["za"] })).refills).toEqual([undefined])
-    // z-0 released in the same call: its slot is taken by the refill, the group is at its cap again.
-    const both = await routed({ releases: [{ group: "zcap", taskId: "z-0" }], refills: ["za", "zb"] })
-    expect(both.refills).toEqual([{ taskId: "z-1", capability: "z-code", group: "zcap", priority: 2, since: T0 + 1 }, undefined])
+    // At its cap: a slot freed without a group release takes nothing.
+    expect((await routed({ settles: [freed("za", "za-other")] })).settles).toEqual([release("za-other")])
+    // z-0 released in the same call: its slot is taken by the transfer, the group is at its cap again.
+    const both = await routed({ releases: [{ group: "zcap", taskId: "z-0" }], settles: [freed("za", "z-0"), freed("zb", "zb-other")] })
+    expect(both.settles).toEqual([transfer("z-0", ready("z-code", "z-1", 2, T0 + 1, "zcap")), release("zb-other")])
     expect(both.wakes).toEqual([])
     expect(await groupInFlight(d.redis, d.keys, "zcap")).toBe(1)
     expect(await waitingFor(d.redis, d.keys, "z-code")).toEqual(["z-2"])

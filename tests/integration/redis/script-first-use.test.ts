@@ -22,7 +22,7 @@ describe("a script's first use on an auto-pipelining connection", () => {
     const before = Array.from({ length: COMMANDS / 2 }, (_, i) => redis.get(key(i)))
     const taken = scriptsOn(redis).routeBatch(fresh.keys.route, {
       ...NOTHING,
-      fills: [{ agentId: "nobody", capabilities: ["nobody"], free: 5, units: 0 }],
+      fills: [{ agentId: "nobody", capabilities: ["nobody"], free: 5, units: 0, transfers: true }],
     })
     const enqueued = scriptsOn(redis).routeBatch(fresh.keys.route, {
       ...NOTHING,
@@ -32,17 +32,17 @@ describe("a script's first use on an auto-pipelining connection", () => {
     const answers = await Promise.allSettled([...before, taken, enqueued, ...after])
     expect(answers.map((answer) => (answer.status === "fulfilled" ? answer.value : `failed: ${answer.reason}`))).toEqual([
       ...Array.from({ length: COMMANDS / 2 }, (_, i) => `value-${i}`),
-      { fills: [], wakes: [], refills: [] },
-      { fills: [], wakes: [], refills: [] },
+      { fills: [], wakes: [], settles: [], leaving: [] },
+      { fills: [], wakes: [], settles: [], leaving: [] },
       ...Array.from({ length: COMMANDS / 2 }, (_, i) => `value-${COMMANDS / 2 + i}`),
     ])
     // The task queued by the first use is there to take.
     expect(
       await scriptsOn(redis).routeBatch(fresh.keys.route, {
         ...NOTHING,
-        fills: [{ agentId: "taker", capabilities: ["first-use"], free: 5, units: 0 }],
+        fills: [{ agentId: "taker", capabilities: ["first-use"], free: 5, units: 0, transfers: true }],
       }),
-    ).toEqual({ fills: [{ agentId: "taker", taskId: "t-1" }], wakes: [], refills: [] })
+    ).toEqual({ fills: [{ agentId: "taker", taskId: "t-1" }], wakes: [], settles: [], leaving: [] })
   }, 10_000)
 
   it("runs a script Redis has not cached (NOSCRIPT, then EVAL) and then from its cache, answering strings or bytes", async () => {

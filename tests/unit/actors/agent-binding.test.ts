@@ -33,23 +33,35 @@ describe("agent binding", () => {
     ])
   })
 
-  it("offers free capacity to waiting tasks of its capabilities", () => {
+  it("offers free capacity to waiting tasks of its capabilities, its slots transferable only while its breaker is closed", () => {
     // Score: 0.35 × fit 1/2 + 0.25 × (1 − 1/3) + 0.25 × success 1 + 0.15 × availability 1.
     expect(out({ type: "agent.capacity", free: 2 })).toEqual([
-      { _tag: "fill_agent", agentId: "a1", capabilities: ["lint", "test"], free: 2, score: 0.7417 },
+      { _tag: "fill_agent", agentId: "a1", capabilities: ["lint", "test"], free: 2, score: 0.7417, transfers: true },
     ])
+    const halfOpen = agentKind.outputs({ type: "agent.capacity", free: 1 } as never, {
+      id: "a1",
+      context: { ...agent, breaker: "half_open" },
+    })
+    expect(halfOpen).toMatchObject([{ _tag: "fill_agent", free: 1, transfers: false }])
   })
 
-  it("hands every task of a lost agent back, saying why", () => {
+  it("hands the tasks holding a lost agent's slots back, saying why (the router resolves each slot, then forgets them)", () => {
     expect(out({ type: "agent.lost", taskIds: ["t1", "t2"], reason: "heartbeat_expired" })).toEqual([
-      { _tag: "send", to: { kind: "task", id: "t1" }, type: "AGENT_LOST", payload: { agentId: "a1", reason: "heartbeat_expired" } },
-      { _tag: "send", to: { kind: "task", id: "t2" }, type: "AGENT_LOST", payload: { agentId: "a1", reason: "heartbeat_expired" } },
+      {
+        _tag: "agent_tasks",
+        agentId: "a1",
+        slots: ["t1", "t2"],
+        lost: true,
+        type: "AGENT_LOST",
+        payload: { agentId: "a1", reason: "heartbeat_expired" },
+      },
     ])
+    expect(out({ type: "agent.lost", taskIds: [], reason: "deregistered" })).toEqual([])
   })
 
-  it("tells every task it holds that it drains", () => {
+  it("tells the tasks holding its slots that it drains", () => {
     expect(out({ type: "agent.draining", taskIds: ["t1"] })).toEqual([
-      { _tag: "send", to: { kind: "task", id: "t1" }, type: "AGENT_DRAINING", payload: { agentId: "a1" } },
+      { _tag: "agent_tasks", agentId: "a1", slots: ["t1"], lost: false, type: "AGENT_DRAINING", payload: { agentId: "a1" } },
     ])
   })
 

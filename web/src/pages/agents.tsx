@@ -1,5 +1,6 @@
-// Agents: capabilities, state, load against capacity, success rate, breaker and the tasks held (each a
-// link to its statechart), live;
+// Agents: capabilities, state, load against capacity (its held slots, `inflight`), success rate, breaker and the
+// tasks held (the copy's tasks assigned to it or in progress there, each a link to its statechart: the router may give
+// a slot to a next task without the agent, so `inflight` names each slot by the task it was reserved for), live;
 // drain, resume and rotate-token buttons (the new token is shown once, as the API answers it).
 import { useMemo, useState } from "preact/hooks"
 import { describeFailure, post } from "../api.ts"
@@ -13,6 +14,21 @@ import { href } from "../router.ts"
 const ROW_HEIGHT = 44
 /** The held tasks a row names (each a link to its statechart); the rest are counted. */
 const HELD_SHOWN = 3
+/** The states of a task its agent holds. */
+const HELD: ReadonlySet<string> = new Set(["assigned", "in_progress"])
+
+/** The tasks each agent holds, by agent id, in the fleet's copy. */
+const heldTasks = (tasks: Iterable<View>): Map<string, string[]> => {
+  const held = new Map<string, string[]>()
+  for (const task of tasks) {
+    const agentId = task["agent_id"]
+    if (typeof agentId !== "string" || !HELD.has(String(task.status))) continue
+    const list = held.get(agentId)
+    if (list) list.push(task.id)
+    else held.set(agentId, [task.id])
+  }
+  return held
+}
 
 const successRate = (agent: View): string => {
   const successes = Number(agent["successes"] ?? 0)
@@ -31,6 +47,7 @@ export const AgentsPage = () => {
         .sort((a, b) => String(a["name"]).localeCompare(String(b["name"]))),
     [fleet.revision],
   )
+  const holders = useMemo(() => heldTasks(fleet.views.task.values()), [fleet.revision])
   const rotate = async (agent: View) => {
     try {
       const answer = await post<{ token: string }>(`/api/v1/agents/${agent.id}/token`)
@@ -61,8 +78,8 @@ export const AgentsPage = () => {
         rowClass="agents-row"
         rowTestId={(agent) => `agent-${String(agent["name"])}`}
         row={(agent) => {
-          const holding = (agent["inflight"] ?? []) as string[]
-          const held = holding.length
+          const held = ((agent["inflight"] ?? []) as string[]).length
+          const holding = holders.get(agent.id) ?? []
           const name = String(agent["name"])
           return (
             <>
@@ -92,7 +109,7 @@ export const AgentsPage = () => {
                     {String(fleet.views.task.get(taskId)?.["title"] ?? taskId.slice(0, 8))}
                   </a>
                 ))}
-                {held > HELD_SHOWN ? ` +${held - HELD_SHOWN}` : null}
+                {holding.length > HELD_SHOWN ? ` +${holding.length - HELD_SHOWN}` : null}
               </span>
               <span role="cell" class="row-actions">
                 <button

@@ -1,0 +1,195 @@
+// An agent's slot out of the inbox: under load a completed task's slot is transferred by the batch's routing call
+// to the next ready task of the agent's capabilities (ASSIGN appended straight to it), and the agent hears nothing;
+// only a slot that cannot be transferred (nothing waiting, another outcome, a refused ASSIGN) goes back to it by
+// RELEASE, naming the slot and the successes transferred before. A loss reaches the tasks holding its slots now;
+// a redelivered entry settles its slot as its first carrying out did.
+import { randomUUID } from "node:crypto"
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest"
+import { partitionOf } from "../../../src/redis/partition.ts"
+import { routeBatch, transferredSlots, waitingFor } from "../../../src/redis/ready-queue.ts"
+import { finishBatch } from "../../../src/runtime/execute-batch.ts"
+import type { OutboxItem } from "../../../src/runtime/outbox.ts"
+import type { BatchPlan } from "../../../src/runtime/plan-batch.ts"
+import { completeAssignedTasks, testDeployment, type TestDeployment } from "../../support/runtime.ts"
+
+let d: TestDeployment
+beforeAll(async () => {
+  d = await testDeployment()
+  await d.startRuntime()
+})
+afterAll(() => d.close())
+
+/** The events of the actor's recorded transitions, in order (the commands of one batched entry may share one). */
+const appliedEvents = async (kind: string, id: string): Promise<string[]> =>
+  (await d.transitions(kind, id)).map((transition) => transition.event)
+
+/** The entries of `type` appended to `actor` (`kind:id`) in its partition's inbox in `d` (read by no runtime), their
+ * payloads parsed. */
+const inboxPayloads = async (d: TestDeployment, kind: string, id: string, type: string): Promise<Array<Record<string, unknown>>> => {
+  const inbox = d.keys.partition(partitionOf(kind, id, d.partitions)).inbox
+  return (await d.redis.xrange(inbox, "-", "+"))
+    .map(([, flat]) => Object.fromEntries(flat.flatMap((v, i) => (i % 2 === 0 ? [[v, flat[i + 1]]] : []))) as Record<string, string>)
+    .filter((entry) => entry["actor"] === `${kind}:${id}` && entry["type"] === type)
+    .map((entry) => JSON.parse(entry["payload"] ?? "{}") as Record<string, unknown>)
+}
+
+const createTask = (id: string, capability: string) =>
+  d.append({ kind: "task", id, type: "CREATE", payload: { id, title: "t", capability, dependsOn: [], blocked: false } })
+
+const createAgent = async (capability: string, maxConcurrency: number): Promise<string> => {
+  const agentId = randomUUID()
+  await d.append({
+    kind: "agent",
+    id: agentId,
+    type: "CREATE",
+    payload: { id: agentId, name: "slots", capabilities: [capability], maxConcurrency },
+  })
+  await d.append({ kind: "agent", id: agentId, type: "CONNECT", payload: {} })
+  return agentId
+}
+
+type Row = { readonly state: string; readonly snapshot: unknown }
+const inflightOf = (row: Row): string[] => (row.snapshot as { context: { inflight: string[] } }).context.inflight
+const agentOf = (row: Row): string | null => (row.snapshot as { context: { agentId: string | null } }).context.agentId
+
+/** A task that its agent's drain gave back: ready again, with no agent. */
+const appliedAgentDraining = (row: Row): boolean => row.state === "ready" && agentOf(row) === null
+
+/** Runs `taskId` to completion as its bot would. */
+const runToCompletion = async (taskId: string, agentId: string): Promise<void> => {
+  await d.append({ kind: "task", id: taskId, type: "START", payload: { agentId } })
+  await d.append({ kind: "task", id: taskId, type: "COMPLETE", payload: { agentId } })
+}
+
+describe("an agent's slot transferred from task to task", () => {
+  it("runs N tasks on fewer slots exactly once, the agent hearing of the slots only when nothing waits", async () => {
+    const capability = `slots-${randomUUID().slice(0, 8)}`
+    const tasks = Array.from({ length: 16 }, () => randomUUID())
+    for (const id of tasks) await createTask(id, capability)
+    const agentId = await createAgent(capability, 2)
+
+    const done = await completeAssignedTasks(d, tasks.length, 30_000)
+    expect([...done].sort()).toEqual([...tasks].sort())
+    // Exactly once: each task assigned once (by this agent) and completed once.
+    for (const id of tasks) {
+      const states = (await d.transitions("task", id)).map((transition) => transition.to)
+      expect(states.filter((state) => state === "assigned")).toHaveLength(1)
+      expect(states.filter((state) => state === "completed")).toHaveLength(1)
+    }
+    // Every slot given back once nothing waits: online, holding none.
+    const idle = (row: Row) => row.state === "online" && inflightOf(row).length === 0
+    expect(idle(await d.actor("agent", agentId, idle))).toBe(true)
+    // The agent applied its two first reservations and, per slot, about one RELEASE at the end: not one entry per task.
+    const events = await appliedEvents("agent", agentId)
+    expect(events.filter((type) => type === "RESERVE").length).toBeGreaterThanOrEqual(2)
+    expect(events.filter((type) => type === "RELEASE" || type === "RESERVE").length).toBeLessThan(tasks.length / 2)
+    // The RELEASEs that reached it carried the successes transferred before them: its count is every task's.
+    const agent = await d.actor("agent", agentId)
+    expect((agent.snapshot as { context: { successes: number } }).context.successes).toBe(tasks.length)
+    expect(await transferredSlots(d.redis, d.keys, agentId)).toEqual(new Map())
+  }, 60_000)
+
+  it("a transfer refused by its task (cancelled meanwhile) gives the slot back to the agent, named", async () => {
+    const capability = `refused-${randomUUID().slice(0, 8)}`
+    const [first, second] = [randomUUID(), randomUUID()]
+    const agentId = await createAgent(capability, 1)
+    await createTask(first, capability)
+    await d.actor("task", first, (row) => row.state === "assigned")
+    // The second waits in its queue; cancelled there, it stays queued until a take meets it.
+    await createTask(second, capability)
+    await d.actor("task", second, (row) => row.state === "ready")
+    await d.append({ kind: "task", id: second, type: "CANCEL", payload: { reason: "not needed" } })
+    await d.actor("task", second, (row) => row.state === "cancelled")
+    await runToCompletion(first, agentId)
+    // The slot went to the second task, which refused it: the agent gets it back by one RELEASE of the second task
+    // naming the first's slot (the only one it holds), with the first's success transferred before it.
+    const idle = (row: Row) => row.state === "online" && inflightOf(row).length === 0
+    const agent = await d.actor("agent", agentId, idle)
+    expect((agent.snapshot as { context: { successes: number; failures: number } }).context).toMatchObject({ successes: 1, failures: 0 })
+    expect((await appliedEvents("agent", agentId)).filter((type) => type === "RELEASE")).toHaveLength(1)
+    expect((await d.transitions("task", second)).map((transition) => transition.to)).not.toContain("assigned")
+  }, 30_000)
+
+  it("a lost agent's transferred slot reaches the task holding it now, which goes back to ready", async () => {
+    const capability = `lost-${randomUUID().slice(0, 8)}`
+    const [first, second] = [randomUUID(), randomUUID()]
+    const agentId = await createAgent(capability, 1)
+    await createTask(first, capability)
+    await d.actor("task", first, (row) => row.state === "assigned")
+    await createTask(second, capability)
+    await d.actor("task", second, (row) => row.state === "ready")
+    await runToCompletion(first, agentId)
+    // The second took the first's slot: assigned to the agent, which still names its slot after the first.
+    await d.actor("task", second, (row) => row.state === "assigned" && agentOf(row) === agentId)
+    expect(inflightOf(await d.actor("agent", agentId))).toEqual([first])
+    expect(await appliedEvents("agent", agentId)).not.toContain("RELEASE")
+    await d.append({ kind: "agent", id: agentId, type: "DEREGISTER", payload: {} })
+    const back = await d.actor("task", second, (row) => row.state === "ready")
+    expect(agentOf(back)).toBeNull()
+    expect(await appliedEvents("task", second)).toContain("AGENT_LOST")
+  }, 30_000)
+
+  it("a draining agent's transferred slot reaches the task holding it: not started, it goes back to ready", async () => {
+    const capability = `drain-${randomUUID().slice(0, 8)}`
+    const [first, second] = [randomUUID(), randomUUID()]
+    const agentId = await createAgent(capability, 1)
+    await createTask(first, capability)
+    await d.actor("task", first, (row) => row.state === "assigned")
+    await createTask(second, capability)
+    await d.actor("task", second, (row) => row.state === "ready")
+    await runToCompletion(first, agentId)
+    await d.actor("task", second, (row) => row.state === "assigned" && agentOf(row) === agentId)
+    await d.append({ kind: "agent", id: agentId, type: "DRAIN", payload: {} })
+    // The second, not started, goes back to ready; its slot goes back to the agent (named after the first).
+    await d.actor("task", second, (row) => appliedAgentDraining(row))
+    const drained = await d.actor("agent", agentId, (row) => row.state === "draining" && inflightOf(row).length === 0)
+    expect(drained.state).toBe("draining")
+    expect(await appliedEvents("task", second)).toContain("AGENT_DRAINING")
+    // No slot of it is transferred any more (route-batch.test.ts: "leaving"); its record is empty.
+    expect(await transferredSlots(d.redis, d.keys, agentId)).toEqual(new Map())
+  }, 30_000)
+
+  it("a redelivered entry settles its slot as its first carrying out did: the same ASSIGN, nothing more taken", async () => {
+    // A deployment of its own, with no runtime reading what the batch appends.
+    const d = await testDeployment()
+    onTestFinished(() => d.close())
+    const capability = `replay-${randomUUID().slice(0, 8)}`
+    const [second, third] = [randomUUID(), randomUUID()]
+    const agentId = randomUUID()
+    // The agent's fill (a free slot, nothing waiting) stores its capabilities; then two tasks wait.
+    await routeBatch(d.redis, d.keys, {
+      releases: [],
+      fills: [{ agentId, capabilities: [capability], free: 1, score: 0 }],
+      tasks: [],
+      wakeAgents: 0,
+    })
+    await routeBatch(d.redis, d.keys, {
+      releases: [],
+      fills: [],
+      tasks: [second, third].map((taskId, n) => ({ capability, group: null, taskId, priority: 2, since: 1_000 + n })),
+      wakeAgents: 0,
+    })
+    // A batch completed a task held by the agent: its slot goes to the second task.
+    const released = randomUUID()
+    const release: OutboxItem = { _tag: "release", agentId, taskId: released, outcome: "completed", entryId: "5-0", cmdId: "0/5-0/0" }
+    const plan = (replayed: ReadonlySet<string>): BatchPlan => ({
+      rows: [],
+      purges: [],
+      transitions: [],
+      outbox: [release],
+      deadLetters: [],
+      ackIds: [],
+      working: new Map(),
+      counts: { applied: 0, rejected: 0, redelivered: replayed.size },
+      replayed,
+    })
+    await finishBatch(d.batchIo(), 0, plan(new Set()))
+    expect(await waitingFor(d.redis, d.keys, capability)).toEqual([third])
+    // The entry redelivered: the same transfer again (its ASSIGN deduplicated away), the third still waiting.
+    await finishBatch(d.batchIo(), 0, plan(new Set(["5-0"])))
+    expect(await waitingFor(d.redis, d.keys, capability)).toEqual([third])
+    expect(await inboxPayloads(d, "task", second, "ASSIGN")).toEqual([{ agent_id: agentId }])
+    expect(await inboxPayloads(d, "agent", agentId, "RELEASE")).toEqual([])
+    expect(await transferredSlots(d.redis, d.keys, agentId)).toEqual(new Map([[second, released]]))
+  })
+})
