@@ -3,7 +3,9 @@
 // so its id is written once, not once per item; a timer's `ref`, which is the actor itself, is left
 // out, and so is a routing item's own task or agent id (`taskId` of `route_task`, `group_release` and `release`,
 // `agentId` of `fill_agent`: the actor itself); a command id derived from the entry (`<partition>/<entryId>/<n>`, see plan-batch.ts) keeps only
-// `#<n>`. Reading puts all of it back. An outbox stored before this form (a plain list) reads the same.
+// `#<n>`. Sends of one entry with the same type and payload to actors of one kind, under consecutive derived command ids
+// (a session's sweep: one SESSION_RUN per task), are stored as one `sends` naming their ids. Reading puts all of it
+// back. An outbox stored before this form (a plain list) reads the same.
 import type { ActorRef } from "./actor-kind.ts"
 import type { OutboxItem } from "./outbox.ts"
 
@@ -11,6 +13,7 @@ import type { OutboxItem } from "./outbox.ts"
 type StoredOutbox = Record<string, Array<Record<string, unknown>>>
 
 const DERIVED = "#"
+const SENDS = "sends"
 /** The items that name their own actor (`ref`). */
 const OWN_REF = new Set(["timer_arm", "timer_clear", "erase"])
 /** The member of an item that names its own actor's id, by tag. */
@@ -47,9 +50,49 @@ export const storedOutbox = (self: ActorRef, partition: number, items: ReadonlyA
       if (key === "entryId" || (key === "ref" && leftRef) || key === leftId) continue
       compact[key] = key === "cmdId" && shortId !== undefined ? shortId : record[key]
     }
-    ;(stored[entryId] ??= []).push(compact)
+    const group = (stored[entryId] ??= [])
+    if (!joined(group, item, shortId)) group.push(compact)
   }
   return stored
+}
+
+/** A send with only the members of a sweep's (`to`, `type`, `payload`, `entryId`, a derived `cmdId`). */
+const isPlainSend = (item: OutboxItem): item is Extract<OutboxItem, { _tag: "send" }> =>
+  item._tag === "send" && Object.keys(item).length === 6 && Object.keys(item.to).length === 2
+
+/** The last of `group`, when it is a `sends` that `item` (the next derived command id, the same kind, type and payload)
+ * joins; the last plain send of the same shape becomes a `sends` of two. The payload is compared by identity: a
+ * sweep's outputs share one. */
+const joined = (group: Array<Record<string, unknown>>, item: OutboxItem, shortId: string | undefined): boolean => {
+  const last = group[group.length - 1]
+  if (last === undefined || shortId === undefined || !isPlainSend(item)) return false
+  const next = Number(shortId.slice(DERIVED.length))
+  if (last["_tag"] === SENDS) {
+    const ids = last["ids"] as string[]
+    if (last["kind"] !== item.to.kind || last["type"] !== item.type || last["payload"] !== item.payload) return false
+    if (Number(String(last["cmdId"]).slice(DERIVED.length)) + ids.length !== next) return false
+    ids.push(item.to.id)
+    return true
+  }
+  const to = last["to"] as ActorRef | undefined
+  if (last["_tag"] !== "send" || Object.keys(last).length !== 5 || to === undefined || Object.keys(to).length !== 2) return false
+  if (to.kind !== item.to.kind || last["type"] !== item.type || last["payload"] !== item.payload) return false
+  const cmdId = last["cmdId"]
+  if (typeof cmdId !== "string" || !cmdId.startsWith(DERIVED) || Number(cmdId.slice(DERIVED.length)) + 1 !== next) return false
+  group[group.length - 1] = { _tag: SENDS, kind: to.kind, type: item.type, payload: item.payload, ids: [to.id, item.to.id], cmdId }
+  return true
+}
+
+/** A stored `sends` as the sends it stands for, each under its own derived command id. */
+const expandedSends = (compact: Record<string, unknown>): Array<Record<string, unknown>> => {
+  const first = Number(String(compact["cmdId"]).slice(DERIVED.length))
+  return (compact["ids"] as string[]).map((id, n) => ({
+    _tag: "send",
+    to: { kind: compact["kind"], id },
+    type: compact["type"],
+    payload: compact["payload"],
+    cmdId: `${DERIVED}${first + n}`,
+  }))
 }
 
 /** The outbox items a stored outbox holds (either form), as `storedOutbox` was given them. */
@@ -58,7 +101,7 @@ export const restoredOutbox = (self: ActorRef, partition: number, stored: unknow
   if (typeof stored !== "object" || stored === null) return []
   const items: OutboxItem[] = []
   for (const [entryId, compacts] of Object.entries(stored as StoredOutbox)) {
-    for (const compact of compacts) {
+    for (const compact of compacts.flatMap((stored) => (stored["_tag"] === SENDS ? expandedSends(stored) : [stored]))) {
       const item: Record<string, unknown> = { ...compact, entryId }
       if (OWN_REF.has(String(item["_tag"])) && item["ref"] === undefined) item["ref"] = { kind: self.kind, id: self.id }
       const ownId = OWN_ID[String(item["_tag"])]

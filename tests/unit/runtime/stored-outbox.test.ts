@@ -88,3 +88,52 @@ describe("stored outboxes", () => {
     expect(restoredOutbox(agent, P, JSON.parse(JSON.stringify(stored)))).toEqual([fill])
   })
 })
+
+describe("a sweep's sends in a stored outbox", () => {
+  const session = { kind: "session", id: "7c9e6679-7425-40de-944b-e07fc1f90ae7" }
+  const tasks = ["a", "b", "c", "d"].map((letter) => `${letter.repeat(8)}-0000-5000-8000-000000000000`)
+  const run = { epoch: 1 }
+  const send = (id: string, n: number, payload: Record<string, unknown> = run, entryId = "5-0") => ({
+    _tag: "send" as const,
+    to: { kind: "task", id },
+    type: "SESSION_RUN",
+    payload,
+    entryId,
+    cmdId: `${P}/${entryId}/${n}`,
+  })
+  const sweep: OutboxItem[] = tasks.map((id, n) => send(id, n))
+
+  it("are stored as one `sends` naming their ids, and read back as the sends, each under its own command id", () => {
+    const stored = storedOutbox(session, P, sweep)
+    expect(stored).toEqual({ "5-0": [{ _tag: "sends", kind: "task", type: "SESSION_RUN", payload: run, ids: tasks, cmdId: "#0" }] })
+    expect(restoredOutbox(session, P, JSON.parse(JSON.stringify(stored)))).toEqual(sweep)
+    // against the same sends stored one by one (each its own payload object, so none joins)
+    const apart = storedOutbox(
+      session,
+      P,
+      tasks.map((id, n) => send(id, n, { epoch: 1 })),
+    )
+    expect(JSON.stringify(stored).length).toBeLessThan(0.5 * JSON.stringify(apart).length)
+  })
+
+  it("join only sends of the same kind, type and payload under consecutive command ids of one entry", () => {
+    const other = { epoch: 1 }
+    const withExtra = { ...send(tasks[3]!, 2, run, "6-0"), extra: 1 }
+    const mixed: OutboxItem[] = [
+      send(tasks[0]!, 0),
+      send(tasks[1]!, 1, other), // another payload (equal, but not the sweep's one)
+      send(tasks[2]!, 3, other), // not the next command id
+      { ...send(tasks[3]!, 4, other), type: "SESSION_HOLD" }, // another type
+      { ...send(tasks[0]!, 5, other), to: { kind: "agent", id: tasks[0]! } }, // another kind
+      send(tasks[1]!, 0, run, "6-0"), // another entry
+      { ...send(tasks[2]!, 1, run, "6-0"), cmdId: "bench/x" }, // a command id not derived
+      withExtra, // a member a sweep's send has not
+      send(tasks[0]!, 3, run, "6-0"),
+      send(tasks[1]!, 4, run, "6-0"),
+    ]
+    const stored = storedOutbox(session, P, mixed) as Record<string, Array<Record<string, unknown>>>
+    expect(stored["5-0"]!.map((item) => item["_tag"])).toEqual(["send", "send", "send", "send", "send"])
+    expect(stored["6-0"]!.map((item) => item["_tag"])).toEqual(["send", "send", "send", "sends"])
+    expect(restoredOutbox(session, P, JSON.parse(JSON.stringify(stored)))).toEqual(mixed)
+  })
+})
