@@ -48,6 +48,9 @@ export interface PlannedRow {
   readonly machineVersion: number
   readonly outbox: ReadonlyArray<OutboxItem>
   readonly columns: ActorColumns
+  /** The session it belongs to (its row's `session_id`), whether `columns` sends it or not: its stored sends to it
+   * leave it out (stored-outbox.ts). */
+  readonly session: string | undefined
 }
 
 export interface BatchPlan {
@@ -279,6 +282,7 @@ export const planBatch = (input: PlanInput): BatchPlan => {
   const rows: PlannedRow[] = [...working.entries()]
     .filter(([, actor]) => !actor.purged)
     .map(([key, actor]) => {
+      const columns = actor.kind.columns(actor.snapshot.context, actor.state)
       const once: Record<string, unknown> = {}
       const snapshot = storedSnapshot(actor.kind, actor.id, actor.snapshot, once)
       return {
@@ -291,7 +295,8 @@ export const planBatch = (input: PlanInput): BatchPlan => {
         version: actor.version,
         machineVersion: machineVersion(actor.kind),
         outbox: storedItems(actor),
-        columns: rowColumns(actor, rowsWithoutOnce.has(key)),
+        columns: rowColumns(columns, rowsWithoutOnce.has(key)),
+        session: columns.sessionId ?? undefined,
       }
     })
   return {
@@ -348,8 +353,7 @@ const createdAgain = (kind: ActorKind, key: string, commands: ReadonlyArray<Comm
 
 /** An actor's query columns for its row; a task's `sessionId` and `index`, which never change, only when its row may lack
  * them (the statement keeps those its row holds when they are not sent): not repeated in each write of a session's task. */
-const rowColumns = (actor: HeldActor, rowMayLackThem: boolean): ActorColumns => {
-  const columns = actor.kind.columns(actor.snapshot.context, actor.state)
+const rowColumns = (columns: ActorColumns, rowMayLackThem: boolean): ActorColumns => {
   if (rowMayLackThem || ((columns.sessionId ?? null) === null && (columns.index ?? null) === null)) return columns
   const { sessionId: _sessionId, index: _index, ...rest } = columns
   return rest

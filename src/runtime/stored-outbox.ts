@@ -3,7 +3,7 @@
 // so its id is written once, not once per item; a timer's `ref`, which is the actor itself, is left
 // out, and so is a routing item's own task or agent id (`taskId` of `route_task`, `group_release` and `release`,
 // `agentId` of `fill_agent`: the actor itself); a command id derived from the entry (`<partition>/<entryId>/<n>`, see plan-batch.ts) keeps only
-// `#<n>`. Sends of one entry with the same type and payload to actors of one kind, under consecutive derived command ids
+// `#<n>`; a send to the actor's own session (a task's report) leaves out its `to`. Sends of one entry with the same type and payload to actors of one kind, under consecutive derived command ids
 // (a session's sweep: one SESSION_RUN per task), are stored as one `sends` naming their ids. Reading puts all of it
 // back. An outbox stored before this form (a plain list) reads the same.
 import type { ActorRef } from "./actor-kind.ts"
@@ -27,8 +27,18 @@ const OWN_ID: Readonly<Record<string, string>> = {
 const sameRef = (ref: unknown, self: ActorRef): boolean =>
   typeof ref === "object" && ref !== null && (ref as ActorRef).kind === self.kind && (ref as ActorRef).id === self.id
 
+/** An actor as its stored outbox names it: its session, when it has one (its row's `session_id`). */
+type Self = ActorRef & { readonly session?: string | null | undefined }
+
+/** The item's `to` is `self`'s session, as a plain ref. */
+const toOwnSession = (item: OutboxItem, self: Self): boolean => {
+  if (item._tag !== "send" || self.session === undefined || self.session === null) return false
+  const to = item.to
+  return to.kind === "session" && to.id === self.session && Object.keys(to).length === 2
+}
+
 /** The outbox to store for `self` (living in `partition`): its items grouped by entry; an empty outbox is `[]`. */
-export const storedOutbox = (self: ActorRef, partition: number, items: ReadonlyArray<OutboxItem>): StoredOutbox | [] => {
+export const storedOutbox = (self: Self, partition: number, items: ReadonlyArray<OutboxItem>): StoredOutbox | [] => {
   if (items.length === 0) return []
   // Keyed by entry ids, a new key each time: an object without a prototype is a hash table from the start (V8), where
   // a plain one takes a new hidden class per new key (about 0.7 µs a key). Its JSON is the same.
@@ -39,6 +49,7 @@ export const storedOutbox = (self: ActorRef, partition: number, items: ReadonlyA
     // The item's members in their order, less those left out: one copy, no `delete` (which turns an object into
     // dictionary mode, slower for the JSON that follows).
     const leftRef = OWN_REF.has(item._tag) && sameRef(record["ref"], self)
+    const leftTo = toOwnSession(item, self)
     const ownId = OWN_ID[item._tag]
     const leftId = ownId !== undefined && record[ownId] === self.id ? ownId : undefined
     const derived = `${partition}/${entryId}/`
@@ -47,7 +58,7 @@ export const storedOutbox = (self: ActorRef, partition: number, items: ReadonlyA
     const keys = Object.keys(record)
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i] as string
-      if (key === "entryId" || (key === "ref" && leftRef) || key === leftId) continue
+      if (key === "entryId" || (key === "ref" && leftRef) || key === leftId || (key === "to" && leftTo)) continue
       compact[key] = key === "cmdId" && shortId !== undefined ? shortId : record[key]
     }
     const group = (stored[entryId] ??= [])
@@ -96,7 +107,7 @@ const expandedSends = (compact: Record<string, unknown>): Array<Record<string, u
 }
 
 /** The outbox items a stored outbox holds (either form), as `storedOutbox` was given them. */
-export const restoredOutbox = (self: ActorRef, partition: number, stored: unknown): OutboxItem[] => {
+export const restoredOutbox = (self: Self, partition: number, stored: unknown): OutboxItem[] => {
   if (Array.isArray(stored)) return stored as OutboxItem[]
   if (typeof stored !== "object" || stored === null) return []
   const items: OutboxItem[] = []
@@ -106,6 +117,7 @@ export const restoredOutbox = (self: ActorRef, partition: number, stored: unknow
       if (OWN_REF.has(String(item["_tag"])) && item["ref"] === undefined) item["ref"] = { kind: self.kind, id: self.id }
       const ownId = OWN_ID[String(item["_tag"])]
       if (ownId !== undefined && item[ownId] === undefined) item[ownId] = self.id
+      if (item["_tag"] === "send" && item["to"] === undefined) item["to"] = { kind: "session", id: self.session }
       const cmdId = item["cmdId"]
       if (typeof cmdId === "string" && cmdId.startsWith(DERIVED)) item["cmdId"] = `${partition}/${entryId}/${cmdId.slice(DERIVED.length)}`
       items.push(item as unknown as OutboxItem)
