@@ -346,8 +346,11 @@ const groupStatement = (sql: Sql, batches: readonly Batch[]) => {
       insert into transitions (
         kind, actor_id, session_id, from_state, to_state, event, stream_id, stream_ms, stream_seq, at, version, patch, caused_by)
       select m.kind, m.actor_id,
-        -- the runtime sends none: its row's (kept when not sent: the written row's), a session's own id
-        coalesce(m.session_id, b.session_id, w.session_id, case when m.kind = 'session' then m.actor_id end),
+        -- the runtime sends none: its row's (kept when not sent: the written row's; the stored one when the batch's
+        -- row was not written, older than the stored), a session's own id
+        coalesce(m.session_id, b.session_id, w.session_id,
+          case when w.id is null then (select stored.session_id from actors stored where stored.kind = m.kind and stored.id = m.actor_id) end,
+          case when m.kind = 'session' then m.actor_id end),
         m.from_state, m.to_state, m.event, m.stream_id, m.stream_ms, m.stream_seq,
         to_timestamp(m.at_ms / 1000.0), m.version, m.patch, m.caused_by
       from moves m left join batch b on b.partition = m.partition and b.kind = m.kind and b.id = m.actor_id

@@ -41,6 +41,16 @@ describe("a session task's session columns", () => {
     expect(await historySessions("session", SESSION)).toEqual([SESSION])
   })
 
+  it("give a history row the stored row's session when the batch's row is older than the stored one", async () => {
+    await write(
+      [row("task", "t-3", "blocked", sid(T0 + 5), { sessionId: SESSION, index: 1 })],
+      [move("task", "t-3", null, "blocked", sid(T0))],
+    )
+    await write([row("task", "t-3", "ready", sid(T0 + 1))], [move("task", "t-3", "blocked", "ready", sid(T0 + 1))])
+    expect(await pg.sql`select state from actors where kind = 'task' and id = 't-3'`).toEqual([{ state: "blocked" }])
+    expect(await historySessions("task", "t-3")).toEqual([SESSION, SESSION])
+  })
+
   it("stay empty for a task of no session", async () => {
     await write([row("task", "t-2", "ready", sid(T0))], [move("task", "t-2", null, "ready", sid(T0))])
     await write([row("task", "t-2", "assigned", sid(T0 + 1))], [move("task", "t-2", "ready", "assigned", sid(T0 + 1))])
