@@ -3,7 +3,9 @@
 // so its id is written once, not once per item; a timer's `ref`, which is the actor itself, is left
 // out, and so is a routing item's own task or agent id (`taskId` of `route_task`, `group_release` and `release`,
 // `agentId` of `fill_agent`: the actor itself); a command id derived from the entry (`<partition>/<entryId>/<n>`, see plan-batch.ts) keeps only
-// `#<n>`; a send to the actor's own session (a task's report) leaves out its `to`. Sends of one entry with the same type and payload to actors of one kind, under consecutive derived command ids
+// `#<n>`; a send to the actor's own session (a task's report) leaves out its `to`; a reply's `actor` naming the actor
+// itself, and a pushed frame's `task_id` and `session_id` naming the actor and its session, are stored as `#` (in place:
+// what is sent keeps its members' order). Sends of one entry with the same type and payload to actors of one kind, under consecutive derived command ids
 // (a session's sweep: one SESSION_RUN per task), are stored as one `sends` naming their ids. Reading puts all of it
 // back. An outbox stored before this form (a plain list) reads the same.
 import type { ActorRef } from "./actor-kind.ts"
@@ -16,6 +18,12 @@ const DERIVED = "#"
 const SENDS = "sends"
 /** The items that name their own actor (`ref`). */
 const OWN_REF = new Set(["timer_arm", "timer_clear", "erase"])
+/** A reply's member naming the actor it answers for: `#` when it is the actor itself (in place: a reply's body is sent in
+ * its members' order). */
+const REPLY_ACTOR = "actor"
+/** The members of a pushed frame's payload that may name the actor itself (`task_id`) and its session (`session_id`). */
+const FRAME_SELF = "task_id"
+const FRAME_SESSION = "session_id"
 /** The member of an item that names its own actor's id, by tag. */
 const OWN_ID: Readonly<Record<string, string>> = {
   route_task: "taskId",
@@ -49,6 +57,7 @@ export const storedOutbox = (self: Self, partition: number, items: ReadonlyArray
     // The item's members in their order, less those left out: one copy, no `delete` (which turns an object into
     // dictionary mode, slower for the JSON that follows).
     const leftRef = OWN_REF.has(item._tag) && sameRef(record["ref"], self)
+    const ownActor = item._tag === "reply" && sameRef(record[REPLY_ACTOR], self)
     const leftTo = toOwnSession(item, self)
     const ownId = OWN_ID[item._tag]
     const leftId = ownId !== undefined && record[ownId] === self.id ? ownId : undefined
@@ -59,12 +68,50 @@ export const storedOutbox = (self: Self, partition: number, items: ReadonlyArray
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i] as string
       if (key === "entryId" || (key === "ref" && leftRef) || key === leftId || (key === "to" && leftTo)) continue
-      compact[key] = key === "cmdId" && shortId !== undefined ? shortId : record[key]
+      compact[key] =
+        key === "cmdId" && shortId !== undefined
+          ? shortId
+          : key === "frame"
+            ? storedFrame(record[key], self)
+            : key === REPLY_ACTOR && ownActor
+              ? DERIVED
+              : record[key]
     }
     const group = (stored[entryId] ??= [])
     if (!joined(group, item, shortId)) group.push(compact)
   }
   return stored
+}
+
+/** A pushed frame whose payload names the actor itself or its session, with `#` in their place (members in their order). */
+const storedFrame = (frame: unknown, self: Self): unknown => {
+  const payload = (frame as { payload?: unknown } | null)?.payload
+  if (typeof payload !== "object" || payload === null) return frame
+  const members = payload as Record<string, unknown>
+  const ownId = members[FRAME_SELF] === self.id
+  const ownSession = self.session !== undefined && self.session !== null && members[FRAME_SESSION] === self.session
+  if (!ownId && !ownSession) return frame
+  const kept: Record<string, unknown> = {}
+  for (const key of Object.keys(members))
+    kept[key] = (key === FRAME_SELF && ownId) || (key === FRAME_SESSION && ownSession) ? DERIVED : members[key]
+  return { ...(frame as object), payload: kept }
+}
+
+/** A stored frame with the actor's id and its session back in place of `#`. */
+const restoredFrame = (frame: unknown, self: Self): unknown => {
+  const payload = (frame as { payload?: unknown } | null)?.payload
+  if (typeof payload !== "object" || payload === null) return frame
+  const members = payload as Record<string, unknown>
+  if (members[FRAME_SELF] !== DERIVED && members[FRAME_SESSION] !== DERIVED) return frame
+  const kept: Record<string, unknown> = {}
+  for (const key of Object.keys(members))
+    kept[key] =
+      key === FRAME_SELF && members[key] === DERIVED
+        ? self.id
+        : key === FRAME_SESSION && members[key] === DERIVED
+          ? self.session
+          : members[key]
+  return { ...(frame as object), payload: kept }
 }
 
 /** A send with only the members of a sweep's (`to`, `type`, `payload`, `entryId`, a derived `cmdId`). */
@@ -115,6 +162,8 @@ export const restoredOutbox = (self: Self, partition: number, stored: unknown): 
     for (const compact of compacts.flatMap((stored) => (stored["_tag"] === SENDS ? expandedSends(stored) : [stored]))) {
       const item: Record<string, unknown> = { ...compact, entryId }
       if (OWN_REF.has(String(item["_tag"])) && item["ref"] === undefined) item["ref"] = { kind: self.kind, id: self.id }
+      if (item["_tag"] === "reply" && item[REPLY_ACTOR] === DERIVED) item[REPLY_ACTOR] = { kind: self.kind, id: self.id }
+      if (item["_tag"] === "push") item["frame"] = restoredFrame(item["frame"], self)
       const ownId = OWN_ID[String(item["_tag"])]
       if (ownId !== undefined && item[ownId] === undefined) item[ownId] = self.id
       if (item["_tag"] === "send" && item["to"] === undefined) item["to"] = { kind: "session", id: self.session }

@@ -137,3 +137,45 @@ describe("a sweep's sends in a stored outbox", () => {
     expect(restoredOutbox(session, P, JSON.parse(JSON.stringify(stored)))).toEqual(mixed)
   })
 })
+
+describe("a task's replies and pushes in a stored outbox", () => {
+  const session = "0a6e5bb6-22a4-4d70-9c1c-2e0f1d7a6c3b"
+  const task = { ...self, session }
+  const reply = (actor: { kind: string; id: string }): OutboxItem => ({
+    _tag: "reply",
+    entryId: "7-0",
+    replyTo: "edge-1:4.2",
+    actor,
+    outcome: "applied",
+    state: "in_progress",
+  })
+  const assigned = (taskId: string, sessionId?: string): OutboxItem => ({
+    _tag: "push",
+    agentId: agent.id,
+    frame: {
+      type: "task_assigned",
+      payload: { task_id: taskId, ...(sessionId ? { session_id: sessionId } : {}), capability: "bench", attempt: 1 },
+    },
+    entryId: "7-0",
+    cmdId: `${P}/7-0/1`,
+  })
+  const items = [reply(self), reply(agent), assigned(self.id, session), assigned("other", "other-session"), assigned(self.id)]
+
+  it("name the task itself and its session by `#`, and read back the same, members in their order", () => {
+    const stored = storedOutbox(task, P, items) as Record<string, Array<Record<string, unknown>>>
+    const [own, other, pushed, pushedOther, pushedAlone] = stored["7-0"]!
+    expect(own).toMatchObject({ actor: "#" })
+    expect(other).toMatchObject({ actor: agent })
+    expect(pushed).toMatchObject({ frame: { payload: { task_id: "#", session_id: "#" } } })
+    expect(pushedOther).toMatchObject({ frame: { payload: { task_id: "other", session_id: "other-session" } } })
+    expect(pushedAlone).toMatchObject({ frame: { payload: { task_id: "#" } } })
+    const restored = restoredOutbox(task, P, JSON.parse(JSON.stringify(stored)))
+    expect(restored).toEqual(items)
+    // what is sent (a reply's body, a pushed frame) keeps its members' order
+    const sent = (item: OutboxItem) => {
+      const { _tag, entryId, cmdId, ...rest } = item as OutboxItem & Record<string, unknown>
+      return JSON.stringify(rest)
+    }
+    expect(restored.map(sent)).toEqual(items.map(sent))
+  })
+})
