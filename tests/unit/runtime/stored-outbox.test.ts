@@ -1,6 +1,7 @@
 // The stored form of an actor's last outbox: items grouped by their entry, a timer's own `ref`, a routing
-// item's own task or agent id and the derived part of command ids left out; reading it back gives the items exactly, and an outbox stored
-// as a plain list (before this form) reads the same.
+// item's own task or agent id and the derived part of command ids left out, a sweep's sends as one `sends`, a task's
+// report without its session, its replies' and pushes' own ids as `#`; reading it back gives the items exactly, and
+// an outbox stored as a plain list (before this form) reads the same.
 import { describe, expect, it } from "vitest"
 import type { OutboxItem } from "../../../src/runtime/outbox.ts"
 import { restoredOutbox, storedOutbox } from "../../../src/runtime/stored-outbox.ts"
