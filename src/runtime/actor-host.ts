@@ -28,6 +28,8 @@ export interface HeldActor {
   readonly streamId: string
   readonly version: number
   readonly outbox: ReadonlyArray<OutboxItem>
+  /** The entry that created it, while this process holds it since: its row stores that entry's items as one `created`. */
+  readonly createdBy?: string | undefined
   /** Erased by this batch (its machine emitted `actor.purge`): its row and history are deleted at the commit,
    * and later commands find no actor. */
   readonly purged?: true

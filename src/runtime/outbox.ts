@@ -43,7 +43,15 @@ export interface EraseItem {
   readonly ref: ActorRef
 }
 
-export type OutboxItem = (EventItem | TimerArmItem | TimerClearItem | ReplyItem | EraseItem | Output) & {
+/** Only in a stored outbox (never carried out): stands for every item but the event of the entry that created the
+ * actor. The creation is a pure step of that entry alone, so a redelivery of it creates the actor again, off the
+ * record, and carries out what that gives: the same items, the same command ids (src/runtime/plan-batch.ts). A
+ * session's creation stores this in place of one CREATE per task. */
+export interface CreatedItem {
+  readonly _tag: "created"
+}
+
+export type OutboxItem = (EventItem | TimerArmItem | TimerClearItem | ReplyItem | EraseItem | CreatedItem | Output) & {
   /** The inbox entry that caused it, so a redelivery finds its own items. */
   readonly entryId: string
   /** Deterministic id used to de-duplicate commands appended to other inboxes. */

@@ -400,7 +400,7 @@ export class PartitionWorker {
         streamId: actor.streamId,
         version: actor.version,
         machineVersion: actor.machineVersion,
-        outbox: [...events, ...restoredOutbox(actor, this.partition, actor.outbox)],
+        outbox: [...events, ...restoredOutbox({ kind: actor.kind, id: actor.id, session: actor.sessionId }, this.partition, actor.outbox)],
       })
     }
     return stored

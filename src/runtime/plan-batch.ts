@@ -48,6 +48,9 @@ export interface PlannedRow {
   readonly machineVersion: number
   readonly outbox: ReadonlyArray<OutboxItem>
   readonly columns: ActorColumns
+  /** The session it belongs to (its row's `session_id`), whether `columns` sends it or not: its stored sends to it
+   * leave it out (stored-outbox.ts). */
+  readonly session: string | undefined
 }
 
 export interface BatchPlan {
@@ -84,6 +87,7 @@ export interface PlanInput {
   readonly stored: ReadonlyMap<string, StoredActor>
 }
 
+const CREATED = "created"
 const TIMER_ARM = "timer.arm"
 const TIMER_CLEAR = "timer.clear"
 const ERASE_AFTER_EFFECTS = "actor.erase"
@@ -185,7 +189,11 @@ export const planBatch = (input: PlanInput): BatchPlan => {
       ackIds.push(entry.id)
       counts.redelivered += 1
       replayed.add(entry.id)
-      outbox.push(...before.outbox.filter((item) => item.entryId === entry.id))
+      for (const item of before.outbox) {
+        if (item.entryId !== entry.id) continue
+        if (item._tag === CREATED) outbox.push(...createdAgain(kind, key, decoded.commands, entry.id, partition))
+        else outbox.push(item)
+      }
       continue
     }
 
@@ -232,7 +240,8 @@ export const planBatch = (input: PlanInput): BatchPlan => {
         transitions.push({
           kind: kind.kind,
           actorId: command.id,
-          sessionId: kind.columns(snapshot.context, to).sessionId ?? (kind.kind === "session" ? command.id : null),
+          // no sessionId: the statement takes its row's `session_id` (a session's own id for a session), so a task's
+          // history rows do not each carry it
           from: step.from,
           to,
           event: command.type,
@@ -254,15 +263,9 @@ export const planBatch = (input: PlanInput): BatchPlan => {
           }),
         )
       }
-      let offset = 0
-      for (const part of step.parts) {
-        const effects = effectItems(kind, command, part.effects, part.context, entry.id, partition, offset)
-        offset += effects.length
-        items.push(...effects)
-      }
-      const answer = replyItem(command, entry.id, "applied", to)
-      if (answer) items.push(answer)
-      after = { kind, id: command.id, snapshot, state: to, view, streamId: entry.id, version, outbox: [] }
+      items.push(...stepItems(kind, command, step, entry.id, partition))
+      const createdBy = before ? before.createdBy : entry.id
+      after = { kind, id: command.id, snapshot, state: to, view, streamId: entry.id, version, outbox: [], createdBy }
     }
     outbox.push(...items)
     // Rejections of existing actors still advance the actor's stream id, so their reply is kept.
@@ -279,6 +282,7 @@ export const planBatch = (input: PlanInput): BatchPlan => {
   const rows: PlannedRow[] = [...working.entries()]
     .filter(([, actor]) => !actor.purged)
     .map(([key, actor]) => {
+      const columns = actor.kind.columns(actor.snapshot.context, actor.state)
       const once: Record<string, unknown> = {}
       const snapshot = storedSnapshot(actor.kind, actor.id, actor.snapshot, once)
       return {
@@ -290,8 +294,9 @@ export const planBatch = (input: PlanInput): BatchPlan => {
         streamId: actor.streamId,
         version: actor.version,
         machineVersion: machineVersion(actor.kind),
-        outbox: actor.outbox.filter((item) => item._tag !== "event"),
-        columns: actor.kind.columns(actor.snapshot.context, actor.state),
+        outbox: storedItems(actor),
+        columns: rowColumns(columns, rowsWithoutOnce.has(key)),
+        session: columns.sessionId ?? undefined,
       }
     })
   return {
@@ -306,6 +311,52 @@ export const planBatch = (input: PlanInput): BatchPlan => {
     counts,
     replayed,
   }
+}
+
+/** The items of an actor's row: no events (the batch's `transitions` rows hold them), and the items of the entry that
+ * created it as one `created` (a redelivery of that entry creates it again: `createdAgain`). */
+const storedItems = (actor: HeldActor): OutboxItem[] => {
+  const items: OutboxItem[] = []
+  let created = false
+  for (const item of actor.outbox) {
+    if (item._tag === "event") continue
+    if (item.entryId !== actor.createdBy) items.push(item)
+    else if (!created) {
+      created = true
+      items.push({ _tag: CREATED, entryId: item.entryId })
+    }
+  }
+  return items
+}
+
+/** What an applied step causes beyond its event: each command's timers and outputs, then the reply to whoever waits. */
+const stepItems = (kind: ActorKind, command: Command, step: FoldedStep, entryId: string, partition: number): OutboxItem[] => {
+  const items: OutboxItem[] = []
+  let offset = 0
+  for (const part of step.parts) {
+    const effects = effectItems(kind, command, part.effects, part.context, entryId, partition, offset)
+    offset += effects.length
+    items.push(...effects)
+  }
+  const answer = replyItem(command, entryId, "applied", step.to)
+  if (answer) items.push(answer)
+  return items
+}
+
+/** The items (less its event) of the entry that created an actor, for its redelivery: the creation is a pure step of
+ * that entry's commands and time alone, so taking it again gives what it gave the first time, command ids included. */
+const createdAgain = (kind: ActorKind, key: string, commands: ReadonlyArray<Command>, entryId: string, partition: number): OutboxItem[] => {
+  const folded = foldCommands(kind, key, undefined, commands, streamIdMs(entryId))
+  const command = commands[0]
+  return folded._tag === "folded" && folded.step && command ? stepItems(kind, command, folded.step, entryId, partition) : []
+}
+
+/** An actor's query columns for its row; a task's `sessionId` and `index`, which never change, only when its row may lack
+ * them (the statement keeps those its row holds when they are not sent): not repeated in each write of a session's task. */
+const rowColumns = (columns: ActorColumns, rowMayLackThem: boolean): ActorColumns => {
+  if (rowMayLackThem || ((columns.sessionId ?? null) === null && (columns.index ?? null) === null)) return columns
+  const { sessionId: _sessionId, index: _index, ...rest } = columns
+  return rest
 }
 
 interface FoldedStep {

@@ -331,23 +331,30 @@ const groupStatement = (sql: Sql, batches: readonly Batch[]) => {
         -- written once (migration 013): a row that is not sent them keeps the members it holds
         stored_once = coalesce(excluded.stored_once, a.stored_once), stream_id = excluded.stream_id,
         stream_ms = excluded.stream_ms, stream_seq = excluded.stream_seq, fence = excluded.fence,
-        version = excluded.version, machine_version = excluded.machine_version, outbox = excluded.outbox, session_id = excluded.session_id,
+        version = excluded.version, machine_version = excluded.machine_version, outbox = excluded.outbox,
+        -- a task's session and place never change: sent only when its row may lack them (src/runtime/plan-batch.ts)
+        session_id = coalesce(excluded.session_id, a.session_id),
         capability = excluded.capability, agent_id = excluded.agent_id, priority = excluded.priority,
         capabilities = excluded.capabilities, load = excluded.load, free_capacity = excluded.free_capacity,
         routing_score = excluded.routing_score, deleted_at = excluded.deleted_at, group_key = excluded.group_key,
-        task_index = excluded.task_index,
+        task_index = coalesce(excluded.task_index, a.task_index),
         updated_at = excluded.updated_at, state_since = excluded.state_since
       where (a.stream_ms, a.stream_seq) < (excluded.stream_ms, excluded.stream_seq)
-      returning a.kind, a.id
+      returning a.kind, a.id, a.session_id
     ),
     recorded as (
       insert into transitions (
         kind, actor_id, session_id, from_state, to_state, event, stream_id, stream_ms, stream_seq, at, version, patch, caused_by)
       select m.kind, m.actor_id,
-        coalesce(m.session_id, b.session_id, case when m.kind = 'session' then m.actor_id end),
+        -- the runtime sends none: its row's (kept when not sent: the written row's; the stored one when the batch's
+        -- row was not written, older than the stored), a session's own id
+        coalesce(m.session_id, b.session_id, w.session_id,
+          case when w.id is null then (select stored.session_id from actors stored where stored.kind = m.kind and stored.id = m.actor_id) end,
+          case when m.kind = 'session' then m.actor_id end),
         m.from_state, m.to_state, m.event, m.stream_id, m.stream_ms, m.stream_seq,
         to_timestamp(m.at_ms / 1000.0), m.version, m.patch, m.caused_by
       from moves m left join batch b on b.partition = m.partition and b.kind = m.kind and b.id = m.actor_id
+        left join written w on w.kind = m.kind and w.id = m.actor_id
       order by m.partition, m.stream_ms, m.stream_seq
       on conflict (kind, actor_id, version) do nothing
       returning kind, actor_id, version

@@ -1,7 +1,7 @@
 // The members a kind stores once (ActorKind.storedOnce) in the planner's rows: a batch that creates an actor sends
 // them apart from its snapshot (which leaves them out), a batch on an actor the host holds (its row written by a
 // commit of this process) sends none, and a batch on an actor restored from its row sends them again (the row may
-// be one written before they were split off, or edited). What the store puts back (withStoredOnce) restores the
+// be one written before they were split off, or edited); so do a session task's session and index columns. What the store puts back (withStoredOnce) restores the
 // actor exactly as its snapshot stored whole does.
 import { describe, expect, it } from "vitest"
 import { taskKind } from "../../../actors/task.ts"
@@ -76,6 +76,22 @@ describe("the planner's rows and the members stored once", () => {
     expect(assigned.rows[0]!.storedOnce).toBeUndefined()
     expect(JSON.stringify(assigned.rows[0]!.snapshot)).not.toContain("xxxx")
     expect(context(assigned.rows[0]!)).toMatchObject({ agentId: AGENT })
+  })
+
+  it("sends a session task's session and index columns only with them, and its transitions without its session", () => {
+    // the store keeps the columns a write does not send, and a history row takes its actor row's session
+    // (tests/integration/store/session-columns.test.ts)
+    expect(created.rows[0]!.columns).toMatchObject({ sessionId: "s-1", index: 3, capability: "code" })
+    expect(assigned.rows[0]!.columns).not.toHaveProperty("sessionId")
+    expect(assigned.rows[0]!.columns).not.toHaveProperty("index")
+    expect(assigned.rows[0]!.columns).toMatchObject({ agentId: AGENT, capability: "code" })
+    for (const transition of [...created.transitions, ...assigned.transitions]) expect(transition).not.toHaveProperty("sessionId")
+    const restored = plan(
+      [entry("1002-0", "START", { agentId: AGENT })],
+      new ActorHost({ maxActors: 10 }),
+      new Map([[`task:${ID}`, readBack(assigned.rows[0]!, once)]]),
+    )
+    expect(restored.rows[0]!.columns).toMatchObject({ sessionId: "s-1", index: 3 })
   })
 
   it("sends them again for an actor restored from its row, whichever layout the row has", () => {

@@ -1,6 +1,7 @@
 // The stored form of an actor's last outbox: items grouped by their entry, a timer's own `ref`, a routing
-// item's own task or agent id and the derived part of command ids left out; reading it back gives the items exactly, and an outbox stored
-// as a plain list (before this form) reads the same.
+// item's own task or agent id and the derived part of command ids left out, a sweep's sends as one `sends`, a task's
+// report without its session, its replies' and pushes' own ids as `#`; reading it back gives the items exactly, and
+// an outbox stored as a plain list (before this form) reads the same.
 import { describe, expect, it } from "vitest"
 import type { OutboxItem } from "../../../src/runtime/outbox.ts"
 import { restoredOutbox, storedOutbox } from "../../../src/runtime/stored-outbox.ts"
@@ -86,5 +87,96 @@ describe("stored outboxes", () => {
     const stored = storedOutbox(agent, P, [fill])
     expect(stored).toEqual({ "1-0": [{ _tag: "fill_agent", capabilities: ["bench"], free: 2, cmdId: "#0" }] })
     expect(restoredOutbox(agent, P, JSON.parse(JSON.stringify(stored)))).toEqual([fill])
+  })
+})
+
+describe("a sweep's sends in a stored outbox", () => {
+  const session = { kind: "session", id: "7c9e6679-7425-40de-944b-e07fc1f90ae7" }
+  const tasks = ["a", "b", "c", "d"].map((letter) => `${letter.repeat(8)}-0000-5000-8000-000000000000`)
+  const run = { epoch: 1 }
+  const send = (id: string, n: number, payload: Record<string, unknown> = run, entryId = "5-0") => ({
+    _tag: "send" as const,
+    to: { kind: "task", id },
+    type: "SESSION_RUN",
+    payload,
+    entryId,
+    cmdId: `${P}/${entryId}/${n}`,
+  })
+  const sweep: OutboxItem[] = tasks.map((id, n) => send(id, n))
+
+  it("are stored as one `sends` naming their ids, and read back as the sends, each under its own command id", () => {
+    const stored = storedOutbox(session, P, sweep)
+    expect(stored).toEqual({ "5-0": [{ _tag: "sends", kind: "task", type: "SESSION_RUN", payload: run, ids: tasks, cmdId: "#0" }] })
+    expect(restoredOutbox(session, P, JSON.parse(JSON.stringify(stored)))).toEqual(sweep)
+    // against the same sends stored one by one (each its own payload object, so none joins)
+    const apart = storedOutbox(
+      session,
+      P,
+      tasks.map((id, n) => send(id, n, { epoch: 1 })),
+    )
+    expect(JSON.stringify(stored).length).toBeLessThan(0.5 * JSON.stringify(apart).length)
+  })
+
+  it("join only sends of the same kind, type and payload under consecutive command ids of one entry", () => {
+    const other = { epoch: 1 }
+    const withExtra = { ...send(tasks[3]!, 2, run, "6-0"), extra: 1 }
+    const mixed: OutboxItem[] = [
+      send(tasks[0]!, 0),
+      send(tasks[1]!, 1, other), // another payload (equal, but not the sweep's one)
+      send(tasks[2]!, 3, other), // not the next command id
+      { ...send(tasks[3]!, 4, other), type: "SESSION_HOLD" }, // another type
+      { ...send(tasks[0]!, 5, other), to: { kind: "agent", id: tasks[0]! } }, // another kind
+      send(tasks[1]!, 0, run, "6-0"), // another entry
+      { ...send(tasks[2]!, 1, run, "6-0"), cmdId: "bench/x" }, // a command id not derived
+      withExtra, // a member a sweep's send has not
+      send(tasks[0]!, 3, run, "6-0"),
+      send(tasks[1]!, 4, run, "6-0"),
+    ]
+    const stored = storedOutbox(session, P, mixed) as Record<string, Array<Record<string, unknown>>>
+    expect(stored["5-0"]!.map((item) => item["_tag"])).toEqual(["send", "send", "send", "send", "send"])
+    expect(stored["6-0"]!.map((item) => item["_tag"])).toEqual(["send", "send", "send", "sends"])
+    expect(restoredOutbox(session, P, JSON.parse(JSON.stringify(stored)))).toEqual(mixed)
+  })
+})
+
+describe("a task's replies and pushes in a stored outbox", () => {
+  const session = "0a6e5bb6-22a4-4d70-9c1c-2e0f1d7a6c3b"
+  const task = { ...self, session }
+  const reply = (actor: { kind: string; id: string }): OutboxItem => ({
+    _tag: "reply",
+    entryId: "7-0",
+    replyTo: "edge-1:4.2",
+    actor,
+    outcome: "applied",
+    state: "in_progress",
+  })
+  const assigned = (taskId: string, sessionId?: string): OutboxItem => ({
+    _tag: "push",
+    agentId: agent.id,
+    frame: {
+      type: "task_assigned",
+      payload: { task_id: taskId, ...(sessionId ? { session_id: sessionId } : {}), capability: "bench", attempt: 1 },
+    },
+    entryId: "7-0",
+    cmdId: `${P}/7-0/1`,
+  })
+  const items = [reply(self), reply(agent), assigned(self.id, session), assigned("other", "other-session"), assigned(self.id)]
+
+  it("name the task itself and its session by `#`, and read back the same, members in their order", () => {
+    const stored = storedOutbox(task, P, items) as Record<string, Array<Record<string, unknown>>>
+    const [own, other, pushed, pushedOther, pushedAlone] = stored["7-0"]!
+    expect(own).toMatchObject({ actor: "#" })
+    expect(other).toMatchObject({ actor: agent })
+    expect(pushed).toMatchObject({ frame: { payload: { task_id: "#", session_id: "#" } } })
+    expect(pushedOther).toMatchObject({ frame: { payload: { task_id: "other", session_id: "other-session" } } })
+    expect(pushedAlone).toMatchObject({ frame: { payload: { task_id: "#" } } })
+    const restored = restoredOutbox(task, P, JSON.parse(JSON.stringify(stored)))
+    expect(restored).toEqual(items)
+    // what is sent (a reply's body, a pushed frame) keeps its members' order
+    const sent = (item: OutboxItem) => {
+      const { _tag, entryId, cmdId, ...rest } = item as OutboxItem & Record<string, unknown>
+      return JSON.stringify(rest)
+    }
+    expect(restored.map(sent)).toEqual(items.map(sent))
   })
 })
