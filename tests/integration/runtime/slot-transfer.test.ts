@@ -61,6 +61,19 @@ const runToCompletion = async (taskId: string, agentId: string): Promise<void> =
   await d.append({ kind: "task", id: taskId, type: "COMPLETE", payload: { agentId } })
 }
 
+/** One slot of a new agent, `first` holding it, `second` queued behind it; `second` is transferred the slot when
+ * `first` completes (unless something happens to it first). */
+const oneSlotTwoTasks = async (label: string) => {
+  const capability = `${label}-${randomUUID().slice(0, 8)}`
+  const [first, second] = [randomUUID(), randomUUID()] as const
+  const agentId = await createAgent(capability, 1)
+  await createTask(first, capability)
+  await d.actor("task", first, (row) => row.state === "assigned")
+  await createTask(second, capability)
+  await d.actor("task", second, (row) => row.state === "ready")
+  return { first, second, agentId }
+}
+
 describe("an agent's slot transferred from task to task", () => {
   it("runs N tasks on fewer slots exactly once, the agent hearing of the slots only when nothing waits", async () => {
     const capability = `slots-${randomUUID().slice(0, 8)}`
@@ -90,14 +103,8 @@ describe("an agent's slot transferred from task to task", () => {
   }, 60_000)
 
   it("a transfer refused by its task (cancelled meanwhile) gives the slot back to the agent, named", async () => {
-    const capability = `refused-${randomUUID().slice(0, 8)}`
-    const [first, second] = [randomUUID(), randomUUID()]
-    const agentId = await createAgent(capability, 1)
-    await createTask(first, capability)
-    await d.actor("task", first, (row) => row.state === "assigned")
     // The second waits in its queue; cancelled there, it stays queued until a take meets it.
-    await createTask(second, capability)
-    await d.actor("task", second, (row) => row.state === "ready")
+    const { first, second, agentId } = await oneSlotTwoTasks("refused")
     await d.append({ kind: "task", id: second, type: "CANCEL", payload: { reason: "not needed" } })
     await d.actor("task", second, (row) => row.state === "cancelled")
     await runToCompletion(first, agentId)
@@ -111,13 +118,7 @@ describe("an agent's slot transferred from task to task", () => {
   }, 30_000)
 
   it("a lost agent's transferred slot reaches the task holding it now, which goes back to ready", async () => {
-    const capability = `lost-${randomUUID().slice(0, 8)}`
-    const [first, second] = [randomUUID(), randomUUID()]
-    const agentId = await createAgent(capability, 1)
-    await createTask(first, capability)
-    await d.actor("task", first, (row) => row.state === "assigned")
-    await createTask(second, capability)
-    await d.actor("task", second, (row) => row.state === "ready")
+    const { first, second, agentId } = await oneSlotTwoTasks("lost")
     await runToCompletion(first, agentId)
     // The second took the first's slot: assigned to the agent, which still names its slot after the first.
     await d.actor("task", second, (row) => row.state === "assigned" && agentOf(row) === agentId)
@@ -130,13 +131,7 @@ describe("an agent's slot transferred from task to task", () => {
   }, 30_000)
 
   it("a draining agent's transferred slot reaches the task holding it: not started, it goes back to ready", async () => {
-    const capability = `drain-${randomUUID().slice(0, 8)}`
-    const [first, second] = [randomUUID(), randomUUID()]
-    const agentId = await createAgent(capability, 1)
-    await createTask(first, capability)
-    await d.actor("task", first, (row) => row.state === "assigned")
-    await createTask(second, capability)
-    await d.actor("task", second, (row) => row.state === "ready")
+    const { first, second, agentId } = await oneSlotTwoTasks("drain")
     await runToCompletion(first, agentId)
     await d.actor("task", second, (row) => row.state === "assigned" && agentOf(row) === agentId)
     await d.append({ kind: "agent", id: agentId, type: "DRAIN", payload: {} })

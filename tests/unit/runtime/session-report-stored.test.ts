@@ -5,27 +5,18 @@ import { describe, expect, it } from "vitest"
 import { taskKind } from "../../../actors/task.ts"
 import { partitionOf } from "../../../src/redis/partition.ts"
 import { ActorHost, type StoredActor } from "../../../src/runtime/actor-host.ts"
-import { eventItem, planBatch, type Decoded, type InboxEntry } from "../../../src/runtime/plan-batch.ts"
+import { eventItem } from "../../../src/runtime/plan-batch.ts"
 import { restoredOutbox, storedOutbox } from "../../../src/runtime/stored-outbox.ts"
+import { taskPlanner } from "../../support/task-planner.ts"
 import { AGENT, taskInput } from "../machines/task/harness.ts"
 
 const PARTITIONS = 16
 const ID = "3b0f3a7e-1c1d-5a55-8d0e-6d3f2f6b9a10"
 const SESSION = "0a6e5bb6-22a4-4d70-9c1c-2e0f1d7a6c3b"
 const P = partitionOf("task", ID, PARTITIONS)
-const kinds = new Map([["task", taskKind]])
 const { at: _at, ...creation } = taskInput({ id: ID, sessionId: SESSION, index: 4, key: "k", blocked: true })
 
-const decode = (fields: Readonly<Record<string, string>>): Decoded => ({
-  ok: true,
-  commands: [{ kind: "task", id: ID, type: fields["type"]!, payload: JSON.parse(fields["payload"]!) }],
-})
-const entry = (id: string, type: string, payload: object = {}): InboxEntry => ({
-  id,
-  fields: { type, actor: `task:${ID}`, payload: JSON.stringify(payload) },
-})
-const plan = (entries: InboxEntry[], host: ActorHost, stored = new Map<string, StoredActor>()) =>
-  planBatch({ partition: P, partitions: PARTITIONS, entries, decode, kinds, host, stored })
+const { entry, plan } = taskPlanner(ID, PARTITIONS)
 
 describe("a session task's stored reports", () => {
   const host = new ActorHost({ maxActors: 10 })

@@ -7,29 +7,20 @@ import { describe, expect, it } from "vitest"
 import { taskKind } from "../../../actors/task.ts"
 import { partitionOf } from "../../../src/redis/partition.ts"
 import { ActorHost, type StoredActor } from "../../../src/runtime/actor-host.ts"
-import { planBatch, type BatchPlan, type Decoded, type InboxEntry, type PlannedRow } from "../../../src/runtime/plan-batch.ts"
+import type { PlannedRow } from "../../../src/runtime/plan-batch.ts"
 import { restoreStored } from "../../../src/runtime/snapshot-version.ts"
 import { compactSnapshot } from "../../../src/runtime/stored-snapshot.ts"
 import type { PersistedSnapshot } from "../../../src/runtime/actor-kind.ts"
 import { withStoredOnce } from "../../../src/store/actor-row.ts"
+import { taskPlanner } from "../../support/task-planner.ts"
 import { AGENT, taskInput } from "../machines/task/harness.ts"
 
 const PARTITIONS = 16
 const ID = "task-1"
-const P = partitionOf("task", ID, PARTITIONS)
-const kinds = new Map([["task", taskKind]])
+const _P = partitionOf("task", ID, PARTITIONS)
 const { at: _at, ...creation } = taskInput({ payload: { prompt: "x".repeat(2_000) }, sessionId: "s-1", index: 3, key: "parse" })
 
-const decode = (fields: Readonly<Record<string, string>>): Decoded => ({
-  ok: true,
-  commands: [{ kind: "task", id: ID, type: fields["type"]!, payload: JSON.parse(fields["payload"]!) }],
-})
-const entry = (id: string, type: string, payload: object = {}): InboxEntry => ({
-  id,
-  fields: { type, actor: `task:${ID}`, payload: JSON.stringify(payload) },
-})
-const plan = (entries: InboxEntry[], host: ActorHost, stored = new Map<string, StoredActor>()): BatchPlan =>
-  planBatch({ partition: P, partitions: PARTITIONS, entries, decode, kinds, host, stored })
+const { entry, plan } = taskPlanner(ID, PARTITIONS)
 
 /** JSON as Postgres gives it back. */
 const json = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T

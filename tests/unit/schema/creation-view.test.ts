@@ -14,33 +14,18 @@ const SESSION = "0193a0c4-1f2e-7a3b-8c4d-5e6f7a8b9c0e"
 const ENTRY = "1796040637999-3"
 const AT = new Date(1796040637999).toISOString()
 
-const defaultsView = {
+/** A task created with the defaults, its view as GET answers it. */
+const [ready] = initialTransition(taskMachine, {
   id: TASK,
-  session_id: null,
-  key: null,
   title: "build",
   capability: "bench",
   payload: { i: 44 },
-  depends_on: [],
-  priority: 2,
-  group: null,
-  requires_approval: false,
-  approved_at: null,
-  timeout_s: 300,
-  max_attempts: 3,
-  status: "ready",
-  agent_id: null,
-  attempt: 0,
-  progress: 0,
-  progress_message: null,
-  result: null,
-  error: null,
-  cancel_reason: null,
-  deadline_at: null,
-  started_at: null,
-  finished_at: null,
-  created_at: AT,
-}
+  dependsOn: [],
+  blocked: false,
+  at: 0,
+})
+const defaultsView: Record<string, unknown> = { ...taskView(TASK, ready.context, String(ready.value)), created_at: AT }
+
 const everySet = {
   ...defaultsView,
   session_id: SESSION,
@@ -95,16 +80,7 @@ describe("a task's creation event", () => {
   })
 
   it("leaves out members by the task's view, member for member", () => {
-    const [ready] = initialTransition(taskMachine, {
-      id: TASK,
-      title: "build",
-      capability: "bench",
-      payload: {},
-      dependsOn: [],
-      blocked: false,
-      at: 0,
-    })
-    const view = { ...taskView(TASK, ready.context, String(ready.value)), created_at: AT }
+    const view = defaultsView
     expect(Object.keys(leaveUsual("task", view) ?? {})).toEqual(["id", "title", "capability", "payload", "created_at"])
     expect(Object.keys(withUsual(1, "task", leaveUsual("task", view) ?? {}) ?? {})).toEqual(Object.keys(view))
     expect(withUsual(1, "task", leaveUsual("task", view) ?? {})).toEqual(view)
