@@ -212,26 +212,26 @@ const carryOut = async (io: BatchIo, items: ReadonlyArray<OutboxItem>, replayed:
         break
       case "release":
         agentReleases.push(item)
-        routingId ??= item.cmdId ?? item.entryId
+        routingId ??= itemCmdId(item)
         break
       case "agent_tasks":
         agentTasks.push(item)
-        routingId ??= item.cmdId ?? item.entryId
+        routingId ??= itemCmdId(item)
         break
       case "route_task":
         queue.push(item)
-        routingId ??= item.cmdId ?? item.entryId
+        routingId ??= itemCmdId(item)
         break
       case "fill_agent":
         fills.push(item)
-        routingId ??= item.cmdId ?? item.entryId
+        routingId ??= itemCmdId(item)
         break
       case "coverage":
         stepsOf(sends, item.reply.to).push({ _tag: "coverage", item })
         break
       case "group_release":
         releases.push(item)
-        routingId ??= item.cmdId ?? item.entryId
+        routingId ??= itemCmdId(item)
         break
       default:
         break
