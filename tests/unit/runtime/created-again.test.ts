@@ -7,8 +7,9 @@ import { sessionKind } from "../../../actors/session.ts"
 import { taskKind } from "../../../actors/task.ts"
 import { partitionOf } from "../../../src/redis/partition.ts"
 import { ActorHost, type StoredActor } from "../../../src/runtime/actor-host.ts"
-import { eventItem, planBatch, type BatchPlan, type Decoded, type InboxEntry } from "../../../src/runtime/plan-batch.ts"
+import { eventItem, type BatchPlan } from "../../../src/runtime/plan-batch.ts"
 import { restoredOutbox, storedOutbox } from "../../../src/runtime/stored-outbox.ts"
+import { actorPlanner } from "../../support/actor-planner.ts"
 import { SESSION_ID, sessionInput, task } from "../machines/session/harness.ts"
 
 const PARTITIONS = 16
@@ -19,28 +20,7 @@ const kinds = new Map([
 ])
 const { at: _at, ...creation } = sessionInput({ tasks: [task("a"), task("b", ["a"]), task("c", ["a"])] })
 
-const decode = (fields: Readonly<Record<string, string>>): Decoded => ({
-  ok: true,
-  commands: [
-    { kind: "session", id: SESSION_ID, type: fields["type"]!, payload: JSON.parse(fields["payload"]!), replyTo: fields["replyTo"] },
-  ],
-})
-const entry = (id: string, type: string, payload: object = {}, replyTo?: string): InboxEntry => ({
-  id,
-  fields: { type, actor: `session:${SESSION_ID}`, payload: JSON.stringify(payload), ...(replyTo ? { replyTo } : {}) },
-})
-const plan = (entries: InboxEntry[], host: ActorHost, stored = new Map<string, StoredActor>(), pending?: BatchPlan): BatchPlan =>
-  planBatch({
-    partition: P,
-    partitions: PARTITIONS,
-    entries,
-    decode,
-    kinds,
-    host,
-    stored,
-    pending: pending?.working,
-    pendingEntryIds: pending && new Set(pending.ackIds),
-  })
+const { entry, plan } = actorPlanner("session", SESSION_ID, kinds, PARTITIONS)
 
 /** The session as the worker reads it back from its row: the stored outbox through JSON, the events from the history. */
 const storedAs = (last: BatchPlan, once = last.rows[0]!.storedOnce): Map<string, StoredActor> => {

@@ -7,7 +7,7 @@ import { partitionOf } from "../../../src/redis/partition.ts"
 import { ActorHost, type StoredActor } from "../../../src/runtime/actor-host.ts"
 import { eventItem } from "../../../src/runtime/plan-batch.ts"
 import { restoredOutbox, storedOutbox } from "../../../src/runtime/stored-outbox.ts"
-import { taskPlanner } from "../../support/task-planner.ts"
+import { taskPlanner } from "../../support/actor-planner.ts"
 import { AGENT, taskInput } from "../machines/task/harness.ts"
 
 const PARTITIONS = 16

@@ -12,7 +12,7 @@ import { restoreStored } from "../../../src/runtime/snapshot-version.ts"
 import { compactSnapshot } from "../../../src/runtime/stored-snapshot.ts"
 import type { PersistedSnapshot } from "../../../src/runtime/actor-kind.ts"
 import { withStoredOnce } from "../../../src/store/actor-row.ts"
-import { taskPlanner } from "../../support/task-planner.ts"
+import { taskPlanner } from "../../support/actor-planner.ts"
 import { AGENT, taskInput } from "../machines/task/harness.ts"
 
 const PARTITIONS = 16
