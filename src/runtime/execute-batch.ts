@@ -90,11 +90,20 @@ export const commitBatch = async (
   return { _tag: "Done", writeSeconds: (performance.now() - writing) / 1000 }
 }
 
-/** What a committed batch causes: its outbox carried out, then its dead letters moved (one call) and its entries
- * acknowledged, side by side: each only once the outbox is carried out (a dead letter may carry an answer to
- * whoever waits for it), and either may fail alone (an entry not acknowledged is redelivered). */
+/** What a committed batch causes: its outbox carried out, then its dead letters moved and its entries acknowledged
+ * (acknowledgeBatch). */
 export const finishBatch = async (io: BatchIo, partition: number, plan: BatchPlan): Promise<void> => {
-  await carryOut(io, plan.outbox, plan.replayed)
+  await carryOutBatch(io, plan)
+  await acknowledgeBatch(io, partition, plan)
+}
+
+/** A committed batch's outbox carried out (its events published, its sends appended, its routing done). */
+export const carryOutBatch = (io: BatchIo, plan: BatchPlan): Promise<void> => carryOut(io, plan.outbox, plan.replayed)
+
+/** Once its outbox is carried out: a batch's dead letters moved (one call) and its entries acknowledged, side by side
+ * (a dead letter may carry an answer to whoever waits for it), and either may fail alone (an entry not acknowledged is
+ * redelivered). */
+export const acknowledgeBatch = async (io: BatchIo, partition: number, plan: BatchPlan): Promise<void> => {
   const keys = io.keys.partition(partition)
   await Promise.all([
     io.scripts.deadLetters(

@@ -15,7 +15,7 @@ import { expandSnapshot } from "./stored-snapshot.ts"
 import { compareStreamIds } from "../redis/stream-id.ts"
 import { ActorHost, type HeldActor, type StoredActor } from "./actor-host.ts"
 import type { ActorKind } from "./actor-kind.ts"
-import { commitBatch, finishBatch, type BatchIo } from "./execute-batch.ts"
+import { acknowledgeBatch, carryOutBatch, commitBatch, type BatchIo } from "./execute-batch.ts"
 import { failureReason, isUnavailable } from "./failure.ts"
 import { restoredOutbox } from "./stored-outbox.ts"
 import { eventItem, planBatch, type BatchPlan, type Decoded } from "./plan-batch.ts"
@@ -72,7 +72,9 @@ interface InFlight {
   readonly plan: BatchPlan
   /** Postgres holds it (the next batch may be committed). */
   readonly committed: Promise<void>
-  /** Carried out and acknowledged, after the batch before it. */
+  /** Carried out, after the batch before it (the next batch may be carried out). */
+  readonly carried: Promise<void>
+  /** Carried out and acknowledged. */
   readonly done: Promise<void>
   /** The batch before it, until it is settled. */
   before: InFlight | undefined
@@ -186,19 +188,26 @@ export class PartitionWorker {
     await this.settle(inFlight)
   }
 
-  /** Commits a planned batch, then carries it out once the batch before it is carried out. */
+  /** Commits a planned batch, then carries it out once the batch before it is carried out (not yet acknowledged: its
+   * acknowledgement and this batch's carrying out go side by side), then acknowledges it. */
   private launch(prepared: Prepared, entries: ReadonlyArray<StreamEntry>, before: InFlight | undefined): InFlight {
     const outcome = this.commit(prepared)
     const committed = outcome.then(() => undefined)
+    const carried = (async () => {
+      await outcome
+      await before?.carried
+      await carryOutBatch(this.options.io, prepared.plan)
+    })()
     const done = (async () => {
       const writeSeconds = await outcome
-      await before?.done
-      await this.finish(prepared, writeSeconds)
+      await carried
+      await this.acknowledge(prepared, writeSeconds)
     })()
     // Handled when settled; marked handled now, so a failure while the next read waits is no crash.
     committed.catch(() => undefined)
+    carried.catch(() => undefined)
     done.catch(() => undefined)
-    return { entries, plan: prepared.plan, committed, done, before }
+    return { entries, plan: prepared.plan, committed, carried, done, before }
   }
 
   /** Waits for a batch in flight and the ones before it, in order. A batch that failed is applied
@@ -340,8 +349,14 @@ export class PartitionWorker {
   }
 
   /** Carries out what a committed batch caused and acknowledges it. */
-  private async finish({ plan, started }: Prepared, writeSeconds: number): Promise<void> {
-    await finishBatch(this.options.io, this.partition, plan)
+  private async finish(prepared: Prepared, writeSeconds: number): Promise<void> {
+    await carryOutBatch(this.options.io, prepared.plan)
+    await this.acknowledge(prepared, writeSeconds)
+  }
+
+  /** Once a committed batch is carried out: acknowledges it, reports its dead letters, looks at the timers it armed. */
+  private async acknowledge({ plan, started }: Prepared, writeSeconds: number): Promise<void> {
+    await acknowledgeBatch(this.options.io, this.partition, plan)
     for (const { entry, reason } of plan.deadLetters) this.reportDeadLetter(entry.id, reason)
     if (plan.deadLetters.length > 0) await this.announceDeadLetters()
     const armed = plan.outbox.filter((item) => item._tag === "timer_arm").map((item) => item.fireAt)

@@ -54,6 +54,8 @@ export interface WorkerOptions {
   /** Actor kinds and inbox decoding other than the product's (a test's own machines). */
   readonly kinds?: ReadonlyArray<ActorKind>
   readonly decode?: (fields: Readonly<Record<string, string>>) => Decoded
+  /** Its scripts as the worker sees them (e.g. one wrapped to hold its call back). */
+  readonly scripts?: (scripts: RedisScripts) => RedisScripts
 }
 
 /** One transition row of an actor. */
@@ -273,12 +275,13 @@ export const testDeployment = async (options: DeploymentOptions = {}): Promise<T
     async startWorker(
       partition,
       fence,
-      { consumer, redis: onRedis, blocking, sql, tuning = QUICK, kinds = KINDS, decode = decodeInboxEntry },
+      { consumer, redis: onRedis, blocking, sql, tuning = QUICK, kinds = KINDS, decode = decodeInboxEntry, scripts: wrap },
     ) {
       const settings = { ...DEFAULT_TUNING, ...tuning }
+      const io = batchIo({ redis: onRedis ?? (await connect("test-worker")), sql })
       const worker = new PartitionWorker(
         {
-          io: batchIo({ redis: onRedis ?? (await connect("test-worker")), sql }),
+          io: wrap === undefined ? io : { ...io, scripts: wrap(io.scripts) },
           blocking: blocking ?? (await connect("test-worker-blocking")),
           kinds: new Map(kinds.map((kind) => [kind.kind, kind])),
           decode,
