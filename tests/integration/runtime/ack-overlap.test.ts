@@ -16,23 +16,30 @@ beforeAll(async () => {
 afterAll(() => deployment.close())
 afterEach(() => deployment.stopAll())
 
+/** A promise and what resolves it. */
+const signal = (): { readonly promise: Promise<void>; resolve(): void } => {
+  let resolve: () => void = () => undefined
+  const promise = new Promise<void>((done) => {
+    resolve = done
+  })
+  return { promise, resolve: () => resolve() }
+}
+
 /** The worker's scripts with their first acknowledgement held back until `release` is called. */
 const holdFirstAck = (): { readonly held: Promise<void>; release(): void; wrap(scripts: RedisScripts): RedisScripts } => {
-  let release = () => undefined as void
-  const gate = new Promise<void>((resolve) => (release = resolve))
-  let reached = () => undefined as void
-  const held = new Promise<void>((resolve) => (reached = resolve))
+  const gate = signal()
+  const held = signal()
   let first = true
   const wrap = (scripts: RedisScripts): RedisScripts => ({
     ...scripts,
     ack: (keys, ids) => {
       if (!first) return scripts.ack(keys, ids)
       first = false
-      reached()
-      return gate.then(() => scripts.ack(keys, ids))
+      held.resolve()
+      return gate.promise.then(() => scripts.ack(keys, ids))
     },
   })
-  return { held, release: () => release(), wrap }
+  return { held: held.promise, release: () => gate.resolve(), wrap }
 }
 
 describe("a batch's acknowledgement in flight", () => {
