@@ -106,6 +106,14 @@ const COST: ReadonlyArray<Metric> = [
   { label: "per task: Postgres CPU ms", value: (o) => perTask(o, o.cost.pgCpuMs), digits: 2, clawbotOnly: true },
   { label: "runtime batches", value: (o) => o.cost.batches, digits: 0, clawbotOnly: true },
   { label: "runtime entries per batch", value: (o) => o.cost.batchEntries / o.cost.batches, digits: 1, clawbotOnly: true },
+  {
+    label: "runtime inbox wait, mean ms",
+    value: (o) => (1000 * o.cost.inboxWaitSeconds) / o.cost.inboxWaits,
+    digits: 1,
+    clawbotOnly: true,
+  },
+  { label: "runtime batch time, mean ms", value: (o) => (1000 * o.cost.batchSeconds) / o.cost.batches, digits: 1, clawbotOnly: true },
+  { label: "runtime Postgres write, mean ms", value: (o) => (1000 * o.cost.writeSeconds) / o.cost.batches, digits: 1, clawbotOnly: true },
 ]
 
 /** One table: a column per side and, after each Clawbot/BullMQ pair, their ratio. */

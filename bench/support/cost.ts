@@ -26,6 +26,12 @@ export interface CostSample {
   readonly inboxEntries: number
   readonly batches: number
   readonly batchEntries: number
+  /** Seconds summed over the runtimes' batches (load, plan, write, carry out, acknowledge) and their Postgres writes, and
+   * over the entries' waits in their inboxes (append to first read), with the entries waited for. */
+  readonly batchSeconds: number
+  readonly writeSeconds: number
+  readonly inboxWaitSeconds: number
+  readonly inboxWaits: number
   /** Recorded transitions by `<kind> <event>` (Clawbot's history; empty for a peer). */
   readonly transitions: ReadonlyMap<string, number>
   /** Postgres execution time (ms) and calls by statement, whoever ran it (the bench's own queries are few). */
@@ -82,18 +88,33 @@ const entriesAdded = async (redis: Redis, stream: string): Promise<number> => {
   return at >= 0 ? Number(info[at + 1]) : 0
 }
 
-/** The runtimes' published batch count and the entries in them (also what tells a deployment is quiet). */
-export const runtimeBatches = async (redis: Redis, keys: Keys): Promise<{ batches: number; entries: number }> => {
-  let batches = 0
-  let entries = 0
+export interface RuntimeBatches {
+  readonly batches: number
+  readonly entries: number
+  readonly batchSeconds: number
+  readonly writeSeconds: number
+  readonly inboxWaitSeconds: number
+  readonly inboxWaits: number
+}
+
+/** The runtimes' published batch count, the entries in them (also what tells a deployment is quiet) and their times. */
+export const runtimeBatches = async (redis: Redis, keys: Keys): Promise<RuntimeBatches> => {
+  const sums = { batches: 0, entries: 0, batchSeconds: 0, writeSeconds: 0, inboxWaitSeconds: 0, inboxWaits: 0 }
   for (const text of Object.values(await redis.hgetall(keys.stats))) {
     const decoded = decodeRuntimeStats(text)
     if (!decoded.ok) continue
-    batches += decoded.value.batches
-    entries += decoded.value.batch_size.sum
+    const stats = decoded.value
+    sums.batches += stats.batches
+    sums.entries += stats.batch_size.sum
+    sums.batchSeconds += stats.batch_seconds.sum
+    sums.writeSeconds += stats.snapshot_write_seconds.sum
+    sums.inboxWaitSeconds += stats.inbox_wait_seconds?.sum ?? 0
+    sums.inboxWaits += stats.inbox_wait_seconds?.count ?? 0
   }
-  return { batches, entries }
+  return sums
 }
+
+const NO_BATCHES: RuntimeBatches = { batches: 0, entries: 0, batchSeconds: 0, writeSeconds: 0, inboxWaitSeconds: 0, inboxWaits: 0 }
 
 /** Names a column of the sampler's own queries, so they are left out of the statement times. */
 const OWN_QUERY = "bench_own"
@@ -132,7 +153,7 @@ export const sampleCost = async (bench: Bench, target: CostTarget): Promise<Cost
   const { keys, partitions = 0 } = target
   const inbox =
     keys === undefined ? [] : await Promise.all(Array.from({ length: partitions }, (_, p) => entriesAdded(redis, keys.partition(p).inbox)))
-  const batches = keys === undefined ? { batches: 0, entries: 0 } : await runtimeBatches(redis, keys)
+  const batches = keys === undefined ? NO_BATCHES : await runtimeBatches(redis, keys)
   return {
     redisCalls: redisCalls(fields),
     redisBytesIn: Number(fields.get("total_net_input_bytes") ?? 0),
@@ -145,6 +166,10 @@ export const sampleCost = async (bench: Bench, target: CostTarget): Promise<Cost
     inboxEntries: inbox.reduce((sum, n) => sum + n, 0),
     batches: batches.batches,
     batchEntries: batches.entries,
+    batchSeconds: batches.batchSeconds,
+    writeSeconds: batches.writeSeconds,
+    inboxWaitSeconds: batches.inboxWaitSeconds,
+    inboxWaits: batches.inboxWaits,
     transitions: await transitionsByEvent(bench, target.schema),
     statements: await statementTimes(bench),
   }
@@ -192,6 +217,10 @@ export const costBetween = (before: CostSample, after: CostSample): Cost => {
     inboxEntries: after.inboxEntries - before.inboxEntries,
     batches: after.batches - before.batches,
     batchEntries: after.batchEntries - before.batchEntries,
+    batchSeconds: after.batchSeconds - before.batchSeconds,
+    writeSeconds: after.writeSeconds - before.writeSeconds,
+    inboxWaitSeconds: after.inboxWaitSeconds - before.inboxWaitSeconds,
+    inboxWaits: after.inboxWaits - before.inboxWaits,
     transitions: grown(before.transitions, after.transitions),
     statements: statementsGrown(before.statements, after.statements),
   }

@@ -48,6 +48,11 @@ export const METRICS = {
     help: "Time of a batch's one-statement Postgres write (snapshots, transitions, fence), by member",
     buckets: SECONDS_BUCKETS,
   },
+  clawbot_runtime_inbox_wait_seconds: {
+    type: "histogram",
+    help: "Time an inbox entry waited from its append to its first read by the runtime, by member",
+    buckets: SECONDS_BUCKETS,
+  },
 } as const satisfies Record<string, Declaration>
 
 /** The prefix of the metrics read from the runtime processes' published statistics. */

@@ -157,6 +157,7 @@ export class PartitionWorker {
         continue
       }
       position = entries.at(-1)!.id
+      this.options.stats.read(entries, this.options.clock())
       // New entries (first deliveries): a CREATE of an actor not in memory is assumed new, its row not read.
       const next = await this.prepare(entries, inFlight, true).catch(() => undefined)
       // The batch before must be committed before this one is; its carrying out may still run.

@@ -3,6 +3,7 @@
 // step failed and has not succeeded since).
 import type { RuntimeStatsSnapshot } from "../schema/runtime-stats.ts"
 import { Histogram, SECONDS_BUCKETS, SIZE_BUCKETS } from "./histogram.ts"
+import type { StreamEntry } from "../redis/streams.ts"
 import type { BatchPlan } from "./plan-batch.ts"
 
 /** How long one applied batch took, in seconds. */
@@ -25,6 +26,7 @@ export class RuntimeStats {
   readonly batchSize = new Histogram(SIZE_BUCKETS)
   readonly batchSeconds = new Histogram(SECONDS_BUCKETS)
   readonly snapshotWriteSeconds = new Histogram(SECONDS_BUCKETS)
+  readonly inboxWaitSeconds = new Histogram(SECONDS_BUCKETS)
   private readonly failing = new Map<number, string>()
 
   batch(partition: number, plan: BatchPlan, times: BatchTimes): void {
@@ -42,6 +44,12 @@ export class RuntimeStats {
     this.batchSize.observe(size)
     this.batchSeconds.observe(times.seconds)
     this.snapshotWriteSeconds.observe(times.writeSeconds)
+  }
+
+  /** Entries read for the first time at `nowMs`: how long each waited in its inbox since it was appended (its stream
+   * id's time, Redis's clock; a clock behind Redis's counts as no wait). */
+  read(entries: ReadonlyArray<StreamEntry>, nowMs: number): void {
+    for (const { id } of entries) this.inboxWaitSeconds.observe(Math.max(0, nowMs - Number(id.slice(0, id.indexOf("-")))) / 1000)
   }
 
   /** A step of the partition's apply loop failed: the partition is failing until one succeeds. */
@@ -71,6 +79,7 @@ export class RuntimeStats {
       batch_size: this.batchSize.data(),
       batch_seconds: this.batchSeconds.data(),
       snapshot_write_seconds: this.snapshotWriteSeconds.data(),
+      inbox_wait_seconds: this.inboxWaitSeconds.data(),
     }
   }
 }

@@ -30,6 +30,8 @@ export const RuntimeStatsSnapshot = Schema.Struct({
   batch_seconds: HistogramSnapshot,
   /** The batch's one-statement Postgres write alone. */
   snapshot_write_seconds: HistogramSnapshot,
+  /** Per entry read for the first time: from its append to its read. Absent from runtimes before it was kept. */
+  inbox_wait_seconds: Schema.optionalKey(HistogramSnapshot),
 }).annotate({ identifier: "RuntimeStatsSnapshot" })
 export type RuntimeStatsSnapshot = typeof RuntimeStatsSnapshot.Type
 

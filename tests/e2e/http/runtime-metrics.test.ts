@@ -110,6 +110,15 @@ describe("/metrics of a split deployment", () => {
         expect(buckets.map((sample) => sample.value)).toEqual(buckets.map((sample) => sample.value).sort((x, y) => x - y))
       }
     }
+    // Every command the test sent waited in an inbox for a measured time before its first read.
+    expect(total(text, "clawbot_runtime_inbox_wait_seconds_count")).toBeGreaterThanOrEqual(5)
+    for (const member of members) {
+      const waits = samples(text, "clawbot_runtime_inbox_wait_seconds_bucket").filter((sample) => sample.labels["member"] === member)
+      expect(waits.map((sample) => sample.value)).toEqual(waits.map((sample) => sample.value).sort((x, y) => x - y))
+      expect(valueOf(text, "clawbot_runtime_inbox_wait_seconds_bucket", { member, le: "+Inf" })).toBe(
+        valueOf(text, "clawbot_runtime_inbox_wait_seconds_count", { member }),
+      )
+    }
     // At least one batch, of at least one entry, with a snapshot write shorter than the whole batch.
     expect(total(text, "clawbot_runtime_batches_total")).toBeGreaterThanOrEqual(1)
     expect(total(text, "clawbot_runtime_batch_size_bucket", { le: "1024" })).toBe(total(text, "clawbot_runtime_batches_total"))

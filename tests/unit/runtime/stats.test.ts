@@ -56,6 +56,25 @@ describe("runtime statistics", () => {
     expect(snapshot.snapshot_write_seconds.sum).toBeCloseTo(0.204)
   })
 
+  it("keeps each first-read entry's wait since its append, from its stream id, a clock behind Redis's as no wait", () => {
+    const stats = new RuntimeStats()
+    const entry = (ms: number) => ({ id: `${ms}-3`, fields: {} })
+    stats.read([entry(1_000_000), entry(1_000_040), entry(1_000_199)], 1_000_200)
+    stats.read([entry(2_000_500)], 2_000_000)
+    const { bounds, counts, sum, count } = stats.snapshot(1).inbox_wait_seconds ?? { bounds: [], counts: [], sum: 0, count: 0 }
+    const at = (bound: number) => counts[bounds.indexOf(bound)]
+    // Waits of 0.2 s, 0.16 s, 1 ms and (a clock 0.5 s behind) none.
+    expect([at(0.001), at(0.005), at(0.1), at(0.25), at(10)]).toEqual([2, 2, 2, 4, 4])
+    expect(count).toBe(4)
+    expect(sum).toBeCloseTo(0.361)
+  })
+
+  it("decodes statistics published before the inbox wait was kept", () => {
+    const { inbox_wait_seconds: _, ...older } = new RuntimeStats().snapshot(1)
+    const decoded = decodeRuntimeStats(JSON.stringify(older))
+    expect(decoded.ok && decoded.value.inbox_wait_seconds).toBe(undefined)
+  })
+
   it("survives JSON and the schema the edges decode with", () => {
     const stats = new RuntimeStats()
     stats.batch(0, plan(5, [transition("agent", 1)]), { seconds: 0.01, writeSeconds: 0.002 })
