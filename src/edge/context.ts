@@ -22,6 +22,8 @@ export interface Reply {
   /** `conflict`, `forbidden` or `not_found` when rejected. */
   readonly code?: string
   readonly reason?: string
+  /** A refusal of a command that asked for refusals only (`replyWhen`): the command's id (a bot frame's `<agent id>:<id>`). */
+  readonly cmd_id?: string
   /** The inbox entry id of the command. */
   readonly stream_id: string
 }

@@ -16,6 +16,8 @@ export interface AppendInput {
   readonly cmdId?: string
   /** Where the runtime sends its answer (see ReplyItem). */
   readonly replyTo?: string
+  /** `rejected`: only a refusal is answered at `replyTo` (a bot's frame, acked at its append); absent: every outcome. */
+  readonly replyWhen?: "rejected"
   /** Who caused it, recorded as the transition's `by` (`operator`). */
   readonly by?: string
   /** Asked once the command is validated, just before it is sent: its deadline, in ms since the epoch on
@@ -57,14 +59,18 @@ export const createAppend =
       actor: `${command.kind}:${command.id}`,
       payload,
       ...(command.cmdId ? { cmdId: command.cmdId } : {}),
-      fields: { ...(command.replyTo ? { replyTo: command.replyTo } : {}), ...(by ? { by } : {}) },
+      fields: {
+        ...(command.replyTo ? { replyTo: command.replyTo } : {}),
+        ...(command.replyWhen ? { replyWhen: command.replyWhen } : {}),
+        ...(by ? { by } : {}),
+      },
       ...(deadline === undefined ? {} : { deadline: deadline() }),
     })
     return { partition, streamId: appended.id, duplicate: appended.duplicate }
   }
 
 /** A command of `AppendEachFn`: no reply address, author or deadline. */
-export type EachCommand = Omit<AppendInput, "replyTo" | "by" | "deadline">
+export type EachCommand = Omit<AppendInput, "replyTo" | "replyWhen" | "by" | "deadline">
 
 /**
  * Commands sent together, each one entry as `AppendFn` writes it (deduplicated by its command id, against the

@@ -51,7 +51,9 @@ export const eventStreamEntry = (item: OutboxItem): Record<string, string> | und
       return { type: "push", topics: `control:${item.agentId}`, body: JSON.stringify(Object.assign({ id: item.cmdId }, item.frame)) }
     case "reply": {
       const { _tag, entryId, cmdId, replyTo, ...body } = item
-      return { type: "reply", topics: `reply:${replyTo}`, body: JSON.stringify({ ...body, stream_id: entryId }) }
+      // `cmd_id`: a refusal of a command that asked for refusals only names it (plan-batch.ts `replyItem`).
+      const named = cmdId === undefined ? { ...body, stream_id: entryId } : { ...body, cmd_id: cmdId, stream_id: entryId }
+      return { type: "reply", topics: `reply:${replyTo}`, body: JSON.stringify(named) }
     }
     default:
       return undefined

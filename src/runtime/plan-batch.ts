@@ -28,7 +28,10 @@ export interface Command {
   readonly id: string
   readonly type: string
   readonly payload: Readonly<Record<string, unknown>>
+  readonly cmdId?: string | undefined
   readonly replyTo?: string | undefined
+  /** `rejected`: only a refusal is answered (absent, as in an entry written before it: every outcome). */
+  readonly replyWhen?: "rejected" | undefined
 }
 
 /** A decoded inbox entry: its commands, in order (more than one only for a batched entry: one actor, one type). */
@@ -114,17 +117,22 @@ const restored = (kind: ActorKind, id: string, stored: StoredActor): HeldActor |
   }
 }
 
-/** The answer to a command whose producer waits for one (`replyTo`), else nothing. */
+/** The answer to a command whose producer waits for one (`replyTo`), else nothing; nothing either for an acceptance
+ * when it asked for refusals only (`replyWhen`), whose refusal then names the command (`cmdId`: its edge answers a
+ * bot's frame by it, having kept nothing of the frame once acked). */
 const replyItem = (
   command: Command,
   entryId: string,
   outcome: "applied" | "rejected",
   state: string | null,
   refusal?: { readonly code: string; readonly reason: string },
-): OutboxItem | undefined =>
-  command.replyTo === undefined
-    ? undefined
-    : { _tag: "reply", entryId, replyTo: command.replyTo, actor: { kind: command.kind, id: command.id }, outcome, state, ...refusal }
+): OutboxItem | undefined => {
+  const { replyTo, replyWhen } = command
+  if (replyTo === undefined || (replyWhen === "rejected" && outcome === "applied")) return undefined
+  const actor = { kind: command.kind, id: command.id }
+  const item: OutboxItem = { _tag: "reply", entryId, replyTo, actor, outcome, state, ...refusal }
+  return replyWhen === "rejected" && command.cmdId !== undefined ? { ...item, cmdId: command.cmdId } : item
+}
 
 export const planBatch = (input: PlanInput): BatchPlan => {
   const { partition, host } = input

@@ -70,10 +70,10 @@ const create = <S extends Schema.Top>(payload: S, fields?: Schema.Struct.Fields)
 const decodingDefaults = new WeakMap<object, { readonly field: Schema.Top; readonly value: unknown }>()
 
 /** The field a decode fills in when absent, and the value, for `plainFields`. */
-const decodingDefaultOf = (field: Schema.Top) => decodingDefaults.get(field)
+export const decodingDefaultOf = (field: Schema.Top) => decodingDefaults.get(field)
 
 /** `field`, filled in with `value` when its key is absent (`Schema.withDecodingDefaultKey`), noted for the plain check. */
-const withDefault = <S extends Schema.Top>(field: S, value: S["Encoded"]) => {
+export const withDefault = <S extends Schema.Top>(field: S, value: S["Encoded"]) => {
   const defaulted = field.pipe(Schema.withDecodingDefaultKey(Effect.succeed(value)))
   decodingDefaults.set(defaulted, { field, value })
   return defaulted
@@ -331,12 +331,18 @@ export type ContextCommand = typeof ContextCommand.Type
 
 // ---- envelope ----
 
+/** `replyWhen` of a command with a `replyTo`: answer only a refusal (a bot's frame, already acked at its append: an
+ * acceptance would be read and dropped). Absent: every outcome is answered (an HTTP command waits for it). */
+export const ReplyWhen = Schema.Literal("rejected")
+export type ReplyWhen = typeof ReplyWhen.Type
+
 const envelope = <K extends ActorKind>(kind: K) =>
   Schema.fieldsAssign({
     kind: Schema.Literal(kind),
     id: Uuid,
     cmdId: Schema.optionalKey(NonEmptyString),
     replyTo: Schema.optionalKey(NonEmptyString),
+    replyWhen: Schema.optionalKey(ReplyWhen),
   })
 
 export const TaskInboxCommand = TaskCommand.mapMembers(Tuple.map(envelope("task")))
@@ -345,8 +351,9 @@ export const SessionInboxCommand = SessionCommand.mapMembers(Tuple.map(envelope(
 export const ContextInboxCommand = ContextCommand.mapMembers(Tuple.map(envelope("context")))
 
 /**
- * A command to one actor: `{kind, id, type, payload, cmdId?, replyTo?}`. `cmdId` deduplicates a
- * client's repeated frame id; `replyTo` says where the acceptance or refusal is reported.
+ * A command to one actor: `{kind, id, type, payload, cmdId?, replyTo?, replyWhen?}`. `cmdId` deduplicates a
+ * client's repeated frame id; `replyTo` says where the acceptance or refusal is reported (`replyWhen: "rejected"`:
+ * only a refusal).
  */
 export const InboxCommand = Schema.Union([TaskInboxCommand, AgentInboxCommand, SessionInboxCommand, ContextInboxCommand])
 export type InboxCommand = typeof InboxCommand.Type
@@ -376,12 +383,13 @@ const plainByKind = byKind(plainPayloads)
 /** Each kind's commands that have a plain payload encode, by type. */
 const plainEncodeByKind = byKind(plainEncoders)
 
-/** Where a command goes, once checked: its actor, and the optional `cmdId` and `replyTo` of its entry. */
+/** Where a command goes, once checked: its actor, and the optional `cmdId`, `replyTo` and `replyWhen` of its entry. */
 interface Address {
   readonly kind: ActorKind
   readonly id: string
   readonly cmdId?: string
   readonly replyTo?: string
+  readonly replyWhen?: ReplyWhen
 }
 
 /** Whether a command of `kind` and `type` has a plain payload check (for tests). */
@@ -485,6 +493,7 @@ export function appendedStreamPayload(input: unknown): Decoded<string> {
 
 const isUuid = fieldGuard(Uuid)
 const isNonEmptyString = fieldGuard(NonEmptyString)
+const isReplyWhen = fieldGuard(ReplyWhen)
 
 /** An optional member of the envelope: absent, or as its Schema takes it. */
 const optionalMember = (record: Readonly<Record<string, unknown>>, key: string, is: (u: unknown) => boolean): 0 | 1 | undefined =>
@@ -501,14 +510,16 @@ function plainStreamForm(kind: ActorKind, input: unknown): Decoded<typeof InboxC
   const encode = typeof type === "string" ? plainEncodeByKind[kind].get(type) : undefined
   const cmdId = optionalMember(input, "cmdId", isNonEmptyString)
   const replyTo = optionalMember(input, "replyTo", isNonEmptyString)
-  if (encode === undefined || cmdId === undefined || replyTo === undefined || !isUuid(id)) return undefined
-  if (Object.keys(input).length !== 4 + cmdId + replyTo || !Object.hasOwn(input, "payload")) return undefined
+  const replyWhen = optionalMember(input, "replyWhen", isReplyWhen)
+  if (encode === undefined || cmdId === undefined || replyTo === undefined || replyWhen === undefined || !isUuid(id)) return undefined
+  if (Object.keys(input).length !== 4 + cmdId + replyTo + replyWhen || !Object.hasOwn(input, "payload")) return undefined
   const encoded = encode(payload)
   if (encoded === undefined) return undefined
   // The members in the order the Schema encodes them: the command's, then the envelope's.
   const value: Record<string, unknown> = { type, payload: encoded, kind, id }
   if (cmdId === 1) value["cmdId"] = input["cmdId"]
   if (replyTo === 1) value["replyTo"] = input["replyTo"]
+  if (replyWhen === 1) value["replyWhen"] = input["replyWhen"]
   return { ok: true, value: value as unknown as typeof InboxCommand.Encoded }
 }
 
@@ -519,14 +530,16 @@ export const streamPayload = (cmd: InboxCommand): string => JSON.stringify(encod
 
 // ---- raw stream entries ----
 
-/** An inbox stream entry: PROTOCOL.md's `type`, `actor`, `payload`, plus the runtime's `cmdId`, `replyTo`
- * and `batch` (several commands of one type to one actor: append-runs.lua). */
+/** An inbox stream entry: PROTOCOL.md's `type`, `actor`, `payload`, plus the runtime's `cmdId`, `replyTo`,
+ * `replyWhen` and `batch` (several commands of one type to one actor: append-runs.lua). An entry written before
+ * `replyWhen` existed has none: every outcome is answered, as then. */
 const StreamEntry = Schema.Struct({
   type: Schema.String,
   actor: ActorRefParts,
   payload: Schema.String,
   cmdId: Schema.optionalKey(NonEmptyString),
   replyTo: Schema.optionalKey(NonEmptyString),
+  replyWhen: Schema.optionalKey(ReplyWhen),
   batch: Schema.optionalKey(Schema.String),
 })
 
@@ -548,6 +561,7 @@ function decodeEntryFields(record: Readonly<Record<string, string>>): Decoded<ty
     typeof payload === "string" &&
     optionalText(record, "cmdId", true) &&
     optionalText(record, "replyTo", true) &&
+    (!Object.hasOwn(record, "replyWhen") || isReplyWhen(record["replyWhen"])) &&
     optionalText(record, "batch", false)
   const actor = fits ? parseActorRef(ref) : undefined
   return actor === undefined ? decodeOr(StreamEntry, record) : { ok: true, value: { ...(record as typeof StreamEntry.Encoded), actor } }
@@ -576,7 +590,7 @@ function fieldRecord(fields: ReadonlyArray<string>): Record<string, string> {
 
 /**
  * Decodes a raw inbox stream entry (fields `type`, `actor` = `kind:id`, `payload` = snake_case JSON
- * text, optional `cmdId`, `replyTo`; other fields such as `timer` are ignored), checked exactly like
+ * text, optional `cmdId`, `replyTo`, `replyWhen`; other fields such as `timer` are ignored), checked exactly like
  * HTTP input. A failure's `error.message` is the reason to record in the dead-letter stream. A
  * batched entry (`batch`, see decodeStreamEntries) is refused here.
  */
@@ -596,7 +610,7 @@ export function decodeStreamEntry(fields: ReadonlyArray<string> | Readonly<Recor
 export function decodeStreamEntries(fields: ReadonlyArray<string> | Readonly<Record<string, string>>): Decoded<InboxCommand[]> {
   const entry = decodeEntryFields(isFieldList(fields) ? fieldRecord(fields) : fields)
   if (!entry.ok) return entry
-  const { type, actor, cmdId, replyTo, batch } = entry.value
+  const { type, actor, cmdId, replyTo, replyWhen, batch } = entry.value
   // Counted only when it may be too long: a UTF-16 code unit is at most 3 bytes of UTF-8.
   const size = entry.value.payload.length * 3 <= MAX_ENTRY_PAYLOAD_BYTES ? 0 : Buffer.byteLength(entry.value.payload)
   if (size > MAX_ENTRY_PAYLOAD_BYTES)
@@ -605,15 +619,20 @@ export function decodeStreamEntries(fields: ReadonlyArray<string> | Readonly<Rec
   if (!payload.ok) return payload
   if (batch === undefined) {
     // The address written out, not spread: members added after a spread take V8's slow path (about 2 µs each).
+    // `replyWhen` only with a `replyTo` (without one, nothing is answered anyway).
     const { kind, id } = actor
     const address: Address =
       cmdId === undefined
         ? replyTo === undefined
           ? { kind, id }
-          : { kind, id, replyTo }
+          : replyWhen === undefined
+            ? { kind, id, replyTo }
+            : { kind, id, replyTo, replyWhen }
         : replyTo === undefined
           ? { kind, id, cmdId }
-          : { kind, id, cmdId, replyTo }
+          : replyWhen === undefined
+            ? { kind, id, cmdId, replyTo }
+            : { kind, id, cmdId, replyTo, replyWhen }
     const decoded = decodeStreamForm(address, type, payload.value)
     return decoded.ok ? { ok: true, value: [decoded.value] } : decoded
   }
@@ -622,6 +641,7 @@ export function decodeStreamEntries(fields: ReadonlyArray<string> | Readonly<Rec
     return { ok: false, error: validationError(`batch: expected a count from 1 to ${MAX_ENTRY_BATCH}, got ${JSON.stringify(batch)}`) }
   if (cmdId !== undefined || replyTo !== undefined)
     return { ok: false, error: validationError("batch: a batched entry carries no cmdId or replyTo") }
+  if (replyWhen !== undefined) return { ok: false, error: validationError("batch: a batched entry carries no replyWhen") }
   if (!Array.isArray(payload.value) || payload.value.length !== count)
     return { ok: false, error: validationError(`payload: expected a JSON array of ${count} payloads (batch)`) }
   const commands: InboxCommand[] = []

@@ -22,6 +22,8 @@ const replyFields = {
   state: Schema.NullOr(Schema.String),
   code: Schema.optionalKey(Schema.String),
   reason: Schema.optionalKey(Schema.String),
+  /** A refusal of a command that asked for refusals only (`replyWhen`): its command id. */
+  cmd_id: Schema.optionalKey(Schema.String),
   stream_id: StreamId,
 }
 

@@ -111,7 +111,10 @@ export const appendAll = async (ctx: EdgeContext, commands: ReadonlyArray<Append
 }
 
 /** Appends the command and waits for its verdict; throws the refusal when the machine refused it. */
-export const sendCommand = async (ctx: EdgeContext, command: Omit<AppendInput, "replyTo" | "cmdId" | "deadline">): Promise<Sent> => {
+export const sendCommand = async (
+  ctx: EdgeContext,
+  command: Omit<AppendInput, "replyTo" | "replyWhen" | "cmdId" | "deadline">,
+): Promise<Sent> => {
   requirePostgres(ctx)
   ctx.budget.check()
   const replyTo = ctx.replies.address()

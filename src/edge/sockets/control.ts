@@ -42,13 +42,14 @@ import { decodeAgentPresence } from "./stored.ts"
 
 export const CONTROL_CLOSE = { unavailable: 1013, replaced: 4409 } as const
 
-/** Frames awaiting the runtime's verdict, per socket; the oldest is forgotten beyond this. */
+/** Frames appended and not acked yet, per socket; the oldest is forgotten beyond this. */
 const MAX_PENDING = 1024
 const BOTS_CONNECTED = "clawbot_bots_connected"
 
+/** A frame with an id, appended and not acked yet. Its command asks for refusals only (`replyWhen`): an acceptance is
+ * answered by the ack alone, and a refusal names the command (`cmd_id`, which holds the frame's id), so nothing of the
+ * frame is kept once it is acked. */
 interface PendingFrame {
-  readonly ref: string
-  acked: boolean
   /** A refusal that arrived before the ack was sent; answered right after it. */
   rejection?: Reply
 }
@@ -62,7 +63,7 @@ export interface ControlData extends Paced, Gathered, Departing {
   inFlight: number
   /** The last frame waiting for the verdict on its bytes: later frames queue behind it, so they are appended in order. */
   queued?: Promise<void>
-  /** This socket's reply address: the command of its `n`th frame with an id is answered at `<replyPrefix>.<n>`. */
+  /** This socket's reply address: a refusal of the command of its `n`th frame with an id is answered at `<replyPrefix>.<n>`. */
   readonly replyPrefix: string
   readonly pending: Map<string, PendingFrame>
   seq: number
@@ -77,6 +78,14 @@ interface Authenticated {
 
 const unauthorized = (message: string) => new ApiError({ code: "unauthorized", message })
 const isErrorCode = Schema.is(ErrorCode)
+
+/** The frame id a refusal's command id names (`<agent id>:<frame id>`), when it is one of `agentId`'s frames. */
+const refOf = (reply: Reply, agentId: string): string | undefined => {
+  const cmdId = reply.cmd_id
+  return cmdId !== undefined && cmdId.length > agentId.length + 1 && cmdId.startsWith(agentId) && cmdId[agentId.length] === ":"
+    ? cmdId.slice(agentId.length + 1)
+    : undefined
+}
 
 /** The error frame answering a command the runtime refused. */
 const refusal = (reply: Reply, ref: string): ErrorDetail => ({
@@ -133,7 +142,7 @@ export function controlSocket(ctx: EdgeContext, quotas: SocketQuotas): uWS.WebSo
     return appending.finally(() => (data.inFlight -= 1))
   }
 
-  /** Appends the frame's command; with an id: deduplicated, acked, and a refusal answered. */
+  /** Appends the frame's command; with an id: deduplicated, acked, and a refusal answered (the runtime answers nothing else). */
   const submit = (ws: uWS.WebSocket<ControlData>, command: FrameCommand, ref: string | undefined) => {
     const data = ws.getUserData()
     if (ref === undefined) {
@@ -146,25 +155,24 @@ export function controlSocket(ctx: EdgeContext, quotas: SocketQuotas): uWS.WebSo
     const replyTo = `${data.replyPrefix}.${data.seq}`
     // Written out rather than spread: members after a spread take V8's slow path.
     const { kind, id, type, payload } = command
-    const appending = appendCounted(data, { kind, id, type, payload, cmdId: `${data.agentId}:${ref}`, replyTo })
-    const pending: PendingFrame = { ref, acked: false }
+    const cmdId = `${data.agentId}:${ref}`
+    const appending = appendCounted(data, { kind, id, type, payload, cmdId, replyTo, replyWhen: "rejected" })
+    const pending: PendingFrame = {}
     data.pending.set(replyTo, pending)
     if (data.pending.size > MAX_PENDING) data.pending.delete(data.pending.keys().next().value as string)
     appending
       .then(
         (appended) => {
-          // A repeated id appends nothing: the runtime answers the first append's address only.
-          if (appended.duplicate) data.pending.delete(replyTo)
+          // Acked (a repeated id, which appends nothing, too: the runtime answers the first append's address only). A
+          // refusal arriving from now on names its frame itself. The ack goes at the end of this microtask checkpoint,
+          // before any reply of the stream reader's next read.
+          data.pending.delete(replyTo)
           // With the other acks Redis confirmed in the same reply: one send for a bot's frames read together.
           corkTogether(
             ws,
             () => {
               send(ws, frame({ type: "ack", payload: { ref, streamId: appended.streamId } }))
-              pending.acked = true
-              if (pending.rejection) {
-                data.pending.delete(replyTo)
-                sendError(ws, refusal(pending.rejection, ref))
-              }
+              if (pending.rejection) sendError(ws, refusal(pending.rejection, ref))
             },
             guard.onSocket(ws, "ack", ref),
           )
@@ -214,17 +222,19 @@ export function controlSocket(ctx: EdgeContext, quotas: SocketQuotas): uWS.WebSo
     data.queued = queued
   }
 
+  /** A refusal of one of the socket's frames: answered after its ack (kept until then), or at once once acked. */
   const onReply = (ws: uWS.WebSocket<ControlData>, replyTo: string, reply: Reply) => {
     const data = ws.getUserData()
+    // Its commands ask for refusals only; an acceptance says nothing the ack did not.
+    if (reply.outcome === "applied") return
     const pending = data.pending.get(replyTo)
-    if (pending === undefined) return
-    if (reply.outcome === "applied") return void data.pending.delete(replyTo)
-    if (!pending.acked) {
+    if (pending !== undefined) {
       pending.rejection = reply
       return
     }
-    data.pending.delete(replyTo)
-    corkIfOpen(ws, () => sendError(ws, refusal(reply, pending.ref)))
+    const ref = refOf(reply, data.agentId)
+    if (ref === undefined) return
+    corkIfOpen(ws, () => sendError(ws, refusal(reply, ref)))
   }
 
   return guard.wrap({

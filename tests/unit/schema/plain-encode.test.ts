@@ -1,7 +1,7 @@
 // The plain encode of the runtime's own commands (inboxStreamPayload, src/schema/commands.ts) answers exactly what
 // the Schema answers: for commands of every type with a plain payload, valid and not (each field missing, undefined,
 // of the wrong type or out of range, an unknown or snake_case field, members in any order; the envelope's id,
-// cmdId and replyTo valid and not, a member too many), the same stream payload text, or the same refusal. The same
+// cmdId, replyTo and replyWhen valid and not, a member too many), the same stream payload text, or the same refusal. The same
 // commands hold what the edge appends (appendedStreamPayload) to the Schemas' decode and encode.
 import { describe, expect, it } from "vitest"
 import {
@@ -45,7 +45,7 @@ const shuffled = <T>(items: ReadonlyArray<T>, next: () => number): T[] =>
 const reference = (schema: (typeof COMMANDS)[keyof typeof COMMANDS]["schema"], input: Record<string, unknown>) => {
   const encoded = encodeInput(schema, input)
   if (!encoded.ok) return { ok: false, reason: encoded.error.message }
-  const { type, kind, id, payload, cmdId, replyTo } = encoded.value as unknown as Record<string, string>
+  const { type, kind, id, payload, cmdId, replyTo, replyWhen } = encoded.value as unknown as Record<string, string>
   const text = JSON.stringify(payload)
   const entry = {
     type: type!,
@@ -53,6 +53,7 @@ const reference = (schema: (typeof COMMANDS)[keyof typeof COMMANDS]["schema"], i
     payload: text,
     ...(cmdId === undefined ? {} : { cmdId }),
     ...(replyTo === undefined ? {} : { replyTo }),
+    ...(replyWhen === undefined ? {} : { replyWhen }),
   }
   const decoded = decodeStreamEntries(entry)
   return decoded.ok ? { ok: true, value: text } : { ok: false, reason: decoded.error.message }
@@ -176,6 +177,7 @@ function* commands(seed: number) {
         ]
         if (next() < 0.5) members.push(["cmdId", next() < 0.9 ? "c-1" : pick(next)])
         if (next() < 0.2) members.push(["replyTo", next() < 0.9 ? "edge:1" : pick(next)])
+        if (next() < 0.2) members.push(["replyWhen", next() < 0.8 ? "rejected" : next() < 0.5 ? "applied" : pick(next)])
         if (next() < 0.03) members.push(["extra", 1])
         yield { schema, input: Object.fromEntries(shuffled(members, next)) }
       }
