@@ -15,11 +15,12 @@ import {
   StreamId,
   Uuid,
 } from "./common.ts"
-import { agentProfileFields, ContextScope, sessionProfileFields, taskSpecFields } from "./commands.ts"
+import { agentProfileFields, ContextScope, decodingDefaultOf, sessionProfileFields, taskSpecFields, withDefault } from "./commands.ts"
 import { checkDag } from "./dag.ts"
 import { decodeOr, type Decoded } from "./errors.ts"
 import { Topic } from "./events.ts"
 import { HeartbeatPayload } from "./frames.ts"
+import { isPlainRecord, plainDecoder, plainFields } from "./plain.ts"
 import { AgentState, SessionState, TaskState } from "./states.ts"
 import { wire } from "./wire.ts"
 
@@ -94,19 +95,55 @@ export type CheckpointBody = typeof CheckpointBody.Type
 
 // ---- tasks ----
 
+const createTaskFields = {
+  sessionId: Schema.optionalKey(Uuid),
+  key: Schema.optionalKey(NonEmptyString),
+  title: NonEmptyString,
+  capability: Capability,
+  // optionalList's, noted for the plain check (`withDefault`)
+  dependsOn: withDefault(Schema.Array(Uuid), []),
+  ...taskSpecFields,
+}
+
 /** `POST /tasks`: a standalone task; `depends_on` holds task ids. */
-export const CreateTaskBody = wire(
-  "CreateTaskBody",
-  Schema.Struct({
-    sessionId: Schema.optionalKey(Uuid),
-    key: Schema.optionalKey(NonEmptyString),
-    title: NonEmptyString,
-    capability: Capability,
-    dependsOn: optionalList(Uuid),
-    ...taskSpecFields,
-  }),
-)
+export const CreateTaskBody = wire("CreateTaskBody", Schema.Struct(createTaskFields))
 export type CreateTaskBody = typeof CreateTaskBody.Type
+
+/** The most tasks `POST /tasks/batch` takes. */
+export const MAX_BATCH_TASKS = 1000
+
+/** `POST /tasks/batch` */
+export const CreateTaskBatchBody = wire(
+  "CreateTaskBatchBody",
+  Schema.Struct({ tasks: Schema.Array(CreateTaskBody).check(Schema.isMinLength(1), Schema.isMaxLength(MAX_BATCH_TASKS)) }),
+)
+export type CreateTaskBatchBody = typeof CreateTaskBatchBody.Type
+
+const createTaskChecks = plainFields(createTaskFields, decodingDefaultOf)
+/** A task of the batch checked field by field (plain.ts), as CreateTaskBody decodes it; undefined for anything else. */
+const plainCreateTask = createTaskChecks === undefined ? undefined : plainDecoder(createTaskChecks)
+
+/** Whether `POST /tasks/batch` has its plain check (for tests: every field of a task is a plain one). */
+export const hasPlainTaskBatch = plainCreateTask !== undefined
+
+/**
+ * `POST /tasks/batch`'s body (parsed JSON that passed the input rules) checked field by field, as CreateTaskBatchBody
+ * decodes it: `{tasks}` alone, 1 to MAX_BATCH_TASKS tasks, each one CreateTaskBody's plain check takes; the value the
+ * Schema gives, or undefined for anything else (the Schema then decodes it, to name what is wrong). A tenth of the
+ * Schema's cost a task (tests/unit/schema/plain-batch.test.ts holds the two to the same answers).
+ */
+export const plainTaskBatchBody = (body: unknown): CreateTaskBatchBody | undefined => {
+  if (plainCreateTask === undefined || !isPlainRecord(body)) return undefined
+  const items = body["tasks"]
+  if (!Array.isArray(items) || items.length < 1 || items.length > MAX_BATCH_TASKS || Object.keys(body).length !== 1) return undefined
+  const tasks: unknown[] = new Array(items.length)
+  for (let i = 0; i < items.length; i++) {
+    const task = plainCreateTask(items[i])
+    if (task === undefined) return undefined
+    tasks[i] = task
+  }
+  return { tasks } as unknown as CreateTaskBatchBody
+}
 
 /** The attempt an HTTP bot reports on (PROTOCOL v1.1, as on its socket): another one is refused `conflict`. */
 const reportedAttempt = Schema.optionalKey(NonNegativeInt)

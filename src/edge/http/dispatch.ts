@@ -4,7 +4,7 @@
 // 500, never a crash); each answer is counted in the request metrics.
 import { performance } from "node:perf_hooks"
 import type { HttpRequest, HttpResponse } from "uWebSockets.js"
-import { ApiError, decodeJsonOr, decodeOr, type Decoded } from "../../schema/errors.ts"
+import { ApiError, decodeInput, decodeJsonOr, decodeOr, type Decoded, type JsonInput, parseJsonInput } from "../../schema/errors.ts"
 import { decodeQuery } from "../../schema/http.ts"
 import type { EdgeContext } from "../context.ts"
 import { checkAccess } from "./access.ts"
@@ -44,6 +44,17 @@ const tooLarge = (limit: number): Answer => ({
 /** A body of nothing but JSON whitespace reads as `{}`. */
 const isBlank = (bytes: Uint8Array): boolean => bytes.every((b) => b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d)
 
+/** A route's body: the input rules, then its plain check when it has one, else (or when that does not take it) its
+ * Schema, unknown fields refused. */
+const decodeBody = (route: Route, input: JsonInput): Decoded<unknown> => {
+  const schema = route.body as NonNullable<Route["body"]>
+  if (route.plainBody === undefined) return decodeJsonOr(schema, input)
+  const parsed = parseJsonInput(input)
+  if (!parsed.ok) return parsed
+  const plain = route.plainBody(parsed.value)
+  return plain === undefined ? decodeInput(schema, parsed.value) : { ok: true, value: plain }
+}
+
 const runRoute = async (
   deps: HttpDeps,
   request: RequestInfo,
@@ -67,7 +78,7 @@ const runRoute = async (
         query: route.query === undefined ? {} : valueOf(decodeQuery(route.query, request.query)),
         page: route.paged ? valueOf(decodeQuery(PageQuery, request.query)) : undefined,
         // The input rules (UTF-8 bytes, depth, characters, numbers) then the Schema, unknown fields refused.
-        body: route.body === undefined ? undefined : valueOf(decodeJsonOr(route.body, isBlank(body.bytes) ? "{}" : body.bytes)),
+        body: route.body === undefined ? undefined : valueOf(decodeBody(route, isBlank(body.bytes) ? "{}" : body.bytes)),
       })
     })(),
   )

@@ -60,6 +60,9 @@ export interface RouteDef<P extends Decoder, Q extends Decoder, B extends Decode
   /** Also accepts `?limit&cursor` (for query Schemas that do not carry them). */
   readonly paged?: boolean
   readonly body?: B
+  /** The body checked field by field as `body` decodes it (parsed JSON that passed the input rules): its value, or
+   * undefined for anything else, which `body` then decodes (to name what is wrong). Same answers, less CPU. */
+  readonly plainBody?: (parsed: unknown) => B["Type"] | undefined
   /** Successful answers by status; error answers are documented from the route's shape. */
   readonly responses: Readonly<Record<number, Documented>>
   /** Answers the machine may refuse with (409 and the like): a command route. */

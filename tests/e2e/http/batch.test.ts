@@ -1,7 +1,13 @@
 // POST /api/v1/tasks/batch over real HTTP: up to 1,000 standalone tasks accepted in one call (202,
 // each id with the stream id of its CREATE, in order, and every task created), all validated before
-// any is appended: one bad task answers 400 naming it and nothing is appended.
+// any is appended: one bad task answers 400 naming it and nothing is appended. The body's plain check answers as the
+// Schema path did: every error a user can cause with the Schema path's exact message and nothing appended, and a valid
+// body appended as the Schema path's tasks would be.
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { partitionOf } from "../../../src/redis/partition.ts"
+import { appendedStreamPayload } from "../../../src/schema/commands.ts"
+import { decodeJsonOr } from "../../../src/schema/errors.ts"
+import { CreateTaskBatchBody, type CreateTaskBody } from "../../../src/schema/http.ts"
 import { inboxAppends, testEdge, type TestEdge } from "../../support/edge.ts"
 import { waitFor } from "../../support/runtime.ts"
 
@@ -86,5 +92,121 @@ describe("task batches", () => {
       expect(answer.body.error.code).toBe("forbidden")
     }
     expect(await inboxEntries()).toBe(afterSetup)
+  })
+})
+
+/** What the route answered before its plain check: the Schema's decode, then the standalone rules (tasks.ts). */
+const bySchema = (text: string): { ok: true; tasks: ReadonlyArray<CreateTaskBody> } | { ok: false; message: string } => {
+  const decoded = decodeJsonOr(CreateTaskBatchBody, text.trim() === "" ? "{}" : text)
+  if (!decoded.ok) return { ok: false, message: decoded.error.message }
+  for (const [i, task] of decoded.value.tasks.entries()) {
+    if (task.sessionId !== undefined)
+      return {
+        ok: false,
+        message: `tasks.${i}.session_id: a standalone task cannot join a session; give a session its tasks in POST /sessions`,
+      }
+    if (task.dependsOn.length > 0)
+      return {
+        ok: false,
+        message: `tasks.${i}.depends_on: a standalone task cannot wait for other tasks; use POST /sessions with depends_on between its tasks`,
+      }
+  }
+  return { ok: true, tasks: decoded.value.tasks }
+}
+
+describe("task batches, the plain check against the Schema's", () => {
+  let t: TestEdge
+  // No runtime: the entries stay in the inboxes as appended, to be read back.
+  beforeAll(async () => {
+    t = await testEdge({ partitions: 4, runtime: false })
+  })
+  afterAll(async () => {
+    await t?.close()
+  })
+
+  const ok = { title: "t", capability: "c" }
+  const TASK = "9b7f3b57-2f55-4f7e-b6a3-6b0b1c1a0a11"
+  /** Every error a user can cause in a batch's body, as raw text. */
+  const refused: ReadonlyArray<string> = [
+    ...[
+      { tasks: [] },
+      { tasks: Array.from({ length: 1001 }, () => ok) },
+      {},
+      [],
+      "tasks",
+      null,
+      { tasks: "x" },
+      { tasks: [ok], extra: 1 },
+      { tasks: [ok, { capability: "c" }] },
+      { tasks: [{ title: "", capability: "c" }] },
+      { tasks: [{ title: "t", capability: "UPPER" }] },
+      { tasks: [ok, { ...ok, timeoutS: 5 }] },
+      { tasks: [{ ...ok, priority: 5 }] },
+      { tasks: [{ ...ok, priority: 1.5 }] },
+      { tasks: [{ ...ok, timeout_s: 0 }] },
+      { tasks: [{ ...ok, max_attempts: 21 }] },
+      { tasks: [{ ...ok, approval_timeout_s: "1" }] },
+      { tasks: [{ ...ok, requires_approval: "yes" }] },
+      { tasks: [{ ...ok, group: "a/b" }] },
+      { tasks: [{ ...ok, key: "" }] },
+      { tasks: [{ ...ok, depends_on: ["x"] }] },
+      { tasks: [{ ...ok, depends_on: "x" }] },
+      { tasks: [ok, { ...ok, depends_on: [TASK] }] },
+      { tasks: [ok, ok, { ...ok, session_id: TASK }] },
+      { tasks: [{ ...ok, session_id: "x" }] },
+      { tasks: [1] },
+      { tasks: [null] },
+    ].map((body) => JSON.stringify(body)),
+    "",
+    "{",
+    '{"tasks": [{"title": "a\\u0000b", "capability": "c"}]}',
+    `{"tasks": [{"title": "t", "capability": "c", "payload": ${"[".repeat(70)}${"]".repeat(70)}}]}`,
+  ]
+
+  it("answers every body a user can get wrong with the Schema path's exact error, and appends nothing", async () => {
+    const before = await inboxAppends(t.deployment)
+    for (const text of refused) {
+      const expected = bySchema(text)
+      expect({ text, ok: expected.ok }).toEqual({ text, ok: false })
+      const answer = await t.api.request("POST", "/api/v1/tasks/batch", { text, headers: { "content-type": "application/json" } })
+      expect({ text, status: answer.status, body: answer.body }).toEqual({
+        text,
+        status: 400,
+        body: { error: { code: "validation_failed", message: (expected as { message: string }).message } },
+      })
+    }
+    expect(await inboxAppends(t.deployment)).toBe(before)
+  })
+
+  it("appends for a valid body the entries the Schema path's tasks give, defaults given or left out", async () => {
+    const bodies = [
+      { tasks: [ok] },
+      {
+        tasks: [
+          ok,
+          { ...ok, key: "k", payload: { a: [1, { b: null }] }, timeout_s: 60, max_attempts: 2, priority: 0, group: "g" },
+          { ...ok, depends_on: [], requires_approval: true, approval_timeout_s: 600, payload: "text" },
+          { capability: "c", title: "members in another order", priority: 4 },
+        ],
+      },
+    ]
+    for (const body of bodies) {
+      const text = JSON.stringify(body)
+      const expected = bySchema(text)
+      if (!expected.ok) throw new Error(expected.message)
+      const answer = await t.api.post("/api/v1/tasks/batch", body)
+      expect(answer.status).toBe(202)
+      const items = answer.body.items as Array<{ id: string; stream_id: string }>
+      expect(items).toHaveLength(body.tasks.length)
+      for (const [i, item] of items.entries()) {
+        const inbox = t.deployment.keys.partition(partitionOf("task", item.id, t.deployment.partitions)).inbox
+        const [entry] = await t.deployment.redis.xrange(inbox, item.stream_id, item.stream_id)
+        const fields = entry?.[1] ?? []
+        const payload = fields[fields.indexOf("payload") + 1]
+        const command = { kind: "task", id: item.id, type: "CREATE", payload: { id: item.id, ...expected.tasks[i], blocked: false } }
+        const reference = appendedStreamPayload(command)
+        expect({ i, payload }).toEqual({ i, payload: reference.ok ? reference.value : reference.error.message })
+      }
+    }
   })
 })

@@ -6,9 +6,12 @@ import { Effect, Schema } from "effect"
 import {
   CancelTaskBody,
   CompleteTaskBody,
+  CreateTaskBatchBody,
   CreateTaskBody,
   FailTaskBody,
   ListTasksQuery,
+  MAX_BATCH_TASKS,
+  plainTaskBatchBody,
   ProgressTaskBody,
   TaskAgentBody,
   WaitQuery,
@@ -20,16 +23,7 @@ import { currentOr404, QUARANTINED } from "../current.ts"
 import { listAnswer } from "../listing.ts"
 import { IdParams } from "../params.ts"
 import { API, json, route, type Route } from "../route.ts"
-import { wire } from "../../../schema/wire.ts"
 import { Created, pageOf, TaskView, taskView } from "../views.ts"
-
-const MAX_BATCH_TASKS = 1000
-
-/** `POST /tasks/batch` */
-const CreateTaskBatchBody = wire(
-  "CreateTaskBatchBody",
-  Schema.Struct({ tasks: Schema.Array(CreateTaskBody).check(Schema.isMinLength(1), Schema.isMaxLength(MAX_BATCH_TASKS)) }),
-)
 
 const BatchItem = Schema.Struct({ id: Schema.String, stream_id: Schema.String }).annotate({ identifier: "TaskBatchItem" })
 const BatchAccepted = Schema.Struct({ items: Schema.Array(BatchItem) }).annotate({ identifier: "TaskBatchAccepted" })
@@ -140,6 +134,7 @@ export const taskRoutes: Route[] = [
     summary: `Create 1 to ${MAX_BATCH_TASKS} standalone tasks: all are validated before any is appended`,
     access: "token",
     body: CreateTaskBatchBody,
+    plainBody: plainTaskBatchBody,
     responses: { 202: { description: "every task accepted into its inbox, in the order given", schema: BatchAccepted } },
     async handle({ ctx, principal, body }) {
       requireOperator(principal)
