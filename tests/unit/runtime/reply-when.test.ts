@@ -2,12 +2,14 @@
 // (an entry written before it existed decodes as then, a wrong value or a batched entry carrying it is refused with
 // the reason its dead letter records); the planner writes no reply for an applied command that asked for refusals
 // only, and its refusal names the command (`cmd_id` in the reply entry, which the edge's reader decodes the same by its
-// plain check and by its Schema). Without the field, every outcome is answered, as before.
+// plain check and by its Schema; kept so in a stored outbox, for a redelivery). Without the field, every outcome is
+// answered, as before.
 import { describe, expect, it } from "vitest"
 import { ActorHost } from "../../../src/runtime/actor-host.ts"
 import { eventStreamEntry } from "../../../src/runtime/execute-batch.ts"
 import { decodeInboxEntry } from "../../../src/runtime/inbox-codec.ts"
 import { planBatch, type InboxEntry } from "../../../src/runtime/plan-batch.ts"
+import { restoredOutbox, storedOutbox } from "../../../src/runtime/stored-outbox.ts"
 import { partitionOf } from "../../../src/redis/partition.ts"
 import { decodeEntryBySchema, decodeEventStreamEntry } from "../../../src/schema/event-stream.ts"
 import { decodeStreamEntries } from "../../../src/schema/commands.ts"
@@ -119,6 +121,11 @@ describe("the planner's replies", () => {
       stream_id: "1001-0",
     })
     expect(JSON.parse(plain!.body!)).not.toHaveProperty("cmd_id")
+    // Stored for a redelivery (the refused task does not exist here: as a row's outbox would hold them), read back the same.
+    const self = { kind: "task", id: TASK }
+    const partition = partitionOf("task", TASK, PARTITIONS)
+    const stored = JSON.parse(JSON.stringify(storedOutbox(self, partition, replies)))
+    expect(restoredOutbox(self, partition, stored)).toEqual(replies)
     for (const entry of [named!, plain!]) {
       const decoded = decodeEventStreamEntry(entry)
       expect(decoded).toEqual(decodeEntryBySchema(entry))
