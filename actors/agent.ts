@@ -48,25 +48,25 @@ const outputs = (effect: AgentEmitted, id: string, agent: AgentContext): Output[
           free: effect.free,
           score: idleScore(agent),
           transfers: agent.breaker === "closed",
+          // What it holds as it counts it: the router takes off what it gave it straight and it has not heard of yet.
+          held: agent.inflight,
         },
       ]
+    // Even holding none as it counts them: the router may have given it slots straight that it has not heard of yet
+    // (a wake), and resolves those too.
     case "agent.lost":
-      return effect.taskIds.length === 0
-        ? []
-        : [
-            {
-              _tag: "agent_tasks",
-              agentId: id,
-              slots: effect.taskIds,
-              lost: true,
-              type: "AGENT_LOST",
-              payload: { agentId: id, reason: effect.reason },
-            },
-          ]
+      return [
+        {
+          _tag: "agent_tasks",
+          agentId: id,
+          slots: effect.taskIds,
+          lost: true,
+          type: "AGENT_LOST",
+          payload: { agentId: id, reason: effect.reason },
+        },
+      ]
     case "agent.draining":
-      return effect.taskIds.length === 0
-        ? []
-        : [{ _tag: "agent_tasks", agentId: id, slots: effect.taskIds, lost: false, type: "AGENT_DRAINING", payload: { agentId: id } }]
+      return [{ _tag: "agent_tasks", agentId: id, slots: effect.taskIds, lost: false, type: "AGENT_DRAINING", payload: { agentId: id } }]
     default:
       return []
   }

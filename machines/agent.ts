@@ -42,10 +42,11 @@ export interface AgentContext {
   metadata: Record<string, unknown>
   heartbeatIntervalMs: number
   createdAt: number
-  /** Its held slots, each named by the task it was reserved for (RESERVE, or a RELEASE's next task). The router may
-   * have transferred a slot since, from a completed task to a next one, without telling the agent (its count is the
-   * same); a RELEASE names the slot it frees, and a loss or drain reaches the tasks holding them now through the
-   * router (docs/machines.md). */
+  /** Its held slots, each named by the task it was reserved for (RESERVE, or a RELEASE's next task) or given to (a
+   * wake's straight give, heard of at the next RELEASE: its `woken`). The router may have transferred a slot since, from
+   * a completed task to a next one, without telling the agent (its count is the same), and may have given free slots
+   * straight to tasks it has not heard of yet (counted from its next RELEASE on); a RELEASE names the slot it frees, and
+   * a loss or drain reaches the tasks holding them now through the router (docs/machines.md). */
   inflight: string[]
   /** inflight / maxConcurrency, or the load the bot last reported. */
   load: number
@@ -74,10 +75,19 @@ export type AgentEvent =
   | { type: "DISCONNECT"; at: number }
   | { type: "RESERVE"; at: number; taskId: string }
   /** A held task given back: `slot` the slot it held (absent: the one named by `taskId`), `successesBefore` the tasks
-   * completed on slots the router transferred since the last RELEASE (counted before this one's outcome);
-   * `nextTaskId` (with the task's routing facts): the ready task the router took for this agent's freed slot,
-   * reserved in the same step when the agent can take it (docs/machines.md). */
-  | ({ type: "RELEASE"; at: number; taskId: string; outcome: ReleaseOutcome; slot?: string; successesBefore?: number } & NextTaskFields)
+   * completed on slots the router transferred since the last RELEASE (counted before this one's outcome); `woken`:
+   * the slots the router gave it straight (a wake of its free slots) since the last RELEASE, held from now on (added
+   * before this one's slot is freed); `nextTaskId` (with the task's routing facts): the ready task the router took for
+   * this agent's freed slot, reserved in the same step when the agent can take it (docs/machines.md). */
+  | ({
+      type: "RELEASE"
+      at: number
+      taskId: string
+      outcome: ReleaseOutcome
+      slot?: string
+      successesBefore?: number
+      woken?: readonly string[]
+    } & NextTaskFields)
   | { type: "DRAIN"; at: number }
   | { type: "UNDRAIN"; at: number }
   | { type: "BREAKER_COOLDOWN"; at: number; openedAt: number }
@@ -146,6 +156,20 @@ function slotOf(event: ReleaseEvent): string {
   return event.slot ?? event.taskId
 }
 
+/** The slots held once a RELEASE's `woken` slots (given straight by the router, not heard of yet) are added. */
+function heardInflight(inflight: string[], event: ReleaseEvent): string[] {
+  const woken = event.woken
+  if (woken === undefined || woken.length === 0) return inflight
+  const added = woken.filter((slot) => !inflight.includes(slot))
+  return added.length === 0 ? inflight : [...inflight, ...added]
+}
+
+/** The context with a RELEASE's `woken` slots held (its load with them). */
+function heard(context: AgentContext, event: ReleaseEvent): AgentContext {
+  const inflight = heardInflight(context.inflight, event)
+  return inflight === context.inflight ? context : { ...context, inflight, load: loadOf(context, inflight) }
+}
+
 /** The context with `count` more successes (tasks completed on transferred slots): counted, in the breaker's window. */
 function withSuccesses(context: AgentContext, count: number): AgentContext {
   if (count === 0) return context
@@ -156,7 +180,7 @@ function withSuccesses(context: AgentContext, count: number): AgentContext {
 /** The context after `event` releases a held slot: the successes before it counted, capacity freed, outcome counted,
  * breaker moved. */
 function released(before: AgentContext, event: ReleaseEvent): AgentContext {
-  const context = withSuccesses(before, event.successesBefore ?? 0)
+  const context = withSuccesses(heard(before, event), event.successesBefore ?? 0)
   const slot = slotOf(event)
   const inflight = context.inflight.filter((id) => id !== slot)
   const isProbe = context.probeTaskId === slot
@@ -279,7 +303,8 @@ export const agentMachine = setup({
   guards: {
     holdsTask: ({ context, event }) => {
       assertEvent(event, ["RESERVE", "RELEASE"])
-      return context.inflight.includes(event.type === "RELEASE" ? slotOf(event) : event.taskId)
+      if (event.type === "RESERVE") return context.inflight.includes(event.taskId)
+      return context.inflight.includes(slotOf(event)) || (event.woken?.includes(slotOf(event)) ?? false)
     },
     canTakeTask: ({ context }) => refusalNow(context) === null,
     isFull: ({ context }) => freeCapacity(context) === 0,
@@ -319,6 +344,11 @@ export const agentMachine = setup({
     reportDraining: emit(({ context }) => ({ type: "agent.draining" as const, taskIds: context.inflight })),
     recordConnection: assign(({ event }) => ({ lastConnectedAt: event.at })),
     dropInflight: assign({ inflight: [], load: 0, probeTaskId: null }),
+    /** A RELEASE that frees no held slot still holds its `woken` slots from now on. */
+    hear: assign(({ context, event }) => {
+      assertEvent(event, "RELEASE")
+      return heard(context, event)
+    }),
     reserve: assign(({ context, event }) => {
       assertEvent(event, "RESERVE")
       return reservedOn(context, event.taskId)
@@ -427,7 +457,7 @@ export const agentMachine = setup({
         RESERVE: { actions: { type: "refuseReservation", params: { reason: "offline" } } },
         RELEASE: [
           { guard: "holdsTask", actions: ["release", { type: "refuseNext", params: { reason: "offline" } }] },
-          { actions: { type: "refuseNext", params: { reason: "offline" } }, description: NOT_HELD },
+          { actions: ["hear", { type: "refuseNext", params: { reason: "offline" } }], description: NOT_HELD },
         ],
         BREAKER_COOLDOWN: cooldown,
       },
@@ -445,8 +475,12 @@ export const agentMachine = setup({
         // Its next task (if any) taken before capacity is announced, once, for both.
         RELEASE: [
           { guard: "holdsTask", actions: ["release", "takeNext", "announceCapacity"] },
-          { guard: "hasNext", actions: ["takeNext", "awaitProbe"], description: `${NOT_HELD}; its next task considered (as a RESERVE)` },
-          { description: NOT_HELD },
+          {
+            guard: "hasNext",
+            actions: ["hear", "takeNext", "awaitProbe"],
+            description: `${NOT_HELD}; its next task considered (as a RESERVE)`,
+          },
+          { actions: "hear", description: NOT_HELD },
         ],
         DRAIN: { target: "draining", actions: "reportDraining" },
         BREAKER_COOLDOWN: [{ guard: "isCurrentCooldown", actions: ["halfOpenBreaker", "announceCapacity"] }, { description: LATE_TIMER }],
@@ -460,7 +494,7 @@ export const agentMachine = setup({
         // A slot freed and taken again by its next task: still busy (no capacity to announce).
         RELEASE: [
           { guard: "holdsTask", actions: ["release", "takeNext"] },
-          { actions: "takeNext", description: `${NOT_HELD}; its next task considered (refused: no capacity)` },
+          { actions: ["hear", "takeNext"], description: `${NOT_HELD}; its next task considered (refused: no capacity)` },
         ],
         DRAIN: { target: "draining", actions: "reportDraining" },
         BREAKER_COOLDOWN: {
@@ -474,7 +508,7 @@ export const agentMachine = setup({
         RESERVE: [reaffirm, { actions: { type: "refuseReservation", params: { reason: "draining" } } }],
         RELEASE: [
           { guard: "holdsTask", actions: ["release", { type: "refuseNext", params: { reason: "draining" } }] },
-          { actions: { type: "refuseNext", params: { reason: "draining" } }, description: NOT_HELD },
+          { actions: ["hear", { type: "refuseNext", params: { reason: "draining" } }], description: NOT_HELD },
         ],
         UNDRAIN: { target: "online" },
         BREAKER_COOLDOWN: cooldown,

@@ -10,7 +10,7 @@ import { scoreUnits } from "./idle-agents.ts"
 import type { Keys } from "./keys.ts"
 import { scriptsOn, type LeavingAgent, type ReadyTask, type RoutedBatch, type SlotRelease } from "./scripts.ts"
 
-export type { LeavingAgent, ReadyTask, RouteOffer, RoutedBatch, Settled, SlotRelease } from "./scripts.ts"
+export type { Give, LeavingAgent, ReadyTask, RouteOffer, RoutedBatch, Settled, SlotRelease } from "./scripts.ts"
 
 /**
  * How long a taken task is known as taken, by default: a task still `ready` in Postgres and taken less
@@ -42,6 +42,9 @@ export interface FillAsk {
   readonly free: number
   readonly score: number
   readonly transfers?: boolean
+  /** The slots its machine holds (`inflight`): with `transfers`, its free slots are kept exactly and a wake gives them
+   * straight to tasks (route-batch.lua); absent: a wake proposes (RESERVE). */
+  readonly held?: ReadonlyArray<string>
 }
 
 /**
@@ -62,8 +65,11 @@ export const routeBatch = (
     readonly releases: ReadonlyArray<{ readonly group: string; readonly taskId: string }>
     readonly settles?: ReadonlyArray<SlotRelease>
     readonly fills: ReadonlyArray<FillAsk>
-    readonly tasks: ReadonlyArray<ReadyTask>
+    /** `key`: the command id a task given straight to an agent keeps that decision under. */
+    readonly tasks: ReadonlyArray<ReadyTask & { readonly key?: string }>
     readonly unlessTaken?: boolean
+    /** The command id gives of tasks without a `key` derive theirs from. */
+    readonly routing?: string
     readonly wakeAgents: number
     /** How long a decision is kept for a repeat of its command (ms; default: the connection's scripts' dedupe window). */
     readonly decisionMs?: number
@@ -73,17 +79,19 @@ export const routeBatch = (
     ...(batch.leaving === undefined ? {} : { leaving: batch.leaving }),
     releases: batch.releases,
     ...(batch.settles === undefined ? {} : { settles: batch.settles }),
-    fills: batch.fills.map(({ agentId, capabilities, free, score, transfers }) => ({
+    fills: batch.fills.map(({ agentId, capabilities, free, score, transfers, held }) => ({
       agentId,
       capabilities,
       free,
       units: scoreUnits(score),
       transfers: transfers ?? true,
+      ...(held === undefined ? {} : { held }),
     })),
     tasks: batch.tasks,
     unlessTaken: batch.unlessTaken ?? false,
     wakeAgents: batch.wakeAgents,
     ...(batch.decisionMs === undefined ? {} : { decisionMs: batch.decisionMs }),
+    ...(batch.routing === undefined ? {} : { routing: batch.routing }),
   })
 
 /** The slots of an agent transferred since its last RELEASE: task id -> the slot it holds (for inspection and tests). */
@@ -94,6 +102,23 @@ export const transferredSlots = async (redis: Redis, keys: Keys, agentId: string
       .filter(([field]) => field.startsWith("t:"))
       .map(([field, slot]) => [field.slice(2), slot]),
   )
+}
+
+/** The slots given straight to an agent by wakes and not released since: slot -> told to the agent by a RELEASE
+ * (for inspection and tests). */
+export const givenSlots = async (redis: Redis, keys: Keys, agentId: string): Promise<Map<string, boolean>> => {
+  const record = await redis.hgetall(`${keys.route}:slots:${agentId}`)
+  return new Map(
+    Object.entries(record)
+      .filter(([field]) => field.startsWith("v:"))
+      .map(([field, told]) => [field.slice(2), told === "1"]),
+  )
+}
+
+/** The free slots the router keeps for an agent whose wakes give them straight (null: none kept; for tests). */
+export const keptFree = async (redis: Redis, keys: Keys, agentId: string): Promise<number | null> => {
+  const free = await redis.hget(`${keys.route}:slots:${agentId}`, "fr")
+  return free === null ? null : Number(free)
 }
 
 /** Sets (or, with null, removes) the caps the routing scripts read, replacing them all. */

@@ -162,9 +162,15 @@ export interface RouteBatch {
     readonly free: number
     readonly units: number
     readonly transfers: boolean
+    /** The slots it holds as its machine counts them (`inflight`): given with `transfers`, its free slots are kept
+     * exactly and its wakes give them straight to tasks (`gives`); absent: its wakes propose (RESERVE). */
+    readonly held?: ReadonlyArray<string>
   }>
-  /** Ready tasks to queue; their capabilities' idle agents are woken. */
-  readonly tasks: ReadonlyArray<ReadyTask>
+  /** Ready tasks to queue; their capabilities' idle agents are woken. `key`: the command id a task given straight to an
+   * agent keeps that decision under (a repeat gives it again, to the same agent). */
+  readonly tasks: ReadonlyArray<ReadyTask & { readonly key?: string }>
+  /** The command id the gives of tasks without a `key` derive theirs from. */
+  readonly routing?: string
   /** The sweep's repairs: a task noted as taken is not queued again. */
   readonly unlessTaken: boolean
   /** Idle agents woken per capability, at most. */
@@ -201,6 +207,15 @@ export interface Settled {
   readonly slot: string
   readonly successesBefore: number
   readonly next: ReadyTask | undefined
+  /** Released: the slots the router gave the agent straight (a wake) since its last RELEASE, which it adds first. */
+  readonly woken: ReadonlyArray<string>
+}
+
+/** A task given straight to an agent's free slot (a wake): ASSIGN to it under `cmdId`, nothing to the agent. */
+export interface Give {
+  readonly agentId: string
+  readonly taskId: string
+  readonly cmdId: string
 }
 
 /** A task taken for an agent, to be proposed to it. */
@@ -218,11 +233,13 @@ export interface RoutedBatch {
   readonly settles: Settled[]
   /** Per leaving agent, in order: the tasks holding its slots. */
   readonly leaving: string[][]
+  /** Tasks given straight to agents woken (their free slots kept exactly): ASSIGN each. */
+  readonly gives: Give[]
 }
 
-const settledOf = (flat: ReadonlyArray<string | number>): Settled[] => {
+const settledOf = (flat: ReadonlyArray<string | number | string[]>): Settled[] => {
   const settles: Settled[] = []
-  for (let i = 0; i + 7 < flat.length; i += 8) {
+  for (let i = 0; i + 8 < flat.length; i += 9) {
     const taskId = String(flat[i + 3])
     settles.push({
       transfer: flat[i] === "transfer",
@@ -238,9 +255,17 @@ const settledOf = (flat: ReadonlyArray<string | number>): Settled[] => {
               priority: Number(flat[i + 6]),
               since: Number(flat[i + 7]),
             },
+      woken: Array.isArray(flat[i + 8]) ? (flat[i + 8] as string[]) : [],
     })
   }
   return settles
+}
+
+const givesOf = (flat: ReadonlyArray<string>): Give[] => {
+  const gives: Give[] = []
+  for (let i = 0; i + 2 < flat.length; i += 3)
+    gives.push({ agentId: flat[i] as string, taskId: flat[i + 1] as string, cmdId: flat[i + 2] as string })
+  return gives
 }
 
 const offersOf = (flat: ReadonlyArray<string>): RouteOffer[] => {
@@ -358,15 +383,16 @@ export const createScripts = (redis: Redis, options: ScriptOptions = {}): RedisS
     },
     routeBatch: async (
       route,
-      { leaving = [], releases, settles = [], fills, tasks, unlessTaken, wakeAgents, decisionMs = dedupeTtlMs },
+      { leaving = [], releases, settles = [], fills, tasks, unlessTaken, wakeAgents, decisionMs = dedupeTtlMs, routing = "route" },
     ) => {
       if (leaving.length === 0 && releases.length === 0 && settles.length === 0 && fills.length === 0 && tasks.length === 0)
-        return { fills: [], wakes: [], settles: [], leaving: [] }
-      const [filled, woken, settled, left] = (await run["route-batch"](
+        return { fills: [], wakes: [], settles: [], leaving: [], gives: [] }
+      const [filled, woken, settled, left, given] = (await run["route-batch"](
         route,
         unlessTaken ? "unless_taken" : "always",
         wakeAgents,
         decisionMs,
+        routing,
         leaving.length,
         ...leaving.flatMap((agent) => [agent.cmdId, agent.agentId, agent.lost ? 1 : 0, agent.slots.length, ...agent.slots]),
         releases.length,
@@ -379,13 +405,14 @@ export const createScripts = (redis: Redis, options: ScriptOptions = {}): RedisS
           fill.free,
           fill.units,
           fill.transfers ? 1 : 0,
+          ...(fill.held === undefined ? [-1] : [fill.held.length, ...fill.held]),
           fill.capabilities.length,
           ...fill.capabilities,
         ]),
         tasks.length,
-        ...tasks.flatMap((task) => [task.capability, task.group ?? "", task.taskId, task.priority, task.since]),
-      )) as [string[], string[], Array<string | number>, string[][]]
-      return { fills: offersOf(filled), wakes: offersOf(woken), settles: settledOf(settled), leaving: left }
+        ...tasks.flatMap((task) => [task.capability, task.group ?? "", task.taskId, task.priority, task.since, task.key ?? ""]),
+      )) as [string[], string[], Array<string | number | string[]>, string[][], string[]]
+      return { fills: offersOf(filled), wakes: offersOf(woken), settles: settledOf(settled), leaving: left, gives: givesOf(given) }
     },
     publish: async (stream, entries, maxLenApprox, ttlMs = 0) => {
       if (entries.length === 0) return []

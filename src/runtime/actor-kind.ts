@@ -54,6 +54,9 @@ export interface FillAgentOutput {
   /** Whether the router may transfer its slots from completed tasks to next ones without telling it (its breaker
    * closed); absent: it may. */
   readonly transfers?: boolean
+  /** The slots its machine holds (`inflight`): with them the router keeps its free slots exactly and a wake gives them
+   * straight to tasks (ASSIGN, nothing to the agent, which hears of them at its next RELEASE); absent: a wake proposes. */
+  readonly held?: ReadonlyArray<string>
 }
 
 /** A task no longer held by its agent: the batch's routing call settles the slot it frees (route-batch.lua): a

@@ -26,6 +26,7 @@ import {
   replaceGroupCaps,
   routeBatch,
   TAKEN_HOLD_MS,
+  type Give,
   type LeavingAgent,
   type ReadyTask,
   type RouteOffer,
@@ -42,9 +43,13 @@ import type { AppendEachFn, EachCommand } from "./append.ts"
  * counts every reservation up to that entry, none appended after it. */
 export type FillRequest = FillAgentOutput & { readonly entryId: string }
 
+/** A task to route, with the command id of its item when the runtime's (a task given straight to an agent keeps that
+ * decision under it, so a redelivered item gives it again to the same agent). */
+export type RouteRequest = RouteTaskOutput & { readonly cmdId?: string; readonly entryId?: string }
+
 /** One batch's routing requests. */
 export interface RoutingRequests {
-  readonly queue: ReadonlyArray<RouteTaskOutput>
+  readonly queue: ReadonlyArray<RouteRequest>
   readonly fills: ReadonlyArray<FillRequest>
   /** Tasks no longer held: their group's slots are free again. */
   readonly releases: ReadonlyArray<GroupReleaseOutput>
@@ -112,13 +117,24 @@ export const createRouter = (options: {
       payload: { taskId: offer.taskId },
       cmdId: `${cmdId}/${offer.taskId}`,
     })
-  /** Appends `proposals` together (one call per partition), each counted as pending for its agent once its call answers. */
-  const propose = async (proposals: ReadonlyArray<EachCommand>): Promise<void> => {
+  /** A task given straight to an agent's free slot: ASSIGN to the task, under the command id the script derived. */
+  const assign = (give: Give): EachCommand => ({
+    kind: "task",
+    id: give.taskId,
+    type: "ASSIGN",
+    payload: { agentId: give.agentId },
+    cmdId: give.cmdId,
+  })
+  /** Appends `commands` together (one call per partition), each proposal (RESERVE) counted as pending for its agent
+   * once its call answers. */
+  const propose = async (commands: ReadonlyArray<EachCommand>): Promise<void> => {
+    if (commands.length === 0) return
     await Promise.all(
-      appendEach(proposals).map(async (appending, n) => {
+      appendEach(commands).map(async (appending, n) => {
         const { streamId } = await appending
-        const agentId = proposals[n]!.id
-        pending.set(agentId, [...(pending.get(agentId) ?? []), streamId])
+        const command = commands[n]!
+        if (command.type !== "RESERVE") return
+        pending.set(command.id, [...(pending.get(command.id) ?? []), streamId])
       }),
     )
   }
@@ -128,11 +144,12 @@ export const createRouter = (options: {
       // A proposal the agent refused comes back without the task's facts (rare): read them.
       const unknown = queue.filter((request) => request.capability === undefined).map((request) => request.taskId)
       const facts = await taskRouting(sql, unknown)
-      const queued: ReadyTask[] = []
+      const queued: Array<ReadyTask & { readonly key?: string }> = []
       // Released tasks: a group back under its cap has its waiting tasks' idle agents woken in this same step.
       const released: Array<{ readonly group: string; readonly taskId: string }> = [...releases]
       for (const request of queue) {
         const fact = request.capability === undefined ? facts.get(request.taskId) : undefined
+        const key = request.cmdId ?? request.entryId
         if (request.capability !== undefined) {
           queued.push({
             capability: request.capability,
@@ -140,9 +157,17 @@ export const createRouter = (options: {
             taskId: request.taskId,
             priority: request.priority ?? 2,
             since: request.since ?? clock(),
+            ...(key === undefined ? {} : { key }),
           })
         } else if (fact?.state === "ready") {
-          queued.push({ capability: fact.capability, group: fact.group, taskId: fact.id, priority: fact.priority, since: fact.since })
+          queued.push({
+            capability: fact.capability,
+            group: fact.group,
+            taskId: fact.id,
+            priority: fact.priority,
+            since: fact.since,
+            ...(key === undefined ? {} : { key }),
+          })
         } else if (fact?.group && fact.state !== "assigned" && fact.state !== "in_progress") {
           // Taken for a proposal, then finished meanwhile: it no longer counts against its group.
           released.push({ group: fact.group, taskId: fact.id })
@@ -162,12 +187,14 @@ export const createRouter = (options: {
           free: request.free - unseen(request.agentId, request.entryId),
           score: request.score ?? 0,
           transfers: request.transfers ?? true,
+          ...(request.held === undefined ? {} : { held: request.held }),
         })),
         tasks: queued,
         wakeAgents: WAKE_AGENTS,
+        routing: cmdId,
         ...(options.decisionMs === undefined ? {} : { decisionMs: options.decisionMs }),
       })
-      await propose([...routed.fills.map(reserve(cmdId)), ...routed.wakes.map(reserve(`${cmdId}/w`))])
+      await propose([...routed.fills.map(reserve(cmdId)), ...routed.wakes.map(reserve(`${cmdId}/w`)), ...routed.gives.map(assign)])
       return { settles: routed.settles, leaving: routed.leaving }
     },
 
@@ -202,8 +229,9 @@ export const createRouter = (options: {
         })),
         unlessTaken: true,
         wakeAgents: WAKE_AGENTS,
+        routing: `sweep/${now}`,
       })
-      await propose(routed.wakes.map(reserve(`sweep/${now}`)))
+      await propose([...routed.wakes.map(reserve(`sweep/${now}`)), ...routed.gives.map(assign)])
       return waiting.length
     },
   }

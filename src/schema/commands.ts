@@ -185,12 +185,14 @@ export const AgentCommand = Schema.Union([
   command("RESERVE", { taskId: Uuid }),
   // `slot`: the slot the task held, named by the task it was reserved for (absent: the task's own); `successes_before`:
   // the completed tasks whose slots the router transferred since the agent's last RELEASE; `next_*`: the ready task the
-  // router took for the freed slot, with its routing facts (flat, so the payload keeps its plain check); all absent: none.
+  // router took for the freed slot, with its routing facts (flat, so the payload keeps its plain check); all absent: none;
+  // `woken`: the slots the router gave the agent straight (wakes) since its last RELEASE, added before this one's.
   command("RELEASE", {
     taskId: Uuid,
     outcome: ReleaseOutcome,
     slot: Schema.optionalKey(Uuid),
     successesBefore: Schema.optionalKey(NonNegativeInt),
+    woken: Schema.optionalKey(Schema.Array(Uuid)),
     nextTaskId: Schema.optionalKey(Uuid),
     nextCapability: Schema.optionalKey(Capability),
     nextPriority: Schema.optionalKey(Priority),

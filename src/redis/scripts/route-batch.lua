@@ -52,7 +52,8 @@ local base = KEYS[1]
 local unless_taken = ARGV[1] == 'unless_taken'
 local wake_agents = tonumber(ARGV[2])
 local decision_ms = tonumber(ARGV[3])
-local at = 4
+local routing = ARGV[4]
+local at = 5
 local next_arg = function()
   at = at + 1
   return ARGV[at - 1]
@@ -68,6 +69,17 @@ local decided = function(cmd, decide)
   return made
 end
 local slots_of = function(agent) return base .. ':slots:' .. agent end
+-- The slots given to `agent` straight from the router (`v:<slot>`, '0' not told to it yet, '1' told), each in `given`'s
+-- order of the record; with `untold_only`, only those not told yet.
+local given_slots = function(record, untold_only)
+  local flat = redis.call('HGETALL', record)
+  local given = {}
+  for i = 1, #flat, 2 do
+    local field = flat[i]
+    if string.sub(field, 1, 2) == 'v:' and (not untold_only or flat[i + 1] == '0') then given[#given + 1] = string.sub(field, 3) end
+  end
+  return given
+end
 
 -- 0. Agents leaving work: no transfer to them from now on; their slots resolved to the tasks holding them.
 local leaving = {}
@@ -77,6 +89,12 @@ for _ = 1, tonumber(next_arg()) do
   for i = 1, tonumber(next_arg()) do held[i] = next_arg() end
   leaving[#leaving + 1] = decided(cmd, function()
     redis.call('HDEL', base .. ':agent-caps', agent)
+    -- Its slots as it knows them, and those the router gave it that it has not applied (or heard of) yet.
+    local known = {}
+    for _, slot in ipairs(held) do known[slot] = true end
+    for _, slot in ipairs(given_slots(slots_of(agent), false)) do
+      if not known[slot] then held[#held + 1] = slot end
+    end
     local holders = {}
     for i, slot in ipairs(held) do holders[i] = redis.call('HGET', slots_of(agent), 's:' .. slot) or slot end
     if lost then redis.call('DEL', slots_of(agent)) end
@@ -89,8 +107,12 @@ local slots = {}
 for i = 1, tonumber(next_arg()) * 2 do slots[i] = next_arg() end
 local reopened = group_release(base, slots)
 
--- 1b. Agents' slots released: transferred to a ready task, or given back to the agent (with its next task).
+-- 1b. Agents' slots released: transferred to a ready task, or given back to the agent (with its next task, and the
+-- slots the router gave it since its last RELEASE, which it has not heard of).
 local NONE = { '', '', '', 0, 0 }
+local settled = function(kind, slot, successes, taken, woken)
+  return { kind, slot, successes, taken[1], taken[2], taken[3], taken[4], taken[5], woken }
+end
 local settles = {}
 for _ = 1, tonumber(next_arg()) do
   local cmd, agent, task, outcome, replayed = next_arg(), next_arg(), next_arg(), next_arg(), next_arg() == '1'
@@ -106,11 +128,15 @@ for _ = 1, tonumber(next_arg()) do
     if fact and outcome == 'completed' then
       redis.call('HSET', record, 't:' .. fact.id, slot, 's:' .. slot, fact.id)
       redis.call('HINCRBY', record, 'ok', 1)
-      return { 'transfer', slot, 0, unpack(taken) }
+      return settled('transfer', slot, 0, taken, {})
     end
     local successes = replayed and 0 or tonumber(redis.call('HGET', record, 'ok') or '0')
     if successes > 0 then redis.call('HDEL', record, 'ok') end
-    return { 'release', slot, successes, unpack(taken) }
+    -- The slots given straight to it that it has not heard of are told now (this slot among them, if so).
+    local woken = replayed and {} or given_slots(record, true)
+    for _, given in ipairs(woken) do redis.call('HSET', record, 'v:' .. given, '1') end
+    redis.call('HDEL', record, 'v:' .. slot)
+    return settled('release', slot, successes, taken, woken)
   end
   local made = replayed and redis.call('EXISTS', base .. ':decided:' .. cmd) == 0 and settle() or decided(cmd, settle)
   for _, value in ipairs(made) do settles[#settles + 1] = value end
@@ -131,18 +157,38 @@ local fill = function(agent, capabilities, free, units, offers)
   return #taken
 end
 
--- 2. Fills.
+-- 2. Fills. One that names the agent's slots (`held`, -1: not named) and takes transfers keeps its free slots exactly
+-- (`fr` in its record: its own count, less the slots given it straight that it has not applied): its wakes give them.
 local fill_offers = {}
 for _ = 1, tonumber(next_arg()) do
   local agent, free, units, transfers = next_arg(), tonumber(next_arg()), tonumber(next_arg()), next_arg() == '1'
+  local count = tonumber(next_arg())
+  local held = nil
+  if count >= 0 then
+    held = {}
+    for _ = 1, count do held[next_arg()] = true end
+  end
   local capabilities = {}
   for c = 1, tonumber(next_arg()) do capabilities[c] = next_arg() end
+  local record = slots_of(agent)
+  local exact = free > 0 and transfers and held ~= nil
   if free > 0 and transfers then
     redis.call('HSET', base .. ':agent-caps', agent, cjson.encode(capabilities))
+    if exact then
+      for _, slot in ipairs(given_slots(record, false)) do
+        if not held[slot] then free = free - 1 end
+      end
+      if free < 0 then free = 0 end
+    end
   else
     redis.call('HDEL', base .. ':agent-caps', agent)
   end
-  fill(agent, capabilities, free, units, fill_offers)
+  local taken = fill(agent, capabilities, free, units, fill_offers)
+  if exact then
+    redis.call('HSET', record, 'fr', free - taken)
+  else
+    redis.call('HDEL', record, 'fr')
+  end
 end
 
 -- 3. The batch's ready tasks queued; their capabilities are woken first, then the reopened ones.
@@ -153,22 +199,62 @@ local to_wake = function(capability)
     wake[#wake + 1] = capability
   end
 end
+-- A task of this batch given straight to an agent keeps that decision under its command id (`key`): a repeat gives it
+-- again to the same agent (its ASSIGN deduplicated), and neither queues it nor wakes anyone for it.
+local gives, keys_of = {}, {}
+local give = function(agent, id)
+  local key = keys_of[id]
+  gives[#gives + 1] = agent
+  gives[#gives + 1] = id
+  if key then
+    redis.call('SET', base .. ':decided:' .. key, agent, 'PX', decision_ms)
+    gives[#gives + 1] = key .. '/w'
+  else
+    gives[#gives + 1] = routing .. '/w/' .. id
+  end
+end
 for _ = 1, tonumber(next_arg()) do
-  local capability, group, id, priority, since = next_arg(), next_arg(), next_arg(), tonumber(next_arg()), tonumber(next_arg())
-  ready_enqueue(base, capability, group, id, priority, since, unless_taken)
-  to_wake(capability)
+  local capability, group, id, priority, since, key =
+    next_arg(), next_arg(), next_arg(), tonumber(next_arg()), tonumber(next_arg()), next_arg()
+  local kept = key ~= '' and redis.call('GET', base .. ':decided:' .. key)
+  if kept then
+    gives[#gives + 1] = kept
+    gives[#gives + 1] = id
+    gives[#gives + 1] = key .. '/w'
+  else
+    if key ~= '' then keys_of[id] = key end
+    ready_enqueue(base, capability, group, id, priority, since, unless_taken)
+    to_wake(capability)
+  end
 end
 for _, capability in ipairs(reopened) do to_wake(capability) end
 
 -- 4. Idle agents woken. With nothing waiting, the first would take nothing and be marked idle as it was: skipped.
+-- An agent that takes transfers and whose free slots are kept exactly (`fr`) is given its tasks straight (`v:<task>`
+-- in its record, not told yet; ASSIGN to each, nothing to it); any other is proposed them (RESERVE).
 local wake_offers = {}
 for _, capability in ipairs(wake) do
   if redis.call('EXISTS', base .. ':q:' .. capability) == 1 then
     for _ = 1, wake_agents do
       local agent, free, units = idle_pop(base, capability)
       if agent == nil then break end
-      if fill(agent, { capability }, free, units, wake_offers) < free then break end
+      local known = redis.call('HGET', base .. ':agent-caps', agent)
+      local record = slots_of(agent)
+      local exact = known and redis.call('HGET', record, 'fr')
+      if exact then
+        local left = tonumber(exact)
+        local taken = left > 0 and ready_take(base, { capability }, left) or {}
+        for _, id in ipairs(taken) do
+          redis.call('HSET', record, 'v:' .. id, '0')
+          give(agent, id)
+        end
+        redis.call('HSET', record, 'fr', left - #taken)
+        idle_mark(base, cjson.decode(known), agent, left - #taken, units)
+        if #taken < left then break end
+      elseif fill(agent, { capability }, free, units, wake_offers) < free then
+        break
+      end
     end
   end
 end
-return { fill_offers, wake_offers, settles, leaving }
+return { fill_offers, wake_offers, settles, leaving, gives }

@@ -78,10 +78,17 @@ const freed = (agentId: string, taskId: string, outcome = "completed", cmdId = `
   outcome,
   replayed,
 })
-/** Settled as a RELEASE to the agent of `slot`, with `next` (none: no next task). */
-const release = (slot: string, next?: ReadyTask, successesBefore = 0) => ({ transfer: false, slot, successesBefore, next })
+/** Settled as a RELEASE to the agent of `slot`, with `next` (none: no next task) and the slots given it straight that it
+ * had not heard of (`woken`). */
+const release = (slot: string, next?: ReadyTask, successesBefore = 0, woken: string[] = []) => ({
+  transfer: false,
+  slot,
+  successesBefore,
+  next,
+  woken,
+})
 /** Settled as a transfer of `slot` to `next`. */
-const transfer = (slot: string, next: ReadyTask) => ({ transfer: true, slot, successesBefore: 0, next })
+const transfer = (slot: string, next: ReadyTask) => ({ transfer: true, slot, successesBefore: 0, next, woken: [] })
 
 /** Queues `tasks`, waking no one. */
 const enqueue = (tasks: ReadyTask[]) => route({ tasks, wakeAgents: 0 })

@@ -32,8 +32,8 @@ describe("a script's first use on an auto-pipelining connection", () => {
     const answers = await Promise.allSettled([...before, taken, enqueued, ...after])
     expect(answers.map((answer) => (answer.status === "fulfilled" ? answer.value : `failed: ${answer.reason}`))).toEqual([
       ...Array.from({ length: COMMANDS / 2 }, (_, i) => `value-${i}`),
-      { fills: [], wakes: [], settles: [], leaving: [] },
-      { fills: [], wakes: [], settles: [], leaving: [] },
+      { fills: [], wakes: [], settles: [], leaving: [], gives: [] },
+      { fills: [], wakes: [], settles: [], leaving: [], gives: [] },
       ...Array.from({ length: COMMANDS / 2 }, (_, i) => `value-${COMMANDS / 2 + i}`),
     ])
     // The task queued by the first use is there to take.
@@ -42,7 +42,7 @@ describe("a script's first use on an auto-pipelining connection", () => {
         ...NOTHING,
         fills: [{ agentId: "taker", capabilities: ["first-use"], free: 5, units: 0, transfers: true }],
       }),
-    ).toEqual({ fills: [{ agentId: "taker", taskId: "t-1" }], wakes: [], settles: [], leaving: [] })
+    ).toEqual({ fills: [{ agentId: "taker", taskId: "t-1" }], wakes: [], settles: [], leaving: [], gives: [] })
   }, 10_000)
 
   it("runs a script Redis has not cached (NOSCRIPT, then EVAL) and then from its cache, answering strings or bytes", async () => {

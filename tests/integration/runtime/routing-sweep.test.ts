@@ -38,7 +38,7 @@ describe("routing sweep", () => {
     // Taken as if for a proposal, which a crash then dropped: the task is still `ready`.
     const taker = { agentId: randomUUID(), capabilities: [capability], free: 1, score: 1 }
     const taken = await routeBatch(deployment.redis, deployment.keys, { releases: [], fills: [taker], tasks: [], wakeAgents: 0 })
-    expect(taken).toEqual({ fills: [{ agentId: taker.agentId, taskId: id }], wakes: [], settles: [], leaving: [] })
+    expect(taken).toEqual({ fills: [{ agentId: taker.agentId, taskId: id }], wakes: [], settles: [], leaving: [], gives: [] })
     const later = Date.now() + WAIT_MS + 1_000
     await router.sweep(later, WAIT_MS)
     expect(await waitingFor(deployment.redis, deployment.keys, capability)).toEqual([])

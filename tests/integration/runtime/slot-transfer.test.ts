@@ -6,11 +6,11 @@
 import { randomUUID } from "node:crypto"
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest"
 import { partitionOf } from "../../../src/redis/partition.ts"
-import { routeBatch, transferredSlots, waitingFor } from "../../../src/redis/ready-queue.ts"
+import { givenSlots, keptFree, routeBatch, transferredSlots, waitingFor } from "../../../src/redis/ready-queue.ts"
 import { finishBatch } from "../../../src/runtime/execute-batch.ts"
 import type { OutboxItem } from "../../../src/runtime/outbox.ts"
 import type { BatchPlan } from "../../../src/runtime/plan-batch.ts"
-import { completeAssignedTasks, testDeployment, type TestDeployment } from "../../support/runtime.ts"
+import { completeAssignedTasks, testDeployment, waitFor, type TestDeployment } from "../../support/runtime.ts"
 
 let d: TestDeployment
 beforeAll(async () => {
@@ -48,6 +48,15 @@ const createAgent = async (capability: string, maxConcurrency: number): Promise<
   return agentId
 }
 
+/** A new agent, connected and idle: its free slots kept by the router (its fill routed), so a wake gives them straight. */
+const idleAgent = async (capability: string, maxConcurrency: number): Promise<string> => {
+  const agentId = await createAgent(capability, maxConcurrency)
+  await waitFor(`${agentId}'s free slots kept`, async () =>
+    (await keptFree(d.redis, d.keys, agentId)) === maxConcurrency ? true : undefined,
+  )
+  return agentId
+}
+
 type Row = { readonly state: string; readonly snapshot: unknown }
 const inflightOf = (row: Row): string[] => (row.snapshot as { context: { inflight: string[] } }).context.inflight
 const agentOf = (row: Row): string | null => (row.snapshot as { context: { agentId: string | null } }).context.agentId
@@ -66,7 +75,7 @@ const runToCompletion = async (taskId: string, agentId: string): Promise<void> =
 const oneSlotTwoTasks = async (label: string) => {
   const capability = `${label}-${randomUUID().slice(0, 8)}`
   const [first, second] = [randomUUID(), randomUUID()] as const
-  const agentId = await createAgent(capability, 1)
+  const agentId = await idleAgent(capability, 1)
   await createTask(first, capability)
   await d.actor("task", first, (row) => row.state === "assigned")
   await createTask(second, capability)
@@ -110,8 +119,11 @@ describe("an agent's slot transferred from task to task", () => {
     await runToCompletion(first, agentId)
     // The slot went to the second task, which refused it: the agent gets it back by one RELEASE of the second task
     // naming the first's slot (the only one it holds), with the first's success transferred before it.
-    const idle = (row: Row) => row.state === "online" && inflightOf(row).length === 0
-    const agent = await d.actor("agent", agentId, idle)
+    // (The first's slot was given straight to it by a wake: the agent, never told, holds nothing until that RELEASE.)
+    const counted = (row: Row) => (row.snapshot as { context: { successes: number } }).context.successes > 0
+    const agent = await d.actor("agent", agentId, counted)
+    expect(inflightOf(agent)).toEqual([])
+    expect(agent.state).toBe("online")
     expect((agent.snapshot as { context: { successes: number; failures: number } }).context).toMatchObject({ successes: 1, failures: 0 })
     expect((await appliedEvents("agent", agentId)).filter((type) => type === "RELEASE")).toHaveLength(1)
     expect((await d.transitions("task", second)).map((transition) => transition.to)).not.toContain("assigned")
@@ -120,9 +132,11 @@ describe("an agent's slot transferred from task to task", () => {
   it("a lost agent's transferred slot reaches the task holding it now, which goes back to ready", async () => {
     const { first, second, agentId } = await oneSlotTwoTasks("lost")
     await runToCompletion(first, agentId)
-    // The second took the first's slot: assigned to the agent, which still names its slot after the first.
+    // The second took the first's slot: assigned to the agent, which has not heard of that slot (a wake gave it to the
+    // first straight); the router names it after the first, not told yet.
     await d.actor("task", second, (row) => row.state === "assigned" && agentOf(row) === agentId)
-    expect(inflightOf(await d.actor("agent", agentId))).toEqual([first])
+    expect(inflightOf(await d.actor("agent", agentId))).toEqual([])
+    expect(await givenSlots(d.redis, d.keys, agentId)).toEqual(new Map([[first, false]]))
     expect(await appliedEvents("agent", agentId)).not.toContain("RELEASE")
     await d.append({ kind: "agent", id: agentId, type: "DEREGISTER", payload: {} })
     const back = await d.actor("task", second, (row) => row.state === "ready")

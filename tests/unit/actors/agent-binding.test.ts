@@ -36,7 +36,7 @@ describe("agent binding", () => {
   it("offers free capacity to waiting tasks of its capabilities, its slots transferable only while its breaker is closed", () => {
     // Score: 0.35 × fit 1/2 + 0.25 × (1 − 1/3) + 0.25 × success 1 + 0.15 × availability 1.
     expect(out({ type: "agent.capacity", free: 2 })).toEqual([
-      { _tag: "fill_agent", agentId: "a1", capabilities: ["lint", "test"], free: 2, score: 0.7417, transfers: true },
+      { _tag: "fill_agent", agentId: "a1", capabilities: ["lint", "test"], free: 2, score: 0.7417, transfers: true, held: ["t1"] },
     ])
     const halfOpen = agentKind.outputs({ type: "agent.capacity", free: 1 } as never, {
       id: "a1",
@@ -56,7 +56,11 @@ describe("agent binding", () => {
         payload: { agentId: "a1", reason: "heartbeat_expired" },
       },
     ])
-    expect(out({ type: "agent.lost", taskIds: [], reason: "deregistered" })).toEqual([])
+    // Holding none as it counts them, it still asks: the router may have given it slots straight (wakes) it has not
+    // heard of, and resolves those.
+    expect(out({ type: "agent.lost", taskIds: [], reason: "deregistered" })).toEqual([
+      { _tag: "agent_tasks", agentId: "a1", slots: [], lost: true, type: "AGENT_LOST", payload: { agentId: "a1", reason: "deregistered" } },
+    ])
   })
 
   it("tells the tasks holding its slots that it drains", () => {

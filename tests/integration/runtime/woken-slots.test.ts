@@ -1,0 +1,213 @@
+// An idle agent's first task without the RESERVE hop: an agent whose fill named its slots (its free ones kept exactly by
+// the router, `fr`) is woken for a new ready task by giving a free slot straight to it (ASSIGN appended to the task,
+// nothing to the agent), the router recording the slot (`v:<task>`, not told yet) as it records a transferred one. The
+// agent hears of it at its next RELEASE (`woken`), its counts exact again there; a loss or drain reaches the tasks
+// holding such slots; a redelivered entry gives its task again to the same agent (the decision kept under its command
+// id), its ASSIGN deduplicated.
+import { randomUUID } from "node:crypto"
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest"
+import { partitionOf } from "../../../src/redis/partition.ts"
+import { givenSlots, keptFree, routeBatch, waitingFor } from "../../../src/redis/ready-queue.ts"
+import { finishBatch } from "../../../src/runtime/execute-batch.ts"
+import type { OutboxItem } from "../../../src/runtime/outbox.ts"
+import type { BatchPlan } from "../../../src/runtime/plan-batch.ts"
+import { testDeployment, waitFor, type TestDeployment } from "../../support/runtime.ts"
+
+let d: TestDeployment
+beforeAll(async () => {
+  d = await testDeployment()
+  await d.startRuntime()
+})
+afterAll(() => d.close())
+
+type Row = { readonly state: string; readonly snapshot: unknown }
+type AgentCounts = { inflight: string[]; successes: number; failures: number; load: number }
+const agentContext = (row: Row): AgentCounts => (row.snapshot as { context: AgentCounts }).context
+const agentOf = (row: Row): string | null => (row.snapshot as { context: { agentId: string | null } }).context.agentId
+const appliedEvents = async (kind: string, id: string): Promise<string[]> =>
+  (await d.transitions(kind, id)).map((transition) => transition.event)
+
+/** The entries of `type` appended to `kind:id` in `deployment`'s inbox (read by no runtime), their payloads parsed. */
+const inboxPayloads = async (deployment: TestDeployment, kind: string, id: string, type: string) => {
+  const inbox = deployment.keys.partition(partitionOf(kind, id, deployment.partitions)).inbox
+  return (await deployment.redis.xrange(inbox, "-", "+"))
+    .map(([, flat]) => Object.fromEntries(flat.flatMap((v, i) => (i % 2 === 0 ? [[v, flat[i + 1]]] : []))) as Record<string, string>)
+    .filter((entry) => entry["actor"] === `${kind}:${id}` && entry["type"] === type)
+    .map((entry) => JSON.parse(entry["payload"] ?? "{}") as Record<string, unknown>)
+}
+
+const createTask = (id: string, capability: string) =>
+  d.append({ kind: "task", id, type: "CREATE", payload: { id, title: "t", capability, dependsOn: [], blocked: false } })
+
+/** A new agent, connected and idle: its free slots kept by the router (its fill routed), so a wake gives them straight. */
+const idleAgent = async (capability: string, maxConcurrency: number): Promise<string> => {
+  const agentId = randomUUID()
+  await d.append({
+    kind: "agent",
+    id: agentId,
+    type: "CREATE",
+    payload: { id: agentId, name: "woken", capabilities: [capability], maxConcurrency },
+  })
+  await d.append({ kind: "agent", id: agentId, type: "CONNECT", payload: {} })
+  await waitFor(`${agentId}'s free slots kept`, async () =>
+    (await keptFree(d.redis, d.keys, agentId)) === maxConcurrency ? true : undefined,
+  )
+  return agentId
+}
+
+const assignedTo = (agentId: string) => (row: Row) => row.state === "assigned" && agentOf(row) === agentId
+
+describe("an idle agent's first task given straight by the wake", () => {
+  it("assigns the task with no entry to the agent: the slot recorded by the router, the agent told at its RELEASE", async () => {
+    const capability = `woken-${randomUUID().slice(0, 8)}`
+    const agentId = await idleAgent(capability, 1)
+    const task = randomUUID()
+    await createTask(task, capability)
+    await d.actor("task", task, assignedTo(agentId))
+    // The agent applied no RESERVE (nor anything since its CONNECT): the task holds its slot, recorded by the router.
+    expect(await appliedEvents("agent", agentId)).toEqual(["CREATE", "CONNECT"])
+    expect(await appliedEvents("task", task)).toEqual(["CREATE", "ASSIGN"])
+    expect(await givenSlots(d.redis, d.keys, agentId)).toEqual(new Map([[task, false]]))
+    expect(await keptFree(d.redis, d.keys, agentId)).toBe(0)
+    // Completed with nothing waiting: one RELEASE naming the slot as woken; the agent's counts exact, idle again.
+    await d.append({ kind: "task", id: task, type: "START", payload: { agentId } })
+    await d.append({ kind: "task", id: task, type: "COMPLETE", payload: { agentId } })
+    const agent = await d.actor("agent", agentId, (row) => agentContext(row).successes === 1)
+    expect(agent.state).toBe("online")
+    expect(agentContext(agent)).toMatchObject({ inflight: [], successes: 1, failures: 0, load: 0 })
+    expect(await appliedEvents("agent", agentId)).toEqual(["CREATE", "CONNECT", "RELEASE"])
+    expect(await givenSlots(d.redis, d.keys, agentId)).toEqual(new Map())
+    await waitFor("its free slot kept again", async () => ((await keptFree(d.redis, d.keys, agentId)) === 1 ? true : undefined))
+  }, 30_000)
+
+  it("a capacity-2 agent gets two tasks from wakes and the third waits; a failure's RELEASE makes its counts exact", async () => {
+    const capability = `woken2-${randomUUID().slice(0, 8)}`
+    const agentId = await idleAgent(capability, 2)
+    const [t1, t2, t3] = [randomUUID(), randomUUID(), randomUUID()] as const
+    await createTask(t1, capability)
+    await d.actor("task", t1, assignedTo(agentId))
+    await createTask(t2, capability)
+    await d.actor("task", t2, assignedTo(agentId))
+    await createTask(t3, capability)
+    // The third is queued: its wake found no free slot (queueing and waking are one script call).
+    await waitFor("the third queued", async () => ((await waitingFor(d.redis, d.keys, capability)).includes(t3) ? true : undefined))
+    expect((await d.actor("task", t3)).state).toBe("ready")
+    expect(await keptFree(d.redis, d.keys, agentId)).toBe(0)
+    expect(await givenSlots(d.redis, d.keys, agentId)).toEqual(
+      new Map([
+        [t1, false],
+        [t2, false],
+      ]),
+    )
+    expect(await appliedEvents("agent", agentId)).toEqual(["CREATE", "CONNECT"])
+    // t1 fails: no transfer for a failure, so its RELEASE tells the agent of both slots and frees t1's, with t3 as its
+    // next task (reserved in the same step): it holds t2 and t3, exactly, and is busy.
+    await d.append({ kind: "task", id: t1, type: "START", payload: { agentId } })
+    await d.append({ kind: "task", id: t1, type: "FAIL", payload: { agentId, error: "no" } })
+    const agent = await d.actor("agent", agentId, (row) => agentContext(row).failures === 1)
+    expect(agentContext(agent).inflight.sort()).toEqual([t2, t3].sort())
+    expect(agent.state).toBe("busy")
+    await d.actor("task", t3, assignedTo(agentId))
+    // The router knows t2's slot as told; t3's is the agent's own (reserved by the RELEASE).
+    expect(await givenSlots(d.redis, d.keys, agentId)).toEqual(new Map([[t2, true]]))
+    // Both complete, nothing waits: each slot back by RELEASE; idle, exact.
+    for (const task of [t2, t3]) {
+      await d.append({ kind: "task", id: task, type: "START", payload: { agentId } })
+      await d.append({ kind: "task", id: task, type: "COMPLETE", payload: { agentId } })
+    }
+    const idle = await d.actor("agent", agentId, (row) => agentContext(row).successes === 2 && agentContext(row).inflight.length === 0)
+    expect(idle.state).toBe("online")
+    expect(agentContext(idle)).toMatchObject({ successes: 2, failures: 1, load: 0 })
+    expect(await givenSlots(d.redis, d.keys, agentId)).toEqual(new Map())
+    await waitFor("both its slots kept free again", async () => ((await keptFree(d.redis, d.keys, agentId)) === 2 ? true : undefined))
+  }, 30_000)
+
+  it("a lost agent's woken slot reaches the task holding it, which goes back to ready", async () => {
+    const capability = `wokenlost-${randomUUID().slice(0, 8)}`
+    const agentId = await idleAgent(capability, 1)
+    const task = randomUUID()
+    await createTask(task, capability)
+    await d.actor("task", task, assignedTo(agentId))
+    expect(agentContext(await d.actor("agent", agentId)).inflight).toEqual([])
+    await d.append({ kind: "agent", id: agentId, type: "DEREGISTER", payload: {} })
+    const back = await d.actor("task", task, (row) => row.state === "ready")
+    expect(agentOf(back)).toBeNull()
+    expect(await appliedEvents("task", task)).toContain("AGENT_LOST")
+    // Forgotten with the agent's record; the agent gets no transfer nor give any more.
+    expect(await givenSlots(d.redis, d.keys, agentId)).toEqual(new Map())
+    expect(await keptFree(d.redis, d.keys, agentId)).toBeNull()
+  }, 30_000)
+
+  it("a draining agent's woken slot reaches its task: not started, it goes back to ready and the slot to the agent", async () => {
+    const capability = `wokendrain-${randomUUID().slice(0, 8)}`
+    const agentId = await idleAgent(capability, 2)
+    const task = randomUUID()
+    await createTask(task, capability)
+    await d.actor("task", task, assignedTo(agentId))
+    await d.append({ kind: "agent", id: agentId, type: "DRAIN", payload: {} })
+    await d.actor("task", task, (row) => row.state === "ready" && agentOf(row) === null)
+    expect(await appliedEvents("task", task)).toContain("AGENT_DRAINING")
+    // The RELEASE that gives the slot back names it as woken: the agent holds nothing, draining.
+    const drained = await d.actor("agent", agentId, (row) => row.state === "draining")
+    expect(drained.state).toBe("draining")
+    await waitFor("the slot back with the agent", async () =>
+      (await appliedEvents("agent", agentId)).includes("RELEASE") ? true : undefined,
+    )
+    expect(agentContext(await d.actor("agent", agentId)).inflight).toEqual([])
+    expect(await givenSlots(d.redis, d.keys, agentId)).toEqual(new Map())
+  }, 30_000)
+
+  it("a redelivered entry gives its task to the same agent again: one ASSIGN, nothing queued, no second agent's slot", async () => {
+    // A deployment of its own, with no runtime reading what the batch appends.
+    const d = await testDeployment()
+    onTestFinished(() => d.close())
+    const capability = `wokenreplay-${randomUUID().slice(0, 8)}`
+    const [agentA, agentB] = [randomUUID(), randomUUID()]
+    // Both idle with one free slot each, kept exactly (their fills named what they hold: nothing).
+    await routeBatch(d.redis, d.keys, {
+      releases: [],
+      fills: [
+        { agentId: agentA, capabilities: [capability], free: 1, score: 0.9, held: [] },
+        { agentId: agentB, capabilities: [capability], free: 1, score: 0.1, held: [] },
+      ],
+      tasks: [],
+      wakeAgents: 0,
+    })
+    const task = randomUUID()
+    const created: OutboxItem = {
+      _tag: "route_task",
+      taskId: task,
+      capability,
+      priority: 2,
+      since: 1_000,
+      entryId: "7-0",
+      cmdId: "0/7-0/0",
+    }
+    const plan = (replayed: ReadonlySet<string>): BatchPlan => ({
+      rows: [],
+      purges: [],
+      transitions: [],
+      outbox: [created],
+      deadLetters: [],
+      ackIds: [],
+      working: new Map(),
+      counts: { applied: 0, rejected: 0, redelivered: replayed.size },
+      replayed,
+    })
+    await finishBatch(d.batchIo(), 0, plan(new Set()))
+    // The best-ranked agent took it, straight: ASSIGN to the task, nothing to either agent.
+    expect(await inboxPayloads(d, "task", task, "ASSIGN")).toEqual([{ agent_id: agentA }])
+    expect(await givenSlots(d.redis, d.keys, agentA)).toEqual(new Map([[task, false]]))
+    // Redelivered: the kept decision answers again (its ASSIGN deduplicated away); not queued, B not woken.
+    await finishBatch(d.batchIo(), 0, plan(new Set(["7-0"])))
+    expect(await inboxPayloads(d, "task", task, "ASSIGN")).toEqual([{ agent_id: agentA }])
+    expect(await waitingFor(d.redis, d.keys, capability)).toEqual([])
+    expect(await givenSlots(d.redis, d.keys, agentB)).toEqual(new Map())
+    expect(await keptFree(d.redis, d.keys, agentA)).toBe(0)
+    expect(await keptFree(d.redis, d.keys, agentB)).toBe(1)
+    for (const agentId of [agentA, agentB]) {
+      expect(await inboxPayloads(d, "agent", agentId, "RESERVE")).toEqual([])
+      expect(await inboxPayloads(d, "agent", agentId, "RELEASE")).toEqual([])
+    }
+  })
+})
