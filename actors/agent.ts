@@ -82,6 +82,7 @@ const STORED_DEFAULTS: StoredDefaults<AgentContext> = {
   ...NOTHING_YET,
   type: null,
   inflight: [],
+  unheard: [],
   recent: [],
   // Absent from a snapshot stored before it was configurable, and from one at the default.
   breakerCooldownMs: BREAKER.cooldownMs,

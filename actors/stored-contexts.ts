@@ -126,6 +126,7 @@ export const StoredAgentContext = fitting<AgentContext>()(
     breakerCooldownMs: Schema.Number,
     createdAt: Time,
     inflight: Ids,
+    unheard: Ids,
     load: Schema.Number,
     reportedStatus: Schema.NullOr(Schema.Literals(["healthy", "degraded", "busy"])),
     lastHeartbeatAt: NullableTime,

@@ -77,7 +77,14 @@ const run = async (record: ((what: string, value: unknown) => void) | undefined)
     route: catching("route", (args) => {
       const { settles = [], leaving = [] } = args[0] as RoutingRequests
       return {
-        settles: settles.map((settle) => ({ transfer: false, slot: settle.taskId, successesBefore: 0, next: undefined, woken: [] })),
+        settles: settles.map((settle) => ({
+          transfer: false,
+          slot: settle.taskId,
+          successesBefore: 0,
+          next: undefined,
+          woken: [],
+          told: false,
+        })),
         leaving: leaving.map((agent) => agent.slots),
       }
     }),

@@ -48,6 +48,9 @@ export interface AgentContext {
    * straight to tasks it has not heard of yet (counted from its next RELEASE on); a RELEASE names the slot it frees, and
    * a loss or drain reaches the tasks holding them now through the router (docs/machines.md). */
   inflight: string[]
+  /** Slots given straight by the router that a RELEASE freed before the RELEASE telling of them arrived (two
+   * partitions' appends race): that tell then adds nothing. The last `UNHEARD_KEPT` at most. */
+  unheard: string[]
   /** inflight / maxConcurrency, or the load the bot last reported. */
   load: number
   reportedStatus: ReportedStatus | null
@@ -77,7 +80,8 @@ export type AgentEvent =
   /** A held task given back: `slot` the slot it held (absent: the one named by `taskId`), `successesBefore` the tasks
    * completed on slots the router transferred since the last RELEASE (counted before this one's outcome); `woken`:
    * the slots the router gave it straight (a wake of its free slots) since the last RELEASE, held from now on (added
-   * before this one's slot is freed); `nextTaskId` (with the task's routing facts): the ready task the router took for
+   * before this one's slot is freed); `told`: its slot was given straight and told by an earlier RELEASE, which may
+   * arrive after this one (the slot is then freed before it is heard of: `unheard`); `nextTaskId` (with the task's routing facts): the ready task the router took for
    * this agent's freed slot, reserved in the same step when the agent can take it (docs/machines.md). */
   | ({
       type: "RELEASE"
@@ -87,6 +91,7 @@ export type AgentEvent =
       slot?: string
       successesBefore?: number
       woken?: readonly string[]
+      told?: boolean
     } & NextTaskFields)
   | { type: "DRAIN"; at: number }
   | { type: "UNDRAIN"; at: number }
@@ -156,18 +161,21 @@ function slotOf(event: ReleaseEvent): string {
   return event.slot ?? event.taskId
 }
 
-/** The slots held once a RELEASE's `woken` slots (given straight by the router, not heard of yet) are added. */
-function heardInflight(inflight: string[], event: ReleaseEvent): string[] {
-  const woken = event.woken
-  if (woken === undefined || woken.length === 0) return inflight
-  const added = woken.filter((slot) => !inflight.includes(slot))
-  return added.length === 0 ? inflight : [...inflight, ...added]
-}
+/** Slots freed before they were heard of, kept at most (a tell that never comes, after a loss, leaves one behind). */
+const UNHEARD_KEPT = 64
 
-/** The context with a RELEASE's `woken` slots held (its load with them). */
+/** The context with a RELEASE's `woken` slots (given straight by the router, not heard of yet) held, its load with
+ * them; a slot already freed (`unheard`: its RELEASE came first) is not added but forgotten there. */
 function heard(context: AgentContext, event: ReleaseEvent): AgentContext {
-  const inflight = heardInflight(context.inflight, event)
-  return inflight === context.inflight ? context : { ...context, inflight, load: loadOf(context, inflight) }
+  const woken = event.woken
+  if (woken === undefined || woken.length === 0) return context
+  const fresh = woken.filter((slot) => !context.inflight.includes(slot))
+  if (fresh.length === 0) return context
+  const unheard = context.unheard ?? []
+  const added = fresh.filter((slot) => !unheard.includes(slot))
+  const inflight = added.length === 0 ? context.inflight : [...context.inflight, ...added]
+  const left = added.length === fresh.length ? unheard : unheard.filter((slot) => !fresh.includes(slot))
+  return { ...context, inflight, load: loadOf(context, inflight), unheard: left }
 }
 
 /** The context with `count` more successes (tasks completed on transferred slots): counted, in the breaker's window. */
@@ -185,6 +193,9 @@ function released(before: AgentContext, event: ReleaseEvent): AgentContext {
   const inflight = context.inflight.filter((id) => id !== slot)
   const isProbe = context.probeTaskId === slot
   const freed = { ...context, inflight, load: loadOf(context, inflight), probeTaskId: isProbe ? null : context.probeTaskId }
+  // A slot given straight whose tell is still on its way: freed now, so that tell adds nothing.
+  if (inflight.length === context.inflight.length && event.told === true)
+    freed.unheard = [...(context.unheard ?? []), slot].slice(-UNHEARD_KEPT)
   const success = VERDICT[event.outcome]
   if (success === null) return freed
   const counted = {
@@ -304,7 +315,8 @@ export const agentMachine = setup({
     holdsTask: ({ context, event }) => {
       assertEvent(event, ["RESERVE", "RELEASE"])
       if (event.type === "RESERVE") return context.inflight.includes(event.taskId)
-      return context.inflight.includes(slotOf(event)) || (event.woken?.includes(slotOf(event)) ?? false)
+      // Held, heard of in this RELEASE, or given straight and told by a RELEASE still on its way.
+      return context.inflight.includes(slotOf(event)) || (event.woken?.includes(slotOf(event)) ?? false) || event.told === true
     },
     canTakeTask: ({ context }) => refusalNow(context) === null,
     isFull: ({ context }) => freeCapacity(context) === 0,
@@ -426,6 +438,7 @@ export const agentMachine = setup({
     createdAt: input.at,
     ...NOTHING_YET,
     inflight: [],
+    unheard: [],
     load: 0,
     recent: [],
     breaker: "closed",

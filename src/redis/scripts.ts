@@ -209,6 +209,8 @@ export interface Settled {
   readonly next: ReadyTask | undefined
   /** Released: the slots the router gave the agent straight (a wake) since its last RELEASE, which it adds first. */
   readonly woken: ReadonlyArray<string>
+  /** Released: the slot was given straight and told by an earlier RELEASE, which may reach the agent after this one. */
+  readonly told: boolean
 }
 
 /** A task given straight to an agent's free slot (a wake): ASSIGN to it under `cmdId`, nothing to the agent. */
@@ -239,7 +241,7 @@ export interface RoutedBatch {
 
 const settledOf = (flat: ReadonlyArray<string | number | string[]>): Settled[] => {
   const settles: Settled[] = []
-  for (let i = 0; i + 8 < flat.length; i += 9) {
+  for (let i = 0; i + 9 < flat.length; i += 10) {
     const taskId = String(flat[i + 3])
     settles.push({
       transfer: flat[i] === "transfer",
@@ -256,6 +258,7 @@ const settledOf = (flat: ReadonlyArray<string | number | string[]>): Settled[] =
               since: Number(flat[i + 7]),
             },
       woken: Array.isArray(flat[i + 8]) ? (flat[i + 8] as string[]) : [],
+      told: Number(flat[i + 9]) === 1,
     })
   }
   return settles

@@ -147,13 +147,14 @@ const addSend = (sends: Sends, to: ActorRef, type: string, payload: Readonly<Rec
 
 /** A RELEASE's payload: the released task, its slot when another task's (the agent names a slot by the task it
  * reserved it for), the successes transferred before it, the slots the router gave it straight that it has not heard
- * of (`woken`), and the task the router took for the freed slot, with its
+ * of (`woken`), whether its slot was such a slot told by an earlier RELEASE (`told`), and the task the router took for the freed slot, with its
  * facts (its group only when it has one). Members added after the literal, not spread into it (V8's slow path). */
 const releasePayload = (item: ReleaseOutput, settled: Settled): Record<string, unknown> => {
   const payload: Record<string, unknown> = { taskId: item.taskId, outcome: item.outcome }
   if (settled.slot !== item.taskId) payload["slot"] = settled.slot
   if (settled.successesBefore > 0) payload["successesBefore"] = settled.successesBefore
   if (settled.woken.length > 0) payload["woken"] = settled.woken
+  if (settled.told) payload["told"] = true
   const next = settled.next
   if (next === undefined) return payload
   payload["nextTaskId"] = next.taskId

@@ -5,6 +5,7 @@
 // nothing applied twice, no event missing for a subscriber. Prints its figures.
 // CHAOS_TASKS / CHAOS_SESSIONS scale the work; CHAOS_LOG_DIR=<dir> keeps every process's log.
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { givenSlots } from "../../src/redis/ready-queue.ts"
 import { audit, unsettledInboxes } from "./audit.ts"
 import { BotFleet } from "./bot-fleet.ts"
 import { chaosDeployment, type ChaosDeployment } from "./deployment.ts"
@@ -112,8 +113,14 @@ describe("crash test", () => {
     await feeding
 
     // Let the last releases reach the agents and the inboxes drain, then stop every process cleanly.
-    const busyAgents = () =>
-      count(deployment.sql`select count(*)::int as n from actors where kind = 'agent' and snapshot->'context'->'inflight' != '[]'::jsonb`)
+    // An agent holds something while its machine counts a slot, or while the router has given it a slot straight (a
+    // wake) that has not gone back to it by RELEASE yet (its machine hears of that slot only then).
+    const busyAgents = async () =>
+      (await count(
+        deployment.sql`select count(*)::int as n from actors where kind = 'agent' and snapshot->'context'->'inflight' != '[]'::jsonb`,
+      )) +
+      (await Promise.all(bots.agentIds.map((id) => givenSlots(deployment.redis, deployment.keys, id)))).filter((given) => given.size > 0)
+        .length
     await until(async () => (await done()) && (await busyAgents()) === 0, GRACE_MS)
     const workMs = Date.now() - workStarted
     await bots.stop()

@@ -7,20 +7,28 @@
        free slots and its breaker closed) takes ONE ready task among its stored capabilities (ready_take); for a
        `completed` outcome the slot is transferred to that task (the agent is not told: its count of slots is the
        same; the success is counted in `slots:<agent>`), otherwise the agent gets RELEASE with the slot, the
-       successes counted since its last RELEASE, and the task taken (its next reservation, which it may refuse);
+       successes counted since its last RELEASE, the slots given it straight by wakes that it has not heard of
+       (`woken`, told now), and the task taken (its next reservation, which it may refuse);
     2. fills: each agent with free slots takes up to that many of the tasks waiting for its capabilities
        (ready_take) and is marked idle for them with the slots left (idle_mark; none left, or none free: it is
-       no longer idle there);
-    3. queues the batch's ready tasks (ready_enqueue);
+       no longer idle there); one that names its slots (`held`) and takes transfers has its free slots kept
+       exactly (`fr`: its free slots less the slots given it straight that it does not name, less what it took);
+    3. queues the batch's ready tasks (ready_enqueue), except one of this batch already given straight by an earlier
+       carrying out of the same item (its decision kept under the item's command id: given again, to the same agent);
     4. wakes, for each capability of those tasks and then each reopened one, the idle agents of the capability,
-       the best rank first (idle_pop): each takes up to its free slots of that capability and is marked idle
-       there with what is left; at most ARGV[2] agents per capability, and none after one that took fewer
-       than its free slots (the queue is empty, or its groups are at their caps).
+       the best rank first (idle_pop): an agent with `fr` kept (and in `agent-caps`) is given up to `fr` tasks of
+       that capability straight (`gives`: ASSIGN to each task, nothing to the agent; each recorded `v:<task>`) and
+       marked idle for all its capabilities with what is left; any other takes up to its free slots of that
+       capability (proposed: RESERVE) and is marked idle there with what is left; at most ARGV[2] agents per
+       capability, and none after one that took fewer than its free slots (the queue is empty, or its groups are at
+       their caps).
   Nothing runs between the steps, so a task queued in step 3 cannot miss an agent marked idle in step 2.
 
   An agent's slot is named by the task it was reserved for (the agent machine's `inflight`); `slots:<agent>` holds
   the slots transferred since: `t:<task>` -> the slot a task holds, `s:<slot>` -> the task holding it, and `ok`, the
-  successes transferred since its last RELEASE. A decision of step 0 or 1b is kept under its command id
+  successes transferred since its last RELEASE, `v:<slot>` a slot given it straight by a wake ('0' not told yet, '1'
+  told by a RELEASE), removed when a RELEASE frees it, and `fr` its free slots kept exactly (read only while it is in
+  `agent-caps`). A decision of step 0 or 1b is kept under its command id
   (`decided:<cmd id>`, ARGV[3] ms) and a repeat answers it again, so a redelivered batch appends the same commands
   (deduplicated); a repeat (`replayed`) after that is gone decides nothing new: a plain RELEASE of the task's slot.
 
@@ -29,19 +37,22 @@
     ARGV[1] 'always', or 'unless_taken' (the sweep's repairs: a task noted as taken is not queued again)
     ARGV[2] idle agents woken per capability, at most
     ARGV[3] how long a decision is kept (ms)
+    ARGV[4] the command id the gives of tasks without a key of their own derive theirs from
     then    the number of leaving agents, then per agent: command id, agent id, '1' (a loss) or '0' (a drain),
             the number of its slots, its slots
     then    the number of releases, then two per release: group, task id
     then    the number of settles, then five per settle: command id, agent id, task id, outcome, '1' replayed or '0'
     then    the number of fills, then per fill: agent id, free slots, score units (routing score × 10,000),
-            '1' when its slots may be transferred (breaker closed) or '0', the number of its capabilities, its
-            capabilities
-    then    the number of tasks, then five per task: capability, group ('' for none), task id, priority, since (ms)
+            '1' when its slots may be transferred (breaker closed) or '0', the number of its held slots (-1: not
+            named) and its held slots, the number of its capabilities, its capabilities
+    then    the number of tasks, then six per task: capability, group ('' for none), task id, priority, since (ms), the
+            command id its give is kept under ('' for none)
 
-  Output: {fill offers, wake offers, settles, leaving}: the offers each a flat list agent id, task id, ... in the
-  order the tasks were taken; the settles eight per settle, in order: 'transfer' or 'release', the slot, the
-  successes before, then the task taken ('' for none), its capability, group, priority, since; per leaving agent,
-  the tasks holding its slots (a list).
+  Output: {fill offers, wake offers, settles, leaving, gives}: the offers each a flat list agent id, task id, ... in the
+  order the tasks were taken; the settles ten per settle, in order: 'transfer' or 'release', the slot, the
+  successes before, then the task taken ('' for none), its capability, group, priority, since, then the slots told
+  (a list), then 1 when the slot was given straight and told by an earlier RELEASE (else 0); per leaving agent, the tasks holding its slots (a list), those given straight included; the gives a flat
+  list agent id, task id, ASSIGN command id, ...
 
   `agent-caps` (agent id -> its capabilities, JSON) is written by each fill with free slots and a closed breaker and
   removed by any other fill (a breaker refusing work, or half-open) and by a leaving agent.
@@ -110,8 +121,8 @@ local reopened = group_release(base, slots)
 -- 1b. Agents' slots released: transferred to a ready task, or given back to the agent (with its next task, and the
 -- slots the router gave it since its last RELEASE, which it has not heard of).
 local NONE = { '', '', '', 0, 0 }
-local settled = function(kind, slot, successes, taken, woken)
-  return { kind, slot, successes, taken[1], taken[2], taken[3], taken[4], taken[5], woken }
+local settled = function(kind, slot, successes, taken, woken, told)
+  return { kind, slot, successes, taken[1], taken[2], taken[3], taken[4], taken[5], woken, told and 1 or 0 }
 end
 local settles = {}
 for _ = 1, tonumber(next_arg()) do
@@ -128,15 +139,18 @@ for _ = 1, tonumber(next_arg()) do
     if fact and outcome == 'completed' then
       redis.call('HSET', record, 't:' .. fact.id, slot, 's:' .. slot, fact.id)
       redis.call('HINCRBY', record, 'ok', 1)
-      return settled('transfer', slot, 0, taken, {})
+      return settled('transfer', slot, 0, taken, {}, false)
     end
     local successes = replayed and 0 or tonumber(redis.call('HGET', record, 'ok') or '0')
     if successes > 0 then redis.call('HDEL', record, 'ok') end
-    -- The slots given straight to it that it has not heard of are told now (this slot among them, if so).
+    -- The slots given straight to it that it has not heard of are told now (this slot among them, if so). A slot
+    -- given straight and told by an earlier RELEASE is marked `told`: that RELEASE may reach the agent after this
+    -- one (two partitions' appends race), and the agent then frees the slot before it hears of it.
+    local told = redis.call('HGET', record, 'v:' .. slot) == '1'
     local woken = replayed and {} or given_slots(record, true)
     for _, given in ipairs(woken) do redis.call('HSET', record, 'v:' .. given, '1') end
     redis.call('HDEL', record, 'v:' .. slot)
-    return settled('release', slot, successes, taken, woken)
+    return settled('release', slot, successes, taken, woken, told)
   end
   local made = replayed and redis.call('EXISTS', base .. ':decided:' .. cmd) == 0 and settle() or decided(cmd, settle)
   for _, value in ipairs(made) do settles[#settles + 1] = value end

@@ -86,9 +86,10 @@ const release = (slot: string, next?: ReadyTask, successesBefore = 0, woken: str
   successesBefore,
   next,
   woken,
+  told: false,
 })
 /** Settled as a transfer of `slot` to `next`. */
-const transfer = (slot: string, next: ReadyTask) => ({ transfer: true, slot, successesBefore: 0, next, woken: [] })
+const transfer = (slot: string, next: ReadyTask) => ({ transfer: true, slot, successesBefore: 0, next, woken: [], told: false })
 
 /** Queues `tasks`, waking no one. */
 const enqueue = (tasks: ReadyTask[]) => route({ tasks, wakeAgents: 0 })

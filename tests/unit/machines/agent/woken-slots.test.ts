@@ -46,3 +46,25 @@ describe("agent slots given straight by the router (woken)", () => {
     expect(offline.context.inflight).toEqual(["w1"])
   })
 })
+
+describe("a woken slot freed before the RELEASE telling of it arrives (two partitions' appends race)", () => {
+  it("counts the RELEASE's outcome, frees nothing, and the late tell adds nothing: exact either way", () => {
+    const agent = agentIn("online", ["t1"], { maxConcurrency: 2 })
+    // w1 was told by a RELEASE still on its way; its own RELEASE (told) comes first.
+    expect(agent.send({ type: "RELEASE", taskId: "w1", outcome: "completed", told: true, successesBefore: 2 })).toEqual([
+      { type: "agent.capacity", free: 1 },
+    ])
+    expect(agent.context).toMatchObject({ inflight: ["t1"], unheard: ["w1"], successes: 3 })
+    // The late tell (t1's RELEASE) adds nothing for w1, and frees t1.
+    agent.send({ type: "RELEASE", taskId: "t1", outcome: "completed", woken: ["w1"] })
+    expect(agent.context).toMatchObject({ inflight: [], unheard: [], successes: 4 })
+  })
+
+  it("in the usual order, the told slot is held and freed as any other", () => {
+    const agent = agentIn("online", ["t1"], { maxConcurrency: 2 })
+    agent.send({ type: "RELEASE", taskId: "t1", outcome: "completed", woken: ["w1"] })
+    expect(agent.context.inflight).toEqual(["w1"])
+    agent.send({ type: "RELEASE", taskId: "w1", outcome: "completed", told: true })
+    expect(agent.context).toMatchObject({ inflight: [], unheard: [], successes: 2 })
+  })
+})
