@@ -10,7 +10,9 @@ import { idleAgents } from "../../../src/redis/idle-agents.ts"
 import { partitionOf } from "../../../src/redis/partition.ts"
 import {
   type FillAsk,
+  givenSlots,
   groupInFlight,
+  keptFree,
   type LeavingAgent,
   type ReadyTask,
   routeBatch,
@@ -326,6 +328,88 @@ describe("route-batch.lua", () => {
     expect(both.wakes).toEqual([])
     expect(await groupInFlight(d.redis, d.keys, "zcap")).toBe(1)
     expect(await waitingFor(d.redis, d.keys, "z-code")).toEqual(["z-2"])
+  })
+})
+
+describe("route-batch.lua: wakes give an idle agent's slots straight", () => {
+  const exact = (agentId: string, capabilities: string[], free: number, held: string[]): FillAsk => ({
+    agentId,
+    capabilities,
+    free,
+    score: 1,
+    held,
+  })
+
+  it("gives up to the agent's kept free slots, recorded untold; a fill that does not name them counts them taken", async () => {
+    // A fill naming its slots (one held, t0) keeps 2 free of 3; two new tasks wake it: both given straight.
+    await route({ fills: [exact("gv", ["gv-code", "gv-other"], 2, ["gv-t0"])] })
+    const woken = await routed({ tasks: [ready("gv-code", "gv-1"), ready("gv-code", "gv-2", 2, T0 + 1)] })
+    expect(woken.gives.map(({ agentId, taskId }) => [agentId, taskId])).toEqual([
+      ["gv", "gv-1"],
+      ["gv", "gv-2"],
+    ])
+    expect(woken.wakes).toEqual([])
+    expect(await keptFree(d.redis, d.keys, "gv")).toBe(0)
+    expect(await givenSlots(d.redis, d.keys, "gv")).toEqual(
+      new Map([
+        ["gv-1", false],
+        ["gv-2", false],
+      ]),
+    )
+    // No longer idle for any of its capabilities: a third task waits.
+    expect(await idle("gv-other")).toEqual([])
+    expect((await routed({ tasks: [ready("gv-code", "gv-3", 2, T0 + 2)] })).gives).toEqual([])
+    expect(await waitingFor(d.redis, d.keys, "gv-code")).toEqual(["gv-3"])
+    // gv-1 fails: its RELEASE tells both given slots (gv-1's freed, gv-2 held) and takes gv-3 as its next.
+    const [failed] = (await routed({ settles: [freed("gv", "gv-1", "failed")] })).settles
+    expect(failed).toEqual(release("gv-1", ready("gv-code", "gv-3", 2, T0 + 2), 0, ["gv-1", "gv-2"]))
+    expect(await givenSlots(d.redis, d.keys, "gv")).toEqual(new Map([["gv-2", true]]))
+    // A fill decided before it applied that RELEASE (it names t0 only) still counts gv-2 as taken: 2 - 1 free.
+    await route({ fills: [exact("gv", ["gv-code", "gv-other"], 2, ["gv-t0"])] })
+    expect(await keptFree(d.redis, d.keys, "gv")).toBe(1)
+    // One after it (naming t0, gv-2 and gv-3): none free.
+    await route({ fills: [exact("gv", ["gv-code", "gv-other"], 0, ["gv-t0", "gv-2", "gv-3"])] })
+    expect(await keptFree(d.redis, d.keys, "gv")).toBeNull()
+    // gv-2 completes with nothing waiting: its RELEASE says its slot was told before (that tell may arrive later).
+    const [done] = (await routed({ settles: [freed("gv", "gv-2")] })).settles
+    expect(done).toMatchObject({ transfer: false, slot: "gv-2", woken: [], told: true })
+    expect(await givenSlots(d.redis, d.keys, "gv")).toEqual(new Map())
+  })
+
+  it("keeps RESERVE for an agent whose breaker is not closed, or whose fill named no slots", async () => {
+    await route({ fills: [{ ...exact("gh", ["gh-code"], 1, []), transfers: false }, ask("gn", ["gn-code"], 1)] })
+    const woken = await routed({ tasks: [ready("gh-code", "gh-1"), ready("gn-code", "gn-1")] })
+    expect(woken.gives).toEqual([])
+    expect(woken.wakes).toEqual(offers(["gh", "gh-1"], ["gn", "gn-1"]))
+    expect(await keptFree(d.redis, d.keys, "gh")).toBeNull()
+    expect(await keptFree(d.redis, d.keys, "gn")).toBeNull()
+  })
+
+  it("a leaving agent's given slots resolve with its own: the tasks holding them now", async () => {
+    await route({ fills: [exact("gl", ["gl-code"], 2, [])] })
+    await routed({ tasks: [ready("gl-code", "gl-1")] })
+    await enqueue([ready("gl-code", "gl-2", 2, T0 + 1)])
+    // gl-1's given slot transferred to gl-2 on its completion.
+    expect((await routed({ settles: [freed("gl", "gl-1")] })).settles).toEqual([transfer("gl-1", ready("gl-code", "gl-2", 2, T0 + 1))])
+    const loss = { cmdId: "gl-loss", agentId: "gl", slots: [], lost: true }
+    expect((await routed({ leaving: [loss] })).leaving).toEqual([["gl-2"]])
+    expect(await givenSlots(d.redis, d.keys, "gl")).toEqual(new Map())
+    // Lost: no give any more (RESERVE to its idle entry, which the agent refuses).
+    expect((await routed({ tasks: [ready("gl-code", "gl-3", 2, T0 + 2)] })).gives).toEqual([])
+  })
+
+  it("a repeat of a given task's command gives it again to the same agent, and queues nothing", async () => {
+    await route({ fills: [exact("gr-a", ["gr-code"], 1, []), exact("gr-b", ["gr-code"], 1, [])] })
+    const task = { ...ready("gr-code", "gr-1"), key: "0/9-0/0" }
+    const first = await routeBatch(d.redis, d.keys, { releases: [], fills: [], tasks: [task], wakeAgents: 64 })
+    const again = await routeBatch(d.redis, d.keys, { releases: [], fills: [], tasks: [task], wakeAgents: 64 })
+    expect(first.gives).toHaveLength(1)
+    expect(again.gives).toEqual(first.gives)
+    expect(first.gives[0]?.cmdId).toBe("0/9-0/0/w")
+    expect(await waitingFor(d.redis, d.keys, "gr-code")).toEqual([])
+    const other = first.gives[0]?.agentId === "gr-a" ? "gr-b" : "gr-a"
+    expect(await givenSlots(d.redis, d.keys, other)).toEqual(new Map())
+    expect(await keptFree(d.redis, d.keys, other)).toBe(1)
   })
 })
 
