@@ -347,3 +347,18 @@ const pairs = (flat: ReadonlyArray<string>): Array<[string, string]> => {
   for (let i = 0; i + 1 < flat.length; i += 2) result.push([flat[i] as string, flat[i + 1] as string])
   return result
 }
+
+/** The entries of `type` appended to `kind:id` in its partition's inbox in `deployment` (read by no runtime), their
+ * payloads parsed. */
+export const inboxPayloads = async (
+  deployment: TestDeployment,
+  kind: string,
+  id: string,
+  type: string,
+): Promise<Array<Record<string, unknown>>> => {
+  const inbox = deployment.keys.partition(partitionOf(kind, id, deployment.partitions)).inbox
+  return (await deployment.redis.xrange(inbox, "-", "+"))
+    .map(([, flat]) => Object.fromEntries(pairs(flat)))
+    .filter((entry) => entry["actor"] === `${kind}:${id}` && entry["type"] === type)
+    .map((entry) => JSON.parse(entry["payload"] ?? "{}") as Record<string, unknown>)
+}

@@ -5,12 +5,11 @@
 // a redelivered entry settles its slot as its first carrying out did.
 import { randomUUID } from "node:crypto"
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest"
-import { partitionOf } from "../../../src/redis/partition.ts"
 import { givenSlots, keptFree, routeBatch, transferredSlots, waitingFor } from "../../../src/redis/ready-queue.ts"
 import { finishBatch } from "../../../src/runtime/execute-batch.ts"
 import type { OutboxItem } from "../../../src/runtime/outbox.ts"
 import type { BatchPlan } from "../../../src/runtime/plan-batch.ts"
-import { completeAssignedTasks, testDeployment, waitFor, type TestDeployment } from "../../support/runtime.ts"
+import { completeAssignedTasks, inboxPayloads, testDeployment, waitFor, type TestDeployment } from "../../support/runtime.ts"
 
 let d: TestDeployment
 beforeAll(async () => {
@@ -22,16 +21,6 @@ afterAll(() => d.close())
 /** The events of the actor's recorded transitions, in order (the commands of one batched entry may share one). */
 const appliedEvents = async (kind: string, id: string): Promise<string[]> =>
   (await d.transitions(kind, id)).map((transition) => transition.event)
-
-/** The entries of `type` appended to `actor` (`kind:id`) in its partition's inbox in `d` (read by no runtime), their
- * payloads parsed. */
-const inboxPayloads = async (d: TestDeployment, kind: string, id: string, type: string): Promise<Array<Record<string, unknown>>> => {
-  const inbox = d.keys.partition(partitionOf(kind, id, d.partitions)).inbox
-  return (await d.redis.xrange(inbox, "-", "+"))
-    .map(([, flat]) => Object.fromEntries(flat.flatMap((v, i) => (i % 2 === 0 ? [[v, flat[i + 1]]] : []))) as Record<string, string>)
-    .filter((entry) => entry["actor"] === `${kind}:${id}` && entry["type"] === type)
-    .map((entry) => JSON.parse(entry["payload"] ?? "{}") as Record<string, unknown>)
-}
 
 const createTask = (id: string, capability: string) =>
   d.append({ kind: "task", id, type: "CREATE", payload: { id, title: "t", capability, dependsOn: [], blocked: false } })

@@ -6,12 +6,11 @@
 // id), its ASSIGN deduplicated.
 import { randomUUID } from "node:crypto"
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest"
-import { partitionOf } from "../../../src/redis/partition.ts"
 import { givenSlots, keptFree, routeBatch, waitingFor } from "../../../src/redis/ready-queue.ts"
 import { finishBatch } from "../../../src/runtime/execute-batch.ts"
 import type { OutboxItem } from "../../../src/runtime/outbox.ts"
 import type { BatchPlan } from "../../../src/runtime/plan-batch.ts"
-import { testDeployment, waitFor, type TestDeployment } from "../../support/runtime.ts"
+import { inboxPayloads, testDeployment, waitFor, type TestDeployment } from "../../support/runtime.ts"
 
 let d: TestDeployment
 beforeAll(async () => {
@@ -26,15 +25,6 @@ const agentContext = (row: Row): AgentCounts => (row.snapshot as { context: Agen
 const agentOf = (row: Row): string | null => (row.snapshot as { context: { agentId: string | null } }).context.agentId
 const appliedEvents = async (kind: string, id: string): Promise<string[]> =>
   (await d.transitions(kind, id)).map((transition) => transition.event)
-
-/** The entries of `type` appended to `kind:id` in `deployment`'s inbox (read by no runtime), their payloads parsed. */
-const inboxPayloads = async (deployment: TestDeployment, kind: string, id: string, type: string) => {
-  const inbox = deployment.keys.partition(partitionOf(kind, id, deployment.partitions)).inbox
-  return (await deployment.redis.xrange(inbox, "-", "+"))
-    .map(([, flat]) => Object.fromEntries(flat.flatMap((v, i) => (i % 2 === 0 ? [[v, flat[i + 1]]] : []))) as Record<string, string>)
-    .filter((entry) => entry["actor"] === `${kind}:${id}` && entry["type"] === type)
-    .map((entry) => JSON.parse(entry["payload"] ?? "{}") as Record<string, unknown>)
-}
 
 const createTask = (id: string, capability: string) =>
   d.append({ kind: "task", id, type: "CREATE", payload: { id, title: "t", capability, dependsOn: [], blocked: false } })
