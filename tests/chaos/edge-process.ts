@@ -23,7 +23,8 @@ export class EdgeProcess {
       env,
       stdio: ["ignore", "pipe", "pipe"],
     })
-    this.exited = once(this.child, "exit").then(([code]) => code as number | null)
+    // "close", not "exit": it comes once its stdout and stderr are read to the end, so every line it logged is seen.
+    this.exited = once(this.child, "close").then(([code]) => code as number | null)
     this.url = new Promise((resolve, reject) => {
       void this.exited.then((code) => reject(new Error(`${name} exited (${code}) before it served: ${this.output.join("\n")}`)))
       createInterface({ input: this.child.stdout! }).on("line", (line) => {

@@ -34,7 +34,8 @@ export class RuntimeProcess {
     env: NodeJS.ProcessEnv,
   ) {
     this.child = spawn(process.execPath, ["bin/clawbot.js", "runtime"], { cwd: REPO, env, stdio: ["ignore", "pipe", "pipe"] })
-    this.exited = once(this.child, "exit").then(([code]) => code as number | null)
+    // "close", not "exit": it comes once its stdout and stderr are read to the end, so every line it logged is seen.
+    this.exited = once(this.child, "close").then(([code]) => code as number | null)
     let resolveStarted: (member: string) => void = () => undefined
     let rejectStarted: (error: Error) => void = () => undefined
     this.started = new Promise((resolve, reject) => {
