@@ -60,13 +60,24 @@ const outputs = (effect: AgentEmitted, id: string, agent: AgentContext): Output[
           _tag: "agent_tasks",
           agentId: id,
           slots: effect.taskIds,
+          capabilities: agent.capabilities,
           lost: true,
           type: "AGENT_LOST",
           payload: { agentId: id, reason: effect.reason },
         },
       ]
     case "agent.draining":
-      return [{ _tag: "agent_tasks", agentId: id, slots: effect.taskIds, lost: false, type: "AGENT_DRAINING", payload: { agentId: id } }]
+      return [
+        {
+          _tag: "agent_tasks",
+          agentId: id,
+          slots: effect.taskIds,
+          capabilities: agent.capabilities,
+          lost: false,
+          type: "AGENT_DRAINING",
+          payload: { agentId: id },
+        },
+      ]
     default:
       return []
   }

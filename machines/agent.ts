@@ -43,13 +43,12 @@ export interface AgentContext {
   heartbeatIntervalMs: number
   createdAt: number
   /** Its held slots, each named by the task it was reserved for (RESERVE, or a RELEASE's next task) or given to (a
-   * wake's straight give, heard of at the next RELEASE: its `woken`). The router may have transferred a slot since, from
-   * a completed task to a next one, without telling the agent (its count is the same), and may have given free slots
-   * straight to tasks it has not heard of yet (counted from its next RELEASE on); a RELEASE names the slot it frees, and
-   * a loss or drain reaches the tasks holding them now through the router (docs/machines.md). */
+   * wake's straight give: GIVEN). The router may have transferred a slot since, from a completed task to a next one,
+   * without telling the agent (its count is the same); a RELEASE names the slot it frees, and a loss or drain reaches
+   * the tasks holding them now through the router (docs/machines.md). */
   inflight: string[]
-  /** Slots given straight by the router that a RELEASE freed before the RELEASE telling of them arrived (two
-   * partitions' appends race): that tell then adds nothing. The last `UNHEARD_KEPT` at most. */
+  /** Slots given straight by the router that a RELEASE freed before the GIVEN telling of them arrived (two
+   * partitions' appends race): that GIVEN then adds nothing. The last `UNHEARD_KEPT` at most. */
   unheard: string[]
   /** inflight / maxConcurrency, or the load the bot last reported. */
   load: number
@@ -77,11 +76,12 @@ export type AgentEvent =
   | { type: "HEARTBEAT_EXPIRED"; at: number; seq: number }
   | { type: "DISCONNECT"; at: number }
   | { type: "RESERVE"; at: number; taskId: string }
+  /** Free slots the router gave straight to tasks (a wake), each named by its task: held from now on. */
+  | { type: "GIVEN"; at: number; taskIds: readonly string[] }
   /** A held task given back: `slot` the slot it held (absent: the one named by `taskId`), `successesBefore` the tasks
-   * completed on slots the router transferred since the last RELEASE (counted before this one's outcome); `woken`:
-   * the slots the router gave it straight (a wake of its free slots) since the last RELEASE, held from now on (added
-   * before this one's slot is freed); `told`: its slot was given straight and told by an earlier RELEASE, which may
-   * arrive after this one (the slot is then freed before it is heard of: `unheard`); `nextTaskId` (with the task's routing facts): the ready task the router took for
+   * completed on slots the router transferred since the last RELEASE (counted before this one's outcome); `told`: its
+   * slot was given straight, told by a GIVEN which may arrive after this one (the slot is then freed before it is heard
+   * of: `unheard`); `nextTaskId` (with the task's routing facts): the ready task the router took for
    * this agent's freed slot, reserved in the same step when the agent can take it (docs/machines.md). */
   | ({
       type: "RELEASE"
@@ -90,7 +90,6 @@ export type AgentEvent =
       outcome: ReleaseOutcome
       slot?: string
       successesBefore?: number
-      woken?: readonly string[]
       told?: boolean
     } & NextTaskFields)
   | { type: "DRAIN"; at: number }
@@ -164,12 +163,10 @@ function slotOf(event: ReleaseEvent): string {
 /** Slots freed before they were heard of, kept at most (a tell that never comes, after a loss, leaves one behind). */
 const UNHEARD_KEPT = 64
 
-/** The context with a RELEASE's `woken` slots (given straight by the router, not heard of yet) held, its load with
- * them; a slot already freed (`unheard`: its RELEASE came first) is not added but forgotten there. */
-function heard(context: AgentContext, event: ReleaseEvent): AgentContext {
-  const woken = event.woken
-  if (woken === undefined || woken.length === 0) return context
-  const fresh = woken.filter((slot) => !context.inflight.includes(slot))
+/** The context with the slots a GIVEN names (given straight by the router) held, its load with them; a slot already
+ * freed (`unheard`: its RELEASE came first) is not added but forgotten there. */
+function heard(context: AgentContext, given: readonly string[]): AgentContext {
+  const fresh = given.filter((slot) => !context.inflight.includes(slot))
   if (fresh.length === 0) return context
   const unheard = context.unheard ?? []
   const added = fresh.filter((slot) => !unheard.includes(slot))
@@ -188,7 +185,7 @@ function withSuccesses(context: AgentContext, count: number): AgentContext {
 /** The context after `event` releases a held slot: the successes before it counted, capacity freed, outcome counted,
  * breaker moved. */
 function released(before: AgentContext, event: ReleaseEvent): AgentContext {
-  const context = withSuccesses(heard(before, event), event.successesBefore ?? 0)
+  const context = withSuccesses(before, event.successesBefore ?? 0)
   const slot = slotOf(event)
   const inflight = context.inflight.filter((id) => id !== slot)
   const isProbe = context.probeTaskId === slot
@@ -249,7 +246,7 @@ function reservedOn(context: AgentContext, taskId: string): Partial<AgentContext
 
 /**
  * A deregistered agent is a final (done) actor that receives no more events; the runtime answers
- * events sent to it with these effects: a reservation is refused, late timers and releases are
+ * events sent to it with these effects: a reservation is refused, late timers, releases and GIVENs are
  * ignored, anything else is a conflict.
  */
 export function deregisteredEffects(event: AgentEvent): AgentEmitted[] {
@@ -260,6 +257,7 @@ export function deregisteredEffects(event: AgentEvent): AgentEmitted[] {
       return refusedNext(event, "deregistered")
     case "HEARTBEAT_EXPIRED":
     case "BREAKER_COOLDOWN":
+    case "GIVEN":
       return []
     default:
       return [refuseInState("agent", event.type, "deregistered")]
@@ -285,6 +283,7 @@ const connected = {
   // A dropped socket keeps its tasks and its armed heartbeat: a bot that reconnects in time
   // resumes them; the expiry gives them back (see offline).
   DISCONNECT: { target: "offline" },
+  GIVEN: { actions: "hear" },
 } as const
 /** A RESERVE for a task already held is confirmed again, never counted twice. */
 const reaffirm = { guard: "holdsTask", actions: "confirmReservation", description: "duplicate: confirmed again" } as const
@@ -315,8 +314,8 @@ export const agentMachine = setup({
     holdsTask: ({ context, event }) => {
       assertEvent(event, ["RESERVE", "RELEASE"])
       if (event.type === "RESERVE") return context.inflight.includes(event.taskId)
-      // Held, heard of in this RELEASE, or given straight and told by a RELEASE still on its way.
-      return context.inflight.includes(slotOf(event)) || (event.woken?.includes(slotOf(event)) ?? false) || event.told === true
+      // Held, or given straight and told by a GIVEN still on its way.
+      return context.inflight.includes(slotOf(event)) || event.told === true
     },
     canTakeTask: ({ context }) => refusalNow(context) === null,
     isFull: ({ context }) => freeCapacity(context) === 0,
@@ -356,10 +355,9 @@ export const agentMachine = setup({
     reportDraining: emit(({ context }) => ({ type: "agent.draining" as const, taskIds: context.inflight })),
     recordConnection: assign(({ event }) => ({ lastConnectedAt: event.at })),
     dropInflight: assign({ inflight: [], load: 0, probeTaskId: null }),
-    /** A RELEASE that frees no held slot still holds its `woken` slots from now on. */
     hear: assign(({ context, event }) => {
-      assertEvent(event, "RELEASE")
-      return heard(context, event)
+      assertEvent(event, "GIVEN")
+      return heard(context, event.taskIds)
     }),
     reserve: assign(({ context, event }) => {
       assertEvent(event, "RESERVE")
@@ -468,9 +466,11 @@ export const agentMachine = setup({
           { description: LATE_TIMER },
         ],
         RESERVE: { actions: { type: "refuseReservation", params: { reason: "offline" } } },
+        // Given before its socket dropped (or its loss): held, so a bot back in time counts it; the loss resolves it.
+        GIVEN: { actions: "hear" },
         RELEASE: [
           { guard: "holdsTask", actions: ["release", { type: "refuseNext", params: { reason: "offline" } }] },
-          { actions: ["hear", { type: "refuseNext", params: { reason: "offline" } }], description: NOT_HELD },
+          { actions: { type: "refuseNext", params: { reason: "offline" } }, description: NOT_HELD },
         ],
         BREAKER_COOLDOWN: cooldown,
       },
@@ -488,12 +488,8 @@ export const agentMachine = setup({
         // Its next task (if any) taken before capacity is announced, once, for both.
         RELEASE: [
           { guard: "holdsTask", actions: ["release", "takeNext", "announceCapacity"] },
-          {
-            guard: "hasNext",
-            actions: ["hear", "takeNext", "awaitProbe"],
-            description: `${NOT_HELD}; its next task considered (as a RESERVE)`,
-          },
-          { actions: "hear", description: NOT_HELD },
+          { guard: "hasNext", actions: ["takeNext", "awaitProbe"], description: `${NOT_HELD}; its next task considered (as a RESERVE)` },
+          { description: NOT_HELD },
         ],
         DRAIN: { target: "draining", actions: "reportDraining" },
         BREAKER_COOLDOWN: [{ guard: "isCurrentCooldown", actions: ["halfOpenBreaker", "announceCapacity"] }, { description: LATE_TIMER }],
@@ -507,7 +503,7 @@ export const agentMachine = setup({
         // A slot freed and taken again by its next task: still busy (no capacity to announce).
         RELEASE: [
           { guard: "holdsTask", actions: ["release", "takeNext"] },
-          { actions: ["hear", "takeNext"], description: `${NOT_HELD}; its next task considered (refused: no capacity)` },
+          { actions: "takeNext", description: `${NOT_HELD}; its next task considered (refused: no capacity)` },
         ],
         DRAIN: { target: "draining", actions: "reportDraining" },
         BREAKER_COOLDOWN: {
@@ -521,7 +517,7 @@ export const agentMachine = setup({
         RESERVE: [reaffirm, { actions: { type: "refuseReservation", params: { reason: "draining" } } }],
         RELEASE: [
           { guard: "holdsTask", actions: ["release", { type: "refuseNext", params: { reason: "draining" } }] },
-          { actions: ["hear", { type: "refuseNext", params: { reason: "draining" } }], description: NOT_HELD },
+          { actions: { type: "refuseNext", params: { reason: "draining" } }, description: NOT_HELD },
         ],
         UNDRAIN: { target: "online" },
         BREAKER_COOLDOWN: cooldown,

@@ -104,15 +104,13 @@ export const transferredSlots = async (redis: Redis, keys: Keys, agentId: string
   )
 }
 
-/** The slots given straight to an agent by wakes and not released since: slot -> told to the agent by a RELEASE
- * (for inspection and tests). */
-export const givenSlots = async (redis: Redis, keys: Keys, agentId: string): Promise<Map<string, boolean>> => {
+/** The slots given straight to an agent by wakes and not released since, in the order of its record (for inspection
+ * and tests). */
+export const givenSlots = async (redis: Redis, keys: Keys, agentId: string): Promise<string[]> => {
   const record = await redis.hgetall(`${keys.route}:slots:${agentId}`)
-  return new Map(
-    Object.entries(record)
-      .filter(([field]) => field.startsWith("v:"))
-      .map(([field, told]) => [field.slice(2), told === "1"]),
-  )
+  return Object.keys(record)
+    .filter((field) => field.startsWith("v:"))
+    .map((field) => field.slice(2))
 }
 
 /** The free slots the router keeps for an agent whose wakes give them straight (null: none kept; for tests). */

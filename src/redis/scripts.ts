@@ -185,6 +185,8 @@ export interface LeavingAgent {
   readonly cmdId: string
   readonly agentId: string
   readonly slots: ReadonlyArray<string>
+  /** Its capabilities, for which it is idle no more (with those of its last fill with free slots and a closed breaker). */
+  readonly capabilities?: ReadonlyArray<string>
   /** A loss: its slots are forgotten after they are resolved. */
   readonly lost: boolean
 }
@@ -207,13 +209,11 @@ export interface Settled {
   readonly slot: string
   readonly successesBefore: number
   readonly next: ReadyTask | undefined
-  /** Released: the slots the router gave the agent straight (a wake) since its last RELEASE, which it adds first. */
-  readonly woken: ReadonlyArray<string>
-  /** Released: the slot was given straight and told by an earlier RELEASE, which may reach the agent after this one. */
+  /** Released: the slot was given straight (a wake), told by a GIVEN, which may reach the agent after this RELEASE. */
   readonly told: boolean
 }
 
-/** A task given straight to an agent's free slot (a wake): ASSIGN to it under `cmdId`, nothing to the agent. */
+/** A task given straight to an agent's free slot (a wake): ASSIGN to it under `cmdId`, GIVEN to the agent. */
 export interface Give {
   readonly agentId: string
   readonly taskId: string
@@ -235,13 +235,13 @@ export interface RoutedBatch {
   readonly settles: Settled[]
   /** Per leaving agent, in order: the tasks holding its slots. */
   readonly leaving: string[][]
-  /** Tasks given straight to agents woken (their free slots kept exactly): ASSIGN each. */
+  /** Tasks given straight to agents woken (their free slots kept exactly): ASSIGN each, GIVEN to each agent. */
   readonly gives: Give[]
 }
 
-const settledOf = (flat: ReadonlyArray<string | number | string[]>): Settled[] => {
+const settledOf = (flat: ReadonlyArray<string | number>): Settled[] => {
   const settles: Settled[] = []
-  for (let i = 0; i + 9 < flat.length; i += 10) {
+  for (let i = 0; i + 8 < flat.length; i += 9) {
     const taskId = String(flat[i + 3])
     settles.push({
       transfer: flat[i] === "transfer",
@@ -257,8 +257,7 @@ const settledOf = (flat: ReadonlyArray<string | number | string[]>): Settled[] =
               priority: Number(flat[i + 6]),
               since: Number(flat[i + 7]),
             },
-      woken: Array.isArray(flat[i + 8]) ? (flat[i + 8] as string[]) : [],
-      told: Number(flat[i + 9]) === 1,
+      told: Number(flat[i + 8]) === 1,
     })
   }
   return settles
@@ -397,7 +396,15 @@ export const createScripts = (redis: Redis, options: ScriptOptions = {}): RedisS
         decisionMs,
         routing,
         leaving.length,
-        ...leaving.flatMap((agent) => [agent.cmdId, agent.agentId, agent.lost ? 1 : 0, agent.slots.length, ...agent.slots]),
+        ...leaving.flatMap(({ cmdId, agentId, lost, slots, capabilities = [] }) => [
+          cmdId,
+          agentId,
+          lost ? 1 : 0,
+          slots.length,
+          ...slots,
+          capabilities.length,
+          ...capabilities,
+        ]),
         releases.length,
         ...releases.flatMap((slot) => [slot.group, slot.taskId]),
         settles.length,
@@ -414,7 +421,7 @@ export const createScripts = (redis: Redis, options: ScriptOptions = {}): RedisS
         ]),
         tasks.length,
         ...tasks.flatMap((task) => [task.capability, task.group ?? "", task.taskId, task.priority, task.since, task.key ?? ""]),
-      )) as [string[], string[], Array<string | number | string[]>, string[][], string[]]
+      )) as [string[], string[], Array<string | number>, string[][], string[]]
       return { fills: offersOf(filled), wakes: offersOf(woken), settles: settledOf(settled), leaving: left, gives: givesOf(given) }
     },
     publish: async (stream, entries, maxLenApprox, ttlMs = 0) => {

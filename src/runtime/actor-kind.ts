@@ -77,6 +77,9 @@ export interface AgentTasksOutput {
   readonly _tag: "agent_tasks"
   readonly agentId: string
   readonly slots: ReadonlyArray<string>
+  /** Its capabilities: it is idle for none of them from this call on (a wake would propose it a task it refuses, or
+   * one it still holds). Absent from an item stored before it was carried: the router's own record of them is used. */
+  readonly capabilities?: ReadonlyArray<string>
   readonly lost: boolean
   readonly type: string
   readonly payload: Readonly<Record<string, unknown>>

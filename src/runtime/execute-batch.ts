@@ -146,14 +146,13 @@ const addSend = (sends: Sends, to: ActorRef, type: string, payload: Readonly<Rec
 }
 
 /** A RELEASE's payload: the released task, its slot when another task's (the agent names a slot by the task it
- * reserved it for), the successes transferred before it, the slots the router gave it straight that it has not heard
- * of (`woken`), whether its slot was such a slot told by an earlier RELEASE (`told`), and the task the router took for the freed slot, with its
- * facts (its group only when it has one). Members added after the literal, not spread into it (V8's slow path). */
+ * reserved it for), the successes transferred before it, whether its slot was given straight by a wake (`told`: its
+ * GIVEN may arrive after this RELEASE), and the task the router took for the freed slot, with its facts (its group
+ * only when it has one). Members added after the literal, not spread into it (V8's slow path). */
 const releasePayload = (item: ReleaseOutput, settled: Settled): Record<string, unknown> => {
   const payload: Record<string, unknown> = { taskId: item.taskId, outcome: item.outcome }
   if (settled.slot !== item.taskId) payload["slot"] = settled.slot
   if (settled.successesBefore > 0) payload["successesBefore"] = settled.successesBefore
-  if (settled.woken.length > 0) payload["woken"] = settled.woken
   if (settled.told) payload["told"] = true
   const next = settled.next
   if (next === undefined) return payload
@@ -279,7 +278,13 @@ const carryOut = async (io: BatchIo, items: ReadonlyArray<OutboxItem>, replayed:
                   outcome: item.outcome,
                   replayed: replayed.has(item.entryId),
                 })),
-                leaving: agentTasks.map((item) => ({ cmdId: itemCmdId(item), agentId: item.agentId, slots: item.slots, lost: item.lost })),
+                leaving: agentTasks.map((item) => ({
+                  cmdId: itemCmdId(item),
+                  agentId: item.agentId,
+                  slots: item.slots,
+                  capabilities: item.capabilities ?? [],
+                  lost: item.lost,
+                })),
               },
               routingId,
             )

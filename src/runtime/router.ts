@@ -12,7 +12,8 @@
 // by RELEASE, carrying the ready task taken for it as the agent's next reservation (runtime: execute-batch.ts). An
 // agent leaving work (lost, draining) has its slots resolved in that call to the tasks holding them now.
 // The router proposes by appending RESERVE to the agent; the agent's machine has the last word
-// on capacity, and a refused proposal puts the task back in its queue. A sweep (one process,
+// on capacity, and a refused proposal puts the task back in its queue. A wake of an agent whose free slots the router
+// keeps exactly gives them straight: ASSIGN to each task, and one GIVEN to the agent naming them. A sweep (one process,
 // every few seconds, from Postgres) puts back ready tasks a crash dropped between taking and
 // proposing (once they were taken longer ago than the hold, `takenHoldMs`), and refreshes the idle agents from
 // their stored free capacity and routing score (the score `POST /agents/route` explains).
@@ -125,6 +126,19 @@ export const createRouter = (options: {
     payload: { agentId: give.agentId },
     cmdId: give.cmdId,
   })
+  /** The agents told of the slots given them straight (GIVEN, one per agent, under its first give's command id, so a
+   * repeated batch tells nothing twice): they count them from now on, without a RESERVE on the task's way. */
+  const tell = (gives: ReadonlyArray<Give>): EachCommand[] => {
+    const byAgent = new Map<string, Give[]>()
+    for (const give of gives) byAgent.set(give.agentId, [...(byAgent.get(give.agentId) ?? []), give])
+    return [...byAgent].map(([agentId, given]) => ({
+      kind: "agent",
+      id: agentId,
+      type: "GIVEN",
+      payload: { taskIds: given.map((give) => give.taskId) },
+      cmdId: `${given[0]!.cmdId}/g`,
+    }))
+  }
   /** Appends `commands` together (one call per partition), each proposal (RESERVE) counted as pending for its agent
    * once its call answers. */
   const propose = async (commands: ReadonlyArray<EachCommand>): Promise<void> => {
@@ -194,7 +208,12 @@ export const createRouter = (options: {
         routing: cmdId,
         ...(options.decisionMs === undefined ? {} : { decisionMs: options.decisionMs }),
       })
-      await propose([...routed.fills.map(reserve(cmdId)), ...routed.wakes.map(reserve(`${cmdId}/w`)), ...routed.gives.map(assign)])
+      await propose([
+        ...routed.fills.map(reserve(cmdId)),
+        ...routed.wakes.map(reserve(`${cmdId}/w`)),
+        ...routed.gives.map(assign),
+        ...tell(routed.gives),
+      ])
       return { settles: routed.settles, leaving: routed.leaving }
     },
 
@@ -231,7 +250,7 @@ export const createRouter = (options: {
         wakeAgents: WAKE_AGENTS,
         routing: `sweep/${now}`,
       })
-      await propose([...routed.wakes.map(reserve(`sweep/${now}`)), ...routed.gives.map(assign)])
+      await propose([...routed.wakes.map(reserve(`sweep/${now}`)), ...routed.gives.map(assign), ...tell(routed.gives)])
       return waiting.length
     },
   }

@@ -183,17 +183,17 @@ export const AgentCommand = Schema.Union([
   command("HEARTBEAT_EXPIRED", { seq: NonNegativeInt }),
   bare("DISCONNECT"),
   command("RESERVE", { taskId: Uuid }),
+  // The slots the router gave the agent straight (a wake of its free slots), each named by the task given it.
+  command("GIVEN", { taskIds: Schema.Array(Uuid).check(Schema.isNonEmpty()) }),
   // `slot`: the slot the task held, named by the task it was reserved for (absent: the task's own); `successes_before`:
   // the completed tasks whose slots the router transferred since the agent's last RELEASE; `next_*`: the ready task the
   // router took for the freed slot, with its routing facts (flat, so the payload keeps its plain check); all absent: none;
-  // `woken`: the slots the router gave the agent straight (wakes) since its last RELEASE, added before this one's;
-  // `told`: this one's slot was such a slot, told by an earlier RELEASE (which may arrive after this one).
+  // `told`: this one's slot was given straight by a wake, told by a GIVEN (which may arrive after this one).
   command("RELEASE", {
     taskId: Uuid,
     outcome: ReleaseOutcome,
     slot: Schema.optionalKey(Uuid),
     successesBefore: Schema.optionalKey(NonNegativeInt),
-    woken: Schema.optionalKey(Schema.Array(Uuid)),
     told: Schema.optionalKey(Schema.Boolean),
     nextTaskId: Schema.optionalKey(Uuid),
     nextCapability: Schema.optionalKey(Capability),

@@ -114,12 +114,12 @@ describe("crash test", () => {
 
     // Let the last releases reach the agents and the inboxes drain, then stop every process cleanly.
     // An agent holds something while its machine counts a slot, or while the router has given it a slot straight (a
-    // wake) that has not gone back to it by RELEASE yet (its machine hears of that slot only then).
+    // wake) that has not gone back to it by RELEASE yet (its GIVEN may come after that RELEASE).
     const busyAgents = async () =>
       (await count(
         deployment.sql`select count(*)::int as n from actors where kind = 'agent' and snapshot->'context'->'inflight' != '[]'::jsonb`,
       )) +
-      (await Promise.all(bots.agentIds.map((id) => givenSlots(deployment.redis, deployment.keys, id)))).filter((given) => given.size > 0)
+      (await Promise.all(bots.agentIds.map((id) => givenSlots(deployment.redis, deployment.keys, id)))).filter((given) => given.length > 0)
         .length
     await until(async () => (await done()) && (await busyAgents()) === 0, GRACE_MS)
     const workMs = Date.now() - workStarted

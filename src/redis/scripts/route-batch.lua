@@ -1,14 +1,16 @@
 --[[
   One runtime batch's routing, atomically, in one call (src/runtime/router.ts `route`; the routing sweep's too):
     0. agents leaving work (a loss, a drain): each is no longer in `agent-caps` (no slot of it is transferred after
-       this), and each of its slots is resolved to the task holding it now (`slots:<agent>`); a loss forgets them;
+       this) nor idle for any of its capabilities (no wake proposes it a task it would refuse, or one it still holds
+       on its way back to ready), and each of its slots is resolved to the task holding it now (`slots:<agent>`); a
+       loss forgets them;
     1. releases group slots (group_release): the capabilities of a group brought back under its cap are reopened;
     1b. releases of agents' slots, one decision each (`settle`): an agent in `agent-caps` (its last fill request had
        free slots and its breaker closed) takes ONE ready task among its stored capabilities (ready_take); for a
        `completed` outcome the slot is transferred to that task (the agent is not told: its count of slots is the
        same; the success is counted in `slots:<agent>`), otherwise the agent gets RELEASE with the slot, the
-       successes counted since its last RELEASE, the slots given it straight by wakes that it has not heard of
-       (`woken`, told now), and the task taken (its next reservation, which it may refuse);
+       successes counted since its last RELEASE, whether the slot was given it straight by a wake (`told`: its
+       GIVEN may reach it after this RELEASE), and the task taken (its next reservation, which it may refuse);
     2. fills: each agent with free slots takes up to that many of the tasks waiting for its capabilities
        (ready_take) and is marked idle for them with the slots left (idle_mark; none left, or none free: it is
        no longer idle there); one that names its slots (`held`) and takes transfers has its free slots kept
@@ -17,7 +19,7 @@
        carrying out of the same item (its decision kept under the item's command id: given again, to the same agent);
     4. wakes, for each capability of those tasks and then each reopened one, the idle agents of the capability,
        the best rank first (idle_pop): an agent with `fr` kept (and in `agent-caps`) is given up to `fr` tasks of
-       that capability straight (`gives`: ASSIGN to each task, nothing to the agent; each recorded `v:<task>`) and
+       that capability straight (`gives`: ASSIGN to each task, GIVEN to the agent; each recorded `v:<task>`) and
        marked idle for all its capabilities with what is left; any other takes up to its free slots of that
        capability (proposed: RESERVE) and is marked idle there with what is left; at most ARGV[2] agents per
        capability, and none after one that took fewer than its free slots (the queue is empty, or its groups are at
@@ -26,8 +28,8 @@
 
   An agent's slot is named by the task it was reserved for (the agent machine's `inflight`); `slots:<agent>` holds
   the slots transferred since: `t:<task>` -> the slot a task holds, `s:<slot>` -> the task holding it, and `ok`, the
-  successes transferred since its last RELEASE, `v:<slot>` a slot given it straight by a wake ('0' not told yet, '1'
-  told by a RELEASE), removed when a RELEASE frees it, and `fr` its free slots kept exactly (read only while it is in
+  successes transferred since its last RELEASE, `v:<slot>` a slot given it straight by a wake (told to it by the GIVEN
+  the carrying out appends with the task's ASSIGN), removed when a RELEASE frees it, and `fr` its free slots kept exactly (read only while it is in
   `agent-caps`). A decision of step 0 or 1b is kept under its command id
   (`decided:<cmd id>`, ARGV[3] ms) and a repeat answers it again, so a redelivered batch appends the same commands
   (deduplicated); a repeat (`replayed`) after that is gone decides nothing new: a plain RELEASE of the task's slot.
@@ -39,7 +41,7 @@
     ARGV[3] how long a decision is kept (ms)
     ARGV[4] the command id the gives of tasks without a key of their own derive theirs from
     then    the number of leaving agents, then per agent: command id, agent id, '1' (a loss) or '0' (a drain),
-            the number of its slots, its slots
+            the number of its slots, its slots, the number of its capabilities, its capabilities
     then    the number of releases, then two per release: group, task id
     then    the number of settles, then five per settle: command id, agent id, task id, outcome, '1' replayed or '0'
     then    the number of fills, then per fill: agent id, free slots, score units (routing score × 10,000),
@@ -49,10 +51,11 @@
             command id its give is kept under ('' for none)
 
   Output: {fill offers, wake offers, settles, leaving, gives}: the offers each a flat list agent id, task id, ... in the
-  order the tasks were taken; the settles ten per settle, in order: 'transfer' or 'release', the slot, the
-  successes before, then the task taken ('' for none), its capability, group, priority, since, then the slots told
-  (a list), then 1 when the slot was given straight and told by an earlier RELEASE (else 0); per leaving agent, the tasks holding its slots (a list), those given straight included; the gives a flat
-  list agent id, task id, ASSIGN command id, ...
+  order the tasks were taken; the settles nine per settle, in order: 'transfer' or 'release', the slot, the
+  successes before, then the task taken ('' for none), its capability, group, priority, since, then 1 when the slot
+  was given straight (told by a GIVEN, which may reach the agent after this RELEASE; else 0); per leaving agent, the
+  tasks holding its slots (a list), those given straight included; the gives a flat list agent id, task id, ASSIGN
+  command id, ...
 
   `agent-caps` (agent id -> its capabilities, JSON) is written by each fill with free slots and a closed breaker and
   removed by any other fill (a breaker refusing work, or half-open) and by a leaving agent.
@@ -80,14 +83,13 @@ local decided = function(cmd, decide)
   return made
 end
 local slots_of = function(agent) return base .. ':slots:' .. agent end
--- The slots given to `agent` straight from the router (`v:<slot>`, '0' not told to it yet, '1' told), each in `given`'s
--- order of the record; with `untold_only`, only those not told yet.
-local given_slots = function(record, untold_only)
+-- The slots given to `agent` straight from the router (`v:<slot>`), in the order of its record.
+local given_slots = function(record)
   local flat = redis.call('HGETALL', record)
   local given = {}
   for i = 1, #flat, 2 do
     local field = flat[i]
-    if string.sub(field, 1, 2) == 'v:' and (not untold_only or flat[i + 1] == '0') then given[#given + 1] = string.sub(field, 3) end
+    if string.sub(field, 1, 2) == 'v:' then given[#given + 1] = string.sub(field, 3) end
   end
   return given
 end
@@ -98,12 +100,18 @@ for _ = 1, tonumber(next_arg()) do
   local cmd, agent, lost = next_arg(), next_arg(), next_arg() == '1'
   local held = {}
   for i = 1, tonumber(next_arg()) do held[i] = next_arg() end
+  local capabilities = {}
+  for i = 1, tonumber(next_arg()) do capabilities[i] = next_arg() end
   leaving[#leaving + 1] = decided(cmd, function()
+    local stored = redis.call('HGET', base .. ':agent-caps', agent)
+    idle_mark(base, capabilities, agent, 0, 0)
+    if stored then idle_mark(base, cjson.decode(stored), agent, 0, 0) end
     redis.call('HDEL', base .. ':agent-caps', agent)
+    redis.call('HDEL', slots_of(agent), 'fr')
     -- Its slots as it knows them, and those the router gave it that it has not applied (or heard of) yet.
     local known = {}
     for _, slot in ipairs(held) do known[slot] = true end
-    for _, slot in ipairs(given_slots(slots_of(agent), false)) do
+    for _, slot in ipairs(given_slots(slots_of(agent))) do
       if not known[slot] then held[#held + 1] = slot end
     end
     local holders = {}
@@ -118,11 +126,10 @@ local slots = {}
 for i = 1, tonumber(next_arg()) * 2 do slots[i] = next_arg() end
 local reopened = group_release(base, slots)
 
--- 1b. Agents' slots released: transferred to a ready task, or given back to the agent (with its next task, and the
--- slots the router gave it since its last RELEASE, which it has not heard of).
+-- 1b. Agents' slots released: transferred to a ready task, or given back to the agent (with its next task).
 local NONE = { '', '', '', 0, 0 }
-local settled = function(kind, slot, successes, taken, woken, told)
-  return { kind, slot, successes, taken[1], taken[2], taken[3], taken[4], taken[5], woken, told and 1 or 0 }
+local settled = function(kind, slot, successes, taken, told)
+  return { kind, slot, successes, taken[1], taken[2], taken[3], taken[4], taken[5], told and 1 or 0 }
 end
 local settles = {}
 for _ = 1, tonumber(next_arg()) do
@@ -139,18 +146,14 @@ for _ = 1, tonumber(next_arg()) do
     if fact and outcome == 'completed' then
       redis.call('HSET', record, 't:' .. fact.id, slot, 's:' .. slot, fact.id)
       redis.call('HINCRBY', record, 'ok', 1)
-      return settled('transfer', slot, 0, taken, {}, false)
+      return settled('transfer', slot, 0, taken, false)
     end
     local successes = replayed and 0 or tonumber(redis.call('HGET', record, 'ok') or '0')
     if successes > 0 then redis.call('HDEL', record, 'ok') end
-    -- The slots given straight to it that it has not heard of are told now (this slot among them, if so). A slot
-    -- given straight and told by an earlier RELEASE is marked `told`: that RELEASE may reach the agent after this
-    -- one (two partitions' appends race), and the agent then frees the slot before it hears of it.
-    local told = redis.call('HGET', record, 'v:' .. slot) == '1'
-    local woken = replayed and {} or given_slots(record, true)
-    for _, given in ipairs(woken) do redis.call('HSET', record, 'v:' .. given, '1') end
-    redis.call('HDEL', record, 'v:' .. slot)
-    return settled('release', slot, successes, taken, woken, told)
+    -- A slot given straight is marked `told`: its GIVEN may reach the agent after this RELEASE (two partitions'
+    -- appends race), and the agent then frees the slot before it hears of it.
+    local told = redis.call('HDEL', record, 'v:' .. slot) == 1
+    return settled('release', slot, successes, taken, told)
   end
   local made = replayed and redis.call('EXISTS', base .. ':decided:' .. cmd) == 0 and settle() or decided(cmd, settle)
   for _, value in ipairs(made) do settles[#settles + 1] = value end
@@ -189,7 +192,7 @@ for _ = 1, tonumber(next_arg()) do
   if free > 0 and transfers then
     redis.call('HSET', base .. ':agent-caps', agent, cjson.encode(capabilities))
     if exact then
-      for _, slot in ipairs(given_slots(record, false)) do
+      for _, slot in ipairs(given_slots(record)) do
         if not held[slot] then free = free - 1 end
       end
       if free < 0 then free = 0 end
@@ -245,7 +248,7 @@ for _, capability in ipairs(reopened) do to_wake(capability) end
 
 -- 4. Idle agents woken. With nothing waiting, the first would take nothing and be marked idle as it was: skipped.
 -- An agent that takes transfers and whose free slots are kept exactly (`fr`) is given its tasks straight (`v:<task>`
--- in its record, not told yet; ASSIGN to each, nothing to it); any other is proposed them (RESERVE).
+-- in its record; ASSIGN to each, GIVEN to it); any other is proposed them (RESERVE).
 local wake_offers = {}
 for _, capability in ipairs(wake) do
   if redis.call('EXISTS', base .. ':q:' .. capability) == 1 then
@@ -259,7 +262,7 @@ for _, capability in ipairs(wake) do
         local left = tonumber(exact)
         local taken = left > 0 and ready_take(base, { capability }, left) or {}
         for _, id in ipairs(taken) do
-          redis.call('HSET', record, 'v:' .. id, '0')
+          redis.call('HSET', record, 'v:' .. id, '1')
           give(agent, id)
         end
         redis.call('HSET', record, 'fr', left - #taken)

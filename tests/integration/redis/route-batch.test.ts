@@ -80,18 +80,16 @@ const freed = (agentId: string, taskId: string, outcome = "completed", cmdId = `
   outcome,
   replayed,
 })
-/** Settled as a RELEASE to the agent of `slot`, with `next` (none: no next task) and the slots given it straight that it
- * had not heard of (`woken`). */
-const release = (slot: string, next?: ReadyTask, successesBefore = 0, woken: string[] = []) => ({
+/** Settled as a RELEASE to the agent of `slot`, with `next` (none: no next task); `told`: the slot was given straight. */
+const release = (slot: string, next?: ReadyTask, successesBefore = 0, told = false) => ({
   transfer: false,
   slot,
   successesBefore,
   next,
-  woken,
-  told: false,
+  told,
 })
 /** Settled as a transfer of `slot` to `next`. */
-const transfer = (slot: string, next: ReadyTask) => ({ transfer: true, slot, successesBefore: 0, next, woken: [], told: false })
+const transfer = (slot: string, next: ReadyTask) => ({ transfer: true, slot, successesBefore: 0, next, told: false })
 
 /** Queues `tasks`, waking no one. */
 const enqueue = (tasks: ReadyTask[]) => route({ tasks, wakeAgents: 0 })
@@ -311,6 +309,23 @@ describe("route-batch.lua", () => {
     expect((await routed({ settles: [freed("lv", "lv-4")] })).settles).toEqual([release("lv-4")])
   })
 
+  it("leaving: an agent is idle no more for any of its capabilities, so no wake proposes it a task", async () => {
+    // Idle for both capabilities (stored, free slots left); a second agent, closed breaker, idle for one of them only.
+    await route({ fills: [ask("li", ["li-code", "li-docs"], 2), { ...ask("lj", ["li-docs", "li-ops"], 1), transfers: false }] })
+    expect(await idle("li-code")).toEqual([["li", 2, 1]])
+    // Draining: li by what the router stored of it and what the request names; lj, not stored, by the request alone.
+    const drains = [
+      { cmdId: "li-drain", agentId: "li", slots: [], capabilities: ["li-code"], lost: false },
+      { cmdId: "lj-drain", agentId: "lj", slots: [], capabilities: ["li-docs", "li-ops"], lost: false },
+    ]
+    expect((await routed({ leaving: drains })).leaving).toEqual([[], []])
+    for (const capability of ["li-code", "li-docs", "li-ops"]) expect(await idle(capability)).toEqual([])
+    // A new task wakes no one: it waits for an agent that asks.
+    const woken = await routed({ tasks: [ready("li-code", "li-1"), ready("li-ops", "li-2")] })
+    expect([woken.wakes, woken.gives]).toEqual([[], []])
+    expect(await waitingFor(d.redis, d.keys, "li-code")).toEqual(["li-1"])
+  })
+
   it("settles: a group's slot released in the same call can be taken, and its cap holds", async () => {
     await setGroupCap(d.redis, d.keys, "zcap", 1)
     await enqueue([
@@ -340,7 +355,7 @@ describe("route-batch.lua: wakes give an idle agent's slots straight", () => {
     held,
   })
 
-  it("gives up to the agent's kept free slots, recorded untold; a fill that does not name them counts them taken", async () => {
+  it("gives up to the agent's kept free slots, each recorded; a fill that does not name them counts them taken", async () => {
     // A fill naming its slots (one held, t0) keeps 2 free of 3; two new tasks wake it: both given straight.
     await route({ fills: [exact("gv", ["gv-code", "gv-other"], 2, ["gv-t0"])] })
     const woken = await routed({ tasks: [ready("gv-code", "gv-1"), ready("gv-code", "gv-2", 2, T0 + 1)] })
@@ -350,30 +365,25 @@ describe("route-batch.lua: wakes give an idle agent's slots straight", () => {
     ])
     expect(woken.wakes).toEqual([])
     expect(await keptFree(d.redis, d.keys, "gv")).toBe(0)
-    expect(await givenSlots(d.redis, d.keys, "gv")).toEqual(
-      new Map([
-        ["gv-1", false],
-        ["gv-2", false],
-      ]),
-    )
+    expect(await givenSlots(d.redis, d.keys, "gv")).toEqual(["gv-1", "gv-2"])
     // No longer idle for any of its capabilities: a third task waits.
     expect(await idle("gv-other")).toEqual([])
     expect((await routed({ tasks: [ready("gv-code", "gv-3", 2, T0 + 2)] })).gives).toEqual([])
     expect(await waitingFor(d.redis, d.keys, "gv-code")).toEqual(["gv-3"])
-    // gv-1 fails: its RELEASE tells both given slots (gv-1's freed, gv-2 held) and takes gv-3 as its next.
+    // gv-1 fails: its RELEASE says its slot was given straight (its GIVEN may come later) and takes gv-3 as its next.
     const [failed] = (await routed({ settles: [freed("gv", "gv-1", "failed")] })).settles
-    expect(failed).toEqual(release("gv-1", ready("gv-code", "gv-3", 2, T0 + 2), 0, ["gv-1", "gv-2"]))
-    expect(await givenSlots(d.redis, d.keys, "gv")).toEqual(new Map([["gv-2", true]]))
-    // A fill decided before it applied that RELEASE (it names t0 only) still counts gv-2 as taken: 2 - 1 free.
+    expect(failed).toEqual(release("gv-1", ready("gv-code", "gv-3", 2, T0 + 2), 0, true))
+    expect(await givenSlots(d.redis, d.keys, "gv")).toEqual(["gv-2"])
+    // A fill decided before it applied the GIVEN (it names t0 only) still counts gv-2 as taken: 2 - 1 free.
     await route({ fills: [exact("gv", ["gv-code", "gv-other"], 2, ["gv-t0"])] })
     expect(await keptFree(d.redis, d.keys, "gv")).toBe(1)
     // One after it (naming t0, gv-2 and gv-3): none free.
     await route({ fills: [exact("gv", ["gv-code", "gv-other"], 0, ["gv-t0", "gv-2", "gv-3"])] })
     expect(await keptFree(d.redis, d.keys, "gv")).toBeNull()
-    // gv-2 completes with nothing waiting: its RELEASE says its slot was told before (that tell may arrive later).
+    // gv-2 completes with nothing waiting: its RELEASE says its slot was given straight.
     const [done] = (await routed({ settles: [freed("gv", "gv-2")] })).settles
-    expect(done).toMatchObject({ transfer: false, slot: "gv-2", woken: [], told: true })
-    expect(await givenSlots(d.redis, d.keys, "gv")).toEqual(new Map())
+    expect(done).toEqual(release("gv-2", undefined, 0, true))
+    expect(await givenSlots(d.redis, d.keys, "gv")).toEqual([])
   })
 
   it("keeps RESERVE for an agent whose breaker is not closed, or whose fill named no slots", async () => {
@@ -393,7 +403,7 @@ describe("route-batch.lua: wakes give an idle agent's slots straight", () => {
     expect((await routed({ settles: [freed("gl", "gl-1")] })).settles).toEqual([transfer("gl-1", ready("gl-code", "gl-2", 2, T0 + 1))])
     const loss = { cmdId: "gl-loss", agentId: "gl", slots: [], lost: true }
     expect((await routed({ leaving: [loss] })).leaving).toEqual([["gl-2"]])
-    expect(await givenSlots(d.redis, d.keys, "gl")).toEqual(new Map())
+    expect(await givenSlots(d.redis, d.keys, "gl")).toEqual([])
     // Lost: no give any more (RESERVE to its idle entry, which the agent refuses).
     expect((await routed({ tasks: [ready("gl-code", "gl-3", 2, T0 + 2)] })).gives).toEqual([])
   })
@@ -408,7 +418,7 @@ describe("route-batch.lua: wakes give an idle agent's slots straight", () => {
     expect(first.gives[0]?.cmdId).toBe("0/9-0/0/w")
     expect(await waitingFor(d.redis, d.keys, "gr-code")).toEqual([])
     const other = first.gives[0]?.agentId === "gr-a" ? "gr-b" : "gr-a"
-    expect(await givenSlots(d.redis, d.keys, other)).toEqual(new Map())
+    expect(await givenSlots(d.redis, d.keys, other)).toEqual([])
     expect(await keptFree(d.redis, d.keys, other)).toBe(1)
   })
 })

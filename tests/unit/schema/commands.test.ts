@@ -43,6 +43,7 @@ const samples = {
     HEARTBEAT_EXPIRED: { seq: 3 },
     DISCONNECT: {},
     RESERVE: { taskId: ID.a },
+    GIVEN: { taskIds: [ID.a] },
     RELEASE: { taskId: ID.a, outcome: "timed_out" },
     DRAIN: {},
     UNDRAIN: {},
@@ -86,7 +87,7 @@ describe("commands of each machine", () => {
   it("refuses a type the kind does not accept, listing exactly the kind's commands", () => {
     expect(message(decodeInboxCommand({ kind: "agent", id: ID.b, type: "ASSIGN", payload: {} }))).toBe(
       'type: expected one of "CREATE", "CONNECT", "HEARTBEAT", "HEARTBEAT_EXPIRED", "DISCONNECT", "RESERVE", ' +
-        '"RELEASE", "DRAIN", "UNDRAIN", "BREAKER_COOLDOWN", "DEREGISTER", got "ASSIGN"',
+        '"GIVEN", "RELEASE", "DRAIN", "UNDRAIN", "BREAKER_COOLDOWN", "DEREGISTER", got "ASSIGN"',
     )
     expect(message(decodeInboxCommand({ kind: "task", id: ID.a, type: "DRAIN", payload: {} }))).toMatch(
       /^type: expected one of "CREATE", "DEPENDENCY_FINISHED", .*"RETRY", "ERASE", got "DRAIN"$/,
@@ -110,6 +111,9 @@ describe("commands of each machine", () => {
     )
     expect(message(decodeInboxCommand({ kind: "agent", id: ID.b, type: "RELEASE", payload: { taskId: ID.a, outcome: "meh" } }))).toBe(
       'payload.outcome: expected one of "completed", "failed", "cancelled", "timed_out", "lost", got "meh"',
+    )
+    expect(message(decodeInboxCommand({ kind: "agent", id: ID.b, type: "GIVEN", payload: { taskIds: [] } }))).toBe(
+      "payload.taskIds: expected a value with a length of at least 1, got []",
     )
   })
 

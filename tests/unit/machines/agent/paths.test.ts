@@ -26,7 +26,7 @@ function abstract(snapshot: Snapshot): string {
 }
 
 /**
- * Every event worth trying in a snapshot: current and stale timers, new and duplicate reservations,
+ * Every event worth trying in a snapshot: current and stale timers, new and duplicate reservations, given slots,
  * each outcome for each held task, with and without a next reservation. Heartbeats and recorded outcomes are bounded so the graph stays
  * small: at most 3 heartbeat arms, at most 6 recent outcomes and one success before the breaker trips.
  */
@@ -52,6 +52,11 @@ function eventsFor(snapshot: Snapshot): AgentEvent[] {
     { type: "HEARTBEAT_EXPIRED", at: AT, seq: heartbeatSeq - 1 },
     { type: "DISCONNECT", at: AT },
     { type: "RESERVE", at: AT, taskId: fresh },
+    // A slot the router gave straight (a wake) to an online agent with capacity; elsewhere (to keep the graph small)
+    // one it holds given again, counted once.
+    ...[snapshot.value === "online" && inflight.length < input.maxConcurrency ? fresh : inflight[0]]
+      .filter((id) => id !== undefined)
+      .map((id): AgentEvent => ({ type: "GIVEN", at: AT, taskIds: [id] })),
     ...inflight.map((taskId): AgentEvent => ({ type: "RESERVE", at: AT, taskId })),
     ...inflight.flatMap((taskId) => outcomes.map((outcome): AgentEvent => ({ type: "RELEASE", at: AT, taskId, outcome }))),
     { type: "RELEASE", at: AT, taskId: "unknown", outcome: "completed" },

@@ -1,9 +1,9 @@
 // An idle agent's first task without the RESERVE hop: an agent whose fill named its slots (its free ones kept exactly by
 // the router, `fr`) is woken for a new ready task by giving a free slot straight to it (ASSIGN appended to the task,
-// nothing to the agent), the router recording the slot (`v:<task>`, not told yet) as it records a transferred one. The
-// agent hears of it at its next RELEASE (`woken`), its counts exact again there; a loss or drain reaches the tasks
-// holding such slots; a redelivered entry gives its task again to the same agent (the decision kept under its command
-// id), its ASSIGN deduplicated.
+// GIVEN to the agent beside it, off the task's way), the router recording the slot (`v:<task>`) as it records a
+// transferred one. The agent counts it from its GIVEN (its load, `busy`, the agents page); a loss or drain reaches the
+// tasks holding such slots; a redelivered entry gives its task again to the same agent (the decision kept under its
+// command id), its ASSIGN and GIVEN deduplicated.
 import { randomUUID } from "node:crypto"
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest"
 import { givenSlots, keptFree, routeBatch, waitingFor } from "../../../src/redis/ready-queue.ts"
@@ -36,7 +36,7 @@ const idleAgent = async (capability: string, maxConcurrency: number): Promise<st
     kind: "agent",
     id: agentId,
     type: "CREATE",
-    payload: { id: agentId, name: "woken", capabilities: [capability], maxConcurrency },
+    payload: { id: agentId, name: "given", capabilities: [capability], maxConcurrency },
   })
   await d.append({ kind: "agent", id: agentId, type: "CONNECT", payload: {} })
   await waitFor(`${agentId}'s free slots kept`, async () =>
@@ -48,30 +48,32 @@ const idleAgent = async (capability: string, maxConcurrency: number): Promise<st
 const assignedTo = (agentId: string) => (row: Row) => row.state === "assigned" && agentOf(row) === agentId
 
 describe("an idle agent's first task given straight by the wake", () => {
-  it("assigns the task with no entry to the agent: the slot recorded by the router, the agent told at its RELEASE", async () => {
-    const capability = `woken-${randomUUID().slice(0, 8)}`
+  it("assigns the task without a RESERVE, and the agent counts the slot from the GIVEN beside the ASSIGN", async () => {
+    const capability = `given-${randomUUID().slice(0, 8)}`
     const agentId = await idleAgent(capability, 1)
     const task = randomUUID()
     await createTask(task, capability)
     await d.actor("task", task, assignedTo(agentId))
-    // The agent applied no RESERVE (nor anything since its CONNECT): the task holds its slot, recorded by the router.
-    expect(await appliedEvents("agent", agentId)).toEqual(["CREATE", "CONNECT"])
     expect(await appliedEvents("task", task)).toEqual(["CREATE", "ASSIGN"])
-    expect(await givenSlots(d.redis, d.keys, agentId)).toEqual(new Map([[task, false]]))
+    expect(await givenSlots(d.redis, d.keys, agentId)).toEqual([task])
     expect(await keptFree(d.redis, d.keys, agentId)).toBe(0)
-    // Completed with nothing waiting: one RELEASE naming the slot as woken; the agent's counts exact, idle again.
+    // No RESERVE: the agent applied the GIVEN, and holds the slot (full: busy) while the task holds it.
+    const holding = await d.actor("agent", agentId, (row) => row.state === "busy")
+    expect(agentContext(holding)).toMatchObject({ inflight: [task], load: 1 })
+    expect(await appliedEvents("agent", agentId)).toEqual(["CREATE", "CONNECT", "GIVEN"])
+    // Completed with nothing waiting: one RELEASE frees the slot; the agent's counts exact, idle again.
     await d.append({ kind: "task", id: task, type: "START", payload: { agentId } })
     await d.append({ kind: "task", id: task, type: "COMPLETE", payload: { agentId } })
     const agent = await d.actor("agent", agentId, (row) => agentContext(row).successes === 1)
     expect(agent.state).toBe("online")
     expect(agentContext(agent)).toMatchObject({ inflight: [], successes: 1, failures: 0, load: 0 })
-    expect(await appliedEvents("agent", agentId)).toEqual(["CREATE", "CONNECT", "RELEASE"])
-    expect(await givenSlots(d.redis, d.keys, agentId)).toEqual(new Map())
+    expect(await appliedEvents("agent", agentId)).toEqual(["CREATE", "CONNECT", "GIVEN", "RELEASE"])
+    expect(await givenSlots(d.redis, d.keys, agentId)).toEqual([])
     await waitFor("its free slot kept again", async () => ((await keptFree(d.redis, d.keys, agentId)) === 1 ? true : undefined))
   }, 30_000)
 
-  it("a capacity-2 agent gets two tasks from wakes and the third waits; a failure's RELEASE makes its counts exact", async () => {
-    const capability = `woken2-${randomUUID().slice(0, 8)}`
+  it("a capacity-2 agent gets two tasks from wakes and the third waits; a failure's RELEASE takes it as the next", async () => {
+    const capability = `given2-${randomUUID().slice(0, 8)}`
     const agentId = await idleAgent(capability, 2)
     const [t1, t2, t3] = [randomUUID(), randomUUID(), randomUUID()] as const
     await createTask(t1, capability)
@@ -83,23 +85,21 @@ describe("an idle agent's first task given straight by the wake", () => {
     await waitFor("the third queued", async () => ((await waitingFor(d.redis, d.keys, capability)).includes(t3) ? true : undefined))
     expect((await d.actor("task", t3)).state).toBe("ready")
     expect(await keptFree(d.redis, d.keys, agentId)).toBe(0)
-    expect(await givenSlots(d.redis, d.keys, agentId)).toEqual(
-      new Map([
-        [t1, false],
-        [t2, false],
-      ]),
-    )
-    expect(await appliedEvents("agent", agentId)).toEqual(["CREATE", "CONNECT"])
-    // t1 fails: no transfer for a failure, so its RELEASE tells the agent of both slots and frees t1's, with t3 as its
-    // next task (reserved in the same step): it holds t2 and t3, exactly, and is busy.
+    expect(await givenSlots(d.redis, d.keys, agentId)).toEqual([t1, t2])
+    const full = await d.actor("agent", agentId, (row) => agentContext(row).inflight.length === 2)
+    expect(full.state).toBe("busy")
+    expect(agentContext(full).inflight).toEqual([t1, t2])
+    expect(await appliedEvents("agent", agentId)).not.toContain("RESERVE")
+    // t1 fails: no transfer for a failure, so its RELEASE frees t1's slot, with t3 as its next task (reserved in the
+    // same step): it holds t2 and t3, exactly, and is busy.
     await d.append({ kind: "task", id: t1, type: "START", payload: { agentId } })
     await d.append({ kind: "task", id: t1, type: "FAIL", payload: { agentId, error: "no" } })
     const agent = await d.actor("agent", agentId, (row) => agentContext(row).failures === 1)
     expect(agentContext(agent).inflight.sort()).toEqual([t2, t3].sort())
     expect(agent.state).toBe("busy")
     await d.actor("task", t3, assignedTo(agentId))
-    // The router knows t2's slot as told; t3's is the agent's own (reserved by the RELEASE).
-    expect(await givenSlots(d.redis, d.keys, agentId)).toEqual(new Map([[t2, true]]))
+    // The router knows t2's slot as given; t3's is the agent's own (reserved by the RELEASE).
+    expect(await givenSlots(d.redis, d.keys, agentId)).toEqual([t2])
     // Both complete, nothing waits: each slot back by RELEASE; idle, exact.
     for (const task of [t2, t3]) {
       await d.append({ kind: "task", id: task, type: "START", payload: { agentId } })
@@ -108,28 +108,28 @@ describe("an idle agent's first task given straight by the wake", () => {
     const idle = await d.actor("agent", agentId, (row) => agentContext(row).successes === 2 && agentContext(row).inflight.length === 0)
     expect(idle.state).toBe("online")
     expect(agentContext(idle)).toMatchObject({ successes: 2, failures: 1, load: 0 })
-    expect(await givenSlots(d.redis, d.keys, agentId)).toEqual(new Map())
+    expect(await givenSlots(d.redis, d.keys, agentId)).toEqual([])
     await waitFor("both its slots kept free again", async () => ((await keptFree(d.redis, d.keys, agentId)) === 2 ? true : undefined))
   }, 30_000)
 
-  it("a lost agent's woken slot reaches the task holding it, which goes back to ready", async () => {
-    const capability = `wokenlost-${randomUUID().slice(0, 8)}`
+  it("a lost agent's given slot reaches the task holding it, which goes back to ready", async () => {
+    const capability = `givenlost-${randomUUID().slice(0, 8)}`
     const agentId = await idleAgent(capability, 1)
     const task = randomUUID()
     await createTask(task, capability)
     await d.actor("task", task, assignedTo(agentId))
-    expect(agentContext(await d.actor("agent", agentId)).inflight).toEqual([])
+    await d.actor("agent", agentId, (row) => agentContext(row).inflight.includes(task))
     await d.append({ kind: "agent", id: agentId, type: "DEREGISTER", payload: {} })
     const back = await d.actor("task", task, (row) => row.state === "ready")
     expect(agentOf(back)).toBeNull()
     expect(await appliedEvents("task", task)).toContain("AGENT_LOST")
     // Forgotten with the agent's record; the agent gets no transfer nor give any more.
-    expect(await givenSlots(d.redis, d.keys, agentId)).toEqual(new Map())
+    expect(await givenSlots(d.redis, d.keys, agentId)).toEqual([])
     expect(await keptFree(d.redis, d.keys, agentId)).toBeNull()
   }, 30_000)
 
-  it("a draining agent's woken slot reaches its task: not started, it goes back to ready and the slot to the agent", async () => {
-    const capability = `wokendrain-${randomUUID().slice(0, 8)}`
+  it("a draining agent's given slot reaches its task: not started, it goes back to ready and the slot to the agent", async () => {
+    const capability = `givendrain-${randomUUID().slice(0, 8)}`
     const agentId = await idleAgent(capability, 2)
     const task = randomUUID()
     await createTask(task, capability)
@@ -137,21 +137,21 @@ describe("an idle agent's first task given straight by the wake", () => {
     await d.append({ kind: "agent", id: agentId, type: "DRAIN", payload: {} })
     await d.actor("task", task, (row) => row.state === "ready" && agentOf(row) === null)
     expect(await appliedEvents("task", task)).toContain("AGENT_DRAINING")
-    // The RELEASE that gives the slot back names it as woken: the agent holds nothing, draining.
+    // The RELEASE gives the slot back (told: it frees it whether or not its GIVEN came first): it holds nothing, draining.
     const drained = await d.actor("agent", agentId, (row) => row.state === "draining")
     expect(drained.state).toBe("draining")
     await waitFor("the slot back with the agent", async () =>
       (await appliedEvents("agent", agentId)).includes("RELEASE") ? true : undefined,
     )
     expect(agentContext(await d.actor("agent", agentId)).inflight).toEqual([])
-    expect(await givenSlots(d.redis, d.keys, agentId)).toEqual(new Map())
+    expect(await givenSlots(d.redis, d.keys, agentId)).toEqual([])
   }, 30_000)
 
   it("a redelivered entry gives its task to the same agent again: one ASSIGN, nothing queued, no second agent's slot", async () => {
     // A deployment of its own, with no runtime reading what the batch appends.
     const d = await testDeployment()
     onTestFinished(() => d.close())
-    const capability = `wokenreplay-${randomUUID().slice(0, 8)}`
+    const capability = `givenreplay-${randomUUID().slice(0, 8)}`
     const [agentA, agentB] = [randomUUID(), randomUUID()]
     // Both idle with one free slot each, kept exactly (their fills named what they hold: nothing).
     await routeBatch(d.redis, d.keys, {
@@ -185,14 +185,18 @@ describe("an idle agent's first task given straight by the wake", () => {
       replayed,
     })
     await finishBatch(d.batchIo(), 0, plan(new Set()))
-    // The best-ranked agent took it, straight: ASSIGN to the task, nothing to either agent.
+    // The best-ranked agent took it, straight: ASSIGN to the task, GIVEN to that agent, nothing to the other.
+    const told = [{ task_ids: [task] }]
     expect(await inboxPayloads(d, "task", task, "ASSIGN")).toEqual([{ agent_id: agentA }])
-    expect(await givenSlots(d.redis, d.keys, agentA)).toEqual(new Map([[task, false]]))
-    // Redelivered: the kept decision answers again (its ASSIGN deduplicated away); not queued, B not woken.
+    expect(await inboxPayloads(d, "agent", agentA, "GIVEN")).toEqual(told)
+    expect(await givenSlots(d.redis, d.keys, agentA)).toEqual([task])
+    // Redelivered: the kept decision answers again (its ASSIGN and GIVEN deduplicated away); not queued, B not woken.
     await finishBatch(d.batchIo(), 0, plan(new Set(["7-0"])))
     expect(await inboxPayloads(d, "task", task, "ASSIGN")).toEqual([{ agent_id: agentA }])
+    expect(await inboxPayloads(d, "agent", agentA, "GIVEN")).toEqual(told)
+    expect(await inboxPayloads(d, "agent", agentB, "GIVEN")).toEqual([])
     expect(await waitingFor(d.redis, d.keys, capability)).toEqual([])
-    expect(await givenSlots(d.redis, d.keys, agentB)).toEqual(new Map())
+    expect(await givenSlots(d.redis, d.keys, agentB)).toEqual([])
     expect(await keptFree(d.redis, d.keys, agentA)).toBe(0)
     expect(await keptFree(d.redis, d.keys, agentB)).toBe(1)
     for (const agentId of [agentA, agentB]) {
