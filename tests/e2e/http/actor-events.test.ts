@@ -56,7 +56,7 @@ describe("operator events to an actor", () => {
     expect(unknown.body.error).toEqual({
       code: "validation_failed",
       message:
-        'type: expected one of "CREATE", "CONNECT", "HEARTBEAT", "HEARTBEAT_EXPIRED", "DISCONNECT", "RESERVE", "RELEASE", "DRAIN", "UNDRAIN", "BREAKER_COOLDOWN", "DEREGISTER", got "LAUNCH"',
+        'type: expected one of "CREATE", "CONNECT", "HEARTBEAT", "HEARTBEAT_EXPIRED", "DISCONNECT", "RESERVE", "GIVEN", "RELEASE", "DRAIN", "UNDRAIN", "BREAKER_COOLDOWN", "DEREGISTER", got "LAUNCH"',
     })
     const badField = await t.api.post(`/api/v1/actors/agent/${agentId}/events`, { type: "HEARTBEAT", payload: { lode: 1 } })
     expect(badField.status).toBe(400)

@@ -46,11 +46,13 @@ describe("agent binding", () => {
   })
 
   it("hands the tasks holding a lost agent's slots back, saying why (the router resolves each slot, then forgets them)", () => {
+    // Its capabilities go with them: it is idle for none of them from then on.
     expect(out({ type: "agent.lost", taskIds: ["t1", "t2"], reason: "heartbeat_expired" })).toEqual([
       {
         _tag: "agent_tasks",
         agentId: "a1",
         slots: ["t1", "t2"],
+        capabilities: ["lint", "test"],
         lost: true,
         type: "AGENT_LOST",
         payload: { agentId: "a1", reason: "heartbeat_expired" },
@@ -59,13 +61,29 @@ describe("agent binding", () => {
     // Holding none as it counts them, it still asks: the router may have given it slots straight (wakes) it has not
     // heard of, and resolves those.
     expect(out({ type: "agent.lost", taskIds: [], reason: "deregistered" })).toEqual([
-      { _tag: "agent_tasks", agentId: "a1", slots: [], lost: true, type: "AGENT_LOST", payload: { agentId: "a1", reason: "deregistered" } },
+      {
+        _tag: "agent_tasks",
+        agentId: "a1",
+        slots: [],
+        capabilities: ["lint", "test"],
+        lost: true,
+        type: "AGENT_LOST",
+        payload: { agentId: "a1", reason: "deregistered" },
+      },
     ])
   })
 
   it("tells the tasks holding its slots that it drains", () => {
     expect(out({ type: "agent.draining", taskIds: ["t1"] })).toEqual([
-      { _tag: "agent_tasks", agentId: "a1", slots: ["t1"], lost: false, type: "AGENT_DRAINING", payload: { agentId: "a1" } },
+      {
+        _tag: "agent_tasks",
+        agentId: "a1",
+        slots: ["t1"],
+        capabilities: ["lint", "test"],
+        lost: false,
+        type: "AGENT_DRAINING",
+        payload: { agentId: "a1" },
+      },
     ])
   })
 
