@@ -1,4 +1,4 @@
-// Clean shutdown on SIGINT/SIGTERM: runs the process's closers once, in order, then exits. Each
+// Clean shutdown on SIGINT/SIGTERM: runs the process's closers once, in order, then exits once its output is out. Each
 // closer stops taking work and finishes what it holds (a runtime its batches in hand and its leases,
 // an edge its sockets, closed with 1001). Should that hang (a server gone silent), the process
 // exits anyway after SHUTDOWN_DEADLINE_MS. A signal during shutdown is ignored: Ctrl+C reaches both
@@ -9,6 +9,13 @@ import { errorFields } from "../log.ts"
 /** Long enough for `clawbot start` to stop the local servers it started (embedded Postgres takes a
  * while under load); a supervisor may send SIGKILL sooner (docker's default: after 10 s). */
 export const SHUTDOWN_DEADLINE_MS = 60_000
+
+/** Exits with `code` once what was written to stdout and stderr is out: a pipe's writes are asynchronous on POSIX, and
+ * `process.exit` drops those still queued (the last log lines, "runtime stopped" among them, under a slow reader). */
+export const exitFlushed = async (code: number): Promise<never> => {
+  await Promise.all([process.stdout, process.stderr].map((stream) => new Promise<void>((resolve) => stream.write("", () => resolve()))))
+  process.exit(code)
+}
 
 export const onShutdown = (log: Logger, closers: ReadonlyArray<() => Promise<void>>): void => {
   let closing = false
@@ -29,7 +36,7 @@ export const onShutdown = (log: Logger, closers: ReadonlyArray<() => Promise<voi
         log.error("shutdown step failed", errorFields(error))
       }
     }
-    process.exit(code)
+    await exitFlushed(code)
   }
   process.on("SIGINT", () => void shutdown("SIGINT"))
   process.on("SIGTERM", () => void shutdown("SIGTERM"))

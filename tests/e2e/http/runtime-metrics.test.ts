@@ -162,7 +162,8 @@ describe("/metrics of a split deployment", () => {
     expect(runtimeMembers(await metrics())).toEqual(new Set([newcomer.member]))
     await newcomer.stop()
     // It shut down cleanly (not SIGKILLed after the grace period), so it left and withdrew its statistics.
-    expect(newcomer.lifecycle.map((line) => line.msg)).toContain("runtime stopped")
+    const said = [...newcomer.lifecycle, ...newcomer.problems].map((line) => `${line.level} ${line.msg}`)
+    expect(said, `exit ${await newcomer.exited}`).toContain("info runtime stopped")
     const empty = await metrics()
     expect(samples(empty, "clawbot_runtime_batches_total")).toEqual([])
     expect(empty).not.toContain('member="')
