@@ -11,6 +11,7 @@ import { finishBatch } from "../../../src/runtime/execute-batch.ts"
 import type { OutboxItem } from "../../../src/runtime/outbox.ts"
 import type { BatchPlan } from "../../../src/runtime/plan-batch.ts"
 import { inboxPayloads, testDeployment, waitFor, type TestDeployment } from "../../support/runtime.ts"
+import { agentOf, appliedEvents, createTask, idleAgent, type Row } from "../../support/slots.ts"
 
 let d: TestDeployment
 beforeAll(async () => {
@@ -19,68 +20,45 @@ beforeAll(async () => {
 })
 afterAll(() => d.close())
 
-type Row = { readonly state: string; readonly snapshot: unknown }
 type AgentCounts = { inflight: string[]; successes: number; failures: number; load: number }
 const agentContext = (row: Row): AgentCounts => (row.snapshot as { context: AgentCounts }).context
-const agentOf = (row: Row): string | null => (row.snapshot as { context: { agentId: string | null } }).context.agentId
-const appliedEvents = async (kind: string, id: string): Promise<string[]> =>
-  (await d.transitions(kind, id)).map((transition) => transition.event)
-
-const createTask = (id: string, capability: string) =>
-  d.append({ kind: "task", id, type: "CREATE", payload: { id, title: "t", capability, dependsOn: [], blocked: false } })
-
-/** A new agent, connected and idle: its free slots kept by the router (its fill routed), so a wake gives them straight. */
-const idleAgent = async (capability: string, maxConcurrency: number): Promise<string> => {
-  const agentId = randomUUID()
-  await d.append({
-    kind: "agent",
-    id: agentId,
-    type: "CREATE",
-    payload: { id: agentId, name: "given", capabilities: [capability], maxConcurrency },
-  })
-  await d.append({ kind: "agent", id: agentId, type: "CONNECT", payload: {} })
-  await waitFor(`${agentId}'s free slots kept`, async () =>
-    (await keptFree(d.redis, d.keys, agentId)) === maxConcurrency ? true : undefined,
-  )
-  return agentId
-}
 
 const assignedTo = (agentId: string) => (row: Row) => row.state === "assigned" && agentOf(row) === agentId
 
 describe("an idle agent's first task given straight by the wake", () => {
   it("assigns the task without a RESERVE, and the agent counts the slot from the GIVEN beside the ASSIGN", async () => {
     const capability = `given-${randomUUID().slice(0, 8)}`
-    const agentId = await idleAgent(capability, 1)
+    const agentId = await idleAgent(d, capability, 1)
     const task = randomUUID()
-    await createTask(task, capability)
+    await createTask(d, task, capability)
     await d.actor("task", task, assignedTo(agentId))
-    expect(await appliedEvents("task", task)).toEqual(["CREATE", "ASSIGN"])
+    expect(await appliedEvents(d, "task", task)).toEqual(["CREATE", "ASSIGN"])
     expect(await givenSlots(d.redis, d.keys, agentId)).toEqual([task])
     expect(await keptFree(d.redis, d.keys, agentId)).toBe(0)
     // No RESERVE: the agent applied the GIVEN, and holds the slot (full: busy) while the task holds it.
     const holding = await d.actor("agent", agentId, (row) => row.state === "busy")
     expect(agentContext(holding)).toMatchObject({ inflight: [task], load: 1 })
-    expect(await appliedEvents("agent", agentId)).toEqual(["CREATE", "CONNECT", "GIVEN"])
+    expect(await appliedEvents(d, "agent", agentId)).toEqual(["CREATE", "CONNECT", "GIVEN"])
     // Completed with nothing waiting: one RELEASE frees the slot; the agent's counts exact, idle again.
     await d.append({ kind: "task", id: task, type: "START", payload: { agentId } })
     await d.append({ kind: "task", id: task, type: "COMPLETE", payload: { agentId } })
     const agent = await d.actor("agent", agentId, (row) => agentContext(row).successes === 1)
     expect(agent.state).toBe("online")
     expect(agentContext(agent)).toMatchObject({ inflight: [], successes: 1, failures: 0, load: 0 })
-    expect(await appliedEvents("agent", agentId)).toEqual(["CREATE", "CONNECT", "GIVEN", "RELEASE"])
+    expect(await appliedEvents(d, "agent", agentId)).toEqual(["CREATE", "CONNECT", "GIVEN", "RELEASE"])
     expect(await givenSlots(d.redis, d.keys, agentId)).toEqual([])
     await waitFor("its free slot kept again", async () => ((await keptFree(d.redis, d.keys, agentId)) === 1 ? true : undefined))
   }, 30_000)
 
   it("a capacity-2 agent gets two tasks from wakes and the third waits; a failure's RELEASE takes it as the next", async () => {
     const capability = `given2-${randomUUID().slice(0, 8)}`
-    const agentId = await idleAgent(capability, 2)
+    const agentId = await idleAgent(d, capability, 2)
     const [t1, t2, t3] = [randomUUID(), randomUUID(), randomUUID()] as const
-    await createTask(t1, capability)
+    await createTask(d, t1, capability)
     await d.actor("task", t1, assignedTo(agentId))
-    await createTask(t2, capability)
+    await createTask(d, t2, capability)
     await d.actor("task", t2, assignedTo(agentId))
-    await createTask(t3, capability)
+    await createTask(d, t3, capability)
     // The third is queued: its wake found no free slot (queueing and waking are one script call).
     await waitFor("the third queued", async () => ((await waitingFor(d.redis, d.keys, capability)).includes(t3) ? true : undefined))
     expect((await d.actor("task", t3)).state).toBe("ready")
@@ -89,7 +67,7 @@ describe("an idle agent's first task given straight by the wake", () => {
     const full = await d.actor("agent", agentId, (row) => agentContext(row).inflight.length === 2)
     expect(full.state).toBe("busy")
     expect(agentContext(full).inflight).toEqual([t1, t2])
-    expect(await appliedEvents("agent", agentId)).not.toContain("RESERVE")
+    expect(await appliedEvents(d, "agent", agentId)).not.toContain("RESERVE")
     // t1 fails: no transfer for a failure, so its RELEASE frees t1's slot, with t3 as its next task (reserved in the
     // same step): it holds t2 and t3, exactly, and is busy.
     await d.append({ kind: "task", id: t1, type: "START", payload: { agentId } })
@@ -114,15 +92,15 @@ describe("an idle agent's first task given straight by the wake", () => {
 
   it("a lost agent's given slot reaches the task holding it, which goes back to ready", async () => {
     const capability = `givenlost-${randomUUID().slice(0, 8)}`
-    const agentId = await idleAgent(capability, 1)
+    const agentId = await idleAgent(d, capability, 1)
     const task = randomUUID()
-    await createTask(task, capability)
+    await createTask(d, task, capability)
     await d.actor("task", task, assignedTo(agentId))
     await d.actor("agent", agentId, (row) => agentContext(row).inflight.includes(task))
     await d.append({ kind: "agent", id: agentId, type: "DEREGISTER", payload: {} })
     const back = await d.actor("task", task, (row) => row.state === "ready")
     expect(agentOf(back)).toBeNull()
-    expect(await appliedEvents("task", task)).toContain("AGENT_LOST")
+    expect(await appliedEvents(d, "task", task)).toContain("AGENT_LOST")
     // Forgotten with the agent's record; the agent gets no transfer nor give any more.
     expect(await givenSlots(d.redis, d.keys, agentId)).toEqual([])
     expect(await keptFree(d.redis, d.keys, agentId)).toBeNull()
@@ -130,18 +108,18 @@ describe("an idle agent's first task given straight by the wake", () => {
 
   it("a draining agent's given slot reaches its task: not started, it goes back to ready and the slot to the agent", async () => {
     const capability = `givendrain-${randomUUID().slice(0, 8)}`
-    const agentId = await idleAgent(capability, 2)
+    const agentId = await idleAgent(d, capability, 2)
     const task = randomUUID()
-    await createTask(task, capability)
+    await createTask(d, task, capability)
     await d.actor("task", task, assignedTo(agentId))
     await d.append({ kind: "agent", id: agentId, type: "DRAIN", payload: {} })
     await d.actor("task", task, (row) => row.state === "ready" && agentOf(row) === null)
-    expect(await appliedEvents("task", task)).toContain("AGENT_DRAINING")
+    expect(await appliedEvents(d, "task", task)).toContain("AGENT_DRAINING")
     // The RELEASE gives the slot back (told: it frees it whether or not its GIVEN came first): it holds nothing, draining.
     const drained = await d.actor("agent", agentId, (row) => row.state === "draining")
     expect(drained.state).toBe("draining")
     await waitFor("the slot back with the agent", async () =>
-      (await appliedEvents("agent", agentId)).includes("RELEASE") ? true : undefined,
+      (await appliedEvents(d, "agent", agentId)).includes("RELEASE") ? true : undefined,
     )
     expect(agentContext(await d.actor("agent", agentId)).inflight).toEqual([])
     expect(await givenSlots(d.redis, d.keys, agentId)).toEqual([])

@@ -5,11 +5,12 @@
 // a redelivered entry settles its slot as its first carrying out did.
 import { randomUUID } from "node:crypto"
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest"
-import { givenSlots, keptFree, routeBatch, transferredSlots, waitingFor } from "../../../src/redis/ready-queue.ts"
+import { givenSlots, routeBatch, transferredSlots, waitingFor } from "../../../src/redis/ready-queue.ts"
 import { finishBatch } from "../../../src/runtime/execute-batch.ts"
 import type { OutboxItem } from "../../../src/runtime/outbox.ts"
 import type { BatchPlan } from "../../../src/runtime/plan-batch.ts"
-import { completeAssignedTasks, inboxPayloads, testDeployment, waitFor, type TestDeployment } from "../../support/runtime.ts"
+import { completeAssignedTasks, inboxPayloads, testDeployment, type TestDeployment } from "../../support/runtime.ts"
+import { agentOf, appliedEvents, connectedAgent, createTask, idleAgent, type Row } from "../../support/slots.ts"
 
 let d: TestDeployment
 beforeAll(async () => {
@@ -18,37 +19,7 @@ beforeAll(async () => {
 })
 afterAll(() => d.close())
 
-/** The events of the actor's recorded transitions, in order (the commands of one batched entry may share one). */
-const appliedEvents = async (kind: string, id: string): Promise<string[]> =>
-  (await d.transitions(kind, id)).map((transition) => transition.event)
-
-const createTask = (id: string, capability: string) =>
-  d.append({ kind: "task", id, type: "CREATE", payload: { id, title: "t", capability, dependsOn: [], blocked: false } })
-
-const createAgent = async (capability: string, maxConcurrency: number): Promise<string> => {
-  const agentId = randomUUID()
-  await d.append({
-    kind: "agent",
-    id: agentId,
-    type: "CREATE",
-    payload: { id: agentId, name: "slots", capabilities: [capability], maxConcurrency },
-  })
-  await d.append({ kind: "agent", id: agentId, type: "CONNECT", payload: {} })
-  return agentId
-}
-
-/** A new agent, connected and idle: its free slots kept by the router (its fill routed), so a wake gives them straight. */
-const idleAgent = async (capability: string, maxConcurrency: number): Promise<string> => {
-  const agentId = await createAgent(capability, maxConcurrency)
-  await waitFor(`${agentId}'s free slots kept`, async () =>
-    (await keptFree(d.redis, d.keys, agentId)) === maxConcurrency ? true : undefined,
-  )
-  return agentId
-}
-
-type Row = { readonly state: string; readonly snapshot: unknown }
 const inflightOf = (row: Row): string[] => (row.snapshot as { context: { inflight: string[] } }).context.inflight
-const agentOf = (row: Row): string | null => (row.snapshot as { context: { agentId: string | null } }).context.agentId
 
 /** A task that its agent's drain gave back: ready again, with no agent. */
 const appliedAgentDraining = (row: Row): boolean => row.state === "ready" && agentOf(row) === null
@@ -64,10 +35,10 @@ const runToCompletion = async (taskId: string, agentId: string): Promise<void> =
 const oneSlotTwoTasks = async (label: string) => {
   const capability = `${label}-${randomUUID().slice(0, 8)}`
   const [first, second] = [randomUUID(), randomUUID()] as const
-  const agentId = await idleAgent(capability, 1)
-  await createTask(first, capability)
+  const agentId = await idleAgent(d, capability, 1)
+  await createTask(d, first, capability)
   await d.actor("task", first, (row) => row.state === "assigned")
-  await createTask(second, capability)
+  await createTask(d, second, capability)
   await d.actor("task", second, (row) => row.state === "ready")
   return { first, second, agentId }
 }
@@ -76,8 +47,8 @@ describe("an agent's slot transferred from task to task", () => {
   it("runs N tasks on fewer slots exactly once, the agent hearing of the slots only when nothing waits", async () => {
     const capability = `slots-${randomUUID().slice(0, 8)}`
     const tasks = Array.from({ length: 16 }, () => randomUUID())
-    for (const id of tasks) await createTask(id, capability)
-    const agentId = await createAgent(capability, 2)
+    for (const id of tasks) await createTask(d, id, capability)
+    const agentId = await connectedAgent(d, capability, 2)
 
     const done = await completeAssignedTasks(d, tasks.length, 30_000)
     expect([...done].sort()).toEqual([...tasks].sort())
@@ -91,7 +62,7 @@ describe("an agent's slot transferred from task to task", () => {
     const idle = (row: Row) => row.state === "online" && inflightOf(row).length === 0
     expect(idle(await d.actor("agent", agentId, idle))).toBe(true)
     // The agent applied its two first reservations and, per slot, about one RELEASE at the end: not one entry per task.
-    const events = await appliedEvents("agent", agentId)
+    const events = await appliedEvents(d, "agent", agentId)
     expect(events.filter((type) => type === "RESERVE").length).toBeGreaterThanOrEqual(2)
     expect(events.filter((type) => type === "RELEASE" || type === "RESERVE").length).toBeLessThan(tasks.length / 2)
     // The RELEASEs that reached it carried the successes transferred before them: its count is every task's.
@@ -114,7 +85,7 @@ describe("an agent's slot transferred from task to task", () => {
     expect(inflightOf(agent)).toEqual([])
     expect(agent.state).toBe("online")
     expect((agent.snapshot as { context: { successes: number; failures: number } }).context).toMatchObject({ successes: 1, failures: 0 })
-    expect((await appliedEvents("agent", agentId)).filter((type) => type === "RELEASE")).toHaveLength(1)
+    expect((await appliedEvents(d, "agent", agentId)).filter((type) => type === "RELEASE")).toHaveLength(1)
     expect((await d.transitions("task", second)).map((transition) => transition.to)).not.toContain("assigned")
   }, 30_000)
 
@@ -126,11 +97,11 @@ describe("an agent's slot transferred from task to task", () => {
     await d.actor("task", second, (row) => row.state === "assigned" && agentOf(row) === agentId)
     expect(inflightOf(await d.actor("agent", agentId, (row) => inflightOf(row).length > 0))).toEqual([first])
     expect(await givenSlots(d.redis, d.keys, agentId)).toEqual([first])
-    expect(await appliedEvents("agent", agentId)).not.toContain("RELEASE")
+    expect(await appliedEvents(d, "agent", agentId)).not.toContain("RELEASE")
     await d.append({ kind: "agent", id: agentId, type: "DEREGISTER", payload: {} })
     const back = await d.actor("task", second, (row) => row.state === "ready")
     expect(agentOf(back)).toBeNull()
-    expect(await appliedEvents("task", second)).toContain("AGENT_LOST")
+    expect(await appliedEvents(d, "task", second)).toContain("AGENT_LOST")
   }, 30_000)
 
   it("a draining agent's transferred slot reaches the task holding it: not started, it goes back to ready", async () => {
@@ -142,7 +113,7 @@ describe("an agent's slot transferred from task to task", () => {
     await d.actor("task", second, (row) => appliedAgentDraining(row))
     const drained = await d.actor("agent", agentId, (row) => row.state === "draining" && inflightOf(row).length === 0)
     expect(drained.state).toBe("draining")
-    expect(await appliedEvents("task", second)).toContain("AGENT_DRAINING")
+    expect(await appliedEvents(d, "task", second)).toContain("AGENT_DRAINING")
     // No slot of it is transferred any more (route-batch.test.ts: "leaving"); its record is empty.
     expect(await transferredSlots(d.redis, d.keys, agentId)).toEqual(new Map())
   }, 30_000)
