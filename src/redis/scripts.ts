@@ -57,6 +57,22 @@ export interface AppendRun {
   parts: ReadonlyArray<{ readonly cmdId: string /** JSON text */; readonly payload: string }>
 }
 
+/** The longest prefix the runs' command ids share (those not "", which are not deduplicated), shorter than each, so
+ * that what follows it is never "": append-runs.lua takes it once (a batch's derived ids share `<partition>/<time>`). */
+export const sharedPrefix = (runs: ReadonlyArray<AppendRun>): string => {
+  let prefix: string | undefined
+  for (const { parts } of runs)
+    for (const { cmdId } of parts) {
+      if (cmdId === "") continue
+      if (prefix === undefined) prefix = cmdId.slice(0, -1)
+      let n = 0
+      while (n < prefix.length && n < cmdId.length - 1 && prefix.charCodeAt(n) === cmdId.charCodeAt(n)) n += 1
+      if (n < prefix.length) prefix = prefix.slice(0, n)
+      if (prefix === "") return prefix
+    }
+  return prefix ?? ""
+}
+
 /** What `appendRuns` answers for one run. */
 export interface AppendedRun {
   /** The new entry's id, or (when every command was appended before) the first one's entry id. */
@@ -354,10 +370,11 @@ export const createScripts = (redis: Redis, options: ScriptOptions = {}): RedisS
     },
     appendRuns: async (p, runs) => {
       if (runs.length === 0) return []
-      const args: (string | number)[] = [dedupeTtlMs]
+      const prefix = sharedPrefix(runs)
+      const args: (string | number)[] = [dedupeTtlMs, prefix]
       for (const { type, actor, parts } of runs) {
         args.push(type, actor, parts.length)
-        for (const part of parts) args.push(part.cmdId, part.payload)
+        for (const part of parts) args.push(part.cmdId === "" ? "" : part.cmdId.slice(prefix.length), part.payload)
       }
       const reply = (await run["append-runs"](p.inbox, p.dedupe(""), ...args)) as Array<string | number>
       return runs.map((_, n) => ({ id: String(reply[2 * n]), appended: Number(reply[2 * n + 1]) }))

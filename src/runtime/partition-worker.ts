@@ -10,6 +10,7 @@ import { errorFields } from "../log.ts"
 import { announceDeadLetters } from "../redis/dead-letters.ts"
 import { autoclaim, ensureGroup, lastDelivered, waitForEntries, type StreamEntry } from "../redis/streams.ts"
 import { transitionsAt } from "../store/history.ts"
+import type { StoredActor as StoredRow } from "../store/actor-row.ts"
 import { loadSnapshots, writeBatch } from "../store/snapshots.ts"
 import { expandSnapshot } from "./stored-snapshot.ts"
 import { compareStreamIds } from "../redis/stream-id.ts"
@@ -38,6 +39,15 @@ export interface WorkerOptions {
   readonly log: Logger
   readonly stats: RuntimeStats
 }
+
+/** An actor's row as its stored outbox names it (stored-outbox.ts): its session, capability and priority columns. */
+const storedSelf = (row: StoredRow) => ({
+  kind: row.kind,
+  id: row.id,
+  session: row.sessionId,
+  capability: row.capability,
+  priority: row.priority,
+})
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 const backoffMs = (attempt: number) => Math.min(5_000, 100 * 2 ** attempt)
@@ -416,7 +426,7 @@ export class PartitionWorker {
         streamId: actor.streamId,
         version: actor.version,
         machineVersion: actor.machineVersion,
-        outbox: [...events, ...restoredOutbox({ kind: actor.kind, id: actor.id, session: actor.sessionId }, this.partition, actor.outbox)],
+        outbox: [...events, ...restoredOutbox(storedSelf(actor), this.partition, actor.outbox)],
       })
     }
     return stored

@@ -54,6 +54,10 @@ export interface PlannedRow {
   /** The session it belongs to (its row's `session_id`), whether `columns` sends it or not: its stored sends to it
    * leave it out (stored-outbox.ts). */
   readonly session: string | undefined
+  /** A task's capability and priority (its row's), whether `columns` sends them or not: its own stored `route_task`
+   * leaves out what they say (stored-outbox.ts). */
+  readonly capability: string | null | undefined
+  readonly priority: number | null | undefined
 }
 
 export interface BatchPlan {
@@ -305,6 +309,8 @@ export const planBatch = (input: PlanInput): BatchPlan => {
         outbox: storedItems(actor),
         columns: rowColumns(columns, rowsWithoutOnce.has(key)),
         session: columns.sessionId ?? undefined,
+        capability: columns.capability,
+        priority: columns.priority,
       }
     })
   return {

@@ -6,16 +6,25 @@
 // `#<n>`; a send to the actor's own session (a task's report) leaves out its `to`; a reply's `actor` naming the actor
 // itself, and a pushed frame's `task_id` and `session_id` naming the actor and its session, are stored as `#` (in place:
 // what is sent keeps its members' order). Sends of one entry with the same type and payload to actors of one kind, under consecutive derived command ids
-// (a session's sweep: one SESSION_RUN per task), are stored as one `sends` naming their ids. Reading puts all of it
-// back. An outbox stored before this form (a plain list) reads the same.
+// (a session's sweep: one SESSION_RUN per task), are stored as one `sends` naming their ids. A task's report to its
+// session (`TASK_STATUS {index, from, status, epoch}`, a session task stores about four) is stored as a `report` of
+// those values, compact as its entry carries them (src/schema/task-report.ts); a task's own `route_task` saying what
+// its row and entry say (the row's capability and priority, ready since the entry's time, no group: a session task
+// stores one at SESSION_RUN) as `routed`. Reading puts all of it back. An outbox stored before these forms (a plain list, a report as
+// its send) reads the same.
 import type { ActorRef } from "./actor-kind.ts"
 import type { OutboxItem } from "./outbox.ts"
+import { compactReport, keyedReport } from "../schema/task-report.ts"
 
 /** Entry id → its items, each without `entryId`, and without `ref` when it is the actor itself. */
 type StoredOutbox = Record<string, Array<Record<string, unknown>>>
 
 const DERIVED = "#"
 const SENDS = "sends"
+const REPORT = "report"
+const ROUTE = "route_task"
+const ROUTED = "routed"
+const REPORT_TYPE = "TASK_STATUS"
 /** The items that name their own actor (`ref`). */
 const OWN_REF = new Set(["timer_arm", "timer_clear", "erase"])
 /** A reply's member naming the actor it answers for: `#` when it is the actor itself (in place: a reply's body is sent in
@@ -35,8 +44,13 @@ const OWN_ID: Readonly<Record<string, string>> = {
 const sameRef = (ref: unknown, self: ActorRef): boolean =>
   typeof ref === "object" && ref !== null && (ref as ActorRef).kind === self.kind && (ref as ActorRef).id === self.id
 
-/** An actor as its stored outbox names it: its session, when it has one (its row's `session_id`). */
-type Self = ActorRef & { readonly session?: string | null | undefined }
+/** An actor as its stored outbox names it: its session, when it has one (its row's `session_id`), and a task's
+ * capability and priority (its row's `capability`, `priority`: what its own `route_task` says). */
+type Self = ActorRef & {
+  readonly session?: string | null | undefined
+  readonly capability?: string | null | undefined
+  readonly priority?: number | null | undefined
+}
 
 /** The item's `to` is `self`'s session, as a plain ref. */
 const toOwnSession = (item: OutboxItem, self: Self): boolean => {
@@ -78,10 +92,50 @@ export const storedOutbox = (self: Self, partition: number, items: ReadonlyArray
               : record[key]
     }
     const group = (stored[entryId] ??= [])
-    if (!joined(group, item, shortId)) group.push(compact)
+    if (!joined(group, item, shortId))
+      group.push(leftTo ? storedReport(compact) : leftId !== undefined ? storedRoute(compact, self, entryId) : compact)
   }
   return stored
 }
+
+/** A send to the actor's own session (its `to` left out already) stored as a `report` when it is exactly a report
+ * (`_tag`, `type`, the report's four members, a command id): `{_tag, r, cmdId}`, `r` as its entry carries it
+ * (src/schema/task-report.ts: a payload of those members in another order reads back in theirs, the same send). */
+const storedReport = (compact: Record<string, unknown>): Record<string, unknown> => {
+  const { type, payload, cmdId } = compact
+  if (type !== REPORT_TYPE || Object.keys(compact).length !== 4 || typeof cmdId !== "string") return compact
+  const r = compactReport(payload)
+  return r === undefined ? compact : { _tag: REPORT, r, cmdId }
+}
+
+/** The time of an entry id (`<ms>-<seq>`). */
+const msOf = (entryId: string): number => Number(entryId.slice(0, entryId.indexOf("-")))
+
+/** A task's own `route_task` (its `taskId` left out already) stored as `routed` when it says what its row and entry
+ * do (the row's capability and priority, ready since the entry's time, no group): `{_tag, cmdId}`. */
+const storedRoute = (compact: Record<string, unknown>, self: Self, entryId: string): Record<string, unknown> => {
+  const { _tag, capability, priority, since, cmdId } = compact
+  const keys = Object.keys(compact).length
+  if (_tag !== ROUTE || keys !== (cmdId === undefined ? 4 : 5) || (cmdId !== undefined && typeof cmdId !== "string")) return compact
+  if (typeof capability !== "string" || capability !== self.capability || priority !== self.priority || since !== msOf(entryId))
+    return compact
+  return cmdId === undefined ? { _tag: ROUTED } : { _tag: ROUTED, cmdId }
+}
+
+/** A stored `routed` as the `route_task` it stands for (its `taskId` put back with the other own members). */
+const expandedRoute = (compact: Record<string, unknown>, self: Self, entryId: string): Record<string, unknown> => {
+  const route: Record<string, unknown> = { _tag: ROUTE, capability: self.capability, priority: self.priority, since: msOf(entryId) }
+  if (compact["cmdId"] !== undefined) route["cmdId"] = compact["cmdId"]
+  return route
+}
+
+/** A stored `report` as the send it stands for (its `to` put back with the other own members). */
+const expandedReport = (compact: Record<string, unknown>): Record<string, unknown> => ({
+  _tag: "send",
+  type: REPORT_TYPE,
+  payload: keyedReport(compact["r"]),
+  cmdId: compact["cmdId"],
+})
 
 /** A pushed frame whose payload names the actor itself or its session, with `#` in their place (members in their order). */
 const storedFrame = (frame: unknown, self: Self): unknown => {
@@ -159,7 +213,16 @@ export const restoredOutbox = (self: Self, partition: number, stored: unknown): 
   if (typeof stored !== "object" || stored === null) return []
   const items: OutboxItem[] = []
   for (const [entryId, compacts] of Object.entries(stored as StoredOutbox)) {
-    for (const compact of compacts.flatMap((stored) => (stored["_tag"] === SENDS ? expandedSends(stored) : [stored]))) {
+    const expanded = compacts.flatMap((stored) =>
+      stored["_tag"] === SENDS
+        ? expandedSends(stored)
+        : stored["_tag"] === REPORT
+          ? [expandedReport(stored)]
+          : stored["_tag"] === ROUTED
+            ? [expandedRoute(stored, self, entryId)]
+            : [stored],
+    )
+    for (const compact of expanded) {
       const item: Record<string, unknown> = { ...compact, entryId }
       if (OWN_REF.has(String(item["_tag"])) && item["ref"] === undefined) item["ref"] = { kind: self.kind, id: self.id }
       if (item["_tag"] === "reply" && item[REPLY_ACTOR] === DERIVED) item[REPLY_ACTOR] = { kind: self.kind, id: self.id }

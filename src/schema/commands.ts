@@ -24,7 +24,7 @@ import {
 import { checkDag, firstDuplicate } from "./dag.ts"
 import { decodeInput, decodeOr, encodeInput, parseJsonInput, validationError, type Decoded } from "./errors.ts"
 import { inputRuleViolation } from "./input.ts"
-import { TaskState } from "./states.ts"
+import { plainTaskReport, plainTaskReportEncode, TaskReportPayload } from "./task-report.ts"
 import { fieldGuard, isPlainRecord, plainDecoder, plainEncoder, plainFields, type PlainPayload } from "./plain.ts"
 import { snakeCased } from "./wire.ts"
 
@@ -257,6 +257,11 @@ function taskListIssue(tasks: ReadonlyArray<SessionTask>) {
 }
 
 /** Tasks joining a session (a decomposition): dependencies among themselves; `parentId` waits for all of them. */
+/** A task's report to its session, compact on the stream (task-report.ts). */
+const taskReport = Schema.Struct({ type: Schema.Literal("TASK_STATUS"), payload: TaskReportPayload })
+plainPayloads.set(taskReport, plainTaskReport)
+plainEncoders.set(taskReport, plainTaskReportEncode)
+
 const AddTasks = snakeCased(
   Schema.Struct({
     tasks: Schema.Array(SessionTask).check(Schema.isNonEmpty()),
@@ -282,14 +287,8 @@ export const SessionCommand = Schema.Union([
   bare("ERASE"),
   bare("PURGE"),
   Schema.Struct({ type: Schema.Literal("ADD_TASKS"), payload: AddTasks }),
-  // `task_id` is optional: the session derives it from `index`; reports of earlier runtimes name it.
-  command("TASK_STATUS", {
-    taskId: Schema.optionalKey(Uuid),
-    index: NonNegativeInt,
-    from: TaskState,
-    status: TaskState,
-    epoch: NonNegativeInt,
-  }),
+  // `task_id` is optional: the session derives it from `index`; reports of earlier runtimes name it (task-report.ts).
+  taskReport,
   command("CHECKPOINT", { data: Json }),
 ])
 export type SessionCommand = typeof SessionCommand.Type

@@ -4,11 +4,13 @@
 // A transition is stored compact (`eventEntryFields`): one-letter keys, and nothing the edge can
 // derive (its own and its list's topics, `machines`, the patch's `updated_at`, `stream_id` and
 // `version`, a time equal to its entry's, a creation's members at their kind's usual value: creation-view.ts): about
-// 40% fewer bytes per event, half of a new task's. An entry in the full form
-// (body with `id`, every topic) written before it still decodes.
+// 40% fewer bytes per event, half of a new task's. A task of a session goes to one topic beyond the derived ones,
+// `session:<id>`: its session id is stored as the body's `s` (no `topics` field; the UUID's bytes in base64url, 22
+// characters), and a creation's `session_id` equal to it is left out of the patch, both put back when decoded. An entry in the full form (body with `id`, every topic)
+// or with the session's topic in `topics` (written before `s`) still decodes.
 import { Schema, SchemaTransformation } from "effect"
 import { StreamId, Uuid } from "./common.ts"
-import { decodeOr, type Decoded } from "./errors.ts"
+import { decodeOr, type Decoded, validationError } from "./errors.ts"
 import { PublishedEvent, Topic, topicsOf } from "./events.ts"
 import { plainServerFrame, ServerFrame } from "./frames.ts"
 import { CREATION_TABLE, leaveUsual, withUsual } from "./creation-view.ts"
@@ -127,9 +129,11 @@ export function decodeEntryBySchema(fields: Readonly<Record<string, string>>): D
   const entry = raw.value
   switch (entry.type) {
     case "event": {
+      if ("s" in entry.body && sessionIdOf(entry.body["s"]) === undefined)
+        return { ok: false, error: validationError("body.s: expected a session id") }
       const full = "id" in entry.body
       const body = full ? entry.body : expandBody(entry.body)
-      const topics = full ? (entry.topics ?? []) : withDerivedTopics(body, entry.topics ?? [])
+      const topics = full ? (entry.topics ?? []) : withDerivedTopics(body, storedTopics(entry.body, entry.topics ?? []))
       const event = decodeOr(PublishedEvent, { ...body, topic: topics[0] })
       return event.ok ? { ok: true, value: { type: "event", topics: topics as Topic[], event: event.value } } : event
     }
@@ -177,9 +181,49 @@ export const eventEntryFields = (event: StreamedEvent): Record<string, string> =
   if (atMs !== msOf(entryId)) body["at"] = atMs
   const derived = topicsOf(event.kind as never, event.actor_id)
   const extra = event.topics.filter((topic) => !derived.includes(topic))
+  const session = extra.length === 1 ? sessionOf(extra[0]!, usualLeft) : undefined
+  if (session !== undefined) {
+    body["s"] = packedUuid(session)
+    if (usualLeft !== undefined) delete usualLeft[SESSION_MEMBER]
+    return { type: "event", body: JSON.stringify(body) }
+  }
   const text = JSON.stringify(body)
   return extra.length === 0 ? { type: "event", body: text } : { type: "event", topics: extra.join(","), body: text }
 }
+
+const SESSION_TOPIC = "session:"
+/** A creation's member naming its session (creation-view.ts's task table). */
+const SESSION_MEMBER = "session_id"
+
+/**
+ * The session id a topic names, when it may be stored as `s`: a `session:<id>` topic, and, for a creation stored without
+ * its usual members (`kept`), one whose patch names that session (so that `s` gives its `session_id` back); else
+ * undefined (the topic is then stored in `topics`).
+ */
+const sessionOf = (topic: string, kept: Readonly<Record<string, unknown>> | undefined): string | undefined => {
+  if (!topic.startsWith(SESSION_TOPIC)) return undefined
+  const id = topic.slice(SESSION_TOPIC.length)
+  return CANONICAL_UUID.test(id) && (kept === undefined || kept[SESSION_MEMBER] === id) ? id : undefined
+}
+
+/** A UUID as every id of ours is written (lowercase, hyphenated): the only ones `s` carries, so it gives them back. */
+const CANONICAL_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/u
+/** A UUID's 16 bytes in base64url: 22 characters for 36. */
+const PACKED_UUID = /^[A-Za-z0-9_-]{22}$/u
+
+const packedUuid = (id: string): string => Buffer.from(id.replaceAll("-", ""), "hex").toString("base64url")
+
+/** `s` as the session id it packs, or undefined when it is not one (the entry is then refused). */
+const sessionIdOf = (packed: unknown): string | undefined => {
+  if (typeof packed !== "string" || !PACKED_UUID.test(packed)) return undefined
+  const hex = Buffer.from(packed, "base64url").toString("hex")
+  const id = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`
+  return packedUuid(id) === packed && isUuid(id) ? id : undefined
+}
+
+/** The topics stored beyond the derived ones: `s`'s session topic, or the `topics` field's. */
+const storedTopics = (body: Readonly<Record<string, unknown>>, topics: ReadonlyArray<string>): ReadonlyArray<string> =>
+  body["s"] === undefined ? topics : [`${SESSION_TOPIC}${sessionIdOf(body["s"])}`]
 
 /** A compact body as the full one (unchecked here: PublishedEvent decodes the result). */
 const expandBody = (body: Readonly<Record<string, unknown>>): Record<string, unknown> => {
@@ -189,7 +233,9 @@ const expandBody = (body: Readonly<Record<string, unknown>>): Record<string, unk
   const stored = typeof body["p"] === "object" && body["p"] !== null ? (body["p"] as Record<string, unknown>) : {}
   // A creation stored without its usual members takes them back; a table this code does not know leaves no patch
   // (PublishedEvent then refuses the entry, naming it) rather than a view missing members.
-  const patch = typeof body["n"] === "number" ? (withUsual(body["n"], String(body["k"]), stored) ?? null) : stored
+  // A creation's `session_id` left out for `s` goes back first (withUsual then puts it in its place).
+  const kept = body["s"] !== undefined && typeof body["n"] === "number" ? { ...stored, [SESSION_MEMBER]: sessionIdOf(body["s"]) } : stored
+  const patch = typeof body["n"] === "number" ? (withUsual(body["n"], String(body["k"]), kept) ?? null) : stored
   return {
     id,
     kind: body["k"],
@@ -220,6 +266,7 @@ export const eventEntryTopics = (fields: Readonly<Record<string, string>>): Read
   const body = parsedOrUndefined(fields["body"])
   if (typeof body !== "object" || body === null) return undefined
   const record = body as Record<string, unknown>
-  if (!("id" in record)) return withDerivedTopics({ kind: record["k"], actor_id: record["a"] }, stored)
+  if ("s" in record && sessionIdOf(record["s"]) === undefined) return undefined
+  if (!("id" in record)) return withDerivedTopics({ kind: record["k"], actor_id: record["a"] }, storedTopics(record, stored))
   return stored.length === 0 ? undefined : stored
 }

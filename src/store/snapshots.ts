@@ -170,13 +170,24 @@ const present = (record: Record<string, unknown>): Record<string, unknown> => {
   return kept
 }
 
+/** A column's value, left out when the row's members stored once carry it under `member` (a task's `sessionId` and
+ * `index`: the statement reads them there, `coalesce(r.se, r.so->>'sessionId')`), so it is not sent twice. */
+const unlessStoredOnce = <T>(value: T, storedOnce: unknown, member: string): T | undefined =>
+  value !== undefined &&
+  value !== null &&
+  typeof storedOnce === "object" &&
+  storedOnce !== null &&
+  (storedOnce as Record<string, unknown>)[member] === value
+    ? undefined
+    : value
+
 /**
  * The group as the statement receives it: JSON arrays of records with one- or two-letter keys and
  * no null members, each naming its batch's partition (`pt`), stream times derived in SQL from the
  * stream id. What a transition costs on the wire is then its values, not its column names (computed
  * on a smoke run's batches: a transition row about 29% smaller).
  */
-const encodeGroup = (batches: readonly Batch[]) => ({
+export const encodeGroup = (batches: readonly Batch[]) => ({
   claims: batches.map((batch) => ({ p: batch.partition, f: batch.fence })).sort((a, b) => a.p - b.p),
   rows: batches.flatMap((batch) =>
     batch.rows.map((row) =>
@@ -191,7 +202,7 @@ const encodeGroup = (batches: readonly Batch[]) => ({
         v: row.version,
         mv: row.machineVersion === 1 ? undefined : row.machineVersion,
         o: Array.isArray(row.outbox) && row.outbox.length === 0 ? undefined : row.outbox,
-        se: row.sessionId,
+        se: unlessStoredOnce(row.sessionId, row.storedOnce, "sessionId"),
         c: row.capability,
         a: row.agentId,
         p: row.priority,
@@ -201,7 +212,7 @@ const encodeGroup = (batches: readonly Batch[]) => ({
         rs: row.routingScore,
         d: row.deletedAt,
         g: row.group,
-        x: row.index,
+        x: unlessStoredOnce(row.index, row.storedOnce, "index"),
       }),
     ),
   ),
@@ -280,9 +291,9 @@ const groupStatement = (sql: Sql, batches: readonly Batch[]) => {
         r.n as snapshot, r.so as stored_once, r.t as stream_id,
         split_part(r.t, '-', 1)::bigint as stream_ms, split_part(r.t, '-', 2)::bigint as stream_seq, r.v as version,
         coalesce(r.mv, 1) as machine_version,
-        coalesce(r.o, '[]') as outbox, r.se as session_id, r.c as capability, r.a as agent_id, r.p as priority,
+        coalesce(r.o, '[]') as outbox, coalesce(r.se, r.so->>'sessionId') as session_id, r.c as capability, r.a as agent_id, r.p as priority,
         r.cs as capabilities, r.l as load, r.f as free_capacity, r.rs as routing_score,
-        to_timestamp(r.d / 1000.0) as deleted_at, r.g as group_key, r.x as task_index
+        to_timestamp(r.d / 1000.0) as deleted_at, r.g as group_key, coalesce(r.x, (r.so->>'index')::integer) as task_index
       from jsonb_to_recordset(${sql.json(asJson(rows))}) as r(
         pt integer, k text, i text, s text, n jsonb, so jsonb, t text, v bigint, mv integer, o jsonb, se text, c text, a text,
         p smallint, cs text[], l real, f integer, rs real, d bigint, g text, x integer)

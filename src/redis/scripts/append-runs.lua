@@ -10,8 +10,10 @@
     KEYS[2] dedupe marker prefix            {prefix:p}:dedupe:
 
     ARGV[1] dedupe marker TTL (ms)
-    ARGV[2..] per run: type, actor ("kind:id"), n (how many commands), then n pairs cmdId, payload
-              (cmdId "": not deduplicated, only in a run of one)
+    ARGV[2] the command ids' shared prefix, sent once ("" when none): each command's id is it followed by the
+            id given below
+    ARGV[3..] per run: type, actor ("kind:id"), n (how many commands), then n pairs cmdId, payload
+              (cmdId "": not deduplicated, only in a run of one; the prefix is not put before it)
 
   Output:
     per run, in order: streamId, appended: the new entry's id and how many commands it holds, or
@@ -21,12 +23,23 @@
   ordinary entry); for two or more: type, actor, payload = a JSON array of the payloads in order,
   batch = their count.
 ]]
+local prefix = ARGV[2]
+
+-- A command's id as given (after the prefix), whole: "" stays "" (not deduplicated).
+local function command_id(given)
+  if given == "" then
+    return ""
+  end
+  return prefix .. given
+end
+
 -- One run: the commands of args[first..last] ((cmdId, payload) pairs), those not appended before, as one entry;
 -- {streamId, appended}, or {firstSeenId, 0} when every one was appended before.
 local function append_each(inbox, dedupe, ttl, type, actor, args, first, last)
   local fresh = {}
   local seen = nil
   for i = first, last, 2 do
+    args[i] = command_id(args[i])
     local was = args[i] ~= "" and redis.call("GET", dedupe .. args[i])
     if was then
       seen = seen or was
@@ -63,7 +76,7 @@ local function append_each(inbox, dedupe, ttl, type, actor, args, first, last)
 end
 
 local out = {}
-local i = 2
+local i = 3
 while i <= #ARGV do
   local n = tonumber(ARGV[i + 2])
   local last = i + 2 + 2 * n

@@ -1,8 +1,9 @@
 // A batch's commands to the actors of one partition in one call (append-runs.lua): each run (commands of one
 // type in a row to one actor) one entry (batched-entries.test.ts), in the order given, each command
-// deduplicated by its own id, so a redelivered batch, grouped the same or not, appends nothing twice.
+// deduplicated by its own id, so a redelivered batch, grouped the same or not, appends nothing twice. The ids' shared
+// prefix is sent once: each command still has its whole id.
 import { describe, expect, it } from "vitest"
-import { createScripts } from "../../../src/redis/scripts.ts"
+import { createScripts, sharedPrefix } from "../../../src/redis/scripts.ts"
 import { freshRedis } from "../../support/redis.ts"
 
 const fresh = freshRedis()
@@ -78,5 +79,45 @@ describe("append runs", () => {
       duplicate: true,
     })
     expect((await entries(p.inbox)).map(({ id }) => id)).toEqual([alone.id, each!.id, answer!.id])
+  })
+
+  it("sends the ids' shared prefix once, each command keeping its whole id", async () => {
+    const p = fresh.keys.partition(3)
+    const scripts = createScripts(fresh.redis)
+    const runs = [
+      { type: "SESSION_RUN", actor: "task:a", parts: [part("3/1796-4/1", 1)] },
+      { type: "SESSION_RUN", actor: "task:b", parts: [part("3/1796-4/12", 2)] },
+      { type: "TASK_STATUS", actor: "session:s", parts: [part("3/1796-40/0", 3), part("3/1796-4/1x", 4)] },
+      { type: "PING", actor: "agent:b", parts: [part("", 5)] },
+    ]
+    expect(sharedPrefix(runs)).toBe("3/1796-4")
+    const answers = await scripts.appendRuns(p, runs)
+    expect(answers.map((answer) => answer.appended)).toEqual([1, 1, 2, 1])
+    const written = await entries(p.inbox)
+    expect(written[0]!.flat).toEqual(["type", "SESSION_RUN", "actor", "task:a", "payload", '{"n":1}', "cmdId", "3/1796-4/1"])
+    expect(written[1]!.flat).toEqual(["type", "SESSION_RUN", "actor", "task:b", "payload", '{"n":2}', "cmdId", "3/1796-4/12"])
+    for (const [cmdId, entry] of [
+      ["3/1796-4/1", 0],
+      ["3/1796-4/12", 1],
+      ["3/1796-40/0", 2],
+      ["3/1796-4/1x", 2],
+    ] as const)
+      expect(await fresh.redis.get(p.dedupe(cmdId))).toBe(written[entry]!.id)
+    // the same ids sent alone (another prefix) are the same commands
+    expect(await scripts.append(p, { type: "SESSION_RUN", actor: "task:b", payload: '{"n":2}', cmdId: "3/1796-4/12" })).toEqual({
+      id: written[1]!.id,
+      duplicate: true,
+    })
+    const [alone] = await scripts.appendRuns(p, [{ type: "TASK_STATUS", actor: "session:s", parts: [part("3/1796-40/0", 3)] }])
+    expect(alone).toEqual({ id: written[2]!.id, appended: 0 })
+  })
+
+  it("takes as the prefix what every id but those not deduplicated begins with, never a whole id", () => {
+    const run = (...cmdIds: string[]) => ({ type: "T", actor: "a:b", parts: cmdIds.map((cmdId) => part(cmdId, 0)) })
+    expect(sharedPrefix([run("abc")])).toBe("ab")
+    expect(sharedPrefix([run("ab", "abc")])).toBe("a")
+    expect(sharedPrefix([run("x/1"), run("y/1")])).toBe("")
+    expect(sharedPrefix([run(""), run("")])).toBe("")
+    expect(sharedPrefix([run(""), run("k/1", "k/2")])).toBe("k/")
   })
 })

@@ -1,8 +1,10 @@
 // A session task's session and place (columns `session_id`, `task_index`) are sent with its row only when the row
 // may lack them (the runtime: src/runtime/plan-batch.ts); a write that does not send them keeps those the row holds.
-// Its history rows are sent without the session: each takes its actor row's, and a session's its own id.
+// Its history rows are sent without the session: each takes its actor row's, and a session's its own id. A row that
+// sends its members stored once (a task's `sessionId` and `index` among them) does not send the columns again: the
+// statement reads them there.
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { writeBatch, type SnapshotWrite, type TransitionWrite } from "../../../src/store/snapshots.ts"
+import { encodeGroup, writeBatch, type SnapshotWrite, type TransitionWrite } from "../../../src/store/snapshots.ts"
 import { type TestSchema, freshSchema } from "../../support/postgres.ts"
 import { move, row, sid } from "./fixtures.ts"
 
@@ -56,5 +58,39 @@ describe("a session task's session columns", () => {
     await write([row("task", "t-2", "assigned", sid(T0 + 1))], [move("task", "t-2", "ready", "assigned", sid(T0 + 1))])
     expect(await columns("t-2")).toEqual({ session_id: null, task_index: null })
     expect(await historySessions("task", "t-2")).toEqual([null, null])
+  })
+
+  it("are read from the members stored once when the row sends them there, and sent as columns only when those differ", async () => {
+    const once = { sessionId: SESSION, index: 4, key: "k", title: "t" }
+    await write(
+      [{ ...row("task", "t-4", "blocked", sid(T0), { sessionId: SESSION, index: 4 }), storedOnce: once }],
+      [move("task", "t-4", null, "blocked", sid(T0))],
+    )
+    expect(await columns("t-4")).toEqual({ session_id: SESSION, task_index: 4 })
+    expect(await historySessions("task", "t-4")).toEqual([SESSION])
+    // members stored once that do not say them (another kind's): the columns as sent
+    await write(
+      [{ ...row("task", "t-5", "blocked", sid(T0), { sessionId: SESSION, index: 2 }), storedOnce: { title: "t" } }],
+      [move("task", "t-5", null, "blocked", sid(T0))],
+    )
+    expect(await columns("t-5")).toEqual({ session_id: SESSION, task_index: 2 })
+  })
+
+  it("leave the columns out of the statement's rows when the members stored once carry them", () => {
+    const { rows } = encodeGroup([
+      {
+        partition: 0,
+        fence: 1,
+        transitions: [],
+        rows: [
+          { ...row("task", "t-6", "blocked", sid(T0), { sessionId: SESSION, index: 3 }), storedOnce: { sessionId: SESSION, index: 3 } },
+          { ...row("task", "t-7", "blocked", sid(T0), { sessionId: SESSION, index: 3 }), storedOnce: { sessionId: SESSION, index: 9 } },
+        ],
+      },
+    ])
+    expect(rows.map((r) => [(r as Record<string, unknown>)["se"], (r as Record<string, unknown>)["x"]])).toEqual([
+      [undefined, undefined],
+      [undefined, 3],
+    ])
   })
 })

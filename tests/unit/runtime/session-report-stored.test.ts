@@ -1,5 +1,5 @@
 // A session task's reports (TASK_STATUS to its session) in its stored outbox leave out whom they go to, its row's
-// session: a redelivery of the entries to the task restored from its row carries out exactly what the batch did,
+// session, and are stored as a `report` of their values (a report stored as its send, before that, reads the same): a redelivery of the entries to the task restored from its row carries out exactly what the batch did,
 // reports and command ids included.
 import { describe, expect, it } from "vitest"
 import { taskKind } from "../../../actors/task.ts"
@@ -7,6 +7,7 @@ import { partitionOf } from "../../../src/redis/partition.ts"
 import { ActorHost, type StoredActor } from "../../../src/runtime/actor-host.ts"
 import { eventItem } from "../../../src/runtime/plan-batch.ts"
 import { restoredOutbox, storedOutbox } from "../../../src/runtime/stored-outbox.ts"
+import { keyedReport } from "../../../src/schema/task-report.ts"
 import { taskPlanner } from "../../support/actor-planner.ts"
 import { AGENT, taskInput } from "../machines/task/harness.ts"
 
@@ -48,15 +49,39 @@ describe("a session task's stored reports", () => {
       ],
     ])
     expect(row.session).toBe(SESSION)
-    const storedReports = Object.values(stored).flatMap((items) => items.filter((item) => item["type"] === "TASK_STATUS"))
-    expect(storedReports).toHaveLength(3)
-    for (const report of storedReports) expect(report).not.toHaveProperty("to")
+    const storedReports = Object.values(stored).flatMap((items) => items.filter((item) => item["_tag"] === "report"))
+    expect(storedReports.map(({ r }) => r)).toEqual([
+      [4, 0, 2, 1],
+      [4, 2, 3, 1],
+      [4, 3, 4, 1],
+    ])
+    for (const report of storedReports) expect(Object.keys(report)).toEqual(["_tag", "r", "cmdId"])
+  })
+
+  it("store the task's own route_task at SESSION_RUN as `routed`: its row's capability and priority, its entry's time", () => {
+    expect(row.columns).toMatchObject({ capability: "code", priority: 2 })
+    expect(stored["1001-0"]).toContainEqual({ _tag: "routed", cmdId: "#1" })
+    const route = batch.outbox.find((item) => item._tag === "route_task")
+    expect(route).toMatchObject({ capability: "code", priority: 2, since: 1001 })
+  })
+
+  it("read back, stored as their sends without `to` (before `report`), as the reports", () => {
+    const before = JSON.parse(
+      JSON.stringify(stored, (_, value) =>
+        value?._tag === "report" ? { _tag: "send", type: "TASK_STATUS", payload: keyedReport(value.r), cmdId: value.cmdId } : value,
+      ),
+    )
+    const self = { kind: "task", id: ID, session: SESSION }
+    expect(JSON.stringify(before)).not.toContain(`"report"`)
+    expect(restoredOutbox(self, P, before)).toEqual(restoredOutbox(self, P, JSON.parse(JSON.stringify(stored))))
   })
 
   it("are carried out again, the same, on a redelivery to the task restored from its row", () => {
     const context = { ...created.rows[0]!.storedOnce, ...(row.snapshot as { context: object }).context }
     const events = batch.transitions.map((t) => eventItem(taskKind, ID, context, P, t))
-    const outbox = restoredOutbox({ kind: "task", id: ID, session: SESSION }, P, JSON.parse(JSON.stringify(stored)))
+    // what partition-worker.ts names it by: its row's session, capability and priority columns
+    const self = { kind: "task", id: ID, session: SESSION, capability: row.columns.capability, priority: row.columns.priority }
+    const outbox = restoredOutbox(self, P, JSON.parse(JSON.stringify(stored)))
     const restored: StoredActor = {
       snapshot: { ...(row.snapshot as object), context },
       streamId: row.streamId,

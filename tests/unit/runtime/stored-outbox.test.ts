@@ -1,7 +1,8 @@
 // The stored form of an actor's last outbox: items grouped by their entry, a timer's own `ref`, a routing
 // item's own task or agent id and the derived part of command ids left out, a sweep's sends as one `sends`, a task's
-// report without its session, its replies' and pushes' own ids as `#`; reading it back gives the items exactly, and
-// an outbox stored as a plain list (before this form) reads the same.
+// report without its session and as a compact `report`, its own route_task as `routed`, its replies' and pushes' own
+// ids as `#`; reading it back gives the items exactly, and an outbox stored as a plain list (before this form), or
+// with a report or route whole (before `report` and `routed`), reads the same.
 import { describe, expect, it } from "vitest"
 import type { OutboxItem } from "../../../src/runtime/outbox.ts"
 import { restoredOutbox, storedOutbox } from "../../../src/runtime/stored-outbox.ts"
@@ -178,5 +179,76 @@ describe("a task's replies and pushes in a stored outbox", () => {
       return JSON.stringify(rest)
     }
     expect(restored.map(sent)).toEqual(items.map(sent))
+  })
+})
+
+describe("a task's reports to its session", () => {
+  const session = "5d0c3d5a-0c1e-4d8e-9b55-0a0c3a6f9e21"
+  const task = { ...self, session }
+  const send = (to: { kind: string; id: string }, type: string, payload: Record<string, unknown>, n: number): OutboxItem => ({
+    _tag: "send",
+    to,
+    type,
+    payload,
+    entryId: "8-0",
+    cmdId: `${P}/8-0/${n}`,
+  })
+  const own = { kind: "session", id: session }
+  const report = { index: 3, from: "ready", status: "assigned", epoch: 1 }
+  const items = [
+    send(own, "TASK_STATUS", report, 0),
+    // kept as sends: a report naming its task, one not a report (a member too many, a state no task has), another
+    // session, another type
+    send(own, "TASK_STATUS", { taskId: self.id, ...report }, 1),
+    send(own, "TASK_STATUS", { ...report, extra: 1 }, 2),
+    send(own, "TASK_STATUS", { ...report, status: "done" }, 3),
+    send({ kind: "session", id: "other" }, "TASK_STATUS", report, 4),
+    send(own, "CHECKPOINT", { data: 1 }, 5),
+  ]
+
+  it("are stored as a `report` of their values, compact as the entry carries them, and read back as the sends", () => {
+    const stored = storedOutbox(task, P, items) as Record<string, Array<Record<string, unknown>>>
+    const [compact, ...kept] = stored["8-0"]!
+    expect(compact).toEqual({ _tag: "report", r: [3, 2, 3, 1], cmdId: "#0" })
+    expect(kept.map((item) => item["_tag"])).toEqual(["send", "send", "send", "send", "send"])
+    expect(restoredOutbox(task, P, JSON.parse(JSON.stringify(stored)))).toEqual(items)
+  })
+})
+
+describe("a task's own route_task", () => {
+  const task = { ...self, capability: "bench", priority: 2 }
+  const route = (extra: Record<string, unknown>, n: number): OutboxItem =>
+    ({
+      _tag: "route_task",
+      taskId: self.id,
+      capability: "bench",
+      priority: 2,
+      since: 1796051301700,
+      ...extra,
+      entryId: "1796051301700-4",
+      cmdId: `${P}/1796051301700-4/${n}`,
+    }) as OutboxItem
+  const items = [
+    route({}, 0),
+    // kept whole: another capability or priority than the row's, ready since another time, a group, another task
+    route({ capability: "other" }, 1),
+    route({ priority: 1 }, 2),
+    route({ since: 1796051301699 }, 3),
+    route({ group: "g" }, 4),
+    route({ taskId: "other" }, 5),
+  ]
+
+  it("is stored as `routed` when it says what its row and entry do, and read back as it was", () => {
+    const stored = storedOutbox(task, P, items) as Record<string, Array<Record<string, unknown>>>
+    const [routed, ...kept] = stored["1796051301700-4"]!
+    expect(routed).toEqual({ _tag: "routed", cmdId: "#0" })
+    expect(kept.map((item) => item["_tag"])).toEqual(["route_task", "route_task", "route_task", "route_task", "route_task"])
+    expect(restoredOutbox(task, P, JSON.parse(JSON.stringify(stored)))).toEqual(items)
+  })
+
+  it("is stored whole when the row's columns are not known, and read back as before (a list, or without `routed`)", () => {
+    const stored = storedOutbox(self, P, items) as Record<string, Array<Record<string, unknown>>>
+    expect(stored["1796051301700-4"]!.map((item) => item["_tag"])).toEqual(Array(6).fill("route_task"))
+    expect(restoredOutbox(task, P, JSON.parse(JSON.stringify(stored)))).toEqual(items)
   })
 })
