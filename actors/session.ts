@@ -27,9 +27,12 @@ const toTask = (taskId: string, type: string, payload: Record<string, unknown> =
   payload,
 })
 
+/** The ids of the session's first `count` tasks, in index order. */
+const taskIds = (sessionId: string, count: number): string[] => Array.from({ length: count }, (_, index) => sessionTaskId(sessionId, index))
+
 /** The same command to every task of the session, in index order. */
 const toEveryTask = (sessionId: string, session: SessionContext, type: string, payload: Record<string, unknown> = {}): Output[] =>
-  Array.from({ length: session.taskCount }, (_, index) => toTask(sessionTaskId(sessionId, index), type, payload))
+  taskIds(sessionId, session.taskCount).map((taskId) => toTask(taskId, type, payload))
 
 /**
  * A task's CREATE. `dependants` and `epoch` are left out while they hold what the task assumes without them (none,
@@ -98,6 +101,7 @@ export const sessionKind: ActorKind = {
   createType: "CREATE",
   outputs: (effect, self) => outputs(effect as SessionEmitted, self.id, self.context as SessionContext),
   topics: (id) => ["sessions", `session:${id}`],
+  sweepIds: taskIds,
   columns: (context) => {
     const session = context as SessionContext
     return { priority: session.priority, deletedAt: session.deletedAt ?? null }

@@ -372,9 +372,15 @@ export const createScripts = (redis: Redis, options: ScriptOptions = {}): RedisS
       if (runs.length === 0) return []
       const prefix = sharedPrefix(runs)
       const args: (string | number)[] = [dedupeTtlMs, prefix]
-      for (const { type, actor, parts } of runs) {
-        args.push(type, actor, parts.length)
-        for (const part of parts) args.push(part.cmdId === "" ? "" : part.cmdId.slice(prefix.length), part.payload)
+      // A type or payload the one before has, "" (append-runs.lua takes the previous): a sweep's sends say theirs once.
+      let [type, payload] = ["", ""]
+      for (const run of runs) {
+        args.push(run.type === type ? "" : run.type, run.actor, run.parts.length)
+        type = run.type
+        for (const part of run.parts) {
+          args.push(part.cmdId === "" ? "" : part.cmdId.slice(prefix.length), part.payload === payload ? "" : part.payload)
+          payload = part.payload
+        }
       }
       const reply = (await run["append-runs"](p.inbox, p.dedupe(""), ...args)) as Array<string | number>
       return runs.map((_, n) => ({ id: String(reply[2 * n]), appended: Number(reply[2 * n + 1]) }))

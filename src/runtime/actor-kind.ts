@@ -188,6 +188,9 @@ export interface ActorKind {
     readonly type: string
     readonly payload: Readonly<Record<string, unknown>>
   }) => ReadonlyArray<Output>
+  /** The ids its sweeps address, in order, for the first `count` of them (a session's tasks, derived from its id): a
+   * sweep's sends to exactly those are stored by their count, not their ids (stored-outbox.ts). */
+  readonly sweepIds?: (id: string, count: number) => ReadonlyArray<string>
   /** Columns for queries, from the actor's context and state. */
   readonly columns: (context: unknown, state: string) => ActorColumns
   /** The actor's public view (PROTOCOL.md: what `GET` returns) without its stored position fields

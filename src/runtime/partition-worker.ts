@@ -19,7 +19,7 @@ import type { ActorKind } from "./actor-kind.ts"
 import { acknowledgeBatch, carryOutBatch, commitBatch, type BatchIo } from "./execute-batch.ts"
 import { failureReason, isUnavailable } from "./failure.ts"
 import { restoredOutbox } from "./stored-outbox.ts"
-import { eventItem, planBatch, type BatchPlan, type Decoded } from "./plan-batch.ts"
+import { eventItem, planBatch, sweepIdsOf, type BatchPlan, type Decoded } from "./plan-batch.ts"
 import type { RuntimeStats } from "./stats.ts"
 
 export interface WorkerOptions {
@@ -40,13 +40,15 @@ export interface WorkerOptions {
   readonly stats: RuntimeStats
 }
 
-/** An actor's row as its stored outbox names it (stored-outbox.ts): its session, capability and priority columns. */
-const storedSelf = (row: StoredRow) => ({
+/** An actor's row as its stored outbox names it (stored-outbox.ts): its session, capability and priority columns, and
+ * the ids its kind's sweeps address. */
+const storedSelf = (row: StoredRow, kind: ActorKind | undefined) => ({
   kind: row.kind,
   id: row.id,
   session: row.sessionId,
   capability: row.capability,
   priority: row.priority,
+  sweepIds: kind === undefined ? undefined : sweepIdsOf(kind, row.id),
 })
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -426,7 +428,7 @@ export class PartitionWorker {
         streamId: actor.streamId,
         version: actor.version,
         machineVersion: actor.machineVersion,
-        outbox: [...events, ...restoredOutbox(storedSelf(actor), this.partition, actor.outbox)],
+        outbox: [...events, ...restoredOutbox(storedSelf(actor, kind), this.partition, actor.outbox)],
       })
     }
     return stored

@@ -58,6 +58,8 @@ export interface PlannedRow {
    * leaves out what they say (stored-outbox.ts). */
   readonly capability: string | null | undefined
   readonly priority: number | null | undefined
+  /** Its kind's `sweepIds` for it: a sweep's stored sends name their count (stored-outbox.ts). */
+  readonly sweepIds: ((count: number) => ReadonlyArray<string>) | undefined
 }
 
 export interface BatchPlan {
@@ -311,6 +313,7 @@ export const planBatch = (input: PlanInput): BatchPlan => {
         session: columns.sessionId ?? undefined,
         capability: columns.capability,
         priority: columns.priority,
+        sweepIds: sweepIdsOf(actor.kind, actor.id),
       }
     })
   return {
@@ -363,6 +366,12 @@ const createdAgain = (kind: ActorKind, key: string, commands: ReadonlyArray<Comm
   const folded = foldCommands(kind, key, undefined, commands, streamIdMs(entryId))
   const command = commands[0]
   return folded._tag === "folded" && folded.step && command ? stepItems(kind, command, folded.step, entryId, partition) : []
+}
+
+/** A kind's `sweepIds` bound to actor `id`, when the kind has them. */
+export const sweepIdsOf = (kind: ActorKind, id: string): ((count: number) => ReadonlyArray<string>) | undefined => {
+  const sweepIds = kind.sweepIds
+  return sweepIds === undefined ? undefined : (count) => sweepIds(id, count)
 }
 
 /** An actor's query columns for its row; a task's `sessionId` and `index`, which never change, only when its row may lack

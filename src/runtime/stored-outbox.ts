@@ -6,7 +6,8 @@
 // `#<n>`; a send to the actor's own session (a task's report) leaves out its `to`; a reply's `actor` naming the actor
 // itself, and a pushed frame's `task_id` and `session_id` naming the actor and its session, are stored as `#` (in place:
 // what is sent keeps its members' order). Sends of one entry with the same type and payload to actors of one kind, under consecutive derived command ids
-// (a session's sweep: one SESSION_RUN per task), are stored as one `sends` naming their ids. A task's report to its
+// (a session's sweep: one SESSION_RUN per task), are stored as one `sends` naming their ids, or, when they are the
+// first n of the ids its sweeps address (its kind's `sweepIds`: a session's tasks), their count. A task's report to its
 // session (`TASK_STATUS {index, from, status, epoch}`, a session task stores about four) is stored as a `report` of
 // those values, compact as its entry carries them (src/schema/task-report.ts); a task's own `route_task` saying what
 // its row and entry say (the row's capability and priority, ready since the entry's time, no group: a session task
@@ -50,6 +51,8 @@ type Self = ActorRef & {
   readonly session?: string | null | undefined
   readonly capability?: string | null | undefined
   readonly priority?: number | null | undefined
+  /** The ids its sweeps address (its kind's `sweepIds`): a `sends` to exactly its first n is stored as `count: n`. */
+  readonly sweepIds?: ((count: number) => ReadonlyArray<string>) | undefined
 }
 
 /** The item's `to` is `self`'s session, as a plain ref. */
@@ -95,7 +98,18 @@ export const storedOutbox = (self: Self, partition: number, items: ReadonlyArray
     if (!joined(group, item, shortId))
       group.push(leftTo ? storedReport(compact) : leftId !== undefined ? storedRoute(compact, self, entryId) : compact)
   }
+  if (self.sweepIds !== undefined) for (const entryId in stored) stored[entryId] = stored[entryId]!.map((item) => counted(item, self))
   return stored
+}
+
+/** A `sends` to exactly the first n of the ids `self`'s sweeps address, as `count: n` in place of its `ids`. */
+const counted = (item: Record<string, unknown>, self: Self): Record<string, unknown> => {
+  const ids = item["ids"]
+  if (item["_tag"] !== SENDS || !Array.isArray(ids) || self.sweepIds === undefined || self.sweepIds(1)[0] !== ids[0]) return item
+  const swept = self.sweepIds(ids.length)
+  if (ids.some((id, at) => id !== swept[at])) return item
+  const { ids: _ids, ...rest } = item
+  return { ...rest, count: ids.length }
 }
 
 /** A send to the actor's own session (its `to` left out already) stored as a `report` when it is exactly a report
@@ -195,16 +209,26 @@ const joined = (group: Array<Record<string, unknown>>, item: OutboxItem, shortId
   return true
 }
 
-/** A stored `sends` as the sends it stands for, each under its own derived command id. */
-const expandedSends = (compact: Record<string, unknown>): Array<Record<string, unknown>> => {
+/** A stored `sends` as the sends it stands for, each under its own derived command id (`count`: to the first that many
+ * of the ids `self`'s sweeps address). */
+const expandedSends = (compact: Record<string, unknown>, self: Self): Array<Record<string, unknown>> => {
   const first = Number(String(compact["cmdId"]).slice(DERIVED.length))
-  return (compact["ids"] as string[]).map((id, n) => ({
+  const count = compact["count"]
+  const ids = typeof count === "number" ? sweepIdsOf(self, count) : (compact["ids"] as string[])
+  return ids.map((id, n) => ({
     _tag: "send",
     to: { kind: compact["kind"], id },
     type: compact["type"],
     payload: compact["payload"],
     cmdId: `${DERIVED}${first + n}`,
   }))
+}
+
+/** The ids of a stored `count`: an actor stored so has its kind's `sweepIds` (an error otherwise, not a sweep that
+ * reaches no one). */
+const sweepIdsOf = (self: Self, count: number): ReadonlyArray<string> => {
+  if (self.sweepIds === undefined) throw new Error(`${self.kind} ${self.id}: a sweep stored by its count, and no sweepIds to read it`)
+  return self.sweepIds(count)
 }
 
 /** The outbox items a stored outbox holds (either form), as `storedOutbox` was given them. */
@@ -215,7 +239,7 @@ export const restoredOutbox = (self: Self, partition: number, stored: unknown): 
   for (const [entryId, compacts] of Object.entries(stored as StoredOutbox)) {
     const expanded = compacts.flatMap((stored) =>
       stored["_tag"] === SENDS
-        ? expandedSends(stored)
+        ? expandedSends(stored, self)
         : stored["_tag"] === REPORT
           ? [expandedReport(stored)]
           : stored["_tag"] === ROUTED

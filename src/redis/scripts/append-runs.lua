@@ -13,7 +13,8 @@
     ARGV[2] the command ids' shared prefix, sent once ("" when none): each command's id is it followed by the
             id given below
     ARGV[3..] per run: type, actor ("kind:id"), n (how many commands), then n pairs cmdId, payload
-              (cmdId "": not deduplicated, only in a run of one; the prefix is not put before it)
+              (cmdId "": not deduplicated, only in a run of one; the prefix is not put before it; type "": the
+              previous run's; payload "": the previous command's, so a sweep's runs send theirs once)
 
   Output:
     per run, in order: streamId, appended: the new entry's id and how many commands it holds, or
@@ -24,6 +25,7 @@
   batch = their count.
 ]]
 local prefix = ARGV[2]
+local last_payload = nil
 
 -- A command's id as given (after the prefix), whole: "" stays "" (not deduplicated).
 local function command_id(given)
@@ -40,6 +42,10 @@ local function append_each(inbox, dedupe, ttl, type, actor, args, first, last)
   local seen = nil
   for i = first, last, 2 do
     args[i] = command_id(args[i])
+    if args[i + 1] == "" then
+      args[i + 1] = last_payload
+    end
+    last_payload = args[i + 1]
     local was = args[i] ~= "" and redis.call("GET", dedupe .. args[i])
     if was then
       seen = seen or was
@@ -76,11 +82,15 @@ local function append_each(inbox, dedupe, ttl, type, actor, args, first, last)
 end
 
 local out = {}
+local last_type = nil
 local i = 3
 while i <= #ARGV do
   local n = tonumber(ARGV[i + 2])
   local last = i + 2 + 2 * n
-  local appended = append_each(KEYS[1], KEYS[2], ARGV[1], ARGV[i], ARGV[i + 1], ARGV, i + 3, last)
+  if ARGV[i] ~= "" then
+    last_type = ARGV[i]
+  end
+  local appended = append_each(KEYS[1], KEYS[2], ARGV[1], last_type, ARGV[i + 1], ARGV, i + 3, last)
   out[#out + 1] = appended[1]
   out[#out + 1] = appended[2]
   i = last + 1

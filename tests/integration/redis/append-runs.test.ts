@@ -1,7 +1,7 @@
 // A batch's commands to the actors of one partition in one call (append-runs.lua): each run (commands of one
 // type in a row to one actor) one entry (batched-entries.test.ts), in the order given, each command
 // deduplicated by its own id, so a redelivered batch, grouped the same or not, appends nothing twice. The ids' shared
-// prefix is sent once: each command still has its whole id.
+// prefix is sent once, and a type or payload the one before has: each command still has its whole id, type, payload.
 import { describe, expect, it } from "vitest"
 import { createScripts, sharedPrefix } from "../../../src/redis/scripts.ts"
 import { freshRedis } from "../../support/redis.ts"
@@ -110,6 +110,34 @@ describe("append runs", () => {
     })
     const [alone] = await scripts.appendRuns(p, [{ type: "TASK_STATUS", actor: "session:s", parts: [part("3/1796-40/0", 3)] }])
     expect(alone).toEqual({ id: written[2]!.id, appended: 0 })
+  })
+
+  it("writes each run's type and each command's payload whole when the one before has the same (sent once)", async () => {
+    const p = fresh.keys.partition(4)
+    const scripts = createScripts(fresh.redis)
+    const sweep = (task: string, n: number) => ({
+      type: "SESSION_RUN",
+      actor: `task:${task}`,
+      parts: [{ cmdId: `s/${n}`, payload: '{"epoch":1}' }],
+    })
+    const runs = [
+      sweep("a", 0),
+      sweep("b", 1),
+      { type: "TASK_STATUS", actor: "session:s", parts: [part("s/2", 1), part("s/3", 1), part("s/4", 2)] },
+      sweep("c", 5),
+      // a run whose commands were all appended before still passes its type and payload on
+      sweep("a", 0),
+      sweep("d", 6),
+    ]
+    const answers = await scripts.appendRuns(p, runs)
+    expect(answers.map((answer) => answer.appended)).toEqual([1, 1, 3, 1, 0, 1])
+    expect((await entries(p.inbox)).map(({ flat }) => flat)).toEqual([
+      ["type", "SESSION_RUN", "actor", "task:a", "payload", '{"epoch":1}', "cmdId", "s/0"],
+      ["type", "SESSION_RUN", "actor", "task:b", "payload", '{"epoch":1}', "cmdId", "s/1"],
+      ["type", "TASK_STATUS", "actor", "session:s", "payload", '[{"n":1},{"n":1},{"n":2}]', "batch", "3"],
+      ["type", "SESSION_RUN", "actor", "task:c", "payload", '{"epoch":1}', "cmdId", "s/5"],
+      ["type", "SESSION_RUN", "actor", "task:d", "payload", '{"epoch":1}', "cmdId", "s/6"],
+    ])
   })
 
   it("takes as the prefix what every id but those not deduplicated begins with, never a whole id", () => {

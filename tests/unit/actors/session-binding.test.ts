@@ -87,6 +87,11 @@ describe("session binding", () => {
     )
   })
 
+  it("names the ids its sweeps address, as the sweeps address them (a stored sweep is read back by them)", () => {
+    expect(sessionKind.sweepIds?.(SESSION, ids.length)).toEqual(ids)
+    expect(sessionKind.sweepIds?.(SESSION, 2)).toEqual(ids.slice(0, 2))
+  })
+
   it("publishes on sessions and its own topic", () => {
     expect(sessionKind.topics(SESSION, session)).toEqual(["sessions", `session:${SESSION}`])
   })

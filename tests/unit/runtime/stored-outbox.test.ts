@@ -118,6 +118,22 @@ describe("a sweep's sends in a stored outbox", () => {
     expect(JSON.stringify(stored).length).toBeLessThan(0.5 * JSON.stringify(apart).length)
   })
 
+  it("are stored by their count when they go to the first ids the actor's sweeps address, and read back the same", () => {
+    const sweeping = { ...session, sweepIds: (count: number) => tasks.slice(0, count) }
+    const stored = storedOutbox(sweeping, P, sweep)
+    expect(stored).toEqual({ "5-0": [{ _tag: "sends", kind: "task", type: "SESSION_RUN", payload: run, count: 4, cmdId: "#0" }] })
+    expect(restoredOutbox(sweeping, P, JSON.parse(JSON.stringify(stored)))).toEqual(sweep)
+    // not the first ids, or not in their order: named
+    for (const ids of [tasks.slice(1), [tasks[1]!, tasks[0]!, tasks[2]!]]) {
+      const items = ids.map((id, n) => send(id, n))
+      const named = storedOutbox(sweeping, P, items) as Record<string, Array<Record<string, unknown>>>
+      expect(named["5-0"]![0]).toMatchObject({ _tag: "sends", ids })
+      expect(restoredOutbox(sweeping, P, JSON.parse(JSON.stringify(named)))).toEqual(items)
+    }
+    // a sweep stored by its count is not read without the ids it stands for
+    expect(() => restoredOutbox(session, P, JSON.parse(JSON.stringify(stored)))).toThrow(/sweepIds/)
+  })
+
   it("join only sends of the same kind, type and payload under consecutive command ids of one entry", () => {
     const other = { epoch: 1 }
     const withExtra = { ...send(tasks[3]!, 2, run, "6-0"), extra: 1 }
