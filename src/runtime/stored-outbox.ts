@@ -11,8 +11,8 @@
 // session (`TASK_STATUS {index, from, status, epoch}`, a session task stores about four) is stored as a `report` of
 // those values, compact as its entry carries them (src/schema/task-report.ts); a task's own `route_task` saying what
 // its row and entry say (the row's capability and priority, ready since the entry's time, no group: a session task
-// stores one at SESSION_RUN) as `routed`. Reading puts all of it back. An outbox stored before these forms (a plain list, a report as
-// its send) reads the same.
+// stores one at SESSION_RUN) as `routed`. Reading puts all of it back. An outbox stored before these forms (a plain
+// list, a report as its send, a route whole) reads the same.
 import type { ActorRef } from "./actor-kind.ts"
 import type { OutboxItem } from "./outbox.ts"
 import { compactReport, keyedReport } from "../schema/task-report.ts"
@@ -131,8 +131,9 @@ const storedRoute = (compact: Record<string, unknown>, self: Self, entryId: stri
   const { _tag, capability, priority, since, cmdId } = compact
   const keys = Object.keys(compact).length
   if (_tag !== ROUTE || keys !== (cmdId === undefined ? 4 : 5) || (cmdId !== undefined && typeof cmdId !== "string")) return compact
-  if (typeof capability !== "string" || capability !== self.capability || priority !== self.priority || since !== msOf(entryId))
+  if (typeof capability !== "string" || capability !== self.capability || typeof priority !== "number" || priority !== self.priority)
     return compact
+  if (since !== msOf(entryId)) return compact
   return cmdId === undefined ? { _tag: ROUTED } : { _tag: ROUTED, cmdId }
 }
 

@@ -6,8 +6,9 @@
 // `version`, a time equal to its entry's, a creation's members at their kind's usual value: creation-view.ts): about
 // 40% fewer bytes per event, half of a new task's. A task of a session goes to one topic beyond the derived ones,
 // `session:<id>`: its session id is stored as the body's `s` (no `topics` field; the UUID's bytes in base64url, 22
-// characters), and a creation's `session_id` equal to it is left out of the patch, both put back when decoded. An entry in the full form (body with `id`, every topic)
-// or with the session's topic in `topics` (written before `s`) still decodes.
+// characters), and a creation's `session_id` equal to it is left out of the patch, both put back when decoded. An
+// entry in the full form (body with `id`, every topic) or with the session's topic in `topics` (written before `s`)
+// still decodes.
 import { Schema, SchemaTransformation } from "effect"
 import { StreamId, Uuid } from "./common.ts"
 import { decodeOr, type Decoded, validationError } from "./errors.ts"
