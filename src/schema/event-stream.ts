@@ -130,11 +130,11 @@ export function decodeEntryBySchema(fields: Readonly<Record<string, string>>): D
   const entry = raw.value
   switch (entry.type) {
     case "event": {
-      if ("s" in entry.body && sessionIdOf(entry.body["s"]) === undefined)
-        return { ok: false, error: validationError("body.s: expected a session id") }
+      const session = "s" in entry.body ? sessionIdOf(entry.body["s"]) : undefined
+      if ("s" in entry.body && session === undefined) return { ok: false, error: validationError("body.s: expected a session id") }
       const full = "id" in entry.body
-      const body = full ? entry.body : expandBody(entry.body)
-      const topics = full ? (entry.topics ?? []) : withDerivedTopics(body, storedTopics(entry.body, entry.topics ?? []))
+      const body = full ? entry.body : expandBody(entry.body, session)
+      const topics = full ? (entry.topics ?? []) : withDerivedTopics(body, storedTopics(session, entry.topics ?? []))
       const event = decodeOr(PublishedEvent, { ...body, topic: topics[0] })
       return event.ok ? { ok: true, value: { type: "event", topics: topics as Topic[], event: event.value } } : event
     }
@@ -209,25 +209,25 @@ const sessionOf = (topic: string, kept: Readonly<Record<string, unknown>> | unde
 
 /** A UUID as every id of ours is written (lowercase, hyphenated): the only ones `s` carries, so it gives them back. */
 const CANONICAL_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/u
-/** A UUID's 16 bytes in base64url: 22 characters for 36. */
-const PACKED_UUID = /^[A-Za-z0-9_-]{22}$/u
+/** A UUID's 16 bytes in base64url, as `packedUuid` writes them: 22 characters for 36, the last holding the last 4 bits
+ * (its 2 low bits 0), so each id has exactly one. */
+const PACKED_UUID = /^[A-Za-z0-9_-]{21}[AEIMQUYcgkosw048]$/u
 
 const packedUuid = (id: string): string => Buffer.from(id.replaceAll("-", ""), "hex").toString("base64url")
 
-/** `s` as the session id it packs, or undefined when it is not one (the entry is then refused). */
+/** `s` as the session id it packs (lowercase, hyphenated), or undefined when it is not one (the entry is then refused). */
 const sessionIdOf = (packed: unknown): string | undefined => {
   if (typeof packed !== "string" || !PACKED_UUID.test(packed)) return undefined
   const hex = Buffer.from(packed, "base64url").toString("hex")
-  const id = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`
-  return packedUuid(id) === packed && isUuid(id) ? id : undefined
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`
 }
 
-/** The topics stored beyond the derived ones: `s`'s session topic, or the `topics` field's. */
-const storedTopics = (body: Readonly<Record<string, unknown>>, topics: ReadonlyArray<string>): ReadonlyArray<string> =>
-  body["s"] === undefined ? topics : [`${SESSION_TOPIC}${sessionIdOf(body["s"])}`]
+/** The topics stored beyond the derived ones: `s`'s session topic (its id unpacked), or the `topics` field's. */
+const storedTopics = (session: string | undefined, topics: ReadonlyArray<string>): ReadonlyArray<string> =>
+  session === undefined ? topics : [`${SESSION_TOPIC}${session}`]
 
 /** A compact body as the full one (unchecked here: PublishedEvent decodes the result). */
-const expandBody = (body: Readonly<Record<string, unknown>>): Record<string, unknown> => {
+const expandBody = (body: Readonly<Record<string, unknown>>, session: string | undefined): Record<string, unknown> => {
   const id = String(body["i"])
   const entryId = entryOf(id)
   const at = new Date(typeof body["at"] === "number" ? body["at"] : msOf(entryId)).toISOString()
@@ -235,7 +235,7 @@ const expandBody = (body: Readonly<Record<string, unknown>>): Record<string, unk
   // A creation stored without its usual members takes them back; a table this code does not know leaves no patch
   // (PublishedEvent then refuses the entry, naming it) rather than a view missing members.
   // A creation's `session_id` left out for `s` goes back first (withUsual then puts it in its place).
-  const kept = body["s"] !== undefined && typeof body["n"] === "number" ? { ...stored, [SESSION_MEMBER]: sessionIdOf(body["s"]) } : stored
+  const kept = session !== undefined && typeof body["n"] === "number" ? { ...stored, [SESSION_MEMBER]: session } : stored
   const patch = typeof body["n"] === "number" ? (withUsual(body["n"], String(body["k"]), kept) ?? null) : stored
   return {
     id,
@@ -267,7 +267,8 @@ export const eventEntryTopics = (fields: Readonly<Record<string, string>>): Read
   const body = parsedOrUndefined(fields["body"])
   if (typeof body !== "object" || body === null) return undefined
   const record = body as Record<string, unknown>
-  if ("s" in record && sessionIdOf(record["s"]) === undefined) return undefined
-  if (!("id" in record)) return withDerivedTopics({ kind: record["k"], actor_id: record["a"] }, storedTopics(record, stored))
+  const session = "s" in record ? sessionIdOf(record["s"]) : undefined
+  if ("s" in record && session === undefined) return undefined
+  if (!("id" in record)) return withDerivedTopics({ kind: record["k"], actor_id: record["a"] }, storedTopics(session, stored))
   return stored.length === 0 ? undefined : stored
 }
