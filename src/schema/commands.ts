@@ -256,12 +256,12 @@ function taskListIssue(tasks: ReadonlyArray<SessionTask>) {
   return checkDag(nodes, { list: "tasks", name: "id", deps: "depends_on", noun: "task id" })
 }
 
-/** Tasks joining a session (a decomposition): dependencies among themselves; `parentId` waits for all of them. */
 /** A task's report to its session, compact on the stream (task-report.ts). */
 const taskReport = Schema.Struct({ type: Schema.Literal("TASK_STATUS"), payload: TaskReportPayload })
 plainPayloads.set(taskReport, plainTaskReport)
 plainEncoders.set(taskReport, plainTaskReportEncode)
 
+/** Tasks joining a session (a decomposition): dependencies among themselves; `parentId` waits for all of them. */
 const AddTasks = snakeCased(
   Schema.Struct({
     tasks: Schema.Array(SessionTask).check(Schema.isNonEmpty()),
