@@ -134,5 +134,6 @@ describe("agent machine paths", () => {
     const missing = declared.filter((t) => !taken.has(t)).map(describeTransition)
     expect(missing).toEqual([])
     expect(new Set(declared.map((t) => t.source.key))).toEqual(new Set(["agent", "offline", "online", "busy", "draining"]))
-  })
+    // CPU alone (every path replayed, then extended by each event): about 12 s here, 25 s under CI's parallel suite.
+  }, 120_000)
 })
