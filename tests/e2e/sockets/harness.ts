@@ -18,7 +18,7 @@ import { registerSockets } from "../../../src/edge/sockets/index.ts"
 import { socketQuotas, type SocketQuotas } from "../../../src/edge/sockets/quotas.ts"
 import type { AppendFn } from "../../../src/runtime/append.ts"
 import { saveAgentToken } from "../../../src/store/tokens.ts"
-import { testDeployment, type TestDeployment } from "../../support/runtime.ts"
+import { testDeployment, waitFor, type TestDeployment } from "../../support/runtime.ts"
 import { startRedisProxy, type RedisProxy } from "./redis-proxy.ts"
 
 export const TEST_LIMITS: EdgeLimits = {
@@ -73,7 +73,11 @@ export interface SocketEdgeOptions {
 
 export async function startSocketEdge(options: SocketEdgeOptions = {}): Promise<SocketEdge> {
   const deployment = options.deployment ?? (await testDeployment())
-  if (options.runtime ?? options.deployment === undefined) await deployment.startRuntime()
+  if (options.runtime ?? options.deployment === undefined) {
+    const runtime = await deployment.startRuntime()
+    // Every partition worked before the first test: its first command would otherwise wait for its partition's lease.
+    await waitFor("the runtime to work every partition", async () => runtime.owned().length === deployment.partitions || undefined, 30_000)
+  }
   const log = createLogger(process.env.TEST_LOG === "1" ? "debug" : "error")
   const edgeId = `edge-${randomBytes(3).toString("hex")}`
   const fanoutProxy = options.proxyFanout ? await startRedisProxy(deployment.redisUrl) : undefined
