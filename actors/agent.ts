@@ -18,6 +18,17 @@ import { OWN_ID, type ActorKind, type Output, type StoredDefaults, type StoredOn
 
 const task = (id: string) => ({ kind: "task", id })
 
+/** The agent leaving work (a loss: its slots forgotten after; a drain): `type` to each task holding one of its
+ * `slots`, and its capabilities, for which it is idle no more. */
+const leavingWork = (
+  id: string,
+  agent: AgentContext,
+  slots: ReadonlyArray<string>,
+  lost: boolean,
+  type: string,
+  payload: Readonly<Record<string, unknown>>,
+): Output => ({ _tag: "agent_tasks", agentId: id, slots, capabilities: agent.capabilities, lost, type, payload })
+
 const outputs = (effect: AgentEmitted, id: string, agent: AgentContext): Output[] => {
   switch (effect.type) {
     case "agent.reserved":
@@ -55,29 +66,9 @@ const outputs = (effect: AgentEmitted, id: string, agent: AgentContext): Output[
     // Even holding none as it counts them: the router may have given it slots straight that it has not heard of yet
     // (a wake), and resolves those too.
     case "agent.lost":
-      return [
-        {
-          _tag: "agent_tasks",
-          agentId: id,
-          slots: effect.taskIds,
-          capabilities: agent.capabilities,
-          lost: true,
-          type: "AGENT_LOST",
-          payload: { agentId: id, reason: effect.reason },
-        },
-      ]
+      return [leavingWork(id, agent, effect.taskIds, true, "AGENT_LOST", { agentId: id, reason: effect.reason })]
     case "agent.draining":
-      return [
-        {
-          _tag: "agent_tasks",
-          agentId: id,
-          slots: effect.taskIds,
-          capabilities: agent.capabilities,
-          lost: false,
-          type: "AGENT_DRAINING",
-          payload: { agentId: id },
-        },
-      ]
+      return [leavingWork(id, agent, effect.taskIds, false, "AGENT_DRAINING", { agentId: id })]
     default:
       return []
   }

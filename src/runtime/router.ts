@@ -130,7 +130,11 @@ export const createRouter = (options: {
    * repeated batch tells nothing twice): they count them from now on, without a RESERVE on the task's way. */
   const tell = (gives: ReadonlyArray<Give>): EachCommand[] => {
     const byAgent = new Map<string, Give[]>()
-    for (const give of gives) byAgent.set(give.agentId, [...(byAgent.get(give.agentId) ?? []), give])
+    for (const give of gives) {
+      const given = byAgent.get(give.agentId)
+      if (given === undefined) byAgent.set(give.agentId, [give])
+      else given.push(give)
+    }
     return [...byAgent].map(([agentId, given]) => ({
       kind: "agent",
       id: agentId,
