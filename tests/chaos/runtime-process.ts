@@ -21,13 +21,19 @@ export class RuntimeProcess {
   readonly child: ChildProcess
   /** Resolves with the member id once the runtime logged "runtime started". */
   readonly started: Promise<string>
+  /** Resolves with its exit code (null when a signal ended it; `signal` then names it). */
   readonly exited: Promise<number | null>
+  signal: NodeJS.Signals | null = null
   /** Warnings and errors it logged, plus anything on stderr. */
   readonly problems: LogLine[] = []
   /** What it logged about its partitions and itself (`partition acquired`, `partition released`, `runtime stopped`, ...). */
   readonly lifecycle: LogLine[] = []
+  /** Its last lines, stdout and stderr alike, to show when a test fails. */
+  readonly tail: string[] = []
   member: string | undefined
   killed = false
+  /** Set when `stop` sent SIGKILL because it had not exited within the grace period. */
+  killedAfterGrace = false
 
   constructor(
     readonly name: string,
@@ -35,7 +41,10 @@ export class RuntimeProcess {
   ) {
     this.child = spawn(process.execPath, ["bin/clawbot.js", "runtime"], { cwd: REPO, env, stdio: ["ignore", "pipe", "pipe"] })
     // "close", not "exit": it comes once its stdout and stderr are read to the end, so every line it logged is seen.
-    this.exited = once(this.child, "close").then(([code]) => code as number | null)
+    this.exited = once(this.child, "close").then(([code, signal]) => {
+      this.signal = signal as NodeJS.Signals | null
+      return code as number | null
+    })
     let resolveStarted: (member: string) => void = () => undefined
     let rejectStarted: (error: Error) => void = () => undefined
     this.started = new Promise((resolve, reject) => {
@@ -53,6 +62,7 @@ export class RuntimeProcess {
       this.child.stderr!.pipe(file)
     }
     createInterface({ input: this.child.stdout! }).on("line", (text) => {
+      this.keep(text)
       const line = parse(text)
       if (line.msg === "runtime started" && typeof line["member"] === "string") {
         this.member = line["member"]
@@ -62,8 +72,20 @@ export class RuntimeProcess {
       else if (line.msg.startsWith("partition ") || line.msg.startsWith("runtime ")) this.lifecycle.push(line)
     })
     createInterface({ input: this.child.stderr! }).on("line", (text) => {
+      this.keep(text)
       this.problems.push({ time: new Date().toISOString(), level: "stderr", msg: text })
     })
+  }
+
+  private keep(text: string): void {
+    this.tail.push(text)
+    if (this.tail.length > TAIL_LINES) this.tail.shift()
+  }
+
+  /** How it ended and what it said last, for a failed assertion's message. */
+  describe(): string {
+    const end = this.killedAfterGrace ? "SIGKILLed after the grace period" : `exit ${this.child.exitCode} signal ${this.signal}`
+    return `${this.name} (${end}); its last lines:\n${this.tail.join("\n")}`
   }
 
   get alive(): boolean {
@@ -90,11 +112,16 @@ export class RuntimeProcess {
   async stop(graceMs = 10_000): Promise<void> {
     if (!this.alive) return
     this.child.kill("SIGTERM")
-    const timer = setTimeout(() => this.child.kill("SIGKILL"), graceMs)
+    const timer = setTimeout(() => {
+      this.killedAfterGrace = true
+      this.child.kill("SIGKILL")
+    }, graceMs)
     await this.exited
     clearTimeout(timer)
   }
 }
+
+const TAIL_LINES = 60
 
 const parse = (text: string): LogLine => {
   try {
