@@ -8,7 +8,7 @@ import type { RuntimeView } from "../edge/http/readiness.ts"
 import { createLogger, type Logger } from "../log.ts"
 import { DEFAULT_TUNING, tuningFor } from "../runtime/runtime.ts"
 import { openServices, type Services } from "../services.ts"
-import { onShutdown } from "./shutdown.ts"
+import { runUntilSignalled } from "./shutdown.ts"
 
 export const say = (line: string): void => {
   process.stdout.write(`clawbot: ${line}\n`)
@@ -75,11 +75,10 @@ export const edgeCommand = async (config: Config): Promise<"running"> => {
     )
   }
   const log = createLogger(config.logLevel, { component: "edge" })
-  const services = await openServices({ ...config, redisUrl, databaseUrl }, log, "edge")
-  const edge = await serveEdge(config, services, log).catch(async (error: unknown) => {
-    await services.close()
-    throw error
+  return runUntilSignalled(log, async (started) => {
+    const services = await openServices({ ...config, redisUrl, databaseUrl }, log, "edge")
+    started(() => services.close())
+    const edge = await serveEdge(config, services, log)
+    started(() => edge.close())
   })
-  onShutdown(log, [() => edge.close(), () => services.close()])
-  return "running"
 }

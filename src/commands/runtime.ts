@@ -6,7 +6,7 @@ import { createLogger } from "../log.ts"
 import { startRuntime, tuningFor } from "../runtime/runtime.ts"
 import { inboxDecoder } from "../runtime/inbox-codec.ts"
 import { openServices } from "../services.ts"
-import { onShutdown } from "./shutdown.ts"
+import { runUntilSignalled } from "./shutdown.ts"
 
 export const runtimeCommand = async (config: Config): Promise<"running"> => {
   const { redisUrl, databaseUrl } = config
@@ -16,15 +16,17 @@ export const runtimeCommand = async (config: Config): Promise<"running"> => {
     )
   }
   const log = createLogger(config.logLevel, { component: "runtime" })
-  const services = await openServices({ ...config, redisUrl, databaseUrl }, log, "runtime")
-  const runtime = await startRuntime({
-    ...services,
-    sql: services.db.sql,
-    kinds: KINDS,
-    decode: inboxDecoder(config),
-    log,
-    tuning: tuningFor(config),
+  return runUntilSignalled(log, async (started) => {
+    const services = await openServices({ ...config, redisUrl, databaseUrl }, log, "runtime")
+    started(() => services.close())
+    const runtime = await startRuntime({
+      ...services,
+      sql: services.db.sql,
+      kinds: KINDS,
+      decode: inboxDecoder(config),
+      log,
+      tuning: tuningFor(config),
+    })
+    started(() => runtime.stop())
   })
-  onShutdown(log, [() => runtime.stop(), () => services.close()])
-  return "running"
 }

@@ -1,4 +1,4 @@
-// Clean shutdown on SIGINT/SIGTERM: runs the process's closers once, in order, then exits once its output is out. Each
+// Clean shutdown on SIGINT/SIGTERM: runs the process's closers once, newest first, then exits once its output is out. Each
 // closer stops taking work and finishes what it holds (a runtime its batches in hand and its leases,
 // an edge its sockets, closed with 1001). Should that hang (a server gone silent), the process
 // exits anyway after SHUTDOWN_DEADLINE_MS. A signal during shutdown is ignored: Ctrl+C reaches both
@@ -17,7 +17,29 @@ export const exitFlushed = async (code: number): Promise<never> => {
   process.exit(code)
 }
 
-export const onShutdown = (log: Logger, closers: ReadonlyArray<() => Promise<void>>): void => {
+/** Puts the closer of something just started in front of those before it (the last started is closed first). */
+export type Started = (close: () => Promise<void>) => void
+
+/**
+ * Runs a server command: `start` starts its parts, telling `started` each one's closer as it runs. The signal handlers
+ * are in place before the first part starts, so a SIGINT/SIGTERM sent as soon as the process says it started (or while
+ * it starts) is not met by Node's default, an exit that skips every closer: it waits for the start to settle (a start
+ * is not cut in half), then runs the closers, newest first. Should a part fail to start, the ones started are closed
+ * and the failure is thrown.
+ */
+export const runUntilSignalled = async (log: Logger, start: (started: Started) => Promise<void>): Promise<"running"> => {
+  const closers: Array<() => Promise<void>> = []
+  const starting = start((close) => closers.unshift(close)).catch(async (error: unknown) => {
+    for (const close of closers.splice(0))
+      await close().catch((failure: unknown) => log.error("stopping after a failed start", errorFields(failure)))
+    throw error
+  })
+  onShutdown(log, closers, starting)
+  await starting
+  return "running"
+}
+
+const onShutdown = (log: Logger, closers: ReadonlyArray<() => Promise<void>>, starting: Promise<void>): void => {
   let closing = false
   const shutdown = async (signal: string) => {
     if (closing) return
@@ -27,6 +49,8 @@ export const onShutdown = (log: Logger, closers: ReadonlyArray<() => Promise<voi
       log.error("shutdown took too long; exiting", { afterMs: SHUTDOWN_DEADLINE_MS })
       process.exit(1)
     }, SHUTDOWN_DEADLINE_MS).unref()
+    // A failed start has closed what it started, and the command reports it.
+    await starting.catch(() => undefined)
     let code = 0
     for (const close of closers) {
       try {

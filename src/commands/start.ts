@@ -8,7 +8,7 @@ import { KINDS } from "../../actors/index.ts"
 import type { Config } from "../config.ts"
 import type { Edge } from "../edge/app.ts"
 import { resolveInfrastructure } from "../embedded/index.ts"
-import { createLogger, errorFields, type Logger } from "../log.ts"
+import { createLogger, type Logger } from "../log.ts"
 import { inboxDecoder } from "../runtime/inbox-codec.ts"
 import { type Runtime, startRuntime, tuningFor } from "../runtime/runtime.ts"
 import { openServices, type Services } from "../services.ts"
@@ -16,7 +16,7 @@ import { bannerLines } from "./banner.ts"
 import { openEdge, say } from "./edge.ts"
 import { stopWithParent } from "./parent-watch.ts"
 import { assertPortFree, reachPostgres, reachRedis } from "./preflight.ts"
-import { onShutdown } from "./shutdown.ts"
+import { runUntilSignalled } from "./shutdown.ts"
 
 /**
  * The runtime logs each partition it acquires at info; in the one-process start it owns them all at once and
@@ -29,11 +29,8 @@ const quietPartitions = (log: Logger): Logger => ({
 
 export const startCommand = async (config: Config): Promise<"running"> => {
   const log = createLogger(config.logLevel, { component: "start" })
-  // Most recent first; the signal handlers see whatever has been started by the time they run.
-  const closers: Array<() => Promise<void>> = []
-  onShutdown(log, closers)
   stopWithParent()
-  try {
+  return runUntilSignalled(log, async (started) => {
     await assertPortFree(config.host, config.port)
     await Promise.all([
       config.redisUrl && reachRedis(config.redisUrl, config.redisCluster),
@@ -44,12 +41,12 @@ export const startCommand = async (config: Config): Promise<"running"> => {
       ...(config.databaseUrl === undefined ? {} : { databaseUrl: config.databaseUrl }),
       dataDir: config.dataDir,
     })
-    closers.unshift(() => infrastructure.stop())
+    started(() => infrastructure.stop())
     for (const line of infrastructure.started) say(`started ${line}`)
 
     const { redisUrl, databaseUrl } = infrastructure
     const services = await openServices({ ...config, redisUrl, databaseUrl }, log, "start")
-    closers.unshift(() => services.close())
+    started(() => services.close())
     const runtime = await startRuntime({
       ...services,
       sql: services.db.sql,
@@ -58,15 +55,10 @@ export const startCommand = async (config: Config): Promise<"running"> => {
       log: quietPartitions(log),
       tuning: tuningFor(config),
     })
-    closers.unshift(() => runtime.stop())
+    started(() => runtime.stop())
     const edge = await serve(config, services, log, runtime)
-    closers.unshift(() => edge.close())
-    return "running"
-  } catch (error) {
-    for (const close of closers.splice(0))
-      await close().catch((failure: unknown) => log.error("stopping after a failed start", errorFields(failure)))
-    throw error
-  }
+    started(() => edge.close())
+  })
 }
 
 /** The edge and the operator token (openEdge), then the banner: the URL, the dashboard and the token last. */
