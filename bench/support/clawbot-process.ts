@@ -27,10 +27,13 @@ export interface ClawbotEnv {
 }
 
 const BIN = new URL("../../bin/clawbot.js", import.meta.url).pathname
-/** BENCH_CPU_PROF=<dir>: every Clawbot process writes a V8 CPU profile there when it stops (`node --cpu-prof`). */
+/** BENCH_CPU_PROF=<dir>: every Clawbot process writes a V8 CPU profile there when it stops (`node --cpu-prof`);
+ * BENCH_HEAP_PROF=<dir>: a sampled allocation profile (`node --heap-prof`: what allocated the bytes the collector
+ * had to go through). */
 const profile = (): string[] => {
-  const dir = process.env.BENCH_CPU_PROF
-  return dir ? ["--cpu-prof", `--cpu-prof-dir=${dir}`] : []
+  const cpu = process.env.BENCH_CPU_PROF
+  const heap = process.env.BENCH_HEAP_PROF
+  return [...(cpu ? ["--cpu-prof", `--cpu-prof-dir=${cpu}`] : []), ...(heap ? ["--heap-prof", `--heap-prof-dir=${heap}`] : [])]
 }
 const STOP_TIMEOUT_MS = 15_000
 

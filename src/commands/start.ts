@@ -4,18 +4,17 @@
 // it can before starting anything (the port, the servers given by URL), so a failure is said plainly
 // (failure.ts); SIGINT/SIGTERM, SIGHUP and the death of its parent (npm, npx) stop everything in
 // reverse order, those servers included.
-import { KINDS } from "../../actors/index.ts"
 import type { Config } from "../config.ts"
 import type { Edge } from "../edge/app.ts"
 import { resolveInfrastructure } from "../embedded/index.ts"
 import { createLogger, type Logger } from "../log.ts"
-import { inboxDecoder } from "../runtime/inbox-codec.ts"
-import { type Runtime, startRuntime, tuningFor } from "../runtime/runtime.ts"
+import type { Runtime } from "../runtime/runtime.ts"
 import { openServices, type Services } from "../services.ts"
 import { bannerLines } from "./banner.ts"
 import { openEdge, say } from "./edge.ts"
 import { stopWithParent } from "./parent-watch.ts"
 import { assertPortFree, reachPostgres, reachRedis } from "./preflight.ts"
+import { runtimeOn } from "./runtime.ts"
 import { runUntilSignalled } from "./shutdown.ts"
 
 /**
@@ -47,14 +46,7 @@ export const startCommand = async (config: Config): Promise<"running"> => {
     const { redisUrl, databaseUrl } = infrastructure
     const services = await openServices({ ...config, redisUrl, databaseUrl }, log, "start")
     started(() => services.close())
-    const runtime = await startRuntime({
-      ...services,
-      sql: services.db.sql,
-      kinds: KINDS,
-      decode: inboxDecoder(config),
-      log: quietPartitions(log),
-      tuning: tuningFor(config),
-    })
+    const runtime = await runtimeOn(config, services, quietPartitions(log))
     started(() => runtime.stop())
     const edge = await serve(config, services, log, runtime)
     started(() => edge.close())
