@@ -28,13 +28,13 @@ export interface ClawbotEnv {
 
 const BIN = new URL("../../bin/clawbot.js", import.meta.url).pathname
 /** BENCH_CPU_PROF=<dir>: every Clawbot process writes a V8 CPU profile there when it stops (`node --cpu-prof`);
- * BENCH_HEAP_PROF=<dir>: a sampled allocation profile (`node --heap-prof`: what allocated the bytes the collector
- * had to go through). */
-const profile = (): string[] => {
-  const cpu = process.env.BENCH_CPU_PROF
-  const heap = process.env.BENCH_HEAP_PROF
-  return [...(cpu ? ["--cpu-prof", `--cpu-prof-dir=${cpu}`] : []), ...(heap ? ["--heap-prof", `--heap-prof-dir=${heap}`] : [])]
-}
+ * BENCH_HEAP_PROF=<dir>: a sampled profile of everything it allocated, collected or not (allocation-profile.cjs:
+ * what the collector had to go through). */
+const ALLOCATION_PROFILE = new URL("./allocation-profile.cjs", import.meta.url).pathname
+const profile = (): string[] => [
+  ...(process.env.BENCH_CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []),
+  ...(process.env.BENCH_HEAP_PROF ? ["--require", ALLOCATION_PROFILE] : []),
+]
 const STOP_TIMEOUT_MS = 15_000
 
 export const startClawbot = async (command: "start" | "runtime", env: ClawbotEnv, index = 0): Promise<ClawbotProcess> => {
