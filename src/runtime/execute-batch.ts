@@ -318,8 +318,9 @@ const carryOut = async (io: BatchIo, items: ReadonlyArray<OutboxItem>, replayed:
     )
 }
 
-/** Appends `sends`: each target's runs up to its first coverage answer, one call per partition; what follows a coverage
- * answer (its query, then its append) waits for the target's runs before it, and goes one append at a time. */
+/** Appends `sends`: each target's runs up to its first coverage answer, one call for every partition (one per partition
+ * on a Redis Cluster); what follows a coverage answer (its query, then its append) waits for the target's runs before
+ * it, and goes one append at a time. */
 const appendSends = (io: BatchIo, sends: Sends): Array<Promise<unknown>> => {
   const heads = new Map<number, AppendRun[]>()
   const tails: Array<{ readonly partition: number | undefined; readonly steps: ReadonlyArray<SendStep> }> = []
@@ -333,11 +334,14 @@ const appendSends = (io: BatchIo, sends: Sends): Array<Promise<unknown>> => {
     }
     if (first < steps.length) tails.push({ partition: first > 0 ? partition : undefined, steps: steps.slice(first) })
   }
-  const headCalls = new Map([...heads].map(([partition, runs]) => [partition, io.scripts.appendRuns(io.keys.partition(partition), runs)]))
+  const headCall =
+    heads.size === 0
+      ? undefined
+      : io.scripts.appendRunsAcross([...heads].map(([partition, runs]) => ({ p: io.keys.partition(partition), runs })))
   return [
-    ...headCalls.values(),
+    ...(headCall === undefined ? [] : [headCall]),
     ...tails.map(async ({ partition, steps }) => {
-      if (partition !== undefined) await headCalls.get(partition)
+      if (partition !== undefined) await headCall
       for (const step of steps) await (step._tag === "run" ? appendRun(io, step.run) : appendCoverage(io, step.item))
     }),
   ]
