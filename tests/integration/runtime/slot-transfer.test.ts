@@ -61,10 +61,13 @@ describe("an agent's slot transferred from task to task", () => {
     // Every slot given back once nothing waits: online, holding none.
     const idle = (row: Row) => row.state === "online" && inflightOf(row).length === 0
     expect(idle(await d.actor("agent", agentId, idle))).toBe(true)
-    // The agent applied its two first reservations and, per slot, about one RELEASE at the end: not one entry per task.
+    // The agent heard of its first slots (its two reservations; or, when the sweep's wake met it idle before its own
+    // fill was routed, slots given straight: GIVEN, seen once in CI under load) and, per slot, about one RELEASE at
+    // the end: not one entry per task.
     const events = await appliedEvents(d, "agent", agentId)
-    expect(events.filter((type) => type === "RESERVE").length).toBeGreaterThanOrEqual(2)
-    expect(events.filter((type) => type === "RELEASE" || type === "RESERVE").length).toBeLessThan(tasks.length / 2)
+    const told = events.filter((type) => type === "RESERVE" || type === "GIVEN")
+    expect(told.length, events.join(",")).toBeGreaterThanOrEqual(1)
+    expect([...told, ...events.filter((type) => type === "RELEASE")].length, events.join(",")).toBeLessThan(tasks.length / 2)
     // The RELEASEs that reached it carried the successes transferred before them: its count is every task's.
     const agent = await d.actor("agent", agentId)
     expect((agent.snapshot as { context: { successes: number } }).context.successes).toBe(tasks.length)
