@@ -61,9 +61,10 @@ describe("an agent's slot transferred from task to task", () => {
     // Every slot given back once nothing waits: online, holding none.
     const idle = (row: Row) => row.state === "online" && inflightOf(row).length === 0
     expect(idle(await d.actor("agent", agentId, idle))).toBe(true)
-    // The agent heard of its first slots (its two reservations; or, when the sweep's wake met it idle before its own
-    // fill was routed, slots given straight: GIVEN, seen once in CI under load) and, per slot, about one RELEASE at
-    // the end: not one entry per task.
+    // The agent heard of its first slots by its two reservations or, when its fill found fewer tasks ready than its
+    // slots (their CREATEs applied after its CONNECT, as once in CI under load), by one reservation and a slot kept
+    // free that the next task's wake gave straight (GIVEN); and, per slot, about one RELEASE at the end: not one entry
+    // per task.
     const events = await appliedEvents(d, "agent", agentId)
     const told = events.filter((type) => type === "RESERVE" || type === "GIVEN")
     expect(told.length, events.join(",")).toBeGreaterThanOrEqual(1)
