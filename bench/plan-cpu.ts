@@ -68,9 +68,7 @@ const run = async (record: ((what: string, value: unknown) => void) | undefined)
   const scripts = {
     publish: catching("publish", (args) => (args[1] as unknown[]).map((_, n) => `${n}-0`)),
     applyTimers: catching("timers", (args) => (args[1] as unknown[]).length),
-    appendRunsAcross: catching("appendRuns", (args) =>
-      (args[0] as Array<{ runs: unknown[] }>).map(({ runs }) => runs.map(() => ({ id: "0-0", appended: 1 }))),
-    ),
+    appendRuns: catching("appendRuns", (args) => (args[1] as unknown[]).map(() => ({ id: "0-0", appended: 1 }))),
     deadLetters: catching("deadLetters", () => []),
     ack: catching("ack", (args) => (args[1] as unknown[]).length),
   } as unknown as RedisScripts
@@ -133,8 +131,9 @@ const run = async (record: ((what: string, value: unknown) => void) | undefined)
 
   const react = ([what, args]: [string, unknown]) => {
     if (what === "appendRuns") {
-      const [groups] = args as [Array<{ runs: Array<{ type: string; actor: string; parts: Array<{ cmdId: string; payload: string }> }> }>]
-      for (const { type, actor, parts } of groups.flatMap((group) => group.runs)) {
+      for (const { type, actor, parts } of (
+        args as [unknown, Array<{ type: string; actor: string; parts: Array<{ cmdId: string; payload: string }> }>]
+      )[1]) {
         if (type === "RELEASE") free.set(actor.slice("agent:".length), free.get(actor.slice("agent:".length))! + parts.length)
         const [first] = parts
         if (parts.length === 1 && first) push({ type, actor, payload: first.payload, ...(first.cmdId ? { cmdId: first.cmdId } : {}) })

@@ -73,12 +73,6 @@ export const sharedPrefix = (runs: ReadonlyArray<AppendRun>): string => {
   return prefix ?? ""
 }
 
-/** The runs `appendRunsAcross` appends to one partition. */
-export interface RunsOf {
-  readonly p: PartitionKeys
-  readonly runs: ReadonlyArray<AppendRun>
-}
-
 /** What `appendRuns` answers for one run. */
 export interface AppendedRun {
   /** The new entry's id, or (when every command was appended before) the first one's entry id. */
@@ -122,9 +116,6 @@ export interface RedisScripts {
    * before as one entry (one command: an ordinary entry; each command deduplicated by its own id); each run's
    * answer, in order. */
   appendRuns(p: PartitionKeys, runs: ReadonlyArray<AppendRun>): Promise<AppendedRun[]>
-  /** appendRuns over several partitions' runs: one call on a single Redis (so a batch's sends to the actors of many
-   * partitions cost one script call), one per partition on a Redis Cluster; each group's answers, in order. */
-  appendRunsAcross(groups: ReadonlyArray<RunsOf>): Promise<AppendedRun[][]>
   /** Moves up to `max` timers due at or before `nowMs` into the inbox; returns how many, and when
    * the earliest timer still armed is due (null when none is). */
   fireTimers(p: PartitionKeys, nowMs: number, max: number): Promise<FiredTimers>
@@ -309,7 +300,6 @@ export interface ScriptOptions {
 
 const KEY_COUNTS = {
   append: 2,
-  // Two a partition it appends to (append-runs.lua): given at each call.
   "append-runs": 2,
   "timers-apply": 2,
   "timers-fire": 3,
@@ -360,38 +350,6 @@ export const createScripts = (redis: Redis, options: ScriptOptions = {}): RedisS
   // Inbox entries are read as bytes, so a raw entry that is not UTF-8 is seen as such (see streamEntriesOfBytes).
   const readInboxBytes = define(redis, "inbox-read", true)
 
-  /** One call of append-runs.lua over `groups` (each partition's inbox and dedupe prefix a pair of its keys). */
-  const appendAcross = async (groups: ReadonlyArray<RunsOf>): Promise<AppendedRun[][]> => {
-    const present = groups.filter((group) => group.runs.length > 0)
-    if (present.length === 0) return groups.map(() => [])
-    const all = present.flatMap((group) => group.runs)
-    const prefix = sharedPrefix(all)
-    const keys = present.flatMap(({ p }) => [p.inbox, p.dedupe("")])
-    const args: (string | number)[] = [...keys, dedupeTtlMs, prefix]
-    // A type or payload the one before has, "" (append-runs.lua takes the previous): a sweep's sends say theirs once.
-    let [type, payload] = ["", ""]
-    present.forEach(({ runs }, k) => {
-      for (const run of runs) {
-        args.push(k + 1, run.type === type ? "" : run.type, run.actor, run.parts.length)
-        type = run.type
-        for (const part of run.parts) {
-          args.push(part.cmdId === "" ? "" : part.cmdId.slice(prefix.length), part.payload === payload ? "" : part.payload)
-          payload = part.payload
-        }
-      }
-    })
-    const reply = (await calls["append-runs"](redis, keys.length, args)) as Array<string | number>
-    let n = 0
-    const answers = present.map(({ runs }) =>
-      runs.map(() => {
-        const answer = { id: String(reply[2 * n]), appended: Number(reply[2 * n + 1]) }
-        n += 1
-        return answer
-      }),
-    )
-    return groups.map((group) => (group.runs.length > 0 ? answers[present.indexOf(group)]! : []))
-  }
-
   return {
     dedupeTtlMs,
     append: async (p, { type, actor, payload, cmdId = "", fields = {}, deadline = 0 }) => {
@@ -410,9 +368,23 @@ export const createScripts = (redis: Redis, options: ScriptOptions = {}): RedisS
       )
       return Number(await run["timers-apply"](p.timers, p.timerData, ...args))
     },
-    appendRuns: async (p, runs) => (await appendAcross([{ p, runs }]))[0]!,
-    appendRunsAcross: async (groups) =>
-      redis.isCluster ? (await Promise.all(groups.map((group) => appendAcross([group])))).flat() : appendAcross(groups),
+    appendRuns: async (p, runs) => {
+      if (runs.length === 0) return []
+      const prefix = sharedPrefix(runs)
+      const args: (string | number)[] = [dedupeTtlMs, prefix]
+      // A type or payload the one before has, "" (append-runs.lua takes the previous): a sweep's sends say theirs once.
+      let [type, payload] = ["", ""]
+      for (const run of runs) {
+        args.push(run.type === type ? "" : run.type, run.actor, run.parts.length)
+        type = run.type
+        for (const part of run.parts) {
+          args.push(part.cmdId === "" ? "" : part.cmdId.slice(prefix.length), part.payload === payload ? "" : part.payload)
+          payload = part.payload
+        }
+      }
+      const reply = (await run["append-runs"](p.inbox, p.dedupe(""), ...args)) as Array<string | number>
+      return runs.map((_, n) => ({ id: String(reply[2 * n]), appended: Number(reply[2 * n + 1]) }))
+    },
     fireTimers: async (p, nowMs, max) => {
       const [moved, next] = (await run["timers-fire"](p.timers, p.timerData, p.inbox, nowMs, max)) as [number, string | number]
       const nextDue = Number(next)

@@ -74,7 +74,7 @@ export type EachCommand = Omit<AppendInput, "replyTo" | "replyWhen" | "by" | "de
 
 /**
  * Commands sent together, each one entry as `AppendFn` writes it (deduplicated by its command id, against the
- * same markers): grouped by partition, one append-runs.lua call for them all (one per partition on a Redis Cluster). Every command
+ * same markers): grouped by partition, one append-runs.lua call per partition, all started at once. Every command
  * is validated before any call starts (one that fails its Schema throws, nothing is appended); each command's
  * answer, in the order given, settles with its partition's call.
  */
@@ -99,12 +99,11 @@ export const createAppendEach =
       group.at.push(at)
     })
     const answers: Array<Promise<Appended>> = []
-    const groups = [...byPartition]
-    const call = options.scripts.appendRunsAcross(groups.map(([partition, { runs }]) => ({ p: options.keys.partition(partition), runs })))
-    groups.forEach(([partition, { at }], g) => {
+    for (const [partition, { runs, at }] of byPartition) {
+      const call = options.scripts.appendRuns(options.keys.partition(partition), runs)
       at.forEach((index, n) => {
-        answers[index] = call.then((answered) => ({ partition, streamId: answered[g]![n]!.id, duplicate: answered[g]![n]!.appended === 0 }))
+        answers[index] = call.then((answered) => ({ partition, streamId: answered[n]!.id, duplicate: answered[n]!.appended === 0 }))
       })
-    })
+    }
     return answers
   }

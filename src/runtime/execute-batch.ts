@@ -318,9 +318,8 @@ const carryOut = async (io: BatchIo, items: ReadonlyArray<OutboxItem>, replayed:
     )
 }
 
-/** Appends `sends`: each target's runs up to its first coverage answer, one call for every partition (one per partition
- * on a Redis Cluster); what follows a coverage answer (its query, then its append) waits for the target's runs before
- * it, and goes one append at a time. */
+/** Appends `sends`: each target's runs up to its first coverage answer, one call per partition; what follows a coverage
+ * answer (its query, then its append) waits for the target's runs before it, and goes one append at a time. */
 const appendSends = (io: BatchIo, sends: Sends): Array<Promise<unknown>> => {
   const heads = new Map<number, AppendRun[]>()
   const tails: Array<{ readonly partition: number | undefined; readonly steps: ReadonlyArray<SendStep> }> = []
@@ -334,14 +333,11 @@ const appendSends = (io: BatchIo, sends: Sends): Array<Promise<unknown>> => {
     }
     if (first < steps.length) tails.push({ partition: first > 0 ? partition : undefined, steps: steps.slice(first) })
   }
-  const headCall =
-    heads.size === 0
-      ? undefined
-      : io.scripts.appendRunsAcross([...heads].map(([partition, runs]) => ({ p: io.keys.partition(partition), runs })))
+  const headCalls = new Map([...heads].map(([partition, runs]) => [partition, io.scripts.appendRuns(io.keys.partition(partition), runs)]))
   return [
-    ...(headCall === undefined ? [] : [headCall]),
+    ...headCalls.values(),
     ...tails.map(async ({ partition, steps }) => {
-      if (partition !== undefined) await headCall
+      if (partition !== undefined) await headCalls.get(partition)
       for (const step of steps) await (step._tag === "run" ? appendRun(io, step.run) : appendCoverage(io, step.item))
     }),
   ]

@@ -1,22 +1,20 @@
 --[[
-  Idempotently append a batch's commands to the actors of one or more partitions in one step: several
-  runs (commands of one type in a row to one actor, e.g. its tasks' TASK_STATUS reports to a session),
-  each as one entry (append_each: each command deduplicated by its own cmdId, so a redelivered batch,
-  grouped the same or not, appends nothing twice), in the order given: the runs to one actor enter its
-  inbox in that order. Several partitions only on a single Redis (their keys are in different hash slots:
-  on a Redis Cluster the caller makes one call per partition).
+  Idempotently append a batch's commands to the actors of one partition in one step: several runs
+  (commands of one type in a row to one actor, e.g. its tasks' TASK_STATUS reports to a session), each
+  as one entry (append_each, included: each command deduplicated by its own cmdId, so a redelivered
+  batch, grouped the same or not, appends nothing twice), in the order given: the runs to one actor
+  enter its inbox in that order.
 
   Input:
-    KEYS[2k-1] partition k's inbox stream          {prefix:p}:in
-    KEYS[2k]   partition k's dedupe marker prefix  {prefix:p}:dedupe:
+    KEYS[1] inbox stream                    {prefix:p}:in
+    KEYS[2] dedupe marker prefix            {prefix:p}:dedupe:
 
     ARGV[1] dedupe marker TTL (ms)
     ARGV[2] the command ids' shared prefix, sent once ("" when none): each command's id is it followed by the
             id given below
-    ARGV[3..] per run: k (its partition's place among the KEYS pairs, from 1), type, actor ("kind:id"), n (how
-              many commands), then n pairs cmdId, payload (cmdId "": not deduplicated, only in a run of one; the
-              prefix is not put before it; type "": the previous run's; payload "": the previous command's, so a
-              sweep's runs send theirs once)
+    ARGV[3..] per run: type, actor ("kind:id"), n (how many commands), then n pairs cmdId, payload
+              (cmdId "": not deduplicated, only in a run of one; the prefix is not put before it; type "": the
+              previous run's; payload "": the previous command's, so a sweep's runs send theirs once)
 
   Output:
     per run, in order: streamId, appended: the new entry's id and how many commands it holds, or
@@ -87,13 +85,12 @@ local out = {}
 local last_type = nil
 local i = 3
 while i <= #ARGV do
-  local k = tonumber(ARGV[i])
-  local n = tonumber(ARGV[i + 3])
-  local last = i + 3 + 2 * n
-  if ARGV[i + 1] ~= "" then
-    last_type = ARGV[i + 1]
+  local n = tonumber(ARGV[i + 2])
+  local last = i + 2 + 2 * n
+  if ARGV[i] ~= "" then
+    last_type = ARGV[i]
   end
-  local appended = append_each(KEYS[2 * k - 1], KEYS[2 * k], ARGV[1], last_type, ARGV[i + 2], ARGV, i + 4, last)
+  local appended = append_each(KEYS[1], KEYS[2], ARGV[1], last_type, ARGV[i + 1], ARGV, i + 3, last)
   out[#out + 1] = appended[1]
   out[#out + 1] = appended[2]
   i = last + 1

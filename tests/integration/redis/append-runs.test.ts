@@ -1,10 +1,9 @@
-// A batch's commands to the actors of one partition, or of several on a single Redis, in one call (append-runs.lua): each run (commands of one
+// A batch's commands to the actors of one partition in one call (append-runs.lua): each run (commands of one
 // type in a row to one actor) one entry (batched-entries.test.ts), in the order given, each command
 // deduplicated by its own id, so a redelivered batch, grouped the same or not, appends nothing twice. The ids' shared
 // prefix is sent once, and a type or payload the one before has: each command still has its whole id, type, payload.
 import { describe, expect, it } from "vitest"
 import { createScripts, sharedPrefix } from "../../../src/redis/scripts.ts"
-import { countScripts } from "../../support/count-scripts.ts"
 import { freshRedis } from "../../support/redis.ts"
 
 const fresh = freshRedis()
@@ -139,42 +138,6 @@ describe("append runs", () => {
       ["type", "SESSION_RUN", "actor", "task:c", "payload", '{"epoch":1}', "cmdId", "s/5"],
       ["type", "SESSION_RUN", "actor", "task:d", "payload", '{"epoch":1}', "cmdId", "s/6"],
     ])
-  })
-
-  it("appends several partitions' runs in one call on a single Redis, each to its own inbox, answered by partition", async () => {
-    const [a, b, c] = [fresh.keys.partition(5), fresh.keys.partition(6), fresh.keys.partition(7)]
-    const scripts = createScripts(fresh.redis)
-    const calls = countScripts(fresh.redis, ["append-runs"])
-    const groups = [
-      { p: a, runs: [{ type: "ASSIGN", actor: "task:t1", parts: [part("x/1/next", 1)] }] },
-      { p: b, runs: [] },
-      {
-        p: c,
-        runs: [
-          { type: "ASSIGN", actor: "task:t2", parts: [part("x/2/next", 2)] },
-          { type: "RELEASE", actor: "agent:g", parts: [part("x/3", 3)] },
-        ],
-      },
-    ]
-    const answers = await scripts.appendRunsAcross(groups)
-    expect(calls.get("append-runs")).toBe(1)
-    expect(answers.map((group) => group.map((answer) => answer.appended))).toEqual([[1], [], [1, 1]])
-    expect(await entries(a.inbox)).toEqual([
-      { id: answers[0]![0]!.id, flat: ["type", "ASSIGN", "actor", "task:t1", "payload", '{"n":1}', "cmdId", "x/1/next"] },
-    ])
-    expect(await entries(b.inbox)).toEqual([])
-    expect(await entries(c.inbox)).toEqual([
-      { id: answers[2]![0]!.id, flat: ["type", "ASSIGN", "actor", "task:t2", "payload", '{"n":2}', "cmdId", "x/2/next"] },
-      { id: answers[2]![1]!.id, flat: ["type", "RELEASE", "actor", "agent:g", "payload", '{"n":3}', "cmdId", "x/3"] },
-    ])
-    // Each command's marker is in its own partition's dedupe keys, so a redelivery through either call form repeats nothing.
-    expect(await fresh.redis.get(a.dedupe("x/1/next"))).toBe(answers[0]![0]!.id)
-    expect(await fresh.redis.get(c.dedupe("x/3"))).toBe(answers[2]![1]!.id)
-    expect(await scripts.appendRuns(c, groups[2]!.runs)).toEqual([
-      { id: answers[2]![0]!.id, appended: 0 },
-      { id: answers[2]![1]!.id, appended: 0 },
-    ])
-    expect((await scripts.appendRunsAcross(groups)).flat().map((answer) => answer.appended)).toEqual([0, 0, 0])
   })
 
   it("takes as the prefix what every id but those not deduplicated begins with, never a whole id", () => {

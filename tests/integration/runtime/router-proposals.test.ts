@@ -1,7 +1,7 @@
 // The router's proposals (RESERVE to the agents that took tasks) of one batch, fills and wakes alike, are
-// appended in ONE append-runs.lua call for every partition of their agents (one per partition on a Redis Cluster),
-// each proposal its own entry deduplicated by its command id; the proposals an agent has not applied yet still count
-// against the free slots it reports (to the entry), and a failed call appends none of them: the batch's redelivery does.
+// appended in ONE append-runs.lua call per partition of their agents, each proposal its own entry deduplicated
+// by its command id; the proposals an agent has not applied yet still count against the free slots it reports
+// (to the entry), and a partition whose call fails leaves the others' proposals appended and counted.
 // Counted on the router's own connection, by what its client sends to Redis.
 import { randomUUID } from "node:crypto"
 import type { Redis } from "ioredis"
@@ -76,7 +76,7 @@ const reserve = (agentId: string, taskId: string, cmdId: string): string[] => [
 ]
 
 describe("the router's proposals", () => {
-  it("appends a batch's N proposals (fills and wakes) over K partitions in one call, each proposal one entry", async () => {
+  it("appends a batch's N proposals (fills and wakes) over K partitions in K calls, each proposal one entry", async () => {
     const { router, counts } = await countedRouter()
     const capability = `k-${randomUUID()}`
     const [a0, a1, a2] = [0, 1, 2].map((p) => d.idIn("agent", p)) as [string, string, string]
@@ -96,8 +96,8 @@ describe("the router's proposals", () => {
       "batch",
     )
     const calls = Object.fromEntries([...counts].map(([name, n]) => [name, n - (before[name] ?? 0)]))
-    // Five proposals to agents of three partitions: one routing call, one append call (one per partition on a Cluster).
-    expect(calls).toEqual({ "route-batch": 1, "append-runs": 1, append: 0 })
+    // Five proposals to agents of three partitions: one routing call, three append calls.
+    expect(calls).toEqual({ "route-batch": 1, "append-runs": 3, append: 0 })
     const [t0, t1, t2, t3] = waiting as [string, string, string, string]
     expect(await fieldsOf(a0)).toEqual([reserve(a0, t0, `batch/${t0}`), reserve(a0, t1, `batch/${t1}`)])
     expect(await fieldsOf(a1)).toEqual([reserve(a1, t2, `batch/${t2}`)])
@@ -149,23 +149,24 @@ describe("the router's proposals", () => {
     ])
   })
 
-  it("appends no proposal when the batch's one append call fails, and its redelivery appends each once", async () => {
+  it("keeps the proposals of a partition whose call succeeded, counted, when another partition's call fails", async () => {
     const capability = `fail-${randomUUID()}`
-    const [first, second] = [d.idIn("agent", 1), d.idIn("agent", 2)]
+    const [lost, kept] = [d.idIn("agent", 1), d.idIn("agent", 2)]
     const tasks = taskIds(2)
     await enqueue(capability, tasks)
-    // The one append call (both agents' partitions) fails.
+    // The first append call (lost's partition, its proposal first) fails.
     const failing = scriptFailsOnce(await d.connectRedis("failing"), "append-runs", () => undefined)
     const router = routerOn(failing)
-    const requests = [fill(first, capability, 1), fill(second, capability, 1)]
-    await expect(fills(router, requests, "fails")).rejects.toThrow("append-runs failed")
-    expect(await fieldsOf(first)).toEqual([])
-    expect(await fieldsOf(second)).toEqual([])
-    // The batch's redelivery (its tasks back in their queue, as the sweep puts them) proposes both, once each.
-    await enqueue(capability, tasks, -2)
-    await fills(router, requests, "fails")
-    await fills(router, requests, "fails")
-    expect(await fieldsOf(first)).toEqual([reserve(first, tasks[0]!, `fails/${tasks[0]}`)])
-    expect(await fieldsOf(second)).toEqual([reserve(second, tasks[1]!, `fails/${tasks[1]}`)])
+    await expect(fills(router, [fill(lost, capability, 1), fill(kept, capability, 1)], "fails")).rejects.toThrow("append-runs failed")
+    expect(await fieldsOf(lost)).toEqual([])
+    expect(await fieldsOf(kept)).toEqual([reserve(kept, tasks[1]!, `fails/${tasks[1]}`)])
+    // Kept's proposal counts against its free slots; the batch's redelivery proposes lost's.
+    const more = taskIds(1)
+    await enqueue(capability, more)
+    await fills(router, [fill(kept, capability, 1)], "later")
+    expect(await fieldsOf(kept)).toHaveLength(1)
+    await enqueue(capability, [tasks[0]!], -1)
+    await fills(router, [fill(lost, capability, 1)], "fails")
+    expect(await fieldsOf(lost)).toEqual([reserve(lost, tasks[0]!, `fails/${tasks[0]}`)])
   })
 })
