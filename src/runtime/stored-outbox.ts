@@ -16,6 +16,7 @@
 import type { ActorRef } from "./actor-kind.ts"
 import type { OutboxItem } from "./outbox.ts"
 import { compactReport, keyedReport } from "../schema/task-report.ts"
+import { streamIdMs } from "../redis/stream-id.ts"
 
 /** Entry id → its items, each without `entryId`, and without `ref` when it is the actor itself. */
 type StoredOutbox = Record<string, Array<Record<string, unknown>>>
@@ -122,9 +123,6 @@ const storedReport = (compact: Record<string, unknown>): Record<string, unknown>
   return r === undefined ? compact : { _tag: REPORT, r, cmdId }
 }
 
-/** The time of an entry id (`<ms>-<seq>`). */
-const msOf = (entryId: string): number => Number(entryId.slice(0, entryId.indexOf("-")))
-
 /** A task's own `route_task` (its `taskId` left out already) stored as `routed` when it says what its row and entry
  * do (the row's capability and priority, ready since the entry's time, no group): `{_tag, cmdId}`. */
 const storedRoute = (compact: Record<string, unknown>, self: Self, entryId: string): Record<string, unknown> => {
@@ -133,13 +131,13 @@ const storedRoute = (compact: Record<string, unknown>, self: Self, entryId: stri
   if (_tag !== ROUTE || keys !== (cmdId === undefined ? 4 : 5) || (cmdId !== undefined && typeof cmdId !== "string")) return compact
   if (typeof capability !== "string" || capability !== self.capability || typeof priority !== "number" || priority !== self.priority)
     return compact
-  if (since !== msOf(entryId)) return compact
+  if (since !== streamIdMs(entryId)) return compact
   return cmdId === undefined ? { _tag: ROUTED } : { _tag: ROUTED, cmdId }
 }
 
 /** A stored `routed` as the `route_task` it stands for (its `taskId` put back with the other own members). */
 const expandedRoute = (compact: Record<string, unknown>, self: Self, entryId: string): Record<string, unknown> => {
-  const route: Record<string, unknown> = { _tag: ROUTE, capability: self.capability, priority: self.priority, since: msOf(entryId) }
+  const route: Record<string, unknown> = { _tag: ROUTE, capability: self.capability, priority: self.priority, since: streamIdMs(entryId) }
   if (compact["cmdId"] !== undefined) route["cmdId"] = compact["cmdId"]
   return route
 }
@@ -215,7 +213,7 @@ const joined = (group: Array<Record<string, unknown>>, item: OutboxItem, shortId
 const expandedSends = (compact: Record<string, unknown>, self: Self): Array<Record<string, unknown>> => {
   const first = Number(String(compact["cmdId"]).slice(DERIVED.length))
   const count = compact["count"]
-  const ids = typeof count === "number" ? sweepIdsOf(self, count) : (compact["ids"] as string[])
+  const ids = typeof count === "number" ? sweptIds(self, count) : (compact["ids"] as string[])
   return ids.map((id, n) => ({
     _tag: "send",
     to: { kind: compact["kind"], id },
@@ -227,7 +225,7 @@ const expandedSends = (compact: Record<string, unknown>, self: Self): Array<Reco
 
 /** The ids of a stored `count`: an actor stored so has its kind's `sweepIds` (an error otherwise, not a sweep that
  * reaches no one). */
-const sweepIdsOf = (self: Self, count: number): ReadonlyArray<string> => {
+const sweptIds = (self: Self, count: number): ReadonlyArray<string> => {
   if (self.sweepIds === undefined) throw new Error(`${self.kind} ${self.id}: a sweep stored by its count, and no sweepIds to read it`)
   return self.sweepIds(count)
 }

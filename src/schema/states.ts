@@ -1,4 +1,5 @@
-// The state names of each machine (docs/machines.md), used by list filters and by TASK_STATUS.
+// The state names of each machine (docs/machines.md), used by list filters and by TASK_STATUS. A task state's place in
+// TaskState is its code in stored and appended reports (task-report.ts): add new task states at the end.
 import { Schema } from "effect"
 
 export const TaskState = Schema.Literals([

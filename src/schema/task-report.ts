@@ -11,19 +11,9 @@ import { fieldGuard, isPlainRecord, type PlainPayload, plainDecoder, plainEncode
 import { TaskState } from "./states.ts"
 import { snakeCased } from "./wire.ts"
 
-/** The states by code. Stored and appended reports name states by their place here: only ever append to it. */
-export const REPORT_STATES: ReadonlyArray<TaskState> = [
-  "blocked",
-  "awaiting_approval",
-  "ready",
-  "assigned",
-  "in_progress",
-  "retry_wait",
-  "completed",
-  "failed",
-  "cancelled",
-  "timed_out",
-]
+/** The states by code: TaskState's own list (states.ts). Stored and appended reports name states by their place in it,
+ * so that list only ever grows at its end (tests/unit/schema/task-report.test.ts pins the codes written so far). */
+export const REPORT_STATES: ReadonlyArray<TaskState> = TaskState.literals
 const CODES: ReadonlyMap<string, number> = new Map(REPORT_STATES.map((state, code) => [state, code]))
 
 const fields = { index: NonNegativeInt, from: TaskState, status: TaskState, epoch: NonNegativeInt }
