@@ -126,23 +126,16 @@ export const createRouter = (options: {
     payload: { agentId: give.agentId },
     cmdId: give.cmdId,
   })
-  /** The agents told of the slots given them straight (GIVEN, one per agent, under its first give's command id, so a
-   * repeated batch tells nothing twice): they count them from now on, without a RESERVE on the task's way. */
-  const tell = (gives: ReadonlyArray<Give>): EachCommand[] => {
-    const byAgent = new Map<string, Give[]>()
-    for (const give of gives) {
-      const given = byAgent.get(give.agentId)
-      if (given === undefined) byAgent.set(give.agentId, [give])
-      else given.push(give)
-    }
-    return [...byAgent].map(([agentId, given]) => ({
-      kind: "agent",
-      id: agentId,
-      type: "GIVEN",
-      payload: { taskIds: given.map((give) => give.taskId) },
-      cmdId: `${given[0]!.cmdId}/g`,
-    }))
-  }
+  /** The agent told of a slot given it straight (GIVEN), under its give's command id: it counts the slot from now on,
+   * without a RESERVE on the task's way. One GIVEN per give, so that a tell's identity is its give's: a redelivered
+   * batch gives a kept slot again under the same id (deduplicated), whatever else it gives. */
+  const tell = (give: Give): EachCommand => ({
+    kind: "agent",
+    id: give.agentId,
+    type: "GIVEN",
+    payload: { taskIds: [give.taskId] },
+    cmdId: `${give.cmdId}/g`,
+  })
   /** Appends `commands` together (one call per partition), each proposal (RESERVE) counted as pending for its agent
    * once its call answers. */
   const propose = async (commands: ReadonlyArray<EachCommand>): Promise<void> => {
@@ -216,7 +209,7 @@ export const createRouter = (options: {
         ...routed.fills.map(reserve(cmdId)),
         ...routed.wakes.map(reserve(`${cmdId}/w`)),
         ...routed.gives.map(assign),
-        ...tell(routed.gives),
+        ...routed.gives.map(tell),
       ])
       return { settles: routed.settles, leaving: routed.leaving }
     },
@@ -254,7 +247,7 @@ export const createRouter = (options: {
         wakeAgents: WAKE_AGENTS,
         routing: `sweep/${now}`,
       })
-      await propose([...routed.wakes.map(reserve(`sweep/${now}`)), ...routed.gives.map(assign), ...tell(routed.gives)])
+      await propose([...routed.wakes.map(reserve(`sweep/${now}`)), ...routed.gives.map(assign), ...routed.gives.map(tell)])
       return waiting.length
     },
   }

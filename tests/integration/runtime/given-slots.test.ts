@@ -182,4 +182,49 @@ describe("an idle agent's first task given straight by the wake", () => {
       expect(await inboxPayloads(d, "agent", agentId, "RELEASE")).toEqual([])
     }
   })
+
+  it("a redelivered batch tells each kept slot once, whatever order its wake first gave them in", async () => {
+    // A deployment of its own, with no runtime reading what the batch appends.
+    const d = await testDeployment()
+    onTestFinished(() => d.close())
+    const capability = `givenorder-${randomUUID().slice(0, 8)}`
+    const agentId = randomUUID()
+    await routeBatch(d.redis, d.keys, {
+      releases: [],
+      fills: [{ agentId, capabilities: [capability], free: 2, score: 0.5, held: [] }],
+      tasks: [],
+      wakeAgents: 0,
+    })
+    // Two tasks of one batch: the wake takes the more urgent second one first; a redelivery answers its kept
+    // decisions in the batch's order.
+    const [first, second] = [randomUUID(), randomUUID()]
+    const route = (taskId: string, priority: number, n: number): OutboxItem => ({
+      _tag: "route_task",
+      taskId,
+      capability,
+      priority,
+      since: 1_000,
+      entryId: `7-${n}`,
+      cmdId: `0/7-${n}/0`,
+    })
+    const plan = (replayed: ReadonlySet<string>): BatchPlan => ({
+      rows: [],
+      purges: [],
+      transitions: [],
+      outbox: [route(first, 3, 0), route(second, 0, 1)],
+      deadLetters: [],
+      ackIds: [],
+      working: new Map(),
+      counts: { applied: 0, rejected: 0, redelivered: replayed.size },
+      replayed,
+    })
+    await finishBatch(d.batchIo(), 0, plan(new Set()))
+    const told = async () => (await inboxPayloads(d, "agent", agentId, "GIVEN")).flatMap((given) => given["task_ids"] as string[])
+    expect((await told()).sort()).toEqual([first, second].sort())
+    await finishBatch(d.batchIo(), 0, plan(new Set(["7-0", "7-1"])))
+    // Each slot told once: a second tell of a slot the agent may have freed meanwhile would be counted again.
+    expect((await told()).sort()).toEqual([first, second].sort())
+    expect(await givenSlots(d.redis, d.keys, agentId)).toHaveLength(2)
+    expect(await keptFree(d.redis, d.keys, agentId)).toBe(0)
+  })
 })
