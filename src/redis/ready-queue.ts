@@ -73,6 +73,9 @@ export const routeBatch = (
     readonly wakeAgents: number
     /** How long a decision is kept for a repeat of its command (ms; default: the connection's scripts' dedupe window). */
     readonly decisionMs?: number
+    /** How long a proposal counts against its agent's free slots until the agent's fill names it (ms; TAKEN_HOLD_MS by
+     * default: a proposal not applied by then was refused or dropped). */
+    readonly holdMs?: number
   },
 ): Promise<RoutedBatch> =>
   scriptsOn(redis).routeBatch(keys.route, {
@@ -90,6 +93,7 @@ export const routeBatch = (
     tasks: batch.tasks,
     unlessTaken: batch.unlessTaken ?? false,
     wakeAgents: batch.wakeAgents,
+    holdMs: batch.holdMs ?? TAKEN_HOLD_MS,
     ...(batch.decisionMs === undefined ? {} : { decisionMs: batch.decisionMs }),
     ...(batch.routing === undefined ? {} : { routing: batch.routing }),
   })

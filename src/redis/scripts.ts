@@ -191,6 +191,8 @@ export interface RouteBatch {
   readonly unlessTaken: boolean
   /** Idle agents woken per capability, at most. */
   readonly wakeAgents: number
+  /** How long a proposal (RESERVE) counts against its agent's free slots while the agent's fills do not name it (ms). */
+  readonly holdMs: number
   /** How long a decision (a settle, a leaving agent's slots) is kept for a repeat of its command (ms; default: the
    * scripts' dedupe window, as long as the commands it causes are deduplicated). */
   readonly decisionMs?: number
@@ -408,7 +410,7 @@ export const createScripts = (redis: Redis, options: ScriptOptions = {}): RedisS
     },
     routeBatch: async (
       route,
-      { leaving = [], releases, settles = [], fills, tasks, unlessTaken, wakeAgents, decisionMs = dedupeTtlMs, routing = "route" },
+      { leaving = [], releases, settles = [], fills, tasks, unlessTaken, wakeAgents, holdMs, decisionMs = dedupeTtlMs, routing = "route" },
     ) => {
       if (leaving.length === 0 && releases.length === 0 && settles.length === 0 && fills.length === 0 && tasks.length === 0)
         return { fills: [], wakes: [], settles: [], leaving: [], gives: [] }
@@ -418,6 +420,7 @@ export const createScripts = (redis: Redis, options: ScriptOptions = {}): RedisS
         wakeAgents,
         decisionMs,
         routing,
+        holdMs,
         leaving.length,
         ...leaving.flatMap(({ cmdId, agentId, lost, slots, capabilities = [] }) => [
           cmdId,

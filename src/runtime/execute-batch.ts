@@ -13,9 +13,17 @@ import type { AppendFn } from "./append.ts"
 import { ownCommandPayload } from "./inbox-codec.ts"
 import type { BatchPlan } from "./plan-batch.ts"
 import type { OutboxItem } from "./outbox.ts"
-import type { ActorRef, AgentTasksOutput, CoverageOutput, GroupReleaseOutput, ReleaseOutput, RouteTaskOutput } from "./actor-kind.ts"
+import type {
+  ActorRef,
+  AgentTasksOutput,
+  CoverageOutput,
+  FillAgentOutput,
+  GroupReleaseOutput,
+  ReleaseOutput,
+  RouteTaskOutput,
+} from "./actor-kind.ts"
 import type { Settled } from "../redis/ready-queue.ts"
-import type { FillRequest, Router } from "./router.ts"
+import type { Router } from "./router.ts"
 import { sessionCoverage } from "../store/coverage.ts"
 import { storedOutbox } from "./stored-outbox.ts"
 import { MAX_ENTRY_PAYLOAD_BYTES } from "../schema/commands.ts"
@@ -192,7 +200,7 @@ const carryOut = async (io: BatchIo, items: ReadonlyArray<OutboxItem>, replayed:
   const timers = new Map<number, TimerOp[]>()
   const sends: Sends = new Map()
   const queue: RouteTaskOutput[] = []
-  const fills: FillRequest[] = []
+  const fills: FillAgentOutput[] = []
   const releases: GroupReleaseOutput[] = []
   const agentReleases: Array<ReleaseOutput & OutboxItem> = []
   const agentTasks: Array<AgentTasksOutput & OutboxItem> = []

@@ -20,7 +20,6 @@
 import type { Redis } from "ioredis"
 import { markIdle } from "../redis/idle-agents.ts"
 import type { Keys } from "../redis/keys.ts"
-import { compareStreamIds } from "../redis/stream-id.ts"
 import {
   forgetTakenBefore,
   noted,
@@ -40,9 +39,6 @@ import { agentsWithCapacity, taskRouting, waitingTasks } from "../store/routing.
 import type { FillAgentOutput, GroupReleaseOutput, RouteTaskOutput } from "./actor-kind.ts"
 import type { AppendEachFn, EachCommand } from "./append.ts"
 
-/** A request for work from an agent, with the agent's inbox entry it was decided at: its `free`
- * counts every reservation up to that entry, none appended after it. */
-export type FillRequest = FillAgentOutput & { readonly entryId: string }
 
 /** A task to route, with the command id of its item when the runtime's (a task given straight to an agent keeps that
  * decision under it, so a redelivered item gives it again to the same agent). */
@@ -51,7 +47,7 @@ export type RouteRequest = RouteTaskOutput & { readonly cmdId?: string; readonly
 /** One batch's routing requests. */
 export interface RoutingRequests {
   readonly queue: ReadonlyArray<RouteRequest>
-  readonly fills: ReadonlyArray<FillRequest>
+  readonly fills: ReadonlyArray<FillAgentOutput>
   /** Tasks no longer held: their group's slots are free again. */
   readonly releases: ReadonlyArray<GroupReleaseOutput>
   /** Tasks that free their agent's slot, in order (absent: none): each settled once (`Settled`). */
@@ -98,15 +94,6 @@ export const createRouter = (options: {
 }): Router => {
   const { sql, redis, keys, appendEach, clock } = options
   const holdMs = options.takenHoldMs ?? TAKEN_HOLD_MS
-  // Proposals this process appended (their RESERVE entry ids, per agent) that an agent's machine
-  // may not have applied yet: they count against the free slots it reported before them.
-  const pending = new Map<string, string[]>()
-  const unseen = (agentId: string, seenUpTo: string): number => {
-    const left = (pending.get(agentId) ?? []).filter((streamId) => compareStreamIds(streamId, seenUpTo) > 0)
-    if (left.length === 0) pending.delete(agentId)
-    else pending.set(agentId, left)
-    return left.length
-  }
 
   /** The proposal of `offer`, its command id derived from `cmdId` (so a repeated batch proposes nothing twice). */
   const reserve =
@@ -136,18 +123,10 @@ export const createRouter = (options: {
     payload: { taskIds: [give.taskId] },
     cmdId: `${give.cmdId}/g`,
   })
-  /** Appends `commands` together (one call per partition), each proposal (RESERVE) counted as pending for its agent
-   * once its call answers. */
+  /** Appends `commands` together (one call per partition). */
   const propose = async (commands: ReadonlyArray<EachCommand>): Promise<void> => {
     if (commands.length === 0) return
-    await Promise.all(
-      appendEach(commands).map(async (appending, n) => {
-        const { streamId } = await appending
-        const command = commands[n]!
-        if (command.type !== "RESERVE") return
-        pending.set(command.id, [...(pending.get(command.id) ?? []), streamId])
-      }),
-    )
+    await Promise.all(appendEach(commands))
   }
 
   return {
@@ -194,8 +173,7 @@ export const createRouter = (options: {
         fills: [...latest.values()].map((request) => ({
           agentId: request.agentId,
           capabilities: request.capabilities,
-          // Its free slots were counted before the proposals this process made to it since.
-          free: request.free - unseen(request.agentId, request.entryId),
+          free: request.free,
           score: request.score ?? 0,
           transfers: request.transfers ?? true,
           ...(request.held === undefined ? {} : { held: request.held }),
@@ -203,6 +181,7 @@ export const createRouter = (options: {
         tasks: queued,
         wakeAgents: WAKE_AGENTS,
         routing: cmdId,
+        holdMs,
         ...(options.decisionMs === undefined ? {} : { decisionMs: options.decisionMs }),
       })
       await propose([
@@ -246,6 +225,7 @@ export const createRouter = (options: {
         unlessTaken: true,
         wakeAgents: WAKE_AGENTS,
         routing: `sweep/${now}`,
+        holdMs,
       })
       await propose([...routed.wakes.map(reserve(`sweep/${now}`)), ...routed.gives.map(assign), ...routed.gives.map(tell)])
       return waiting.length

@@ -29,8 +29,13 @@
   An agent's slot is named by the task it was reserved for (the agent machine's `inflight`); `slots:<agent>` holds
   the slots transferred since: `t:<task>` -> the slot a task holds, `s:<slot>` -> the task holding it, and `ok`, the
   successes transferred since its last RELEASE, `v:<slot>` a slot given it straight by a wake (told to it by the GIVEN
-  the carrying out appends with the task's ASSIGN), removed when a RELEASE frees it, and `fr` its free slots kept exactly (read only while it is in
-  `agent-caps`). A decision of step 0 or 1b is kept under its command id
+  the carrying out appends with the task's ASSIGN), removed when a RELEASE frees it, `p:<task>` a task proposed to it
+  (RESERVE; the time of the proposal), removed once a fill names it (applied), its slot is settled, or it is older than
+  ARGV[5] (refused, or dropped by a crash), and `fr` its free slots kept exactly (read only while it is in
+  `agent-caps`). A fill's free slots are its machine's count less the given slots and proposals its `held` does not
+  name: still on their way to it, whichever process appended them. A loss forgets the record but for the given slots the
+  agent did not name: their late GIVEN is answered by the RELEASE their task's loss brings (`told`), which removes them.
+  A decision of step 0 or 1b is kept under its command id
   (`decided:<cmd id>`, ARGV[3] ms) and a repeat answers it again, so a redelivered batch appends the same commands
   (deduplicated); a repeat (`replayed`) after that is gone decides nothing new: a plain RELEASE of the task's slot.
 
@@ -40,6 +45,7 @@
     ARGV[2] idle agents woken per capability, at most
     ARGV[3] how long a decision is kept (ms)
     ARGV[4] the command id the gives of tasks without a key of their own derive theirs from
+    ARGV[5] how long a proposal counts against its agent's free slots while its fills do not name it (ms)
     then    the number of leaving agents, then per agent: command id, agent id, '1' (a loss) or '0' (a drain),
             the number of its slots, its slots, the number of its capabilities, its capabilities
     then    the number of releases, then two per release: group, task id
@@ -67,7 +73,10 @@ local unless_taken = ARGV[1] == 'unless_taken'
 local wake_agents = tonumber(ARGV[2])
 local decision_ms = tonumber(ARGV[3])
 local routing = ARGV[4]
-local at = 5
+local hold_ms = tonumber(ARGV[5])
+local at = 6
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
 local next_arg = function()
   at = at + 1
   return ARGV[at - 1]
@@ -83,7 +92,7 @@ local decided = function(cmd, decide)
   return made
 end
 local slots_of = function(agent) return base .. ':slots:' .. agent end
--- The slots given to `agent` straight from the router (`v:<slot>`), in the order of its record.
+-- The slots given to an agent straight from the router (`v:<slot>`), in the order of its record.
 local given_slots = function(record)
   local flat = redis.call('HGETALL', record)
   local given = {}
@@ -92,6 +101,26 @@ local given_slots = function(record)
     if string.sub(field, 1, 2) == 'v:' then given[#given + 1] = string.sub(field, 3) end
   end
   return given
+end
+-- How many slots given straight and proposals the agent's `held` (a set) does not name: on their way to it. Its
+-- proposals it names (applied) or older than the hold (refused, or dropped) are forgotten.
+local on_the_way = function(record, held)
+  local flat = redis.call('HGETALL', record)
+  local count, forget = 0, {}
+  for i = 1, #flat, 2 do
+    local kind, slot = string.sub(flat[i], 1, 2), string.sub(flat[i], 3)
+    if kind == 'v:' and not held[slot] then
+      count = count + 1
+    elseif kind == 'p:' then
+      if held[slot] or now - tonumber(flat[i + 1]) >= hold_ms then
+        forget[#forget + 1] = flat[i]
+      else
+        count = count + 1
+      end
+    end
+  end
+  if #forget > 0 then redis.call('HDEL', record, unpack(forget)) end
+  return count
 end
 
 -- 0. Agents leaving work: no transfer to them from now on; their slots resolved to the tasks holding them.
@@ -116,7 +145,20 @@ for _ = 1, tonumber(next_arg()) do
     end
     local holders = {}
     for i, slot in ipairs(held) do holders[i] = redis.call('HGET', slots_of(agent), 's:' .. slot) or slot end
-    if lost then redis.call('DEL', slots_of(agent)) end
+    if lost then
+      -- Kept: each given slot it did not name, with the task holding it now (`s:`, `t:`), for that task's settle.
+      local kept = {}
+      for i, slot in ipairs(held) do
+        if not known[slot] then
+          kept['v:' .. slot], kept['s:' .. slot], kept['t:' .. holders[i]] = true, true, true
+        end
+      end
+      local flat, forget = redis.call('HGETALL', slots_of(agent)), {}
+      for i = 1, #flat, 2 do
+        if not kept[flat[i]] then forget[#forget + 1] = flat[i] end
+      end
+      if #forget > 0 then redis.call('HDEL', slots_of(agent), unpack(forget)) end
+    end
     return holders
   end)
 end
@@ -142,7 +184,7 @@ for _ = 1, tonumber(next_arg()) do
     if known then ready_take(base, cjson.decode(known), 1, facts) end
     local fact = facts[1]
     local taken = fact and { fact.id, fact.capability, fact.group, fact.priority, fact.since } or NONE
-    redis.call('HDEL', record, 't:' .. task, 's:' .. slot)
+    redis.call('HDEL', record, 't:' .. task, 's:' .. slot, 'p:' .. slot)
     if fact and outcome == 'completed' then
       redis.call('HSET', record, 't:' .. fact.id, slot, 's:' .. slot, fact.id)
       redis.call('HINCRBY', record, 'ok', 1)
@@ -169,13 +211,15 @@ local fill = function(agent, capabilities, free, units, offers)
   for _, id in ipairs(taken) do
     offers[#offers + 1] = agent
     offers[#offers + 1] = id
+    redis.call('HSET', slots_of(agent), 'p:' .. id, now)
   end
   idle_mark(base, capabilities, agent, free - #taken, units)
   return #taken
 end
 
--- 2. Fills. One that names the agent's slots (`held`, -1: not named) and takes transfers keeps its free slots exactly
--- (`fr` in its record: its own count, less the slots given it straight that it has not applied): its wakes give them.
+-- 2. Fills. One that names the agent's slots (`held`, -1: not named) counts its free slots less those on their way to it
+-- (given straight or proposed, not applied yet); with transfers it keeps them exactly (`fr` in its record, less what it
+-- takes): its wakes give them.
 local fill_offers = {}
 for _ = 1, tonumber(next_arg()) do
   local agent, free, units, transfers = next_arg(), tonumber(next_arg()), tonumber(next_arg()), next_arg() == '1'
@@ -191,15 +235,10 @@ for _ = 1, tonumber(next_arg()) do
   local exact = free > 0 and transfers and held ~= nil
   if free > 0 and transfers then
     redis.call('HSET', base .. ':agent-caps', agent, cjson.encode(capabilities))
-    if exact then
-      for _, slot in ipairs(given_slots(record)) do
-        if not held[slot] then free = free - 1 end
-      end
-      if free < 0 then free = 0 end
-    end
   else
     redis.call('HDEL', base .. ':agent-caps', agent)
   end
+  if free > 0 and held ~= nil then free = math.max(0, free - on_the_way(record, held)) end
   local taken = fill(agent, capabilities, free, units, fill_offers)
   if exact then
     redis.call('HSET', record, 'fr', free - taken)

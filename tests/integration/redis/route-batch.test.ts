@@ -403,9 +403,24 @@ describe("route-batch.lua: wakes give an idle agent's slots straight", () => {
     expect((await routed({ settles: [freed("gl", "gl-1")] })).settles).toEqual([transfer("gl-1", ready("gl-code", "gl-2", 2, T0 + 1))])
     const loss = { cmdId: "gl-loss", agentId: "gl", slots: [], lost: true }
     expect((await routed({ leaving: [loss] })).leaving).toEqual([["gl-2"]])
-    expect(await givenSlots(d.redis, d.keys, "gl")).toEqual([])
     // Lost: no give any more (RESERVE to its idle entry, which the agent refuses).
     expect((await routed({ tasks: [ready("gl-code", "gl-3", 2, T0 + 2)] })).gives).toEqual([])
+    // The slot it had not heard of (its GIVEN still on its way) stays recorded: the RELEASE its task's loss brings says
+    // so (`told`), and the agent, noting it, adds nothing when that GIVEN comes after the loss.
+    expect(await givenSlots(d.redis, d.keys, "gl")).toEqual(["gl-1"])
+    expect((await routed({ settles: [freed("gl", "gl-2", "lost")] })).settles).toEqual([release("gl-1", undefined, 0, true)])
+    expect(await givenSlots(d.redis, d.keys, "gl")).toEqual([])
+    expect(await transferredSlots(d.redis, d.keys, "gl")).toEqual(new Map())
+  })
+
+  it("a lost agent's given slots it had applied are forgotten with its record", async () => {
+    await route({ fills: [exact("ga", ["ga-code"], 2, [])] })
+    await routed({ tasks: [ready("ga-code", "ga-1")] })
+    const loss = { cmdId: "ga-loss", agentId: "ga", slots: ["ga-1"], lost: true }
+    expect((await routed({ leaving: [loss] })).leaving).toEqual([["ga-1"]])
+    expect(await givenSlots(d.redis, d.keys, "ga")).toEqual([])
+    // Its task's RELEASE frees a slot the agent no longer holds (it dropped it with the loss): not told.
+    expect((await routed({ settles: [freed("ga", "ga-1", "lost")] })).settles).toEqual([release("ga-1")])
   })
 
   it("a repeat of a given task's command gives it again to the same agent, and queues nothing", async () => {
@@ -453,7 +468,7 @@ describe("router.route", () => {
     const [capability, group] = [`one-call-${sleeper}`, `one-call-${asker}`]
     // The script cached, and an idle agent of the capability.
     await router.route(
-      { queue: [], fills: [{ _tag: "fill_agent", agentId: sleeper, capabilities: [capability], free: 1, entryId: "1-0" }], releases: [] },
+      { queue: [], fills: [{ _tag: "fill_agent", agentId: sleeper, capabilities: [capability], free: 1 }], releases: [] },
       "warm",
     )
     await setGroupCap(d.redis, d.keys, group, 1)
@@ -463,7 +478,7 @@ describe("router.route", () => {
     await router.route(
       {
         queue: [{ _tag: "route_task", taskId: fresh, capability, priority: 1, since: T0 + 1 }],
-        fills: [{ _tag: "fill_agent", agentId: asker, capabilities: [capability], free: 1, score: 0.5, entryId: "1-0" }],
+        fills: [{ _tag: "fill_agent", agentId: asker, capabilities: [capability], free: 1, score: 0.5 }],
         releases: [{ _tag: "group_release", group: group, taskId: done }],
       },
       "batch-1",
@@ -483,7 +498,7 @@ describe("router.route", () => {
     const capability = `own-${agentId}`
     await enqueue([ready(capability, taskId)])
     await router.route(
-      { queue: [], fills: [{ _tag: "fill_agent", agentId, capabilities: [capability], free: 1, entryId: "1-0" }], releases: [] },
+      { queue: [], fills: [{ _tag: "fill_agent", agentId, capabilities: [capability], free: 1 }], releases: [] },
       "own",
     )
     const inbox = d.keys.partition(partitionOf("agent", agentId, d.partitions)).inbox

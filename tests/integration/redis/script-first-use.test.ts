@@ -11,7 +11,7 @@ import { freshRedis } from "../../support/redis.ts"
 
 const fresh = freshRedis()
 const COMMANDS = 200
-const NOTHING = { releases: [], fills: [], tasks: [], unlessTaken: false, wakeAgents: 0 }
+const NOTHING = { releases: [], fills: [], tasks: [], unlessTaken: false, wakeAgents: 0, holdMs: 15_000 }
 
 describe("a script's first use on an auto-pipelining connection", () => {
   it("gets every command its own answer, the script's included", async () => {

@@ -1,7 +1,8 @@
 // The router's proposals (RESERVE to the agents that took tasks) of one batch, fills and wakes alike, are
 // appended in ONE append-runs.lua call per partition of their agents, each proposal its own entry deduplicated
-// by its command id; the proposals an agent has not applied yet still count against the free slots it reports
-// (to the entry), and a partition whose call fails leaves the others' proposals appended and counted.
+// by its command id; the proposals an agent has not applied yet (its fill does not name them) still count against
+// the free slots it reports, whichever process made them, until the hold, and a partition whose call fails leaves
+// the others' proposals appended and counted.
 // Counted on the router's own connection, by what its client sends to Redis.
 import { randomUUID } from "node:crypto"
 import type { Redis } from "ioredis"
@@ -11,10 +12,11 @@ import { type ReadyTask, routeBatch, waitingFor } from "../../../src/redis/ready
 import { createScripts } from "../../../src/redis/scripts.ts"
 import { createAppendEach } from "../../../src/runtime/append.ts"
 import { ownCommandPayload } from "../../../src/runtime/inbox-codec.ts"
-import { createRouter, type FillRequest, type Router } from "../../../src/runtime/router.ts"
+import type { FillAgentOutput } from "../../../src/runtime/actor-kind.ts"
+import { createRouter, type Router } from "../../../src/runtime/router.ts"
 import { countScripts } from "../../support/count-scripts.ts"
 import { scriptFailsOnce } from "../../support/script-failure.ts"
-import { testDeployment, type TestDeployment } from "../../support/runtime.ts"
+import { testDeployment, waitFor, type TestDeployment } from "../../support/runtime.ts"
 
 let d: TestDeployment
 beforeAll(async () => {
@@ -24,14 +26,16 @@ afterAll(() => d.close())
 
 const T0 = Date.UTC(2026, 11, 1, 10)
 
-/** A router on `redis` (its routing and its proposals), as the runtime builds it. */
-const routerOn = (redis: Redis): Router =>
+/** A router on `redis` (its routing and its proposals), as the runtime builds it; `takenHoldMs`: how long a proposal
+ * counts while its agent's fills do not name it. */
+const routerOn = (redis: Redis, takenHoldMs?: number): Router =>
   createRouter({
     sql: d.schema.sql,
     redis,
     keys: d.keys,
     appendEach: createAppendEach({ scripts: createScripts(redis), keys: d.keys, partitions: d.partitions, validate: ownCommandPayload }),
     clock: Date.now,
+    ...(takenHoldMs === undefined ? {} : { takenHoldMs }),
   })
 
 /** A router on a connection of its own whose script calls are counted. */
@@ -48,14 +52,16 @@ const enqueue = async (capability: string, ids: ReadonlyArray<string>, from = 0)
 }
 const taskIds = (n: number): string[] => Array.from({ length: n }, () => randomUUID())
 
-const fill = (agentId: string, capability: string, free: number, entryId = "1-0"): FillRequest => ({
+/** An agent's request for work as its binding makes it: its free slots, and the slots its machine holds. */
+const fill = (agentId: string, capability: string, free: number, held: string[] = []): FillAgentOutput => ({
   _tag: "fill_agent",
   agentId,
   capabilities: [capability],
   free,
-  entryId,
+  held,
 })
-const fills = (router: Router, requests: FillRequest[], cmdId: string) => router.route({ queue: [], fills: requests, releases: [] }, cmdId)
+const fills = (router: Router, requests: FillAgentOutput[], cmdId: string) =>
+  router.route({ queue: [], fills: requests, releases: [] }, cmdId)
 
 /** The agent's inbox entries (id, fields in order), of every type. */
 const entriesOf = async (agentId: string): Promise<Array<[string, string[]]>> =>
@@ -81,8 +87,9 @@ describe("the router's proposals", () => {
     const capability = `k-${randomUUID()}`
     const [a0, a1, a2] = [0, 1, 2].map((p) => d.idIn("agent", p)) as [string, string, string]
     const sleeper = d.idIn("agent", 1)
-    // The sleeper asks when nothing waits: it is idle, to be woken by the batch's new task.
-    await fills(router, [fill(sleeper, capability, 1)], "warm")
+    // The sleeper asks when nothing waits: it is idle, to be woken by the batch's new task (proposed: its breaker is not
+    // closed, so its slots are not given straight).
+    await fills(router, [{ ...fill(sleeper, capability, 1), transfers: false }], "warm")
     const waiting = taskIds(4)
     await enqueue(capability, waiting)
     const fresh = randomUUID()
@@ -105,7 +112,7 @@ describe("the router's proposals", () => {
     expect(await fieldsOf(sleeper)).toEqual([reserve(sleeper, fresh, `batch/w/${fresh}`)])
   })
 
-  it("appends nothing new when a batch is routed again with its command id (by another process), and counts those proposals", async () => {
+  it("proposes nothing again when a batch is routed again with its command id (by another process): its proposals are on their way", async () => {
     const capability = `again-${randomUUID()}`
     const [x, y] = [d.idIn("agent", 0), d.idIn("agent", 3)]
     const tasks = taskIds(3)
@@ -115,38 +122,43 @@ describe("the router's proposals", () => {
     const first = { x: await entriesOf(x), y: await entriesOf(y) }
     expect(first.x).toHaveLength(2)
     expect(first.y).toHaveLength(1)
-    // Redelivered to a process that made no proposal yet: the same tasks taken by the same agents, with the same ids.
-    const redelivered = routerOn(d.redis)
-    await enqueue(capability, tasks)
-    await fills(redelivered, requests, "again")
-    expect({ x: await entriesOf(x), y: await entriesOf(y) }).toEqual(first)
-    // The proposals it found appended count as its own: x, asking before it applied them, takes nothing more.
+    // Redelivered to another process, more tasks waiting, the agents not having applied the proposals: they count
+    // against the free slots the same requests report, so nothing more is taken.
     const more = taskIds(2)
     await enqueue(capability, more)
-    await fills(redelivered, [fill(x, capability, 2)], "after")
-    expect(await entriesOf(x)).toEqual(first.x)
+    await fills(routerOn(d.redis), requests, "again")
+    expect({ x: await entriesOf(x), y: await entriesOf(y) }).toEqual(first)
     expect(await waitingFor(d.redis, d.keys, capability)).toEqual(more)
   })
 
-  it("counts the proposals an agent has not applied against its free slots, and only those", async () => {
-    const router = routerOn(d.redis)
+  it("counts the proposals an agent has not applied against its free slots, whichever process made them, and only those", async () => {
     const capability = `unseen-${randomUUID()}`
     const agent = randomUUID()
-    const tasks = taskIds(4)
+    const tasks = taskIds(5)
     await enqueue(capability, tasks)
-    await fills(router, [fill(agent, capability, 2)], "one")
+    await fills(routerOn(d.redis), [fill(agent, capability, 2)], "one")
     const proposed = await entriesOf(agent)
     expect(proposed.map(([, flat]) => flat[5])).toEqual(tasks.slice(0, 2).map((taskId) => JSON.stringify({ task_id: taskId })))
-    // A second batch before it applied them: 2 free less 2 unseen, nothing proposed.
-    await fills(router, [fill(agent, capability, 2)], "two")
+    // Another process, before the agent applied them: 2 free less 2 on their way, nothing proposed.
+    await fills(routerOn(d.redis), [fill(agent, capability, 2)], "two")
     expect(await entriesOf(agent)).toEqual(proposed)
     expect(await waitingFor(d.redis, d.keys, capability)).toEqual(tasks.slice(2))
-    // It has applied the first (its 2 free counted it): one left unseen, one slot to fill.
-    await fills(router, [fill(agent, capability, 2, proposed[0]![0])], "three")
+    // Applied (its machine holds both), a third slot free: they no longer count, it takes one.
+    await fills(routerOn(d.redis), [fill(agent, capability, 1, tasks.slice(0, 2))], "three")
     expect((await entriesOf(agent)).map(([, flat]) => flat.slice(5))).toEqual([
       ...proposed.map(([, flat]) => flat.slice(5)),
       [JSON.stringify({ task_id: tasks[2] }), "cmdId", `three/${tasks[2]}`],
     ])
+    // That one refused (never named): it counts until the hold is over, then the agent's free slot takes the next.
+    const held = tasks.slice(0, 2)
+    await fills(routerOn(d.redis), [fill(agent, capability, 1, held)], "four")
+    expect(await entriesOf(agent)).toHaveLength(3)
+    const hasty = routerOn(d.redis, 50)
+    await waitFor("the refused proposal's hold over", async () => {
+      await fills(hasty, [fill(agent, capability, 1, held)], `five-${Date.now()}`)
+      return (await entriesOf(agent)).length === 4 ? true : undefined
+    })
+    expect((await entriesOf(agent)).at(-1)![1][5]).toBe(JSON.stringify({ task_id: tasks[3] }))
   })
 
   it("keeps the proposals of a partition whose call succeeded, counted, when another partition's call fails", async () => {
@@ -160,13 +172,18 @@ describe("the router's proposals", () => {
     await expect(fills(router, [fill(lost, capability, 1), fill(kept, capability, 1)], "fails")).rejects.toThrow("append-runs failed")
     expect(await fieldsOf(lost)).toEqual([])
     expect(await fieldsOf(kept)).toEqual([reserve(kept, tasks[1]!, `fails/${tasks[1]}`)])
-    // Kept's proposal counts against its free slots; the batch's redelivery proposes lost's.
+    // Kept's proposal counts against its free slots.
     const more = taskIds(1)
     await enqueue(capability, more)
     await fills(router, [fill(kept, capability, 1)], "later")
     expect(await fieldsOf(kept)).toHaveLength(1)
-    await enqueue(capability, [tasks[0]!], -1)
+    // Lost's proposal that was never appended counts too, until the hold: its task waits for the routing sweep (which
+    // queues it again after the hold), and the batch's redelivery after it proposes it.
     await fills(router, [fill(lost, capability, 1)], "fails")
+    expect(await fieldsOf(lost)).toEqual([])
+    await enqueue(capability, [tasks[0]!], -1)
+    const afterHold = routerOn(d.redis, 0)
+    await fills(afterHold, [fill(lost, capability, 1)], "fails")
     expect(await fieldsOf(lost)).toEqual([reserve(lost, tasks[0]!, `fails/${tasks[0]}`)])
   })
 })
