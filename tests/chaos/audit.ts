@@ -216,11 +216,16 @@ const fullEventBody = (fields: Record<string, string>): string => {
   return JSON.stringify({ ...event, actor_id: actorId })
 }
 
+/** An agent's steps an over-reservation's report names, at most. */
+const LAST_STEPS = 12
+
 /** Reads the whole event stream and checks it against the transitions. */
 const eventStream = async (input: AuditInput, transitions: readonly TransitionRow[]) => {
   const events = new Map<string, { body: string; count: number; position: number }>()
   const pushes = new Map<string, number>()
   const overReserved: string[] = []
+  // Each agent's last steps (event, states, slots held), so an over-reservation says what led to it.
+  const steps = new Map<string, string[]>()
   const divergent: string[] = []
   let position = 0
   let total = 0
@@ -242,8 +247,14 @@ const eventStream = async (input: AuditInput, transitions: readonly TransitionRo
           events.set(event.id, { body, count: 1, position: position++ })
         }
         const inflight = event.kind === "agent" ? (event.patch.inflight ?? []) : []
+        if (event.kind === "agent") {
+          const held = event.patch.inflight === undefined ? "" : ` (${inflight.length} held)`
+          const last = [...(steps.get(event.actor_id) ?? []), `${event.id} ${event.event} ${event.from}>${event.to}${held}`]
+          steps.set(event.actor_id, last.slice(-LAST_STEPS))
+        }
         if (inflight.length > input.maxConcurrency || new Set(inflight).size < inflight.length) {
-          overReserved.push(`agent ${event.actor_id} over-reserved at ${event.id}: ${JSON.stringify(inflight)}`)
+          const last = (steps.get(event.actor_id) ?? []).join("; ")
+          overReserved.push(`agent ${event.actor_id} over-reserved at ${event.id}: ${JSON.stringify(inflight)}, after ${last}`)
         }
       } else if (fields["type"] === "push") {
         const push = JSON.parse(body) as { type: string; payload: { task_id: string; attempt: number } }
