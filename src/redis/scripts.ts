@@ -231,11 +231,14 @@ export interface Settled {
   readonly told: boolean
 }
 
-/** A task given straight to an agent's free slot (a wake): ASSIGN to it under `cmdId`, GIVEN to the agent. */
+/** A task given straight to an agent's free slot (a wake): ASSIGN to it under `cmdId`, GIVEN to the agent in the tell
+ * named `tell` (one GIVEN per tell: the gives of one routing call to one agent, named after the first; a give kept for
+ * a repeat keeps its tell, so the repeat tells it under the same id). */
 export interface Give {
   readonly agentId: string
   readonly taskId: string
   readonly cmdId: string
+  readonly tell: string
 }
 
 /** A task taken for an agent, to be proposed to it. */
@@ -283,8 +286,8 @@ const settledOf = (flat: ReadonlyArray<string | number>): Settled[] => {
 
 const givesOf = (flat: ReadonlyArray<string>): Give[] => {
   const gives: Give[] = []
-  for (let i = 0; i + 2 < flat.length; i += 3)
-    gives.push({ agentId: flat[i] as string, taskId: flat[i + 1] as string, cmdId: flat[i + 2] as string })
+  for (let i = 0; i + 3 < flat.length; i += 4)
+    gives.push({ agentId: flat[i] as string, taskId: flat[i + 1] as string, cmdId: flat[i + 2] as string, tell: flat[i + 3] as string })
   return gives
 }
 

@@ -113,16 +113,25 @@ export const createRouter = (options: {
     payload: { agentId: give.agentId },
     cmdId: give.cmdId,
   })
-  /** The agent told of a slot given it straight (GIVEN), under its give's command id: it counts the slot from now on,
-   * without a RESERVE on the task's way. One GIVEN per give, so that a tell's identity is its give's: a redelivered
-   * batch gives a kept slot again under the same id (deduplicated), whatever else it gives. */
-  const tell = (give: Give): EachCommand => ({
-    kind: "agent",
-    id: give.agentId,
-    type: "GIVEN",
-    payload: { taskIds: [give.taskId] },
-    cmdId: `${give.cmdId}/g`,
-  })
+  /** The agents told of the slots given them straight (GIVEN), one per tell (a routing call's gives to one agent, named
+   * after its first give; a give kept for a repeat keeps its tell): they count them from now on, without a RESERVE on
+   * the task's way. A repeated batch tells a kept slot under the same id (deduplicated), whatever order or company its
+   * gives come in. */
+  const tell = (gives: ReadonlyArray<Give>): EachCommand[] => {
+    const byTell = new Map<string, Give[]>()
+    for (const give of gives) {
+      const told = byTell.get(give.tell)
+      if (told === undefined) byTell.set(give.tell, [give])
+      else told.push(give)
+    }
+    return [...byTell].map(([name, told]) => ({
+      kind: "agent",
+      id: told[0]!.agentId,
+      type: "GIVEN",
+      payload: { taskIds: told.map((give) => give.taskId) },
+      cmdId: `${name}/g`,
+    }))
+  }
   /** Appends `commands` together (one call per partition). */
   const propose = async (commands: ReadonlyArray<EachCommand>): Promise<void> => {
     if (commands.length === 0) return
@@ -188,7 +197,7 @@ export const createRouter = (options: {
         ...routed.fills.map(reserve(cmdId)),
         ...routed.wakes.map(reserve(`${cmdId}/w`)),
         ...routed.gives.map(assign),
-        ...routed.gives.map(tell),
+        ...tell(routed.gives),
       ])
       return { settles: routed.settles, leaving: routed.leaving }
     },
@@ -227,7 +236,7 @@ export const createRouter = (options: {
         routing: `sweep/${now}`,
         holdMs,
       })
-      await propose([...routed.wakes.map(reserve(`sweep/${now}`)), ...routed.gives.map(assign), ...routed.gives.map(tell)])
+      await propose([...routed.wakes.map(reserve(`sweep/${now}`)), ...routed.gives.map(assign), ...tell(routed.gives)])
       return waiting.length
     },
   }

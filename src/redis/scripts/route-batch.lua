@@ -61,7 +61,8 @@
   successes before, then the task taken ('' for none), its capability, group, priority, since, then 1 when the slot
   was given straight (told by a GIVEN, which may reach the agent after this RELEASE; else 0); per leaving agent, the
   tasks holding its slots (a list), those given straight included; the gives a flat list agent id, task id, ASSIGN
-  command id, ...
+  command id, tell (the name of the GIVEN that tells the agent: its first give's ASSIGN command id in this call, or the
+  one kept with the decision), ...
 
   `agent-caps` (agent id -> its capabilities, JSON) is written by each fill with free slots and a closed breaker and
   removed by any other fill (a breaker refusing work, or half-open) and by a leaving agent.
@@ -257,26 +258,30 @@ local to_wake = function(capability)
 end
 -- A task of this batch given straight to an agent keeps that decision under its command id (`key`): a repeat gives it
 -- again to the same agent (its ASSIGN deduplicated), and neither queues it nor wakes anyone for it.
-local gives, keys_of = {}, {}
+-- Each give names its tell: this call's gives to one agent are told by one GIVEN, named after the first of them; a kept
+-- decision keeps its tell with the agent ('<agent> <tell>'), so a repeat tells it under the same name.
+local gives, keys_of, tells = {}, {}, {}
 local give = function(agent, id)
   local key = keys_of[id]
+  local cmd = key and (key .. '/w') or (routing .. '/w/' .. id)
+  tells[agent] = tells[agent] or cmd
+  if key then redis.call('SET', base .. ':decided:' .. key, agent .. ' ' .. tells[agent], 'PX', decision_ms) end
   gives[#gives + 1] = agent
   gives[#gives + 1] = id
-  if key then
-    redis.call('SET', base .. ':decided:' .. key, agent, 'PX', decision_ms)
-    gives[#gives + 1] = key .. '/w'
-  else
-    gives[#gives + 1] = routing .. '/w/' .. id
-  end
+  gives[#gives + 1] = cmd
+  gives[#gives + 1] = tells[agent]
 end
 for _ = 1, tonumber(next_arg()) do
   local capability, group, id, priority, since, key =
     next_arg(), next_arg(), next_arg(), tonumber(next_arg()), tonumber(next_arg()), next_arg()
   local kept = key ~= '' and redis.call('GET', base .. ':decided:' .. key)
   if kept then
-    gives[#gives + 1] = kept
+    local agent, tell = string.match(kept, '^(%S+) (.+)$')
+    gives[#gives + 1] = agent or kept
     gives[#gives + 1] = id
     gives[#gives + 1] = key .. '/w'
+    -- (a decision kept without its tell, by an older script: told on its own)
+    gives[#gives + 1] = tell or (key .. '/w')
   else
     if key ~= '' then keys_of[id] = key end
     ready_enqueue(base, capability, group, id, priority, since, unless_taken)
