@@ -29,7 +29,8 @@
   An agent's slot is named by the task it was reserved for (the agent machine's `inflight`); `slots:<agent>` holds
   the slots transferred since: `t:<task>` -> the slot a task holds, `s:<slot>` -> the task holding it, and `ok`, the
   successes transferred since its last RELEASE, `v:<slot>` a slot given it straight by a wake (told to it by the GIVEN
-  the carrying out appends with the task's ASSIGN), removed when a RELEASE frees it, `p:<task>` a task proposed to it
+  the carrying out appends with the task's ASSIGN; the time of the give), removed when a RELEASE frees it or, not named
+  by a fill after ARGV[5], as a tell that never came, `p:<task>` a task proposed to it
   (RESERVE; the time of the proposal), removed once a fill names it (applied), its slot is settled, or it is older than
   ARGV[5] (refused, or dropped by a crash), and `fr` its free slots kept exactly (read only while it is in
   `agent-caps`). A fill's free slots are its machine's count less the given slots and proposals its `held` does not
@@ -104,20 +105,22 @@ local given_slots = function(record)
   return given
 end
 -- How many slots given straight and proposals the agent's `held` (a set) does not name: on their way to it. Its
--- proposals it names (applied) or older than the hold (refused, or dropped) are forgotten.
+-- proposals it names (applied) are forgotten; so is either kind older than the hold that it does not name: a proposal
+-- refused or dropped, a given slot whose GIVEN was never appended (a crash between the routing call and its appends;
+-- a slot marked '1', by an older script, has no time and waits for its RELEASE).
 local on_the_way = function(record, held)
   local flat = redis.call('HGETALL', record)
   local count, forget = 0, {}
   for i = 1, #flat, 2 do
-    local kind, slot = string.sub(flat[i], 1, 2), string.sub(flat[i], 3)
-    if kind == 'v:' and not held[slot] then
-      count = count + 1
-    elseif kind == 'p:' then
-      if held[slot] or now - tonumber(flat[i + 1]) >= hold_ms then
+    local kind, slot, at = string.sub(flat[i], 1, 2), string.sub(flat[i], 3), tonumber(flat[i + 1])
+    if (kind == 'v:' or kind == 'p:') and not held[slot] then
+      if at > 1 and now - at >= hold_ms then
         forget[#forget + 1] = flat[i]
       else
         count = count + 1
       end
+    elseif kind == 'p:' then
+      forget[#forget + 1] = flat[i]
     end
   end
   if #forget > 0 then redis.call('HDEL', record, unpack(forget)) end
@@ -306,7 +309,7 @@ for _, capability in ipairs(wake) do
         local left = tonumber(exact)
         local taken = left > 0 and ready_take(base, { capability }, left) or {}
         for _, id in ipairs(taken) do
-          redis.call('HSET', record, 'v:' .. id, '1')
+          redis.call('HSET', record, 'v:' .. id, now)
           give(agent, id)
         end
         redis.call('HSET', record, 'fr', left - #taken)
