@@ -39,7 +39,6 @@ import { agentsWithCapacity, taskRouting, waitingTasks } from "../store/routing.
 import type { FillAgentOutput, GroupReleaseOutput, RouteTaskOutput } from "./actor-kind.ts"
 import type { AppendEachFn, EachCommand } from "./append.ts"
 
-
 /** A task to route, with the command id of its item when the runtime's (a task given straight to an agent keeps that
  * decision under it, so a redelivered item gives it again to the same agent). */
 export type RouteRequest = RouteTaskOutput & { readonly cmdId?: string; readonly entryId?: string }

@@ -513,10 +513,7 @@ describe("router.route", () => {
     const [agentId, taskId] = [randomUUID(), randomUUID()]
     const capability = `own-${agentId}`
     await enqueue([ready(capability, taskId)])
-    await router.route(
-      { queue: [], fills: [{ _tag: "fill_agent", agentId, capabilities: [capability], free: 1 }], releases: [] },
-      "own",
-    )
+    await router.route({ queue: [], fills: [{ _tag: "fill_agent", agentId, capabilities: [capability], free: 1 }], releases: [] }, "own")
     const inbox = d.keys.partition(partitionOf("agent", agentId, d.partitions)).inbox
     const reserve = { kind: "agent", id: agentId, type: "RESERVE", payload: { taskId } }
     const entry = ["type", "RESERVE", "actor", `agent:${agentId}`, "payload", validateCommand(reserve), "cmdId", `own/${taskId}`]
