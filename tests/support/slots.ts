@@ -1,7 +1,10 @@
 // Test support for an agent's slots on a real runtime: tasks and agents appended as the edge would, the events an
-// actor applied, and an agent idle with its free slots kept by the router (so a wake gives them straight).
+// actor applied, an agent idle with its free slots kept by the router (so a wake gives them straight), and a batch
+// plan carrying only an outbox (to carry out, or carry out again as a redelivery, without a runtime).
 import { randomUUID } from "node:crypto"
 import { keptFree } from "../../src/redis/ready-queue.ts"
+import type { OutboxItem } from "../../src/runtime/outbox.ts"
+import type { BatchPlan } from "../../src/runtime/plan-batch.ts"
 import { waitFor, type TestDeployment } from "./runtime.ts"
 
 export type Row = { readonly state: string; readonly snapshot: unknown }
@@ -38,3 +41,16 @@ export const idleAgent = async (d: TestDeployment, capability: string, maxConcur
   )
   return agentId
 }
+
+/** A batch's plan with nothing but `outbox` to carry out; `replayed`: the entries it carries out again (redelivered). */
+export const outboxPlan = (outbox: ReadonlyArray<OutboxItem>, replayed: ReadonlySet<string> = new Set()): BatchPlan => ({
+  rows: [],
+  purges: [],
+  transitions: [],
+  outbox: [...outbox],
+  deadLetters: [],
+  ackIds: [],
+  working: new Map(),
+  counts: { applied: 0, rejected: 0, redelivered: replayed.size },
+  replayed,
+})

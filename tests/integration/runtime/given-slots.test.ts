@@ -9,9 +9,8 @@ import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vites
 import { givenSlots, keptFree, routeBatch, waitingFor } from "../../../src/redis/ready-queue.ts"
 import { finishBatch } from "../../../src/runtime/execute-batch.ts"
 import type { OutboxItem } from "../../../src/runtime/outbox.ts"
-import type { BatchPlan } from "../../../src/runtime/plan-batch.ts"
 import { inboxPayloads, testDeployment, waitFor, type TestDeployment } from "../../support/runtime.ts"
-import { agentOf, appliedEvents, createTask, idleAgent, type Row } from "../../support/slots.ts"
+import { agentOf, appliedEvents, outboxPlan, createTask, idleAgent, type Row } from "../../support/slots.ts"
 
 let d: TestDeployment
 beforeAll(async () => {
@@ -151,17 +150,7 @@ describe("an idle agent's first task given straight by the wake", () => {
       entryId: "7-0",
       cmdId: "0/7-0/0",
     }
-    const plan = (replayed: ReadonlySet<string>): BatchPlan => ({
-      rows: [],
-      purges: [],
-      transitions: [],
-      outbox: [created],
-      deadLetters: [],
-      ackIds: [],
-      working: new Map(),
-      counts: { applied: 0, rejected: 0, redelivered: replayed.size },
-      replayed,
-    })
+    const plan = (replayed: ReadonlySet<string>) => outboxPlan([created], replayed)
     await finishBatch(d.batchIo(), 0, plan(new Set()))
     // The best-ranked agent took it, straight: ASSIGN to the task, GIVEN to that agent, nothing to the other.
     const told = [{ task_ids: [task] }]
@@ -207,17 +196,7 @@ describe("an idle agent's first task given straight by the wake", () => {
       entryId: `7-${n}`,
       cmdId: `0/7-${n}/0`,
     })
-    const plan = (replayed: ReadonlySet<string>): BatchPlan => ({
-      rows: [],
-      purges: [],
-      transitions: [],
-      outbox: [route(first, 3, 0), route(second, 0, 1)],
-      deadLetters: [],
-      ackIds: [],
-      working: new Map(),
-      counts: { applied: 0, rejected: 0, redelivered: replayed.size },
-      replayed,
-    })
+    const plan = (replayed: ReadonlySet<string>) => outboxPlan([route(first, 3, 0), route(second, 0, 1)], replayed)
     await finishBatch(d.batchIo(), 0, plan(new Set()))
     const told = async () => (await inboxPayloads(d, "agent", agentId, "GIVEN")).flatMap((given) => given["task_ids"] as string[])
     expect((await told()).sort()).toEqual([first, second].sort())

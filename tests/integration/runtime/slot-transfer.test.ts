@@ -8,9 +8,8 @@ import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vites
 import { givenSlots, routeBatch, transferredSlots, waitingFor } from "../../../src/redis/ready-queue.ts"
 import { finishBatch } from "../../../src/runtime/execute-batch.ts"
 import type { OutboxItem } from "../../../src/runtime/outbox.ts"
-import type { BatchPlan } from "../../../src/runtime/plan-batch.ts"
 import { completeAssignedTasks, inboxPayloads, testDeployment, type TestDeployment } from "../../support/runtime.ts"
-import { agentOf, appliedEvents, connectedAgent, createTask, idleAgent, type Row } from "../../support/slots.ts"
+import { agentOf, appliedEvents, outboxPlan, connectedAgent, createTask, idleAgent, type Row } from "../../support/slots.ts"
 
 let d: TestDeployment
 beforeAll(async () => {
@@ -145,17 +144,7 @@ describe("an agent's slot transferred from task to task", () => {
     // A batch completed a task held by the agent: its slot goes to the second task.
     const released = randomUUID()
     const release: OutboxItem = { _tag: "release", agentId, taskId: released, outcome: "completed", entryId: "5-0", cmdId: "0/5-0/0" }
-    const plan = (replayed: ReadonlySet<string>): BatchPlan => ({
-      rows: [],
-      purges: [],
-      transitions: [],
-      outbox: [release],
-      deadLetters: [],
-      ackIds: [],
-      working: new Map(),
-      counts: { applied: 0, rejected: 0, redelivered: replayed.size },
-      replayed,
-    })
+    const plan = (replayed: ReadonlySet<string>) => outboxPlan([release], replayed)
     await finishBatch(d.batchIo(), 0, plan(new Set()))
     expect(await waitingFor(d.redis, d.keys, capability)).toEqual([third])
     // The entry redelivered: the same transfer again (its ASSIGN deduplicated away), the third still waiting.
