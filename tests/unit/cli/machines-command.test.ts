@@ -7,8 +7,14 @@ import { runCli } from "../../../src/cli.ts"
 const clawbot = async (...args: string[]) => {
   let stdout = ""
   let stderr = ""
-  vi.spyOn(process.stdout, "write").mockImplementation((chunk) => ((stdout += String(chunk)), true))
-  vi.spyOn(process.stderr, "write").mockImplementation((chunk) => ((stderr += String(chunk)), true))
+  vi.spyOn(process.stdout, "write").mockImplementation((chunk) => {
+    stdout += String(chunk)
+    return true
+  })
+  vi.spyOn(process.stderr, "write").mockImplementation((chunk) => {
+    stderr += String(chunk)
+    return true
+  })
   try {
     const code = await runCli(args)
     return { code, stdout, stderr }

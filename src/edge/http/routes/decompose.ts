@@ -77,7 +77,11 @@ const component = (start: StoredActor, tasks: ReadonlyArray<StoredActor>): Store
   }
   const seen = new Set([start.id])
   for (const queue = [start.id]; queue.length > 0; ) {
-    for (const next of neighbours.get(queue.pop()!) ?? []) if (!seen.has(next) && byId.has(next)) seen.add(next), queue.push(next)
+    for (const next of neighbours.get(queue.pop()!) ?? []) {
+      if (seen.has(next) || !byId.has(next)) continue
+      seen.add(next)
+      queue.push(next)
+    }
   }
   return [...byId.values()].filter((task) => seen.has(task.id))
 }
