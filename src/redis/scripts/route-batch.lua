@@ -94,16 +94,6 @@ local decided = function(cmd, decide)
   return made
 end
 local slots_of = function(agent) return base .. ':slots:' .. agent end
--- The slots given to an agent straight from the router (`v:<slot>`), in the order of its record.
-local given_slots = function(record)
-  local flat = redis.call('HGETALL', record)
-  local given = {}
-  for i = 1, #flat, 2 do
-    local field = flat[i]
-    if string.sub(field, 1, 2) == 'v:' then given[#given + 1] = string.sub(field, 3) end
-  end
-  return given
-end
 -- How many slots given straight and proposals the agent's `held` (a set) does not name: on their way to it. Its
 -- proposals it names (applied) are forgotten; so is either kind older than the hold that it does not name: a proposal
 -- refused or dropped, a given slot whose GIVEN was never appended (a crash between the routing call and its appends;
@@ -112,9 +102,9 @@ local on_the_way = function(record, held)
   local flat = redis.call('HGETALL', record)
   local count, forget = 0, {}
   for i = 1, #flat, 2 do
-    local kind, slot, at = string.sub(flat[i], 1, 2), string.sub(flat[i], 3), tonumber(flat[i + 1])
+    local kind, slot, stamp = string.sub(flat[i], 1, 2), string.sub(flat[i], 3), tonumber(flat[i + 1])
     if (kind == 'v:' or kind == 'p:') and not held[slot] then
-      if at > 1 and now - at >= hold_ms then
+      if stamp > 1 and now - stamp >= hold_ms then
         forget[#forget + 1] = flat[i]
       else
         count = count + 1
@@ -140,15 +130,20 @@ for _ = 1, tonumber(next_arg()) do
     idle_mark(base, capabilities, agent, 0, 0)
     if stored then idle_mark(base, cjson.decode(stored), agent, 0, 0) end
     redis.call('HDEL', base .. ':agent-caps', agent)
-    redis.call('HDEL', slots_of(agent), 'fr')
-    -- Its slots as it knows them, and those the router gave it that it has not applied (or heard of) yet.
+    local record = slots_of(agent)
+    redis.call('HDEL', record, 'fr')
+    -- Its slots as it knows them, and those the router gave it (`v:<slot>`, in the order of its record) that it has not
+    -- applied (or heard of) yet; each resolved to the task holding it now (`s:<slot>`). The record is read once.
     local known = {}
     for _, slot in ipairs(held) do known[slot] = true end
-    for _, slot in ipairs(given_slots(slots_of(agent))) do
-      if not known[slot] then held[#held + 1] = slot end
+    local flat, fields = redis.call('HGETALL', record), {}
+    for i = 1, #flat, 2 do
+      fields[flat[i]] = flat[i + 1]
+      local slot = string.sub(flat[i], 3)
+      if string.sub(flat[i], 1, 2) == 'v:' and not known[slot] then held[#held + 1] = slot end
     end
     local holders = {}
-    for i, slot in ipairs(held) do holders[i] = redis.call('HGET', slots_of(agent), 's:' .. slot) or slot end
+    for i, slot in ipairs(held) do holders[i] = fields['s:' .. slot] or slot end
     if lost then
       -- Kept: each given slot it did not name, with the task holding it now (`s:`, `t:`), for that task's settle.
       local kept = {}
@@ -157,11 +152,11 @@ for _ = 1, tonumber(next_arg()) do
           kept['v:' .. slot], kept['s:' .. slot], kept['t:' .. holders[i]] = true, true, true
         end
       end
-      local flat, forget = redis.call('HGETALL', slots_of(agent)), {}
+      local forget = {}
       for i = 1, #flat, 2 do
         if not kept[flat[i]] then forget[#forget + 1] = flat[i] end
       end
-      if #forget > 0 then redis.call('HDEL', slots_of(agent), unpack(forget)) end
+      if #forget > 0 then redis.call('HDEL', record, unpack(forget)) end
     end
     return holders
   end)
