@@ -58,6 +58,7 @@ export const StoredTaskContext = fitting<TaskContext>()(
     attempt: Schema.Number,
     attemptsBefore: Schema.Number,
     takenFrom: Ids,
+    refuseAssignFrom: Text,
     firstStartedAt: NullableTime,
     progress: Schema.Number,
     progressMessage: Text,

@@ -107,6 +107,8 @@ const STORED_DEFAULTS: StoredDefaults<TaskContext> = {
   attemptsBefore: 0,
   // Absent from a snapshot stored before it was kept: no attempt taken from an agent is known.
   takenFrom: [],
+  // Absent from a snapshot stored before it was kept, and from one with no agent to refuse.
+  refuseAssignFrom: null,
 }
 
 /** What a task is given at its creation and keeps (tests/unit/machines/task/paths.test.ts holds it): stored once in its

@@ -114,6 +114,10 @@ export interface TaskContext {
    * timeout, cancellation while held), kept across runs. A report of one of them must name its `attempt`: without
    * one it cannot be told from a late report of the attempt that agent lost. */
   takenFrom: string[]
+  /** An agent that left work (lost, draining) while the ASSIGN the router had decided for it (a slot given straight or
+   * transferred) was still on its way to this task: that ASSIGN is refused when it comes, and the task routed again,
+   * rather than held by an agent that will never run it until its deadline. Cleared by any ASSIGN. */
+  refuseAssignFrom: string | null
   /** The first START of this run (kept across retried attempts, cleared when the task is run again). */
   firstStartedAt: number | null
   progress: number
@@ -349,6 +353,7 @@ export const taskMachine = setup({
     /** Not held by its session, and every dependency completed (`dependenciesDone` holds each of `dependsOn` once). */
     canRun: ({ context }) => !context.held && context.dependenciesDone.length === context.dependsOn.length,
     isOwnAgent: ({ context, event }) => "agentId" in event && event.agentId === context.agentId,
+    isFromAgentThatLeft: ({ context, event }) => "agentId" in event && event.agentId === context.refuseAssignFrom,
     /** This run has spent fewer attempts than `maxAttempts`. */
     hasAttemptsLeft: ({ context }) => context.attempt - context.attemptsBefore < context.maxAttempts,
     /** The attempt running now (or assigned and about to run) is not the last one of this run. */
@@ -435,8 +440,13 @@ export const taskMachine = setup({
     }),
     recordAssignment: assign(({ event }) => {
       assertEvent(event, "ASSIGN")
-      return { agentId: event.agentId, assignedAt: event.at, claimedAt: null, updatedAt: event.at }
+      return { agentId: event.agentId, assignedAt: event.at, claimedAt: null, refuseAssignFrom: null, updatedAt: event.at }
     }),
+    rememberAgentThatLeft: assign(({ event }) => {
+      assertEvent(event, ["AGENT_LOST", "AGENT_DRAINING"])
+      return { refuseAssignFrom: event.agentId }
+    }),
+    forgetAgentThatLeft: assign({ refuseAssignFrom: null }),
     announceAssignment: emit(({ context, event }) => ({
       type: "task.assigned" as const,
       agentId: holder(context),
@@ -569,6 +579,7 @@ export const taskMachine = setup({
       attempt: 0,
       attemptsBefore: 0,
       takenFrom: [],
+      refuseAssignFrom: null,
       id: input.id,
       sessionId: input.sessionId ?? null,
       index: input.index ?? null,
@@ -649,7 +660,17 @@ export const taskMachine = setup({
     ready: {
       entry: [{ type: "enter", params: { status: "ready" } }, "announceReady"],
       on: {
-        ASSIGN: { target: "assigned", actions: ["recordAssignment", "armDeadline", "announceAssignment"] },
+        ASSIGN: [
+          {
+            guard: "isFromAgentThatLeft",
+            actions: ["refuseAssignment", "forgetAgentThatLeft", "announceReady"],
+            description: "decided for an agent that left work before it came: refused, and the task routed again",
+          },
+          { target: "assigned", actions: ["recordAssignment", "armDeadline", "announceAssignment"] },
+        ],
+        // The router resolved a leaving agent's slot to this task while the ASSIGN it decided was on its way.
+        AGENT_LOST: { actions: "rememberAgentThatLeft" },
+        AGENT_DRAINING: { actions: "rememberAgentThatLeft" },
         ADD_DEPENDENCIES: { target: "blocked", actions: "addDependencies" },
         ...cancellable(["recordCancel", "announceCancel"]),
       },

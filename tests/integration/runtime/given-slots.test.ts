@@ -10,7 +10,7 @@ import { givenSlots, keptFree, routeBatch, waitingFor } from "../../../src/redis
 import { finishBatch } from "../../../src/runtime/execute-batch.ts"
 import type { OutboxItem } from "../../../src/runtime/outbox.ts"
 import { inboxPayloads, testDeployment, waitFor, type TestDeployment } from "../../support/runtime.ts"
-import { agentOf, appliedEvents, outboxPlan, createTask, idleAgent, type Row } from "../../support/slots.ts"
+import { agentOf, appliedEvents, connectedAgent, outboxPlan, createTask, idleAgent, type Row } from "../../support/slots.ts"
 
 let d: TestDeployment
 beforeAll(async () => {
@@ -122,6 +122,30 @@ describe("an idle agent's first task given straight by the wake", () => {
     )
     expect(agentContext(await d.actor("agent", agentId)).inflight).toEqual([])
     expect(await givenSlots(d.redis, d.keys, agentId)).toEqual([])
+  }, 30_000)
+
+  it("a task that hears of its agent's drain before the ASSIGN decided for it refuses that ASSIGN and runs on another agent", async () => {
+    // The order a routing call's ASSIGN appended late (a slow carrying out, a takeover's replay) leaves in the task's
+    // inbox: the router resolved the agent's slot to the task, so the agent's leaving reached it first.
+    const capability = `givenlate-${randomUUID().slice(0, 8)}`
+    const leaving = await connectedAgent(d, `elsewhere-${capability}`, 1)
+    await d.append({ kind: "agent", id: leaving, type: "DRAIN", payload: {} })
+    await d.actor("agent", leaving, (row) => row.state === "draining")
+    const task = randomUUID()
+    await createTask(d, task, capability)
+    await d.actor("task", task, (row) => row.state === "ready")
+    await d.append({ kind: "task", id: task, type: "AGENT_DRAINING", payload: { agentId: leaving } })
+    await d.append({ kind: "task", id: task, type: "ASSIGN", payload: { agentId: leaving } })
+    await waitFor("the late ASSIGN applied", async () =>
+      (await appliedEvents(d, "task", task)).filter((event) => event === "ASSIGN").length === 1 ? true : undefined,
+    )
+    const refused = await d.actor("task", task)
+    expect([refused.state, agentOf(refused)]).toEqual(["ready", null])
+    // Routed again: the next agent of its capability runs it (not held until its deadline by one that never will).
+    const next = await connectedAgent(d, capability, 1)
+    await d.actor("task", task, assignedTo(next))
+    expect(await appliedEvents(d, "task", task)).toEqual(["CREATE", "AGENT_DRAINING", "ASSIGN", "ASSIGN"])
+    expect(agentContext(await d.actor("agent", leaving)).inflight).toEqual([])
   }, 30_000)
 
   it("a redelivered entry gives its task to the same agent again: one ASSIGN, nothing queued, no second agent's slot", async () => {

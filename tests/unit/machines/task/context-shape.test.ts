@@ -10,6 +10,7 @@ const IN_ORDER = [
   "attempt",
   "attemptsBefore",
   "takenFrom",
+  "refuseAssignFrom",
   "id",
   "sessionId",
   "index",

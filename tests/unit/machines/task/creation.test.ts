@@ -46,6 +46,7 @@ describe("task creation", () => {
       attempt: 0,
       attemptsBefore: 0,
       takenFrom: [],
+      refuseAssignFrom: null,
       firstStartedAt: null,
       progress: 0,
       progressMessage: null,

@@ -82,7 +82,7 @@ function pathsFrom(input: TaskInput) {
 
 /** What the guards can tell apart. */
 function guarded(snapshot: TaskSnapshot) {
-  const { attempt, agentId, held, dependenciesDone, epoch, finishedEpoch, approvedAt, takenFrom } = snapshot.context
+  const { attempt, agentId, held, dependenciesDone, epoch, finishedEpoch, approvedAt, takenFrom, refuseAssignFrom } = snapshot.context
   return [
     snapshot.value,
     attempt,
@@ -92,6 +92,8 @@ function guarded(snapshot: TaskSnapshot) {
     (finishedEpoch ?? 0) < epoch,
     approvedAt !== null,
     agentId !== null && takenFrom.includes(agentId),
+    // Read only by an ASSIGN in ready (kept elsewhere, it would multiply every other state's vertices).
+    snapshot.value === "ready" ? refuseAssignFrom : null,
   ]
 }
 
@@ -137,10 +139,20 @@ interface Replay {
   transitions: Set<AnyTransitionDefinition>
 }
 
-/** Replays one path on a real actor, checking each step's effects against the invariants; returns the last snapshot. */
-function replay(input: TaskInput, events: TaskEvent[], seen: Replay): TaskSnapshot {
+/** Where a replay stands: the actor's persisted snapshot, the timers armed, how many agents the task holds. */
+interface Run {
+  last: TaskSnapshot
+  persisted: ReturnType<typeof taskMachine.getPersistedSnapshot>
+  armed: Map<string, string>
+  holders: number
+}
+
+/** Replays `events` on a real actor, created or restored where `from` stood, checking each step's effects against the
+ * invariants; returns where it stands after the last. */
+function replay(input: TaskInput, events: TaskEvent[], seen: Replay, from?: Run): Run {
   const actor = createActor(taskMachine, {
     input,
+    ...(from === undefined ? {} : { snapshot: from.persisted }),
     inspect: (inspection) => {
       if (inspection.type === "@xstate.microstep") inspection._transitions.forEach((t) => seen.transitions.add(t))
     },
@@ -148,9 +160,9 @@ function replay(input: TaskInput, events: TaskEvent[], seen: Replay): TaskSnapsh
   let effects: TaskEmitted[] = []
   actor.on("*", (effect) => effects.push(effect))
   actor.start()
-  const armed = new Map<string, string>()
-  applyTimers(armed, effects, { type: "RETRY", at })
-  let holders = 0
+  const armed = new Map(from?.armed)
+  if (from === undefined) applyTimers(armed, effects, { type: "RETRY", at })
+  let holders = from?.holders ?? 0
   seen.states.add(String(actor.getSnapshot().value))
 
   for (const event of events) {
@@ -171,8 +183,10 @@ function replay(input: TaskInput, events: TaskEvent[], seen: Replay): TaskSnapsh
     expect(effects.filter((e) => e.type === "task.finished")).toEqual(
       finished ? [{ type: "task.finished", status: to, epoch: after.context.epoch }] : [],
     )
-    // Routing is requested exactly when the task becomes ready.
-    expect(effects.filter((e) => e.type === "task.ready")).toHaveLength(to === "ready" && from !== "ready" ? 1 : 0)
+    // Routing is requested exactly when the task becomes ready, and again when it refuses, ready, the ASSIGN decided
+    // for an agent that left work before it came.
+    const leftBefore = event.type === "ASSIGN" && from === "ready" && event.agentId === before.context.refuseAssignFrom
+    expect(effects.filter((e) => e.type === "task.ready")).toHaveLength((to === "ready" && from !== "ready") || leftBefore ? 1 : 0)
     // A refusal changes nothing.
     if (effects.some((e) => e.type === "command.rejected")) {
       expect(effects).toHaveLength(1)
@@ -181,9 +195,10 @@ function replay(input: TaskInput, events: TaskEvent[], seen: Replay): TaskSnapsh
     }
     // An ASSIGN the task cannot take gives the agent its capacity back; one repeated by the
     // agent that holds the task changes nothing (its capacity is still in use).
-    if (event.type === "ASSIGN" && from !== "ready") {
+    if (event.type === "ASSIGN" && (from !== "ready" || leftBefore)) {
       const repeated = (from === "assigned" || from === "in_progress") && event.agentId === before.context.agentId
-      expect(effects).toEqual(repeated ? [] : [{ type: "task.assign_refused", agentId: event.agentId }])
+      const refused = { type: "task.assign_refused", agentId: event.agentId }
+      expect(effects).toEqual(repeated ? [] : leftBefore ? [refused, expect.objectContaining({ type: "task.ready" })] : [refused])
     }
     // ERASE deletes a finished task (which holds no agent and no timer) with nothing else to carry out; any other is refused.
     if (event.type === "ERASE") {
@@ -210,9 +225,9 @@ function replay(input: TaskInput, events: TaskEvent[], seen: Replay): TaskSnapsh
     if (to === "awaiting_approval") expected.set("approval", JSON.stringify({ type: "APPROVAL_TIMEOUT" }))
     expect(armed).toEqual(expected)
   }
-  const last = actor.getSnapshot()
+  const run = { last: actor.getSnapshot(), persisted: actor.getPersistedSnapshot(), armed, holders }
   actor.stop()
-  return last
+  return run
 }
 
 const ASSIGNED: TaskEvent[] = [{ type: "ASSIGN", agentId: AGENT, at }]
@@ -230,22 +245,32 @@ const EXTRA_PATHS: TaskEvent[][] = [
   [...ASSIGNED, { type: "AGENT_DRAINING", agentId: AGENT, at }],
   [...ASSIGNED, { type: "AGENT_DRAINING", agentId: OTHER_AGENT, at }],
   [...STARTED, { type: "AGENT_DRAINING", agentId: AGENT, at }],
-  [{ type: "AGENT_DRAINING", agentId: AGENT, at }],
+  // Ready, the drain of an agent whose ASSIGN is on its way: refused when it comes.
+  [{ type: "AGENT_DRAINING", agentId: AGENT, at }, ...ASSIGNED],
+  // Finished: a drain that finds the task elsewhere changes nothing.
+  [
+    { type: "CANCEL", reason: "stop", at },
+    { type: "AGENT_DRAINING", agentId: AGENT, at },
+  ],
 ]
 
 let replayed: Replay | undefined
-/** Replays every generated path once (asserting the invariants on the way) and records what was covered. */
+/** Replays every generated path (asserting the invariants at each step) and records what was covered. A shortest path
+ * is its predecessor's plus one step, so each path's replay goes on from where its predecessor's stopped. */
 function replayAll(): Replay {
   if (replayed) return replayed
   const seen: Replay = { states: new Set(), transitions: new Set() }
-  for (const { input, path } of paths) {
-    const last = replay(
-      input,
-      path.steps.slice(1).map((step) => step.event),
-      seen,
-    )
+  const runs = new Map<string, Run>()
+  const byLength = paths
+    .map(({ input, path }) => ({ input, path, events: path.steps.slice(1).map((step) => step.event) }))
+    .sort((a, b) => a.events.length - b.events.length)
+  for (const { input, path, events } of byLength) {
+    const key = (count: number) => JSON.stringify([inputs.indexOf(input), events.slice(0, count)])
+    const from = runs.get(key(events.length - 1))
+    const run = from === undefined ? replay(input, events, seen) : replay(input, events.slice(-1), seen, from)
+    runs.set(key(events.length), run)
     const { attempt, agentId } = path.state.context
-    expect([last.value, last.context.attempt, last.context.agentId]).toEqual([path.state.value, attempt, agentId])
+    expect([run.last.value, run.last.context.attempt, run.last.context.agentId]).toEqual([path.state.value, attempt, agentId])
   }
   for (const events of EXTRA_PATHS) replay(inputs[0]!, events, seen)
   replayed = seen

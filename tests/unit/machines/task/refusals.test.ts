@@ -23,7 +23,8 @@ const EVENTS: TaskEvent[] = [
 const ACCEPTS: Record<TaskStatus, TaskEvent["type"][]> = {
   blocked: ["CANCEL"],
   awaiting_approval: ["APPROVE", "REJECT", "CANCEL"],
-  ready: ["CANCEL"],
+  // AGENT_LOST from an agent whose ASSIGN is on its way: taken-back.test.ts.
+  ready: ["AGENT_LOST", "CANCEL"],
   assigned: ["CLAIM", "START", "AGENT_LOST", "CANCEL"],
   in_progress: ["PROGRESS", "COMPLETE", "FAIL", "AGENT_LOST", "CANCEL"],
   retry_wait: ["CANCEL"],

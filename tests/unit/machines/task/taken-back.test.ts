@@ -93,6 +93,44 @@ describe("a task taken back before its bot started it", () => {
   })
 })
 
+describe("an agent that left work before the ASSIGN decided for it came (lost or draining)", () => {
+  const LEAVINGS: ReadonlyArray<[string, TaskEvent]> = [
+    ["loss", { type: "AGENT_LOST", agentId: AGENT, reason: "heartbeat_expired", at: T0 + 1_000 }],
+    ["drain", { type: "AGENT_DRAINING", agentId: AGENT, at: T0 + 1_000 }],
+  ]
+  for (const [how, leaving] of LEAVINGS) {
+    it(`(${how}) refuses that ASSIGN when it comes and routes the task again; the next agent's ASSIGN runs attempt 1`, () => {
+      const [ready0] = initialTransition(taskMachine, taskInput())
+      const [waiting, nothing] = step(ready0, leaving)
+      expect(waiting.value).toBe("ready")
+      expect(nothing).toEqual([])
+      expect(waiting.context.refuseAssignFrom).toBe(AGENT)
+
+      const [refused, effects] = step(waiting, { type: "ASSIGN", agentId: AGENT, at: T0 + 2_000 })
+      expect(refused.value).toBe("ready")
+      expect(effects).toEqual([
+        { type: "task.assign_refused", agentId: AGENT },
+        { type: "task.ready", capability: "code", priority: 2, group: null },
+      ])
+      expect(refused.context).toMatchObject({ agentId: null, attempt: 0, refuseAssignFrom: null, takenFrom: [] })
+
+      const [held, pushed] = step(refused, { type: "ASSIGN", agentId: OTHER_AGENT, at: T0 + 3_000 })
+      expect(held.value).toBe("assigned")
+      expect(pushed).toContainEqual(expect.objectContaining({ type: "task.assigned", agentId: OTHER_AGENT, attempt: 1 }))
+    })
+  }
+
+  it("forgets it at another agent's ASSIGN: a late ASSIGN of the agent that left meets a held task, refused as before", () => {
+    const [ready0] = initialTransition(taskMachine, taskInput())
+    const [waiting] = step(ready0, { type: "AGENT_LOST", agentId: AGENT, at: T0 + 1_000 })
+    const [held] = step(waiting, { type: "ASSIGN", agentId: OTHER_AGENT, at: T0 + 2_000 })
+    expect(held.context).toMatchObject({ agentId: OTHER_AGENT, refuseAssignFrom: null })
+    const [same, refused] = step(held, { type: "ASSIGN", agentId: AGENT, at: T0 + 3_000 })
+    expect(refused).toEqual([{ type: "task.assign_refused", agentId: AGENT }])
+    expect(same.context).toEqual(held.context)
+  })
+})
+
 /** A report without `attempt` from the agent holding the task, after `takeAway` (which may have been followed by more). */
 const REPORTS = (attempt?: number): ReadonlyArray<TaskEvent> => {
   const named = attempt === undefined ? {} : { attempt }
