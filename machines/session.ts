@@ -4,7 +4,7 @@
 // (their ids derive from it, machines/task-ids.ts) and counts; the tasks run the DAG among themselves.
 import { and, assertEvent, assign, emit, enqueueActions, not, setup, stateIn } from "xstate"
 import { armTimer, clearTimer, eraseAfterEffects, purge, refuseInState, rejectCommand, type CommonEffect } from "./effects.ts"
-import { FAILED_FOR_GOOD, FINISHED_STATUSES, type TaskStatus } from "./task.ts"
+import { FAILED_FOR_GOOD, FINISHED_STATUSES, TASK_STATUSES, type TaskStatus } from "./task.ts"
 import { sessionTaskId } from "./task-ids.ts"
 
 export const SESSION_STATES = [
@@ -36,17 +36,8 @@ const UNDELETABLE: ReadonlySet<SessionState> = new Set(["queued", "running", "pa
 /** States ERASE leaves for `cancelled` (unfinished tasks cancelled first), so an erased session never moves again. */
 const CANCELLED_BY_ERASE = ["pending", "failed", "timeout"] as const
 
-const TASK_STATUSES: readonly TaskStatus[] = [
-  "blocked",
-  "ready",
-  "assigned",
-  "in_progress",
-  "retry_wait",
-  "completed",
-  "failed",
-  "cancelled",
-  "timed_out",
-]
+/** The task states a session counts: a task awaiting approval reports itself `blocked` (actors/task.ts). */
+const COUNTED_STATUSES: readonly TaskStatus[] = TASK_STATUSES.filter((status) => status !== "awaiting_approval")
 
 /** Leaving in_progress for one of these ends an attempt. */
 const ENDS_ATTEMPT: ReadonlySet<TaskStatus> = new Set(["completed", "retry_wait", "failed", "timed_out"])
@@ -254,7 +245,7 @@ export function healthScore(metrics: Pick<SessionMetrics, "attemptsEnded" | "fai
 }
 
 function noTasks(): Record<TaskStatus, number> {
-  return Object.fromEntries(TASK_STATUSES.map((status) => [status, 0])) as Record<TaskStatus, number>
+  return Object.fromEntries(COUNTED_STATUSES.map((status) => [status, 0])) as Record<TaskStatus, number>
 }
 
 /**
@@ -305,7 +296,7 @@ function withNewTasks(counts: Record<TaskStatus, number>, tasks: readonly Sessio
 
 function sweepCounts(counts: Record<TaskStatus, number>, sweep: SessionSweep): Record<TaskStatus, number> {
   const next = noTasks()
-  for (const status of TASK_STATUSES) next[SWEEPS[sweep](status)] += counts[status]
+  for (const status of COUNTED_STATUSES) next[SWEEPS[sweep](status)] += counts[status]
   return next
 }
 

@@ -230,21 +230,27 @@ const sweptIds = (self: Self, count: number): ReadonlyArray<string> => {
   return self.sweepIds(count)
 }
 
+/** One stored item of an entry, as the items it stands for (several for a batch of sends). */
+const expandedItems = (stored: Record<string, unknown>, self: Self, entryId: string): ReadonlyArray<Record<string, unknown>> => {
+  switch (stored["_tag"]) {
+    case SENDS:
+      return expandedSends(stored, self)
+    case REPORT:
+      return [expandedReport(stored)]
+    case ROUTED:
+      return [expandedRoute(stored, self, entryId)]
+    default:
+      return [stored]
+  }
+}
+
 /** The outbox items a stored outbox holds (either form), as `storedOutbox` was given them. */
 export const restoredOutbox = (self: Self, partition: number, stored: unknown): OutboxItem[] => {
   if (Array.isArray(stored)) return stored as OutboxItem[]
   if (typeof stored !== "object" || stored === null) return []
   const items: OutboxItem[] = []
   for (const [entryId, compacts] of Object.entries(stored as StoredOutbox)) {
-    const expanded = compacts.flatMap((stored) =>
-      stored["_tag"] === SENDS
-        ? expandedSends(stored, self)
-        : stored["_tag"] === REPORT
-          ? [expandedReport(stored)]
-          : stored["_tag"] === ROUTED
-            ? [expandedRoute(stored, self, entryId)]
-            : [stored],
-    )
+    const expanded = compacts.flatMap((stored) => expandedItems(stored, self, entryId))
     for (const compact of expanded) {
       const item: Record<string, unknown> = { ...compact, entryId }
       if (OWN_REF.has(String(item["_tag"])) && item["ref"] === undefined) item["ref"] = { kind: self.kind, id: self.id }

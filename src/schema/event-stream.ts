@@ -130,8 +130,8 @@ export function decodeEntryBySchema(fields: Readonly<Record<string, string>>): D
   const entry = raw.value
   switch (entry.type) {
     case "event": {
-      const session = "s" in entry.body ? sessionIdOf(entry.body["s"]) : undefined
-      if ("s" in entry.body && session === undefined) return { ok: false, error: validationError("body.s: expected a session id") }
+      const session = sessionOfBody(entry.body)
+      if (session === null) return { ok: false, error: validationError("body.s: expected a session id") }
       const full = "id" in entry.body
       const body = full ? entry.body : expandBody(entry.body, session)
       const topics = full ? (entry.topics ?? []) : withDerivedTopics(body, storedTopics(session, entry.topics ?? []))
@@ -222,6 +222,12 @@ const sessionIdOf = (packed: unknown): string | undefined => {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`
 }
 
+/** A compact body's session (`s`, packed): its id, undefined when it has none, null when `s` is not a packed id. */
+const sessionOfBody = (body: Readonly<Record<string, unknown>>): string | undefined | null => {
+  if (!("s" in body)) return undefined
+  return sessionIdOf(body["s"]) ?? null
+}
+
 /** The topics stored beyond the derived ones: `s`'s session topic (its id unpacked), or the `topics` field's. */
 const storedTopics = (session: string | undefined, topics: ReadonlyArray<string>): ReadonlyArray<string> =>
   session === undefined ? topics : [`${SESSION_TOPIC}${session}`]
@@ -267,8 +273,8 @@ export const eventEntryTopics = (fields: Readonly<Record<string, string>>): Read
   const body = parsedOrUndefined(fields["body"])
   if (typeof body !== "object" || body === null) return undefined
   const record = body as Record<string, unknown>
-  const session = "s" in record ? sessionIdOf(record["s"]) : undefined
-  if ("s" in record && session === undefined) return undefined
+  const session = sessionOfBody(record)
+  if (session === null) return undefined
   if (!("id" in record)) return withDerivedTopics({ kind: record["k"], actor_id: record["a"] }, storedTopics(session, stored))
   return stored.length === 0 ? undefined : stored
 }
