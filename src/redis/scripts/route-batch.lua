@@ -207,11 +207,14 @@ local fill = function(agent, capabilities, free, units, offers)
     return 0
   end
   local taken = ready_take(base, capabilities, free)
+  local proposed = {}
   for _, id in ipairs(taken) do
     offers[#offers + 1] = agent
     offers[#offers + 1] = id
-    redis.call('HSET', slots_of(agent), 'p:' .. id, now)
+    proposed[#proposed + 1] = 'p:' .. id
+    proposed[#proposed + 1] = now
   end
+  if #proposed > 0 then redis.call('HSET', slots_of(agent), unpack(proposed)) end
   idle_mark(base, capabilities, agent, free - #taken, units)
   return #taken
 end
