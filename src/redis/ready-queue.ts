@@ -8,9 +8,9 @@
 import type { Redis } from "ioredis"
 import { scoreUnits } from "./idle-agents.ts"
 import type { Keys } from "./keys.ts"
-import { scriptsOn, type LeavingAgent, type ReadyTask, type RoutedBatch, type SlotRelease } from "./scripts.ts"
+import { scriptsOn, type LeavingAgent, type ReadyTask, type Refusal, type RoutedBatch, type SlotRelease } from "./scripts.ts"
 
-export type { Give, LeavingAgent, ReadyTask, RouteOffer, RoutedBatch, Settled, SlotRelease } from "./scripts.ts"
+export type { Give, LeavingAgent, ReadyTask, Refusal, RouteOffer, RoutedBatch, Settled, SlotRelease } from "./scripts.ts"
 
 /**
  * How long a taken task is known as taken, by default: a task still `ready` in Postgres and taken less
@@ -49,7 +49,8 @@ export interface FillAsk {
 
 /**
  * One batch's routing, atomically in one script call (route-batch.lua): resolves the slots of the agents `leaving`
- * work (none is transferred after), releases `releases` from their groups, settles each task of `settles` that
+ * work (none is transferred after), forgets the proposals of `refusals` (their agents' free slots no longer wait for
+ * them), releases `releases` from their groups, settles each task of `settles` that
  * frees its agent's slot (transferred to one ready task among the agent's stored capabilities when it completed and
  * the agent takes transfers, else given back to the agent with that task as its next), lets each of `fills` take up to
  * its free slots (then idle for its capabilities with what is left, or no longer idle with none), queues `tasks` (a
@@ -62,6 +63,7 @@ export const routeBatch = (
   keys: Keys,
   batch: {
     readonly leaving?: ReadonlyArray<LeavingAgent>
+    readonly refusals?: ReadonlyArray<Refusal>
     readonly releases: ReadonlyArray<{ readonly group: string; readonly taskId: string }>
     readonly settles?: ReadonlyArray<SlotRelease>
     readonly fills: ReadonlyArray<FillAsk>
@@ -80,6 +82,7 @@ export const routeBatch = (
 ): Promise<RoutedBatch> =>
   scriptsOn(redis).routeBatch(keys.route, {
     ...(batch.leaving === undefined ? {} : { leaving: batch.leaving }),
+    ...(batch.refusals === undefined ? {} : { refusals: batch.refusals }),
     releases: batch.releases,
     ...(batch.settles === undefined ? {} : { settles: batch.settles }),
     fills: batch.fills.map(({ agentId, capabilities, free, score, transfers, held }) => ({

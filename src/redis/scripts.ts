@@ -165,6 +165,9 @@ export interface RouteBatch {
   /** Agents leaving work (a loss, a drain): no slot of theirs is transferred after this call, and each of their
    * slots is answered with the task holding it now; absent: none. */
   readonly leaving?: ReadonlyArray<LeavingAgent>
+  /** Proposals their agents refused (RESERVE answered `agent.reserve_refused`): each stops counting against its agent's
+   * free slots at once (before the fills), not only after the hold; absent: none. */
+  readonly refusals?: ReadonlyArray<Refusal>
   /** Tasks no longer held: their group's slots are free again. */
   readonly releases: ReadonlyArray<{ readonly group: string; readonly taskId: string }>
   /** Tasks that free their agent's slot, each settled once (after the releases, before the fills): transferred to a
@@ -207,6 +210,12 @@ export interface LeavingAgent {
   readonly capabilities?: ReadonlyArray<string>
   /** A loss: its slots are forgotten after they are resolved. */
   readonly lost: boolean
+}
+
+/** A task proposed to an agent (RESERVE) that the agent refused. */
+export interface Refusal {
+  readonly agentId: string
+  readonly taskId: string
 }
 
 /** A task that frees its agent's slot, with how it ended; `cmdId` keeps the decision, `replayed`: a redelivered
@@ -413,10 +422,22 @@ export const createScripts = (redis: Redis, options: ScriptOptions = {}): RedisS
     },
     routeBatch: async (
       route,
-      { leaving = [], releases, settles = [], fills, tasks, unlessTaken, wakeAgents, holdMs, decisionMs = dedupeTtlMs, routing = "route" },
+      {
+        leaving = [],
+        refusals = [],
+        releases,
+        settles = [],
+        fills,
+        tasks,
+        unlessTaken,
+        wakeAgents,
+        holdMs,
+        decisionMs = dedupeTtlMs,
+        routing = "route",
+      },
     ) => {
-      if (leaving.length === 0 && releases.length === 0 && settles.length === 0 && fills.length === 0 && tasks.length === 0)
-        return { fills: [], wakes: [], settles: [], leaving: [], gives: [] }
+      const nothing = leaving.length + refusals.length + releases.length + settles.length + fills.length + tasks.length === 0
+      if (nothing) return { fills: [], wakes: [], settles: [], leaving: [], gives: [] }
       const [filled, woken, settled, left, given] = (await run["route-batch"](
         route,
         unlessTaken ? "unless_taken" : "always",
@@ -434,6 +455,8 @@ export const createScripts = (redis: Redis, options: ScriptOptions = {}): RedisS
           capabilities.length,
           ...capabilities,
         ]),
+        refusals.length,
+        ...refusals.flatMap((refusal) => [refusal.agentId, refusal.taskId]),
         releases.length,
         ...releases.flatMap((slot) => [slot.group, slot.taskId]),
         settles.length,

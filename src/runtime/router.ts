@@ -12,7 +12,8 @@
 // by RELEASE, carrying the ready task taken for it as the agent's next reservation (runtime: execute-batch.ts). An
 // agent leaving work (lost, draining) has its slots resolved in that call to the tasks holding them now.
 // The router proposes by appending RESERVE to the agent; the agent's machine has the last word
-// on capacity, and a refused proposal puts the task back in its queue. A wake of an agent whose free slots the router
+// on capacity, and a refused proposal puts the task back in its queue (and no longer counts against the agent's free
+// slots). A wake of an agent whose free slots the router
 // keeps exactly gives them straight: ASSIGN to each task, and one GIVEN to the agent naming them. A sweep (one process,
 // every few seconds, from Postgres) puts back ready tasks a crash dropped between taking and
 // proposing (once they were taken longer ago than the hold, `takenHoldMs`), and refreshes the idle agents from
@@ -174,8 +175,10 @@ export const createRouter = (options: {
       // Agents with free capacity first take what already waits, then the new tasks wake idle ones (one script).
       // An agent's last request of the batch counts every reservation before it: the earlier ones are stale.
       const latest = new Map(fills.map((request) => [request.agentId, request]))
+      const refusals = queue.flatMap(({ refusedBy, taskId }) => (refusedBy === undefined ? [] : [{ agentId: refusedBy, taskId }]))
       const routed = await routeBatch(redis, keys, {
         leaving: leaving ?? [],
+        refusals,
         releases: released,
         settles: settles ?? [],
         fills: [...latest.values()].map((request) => ({

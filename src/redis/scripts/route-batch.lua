@@ -4,6 +4,8 @@
        this) nor idle for any of its capabilities (no wake proposes it a task it would refuse, or one it still holds
        on its way back to ready), and each of its slots is resolved to the task holding it now (`slots:<agent>`); a
        loss forgets them;
+    0b. proposals refused (`agent.reserve_refused` of a RESERVE): each is removed from its agent's record (`p:<task>`),
+       so it no longer counts against the agent's free slots in this call's fills and after (not only after ARGV[5]);
     1. releases group slots (group_release): the capabilities of a group brought back under its cap are reopened;
     1b. releases of agents' slots, one decision each (`settle`): an agent in `agent-caps` (its last fill request had
        free slots and its breaker closed) takes ONE ready task among its stored capabilities (ready_take); for a
@@ -31,9 +33,9 @@
   successes transferred since its last RELEASE, `v:<slot>` a slot given it straight by a wake (told to it by the GIVEN
   the carrying out appends with the task's ASSIGN; the time of the give), removed when a RELEASE frees it or, not named
   by a fill after ARGV[5], as a tell that never came, `p:<task>` a task proposed to it
-  (RESERVE; the time of the proposal), removed once a fill names it (applied), its slot is settled, or it is older than
-  ARGV[5] (refused, or dropped by a crash), and `fr` its free slots kept exactly (read only while it is in
-  `agent-caps`). A fill's free slots are its machine's count less the given slots and proposals its `held` does not
+  (RESERVE; the time of the proposal), removed once a fill names it (applied), its slot is settled, the agent refused
+  it (step 0b), or it is older than ARGV[5] (dropped by a crash), and `fr` its free slots kept exactly (read only while
+  it is in `agent-caps`). A fill's free slots are its machine's count less the given slots and proposals its `held` does not
   name: still on their way to it, whichever process appended them. A loss forgets the record but for the given slots the
   agent did not name: their late GIVEN is answered by the RELEASE their task's loss brings (`told`), which removes them.
   A decision of step 0 or 1b is kept under its command id
@@ -49,6 +51,7 @@
     ARGV[5] how long a proposal counts against its agent's free slots while its fills do not name it (ms)
     then    the number of leaving agents, then per agent: command id, agent id, '1' (a loss) or '0' (a drain),
             the number of its slots, its slots, the number of its capabilities, its capabilities
+    then    the number of refusals, then two per refusal: agent id, task id
     then    the number of releases, then two per release: group, task id
     then    the number of settles, then five per settle: command id, agent id, task id, outcome, '1' replayed or '0'
     then    the number of fills, then per fill: agent id, free slots, score units (routing score × 10,000),
@@ -96,7 +99,7 @@ end
 local slots_of = function(agent) return base .. ':slots:' .. agent end
 -- How many slots given straight and proposals the agent's `held` (a set) does not name: on their way to it. Its
 -- proposals it names (applied) are forgotten; so is either kind older than the hold that it does not name: a proposal
--- refused or dropped, a given slot whose GIVEN was never appended (a crash between the routing call and its appends;
+-- dropped (or refused, its refusal not routed yet), a given slot whose GIVEN was never appended (a crash between the routing call and its appends;
 -- a slot marked '1', by an older script, has no time and waits for its RELEASE).
 local on_the_way = function(record, held)
   local flat = redis.call('HGETALL', record)
@@ -160,6 +163,12 @@ for _ = 1, tonumber(next_arg()) do
     end
     return holders
   end)
+end
+
+-- 0b. Proposals refused: no longer on their way to their agents.
+for _ = 1, tonumber(next_arg()) do
+  local agent, task = next_arg(), next_arg()
+  redis.call('HDEL', slots_of(agent), 'p:' .. task)
 end
 
 -- 1. Group slots released.

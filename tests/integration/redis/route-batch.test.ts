@@ -15,6 +15,7 @@ import {
   keptFree,
   type LeavingAgent,
   type ReadyTask,
+  type Refusal,
   routeBatch,
   setGroupCap,
   type SlotRelease,
@@ -44,6 +45,7 @@ const ask = (agentId: string, capabilities: string[], free: number, score = 1): 
 
 interface Batch {
   leaving?: LeavingAgent[]
+  refusals?: Refusal[]
   releases?: Array<{ group: string; taskId: string }>
   settles?: SlotRelease[]
   fills?: FillAsk[]
@@ -58,6 +60,7 @@ interface Batch {
 const routed = (batch: Batch) =>
   routeBatch(d.redis, d.keys, {
     ...(batch.leaving === undefined ? {} : { leaving: batch.leaving }),
+    ...(batch.refusals === undefined ? {} : { refusals: batch.refusals }),
     releases: batch.releases ?? [],
     ...(batch.settles === undefined ? {} : { settles: batch.settles }),
     fills: batch.fills ?? [],
@@ -387,6 +390,22 @@ describe("route-batch.lua: wakes give an idle agent's slots straight", () => {
     const [done] = (await routed({ settles: [freed("gv", "gv-2")] })).settles
     expect(done).toEqual(release("gv-2", undefined, 0, true))
     expect(await givenSlots(d.redis, d.keys, "gv")).toEqual([])
+  })
+
+  it("forgets a proposal its agent refused at once: the agent's next fill counts only the proposals still on their way", async () => {
+    await enqueue([ready("rq-code", "rq-1"), ready("rq-code", "rq-2", 2, T0 + 1), ready("rq-code", "rq-3", 2, T0 + 2)])
+    // Two free, none held: both taken by proposals (RESERVE), which count against its free slots until applied.
+    expect((await route({ fills: [exact("rq", ["rq-code"], 2, [])] })).fills).toEqual(offers(["rq", "rq-1"], ["rq", "rq-2"]))
+    expect((await route({ fills: [exact("rq", ["rq-code"], 2, [])] })).fills).toEqual([])
+    // It refused rq-1 (back in its queue): with the same two free slots, one is still on its way (rq-2), one takes rq-3.
+    const refused = await route({
+      refusals: [{ agentId: "rq", taskId: "rq-1" }],
+      tasks: [ready("rq-code", "rq-1")],
+      fills: [exact("rq", ["rq-code"], 2, [])],
+    })
+    expect(refused).toEqual({ fills: offers(["rq", "rq-3"]), wakes: [] })
+    expect((await d.redis.hkeys(`${d.keys.route}:slots:rq`)).filter((field) => field.startsWith("p:")).sort()).toEqual(["p:rq-2", "p:rq-3"])
+    expect(await waitingFor(d.redis, d.keys, "rq-code")).toEqual(["rq-1"])
   })
 
   it("keeps RESERVE for an agent whose breaker is not closed, or whose fill named no slots", async () => {

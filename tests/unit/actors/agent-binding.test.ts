@@ -22,8 +22,10 @@ describe("agent binding", () => {
     ])
   })
 
-  it("puts a refused reservation's task back in its queue", () => {
-    expect(out({ type: "agent.reserve_refused", taskId: "t2", reason: "no_capacity" })).toEqual([{ _tag: "route_task", taskId: "t2" }])
+  it("puts a refused reservation's task back in its queue, naming the agent that refused it (its proposal forgotten)", () => {
+    expect(out({ type: "agent.reserve_refused", taskId: "t2", reason: "no_capacity" })).toEqual([
+      { _tag: "route_task", taskId: "t2", refusedBy: "a1" },
+    ])
   })
 
   it("puts a refused next task (it came with a RELEASE) back in its queue with its facts: no Postgres read", () => {
