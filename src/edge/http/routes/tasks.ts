@@ -17,7 +17,7 @@ import {
   WaitQuery,
 } from "../../../schema/http.ts"
 import { validationError } from "../../../schema/errors.ts"
-import { actingAgent, requireOperator } from "../../auth.ts"
+import { actingAgent, requireOperator, type Principal } from "../../auth.ts"
 import { appendAll, COMMAND_RESPONSES, commandAnswer, creationStatus, requirePostgres, sendCommand } from "../command.ts"
 import { currentOr404, QUARANTINED } from "../current.ts"
 import { listAnswer } from "../listing.ts"
@@ -47,13 +47,12 @@ const standalone = (body: CreateTaskBody, at = ""): void => {
 /** The CREATE command of a standalone task. */
 const createCommand = (id: string, body: CreateTaskBody) => ({ kind: "task", id, type: "CREATE", payload: { id, ...body, blocked: false } })
 
-/** A lifecycle command a bot makes about its own task (or the operator for a named `agent_id`). */
-const agentCommand = <B extends Schema.ConstraintDecoder<{ readonly agentId?: string; readonly attempt?: number }>>(
+/** `POST /tasks/{id}/<action>`: a command on a task, its type and payload built from the caller and the body. */
+const taskCommand = <B extends Schema.ConstraintDecoder<object>>(
   action: string,
-  type: string,
   summary: string,
   body: B,
-  payload: (body: B["Type"]) => Record<string, unknown>,
+  command: (principal: Principal | undefined, body: B["Type"]) => { type: string; payload: Record<string, unknown> },
 ): Route =>
   route({
     method: "POST",
@@ -67,11 +66,23 @@ const agentCommand = <B extends Schema.ConstraintDecoder<{ readonly agentId?: st
     command: true,
     responses: COMMAND_RESPONSES,
     async handle({ ctx, principal, params, query, body: decoded }) {
-      const agentId = actingAgent(principal, decoded.agentId)
-      const attempt = decoded.attempt === undefined ? {} : { attempt: decoded.attempt }
-      const sent = await sendCommand(ctx, { kind: "task", id: params.id, type, payload: { ...payload(decoded), ...attempt, agentId } })
+      const sent = await sendCommand(ctx, { kind: "task", id: params.id, ...command(principal, decoded) })
       return commandAnswer(sent, query.wait)
     },
+  })
+
+/** A lifecycle command a bot makes about its own task (or the operator for a named `agent_id`). */
+const agentCommand = <B extends Schema.ConstraintDecoder<{ readonly agentId?: string; readonly attempt?: number }>>(
+  action: string,
+  type: string,
+  summary: string,
+  body: B,
+  payload: (body: B["Type"]) => Record<string, unknown>,
+): Route =>
+  taskCommand(action, summary, body, (principal, decoded) => {
+    const agentId = actingAgent(principal, decoded.agentId)
+    const attempt = decoded.attempt === undefined ? {} : { attempt: decoded.attempt }
+    return { type, payload: { ...payload(decoded), ...attempt, agentId } }
   })
 
 /** `POST /tasks/{id}/approve` */
@@ -88,22 +99,9 @@ const operatorCommand = <B extends Schema.ConstraintDecoder<object>>(
   body: B,
   command: (body: B["Type"]) => { type: string; payload: Record<string, unknown> },
 ): Route =>
-  route({
-    method: "POST",
-    path: `${API}/tasks/{id}/${action}`,
-    name: `${action}Task`,
-    summary,
-    access: "token",
-    params: IdParams,
-    query: WaitQuery,
-    body,
-    command: true,
-    responses: COMMAND_RESPONSES,
-    async handle({ ctx, principal, params, query, body: decoded }) {
-      requireOperator(principal)
-      const sent = await sendCommand(ctx, { kind: "task", id: params.id, ...command(decoded) })
-      return commandAnswer(sent, query.wait)
-    },
+  taskCommand(action, summary, body, (principal, decoded) => {
+    requireOperator(principal)
+    return command(decoded)
   })
 
 export const taskRoutes: Route[] = [
