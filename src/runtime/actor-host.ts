@@ -56,11 +56,12 @@ export class ActorHost {
     }
   }
 
-  /** Drops actors idle for longer than `idleMs`. Returns how many were dropped. */
+  /** Drops actors idle for longer than `idleMs`. Returns how many were dropped. The least recently used come first
+   * (`commit` moves an actor to the end), so the first one used since ends the look. */
   passivate(now: number, idleMs: number): number {
     let dropped = 0
     for (const [key, entry] of this.live) {
-      if (now - entry.lastUsed < idleMs) continue
+      if (now - entry.lastUsed < idleMs) break
       this.live.delete(key)
       dropped += 1
     }
