@@ -216,6 +216,9 @@ export interface LeavingAgent {
 export interface Refusal {
   readonly agentId: string
   readonly taskId: string
+  /** When the refused RESERVE was appended (ms, its entry id's time): a proposal of the task recorded after it is a
+   * newer one (the task proposed to the agent again, a redelivered refusal carried out again), kept. */
+  readonly reserveAt: number
 }
 
 /** A task that frees its agent's slot, with how it ended; `cmdId` keeps the decision, `replayed`: a redelivered
@@ -456,7 +459,7 @@ export const createScripts = (redis: Redis, options: ScriptOptions = {}): RedisS
           ...capabilities,
         ]),
         refusals.length,
-        ...refusals.flatMap((refusal) => [refusal.agentId, refusal.taskId]),
+        ...refusals.flatMap((refusal) => [refusal.agentId, refusal.taskId, refusal.reserveAt]),
         releases.length,
         ...releases.flatMap((slot) => [slot.group, slot.taskId]),
         settles.length,

@@ -34,6 +34,7 @@ import {
   type Settled,
   type SlotRelease,
 } from "../redis/ready-queue.ts"
+import { streamIdMs } from "../redis/stream-id.ts"
 import type { Sql } from "../store/db.ts"
 import { groupCaps } from "../store/groups.ts"
 import { agentsWithCapacity, taskRouting, waitingTasks } from "../store/routing.ts"
@@ -175,7 +176,10 @@ export const createRouter = (options: {
       // Agents with free capacity first take what already waits, then the new tasks wake idle ones (one script).
       // An agent's last request of the batch counts every reservation before it: the earlier ones are stale.
       const latest = new Map(fills.map((request) => [request.agentId, request]))
-      const refusals = queue.flatMap(({ refusedBy, taskId }) => (refusedBy === undefined ? [] : [{ agentId: refusedBy, taskId }]))
+      // A refusal is carried out from the entry of the RESERVE it refused (its time bounds the proposal it forgets).
+      const refusals = queue.flatMap(({ refusedBy, taskId, entryId }) =>
+        refusedBy === undefined ? [] : [{ agentId: refusedBy, taskId, reserveAt: entryId === undefined ? clock() : streamIdMs(entryId) }],
+      )
       const routed = await routeBatch(redis, keys, {
         leaving: leaving ?? [],
         refusals,

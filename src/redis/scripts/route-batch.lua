@@ -6,6 +6,7 @@
        loss forgets them;
     0b. proposals refused (`agent.reserve_refused` of a RESERVE): each is removed from its agent's record (`p:<task>`),
        so it no longer counts against the agent's free slots in this call's fills and after (not only after ARGV[5]);
+       a proposal of the task recorded after the refused RESERVE was appended is a newer one and stays;
     1. releases group slots (group_release): the capabilities of a group brought back under its cap are reopened;
     1b. releases of agents' slots, one decision each (`settle`): an agent in `agent-caps` (its last fill request had
        free slots and its breaker closed) takes ONE ready task among its stored capabilities (ready_take); for a
@@ -51,7 +52,7 @@
     ARGV[5] how long a proposal counts against its agent's free slots while its fills do not name it (ms)
     then    the number of leaving agents, then per agent: command id, agent id, '1' (a loss) or '0' (a drain),
             the number of its slots, its slots, the number of its capabilities, its capabilities
-    then    the number of refusals, then two per refusal: agent id, task id
+    then    the number of refusals, then three per refusal: agent id, task id, when the refused RESERVE was appended (ms)
     then    the number of releases, then two per release: group, task id
     then    the number of settles, then five per settle: command id, agent id, task id, outcome, '1' replayed or '0'
     then    the number of fills, then per fill: agent id, free slots, score units (routing score × 10,000),
@@ -165,10 +166,13 @@ for _ = 1, tonumber(next_arg()) do
   end)
 end
 
--- 0b. Proposals refused: no longer on their way to their agents.
+-- 0b. Proposals refused: no longer on their way to their agents (a newer proposal of the task, made after the refused
+-- RESERVE was appended, is left: a refusal carried out again by a redelivery must not forget it).
 for _ = 1, tonumber(next_arg()) do
-  local agent, task = next_arg(), next_arg()
-  redis.call('HDEL', slots_of(agent), 'p:' .. task)
+  local agent, task, appended = next_arg(), next_arg(), tonumber(next_arg())
+  local record = slots_of(agent)
+  local stamp = tonumber(redis.call('HGET', record, 'p:' .. task))
+  if stamp and stamp <= appended then redis.call('HDEL', record, 'p:' .. task) end
 end
 
 -- 1. Group slots released.

@@ -397,14 +397,19 @@ describe("route-batch.lua: wakes give an idle agent's slots straight", () => {
     // Two free, none held: both taken by proposals (RESERVE), which count against its free slots until applied.
     expect((await route({ fills: [exact("rq", ["rq-code"], 2, [])] })).fills).toEqual(offers(["rq", "rq-1"], ["rq", "rq-2"]))
     expect((await route({ fills: [exact("rq", ["rq-code"], 2, [])] })).fills).toEqual([])
+    // A refusal of an older RESERVE of rq-1 (appended before this proposal was recorded: a redelivered refusal) leaves it.
+    const record = `${d.keys.route}:slots:rq`
+    const proposedAt = Number(await d.redis.hget(record, "p:rq-1"))
+    await route({ refusals: [{ agentId: "rq", taskId: "rq-1", reserveAt: proposedAt - 1 }] })
+    expect(await d.redis.hexists(record, "p:rq-1")).toBe(1)
     // It refused rq-1 (back in its queue): with the same two free slots, one is still on its way (rq-2), one takes rq-3.
     const refused = await route({
-      refusals: [{ agentId: "rq", taskId: "rq-1" }],
+      refusals: [{ agentId: "rq", taskId: "rq-1", reserveAt: proposedAt }],
       tasks: [ready("rq-code", "rq-1")],
       fills: [exact("rq", ["rq-code"], 2, [])],
     })
     expect(refused).toEqual({ fills: offers(["rq", "rq-3"]), wakes: [] })
-    expect((await d.redis.hkeys(`${d.keys.route}:slots:rq`)).filter((field) => field.startsWith("p:")).sort()).toEqual(["p:rq-2", "p:rq-3"])
+    expect((await d.redis.hkeys(record)).filter((field) => field.startsWith("p:")).sort()).toEqual(["p:rq-2", "p:rq-3"])
     expect(await waitingFor(d.redis, d.keys, "rq-code")).toEqual(["rq-1"])
   })
 
