@@ -176,9 +176,10 @@ export const createRouter = (options: {
       // Agents with free capacity first take what already waits, then the new tasks wake idle ones (one script).
       // An agent's last request of the batch counts every reservation before it: the earlier ones are stale.
       const latest = new Map(fills.map((request) => [request.agentId, request]))
-      // A refusal is carried out from the entry of the RESERVE it refused (its time bounds the proposal it forgets).
+      // A refusal is carried out from the entry of the RESERVE it refused: that entry's time (Redis's clock, as the
+      // proposal's) bounds the proposal it forgets. The runtime's items always name their entry.
       const refusals = queue.flatMap(({ refusedBy, taskId, entryId }) =>
-        refusedBy === undefined ? [] : [{ agentId: refusedBy, taskId, reserveAt: entryId === undefined ? clock() : streamIdMs(entryId) }],
+        refusedBy === undefined || entryId === undefined ? [] : [{ agentId: refusedBy, taskId, reserveAt: streamIdMs(entryId) }],
       )
       const routed = await routeBatch(redis, keys, {
         leaving: leaving ?? [],
