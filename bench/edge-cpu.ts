@@ -3,18 +3,22 @@
 // route; its bot's task_started and task_complete decoded, made commands and checked; their two acks encoded; the
 // task_assigned push decoded by the event-stream reader and encoded again). Prints the CPU µs per task of each part
 // (the minimum of the rounds), and what the parts no longer on the path cost (the body's Schema decode, and the two
-// `applied` replies a bot's frames got before they asked for refusals only: round 12). Not measured: what a task's
-// transitions cost the reader when some event socket is open (none is in the fleet scenario: they are passed over
-// unread), the sockets and Redis's calls.
+// `applied` replies a bot's frames got before they asked for refusals only: round 12), and, apart, what a task's four
+// transitions cost the event-stream reader when some event socket is open (none is in the fleet scenario: they are
+// passed over unread): decoded by the plain check, and by the Schemas as before round 18. Not measured: the sockets
+// and Redis's calls.
 //   node --import tsx bench/edge-cpu.ts [--tasks 2000] [--rounds 7]
 import { randomUUID } from "node:crypto"
 import { parseArgs } from "node:util"
 import { commandFor } from "../src/edge/sockets/control-commands.ts"
 import { validateCommand } from "../src/runtime/inbox-codec.ts"
 import { decodeInput } from "../src/schema/errors.ts"
-import { decodeEventStreamEntry } from "../src/schema/event-stream.ts"
+import { decodeEntryBySchema, decodeEventStreamEntry, eventEntryFields } from "../src/schema/event-stream.ts"
 import { decodeBotFrame, encodeServerFrame } from "../src/schema/frames.ts"
 import { CreateTaskBatchBody, MAX_BATCH_TASKS, plainTaskBatchBody } from "../src/schema/http.ts"
+import { initialTransition } from "xstate"
+import { taskView } from "../actors/views.ts"
+import { taskMachine } from "../machines/task.ts"
 
 const { values } = parseArgs({ options: { tasks: { type: "string", default: "2000" }, rounds: { type: "string", default: "7" } } })
 const TASKS = Number(values.tasks)
@@ -67,6 +71,42 @@ const inputs = tasks.map((id, n) => ({
   })),
 }))
 type Input = (typeof inputs)[number]
+
+/** A fleet task's four transitions as the runtime writes them on the event stream (compact: event-stream.ts). */
+const transitionsOf = (id: string, n: number): Array<Record<string, string>> => {
+  const entry = (step: number) => `${AT_MS + step}-${n}`
+  const [ready] = initialTransition(taskMachine, {
+    id,
+    title: `bench ${n}`,
+    capability: "bench",
+    payload: { i: n },
+    dependsOn: [],
+    blocked: false,
+    at: AT_MS,
+  })
+  const steps: ReadonlyArray<readonly [string | null, string, string, Record<string, unknown>]> = [
+    [null, "ready", "CREATE", { ...taskView(id, ready.context, String(ready.value)), created_at: AT }],
+    ["ready", "assigned", "ASSIGN", { status: "assigned", agent_id: agentId, attempt: 1, deadline_at: AT }],
+    ["assigned", "in_progress", "START", { status: "in_progress", started_at: AT }],
+    ["in_progress", "completed", "COMPLETE", { status: "completed", progress: 1, result: { i: n }, finished_at: AT, deadline_at: null }],
+  ]
+  return steps.map(([from, to, event, patch], step) => {
+    const at = new Date(AT_MS + step).toISOString()
+    return eventEntryFields({
+      id: `${entry(step)}:0`,
+      topics: ["tasks", `task:${id}`, "machines"],
+      kind: "task",
+      actor_id: id,
+      version: step + 1,
+      from,
+      to,
+      event,
+      patch: { ...patch, updated_at: at, stream_id: entry(step), version: step + 1 },
+      at,
+    })
+  })
+}
+const transitions = tasks.map(transitionsOf)
 
 /** The batch bodies of the tasks, as the route has them once parsed (the fleet's: title, capability, payload). */
 const bodies = Array.from({ length: Math.ceil(TASKS / MAX_BATCH_TASKS) }, (_, b) => ({
@@ -139,6 +179,22 @@ const GONE: ReadonlyArray<readonly [string, (input: Input, n: number) => void]> 
   ],
 ]
 
+/** What a task's transitions cost the reader while an event socket is open (not in the total). */
+const WATCHED: ReadonlyArray<readonly [string, (input: Input, n: number) => void]> = [
+  [
+    "its four transitions decoded (plain check)",
+    (_, n) => {
+      for (const entry of transitions[n]!) kept += decodeEventStreamEntry(entry).ok ? 1 : 0
+    },
+  ],
+  [
+    "its four transitions decoded by the Schemas (before round 18)",
+    (_, n) => {
+      for (const entry of transitions[n]!) kept += decodeEntryBySchema(entry).ok ? 1 : 0
+    },
+  ],
+]
+
 const cpuMicros = (): number => {
   const { user, system } = process.cpuUsage()
   return user + system
@@ -146,7 +202,7 @@ const cpuMicros = (): number => {
 
 const best = new Map<string, number>()
 for (let round = 0; round < ROUNDS; round += 1) {
-  for (const [name, part] of [...PARTS, ...GONE]) {
+  for (const [name, part] of [...PARTS, ...GONE, ...WATCHED]) {
     const started = cpuMicros()
     inputs.forEach((input, n) => part(input, n))
     best.set(name, Math.min(best.get(name) ?? Number.POSITIVE_INFINITY, (cpuMicros() - started) / TASKS))
@@ -163,3 +219,5 @@ console.log(
 )
 console.log("no longer on the path:")
 for (const [name] of GONE) console.log(`${(best.get(name) ?? 0).toFixed(1).padStart(7)} µs  ${name}`)
+console.log("with an event socket open (a dashboard), the event-stream reader also pays, per task:")
+for (const [name] of WATCHED) console.log(`${(best.get(name) ?? 0).toFixed(1).padStart(7)} µs  ${name}`)

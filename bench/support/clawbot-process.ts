@@ -29,11 +29,12 @@ export interface ClawbotEnv {
 const BIN = new URL("../../bin/clawbot.js", import.meta.url).pathname
 /** BENCH_CPU_PROF=<dir>: every Clawbot process writes a V8 CPU profile there when it stops (`node --cpu-prof`);
  * BENCH_HEAP_PROF=<dir>: a sampled profile of everything it allocated, collected or not (allocation-profile.cjs:
- * what the collector had to go through). */
+ * what the collector had to go through); BENCH_NODE_FLAGS="<flags>": more node flags (e.g. `--trace-deopt`; the output goes to the log). */
 const ALLOCATION_PROFILE = new URL("./allocation-profile.cjs", import.meta.url).pathname
 const profile = (): string[] => [
   ...(process.env.BENCH_CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []),
   ...(process.env.BENCH_HEAP_PROF ? ["--require", ALLOCATION_PROFILE] : []),
+  ...(process.env.BENCH_NODE_FLAGS?.split(" ").filter((flag) => flag !== "") ?? []),
 ]
 const STOP_TIMEOUT_MS = 15_000
 

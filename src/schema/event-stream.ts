@@ -12,11 +12,11 @@
 import { Schema, SchemaTransformation } from "effect"
 import { StreamId, Uuid } from "./common.ts"
 import { decodeOr, type Decoded, validationError } from "./errors.ts"
-import { PublishedEvent, Topic, topicsOf } from "./events.ts"
+import { isTopic, PublishedEvent, publishedEventFields, Topic, topicsOf } from "./events.ts"
 import { plainServerFrame, ServerFrame } from "./frames.ts"
 import { CREATION_TABLE, leaveUsual, withUsual } from "./creation-view.ts"
 import { withoutPosition, withPosition } from "./patch-position.ts"
-import { fieldGuard, plainDecoder, plainFields } from "./plain.ts"
+import { fieldGuard, isPlainRecord, plainDecoder, plainFields } from "./plain.ts"
 
 const actorFields = { kind: Schema.String, id: Schema.String }
 const replyFields = {
@@ -96,13 +96,48 @@ const parsedOrUndefined = (text: string | undefined): unknown => {
   }
 }
 
+/** PublishedEvent's members but the patch (a JSON object, checked apart), checked by plain.ts. */
+const { patch: _patch, ...flatEventFields } = publishedEventFields
+const plainEventMembers = plainDecoder(plainFields(flatEventFields) ?? [])
+
 /**
- * A push's or a reply's entry as RawEntry decodes it, checked field by field (frames.ts `plainServerFrame`, plain.ts):
- * the entry the Schema would give, or undefined for anything else, events included (the Schema then decodes it, to
- * name what is wrong). tests/unit/schema/plain-frames.test.ts holds the two to the same answers.
+ * A compact event entry (a body without `id`, as the runtime writes it) as RawEntry and PublishedEvent decode it,
+ * checked field by field: its topics, its body expanded (`expandBody`) and every member of the event passing the
+ * field's own Schema (plain.ts); the patch is a JSON object, as JSON.parse made it and `expandBody` completed it with
+ * JSON values. Undefined for anything else, the full form (written before the compact one) included: the Schema then
+ * decodes it, to name what is wrong. About a tenth of
+ * the Schema's cost, for every transition an edge fans out to an open event socket.
+ */
+export function plainEventEntry(fields: Readonly<Record<string, string>>): EventStreamEntry | undefined {
+  const text = fields["body"]
+  if (text === undefined) return undefined
+  const stored = fields["topics"] === undefined ? [] : fields["topics"].split(",")
+  if (!stored.every(isTopic)) return undefined
+  const body = parsedOrUndefined(text)
+  if (!isPlainRecord(body) || "id" in body) return undefined
+  const session = sessionOfBody(body)
+  if (session === null) return undefined
+  const { patch, ...members } = expandBody(body, session)
+  const topics = withDerivedTopics(members, storedTopics(session, stored))
+  const event = plainEventMembers(Object.assign(members, { topic: topics[0] }))
+  if (event === undefined || !isPlainRecord(patch)) return undefined
+  const { id, topic, kind, actorId, version, from, to, event: name, at } = event
+  return {
+    type: "event",
+    topics: topics as Topic[],
+    event: { id, topic, kind, actorId, version, from, to, event: name, patch, at } as PublishedEvent,
+  }
+}
+
+/**
+ * An entry as RawEntry decodes it, checked field by field (a compact event: `plainEventEntry`; a push: frames.ts
+ * `plainServerFrame`; a reply: plain.ts): the entry the Schema would give, or undefined for anything else (the Schema
+ * then decodes it, to name what is wrong). tests/unit/schema/plain-frames.test.ts and plain-events.test.ts hold the
+ * two to the same answers.
  */
 function plainEntry(fields: Readonly<Record<string, string>>): EventStreamEntry | undefined {
   const { type, topics } = fields
+  if (type === "event") return plainEventEntry(fields)
   if (type === "push" && isControlTopic(topics)) {
     const frame = plainServerFrame(parsedOrUndefined(fields["body"]))
     return frame === undefined ? undefined : { type: "push", agentId: topics.slice("control:".length), frame }

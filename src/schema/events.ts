@@ -41,21 +41,20 @@ export const EventId = Schema.String.check(Schema.isPattern(/^\d+-\d+:\d+$/u, { 
 /** The id of the `n`th event caused by inbox entry `streamId`: stable across redeliveries. */
 export const eventId = (streamId: string, n: number): string => `${streamId}:${n}`
 
+/** PublishedEvent's fields (also read by the event stream's plain check: event-stream.ts). */
+export const publishedEventFields = {
+  id: EventId,
+  topic: Topic,
+  kind: ActorKind,
+  actorId: Uuid,
+  version: Schema.Int.check(Schema.isGreaterThanOrEqualTo(1)),
+  from: Schema.NullOr(Schema.String),
+  to: Schema.String,
+  event: Schema.String,
+  patch: JsonObject,
+  at: IsoTime,
+}
 /** One transition of one actor, as subscribers receive it: its new `version` and the RFC 7396 merge
  * patch that turns its view at `version - 1` into its view at `version`. `from` is null for the creation. */
-export const PublishedEvent = wire(
-  "PublishedEvent",
-  Schema.Struct({
-    id: EventId,
-    topic: Topic,
-    kind: ActorKind,
-    actorId: Uuid,
-    version: Schema.Int.check(Schema.isGreaterThanOrEqualTo(1)),
-    from: Schema.NullOr(Schema.String),
-    to: Schema.String,
-    event: Schema.String,
-    patch: JsonObject,
-    at: IsoTime,
-  }),
-)
+export const PublishedEvent = wire("PublishedEvent", Schema.Struct(publishedEventFields))
 export type PublishedEvent = typeof PublishedEvent.Type
