@@ -2,8 +2,8 @@
 import { assertEvent, assign, emit, enqueueActions, setup, stateIn } from "xstate"
 import { armTimer, clearTimer, refuseInState, type CommonEffect } from "./effects.ts"
 
-/** An agent goes offline after this many heartbeat intervals without a heartbeat. */
-const HEARTBEAT_MISSES = 3
+/** Heartbeat intervals an agent may miss before it goes offline (PROTOCOL: `3 × heartbeat_interval_ms`). */
+export const HEARTBEAT_MISSES = 3
 /** The outcomes the breaker judges by, when it opens, and for how long by default (an agent's `breakerCooldownMs`,
  * which its registration sets from the deployment's CLAWBOT_BREAKER_COOLDOWN_MS). */
 export const BREAKER = { window: 10, minOutcomes: 5, minSuccessRate: 0.3, cooldownMs: 30_000 } as const

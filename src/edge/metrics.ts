@@ -24,6 +24,10 @@ export const METRICS = {
   clawbot_ws_messages_sent_total: { type: "counter", help: "WebSocket messages sent, by socket (control, events)" },
   clawbot_ws_messages_dropped_total: { type: "counter", help: "WebSocket messages not delivered, by socket and reason" },
   clawbot_ws_frames_rejected_total: { type: "counter", help: "Client frames refused, by error code" },
+  clawbot_heartbeats_total: {
+    type: "counter",
+    help: "Heartbeat frames without an id, by whether they were recorded (appended) or only pushed the agent's expiry back",
+  },
   clawbot_http_requests_total: { type: "counter", help: "HTTP requests answered, by route and status" },
   clawbot_http_request_seconds: { type: "histogram", help: "HTTP request handling time, by route", buckets: SECONDS_BUCKETS },
   clawbot_token_lookups_total: { type: "counter", help: "Bearer tokens looked up in Postgres (not in the edge's short cache)" },

@@ -119,6 +119,9 @@ export interface RedisScripts {
   /** Moves up to `max` timers due at or before `nowMs` into the inbox; returns how many, and when
    * the earliest timer still armed is due (null when none is). */
   fireTimers(p: PartitionKeys, nowMs: number, max: number): Promise<FiredTimers>
+  /** Pushes `actor`'s armed timer `name` back to `windowMs` after Redis's time (never earlier than it is due); false,
+   * doing nothing, when no such timer is armed. */
+  extendTimer(p: PartitionKeys, actor: string, name: string, windowMs: number): Promise<boolean>
   /** The new fencing token, or LeaseHeld. */
   acquireLease(p: PartitionKeys, owner: string, ttlMs: number): Promise<ScriptResult<number>>
   renewLease(p: PartitionKeys, owner: string, token: number, ttlMs: number): Promise<ScriptResult<void>>
@@ -320,6 +323,7 @@ const KEY_COUNTS = {
   "append-runs": 2,
   "timers-apply": 2,
   "timers-fire": 3,
+  "timer-extend": 1,
   "lease-acquire": 2,
   "lease-renew": 1,
   "lease-release": 1,
@@ -407,6 +411,7 @@ export const createScripts = (redis: Redis, options: ScriptOptions = {}): RedisS
       const nextDue = Number(next)
       return { moved, nextDue: nextDue < 0 ? null : nextDue }
     },
+    extendTimer: async (p, actor, name, windowMs) => Number(await run["timer-extend"](p.timers, timerMember(actor, name), windowMs)) === 1,
     acquireLease: async (p, owner, ttlMs) => toResult(await run["lease-acquire"](p.lease, p.fence, owner, ttlMs), Number),
     renewLease: async (p, owner, token, ttlMs) => toResult(await run["lease-renew"](p.lease, owner, token, ttlMs), () => undefined),
     releaseLease: async (p, owner, token) => toResult(await run["lease-release"](p.lease, owner, token), () => undefined),

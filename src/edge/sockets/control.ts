@@ -1,7 +1,8 @@
 // The bot control socket `GET /ws/control?token=<agent token>` (PROTOCOL.md): the token is
 // checked at the upgrade (401, no socket); on open the agent CONNECTs, gets `connected` first and,
 // when it had connected before, every task it still holds; each bot frame becomes one command
-// (acked, refusals answered with `ref`, a repeated frame id applied once); on close it DISCONNECTs.
+// (acked, refusals answered with `ref`, a repeated frame id applied once), but a heartbeat without an id that says
+// nothing new, which only pushes its agent's expiry back (./heartbeats.ts); on close it DISCONNECTs.
 //
 // Quotas (./quotas.ts): a frame over quotas.maxFrameBytes; frames of one agent over
 // quotas.bytesPerSecond on all edges together (`rate_limited`, not appended; ./agent-bytes.ts); more
@@ -36,6 +37,7 @@ import { admitFrame, droppedByUws } from "./frame-guard.ts"
 import { faultGuard } from "./guard.ts"
 import type { SocketQuotas } from "./quotas.ts"
 import { heldTaskFrames } from "./resume.ts"
+import { type HeartbeatReport, pushExpiryBack, type RecordedHeartbeat, recordedAt, saysNothingNew } from "./heartbeats.ts"
 import { corkIfOpen, corkTogether, drained, type Gathered, type Paced, REJECTED_METRIC, releasePaced, sendText } from "./send.ts"
 import type { Departing } from "./going-away.ts"
 import { decodeAgentPresence } from "./stored.ts"
@@ -45,6 +47,7 @@ export const CONTROL_CLOSE = { unavailable: 1013, replaced: 4409 } as const
 /** Frames appended and not acked yet, per socket; the oldest is forgotten beyond this. */
 const MAX_PENDING = 1024
 const BOTS_CONNECTED = "clawbot_bots_connected"
+const HEARTBEATS = "clawbot_heartbeats_total"
 
 /** A frame with an id, appended and not acked yet. Its command asks for refusals only (`replyWhen`): an acceptance is
  * answered by the ack alone, and a refusal names the command (`cmd_id`, which holds the frame's id), so nothing of the
@@ -68,6 +71,8 @@ export interface ControlData extends Paced, Gathered, Departing {
   readonly pending: Map<string, PendingFrame>
   seq: number
   stopListening?: () => void
+  /** Its last heartbeat (or CONNECT) appended: a heartbeat saying nothing new since only pushes the expiry back. */
+  heartbeat?: RecordedHeartbeat
 }
 
 interface Authenticated {
@@ -102,6 +107,8 @@ export function controlSocket(ctx: EdgeContext, quotas: SocketQuotas): uWS.WebSo
   const sockets = new Map<string, uWS.WebSocket<ControlData>>()
   /** Each agent's bytes a second, shared by every edge (and so by its successive sockets). */
   const agentBytes = sharedAgentBytes({ scripts: scriptsOn(ctx.redis), keys: ctx.keys, quotas, clock: ctx.clock, log })
+  /** Where the agents' expiries are pushed back. */
+  const expiry = { scripts: scriptsOn(ctx.redis), keys: ctx.keys, partitions: ctx.partitions }
 
   const frame = (value: ServerFrame): string => encodeServerFrame(value, ctx.clock())
   const send = (ws: uWS.WebSocket<ControlData>, text: string) => sendText(ws, text, "control", metrics)
@@ -183,6 +190,39 @@ export function controlSocket(ctx: EdgeContext, quotas: SocketQuotas): uWS.WebSo
         },
       )
       .catch(guard.onSocket(ws, "ack", ref))
+  }
+
+  /** A heartbeat without an id: appended and recorded when it says something new (./heartbeats.ts), else its agent's
+   * expiry pushed back, or appended all the same when no expiry is armed (or Redis did not answer). */
+  const beat = (ws: uWS.WebSocket<ControlData>, command: FrameCommand, report: HeartbeatReport) => {
+    const data = ws.getUserData()
+    const now = ctx.clock()
+    if (!saysNothingNew(data.heartbeat, report, now, quotas.heartbeatRecordMs)) return recordBeat(ws, command, report, now)
+    data.inFlight += 1
+    pushExpiryBack(expiry, data.agentId, data.heartbeatIntervalMs)
+      .catch(() => false)
+      .then((armed) => {
+        if (armed) metrics.inc(HEARTBEATS, { recorded: "false" })
+        else if (!data.closed) recordBeat(ws, command, report, now)
+      })
+      .finally(() => (data.inFlight -= 1))
+      .catch(guard.onSocket(ws, "heartbeat"))
+  }
+
+  /** Appends a heartbeat, recorded from now on (the ones right behind it repeat it); not appended, nothing counts as
+   * recorded any more, so the next heartbeat is appended. */
+  const recordBeat = (ws: uWS.WebSocket<ControlData>, command: FrameCommand, report: HeartbeatReport, at: number) => {
+    const data = ws.getUserData()
+    data.heartbeat = recordedAt(data.heartbeat, report, at)
+    appendCounted(data, command)
+      .then(
+        () => metrics.inc(HEARTBEATS, { recorded: "true" }),
+        (error: unknown) => {
+          data.heartbeat = undefined
+          answerFailure(ws, error, undefined)
+        },
+      )
+      .catch(guard.onSocket(ws, "append"))
   }
 
   /** Runs `go` once the frame's bytes were let through, after every earlier frame of the socket; answers a refusal. */
@@ -281,8 +321,13 @@ export function controlSocket(ctx: EdgeContext, quotas: SocketQuotas): uWS.WebSo
       )
       ws.subscribe(`control:${data.agentId}`)
       data.stopListening = ctx.replies.listen(`${data.replyPrefix}.`, (replyTo, reply) => onReply(ws, replyTo, reply))
+      const connectedAt = ctx.clock()
       ctx
         .append({ kind: "agent", id: data.agentId, type: "CONNECT", payload: {} })
+        .then(() => {
+          // The CONNECT beats too: the socket's first record.
+          data.heartbeat ??= { at: connectedAt }
+        })
         .catch((error: unknown) => {
           log.warn("agent connection not recorded; closing", { agentId: data.agentId, ...errorFields(error) })
           corkIfOpen(ws, () => {
@@ -324,8 +369,10 @@ export function controlSocket(ctx: EdgeContext, quotas: SocketQuotas): uWS.WebSo
         })
       }
       try {
-        const command = commandFor(decoded.value, data.agentId)
-        afterBytes(ws, agentBytes.take(data.agentId, bytes.byteLength), ref, () => submit(ws, command, ref))
+        const frame = decoded.value
+        const command = commandFor(frame, data.agentId)
+        const go = frame.type === "heartbeat" && ref === undefined ? () => beat(ws, command, frame.payload) : () => submit(ws, command, ref)
+        afterBytes(ws, agentBytes.take(data.agentId, bytes.byteLength), ref, go)
       } catch (error) {
         guard.onSocket(ws, "message", ref)(error)
       }

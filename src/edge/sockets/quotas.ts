@@ -1,7 +1,8 @@
 // What one client may make the sockets hold or write, read from the environment with a Schema
 // (docs/edge.md "Socket quotas"): the largest frame, the bytes one agent may send a second on its
-// control sockets, the frames a control socket may have waiting for the stream, and the topics one
-// event socket may follow (the agents' byte budget that enforces the rate: ./agent-bytes.ts).
+// control sockets, the frames a control socket may have waiting for the stream, the topics one
+// event socket may follow (the agents' byte budget that enforces the rate: ./agent-bytes.ts), and how often a
+// control socket records a heartbeat that reports nothing new (./heartbeats.ts).
 import { Schema } from "effect"
 import type { EdgeLimits } from "../context.ts"
 
@@ -14,6 +15,9 @@ export interface SocketQuotas {
   readonly maxInFlight: number
   /** Topics one event socket may follow. */
   readonly maxTopics: number
+  /** A control socket records (appends) a heartbeat that reports nothing new at most this often (ms); between records
+   * it only pushes its agent's expiry back (./heartbeats.ts). */
+  readonly heartbeatRecordMs: number
 }
 
 const MIB = 1024 * 1024
@@ -24,6 +28,7 @@ export const QUOTA_ENV = {
   bytesPerSecond: "CLAWBOT_WS_BYTES_PER_S",
   maxInFlight: "CLAWBOT_WS_MAX_IN_FLIGHT",
   maxTopics: "CLAWBOT_WS_MAX_TOPICS",
+  heartbeatRecordMs: "CLAWBOT_HEARTBEAT_RECORD_MS",
 } as const satisfies Record<keyof SocketQuotas, string>
 
 /** The defaults; the largest frame defaults to the edge's payload limit (1 MiB). */
@@ -32,6 +37,7 @@ export const defaultQuotas = (limits: EdgeLimits): SocketQuotas => ({
   bytesPerSecond: MIB,
   maxInFlight: 256,
   maxTopics: 1000,
+  heartbeatRecordMs: 60_000,
 })
 
 const Count = Schema.FiniteFromString.check(Schema.isInt(), Schema.isBetween({ minimum: 1, maximum: 1024 * MIB }))
@@ -40,6 +46,7 @@ const QuotaOverrides = Schema.Struct({
   bytesPerSecond: Schema.optionalKey(Count),
   maxInFlight: Schema.optionalKey(Count),
   maxTopics: Schema.optionalKey(Count),
+  heartbeatRecordMs: Schema.optionalKey(Count),
 })
 
 /** The quotas: the defaults, overridden by the environment; a bad value is an error naming its variable. */

@@ -8,7 +8,7 @@ import { keysFor } from "../../../src/redis/keys.ts"
 import type { RedisScripts } from "../../../src/redis/scripts.ts"
 import { createLogger } from "../../../src/log.ts"
 
-const quotas = { maxFrameBytes: 1_000, bytesPerSecond: 1_600, maxInFlight: 8, maxTopics: 8 }
+const quotas = { maxFrameBytes: 1_000, bytesPerSecond: 1_600, maxInFlight: 8, maxTopics: 8, heartbeatRecordMs: 60_000 }
 
 /** The calls the account made to the budget's script, answered by `verdict`. */
 const recorder = (verdict: boolean) => {
