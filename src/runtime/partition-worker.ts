@@ -161,27 +161,11 @@ export class PartitionWorker {
       }
       const entries = read.value
       if (entries.length === 0) {
-        const from = position
-        const wait = () =>
-          this.retrying("wait for the inbox", () => waitForEntries(this.options.blocking, this.keys.inbox, from, this.options.blockMs))
-        if (inFlight !== undefined) {
-          // A batch is still being carried out: a new entry is read as soon as it comes (and planned on top of that
-          // batch, as under load) rather than after it is acknowledged; else, once it is done, the inbox is read again.
-          // A wait that lost the race ends by itself at the next append (or after blockMs); a later wait on the same
-          // connection queues behind it.
-          const held = inFlight
-          const settled = held.done.then(
-            () => true,
-            () => true,
-          )
-          if (await Promise.race([settled, wait().then(() => false)])) {
-            await this.settle(held)
-            inFlight = undefined
-          }
-          continue
-        }
+        await this.settle(inFlight)
+        inFlight = undefined
         this.host.passivate(this.options.clock(), this.options.passivateAfterMs)
-        await wait()
+        const from = position
+        await this.retrying("wait for the inbox", () => waitForEntries(this.options.blocking, this.keys.inbox, from, this.options.blockMs))
         continue
       }
       position = entries.at(-1)!.id

@@ -1,8 +1,7 @@
 // A partition's batches in flight: the next batch is carried out once the one before it is carried out, while that
 // one's acknowledgement is still on its way (the two go side by side), and nothing is lost or done twice when the
-// acknowledgement comes late; and an entry appended while the worker's last batch waits for its acknowledgement (its
-// inbox read empty meanwhile) is read and carried out at once, not after that acknowledgement. The worker's first
-// acknowledgement is held back (its scripts wrapped) until the second batch's event is on the stream.
+// acknowledgement comes late. The worker's first acknowledgement is held back (its scripts wrapped) until the second
+// batch's event is on the stream.
 import { randomUUID } from "node:crypto"
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
 import { RUNTIME_GROUP } from "../../../src/redis/keys.ts"
@@ -10,8 +9,6 @@ import type { RedisScripts } from "../../../src/redis/scripts.ts"
 import { QUICK, testDeployment, waitFor, type TestDeployment } from "../../support/runtime.ts"
 
 const TASKS = 0
-/** The second test's partition (the first one's lease is still held). */
-const LATER = 1
 let deployment: TestDeployment
 beforeAll(async () => {
   deployment = await testDeployment({ partitions: 2 })
@@ -82,45 +79,6 @@ describe("a batch's acknowledgement in flight", () => {
       ack.release()
     }
     for (const task of tasks) {
-      expect((await deployment.events(task)).map((event) => [event.version, event.to])).toEqual([[1, "ready"]])
-      expect((await deployment.transitions("task", task)).length).toBe(1)
-    }
-  })
-
-  it("does not keep an entry that comes after it waiting until it is acknowledged", async () => {
-    const capability = `ack-wait-${randomUUID()}`
-    const [first, second] = [deployment.idIn("task", LATER), deployment.idIn("task", LATER)]
-    const create = (task: string) =>
-      deployment.append({
-        kind: "task",
-        id: task,
-        type: "CREATE",
-        payload: { id: task, title: "while acking", capability, dependsOn: [], blocked: false },
-      })
-    const lease = await deployment.scripts.acquireLease(deployment.keys.partition(LATER), "ack-wait", 60_000)
-    if (!lease.ok) throw new Error("the tasks' partition is owned already")
-    const ack = holdFirstAck()
-    await deployment.startWorker(LATER, lease.value, { consumer: "ack-wait", scripts: ack.wrap, tuning: QUICK })
-    const inbox = deployment.keys.partition(LATER).inbox
-    try {
-      await create(first)
-      await ack.held
-      // The first batch waits for its acknowledgement; the inbox had nothing more when it was read.
-      await create(second)
-      await waitFor("the second task's creation on the event stream", async () =>
-        (await deployment.events(second)).length > 0 ? true : undefined,
-      )
-      const [pendingWhileHeld] = (await deployment.redis.xpending(inbox, RUNTIME_GROUP)) as [number]
-      expect(pendingWhileHeld).toBeGreaterThanOrEqual(1)
-      ack.release()
-      await waitFor("every entry acknowledged", async () => {
-        const [pending] = (await deployment.redis.xpending(inbox, RUNTIME_GROUP)) as [number]
-        return pending === 0 && (await deployment.redis.xlen(inbox)) === 0 ? true : undefined
-      })
-    } finally {
-      ack.release()
-    }
-    for (const task of [first, second]) {
       expect((await deployment.events(task)).map((event) => [event.version, event.to])).toEqual([[1, "ready"]])
       expect((await deployment.transitions("task", task)).length).toBe(1)
     }
