@@ -4,6 +4,9 @@ import { armTimer, clearTimer, refuseInState, type CommonEffect } from "./effect
 
 /** Heartbeat intervals an agent may miss before it goes offline (PROTOCOL: `3 × heartbeat_interval_ms`). */
 export const HEARTBEAT_MISSES = 3
+/** The name of the timer that takes an agent offline when no heartbeat pushed it back (the edge pushes it back too:
+ * src/edge/sockets/heartbeats.ts). */
+export const HEARTBEAT_TIMER = "heartbeat"
 /** The outcomes the breaker judges by, when it opens, and for how long by default (an agent's `breakerCooldownMs`,
  * which its registration sets from the deployment's CLAWBOT_BREAKER_COOLDOWN_MS). */
 export const BREAKER = { window: 10, minOutcomes: 5, minSuccessRate: 0.3, cooldownMs: 30_000 } as const
@@ -340,12 +343,12 @@ export const agentMachine = setup({
       return { load: event.load ?? context.load, reportedStatus: event.status ?? context.reportedStatus }
     }),
     armHeartbeat: emit(({ context, event }) =>
-      armTimer<AgentTimerEvent>("heartbeat", event.at + HEARTBEAT_MISSES * context.heartbeatIntervalMs, {
+      armTimer<AgentTimerEvent>(HEARTBEAT_TIMER, event.at + HEARTBEAT_MISSES * context.heartbeatIntervalMs, {
         type: "HEARTBEAT_EXPIRED",
         seq: context.heartbeatSeq,
       }),
     ),
-    clearHeartbeat: emit(() => clearTimer("heartbeat")),
+    clearHeartbeat: emit(() => clearTimer(HEARTBEAT_TIMER)),
     clearBreaker: emit(() => clearTimer("breaker")),
     reportLost: emit(({ context }, params: { reason: LossReason }) => ({
       type: "agent.lost" as const,

@@ -105,8 +105,8 @@ const plainEventMembers = plainDecoder(plainFields(flatEventFields) ?? [])
  * checked field by field: its topics, its body expanded (`expandBody`) and every member of the event passing the
  * field's own Schema (plain.ts); the patch is a JSON object, as JSON.parse made it and `expandBody` completed it with
  * JSON values. Undefined for anything else, the full form (written before the compact one) included: the Schema then
- * decodes it, to name what is wrong. About a tenth of
- * the Schema's cost, for every transition an edge fans out to an open event socket.
+ * decodes it, to name what is wrong. About a third of
+ * the Schemas' cost (bench/edge-cpu.ts), for every transition an edge fans out to an open event socket.
  */
 export function plainEventEntry(fields: Readonly<Record<string, string>>): EventStreamEntry | undefined {
   const text = fields["body"]
@@ -117,8 +117,8 @@ export function plainEventEntry(fields: Readonly<Record<string, string>>): Event
   if (!isPlainRecord(body) || "id" in body) return undefined
   const session = sessionOfBody(body)
   if (session === null) return undefined
-  const { patch, ...members } = expandBody(body, session)
-  const topics = withDerivedTopics(members, storedTopics(session, stored))
+  const { full, topics } = expandCompact(body, session, stored)
+  const { patch, ...members } = full
   const event = plainEventMembers(Object.assign(members, { topic: topics[0] }))
   if (event === undefined || !isPlainRecord(patch)) return undefined
   const { id, topic, kind, actorId, version, from, to, event: name, at } = event
@@ -167,10 +167,9 @@ export function decodeEntryBySchema(fields: Readonly<Record<string, string>>): D
     case "event": {
       const session = sessionOfBody(entry.body)
       if (session === null) return { ok: false, error: validationError("body.s: expected a session id") }
-      const full = "id" in entry.body
-      const body = full ? entry.body : expandBody(entry.body, session)
-      const topics = full ? (entry.topics ?? []) : withDerivedTopics(body, storedTopics(session, entry.topics ?? []))
-      const event = decodeOr(PublishedEvent, { ...body, topic: topics[0] })
+      const { full, topics } =
+        "id" in entry.body ? { full: entry.body, topics: entry.topics ?? [] } : expandCompact(entry.body, session, entry.topics ?? [])
+      const event = decodeOr(PublishedEvent, { ...full, topic: topics[0] })
       return event.ok ? { ok: true, value: { type: "event", topics: topics as Topic[], event: event.value } } : event
     }
     case "push":
@@ -289,6 +288,12 @@ const expandBody = (body: Readonly<Record<string, unknown>>, session: string | u
     patch: withPosition(patch, { updated_at: at, stream_id: entryId, version: body["v"] as number }),
     at,
   }
+}
+
+/** A compact body as the full one (`expandBody`), with every topic it goes to (the derived ones around the stored). */
+const expandCompact = (body: Readonly<Record<string, unknown>>, session: string | undefined, stored: ReadonlyArray<string>) => {
+  const full = expandBody(body, session)
+  return { full, topics: withDerivedTopics(full, storedTopics(session, stored)) }
 }
 
 /** The derived topics put back around the stored ones: the kind's list, the actor's own, the stored, `machines`. */

@@ -6,7 +6,7 @@
 // offline, or its CONNECT not applied yet: the machine then arms it). The expiry stays `3 × heartbeat_interval_ms`
 // after the last heartbeat (PROTOCOL); an agent's `last_heartbeat_at` is its last recorded one, at most `recordEveryMs`
 // old while its bot beats (docs/edge.md "Heartbeats").
-import { HEARTBEAT_MISSES } from "../../../machines/agent.ts"
+import { HEARTBEAT_MISSES, HEARTBEAT_TIMER } from "../../../machines/agent.ts"
 import type { Keys } from "../../redis/keys.ts"
 import { partitionOf } from "../../redis/partition.ts"
 import type { RedisScripts } from "../../redis/scripts.ts"
@@ -21,9 +21,6 @@ export interface HeartbeatReport {
 export interface RecordedHeartbeat extends HeartbeatReport {
   readonly at: number
 }
-
-/** The timer an agent's machine arms at each recorded heartbeat (machines/agent.ts `armHeartbeat`). */
-const EXPIRY_TIMER = "heartbeat"
 
 /** A heartbeat the socket need not record: one within `recordEveryMs` of its last record, reporting nothing new. */
 export const saysNothingNew = (
@@ -55,6 +52,6 @@ export const pushExpiryBack = (deps: ExpiryDeps, agentId: string, heartbeatInter
   deps.scripts.extendTimer(
     deps.keys.partition(partitionOf("agent", agentId, deps.partitions)),
     `agent:${agentId}`,
-    EXPIRY_TIMER,
+    HEARTBEAT_TIMER,
     HEARTBEAT_MISSES * heartbeatIntervalMs,
   )

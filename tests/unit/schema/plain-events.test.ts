@@ -33,42 +33,33 @@ const [ready] = initialTransition(taskMachine, {
 })
 const newTask = { ...taskView(ID, ready.context, String(ready.value)), created_at: AT, ...position, version: 1 }
 
+/** A standalone task's creation. */
+const created: StreamedEvent = {
+  id: `${ENTRY}:0`,
+  topics: ["tasks", `task:${ID}`, "machines"],
+  kind: "task",
+  actor_id: ID,
+  version: 1,
+  from: null,
+  to: "ready",
+  event: "CREATE",
+  patch: newTask,
+  at: AT,
+}
+const sessionTopics = ["tasks", `task:${ID}`, `session:${OTHER}`, "machines"]
+
 const BASE: ReadonlyArray<StreamedEvent> = [
+  created,
+  { ...created, id: `${ENTRY}:1`, topics: sessionTopics, patch: { ...newTask, session_id: OTHER } },
   {
-    id: `${ENTRY}:0`,
-    topics: ["tasks", `task:${ID}`, "machines"],
-    kind: "task",
-    actor_id: ID,
-    version: 1,
-    from: null,
-    to: "ready",
-    event: "CREATE",
-    patch: newTask,
-    at: AT,
-  },
-  {
-    id: `${ENTRY}:1`,
-    topics: ["tasks", `task:${ID}`, `session:${OTHER}`, "machines"],
-    kind: "task",
-    actor_id: ID,
-    version: 1,
-    from: null,
-    to: "ready",
-    event: "CREATE",
-    patch: { ...newTask, session_id: OTHER },
-    at: AT,
-  },
-  {
+    ...created,
     id: `${ENTRY}:2`,
-    topics: ["tasks", `task:${ID}`, `session:${OTHER}`, "machines"],
-    kind: "task",
-    actor_id: ID,
+    topics: sessionTopics,
     version: 4,
     from: "in_progress",
     to: "completed",
     event: "COMPLETE",
     patch: { status: "completed", progress: 1, result: { lines: [3, null, "x"] }, ...position, version: 4 },
-    at: AT,
   },
   {
     id: `${ENTRY}:3`,
