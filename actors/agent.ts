@@ -35,15 +35,15 @@ const outputs = (effect: AgentEmitted, id: string, agent: AgentContext): Output[
       return [{ _tag: "send", to: task(effect.taskId), type: "ASSIGN", payload: { agentId: id } }]
     case "agent.reserve_refused": {
       // Back to its ready queue (the refusal left this agent's row without free capacity); a next task that came with
-      // a RELEASE carries its routing facts (no Postgres read), a refused RESERVE's are read by the router, which
-      // forgets that proposal (it no longer holds back one of this agent's free slots).
+      // a RELEASE carries its routing facts (no Postgres read), a refused RESERVE's are read by the router. Either way
+      // the router forgets that proposal (it no longer holds back one of this agent's free slots).
       const next = effect.next
-      if (next === undefined) return [{ _tag: "route_task", taskId: effect.taskId, refusedBy: id }]
-      if (next.nextCapability === undefined) return [{ _tag: "route_task", taskId: effect.taskId }]
+      if (next?.nextCapability === undefined) return [{ _tag: "route_task", taskId: effect.taskId, refusedBy: id }]
       return [
         {
           _tag: "route_task",
           taskId: effect.taskId,
+          refusedBy: id,
           capability: next.nextCapability,
           ...(next.nextPriority === undefined ? {} : { priority: next.nextPriority }),
           ...(next.nextSince === undefined ? {} : { since: next.nextSince }),

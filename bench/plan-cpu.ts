@@ -88,6 +88,7 @@ const run = async (record: ((what: string, value: unknown) => void) | undefined)
         leaving: leaving.map((agent) => agent.slots),
       }
     }),
+    released: catching("released", () => undefined),
     sweep: async () => 0,
   }
   const io: BatchIo = {

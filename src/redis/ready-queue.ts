@@ -45,6 +45,9 @@ export interface FillAsk {
   /** The slots its machine holds (`inflight`): with `transfers`, its free slots are kept exactly and a wake gives them
    * straight to tasks (route-batch.lua); absent: a wake proposes (RESERVE). */
   readonly held?: ReadonlyArray<string>
+  /** The agent's inbox entry whose state it asks from (a fill from an older state than the last one carried out is
+   * stale and does nothing); absent: never stale. */
+  readonly entryId?: string
 }
 
 /**
@@ -85,13 +88,14 @@ export const routeBatch = (
     ...(batch.refusals === undefined ? {} : { refusals: batch.refusals }),
     releases: batch.releases,
     ...(batch.settles === undefined ? {} : { settles: batch.settles }),
-    fills: batch.fills.map(({ agentId, capabilities, free, score, transfers, held }) => ({
+    fills: batch.fills.map(({ agentId, capabilities, free, score, transfers, held, entryId }) => ({
       agentId,
       capabilities,
       free,
       units: scoreUnits(score),
       transfers: transfers ?? true,
       ...(held === undefined ? {} : { held }),
+      ...(entryId === undefined ? {} : { entryId }),
     })),
     tasks: batch.tasks,
     unlessTaken: batch.unlessTaken ?? false,
@@ -100,6 +104,19 @@ export const routeBatch = (
     ...(batch.decisionMs === undefined ? {} : { decisionMs: batch.decisionMs }),
     ...(batch.routing === undefined ? {} : { routing: batch.routing }),
   })
+
+/** A given slot's RELEASE, `told`, is appended to its agent: the slot is no longer counted on its way (`x:<slot>`,
+ * route-batch.lua), as the RELEASE is now ahead of any GIVEN the freed slot brings. One call for a batch's releases. */
+export const releasesAppended = async (
+  redis: Redis,
+  keys: Keys,
+  released: ReadonlyArray<{ readonly agentId: string; readonly slot: string }>,
+): Promise<void> => {
+  if (released.length === 0) return
+  const pipeline = redis.pipeline()
+  for (const { agentId, slot } of released) pipeline.hdel(`${keys.route}:slots:${agentId}`, `x:${slot}`)
+  for (const [error] of (await pipeline.exec()) ?? []) if (error) throw error
+}
 
 /** The slots of an agent transferred since its last RELEASE: task id -> the slot it holds (for inspection and tests). */
 export const transferredSlots = async (redis: Redis, keys: Keys, agentId: string): Promise<Map<string, string>> => {

@@ -187,6 +187,9 @@ export interface RouteBatch {
     /** The slots it holds as its machine counts them (`inflight`): given with `transfers`, its free slots are kept
      * exactly and its wakes give them straight to tasks (`gives`); absent: its wakes propose (RESERVE). */
     readonly held?: ReadonlyArray<string>
+    /** The agent's inbox entry whose state the fill asks from: a fill from an older state than the last one carried
+     * out is stale and does nothing; absent: never stale. */
+    readonly entryId?: string
   }>
   /** Ready tasks to queue; their capabilities' idle agents are woken. `key`: the command id a task given straight to an
    * agent keeps that decision under (a repeat gives it again, to the same agent). */
@@ -475,6 +478,7 @@ export const createScripts = (redis: Redis, options: ScriptOptions = {}): RedisS
           fill.free,
           fill.units,
           fill.transfers ? 1 : 0,
+          fill.entryId ?? "",
           ...(fill.held === undefined ? [-1] : [fill.held.length, ...fill.held]),
           fill.capabilities.length,
           ...fill.capabilities,

@@ -314,7 +314,12 @@ const carryOut = async (io: BatchIo, items: ReadonlyArray<OutboxItem>, replayed:
                 for (const taskId of leaving[n] ?? [])
                   addSend(decided, { kind: "task", id: taskId }, item.type, item.payload, `${itemCmdId(item)}/${taskId}`)
               })
-              return Promise.all(appendSends(io, decided))
+              // A given slot's RELEASE appended is ahead of any GIVEN its freed slot brings: no longer counted on its way.
+              const told = agentReleases.flatMap((item, n) => {
+                const settled = settles[n]!
+                return settled.told ? [{ agentId: item.agentId, slot: settled.slot }] : []
+              })
+              return Promise.all(appendSends(io, decided)).then(() => io.router.released(told))
             }),
         ]
   await Promise.all([...publishing, ...timing, ...sending, ...routing])

@@ -24,6 +24,7 @@ import type { Keys } from "../redis/keys.ts"
 import {
   forgetTakenBefore,
   noted,
+  releasesAppended,
   replaceGroupCaps,
   routeBatch,
   TAKEN_HOLD_MS,
@@ -48,7 +49,8 @@ export type RouteRequest = RouteTaskOutput & { readonly cmdId?: string; readonly
 /** One batch's routing requests. */
 export interface RoutingRequests {
   readonly queue: ReadonlyArray<RouteRequest>
-  readonly fills: ReadonlyArray<FillAgentOutput>
+  /** `entryId`: the agent's inbox entry the fill was asked from (the runtime's items name it): a stale one does nothing. */
+  readonly fills: ReadonlyArray<FillAgentOutput & { readonly entryId?: string }>
   /** Tasks no longer held: their group's slots are free again. */
   readonly releases: ReadonlyArray<GroupReleaseOutput>
   /** Tasks that free their agent's slot, in order (absent: none): each settled once (`Settled`). */
@@ -69,6 +71,9 @@ export interface Router {
   /** Carries out one batch's routing requests; `cmdId` derives the proposals' command ids. Answers the settles and
    * the leaving agents' tasks (`Routed`) once its proposals are appended. */
   route(requests: RoutingRequests, cmdId: string): Promise<Routed>
+  /** The RELEASEs of given slots that `route` settled (`told`) are appended: those slots no longer count against their
+   * agents' free slots as on their way. */
+  released(slots: ReadonlyArray<{ readonly agentId: string; readonly slot: string }>): Promise<void>
   /** Copies the group caps to Redis, re-queues tasks ready since before `now - waitMs` and wakes agents for them; how many it saw. */
   sweep(now: number, waitMs: number): Promise<number>
 }
@@ -193,6 +198,7 @@ export const createRouter = (options: {
           score: request.score ?? 0,
           transfers: request.transfers ?? true,
           ...(request.held === undefined ? {} : { held: request.held }),
+          ...(request.entryId === undefined ? {} : { entryId: request.entryId }),
         })),
         tasks: queued,
         wakeAgents: WAKE_AGENTS,
@@ -208,6 +214,8 @@ export const createRouter = (options: {
       ])
       return { settles: routed.settles, leaving: routed.leaving }
     },
+
+    released: (slots) => releasesAppended(redis, keys, slots),
 
     async sweep(now, waitMs) {
       await replaceGroupCaps(redis, keys, await groupCaps(sql))

@@ -216,6 +216,19 @@ const fullEventBody = (fields: Record<string, string>): string => {
   return JSON.stringify({ ...event, actor_id: actorId })
 }
 
+/** A slot's name in a report: its task id's first part. */
+const short = (id: string): string => id.slice(0, 8)
+
+/** The slots an agent's event added and removed (" +a -b"), its slots then kept in `holding`. */
+const slotChange = (holding: Map<string, ReadonlySet<string>>, event: EventBody): string => {
+  const before = holding.get(event.actor_id) ?? new Set<string>()
+  const after = new Set(event.patch.inflight ?? [])
+  holding.set(event.actor_id, after)
+  const added = [...after].filter((id) => !before.has(id)).map(short)
+  const removed = [...before].filter((id) => !after.has(id)).map(short)
+  return `${added.length > 0 ? ` +${added.join(",")}` : ""}${removed.length > 0 ? ` -${removed.join(",")}` : ""}`
+}
+
 /** An agent's steps an over-reservation's report names, at most. */
 const LAST_STEPS = 12
 
@@ -226,6 +239,9 @@ const eventStream = async (input: AuditInput, transitions: readonly TransitionRo
   const overReserved: string[] = []
   // Each agent's last steps (event, states, slots held), so an over-reservation says what led to it.
   const steps = new Map<string, string[]>()
+  // Each agent's slots held after its last event, and each task's last steps: an over-reservation's slots traced.
+  const holding = new Map<string, ReadonlySet<string>>()
+  const taskSteps = new Map<string, string[]>()
   const divergent: string[] = []
   let position = 0
   let total = 0
@@ -248,13 +264,19 @@ const eventStream = async (input: AuditInput, transitions: readonly TransitionRo
         }
         const inflight = event.kind === "agent" ? (event.patch.inflight ?? []) : []
         if (event.kind === "agent") {
-          const held = event.patch.inflight === undefined ? "" : ` (${inflight.length} held)`
+          const held = event.patch.inflight === undefined ? "" : ` (${inflight.length} held${slotChange(holding, event)})`
           const last = [...(steps.get(event.actor_id) ?? []), `${event.id} ${event.event} ${event.from}>${event.to}${held}`]
           steps.set(event.actor_id, last.slice(-LAST_STEPS))
+        } else {
+          const last = [...(taskSteps.get(event.actor_id) ?? []), `${event.id} ${event.event} ${event.from}>${event.to}`]
+          taskSteps.set(event.actor_id, last.slice(-LAST_STEPS))
         }
         if (inflight.length > input.maxConcurrency || new Set(inflight).size < inflight.length) {
           const last = (steps.get(event.actor_id) ?? []).join("; ")
-          overReserved.push(`agent ${event.actor_id} over-reserved at ${event.id}: ${JSON.stringify(inflight)}, after ${last}`)
+          const tasks = inflight.map((id) => `${short(id)}: ${(taskSteps.get(id) ?? []).join(", ")}`).join("\n    ")
+          overReserved.push(
+            `agent ${event.actor_id} over-reserved at ${event.id}: ${JSON.stringify(inflight)}, after ${last}\n    ${tasks}`,
+          )
         }
       } else if (fields["type"] === "push") {
         const push = JSON.parse(body) as { type: string; payload: { task_id: string; attempt: number } }

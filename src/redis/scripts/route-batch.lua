@@ -4,7 +4,7 @@
        this) nor idle for any of its capabilities (no wake proposes it a task it would refuse, or one it still holds
        on its way back to ready), and each of its slots is resolved to the task holding it now (`slots:<agent>`); a
        loss forgets them;
-    0b. proposals refused (`agent.reserve_refused` of a RESERVE): each is removed from its agent's record (`p:<task>`),
+    0b. proposals refused (`agent.reserve_refused` of a RESERVE or a RELEASE's next task): each is removed from its agent's record (`p:<task>`),
        so it no longer counts against the agent's free slots in this call's fills and after (not only after ARGV[5]);
        a proposal of the task recorded after the refused RESERVE was appended is a newer one and stays;
     1. releases group slots (group_release): the capabilities of a group brought back under its cap are reopened;
@@ -13,7 +13,8 @@
        `completed` outcome the slot is transferred to that task (the agent is not told: its count of slots is the
        same; the success is counted in `slots:<agent>`), otherwise the agent gets RELEASE with the slot, the
        successes counted since its last RELEASE, whether the slot was given it straight by a wake (`told`: its
-       GIVEN may reach it after this RELEASE), and the task taken (its next reservation, which it may refuse);
+       GIVEN may reach it after this RELEASE; `x:<slot>` until that RELEASE is appended), and the task taken (its next
+       reservation, which it may refuse; a proposal, `p:<task>`);
     2. fills: each agent with free slots takes up to that many of the tasks waiting for its capabilities
        (ready_take) and is marked idle for them with the slots left (idle_mark; none left, or none free: it is
        no longer idle there); one that names its slots (`held`) and takes transfers has its free slots kept
@@ -33,11 +34,13 @@
   the slots transferred since: `t:<task>` -> the slot a task holds, `s:<slot>` -> the task holding it, and `ok`, the
   successes transferred since its last RELEASE, `v:<slot>` a slot given it straight by a wake (told to it by the GIVEN
   the carrying out appends with the task's ASSIGN; the time of the give), removed when a RELEASE frees it or, not named
-  by a fill after ARGV[5], as a tell that never came, `p:<task>` a task proposed to it
-  (RESERVE; the time of the proposal), removed once a fill names it (applied), its slot is settled, the agent refused
-  it (step 0b), or it is older than ARGV[5] (dropped by a crash), and `fr` its free slots kept exactly (read only while
-  it is in `agent-caps`). A fill's free slots are its machine's count less the given slots and proposals its `held` does not
-  name: still on their way to it, whichever process appended them. A loss forgets the record but for the given slots the
+  by a fill after ARGV[5], as a tell that never came, `x:<slot>` a given slot released whose RELEASE is not appended
+  yet (the time of the settle; removed once it is: src/redis/ready-queue.ts `releasesAppended`, or after ARGV[5]),
+  `p:<task>` a task proposed to it (RESERVE, or a RELEASE's next task; the time of the proposal), removed once a fill
+  names it (applied), its slot is settled, the agent refused it (step 0b), or it is older than ARGV[5] (dropped by a
+  crash), `fr` its free slots kept exactly (read only while it is in `agent-caps`), and `fe` the inbox entry of its
+  last fill carried out (kept through a loss). A fill's free slots are its machine's count less the given slots, released given slots and proposals its
+  `held` does not name: still on their way to it, whichever process appended them. A loss forgets the record but for the given slots the
   agent did not name: their late GIVEN is answered by the RELEASE their task's loss brings (`told`), which removes them.
   A decision of step 0 or 1b is kept under its command id
   (`decided:<cmd id>`, ARGV[3] ms) and a repeat answers it again, so a redelivered batch appends the same commands
@@ -56,8 +59,9 @@
     then    the number of releases, then two per release: group, task id
     then    the number of settles, then five per settle: command id, agent id, task id, outcome, '1' replayed or '0'
     then    the number of fills, then per fill: agent id, free slots, score units (routing score × 10,000),
-            '1' when its slots may be transferred (breaker closed) or '0', the number of its held slots (-1: not
-            named) and its held slots, the number of its capabilities, its capabilities
+            '1' when its slots may be transferred (breaker closed) or '0', the inbox entry whose state it asks from
+            ('' for none), the number of its held slots (-1: not named) and its held slots, the number of its
+            capabilities, its capabilities
     then    the number of tasks, then six per task: capability, group ('' for none), task id, priority, since (ms), the
             command id its give is kept under ('' for none)
 
@@ -98,7 +102,8 @@ local decided = function(cmd, decide)
   return made
 end
 local slots_of = function(agent) return base .. ':slots:' .. agent end
--- How many slots given straight and proposals the agent's `held` (a set) does not name: on their way to it. Its
+-- How many slots given straight (or released and not yet told so) and proposals the agent's `held` (a set) does not
+-- name: on their way to it. Its
 -- proposals it names (applied) are forgotten; so is either kind older than the hold that it does not name: a proposal
 -- dropped (or refused, its refusal not routed yet), a given slot whose GIVEN was never appended (a crash between the routing call and its appends;
 -- a slot marked '1', by an older script, has no time and waits for its RELEASE).
@@ -107,7 +112,7 @@ local on_the_way = function(record, held)
   local count, forget = 0, {}
   for i = 1, #flat, 2 do
     local kind, slot, stamp = string.sub(flat[i], 1, 2), string.sub(flat[i], 3), tonumber(flat[i + 1])
-    if (kind == 'v:' or kind == 'p:') and not held[slot] then
+    if (kind == 'v:' or kind == 'p:' or kind == 'x:') and not held[slot] then
       if stamp > 1 and now - stamp >= hold_ms then
         forget[#forget + 1] = flat[i]
       else
@@ -150,7 +155,8 @@ for _ = 1, tonumber(next_arg()) do
     for i, slot in ipairs(held) do holders[i] = fields['s:' .. slot] or slot end
     if lost then
       -- Kept: each given slot it did not name, with the task holding it now (`s:`, `t:`), for that task's settle.
-      local kept = {}
+      -- And the last fill's entry: a fill of a state before the loss, carried out late, stays stale.
+      local kept = { fe = true }
       for i, slot in ipairs(held) do
         if not known[slot] then
           kept['v:' .. slot], kept['s:' .. slot], kept['t:' .. holders[i]] = true, true, true
@@ -205,8 +211,13 @@ for _ = 1, tonumber(next_arg()) do
     local successes = replayed and 0 or tonumber(redis.call('HGET', record, 'ok') or '0')
     if successes > 0 then redis.call('HDEL', record, 'ok') end
     -- A slot given straight is marked `told`: its GIVEN may reach the agent after this RELEASE (two partitions'
-    -- appends race), and the agent then frees the slot before it hears of it.
+    -- appends race), and the agent then frees the slot before it hears of it. Until that RELEASE is appended
+    -- (`releasesAppended`), the agent may hold the slot without having heard of it: `x:<slot>` counts it on its way, so no
+    -- fill counts it free before the RELEASE is ahead of any GIVEN the freed slot could bring.
     local told = redis.call('HDEL', record, 'v:' .. slot) == 1
+    if told then redis.call('HSET', record, 'x:' .. slot, now) end
+    -- Its next task is a proposal on its way (the RELEASE reserves it), counted as a RESERVE's is.
+    if fact then redis.call('HSET', record, 'p:' .. fact.id, now) end
     return settled('release', slot, successes, taken, told)
   end
   local made = replayed and redis.call('EXISTS', base .. ':decided:' .. cmd) == 0 and settle() or decided(cmd, settle)
@@ -234,10 +245,21 @@ end
 
 -- 2. Fills. One that names the agent's slots (`held`, -1: not named) counts its free slots less those on their way to it
 -- (given straight or proposed, not applied yet); with transfers it keeps them exactly (`fr` in its record, less what it
--- takes): its wakes give them.
+-- takes): its wakes give them. A fill asked from an older state of the agent than the last one carried out (`fe`, its
+-- inbox entry: a paused process carrying out a batch late, after a newer owner went on) is stale and does nothing:
+-- its `held` misses the proposals applied since, whose markers newer fills removed.
+-- (An id that is not a stream entry's, `<ms>-<seq>`, is never older.)
+local older = function(a, b)
+  local a_ms, a_seq = string.match(a, '^(%d+)-(%d+)$')
+  local b_ms, b_seq = string.match(b, '^(%d+)-(%d+)$')
+  if not (a_ms and b_ms) then return false end
+  a_ms, b_ms = tonumber(a_ms), tonumber(b_ms)
+  return a_ms < b_ms or (a_ms == b_ms and tonumber(a_seq) < tonumber(b_seq))
+end
 local fill_offers = {}
 for _ = 1, tonumber(next_arg()) do
   local agent, free, units, transfers = next_arg(), tonumber(next_arg()), tonumber(next_arg()), next_arg() == '1'
+  local entry = next_arg()
   local count = tonumber(next_arg())
   local held = nil
   if count >= 0 then
@@ -247,18 +269,22 @@ for _ = 1, tonumber(next_arg()) do
   local capabilities = {}
   for c = 1, tonumber(next_arg()) do capabilities[c] = next_arg() end
   local record = slots_of(agent)
-  local exact = free > 0 and transfers and held ~= nil
-  if free > 0 and transfers then
-    redis.call('HSET', base .. ':agent-caps', agent, cjson.encode(capabilities))
-  else
-    redis.call('HDEL', base .. ':agent-caps', agent)
-  end
-  if free > 0 and held ~= nil then free = math.max(0, free - on_the_way(record, held)) end
-  local taken = fill(agent, capabilities, free, units, fill_offers)
-  if exact then
-    redis.call('HSET', record, 'fr', free - taken)
-  else
-    redis.call('HDEL', record, 'fr')
+  local last = entry ~= '' and redis.call('HGET', record, 'fe')
+  if not (last and older(entry, last)) then
+    if entry ~= '' then redis.call('HSET', record, 'fe', entry) end
+    local exact = free > 0 and transfers and held ~= nil
+    if free > 0 and transfers then
+      redis.call('HSET', base .. ':agent-caps', agent, cjson.encode(capabilities))
+    else
+      redis.call('HDEL', base .. ':agent-caps', agent)
+    end
+    if free > 0 and held ~= nil then free = math.max(0, free - on_the_way(record, held)) end
+    local taken = fill(agent, capabilities, free, units, fill_offers)
+    if exact then
+      redis.call('HSET', record, 'fr', free - taken)
+    else
+      redis.call('HDEL', record, 'fr')
+    end
   end
 end
 

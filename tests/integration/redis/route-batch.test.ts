@@ -14,6 +14,7 @@ import {
   groupInFlight,
   keptFree,
   type LeavingAgent,
+  releasesAppended,
   type ReadyTask,
   type Refusal,
   routeBatch,
@@ -380,9 +381,14 @@ describe("route-batch.lua: wakes give an idle agent's slots straight", () => {
     const [failed] = (await routed({ settles: [freed("gv", "gv-1", "failed")] })).settles
     expect(failed).toEqual(release("gv-1", ready("gv-code", "gv-3", 2, T0 + 2), 0, true))
     expect(await givenSlots(d.redis, d.keys, "gv")).toEqual(["gv-2"])
-    // A fill decided before it applied the GIVEN (it names t0 only) still counts gv-2 as taken: 2 - 1 free.
+    // A fill decided before it applied the GIVEN (it names t0 only) counts gv-2 as taken, and gv-3, the RELEASE's next
+    // task, as a proposal on its way: the agent ends with t0, gv-2 and gv-3 (gv-1's slot freed, its late GIVEN adding
+    // nothing), so none is free. (gv-1's slot also counts until its RELEASE is appended: see the next test.)
     await route({ fills: [exact("gv", ["gv-code", "gv-other"], 2, ["gv-t0"])] })
-    expect(await keptFree(d.redis, d.keys, "gv")).toBe(1)
+    expect(await keptFree(d.redis, d.keys, "gv")).toBe(0)
+    await releasesAppended(d.redis, d.keys, [{ agentId: "gv", slot: "gv-1" }])
+    await route({ fills: [exact("gv", ["gv-code", "gv-other"], 2, ["gv-t0"])] })
+    expect(await keptFree(d.redis, d.keys, "gv")).toBe(0)
     // One after it (naming t0, gv-2 and gv-3): none free.
     await route({ fills: [exact("gv", ["gv-code", "gv-other"], 0, ["gv-t0", "gv-2", "gv-3"])] })
     expect(await keptFree(d.redis, d.keys, "gv")).toBeNull()
@@ -390,6 +396,43 @@ describe("route-batch.lua: wakes give an idle agent's slots straight", () => {
     const [done] = (await routed({ settles: [freed("gv", "gv-2")] })).settles
     expect(done).toEqual(release("gv-2", undefined, 0, true))
     expect(await givenSlots(d.redis, d.keys, "gv")).toEqual([])
+  })
+
+  it("counts a given slot released as on its way until its RELEASE is appended: no GIVEN can pass it and overfill the agent", async () => {
+    await route({ fills: [exact("gx", ["gx-code"], 2, [])] })
+    expect((await routed({ tasks: [ready("gx-code", "gx-1")] })).gives.map(({ taskId }) => taskId)).toEqual(["gx-1"])
+    // gx-1 completes at once, nothing waiting: its RELEASE (told) is still to be appended after its GIVEN.
+    expect((await routed({ settles: [freed("gx", "gx-1")] })).settles).toEqual([release("gx-1", undefined, 0, true)])
+    expect(await givenSlots(d.redis, d.keys, "gx")).toEqual([])
+    // A fill from before the agent applied that GIVEN names nothing: gx-1's slot still counts (the agent will hold it
+    // until the RELEASE), so a wake now gives one slot, not two.
+    await route({ fills: [exact("gx", ["gx-code"], 2, [])] })
+    expect(await keptFree(d.redis, d.keys, "gx")).toBe(1)
+    // Appended: a GIVEN that the freed slot brings comes after it in the agent's inbox, so the slot is free.
+    await releasesAppended(d.redis, d.keys, [{ agentId: "gx", slot: "gx-1" }])
+    await route({ fills: [exact("gx", ["gx-code"], 2, [])] })
+    expect(await keptFree(d.redis, d.keys, "gx")).toBe(2)
+  })
+
+  it("a fill from an older state of the agent than the last one carried out does nothing (a paused process, late)", async () => {
+    await enqueue([ready("gs-code", "gs-1")])
+    const at = (entryId: string, free: number, held: string[]): FillAsk => ({ ...exact("gs", ["gs-code"], free, held), entryId })
+    // The fill of entry 100-1 proposes gs-1 (RESERVE), which the agent applies; the next fill names it.
+    expect((await route({ fills: [at("100-1", 2, [])] })).fills).toEqual(offers(["gs", "gs-1"]))
+    await route({ fills: [at("100-2", 1, ["gs-1"])] })
+    expect(await keptFree(d.redis, d.keys, "gs")).toBe(1)
+    // The fill of 100-0, carried out late, would count gs-1 free (its marker gone, its state not holding it): ignored.
+    await enqueue([ready("gs-code", "gs-2", 2, T0 + 1)])
+    expect((await route({ fills: [at("100-0", 2, [])] })).fills).toEqual([])
+    expect(await keptFree(d.redis, d.keys, "gs")).toBe(1)
+    // Carried out again (a redelivered batch), the last fill counts as it did: its free slot takes gs-2.
+    expect((await route({ fills: [at("100-2", 1, ["gs-1"])] })).fills).toEqual(offers(["gs", "gs-2"]))
+    expect(await keptFree(d.redis, d.keys, "gs")).toBe(0)
+    // Entries compare by their numbers: 100-10 comes after 100-2 (full: no slot kept), 100-9 before it.
+    await route({ fills: [at("100-10", 0, ["gs-1", "gs-2"])] })
+    expect(await keptFree(d.redis, d.keys, "gs")).toBeNull()
+    await route({ fills: [at("100-9", 2, [])] })
+    expect(await keptFree(d.redis, d.keys, "gs")).toBeNull()
   })
 
   it("forgets a proposal its agent refused at once: the agent's next fill counts only the proposals still on their way", async () => {

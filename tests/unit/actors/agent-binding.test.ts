@@ -28,10 +28,10 @@ describe("agent binding", () => {
     ])
   })
 
-  it("puts a refused next task (it came with a RELEASE) back in its queue with its facts: no Postgres read", () => {
+  it("puts a refused next task (it came with a RELEASE) back in its queue with its facts (no Postgres read), naming the agent", () => {
     const next = { nextCapability: "lint", nextPriority: 1, nextGroup: "g", nextSince: 500 }
     expect(out({ type: "agent.reserve_refused", taskId: "t3", reason: "draining", next })).toEqual([
-      { _tag: "route_task", taskId: "t3", capability: "lint", priority: 1, since: 500, group: "g" },
+      { _tag: "route_task", taskId: "t3", refusedBy: "a1", capability: "lint", priority: 1, since: 500, group: "g" },
     ])
   })
 
