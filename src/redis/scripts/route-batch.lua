@@ -4,8 +4,9 @@
        this) nor idle for any of its capabilities (no wake proposes it a task it would refuse, or one it still holds
        on its way back to ready), and each of its slots is resolved to the task holding it now (`slots:<agent>`); a
        loss forgets them;
-    0b. proposals refused (`agent.reserve_refused` of a RESERVE or a RELEASE's next task): each is removed from its agent's record (`p:<task>`),
-       so it no longer counts against the agent's free slots in this call's fills and after (not only after ARGV[5]);
+    0b. proposals refused (`agent.reserve_refused` of a RESERVE or a RELEASE's next task): each is removed from its
+       agent's record (`p:<task>`), so it no longer counts against the agent's free slots in this call's fills and
+       after (not only after ARGV[5]);
        a proposal of the task recorded after the refused RESERVE was appended is a newer one and stays;
     1. releases group slots (group_release): the capabilities of a group brought back under its cap are reopened;
     1b. releases of agents' slots, one decision each (`settle`): an agent in `agent-caps` (its last fill request had
@@ -39,9 +40,9 @@
   `p:<task>` a task proposed to it (RESERVE, or a RELEASE's next task; the time of the proposal), removed once a fill
   names it (applied), its slot is settled, the agent refused it (step 0b), or it is older than ARGV[5] (dropped by a
   crash), `fr` its free slots kept exactly (read only while it is in `agent-caps`), and `fe` the inbox entry of its
-  last fill carried out (kept through a loss). A fill's free slots are its machine's count less the given slots, released given slots and proposals its
-  `held` does not name: still on their way to it, whichever process appended them. A loss forgets the record but for the given slots the
-  agent did not name: their late GIVEN is answered by the RELEASE their task's loss brings (`told`), which removes them.
+  last fill carried out (kept through a loss). A fill's free slots are its machine's count less the given slots,
+  released given slots and proposals its `held` does not name: still on their way to it, whichever process appended
+  them. A loss forgets the record but for the given slots the agent did not name: their late GIVEN is answered by the RELEASE their task's loss brings (`told`), which removes them.
   A decision of step 0 or 1b is kept under its command id
   (`decided:<cmd id>`, ARGV[3] ms) and a repeat answers it again, so a redelivered batch appends the same commands
   (deduplicated); a repeat (`replayed`) after that is gone decides nothing new: a plain RELEASE of the task's slot.
@@ -212,8 +213,8 @@ for _ = 1, tonumber(next_arg()) do
     if successes > 0 then redis.call('HDEL', record, 'ok') end
     -- A slot given straight is marked `told`: its GIVEN may reach the agent after this RELEASE (two partitions'
     -- appends race), and the agent then frees the slot before it hears of it. Until that RELEASE is appended
-    -- (`releasesAppended`), the agent may hold the slot without having heard of it: `x:<slot>` counts it on its way, so no
-    -- fill counts it free before the RELEASE is ahead of any GIVEN the freed slot could bring.
+    -- (`releasesAppended`), the agent may hold the slot without having heard of it: `x:<slot>` counts it on its way,
+    -- so no fill counts it free before the RELEASE is ahead of any GIVEN the freed slot could bring.
     local told = redis.call('HDEL', record, 'v:' .. slot) == 1
     if told then redis.call('HSET', record, 'x:' .. slot, now) end
     -- Its next task is a proposal on its way (the RELEASE reserves it), counted as a RESERVE's is.
