@@ -46,7 +46,10 @@ describe("an idle agent's first task given straight by the wake", () => {
     expect(agentContext(agent)).toMatchObject({ inflight: [], successes: 1, failures: 0, load: 0 })
     expect(await appliedEvents(d, "agent", agentId)).toEqual(["CREATE", "CONNECT", "GIVEN", "RELEASE"])
     expect(await givenSlots(d.redis, d.keys, agentId)).toEqual([])
+    // Its RELEASE appended, the released slot no longer counts on its way (`x:`): the agent's next fill keeps it free.
     await waitFor("its free slot kept again", async () => ((await keptFree(d.redis, d.keys, agentId)) === 1 ? true : undefined))
+    const record = await d.redis.hkeys(`${d.keys.route}:slots:${agentId}`)
+    expect(record.filter((field) => field.startsWith("x:"))).toEqual([])
   }, 30_000)
 
   it("a capacity-2 agent gets two tasks from wakes and the third waits; a failure's RELEASE takes it as the next", async () => {
