@@ -7,7 +7,7 @@
 import { randomUUID } from "node:crypto"
 import { bullmqPaced } from "./bullmq.ts"
 import { CAPABILITY } from "./lifecycle.ts"
-import { comparisonTable, failuresOf, type Outcome, type ScenarioReport, type Side } from "./report.ts"
+import { comparisonTable, failuresOf, topCommands, topStatements, type Outcome, type ScenarioReport, type Side } from "./report.ts"
 import type { Bench } from "./support/bench.ts"
 import { epochMs } from "./support/clock.ts"
 import { startEdgeFleet } from "./support/edge-fleet.ts"
@@ -56,6 +56,8 @@ export const dispatch = async (bench: Bench): Promise<ScenarioReport> => {
       "clawbot submits with append (the inbox, as the edge does for POST /tasks; HTTP intake is measured by fleet), BullMQ with Queue.add",
       `assignments timed: clawbot ${clawbot.outcome.latencies?.length ?? 0}, bullmq ${bullmq.outcome.latencies?.length ?? 0} of ${tasks}`,
       ...notes,
+      topCommands(clawbot),
+      topStatements(clawbot),
     ],
     failures: failuresOf([clawbot, bullmq]),
   }

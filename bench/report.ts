@@ -140,13 +140,14 @@ export const transitionsPerTask = (side: Side): string => {
   return `${side.label} transitions per task: ${counts.map(([name, n]) => `${name} ${fixed(perTask(side.outcome, n), 2)}`).join(", ")}`
 }
 
-/** The statements that took Postgres' execution time, with their share of it and their calls per task. */
+/** The statements that took Postgres' execution time, with their share of it, their calls per task and their mean time. */
 export const topStatements = (side: Side, count = 3): string => {
   const times = [...side.outcome.cost.statements].sort(([, a], [, b]) => b.ms - a.ms)
   const total = times.reduce((sum, [, time]) => sum + time.ms, 0)
   const top = times.slice(0, count).map(([name, time]) => {
     const share = total > 0 ? Math.round((100 * time.ms) / total) : 0
-    return `${share}% (${fixed(perTask(side.outcome, time.calls), 2)} calls per task) \`${name}…\``
+    const each = time.calls > 0 ? time.ms / time.calls : 0
+    return `${share}% (${fixed(perTask(side.outcome, time.calls), 2)} calls per task, ${fixed(each, 2)} ms a call) \`${name}…\``
   })
   return `${side.label} Postgres execution time: ${top.join("; ")}`
 }
