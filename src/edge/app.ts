@@ -20,6 +20,7 @@ import { DEFAULT_TUNING } from "../runtime/runtime.ts"
 import type { Sql } from "../store/db.ts"
 import { createAuthenticator } from "./auth.ts"
 import type { EdgeContext, EdgeLimits } from "./context.ts"
+import { cancellationsSeen } from "./cancellations-seen.ts"
 import { startFanout } from "./fanout.ts"
 import { UNBOUNDED } from "./http/deadline.ts"
 import { httpHandler } from "./http/dispatch.ts"
@@ -137,7 +138,8 @@ export const createEdge = async (options: EdgeOptions): Promise<Edge> => {
     blocking.disconnect()
     subscriber.disconnect()
   }
-  const fanout = await startFanout({ app, blocking, redis, keys, log, metrics, edgeId, clock }).catch((error: unknown) => {
+  const cancellations = cancellationsSeen()
+  const fanout = await startFanout({ app, blocking, redis, keys, log, metrics, edgeId, clock, cancellations }).catch((error: unknown) => {
     connections()
     throw error
   })
@@ -157,6 +159,7 @@ export const createEdge = async (options: EdgeOptions): Promise<Edge> => {
     partitions,
     append: options.append,
     replies: fanout.replies,
+    cancellations,
     metrics,
     log,
     limits,

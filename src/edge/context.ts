@@ -1,6 +1,7 @@
 // The contracts between the edge's parts: what every HTTP route and socket handler is given
 // (EdgeContext), the runtime's answers to commands (Replies, fed by the event-stream reader)
 // and the metrics registry they record into.
+import type { CancellationsSeen } from "./cancellations-seen.ts"
 import type { Redis } from "ioredis"
 import type { Logger } from "../log.ts"
 import type { RedisClock } from "../redis/clock.ts"
@@ -83,6 +84,8 @@ export interface EdgeContext {
   readonly partitions: number
   readonly append: AppendFn
   readonly replies: Replies
+  /** The `task_cancelled` pushes this edge's fan-out hands on, awaited by a deregistration before its sockets close. */
+  readonly cancellations: CancellationsSeen
   readonly metrics: Metrics
   readonly log: Logger
   readonly limits: EdgeLimits

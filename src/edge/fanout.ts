@@ -17,6 +17,7 @@ import { readStreams, type StreamEntry } from "../redis/streams.ts"
 import { decodeEventStreamEntry, eventEntryTopics } from "../schema/event-stream.ts"
 import { encodeServerFrame } from "../schema/frames.ts"
 import type { Metrics, Replies } from "./context.ts"
+import type { CancellationsSeen } from "./cancellations-seen.ts"
 import { createReplies } from "./replies.ts"
 import { eventFramer } from "./sockets/event-frames.ts"
 import { SENT_METRIC } from "./sockets/send.ts"
@@ -42,6 +43,8 @@ export interface FanoutOptions {
   readonly edgeId: string
   /** Stamps the pushed frames (`timestamp`: when this edge sends them). */
   readonly clock: () => number
+  /** Told of every `task_cancelled` push while some deregistration waits for one. */
+  readonly cancellations: CancellationsSeen
   /**
    * Entries per read (default 100): one read is published in one go, so a read's worth of events must
    * fit in a subscriber's socket buffer plus limits.maxBackpressureBytes, or even a fast subscriber is
@@ -99,7 +102,15 @@ export const startFanout = async (options: FanoutOptions): Promise<Fanout> => {
     return eventEntryTopics(entry.fields)?.every((topic) => app.numSubscribers(topic) === 0) ?? false
   }
 
+  /** A push some deregistration waits for (`cancellations`): noted before it is handed on, whoever subscribes. */
+  const noteCancellation = (entry: StreamEntry) => {
+    const decoded = decodeEventStreamEntry(entry.fields)
+    if (!decoded.ok || decoded.value.type !== "push" || decoded.value.frame.type !== "task_cancelled") return
+    options.cancellations.seen(decoded.value.agentId, decoded.value.frame.payload.taskId)
+  }
+
   const handle = (entry: StreamEntry) => {
+    if (entry.fields["type"] === "push" && options.cancellations.watching()) noteCancellation(entry)
     if (unheard(entry)) return
     const decoded = decodeEventStreamEntry(entry.fields)
     if (!decoded.ok) {

@@ -12,6 +12,7 @@ import { createAuthenticator } from "../../../src/edge/auth.ts"
 import type { EdgeContext, EdgeLimits } from "../../../src/edge/context.ts"
 import { UNBOUNDED } from "../../../src/edge/http/deadline.ts"
 import { startRevocations } from "../../../src/edge/revocations.ts"
+import { cancellationsSeen } from "../../../src/edge/cancellations-seen.ts"
 import { startFanout, type Fanout } from "../../../src/edge/fanout.ts"
 import { createMetrics, type MetricsRegistry } from "../../../src/edge/metrics.ts"
 import { registerSockets } from "../../../src/edge/sockets/index.ts"
@@ -86,6 +87,7 @@ export async function startSocketEdge(options: SocketEdgeOptions = {}): Promise<
   const app = uWS.App()
   const metrics = createMetrics()
   const clock = options.clock ?? Date.now
+  const cancellations = cancellationsSeen()
   const fanout = await startFanout({
     app,
     blocking,
@@ -95,6 +97,7 @@ export async function startSocketEdge(options: SocketEdgeOptions = {}): Promise<
     metrics,
     edgeId,
     clock,
+    cancellations,
     blockMs: 1_000,
   })
   const subscriber: Redis = await openRedis(deployment.redisUrl, { name: "test-edge-revocations" })
@@ -107,6 +110,7 @@ export async function startSocketEdge(options: SocketEdgeOptions = {}): Promise<
     partitions: deployment.partitions,
     append: options.append?.(deployment.append) ?? deployment.append,
     replies: fanout.replies,
+    cancellations,
     metrics,
     log,
     limits: { ...TEST_LIMITS, ...options.limits },

@@ -37,17 +37,25 @@ const presenceCommand = (action: string, type: string, summary: string) =>
     },
   })
 
-/** Waits (at most `limits.waitMs`) until no task is assigned to or in progress on `agentId`. */
-const tasksGivenBack = async (ctx: EdgeContext, agentId: string): Promise<void> => {
-  const deadline = ctx.clock() + ctx.limits.waitMs
-  const holds = async () => {
-    for (const state of ["assigned", "in_progress"]) {
-      if ((await listActors(ctx.sql, { kind: "task", state, agentId, limit: 1 })).actors.length > 0) return true
-    }
-    return false
-  }
-  while ((await holds()) && ctx.clock() < deadline) await new Promise((resolve) => setTimeout(resolve, 20))
+/** The states in which a task is held by its agent. */
+const HELD = ["assigned", "in_progress"] as const
+
+/** The tasks `agentId` holds (at most `limit` of each state). */
+const heldTasks = async (ctx: EdgeContext, agentId: string, limit: number): Promise<string[]> => {
+  const pages = await Promise.all(HELD.map((state) => listActors(ctx.sql, { kind: "task", state, agentId, limit })))
+  return pages.flatMap((page) => page.actors.map((actor) => actor.id))
 }
+
+/** Waits (at most `limits.waitMs`) until no task is assigned to or in progress on `agentId`, and `cancelled` (the
+ * `task_cancelled` pushes of the tasks it held, which the runtime publishes just after it commits) has settled. */
+const tasksGivenBack = async (ctx: EdgeContext, agentId: string, cancelled: Promise<boolean>): Promise<void> => {
+  const deadline = ctx.clock() + ctx.limits.waitMs
+  while ((await heldTasks(ctx, agentId, 1)).length > 0 && ctx.clock() < deadline) await new Promise((resolve) => setTimeout(resolve, 20))
+  await cancelled
+}
+
+/** The held tasks a deregistration awaits the pushes of, at most per state (an agent's `max_concurrency` is smaller). */
+const MAX_HELD = 1_000
 
 const AgentToken = Schema.Struct({ id: Schema.String, token: Schema.String }).annotate({ identifier: "AgentToken" })
 
@@ -142,9 +150,12 @@ export const agentRoutes = [
     responses: COMMAND_RESPONSES,
     async handle({ ctx, principal, params, query }) {
       requireSelf(principal, params.id)
+      // Its tasks go back first, so each one's task_cancelled reaches the bot before its sockets close: the pushes of
+      // the tasks it holds now are awaited from before the command (a task it takes meanwhile: Postgres only).
+      const held = await heldTasks(ctx, params.id, MAX_HELD)
+      const cancelled = ctx.cancellations.await(params.id, held, ctx.limits.waitMs)
       const sent = await sendCommand(ctx, { kind: "agent", id: params.id, type: "DEREGISTER", payload: {} })
-      // Its tasks go back first, so each one's task_cancelled reaches the bot before its sockets close.
-      if (sent.applied) await ctx.budget.exempt(tasksGivenBack(ctx, params.id))
+      if (sent.applied) await ctx.budget.exempt(tasksGivenBack(ctx, params.id, cancelled))
       await revokeAgentTokens(ctx.sql, params.id)
       await ctx.revocations.revoke({ kind: "agent", id: params.id })
       return commandAnswer(sent, query.wait)
