@@ -102,16 +102,11 @@ export const startFanout = async (options: FanoutOptions): Promise<Fanout> => {
     return eventEntryTopics(entry.fields)?.every((topic) => app.numSubscribers(topic) === 0) ?? false
   }
 
-  /** A push some deregistration waits for (`cancellations`): noted before it is handed on, whoever subscribes. */
-  const noteCancellation = (entry: StreamEntry) => {
-    const decoded = decodeEventStreamEntry(entry.fields)
-    if (!decoded.ok || decoded.value.type !== "push" || decoded.value.frame.type !== "task_cancelled") return
-    options.cancellations.seen(decoded.value.agentId, decoded.value.frame.payload.taskId)
-  }
-
   const handle = (entry: StreamEntry) => {
-    if (entry.fields["type"] === "push" && options.cancellations.watching()) noteCancellation(entry)
-    if (unheard(entry)) return
+    // While a deregistration waits for `task_cancelled` pushes (`cancellations`), every push is decoded (once) and
+    // noted, whoever subscribes to it here.
+    const noting = entry.fields["type"] === "push" && options.cancellations.watching()
+    if (!noting && unheard(entry)) return
     const decoded = decodeEventStreamEntry(entry.fields)
     if (!decoded.ok) {
       log.warn("malformed event-stream entry skipped", { id: entry.id, error: decoded.error.message })
@@ -125,6 +120,7 @@ export const startFanout = async (options: FanoutOptions): Promise<Fanout> => {
         return
       }
       case "push":
+        if (noting && value.frame.type === "task_cancelled") options.cancellations.seen(value.agentId, value.frame.payload.taskId)
         return publish(`control:${value.agentId}`, "control", () => encodeServerFrame(value.frame, options.clock()))
       case "reply":
         return replies.deliver(value.replyTo, value.reply)

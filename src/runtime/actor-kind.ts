@@ -34,8 +34,8 @@ export interface RouteTaskOutput {
   readonly since?: number
   /** Its group (fairness and `max_in_flight`); null or absent: the default group. */
   readonly group?: string | null
-  /** The agent that refused it when it was proposed (RESERVE, or a RELEASE's next task): that proposal stops counting against the agent's free
-   * slots now, not after the hold. */
+  /** The agent that refused it when it was proposed (RESERVE, or a RELEASE's next task): that proposal stops counting
+   * against the agent's free slots now, not after the hold. */
   readonly refusedBy?: string
 }
 

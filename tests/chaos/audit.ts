@@ -232,6 +232,12 @@ const slotChange = (holding: Map<string, ReadonlySet<string>>, event: EventBody)
 /** An agent's steps an over-reservation's report names, at most. */
 const LAST_STEPS = 12
 
+/** `event` as its actor's latest step in `steps` (event, states, and `detail`), the last LAST_STEPS kept. */
+const addStep = (steps: Map<string, string[]>, event: EventBody, detail: string): void => {
+  const last = [...(steps.get(event.actor_id) ?? []), `${event.id} ${event.event} ${event.from}>${event.to}${detail}`]
+  steps.set(event.actor_id, last.slice(-LAST_STEPS))
+}
+
 /** Reads the whole event stream and checks it against the transitions. */
 const eventStream = async (input: AuditInput, transitions: readonly TransitionRow[]) => {
   const events = new Map<string, { body: string; count: number; position: number }>()
@@ -265,11 +271,9 @@ const eventStream = async (input: AuditInput, transitions: readonly TransitionRo
         const inflight = event.kind === "agent" ? (event.patch.inflight ?? []) : []
         if (event.kind === "agent") {
           const held = event.patch.inflight === undefined ? "" : ` (${inflight.length} held${slotChange(holding, event)})`
-          const last = [...(steps.get(event.actor_id) ?? []), `${event.id} ${event.event} ${event.from}>${event.to}${held}`]
-          steps.set(event.actor_id, last.slice(-LAST_STEPS))
+          addStep(steps, event, held)
         } else {
-          const last = [...(taskSteps.get(event.actor_id) ?? []), `${event.id} ${event.event} ${event.from}>${event.to}`]
-          taskSteps.set(event.actor_id, last.slice(-LAST_STEPS))
+          addStep(taskSteps, event, "")
         }
         if (inflight.length > input.maxConcurrency || new Set(inflight).size < inflight.length) {
           const last = (steps.get(event.actor_id) ?? []).join("; ")

@@ -42,7 +42,8 @@
   crash), `fr` its free slots kept exactly (read only while it is in `agent-caps`), and `fe` the inbox entry of its
   last fill carried out (kept through a loss). A fill's free slots are its machine's count less the given slots,
   released given slots and proposals its `held` does not name: still on their way to it, whichever process appended
-  them. A loss forgets the record but for the given slots the agent did not name: their late GIVEN is answered by the RELEASE their task's loss brings (`told`), which removes them.
+  them. A loss forgets the record but for the given slots the agent did not name: their late GIVEN is answered by the
+  RELEASE their task's loss brings (`told`), which removes them.
   A decision of step 0 or 1b is kept under its command id
   (`decided:<cmd id>`, ARGV[3] ms) and a repeat answers it again, so a redelivered batch appends the same commands
   (deduplicated); a repeat (`replayed`) after that is gone decides nothing new: a plain RELEASE of the task's slot.

@@ -54,7 +54,8 @@ const tasksGivenBack = async (ctx: EdgeContext, agentId: string, cancelled: Prom
   await cancelled
 }
 
-/** The held tasks a deregistration awaits the pushes of, at most per state (an agent's `max_concurrency` is smaller). */
+/** The held tasks a deregistration awaits the pushes of, at most per state (an agent holds at most its
+ * `max_concurrency`, itself at most 1,000). */
 const MAX_HELD = 1_000
 
 const AgentToken = Schema.Struct({ id: Schema.String, token: Schema.String }).annotate({ identifier: "AgentToken" })
