@@ -1,8 +1,9 @@
-// A Clawbot process of the deployment under test, started as a user starts it: `node
-// bin/clawbot.js start|runtime` with REDIS_URL, DATABASE_URL (through the counting proxy), a fresh
+// A Clawbot process of the deployment under test, started as a user starts it: `clawbot
+// start|runtime` (node with the bin's shebang flags) with REDIS_URL, DATABASE_URL (through the counting proxy), a fresh
 // CLAWBOT_PREFIX and, for `start`, a free --port. Its output goes to a log file in `logDir`
 // (the run's bench/results/logs/), whose tail is shown when it fails to start. Stopped with SIGTERM, as an operator would.
 import { spawn } from "node:child_process"
+import { readFileSync } from "node:fs"
 import { open, readFile } from "node:fs/promises"
 import { join } from "node:path"
 
@@ -27,11 +28,19 @@ export interface ClawbotEnv {
 }
 
 const BIN = new URL("../../bin/clawbot.js", import.meta.url).pathname
+/** The node flags of the bin's shebang (`#!/usr/bin/env -S node <flags>`), which a user's `clawbot` runs with:
+ * the bench starts node itself (to add profiling flags), so it passes them on. */
+export const binNodeFlags = (bin = BIN): string[] => {
+  const shebang = /^#!\/usr\/bin\/env -S node((?: --?[a-z][\w-]*(?:=\S+)?)*)\n/.exec(readFileSync(bin, "utf8"))
+  if (!shebang) throw new Error(`${bin}: its first line is not \`#!/usr/bin/env -S node [flags]\``)
+  return shebang[1]!.split(" ").filter((flag) => flag !== "")
+}
 /** BENCH_CPU_PROF=<dir>: every Clawbot process writes a V8 CPU profile there when it stops (`node --cpu-prof`);
  * BENCH_HEAP_PROF=<dir>: a sampled profile of everything it allocated, collected or not (allocation-profile.cjs:
  * what the collector had to go through); BENCH_NODE_FLAGS="<flags>": more node flags (e.g. `--trace-deopt`; the output goes to the log). */
 const ALLOCATION_PROFILE = new URL("./allocation-profile.cjs", import.meta.url).pathname
-const profile = (): string[] => [
+const nodeFlags = (): string[] => [
+  ...binNodeFlags(),
   ...(process.env.BENCH_CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []),
   ...(process.env.BENCH_HEAP_PROF ? ["--require", ALLOCATION_PROFILE] : []),
   ...(process.env.BENCH_NODE_FLAGS?.split(" ").filter((flag) => flag !== "") ?? []),
@@ -41,7 +50,7 @@ const STOP_TIMEOUT_MS = 15_000
 export const startClawbot = async (command: "start" | "runtime", env: ClawbotEnv, index = 0): Promise<ClawbotProcess> => {
   const logPath = join(env.logDir, `${env.prefix}-${command}-${index}.log`)
   const log = await open(logPath, "w")
-  const child = spawn(process.execPath, [...profile(), BIN, command, ...(env.port === undefined ? [] : ["--port", String(env.port)])], {
+  const child = spawn(process.execPath, [...nodeFlags(), BIN, command, ...(env.port === undefined ? [] : ["--port", String(env.port)])], {
     stdio: ["ignore", log.fd, log.fd],
     env: {
       ...process.env,

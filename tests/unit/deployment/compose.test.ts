@@ -26,11 +26,12 @@ const compose = parse(readFileSync("docker-compose.yml", "utf8"), { merge: true 
 const pkg = JSON.parse(readFileSync("package.json", "utf8")) as { bin: { clawbot: string } }
 const services = Object.entries(compose.services)
 
-/** `node <bin> <command> [--flag value]...`, also as the last step of `sh -c "a && node ..."`. */
+/** `<bin> <command> [--flag value]...` (the bin run as a program, with its shebang's node flags), also as the
+ * last step of `sh -c "a && <bin> ..."`. */
 const clawbotCommand = (command: string[]): { bin: string; name: string; flags: Record<string, string> } | undefined => {
   const words = command[0] === "sh" ? (command[2] ?? "").split("&&").at(-1)!.trim().split(/\s+/) : command
-  if (words[0] !== "node") return undefined
-  const [, bin = "", name = "", ...rest] = words
+  if (words[0] !== pkg.bin.clawbot) return undefined
+  const [bin = "", name = "", ...rest] = words
   const flags: Record<string, string> = {}
   for (let i = 0; i < rest.length; i += 2) flags[rest[i]!.replace(/^--/, "")] = rest[i + 1] ?? ""
   return { bin, name, flags }

@@ -1,8 +1,12 @@
 // The package runs compiled: `clawbot` is bin/clawbot.js on dist/, which `npm install` builds and the package
 // ships; TypeScript tooling (tsx, typescript) is for development only.
-import { readFileSync } from "node:fs"
+import { execFile } from "node:child_process"
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { promisify } from "node:util"
 import { describe, expect, it } from "vitest"
+import { binNodeFlags } from "../../../bench/support/clawbot-process.ts"
 
 const ROOT = join(import.meta.dirname, "../../..")
 const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as {
@@ -22,6 +26,23 @@ describe("the package", () => {
     expect(Object.keys(pkg.dependencies)).not.toContain("tsx")
     expect(Object.keys(pkg.dependencies)).not.toContain("typescript")
     expect(Object.keys(pkg.devDependencies)).toEqual(expect.arrayContaining(["tsx", "typescript"]))
+  })
+
+  it("runs its servers with the shebang's node flags, which the bench passes on too", async () => {
+    const bin = join(ROOT, "bin/clawbot.js")
+    expect(readFileSync(bin, "utf8").split("\n")[0]).toBe("#!/usr/bin/env -S node --max-semi-space-size=32")
+    expect(binNodeFlags(bin)).toEqual(["--max-semi-space-size=32"])
+    expect(pkg.scripts["start"]).toBe("bin/clawbot.js start")
+    // Run as a program (as npm's bin link and `npm start` run it), the shebang's flags reach node: a preloaded
+    // file reports node's own flags.
+    const dir = mkdtempSync(join(tmpdir(), "clawbot-bin-"))
+    const preload = join(dir, "exec-argv.cjs")
+    writeFileSync(preload, "process.stderr.write(JSON.stringify(process.execArgv))")
+    const env = { ...process.env, NODE_OPTIONS: `--require ${preload}` }
+    const { stdout, stderr } = await promisify(execFile)(bin, ["--help"], { cwd: ROOT, env })
+    rmSync(dir, { recursive: true })
+    expect(stdout).toMatch(/^usage: clawbot <command>/)
+    expect(JSON.parse(stderr)).toEqual(["--max-semi-space-size=32"])
   })
 
   // That the Lua scripts and migrations ship in dist/ and are found there, CI shows by starting the packed package.
