@@ -36,7 +36,7 @@ import { startRevocations } from "./revocations.ts"
 import { relayDeadLetterNotices } from "./dead-letter-notices.ts"
 import { startFleetNotices } from "./fleet-notices.ts"
 import { registerSockets } from "./sockets/index.ts"
-import { socketQuotas } from "./sockets/quotas.ts"
+import { socketQuotas, type SocketQuotas } from "./sockets/quotas.ts"
 
 export const DEFAULT_LIMITS: EdgeLimits = {
   maxPayloadBytes: 1024 * 1024,
@@ -66,6 +66,8 @@ export interface EdgeOptions {
   /** The configured operator token; without one the stored (hashed) operator tokens are accepted. */
   readonly operatorToken?: string
   readonly limits?: Partial<EdgeLimits>
+  /** Socket quotas over those of the environment (CLAWBOT_WS_*, CLAWBOT_HEARTBEAT_RECORD_MS). */
+  readonly quotas?: Partial<SocketQuotas>
   /** A runtime in the same process: part of /ready. (Every runtime's statistics reach /metrics through Redis.) */
   readonly runtime?: RuntimeView
   /** How long a runtime member stays live without a heartbeat: /metrics shows only live members' statistics. */
@@ -151,6 +153,7 @@ export const createEdge = async (options: EdgeOptions): Promise<Edge> => {
   const auth = createAuthenticator(sql, options.operatorToken, clock, () => metrics.inc("clawbot_token_lookups_total"))
   revocations.onRevoked((revoked) => auth.forget(revoked))
 
+  const quotas = { ...socketQuotas(limits), ...options.quotas }
   const ctx: EdgeContext = {
     edgeId,
     sql,
@@ -171,6 +174,7 @@ export const createEdge = async (options: EdgeOptions): Promise<Edge> => {
     auth,
     revocations,
     publicReads: options.publicReads ?? false,
+    heartbeatRecordMs: quotas.heartbeatRecordMs,
     budget: UNBOUNDED,
   }
   const memberExpiryMs = options.memberExpiryMs ?? DEFAULT_TUNING.memberExpiryMs
@@ -186,7 +190,6 @@ export const createEdge = async (options: EdgeOptions): Promise<Edge> => {
   const router = createRouter(edgeRoutes({ uws: build, scrape }))
   const frontDoor = options.frontDoor ?? true
   app.any("/*", httpHandler({ ctx, router, remoteAddress: frontDoor ? "proxied" : "direct" }))
-  const quotas = socketQuotas(limits)
   const sockets = registerSockets(app, ctx, fanout, quotas)
 
   /** uWS behind the front door, on a Unix socket in a private directory. */

@@ -102,6 +102,9 @@ export interface EdgeContext {
   readonly revocations: Revocations
   /** Reads (GET /api/v1/*, /ws/events) without a token (CLAWBOT_PUBLIC_READS). */
   readonly publicReads: boolean
+  /** How long a recorded heartbeat lasts: the ones repeating it meanwhile only push the agent's expiry back
+   * (CLAWBOT_HEARTBEAT_RECORD_MS; ./sockets/heartbeats.ts, ./http/heartbeat.ts). */
+  readonly heartbeatRecordMs: number
   /** The time budget of the current HTTP request's store calls; UNBOUNDED outside one. */
   readonly budget: RequestBudget
 }

@@ -22,6 +22,9 @@ export interface PartitionKeys {
   readonly fence: string
   /** Idempotent-append marker for a command id: holds the stream id it was appended as. */
   dedupe(cmdId: string): string
+  /** An agent's last HTTP heartbeat appended (hash: load, status, window, entry), for the record period
+   * (heartbeat-record.lua): the ones that repeat it only push its expiry back. */
+  heartbeat(agentId: string): string
 }
 
 export interface Keys {
@@ -76,6 +79,7 @@ export const keysFor = (prefix = "cb"): Keys => {
         lease: `${tag}:lease`,
         fence: `${tag}:fence`,
         dedupe: (cmdId) => `${tag}:dedupe:${cmdId}`,
+        heartbeat: (agentId) => `${tag}:heartbeat:${agentId}`,
       }
     },
     events: `{${prefix}:ev}`,

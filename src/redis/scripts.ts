@@ -122,6 +122,13 @@ export interface RedisScripts {
   /** Pushes `actor`'s armed timer `name` back to `windowMs` after Redis's time (never earlier than it is due); false,
    * doing nothing, when no such timer is armed. */
   extendTimer(p: PartitionKeys, actor: string, name: string, windowMs: number): Promise<boolean>
+  /** An HTTP heartbeat of agent `agentId` that repeats its recorded one (each member reported equal to the recorded
+   * one, its expiry timer `timer` armed): the expiry pushed back, the recorded heartbeat's entry id; else undefined,
+   * nothing written (heartbeat-repeat.lua). */
+  repeatHeartbeat(p: PartitionKeys, agentId: string, timer: string, report: HeartbeatReport): Promise<string | undefined>
+  /** Records agent `agentId`'s appended HTTP heartbeat (entry `entryId`) for `periodMs`, with the expiry window its
+   * repeats push the timer back by (heartbeat-record.lua). */
+  recordHeartbeat(p: PartitionKeys, agentId: string, report: HeartbeatReport, record: HeartbeatRecord): Promise<void>
   /** The new fencing token, or LeaseHeld. */
   acquireLease(p: PartitionKeys, owner: string, ttlMs: number): Promise<ScriptResult<number>>
   renewLease(p: PartitionKeys, owner: string, token: number, ttlMs: number): Promise<ScriptResult<void>>
@@ -315,6 +322,19 @@ const offersOf = (flat: ReadonlyArray<string>): RouteOffer[] => {
   return offers
 }
 
+/** What a heartbeat reports (a member absent: unchanged). */
+export interface HeartbeatReport {
+  readonly load?: number
+  readonly status?: string
+}
+
+/** An appended heartbeat's record: its entry, the expiry window its repeats push the timer back by, how long it lasts. */
+export interface HeartbeatRecord {
+  readonly entryId: string
+  readonly windowMs: number
+  readonly periodMs: number
+}
+
 export interface ScriptOptions {
   /** How long an appended cmdId is remembered (ms; `CLAWBOT_DEDUPE_WINDOW_S`, default 120 s): longer
    * than any redelivery (a lease TTL plus a takeover) and a bot's resend of an unacked frame. */
@@ -327,6 +347,8 @@ const KEY_COUNTS = {
   "timers-apply": 2,
   "timers-fire": 3,
   "timer-extend": 1,
+  "heartbeat-repeat": 2,
+  "heartbeat-record": 1,
   "lease-acquire": 2,
   "lease-renew": 1,
   "lease-release": 1,
@@ -361,6 +383,9 @@ const toResult = <T>(reply: unknown, value: (reply: unknown) => T): ScriptResult
 }
 
 const timerMember = (actor: string, name: string): string => `${actor}:${name}`
+
+/** A heartbeat's load and status as the heartbeat scripts take them ("": not reported). */
+const reported = (report: HeartbeatReport): [string, string] => [report.load === undefined ? "" : String(report.load), report.status ?? ""]
 
 /** What a timer appends when it fires; the member names the actor when the name has no ":" (timers-fire.lua
  * reads it from there), else the actor is stored with it. */
@@ -415,6 +440,18 @@ export const createScripts = (redis: Redis, options: ScriptOptions = {}): RedisS
       return { moved, nextDue: nextDue < 0 ? null : nextDue }
     },
     extendTimer: async (p, actor, name, windowMs) => Number(await run["timer-extend"](p.timers, timerMember(actor, name), windowMs)) === 1,
+    repeatHeartbeat: async (p, agentId, timer, report) => {
+      const entry = await run["heartbeat-repeat"](
+        p.timers,
+        p.heartbeat(agentId),
+        timerMember(`agent:${agentId}`, timer),
+        ...reported(report),
+      )
+      return typeof entry === "string" ? entry : undefined
+    },
+    recordHeartbeat: async (p, agentId, report, record) => {
+      await run["heartbeat-record"](p.heartbeat(agentId), ...reported(report), record.windowMs, record.entryId, record.periodMs)
+    },
     acquireLease: async (p, owner, ttlMs) => toResult(await run["lease-acquire"](p.lease, p.fence, owner, ttlMs), Number),
     renewLease: async (p, owner, token, ttlMs) => toResult(await run["lease-renew"](p.lease, owner, token, ttlMs), () => undefined),
     releaseLease: async (p, owner, token) => toResult(await run["lease-release"](p.lease, owner, token), () => undefined),

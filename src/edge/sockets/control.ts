@@ -37,7 +37,7 @@ import { admitFrame, droppedByUws } from "./frame-guard.ts"
 import { faultGuard } from "./guard.ts"
 import type { SocketQuotas } from "./quotas.ts"
 import { heldTaskFrames } from "./resume.ts"
-import { type HeartbeatReport, pushExpiryBack, type RecordedHeartbeat, recordedAt, saysNothingNew } from "./heartbeats.ts"
+import { HEARTBEATS, type HeartbeatReport, pushExpiryBack, type RecordedHeartbeat, recordedAt, saysNothingNew } from "./heartbeats.ts"
 import { corkIfOpen, corkTogether, drained, type Gathered, type Paced, REJECTED_METRIC, releasePaced, sendText } from "./send.ts"
 import type { Departing } from "./going-away.ts"
 import { decodeAgentPresence } from "./stored.ts"
@@ -47,7 +47,6 @@ export const CONTROL_CLOSE = { unavailable: 1013, replaced: 4409 } as const
 /** Frames appended and not acked yet, per socket; the oldest is forgotten beyond this. */
 const MAX_PENDING = 1024
 const BOTS_CONNECTED = "clawbot_bots_connected"
-const HEARTBEATS = "clawbot_heartbeats_total"
 
 /** A frame with an id, appended and not acked yet. Its command asks for refusals only (`replyWhen`): an acceptance is
  * answered by the ack alone, and a refusal names the command (`cmd_id`, which holds the frame's id), so nothing of the

@@ -9,13 +9,12 @@
 import { HEARTBEAT_MISSES, HEARTBEAT_TIMER } from "../../../machines/agent.ts"
 import type { Keys } from "../../redis/keys.ts"
 import { partitionOf } from "../../redis/partition.ts"
-import type { RedisScripts } from "../../redis/scripts.ts"
+import type { HeartbeatReport, RedisScripts } from "../../redis/scripts.ts"
 
-/** What a heartbeat reports (a member absent: unchanged). */
-export interface HeartbeatReport {
-  readonly load?: number
-  readonly status?: string
-}
+export type { HeartbeatReport }
+
+/** Heartbeats without an id (a socket's) or without `?wait=1` (HTTP), by whether they were recorded (appended). */
+export const HEARTBEATS = "clawbot_heartbeats_total"
 
 /** A socket's last recorded heartbeat (or CONNECT): when, and the load and status recorded so far. */
 export interface RecordedHeartbeat extends HeartbeatReport {

@@ -102,6 +102,8 @@ export async function startSocketEdge(options: SocketEdgeOptions = {}): Promise<
   })
   const subscriber: Redis = await openRedis(deployment.redisUrl, { name: "test-edge-revocations" })
   const revocations = await startRevocations(deployment.redis, subscriber, deployment.keys, log)
+  const limits = { ...TEST_LIMITS, ...options.limits }
+  const quotas = { ...socketQuotas(limits, {}), ...options.quotas }
   const ctx: EdgeContext = {
     edgeId,
     sql: deployment.schema.sql,
@@ -113,7 +115,7 @@ export async function startSocketEdge(options: SocketEdgeOptions = {}): Promise<
     cancellations,
     metrics,
     log,
-    limits: { ...TEST_LIMITS, ...options.limits },
+    limits,
     machines: {},
     kinds: new Map(KINDS.map((kind) => [kind.kind, kind])),
     readiness: () => ({ ready: true, reachable: { redis: true, postgres: true }, checks: {} }),
@@ -123,9 +125,10 @@ export async function startSocketEdge(options: SocketEdgeOptions = {}): Promise<
     revocations,
     // These tests are about the sockets themselves; tests/e2e/auth covers who may open them.
     publicReads: true,
+    heartbeatRecordMs: quotas.heartbeatRecordMs,
     budget: UNBOUNDED,
   }
-  registerSockets(app, ctx, fanout, { ...socketQuotas(ctx.limits, {}), ...options.quotas })
+  registerSockets(app, ctx, fanout, quotas)
   const listening = await new Promise<uWS.us_listen_socket>((resolve, reject) =>
     app.listen("127.0.0.1", 0, (socket) => (socket ? resolve(socket) : reject(new Error("cannot listen")))),
   )

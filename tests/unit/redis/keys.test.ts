@@ -10,7 +10,16 @@ const hashTag = (key: string): string => {
   return end > open + 1 ? key.slice(open + 1, end) : key
 }
 
-const partitionKeyNames = (p: PartitionKeys): string[] => [p.inbox, p.timers, p.timerData, p.dead, p.lease, p.fence, p.dedupe("c-1")]
+const partitionKeyNames = (p: PartitionKeys): string[] => [
+  p.inbox,
+  p.timers,
+  p.timerData,
+  p.dead,
+  p.lease,
+  p.fence,
+  p.dedupe("c-1"),
+  p.heartbeat("a-1"),
+]
 
 describe("keysFor", () => {
   it("names the documented keys with the default prefix cb", () => {
@@ -24,6 +33,7 @@ describe("keysFor", () => {
       "{cb:3}:lease",
       "{cb:3}:fence",
       "{cb:3}:dedupe:c-1",
+      "{cb:3}:heartbeat:a-1",
     ])
     expect(keys.events).toBe("{cb:ev}")
     expect(keys.replies("edge-1")).toBe("{cb:ev}:reply:edge-1")

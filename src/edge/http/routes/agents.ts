@@ -1,7 +1,7 @@
 // `/api/v1/agents`: register (the token is shown once, only its hash stored), list, read,
 // the router's explained pick (POST /agents/route), drain and resume, deregister and token rotation (the old tokens stop at once: revoked in Postgres, evicted from every
 // edge's cache and the agent's control sockets closed with 4401 through ctx.revocations), and the
-// HTTP heartbeat.
+// HTTP heartbeat (../heartbeat.ts: appended only when it says something new).
 import { randomUUID } from "node:crypto"
 import { Schema } from "effect"
 import { ApiError, ErrorBody } from "../../../schema/errors.ts"
@@ -12,6 +12,7 @@ import { replaceAgentTokens, revokeAgentTokens, saveAgentToken } from "../../../
 import { newToken, requireOperator, requireSelf } from "../../auth.ts"
 import { COMMAND_RESPONSES, commandAnswer, creationStatus, sendCommand } from "../command.ts"
 import { currentOr404, QUARANTINED } from "../current.ts"
+import { httpHeartbeat } from "../heartbeat.ts"
 import { listAnswer } from "../listing.ts"
 import { explainRoute, RouteExplanation } from "../route-explain.ts"
 import { IdParams } from "../params.ts"
@@ -206,8 +207,7 @@ export const agentRoutes = [
     responses: COMMAND_RESPONSES,
     async handle({ ctx, principal, params, query, body }) {
       requireSelf(principal, params.id)
-      const sent = await sendCommand(ctx, { kind: "agent", id: params.id, type: "HEARTBEAT", payload: body })
-      return commandAnswer(sent, query.wait)
+      return httpHeartbeat(ctx, params.id, body, query.wait)
     },
   }),
 ]
