@@ -14,19 +14,14 @@
     { entries, oldest }: the sum of their XLEN, and the id of the oldest of their first entries
     ("" when every inbox is empty or missing).
 ]]
+-- @include stream-ids
 local entries = 0
 local oldest = ""
-local oldestMs, oldestSeq
 for i = 1, #KEYS do
   entries = entries + redis.call("XLEN", KEYS[i])
   local first = redis.call("XRANGE", KEYS[i], "-", "+", "COUNT", 1)
-  if #first > 0 then
-    local id = first[1][1]
-    local ms, seq = string.match(id, "^(%d+)-(%d+)$")
-    ms, seq = tonumber(ms), tonumber(seq)
-    if oldest == "" or ms < oldestMs or (ms == oldestMs and seq < oldestSeq) then
-      oldest, oldestMs, oldestSeq = id, ms, seq
-    end
+  if #first > 0 and (oldest == "" or stream_id_older(first[1][1], oldest)) then
+    oldest = first[1][1]
   end
 end
 return { entries, oldest }

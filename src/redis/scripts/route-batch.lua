@@ -80,6 +80,7 @@
 ]]
 -- @include ready-queues
 -- @include idle-agents
+-- @include stream-ids
 local base = KEYS[1]
 local unless_taken = ARGV[1] == 'unless_taken'
 local wake_agents = tonumber(ARGV[2])
@@ -250,14 +251,7 @@ end
 -- takes): its wakes give them. A fill asked from an older state of the agent than the last one carried out (`fe`, its
 -- inbox entry: a paused process carrying out a batch late, after a newer owner went on) is stale and does nothing:
 -- its `held` misses the proposals applied since, whose markers newer fills removed.
--- (An id that is not a stream entry's, `<ms>-<seq>`, is never older.)
-local older = function(a, b)
-  local a_ms, a_seq = string.match(a, '^(%d+)-(%d+)$')
-  local b_ms, b_seq = string.match(b, '^(%d+)-(%d+)$')
-  if not (a_ms and b_ms) then return false end
-  a_ms, b_ms = tonumber(a_ms), tonumber(b_ms)
-  return a_ms < b_ms or (a_ms == b_ms and tonumber(a_seq) < tonumber(b_seq))
-end
+-- (An id that is not a stream entry's, `<ms>-<seq>`, is never older: stream_id_older, stream-ids.lua.)
 local fill_offers = {}
 for _ = 1, tonumber(next_arg()) do
   local agent, free, units, transfers = next_arg(), tonumber(next_arg()), tonumber(next_arg()), next_arg() == '1'
@@ -272,7 +266,7 @@ for _ = 1, tonumber(next_arg()) do
   for c = 1, tonumber(next_arg()) do capabilities[c] = next_arg() end
   local record = slots_of(agent)
   local last = entry ~= '' and redis.call('HGET', record, 'fe')
-  if not (last and older(entry, last)) then
+  if not (last and stream_id_older(entry, last)) then
     if entry ~= '' then redis.call('HSET', record, 'fe', entry) end
     local exact = free > 0 and transfers and held ~= nil
     if free > 0 and transfers then

@@ -39,6 +39,18 @@ describe("scriptSource", () => {
     }
   })
 
+  it("orders stream entry ids by one function, defined once, in the scripts that compare them", () => {
+    for (const name of ["route-batch", "inbox-backlog"]) {
+      const source = scriptSource(name)
+      const definition = source.indexOf("local function stream_id_older(")
+      expect(definition, name).toBeGreaterThanOrEqual(0)
+      expect(source.indexOf("local function stream_id_older(", definition + 1), name).toBe(-1)
+      expect(source.lastIndexOf("stream_id_older("), name).toBeGreaterThan(definition + "local function ".length)
+      // No second copy of the parse.
+      expect(source.split("(%d+)-(%d+)").length - 1, name).toBe(2)
+    }
+  })
+
   it("leaves no include unexpanded in any script", () => {
     for (const name of scripts) expect(scriptSource(name), name).not.toMatch(/^-- @include/mu)
   })
