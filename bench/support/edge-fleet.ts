@@ -156,7 +156,11 @@ export const startEdgeFleet = async (bench: Bench, tag: string): Promise<EdgeFle
             ? [`${api.unavailable()} HTTP requests (its warm-up included) were answered 503 (unavailable) and sent again`]
             : []),
           ...(seen.errors > 0 || seen.reconnects > 0
-            ? [`bots: ${seen.errors} errors, ${seen.reconnects} reconnects; first: ${seen.firstErrors.join("; ")}`]
+            ? [
+                `bots: ${seen.errors} errors${seen.errors > 0 ? ` (first: ${seen.firstErrors.join("; ")})` : ""}, ${seen.reconnects} reconnects${
+                  seen.reconnects > 0 ? ` (lost with: ${seen.firstLosses.join("; ")})` : ""
+                }`,
+              ]
             : []),
         ]
       },

@@ -14,6 +14,7 @@ if (port === null) throw new Error("sdk-bots-worker: run it as a worker thread")
 
 const counts = { connected: 0, reconnects: 0, assigned: 0, errors: 0 }
 const firstErrors: string[] = []
+const firstLosses: string[] = []
 const assignDelays: number[] = []
 /** Set once the run was measured: what happens as the deployment stops is not the bots' doing. */
 let holding = false
@@ -28,9 +29,12 @@ const startBot = (token: string): Bot => {
   const bot = connectBot({
     url: settings.url,
     token,
-    onStatus: (status) => {
+    onStatus: (status, lost) => {
       if (holding) return
-      if (status === "reconnecting") counts.reconnects += 1
+      if (status === "reconnecting") {
+        counts.reconnects += 1
+        if (lost !== undefined && firstLosses.length < 5) firstLosses.push(`${lost.code} ${lost.reason}`.trim())
+      }
       if ((status === "connected") !== connected) {
         connected = !connected
         counts.connected += connected ? 1 : -1
@@ -49,7 +53,7 @@ const startBot = (token: string): Bot => {
 }
 
 const bots = settings.tokens.map(startBot)
-const progress = (): BotsProgress => ({ ...counts, firstErrors })
+const progress = (): BotsProgress => ({ ...counts, firstErrors, firstLosses })
 const ticker = setInterval(() => port.postMessage({ type: "progress", ...progress() }), 100)
 
 port.on("message", (request: BotsRequest) => {

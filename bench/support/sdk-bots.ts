@@ -24,6 +24,8 @@ export interface BotsProgress {
   readonly errors: number
   /** The first few of them, as text. */
   readonly firstErrors: ReadonlyArray<string>
+  /** How the first few lost connections were lost: `<close code> <reason>`. */
+  readonly firstLosses: ReadonlyArray<string>
 }
 
 export type BotsRequest = { readonly type: "times" } | { readonly type: "hold" } | { readonly type: "stop" }
@@ -58,7 +60,7 @@ const BOOTSTRAP = `import("tsx/esm/api").then((tsx) => { tsx.register(); return 
 /** How long closing the bots may take before the workers are ended anyway. */
 const STOP_MS = 5_000
 
-const EMPTY: BotsProgress = { connected: 0, reconnects: 0, assigned: 0, errors: 0, firstErrors: [] }
+const EMPTY: BotsProgress = { connected: 0, reconnects: 0, assigned: 0, errors: 0, firstErrors: [], firstLosses: [] }
 
 export const startSdkBots = (url: string, capability: string, tokens: ReadonlyArray<string>, threads: number): BotPool => {
   const count = Math.max(1, Math.min(threads, tokens.length))
@@ -108,6 +110,7 @@ export const startSdkBots = (url: string, capability: string, tokens: ReadonlyAr
           assigned: sum.assigned + latest.assigned,
           errors: sum.errors + latest.errors,
           firstErrors: [...sum.firstErrors, ...latest.firstErrors].slice(0, 5),
+          firstLosses: [...sum.firstLosses, ...latest.firstLosses].slice(0, 5),
         }),
         EMPTY,
       ),

@@ -4,7 +4,16 @@
 // and the admin client (every HTTP route).
 export { backoffDelay, type BackoffOptions } from "./backoff.ts"
 export * from "./admin/index.ts"
-export { Bot, connectBot, type BotErrorContext, type BotOptions, type BotStatus, type CloseOptions, type TaskHandler } from "./bot/bot.ts"
+export {
+  Bot,
+  connectBot,
+  type BotErrorContext,
+  type BotOptions,
+  type BotStatus,
+  type CloseOptions,
+  type SocketLoss,
+  type TaskHandler,
+} from "./bot/bot.ts"
 export type { SendResult } from "./bot/outbox.ts"
 export { TaskAborted, type TaskContext } from "./bot/task-context.ts"
 export { ClawbotError, isClawbotError, type ClawbotErrorFields, type ErrorCode } from "./errors.ts"

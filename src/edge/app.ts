@@ -117,6 +117,8 @@ const ownConnection = async (redis: Redis): Promise<Redis> => {
 interface Listening {
   readonly port: number
   readonly remoteAddress: "direct" | "proxied"
+  /** Before the sockets are ended: stops what clients send from reaching them (the front door's quiesce). */
+  quiesce(): void
   close(): Promise<void>
 }
 
@@ -217,6 +219,7 @@ export const createEdge = async (options: EdgeOptions): Promise<Edge> => {
     return {
       port: door.port,
       remoteAddress: "proxied",
+      quiesce: () => door.quiesce(),
       close: async () => {
         uWS.us_listen_socket_close(inner)
         await door.close()
@@ -226,7 +229,12 @@ export const createEdge = async (options: EdgeOptions): Promise<Edge> => {
   }
   const direct = async (): Promise<Listening> => {
     const socket = await listen(app, options.host, options.port)
-    return { port: uWS.us_socket_local_port(socket), remoteAddress: "direct", close: async () => uWS.us_listen_socket_close(socket) }
+    return {
+      port: uWS.us_socket_local_port(socket),
+      remoteAddress: "direct",
+      quiesce: () => undefined,
+      close: async () => uWS.us_listen_socket_close(socket),
+    }
   }
 
   const stopParts = async () => {
@@ -252,9 +260,11 @@ export const createEdge = async (options: EdgeOptions): Promise<Edge> => {
     port,
     close: () =>
       (closing ??= (async () => {
-        // No new connection from here on; the open sockets are told to reconnect elsewhere (1001),
-        // then uWS closes every remaining connection (keep-alive ones); the front door lets them finish.
+        // No new connection from here on; the open sockets are told to reconnect elsewhere (1001; what their
+        // clients send from here on is dropped), then uWS closes every remaining connection (keep-alive ones);
+        // the front door lets them finish.
         const closed = listening.close()
+        listening.quiesce()
         sockets.goAway()
         // Not in the typings of this build.
         ;(app as uWS.TemplatedApp & { close?: () => void }).close?.()

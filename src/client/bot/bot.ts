@@ -28,6 +28,12 @@ export interface BotErrorContext {
   readonly frame?: OutgoingBotFrame["type"]
 }
 
+/** How a bot's control socket was lost: the close code and reason it got. */
+export interface SocketLoss {
+  readonly code: number
+  readonly reason: string
+}
+
 export interface BotOptions {
   /** `http://host:port` of the edge. */
   readonly url: string
@@ -37,7 +43,9 @@ export interface BotOptions {
   readonly concurrency?: number | undefined
   /** Refusals of its reports (a stale attempt: `conflict`), frames given up, and why it stopped. */
   readonly onError?: ((error: ClawbotError, context: BotErrorContext) => void) | undefined
-  readonly onStatus?: ((status: BotStatus) => void) | undefined
+  /** Each change of status; `reconnecting` comes with how the socket was lost (its close code and reason: 1006 and
+   * "" when no close frame came, or the connection never opened). */
+  readonly onStatus?: ((status: BotStatus, lost?: SocketLoss) => void) | undefined
   /**
    * Every `task_cancelled` the server sends `{task_id, attempt, reason}`: a running task's (whose
    * handler also sees its signal abort) or a queued one's (dropped from the queue, never started).
@@ -97,7 +105,7 @@ export class Bot {
       {
         open: () => undefined,
         message: (text) => this.onMessage(text),
-        lost: ({ retryInMs }) => this.onLost(retryInMs),
+        lost: ({ code, reason, retryInMs }) => this.onLost(retryInMs, { code, reason }),
         stopped: (error) => this.stop(error),
       },
     )
@@ -335,11 +343,11 @@ export class Bot {
     this.report(error, { taskId: payload.task_id, attempt: payload.attempt, frame: frame.type })
   }
 
-  private onLost(retryInMs: number | undefined): void {
+  private onLost(retryInMs: number | undefined, loss: SocketLoss): void {
     clearInterval(this.heartbeat)
     this.heartbeat = undefined
     this.outbox.pause()
-    if (retryInMs !== undefined && !this.closing) this.status("reconnecting")
+    if (retryInMs !== undefined && !this.closing) this.status("reconnecting", loss)
   }
 
   private stop(error: ClawbotError): void {
@@ -356,8 +364,8 @@ export class Bot {
     this.options.onError?.(error, context)
   }
 
-  private status(status: BotStatus): void {
-    this.options.onStatus?.(status)
+  private status(status: BotStatus, lost?: SocketLoss): void {
+    this.options.onStatus?.(status, lost)
   }
 }
 

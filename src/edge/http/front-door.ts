@@ -75,6 +75,10 @@ export interface FrontDoorOptions {
 
 export interface FrontDoor {
   readonly port: number
+  /** Stops passing what WebSocket clients send on to uWS (what they send from now on is dropped), so that their
+   * sockets can be ended (1001) and uWS closed at once: a client frame written to a uWS socket already closed fails
+   * (EPIPE), and that failure would drop the close frame still waiting to be read (the client would see 1006). */
+  quiesce(): void
   /** Stops taking connections at once; resolves once the open ones have ended (uWS closing its side
    * ends them, close frames delivered), or are dropped after a grace period. */
   close(): Promise<void>
@@ -168,6 +172,8 @@ export const openFrontDoor = (options: FrontDoorOptions): Promise<FrontDoor> => 
   const { log, metrics } = options
   const open = new Map<string, number>()
   const sockets = new Set<Socket>()
+  /** Upgraded connections: each stops passing its client's bytes to uWS when called. */
+  const upgraded = new Set<() => void>()
 
   const handle = (client: Socket) => {
     const address = client.remoteAddress ?? ""
@@ -234,6 +240,12 @@ export const openFrontDoor = (options: FrontDoorOptions): Promise<FrontDoor> => 
         filter.on("error", () => client.destroy())
         if (early.length > 0) filter.write(early)
         client.pipe(filter).pipe(upstream)
+        const quiesce = () => {
+          client.unpipe(filter)
+          client.pause()
+        }
+        upgraded.add(quiesce)
+        client.once("close", () => upgraded.delete(quiesce))
       } else {
         if (early.length > 0) upstream.write(early)
         client.pipe(upstream)
@@ -242,9 +254,10 @@ export const openFrontDoor = (options: FrontDoorOptions): Promise<FrontDoor> => 
       client.resume()
     })
     upstream.on("error", (error) => {
+      // Once connected, its close follows and ends the client's side after what uWS wrote (below).
+      if (connected) return
       log.warn("front door: uWS did not take the connection", errorFields(error))
-      if (!connected) answer(client, 503, "unavailable", "the edge is not taking connections")
-      else client.destroy()
+      answer(client, 503, "unavailable", "the edge is not taking connections")
     })
     client.once("close", () => upstream.destroy())
     // uWS has closed its side: finish ours, and drop the connection if the client never finishes
@@ -268,6 +281,9 @@ export const openFrontDoor = (options: FrontDoorOptions): Promise<FrontDoor> => 
       const bound = server.address()
       resolve({
         port: typeof bound === "object" && bound !== null ? bound.port : options.port,
+        quiesce: () => {
+          for (const quiesce of upgraded) quiesce()
+        },
         close: () =>
           new Promise<void>((closed) => {
             const late = setTimeout(() => {

@@ -1,7 +1,8 @@
 // An SDK bot survives its edge restarting mid-task: it reconnects (backoff) to the new edge on the
-// same port, resumes its session, runs nothing twice, and its result completes the task.
+// same port, resumes its session, runs nothing twice, and its result completes the task; its `reconnecting` status
+// says how the socket was lost (the edge's 1001 going away).
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { connectBot, mirror, type BotStatus } from "../../../src/client/node.ts"
+import { connectBot, mirror, type BotStatus, type SocketLoss } from "../../../src/client/node.ts"
 import { KINDS } from "../../../actors/index.ts"
 import { createEdge, type Edge } from "../../../src/edge/app.ts"
 import { createLogger } from "../../../src/log.ts"
@@ -25,7 +26,16 @@ describe("an SDK bot across an edge restart", () => {
     const release = deferred()
     let calls = 0
     const statuses: BotStatus[] = []
-    const bot = connectBot({ url: t.url, token: agent.token, backoff: FAST_BACKOFF, onStatus: (status) => statuses.push(status) })
+    const losses: SocketLoss[] = []
+    const bot = connectBot({
+      url: t.url,
+      token: agent.token,
+      backoff: FAST_BACKOFF,
+      onStatus: (status, lost) => {
+        statuses.push(status)
+        if (lost !== undefined) losses.push(lost)
+      },
+    })
     bot.handle("sdk-restart", async () => {
       calls += 1
       started.resolve()
@@ -57,6 +67,8 @@ describe("an SDK bot across an edge restart", () => {
     })
     expect(await bot.connected()).toMatchObject({ agent_id: agent.id, session_resumed: true })
     expect(statuses).toContain("reconnecting")
+    console.log("LOSSES", JSON.stringify(losses))
+    expect(losses[0]).toEqual({ code: 1001, reason: expect.stringMatching(/^going away: this edge is shutting down/) })
     release.resolve()
 
     const copy = mirror({ url: t.url, token: t.operatorToken }, "task", id)
