@@ -67,7 +67,6 @@ describe("an SDK bot across an edge restart", () => {
     })
     expect(await bot.connected()).toMatchObject({ agent_id: agent.id, session_resumed: true })
     expect(statuses).toContain("reconnecting")
-    console.log("LOSSES", JSON.stringify(losses))
     expect(losses[0]).toEqual({ code: 1001, reason: expect.stringMatching(/^going away: this edge is shutting down/) })
     release.resolve()
 
