@@ -1,12 +1,10 @@
 // Task actor binding: which emitted task effects become releases of agents' slots (settled by the router: transferred to the next task, or RELEASE to the agent), to its session (its
 // status changes) and to its dependants (its outcome), routing requests and bot pushes; the topics
 // and query columns of a task.
-import { FRESH_RUN, taskMachine, type TaskContext, type TaskEmitted, type TaskStatus } from "../machines/task.ts"
+import { FRESH_RUN, HELD_STATUSES, taskMachine, type TaskContext, type TaskEmitted, type TaskStatus } from "../machines/task.ts"
 import { taskView } from "./views.ts"
 import { StoredTaskContext } from "./stored-contexts.ts"
 import { OWN_ID, type ActorKind, type Output, type StoredDefaults, type StoredOnce } from "../src/runtime/actor-kind.ts"
-
-const HELD: ReadonlySet<TaskStatus> = new Set(["assigned", "in_progress"])
 
 /** A task of a group that is no longer held frees its slot under the group's cap. */
 const groupRelease = (id: string, task: TaskContext): Output[] =>
@@ -44,7 +42,7 @@ const outputs = (effect: TaskEmitted, id: string, task: TaskContext): Output[] =
       // Taken for a proposal it could not accept: unless another agent holds it, it frees its group's slot.
       return [
         { _tag: "release", agentId: effect.agentId, taskId: id, outcome: "cancelled" },
-        ...(HELD.has(task.status) ? [] : groupRelease(id, task)),
+        ...(HELD_STATUSES.has(task.status) ? [] : groupRelease(id, task)),
       ]
     case "task.cancelled":
       return effect.agentId

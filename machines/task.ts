@@ -31,6 +31,8 @@ export const TASK_STATUSES: readonly TaskStatus[] = [
 
 /** Statuses a task does not leave by itself. */
 export const FINISHED_STATUSES: ReadonlySet<TaskStatus> = new Set(["completed", "failed", "cancelled", "timed_out"])
+/** Statuses in which a task is held by its agent (it takes one of the agent's slots). */
+export const HELD_STATUSES: ReadonlySet<TaskStatus> = new Set(["assigned", "in_progress"])
 /** Finished without completing: the task's dependants can never run. */
 export const FAILED_FOR_GOOD: ReadonlySet<TaskStatus> = new Set(["failed", "cancelled", "timed_out"])
 
@@ -207,8 +209,6 @@ function hash32(text: string): number {
   hash = Math.imul(hash ^ (hash >>> 13), 0xc2b2ae35)
   return (hash ^ (hash >>> 16)) >>> 0
 }
-
-const HELD: readonly TaskStatus[] = ["assigned", "in_progress"]
 
 /** A finished task holds no agent and no timer: ERASE deletes it (its session sweeps it to a finished state first). */
 const ERASE = { ERASE: { actions: "purge", description: "its session is erased: the task is deleted with its history" } } as const
@@ -511,7 +511,7 @@ export const taskMachine = setup({
     /** Tells the holding agent, if any, to stop working on the task. */
     announceCancel: emit(({ context, event }) => {
       assertEvent(event, ["CANCEL", "SESSION_CANCEL"])
-      return HELD.includes(context.status)
+      return HELD_STATUSES.has(context.status)
         ? { type: "task.cancelled" as const, agentId: holder(context), attempt: currentAttempt(context), reason: event.reason }
         : { type: "task.cancelled" as const, reason: event.reason }
     }),

@@ -5,7 +5,8 @@ import type { Sql } from "./db.ts"
 
 export interface ListActorsOptions {
   readonly kind: string
-  readonly state?: string
+  /** One state, or any of several. */
+  readonly state?: string | ReadonlyArray<string>
   /** Only actors that have been in their current state for longer than this many seconds. */
   readonly olderThanS?: number
   readonly sessionId?: string
@@ -73,7 +74,7 @@ export async function listActors(sql: Sql, options: ListActorsOptions): Promise<
   const rows = await sql<ActorRow[]>`
     select ${sql(ACTOR_COLUMNS)} from actors
     where kind = ${kind}
-      ${state === undefined ? sql`` : sql`and state = ${state}`}
+      ${state === undefined ? sql`` : typeof state === "string" ? sql`and state = ${state}` : sql`and state = any(${[...state]})`}
       ${olderThanS === undefined ? sql`` : sql`and state_since < now() - make_interval(secs => ${olderThanS})`}
       ${sessionId === undefined ? sql`` : sql`and session_id = ${sessionId}`}
       ${agentId === undefined ? sql`` : sql`and agent_id = ${agentId}`}

@@ -2,7 +2,7 @@
 // (assigned or in progress), rebuilt from the stored tasks brought up to their machine (current.ts), to
 // send again after `connected`, stamped when sent. A quarantined task is not sent (its commands are refused
 // until it is fixed).
-import { currentAttempt } from "../../../machines/task.ts"
+import { currentAttempt, HELD_STATUSES } from "../../../machines/task.ts"
 import { encodeFrame, ServerFrame } from "../../schema/frames.ts"
 import type { StoredActor } from "../../store/actor-row.ts"
 import type { Sql } from "../../store/db.ts"
@@ -11,19 +11,16 @@ import type { EdgeContext } from "../context.ts"
 import { bringUp } from "../http/current.ts"
 import { decodeTaskAssignment } from "./stored.ts"
 
-const HELD_STATES = ["assigned", "in_progress"] as const
 const PAGE = 500
 
 async function heldTasks(sql: Sql, agentId: string): Promise<StoredActor[]> {
   const held: StoredActor[] = []
-  for (const state of HELD_STATES) {
-    let after: string | undefined
-    do {
-      const page = await listActors(sql, { kind: "task", state, agentId, limit: PAGE, ...(after ? { after } : {}) })
-      held.push(...page.actors)
-      after = page.next ?? undefined
-    } while (after)
-  }
+  let after: string | undefined
+  do {
+    const page = await listActors(sql, { kind: "task", state: [...HELD_STATUSES], agentId, limit: PAGE, ...(after ? { after } : {}) })
+    held.push(...page.actors)
+    after = page.next ?? undefined
+  } while (after)
   return held
 }
 

@@ -1,4 +1,4 @@
-// Listing actors from Postgres: by kind and state, by how long they have been in that state
+// Listing actors from Postgres: by kind and state (or any of several), by how long they have been in that state
 // ("tasks assigned for more than 5 minutes"), by session, agent or capability (the one a task needs,
 // the ones an agent offers), page by page.
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
@@ -45,6 +45,21 @@ describe("listActors", () => {
     expect(ids(await listActors(pg.sql, { kind: "task", state: "assigned", limit: 10 }))).toEqual(["t-old", "t-new", "t-bounce"])
     expect(ids(await listActors(pg.sql, { kind: "task", state: "ready", limit: 10 }))).toEqual(["t-ready"])
     expect(ids(await listActors(pg.sql, { kind: "session", limit: 10 }))).toEqual(["s-1"])
+  })
+
+  it("lists a kind's actors in any of several states in one query, longest in its state first, page by page", async () => {
+    // t-old and t-ready entered their states in the same millisecond: the id orders them.
+    expect(ids(await listActors(pg.sql, { kind: "task", state: ["ready", "assigned"], limit: 10 }))).toEqual([
+      "t-old",
+      "t-ready",
+      "t-new",
+      "t-bounce",
+    ])
+    const first = await listActors(pg.sql, { kind: "task", state: ["assigned", "ready"], limit: 2 })
+    expect(ids(first)).toEqual(["t-old", "t-ready"])
+    const rest = await listActors(pg.sql, { kind: "task", state: ["assigned", "ready"], limit: 2, after: first.next! })
+    expect(ids(rest)).toEqual(["t-new", "t-bounce"])
+    expect(ids(await listActors(pg.sql, { kind: "task", state: ["in_progress", "completed"], limit: 10 }))).toEqual([])
   })
 
   it("answers which tasks have been assigned for longer than 5 minutes", async () => {

@@ -3,6 +3,7 @@
 // edge's cache and the agent's control sockets closed with 4401 through ctx.revocations), and the
 // HTTP heartbeat (../heartbeat.ts: appended only when it says something new).
 import { randomUUID } from "node:crypto"
+import { HELD_STATUSES } from "../../../../machines/task.ts"
 import { Schema } from "effect"
 import { ApiError, ErrorBody } from "../../../schema/errors.ts"
 import { AgentHeartbeatBody, ListAgentsQuery, RegisterAgentBody, RouteAgentBody, WaitQuery } from "../../../schema/http.ts"
@@ -38,14 +39,9 @@ const presenceCommand = (action: string, type: string, summary: string) =>
     },
   })
 
-/** The states in which a task is held by its agent. */
-const HELD = ["assigned", "in_progress"] as const
-
-/** The tasks `agentId` holds (at most `limit` of each state). */
-const heldTasks = async (ctx: EdgeContext, agentId: string, limit: number): Promise<string[]> => {
-  const pages = await Promise.all(HELD.map((state) => listActors(ctx.sql, { kind: "task", state, agentId, limit })))
-  return pages.flatMap((page) => page.actors.map((actor) => actor.id))
-}
+/** The tasks `agentId` holds (at most `limit`), in one query. */
+const heldTasks = async (ctx: EdgeContext, agentId: string, limit: number): Promise<string[]> =>
+  (await listActors(ctx.sql, { kind: "task", state: [...HELD_STATUSES], agentId, limit })).actors.map((actor) => actor.id)
 
 /** Waits (at most `limits.waitMs`) until no task is assigned to or in progress on `agentId`, and `cancelled` (the
  * `task_cancelled` pushes of the tasks it held, which the runtime publishes just after it commits) has settled. */
@@ -55,8 +51,8 @@ const tasksGivenBack = async (ctx: EdgeContext, agentId: string, cancelled: Prom
   await cancelled
 }
 
-/** The held tasks a deregistration awaits the pushes of, at most per state (an agent holds at most its
- * `max_concurrency`, itself at most 1,000). */
+/** The held tasks a deregistration awaits the pushes of, at most (an agent holds at most its `max_concurrency`,
+ * itself at most 1,000). */
 const MAX_HELD = 1_000
 
 const AgentToken = Schema.Struct({ id: Schema.String, token: Schema.String }).annotate({ identifier: "AgentToken" })
