@@ -10,13 +10,14 @@
 import { HEARTBEAT_MISSES, HEARTBEAT_TIMER } from "../../../machines/agent.ts"
 import { errorFields } from "../../log.ts"
 import { partitionOf } from "../../redis/partition.ts"
-import { type HeartbeatReport, scriptsOn } from "../../redis/scripts.ts"
+import type { PartitionKeys } from "../../redis/keys.ts"
+import { type HeartbeatReport, type RedisScripts, scriptsOn } from "../../redis/scripts.ts"
 import type { AgentHeartbeatBody } from "../../schema/http.ts"
-import { getActor } from "../../store/queries.ts"
 import type { EdgeContext } from "../context.ts"
 import { HEARTBEATS } from "../sockets/heartbeats.ts"
 import { decodeAgentPresence } from "../sockets/stored.ts"
 import { commandAnswer, sendCommand } from "./command.ts"
+import { currentIfAny } from "./current.ts"
 import { json, type Answer } from "./route.ts"
 
 /** Answers agent `agentId`'s HTTP heartbeat: repeated (202, the recorded entry) or appended and recorded. */
@@ -33,20 +34,28 @@ export const httpHeartbeat = async (ctx: EdgeContext, agentId: string, report: A
   }
   const sent = await sendCommand(ctx, { kind: "agent", id: agentId, type: "HEARTBEAT", payload: report })
   ctx.metrics.inc(HEARTBEATS, { recorded: "true" })
-  await record(ctx, agentId, report, sent.streamId, ctx.heartbeatRecordMs).catch((error: unknown) =>
+  await record(ctx, scripts, p, agentId, report, sent.streamId).catch((error: unknown) =>
     ctx.log.warn("HTTP heartbeat not recorded (the next one is appended)", { agentId, ...errorFields(error) }),
   )
   return commandAnswer(sent, wait)
 }
 
-/** Records the appended heartbeat with the agent's expiry window (3 × its heartbeat interval, as stored). */
-const record = async (ctx: EdgeContext, agentId: string, report: HeartbeatReport, entryId: string, periodMs: number) => {
-  const stored = await getActor(ctx.sql, "agent", agentId)
-  const presence = stored === undefined ? undefined : decodeAgentPresence(stored.snapshot)
+/** Records the appended heartbeat for the record period, with the agent's expiry window (3 × its heartbeat interval,
+ * read from its stored snapshot brought up to its machine, as a control socket reads it at connect). */
+const record = async (
+  ctx: EdgeContext,
+  scripts: RedisScripts,
+  p: PartitionKeys,
+  agentId: string,
+  report: HeartbeatReport,
+  entryId: string,
+) => {
+  const agent = await currentIfAny(ctx, "agent", agentId)
+  const presence = agent === undefined ? undefined : decodeAgentPresence(agent.snapshot)
   if (presence === undefined || !presence.ok) return
-  await scriptsOn(ctx.redis).recordHeartbeat(ctx.keys.partition(partitionOf("agent", agentId, ctx.partitions)), agentId, report, {
+  await scripts.recordHeartbeat(p, agentId, report, {
     entryId,
     windowMs: HEARTBEAT_MISSES * presence.value.context.heartbeatIntervalMs,
-    periodMs,
+    periodMs: ctx.heartbeatRecordMs,
   })
 }
