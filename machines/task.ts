@@ -228,6 +228,12 @@ function deadlineFrom(context: TaskContext, at: number): number {
   return at + context.timeoutS * 1000
 }
 
+/** The deadline recorded for the attempt its agent holds; only called once a transition recorded one. */
+function holdDeadline(context: TaskContext): number {
+  if (context.deadlineAt === null) throw new Error(`task ${context.id} has no deadline in state ${context.status}`)
+  return context.deadlineAt
+}
+
 /** The creation macrostep runs with XState's init event; its status is published by the runtime, not emitted. */
 function isCreation(event: { type: string }): boolean {
   return event.type === "xstate.init"
@@ -385,7 +391,8 @@ export const taskMachine = setup({
     enter: enqueueActions(({ context, enqueue, event }, params: { status: TaskStatus }) => {
       const { status } = params
       const finished = FINISHED_STATUSES.has(status)
-      enqueue.assign(finished ? { status, finishedEpoch: context.epoch } : { status })
+      // Not assigned again when it holds already (a created task enters blocked): each assign copies the context.
+      if (finished || context.status !== status) enqueue.assign(finished ? { status, finishedEpoch: context.epoch } : { status })
       if (isCreation(event) || isSweep(event, status)) return
       enqueue.emit({ type: "task.status", from: context.status, status, epoch: context.epoch })
       if (finished) enqueue.emit({ type: "task.finished", status: status as FinishedStatus, epoch: context.epoch })
@@ -438,20 +445,27 @@ export const taskMachine = setup({
       assertEvent(event, "DEPENDENCY_FINISHED")
       return { cancelReason: `dependency ${event.taskId} ${event.status}`, finishedAt: event.at, updatedAt: event.at }
     }),
-    recordAssignment: assign(({ event }) => {
+    recordAssignment: assign(({ context, event }) => {
       assertEvent(event, "ASSIGN")
-      return { agentId: event.agentId, assignedAt: event.at, claimedAt: null, refuseAssignFrom: null, updatedAt: event.at }
+      return {
+        agentId: event.agentId,
+        assignedAt: event.at,
+        claimedAt: null,
+        refuseAssignFrom: null,
+        deadlineAt: deadlineFrom(context, event.at),
+        updatedAt: event.at,
+      }
     }),
     rememberAgentThatLeft: assign(({ event }) => {
       assertEvent(event, ["AGENT_LOST", "AGENT_DRAINING"])
       return { refuseAssignFrom: event.agentId }
     }),
     forgetAgentThatLeft: assign({ refuseAssignFrom: null }),
-    announceAssignment: emit(({ context, event }) => ({
+    announceAssignment: emit(({ context }) => ({
       type: "task.assigned" as const,
       agentId: holder(context),
       attempt: context.attempt + 1,
-      deadline: deadlineFrom(context, event.at),
+      deadline: holdDeadline(context),
     })),
     recordClaim: assign(({ event }) => ({ claimedAt: event.at, updatedAt: event.at })),
     recordStart: assign(({ context, event }) => ({
@@ -460,6 +474,7 @@ export const taskMachine = setup({
       firstStartedAt: context.firstStartedAt ?? event.at,
       progress: 0,
       progressMessage: null,
+      deadlineAt: deadlineFrom(context, event.at),
       updatedAt: event.at,
     })),
     recordProgress: assign(({ context, event }) => {
@@ -467,14 +482,14 @@ export const taskMachine = setup({
       return {
         progress: Math.min(1, Math.max(0, event.progress)),
         progressMessage: event.message ?? context.progressMessage,
+        deadlineAt: deadlineFrom(context, event.at),
         updatedAt: event.at,
       }
     }),
-    armDeadline: enqueueActions(({ context, event, enqueue }) => {
-      const fireAt = deadlineFrom(context, event.at)
-      enqueue.assign({ deadlineAt: fireAt })
-      enqueue.emit(armTimer("deadline", fireAt, { type: "DEADLINE" as const, attempt: context.attempt }))
-    }),
+    /** Arms the deadline its transition recorded (`deadlineAt`, in the same assign as the rest of the change). */
+    armDeadline: emit(({ context }) =>
+      armTimer("deadline", holdDeadline(context), { type: "DEADLINE" as const, attempt: context.attempt }),
+    ),
     clearDeadline: emit(clearTimer("deadline")),
     recordCompletion: assign(({ event }) => {
       assertEvent(event, "COMPLETE")
