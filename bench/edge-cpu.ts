@@ -13,7 +13,13 @@ import { parseArgs } from "node:util"
 import { commandFor } from "../src/edge/sockets/control-commands.ts"
 import { validateCommand } from "../src/runtime/inbox-codec.ts"
 import { decodeInput } from "../src/schema/errors.ts"
-import { decodeEntryBySchema, decodeEventStreamEntry, eventEntryFields } from "../src/schema/event-stream.ts"
+import {
+  decodeEntryBySchema,
+  decodeEventStreamEntry,
+  eventEntryFields,
+  eventEntryTopics,
+  parsedEntryBody,
+} from "../src/schema/event-stream.ts"
 import { decodeBotFrame, encodeServerFrame } from "../src/schema/frames.ts"
 import { CreateTaskBatchBody, MAX_BATCH_TASKS, plainTaskBatchBody } from "../src/schema/http.ts"
 import { initialTransition } from "xstate"
@@ -185,6 +191,21 @@ const WATCHED: ReadonlyArray<readonly [string, (input: Input, n: number) => void
     "its four transitions decoded (plain check)",
     (_, n) => {
       for (const entry of transitions[n]!) kept += decodeEventStreamEntry(entry).ok ? 1 : 0
+    },
+  ],
+  [
+    "... their topics read first, as the fan-out does (each body parsed once)",
+    (_, n) => {
+      for (const entry of transitions[n]!) {
+        const body = parsedEntryBody(entry)
+        kept += (eventEntryTopics(entry, body)?.length ?? 0) + (decodeEventStreamEntry(entry, body).ok ? 1 : 0)
+      }
+    },
+  ],
+  [
+    "... their topics read first, each body parsed twice (before round 22)",
+    (_, n) => {
+      for (const entry of transitions[n]!) kept += (eventEntryTopics(entry)?.length ?? 0) + (decodeEventStreamEntry(entry).ok ? 1 : 0)
     },
   ],
   [

@@ -14,7 +14,7 @@ import type { Logger } from "../log.ts"
 import { errorFields } from "../log.ts"
 import type { Keys } from "../redis/keys.ts"
 import { readStreams, type StreamEntry } from "../redis/streams.ts"
-import { decodeEventStreamEntry, eventEntryTopics } from "../schema/event-stream.ts"
+import { decodeEventStreamEntry, eventEntryTopics, parsedEntryBody } from "../schema/event-stream.ts"
 import { encodeServerFrame } from "../schema/frames.ts"
 import type { Metrics, Replies } from "./context.ts"
 import type { CancellationsSeen } from "./cancellations-seen.ts"
@@ -92,22 +92,25 @@ export const startFanout = async (options: FanoutOptions): Promise<Fanout> => {
     metrics.inc(SENT_METRIC, { socket }, subscribers)
   }
 
-  /** An event no socket of this edge subscribes to (the common case without dashboards), or a push for a bot whose
-   * control socket is on another edge: not decoded at all. */
-  const unheard = (entry: StreamEntry): boolean => {
-    const { type, topics } = entry.fields
+  /** An event while no event socket of this edge follows anything (the common case without dashboards), or a push for
+   * a bot whose control socket is on another edge: not even parsed. */
+  const unheard = ({ type, topics }: StreamEntry["fields"]): boolean => {
     if (type === "push") return topics !== undefined && app.numSubscribers(topics) === 0
-    if (type !== "event") return false
-    if (followers === 0) return true
-    return eventEntryTopics(entry.fields)?.every((topic) => app.numSubscribers(topic) === 0) ?? false
+    return type === "event" && followers === 0
   }
+
+  /** An event none of whose topics has a subscriber here: not decoded (its body parsed once, for this look and the decode). */
+  const unfollowed = (fields: StreamEntry["fields"], body: unknown): boolean =>
+    fields["type"] === "event" && (eventEntryTopics(fields, body)?.every((topic) => app.numSubscribers(topic) === 0) ?? false)
 
   const handle = (entry: StreamEntry) => {
     // While a deregistration waits for `task_cancelled` pushes (`cancellations`), every push is decoded (once) and
     // noted, whoever subscribes to it here.
     const noting = entry.fields["type"] === "push" && options.cancellations.watching()
-    if (!noting && unheard(entry)) return
-    const decoded = decodeEventStreamEntry(entry.fields)
+    if (!noting && unheard(entry.fields)) return
+    const body = parsedEntryBody(entry.fields)
+    if (unfollowed(entry.fields, body)) return
+    const decoded = decodeEventStreamEntry(entry.fields, body)
     if (!decoded.ok) {
       log.warn("malformed event-stream entry skipped", { id: entry.id, error: decoded.error.message })
       return

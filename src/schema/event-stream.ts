@@ -96,6 +96,10 @@ const parsedOrUndefined = (text: string | undefined): unknown => {
   }
 }
 
+/** An entry's `body` parsed (undefined when it is not JSON), for a caller that both looks at an entry's topics and
+ * decodes it (the fan-out): each then takes it instead of parsing the body again. */
+export const parsedEntryBody = (fields: Readonly<Record<string, string>>): unknown => parsedOrUndefined(fields["body"])
+
 /** PublishedEvent's members but the patch (a JSON object, checked apart), checked by plain.ts. */
 const { patch: _patch, ...flatEventFields } = publishedEventFields
 const plainEventMembers = plainDecoder(plainFields(flatEventFields) ?? [])
@@ -108,12 +112,9 @@ const plainEventMembers = plainDecoder(plainFields(flatEventFields) ?? [])
  * decodes it, to name what is wrong. About a third of
  * the Schemas' cost (bench/edge-cpu.ts), for every transition an edge fans out to an open event socket.
  */
-export function plainEventEntry(fields: Readonly<Record<string, string>>): EventStreamEntry | undefined {
-  const text = fields["body"]
-  if (text === undefined) return undefined
+export function plainEventEntry(fields: Readonly<Record<string, string>>, body = parsedEntryBody(fields)): EventStreamEntry | undefined {
   const stored = fields["topics"] === undefined ? [] : fields["topics"].split(",")
   if (!stored.every(isTopic)) return undefined
-  const body = parsedOrUndefined(text)
   if (!isPlainRecord(body) || "id" in body) return undefined
   const session = sessionOfBody(body)
   if (session === null) return undefined
@@ -135,26 +136,30 @@ export function plainEventEntry(fields: Readonly<Record<string, string>>): Event
  * then decodes it, to name what is wrong). tests/unit/schema/plain-frames.test.ts and plain-events.test.ts hold the
  * two to the same answers.
  */
-function plainEntry(fields: Readonly<Record<string, string>>): EventStreamEntry | undefined {
+function plainEntry(fields: Readonly<Record<string, string>>, body: unknown): EventStreamEntry | undefined {
   const { type, topics } = fields
-  if (type === "event") return plainEventEntry(fields)
+  if (type === "event") return plainEventEntry(fields, body)
   if (type === "push" && isControlTopic(topics)) {
-    const frame = plainServerFrame(parsedOrUndefined(fields["body"]))
+    const frame = plainServerFrame(body)
     return frame === undefined ? undefined : { type: "push", agentId: topics.slice("control:".length), frame }
   }
   if (type !== "reply" || !isReplyTopic(topics)) return undefined
-  const reply = plainReplyMembers(parsedOrUndefined(fields["body"]))
+  const reply = plainReplyMembers(body)
   const actor = reply === undefined ? undefined : plainActor(reply["actor"])
   if (reply === undefined || actor === undefined) return undefined
   // The plain check's own new object: `actor` replaced in it keeps its position, as the Schema orders it.
-  const body: Record<string, unknown> = reply
-  body["actor"] = actor
-  return { type: "reply", replyTo: topics.slice("reply:".length), reply: body as ReplyBody }
+  const members: Record<string, unknown> = reply
+  members["actor"] = actor
+  return { type: "reply", replyTo: topics.slice("reply:".length), reply: members as ReplyBody }
 }
 
-/** Decodes one event-stream entry's fields; a failure names the field (to log; the entry is skipped). */
-export function decodeEventStreamEntry(fields: Readonly<Record<string, string>>): Decoded<EventStreamEntry> {
-  const plain = plainEntry(fields)
+/** Decodes one event-stream entry's fields (`body`: its body parsed, when the caller has it: `parsedEntryBody`); a
+ * failure names the field (to log; the entry is skipped). */
+export function decodeEventStreamEntry(
+  fields: Readonly<Record<string, string>>,
+  body = parsedEntryBody(fields),
+): Decoded<EventStreamEntry> {
+  const plain = plainEntry(fields, body)
   return plain === undefined ? decodeEntryBySchema(fields) : { ok: true, value: plain }
 }
 
@@ -304,13 +309,15 @@ const withDerivedTopics = (body: Readonly<Record<string, unknown>>, extra: Reado
 
 /**
  * The topics an event entry goes to, read without decoding it (a cheap look, so that the fan-out
- * decodes only what some socket subscribes to); undefined for an entry that is not an event or cannot be
+ * decodes only what some socket subscribes to; `body`: its body parsed, when the caller has it); undefined for an entry that is not an event or cannot be
  * read that way (the full decode then reports it).
  */
-export const eventEntryTopics = (fields: Readonly<Record<string, string>>): ReadonlyArray<string> | undefined => {
+export const eventEntryTopics = (
+  fields: Readonly<Record<string, string>>,
+  body = parsedEntryBody(fields),
+): ReadonlyArray<string> | undefined => {
   if (fields["type"] !== "event") return undefined
   const stored = fields["topics"] === undefined || fields["topics"] === "" ? [] : fields["topics"].split(",")
-  const body = parsedOrUndefined(fields["body"])
   if (typeof body !== "object" || body === null) return undefined
   const record = body as Record<string, unknown>
   const session = sessionOfBody(record)
