@@ -1,7 +1,15 @@
 // Task actor binding: which emitted task effects become releases of agents' slots (settled by the router: transferred to the next task, or RELEASE to the agent), to its session (its
 // status changes) and to its dependants (its outcome), routing requests and bot pushes; the topics
 // and query columns of a task.
-import { FRESH_RUN, HELD_STATUSES, taskMachine, type TaskContext, type TaskEmitted, type TaskStatus } from "../machines/task.ts"
+import {
+  FINISHED_STATUSES,
+  FRESH_RUN,
+  HELD_STATUSES,
+  taskMachine,
+  type TaskContext,
+  type TaskEmitted,
+  type TaskStatus,
+} from "../machines/task.ts"
 import { taskView } from "./views.ts"
 import { StoredTaskContext } from "./stored-contexts.ts"
 import { OWN_ID, type ActorKind, type Output, type StoredDefaults, type StoredOnce } from "../src/runtime/actor-kind.ts"
@@ -135,6 +143,8 @@ export const taskKind: ActorKind = {
   storedOnce: STORED_ONCE,
   context: StoredTaskContext,
   createType: "CREATE",
+  // A finished task hears little more (a RETRY, its session's sweep or erasure, a bot's late report): not held.
+  restingStates: FINISHED_STATUSES,
   outputs: (effect, self) => outputs(effect as TaskEmitted, self.id, self.context as TaskContext),
   topics: (id, context) => {
     const sessionId = (context as TaskContext).sessionId

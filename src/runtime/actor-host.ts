@@ -1,5 +1,6 @@
 // Actor host: the actors of one partition held in memory as immutable records (their XState
-// snapshot, public view, position and last outbox), most recently used last. A batch is planned
+// snapshot, public view, position and last outbox), most recently used last; not those at rest (a
+// finished task), which their rows hold. A batch is planned
 // on a working copy and `commit`ted only once Postgres holds it, so a failed batch leaves
 // nothing to undo.
 import type { AnyMachineSnapshot } from "xstate"
@@ -44,11 +45,12 @@ export class ActorHost {
     return this.live.get(key)?.actor
   }
 
-  /** Stores what a committed batch applied; evicts the least recently used beyond `maxActors`. */
+  /** Stores what a committed batch applied, but for actors erased or come to rest (their kind's `restingStates`: a later
+   * command restores them from their rows); evicts the least recently used beyond `maxActors`. */
   commit(actors: ReadonlyMap<string, HeldActor>, now: number): void {
     for (const [key, actor] of actors) {
       this.live.delete(key)
-      if (!actor.purged) this.live.set(key, { actor, lastUsed: now })
+      if (!actor.purged && !actor.kind.restingStates?.has(actor.state)) this.live.set(key, { actor, lastUsed: now })
     }
     while (this.live.size > this.options.maxActors) {
       const oldest = this.live.keys().next().value as string

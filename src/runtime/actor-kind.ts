@@ -191,6 +191,11 @@ export interface ActorKind {
     readonly type: string
     readonly payload: Readonly<Record<string, unknown>>
   }) => ReadonlyArray<Output>
+  /** States an actor of this kind seldom leaves (a task's finished ones): once a committed batch brings it into one, the
+   * process does not hold it in memory (`actor-host.ts`); a later command restores it from its row, as it does an actor
+   * held idle past the passivation time. What a process holds is then the actors still moving, not every task finished
+   * within that time (a number that grows with the load). */
+  readonly restingStates?: ReadonlySet<string>
   /** The ids its sweeps address, in order, for the first `count` of them (a session's tasks, derived from its id): a
    * sweep's sends to exactly those are stored by their count, not their ids (stored-outbox.ts). */
   readonly sweepIds?: (id: string, count: number) => ReadonlyArray<string>
