@@ -5,7 +5,7 @@
   equals the recorded one, and the expiry timer is armed; otherwise nothing is written and the caller appends
   the heartbeat (then records it with heartbeat-record.lua).
 
-  Time is Redis's TIME, the clock of the inbox entries' ids, from which the machines arm their timers.
+  The expiry is pushed back as timer-extend.lua pushes a socket heartbeat's (timer-push.lua).
 
   Input:
     KEYS[1] timer sorted set        {prefix:p}:timers
@@ -19,6 +19,7 @@
     the recorded heartbeat's entry id when this one repeats it (the expiry pushed back to `window` after now,
     never earlier), false when it does not.
 ]]
+-- @include timer-push
 local record = redis.call("HMGET", KEYS[2], "load", "status", "window", "entry")
 if not record[4] then
   return false
@@ -26,10 +27,7 @@ end
 if (ARGV[2] ~= "" and ARGV[2] ~= record[1]) or (ARGV[3] ~= "" and ARGV[3] ~= record[2]) then
   return false
 end
-if not redis.call("ZSCORE", KEYS[1], ARGV[1]) then
+if not push_timer_back(KEYS[1], ARGV[1], record[3]) then
   return false
 end
-local time = redis.call("TIME")
-local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
-redis.call("ZADD", KEYS[1], "GT", now + tonumber(record[3]), ARGV[1])
 return record[4]

@@ -4,7 +4,7 @@
   A timer not armed (fired, cleared, never armed) is left alone: the caller then appends the heartbeat,
   whose transition arms it.
 
-  Time is Redis's TIME, the clock of the inbox entries' ids, from which the machines arm their timers.
+  The push itself is timer-push.lua's (shared with heartbeat-repeat.lua).
 
   Input:
     KEYS[1] timer sorted set    {prefix:p}:timers
@@ -15,10 +15,8 @@
   Output:
     1 when the timer is armed (pushed back, or already due later), 0 when it is not.
 ]]
-if not redis.call("ZSCORE", KEYS[1], ARGV[1]) then
-  return 0
+-- @include timer-push
+if push_timer_back(KEYS[1], ARGV[1], ARGV[2]) then
+  return 1
 end
-local time = redis.call("TIME")
-local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
-redis.call("ZADD", KEYS[1], "GT", now + tonumber(ARGV[2]), ARGV[1])
-return 1
+return 0

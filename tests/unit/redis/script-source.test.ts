@@ -51,6 +51,18 @@ describe("scriptSource", () => {
     }
   })
 
+  it("pushes an armed timer back by one function, defined once, in the scripts that extend an agent's expiry", () => {
+    for (const name of ["timer-extend", "heartbeat-repeat"]) {
+      const source = scriptSource(name)
+      const definition = source.indexOf("local function push_timer_back(")
+      expect(definition, name).toBeGreaterThanOrEqual(0)
+      expect(source.indexOf("local function push_timer_back(", definition + 1), name).toBe(-1)
+      expect(source.lastIndexOf("push_timer_back("), name).toBeGreaterThan(definition + "local function ".length)
+      // No second copy of the push.
+      expect(source.split('"ZADD"').length - 1, name).toBe(1)
+    }
+  })
+
   it("leaves no include unexpanded in any script", () => {
     for (const name of scripts) expect(scriptSource(name), name).not.toMatch(/^-- @include/mu)
   })
