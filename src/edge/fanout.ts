@@ -99,9 +99,10 @@ export const startFanout = async (options: FanoutOptions): Promise<Fanout> => {
     return type === "event" && followers === 0
   }
 
-  /** An event none of whose topics has a subscriber here: not decoded (its body parsed once, for this look and the decode). */
+  /** An event none of whose topics has a subscriber here (eventEntryTopics reads no other entry's): not decoded (its
+   * body parsed once, for this look and the decode). */
   const unfollowed = (fields: StreamEntry["fields"], body: unknown): boolean =>
-    fields["type"] === "event" && (eventEntryTopics(fields, body)?.every((topic) => app.numSubscribers(topic) === 0) ?? false)
+    eventEntryTopics(fields, body)?.every((topic) => app.numSubscribers(topic) === 0) ?? false
 
   const handle = (entry: StreamEntry) => {
     // While a deregistration waits for `task_cancelled` pushes (`cancellations`), every push is decoded (once) and
