@@ -80,13 +80,8 @@ const runClawbot = async (bench: Bench): Promise<Outcome> => {
     const { tasks, warmup } = bench.options
     if (warmup > 0) {
       const ids = await submit(deployment, warmup)
-      const warm = await track(
-        bench,
-        "lifecycle clawbot warm-up",
-        warmup,
-        async () => [...ids.keys()].filter((id) => bots.completed.has(id)).length,
-        failure,
-      )
+      const done = bots.follow(new Set(ids.keys()))
+      const warm = await track(bench, "lifecycle clawbot warm-up", warmup, async () => done(), failure)
       if (!warm.finished) throw new Error(`warm-up: ${warm.failure}`)
     }
     await deployment.quiesce()
@@ -94,7 +89,8 @@ const runClawbot = async (bench: Bench): Promise<Outcome> => {
     const started = epochMs()
     const submitted = await submit(deployment, tasks)
     const ids = [...submitted.keys()]
-    const run = await track(bench, "lifecycle clawbot", tasks, async () => ids.filter((id) => bots.completed.has(id)).length, failure)
+    const done = bots.follow(new Set(ids))
+    const run = await track(bench, "lifecycle clawbot", tasks, async () => done(), failure)
     const finishedAt = ids.flatMap((id) => bots.completed.get(id) ?? [])
     const latencies = ids.flatMap((id) => {
       const done = bots.completed.get(id)

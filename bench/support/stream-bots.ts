@@ -11,6 +11,10 @@ import { epochMs } from "./clock.ts"
 export interface StreamBots {
   /** Task id → epoch ms when its `completed` event was read. */
   readonly completed: ReadonlyMap<string, number>
+  /** How many of `ids` are completed, kept as their events are read: the run's progress, looked at every few ms,
+   * costs nothing per look (a scan of a 20,000-task run's ids at each look took a quarter of this process's
+   * CPU, on the cores the measured processes run on). */
+  follow(ids: ReadonlySet<string>): () => number
   /** The first failed append or read. */
   failure(): string | undefined
   stop(): Promise<void>
@@ -25,6 +29,7 @@ interface Assignment {
 export const startStreamBots = (options: { readonly reader: Redis; readonly events: string; readonly append: AppendFn }): StreamBots => {
   const { reader, events, append } = options
   const completed = new Map<string, number>()
+  const followed: Array<{ readonly ids: ReadonlySet<string>; done: number }> = []
   let failure: string | undefined
   let running = true
 
@@ -50,7 +55,10 @@ export const startStreamBots = (options: { readonly reader: Redis; readonly even
       if (entry.frame.type === "task_assigned") work(entry.agentId, entry.frame.payload as unknown as Assignment)
     } else if (entry.type === "event") {
       const { kind, to, actorId } = entry.event
-      if (kind === "task" && to === "completed" && !completed.has(actorId)) completed.set(actorId, epochMs())
+      if (kind === "task" && to === "completed" && !completed.has(actorId)) {
+        completed.set(actorId, epochMs())
+        for (const follower of followed) if (follower.ids.has(actorId)) follower.done += 1
+      }
     }
   }
 
@@ -66,6 +74,13 @@ export const startStreamBots = (options: { readonly reader: Redis; readonly even
 
   return {
     completed,
+    follow(ids) {
+      let done = 0
+      for (const id of ids) if (completed.has(id)) done += 1
+      const follower = { ids, done }
+      followed.push(follower)
+      return () => follower.done
+    },
     failure: () => failure,
     async stop() {
       running = false
