@@ -11,8 +11,6 @@ import type { Keys } from "../../redis/keys.ts"
 import { partitionOf } from "../../redis/partition.ts"
 import type { HeartbeatReport, RedisScripts } from "../../redis/scripts.ts"
 
-export type { HeartbeatReport }
-
 /** Heartbeats without an id (a socket's) or without `?wait=1` (HTTP), by whether they were recorded (appended). */
 export const HEARTBEATS = "clawbot_heartbeats_total"
 
