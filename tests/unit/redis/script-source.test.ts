@@ -7,6 +7,15 @@ const scripts = readdirSync(new URL("../../../src/redis/scripts/", import.meta.u
   .filter((file) => file.endsWith(".lua"))
   .map((file) => file.slice(0, -".lua".length))
 
+/** `fn` is defined once in the expanded script `name`, and called after its definition. */
+const expectDefinedOnceBeforeUse = (name: string, fn: string): void => {
+  const source = scriptSource(name)
+  const definition = source.indexOf(`local function ${fn}(`)
+  expect(definition, `${name}: ${fn}`).toBeGreaterThanOrEqual(0)
+  expect(source.indexOf(`local function ${fn}(`, definition + 1), `${name}: ${fn}`).toBe(-1)
+  expect(source.lastIndexOf(`${fn}(`), `${name} calls ${fn}`).toBeGreaterThan(definition + "local function ".length)
+}
+
 describe("scriptSource", () => {
   it("puts the shared deadline check into the scripts that take a deadline", () => {
     for (const name of ["append", "dead-letter-replay"]) {
@@ -27,39 +36,22 @@ describe("scriptSource", () => {
           scripts.filter((name) => defines(name, fn)),
           fn,
         ).toEqual([part])
-    for (const [name, functions] of Object.entries({ "route-batch": [...parts["ready-queues"], ...parts["idle-agents"]] })) {
-      const source = scriptSource(name)
-      for (const fn of functions) {
-        const definition = source.indexOf(`local function ${fn}(`)
-        // Defined once, and called after its definition.
-        expect(definition, `${name}: ${fn}`).toBeGreaterThanOrEqual(0)
-        expect(source.indexOf(`local function ${fn}(`, definition + 1)).toBe(-1)
-        expect(source.lastIndexOf(`${fn}(`), `${name} calls ${fn}`).toBeGreaterThan(definition + "local function ".length)
-      }
-    }
+    for (const fn of [...parts["ready-queues"], ...parts["idle-agents"]]) expectDefinedOnceBeforeUse("route-batch", fn)
   })
 
   it("orders stream entry ids by one function, defined once, in the scripts that compare them", () => {
     for (const name of ["route-batch", "inbox-backlog"]) {
-      const source = scriptSource(name)
-      const definition = source.indexOf("local function stream_id_older(")
-      expect(definition, name).toBeGreaterThanOrEqual(0)
-      expect(source.indexOf("local function stream_id_older(", definition + 1), name).toBe(-1)
-      expect(source.lastIndexOf("stream_id_older("), name).toBeGreaterThan(definition + "local function ".length)
+      expectDefinedOnceBeforeUse(name, "stream_id_older")
       // No second copy of the parse.
-      expect(source.split("(%d+)-(%d+)").length - 1, name).toBe(2)
+      expect(scriptSource(name).split("(%d+)-(%d+)").length - 1, name).toBe(2)
     }
   })
 
   it("pushes an armed timer back by one function, defined once, in the scripts that extend an agent's expiry", () => {
     for (const name of ["timer-extend", "heartbeat-repeat"]) {
-      const source = scriptSource(name)
-      const definition = source.indexOf("local function push_timer_back(")
-      expect(definition, name).toBeGreaterThanOrEqual(0)
-      expect(source.indexOf("local function push_timer_back(", definition + 1), name).toBe(-1)
-      expect(source.lastIndexOf("push_timer_back("), name).toBeGreaterThan(definition + "local function ".length)
+      expectDefinedOnceBeforeUse(name, "push_timer_back")
       // No second copy of the push.
-      expect(source.split('"ZADD"').length - 1, name).toBe(1)
+      expect(scriptSource(name).split('"ZADD"').length - 1, name).toBe(1)
     }
   })
 
