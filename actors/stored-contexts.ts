@@ -8,7 +8,8 @@ import { Schema } from "effect"
 import type { AgentContext } from "../machines/agent.ts"
 import type { ContextContext } from "../machines/context.ts"
 import type { SessionContext } from "../machines/session.ts"
-import { TASK_STATUSES, type TaskContext, type TaskStatus } from "../machines/task.ts"
+import type { TaskContext } from "../machines/task.ts"
+import { TASK_STATUSES, type TaskStatus } from "../machines/task-statuses.ts"
 
 const Time = Schema.Number
 const NullableTime = Schema.NullOr(Schema.Number)

@@ -1,15 +1,8 @@
 // Task actor binding: which emitted task effects become releases of agents' slots (settled by the router: transferred to the next task, or RELEASE to the agent), to its session (its
 // status changes) and to its dependants (its outcome), routing requests and bot pushes; the topics
 // and query columns of a task.
-import {
-  FINISHED_STATUSES,
-  FRESH_RUN,
-  HELD_STATUSES,
-  taskMachine,
-  type TaskContext,
-  type TaskEmitted,
-  type TaskStatus,
-} from "../machines/task.ts"
+import { FRESH_RUN, taskMachine, type TaskContext, type TaskEmitted } from "../machines/task.ts"
+import { FINISHED_STATUSES, HELD_STATUSES, type TaskStatus } from "../machines/task-statuses.ts"
 import { taskView } from "./views.ts"
 import { StoredTaskContext } from "./stored-contexts.ts"
 import { OWN_ID, type ActorKind, type Output, type StoredDefaults, type StoredOnce } from "../src/runtime/actor-kind.ts"

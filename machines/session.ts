@@ -4,7 +4,7 @@
 // (their ids derive from it, machines/task-ids.ts) and counts; the tasks run the DAG among themselves.
 import { and, assertEvent, assign, emit, enqueueActions, not, setup, stateIn } from "xstate"
 import { armTimer, clearTimer, eraseAfterEffects, purge, refuseInState, rejectCommand, type CommonEffect } from "./effects.ts"
-import { FAILED_FOR_GOOD, FINISHED_STATUSES, TASK_STATUSES, type TaskStatus } from "./task.ts"
+import { FAILED_FOR_GOOD, FINISHED_STATUSES, TASK_STATUSES, type TaskStatus } from "./task-statuses.ts"
 import { sessionTaskId } from "./task-ids.ts"
 
 export const SESSION_STATES = [

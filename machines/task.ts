@@ -2,39 +2,7 @@
 // events, and its side of a session's DAG: it waits for its dependencies' word and tells its dependants its outcome.
 import { and, assertEvent, assign, emit, enqueueActions, not, setup, stateIn } from "xstate"
 import { armTimer, clearTimer, purge, refuseInState, rejectCommand, type CommonEffect } from "./effects.ts"
-
-export type TaskStatus =
-  | "blocked"
-  | "awaiting_approval"
-  | "ready"
-  | "assigned"
-  | "in_progress"
-  | "retry_wait"
-  | "completed"
-  | "failed"
-  | "cancelled"
-  | "timed_out"
-
-/** Every status, in lifecycle order (the statechart's states). */
-export const TASK_STATUSES: readonly TaskStatus[] = [
-  "blocked",
-  "awaiting_approval",
-  "ready",
-  "assigned",
-  "in_progress",
-  "retry_wait",
-  "completed",
-  "failed",
-  "cancelled",
-  "timed_out",
-]
-
-/** Statuses a task does not leave by itself. */
-export const FINISHED_STATUSES: ReadonlySet<TaskStatus> = new Set(["completed", "failed", "cancelled", "timed_out"])
-/** Statuses in which a task is held by its agent (it takes one of the agent's slots). */
-export const HELD_STATUSES: ReadonlySet<TaskStatus> = new Set(["assigned", "in_progress"])
-/** Finished without completing: the task's dependants can never run. */
-export const FAILED_FOR_GOOD: ReadonlySet<TaskStatus> = new Set(["failed", "cancelled", "timed_out"])
+import { FAILED_FOR_GOOD, FINISHED_STATUSES, HELD_STATUSES, type TaskStatus } from "./task-statuses.ts"
 
 /** How a finished dependency ended. */
 export type FinishedStatus = "completed" | "failed" | "cancelled" | "timed_out"

@@ -2,7 +2,8 @@
 // (assigned or in progress), rebuilt from the stored tasks brought up to their machine (current.ts), to
 // send again after `connected`, stamped when sent. A quarantined task is not sent (its commands are refused
 // until it is fixed).
-import { currentAttempt, HELD_STATUSES } from "../../../machines/task.ts"
+import { currentAttempt } from "../../../machines/task.ts"
+import { HELD_STATUSES } from "../../../machines/task-statuses.ts"
 import { encodeFrame, ServerFrame } from "../../schema/frames.ts"
 import type { StoredActor } from "../../store/actor-row.ts"
 import type { Sql } from "../../store/db.ts"

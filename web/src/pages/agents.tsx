@@ -3,6 +3,7 @@
 // a slot to a next task without the agent, so `inflight` names each slot by the task it was reserved for), live;
 // drain, resume and rotate-token buttons (the new token is shown once, as the API answers it).
 import { useMemo, useState } from "preact/hooks"
+import { HELD_STATUSES } from "../../../machines/task-statuses.ts"
 import { describeFailure, post } from "../api.ts"
 import { CommandResult, runCommand, type Outcome } from "../components/command-result.tsx"
 import { StateBadge } from "../components/state-badge.tsx"
@@ -14,8 +15,8 @@ import { href } from "../router.ts"
 const ROW_HEIGHT = 44
 /** The held tasks a row names (each a link to its statechart); the rest are counted. */
 const HELD_SHOWN = 3
-/** The states of a task its agent holds. */
-const HELD: ReadonlySet<string> = new Set(["assigned", "in_progress"])
+/** The states of a task its agent holds (the machines' own set; a view's status is any string). */
+const HELD: ReadonlySet<string> = HELD_STATUSES
 
 /** The tasks each agent holds, by agent id, in the fleet's copy. */
 const heldTasks = (tasks: Iterable<View>): Map<string, string[]> => {

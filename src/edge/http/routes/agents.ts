@@ -3,7 +3,7 @@
 // edge's cache and the agent's control sockets closed with 4401 through ctx.revocations), and the
 // HTTP heartbeat (../heartbeat.ts: appended only when it says something new).
 import { randomUUID } from "node:crypto"
-import { HELD_STATUSES } from "../../../../machines/task.ts"
+import { HELD_STATUSES } from "../../../../machines/task-statuses.ts"
 import { Schema } from "effect"
 import { ApiError, ErrorBody } from "../../../schema/errors.ts"
 import { AgentHeartbeatBody, ListAgentsQuery, RegisterAgentBody, RouteAgentBody, WaitQuery } from "../../../schema/http.ts"

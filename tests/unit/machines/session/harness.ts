@@ -6,7 +6,8 @@
 import { createActor, type Actor, type SnapshotFrom } from "xstate"
 import { sessionKind } from "../../../../actors/session.ts"
 import { taskKind } from "../../../../actors/task.ts"
-import { taskMachine, type TaskContext, type TaskStatus } from "../../../../machines/task.ts"
+import { taskMachine, type TaskContext } from "../../../../machines/task.ts"
+import type { TaskStatus } from "../../../../machines/task-statuses.ts"
 import { sessionTaskId } from "../../../../machines/task-ids.ts"
 import {
   sessionMachine,

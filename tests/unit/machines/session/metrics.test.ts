@@ -1,6 +1,6 @@
 // Metrics: task counts by status, session start/finish/duration; each task times its own run.
 import { describe, expect, it } from "vitest"
-import type { TaskStatus } from "../../../../machines/task.ts"
+import type { TaskStatus } from "../../../../machines/task-statuses.ts"
 import { T0, startSession, task } from "./harness.ts"
 
 describe("session metrics", () => {

@@ -4,7 +4,7 @@
 import { createActor, type SnapshotFrom } from "xstate"
 import { getShortestPaths, getStateNodes, type StatePath } from "@xstate/graph"
 import { describe, expect, it } from "vitest"
-import type { TaskStatus } from "../../../../machines/task.ts"
+import type { TaskStatus } from "../../../../machines/task-statuses.ts"
 import { SESSION_STATES, sessionMachine, type SessionEvent, type SessionInput, type SessionState } from "../../../../machines/session.ts"
 import { sessionTaskId } from "../../../../machines/task-ids.ts"
 import { T0, sessionInput, task } from "./harness.ts"

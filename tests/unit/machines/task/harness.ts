@@ -1,15 +1,14 @@
 // Test harness for the task machine: runs an actor from input and returns the effects each event emits.
 import { createActor, type Actor, type Snapshot } from "xstate"
 import {
-  FINISHED_STATUSES,
   taskMachine,
   type FinishedStatus,
   type TaskContext,
   type TaskEmitted,
   type TaskEvent,
   type TaskInput,
-  type TaskStatus,
 } from "../../../../machines/task.ts"
+import { FINISHED_STATUSES, type TaskStatus } from "../../../../machines/task-statuses.ts"
 
 export const T0 = 1_700_000_000_000
 export const AGENT = "agent-1"

@@ -1,6 +1,7 @@
 // Refusals: every event a state does not accept is answered with command.rejected (conflict), wrong agents with forbidden.
 import { describe, expect, it } from "vitest"
-import type { TaskEvent, TaskStatus } from "../../../../machines/task.ts"
+import type { TaskEvent } from "../../../../machines/task.ts"
+import type { TaskStatus } from "../../../../machines/task-statuses.ts"
 import { AGENT, ALL_STATUSES, OTHER_AGENT, T0, taskIn } from "./harness.ts"
 
 const at = T0 + 50_000
