@@ -1,6 +1,7 @@
 // ASSIGN, CLAIM, START and AGENT_LOST: who holds the task, and the effects that route, push and free capacity.
 import { describe, expect, it } from "vitest"
-import { AGENT, ALL_STATUSES, OTHER_AGENT, T0, TIMEOUT_MS, announced, taskIn } from "./harness.ts"
+import { AGENT, OTHER_AGENT, T0, TIMEOUT_MS, announced, taskIn } from "./harness.ts"
+import { TASK_STATUSES } from "../../../../machines/task-statuses.ts"
 
 describe("task assignment", () => {
   it("ASSIGN moves ready to assigned, arms the deadline and pushes the assignment", () => {
@@ -28,7 +29,7 @@ describe("task assignment", () => {
     expect(effects[0]).toMatchObject({ type: "timer.arm", fireAt: T0 + 6_000 })
   })
 
-  for (const status of ALL_STATUSES.filter((s) => s !== "ready")) {
+  for (const status of TASK_STATUSES.filter((s) => s !== "ready")) {
     it(`ASSIGN in ${status} is refused with task.assign_refused and changes nothing`, () => {
       const task = taskIn(status)
       const before = task.context()

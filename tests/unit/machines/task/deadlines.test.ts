@@ -1,7 +1,8 @@
 // DEADLINE: a held task times out for good when its armed deadline fires; late deadlines are ignored silently.
 import { describe, expect, it } from "vitest"
 import { backoffMs } from "../../../../machines/task.ts"
-import { AGENT, ALL_STATUSES, T0, TIMEOUT_MS, announced, taskIn } from "./harness.ts"
+import { AGENT, T0, TIMEOUT_MS, announced, taskIn } from "./harness.ts"
+import { TASK_STATUSES } from "../../../../machines/task-statuses.ts"
 
 describe("task deadlines", () => {
   it("DEADLINE in assigned on the last attempt times the task out for good, tells the agent to stop and frees it", () => {
@@ -75,7 +76,7 @@ describe("task deadlines", () => {
     expect(task.state()).toBe("assigned")
   })
 
-  for (const status of ALL_STATUSES.filter((s) => s !== "assigned" && s !== "in_progress")) {
+  for (const status of TASK_STATUSES.filter((s) => s !== "assigned" && s !== "in_progress")) {
     it(`a DEADLINE arriving in ${status} is ignored without a refusal`, () => {
       const task = taskIn(status)
       const before = task.context()
@@ -85,7 +86,7 @@ describe("task deadlines", () => {
     })
   }
 
-  for (const status of ALL_STATUSES.filter((s) => s !== "retry_wait")) {
+  for (const status of TASK_STATUSES.filter((s) => s !== "retry_wait")) {
     it(`a RETRY_DUE arriving in ${status} is ignored without a refusal`, () => {
       const task = taskIn(status)
       const before = task.context()

@@ -118,16 +118,3 @@ export function announced(from: TaskStatus, to: TaskStatus): TaskEmitted[] {
   const status: TaskEmitted = { type: "task.status", from, status: to, epoch: 0 }
   return FINISHED_STATUSES.has(to) ? [status, { type: "task.finished", status: to as FinishedStatus, epoch: 0 }] : [status]
 }
-
-export const ALL_STATUSES: TaskStatus[] = [
-  "blocked",
-  "awaiting_approval",
-  "ready",
-  "assigned",
-  "in_progress",
-  "retry_wait",
-  "completed",
-  "failed",
-  "cancelled",
-  "timed_out",
-]

@@ -1,8 +1,8 @@
 // Refusals: every event a state does not accept is answered with command.rejected (conflict), wrong agents with forbidden.
 import { describe, expect, it } from "vitest"
 import type { TaskEvent } from "../../../../machines/task.ts"
-import type { TaskStatus } from "../../../../machines/task-statuses.ts"
-import { AGENT, ALL_STATUSES, OTHER_AGENT, T0, taskIn } from "./harness.ts"
+import { AGENT, OTHER_AGENT, T0, taskIn } from "./harness.ts"
+import { TASK_STATUSES, type TaskStatus } from "../../../../machines/task-statuses.ts"
 
 const at = T0 + 50_000
 
@@ -45,7 +45,7 @@ const expectRefused = (status: TaskStatus, event: TaskEvent, code: string, reaso
 }
 
 describe("task refusals", () => {
-  for (const status of ALL_STATUSES) {
+  for (const status of TASK_STATUSES) {
     for (const event of EVENTS.filter((e) => !ACCEPTS[status].includes(e.type))) {
       it(`${event.type} in ${status} is rejected as a conflict and changes nothing`, () => {
         expectRefused(status, event, "conflict", `${event.type} is not accepted while the task is ${status}`)
