@@ -96,3 +96,6 @@ export const close = async (redis: Redis): Promise<void> => {
     redis.disconnect()
   }
 }
+
+/** Whether `redis` is a Redis Cluster client (its commands over several slots go one slot a call). */
+export const isCluster = (redis: Redis): boolean => (redis as { isCluster?: boolean }).isCluster === true

@@ -11,6 +11,7 @@
 // at any one instant of the sample by at most the entries appended to and removed from the inboxes while
 // the calls ran (they are sent together, so that is about one round trip to the slowest node).
 import type { Redis } from "ioredis"
+import { isCluster } from "./client.ts"
 import type { Keys } from "./keys.ts"
 import { scriptCall } from "./script-call.ts"
 import { scriptSource } from "./script-source.ts"
@@ -30,8 +31,6 @@ const readBacklog = async (redis: Redis, inboxes: ReadonlyArray<string>): Promis
   const [entries, oldest] = (await call(redis, inboxes.length, inboxes)) as [number, string]
   return { entries: Number(entries), oldest: oldest === "" ? null : oldest }
 }
-
-const isCluster = (redis: Redis): boolean => (redis as { isCluster?: boolean }).isCluster === true
 
 /** The backlog of every partition's inbox: one atomic read (one script call per inbox in a Redis Cluster). */
 export const inboxBacklog = async (redis: Redis, keys: Keys, partitions: number): Promise<InboxBacklog> => {

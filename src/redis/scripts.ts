@@ -3,6 +3,7 @@
 // a live, auto-pipelining one), behind typed wrappers that each take one partition's keys. Error codes
 // returned by scripts map to `ScriptError`.
 import type { Redis } from "ioredis"
+import { isCluster } from "./client.ts"
 import { RUNTIME_GROUP, type PartitionKeys } from "./keys.ts"
 import { type ScriptCall, scriptCall } from "./script-call.ts"
 import { scriptSource } from "./script-source.ts"
@@ -73,6 +74,12 @@ export const sharedPrefix = (runs: ReadonlyArray<AppendRun>): string => {
   return prefix ?? ""
 }
 
+/** The runs `appendRunsOver` appends to one partition. */
+export interface RunsOf {
+  readonly p: PartitionKeys
+  readonly runs: ReadonlyArray<AppendRun>
+}
+
 /** What `appendRuns` answers for one run. */
 export interface AppendedRun {
   /** The new entry's id, or (when every command was appended before) the first one's entry id. */
@@ -116,6 +123,10 @@ export interface RedisScripts {
    * before as one entry (one command: an ordinary entry; each command deduplicated by its own id); each run's
    * answer, in order. */
   appendRuns(p: PartitionKeys, runs: ReadonlyArray<AppendRun>): Promise<AppendedRun[]>
+  /** `appendRuns` to several partitions at once: ONE call on a single Redis (one script over their inboxes, each
+   * partition's runs in their order), one call a partition in a Redis Cluster (a script stays within one slot); each
+   * group's answers, in the order given. */
+  appendRunsOver(groups: ReadonlyArray<RunsOf>): Promise<AppendedRun[][]>
   /** Moves up to `max` timers due at or before `nowMs` into the inbox; returns how many, and when
    * the earliest timer still armed is due (null when none is). */
   fireTimers(p: PartitionKeys, nowMs: number, max: number): Promise<FiredTimers>
@@ -343,6 +354,7 @@ export interface ScriptOptions {
 
 const KEY_COUNTS = {
   append: 2,
+  // Two a partition: called with its own count (appendRunsCall).
   "append-runs": 2,
   "timers-apply": 2,
   "timers-fire": 3,
@@ -396,6 +408,37 @@ const timerEntry = ({ actor, name, type, payload }: TimerSpec): string =>
 export const createScripts = (redis: Redis, options: ScriptOptions = {}): RedisScripts => {
   const dedupeTtlMs = options.dedupeTtlMs ?? 120_000
   const run = Object.fromEntries(SCRIPT_NAMES.map((name) => [name, define(redis, name)])) as Record<ScriptName, Invoke>
+  /** One append-runs.lua call over `groups` (their partitions' keys, two each, in order). */
+  const appendRunsCall = async (groups: ReadonlyArray<RunsOf>): Promise<AppendedRun[][]> => {
+    const live = groups.filter((group) => group.runs.length > 0)
+    if (live.length === 0) return groups.map(() => [])
+    const prefix = sharedPrefix(live.flatMap((group) => group.runs))
+    const keys: string[] = []
+    const args: (string | number)[] = [dedupeTtlMs, prefix]
+    // A type or payload the one before has, "" (append-runs.lua takes the previous): a sweep's sends say theirs once.
+    let [type, payload] = ["", ""]
+    for (const { p, runs } of live) {
+      keys.push(p.inbox, p.dedupe(""))
+      args.push(runs.length)
+      for (const run of runs) {
+        args.push(run.type === type ? "" : run.type, run.actor, run.parts.length)
+        type = run.type
+        for (const part of run.parts) {
+          args.push(part.cmdId === "" ? "" : part.cmdId.slice(prefix.length), part.payload === payload ? "" : part.payload)
+          payload = part.payload
+        }
+      }
+    }
+    const reply = (await calls["append-runs"](redis, keys.length, [...keys, ...args])) as Array<string | number>
+    let n = 0
+    return groups.map(({ runs }) =>
+      runs.map(() => {
+        const answered = { id: String(reply[2 * n]), appended: Number(reply[2 * n + 1]) }
+        n += 1
+        return answered
+      }),
+    )
+  }
   // Inbox entries are read as bytes, so a raw entry that is not UTF-8 is seen as such (see streamEntriesOfBytes).
   const readInboxBytes = define(redis, "inbox-read", true)
 
@@ -417,23 +460,11 @@ export const createScripts = (redis: Redis, options: ScriptOptions = {}): RedisS
       )
       return Number(await run["timers-apply"](p.timers, p.timerData, ...args))
     },
-    appendRuns: async (p, runs) => {
-      if (runs.length === 0) return []
-      const prefix = sharedPrefix(runs)
-      const args: (string | number)[] = [dedupeTtlMs, prefix]
-      // A type or payload the one before has, "" (append-runs.lua takes the previous): a sweep's sends say theirs once.
-      let [type, payload] = ["", ""]
-      for (const run of runs) {
-        args.push(run.type === type ? "" : run.type, run.actor, run.parts.length)
-        type = run.type
-        for (const part of run.parts) {
-          args.push(part.cmdId === "" ? "" : part.cmdId.slice(prefix.length), part.payload === payload ? "" : part.payload)
-          payload = part.payload
-        }
-      }
-      const reply = (await run["append-runs"](p.inbox, p.dedupe(""), ...args)) as Array<string | number>
-      return runs.map((_, n) => ({ id: String(reply[2 * n]), appended: Number(reply[2 * n + 1]) }))
-    },
+    appendRuns: async (p, runs) => (await appendRunsCall([{ p, runs }]))[0]!,
+    appendRunsOver: (groups) =>
+      isCluster(redis) && groups.length > 1
+        ? Promise.all(groups.map(async (group) => (await appendRunsCall([group]))[0]!))
+        : appendRunsCall(groups),
     fireTimers: async (p, nowMs, max) => {
       const [moved, next] = (await run["timers-fire"](p.timers, p.timerData, p.inbox, nowMs, max)) as [number, string | number]
       const nextDue = Number(next)

@@ -1,7 +1,8 @@
 // The one way in (invariant 2): validates a command with its Schema and appends it, payload in its
 // snake_case stream form, to the inbox of its actor's partition, idempotently when it carries a command id,
 // and not at all once its deadline (if it has one) has passed on Redis's clock. Commands sent together
-// (the router's proposals) go the same way in one call per partition (`createAppendEach`).
+// (the router's proposals) go the same way, all partitions in one call (one a partition in a Redis Cluster:
+// `createAppendEach`).
 import type { Keys } from "../redis/keys.ts"
 import { partitionOf } from "../redis/partition.ts"
 import type { AppendRun, RedisScripts } from "../redis/scripts.ts"
@@ -74,9 +75,9 @@ export type EachCommand = Omit<AppendInput, "replyTo" | "replyWhen" | "by" | "de
 
 /**
  * Commands sent together, each one entry as `AppendFn` writes it (deduplicated by its command id, against the
- * same markers): grouped by partition, one append-runs.lua call per partition, all started at once. Every command
- * is validated before any call starts (one that fails its Schema throws, nothing is appended); each command's
- * answer, in the order given, settles with its partition's call.
+ * same markers): grouped by partition, in one append-runs.lua call (one a partition, all started at once, in a Redis
+ * Cluster: `appendRunsOver`). Every command is validated before any call starts (one that fails its Schema throws,
+ * nothing is appended); each command's answer, in the order given, settles with its partition's call.
  */
 export type AppendEachFn = (commands: ReadonlyArray<EachCommand>) => Array<Promise<Appended>>
 
@@ -99,11 +100,16 @@ export const createAppendEach =
       group.at.push(at)
     })
     const answers: Array<Promise<Appended>> = []
-    for (const [partition, { runs, at }] of byPartition) {
-      const call = options.scripts.appendRuns(options.keys.partition(partition), runs)
+    if (byPartition.size === 0) return answers
+    const groups = [...byPartition]
+    const call = options.scripts.appendRunsOver(groups.map(([partition, { runs }]) => ({ p: options.keys.partition(partition), runs })))
+    groups.forEach(([partition, { at }], group) => {
       at.forEach((index, n) => {
-        answers[index] = call.then((answered) => ({ partition, streamId: answered[n]!.id, duplicate: answered[n]!.appended === 0 }))
+        answers[index] = call.then((answered) => {
+          const one = answered[group]![n]!
+          return { partition, streamId: one.id, duplicate: one.appended === 0 }
+        })
       })
-    }
+    })
     return answers
   }

@@ -179,10 +179,10 @@ const itemCmdId = (item: OutboxItem): string => item.cmdId ?? item.entryId
  * Carries out outbox items; every one is idempotent, so doing them twice is harmless. Everything is started at
  * once, the events' publishing first, and awaited together: the commands go on the same connection after the
  * events (Redis runs them in that order), and nothing is acknowledged before all of it is done. Per partition,
- * the batch's timers are one call (in their order) and its sends one call (each target's in order). What the
- * batch's routing call decides waits for it: each freed agent slot's settle (ASSIGN to the task its slot is
- * transferred to, or RELEASE to the agent with its next task) and each leaving agent's commands to the tasks holding
- * its slots; they are then appended as the other sends are, one call per partition.
+ * the batch's timers are one call (in their order); its sends to every partition one call (each target's in order;
+ * one a partition in a Redis Cluster). What the batch's routing call decides waits for it: each freed agent slot's
+ * settle (ASSIGN to the task its slot is transferred to, or RELEASE to the agent with its next task) and each leaving
+ * agent's commands to the tasks holding its slots; they are then appended as the other sends are, in one call.
  */
 const carryOut = async (io: BatchIo, items: ReadonlyArray<OutboxItem>, replayed: ReadonlySet<string> = NONE): Promise<void> => {
   // Transitions and pushes go to the event stream every edge reads; an answer goes only to the
@@ -331,8 +331,9 @@ const carryOut = async (io: BatchIo, items: ReadonlyArray<OutboxItem>, replayed:
     )
 }
 
-/** Appends `sends`: each target's runs up to its first coverage answer, one call per partition; what follows a coverage
- * answer (its query, then its append) waits for the target's runs before it, and goes one append at a time. */
+/** Appends `sends`: each target's runs up to its first coverage answer, in one call (one a partition in a Redis Cluster:
+ * `appendRunsOver`); what follows a coverage answer (its query, then its append) waits for the target's runs before
+ * it, and goes one append at a time. */
 const appendSends = (io: BatchIo, sends: Sends): Array<Promise<unknown>> => {
   const heads = new Map<number, AppendRun[]>()
   const tails: Array<{ readonly partition: number | undefined; readonly steps: ReadonlyArray<SendStep> }> = []
@@ -346,11 +347,14 @@ const appendSends = (io: BatchIo, sends: Sends): Array<Promise<unknown>> => {
     }
     if (first < steps.length) tails.push({ partition: first > 0 ? partition : undefined, steps: steps.slice(first) })
   }
-  const headCalls = new Map([...heads].map(([partition, runs]) => [partition, io.scripts.appendRuns(io.keys.partition(partition), runs)]))
+  const headCall =
+    heads.size === 0
+      ? undefined
+      : io.scripts.appendRunsOver([...heads].map(([partition, runs]) => ({ p: io.keys.partition(partition), runs })))
   return [
-    ...headCalls.values(),
+    ...(headCall === undefined ? [] : [headCall]),
     ...tails.map(async ({ partition, steps }) => {
-      if (partition !== undefined) await headCalls.get(partition)
+      if (partition !== undefined) await headCall
       for (const step of steps) await (step._tag === "run" ? appendRun(io, step.run) : appendCoverage(io, step.item))
     }),
   ]

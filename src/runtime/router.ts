@@ -4,7 +4,8 @@
 // woken from there when a task of one of them becomes ready, or when a slot frees in a capped group with tasks
 // of its capabilities waiting: the hot path reads no database. A batch's routing (its group slots released, its
 // agents' takes, its tasks queued, the idle agents woken) is one script call (route-batch.lua), then its proposals,
-// one append call per partition of their agents (append-runs.lua, each proposal its own entry).
+// one append call for all their agents' partitions (append-runs.lua, each proposal its own entry; one call a partition
+// in a Redis Cluster).
 // A task that frees its agent's slot is settled in the same script call (after the group releases): a completed
 // task's slot is transferred to one ready task among the capabilities the agent's last fill request stored, and the
 // runtime appends ASSIGN to that task, nothing to the agent (its count of held slots is the same); any other outcome,
@@ -138,7 +139,7 @@ export const createRouter = (options: {
       cmdId: `${name}/g`,
     }))
   }
-  /** Appends `commands` together (one call per partition). */
+  /** Appends `commands` together (one call; one a partition in a Redis Cluster). */
   const propose = async (commands: ReadonlyArray<EachCommand>): Promise<void> => {
     if (commands.length === 0) return
     await Promise.all(appendEach(commands))

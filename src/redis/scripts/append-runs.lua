@@ -1,24 +1,27 @@
 --[[
-  Idempotently append a batch's commands to the actors of one partition in one step: several runs
+  Idempotently append a batch's commands to the actors of one or more partitions in one step: several runs
   (commands of one type in a row to one actor, e.g. its tasks' TASK_STATUS reports to a session), each
   as one entry (append_each, included: each command deduplicated by its own cmdId, so a redelivered
   batch, grouped the same or not, appends nothing twice), in the order given: the runs to one actor
-  enter its inbox in that order.
+  enter its inbox in that order. Several partitions in one call only on a single Redis: in a Redis Cluster each
+  partition is a slot of its own, and the caller sends one call per partition (src/redis/scripts.ts).
 
   Input:
-    KEYS[1] inbox stream                    {prefix:p}:in
-    KEYS[2] dedupe marker prefix            {prefix:p}:dedupe:
+    per partition, in order, two keys:
+    KEYS[2k-1] inbox stream                 {prefix:p}:in
+    KEYS[2k]   dedupe marker prefix         {prefix:p}:dedupe:
 
     ARGV[1] dedupe marker TTL (ms)
     ARGV[2] the command ids' shared prefix, sent once ("" when none): each command's id is it followed by the
             id given below
-    ARGV[3..] per run: type, actor ("kind:id"), n (how many commands), then n pairs cmdId, payload
-              (cmdId "": not deduplicated, only in a run of one; the prefix is not put before it; type "": the
-              previous run's; payload "": the previous command's, so a sweep's runs send theirs once)
+    ARGV[3..] per partition, in the order of KEYS: the number of its runs, then per run: type, actor ("kind:id"),
+              n (how many commands), then n pairs cmdId, payload (cmdId "": not deduplicated, only in a run of one;
+              the prefix is not put before it; type "": the previous run's; payload "": the previous command's, so
+              a sweep's runs send theirs once)
 
   Output:
-    per run, in order: streamId, appended: the new entry's id and how many commands it holds, or
-    firstSeenId, 0 when every command of the run was appended before (nothing is written).
+    per run, in order (partition by partition): streamId, appended: the new entry's id and how many commands it
+    holds, or firstSeenId, 0 when every command of the run was appended before (nothing is written).
 
   Entry fields: type, actor, payload, cmdId (left out when "") for a run's one new command (an
   ordinary entry); for two or more: type, actor, payload = a JSON array of the payloads in order,
@@ -84,15 +87,19 @@ end
 local out = {}
 local last_type = nil
 local i = 3
-while i <= #ARGV do
-  local n = tonumber(ARGV[i + 2])
-  local last = i + 2 + 2 * n
-  if ARGV[i] ~= "" then
-    last_type = ARGV[i]
+for k = 1, #KEYS, 2 do
+  local runs = tonumber(ARGV[i])
+  i = i + 1
+  for _ = 1, runs do
+    local n = tonumber(ARGV[i + 2])
+    local last = i + 2 + 2 * n
+    if ARGV[i] ~= "" then
+      last_type = ARGV[i]
+    end
+    local appended = append_each(KEYS[k], KEYS[k + 1], ARGV[1], last_type, ARGV[i + 1], ARGV, i + 3, last)
+    out[#out + 1] = appended[1]
+    out[#out + 1] = appended[2]
+    i = last + 1
   end
-  local appended = append_each(KEYS[1], KEYS[2], ARGV[1], last_type, ARGV[i + 1], ARGV, i + 3, last)
-  out[#out + 1] = appended[1]
-  out[#out + 1] = appended[2]
-  i = last + 1
 end
 return out

@@ -1,7 +1,8 @@
-// A batch's commands to the actors of one partition in one call (append-runs.lua): each run (commands of one
-// type in a row to one actor) one entry (batched-entries.test.ts), in the order given, each command
-// deduplicated by its own id, so a redelivered batch, grouped the same or not, appends nothing twice. The ids' shared
-// prefix is sent once, and a type or payload the one before has: each command still has its whole id, type, payload.
+// A batch's commands to the actors of one partition, or of several (`appendRunsOver`, on a single Redis), in one call
+// (append-runs.lua): each run (commands of one type in a row to one actor) one entry (batched-entries.test.ts), in the
+// order given, each command deduplicated by its own id, so a redelivered batch, grouped the same or not, appends
+// nothing twice. The ids' shared prefix is sent once, and a type or payload the one before has: each command still
+// has its whole id, type, payload.
 import { describe, expect, it } from "vitest"
 import { createScripts, sharedPrefix } from "../../../src/redis/scripts.ts"
 import { freshRedis } from "../../support/redis.ts"
@@ -138,6 +139,37 @@ describe("append runs", () => {
       ["type", "SESSION_RUN", "actor", "task:c", "payload", '{"epoch":1}', "cmdId", "s/5"],
       ["type", "SESSION_RUN", "actor", "task:d", "payload", '{"epoch":1}', "cmdId", "s/6"],
     ])
+  })
+
+  it("appends to several partitions in one call, each partition's runs in order, each group answered apart", async () => {
+    const [pA, pB] = [fresh.keys.partition(5), fresh.keys.partition(6)]
+    const scripts = createScripts(fresh.redis)
+    const groups = [
+      { p: pA, runs: [{ type: "RELEASE", actor: "agent:a", parts: [part("m/1", 1)] }] },
+      { p: pB, runs: [] },
+      {
+        p: pB,
+        runs: [
+          { type: "RELEASE", actor: "agent:b", parts: [part("m/2", 2)] },
+          { type: "ASSIGN", actor: "task:c", parts: [part("m/3", 3)] },
+        ],
+      },
+    ]
+    const answers = await scripts.appendRunsOver(groups)
+    expect(answers.map((group) => group.map((answer) => answer.appended))).toEqual([[1], [], [1, 1]])
+    expect(await entries(pA.inbox)).toEqual([
+      { id: answers[0]![0]!.id, flat: ["type", "RELEASE", "actor", "agent:a", "payload", '{"n":1}', "cmdId", "m/1"] },
+    ])
+    expect(await entries(pB.inbox)).toEqual([
+      { id: answers[2]![0]!.id, flat: ["type", "RELEASE", "actor", "agent:b", "payload", '{"n":2}', "cmdId", "m/2"] },
+      { id: answers[2]![1]!.id, flat: ["type", "ASSIGN", "actor", "task:c", "payload", '{"n":3}', "cmdId", "m/3"] },
+    ])
+    // Each command deduplicated in its own partition: the same call again appends nothing.
+    expect(await fresh.redis.get(pB.dedupe("m/3"))).toBe(answers[2]![1]!.id)
+    const again = await scripts.appendRunsOver(groups)
+    expect(again.map((group) => group.map((answer) => answer.appended))).toEqual([[0], [], [0, 0]])
+    expect(await fresh.redis.xlen(pA.inbox)).toBe(1)
+    expect(await fresh.redis.xlen(pB.inbox)).toBe(2)
   })
 
   it("takes as the prefix what every id but those not deduplicated begins with, never a whole id", () => {

@@ -1,8 +1,8 @@
 // The router's proposals (RESERVE to the agents that took tasks) of one batch, fills and wakes alike, are
-// appended in ONE append-runs.lua call per partition of their agents, each proposal its own entry deduplicated
-// by its command id; the proposals an agent has not applied yet (its fill does not name them) still count against
-// the free slots it reports, whichever process made them, until the hold, and a partition whose call fails leaves
-// the others' proposals appended and counted.
+// appended in ONE append-runs.lua call over the partitions of their agents (one a partition in a Redis Cluster), each
+// proposal its own entry deduplicated by its command id; the proposals an agent has not applied yet (its fill does not
+// name them) still count against the free slots it reports, whichever process made them, until the hold, and so do
+// those of a call that failed (none of them appended).
 // Counted on the router's own connection, by what its client sends to Redis.
 import { randomUUID } from "node:crypto"
 import type { Redis } from "ioredis"
@@ -103,8 +103,8 @@ describe("the router's proposals", () => {
       "batch",
     )
     const calls = Object.fromEntries([...counts].map(([name, n]) => [name, n - (before[name] ?? 0)]))
-    // Five proposals to agents of three partitions: one routing call, three append calls.
-    expect(calls).toEqual({ "route-batch": 1, "append-runs": 3, append: 0 })
+    // Five proposals to agents of three partitions: one routing call, one append call.
+    expect(calls).toEqual({ "route-batch": 1, "append-runs": 1, append: 0 })
     const [t0, t1, t2, t3] = waiting as [string, string, string, string]
     expect(await fieldsOf(a0)).toEqual([reserve(a0, t0, `batch/${t0}`), reserve(a0, t1, `batch/${t1}`)])
     expect(await fieldsOf(a1)).toEqual([reserve(a1, t2, `batch/${t2}`)])
@@ -161,22 +161,22 @@ describe("the router's proposals", () => {
     expect((await entriesOf(agent)).at(-1)![1][5]).toBe(JSON.stringify({ task_id: tasks[3] }))
   })
 
-  it("keeps the proposals of a partition whose call succeeded, counted, when another partition's call fails", async () => {
+  it("counts the proposals of a failed append call until the hold, none of them appended", async () => {
     const capability = `fail-${randomUUID()}`
     const [lost, kept] = [d.idIn("agent", 1), d.idIn("agent", 2)]
     const tasks = taskIds(2)
     await enqueue(capability, tasks)
-    // The first append call (lost's partition, its proposal first) fails.
+    // The append call (both agents' partitions) fails: neither proposal is appended.
     const failing = scriptFailsOnce(await d.connectRedis("failing"), "append-runs", () => undefined)
     const router = routerOn(failing)
     await expect(fills(router, [fill(lost, capability, 1), fill(kept, capability, 1)], "fails")).rejects.toThrow("append-runs failed")
     expect(await fieldsOf(lost)).toEqual([])
-    expect(await fieldsOf(kept)).toEqual([reserve(kept, tasks[1]!, `fails/${tasks[1]}`)])
-    // Kept's proposal counts against its free slots.
+    expect(await fieldsOf(kept)).toEqual([])
+    // Kept's proposal, not appended, still counts against its free slots: a new task is not proposed to it.
     const more = taskIds(1)
     await enqueue(capability, more)
     await fills(router, [fill(kept, capability, 1)], "later")
-    expect(await fieldsOf(kept)).toHaveLength(1)
+    expect(await fieldsOf(kept)).toEqual([])
     // Lost's proposal that was never appended counts too, until the hold: its task waits for the routing sweep (which
     // queues it again after the hold), and the batch's redelivery after it proposes it.
     await fills(router, [fill(lost, capability, 1)], "fails")
