@@ -336,7 +336,8 @@ const carryOut = async (io: BatchIo, items: ReadonlyArray<OutboxItem>, replayed:
  * it, and goes one append at a time. */
 const appendSends = (io: BatchIo, sends: Sends): Array<Promise<unknown>> => {
   const heads = new Map<number, AppendRun[]>()
-  const tails: Array<{ readonly partition: number | undefined; readonly steps: ReadonlyArray<SendStep> }> = []
+  /** `afterHeads`: its target has runs in the head call, which its steps wait for. */
+  const tails: Array<{ readonly afterHeads: boolean; readonly steps: ReadonlyArray<SendStep> }> = []
   for (const { to, steps } of sends.values()) {
     const partition = partitionOf(to.kind, to.id, io.partitions)
     let first = 0
@@ -345,7 +346,7 @@ const appendSends = (io: BatchIo, sends: Sends): Array<Promise<unknown>> => {
       if (step._tag !== "run") break
       listAt(heads, partition).push(appendRunOf(step.run))
     }
-    if (first < steps.length) tails.push({ partition: first > 0 ? partition : undefined, steps: steps.slice(first) })
+    if (first < steps.length) tails.push({ afterHeads: first > 0, steps: steps.slice(first) })
   }
   const headCall =
     heads.size === 0
@@ -353,8 +354,8 @@ const appendSends = (io: BatchIo, sends: Sends): Array<Promise<unknown>> => {
       : io.scripts.appendRunsOver([...heads].map(([partition, runs]) => ({ p: io.keys.partition(partition), runs })))
   return [
     ...(headCall === undefined ? [] : [headCall]),
-    ...tails.map(async ({ partition, steps }) => {
-      if (partition !== undefined) await headCall
+    ...tails.map(async ({ afterHeads, steps }) => {
+      if (afterHeads) await headCall
       for (const step of steps) await (step._tag === "run" ? appendRun(io, step.run) : appendCoverage(io, step.item))
     }),
   ]
