@@ -12,7 +12,7 @@ import { costBetween, sampleCost, type CostSample } from "./support/cost.ts"
 import { paced } from "./support/pace.ts"
 
 /** Jobs per addBulk call: the size of one `POST /tasks/batch`. */
-const BULK = 1000
+export const BULK = 1000
 const WORKER = new URL("./support/bullmq-worker.ts", import.meta.url)
 
 interface Peer {

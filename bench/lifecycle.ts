@@ -5,7 +5,7 @@
 // BullMQ: `Queue.addBulk` of N jobs, workers of concurrency M×C in a helper process.
 import { randomUUID } from "node:crypto"
 import { close, openRedis } from "../src/redis/client.ts"
-import { bullmqJobs } from "./bullmq.ts"
+import { BULK, bullmqJobs } from "./bullmq.ts"
 import {
   comparisonTable,
   failuresOf,
@@ -52,28 +52,29 @@ const createAgents = async (bench: Bench, deployment: Deployment): Promise<void>
   )
 }
 
-/** Creates `count` tasks at once; answers each id with the epoch ms its append was issued. */
+/** Creates `count` tasks at once, in bulks of BullMQ's BULK (all bulks at once, as BullMQ's are added); answers each id with
+ * the epoch ms its bulk was issued. */
 const submit = async (deployment: Deployment, count: number): Promise<Map<string, number>> => {
   const submitted = new Map<string, number>()
-  await Promise.all(
-    Array.from({ length: count }, (_, i) => {
+  const bulks: Array<Promise<unknown>> = []
+  for (let first = 0; first < count; first += BULK) {
+    const at = epochMs()
+    const creations = Array.from({ length: Math.min(BULK, count - first) }, (_, n) => {
       const id = randomUUID()
-      submitted.set(id, epochMs())
-      return deployment.append({
-        kind: "task",
-        id,
-        type: "CREATE",
-        payload: { id, title: `bench ${i}`, capability: CAPABILITY, dependsOn: [], blocked: false, payload: { i } },
-      })
-    }),
-  )
+      submitted.set(id, at)
+      const payload = { id, title: `bench ${first + n}`, capability: CAPABILITY, dependsOn: [], blocked: false, payload: { i: first + n } }
+      return { kind: "task", id, type: "CREATE", payload }
+    })
+    bulks.push(Promise.all(deployment.appendEach(creations)))
+  }
+  await Promise.all(bulks)
   return submitted
 }
 
 const runClawbot = async (bench: Bench): Promise<Outcome> => {
   const deployment = await startDeployment(bench, "runtime", "bl")
   const reader = await openRedis(bench.servers.redisUrl, { name: "bench-stream-bots" })
-  const bots: StreamBots = startStreamBots({ reader, events: deployment.keys.events, append: deployment.append })
+  const bots: StreamBots = startStreamBots({ reader, events: deployment.keys.events, appendEach: deployment.appendEach })
   const failure = () => deployment.failure() ?? bots.failure()
   try {
     await createAgents(bench, deployment)

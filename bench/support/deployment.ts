@@ -6,7 +6,7 @@ import { findFreePort } from "../../src/embedded/index.ts"
 import { close, openRedis } from "../../src/redis/client.ts"
 import { keysFor, type Keys } from "../../src/redis/keys.ts"
 import { createScripts } from "../../src/redis/scripts.ts"
-import { createAppend, type AppendFn } from "../../src/runtime/append.ts"
+import { createAppend, createAppendEach, type AppendEachFn, type AppendFn } from "../../src/runtime/append.ts"
 import { validateCommand } from "../../src/runtime/inbox-codec.ts"
 import { freshPrefix, type Bench } from "./bench.ts"
 import { startClawbot, type ClawbotProcess } from "./clawbot-process.ts"
@@ -17,6 +17,8 @@ import { waitFor } from "./wait.ts"
 export interface Deployment {
   readonly keys: Keys
   readonly append: AppendFn
+  /** Commands sent together, in one call (the bench's own bulk producers: a submission, the simulated bots' answers). */
+  readonly appendEach: AppendEachFn
   readonly observer: Observer
   /** `start` only: http://127.0.0.1:port and the operator token. */
   readonly baseUrl: string
@@ -75,6 +77,7 @@ export const startDeployment = async (bench: Bench, command: "start" | "runtime"
         throw new Error(`${String(error)}\n${(await Promise.all(processes.map((process) => process.logTail()))).join("\n")}`)
       },
     )
+    const producer = { scripts: createScripts(connection), keys, partitions: options.partitions, validate: validateCommand }
     const target = { keys, schema: keys.prefix, partitions: options.partitions, pids: () => processes.map((process) => process.pid) }
     const sample = () => sampleCost(bench, target)
     // Only the batch count: a full sample would run its own queries (history, statements) on every look.
@@ -94,7 +97,8 @@ export const startDeployment = async (bench: Bench, command: "start" | "runtime"
       stop,
       sample,
       quiesce,
-      append: createAppend({ scripts: createScripts(connection), keys, partitions: options.partitions, validate: validateCommand }),
+      append: createAppend(producer),
+      appendEach: createAppendEach(producer),
       failure,
       async finish(before) {
         await quiesce()
