@@ -10,6 +10,7 @@ import { startHelper, type Helper } from "./support/child.ts"
 import { epochMs } from "./support/clock.ts"
 import { costBetween, sampleCost, type CostSample } from "./support/cost.ts"
 import { paced } from "./support/pace.ts"
+import { noopPayload } from "./support/payload.ts"
 
 /** Jobs per addBulk call: the size of one `POST /tasks/batch`. */
 export const BULK = 1000
@@ -58,13 +59,13 @@ export const bullmqJobs = async (
   const failure = peer.workers.failure
   try {
     if (warmup > 0) {
-      await addJobs(queue, warmup, (i) => ({ i }))
+      await addJobs(queue, warmup, (i) => noopPayload(i))
       const warm = await track(bench, `${name} bullmq warm-up`, warmup, async () => peer.completed(name), failure)
       if (!warm.finished) throw new Error(`bullmq warm-up: ${warm.failure}`)
     }
     const before = await peer.sample()
     const started = epochMs()
-    const ids = await addJobs(queue, options.tasks, (i) => ({ i }))
+    const ids = await addJobs(queue, options.tasks, (i) => noopPayload(i))
     const run = await track(bench, `${name} bullmq`, options.tasks, async () => peer.completed(name) - warmup, failure)
     const times = new Map((await peer.workers.request<BullmqTimes>("times")).completedAt[name] ?? [])
     const finishedAt = ids.flatMap((id) => times.get(id) ?? [])
@@ -105,7 +106,7 @@ export const bullmqFlows = async (
       children: Array.from({ length: Math.min(options.perFlow, options.tasks - s * options.perFlow) }, (_, i) => ({
         name: "task",
         queueName: "tasks",
-        data: { i },
+        data: noopPayload(i),
       })),
     }))
     for (let at = 0; at < sessions.length; at += Math.max(1, Math.floor(BULK / options.perFlow))) {
@@ -144,7 +145,7 @@ export const bullmqPaced = async (
     await queue.waitUntilReady()
     const before = await peer.sample()
     const started = epochMs()
-    const offered = paced(options.tasks, options.rate, bench.signal, (i) => queue.add("bench", { i, at: epochMs() }))
+    const offered = paced(options.tasks, options.rate, bench.signal, (i) => queue.add("bench", noopPayload(i, { at: epochMs() })))
     const run = await track(bench, "dispatch bullmq", options.tasks, async () => peer.completed("dispatch"), peer.workers.failure)
     const errors = await offered
     const times = await peer.workers.request<BullmqTimes>("times")

@@ -7,11 +7,22 @@
 import { randomUUID } from "node:crypto"
 import { bullmqPaced } from "./bullmq.ts"
 import { CAPABILITY } from "./lifecycle.ts"
-import { comparisonTable, failuresOf, topCommands, topStatements, type Outcome, type ScenarioReport, type Side } from "./report.ts"
+import {
+  comparisonTable,
+  failuresOf,
+  p99Figure,
+  pairFigures,
+  topCommands,
+  topStatements,
+  type Outcome,
+  type ScenarioReport,
+  type Side,
+} from "./report.ts"
 import type { Bench } from "./support/bench.ts"
 import { epochMs } from "./support/clock.ts"
 import { startEdgeFleet } from "./support/edge-fleet.ts"
 import { paced } from "./support/pace.ts"
+import { noopPayload } from "./support/payload.ts"
 
 const runClawbot = async (bench: Bench, tasks: number, notes: string[]): Promise<Outcome> => {
   const fleet = await startEdgeFleet(bench, "bd")
@@ -23,7 +34,14 @@ const runClawbot = async (bench: Bench, tasks: number, notes: string[]): Promise
           kind: "task",
           id,
           type: "CREATE",
-          payload: { id, title: `bench ${i}`, capability: CAPABILITY, dependsOn: [], blocked: false, payload: { i, at: epochMs() } },
+          payload: {
+            id,
+            title: `bench ${i}`,
+            capability: CAPABILITY,
+            dependsOn: [],
+            blocked: false,
+            payload: noopPayload(i, { at: epochMs() }),
+          },
         })
       })
       if (errors.length > 0) throw new Error(`${errors.length} appends failed: ${errors[0]}`)
@@ -60,5 +78,6 @@ export const dispatch = async (bench: Bench): Promise<ScenarioReport> => {
       topStatements(clawbot),
     ],
     failures: failuresOf([clawbot, bullmq]),
+    figures: [...pairFigures([clawbot, bullmq]), p99Figure(clawbot), p99Figure(bullmq)],
   }
 }

@@ -7,6 +7,7 @@ import { bullmqJobs } from "./bullmq.ts"
 import {
   comparisonTable,
   failuresOf,
+  pairFigures,
   topCommands,
   topStatements,
   transitionsPerTask,
@@ -16,11 +17,12 @@ import {
 } from "./report.ts"
 import type { Bench } from "./support/bench.ts"
 import { startEdgeFleet } from "./support/edge-fleet.ts"
+import { noopPayload } from "./support/payload.ts"
 
 const runClawbot = async (bench: Bench, tasks: number): Promise<{ outcome: Outcome; notes: string[] }> => {
   const fleet = await startEdgeFleet(bench, "bf")
   try {
-    const outcome = await fleet.measure("fleet clawbot", tasks, () => fleet.submitTasks(tasks, (i) => ({ i })))
+    const outcome = await fleet.measure("fleet clawbot", tasks, () => fleet.submitTasks(tasks, (i) => noopPayload(i)))
     return { outcome, notes: fleet.notes() }
   } finally {
     await fleet.stop()
@@ -45,5 +47,6 @@ export const fleet = async (bench: Bench): Promise<ScenarioReport> => {
       topStatements(clawbot),
     ],
     failures: failuresOf([clawbot, bullmq]),
+    figures: pairFigures([clawbot, bullmq]),
   }
 }

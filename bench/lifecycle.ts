@@ -9,6 +9,8 @@ import { BULK, bullmqJobs } from "./bullmq.ts"
 import {
   comparisonTable,
   failuresOf,
+  p99Figure,
+  pairFigures,
   topCommands,
   topStatements,
   transitionsPerTask,
@@ -19,6 +21,7 @@ import {
 import { track, type Bench } from "./support/bench.ts"
 import { epochMs } from "./support/clock.ts"
 import { startDeployment, type Deployment } from "./support/deployment.ts"
+import { noopPayload } from "./support/payload.ts"
 import { startStreamBots, type StreamBots } from "./support/stream-bots.ts"
 import { waitFor } from "./support/wait.ts"
 
@@ -62,7 +65,14 @@ const submit = async (deployment: Deployment, count: number): Promise<Map<string
     const creations = Array.from({ length: Math.min(BULK, count - first) }, (_, n) => {
       const id = randomUUID()
       submitted.set(id, at)
-      const payload = { id, title: `bench ${first + n}`, capability: CAPABILITY, dependsOn: [], blocked: false, payload: { i: first + n } }
+      const payload = {
+        id,
+        title: `bench ${first + n}`,
+        capability: CAPABILITY,
+        dependsOn: [],
+        blocked: false,
+        payload: noopPayload(first + n),
+      }
       return { kind: "task", id, type: "CREATE", payload }
     })
     bulks.push(Promise.all(deployment.appendEach(creations)))
@@ -124,5 +134,6 @@ export const lifecycle = async (bench: Bench): Promise<ScenarioReport> => {
       topStatements(clawbot),
     ],
     failures: failuresOf([clawbot, bullmq]),
+    figures: [...pairFigures([clawbot, bullmq]), p99Figure(clawbot)],
   }
 }

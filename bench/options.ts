@@ -30,6 +30,8 @@ export interface BenchOptions {
   readonly seconds: number
   /** Longest a side may take before it counts as not completed. */
   readonly timeoutS: number
+  /** Times each scenario runs (both sides each time); with more than one, a summary gives each key figure's median. */
+  readonly rounds: number
 }
 
 type Sized = Omit<BenchOptions, "smoke" | "only">
@@ -49,6 +51,7 @@ const FULL: Sized = {
   rate: 1000,
   seconds: 10,
   timeoutS: 180,
+  rounds: 1,
 }
 
 const SMOKE: Sized = {
@@ -66,6 +69,7 @@ const SMOKE: Sized = {
   rate: 1000,
   seconds: 0.3,
   timeoutS: 60,
+  rounds: 1,
 }
 
 const flag = (argv: ReadonlyArray<string>, name: string): string | undefined => {
@@ -115,4 +119,5 @@ export const parseOptions = (argv: ReadonlyArray<string>): BenchOptions => {
 export const describeOptions = (options: BenchOptions): string =>
   `${options.smoke ? "smoke" : "full"} size: lifecycle ${options.tasks} tasks (+${options.warmup} warm-up), fleet ${options.fleetTasks}, ` +
   `sessions ${options.sessionTasks} as ${options.smallSession}- and ${options.bigSession}-task sessions, dispatch ${options.rate}/s for ${options.seconds} s; ` +
-  `${options.agents} agents × ${options.concurrency} = ${options.agents * options.concurrency} slots, ${options.partitions} partitions, timeout ${options.timeoutS} s per side`
+  `${options.agents} agents × ${options.concurrency} = ${options.agents * options.concurrency} slots, ${options.partitions} partitions, timeout ${options.timeoutS} s per side` +
+  (options.rounds > 1 ? `; each scenario ${options.rounds} rounds` : "")

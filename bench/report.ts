@@ -44,6 +44,15 @@ export interface ScenarioReport {
   readonly notes: ReadonlyArray<string>
   /** Why the scenario did not complete; empty when it did. */
   readonly failures: ReadonlyArray<string>
+  /** The figures the scenario is judged by; over several rounds, the summary gives each one's median (rounds.ts). */
+  readonly figures: ReadonlyArray<Figure>
+}
+
+/** One key figure of a run. */
+export interface Figure {
+  readonly label: string
+  readonly value: number
+  readonly digits: number
 }
 
 /** Nearest-rank percentile of already sorted values. */
@@ -131,6 +140,18 @@ export const comparisonTable = (title: string, pairs: ReadonlyArray<readonly [Si
   ])
   return { title, columns, rows }
 }
+
+/** A Clawbot/peer pair's key figures: both throughputs and their ratio, and what a Clawbot task cost. */
+export const pairFigures = ([ours, theirs]: readonly [Side, Side]): Figure[] => [
+  { label: `${ours.label} tasks/s`, value: throughput(ours.outcome), digits: 0 },
+  { label: `${theirs.label} tasks/s`, value: throughput(theirs.outcome), digits: 0 },
+  { label: `throughput ratio ${ours.label} / ${theirs.label}`, value: throughput(ours.outcome) / throughput(theirs.outcome), digits: 3 },
+  { label: `${ours.label} node CPU ms a task`, value: perTask(ours.outcome, ours.outcome.cost.nodeCpuMs), digits: 2 },
+  { label: `${ours.label} bytes to Redis + Postgres a task`, value: storeBytes(ours.outcome), digits: 0 },
+]
+
+/** A side's p99 latency as a key figure. */
+export const p99Figure = (side: Side): Figure => ({ label: `${side.label} latency p99 (ms)`, value: latency(99)(side.outcome), digits: 1 })
 
 /** Clawbot's recorded transitions per task by actor kind and event: what the inbox entries were spent on
  * (a task needs one of each of task CREATE, ASSIGN, START, COMPLETE; an agent RELEASE only when its slot cannot go to

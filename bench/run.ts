@@ -11,6 +11,7 @@ import { fleet } from "./fleet.ts"
 import { lifecycle } from "./lifecycle.ts"
 import { describeOptions, parseOptions, type Scenario } from "./options.ts"
 import { renderMarkdown, renderText, type ScenarioReport } from "./report.ts"
+import { roundReport, roundsSummary } from "./rounds.ts"
 import type { Bench } from "./support/bench.ts"
 import { startBenchServers } from "./support/servers.ts"
 import { sessions } from "./sessions.ts"
@@ -28,6 +29,7 @@ const broken = (name: string, error: unknown): ScenarioReport => ({
   tables: [],
   notes: [],
   failures: [error instanceof Error ? (error.stack ?? error.message) : String(error)],
+  figures: [],
 })
 
 const printReport = (report: ScenarioReport) => {
@@ -79,14 +81,28 @@ const main = async () => {
   await mkdir(LOGS, { recursive: true })
   const servers = await startBenchServers(REDIS_MAX_MEMORY)
   const reports: ScenarioReport[] = []
+  const ran: Scenario[] = []
+  const failed: Scenario[] = []
   try {
     const redis = await openRedis(servers.redisUrl, { name: "bench-sampler" })
     const bench: Bench = { options, servers, redis, signal: interrupted.signal, logDir: LOGS.pathname }
     try {
       for (const name of options.only) {
-        const report = await SCENARIO[name](bench).catch((error: unknown) => broken(name, error))
-        reports.push(report)
-        printReport(report)
+        ran.push(name)
+        const rounds: ScenarioReport[] = []
+        for (let round = 1; round <= options.rounds && !interrupted.signal.aborted; round++) {
+          const report = await SCENARIO[name](bench).catch((error: unknown) => broken(name, error))
+          const named = options.rounds === 1 ? report : roundReport(report, round, options.rounds)
+          rounds.push(named)
+          printReport(named)
+        }
+        reports.push(...rounds)
+        if (rounds.length > 1) {
+          const summary = roundsSummary(name, rounds)
+          reports.push(summary)
+          printReport(summary)
+        }
+        if (rounds.some((report) => report.failures.length > 0)) failed.push(name)
         if (interrupted.signal.aborted) break
       }
     } finally {
@@ -97,9 +113,8 @@ const main = async () => {
   }
   const seconds = (Date.now() - started) / 1000
   await writeFile(RESULTS, markdown(header, reports, seconds))
-  const failed = reports.filter((report) => report.failures.length > 0).map((report) => report.name)
   console.log(
-    `\n${reports.length} scenarios in ${seconds.toFixed(0)} s; ${failed.length === 0 ? "all completed" : `FAILED: ${failed.join(", ")}`}; report in bench/results/latest.md`,
+    `\n${ran.length} scenarios in ${seconds.toFixed(0)} s; ${failed.length === 0 ? "all completed" : `FAILED: ${failed.join(", ")}`}; report in bench/results/latest.md`,
   )
   if (failed.length > 0) process.exitCode = 1
 }

@@ -9,7 +9,9 @@ import { CAPABILITY } from "./lifecycle.ts"
 import {
   comparisonTable,
   failuresOf,
+  type Figure,
   fixed,
+  pairFigures,
   storeBytes,
   throughput,
   topCommands,
@@ -21,6 +23,7 @@ import {
 import { expectStatus } from "./support/api.ts"
 import type { Bench } from "./support/bench.ts"
 import { startEdgeFleet, type EdgeFleet } from "./support/edge-fleet.ts"
+import { noopPayload } from "./support/payload.ts"
 
 /** Sessions created at once. */
 const IN_FLIGHT = 16
@@ -50,7 +53,7 @@ const runClawbot = async (bench: Bench, tasks: number, size: number, notes: stri
             key: `t${i}`,
             title: `bench ${i}`,
             capability: CAPABILITY,
-            payload: { i },
+            payload: noopPayload(i),
           })),
         }
         const created = expectStatus("POST /sessions", await fleet.api.post("/sessions", body), 201, 202)
@@ -82,11 +85,14 @@ export const sessions = async (bench: Bench): Promise<ScenarioReport> => {
     pairs.push([clawbot, bullmq])
     notes.push(transitionsPerTask(clawbot), topCommands(clawbot, 10))
   }
+  const figures: Figure[] = pairs.flatMap((pair) => pairFigures(pair))
   const [small, big] = pairs.map(([clawbot]) => clawbot.outcome)
   if (small !== undefined && big !== undefined) {
+    const faster = throughput(big) / throughput(small)
     notes.push(
-      `clawbot ${bigSession}-task sessions vs ${smallSession}-task sessions: throughput ×${fixed(throughput(big) / throughput(small), 3)}, bytes to Redis + Postgres per task ×${fixed(storeBytes(big) / storeBytes(small), 3)}`,
+      `clawbot ${bigSession}-task sessions vs ${smallSession}-task sessions: throughput ×${fixed(faster, 3)}, bytes to Redis + Postgres per task ×${fixed(storeBytes(big) / storeBytes(small), 3)}`,
     )
+    figures.push({ label: `throughput ratio clawbot ${bigSession}/session / ${smallSession}/session`, value: faster, digits: 3 })
   }
   return {
     name: "sessions",
@@ -94,5 +100,6 @@ export const sessions = async (bench: Bench): Promise<ScenarioReport> => {
     tables: [comparisonTable(`sessions: ${tasks} tasks`, pairs, false)],
     notes,
     failures: failuresOf(pairs.flat()),
+    figures,
   }
 }

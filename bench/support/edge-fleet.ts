@@ -8,6 +8,7 @@ import { track, type Bench, type Tracked } from "./bench.ts"
 import type { Outcome } from "../report.ts"
 import { epochMs } from "./clock.ts"
 import { startDeployment, type Deployment } from "./deployment.ts"
+import { noopPayload } from "./payload.ts"
 import { waitFor } from "./wait.ts"
 import { startSdkBots, type BotPool } from "./sdk-bots.ts"
 
@@ -172,7 +173,7 @@ export const startEdgeFleet = async (bench: Bench, tag: string): Promise<EdgeFle
             `${label} warm-up`,
             warmup,
             await completed(),
-            submitTasks(warmup, (i) => ({ i })),
+            submitTasks(warmup, (i) => noopPayload(i)),
           )
           if (!warm.finished) throw new Error(`warm-up: ${warm.failure}`)
         }

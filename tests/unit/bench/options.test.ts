@@ -1,6 +1,6 @@
 // Bench options: the smoke size, scenario selection, and the error a wrong value gets.
 import { describe, expect, it } from "vitest"
-import { parseOptions, SCENARIOS } from "../../../bench/options.ts"
+import { describeOptions, parseOptions, SCENARIOS } from "../../../bench/options.ts"
 
 describe("parseOptions", () => {
   it("runs every scenario at the full size by default, and at a few hundred tasks with --smoke", () => {
@@ -25,5 +25,15 @@ describe("parseOptions", () => {
     expect(() => parseOptions(["--only", "ingest"])).toThrow('--only: expected lifecycle | fleet | sessions | dispatch, got "ingest"')
     expect(() => parseOptions(["--tasks", "1.5"])).toThrow('--tasks: expected a positive integer, got "1.5"')
     expect(() => parseOptions(["--warmup", "-1"])).toThrow('--warmup: expected a non-negative integer, got "-1"')
+    expect(() => parseOptions(["--rounds", "0"])).toThrow('--rounds: expected a positive integer, got "0"')
+  })
+
+  it("runs each scenario once unless --rounds says more", () => {
+    expect(parseOptions([]).rounds).toBe(1)
+    expect(parseOptions(["--smoke"]).rounds).toBe(1)
+    const options = parseOptions(["--rounds", "3"])
+    expect(options.rounds).toBe(3)
+    expect(describeOptions(options)).toMatch(/; each scenario 3 rounds$/)
+    expect(describeOptions(parseOptions([]))).not.toMatch(/rounds/)
   })
 })
