@@ -385,7 +385,7 @@ interface SendRun {
 
 /** A batched entry stays well inside what an entry may hold (MAX_ENTRY_BATCH commands, MAX_ENTRY_PAYLOAD_BYTES). */
 const RUN_MAX_PARTS = 500
-const RUN_MAX_BYTES = MAX_ENTRY_PAYLOAD_BYTES / 4
+const RUN_MAX_BYTES = MAX_ENTRY_PAYLOAD_BYTES / 8
 
 /** Only sends with command ids join a run (each is deduplicated on its own). */
 const fits = (run: SendRun, part: SendRun["parts"][number]): boolean =>

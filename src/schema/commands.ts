@@ -22,7 +22,7 @@ import {
   Uuid,
 } from "./common.ts"
 import { checkDag, firstDuplicate } from "./dag.ts"
-import { decodeInput, decodeOr, encodeInput, parseJsonInput, validationError, type Decoded } from "./errors.ts"
+import { ApiError, decodeInput, decodeOr, encodeInput, parseJsonInput, validationError, type Decoded } from "./errors.ts"
 import { inputRuleViolation } from "./input.ts"
 import { plainTaskReport, plainTaskReportEncode, TaskReportPayload } from "./task-report.ts"
 import { fieldGuard, isPlainRecord, plainDecoder, plainEncoder, plainFields, type PlainPayload } from "./plain.ts"
@@ -488,11 +488,33 @@ export function appendedStreamPayload(input: unknown): Decoded<string> {
   // The input rules on the payload as checkInboxCommand applies them (plainStreamForm took a plain record).
   if (plain?.ok && inputRuleViolation((input as { readonly payload: unknown }).payload, ["payload"]) === undefined) {
     const checked = checkStreamForm(plain.value)
-    if (checked.ok) return { ok: true, value: JSON.stringify(checked.value.streamPayload) }
+    if (checked.ok) return withinEntryLimit(JSON.stringify(checked.value.streamPayload))
   }
   const decoded = decodeInboxCommand(input)
-  return decoded.ok ? { ok: true, value: streamPayload(decoded.value) } : decoded
+  return decoded.ok ? withinEntryLimit(streamPayload(decoded.value)) : decoded
 }
+
+/**
+ * A stream payload the runtime would dead-letter for its size (decodeStreamEntries) refused before it is appended, as
+ * `payload_too_large`: a body within the HTTP limit can still make a larger command (a session's CREATE gives each of
+ * its tasks its derived id).
+ */
+const withinEntryLimit = (payload: string): Decoded<string> => {
+  const size = entryPayloadBytes(payload)
+  return size > MAX_ENTRY_PAYLOAD_BYTES
+    ? {
+        ok: false,
+        error: new ApiError({
+          code: "payload_too_large",
+          message: `payload: ${size} bytes as an inbox command, more than ${MAX_ENTRY_PAYLOAD_BYTES}`,
+        }),
+      }
+    : { ok: true, value: payload }
+}
+
+/** The UTF-8 length of an entry's payload, counted only when it may be over the limit (a UTF-16 code unit is at most
+ * 3 bytes of UTF-8); 0 when it cannot be. */
+const entryPayloadBytes = (payload: string): number => (payload.length * 3 <= MAX_ENTRY_PAYLOAD_BYTES ? 0 : Buffer.byteLength(payload))
 
 const isUuid = fieldGuard(Uuid)
 const isNonEmptyString = fieldGuard(NonEmptyString)
@@ -570,8 +592,11 @@ function decodeEntryFields(record: Readonly<Record<string, string>>): Decoded<ty
   return actor === undefined ? decodeOr(StreamEntry, record) : { ok: true, value: { ...(record as typeof StreamEntry.Encoded), actor } }
 }
 
-/** The largest raw entry payload, as an HTTP body: 1 MiB. */
-export const MAX_ENTRY_PAYLOAD_BYTES = 1024 * 1024
+/** The largest raw entry payload: 2 MiB, twice the default HTTP body limit, since the command the edge makes of a body
+ * is larger than the body (a session's CREATE gives each task its derived id and writes in its defaults: a 5,000-task
+ * session of 100-byte payloads is a 0.9 MB body and a 1.4 MB command). A command over it is refused at the append
+ * (`payload_too_large`), a raw entry over it dead-lettered. */
+export const MAX_ENTRY_PAYLOAD_BYTES = 2 * 1024 * 1024
 
 /** The most commands one batched entry may hold. */
 export const MAX_ENTRY_BATCH = 1_000
@@ -614,8 +639,7 @@ export function decodeStreamEntries(fields: ReadonlyArray<string> | Readonly<Rec
   const entry = decodeEntryFields(isFieldList(fields) ? fieldRecord(fields) : fields)
   if (!entry.ok) return entry
   const { type, actor, cmdId, replyTo, replyWhen, batch } = entry.value
-  // Counted only when it may be too long: a UTF-16 code unit is at most 3 bytes of UTF-8.
-  const size = entry.value.payload.length * 3 <= MAX_ENTRY_PAYLOAD_BYTES ? 0 : Buffer.byteLength(entry.value.payload)
+  const size = entryPayloadBytes(entry.value.payload)
   if (size > MAX_ENTRY_PAYLOAD_BYTES)
     return { ok: false, error: validationError(`payload: ${size} bytes, more than ${MAX_ENTRY_PAYLOAD_BYTES}`) }
   const payload = parseJsonInput(entry.value.payload, { name: "payload" })

@@ -9,6 +9,7 @@ import { setFlagsFromString } from "node:v8"
 import { runInNewContext } from "node:vm"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { partitionOf } from "../../src/redis/partition.ts"
+import { MAX_ENTRY_PAYLOAD_BYTES } from "../../src/schema/commands.ts"
 import { ofType, openAnswering, TestClient, type Frame } from "../e2e/sockets/conformance/raw-client.ts"
 import { testEdge, type TestEdge } from "../support/edge.ts"
 import { waitFor } from "../support/runtime.ts"
@@ -287,9 +288,10 @@ async function fuzzRaw(): Promise<void> {
     () => ({ payload: JSON.stringify({ ...create, timeout: 30 }), kind: "unknown_field" }),
     () => ({ payload: JSON.stringify({ id, title: "raw", capability: "fuzz-poison", dependsOn: [], blocked: false }), kind: "camel_case" }),
   ]
-  // An entry over 1 MiB stays in the dead-letter stream, payload and all: rare, so the shared Redis holds hundreds of MB, not GBs.
-  const huge = () => ({ payload: JSON.stringify({ ...create, title: "x".repeat(1024 * 1024) }), kind: "huge_string" })
-  const { payload, kind } = random() < 0.03 ? huge() : pick(random, variants)()
+  // An entry over the limit (2 MiB) stays in the dead-letter stream, payload and all: rare, so the shared Redis holds
+  // hundreds of MB, not GBs.
+  const huge = () => ({ payload: JSON.stringify({ ...create, title: "x".repeat(MAX_ENTRY_PAYLOAD_BYTES) }), kind: "huge_string" })
+  const { payload, kind } = random() < 0.015 ? huge() : pick(random, variants)()
   const partition = partitionOf("task", id, edge.deployment.partitions)
   const source = (await edge.deployment.redis.xadd(
     edge.deployment.keys.partition(partition).inbox,
@@ -306,7 +308,7 @@ async function fuzzRaw(): Promise<void> {
   count(`raw ${kind}`)
 }
 
-/** The fields of a partition's dead letters, a page at a time: the stream holds every poisoned entry's payload (some 1 MiB). */
+/** The fields of a partition's dead letters, a page at a time: the stream holds every poisoned entry's payload (some 2 MiB). */
 async function* deadLetterFields(partition: number): AsyncGenerator<string[]> {
   const stream = edge.deployment.keys.partition(partition).dead
   for (let from = "-"; ; ) {
@@ -380,7 +382,7 @@ describe(`fuzzing every boundary (FUZZ_N=${N}, FUZZ_SEED=${SEED})`, () => {
       )
       expect(worker.errors).toEqual([])
       // Memory is measured now, before the checks below read the dead letters back: they hold every
-      // poisoned entry's payload (some of 1 MiB), and reading them is the test's memory, not the edge's.
+      // poisoned entry's payload (some of 2 MiB), and reading them is the test's memory, not the edge's.
       const after = memory()
 
       // Every poisoned raw entry is a dead letter, none was stored.

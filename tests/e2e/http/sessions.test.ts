@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { sessionTaskId } from "../../../machines/task-ids.ts"
 import { waitFor } from "../../support/runtime.ts"
-import { httpClient, testEdge, type Answer, type Client, type TestEdge } from "../../support/edge.ts"
+import { httpClient, inboxAppends, testEdge, type Answer, type Client, type TestEdge } from "../../support/edge.ts"
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 const STREAM_ID = /^\d+-\d+$/
@@ -63,6 +63,33 @@ describe("sessions over HTTP", () => {
     expect(asAgent.status).toBe(403)
     expect(asAgent.body).toEqual({ error: { code: "forbidden", message: "only the operator token may make this call" } })
     expect(await actors()).toBe(1) // the agent only
+  })
+
+  it("refuses with 413 a body within the HTTP limit whose CREATE would be over an inbox entry's, writing nothing", async () => {
+    // In the command each task gets its derived id and its defaults: 20,000 bare tasks fit the 1 MiB body, not the entry.
+    const tasks = Array.from({ length: 20_000 }, (_, n) => ({ key: `t${n}`, title: "t", capability: "c" }))
+    const body = { title: "too many for one entry", tasks }
+    expect(Buffer.byteLength(JSON.stringify(body))).toBeLessThan(1024 * 1024)
+    const before = { actors: await actors(), appended: await inboxAppends(t.deployment) }
+    const refused = await api.post("/api/v1/sessions", body)
+    expect(refused.status).toBe(413)
+    expect(refused.body.error.code).toBe("payload_too_large")
+    expect(refused.body.error.message).toMatch(/^payload: \d{7} bytes as an inbox command, more than 2097152$/)
+    expect({ actors: await actors(), appended: await inboxAppends(t.deployment) }).toEqual(before)
+  })
+
+  it("creates a session whose CREATE is larger than its body's limit: 5,000 tasks of 100-byte payloads", async () => {
+    const tasks = Array.from({ length: 5_000 }, (_, n) => ({
+      key: `t${n}`,
+      title: `task ${n}`,
+      capability: "sx-big",
+      payload: { n, pad: "x".repeat(80) },
+    }))
+    const created = await api.post("/api/v1/sessions", { title: "five thousand", tasks })
+    expect(created.status).toBe(201)
+    expect(created.body.tasks).toHaveLength(5_000)
+    const read = await sessionWithTasks(created.body.id, 5_000)
+    expect(read.tasks.every((task: { status: string }) => task.status === "blocked")).toBe(true)
   })
 
   it("creates a session: 201 with each task key's id, its tasks created at once, blocked until it starts", async () => {

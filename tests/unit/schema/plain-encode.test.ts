@@ -154,6 +154,38 @@ describe("the plain path of what the edge appends (appendedStreamPayload)", () =
     expect(bySchemas(twoFaults)).toEqual({ ok: false, reason: 'id: expected a UUID, got "t1"' })
     expect(appendedStreamPayload(twoFaults)).toMatchObject({ ok: false, error: { message: 'id: expected a UUID, got "t1"' } })
   })
+
+  it("refuses as payload_too_large a command whose stream payload is over an entry's limit, by either path", () => {
+    const task = (text: string) => ({
+      kind: "task",
+      id: ID,
+      type: "CREATE",
+      payload: { id: ID, title: "t", capability: "c", dependsOn: [], blocked: false, payload: { text } },
+    })
+    const fits = appendedStreamPayload(task("é".repeat(1_000_000)))
+    expect(fits.ok && Buffer.byteLength(fits.value)).toBeGreaterThan(2_000_000)
+    // two bytes of UTF-8 a character: the limit is counted in bytes, not characters
+    const over = appendedStreamPayload(task("é".repeat(1_060_000)))
+    expect(over).toMatchObject({ ok: false, error: { code: "payload_too_large" } })
+    expect(over.ok ? "" : over.error.message).toMatch(/^payload: 2120\d{3} bytes as an inbox command, more than 2097152$/)
+    // the Schemas' path (a session's creation, with its tasks) is held to the same limit
+    const session = (text: string) => ({
+      kind: "session",
+      id: ID,
+      type: "CREATE",
+      payload: {
+        id: ID,
+        title: "s",
+        tasks: [{ id: OTHER, key: "a", title: "A", capability: "c", dependsOn: [], spec: { payload: { text } } }],
+      },
+    })
+    expect(hasPlainPayload("session", "CREATE")).toBe(false)
+    expect(appendedStreamPayload(session("x".repeat(2_000_000))).ok).toBe(true)
+    expect(appendedStreamPayload(session("x".repeat(2_100_000)))).toMatchObject({
+      ok: false,
+      error: { code: "payload_too_large", message: "payload: 2100274 bytes as an inbox command, more than 2097152" },
+    })
+  })
 })
 
 /** Any of the values a member takes or refuses, `undefined` included. */
