@@ -1,9 +1,10 @@
 // Refusals before a route runs, over real HTTP, each with its exact error body and nothing written:
-// unknown routes, bodies over the size cap (413), requests over the per-token rate (429, the operator
+// unknown routes, bodies over the size cap (413), a body whose decoding outlasts the store budget answered for what
+// it is (not 503), requests over the per-token rate (429, the operator
 // 10 times the limit), and CORS
 // (allowed origins get their headers and preflights, others are refused).
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { testEdge, type TestEdge } from "../../support/edge.ts"
+import { inboxAppends, testEdge, type TestEdge } from "../../support/edge.ts"
 
 const taskCount = async (t: TestEdge): Promise<number> => {
   const [row] = await t.deployment.schema.sql<{ n: number }[]>`select count(*)::int as n from actors where kind = 'task'`
@@ -13,14 +14,17 @@ const taskCount = async (t: TestEdge): Promise<number> => {
 describe("limits and refusals", () => {
   let small: TestEdge
   let limited: TestEdge
+  let roomy: TestEdge
 
   beforeAll(async () => {
     small = await testEdge({ limits: { maxPayloadBytes: 1024, allowedOrigins: ["https://dash.example"] } })
     limited = await testEdge({ limits: { perTokenPerSecond: 1 } })
+    roomy = await testEdge({ limits: { maxPayloadBytes: 32 * 1024 * 1024 }, runtime: false })
   })
   afterAll(async () => {
     await small?.close()
     await limited?.close()
+    await roomy?.close()
   })
 
   it("answers 404 with the error object for a path or method that is not a route", async () => {
@@ -57,6 +61,17 @@ describe("limits and refusals", () => {
     expect(await streamed.json()).toEqual({ error: { code: "payload_too_large", message: "body: larger than 1024 bytes" } })
     expect(await taskCount(small)).toBe(0)
     expect((await small.api.post("/api/v1/tasks", { title: "fits", capability: "c" })).status).toBe(201)
+  })
+
+  it("answers a body whose decoding takes longer than the 800 ms store budget for what it is, not 503", async () => {
+    // 60,000 tasks: seconds of decoding and checking on any host, none of it a Redis or Postgres call
+    const tasks = Array.from({ length: 60_000 }, (_, n) => ({ key: `t${n}`, title: "t", capability: "c" }))
+    const started = performance.now()
+    const refused = await roomy.api.post("/api/v1/sessions", { title: "huge", tasks })
+    expect(performance.now() - started).toBeGreaterThan(800)
+    expect(refused.status).toBe(413)
+    expect(refused.body.error.message).toMatch(/^payload: \d{8} bytes as an inbox command, more than 2097152$/)
+    expect(await inboxAppends(roomy.deployment)).toBe(0)
   })
 
   it("refuses requests over the operator's rate (10 times the limit) with 429 and Retry-After, writing nothing, and serves again in the next second", async () => {
