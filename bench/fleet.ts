@@ -47,6 +47,6 @@ export const fleet = async (bench: Bench): Promise<ScenarioReport> => {
       topStatements(clawbot),
     ],
     failures: failuresOf([clawbot, bullmq]),
-    figures: pairFigures([clawbot, bullmq]),
+    figures: pairFigures([clawbot, bullmq], { ratio: { atLeast: 0.5 } }),
   }
 }

@@ -134,6 +134,6 @@ export const lifecycle = async (bench: Bench): Promise<ScenarioReport> => {
       topStatements(clawbot),
     ],
     failures: failuresOf([clawbot, bullmq]),
-    figures: [...pairFigures([clawbot, bullmq]), p99Figure(clawbot)],
+    figures: [...pairFigures([clawbot, bullmq], { ratio: { atLeast: 1 }, bytes: { atMost: 8 * 1024 } }), p99Figure(clawbot)],
   }
 }

@@ -115,6 +115,12 @@ export const parseOptions = (argv: ReadonlyArray<string>): BenchOptions => {
   return { ...sized, bigSession: Math.min(sized.bigSession, sized.sessionTasks), smoke, only: scenarios(flag(argv, "only")) }
 }
 
+/** The sizes issue 7's targets are stated for: everything FULL sets but how often, how long and over how many threads. */
+const TARGET_SIZES = (Object.keys(FULL) as Array<keyof Sized>).filter((name) => !["rounds", "timeoutS", "botThreads"].includes(name))
+
+/** Whether the run has the full size of every scenario (the size issue 7's targets are stated for). */
+export const atFullSize = (options: BenchOptions): boolean => TARGET_SIZES.every((name) => options[name] === FULL[name])
+
 /** The options as one line, for the report's header. */
 export const describeOptions = (options: BenchOptions): string =>
   `${options.smoke ? "smoke" : "full"} size: lifecycle ${options.tasks} tasks (+${options.warmup} warm-up), fleet ${options.fleetTasks}, ` +

@@ -48,12 +48,19 @@ export interface ScenarioReport {
   readonly figures: ReadonlyArray<Figure>
 }
 
-/** One key figure of a run. */
+/** One key figure of a run, with the target issue 7 sets for it when it sets one. */
 export interface Figure {
   readonly label: string
   readonly value: number
   readonly digits: number
+  readonly goal?: Goal
 }
+
+/** A target: the figure at least, or at most, this value. */
+export type Goal = { readonly atLeast: number } | { readonly atMost: number }
+
+/** Whether `value` reaches `goal`. */
+export const reaches = (value: number, goal: Goal): boolean => ("atLeast" in goal ? value >= goal.atLeast : value <= goal.atMost)
 
 /** Nearest-rank percentile of already sorted values. */
 const percentile = (sorted: ReadonlyArray<number>, p: number): number =>
@@ -141,17 +148,28 @@ export const comparisonTable = (title: string, pairs: ReadonlyArray<readonly [Si
   return { title, columns, rows }
 }
 
-/** A Clawbot/peer pair's key figures: both throughputs and their ratio, and what a Clawbot task cost. */
-export const pairFigures = ([ours, theirs]: readonly [Side, Side]): Figure[] => [
+/** A figure with its goal when there is one. */
+const aimed = (figure: Figure, goal: Goal | undefined): Figure => (goal === undefined ? figure : { ...figure, goal })
+
+/** A Clawbot/peer pair's key figures: both throughputs and their ratio, and what a Clawbot task cost; `goals` for the
+ * ratio and the bytes when the scenario has targets for them. */
+export const pairFigures = (
+  [ours, theirs]: readonly [Side, Side],
+  goals: { readonly ratio?: Goal; readonly bytes?: Goal } = {},
+): Figure[] => [
   { label: `${ours.label} tasks/s`, value: throughput(ours.outcome), digits: 0 },
   { label: `${theirs.label} tasks/s`, value: throughput(theirs.outcome), digits: 0 },
-  { label: `throughput ratio ${ours.label} / ${theirs.label}`, value: throughput(ours.outcome) / throughput(theirs.outcome), digits: 3 },
+  aimed(
+    { label: `throughput ratio ${ours.label} / ${theirs.label}`, value: throughput(ours.outcome) / throughput(theirs.outcome), digits: 3 },
+    goals.ratio,
+  ),
   { label: `${ours.label} node CPU ms a task`, value: perTask(ours.outcome, ours.outcome.cost.nodeCpuMs), digits: 2 },
-  { label: `${ours.label} bytes to Redis + Postgres a task`, value: storeBytes(ours.outcome), digits: 0 },
+  aimed({ label: `${ours.label} bytes to Redis + Postgres a task`, value: storeBytes(ours.outcome), digits: 0 }, goals.bytes),
 ]
 
 /** A side's p99 latency as a key figure. */
-export const p99Figure = (side: Side): Figure => ({ label: `${side.label} latency p99 (ms)`, value: latency(99)(side.outcome), digits: 1 })
+export const p99Figure = (side: Side, goal?: Goal): Figure =>
+  aimed({ label: `${side.label} latency p99 (ms)`, value: latency(99)(side.outcome), digits: 1 }, goal)
 
 /** Clawbot's recorded transitions per task by actor kind and event: what the inbox entries were spent on
  * (a task needs one of each of task CREATE, ASSIGN, START, COMPLETE; an agent RELEASE only when its slot cannot go to

@@ -24,7 +24,8 @@ export const roundsSummary = (name: string, rounds: ReadonlyArray<ScenarioReport
   const byLabel = labels.map((label) => {
     const found = rounds.map((report) => report.figures.find((figure) => figure.label === label))
     const values = found.map((figure) => figure?.value ?? Number.NaN)
-    return { label, values, value: median(values), digits: found.find((figure) => figure !== undefined)?.digits ?? 0 }
+    const first = found.find((figure) => figure !== undefined)
+    return { label, values, value: median(values), digits: first?.digits ?? 0, goal: first?.goal }
   })
   const table: Table = {
     title: `${name}: key figures by round`,
@@ -37,6 +38,8 @@ export const roundsSummary = (name: string, rounds: ReadonlyArray<ScenarioReport
     tables: [table],
     notes: [],
     failures: rounds.flatMap((report, n) => report.failures.map((failure) => `round ${n + 1}: ${failure}`)),
-    figures: byLabel.map(({ label, value, digits }) => ({ label, value, digits })),
+    figures: byLabel.map(({ label, value, digits, goal }) =>
+      goal === undefined ? { label, value, digits } : { label, value, digits, goal },
+    ),
   }
 }

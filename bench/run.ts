@@ -9,9 +9,10 @@ import { close, openRedis } from "../src/redis/client.ts"
 import { dispatch } from "./dispatch.ts"
 import { fleet } from "./fleet.ts"
 import { lifecycle } from "./lifecycle.ts"
-import { describeOptions, parseOptions, type Scenario } from "./options.ts"
+import { atFullSize, describeOptions, parseOptions, type Scenario } from "./options.ts"
 import { renderMarkdown, renderText, type ScenarioReport } from "./report.ts"
 import { roundReport, roundsSummary } from "./rounds.ts"
+import { targetsReport } from "./targets.ts"
 import type { Bench } from "./support/bench.ts"
 import { startBenchServers } from "./support/servers.ts"
 import { sessions } from "./sessions.ts"
@@ -83,6 +84,8 @@ const main = async () => {
   const reports: ScenarioReport[] = []
   const ran: Scenario[] = []
   const failed: Scenario[] = []
+  /** Each scenario's last word: its one report, or its rounds' summary. */
+  const judged: ScenarioReport[] = []
   try {
     const redis = await openRedis(servers.redisUrl, { name: "bench-sampler" })
     const bench: Bench = { options, servers, redis, signal: interrupted.signal, logDir: LOGS.pathname }
@@ -97,8 +100,9 @@ const main = async () => {
           printReport(named)
         }
         reports.push(...rounds)
-        if (rounds.length > 1) {
-          const summary = roundsSummary(name, rounds)
+        const summary = rounds.length > 1 ? roundsSummary(name, rounds) : rounds[0]
+        if (summary !== undefined) judged.push(summary)
+        if (summary !== undefined && rounds.length > 1) {
           reports.push(summary)
           printReport(summary)
         }
@@ -107,6 +111,11 @@ const main = async () => {
       }
     } finally {
       await close(redis)
+    }
+    const targets = targetsReport(judged, atFullSize(options))
+    if (targets !== undefined) {
+      reports.push(targets)
+      printReport(targets)
     }
   } finally {
     await servers.stop()

@@ -1,6 +1,6 @@
 // Bench options: the smoke size, scenario selection, and the error a wrong value gets.
 import { describe, expect, it } from "vitest"
-import { describeOptions, parseOptions, SCENARIOS } from "../../../bench/options.ts"
+import { atFullSize, describeOptions, parseOptions, SCENARIOS } from "../../../bench/options.ts"
 
 describe("parseOptions", () => {
   it("runs every scenario at the full size by default, and at a few hundred tasks with --smoke", () => {
@@ -26,6 +26,13 @@ describe("parseOptions", () => {
     expect(() => parseOptions(["--tasks", "1.5"])).toThrow('--tasks: expected a positive integer, got "1.5"')
     expect(() => parseOptions(["--warmup", "-1"])).toThrow('--warmup: expected a non-negative integer, got "-1"')
     expect(() => parseOptions(["--rounds", "0"])).toThrow('--rounds: expected a positive integer, got "0"')
+  })
+
+  it("knows a run of the full size issue 7's targets are stated for, however many rounds and threads", () => {
+    expect(atFullSize(parseOptions([]))).toBe(true)
+    expect(atFullSize(parseOptions(["--rounds", "3", "--bot-threads", "2", "--timeout-s", "600"]))).toBe(true)
+    expect(atFullSize(parseOptions(["--smoke"]))).toBe(false)
+    expect(atFullSize(parseOptions(["--tasks", "20000"]))).toBe(false)
   })
 
   it("runs each scenario once unless --rounds says more", () => {

@@ -47,6 +47,16 @@ describe("roundsSummary", () => {
     expect(summary.tables[0]?.rows[0]).toEqual(["clawbot tasks/s", "600", "n/a", "600"])
   })
 
+  it("keeps a figure's goal on its median", () => {
+    const aimed = (ratio: number): ScenarioReport => ({
+      ...round(900, ratio),
+      figures: [{ label: "throughput ratio clawbot / bullmq", value: ratio, digits: 3, goal: { atLeast: 1 } }],
+    })
+    expect(roundsSummary("lifecycle", [aimed(0.2), aimed(0.1), aimed(0.3)]).figures).toEqual([
+      { label: "throughput ratio clawbot / bullmq", value: 0.2, digits: 3, goal: { atLeast: 1 } },
+    ])
+  })
+
   it("names each round's own report", () => {
     expect(roundReport(round(969, 0.152), 2, 3).name).toBe("lifecycle round 2 of 3")
   })
