@@ -112,7 +112,7 @@ const main = async () => {
     } finally {
       await close(redis)
     }
-    const targets = targetsReport(judged, atFullSize(options))
+    const targets = targetsReport(judged, { full: atFullSize(options), bigSession: options.bigSession })
     if (targets !== undefined) {
       reports.push(targets)
       printReport(targets)
