@@ -153,7 +153,7 @@ export const comparisonTable = (title: string, pairs: ReadonlyArray<readonly [Si
 }
 
 /** A figure with its goal when there is one. */
-const aimed = (figure: Figure, goal: Goal | undefined): Figure => (goal === undefined ? figure : { ...figure, goal })
+export const aimed = (figure: Figure, goal: Goal | undefined): Figure => (goal === undefined ? figure : { ...figure, goal })
 
 /** A Clawbot/peer pair's key figures: both throughputs and their ratio, and what a Clawbot task cost; `goals` for the
  * ratio and the bytes when the scenario has targets for them. */

@@ -1,7 +1,7 @@
 // A scenario run several times (`--rounds N`): this host's speed drifts by 10-25% between runs a few minutes apart, and
 // both sides of a round are measured one after the other, so one round's ratio can be off by that much. The summary
 // puts each key figure of every round side by side with its median, the figure to judge by.
-import { fixed, type ScenarioReport, type Table } from "./report.ts"
+import { aimed, fixed, type ScenarioReport, type Table } from "./report.ts"
 
 /** The middle value (the mean of the two middle ones for an even count); NaN when there is none. */
 export const median = (values: ReadonlyArray<number>): number => {
@@ -38,8 +38,6 @@ export const roundsSummary = (name: string, rounds: ReadonlyArray<ScenarioReport
     tables: [table],
     notes: [],
     failures: rounds.flatMap((report, n) => report.failures.map((failure) => `round ${n + 1}: ${failure}`)),
-    figures: byLabel.map(({ label, value, digits, goal }) =>
-      goal === undefined ? { label, value, digits } : { label, value, digits, goal },
-    ),
+    figures: byLabel.map(({ label, value, digits, goal }) => aimed({ label, value, digits }, goal)),
   }
 }

@@ -100,12 +100,12 @@ const main = async () => {
           printReport(named)
         }
         reports.push(...rounds)
-        const summary = rounds.length > 1 ? roundsSummary(name, rounds) : rounds[0]
-        if (summary !== undefined) judged.push(summary)
-        if (summary !== undefined && rounds.length > 1) {
+        if (rounds.length > 1) {
+          const summary = roundsSummary(name, rounds)
           reports.push(summary)
           printReport(summary)
-        }
+          judged.push(summary)
+        } else judged.push(...rounds)
         if (rounds.some((report) => report.failures.length > 0)) failed.push(name)
         if (interrupted.signal.aborted) break
       }

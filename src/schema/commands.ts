@@ -594,7 +594,7 @@ function decodeEntryFields(record: Readonly<Record<string, string>>): Decoded<ty
 
 /** The largest raw entry payload: 2 MiB, twice the default HTTP body limit, since the command the edge makes of a body
  * is larger than the body (a session's CREATE gives each task its derived id and writes in its defaults: a 5,000-task
- * session of 100-byte payloads is a 0.9 MB body and a 1.4 MB command). A command over it is refused at the append
+ * session of 100-byte payloads is a 0.8 MB body and a 1.4 MB command). A command over it is refused at the append
  * (`payload_too_large`), a raw entry over it dead-lettered. */
 export const MAX_ENTRY_PAYLOAD_BYTES = 2 * 1024 * 1024
 
