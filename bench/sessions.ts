@@ -1,9 +1,8 @@
 // Scenario `sessions`: the same N no-op tasks (no depends_on) as sessions of S tasks, for a small
 // S (10) and a large one (5,000, or N when smaller), each size on a fresh `clawbot start` with
-// the same bots as `fleet`: `POST /api/v1/sessions` with the session's tasks, then `POST
-// /sessions/{id}/start`, until all N tasks are `completed` in Postgres. BullMQ: the same N jobs as flows (a parent job
-// per session with its tasks as children), until every parent completed.
-import { setTimeout as sleep } from "node:timers/promises"
+// the same bots as `fleet`: `POST /api/v1/sessions` with the session's tasks and `start: true` (a session that runs
+// at once, as a BullMQ flow does), until all N tasks are `completed` in Postgres. BullMQ: the same N jobs as flows (a
+// parent job per session with its tasks as children), until every parent completed.
 import { bullmqFlows } from "./bullmq.ts"
 import { CAPABILITY } from "./lifecycle.ts"
 import {
@@ -22,23 +21,11 @@ import {
 } from "./report.ts"
 import { expectStatus } from "./support/api.ts"
 import type { Bench } from "./support/bench.ts"
-import { startEdgeFleet, type EdgeFleet } from "./support/edge-fleet.ts"
+import { startEdgeFleet } from "./support/edge-fleet.ts"
 import { noopPayload } from "./support/payload.ts"
 
 /** Sessions created at once. */
 const IN_FLIGHT = 16
-/** A start that finds its session not created yet (404/409) is tried again after this long, this many times. */
-const START_RETRY_MS = 50
-const START_TRIES = 200
-
-const startSession = async (fleet: EdgeFleet, id: string): Promise<void> => {
-  for (let attempt = 1; ; attempt++) {
-    const answer = await fleet.api.post(`/sessions/${id}/start`, {})
-    if (![404, 409].includes(answer.status) || attempt === START_TRIES)
-      return void expectStatus(`POST /sessions/${id}/start`, answer, 200, 202)
-    await sleep(START_RETRY_MS)
-  }
-}
 
 const runClawbot = async (bench: Bench, tasks: number, size: number, notes: string[]): Promise<Outcome> => {
   const fleet = await startEdgeFleet(bench, "bs")
@@ -49,6 +36,7 @@ const runClawbot = async (bench: Bench, tasks: number, size: number, notes: stri
       for (let s = next++; s < count; s = next++) {
         const body = {
           title: `bench session ${s}`,
+          start: true,
           tasks: Array.from({ length: Math.min(size, tasks - s * size) }, (_, i) => ({
             key: `t${i}`,
             title: `bench ${i}`,
@@ -56,8 +44,7 @@ const runClawbot = async (bench: Bench, tasks: number, size: number, notes: stri
             payload: noopPayload(i),
           })),
         }
-        const created = expectStatus("POST /sessions", await fleet.api.post("/sessions", body), 201, 202)
-        await startSession(fleet, String(created["id"]))
+        expectStatus("POST /sessions", await fleet.api.post("/sessions", body), 201, 202)
       }
     }
     const outcome = await fleet.measure(`sessions clawbot ${size}/session`, tasks, () =>
@@ -101,7 +88,7 @@ export const sessions = async (bench: Bench): Promise<ScenarioReport> => {
   }
   return {
     name: "sessions",
-    headline: `${tasks} tasks as ${smallSession}-task and as ${bigSession}-task sessions (POST /sessions, then POST /sessions/{id}/start; no depends_on), served by ${agents} SDK bots × ${concurrency}, vs BullMQ flows of the same sizes`,
+    headline: `${tasks} tasks as ${smallSession}-task and as ${bigSession}-task sessions (POST /sessions with start: true; no depends_on), served by ${agents} SDK bots × ${concurrency}, vs BullMQ flows of the same sizes`,
     tables: [comparisonTable(`sessions: ${tasks} tasks`, pairs, false)],
     notes,
     failures: failuresOf(pairs.flat()),
