@@ -69,6 +69,11 @@ const run = async (record: ((what: string, value: unknown) => void) | undefined)
     publish: catching("publish", (args) => (args[1] as unknown[]).map((_, n) => `${n}-0`)),
     applyTimers: catching("timers", (args) => (args[1] as unknown[]).length),
     appendRuns: catching("appendRuns", (args) => (args[1] as unknown[]).map(() => ({ id: "0-0", appended: 1 }))),
+    // One call over several partitions (a single Redis): caught as one appendRuns call a partition, in order.
+    appendRunsOver: (groups: ReadonlyArray<{ p: unknown; runs: unknown[] }>) => {
+      for (const { p, runs } of groups) calls.push(["appendRuns", [p, runs]])
+      return Promise.resolve(groups.map(({ runs }) => runs.map(() => ({ id: "0-0", appended: 1 }))))
+    },
     deadLetters: catching("deadLetters", () => []),
     ack: catching("ack", (args) => (args[1] as unknown[]).length),
   } as unknown as RedisScripts
