@@ -43,6 +43,12 @@ export interface AppendCommand {
   deadline?: number
 }
 
+/** A command of `appendAll`, with the keys of its partition. */
+export interface PartitionCommand {
+  readonly p: PartitionKeys
+  readonly command: AppendCommand
+}
+
 export interface Appended {
   id: string
   /** True when `cmdId` was appended before; `id` is then that first entry's id. */
@@ -116,6 +122,10 @@ export interface RedisScripts {
   readonly dedupeTtlMs: number
   /** Rejects with AppendExpired when the command's deadline had passed. */
   append(p: PartitionKeys, command: AppendCommand): Promise<Appended>
+  /** Commands to the inboxes of one or several partitions, each its own entry, in ONE call on a single Redis (one a
+   * partition in a Redis Cluster, started at once): each command's outcome in the order given, an AppendExpired for
+   * one whose deadline had passed (nothing written for it). */
+  appendAll(commands: ReadonlyArray<PartitionCommand>): Promise<Array<Appended | AppendExpired>>
   /** Arms (replacing a timer of the same name) and clears the partition's timers in one call, in the order given
    * (an arm then a clear of one timer ends cleared, and the other way round); how many operations were applied. */
   applyTimers(p: PartitionKeys, ops: ReadonlyArray<TimerOp>): Promise<number>
@@ -353,8 +363,8 @@ export interface ScriptOptions {
 }
 
 const KEY_COUNTS = {
+  // Two a partition: called with their own count (appendCall, appendRunsCall).
   append: 2,
-  // Two a partition: called with its own count (appendRunsCall).
   "append-runs": 2,
   "timers-apply": 2,
   "timers-fire": 3,
@@ -439,18 +449,62 @@ export const createScripts = (redis: Redis, options: ScriptOptions = {}): RedisS
       }),
     )
   }
+  /** One append.lua call over `commands` (their partitions' keys, two each, in the order first named). */
+  const appendCall = async (commands: ReadonlyArray<PartitionCommand>): Promise<Array<Appended | AppendExpired>> => {
+    const keys: string[] = []
+    const places = new Map<string, number>()
+    const args: (string | number)[] = [dedupeTtlMs]
+    for (const { p, command } of commands) {
+      let place = places.get(p.inbox)
+      if (place === undefined) {
+        keys.push(p.inbox, p.dedupe(""))
+        place = keys.length / 2
+        places.set(p.inbox, place)
+      }
+      const extra = command.fields === undefined ? [] : Object.entries(command.fields)
+      args.push(place, command.type, command.actor, command.payload, command.cmdId ?? "", command.deadline ?? 0, extra.length)
+      for (const [name, value] of extra) args.push(name, value)
+    }
+    const reply = (await calls.append(redis, keys.length, [...keys, ...args])) as Array<string | number>
+    return commands.map(({ command }, n) =>
+      reply[2 * n] === ScriptError.Expired
+        ? new AppendExpired(`the append's deadline ${command.deadline} had passed on Redis's clock`)
+        : { id: String(reply[2 * n]), duplicate: reply[2 * n + 1] === 1 },
+    )
+  }
+  /** `appendCall` in a Redis Cluster: one call a partition, all started at once, answers put back in order. */
+  const appendByPartition = async (commands: ReadonlyArray<PartitionCommand>): Promise<Array<Appended | AppendExpired>> => {
+    const groups = new Map<string, number[]>()
+    commands.forEach(({ p }, at) => {
+      const group = groups.get(p.inbox)
+      if (group === undefined) groups.set(p.inbox, [at])
+      else group.push(at)
+    })
+    const answers: Array<Appended | AppendExpired> = new Array(commands.length)
+    await Promise.all(
+      [...groups.values()].map(async (at) => {
+        const answered = await appendCall(at.map((index) => commands[index]!))
+        at.forEach((index, n) => (answers[index] = answered[n]!))
+      }),
+    )
+    return answers
+  }
   // Inbox entries are read as bytes, so a raw entry that is not UTF-8 is seen as such (see streamEntriesOfBytes).
   const readInboxBytes = define(redis, "inbox-read", true)
 
   return {
     dedupeTtlMs,
-    append: async (p, { type, actor, payload, cmdId = "", fields = {}, deadline = 0 }) => {
-      const extra = Object.entries(fields).flat()
-      const reply = await run.append(p.inbox, p.dedupe(""), type, actor, payload, cmdId, dedupeTtlMs, deadline, ...extra)
-      if (reply === ScriptError.Expired) throw new AppendExpired(`the append's deadline ${deadline} had passed on Redis's clock`)
-      const [id, duplicate] = reply as [string, number]
-      return { id, duplicate: duplicate === 1 }
+    append: async (p, command) => {
+      const [answer] = await appendCall([{ p, command }])
+      if (answer instanceof AppendExpired) throw answer
+      return answer!
     },
+    appendAll: (commands) =>
+      commands.length === 0
+        ? Promise.resolve([])
+        : isCluster(redis) && commands.length > 1
+          ? appendByPartition(commands)
+          : appendCall(commands),
     applyTimers: async (p, ops) => {
       if (ops.length === 0) return 0
       const args = ops.flatMap((timer) =>

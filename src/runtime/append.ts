@@ -1,11 +1,12 @@
 // The one way in (invariant 2): validates a command with its Schema and appends it, payload in its
 // snake_case stream form, to the inbox of its actor's partition, idempotently when it carries a command id,
-// and not at all once its deadline (if it has one) has passed on Redis's clock. Commands sent together
-// (the router's proposals) go the same way, all partitions in one call (one a partition in a Redis Cluster:
-// `createAppendEach`).
+// and not at all once its deadline (if it has one) has passed on Redis's clock. The commands a process appends
+// in one turn of the event loop (a batch's tasks, the frames of many bots read together) go in one call, each its
+// own entry (append.lua; one a partition in a Redis Cluster). Commands sent together as runs (the router's
+// proposals) go the same way, all partitions in one call (`createAppendEach`).
 import type { Keys } from "../redis/keys.ts"
 import { partitionOf } from "../redis/partition.ts"
-import type { AppendRun, RedisScripts } from "../redis/scripts.ts"
+import { AppendExpired, type AppendRun, type PartitionCommand, type RedisScripts } from "../redis/scripts.ts"
 
 export interface AppendInput {
   readonly kind: string
@@ -41,34 +42,84 @@ export type AppendFn = (command: AppendInput) => Promise<Appended>
  */
 export type ValidateCommand = (command: AppendInput) => string
 
-export const createAppend =
-  (options: {
-    readonly scripts: RedisScripts
-    readonly keys: Keys
-    readonly partitions: number
-    readonly validate: ValidateCommand
-  }): AppendFn =>
-  async (command) => {
-    const { by, deadline, ...validated } = command
-    const payload = options.validate(validated)
-    // Commands sent together (a batch) are all validated before the first deadline is asked for: the time
-    // spent validating them is not taken from the time Redis has to run them.
-    if (deadline !== undefined) await Promise.resolve()
-    const partition = partitionOf(command.kind, command.id, options.partitions)
-    const appended = await options.scripts.append(options.keys.partition(partition), {
-      type: command.type,
-      actor: `${command.kind}:${command.id}`,
-      payload,
-      ...(command.cmdId ? { cmdId: command.cmdId } : {}),
-      fields: {
-        ...(command.replyTo ? { replyTo: command.replyTo } : {}),
-        ...(command.replyWhen ? { replyWhen: command.replyWhen } : {}),
-        ...(by ? { by } : {}),
+/** The most commands, and about the most payload bytes, one call carries: more waiting go in further calls. */
+const CALL_MAX_COMMANDS = 1_000
+const CALL_MAX_BYTES = 4 * 1024 * 1024
+
+/** A command waiting for its call, and its caller's answer. */
+interface Waiting extends PartitionCommand {
+  readonly partition: number
+  readonly deadline: (() => number) | undefined
+  readonly resolve: (appended: Appended) => void
+  readonly reject: (error: unknown) => void
+}
+
+export const createAppend = (options: {
+  readonly scripts: RedisScripts
+  readonly keys: Keys
+  readonly partitions: number
+  readonly validate: ValidateCommand
+}): AppendFn => {
+  let waiting: Waiting[] = []
+  let bytes = 0
+  let scheduled = false
+  /** Sends what waits, in one call: each deadline asked for now, just before it is sent. */
+  const flush = () => {
+    scheduled = false
+    if (waiting.length === 0) return
+    const asked = waiting
+    waiting = []
+    bytes = 0
+    // A deadline that cannot be fixed (no estimate of Redis's clock) fails its own command; the others are sent.
+    const sending: Waiting[] = []
+    const commands: PartitionCommand[] = []
+    for (const one of asked) {
+      try {
+        commands.push({ p: one.p, command: one.deadline === undefined ? one.command : { ...one.command, deadline: one.deadline() } })
+        sending.push(one)
+      } catch (error) {
+        one.reject(error)
+      }
+    }
+    if (sending.length === 0) return
+    options.scripts.appendAll(commands).then(
+      (answers) =>
+        answers.forEach((answer, n) => {
+          const { partition, resolve, reject } = sending[n]!
+          if (answer instanceof AppendExpired) reject(answer)
+          else resolve({ partition, streamId: answer.id, duplicate: answer.duplicate })
+        }),
+      (error: unknown) => {
+        for (const { reject } of sending) reject(error)
       },
-      ...(deadline === undefined ? {} : { deadline: deadline() }),
-    })
-    return { partition, streamId: appended.id, duplicate: appended.duplicate }
+    )
   }
+  return (command) => {
+    const { by, deadline, ...validated } = command
+    let payload: string
+    try {
+      payload = options.validate(validated)
+    } catch (error) {
+      return Promise.reject(error)
+    }
+    const partition = partitionOf(command.kind, command.id, options.partitions)
+    const fields: Record<string, string> = {}
+    if (command.replyTo) fields["replyTo"] = command.replyTo
+    if (command.replyWhen) fields["replyWhen"] = command.replyWhen
+    if (by) fields["by"] = by
+    const appendCommand = { type: command.type, actor: `${command.kind}:${command.id}`, payload, cmdId: command.cmdId ?? "", fields }
+    return new Promise<Appended>((resolve, reject) => {
+      waiting.push({ p: options.keys.partition(partition), command: appendCommand, partition, deadline, resolve, reject })
+      bytes += payload.length
+      if (waiting.length >= CALL_MAX_COMMANDS || bytes >= CALL_MAX_BYTES) flush()
+      else if (!scheduled) {
+        scheduled = true
+        // After the other callbacks of this turn (every socket read together, a batch's commands): one call for them.
+        setImmediate(flush)
+      }
+    })
+  }
+}
 
 /** A command of `AppendEachFn`: no reply address, author or deadline. */
 export type EachCommand = Omit<AppendInput, "replyTo" | "replyWhen" | "by" | "deadline">

@@ -1,5 +1,6 @@
 // Idempotent append to a partition inbox: a command id is appended once, however often it is sent;
-// an append run after its deadline (on Redis's clock) writes nothing and answers AppendExpired.
+// an append run after its deadline (on Redis's clock) writes nothing and answers AppendExpired. Several
+// commands to several partitions go in one call, each answered on its own.
 import { describe, expect, it } from "vitest"
 import { AppendExpired, createScripts } from "../../../src/redis/scripts.ts"
 import { freshRedis } from "../../support/redis.ts"
@@ -85,5 +86,47 @@ describe("append", () => {
     ])
     expect(await scripts.append(p, { ...command, cmdId: "c-10" })).toMatchObject({ duplicate: false })
     expect(await fresh.redis.xlen(p.inbox)).toBe(2)
+  })
+
+  it("appends commands to several partitions in one call, each its own entry with its fields, each answered on its own", async () => {
+    const [p5, p6] = [fresh.keys.partition(5), fresh.keys.partition(6)]
+    const scripts = createScripts(fresh.redis)
+    const earlier = await scripts.append(p6, { type: "START", actor: "task:t-2", payload: "{}", cmdId: "c-20" })
+    const past = Math.floor(await redisNow()) - 1
+    const answers = await scripts.appendAll([
+      { p: p5, command: { type: "CREATE", actor: "task:t-1", payload: '{"n":1}', fields: { by: "operator" } } },
+      { p: p6, command: { type: "START", actor: "task:t-2", payload: '{"n":2}', cmdId: "c-20" } },
+      { p: p5, command: { type: "CREATE", actor: "task:t-3", payload: '{"n":3}', cmdId: "c-21", deadline: past } },
+      {
+        p: p6,
+        command: {
+          type: "COMPLETE",
+          actor: "task:t-2",
+          payload: '{"n":4}',
+          cmdId: "c-22",
+          fields: { replyTo: "edge-1:4", replyWhen: "rejected" },
+        },
+      },
+      { p: p5, command: { type: "CREATE", actor: "task:t-3", payload: '{"n":5}', cmdId: "c-23", deadline: past + 60_000 } },
+    ])
+    expect(answers[1]).toEqual({ id: earlier.id, duplicate: true })
+    expect(answers[2]).toBeInstanceOf(AppendExpired)
+    const [first, , , fourth, fifth] = answers as Array<{ id: string; duplicate: boolean }>
+    expect(await entries(p5.inbox)).toEqual([
+      [first!.id, ["type", "CREATE", "actor", "task:t-1", "payload", '{"n":1}', "by", "operator"]],
+      [fifth!.id, ["type", "CREATE", "actor", "task:t-3", "payload", '{"n":5}', "cmdId", "c-23"]],
+    ])
+    expect(await entries(p6.inbox)).toEqual([
+      [earlier.id, ["type", "START", "actor", "task:t-2", "payload", "{}", "cmdId", "c-20"]],
+      [
+        fourth!.id,
+        ["type", "COMPLETE", "actor", "task:t-2", "payload", '{"n":4}', "cmdId", "c-22", "replyTo", "edge-1:4", "replyWhen", "rejected"],
+      ],
+    ])
+    // The expired command's id was not taken: sent again in time, it is appended.
+    expect(await fresh.redis.exists(p5.dedupe("c-21"))).toBe(0)
+    expect(await scripts.append(p5, { type: "CREATE", actor: "task:t-3", payload: '{"n":3}', cmdId: "c-21" })).toMatchObject({
+      duplicate: false,
+    })
   })
 })

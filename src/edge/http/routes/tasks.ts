@@ -1,5 +1,5 @@
 // `/api/v1/tasks`: standalone tasks (ready at once: no session, no dependencies) one at a time or up
-// to 1,000 in a batch (all validated before any is appended, then appended pipelined), list, read,
+// to 1,000 in a batch (all validated before any is appended, then appended in one call), list, read,
 // the task lifecycle for HTTP-only bots (claim, start, progress, complete, fail), and the operator's approve, reject and cancel.
 import { randomUUID } from "node:crypto"
 import { Effect, Schema } from "effect"
