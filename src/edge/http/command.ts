@@ -84,10 +84,11 @@ const ranges = (indexes: ReadonlyArray<number>): string =>
     .join(", ")
 
 /**
- * Appends several commands together, e.g. a batch's (one call on a single Redis: the append gathers the commands
- * of one turn of the event loop, src/runtime/append.ts), all with one deadline (appendSent), and waits for every one
- * until the budget is spent. When some were confirmed and others not (some partitions' nodes of a Redis Cluster did
- * not answer), the 503 names the commands that were accepted: the others were not.
+ * Appends several commands together, e.g. a batch's (usually one call on a single Redis: the append gathers the
+ * commands of one turn of the event loop, src/runtime/append.ts), all with one deadline (appendSent), and waits for
+ * every one until the budget is spent. When some were confirmed and others not (a batch split over two calls by
+ * their limit, or some partitions' nodes of a Redis Cluster did not answer), the 503 names the commands that were
+ * accepted: the others were not.
  */
 export const appendAll = async (ctx: EdgeContext, commands: ReadonlyArray<AppendInput>): Promise<Appended[]> => {
   const confirmed: Array<Appended | undefined> = commands.map(() => undefined)
