@@ -39,7 +39,7 @@ export interface AppendCommand {
   /** Extra entry fields, e.g. `{ replyTo }`. */
   fields?: Readonly<Record<string, string>>
   /** ms since the epoch on Redis's clock (src/redis/clock.ts): run after it, the append writes nothing and
-   * rejects with AppendExpired. Absent: no deadline. */
+   * answers AppendExpired for it. Absent: no deadline. */
   deadline?: number
 }
 
@@ -120,8 +120,6 @@ export interface FiredTimers {
 export interface RedisScripts {
   /** How long an appended cmdId is remembered (ms): a routing decision kept for a repeat of its command lasts as long. */
   readonly dedupeTtlMs: number
-  /** Rejects with AppendExpired when the command's deadline had passed. */
-  append(p: PartitionKeys, command: AppendCommand): Promise<Appended>
   /** Commands to the inboxes of one or several partitions, each its own entry, in ONE call on a single Redis (one a
    * partition in a Redis Cluster, started at once): each command's outcome in the order given, an AppendExpired for
    * one whose deadline had passed (nothing written for it). */
@@ -494,11 +492,6 @@ export const createScripts = (redis: Redis, options: ScriptOptions = {}): RedisS
 
   return {
     dedupeTtlMs,
-    append: async (p, command) => {
-      const [answer] = await appendCall([{ p, command }])
-      if (answer instanceof AppendExpired) throw answer
-      return answer!
-    },
     appendAll: (commands) =>
       commands.length === 0
         ? Promise.resolve([])

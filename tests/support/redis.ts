@@ -1,5 +1,5 @@
 // Test support: a test file's own Redis connection and random key prefix, its keys deleted
-// afterwards, and a plain consumer-group read. Uses REDIS_URL, else Redis on 127.0.0.1:6379, else a
+// afterwards, a plain consumer-group read, and one command appended alone. Uses REDIS_URL, else Redis on 127.0.0.1:6379, else a
 // redis:7 testcontainer.
 import { randomBytes } from "node:crypto"
 import { connect } from "node:net"
@@ -7,7 +7,8 @@ import type { Redis } from "ioredis"
 import { afterAll, beforeAll } from "vitest"
 import { close, openRedis } from "../../src/redis/client.ts"
 import { streamEntries, type StreamEntry } from "../../src/redis/streams.ts"
-import { keysFor, RUNTIME_GROUP, type Keys } from "../../src/redis/keys.ts"
+import { keysFor, RUNTIME_GROUP, type Keys, type PartitionKeys } from "../../src/redis/keys.ts"
+import { AppendExpired, type AppendCommand, type Appended, type RedisScripts } from "../../src/redis/scripts.ts"
 
 export interface FreshRedis {
   /** The file's connection (available in hooks and tests). */
@@ -96,3 +97,10 @@ export const readGroup = async (redis: Redis, inbox: string, consumer: string, c
       ">",
     ),
   )
+
+/** One command appended alone (the scripts' `appendAll` of one): its entry, or its AppendExpired thrown. */
+export const appendOne = async (scripts: RedisScripts, p: PartitionKeys, command: AppendCommand): Promise<Appended> => {
+  const [answer] = await scripts.appendAll([{ p, command }])
+  if (answer instanceof AppendExpired) throw answer
+  return answer!
+}

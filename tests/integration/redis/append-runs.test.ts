@@ -5,7 +5,7 @@
 // has its whole id, type, payload.
 import { describe, expect, it } from "vitest"
 import { createScripts, sharedPrefix } from "../../../src/redis/scripts.ts"
-import { freshRedis } from "../../support/redis.ts"
+import { appendOne, freshRedis } from "../../support/redis.ts"
 
 const fresh = freshRedis()
 
@@ -69,13 +69,13 @@ describe("append runs", () => {
   it("dedupes against what append and an earlier call appended before, and append against it", async () => {
     const p = fresh.keys.partition(2)
     const scripts = createScripts(fresh.redis)
-    const alone = await scripts.append(p, { type: "RELEASE", actor: "agent:a", payload: '{"n":1}', cmdId: "x/1" })
+    const alone = await appendOne(scripts, p, { type: "RELEASE", actor: "agent:a", payload: '{"n":1}', cmdId: "x/1" })
     const [each] = await scripts.appendRuns(p, [{ type: "RELEASE", actor: "agent:a", parts: [part("x/2", 2), part("x/3", 3)] }])
     const [answer] = await scripts.appendRuns(p, [
       { type: "RELEASE", actor: "agent:a", parts: [part("x/1", 1), part("x/3", 3), part("x/4", 4)] },
     ])
     expect(answer!.appended).toBe(1)
-    expect(await scripts.append(p, { type: "RELEASE", actor: "agent:a", payload: '{"n":4}', cmdId: "x/4" })).toEqual({
+    expect(await appendOne(scripts, p, { type: "RELEASE", actor: "agent:a", payload: '{"n":4}', cmdId: "x/4" })).toEqual({
       id: answer!.id,
       duplicate: true,
     })
@@ -105,7 +105,7 @@ describe("append runs", () => {
     ] as const)
       expect(await fresh.redis.get(p.dedupe(cmdId))).toBe(written[entry]!.id)
     // the same ids sent alone (another prefix) are the same commands
-    expect(await scripts.append(p, { type: "SESSION_RUN", actor: "task:b", payload: '{"n":2}', cmdId: "3/1796-4/12" })).toEqual({
+    expect(await appendOne(scripts, p, { type: "SESSION_RUN", actor: "task:b", payload: '{"n":2}', cmdId: "3/1796-4/12" })).toEqual({
       id: written[1]!.id,
       duplicate: true,
     })

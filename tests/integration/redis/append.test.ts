@@ -3,7 +3,7 @@
 // commands to several partitions go in one call, each answered on its own.
 import { describe, expect, it } from "vitest"
 import { AppendExpired, createScripts } from "../../../src/redis/scripts.ts"
-import { freshRedis } from "../../support/redis.ts"
+import { appendOne, freshRedis } from "../../support/redis.ts"
 import { waitFor } from "../../support/runtime.ts"
 
 const fresh = freshRedis()
@@ -14,7 +14,7 @@ describe("append", () => {
   it("writes type, actor, payload, cmdId and extra fields as one inbox entry", async () => {
     const p = fresh.keys.partition(0)
     const scripts = createScripts(fresh.redis)
-    const { id, duplicate } = await scripts.append(p, {
+    const { id, duplicate } = await appendOne(scripts, p, {
       type: "START",
       actor: "task:t-1",
       payload: '{"agentId":"a-1"}',
@@ -31,8 +31,8 @@ describe("append", () => {
     const p = fresh.keys.partition(1)
     const scripts = createScripts(fresh.redis)
     const command = { type: "PROGRESS", actor: "task:t-2", payload: '{"progress":0.5}', cmdId: "c-2" }
-    const first = await scripts.append(p, command)
-    const second = await scripts.append(p, { ...command, payload: '{"progress":0.9}' })
+    const first = await appendOne(scripts, p, command)
+    const second = await appendOne(scripts, p, { ...command, payload: '{"progress":0.9}' })
     expect(second).toEqual({ id: first.id, duplicate: true })
     expect((await entries(p.inbox)).map(([id]) => id)).toEqual([first.id])
   })
@@ -42,10 +42,10 @@ describe("append", () => {
     const scripts = createScripts(fresh.redis)
     const command = { type: "HEARTBEAT", actor: "agent:a-1", payload: "{}" }
     const ids = [
-      await scripts.append(p, command),
-      await scripts.append(p, command),
-      await scripts.append(p, { ...command, cmdId: "c-3" }),
-      await scripts.append(p, { ...command, cmdId: "c-4" }),
+      await appendOne(scripts, p, command),
+      await appendOne(scripts, p, command),
+      await appendOne(scripts, p, { ...command, cmdId: "c-3" }),
+      await appendOne(scripts, p, { ...command, cmdId: "c-4" }),
     ].map((appended) => appended.id)
     expect(new Set(ids).size).toBe(4)
     expect(await fresh.redis.xlen(p.inbox)).toBe(4)
@@ -56,10 +56,10 @@ describe("append", () => {
     const p = fresh.keys.partition(3)
     const scripts = createScripts(fresh.redis, { dedupeTtlMs: 50 })
     const command = { type: "CANCEL", actor: "session:s-1", payload: "{}", cmdId: "c-5" }
-    const first = await scripts.append(p, command)
+    const first = await appendOne(scripts, p, command)
     expect(await fresh.redis.get(p.dedupe("c-5"))).toBe(first.id)
     await waitFor("the cmdId's marker to expire", async () => ((await fresh.redis.exists(p.dedupe("c-5"))) === 0 ? true : undefined))
-    const later = await scripts.append(p, command)
+    const later = await appendOne(scripts, p, command)
     expect(later.duplicate).toBe(false)
     expect(later.id).not.toBe(first.id)
     expect(await fresh.redis.xlen(p.inbox)).toBe(2)
@@ -76,22 +76,22 @@ describe("append", () => {
     const scripts = createScripts(fresh.redis)
     const command = { type: "CREATE", actor: "task:t-9", payload: "{}", cmdId: "c-9", fields: { replyTo: "edge-1:9" } }
     const deadline = Math.floor(await redisNow()) - 1
-    await expect(scripts.append(p, { ...command, deadline })).rejects.toBeInstanceOf(AppendExpired)
+    await expect(appendOne(scripts, p, { ...command, deadline })).rejects.toBeInstanceOf(AppendExpired)
     expect(await fresh.redis.exists(p.inbox, p.dedupe("c-9"))).toBe(0)
     // The same command without a deadline, or with one still ahead, is written (extra fields after the deadline argument).
-    const ahead = await scripts.append(p, { ...command, deadline: Math.floor(await redisNow()) + 60_000 })
+    const ahead = await appendOne(scripts, p, { ...command, deadline: Math.floor(await redisNow()) + 60_000 })
     expect(ahead.duplicate).toBe(false)
     expect(await entries(p.inbox)).toEqual([
       [ahead.id, ["type", "CREATE", "actor", "task:t-9", "payload", "{}", "cmdId", "c-9", "replyTo", "edge-1:9"]],
     ])
-    expect(await scripts.append(p, { ...command, cmdId: "c-10" })).toMatchObject({ duplicate: false })
+    expect(await appendOne(scripts, p, { ...command, cmdId: "c-10" })).toMatchObject({ duplicate: false })
     expect(await fresh.redis.xlen(p.inbox)).toBe(2)
   })
 
   it("appends commands to several partitions in one call, each its own entry with its fields, each answered on its own", async () => {
     const [p5, p6] = [fresh.keys.partition(5), fresh.keys.partition(6)]
     const scripts = createScripts(fresh.redis)
-    const earlier = await scripts.append(p6, { type: "START", actor: "task:t-2", payload: "{}", cmdId: "c-20" })
+    const earlier = await appendOne(scripts, p6, { type: "START", actor: "task:t-2", payload: "{}", cmdId: "c-20" })
     const past = Math.floor(await redisNow()) - 1
     const answers = await scripts.appendAll([
       { p: p5, command: { type: "CREATE", actor: "task:t-1", payload: '{"n":1}', fields: { by: "operator" } } },
@@ -125,7 +125,7 @@ describe("append", () => {
     ])
     // The expired command's id was not taken: sent again in time, it is appended.
     expect(await fresh.redis.exists(p5.dedupe("c-21"))).toBe(0)
-    expect(await scripts.append(p5, { type: "CREATE", actor: "task:t-3", payload: '{"n":3}', cmdId: "c-21" })).toMatchObject({
+    expect(await appendOne(scripts, p5, { type: "CREATE", actor: "task:t-3", payload: '{"n":3}', cmdId: "c-21" })).toMatchObject({
       duplicate: false,
     })
   })
