@@ -86,8 +86,12 @@ export const sessionsGroup: Group = {
     ),
     ...Object.fromEntries(SESSION_ACTIONS.map((action) => [action, lifecycle(action)])),
     timeline: showCommand(
-      "Every transition of the session and its tasks, in order",
-      ({ admin }, id) => admin.sessions.timeline(id),
+      "Every transition of the session and its tasks, in order (every page of it)",
+      async ({ admin }, id) => {
+        const transitions = []
+        for await (const step of admin.sessions.timelineAll(id)) transitions.push(step)
+        return { session_id: id, transitions, next_cursor: null }
+      },
       (timeline) =>
         table(
           ["AT", "KIND", "ID", "VERSION", "FROM", "TO", "EVENT"],

@@ -1,4 +1,5 @@
-// The query of `GET /actors/{kind}/{id}/history?after_version=&limit=` (time travel, PROTOCOL v1.1).
+// The queries of the history reads: `GET /actors/{kind}/{id}/history?after_version=&limit=` (time travel,
+// PROTOCOL v1.1) and `GET /sessions/{id}/timeline?limit=&cursor=` (a session's and its tasks' transitions, by page).
 import { Effect, Schema, SchemaTransformation } from "effect"
 import { NonNegativeInt } from "./common.ts"
 import { wire } from "./wire.ts"
@@ -20,3 +21,19 @@ export const HistoryQuery = wire(
   }),
 )
 export type HistoryQuery = typeof HistoryQuery.Type
+
+/** A timeline page holds at most this many transitions, and that many when `limit` is not given (a session of
+ * up to a few hundred tasks in one page, as before there were pages). */
+export const TIMELINE_MAX_LIMIT = 1_000
+
+export const TimelineQuery = wire(
+  "TimelineQuery",
+  Schema.Struct({
+    limit: Whole.check(Schema.isBetween({ minimum: 1, maximum: TIMELINE_MAX_LIMIT })).pipe(
+      Schema.withDecodingDefaultKey(Effect.succeed(String(TIMELINE_MAX_LIMIT))),
+    ),
+    /** The `next_cursor` of the page before (the last transition it holds); absent: from the session's creation. */
+    cursor: Schema.optionalKey(Whole),
+  }),
+)
+export type TimelineQuery = typeof TimelineQuery.Type

@@ -1,5 +1,5 @@
 // Reads of the `transitions` history (invariant 9: each row is an actor's new version and the
-// merge patch of its view): a session's timeline, and one actor's transitions in version order
+// merge patch of its view): a session's timeline by page, and one actor's transitions in version order
 // (time travel: its view at any version is the patches up to it applied in order).
 import type { Sql } from "./db.ts"
 import { withPosition } from "../schema/patch-position.ts"
@@ -57,12 +57,21 @@ const toTransition = (row: TransitionRow): StoredTransition => ({
   by: row.caused_by,
 })
 
-/** Every transition of the session and of its tasks, in the order they happened. */
-export async function timeline(sql: Sql, sessionId: string): Promise<StoredTransition[]> {
+/** A page of a session's timeline: `next` (the last transition's id) reads the page after it; null on the last. */
+export interface TimelinePage {
+  readonly transitions: StoredTransition[]
+  readonly next: number | null
+}
+
+/** The session's and its tasks' transitions after the one with id `after` (0: from the first), in the order they
+ * happened, at most `limit` (one index range: `transitions_by_session`). */
+export async function timeline(sql: Sql, sessionId: string, options: { after: number; limit: number }): Promise<TimelinePage> {
   const rows = await sql<TransitionRow[]>`
     select id, kind, actor_id, session_id, version, from_state, to_state, event, stream_id, at, patch, caused_by
-    from transitions where session_id = ${sessionId} order by id`
-  return rows.map(toTransition)
+    from transitions where session_id = ${sessionId} and id > ${options.after}
+    order by id limit ${options.limit + 1}`
+  const transitions = rows.slice(0, options.limit).map(toTransition)
+  return { transitions, next: rows.length > options.limit ? (transitions.at(-1)?.id ?? null) : null }
 }
 
 /** One actor's transitions with a version above `afterVersion`, in version order. */

@@ -1,9 +1,11 @@
 // The Sessions pages in Debian's Chromium against a runtime and an edge (issue 11): the live list shows
 // each session's state, progress, health and age, filters by state and by title, and takes new sessions
 // and their transitions from the event socket alone (no request to the API while they come); a session's
-// page shows its progress, health and checkpoints, and its timeline grows live as its tasks transition.
+// page shows its progress, health and checkpoints, and its timeline grows live as its tasks transition; a
+// session of hundreds of tasks shows its latest transitions, read from every page of the timeline.
 import type { Page, Request } from "playwright-core"
 import { describe, expect, it } from "vitest"
+import { waitFor } from "../support/runtime.ts"
 import { screenshot, type System, type Browser, operatorPage } from "./support.ts"
 
 describe("the sessions list and a session's page", () => {
@@ -98,4 +100,41 @@ describe("the sessions list and a session's page", () => {
     await screenshot(page, "session-timeline")
     expect(browser.errors).toEqual([])
   }, 60_000)
+
+  it("shows the latest 200 transitions of a session whose timeline spans several pages of the API", async () => {
+    const tasks = Array.from({ length: 600 }, (_, n) => ({ key: `t${n}`, title: `t${n}`, capability: "nobody-has-it" }))
+    const created = await system.api.post("/api/v1/sessions", { title: "epsilon wide", start: true, tasks })
+    expect(created.status).toBe(201)
+    const id = created.body.id as string
+    expect((await system.api.post(`/api/v1/sessions/${id}/cancel?wait=1`, {})).status).toBe(200)
+    // Every task cancelled: more than one page of 1,000 transitions, and nothing more to come.
+    const whole = await waitFor("every task cancelled", async () => {
+      const steps: Array<{ to: string; event: string; kind: string; actor_id: string }> = []
+      let cursor: string | null = null
+      do {
+        const page: { body: { transitions: typeof steps; next_cursor: string | null } } = await system.api.get(
+          `/api/v1/sessions/${id}/timeline${cursor === null ? "" : `?cursor=${cursor}`}`,
+        )
+        steps.push(...page.body.transitions)
+        cursor = page.body.next_cursor
+      } while (cursor !== null)
+      const cancelled = steps.filter((step) => step.kind === "task" && step.to === "cancelled").length
+      return cancelled === tasks.length ? steps : undefined
+    })
+    expect(whole.length).toBeGreaterThan(1_000)
+
+    await page.goto(`${system.url()}/#/sessions/${id}`)
+    const timeline = page.getByRole("list", { name: "Timeline" }).getByRole("listitem")
+    await expect.poll(() => timeline.count(), { timeout: 15_000 }).toBe(200)
+    // They are the timeline's last 200 in order (not the last of the API's first page): each names its actor and event.
+    const keys = new Map(created.body.tasks.map((task: { key: string; id: string }) => [task.id, task.key]))
+    const named = (step: (typeof whole)[number]) => `${step.kind === "task" ? `task ${keys.get(step.actor_id)}` : "session"} ${step.event}`
+    const shown = (await timeline.allTextContents()).map((text) => {
+      const words = text.replace(/\s+/g, " ").trim().split(" ")
+      const actor = words.indexOf("task") >= 0 ? `task ${words[words.indexOf("task") + 1]}` : "session"
+      return `${actor} ${words.at(-1)}`
+    })
+    expect(shown).toEqual(whole.slice(-200).map(named))
+    expect(browser.errors).toEqual([])
+  }, 90_000)
 })

@@ -1,5 +1,5 @@
 // Admin routes of sessions and workflows: create (a DAG of tasks), list, read, the lifecycle commands,
-// checkpoints, the timeline, delete; `POST /workflows` (steps one after another).
+// checkpoints, the timeline (by page, or all of it), delete; `POST /workflows` (steps one after another).
 import type { Schema } from "effect"
 import { CheckpointBody, CreateSessionBody, CreateWorkflowBody, type ListSessionsQuery } from "../../schema/http.ts"
 import type { CheckpointCreated, SessionCreated, SessionSummary, SessionView, Timeline } from "../../edge/http/views.ts"
@@ -27,6 +27,8 @@ export type SessionAction = (typeof SESSION_ACTIONS)[number]
 
 export const sessionsApi = (t: Transport) => {
   const list = (filters?: SessionFilters) => t.request<Page<SessionSummary>>("GET", `${API}/sessions`, { query: pagingQuery(filters) })
+  const timeline = async (id: string, paging?: Paging) =>
+    t.request<Timeline>("GET", `${API}/sessions/${segment(id)}/timeline`, { query: pagingQuery(paging) })
   const act = (action: SessionAction) => (id: string, options?: CommandOptions) =>
     command(t, `${API}/sessions/${segment(id)}/${action}`, {}, options)
   return {
@@ -46,8 +48,15 @@ export const sessionsApi = (t: Transport) => {
     act: async (id: string, action: SessionAction, options?: CommandOptions) => act(action)(id, options),
     checkpoint: async (id: string, data: (typeof CheckpointBody.Encoded)["data"]) =>
       t.request<CheckpointCreated>("POST", `${API}/sessions/${segment(id)}/checkpoints`, { body: checked(CheckpointBody, { data }) }),
-    timeline: async (id: string, paging?: Paging) =>
-      t.request<Timeline>("GET", `${API}/sessions/${segment(id)}/timeline`, { query: pagingQuery(paging) }),
+    /** A page of the session's and its tasks' transitions, in order: `limit` 1 to 1000 (default 1000), `cursor` the
+     * `next_cursor` of the page before. */
+    timeline,
+    /** Every transition of the session and its tasks, in order, page after page (`limit` a page). */
+    timelineAll: (id: string, paging?: Omit<Paging, "cursor">) =>
+      everyPage(async (cursor) => {
+        const page = await timeline(id, { ...paging, ...(cursor ? { cursor } : {}) })
+        return { items: page.transitions, next_cursor: page.next_cursor }
+      }),
     /** Soft delete (hidden from lists, kept in history); `hard` erases it (operator). */
     delete: async (id: string, options: { hard?: boolean } = {}) =>
       t.request<CommandAnswer>("DELETE", `${API}/sessions/${segment(id)}`, { query: options.hard ? { hard: 1 } : undefined }),

@@ -8,7 +8,7 @@ import type { TaskContext } from "../../../machines/task.ts"
 import { ActorKind, Json, JsonObject, StreamId, Uuid } from "../../schema/common.ts"
 import { AgentState, SessionState, TaskState } from "../../schema/states.ts"
 import type { StoredActor } from "../../store/actor-row.ts"
-import type { StoredTransition } from "../../store/history.ts"
+import type { StoredTransition, TimelinePage } from "../../store/history.ts"
 import * as views from "../../../actors/views.ts"
 
 const Time = Schema.String.annotate({ description: "ISO-8601 UTC time", format: "date-time" })
@@ -161,9 +161,12 @@ export const ActorHistory = Schema.Struct({
 }).annotate({ identifier: "ActorHistory" })
 export type ActorHistory = typeof ActorHistory.Type
 
-export const Timeline = Schema.Struct({ session_id: Uuid, transitions: Schema.Array(TransitionView) }).annotate({
-  identifier: "Timeline",
-})
+/** A page of a session's timeline: `next_cursor` (as `?cursor=`) reads the page after it, null on the last. */
+export const Timeline = Schema.Struct({
+  session_id: Uuid,
+  transitions: Schema.Array(TransitionView),
+  next_cursor: Schema.NullOr(Schema.String),
+}).annotate({ identifier: "Timeline" })
 export type Timeline = typeof Timeline.Type
 
 /** A command accepted into the actor's inbox (202), its verdict pending or not asked for. */
@@ -281,15 +284,16 @@ const transitionView = (transition: StoredTransition) => ({
   by: transition.by,
 })
 
-export const timelineView = (sessionId: string, transitions: ReadonlyArray<StoredTransition>): Timeline => ({
+export const timelineView = (sessionId: string, page: TimelinePage): Timeline => ({
   session_id: sessionId,
-  transitions: transitions.map((transition) => ({
+  transitions: page.transitions.map((transition) => ({
     id: transition.id,
     kind: transition.kind as ActorKind,
     actor_id: transition.actorId,
     stream_id: transition.streamId,
     ...transitionView(transition),
   })),
+  next_cursor: page.next === null ? null : String(page.next),
 })
 
 export const historyView = (kind: ActorKind, id: string, transitions: ReadonlyArray<StoredTransition>): ActorHistory => ({

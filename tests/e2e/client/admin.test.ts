@@ -68,6 +68,15 @@ describe("createAdmin", () => {
     expect(view.tasks.map((task) => task.key).sort()).toEqual(["a", "b"])
     const timeline = await admin.sessions.timeline(created.id)
     expect(timeline.transitions.filter((step) => step.kind === "session").map((step) => step.event)).toContain("PAUSE")
+    expect(timeline.next_cursor).toBeNull()
+    // By page: the first two, then the rest after them; timelineAll reads every page.
+    const firstTwo = await admin.sessions.timeline(created.id, { limit: 2 })
+    expect(firstTwo.transitions.map((step) => step.id)).toEqual(timeline.transitions.slice(0, 2).map((step) => step.id))
+    const rest = await admin.sessions.timeline(created.id, { cursor: firstTwo.next_cursor! })
+    expect(rest.transitions.map((step) => step.id)).toEqual(timeline.transitions.slice(2).map((step) => step.id))
+    const all = []
+    for await (const step of admin.sessions.timelineAll(created.id, { limit: 2 })) all.push(step)
+    expect(all).toEqual(timeline.transitions)
     expect((await admin.sessions.list({ status: "stopped" })).items.map((s) => s.id)).toContain(created.id)
   })
 

@@ -275,6 +275,45 @@ describe("sessions over HTTP", () => {
     })
   })
 
+  it("answers the timeline a page at a time: read in turn, the pages are the timeline; a bad limit or cursor is refused", async () => {
+    const { id } = await create()
+    await api.post(`/api/v1/sessions/${id}/start?wait=1`)
+    const before = await waitFor("the tasks' creation and start in the timeline", async () => {
+      const body = (await api.get(`/api/v1/sessions/${id}/timeline`)).body
+      return body.transitions.length >= 7 ? body : undefined
+    })
+    expect(before.next_cursor).toBeNull()
+    const pages: number[][] = []
+    let cursor: string | null = null
+    do {
+      const page: Answer = await api.get(`/api/v1/sessions/${id}/timeline?limit=2${cursor ? `&cursor=${cursor}` : ""}`)
+      expect(page.status).toBe(200)
+      expect(page.body.session_id).toBe(id)
+      pages.push(page.body.transitions.map((step: { id: number }) => step.id))
+      cursor = page.body.next_cursor
+    } while (cursor !== null)
+    // Every page but the last holds two; none is empty (the last full page says there is no other).
+    expect(pages.length).toBeGreaterThanOrEqual(Math.ceil(before.transitions.length / 2))
+    expect(pages.slice(0, -1).every((ids) => ids.length === 2)).toBe(true)
+    expect(pages.at(-1)?.length).toBeGreaterThan(0)
+    const paged = pages.flat()
+    expect(paged.length).toBeGreaterThanOrEqual(before.transitions.length)
+    const after = (await api.get(`/api/v1/sessions/${id}/timeline`)).body
+    expect(after.transitions.slice(0, paged.length).map((step: { id: number }) => step.id)).toEqual(paged)
+    const past = await api.get(`/api/v1/sessions/${id}/timeline?cursor=${paged.at(-1)}`)
+    expect(past.body).toEqual({ session_id: id, transitions: after.transitions.slice(paged.length), next_cursor: null })
+
+    expect((await api.get(`/api/v1/sessions/${id}/timeline?limit=0`)).body).toEqual({
+      error: { code: "validation_failed", message: "limit: expected a value between 1 and 1000, got 0" },
+    })
+    expect((await api.get(`/api/v1/sessions/${id}/timeline?limit=1001`)).body).toEqual({
+      error: { code: "validation_failed", message: "limit: expected a value between 1 and 1000, got 1001" },
+    })
+    const badCursor = await api.get(`/api/v1/sessions/${id}/timeline?cursor=abc`)
+    expect(badCursor.status).toBe(400)
+    expect(badCursor.body).toEqual({ error: { code: "validation_failed", message: 'cursor: expected a whole number, got "abc"' } })
+  })
+
   it("lists sessions by status, a page at a time", async () => {
     const made = [await create(), await create(), await create()]
     for (const { id } of made) await api.post(`/api/v1/sessions/${id}/cancel?wait=1`)

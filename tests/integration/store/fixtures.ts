@@ -1,6 +1,8 @@
 // Builders for the store's integration tests: snapshot rows and transitions keyed by stream id.
 import type { SnapshotWrite, TransitionWrite } from "../../../src/store/snapshots.ts"
 import type { Sql } from "../../../src/store/db.ts"
+import { type StoredTransition, timeline } from "../../../src/store/history.ts"
+import { TIMELINE_MAX_LIMIT } from "../../../src/schema/history.ts"
 
 /** A stream id `<ms>-<seq>`. */
 export const sid = (ms: number, seq = 0): string => `${ms}-${seq}`
@@ -77,3 +79,7 @@ export async function holdFence(sql: Sql, partition: number): Promise<{ readonly
     },
   }
 }
+
+/** A session's whole timeline (the fixtures' sessions fit one page). */
+export const sessionTimeline = async (sql: Sql, sessionId: string): Promise<StoredTransition[]> =>
+  (await timeline(sql, sessionId, { after: 0, limit: TIMELINE_MAX_LIMIT })).transitions

@@ -4,11 +4,10 @@
 // are written. Statements are counted with postgres.js's `debug` hook on a pool of the test's own.
 import postgres from "postgres"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { timeline } from "../../../src/store/history.ts"
 import { getActor } from "../../../src/store/queries.ts"
 import { type Batch, writeBatch, writeBatches } from "../../../src/store/snapshots.ts"
 import { type TestSchema, freshSchema } from "../../support/postgres.ts"
-import { holdFence, move, row, sid } from "./fixtures.ts"
+import { holdFence, move, row, sid, sessionTimeline } from "./fixtures.ts"
 
 let pg: TestSchema
 /** The statements the counted pool sent (its text), in order. */
@@ -106,21 +105,21 @@ describe("a group of batches in one statement", () => {
     // partition 5: written, with the fence it carried
     expect(await getActor(pg.sql, "task", "t-5")).toMatchObject({ state: "ready", streamId: sid(T1), fence: 1, sessionId: "s-5" })
     expect(await getActor(pg.sql, "session", "s-5")).toMatchObject({ state: "running", streamId: sid(T1, 1) })
-    expect((await timeline(pg.sql, "s-5")).map((t) => [t.kind, t.actorId, t.to])).toEqual([
+    expect((await sessionTimeline(pg.sql, "s-5")).map((t) => [t.kind, t.actorId, t.to])).toEqual([
       ["task", "t-5", "ready"],
       ["session", "s-5", "running"],
     ])
     // partition 2: nothing written, s-2 not erased
     expect(await getActor(pg.sql, "task", "t-2")).toBeUndefined()
     expect(await getActor(pg.sql, "session", "s-2")).toMatchObject({ state: "running", streamId: sid(T0) })
-    expect((await timeline(pg.sql, "s-2")).map((t) => t.to)).toEqual(["running"])
+    expect((await sessionTimeline(pg.sql, "s-2")).map((t) => t.to)).toEqual(["running"])
     // partition 3: t-3 as before, no t-3b, and the fence raised to 2
     expect(await getActor(pg.sql, "task", "t-3")).toMatchObject({ streamId: sid(T0), fence: 1 })
     expect(await getActor(pg.sql, "task", "t-3b")).toBeUndefined()
     expect(await writeBatch(pg.sql, { partition: 3, fence: 1, rows: [], transitions: [] })).toMatchObject({ _tag: "StaleFence" })
     // partition 4: s-4 erased with its history
     expect(await getActor(pg.sql, "session", "s-4")).toBeUndefined()
-    expect(await timeline(pg.sql, "s-4")).toEqual([])
+    expect(await sessionTimeline(pg.sql, "s-4")).toEqual([])
     // exactly that: +2 rows of partition 5, -1 of partition 4; +2 transitions, -1 erased
     expect([await count("actors"), await count("transitions")]).toEqual([actorsBefore + 1, transitionsBefore + 1])
   })

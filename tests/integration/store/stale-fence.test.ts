@@ -1,11 +1,10 @@
 // Fencing: a batch carrying an older lease token than the partition's stored one is refused
 // whole, and nothing of it is written.
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { timeline } from "../../../src/store/history.ts"
 import { getActor } from "../../../src/store/queries.ts"
 import { writeBatch } from "../../../src/store/snapshots.ts"
 import { type TestSchema, freshSchema } from "../../support/postgres.ts"
-import { move, row, sid } from "./fixtures.ts"
+import { move, row, sid, sessionTimeline } from "./fixtures.ts"
 
 let pg: TestSchema
 beforeAll(async () => {
@@ -32,8 +31,8 @@ describe("writeBatch fencing", () => {
     expect(stale).toEqual({ _tag: "StaleFence", partition: 3, fence: 4 })
     expect(await getActor(pg.sql, "session", "s-1")).toMatchObject({ state: "running", streamId: sid(T0), fence: 5 })
     expect(await getActor(pg.sql, "session", "s-2")).toBeUndefined()
-    expect((await timeline(pg.sql, "s-1")).map((t) => t.to)).toEqual(["running"])
-    expect(await timeline(pg.sql, "s-2")).toEqual([])
+    expect((await sessionTimeline(pg.sql, "s-1")).map((t) => t.to)).toEqual(["running"])
+    expect(await sessionTimeline(pg.sql, "s-2")).toEqual([])
   })
 
   it("accepts the same fence again and a newer one, which then shuts the older out", async () => {

@@ -1,11 +1,10 @@
 // Stream ids never go backwards: a redelivered batch is a no-op, an older entry never
 // overwrites a newer one, and ids compare as numbers (<ms>-<seq>), not as text.
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { timeline } from "../../../src/store/history.ts"
 import { getActor } from "../../../src/store/queries.ts"
 import { type Batch, writeBatch } from "../../../src/store/snapshots.ts"
 import { type TestSchema, freshSchema } from "../../support/postgres.ts"
-import { move, row, sid } from "./fixtures.ts"
+import { move, row, sid, sessionTimeline } from "./fixtures.ts"
 
 let pg: TestSchema
 beforeAll(async () => {
@@ -26,7 +25,7 @@ describe("writeBatch stream ordering", () => {
     const stored = await getActor(pg.sql, "session", "s-1")
     expect(await writeBatch(pg.sql, first)).toEqual({ _tag: "Written", actors: 0, transitions: 0 })
     expect(await getActor(pg.sql, "session", "s-1")).toEqual(stored)
-    expect((await timeline(pg.sql, "s-1")).map((t) => t.to)).toEqual(["pending", "running"])
+    expect((await sessionTimeline(pg.sql, "s-1")).map((t) => t.to)).toEqual(["pending", "running"])
   })
 
   it("never lets an older entry overwrite a newer one", async () => {

@@ -1,9 +1,9 @@
-// Timeline: a session's transitions and its tasks', across partitions, in the order they happened.
+// Timeline: a session's transitions and its tasks', across partitions, in the order they happened, by page.
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { timeline } from "../../../src/store/history.ts"
 import { type SnapshotWrite, type TransitionWrite, writeBatch } from "../../../src/store/snapshots.ts"
 import { type TestSchema, freshSchema } from "../../support/postgres.ts"
-import { move, row, sid } from "./fixtures.ts"
+import { timeline } from "../../../src/store/history.ts"
+import { move, row, sid, sessionTimeline } from "./fixtures.ts"
 
 let pg: TestSchema
 beforeAll(async () => {
@@ -41,7 +41,7 @@ describe("timeline", () => {
     await step(3, "task", "t-9", null, "ready", sid(T0 + 20, 1), "s-2")
     await step(0, "session", "s-1", "running", "degraded", sid(T0 + 20, 0))
 
-    const events = (await timeline(pg.sql, "s-1")).map((t) => `${t.kind}:${t.actorId}:${t.from ?? "-"}>${t.to}`)
+    const events = (await sessionTimeline(pg.sql, "s-1")).map((t) => `${t.kind}:${t.actorId}:${t.from ?? "-"}>${t.to}`)
     expect(events).toEqual([
       "session:s-1:->pending",
       "session:s-1:pending>running",
@@ -51,7 +51,7 @@ describe("timeline", () => {
       "task:t-2:blocked>ready",
       "session:s-1:running>degraded",
     ])
-    expect((await timeline(pg.sql, "s-2")).map((t) => t.actorId)).toEqual(["s-2", "t-9"])
+    expect((await sessionTimeline(pg.sql, "s-2")).map((t) => t.actorId)).toEqual(["s-2", "t-9"])
   })
 
   it("returns each transition's event, entry, time, version, patch and cause", async () => {
@@ -74,7 +74,7 @@ describe("timeline", () => {
         }),
       ],
     )
-    expect(await timeline(pg.sql, "s-3")).toEqual([
+    expect(await sessionTimeline(pg.sql, "s-3")).toEqual([
       {
         id: expect.any(Number),
         kind: "task",
@@ -97,7 +97,22 @@ describe("timeline", () => {
 
   it("files a transition under the session it names even without a row in its batch", async () => {
     await apply(2, [], [move("task", "t-4", "ready", "assigned", sid(T0 + 40), { sessionId: "s-4" })])
-    expect((await timeline(pg.sql, "s-4")).map((t) => t.actorId)).toEqual(["t-4"])
-    expect(await timeline(pg.sql, "no-such-session")).toEqual([])
+    expect((await sessionTimeline(pg.sql, "s-4")).map((t) => t.actorId)).toEqual(["t-4"])
+    expect(await sessionTimeline(pg.sql, "no-such-session")).toEqual([])
+  })
+
+  it("reads a timeline by page: each after the one before's last transition, the last page saying it is the last", async () => {
+    for (let n = 0; n < 5; n += 1) await step(n % 3, "task", `t-5${n}`, null, "ready", sid(T0 + 50 + n), "s-5")
+    const whole = (await sessionTimeline(pg.sql, "s-5")).map((t) => t.id)
+    expect(whole).toHaveLength(5)
+    const first = await timeline(pg.sql, "s-5", { after: 0, limit: 2 })
+    expect(first).toEqual({ transitions: expect.any(Array), next: whole[1] })
+    const second = await timeline(pg.sql, "s-5", { after: first.next!, limit: 2 })
+    expect(second.transitions.map((t) => t.id)).toEqual(whole.slice(2, 4))
+    const last = await timeline(pg.sql, "s-5", { after: second.next!, limit: 2 })
+    expect(last).toEqual({ transitions: [expect.objectContaining({ id: whole[4], actorId: "t-54" })], next: null })
+    // A page that ends with the last transition is the last, and nothing comes after it.
+    expect((await timeline(pg.sql, "s-5", { after: whole[2]!, limit: 2 })).next).toBeNull()
+    expect(await timeline(pg.sql, "s-5", { after: whole[4]!, limit: 2 })).toEqual({ transitions: [], next: null })
   })
 })

@@ -1,6 +1,6 @@
 // One session: its state, progress, health and checkpoints, its lifecycle buttons, its task DAG laid
 // out with ELK (each task node coloured by its live state; a click opens the task's statechart) and
-// its timeline (every transition of the session and its tasks, live). The session itself is the SDK's
+// its timeline (its latest transitions, live: the session's and its tasks'). The session itself is the SDK's
 // mirror of it.
 import { useEffect, useMemo, useState } from "preact/hooks"
 import { describeFailure, get } from "../api.ts"
@@ -34,6 +34,23 @@ interface Step {
 
 const ACTIONS = ["start", "pause", "resume", "stop", "cancel", "retry"] as const
 
+/** The timeline shows the session's latest transitions, at most this many. */
+const TIMELINE_SHOWN = 200
+
+/** The session's latest TIMELINE_SHOWN transitions: its timeline read page after page (the API answers it from the
+ * first), keeping the last ones; stops early once the page is left (`left`). */
+const readTimeline = async (id: string, left: () => boolean): Promise<Step[]> => {
+  let steps: Step[] = []
+  let cursor: string | null = null
+  do {
+    const query: string = cursor === null ? "" : `?cursor=${encodeURIComponent(cursor)}`
+    const page: { transitions: Step[]; next_cursor: string | null } = await get(`/api/v1/sessions/${id}/timeline${query}`)
+    steps = [...steps, ...page.transitions].slice(-TIMELINE_SHOWN)
+    cursor = page.next_cursor
+  } while (cursor !== null && !left())
+  return steps
+}
+
 export const SessionPage = ({ id }: { readonly id: string }) => {
   const fleet = useFleet()
   const [loaded, setLoaded] = useState<{ session: View & { tasks: SessionTask[] } } | { error: string }>()
@@ -49,10 +66,15 @@ export const SessionPage = ({ id }: { readonly id: string }) => {
       (session) => setLoaded({ session }),
       (error: unknown) => setLoaded({ error: describeFailure(error) }),
     )
-    get<{ transitions: Step[] }>(`/api/v1/sessions/${id}/timeline`).then(
-      (answer) => setTimeline(answer.transitions),
+    let left = false
+    setTimeline([])
+    readTimeline(id, () => left).then(
+      (steps) => left || setTimeline(steps),
       () => undefined,
     )
+    return () => {
+      left = true
+    }
   }, [id])
 
   // The session's tasks as read, and any created since (the runtime creates them after the session).
@@ -92,7 +114,7 @@ export const SessionPage = ({ id }: { readonly id: string }) => {
         setTimeline((steps) =>
           steps.some((step) => step.kind === event.kind && step.actor_id === event.actor_id && step.version === event.version)
             ? steps
-            : [...steps, event],
+            : [...steps, event].slice(-TIMELINE_SHOWN),
         )
       }
     },
@@ -160,7 +182,7 @@ export const SessionPage = ({ id }: { readonly id: string }) => {
       </div>
       <h2>Timeline</h2>
       <ol class="timeline" aria-label="Timeline" tabIndex={0}>
-        {timeline.slice(-200).map((step) => (
+        {timeline.map((step) => (
           <li>
             <time dateTime={step.at}>{new Date(step.at).toLocaleTimeString()}</time>{" "}
             {step.kind === "task" ? `task ${keys.get(step.actor_id) ?? step.actor_id}` : "session"} {step.from ?? "∅"} →{" "}

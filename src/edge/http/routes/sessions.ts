@@ -15,6 +15,7 @@ import {
   WaitQuery,
 } from "../../../schema/http.ts"
 import { timeline } from "../../../store/history.ts"
+import { TimelineQuery } from "../../../schema/history.ts"
 import { sessionTasks } from "../../../store/queries.ts"
 import { requireOperator } from "../../auth.ts"
 import type { EdgeContext } from "../../context.ts"
@@ -220,13 +221,17 @@ export const sessionRoutes: Route[] = [
     method: "GET",
     path: `${API}/sessions/{id}/timeline`,
     name: "sessionTimeline",
-    summary: "Every transition of the session and its tasks, in order",
+    summary:
+      "Every transition of the session and its tasks, in order, by page: at most `limit` (1 to 1000, default 1000) after " +
+      "`cursor` (the `next_cursor` of the page before; null on the last page)",
     access: "read",
     params: IdParams,
-    responses: { 200: { description: "the transitions", schema: Timeline } },
-    async handle({ ctx, params }) {
+    query: TimelineQuery,
+    responses: { 200: { description: "a page of the transitions", schema: Timeline } },
+    async handle({ ctx, params, query }) {
       await existsOr404(ctx.sql, "session", params.id)
-      return json(200, timelineView(params.id, await timeline(ctx.sql, params.id)))
+      const page = await timeline(ctx.sql, params.id, { after: query.cursor ?? 0, limit: query.limit })
+      return json(200, timelineView(params.id, page))
     },
   }),
 ]
