@@ -37,6 +37,12 @@ const ACTIONS = ["start", "pause", "resume", "stop", "cancel", "retry"] as const
 /** The timeline shows the session's latest transitions, at most this many. */
 const TIMELINE_SHOWN = 200
 
+/** Whether a step is `step` (one actor's version), however it came (read or live). */
+const sameStep =
+  (step: Pick<Step, "kind" | "actor_id" | "version">) =>
+  (other: Step): boolean =>
+    other.kind === step.kind && other.actor_id === step.actor_id && other.version === step.version
+
 /** The session's latest TIMELINE_SHOWN transitions: its timeline read page after page (the API answers it from the
  * first), keeping the last ones; stops early once the page is left (`left`). */
 const readTimeline = async (id: string, left: () => boolean): Promise<Step[]> => {
@@ -69,7 +75,8 @@ export const SessionPage = ({ id }: { readonly id: string }) => {
     let left = false
     setTimeline([])
     readTimeline(id, () => left).then(
-      (steps) => left || setTimeline(steps),
+      // What arrived live while the pages were read, and is on none of them, comes after them.
+      (read) => left || setTimeline((live) => [...read, ...live.filter((step) => !read.some(sameStep(step)))].slice(-TIMELINE_SHOWN)),
       () => undefined,
     )
     return () => {
@@ -111,11 +118,7 @@ export const SessionPage = ({ id }: { readonly id: string }) => {
   useActorEvents(
     (event) => {
       if ((event.kind === "session" && event.actor_id === id) || (event.kind === "task" && taskIds.has(event.actor_id))) {
-        setTimeline((steps) =>
-          steps.some((step) => step.kind === event.kind && step.actor_id === event.actor_id && step.version === event.version)
-            ? steps
-            : [...steps, event].slice(-TIMELINE_SHOWN),
-        )
+        setTimeline((steps) => (steps.some(sameStep(event)) ? steps : [...steps, event].slice(-TIMELINE_SHOWN)))
       }
     },
     [id, taskIds],
