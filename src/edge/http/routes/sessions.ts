@@ -15,7 +15,7 @@ import {
   WaitQuery,
 } from "../../../schema/http.ts"
 import { timeline } from "../../../store/history.ts"
-import { TimelineQuery } from "../../../schema/history.ts"
+import { TIMELINE_MAX_LIMIT, TimelineQuery } from "../../../schema/history.ts"
 import { sessionTasks } from "../../../store/queries.ts"
 import { requireOperator } from "../../auth.ts"
 import type { EdgeContext } from "../../context.ts"
@@ -222,8 +222,8 @@ export const sessionRoutes: Route[] = [
     path: `${API}/sessions/{id}/timeline`,
     name: "sessionTimeline",
     summary:
-      "Every transition of the session and its tasks, in order, by page: at most `limit` (1 to 1000, default 1000) after " +
-      "`cursor` (the `next_cursor` of the page before; null on the last page)",
+      `Every transition of the session and its tasks, in order, by page: at most \`limit\` (1 to ${TIMELINE_MAX_LIMIT}, default ` +
+      `${TIMELINE_MAX_LIMIT}) after \`cursor\` (the \`next_cursor\` of the page before; null on the last page)`,
     access: "read",
     params: IdParams,
     query: TimelineQuery,
