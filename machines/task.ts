@@ -38,6 +38,10 @@ export interface TaskInput {
   approvalTimeoutS?: number
   /** Held: its session is not running yet, so it stays blocked until SESSION_RUN. */
   blocked: boolean
+  /** The agent the router gave it to at its intake (src/runtime/intake.ts: a free slot was waiting for its capability):
+   * it is created assigned to that agent, without going through the ready queue. A task that cannot run at once (held,
+   * waiting for dependencies or an approval) refuses the gift, and the agent's slot is released. */
+  givenTo?: string
   /** The session's sweep count when it created the task. */
   epoch?: number
   at: number
@@ -207,6 +211,11 @@ function isCreation(event: { type: string }): boolean {
   return event.type === "xstate.init"
 }
 
+/** The agent a task was given to at its intake, during its creation macrostep (none otherwise). */
+function givenAtIntake(event: { type: string }): string | undefined {
+  return isCreation(event) ? (event as { readonly input?: TaskInput }).input?.givenTo : undefined
+}
+
 /** The time of the event, or of the creation during the creation macrostep (XState's init event has none). */
 function eventTime(context: TaskContext, event: { type: string; at?: number }): number {
   return event.at ?? context.createdAt
@@ -326,6 +335,8 @@ export const taskMachine = setup({
   guards: {
     /** Not held by its session, and every dependency completed (`dependenciesDone` holds each of `dependsOn` once). */
     canRun: ({ context }) => !context.held && context.dependenciesDone.length === context.dependsOn.length,
+    /** Created with an agent the router gave it to at its intake. */
+    isGivenAtIntake: ({ event }) => givenAtIntake(event) !== undefined,
     isOwnAgent: ({ context, event }) => "agentId" in event && event.agentId === context.agentId,
     isFromAgentThatLeft: ({ context, event }) => "agentId" in event && event.agentId === context.refuseAssignFrom,
     /** This run has spent fewer attempts than `maxAttempts`. */
@@ -429,6 +440,18 @@ export const taskMachine = setup({
       return { refuseAssignFrom: event.agentId }
     }),
     forgetAgentThatLeft: assign({ refuseAssignFrom: null }),
+    /** The assignment a task given at its intake is created with (as ASSIGN records one). */
+    recordIntakeAssignment: assign(({ context, event }) => {
+      const at = eventTime(context, event)
+      return { agentId: givenAtIntake(event) ?? null, assignedAt: at, deadlineAt: deadlineFrom(context, at), updatedAt: at }
+    }),
+    /** A task given at its intake that cannot run at once (held, waiting for dependencies or an approval) gives the agent's
+     * slot back, as a refused ASSIGN does. */
+    refuseIntakeGift: enqueueActions(({ context, event, enqueue }) => {
+      const agentId = givenAtIntake(event)
+      const runsAtOnce = !context.held && context.dependsOn.length === 0 && !context.requiresApproval
+      if (agentId !== undefined && !runsAtOnce) enqueue.emit({ type: "task.assign_refused" as const, agentId })
+    }),
     announceAssignment: emit(({ context }) => ({
       type: "task.assigned" as const,
       agentId: holder(context),
@@ -613,9 +636,15 @@ export const taskMachine = setup({
   },
   states: {
     blocked: {
-      entry: { type: "enter", params: { status: "blocked" } },
+      entry: [{ type: "enter", params: { status: "blocked" } }, "refuseIntakeGift"],
       always: [
         { guard: and(["canRun", "needsApproval"]), target: "awaiting_approval" },
+        {
+          guard: and(["canRun", "isGivenAtIntake"]),
+          target: "assigned",
+          actions: ["markReady", "recordIntakeAssignment", "armDeadline", "announceAssignment"],
+          description: "created with a free slot waiting for its capability: assigned at once",
+        },
         { guard: "canRun", target: "ready", actions: "markReady" },
       ],
       on: { ADD_DEPENDENCIES: { actions: "addDependencies" }, ...cancellable(["recordCancel", "announceCancel"]) },

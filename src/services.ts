@@ -9,6 +9,7 @@ import { keysFor, type Keys } from "./redis/keys.ts"
 import { createScripts, type RedisScripts } from "./redis/scripts.ts"
 import { createAppend, type AppendFn } from "./runtime/append.ts"
 import { validateCommand } from "./runtime/inbox-codec.ts"
+import { withIntakeGifts } from "./runtime/intake.ts"
 import { openDb, type Db } from "./store/db.ts"
 import { migrate } from "./store/migrate.ts"
 
@@ -45,7 +46,12 @@ export const openServices = async (
   }
   const keys = keysFor(config.prefix)
   const scripts = createScripts(redis, { dedupeTtlMs: config.dedupeWindowS * 1000 })
-  const append = createAppend({ scripts, keys, partitions: config.partitions, validate: validateCommand })
+  // Standalone tasks created while a slot waits for their capability are created assigned (src/runtime/intake.ts).
+  const append = withIntakeGifts(createAppend({ scripts, keys, partitions: config.partitions, validate: validateCommand }), {
+    scripts,
+    keys,
+    log,
+  })
   return {
     redis,
     db,

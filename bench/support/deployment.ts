@@ -7,6 +7,7 @@ import { close, openRedis } from "../../src/redis/client.ts"
 import { keysFor, type Keys } from "../../src/redis/keys.ts"
 import { createScripts } from "../../src/redis/scripts.ts"
 import { createAppend, createAppendEach, type AppendEachFn, type AppendFn } from "../../src/runtime/append.ts"
+import { withIntakeGifts } from "../../src/runtime/intake.ts"
 import { validateCommand } from "../../src/runtime/inbox-codec.ts"
 import { freshPrefix, type Bench } from "./bench.ts"
 import { startClawbot, type ClawbotProcess } from "./clawbot-process.ts"
@@ -97,7 +98,8 @@ export const startDeployment = async (bench: Bench, command: "start" | "runtime"
       stop,
       sample,
       quiesce,
-      append: createAppend(producer),
+      // As the edge's (src/services.ts): standalone tasks created while a slot waits are created assigned.
+      append: withIntakeGifts(createAppend(producer), producer),
       appendEach: createAppendEach(producer),
       failure,
       async finish(before) {

@@ -163,6 +163,10 @@ export interface RedisScripts {
   /** One batch's routing in one call (route-batch.lua): releases `batch.releases`, fills, queues `batch.tasks`, wakes
    * idle agents; the offers made, the fills' and the wakes' apart, each in the order taken. */
   routeBatch(route: string, batch: RouteBatch): Promise<RoutedBatch>
+  /** Standalone tasks given straight at their intake (intake-give.lua): each task, in order, given to the best idle
+   * agent of its capability whose free slots the router keeps exactly, when no task waits for that capability; the
+   * gifts made (the others are created ready, as before). */
+  giveAtIntake(route: string, tasks: ReadonlyArray<IntakeTask>): Promise<IntakeGift[]>
   /** Appends `entries` (field → value each) to `stream`, trimmed to about `maxLenApprox` entries, and, given `ttlMs`
    * (a reply stream), sets the stream to expire that long after (PEXPIRE), in one command; their stream ids in order. */
   publish(stream: string, entries: ReadonlyArray<Readonly<Record<string, string>>>, maxLenApprox: number, ttlMs?: number): Promise<string[]>
@@ -187,6 +191,18 @@ export interface ReadyTask {
   readonly priority: number
   /** When it became ready (ms since the epoch). */
   readonly since: number
+}
+
+/** A standalone task about to be created: what its gift at intake looks at. */
+export interface IntakeTask {
+  readonly capability: string
+  readonly taskId: string
+}
+
+/** A task given at its intake, and the agent it was given to. */
+export interface IntakeGift {
+  readonly taskId: string
+  readonly agentId: string
 }
 
 /** One batch's routing (route-batch.lua). */
@@ -377,6 +393,7 @@ const KEY_COUNTS = {
   "inbox-read": 2,
   // The routing scripts name only their base key (`{prefix:route}`): every key they touch shares its hash tag.
   "route-batch": 1,
+  "intake-give": 1,
   "byte-budget": 1,
   "events-publish": 1,
   "inbox-ack": 1,
@@ -602,6 +619,13 @@ export const createScripts = (redis: Redis, options: ScriptOptions = {}): RedisS
         ...tasks.flatMap((task) => [task.capability, task.group ?? "", task.taskId, task.priority, task.since, task.key ?? ""]),
       )) as [string[], string[], Array<string | number>, string[][], string[]]
       return { fills: offersOf(filled), wakes: offersOf(woken), settles: settledOf(settled), leaving: left, gives: givesOf(given) }
+    },
+    giveAtIntake: async (route, tasks) => {
+      if (tasks.length === 0) return []
+      const flat = (await run["intake-give"](route, ...tasks.flatMap((task) => [task.capability, task.taskId]))) as string[]
+      const gifts: IntakeGift[] = []
+      for (let i = 0; i + 1 < flat.length; i += 2) gifts.push({ taskId: flat[i]!, agentId: flat[i + 1]! })
+      return gifts
     },
     publish: async (stream, entries, maxLenApprox, ttlMs = 0) => {
       if (entries.length === 0) return []

@@ -112,6 +112,8 @@ const taskInputFields = {
   dependants: Schema.optionalKey(Schema.Array(Uuid)),
   blocked: Schema.Boolean,
   epoch: Schema.optionalKey(NonNegativeInt),
+  /** The agent the router gave the task to at its intake (src/runtime/intake.ts): created assigned to it. */
+  givenTo: Schema.optionalKey(Uuid),
   ...taskSpecFields,
 }
 export const TaskInput = snakeCased(Schema.Struct(taskInputFields))

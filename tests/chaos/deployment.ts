@@ -8,6 +8,7 @@ import { close, openRedis } from "../../src/redis/client.ts"
 import { keysFor, type Keys } from "../../src/redis/keys.ts"
 import { createScripts } from "../../src/redis/scripts.ts"
 import { createAppend, type AppendFn } from "../../src/runtime/append.ts"
+import { withIntakeGifts } from "../../src/runtime/intake.ts"
 import { validateCommand } from "../../src/runtime/inbox-codec.ts"
 import type { Sql } from "../../src/store/db.ts"
 import { freshSchema, type TestSchema } from "../support/postgres.ts"
@@ -42,7 +43,12 @@ export const chaosDeployment = async (options: ChaosOptions): Promise<ChaosDeplo
   const redis = await openRedis(redisUrl, { name: "chaos", cluster })
   const connections: Redis[] = [redis]
   const keys = keysFor(schema.schema)
-  const append = createAppend({ scripts: createScripts(redis), keys, partitions: options.partitions, validate: validateCommand })
+  const scripts = createScripts(redis)
+  // As services make it (src/services.ts): the workload's standalone tasks may be given to agents at their intake.
+  const append = withIntakeGifts(createAppend({ scripts, keys, partitions: options.partitions, validate: validateCommand }), {
+    scripts,
+    keys,
+  })
   return {
     prefix: schema.schema,
     sql: schema.sql,

@@ -75,11 +75,11 @@ export class Workload {
   private async createTask(): Promise<void> {
     const id = randomUUID()
     this.standalone.push(id)
+    // Without a command id, as the edge creates one: it may be given to an agent at its intake (src/runtime/intake.ts).
     await this.append({
       kind: "task",
       id,
       type: "CREATE",
-      cmdId: `${id}:create`,
       payload: {
         id,
         title: `chaos ${this.standalone.length}`,

@@ -6,6 +6,7 @@ import { createEdge, type Edge, type EdgeOptions } from "../../src/edge/app.ts"
 import type { EdgeLimits } from "../../src/edge/context.ts"
 import { createLogger } from "../../src/log.ts"
 import type { Runtime, RuntimeTuning } from "../../src/runtime/runtime.ts"
+import { withIntakeGifts } from "../../src/runtime/intake.ts"
 import { entriesAdded, QUICK, testDeployment, type TestDeployment } from "./runtime.ts"
 
 export interface Answer<T = any> {
@@ -100,7 +101,8 @@ export const edgeOn = (
     sql: deployment.schema.sql,
     keys: deployment.keys,
     partitions: deployment.partitions,
-    append: deployment.append,
+    // As services make it (src/services.ts): standalone tasks created while a slot waits are created assigned.
+    append: withIntakeGifts(deployment.append, deployment),
     log: createLogger(process.env.TEST_LOG === "1" ? "debug" : "error", { component: "edge" }),
     kinds: KINDS,
     host: "127.0.0.1",

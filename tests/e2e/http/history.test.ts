@@ -22,14 +22,15 @@ describe("actor history over HTTP", () => {
   })
 
   it("rebuilds every version GET answered from the patches, in order", async () => {
+    // Created before its agent comes (so ready first, not given at its intake).
+    const created = await api.post("/api/v1/tasks", { title: "chronicle", capability: "hx-write", payload: { pages: 3 } })
+    const taskId = created.body.id as string
     const agent = (await api.post("/api/v1/agents", { name: "historian", capabilities: ["hx-write"] })).body as {
       id: string
       token: string
     }
     const bot = httpClient(t.url, agent.token)
     await bot.post(`/api/v1/agents/${agent.id}/heartbeat?wait=1`, {})
-    const created = await api.post("/api/v1/tasks", { title: "chronicle", capability: "hx-write", payload: { pages: 3 } })
-    const taskId = created.body.id as string
 
     // The view at each version, as GET answers it while the task moves along.
     const seen = new Map<number, Record<string, unknown>>()

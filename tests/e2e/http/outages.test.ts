@@ -15,7 +15,9 @@ import { startEmbeddedPostgres, startRedisServer, type EmbeddedServer } from "..
 import { createLogger } from "../../../src/log.ts"
 import { NOT_CONFIRMED } from "../../../src/edge/http/command.ts"
 import { AppendExpired } from "../../../src/redis/scripts.ts"
-import { decodeInboxEntry } from "../../../src/runtime/inbox-codec.ts"
+import { createAppend, type AppendFn } from "../../../src/runtime/append.ts"
+import { decodeInboxEntry, validateCommand } from "../../../src/runtime/inbox-codec.ts"
+import { withIntakeGifts } from "../../../src/runtime/intake.ts"
 import { startRuntime, type Runtime } from "../../../src/runtime/runtime.ts"
 import { openServices, type Services } from "../../../src/services.ts"
 import { tempDir } from "../../integration/embedded/helpers.ts"
@@ -163,17 +165,20 @@ describe("Redis or Postgres unreachable", () => {
     const config = loadConfig({}, { REDIS_URL: redis.url, DATABASE_URL: postgres.url, CLAWBOT_PARTITIONS: "2", CLAWBOT_PREFIX: "outage" })
     services = await openServices({ ...config, redisUrl: redis.url, databaseUrl: postgres.url }, log, "test")
     runtime = await startRuntime({ ...services, sql: services.db.sql, kinds: KINDS, decode: decodeInboxEntry, log, tuning: QUICK })
-    tracked = trackAppends(services.append)
+    // The edge's append as services make it (gifts at intake over the appends), Redis hung as an append is sent.
+    const { scripts, keys, partitions } = services
+    tracked = trackAppends(createAppend({ scripts, keys, partitions, validate: validateCommand }))
+    const hanging: AppendFn = (command) => {
+      hangOnAppend?.()
+      hangOnAppend = undefined
+      return tracked.append(command)
+    }
     edge = await createEdge({
       redis: services.redis,
       sql: services.db.sql,
-      keys: services.keys,
-      partitions: services.partitions,
-      append: (command) => {
-        hangOnAppend?.()
-        hangOnAppend = undefined
-        return tracked.append(command)
-      },
+      keys,
+      partitions,
+      append: withIntakeGifts(hanging, { scripts, keys }),
       log,
       kinds: KINDS,
       host: "127.0.0.1",

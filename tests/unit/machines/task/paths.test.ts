@@ -98,9 +98,10 @@ function guarded(snapshot: TaskSnapshot) {
 }
 
 /** Created running with nothing to wait for, created held waiting for one dependency (sweeps hold and release either),
- * and created waiting for an approval that times out. */
+ * created waiting for an approval that times out, and created assigned (given to an agent at its intake). */
 const inputs = [
   taskInput({ blocked: false, maxAttempts: MAX_ATTEMPTS }),
+  taskInput({ blocked: false, maxAttempts: MAX_ATTEMPTS, givenTo: AGENT }),
   taskInput({ blocked: true, dependsOn: [DEPENDENCY], maxAttempts: MAX_ATTEMPTS }),
   taskInput({ blocked: false, maxAttempts: MAX_ATTEMPTS, requiresApproval: true, approvalTimeoutS: 60 }),
 ]
@@ -162,7 +163,8 @@ function replay(input: TaskInput, events: TaskEvent[], seen: Replay, from?: Run)
   actor.start()
   const armed = new Map(from?.armed)
   if (from === undefined) applyTimers(armed, effects, { type: "RETRY", at })
-  let holders = from?.holders ?? 0
+  // A task given at its intake holds its agent from its creation.
+  let holders = from?.holders ?? effects.filter((effect) => effect.type === "task.assigned").length
   seen.states.add(String(actor.getSnapshot().value))
 
   for (const event of events) {

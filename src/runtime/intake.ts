@@ -1,0 +1,93 @@
+// Gifts at intake: a standalone task created while a free slot waits for its capability is given to that slot's agent
+// before its CREATE is appended (intake-give.lua), and its CREATE carries the gift (`givenTo`): the task is created
+// assigned (machines/task.ts), one durable step and one inbox entry fewer between its submission and its bot's
+// `task_assigned` than ready → routed → ASSIGN. Wraps an AppendFn: the standalone CREATEs of one turn of the event loop
+// are looked at in one script call, then handed on together (the wrapped append sends them in one call). Each agent's
+// GIVEN (its machine counts the slot from then on) is appended once the CREATEs it names are: a GIVEN for a task that
+// was never appended would hold the agent's slot for good, where a GIVEN that never comes only leaves the slot counted
+// on its way until the router's hold passes (route-batch.lua), as a wake's lost GIVEN does.
+import { errorFields, type Logger } from "../log.ts"
+import type { Keys } from "../redis/keys.ts"
+import type { RedisScripts } from "../redis/scripts.ts"
+import type { Appended, AppendFn, AppendInput } from "./append.ts"
+
+/** A CREATE waiting for its turn's gift call, and its caller's answer. */
+interface Waiting {
+  readonly command: AppendInput
+  readonly capability: string
+  readonly resolve: (appended: Appended) => void
+  readonly reject: (error: unknown) => void
+}
+
+/** A CREATE that makes a task ready at once, which nothing could repeat: no command id (a repeat deduplicated would
+ * leave a second gift with no task), no session, dependency, approval or group (a group's cap is the ready queue's).
+ * Its capability, or undefined for any other command. */
+const givableCapability = (command: AppendInput): string | undefined => {
+  if (command.kind !== "task" || command.type !== "CREATE" || command.cmdId !== undefined) return undefined
+  const { capability, sessionId, dependsOn, blocked, requiresApproval, group, givenTo } = command.payload
+  const waits = sessionId !== undefined || blocked !== false || requiresApproval === true || group !== undefined
+  if (waits || givenTo !== undefined || !Array.isArray(dependsOn) || dependsOn.length > 0) return undefined
+  return typeof capability === "string" ? capability : undefined
+}
+
+export const withIntakeGifts = (
+  append: AppendFn,
+  options: { readonly scripts: RedisScripts; readonly keys: Keys; readonly log?: Logger },
+): AppendFn => {
+  let waiting: Waiting[] = []
+  let scheduled = false
+
+  /** Each agent's GIVEN, naming the tasks given it whose CREATE was appended. */
+  const tell = (byAgent: ReadonlyMap<string, Array<{ readonly taskId: string; readonly appended: Promise<Appended> }>>) => {
+    for (const [agentId, gifts] of byAgent) {
+      void Promise.allSettled(gifts.map((gift) => gift.appended)).then((outcomes) => {
+        const taskIds = gifts.flatMap((gift, n) => (outcomes[n]?.status === "fulfilled" ? [gift.taskId] : []))
+        if (taskIds.length === 0) return
+        append({ kind: "agent", id: agentId, type: "GIVEN", payload: { taskIds } }).catch((error: unknown) =>
+          options.log?.warn("an agent was not told of the tasks given it at their intake", { agentId, taskIds, ...errorFields(error) }),
+        )
+      })
+    }
+  }
+
+  const flush = async (): Promise<void> => {
+    scheduled = false
+    const asked = waiting
+    waiting = []
+    const gifts = new Map<string, string>()
+    try {
+      const made = await options.scripts.giveAtIntake(
+        options.keys.route,
+        asked.map((one) => ({ capability: one.capability, taskId: one.command.id })),
+      )
+      for (const gift of made) gifts.set(gift.taskId, gift.agentId)
+    } catch (error) {
+      // No gift: each task is created ready and routed as before (its append meets the same Redis).
+      options.log?.debug("no gifts at intake", errorFields(error))
+    }
+    const byAgent = new Map<string, Array<{ readonly taskId: string; readonly appended: Promise<Appended> }>>()
+    for (const { command, resolve, reject } of asked) {
+      const agentId = gifts.get(command.id)
+      const appended = append(agentId === undefined ? command : { ...command, payload: { ...command.payload, givenTo: agentId } })
+      appended.then(resolve, reject)
+      if (agentId === undefined) continue
+      let given = byAgent.get(agentId)
+      if (given === undefined) byAgent.set(agentId, (given = []))
+      given.push({ taskId: command.id, appended })
+    }
+    tell(byAgent)
+  }
+
+  return (command) => {
+    const capability = givableCapability(command)
+    if (capability === undefined) return append(command)
+    return new Promise<Appended>((resolve, reject) => {
+      waiting.push({ command, capability, resolve, reject })
+      if (!scheduled) {
+        scheduled = true
+        // After the other callbacks of this turn (a batch's tasks, many requests read together): one call for them.
+        setImmediate(() => void flush())
+      }
+    })
+  }
+}

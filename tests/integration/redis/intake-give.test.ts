@@ -1,0 +1,83 @@
+// Gifts at intake (intake-give.lua): a standalone task about to be created is given to the best idle agent of its
+// capability whose free slots the router keeps exactly, as a wake would give it straight, but before the task exists;
+// never while a task waits for that capability (nothing is passed over), and never to an agent the router does not
+// keep exact count of (it is left idle as it was, and the task is created ready and routed as before).
+import type { Redis } from "ioredis"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { idleAgents } from "../../../src/redis/idle-agents.ts"
+import { type FillAsk, givenSlots, keptFree, routeBatch, setGroupCap, waitingFor } from "../../../src/redis/ready-queue.ts"
+import { scriptsOn } from "../../../src/redis/scripts.ts"
+import { testDeployment, type TestDeployment } from "../../support/runtime.ts"
+
+let d: TestDeployment
+beforeAll(async () => {
+  d = await testDeployment()
+})
+afterAll(() => d.close())
+
+const T0 = Date.UTC(2026, 11, 4, 10)
+const fill = (fills: FillAsk[]) => routeBatch(d.redis, d.keys, { releases: [], fills, tasks: [], wakeAgents: 64 })
+/** An agent whose fill names its slots (none held) and takes transfers: the router keeps its free slots exactly. */
+const exact = (agentId: string, capabilities: string[], free: number, score = 1): FillAsk => ({
+  agentId,
+  capabilities,
+  free,
+  score,
+  held: [],
+})
+const give = (redis: Redis, tasks: Array<[capability: string, taskId: string]>) =>
+  scriptsOn(redis).giveAtIntake(
+    d.keys.route,
+    tasks.map(([capability, taskId]) => ({ capability, taskId })),
+  )
+const idle = async (capability: string) =>
+  (await idleAgents(d.redis, d.keys.idle(capability))).map((agent) => [agent.agentId, agent.free])
+
+describe("intake-give.lua", () => {
+  it("gives tasks to the best idle agent's kept free slots, recorded as given, until they run out", async () => {
+    await fill([exact("ig-a", ["ig-code", "ig-docs"], 2, 0.9), exact("ig-b", ["ig-code"], 1, 0.5)])
+    const gifts = await give(d.redis, [
+      ["ig-code", "ig-1"],
+      ["ig-code", "ig-2"],
+      ["ig-code", "ig-3"],
+      ["ig-code", "ig-4"],
+    ])
+    expect(gifts).toEqual([
+      { taskId: "ig-1", agentId: "ig-a" },
+      { taskId: "ig-2", agentId: "ig-a" },
+      { taskId: "ig-3", agentId: "ig-b" },
+    ])
+    expect(await givenSlots(d.redis, d.keys, "ig-a")).toEqual(["ig-1", "ig-2"])
+    expect(await givenSlots(d.redis, d.keys, "ig-b")).toEqual(["ig-3"])
+    expect([await keptFree(d.redis, d.keys, "ig-a"), await keptFree(d.redis, d.keys, "ig-b")]).toEqual([0, 0])
+    // Idle nowhere with nothing left, for any of its capabilities; ig-4 was not given (created ready, routed as before).
+    expect([await idle("ig-code"), await idle("ig-docs")]).toEqual([[], []])
+    expect(await waitingFor(d.redis, d.keys, "ig-code")).toEqual([])
+  })
+
+  it("an agent whose fill gave no count of its slots is left idle as it was, and nothing is given", async () => {
+    await fill([{ agentId: "ig-p", capabilities: ["ig-prop"], free: 2, score: 1 }])
+    expect(await give(d.redis, [["ig-prop", "ig-p1"]])).toEqual([])
+    expect(await idle("ig-prop")).toEqual([["ig-p", 2]])
+    expect(await givenSlots(d.redis, d.keys, "ig-p")).toEqual([])
+  })
+
+  it("nothing is given while a task waits for the capability: it is not passed over", async () => {
+    // A task of a group capped at 0 waits; the agent's fill takes nothing and stays idle with its slot kept.
+    await setGroupCap(d.redis, d.keys, "ig-capped", 0)
+    await routeBatch(d.redis, d.keys, {
+      releases: [],
+      fills: [],
+      tasks: [{ capability: "ig-wait", group: "ig-capped", taskId: "ig-w0", priority: 2, since: T0 }],
+      wakeAgents: 64,
+    })
+    await fill([exact("ig-w", ["ig-wait"], 1)])
+    expect(await keptFree(d.redis, d.keys, "ig-w")).toBe(1)
+    expect(await give(d.redis, [["ig-wait", "ig-w1"]])).toEqual([])
+    expect(await idle("ig-wait")).toEqual([["ig-w", 1]])
+  })
+
+  it("with no idle agent for the capability, nothing is given", async () => {
+    expect(await give(d.redis, [["ig-none", "ig-n1"]])).toEqual([])
+  })
+})
