@@ -27,6 +27,8 @@ export interface AuditInput {
 
 export interface Audit {
   readonly lifecycles: number
+  /** Standalone tasks created assigned: given to an agent at their intake. */
+  readonly givenAtIntake: number
   /** Tasks that did not end `completed` (id: state). */
   readonly lost: string[]
   /** Tasks with a transition more than their lifecycle, or one repeated. */
@@ -147,6 +149,10 @@ export const audit = async (input: AuditInput): Promise<Audit> => {
     ;(steps.length > closest.length || repeated ? result.duplicated : result.malformed).push(`${id}: ${steps.join(" ")}`)
   }
   for (const id of input.standalone) checkTask(id, [STANDALONE, GIVEN_AT_INTAKE])
+  const givenAtIntake = input.standalone.filter((id) => {
+    const first = history.get(`task:${id}`)?.[0]
+    return first !== undefined && step(first) === GIVEN_AT_INTAKE[0]
+  }).length
   for (const session of input.sessions) {
     for (const id of session.roots) checkTask(id, [sessionTask(0)], sessionTaskStep)
     // The workload's dependants: test waits for build, ship for build and test.
@@ -188,6 +194,7 @@ export const audit = async (input: AuditInput): Promise<Audit> => {
   result.agentProblems.push(...stream.overReserved)
   return {
     lifecycles,
+    givenAtIntake,
     ...result,
     transitions: transitions.length,
     ...stream.figures,

@@ -142,7 +142,7 @@ describe("crash test", () => {
     for (const line of processes.flatMap((child) => child.problems)) warnings.set(line.msg, (warnings.get(line.msg) ?? 0) + 1)
     const average = takeovers.reduce((sum, ms) => sum + ms, 0) / Math.max(1, takeovers.length)
     console.log(
-      `crash test: lifecycles=${result.lifecycles} kills=${faults.kills} pauses=${faults.pauses} lost=${result.lost.length} ` +
+      `crash test: lifecycles=${result.lifecycles} given_at_intake=${result.givenAtIntake} kills=${faults.kills} pauses=${faults.pauses} lost=${result.lost.length} ` +
         `duplicated=${result.duplicated.length} takeover_ms max=${Math.round(Math.max(0, ...takeovers))} avg=${Math.round(average)} ` +
         `transitions=${result.transitions} events=${result.events} event_duplicates=${result.eventDuplicates} ` +
         `push_duplicates=${result.pushDuplicates} redriven=${bots.redriven.length} ` +

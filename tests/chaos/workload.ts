@@ -75,11 +75,13 @@ export class Workload {
   private async createTask(): Promise<void> {
     const id = randomUUID()
     this.standalone.push(id)
-    // Without a command id, as the edge creates one: it may be given to an agent at its intake (src/runtime/intake.ts).
+    // Every other one without a command id, as the edge creates them: it may be given to an agent at its intake
+    // (src/runtime/intake.ts); the others, as a producer that may repeat its appends: created ready, routed.
     await this.append({
       kind: "task",
       id,
       type: "CREATE",
+      ...(this.standalone.length % 2 === 0 ? { cmdId: `${id}:create` } : {}),
       payload: {
         id,
         title: `chaos ${this.standalone.length}`,
