@@ -1,4 +1,5 @@
-// `/api/v1/tasks`: standalone tasks (ready at once: no session, no dependencies) one at a time or up
+// `/api/v1/tasks`: standalone tasks (no session, no dependencies: ready at once, or assigned at once when a free slot
+// waits for their capability, src/runtime/intake.ts) one at a time or up
 // to 1,000 in a batch (all validated before any is appended, then appended in one call), list, read,
 // the task lifecycle for HTTP-only bots (claim, start, progress, complete, fail), and the operator's approve, reject and cancel.
 import { randomUUID } from "node:crypto"
@@ -109,7 +110,7 @@ export const taskRoutes: Route[] = [
     method: "POST",
     path: `${API}/tasks`,
     name: "createTask",
-    summary: "Create a standalone task, ready to be routed at once",
+    summary: "Create a standalone task: assigned at once when an agent's free slot waits for its capability, else ready to be routed",
     access: "token",
     body: CreateTaskBody,
     command: true,
