@@ -45,7 +45,9 @@ describe("tasks given at their intake", () => {
     const as = { token: agent.token }
     expect((await t.api.post(`/api/v1/tasks/${created.body.id}/start?wait=1`, {}, as)).status).toBe(200)
     expect((await t.api.post(`/api/v1/tasks/${created.body.id}/complete?wait=1`, { result: 1 }, as)).status).toBe(200)
-    await waitFor("the slot freed", async () => ((await t.api.get(`/api/v1/agents/${agent.id}`)).body.inflight.length === 0 ? true : undefined))
+    await waitFor("the slot freed", async () =>
+      (await t.api.get(`/api/v1/agents/${agent.id}`)).body.inflight.length === 0 ? true : undefined,
+    )
   })
 
   it("POST /tasks/batch: as many tasks as free slots are created assigned, the others ready", async () => {

@@ -30,8 +30,7 @@ const give = (redis: Redis, tasks: Array<[capability: string, taskId: string]>) 
     d.keys.route,
     tasks.map(([capability, taskId]) => ({ capability, taskId })),
   )
-const idle = async (capability: string) =>
-  (await idleAgents(d.redis, d.keys.idle(capability))).map((agent) => [agent.agentId, agent.free])
+const idle = async (capability: string) => (await idleAgents(d.redis, d.keys.idle(capability))).map((agent) => [agent.agentId, agent.free])
 
 describe("intake-give.lua", () => {
   it("gives tasks to the best idle agent's kept free slots, recorded as given, until they run out", async () => {
