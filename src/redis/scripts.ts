@@ -167,6 +167,9 @@ export interface RedisScripts {
    * agent of its capability whose free slots the router keeps exactly, when no task waits for that capability; the
    * gifts made (the others are created ready, as before). */
   giveAtIntake(route: string, tasks: ReadonlyArray<IntakeTask>): Promise<IntakeGift[]>
+  /** Of `gifts` (their CREATEs appended), those whose agent's loss resolved the given slot before the CREATE was
+   * appended (intake-lost.lua), with the loss's reason: each task then needs the AGENT_LOST it refused as missing. */
+  lostAtIntake(route: string, gifts: ReadonlyArray<IntakeGift>): Promise<IntakeLoss[]>
   /** Appends `entries` (field → value each) to `stream`, trimmed to about `maxLenApprox` entries, and, given `ttlMs`
    * (a reply stream), sets the stream to expire that long after (PEXPIRE), in one command; their stream ids in order. */
   publish(stream: string, entries: ReadonlyArray<Readonly<Record<string, string>>>, maxLenApprox: number, ttlMs?: number): Promise<string[]>
@@ -203,6 +206,11 @@ export interface IntakeTask {
 export interface IntakeGift {
   readonly taskId: string
   readonly agentId: string
+}
+
+/** A task given at its intake to an agent lost before the task's CREATE was appended. */
+export interface IntakeLoss extends IntakeGift {
+  readonly reason: string
 }
 
 /** One batch's routing (route-batch.lua). */
@@ -258,6 +266,8 @@ export interface LeavingAgent {
   readonly capabilities?: ReadonlyArray<string>
   /** A loss: its slots are forgotten after they are resolved. */
   readonly lost: boolean
+  /** A loss's reason (its AGENT_LOST's), kept on the given slots it resolves (`heartbeat_expired` when absent). */
+  readonly lossReason?: string
 }
 
 /** A task proposed to an agent (RESERVE) that the agent refused. */
@@ -394,6 +404,7 @@ const KEY_COUNTS = {
   // The routing scripts name only their base key (`{prefix:route}`): every key they touch shares its hash tag.
   "route-batch": 1,
   "intake-give": 1,
+  "intake-lost": 1,
   "byte-budget": 1,
   "events-publish": 1,
   "inbox-ack": 1,
@@ -589,10 +600,10 @@ export const createScripts = (redis: Redis, options: ScriptOptions = {}): RedisS
         routing,
         holdMs,
         leaving.length,
-        ...leaving.flatMap(({ cmdId, agentId, lost, slots, capabilities = [] }) => [
+        ...leaving.flatMap(({ cmdId, agentId, lost, lossReason, slots, capabilities = [] }) => [
           cmdId,
           agentId,
-          lost ? 1 : 0,
+          lost ? (lossReason ?? "heartbeat_expired") : "",
           slots.length,
           ...slots,
           capabilities.length,
@@ -626,6 +637,13 @@ export const createScripts = (redis: Redis, options: ScriptOptions = {}): RedisS
       const gifts: IntakeGift[] = []
       for (let i = 0; i + 1 < flat.length; i += 2) gifts.push({ taskId: flat[i]!, agentId: flat[i + 1]! })
       return gifts
+    },
+    lostAtIntake: async (route, gifts) => {
+      if (gifts.length === 0) return []
+      const flat = (await run["intake-lost"](route, ...gifts.flatMap((gift) => [gift.agentId, gift.taskId]))) as string[]
+      const losses: IntakeLoss[] = []
+      for (let i = 0; i + 2 < flat.length; i += 3) losses.push({ taskId: flat[i]!, agentId: flat[i + 1]!, reason: flat[i + 2]! })
+      return losses
     },
     publish: async (stream, entries, maxLenApprox, ttlMs = 0) => {
       if (entries.length === 0) return []

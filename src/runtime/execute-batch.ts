@@ -292,6 +292,7 @@ const carryOut = async (io: BatchIo, items: ReadonlyArray<OutboxItem>, replayed:
                   slots: item.slots,
                   capabilities: item.capabilities ?? [],
                   lost: item.lost,
+                  ...(typeof item.payload["reason"] === "string" ? { lossReason: item.payload["reason"] } : {}),
                 })),
               },
               routingId,

@@ -5,10 +5,13 @@
 // are looked at in one script call, then handed on together (the wrapped append sends them in one call). Each agent's
 // GIVEN (its machine counts the slot from then on) is appended once the CREATEs it names are: a GIVEN for a task that
 // was never appended would hold the agent's slot for good, where a GIVEN that never comes only leaves the slot counted
-// on its way until the router's hold passes (route-batch.lua), as a wake's lost GIVEN does.
+// on its way until the router's hold passes (route-batch.lua), as a wake's lost GIVEN does. An agent lost between its
+// gift and the CREATE's append had its loss's AGENT_LOST refused by a task that did not exist yet: once the CREATEs are
+// appended, one call (intake-lost.lua) finds those tasks, and each gets the AGENT_LOST it missed, so it goes back to
+// ready at once instead of waiting for its deadline assigned to an agent that left.
 import { errorFields, type Logger } from "../log.ts"
 import type { Keys } from "../redis/keys.ts"
-import type { RedisScripts } from "../redis/scripts.ts"
+import type { IntakeGift, RedisScripts } from "../redis/scripts.ts"
 import type { Appended, AppendFn, AppendInput } from "./append.ts"
 
 /** A CREATE waiting for its turn's gift call, and its caller's answer. */
@@ -50,6 +53,17 @@ export const withIntakeGifts = (
     }
   }
 
+  /** The AGENT_LOST each appended task given to an agent lost before its CREATE was appended refused as missing. */
+  const recoverLosses = async (appended: ReadonlyArray<Promise<IntakeGift | undefined>>): Promise<void> => {
+    const gifts = (await Promise.all(appended)).filter((gift) => gift !== undefined)
+    const losses = await options.scripts.lostAtIntake(options.keys.route, gifts)
+    await Promise.all(
+      losses.map(({ taskId, agentId, reason }) =>
+        append({ kind: "task", id: taskId, type: "AGENT_LOST", payload: { agentId, reason }, cmdId: `${taskId}/lost-at-intake` }),
+      ),
+    )
+  }
+
   const flush = async (): Promise<void> => {
     scheduled = false
     const asked = waiting
@@ -66,16 +80,27 @@ export const withIntakeGifts = (
       options.log?.debug("no gifts at intake", errorFields(error))
     }
     const byAgent = new Map<string, Array<{ readonly taskId: string; readonly appended: Promise<Appended> }>>()
+    const given: Array<Promise<IntakeGift | undefined>> = []
     for (const { command, resolve, reject } of asked) {
       const agentId = gifts.get(command.id)
       const appended = append(agentId === undefined ? command : { ...command, payload: { ...command.payload, givenTo: agentId } })
       appended.then(resolve, reject)
       if (agentId === undefined) continue
-      let given = byAgent.get(agentId)
-      if (given === undefined) byAgent.set(agentId, (given = []))
-      given.push({ taskId: command.id, appended })
+      let toAgent = byAgent.get(agentId)
+      if (toAgent === undefined) byAgent.set(agentId, (toAgent = []))
+      toAgent.push({ taskId: command.id, appended })
+      given.push(
+        appended.then(
+          () => ({ taskId: command.id, agentId }),
+          () => undefined,
+        ),
+      )
     }
     tell(byAgent)
+    if (given.length > 0)
+      recoverLosses(given).catch((error: unknown) =>
+        options.log?.warn("tasks given at their intake to an agent lost meanwhile wait for their deadline", errorFields(error)),
+      )
   }
 
   return (command) => {

@@ -37,6 +37,7 @@
   the carrying out appends with the task's ASSIGN; the time of the give), removed when a RELEASE frees it or, not named
   by a fill after ARGV[5], as a tell that never came, `x:<slot>` a given slot released whose RELEASE is not appended
   yet (the time of the settle; removed once it is: src/redis/ready-queue.ts `releasesAppended`, or after ARGV[5]),
+  `l:<slot>` a given slot its agent's loss resolved before the agent named it (the loss's reason; removed with `v:`),
   `p:<task>` a task proposed to it (RESERVE, or a RELEASE's next task; the time of the proposal), removed once a fill
   names it (applied), its slot is settled, the agent refused it (step 0b), or it is older than ARGV[5] (dropped by a
   crash), `fr` its free slots kept exactly (read only while it is in `agent-caps`), and `fe` the inbox entry of its
@@ -55,7 +56,8 @@
     ARGV[3] how long a decision is kept (ms)
     ARGV[4] the command id the gives of tasks without a key of their own derive theirs from
     ARGV[5] how long a proposal counts against its agent's free slots while its fills do not name it (ms)
-    then    the number of leaving agents, then per agent: command id, agent id, '1' (a loss) or '0' (a drain),
+    then    the number of leaving agents, then per agent: command id, agent id, the reason of a loss (`heartbeat_expired`,
+            `deregistered`) or '' (a drain),
             the number of its slots, its slots, the number of its capabilities, its capabilities
     then    the number of refusals, then three per refusal: agent id, task id, when the refused RESERVE was appended (ms)
     then    the number of releases, then two per release: group, task id
@@ -118,6 +120,7 @@ local on_the_way = function(record, held)
     if (kind == 'v:' or kind == 'p:' or kind == 'x:') and not held[slot] then
       if stamp > 1 and now - stamp >= hold_ms then
         forget[#forget + 1] = flat[i]
+        if kind == 'v:' then forget[#forget + 1] = 'l:' .. slot end
       else
         count = count + 1
       end
@@ -132,7 +135,8 @@ end
 -- 0. Agents leaving work: no transfer to them from now on; their slots resolved to the tasks holding them.
 local leaving = {}
 for _ = 1, tonumber(next_arg()) do
-  local cmd, agent, lost = next_arg(), next_arg(), next_arg() == '1'
+  local cmd, agent, loss = next_arg(), next_arg(), next_arg()
+  local lost = loss ~= ''
   local held = {}
   for i = 1, tonumber(next_arg()) do held[i] = next_arg() end
   local capabilities = {}
@@ -157,14 +161,20 @@ for _ = 1, tonumber(next_arg()) do
     local holders = {}
     for i, slot in ipairs(held) do holders[i] = fields['s:' .. slot] or slot end
     if lost then
-      -- Kept: each given slot it did not name, with the task holding it now (`s:`, `t:`), for that task's settle.
-      -- And the last fill's entry: a fill of a state before the loss, carried out late, stays stale.
-      local kept = { fe = true }
+      -- Kept: each given slot it did not name, with the task holding it now (`s:`, `t:`), for that task's settle, and
+      -- marked lost (`l:`, the reason): a slot given at a task's intake may name a task whose CREATE is not appended
+      -- yet, which refuses the loss's command as a missing actor; its producer reads the mark once the CREATE is
+      -- appended (intake-lost.lua). And the last fill's entry: a fill of a state before the loss, carried out late,
+      -- stays stale.
+      local kept, marks = { fe = true }, {}
       for i, slot in ipairs(held) do
         if not known[slot] then
-          kept['v:' .. slot], kept['s:' .. slot], kept['t:' .. holders[i]] = true, true, true
+          kept['v:' .. slot], kept['s:' .. slot], kept['t:' .. holders[i]], kept['l:' .. slot] = true, true, true, true
+          marks[#marks + 1] = 'l:' .. slot
+          marks[#marks + 1] = loss
         end
       end
+      if #marks > 0 then redis.call('HSET', record, unpack(marks)) end
       local forget = {}
       for i = 1, #flat, 2 do
         if not kept[flat[i]] then forget[#forget + 1] = flat[i] end
@@ -218,6 +228,7 @@ for _ = 1, tonumber(next_arg()) do
     -- (`releasesAppended`), the agent may hold the slot without having heard of it: `x:<slot>` counts it on its way,
     -- so no fill counts it free before the RELEASE is ahead of any GIVEN the freed slot could bring.
     local told = redis.call('HDEL', record, 'v:' .. slot) == 1
+    if told then redis.call('HDEL', record, 'l:' .. slot) end
     if told then redis.call('HSET', record, 'x:' .. slot, now) end
     -- Its next task is a proposal on its way (the RELEASE reserves it), counted as a RESERVE's is.
     if fact then redis.call('HSET', record, 'p:' .. fact.id, now) end

@@ -1,7 +1,9 @@
 // Gifts at intake (intake-give.lua): a standalone task about to be created is given to the best idle agent of its
 // capability whose free slots the router keeps exactly, as a wake would give it straight, but before the task exists;
 // never while a task waits for that capability (nothing is passed over), and never to an agent the router does not
-// keep exact count of (it is left idle as it was, and the task is created ready and routed as before).
+// keep exact count of (it is left idle as it was, and the task is created ready and routed as before). An agent lost
+// before such a task's CREATE is appended marks the slot lost (route-batch.lua), which intake-lost.lua answers the
+// producer once the CREATE is appended, until the task's release settles the slot.
 import type { Redis } from "ioredis"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { idleAgents } from "../../../src/redis/idle-agents.ts"
@@ -78,5 +80,79 @@ describe("intake-give.lua", () => {
 
   it("with no idle agent for the capability, nothing is given", async () => {
     expect(await give(d.redis, [["ig-none", "ig-n1"]])).toEqual([])
+  })
+})
+
+describe("intake-lost.lua", () => {
+  const lostAtIntake = (gifts: Array<[agentId: string, taskId: string]>) =>
+    scriptsOn(d.redis).lostAtIntake(
+      d.keys.route,
+      gifts.map(([agentId, taskId]) => ({ agentId, taskId })),
+    )
+
+  it("answers the tasks given to an agent whose loss came before their CREATE, with its reason, until their release", async () => {
+    await fill([exact("il-a", ["il-code"], 2), exact("il-b", ["il-docs"], 1)])
+    const gifts = await give(d.redis, [
+      ["il-code", "il-1"],
+      ["il-code", "il-2"],
+      ["il-docs", "il-3"],
+    ])
+    expect(gifts.map(({ agentId }) => agentId)).toEqual(["il-a", "il-a", "il-b"])
+    // Nothing lost yet: nothing to answer.
+    expect(
+      await lostAtIntake([
+        ["il-a", "il-1"],
+        ["il-a", "il-2"],
+        ["il-b", "il-3"],
+      ]),
+    ).toEqual([])
+    // il-a deregistered before the CREATEs were appended: its loss resolves the two given slots to their tasks (whose
+    // AGENT_LOST a missing actor refuses), and marks them.
+    const loss = { cmdId: "il-loss", agentId: "il-a", slots: [], lost: true, lossReason: "deregistered" }
+    const routed = await routeBatch(d.redis, d.keys, { leaving: [loss], releases: [], fills: [], tasks: [], wakeAgents: 64 })
+    expect(routed.leaving).toEqual([["il-1", "il-2"]])
+    expect(
+      await lostAtIntake([
+        ["il-a", "il-1"],
+        ["il-a", "il-2"],
+        ["il-b", "il-3"],
+      ]),
+    ).toEqual([
+      { taskId: "il-1", agentId: "il-a", reason: "deregistered" },
+      { taskId: "il-2", agentId: "il-a", reason: "deregistered" },
+    ])
+    // il-1's release (its AGENT_LOST applied) settles its slot: no longer answered; il-2 still is.
+    const settle = { cmdId: "il-settle", agentId: "il-a", taskId: "il-1", outcome: "lost", replayed: false }
+    await routeBatch(d.redis, d.keys, { settles: [settle], releases: [], fills: [], tasks: [], wakeAgents: 64 })
+    expect(
+      await lostAtIntake([
+        ["il-a", "il-1"],
+        ["il-a", "il-2"],
+      ]),
+    ).toEqual([{ taskId: "il-2", agentId: "il-a", reason: "deregistered" }])
+  })
+
+  it("a loss without a reason marks heartbeat_expired, and a drain marks nothing", async () => {
+    await fill([exact("il-h", ["il-hb"], 1), exact("il-d", ["il-dr"], 1)])
+    await give(d.redis, [
+      ["il-hb", "il-h1"],
+      ["il-dr", "il-d1"],
+    ])
+    await routeBatch(d.redis, d.keys, {
+      leaving: [
+        { cmdId: "il-h-loss", agentId: "il-h", slots: [], lost: true },
+        { cmdId: "il-d-drain", agentId: "il-d", slots: [], lost: false },
+      ],
+      releases: [],
+      fills: [],
+      tasks: [],
+      wakeAgents: 64,
+    })
+    expect(
+      await lostAtIntake([
+        ["il-h", "il-h1"],
+        ["il-d", "il-d1"],
+      ]),
+    ).toEqual([{ taskId: "il-h1", agentId: "il-h", reason: "heartbeat_expired" }])
   })
 })
