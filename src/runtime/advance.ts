@@ -65,9 +65,15 @@ const scopeOf = (kind: ActorKind): Scope => {
   return found
 }
 
-/** A stored (persisted) snapshot brought back as a machine snapshot. */
-export const restoreSnapshot = (kind: ActorKind, persisted: unknown): AnyMachineSnapshot =>
-  kind.machine.restoreSnapshot(persisted as never, scopeOf(kind).scope) as AnyMachineSnapshot
+/** A stored (persisted) snapshot brought back as a machine snapshot, its context as stored: XState's own restoring
+ * takes any object of the context with `xstate$$type: 1` for a persisted actor reference and puts the child actor of
+ * its `id` in its place (none: the member is lost), which would rewrite a task's payload or result, or an agent's
+ * metadata; no actor of ours holds a reference (stored-snapshot.ts). */
+export const restoreSnapshot = (kind: ActorKind, persisted: unknown): AnyMachineSnapshot => {
+  const { context, ...rest } = persisted as { readonly context: unknown }
+  const snapshot = kind.machine.restoreSnapshot({ ...rest, context: {} } as never, scopeOf(kind).scope) as AnyMachineSnapshot
+  return Object.assign(snapshot, { context })
+}
 
 const emittedOf = (actions: ReadonlyArray<{ readonly type: string; readonly params?: unknown }>): Emitted[] =>
   actions.filter((action) => action.type === "xstate.emit").map((action) => (action.params as { event: Emitted }).event)

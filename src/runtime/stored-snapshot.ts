@@ -18,23 +18,6 @@ const isDefault = (value: unknown, stored: StoredDefault, id: string): boolean =
 const isEmptyObject = (value: unknown): boolean =>
   typeof value === "object" && value !== null && !Array.isArray(value) && Object.keys(value).length === 0
 
-/** Whether `value` holds, at any depth, an object XState's persisting takes for an actor reference (it writes
- * `{xstate$$type, id}` in its place): the check of XState's own `persistContext`. */
-const holdsActorRef = (value: unknown): boolean => {
-  if (typeof value !== "object" || value === null) return false
-  if (Array.isArray(value)) {
-    // By index (XState's for…in visits the same items of a list of data, as strings, more slowly).
-    for (let i = 0; i < value.length; i++) if (isOrHoldsActorRef(value[i])) return true
-    return false
-  }
-  for (const key in value) if (isOrHoldsActorRef((value as Record<string, unknown>)[key])) return true
-  return false
-}
-
-/** A member XState's persisting takes for an actor reference, or one holding such a member. */
-const isOrHoldsActorRef = (member: unknown): boolean =>
-  typeof member === "object" && member !== null && (("sessionId" in member && "send" in member && "ref" in member) || holdsActorRef(member))
-
 /** Whether `object` has a member `for…in` visits (XState's test of children and history). */
 const anyMember = (object: unknown): boolean => {
   for (const _ in object as object) return true
@@ -43,10 +26,13 @@ const anyMember = (object: unknown): boolean => {
 
 /**
  * The snapshot to store for actor `id` (plain JSON): XState's persisted snapshot without what reading it puts back.
- * Built from the snapshot itself when XState's `getPersistedSnapshot` would only copy it (no children, no history,
- * no actor reference in the context: every actor of ours): the same members in the same order, without that
- * function's copies (a fifth of the planner's stored-snapshot cost in a profile); else through it. With `once`, the
- * kind's members stored once (not at their default) are put in it instead of the snapshot's context.
+ * Built from the snapshot itself when XState's `getPersistedSnapshot` would only copy it (no children, no history:
+ * every actor of ours): the same members in the same order, without that function's copies (a fifth of the planner's
+ * stored-snapshot cost in a profile); else through it. Either way the context is stored as it is: XState's persisting
+ * takes any object with `sessionId`, `send` and `ref` members for an actor reference and writes `{xstate$$type, id}`
+ * in its place, which would rewrite a task's payload or result, or an agent's metadata (a bot's `{sessionId, ref,
+ * send}` is data); no actor of ours holds a reference. With `once`, the kind's members stored once (not at their
+ * default) are put in it instead of the snapshot's context.
  */
 export const storedSnapshot = (
   kind: ActorKind,
@@ -55,8 +41,9 @@ export const storedSnapshot = (
   once?: Record<string, unknown>,
 ): Record<string, unknown> => {
   const { children, historyValue, context } = snapshot
-  if (anyMember(children) || anyMember(historyValue) || holdsActorRef(context)) {
-    return compactSnapshot(kind, id, kind.machine.getPersistedSnapshot(snapshot) as unknown as PersistedSnapshot, once)
+  if (anyMember(children) || anyMember(historyValue)) {
+    const persisted = kind.machine.getPersistedSnapshot(snapshot) as unknown as PersistedSnapshot
+    return compactSnapshot(kind, id, { ...persisted, context }, once)
   }
   // XState's persisted form is {status, output, error, value, historyValue, context, children}: what
   // compactSnapshot keeps of it, in its order.
