@@ -11,8 +11,20 @@
 // ready at once instead of waiting for its deadline assigned to an agent that left.
 import { errorFields, type Logger } from "../log.ts"
 import type { Keys } from "../redis/keys.ts"
-import type { IntakeGift, RedisScripts } from "../redis/scripts.ts"
+import type { RedisScripts } from "../redis/scripts.ts"
 import type { Appended, AppendFn, AppendInput } from "./append.ts"
+
+/** A task given at its intake, and its CREATE's append. */
+interface Gift {
+  readonly taskId: string
+  readonly appended: Promise<Appended>
+}
+
+/** The tasks of `gifts` whose CREATE was appended (the others' appends failed), once every append has settled. */
+const appendedOf = async (gifts: ReadonlyArray<Gift>): Promise<string[]> => {
+  const outcomes = await Promise.allSettled(gifts.map((gift) => gift.appended))
+  return gifts.flatMap((gift, n) => (outcomes[n]?.status === "fulfilled" ? [gift.taskId] : []))
+}
 
 /** A CREATE waiting for its turn's gift call, and its caller's answer. */
 interface Waiting {
@@ -41,10 +53,9 @@ export const withIntakeGifts = (
   let scheduled = false
 
   /** Each agent's GIVEN, naming the tasks given it whose CREATE was appended. */
-  const tell = (byAgent: ReadonlyMap<string, Array<{ readonly taskId: string; readonly appended: Promise<Appended> }>>) => {
+  const tell = (byAgent: ReadonlyMap<string, ReadonlyArray<Gift>>) => {
     for (const [agentId, gifts] of byAgent) {
-      void Promise.allSettled(gifts.map((gift) => gift.appended)).then((outcomes) => {
-        const taskIds = gifts.flatMap((gift, n) => (outcomes[n]?.status === "fulfilled" ? [gift.taskId] : []))
+      void appendedOf(gifts).then((taskIds) => {
         if (taskIds.length === 0) return
         append({ kind: "agent", id: agentId, type: "GIVEN", payload: { taskIds } }).catch((error: unknown) =>
           options.log?.warn("an agent was not told of the tasks given it at their intake", { agentId, taskIds, ...errorFields(error) }),
@@ -54,9 +65,11 @@ export const withIntakeGifts = (
   }
 
   /** The AGENT_LOST each appended task given to an agent lost before its CREATE was appended refused as missing. */
-  const recoverLosses = async (appended: ReadonlyArray<Promise<IntakeGift | undefined>>): Promise<void> => {
-    const gifts = (await Promise.all(appended)).filter((gift) => gift !== undefined)
-    const losses = await options.scripts.lostAtIntake(options.keys.route, gifts)
+  const recoverLosses = async (byAgent: ReadonlyMap<string, ReadonlyArray<Gift>>): Promise<void> => {
+    const appended = await Promise.all(
+      [...byAgent].map(async ([agentId, gifts]) => (await appendedOf(gifts)).map((taskId) => ({ taskId, agentId }))),
+    )
+    const losses = await options.scripts.lostAtIntake(options.keys.route, appended.flat())
     await Promise.all(
       losses.map(({ taskId, agentId, reason }) =>
         append({ kind: "task", id: taskId, type: "AGENT_LOST", payload: { agentId, reason }, cmdId: `${taskId}/lost-at-intake` }),
@@ -79,26 +92,19 @@ export const withIntakeGifts = (
       // No gift: each task is created ready and routed as before (its append meets the same Redis).
       options.log?.debug("no gifts at intake", errorFields(error))
     }
-    const byAgent = new Map<string, Array<{ readonly taskId: string; readonly appended: Promise<Appended> }>>()
-    const given: Array<Promise<IntakeGift | undefined>> = []
+    const byAgent = new Map<string, Gift[]>()
     for (const { command, resolve, reject } of asked) {
       const agentId = gifts.get(command.id)
       const appended = append(agentId === undefined ? command : { ...command, payload: { ...command.payload, givenTo: agentId } })
       appended.then(resolve, reject)
       if (agentId === undefined) continue
-      let toAgent = byAgent.get(agentId)
-      if (toAgent === undefined) byAgent.set(agentId, (toAgent = []))
-      toAgent.push({ taskId: command.id, appended })
-      given.push(
-        appended.then(
-          () => ({ taskId: command.id, agentId }),
-          () => undefined,
-        ),
-      )
+      let given = byAgent.get(agentId)
+      if (given === undefined) byAgent.set(agentId, (given = []))
+      given.push({ taskId: command.id, appended })
     }
     tell(byAgent)
-    if (given.length > 0)
-      recoverLosses(given).catch((error: unknown) =>
+    if (byAgent.size > 0)
+      recoverLosses(byAgent).catch((error: unknown) =>
         options.log?.warn("tasks given at their intake to an agent lost meanwhile wait for their deadline", errorFields(error)),
       )
   }

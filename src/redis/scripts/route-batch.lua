@@ -228,8 +228,10 @@ for _ = 1, tonumber(next_arg()) do
     -- (`releasesAppended`), the agent may hold the slot without having heard of it: `x:<slot>` counts it on its way,
     -- so no fill counts it free before the RELEASE is ahead of any GIVEN the freed slot could bring.
     local told = redis.call('HDEL', record, 'v:' .. slot) == 1
-    if told then redis.call('HDEL', record, 'l:' .. slot) end
-    if told then redis.call('HSET', record, 'x:' .. slot, now) end
+    if told then
+      redis.call('HDEL', record, 'l:' .. slot)
+      redis.call('HSET', record, 'x:' .. slot, now)
+    end
     -- Its next task is a proposal on its way (the RELEASE reserves it), counted as a RESERVE's is.
     if fact then redis.call('HSET', record, 'p:' .. fact.id, now) end
     return settled('release', slot, successes, taken, told)
