@@ -119,6 +119,35 @@ describe("task decomposition over HTTP", () => {
     expect(await taskCount()).toBe(before + 1)
   })
 
+  it("answers a task's own graph of a session holding two, in the session's order", async () => {
+    const answer = await api.post("/api/v1/sessions", {
+      title: "two graphs",
+      tasks: [
+        { key: "spec", title: "Spec", capability: "dc-two" },
+        { key: "lint", title: "Lint", capability: "dc-two" },
+        { key: "build", title: "Build", capability: "dc-two", depends_on: ["spec"] },
+        { key: "fix", title: "Fix", capability: "dc-two", depends_on: ["lint"] },
+        { key: "ship", title: "Ship", capability: "dc-two", depends_on: ["build", "spec"] },
+      ],
+    })
+    const [spec, lint, build, fix, ship] = (answer.body.tasks as Array<{ id: string }>).map((task) => task.id)
+    for (const id of [spec, lint, build, fix, ship]) {
+      await waitFor(`task ${id}`, async () => ((await api.get(`/api/v1/tasks/${id}`)).status === 200 ? true : undefined))
+    }
+    const graph = (await api.get(`/api/v1/tasks/${build}/dependencies`)).body
+    expect(graph.nodes.map((node: { key: string; status: string }) => [node.key, node.status])).toEqual([
+      ["spec", "blocked"],
+      ["build", "blocked"],
+      ["ship", "blocked"],
+    ])
+    expect(graph.edges).toEqual([
+      { from: spec, to: build },
+      { from: build, to: ship },
+      { from: spec, to: ship },
+    ])
+    expect((await api.get(`/api/v1/tasks/${fix}/dependencies`)).body.nodes.map((node: { id: string }) => node.id)).toEqual([lint, fix])
+  })
+
   it("answers a standalone task's graph as the task alone, and 404 for an unknown task", async () => {
     const standalone = (await api.post("/api/v1/tasks", { title: "alone", capability: "dc-alone-2" })).body.id
     expect((await api.get(`/api/v1/tasks/${standalone}/dependencies`)).body).toEqual({

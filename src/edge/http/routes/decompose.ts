@@ -1,7 +1,7 @@
 // `POST /api/v1/tasks/{id}/decompose` and `GET /api/v1/tasks/{id}/dependencies`: a task of a session is
 // split into a template's subtasks (src/planning), which join its session through the session machine
 // (ADD_TASKS: the session creates them, and the task waits for them); the answer carries each subtask's
-// PERT estimate and the plan's critical path. The dependency graph is read from the task actors. Both read
+// PERT estimate and the plan's critical path. The dependency graph is read from the linked task actors (task-graph.ts). Both read
 // the stored task and session brought up to their machines (current.ts): a quarantined one answers 409.
 import type { SessionContext } from "../../../../machines/session.ts"
 import type { TaskContext } from "../../../../machines/task.ts"
@@ -12,13 +12,12 @@ import { Schema } from "effect"
 import { Uuid } from "../../../schema/common.ts"
 import { ApiError } from "../../../schema/errors.ts"
 import { DecomposeBody } from "../../../schema/http.ts"
-import type { StoredActor } from "../../../store/actor-row.ts"
-import { sessionTasks } from "../../../store/queries.ts"
 import { requireOperator } from "../../auth.ts"
 import { sendCommand } from "../command.ts"
-import { currentOnly, currentOr404, QUARANTINED } from "../current.ts"
+import { currentOr404, QUARANTINED } from "../current.ts"
 import { IdParams } from "../params.ts"
 import { API, json, route, type Route } from "../route.ts"
+import { linkedTasks } from "../task-graph.ts"
 import { contextOf } from "../views.ts"
 
 /** Subtasks are split off a task before an agent takes it. */
@@ -62,29 +61,6 @@ const DependencyGraph = Schema.Struct({
   ),
   edges: Schema.Array(Schema.Struct({ from: Uuid, to: Uuid })),
 }).annotate({ identifier: "DependencyGraph" })
-
-/** The tasks linked to `start` through dependencies, either way (its part of its session's DAG). */
-const component = (start: StoredActor, tasks: ReadonlyArray<StoredActor>): StoredActor[] => {
-  const byId = new Map(tasks.map((task) => [task.id, task]))
-  byId.set(start.id, start)
-  const neighbours = new Map<string, string[]>()
-  const link = (a: string, b: string) => neighbours.set(a, [...(neighbours.get(a) ?? []), b])
-  for (const task of byId.values()) {
-    for (const dependency of contextOf<TaskContext>(task).dependsOn) {
-      link(task.id, dependency)
-      link(dependency, task.id)
-    }
-  }
-  const seen = new Set([start.id])
-  for (const queue = [start.id]; queue.length > 0; ) {
-    for (const next of neighbours.get(queue.pop()!) ?? []) {
-      if (seen.has(next) || !byId.has(next)) continue
-      seen.add(next)
-      queue.push(next)
-    }
-  }
-  return [...byId.values()].filter((task) => seen.has(task.id))
-}
 
 export const decomposeRoutes: Route[] = [
   route({
@@ -183,9 +159,7 @@ export const decomposeRoutes: Route[] = [
     params: IdParams,
     responses: { 200: { description: "nodes and edges", schema: DependencyGraph }, 409: QUARANTINED },
     async handle({ ctx, params }) {
-      const task = await currentOr404(ctx, "task", params.id)
-      const sessionId = contextOf<TaskContext>(task).sessionId
-      const linked = component(task, sessionId === null ? [] : currentOnly(ctx.kinds, await sessionTasks(ctx.sql, sessionId)))
+      const linked = await linkedTasks(ctx.sql, ctx.kinds, await currentOr404(ctx, "task", params.id))
       const ids = new Set(linked.map((node) => node.id))
       return json(200, {
         nodes: linked.map((node) => {
