@@ -7,8 +7,6 @@ export type JsonObject = { [key: string]: Json }
 
 /** The largest context: its data as JSON text, in bytes (UTF-8). */
 export const MAX_CONTEXT_BYTES = 64 * 1024
-/** The deepest dot path (segments). */
-export const MAX_PATH_SEGMENTS = 16
 
 const isObject = (value: Json | undefined): value is JsonObject => typeof value === "object" && value !== null && !Array.isArray(value)
 
@@ -22,24 +20,58 @@ export function getPath(data: JsonObject, path: string): Json | undefined {
   return node
 }
 
-/** A copy of `data` with `value` at `path`, creating (or replacing non-object) parents. */
-export function setPath(data: JsonObject, path: string, value: Json): JsonObject {
-  const [head, ...rest] = path.split(".") as [string, ...string[]]
-  if (rest.length === 0) return { ...data, [head]: value }
-  const child = data[head]
-  return { ...data, [head]: setPath(isObject(child) ? child : {}, rest.join("."), value) }
+/** Writes and removes dot paths on a copy of a document, copying each object it changes once (copy on
+ * write): a patch of n paths costs O(n × depth) whatever the document's size, never a copy per path. */
+class Draft {
+  readonly root: JsonObject
+  private readonly owned = new WeakSet<JsonObject>()
+
+  constructor(data: JsonObject) {
+    this.root = this.own({ ...data })
+  }
+
+  private own(object: JsonObject): JsonObject {
+    this.owned.add(object)
+    return object
+  }
+
+  /** `parent[key]` as an object this draft may change: copied once, or created when `create` (replacing a non-object). */
+  private child(parent: JsonObject, key: string, create: boolean): JsonObject | undefined {
+    const current = Object.hasOwn(parent, key) ? parent[key] : undefined
+    if (isObject(current) && this.owned.has(current)) return current
+    if (!isObject(current) && !create) return undefined
+    const copy = this.own(isObject(current) ? { ...current } : {})
+    put(parent, key, copy)
+    return copy
+  }
+
+  set(segments: ReadonlyArray<string>, value: Json): void {
+    let node = this.root
+    for (let i = 0; i < segments.length - 1; i += 1) node = this.child(node, segments[i] as string, true) as JsonObject
+    put(node, segments[segments.length - 1] as string, value)
+  }
+
+  unset(segments: ReadonlyArray<string>): void {
+    let node: JsonObject | undefined = this.root
+    for (let i = 0; i < segments.length - 1 && node !== undefined; i += 1) node = this.child(node, segments[i] as string, false)
+    const last = segments[segments.length - 1] as string
+    if (node !== undefined && Object.hasOwn(node, last)) delete node[last]
+  }
 }
 
-/** A copy of `data` without `path` (unchanged when it is absent). */
-export function unsetPath(data: JsonObject, path: string): JsonObject {
-  const [head, ...rest] = path.split(".") as [string, ...string[]]
-  if (!Object.hasOwn(data, head)) return data
-  if (rest.length === 0) {
-    const { [head]: _removed, ...kept } = data
-    return kept
-  }
-  const child = data[head]
-  return isObject(child) ? { ...data, [head]: unsetPath(child, rest.join(".")) } : data
+/** An own data property, even for a key like `__proto__` (plain assignment would set the prototype). */
+const put = (object: JsonObject, key: string, value: Json): void => {
+  if (key === "__proto__") Object.defineProperty(object, key, { value, writable: true, enumerable: true, configurable: true })
+  else object[key] = value
+}
+
+/** A copy of `data` without the `unset` dot paths, then with each `set` path's value (creating, or replacing
+ * non-object, parents); `data` itself is unchanged. Linear in the number of paths. */
+export function patchData(data: JsonObject, set: Readonly<Record<string, Json>>, unset: ReadonlyArray<string>): JsonObject {
+  const draft = new Draft(data)
+  for (const path of unset) draft.unset(path.split("."))
+  for (const [path, value] of Object.entries(set)) draft.set(path.split("."), value)
+  return draft.root
 }
 
 /** Every leaf (a value that is not a non-empty object) by its dot path. */
@@ -86,17 +118,17 @@ export type Merged = { readonly ok: true; readonly data: JsonObject } | { readon
 export function mergeData(sources: ReadonlyArray<JsonObject>, strategy: MergeStrategy): Merged {
   const seen = new Map<string, Json>()
   const conflicts = new Set<string>()
-  let data: JsonObject = {}
+  const draft = new Draft({})
   for (const source of sources) {
     for (const [path, value] of leaves(source)) {
       const earlier = seen.get(path)
       if (earlier !== undefined && !same(earlier, value)) conflicts.add(path)
       seen.set(path, value)
-      data = setPath(data, path, value)
+      draft.set(path.split("."), value)
     }
   }
   if (strategy === "fail_on_conflict" && conflicts.size > 0) return { ok: false, conflicts: [...conflicts].sort() }
-  return { ok: true, data }
+  return { ok: true, data: draft.root }
 }
 
 /** The size limit's measure: the data as JSON text, in UTF-8 bytes. */

@@ -4,7 +4,7 @@
 // lets a session use it; a temporary context expires by its durable `expiry` timer.
 import { and, assertEvent, assign, emit, enqueueActions, setup, stateIn } from "xstate"
 import { armTimer, refuseInState, rejectCommand, type CommonEffect } from "./effects.ts"
-import { dataBytes, MAX_CONTEXT_BYTES, setPath, unsetPath, type Json, type JsonObject } from "./context-data.ts"
+import { dataBytes, MAX_CONTEXT_BYTES, patchData, type Json, type JsonObject } from "./context-data.ts"
 
 export const CONTEXT_STATES = ["active", "expired"] as const
 export type ContextState = (typeof CONTEXT_STATES)[number]
@@ -47,10 +47,7 @@ export type ContextEvent =
 export type ContextEmitted = CommonEffect<{ type: "EXPIRE" }>
 
 /** The data once `event` is applied. */
-const patched = (data: JsonObject, event: Extract<ContextEvent, { type: "PATCH" }>): JsonObject => {
-  const unset = event.unset.reduce(unsetPath, data)
-  return Object.entries(event.set).reduce((next, [path, value]) => setPath(next, path, value), unset)
-}
+const patched = (data: JsonObject, event: Extract<ContextEvent, { type: "PATCH" }>): JsonObject => patchData(data, event.set, event.unset)
 
 function refusal(state: ContextState, context: ContextContext, event: ContextEvent) {
   if (event.type === "PATCH" && state === "active") {

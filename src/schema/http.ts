@@ -16,6 +16,7 @@ import {
   Uuid,
 } from "./common.ts"
 import { agentProfileFields, ContextScope, decodingDefaultOf, sessionProfileFields, taskSpecFields, withDefault } from "./commands.ts"
+import { jsonDepth, MAX_DATA_DEPTH, MAX_MERGE_SOURCES, MAX_PATCH_PATHS, MAX_PATH_SEGMENTS } from "./context-limits.ts"
 import { checkDag } from "./dag.ts"
 import { decodeOr, type Decoded } from "./errors.ts"
 import { Topic } from "./events.ts"
@@ -199,9 +200,11 @@ export type DecomposeBody = typeof DecomposeBody.Type
 // ---- contexts ----
 
 /** A path into a context document: `a.b.c`, no empty segment. */
-export const DotPath = Schema.String.check(Schema.isPattern(/^[^.]+(\.[^.]+)*$/u, { expected: "a dot path like a.b.c" })).annotate({
-  identifier: "DotPath",
-})
+export const DotPath = Schema.String.check(
+  Schema.isPattern(new RegExp(`^[^.]+(\\.[^.]+){0,${MAX_PATH_SEGMENTS - 1}}$`, "u"), {
+    expected: `a dot path like a.b.c, of at most ${MAX_PATH_SEGMENTS} segments`,
+  }),
+).annotate({ identifier: "DotPath" })
 
 /** `POST /contexts`: `owner_id` names the session or agent of a `session` or `agent` context; a `temporary` one needs `ttl_s`. */
 export const CreateContextBody = wire(
@@ -238,12 +241,32 @@ export const PatchContextBody = wire(
     unset: optionalList(DotPath),
     expectedVersion: Schema.optionalKey(NonNegativeInt),
   }),
+).check(
+  Schema.makeFilter((body: { set: Readonly<Record<string, unknown>>; unset: ReadonlyArray<string> }) => {
+    const paths = Object.keys(body.set).length + body.unset.length
+    if (paths > MAX_PATCH_PATHS)
+      return { path: ["set"], issue: `${paths} paths to set and unset, more than the ${MAX_PATCH_PATHS} a patch may hold` }
+    for (const [path, value] of Object.entries(body.set)) {
+      const depth = path.split(".").length + jsonDepth(value)
+      if (depth > MAX_DATA_DEPTH) {
+        return { path: ["set", path], issue: `nests the data ${depth} levels deep, more than the ${MAX_DATA_DEPTH} a context may hold` }
+      }
+    }
+    return undefined
+  }),
 )
 export type PatchContextBody = typeof PatchContextBody.Type
 
 /** `POST /contexts/merge` */
 export const MergeContextsBody = Schema.Struct({
-  ids: Schema.Array(Uuid).check(Schema.isMinLength(2)),
+  ids: Schema.Array(Uuid).check(
+    Schema.isMinLength(2),
+    Schema.makeFilter((ids: ReadonlyArray<string>) => {
+      if (ids.length > MAX_MERGE_SOURCES) return `${ids.length} contexts, more than the ${MAX_MERGE_SOURCES} a merge may read`
+      const twice = ids.find((id, i) => ids.indexOf(id) !== i)
+      return twice === undefined ? undefined : `names ${twice} twice`
+    }),
+  ),
   strategy: Schema.Literals(["last_write_wins", "fail_on_conflict"]),
 }).annotate({ identifier: "MergeContextsBody" })
 export type MergeContextsBody = typeof MergeContextsBody.Type

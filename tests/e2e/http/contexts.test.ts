@@ -132,6 +132,47 @@ describe("contexts over HTTP", () => {
     expect(await contexts()).toBe(before)
   })
 
+  it("refuses with 400, writing nothing, a patch of too many paths, a path of too many segments, data nested too deep", async () => {
+    const { id } = await create({ scope: "global", data: { a: 1 } })
+    const history = async () => (await api.get(`/api/v1/contexts/${id}/history`)).body.transitions.length
+    const before = await history()
+    const paths = Object.fromEntries(Array.from({ length: 1_001 }, (_, i) => [`k${i}`, i]))
+    const segments = Array.from({ length: 17 }, (_, i) => `s${i}`).join(".")
+    let deep: unknown = 1
+    for (let i = 0; i < 50; i += 1) deep = [deep]
+    const refusals = [
+      [{ set: paths }, "set: 1001 paths to set and unset, more than the 1000 a patch may hold"],
+      [{ set: { a: 1 }, unset: Object.keys(paths) }, "set: 1002 paths to set and unset, more than the 1000 a patch may hold"],
+      [{ set: { [segments]: 1 } }, `set.${segments}: expected a dot path like a.b.c, of at most 16 segments, got "${segments}"`],
+      [{ set: {}, unset: [segments] }, `unset.0: expected a dot path like a.b.c, of at most 16 segments, got "${segments}"`],
+      [
+        { set: { "a.b.c.d.e.f.g.h.i.j.k.l.m.n": deep } },
+        "set.a.b.c.d.e.f.g.h.i.j.k.l.m.n: nests the data 64 levels deep, more than the 63 a context may hold",
+      ],
+    ] as const
+    for (const [body, message] of refusals) {
+      expect(await patch(id, body)).toMatchObject({ status: 400, body: { error: { code: "validation_failed", message } } })
+    }
+    expect(await api.get(`/api/v1/contexts/${id}?key=${segments}`)).toMatchObject({ status: 400 })
+    expect(await patch(id, { set: { "a.b.c.d.e.f.g.h.i.j.k.l.m": deep } })).toMatchObject({ status: 200, body: { version: 2 } })
+    expect(await history()).toBe(before + 1)
+  })
+
+  it("refuses with 400 a merge of more than 100 contexts or of one context twice, creating none", async () => {
+    const { id } = await create({ scope: "global", data: { a: 1 } })
+    const before = await contexts()
+    const many = Array.from({ length: 101 }, () => crypto.randomUUID())
+    expect(await api.post("/api/v1/contexts/merge", { ids: many, strategy: "last_write_wins" })).toMatchObject({
+      status: 400,
+      body: { error: { code: "validation_failed", message: "ids: 101 contexts, more than the 100 a merge may read" } },
+    })
+    expect(await api.post("/api/v1/contexts/merge", { ids: [id, id], strategy: "last_write_wins" })).toMatchObject({
+      status: 400,
+      body: { error: { code: "validation_failed", message: `ids: names ${id} twice` } },
+    })
+    expect(await contexts()).toBe(before)
+  })
+
   it("expires a temporary context by its durable timer: data gone, history kept, later patches refused", async () => {
     const { id } = await create({ scope: "temporary", ttl_s: 1, data: { token: "abc" } })
     expect((await api.get(`/api/v1/contexts/${id}`)).body).toMatchObject({ status: "active", expires_at: expect.stringMatching(/Z$/) })

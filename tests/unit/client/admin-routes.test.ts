@@ -74,7 +74,7 @@ describe("the admin client", () => {
       a.contexts.patch(ID, { set: { "a.b": 1 } }),
       a.contexts.history(ID),
       a.contexts.diff(ID, 1, 2),
-      a.contexts.merge({ ids: [ID, ID], strategy: "last_write_wins" }),
+      a.contexts.merge({ ids: [ID, "0f0e0d0c-0b0a-4908-8706-050403020100"], strategy: "last_write_wins" }),
       a.machines.list(),
       a.machines.get("task"),
       a.actors.list(),

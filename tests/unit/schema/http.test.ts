@@ -200,9 +200,11 @@ describe("contexts", () => {
 
   it("refuses malformed dot paths instead of dropping them", () => {
     expect(message(decodeOr(PatchContextBody, { set: { "a.b": 1, "x..y": 2 } }))).toBe(
-      'set.x..y: expected a dot path like a.b.c, got "x..y"',
+      'set.x..y: expected a dot path like a.b.c, of at most 16 segments, got "x..y"',
     )
-    expect(message(decodeOr(PatchContextBody, { set: {}, unset: [".a"] }))).toBe('unset.0: expected a dot path like a.b.c, got ".a"')
+    expect(message(decodeOr(PatchContextBody, { set: {}, unset: [".a"] }))).toBe(
+      'unset.0: expected a dot path like a.b.c, of at most 16 segments, got ".a"',
+    )
   })
 
   it("merges at least two contexts with a known strategy", () => {

@@ -48,6 +48,18 @@ describe("context machine", () => {
     expect(ctx.context()).toMatchObject({ version: 1, data: { a: 1 } })
   })
 
+  it("weighs a patch of 50,000 paths in one step, as an entry already in an inbox may hold (refused: it outgrows the limit)", () => {
+    const ctx = start()
+    const set = Object.fromEntries(Array.from({ length: 50_000 }, (_, i) => [`k${i}`, i]))
+    const [refused] = ctx.send({ type: "PATCH", set, unset: [], at: T0 + 1 })
+    expect(refused).toMatchObject({
+      type: "command.rejected",
+      code: "payload_too_large",
+      reason: "data: 727787 bytes once patched, more than the 65536 a context may hold",
+    })
+    expect(ctx.context()).toMatchObject({ version: 1, data: { a: 1 } })
+  })
+
   it("shares with a session once", () => {
     const ctx = start()
     ctx.send({ type: "SHARE", sessionId: "s-1", at: T0 + 1 })
