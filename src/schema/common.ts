@@ -87,10 +87,18 @@ export const ActorRefParts = ActorRef.pipe(
   ),
 )
 
-/** A Redis stream entry id `<ms>-<seq>`. */
-export const StreamId = Schema.String.check(Schema.isPattern(/^\d+-\d+$/u, { expected: "a stream id like 1732185600000-3" })).annotate({
-  identifier: "StreamId",
-})
+/** The largest part of a Redis stream entry id: each is an unsigned 64-bit integer. */
+const MAX_STREAM_ID_PART = 2n ** 64n - 1n
+
+/** A Redis stream entry id `<ms>-<seq>`, each part one Redis can hold. */
+export const StreamId = Schema.String.check(
+  Schema.isPattern(/^\d{1,20}-\d{1,20}$/u, { expected: "a stream id like 1732185600000-3" }),
+  Schema.makeFilter((id: string) =>
+    id.split("-").every((part) => BigInt(part) <= MAX_STREAM_ID_PART)
+      ? undefined
+      : `expected each part at most ${MAX_STREAM_ID_PART}, got "${id}"`,
+  ),
+).annotate({ identifier: "StreamId" })
 export type StreamId = typeof StreamId.Type
 
 /** A fraction of work done, in [0, 1]. */
@@ -106,8 +114,17 @@ export const ProgressMessage = Schema.String.check(Schema.isMaxLength(MAX_PROGRE
   identifier: "ProgressMessage",
 })
 
-/** A load figure reported by a bot (0 idle; 1 means at capacity). */
-export const Load = Schema.Finite.check(Schema.isGreaterThanOrEqualTo(0)).annotate({ identifier: "Load" })
+/** The largest load a bot may report, and the smallest above 0: the stored column (a Postgres `real`) holds both. */
+export const MAX_LOAD = 1000
+export const MIN_POSITIVE_LOAD = 1e-6
+
+/** A load figure reported by a bot (0 idle; 1 means at capacity; more, overloaded), 0 or 1e-6 to 1000. */
+export const Load = Schema.Finite.check(
+  Schema.isBetween({ minimum: 0, maximum: MAX_LOAD }),
+  Schema.makeFilter((load: number) =>
+    load === 0 || load >= MIN_POSITIVE_LOAD ? undefined : `expected 0 or at least ${MIN_POSITIVE_LOAD}, got ${load}`,
+  ),
+).annotate({ identifier: "Load" })
 
 /** The health a bot reports with its heartbeat. */
 export const HealthStatus = Schema.Literals(["healthy", "degraded", "busy"]).annotate({ identifier: "HealthStatus" })

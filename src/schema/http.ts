@@ -22,7 +22,7 @@ import { decodeOr, type Decoded } from "./errors.ts"
 import { Topic } from "./events.ts"
 import { HeartbeatPayload } from "./frames.ts"
 import { isPlainRecord, plainDecoder, plainFields } from "./plain.ts"
-import { AgentState, SessionState, TaskState } from "./states.ts"
+import { ActorState, AgentState, SessionState, TaskState } from "./states.ts"
 import { wire } from "./wire.ts"
 
 /** A list that may be left out, decoding to `[]`. */
@@ -354,7 +354,7 @@ export const ActorsQuery = wire(
   "ActorsQuery",
   Schema.Struct({
     kind: Schema.optionalKey(ActorKind),
-    state: Schema.optionalKey(NonEmptyString),
+    state: Schema.optionalKey(ActorState),
     // Ten digits (about 317 years): Postgres cannot subtract much more from now() (timestamp out of range).
     olderThanS: Schema.optionalKey(wholeNumber(10)),
     /** Only the quarantined actors: those whose stored snapshot cannot be brought up to its machine. */

@@ -39,3 +39,9 @@ export const SessionState = Schema.Literals([
   "degraded",
 ]).annotate({ identifier: "SessionState" })
 export type SessionState = typeof SessionState.Type
+
+/** A state of any machine: `GET /actors?state=` (a state of another kind than `?kind` lists nothing). */
+export const ActorState = Schema.Literals([
+  ...new Set([...SessionState.literals, ...TaskState.literals, ...AgentState.literals, ...ContextState.literals]),
+]).annotate({ identifier: "ActorState" })
+export type ActorState = typeof ActorState.Type

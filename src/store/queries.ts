@@ -54,10 +54,16 @@ export async function actorExists(sql: Sql, kind: string, id: string): Promise<b
 /** The position just after `actor` in a listing (oldest in its state first: (state_since, id)), as a cursor. */
 export const cursorAfter = (actor: StoredActor): string => Buffer.from(`${actor.stateSince}:${actor.id}`).toString("base64url")
 
+/** The latest time a Date holds (ms): a cursor past it was not made by `cursorAfter`, and Postgres could not take it. */
+const LATEST_MS = 8.64e15
+
+/** A cursor's position, checked before it reaches Postgres: a time a Date holds and an id Postgres text holds (no NUL). */
 function decodeCursor(cursor: string): { sinceMs: number; id: string } {
-  const match = /^(\d+):(.+)$/s.exec(Buffer.from(cursor, "base64url").toString())
-  if (!match?.[1] || !match[2]) throw new InvalidCursor(cursor)
-  return { sinceMs: Number(match[1]), id: match[2] }
+  const match = /^(\d{1,16}):([^\0]+)$/s.exec(Buffer.from(cursor, "base64url").toString())
+  const sinceMs = Number(match?.[1])
+  const id = match?.[2]
+  if (!(sinceMs <= LATEST_MS) || id === undefined) throw new InvalidCursor(cursor)
+  return { sinceMs, id }
 }
 
 /**

@@ -109,6 +109,17 @@ describe("agents over HTTP", () => {
     const invalid = await bot.post(`/api/v1/agents/${id}/heartbeat`, { status: "asleep" })
     expect(invalid.status).toBe(400)
     expect(invalid.body.error.message).toMatch(/^status: expected one of "healthy", "degraded", "busy", got "asleep"$/)
+    // A load the stored column cannot hold is refused at the door, not dead-lettered by the runtime.
+    const versionBefore = (await api.get(`/api/v1/agents/${id}`)).body.version
+    for (const [load, message] of [
+      [1e-50, "load: expected 0 or at least 0.000001, got 1e-50"],
+      [1e39, "load: expected a value between 0 and 1000, got 1e+39"],
+    ] as const) {
+      const refused = await bot.post(`/api/v1/agents/${id}/heartbeat?wait=1`, { load })
+      expect(refused.status).toBe(400)
+      expect(refused.body).toEqual({ error: { code: "validation_failed", message } })
+    }
+    expect((await api.get(`/api/v1/agents/${id}`)).body).toMatchObject({ version: versionBefore, load: 0.5 })
   })
 
   it("forbids an agent token to act on another agent or to register agents", async () => {
@@ -177,6 +188,15 @@ describe("agents over HTTP", () => {
     const badCursor = await api.get("/api/v1/agents?cursor=zzz")
     expect(badCursor.status).toBe(400)
     expect(badCursor.body.error).toEqual({ code: "validation_failed", message: 'cursor "zzz": not a cursor this listing returned' })
+    // Cursors shaped like a listing's but holding what Postgres cannot take: a time past any date, a NUL byte.
+    for (const position of [`99999999999999999999:${made[0]?.id}`, `1:${made[0]?.id}\u0000`]) {
+      const cursor = Buffer.from(position).toString("base64url")
+      for (const listing of ["agents", "sessions", "tasks", "actors"]) {
+        expect((await api.get(`/api/v1/${listing}?cursor=${cursor}`)).body).toEqual({
+          error: { code: "validation_failed", message: `cursor "${cursor}": not a cursor this listing returned` },
+        })
+      }
+    }
   })
 
   it("deregisters an agent: its tokens stop working and later commands are refused with 409", async () => {

@@ -61,6 +61,10 @@ describe("machines and actors over HTTP", () => {
     expect((await api.get("/api/v1/actors?older_than_s=soon")).body).toEqual({
       error: { code: "validation_failed", message: 'older_than_s: expected a whole number, got "soon"' },
     })
+    expect((await api.get("/api/v1/actors?state=%00")).body.error).toEqual({
+      code: "validation_failed",
+      message: expect.stringMatching(/^state: expected one of "pending", .*"expired", got "\\u0000"$/),
+    })
     expect((await api.get("/api/v1/actors?cursor=bm9wZQ")).body).toEqual({
       error: { code: "validation_failed", message: 'cursor "bm9wZQ": not a cursor this listing returned' },
     })

@@ -89,6 +89,14 @@ describe("StreamId", () => {
     expect(value(decodeOr(StreamId, "1732185600000-3"))).toBe("1732185600000-3")
     expect(message(decodeOr(StreamId, "1732185600000"))).toBe('expected a stream id like 1732185600000-3, got "1732185600000"')
   })
+
+  it("holds parts Redis can hold: unsigned 64-bit integers", () => {
+    const largest = "18446744073709551615-18446744073709551615"
+    expect(value(decodeOr(StreamId, largest))).toBe(largest)
+    expect(message(decodeOr(StreamId, "1-18446744073709551616"))).toBe(
+      'expected each part at most 18446744073709551615, got "1-18446744073709551616"',
+    )
+  })
 })
 
 describe("Progress, Load and HealthStatus", () => {
@@ -98,9 +106,9 @@ describe("Progress, Load and HealthStatus", () => {
     expect(message(decodeOr(Progress, Number.NaN))).toBe("expected a finite number, got NaN")
   })
 
-  it("refuses a negative load and unknown health", () => {
+  it("refuses a load the stored column cannot hold and unknown health", () => {
     expect(value(decodeOr(Load, 2.5))).toBe(2.5)
-    expect(message(decodeOr(Load, -1))).toBe("expected a value greater than or equal to 0, got -1")
+    expect(message(decodeOr(Load, -1))).toBe("expected a value between 0 and 1000, got -1")
     expect(message(decodeOr(HealthStatus, "sick"))).toBe('expected one of "healthy", "degraded", "busy", got "sick"')
   })
 })

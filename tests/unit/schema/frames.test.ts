@@ -32,6 +32,14 @@ describe("bot → server frames", () => {
     expect(value(decodeFrame(BotFrame, text({ type: "heartbeat", payload: {} }))).payload).toEqual({})
   })
 
+  it("takes a heartbeat's load from 0 to 1000, refusing what the stored column cannot hold", () => {
+    const heartbeat = (load: number) => decodeFrame(BotFrame, text({ type: "heartbeat", id: "h-1", payload: { load } }))
+    for (const load of [0, 1e-6, 0.5, 1000]) expect(value(heartbeat(load)).payload).toEqual({ load })
+    expect(failure(heartbeat(1e-50)).message).toBe("payload.load: expected 0 or at least 0.000001, got 1e-50")
+    expect(failure(heartbeat(1e39)).message).toBe("payload.load: expected a value between 0 and 1000, got 1e+39")
+    expect(failure(heartbeat(-1)).message).toBe("payload.load: expected a value between 0 and 1000, got -1")
+  })
+
   it("refuses with PROTOCOL's message and echoes the frame id as ref", () => {
     const error = failure(decodeFrame(BotFrame, text({ type: "task_complete", id: "c-17", payload: { task_id: "x", success: true } })))
     expect(error.toBody()).toEqual({

@@ -1,6 +1,7 @@
 // A `since` the stream can no longer replay is answered `conflict` naming the oldest retained id;
 // the socket stays open without topics (a subscribe frame goes live from then on). A `since` after
-// the newest event is refused with validation_failed; a `since` still retained replays as usual.
+// the newest event is refused with validation_failed, and one that is no stream id Redis holds with 400 at the
+// upgrade; a `since` still retained replays as usual.
 // Raw `ws` on purpose: it checks the error frames of a refused `since` and the socket left without
 // topics, which the SDK handles itself.
 import { randomUUID } from "node:crypto"
@@ -70,6 +71,19 @@ export function sinceRefusal(): void {
         expect(refused).toMatchObject({
           status: 400,
           body: { error: { code: "validation_failed", message: expect.stringContaining("since") } },
+        })
+        // Shaped like a stream id, but past what Redis holds: refused at the upgrade, not after it.
+        const tooLarge = await TestClient.open(edge.url("/ws/events?topics=tasks&since=1-18446744073709551616")).catch(
+          (error: unknown) => error,
+        )
+        expect(tooLarge).toMatchObject({
+          status: 400,
+          body: {
+            error: {
+              code: "validation_failed",
+              message: 'since: expected each part at most 18446744073709551615, got "1-18446744073709551616"',
+            },
+          },
         })
       })
     })
