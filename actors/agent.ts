@@ -100,6 +100,7 @@ const STORED_ONCE: StoredOnce<AgentContext> = [
   "type",
   "maxConcurrency",
   "metadata",
+  "labels",
   "heartbeatIntervalMs",
   "breakerCooldownMs",
   "createdAt",

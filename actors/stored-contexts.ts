@@ -124,6 +124,7 @@ export const StoredAgentContext = fitting<AgentContext>()(
     type: Text,
     maxConcurrency: Schema.Number,
     metadata: JsonRecord,
+    labels: Schema.optionalKey(Schema.Record(Schema.String, Schema.String)),
     heartbeatIntervalMs: Schema.Number,
     breakerCooldownMs: Schema.Number,
     createdAt: Time,

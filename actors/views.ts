@@ -34,6 +34,7 @@ export const agentView = (id: string, agent: AgentContext, state: string) => ({
   type: agent.type,
   max_concurrency: agent.maxConcurrency,
   metadata: agent.metadata,
+  labels: agent.labels ?? {},
   status: state,
   load: agent.load,
   reported_status: agent.reportedStatus,

@@ -30,6 +30,8 @@ export interface AgentInput {
   type?: string
   maxConcurrency?: number
   metadata?: Record<string, unknown>
+  /** Key/value labels it registers with (`GET /agents?label=`), never changed after. */
+  labels?: Readonly<Record<string, string>>
   heartbeatIntervalMs?: number
   /** How long its breaker stays open before it half-opens (default `BREAKER.cooldownMs`). */
   breakerCooldownMs?: number
@@ -43,6 +45,8 @@ export interface AgentContext {
   type: string | null
   maxConcurrency: number
   metadata: Record<string, unknown>
+  /** Absent when it registered with none. */
+  labels?: Readonly<Record<string, string>>
   heartbeatIntervalMs: number
   createdAt: number
   /** Its held slots, each named by the task it was reserved for (RESERVE, or a RELEASE's next task) or given to (a
@@ -434,6 +438,7 @@ export const agentMachine = setup({
     type: input.type ?? null,
     maxConcurrency: input.maxConcurrency ?? 1,
     metadata: input.metadata ?? {},
+    ...(input.labels === undefined || Object.keys(input.labels).length === 0 ? {} : { labels: input.labels }),
     heartbeatIntervalMs: input.heartbeatIntervalMs ?? 10_000,
     breakerCooldownMs: input.breakerCooldownMs ?? BREAKER.cooldownMs,
     createdAt: input.at,

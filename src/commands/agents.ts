@@ -20,6 +20,9 @@ const summary = (agent: AgentView) => ({
   name: agent.name,
   status: agent.status,
   capabilities: agent.capabilities.join(", "),
+  labels: Object.entries(agent.labels)
+    .map(([key, value]) => `${key}=${value}`)
+    .join(", "),
   inflight: `${agent.inflight.length} of ${agent.max_concurrency}`,
   load: agent.load,
   breaker: agent.breaker,
@@ -29,24 +32,38 @@ const summary = (agent: AgentView) => ({
   version: agent.version,
 })
 
+/** `--label K=V`, repeated, as the labels to register with (the server checks keys and values). */
+const labelsOption = (given: readonly string[] | undefined): Record<string, string> | undefined => {
+  if (given === undefined || given.length === 0) return undefined
+  const labels: Record<string, string> = {}
+  for (const label of given) {
+    const at = label.indexOf("=")
+    if (at < 1) throw new ClawbotError({ code: "validation_failed", message: `--label ${JSON.stringify(label)}: expected K=V` })
+    labels[label.slice(0, at)] = label.slice(at + 1)
+  }
+  return labels
+}
+
 export const agentsGroup: Group = {
   name: "agents",
   summary: "Agents (bots): register, list, read, drain, resume, rotate a token, deregister.",
   commands: {
     register: {
-      args: "--name N --capability C[,C…] [--max-concurrency N]",
+      args: "--name N --capability C[,C…] [--max-concurrency N] [--label K=V…]",
       summary: "Registers an agent; prints its id and its token (shown this once)",
       options: {
         name: { type: "string" },
         capability: { type: "string", short: "c", multiple: true },
         "max-concurrency": { type: "string" },
         "heartbeat-interval-ms": { type: "string" },
+        label: { type: "string", short: "l", multiple: true },
       },
       help: [
         "--name N",
         "-c, --capability C   repeat or comma-separate",
         "--max-concurrency N  tasks at once (default 1)",
         "--heartbeat-interval-ms N (default 10000)",
+        "-l, --label K=V      repeat for each label (agents ls --label K or K=V lists by it)",
       ],
       async run(ctx) {
         const capabilities = ((ctx.values.capability as string[] | undefined) ?? []).flatMap((c) => c.split(",")).filter((c) => c !== "")
@@ -55,24 +72,31 @@ export const agentsGroup: Group = {
         }
         const maxConcurrency = numberOption(ctx.values, "max-concurrency")
         const interval = numberOption(ctx.values, "heartbeat-interval-ms")
+        const labels = labelsOption(ctx.values.label as string[] | undefined)
         const agent = await ctx.admin.agents.register({
           name: ctx.values.name,
           capabilities,
           ...(maxConcurrency === undefined ? {} : { max_concurrency: maxConcurrency }),
           ...(interval === undefined ? {} : { heartbeat_interval_ms: interval }),
+          ...(labels === undefined ? {} : { labels }),
         })
         ctx.print(agent, () => `id:    ${agent.id}\ntoken: ${agent.token}\n`)
         return EXIT.ok
       },
     },
     ls: listCommand<AgentView>({
-      args: "[--status S] [--capability C]",
+      args: "[--status S] [--capability C] [--label K | K=V]",
       summary: "Lists agents",
-      filters: { status: { type: "string" }, capability: { type: "string" } },
+      filters: { status: { type: "string" }, capability: { type: "string" }, label: { type: "string" } },
       headers: ["ID", "NAME", "STATUS", "INFLIGHT", "CAPABILITIES"],
       row: (a) => [a.id, a.name, a.status, `${a.inflight.length}/${a.max_concurrency}`, a.capabilities.join(",")],
       page: ({ admin, values }, paging) =>
-        admin.agents.list({ status: values.status as never, capability: values.capability as string | undefined, ...paging }),
+        admin.agents.list({
+          status: values.status as never,
+          capability: values.capability as string | undefined,
+          label: values.label as string | undefined,
+          ...paging,
+        }),
     }),
     get: showCommand(
       "Shows one agent",

@@ -12,6 +12,7 @@ import {
   HealthStatus,
   Json,
   JsonObject,
+  Labels,
   Load,
   NonEmptyString,
   NonNegativeInt,
@@ -164,6 +165,7 @@ export const agentProfileFields = {
   type: Schema.optionalKey(NonEmptyString),
   maxConcurrency: Schema.Int.check(Schema.isBetween({ minimum: 1, maximum: 1000 })).pipe(Schema.withDecodingDefaultKey(Effect.succeed(1))),
   metadata: Schema.optionalKey(JsonObject),
+  labels: Schema.optionalKey(Labels),
   heartbeatIntervalMs: Schema.Int.check(Schema.isBetween({ minimum: 100, maximum: 3_600_000 })).pipe(
     Schema.withDecodingDefaultKey(Effect.succeed(10_000)),
   ),

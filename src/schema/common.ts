@@ -38,6 +38,36 @@ export const Capability = Schema.String.check(
 ).annotate({ identifier: "Capability" })
 export type Capability = typeof Capability.Type
 
+/** The most labels an agent registers with. */
+export const MAX_LABELS = 32
+
+/** A label's key: 1 to 63 characters of A-Z a-z 0-9 _ . : / - (no `=`: `?label=key=value` splits at the first). */
+export const LabelKey = Schema.String.check(
+  Schema.isPattern(/^[A-Za-z0-9_.:/-]{1,63}$/u, { expected: "a label key (1 to 63 characters of A-Z a-z 0-9 _ . : / -)" }),
+).annotate({ identifier: "LabelKey" })
+
+/** A label's value: up to 255 characters, no control characters. */
+export const LabelValue = Schema.String.check(
+  Schema.isPattern(/^\P{Cc}{0,255}$/u, { expected: "a label value (up to 255 characters, no control characters)" }),
+).annotate({ identifier: "LabelValue" })
+
+const isLabelKey = Schema.is(LabelKey)
+
+/** An agent's labels: key/value pairs it registers with, listed by `GET /agents?label=`. Keys are checked by a
+ * filter rather than as the record's key Schema, which would answer a bad key "unknown field". */
+export const Labels = Schema.Record(Schema.String, LabelValue)
+  .check(
+    Schema.makeFilter((labels: object) => {
+      const keys = Object.keys(labels)
+      if (keys.length > MAX_LABELS) return `expected at most ${MAX_LABELS} labels, got ${keys.length}`
+      const bad = keys.find((key) => !isLabelKey(key))
+      return bad === undefined
+        ? undefined
+        : { path: [bad], issue: `expected a label key (1 to 63 characters of A-Z a-z 0-9 _ . : / -), got ${JSON.stringify(bad)}` }
+    }),
+  )
+  .annotate({ identifier: "Labels" })
+
 /** A group key (a tenant, a repository, an API key): 1 to 128 characters of A-Z a-z 0-9 _ . : @ - (no slash: it is a path segment). */
 export const GroupKey = Schema.String.check(
   Schema.isPattern(/^[A-Za-z0-9_.:@-]{1,128}$/u, {

@@ -8,6 +8,8 @@ import {
   GroupKey,
   Json,
   JsonObject,
+  LabelKey,
+  LabelValue,
   NonEmptyString,
   NonNegativeInt,
   Progress,
@@ -309,10 +311,29 @@ export const paginationFields = {
   cursor: Schema.optionalKey(NonEmptyString),
 }
 
+/** `?label=key` (agents with that label) or `?label=key=value` (with that value), split at the first `=`. */
+const LabelSelector = Schema.String.check(
+  Schema.isPattern(/^[A-Za-z0-9_.:/-]{1,63}(=\P{Cc}{0,255})?$/u, {
+    expected: "a label key, or key=value (LabelKey, LabelValue)",
+  }),
+).pipe(
+  Schema.decodeTo(
+    Schema.Struct({ key: LabelKey, value: Schema.optionalKey(LabelValue) }),
+    SchemaTransformation.transform<{ readonly key: string; readonly value?: string }, string>({
+      decode: (selector) => {
+        const at = selector.indexOf("=")
+        return at < 0 ? { key: selector } : { key: selector.slice(0, at), value: selector.slice(at + 1) }
+      },
+      encode: ({ key, value }) => (value === undefined ? key : `${key}=${value}`),
+    }),
+  ),
+)
+
 /** `GET /agents` */
 export const ListAgentsQuery = Schema.Struct({
   status: Schema.optionalKey(AgentState),
   capability: Schema.optionalKey(Capability),
+  label: Schema.optionalKey(LabelSelector),
   ...paginationFields,
 })
 export type ListAgentsQuery = typeof ListAgentsQuery.Type

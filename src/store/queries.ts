@@ -16,6 +16,8 @@ export interface ListActorsOptions {
    * `capabilities` array holds it, GIN-indexed). Sessions have none.
    */
   readonly capability?: string
+  /** Agents registered with this label (its `key`), of this value when `value` is given (their `stored_once` labels). */
+  readonly label?: { readonly key: string; readonly value?: string }
   /** Leave out soft-deleted sessions (their `deleted_at` column, written from the restored context). */
   readonly hideDeleted?: boolean
   /** Tasks of this group (their `group_key` column, written from the restored context). */
@@ -73,9 +75,18 @@ function decodeCursor(cursor: string): { sinceMs: number; id: string } {
 const capabilityClause = (sql: Sql, kind: string, capability: string) =>
   kind === "agent" ? sql`and kind = 'agent' and capabilities @> array[${capability}]::text[]` : sql`and capability = ${capability}`
 
+/**
+ * The `label` filter, on the labels an agent registered with (stored once: never changed after). No index: it
+ * comes after the kind's, and a fleet's agents are few.
+ */
+const labelClause = (sql: Sql, label: { readonly key: string; readonly value?: string }) =>
+  label.value === undefined
+    ? sql`and stored_once->'labels' ? ${label.key}`
+    : sql`and stored_once->'labels' @> ${sql.json({ [label.key]: label.value })}`
+
 /** Actors of a kind, oldest in their current state first, filtered, one page at a time. */
 export async function listActors(sql: Sql, options: ListActorsOptions): Promise<ActorPage> {
-  const { kind, state, olderThanS, sessionId, agentId, capability, hideDeleted, group, machineVersionWithin, limit, after } = options
+  const { kind, state, olderThanS, sessionId, agentId, capability, label, hideDeleted, group, machineVersionWithin, limit, after } = options
   const from = after === undefined ? undefined : decodeCursor(after)
   const rows = await sql<ActorRow[]>`
     select ${sql(ACTOR_COLUMNS)} from actors
@@ -85,6 +96,7 @@ export async function listActors(sql: Sql, options: ListActorsOptions): Promise<
       ${sessionId === undefined ? sql`` : sql`and session_id = ${sessionId}`}
       ${agentId === undefined ? sql`` : sql`and agent_id = ${agentId}`}
       ${capability === undefined ? sql`` : capabilityClause(sql, kind, capability)}
+      ${label === undefined ? sql`` : labelClause(sql, label)}
       ${hideDeleted === true ? sql`and deleted_at is null` : sql``}
       ${group === undefined ? sql`` : sql`and group_key = ${group}`}
       ${machineVersionWithin === undefined ? sql`` : sql`and machine_version between ${machineVersionWithin.from} and ${machineVersionWithin.to}`}

@@ -19,7 +19,7 @@ import {
 } from "./core.ts"
 
 export type RegisterAgent = typeof RegisterAgentBody.Encoded
-export type AgentFilters = Omit<Schema.Codec.Encoded<typeof ListAgentsQuery>, "limit" | "cursor"> & { readonly label?: string } & Paging
+export type AgentFilters = Omit<Schema.Codec.Encoded<typeof ListAgentsQuery>, "limit" | "cursor"> & Paging
 export type RouteQuestion = typeof RouteAgentBody.Encoded & { readonly group?: string }
 /** `POST /agents/route`: the agent the router would pick now, and every candidate with its score and why. */
 export type RouteAnswer = Readonly<Record<string, unknown>>

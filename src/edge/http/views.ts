@@ -26,6 +26,7 @@ const agentProfileFields = {
   type: Text,
   max_concurrency: Count,
   metadata: JsonObject,
+  labels: Schema.Record(Schema.String, Schema.String),
   heartbeat_interval_ms: Count,
 }
 

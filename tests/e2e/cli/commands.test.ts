@@ -165,13 +165,21 @@ describe("clawbot sessions", () => {
 describe("clawbot agents", () => {
   it("registers, lists, reads, drains, resumes, rotates a token, deregisters", async () => {
     const registered = json(
-      await cli(["agents", "register", "--name", "cli-agent", "-c", "cli-a,cli-b", "--max-concurrency", "3", "--json"]),
+      await cli(["agents", "register", "--name", "cli-agent", "-c", "cli-a,cli-b", "--max-concurrency", "3", "-l", "team=red", "--json"]),
     )
-    expect(registered).toMatchObject({ name: "cli-agent", capabilities: ["cli-a", "cli-b"], max_concurrency: 3 })
+    expect(registered).toMatchObject({ name: "cli-agent", capabilities: ["cli-a", "cli-b"], max_concurrency: 3, labels: { team: "red" } })
     expect((await cli(["agents", "ls", "--capability", "cli-a"])).out).toMatch(
       new RegExp(`^${registered.id} +cli-agent +offline +0/3 +cli-a,cli-b$`, "mu"),
     )
-    expect((await cli(["agents", "get", registered.id])).out).toMatch(/^inflight: +0 of 3$/mu)
+    expect((await cli(["agents", "ls", "--label", "team=red"])).out).toContain(registered.id)
+    expect((await cli(["agents", "ls", "--label", "team=blue"])).out).not.toContain(registered.id)
+    expect(await cli(["agents", "register", "--name", "x", "-c", "cli-a", "-l", "team"])).toMatchObject({
+      code: 3,
+      err: expect.stringContaining('--label "team": expected K=V'),
+    })
+    const shown = (await cli(["agents", "get", registered.id])).out
+    expect(shown).toMatch(/^inflight: +0 of 3$/mu)
+    expect(shown).toMatch(/^labels: +team=red$/mu)
     await createAdmin({ url: t.url, token: registered.token }).agents.heartbeat(registered.id, {}, { wait: true })
     expect((await cli(["agents", "drain", registered.id])).out).toBe(`${registered.id} draining\n`)
     expect((await cli(["agents", "resume", registered.id])).out).toBe(`${registered.id} online\n`)

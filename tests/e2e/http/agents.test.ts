@@ -53,6 +53,16 @@ describe("agents over HTTP", () => {
     })
     const missing = await api.post("/api/v1/agents", { capabilities: ["code"] })
     expect(missing.body).toEqual({ error: { code: "validation_failed", message: "name: is missing" } })
+    const badLabels: Array<[unknown, string]> = [
+      [{ "team=red": "x" }, 'labels.team=red: expected a label key (1 to 63 characters of A-Z a-z 0-9 _ . : / -), got "team=red"'],
+      [{ team: "a\nb" }, 'labels.team: expected a label value (up to 255 characters, no control characters), got "a\\nb"'],
+      [{ team: 1 }, "labels.team: expected a string, got 1"],
+      [Object.fromEntries(Array.from({ length: 33 }, (_, i) => [`k${i}`, "v"])), "labels: expected at most 32 labels, got 33"],
+    ]
+    for (const [labels, message] of badLabels) {
+      const refused = await api.post("/api/v1/agents", { name: "bot", capabilities: ["code"], labels })
+      expect(refused.body).toEqual({ error: { code: "validation_failed", message } })
+    }
     const notJson = await api.request("POST", "/api/v1/agents", { text: "{nope" })
     expect(notJson.body).toEqual({ error: { code: "validation_failed", message: "body: invalid JSON" } })
     expect(await count("agent_tokens")).toBe(0)
@@ -78,6 +88,7 @@ describe("agents over HTTP", () => {
       type: null,
       max_concurrency: 2,
       metadata: { zone: "eu" },
+      labels: {},
       heartbeat_interval_ms: 10_000,
     })
     const stored = await t.deployment.schema.sql<{ token_hash: string; agent_id: string }[]>`select token_hash, agent_id from agent_tokens`
@@ -136,6 +147,41 @@ describe("agents over HTTP", () => {
     expect(create.status).toBe(403)
     expect(create.body).toEqual({ error: { code: "forbidden", message: "only the operator token may make this call" } })
     expect((await api.get(`/api/v1/agents/${b.id}`)).body.version).toBe(versionBefore)
+  })
+
+  it("registers agents with labels and lists them by a label's key or key=value", async () => {
+    const labelled = async (name: string, labels: Record<string, string>) =>
+      (await api.post("/api/v1/agents", { name, capabilities: ["labelled"], labels })).body as {
+        id: string
+        token: string
+        labels: unknown
+      }
+    const red = await labelled("red", { team: "red", "zone/eu": "" })
+    const blue = await labelled("blue", { team: "blue" })
+    const plain = await labelled("plain", {})
+    expect(red.labels).toEqual({ team: "red", "zone/eu": "" })
+    expect((await api.get(`/api/v1/agents/${red.id}`)).body.labels).toEqual({ team: "red", "zone/eu": "" })
+    expect((await api.get(`/api/v1/agents/${plain.id}`)).body.labels).toEqual({})
+    // Stored once in its row: still there after the agent changed.
+    await httpClient(t.url, red.token).post(`/api/v1/agents/${red.id}/heartbeat?wait=1`, { load: 0.25 })
+    expect((await api.get(`/api/v1/agents/${red.id}`)).body).toMatchObject({
+      status: "online",
+      load: 0.25,
+      labels: { team: "red", "zone/eu": "" },
+    })
+
+    const listed = async (label: string) =>
+      ((await api.get(`/api/v1/agents?capability=labelled&label=${encodeURIComponent(label)}`)).body.items as Array<{ id: string }>)
+        .map((agent) => agent.id)
+        .sort()
+    expect(await listed("team")).toEqual([red.id, blue.id].sort())
+    expect(await listed("team=red")).toEqual([red.id])
+    expect(await listed("team=green")).toEqual([])
+    expect(await listed("zone/eu=")).toEqual([red.id])
+    expect(await listed("zone/eu")).toEqual([red.id])
+    expect((await api.get("/api/v1/agents?label=%3Dred")).body).toEqual({
+      error: { code: "validation_failed", message: 'label: expected a label key, or key=value (LabelKey, LabelValue), got "=red"' },
+    })
   })
 
   it("answers 404 for an unknown agent and 400 for an id that is not a UUID", async () => {

@@ -109,7 +109,15 @@ describe("the OpenAPI document", () => {
     const bodyRef = register.requestBody.content["application/json"].schema.$ref as string
     const body = document.components.schemas[bodyRef.replace("#/components/schemas/", "")]
     expect(body.required).toEqual(["name", "capabilities"])
-    expect(Object.keys(body.properties)).toEqual(["name", "capabilities", "type", "max_concurrency", "metadata", "heartbeat_interval_ms"])
+    expect(Object.keys(body.properties)).toEqual([
+      "name",
+      "capabilities",
+      "type",
+      "max_concurrency",
+      "metadata",
+      "labels",
+      "heartbeat_interval_ms",
+    ])
     expect(Object.keys(register.responses).sort()).toEqual(["201", "202", "400", "401", "403", "409", "413", "429", "500", "503"])
     expect(register.responses["409"].content["application/json"].schema).toEqual({ $ref: "#/components/schemas/ErrorBody" })
 

@@ -88,6 +88,7 @@ export const agentRoutes = [
           type: body.type ?? null,
           max_concurrency: body.maxConcurrency,
           metadata: body.metadata ?? {},
+          labels: body.labels ?? {},
           heartbeat_interval_ms: body.heartbeatIntervalMs,
         }
         return json(creationStatus(sent), created)

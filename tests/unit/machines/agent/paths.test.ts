@@ -11,7 +11,7 @@ import { expectStoredOnceKept } from "../../actors/stored-once.ts"
 
 type Snapshot = SnapshotFrom<typeof agentMachine>
 
-const input = { ...baseInput, maxConcurrency: 2 }
+const input = { ...baseInput, maxConcurrency: 2, labels: { team: "red" } }
 const AT = 5_000
 
 /**

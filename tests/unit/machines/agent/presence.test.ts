@@ -21,6 +21,12 @@ describe("agent presence", () => {
       lastHeartbeatAt: null,
       breaker: "closed",
     })
+    expect(agent.context).not.toHaveProperty("labels")
+  })
+
+  it("keeps the labels it registers with; none registered, none held", () => {
+    expect(startAgent({ labels: { team: "red", zone: "eu" } }).context.labels).toEqual({ team: "red", zone: "eu" })
+    expect(startAgent({ labels: {} }).context).not.toHaveProperty("labels")
   })
 
   it("CONNECT goes online, arms the heartbeat timer at 3 intervals and announces its capacity", () => {
