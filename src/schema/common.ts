@@ -41,15 +41,24 @@ export type Capability = typeof Capability.Type
 /** The most labels an agent registers with. */
 export const MAX_LABELS = 32
 
-/** A label's key: 1 to 63 characters of A-Z a-z 0-9 _ . : / - (no `=`: `?label=key=value` splits at the first). */
-export const LabelKey = Schema.String.check(
-  Schema.isPattern(/^[A-Za-z0-9_.:/-]{1,63}$/u, { expected: "a label key (1 to 63 characters of A-Z a-z 0-9 _ . : / -)" }),
-).annotate({ identifier: "LabelKey" })
+/** A label's key, as a pattern: 1 to 63 characters of A-Z a-z 0-9 _ . : / - (no `=`: `?label=key=value` splits at the first). */
+const LABEL_KEY = "[A-Za-z0-9_.:/-]{1,63}"
+const LABEL_KEY_EXPECTED = "a label key (1 to 63 characters of A-Z a-z 0-9 _ . : / -)"
+/** A label's value, as a pattern: up to 255 characters, no control characters. */
+const LABEL_VALUE = "\\P{Cc}{0,255}"
 
-/** A label's value: up to 255 characters, no control characters. */
+export const LabelKey = Schema.String.check(Schema.isPattern(new RegExp(`^${LABEL_KEY}$`, "u"), { expected: LABEL_KEY_EXPECTED })).annotate(
+  {
+    identifier: "LabelKey",
+  },
+)
+
 export const LabelValue = Schema.String.check(
-  Schema.isPattern(/^\P{Cc}{0,255}$/u, { expected: "a label value (up to 255 characters, no control characters)" }),
+  Schema.isPattern(new RegExp(`^${LABEL_VALUE}$`, "u"), { expected: "a label value (up to 255 characters, no control characters)" }),
 ).annotate({ identifier: "LabelValue" })
+
+/** What `GET /agents?label=` selects by: a label's key, or `key=value`. */
+export const LABEL_SELECTOR = new RegExp(`^${LABEL_KEY}(=${LABEL_VALUE})?$`, "u")
 
 const isLabelKey = Schema.is(LabelKey)
 
@@ -61,9 +70,7 @@ export const Labels = Schema.Record(Schema.String, LabelValue)
       const keys = Object.keys(labels)
       if (keys.length > MAX_LABELS) return `expected at most ${MAX_LABELS} labels, got ${keys.length}`
       const bad = keys.find((key) => !isLabelKey(key))
-      return bad === undefined
-        ? undefined
-        : { path: [bad], issue: `expected a label key (1 to 63 characters of A-Z a-z 0-9 _ . : / -), got ${JSON.stringify(bad)}` }
+      return bad === undefined ? undefined : { path: [bad], issue: `expected ${LABEL_KEY_EXPECTED}, got ${JSON.stringify(bad)}` }
     }),
   )
   .annotate({ identifier: "Labels" })

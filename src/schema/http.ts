@@ -8,6 +8,7 @@ import {
   GroupKey,
   Json,
   JsonObject,
+  LABEL_SELECTOR,
   LabelKey,
   LabelValue,
   NonEmptyString,
@@ -313,9 +314,7 @@ export const paginationFields = {
 
 /** `?label=key` (agents with that label) or `?label=key=value` (with that value), split at the first `=`. */
 const LabelSelector = Schema.String.check(
-  Schema.isPattern(/^[A-Za-z0-9_.:/-]{1,63}(=\P{Cc}{0,255})?$/u, {
-    expected: "a label key, or key=value (LabelKey, LabelValue)",
-  }),
+  Schema.isPattern(LABEL_SELECTOR, { expected: "a label key, or key=value (LabelKey, LabelValue)" }),
 ).pipe(
   Schema.decodeTo(
     Schema.Struct({ key: LabelKey, value: Schema.optionalKey(LabelValue) }),
