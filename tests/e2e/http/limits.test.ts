@@ -13,17 +13,14 @@ const taskCount = async (t: TestEdge): Promise<number> => {
 
 describe("limits and refusals", () => {
   let small: TestEdge
-  let limited: TestEdge
   let roomy: TestEdge
 
   beforeAll(async () => {
     small = await testEdge({ limits: { maxPayloadBytes: 1024, allowedOrigins: ["https://dash.example"] } })
-    limited = await testEdge({ limits: { perTokenPerSecond: 1 } })
     roomy = await testEdge({ limits: { maxPayloadBytes: 32 * 1024 * 1024 }, runtime: false })
   })
   afterAll(async () => {
     await small?.close()
-    await limited?.close()
     await roomy?.close()
   })
 
@@ -63,31 +60,30 @@ describe("limits and refusals", () => {
     expect((await small.api.post("/api/v1/tasks", { title: "fits", capability: "c" })).status).toBe(201)
   })
 
-  it("answers a body whose decoding takes longer than the 800 ms store budget for what it is, not 503", async () => {
-    // 60,000 tasks: seconds of decoding and checking on any host, none of it a Redis or Postgres call
-    const tasks = Array.from({ length: 60_000 }, (_, n) => ({ key: `t${n}`, title: "t", capability: "c" }))
-    const started = performance.now()
-    const refused = await roomy.api.post("/api/v1/sessions", { title: "huge", tasks })
-    expect(performance.now() - started).toBeGreaterThan(800)
-    expect(refused.status).toBe(413)
-    expect(refused.body.error.message).toMatch(/^payload: \d{8} bytes as an inbox command, more than 2097152$/)
-    expect(await inboxAppends(roomy.deployment)).toBe(0)
-  })
-
+  // Its own edge (a fresh Redis prefix): a retry of this test does not meet the window the first try spent. One
+  // request first, in a window of its own, so the burst meets a warm edge (token, Redis clock, scripts, partitions) and
+  // what it measures is the limit, not a cold start on a loaded host.
   it("refuses requests over the operator's rate (10 times the limit) with 429 and Retry-After, writing nothing, and serves again in the next second", async () => {
-    const burst = await Promise.all(
-      Array.from({ length: 12 }, (_, n) => limited.api.post("/api/v1/tasks", { title: `burst ${n}`, capability: "c" })),
-    )
-    const statuses = burst.map((answer) => answer.status).sort()
-    expect(statuses).toEqual([...Array(10).fill(201), 429, 429])
-    for (const refused of burst.filter((answer) => answer.status === 429)) {
-      expect(refused.body.error.code).toBe("rate_limited")
-      expect(refused.body.error.message).toMatch(/^more than 10 requests per second for this token; retry in \d+ ms$/)
-      expect(refused.headers.get("retry-after")).toBe("1")
+    const limited = await testEdge({ limits: { perTokenPerSecond: 1 } })
+    try {
+      expect((await limited.api.post("/api/v1/tasks", { title: "warm", capability: "c" })).status).toBe(201)
+      await new Promise((resolve) => setTimeout(resolve, 1_100))
+      const burst = await Promise.all(
+        Array.from({ length: 12 }, (_, n) => limited.api.post("/api/v1/tasks", { title: `burst ${n}`, capability: "c" })),
+      )
+      const statuses = burst.map((answer) => answer.status).sort()
+      expect(statuses).toEqual([...Array(10).fill(201), 429, 429])
+      for (const refused of burst.filter((answer) => answer.status === 429)) {
+        expect(refused.body.error.code).toBe("rate_limited")
+        expect(refused.body.error.message).toMatch(/^more than 10 requests per second for this token; retry in \d+ ms$/)
+        expect(refused.headers.get("retry-after")).toBe("1")
+      }
+      expect(await taskCount(limited)).toBe(11)
+      await new Promise((resolve) => setTimeout(resolve, 1_100))
+      expect((await limited.api.post("/api/v1/tasks", { title: "later", capability: "c" })).status).toBe(201)
+    } finally {
+      await limited.close()
     }
-    expect(await taskCount(limited)).toBe(10)
-    await new Promise((resolve) => setTimeout(resolve, 1_100))
-    expect((await limited.api.post("/api/v1/tasks", { title: "later", capability: "c" })).status).toBe(201)
   })
 
   it("lets allowed origins in with CORS headers and preflights, and refuses others", async () => {
@@ -117,5 +113,16 @@ describe("limits and refusals", () => {
     expect((await small.api.get("/api/v1/tasks?capability=c")).body.items.map((task: { title: string }) => task.title)).not.toContain(
       "evil",
     )
+  })
+
+  it("answers a body whose decoding takes longer than the 800 ms store budget for what it is, not 503", async () => {
+    // 60,000 tasks: seconds of decoding and checking on any host, none of it a Redis or Postgres call
+    const tasks = Array.from({ length: 60_000 }, (_, n) => ({ key: `t${n}`, title: "t", capability: "c" }))
+    const started = performance.now()
+    const refused = await roomy.api.post("/api/v1/sessions", { title: "huge", tasks })
+    expect(performance.now() - started).toBeGreaterThan(800)
+    expect(refused.status).toBe(413)
+    expect(refused.body.error.message).toMatch(/^payload: \d{8} bytes as an inbox command, more than 2097152$/)
+    expect(await inboxAppends(roomy.deployment)).toBe(0)
   })
 })
