@@ -20,9 +20,11 @@ const createComponents = () => {
   }
   return {
     schemas,
-    /** The OpenAPI 3.1 schema of `schema`'s JSON (encoded) side, its named parts moved to components. */
-    of(schema: Schema.Constraint): Json {
-      const document = Schema.toJsonSchemaDocument(schema)
+    /** The OpenAPI 3.1 schema of `schema`'s JSON (encoded) side, its named parts moved to components. `input`: what the
+     * edge decodes, unknown fields refused (`additionalProperties: false`); an answer's objects stay open to fields
+     * added later. */
+    of(schema: Schema.Constraint, input = false): Json {
+      const document = Schema.toJsonSchemaDocument(schema, { onExcessProperty: input ? "error" : "ignore" })
       const converted = JsonSchema.toMultiDocumentOpenApi3_1({
         dialect: document.dialect,
         schemas: [document.schema],
@@ -42,7 +44,7 @@ const createComponents = () => {
 type Components = ReturnType<typeof createComponents>
 
 const parameters = (components: Components, schema: Schema.Constraint, location: "path" | "query"): Json[] => {
-  const object = components.resolve(components.of(schema))
+  const object = components.resolve(components.of(schema, true))
   const properties = (object.properties ?? {}) as Record<string, Json>
   const required = new Set((object.required ?? []) as string[])
   return Object.entries(properties).map(([name, property]) => ({
@@ -105,7 +107,7 @@ const operation = (components: Components, route: Route): Json => {
           requestBody: {
             // An empty body reads as `{}`: it is required only when `{}` does not decode.
             required: !decodeOr(route.body, {}).ok,
-            content: { "application/json": { schema: components.of(route.body) } },
+            content: { "application/json": { schema: components.of(route.body, true) } },
           },
         }),
     ...(route.access === "public" ? {} : { security: [{ bearer: [] }] }),

@@ -177,20 +177,21 @@ export const audit = async (input: AuditInput): Promise<Audit> => {
     }
   }
 
+  const stream = await eventStream(input, transitions)
   const lifecycles = input.standalone.length + input.sessions.reduce((n, s) => n + s.roots.length + s.dependants.length, 0)
   let successes = 0
   for (const id of input.agentIds) {
     const agent = byKey.get(`agent:${id}`)
     successes += agent?.context.successes ?? 0
-    if (agent?.state !== "online" || (agent.context.inflight ?? []).length > 0 || (agent.context.failures ?? 0) > 0) {
+    const held = agent?.context.inflight ?? []
+    if (agent?.state !== "online" || held.length > 0 || (agent.context.failures ?? 0) > 0) {
       result.agentProblems.push(
-        `agent ${id}: ${agent?.state} inflight ${JSON.stringify(agent?.context.inflight)} failures ${agent?.context.failures}`,
+        `agent ${id}: ${agent?.state} inflight ${JSON.stringify(agent?.context.inflight)} failures ${agent?.context.failures}` +
+          (held.length > 0 ? `, after ${stream.trace(id, held)}` : ""),
       )
     }
   }
   if (successes !== lifecycles) result.agentProblems.push(`agents counted ${successes} successes for ${lifecycles} completed tasks`)
-
-  const stream = await eventStream(input, transitions)
   result.agentProblems.push(...stream.overReserved)
   return {
     lifecycles,
@@ -240,7 +241,7 @@ const slotChange = (holding: Map<string, ReadonlySet<string>>, event: EventBody)
   return `${added.length > 0 ? ` +${added.join(",")}` : ""}${removed.length > 0 ? ` -${removed.join(",")}` : ""}`
 }
 
-/** An agent's steps an over-reservation's report names, at most. */
+/** An agent's steps an over-reservation's or a held slot's report names, at most. */
 const LAST_STEPS = 12
 
 /** `event` as its actor's latest step in `steps` (event, states, and `detail`), the last LAST_STEPS kept. */
@@ -260,6 +261,16 @@ const eventStream = async (input: AuditInput, transitions: readonly TransitionRo
   const holding = new Map<string, ReadonlySet<string>>()
   const taskSteps = new Map<string, string[]>()
   const divergent: string[] = []
+  // Every step of each agent, so a slot left held shows where it came and went.
+  const agentSteps = new Map<string, string[]>()
+  /** An agent's last steps, then for each of `slots` the agent's steps that name it and its task's last steps. */
+  const trace = (agentId: string, slots: readonly string[]): string =>
+    `${(steps.get(agentId) ?? []).join("; ")}\n    ${slots
+      .map((id) => {
+        const naming = (agentSteps.get(agentId) ?? []).filter((line) => line.includes(short(id)))
+        return `${short(id)}: agent ${naming.join("; ")}; task ${(taskSteps.get(id) ?? []).join(", ")}`
+      })
+      .join("\n    ")}`
   let position = 0
   let total = 0
   for (let after = "-"; ; ) {
@@ -283,14 +294,15 @@ const eventStream = async (input: AuditInput, transitions: readonly TransitionRo
         if (event.kind === "agent") {
           const held = event.patch.inflight === undefined ? "" : ` (${inflight.length} held${slotChange(holding, event)})`
           addStep(steps, event, held)
+          const all = agentSteps.get(event.actor_id) ?? []
+          all.push(steps.get(event.actor_id)!.at(-1)!)
+          agentSteps.set(event.actor_id, all)
         } else {
           addStep(taskSteps, event, "")
         }
         if (inflight.length > input.maxConcurrency || new Set(inflight).size < inflight.length) {
-          const last = (steps.get(event.actor_id) ?? []).join("; ")
-          const tasks = inflight.map((id) => `${short(id)}: ${(taskSteps.get(id) ?? []).join(", ")}`).join("\n    ")
           overReserved.push(
-            `agent ${event.actor_id} over-reserved at ${event.id}: ${JSON.stringify(inflight)}, after ${last}\n    ${tasks}`,
+            `agent ${event.actor_id} over-reserved at ${event.id}: ${JSON.stringify(inflight)}, after ${trace(event.actor_id, inflight)}`,
           )
         }
       } else if (fields["type"] === "push") {
@@ -344,6 +356,7 @@ const eventStream = async (input: AuditInput, transitions: readonly TransitionRo
     outOfOrder: [...outOfOrder],
     missingPushes,
     overReserved,
+    trace,
     figures: {
       events: total,
       eventDuplicates: sum([...events.values()].map((event) => event.count - 1)),

@@ -118,6 +118,11 @@ describe("the OpenAPI document", () => {
       "labels",
       "heartbeat_interval_ms",
     ])
+    // Unknown fields are refused (400), so the body says so; its free-form parts and the answers stay open.
+    expect(body.additionalProperties).toBe(false)
+    expect(body.properties.metadata).toEqual({ type: "object" })
+    const createdRef = register.responses["201"].content["application/json"].schema.$ref as string
+    expect(document.components.schemas[createdRef.replace("#/components/schemas/", "")].additionalProperties).toBe(true)
     expect(Object.keys(register.responses).sort()).toEqual(["201", "202", "400", "401", "403", "409", "413", "429", "500", "503"])
     expect(register.responses["409"].content["application/json"].schema).toEqual({ $ref: "#/components/schemas/ErrorBody" })
 
