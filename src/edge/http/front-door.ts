@@ -5,7 +5,8 @@
 //
 // Per connection: over CLAWBOT_MAX_CONNECTIONS_PER_ADDRESS open connections from one address → 429
 // with Retry-After; a head over MAX_HEAD_BYTES or with more than MAX_HEADER_FIELDS fields → 431; an
-// unknown method → 405 with `Allow`; an HTTP/1.0 request goes on as HTTP/1.1 with `Connection: close`
+// unknown method → 405 with `Allow`; a WebSocket handshake of a version other than 13 → 426, one without a
+// proper key → 400 (uWS upgrades either); an HTTP/1.0 request goes on as HTTP/1.1 with `Connection: close`
 // (and a `Host` when it had none); 49 to 64 fields go on with only the fields the edge reads. The rest
 // is piped unchanged to uWS on a private Unix socket, behind a PROXY protocol v2 header naming the
 // client's IPv4 address (uWS reads it as getProxiedRemoteAddress; IPv6 clients are not named and share
@@ -127,6 +128,33 @@ type Verdict =
       readonly headers?: Record<string, string>
     }
 
+/** RFC 6455 4.2.1: a handshake names version 13 and a key of 16 bytes in base64. */
+const WEBSOCKET_VERSION = "13"
+const WEBSOCKET_KEY = /^[A-Za-z0-9+/]{22}==$/
+
+/** Why uWS must not upgrade a WebSocket handshake (it would, for any version or key), or undefined when it may. */
+const handshakeRefusal = (version: string | undefined, key: string | undefined): Verdict | undefined => {
+  if (version !== WEBSOCKET_VERSION) {
+    // RFC 6455 4.2.2: 426 naming the version the server speaks.
+    return {
+      _tag: "refuse",
+      status: 426,
+      code: "validation_failed",
+      message: `sec-websocket-version: ${version === undefined ? "missing" : JSON.stringify(version)}; this edge speaks version ${WEBSOCKET_VERSION} (RFC 6455)`,
+      headers: { "sec-websocket-version": WEBSOCKET_VERSION },
+    }
+  }
+  if (key === undefined || !WEBSOCKET_KEY.test(key)) {
+    return {
+      _tag: "refuse",
+      status: 400,
+      code: "validation_failed",
+      message: `sec-websocket-key: ${key === undefined ? "missing" : JSON.stringify(key)}; expected 16 bytes in base64 (RFC 6455)`,
+    }
+  }
+  return undefined
+}
+
 const REQUEST_LINE = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+) (\S+) HTTP\/1\.([01])$/
 
 /** What to do with a request head (the text before its blank line). */
@@ -164,7 +192,15 @@ const judgeHead = (head: string, methodsOf: FrontDoorOptions["methodsOf"]): Verd
     if (!kept.some((field) => name(field) === "host")) kept.push("Host: localhost")
     kept.push("Connection: close")
   }
-  const upgrade = kept.some((field) => name(field) === "upgrade" && /websocket/i.test(field.slice(field.indexOf(":") + 1)))
+  const value = (wanted: string) => {
+    const field = kept.find((candidate) => name(candidate) === wanted)
+    return field === undefined ? undefined : field.slice(field.indexOf(":") + 1).trim()
+  }
+  const upgrade = /websocket/i.test(value("upgrade") ?? "")
+  if (upgrade) {
+    const refused = handshakeRefusal(value("sec-websocket-version"), value("sec-websocket-key"))
+    if (refused !== undefined) return refused
+  }
   return { _tag: "forward", head: [first, ...kept].join("\r\n"), upgrade }
 }
 

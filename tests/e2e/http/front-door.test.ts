@@ -1,7 +1,7 @@
 // Requests uWebSockets.js would drop before any of our code runs get an answer from the front door
 // (issue 8, finding 8), over raw TCP: HTTP/1.0 is served (and the connection closed), more than 64
 // header fields → 431, 49 to 64 fields are served, an unknown method → 405 with Allow, and one address
-// holding more than its open connections → 429 with Retry-After.
+// holding more than its open connections → 429 with Retry-After, a WebSocket handshake of another version → 426.
 import { connect, type Socket } from "node:net"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { testEdge, type TestEdge } from "../../support/edge.ts"
@@ -70,6 +70,35 @@ describe("the front door", () => {
     expect(sixtyFour.status).toBe(200)
     const fifty = await raw(port, `GET /health HTTP/1.1\r\nHost: edge\r\n${fields(48)}Connection: close\r\n\r\n`)
     expect(fifty.status).toBe(200)
+  })
+
+  it("refuses a WebSocket handshake of another version with 426 naming 13, one without a proper key with 400, and upgrades a proper one", async () => {
+    const handshake = (extra: string) =>
+      `GET /ws/events?topics=agents&token=${t.operatorToken} HTTP/1.1\r\nHost: edge\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n${extra}\r\n`
+    const KEY = "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+    const eight = await raw(port, handshake(`Sec-WebSocket-Version: 8\r\n${KEY}`))
+    expect(eight.status).toBe(426)
+    expect(eight.headers["sec-websocket-version"]).toBe("13")
+    expect(JSON.parse(eight.body)).toEqual({
+      error: { code: "validation_failed", message: 'sec-websocket-version: "8"; this edge speaks version 13 (RFC 6455)' },
+    })
+    expect((await raw(port, handshake(KEY))).status).toBe(426)
+    const keyless = await raw(port, handshake("Sec-WebSocket-Version: 13\r\n"))
+    expect(keyless.status).toBe(400)
+    expect(JSON.parse(keyless.body).error.message).toBe("sec-websocket-key: missing; expected 16 bytes in base64 (RFC 6455)")
+    const shortKey = await raw(port, handshake("Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: c2hvcnQ=\r\n"))
+    expect(shortKey.status).toBe(400)
+
+    const upgraded = await new Promise<string>((resolve, reject) => {
+      const socket = connect(port, "127.0.0.1", () => socket.write(handshake(`Sec-WebSocket-Version: 13\r\n${KEY}`)))
+      socket.setEncoding("latin1")
+      socket.once("data", (chunk: string) => {
+        socket.destroy()
+        resolve(chunk.split("\r\n")[0] ?? "")
+      })
+      socket.on("error", reject)
+    })
+    expect(upgraded).toBe("HTTP/1.1 101 Switching Protocols")
   })
 
   it("answers an unknown method with 405 and the path's methods in Allow", async () => {
