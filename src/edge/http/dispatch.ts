@@ -34,10 +34,11 @@ const valueOf = <T>(result: Decoded<T>): T => {
   return result.value
 }
 
-const tooLarge = (limit: number): Answer => ({
+/** The 413 of a body over `limit`; the connection closes after it unless the body is read to its end (`declared`). */
+const tooLarge = (limit: number, declared: boolean): Answer => ({
   status: 413,
   json: new ApiError({ code: "payload_too_large", message: `body: larger than ${limit} bytes` }).toBody(),
-  close: true,
+  close: !declared,
 })
 
 /** Access, decoding and the handler, with the request's Redis and Postgres calls bounded by its budget. */
@@ -62,7 +63,7 @@ const runRoute = async (
   params: Readonly<Record<string, string>>,
   body: Body,
 ): Promise<Answer> => {
-  if (body._tag === "too_large") return tooLarge(deps.ctx.limits.maxPayloadBytes)
+  if (body._tag === "too_large") return tooLarge(deps.ctx.limits.maxPayloadBytes, body.declared)
   // The client went away mid-body: nothing runs and the answer is never sent.
   if (body._tag === "aborted") throw new ApiError({ code: "validation_failed", message: "body: the client went away" })
   const budget = requestBudget()

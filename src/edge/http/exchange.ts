@@ -18,7 +18,13 @@ export interface RequestInfo {
   readonly contentLength: number | undefined
 }
 
-export type Body = { readonly _tag: "bytes"; readonly bytes: Uint8Array } | { readonly _tag: "too_large" } | { readonly _tag: "aborted" }
+/** `too_large`: over the cap; `declared` when its Content-Length said so (then the rest is read and dropped, so the
+ * connection can stay open: closing it with the body unread makes the kernel reset it, and the client loses the
+ * answer), else found while streaming (the connection is closed after the answer: no end to wait for). */
+export type Body =
+  | { readonly _tag: "bytes"; readonly bytes: Uint8Array }
+  | { readonly _tag: "too_large"; readonly declared: boolean }
+  | { readonly _tag: "aborted" }
 
 const BODY_METHODS: ReadonlySet<string> = new Set(["POST", "PUT", "PATCH", "DELETE"])
 
@@ -70,14 +76,16 @@ export const openExchange = (res: HttpResponse, req: HttpRequest, maxBytes: numb
   })
 
   if (!BODY_METHODS.has(request.method)) settleBody({ _tag: "bytes", bytes: new Uint8Array(0) })
-  else if (request.contentLength !== undefined && request.contentLength > maxBytes) settleBody({ _tag: "too_large" })
-  else {
+  else if (request.contentLength !== undefined && request.contentLength > maxBytes) {
+    res.onData(() => undefined)
+    settleBody({ _tag: "too_large", declared: true })
+  } else {
     const chunks: Buffer[] = []
     let size = 0
     res.onData((chunk, isLast) => {
       if (size > maxBytes) return
       size += chunk.byteLength
-      if (size > maxBytes) return settleBody({ _tag: "too_large" })
+      if (size > maxBytes) return settleBody({ _tag: "too_large", declared: false })
       chunks.push(Buffer.from(chunk.slice(0))) // uWS reuses the chunk's memory after this call
       if (isLast) settleBody({ _tag: "bytes", bytes: Buffer.concat(chunks) })
     })
@@ -97,7 +105,7 @@ export const openExchange = (res: HttpResponse, req: HttpRequest, maxBytes: numb
           res.end(answer.text)
         } else {
           res.writeHeader("content-type", "application/json; charset=utf-8")
-          // A refused upload is not read to its end: close the connection after the answer.
+          // An upload refused while streaming is not read to its end: the connection closes after the answer.
           res.end(JSON.stringify(answer.json), answer.close === true)
         }
       })

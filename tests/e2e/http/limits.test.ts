@@ -1,8 +1,9 @@
 // Refusals before a route runs, over real HTTP, each with its exact error body and nothing written:
-// unknown routes, bodies over the size cap (413), a body whose decoding outlasts the store budget answered for what
+// unknown routes, bodies over the size cap (413, read by the client, the connection kept when declared), a body whose decoding outlasts the store budget answered for what
 // it is (not 503), requests over the per-token rate (429, the operator
 // 10 times the limit), and CORS
 // (allowed origins get their headers and preflights, others are refused).
+import { connect } from "node:net"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { inboxAppends, testEdge, type TestEdge } from "../../support/edge.ts"
 
@@ -113,6 +114,37 @@ describe("limits and refusals", () => {
     expect((await small.api.get("/api/v1/tasks?capability=c")).body.items.map((task: { title: string }) => task.title)).not.toContain(
       "evil",
     )
+  })
+
+  it("answers a large body over the cap by Content-Length with a 413 the client reads, and keeps the connection for the next request", async () => {
+    // Closing with megabytes unread made the kernel reset the connection: fetch failed with "other side closed".
+    const before = await taskCount(small)
+    const huge = await small.api.post("/api/v1/tasks", { title: "x".repeat(2_000_000), capability: "c" })
+    expect(huge.status).toBe(413)
+    expect(huge.body).toEqual({ error: { code: "payload_too_large", message: "body: larger than 1024 bytes" } })
+
+    const answers = await new Promise<string>((resolve, reject) => {
+      const head = (path: string, length: number) =>
+        `POST ${path} HTTP/1.1\r\nHost: edge\r\nAuthorization: Bearer ${small.operatorToken}\r\nContent-Type: application/json\r\nContent-Length: ${length}\r\n\r\n`
+      const next = JSON.stringify({ title: "after", capability: "c" })
+      const socket = connect(small.edge.port, "127.0.0.1", () => {
+        socket.write(head("/api/v1/tasks", 1_000_000))
+        socket.write(Buffer.alloc(1_000_000, 0x20))
+        socket.write(`${head("/api/v1/tasks", next.length)}${next}`)
+      })
+      let text = ""
+      socket.setEncoding("latin1")
+      socket.on("data", (chunk: string) => {
+        text += chunk
+        if ((text.match(/HTTP\/1\.1 \d{3}/g) ?? []).length === 2 && text.endsWith("}")) {
+          socket.destroy()
+          resolve(text)
+        }
+      })
+      socket.on("error", reject)
+    })
+    expect((answers.match(/HTTP\/1\.1 \d{3}/g) ?? []).map((line) => line.slice(9))).toEqual(["413", "201"])
+    expect(await taskCount(small)).toBe(before + 1)
   })
 
   it("answers a body whose decoding takes longer than the 800 ms store budget for what it is, not 503", async () => {
