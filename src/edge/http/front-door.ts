@@ -236,11 +236,10 @@ export const openFrontDoor = (options: FrontDoorOptions): Promise<FrontDoor> => 
     const onData = (chunk: Buffer) => {
       buffered = Buffer.concat([buffered, chunk])
       const end = buffered.indexOf("\r\n\r\n")
-      if (end < 0) {
-        if (buffered.length > MAX_HEAD_BYTES)
-          finish(() => answer(client, 431, "payload_too_large", `headers: more than ${MAX_HEAD_BYTES} bytes`))
-        return
-      }
+      // A head over the cap, whether its end has come yet or came in the same chunk.
+      if (end > MAX_HEAD_BYTES || (end < 0 && buffered.length > MAX_HEAD_BYTES))
+        return finish(() => answer(client, 431, "payload_too_large", `headers: more than ${MAX_HEAD_BYTES} bytes`))
+      if (end < 0) return
       const verdict = judgeHead(buffered.subarray(0, end).toString("latin1"), options.methodsOf)
       if (verdict._tag === "refuse") return finish(() => answer(client, verdict.status, verdict.code, verdict.message, verdict.headers))
       const head = Buffer.concat([proxyHeader(client), Buffer.from(verdict.head, "latin1"), buffered.subarray(end, end + 4)])

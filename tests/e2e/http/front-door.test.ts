@@ -72,6 +72,17 @@ describe("the front door", () => {
     expect(fifty.status).toBe(200)
   })
 
+  it("answers a head over 16 KB with 431, whether or not its end came in the same write", async () => {
+    const wide = `X-Wide: ${"w".repeat(20 * 1024)}\r\n`
+    for (const request of [`GET /health HTTP/1.1\r\nHost: edge\r\n${wide}\r\n`, `GET /health HTTP/1.1\r\nHost: edge\r\n${wide}`]) {
+      const refused = await raw(port, request)
+      expect(refused.status).toBe(431)
+      expect(JSON.parse(refused.body)).toEqual({ error: { code: "payload_too_large", message: "headers: more than 16384 bytes" } })
+    }
+    const fits = await raw(port, `GET /health HTTP/1.1\r\nHost: edge\r\nX-Wide: ${"w".repeat(15 * 1024)}\r\nConnection: close\r\n\r\n`)
+    expect(fits.status).toBe(200)
+  })
+
   it("refuses a WebSocket handshake of another version with 426 naming 13, one without a proper key with 400, and upgrades a proper one", async () => {
     const handshake = (extra: string) =>
       `GET /ws/events?topics=agents&token=${t.operatorToken} HTTP/1.1\r\nHost: edge\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n${extra}\r\n`
