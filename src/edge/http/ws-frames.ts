@@ -10,8 +10,12 @@
 //   `payload_too_large`, then closes 1009, whatever the size the client announced; the rest of that
 //   message is dropped here, so uWS never holds more than that.
 //
+// - an unmasked frame (RFC 6455 5.1: a server must close the connection on one; uWS 20.30 takes it) is
+//   replaced by a close frame with status 1002 naming why, and what the client sends after it is dropped:
+//   uWS answers the close, the handler sees code 1002, and the client reads the close frame.
+//
 // Everything else passes as it is: control frames (close, ping, pong), and frames uWS refuses on its
-// own for breaking RFC 6455 (reserved opcodes or bits, unmasked frames, a continuation with no message).
+// own for breaking RFC 6455 (reserved opcodes or bits, a continuation with no message).
 // Only headers are read; payload bytes pass through uncopied, still masked (a cut keeps the start of
 // the payload, so the masking key still lines up).
 import { Transform, type TransformCallback } from "node:stream"
@@ -24,6 +28,18 @@ const BINARY = 0x2
 /** Opcodes from here up are control frames (close 8, ping 9, pong 10). */
 const CONTROL = 0x8
 const MAX_HEADER = 14
+const CLOSE = 0x8
+/** RFC 6455 7.4.1: the status of a close for a protocol error. */
+export const PROTOCOL_ERROR = 1002
+export const UNMASKED_REASON = "client frames must be masked (RFC 6455 5.1)"
+
+/** A client's close frame of `status` with `reason`, masked with a zero key (the payload as it is). */
+const closeFrame = (status: number, reason: string): Buffer => {
+  const payload = Buffer.alloc(2 + Buffer.byteLength(reason))
+  payload.writeUInt16BE(status, 0)
+  payload.write(reason, 2)
+  return Buffer.concat([Buffer.from([FIN | CLOSE, MASKED | payload.length, 0, 0, 0, 0]), payload])
+}
 
 /** A header's length bytes for a payload of `length` (7 bits, or 126 / 127 and 16 / 64 bits), mask bit clear. */
 const lengthField = (length: number): Buffer => {
@@ -61,6 +77,8 @@ export class ClientFrames {
   private messageBytes = 0
   /** The current message was cut: its continuation frames are dropped. */
   private dropping = false
+  /** A close was passed on in the client's name (an unmasked frame): everything after it is dropped. */
+  private ended = false
 
   constructor(private readonly maxMessageBytes: number) {}
 
@@ -73,6 +91,7 @@ export class ClientFrames {
       if (from > run) out.push(chunk.subarray(run, from))
       run = to
     }
+    if (this.ended) return []
     let at = 0
     /** Where the current header began in this chunk; -1: in an earlier chunk. */
     let headerAt = this.headerBytes > 0 ? -1 : 0
@@ -111,6 +130,8 @@ export class ClientFrames {
         header[0] = verdict.first
         out.push(header)
       }
+      // The close passed on in the client's name is the last thing uWS reads.
+      if (this.ended) return out
     }
     if (run < chunk.length) out.push(run === 0 ? chunk : chunk.subarray(run))
     return out
@@ -134,6 +155,10 @@ export class ClientFrames {
     const length = length7 < 126 ? length7 : length7 === 126 ? h.readUInt16BE(2) : Number(h.readBigUInt64BE(2))
     this.payloadLeft = length
     this.forwardLeft = length
+    if ((second & MASKED) === 0) {
+      this.ended = true
+      return { _tag: "replace", header: closeFrame(PROTOCOL_ERROR, UNMASKED_REASON) }
+    }
     if (opcode >= CONTROL || (opcode !== CONTINUATION && opcode !== TEXT && opcode !== BINARY)) return { _tag: "keep", first }
     if (opcode === CONTINUATION) {
       if (this.dropping) {

@@ -1,7 +1,7 @@
 // Requests uWebSockets.js would drop before any of our code runs get an answer from the front door
 // (issue 8, finding 8), over raw TCP: HTTP/1.0 is served (and the connection closed), more than 64
 // header fields → 431, 49 to 64 fields are served, an unknown method → 405 with Allow, and one address
-// holding more than its open connections → 429 with Retry-After, a WebSocket handshake of another version → 426.
+// holding more than its open connections → 429 with Retry-After, a WebSocket handshake of another version → 426, an unmasked client frame → close 1002.
 import { connect, type Socket } from "node:net"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { testEdge, type TestEdge } from "../../support/edge.ts"
@@ -110,6 +110,36 @@ describe("the front door", () => {
       socket.on("error", reject)
     })
     expect(upgraded).toBe("HTTP/1.1 101 Switching Protocols")
+  })
+
+  it("closes a WebSocket with 1002 when the client sends an unmasked frame", async () => {
+    const handshake = `GET /ws/events?topics=agents&token=${t.operatorToken} HTTP/1.1\r\nHost: edge\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`
+    const received = await new Promise<Buffer>((resolve, reject) => {
+      const socket = connect(port, "127.0.0.1", () => socket.write(handshake))
+      let bytes = Buffer.alloc(0)
+      let sent = false
+      socket.on("data", (chunk: Buffer) => {
+        bytes = Buffer.concat([bytes, chunk])
+        if (!sent && bytes.indexOf("\r\n\r\n") >= 0) {
+          sent = true
+          socket.write(Buffer.from([0x81, 2, 0x7b, 0x7d])) // {} as text, unmasked
+        }
+      })
+      socket.on("error", reject)
+      socket.on("close", () => resolve(bytes))
+    })
+    const head = received.indexOf("\r\n\r\n")
+    expect(received.toString("latin1", 0, 12)).toBe("HTTP/1.1 101")
+    // The server's frames (unmasked, short): the last is the close.
+    const frames: Array<{ opcode: number; payload: Buffer }> = []
+    for (let at = head + 4; at < received.length; ) {
+      const length = (received[at + 1] as number) & 0x7f
+      frames.push({ opcode: (received[at] as number) & 0x0f, payload: received.subarray(at + 2, at + 2 + length) })
+      at += 2 + length
+    }
+    const close = frames.at(-1)
+    expect(close?.opcode).toBe(8)
+    expect(close?.payload.readUInt16BE(0)).toBe(1002)
   })
 
   it("answers an unknown method with 405 and the path's methods in Allow", async () => {

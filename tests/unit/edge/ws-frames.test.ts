@@ -1,10 +1,10 @@
 // The front door's pass over a client's WebSocket frames (src/edge/http/ws-frames.ts): text messages go
 // on as binary (uWS checks no UTF-8 in those, the handler does), a message over the quota is cut to one
-// byte over it and ended, the rest of it dropped; control frames and the masking pass unchanged; headers
+// byte over it and ended, the rest of it dropped; an unmasked frame becomes a close 1002, nothing after it passed; control frames and the masking pass unchanged; headers
 // split across reads are handled. The whole path through uWS: tests/e2e/sockets/conformance/hostile-frames.ts.
 import { randomBytes } from "node:crypto"
 import { describe, expect, it } from "vitest"
-import { ClientFrames } from "../../../src/edge/http/ws-frames.ts"
+import { ClientFrames, PROTOCOL_ERROR, UNMASKED_REASON } from "../../../src/edge/http/ws-frames.ts"
 
 interface Frame {
   readonly fin: boolean
@@ -93,6 +93,17 @@ describe("the front door's pass over client frames", () => {
       { fin: true, opcode: 10 },
       { fin: true, opcode: 0 },
     ])
+  })
+
+  it("replaces an unmasked frame by a close 1002 naming why, and drops all the client sends after it, however it is split", () => {
+    const unmasked = Buffer.from([0x81, 5, ...Buffer.from("hello")])
+    const input = Buffer.concat([frame(2, "{}"), unmasked, frame(2, "after"), frame(9, "ping")])
+    const expected = [
+      { fin: true, opcode: 2, payload: Buffer.from("{}") },
+      { fin: true, opcode: 8, payload: Buffer.concat([Buffer.from([0x03, 0xea]), Buffer.from(UNMASKED_REASON)]) },
+    ]
+    for (const step of [input.length, 1, 3]) expect(readFrames(through(1024, input, step))).toEqual(expected)
+    expect(PROTOCOL_ERROR).toBe(0x03ea)
   })
 
   it("handles headers and payloads split at every byte", () => {
