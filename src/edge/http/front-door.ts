@@ -4,10 +4,8 @@
 // timeout), one with more than 48 header fields (no answer), an unknown method (connection closed).
 //
 // Per connection: over CLAWBOT_MAX_CONNECTIONS_PER_ADDRESS open connections from one address → 429
-// with Retry-After; a head over MAX_HEAD_BYTES or with more than MAX_HEADER_FIELDS fields → 431; an
-// unknown method → 405 with `Allow`; a WebSocket handshake of a version other than 13 → 426, one without a
-// proper key → 400 (uWS upgrades either); an HTTP/1.0 request goes on as HTTP/1.1 with `Connection: close`
-// (and a `Host` when it had none); 49 to 64 fields go on with only the fields the edge reads. The rest
+// with Retry-After; a head over MAX_HEAD_BYTES → 431, one whose lines end in a bare LF → 400; the head
+// itself is judged by ./request-head.ts (431, 405, 400, 426, or passed on as uWS can take it). The rest
 // is piped unchanged to uWS on a private Unix socket, behind a PROXY protocol v2 header naming the
 // client's IPv4 address (uWS reads it as getProxiedRemoteAddress; IPv6 clients are not named and share
 // one address). Only the first request of a connection is checked: later requests on a kept-alive
@@ -20,13 +18,9 @@ import type { Logger } from "../../log.ts"
 import { errorFields } from "../../log.ts"
 import { ApiError, type ErrorCode } from "../../schema/errors.ts"
 import type { Metrics } from "../context.ts"
+import { headEnd, judgeHead, MAX_HEAD_BYTES } from "./request-head.ts"
 import { UpgradeFilter } from "./ws-frames.ts"
 
-/** PROTOCOL: more than this many header fields → 431. */
-const MAX_HEADER_FIELDS = 64
-const MAX_HEAD_BYTES = 16 * 1024
-/** uWS answers requests with at most this many header fields. */
-const UWS_MAX_HEADER_FIELDS = 48
 /** How long a client may take to finish its side once uWS has closed the connection. */
 const CLOSE_GRACE_MS = 1_000
 
@@ -36,28 +30,6 @@ const SWITCHING_PROTOCOLS = /^HTTP\/1\.1 101 /
 
 /** A connection that sends no complete request head within this long is closed. */
 const HEAD_TIMEOUT_MS = 10_000
-
-/** The methods uWS routes (any other is answered 405 here). */
-const KNOWN_METHODS: ReadonlySet<string> = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"])
-
-/** The header fields uWS or the edge read; the others are dropped from a head uWS would refuse. */
-const FIELDS_READ = new Set([
-  "host",
-  "authorization",
-  "origin",
-  "content-length",
-  "content-type",
-  "transfer-encoding",
-  "connection",
-  "upgrade",
-  "expect",
-  "sec-websocket-key",
-  "sec-websocket-version",
-  "sec-websocket-protocol",
-  "sec-websocket-extensions",
-  "access-control-request-method",
-  "access-control-request-headers",
-])
 
 export interface FrontDoorOptions {
   readonly host: string
@@ -118,92 +90,6 @@ const answer = (client: Socket, status: number, code: ErrorCode, message: string
   client.end(`${head.join("\r\n")}\r\n\r\n${body}`)
 }
 
-type Verdict =
-  | { readonly _tag: "forward"; readonly head: string; readonly upgrade: boolean }
-  | {
-      readonly _tag: "refuse"
-      readonly status: number
-      readonly code: ErrorCode
-      readonly message: string
-      readonly headers?: Record<string, string>
-    }
-
-/** RFC 6455 4.2.1: a handshake names version 13 and a key of 16 bytes in base64. */
-const WEBSOCKET_VERSION = "13"
-const WEBSOCKET_KEY = /^[A-Za-z0-9+/]{22}==$/
-
-/** Why uWS must not upgrade a WebSocket handshake (it would, for any version or key), or undefined when it may. */
-const handshakeRefusal = (version: string | undefined, key: string | undefined): Verdict | undefined => {
-  if (version !== WEBSOCKET_VERSION) {
-    // RFC 6455 4.2.2: 426 naming the version the server speaks.
-    return {
-      _tag: "refuse",
-      status: 426,
-      code: "validation_failed",
-      message: `sec-websocket-version: ${version === undefined ? "missing" : JSON.stringify(version)}; this edge speaks version ${WEBSOCKET_VERSION} (RFC 6455)`,
-      headers: { "sec-websocket-version": WEBSOCKET_VERSION },
-    }
-  }
-  if (key === undefined || !WEBSOCKET_KEY.test(key)) {
-    return {
-      _tag: "refuse",
-      status: 400,
-      code: "validation_failed",
-      message: `sec-websocket-key: ${key === undefined ? "missing" : JSON.stringify(key)}; expected 16 bytes in base64 (RFC 6455)`,
-    }
-  }
-  return undefined
-}
-
-const REQUEST_LINE = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+) (\S+) HTTP\/1\.([01])$/
-
-/** What to do with a request head (the text before its blank line). */
-const judgeHead = (head: string, methodsOf: FrontDoorOptions["methodsOf"]): Verdict => {
-  const [line = "", ...fields] = head.split("\r\n")
-  const request = REQUEST_LINE.exec(line)
-  if (request === null)
-    return { _tag: "refuse", status: 400, code: "validation_failed", message: 'request line: expected "<METHOD> <path> HTTP/1.1"' }
-  const [, method = "", target = "", minor] = request
-  if (fields.length > MAX_HEADER_FIELDS) {
-    return {
-      _tag: "refuse",
-      status: 431,
-      code: "payload_too_large",
-      message: `headers: ${fields.length} fields, more than ${MAX_HEADER_FIELDS}`,
-    }
-  }
-  if (!KNOWN_METHODS.has(method)) {
-    const path = target.split("?")[0] ?? target
-    const allow = [...(methodsOf(path) ?? ["GET", "POST", "DELETE"]), "OPTIONS"].join(", ")
-    return {
-      _tag: "refuse",
-      status: 405,
-      code: "not_found",
-      message: `${method} ${path}: method not allowed (allowed: ${allow})`,
-      headers: { allow },
-    }
-  }
-  const name = (field: string) => field.slice(0, field.indexOf(":")).trim().toLowerCase()
-  let kept = fields.length > UWS_MAX_HEADER_FIELDS ? fields.filter((field) => FIELDS_READ.has(name(field))) : fields
-  let first = line
-  if (minor === "0") {
-    first = `${method} ${target} HTTP/1.1`
-    kept = kept.filter((field) => name(field) !== "connection")
-    if (!kept.some((field) => name(field) === "host")) kept.push("Host: localhost")
-    kept.push("Connection: close")
-  }
-  const value = (wanted: string) => {
-    const field = kept.find((candidate) => name(candidate) === wanted)
-    return field === undefined ? undefined : field.slice(field.indexOf(":") + 1).trim()
-  }
-  const upgrade = /websocket/i.test(value("upgrade") ?? "")
-  if (upgrade) {
-    const refused = handshakeRefusal(value("sec-websocket-version"), value("sec-websocket-key"))
-    if (refused !== undefined) return refused
-  }
-  return { _tag: "forward", head: [first, ...kept].join("\r\n"), upgrade }
-}
-
 export const openFrontDoor = (options: FrontDoorOptions): Promise<FrontDoor> => {
   const { log, metrics } = options
   const open = new Map<string, number>()
@@ -235,7 +121,9 @@ export const openFrontDoor = (options: FrontDoorOptions): Promise<FrontDoor> => 
     let buffered = Buffer.alloc(0)
     const onData = (chunk: Buffer) => {
       buffered = Buffer.concat([buffered, chunk])
-      const end = buffered.indexOf("\r\n\r\n")
+      const end = headEnd(buffered)
+      if (end === "bare_lf")
+        return finish(() => answer(client, 400, "validation_failed", "request head: lines must end with CRLF (RFC 9112)"))
       // A head over the cap, whether its end has come yet or came in the same chunk.
       if (end > MAX_HEAD_BYTES || (end < 0 && buffered.length > MAX_HEAD_BYTES))
         return finish(() => answer(client, 431, "payload_too_large", `headers: more than ${MAX_HEAD_BYTES} bytes`))

@@ -1,7 +1,7 @@
 // Requests uWebSockets.js would drop before any of our code runs get an answer from the front door
 // (issue 8, finding 8), over raw TCP: HTTP/1.0 is served (and the connection closed), more than 64
 // header fields → 431, 49 to 64 fields are served, an unknown method → 405 with Allow, and one address
-// holding more than its open connections → 429 with Retry-After, a WebSocket handshake of another version → 426, an unmasked client frame → close 1002.
+// holding more than its open connections → 429 with Retry-After, a WebSocket handshake of another version → 426, an unmasked client frame → close 1002, heads uWS would not answer or would frame its own way → 400.
 import { connect, type Socket } from "node:net"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { testEdge, type TestEdge } from "../../support/edge.ts"
@@ -140,6 +140,25 @@ describe("the front door", () => {
     const close = frames.at(-1)
     expect(close?.opcode).toBe(8)
     expect(close?.payload.readUInt16BE(0)).toBe(1002)
+  })
+
+  it("answers heads uWS left unanswered or would frame its own way with 400 naming why", async () => {
+    const cases = {
+      "GET /health HTTP/1.1\r\nHost: edge\r\nBadHeader\r\n\r\n": 'headers: line 2 is not "name: value"',
+      "GET /health HTTP/1.1\r\n\r\n": "headers: Host is missing (HTTP/1.1 requires it)",
+      "POST /api/v1/tasks HTTP/1.1\r\nHost: edge\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n":
+        "headers: both Content-Length and Transfer-Encoding; send one",
+      "POST /api/v1/tasks HTTP/1.1\r\nHost: edge\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n{}":
+        "headers: Content-Length given as 2 and 3",
+      "GET /health HTTP/1.1\nHost: edge\n\n": "request head: lines must end with CRLF (RFC 9112)",
+    }
+    for (const [request, message] of Object.entries(cases)) {
+      const refused = await raw(port, request)
+      expect({ status: refused.status, body: JSON.parse(refused.body) }).toEqual({
+        status: 400,
+        body: { error: { code: "validation_failed", message } },
+      })
+    }
   })
 
   it("answers an unknown method with 405 and the path's methods in Allow", async () => {
