@@ -3,7 +3,7 @@
 // (its own subscribed connection), the readiness monitor, the `fleet` topic's sampler, the EdgeContext, the HTTP routes and the
 // sockets, then listens: behind the front door (front-door.ts, uWS on a private Unix socket) unless
 // `frontDoor: false`, else uWS on the port itself; `close()` stops in reverse.
-import { randomUUID } from "node:crypto"
+import { randomBytes, randomUUID } from "node:crypto"
 import { once } from "node:events"
 import { mkdtemp, rm } from "node:fs/promises"
 import { tmpdir } from "node:os"
@@ -191,7 +191,8 @@ export const createEdge = async (options: EdgeOptions): Promise<Edge> => {
   }
   const router = createRouter(edgeRoutes({ uws: build, scrape }))
   const frontDoor = options.frontDoor ?? true
-  app.any("/*", httpHandler({ ctx, router, remoteAddress: frontDoor ? "proxied" : "direct" }))
+  const refusalSecret = randomBytes(16).toString("hex")
+  app.any("/*", httpHandler({ ctx, router, remoteAddress: frontDoor ? "proxied" : "direct", ...(frontDoor ? { refusalSecret } : {}) }))
   const sockets = registerSockets(app, ctx, fanout, quotas)
 
   /** uWS behind the front door, on a Unix socket in a private directory. */
@@ -206,6 +207,7 @@ export const createEdge = async (options: EdgeOptions): Promise<Edge> => {
         port: options.port,
         upstream: path,
         connectionsPerAddress: limits.connectionsPerAddress,
+        refusalSecret,
         maxFrameBytes: quotas.maxFrameBytes,
         methodsOf: (target) => router.methods(target),
         log,

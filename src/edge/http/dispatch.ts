@@ -10,6 +10,7 @@ import type { EdgeContext } from "../context.ts"
 import { checkAccess } from "./access.ts"
 import { corsHeaders, originAllowed, preflightHeaders } from "./cors.ts"
 import { requestBudget } from "./deadline.ts"
+import { REFUSAL_PATH, type Refusal } from "./request-stream.ts"
 import { openExchange, type Body, type RemoteAddress, type RequestInfo } from "./exchange.ts"
 import { errorAnswer } from "./failure.ts"
 import { PageQuery, type Answer, type Method, type Route } from "./route.ts"
@@ -20,6 +21,8 @@ export interface HttpDeps {
   readonly router: Router
   /** Where the client's address is read (the PROXY header only behind the front door). */
   readonly remoteAddress: RemoteAddress
+  /** The front door's proof on the refusals it carries (./request-stream.ts); undefined without a front door. */
+  readonly refusalSecret?: string
 }
 
 interface Outcome {
@@ -92,6 +95,20 @@ const notFound = (request: RequestInfo, allowed?: ReadonlyArray<Method>): ApiErr
     message: `${request.method} ${request.path}: no such route${allowed ? ` (this path takes ${allowed.join(", ")})` : ""}`,
   })
 
+/** The answer the front door asks for in its refusal request, closing the connection; undefined for any other. */
+const carriedRefusal = (deps: HttpDeps, request: RequestInfo): Answer | undefined => {
+  if (deps.refusalSecret === undefined || request.path !== REFUSAL_PATH) return undefined
+  const [secret, carried = ""] = request.refusal.split(" ")
+  if (secret !== deps.refusalSecret) return undefined
+  const refusal = JSON.parse(Buffer.from(carried, "base64url").toString()) as Omit<Refusal, "_tag">
+  return {
+    status: refusal.status,
+    json: new ApiError({ code: refusal.code, message: refusal.message }).toBody(),
+    close: true,
+    ...(refusal.headers === undefined ? {} : { headers: refusal.headers }),
+  }
+}
+
 const respond = async (deps: HttpDeps, request: RequestInfo, body: Promise<Body>): Promise<Outcome> => {
   const match = deps.router.match(request.method, request.path)
   const route = match._tag === "route" ? `${match.route.method} ${match.route.path}` : "unmatched"
@@ -101,6 +118,8 @@ const respond = async (deps: HttpDeps, request: RequestInfo, body: Promise<Body>
     ...(match._tag === "method" ? { allow: [...match.allowed, "OPTIONS"].join(", ") } : {}),
   }
   try {
+    const refused = carriedRefusal(deps, request)
+    if (refused !== undefined) return { answer: refused, route: "front door", headers: {} }
     if (!allowed) throw new ApiError({ code: "forbidden", message: `origin ${JSON.stringify(request.origin)} is not allowed` })
     if (request.method === "OPTIONS" && match._tag === "method") {
       const answer: Answer = { status: 204, text: "", contentType: "text/plain" }

@@ -3,6 +3,7 @@
 // fired, the body is read (capped) from the synchronous handler, and late writes are corked.
 import { STATUS_CODES } from "node:http"
 import type { HttpRequest, HttpResponse } from "uWebSockets.js"
+import { REFUSAL_HEADER } from "./request-stream.ts"
 import type { Answer } from "./route.ts"
 
 export interface RequestInfo {
@@ -16,6 +17,8 @@ export interface RequestInfo {
   readonly host: string
   readonly remoteAddress: string
   readonly contentLength: number | undefined
+  /** The front door's refusal of a later request, carried to uWS (./request-stream.ts); empty on any other. */
+  readonly refusal: string
 }
 
 /** `too_large`: over the cap; `declared` when its Content-Length said so (then the rest is read and dropped, so the
@@ -59,6 +62,7 @@ const copyRequest = (req: HttpRequest, res: HttpResponse, from: RemoteAddress): 
     host: req.getHeader("host"),
     remoteAddress: addressOf(res, from),
     contentLength: /^\d+$/.test(length) ? Number(length) : undefined,
+    refusal: req.getHeader(REFUSAL_HEADER),
   }
 }
 

@@ -6,10 +6,10 @@
 // Per connection: over CLAWBOT_MAX_CONNECTIONS_PER_ADDRESS open connections from one address → 429
 // with Retry-After; a head over MAX_HEAD_BYTES → 431, one whose lines end in a bare LF → 400; the head
 // itself is judged by ./request-head.ts (431, 405, 400, 426, or passed on as uWS can take it). The rest
-// is piped unchanged to uWS on a private Unix socket, behind a PROXY protocol v2 header naming the
+// is piped to uWS on a private Unix socket, behind a PROXY protocol v2 header naming the
 // client's IPv4 address (uWS reads it as getProxiedRemoteAddress; IPv6 clients are not named and share
-// one address). Only the first request of a connection is checked: later requests on a kept-alive
-// connection reach uWS as they are. Once uWS has upgraded a connection (101), the client's WebSocket
+// one address). Later requests on a kept-alive connection are judged alike on their way
+// (./request-stream.ts). Once uWS has upgraded a connection (101), the client's WebSocket
 // frames pass through ./ws-frames.ts, so that uWS never drops the connection for a text frame that is
 // not UTF-8 or a frame over its own size limit (1006, no close frame): the handlers answer those.
 import { STATUS_CODES } from "node:http"
@@ -18,7 +18,8 @@ import type { Logger } from "../../log.ts"
 import { errorFields } from "../../log.ts"
 import { ApiError, type ErrorCode } from "../../schema/errors.ts"
 import type { Metrics } from "../context.ts"
-import { headEnd, judgeHead, MAX_HEAD_BYTES } from "./request-head.ts"
+import { BARE_LF, headEnd, judgeHead, MAX_HEAD_BYTES, type Framing } from "./request-head.ts"
+import { RequestStream } from "./request-stream.ts"
 import { UpgradeFilter } from "./ws-frames.ts"
 
 /** How long a client may take to finish its side once uWS has closed the connection. */
@@ -40,6 +41,8 @@ export interface FrontDoorOptions {
   /** The largest WebSocket message a client may send (the socket quota): a longer one reaches uWS cut
    * to one byte more, so its handler answers it (./ws-frames.ts). */
   readonly maxFrameBytes: number
+  /** Proves to uWS that a refusal request came from here (./request-stream.ts). */
+  readonly refusalSecret: string
   /** The methods a path takes (for `Allow`), or undefined when no route has it. */
   readonly methodsOf: (path: string) => ReadonlyArray<string> | undefined
   readonly log: Logger
@@ -122,8 +125,7 @@ export const openFrontDoor = (options: FrontDoorOptions): Promise<FrontDoor> => 
     const onData = (chunk: Buffer) => {
       buffered = Buffer.concat([buffered, chunk])
       const end = headEnd(buffered)
-      if (end === "bare_lf")
-        return finish(() => answer(client, 400, "validation_failed", "request head: lines must end with CRLF (RFC 9112)"))
+      if (end === "bare_lf") return finish(() => answer(client, 400, "validation_failed", BARE_LF))
       // A head over the cap, whether its end has come yet or came in the same chunk.
       if (end > MAX_HEAD_BYTES || (end < 0 && buffered.length > MAX_HEAD_BYTES))
         return finish(() => answer(client, 431, "payload_too_large", `headers: more than ${MAX_HEAD_BYTES} bytes`))
@@ -131,7 +133,7 @@ export const openFrontDoor = (options: FrontDoorOptions): Promise<FrontDoor> => 
       const verdict = judgeHead(buffered.subarray(0, end).toString("latin1"), options.methodsOf)
       if (verdict._tag === "refuse") return finish(() => answer(client, verdict.status, verdict.code, verdict.message, verdict.headers))
       const head = Buffer.concat([proxyHeader(client), Buffer.from(verdict.head, "latin1"), buffered.subarray(end, end + 4)])
-      finish(() => forward(client, head, buffered.subarray(end + 4), verdict.upgrade))
+      finish(() => forward(client, head, buffered.subarray(end + 4), verdict.upgrade ? "upgrade" : verdict.body))
     }
     const finish = (then: () => void) => {
       clearTimeout(timer)
@@ -141,15 +143,16 @@ export const openFrontDoor = (options: FrontDoorOptions): Promise<FrontDoor> => 
     client.on("data", onData)
   }
 
-  /** The request's head goes to uWS, then `early` (bytes the client sent after it) and the rest of the connection. */
-  const forward = (client: Socket, head: Buffer, early: Buffer, upgrade: boolean) => {
+  /** The request's head goes to uWS, then `early` (bytes the client sent after it) and the rest of the connection: its
+   * WebSocket frames after an upgrade, else the request's body (`next`: its framing) and the requests after it. */
+  const forward = (client: Socket, head: Buffer, early: Buffer, next: Framing | "upgrade") => {
     client.pause()
     const upstream = connect(options.upstream)
     let connected = false
     upstream.once("connect", () => {
       connected = true
       upstream.write(head)
-      if (upgrade) {
+      if (next === "upgrade") {
         // The client's bytes wait for uWS's answer: after a 101 they are WebSocket frames.
         const filter = new UpgradeFilter(options.maxFrameBytes)
         let answer = Buffer.alloc(0)
@@ -170,8 +173,9 @@ export const openFrontDoor = (options: FrontDoorOptions): Promise<FrontDoor> => 
         upgraded.add(quiesce)
         client.once("close", () => upgraded.delete(quiesce))
       } else {
-        if (early.length > 0) upstream.write(early)
-        client.pipe(upstream)
+        const requests = new RequestStream(next, options.methodsOf, options.refusalSecret)
+        if (early.length > 0) requests.write(early)
+        client.pipe(requests).pipe(upstream)
       }
       upstream.pipe(client)
       client.resume()

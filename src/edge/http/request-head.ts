@@ -49,8 +49,11 @@ const REQUEST_LINE = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+) (\S+) HTTP\/1\.([01])$/
 const WEBSOCKET_VERSION = "13"
 const WEBSOCKET_KEY = /^[A-Za-z0-9+/]{22}==$/
 
+/** How a request's body is framed (RFC 9112 6.3): none, a Content-Length of bytes, or chunked. */
+export type Framing = { readonly _tag: "none" } | { readonly _tag: "length"; readonly bytes: number } | { readonly _tag: "chunked" }
+
 export type Verdict =
-  | { readonly _tag: "forward"; readonly head: string; readonly upgrade: boolean }
+  | { readonly _tag: "forward"; readonly head: string; readonly upgrade: boolean; readonly body: Framing }
   | {
       readonly _tag: "refuse"
       readonly status: number
@@ -60,6 +63,9 @@ export type Verdict =
     }
 
 const invalid = (message: string): Verdict => ({ _tag: "refuse", status: 400, code: "validation_failed", message })
+
+/** The refusal of a head whose lines end in a bare LF. */
+export const BARE_LF = "request head: lines must end with CRLF (RFC 9112)"
 
 /** Where a head ends (the index of its blank line's CRLF CRLF), -1 while it has not come, or `bare_lf` for a head whose
  * lines end in LF alone (uWS waits for CRLF until its timeout). */
@@ -181,5 +187,8 @@ export const judgeHead = (head: string, methodsOf: (path: string) => ReadonlyArr
     if (!kept.some((field) => field.name === "host")) extra.push("Host: localhost")
     extra.push("Connection: close")
   }
-  return { _tag: "forward", head: [first, ...kept.map((field) => field.line), ...extra].join("\r\n"), upgrade }
+  const length = Number(value("content-length") ?? 0)
+  const body: Framing =
+    value("transfer-encoding") !== undefined ? { _tag: "chunked" } : length > 0 ? { _tag: "length", bytes: length } : { _tag: "none" }
+  return { _tag: "forward", head: [first, ...kept.map((field) => field.line), ...extra].join("\r\n"), upgrade, body }
 }

@@ -1,6 +1,6 @@
-// The front door's judgement of a first request head (src/edge/http/request-head.ts): each head uWS would drop
+// The front door's judgement of a request head (src/edge/http/request-head.ts): each head uWS would drop
 // without an answer, take when it must not, or frame another way than a proxy, refused with its exact status and
-// message; heads uWS can take passed on, HTTP/1.0 rewritten, a wide head cut to the fields the edge reads.
+// message; heads uWS can take passed on with their body's framing, HTTP/1.0 rewritten, a wide head cut to the fields the edge reads.
 import { describe, expect, it } from "vitest"
 import { headEnd, judgeHead } from "../../../src/edge/http/request-head.ts"
 
@@ -14,8 +14,9 @@ const refusal = (...lines: string[]) => {
 describe("a first request head", () => {
   it("is passed on as it is when uWS can take it", () => {
     const head = ["POST /api/v1/tasks HTTP/1.1", "Host: edge", "Content-Length: 2", "X-Note: café\tdone"]
-    expect(judge(...head)).toEqual({ _tag: "forward", head: head.join("\r\n"), upgrade: false })
-    expect(judge("POST /x HTTP/1.1", "Host: edge", "Transfer-Encoding: chunked")._tag).toBe("forward")
+    expect(judge(...head)).toEqual({ _tag: "forward", head: head.join("\r\n"), upgrade: false, body: { _tag: "length", bytes: 2 } })
+    expect(judge("POST /x HTTP/1.1", "Host: edge", "Transfer-Encoding: chunked")).toMatchObject({ body: { _tag: "chunked" } })
+    expect(judge("POST /x HTTP/1.1", "Host: edge", "Content-Length: 0")).toMatchObject({ body: { _tag: "none" } })
   })
 
   it("is refused 400 when a field line is not name: value, holds a control character, or is folded", () => {
@@ -35,6 +36,7 @@ describe("a first request head", () => {
       _tag: "forward",
       head: "GET /health HTTP/1.1\r\nHost: localhost\r\nConnection: close",
       upgrade: false,
+      body: { _tag: "none" },
     })
   })
 
@@ -70,6 +72,7 @@ describe("a first request head", () => {
       _tag: "forward",
       head: "GET /health HTTP/1.1\r\nHost: e\r\nAuthorization: Bearer t",
       upgrade: false,
+      body: { _tag: "none" },
     })
   })
 })

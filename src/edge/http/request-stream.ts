@@ -1,0 +1,168 @@
+// The client's side of a kept-alive HTTP connection on its way from the front door to uWS
+// (./front-door.ts): request after request, each head judged as the first one is (./request-head.ts)
+// and passed on as uWS can take it, each body passed through as it is framed (Content-Length or
+// chunked) without being copied, chunk extensions and trailer fields left out (RFC 9112 7.1: a recipient
+// may ignore both; uWS waits forever on an extension, and reads trailers as the next request's start). A later head the front door refuses cannot be answered on the client
+// socket (uWS may still be writing the answers before it), so it is passed on as a request uWS answers
+// in its turn with the refusal (`refusalRequest`, ./dispatch.ts), closing the connection after it;
+// nothing the client sends after it passes. A later request that upgrades, or a chunked body uWS reads
+// its own way, ends the reading: what follows passes as it is.
+import { Transform, type TransformCallback } from "node:stream"
+import { BARE_LF, headEnd, judgeHead, MAX_HEAD_BYTES, type Framing, type Verdict } from "./request-head.ts"
+
+/** The path of the request that carries a later head's refusal to uWS (never a route). */
+export const REFUSAL_PATH = "/.front-door/refused"
+/** Its header: `<secret> <the refusal as base64url JSON>`. */
+export const REFUSAL_HEADER = "x-clawbot-refusal"
+
+export type Refusal = Extract<Verdict, { _tag: "refuse" }>
+
+/** The request that has uWS answer `refusal` in its turn; `secret` proves it came from the front door. */
+export const refusalRequest = (refusal: Refusal, secret: string): Buffer => {
+  const { _tag, ...answer } = refusal
+  const carried = Buffer.from(JSON.stringify(answer)).toString("base64url")
+  return Buffer.from(`GET ${REFUSAL_PATH} HTTP/1.1\r\nHost: front-door\r\n${REFUSAL_HEADER}: ${secret} ${carried}\r\n\r\n`, "latin1")
+}
+
+/** A chunk-size line longer than this is not one uWS would take either: the reading ends. */
+const MAX_CHUNK_LINE = 1024
+/** A chunk-size line: the size in hex, and any extensions after it. */
+const CHUNK_SIZE = /^([0-9A-Fa-f]{1,15})[ \t]*(?:;.*)?$/
+
+type State =
+  | { readonly _tag: "head" }
+  | { readonly _tag: "length"; left: number }
+  /** A chunk-size line (`lines`: false) or a trailer section's lines (`lines`: true), read until its end. */
+  | { readonly _tag: "line"; readonly trailers: boolean }
+  /** A chunk's data and its CRLF. */
+  | { readonly _tag: "chunk"; left: number }
+  /** Passed on as it is (upgraded, or framed in a way this reading does not follow). */
+  | { readonly _tag: "through" }
+  /** A refusal was passed on: nothing more is. */
+  | { readonly _tag: "closed" }
+
+const stateOf = (body: Framing): State =>
+  body._tag === "length"
+    ? { _tag: "length", left: body.bytes }
+    : body._tag === "chunked"
+      ? { _tag: "line", trailers: false }
+      : { _tag: "head" }
+
+export class RequestStream extends Transform {
+  private state: State
+  /** Bytes of a head or a line not complete yet. */
+  private pending = Buffer.alloc(0)
+
+  /** `first`: the framing of the connection's first request, whose head the front door passed on already. */
+  constructor(
+    first: Framing,
+    private readonly methodsOf: (path: string) => ReadonlyArray<string> | undefined,
+    private readonly secret: string,
+  ) {
+    super()
+    this.state = stateOf(first)
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
+    let bytes = chunk
+    while (bytes.length > 0) bytes = this.consume(bytes)
+    done()
+  }
+
+  /** Takes what it can of `bytes` in the current state; returns the rest. */
+  private consume(bytes: Buffer): Buffer {
+    const state = this.state
+    switch (state._tag) {
+      case "through":
+        this.push(bytes)
+        return Buffer.alloc(0)
+      case "closed":
+        return Buffer.alloc(0)
+      case "length": {
+        const n = Math.min(state.left, bytes.length)
+        this.push(bytes.subarray(0, n))
+        state.left -= n
+        if (state.left === 0) this.state = { _tag: "head" }
+        return bytes.subarray(n)
+      }
+      case "chunk": {
+        const n = Math.min(state.left, bytes.length)
+        this.push(bytes.subarray(0, n))
+        state.left -= n
+        if (state.left === 0) this.state = { _tag: "line", trailers: false }
+        return bytes.subarray(n)
+      }
+      case "line":
+        return this.line(bytes, state.trailers)
+      case "head":
+        return this.head(bytes)
+    }
+  }
+
+  /** A chunk-size line or a trailer line, passed on once complete. */
+  private line(bytes: Buffer, trailers: boolean): Buffer {
+    const joined = this.pending.length === 0 ? bytes : Buffer.concat([this.pending, bytes])
+    const end = joined.indexOf("\r\n")
+    if (end < 0) {
+      if (joined.length > MAX_CHUNK_LINE) return this.passThrough(joined)
+      this.pending = Buffer.from(joined)
+      return Buffer.alloc(0)
+    }
+    this.pending = Buffer.alloc(0)
+    const line = joined.toString("latin1", 0, end)
+    const rest = joined.subarray(end + 2)
+    if (trailers) {
+      // Trailer fields are left out (uWS takes them for the start of the next request); the empty line ends the
+      // request.
+      if (line === "") {
+        this.push(Buffer.from("\r\n", "latin1"))
+        this.state = { _tag: "head" }
+      }
+      return rest
+    }
+    const size = CHUNK_SIZE.exec(line)?.[1]
+    if (size === undefined) {
+      this.push(joined.subarray(0, end + 2))
+      return this.passThrough(rest)
+    }
+    // Its size alone: uWS waits forever on a chunk extension (`;name=value`, RFC 9112 7.1.1), which it may ignore.
+    this.push(Buffer.from(`${size}\r\n`, "latin1"))
+    const length = Number.parseInt(size, 16)
+    this.state = length === 0 ? { _tag: "line", trailers: true } : { _tag: "chunk", left: length + 2 }
+    return rest
+  }
+
+  /** A request head, judged once complete: passed on (rewritten as uWS can take it), or its refusal. */
+  private head(bytes: Buffer): Buffer {
+    const joined = this.pending.length === 0 ? bytes : Buffer.concat([this.pending, bytes])
+    const end = headEnd(joined)
+    if (end === "bare_lf") return this.refuse({ _tag: "refuse", status: 400, code: "validation_failed", message: BARE_LF })
+    if (end > MAX_HEAD_BYTES || (end < 0 && joined.length > MAX_HEAD_BYTES)) {
+      return this.refuse({ _tag: "refuse", status: 431, code: "payload_too_large", message: `headers: more than ${MAX_HEAD_BYTES} bytes` })
+    }
+    if (end < 0) {
+      this.pending = Buffer.from(joined)
+      return Buffer.alloc(0)
+    }
+    this.pending = Buffer.alloc(0)
+    const verdict = judgeHead(joined.toString("latin1", 0, end), this.methodsOf)
+    if (verdict._tag === "refuse") return this.refuse(verdict)
+    this.push(Buffer.from(`${verdict.head}\r\n\r\n`, "latin1"))
+    this.state = verdict.upgrade ? { _tag: "through" } : stateOf(verdict.body)
+    return joined.subarray(end + 4)
+  }
+
+  private refuse(refusal: Refusal): Buffer {
+    this.push(refusalRequest(refusal, this.secret))
+    this.pending = Buffer.alloc(0)
+    this.state = { _tag: "closed" }
+    return Buffer.alloc(0)
+  }
+
+  /** Framing this reading does not follow: the rest goes on as it is, for uWS to read its own way. */
+  private passThrough(rest: Buffer): Buffer {
+    this.pending = Buffer.alloc(0)
+    this.state = { _tag: "through" }
+    return rest
+  }
+}
