@@ -104,14 +104,14 @@ export const openExchange = (res: HttpResponse, req: HttpRequest, maxBytes: numb
       res.cork(() => {
         res.writeStatus(`${answer.status} ${STATUS_CODES[answer.status] ?? ""}`)
         for (const [name, value] of Object.entries({ ...headers, ...answer.headers })) res.writeHeader(name, value)
-        if ("text" in answer) {
-          res.writeHeader("content-type", answer.contentType)
-          res.end(answer.text)
-        } else {
-          res.writeHeader("content-type", "application/json; charset=utf-8")
-          // An upload refused while streaming is not read to its end: the connection closes after the answer.
-          res.end(JSON.stringify(answer.json), answer.close === true)
-        }
+        res.writeHeader("content-type", "text" in answer ? answer.contentType : "application/json; charset=utf-8")
+        const text = "text" in answer ? answer.text : JSON.stringify(answer.json)
+        // An upload refused while streaming is not read to its end: the connection closes after the answer.
+        const close = "json" in answer && answer.close === true
+        // A HEAD's answer has no body (RFC 9110 9.3.2): uWS writes `end`'s body whatever the method, and a kept-alive
+        // client then read it as the start of the next answer. (Its Content-Length says 0: this build's
+        // `endWithoutBody` writes a length of 2^63 and drops the connection at the next request.)
+        res.end(request.method === "HEAD" ? "" : text, close)
       })
     },
   }

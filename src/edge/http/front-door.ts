@@ -9,7 +9,7 @@
 // is piped to uWS on a private Unix socket, behind a PROXY protocol v2 header naming the
 // client's IPv4 address (uWS reads it as getProxiedRemoteAddress; IPv6 clients are not named and share
 // one address). Later requests on a kept-alive connection are judged alike on their way
-// (./request-stream.ts). Once uWS has upgraded a connection (101), the client's WebSocket
+// (./request-stream.ts), each passed on once the answer before it is complete (./answer-stream.ts). Once uWS has upgraded a connection (101), the client's WebSocket
 // frames pass through ./ws-frames.ts, so that uWS never drops the connection for a text frame that is
 // not UTF-8 or a frame over its own size limit (1006, no close frame): the handlers answer those.
 import { STATUS_CODES } from "node:http"
@@ -20,6 +20,7 @@ import { ApiError, type ErrorCode } from "../../schema/errors.ts"
 import type { Metrics } from "../context.ts"
 import { BARE_LF, headEnd, judgeHead, MAX_HEAD_BYTES, type Framing } from "./request-head.ts"
 import { RequestStream } from "./request-stream.ts"
+import { AnswerStream, Turns } from "./answer-stream.ts"
 import { UpgradeFilter } from "./ws-frames.ts"
 
 /** How long a client may take to finish its side once uWS has closed the connection. */
@@ -133,7 +134,7 @@ export const openFrontDoor = (options: FrontDoorOptions): Promise<FrontDoor> => 
       const verdict = judgeHead(buffered.subarray(0, end).toString("latin1"), options.methodsOf)
       if (verdict._tag === "refuse") return finish(() => answer(client, verdict.status, verdict.code, verdict.message, verdict.headers))
       const head = Buffer.concat([proxyHeader(client), Buffer.from(verdict.head, "latin1"), buffered.subarray(end, end + 4)])
-      finish(() => forward(client, head, buffered.subarray(end + 4), verdict.upgrade ? "upgrade" : verdict.body))
+      finish(() => forward(client, head, buffered.subarray(end + 4), verdict.upgrade ? "upgrade" : verdict))
     }
     const finish = (then: () => void) => {
       clearTimeout(timer)
@@ -145,10 +146,12 @@ export const openFrontDoor = (options: FrontDoorOptions): Promise<FrontDoor> => 
 
   /** The request's head goes to uWS, then `early` (bytes the client sent after it) and the rest of the connection: its
    * WebSocket frames after an upgrade, else the request's body (`next`: its framing) and the requests after it. */
-  const forward = (client: Socket, head: Buffer, early: Buffer, next: Framing | "upgrade") => {
+  const forward = (client: Socket, head: Buffer, early: Buffer, next: { method: string; body: Framing } | "upgrade") => {
     client.pause()
     const upstream = connect(options.upstream)
     let connected = false
+    /** uWS's answers, read for where each ends (not after an upgrade). */
+    let answers: AnswerStream | undefined
     upstream.once("connect", () => {
       connected = true
       upstream.write(head)
@@ -172,12 +175,17 @@ export const openFrontDoor = (options: FrontDoorOptions): Promise<FrontDoor> => 
         }
         upgraded.add(quiesce)
         client.once("close", () => upgraded.delete(quiesce))
+        upstream.pipe(client)
       } else {
-        const requests = new RequestStream(next, options.methodsOf, options.refusalSecret)
+        // Each later request reaches uWS once the answer before it is complete.
+        const turns = new Turns()
+        turns.sent(next.method)
+        const requests = new RequestStream(next.body, options.methodsOf, options.refusalSecret, turns)
         if (early.length > 0) requests.write(early)
         client.pipe(requests).pipe(upstream)
+        answers = new AnswerStream(turns)
+        upstream.pipe(answers).pipe(client)
       }
-      upstream.pipe(client)
       client.resume()
     })
     upstream.on("error", (error) => {
@@ -190,10 +198,11 @@ export const openFrontDoor = (options: FrontDoorOptions): Promise<FrontDoor> => 
     // uWS has closed its side: finish ours, and drop the connection if the client never finishes
     // its own (a half-open connection would stay counted against its address for good).
     upstream.once("close", () => {
-      // What the client still sends is read and dropped, so that its side can finish.
+      // What the client still sends is read and dropped, so that its side can finish; its end follows what uWS wrote.
       client.unpipe()
       client.resume()
-      client.end()
+      if (answers === undefined) client.end()
+      else if (!answers.writableEnded) answers.end()
       setTimeout(() => client.destroy(), CLOSE_GRACE_MS).unref()
     })
   }

@@ -53,7 +53,7 @@ const WEBSOCKET_KEY = /^[A-Za-z0-9+/]{22}==$/
 export type Framing = { readonly _tag: "none" } | { readonly _tag: "length"; readonly bytes: number } | { readonly _tag: "chunked" }
 
 export type Verdict =
-  | { readonly _tag: "forward"; readonly head: string; readonly upgrade: boolean; readonly body: Framing }
+  | { readonly _tag: "forward"; readonly method: string; readonly head: string; readonly upgrade: boolean; readonly body: Framing }
   | {
       readonly _tag: "refuse"
       readonly status: number
@@ -190,5 +190,5 @@ export const judgeHead = (head: string, methodsOf: (path: string) => ReadonlyArr
   const length = Number(value("content-length") ?? 0)
   const body: Framing =
     value("transfer-encoding") !== undefined ? { _tag: "chunked" } : length > 0 ? { _tag: "length", bytes: length } : { _tag: "none" }
-  return { _tag: "forward", head: [first, ...kept.map((field) => field.line), ...extra].join("\r\n"), upgrade, body }
+  return { _tag: "forward", method, head: [first, ...kept.map((field) => field.line), ...extra].join("\r\n"), upgrade, body }
 }

@@ -2,12 +2,15 @@
 // (./front-door.ts): request after request, each head judged as the first one is (./request-head.ts)
 // and passed on as uWS can take it, each body passed through as it is framed (Content-Length or
 // chunked) without being copied, chunk extensions and trailer fields left out (RFC 9112 7.1: a recipient
-// may ignore both; uWS waits forever on an extension, and reads trailers as the next request's start). A later head the front door refuses cannot be answered on the client
-// socket (uWS may still be writing the answers before it), so it is passed on as a request uWS answers
-// in its turn with the refusal (`refusalRequest`, ./dispatch.ts), closing the connection after it;
-// nothing the client sends after it passes. A later request that upgrades, or a chunked body uWS reads
+// may ignore both; uWS waits forever on an extension, and reads trailers as the next request's start).
+// Each head waits until the answer before it is complete (./answer-stream.ts: uWS drops a connection
+// that pipelines behind an answer still due). A later head the front door refuses is passed on as a
+// request uWS answers in its turn with the refusal (`refusalRequest`, ./dispatch.ts), closing the
+// connection after it (the client's socket is uWS's to write while answers are due); nothing the client
+// sends after it passes. A later request that upgrades, or a chunked body uWS reads
 // its own way, ends the reading: what follows passes as it is.
 import { Transform, type TransformCallback } from "node:stream"
+import type { Turns } from "./answer-stream.ts"
 import { BARE_LF, headEnd, judgeHead, MAX_HEAD_BYTES, type Framing, type Verdict } from "./request-head.ts"
 
 /** The path of the request that carries a later head's refusal to uWS (never a route). */
@@ -53,19 +56,34 @@ export class RequestStream extends Transform {
   /** Bytes of a head or a line not complete yet. */
   private pending = Buffer.alloc(0)
 
-  /** `first`: the framing of the connection's first request, whose head the front door passed on already. */
+  /** `first`: the framing of the connection's first request, whose head the front door passed on already (and
+   * told `turns` of); each later head waits until `turns` has every answer before it. */
   constructor(
     first: Framing,
     private readonly methodsOf: (path: string) => ReadonlyArray<string> | undefined,
     private readonly secret: string,
+    private readonly turns: Turns,
   ) {
     super()
     this.state = stateOf(first)
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
-    let bytes = chunk
-    while (bytes.length > 0) bytes = this.consume(bytes)
+    this.run(chunk, done)
+  }
+
+  /** Reads `bytes`; at a head while an answer is still due, holds them (and, by not calling `done`, the client's
+   * further bytes) until it is complete. */
+  private run(bytes: Buffer, done: TransformCallback): void {
+    let rest = bytes
+    while (rest.length > 0) {
+      if (this.state._tag === "head" && this.turns.next() !== undefined) {
+        const held = rest
+        this.turns.whenAnswered(() => this.run(held, done))
+        return
+      }
+      rest = this.consume(rest)
+    }
     done()
   }
 
@@ -147,12 +165,14 @@ export class RequestStream extends Transform {
     this.pending = Buffer.alloc(0)
     const verdict = judgeHead(joined.toString("latin1", 0, end), this.methodsOf)
     if (verdict._tag === "refuse") return this.refuse(verdict)
+    this.turns.sent(verdict.method)
     this.push(Buffer.from(`${verdict.head}\r\n\r\n`, "latin1"))
     this.state = verdict.upgrade ? { _tag: "through" } : stateOf(verdict.body)
     return joined.subarray(end + 4)
   }
 
   private refuse(refusal: Refusal): Buffer {
+    this.turns.sent("GET")
     this.push(refusalRequest(refusal, this.secret))
     this.pending = Buffer.alloc(0)
     this.state = { _tag: "closed" }

@@ -11,6 +11,8 @@ interface RawAnswer {
   readonly status: number
   readonly headers: Readonly<Record<string, string>>
   readonly body: string
+  /** Everything read, every answer of the connection. */
+  readonly text: string
 }
 
 /** Sends `request` as is and reads the answer until the server closes the connection. */
@@ -30,7 +32,7 @@ const raw = (port: number, request: string): Promise<RawAnswer> =>
           return [field.slice(0, at).trim().toLowerCase(), field.slice(at + 1).trim()]
         }),
       )
-      resolve({ status: Number(status.split(" ")[1]), headers, body })
+      resolve({ status: Number(status.split(" ")[1]), headers, body, text })
     })
   })
 
@@ -228,6 +230,21 @@ describe("the front door", () => {
       "GET /.front-door/refused HTTP/1.1\r\nHost: edge\r\nX-Clawbot-Refusal: guess e30\r\nConnection: close\r\n\r\n",
     )
     expect(forged.status).toBe(404)
+  })
+
+  it("answers requests pipelined behind a command each in its turn (uWS dropped the connection and both answers)", async () => {
+    const task = JSON.stringify({ title: "pipelined", capability: "c" })
+    const post = `POST /api/v1/tasks HTTP/1.1\r\nHost: edge\r\nAuthorization: Bearer ${t.operatorToken}\r\nContent-Length: ${task.length}\r\n\r\n${task}`
+    const head = "HEAD /health HTTP/1.1\r\nHost: edge\r\n\r\n"
+    const unknown = "PROPFIND /health HTTP/1.1\r\nHost: edge\r\n\r\n"
+    const last = "GET /health HTTP/1.1\r\nHost: edge\r\nConnection: close\r\n\r\n"
+    const answered = await raw(port, `${post}${post}${head}${unknown}${last}`)
+    // The HEAD's answer (no such route) has no body; the unknown method's refusal closes the connection, so the last
+    // request is never read.
+    expect(answered.text.match(/HTTP\/1\.1 \d{3}/g)).toEqual(["HTTP/1.1 201", "HTTP/1.1 201", "HTTP/1.1 404", "HTTP/1.1 405"])
+    expect(answered.text).not.toMatch(/HEAD \/health: no such route/)
+    const everyTask = await t.api.get("/api/v1/tasks?capability=c")
+    expect(everyTask.body.items.filter((item: { title: string }) => item.title === "pipelined")).toHaveLength(2)
   })
 
   it("answers an unknown method with 405 and the path's methods in Allow", async () => {

@@ -14,7 +14,13 @@ const refusal = (...lines: string[]) => {
 describe("a first request head", () => {
   it("is passed on as it is when uWS can take it", () => {
     const head = ["POST /api/v1/tasks HTTP/1.1", "Host: edge", "Content-Length: 2", "X-Note: café\tdone"]
-    expect(judge(...head)).toEqual({ _tag: "forward", head: head.join("\r\n"), upgrade: false, body: { _tag: "length", bytes: 2 } })
+    expect(judge(...head)).toEqual({
+      _tag: "forward",
+      method: "POST",
+      head: head.join("\r\n"),
+      upgrade: false,
+      body: { _tag: "length", bytes: 2 },
+    })
     expect(judge("POST /x HTTP/1.1", "Host: edge", "Transfer-Encoding: chunked")).toMatchObject({ body: { _tag: "chunked" } })
     expect(judge("POST /x HTTP/1.1", "Host: edge", "Content-Length: 0")).toMatchObject({ body: { _tag: "none" } })
   })
@@ -34,6 +40,7 @@ describe("a first request head", () => {
     expect(refusal("GET /health HTTP/1.1", "Host: a", "Host: b")).toBe("400 headers: Host is given more than once")
     expect(judge("GET /health HTTP/1.0", "Connection: keep-alive")).toEqual({
       _tag: "forward",
+      method: "GET",
       head: "GET /health HTTP/1.1\r\nHost: localhost\r\nConnection: close",
       upgrade: false,
       body: { _tag: "none" },
@@ -70,6 +77,7 @@ describe("a first request head", () => {
     const many = Array.from({ length: 50 }, (_, i) => `X-${i}: ${i}`)
     expect(judge("GET /health HTTP/1.1", "Host: e", ...many, "Authorization: Bearer t")).toEqual({
       _tag: "forward",
+      method: "GET",
       head: "GET /health HTTP/1.1\r\nHost: e\r\nAuthorization: Bearer t",
       upgrade: false,
       body: { _tag: "none" },

@@ -1,0 +1,156 @@
+// uWS's answers on a kept-alive connection, on their way back through the front door (./front-door.ts):
+// passed on unchanged, each one's end found (its Content-Length, chunks, or none for HEAD, 1xx, 204 and
+// 304), so that the client's next request reaches uWS only once the answer before it is complete
+// (`Turns`). uWS 20.30 closes a connection without either answer when a request arrives while the
+// one ahead of it waits for its answer (any command), so a client that pipelines lost both; held in
+// the front door instead, each is answered in its turn. An answer this reading cannot frame (101, or
+// one that ends at the close) ends the holding: what follows passes as it comes.
+import { Transform, type TransformCallback } from "node:stream"
+
+/** The requests of one connection passed on to uWS and not answered yet, and who waits for none to be. */
+export class Turns {
+  private readonly methods: string[] = []
+  private waiting: Array<() => void> = []
+  /** Set once an answer could not be framed: from then on nothing is held. */
+  private unbounded = false
+
+  /** A request with `method` was passed on. */
+  sent(method: string): void {
+    if (!this.unbounded) this.methods.push(method)
+  }
+
+  /** The method of the request the next answer answers. */
+  next(): string | undefined {
+    return this.methods[0]
+  }
+
+  /** An answer is complete. */
+  answered(): void {
+    this.methods.shift()
+    if (this.methods.length === 0) this.wake()
+  }
+
+  /** Nothing is held from now on. */
+  unbind(): void {
+    this.unbounded = true
+    this.methods.length = 0
+    this.wake()
+  }
+
+  /** Runs `then` once every request passed on has its answer (at once when none waits). */
+  whenAnswered(then: () => void): void {
+    if (this.methods.length === 0) then()
+    else this.waiting.push(then)
+  }
+
+  private wake(): void {
+    const waiting = this.waiting
+    this.waiting = []
+    for (const then of waiting) then()
+  }
+}
+
+type State =
+  | { readonly _tag: "head" }
+  | { readonly _tag: "length"; left: number }
+  | { readonly _tag: "line"; readonly trailers: boolean }
+  | { readonly _tag: "chunk"; left: number }
+  | { readonly _tag: "through" }
+
+const STATUS_LINE = /^HTTP\/1\.[01] (\d{3})/
+const CHUNK_SIZE = /^([0-9A-Fa-f]{1,15})[ \t]*(?:;.*)?$/
+/** A head or chunk line longer than this is not one uWS writes: the reading ends. */
+const MAX_LINE = 64 * 1024
+
+export class AnswerStream extends Transform {
+  private state: State = { _tag: "head" }
+  private pending = Buffer.alloc(0)
+
+  constructor(private readonly turns: Turns) {
+    super()
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
+    // Passed on as it comes; only read to find where each answer ends.
+    this.push(chunk)
+    let bytes = chunk
+    while (bytes.length > 0) bytes = this.scan(bytes)
+    done()
+  }
+
+  private scan(bytes: Buffer): Buffer {
+    const state = this.state
+    switch (state._tag) {
+      case "through":
+        return Buffer.alloc(0)
+      case "length":
+      case "chunk": {
+        const n = Math.min(state.left, bytes.length)
+        state.left -= n
+        if (state.left === 0) {
+          if (state._tag === "chunk") this.state = { _tag: "line", trailers: false }
+          else this.complete()
+        }
+        return bytes.subarray(n)
+      }
+      case "line":
+      case "head": {
+        const joined = this.pending.length === 0 ? bytes : Buffer.concat([this.pending, bytes])
+        const mark = state._tag === "head" ? "\r\n\r\n" : "\r\n"
+        const end = joined.indexOf(mark)
+        if (end < 0) {
+          if (joined.length > MAX_LINE) return this.unframed()
+          this.pending = Buffer.from(joined)
+          return Buffer.alloc(0)
+        }
+        this.pending = Buffer.alloc(0)
+        const text = joined.toString("latin1", 0, end)
+        if (state._tag === "head") this.head(text)
+        else this.line(text, state.trailers)
+        return joined.subarray(end + mark.length)
+      }
+    }
+  }
+
+  /** An answer's head: its status and framing. */
+  private head(text: string): void {
+    const status = Number(STATUS_LINE.exec(text)?.[1] ?? Number.NaN)
+    if (Number.isNaN(status) || status === 101) return void this.unframed()
+    // 100 Continue and the like: the final answer is still to come.
+    if (status < 200) return
+    const field = (name: string) => new RegExp(`\r\n${name}:[ \t]*([^\r]*)`, "i").exec(text)?.[1]?.trim()
+    if (this.turns.next() === "HEAD" || status === 204 || status === 304) return this.complete()
+    if (field("transfer-encoding") !== undefined) {
+      this.state = { _tag: "line", trailers: false }
+      return
+    }
+    const length = field("content-length")
+    if (length === undefined || !/^\d+$/.test(length)) return void this.unframed()
+    if (Number(length) === 0) return this.complete()
+    this.state = { _tag: "length", left: Number(length) }
+  }
+
+  /** A chunk-size line, or a trailer line. */
+  private line(text: string, trailers: boolean): void {
+    if (trailers) {
+      if (text === "") this.complete()
+      return
+    }
+    const size = CHUNK_SIZE.exec(text)?.[1]
+    if (size === undefined) return void this.unframed()
+    const length = Number.parseInt(size, 16)
+    this.state = length === 0 ? { _tag: "line", trailers: true } : { _tag: "chunk", left: length + 2 }
+  }
+
+  private complete(): void {
+    this.state = { _tag: "head" }
+    this.turns.answered()
+  }
+
+  private unframed(): Buffer {
+    this.pending = Buffer.alloc(0)
+    this.state = { _tag: "through" }
+    this.turns.unbind()
+    return Buffer.alloc(0)
+  }
+}
