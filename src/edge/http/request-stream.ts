@@ -7,8 +7,8 @@
 // that pipelines behind an answer still due). A later head the front door refuses is passed on as a
 // request uWS answers in its turn with the refusal (`refusalRequest`, ./dispatch.ts), closing the
 // connection after it (the client's socket is uWS's to write while answers are due); nothing the client
-// sends after it passes. A later request that upgrades, or a chunked body uWS reads
-// its own way, ends the reading: what follows passes as it is.
+// sends after it passes. A later request that upgrades, or a chunk size this reading cannot follow,
+// ends the reading: what follows passes as it is, for uWS to read its own way.
 import { Transform, type TransformCallback } from "node:stream"
 import type { Turns } from "./answer-stream.ts"
 import { BARE_LF, headEnd, judgeHead, MAX_HEAD_BYTES, type Framing, type Verdict } from "./request-head.ts"
@@ -35,7 +35,7 @@ const CHUNK_SIZE = /^([0-9A-Fa-f]{1,15})[ \t]*(?:;.*)?$/
 type State =
   | { readonly _tag: "head" }
   | { readonly _tag: "length"; left: number }
-  /** A chunk-size line (`lines`: false) or a trailer section's lines (`lines`: true), read until its end. */
+  /** A chunk-size line, or (`trailers`) a trailer section's lines, read until its end. */
   | { readonly _tag: "line"; readonly trailers: boolean }
   /** A chunk's data and its CRLF. */
   | { readonly _tag: "chunk"; left: number }
