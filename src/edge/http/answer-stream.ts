@@ -6,6 +6,7 @@
 // the front door instead, each is answered in its turn. An answer this reading cannot frame (101, or
 // one that ends at the close) ends the holding: what follows passes as it comes.
 import { Transform, type TransformCallback } from "node:stream"
+import { afterChunkSize, chunkSize, type MessageState } from "./message-framing.ts"
 
 /** The requests of one connection passed on to uWS and not answered yet, and who waits for none to be. */
 export class Turns {
@@ -50,20 +51,12 @@ export class Turns {
   }
 }
 
-type State =
-  | { readonly _tag: "head" }
-  | { readonly _tag: "length"; left: number }
-  | { readonly _tag: "line"; readonly trailers: boolean }
-  | { readonly _tag: "chunk"; left: number }
-  | { readonly _tag: "through" }
-
 const STATUS_LINE = /^HTTP\/1\.[01] (\d{3})/
-const CHUNK_SIZE = /^([0-9A-Fa-f]{1,15})[ \t]*(?:;.*)?$/
 /** A head or chunk line longer than this is not one uWS writes: the reading ends. */
 const MAX_LINE = 64 * 1024
 
 export class AnswerStream extends Transform {
-  private state: State = { _tag: "head" }
+  private state: MessageState = { _tag: "head" }
   private pending = Buffer.alloc(0)
 
   constructor(private readonly turns: Turns) {
@@ -136,10 +129,9 @@ export class AnswerStream extends Transform {
       if (text === "") this.complete()
       return
     }
-    const size = CHUNK_SIZE.exec(text)?.[1]
+    const size = chunkSize(text)
     if (size === undefined) return void this.unframed()
-    const length = Number.parseInt(size, 16)
-    this.state = length === 0 ? { _tag: "line", trailers: true } : { _tag: "chunk", left: length + 2 }
+    this.state = afterChunkSize(size)
   }
 
   private complete(): void {

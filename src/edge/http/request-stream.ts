@@ -11,6 +11,7 @@
 // ends the reading: what follows passes as it is, for uWS to read its own way.
 import { Transform, type TransformCallback } from "node:stream"
 import type { Turns } from "./answer-stream.ts"
+import { afterChunkSize, chunkSize, type MessageState } from "./message-framing.ts"
 import { BARE_LF, headEnd, judgeHead, MAX_HEAD_BYTES, type Framing, type Verdict } from "./request-head.ts"
 
 /** The path of the request that carries a later head's refusal to uWS (never a route). */
@@ -29,18 +30,9 @@ export const refusalRequest = (refusal: Refusal, secret: string): Buffer => {
 
 /** A chunk-size line longer than this is not one uWS would take either: the reading ends. */
 const MAX_CHUNK_LINE = 1024
-/** A chunk-size line: the size in hex, and any extensions after it. */
-const CHUNK_SIZE = /^([0-9A-Fa-f]{1,15})[ \t]*(?:;.*)?$/
 
 type State =
-  | { readonly _tag: "head" }
-  | { readonly _tag: "length"; left: number }
-  /** A chunk-size line, or (`trailers`) a trailer section's lines, read until its end. */
-  | { readonly _tag: "line"; readonly trailers: boolean }
-  /** A chunk's data and its CRLF. */
-  | { readonly _tag: "chunk"; left: number }
-  /** Passed on as it is (upgraded, or framed in a way this reading does not follow). */
-  | { readonly _tag: "through" }
+  | MessageState
   /** A refusal was passed on: nothing more is. */
   | { readonly _tag: "closed" }
 
@@ -138,15 +130,14 @@ export class RequestStream extends Transform {
       }
       return rest
     }
-    const size = CHUNK_SIZE.exec(line)?.[1]
+    const size = chunkSize(line)
     if (size === undefined) {
       this.push(joined.subarray(0, end + 2))
       return this.passThrough(rest)
     }
     // Its size alone: uWS waits forever on a chunk extension (`;name=value`, RFC 9112 7.1.1), which it may ignore.
     this.push(Buffer.from(`${size}\r\n`, "latin1"))
-    const length = Number.parseInt(size, 16)
-    this.state = length === 0 ? { _tag: "line", trailers: true } : { _tag: "chunk", left: length + 2 }
+    this.state = afterChunkSize(size)
     return rest
   }
 
