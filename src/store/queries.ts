@@ -3,6 +3,12 @@
 import { ACTOR_COLUMNS, type ActorRow, type StoredActor, toStoredActor } from "./actor-row.ts"
 import type { Sql } from "./db.ts"
 
+/** A `?label=` selector: a label's key, and its value when one is named. */
+export interface LabelSelection {
+  readonly key: string
+  readonly value?: string
+}
+
 export interface ListActorsOptions {
   readonly kind: string
   /** One state, or any of several. */
@@ -17,7 +23,7 @@ export interface ListActorsOptions {
    */
   readonly capability?: string
   /** Agents registered with this label (its `key`), of this value when `value` is given (their `stored_once` labels). */
-  readonly label?: { readonly key: string; readonly value?: string }
+  readonly label?: LabelSelection
   /** Leave out soft-deleted sessions (their `deleted_at` column, written from the restored context). */
   readonly hideDeleted?: boolean
   /** Tasks of this group (their `group_key` column, written from the restored context). */
@@ -79,7 +85,7 @@ const capabilityClause = (sql: Sql, kind: string, capability: string) =>
  * The `label` filter, on the labels an agent registered with (stored once: never changed after). No index: it
  * comes after the kind's, and a fleet's agents are few.
  */
-const labelClause = (sql: Sql, label: { readonly key: string; readonly value?: string }) =>
+const labelClause = (sql: Sql, label: LabelSelection) =>
   label.value === undefined
     ? sql`and stored_once->'labels' ? ${label.key}`
     : sql`and stored_once->'labels' @> ${sql.json({ [label.key]: label.value })}`

@@ -52,6 +52,9 @@ export class Turns {
 }
 
 const STATUS_LINE = /^HTTP\/1\.[01] (\d{3})/
+const TRANSFER_ENCODING = /\r\ntransfer-encoding:/i
+/** A Content-Length field of digits (any other: the answer cannot be framed). */
+const CONTENT_LENGTH = /\r\ncontent-length:[ \t]*(\d+)[ \t]*(?:\r|$)/i
 /** A head or chunk line longer than this is not one uWS writes: the reading ends. */
 const MAX_LINE = 64 * 1024
 
@@ -111,14 +114,13 @@ export class AnswerStream extends Transform {
     if (Number.isNaN(status) || status === 101) return void this.unframed()
     // 100 Continue and the like: the final answer is still to come.
     if (status < 200) return
-    const field = (name: string) => new RegExp(`\r\n${name}:[ \t]*([^\r]*)`, "i").exec(text)?.[1]?.trim()
     if (this.turns.next() === "HEAD" || status === 204 || status === 304) return this.complete()
-    if (field("transfer-encoding") !== undefined) {
+    if (TRANSFER_ENCODING.test(text)) {
       this.state = { _tag: "line", trailers: false }
       return
     }
-    const length = field("content-length")
-    if (length === undefined || !/^\d+$/.test(length)) return void this.unframed()
+    const length = CONTENT_LENGTH.exec(text)?.[1]
+    if (length === undefined) return void this.unframed()
     if (Number(length) === 0) return this.complete()
     this.state = { _tag: "length", left: Number(length) }
   }

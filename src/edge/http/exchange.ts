@@ -3,7 +3,7 @@
 // fired, the body is read (capped) from the synchronous handler, and late writes are corked.
 import { STATUS_CODES } from "node:http"
 import type { HttpRequest, HttpResponse } from "uWebSockets.js"
-import { REFUSAL_HEADER } from "./request-stream.ts"
+import { REFUSAL_HEADER, REFUSAL_PATH } from "./request-stream.ts"
 import type { Answer } from "./route.ts"
 
 export interface RequestInfo {
@@ -17,7 +17,7 @@ export interface RequestInfo {
   readonly host: string
   readonly remoteAddress: string
   readonly contentLength: number | undefined
-  /** The front door's refusal of a later request, carried to uWS (./request-stream.ts); empty on any other. */
+  /** The front door's refusal of a later request, carried to uWS (./request-stream.ts); empty on any other path. */
   readonly refusal: string
 }
 
@@ -53,16 +53,17 @@ const addressOf = (res: HttpResponse, from: RemoteAddress): string => {
 
 const copyRequest = (req: HttpRequest, res: HttpResponse, from: RemoteAddress): RequestInfo => {
   const length = req.getHeader("content-length")
+  const path = req.getUrl()
   return {
     method: req.getMethod().toUpperCase(),
-    path: req.getUrl(),
+    path,
     query: req.getQuery() ?? "",
     authorization: req.getHeader("authorization"),
     origin: req.getHeader("origin"),
     host: req.getHeader("host"),
     remoteAddress: addressOf(res, from),
     contentLength: /^\d+$/.test(length) ? Number(length) : undefined,
-    refusal: req.getHeader(REFUSAL_HEADER),
+    refusal: path === REFUSAL_PATH ? req.getHeader(REFUSAL_HEADER) : "",
   }
 }
 

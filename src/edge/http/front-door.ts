@@ -4,8 +4,8 @@
 // timeout), one with more than 48 header fields (no answer), an unknown method (connection closed).
 //
 // Per connection: over CLAWBOT_MAX_CONNECTIONS_PER_ADDRESS open connections from one address → 429
-// with Retry-After; a head over MAX_HEAD_BYTES → 431, one whose lines end in a bare LF → 400; the head
-// itself is judged by ./request-head.ts (431, 405, 400, 426, or passed on as uWS can take it). The rest
+// with Retry-After; the head is read and judged by ./request-head.ts (431, 405, 400, 426, or passed on as uWS
+// can take it). The rest
 // is piped to uWS on a private Unix socket, behind a PROXY protocol v2 header naming the
 // client's IPv4 address (uWS reads it as getProxiedRemoteAddress; IPv6 clients are not named and share
 // one address). Later requests on a kept-alive connection are judged alike on their way
@@ -18,7 +18,7 @@ import type { Logger } from "../../log.ts"
 import { errorFields } from "../../log.ts"
 import { ApiError, type ErrorCode } from "../../schema/errors.ts"
 import type { Metrics } from "../context.ts"
-import { BARE_LF, headEnd, judgeHead, MAX_HEAD_BYTES, type Framing } from "./request-head.ts"
+import { readHead, type Framing } from "./request-head.ts"
 import { RequestStream } from "./request-stream.ts"
 import { AnswerStream, Turns } from "./answer-stream.ts"
 import { UpgradeFilter } from "./ws-frames.ts"
@@ -125,16 +125,12 @@ export const openFrontDoor = (options: FrontDoorOptions): Promise<FrontDoor> => 
     let buffered = Buffer.alloc(0)
     const onData = (chunk: Buffer) => {
       buffered = Buffer.concat([buffered, chunk])
-      const end = headEnd(buffered)
-      if (end === "bare_lf") return finish(() => answer(client, 400, "validation_failed", BARE_LF))
-      // A head over the cap, whether its end has come yet or came in the same chunk.
-      if (end > MAX_HEAD_BYTES || (end < 0 && buffered.length > MAX_HEAD_BYTES))
-        return finish(() => answer(client, 431, "payload_too_large", `headers: more than ${MAX_HEAD_BYTES} bytes`))
-      if (end < 0) return
-      const verdict = judgeHead(buffered.subarray(0, end).toString("latin1"), options.methodsOf)
+      const read = readHead(buffered, options.methodsOf)
+      if (read === undefined) return
+      const { verdict, rest } = read
       if (verdict._tag === "refuse") return finish(() => answer(client, verdict.status, verdict.code, verdict.message, verdict.headers))
-      const head = Buffer.concat([proxyHeader(client), Buffer.from(verdict.head, "latin1"), buffered.subarray(end, end + 4)])
-      finish(() => forward(client, head, buffered.subarray(end + 4), verdict.upgrade ? "upgrade" : verdict))
+      const head = Buffer.concat([proxyHeader(client), Buffer.from(`${verdict.head}\r\n\r\n`, "latin1")])
+      finish(() => forward(client, head, buffered.subarray(rest), verdict.upgrade ? "upgrade" : verdict))
     }
     const finish = (then: () => void) => {
       clearTimeout(timer)

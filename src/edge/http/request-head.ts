@@ -1,8 +1,8 @@
-// The front door's reading of a connection's first request head (./front-door.ts): what uWS would
+// The front door's reading of a request head (./front-door.ts, ./request-stream.ts): what uWS would
 // drop without an answer, take when it must not, or frame another way than a proxy would, answered
 // here with the error body; the rest passed on as uWS can take it.
 //
-// Refused: a request line that is not `<METHOD> <target> HTTP/1.x` (400), more than MAX_HEADER_FIELDS
+// Refused: a head over MAX_HEAD_BYTES (431) or whose lines end in a bare LF (400), unjudged; a request line that is not `<METHOD> <target> HTTP/1.x` (400), more than MAX_HEADER_FIELDS
 // fields (431), an unknown method (405 with `Allow`), a field line that is not `name: value` or holds a
 // control character, or is folded (400, RFC 9112 5.2), an HTTP/1.1 request without exactly one Host
 // (400, RFC 9112 3.2), a framing two parties could read two ways (both Content-Length and
@@ -15,7 +15,7 @@ import type { ErrorCode } from "../../schema/errors.ts"
 /** PROTOCOL: more than this many header fields → 431. */
 const MAX_HEADER_FIELDS = 64
 /** A head (request line and fields) over this many bytes → 431. */
-export const MAX_HEAD_BYTES = 16 * 1024
+const MAX_HEAD_BYTES = 16 * 1024
 /** uWS answers requests with at most this many header fields. */
 const UWS_MAX_HEADER_FIELDS = 48
 
@@ -65,7 +65,7 @@ export type Verdict =
 const invalid = (message: string): Verdict => ({ _tag: "refuse", status: 400, code: "validation_failed", message })
 
 /** The refusal of a head whose lines end in a bare LF. */
-export const BARE_LF = "request head: lines must end with CRLF (RFC 9112)"
+const BARE_LF = "request head: lines must end with CRLF (RFC 9112)"
 
 /** Where a head ends (the index of its blank line's CRLF CRLF), -1 while it has not come, or `bare_lf` for a head whose
  * lines end in LF alone (uWS waits for CRLF until its timeout). */
@@ -191,4 +191,24 @@ export const judgeHead = (head: string, methodsOf: (path: string) => ReadonlyArr
   const body: Framing =
     value("transfer-encoding") !== undefined ? { _tag: "chunked" } : length > 0 ? { _tag: "length", bytes: length } : { _tag: "none" }
   return { _tag: "forward", method, head: [first, ...kept.map((field) => field.line), ...extra].join("\r\n"), upgrade, body }
+}
+
+/**
+ * The head at the start of `bytes` (the front door's first request, or a later one of a kept-alive connection):
+ * undefined while it is not complete, else its verdict and where what follows it starts (`rest`). A head over
+ * MAX_HEAD_BYTES, whether its end has come yet or came in the same read, and one whose lines end in a bare LF are
+ * refused without being judged.
+ */
+export const readHead = (
+  bytes: Buffer,
+  methodsOf: (path: string) => ReadonlyArray<string> | undefined,
+): { readonly verdict: Verdict; readonly rest: number } | undefined => {
+  const end = headEnd(bytes)
+  if (end === "bare_lf") return { verdict: invalid(BARE_LF), rest: bytes.length }
+  if (end > MAX_HEAD_BYTES || (end < 0 && bytes.length > MAX_HEAD_BYTES)) {
+    const message = `headers: more than ${MAX_HEAD_BYTES} bytes`
+    return { verdict: { _tag: "refuse", status: 431, code: "payload_too_large", message }, rest: bytes.length }
+  }
+  if (end < 0) return undefined
+  return { verdict: judgeHead(bytes.toString("latin1", 0, end), methodsOf), rest: end + 4 }
 }

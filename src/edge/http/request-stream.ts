@@ -12,7 +12,7 @@
 import { Transform, type TransformCallback } from "node:stream"
 import type { Turns } from "./answer-stream.ts"
 import { afterChunkSize, chunkSize, type MessageState } from "./message-framing.ts"
-import { BARE_LF, headEnd, judgeHead, MAX_HEAD_BYTES, type Framing, type Verdict } from "./request-head.ts"
+import { readHead, type Framing, type Verdict } from "./request-head.ts"
 
 /** The path of the request that carries a later head's refusal to uWS (never a route). */
 export const REFUSAL_PATH = "/.front-door/refused"
@@ -144,22 +144,18 @@ export class RequestStream extends Transform {
   /** A request head, judged once complete: passed on (rewritten as uWS can take it), or its refusal. */
   private head(bytes: Buffer): Buffer {
     const joined = this.pending.length === 0 ? bytes : Buffer.concat([this.pending, bytes])
-    const end = headEnd(joined)
-    if (end === "bare_lf") return this.refuse({ _tag: "refuse", status: 400, code: "validation_failed", message: BARE_LF })
-    if (end > MAX_HEAD_BYTES || (end < 0 && joined.length > MAX_HEAD_BYTES)) {
-      return this.refuse({ _tag: "refuse", status: 431, code: "payload_too_large", message: `headers: more than ${MAX_HEAD_BYTES} bytes` })
-    }
-    if (end < 0) {
+    const read = readHead(joined, this.methodsOf)
+    if (read === undefined) {
       this.pending = Buffer.from(joined)
       return Buffer.alloc(0)
     }
     this.pending = Buffer.alloc(0)
-    const verdict = judgeHead(joined.toString("latin1", 0, end), this.methodsOf)
+    const { verdict, rest } = read
     if (verdict._tag === "refuse") return this.refuse(verdict)
     this.turns.sent(verdict.method)
     this.push(Buffer.from(`${verdict.head}\r\n\r\n`, "latin1"))
     this.state = verdict.upgrade ? { _tag: "through" } : stateOf(verdict.body)
-    return joined.subarray(end + 4)
+    return joined.subarray(rest)
   }
 
   private refuse(refusal: Refusal): Buffer {
