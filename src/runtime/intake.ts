@@ -57,7 +57,11 @@ export const withIntakeGifts = (
     for (const [agentId, gifts] of byAgent) {
       void appendedOf(gifts).then((taskIds) => {
         if (taskIds.length === 0) return
-        append({ kind: "agent", id: agentId, type: "GIVEN", payload: { taskIds } }).catch((error: unknown) =>
+        // Under a command id named after its first task (given once, at its intake): an append that Redis ran but whose
+        // answer a dropped connection lost is resent by the client (src/redis/client.ts), and a second GIVEN after the
+        // slot's RELEASE would hold it for good.
+        const given = { kind: "agent", id: agentId, type: "GIVEN", payload: { taskIds }, cmdId: `${taskIds[0]}/given-at-intake` }
+        append(given).catch((error: unknown) =>
           options.log?.warn("an agent was not told of the tasks given it at their intake", { agentId, taskIds, ...errorFields(error) }),
         )
       })

@@ -5,7 +5,7 @@ import { randomUUID } from "node:crypto"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { AppendExpired } from "../../../src/redis/scripts.ts"
 import { routeBatch } from "../../../src/redis/ready-queue.ts"
-import type { AppendFn, AppendInput } from "../../../src/runtime/append.ts"
+import type { Appended, AppendFn, AppendInput } from "../../../src/runtime/append.ts"
 import { withIntakeGifts } from "../../../src/runtime/intake.ts"
 import { testDeployment, waitFor, type TestDeployment } from "../../support/runtime.ts"
 
@@ -34,11 +34,14 @@ const create = (capability: string, extra: Record<string, unknown> = {}): Append
 /** The deployment's append, recording what it is given; `refuse`: CREATEs of those task ids expire instead. */
 const recording = (refuse: ReadonlySet<string> = new Set()) => {
   const sent: AppendInput[] = []
+  const outcomes: Array<Promise<Appended>> = []
   const append: AppendFn = (command) => {
     sent.push(command)
-    return refuse.has(command.id) ? Promise.reject(new AppendExpired("expired")) : d.append(command)
+    const outcome = refuse.has(command.id) ? Promise.reject(new AppendExpired("expired")) : d.append(command)
+    outcomes.push(outcome)
+    return outcome
   }
-  return { sent, append: withIntakeGifts(append, d) }
+  return { sent, outcomes, append: withIntakeGifts(append, d) }
 }
 
 describe("gifts at intake, the producer's side", () => {
@@ -50,6 +53,17 @@ describe("gifts at intake, the producer's side", () => {
     const given = await waitFor("the GIVEN appended", async () => sent.find((command) => command.type === "GIVEN"))
     expect(sent.slice(0, 3).map((command) => command.payload["givenTo"])).toEqual([agentId, agentId, undefined])
     expect(given).toMatchObject({ kind: "agent", id: agentId, payload: { taskIds: [commands[0]!.id, commands[1]!.id] } })
+  })
+
+  it("the GIVEN carries a command id: the same GIVEN resent (its answer lost to a dropped connection) is appended once", async () => {
+    const agentId = await idleAgent("in-resent", 1)
+    const { sent, outcomes, append } = recording()
+    const command = create("in-resent")
+    await append(command)
+    const given = await waitFor("the GIVEN appended", async () => sent.find((one) => one.type === "GIVEN"))
+    expect(given).toMatchObject({ id: agentId, cmdId: `${command.id}/given-at-intake` })
+    expect(await outcomes[sent.indexOf(given)]).toMatchObject({ duplicate: false })
+    expect(await d.append(given)).toMatchObject({ duplicate: true })
   })
 
   it("a CREATE whose append expired is not told to its agent; the others given with it are", async () => {
