@@ -4,7 +4,8 @@
 // (`Turns`). uWS 20.30 closes a connection without either answer when a request arrives while the
 // one ahead of it waits for its answer (any command), so a client that pipelines lost both; held in
 // the front door instead, each is answered in its turn. An answer this reading cannot frame (101, or
-// one that ends at the close) ends the holding: what follows passes as it comes.
+// one that ends at the close) ends the holding: what follows passes as it comes; a 101 also tells the
+// client's side (`Turns.switchedProtocols`) that its bytes are WebSocket frames from then on.
 import { Transform, type TransformCallback } from "node:stream"
 import { afterChunkSize, chunkSize, type MessageState } from "./message-framing.ts"
 
@@ -14,6 +15,8 @@ export class Turns {
   private waiting: Array<() => void> = []
   /** Set once an answer could not be framed: from then on nothing is held. */
   private unbounded = false
+  /** Set once uWS answered 101: what the client sends from then on is WebSocket frames. */
+  private upgraded = false
 
   /** A request with `method` was passed on. */
   sent(method: string): void {
@@ -29,6 +32,22 @@ export class Turns {
   answered(): void {
     this.methods.shift()
     if (this.methods.length === 0) this.wake()
+  }
+
+  /** uWS switched the connection to WebSocket (101): nothing is held from now on. */
+  switched(): void {
+    this.upgraded = true
+    this.unbind()
+  }
+
+  /** Whether answers are still followed (false once one could not be framed, or after a 101). */
+  get holding(): boolean {
+    return !this.unbounded
+  }
+
+  /** Whether uWS switched the connection to WebSocket. */
+  get switchedProtocols(): boolean {
+    return this.upgraded
   }
 
   /** Nothing is held from now on. */
@@ -111,7 +130,11 @@ export class AnswerStream extends Transform {
   /** An answer's head: its status and framing. */
   private head(text: string): void {
     const status = Number(STATUS_LINE.exec(text)?.[1] ?? Number.NaN)
-    if (Number.isNaN(status) || status === 101) return void this.unframed()
+    if (status === 101) {
+      this.turns.switched()
+      return void this.unframed()
+    }
+    if (Number.isNaN(status)) return void this.unframed()
     // 100 Continue and the like: the final answer is still to come.
     if (status < 200) return
     if (this.turns.next() === "HEAD" || status === 204 || status === 304) return this.complete()

@@ -5,13 +5,13 @@
 //
 // Per connection: over CLAWBOT_MAX_CONNECTIONS_PER_ADDRESS open connections from one address → 429
 // with Retry-After; the head is read and judged by ./request-head.ts (431, 405, 400, 426, or passed on as uWS
-// can take it). The rest
-// is piped to uWS on a private Unix socket, behind a PROXY protocol v2 header naming the
-// client's IPv4 address (uWS reads it as getProxiedRemoteAddress; IPv6 clients are not named and share
+// can take it). The rest is piped to uWS on a private Unix socket, behind a PROXY protocol v2 header naming
+// the client's IPv4 address (uWS reads it as getProxiedRemoteAddress; IPv6 clients are not named and share
 // one address). Later requests on a kept-alive connection are judged alike on their way
-// (./request-stream.ts), each passed on once the answer before it is complete (./answer-stream.ts). Once uWS has upgraded a connection (101), the client's WebSocket
-// frames pass through ./ws-frames.ts, so that uWS never drops the connection for a text frame that is
-// not UTF-8 or a frame over its own size limit (1006, no close frame): the handlers answer those.
+// (./request-stream.ts), each passed on once the answer before it is complete (./answer-stream.ts). Once
+// uWS has upgraded a connection (101), at its first request or a later one, the client's WebSocket frames
+// pass through ./ws-frames.ts, so that uWS never drops the connection for a text frame that is not UTF-8
+// or a frame over its own size limit (1006, no close frame): the handlers answer those.
 import { STATUS_CODES } from "node:http"
 import { createServer, connect, type Server, type Socket } from "node:net"
 import type { Logger } from "../../log.ts"
@@ -21,14 +21,9 @@ import type { Metrics } from "../context.ts"
 import { readHead, type Framing } from "./request-head.ts"
 import { RequestStream } from "./request-stream.ts"
 import { AnswerStream, Turns } from "./answer-stream.ts"
-import { UpgradeFilter } from "./ws-frames.ts"
 
 /** How long a client may take to finish its side once uWS has closed the connection. */
 const CLOSE_GRACE_MS = 1_000
-
-/** uWS's answer to an upgrade is looked at up to this many bytes (its 101 head is a few hundred). */
-const MAX_ANSWER_HEAD_BYTES = 16 * 1024
-const SWITCHING_PROTOCOLS = /^HTTP\/1\.1 101 /
 
 /** A connection that sends no complete request head within this long is closed. */
 const HEAD_TIMEOUT_MS = 10_000
@@ -146,42 +141,35 @@ export const openFrontDoor = (options: FrontDoorOptions): Promise<FrontDoor> => 
     client.pause()
     const upstream = connect(options.upstream)
     let connected = false
-    /** uWS's answers, read for where each ends (not after an upgrade). */
+    /** uWS's answers, read for where each ends (until an upgrade). */
     let answers: AnswerStream | undefined
     upstream.once("connect", () => {
       connected = true
       upstream.write(head)
-      if (next === "upgrade") {
-        // The client's bytes wait for uWS's answer: after a 101 they are WebSocket frames.
-        const filter = new UpgradeFilter(options.maxFrameBytes)
-        let answer = Buffer.alloc(0)
-        const onAnswer = (chunk: Buffer) => {
-          answer = Buffer.concat([answer, chunk])
-          if (answer.indexOf("\r\n\r\n") < 0 && answer.length < MAX_ANSWER_HEAD_BYTES) return
-          upstream.off("data", onAnswer)
-          filter.upgraded(SWITCHING_PROTOCOLS.test(answer.toString("latin1", 0, 16)))
-        }
-        upstream.on("data", onAnswer)
-        filter.on("error", () => client.destroy())
-        if (early.length > 0) filter.write(early)
-        client.pipe(filter).pipe(upstream)
+      // Each later request reaches uWS once the answer before it is complete; after a 101 (this request's or a later
+      // one's), the client's WebSocket frames pass through their filter.
+      const turns = new Turns()
+      turns.sent(next === "upgrade" ? "GET" : next.method)
+      const requests = new RequestStream(
+        next === "upgrade" ? { _tag: "upgrade" } : next.body,
+        options.methodsOf,
+        options.refusalSecret,
+        turns,
+        options.maxFrameBytes,
+      )
+      requests.on("error", () => client.destroy())
+      requests.once("upgraded", () => {
         const quiesce = () => {
-          client.unpipe(filter)
+          client.unpipe(requests)
           client.pause()
         }
         upgraded.add(quiesce)
         client.once("close", () => upgraded.delete(quiesce))
-        upstream.pipe(client)
-      } else {
-        // Each later request reaches uWS once the answer before it is complete.
-        const turns = new Turns()
-        turns.sent(next.method)
-        const requests = new RequestStream(next.body, options.methodsOf, options.refusalSecret, turns)
-        if (early.length > 0) requests.write(early)
-        client.pipe(requests).pipe(upstream)
-        answers = new AnswerStream(turns)
-        upstream.pipe(answers).pipe(client)
-      }
+      })
+      if (early.length > 0) requests.write(early)
+      client.pipe(requests).pipe(upstream)
+      answers = new AnswerStream(turns)
+      upstream.pipe(answers).pipe(client)
       client.resume()
     })
     upstream.on("error", (error) => {

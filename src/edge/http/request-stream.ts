@@ -7,12 +7,16 @@
 // that pipelines behind an answer still due). A later head the front door refuses is passed on as a
 // request uWS answers in its turn with the refusal (`refusalRequest`, ./dispatch.ts), closing the
 // connection after it (the client's socket is uWS's to write while answers are due); nothing the client
-// sends after it passes. A later request that upgrades, or a chunk size this reading cannot follow,
-// ends the reading: what follows passes as it is, for uWS to read its own way.
+// sends after it passes. A request that upgrades (the first one too) holds what follows until uWS has
+// answered it: after a 101 the client's bytes are WebSocket frames, passed through ./ws-frames.ts as a
+// first request's are (the stream emits `upgraded`); after any other answer HTTP goes on, judged as before.
+// A chunk size this reading cannot follow ends the reading: what follows passes as it is, for uWS to read
+// its own way.
 import { Transform, type TransformCallback } from "node:stream"
 import type { Turns } from "./answer-stream.ts"
 import { afterChunkSize, chunkSize, type MessageState } from "./message-framing.ts"
 import { readHead, type Framing, type Verdict } from "./request-head.ts"
+import { ClientFrames } from "./ws-frames.ts"
 
 /** The path of the request that carries a later head's refusal to uWS (never a route). */
 export const REFUSAL_PATH = "/.front-door/refused"
@@ -35,46 +39,62 @@ type State =
   | MessageState
   /** A refusal was passed on: nothing more is. */
   | { readonly _tag: "closed" }
+  /** A request that upgrades was passed on: what follows waits for its answer. */
+  | { readonly _tag: "upgrade" }
+  /** uWS answered 101: WebSocket frames, through their filter. */
+  | { readonly _tag: "frames"; readonly frames: ClientFrames }
 
-const stateOf = (body: Framing): State =>
-  body._tag === "length"
-    ? { _tag: "length", left: body.bytes }
-    : body._tag === "chunked"
-      ? { _tag: "line", trailers: false }
-      : { _tag: "head" }
+/** What the client sends after a request of this framing (or one that upgrades). */
+export type Next = Framing | { readonly _tag: "upgrade" }
+
+const stateOf = (body: Next): State =>
+  body._tag === "upgrade"
+    ? body
+    : body._tag === "length"
+      ? { _tag: "length", left: body.bytes }
+      : body._tag === "chunked"
+        ? { _tag: "line", trailers: false }
+        : { _tag: "head" }
 
 export class RequestStream extends Transform {
   private state: State
   /** Bytes of a head or a line not complete yet. */
   private pending = Buffer.alloc(0)
 
-  /** `first`: the framing of the connection's first request, whose head the front door passed on already (and
-   * told `turns` of); each later head waits until `turns` has every answer before it. */
+  /** `first`: the framing of the connection's first request (or its upgrade), whose head the front door passed on
+   * already (and told `turns` of); each later head waits until `turns` has every answer before it. A message over
+   * `maxFrameBytes` after an upgrade is cut (./ws-frames.ts). */
   constructor(
-    first: Framing,
+    first: Next,
     private readonly methodsOf: (path: string) => ReadonlyArray<string> | undefined,
     private readonly secret: string,
     private readonly turns: Turns,
+    private readonly maxFrameBytes: number,
   ) {
     super()
     this.state = stateOf(first)
+    if (first._tag === "upgrade") this.turns.whenAnswered(() => this.settle())
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
     this.run(chunk, done)
   }
 
-  /** Reads `bytes`; at a head while an answer is still due, holds them (and, by not calling `done`, the client's
-   * further bytes) until it is complete. */
+  /** Reads `bytes`; at a head or after an upgrade while an answer is still due, holds them (and, by not calling
+   * `done`, the client's further bytes) until it is complete. */
   private run(bytes: Buffer, done: TransformCallback): void {
     let rest = bytes
-    while (rest.length > 0) {
-      if (this.state._tag === "head" && this.turns.next() !== undefined) {
-        const held = rest
-        this.turns.whenAnswered(() => this.run(held, done))
-        return
+    try {
+      while (rest.length > 0) {
+        if ((this.state._tag === "head" || this.state._tag === "upgrade") && this.turns.next() !== undefined) {
+          const held = rest
+          this.turns.whenAnswered(() => this.run(held, done))
+          return
+        }
+        rest = this.consume(rest)
       }
-      rest = this.consume(rest)
+    } catch (error) {
+      return done(error as Error)
     }
     done()
   }
@@ -87,6 +107,12 @@ export class RequestStream extends Transform {
         this.push(bytes)
         return Buffer.alloc(0)
       case "closed":
+        return Buffer.alloc(0)
+      case "upgrade":
+        this.settle()
+        return bytes
+      case "frames":
+        for (const piece of state.frames.push(bytes)) this.push(piece)
         return Buffer.alloc(0)
       case "length": {
         const n = Math.min(state.left, bytes.length)
@@ -154,8 +180,19 @@ export class RequestStream extends Transform {
     if (verdict._tag === "refuse") return this.refuse(verdict)
     this.turns.sent(verdict.method)
     this.push(Buffer.from(`${verdict.head}\r\n\r\n`, "latin1"))
-    this.state = verdict.upgrade ? { _tag: "through" } : stateOf(verdict.body)
+    this.state = stateOf(verdict.upgrade ? { _tag: "upgrade" } : verdict.body)
+    if (verdict.upgrade) this.turns.whenAnswered(() => this.settle())
     return joined.subarray(rest)
+  }
+
+  /** Once the upgrade is answered: WebSocket frames after a 101 (`upgraded` emitted), else HTTP goes on (as it is
+   * when uWS's answers could not be followed). */
+  private settle(): void {
+    if (this.state._tag !== "upgrade") return
+    if (this.turns.switchedProtocols) {
+      this.state = { _tag: "frames", frames: new ClientFrames(this.maxFrameBytes) }
+      this.emit("upgraded")
+    } else this.state = this.turns.holding ? { _tag: "head" } : { _tag: "through" }
   }
 
   private refuse(refusal: Refusal): Buffer {

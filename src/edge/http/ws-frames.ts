@@ -18,8 +18,6 @@
 // own for breaking RFC 6455 (reserved opcodes or bits, a continuation with no message).
 // Only headers are read; payload bytes pass through uncopied, still masked (a cut keeps the start of
 // the payload, so the masking key still lines up).
-import { Transform, type TransformCallback } from "node:stream"
-
 const FIN = 0x80
 const MASKED = 0x80
 const CONTINUATION = 0x0
@@ -185,40 +183,5 @@ export class ClientFrames {
     const headerLength = this.headerLength()
     const maskKey = second & MASKED ? h.subarray(headerLength - 4, headerLength) : Buffer.alloc(0)
     return { _tag: "replace", header: Buffer.concat([Buffer.from([FIN | (first & 0x70) | passedOpcode]), field, maskKey]) }
-  }
-}
-
-/**
- * A stream for the client's bytes of a connection that asked to upgrade: holds them until `upgraded`
- * says whether uWS answered 101, then passes them through ClientFrames (101) or as they are.
- */
-export class UpgradeFilter extends Transform {
-  private frames: ClientFrames | null | undefined = undefined
-  private readonly held: Array<{ chunk: Buffer; done: TransformCallback }> = []
-
-  constructor(private readonly maxMessageBytes: number) {
-    super()
-  }
-
-  /** uWS answered the upgrade: with 101 (`true`: frames from here on) or anything else (HTTP goes on). */
-  upgraded(upgraded: boolean): void {
-    if (this.frames !== undefined) return
-    this.frames = upgraded ? new ClientFrames(this.maxMessageBytes) : null
-    // (The encoding is not read: chunks are Buffers.)
-    for (const { chunk, done } of this.held.splice(0)) this._transform(chunk, "latin1", done)
-  }
-
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
-    if (this.frames === undefined) {
-      this.held.push({ chunk, done })
-      return
-    }
-    try {
-      if (this.frames === null) return done(null, chunk)
-      for (const piece of this.frames.push(chunk)) this.push(piece)
-      done()
-    } catch (error) {
-      done(error as Error)
-    }
   }
 }

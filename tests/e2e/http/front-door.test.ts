@@ -137,34 +137,38 @@ describe("the front door", () => {
     expect(upgraded).toBe("HTTP/1.1 101 Switching Protocols")
   })
 
-  it("closes a WebSocket with 1002 when the client sends an unmasked frame", async () => {
+  it("closes a WebSocket with 1002 when the client sends an unmasked frame, upgraded at the first request or a later one", async () => {
     const handshake = `GET /ws/events?topics=agents&token=${t.operatorToken} HTTP/1.1\r\nHost: edge\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`
-    const received = await new Promise<Buffer>((resolve, reject) => {
-      const socket = connect(port, "127.0.0.1", () => socket.write(handshake))
-      let bytes = Buffer.alloc(0)
-      let sent = false
-      socket.on("data", (chunk: Buffer) => {
-        bytes = Buffer.concat([bytes, chunk])
-        if (!sent && bytes.indexOf("\r\n\r\n") >= 0) {
-          sent = true
-          socket.write(Buffer.from([0x81, 2, 0x7b, 0x7d])) // {} as text, unmasked
-        }
+    for (const before of ["", "GET /health HTTP/1.1\r\nHost: edge\r\n\r\n"]) {
+      const received = await new Promise<Buffer>((resolve, reject) => {
+        const socket = connect(port, "127.0.0.1", () => socket.write(before + handshake))
+        let bytes = Buffer.alloc(0)
+        let sent = false
+        socket.on("data", (chunk: Buffer) => {
+          bytes = Buffer.concat([bytes, chunk])
+          const switched = bytes.indexOf("HTTP/1.1 101")
+          if (!sent && switched >= 0 && bytes.indexOf("\r\n\r\n", switched) >= 0) {
+            sent = true
+            socket.write(Buffer.from([0x81, 2, 0x7b, 0x7d])) // {} as text, unmasked
+          }
+        })
+        socket.on("error", reject)
+        socket.on("close", () => resolve(bytes))
       })
-      socket.on("error", reject)
-      socket.on("close", () => resolve(bytes))
-    })
-    const head = received.indexOf("\r\n\r\n")
-    expect(received.toString("latin1", 0, 12)).toBe("HTTP/1.1 101")
-    // The server's frames (unmasked, short): the last is the close.
-    const frames: Array<{ opcode: number; payload: Buffer }> = []
-    for (let at = head + 4; at < received.length; ) {
-      const length = (received[at + 1] as number) & 0x7f
-      frames.push({ opcode: (received[at] as number) & 0x0f, payload: received.subarray(at + 2, at + 2 + length) })
-      at += 2 + length
+      const switched = received.indexOf("HTTP/1.1 101")
+      expect(switched, before).toBeGreaterThanOrEqual(0)
+      if (before !== "") expect(received.toString("latin1", 0, 15)).toBe("HTTP/1.1 200 OK")
+      // The server's frames (unmasked, short): the last is the close.
+      const frames: Array<{ opcode: number; payload: Buffer }> = []
+      for (let at = received.indexOf("\r\n\r\n", switched) + 4; at < received.length; ) {
+        const length = (received[at + 1] as number) & 0x7f
+        frames.push({ opcode: (received[at] as number) & 0x0f, payload: received.subarray(at + 2, at + 2 + length) })
+        at += 2 + length
+      }
+      const close = frames.at(-1)
+      expect(close?.opcode).toBe(8)
+      expect(close?.payload.readUInt16BE(0)).toBe(1002)
     }
-    const close = frames.at(-1)
-    expect(close?.opcode).toBe(8)
-    expect(close?.payload.readUInt16BE(0)).toBe(1002)
   })
 
   it("answers heads uWS left unanswered or would frame its own way with 400 naming why", async () => {

@@ -1,7 +1,8 @@
 // The front door's reading of a kept-alive connection (src/edge/http/request-stream.ts): bodies framed by
 // Content-Length or chunked pass whole, however the bytes are split, chunk extensions and trailers left out; each
 // later head is judged as the first (rewritten as uWS takes it, or its refusal passed on as the request that has uWS
-// answer it, nothing after it); an upgrade or framing it does not follow ends the reading.
+// answer it, nothing after it); an upgrade whose answer is not followed, or framing it does not follow, ends the
+// reading (an upgrade whose answer is followed: answer-stream.test.ts).
 import { describe, expect, it } from "vitest"
 import { Turns } from "../../../src/edge/http/answer-stream.ts"
 import type { Framing } from "../../../src/edge/http/request-head.ts"
@@ -15,7 +16,7 @@ const through = (input: string, step = input.length, first: Framing = { _tag: "n
   // Every answer taken as given at once (the holding is tested with the answers, in answer-stream.test.ts).
   const turns = new Turns()
   turns.unbind()
-  const stream = new RequestStream(first, methodsOf, SECRET, turns)
+  const stream = new RequestStream(first, methodsOf, SECRET, turns, 1024)
   const out: Buffer[] = []
   stream.on("data", (chunk: Buffer) => out.push(chunk))
   const bytes = Buffer.from(input, "latin1")
@@ -73,7 +74,7 @@ describe("a kept-alive connection's requests", () => {
     })
   })
 
-  it("end the reading at an upgrade or a chunk size it does not follow: the rest passes as it is", () => {
+  it("end the reading at an upgrade whose answer is not followed or a chunk size it does not follow: the rest passes as it is", () => {
     const upgrade =
       "GET /ws HTTP/1.1\r\nHost: e\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"
     expect(through(`${get}${upgrade}\x81\x02{}BadHeader\r\n\r\n`)).toBe(`${get}${upgrade}\x81\x02{}BadHeader\r\n\r\n`)
