@@ -209,7 +209,7 @@ export const createEdge = async (options: EdgeOptions): Promise<Edge> => {
         connectionsPerAddress: limits.connectionsPerAddress,
         refusalSecret,
         maxFrameBytes: quotas.maxFrameBytes,
-        methodsOf: (target) => router.methods(target),
+        rules: { methodsOf: (target) => router.methods(target), maxBodyBytes: limits.maxPayloadBytes },
         log,
         metrics,
       })

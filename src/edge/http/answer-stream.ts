@@ -85,6 +85,11 @@ export class AnswerStream extends Transform {
     super()
   }
 
+  /** Whether it is between answers: nothing of the next one read yet. */
+  get between(): boolean {
+    return this.state._tag === "head" && this.pending.length === 0
+  }
+
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
     // Passed on as it comes; only read to find where each answer ends.
     this.push(chunk)

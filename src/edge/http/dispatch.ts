@@ -10,6 +10,7 @@ import type { EdgeContext } from "../context.ts"
 import { checkAccess } from "./access.ts"
 import { corsHeaders, originAllowed, preflightHeaders } from "./cors.ts"
 import { requestBudget } from "./deadline.ts"
+import { tooLargeMessage } from "./request-head.ts"
 import { REFUSAL_PATH, type Refusal } from "./request-stream.ts"
 import { openExchange, type Body, type RemoteAddress, type RequestInfo } from "./exchange.ts"
 import { errorAnswer } from "./failure.ts"
@@ -40,7 +41,7 @@ const valueOf = <T>(result: Decoded<T>): T => {
 /** The 413 of a body over `limit`; the connection closes after it unless the body is read to its end (`declared`). */
 const tooLarge = (limit: number, declared: boolean): Answer => ({
   status: 413,
-  json: new ApiError({ code: "payload_too_large", message: `body: larger than ${limit} bytes` }).toBody(),
+  json: new ApiError({ code: "payload_too_large", message: tooLargeMessage(limit) }).toBody(),
   close: !declared,
 })
 

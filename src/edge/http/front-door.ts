@@ -18,7 +18,7 @@ import type { Logger } from "../../log.ts"
 import { errorFields } from "../../log.ts"
 import { ApiError, type ErrorCode } from "../../schema/errors.ts"
 import type { Metrics } from "../context.ts"
-import { readHead, type Framing } from "./request-head.ts"
+import { readHead, type Framing, type HeadRules } from "./request-head.ts"
 import { RequestStream } from "./request-stream.ts"
 import { AnswerStream, Turns } from "./answer-stream.ts"
 
@@ -39,8 +39,8 @@ export interface FrontDoorOptions {
   readonly maxFrameBytes: number
   /** Proves to uWS that a refusal request came from here (./request-stream.ts). */
   readonly refusalSecret: string
-  /** The methods a path takes (for `Allow`), or undefined when no route has it. */
-  readonly methodsOf: (path: string) => ReadonlyArray<string> | undefined
+  /** What heads are judged against: the methods a path takes (for `Allow`), the largest body. */
+  readonly rules: HeadRules
   readonly log: Logger
   readonly metrics: Metrics
 }
@@ -120,7 +120,7 @@ export const openFrontDoor = (options: FrontDoorOptions): Promise<FrontDoor> => 
     let buffered = Buffer.alloc(0)
     const onData = (chunk: Buffer) => {
       buffered = Buffer.concat([buffered, chunk])
-      const read = readHead(buffered, options.methodsOf)
+      const read = readHead(buffered, options.rules)
       if (read === undefined) return
       const { verdict, rest } = read
       if (verdict._tag === "refuse") return finish(() => answer(client, verdict.status, verdict.code, verdict.message, verdict.headers))
@@ -152,7 +152,7 @@ export const openFrontDoor = (options: FrontDoorOptions): Promise<FrontDoor> => 
       turns.sent(next === "upgrade" ? "GET" : next.method)
       const requests = new RequestStream(
         next === "upgrade" ? { _tag: "upgrade" } : next.body,
-        options.methodsOf,
+        options.rules,
         options.refusalSecret,
         turns,
         options.maxFrameBytes,
@@ -166,10 +166,21 @@ export const openFrontDoor = (options: FrontDoorOptions): Promise<FrontDoor> => 
         upgraded.add(quiesce)
         client.once("close", () => upgraded.delete(quiesce))
       })
+      const reading = new AnswerStream(turns)
+      answers = reading
+      // A body uWS would drop the connection over: answered here when nothing of its answer has come from uWS yet, else
+      // the connection closes once that answer is complete. (After the pipes below: `early` may hold it.)
+      const malformed = (message: string) => {
+        if (turns.next() === undefined || !reading.between) return turns.whenAnswered(() => upstream.destroy())
+        upstream.unpipe(reading)
+        reading.unpipe(client)
+        upstream.destroy()
+        answer(client, 400, "validation_failed", message)
+      }
+      requests.once("malformed", (message: string) => queueMicrotask(() => malformed(message)))
       if (early.length > 0) requests.write(early)
       client.pipe(requests).pipe(upstream)
-      answers = new AnswerStream(turns)
-      upstream.pipe(answers).pipe(client)
+      upstream.pipe(reading).pipe(client)
       client.resume()
     })
     upstream.on("error", (error) => {

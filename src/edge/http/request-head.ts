@@ -8,8 +8,10 @@
 // (400, RFC 9112 3.2), a framing two parties could read two ways (both Content-Length and
 // Transfer-Encoding, Content-Lengths that differ or are not digits, a transfer coding other than
 // chunked: 400, RFC 9112 6.3), a WebSocket handshake of another version (426) or without a proper key
-// (400, RFC 6455 4.2.1). Passed on: HTTP/1.0 as HTTP/1.1 with `Connection: close` (and a Host when it
-// had none); 49 to 64 fields with only the fields the edge reads.
+// (400, RFC 6455 4.2.1), a Content-Length of more than nine digits (uWS closes the connection on one without
+// an answer) over the body limit (413, the route's message). Passed on: HTTP/1.0 as HTTP/1.1 with
+// `Connection: close` (and a Host when it had none); 49 to 64 fields with only the fields the edge reads; a
+// Content-Length of more than nine digits within the limit (leading zeros) as its number.
 import type { ErrorCode } from "../../schema/errors.ts"
 
 /** PROTOCOL: more than this many header fields → 431. */
@@ -18,6 +20,26 @@ const MAX_HEADER_FIELDS = 64
 const MAX_HEAD_BYTES = 16 * 1024
 /** uWS answers requests with at most this many header fields. */
 const UWS_MAX_HEADER_FIELDS = 48
+
+/** uWS (20.30) closes the connection, answering nothing, on a Content-Length of more digits than this. */
+const UWS_LENGTH_DIGITS = 9
+
+/** What a head is judged against: the methods a path takes (for `Allow`; undefined when no route has it) and the
+ * largest body the edge reads (the routes' 413 past it). */
+export interface HeadRules {
+  readonly methodsOf: (path: string) => ReadonlyArray<string> | undefined
+  readonly maxBodyBytes: number
+}
+
+/** Why a body over `maxBodyBytes` is refused (413), here and in the routes (./dispatch.ts). */
+export const tooLargeMessage = (maxBodyBytes: number): string => `body: larger than ${maxBodyBytes} bytes`
+
+const bodyTooLarge = (maxBodyBytes: number): Verdict => ({
+  _tag: "refuse",
+  status: 413,
+  code: "payload_too_large",
+  message: tooLargeMessage(maxBodyBytes),
+})
 
 /** The methods uWS routes (any other is answered 405 here). */
 const KNOWN_METHODS: ReadonlySet<string> = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"])
@@ -143,8 +165,8 @@ const handshakeRefusal = (version: string | undefined, key: string | undefined):
   return undefined
 }
 
-/** What to do with a request head (the text before its blank line); `methodsOf` names a path's methods for `Allow`. */
-export const judgeHead = (head: string, methodsOf: (path: string) => ReadonlyArray<string> | undefined): Verdict => {
+/** What to do with a request head (the text before its blank line). */
+export const judgeHead = (head: string, rules: HeadRules): Verdict => {
   const [line = "", ...lines] = head.split("\r\n")
   const request = REQUEST_LINE.exec(line)
   if (request === null) return invalid('request line: expected "<METHOD> <path> HTTP/1.1"')
@@ -159,7 +181,7 @@ export const judgeHead = (head: string, methodsOf: (path: string) => ReadonlyArr
   }
   if (!KNOWN_METHODS.has(method)) {
     const path = target.split("?")[0] ?? target
-    const allow = [...(methodsOf(path) ?? ["GET", "POST", "DELETE"]), "OPTIONS"].join(", ")
+    const allow = [...(rules.methodsOf(path) ?? ["GET", "POST", "DELETE"]), "OPTIONS"].join(", ")
     return {
       _tag: "refuse",
       status: 405,
@@ -187,7 +209,13 @@ export const judgeHead = (head: string, methodsOf: (path: string) => ReadonlyArr
     if (!kept.some((field) => field.name === "host")) extra.push("Host: localhost")
     extra.push("Connection: close")
   }
-  const length = Number(value("content-length") ?? 0)
+  const declared = value("content-length")
+  const length = Number(declared ?? 0)
+  if (declared !== undefined && declared.length > UWS_LENGTH_DIGITS) {
+    if (length > rules.maxBodyBytes) return bodyTooLarge(rules.maxBodyBytes)
+    kept = kept.filter((field) => field.name !== "content-length")
+    extra.push(`Content-Length: ${length}`)
+  }
   const body: Framing =
     value("transfer-encoding") !== undefined ? { _tag: "chunked" } : length > 0 ? { _tag: "length", bytes: length } : { _tag: "none" }
   return { _tag: "forward", method, head: [first, ...kept.map((field) => field.line), ...extra].join("\r\n"), upgrade, body }
@@ -199,10 +227,7 @@ export const judgeHead = (head: string, methodsOf: (path: string) => ReadonlyArr
  * MAX_HEAD_BYTES, whether its end has come yet or came in the same read, and one whose lines end in a bare LF are
  * refused without being judged.
  */
-export const readHead = (
-  bytes: Buffer,
-  methodsOf: (path: string) => ReadonlyArray<string> | undefined,
-): { readonly verdict: Verdict; readonly rest: number } | undefined => {
+export const readHead = (bytes: Buffer, rules: HeadRules): { readonly verdict: Verdict; readonly rest: number } | undefined => {
   const end = headEnd(bytes)
   if (end === "bare_lf") return { verdict: invalid(BARE_LF), rest: bytes.length }
   if (end > MAX_HEAD_BYTES || (end < 0 && bytes.length > MAX_HEAD_BYTES)) {
@@ -210,5 +235,5 @@ export const readHead = (
     return { verdict: { _tag: "refuse", status: 431, code: "payload_too_large", message }, rest: bytes.length }
   }
   if (end < 0) return undefined
-  return { verdict: judgeHead(bytes.toString("latin1", 0, end), methodsOf), rest: end + 4 }
+  return { verdict: judgeHead(bytes.toString("latin1", 0, end), rules), rest: end + 4 }
 }

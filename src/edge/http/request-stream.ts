@@ -10,12 +10,15 @@
 // sends after it passes. A request that upgrades (the first one too) holds what follows until uWS has
 // answered it: after a 101 the client's bytes are WebSocket frames, passed through ./ws-frames.ts as a
 // first request's are (the stream emits `upgraded`); after any other answer HTTP goes on, judged as before.
-// A chunk size this reading cannot follow ends the reading: what follows passes as it is, for uWS to read
-// its own way.
+// A chunk over the body limit is cut at one byte over it and nothing after it passes: uWS closes the
+// connection without an answer on a chunk size of 2^32 - 1 (not on 2^28 - 1), where one byte over the limit has the route
+// answer 413 and close it. A chunk-size line it cannot read (not hex, or over MAX_CHUNK_LINE), on which uWS
+// closes the connection without an answer too, ends the reading: nothing more passes, and the stream emits
+// `malformed` with the 400's message for the front door to answer.
 import { Transform, type TransformCallback } from "node:stream"
 import type { Turns } from "./answer-stream.ts"
 import { afterChunkSize, chunkSize, type MessageState } from "./message-framing.ts"
-import { readHead, type Framing, type Verdict } from "./request-head.ts"
+import { readHead, type Framing, type HeadRules, type Verdict } from "./request-head.ts"
 import { ClientFrames } from "./ws-frames.ts"
 
 /** The path of the request that carries a later head's refusal to uWS (never a route). */
@@ -32,17 +35,19 @@ export const refusalRequest = (refusal: Refusal, secret: string): Buffer => {
   return Buffer.from(`GET ${REFUSAL_PATH} HTTP/1.1\r\nHost: front-door\r\n${REFUSAL_HEADER}: ${secret} ${carried}\r\n\r\n`, "latin1")
 }
 
-/** A chunk-size line longer than this is not one uWS would take either: the reading ends. */
+/** A chunk-size or trailer line longer than this is not one uWS would take either: refused (400). */
 const MAX_CHUNK_LINE = 1024
 
 type State =
   | MessageState
-  /** A refusal was passed on: nothing more is. */
+  /** A refusal was passed on, or the body cannot be read: nothing more is. */
   | { readonly _tag: "closed" }
   /** A request that upgrades was passed on: what follows waits for its answer. */
   | { readonly _tag: "upgrade" }
   /** uWS answered 101: WebSocket frames, through their filter. */
   | { readonly _tag: "frames"; readonly frames: ClientFrames }
+  /** A chunk over the body limit, cut: `left` bytes of it still pass, then nothing does. */
+  | { readonly _tag: "cut"; left: number }
 
 /** What the client sends after a request of this framing (or one that upgrades). */
 export type Next = Framing | { readonly _tag: "upgrade" }
@@ -66,7 +71,7 @@ export class RequestStream extends Transform {
    * `maxFrameBytes` after an upgrade is cut (./ws-frames.ts). */
   constructor(
     first: Next,
-    private readonly methodsOf: (path: string) => ReadonlyArray<string> | undefined,
+    private readonly rules: HeadRules,
     private readonly secret: string,
     private readonly turns: Turns,
     private readonly maxFrameBytes: number,
@@ -121,11 +126,12 @@ export class RequestStream extends Transform {
         if (state.left === 0) this.state = { _tag: "head" }
         return bytes.subarray(n)
       }
-      case "chunk": {
+      case "chunk":
+      case "cut": {
         const n = Math.min(state.left, bytes.length)
         this.push(bytes.subarray(0, n))
         state.left -= n
-        if (state.left === 0) this.state = { _tag: "line", trailers: false }
+        if (state.left === 0) this.state = state._tag === "cut" ? { _tag: "closed" } : { _tag: "line", trailers: false }
         return bytes.subarray(n)
       }
       case "line":
@@ -139,8 +145,9 @@ export class RequestStream extends Transform {
   private line(bytes: Buffer, trailers: boolean): Buffer {
     const joined = this.pending.length === 0 ? bytes : Buffer.concat([this.pending, bytes])
     const end = joined.indexOf("\r\n")
+    if ((end < 0 ? joined.length : end) > MAX_CHUNK_LINE)
+      return this.malformed(`body: a chunk-size or trailer line over ${MAX_CHUNK_LINE} bytes`)
     if (end < 0) {
-      if (joined.length > MAX_CHUNK_LINE) return this.passThrough(joined)
       this.pending = Buffer.from(joined)
       return Buffer.alloc(0)
     }
@@ -157,9 +164,13 @@ export class RequestStream extends Transform {
       return rest
     }
     const size = chunkSize(line)
-    if (size === undefined) {
-      this.push(joined.subarray(0, end + 2))
-      return this.passThrough(rest)
+    if (size === undefined)
+      return this.malformed(`body: chunk size ${JSON.stringify(line.slice(0, 32))} is not a size in hex (RFC 9112 7.1)`)
+    const over = this.rules.maxBodyBytes + 1
+    if (Number.parseInt(size, 16) > over) {
+      this.push(Buffer.from(`${over.toString(16)}\r\n`, "latin1"))
+      this.state = { _tag: "cut", left: over }
+      return rest
     }
     // Its size alone: uWS waits forever on a chunk extension (`;name=value`, RFC 9112 7.1.1), which it may ignore.
     this.push(Buffer.from(`${size}\r\n`, "latin1"))
@@ -170,7 +181,7 @@ export class RequestStream extends Transform {
   /** A request head, judged once complete: passed on (rewritten as uWS can take it), or its refusal. */
   private head(bytes: Buffer): Buffer {
     const joined = this.pending.length === 0 ? bytes : Buffer.concat([this.pending, bytes])
-    const read = readHead(joined, this.methodsOf)
+    const read = readHead(joined, this.rules)
     if (read === undefined) {
       this.pending = Buffer.from(joined)
       return Buffer.alloc(0)
@@ -203,10 +214,12 @@ export class RequestStream extends Transform {
     return Buffer.alloc(0)
   }
 
-  /** Framing this reading does not follow: the rest goes on as it is, for uWS to read its own way. */
-  private passThrough(rest: Buffer): Buffer {
+  /** A chunked body this reading cannot follow (uWS closes the connection on it without an answer): nothing more
+   * passes, and the front door answers `message` (`malformed`). */
+  private malformed(message: string): Buffer {
     this.pending = Buffer.alloc(0)
-    this.state = { _tag: "through" }
-    return rest
+    this.state = { _tag: "closed" }
+    this.emit("malformed", message)
+    return Buffer.alloc(0)
   }
 }

@@ -1,7 +1,10 @@
 // Requests uWebSockets.js would drop before any of our code runs get an answer from the front door
 // (issue 8, finding 8), over raw TCP: HTTP/1.0 is served (and the connection closed), more than 64
 // header fields → 431, 49 to 64 fields are served, an unknown method → 405 with Allow, and one address
-// holding more than its open connections → 429 with Retry-After, a WebSocket handshake of another version → 426, an unmasked client frame → close 1002, heads uWS would not answer or would frame its own way → 400; the same for every request of a kept-alive connection.
+// holding more than its open connections → 429 with Retry-After, a WebSocket handshake of another version → 426, an
+// unmasked client frame → close 1002, heads uWS would not answer or would frame its own way → 400, a body uWS would drop
+// the connection over (a Content-Length of ten digits or more, a chunk size of 2^32 - 1) → 413, a chunk-size line it
+// cannot read → 400; the same for every request of a kept-alive connection.
 import { connect, type Socket } from "node:net"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { testEdge, type TestEdge } from "../../support/edge.ts"
@@ -205,9 +208,10 @@ describe("the front door", () => {
       sized,
       chunked,
       `GET /health HTTP/1.1\r\nHost: edge\r\n${fields(55)}\r\n`,
+      `POST /api/v1/tasks HTTP/1.1\r\nHost: edge\r\n${auth}Content-Length: 0000000${task.length}\r\n\r\n${task}`,
       "GET /health HTTP/1.0\r\n\r\n",
     ])
-    expect(served.map((answer) => answer.status)).toEqual([201, 201, 200, 200])
+    expect(served.map((answer) => answer.status)).toEqual([201, 201, 200, 201, 200])
 
     const refusals = {
       "PROPFIND /api/v1/agents HTTP/1.1\r\nHost: edge\r\n\r\n": [
@@ -221,6 +225,7 @@ describe("the front door", () => {
       ],
       [`GET /health HTTP/1.1\r\nHost: edge\r\n${fields(65)}\r\n`]: [431, "headers: 66 fields, more than 64"],
       "GET /health HTTP/1.1\nHost: edge\n\n": [400, "request head: lines must end with CRLF (RFC 9112)"],
+      "POST /api/v1/tasks HTTP/1.1\r\nHost: edge\r\nContent-Length: 99999999999999999999\r\n\r\n": [413, "body: larger than 1048576 bytes"],
     } as const
     for (const [request, [status, message]] of Object.entries(refusals)) {
       // Nothing sent after a refused head reaches uWS: the connection closes after its answer.
@@ -234,6 +239,42 @@ describe("the front door", () => {
       "GET /.front-door/refused HTTP/1.1\r\nHost: edge\r\nX-Clawbot-Refusal: guess e30\r\nConnection: close\r\n\r\n",
     )
     expect(forged.status).toBe(404)
+  })
+
+  it("answers 413 for a body uWS would drop the connection over: a Content-Length of ten digits or more, a chunk size of 2^32 - 1", async () => {
+    const auth = `Authorization: Bearer ${t.operatorToken}\r\n`
+    for (const length of ["99999999999999999999", "4294967296", "1000000000"]) {
+      const refused = await raw(port, `POST /api/v1/tasks HTTP/1.1\r\nHost: edge\r\n${auth}Content-Length: ${length}\r\n\r\n`)
+      expect({ status: refused.status, body: JSON.parse(refused.body) }).toEqual({
+        status: 413,
+        body: { error: { code: "payload_too_large", message: "body: larger than 1048576 bytes" } },
+      })
+    }
+    const before = await t.deployment.schema.sql`select count(*)::int as n from actors where kind = 'task'`
+    const chunked = await raw(
+      port,
+      `POST /api/v1/tasks HTTP/1.1\r\nHost: edge\r\n${auth}Transfer-Encoding: chunked\r\n\r\nffffffff\r\n${" ".repeat(1024 * 1024 + 64)}`,
+    )
+    expect({ status: chunked.status, body: JSON.parse(chunked.body) }).toEqual({
+      status: 413,
+      body: { error: { code: "payload_too_large", message: "body: larger than 1048576 bytes" } },
+    })
+    expect(await t.deployment.schema.sql`select count(*)::int as n from actors where kind = 'task'`).toEqual(before)
+  })
+
+  it("answers 400 for a chunk-size line it cannot read (uWS closed the connection without an answer), first or later, writing nothing", async () => {
+    const before = await t.deployment.schema.sql`select count(*)::int as n from actors where kind = 'task'`
+    const bad = `POST /api/v1/tasks HTTP/1.1\r\nHost: edge\r\nAuthorization: Bearer ${t.operatorToken}\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\nzz\r\n`
+    const message = 'body: chunk size "zz" is not a size in hex (RFC 9112 7.1)'
+    const first = await raw(port, bad)
+    expect({ status: first.status, body: JSON.parse(first.body) }).toEqual({
+      status: 400,
+      body: { error: { code: "validation_failed", message } },
+    })
+    const later = await keptAlive(port, ["GET /health HTTP/1.1\r\nHost: edge\r\n\r\n", bad, "GET /health HTTP/1.1\r\nHost: edge\r\n\r\n"])
+    expect(later.map((answer) => answer.status)).toEqual([200, 400])
+    expect(JSON.parse(later[1]?.body ?? "{}").error.message).toBe(message)
+    expect(await t.deployment.schema.sql`select count(*)::int as n from actors where kind = 'task'`).toEqual(before)
   })
 
   it("answers requests pipelined behind a command each in its turn (uWS dropped the connection and both answers)", async () => {

@@ -8,6 +8,8 @@ import { AnswerStream, Turns } from "../../../src/edge/http/answer-stream.ts"
 import { RequestStream } from "../../../src/edge/http/request-stream.ts"
 import { UNMASKED_REASON } from "../../../src/edge/http/ws-frames.ts"
 
+const RULES = { methodsOf: () => undefined, maxBodyBytes: 1024 }
+
 /** Feeds `input` to an AnswerStream in reads of `step` bytes; what it passed on and the answers left due after. */
 const answer = (turns: Turns, input: string, step = input.length): string => {
   const stream = new AnswerStream(turns)
@@ -67,7 +69,7 @@ describe("uWS's answers", () => {
 describe("a kept-alive connection's next request", () => {
   it("reaches uWS only once the answer before it is complete", () => {
     const turns = sent("GET")
-    const requests = new RequestStream({ _tag: "none" }, () => undefined, "secret", turns, 1024)
+    const requests = new RequestStream({ _tag: "none" }, RULES, "secret", turns, 1024)
     const passed: string[] = []
     requests.on("data", (chunk: Buffer) => passed.push(chunk.toString("latin1")))
     const second = "GET /b HTTP/1.1\r\nHost: e\r\n\r\n"
@@ -91,7 +93,7 @@ describe("a kept-alive connection's next request", () => {
   /** A connection whose first request was a plain GET, its stream, what it passed on, and whether it upgraded. */
   const keptAlive = () => {
     const turns = sent("GET")
-    const requests = new RequestStream({ _tag: "none" }, () => undefined, "secret", turns, 1024)
+    const requests = new RequestStream({ _tag: "none" }, RULES, "secret", turns, 1024)
     const passed: string[] = []
     let upgraded = false
     requests.on("data", (chunk: Buffer) => passed.push(chunk.toString("latin1")))
@@ -129,7 +131,7 @@ describe("a kept-alive connection's next request", () => {
 
   it("that upgrades first has its frames filtered alike", () => {
     const turns = sent("GET")
-    const requests = new RequestStream({ _tag: "upgrade" }, () => undefined, "secret", turns, 1024)
+    const requests = new RequestStream({ _tag: "upgrade" }, RULES, "secret", turns, 1024)
     const passed: string[] = []
     requests.on("data", (chunk: Buffer) => passed.push(chunk.toString("latin1")))
     requests.write(Buffer.from(text, "latin1"))

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest"
 import { headEnd, judgeHead } from "../../../src/edge/http/request-head.ts"
 
 const methodsOf = (path: string) => (path === "/api/v1/agents" ? ["POST", "GET"] : undefined)
-const judge = (...lines: string[]) => judgeHead(lines.join("\r\n"), methodsOf)
+const judge = (...lines: string[]) => judgeHead(lines.join("\r\n"), { methodsOf, maxBodyBytes: 1024 })
 const refusal = (...lines: string[]) => {
   const verdict = judge(...lines)
   return verdict._tag === "refuse" ? `${verdict.status} ${verdict.message}` : "forward"
@@ -59,6 +59,19 @@ describe("a first request head", () => {
       '400 headers: Transfer-Encoding "gzip, chunked"; only chunked is taken',
     )
     expect(refusal("POST /x HTTP/1.1", "Host: e", "Content-Length: 2", "Content-Length: 2")).toBe("forward")
+  })
+
+  it("has a Content-Length of more than nine digits (uWS drops the connection on one) refused 413 over the body limit, passed on as its number within it", () => {
+    expect(refusal("POST /x HTTP/1.1", "Host: e", "Content-Length: 99999999999999999999")).toBe("413 body: larger than 1024 bytes")
+    expect(refusal("GET /x HTTP/1.1", "Host: e", "Content-Length: 1000000000")).toBe("413 body: larger than 1024 bytes")
+    expect(judge("POST /x HTTP/1.1", "Host: e", "Content-Length: 0000000010", "X: y")).toMatchObject({
+      head: "POST /x HTTP/1.1\r\nHost: e\r\nX: y\r\nContent-Length: 10",
+      body: { _tag: "length", bytes: 10 },
+    })
+    expect(judge("POST /x HTTP/1.1", "Host: e", "Content-Length: 999999999")).toMatchObject({
+      head: "POST /x HTTP/1.1\r\nHost: e\r\nContent-Length: 999999999",
+      body: { _tag: "length", bytes: 999_999_999 },
+    })
   })
 
   it("keeps its other refusals: request line, field count, method, WebSocket version", () => {
