@@ -1,7 +1,8 @@
 // Fuzzing the front door's hand-written reading of raw TCP (src/edge/http/front-door.ts and the streams beside it),
 // against an in-process edge on real Redis and Postgres: FUZZ_N connections (seeded by FUZZ_SEED so a run repeats),
-// each a random mix of requests (valid, HTTP/1.0, unknown methods, too many header fields, bare LF, bodies by
-// Content-Length and chunked with extensions, trailers and sizes it cannot read), WebSocket upgrades at any request
+// each a random mix of requests (valid, HTTP/1.0, unknown methods, too many header fields, bare LF, preflights,
+// `Expect: 100-continue`, bodies by Content-Length of any width and chunked with extensions, trailers, chunks over the
+// body limit and sizes it cannot read), WebSocket upgrades at any request
 // followed by random frames (masked or not, every opcode, extended lengths, over the quota), and random bytes, written
 // in random pieces before the client ends its side. It asserts that every connection that starts with a request is
 // answered, that every connection is closed by the edge soon after the client's end, that the process stays up, and
@@ -20,6 +21,7 @@ const CONNECTIONS_PER_ADDRESS = 16
 /** A connection the edge has not closed this long after the client's end fails the run. */
 const CLOSE_MS = 15_000
 const MAX_FRAME = 4 * 1024
+const MAX_BODY = 16 * 1024
 
 const counts = new Map<string, number>()
 const count = (key: string) => counts.set(key, (counts.get(key) ?? 0) + 1)
@@ -51,7 +53,7 @@ const message = (random: Random, token: string): { readonly bytes: Buffer; reado
   const text = (value: string) => ({ bytes: Buffer.from(value, "latin1"), upgrade: false, request: true })
   const fields = (n: number) => Array.from({ length: n }, (_, i) => `X-F${i}: ${i}\r\n`).join("")
   const body = randomText(random, 300)
-  switch (integer(random, 12)) {
+  switch (integer(random, 16)) {
     case 0:
       return text("GET /health HTTP/1.1\r\nHost: e\r\n\r\n")
     case 1:
@@ -89,6 +91,23 @@ const message = (random: Random, token: string): { readonly bytes: Buffer; reado
       const head = `GET ${path} HTTP/1.1\r\nHost: e\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: ${version}\r\nSec-WebSocket-Key: ${KEY}\r\n\r\n`
       const frames = Array.from({ length: integer(random, 6) }, () => frame(random))
       return { bytes: Buffer.concat([Buffer.from(head, "latin1"), ...frames]), upgrade: true, request: true }
+    }
+    case 12:
+      return text(
+        `POST /api/v1/tasks HTTP/1.1\r\nHost: e\r\nAuthorization: Bearer ${token}\r\nExpect: 100-continue\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+      )
+    case 13:
+      return text(
+        `OPTIONS /api/v1/tasks HTTP/1.1\r\nHost: e\r\nOrigin: http://elsewhere\r\nAccess-Control-Request-Method: POST\r\n${pick(random, ["", "Connection: close\r\n"])}\r\n`,
+      )
+    case 14:
+      return text(
+        `POST /api/v1/tasks HTTP/1.1\r\nHost: e\r\nContent-Length: ${pick(random, ["0000000002", "00000000000000000002", "12345678901"])}\r\n\r\n{}`,
+      )
+    case 15: {
+      // A chunk over the body limit, as much of it as takes the body past the limit.
+      const size = pick(random, ["ffffffffff", (MAX_BODY + 2).toString(16)])
+      return text(`POST /api/v1/tasks HTTP/1.1\r\nHost: e\r\nTransfer-Encoding: chunked\r\n\r\n${size}\r\n${"x".repeat(MAX_BODY + 2)}`)
     }
     default:
       return { bytes: randomBytes(random, 400), upgrade: false, request: false }
@@ -145,7 +164,10 @@ const exchange = (port: number, random: Random, bytes: Buffer): Promise<{ readon
 describe("fuzzing the front door", () => {
   let t: TestEdge
   beforeAll(async () => {
-    t = await testEdge({ limits: { connectionsPerAddress: CONNECTIONS_PER_ADDRESS }, edge: { quotas: { maxFrameBytes: MAX_FRAME } } })
+    t = await testEdge({
+      limits: { connectionsPerAddress: CONNECTIONS_PER_ADDRESS, maxPayloadBytes: MAX_BODY },
+      edge: { quotas: { maxFrameBytes: MAX_FRAME } },
+    })
   })
   afterAll(async () => {
     await t?.close()
