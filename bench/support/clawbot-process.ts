@@ -6,6 +6,7 @@ import { spawn } from "node:child_process"
 import { readFileSync } from "node:fs"
 import { open, readFile } from "node:fs/promises"
 import { join } from "node:path"
+import { loadConfig } from "../../src/config.ts"
 
 export interface ClawbotProcess {
   readonly pid: number
@@ -47,6 +48,12 @@ const nodeFlags = (): string[] => [
 ]
 const STOP_TIMEOUT_MS = 15_000
 
+/** The lease TTL the processes run with: the default (5 s; leases renewed and statistics published every second). A
+ * TTL of 1 s, set here once so that the end of a run was seen sooner, let a runtime planning a 5,000-task session's
+ * creation (its event loop busy for up to 1.3 s at a time on a loaded host) lose its own leases and take them back,
+ * restoring every actor from Postgres (docs/performance.md, round 31). */
+export const LEASE_TTL_MS = loadConfig({}, {}).leaseTtlMs
+
 export const startClawbot = async (command: "start" | "runtime", env: ClawbotEnv, index = 0): Promise<ClawbotProcess> => {
   const logPath = join(env.logDir, `${env.prefix}-${command}-${index}.log`)
   const log = await open(logPath, "w")
@@ -59,8 +66,6 @@ export const startClawbot = async (command: "start" | "runtime", env: ClawbotEnv
       CLAWBOT_PREFIX: env.prefix,
       CLAWBOT_PARTITIONS: String(env.partitions),
       CLAWBOT_OPERATOR_TOKEN: env.operatorToken,
-      // Renew leases (and publish runtime statistics) every 200 ms, so the end of a run is seen soon.
-      CLAWBOT_LEASE_TTL_MS: "1000",
       // The load is the point: a generous request limit where the deployment reads one.
       CLAWBOT_RATE_LIMIT: "100000",
       LOG_LEVEL: "warn",
