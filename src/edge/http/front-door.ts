@@ -4,14 +4,16 @@
 // timeout), one with more than 48 header fields (no answer), an unknown method (connection closed).
 //
 // Per connection: over CLAWBOT_MAX_CONNECTIONS_PER_ADDRESS open connections from one address → 429
-// with Retry-After; the head is read and judged by ./request-head.ts (431, 405, 400, 426, or passed on as uWS
-// can take it). The rest is piped to uWS on a private Unix socket, behind a PROXY protocol v2 header naming
+// with Retry-After; the head is read and judged by ./request-head.ts (431, 405, 400, 426, 413, or passed on as
+// uWS can take it). The rest is piped to uWS on a private Unix socket, behind a PROXY protocol v2 header naming
 // the client's IPv4 address (uWS reads it as getProxiedRemoteAddress; IPv6 clients are not named and share
 // one address). Later requests on a kept-alive connection are judged alike on their way
 // (./request-stream.ts), each passed on once the answer before it is complete (./answer-stream.ts). Once
 // uWS has upgraded a connection (101), at its first request or a later one, the client's WebSocket frames
 // pass through ./ws-frames.ts, so that uWS never drops the connection for a text frame that is not UTF-8
-// or a frame over its own size limit (1006, no close frame): the handlers answer those.
+// or a frame over its own size limit (1006, no close frame): the handlers answer those. A chunked body uWS
+// would close the connection over without an answer is answered here (400) or cut so that its route answers
+// (413): ./request-stream.ts.
 import { STATUS_CODES } from "node:http"
 import { createServer, connect, type Server, type Socket } from "node:net"
 import type { Logger } from "../../log.ts"
