@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs"
 import { open, readFile } from "node:fs/promises"
 import { join } from "node:path"
 import { loadConfig } from "../../src/config.ts"
+import { DEFAULT_TUNING, tuningFor } from "../../src/runtime/runtime.ts"
 
 export interface ClawbotProcess {
   readonly pid: number
@@ -48,11 +49,11 @@ const nodeFlags = (): string[] => [
 ]
 const STOP_TIMEOUT_MS = 15_000
 
-/** The lease TTL the processes run with: the default (5 s; leases renewed and statistics published every second). A
- * TTL of 1 s, set here once so that the end of a run was seen sooner, let a runtime planning a 5,000-task session's
- * creation (its event loop busy for up to 1.3 s at a time on a loaded host) lose its own leases and take them back,
- * restoring every actor from Postgres (docs/performance.md, round 31). */
-export const LEASE_TTL_MS = loadConfig({}, {}).leaseTtlMs
+/** How often the processes' runtimes publish their statistics: their keep-alive tick at the default lease TTL (5 s,
+ * which the processes run with). A TTL of 1 s, set here once so that the end of a run was seen sooner, let a runtime
+ * planning a 5,000-task session's creation (its event loop busy for up to 1.3 s at a time on a loaded host) lose its
+ * own leases and take them back, restoring every actor from Postgres (docs/performance.md, round 31). */
+export const STATISTICS_EVERY_MS = { ...DEFAULT_TUNING, ...tuningFor(loadConfig({}, {})) }.tickMs
 
 export const startClawbot = async (command: "start" | "runtime", env: ClawbotEnv, index = 0): Promise<ClawbotProcess> => {
   const logPath = join(env.logDir, `${env.prefix}-${command}-${index}.log`)

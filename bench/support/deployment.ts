@@ -10,7 +10,7 @@ import { createAppend, createAppendEach, type AppendEachFn, type AppendFn } from
 import { withIntakeGifts } from "../../src/runtime/intake.ts"
 import { validateCommand } from "../../src/runtime/inbox-codec.ts"
 import { freshPrefix, type Bench } from "./bench.ts"
-import { LEASE_TTL_MS, startClawbot, type ClawbotProcess } from "./clawbot-process.ts"
+import { STATISTICS_EVERY_MS, startClawbot, type ClawbotProcess } from "./clawbot-process.ts"
 import { costBetween, rowsWritten, runtimeBatches, sampleCost, type Cost, type CostSample } from "./cost.ts"
 import { observe, type Observer } from "./observer.ts"
 import { waitFor } from "./wait.ts"
@@ -35,8 +35,8 @@ export interface Deployment {
 }
 
 const STARTUP_TIMEOUT_MS = 60_000
-/** Runtimes publish their statistics every fifth of the lease TTL: still over three publications is quiet. */
-const QUIET_MS = (LEASE_TTL_MS / 5) * 3.5
+/** Runtimes publish their statistics at every keep-alive tick: still over three publications is quiet. */
+const QUIET_MS = STATISTICS_EVERY_MS * 3.5
 /** A deployment still busy after this long (a run that timed out with a backlog) is sampled as it is. */
 const QUIESCE_MAX_MS = 30_000
 

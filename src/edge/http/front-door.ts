@@ -20,8 +20,8 @@ import type { Logger } from "../../log.ts"
 import { errorFields } from "../../log.ts"
 import { ApiError, type ErrorCode } from "../../schema/errors.ts"
 import type { Metrics } from "../context.ts"
-import { readHead, type Framing, type HeadRules } from "./request-head.ts"
-import { RequestStream } from "./request-stream.ts"
+import { readHead, type HeadRules } from "./request-head.ts"
+import { nextOf, RequestStream, type Next } from "./request-stream.ts"
 import { AnswerStream, Turns } from "./answer-stream.ts"
 
 /** How long a client may take to finish its side once uWS has closed the connection. */
@@ -127,7 +127,7 @@ export const openFrontDoor = (options: FrontDoorOptions): Promise<FrontDoor> => 
       const { verdict, rest } = read
       if (verdict._tag === "refuse") return finish(() => answer(client, verdict.status, verdict.code, verdict.message, verdict.headers))
       const head = Buffer.concat([proxyHeader(client), Buffer.from(`${verdict.head}\r\n\r\n`, "latin1")])
-      finish(() => forward(client, head, buffered.subarray(rest), verdict.upgrade ? "upgrade" : verdict))
+      finish(() => forward(client, head, buffered.subarray(rest), verdict.method, nextOf(verdict)))
     }
     const finish = (then: () => void) => {
       clearTimeout(timer)
@@ -137,9 +137,10 @@ export const openFrontDoor = (options: FrontDoorOptions): Promise<FrontDoor> => 
     client.on("data", onData)
   }
 
-  /** The request's head goes to uWS, then `early` (bytes the client sent after it) and the rest of the connection: its
-   * WebSocket frames after an upgrade, else the request's body (`next`: its framing) and the requests after it. */
-  const forward = (client: Socket, head: Buffer, early: Buffer, next: { method: string; body: Framing } | "upgrade") => {
+  /** The request's head goes to uWS, then `early` (bytes the client sent after it) and the rest of the connection (`next`
+   * says what follows the head): its WebSocket frames after an upgrade, else the request's body and the requests after
+   * it. */
+  const forward = (client: Socket, head: Buffer, early: Buffer, method: string, next: Next) => {
     client.pause()
     const upstream = connect(options.upstream)
     let connected = false
@@ -151,14 +152,8 @@ export const openFrontDoor = (options: FrontDoorOptions): Promise<FrontDoor> => 
       // Each later request reaches uWS once the answer before it is complete; after a 101 (this request's or a later
       // one's), the client's WebSocket frames pass through their filter.
       const turns = new Turns()
-      turns.sent(next === "upgrade" ? "GET" : next.method)
-      const requests = new RequestStream(
-        next === "upgrade" ? { _tag: "upgrade" } : next.body,
-        options.rules,
-        options.refusalSecret,
-        turns,
-        options.maxFrameBytes,
-      )
+      turns.sent(method)
+      const requests = new RequestStream(next, options.rules, options.refusalSecret, turns, options.maxFrameBytes)
       requests.on("error", () => client.destroy())
       requests.once("upgraded", () => {
         const quiesce = () => {

@@ -52,6 +52,9 @@ type State =
 /** What the client sends after a request of this framing (or one that upgrades). */
 export type Next = Framing | { readonly _tag: "upgrade" }
 
+/** What follows a head passed on: its body, or (an upgrade) whatever uWS's answer makes of the connection. */
+export const nextOf = (verdict: Extract<Verdict, { _tag: "forward" }>): Next => (verdict.upgrade ? { _tag: "upgrade" } : verdict.body)
+
 const stateOf = (body: Next): State =>
   body._tag === "upgrade"
     ? body
@@ -62,7 +65,7 @@ const stateOf = (body: Next): State =>
         : { _tag: "head" }
 
 export class RequestStream extends Transform {
-  private state: State
+  private state!: State
   /** Bytes of a head or a line not complete yet. */
   private pending = Buffer.alloc(0)
 
@@ -77,8 +80,13 @@ export class RequestStream extends Transform {
     private readonly maxFrameBytes: number,
   ) {
     super()
-    this.state = stateOf(first)
-    if (first._tag === "upgrade") this.turns.whenAnswered(() => this.settle())
+    this.enter(first)
+  }
+
+  /** Goes to the state `next` starts; an upgrade is settled once uWS has answered it. */
+  private enter(next: Next): void {
+    this.state = stateOf(next)
+    if (next._tag === "upgrade") this.turns.whenAnswered(() => this.settle())
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
@@ -191,8 +199,7 @@ export class RequestStream extends Transform {
     if (verdict._tag === "refuse") return this.refuse(verdict)
     this.turns.sent(verdict.method)
     this.push(Buffer.from(`${verdict.head}\r\n\r\n`, "latin1"))
-    this.state = stateOf(verdict.upgrade ? { _tag: "upgrade" } : verdict.body)
-    if (verdict.upgrade) this.turns.whenAnswered(() => this.settle())
+    this.enter(nextOf(verdict))
     return joined.subarray(rest)
   }
 
