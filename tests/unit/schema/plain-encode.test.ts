@@ -168,22 +168,20 @@ describe("the plain path of what the edge appends (appendedStreamPayload)", () =
     const over = appendedStreamPayload(task("é".repeat(1_060_000)))
     expect(over).toMatchObject({ ok: false, error: { code: "payload_too_large" } })
     expect(over.ok ? "" : over.error.message).toMatch(/^payload: 2120\d{3} bytes as an inbox command, more than 2097152$/)
-    // the Schemas' path (a session's creation, with its tasks) is held to the same limit
-    const session = (text: string) => ({
-      kind: "session",
-      id: ID,
-      type: "CREATE",
-      payload: {
-        id: ID,
-        title: "s",
-        tasks: [{ id: OTHER, key: "a", title: "A", capability: "c", dependsOn: [], spec: { payload: { text } } }],
-      },
-    })
-    expect(hasPlainPayload("session", "CREATE")).toBe(false)
+    // a session's creation (nested plain checks) and the Schemas' path (tasks joining a session) are held to the same limit
+    const tasks = (text: string) => [{ id: OTHER, key: "a", title: "A", capability: "c", dependsOn: [], spec: { payload: { text } } }]
+    const session = (text: string) => ({ kind: "session", id: ID, type: "CREATE", payload: { id: ID, title: "s", tasks: tasks(text) } })
+    const joining = (text: string) => ({ kind: "session", id: ID, type: "ADD_TASKS", payload: { tasks: tasks(text), firstIndex: 1 } })
+    expect([hasPlainPayload("session", "CREATE"), hasPlainPayload("session", "ADD_TASKS")]).toEqual([true, false])
     expect(appendedStreamPayload(session("x".repeat(2_000_000))).ok).toBe(true)
     expect(appendedStreamPayload(session("x".repeat(2_100_000)))).toMatchObject({
       ok: false,
       error: { code: "payload_too_large", message: "payload: 2100274 bytes as an inbox command, more than 2097152" },
+    })
+    expect(appendedStreamPayload(joining("x".repeat(2_000_000))).ok).toBe(true)
+    expect(appendedStreamPayload(joining("x".repeat(2_100_000)))).toMatchObject({
+      ok: false,
+      error: { code: "payload_too_large", message: "payload: 2100205 bytes as an inbox command, more than 2097152" },
     })
   })
 })

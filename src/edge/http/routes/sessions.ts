@@ -12,6 +12,7 @@ import {
   CreateWorkflowBody,
   DeleteSessionQuery,
   ListSessionsQuery,
+  plainSessionBody,
   WaitQuery,
 } from "../../../schema/http.ts"
 import { timeline } from "../../../store/history.ts"
@@ -133,6 +134,7 @@ export const sessionRoutes: Route[] = [
     summary: "Create a session and its tasks, which wait for its start (`start: true` starts it at once)",
     access: "token",
     body: CreateSessionBody,
+    plainBody: plainSessionBody,
     command: true,
     responses: CREATED,
     async handle({ ctx, principal, body }) {
