@@ -1,7 +1,7 @@
 // What a scenario reports and how it is printed: per side its outcome (tasks, wall time,
 // latencies) and cost; a comparison table per pair Clawbot / BullMQ with the ratio of each
 // metric, rendered as aligned text for the terminal and as Markdown for bench/results/latest.md.
-import type { Cost } from "./support/cost.ts"
+import { type Cost, LATE_TURN_SECONDS } from "./support/cost.ts"
 
 /** What one system did in one measured run. */
 export interface Outcome {
@@ -134,6 +134,7 @@ const COST: ReadonlyArray<Metric> = [
   },
   { label: "runtime batch time, mean ms", value: (o) => (1000 * o.cost.batchSeconds) / o.cost.batches, digits: 1, clawbotOnly: true },
   { label: "runtime Postgres write, mean ms", value: (o) => (1000 * o.cost.writeSeconds) / o.cost.batches, digits: 1, clawbotOnly: true },
+  { label: `runtime event-loop stalls (> ${LATE_TURN_SECONDS * 1000} ms)`, value: (o) => o.cost.lateTurns, digits: 0, clawbotOnly: true },
 ]
 
 /** One table: a column per side and, after each Clawbot/BullMQ pair, their ratio. */

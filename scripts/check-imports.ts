@@ -17,8 +17,8 @@ export interface Rule {
  * The runtime's public surface for the edge: `append`, the actor-kind interface and the machine descriptions,
  * how a stored snapshot is brought up to its machine's version and read back from its stored form (to show it as
  * the runtime would restore it),
- * the merge patches its events carry (to rebuild a view from them), the histogram type of its statistics,
- * its readiness type and tuning.
+ * the merge patches its events carry (to rebuild a view from them), the histogram type of its statistics, the
+ * event-loop watch both keep, its readiness type and tuning.
  */
 const RUNTIME_PUBLIC = [
   "src/runtime/append.ts",
@@ -28,6 +28,7 @@ const RUNTIME_PUBLIC = [
   "src/runtime/describe-machine.ts",
   "src/runtime/merge-patch.ts",
   "src/runtime/histogram.ts",
+  "src/runtime/event-loop-stalls.ts",
   "src/runtime/runtime.ts",
 ]
 

@@ -32,6 +32,8 @@ export interface CostSample {
   readonly writeSeconds: number
   readonly inboxWaitSeconds: number
   readonly inboxWaits: number
+  /** The runtimes' event-loop turns more than LATE_TURN_SECONDS late (a stall each: event-loop-stalls.ts). */
+  readonly lateTurns: number
   /** Recorded transitions by `<kind> <event>` (Clawbot's history; empty for a peer). */
   readonly transitions: ReadonlyMap<string, number>
   /** Postgres execution time (ms) and calls by statement, whoever ran it (the bench's own queries are few). */
@@ -95,11 +97,15 @@ export interface RuntimeBatches {
   readonly writeSeconds: number
   readonly inboxWaitSeconds: number
   readonly inboxWaits: number
+  readonly lateTurns: number
 }
+
+/** A turn of the event loop later than this (a bucket bound of SECONDS_BUCKETS) counts as a stall in the report. */
+export const LATE_TURN_SECONDS = 0.25
 
 /** The runtimes' published batch count, the entries in them (also what tells a deployment is quiet) and their times. */
 export const runtimeBatches = async (redis: Redis, keys: Keys): Promise<RuntimeBatches> => {
-  const sums = { batches: 0, entries: 0, batchSeconds: 0, writeSeconds: 0, inboxWaitSeconds: 0, inboxWaits: 0 }
+  const sums = { batches: 0, entries: 0, batchSeconds: 0, writeSeconds: 0, inboxWaitSeconds: 0, inboxWaits: 0, lateTurns: 0 }
   for (const text of Object.values(await redis.hgetall(keys.stats))) {
     const decoded = decodeRuntimeStats(text)
     if (!decoded.ok) continue
@@ -110,11 +116,21 @@ export const runtimeBatches = async (redis: Redis, keys: Keys): Promise<RuntimeB
     sums.writeSeconds += stats.snapshot_write_seconds.sum
     sums.inboxWaitSeconds += stats.inbox_wait_seconds?.sum ?? 0
     sums.inboxWaits += stats.inbox_wait_seconds?.count ?? 0
+    const delay = stats.event_loop_delay_seconds
+    if (delay !== undefined) sums.lateTurns += delay.count - (delay.counts[delay.bounds.indexOf(LATE_TURN_SECONDS)] ?? delay.count)
   }
   return sums
 }
 
-const NO_BATCHES: RuntimeBatches = { batches: 0, entries: 0, batchSeconds: 0, writeSeconds: 0, inboxWaitSeconds: 0, inboxWaits: 0 }
+const NO_BATCHES: RuntimeBatches = {
+  batches: 0,
+  entries: 0,
+  batchSeconds: 0,
+  writeSeconds: 0,
+  inboxWaitSeconds: 0,
+  inboxWaits: 0,
+  lateTurns: 0,
+}
 
 /** Names a column of the sampler's own queries, so they are left out of the statement times. */
 const OWN_QUERY = "bench_own"
@@ -170,6 +186,7 @@ export const sampleCost = async (bench: Bench, target: CostTarget): Promise<Cost
     writeSeconds: batches.writeSeconds,
     inboxWaitSeconds: batches.inboxWaitSeconds,
     inboxWaits: batches.inboxWaits,
+    lateTurns: batches.lateTurns,
     transitions: await transitionsByEvent(bench, target.schema),
     statements: await statementTimes(bench),
   }
@@ -221,6 +238,7 @@ export const costBetween = (before: CostSample, after: CostSample): Cost => {
     writeSeconds: after.writeSeconds - before.writeSeconds,
     inboxWaitSeconds: after.inboxWaitSeconds - before.inboxWaitSeconds,
     inboxWaits: after.inboxWaits - before.inboxWaits,
+    lateTurns: after.lateTurns - before.lateTurns,
     transitions: grown(before.transitions, after.transitions),
     statements: statementsGrown(before.statements, after.statements),
   }

@@ -16,6 +16,7 @@ import type { Keys } from "../redis/keys.ts"
 import type { AppendFn } from "../runtime/append.ts"
 import type { ActorKind } from "../runtime/actor-kind.ts"
 import { describeMachine } from "../runtime/describe-machine.ts"
+import { watchEventLoop } from "../runtime/event-loop-stalls.ts"
 import { DEFAULT_TUNING } from "../runtime/runtime.ts"
 import type { Sql } from "../store/db.ts"
 import { createAuthenticator } from "./auth.ts"
@@ -122,6 +123,9 @@ interface Listening {
   close(): Promise<void>
 }
 
+/** An edge alone tells of a stall of its event loop this long (ms): every answer and socket waited meanwhile. */
+const EDGE_STALL_WARN_MS = 1_000
+
 export const createEdge = async (options: EdgeOptions): Promise<Edge> => {
   const { redis, sql, keys, partitions, log, runtime } = options
   const build = uwsBuild()
@@ -152,6 +156,14 @@ export const createEdge = async (options: EdgeOptions): Promise<Edge> => {
   const redisClock = createRedisClock(redis)
   const readiness = await monitorReadiness(redisClock, sql, runtime)
   const stopFleetNotices = startFleetNotices({ app, redis, keys, partitions, clock, log, metrics })
+  // A stall holds every answer and socket back; with a runtime in the process, the runtime tells it (its leases).
+  const stalls = watchEventLoop({
+    observe: (seconds) => metrics.observe("clawbot_event_loop_delay_seconds", seconds),
+    warnAfterMs: EDGE_STALL_WARN_MS,
+    stalled: (ms) => {
+      if (runtime === undefined) log.warn("event loop stalled: no request answered, no socket served meanwhile", { stalledMs: ms })
+    },
+  })
   const auth = createAuthenticator(sql, options.operatorToken, clock, () => metrics.inc("clawbot_token_lookups_total"))
   revocations.onRevoked((revoked) => auth.forget(revoked))
 
@@ -240,6 +252,7 @@ export const createEdge = async (options: EdgeOptions): Promise<Edge> => {
   }
 
   const stopParts = async () => {
+    stalls.stop()
     stopFleetNotices()
     readiness.stop()
     await fanout.stop()

@@ -32,6 +32,11 @@ export const METRICS = {
   clawbot_http_request_seconds: { type: "histogram", help: "HTTP request handling time, by route", buckets: SECONDS_BUCKETS },
   clawbot_token_lookups_total: { type: "counter", help: "Bearer tokens looked up in Postgres (not in the edge's short cache)" },
   clawbot_rate_limited_total: { type: "counter", help: "HTTP requests refused with 429, by subject (token, address, connections)" },
+  clawbot_event_loop_delay_seconds: {
+    type: "histogram",
+    help: "How late this edge's event loop turned, observed every 100 ms (a stall: one late turn)",
+    buckets: SECONDS_BUCKETS,
+  },
   clawbot_inbox_lag: { type: "gauge", help: "Inbox entries not yet read by the runtime consumer group, by partition" },
   clawbot_runtime_partitions_owned: { type: "gauge", help: "Inbox partitions a runtime process holds, by member" },
   clawbot_runtime_transitions_total: { type: "counter", help: "State transitions applied, by member and actor kind" },
@@ -55,6 +60,11 @@ export const METRICS = {
   clawbot_runtime_inbox_wait_seconds: {
     type: "histogram",
     help: "Time an inbox entry waited from its append to its first read by the runtime, by member",
+    buckets: SECONDS_BUCKETS,
+  },
+  clawbot_runtime_event_loop_delay_seconds: {
+    type: "histogram",
+    help: "How late a runtime process's event loop turned, observed every 100 ms, by member (leases lapse after a stall of their TTL)",
     buckets: SECONDS_BUCKETS,
   },
 } as const satisfies Record<string, Declaration>

@@ -24,6 +24,7 @@ import type { Decoded } from "./plan-batch.ts"
 import { createGroupCommit } from "./group-commit.ts"
 import { createRouter } from "./router.ts"
 import { RuntimeStats } from "./stats.ts"
+import { watchEventLoop } from "./event-loop-stalls.ts"
 
 export interface RuntimeTuning {
   readonly batchSize: number
@@ -307,6 +308,16 @@ export const startRuntime = async (deps: RuntimeDeps): Promise<Runtime> => {
     void rebalance.run()
   }, tuning.tickMs)
   const sweeper = setInterval(() => void sweep.run(), tuning.sweepMs)
+  // A stall of a quarter of the lease TTL is told: at about the whole TTL, the leases lapse and others take over.
+  const stalls = watchEventLoop({
+    observe: (seconds) => stats.eventLoopDelaySeconds.observe(seconds),
+    warnAfterMs: tuning.leaseTtlMs / 4,
+    stalled: (ms) =>
+      log.warn("event loop stalled: no lease renewed meanwhile; a stall of the lease TTL loses the partitions", {
+        stalledMs: ms,
+        leaseTtlMs: tuning.leaseTtlMs,
+      }),
+  })
   await keepAlive.run()
   await rebalance.run()
   log.info("runtime started", { member, partitions: [...held.keys()].sort((a, b) => a - b) })
@@ -351,6 +362,7 @@ export const startRuntime = async (deps: RuntimeDeps): Promise<Runtime> => {
       await left
       clearInterval(timer)
       clearInterval(sweeper)
+      stalls.stop()
       await Promise.all([keepAlive.idle(), sweep.idle()])
       await withdrawStats(deps.redis, deps.keys.stats, member).catch(() => undefined)
       log.info("runtime stopped", { member })

@@ -27,6 +27,7 @@ export class RuntimeStats {
   readonly batchSeconds = new Histogram(SECONDS_BUCKETS)
   readonly snapshotWriteSeconds = new Histogram(SECONDS_BUCKETS)
   readonly inboxWaitSeconds = new Histogram(SECONDS_BUCKETS)
+  readonly eventLoopDelaySeconds = new Histogram(SECONDS_BUCKETS)
   private readonly failing = new Map<number, string>()
 
   batch(partition: number, plan: BatchPlan, times: BatchTimes): void {
@@ -80,6 +81,7 @@ export class RuntimeStats {
       batch_seconds: this.batchSeconds.data(),
       snapshot_write_seconds: this.snapshotWriteSeconds.data(),
       inbox_wait_seconds: this.inboxWaitSeconds.data(),
+      event_loop_delay_seconds: this.eventLoopDelaySeconds.data(),
     }
   }
 }

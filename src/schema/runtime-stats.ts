@@ -32,6 +32,9 @@ export const RuntimeStatsSnapshot = Schema.Struct({
   snapshot_write_seconds: HistogramSnapshot,
   /** Per entry read for the first time: from its append to its read. Absent from runtimes before it was kept. */
   inbox_wait_seconds: Schema.optionalKey(HistogramSnapshot),
+  /** How late the process's event loop turned, per tenth of a second (event-loop-stalls.ts). Absent from runtimes
+   * before it was kept. */
+  event_loop_delay_seconds: Schema.optionalKey(HistogramSnapshot),
 }).annotate({ identifier: "RuntimeStatsSnapshot" })
 export type RuntimeStatsSnapshot = typeof RuntimeStatsSnapshot.Type
 

@@ -1,7 +1,7 @@
 // What /metrics collects at each scrape besides the edge's own counters: the inbox lag of every
 // partition (XINFO GROUPS `lag` of the runtime group) and the statistics every live runtime process
 // published to `<prefix>:stats` (transitions by kind, outcomes, failures, partitions owned, batch
-// size, batch time, snapshot write and inbox wait histograms), one series per member.
+// size, batch time, snapshot write, inbox wait and event-loop delay histograms), one series per member.
 import type { Redis } from "ioredis"
 import type { Logger } from "../../log.ts"
 import { RUNTIME_GROUP, type Keys } from "../../redis/keys.ts"
@@ -45,6 +45,8 @@ const recordMember = (metrics: MetricsRegistry, member: string, stats: RuntimeSt
   metrics.setHistogram("clawbot_runtime_snapshot_write_seconds", stats.snapshot_write_seconds, { member })
   if (stats.inbox_wait_seconds !== undefined)
     metrics.setHistogram("clawbot_runtime_inbox_wait_seconds", stats.inbox_wait_seconds, { member })
+  if (stats.event_loop_delay_seconds !== undefined)
+    metrics.setHistogram("clawbot_runtime_event_loop_delay_seconds", stats.event_loop_delay_seconds, { member })
 }
 
 /**

@@ -125,6 +125,32 @@ describe("/metrics of a split deployment", () => {
     expect(total(text, "clawbot_runtime_snapshot_write_seconds_sum")).toBeLessThanOrEqual(total(text, "clawbot_runtime_batch_seconds_sum"))
   })
 
+  it("tells of a runtime's stalled event loop in its log and in /metrics, and shows the edge's own loop", async () => {
+    const [stalled] = runtimes as [RuntimeProcess]
+    const member = stalled.member ?? ""
+    const lateTurns = (text: string) =>
+      total(text, "clawbot_runtime_event_loop_delay_seconds_count", { member }) -
+      total(text, "clawbot_runtime_event_loop_delay_seconds_bucket", { member, le: "0.25" })
+    const before = lateTurns(await metrics())
+    // Stopped for 600 ms: its loop turns late by about that much once it runs again (the warning's bar: a quarter of
+    // the 1 s lease TTL, so 250 ms).
+    stalled.pause()
+    await new Promise((resolve) => setTimeout(resolve, 600))
+    stalled.resume()
+    const warning = await waitFor("the stall in its log", async () =>
+      stalled.problems.find((line) => line.msg.startsWith("event loop stalled")),
+    )
+    expect(warning).toMatchObject({ level: "warn", leaseTtlMs: LEASE_TTL_MS })
+    expect((warning as unknown as { stalledMs: number }).stalledMs).toBeGreaterThanOrEqual(400)
+    await waitFor("the late turn in /metrics", async () => (lateTurns(await metrics()) > before ? true : undefined))
+    // The edge observes its own loop every 100 ms.
+    const text = await metrics()
+    expect(total(text, "clawbot_event_loop_delay_seconds_count")).toBeGreaterThan(0)
+    expect(total(text, "clawbot_event_loop_delay_seconds_bucket", { le: "+Inf" })).toBe(
+      total(text, "clawbot_event_loop_delay_seconds_count"),
+    )
+  })
+
   it("drops a killed member's statistics once its membership expires, and a stopped member's at once", async () => {
     const [survivor, victim] = runtimes as [RuntimeProcess, RuntimeProcess]
     const gone = (member: string | undefined) => async () => {

@@ -69,10 +69,19 @@ describe("runtime statistics", () => {
     expect(sum).toBeCloseTo(0.361)
   })
 
-  it("decodes statistics published before the inbox wait was kept", () => {
-    const { inbox_wait_seconds: _, ...older } = new RuntimeStats().snapshot(1)
+  it("decodes statistics published before the inbox wait and the event-loop delay were kept", () => {
+    const { inbox_wait_seconds: _, event_loop_delay_seconds: __, ...older } = new RuntimeStats().snapshot(1)
     const decoded = decodeRuntimeStats(JSON.stringify(older))
-    expect(decoded.ok && decoded.value.inbox_wait_seconds).toBe(undefined)
+    expect(decoded.ok && [decoded.value.inbox_wait_seconds, decoded.value.event_loop_delay_seconds]).toEqual([undefined, undefined])
+  })
+
+  it("publishes the event loop's late turns", () => {
+    const stats = new RuntimeStats()
+    for (const seconds of [0, 0.002, 0.6]) stats.eventLoopDelaySeconds.observe(seconds)
+    const decoded = decodeRuntimeStats(JSON.stringify(stats.snapshot(1)))
+    const delay = decoded.ok ? decoded.value.event_loop_delay_seconds : undefined
+    expect(delay).toMatchObject({ count: 3, sum: 0.602 })
+    expect(delay?.counts[delay.bounds.indexOf(0.5)]).toBe(2)
   })
 
   it("survives JSON and the schema the edges decode with", () => {

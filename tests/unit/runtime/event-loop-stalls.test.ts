@@ -1,0 +1,48 @@
+// The event-loop watch (src/runtime/event-loop-stalls.ts): a loop held busy is observed as one late turn of about
+// that long, reported as a stall when over the bar; a short hold is observed but not reported.
+import { afterEach, describe, expect, it } from "vitest"
+import { type EventLoopWatch, watchEventLoop } from "../../../src/runtime/event-loop-stalls.ts"
+
+/** Holds the event loop for `ms`. */
+const hold = (ms: number) => {
+  const until = performance.now() + ms
+  while (performance.now() < until);
+}
+
+/** Resolves once `ready` says so, looking at every turn of the loop. */
+const until = async (ready: () => boolean) => {
+  while (!ready()) await new Promise((resolve) => setTimeout(resolve, 5))
+}
+
+describe("the event-loop watch", () => {
+  let watch: EventLoopWatch | undefined
+  afterEach(() => watch?.stop())
+
+  it("observes a held loop as a late turn, and reports it when over the bar", async () => {
+    const observed: number[] = []
+    const stalls: number[] = []
+    watch = watchEventLoop({ observe: (seconds) => observed.push(seconds), stalled: (ms) => stalls.push(ms), warnAfterMs: 150, tickMs: 20 })
+    await until(() => observed.length >= 2)
+    hold(300)
+    await until(() => stalls.length > 0)
+    expect(stalls).toHaveLength(1)
+    expect(stalls[0]).toBeGreaterThanOrEqual(250)
+    expect(stalls[0]).toBeLessThan(2_000)
+    expect(Math.max(...observed)).toBeCloseTo(stalls[0]! / 1000, 2)
+  })
+
+  it("observes a short hold without reporting it", async () => {
+    const observed: number[] = []
+    const stalls: number[] = []
+    watch = watchEventLoop({
+      observe: (seconds) => observed.push(seconds),
+      stalled: (ms) => stalls.push(ms),
+      warnAfterMs: 1_000,
+      tickMs: 20,
+    })
+    await until(() => observed.length >= 2)
+    hold(120)
+    await until(() => observed.some((seconds) => seconds >= 0.08))
+    expect(stalls).toEqual([])
+  })
+})
