@@ -7,7 +7,8 @@
 // entry whose frames are already published (the event socket's replay relies on it). While no event
 // socket is open on this edge (a fleet of bots and no dashboard), transitions are passed over unread:
 // only event sockets subscribe to their topics, and one opened later replays from its `since`. A push
-// for a bot with no control socket on this edge is passed over unread too.
+// for a bot with no control socket on this edge is passed over unread too. Each `task_assigned` pushed here is
+// told to the control sockets (`onAssigned`), which make room for the bot's reports on it.
 import type { Redis } from "ioredis"
 import type uWS from "uWebSockets.js"
 import type { Logger } from "../log.ts"
@@ -29,6 +30,8 @@ export interface Fanout {
   lastId(): string
   /** An event socket opened: transitions are looked at while one is open. Call the function returned once it closed. */
   follow(): () => void
+  /** `listener` is told of each `task_assigned` pushed to a bot on this edge (its agent id), once it was sent. */
+  onAssigned(listener: (agentId: string) => void): void
   stop(): Promise<void>
 }
 
@@ -83,6 +86,8 @@ export const startFanout = async (options: FanoutOptions): Promise<Fanout> => {
   let wake: (() => void) | undefined
   /** Event sockets open on this edge. */
   let followers = 0
+  /** Told of each `task_assigned` pushed here (the control sockets: room for the bot's reports). */
+  const assigned: Array<(agentId: string) => void> = []
 
   /** Publishes on `topic` when it has subscribers (the frame is only built then). */
   const publish = (topic: string, socket: "events" | "control", frame: () => string) => {
@@ -125,7 +130,9 @@ export const startFanout = async (options: FanoutOptions): Promise<Fanout> => {
       }
       case "push":
         if (noting && value.frame.type === "task_cancelled") options.cancellations.seen(value.agentId, value.frame.payload.taskId)
-        return publish(`control:${value.agentId}`, "control", () => encodeServerFrame(value.frame, options.clock()))
+        publish(`control:${value.agentId}`, "control", () => encodeServerFrame(value.frame, options.clock()))
+        if (value.frame.type === "task_assigned") for (const listener of assigned) listener(value.agentId)
+        return
       case "reply":
         return replies.deliver(value.replyTo, value.reply)
     }
@@ -198,6 +205,7 @@ export const startFanout = async (options: FanoutOptions): Promise<Fanout> => {
         following = false
       }
     },
+    onAssigned: (listener) => void assigned.push(listener),
     stop: async () => {
       running = false
       blocking.off("ready", onReady)

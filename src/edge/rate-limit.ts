@@ -45,10 +45,24 @@ export class TokenBucket {
  */
 export type FrameVerdict = "accept" | "warn" | "drop" | "close"
 
-/** The per-connection frame limit: `perSecond` frames a second, bursts of up to `perSecond`. */
+/** Frames a bot may send to report on one task the edge assigned it (`claim_task`, `task_started`, `task_complete`). */
+export const REPORT_FRAMES_PER_TASK = 3
+
+/** The most report frames a socket may have in hand: as many as a bot at the largest `max_concurrency` (1,000) needs
+ * for every task it holds, so that an idle bot cannot bank a flood. */
+const MAX_REPORT_FRAMES = REPORT_FRAMES_PER_TASK * 1_000
+
+/**
+ * The per-connection frame limit: `perSecond` frames a second, bursts of up to `perSecond`, plus the frames a bot
+ * reports with on the tasks the edge assigned it (`credit`): the server's own work never counts as a flood, so a
+ * fast bot handed tasks faster than its rate allows still reports on each of them (its reports were dropped, and
+ * its SDK waited 10 s for their acks).
+ */
 export class FrameBudget {
   private readonly bucket: TokenBucket
   private refused = 0
+  /** Report frames in hand, taken before the rate's tokens. */
+  private reports = 0
 
   constructor(
     private readonly perSecond: number,
@@ -57,8 +71,17 @@ export class FrameBudget {
     this.bucket = new TokenBucket(perSecond, perSecond, clock)
   }
 
+  /** `tasks` tasks were assigned to the bot on this socket: room for their reports. */
+  credit(tasks: number): void {
+    this.reports = Math.min(MAX_REPORT_FRAMES, this.reports + tasks * REPORT_FRAMES_PER_TASK)
+  }
+
   admit(): FrameVerdict {
     if (this.refused > 0 && this.bucket.full()) this.refused = 0
+    if (this.reports > 0) {
+      this.reports -= 1
+      return "accept"
+    }
     if (this.bucket.take()) return "accept"
     this.refused += 1
     if (this.refused === 1) return "warn"

@@ -26,6 +26,7 @@ import { agentIdForToken } from "../../store/tokens.ts"
 import { getActor } from "../../store/queries.ts"
 import type { AppendInput, Appended } from "../../runtime/append.ts"
 import type { EdgeContext, Reply } from "../context.ts"
+import type { Fanout } from "../fanout.ts"
 import { type HeartbeatReport, scriptsOn } from "../../redis/scripts.ts"
 import { bringUp, quarantinedError } from "../http/current.ts"
 import { requestBudget } from "../http/deadline.ts"
@@ -98,12 +99,18 @@ const refusal = (reply: Reply, ref: string): ErrorDetail => ({
   ref,
 })
 
-export function controlSocket(ctx: EdgeContext, quotas: SocketQuotas): uWS.WebSocketBehavior<ControlData> {
+export function controlSocket(
+  ctx: EdgeContext,
+  quotas: SocketQuotas,
+  fanout: Pick<Fanout, "onAssigned">,
+): uWS.WebSocketBehavior<ControlData> {
   const { limits, metrics, log } = ctx
   /** Held tasks resent to a resumed bot wait for its buffer to drain below this. */
   const lowWater = lowWaterMark(limits)
   /** The open control socket of each agent on this edge. */
   const sockets = new Map<string, uWS.WebSocket<ControlData>>()
+  // A task pushed to a bot: its reports on it pass the frame rate (rate-limit.ts).
+  fanout.onAssigned((agentId) => sockets.get(agentId)?.getUserData().budget.credit(1))
   /** Each agent's bytes a second, shared by every edge (and so by its successive sockets). */
   const agentBytes = sharedAgentBytes({ scripts: scriptsOn(ctx.redis), keys: ctx.keys, quotas, clock: ctx.clock, log })
   /** Where the agents' expiries are pushed back. */
@@ -340,6 +347,7 @@ export function controlSocket(ctx: EdgeContext, quotas: SocketQuotas): uWS.WebSo
         .then(
           async (frames) => {
             for (const text of frames) {
+              data.budget.credit(1)
               corkIfOpen(ws, () => send(ws, text))
               await drained(ws, lowWater)
             }

@@ -16,7 +16,7 @@ export const registerSockets = (
   quotas: SocketQuotas = socketQuotas(ctx.limits),
 ): Pick<OpenSockets, "goAway"> => {
   const sockets = openSockets()
-  app.ws("/ws/control", sockets.track(revocable(ctx, controlSocket(ctx, quotas))))
+  app.ws("/ws/control", sockets.track(revocable(ctx, controlSocket(ctx, quotas, fanout))))
   app.ws("/ws/events", sockets.track(readersOnly(ctx, eventsSocket(ctx, fanout, quotas))))
   return sockets
 }

@@ -99,13 +99,11 @@ describe("the control socket's close handler", () => {
       limits: { maxPayloadBytes: 1024, maxBackpressureBytes: 1024 * 1024, perConnectionPerSecond: 50, allowedOrigins: [] },
       clock: Date.now,
     } as unknown as EdgeContext
-    const behavior = controlSocket(ctx, {
-      maxFrameBytes: 1024,
-      bytesPerSecond: 1024,
-      maxInFlight: 8,
-      maxTopics: 8,
-      heartbeatRecordMs: 60_000,
-    })
+    const behavior = controlSocket(
+      ctx,
+      { maxFrameBytes: 1024, bytesPerSecond: 1024, maxInFlight: 8, maxTopics: 8, heartbeatRecordMs: 60_000 },
+      { onAssigned: () => undefined },
+    )
     const open = behavior.open as (ws: uWS.WebSocket<ControlData>) => void
     const close = behavior.close as (ws: uWS.WebSocket<ControlData>, code: number, reason: ArrayBuffer) => void
     const connect = (): StandIn => {

@@ -1,9 +1,10 @@
 // A flood of bad frames on one control socket: each frame within the per-connection rate is
 // answered (validation_failed with its ref), the first over it with rate_limited, and the socket
-// is closed (4429) when the flood goes on. The process stays healthy: other bots keep working.
+// is closed (4429) when the flood goes on. The process stays healthy: other bots keep working. A bot's
+// reports on the tasks the edge assigned it pass the rate (three frames a task).
 // Raw `ws` on purpose: it floods a socket with bad frames past its rate quota.
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { ofType } from "./raw-client.ts"
+import { ofType, withRef } from "./raw-client.ts"
 import { connectBot } from "./raw-bot.ts"
 import { startSocketEdge, type SocketEdge } from "../harness.ts"
 
@@ -19,6 +20,43 @@ export function frameRate(): void {
       edge = await startSocketEdge({ limits: { perConnectionPerSecond: PER_SECOND }, clock: () => now })
     })
     afterAll(() => edge.close())
+
+    describe("reports on the tasks the edge assigned", () => {
+      it("pass the frame rate: a bot handed more tasks than its rate allows reports on every one, and a flood is still refused", async () => {
+        // Twice the rate's worth of reports (started and complete for each task), with a frame budget that never refills.
+        const TASKS = PER_SECOND
+        const capability = `reports-${(attempts += 1)}`
+        const bot = await connectBot(edge, await edge.agent({ capabilities: [capability], maxConcurrency: TASKS }))
+        const ids = new Set(await Promise.all(Array.from({ length: TASKS }, () => edge.task(capability))))
+        let seen = 0
+        const assigned: string[] = []
+        while (assigned.length < TASKS) {
+          const frame = await bot.client.next(ofType("task_assigned"), { from: seen, timeoutMs: 20_000 })
+          seen = bot.client.frames.indexOf(frame) + 1
+          assigned.push(String(frame.payload["task_id"]))
+        }
+        expect(new Set(assigned)).toEqual(ids)
+        const from = bot.client.frames.length
+        for (const [i, taskId] of assigned.entries()) {
+          bot.client.send({ type: "task_started", id: `s-${i}`, payload: { task_id: taskId } })
+          bot.client.send({ type: "task_complete", id: `c-${i}`, payload: { task_id: taskId, success: true } })
+        }
+        for (let i = 0; i < TASKS; i++) {
+          for (const ref of [`s-${i}`, `c-${i}`]) await bot.client.next(withRef("ack", ref), { from, timeoutMs: 20_000 })
+        }
+        expect(bot.client.frames.filter(ofType("error"))).toEqual([])
+        for (const taskId of assigned) await edge.deployment.actor("task", taskId, (row) => row.state === "completed")
+
+        // Room for three reports a task (a claim too), taken before the rate's: the one left of each task, then the
+        // rate's own, are all a flood gets before it is refused.
+        for (let i = 0; i < TASKS + PER_SECOND + 1; i++)
+          bot.client.send({ type: "task_started", id: `bad-${i}`, payload: { task_id: "nope" } })
+        await bot.client.next((frame) => frame.type === "error" && frame.payload["code"] === "rate_limited", { from, timeoutMs: 20_000 })
+        const invalid = bot.client.frames.filter((frame) => frame.type === "error" && frame.payload["code"] === "validation_failed")
+        expect(invalid.map((frame) => frame.payload["ref"])).toEqual(Array.from({ length: TASKS + PER_SECOND }, (_, i) => `bad-${i}`))
+        await bot.client.close()
+      })
+    })
 
     describe("a flood of bad frames", () => {
       it("is answered, rate limited, then closed, while other sockets keep working", async () => {
