@@ -3,9 +3,10 @@
 // each assigned task of that capability, up to the agent's max_concurrency at once. A task is
 // started, run and completed with its attempt on every frame; what the handler returns is the
 // result, what it throws is the failure. A task sent again after a reconnect is not run twice;
-// task_cancelled aborts the handler's signal; a report the server refuses is passed to onError. Frames the
-// server dropped over the socket's frame rate (`rate_limited` without a `ref`) are sent again once the rate
-// has had time to fall (a second), not after the ack timeout.
+// task_cancelled aborts the handler's signal; a report the server refuses is passed to onError. A task's
+// progress and completion go once its task_started is settled, so none overtakes another sent again. Frames
+// the server dropped over the socket's frame rate (`rate_limited` without a `ref`) are sent again once the
+// rate has had time to fall (a second), not after the ack timeout.
 import { ServerFrame } from "../../schema/frames.ts"
 import type { BackoffOptions } from "../backoff.ts"
 import { ClawbotError } from "../errors.ts"
@@ -307,14 +308,20 @@ export class Bot {
 
   private async run(task: AssignedTask, handler: TaskHandler): Promise<void> {
     const context = { taskId: task.task_id, attempt: task.attempt }
-    const run = createRun(task, this.outbox, (message) =>
-      this.report(new ClawbotError({ code: "unavailable", message }), { ...context, frame: "task_progress" }),
-    )
-    this.runs.set(task.task_id, run)
-    void this.outbox.send({ type: "task_started", payload: { task_id: task.task_id, attempt: task.attempt } }).then((sent) => {
+    // The task's other reports go once this one is settled, so that none overtakes it (one refused in passing and
+    // sent again later would have been applied after them: a completion refused while the task was still assigned).
+    const started = this.outbox.send({ type: "task_started", payload: { task_id: task.task_id, attempt: task.attempt } })
+    void started.then((sent) => {
       // Started already (sent again after a reconnect of another process of this agent): run on.
       if (!sent.ok && sent.error.code !== "conflict") this.report(sent.error, { ...context, frame: "task_started" })
     })
+    const run = createRun(
+      task,
+      this.outbox,
+      (message) => this.report(new ClawbotError({ code: "unavailable", message }), { ...context, frame: "task_progress" }),
+      started,
+    )
+    this.runs.set(task.task_id, run)
     let outcome: { success: true; result?: unknown } | { success: false; error: string }
     try {
       const result = await handler(task, run.context)
@@ -325,12 +332,18 @@ export class Bot {
     if (this.runs.get(task.task_id) === run) this.runs.delete(task.task_id)
     this.remember(task)
     // Taken away (cancelled, superseded, the bot closing): a report would be refused; none is sent.
-    if (!run.controller.signal.aborted) await this.reportOutcome(task, outcome)
+    if (!run.controller.signal.aborted) await this.reportOutcome(task, outcome, started)
     if (this.runs.size === 0) for (const wake of [...this.idleWaiters]) wake()
     this.pump()
   }
 
-  private async reportOutcome(task: AssignedTask, outcome: { success: boolean; result?: unknown; error?: string }): Promise<void> {
+  /** Sends the task's `task_complete` once `after` (its `task_started`, when it sent one) is settled. */
+  private async reportOutcome(
+    task: AssignedTask,
+    outcome: { success: boolean; result?: unknown; error?: string },
+    after?: Promise<unknown>,
+  ): Promise<void> {
+    await after
     const sent = await this.outbox.send({
       type: "task_complete",
       payload: { task_id: task.task_id, attempt: task.attempt, ...outcome } as never,

@@ -1,8 +1,9 @@
 // A bot's frames on their way: each gets a frame id (unique to this bot instance, so the server's
 // dedupe of `<agent>:<id>` never confuses two processes of one agent), is held until the server acks
 // it, and is sent again, with the same id (applied once), after a reconnect or when its ack is late,
-// a bounded number of times. A refusal (`error` with its `ref`) settles it; one that follows the ack
-// (the machine's verdict) is reported as a late refusal.
+// a bounded number of times. A refusal (`error` with its `ref`) settles it, but a passing one (`rate_limited`,
+// `unavailable`: nothing was accepted, try again later) sends it again after a backoff, within its tries; one
+// that follows the ack (the machine's verdict) is reported as a late refusal.
 import { ClawbotError } from "../errors.ts"
 import type { ErrorDetail, OutgoingBotFrame } from "../types.ts"
 
@@ -31,6 +32,16 @@ interface Pending {
 
 /** Acked frames remembered for their late refusals. */
 const REMEMBERED = 1024
+
+/** Refusals that say to try again later (PROTOCOL: nothing was accepted). */
+const PASSING: ReadonlySet<string> = new Set(["rate_limited", "unavailable"])
+
+/** The wait before the next send of a frame refused in passing after `tries` sends: up to 1 s, doubled each time, at
+ * most 8 s, drawn from the upper half of that (frames refused together do not come back together). */
+const passingDelayMs = (tries: number): number => {
+  const most = Math.min(8_000, 1_000 * 2 ** Math.max(0, tries - 1))
+  return most / 2 + Math.random() * (most / 2)
+}
 
 const randomPrefix = (): string => {
   const bytes = new Uint8Array(6)
@@ -86,6 +97,12 @@ export class Outbox {
     const error = new ClawbotError(detail)
     const pending = this.pending.get(detail.ref)
     if (pending) {
+      if (PASSING.has(detail.code) && pending.tries < (this.options.maxTries ?? 5)) {
+        // Not accepted: the same frame (same id) goes again once the server had time to recover.
+        clearTimeout(pending.timer)
+        pending.timer = setTimeout(() => this.transmit(pending), passingDelayMs(pending.tries))
+        return true
+      }
       pending.settle({ ok: false, error })
       return true
     }

@@ -1,6 +1,6 @@
 // A bot's outbox on its own: frame ids unique to the instance, a frame held until acked and sent
 // again (same id) after a reconnect, a late ack reported so the bot reconnects, a frame given up after
-// its tries, and a refusal after the ack passed on as the machine's verdict.
+// its tries, a frame refused in passing sent again, and a refusal after the ack passed on as the machine's verdict.
 import { describe, expect, it, vi } from "vitest"
 import { Outbox } from "../../../src/client/bot/outbox.ts"
 import type { ClawbotError } from "../../../src/client/errors.ts"
@@ -63,6 +63,51 @@ describe("Outbox", () => {
       expect(await result).toMatchObject({ ok: false, error: { code: "unavailable", message: "heartbeat: no ack after 2 sends" } })
       expect(late).toHaveBeenCalledTimes(1)
     } finally {
+      vi.useRealTimers()
+    }
+  })
+
+  it("sends a frame refused in passing (rate_limited, unavailable) again, same id, after a growing wait, within its tries", async () => {
+    vi.useFakeTimers()
+    // The wait is drawn from the upper half of 1 s, 2 s, ...: here its top.
+    const random = vi.spyOn(Math, "random").mockReturnValue(1)
+    try {
+      const { outbox, sent } = setup({ maxTries: 3 })
+      const result = outbox.send(heartbeat)
+      const id = sent[0]?.id as string
+      expect(outbox.refuse({ code: "rate_limited", message: "over the rate", ref: id })).toBe(true)
+      vi.advanceTimersByTime(999)
+      expect(sent).toHaveLength(1)
+      vi.advanceTimersByTime(1)
+      expect(sent.map((frame) => frame.id)).toEqual([id, id])
+      outbox.refuse({ code: "unavailable", message: "Redis unreachable", ref: id })
+      vi.advanceTimersByTime(1_999)
+      expect(sent).toHaveLength(2)
+      vi.advanceTimersByTime(1)
+      expect(sent).toHaveLength(3)
+      outbox.ack(id, "1-3")
+      expect(await result).toEqual({ ok: true, streamId: "1-3" })
+
+      // Past its tries, the refusal settles it.
+      const given = outbox.send(heartbeat)
+      const other = sent[3]?.id as string
+      for (const waitMs of [1_000, 2_000]) {
+        outbox.refuse({ code: "unavailable", message: "Redis unreachable", ref: other })
+        vi.advanceTimersByTime(waitMs)
+      }
+      expect(sent.filter((frame) => frame.id === other)).toHaveLength(3)
+      outbox.refuse({ code: "unavailable", message: "Redis unreachable", ref: other })
+      expect(await given).toMatchObject({ ok: false, error: { code: "unavailable", message: "Redis unreachable" } })
+
+      // At the bottom of the draw, half the wait.
+      random.mockReturnValue(0)
+      void outbox.send(heartbeat)
+      const third = sent.at(-1)?.id as string
+      outbox.refuse({ code: "rate_limited", message: "over the rate", ref: third })
+      vi.advanceTimersByTime(500)
+      expect(sent.filter((frame) => frame.id === third)).toHaveLength(2)
+    } finally {
+      random.mockRestore()
       vi.useRealTimers()
     }
   })
