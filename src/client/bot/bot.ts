@@ -4,9 +4,9 @@
 // started, run and completed with its attempt on every frame; what the handler returns is the
 // result, what it throws is the failure. A task sent again after a reconnect is not run twice;
 // task_cancelled aborts the handler's signal; a report the server refuses is passed to onError. A task's
-// progress and completion go once its task_started is settled, so none overtakes another sent again. Frames
-// the server dropped over the socket's frame rate (`rate_limited` without a `ref`) are sent again once the
-// rate has had time to fall (a second), not after the ack timeout.
+// reports are one key of the outbox: one refused in passing and sent again is never overtaken by the next.
+// Frames the server dropped over the socket's frame rate (`rate_limited` without a `ref`) are sent again once
+// the rate has had time to fall (a second), not after the ack timeout.
 import { ServerFrame } from "../../schema/frames.ts"
 import type { BackoffOptions } from "../backoff.ts"
 import { ClawbotError } from "../errors.ts"
@@ -308,20 +308,18 @@ export class Bot {
 
   private async run(task: AssignedTask, handler: TaskHandler): Promise<void> {
     const context = { taskId: task.task_id, attempt: task.attempt }
-    // The task's other reports go once this one is settled, so that none overtakes it (one refused in passing and
-    // sent again later would have been applied after them: a completion refused while the task was still assigned).
-    const started = this.outbox.send({ type: "task_started", payload: { task_id: task.task_id, attempt: task.attempt } })
-    void started.then((sent) => {
-      // Started already (sent again after a reconnect of another process of this agent): run on.
-      if (!sent.ok && sent.error.code !== "conflict") this.report(sent.error, { ...context, frame: "task_started" })
-    })
-    const run = createRun(
-      task,
-      this.outbox,
-      (message) => this.report(new ClawbotError({ code: "unavailable", message }), { ...context, frame: "task_progress" }),
-      started,
+    const run = createRun(task, this.outbox, (message) =>
+      this.report(new ClawbotError({ code: "unavailable", message }), { ...context, frame: "task_progress" }),
     )
     this.runs.set(task.task_id, run)
+    // The task's reports are one key of the outbox: none overtakes an earlier one sent again (a completion applied
+    // before its start would be refused while the task is still assigned).
+    void this.outbox
+      .send({ type: "task_started", payload: { task_id: task.task_id, attempt: task.attempt } }, task.task_id)
+      .then((sent) => {
+        // Started already (sent again after a reconnect of another process of this agent): run on.
+        if (!sent.ok && sent.error.code !== "conflict") this.report(sent.error, { ...context, frame: "task_started" })
+      })
     let outcome: { success: true; result?: unknown } | { success: false; error: string }
     try {
       const result = await handler(task, run.context)
@@ -332,22 +330,16 @@ export class Bot {
     if (this.runs.get(task.task_id) === run) this.runs.delete(task.task_id)
     this.remember(task)
     // Taken away (cancelled, superseded, the bot closing): a report would be refused; none is sent.
-    if (!run.controller.signal.aborted) await this.reportOutcome(task, outcome, started)
+    if (!run.controller.signal.aborted) await this.reportOutcome(task, outcome)
     if (this.runs.size === 0) for (const wake of [...this.idleWaiters]) wake()
     this.pump()
   }
 
-  /** Sends the task's `task_complete` once `after` (its `task_started`, when it sent one) is settled. */
-  private async reportOutcome(
-    task: AssignedTask,
-    outcome: { success: boolean; result?: unknown; error?: string },
-    after?: Promise<unknown>,
-  ): Promise<void> {
-    await after
-    const sent = await this.outbox.send({
-      type: "task_complete",
-      payload: { task_id: task.task_id, attempt: task.attempt, ...outcome } as never,
-    })
+  private async reportOutcome(task: AssignedTask, outcome: { success: boolean; result?: unknown; error?: string }): Promise<void> {
+    const sent = await this.outbox.send(
+      { type: "task_complete", payload: { task_id: task.task_id, attempt: task.attempt, ...outcome } as never },
+      task.task_id,
+    )
     if (!sent.ok) this.report(sent.error, { taskId: task.task_id, attempt: task.attempt, frame: "task_complete" })
   }
 

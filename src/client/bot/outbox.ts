@@ -2,8 +2,9 @@
 // dedupe of `<agent>:<id>` never confuses two processes of one agent), is held until the server acks
 // it, and is sent again, with the same id (applied once), after a reconnect or when its ack is late,
 // a bounded number of times. A refusal (`error` with its `ref`) settles it, but a passing one (`rate_limited`,
-// `unavailable`: nothing was accepted, try again later) sends it again after a backoff, within its tries; one
-// that follows the ack (the machine's verdict) is reported as a late refusal.
+// `unavailable`: nothing was accepted, try again later) sends it again after a backoff, within its tries, and
+// holds back the later frames of its key (a task's reports) until then, so none overtakes it; one that follows
+// the ack (the machine's verdict) is reported as a late refusal.
 import { ClawbotError } from "../errors.ts"
 import type { ErrorDetail, OutgoingBotFrame } from "../types.ts"
 
@@ -25,6 +26,11 @@ export interface OutboxOptions {
 interface Pending {
   readonly frame: OutgoingBotFrame
   readonly text: string
+  /** Frames of one key (a task's reports) reach the server in the order they were sent. */
+  readonly key: string | undefined
+  /** `sent` (or waiting for the socket), `waiting` to go again after a refusal in passing, `held` behind an earlier
+   * frame of its key that waits. */
+  state: "sent" | "waiting" | "held"
   tries: number
   timer: ReturnType<typeof setTimeout> | undefined
   settle(result: SendResult): void
@@ -63,8 +69,9 @@ export class Outbox {
     return this.pending.size
   }
 
-  /** Sends `frame` with a new id; resolves once acked, refused, or given up (never rejects). */
-  send(frame: Omit<OutgoingBotFrame, "id">): Promise<SendResult> {
+  /** Sends `frame` with a new id, after the earlier frames of `key` (held back while one waits to go again);
+   * resolves once acked, refused, or given up (never rejects). */
+  send(frame: Omit<OutgoingBotFrame, "id">, key?: string): Promise<SendResult> {
     this.seq += 1
     const id = `${this.prefix}-${this.seq}`
     const withId = { ...frame, id } as OutgoingBotFrame
@@ -72,18 +79,22 @@ export class Outbox {
       const pending: Pending = {
         frame: withId,
         text: JSON.stringify(withId),
+        key,
+        state: "sent",
         tries: 0,
         timer: undefined,
         settle: (result) => {
           clearTimeout(pending.timer)
           this.pending.delete(id)
           if (result.ok) this.remember(id, withId)
+          this.release(key)
           if (this.pending.size === 0) for (const wake of [...this.drainWaiters]) wake()
           resolve(result)
         },
       }
       this.pending.set(id, pending)
-      this.transmit(pending)
+      if (this.behindWaiting(pending)) pending.state = "held"
+      else this.transmit(pending)
     })
   }
 
@@ -98,9 +109,19 @@ export class Outbox {
     const pending = this.pending.get(detail.ref)
     if (pending) {
       if (PASSING.has(detail.code) && pending.tries < (this.options.maxTries ?? 5)) {
-        // Not accepted: the same frame (same id) goes again once the server had time to recover.
+        // Not accepted: the same frame (same id) goes again once the server had time to recover, or right after the
+        // earlier frame of its key that waits too.
         clearTimeout(pending.timer)
-        pending.timer = setTimeout(() => this.transmit(pending), passingDelayMs(pending.tries))
+        pending.timer = undefined
+        if (this.behindWaiting(pending)) {
+          pending.state = "held"
+          return true
+        }
+        pending.state = "waiting"
+        pending.timer = setTimeout(() => {
+          this.transmit(pending)
+          this.release(pending.key)
+        }, passingDelayMs(pending.tries))
         return true
       }
       pending.settle({ ok: false, error })
@@ -117,11 +138,31 @@ export class Outbox {
     for (const pending of this.pending.values()) this.transmit(pending)
   }
 
-  /** The socket was lost: no ack can come until it is back. */
+  /** The socket was lost: no ack can come until it is back (then every frame goes again, in order: `resend`). */
   pause(): void {
     for (const pending of this.pending.values()) {
       clearTimeout(pending.timer)
       pending.timer = undefined
+    }
+  }
+
+  /** Whether an earlier frame of `pending`'s key waits to go again, or is held itself. */
+  private behindWaiting(pending: Pending): boolean {
+    if (pending.key === undefined) return false
+    for (const earlier of this.pending.values()) {
+      if (earlier === pending) return false
+      if (earlier.key === pending.key && earlier.state !== "sent") return true
+    }
+    return false
+  }
+
+  /** Sends the held frames of `key` that no waiting frame of it precedes any more, in order. */
+  private release(key: string | undefined): void {
+    if (key === undefined) return
+    for (const pending of this.pending.values()) {
+      if (pending.key !== key) continue
+      if (pending.state === "waiting") return
+      if (pending.state === "held") this.transmit(pending)
     }
   }
 
@@ -149,6 +190,7 @@ export class Outbox {
   private transmit(pending: Pending): void {
     clearTimeout(pending.timer)
     pending.timer = undefined
+    pending.state = "sent"
     if (!this.options.send(pending.text)) return
     pending.tries += 1
     pending.timer = setTimeout(() => {

@@ -32,8 +32,8 @@ export interface Run {
   readonly context: TaskContext
 }
 
-/** A run of `task`; its progress reports go once `started` (its `task_started` sent) is settled, never before it. */
-export function createRun(task: AssignedTask, outbox: Outbox, onRefused: (message: string) => void, started: Promise<unknown>): Run {
+/** A run of `task`; its progress reports are of the task's key in the outbox (none overtakes its start). */
+export function createRun(task: AssignedTask, outbox: Outbox, onRefused: (message: string) => void): Run {
   const controller = new AbortController()
   const context: TaskContext = {
     taskId: task.task_id,
@@ -42,10 +42,8 @@ export function createRun(task: AssignedTask, outbox: Outbox, onRefused: (messag
     signal: controller.signal,
     async progress(progress, message) {
       if (controller.signal.aborted) return
-      await started
-      if (controller.signal.aborted) return
       const payload = { task_id: task.task_id, attempt: task.attempt, progress, ...(message === undefined ? {} : { message }) }
-      const sent = await outbox.send({ type: "task_progress", payload })
+      const sent = await outbox.send({ type: "task_progress", payload }, task.task_id)
       if (!sent.ok) onRefused(sent.error.message)
     },
   }

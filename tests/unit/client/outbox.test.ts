@@ -112,6 +112,33 @@ describe("Outbox", () => {
     }
   })
 
+  it("holds a key's later frames behind one that waits to go again, then sends them after it, in order", () => {
+    vi.useFakeTimers()
+    const random = vi.spyOn(Math, "random").mockReturnValue(1)
+    try {
+      const { outbox, sent } = setup()
+      const frame = (type: string) => ({ type, payload: { task_id: "t", attempt: 1 } }) as never
+      void outbox.send(frame("task_started"), "t")
+      void outbox.send(frame("task_progress"), "t")
+      void outbox.send(heartbeat, "other")
+      const [started, progress, other] = sent.map((one) => one.id)
+      // The start is refused in passing, then the progress sent after it too: the progress waits behind the start.
+      outbox.refuse({ code: "rate_limited", message: "in flight", ref: started as string })
+      outbox.refuse({ code: "rate_limited", message: "in flight", ref: progress as string })
+      // A frame of the key sent meanwhile is held too; another key's frame is not.
+      void outbox.send(frame("task_complete"), "t")
+      void outbox.send(heartbeat, "other")
+      expect(sent.map((one) => one.type)).toEqual(["task_started", "task_progress", "heartbeat", "heartbeat"])
+      vi.advanceTimersByTime(1_000)
+      expect(sent.slice(4).map((one) => one.type)).toEqual(["task_started", "task_progress", "task_complete"])
+      expect(sent.slice(4, 6).map((one) => one.id)).toEqual([started, progress])
+      expect(other).toBeDefined()
+    } finally {
+      random.mockRestore()
+      vi.useRealTimers()
+    }
+  })
+
   it("passes on a refusal that follows the ack", () => {
     const { outbox, sent, refusedLater } = setup()
     void outbox.send({ type: "task_complete", payload: { task_id: "t", attempt: 1, success: true } } as never)
