@@ -61,6 +61,8 @@ export class Outbox {
   private readonly pending = new Map<string, Pending>()
   private readonly acked = new Map<string, OutgoingBotFrame>()
   private readonly drainWaiters = new Set<() => void>()
+  /** Frames `waiting` or `held` (none, the everyday case: nothing to look for). */
+  private stalled = 0
 
   constructor(private readonly options: OutboxOptions) {}
 
@@ -86,6 +88,7 @@ export class Outbox {
         settle: (result) => {
           clearTimeout(pending.timer)
           this.pending.delete(id)
+          this.mark(pending, "sent")
           if (result.ok) this.remember(id, withId)
           this.release(key)
           if (this.pending.size === 0) for (const wake of [...this.drainWaiters]) wake()
@@ -93,7 +96,7 @@ export class Outbox {
         },
       }
       this.pending.set(id, pending)
-      if (this.behindWaiting(pending)) pending.state = "held"
+      if (this.behindWaiting(pending)) this.mark(pending, "held")
       else this.transmit(pending)
     })
   }
@@ -114,10 +117,10 @@ export class Outbox {
         clearTimeout(pending.timer)
         pending.timer = undefined
         if (this.behindWaiting(pending)) {
-          pending.state = "held"
+          this.mark(pending, "held")
           return true
         }
-        pending.state = "waiting"
+        this.mark(pending, "waiting")
         pending.timer = setTimeout(() => {
           this.transmit(pending)
           this.release(pending.key)
@@ -146,9 +149,15 @@ export class Outbox {
     }
   }
 
+  /** Sets `pending`'s state, keeping the count of frames not sent. */
+  private mark(pending: Pending, state: Pending["state"]): void {
+    this.stalled += (state === "sent" ? 0 : 1) - (pending.state === "sent" ? 0 : 1)
+    pending.state = state
+  }
+
   /** Whether an earlier frame of `pending`'s key waits to go again, or is held itself. */
   private behindWaiting(pending: Pending): boolean {
-    if (pending.key === undefined) return false
+    if (pending.key === undefined || this.stalled === 0) return false
     for (const earlier of this.pending.values()) {
       if (earlier === pending) return false
       if (earlier.key === pending.key && earlier.state !== "sent") return true
@@ -158,7 +167,7 @@ export class Outbox {
 
   /** Sends the held frames of `key` that no waiting frame of it precedes any more, in order. */
   private release(key: string | undefined): void {
-    if (key === undefined) return
+    if (key === undefined || this.stalled === 0) return
     for (const pending of this.pending.values()) {
       if (pending.key !== key) continue
       if (pending.state === "waiting") return
@@ -190,7 +199,7 @@ export class Outbox {
   private transmit(pending: Pending): void {
     clearTimeout(pending.timer)
     pending.timer = undefined
-    pending.state = "sent"
+    this.mark(pending, "sent")
     if (!this.options.send(pending.text)) return
     pending.tries += 1
     pending.timer = setTimeout(() => {
