@@ -2,6 +2,7 @@
 // per subject shared by every edge process, in Redis (requests per token).
 import type { Redis } from "ioredis"
 import type { Keys } from "../redis/keys.ts"
+import { MAX_CONCURRENCY } from "../schema/commands.ts"
 
 /** `perSecond` tokens a second, holding at most `burst`; each message takes one (or, for a byte budget, its size). */
 export class TokenBucket {
@@ -48,9 +49,9 @@ export type FrameVerdict = "accept" | "warn" | "drop" | "close"
 /** Frames a bot may send to report on one task the edge assigned it (`claim_task`, `task_started`, `task_complete`). */
 export const REPORT_FRAMES_PER_TASK = 3
 
-/** The most report frames a socket may have in hand: as many as a bot at the largest `max_concurrency` (1,000) needs
- * for every task it holds, so that an idle bot cannot bank a flood. */
-const MAX_REPORT_FRAMES = REPORT_FRAMES_PER_TASK * 1_000
+/** The most report frames a socket may have in hand: as many as a bot at the largest `max_concurrency` needs for every
+ * task it holds, so that an idle bot cannot bank a flood. */
+const MAX_REPORT_FRAMES = REPORT_FRAMES_PER_TASK * MAX_CONCURRENCY
 
 /**
  * The per-connection frame limit: `perSecond` frames a second, bursts of up to `perSecond`, plus the frames a bot

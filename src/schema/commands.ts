@@ -35,7 +35,7 @@ const plainPayloads = new WeakMap<object, PlainPayload>()
 /** The plain payload encode of the commands `command`, `bare` and `create` (given its fields) build, by their Schema. */
 const plainEncoders = new WeakMap<object, PlainPayload>()
 
-/** The same encode writing in the defaults a payload leaves out (what the edge appends), where it differs. */
+/** The same encodes writing in the defaults a payload leaves out (what the edge appends). */
 const plainFillers = new WeakMap<object, PlainPayload>()
 
 /** Notes the plain steps of command `schema` whose payload Struct has `fields` (none when they are not plain); `issue`:
@@ -162,12 +162,17 @@ export type TaskCommand = typeof TaskCommand.Type
 
 // ---- agent ----
 
+/** The most tasks an agent may hold at once (`max_concurrency`). */
+export const MAX_CONCURRENCY = 1_000
+
 /** What a bot says about itself when it registers (`POST /agents`), with defaults. */
 export const agentProfileFields = {
   name: NonEmptyString,
   capabilities: Schema.Array(Capability).check(Schema.isNonEmpty()),
   type: Schema.optionalKey(NonEmptyString),
-  maxConcurrency: Schema.Int.check(Schema.isBetween({ minimum: 1, maximum: 1000 })).pipe(Schema.withDecodingDefaultKey(Effect.succeed(1))),
+  maxConcurrency: Schema.Int.check(Schema.isBetween({ minimum: 1, maximum: MAX_CONCURRENCY })).pipe(
+    Schema.withDecodingDefaultKey(Effect.succeed(1)),
+  ),
   metadata: Schema.optionalKey(JsonObject),
   labels: Schema.optionalKey(Labels),
   heartbeatIntervalMs: Schema.Int.check(Schema.isBetween({ minimum: 100, maximum: 3_600_000 })).pipe(
@@ -252,15 +257,13 @@ const sessionInputFields = {
   orphanAfterS: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThanOrEqualTo(1))),
 }
 
-/** Unique task keys, and dependencies that name tasks of the session without a cycle. */
-const sessionTasksIssue = (input: { readonly tasks: ReadonlyArray<SessionTask> }) => taskListIssue(input.tasks)
-
 /** The session machine's input without `at`. */
-export const SessionInput = snakeCased(Schema.Struct(sessionInputFields)).check(Schema.makeFilter(sessionTasksIssue))
+export const SessionInput = snakeCased(Schema.Struct(sessionInputFields)).check(Schema.makeFilter(taskListIssue))
 export type SessionInput = typeof SessionInput.Type
 
-/** Unique keys, and dependencies that name tasks of the same list without a cycle. */
-function taskListIssue(tasks: ReadonlyArray<SessionTask>) {
+/** A payload's task list (a session's, or tasks joining it): unique keys, and dependencies that name tasks of the same
+ * list without a cycle. */
+function taskListIssue({ tasks }: { readonly tasks: ReadonlyArray<SessionTask> }) {
   const duplicateKey = firstDuplicate(tasks.map((t) => t.key))
   if (duplicateKey !== undefined) {
     const key = JSON.stringify(tasks[duplicateKey]?.key)
@@ -283,10 +286,10 @@ const AddTasks = snakeCased(
     firstIndex: NonNegativeInt,
     parentId: Schema.optionalKey(Uuid),
   }),
-).check(Schema.makeFilter((payload) => taskListIssue(payload.tasks)))
+).check(Schema.makeFilter(taskListIssue))
 
 export const SessionCommand = Schema.Union([
-  create(SessionInput, sessionInputFields, sessionTasksIssue),
+  create(SessionInput, sessionInputFields, taskListIssue),
   bare("START"),
   bare("PAUSE"),
   bare("RESUME"),
