@@ -4,7 +4,8 @@
 // started, run and completed with its attempt on every frame; what the handler returns is the
 // result, what it throws is the failure. A task sent again after a reconnect is not run twice;
 // task_cancelled aborts the handler's signal; a report the server refuses is passed to onError. A task's
-// reports are one key of the outbox: one refused in passing and sent again is never overtaken by the next.
+// reports are one key of the outbox: one refused in passing and sent again is never overtaken by the next (one
+// that overtook it on its way is sent again behind it).
 // Frames the server dropped over the socket's frame rate (`rate_limited` without a `ref`) are sent again once
 // the rate has had time to fall (a second), not after the ack timeout.
 import { ServerFrame } from "../../schema/frames.ts"

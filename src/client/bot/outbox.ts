@@ -4,7 +4,10 @@
 // a bounded number of times. A refusal (`error` with its `ref`) settles it, but a passing one (`rate_limited`,
 // `unavailable`: nothing was accepted, try again later) sends it again after a backoff, within its tries, and
 // holds back the later frames of its key (a task's reports) until then, so none overtakes it; one that follows
-// the ack (the machine's verdict) is reported as a late refusal.
+// the ack (the machine's verdict) is reported as a late refusal. A later frame of the key already on its way when
+// the earlier one was refused in passing (the server read them apart) may have overtaken it: refused after its ack,
+// it is sent again (a new id) after the earlier one instead of being reported (a completion applied before its
+// start is refused while the task is still assigned; after the start it applies).
 import { ClawbotError } from "../errors.ts"
 import type { ErrorDetail, OutgoingBotFrame } from "../types.ts"
 
@@ -31,9 +34,17 @@ interface Pending {
   /** `sent` (or waiting for the socket), `waiting` to go again after a refusal in passing, `held` behind an earlier
    * frame of its key that waits. */
   state: "sent" | "waiting" | "held"
+  /** Sent before an earlier frame of its key was refused in passing: it may reach the server first. */
+  overtook: boolean
   tries: number
   timer: ReturnType<typeof setTimeout> | undefined
   settle(result: SendResult): void
+}
+
+interface Acked {
+  readonly frame: OutgoingBotFrame
+  readonly key: string | undefined
+  readonly overtook: boolean
 }
 
 /** Acked frames remembered for their late refusals. */
@@ -59,7 +70,7 @@ export class Outbox {
   private readonly prefix = randomPrefix()
   private seq = 0
   private readonly pending = new Map<string, Pending>()
-  private readonly acked = new Map<string, OutgoingBotFrame>()
+  private readonly acked = new Map<string, Acked>()
   private readonly drainWaiters = new Set<() => void>()
   /** Frames `waiting` or `held` (none, the everyday case: nothing to look for). */
   private stalled = 0
@@ -83,13 +94,14 @@ export class Outbox {
         text: JSON.stringify(withId),
         key,
         state: "sent",
+        overtook: false,
         tries: 0,
         timer: undefined,
         settle: (result) => {
           clearTimeout(pending.timer)
           this.pending.delete(id)
           this.mark(pending, "sent")
-          if (result.ok) this.remember(id, withId)
+          if (result.ok) this.remember(id, { frame: withId, key, overtook: pending.overtook })
           this.release(key)
           if (this.pending.size === 0) for (const wake of [...this.drainWaiters]) wake()
           resolve(result)
@@ -121,6 +133,7 @@ export class Outbox {
           return true
         }
         this.mark(pending, "waiting")
+        this.overtaken(pending)
         pending.timer = setTimeout(() => {
           this.transmit(pending)
           this.release(pending.key)
@@ -130,10 +143,32 @@ export class Outbox {
       pending.settle({ ok: false, error })
       return true
     }
-    const frame = this.acked.get(detail.ref)
-    if (frame === undefined) return false
-    this.options.refusedLater(error, frame)
+    const acked = this.acked.get(detail.ref)
+    if (acked === undefined) return false
+    if (acked.overtook && !PASSING.has(detail.code)) {
+      this.acked.delete(detail.ref)
+      this.again(acked)
+    } else this.options.refusedLater(error, acked.frame)
     return true
+  }
+
+  /** The frames of `waiting`'s key sent after it and not acked yet: each may reach the server before it. */
+  private overtaken(waiting: Pending): void {
+    if (waiting.key === undefined) return
+    let later = false
+    for (const pending of this.pending.values()) {
+      if (pending === waiting) later = true
+      else if (later && pending.key === waiting.key && pending.state === "sent") pending.overtook = true
+    }
+  }
+
+  /** Sends an acked frame refused after overtaking an earlier frame of its key again, as a new frame behind that one;
+   * a refusal of it then is the machine's verdict. */
+  private again({ frame, key }: Acked): void {
+    const { id: _, ...rest } = frame
+    void this.send(rest as Omit<OutgoingBotFrame, "id">, key).then((result) => {
+      if (!result.ok) this.options.refusedLater(result.error, frame)
+    })
   }
 
   /** The socket is open again: every frame not acked goes out again, in order, with its id. */
@@ -211,8 +246,8 @@ export class Outbox {
     }, this.options.ackTimeoutMs ?? 10_000)
   }
 
-  private remember(id: string, frame: OutgoingBotFrame): void {
-    this.acked.set(id, frame)
+  private remember(id: string, acked: Acked): void {
+    this.acked.set(id, acked)
     if (this.acked.size > REMEMBERED) {
       const oldest = this.acked.keys().next().value
       if (oldest !== undefined) this.acked.delete(oldest)

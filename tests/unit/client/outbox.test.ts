@@ -1,6 +1,7 @@
 // A bot's outbox on its own: frame ids unique to the instance, a frame held until acked and sent
 // again (same id) after a reconnect, a late ack reported so the bot reconnects, a frame given up after
-// its tries, a frame refused in passing sent again, and a refusal after the ack passed on as the machine's verdict.
+// its tries, a frame refused in passing sent again, a later frame of its key that overtook it sent again behind it, and a
+// refusal after the ack passed on as the machine's verdict.
 import { describe, expect, it, vi } from "vitest"
 import { Outbox } from "../../../src/client/bot/outbox.ts"
 import type { ClawbotError } from "../../../src/client/errors.ts"
@@ -133,6 +134,48 @@ describe("Outbox", () => {
       expect(sent.slice(4).map((one) => one.type)).toEqual(["task_started", "task_progress", "task_complete"])
       expect(sent.slice(4, 6).map((one) => one.id)).toEqual([started, progress])
       expect(other).toBeDefined()
+    } finally {
+      random.mockRestore()
+      vi.useRealTimers()
+    }
+  })
+
+  it("sends a frame that overtook an earlier one of its key refused in passing again after it, when refused after its ack", async () => {
+    vi.useFakeTimers()
+    const random = vi.spyOn(Math, "random").mockReturnValue(1)
+    try {
+      const { outbox, sent, refusedLater } = setup()
+      const frame = (type: string) => ({ type, payload: { task_id: "t", attempt: 1 } }) as never
+      void outbox.send(frame("task_started"), "t")
+      const completed = outbox.send(frame("task_complete"), "t")
+      void outbox.send(frame("task_complete"), "u")
+      const [started, complete, other] = sent.map((one) => one.id as string)
+      // The server read them apart: the start refused in passing, the completion accepted, then refused by the
+      // machine (the task was still assigned).
+      outbox.refuse({ code: "rate_limited", message: "over the rate", ref: started as string })
+      outbox.ack(complete as string, "1-1")
+      expect(await completed).toEqual({ ok: true, streamId: "1-1" })
+      expect(outbox.refuse({ code: "conflict", message: "task t is assigned", ref: complete as string })).toBe(true)
+      expect(refusedLater).not.toHaveBeenCalled()
+      // Sent again as a new frame, right behind the start.
+      expect(sent).toHaveLength(3)
+      vi.advanceTimersByTime(1_000)
+      expect(sent.slice(3).map((one) => [one.id === started, one.type])).toEqual([
+        [true, "task_started"],
+        [false, "task_complete"],
+      ])
+      const again = sent[4]?.id as string
+      expect(again).not.toBe(complete)
+      outbox.ack(started as string, "1-2")
+      outbox.ack(again, "1-3")
+      expect(outbox.size).toBe(1)
+      // Once in order, a refusal is the machine's verdict: passed on.
+      outbox.refuse({ code: "conflict", message: "stale attempt", ref: again })
+      expect(refusedLater.mock.calls.map(([error]) => error.message)).toEqual(["stale attempt"])
+      // A frame of another key never overtook the start: its refusal is passed on.
+      outbox.ack(other as string, "1-4")
+      outbox.refuse({ code: "conflict", message: "task u is assigned", ref: other as string })
+      expect(refusedLater.mock.calls.map(([error]) => error.message)).toEqual(["stale attempt", "task u is assigned"])
     } finally {
       random.mockRestore()
       vi.useRealTimers()
