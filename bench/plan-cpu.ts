@@ -20,6 +20,7 @@ import { planBatch } from "../src/runtime/plan-batch.ts"
 import type { Router, RoutingRequests } from "../src/runtime/router.ts"
 import type { Sql } from "../src/store/db.ts"
 import { decodeEventStreamEntry } from "../src/schema/event-stream.ts"
+import { createTurns } from "../src/runtime/turns.ts"
 
 const { values } = parseArgs({
   options: {
@@ -106,6 +107,7 @@ const run = async (record: ((what: string, value: unknown) => void) | undefined)
     eventRetention: 100_000,
     append: catching("append", () => ({ streamId: "0-0", partition: 0, duplicate: false })),
     router,
+    turns: createTurns(),
   }
 
   // The fleet: agents registered and connected; free slots as the router counts them.

@@ -26,6 +26,7 @@ import type { Settled } from "../redis/ready-queue.ts"
 import type { Router } from "./router.ts"
 import { sessionCoverage } from "../store/coverage.ts"
 import { storedOutbox } from "./stored-outbox.ts"
+import type { Turns } from "./turns.ts"
 import { MAX_ENTRY_PAYLOAD_BYTES } from "../schema/commands.ts"
 
 export interface BatchIo {
@@ -39,6 +40,8 @@ export interface BatchIo {
   readonly eventRetention: number
   readonly append: AppendFn
   readonly router: Router
+  /** The process's turns of the event loop, shared by its partitions' plans and carrying out (turns.ts). */
+  readonly turns: Turns
 }
 
 /** Done (with how long the one-statement Postgres write took), refused for a newer fence, or not written
@@ -70,6 +73,10 @@ export const eventStreamEntry = (item: OutboxItem): Record<string, string> | und
 
 /** The edge a reply address (`<edgeId>:<n>`) belongs to. */
 const edgeOf = (replyTo: string): string => replyTo.slice(0, Math.max(0, replyTo.lastIndexOf(":"))) || replyTo
+
+/** An outbox asks for its turn of the event loop before it builds its calls, and a long one (a large session's
+ * creation: a send per task) again every this many items (turns.ts). */
+const TURN_CHECK_ITEMS = 256
 
 /** Answers kept per edge reply stream, and how long a stream outlives its last answer (an edge that
  * went away leaves nothing behind). */
@@ -189,7 +196,8 @@ const carryOut = async (io: BatchIo, items: ReadonlyArray<OutboxItem>, replayed:
   // stream of the edge that waits for it.
   const published: Array<Record<string, string>> = []
   const replies = new Map<string, Array<Record<string, string>>>()
-  for (const item of items) {
+  for (const [n, item] of items.entries()) {
+    if (n % TURN_CHECK_ITEMS === 0) await io.turns.myTurn()
     const entry = eventStreamEntry(item)
     if (entry === undefined) continue
     if (item._tag === "reply") listAt(replies, io.keys.replies(edgeOf(item.replyTo))).push(entry)
@@ -205,7 +213,8 @@ const carryOut = async (io: BatchIo, items: ReadonlyArray<OutboxItem>, replayed:
   const agentReleases: Array<ReleaseOutput & OutboxItem> = []
   const agentTasks: Array<AgentTasksOutput & OutboxItem> = []
   let routingId: string | undefined
-  for (const item of items) {
+  for (const [n, item] of items.entries()) {
+    if (n % TURN_CHECK_ITEMS === 0) await io.turns.myTurn()
     switch (item._tag) {
       case "timer_arm": {
         const { type, ...event } = item.event

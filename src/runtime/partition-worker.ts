@@ -315,6 +315,11 @@ export class PartitionWorker {
     const started = performance.now()
     const pending = before?.plan.working
     const assumedNew = assumeNew ? this.creations(entries, pending) : new Map<string, { kind: string; id: string }>()
+    const stored = await this.load(entries, pending, assumedNew)
+    // A plan asks for its turn of the event loop: once the plans and carrying out before it took this turn's slice,
+    // it waits for the next (turns.ts).
+    const turn = io.turns.myTurn()
+    if (turn !== undefined) await turn
     const plan = planBatch({
       partition: this.partition,
       partitions: io.partitions,
@@ -324,7 +329,7 @@ export class PartitionWorker {
       host: this.host,
       pending,
       pendingEntryIds: before && new Set(before.entries.map((entry) => entry.id)),
-      stored: await this.load(entries, pending, assumedNew),
+      stored,
     })
     return { plan, started, assumedNew: [...assumedNew.values()] }
   }

@@ -25,6 +25,7 @@ import { createGroupCommit } from "./group-commit.ts"
 import { createRouter } from "./router.ts"
 import { RuntimeStats } from "./stats.ts"
 import { watchEventLoop } from "./event-loop-stalls.ts"
+import { createTurns } from "./turns.ts"
 
 export interface RuntimeTuning {
   readonly batchSize: number
@@ -148,9 +149,10 @@ export const startRuntime = async (deps: RuntimeDeps): Promise<Runtime> => {
     takenHoldMs: tuning.takenHoldMs,
     decisionMs: deps.scripts.dedupeTtlMs,
   })
+  const turns = createTurns()
   const io = {
     sql: deps.sql,
-    commit: createGroupCommit(deps.sql, tuning.commitConcurrency),
+    commit: createGroupCommit(deps.sql, { concurrency: tuning.commitConcurrency, turns }),
     redis: deps.redis,
     scripts: deps.scripts,
     keys: deps.keys,
@@ -158,6 +160,7 @@ export const startRuntime = async (deps: RuntimeDeps): Promise<Runtime> => {
     eventRetention: tuning.eventRetention,
     append,
     router,
+    turns,
   }
 
   let stopping = false

@@ -14,6 +14,7 @@ import type { ActorKind } from "../../src/runtime/actor-kind.ts"
 import type { BatchIo } from "../../src/runtime/execute-batch.ts"
 import type { Decoded } from "../../src/runtime/plan-batch.ts"
 import { createGroupCommit } from "../../src/runtime/group-commit.ts"
+import { createTurns } from "../../src/runtime/turns.ts"
 import { decodeInboxEntry, ownCommandPayload, validateCommand } from "../../src/runtime/inbox-codec.ts"
 import { PartitionWorker } from "../../src/runtime/partition-worker.ts"
 import { createRouter } from "../../src/runtime/router.ts"
@@ -231,9 +232,10 @@ export const testDeployment = async (options: DeploymentOptions = {}): Promise<T
    * on its own connection, as the runtime's). */
   const batchIo = ({ redis: onRedis = redis, sql = schema.sql }: { redis?: Redis; sql?: Sql } = {}): BatchIo => {
     const onScripts = createScripts(onRedis, scriptOptions)
+    const turns = createTurns()
     return {
       sql,
-      commit: createGroupCommit(sql),
+      commit: createGroupCommit(sql, { turns }),
       redis: onRedis,
       scripts: onScripts,
       keys,
@@ -241,6 +243,7 @@ export const testDeployment = async (options: DeploymentOptions = {}): Promise<T
       eventRetention: DEFAULT_TUNING.eventRetention,
       append,
       router: createRouter({ sql, redis: onRedis, keys, appendEach: appendEachOn(onScripts), clock: Date.now }),
+      turns,
     }
   }
 

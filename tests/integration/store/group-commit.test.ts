@@ -47,7 +47,7 @@ describe("group commit", () => {
 
   it("runs a second group while the first waits on a lock, when its concurrency allows two", async () => {
     await writeBatch(pg.sql, { partition: 10, fence: 1, rows: [], transitions: [] })
-    const commit = createGroupCommit(pg.sql, 2)
+    const commit = createGroupCommit(pg.sql, { concurrency: 2 })
     // Another session holds partition 10's fence row: a write of partition 10 waits for it.
     const held = await holdFence(pg.sql, 10)
     const blocked = commit.write(batch(10, 1, "t-10"))
