@@ -71,9 +71,6 @@ export interface CloseOptions {
 
 const decodeServerFrame = frameDecoder(ServerFrame)
 
-/** How long frames the server dropped over its frame rate wait before they are sent again: the rate refills in a second. */
-const RATE_LIMITED_PAUSE_MS = 1_000
-
 /** Tasks whose run ended, remembered so a task sent again is not run twice. */
 const FINISHED_MEMORY = 4096
 
@@ -86,8 +83,6 @@ export class Bot {
   private readonly outbox: Outbox
   private readonly request: Requester
   private heartbeat: ReturnType<typeof setInterval> | undefined
-  /** Set while frames the server dropped over its frame rate wait to be sent again. */
-  private rateLimited: ReturnType<typeof setTimeout> | undefined
   private limit: number | undefined
   private connectedPayload: Connected | undefined
   private readonly connectedWaiters = new Set<{ resolve(c: Connected): void; reject(e: ClawbotError): void }>()
@@ -186,7 +181,6 @@ export class Bot {
     await this.outbox.drained(Math.min(timeoutMs, this.options.ackTimeoutMs ?? 10_000))
     this.outbox.abandon("the bot closed before the server acked this frame")
     clearInterval(this.heartbeat)
-    clearTimeout(this.rateLimited)
     await this.socket.close(1000, "bot closed")
     this.status("closed")
   }
@@ -223,7 +217,8 @@ export class Bot {
       case "error": {
         const detail = frame.payload as ErrorDetail
         if (this.outbox.refuse(detail)) break
-        if (detail.code === "rate_limited" && detail.ref === undefined) this.sendAgainLater()
+        // The server drops this socket's frames until its rate falls (PROTOCOL: a flood is rate limited).
+        if (detail.code === "rate_limited" && detail.ref === undefined) this.outbox.dropped()
         this.report(new ClawbotError(detail), {})
       }
     }
@@ -359,21 +354,9 @@ export class Bot {
     this.report(error, { taskId: payload.task_id, attempt: payload.attempt, frame: frame.type })
   }
 
-  /** The server drops this socket's frames until its rate falls (PROTOCOL: a flood is rate limited): the frames not
-   * acked go again, with their ids (applied once), a second later, when the rate has refilled. */
-  private sendAgainLater(): void {
-    if (this.rateLimited !== undefined) return
-    this.rateLimited = setTimeout(() => {
-      this.rateLimited = undefined
-      if (!this.closing) this.outbox.resend()
-    }, RATE_LIMITED_PAUSE_MS)
-  }
-
   private onLost(retryInMs: number | undefined, loss: SocketLoss): void {
     clearInterval(this.heartbeat)
     this.heartbeat = undefined
-    clearTimeout(this.rateLimited)
-    this.rateLimited = undefined
     this.outbox.pause()
     if (retryInMs !== undefined && !this.closing) this.status("reconnecting", loss)
   }

@@ -7,7 +7,8 @@
 // the ack (the machine's verdict) is reported as a late refusal. A later frame of the key already on its way when
 // the earlier one was refused in passing (the server read them apart) may have overtaken it: refused after its ack,
 // it is sent again (a new id) after the earlier one instead of being reported (a completion applied before its
-// start is refused while the task is still assigned; after the start it applies).
+// start is refused while the task is still assigned; after the start it applies). Frames the server dropped over the
+// socket's frame rate go again a second later.
 import { ClawbotError } from "../errors.ts"
 import type { ErrorDetail, OutgoingBotFrame } from "../types.ts"
 
@@ -47,6 +48,10 @@ interface Acked {
   readonly overtook: boolean
 }
 
+/** How long frames the server dropped over the socket's frame rate wait before they go again: the rate refills in a
+ * second. */
+const DROPPED_PAUSE_MS = 1_000
+
 /** Acked frames remembered for their late refusals. */
 const REMEMBERED = 1024
 
@@ -74,6 +79,8 @@ export class Outbox {
   private readonly drainWaiters = new Set<() => void>()
   /** Frames `waiting` or `held` (none, the everyday case: nothing to look for). */
   private stalled = 0
+  /** Set while the frames the server dropped wait to go again. */
+  private droppedTimer: ReturnType<typeof setTimeout> | undefined
 
   constructor(private readonly options: OutboxOptions) {}
 
@@ -176,8 +183,21 @@ export class Outbox {
     for (const pending of this.pending.values()) this.transmit(pending)
   }
 
+  /** The server dropped this socket's frames over its frame rate (`rate_limited` without a `ref`): every frame not
+   * acked goes again, with its id (applied once), a second later, once the rate has refilled, instead of after its
+   * ack timeout and a reconnect. */
+  dropped(): void {
+    if (this.droppedTimer !== undefined) return
+    this.droppedTimer = setTimeout(() => {
+      this.droppedTimer = undefined
+      this.resend()
+    }, DROPPED_PAUSE_MS)
+  }
+
   /** The socket was lost: no ack can come until it is back (then every frame goes again, in order: `resend`). */
   pause(): void {
+    clearTimeout(this.droppedTimer)
+    this.droppedTimer = undefined
     for (const pending of this.pending.values()) {
       clearTimeout(pending.timer)
       pending.timer = undefined
@@ -226,6 +246,8 @@ export class Outbox {
 
   /** Gives up every frame not acked (the bot is closed). */
   abandon(reason: string): void {
+    clearTimeout(this.droppedTimer)
+    this.droppedTimer = undefined
     for (const pending of [...this.pending.values()]) {
       pending.settle({ ok: false, error: new ClawbotError({ code: "unavailable", message: reason, ref: pending.frame.id }) })
     }

@@ -1,7 +1,7 @@
-// A bot's outbox on its own: frame ids unique to the instance, a frame held until acked and sent
-// again (same id) after a reconnect, a late ack reported so the bot reconnects, a frame given up after
-// its tries, a frame refused in passing sent again, a later frame of its key that overtook it sent again behind it, and a
-// refusal after the ack passed on as the machine's verdict.
+// A bot's outbox on its own: frame ids unique to the instance, a frame held until acked and sent again (same id)
+// after a reconnect, a late ack reported so the bot reconnects, a frame given up after its tries, a frame refused in
+// passing sent again, frames the server dropped sent again a second later, a later frame of its key that overtook it
+// sent again behind it, and a refusal after the ack passed on as the machine's verdict.
 import { describe, expect, it, vi } from "vitest"
 import { Outbox } from "../../../src/client/bot/outbox.ts"
 import type { ClawbotError } from "../../../src/client/errors.ts"
@@ -178,6 +178,33 @@ describe("Outbox", () => {
       expect(refusedLater.mock.calls.map(([error]) => error.message)).toEqual(["stale attempt", "task u is assigned"])
     } finally {
       random.mockRestore()
+      vi.useRealTimers()
+    }
+  })
+
+  it("sends every frame not acked again, same ids, a second after the server dropped frames over the rate", () => {
+    vi.useFakeTimers()
+    try {
+      const { outbox, sent } = setup()
+      void outbox.send(heartbeat)
+      void outbox.send(heartbeat)
+      const [first, second] = sent.map((one) => one.id)
+      outbox.ack(first as string, "1-1")
+      // Told twice (two frames dropped): one resend.
+      outbox.dropped()
+      outbox.dropped()
+      vi.advanceTimersByTime(999)
+      expect(sent).toHaveLength(2)
+      vi.advanceTimersByTime(1)
+      expect(sent.map((one) => one.id)).toEqual([first, second, second])
+      vi.advanceTimersByTime(1_000)
+      expect(sent).toHaveLength(3)
+      // The socket lost meanwhile: nothing goes until it is back (then `resend`).
+      outbox.dropped()
+      outbox.pause()
+      vi.advanceTimersByTime(1_000)
+      expect(sent).toHaveLength(3)
+    } finally {
       vi.useRealTimers()
     }
   })
