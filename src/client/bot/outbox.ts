@@ -28,6 +28,8 @@ export interface OutboxOptions {
 }
 
 interface Pending {
+  /** The order frames were first sent in (the frame id's number). */
+  readonly seq: number
   readonly frame: OutgoingBotFrame
   readonly text: string
   /** Frames of one key (a task's reports) reach the server in the order they were sent. */
@@ -43,9 +45,10 @@ interface Pending {
 }
 
 interface Acked {
+  readonly seq: number
   readonly frame: OutgoingBotFrame
   readonly key: string | undefined
-  readonly overtook: boolean
+  overtook: boolean
 }
 
 /** How long frames the server dropped over the socket's frame rate wait before they go again: the rate refills in a
@@ -93,10 +96,12 @@ export class Outbox {
    * resolves once acked, refused, or given up (never rejects). */
   send(frame: Omit<OutgoingBotFrame, "id">, key?: string): Promise<SendResult> {
     this.seq += 1
-    const id = `${this.prefix}-${this.seq}`
+    const seq = this.seq
+    const id = `${this.prefix}-${seq}`
     const withId = { ...frame, id } as OutgoingBotFrame
     return new Promise<SendResult>((resolve) => {
       const pending: Pending = {
+        seq,
         frame: withId,
         text: JSON.stringify(withId),
         key,
@@ -108,7 +113,7 @@ export class Outbox {
           clearTimeout(pending.timer)
           this.pending.delete(id)
           this.mark(pending, "sent")
-          if (result.ok) this.remember(id, { frame: withId, key, overtook: pending.overtook })
+          if (result.ok) this.remember(id, { seq, frame: withId, key, overtook: pending.overtook })
           this.release(key)
           if (this.pending.size === 0) for (const wake of [...this.drainWaiters]) wake()
           resolve(result)
@@ -159,14 +164,13 @@ export class Outbox {
     return true
   }
 
-  /** The frames of `waiting`'s key sent after it and not acked yet: each may reach the server before it. */
+  /** The frames of `waiting`'s key sent after it, on their way or acked already (an append refused `unavailable` may be
+   * answered after a later one's ack): each may have reached the server before it. */
   private overtaken(waiting: Pending): void {
     if (waiting.key === undefined) return
-    let later = false
-    for (const pending of this.pending.values()) {
-      if (pending === waiting) later = true
-      else if (later && pending.key === waiting.key && pending.state === "sent") pending.overtook = true
-    }
+    for (const pending of this.pending.values())
+      if (pending.key === waiting.key && pending.seq > waiting.seq && pending.state === "sent") pending.overtook = true
+    for (const acked of this.acked.values()) if (acked.key === waiting.key && acked.seq > waiting.seq) acked.overtook = true
   }
 
   /** Sends an acked frame refused after overtaking an earlier frame of its key again, as a new frame behind that one;

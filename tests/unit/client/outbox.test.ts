@@ -182,6 +182,31 @@ describe("Outbox", () => {
     }
   })
 
+  it("counts a later frame of the key acked before the earlier one was refused in passing as overtaking it", () => {
+    vi.useFakeTimers()
+    const random = vi.spyOn(Math, "random").mockReturnValue(1)
+    try {
+      const { outbox, sent, refusedLater } = setup()
+      const frame = (type: string) => ({ type, payload: { task_id: "t", attempt: 1 } }) as never
+      void outbox.send(frame("task_started"), "t")
+      void outbox.send(frame("task_complete"), "t")
+      const [started, complete] = sent.map((one) => one.id as string)
+      // The start's append failed after the completion's went through (Redis answered them apart).
+      outbox.ack(complete as string, "1-1")
+      outbox.refuse({ code: "unavailable", message: "Redis unreachable", ref: started as string })
+      outbox.refuse({ code: "conflict", message: "task t is assigned", ref: complete as string })
+      expect(refusedLater).not.toHaveBeenCalled()
+      vi.advanceTimersByTime(1_000)
+      expect(sent.slice(2).map((one) => [one.id === started, one.type])).toEqual([
+        [true, "task_started"],
+        [false, "task_complete"],
+      ])
+    } finally {
+      random.mockRestore()
+      vi.useRealTimers()
+    }
+  })
+
   it("sends every frame not acked again, same ids, a second after the server dropped frames over the rate", () => {
     vi.useFakeTimers()
     try {
