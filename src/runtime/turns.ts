@@ -11,7 +11,9 @@ import { performance } from "node:perf_hooks"
 export const SLICE_MS = 20
 
 export interface Turns {
-  /** Resolves when the piece of work that asks may run: at once while this turn's slice lasts. */
+  /** Undefined while this turn's slice lasts: the piece goes on without yielding (awaiting even a resolved promise
+   * would let other work in first: the group commit's drain would take a later write's batch into its group). Past
+   * the slice, a promise that resolves when the piece may run. */
   myTurn(): Promise<void> | undefined
 }
 

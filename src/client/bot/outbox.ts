@@ -44,16 +44,15 @@ interface Pending {
   settle(result: SendResult): void
 }
 
-interface Acked {
-  readonly seq: number
-  readonly frame: OutgoingBotFrame
-  readonly key: string | undefined
-  overtook: boolean
-}
+/** What an acked frame's late refusal needs of it. */
+type Acked = Pick<Pending, "seq" | "frame" | "key" | "overtook">
 
 /** How long frames the server dropped over the socket's frame rate wait before they go again: the rate refills in a
  * second. */
 const DROPPED_PAUSE_MS = 1_000
+
+/** Sends of one frame before it is given up, unless the options say. */
+const DEFAULT_MAX_TRIES = 5
 
 /** Acked frames remembered for their late refusals. */
 const REMEMBERED = 1024
@@ -86,6 +85,10 @@ export class Outbox {
   private droppedTimer: ReturnType<typeof setTimeout> | undefined
 
   constructor(private readonly options: OutboxOptions) {}
+
+  private get maxTries(): number {
+    return this.options.maxTries ?? DEFAULT_MAX_TRIES
+  }
 
   /** Frames not acked yet. */
   get size(): number {
@@ -135,7 +138,7 @@ export class Outbox {
     const error = new ClawbotError(detail)
     const pending = this.pending.get(detail.ref)
     if (pending) {
-      if (PASSING.has(detail.code) && pending.tries < (this.options.maxTries ?? 5)) {
+      if (PASSING.has(detail.code) && pending.tries < this.maxTries) {
         // Not accepted: the same frame (same id) goes again once the server had time to recover, or right after the
         // earlier frame of its key that waits too.
         clearTimeout(pending.timer)
@@ -265,7 +268,7 @@ export class Outbox {
     pending.tries += 1
     pending.timer = setTimeout(() => {
       pending.timer = undefined
-      if (pending.tries >= (this.options.maxTries ?? 5)) {
+      if (pending.tries >= this.maxTries) {
         const message = `${pending.frame.type}: no ack after ${pending.tries} sends`
         pending.settle({ ok: false, error: new ClawbotError({ code: "unavailable", message, ref: pending.frame.id }) })
       } else this.options.late()

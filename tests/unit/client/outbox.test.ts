@@ -2,7 +2,7 @@
 // after a reconnect, a late ack reported so the bot reconnects, a frame given up after its tries, a frame refused in
 // passing sent again, frames the server dropped sent again a second later, a later frame of its key that overtook it
 // sent again behind it, and a refusal after the ack passed on as the machine's verdict.
-import { describe, expect, it, vi } from "vitest"
+import { describe, expect, it, type MockInstance, vi } from "vitest"
 import { Outbox } from "../../../src/client/bot/outbox.ts"
 import type { ClawbotError } from "../../../src/client/errors.ts"
 
@@ -25,6 +25,21 @@ const setup = (overrides: { open?: boolean; maxTries?: number } = {}) => {
 }
 
 const heartbeat = { type: "heartbeat", payload: {} } as const
+/** A report of task `t`. */
+const frame = (type: string) => ({ type, payload: { task_id: "t", attempt: 1 } }) as never
+
+/** Runs `test` on fake timers, each wait of a frame refused in passing drawn at the top of its range (`random` may
+ * move it); restores both after. */
+const atTopOfDraws = async (test: (random: MockInstance<() => number>) => void | Promise<void>): Promise<void> => {
+  vi.useFakeTimers()
+  const random = vi.spyOn(Math, "random").mockReturnValue(1)
+  try {
+    await test(random)
+  } finally {
+    random.mockRestore()
+    vi.useRealTimers()
+  }
+}
 
 describe("Outbox", () => {
   it("settles a frame with its ack, and gives distinct ids", async () => {
@@ -68,11 +83,9 @@ describe("Outbox", () => {
     }
   })
 
-  it("sends a frame refused in passing (rate_limited, unavailable) again, same id, after a growing wait, within its tries", async () => {
-    vi.useFakeTimers()
+  it("sends a frame refused in passing (rate_limited, unavailable) again, same id, after a growing wait, within its tries", () =>
     // The wait is drawn from the upper half of 1 s, 2 s, ...: here its top.
-    const random = vi.spyOn(Math, "random").mockReturnValue(1)
-    try {
+    atTopOfDraws(async (random) => {
       const { outbox, sent } = setup({ maxTries: 3 })
       const result = outbox.send(heartbeat)
       const id = sent[0]?.id as string
@@ -107,18 +120,11 @@ describe("Outbox", () => {
       outbox.refuse({ code: "rate_limited", message: "over the rate", ref: third })
       vi.advanceTimersByTime(500)
       expect(sent.filter((frame) => frame.id === third)).toHaveLength(2)
-    } finally {
-      random.mockRestore()
-      vi.useRealTimers()
-    }
-  })
+    }))
 
-  it("holds a key's later frames behind one that waits to go again, then sends them after it, in order", () => {
-    vi.useFakeTimers()
-    const random = vi.spyOn(Math, "random").mockReturnValue(1)
-    try {
+  it("holds a key's later frames behind one that waits to go again, then sends them after it, in order", () =>
+    atTopOfDraws(() => {
       const { outbox, sent } = setup()
-      const frame = (type: string) => ({ type, payload: { task_id: "t", attempt: 1 } }) as never
       void outbox.send(frame("task_started"), "t")
       void outbox.send(frame("task_progress"), "t")
       void outbox.send(heartbeat, "other")
@@ -134,18 +140,11 @@ describe("Outbox", () => {
       expect(sent.slice(4).map((one) => one.type)).toEqual(["task_started", "task_progress", "task_complete"])
       expect(sent.slice(4, 6).map((one) => one.id)).toEqual([started, progress])
       expect(other).toBeDefined()
-    } finally {
-      random.mockRestore()
-      vi.useRealTimers()
-    }
-  })
+    }))
 
-  it("sends a frame that overtook an earlier one of its key refused in passing again after it, when refused after its ack", async () => {
-    vi.useFakeTimers()
-    const random = vi.spyOn(Math, "random").mockReturnValue(1)
-    try {
+  it("sends a frame that overtook an earlier one of its key refused in passing again after it, when refused after its ack", () =>
+    atTopOfDraws(async () => {
       const { outbox, sent, refusedLater } = setup()
-      const frame = (type: string) => ({ type, payload: { task_id: "t", attempt: 1 } }) as never
       void outbox.send(frame("task_started"), "t")
       const completed = outbox.send(frame("task_complete"), "t")
       void outbox.send(frame("task_complete"), "u")
@@ -176,18 +175,11 @@ describe("Outbox", () => {
       outbox.ack(other as string, "1-4")
       outbox.refuse({ code: "conflict", message: "task u is assigned", ref: other as string })
       expect(refusedLater.mock.calls.map(([error]) => error.message)).toEqual(["stale attempt", "task u is assigned"])
-    } finally {
-      random.mockRestore()
-      vi.useRealTimers()
-    }
-  })
+    }))
 
-  it("counts a later frame of the key acked before the earlier one was refused in passing as overtaking it", () => {
-    vi.useFakeTimers()
-    const random = vi.spyOn(Math, "random").mockReturnValue(1)
-    try {
+  it("counts a later frame of the key acked before the earlier one was refused in passing as overtaking it", () =>
+    atTopOfDraws(() => {
       const { outbox, sent, refusedLater } = setup()
-      const frame = (type: string) => ({ type, payload: { task_id: "t", attempt: 1 } }) as never
       void outbox.send(frame("task_started"), "t")
       void outbox.send(frame("task_complete"), "t")
       const [started, complete] = sent.map((one) => one.id as string)
@@ -201,11 +193,7 @@ describe("Outbox", () => {
         [true, "task_started"],
         [false, "task_complete"],
       ])
-    } finally {
-      random.mockRestore()
-      vi.useRealTimers()
-    }
-  })
+    }))
 
   it("sends every frame not acked again, same ids, a second after the server dropped frames over the rate", () => {
     vi.useFakeTimers()
