@@ -1,5 +1,6 @@
 // `clawbot sessions create|ls|get|start|pause|resume|stop|cancel|retry|timeline|delete`: sessions (DAGs of
 // tasks) from the command line.
+import { TASK_STATUSES } from "../../machines/task-statuses.ts"
 import { SESSION_ACTIONS, type CreateSession, type SessionAction, type SessionSummary, type SessionView } from "../client/node.ts"
 import { fields, table } from "./format.ts"
 import { EXIT, jsonFile, listCommand, showCommand, type Command, type Group } from "./operator.ts"
@@ -15,12 +16,19 @@ const lifecycle = (action: SessionAction): Command => ({
   },
 })
 
+/** A session's tasks by state as people read them: the states that hold any, in lifecycle order (`blocked:1 ready:1`);
+ * `--json` keeps every count. */
+const taskCounts = (counts: SessionSummary["task_counts"]): string | null => {
+  const held = TASK_STATUSES.filter((state) => (counts[state] ?? 0) > 0).map((state) => `${state}:${counts[state]}`)
+  return held.length === 0 ? null : held.join(" ")
+}
+
 const summary = ({ tasks: _tasks, ...session }: SessionView) => ({
   id: session.id,
   status: session.status,
   title: session.title,
   priority: session.priority,
-  tasks: session.task_counts,
+  tasks: taskCounts(session.task_counts),
   health: session.health,
   checkpoints: session.checkpoints,
   error: session.error,
@@ -65,14 +73,7 @@ export const sessionsGroup: Group = {
       summary: "Lists sessions",
       filters: { status: { type: "string" } },
       headers: ["ID", "STATUS", "TASKS", "TITLE"],
-      row: (s) => [
-        s.id,
-        s.status,
-        Object.entries(s.task_counts)
-          .map(([state, n]) => `${state}:${n}`)
-          .join(" "),
-        s.title,
-      ],
+      row: (s) => [s.id, s.status, taskCounts(s.task_counts), s.title],
       page: ({ admin, values }, paging) => admin.sessions.list({ status: values.status as never, ...paging }),
     }),
     get: showCommand(

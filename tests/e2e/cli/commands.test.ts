@@ -137,7 +137,9 @@ describe("clawbot sessions", () => {
     expect(await cli(["sessions", "pause", id])).toMatchObject({ code: 5, err: expect.stringContaining("conflict") })
     expect((await cli(["sessions", "resume", id])).out).toBe(`${id} running\n`)
     expect((await cli(["sessions", "stop", id])).out).toBe(`${id} stopped\n`)
-    expect((await cli(["sessions", "ls", "--status", "stopped"])).out).toContain(id)
+    // Stopped, its two unfinished tasks cancelled: the counts name the states that hold any, in lifecycle order.
+    expect((await cli(["sessions", "ls", "--status", "stopped"])).out).toMatch(new RegExp(`^${id} +stopped +cancelled:2 +cli dag$`, "mu"))
+    expect((await cli(["sessions", "get", id])).out).toMatch(/^tasks: +cancelled:2$/mu)
     expect((await cli(["sessions", "timeline", id])).out).toMatch(/session +[0-9a-f-]{36} +\d+ +paused +running +RESUME/u)
     const other = (await cli(["sessions", "create", "-f", "dag.json"], { files: { "dag.json": dag } })).out.split("\n")[0] as string
     expect((await cli(["sessions", "start", other])).out).toBe(`${other} queued\n`)
