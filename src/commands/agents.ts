@@ -20,9 +20,11 @@ const summary = (agent: AgentView) => ({
   name: agent.name,
   status: agent.status,
   capabilities: agent.capabilities.join(", "),
-  labels: Object.entries(agent.labels)
-    .map(([key, value]) => `${key}=${value}`)
-    .join(", "),
+  // `-` when it has none, as any empty field.
+  labels:
+    Object.entries(agent.labels)
+      .map(([key, value]) => `${key}=${value}`)
+      .join(", ") || null,
   inflight: `${agent.inflight.length} of ${agent.max_concurrency}`,
   load: agent.load,
   breaker: agent.breaker,

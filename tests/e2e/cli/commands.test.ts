@@ -174,6 +174,8 @@ describe("clawbot agents", () => {
       new RegExp(`^${registered.id} +cli-agent +offline +0/3 +cli-a,cli-b$`, "mu"),
     )
     expect((await cli(["agents", "ls", "--label", "team=red"])).out).toContain(registered.id)
+    const plain = json(await cli(["agents", "register", "--name", "cli-plain", "-c", "cli-a", "--json"]))
+    expect((await cli(["agents", "get", plain.id])).out).toMatch(/^labels: +-$/mu)
     expect((await cli(["agents", "ls", "--label", "team=blue"])).out).not.toContain(registered.id)
     expect(await cli(["agents", "register", "--name", "x", "-c", "cli-a", "-l", "team"])).toMatchObject({
       code: 3,
