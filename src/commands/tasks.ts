@@ -58,6 +58,7 @@ const summary = (task: TaskView) => ({
   progress: task.progress_message ? `${task.progress} ${task.progress_message}` : task.progress,
   result: task.result,
   error: task.error,
+  cancel_reason: task.cancel_reason,
   session: task.session_id,
   version: task.version,
   updated_at: task.updated_at,

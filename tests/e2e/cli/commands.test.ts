@@ -40,6 +40,7 @@ describe("clawbot tasks", () => {
     expect(listed.out).toMatch(/^ID +STATUS +CAPABILITY +ATTEMPT +AGENT +TITLE$/mu)
     expect(listed.out).toContain(`${id}  ready`)
     expect((await cli(["tasks", "cancel", id, "--reason", "cli"])).out).toBe(`${id} cancelled\n`)
+    expect((await cli(["tasks", "get", id])).out).toMatch(/^cancel_reason: +cli$/mu)
     expect(json(await cli(["tasks", "ls", "--status", "cancelled", "--json"])).items.map((task: { id: string }) => task.id)).toContain(id)
   })
 
