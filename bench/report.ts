@@ -1,6 +1,7 @@
 // What a scenario reports and how it is printed: per side its outcome (tasks, wall time,
 // latencies) and cost; a comparison table per pair Clawbot / BullMQ with the ratio of each
 // metric, rendered as aligned text for the terminal and as Markdown for bench/results/latest.md.
+import { availableParallelism } from "node:os"
 import { type Cost, LATE_TURN_SECONDS } from "./support/cost.ts"
 
 /** What one system did in one measured run. */
@@ -124,6 +125,10 @@ const COST: ReadonlyArray<Metric> = [
   { label: "per task: node CPU ms (runtime / worker)", value: (o) => perTask(o, o.cost.nodeCpuMs), digits: 2 },
   { label: "per task: Redis CPU ms", value: (o) => perTask(o, o.cost.redisCpuMs), digits: 2 },
   { label: "per task: Postgres CPU ms", value: (o) => perTask(o, o.cost.pgCpuMs), digits: 2, clawbotOnly: true },
+  { label: "per task: host CPU ms (every process)", value: (o) => perTask(o, o.cost.host.busyMs), digits: 2 },
+  { label: "per task: host context switches", value: (o) => perTask(o, o.cost.host.contextSwitches), digits: 1 },
+  // Over the run's wall time (the cost's samples also take in the moments before and after it: a little more).
+  { label: "host cores busy (% of the run)", value: (o) => (100 * o.cost.host.busyMs) / (availableParallelism() * o.wallMs), digits: 0 },
   { label: "runtime batches", value: (o) => o.cost.batches, digits: 0, clawbotOnly: true },
   { label: "runtime entries per batch", value: (o) => o.cost.batchEntries / o.cost.batches, digits: 1, clawbotOnly: true },
   {

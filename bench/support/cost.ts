@@ -1,6 +1,6 @@
 // The cost of a measured run, from counters sampled before and after it: Redis commands, bytes
 // in and CPU (INFO of the bench's own redis-server), Postgres traffic (the counting proxy), WAL
-// written and the cluster's CPU, the measured node processes' CPU (/proc), and for Clawbot the
+// written and the cluster's CPU, the measured node processes' CPU and the whole host's (/proc), and for Clawbot the
 // inbox entries added (XINFO of each partition's inbox), the transitions recorded by event (its
 // schema's history) and the runtimes' published batch stats, and Postgres' time by statement
 // (pg_stat_statements, the bench's own cluster).
@@ -11,7 +11,7 @@ import type { Keys } from "../../src/redis/keys.ts"
 import { decodeRuntimeStats } from "../../src/schema/runtime-stats.ts"
 import type { Bench } from "./bench.ts"
 import type { PgTraffic } from "./pg-proxy.ts"
-import { processCpuMs, treeCpuMs } from "./proc-cpu.ts"
+import { type HostCpu, hostCpu, processCpuMs, treeCpuMs } from "./proc-cpu.ts"
 
 export interface CostSample {
   readonly redisCalls: ReadonlyMap<string, number>
@@ -23,6 +23,8 @@ export interface CostSample {
   /** pg_stat_database's rows inserted + updated + deleted (see rowsWritten). */
   readonly pgRowsWritten: number
   readonly nodeCpuMs: number
+  /** Every process on the host (the peer's, the bench's, the servers'): what a saturated host's rate divides. */
+  readonly host: HostCpu
   readonly inboxEntries: number
   readonly batches: number
   readonly batchEntries: number
@@ -179,6 +181,7 @@ export const sampleCost = async (bench: Bench, target: CostTarget): Promise<Cost
     pgCpuMs: await treeCpuMs(servers.postmasterPid),
     pgRowsWritten: await rowsWritten(bench),
     nodeCpuMs: cpu.reduce((sum, ms) => sum + ms, 0),
+    host: await hostCpu(),
     inboxEntries: inbox.reduce((sum, n) => sum + n, 0),
     batches: batches.batches,
     batchEntries: batches.entries,
@@ -231,6 +234,10 @@ export const costBetween = (before: CostSample, after: CostSample): Cost => {
     pgCpuMs: after.pgCpuMs - before.pgCpuMs,
     pgRowsWritten: after.pgRowsWritten - before.pgRowsWritten,
     nodeCpuMs: after.nodeCpuMs - before.nodeCpuMs,
+    host: {
+      busyMs: after.host.busyMs - before.host.busyMs,
+      contextSwitches: after.host.contextSwitches - before.host.contextSwitches,
+    },
     inboxEntries: after.inboxEntries - before.inboxEntries,
     batches: after.batches - before.batches,
     batchEntries: after.batchEntries - before.batchEntries,

@@ -1,5 +1,6 @@
 // CPU time of processes on this machine, from /proc (Linux): a process's own user + system
-// time, and a server's whole tree (the parent, the children it already reaped, the live ones).
+// time, a server's whole tree (the parent, the children it already reaped, the live ones), and the
+// whole host's (every process on every core) with its context switches.
 import { readdir, readFile } from "node:fs/promises"
 
 const TICK_MS = 10 // USER_HZ is 100 on Linux
@@ -36,4 +37,21 @@ export const treeCpuMs = async (pid: number): Promise<number> => {
     if (child?.ppid === pid) total += child.own
   }
   return total
+}
+
+export interface HostCpu {
+  /** CPU ms every core spent running anything (user, nice, system, interrupts), summed over the cores. */
+  readonly busyMs: number
+  /** Context switches on every core. */
+  readonly contextSwitches: number
+}
+
+/** The whole host's CPU and context switches since it booted (/proc/stat; zeros where there is none). */
+export const hostCpu = async (): Promise<HostCpu> => {
+  const text = await readFile("/proc/stat", "utf8").catch(() => "")
+  const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0] = (/^cpu +(.*)$/m.exec(text)?.[1] ?? "").split(" ").map(Number)
+  return {
+    busyMs: (user + nice + system + irq + softirq) * TICK_MS,
+    contextSwitches: Number(/^ctxt (\d+)$/m.exec(text)?.[1] ?? 0),
+  }
 }
