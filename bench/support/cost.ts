@@ -1,9 +1,9 @@
 // The cost of a measured run, from counters sampled before and after it: Redis commands, bytes
 // in and CPU (INFO of the bench's own redis-server), Postgres traffic (the counting proxy), WAL
-// written and the cluster's CPU, the measured node processes' CPU and the whole host's (/proc), and for Clawbot the
-// inbox entries added (XINFO of each partition's inbox), the transitions recorded by event (its
-// schema's history) and the runtimes' published batch stats, and Postgres' time by statement
-// (pg_stat_statements, the bench's own cluster).
+// written and the cluster's CPU, the measured node processes' CPU and the whole host's with its
+// context switches (/proc), and for Clawbot the inbox entries added (XINFO of each partition's
+// inbox), the transitions recorded by event (its schema's history) and the runtimes' published
+// batch stats, and Postgres' time by statement (pg_stat_statements, the bench's own cluster).
 // Rows written come from pg_stat_database, which backends update at most once a second while
 // busy and at the latest when they exit: read them once the measured processes have stopped.
 import type { Redis } from "ioredis"
