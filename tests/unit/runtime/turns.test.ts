@@ -35,6 +35,10 @@ const inTurns = async (sliceMs: number, pieces: ReadonlyArray<readonly [name: st
   return ran
 }
 
+/** The turn `name` ran in (-1 if it never ran). */
+const turnOf = (ran: ReadonlyArray<{ name: string; turn: number }>, name: string): number =>
+  ran.find((one) => one.name === name)?.turn ?? -1
+
 describe("turns", () => {
   it("lets pieces that fit in the slice run at once, in the turn that asked", async () => {
     const ran = await inTurns(200, [
@@ -58,11 +62,10 @@ describe("turns", () => {
       ["d", 10],
     ])
     expect(ran.map((one) => one.name)).toEqual(["a", "timer", "b", "c", "d"])
-    const turnOf = (name: string) => ran.find((one) => one.name === name)?.turn ?? -1
-    expect(turnOf("a")).toBe(0)
-    expect(turnOf("b")).toBeGreaterThan(0)
-    expect(turnOf("c")).toBeGreaterThan(turnOf("b"))
-    expect(turnOf("d")).toBeGreaterThan(turnOf("c"))
+    expect(turnOf(ran, "a")).toBe(0)
+    expect(turnOf(ran, "b")).toBeGreaterThan(0)
+    expect(turnOf(ran, "c")).toBeGreaterThan(turnOf(ran, "b"))
+    expect(turnOf(ran, "d")).toBeGreaterThan(turnOf(ran, "c"))
   })
 
   it("runs as many waiting pieces in a turn as its slice holds", async () => {
@@ -73,12 +76,11 @@ describe("turns", () => {
       ["d", 150],
       ["e", 1],
     ])
-    const turnOf = (name: string) => ran.find((one) => one.name === name)?.turn ?? -1
     expect(ran.map((one) => one.name)).toEqual(["a", "timer", "b", "c", "d", "e"])
-    expect(turnOf("b")).toBeGreaterThan(turnOf("a"))
+    expect(turnOf(ran, "b")).toBeGreaterThan(turnOf(ran, "a"))
     // b and c fit in the next turn with d, which spends it: e waits for the one after.
-    expect([turnOf("c"), turnOf("d")]).toEqual([turnOf("b"), turnOf("b")])
-    expect(turnOf("e")).toBeGreaterThan(turnOf("d"))
+    expect([turnOf(ran, "c"), turnOf(ran, "d")]).toEqual([turnOf(ran, "b"), turnOf(ran, "b")])
+    expect(turnOf(ran, "e")).toBeGreaterThan(turnOf(ran, "d"))
   })
 
   it("gives a waiting piece its turn before pieces that ask during it", async () => {
