@@ -55,6 +55,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 const backoffMs = (attempt: number) => Math.min(5_000, 100 * 2 ** attempt)
 /** Timers moved into the inbox per step; a full step looks again at once. */
 const TIMERS_PER_STEP = 500
+/** A look at the timers that did not reach Redis is made again after this (or `timerTickMs`, if sooner). */
+const TIMER_RETRY_MS = 1_000
 
 /** A newer owner has written the partition. */
 class PartitionLost extends Error {}
@@ -466,7 +468,7 @@ export class PartitionWorker {
     } catch (error) {
       // Due timers stay in the sorted set and fire at the next look that reaches Redis.
       this.options.log.debug("could not fire timers", { partition: this.partition, ...errorFields(error) })
-      this.wakeTimersAt(Number.POSITIVE_INFINITY)
+      this.wakeTimersAt(now + TIMER_RETRY_MS)
     }
   }
 

@@ -1,11 +1,12 @@
 // Durable time: deadlines, retry backoffs and heartbeat expiries are kept in Redis, not in a
 // process's memory, so one that falls due while no runtime is running fires as soon as a
-// runtime is back, with the effects a user relies on.
+// runtime is back, with the effects a user relies on; a running worker fires one when it falls
+// due, not at its next periodic look.
 import { randomUUID } from "node:crypto"
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
 import { partitionOf } from "../../../src/redis/partition.ts"
 import type { StoredActor } from "../../../src/store/actor-row.ts"
-import { redisClockPast, testDeployment, type TestDeployment } from "../../support/runtime.ts"
+import { QUICK, redisClockPast, testDeployment, type TestDeployment } from "../../support/runtime.ts"
 
 let deployment: TestDeployment
 beforeAll(async () => {
@@ -35,6 +36,21 @@ const createTask = async (capability: string, spec: { timeoutS?: number; maxAtte
 }
 
 describe("durable timers", () => {
+  it("fires a deadline its worker armed when it falls due, with a periodic look far away", async () => {
+    // The periodic look is a minute off: only the wake the batch set at the deadline can fire it in time.
+    await deployment.startRuntime({ ...QUICK, timerTickMs: 60_000 })
+    const taskId = await createTask("timers-due", { timeoutS: 1, maxAttempts: 1 })
+    await deployment.append({ kind: "task", id: taskId, type: "ASSIGN", payload: { agentId: randomUUID() } })
+    const assigned = await deployment.actor("task", taskId, (row) => row.state === "assigned")
+    const deadline = contextOf<{ deadlineAt: number }>(assigned).deadlineAt
+
+    const timedOut = await deployment.actor("task", taskId, (row) => row.state === "timed_out", 10_000)
+    const finishedAt = contextOf<{ finishedAt: number }>(timedOut).finishedAt
+    expect(finishedAt).toBeGreaterThanOrEqual(deadline)
+    expect(finishedAt - deadline).toBeLessThan(5_000)
+    expect((await deployment.transitions("task", taskId)).map((t) => t.event)).toEqual(["CREATE", "ASSIGN", "DEADLINE"])
+  })
+
   it("times a task on its last attempt out after a restart when its deadline passed while no runtime ran", async () => {
     const runtime = await deployment.startRuntime()
     const agentId = randomUUID()

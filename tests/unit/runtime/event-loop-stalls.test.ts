@@ -1,5 +1,6 @@
 // The event-loop watch (src/runtime/event-loop-stalls.ts): a loop held busy is observed as one late turn of about
-// that long, reported as a stall when over the bar; a short hold is observed but not reported.
+// that long, reported as a stall when over the bar; a short hold is observed but not reported; watches of one tick
+// length share one timer (the same turns, the same lateness) and one stopped leaves the other watching.
 import { afterEach, describe, expect, it } from "vitest"
 import { type EventLoopWatch, watchEventLoop } from "../../../src/runtime/event-loop-stalls.ts"
 
@@ -16,7 +17,11 @@ const until = async (ready: () => boolean) => {
 
 describe("the event-loop watch", () => {
   let watch: EventLoopWatch | undefined
-  afterEach(() => watch?.stop())
+  let other: EventLoopWatch | undefined
+  afterEach(() => {
+    watch?.stop()
+    other?.stop()
+  })
 
   it("observes a held loop as a late turn, and reports it when over the bar", async () => {
     const observed: number[] = []
@@ -44,5 +49,38 @@ describe("the event-loop watch", () => {
     hold(120)
     await until(() => observed.some((seconds) => seconds >= 0.08))
     expect(stalls).toEqual([])
+  })
+
+  it("gives two watches of one tick length the same turns, and one stopped leaves the other watching", async () => {
+    const first: number[] = []
+    const second: number[] = []
+    const stalls: Array<[string, number]> = []
+    watch = watchEventLoop({
+      observe: (seconds) => first.push(seconds),
+      stalled: (ms) => stalls.push(["first", ms]),
+      warnAfterMs: 150,
+      tickMs: 20,
+    })
+    other = watchEventLoop({
+      observe: (seconds) => second.push(seconds),
+      stalled: (ms) => stalls.push(["second", ms]),
+      warnAfterMs: 150,
+      tickMs: 20,
+    })
+    await until(() => second.length >= 2)
+    hold(300)
+    await until(() => stalls.length >= 2)
+    const [[, ms]] = stalls as [[string, number]]
+    expect(stalls).toEqual([
+      ["first", ms],
+      ["second", ms],
+    ])
+    // One timer: the second watch saw exactly the lateness of the first's turns since it joined.
+    expect(second).toEqual(first.slice(first.length - second.length))
+    watch.stop()
+    watch = undefined
+    const [firstSeen, secondSeen] = [first.length, second.length]
+    await until(() => second.length >= secondSeen + 2)
+    expect(first).toHaveLength(firstSeen)
   })
 })
