@@ -1,9 +1,10 @@
 // Scenario `dispatch`: latency under a steady offered load of R tasks a second for T seconds (an
-// open loop: submits go out on schedule whatever the answers). Clawbot: `clawbot start` with the
-// bots of `fleet`; each task is appended to the inbox with `append` (CREATE, as the edge does
-// for POST /tasks), carrying the epoch ms of its submit; a bot notes when `task_assigned` for it
-// arrives. BullMQ: `Queue.add` of one job at a time with the same schedule; the worker notes
-// when processing of it starts. Both then run to durable completion.
+// open loop: submits go out on schedule whatever the answers), and again at a lower rate both sides
+// carry (the latency below saturation). Clawbot: `clawbot start` with the bots of `fleet`, a fresh
+// deployment for each rate; each task is appended to the inbox with `append` (CREATE, as the edge does for POST
+// /tasks), carrying the epoch ms of its submit; a bot notes when `task_assigned` for it arrives.
+// BullMQ: `Queue.add` of one job at a time with the same schedule; the worker notes when processing
+// of it starts. Both then run to durable completion.
 import { randomUUID } from "node:crypto"
 import { bullmqPaced } from "./bullmq.ts"
 import { CAPABILITY } from "./lifecycle.ts"
@@ -15,6 +16,7 @@ import {
   topCommands,
   topStatements,
   transitionsPerTask,
+  type Figure,
   type Outcome,
   type ScenarioReport,
   type Side,
@@ -25,11 +27,18 @@ import { startEdgeFleet } from "./support/edge-fleet.ts"
 import { paced } from "./support/pace.ts"
 import { noopPayload } from "./support/payload.ts"
 
-const runClawbot = async (bench: Bench, tasks: number, notes: string[]): Promise<Outcome> => {
+/** An offered rate and the tasks it submits over the scenario's seconds. */
+interface Offer {
+  readonly rate: number
+  readonly tasks: number
+}
+
+/** One offer on a fleet of its own (a measured run ends with its deployment stopped, to read its CPU). */
+const runClawbot = async (bench: Bench, { rate, tasks }: Offer, notes: string[]): Promise<Outcome> => {
   const fleet = await startEdgeFleet(bench, "bd")
   try {
     const submit = async () => {
-      const errors = await paced(tasks, bench.options.rate, bench.signal, (i) => {
+      const errors = await paced(tasks, rate, bench.signal, (i) => {
         const id = randomUUID()
         return fleet.deployment.append({
           kind: "task",
@@ -47,7 +56,7 @@ const runClawbot = async (bench: Bench, tasks: number, notes: string[]): Promise
       })
       if (errors.length > 0) throw new Error(`${errors.length} appends failed: ${errors[0]}`)
     }
-    const outcome = await fleet.measure("dispatch clawbot", tasks, submit, true)
+    const outcome = await fleet.measure(`dispatch clawbot ${rate}/s`, tasks, submit, true)
     notes.push(...fleet.notes())
     return outcome
   } finally {
@@ -55,12 +64,20 @@ const runClawbot = async (bench: Bench, tasks: number, notes: string[]): Promise
   }
 }
 
+const offerOf = (rate: number, seconds: number): Offer => ({ rate, tasks: Math.max(1, Math.round(rate * seconds)) })
+
 export const dispatch = async (bench: Bench): Promise<ScenarioReport> => {
-  const { rate, seconds, agents, concurrency } = bench.options
-  const tasks = Math.max(1, Math.round(rate * seconds))
+  const { rate, lowRate, seconds, agents, concurrency } = bench.options
+  const [offered, low] = [offerOf(rate, seconds), offerOf(lowRate, seconds)]
+  const { tasks } = offered
   const notes: string[] = []
-  const clawbot: Side = { label: "clawbot", outcome: await runClawbot(bench, tasks, notes) }
-  const bullmq: Side = { label: "bullmq", outcome: await bullmqPaced(bench, { tasks, rate, slots: agents * concurrency }) }
+  const slots = agents * concurrency
+  const clawbot: Side = { label: "clawbot", outcome: await runClawbot(bench, offered, notes) }
+  const bullmq: Side = { label: "bullmq", outcome: await bullmqPaced(bench, { ...offered, slots }) }
+  // Below saturation, each side on a fresh deployment again; the notes are the offered rate's.
+  const clawbotAtLow: Side = { label: "clawbot", outcome: await runClawbot(bench, low, []) }
+  const bullmqAtLow: Side = { label: "bullmq", outcome: await bullmqPaced(bench, { ...low, slots }) }
+  const atLow = (side: Side): Figure => ({ ...p99Figure(side), label: `${side.label} latency p99 at ${lowRate}/s (ms)` })
   return {
     name: "dispatch",
     headline: `${tasks} tasks offered at ${rate}/s: submit → task_assigned received by a bot (${agents} SDK bots × ${concurrency}) vs Queue.add → processing started`,
@@ -70,16 +87,30 @@ export const dispatch = async (bench: Bench): Promise<ScenarioReport> => {
         [[clawbot, bullmq]],
         true,
       ),
+      comparisonTable(
+        `dispatch: ${lowRate} tasks/s offered for ${seconds} s (below saturation); latency is submit → assignment received`,
+        [[clawbotAtLow, bullmqAtLow]],
+        true,
+      ),
     ],
     notes: [
       "clawbot submits with append (the inbox, as the edge does for POST /tasks; HTTP intake is measured by fleet), BullMQ with Queue.add",
-      `assignments timed: clawbot ${clawbot.outcome.latencies?.length ?? 0}, bullmq ${bullmq.outcome.latencies?.length ?? 0} of ${tasks}`,
+      `assignments timed: clawbot ${clawbot.outcome.latencies?.length ?? 0}, bullmq ${bullmq.outcome.latencies?.length ?? 0} of ${tasks}; at ${lowRate}/s clawbot ${clawbotAtLow.outcome.latencies?.length ?? 0}, bullmq ${bullmqAtLow.outcome.latencies?.length ?? 0} of ${low.tasks}`,
       ...notes,
       transitionsPerTask(clawbot),
       topCommands(clawbot),
       topStatements(clawbot),
     ],
-    failures: failuresOf([clawbot, bullmq]),
-    figures: [...pairFigures([clawbot, bullmq]), p99Figure(clawbot, { atMost: 25 }), p99Figure(bullmq)],
+    failures: [
+      ...failuresOf([clawbot, bullmq]),
+      ...failuresOf([clawbotAtLow, bullmqAtLow]).map((failure) => `at ${lowRate}/s, ${failure}`),
+    ],
+    figures: [
+      ...pairFigures([clawbot, bullmq]),
+      p99Figure(clawbot, { atMost: 25 }),
+      p99Figure(bullmq),
+      atLow(clawbotAtLow),
+      atLow(bullmqAtLow),
+    ],
   }
 }

@@ -21,6 +21,13 @@ describe("parseOptions", () => {
     expect(options.seconds).toBe(0.5)
   })
 
+  it("runs dispatch at 100/s as well as its offered rate unless --low-rate says otherwise", () => {
+    expect(parseOptions([]).lowRate).toBe(100)
+    expect(parseOptions(["--low-rate", "250"]).lowRate).toBe(250)
+    expect(describeOptions(parseOptions([]))).toContain("dispatch 1000/s and 100/s for 10 s")
+    expect(() => parseOptions(["--low-rate", "0"])).toThrow('--low-rate: expected a positive integer, got "0"')
+  })
+
   it("names the option and the value it refuses", () => {
     expect(() => parseOptions(["--only", "ingest"])).toThrow('--only: expected lifecycle | fleet | sessions | dispatch, got "ingest"')
     expect(() => parseOptions(["--tasks", "1.5"])).toThrow('--tasks: expected a positive integer, got "1.5"')
@@ -30,7 +37,7 @@ describe("parseOptions", () => {
 
   it("knows a run of the full size issue 7's targets are stated for, however many rounds and threads", () => {
     expect(atFullSize(parseOptions([]))).toBe(true)
-    expect(atFullSize(parseOptions(["--rounds", "3", "--bot-threads", "2", "--timeout-s", "600"]))).toBe(true)
+    expect(atFullSize(parseOptions(["--rounds", "3", "--bot-threads", "2", "--timeout-s", "600", "--low-rate", "200"]))).toBe(true)
     expect(atFullSize(parseOptions(["--smoke"]))).toBe(false)
     expect(atFullSize(parseOptions(["--tasks", "20000"]))).toBe(false)
   })
