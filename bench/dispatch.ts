@@ -74,8 +74,9 @@ export const dispatch = async (bench: Bench): Promise<ScenarioReport> => {
   const slots = agents * concurrency
   const clawbot: Side = { label: "clawbot", outcome: await runClawbot(bench, offered, notes) }
   const bullmq: Side = { label: "bullmq", outcome: await bullmqPaced(bench, { ...offered, slots }) }
-  // Below saturation, each side on a fresh deployment again; the notes are the offered rate's.
-  const clawbotAtLow: Side = { label: "clawbot", outcome: await runClawbot(bench, low, []) }
+  // Below saturation, each side on a fresh deployment again.
+  const lowNotes: string[] = []
+  const clawbotAtLow: Side = { label: "clawbot", outcome: await runClawbot(bench, low, lowNotes) }
   const bullmqAtLow: Side = { label: "bullmq", outcome: await bullmqPaced(bench, { ...low, slots }) }
   const atLow = (side: Side): Figure => ({ ...p99Figure(side), label: `${side.label} latency p99 at ${lowRate}/s (ms)` })
   return {
@@ -97,6 +98,7 @@ export const dispatch = async (bench: Bench): Promise<ScenarioReport> => {
       "clawbot submits with append (the inbox, as the edge does for POST /tasks; HTTP intake is measured by fleet), BullMQ with Queue.add",
       `assignments timed: clawbot ${clawbot.outcome.latencies?.length ?? 0}, bullmq ${bullmq.outcome.latencies?.length ?? 0} of ${tasks}; at ${lowRate}/s clawbot ${clawbotAtLow.outcome.latencies?.length ?? 0}, bullmq ${bullmqAtLow.outcome.latencies?.length ?? 0} of ${low.tasks}`,
       ...notes,
+      ...lowNotes.map((note) => `at ${lowRate}/s, ${note}`),
       transitionsPerTask(clawbot),
       topCommands(clawbot),
       topStatements(clawbot),

@@ -65,22 +65,32 @@ export const keysFor = (prefix = "cb"): Keys => {
   if (!/^[A-Za-z0-9_.-]+$/.test(prefix)) {
     throw new RangeError(`Redis key prefix must match [A-Za-z0-9_.-]+, got ${JSON.stringify(prefix)}`)
   }
+  // Built once a partition: the hot paths (every append, every batch) ask for them again and again.
+  const partitions = new Map<number, PartitionKeys>()
+  const partitionKeys = (p: number): PartitionKeys => {
+    if (!Number.isInteger(p) || p < 0) throw new RangeError(`partition must be a non-negative integer, got ${p}`)
+    const tag = `{${prefix}:${p}}`
+    return {
+      partition: p,
+      inbox: `${tag}:in`,
+      timers: `${tag}:timers`,
+      timerData: `${tag}:timer:data`,
+      dead: `${tag}:dead`,
+      lease: `${tag}:lease`,
+      fence: `${tag}:fence`,
+      dedupe: (cmdId) => `${tag}:dedupe:${cmdId}`,
+      heartbeat: (agentId) => `${tag}:heartbeat:${agentId}`,
+    }
+  }
   return {
     prefix,
     partition: (p) => {
-      if (!Number.isInteger(p) || p < 0) throw new RangeError(`partition must be a non-negative integer, got ${p}`)
-      const tag = `{${prefix}:${p}}`
-      return {
-        partition: p,
-        inbox: `${tag}:in`,
-        timers: `${tag}:timers`,
-        timerData: `${tag}:timer:data`,
-        dead: `${tag}:dead`,
-        lease: `${tag}:lease`,
-        fence: `${tag}:fence`,
-        dedupe: (cmdId) => `${tag}:dedupe:${cmdId}`,
-        heartbeat: (agentId) => `${tag}:heartbeat:${agentId}`,
+      let keys = partitions.get(p)
+      if (keys === undefined) {
+        keys = partitionKeys(p)
+        partitions.set(p, keys)
       }
+      return keys
     },
     events: `{${prefix}:ev}`,
     replies: (edgeId) => `{${prefix}:ev}:reply:${edgeId}`,

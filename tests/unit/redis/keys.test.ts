@@ -62,4 +62,12 @@ describe("keysFor", () => {
     expect(() => keysFor("c:b")).toThrow(RangeError)
     expect(() => keysFor("cb").partition(-1)).toThrow(RangeError)
   })
+
+  it("builds a partition's keys once and answers the same ones after, a refused partition every time", () => {
+    const keys = keysFor("cb")
+    expect(keys.partition(7)).toBe(keys.partition(7))
+    expect(keys.partition(7)).not.toBe(keysFor("cb").partition(7))
+    expect(() => keys.partition(1.5)).toThrow("partition must be a non-negative integer, got 1.5")
+    expect(() => keys.partition(1.5)).toThrow(RangeError)
+  })
 })
