@@ -102,6 +102,9 @@ export const dispatch = async (bench: Bench): Promise<ScenarioReport> => {
       transitionsPerTask(clawbot),
       topCommands(clawbot),
       topStatements(clawbot),
+      ...[transitionsPerTask(clawbotAtLow), topCommands(clawbotAtLow), topStatements(clawbotAtLow)].map(
+        (note) => `at ${lowRate}/s, ${note}`,
+      ),
     ],
     failures: [
       ...failuresOf([clawbot, bullmq]),
