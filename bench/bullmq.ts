@@ -154,7 +154,8 @@ export const bullmqPaced = async (
       tasks: options.tasks,
       completed: await queue.getCompletedCount(),
       wallMs: run.endedAt - started,
-      latencies: times.startDelays,
+      latencies: times.starts.map(([, ms]) => ms),
+      timed: times.starts,
       cost: costBetween(before, await peer.sample()),
       ...(failure === undefined ? {} : { failure }),
     }

@@ -13,6 +13,7 @@ import {
   failuresOf,
   p99Figure,
   pairFigures,
+  p99BySecondNote,
   topCommands,
   topStatements,
   transitionsPerTask,
@@ -97,6 +98,8 @@ export const dispatch = async (bench: Bench): Promise<ScenarioReport> => {
     notes: [
       "clawbot submits with append (the inbox, as the edge does for POST /tasks; HTTP intake is measured by fleet), BullMQ with Queue.add",
       `assignments timed: clawbot ${clawbot.outcome.latencies?.length ?? 0}, bullmq ${bullmq.outcome.latencies?.length ?? 0} of ${tasks}; at ${lowRate}/s clawbot ${clawbotAtLow.outcome.latencies?.length ?? 0}, bullmq ${bullmqAtLow.outcome.latencies?.length ?? 0} of ${low.tasks}`,
+      p99BySecondNote([clawbot, bullmq]),
+      `at ${lowRate}/s, ${p99BySecondNote([clawbotAtLow, bullmqAtLow])}`,
       ...notes,
       ...lowNotes.map((note) => `at ${lowRate}/s, ${note}`),
       transitionsPerTask(clawbot),

@@ -4,6 +4,9 @@
 import { availableParallelism } from "node:os"
 import { type Cost, LATE_TURN_SECONDS } from "./support/cost.ts"
 
+/** A timed task: the epoch ms of its submit, and its latency in ms. */
+export type Timed = readonly [submittedAt: number, latencyMs: number]
+
 /** What one system did in one measured run. */
 export interface Outcome {
   readonly tasks: number
@@ -13,6 +16,8 @@ export interface Outcome {
   readonly wallMs: number
   /** Per task, ms; absent when the scenario does not time single tasks. */
   readonly latencies?: ReadonlyArray<number>
+  /** The same latencies with the epoch ms of each task's submit, where the scenario knows it (see `p99BySecond`). */
+  readonly timed?: ReadonlyArray<Timed>
   readonly cost: Cost
   /** Why it did not complete (a timeout, a process that died). */
   readonly failure?: string
@@ -92,6 +97,37 @@ const latency = (p: number | "max") => (outcome: Outcome) => {
   const sorted = [...outcome.latencies].sort((a, b) => a - b)
   return p === "max" ? (sorted.at(-1) ?? Number.NaN) : percentile(sorted, p)
 }
+
+/** The latency p99 of the tasks submitted in each second of a run (from its first submit; the last second takes in the
+ * submits at its very end): steady when the offered rate is carried, growing with a backlog. */
+export const p99BySecond = (timed: ReadonlyArray<Timed>): number[] => {
+  if (timed.length === 0) return []
+  const submits = timed.map(([at]) => at)
+  const first = submits.reduce((a, b) => Math.min(a, b))
+  const last = submits.reduce((a, b) => Math.max(a, b))
+  const seconds = Math.max(1, Math.ceil((last - first) / 1000))
+  const buckets = Array.from({ length: seconds }, (): number[] => [])
+  for (const [at, ms] of timed) buckets[Math.min(seconds - 1, Math.floor((at - first) / 1000))]!.push(ms)
+  return buckets.map((bucket) =>
+    percentile(
+      [...bucket].sort((a, b) => a - b),
+      99,
+    ),
+  )
+}
+
+/** The sides' `p99BySecond`, as a note: `latency p99 by second of submit (ms): clawbot 12, 15, …; bullmq 3.1, …`. */
+export const p99BySecondNote = (sides: ReadonlyArray<Side>): string =>
+  `latency p99 by second of submit (ms): ${sides
+    .map(
+      ({ label, outcome }) =>
+        `${label} ${
+          p99BySecond(outcome.timed ?? [])
+            .map((ms) => fixed(ms, ms < 100 ? 1 : 0))
+            .join(", ") || "n/a"
+        }`,
+    )
+    .join("; ")}`
 
 /** Tasks durably completed per second of wall time. */
 export const throughput = (outcome: Outcome): number => (outcome.completed * 1000) / outcome.wallMs

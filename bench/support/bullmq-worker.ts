@@ -4,6 +4,7 @@
 // epoch ms they were added), the delay from add to the start of processing.
 import { Worker } from "bullmq"
 import { helperSide } from "./child.ts"
+import type { Timed } from "../report.ts"
 import { epochMs } from "./clock.ts"
 
 export interface BullmqWorkerSettings {
@@ -19,15 +20,15 @@ export interface BullmqProgress {
 export interface BullmqTimes {
   /** Job id → epoch ms of its completion, per queue. */
   readonly completedAt: Readonly<Record<string, ReadonlyArray<readonly [string, number]>>>
-  /** ms from add to the start of processing, for the jobs that carried `at`. */
-  readonly startDelays: ReadonlyArray<number>
+  /** When each job that carried `at` was added, and the ms from then to the start of its processing. */
+  readonly starts: ReadonlyArray<Timed>
 }
 
 const side = helperSide<BullmqWorkerSettings>()
 const { redisUrl, prefix, queues } = side.settings
 const completed: Record<string, number> = {}
 const completedAt: Record<string, Array<[string, number]>> = {}
-const startDelays: number[] = []
+const starts: Timed[] = []
 
 const workers = queues.map(({ name, concurrency }) => {
   completed[name] = 0
@@ -37,7 +38,7 @@ const workers = queues.map(({ name, concurrency }) => {
     name,
     async (job) => {
       const at = (job.data as { at?: number }).at
-      if (at !== undefined) startDelays.push(epochMs() - at)
+      if (at !== undefined) starts.push([at, epochMs() - at])
       return { ok: true }
     },
     { connection: { url: redisUrl, maxRetriesPerRequest: null }, prefix, concurrency },
@@ -51,7 +52,7 @@ const workers = queues.map(({ name, concurrency }) => {
   return worker
 })
 
-side.on("times", (): BullmqTimes => ({ completedAt, startDelays }))
+side.on("times", (): BullmqTimes => ({ completedAt, starts }))
 setInterval(() => side.send({ type: "progress", completed }), 100).unref()
 Promise.all(workers.map((worker) => worker.waitUntilReady())).then(side.ready, side.fail)
 process.once("SIGTERM", () => {

@@ -183,7 +183,8 @@ export const startEdgeFleet = async (bench: Bench, tag: string): Promise<EdgeFle
         const started = epochMs()
         pool.mark()
         const run = await durable(label, tasks, baseline, submit())
-        const latencies = timed ? { latencies: await pool.assignDelays() } : {}
+        const times = timed ? await pool.assignTimes() : undefined
+        const latencies = times === undefined ? {} : { latencies: times.map(([, ms]) => ms), timed: times }
         botsBusy = await pool.hold()
         const cost = await deployment.finish(before)
         const failed = run.failure === undefined ? {} : { failure: run.failure }

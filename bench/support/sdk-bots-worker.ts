@@ -5,6 +5,7 @@
 // `at` (epoch ms of the submit) it notes the delay until the handler ran. Progress every 100 ms.
 import { parentPort, workerData } from "node:worker_threads"
 import { connectBot, type Bot } from "clawbot-coordinator/client"
+import type { Timed } from "../report.ts"
 import { epochMs } from "./clock.ts"
 import type { BotsProgress, BotsRequest, BotsWorkerSettings } from "./sdk-bots.ts"
 
@@ -15,7 +16,7 @@ if (port === null) throw new Error("sdk-bots-worker: run it as a worker thread")
 const counts = { connected: 0, reconnects: 0, assigned: 0, errors: 0 }
 const firstErrors: string[] = []
 const firstLosses: string[] = []
-const assignDelays: number[] = []
+const assignTimes: Timed[] = []
 /** Set once the run was measured: what happens as the deployment stops is not the bots' doing. */
 let holding = false
 
@@ -47,7 +48,7 @@ const startBot = (token: string): Bot => {
   return bot.handle(settings.capability, (task) => {
     counts.assigned += 1
     const at = (task.payload as { at?: unknown } | undefined)?.at
-    if (typeof at === "number") assignDelays.push(epochMs() - at)
+    if (typeof at === "number") assignTimes.push([at, epochMs() - at])
     return { ok: true }
   })
 }
@@ -57,7 +58,7 @@ const progress = (): BotsProgress => ({ ...counts, firstErrors, firstLosses })
 const ticker = setInterval(() => port.postMessage({ type: "progress", ...progress() }), 100)
 
 port.on("message", (request: BotsRequest) => {
-  if (request.type === "times") port.postMessage({ type: "times", assignDelays })
+  if (request.type === "times") port.postMessage({ type: "times", assignTimes })
   else if (request.type === "hold") {
     holding = true
     port.postMessage({ type: "hold" })

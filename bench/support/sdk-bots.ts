@@ -4,6 +4,7 @@
 // progress, gathers their timings, and reports a worker that failed.
 import type { EventLoopUtilization } from "node:perf_hooks"
 import { Worker } from "node:worker_threads"
+import type { Timed } from "../report.ts"
 
 export interface BotsWorkerSettings {
   /** http://host:port of the edge. */
@@ -32,7 +33,7 @@ export type BotsRequest = { readonly type: "times" } | { readonly type: "hold" }
 
 type WorkerMessage =
   | ({ readonly type: "progress" } & BotsProgress)
-  | { readonly type: "times"; readonly assignDelays: ReadonlyArray<number> }
+  | { readonly type: "times"; readonly assignTimes: ReadonlyArray<Timed> }
   | { readonly type: "hold" }
   | { readonly type: "stop" }
 
@@ -41,8 +42,8 @@ export interface BotPool {
   progress(): BotsProgress
   /** A worker's error or unexpected exit. */
   failure(): string | undefined
-  /** ms from submit to the handler running, for tasks whose payload carried `at`. */
-  assignDelays(): Promise<number[]>
+  /** For each task whose payload carried `at` (its submit's epoch ms): that, and the ms from then to its handler running. */
+  assignTimes(): Promise<Timed[]>
   /** Starts measuring how busy the workers are (see `hold`). */
   mark(): void
   /**
@@ -115,8 +116,8 @@ export const startSdkBots = (url: string, capability: string, tokens: ReadonlyAr
         EMPTY,
       ),
     failure: () => failure,
-    assignDelays: async () =>
-      (await ask<Extract<WorkerMessage, { type: "times" }>>({ type: "times" })).flatMap((answer) => answer?.assignDelays ?? []),
+    assignTimes: async () =>
+      (await ask<Extract<WorkerMessage, { type: "times" }>>({ type: "times" })).flatMap((answer) => answer?.assignTimes ?? []),
     mark: () => {
       for (const state of workers) state.marked = state.worker.performance.eventLoopUtilization()
     },
