@@ -134,25 +134,33 @@ export const bullmqFlows = async (
   }
 }
 
-/** `dispatch`: jobs added one by one at `rate` a second, each carrying the epoch ms it was added. */
+/** `dispatch`: `warm` jobs added one by one at `rate` a second (untimed) and run to completion, then the measured
+ * `tasks`, each carrying the epoch ms it was added. */
 export const bullmqPaced = async (
   bench: Bench,
-  options: { readonly tasks: number; readonly rate: number; readonly slots: number },
+  options: { readonly tasks: number; readonly warm: number; readonly rate: number; readonly slots: number },
 ): Promise<Outcome> => {
+  const { warm } = options
   const peer = await startPeer(bench, [{ name: "dispatch", concurrency: options.slots }])
   const queue = new Queue("dispatch", { connection: peer.connection, prefix: peer.prefix })
   try {
     await queue.waitUntilReady()
+    if (warm > 0) {
+      const warming = paced(warm, options.rate, bench.signal, (i) => queue.add("bench", noopPayload(i)))
+      const warmed = await track(bench, "dispatch bullmq warm-up", warm, async () => peer.completed("dispatch"), peer.workers.failure)
+      const errors = await warming
+      if (!warmed.finished || errors.length > 0) throw new Error(`warm-up: ${warmed.failure ?? errors[0]}`)
+    }
     const before = await peer.sample()
     const started = epochMs()
     const offered = paced(options.tasks, options.rate, bench.signal, (i) => queue.add("bench", noopPayload(i, { at: epochMs() })))
-    const run = await track(bench, "dispatch bullmq", options.tasks, async () => peer.completed("dispatch"), peer.workers.failure)
+    const run = await track(bench, "dispatch bullmq", options.tasks, async () => peer.completed("dispatch") - warm, peer.workers.failure)
     const errors = await offered
     const times = await peer.workers.request<BullmqTimes>("times")
     const failure = run.failure ?? (errors.length > 0 ? `${errors.length} adds failed: ${errors[0]}` : undefined)
     return {
       tasks: options.tasks,
-      completed: await queue.getCompletedCount(),
+      completed: (await queue.getCompletedCount()) - warm,
       wallMs: run.endedAt - started,
       latencies: times.starts.map(([, ms]) => ms),
       timed: times.starts,

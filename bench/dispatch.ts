@@ -4,7 +4,8 @@
 // deployment for each rate; each task is appended to the inbox with `append` (CREATE, as the edge does for POST
 // /tasks), carrying the epoch ms of its submit; a bot notes when `task_assigned` for it arrives.
 // BullMQ: `Queue.add` of one job at a time with the same schedule; the worker notes when processing
-// of it starts. Both then run to durable completion.
+// of it starts. Both then run to durable completion. Each side first runs `warmSeconds` at the same rate, untimed,
+// to completion: a process's first seconds under load are not its steady state (bench/README.md).
 import { randomUUID } from "node:crypto"
 import { bullmqPaced } from "./bullmq.ts"
 import { CAPABILITY } from "./lifecycle.ts"
@@ -28,18 +29,20 @@ import { startEdgeFleet } from "./support/edge-fleet.ts"
 import { paced } from "./support/pace.ts"
 import { noopPayload } from "./support/payload.ts"
 
-/** An offered rate and the tasks it submits over the scenario's seconds. */
+/** An offered rate, the tasks it submits over the scenario's seconds, and those of its warm-up. */
 interface Offer {
   readonly rate: number
   readonly tasks: number
+  readonly warm: number
 }
 
 /** One offer on a fleet of its own (a measured run ends with its deployment stopped, to read its CPU). */
-const runClawbot = async (bench: Bench, { rate, tasks }: Offer, notes: string[]): Promise<Outcome> => {
+const runClawbot = async (bench: Bench, { rate, tasks, warm }: Offer, notes: string[]): Promise<Outcome> => {
   const fleet = await startEdgeFleet(bench, "bd")
   try {
-    const submit = async () => {
-      const errors = await paced(tasks, rate, bench.signal, (i) => {
+    /** `count` tasks appended at the offered rate; `timed`: each carries its submit's epoch ms. */
+    const submit = async (count: number, timed: boolean) => {
+      const errors = await paced(count, rate, bench.signal, (i) => {
         const id = randomUUID()
         return fleet.deployment.append({
           kind: "task",
@@ -51,13 +54,16 @@ const runClawbot = async (bench: Bench, { rate, tasks }: Offer, notes: string[])
             capability: CAPABILITY,
             dependsOn: [],
             blocked: false,
-            payload: noopPayload(i, { at: epochMs() }),
+            payload: timed ? noopPayload(i, { at: epochMs() }) : noopPayload(i),
           },
         })
       })
       if (errors.length > 0) throw new Error(`${errors.length} appends failed: ${errors[0]}`)
     }
-    const outcome = await fleet.measure(`dispatch clawbot ${rate}/s`, tasks, submit, true)
+    const outcome = await fleet.measure(`dispatch clawbot ${rate}/s`, tasks, () => submit(tasks, true), {
+      timed: true,
+      warm: { tasks: warm, submit: () => submit(warm, false) },
+    })
     notes.push(...fleet.notes())
     return outcome
   } finally {
@@ -65,11 +71,15 @@ const runClawbot = async (bench: Bench, { rate, tasks }: Offer, notes: string[])
   }
 }
 
-const offerOf = (rate: number, seconds: number): Offer => ({ rate, tasks: Math.max(1, Math.round(rate * seconds)) })
+const offerOf = (rate: number, seconds: number, warmSeconds: number): Offer => ({
+  rate,
+  tasks: Math.max(1, Math.round(rate * seconds)),
+  warm: Math.round(rate * warmSeconds),
+})
 
 export const dispatch = async (bench: Bench): Promise<ScenarioReport> => {
-  const { rate, lowRate, seconds, agents, concurrency } = bench.options
-  const [offered, low] = [offerOf(rate, seconds), offerOf(lowRate, seconds)]
+  const { rate, lowRate, seconds, warmSeconds, agents, concurrency } = bench.options
+  const [offered, low] = [offerOf(rate, seconds, warmSeconds), offerOf(lowRate, seconds, warmSeconds)]
   const { tasks } = offered
   const notes: string[] = []
   const slots = agents * concurrency
@@ -97,6 +107,7 @@ export const dispatch = async (bench: Bench): Promise<ScenarioReport> => {
     ],
     notes: [
       "clawbot submits with append (the inbox, as the edge does for POST /tasks; HTTP intake is measured by fleet), BullMQ with Queue.add",
+      `each side first ran ${warmSeconds} s at the measured rate, untimed, to completion (its cold start: bench/README.md)`,
       `assignments timed: clawbot ${clawbot.outcome.latencies?.length ?? 0}, bullmq ${bullmq.outcome.latencies?.length ?? 0} of ${tasks}; at ${lowRate}/s clawbot ${clawbotAtLow.outcome.latencies?.length ?? 0}, bullmq ${bullmqAtLow.outcome.latencies?.length ?? 0} of ${low.tasks}`,
       p99BySecondNote([clawbot, bullmq]),
       `at ${lowRate}/s, ${p99BySecondNote([clawbotAtLow, bullmqAtLow])}`,

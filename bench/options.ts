@@ -25,9 +25,10 @@ export interface BenchOptions {
   readonly sessionTasks: number
   readonly smallSession: number
   readonly bigSession: number
-  /** dispatch: offered tasks per second, and for how long. */
+  /** dispatch: offered tasks per second, for how long, and for how long first, untimed (each side's warm-up). */
   readonly rate: number
   readonly seconds: number
+  readonly warmSeconds: number
   /** dispatch: a second offered rate, one both sides carry, run for as long: the latency below saturation. */
   readonly lowRate: number
   /** Longest a side may take before it counts as not completed. */
@@ -52,6 +53,7 @@ const FULL: Sized = {
   bigSession: 5000,
   rate: 1000,
   seconds: 10,
+  warmSeconds: 3,
   lowRate: 100,
   timeoutS: 180,
   rounds: 1,
@@ -71,6 +73,7 @@ const SMOKE: Sized = {
   bigSession: 200,
   rate: 1000,
   seconds: 0.3,
+  warmSeconds: 0.1,
   lowRate: 100,
   timeoutS: 60,
   rounds: 1,
@@ -91,8 +94,8 @@ const number = (argv: ReadonlyArray<string>, name: keyof Sized, fallback: number
   const raw = flag(argv, kebab(name))
   if (raw === undefined) return fallback
   const value = Number(raw)
-  const fractional = name === "seconds"
-  const zeroAllowed = name === "warmup"
+  const fractional = name === "seconds" || name === "warmSeconds"
+  const zeroAllowed = name === "warmup" || name === "warmSeconds"
   if (!Number.isFinite(value) || (zeroAllowed ? value < 0 : value <= 0) || (!fractional && !Number.isInteger(value))) {
     const what = `${zeroAllowed ? "non-negative" : "positive"} ${fractional ? "number" : "integer"}`
     throw new RangeError(`--${kebab(name)}: expected a ${what}, got ${JSON.stringify(raw)}`)
@@ -131,6 +134,6 @@ export const atFullSize = (options: BenchOptions): boolean => TARGET_SIZES.every
 /** The options as one line, for the report's header. */
 export const describeOptions = (options: BenchOptions): string =>
   `${options.smoke ? "smoke" : "full"} size: lifecycle ${options.tasks} tasks (+${options.warmup} warm-up), fleet ${options.fleetTasks}, ` +
-  `sessions ${options.sessionTasks} as ${options.smallSession}- and ${options.bigSession}-task sessions, dispatch ${options.rate}/s and ${options.lowRate}/s for ${options.seconds} s; ` +
+  `sessions ${options.sessionTasks} as ${options.smallSession}- and ${options.bigSession}-task sessions, dispatch ${options.rate}/s and ${options.lowRate}/s for ${options.seconds} s after ${options.warmSeconds} s untimed; ` +
   `${options.agents} agents × ${options.concurrency} = ${options.agents * options.concurrency} slots, ${options.partitions} partitions, timeout ${options.timeoutS} s per side` +
   (options.rounds > 1 ? `; each scenario ${options.rounds} rounds` : "")

@@ -30,10 +30,16 @@ export interface EdgeFleet {
   /**
    * The warm-up, then one measured run: `submit()` submits `tasks` tasks (its failure fails the
    * run), which ends once Postgres holds `tasks` more completed tasks, and the cost. `timed`: the
-   * latencies are the bots' submit → `task_assigned` delays.
+   * latencies are the bots' submit → `task_assigned` delays, of the tasks submitted from the measured run's start.
+   * `warm`: the warm-up's tasks and how they are submitted (else the bench's `warmup` tasks over HTTP).
    */
-  measure(label: string, tasks: number, submit: () => Promise<unknown>, timed?: boolean): Promise<Outcome>
+  measure(label: string, tasks: number, submit: () => Promise<unknown>, options?: MeasureOptions): Promise<Outcome>
   stop(): Promise<void>
+}
+
+export interface MeasureOptions {
+  readonly timed?: boolean
+  readonly warm?: { readonly tasks: number; readonly submit: () => Promise<unknown> }
 }
 
 /** Runs `calls` with at most IN_FLIGHT at once. */
@@ -165,17 +171,13 @@ export const startEdgeFleet = async (bench: Bench, tag: string): Promise<EdgeFle
             : []),
         ]
       },
-      async measure(label, tasks, submit, timed = false) {
+      async measure(label, tasks, submit, { timed = false, warm: given } = {}) {
         const { warmup } = bench.options
         const completed = () => deployment.observer.count("task", "completed")
-        if (warmup > 0) {
-          const warm = await durable(
-            `${label} warm-up`,
-            warmup,
-            await completed(),
-            submitTasks(warmup, (i) => noopPayload(i)),
-          )
-          if (!warm.finished) throw new Error(`warm-up: ${warm.failure}`)
+        const warm = given ?? { tasks: warmup, submit: () => submitTasks(warmup, (i) => noopPayload(i)) }
+        if (warm.tasks > 0) {
+          const warmed = await durable(`${label} warm-up`, warm.tasks, await completed(), warm.submit())
+          if (!warmed.finished) throw new Error(`warm-up: ${warmed.failure}`)
         }
         await deployment.quiesce()
         const baseline = await completed()
@@ -183,7 +185,7 @@ export const startEdgeFleet = async (bench: Bench, tag: string): Promise<EdgeFle
         const started = epochMs()
         pool.mark()
         const run = await durable(label, tasks, baseline, submit())
-        const times = timed ? await pool.assignTimes() : undefined
+        const times = timed ? (await pool.assignTimes()).filter(([at]) => at >= started) : undefined
         const latencies = times === undefined ? {} : { latencies: times.map(([, ms]) => ms), timed: times }
         botsBusy = await pool.hold()
         const cost = await deployment.finish(before)

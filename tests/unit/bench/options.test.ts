@@ -24,8 +24,17 @@ describe("parseOptions", () => {
   it("runs dispatch at 100/s as well as its offered rate unless --low-rate says otherwise", () => {
     expect(parseOptions([]).lowRate).toBe(100)
     expect(parseOptions(["--low-rate", "250"]).lowRate).toBe(250)
-    expect(describeOptions(parseOptions([]))).toContain("dispatch 1000/s and 100/s for 10 s")
+    expect(describeOptions(parseOptions([]))).toContain("dispatch 1000/s and 100/s for 10 s after 3 s untimed")
     expect(() => parseOptions(["--low-rate", "0"])).toThrow('--low-rate: expected a positive integer, got "0"')
+  })
+
+  it("warms each dispatch side up for 3 s at its rate (0.1 s at the smoke size), any non-negative number of seconds", () => {
+    expect(parseOptions([]).warmSeconds).toBe(3)
+    expect(parseOptions(["--smoke"]).warmSeconds).toBe(0.1)
+    expect(parseOptions(["--warm-seconds", "0"]).warmSeconds).toBe(0)
+    expect(parseOptions(["--warm-seconds=1.5"]).warmSeconds).toBe(1.5)
+    expect(() => parseOptions(["--warm-seconds", "-1"])).toThrow('--warm-seconds: expected a non-negative number, got "-1"')
+    expect(atFullSize(parseOptions(["--warm-seconds", "0"]))).toBe(false)
   })
 
   it("names the option and the value it refuses", () => {
