@@ -9,9 +9,11 @@
 //   the reconnect (appends dedupe on cmdId, events carry deterministic ids, XACK and timer
 //   firing are idempotent; a repeated lease acquire answers LeaseHeld and the lease lapses
 //   after its TTL), but fails after two failed reconnect attempts rather than hanging.
-// - `enableAutoPipelining`: the commands a process issues in one tick (a batch's appends, events,
-//   timers, acknowledgements) go out in one socket write instead of one write each; a profile
-//   of the runtime showed a fifth of its CPU in per-command socket writes without it.
+// - No auto-pipelining (`enableAutoPipelining: false`): each command goes out as it is issued. A batch
+//   already makes few calls (one script a purpose), and ioredis's auto-pipeline costs more than the
+//   writes it saves: one `Pipeline` object a tick and connection, and a pipeline issued while one is
+//   on the wire waits for all of that one's answers. Measured in round 36 (docs/performance.md): at
+//   100 tasks/s about a tenth less runtime CPU a task and a lower p99, no difference under load.
 // - Reconnect forever with capped exponential backoff: processes are long-lived.
 // A process that wants Redis errors in its log attaches `redis.on("error", …)`; otherwise
 // ioredis prints them to stderr.
@@ -20,7 +22,7 @@
 // comma-separated, and the client is an ioredis `Cluster` with the same choices. It is typed as
 // `Redis`: it answers every command this project sends with the same surface, because every
 // script, transaction and pipeline keeps its keys in one hash slot (src/redis/keys.ts) and
-// commands over several slots are sent one by one (auto-pipelined per node).
+// commands over several slots are sent one by one.
 import { Cluster, Redis } from "ioredis"
 
 export interface OpenRedisOptions {
@@ -38,7 +40,7 @@ const retryStrategy = (attempt: number): number => Math.min(RECONNECT_BASE_MS * 
 const seeds = (url: string): URL[] => url.split(",").map((part) => new URL(part.includes("://") ? part.trim() : `redis://${part.trim()}`))
 
 const connect = (url: string, cluster: boolean): Redis => {
-  const common = { enableOfflineQueue: false, enableAutoPipelining: true } as const
+  const common = { enableOfflineQueue: false, enableAutoPipelining: false } as const
   const perNode = { maxRetriesPerRequest: 2, connectTimeout: 5_000 } as const
   if (!cluster) {
     if (url.includes(",")) throw new Error("REDIS_URL names several nodes: set CLAWBOT_REDIS_CLUSTER=true for a Redis Cluster")

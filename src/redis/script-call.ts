@@ -1,6 +1,7 @@
 // How a Lua script is called: EVALSHA with the SHA1 of its source, then EVAL (which caches it again) once
 // Redis answers NOSCRIPT (a restarted server, SCRIPT FLUSH). Nothing is defined on the connection, so a
-// script's first use is an ordinary command on a live, auto-pipelining connection: ioredis `defineCommand`
+// script's first use is an ordinary command, also on a live connection that auto-pipelines (the project's
+// did until round 36 of docs/performance.md; tests/integration/redis/script-first-use.test.ts): ioredis `defineCommand`
 // called while an auto-pipeline of the connection is being filled leaves the command out of that pipeline,
 // which then answers its callbacks out of step (ioredis throws "results[i] is not iterable", and the
 // commands queued with it fail or get another's answer).

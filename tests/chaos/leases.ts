@@ -5,7 +5,7 @@ import type { Keys } from "../../src/redis/keys.ts"
 
 /** The owner of every partition's lease, null where no lease is held. */
 export const leaseOwners = async (redis: Redis, keys: Keys, partitions: number): Promise<Array<string | null>> =>
-  // One command per lease (auto-pipelined): on a Redis Cluster the partitions live on several nodes.
+  // One command per lease, all issued at once: on a Redis Cluster the partitions live on several nodes.
   Promise.all(Array.from({ length: partitions }, (_, p) => redis.hget(keys.partition(p).lease, "owner")))
 
 /** Milliseconds from `since` until every partition is leased by a member not in `dead`. */

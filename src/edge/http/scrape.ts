@@ -20,7 +20,7 @@ const pairs = (flat: unknown): Record<string, unknown> => {
 
 /** Sets `clawbot_inbox_lag{partition}` for each partition whose inbox and group exist. */
 export const collectInboxLag = async (redis: Redis, keys: Keys, partitions: number, metrics: Metrics): Promise<void> => {
-  // One command per inbox (auto-pipelined): the partitions live on several nodes of a Redis Cluster.
+  // One command per inbox, all issued at once: the partitions live on several nodes of a Redis Cluster.
   const results = await Promise.all(
     Array.from({ length: partitions }, (_, partition) =>
       keyed(redis, "XINFO", "GROUPS", keys.partition(partition).inbox).catch(() => undefined),

@@ -13,8 +13,8 @@ import { freshRedis, redisUrl } from "../../support/redis.ts"
 const fresh = freshRedis()
 const PARTITIONS = 16
 const ENTRIES = 8
-// The sampler's own connection, without the product's auto-pipelining: reads that are several commands
-// would then interleave with the mover's, so only a read that is one script sees one instant.
+// The sampler's own connection: reads that are several commands would interleave with the mover's, so only a
+// read that is one script sees one instant.
 let sampler: Redis
 beforeAll(async () => {
   sampler = new Redis(await redisUrl(), { lazyConnect: true })

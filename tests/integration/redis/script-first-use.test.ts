@@ -1,21 +1,30 @@
-// A script's first use on a connection that is auto-pipelining (src/redis/scripts.ts, script-call.ts): nothing
+// A script's first use on a connection that is auto-pipelining (src/redis/scripts.ts, script-call.ts; the project's
+// own connections no longer auto-pipeline, src/redis/client.ts, so this one is opened to): nothing
 // is defined on the connection then (EVALSHA, EVAL once Redis's script cache lacks the script), so the commands queued in
 // the same tick before and after it, in the same auto-pipeline, each get their own answer. ioredis's
 // `defineCommand` on first use (the mechanism before) left the command out of the pipeline being filled,
 // which then answered its callbacks out of step.
 import { randomBytes } from "node:crypto"
-import { describe, expect, it } from "vitest"
+import { Redis } from "ioredis"
+import { afterAll, describe, expect, it } from "vitest"
 import { scriptCall } from "../../../src/redis/script-call.ts"
 import { scriptsOn } from "../../../src/redis/scripts.ts"
-import { freshRedis } from "../../support/redis.ts"
+import { freshRedis, redisUrl } from "../../support/redis.ts"
 
 const fresh = freshRedis()
 const COMMANDS = 200
 const NOTHING = { releases: [], fills: [], tasks: [], unlessTaken: false, wakeAgents: 0, holdMs: 15_000 }
 
 describe("a script's first use on an auto-pipelining connection", () => {
+  const opened: Redis[] = []
+  afterAll(async () => {
+    await Promise.all(opened.map((redis) => redis.quit()))
+  })
+
   it("gets every command its own answer, the script's included", async () => {
-    const redis = await fresh.connect("first-use")
+    const redis = new Redis(await redisUrl(), { enableAutoPipelining: true, lazyConnect: true })
+    opened.push(redis)
+    await redis.connect()
     const key = (i: number) => `${fresh.keys.route}:first-use:${i}`
     await Promise.all(Array.from({ length: COMMANDS }, (_, i) => redis.set(key(i), `value-${i}`)))
     // One tick: GETs, then the scripts' first use on this connection, then more GETs.
