@@ -30,8 +30,8 @@ export interface EdgeFleet {
   /**
    * The warm-up, then one measured run: `submit()` submits `tasks` tasks (its failure fails the
    * run), which ends once Postgres holds `tasks` more completed tasks, and the cost. `timed`: the
-   * latencies are the bots' submit → `task_assigned` delays, of the tasks submitted from the measured run's start.
-   * `warm`: the warm-up's tasks and how they are submitted (else the bench's `warmup` tasks over HTTP).
+   * latencies are the bots' submit → `task_assigned` delays (of the tasks whose payload carries `at`: the
+   * warm-up's do not). `warm`: the warm-up's tasks and how they are submitted (else the bench's `warmup` tasks over HTTP).
    */
   measure(label: string, tasks: number, submit: () => Promise<unknown>, options?: MeasureOptions): Promise<Outcome>
   stop(): Promise<void>
@@ -185,7 +185,7 @@ export const startEdgeFleet = async (bench: Bench, tag: string): Promise<EdgeFle
         const started = epochMs()
         pool.mark()
         const run = await durable(label, tasks, baseline, submit())
-        const times = timed ? (await pool.assignTimes()).filter(([at]) => at >= started) : undefined
+        const times = timed ? await pool.assignTimes() : undefined
         const latencies = times === undefined ? {} : { latencies: times.map(([, ms]) => ms), timed: times }
         botsBusy = await pool.hold()
         const cost = await deployment.finish(before)
