@@ -75,13 +75,19 @@ export interface Router {
   /** The RELEASEs of given slots that `route` settled (`told`) are appended: those slots no longer count against their
    * agents' free slots as on their way. */
   released(slots: ReadonlyArray<{ readonly agentId: string; readonly slot: string }>): Promise<void>
-  /** Copies the group caps to Redis, re-queues tasks ready since before `now - waitMs` and wakes agents for them; how many it saw. */
-  sweep(now: number, waitMs: number): Promise<number>
+  /** Copies the group caps to Redis, re-queues tasks ready since before `now - waitMs` and wakes agents for them; how many it saw.
+   * `rebuild`: Redis lost the routing state (runtime.ts: a lease it forgot), so every online agent with free slots is
+   * marked idle again, whatever waits, and the ready tasks are queued again (the oldest `SWEEP_TASKS`), however short their wait. */
+  sweep(now: number, waitMs: number, rebuild?: boolean): Promise<number>
 }
 
 /** Tasks a sweep looks at, at most (the oldest first): enough to repair a crash's drops within a few
  * sweeps, few enough that a backlog of waiting tasks (all still queued) costs little to look at. */
 const SWEEP_TASKS = 250
+
+/** Agents a rebuild marks idle again, at most (the best ranked first): the rest ask for work again themselves, or are
+ * marked by a sweep for a task of theirs that waits. */
+const REBUILD_AGENTS = 10_000
 
 /** Idle agents woken per capability and batch, at most. */
 const WAKE_AGENTS = 64
@@ -218,10 +224,24 @@ export const createRouter = (options: {
 
     released: (slots) => releasesAppended(redis, keys, slots),
 
-    async sweep(now, waitMs) {
+    async sweep(now, waitMs, rebuild = false) {
       await replaceGroupCaps(redis, keys, await groupCaps(sql))
       await forgetTakenBefore(redis, keys, now - holdMs)
-      const stored = await waitingTasks(sql, now - waitMs, SWEEP_TASKS)
+      if (rebuild) {
+        const agents = await agentsWithCapacity(sql, undefined, REBUILD_AGENTS)
+        await Promise.all(
+          agents.map((agent) =>
+            markIdle(
+              redis,
+              agent.capabilities.map((capability) => keys.idle(capability)),
+              agent.id,
+              agent.free,
+              agent.score,
+            ),
+          ),
+        )
+      }
+      const stored = await waitingTasks(sql, rebuild ? now : now - waitMs, SWEEP_TASKS)
       // Taken within the hold: its proposal is on its way, and queueing it again would offer it twice (this
       // look spares waking agents for it; the queueing itself checks again, atomically, for a take since).
       const onTheirWay = await noted(

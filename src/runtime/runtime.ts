@@ -259,9 +259,13 @@ export const startRuntime = async (deps: RuntimeDeps): Promise<Runtime> => {
     ])
   })
 
+  // A lease this process lost (Redis restarted without its data, or the lease lapsed in a stall) may have gone with
+  // the routing state: the next sweep rebuilds it (router.ts), not only the tasks that waited a whole period.
+  let rebuildRouting = false
   const rebalance = new Step(async () => {
     if (!membershipOk || stopping) return
     const mine = assignedTo(member, members, deps.partitions)
+    const lost = [...held.values()].some(({ worker }) => worker.lost)
     const moves = [
       ...[...held]
         .filter(([partition, { worker }]) => worker.lost || !mine.has(partition))
@@ -275,6 +279,10 @@ export const startRuntime = async (deps: RuntimeDeps): Promise<Runtime> => {
     await settle(moves)
     // A lease lost (e.g. a Redis restart forgot it) and released above is taken again now, not a tick later.
     await settle([...mine].filter((partition) => !held.has(partition)).map(acquire))
+    if (lost) {
+      rebuildRouting = true
+      void sweep.again()
+    }
   })
 
   /** The held partitions whose lease Redis no longer gives to this member and fence (a Redis restart forgets
@@ -302,7 +310,12 @@ export const startRuntime = async (deps: RuntimeDeps): Promise<Runtime> => {
   // taken from their queue and proposed go back, and agents with free capacity are woken.
   const sweep = new Step(async () => {
     if (!held.has(0) || stopping) return
-    await router.sweep(clock(), tuning.sweepMs).catch((error: unknown) => log.warn("routing sweep failed", errorFields(error)))
+    const rebuild = rebuildRouting
+    rebuildRouting = false
+    await router.sweep(clock(), tuning.sweepMs, rebuild).catch((error: unknown) => {
+      rebuildRouting ||= rebuild
+      log.warn("routing sweep failed", errorFields(error))
+    })
   })
 
   // Another member left after releasing its leases: see the membership without it and take over now.

@@ -8,6 +8,7 @@ export interface AgentCapacity {
   readonly free: number
   /** Its routing score (machines/routing-score.ts), as its binding stored it. */
   readonly score: number
+  readonly capabilities: readonly string[]
 }
 
 export interface TaskRouting {
@@ -21,17 +22,17 @@ export interface TaskRouting {
   readonly since: number
 }
 
-/** Online agents with `capability` and free capacity (an open breaker leaves none), in the order the router
- * wakes idle agents: best routing score, then most free slots, then the greatest id (src/redis/idle-agents.ts). */
-export async function agentsWithCapacity(sql: Sql, capability: string, limit: number): Promise<AgentCapacity[]> {
-  const rows = await sql<{ id: string; free: number; score: number | null }[]>`
-    select id, free_capacity as free, routing_score as score from actors
+/** Online agents with `capability` (undefined: any) and free capacity (an open breaker leaves none), in the order the
+ * router wakes idle agents: best routing score, then most free slots, then the greatest id (src/redis/idle-agents.ts). */
+export async function agentsWithCapacity(sql: Sql, capability: string | undefined, limit: number): Promise<AgentCapacity[]> {
+  const rows = await sql<{ id: string; free: number; score: number | null; capabilities: string[] }[]>`
+    select id, free_capacity as free, routing_score as score, capabilities from actors
     where kind = 'agent' and state = 'online'
-      and capabilities @> array[${capability}]::text[]
+      ${capability === undefined ? sql`` : sql`and capabilities @> array[${capability}]::text[]`}
       and free_capacity > 0
     order by routing_score desc nulls last, free_capacity desc, id desc
     limit ${limit}`
-  return rows.map((row) => ({ id: row.id, free: row.free, score: row.score ?? 0 }))
+  return rows.map((row) => ({ id: row.id, free: row.free, score: row.score ?? 0, capabilities: row.capabilities }))
 }
 
 type TaskRow = { id: string; state: string; capability: string; priority: number | null; group: string | null; since: Date }

@@ -28,7 +28,8 @@ const answers = (host: string, port: number): Promise<boolean> =>
     socket.once("connect", done(true)).once("error", done(false)).once("timeout", done(false))
   })
 
-const deleteKeys = async (redis: Redis, pattern: string): Promise<void> => {
+/** Deletes every key matching `pattern` (a prefix's keys: `Keys.patterns`). */
+export const deleteKeys = async (redis: Redis, pattern: string): Promise<void> => {
   for await (const batch of redis.scanStream({ match: pattern, count: 1000 })) {
     const keys = batch as string[]
     if (keys.length > 0) await redis.unlink(...keys)

@@ -46,15 +46,27 @@ const ids = (actors: { id: string }[]) => actors.map((actor) => actor.id)
 describe("agentsWithCapacity", () => {
   it("returns online agents with the capability and free capacity, best routing score first (ties: the greatest id), with their free slots", async () => {
     expect(await agentsWithCapacity(pg.sql, "code", 10)).toEqual([
-      { id: "a-idle", free: 2, score: 0.9 },
-      { id: "a-half-too", free: 1, score: 0.8 },
-      { id: "a-half", free: 1, score: 0.8 },
-      { id: "a-busy-slot", free: 1, score: 0.6 },
-      { id: "a-unscored", free: 3, score: 0 },
+      { id: "a-idle", free: 2, score: 0.9, capabilities: ["code", "review"] },
+      { id: "a-half-too", free: 1, score: 0.8, capabilities: ["code"] },
+      { id: "a-half", free: 1, score: 0.8, capabilities: ["review", "code"] },
+      { id: "a-busy-slot", free: 1, score: 0.6, capabilities: ["code"] },
+      { id: "a-unscored", free: 3, score: 0, capabilities: ["code"] },
     ])
     expect(ids(await agentsWithCapacity(pg.sql, "review", 10))).toEqual(["a-idle", "a-half"])
     expect(ids(await agentsWithCapacity(pg.sql, "code", 1))).toEqual(["a-idle"])
     expect(await agentsWithCapacity(pg.sql, "painting", 10)).toEqual([])
+  })
+
+  it("with no capability, returns every online agent with free capacity, in the same order", async () => {
+    expect(ids(await agentsWithCapacity(pg.sql, undefined, 10))).toEqual([
+      "a-deploy",
+      "a-idle",
+      "a-half-too",
+      "a-half",
+      "a-busy-slot",
+      "a-unscored",
+    ])
+    expect(ids(await agentsWithCapacity(pg.sql, undefined, 2))).toEqual(["a-deploy", "a-idle"])
   })
 })
 
