@@ -26,6 +26,7 @@ import type { Settled } from "../redis/ready-queue.ts"
 import type { Router } from "./router.ts"
 import { sessionCoverage } from "../store/coverage.ts"
 import { storedOutbox } from "./stored-outbox.ts"
+import { notPublishedBefore } from "./republish.ts"
 import type { Turns } from "./turns.ts"
 import { MAX_ENTRY_PAYLOAD_BYTES } from "../schema/commands.ts"
 
@@ -194,15 +195,21 @@ const itemCmdId = (item: OutboxItem): string => item.cmdId ?? item.entryId
 const carryOut = async (io: BatchIo, items: ReadonlyArray<OutboxItem>, replayed: ReadonlySet<string> = NONE): Promise<void> => {
   // Transitions and pushes go to the event stream every edge reads; an answer goes only to the
   // stream of the edge that waits for it.
-  const published: Array<Record<string, string>> = []
+  const caused: Array<Record<string, string>> = []
+  // The entries of `caused` that redelivered inbox entries caused: the stream may hold them already (republish.ts).
+  const again = new Set<number>()
   const replies = new Map<string, Array<Record<string, string>>>()
   for (const [n, item] of items.entries()) {
     if (n % TURN_CHECK_ITEMS === 0) await io.turns.myTurn()
     const entry = eventStreamEntry(item)
     if (entry === undefined) continue
     if (item._tag === "reply") listAt(replies, io.keys.replies(edgeOf(item.replyTo))).push(entry)
-    else published.push(entry)
+    else {
+      if (replayed.has(item.entryId)) again.add(caused.length)
+      caused.push(entry)
+    }
   }
+  const published = await notPublishedBefore(io.redis, io.keys.events, caused, again, replayed)
   // Timers by partition, in order (an arm then a clear of one timer ends cleared). Sends by target, in order:
   // sends of one type in a row to one actor go as one batched entry (a session's task reports: one entry per batch).
   const timers = new Map<number, TimerOp[]>()
