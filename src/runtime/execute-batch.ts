@@ -72,6 +72,11 @@ export const eventStreamEntry = (item: OutboxItem): Record<string, string> | und
   }
 }
 
+/** The id `item`'s entry is published under (`eventStreamEntry`; republish.ts `publishedId` reads it back): an event's id,
+ * a push's command id. */
+const publishedIdOf = (item: OutboxItem): string | undefined =>
+  item._tag === "event" ? item.id : item._tag === "push" ? item.cmdId : undefined
+
 /** The edge a reply address (`<edgeId>:<n>`) belongs to. */
 const edgeOf = (replyTo: string): string => replyTo.slice(0, Math.max(0, replyTo.lastIndexOf(":"))) || replyTo
 
@@ -196,8 +201,9 @@ const carryOut = async (io: BatchIo, items: ReadonlyArray<OutboxItem>, replayed:
   // Transitions and pushes go to the event stream every edge reads; an answer goes only to the
   // stream of the edge that waits for it.
   const caused: Array<Record<string, string>> = []
-  // The entries of `caused` that redelivered inbox entries caused: the stream may hold them already (republish.ts).
-  const again = new Set<number>()
+  // The entries of `caused` that redelivered inbox entries caused, with the id each is published under: the stream may
+  // hold them already (republish.ts).
+  const again = new Map<number, string>()
   const replies = new Map<string, Array<Record<string, string>>>()
   for (const [n, item] of items.entries()) {
     if (n % TURN_CHECK_ITEMS === 0) await io.turns.myTurn()
@@ -205,11 +211,12 @@ const carryOut = async (io: BatchIo, items: ReadonlyArray<OutboxItem>, replayed:
     if (entry === undefined) continue
     if (item._tag === "reply") listAt(replies, io.keys.replies(edgeOf(item.replyTo))).push(entry)
     else {
-      if (replayed.has(item.entryId)) again.add(caused.length)
+      const id = replayed.has(item.entryId) ? publishedIdOf(item) : undefined
+      if (id !== undefined) again.set(caused.length, id)
       caused.push(entry)
     }
   }
-  const published = await notPublishedBefore(io.redis, io.keys.events, caused, again, replayed)
+  const published = again.size === 0 ? caused : await notPublishedBefore(io.redis, io.keys.events, caused, again, replayed)
   // Timers by partition, in order (an arm then a clear of one timer ends cleared). Sends by target, in order:
   // sends of one type in a row to one actor go as one batched entry (a session's task reports: one entry per batch).
   const timers = new Map<number, TimerOp[]>()

@@ -28,19 +28,20 @@ export const publishedId = (fields: Readonly<Record<string, string>>): string | 
 }
 
 /**
- * `entries` (in order) without those a redelivery published before: `again` holds the indexes of the entries that
- * redelivered inbox entries (ids `entryIds`) caused; the others are kept whatever the stream holds.
+ * `entries` (in order) without those a redelivery published before: `again` holds, by index, the id each entry that
+ * redelivered inbox entries (ids `entryIds`) caused is published under; the others are kept whatever the stream holds.
  */
 export const notPublishedBefore = async (
   redis: Redis,
   stream: string,
   entries: ReadonlyArray<Record<string, string>>,
-  again: ReadonlySet<number>,
+  again: ReadonlyMap<number, string>,
   entryIds: ReadonlySet<string>,
 ): Promise<ReadonlyArray<Record<string, string>>> => {
-  if (again.size === 0 || entryIds.size === 0) return entries
   const since = Math.max(0, Math.min(...[...entryIds].map(streamIdMs)) - CLOCK_SKEW_MS)
   const there = new Set((await readEvents(redis, stream, `${since}-0`, READ_ENTRIES)).map((entry) => publishedId(entry.fields)))
-  there.delete(undefined)
-  return entries.filter((entry, index) => !again.has(index) || !there.has(publishedId(entry)))
+  return entries.filter((_, index) => {
+    const id = again.get(index)
+    return id === undefined || !there.has(id)
+  })
 }
