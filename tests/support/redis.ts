@@ -28,11 +28,13 @@ const answers = (host: string, port: number): Promise<boolean> =>
     socket.once("connect", done(true)).once("error", done(false)).once("timeout", done(false))
   })
 
-/** Deletes every key matching `pattern` (a prefix's keys: `Keys.patterns`). */
-export const deleteKeys = async (redis: Redis, pattern: string): Promise<void> => {
-  for await (const batch of redis.scanStream({ match: pattern, count: 1000 })) {
-    const keys = batch as string[]
-    if (keys.length > 0) await redis.unlink(...keys)
+/** Deletes every key of a prefix (`Keys.patterns`), as a Redis restarted without its data has none of them. */
+export const deletePrefixKeys = async (redis: Redis, { patterns }: Pick<Keys, "patterns">): Promise<void> => {
+  for (const pattern of patterns) {
+    for await (const batch of redis.scanStream({ match: pattern, count: 1000 })) {
+      const keys = batch as string[]
+      if (keys.length > 0) await redis.unlink(...keys)
+    }
   }
 }
 
@@ -74,7 +76,7 @@ export const freshRedis = (): FreshRedis => {
   })
 
   afterAll(async () => {
-    if (opened[0]) for (const pattern of keys.patterns) await deleteKeys(opened[0], pattern)
+    if (opened[0]) await deletePrefixKeys(opened[0], keys)
     await Promise.all(opened.map(close))
   })
 

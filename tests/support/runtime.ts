@@ -26,7 +26,7 @@ import { migrate } from "../../src/store/migrate.ts"
 import { getActor } from "../../src/store/queries.ts"
 import { expandSnapshot } from "../../src/runtime/stored-snapshot.ts"
 import { decodeEventStreamEntry, type StreamedEvent } from "../../src/schema/event-stream.ts"
-import { deleteKeys, redisUrl as resolveRedisUrl } from "./redis.ts"
+import { deletePrefixKeys, redisUrl as resolveRedisUrl } from "./redis.ts"
 import { freshSchema, type TestSchema } from "./postgres.ts"
 
 /** The stored actor with its snapshot as the runtime reads it (members left out at their defaults put back). */
@@ -334,7 +334,7 @@ export const testDeployment = async (options: DeploymentOptions = {}): Promise<T
     },
     async close() {
       await stopAll()
-      for (const pattern of keys.patterns) await deleteKeys(redis, pattern)
+      await deletePrefixKeys(redis, keys)
       await Promise.all([...connections, redis].map(close))
       await schema.drop()
     },

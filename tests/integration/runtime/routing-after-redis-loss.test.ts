@@ -4,7 +4,7 @@
 // online with free slots gets the next task at once.
 import { randomUUID } from "node:crypto"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { deleteKeys } from "../../support/redis.ts"
+import { deletePrefixKeys } from "../../support/redis.ts"
 import { QUICK, testDeployment, waitFor, type TestDeployment } from "../../support/runtime.ts"
 import { agentOf, createTask, idleAgent } from "../../support/slots.ts"
 
@@ -14,11 +14,6 @@ beforeAll(async () => {
   d = await testDeployment({ partitions: PARTITIONS })
 })
 afterAll(() => d.close())
-
-/** Every key of the deployment deleted, as a Redis restarted without persistence has none of them. */
-const forgetEverything = async (): Promise<void> => {
-  for (const pattern of d.keys.patterns) await deleteKeys(d.redis, pattern)
-}
 
 const leaseOwners = (): Promise<Array<string | null>> =>
   Promise.all(Array.from({ length: PARTITIONS }, (_, p) => d.redis.hget(d.keys.partition(p).lease, "owner")))
@@ -31,7 +26,7 @@ describe("the routing state after Redis lost its data", () => {
     const capability = `lost-${randomUUID().slice(0, 8)}`
     const agentId = await idleAgent(d, capability, 1)
 
-    await forgetEverything()
+    await deletePrefixKeys(d.redis, d.keys)
     expect(await leaseOwners()).toEqual(Array(PARTITIONS).fill(null))
     await waitFor("every partition taken again", async () =>
       (await leaseOwners()).every((owner) => owner === runtime.member) ? true : undefined,
