@@ -3,7 +3,9 @@
 // entries former owners left pending, then reads new ones. A batch that fails because a server is
 // unreachable is retried (never acked) with backoff until it succeeds or the lease is lost; a
 // batch that fails for any other reason is split until the entry that causes it is alone, and
-// that entry is dead-lettered (invariant 10). Due timers fire when the earliest is due.
+// that entry is dead-lettered (invariant 10). Due timers fire when the earliest is due. A batch carried out
+// when the lease was last renewed more than half its TTL ago (the process was paused or stalled) first checks that
+// the lease is still its own: a newer owner has then carried it out already, from its redelivery.
 import type { Redis } from "ioredis"
 import type { Logger } from "../log.ts"
 import { errorFields } from "../log.ts"
@@ -35,6 +37,8 @@ export interface WorkerOptions {
   readonly timerTickMs: number
   readonly maxActors: number
   readonly passivateAfterMs: number
+  /** The lease's TTL: past half of it since the last renewal, the lease is checked before a batch is carried out. */
+  readonly leaseTtlMs: number
   readonly clock: () => number
   readonly log: Logger
   readonly stats: RuntimeStats
@@ -100,14 +104,19 @@ export class PartitionWorker {
   private timer: NodeJS.Timeout | undefined
   private timerAt = Number.POSITIVE_INFINITY
   private readonly host: ActorHost
+  /** When the last renewal of the lease that succeeded was sent: the lease ran at least its TTL from then. */
+  private leaseRenewedAt: number
   /** Set when a write was refused for a newer fence: another process owns the partition. */
   lost = false
 
+  /** `leaseTakenAt`: when the lease under `fence` was asked for. */
   constructor(
     private readonly options: WorkerOptions,
     readonly partition: number,
     readonly fence: number,
+    leaseTakenAt: number,
   ) {
+    this.leaseRenewedAt = leaseTakenAt
     // The host keeps every actor of the batch in hand only while it may hold a whole batch.
     if (options.maxActors < options.batchSize) {
       throw new RangeError(`maxActors (${options.maxActors}) must be at least batchSize (${options.batchSize})`)
@@ -129,6 +138,11 @@ export class PartitionWorker {
     clearTimeout(this.timer)
     await this.loop
     this.host.clear()
+  }
+
+  /** The lease was renewed by a call sent at `sentAt`. */
+  leaseRenewed(sentAt: number): void {
+    this.leaseRenewedAt = Math.max(this.leaseRenewedAt, sentAt)
   }
 
   private get keys() {
@@ -211,6 +225,7 @@ export class PartitionWorker {
     const carried = (async () => {
       await outcome
       await before?.carried
+      await this.stillOwned()
       await carryOutBatch(this.options.io, prepared.plan)
     })()
     const done = (async () => {
@@ -370,8 +385,22 @@ export class PartitionWorker {
 
   /** Carries out what a committed batch caused and acknowledges it. */
   private async finish(prepared: Prepared, writeSeconds: number): Promise<void> {
+    await this.stillOwned()
     await carryOutBatch(this.options.io, prepared.plan)
     await this.acknowledge(prepared, writeSeconds)
+  }
+
+  /**
+   * Before a committed batch is carried out: when the lease was last renewed more than half its TTL ago (this process
+   * was paused or its event loop stalled, maybe between the commit and now), whether Redis still names this owner and
+   * fence. If not, a newer owner has taken the partition over and carries the batch out from its redelivery: this one
+   * publishes nothing and acknowledges nothing. A pause after the check can still publish twice (events are at least
+   * once); the check only keeps a process that wakes from a long pause from doing so.
+   */
+  private async stillOwned(): Promise<void> {
+    if (this.options.clock() - this.leaseRenewedAt <= this.options.leaseTtlMs / 2) return
+    const [owner, token] = await this.options.io.redis.hmget(this.keys.lease, "owner", "token")
+    if (owner !== this.options.consumer || token !== String(this.fence)) throw new PartitionLost()
   }
 
   /** Once a committed batch is carried out: acknowledges it, reports its dead letters, looks at the timers it armed. */

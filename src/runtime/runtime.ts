@@ -186,6 +186,7 @@ export const startRuntime = async (deps: RuntimeDeps): Promise<Runtime> => {
   }
 
   const acquire = async (partition: number) => {
+    const askedAt = clock()
     const lease = await deps.scripts.acquireLease(deps.keys.partition(partition), member, tuning.leaseTtlMs)
     if (!lease.ok) return
     const blocking = deps.redis.duplicate()
@@ -202,12 +203,14 @@ export const startRuntime = async (deps: RuntimeDeps): Promise<Runtime> => {
         timerTickMs: tuning.timerTickMs,
         maxActors: tuning.maxActors,
         passivateAfterMs: tuning.passivateAfterMs,
+        leaseTtlMs: tuning.leaseTtlMs,
         clock,
         log,
         stats,
       },
       partition,
       lease.value,
+      askedAt,
     )
     // Held (so renewed) from now on, while its connection opens. The rebalancing that took the lease
     // does not wait for that: under load a connect can take longer than a whole hand-over, and the
@@ -248,10 +251,12 @@ export const startRuntime = async (deps: RuntimeDeps): Promise<Runtime> => {
     await Promise.all([
       ...[...held].map(async ([partition, { worker }]) => {
         if (worker.lost) return
+        const sentAt = clock()
         const renewed = await deps.scripts
           .renewLease(deps.keys.partition(partition), member, worker.fence, tuning.leaseTtlMs)
           .catch((error: unknown) => log.warn("lease renewal failed", { partition, ...errorFields(error) }))
-        if (renewed && !renewed.ok) worker.lost = true
+        if (renewed?.ok) worker.leaseRenewed(sentAt)
+        else if (renewed) worker.lost = true
       }),
       publishStats(deps.redis, deps.keys.stats, member, stats.snapshot(held.size), members).catch((error: unknown) =>
         log.warn("statistics not published", errorFields(error)),

@@ -57,6 +57,9 @@ export interface WorkerOptions {
   readonly decode?: (fields: Readonly<Record<string, string>>) => Decoded
   /** Its scripts as the worker sees them (e.g. one wrapped to hold its call back). */
   readonly scripts?: (scripts: RedisScripts) => RedisScripts
+  /** Its clock (default `Date.now`; a test's own to make a pause seem long). Nobody renews a test worker's lease: from
+   * half its `leaseTtlMs` after its start, it checks its lease before it carries out a batch. */
+  readonly clock?: () => number
 }
 
 /** One transition row of an actor. */
@@ -278,9 +281,20 @@ export const testDeployment = async (options: DeploymentOptions = {}): Promise<T
     async startWorker(
       partition,
       fence,
-      { consumer, redis: onRedis, blocking, sql, tuning = QUICK, kinds = KINDS, decode = decodeInboxEntry, scripts: wrap },
+      {
+        consumer,
+        redis: onRedis,
+        blocking,
+        sql,
+        tuning = QUICK,
+        kinds = KINDS,
+        decode = decodeInboxEntry,
+        scripts: wrap,
+        clock = Date.now,
+      },
     ) {
       const settings = { ...DEFAULT_TUNING, ...tuning }
+      const startedAt = clock()
       const io = batchIo({ redis: onRedis ?? (await connect("test-worker")), sql })
       const worker = new PartitionWorker(
         {
@@ -294,12 +308,14 @@ export const testDeployment = async (options: DeploymentOptions = {}): Promise<T
           timerTickMs: settings.timerTickMs,
           maxActors: settings.maxActors,
           passivateAfterMs: settings.passivateAfterMs,
-          clock: Date.now,
+          leaseTtlMs: settings.leaseTtlMs,
+          clock,
           log,
           stats: new RuntimeStats(),
         },
         partition,
         fence,
+        startedAt,
       )
       workers.push(worker)
       worker.start()

@@ -1,7 +1,8 @@
 // Fencing: once a newer owner has taken a partition over, a former owner that has not noticed
 // yet (paused with a batch in hand, or still running and reading) writes nothing: its batch
 // is refused, its worker stops as `lost`, and what it read is applied by the newer owner, in
-// order; the newer owner's state is what stays.
+// order; the newer owner's state is what stays. A former owner paused after its commit, past its
+// lease, publishes nothing when it wakes: the newer owner published the batch from its redelivery.
 import { randomUUID } from "node:crypto"
 import type { Redis } from "ioredis"
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
@@ -54,13 +55,15 @@ const gate = (): Gate => {
   return created
 }
 
-/** `sql` whose queries with a text that `matches` pass through `at`. */
-const gatedSql = (sql: Sql, matches: (text: string) => boolean, at: Gate): Sql =>
+/** `sql` whose queries with a text that `matches` pass through `at`: held before they are sent, or (`answers`) sent
+ * at once with their answers held (a process paused once Postgres has committed). */
+const gatedSql = (sql: Sql, matches: (text: string) => boolean, at: Gate, hold: "queries" | "answers" = "queries"): Sql =>
   new Proxy(sql, {
     apply(target, self, args: unknown[]) {
       const [strings] = args
       const run = () => Reflect.apply(target, self, args) as unknown
-      return Array.isArray(strings) && matches(strings.join("?")) ? at.through(run) : run()
+      if (!Array.isArray(strings) || !matches(strings.join("?"))) return run()
+      return hold === "queries" ? at.through(run) : Promise.resolve(run()).then((answer) => at.through(() => answer))
     },
   })
 
@@ -108,6 +111,12 @@ const startedTask = async (partition: number) => {
 
 const progressOf = (snapshot: unknown) => (snapshot as { context: { progress: number } }).context.progress
 
+/** Resolves once the event of the task's progress to `value` is on the event stream (its batch carried out). */
+const progressPublished = (taskId: string, value: number) =>
+  waitFor(`the event of progress ${value}`, async () =>
+    (await deployment.events(taskId)).some((event) => event.patch["progress"] === value) ? true : undefined,
+  )
+
 describe("fencing", () => {
   it("refuses the batch a paused former owner had in hand, even before the new owner wrote anything", async () => {
     const partition = 0
@@ -148,6 +157,71 @@ describe("fencing", () => {
       ["PROGRESS", second.streamId],
     ])
     expect(ownerB.lost).toBe(false)
+  })
+
+  it("keeps a former owner that wakes after its commit and the takeover from publishing the batch again", async () => {
+    const partition = 0
+    const fenceA = await takeLease(partition, "A")
+    const answerOfA = gate()
+    let clockOfA = Date.now()
+    const ownerA = await deployment.startWorker(partition, fenceA, {
+      consumer: "A",
+      sql: gatedSql(deployment.schema.sql, isBatchWrite, answerOfA, "answers"),
+      clock: () => clockOfA,
+    })
+    const task = await startedTask(partition)
+
+    // A commits the next command and pauses before it carries the batch out...
+    answerOfA.shut()
+    await task.progress(0.5)
+    await answerOfA.held()
+    const progressed = await deployment.actor("task", task.taskId, (row) => progressOf(row.snapshot) === 0.5)
+    // ...for ten seconds, past its lease: B takes over, and publishes the command's event from its redelivery.
+    clockOfA += 10_000
+    const fenceB = await takeLease(partition, "B")
+    const ownerB = await deployment.startWorker(partition, fenceB, { consumer: "B" })
+    const published = async () => (await deployment.events(task.taskId)).filter((event) => event.version === progressed.version)
+    await waitFor("the new owner to publish the event", async () => ((await published()).length > 0 ? true : undefined))
+
+    // A wakes: it finds the lease is B's and stops, without publishing or acknowledging anything.
+    answerOfA.open()
+    await waitFor("the former owner to stop", async () => (ownerA.lost ? true : undefined))
+    expect((await published()).map((event) => [event.event, event.version])).toEqual([["PROGRESS", progressed.version]])
+    expect(ownerB.lost).toBe(false)
+  })
+
+  it("reads its lease before carrying a batch out only when its last renewal is more than half the TTL old", async () => {
+    const partition = 1
+    const fenceA = await takeLease(partition, "A")
+    let clockOfA = Date.now()
+    let leaseReads = 0
+    const ownerA = await deployment.startWorker(partition, fenceA, {
+      consumer: "A",
+      redis: withMethods(await deployment.connectRedis(), {
+        hmget:
+          (hmget) =>
+          (...args) => {
+            leaseReads += 1
+            return hmget(...args)
+          },
+      }),
+      clock: () => clockOfA,
+    })
+    const task = await startedTask(partition)
+    expect(leaseReads).toBe(0)
+
+    // 600 ms of its clock since its lease was taken (QUICK's TTL: 1 s): the next batch reads the lease first.
+    clockOfA += 600
+    await task.progress(0.5)
+    await progressPublished(task.taskId, 0.5)
+    expect(leaseReads).toBe(1)
+
+    // Renewed now: the next batch is carried out at once again.
+    ownerA.leaseRenewed(clockOfA)
+    await task.progress(0.7)
+    await progressPublished(task.taskId, 0.7)
+    expect(leaseReads).toBe(1)
+    expect(ownerA.lost).toBe(false)
   })
 
   it("refuses a former owner's reads after the takeover, so the new owner applies every command, in order", async () => {

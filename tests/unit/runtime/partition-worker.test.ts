@@ -7,10 +7,10 @@ const options = (maxActors: number, batchSize: number) => ({ maxActors, batchSiz
 
 describe("PartitionWorker", () => {
   it("refuses an actor cache smaller than a batch", () => {
-    expect(() => new PartitionWorker(options(100, 256), 0, 1)).toThrow("maxActors (100) must be at least batchSize (256)")
+    expect(() => new PartitionWorker(options(100, 256), 0, 1, 0)).toThrow("maxActors (100) must be at least batchSize (256)")
   })
 
   it("accepts a cache that holds a whole batch", () => {
-    expect(() => new PartitionWorker(options(256, 256), 0, 1)).not.toThrow()
+    expect(() => new PartitionWorker(options(256, 256), 0, 1, 0)).not.toThrow()
   })
 })
