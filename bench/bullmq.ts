@@ -162,7 +162,6 @@ export const bullmqPaced = async (
       tasks: options.tasks,
       completed: (await queue.getCompletedCount()) - warm,
       wallMs: run.endedAt - started,
-      latencies: times.starts.map(([, ms]) => ms),
       timed: times.starts,
       cost: costBetween(before, await peer.sample()),
       ...(failure === undefined ? {} : { failure }),

@@ -12,6 +12,7 @@ import { CAPABILITY } from "./lifecycle.ts"
 import {
   comparisonTable,
   failuresOf,
+  latenciesOf,
   p99Figure,
   pairFigures,
   p99BySecondNote,
@@ -28,6 +29,9 @@ import { epochMs } from "./support/clock.ts"
 import { startEdgeFleet } from "./support/edge-fleet.ts"
 import { paced } from "./support/pace.ts"
 import { noopPayload } from "./support/payload.ts"
+
+/** How many of a side's tasks were timed. */
+const timedCount = (side: Side): number => latenciesOf(side.outcome)?.length ?? 0
 
 /** An offered rate, the tasks it submits over the scenario's seconds, and those of its warm-up. */
 interface Offer {
@@ -108,7 +112,7 @@ export const dispatch = async (bench: Bench): Promise<ScenarioReport> => {
     notes: [
       "clawbot submits with append (the inbox, as the edge does for POST /tasks; HTTP intake is measured by fleet), BullMQ with Queue.add",
       `each side first ran ${warmSeconds} s at the measured rate, untimed, to completion (its cold start: bench/README.md)`,
-      `assignments timed: clawbot ${clawbot.outcome.latencies?.length ?? 0}, bullmq ${bullmq.outcome.latencies?.length ?? 0} of ${tasks}; at ${lowRate}/s clawbot ${clawbotAtLow.outcome.latencies?.length ?? 0}, bullmq ${bullmqAtLow.outcome.latencies?.length ?? 0} of ${low.tasks}`,
+      `assignments timed: clawbot ${timedCount(clawbot)}, bullmq ${timedCount(bullmq)} of ${tasks}; at ${lowRate}/s clawbot ${timedCount(clawbotAtLow)}, bullmq ${timedCount(bullmqAtLow)} of ${low.tasks}`,
       p99BySecondNote([clawbot, bullmq]),
       `at ${lowRate}/s, ${p99BySecondNote([clawbotAtLow, bullmqAtLow])}`,
       ...notes,

@@ -14,9 +14,9 @@ export interface Outcome {
   readonly completed: number
   /** First submit → last durable completion (or → giving up, when incomplete). */
   readonly wallMs: number
-  /** Per task, ms; absent when the scenario does not time single tasks. */
+  /** Per task, ms, where the scenario times single tasks but not their submits; see `latenciesOf`. */
   readonly latencies?: ReadonlyArray<number>
-  /** The same latencies with the epoch ms of each task's submit, where the scenario knows it (see `p99BySecond`). */
+  /** Per task, the epoch ms of its submit and its latency, where the scenario knows both (see `p99BySecond`). */
   readonly timed?: ReadonlyArray<Timed>
   readonly cost: Cost
   /** Why it did not complete (a timeout, a process that died). */
@@ -92,9 +92,13 @@ interface Metric {
   readonly clawbotOnly?: boolean
 }
 
+/** The outcome's latencies in ms (`latencies`, else those of `timed`); undefined when the scenario timed no task. */
+export const latenciesOf = (outcome: Outcome): ReadonlyArray<number> | undefined => outcome.latencies ?? outcome.timed?.map(([, ms]) => ms)
+
 const latency = (p: number | "max") => (outcome: Outcome) => {
-  if (outcome.latencies === undefined) return Number.NaN
-  const sorted = [...outcome.latencies].sort((a, b) => a - b)
+  const latencies = latenciesOf(outcome)
+  if (latencies === undefined) return Number.NaN
+  const sorted = [...latencies].sort((a, b) => a - b)
   return p === "max" ? (sorted.at(-1) ?? Number.NaN) : percentile(sorted, p)
 }
 

@@ -186,7 +186,7 @@ export const startEdgeFleet = async (bench: Bench, tag: string): Promise<EdgeFle
         pool.mark()
         const run = await durable(label, tasks, baseline, submit())
         const times = timed ? await pool.assignTimes() : undefined
-        const latencies = times === undefined ? {} : { latencies: times.map(([, ms]) => ms), timed: times }
+        const latencies = times === undefined ? {} : { timed: times }
         botsBusy = await pool.hold()
         const cost = await deployment.finish(before)
         const failed = run.failure === undefined ? {} : { failure: run.failure }

@@ -1,7 +1,7 @@
 // The dispatch scenario's latency by second of submit: whether a side carried the offered rate (a steady p99) or
-// fell behind it (a p99 that grows with the backlog).
+// fell behind it (a p99 that grows with the backlog); and where a run's latencies are read from.
 import { describe, expect, it } from "vitest"
-import { p99BySecond, p99BySecondNote, type Outcome, type Timed } from "../../../bench/report.ts"
+import { latenciesOf, p99BySecond, p99BySecondNote, type Outcome, type Timed } from "../../../bench/report.ts"
 
 const EPOCH = 1_796_000_000_000
 
@@ -17,7 +17,6 @@ const outcome = (timed: ReadonlyArray<Timed>): Outcome => ({
   tasks: timed.length,
   completed: timed.length,
   wallMs: 1,
-  latencies: timed.map(([, ms]) => ms),
   timed,
   cost: {} as Outcome["cost"],
 })
@@ -52,5 +51,20 @@ describe("p99BySecondNote", () => {
     expect(p99BySecondNote([clawbot, bullmq, untimed])).toBe(
       "latency p99 by second of submit (ms): clawbot 80.0, 480; bullmq 3.1, 3.1; other n/a",
     )
+  })
+})
+
+describe("latenciesOf", () => {
+  it("reads a timed run's latencies from its submits, a run timed without them from its latencies, and none from an untimed run", () => {
+    expect(
+      latenciesOf(
+        outcome([
+          [EPOCH, 4],
+          [EPOCH + 10, 6],
+        ]),
+      ),
+    ).toEqual([4, 6])
+    expect(latenciesOf({ ...outcome([]), timed: undefined, latencies: [7, 8] })).toEqual([7, 8])
+    expect(latenciesOf({ ...outcome([]), timed: undefined })).toBeUndefined()
   })
 })
