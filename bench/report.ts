@@ -162,6 +162,7 @@ const COST: ReadonlyArray<Metric> = [
   { label: "per task: bytes from Postgres", value: (o) => perTask(o, o.cost.pg.bytesFromServer), digits: 0, clawbotOnly: true },
   { label: "per task: bytes to Redis + Postgres", value: storeBytes, digits: 0 },
   { label: "per task: Postgres WAL bytes", value: (o) => perTask(o, o.cost.walBytes), digits: 0, clawbotOnly: true },
+  { label: "per task: Postgres WAL full-page images", value: (o) => perTask(o, o.cost.walFullPages), digits: 2, clawbotOnly: true },
   { label: "per task: node CPU ms (runtime / worker)", value: (o) => perTask(o, o.cost.nodeCpuMs), digits: 2 },
   { label: "per task: Redis CPU ms", value: (o) => perTask(o, o.cost.redisCpuMs), digits: 2 },
   { label: "per task: Postgres CPU ms", value: (o) => perTask(o, o.cost.pgCpuMs), digits: 2, clawbotOnly: true },

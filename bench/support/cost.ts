@@ -19,6 +19,8 @@ export interface CostSample {
   readonly redisCpuMs: number
   readonly pg: PgTraffic
   readonly walBytes: number
+  /** Full-page images in the WAL (pg_stat_wal.wal_fpi): a page's first change after a checkpoint logs the whole page. */
+  readonly walFullPages: number
   readonly pgCpuMs: number
   /** pg_stat_database's rows inserted + updated + deleted (see rowsWritten). */
   readonly pgRowsWritten: number
@@ -166,7 +168,8 @@ const transitionsByEvent = async ({ servers }: Bench, schema: string | undefined
 export const sampleCost = async (bench: Bench, target: CostTarget): Promise<CostSample> => {
   const { servers, redis } = bench
   const fields = infoFields(await redis.info("all"))
-  const [{ wal }] = await servers.directSql<[{ wal: string }]>`select (pg_current_wal_lsn() - '0/0'::pg_lsn)::text as wal`
+  const [{ wal, fpi }] = await servers.directSql<[{ wal: string; fpi: string }]>`
+    select (pg_current_wal_lsn() - '0/0'::pg_lsn)::text as wal, (select wal_fpi from pg_stat_wal)::text as fpi`
   const cpu = await Promise.all(target.pids().map(processCpuMs))
   const { keys, partitions = 0 } = target
   const inbox =
@@ -178,6 +181,7 @@ export const sampleCost = async (bench: Bench, target: CostTarget): Promise<Cost
     redisCpuMs: (Number(fields.get("used_cpu_sys") ?? 0) + Number(fields.get("used_cpu_user") ?? 0)) * 1000,
     pg: await servers.proxy.read(),
     walBytes: Number(wal),
+    walFullPages: Number(fpi),
     pgCpuMs: await treeCpuMs(servers.postmasterPid),
     pgRowsWritten: await rowsWritten(bench),
     nodeCpuMs: cpu.reduce((sum, ms) => sum + ms, 0),
@@ -231,6 +235,7 @@ export const costBetween = (before: CostSample, after: CostSample): Cost => {
     redisCpuMs: after.redisCpuMs - before.redisCpuMs,
     pg: minus(after.pg, before.pg),
     walBytes: after.walBytes - before.walBytes,
+    walFullPages: after.walFullPages - before.walFullPages,
     pgCpuMs: after.pgCpuMs - before.pgCpuMs,
     pgRowsWritten: after.pgRowsWritten - before.pgRowsWritten,
     nodeCpuMs: after.nodeCpuMs - before.nodeCpuMs,

@@ -120,8 +120,15 @@ export const finishBatch = async (io: BatchIo, partition: number, plan: BatchPla
   await acknowledgeBatch(io, partition, plan)
 }
 
-/** A committed batch's outbox carried out (its events published, its sends appended, its routing done). */
-export const carryOutBatch = (io: BatchIo, plan: BatchPlan): Promise<void> => carryOut(io, plan.outbox, plan.replayed)
+/** A check run once everything a batch sends is built and before any of it is sent: undefined when there is nothing
+ * to wait for, else a promise that rejects to keep the batch from being carried out (partition-worker.ts: a lease that
+ * may have lapsed is read first). */
+export type BeforeSending = () => Promise<void> | undefined
+
+/** A committed batch's outbox carried out (its events published, its sends appended, its routing done), once
+ * `beforeSending` allows it. */
+export const carryOutBatch = (io: BatchIo, plan: BatchPlan, beforeSending?: BeforeSending): Promise<void> =>
+  carryOut(io, plan.outbox, plan.replayed, beforeSending)
 
 /** Once its outbox is carried out: a batch's dead letters moved (one call) and its entries acknowledged, side by side
  * (a dead letter may carry an answer to whoever waits for it), and either may fail alone (an entry not acknowledged is
@@ -197,7 +204,12 @@ const itemCmdId = (item: OutboxItem): string => item.cmdId ?? item.entryId
  * settle (ASSIGN to the task its slot is transferred to, or RELEASE to the agent with its next task) and each leaving
  * agent's commands to the tasks holding its slots; they are then appended as the other sends are, in one call.
  */
-const carryOut = async (io: BatchIo, items: ReadonlyArray<OutboxItem>, replayed: ReadonlySet<string> = NONE): Promise<void> => {
+const carryOut = async (
+  io: BatchIo,
+  items: ReadonlyArray<OutboxItem>,
+  replayed: ReadonlySet<string> = NONE,
+  beforeSending?: BeforeSending,
+): Promise<void> => {
   // Transitions and pushes go to the event stream every edge reads; an answer goes only to the
   // stream of the edge that waits for it.
   const caused: Array<Record<string, string>> = []
@@ -282,7 +294,10 @@ const carryOut = async (io: BatchIo, items: ReadonlyArray<OutboxItem>, replayed:
     }
   }
 
-  // Nothing is sent before every item is checked (a command that fails its Schema leaves no call in flight).
+  // Nothing is sent before every item is checked (a command that fails its Schema leaves no call in flight), nor before
+  // the caller's check; from here on, every call goes out in this turn of the event loop.
+  const check = beforeSending?.()
+  if (check !== undefined) await check
   const publishing = [
     io.scripts.publish(io.keys.events, published, io.eventRetention),
     ...[...replies].map(([stream, entries]) => io.scripts.publish(stream, entries, REPLIES_KEPT, REPLIES_TTL_MS)),

@@ -225,8 +225,7 @@ export class PartitionWorker {
     const carried = (async () => {
       await outcome
       await before?.carried
-      await this.stillOwned()
-      await carryOutBatch(this.options.io, prepared.plan)
+      await carryOutBatch(this.options.io, prepared.plan, this.leaseCheck)
     })()
     const done = (async () => {
       const writeSeconds = await outcome
@@ -385,22 +384,24 @@ export class PartitionWorker {
 
   /** Carries out what a committed batch caused and acknowledges it. */
   private async finish(prepared: Prepared, writeSeconds: number): Promise<void> {
-    await this.stillOwned()
-    await carryOutBatch(this.options.io, prepared.plan)
+    await carryOutBatch(this.options.io, prepared.plan, this.leaseCheck)
     await this.acknowledge(prepared, writeSeconds)
   }
 
   /**
-   * Before a committed batch is carried out: when the lease was last renewed more than half its TTL ago (this process
-   * was paused or its event loop stalled, maybe between the commit and now), whether Redis still names this owner and
-   * fence. If not, a newer owner has taken the partition over and carries the batch out from its redelivery: this one
-   * publishes nothing and acknowledges nothing. A pause after the check can still publish twice (events are at least
-   * once); the check only keeps a process that wakes from a long pause from doing so.
+   * Before a committed batch sends anything (its sends built, so that nothing but this check stands between it and
+   * them): when the lease was last renewed more than half its TTL ago (this process was paused or its event loop
+   * stalled, maybe between the commit and now), whether Redis still names this owner and fence. If not, a newer owner
+   * has taken the partition over and carries the batch out from its redelivery: this one publishes nothing and
+   * acknowledges nothing. A pause between the check's answer and the sends can still publish twice (events are at
+   * least once); the check keeps a process that wakes from a long pause from doing so. Undefined (nothing to wait for)
+   * while the lease is fresh.
    */
-  private async stillOwned(): Promise<void> {
-    if (this.options.clock() - this.leaseRenewedAt <= this.options.leaseTtlMs / 2) return
-    const [owner, token] = await this.options.io.redis.hmget(this.keys.lease, "owner", "token")
-    if (owner !== this.options.consumer || token !== String(this.fence)) throw new PartitionLost()
+  private readonly leaseCheck = (): Promise<void> | undefined => {
+    if (this.options.clock() - this.leaseRenewedAt <= this.options.leaseTtlMs / 2) return undefined
+    return this.options.io.redis.hmget(this.keys.lease, "owner", "token").then(([owner, token]) => {
+      if (owner !== this.options.consumer || token !== String(this.fence)) throw new PartitionLost()
+    })
   }
 
   /** Once a committed batch is carried out: acknowledges it, reports its dead letters, looks at the timers it armed. */
