@@ -52,6 +52,9 @@ export interface Audit {
   readonly events: number
   /** Copies of an event beyond its first (redeliveries; subscribers drop them by id). */
   readonly eventDuplicates: number
+  /** The events published more than once, each with the stream ids of its copies (printed, not failed: PROTOCOL's events
+   * are at least once; the times say which fault published the later copy). */
+  readonly repeatedEvents: string[]
   readonly pushDuplicates: number
 }
 
@@ -203,6 +206,7 @@ export const audit = async (input: AuditInput): Promise<Audit> => {
     strayEvents: stream.strayEvents,
     outOfOrder: stream.outOfOrder,
     missingPushes: stream.missingPushes,
+    repeatedEvents: stream.repeatedEvents,
     leftovers: await leftovers(input),
   }
 }
@@ -252,7 +256,7 @@ const addStep = (steps: Map<string, string[]>, event: EventBody, detail: string)
 
 /** Reads the whole event stream and checks it against the transitions. */
 const eventStream = async (input: AuditInput, transitions: readonly TransitionRow[]) => {
-  const events = new Map<string, { body: string; count: number; position: number }>()
+  const events = new Map<string, { body: string; count: number; position: number; copies: string[] }>()
   const pushes = new Map<string, number>()
   const overReserved: string[] = []
   // Each agent's last steps (event, states, slots held), so an over-reservation says what led to it.
@@ -276,7 +280,7 @@ const eventStream = async (input: AuditInput, transitions: readonly TransitionRo
   for (let after = "-"; ; ) {
     const page = (await input.redis.xrange(input.keys.events, after, "+", "COUNT", 5_000)) as Array<[string, string[]]>
     if (page.length === 0) break
-    for (const [, flat] of page) {
+    for (const [streamId, flat] of page) {
       const fields = Object.fromEntries(Array.from({ length: flat.length / 2 }, (_, i) => [flat[2 * i], flat[2 * i + 1]]))
       const body = fields["type"] === "event" ? fullEventBody(fields) : (fields["body"] ?? "{}")
       if (fields["type"] === "event") {
@@ -285,10 +289,11 @@ const eventStream = async (input: AuditInput, transitions: readonly TransitionRo
         const seen = events.get(event.id)
         if (seen) {
           seen.count += 1
+          seen.copies.push(streamId)
           if (canonical(JSON.parse(seen.body)) !== canonical(event))
             divergent.push(`event ${event.id} published again with different content`)
         } else {
-          events.set(event.id, { body, count: 1, position: position++ })
+          events.set(event.id, { body, count: 1, position: position++, copies: [streamId] })
         }
         const inflight = event.kind === "agent" ? (event.patch.inflight ?? []) : []
         if (event.kind === "agent") {
@@ -355,6 +360,12 @@ const eventStream = async (input: AuditInput, transitions: readonly TransitionRo
     strayEvents,
     outOfOrder: [...outOfOrder],
     missingPushes,
+    repeatedEvents: [...events]
+      .filter(([, event]) => event.count > 1)
+      .map(([id, event]) => {
+        const body = JSON.parse(event.body) as EventBody
+        return `${id} ${body.kind} ${short(body.actor_id)} ${body.event}: copies at ${event.copies.join(", ")}`
+      }),
     overReserved,
     trace,
     figures: {

@@ -91,6 +91,8 @@ describe("crash test", () => {
     const takeovers: number[] = []
     const crashed = new Set<string>()
     const faults = { kills: 0, pauses: 0 }
+    /** Each fault with its epoch ms, to set beside the stream ids of repeated events. */
+    const faultTimes: string[] = []
     const workStarted = Date.now()
     while (!(await done()) && Date.now() - workStarted < FAULTS_FOR_MS) {
       for (const wake = Date.now() + random(FAULT_EVERY_MS); Date.now() < wake && !(await done()); ) await sleep(250)
@@ -101,9 +103,12 @@ describe("crash test", () => {
       if ((faults.kills + faults.pauses) % PAUSE_EVERY === PAUSE_EVERY - 1) {
         victim.pause()
         faults.pauses += 1
+        const pausedAt = Date.now()
         await sleep(random(PAUSE_MS))
         victim.resume()
+        faultTimes.push(`${victim.member} paused ${pausedAt}-${Date.now()}`)
       } else {
+        faultTimes.push(`${victim.member} killed ${Date.now()}`)
         victim.crash()
         faults.kills += 1
         crashed.add(victim.member)
@@ -149,6 +154,12 @@ describe("crash test", () => {
         `work_s=${(workMs / 1000).toFixed(1)} wall_s=${((performance.now() - began) / 1000).toFixed(1)}\n` +
         `runtime warnings: ${JSON.stringify(Object.fromEntries(warnings))}`,
     )
+    if (result.repeatedEvents.length > 0) {
+      const partitionLines = processes.flatMap((child) =>
+        [...child.problems, ...child.lifecycle].map((line) => `${line.time} ${child.member ?? "?"} ${JSON.stringify(line)}`),
+      )
+      console.log(`faults:\n  ${faultTimes.join("\n  ")}\nruntime lines:\n  ${partitionLines.sort().join("\n  ")}`)
+    }
     for (const [name, found] of Object.entries({ ...result, errors: bots.errors })) {
       if (Array.isArray(found) && found.length > 0) console.log(`${name} (${found.length}):\n  ${found.slice(0, 10).join("\n  ")}`)
     }
