@@ -166,6 +166,7 @@ const COST: ReadonlyArray<Metric> = [
   { label: "per task: node CPU ms (runtime / worker)", value: (o) => perTask(o, o.cost.nodeCpuMs), digits: 2 },
   { label: "per task: Redis CPU ms", value: (o) => perTask(o, o.cost.redisCpuMs), digits: 2 },
   { label: "per task: Postgres CPU ms", value: (o) => perTask(o, o.cost.pgCpuMs), digits: 2, clawbotOnly: true },
+  { label: "Postgres autovacuum and autoanalyze runs", value: (o) => o.cost.autovacuums, digits: 0, clawbotOnly: true },
   { label: "per task: host CPU ms (every process)", value: (o) => perTask(o, o.cost.host.busyMs), digits: 2 },
   { label: "per task: host context switches", value: (o) => perTask(o, o.cost.host.contextSwitches), digits: 1 },
   // Over the run's wall time (the cost's samples also take in the moments before and after it: a little more).

@@ -21,6 +21,9 @@ export interface CostSample {
   readonly walBytes: number
   /** Full-page images in the WAL (pg_stat_wal.wal_fpi): a page's first change after a checkpoint logs the whole page. */
   readonly walFullPages: number
+  /** Autovacuum and autoanalyze runs over every table of the cluster (pg_stat_all_tables): an earlier scenario's tables
+   * vacuumed during a run add their Postgres CPU and WAL to its cost. */
+  readonly autovacuums: number
   readonly pgCpuMs: number
   /** pg_stat_database's rows inserted + updated + deleted (see rowsWritten). */
   readonly pgRowsWritten: number
@@ -168,8 +171,9 @@ const transitionsByEvent = async ({ servers }: Bench, schema: string | undefined
 export const sampleCost = async (bench: Bench, target: CostTarget): Promise<CostSample> => {
   const { servers, redis } = bench
   const fields = infoFields(await redis.info("all"))
-  const [{ wal, fpi }] = await servers.directSql<[{ wal: string; fpi: string }]>`
-    select (pg_current_wal_lsn() - '0/0'::pg_lsn)::text as wal, (select wal_fpi from pg_stat_wal)::text as fpi`
+  const [{ wal, fpi, autovacuums }] = await servers.directSql<[{ wal: string; fpi: string; autovacuums: string }]>`
+    select (pg_current_wal_lsn() - '0/0'::pg_lsn)::text as wal, (select wal_fpi from pg_stat_wal)::text as fpi,
+      (select coalesce(sum(autovacuum_count + autoanalyze_count), 0) from pg_stat_all_tables)::text as autovacuums`
   const cpu = await Promise.all(target.pids().map(processCpuMs))
   const { keys, partitions = 0 } = target
   const inbox =
@@ -182,6 +186,7 @@ export const sampleCost = async (bench: Bench, target: CostTarget): Promise<Cost
     pg: await servers.proxy.read(),
     walBytes: Number(wal),
     walFullPages: Number(fpi),
+    autovacuums: Number(autovacuums),
     pgCpuMs: await treeCpuMs(servers.postmasterPid),
     pgRowsWritten: await rowsWritten(bench),
     nodeCpuMs: cpu.reduce((sum, ms) => sum + ms, 0),
@@ -236,6 +241,7 @@ export const costBetween = (before: CostSample, after: CostSample): Cost => {
     pg: minus(after.pg, before.pg),
     walBytes: after.walBytes - before.walBytes,
     walFullPages: after.walFullPages - before.walFullPages,
+    autovacuums: after.autovacuums - before.autovacuums,
     pgCpuMs: after.pgCpuMs - before.pgCpuMs,
     pgRowsWritten: after.pgRowsWritten - before.pgRowsWritten,
     nodeCpuMs: after.nodeCpuMs - before.nodeCpuMs,

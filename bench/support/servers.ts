@@ -25,6 +25,21 @@ export interface BenchServers {
 }
 
 /** The postmaster is the parent of any backend. */
+/** BENCH_PG_SETTINGS, `name=value` pairs separated by commas (e.g. `checkpoint_timeout=30s,wal_compression=lz4`): more
+ * settings for the bench's Postgres, to measure a deployment's choices. */
+export const postgresSettings = (text: string | undefined): Record<string, string> =>
+  Object.fromEntries(
+    (text ?? "")
+      .split(",")
+      .map((pair) => pair.trim())
+      .filter((pair) => pair !== "")
+      .map((pair) => {
+        const at = pair.indexOf("=")
+        if (at <= 0 || at === pair.length - 1) throw new Error(`BENCH_PG_SETTINGS: "${pair}" is not name=value`)
+        return [pair.slice(0, at).trim(), pair.slice(at + 1).trim()]
+      }),
+  )
+
 const postmasterOf = async (sql: postgres.Sql): Promise<number> => {
   const [row] = await sql<[{ pid: number }]>`select pg_backend_pid() as pid`
   const { stdout } = await promisify(execFile)("ps", ["-o", "ppid=", "-p", String(row.pid)])
@@ -45,7 +60,7 @@ export const startBenchServers = async (maxRedisMemory: string): Promise<BenchSe
     // pg_stat_statements: the report names the statements that took Postgres' time (support/cost.ts).
     const pg = await startEmbeddedPostgres({
       dataDir: join(dir, "postgres"),
-      settings: { shared_preload_libraries: "pg_stat_statements" },
+      settings: { shared_preload_libraries: "pg_stat_statements", ...postgresSettings(process.env.BENCH_PG_SETTINGS) },
     })
     stops.unshift(pg.stop)
     const proxy = await startPgProxy(pg.url)
