@@ -59,10 +59,14 @@ export const startDeployment = async (bench: Bench, command: "start" | "runtime"
   const connection = await openRedis(servers.redisUrl, { name: "bench-producer" })
   const observer = await observe(servers.directDatabaseUrl, bench.redis, keys)
   const failure = () => processes.map((process) => process.failure()).find((failed) => failed !== undefined)
+  // Its schema goes with it: autovacuum would otherwise go through its tables' dead rows during a later run, and that
+  // run's Postgres CPU and WAL would count the work (docs/performance.md, round 38). Dropped once its processes stopped;
+  // a drop that fails leaves the schema (the run's servers go at its end anyway) rather than hide why the run stopped.
   const stop = async () => {
     await Promise.all(processes.map((process) => process.stop()))
     await observer.close()
     await close(connection)
+    await servers.directSql`drop schema if exists ${servers.directSql(keys.prefix)} cascade`.catch(() => undefined)
   }
   try {
     for (let i = 0; i < count; i++) processes.push(await startClawbot(command, env, i))
