@@ -28,14 +28,16 @@ const answers = (host: string, port: number): Promise<boolean> =>
     socket.once("connect", done(true)).once("error", done(false)).once("timeout", done(false))
   })
 
-/** Deletes every key of a prefix (`Keys.patterns`), as a Redis restarted without its data has none of them. */
+/** Deletes every key of a prefix (`Keys.patterns`), as a Redis restarted without its data has none of them: every key
+ * is found first, then all go in one command, at one instant. (Deleted as they were found, a running runtime could
+ * notice its leases gone, take them again and rebuild its routing state in between, and a later deletion would take
+ * that away again.) */
 export const deletePrefixKeys = async (redis: Redis, { patterns }: Pick<Keys, "patterns">): Promise<void> => {
+  const keys = new Set<string>()
   for (const pattern of patterns) {
-    for await (const batch of redis.scanStream({ match: pattern, count: 1000 })) {
-      const keys = batch as string[]
-      if (keys.length > 0) await redis.unlink(...keys)
-    }
+    for await (const batch of redis.scanStream({ match: pattern, count: 1000 })) for (const key of batch as string[]) keys.add(key)
   }
+  if (keys.size > 0) await redis.unlink(...keys)
 }
 
 let server: Promise<string> | undefined

@@ -3,7 +3,7 @@
 // them, not at the next periodic sweep, which queues only tasks that waited longer than its period: an agent
 // online with free slots gets the next task at once.
 import { randomUUID } from "node:crypto"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
 import { deletePrefixKeys } from "../../support/redis.ts"
 import { QUICK, testDeployment, waitFor, type TestDeployment } from "../../support/runtime.ts"
 import { agentOf, createTask, idleAgent } from "../../support/slots.ts"
@@ -14,6 +14,8 @@ beforeAll(async () => {
   d = await testDeployment({ partitions: PARTITIONS })
 })
 afterAll(() => d.close())
+// A retry starts its own runtime: the one before must not hold partitions meanwhile.
+afterEach(() => d.stopAll())
 
 const leaseOwners = (): Promise<Array<string | null>> =>
   Promise.all(Array.from({ length: PARTITIONS }, (_, p) => d.redis.hget(d.keys.partition(p).lease, "owner")))
