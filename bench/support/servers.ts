@@ -24,7 +24,6 @@ export interface BenchServers {
   stop(): Promise<void>
 }
 
-/** The postmaster is the parent of any backend. */
 /** BENCH_PG_SETTINGS, `name=value` pairs separated by commas (e.g. `checkpoint_timeout=30s,wal_compression=lz4`): more
  * settings for the bench's Postgres, to measure a deployment's choices. */
 export const postgresSettings = (text: string | undefined): Record<string, string> =>
@@ -40,6 +39,7 @@ export const postgresSettings = (text: string | undefined): Record<string, strin
       }),
   )
 
+/** The postmaster is the parent of any backend. */
 const postmasterOf = async (sql: postgres.Sql): Promise<number> => {
   const [row] = await sql<[{ pid: number }]>`select pg_backend_pid() as pid`
   const { stdout } = await promisify(execFile)("ps", ["-o", "ppid=", "-p", String(row.pid)])

@@ -400,8 +400,14 @@ export class PartitionWorker {
   private readonly leaseCheck = (): Promise<void> | undefined => {
     if (this.options.clock() - this.leaseRenewedAt <= this.options.leaseTtlMs / 2) return undefined
     return this.options.io.redis.hmget(this.keys.lease, "owner", "token").then(([owner, token]) => {
-      if (owner !== this.options.consumer || token !== String(this.fence)) throw new PartitionLost()
+      if (!this.holdsLease(owner, token)) throw new PartitionLost()
     })
+  }
+
+  /** Whether a lease's `owner` and `token` (its hash's fields, null when gone) are this worker's: its consumer name (a
+   * runtime's member id) and fence. */
+  holdsLease(owner: string | null | undefined, token: string | null | undefined): boolean {
+    return owner === this.options.consumer && token === String(this.fence)
   }
 
   /** Once a committed batch is carried out: acknowledges it, reports its dead letters, looks at the timers it armed. */

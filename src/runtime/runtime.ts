@@ -303,7 +303,7 @@ export const startRuntime = async (deps: RuntimeDeps): Promise<Runtime> => {
     entries.forEach(([partition, entry], index) => {
       const [error, value] = answers[index] ?? [null, undefined]
       const [owner, token] = (value as Array<string | null> | undefined) ?? []
-      if (error === null && (owner !== member || token !== String(entry.worker.fence))) {
+      if (error === null && !entry.worker.holdsLease(owner, token)) {
         entry.worker.lost = true
         lost.push(partition)
       }

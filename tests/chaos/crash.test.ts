@@ -155,10 +155,10 @@ describe("crash test", () => {
         `runtime warnings: ${JSON.stringify(Object.fromEntries(warnings))}`,
     )
     if (result.repeatedEvents.length > 0) {
-      const partitionLines = processes.flatMap((child) =>
+      const runtimeLines = processes.flatMap((child) =>
         [...child.problems, ...child.lifecycle].map((line) => `${line.time} ${child.member ?? "?"} ${JSON.stringify(line)}`),
       )
-      console.log(`faults:\n  ${faultTimes.join("\n  ")}\nruntime lines:\n  ${partitionLines.sort().join("\n  ")}`)
+      console.log(`faults:\n  ${faultTimes.join("\n  ")}\nruntime lines:\n  ${runtimeLines.sort().join("\n  ")}`)
     }
     for (const [name, found] of Object.entries({ ...result, errors: bots.errors })) {
       if (Array.isArray(found) && found.length > 0) console.log(`${name} (${found.length}):\n  ${found.slice(0, 10).join("\n  ")}`)
