@@ -84,6 +84,12 @@ export const fixed = (value: number, digits = 0): string => {
 /** Per task durably completed: the tasks submitted when the run completed, the work actually done when it did not. */
 export const perTask = (outcome: Outcome, value: number): number => value / Math.max(1, outcome.completed)
 
+/** Per task whose rows a deployment's VACUUM went through (`VacuumCost`); n/a when it was not measured. */
+const vacuumPerTask =
+  (what: "pgCpuMs" | "walBytes") =>
+  ({ cost: { vacuum } }: Outcome): number =>
+    vacuum === undefined ? Number.NaN : vacuum[what] / Math.max(1, vacuum.tasks)
+
 /** One metric: its label, how to read it from a side, the digits to print; `clawbotOnly` leaves the peer blank. */
 interface Metric {
   readonly label: string
@@ -167,6 +173,10 @@ const COST: ReadonlyArray<Metric> = [
   { label: "per task: Redis CPU ms", value: (o) => perTask(o, o.cost.redisCpuMs), digits: 2 },
   { label: "per task: Postgres CPU ms", value: (o) => perTask(o, o.cost.pgCpuMs), digits: 2, clawbotOnly: true },
   { label: "Postgres autovacuum and autoanalyze runs", value: (o) => o.cost.autovacuums, digits: 0, clawbotOnly: true },
+  // Not in the rates above: autovacuum does it later. A lower bound of what it costs a long-lived deployment, whose
+  // vacuums also scan its indexes whole, however few rows died since the last one.
+  { label: "per task: Postgres CPU ms of a VACUUM after the run", value: vacuumPerTask("pgCpuMs"), digits: 2, clawbotOnly: true },
+  { label: "per task: Postgres WAL bytes of that VACUUM", value: vacuumPerTask("walBytes"), digits: 0, clawbotOnly: true },
   { label: "per task: host CPU ms (every process)", value: (o) => perTask(o, o.cost.host.busyMs), digits: 2 },
   { label: "per task: host context switches", value: (o) => perTask(o, o.cost.host.contextSwitches), digits: 1 },
   // Over the run's wall time (the cost's samples also take in the moments before and after it: a little more).

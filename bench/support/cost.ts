@@ -52,7 +52,16 @@ export interface StatementTime {
   readonly ms: number
 }
 
-export type Cost = CostSample & { readonly redisCommands: number }
+/** What one VACUUM of a deployment's tables cost once its processes stopped: the cleanup of the dead row versions its
+ * updates left (and of its indexes' entries for them), which autovacuum would do later, during another run or none.
+ * `tasks` is the task rows those tables hold (a warm-up's included): the work is theirs. */
+export interface VacuumCost {
+  readonly pgCpuMs: number
+  readonly walBytes: number
+  readonly tasks: number
+}
+
+export type Cost = CostSample & { readonly redisCommands: number; readonly vacuum?: VacuumCost }
 
 /** Rows inserted, updated and deleted in the bench's database so far, as the statistics show them. */
 export const rowsWritten = async ({ servers }: Bench): Promise<number> => {
@@ -166,6 +175,28 @@ const transitionsByEvent = async ({ servers }: Bench, schema: string | undefined
     select kind || ' ' || event as name, count(*)::int as n, 1 as ${servers.directSql(OWN_QUERY)}
     from ${servers.directSql(schema)}.transitions group by 1`
   return new Map(rows.map((row) => [row.name, row.n]))
+}
+
+/** Where the next WAL record goes (a VACUUM's records may not be flushed yet when it returns). */
+const walInsertPosition = async ({ servers }: Bench): Promise<number> => {
+  const [row] = await servers.directSql<[{ wal: string }]>`select (pg_current_wal_insert_lsn() - '0/0'::pg_lsn)::text as wal`
+  return Number(row.wal)
+}
+
+/** Vacuums every table of `schema` (no other work on the cluster: the deployment's processes have stopped) and
+ * measures it: the cluster's CPU and the WAL written. */
+export const vacuumCost = async (bench: Bench, schema: string): Promise<VacuumCost> => {
+  const sql = bench.servers.directSql
+  const tables = await sql<{ name: string }[]>`select tablename as name from pg_tables where schemaname = ${schema}`
+  const [counted] = await sql<[{ tasks: number }]>`select count(*)::int as tasks from ${sql(schema)}.actors where kind = 'task'`
+  const cpuBefore = await treeCpuMs(bench.servers.postmasterPid)
+  const walBefore = await walInsertPosition(bench)
+  await sql`vacuum ${sql(tables.map(({ name }) => `${schema}.${name}`))}`
+  return {
+    pgCpuMs: (await treeCpuMs(bench.servers.postmasterPid)) - cpuBefore,
+    walBytes: (await walInsertPosition(bench)) - walBefore,
+    tasks: counted.tasks,
+  }
 }
 
 export const sampleCost = async (bench: Bench, target: CostTarget): Promise<CostSample> => {

@@ -11,7 +11,7 @@ import { withIntakeGifts } from "../../src/runtime/intake.ts"
 import { validateCommand } from "../../src/runtime/inbox-codec.ts"
 import { freshPrefix, type Bench } from "./bench.ts"
 import { STATISTICS_EVERY_MS, startClawbot, type ClawbotProcess } from "./clawbot-process.ts"
-import { costBetween, rowsWritten, runtimeBatches, sampleCost, type Cost, type CostSample } from "./cost.ts"
+import { costBetween, rowsWritten, runtimeBatches, sampleCost, vacuumCost, type Cost, type CostSample } from "./cost.ts"
 import { observe, type Observer } from "./observer.ts"
 import { waitFor } from "./wait.ts"
 
@@ -29,7 +29,8 @@ export interface Deployment {
   sample(): Promise<CostSample>
   /** Waits until the runtimes applied nothing for a while (their published batch count is still), at most QUIESCE_MAX_MS. */
   quiesce(): Promise<void>
-  /** Quiesces, samples, stops the Clawbot processes and then reads the rows they wrote (flushed as they exit). */
+  /** Quiesces, samples, stops the Clawbot processes, then reads the rows they wrote (flushed as they exit) and measures
+   * a VACUUM of its tables. */
   finish(before: CostSample): Promise<Cost>
   stop(): Promise<void>
 }
@@ -122,7 +123,8 @@ export const startDeployment = async (bench: Bench, command: "start" | "runtime"
           signal,
           50,
         )
-        return { ...costBetween(before, after), pgRowsWritten: (await rowsWritten(bench)) - before.pgRowsWritten }
+        const pgRowsWritten = (await rowsWritten(bench)) - before.pgRowsWritten
+        return { ...costBetween(before, after), pgRowsWritten, vacuum: await vacuumCost(bench, keys.prefix) }
       },
     }
   } catch (error) {
