@@ -174,7 +174,8 @@ const COST: ReadonlyArray<Metric> = [
   { label: "per task: Postgres CPU ms", value: (o) => perTask(o, o.cost.pgCpuMs), digits: 2, clawbotOnly: true },
   { label: "Postgres autovacuum and autoanalyze runs", value: (o) => o.cost.autovacuums, digits: 0, clawbotOnly: true },
   // Not in the rates above: autovacuum does it later. A lower bound of what it costs a long-lived deployment, whose
-  // vacuums also scan its indexes whole, however few rows died since the last one.
+  // vacuums also scan its indexes whole, however few rows died since the last one; its analyzes are not in it either
+  // (docs/performance.md, round 39).
   { label: "per task: Postgres CPU ms of a VACUUM after the run", value: vacuumPerTask("pgCpuMs"), digits: 2, clawbotOnly: true },
   { label: "per task: Postgres WAL bytes of that VACUUM", value: vacuumPerTask("walBytes"), digits: 0, clawbotOnly: true },
   { label: "per task: host CPU ms (every process)", value: (o) => perTask(o, o.cost.host.busyMs), digits: 2 },
