@@ -1,7 +1,7 @@
 // An SDK bot survives its edge restarting mid-task: it reconnects (backoff) to the new edge on the
 // same port, resumes its session, runs nothing twice, and its result completes the task; its `reconnecting` status
 // says how the socket was lost (the edge's 1001 going away).
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { afterEach, beforeEach, describe, expect, it } from "vitest"
 import { connectBot, mirror, type BotStatus, type SocketLoss } from "../../../src/client/node.ts"
 import { KINDS } from "../../../actors/index.ts"
 import { createEdge, type Edge } from "../../../src/edge/app.ts"
@@ -11,11 +11,13 @@ import { deferred, FAST_BACKOFF, registerAgent } from "./support.ts"
 
 let t: TestEdge
 let second: Edge | undefined
-beforeAll(async () => {
+// Each attempt its own deployment, and the restarted edge closed after it: a retried attempt finds its port free.
+beforeEach(async () => {
   t = await testEdge()
 })
-afterAll(async () => {
+afterEach(async () => {
   await second?.close()
+  second = undefined
   await t?.close()
 })
 
