@@ -24,7 +24,7 @@ export interface BenchServers {
   stop(): Promise<void>
 }
 
-/** BENCH_PG_SETTINGS, `name=value` pairs separated by commas (e.g. `checkpoint_timeout=30s,wal_compression=lz4`): more
+/** BENCH_PG_SETTINGS, `name=value` pairs separated by commas (e.g. `checkpoint_timeout=30s,wal_compression=pglz`): more
  * settings for the bench's Postgres, to measure a deployment's choices. */
 export const postgresSettings = (text: string | undefined): Record<string, string> =>
   Object.fromEntries(
