@@ -69,7 +69,11 @@ describe("an SDK bot across an edge restart", () => {
     })
     expect(await bot.connected()).toMatchObject({ agent_id: agent.id, session_resumed: true })
     expect(statuses).toContain("reconnecting")
-    expect(losses[0]).toEqual({ code: 1001, reason: expect.stringMatching(/^going away: this edge is shutting down/) })
+    // Every status and loss in the message: stop 49's CI once saw 1006 here, and no run since has shown it again.
+    expect(losses[0], JSON.stringify({ statuses, losses })).toEqual({
+      code: 1001,
+      reason: expect.stringMatching(/^going away: this edge is shutting down/),
+    })
     release.resolve()
 
     const copy = mirror({ url: t.url, token: t.operatorToken }, "task", id)
