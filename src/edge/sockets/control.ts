@@ -395,7 +395,7 @@ export function controlSocket(
         metrics.set(BOTS_CONNECTED, sockets.size)
         // How the socket ended, for an operator asking why a bot reconnected: 1006 is a connection that ended without
         // a close frame, and uWS names most of its reasons (a frame too big or not UTF-8, an idle timeout, a FIN before
-        // the close frame); an empty one is a connection reset, or uWS's backpressure limit.
+        // the close frame); it gives none when a read of the connection failed (docs/performance.md, round 40).
         log.debug("control socket closed", { agentId: data.agentId, code, reason: Buffer.from(reason).toString("utf8") })
         const dropped = droppedByUws(code, reason)
         if (dropped !== undefined) metrics.inc(REJECTED_METRIC, { code: dropped })
