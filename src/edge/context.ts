@@ -56,6 +56,8 @@ export interface EdgeLimits {
   readonly perTokenPerSecond: number
   /** Open connections one client address may hold (CLAWBOT_MAX_CONNECTIONS_PER_ADDRESS; enforced by the front door). */
   readonly connectionsPerAddress: number
+  /** How long a connection may take to send its first request's head (the front door: a partial head past it → 408). */
+  readonly headTimeoutMs: number
   /** Browser origins allowed (CORS and the WebSocket `Origin` check); empty: same host only. */
   readonly allowedOrigins: ReadonlyArray<string>
   /** How long `?wait=1` and lifecycle verdicts wait for the runtime. */

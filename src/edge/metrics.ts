@@ -32,6 +32,10 @@ export const METRICS = {
   clawbot_http_request_seconds: { type: "histogram", help: "HTTP request handling time, by route", buckets: SECONDS_BUCKETS },
   clawbot_token_lookups_total: { type: "counter", help: "Bearer tokens looked up in Postgres (not in the edge's short cache)" },
   clawbot_rate_limited_total: { type: "counter", help: "HTTP requests refused with 429, by subject (token, address, connections)" },
+  clawbot_request_heads_timed_out_total: {
+    type: "counter",
+    help: "Connections answered 408: their first request's head was not complete within the head timeout",
+  },
   clawbot_event_loop_delay_seconds: {
     type: "histogram",
     help: "How late this edge's event loop turned, observed every 100 ms (a stall: one late turn)",

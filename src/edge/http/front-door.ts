@@ -4,7 +4,8 @@
 // timeout), one with more than 48 header fields (no answer), an unknown method (connection closed).
 //
 // Per connection: over CLAWBOT_MAX_CONNECTIONS_PER_ADDRESS open connections from one address → 429
-// with Retry-After; the head is read and judged by ./request-head.ts (431, 405, 400, 426, 413, or passed on as
+// with Retry-After; a head not complete within the head timeout → 408 (a connection that sent nothing is closed
+// without a word); the head is read and judged by ./request-head.ts (431, 405, 400, 426, 413, or passed on as
 // uWS can take it). The rest is piped to uWS on a private Unix socket, behind a PROXY protocol v2 header naming
 // the client's IPv4 address (uWS reads it as getProxiedRemoteAddress; IPv6 clients are not named and share
 // one address). Later requests on a kept-alive connection are judged alike on their way
@@ -27,15 +28,15 @@ import { AnswerStream, Turns } from "./answer-stream.ts"
 /** How long a client may take to finish its side once uWS has closed the connection. */
 const CLOSE_GRACE_MS = 1_000
 
-/** A connection that sends no complete request head within this long is closed. */
-const HEAD_TIMEOUT_MS = 10_000
-
 export interface FrontDoorOptions {
   readonly host: string
   readonly port: number
   /** The Unix socket uWS listens on. */
   readonly upstream: string
   readonly connectionsPerAddress: number
+  /** How long a connection may take to send its first request's head: past it, a partial head is answered 408 and the
+   * connection closed; a connection that sent nothing is closed without a word (a client's idle preconnect). */
+  readonly headTimeoutMs: number
   /** The largest WebSocket message a client may send (the socket quota): a longer one reaches uWS cut
    * to one byte more, so its handler answers it (./ws-frames.ts). */
   readonly maxFrameBytes: number
@@ -117,9 +118,16 @@ export const openFrontDoor = (options: FrontDoorOptions): Promise<FrontDoor> => 
         "retry-after": "1",
       })
     }
-    const timer = setTimeout(() => client.destroy(), HEAD_TIMEOUT_MS).unref()
-    client.once("close", () => clearTimeout(timer))
     let buffered = Buffer.alloc(0)
+    const timer = setTimeout(() => {
+      client.off("data", onData)
+      if (buffered.length === 0) return client.destroy()
+      metrics.inc("clawbot_request_heads_timed_out_total")
+      answer(client, 408, "validation_failed", `request head: not complete within ${options.headTimeoutMs} ms`)
+      // A client that never reads its answer is not left holding the connection.
+      setTimeout(() => client.destroy(), CLOSE_GRACE_MS).unref()
+    }, options.headTimeoutMs).unref()
+    client.once("close", () => clearTimeout(timer))
     const onData = (chunk: Buffer) => {
       buffered = Buffer.concat([buffered, chunk])
       const read = readHead(buffered, options.rules)

@@ -4,7 +4,8 @@
 // holding more than its open connections → 429 with Retry-After, a WebSocket handshake of another version → 426, an
 // unmasked client frame → close 1002, heads uWS would not answer or would frame its own way → 400, a body uWS would drop
 // the connection over (a Content-Length of ten digits or more, a chunk size of 2^32 - 1) → 413, a chunk-size line it
-// cannot read → 400; the same for every request of a kept-alive connection.
+// cannot read → 400; the same for every request of a kept-alive connection. A first head not complete within the head
+// timeout → 408 (a connection that sent nothing: closed without a word).
 import { connect, type Socket } from "node:net"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { testEdge, type TestEdge } from "../../support/edge.ts"
@@ -346,5 +347,80 @@ describe("the front door", () => {
     })
     expect(JSON.parse(served.body).status).toBe("ok")
     for (const socket of lingering) socket.destroy()
+  })
+})
+
+describe("the front door's head timeout", () => {
+  let t: TestEdge
+  let port: number
+  const headTimeoutMs = 400
+
+  beforeAll(async () => {
+    t = await testEdge({ limits: { headTimeoutMs } })
+    port = t.edge.port
+  })
+  afterAll(async () => {
+    await t?.close()
+  })
+
+  /** Opens a connection, writes `parts` `everyMs` apart (none once it is closed), and reads until the server closes it. */
+  const trickle = (parts: ReadonlyArray<string>, everyMs: number): Promise<{ text: string; closedAfterMs: number }> =>
+    new Promise((resolve, reject) => {
+      const opened = performance.now()
+      let text = ""
+      let timer: NodeJS.Timeout | undefined
+      const socket = connect(port, "127.0.0.1", () => {
+        let next = 0
+        const write = () => {
+          if (next < parts.length && !socket.destroyed) socket.write(parts[next++] ?? "")
+          if (next < parts.length) timer = setTimeout(write, everyMs)
+        }
+        write()
+      })
+      socket.setEncoding("latin1")
+      socket.on("data", (chunk: string) => (text += chunk))
+      socket.on("error", reject)
+      socket.on("close", () => {
+        clearTimeout(timer)
+        resolve({ text, closedAfterMs: performance.now() - opened })
+      })
+    })
+
+  const answerOf = (text: string) => {
+    const [head = "", body = ""] = text.split("\r\n\r\n")
+    return {
+      status: Number(head.split(" ")[1]),
+      close: /\r\nconnection: close\r\n/i.test(`${head}\r\n`),
+      body: JSON.parse(body) as unknown,
+    }
+  }
+
+  it("answers a head still incomplete when the timeout passes with 408, and writes nothing of its request", async () => {
+    const before = await t.deployment.schema.sql`select count(*)::int as n from actors where kind = 'task'`
+    const partial = await trickle([`POST /api/v1/tasks HTTP/1.1\r\nHost: edge\r\nAuthorization: Bearer ${t.operatorToken}\r\n`], 0)
+    expect(answerOf(partial.text)).toEqual({
+      status: 408,
+      close: true,
+      body: { error: { code: "validation_failed", message: `request head: not complete within ${headTimeoutMs} ms` } },
+    })
+    expect(partial.closedAfterMs).toBeGreaterThanOrEqual(headTimeoutMs - 5)
+    expect(await t.deployment.schema.sql`select count(*)::int as n from actors where kind = 'task'`).toEqual(before)
+    const text = (await t.api.get<string>("/metrics", { token: null })).body
+    expect(text).toMatch(/^clawbot_request_heads_timed_out_total 1$/m)
+  })
+
+  it("counts the timeout from the connection's start, however steadily the head trickles in", async () => {
+    const head = "GET /health HTTP/1.1\r\nHost: edge\r\nX-Slow: 1\r\n\r\n"
+    const slow = await trickle([...head], 50)
+    expect(answerOf(slow.text)).toMatchObject({ status: 408, close: true })
+    expect(slow.closedAfterMs).toBeLessThan(head.length * 50)
+  })
+
+  it("closes a connection that sent nothing without a word, and serves a head completed in time", async () => {
+    const idle = await trickle([], 0)
+    expect(idle.text).toBe("")
+    expect(idle.closedAfterMs).toBeGreaterThanOrEqual(headTimeoutMs - 5)
+    const served = await trickle(["GET /health HTTP/1.1\r\n", "Host: edge\r\nConnection: close\r\n\r\n"], headTimeoutMs / 4)
+    expect(JSON.parse(served.text.split("\r\n\r\n")[1] ?? "")).toMatchObject({ status: "ok" })
   })
 })

@@ -28,6 +28,7 @@ export const TEST_LIMITS: EdgeLimits = {
   perConnectionPerSecond: 200,
   perTokenPerSecond: 100,
   connectionsPerAddress: 1024,
+  headTimeoutMs: 10_000,
   allowedOrigins: ["https://dashboard.example"],
   waitMs: 5_000,
   orphanAfterS: 600,
