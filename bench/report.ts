@@ -179,6 +179,7 @@ const COST: ReadonlyArray<Metric> = [
   { label: "per task: Postgres CPU ms of a VACUUM after the run", value: vacuumPerTask("pgCpuMs"), digits: 2, clawbotOnly: true },
   { label: "per task: Postgres WAL bytes of that VACUUM", value: vacuumPerTask("walBytes"), digits: 0, clawbotOnly: true },
   { label: "per task: host CPU ms (every process)", value: (o) => perTask(o, o.cost.host.busyMs), digits: 2 },
+  { label: "per task: the bench's own CPU ms (load, bots, proxy)", value: (o) => perTask(o, o.cost.benchCpuMs), digits: 2 },
   { label: "per task: host context switches", value: (o) => perTask(o, o.cost.host.contextSwitches), digits: 1 },
   // Over the run's wall time (the cost's samples also take in the moments before and after it: a little more).
   { label: "host cores busy (% of the run)", value: (o) => (100 * o.cost.host.busyMs) / (availableParallelism() * o.wallMs), digits: 0 },

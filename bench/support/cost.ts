@@ -1,6 +1,6 @@
 // The cost of a measured run, from counters sampled before and after it: Redis commands, bytes
 // in and CPU (INFO of the bench's own redis-server), Postgres traffic (the counting proxy), WAL
-// written and the cluster's CPU, the measured node processes' CPU and the whole host's with its
+// written and the cluster's CPU, the measured node processes' CPU, the bench's own and the whole host's with its
 // context switches (/proc), and for Clawbot the inbox entries added (XINFO of each partition's
 // inbox), the transitions recorded by event (its schema's history) and the runtimes' published
 // batch stats, and Postgres' time by statement (pg_stat_statements, the bench's own cluster).
@@ -28,6 +28,9 @@ export interface CostSample {
   /** pg_stat_database's rows inserted + updated + deleted (see rowsWritten). */
   readonly pgRowsWritten: number
   readonly nodeCpuMs: number
+  /** The bench's own processes: this one (its load generators, and the bots in its worker threads) and the counting
+   * proxy. Not the measured system's work, but on the same cores: part of the host's CPU below. */
+  readonly benchCpuMs: number
   /** Every process on the host (the peer's, the bench's, the servers'): what a saturated host's rate divides. */
   readonly host: HostCpu
   readonly inboxEntries: number
@@ -221,6 +224,7 @@ export const sampleCost = async (bench: Bench, target: CostTarget): Promise<Cost
     pgCpuMs: await treeCpuMs(servers.postmasterPid),
     pgRowsWritten: await rowsWritten(bench),
     nodeCpuMs: cpu.reduce((sum, ms) => sum + ms, 0),
+    benchCpuMs: (await processCpuMs(process.pid)) + (await processCpuMs(servers.proxy.pid)),
     host: await hostCpu(),
     inboxEntries: inbox.reduce((sum, n) => sum + n, 0),
     batches: batches.batches,
@@ -276,6 +280,7 @@ export const costBetween = (before: CostSample, after: CostSample): Cost => {
     pgCpuMs: after.pgCpuMs - before.pgCpuMs,
     pgRowsWritten: after.pgRowsWritten - before.pgRowsWritten,
     nodeCpuMs: after.nodeCpuMs - before.nodeCpuMs,
+    benchCpuMs: after.benchCpuMs - before.benchCpuMs,
     host: {
       busyMs: after.host.busyMs - before.host.busyMs,
       contextSwitches: after.host.contextSwitches - before.host.contextSwitches,
