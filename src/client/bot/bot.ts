@@ -8,7 +8,7 @@
 // that overtook it on its way is sent again behind it).
 // Frames the server dropped over the socket's frame rate (`rate_limited` without a `ref`) are sent again once
 // the rate has had time to fall (a second), not after the ack timeout.
-import { ServerFrame } from "../../schema/frames.ts"
+import { plainServerFrame, ServerFrame } from "../../schema/frames.ts"
 import type { BackoffOptions } from "../backoff.ts"
 import { ClawbotError } from "../errors.ts"
 import { frameDecoder } from "../frame-decoder.ts"
@@ -69,7 +69,8 @@ export interface CloseOptions {
   readonly timeoutMs?: number
 }
 
-const decodeServerFrame = frameDecoder(ServerFrame)
+/** The everyday frames (assignments, acks) by their plain check (src/schema/frames.ts `plainServerFrame`). */
+const decodeServerFrame = frameDecoder(ServerFrame, plainServerFrame)
 
 /** Tasks whose run ended, remembered so a task sent again is not run twice. */
 const FINISHED_MEMORY = 4096

@@ -2,7 +2,7 @@
 // the bounded memory of seen event ids, a view patch keeping every field `GET` answers, and the
 // decoding of server frames by their type.
 import { describe, expect, it } from "vitest"
-import { ServerFrame } from "../../../src/schema/frames.ts"
+import { plainServerFrame, ServerFrame } from "../../../src/schema/frames.ts"
 import { backoffDelay } from "../../../src/client/backoff.ts"
 import { frameDecoder } from "../../../src/client/frame-decoder.ts"
 import { SeenIds } from "../../../src/client/seen.ts"
@@ -56,5 +56,50 @@ describe("frameDecoder", () => {
   it("refuses a frame of no known type with the whole union", () => {
     expect(message({ type: "hello", payload: {} })).not.toBe("ok")
     expect(message("ack")).not.toBe("ok")
+  })
+
+  it("with a plain check (the bot's), gives every frame the same answer: the same frame decoded, or the Schema's refusal", () => {
+    const withPlain = frameDecoder(ServerFrame, plainServerFrame)
+    const answer = (decoded: ReturnType<typeof decode>) => (decoded.ok ? { value: decoded.value } : { refused: decoded.error.message })
+    const taskId = "7b0c0b3e-7c43-4e0c-9b8f-1d2e3f4a5b6c"
+    const assigned = {
+      task_id: taskId,
+      capability: "echo",
+      title: "t",
+      payload: { n: 1 },
+      attempt: 1,
+      deadline: "2026-12-08T00:00:00.000Z",
+    }
+    const frames: unknown[] = [
+      { type: "ack", payload: { ref: "f-1", stream_id: "1732185600000-7" }, timestamp: "2026-12-08T00:00:00.000Z" },
+      { type: "ack", payload: { ref: "f-1" } },
+      { type: "ack", payload: { ref: "", stream_id: "1-1" } },
+      { type: "task_assigned", payload: assigned },
+      { type: "task_assigned", payload: { ...assigned, session_id: taskId } },
+      { type: "task_assigned", payload: { ...assigned, attempt: -1 } },
+      { type: "task_assigned", payload: { ...assigned, extra: true } },
+      { type: "task_assigned", id: "f-2", payload: assigned, more: 1 },
+      { type: "error", payload: { code: "conflict", message: "stale attempt", ref: "f-3" } },
+      { type: "hello", payload: {} },
+      "ack",
+    ]
+    const answers = frames.map((frame) => answer(withPlain(frame)))
+    expect(answers).toEqual(frames.map((frame) => answer(decode(frame))))
+    // A client takes members it does not know (a newer server's), in the payload or the frame.
+    expect(answers.map((one) => "value" in one)).toEqual([true, false, false, true, true, false, true, true, true, false, false])
+    // The plain check decided the everyday ones: the ack, the assignments, the error.
+    expect(frames.map((frame) => plainServerFrame(frame) !== undefined)).toEqual([
+      true,
+      false,
+      false,
+      true,
+      true,
+      false,
+      false,
+      false,
+      true,
+      false,
+      false,
+    ])
   })
 })
