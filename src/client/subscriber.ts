@@ -6,7 +6,7 @@
 // goes live again and tells its `onReset` listeners (mirrors refetch). Topics followed for mirrors are
 // counted, and unfollowed when the last mirror of the actor closes.
 import { Schema } from "effect"
-import { EventServerFrame } from "../schema/frames.ts"
+import { EventServerFrame, plainEventFrame } from "../schema/frames.ts"
 import type { BackoffOptions } from "./backoff.ts"
 import { Bridge } from "./bridge.ts"
 import { ClawbotError } from "./errors.ts"
@@ -45,7 +45,8 @@ export interface SubscribeOptions {
   readonly bridgeIdleMs?: number | undefined
 }
 
-const decodeFrame = frameDecoder(EventServerFrame)
+/** Events, the frames a subscriber gets most, by their plain check (src/schema/frames.ts `plainEventFrame`). */
+const decodeFrame = frameDecoder(EventServerFrame, plainEventFrame)
 const isTopicList = Schema.is(Schema.Array(Schema.String))
 
 interface Waiter {

@@ -12,7 +12,7 @@
 import { Schema, SchemaTransformation } from "effect"
 import { StreamId, Uuid } from "./common.ts"
 import { decodeOr, type Decoded, validationError } from "./errors.ts"
-import { isTopic, PublishedEvent, publishedEventFields, Topic, topicsOf } from "./events.ts"
+import { isTopic, PublishedEvent, plainPublishedEvent, Topic, topicsOf } from "./events.ts"
 import { plainServerFrame, ServerFrame } from "./frames.ts"
 import { CREATION_TABLE, leaveUsual, withUsual } from "./creation-view.ts"
 import { withoutPosition, withPosition } from "./patch-position.ts"
@@ -100,10 +100,6 @@ const parsedOrUndefined = (text: string | undefined): unknown => {
  * decodes it (the fan-out): each then takes it instead of parsing the body again. */
 export const parsedEntryBody = (fields: Readonly<Record<string, string>>): unknown => parsedOrUndefined(fields["body"])
 
-/** PublishedEvent's members but the patch (a JSON object, checked apart), checked by plain.ts. */
-const { patch: _patch, ...flatEventFields } = publishedEventFields
-const plainEventMembers = plainDecoder(plainFields(flatEventFields) ?? [])
-
 /**
  * A compact event entry (a body without `id`, as the runtime writes it) as RawEntry and PublishedEvent decode it,
  * checked field by field: its topics, its body expanded (`expandBody`) and every member of the event passing the
@@ -119,15 +115,9 @@ export function plainEventEntry(fields: Readonly<Record<string, string>>, body =
   const session = sessionOfBody(body)
   if (session === null) return undefined
   const { full, topics } = expandCompact(body, session, stored)
-  const { patch, ...members } = full
-  const event = plainEventMembers(Object.assign(members, { topic: topics[0] }))
-  if (event === undefined || !isPlainRecord(patch)) return undefined
-  const { id, topic, kind, actorId, version, from, to, event: name, at } = event
-  return {
-    type: "event",
-    topics: topics as Topic[],
-    event: { id, topic, kind, actorId, version, from, to, event: name, patch, at } as PublishedEvent,
-  }
+  // `full` is expandBody's own new object: its topic is set in place.
+  const event = plainPublishedEvent(Object.assign(full, { topic: topics[0] }))
+  return event === undefined ? undefined : { type: "event", topics: topics as Topic[], event }
 }
 
 /**

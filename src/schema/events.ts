@@ -2,6 +2,7 @@
 // their ids and the topic names subscribers choose from.
 import { Schema } from "effect"
 import { ActorKind, IsoTime, JsonObject, Uuid } from "./common.ts"
+import { isPlainRecord, plainDecoder, plainFields } from "./plain.ts"
 import { wire } from "./wire.ts"
 
 const isUuid = Schema.is(Uuid)
@@ -41,7 +42,7 @@ export const EventId = Schema.String.check(Schema.isPattern(/^\d+-\d+:\d+$/u, { 
 /** The id of the `n`th event caused by inbox entry `streamId`: stable across redeliveries. */
 export const eventId = (streamId: string, n: number): string => `${streamId}:${n}`
 
-/** PublishedEvent's fields (also read by the event stream's plain check: event-stream.ts). */
+/** PublishedEvent's fields. */
 export const publishedEventFields = {
   id: EventId,
   topic: Topic,
@@ -58,3 +59,24 @@ export const publishedEventFields = {
  * patch that turns its view at `version - 1` into its view at `version`. `from` is null for the creation. */
 export const PublishedEvent = wire("PublishedEvent", Schema.Struct(publishedEventFields))
 export type PublishedEvent = typeof PublishedEvent.Type
+
+/** PublishedEvent's members but the patch (a JSON object, checked apart), checked by plain.ts. */
+const { patch: _patch, ...flatEventFields } = publishedEventFields
+const plainEventMembers = plainDecoder(plainFields(flatEventFields) ?? [])
+
+/**
+ * An event in its wire form, its values as JSON.parse makes them, as PublishedEvent decodes it, checked field by field:
+ * every member but the patch passing its field's own Schema (plain.ts), and the patch a JSON object (what JSON.parse
+ * made of it is JSON all through); members in the Schema's order. Undefined for anything else, the Schema then decodes
+ * it, to name what is wrong. The edge's fan-out (event-stream.ts, a compact entry expanded) and the client's event
+ * socket (frames.ts `plainEventFrame`) take it first; tests/unit/schema/plain-events.test.ts and
+ * tests/unit/client/pieces.test.ts hold it to the Schema's answers.
+ */
+export const plainPublishedEvent = (payload: unknown): PublishedEvent | undefined => {
+  if (!isPlainRecord(payload)) return undefined
+  const { patch, ...members } = payload
+  const event = plainEventMembers(members)
+  if (event === undefined || !isPlainRecord(patch)) return undefined
+  const { id, topic, kind, actorId, version, from, to, event: name, at } = event
+  return { id, topic, kind, actorId, version, from, to, event: name, patch, at } as PublishedEvent
+}

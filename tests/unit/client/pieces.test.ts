@@ -2,7 +2,7 @@
 // the bounded memory of seen event ids, a view patch keeping every field `GET` answers, and the
 // decoding of server frames by their type.
 import { describe, expect, it } from "vitest"
-import { plainServerFrame, ServerFrame } from "../../../src/schema/frames.ts"
+import { EventServerFrame, plainEventFrame, plainServerFrame, ServerFrame } from "../../../src/schema/frames.ts"
 import { backoffDelay } from "../../../src/client/backoff.ts"
 import { frameDecoder } from "../../../src/client/frame-decoder.ts"
 import { SeenIds } from "../../../src/client/seen.ts"
@@ -98,6 +98,54 @@ describe("frameDecoder", () => {
       false,
       false,
       true,
+      false,
+      false,
+    ])
+  })
+
+  it("with the event socket's plain check (the subscriber's), gives every frame the same answer as its Schema", () => {
+    const plainly = frameDecoder(EventServerFrame, plainEventFrame)
+    const bySchema = frameDecoder(EventServerFrame)
+    const answer = (decoded: ReturnType<typeof decode>) => (decoded.ok ? { value: decoded.value } : { refused: decoded.error.message })
+    const event = {
+      id: "1732185600000-7:0",
+      topic: "task:7b0c0b3e-7c43-4e0c-9b8f-1d2e3f4a5b6c",
+      kind: "task",
+      actor_id: "7b0c0b3e-7c43-4e0c-9b8f-1d2e3f4a5b6c",
+      version: 3,
+      from: "assigned",
+      to: "in_progress",
+      event: "START",
+      patch: { status: "in_progress", progress: { done: [1, null, "x"] }, version: 3 },
+      at: "2026-12-08T00:00:00.000Z",
+    }
+    const frames: unknown[] = [
+      { type: "event", cursor: "1732185600000-7", payload: event },
+      { type: "event", cursor: "1732185600000-7", id: "f-1", timestamp: "2026-12-08T00:00:01.000Z", payload: { ...event, from: null } },
+      { type: "event", payload: { ...event, topic: "nope" } },
+      { type: "event", payload: { ...event, version: 0 } },
+      { type: "event", payload: { ...event, patch: [1] } },
+      { type: "event", payload: { ...event, at: "yesterday" } },
+      { type: "event", payload: { ...event, extra: 1 } },
+      { type: "event", id: "", payload: event },
+      { type: "event", timestamp: "soon", payload: event },
+      { type: "ack", payload: { ref: "f-1" } },
+      { type: "fleet", payload: { inbox_entries: 1, oldest_entry_age_ms: null, dead_letters: 0 } },
+    ]
+    const answers = frames.map((frame) => answer(plainly(frame)))
+    expect(answers).toEqual(frames.map((frame) => answer(bySchema(frame))))
+    expect(answers.map((one) => "value" in one)).toEqual([true, true, false, false, false, false, true, false, false, true, true])
+    // The plain check decided the everyday events; the rest went to the Schema.
+    expect(frames.map((frame) => plainEventFrame(frame) !== undefined)).toEqual([
+      true,
+      true,
+      false,
+      false,
+      false,
+      false,
+      false,
+      false,
+      false,
       false,
       false,
     ])
