@@ -42,6 +42,10 @@ describe("applyViewPatch", () => {
 
 describe("frameDecoder", () => {
   const decode = frameDecoder(ServerFrame)
+  /** A decoder's answer, to compare two: the frame decoded, or the refusal's message. */
+  const answer = (decoded: ReturnType<typeof decode>) => (decoded.ok ? { value: decoded.value } : { refused: decoded.error.message })
+  /** The positions of the frames a check decided on. */
+  const accepted = (decided: ReadonlyArray<boolean>) => decided.flatMap((yes, n) => (yes ? [n] : []))
   const message = (value: unknown) => {
     const decoded = decode(value)
     return decoded.ok ? "ok" : decoded.error.message
@@ -60,7 +64,6 @@ describe("frameDecoder", () => {
 
   it("with a plain check (the bot's), gives every frame the same answer: the same frame decoded, or the Schema's refusal", () => {
     const withPlain = frameDecoder(ServerFrame, plainServerFrame)
-    const answer = (decoded: ReturnType<typeof decode>) => (decoded.ok ? { value: decoded.value } : { refused: decoded.error.message })
     const taskId = "7b0c0b3e-7c43-4e0c-9b8f-1d2e3f4a5b6c"
     const assigned = {
       task_id: taskId,
@@ -86,27 +89,14 @@ describe("frameDecoder", () => {
     const answers = frames.map((frame) => answer(withPlain(frame)))
     expect(answers).toEqual(frames.map((frame) => answer(decode(frame))))
     // A client takes members it does not know (a newer server's), in the payload or the frame.
-    expect(answers.map((one) => "value" in one)).toEqual([true, false, false, true, true, false, true, true, true, false, false])
+    expect(accepted(answers.map((one) => "value" in one))).toEqual([0, 3, 4, 6, 7, 8])
     // The plain check decided the everyday ones: the ack, the assignments, the error.
-    expect(frames.map((frame) => plainServerFrame(frame) !== undefined)).toEqual([
-      true,
-      false,
-      false,
-      true,
-      true,
-      false,
-      false,
-      false,
-      true,
-      false,
-      false,
-    ])
+    expect(accepted(frames.map((frame) => plainServerFrame(frame) !== undefined))).toEqual([0, 3, 4, 8])
   })
 
   it("with the event socket's plain check (the subscriber's), gives every frame the same answer as its Schema", () => {
     const plainly = frameDecoder(EventServerFrame, plainEventFrame)
     const bySchema = frameDecoder(EventServerFrame)
-    const answer = (decoded: ReturnType<typeof decode>) => (decoded.ok ? { value: decoded.value } : { refused: decoded.error.message })
     const event = {
       id: "1732185600000-7:0",
       topic: "task:7b0c0b3e-7c43-4e0c-9b8f-1d2e3f4a5b6c",
@@ -134,20 +124,8 @@ describe("frameDecoder", () => {
     ]
     const answers = frames.map((frame) => answer(plainly(frame)))
     expect(answers).toEqual(frames.map((frame) => answer(bySchema(frame))))
-    expect(answers.map((one) => "value" in one)).toEqual([true, true, false, false, false, false, true, false, false, true, true])
+    expect(accepted(answers.map((one) => "value" in one))).toEqual([0, 1, 6, 9, 10])
     // The plain check decided the everyday events; the rest went to the Schema.
-    expect(frames.map((frame) => plainEventFrame(frame) !== undefined)).toEqual([
-      true,
-      true,
-      false,
-      false,
-      false,
-      false,
-      false,
-      false,
-      false,
-      false,
-      false,
-    ])
+    expect(accepted(frames.map((frame) => plainEventFrame(frame) !== undefined))).toEqual([0, 1])
   })
 })
